@@ -1,0 +1,37 @@
+/**
+ * The `quorum-lab` command: `sim` (deterministic simulator), `serve` (headless lab host).
+ * Each subcommand lives in its own module and is loaded on demand.
+ */
+
+const USAGE = `usage: quorum-lab <command> [options]
+
+commands:
+  sim     run the deterministic simulator (one seed, or a sweep of seeds)
+  serve   start a cluster and the lab's HTTP/WebSocket host
+  help    show this text
+
+Run 'quorum-lab <command> --help' for a command's options.`;
+
+/** main runs the CLI and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'sim': {
+      const { simMain } = await import('./sim/cli');
+      return simMain(rest);
+    }
+    case 'serve': {
+      const { serveMain } = await import('./web/serve');
+      return serveMain(rest);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`quorum-lab: unknown command '${cmd}'\n\n${USAGE}`);
+      return 2;
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Shared contracts of the protocol cores (Raft and Multi-Paxos).
+ *
+ * Everything here is plain data that survives JSON.stringify/parse, so the same values
+ * cross the wire, go to disk and into the run log. Cores import nothing from node:*,
+ * read no clock (time arrives as tick() calls) and take randomness from a Rng.
+ */
+
+/** NodeId names a cluster member: "n1" … "nN". */
+export type NodeId = string;
+
+/** EntryType says what a log entry carries. */
+export type EntryType = 'normal' | 'noop' | 'config';
+
+/**
+ * Entry is one log slot. For Raft `term` is the leader's term; for Multi-Paxos it is the
+ * ballot number under which the value was accepted (see ballot encoding in paxos/).
+ * `data` is the command, JSON-encoded by the state machine (empty for noop; a
+ * JSON-encoded ConfChange for config).
+ */
+export interface Entry {
+  index: number;
+  term: number;
+  type: EntryType;
+  data: string;
+}
+
+/**
+ * HardState is what must be durable before a node answers anything that depends on it.
+ * Raft: current term, vote in that term, commit index. Multi-Paxos: term = promised
+ * ballot, vote = null, commit = highest index known chosen.
+ */
+export interface HardState {
+  term: number;
+  vote: NodeId | null;
+  commit: number;
+}
+
+/** ConfState is the membership: voters, learners, and during joint consensus the old voters. */
+export interface ConfState {
+  voters: NodeId[];
+  learners: NodeId[];
+  /** votersOutgoing is non-empty only while a joint configuration (C_old,new) is in force. */
+  votersOutgoing: NodeId[];
+}
+
+/** Snapshot is the state machine at `index` (term = that entry's term) plus the membership then. */
+export interface Snapshot {
+  index: number;
+  term: number;
+  conf: ConfState;
+  /** data is the state machine's own serialization (KvStateMachine.snapshot()). */
+  data: string;
+}
+
+/** ConfChangeType is the kind of one membership change. */
+export type ConfChangeType = 'addLearner' | 'promote' | 'remove';
+
+/** ConfChange is the data of a `config` entry. */
+export interface ConfChange {
+  type: ConfChangeType;
+  node: NodeId;
+}
+
+/** ReadState says: a read registered under `ctx` may be served once lastApplied >= index. */
+export interface ReadState {
+  ctx: string;
+  index: number;
+}
+
+/**
+ * MessageBase is what every protocol message has. Each core extends it with its own
+ * discriminated union on `type`; the router, recorder and UI only read these fields
+ * plus `kind` (what the UI animates) — they never branch on the protocol.
+ */
+export interface MessageBase {
+  type: string;
+  from: NodeId;
+  to: NodeId;
+  /** term (Raft) or ballot (Paxos) of the sender when it sent the message. */
+  term: number;
+}
+
+/** MessageKind groups message types for the UI and the run log. */
+export type MessageKind = 'vote' | 'append' | 'heartbeat' | 'snapshot' | 'client' | 'other';
+
+/**
+ * Ready is what the host must do, in this order:
+ *  1. persist hardState (if not null), entries (append; entries[0].index may overwrite a
+ *     conflicting suffix, which the host truncates) and snapshot (if not null) — in one
+ *     transaction;
+ *  2. send `messages` (these may also be sent before step 1 completes);
+ *  3. after step 1 is durable, send `messagesAfterPersist`;
+ *  4. if snapshot is not null, restore the state machine from it; then apply `committed`
+ *     in order; serve `reads` once lastApplied >= read.index;
+ *  5. call advance(ready).
+ */
+export interface Ready<M extends MessageBase = MessageBase> {
+  hardState: HardState | null;
+  entries: Entry[];
+  snapshot: Snapshot | null;
+  messages: M[];
+  messagesAfterPersist: M[];
+  committed: Entry[];
+  reads: ReadState[];
+}
+
+/** Role is the part a node plays now. Paxos maps its proposer/acceptor state onto these. */
+export type Role = 'follower' | 'candidate' | 'precandidate' | 'leader' | 'learner';
+
+/** FollowerProgress is what a leader knows of one peer's log (shown in the inspector). */
+export interface FollowerProgress {
+  id: NodeId;
+  match: number;
+  next: number;
+  state: 'probe' | 'replicate' | 'snapshot';
+  inflight: number;
+  recentActive: boolean;
+}
+
+/** NodeStatus is a read-only view of a core for the host, UI and invariant checks. */
+export interface NodeStatus {
+  id: NodeId;
+  role: Role;
+  term: number;
+  vote: NodeId | null;
+  leader: NodeId | null;
+  commitIndex: number;
+  lastIndex: number;
+  lastTerm: number;
+  /** firstIndex is the first index still in the log (after compaction: snapshot.index + 1). */
+  firstIndex: number;
+  conf: ConfState;
+  /** progress is set on a leader only. */
+  progress: FollowerProgress[] | null;
+}
+
+/** ProposeResult tells a proposer whether its command entered the leader's log. */
+export type ProposeResult =
+  | { ok: true; index: number; term: number }
+  | { ok: false; reason: 'not-leader'; leader: NodeId | null }
+  | { ok: false; reason: 'busy'; leader: NodeId | null };
+
+/** ReadResult tells whether a ReadIndex request was accepted for processing. */
+export type ReadResult = { ok: true } | { ok: false; reason: 'not-leader'; leader: NodeId | null };
+
+/** Persisted is what a node finds on its disk when it (re)starts. */
+export interface Persisted {
+  hardState: HardState;
+  snapshot: Snapshot | null;
+  /** entries after the snapshot, contiguous. */
+  entries: Entry[];
+}
+
+/** ProtocolConfig configures a core. Times are in ticks. */
+export interface ProtocolConfig {
+  id: NodeId;
+  /** peers is the initial membership (voters), including id, used when nothing is persisted. */
+  peers: NodeId[];
+  electionTicks: number;
+  heartbeatTicks: number;
+  /** maxInflight bounds un-acknowledged append messages per follower. */
+  maxInflight: number;
+  /** maxEntriesPerMsg bounds entries in one append. */
+  maxEntriesPerMsg: number;
+  preVote: boolean;
+  checkQuorum: boolean;
+  rng: Rng;
+  /** restore is what storage returned; null for a fresh node. */
+  restore: Persisted | null;
+  /** applied is the index up to which the host's state machine is already applied (after a snapshot restore). */
+  applied?: number;
+}
+
+/**
+ * ProtocolNode is one member's protocol state machine (Raft or Multi-Paxos). The host,
+ * router, simulator and UI use only this interface.
+ */
+export interface ProtocolNode<M extends MessageBase = MessageBase> {
+  readonly id: NodeId;
+  /** tick advances logical time by one tick (elections, heartbeats, lease/quorum checks). */
+  tick(): void;
+  /** step feeds one message from a peer. Messages with a stale term are ignored as the protocol says. */
+  step(msg: M): void;
+  /** propose appends a command on the leader. */
+  propose(data: string): ProposeResult;
+  /** proposeConfChange appends a membership change on the leader. */
+  proposeConfChange(cc: ConfChange): ProposeResult;
+  /** readIndex asks for a linearizable read point; it arrives later in Ready.reads (or never, if leadership is lost). */
+  readIndex(ctx: string): ReadResult;
+  /** transferLeadership asks the leader to hand over to `to`. */
+  transferLeadership(to: NodeId): boolean;
+  /** compact tells the core the state machine at `index` is captured in `data`; the log up to index may be dropped. */
+  compact(index: number, data: string): void;
+  /** hasReady tells whether ready() has anything to do. */
+  hasReady(): boolean;
+  /** ready returns the pending work (see Ready). Call advance() with it when done. */
+  ready(): Ready<M>;
+  /** advance acknowledges a Ready: everything in it was persisted, sent and applied. */
+  advance(rd: Ready<M>): void;
+  /** status is a snapshot of the node's state for observers. */
+  status(): NodeStatus;
+  /** entries returns log entries in [lo, hi) still held in memory (for the inspector). */
+  entries(lo: number, hi: number): Entry[];
+  /** messageKind classifies a message for the UI. */
+  messageKind(msg: M): MessageKind;
+}
+
+/** Rng is a seeded random source. */
+export interface Rng {
+  /** next returns a float in [0, 1). */
+  next(): number;
+  /** int returns an integer in [lo, hi]. */
+  int(lo: number, hi: number): number;
+}
+
+/** mulberry32 returns a small, fast, seeded Rng (deterministic for a given seed). */
+export function seededRng(seed: number): Rng {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int(lo: number, hi: number): number {
+      return lo + Math.floor(next() * (hi - lo + 1));
+    },
+  };
+}
+
+/** assertNever ends every switch over a discriminated union. */
+export function assertNever(x: never, what = 'value'): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(x)}`);
+}

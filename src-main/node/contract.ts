@@ -1,0 +1,114 @@
+/**
+ * The node process's contracts: its start-up config, the frames it speaks on sockets,
+ * and the IPC messages it exchanges with the lab host (child_process.fork channel).
+ *
+ * Sockets: every frame is a 4-byte big-endian length followed by that many bytes of
+ * UTF-8 JSON. The first frame on every connection is a Hello carrying the cluster's
+ * token; a connection whose first frame is not a valid Hello with the right token, or
+ * that sends a malformed or oversized frame, is closed (and the event logged).
+ */
+import type { KvOp, KvResult, LockInfo } from '../core/kv/types';
+import type { Entry, MessageBase, MessageKind, NodeId, NodeStatus } from '../core/types';
+
+/** MAX_FRAME_BYTES bounds one frame (a snapshot of a large store must fit). */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/** ProtocolName names a core. */
+export type ProtocolName = 'raft' | 'paxos';
+
+/** NodeConfig is what the host passes to a node process (argv: --config <json>). */
+export interface NodeConfig {
+  id: NodeId;
+  /** peers: every member at cluster creation, including id. */
+  peers: NodeId[];
+  protocol: ProtocolName;
+  /** dataFile: the node's SQLite file. */
+  dataFile: string;
+  routerHost: string;
+  routerPort: number;
+  /** clientPort: 0 = pick a free port (reported in NodeReady). */
+  clientPort: number;
+  token: string;
+  heartbeatMs: number;
+  electionMs: number;
+  /** tickMs: one core tick in ms of wall time (timers are expressed in ticks of this). */
+  tickMs: number;
+  /** timeScale: 1 = real time; 0.1 = ten times slower (slow motion). */
+  timeScale: number;
+  seed: number;
+  /** snapshotEvery: take a snapshot after this many applied entries (0 = never). */
+  snapshotEvery: number;
+}
+
+/** Hello opens every socket connection. */
+export interface HelloFrame {
+  t: 'hello';
+  token: string;
+  /** who is connecting: a node id (to the router), 'gateway' or another node id (to a client port). */
+  from: string;
+}
+
+/** MsgFrame carries one protocol message between a node and the router. */
+export interface MsgFrame {
+  t: 'msg';
+  kind: MessageKind;
+  msg: MessageBase & Record<string, unknown>;
+}
+
+/** ClientRequest is a request on a node's client port. `read` is a linearizable get via ReadIndex. */
+export interface ClientRequestFrame {
+  t: 'req';
+  id: number;
+  client: string;
+  seq: number;
+  op: KvOp;
+  /** allowFollowerRead: a follower may answer a get itself through ReadIndex. */
+  allowFollowerRead?: boolean;
+  timeoutMs: number;
+}
+
+/** ClientOutcome: ok = took effect; fail = certainly did not; unknown = may have. */
+export type ClientOutcome = 'ok' | 'fail' | 'unknown';
+
+/** ClientResponseFrame answers one ClientRequestFrame. */
+export interface ClientResponseFrame {
+  t: 'res';
+  id: number;
+  outcome: ClientOutcome;
+  result: KvResult | null;
+  /** node: who answered. */
+  node: NodeId;
+  /** leader: the leader this node believes in (a redirect when error = 'not-leader'). */
+  leader: NodeId | null;
+  error?: string;
+}
+
+/** Frame is any frame on a socket. */
+export type Frame = HelloFrame | MsgFrame | ClientRequestFrame | ClientResponseFrame;
+
+/** NodeToHost is an IPC message from a node process to the lab host. */
+export type NodeToHost =
+  | { t: 'ready'; id: NodeId; clientPort: number; pid: number }
+  | { t: 'status'; status: NodeStatus; lastApplied: number; damaged: boolean }
+  /** event: something for the run log (kind e.g. 'storage-damaged', 'frame-rejected', 'snapshot'). */
+  | { t: 'event'; kind: string; detail: Record<string, unknown> }
+  | { t: 'inspect-reply'; reqId: number; inspect: NodeInspect };
+
+/** HostToNode is an IPC message from the lab host to a node process. */
+export type HostToNode =
+  | { t: 'inspect'; reqId: number; lastN: number }
+  | { t: 'time-scale'; scale: number }
+  | { t: 'shutdown' };
+
+/** NodeInspect is what the node inspector shows. */
+export interface NodeInspect {
+  status: NodeStatus;
+  lastApplied: number;
+  /** entries: the last entries of the log (newest last). */
+  entries: Entry[];
+  dataFile: string;
+  dataFileBytes: number;
+  damaged: boolean;
+  keys: number;
+  locks: LockInfo[];
+}
