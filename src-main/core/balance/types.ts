@@ -1,0 +1,29 @@
+/**
+ * The load-balancer contract used by the gateway. Algorithms are pure: no clock, no
+ * Math.random (a seeded Rng is passed where randomness is needed).
+ */
+import type { NodeId, Rng } from '../types';
+
+/** BackendState is what the gateway tells a balancer about one node right now. */
+export interface BackendState {
+  id: NodeId;
+  /** up: the node's process is running and not known unreachable. */
+  up: boolean;
+  /** inflight: requests sent to it and not answered yet. */
+  inflight: number;
+  weight: number;
+}
+
+/** Balancer picks the node for the next request. */
+export interface Balancer {
+  readonly algorithm: string;
+  /** pick returns the node for a request on `key` among the up backends, or null if none is up. */
+  pick(backends: readonly BackendState[], key: string): NodeId | null;
+}
+
+/** BalancerOptions configure a balancer. */
+export interface BalancerOptions {
+  rng: Rng;
+  /** virtualNodes: points per node on the consistent-hash ring. */
+  virtualNodes?: number;
+}
