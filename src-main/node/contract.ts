@@ -13,8 +13,8 @@ import type { Entry, MessageBase, MessageKind, NodeId, NodeStatus } from '../cor
 /** MAX_FRAME_BYTES bounds one frame (a snapshot of a large store must fit). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-/** ProtocolName names a core. */
-export type ProtocolName = 'raft' | 'paxos';
+import type { ProtocolName } from '../core/protocols';
+export type { ProtocolName };
 
 /** NodeConfig is what the host passes to a node process (argv: --config <json>). */
 export interface NodeConfig {
