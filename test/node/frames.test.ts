@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FrameDecoder,
+  encodeFrame,
+  validateClientRequest,
+  validateClientResponse,
+  validateHello,
+  validateMsgFrame,
+} from '../../src-main/node/frames';
+
+function raw(len: number, body: string): Buffer {
+  const b = Buffer.from(body, 'utf8');
+  const h = Buffer.alloc(4);
+  h.writeUInt32BE(len, 0);
+  return Buffer.concat([h, b]);
+}
+
+describe('frame codec', () => {
+  it('round-trips frames split at every byte boundary', () => {
+    const objs = [{ t: 'hello', token: 'tok', from: 'n1' }, { t: 'msg', kind: 'vote', msg: { s: 'héllo ✓' } }, {}];
+    const bytes = Buffer.concat(objs.map((o) => encodeFrame(o)));
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const d = new FrameDecoder();
+      const a = d.push(bytes.subarray(0, cut));
+      const b = d.push(bytes.subarray(cut));
+      expect(a.error).toBeNull();
+      expect(b.error).toBeNull();
+      expect([...a.frames, ...b.frames]).toEqual(objs);
+      expect(d.bufferedBytes).toBe(0);
+    }
+  });
+
+  it('decodes one byte at a time', () => {
+    const o = { t: 'req', id: 1, payload: 'x'.repeat(1000) };
+    const bytes = encodeFrame(o);
+    const d = new FrameDecoder();
+    const out: unknown[] = [];
+    for (const byte of bytes) out.push(...d.push(Buffer.from([byte])).frames);
+    expect(out).toEqual([o]);
+  });
+
+  it('rejects an oversized length as soon as the header arrives', () => {
+    const d = new FrameDecoder(1024);
+    const h = Buffer.alloc(4);
+    h.writeUInt32BE(1025, 0);
+    const r = d.push(h);
+    expect(r.error).toMatch(/exceeds the limit/);
+    // Stays failed: a later valid frame is not accepted.
+    expect(d.push(encodeFrame({ a: 1 })).error).toMatch(/exceeds/);
+  });
+
+  it('keeps frames that precede an error', () => {
+    const d = new FrameDecoder();
+    const r = d.push(Buffer.concat([encodeFrame({ a: 1 }), raw(5, '{oops')]));
+    expect(r.frames).toEqual([{ a: 1 }]);
+    expect(r.error).toMatch(/not valid JSON/);
+  });
+
+  it('rejects non-object JSON and invalid UTF-8', () => {
+    for (const body of ['[1,2]', '42', 'null', '"s"']) {
+      expect(new FrameDecoder().push(raw(body.length, body)).error).toMatch(/not a JSON object/);
+    }
+    const bad = Buffer.concat([raw(2, ''), Buffer.from([0xc3, 0x28])]);
+    expect(new FrameDecoder().push(bad).error).toMatch(/UTF-8/);
+  });
+
+  it('encodeFrame refuses a frame over the limit', () => {
+    expect(() => encodeFrame({ v: 'x'.repeat(100) }, 50)).toThrow(RangeError);
+  });
+
+  it('handles a large frame delivered in many chunks without quadratic copying', () => {
+    const o = { v: 'y'.repeat(4 * 1024 * 1024) };
+    const bytes = encodeFrame(o);
+    const d = new FrameDecoder();
+    const out: unknown[] = [];
+    for (let i = 0; i < bytes.length; i += 65536) out.push(...d.push(bytes.subarray(i, i + 65536)).frames);
+    expect(out).toHaveLength(1);
+    expect((out[0] as { v: string }).v.length).toBe(4 * 1024 * 1024);
+  });
+});
+
+describe('frame validators', () => {
+  it('hello', () => {
+    expect(validateHello({ t: 'hello', token: 'a', from: 'n1' })).toEqual({ t: 'hello', token: 'a', from: 'n1' });
+    expect(validateHello({ t: 'msg' })).toMatch(/expected a hello/);
+    expect(validateHello({ t: 'hello', token: '', from: 'n1' })).toMatch(/token/);
+    expect(validateHello({ t: 'hello', token: 'a', from: 7 })).toMatch(/from/);
+  });
+
+  it('msg envelope', () => {
+    const m = { t: 'msg', kind: 'append', msg: { type: 'app', from: 'n1', to: 'n2', term: 3 } };
+    expect(validateMsgFrame(m)).toEqual(m);
+    expect(validateMsgFrame({ ...m, kind: 'teleport' })).toMatch(/kind/);
+    expect(validateMsgFrame({ ...m, msg: { ...m.msg, term: -1 } })).toMatch(/term/);
+    expect(validateMsgFrame({ ...m, msg: 'x' })).toMatch(/object/);
+  });
+
+  it('client request', () => {
+    const r = { t: 'req', id: 1, client: 'c1', seq: 1, op: { op: 'put', key: 'k', value: 'v' }, timeoutMs: 1000 };
+    expect(validateClientRequest(r)).toEqual(r);
+    expect(validateClientRequest({ ...r, allowFollowerRead: true })).toEqual({ ...r, allowFollowerRead: true });
+    expect(validateClientRequest({ ...r, op: { op: 'put', key: '', value: 'v' } })).toMatch(/key/);
+    expect(validateClientRequest({ ...r, op: { op: 'drop-table' } })).toMatch(/op.op/);
+    expect(validateClientRequest({ ...r, op: { op: 'cas', key: 'k', value: 'v' } })).toMatch(/expected/);
+    expect(validateClientRequest({ ...r, op: { op: 'cas', key: 'k', expected: null, value: 'v' } })).not.toBeTypeOf('string');
+    expect(validateClientRequest({ ...r, op: { op: 'lock', name: 'l', owner: 'o', ttlMs: 0 } })).toMatch(/ttlMs/);
+    expect(validateClientRequest({ ...r, op: { op: 'put', key: 'k'.repeat(257), value: 'v' } })).toMatch(/longer/);
+    expect(validateClientRequest({ ...r, timeoutMs: -5 })).toMatch(/timeoutMs/);
+    expect(validateClientRequest({ ...r, id: 1.5 })).toMatch(/id/);
+  });
+
+  it('client response', () => {
+    const r = { t: 'res', id: 4, outcome: 'ok', result: { ok: true, value: null }, node: 'n1', leader: 'n1' };
+    expect(validateClientResponse(r)).toEqual(r);
+    expect(validateClientResponse({ ...r, outcome: 'maybe' })).toMatch(/outcome/);
+    expect(validateClientResponse({ ...r, result: null, outcome: 'fail', error: 'not-leader', leader: null })).toEqual({
+      ...r,
+      result: null,
+      outcome: 'fail',
+      error: 'not-leader',
+      leader: null,
+    });
+  });
+});
