@@ -8,6 +8,8 @@
 export const MAX_KEY_BYTES = 256;
 /** MAX_VALUE_BYTES bounds a value's UTF-8 length (1 MiB). */
 export const MAX_VALUE_BYTES = 1024 * 1024;
+/** MAX_TTL_MS bounds a lock's time to live (one hour). */
+export const MAX_TTL_MS = 60 * 60 * 1000;
 
 /** KvOp is one command the state machine applies. */
 export type KvOp =
@@ -36,7 +38,14 @@ export interface KvCommand {
 }
 
 /** KvError names why a command certainly did not take effect. */
-export type KvError = 'cas-mismatch' | 'lock-held' | 'lock-not-held' | 'stale-token' | 'bad-command';
+export type KvError =
+  | 'cas-mismatch'
+  | 'lock-held'
+  | 'lock-not-held'
+  | 'stale-token'
+  | 'bad-command'
+  /** stale-seq: a delayed copy of a command older than the client's latest; its answer was already given. */
+  | 'stale-seq';
 
 /** KvResult is the outcome of applying one command. */
 export interface KvResult {

@@ -1,0 +1,143 @@
+/**
+ * The serialized form of KvStateMachine and its validation. A snapshot comes back from
+ * disk or from another node's InstallSnapshot, so it is checked field by field before the
+ * state machine replaces its state with it.
+ */
+import type { KvResult } from './types';
+
+/** SNAPSHOT_VERSION is written into every snapshot so a future format can be told apart. */
+export const SNAPSHOT_VERSION = 1;
+
+/** Session is the latest command of one client and its result (exactly-once retries). */
+export interface Session {
+  seq: number;
+  result: KvResult;
+  /** lastIndex: the log index of that command; idle sessions are evicted by its age. */
+  lastIndex: number;
+}
+
+/** LockGrant is the current grant of one lock. */
+export interface LockGrant {
+  owner: string;
+  token: number;
+  expiresAt: number;
+}
+
+/** KvState is the whole state of the machine. Map order is part of the state (sessions: least recently used first). */
+export interface KvState {
+  appliedIndex: number;
+  clock: number;
+  data: Map<string, string>;
+  sessions: Map<string, Session>;
+  locks: Map<string, LockGrant>;
+  /** fences: per key, the highest fencing token a fencedPut has carried. */
+  fences: Map<string, number>;
+}
+
+/** serializeState writes the state as JSON; with `canonical`, maps whose order does not matter are sorted and appliedIndex is left out (for digests). */
+export function serializeState(s: KvState, canonical: boolean): string {
+  const sorted = <V>(m: Map<string, V>): [string, V][] => {
+    const a = [...m];
+    if (canonical) a.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    return a;
+  };
+  return JSON.stringify({
+    v: SNAPSHOT_VERSION,
+    appliedIndex: canonical ? undefined : s.appliedIndex,
+    clock: s.clock,
+    data: sorted(s.data),
+    // Session order is eviction order, so it is state: never sorted.
+    sessions: [...s.sessions].map(([c, x]) => [c, x.seq, x.lastIndex, x.result]),
+    locks: sorted(s.locks).map(([n, l]) => [n, l.owner, l.token, l.expiresAt]),
+    fences: sorted(s.fences),
+  });
+}
+
+const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+
+function parseResult(x: unknown): KvResult | null {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return null;
+  const o = x as Record<string, unknown>;
+  if (typeof o['ok'] !== 'boolean') return null;
+  const r: KvResult = { ok: o['ok'] };
+  if ('value' in o) {
+    if (o['value'] !== null && typeof o['value'] !== 'string') return null;
+    r.value = o['value'];
+  }
+  if ('error' in o) {
+    if (typeof o['error'] !== 'string') return null;
+    r.error = o['error'] as KvResult['error'];
+  }
+  if ('token' in o) {
+    if (!isInt(o['token'])) return null;
+    r.token = o['token'];
+  }
+  if ('holder' in o) {
+    if (typeof o['holder'] !== 'string') return null;
+    r.holder = o['holder'];
+  }
+  if ('expiresAt' in o) {
+    if (!isNum(o['expiresAt'])) return null;
+    r.expiresAt = o['expiresAt'];
+  }
+  return r;
+}
+
+/** parseState reads a snapshot written by serializeState; returns the state or what is wrong with it. */
+export function parseState(text: string): KvState | string {
+  let x: unknown;
+  try {
+    x = JSON.parse(text);
+  } catch {
+    return 'not valid JSON';
+  }
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return 'not an object';
+  const o = x as Record<string, unknown>;
+  if (o['v'] !== SNAPSHOT_VERSION) return `unknown version ${JSON.stringify(o['v'])}`;
+  if (!isInt(o['appliedIndex'])) return 'appliedIndex must be a non-negative integer';
+  if (!isNum(o['clock'])) return 'clock must be a non-negative number';
+  const rows = (field: string): unknown[][] | string => {
+    const a = o[field];
+    if (!Array.isArray(a) || !a.every((r) => Array.isArray(r))) return `${field} must be an array of rows`;
+    return a as unknown[][];
+  };
+  const data = rows('data');
+  if (typeof data === 'string') return data;
+  const st: KvState = {
+    appliedIndex: o['appliedIndex'],
+    clock: o['clock'],
+    data: new Map(),
+    sessions: new Map(),
+    locks: new Map(),
+    fences: new Map(),
+  };
+  for (const r of data) {
+    if (r.length !== 2 || typeof r[0] !== 'string' || typeof r[1] !== 'string') return 'data rows must be [key, value]';
+    st.data.set(r[0], r[1]);
+  }
+  const sessions = rows('sessions');
+  if (typeof sessions === 'string') return sessions;
+  for (const r of sessions) {
+    const result = parseResult(r[3]);
+    if (r.length !== 4 || typeof r[0] !== 'string' || !isInt(r[1]) || !isInt(r[2]) || !result) {
+      return 'sessions rows must be [client, seq, lastIndex, result]';
+    }
+    st.sessions.set(r[0], { seq: r[1], lastIndex: r[2], result });
+  }
+  const locks = rows('locks');
+  if (typeof locks === 'string') return locks;
+  for (const r of locks) {
+    if (r.length !== 4 || typeof r[0] !== 'string' || typeof r[1] !== 'string' || !isInt(r[2]) || !isNum(r[3])) {
+      return 'locks rows must be [name, owner, token, expiresAt]';
+    }
+    st.locks.set(r[0], { owner: r[1], token: r[2], expiresAt: r[3] });
+  }
+  const fences = rows('fences');
+  if (typeof fences === 'string') return fences;
+  for (const r of fences) {
+    if (r.length !== 2 || typeof r[0] !== 'string' || !isInt(r[1])) return 'fences rows must be [key, token]';
+    st.fences.set(r[0], r[1]);
+  }
+  return st;
+}

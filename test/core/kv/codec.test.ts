@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { decodeCommand, encodeCommand, utf8Length, validateKvOp } from '../../../src-main/core/kv/codec';
+import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_VALUE_BYTES } from '../../../src-main/core/kv/types';
+import type { KvCommand } from '../../../src-main/core/kv/types';
+
+describe('kv codec', () => {
+  it('encode/decode round-trips every op', () => {
+    const cmds: KvCommand['cmd'][] = [
+      { op: 'put', key: 'k', value: 'v' },
+      { op: 'get', key: 'k' },
+      { op: 'delete', key: 'k' },
+      { op: 'cas', key: 'k', expected: null, value: 'v' },
+      { op: 'cas', key: 'k', expected: 'old', value: 'v' },
+      { op: 'lock', name: 'L', owner: 'me', ttlMs: 1000 },
+      { op: 'renew', name: 'L', owner: 'me', token: 7, ttlMs: 1000 },
+      { op: 'unlock', name: 'L', token: 7 },
+      { op: 'fencedPut', key: 'r', value: 'v', token: 0 },
+    ];
+    for (const cmd of cmds) {
+      const c: KvCommand = { client: 'c', seq: 3, now: 12.5, cmd };
+      expect(decodeCommand(encodeCommand(c))).toEqual(c);
+    }
+  });
+
+  it('drops unknown fields and treats a missing cas expected as null', () => {
+    expect(validateKvOp({ op: 'get', key: 'k', extra: 1 })).toEqual({ op: 'get', key: 'k' });
+    expect(validateKvOp({ op: 'cas', key: 'k', value: 'v' })).toEqual({ op: 'cas', key: 'k', expected: null, value: 'v' });
+  });
+
+  it('counts keys and values in UTF-8 bytes', () => {
+    expect(utf8Length('aé€😀')).toBe(1 + 2 + 3 + 4);
+    const euro = '€'.repeat(MAX_KEY_BYTES / 4 + 1); // 3 bytes each: 195 bytes, fine
+    expect(validateKvOp({ op: 'get', key: euro })).toEqual({ op: 'get', key: euro });
+    const tooLong = '€'.repeat(86); // 258 bytes though only 86 characters
+    expect(validateKvOp({ op: 'get', key: tooLong })).toBe(`key must be a string of 1–${MAX_KEY_BYTES} bytes`);
+    expect(validateKvOp({ op: 'get', key: 'x'.repeat(MAX_KEY_BYTES) })).not.toBeTypeOf('string');
+    expect(validateKvOp({ op: 'put', key: 'k', value: 'x'.repeat(MAX_VALUE_BYTES) })).not.toBeTypeOf('string');
+    expect(validateKvOp({ op: 'put', key: 'k', value: 'x'.repeat(MAX_VALUE_BYTES + 1) })).toBe(
+      `value must be a string of at most ${MAX_VALUE_BYTES} bytes`,
+    );
+  });
+
+  it('says clearly what is wrong with a bad op', () => {
+    const cases: [unknown, string][] = [
+      [null, 'command must be an object'],
+      ['put', 'command must be an object'],
+      [{ op: 'drop', key: 'k' }, 'op must be one of put, get, delete, cas, lock, renew, unlock, fencedPut'],
+      [{ op: 'get' }, 'key must be a string of 1–256 bytes'],
+      [{ op: 'get', key: '' }, 'key must be a string of 1–256 bytes'],
+      [{ op: 'get', key: 5 }, 'key must be a string of 1–256 bytes'],
+      [{ op: 'put', key: 'k' }, 'value must be a string of at most 1048576 bytes'],
+      [{ op: 'put', key: 'k', value: 5 }, 'value must be a string of at most 1048576 bytes'],
+      [{ op: 'cas', key: 'k', expected: 5, value: 'v' }, 'expected must be a string or null of at most 1048576 bytes'],
+      [{ op: 'lock', name: 'L', owner: 'o', ttlMs: 0 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
+      [{ op: 'lock', name: 'L', owner: 'o', ttlMs: -5 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
+      [{ op: 'lock', name: 'L', owner: 'o', ttlMs: MAX_TTL_MS + 1 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
+      [{ op: 'lock', name: 'L', owner: 'o', ttlMs: 1.5 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
+      [{ op: 'lock', name: 'L', ttlMs: 10 }, 'owner must be a string of 1–256 bytes'],
+      [{ op: 'lock', owner: 'o', ttlMs: 10 }, 'name must be a string of 1–256 bytes'],
+      [{ op: 'unlock', name: 'L', token: -1 }, 'token must be a non-negative integer'],
+      [{ op: 'unlock', name: 'L', token: 1.5 }, 'token must be a non-negative integer'],
+      [{ op: 'fencedPut', key: 'r', value: 'v', token: '3' }, 'token must be a non-negative integer'],
+      [{ op: 'renew', name: 'L', owner: 'o', token: 1, ttlMs: Infinity }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
+    ];
+    for (const [input, msg] of cases) expect(validateKvOp(input), JSON.stringify(input)).toBe(msg);
+  });
+
+  it('decodeCommand reports bad JSON and bad envelopes as text, never throwing', () => {
+    expect(decodeCommand('{')).toBe('command is not valid JSON');
+    expect(decodeCommand('[]')).toBe('command must be an object');
+    expect(decodeCommand('{"client":1,"seq":1,"now":0,"cmd":{"op":"get","key":"k"}}')).toMatch(/^client must be/);
+    expect(decodeCommand('{"client":"c","seq":1.5,"now":0,"cmd":{"op":"get","key":"k"}}')).toBe('seq must be a non-negative integer');
+    expect(decodeCommand('{"client":"c","seq":1,"now":-1,"cmd":{"op":"get","key":"k"}}')).toBe('now must be a non-negative finite number');
+    expect(decodeCommand('{"client":"c","seq":1,"now":0}')).toBe('command must be an object');
+  });
+});
