@@ -1,0 +1,232 @@
+/**
+ * The lab side: `node bin/quorum-lab.mjs serve --port 0 --nodes 3 ...` (engineer D's
+ * headless host) with a 3-node Raft cluster. Puts go through its client API
+ * (POST /api/kv {op:'put', key, value} -> {outcome}); the leader is found with
+ * GET /api/cluster and killed with POST /api/nodes/:id/crash (SIGKILL).
+ */
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { clientAgent, parseJson, request, type Endpoint } from './http';
+import { adoptPid, forgetPid, isAlive, killPid, sleep, startProcess, waitExit } from './procs';
+import type { KillResult, PutClient, Target } from './target';
+
+/** LabOptions configure the lab host. */
+export interface LabOptions {
+  repo: string;
+  dir: string;
+  heartbeatMs: number;
+  electionMs: number;
+  log: (s: string) => void;
+}
+
+interface NodeRow {
+  id: string;
+  status: string;
+  role: string | null;
+  term: number;
+  commitIndex: number;
+  lastApplied: number;
+  leader: string | null;
+  pid: number | null;
+}
+
+const STARTUP_MS = 60_000;
+const CTRL_TIMEOUT_MS = 5000;
+
+/** labCommand is the exact command line the bench runs for the lab (without the data dir). */
+export function labCommand(o: { heartbeatMs: number; electionMs: number }): string[] {
+  return ['bin/quorum-lab.mjs', 'serve', '--port', '0', '--nodes', '3', '--heartbeat-ms', String(o.heartbeatMs), '--election-ms', String(o.electionMs)];
+}
+
+/** labVersion names what is measured: the checkout's commit. */
+export function labVersion(repo: string): string {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8', timeout: 5000 }).trim();
+    return `quorum-lab ${rev}`;
+  } catch {
+    return 'quorum-lab (no git)';
+  }
+}
+
+/** LabCluster is a running `quorum-lab serve`. */
+export class LabCluster implements Target {
+  readonly name = 'lab' as const;
+  readonly version: string;
+  private readonly ctrl = clientAgent(4);
+  private failoverAgent = clientAgent(128);
+  private victim: string | null = null;
+
+  private constructor(private readonly proc: ChildProcess, private readonly ep: Endpoint, private readonly opts: LabOptions) {
+    this.version = labVersion(opts.repo);
+  }
+
+  /** start launches the host, reads its port from stdout, and waits for a healthy cluster. */
+  static async start(opts: LabOptions): Promise<LabCluster> {
+    const args = [...labCommand(opts), '--data', opts.dir];
+    const proc = startProcess('quorum-lab serve', process.execPath, args, { cwd: opts.repo });
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`quorum-lab serve printed no address within ${STARTUP_MS} ms:\n${out.slice(-2000)}`)), STARTUP_MS);
+      const onData = (b: Buffer): void => {
+        out += b.toString('utf8');
+        const m = /Quorum Lab on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      };
+      proc.stdout?.on('data', onData);
+      proc.stderr?.on('data', onData);
+      proc.once('exit', (code, sig) => {
+        clearTimeout(timer);
+        reject(new Error(`quorum-lab serve exited (${code ?? sig}) before listening:\n${out.slice(-2000)}`));
+      });
+    });
+    // Keep draining its output so a chatty host never blocks on a full pipe; keep only the tail.
+    const tail: string[] = [];
+    const keep = (b: Buffer): void => {
+      tail.push(b.toString('utf8'));
+      if (tail.length > 50) tail.shift();
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+    const c = new LabCluster(proc, { host: '127.0.0.1', port }, opts);
+    try {
+      await c.waitHealthy(STARTUP_MS);
+    } catch (e) {
+      await c.stop();
+      throw new Error(`${(e as Error).message}\nlast host output:\n${tail.join('').slice(-2000)}`);
+    }
+    return c;
+  }
+
+  /** url is the host's base address. */
+  get url(): string {
+    return `http://127.0.0.1:${this.ep.port}`;
+  }
+
+  private async nodes(): Promise<NodeRow[] | null> {
+    const r = await request(this.ctrl, this.ep, 'GET', '/api/cluster', null, CTRL_TIMEOUT_MS);
+    if (r.status !== 200) return null;
+    const j = parseJson(r.body) as { nodes?: NodeRow[] } | null;
+    if (!j || !Array.isArray(j.nodes)) return null;
+    // Node processes are ours too (started on our behalf): track them so cleanup can end them.
+    for (const n of j.nodes) if (typeof n.pid === 'number' && n.status !== 'down') adoptPid(`lab node ${n.id}`, n.pid);
+    return j.nodes;
+  }
+
+  private static leaderOf(nodes: NodeRow[]): NodeRow | null {
+    let best: NodeRow | null = null;
+    for (const n of nodes) if (n.status === 'up' && n.role === 'leader' && (!best || n.term > best.term)) best = n;
+    return best;
+  }
+
+  /** waitHealthy waits until every node is up, one leader is known to all, and every node has applied what it committed. */
+  private async waitHealthy(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    let last = '';
+    while (performance.now() < deadline) {
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) throw new Error('quorum-lab serve exited');
+      const ns = await this.nodes();
+      if (ns) {
+        last = JSON.stringify(ns.map((n) => [n.id, n.status, n.role, n.term, n.commitIndex, n.lastApplied, n.leader]));
+        const l = LabCluster.leaderOf(ns);
+        if (
+          l &&
+          ns.length === 3 &&
+          ns.every((n) => n.status === 'up' && n.leader === l.id && n.lastApplied >= l.commitIndex - 1)
+        ) {
+          return;
+        }
+      }
+      await sleep(100);
+    }
+    throw new Error(`lab cluster not healthy within ${timeoutMs} ms; last view ${last}`);
+  }
+
+  client(): PutClient {
+    const agent = clientAgent(1);
+    return {
+      put: (key, value) => putLab(agent, this.ep, key, value, null, 10_000),
+      close: () => agent.destroy(),
+    };
+  }
+
+  async killLeader(): Promise<KillResult> {
+    const ns = await this.nodes();
+    const l = ns ? LabCluster.leaderOf(ns) : null;
+    if (!l) throw new Error('lab has no leader to kill');
+    this.victim = l.id;
+    this.failoverAgent.destroy();
+    this.failoverAgent = clientAgent(128);
+    // Warm one connection so the first failover put doesn't pay for a TCP connect.
+    await request(this.failoverAgent, this.ep, 'GET', '/api/cluster', null, CTRL_TIMEOUT_MS);
+    // t0 is taken before the crash request, so the host's own handling of it counts against the lab.
+    const t0 = performance.now();
+    const r = await request(this.ctrl, this.ep, 'POST', `/api/nodes/${encodeURIComponent(l.id)}/crash`, '{}', CTRL_TIMEOUT_MS);
+    if (r.status !== 200) throw new Error(`crash ${l.id} failed: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+    if (l.pid !== null) {
+      // The host promises SIGKILL; make sure it happened before the clock matters.
+      for (let i = 0; i < 100 && isAlive(l.pid); i++) await sleep(5);
+      forgetPid(l.pid);
+    }
+    return { t0, victim: l.id };
+  }
+
+  failoverPut(key: string, value: string, timeoutMs: number): Promise<boolean> {
+    return putLab(this.failoverAgent, this.ep, key, value, timeoutMs, timeoutMs + 500);
+  }
+
+  async recover(): Promise<void> {
+    const v = this.victim;
+    if (v) {
+      const r = await request(this.ctrl, this.ep, 'POST', `/api/nodes/${encodeURIComponent(v)}/restart`, '{}', CTRL_TIMEOUT_MS);
+      if (r.status !== 200) throw new Error(`restart ${v} failed: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+      this.victim = null;
+    }
+    await this.waitHealthy(STARTUP_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.failoverAgent.destroy();
+    this.ctrl.destroy();
+    const nodes = await this.nodes().catch(() => null);
+    const pid = this.proc.pid;
+    if (pid !== undefined) {
+      // SIGTERM lets the host stop its nodes itself; SIGKILL only if it does not.
+      killPid(pid, 'SIGTERM');
+      if (!(await waitExit(this.proc, 8000))) killPid(pid, 'SIGKILL');
+      forgetPid(pid);
+    }
+    for (const n of nodes ?? []) {
+      if (n.pid === null) continue;
+      if (isAlive(n.pid)) {
+        this.opts.log(`  lab node ${n.id} (pid ${n.pid}) outlived the host; killing it`);
+        killPid(n.pid, 'SIGKILL');
+      }
+      forgetPid(n.pid);
+    }
+  }
+}
+
+/** putLab writes one key through the lab's gateway; only outcome 'ok' counts. */
+async function putLab(
+  agent: ReturnType<typeof clientAgent>,
+  ep: Endpoint,
+  key: string,
+  value: string,
+  gatewayTimeoutMs: number | null,
+  timeoutMs: number,
+): Promise<boolean> {
+  const body = JSON.stringify(gatewayTimeoutMs === null ? { op: 'put', key, value } : { op: 'put', key, value, timeoutMs: gatewayTimeoutMs });
+  const r = await request(agent, ep, 'POST', '/api/kv', body, timeoutMs);
+  if (r.status !== 200) return false;
+  const j = parseJson(r.body) as { outcome?: string } | null;
+  return j?.outcome === 'ok';
+}
+
+/** repoRoot is the checkout the bench lives in. */
+export function repoRoot(): string {
+  return path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+}

@@ -1,0 +1,149 @@
+/**
+ * The results table (printed and written into docs/BENCHMARKS.md). Ratios are oriented so
+ * that > 1.0 always means the lab did better: lab/etcd for throughput, etcd/lab for
+ * latency and failover time.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import type { FailoverResult, ThroughputResult } from './workload';
+
+/** SideResults are one system's rows; a row is null when it was not run. */
+export interface SideResults {
+  version: string;
+  sequential: ThroughputResult | null;
+  concurrent: ThroughputResult | null;
+  failover: FailoverResult | null;
+}
+
+/** RunInfo describes the run for the record. */
+export interface RunInfo {
+  date: string;
+  machine: string;
+  command: string;
+  settings: string;
+  lab: SideResults | null;
+  etcd: SideResults | null;
+  /** notes: e.g. why a side was skipped. */
+  notes: string[];
+}
+
+/** machineDescription names the machine: nproc, CPU model, memory, kernel. */
+export function machineDescription(): string {
+  let model = 'unknown CPU';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m?.[1]) model = m[1].trim();
+  } catch {
+    model = os.cpus()[0]?.model ?? model;
+  }
+  const gib = (os.totalmem() / 2 ** 30).toFixed(1);
+  return `${os.availableParallelism()} CPUs (nproc), ${model}, ${gib} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
+}
+
+type Better = 'higher' | 'lower';
+
+interface Row {
+  label: string;
+  lab: number | null;
+  etcd: number | null;
+  better: Better;
+  digits: number;
+}
+
+function rows(r: RunInfo, clients: number): Row[] {
+  const l = r.lab;
+  const e = r.etcd;
+  const seq = (s: SideResults | null, f: (t: ThroughputResult) => number): number | null => (s?.sequential ? f(s.sequential) : null);
+  const con = (s: SideResults | null, f: (t: ThroughputResult) => number): number | null => (s?.concurrent ? f(s.concurrent) : null);
+  const fo = (s: SideResults | null): number | null => (s?.failover ? s.failover.medianMs : null);
+  return [
+    { label: '1 client: puts/s', lab: seq(l, (t) => t.putsPerSec), etcd: seq(e, (t) => t.putsPerSec), better: 'higher', digits: 0 },
+    { label: '1 client: p50 ms', lab: seq(l, (t) => t.p50Ms), etcd: seq(e, (t) => t.p50Ms), better: 'lower', digits: 2 },
+    { label: '1 client: p99 ms', lab: seq(l, (t) => t.p99Ms), etcd: seq(e, (t) => t.p99Ms), better: 'lower', digits: 2 },
+    { label: `${clients} clients: puts/s`, lab: con(l, (t) => t.putsPerSec), etcd: con(e, (t) => t.putsPerSec), better: 'higher', digits: 0 },
+    { label: `${clients} clients: p50 ms`, lab: con(l, (t) => t.p50Ms), etcd: con(e, (t) => t.p50Ms), better: 'lower', digits: 2 },
+    { label: `${clients} clients: p99 ms`, lab: con(l, (t) => t.p99Ms), etcd: con(e, (t) => t.p99Ms), better: 'lower', digits: 2 },
+    { label: 'failover: median ms to first ok put', lab: fo(l), etcd: fo(e), better: 'lower', digits: 0 },
+  ];
+}
+
+function fmt(v: number | null, digits: number): string {
+  if (v === null) return '—';
+  if (!Number.isFinite(v)) return 'n/a';
+  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** ratio is lab-better-when->1: lab/etcd for higher-is-better, etcd/lab for lower-is-better. */
+export function ratio(lab: number | null, etcd: number | null, better: Better): number | null {
+  if (lab === null || etcd === null || !Number.isFinite(lab) || !Number.isFinite(etcd)) return null;
+  const num = better === 'higher' ? lab : etcd;
+  const den = better === 'higher' ? etcd : lab;
+  return den > 0 ? num / den : null;
+}
+
+/** markdownTable renders the results as a Markdown table. */
+export function markdownTable(r: RunInfo, clients: number): string {
+  const lines = ['| row | lab | etcd | ratio (> 1.0 = lab better) |', '|---|---:|---:|---:|'];
+  for (const row of rows(r, clients)) {
+    const q = ratio(row.lab, row.etcd, row.better);
+    lines.push(`| ${row.label} | ${fmt(row.lab, row.digits)} | ${fmt(row.etcd, row.digits)} | ${q === null ? '—' : q.toFixed(2)} |`);
+  }
+  return lines.join('\n');
+}
+
+/** textTable renders the results for the terminal. */
+export function textTable(r: RunInfo, clients: number): string {
+  const head = ['row', 'lab', 'etcd', 'ratio'];
+  const body = rows(r, clients).map((row) => {
+    const q = ratio(row.lab, row.etcd, row.better);
+    return [row.label, fmt(row.lab, row.digits), fmt(row.etcd, row.digits), q === null ? '—' : q.toFixed(2)];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+function detail(name: string, s: SideResults | null): string[] {
+  if (!s) return [`- ${name}: not run`];
+  const out = [`- ${name} (${s.version}):`];
+  for (const [label, t] of [['1 client', s.sequential], ['concurrent', s.concurrent]] as const) {
+    if (t) out.push(`  - ${label}: ${t.ok} puts acknowledged, ${t.errors} errors, in ${t.seconds.toFixed(1)} s with ${t.clients} client(s)`);
+  }
+  if (s.failover) {
+    const f = s.failover;
+    out.push(`  - failover trials (ms): ${f.trialsMs.map((x) => x.toFixed(0)).join(', ') || 'none'}${f.failedTrials ? `; ${f.failedTrials} trial(s) with no ok put within 30 s` : ''}`);
+  }
+  return out;
+}
+
+/** resultsSection is the generated part of docs/BENCHMARKS.md. */
+export function resultsSection(r: RunInfo, clients: number): string {
+  return [
+    `Run on ${r.date}.`,
+    '',
+    `- Machine: ${r.machine}`,
+    `- Command: \`${r.command}\``,
+    `- Settings: ${r.settings}`,
+    '',
+    markdownTable(r, clients),
+    '',
+    ...detail('lab', r.lab),
+    ...detail('etcd', r.etcd),
+    ...(r.notes.length ? ['', ...r.notes.map((n) => `Note: ${n}`)] : []),
+  ].join('\n');
+}
+
+/** RESULTS_START / RESULTS_END fence the part of the doc the bench rewrites. */
+export const RESULTS_START = '<!-- bench:results:start (written by `npm run bench`; edits inside are overwritten) -->';
+export const RESULTS_END = '<!-- bench:results:end -->';
+
+/** writeResults replaces the fenced results section of the doc (appending one if the doc has none). */
+export function writeResults(file: string, section: string): void {
+  let doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const fenced = `${RESULTS_START}\n${section}\n${RESULTS_END}`;
+  const a = doc.indexOf(RESULTS_START);
+  const b = doc.indexOf(RESULTS_END);
+  if (a >= 0 && b > a) doc = doc.slice(0, a) + fenced + doc.slice(b + RESULTS_END.length);
+  else doc = `${doc.trimEnd()}\n\n## Results\n\n${fenced}\n`;
+  fs.writeFileSync(file, doc);
+}

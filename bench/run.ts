@@ -1,0 +1,221 @@
+/**
+ * `npm run bench`: the lab's 3-node Raft cluster against a 3-member etcd, side by side in
+ * one run on loopback, same workload (256-byte puts over HTTP/JSON, keys over 10,000):
+ * one sequential client, N concurrent clients, and failover after SIGKILL of the leader.
+ * Rows alternate between the two systems so background load on a shared machine hits both
+ * alike. Prints the table and rewrites the results section of docs/BENCHMARKS.md.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EtcdCluster, ETCD_BIN, etcdVersion } from './etcd';
+import { LabCluster, labCommand, repoRoot } from './lab';
+import { stopAll } from './procs';
+import { machineDescription, resultsSection, textTable, writeResults, type RunInfo, type SideResults } from './report';
+import type { Target, TargetName } from './target';
+import { FAILOVER_PUT_EVERY_MS, FAILOVER_PUT_TIMEOUT_MS, KEY_SPACE, runFailover, runThroughput, VALUE_BYTES } from './workload';
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --seconds N        seconds per throughput row (default 10)
+  --clients N        concurrent clients in row 2 (default 64)
+  --trials N         failover trials, the median is reported (default 5)
+  --only lab|etcd    run one side only
+  --out FILE         where to write the results (default docs/BENCHMARKS.md; 'none' to skip)
+  --heartbeat-ms N   heartbeat interval for both systems (default 100)
+  --election-ms N    election timeout for both systems (default 1000)
+  --help             this text`;
+
+/** BenchOptions are the parsed command-line options. */
+export interface BenchOptions {
+  seconds: number;
+  clients: number;
+  trials: number;
+  only: TargetName | null;
+  out: string | null;
+  heartbeatMs: number;
+  electionMs: number;
+}
+
+/** parseArgs validates the options; it returns an error message instead of throwing. */
+export function parseArgs(argv: string[], root: string): BenchOptions | string {
+  const o: BenchOptions = {
+    seconds: 10,
+    clients: 64,
+    trials: 5,
+    only: null,
+    out: path.join(root, 'docs', 'BENCHMARKS.md'),
+    heartbeatMs: 100,
+    electionMs: 1000,
+  };
+  const int = (name: string, v: string | undefined, min: number, max: number): number | string => {
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < min || n > max) return `${name} needs an integer in ${min}..${max}, got '${v ?? ''}'`;
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[i + 1];
+    let r: number | string | null = null;
+    switch (a) {
+      case '--seconds': r = int(a, v, 1, 600); if (typeof r === 'number') o.seconds = r; break;
+      case '--clients': r = int(a, v, 1, 1024); if (typeof r === 'number') o.clients = r; break;
+      case '--trials': r = int(a, v, 1, 50); if (typeof r === 'number') o.trials = r; break;
+      case '--heartbeat-ms': r = int(a, v, 1, 10_000); if (typeof r === 'number') o.heartbeatMs = r; break;
+      case '--election-ms': r = int(a, v, 1, 60_000); if (typeof r === 'number') o.electionMs = r; break;
+      case '--only':
+        if (v !== 'lab' && v !== 'etcd') return `--only needs 'lab' or 'etcd', got '${v ?? ''}'`;
+        o.only = v;
+        r = 0;
+        break;
+      case '--out':
+        if (v === undefined || v === '') return '--out needs a file name';
+        o.out = v === 'none' ? null : path.resolve(v);
+        r = 0;
+        break;
+      default:
+        return `unknown option '${a ?? ''}'`;
+    }
+    if (typeof r === 'string') return r;
+    i++;
+  }
+  // etcd refuses an election timeout under 5 heartbeats; hold the lab to the same rule.
+  if (o.electionMs < 5 * o.heartbeatMs) return `--election-ms must be at least 5 x --heartbeat-ms (etcd requires it)`;
+  return o;
+}
+
+function log(s: string): void {
+  console.log(s);
+}
+
+function emptySide(t: Target): SideResults {
+  return { version: t.version, sequential: null, concurrent: null, failover: null };
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const root = repoRoot();
+  const parsed = parseArgs(argv, root);
+  if (typeof parsed === 'string') {
+    console.error(`bench: ${parsed}\n\n${USAGE}`);
+    return 2;
+  }
+  const o = parsed;
+  const notes: string[] = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-bench-'));
+  const targets: Target[] = [];
+  let exit = 0;
+  const info: RunInfo = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    machine: machineDescription(),
+    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    settings: [
+      `heartbeat ${o.heartbeatMs} ms, election ${o.electionMs} ms (both systems)`,
+      `${VALUE_BYTES}-byte values, keys uniform over ${KEY_SPACE.toLocaleString('en-US')}`,
+      `${o.seconds} s per throughput row, 1 and ${o.clients} clients (one keep-alive connection each)`,
+      `failover: a put every ${FAILOVER_PUT_EVERY_MS} ms (each bounded by ${FAILOVER_PUT_TIMEOUT_MS} ms), median of ${o.trials}`,
+      `lab: \`node ${labCommand(o).join(' ')} --data <tmpdir>\``,
+      `etcd: 3 members, \`${ETCD_BIN} --heartbeat-interval ${o.heartbeatMs} --election-timeout ${o.electionMs}\`, own data dirs, 127.0.0.1 ports`,
+    ].join('; '),
+    lab: null,
+    etcd: null,
+    notes,
+  };
+  log(`quorum-lab bench: ${info.machine}`);
+  log(`data under ${tmp}`);
+  try {
+    if (o.only !== 'lab') {
+      if (etcdVersion() === null) {
+        const msg = `etcd is not installed (${ETCD_BIN} missing): the etcd side is skipped. Install it with: apt-get install -y etcd-server`;
+        console.error(`bench: ${msg}`);
+        notes.push(msg);
+      } else {
+        log('starting etcd (3 members)...');
+        try {
+          targets.push(await EtcdCluster.start({ dir: path.join(tmp, 'etcd'), heartbeatMs: o.heartbeatMs, electionMs: o.electionMs, log }));
+        } catch (e) {
+          notes.push(`etcd side failed to start: ${(e as Error).message.split('\n')[0]}`);
+          console.error(`bench: ${(e as Error).message}`);
+          exit = 1;
+        }
+      }
+    }
+    if (o.only !== 'etcd') {
+      log('starting the lab (quorum-lab serve, 3 nodes)...');
+      try {
+        const lab = await LabCluster.start({ repo: root, dir: path.join(tmp, 'lab'), heartbeatMs: o.heartbeatMs, electionMs: o.electionMs, log });
+        log(`  lab on ${lab.url}`);
+        targets.push(lab);
+      } catch (e) {
+        notes.push(`lab side failed to start: ${(e as Error).message.split('\n')[0]}`);
+        console.error(`bench: ${(e as Error).message}`);
+        exit = 1;
+      }
+    }
+    if (targets.length === 0) throw new Error('nothing to measure');
+    const sides = new Map<TargetName, SideResults>(targets.map((t) => [t.name, emptySide(t)]));
+    const side = (t: Target): SideResults => sides.get(t.name)!;
+    const pin = async (t: Target): Promise<void> => {
+      if (t instanceof EtcdCluster) await t.pinLeader();
+    };
+
+    for (const t of targets) {
+      await pin(t);
+      log(`warming up ${t.name} (1 s)...`);
+      await runThroughput(t, 1, 1, 1);
+    }
+    for (const t of targets) {
+      log(`${t.name}: 1 client for ${o.seconds} s...`);
+      await pin(t);
+      const r = await runThroughput(t, 1, o.seconds, 42);
+      side(t).sequential = r;
+      log(`  ${r.putsPerSec.toFixed(0)} puts/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors`);
+    }
+    for (const t of targets) {
+      log(`${t.name}: ${o.clients} clients for ${o.seconds} s...`);
+      await pin(t);
+      const r = await runThroughput(t, o.clients, o.seconds, 43);
+      side(t).concurrent = r;
+      log(`  ${r.putsPerSec.toFixed(0)} puts/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors`);
+    }
+    for (const t of targets) {
+      log(`${t.name}: failover, ${o.trials} trial(s)...`);
+      try {
+        side(t).failover = await runFailover(t, o.trials, 1000, log);
+      } catch (e) {
+        notes.push(`${t.name} failover did not complete: ${(e as Error).message.split('\n')[0]}`);
+        console.error(`bench: ${t.name} failover: ${(e as Error).message}`);
+        exit = 1;
+      }
+    }
+    info.lab = sides.get('lab') ?? null;
+    info.etcd = sides.get('etcd') ?? null;
+  } catch (e) {
+    console.error(`bench: ${(e as Error).stack ?? String(e)}`);
+    notes.push(`run aborted: ${(e as Error).message.split('\n')[0]}`);
+    exit = 1;
+  } finally {
+    log('stopping clusters...');
+    for (const t of targets) await t.stop().catch((e: unknown) => console.error(`bench: stopping ${t.name}: ${String(e)}`));
+    await stopAll();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  log('');
+  log(textTable(info, o.clients));
+  for (const n of notes) log(`note: ${n}`);
+  const section = resultsSection(info, o.clients);
+  const raw = path.join(root, 'bench', 'results');
+  fs.mkdirSync(raw, { recursive: true });
+  fs.writeFileSync(path.join(raw, `${info.date.replace(/[:]/g, '-')}.json`), JSON.stringify(info, null, 2));
+  if (o.out && (info.lab || info.etcd)) {
+    writeResults(o.out, section);
+    log(`\nresults written to ${path.relative(process.cwd(), o.out) || o.out}`);
+  }
+  return exit;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,37 @@
+/**
+ * Target is one system under test (the lab's cluster or etcd's), seen the same way by the
+ * workload: clients that put over one connection each, and the steps of a failover trial.
+ */
+
+/** PutClient is one client holding one keep-alive connection. */
+export interface PutClient {
+  /** put writes one key; resolves true only if the system acknowledged it. */
+  put(key: string, value: string): Promise<boolean>;
+  close(): void;
+}
+
+/** KillResult says when (performance.now() ms, taken just before the kill) and whom a failover trial killed. */
+export interface KillResult {
+  t0: number;
+  victim: string;
+}
+
+/** TargetName names the two systems. */
+export type TargetName = 'lab' | 'etcd';
+
+/** Target is a running 3-member cluster the bench drives. */
+export interface Target {
+  readonly name: TargetName;
+  /** version: what is measured (etcd --version, the lab's git commit). */
+  readonly version: string;
+  /** client opens one client (one connection) for the throughput rows. */
+  client(): PutClient;
+  /** killLeader finds the current leader and SIGKILLs it. */
+  killLeader(): Promise<KillResult>;
+  /** failoverPut sends one put to the survivors (bounded by timeoutMs); true if acknowledged. */
+  failoverPut(key: string, value: string, timeoutMs: number): Promise<boolean>;
+  /** recover restarts the killed member and waits until the whole cluster is healthy again. */
+  recover(): Promise<void>;
+  /** stop ends every process of this target. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,184 @@
+/**
+ * The workload both systems get: puts of 256-byte values to keys drawn uniformly over
+ * 10,000 keys, from closed-loop clients (each waits for its answer before the next put),
+ * plus the failover trial (a put every 10 ms to the survivors after the leader is killed).
+ */
+import { performance } from 'node:perf_hooks';
+import { sleep } from './procs';
+import type { PutClient, Target } from './target';
+
+/** VALUE_BYTES is the size of every value written. */
+export const VALUE_BYTES = 256;
+/** KEY_SPACE is how many distinct keys the puts are drawn from. */
+export const KEY_SPACE = 10_000;
+/** FAILOVER_PUT_EVERY_MS is the spacing of puts during a failover trial. */
+export const FAILOVER_PUT_EVERY_MS = 10;
+/** FAILOVER_PUT_TIMEOUT_MS bounds one failover put, so stuck requests cannot pile up without end. */
+export const FAILOVER_PUT_TIMEOUT_MS = 1000;
+/** FAILOVER_MAX_MS gives up a failover trial that has seen no success by then. */
+export const FAILOVER_MAX_MS = 30_000;
+
+/** Rng is a small seeded generator (mulberry32) so both systems get the same key sequence. */
+export class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
+  /** next returns a float in [0, 1). */
+  next(): number {
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /** int returns an integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+}
+
+/** makeValue builds a printable value of exactly VALUE_BYTES bytes. */
+export function makeValue(rng: Rng): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  let s = '';
+  for (let i = 0; i < VALUE_BYTES; i++) s += alphabet[rng.int(alphabet.length)];
+  return s;
+}
+
+/** keyOf names the i-th key of the key space. */
+export function keyOf(i: number): string {
+  return `bench-${String(i).padStart(5, '0')}`;
+}
+
+/** percentile returns the nearest-rank p-quantile (0 < p <= 1) of sorted values, NaN when empty. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length)));
+  return sorted[rank - 1] ?? Number.NaN;
+}
+
+/** median of unsorted values; NaN when empty. */
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+/** ThroughputResult is one throughput row for one system. */
+export interface ThroughputResult {
+  clients: number;
+  seconds: number;
+  ok: number;
+  errors: number;
+  putsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** runThroughput runs `clients` closed-loop clients for `seconds` (and at most maxOps puts in all). */
+export async function runThroughput(
+  target: Target,
+  clients: number,
+  seconds: number,
+  seed: number,
+  maxOps = 5_000_000,
+): Promise<ThroughputResult> {
+  const rng = new Rng(seed);
+  // Values are made up front so building them costs nothing inside the timed loop.
+  const values = Array.from({ length: 64 }, () => makeValue(rng));
+  const latencies: number[] = [];
+  let ok = 0;
+  let errors = 0;
+  let issued = 0;
+  const conns: PutClient[] = Array.from({ length: clients }, () => target.client());
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  const loop = async (c: PutClient): Promise<void> => {
+    while (performance.now() < deadline && issued < maxOps) {
+      issued++;
+      const key = keyOf(rng.int(KEY_SPACE));
+      const value = values[issued % values.length] ?? '';
+      const t = performance.now();
+      const acked = await c.put(key, value);
+      const dt = performance.now() - t;
+      if (acked) {
+        ok++;
+        latencies.push(dt);
+      } else {
+        errors++;
+        // A failing system answers fast; back off a little so errors don't become a busy loop.
+        await sleep(10);
+      }
+    }
+  };
+  try {
+    await Promise.all(conns.map(loop));
+  } finally {
+    for (const c of conns) c.close();
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    clients,
+    seconds: elapsed,
+    ok,
+    errors,
+    putsPerSec: ok / elapsed,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
+}
+
+/** FailoverResult is the failover row for one system: ms from the kill to the first acknowledged put, per trial. */
+export interface FailoverResult {
+  trialsMs: number[];
+  /** failedTrials: trials with no acknowledged put within FAILOVER_MAX_MS. */
+  failedTrials: number;
+  medianMs: number;
+}
+
+/** runFailoverTrial kills the leader, puts every 10 ms to the survivors, and returns ms to the first success (NaN if none). */
+export async function runFailoverTrial(target: Target, seed: number): Promise<{ ms: number; victim: string }> {
+  const rng = new Rng(seed);
+  const value = makeValue(rng);
+  const { t0, victim } = await target.killLeader();
+  let firstOk = Number.NaN;
+  const inflight = new Set<Promise<void>>();
+  for (let i = 0; Number.isNaN(firstOk); i++) {
+    const due = t0 + i * FAILOVER_PUT_EVERY_MS;
+    if (due - t0 > FAILOVER_MAX_MS) break;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    if (!Number.isNaN(firstOk)) break;
+    const p = target.failoverPut(keyOf(rng.int(KEY_SPACE)), value, FAILOVER_PUT_TIMEOUT_MS).then((acked) => {
+      const now = performance.now();
+      if (acked && (Number.isNaN(firstOk) || now - t0 < firstOk)) firstOk = now - t0;
+    });
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+  }
+  // Let the stragglers finish (each is bounded by its timeout) before the member is restarted.
+  await Promise.all([...inflight]);
+  return { ms: firstOk, victim };
+}
+
+/** runFailover runs `trials` failover trials, restarting the killed member and waiting for health between them. */
+export async function runFailover(
+  target: Target,
+  trials: number,
+  seed: number,
+  log: (s: string) => void,
+): Promise<FailoverResult> {
+  const ms: number[] = [];
+  let failed = 0;
+  for (let i = 0; i < trials; i++) {
+    const r = await runFailoverTrial(target, seed + i);
+    if (Number.isNaN(r.ms)) failed++;
+    else ms.push(r.ms);
+    log(`  ${target.name} failover trial ${i + 1}/${trials}: killed ${r.victim}, first put ok after ${Number.isNaN(r.ms) ? 'never' : `${r.ms.toFixed(0)} ms`}`);
+    await target.recover();
+  }
+  return { trialsMs: ms, failedTrials: failed, medianMs: median(ms) };
+}
