@@ -1,0 +1,263 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MemoryStorage, applyWrite, emptyPersisted, type Storage, type StorageWrite } from '../../src-main/core/storage';
+import { seededRng, type Entry, type Persisted, type Snapshot } from '../../src-main/core/types';
+import { SqliteStorage } from '../../src-main/node/sqlite-storage';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ql-storage-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+let fileNo = 0;
+const newFile = (): string => path.join(tmp, `node-${++fileNo}.db`);
+
+const ent = (index: number, term: number, data = `cmd-${index}-${term}`): Entry => ({ index, term, type: 'normal', data });
+const range = (lo: number, hi: number, term: number): Entry[] =>
+  Array.from({ length: hi - lo + 1 }, (_, k) => ent(lo + k, term));
+const snap = (index: number, term: number, data = `state@${index}`): Snapshot => ({
+  index,
+  term,
+  conf: { voters: ['n1', 'n2', 'n3'], learners: [], votersOutgoing: [] },
+  data,
+});
+const w = (p: Partial<StorageWrite>): StorageWrite => ({ hardState: null, entries: [], snapshot: null, ...p });
+
+/** Impl opens a store and "reopens" it (a process restart for SQLite; the same memory for MemoryStorage). */
+interface Impl {
+  name: string;
+  open(): Storage;
+  reopen(s: Storage): Storage;
+}
+const impls: Impl[] = [
+  { name: 'MemoryStorage', open: () => new MemoryStorage(), reopen: (s) => s },
+  {
+    name: 'SqliteStorage',
+    open: () => new SqliteStorage(newFile()),
+    reopen: (s) => {
+      s.close();
+      return new SqliteStorage((s as SqliteStorage).file);
+    },
+  },
+];
+
+describe.each(impls)('Storage contract: $name', (impl) => {
+  it('a fresh store is empty', () => {
+    const s = impl.open();
+    expect(s.load()).toEqual(emptyPersisted());
+    s.close();
+  });
+
+  it('round-trips hard state and entries across a reopen', () => {
+    let s = impl.open();
+    s.save(w({ hardState: { term: 2, vote: 'n2', commit: 0 }, entries: range(1, 3, 1) }));
+    s.save(w({ hardState: { term: 2, vote: 'n2', commit: 3 }, entries: [{ index: 4, term: 2, type: 'noop', data: '' }] }));
+    s = impl.reopen(s);
+    expect(s.load()).toEqual({
+      hardState: { term: 2, vote: 'n2', commit: 3 },
+      snapshot: null,
+      entries: [...range(1, 3, 1), { index: 4, term: 2, type: 'noop', data: '' }],
+    });
+    s.save(w({ hardState: { term: 3, vote: null, commit: 3 } }));
+    s = impl.reopen(s);
+    expect(s.load().hardState).toEqual({ term: 3, vote: null, commit: 3 });
+    s.close();
+  });
+
+  it('truncates a conflicting suffix on append (Raft §5.3)', () => {
+    let s = impl.open();
+    s.save(w({ entries: range(1, 5, 1) }));
+    s.save(w({ entries: [ent(4, 2, 'new')] }));
+    s = impl.reopen(s);
+    expect(s.load().entries).toEqual([...range(1, 3, 1), ent(4, 2, 'new')]);
+    s.close();
+  });
+
+  it('a snapshot that matches the log keeps the suffix; one that conflicts replaces the log (§7)', () => {
+    let s = impl.open();
+    s.save(w({ entries: range(1, 5, 1) }));
+    s.save(w({ snapshot: snap(3, 1) }));
+    s = impl.reopen(s);
+    expect(s.load()).toMatchObject({ snapshot: snap(3, 1), entries: range(4, 5, 1) });
+    s.save(w({ snapshot: snap(10, 2), hardState: { term: 2, vote: null, commit: 10 } }));
+    s = impl.reopen(s);
+    expect(s.load()).toEqual({ hardState: { term: 2, vote: null, commit: 10 }, snapshot: snap(10, 2), entries: [] });
+    // Snapshot and following entries in one write.
+    s.save(w({ snapshot: snap(12, 3), entries: range(13, 14, 3) }));
+    s = impl.reopen(s);
+    expect(s.load()).toMatchObject({ snapshot: snap(12, 3), entries: range(13, 14, 3) });
+    s.close();
+  });
+
+  it('compact drops covered entries and ignores an older snapshot', () => {
+    let s = impl.open();
+    s.save(w({ hardState: { term: 1, vote: 'n1', commit: 10 }, entries: range(1, 10, 1) }));
+    s.compact(snap(6, 1));
+    s.compact(snap(4, 1));
+    s = impl.reopen(s);
+    expect(s.load()).toEqual({ hardState: { term: 1, vote: 'n1', commit: 10 }, snapshot: snap(6, 1), entries: range(7, 10, 1) });
+    s.close();
+  });
+
+  it('matches the reference semantics over a random schedule of writes', () => {
+    const rng = seededRng(7);
+    let s = impl.open();
+    let ref: Persisted = emptyPersisted();
+    let term = 1;
+    for (let step = 0; step < 150; step++) {
+      const last = ref.entries.length > 0 ? ref.entries[ref.entries.length - 1]!.index : (ref.snapshot?.index ?? 0);
+      const first = (ref.snapshot?.index ?? 0) + 1;
+      const r = rng.next();
+      if (r < 0.1) term++;
+      let write: StorageWrite | null = null;
+      if (r < 0.65) {
+        const from = rng.int(Math.max(first, last - 3), last + 1);
+        write = w({ entries: range(from, from + rng.int(0, 4), term), hardState: { term, vote: 'n1', commit: Math.max(0, from - 1) } });
+      } else if (r < 0.8 && last > first) {
+        const at = rng.int(first, last);
+        const e = ref.entries.find((x) => x.index === at)!;
+        s.compact(snap(at, e.term));
+        ref = { ...ref, snapshot: snap(at, e.term), entries: ref.entries.filter((x) => x.index > at) };
+      } else if (r < 0.9) {
+        const at = last + rng.int(-2, 3);
+        if (at > (ref.snapshot?.index ?? 0)) write = w({ snapshot: snap(at, term), hardState: { term, vote: null, commit: at } });
+      } else {
+        s = impl.reopen(s);
+      }
+      if (write) {
+        s.save(write);
+        ref = applyWrite(ref, write);
+      }
+      expect(s.load()).toEqual(ref);
+    }
+    s.close();
+  });
+});
+
+describe('SqliteStorage durability and damage', () => {
+  it('keeps every acknowledged save when the writer is SIGKILLed mid-run', async () => {
+    const file = newFile();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/storage-writer.ts'), file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let acked = 0;
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop()!;
+        for (const l of lines) acked = Number(l);
+        if (acked >= 300) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', () => reject(new Error(`writer exited early: ${stderr}`)));
+      setTimeout(() => reject(new Error(`writer too slow (acked ${acked}): ${stderr}`)), 30_000);
+    });
+    await new Promise((r) => child.once('close', r));
+    const s = new SqliteStorage(file);
+    expect(s.damaged).toBeNull();
+    const p = s.load();
+    const last = p.entries[p.entries.length - 1]!.index;
+    expect(last).toBeGreaterThanOrEqual(acked);
+    expect(p.entries.map((e) => e.index)).toEqual(Array.from({ length: last }, (_, k) => k + 1));
+    expect(p.hardState.commit).toBeGreaterThanOrEqual(acked);
+    s.close();
+  });
+
+  function populated(): string {
+    const file = newFile();
+    const s = new SqliteStorage(file);
+    s.save(w({ hardState: { term: 2, vote: 'n1', commit: 10 }, entries: range(1, 10, 2) }));
+    s.close();
+    return file;
+  }
+  const raw = (file: string, sql: string): void => {
+    const db = new Database(file);
+    db.exec(sql);
+    db.close();
+  };
+
+  it('detects a file that is not SQLite, moves it aside and starts empty', () => {
+    const file = populated();
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.from('this is not an sqlite database at all!'), 0, undefined, 0);
+    fs.closeSync(fd);
+    const s = new SqliteStorage(file);
+    expect(s.damaged).toMatch(/SQLite|not a database/i);
+    expect(s.movedAside).not.toBeNull();
+    expect(fs.existsSync(s.movedAside!)).toBe(true);
+    expect(s.load()).toEqual(emptyPersisted());
+    // The fresh file works and still remembers it is recovering after a restart.
+    s.save(w({ entries: range(1, 2, 3) }));
+    s.close();
+    const again = new SqliteStorage(file);
+    expect(again.damaged).toMatch(/still recovering/);
+    expect(again.load().entries).toEqual(range(1, 2, 3));
+    again.markRecovered();
+    again.close();
+    expect(new SqliteStorage(file).damaged).toBeNull();
+  });
+
+  it('detects a wrong format version', () => {
+    const file = populated();
+    raw(file, 'UPDATE meta SET version = 99');
+    const s = new SqliteStorage(file);
+    expect(s.damaged).toMatch(/format version 99/);
+    expect(s.load()).toEqual(emptyPersisted());
+    s.close();
+  });
+
+  it('detects a bad entry checksum and keeps the good prefix', () => {
+    const file = populated();
+    raw(file, "UPDATE log SET data = 'tampered' WHERE idx = 6");
+    const s = new SqliteStorage(file);
+    expect(s.damaged).toMatch(/entry 6 fails its checksum/);
+    const p = s.load();
+    expect(p.entries).toEqual(range(1, 5, 2));
+    expect(p.hardState).toEqual({ term: 2, vote: 'n1', commit: 5 });
+    s.close();
+  });
+
+  it('detects a hole in the log and a log truncated below the commit index', () => {
+    const file = populated();
+    raw(file, 'DELETE FROM log WHERE idx = 4');
+    const s = new SqliteStorage(file);
+    expect(s.damaged).toMatch(/index 4 missing/);
+    expect(s.load().entries).toEqual(range(1, 3, 2));
+    s.close();
+
+    const file2 = populated();
+    raw(file2, 'DELETE FROM log WHERE idx > 7');
+    const s2 = new SqliteStorage(file2);
+    expect(s2.damaged).toMatch(/commit index 10 is beyond the last intact log index 7/);
+    expect(s2.load().hardState.commit).toBe(7);
+    s2.close();
+  });
+
+  it('detects a damaged snapshot and drops what depends on it', () => {
+    const file = populated();
+    const s = new SqliteStorage(file);
+    s.compact(snap(5, 2));
+    s.close();
+    raw(file, "UPDATE snapshot SET data = 'garbage'");
+    const s2 = new SqliteStorage(file);
+    expect(s2.damaged).toMatch(/snapshot at 5 fails its checksum/);
+    expect(s2.load()).toMatchObject({ snapshot: null, entries: [] });
+    s2.close();
+  });
+
+  it('loads the native binding named by QUORUM_SQLITE_BINDING, and fails clearly on a bad one', () => {
+    const real = path.join(path.dirname(require.resolve('better-sqlite3/package.json')), 'build/Release/better_sqlite3.node');
+    const s = new SqliteStorage(newFile(), { nativeBinding: real });
+    s.save(w({ entries: range(1, 1, 1) }));
+    expect(s.load().entries).toHaveLength(1);
+    s.close();
+    expect(() => new SqliteStorage(newFile(), { nativeBinding: path.join(tmp, 'nope.node') })).toThrow(/nope\.node/);
+  });
+});
