@@ -5,6 +5,7 @@
  * returns the typed value or a string saying what is wrong, so untrusted bytes never
  * reach code that trusts them.
  */
+import { validateKvOp } from '../core/kv/codec';
 import type { KvOp } from '../core/kv/types';
 import type { MessageKind } from '../core/types';
 import {
@@ -15,7 +16,6 @@ import {
   type HelloFrame,
   type MsgFrame,
 } from './contract';
-import { validateOp } from './op-validate';
 
 export { MAX_FRAME_BYTES };
 
@@ -174,7 +174,7 @@ export function validateClientRequest(x: unknown): ClientRequestFrame | string {
     return 'req: timeoutMs must be a number in (0, 600000]';
   if (x.allowFollowerRead !== undefined && typeof x.allowFollowerRead !== 'boolean')
     return 'req: allowFollowerRead must be a boolean';
-  const op: KvOp | string = validateOp(x.op);
+  const op: KvOp | string = validateKvOp(x.op);
   if (typeof op === 'string') return `req: ${op}`;
   const out: ClientRequestFrame = { t: 'req', id: x.id, client: x.client, seq: x.seq, op, timeoutMs: x.timeoutMs };
   if (x.allowFollowerRead !== undefined) out.allowFollowerRead = x.allowFollowerRead;
