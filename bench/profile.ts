@@ -1,0 +1,140 @@
+/**
+ * `node --import tsx bench/profile.ts [--seconds 5] [--clients 1] [--cpu]`: where does a
+ * lab put spend its time? Runs `quorum-lab serve` with a closed-loop put load and reports
+ * (1) the client-side latency against the latency the lab's host says its gateway saw
+ * (KvResponse.latencyMs), which splits HTTP + host overhead from gateway -> node -> commit;
+ * (2) with --cpu, a V8 CPU profile of the host and every node process (NODE_OPTIONS
+ * --cpu-prof, inherited by the forked nodes), summarised as self time per function and per
+ * source file, so a finding can name the file and the step that costs.
+ * Not part of `npm run bench`; a tool for the report.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { clientAgent, parseJson, request } from './http';
+import { LabCluster, repoRoot } from './lab';
+import { stopAll } from './procs';
+import { KEY_SPACE, keyOf, makeValue, percentile, Rng } from './workload';
+
+interface CpuProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: CpuProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** summarizeProfile returns self time (ms) per function and per file, and the total sampled time. */
+export function summarizeProfile(p: CpuProfile, root: string): { totalMs: number; idleMs: number; fns: [string, number][]; files: [string, number][] } {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const id = p.samples[i] ?? -1;
+    self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  }
+  const fns = new Map<string, number>();
+  const files = new Map<string, number>();
+  let idle = 0;
+  let total = 0;
+  for (const [id, ms] of self) {
+    const n = byId.get(id);
+    if (!n) continue;
+    total += ms;
+    const cf = n.callFrame;
+    if (cf.functionName === '(idle)') {
+      idle += ms;
+      continue;
+    }
+    const file = cf.url ? cf.url.replace(/^file:\/\//, '').replace(root + '/', '') : `(${cf.functionName || 'native'})`;
+    const fn = `${cf.functionName || '(anonymous)'} ${file}:${cf.lineNumber + 1}`;
+    fns.set(fn, (fns.get(fn) ?? 0) + ms);
+    files.set(file, (files.get(file) ?? 0) + ms);
+  }
+  const top = (m: Map<string, number>): [string, number][] => [...m].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  return { totalMs: total, idleMs: idle, fns: top(fns), files: top(files) };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const arg = (name: string, dflt: number): number => {
+    const i = argv.indexOf(name);
+    const v = i >= 0 ? Number(argv[i + 1]) : dflt;
+    if (!Number.isFinite(v) || v <= 0 || v > 600) throw new Error(`${name} needs a number in 1..600`);
+    return v;
+  };
+  const seconds = arg('--seconds', 5);
+  const clients = arg('--clients', 1);
+  const cpu = argv.includes('--cpu');
+  const root = repoRoot();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-profile-'));
+  const profDir = path.join(tmp, 'prof');
+  fs.mkdirSync(profDir);
+  const savedNodeOptions = process.env.NODE_OPTIONS;
+  if (cpu) process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --cpu-prof --cpu-prof-dir=${profDir}`.trim();
+  let lab: LabCluster | null = null;
+  try {
+    lab = await LabCluster.start({ repo: root, dir: path.join(tmp, 'lab'), heartbeatMs: 100, electionMs: 1000, log: console.log });
+    process.env.NODE_OPTIONS = savedNodeOptions ?? '';
+    if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
+    const ep = { host: '127.0.0.1', port: Number(new URL(lab.url).port) };
+    const rng = new Rng(7);
+    const value = makeValue(rng);
+    const client: number[] = [];
+    const gateway: number[] = [];
+    let errors = 0;
+    const deadline = performance.now() + seconds * 1000;
+    const loop = async (): Promise<void> => {
+      const agent = clientAgent(1);
+      for (let n = 0; performance.now() < deadline && n < 1_000_000; n++) {
+        const t = performance.now();
+        const r = await request(agent, ep, 'POST', '/api/kv', JSON.stringify({ op: 'put', key: keyOf(rng.int(KEY_SPACE)), value }), 10_000);
+        const dt = performance.now() - t;
+        const j = parseJson(r.body) as { outcome?: string; latencyMs?: number } | null;
+        if (r.status === 200 && j?.outcome === 'ok') {
+          client.push(dt);
+          if (typeof j.latencyMs === 'number') gateway.push(j.latencyMs);
+        } else errors++;
+      }
+      agent.destroy();
+    };
+    await Promise.all(Array.from({ length: clients }, loop));
+    client.sort((a, b) => a - b);
+    gateway.sort((a, b) => a - b);
+    const f = (x: number): string => x.toFixed(2);
+    console.log(`\n${client.length} puts ok, ${errors} errors, ${clients} client(s), ${seconds} s: ${(client.length / seconds).toFixed(0)} puts/s`);
+    console.log(`client-side latency   p50 ${f(percentile(client, 0.5))} ms  p99 ${f(percentile(client, 0.99))} ms`);
+    console.log(`host-reported latency p50 ${f(percentile(gateway, 0.5))} ms  p99 ${f(percentile(gateway, 0.99))} ms  (KvResponse.latencyMs, ${gateway.length} samples)`);
+  } finally {
+    if (lab) await lab.stop();
+    await stopAll();
+  }
+  if (cpu) {
+    // Nodes write their profile when they exit; give slow exits a moment.
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const f of fs.readdirSync(profDir).filter((x) => x.endsWith('.cpuprofile'))) {
+      const p = JSON.parse(fs.readFileSync(path.join(profDir, f), 'utf8')) as CpuProfile;
+      const s = summarizeProfile(p, root);
+      console.log(`\n== ${f}: ${s.totalMs.toFixed(0)} ms sampled, ${(s.totalMs - s.idleMs).toFixed(0)} ms busy`);
+      console.log('  self time by file:');
+      for (const [k, v] of s.files) console.log(`    ${v.toFixed(0).padStart(6)} ms  ${k}`);
+      console.log('  self time by function:');
+      for (const [k, v] of s.fns) console.log(`    ${v.toFixed(0).padStart(6)} ms  ${k}`);
+    }
+    const keep = path.join(root, 'bench', 'results', `profile-${Date.now()}`);
+    fs.mkdirSync(keep, { recursive: true });
+    for (const f of fs.readdirSync(profDir)) fs.copyFileSync(path.join(profDir, f), path.join(keep, f));
+    console.log(`\nprofiles kept in ${keep} (open in Chrome DevTools > Performance)`);
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2)).catch((e: unknown) => {
+  console.error(`profile: ${(e as Error).stack ?? String(e)}`);
+  return 1;
+});
