@@ -12,6 +12,8 @@ export interface BackendState {
   /** inflight: requests sent to it and not answered yet. */
   inflight: number;
   weight: number;
+  /** leader: this node is the leader the cluster reports now (used by leader-only; absent = not known to be). */
+  leader?: boolean;
 }
 
 /** Balancer picks the node for the next request. */
