@@ -20,7 +20,7 @@ export const FORMAT_MAGIC = 'quorum-lab-node';
 export const FORMAT_VERSION = 1;
 
 const SCHEMA = `
-CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), magic TEXT NOT NULL, version INTEGER NOT NULL, recovering TEXT);
+CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), magic TEXT NOT NULL, version INTEGER NOT NULL, recovering TEXT, recover_floor INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE hard_state (id INTEGER PRIMARY KEY CHECK (id = 1), term INTEGER NOT NULL, vote TEXT, commit_index INTEGER NOT NULL, crc INTEGER NOT NULL);
 CREATE TABLE log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL);
 CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), idx INTEGER NOT NULL, term INTEGER NOT NULL, conf TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL);
@@ -73,12 +73,16 @@ interface Scan {
   hardBad: boolean;
   commitClamped: boolean;
   recovering: string | null;
+  /** highWater: the highest index the file shows any sign of having held (commit, any log row, snapshot). */
+  highWater: number;
+  recoverFloor: number;
 }
 
 /** SqliteStorage implements Storage on one SQLite file. */
 export class SqliteStorage implements Storage {
   private db!: Database.Database;
   private damagedReason: string | null = null;
+  private floor = 0;
   /** movedAside: where an unreadable file was moved (null if none). */
   movedAside: string | null = null;
   private readonly strictCommit: boolean;
@@ -114,10 +118,19 @@ export class SqliteStorage implements Storage {
     return this.damagedReason;
   }
 
+  /**
+   * recoveryFloor is the highest index this node may have held or acknowledged before the
+   * damage (0 if unknown): it has caught up only once its commit index reaches it.
+   */
+  get recoveryFloor(): number {
+    return this.floor;
+  }
+
   /** markRecovered records that the node has caught up from its peers; it may vote again. */
   markRecovered(): void {
-    this.db.prepare('UPDATE meta SET recovering = NULL WHERE id = 1').run();
+    this.db.prepare('UPDATE meta SET recovering = NULL, recover_floor = 0 WHERE id = 1').run();
     this.damagedReason = null;
+    this.floor = 0;
   }
 
   load(): Persisted {
@@ -126,7 +139,7 @@ export class SqliteStorage implements Storage {
     // mean the file was changed under us; flag them rather than hand out bad data.
     if (scan.problems.length > 0) {
       this.repair(scan);
-      this.setRecovering(scan.problems.join('; '));
+      this.setRecovering(scan.problems.join('; '), Math.max(scan.highWater, scan.recoverFloor));
       return this.scan().persisted;
     }
     return scan.persisted;
@@ -211,8 +224,9 @@ export class SqliteStorage implements Storage {
     this.movedAside = dest;
   }
 
-  private setRecovering(reason: string): void {
-    this.db.prepare('UPDATE meta SET recovering = ? WHERE id = 1').run(reason);
+  private setRecovering(reason: string, floor = 0): void {
+    this.floor = Math.max(this.floor, floor);
+    this.db.prepare('UPDATE meta SET recovering = ?, recover_floor = ? WHERE id = 1').run(reason, this.floor);
     this.damagedReason = reason;
   }
 
@@ -233,17 +247,23 @@ export class SqliteStorage implements Storage {
     if (scan.problems.length > 0) {
       this.repair(scan);
       const prior = this.damagedReason ? `${this.damagedReason}; ` : '';
-      this.setRecovering(prior + scan.problems.join('; '));
+      this.setRecovering(prior + scan.problems.join('; '), Math.max(scan.highWater, scan.recoverFloor));
     } else if (scan.recovering !== null && this.damagedReason === null) {
       // Damaged on an earlier run and not yet caught up: still must not vote.
       this.damagedReason = `still recovering: ${scan.recovering}`;
+      this.floor = scan.recoverFloor;
     }
   }
 
   /** scan reads the whole file and checks every checksum, the log's contiguity and the commit index. */
   private scan(): Scan {
     const problems: string[] = [];
-    const meta = this.db.prepare('SELECT recovering FROM meta WHERE id = 1').get() as { recovering: string | null };
+    const meta = this.db.prepare('SELECT recovering, recover_floor FROM meta WHERE id = 1').get() as {
+      recovering: string | null;
+      recover_floor: number;
+    };
+    const maxRow = this.db.prepare('SELECT MAX(idx) FROM log').pluck().get() as number | null;
+
     let hardBad = false;
     let hardState: HardState = { term: 0, vote: null, commit: 0 };
     const h = this.db.prepare('SELECT term, vote, commit_index, crc FROM hard_state WHERE id = 1').get() as HardRow | undefined;
@@ -264,6 +284,7 @@ export class SqliteStorage implements Storage {
         problems.push(`snapshot at ${s.idx} fails its checksum`);
       } else snapshot = { index: s.idx, term: s.term, conf, data: s.data };
     }
+    const highWater = Math.max(maxRow ?? 0, h && isNat(h.commit_index) ? h.commit_index : 0, s && isNat(s.idx) ? s.idx : 0);
     const entries: Entry[] = [];
     let firstBad: number | null = null;
     if (snapshotBad) {
@@ -305,6 +326,8 @@ export class SqliteStorage implements Storage {
       hardBad,
       commitClamped,
       recovering: meta.recovering,
+      highWater,
+      recoverFloor: meta.recover_floor,
     };
   }
 

@@ -221,7 +221,13 @@ describe('SqliteStorage durability and damage', () => {
     const p = s.load();
     expect(p.entries).toEqual(range(1, 5, 2));
     expect(p.hardState).toEqual({ term: 2, vote: 'n1', commit: 5 });
+    // It held up to 10: it has not caught up until its commit reaches 10 again.
+    expect(s.recoveryFloor).toBe(10);
     s.close();
+    const again = new SqliteStorage(file);
+    expect(again.damaged).toMatch(/still recovering/);
+    expect(again.recoveryFloor).toBe(10);
+    again.close();
   });
 
   it('detects a hole in the log and a log truncated below the commit index', () => {
