@@ -84,6 +84,8 @@ export interface KvRequest {
   value?: string;
   expected?: string | null;
   timeoutMs?: number;
+  /** node: send to this node only (no redirects, no retries elsewhere); absent = the balancer picks. */
+  node?: NodeId;
 }
 
 /** KvResponse answers a KvRequest (and lock calls). */

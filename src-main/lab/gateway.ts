@@ -1,0 +1,318 @@
+/**
+ * The Gateway carries client requests to the cluster: one persistent client-port
+ * connection per node (Hello, then ClientRequestFrames multiplexed by id), a node picked
+ * by the selected Balancer, 'not-leader' redirects followed, and retries only where the
+ * request certainly was not applied (connection refused or closed before it was sent, a
+ * not-leader / recovering answer). Everything else ends the request with the outcome the
+ * node gave, or 'unknown' when the answer never came (timeout, node died).
+ *
+ * Sessions: each request gets (client, seq) from a pool of client sessions, each with at
+ * most one request outstanding, so the state machine's exactly-once session (latest seq
+ * per client) makes any retry of the same request apply once.
+ */
+import { connect, type Socket } from 'node:net';
+import type { BalanceAlgorithm } from '../api/contract';
+import { createBalancer } from '../core/balance';
+import type { Balancer, BackendState } from '../core/balance/types';
+import type { KvOp, KvResult } from '../core/kv/types';
+import { seededRng, type NodeId, type Rng } from '../core/types';
+import type { ClientOutcome, ClientRequestFrame, ClientResponseFrame } from '../node/contract';
+import { FrameDecoder, encodeFrame, validateClientResponse } from '../node/frames';
+
+/** GatewayResult is what one request came to. */
+export interface GatewayResult {
+  outcome: ClientOutcome;
+  result: KvResult | null;
+  /** node: the node that gave the final answer (or was last tried). */
+  node: NodeId | null;
+  error?: string;
+  latencyMs: number;
+}
+
+/** Attempt is how one try on one connection ended. */
+type Attempt =
+  | { k: 'res'; res: ClientResponseFrame }
+  /** not-sent: the bytes never reached the node (refused, closed before connect): certainly not applied. */
+  | { k: 'not-sent'; why: string }
+  /** lost: sent, then the connection closed or the time ran out: it may have been applied. */
+  | { k: 'lost'; why: string };
+
+interface Pending {
+  resolve: (a: Attempt) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** NodeConn is one persistent client-port connection. */
+class NodeConn {
+  readonly sock: Socket;
+  private readonly decoder = new FrameDecoder();
+  private readonly pending = new Map<number, Pending>();
+  private connected = false;
+  closed = false;
+
+  constructor(
+    readonly id: NodeId,
+    readonly port: number,
+    token: string,
+    private readonly onDead: (c: NodeConn) => void,
+  ) {
+    this.sock = connect({ port, host: '127.0.0.1', noDelay: true });
+    this.sock.write(encodeFrame({ t: 'hello', token, from: 'gateway' }));
+    this.sock.on('connect', () => {
+      this.connected = true;
+    });
+    this.sock.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.sock.on('error', () => {
+      /* 'close' follows and settles every pending request */
+    });
+    this.sock.on('close', () => this.fail());
+  }
+
+  private onData(chunk: Buffer): void {
+    const { frames, error } = this.decoder.push(chunk);
+    for (const f of frames) {
+      const res = validateClientResponse(f);
+      if (typeof res === 'string') continue; // a node bug; the request times out as unknown
+      const p = this.pending.get(res.id);
+      if (!p) continue; // answered after its deadline
+      this.pending.delete(res.id);
+      clearTimeout(p.timer);
+      p.resolve({ k: 'res', res });
+    }
+    if (error) this.sock.destroy();
+  }
+
+  private fail(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const wasConnected = this.connected;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      // Bytes written before the connection was established were never delivered.
+      p.resolve(wasConnected ? { k: 'lost', why: 'connection closed' } : { k: 'not-sent', why: 'connection refused' });
+    }
+    this.pending.clear();
+    this.onDead(this);
+  }
+
+  /** send writes one request and resolves with how it ended (never rejects). */
+  send(frame: ClientRequestFrame, ms: number): Promise<Attempt> {
+    if (this.closed) return Promise.resolve({ k: 'not-sent', why: 'connection closed' });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(frame.id);
+        resolve({ k: 'lost', why: 'timeout' });
+      }, ms);
+      this.pending.set(frame.id, { resolve, timer });
+      this.sock.write(encodeFrame(frame));
+    });
+  }
+
+  get inflight(): number {
+    return this.pending.size;
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+/** GatewayOptions wire the gateway to the cluster. */
+export interface GatewayOptions {
+  token: string;
+  nodes: NodeId[];
+  /** portOf: a node's client port if it is up and ready, else null. */
+  portOf: (id: NodeId) => number | null;
+  /** leader: the leader the host currently believes in (from node status), for leader-only and first tries. */
+  leader: () => NodeId | null;
+  /** clientPrefix names this gateway's sessions (unique per cluster). */
+  clientPrefix: string;
+  /** seed: the balancers' random source (random-weighted, power-of-two). */
+  seed: number;
+}
+
+/** RETRYABLE_ERRORS are node answers that certainly did not apply and may succeed elsewhere. */
+const RETRYABLE_ERRORS = new Set(['not-leader', 'no-leader', 'recovering', 'busy', 'leadership-lost-before-propose']);
+
+/** MAX_SESSIONS bounds the session pool (the state machine keeps 1024 sessions). */
+const MAX_SESSIONS = 512;
+
+
+/** Gateway sends client requests to the cluster (see the file comment). */
+export class Gateway {
+  private readonly conns = new Map<NodeId, NodeConn>();
+  private nextReqId = 0;
+  private readonly freeSessions: { client: string; seq: number }[] = [];
+  private sessionCount = 0;
+  private balancer: Balancer;
+  algorithm: BalanceAlgorithm = 'round-robin';
+  readonly weights: Record<NodeId, number> = {};
+  readonly served: Record<NodeId, number> = {};
+  readonly inflight: Record<NodeId, number> = {};
+  private closed = false;
+  private readonly rng: Rng;
+
+  constructor(private readonly opts: GatewayOptions) {
+    for (const id of opts.nodes) {
+      this.weights[id] = 1;
+      this.served[id] = 0;
+      this.inflight[id] = 0;
+    }
+    this.rng = seededRng(opts.seed ^ 0xba1a);
+    this.balancer = createBalancer('round-robin', { rng: this.rng });
+  }
+
+  /** setBalance switches the algorithm (and weights); served counts restart so a user sees the new split. */
+  setBalance(algorithm: BalanceAlgorithm, weights?: Record<NodeId, number>): void {
+    this.balancer = createBalancer(algorithm, { rng: this.rng });
+    this.algorithm = algorithm;
+    for (const id of this.opts.nodes) {
+      if (weights && weights[id] !== undefined) this.weights[id] = weights[id];
+      this.served[id] = 0;
+    }
+  }
+
+  private backends(): BackendState[] {
+    const leader = this.opts.leader();
+    return this.opts.nodes.map((id) => ({
+      id,
+      up: this.opts.portOf(id) !== null,
+      inflight: this.inflight[id] ?? 0,
+      weight: this.weights[id] ?? 1,
+      leader: id === leader,
+    }));
+  }
+
+  private pick(key: string, avoid: Set<NodeId>): NodeId | null {
+    const all = this.backends();
+    const usable = all.map((b) => (avoid.has(b.id) ? { ...b, up: false } : b));
+    // leader-only with no leader known yet: any up node answers with a redirect once one is elected.
+    return this.balancer.pick(usable, key) ?? usable.find((b) => b.up)?.id ?? all.find((b) => b.up)?.id ?? null;
+  }
+
+  private conn(id: NodeId): NodeConn | null {
+    const port = this.opts.portOf(id);
+    if (port === null) return null;
+    const c = this.conns.get(id);
+    if (c && !c.closed && c.port === port) return c;
+    if (c) c.close();
+    const fresh = new NodeConn(id, port, this.opts.token, (dead) => {
+      if (this.conns.get(id) === dead) this.conns.delete(id);
+    });
+    this.conns.set(id, fresh);
+    return fresh;
+  }
+
+  /** dropConn closes a node's connection (the node crashed or restarted). */
+  dropConn(id: NodeId): void {
+    const c = this.conns.get(id);
+    if (c) {
+      this.conns.delete(id);
+      c.close();
+    }
+  }
+
+  private takeSession(): { client: string; seq: number } {
+    const s = this.freeSessions.pop();
+    if (s) return s;
+    // Beyond the pool, one-shot commands (seq 0: no session) are still correct because
+    // the gateway only retries what certainly was not applied.
+    if (this.sessionCount >= MAX_SESSIONS) return { client: '', seq: -1 };
+    this.sessionCount++;
+    return { client: `${this.opts.clientPrefix}-${this.sessionCount}`, seq: 0 };
+  }
+
+  /** request sends one KV op and resolves with its outcome (never rejects). */
+  async request(op: KvOp, timeoutMs: number, pinned?: NodeId): Promise<GatewayResult> {
+    const t0 = performance.now();
+    const deadline = t0 + timeoutMs;
+    const key = 'key' in op ? op.key : op.name;
+    const session = this.takeSession();
+    const seq = session.seq < 0 ? 0 : ++session.seq;
+    const avoid = new Set<NodeId>();
+    let target: NodeId | null = pinned ?? this.pick(key, avoid);
+    const picked = target;
+    if (picked) {
+      this.served[picked] = (this.served[picked] ?? 0) + 1;
+      this.inflight[picked] = (this.inflight[picked] ?? 0) + 1;
+    }
+    let lastError = 'no node is up';
+    let lastNode: NodeId | null = target;
+    const done = (outcome: ClientOutcome, result: KvResult | null, node: NodeId | null, error?: string): GatewayResult => {
+      if (picked) this.inflight[picked] = Math.max(0, (this.inflight[picked] ?? 1) - 1);
+      // A session whose request may still apply later is retired, so its next seq can never be confused with it.
+      if (session.client !== '' && outcome !== 'unknown') this.freeSessions.push(session);
+      const r: GatewayResult = { outcome, result, node, latencyMs: performance.now() - t0 };
+      if (error !== undefined) r.error = error;
+      return r;
+    };
+    let backoff = 5;
+    let hops = 0;
+    for (;;) {
+      if (this.closed) return done('fail', null, lastNode, 'cluster stopped');
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return done('fail', null, lastNode, `timeout: ${lastError}`);
+      const c = target ? this.conn(target) : null;
+      if (!target || !c) {
+        if (pinned) return done('fail', null, pinned, `${pinned} is not up`);
+        if (target) avoid.add(target);
+        lastError = target ? `${target} is not up` : lastError;
+        await sleep(Math.min(backoff, remaining));
+        backoff = Math.min(backoff * 2, 100);
+        target = this.pick(key, avoid);
+        if (target === null) avoid.clear();
+        continue;
+      }
+      lastNode = target;
+      const frame: ClientRequestFrame = {
+        t: 'req',
+        id: ++this.nextReqId,
+        client: session.client,
+        seq,
+        op,
+        timeoutMs: Math.max(1, Math.floor(remaining)),
+      };
+      // A balancer that picked a follower for a read lets it serve through ReadIndex (still linearizable).
+      if (op.op === 'get' && this.algorithm !== 'leader-only') frame.allowFollowerRead = true;
+      const a = await c.send(frame, remaining);
+      if (a.k === 'lost') return done('unknown', null, target, a.why);
+      if (a.k === 'not-sent') {
+        if (pinned) return done('fail', null, target, a.why);
+        lastError = `${target}: ${a.why}`;
+        avoid.add(target);
+        target = this.pick(key, avoid);
+        if (target === null) avoid.clear();
+        continue;
+      }
+      const res = a.res;
+      if (res.outcome === 'ok') return done('ok', res.result, res.node);
+      if (res.outcome === 'unknown') return done('unknown', res.result, res.node, res.error ?? 'unknown');
+      const err = res.error ?? res.result?.error ?? 'failed';
+      if (!RETRYABLE_ERRORS.has(err) || pinned) return done('fail', res.result, res.node, err);
+      lastError = `${res.node}: ${err}`;
+      if (res.leader && res.leader !== target && this.opts.portOf(res.leader) !== null && hops++ < 3) {
+        target = res.leader; // follow the redirect at once (a few times; then back off)
+        continue;
+      }
+      hops = 0;
+      // No leader known yet (an election is running): wait a little, then try another node.
+      avoid.add(target);
+      await sleep(Math.min(backoff, Math.max(0, deadline - performance.now())));
+      backoff = Math.min(backoff * 2, 100);
+      target = this.opts.leader() ?? this.pick(key, avoid);
+      if (target === null || avoid.size >= this.opts.nodes.length) avoid.clear();
+      target ??= this.pick(key, avoid);
+    }
+  }
+
+  /** close ends every connection; requests in flight end as unknown. */
+  close(): void {
+    this.closed = true;
+    for (const c of this.conns.values()) c.close();
+    this.conns.clear();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

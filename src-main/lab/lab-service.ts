@@ -1,0 +1,588 @@
+/**
+ * LabService implements LabApi (api/contract.ts): it owns one cluster at a time — its
+ * node processes (Supervisor), the fault-injecting Router, the client Gateway and the
+ * Recorder — and emits LabEvents. It knows nothing of HTTP or Electron: the web host and
+ * the Electron IPC adapter both call it in-process, after validating input with
+ * api/schemas.ts. Errors a user can cause (unknown node, a node already down, …) are
+ * thrown as LabError with an HTTP-like status.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type {
+  BalanceAlgorithm,
+  ClusterNode,
+  ClusterSettings,
+  ClusterView,
+  ExportResult,
+  FencedWriteRequest,
+  HistoryOp,
+  KvRequest,
+  KvResponse,
+  LabApi,
+  LabEvent,
+  LinkRule,
+  LoadRequest,
+  LoadSummary,
+  LockRequest,
+  RenewRequest,
+  RunLogRecord,
+  SavedRun,
+  UnlockRequest,
+} from '../api/contract';
+import { kvOpOf } from '../api/contract';
+import type { KvOp } from '../core/kv/types';
+import { assertNever, type NodeId, type NodeStatus } from '../core/types';
+import type { NodeConfig, NodeInspect } from '../node/contract';
+import { checkConsistency } from './check';
+import { Gateway, type GatewayResult } from './gateway';
+import { runLoad } from './load';
+import { Recorder } from './recorder';
+import { Router } from './router';
+import { RUN_FILES, RunFileError, readRun } from './run-files';
+import { Supervisor, defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
+
+/** LabError is an error a user caused; status is the HTTP status that fits it. */
+export class LabError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** DEFAULT_SETTINGS are a fresh lab's cluster settings (etcd's timer defaults). */
+export const DEFAULT_SETTINGS: ClusterSettings = { nodes: 3, protocol: 'raft', heartbeatMs: 100, electionMs: 1000, seed: 1 };
+
+/** LabServiceOptions configure the service. */
+export interface LabServiceOptions {
+  /** dataDir: where run folders go (default: a new temp dir). */
+  dataDir?: string;
+  settings?: Partial<ClusterSettings>;
+  /** spawnNode: how a node process is started (Electron starts nodes differently). */
+  spawnNode?: SpawnNode;
+  tickMs?: number;
+  snapshotEvery?: number;
+  /** readyTimeoutMs: how long createCluster waits for every node's 'ready'. */
+  readyTimeoutMs?: number;
+}
+
+/** LabListener receives every LabEvent. */
+export type LabListener = (e: LabEvent) => void;
+
+interface Cluster {
+  settings: ClusterSettings;
+  runDir: string;
+  token: string;
+  recorder: Recorder;
+  router: Router;
+  supervisor: Supervisor;
+  gateway: Gateway;
+}
+
+/** LabService is the lab (see the file comment). */
+export class LabService implements LabApi {
+  private readonly dataDir: string;
+  private cur: Cluster | null = null;
+  private readonly listeners = new Set<LabListener>();
+  private timeScale = 1;
+  private clusterTimer: NodeJS.Timeout | null = null;
+  private creating: Promise<ClusterView> | null = null;
+  private stopped = false;
+  private loadRunning = false;
+
+  constructor(private readonly opts: LabServiceOptions = {}) {
+    this.dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'quorum-lab-')));
+    mkdirSync(this.dataDir, { recursive: true });
+  }
+
+  /** on subscribes to the event stream; returns the unsubscribe function. */
+  on(fn: LabListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(e: LabEvent): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(e);
+      } catch {
+        /* a broken listener must not break the lab */
+      }
+    }
+  }
+
+  /** clusterChanged emits a 'cluster' event, coalesced to at most one per 100 ms. */
+  private clusterChanged(): void {
+    if (this.clusterTimer || this.listeners.size === 0) return;
+    this.clusterTimer = setTimeout(() => {
+      this.clusterTimer = null;
+      if (this.cur) this.emit({ type: 'cluster', cluster: this.view() });
+    }, 100);
+  }
+
+  private need(): Cluster {
+    if (!this.cur) throw new LabError(409, 'no cluster is running');
+    return this.cur;
+  }
+
+  private node(id: NodeId): NodeHandle {
+    const c = this.need();
+    const h = c.supervisor.nodes.get(id);
+    if (!h) throw new LabError(404, `unknown node ${id}: this cluster has ${[...c.supervisor.nodes.keys()].join(', ')}`);
+    return h;
+  }
+
+  /** dataDirectory is where this lab keeps its runs. */
+  get dataDirectory(): string {
+    return this.dataDir;
+  }
+
+  /** runDir is the current run's folder. */
+  get runDir(): string | null {
+    return this.cur?.runDir ?? null;
+  }
+
+  // ----- cluster lifecycle -------------------------------------------------------------
+
+  /** start creates the first cluster from the constructor's settings. */
+  start(): Promise<ClusterView> {
+    return this.createCluster(this.opts.settings ?? {});
+  }
+
+  async createCluster(s: Partial<ClusterSettings>): Promise<ClusterView> {
+    if (this.stopped) throw new LabError(409, 'the lab is shutting down');
+    if (this.creating) await this.creating.catch(() => undefined);
+    const p = this.doCreate(s);
+    this.creating = p;
+    try {
+      return await p;
+    } finally {
+      if (this.creating === p) this.creating = null;
+    }
+  }
+
+  private async doCreate(s: Partial<ClusterSettings>): Promise<ClusterView> {
+    const settings: ClusterSettings = { ...DEFAULT_SETTINGS, ...(this.cur?.settings ?? this.opts.settings ?? {}), ...s };
+    if (s.seed === undefined && this.cur) settings.seed = this.cur.settings.seed + 1;
+    await this.teardown();
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+    const runDir = join(this.dataDir, `run-${stamp}-${randomBytes(3).toString('hex')}`);
+    await mkdir(runDir, { recursive: true });
+    const token = randomBytes(16).toString('hex');
+    const ids = Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);
+    const recorder = new Recorder({ logFile: join(runDir, RUN_FILES.log), historyFile: join(runDir, RUN_FILES.history) });
+    const router = new Router({ token, nodes: ids, recorder, seed: settings.seed });
+    const routerPort = await router.listen();
+    router.setTimeScale(this.timeScale);
+    const tickMs = this.opts.tickMs ?? Math.max(1, Math.min(10, Math.floor(settings.heartbeatMs / 5)));
+    const configs: NodeConfig[] = ids.map((id) => ({
+      id,
+      peers: ids,
+      protocol: settings.protocol,
+      dataFile: join(runDir, `${id}.sqlite`),
+      routerHost: '127.0.0.1',
+      routerPort,
+      clientPort: 0,
+      token,
+      heartbeatMs: settings.heartbeatMs,
+      electionMs: settings.electionMs,
+      tickMs,
+      timeScale: this.timeScale,
+      seed: settings.seed,
+      snapshotEvery: this.opts.snapshotEvery ?? 10_000,
+    }));
+    let cluster: Cluster | null = null;
+    const supervisor = new Supervisor(configs, this.opts.spawnNode ?? defaultSpawnNode, {
+      onReady: (h) => {
+        recorder.record('node-ready', { node: h.id, pid: h.pid, clientPort: h.clientPort });
+        this.clusterChanged();
+      },
+      onStatus: (h, prev) => this.onStatus(recorder, h, prev),
+      onEvent: (h, kind, detail) => {
+        recorder.record(kind, { node: h.id, ...detail });
+      },
+      onExit: (h, code, signal, expected) => {
+        cluster?.gateway.dropConn(h.id);
+        recorder.record(expected ? 'node-exit' : 'node-died', { node: h.id, code, signal });
+        this.clusterChanged();
+      },
+    });
+    const gateway = new Gateway({
+      token,
+      nodes: ids,
+      clientPrefix: `gw${token.slice(0, 6)}`,
+      portOf: (id) => {
+        const h = supervisor.nodes.get(id);
+        return h && h.state !== 'down' && h.clientPort !== null ? h.clientPort : null;
+      },
+      leader: () => this.believedLeader(supervisor),
+      seed: settings.seed,
+    });
+    cluster = { settings, runDir, token, recorder, router, supervisor, gateway };
+    this.cur = cluster;
+    recorder.onRecord((r) => {
+      if (this.listeners.size > 0) this.emit({ type: 'log', record: r });
+    });
+    recorder.record('cluster-created', { ...settings, runDir, nodes: ids, protocol: settings.protocol, nodeCount: settings.nodes });
+    await writeFile(join(runDir, RUN_FILES.settings), JSON.stringify(settings, null, 2) + '\n');
+    for (const id of ids) supervisor.start(id);
+    const readyMs = this.opts.readyTimeoutMs ?? 20_000;
+    await Promise.all(ids.map((id) => supervisor.waitReady(id, readyMs))).catch((e: Error) => {
+      throw new LabError(500, `the cluster did not start: ${e.message}`);
+    });
+    this.clusterChanged();
+    return this.view();
+  }
+
+  private believedLeader(sup: Supervisor): NodeId | null {
+    // The leader with the highest term among running nodes that claim to lead.
+    let best: NodeStatus | null = null;
+    for (const h of sup.nodes.values()) {
+      const s = h.status;
+      if (h.state !== 'up' || !s || s.role !== 'leader') continue;
+      if (!best || s.term > best.term) best = s;
+    }
+    return best?.id ?? null;
+  }
+
+  private onStatus(rec: Recorder, h: NodeHandle, prev: NodeStatus | null): void {
+    const s = h.status;
+    if (!s) return;
+    if (!prev || prev.role !== s.role) rec.record('role', { node: h.id, role: s.role, term: s.term, from: prev?.role ?? null });
+    if (!prev || prev.term !== s.term) rec.record('term', { node: h.id, term: s.term, vote: s.vote });
+    if (!prev || prev.leader !== s.leader) rec.record('leader', { node: h.id, leader: s.leader, term: s.term });
+    if (!prev || prev.commitIndex !== s.commitIndex) rec.record('commit', { node: h.id, commitIndex: s.commitIndex });
+    this.clusterChanged();
+  }
+
+  private async teardown(): Promise<void> {
+    const c = this.cur;
+    if (!c) return;
+    this.cur = null;
+    c.recorder.record('cluster-stopped', {});
+    c.gateway.close();
+    await c.supervisor.stopAll();
+    await c.router.close();
+    await c.recorder.close();
+  }
+
+  /** stop ends the cluster: every node process, the router, the files. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.clusterTimer) clearTimeout(this.clusterTimer);
+    this.clusterTimer = null;
+    if (this.creating) await this.creating.catch(() => undefined);
+    await this.teardown();
+    this.listeners.clear();
+  }
+
+  /** nodePids lists the running node processes' pids (tests check none outlives the host). */
+  nodePids(): number[] {
+    if (!this.cur) return [];
+    return [...this.cur.supervisor.nodes.values()].map((h) => h.pid).filter((p): p is number => p !== null);
+  }
+
+  // ----- views -------------------------------------------------------------------------
+
+  async cluster(): Promise<ClusterView> {
+    return this.view();
+  }
+
+  private view(): ClusterView {
+    const c = this.need();
+    const nodes: ClusterNode[] = [...c.supervisor.nodes.values()].map((h) => {
+      const s = h.status;
+      return {
+        id: h.id,
+        status: h.state,
+        role: h.state === 'down' ? null : (s?.role ?? null),
+        term: s?.term ?? 0,
+        commitIndex: s?.commitIndex ?? 0,
+        lastApplied: h.lastApplied,
+        lastIndex: s?.lastIndex ?? 0,
+        leader: h.state === 'down' ? null : (s?.leader ?? null),
+        vote: s?.vote ?? null,
+        pid: h.pid,
+        damaged: h.damaged,
+        served: c.gateway.served[h.id] ?? 0,
+        inflight: c.gateway.inflight[h.id] ?? 0,
+        weight: c.gateway.weights[h.id] ?? 1,
+      };
+    });
+    return {
+      protocol: c.settings.protocol,
+      settings: { ...c.settings },
+      nodes,
+      links: c.router.rules(),
+      groups: c.router.partitionGroups(),
+      balance: { algorithm: c.gateway.algorithm, weights: { ...c.gateway.weights } },
+      timeScale: this.timeScale,
+      runStartedAt: c.recorder.runStartedAt,
+    };
+  }
+
+  // ----- node lifecycle ----------------------------------------------------------------
+
+  async crash(id: NodeId): Promise<ClusterView> {
+    const h = this.node(id);
+    if (h.state === 'down') throw new LabError(409, `${id} is already down`);
+    const c = this.need();
+    c.recorder.record('crash', { node: id, pid: h.pid });
+    const exited = c.supervisor.waitExit(id);
+    c.supervisor.crash(id);
+    await exited;
+    c.gateway.dropConn(id);
+    this.clusterChanged();
+    return this.view();
+  }
+
+  async restart(id: NodeId): Promise<ClusterView> {
+    const h = this.node(id);
+    if (h.state !== 'down') throw new LabError(409, `${id} is ${h.state}; crash it before restarting it`);
+    const c = this.need();
+    c.recorder.record('restart', { node: id });
+    h.status = null;
+    c.supervisor.start(id);
+    await c.supervisor.waitReady(id, this.opts.readyTimeoutMs ?? 20_000).catch((e: Error) => {
+      throw new LabError(500, e.message);
+    });
+    this.clusterChanged();
+    return this.view();
+  }
+
+  async pause(id: NodeId): Promise<ClusterView> {
+    const h = this.node(id);
+    if (h.state !== 'up') throw new LabError(409, `${id} is ${h.state}; only a running node can be paused`);
+    const c = this.need();
+    c.supervisor.pause(id);
+    c.recorder.record('pause', { node: id, pid: h.pid });
+    this.clusterChanged();
+    return this.view();
+  }
+
+  async resume(id: NodeId): Promise<ClusterView> {
+    const h = this.node(id);
+    if (h.state !== 'paused') throw new LabError(409, `${id} is ${h.state}; only a paused node can be resumed`);
+    const c = this.need();
+    c.supervisor.resume(id);
+    c.recorder.record('resume', { node: id, pid: h.pid });
+    this.clusterChanged();
+    return this.view();
+  }
+
+  async inspect(id: NodeId): Promise<NodeInspect> {
+    const h = this.node(id);
+    if (h.state === 'down') throw new LabError(409, `${id} is down; restart it to inspect it`);
+    if (h.state === 'paused') throw new LabError(409, `${id} is paused; resume it to inspect it`);
+    try {
+      return await this.need().supervisor.inspect(id, 50);
+    } catch (e) {
+      throw new LabError(503, (e as Error).message);
+    }
+  }
+
+  // ----- network faults ----------------------------------------------------------------
+
+  private checkIds(ids: NodeId[]): void {
+    for (const id of ids) this.node(id);
+  }
+
+  async partition(groups: NodeId[][]): Promise<ClusterView> {
+    const c = this.need();
+    this.checkIds(groups.flat());
+    c.router.partition(groups);
+    c.recorder.record('partition', { groups: c.router.partitionGroups() });
+    this.clusterChanged();
+    return this.view();
+  }
+
+  async heal(): Promise<ClusterView> {
+    const c = this.need();
+    c.router.heal();
+    c.recorder.record('heal', {});
+    this.clusterChanged();
+    return this.view();
+  }
+
+  async setLink(rule: Partial<LinkRule> & { from: NodeId; to: NodeId; both?: boolean }): Promise<ClusterView> {
+    const c = this.need();
+    this.checkIds([rule.from, rule.to]);
+    const { both, ...r } = rule;
+    c.router.setLink(r);
+    if (both) c.router.setLink({ ...r, from: r.to, to: r.from });
+    c.recorder.record('link-rule', { ...r, both: both === true });
+    this.clusterChanged();
+    return this.view();
+  }
+
+  async setTimeScale(scale: number): Promise<ClusterView> {
+    const c = this.need();
+    this.timeScale = scale;
+    c.router.setTimeScale(scale);
+    c.supervisor.setTimeScale(scale);
+    c.recorder.record('time-scale', { scale });
+    this.clusterChanged();
+    return this.view();
+  }
+
+  async setBalance(algorithm: BalanceAlgorithm, weights?: Record<NodeId, number>): Promise<ClusterView> {
+    const c = this.need();
+    if (weights) this.checkIds(Object.keys(weights));
+    c.gateway.setBalance(algorithm, weights);
+    c.recorder.record('balance', { algorithm, weights: { ...c.gateway.weights } });
+    this.clusterChanged();
+    return this.view();
+  }
+
+  // ----- client requests ---------------------------------------------------------------
+
+  /** send runs one op through the gateway, recording it in the history (Jepsen f/value). */
+  private async send(op: KvOp, timeoutMs: number, pinned?: NodeId): Promise<GatewayResult> {
+    const c = this.need();
+    if (pinned) this.node(pinned);
+    const { f, key, value } = historyShape(op);
+    const h = c.recorder.invoke(f, key, value, pinned ? { node: pinned } : {});
+    const r = await c.gateway.request(op, timeoutMs, pinned);
+    const type = r.outcome === 'ok' ? 'ok' : r.outcome === 'fail' ? 'fail' : 'info';
+    const outValue = op.op === 'get' && r.outcome === 'ok' ? (r.result?.value ?? null) : value;
+    c.recorder.complete(h, type, f, key, outValue, {
+      node: r.node,
+      latencyMs: Math.round(r.latencyMs * 1000) / 1000,
+      ...(r.error ? { error: r.error } : {}),
+    });
+    return r;
+  }
+
+  private response(r: GatewayResult, valueOf: 'value' | 'none' = 'value'): KvResponse {
+    const out: KvResponse = {
+      outcome: r.outcome,
+      value: valueOf === 'value' ? (r.result?.value ?? null) : null,
+      node: r.node,
+      latencyMs: r.latencyMs,
+    };
+    if (r.error !== undefined) out.error = r.error;
+    if (r.result?.token !== undefined) out.token = r.result.token;
+    return out;
+  }
+
+  async kv(req: KvRequest): Promise<KvResponse> {
+    const r = await this.send(kvOpOf(req), req.timeoutMs ?? 5000, req.node);
+    return this.response(r);
+  }
+
+  async lock(req: LockRequest): Promise<KvResponse> {
+    const r = await this.send({ op: 'lock', name: req.name, owner: req.owner, ttlMs: req.ttlMs }, req.timeoutMs ?? 5000);
+    const out = this.response(r, 'none');
+    if (r.result?.holder !== undefined) out.value = r.result.holder;
+    return out;
+  }
+
+  async renew(req: RenewRequest): Promise<KvResponse> {
+    const r = await this.send(
+      { op: 'renew', name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs },
+      req.timeoutMs ?? 5000,
+    );
+    return this.response(r, 'none');
+  }
+
+  async unlock(req: UnlockRequest): Promise<KvResponse> {
+    const r = await this.send({ op: 'unlock', name: req.name, token: req.token }, req.timeoutMs ?? 5000);
+    return this.response(r, 'none');
+  }
+
+  async fencedWrite(req: FencedWriteRequest): Promise<KvResponse> {
+    const r = await this.send({ op: 'fencedPut', key: req.key, value: req.value, token: req.token }, req.timeoutMs ?? 5000);
+    return this.response(r, 'none');
+  }
+
+  async load(req: LoadRequest): Promise<LoadSummary> {
+    this.need();
+    if (this.loadRunning) throw new LabError(409, 'a load run is already running');
+    this.loadRunning = true;
+    try {
+      const summary = await runLoad(req, {
+        send: (op) => this.send(op, 5000),
+        progress: (done, total) => this.emit({ type: 'load-progress', done, total }),
+      });
+      this.need().recorder.record('load-done', { ...summary });
+      this.emit({ type: 'load-done', summary });
+      return summary;
+    } finally {
+      this.loadRunning = false;
+    }
+  }
+
+  // ----- the record ----------------------------------------------------------------------
+
+  async log(sinceSeq = 0, limit?: number): Promise<RunLogRecord[]> {
+    return this.need().recorder.log(sinceSeq, limit);
+  }
+
+  async history(): Promise<HistoryOp[]> {
+    return this.need().recorder.history();
+  }
+
+  async exportRun(dir?: string): Promise<ExportResult> {
+    const c = this.need();
+    const out = resolve(dir ?? c.runDir);
+    try {
+      await mkdir(out, { recursive: true });
+    } catch (e) {
+      throw new LabError(400, `cannot create ${out}: ${(e as Error).message}`);
+    }
+    const check = await checkConsistency(c.recorder.history(), (key) =>
+      c.gateway.request({ op: 'get', key }, 2000),
+    );
+    c.recorder.record('export', { dir: out, check: check.summary });
+    await c.recorder.sync();
+    const files = [RUN_FILES.log, RUN_FILES.history, RUN_FILES.settings, RUN_FILES.check];
+    try {
+      if (out !== resolve(c.runDir)) {
+        await copyFile(join(c.runDir, RUN_FILES.log), join(out, RUN_FILES.log));
+        await copyFile(join(c.runDir, RUN_FILES.history), join(out, RUN_FILES.history));
+      }
+      await writeFile(join(out, RUN_FILES.settings), JSON.stringify(c.settings, null, 2) + '\n');
+      await writeFile(join(out, RUN_FILES.check), JSON.stringify(check, null, 2) + '\n');
+    } catch (e) {
+      throw new LabError(400, `cannot write the run to ${out}: ${(e as Error).message}`);
+    }
+    return { dir: out, files: files.map((f) => join(out, f)) };
+  }
+
+  async openRun(dir: string): Promise<SavedRun> {
+    try {
+      return await readRun(resolve(dir));
+    } catch (e) {
+      if (e instanceof RunFileError) throw new LabError(400, e.message);
+      throw e;
+    }
+  }
+}
+
+/** historyShape maps a KV op to Jepsen's f and value. */
+export function historyShape(op: KvOp): { f: string; key: string; value: unknown } {
+  switch (op.op) {
+    case 'put':
+      return { f: 'write', key: op.key, value: op.value };
+    case 'get':
+      return { f: 'read', key: op.key, value: null };
+    case 'delete':
+      return { f: 'delete', key: op.key, value: null };
+    case 'cas':
+      return { f: 'cas', key: op.key, value: [op.expected, op.value] };
+    case 'lock':
+      return { f: 'lock', key: op.name, value: { owner: op.owner, ttlMs: op.ttlMs } };
+    case 'renew':
+      return { f: 'renew', key: op.name, value: { owner: op.owner, token: op.token, ttlMs: op.ttlMs } };
+    case 'unlock':
+      return { f: 'unlock', key: op.name, value: { token: op.token } };
+    case 'fencedPut':
+      return { f: 'fenced-write', key: op.key, value: { value: op.value, token: op.token } };
+    default:
+      return assertNever(op, 'kv op');
+  }
+}

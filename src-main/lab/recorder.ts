@@ -1,0 +1,265 @@
+/**
+ * The Recorder keeps the run log and the client history of one run.
+ *
+ * Run log: JSONL records `{t, seq, kind, ...}`, t in ns since the run began (from
+ * process.hrtime), seq strictly increasing. Message records (send/deliver/drop/duplicate)
+ * dominate by volume, so in memory they live in their own ring buffer (the newest
+ * MESSAGE_RING records); every other record lives in a second, larger-per-item but far
+ * rarer ring. Every record is also streamed to `<runDir>/run.jsonl` as it happens
+ * (batched writes), so the file keeps the whole run even when the rings have wrapped.
+ *
+ * History: Jepsen's shape `{index, time, process, type, f, key, value}`. A process
+ * performs one operation at a time; an operation that ends in `info` (unknown outcome)
+ * retires its process number, as Jepsen does, because that process may still be acting.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { HistoryOp, MessageRecord, RunLogRecord } from '../api/contract';
+import type { MessageKind, NodeId } from '../core/types';
+
+/** MESSAGE_RING is how many message records stay in memory (the file keeps them all). */
+export const MESSAGE_RING = 200_000;
+/** OTHER_RING is how many non-message records stay in memory. */
+export const OTHER_RING = 100_000;
+/** HISTORY_LIMIT bounds the in-memory client history (the file keeps it all). */
+export const HISTORY_LIMIT = 500_000;
+
+/** Ring is a fixed-capacity buffer of records in seq order. */
+class Ring<T extends { seq: number }> {
+  private buf: (T | undefined)[];
+  private start = 0;
+  private len = 0;
+  constructor(private readonly cap: number) {
+    this.buf = new Array<T | undefined>(cap);
+  }
+  push(x: T): void {
+    if (this.len < this.cap) {
+      this.buf[(this.start + this.len) % this.cap] = x;
+      this.len++;
+    } else {
+      this.buf[this.start] = x;
+      this.start = (this.start + 1) % this.cap;
+    }
+  }
+  get size(): number {
+    return this.len;
+  }
+  at(i: number): T {
+    return this.buf[(this.start + i) % this.cap] as T;
+  }
+  /** firstAfter returns the position of the first record with seq > since (binary search). */
+  firstAfter(since: number): number {
+    let lo = 0;
+    let hi = this.len;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.at(mid).seq <= since) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** RecordListener receives every record as it is made. */
+export type RecordListener = (r: RunLogRecord) => void;
+
+/** RecorderOptions: where to stream the log and the history (omit for memory only). */
+export interface RecorderOptions {
+  logFile?: string;
+  historyFile?: string;
+}
+
+/** Recorder holds one run's log and client history. */
+export class Recorder {
+  /** runStartedAt: wall-clock ms at t = 0. */
+  readonly runStartedAt = Date.now();
+  private readonly start = process.hrtime.bigint();
+  private seq = 0;
+  private readonly messages = new Ring<RunLogRecord>(MESSAGE_RING);
+  private readonly others = new Ring<RunLogRecord>(OTHER_RING);
+  private readonly hist: HistoryOp[] = [];
+  private histDropped = 0;
+  private histIndex = 0;
+  private freeProcesses: number[] = [];
+  private nextProcess = 0;
+  private readonly listeners = new Set<RecordListener>();
+  private logOut: WriteStream | null = null;
+  private histOut: WriteStream | null = null;
+  private pendingLog: string[] = [];
+  private pendingHist: string[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  constructor(opts: RecorderOptions = {}) {
+    if (opts.logFile) this.logOut = this.openStream(opts.logFile);
+    if (opts.historyFile) this.histOut = this.openStream(opts.historyFile);
+  }
+
+  private openStream(file: string): WriteStream {
+    const s = createWriteStream(file, { flags: 'a' });
+    // A full disk must not take the lab down: the in-memory log keeps going.
+    s.on('error', (e) => {
+      process.stderr.write(`quorum-lab: cannot write ${file}: ${e.message}\n`);
+    });
+    return s;
+  }
+
+  /** now returns ns since the run began. */
+  now(): number {
+    return Number(process.hrtime.bigint() - this.start);
+  }
+
+  /** onRecord subscribes to every new record; returns the unsubscribe function. */
+  onRecord(fn: RecordListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** record appends a non-message record of `kind` with `fields`. */
+  record(kind: string, fields: Record<string, unknown> = {}): RunLogRecord {
+    const r: RunLogRecord = { ...fields, t: this.now(), seq: ++this.seq, kind };
+    this.others.push(r);
+    this.emit(r);
+    return r;
+  }
+
+  /** message appends one message record (the router's hot path: one object, one line). */
+  message(
+    kind: MessageRecord['kind'],
+    id: number,
+    from: NodeId,
+    to: NodeId,
+    type: string,
+    msgKind: MessageKind,
+    term: number,
+    extra?: Record<string, unknown>,
+  ): void {
+    const r: MessageRecord = { t: this.now(), seq: ++this.seq, kind, id, from, to, type, msgKind, term };
+    if (extra) Object.assign(r, extra);
+    this.messages.push(r);
+    this.emit(r);
+  }
+
+  private emit(r: RunLogRecord): void {
+    if (this.logOut && !this.closed) {
+      this.pendingLog.push(JSON.stringify(r));
+      this.scheduleFlush();
+    }
+    for (const fn of this.listeners) fn(r);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** flush writes buffered lines to the files. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.logOut && this.pendingLog.length > 0) {
+      this.logOut.write(this.pendingLog.join('\n') + '\n');
+      this.pendingLog = [];
+    }
+    if (this.histOut && this.pendingHist.length > 0) {
+      this.histOut.write(this.pendingHist.join('\n') + '\n');
+      this.pendingHist = [];
+    }
+  }
+
+  /** log returns the in-memory records with seq > since, in seq order (both rings merged). */
+  log(since = 0, limit = Infinity): RunLogRecord[] {
+    const out: RunLogRecord[] = [];
+    let i = this.messages.firstAfter(since);
+    let j = this.others.firstAfter(since);
+    while (out.length < limit && (i < this.messages.size || j < this.others.size)) {
+      const a = i < this.messages.size ? this.messages.at(i) : undefined;
+      const b = j < this.others.size ? this.others.at(j) : undefined;
+      if (a && (!b || a.seq < b.seq)) {
+        out.push(a);
+        i++;
+      } else if (b) {
+        out.push(b);
+        j++;
+      }
+    }
+    return out;
+  }
+
+  /** lastSeq is the seq of the newest record. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** acquireProcess returns a Jepsen process number for a new client operation. */
+  private acquireProcess(): number {
+    return this.freeProcesses.pop() ?? this.nextProcess++;
+  }
+
+  /** invoke records a client operation's start; returns a handle for complete(). */
+  invoke(f: string, key: string, value: unknown, extra: Record<string, unknown> = {}): { process: number; index: number } {
+    const process = this.acquireProcess();
+    const op: HistoryOp = { index: this.histIndex++, time: this.now(), process, type: 'invoke', f, key, value };
+    this.pushHistory(op);
+    this.record('client-invoke', { process, f, key, ...extra });
+    return { process, index: op.index };
+  }
+
+  /** complete records a client operation's end: ok, fail, or info (unknown outcome). */
+  complete(
+    h: { process: number },
+    type: 'ok' | 'fail' | 'info',
+    f: string,
+    key: string,
+    value: unknown,
+    extra: Record<string, unknown> = {},
+  ): void {
+    const op: HistoryOp = { index: this.histIndex++, time: this.now(), process: h.process, type, f, key, value };
+    this.pushHistory(op);
+    this.record('client-complete', { process: h.process, f, key, type, ...extra });
+    // An `info` process may still act (its request may yet apply): never reuse its number.
+    if (type !== 'info') this.freeProcesses.push(h.process);
+  }
+
+  private pushHistory(op: HistoryOp): void {
+    if (this.hist.length >= HISTORY_LIMIT) {
+      this.hist.shift();
+      this.histDropped++;
+    }
+    this.hist.push(op);
+    if (this.histOut && !this.closed) {
+      this.pendingHist.push(JSON.stringify(op));
+      this.scheduleFlush();
+    }
+  }
+
+  /** history returns the client history held in memory (all of it unless HISTORY_LIMIT was passed). */
+  history(): HistoryOp[] {
+    return this.hist.slice();
+  }
+
+  /** historyTruncated tells how many of the oldest history ops fell out of memory. */
+  get historyTruncated(): number {
+    return this.histDropped;
+  }
+
+  /** sync resolves once every record made so far is written to the files. */
+  async sync(): Promise<void> {
+    this.flush();
+    const waits = [this.logOut, this.histOut]
+      .filter((s): s is WriteStream => s !== null && !this.closed)
+      .map((s) => new Promise<void>((res) => s.write('', () => res())));
+    await Promise.all(waits);
+  }
+
+  /** close flushes and closes the files; resolves when they are written. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.listeners.clear();
+    const ends = [this.logOut, this.histOut]
+      .filter((s): s is WriteStream => s !== null)
+      .map((s) => new Promise<void>((res) => s.end(() => res())));
+    await Promise.all(ends);
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * The Router is the only path between nodes: one TCP listener on 127.0.0.1. Each node
+ * connects, sends Hello {token, from: its id}, then MsgFrames; the router routes each by
+ * msg.to, applying the link rules: partitions (groups), one-way cuts, per directed link
+ * latency ± jitter (jitter reorders), loss and duplication probabilities, all drawn from
+ * a seeded Rng. Rules are checked again when a delayed frame is delivered, so a link cut
+ * while a frame is in flight drops it, as a real network would.
+ *
+ * This is the benchmark's hot path: a clean link forwards synchronously, re-encoding the
+ * frame once, and each message costs two small records in the Recorder.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { LinkRule } from '../api/contract';
+import { seededRng, type NodeId, type Rng } from '../core/types';
+import { FrameDecoder, encodeFrame, validateHello, validateMsgFrame, describe } from '../node/frames';
+import type { MsgFrame } from '../node/contract';
+import type { Recorder } from './recorder';
+
+/** LinkSettings is the non-partition part of a directed link's rule. */
+interface LinkSettings {
+  latencyMs: number;
+  jitterMs: number;
+  loss: number;
+  duplicate: number;
+  blocked: boolean;
+}
+
+const CLEAN: LinkSettings = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, blocked: false };
+
+function isClean(s: LinkSettings): boolean {
+  return s.latencyMs === 0 && s.jitterMs === 0 && s.loss === 0 && s.duplicate === 0 && !s.blocked;
+}
+
+/** RouterOptions configure a Router. */
+export interface RouterOptions {
+  token: string;
+  nodes: NodeId[];
+  recorder: Recorder;
+  seed: number;
+}
+
+/** Router forwards protocol messages between node processes under the link rules. */
+export class Router {
+  private server: Server | null = null;
+  private readonly conns = new Map<NodeId, Socket>();
+  private readonly all = new Set<Socket>();
+  private readonly links = new Map<string, LinkSettings>();
+  /** groupOf maps a node to its partition group index; empty when healed. */
+  private groupOf = new Map<NodeId, number>();
+  private groups: NodeId[][] = [];
+  private readonly rng: Rng;
+  private nextId = 0;
+  private timeScale = 1;
+  private readonly known: Set<NodeId>;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  port = 0;
+
+  constructor(private readonly opts: RouterOptions) {
+    this.rng = seededRng(opts.seed ^ 0x5eed);
+    this.known = new Set(opts.nodes);
+    this.groups = [opts.nodes.slice()];
+  }
+
+  /** listen starts the TCP listener on 127.0.0.1 (a free port) and resolves with the port. */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const server = createServer((s) => this.accept(s));
+      server.on('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const addr = server.address();
+        this.port = typeof addr === 'object' && addr ? addr.port : 0;
+        this.server = server;
+        resolve(this.port);
+      });
+    });
+  }
+
+  private accept(sock: Socket): void {
+    sock.setNoDelay(true);
+    this.all.add(sock);
+    const decoder = new FrameDecoder();
+    let node: NodeId | null = null;
+    const reject = (why: string): void => {
+      this.opts.recorder.record('frame-rejected', { at: 'router', node, reason: why });
+      sock.destroy();
+    };
+    sock.on('data', (chunk: Buffer) => {
+      const { frames, error } = decoder.push(chunk);
+      for (const f of frames) {
+        if (sock.destroyed) return;
+        if (node === null) {
+          const h = validateHello(f);
+          if (typeof h === 'string') return reject(h);
+          if (h.token !== this.opts.token) return reject('wrong token');
+          if (!this.known.has(h.from)) return reject(`unknown node ${describe(h.from)}`);
+          node = h.from;
+          const old = this.conns.get(node);
+          if (old && old !== sock) old.destroy();
+          this.conns.set(node, sock);
+          this.opts.recorder.record('router-connect', { node });
+          continue;
+        }
+        const m = validateMsgFrame(f);
+        if (typeof m === 'string') return reject(m);
+        if (m.msg.from !== node) return reject(`message from ${describe(m.msg.from)} on ${node}'s connection`);
+        if (!this.known.has(m.msg.to)) return reject(`message to unknown node ${describe(m.msg.to)}`);
+        this.route(m);
+      }
+      if (error) reject(error);
+    });
+    sock.on('error', () => {
+      /* a crashed node resets its socket; 'close' cleans up */
+    });
+    sock.on('close', () => {
+      this.all.delete(sock);
+      if (node !== null && this.conns.get(node) === sock) {
+        this.conns.delete(node);
+        this.opts.recorder.record('router-disconnect', { node });
+      }
+    });
+  }
+
+  private linkOf(from: NodeId, to: NodeId): LinkSettings {
+    return this.links.get(from + '>' + to) ?? CLEAN;
+  }
+
+  private cut(from: NodeId, to: NodeId, l: LinkSettings): boolean {
+    if (l.blocked) return true;
+    const gf = this.groupOf.get(from);
+    const gt = this.groupOf.get(to);
+    return gf !== undefined && gt !== undefined && gf !== gt;
+  }
+
+  private route(f: MsgFrame): void {
+    const { from, to, type, term } = f.msg;
+    const rec = this.opts.recorder;
+    const id = ++this.nextId;
+    rec.message('send', id, from, to, type, f.kind, term);
+    const l = this.linkOf(from, to);
+    if (this.cut(from, to, l)) {
+      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'cut' });
+      return;
+    }
+    if (l.loss > 0 && this.rng.next() < l.loss) {
+      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'loss' });
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = encodeFrame(f);
+    } catch {
+      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'too-large' });
+      return;
+    }
+    this.schedule(id, f, bytes, l);
+    if (l.duplicate > 0 && this.rng.next() < l.duplicate) {
+      rec.message('duplicate', id, from, to, type, f.kind, term);
+      this.schedule(id, f, bytes, l);
+    }
+  }
+
+  private schedule(id: number, f: MsgFrame, bytes: Buffer, l: LinkSettings): void {
+    let delay = l.latencyMs;
+    if (l.jitterMs > 0) delay += (this.rng.next() * 2 - 1) * l.jitterMs;
+    delay = Math.max(0, delay) / this.timeScale;
+    if (delay < 0.5 && l.jitterMs === 0) {
+      this.deliver(id, f, bytes, false);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.deliver(id, f, bytes, true);
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  private deliver(id: number, f: MsgFrame, bytes: Buffer, delayed: boolean): void {
+    const { from, to, type, term } = f.msg;
+    const rec = this.opts.recorder;
+    // A rule that changed while the frame was in flight applies to it now.
+    if (delayed && this.cut(from, to, this.linkOf(from, to))) {
+      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'cut-in-flight' });
+      return;
+    }
+    const sock = this.conns.get(to);
+    if (!sock || sock.destroyed) {
+      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'down' });
+      return;
+    }
+    sock.write(bytes);
+    rec.message('deliver', id, from, to, type, f.kind, term);
+  }
+
+  /** partition cuts every link between the groups; nodes not named form one more group. */
+  partition(groups: NodeId[][]): void {
+    const named = new Set(groups.flat());
+    const rest = [...this.known].filter((n) => !named.has(n));
+    this.groups = rest.length > 0 ? [...groups.map((g) => g.slice()), rest] : groups.map((g) => g.slice());
+    this.groupOf = new Map();
+    this.groups.forEach((g, i) => g.forEach((n) => this.groupOf.set(n, i)));
+  }
+
+  /** heal removes the partition and every link rule. */
+  heal(): void {
+    this.groupOf = new Map();
+    this.groups = [[...this.known]];
+    this.links.clear();
+  }
+
+  /** setLink sets one directed link's rule (fields not given keep their current value). */
+  setLink(rule: Partial<LinkRule> & { from: NodeId; to: NodeId }): void {
+    const key = rule.from + '>' + rule.to;
+    const cur = this.links.get(key) ?? CLEAN;
+    const next: LinkSettings = {
+      latencyMs: rule.latencyMs ?? cur.latencyMs,
+      jitterMs: rule.jitterMs ?? cur.jitterMs,
+      loss: rule.loss ?? cur.loss,
+      duplicate: rule.duplicate ?? cur.duplicate,
+      blocked: rule.blocked ?? cur.blocked,
+    };
+    if (isClean(next)) this.links.delete(key);
+    else this.links.set(key, next);
+  }
+
+  /** setTimeScale stretches latencies: scale 0.1 makes every delay ten times longer. */
+  setTimeScale(scale: number): void {
+    this.timeScale = scale;
+  }
+
+  /** rules lists the non-clean links, partition cuts included (shown as blocked). */
+  rules(): LinkRule[] {
+    const out: LinkRule[] = [];
+    const nodes = [...this.known];
+    for (const from of nodes) {
+      for (const to of nodes) {
+        if (from === to) continue;
+        const l = this.linkOf(from, to);
+        const blocked = this.cut(from, to, l);
+        if (isClean(l) && !blocked) continue;
+        out.push({ from, to, latencyMs: l.latencyMs, jitterMs: l.jitterMs, loss: l.loss, duplicate: l.duplicate, blocked });
+      }
+    }
+    return out;
+  }
+
+  /** partitionGroups returns the current groups (one group of every node when healed). */
+  partitionGroups(): NodeId[][] {
+    return this.groups.map((g) => g.slice());
+  }
+
+  /** connected tells whether a node's router connection is open. */
+  connected(id: NodeId): boolean {
+    return this.conns.has(id);
+  }
+
+  /** close stops listening, drops frames in flight and closes every connection. */
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.all) s.destroy();
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((res) => server.close(() => res()));
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * The Supervisor runs one OS process per cluster node (src-main/node/main.ts, engineer C)
+ * over child_process.fork with an IPC channel: crash = SIGKILL, restart on the same SQLite
+ * file, pause/resume = SIGSTOP/SIGCONT. It tracks what each node last reported ('status'
+ * IPC) and hands node events to the LabService.
+ *
+ * No node may outlive the host: every child is SIGKILLed from a process 'exit' hook
+ * (which also runs after an uncaught error), and the nodes themselves exit when their IPC
+ * channel closes (the host died without running hooks, e.g. SIGKILL).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { NodeRunState } from '../api/contract';
+import type { NodeId, NodeStatus } from '../core/types';
+import type { HostToNode, NodeConfig, NodeInspect, NodeToHost } from '../node/contract';
+
+/** SpawnNode starts a node process for `cfg`; it must have an IPC channel (fork-like). */
+export type SpawnNode = (cfg: NodeConfig) => ChildProcess;
+
+/** NODE_MAIN is the node process entry (run through tsx). */
+export const NODE_MAIN = fileURLToPath(new URL('../node/main.ts', import.meta.url));
+
+/** defaultSpawnNode forks src-main/node/main.ts under tsx; node stderr goes to the host's, prefixed. */
+export const defaultSpawnNode: SpawnNode = (cfg) =>
+  fork(NODE_MAIN, ['--config', JSON.stringify(cfg)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'json',
+  });
+
+/** NodeHandle is the supervisor's view of one node. */
+export interface NodeHandle {
+  id: NodeId;
+  cfg: NodeConfig;
+  proc: ChildProcess | null;
+  state: NodeRunState;
+  pid: number | null;
+  clientPort: number | null;
+  status: NodeStatus | null;
+  lastApplied: number;
+  damaged: boolean;
+  /** expectingExit: the host killed it on purpose (crash/stop), so the exit is not a surprise. */
+  expectingExit: boolean;
+}
+
+/** SupervisorEvents are what the supervisor reports to its owner. */
+export interface SupervisorEvents {
+  onReady(h: NodeHandle): void;
+  onStatus(h: NodeHandle, prev: NodeStatus | null): void;
+  onEvent(h: NodeHandle, kind: string, detail: Record<string, unknown>): void;
+  onExit(h: NodeHandle, code: number | null, signal: string | null, expected: boolean): void;
+}
+
+const live = new Set<ChildProcess>();
+let hooked = false;
+
+/** killAllNodes SIGKILLs every node process of this host (sync; safe in an 'exit' hook). */
+export function killAllNodes(): void {
+  for (const p of live) {
+    try {
+      p.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  live.clear();
+}
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', killAllNodes);
+}
+
+/** Supervisor owns the node processes of one cluster. */
+export class Supervisor {
+  readonly nodes = new Map<NodeId, NodeHandle>();
+  private readonly inspects = new Map<number, (i: NodeInspect) => void>();
+  private nextReq = 0;
+  private readonly readyWaiters = new Map<NodeId, (() => void)[]>();
+
+  constructor(
+    configs: NodeConfig[],
+    private readonly spawnNode: SpawnNode,
+    private readonly events: SupervisorEvents,
+  ) {
+    hookExit();
+    for (const cfg of configs) {
+      this.nodes.set(cfg.id, {
+        id: cfg.id,
+        cfg,
+        proc: null,
+        state: 'down',
+        pid: null,
+        clientPort: null,
+        status: null,
+        lastApplied: 0,
+        damaged: false,
+        expectingExit: false,
+      });
+    }
+  }
+
+  /** handle returns a node's handle or throws for an unknown id. */
+  handle(id: NodeId): NodeHandle {
+    const h = this.nodes.get(id);
+    if (!h) throw new Error(`unknown node ${id}`);
+    return h;
+  }
+
+  /** start launches a node's process (it must be down). */
+  start(id: NodeId): void {
+    const h = this.handle(id);
+    if (h.proc) return;
+    const proc = this.spawnNode(h.cfg);
+    live.add(proc);
+    h.proc = proc;
+    h.state = 'up';
+    h.pid = proc.pid ?? null;
+    h.clientPort = null;
+    h.expectingExit = false;
+    const prefix = `[${id}] `;
+    const forward = (chunk: Buffer): void => {
+      const text = chunk.toString('utf8').replace(/\n(?=.)/g, '\n' + prefix);
+      process.stderr.write(prefix + text);
+    };
+    proc.stdout?.on('data', forward);
+    proc.stderr?.on('data', forward);
+    proc.on('message', (m) => this.onMessage(h, proc, m));
+    proc.on('error', (e) => {
+      this.events.onEvent(h, 'node-error', { error: e.message });
+    });
+    proc.on('exit', (code, signal) => {
+      live.delete(proc);
+      if (h.proc !== proc) return;
+      const expected = h.expectingExit;
+      h.proc = null;
+      h.pid = null;
+      h.state = 'down';
+      h.clientPort = null;
+      this.events.onExit(h, code, signal, expected);
+    });
+  }
+
+  private onMessage(h: NodeHandle, proc: ChildProcess, raw: unknown): void {
+    if (h.proc !== proc || typeof raw !== 'object' || raw === null) return;
+    const m = raw as NodeToHost;
+    switch (m.t) {
+      case 'ready': {
+        if (typeof m.clientPort !== 'number') return;
+        h.clientPort = m.clientPort;
+        if (typeof m.pid === 'number') h.pid = m.pid;
+        this.events.onReady(h);
+        const ws = this.readyWaiters.get(h.id) ?? [];
+        this.readyWaiters.delete(h.id);
+        for (const w of ws) w();
+        return;
+      }
+      case 'status': {
+        if (typeof m.status !== 'object' || m.status === null) return;
+        const prev = h.status;
+        h.status = m.status;
+        h.lastApplied = typeof m.lastApplied === 'number' ? m.lastApplied : h.lastApplied;
+        h.damaged = m.damaged === true;
+        this.events.onStatus(h, prev);
+        return;
+      }
+      case 'event':
+        this.events.onEvent(h, String(m.kind), typeof m.detail === 'object' && m.detail ? m.detail : {});
+        return;
+      case 'inspect-reply': {
+        const w = this.inspects.get(m.reqId);
+        if (w) {
+          this.inspects.delete(m.reqId);
+          w(m.inspect);
+        }
+        return;
+      }
+      default:
+        // A node speaking a newer protocol must not crash the host.
+        this.events.onEvent(h, 'ipc-unknown', { t: (m as { t?: unknown }).t });
+    }
+  }
+
+  /** waitReady resolves when the node has said 'ready' (its client port is known), or rejects after ms. */
+  waitReady(id: NodeId, ms: number): Promise<void> {
+    const h = this.handle(id);
+    if (h.clientPort !== null) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${id} did not become ready within ${ms} ms`)), ms);
+      const list = this.readyWaiters.get(id) ?? [];
+      list.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.readyWaiters.set(id, list);
+    });
+  }
+
+  private send(h: NodeHandle, m: HostToNode): boolean {
+    const p = h.proc;
+    if (!p || !p.connected) return false;
+    try {
+      p.send(m);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** crash SIGKILLs a node (a paused node dies too: SIGKILL needs no SIGCONT). */
+  crash(id: NodeId): void {
+    const h = this.handle(id);
+    if (!h.proc) return;
+    h.expectingExit = true;
+    h.proc.kill('SIGKILL');
+  }
+
+  /** waitExit resolves when a node's process is gone. */
+  waitExit(id: NodeId): Promise<void> {
+    const h = this.handle(id);
+    const p = h.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+    return new Promise((res) => p.once('exit', () => res()));
+  }
+
+  /** pause SIGSTOPs a node; resume SIGCONTs it. */
+  pause(id: NodeId): void {
+    const h = this.handle(id);
+    if (!h.proc || h.state !== 'up') return;
+    h.proc.kill('SIGSTOP');
+    h.state = 'paused';
+  }
+
+  resume(id: NodeId): void {
+    const h = this.handle(id);
+    if (!h.proc || h.state !== 'paused') return;
+    h.proc.kill('SIGCONT');
+    h.state = 'up';
+  }
+
+  /** setTimeScale tells every running node its new time scale. */
+  setTimeScale(scale: number): void {
+    for (const h of this.nodes.values()) {
+      h.cfg = { ...h.cfg, timeScale: scale };
+      this.send(h, { t: 'time-scale', scale });
+    }
+  }
+
+  /** inspect asks a node for its inspector view. */
+  inspect(id: NodeId, lastN: number, ms = 3000): Promise<NodeInspect> {
+    const h = this.handle(id);
+    const reqId = ++this.nextReq;
+    return new Promise((resolve, reject) => {
+      if (!this.send(h, { t: 'inspect', reqId, lastN })) {
+        reject(new Error(`${id} is ${h.state}; it cannot be inspected`));
+        return;
+      }
+      const t = setTimeout(() => {
+        this.inspects.delete(reqId);
+        reject(new Error(`${id} did not answer the inspect request within ${ms} ms${h.state === 'paused' ? ' (it is paused)' : ''}`));
+      }, ms);
+      this.inspects.set(reqId, (i) => {
+        clearTimeout(t);
+        resolve(i);
+      });
+    });
+  }
+
+  /** stopAll ends every node: a polite shutdown first, SIGKILL after graceMs. */
+  async stopAll(graceMs = 500): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const h of this.nodes.values()) {
+      const p = h.proc;
+      if (!p) continue;
+      h.expectingExit = true;
+      waits.push(this.waitExit(h.id));
+      if (h.state === 'paused') p.kill('SIGCONT');
+      if (!this.send(h, { t: 'shutdown' })) p.kill('SIGKILL');
+      const t = setTimeout(() => p.kill('SIGKILL'), graceMs);
+      p.once('exit', () => clearTimeout(t));
+    }
+    await Promise.all(waits);
+  }
+}
