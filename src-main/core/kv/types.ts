@@ -8,8 +8,8 @@
 export const MAX_KEY_BYTES = 256;
 /** MAX_VALUE_BYTES bounds a value's UTF-8 length (1 MiB). */
 export const MAX_VALUE_BYTES = 1024 * 1024;
-/** MAX_TTL_MS bounds a lock's time to live (one hour). */
-export const MAX_TTL_MS = 60 * 60 * 1000;
+/** MAX_TTL_MS bounds a lock's time to live (one day). */
+export const MAX_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** KvOp is one command the state machine applies. */
 export type KvOp =
