@@ -1,0 +1,242 @@
+/**
+ * `quorum-lab sim`: run one seed (optionally writing its JSONL run log and client
+ * history) or sweep a range of seeds and report every violating seed with the command
+ * that reproduces it.
+ */
+import { writeFileSync } from 'node:fs';
+import { PROTOCOLS, type ProtocolName } from '../core/protocols';
+import { MAX_NODES } from './cluster';
+import { runSimulation, type SimOptions, type SimResult } from './run';
+
+const HELP = `usage: quorum-lab sim [options]
+
+Runs the deterministic simulator: N nodes, virtual time, simulated clients and a random
+fault schedule (partitions, one-way cuts, loss, duplication, reordering, crashes,
+pauses) drawn from the seed, then a heal; invariants are checked throughout.
+
+  --seed N            run one seed (default 1)
+  --seeds A..B        sweep seeds A to B inclusive (or a single number N: seeds 1..N)
+  --nodes N           cluster size, 1..${MAX_NODES} (default 5)
+  --protocol P        ${PROTOCOLS.join(' | ')} (default raft)
+  --duration S        fault phase in simulated seconds (default 10)
+  --rate R            client commands per simulated second (default 100)
+  --clients N         simulated clients (default 5)
+  --no-faults         run the workload on a clean network (for speed measurements)
+  --log FILE          write the run log (JSONL) of a single seed ('-' = stdout)
+  --history FILE      write the client history (JSONL, Jepsen-style) of a single seed
+  --stats             print simulated seconds per wall second
+  --help              show this text
+
+Exit status: 0 when no invariant was violated, 1 when some was, 2 on bad options.`;
+
+interface CliOptions {
+  seeds: [number, number];
+  sweep: boolean;
+  nodes: number;
+  protocol: ProtocolName;
+  durationS: number;
+  rate: number;
+  clients: number;
+  faults: boolean;
+  log: string | null;
+  history: string | null;
+  stats: boolean;
+}
+
+class UsageError extends Error {}
+
+function intArg(name: string, v: string | undefined, lo: number, hi: number): number {
+  if (v === undefined || !/^-?\d+$/.test(v)) throw new UsageError(`${name} needs an integer, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+  const n = Number(v);
+  if (n < lo || n > hi) throw new UsageError(`${name} must be in ${lo}..${hi}, got ${n}`);
+  return n;
+}
+
+function numArg(name: string, v: string | undefined, lo: number, hi: number): number {
+  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`${name} needs a number, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+  if (n < lo || n > hi) throw new UsageError(`${name} must be in ${lo}..${hi}, got ${n}`);
+  return n;
+}
+
+const MAX_SEED = 2 ** 31 - 1;
+
+/** parseSimArgs turns argv into options, or throws a UsageError saying what is wrong. */
+export function parseSimArgs(argv: string[]): CliOptions | 'help' {
+  const o: CliOptions = {
+    seeds: [1, 1],
+    sweep: false,
+    nodes: 5,
+    protocol: 'raft',
+    durationS: 10,
+    rate: 100,
+    clients: 5,
+    faults: true,
+    log: null,
+    history: null,
+    stats: false,
+  };
+  let sawSeed = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    const flag = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    const inline = a.startsWith('--') && eq > 0 ? a.slice(eq + 1) : undefined;
+    const value = (): string | undefined => (inline !== undefined ? inline : argv[++i]);
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--seed': {
+        const s = intArg('--seed', value(), 0, MAX_SEED);
+        o.seeds = [s, s];
+        sawSeed = true;
+        break;
+      }
+      case '--seeds': {
+        const v = value();
+        const m = v === undefined ? null : /^(\d+)(?:\.\.(\d+))?$/.exec(v);
+        if (!m) throw new UsageError(`--seeds needs A..B or N, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+        const lo = m[2] === undefined ? 1 : Number(m[1]);
+        const hi = m[2] === undefined ? Number(m[1]) : Number(m[2]);
+        if (hi < lo) throw new UsageError(`--seeds range is empty: ${v}`);
+        if (hi > MAX_SEED) throw new UsageError(`--seeds must stay below ${MAX_SEED}`);
+        if (hi - lo >= 10_000_000) throw new UsageError('--seeds may cover at most 10,000,000 seeds');
+        o.seeds = [lo, hi];
+        o.sweep = true;
+        break;
+      }
+      case '--nodes':
+        o.nodes = intArg('--nodes', value(), 1, MAX_NODES);
+        break;
+      case '--protocol': {
+        const v = value();
+        if (!PROTOCOLS.includes(v as ProtocolName)) throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')}, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+        o.protocol = v as ProtocolName;
+        break;
+      }
+      case '--duration':
+        o.durationS = numArg('--duration', value(), 0, 3600);
+        break;
+      case '--rate':
+        o.rate = numArg('--rate', value(), 0.001, 100_000);
+        break;
+      case '--clients':
+        o.clients = intArg('--clients', value(), 0, 1000);
+        break;
+      case '--no-faults':
+        o.faults = false;
+        break;
+      case '--log': {
+        const v = value();
+        if (!v) throw new UsageError('--log needs a file name');
+        o.log = v;
+        break;
+      }
+      case '--history': {
+        const v = value();
+        if (!v) throw new UsageError('--history needs a file name');
+        o.history = v;
+        break;
+      }
+      case '--stats':
+        o.stats = true;
+        break;
+      default:
+        throw new UsageError(`unknown option '${a}'`);
+    }
+  }
+  if (o.sweep && sawSeed) throw new UsageError('give either --seed or --seeds, not both');
+  if (o.sweep && (o.log || o.history)) throw new UsageError('--log and --history record a single seed; use --seed with them');
+  return o;
+}
+
+function simOptions(o: CliOptions, seed: number): SimOptions {
+  return {
+    seed,
+    nodes: o.nodes,
+    protocol: o.protocol,
+    faultMs: o.durationS * 1000,
+    faults: o.faults,
+    workload: { clients: o.clients, rate: o.rate },
+  };
+}
+
+/** reproduceCommand is the command line that replays one seed with the same options. */
+export function reproduceCommand(o: CliOptions, seed: number): string {
+  const parts = ['quorum-lab sim', `--seed ${seed}`, `--nodes ${o.nodes}`, `--protocol ${o.protocol}`];
+  if (o.durationS !== 10) parts.push(`--duration ${o.durationS}`);
+  if (o.rate !== 100) parts.push(`--rate ${o.rate}`);
+  if (o.clients !== 5) parts.push(`--clients ${o.clients}`);
+  if (!o.faults) parts.push('--no-faults');
+  parts.push(`--log sim-${seed}.jsonl`);
+  return parts.join(' ');
+}
+
+function describe(r: SimResult): string[] {
+  return r.violations.map((v) => `  [${v.invariant}] at ${Math.round(v.timeMs)} ms${v.node ? ` on ${v.node}` : ''}: ${v.description}`);
+}
+
+function statsLine(simMs: number, wallMs: number): string {
+  const speed = wallMs > 0 ? simMs / wallMs : Infinity;
+  return `simulated ${(simMs / 1000).toFixed(1)} s in ${(wallMs / 1000).toFixed(2)} s wall: ${Math.round(speed)}x real time`;
+}
+
+/** simMain runs `quorum-lab sim` and returns the exit code. */
+export async function simMain(argv: string[]): Promise<number> {
+  let o: CliOptions | 'help';
+  try {
+    o = parseSimArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`quorum-lab sim: ${e.message}\nRun 'quorum-lab sim --help' for the options.`);
+      return 2;
+    }
+    throw e;
+  }
+  if (o === 'help') {
+    console.log(HELP);
+    return 0;
+  }
+  return o.sweep ? sweep(o) : single(o);
+}
+
+function single(o: CliOptions): number {
+  const seed = o.seeds[0];
+  const lines: string[] = [];
+  const toStdout = o.log === '-';
+  const r = runSimulation({
+    ...simOptions(o, seed),
+    log: o.log === null ? undefined : toStdout ? (l) => process.stdout.write(l + '\n') : (l) => lines.push(l),
+  });
+  if (o.log && !toStdout) writeFileSync(o.log, lines.length ? lines.join('\n') + '\n' : '');
+  if (o.history) writeFileSync(o.history, r.history.map((h) => JSON.stringify(h)).join('\n') + (r.history.length ? '\n' : ''));
+  const out = toStdout ? console.error : console.log;
+  const s = r.stats;
+  out(
+    `seed ${seed}: ${r.violations.length} violation(s); ${s.commands} commands (${s.acknowledged} acknowledged), ` +
+      `${s.faults} faults, ${s.messages} messages, applied through index ${s.appliedIndex}`,
+  );
+  for (const l of describe(r)) out(l);
+  if (o.stats) out(statsLine(s.simulatedMs, s.wallMs));
+  return r.violations.length > 0 ? 1 : 0;
+}
+
+function sweep(o: CliOptions): number {
+  const [lo, hi] = o.seeds;
+  let violations = 0;
+  let simMs = 0;
+  const wall0 = performance.now();
+  for (let seed = lo; seed <= hi; seed++) {
+    const r = runSimulation(simOptions(o, seed));
+    simMs += r.stats.simulatedMs;
+    if (r.violations.length === 0) continue;
+    violations += r.violations.length;
+    console.log(`seed ${seed}: ${r.violations.length} violation(s)`);
+    for (const l of describe(r)) console.log(l);
+    console.log(`  reproduce: ${reproduceCommand(o, seed)}`);
+  }
+  if (o.stats) console.log(statsLine(simMs, performance.now() - wall0));
+  console.log(`${hi - lo + 1} seeds, ${violations} violations`);
+  return violations > 0 ? 1 : 0;
+}

@@ -1,0 +1,153 @@
+/**
+ * The simulated network: which directed links are cut, and the loss / duplication / delay
+ * model every message goes through. Pure bookkeeping; the Cluster asks it at send time
+ * and again at delivery time (a partition that starts while a message is in flight
+ * drops it, as a real cut would).
+ */
+import type { NodeId, Rng } from '../core/types';
+
+/** DelayModel is the latency distribution of one message, in virtual ms. */
+export interface DelayModel {
+  /** minMs..maxMs: the usual one-way latency, uniform. */
+  minMs: number;
+  maxMs: number;
+  /** reorder: probability that a message instead takes a long path (reordering it past many others). */
+  reorder: number;
+  /** reorderMinMs..reorderMaxMs: latency of a long path. */
+  reorderMinMs: number;
+  reorderMaxMs: number;
+}
+
+/** NetworkFaults is the probabilistic part of the network at one moment. */
+export interface NetworkFaults {
+  /** drop: probability a message is lost (0..1). */
+  drop: number;
+  /** duplicate: probability a message is delivered twice (0..1). */
+  duplicate: number;
+  delay: DelayModel;
+}
+
+/** RELIABLE is a clean LAN: no loss, 1–3 ms latency. */
+export const RELIABLE: NetworkFaults = {
+  drop: 0,
+  duplicate: 0,
+  delay: { minMs: 1, maxMs: 3, reorder: 0, reorderMinMs: 0, reorderMaxMs: 0 },
+};
+
+/**
+ * MIT_UNRELIABLE is the MIT 6.5840 labrpc "unreliable" network: about 10% of requests and
+ * 10% of replies lost, short random delays (0–27 ms).
+ */
+export const MIT_UNRELIABLE: NetworkFaults = {
+  drop: 0.1,
+  duplicate: 0,
+  delay: { minMs: 0, maxMs: 27, reorder: 0, reorderMinMs: 0, reorderMaxMs: 0 },
+};
+
+/** MIT_LONG_REORDER adds labrpc's long reordering: 2/3 of messages take 200–2200 ms. */
+export function withLongReordering(f: NetworkFaults): NetworkFaults {
+  return { ...f, delay: { ...f.delay, reorder: 2 / 3, reorderMinMs: 200, reorderMaxMs: 2200 } };
+}
+
+/** validateFaults throws a clear error for a fault model outside its ranges. */
+export function validateFaults(f: NetworkFaults): void {
+  const prob = (name: string, x: number): void => {
+    if (!Number.isFinite(x) || x < 0 || x > 1) throw new Error(`${name} must be a probability in 0..1, got ${x}`);
+  };
+  prob('drop', f.drop);
+  prob('duplicate', f.duplicate);
+  prob('reorder', f.delay.reorder);
+  const d = f.delay;
+  if (!(d.minMs >= 0 && d.maxMs >= d.minMs)) throw new Error(`delay must satisfy 0 <= minMs <= maxMs, got ${d.minMs}..${d.maxMs}`);
+  if (d.reorder > 0 && !(d.reorderMinMs >= 0 && d.reorderMaxMs >= d.reorderMinMs)) {
+    throw new Error(`reorder delay must satisfy 0 <= min <= max, got ${d.reorderMinMs}..${d.reorderMaxMs}`);
+  }
+}
+
+/** SimNetwork tracks cuts and isolation and draws each message's fate from its Rng. */
+export class SimNetwork {
+  /** faults is the current loss / duplication / delay model. */
+  faults: NetworkFaults;
+  private readonly cuts = new Set<string>();
+  private readonly isolated = new Set<NodeId>();
+
+  constructor(
+    private readonly rng: Rng,
+    faults: NetworkFaults = RELIABLE,
+  ) {
+    validateFaults(faults);
+    this.faults = faults;
+  }
+
+  /** linkUp tells whether a message may travel from → to right now. */
+  linkUp(from: NodeId, to: NodeId): boolean {
+    if (from === to) return true;
+    if (this.isolated.size > 0 && (this.isolated.has(from) || this.isolated.has(to))) return false;
+    return this.cuts.size === 0 || !this.cuts.has(from + '>' + to);
+  }
+
+  /** cut blocks the directed link from → to (a one-way cut). */
+  cut(from: NodeId, to: NodeId): void {
+    if (from !== to) this.cuts.add(from + '>' + to);
+  }
+
+  /** uncut unblocks the directed link from → to. */
+  uncut(from: NodeId, to: NodeId): void {
+    this.cuts.delete(from + '>' + to);
+  }
+
+  /** partition cuts every link between different groups, both ways (nodes in no group keep their links). */
+  partition(groups: NodeId[][]): void {
+    for (let i = 0; i < groups.length; i++) {
+      for (let j = 0; j < groups.length; j++) {
+        if (i === j) continue;
+        for (const a of groups[i]!) for (const b of groups[j]!) this.cut(a, b);
+      }
+    }
+  }
+
+  /** isolate disconnects a node from everyone (MIT's disconnect). */
+  isolate(id: NodeId): void {
+    this.isolated.add(id);
+  }
+
+  /** connect undoes isolate (cuts set by partition/cut stay). */
+  connect(id: NodeId): void {
+    this.isolated.delete(id);
+  }
+
+  /** isConnected tells whether a node is not isolated. */
+  isConnected(id: NodeId): boolean {
+    return !this.isolated.has(id);
+  }
+
+  /** heal removes every cut and isolation (the fault model is left alone). */
+  heal(): void {
+    this.cuts.clear();
+    this.isolated.clear();
+  }
+
+  /** cutList returns the current cuts as [from, to] pairs, sorted (for logs and views). */
+  cutList(): [NodeId, NodeId][] {
+    return [...this.cuts].sort().map((k) => k.split('>') as [NodeId, NodeId]);
+  }
+
+  /** drawDrop decides whether one message is lost. */
+  drawDrop(): boolean {
+    return this.faults.drop > 0 && this.rng.next() < this.faults.drop;
+  }
+
+  /** drawDuplicate decides whether one message is delivered twice. */
+  drawDuplicate(): boolean {
+    return this.faults.duplicate > 0 && this.rng.next() < this.faults.duplicate;
+  }
+
+  /** drawDelay returns one message's latency in ms. */
+  drawDelay(): number {
+    const d = this.faults.delay;
+    if (d.reorder > 0 && this.rng.next() < d.reorder) {
+      return d.reorderMinMs + this.rng.next() * (d.reorderMaxMs - d.reorderMinMs);
+    }
+    return d.minMs + this.rng.next() * (d.maxMs - d.minMs);
+  }
+}
