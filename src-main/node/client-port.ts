@@ -1,0 +1,105 @@
+/**
+ * The node's client port: a TCP server on 127.0.0.1 where the gateway (or a test) sends
+ * ClientRequestFrames and reads ClientResponseFrames. Every connection must open with a
+ * Hello carrying the cluster token; a wrong token, a malformed or oversized frame, or an
+ * invalid request closes that connection and is reported — the node itself keeps running.
+ */
+import net from 'node:net';
+import type { ClientRequestFrame, ClientResponseFrame } from './contract';
+import { FrameDecoder, encodeFrame, validateClientRequest, validateHello } from './frames';
+
+/** ClientPortOptions wires the port to the node. */
+export interface ClientPortOptions {
+  token: string;
+  port: number;
+  /** onRequest handles one valid request; `reply` may be called once, later. */
+  onRequest(req: ClientRequestFrame, reply: (res: ClientResponseFrame) => void): void;
+  /** answerInvalid builds the 'fail' answer to a well-framed request with a bad field (the connection stays open). */
+  answerInvalid(id: number, reason: string): ClientResponseFrame;
+  /** onReject reports a refused connection or frame (for the run log). */
+  onReject(reason: string, remote: string): void;
+}
+
+/** MAX_CLIENT_CONNECTIONS bounds open client connections so a flood cannot exhaust descriptors. */
+export const MAX_CLIENT_CONNECTIONS = 1024;
+/** HELLO_TIMEOUT_MS: a connection that does not say Hello in time is closed. */
+export const HELLO_TIMEOUT_MS = 5000;
+
+/** ClientPort is the listening server. */
+export class ClientPort {
+  private server: net.Server;
+  private readonly conns = new Set<net.Socket>();
+
+  constructor(private readonly o: ClientPortOptions) {
+    this.server = net.createServer((s) => this.accept(s));
+    this.server.maxConnections = MAX_CLIENT_CONNECTIONS;
+  }
+
+  /** listen binds 127.0.0.1 and resolves with the port (a free one if options.port is 0). */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.o.port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  /** close stops listening and drops every connection. */
+  close(): void {
+    this.server.close();
+    for (const c of this.conns) c.destroy();
+  }
+
+  private accept(sock: net.Socket): void {
+    this.conns.add(sock);
+    sock.setNoDelay(true);
+    const remote = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
+    const dec = new FrameDecoder();
+    let greeted = false;
+    const helloTimer = setTimeout(() => reject('no hello within 5 s'), HELLO_TIMEOUT_MS);
+    const reject = (reason: string): void => {
+      if (sock.destroyed) return;
+      this.o.onReject(reason, remote);
+      sock.destroy();
+    };
+    const reply = (res: ClientResponseFrame): void => {
+      if (!sock.destroyed && sock.writable) sock.write(encodeFrame(res));
+    };
+    sock.on('data', (chunk: Buffer) => {
+      const { frames, error } = dec.push(chunk);
+      for (const f of frames) {
+        if (sock.destroyed) return;
+        if (!greeted) {
+          const h = validateHello(f);
+          if (typeof h === 'string') return reject(h);
+          if (h.token !== this.o.token) return reject(`wrong token from ${h.from}`);
+          greeted = true;
+          clearTimeout(helloTimer);
+          continue;
+        }
+        const req = validateClientRequest(f);
+        if (typeof req === 'string') {
+          // A request we can still answer (it has an id) fails alone, so other requests
+          // multiplexed on this connection are not lost; anything else ends the connection.
+          if (f.t === 'req' && typeof f.id === 'number' && Number.isSafeInteger(f.id) && f.id >= 0) {
+            this.o.onReject(`bad request ${f.id}: ${req}`, remote);
+            reply(this.o.answerInvalid(f.id, req));
+            continue;
+          }
+          return reject(req);
+        }
+        this.o.onRequest(req, reply);
+      }
+      if (error) reject(error);
+    });
+    sock.on('error', () => {
+      // 'close' follows; a reset by the peer is not the node's problem.
+    });
+    sock.on('close', () => {
+      clearTimeout(helloTimer);
+      this.conns.delete(sock);
+    });
+  }
+}

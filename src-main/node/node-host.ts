@@ -1,0 +1,346 @@
+/**
+ * NodeHost runs one cluster member: a protocol core driven by a monotonic clock, its
+ * SQLite storage, the KV state machine, the router link and the client port. It knows
+ * nothing of IPC: what the lab host must hear goes through `emit` (main.ts forwards it).
+ *
+ * The Ready loop runs as soon as there is work (setImmediate after each event), never
+ * on the next tick: a put's latency is one loop, one fsync and one round trip.
+ */
+import { performance } from 'node:perf_hooks';
+import { KvStateMachine } from '../core/kv/state-machine';
+import { createProtocolNode, validateMessage } from '../core/protocols';
+import { seededRng, type MessageBase, type NodeStatus, type ProtocolNode, type Ready } from '../core/types';
+import { ClientPort } from './client-port';
+import { nodeNumber } from './config';
+import type { NodeConfig, NodeInspect, NodeToHost } from './contract';
+import { Requests } from './requests';
+import { SqliteStorage } from './sqlite-storage';
+import { RouterLink } from './transport';
+
+/** STATUS_MIN_GAP_MS: at most one status report per this many ms (always the latest). */
+export const STATUS_MIN_GAP_MS = 20;
+/** MAX_READY_ROUNDS bounds Ready rounds per turn so sockets and timers are served between. */
+const MAX_READY_ROUNDS = 64;
+/** MAX_CATCH_UP_TICKS bounds ticks replayed after a stall (e.g. SIGSTOP) so a resumed node does not fire a burst of timeouts. */
+const MAX_CATCH_UP_TICKS = 3;
+/** REJECT_EVENTS_PER_SEC limits 'frame-rejected' events so a flood of garbage cannot flood the run log. */
+const REJECT_EVENTS_PER_SEC = 20;
+
+/** NodeHost is one node process's engine (see file comment). */
+export class NodeHost {
+  readonly storage: SqliteStorage;
+  readonly kv = new KvStateMachine();
+  readonly core: ProtocolNode;
+  private readonly link: RouterLink;
+  private readonly port: ClientPort;
+  private readonly requests: Requests;
+  private clientPort = 0;
+  private readySent = false;
+  private stopped = false;
+
+  /** recovering: the store was damaged; the node neither votes nor campaigns nor serves until caught up. */
+  private recovering: boolean;
+  private readonly startCommit: number;
+  private installedSnapshot = false;
+
+  private scheduled = false;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private tickPeriodMs: number;
+  private lastTickAt = 0;
+
+  private lastSnapIndex: number;
+  private appliedTerm: number;
+  private wasLeaderTerm: number | null = null;
+
+  private statusKey = '';
+  private statusSentAt = 0;
+  private statusTimer: NodeJS.Timeout | null = null;
+
+  private rejectWindow = { start: 0, count: 0, suppressed: 0 };
+
+  constructor(
+    readonly cfg: NodeConfig,
+    private readonly emit: (m: NodeToHost) => void,
+  ) {
+    this.storage = new SqliteStorage(cfg.dataFile, { strictCommit: cfg.protocol === 'raft' });
+    this.recovering = this.storage.damaged !== null;
+    if (this.recovering) {
+      this.event('storage-damaged', {
+        reason: this.storage.damaged,
+        recoveryFloor: this.storage.recoveryFloor,
+        movedAside: this.storage.movedAside,
+      });
+    }
+    const p = this.storage.load();
+    if (p.snapshot) this.kv.restore(p.snapshot.data);
+    this.lastSnapIndex = p.snapshot?.index ?? 0;
+    this.appliedTerm = p.snapshot?.term ?? 0;
+    this.startCommit = p.hardState.commit;
+    const fresh = p.hardState.term === 0 && p.snapshot === null && p.entries.length === 0;
+    this.core = createProtocolNode(cfg.protocol, {
+      id: cfg.id,
+      peers: cfg.peers,
+      electionTicks: Math.max(2, Math.round(cfg.electionMs / cfg.tickMs)),
+      heartbeatTicks: Math.max(1, Math.round(cfg.heartbeatMs / cfg.tickMs)),
+      maxInflight: 256,
+      maxEntriesPerMsg: 64,
+      preVote: true,
+      checkQuorum: true,
+      rng: seededRng(cfg.seed + nodeNumber(cfg.id, cfg.peers)),
+      restore: fresh ? null : p,
+      applied: p.snapshot?.index ?? 0,
+    });
+    if (!fresh) {
+      this.event('recovered', {
+        source: 'disk',
+        term: p.hardState.term,
+        commit: p.hardState.commit,
+        snapshotIndex: p.snapshot?.index ?? 0,
+        entries: p.entries.length,
+      });
+    }
+    this.tickPeriodMs = cfg.tickMs / cfg.timeScale;
+    this.requests = new Requests({
+      id: cfg.id,
+      core: this.core,
+      kv: this.kv,
+      recovering: () => this.recovering,
+      kick: () => this.schedule(),
+    });
+    this.link = new RouterLink({
+      id: cfg.id,
+      token: cfg.token,
+      host: cfg.routerHost,
+      port: cfg.routerPort,
+      validate: (x) => validateMessage(cfg.protocol, x),
+      onMessage: (m) => this.onMessage(m),
+      onReject: (reason) => this.rejected('router', reason, `${cfg.routerHost}:${cfg.routerPort}`),
+      onConnect: () => this.maybeReady(),
+      onDisconnect: (reason) => this.event('router-disconnected', { reason }),
+    });
+    this.port = new ClientPort({
+      token: cfg.token,
+      port: cfg.clientPort,
+      onRequest: (req, reply) => this.requests.handle(req, reply),
+      answerInvalid: (id, reason) => this.requests.invalid(id, reason),
+      onReject: (reason, remote) => this.rejected('client', reason, remote),
+    });
+  }
+
+  /** start listens on the client port, connects to the router and starts the clock; resolves with the client port. */
+  async start(): Promise<number> {
+    this.clientPort = await this.port.listen();
+    this.link.start();
+    this.lastTickAt = performance.now();
+    this.armTick();
+    this.schedule(); // a restored core may have committed entries to apply at once
+    return this.clientPort;
+  }
+
+  /** stop closes sockets, timers and the store (the process exits after). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.requests.abandonAll('shutdown');
+    this.link.close();
+    this.port.close();
+    this.storage.close();
+  }
+
+  /** setTimeScale changes how fast core time runs (1 = real time, 0.1 = ten times slower). */
+  setTimeScale(scale: number): void {
+    this.tickPeriodMs = this.cfg.tickMs / scale;
+    this.lastTickAt = performance.now();
+    this.armTick();
+  }
+
+  /** inspect is what the node inspector shows: status, the last `lastN` log entries, the file, the store. */
+  inspect(lastN: number): NodeInspect {
+    const st = this.core.status();
+    const lo = Math.max(st.firstIndex, st.lastIndex - lastN + 1);
+    return {
+      status: st,
+      lastApplied: this.kv.appliedIndex,
+      entries: lastN > 0 && lo <= st.lastIndex ? this.core.entries(lo, st.lastIndex + 1) : [],
+      dataFile: this.cfg.dataFile,
+      dataFileBytes: this.storage.fileBytes(),
+      damaged: this.recovering,
+      keys: this.kv.size(),
+      locks: this.kv.locks(),
+    };
+  }
+
+  private maybeReady(): void {
+    if (this.readySent || this.stopped) return;
+    this.readySent = true;
+    this.emit({ t: 'ready', id: this.cfg.id, clientPort: this.clientPort, pid: process.pid });
+    this.reportStatus(true);
+  }
+
+  private onMessage(m: MessageBase): void {
+    if (this.stopped) return;
+    // A recovering node takes no part in elections: it ignores vote traffic and transfer orders.
+    if (this.recovering && (this.core.messageKind(m) === 'vote' || m.type === 'timeoutNow')) return;
+    try {
+      this.core.step(m);
+    } catch (e) {
+      this.rejected('router', `message ${m.type} from ${m.from} refused by the core: ${(e as Error).message}`, m.from);
+      return;
+    }
+    this.schedule();
+  }
+
+  /** armTick (re)starts the clock; ticks are counted from performance.now so timer drift does not accumulate. */
+  private armTick(): void {
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    if (this.stopped) return;
+    const wait = Math.max(1, this.lastTickAt + this.tickPeriodMs - performance.now());
+    this.tickTimer = setTimeout(() => this.onTickTimer(), wait);
+  }
+
+  private onTickTimer(): void {
+    const now = performance.now();
+    let n = Math.floor((now - this.lastTickAt) / this.tickPeriodMs);
+    if (n > MAX_CATCH_UP_TICKS) {
+      n = MAX_CATCH_UP_TICKS;
+      this.lastTickAt = now;
+    } else this.lastTickAt += n * this.tickPeriodMs;
+    // A recovering node is not ticked: a follower's ticks only drive its election timeout.
+    if (!this.recovering) for (let i = 0; i < n; i++) this.core.tick();
+    if (n > 0) this.schedule();
+    this.armTick();
+  }
+
+  /** schedule runs the Ready loop on the next turn of the event loop (after pending I/O callbacks of this turn). */
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => this.runReady());
+  }
+
+  private runReady(): void {
+    this.scheduled = false;
+    if (this.stopped) return;
+    for (let round = 0; round < MAX_READY_ROUNDS && this.core.hasReady(); round++) {
+      const rd = this.core.ready();
+      this.handleReady(rd);
+      this.core.advance(rd);
+    }
+    if (this.core.hasReady()) this.schedule();
+    this.afterReady();
+  }
+
+  private handleReady(rd: Ready): void {
+    // Messages that reveal nothing durable go out before the fsync, in parallel with it.
+    this.send(rd.messages);
+    if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
+      this.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
+    }
+    this.send(rd.messagesAfterPersist);
+    if (rd.snapshot && rd.snapshot.index > this.kv.appliedIndex) {
+      this.kv.restore(rd.snapshot.data);
+      this.lastSnapIndex = rd.snapshot.index;
+      this.appliedTerm = rd.snapshot.term;
+      this.installedSnapshot = true;
+      this.requests.coveredBySnapshot(rd.snapshot.index);
+      this.event('snapshot-installed', { index: rd.snapshot.index, term: rd.snapshot.term, bytes: rd.snapshot.data.length });
+    }
+    for (const e of rd.committed) {
+      if (e.index <= this.kv.appliedIndex) continue;
+      const result = e.type === 'normal' && e.data !== '' ? this.kv.apply(e.index, e.data) : (this.kv.skipTo(e.index), null);
+      this.appliedTerm = e.term;
+      this.requests.applied(e, result);
+    }
+    for (const r of rd.reads) this.requests.readState(r);
+    this.requests.serveReads();
+  }
+
+  private send(msgs: MessageBase[]): void {
+    if (msgs.length === 0) return;
+    const out: { kind: ReturnType<ProtocolNode['messageKind']>; msg: MessageBase }[] = [];
+    for (const msg of msgs) {
+      const kind = this.core.messageKind(msg);
+      // A recovering node may have forgotten votes and entries it acknowledged: it casts no vote.
+      if (this.recovering && kind === 'vote') continue;
+      out.push({ kind, msg });
+    }
+    this.link.send(out);
+  }
+
+  private afterReady(): void {
+    const st = this.core.status();
+    // Leadership lost (or a new term): proposals may still commit under another leader.
+    if (this.wasLeaderTerm !== null && (st.role !== 'leader' || st.term !== this.wasLeaderTerm)) {
+      this.requests.leadershipLost();
+    }
+    this.wasLeaderTerm = st.role === 'leader' ? st.term : null;
+    this.maybeSnapshot(st);
+    if (this.recovering) this.maybeRecovered(st);
+    this.reportStatus(false);
+  }
+
+  private maybeSnapshot(st: NodeStatus): void {
+    const every = this.cfg.snapshotEvery;
+    const idx = this.kv.appliedIndex;
+    if (every <= 0 || idx - this.lastSnapIndex < every) return;
+    const data = this.kv.snapshot();
+    this.storage.compact({ index: idx, term: this.appliedTerm, conf: st.conf, data });
+    this.core.compact(idx, data);
+    this.lastSnapIndex = idx;
+    this.event('snapshot-taken', { index: idx, term: this.appliedTerm, bytes: data.length });
+  }
+
+  /**
+   * maybeRecovered ends recovery once the node follows a leader, has learnt a commit index
+   * from it at least as high as anything its damaged file held, and has applied it all.
+   */
+  private maybeRecovered(st: NodeStatus): void {
+    const floor = Math.max(1, this.storage.recoveryFloor);
+    const learned = st.commitIndex > this.startCommit || this.installedSnapshot;
+    if (st.leader === null || st.leader === this.cfg.id || !learned) return;
+    if (st.commitIndex < floor || this.kv.appliedIndex < st.commitIndex) return;
+    this.recovering = false;
+    this.storage.markRecovered();
+    this.lastTickAt = performance.now();
+    this.event('recovered', { source: 'peers', leader: st.leader, commit: st.commitIndex });
+  }
+
+  private reportStatus(force: boolean): void {
+    if (this.stopped) return;
+    const st = this.core.status();
+    const key = `${st.role}|${st.term}|${st.vote}|${st.leader}|${st.commitIndex}|${this.kv.appliedIndex}|${this.recovering}`;
+    if (key === this.statusKey && !force) return;
+    if (this.statusTimer) return; // the pending report will carry the latest state
+    const wait = this.statusSentAt + STATUS_MIN_GAP_MS - performance.now();
+    if (wait > 0 && !force) {
+      this.statusTimer = setTimeout(() => {
+        this.statusTimer = null;
+        this.reportStatus(false);
+      }, wait);
+      return;
+    }
+    this.statusKey = key;
+    this.statusSentAt = performance.now();
+    this.emit({ t: 'status', status: st, lastApplied: this.kv.appliedIndex, damaged: this.recovering });
+  }
+
+  private event(kind: string, detail: Record<string, unknown>): void {
+    this.emit({ t: 'event', kind, detail: { node: this.cfg.id, ...detail } });
+  }
+
+  private rejected(where: 'router' | 'client', reason: string, remote: string): void {
+    const now = performance.now();
+    const w = this.rejectWindow;
+    if (now - w.start > 1000) {
+      if (w.suppressed > 0) this.event('frame-rejected', { where, reason: `${w.suppressed} more rejected frames not logged` });
+      this.rejectWindow = { start: now, count: 0, suppressed: 0 };
+    }
+    if (++this.rejectWindow.count > REJECT_EVENTS_PER_SEC) {
+      this.rejectWindow.suppressed++;
+      return;
+    }
+    this.event('frame-rejected', { where, reason, remote });
+  }
+}

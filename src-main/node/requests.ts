@@ -1,0 +1,183 @@
+/**
+ * Requests turns client frames into proposals and ReadIndex reads, and answers each one
+ * exactly once with the outcome a checker can trust: ok only for something applied,
+ * fail only for something that certainly did not take effect, unknown otherwise.
+ */
+import { encodeCommand } from '../core/kv/codec';
+import type { KvStateMachine } from '../core/kv/state-machine';
+import type { KvResult } from '../core/kv/types';
+import type { Entry, ProtocolNode, ReadState } from '../core/types';
+import type { ClientOutcome, ClientRequestFrame, ClientResponseFrame } from './contract';
+
+type Reply = (res: ClientResponseFrame) => void;
+
+interface PendingProposal {
+  reqId: number;
+  data: string;
+  reply: Reply;
+  timer: NodeJS.Timeout;
+}
+
+interface PendingRead {
+  reqId: number;
+  key: string;
+  reply: Reply;
+  timer: NodeJS.Timeout;
+  /** index: the read point, once the core has confirmed it. */
+  index: number | null;
+}
+
+/** RequestsDeps is what the handler needs from its node. */
+export interface RequestsDeps {
+  id: string;
+  core: ProtocolNode;
+  kv: KvStateMachine;
+  recovering(): boolean;
+  /** kick runs the Ready loop soon (after a propose or readIndex). */
+  kick(): void;
+}
+
+/** Requests tracks in-flight client requests of one node. */
+export class Requests {
+  private readonly proposals = new Map<number, PendingProposal>();
+  private readonly reads = new Map<string, PendingRead>();
+  private readSeq = 0;
+
+  constructor(private readonly d: RequestsDeps) {}
+
+  /** handle starts one validated request. */
+  handle(req: ClientRequestFrame, reply: Reply): void {
+    const st = this.d.core.status();
+    const answer = (outcome: ClientOutcome, result: KvResult | null, error?: string, leader = st.leader): void =>
+      reply(this.frame(req.id, outcome, result, error, leader));
+    // Data restored from a damaged file cannot be vouched for until the node has caught up.
+    if (this.d.recovering()) return answer('fail', null, 'recovering');
+    if (req.op.op === 'get') {
+      if (st.role !== 'leader' && !req.allowFollowerRead) return answer('fail', null, 'not-leader');
+      const ctx = `${this.d.id}:${++this.readSeq}`;
+      const r = this.d.core.readIndex(ctx);
+      if (!r.ok) return answer('fail', null, 'not-leader', r.leader);
+      const timer = setTimeout(() => {
+        if (this.reads.delete(ctx)) answer('fail', null, 'timeout', this.d.core.status().leader);
+      }, req.timeoutMs);
+      this.reads.set(ctx, { reqId: req.id, key: req.op.key, reply, timer, index: null });
+      this.d.kick();
+      return;
+    }
+    if (st.role !== 'leader') return answer('fail', null, 'not-leader');
+    const data = encodeCommand({ client: req.client, seq: req.seq, now: Date.now(), cmd: req.op });
+    const r = this.d.core.propose(data);
+    if (!r.ok) return answer('fail', null, r.reason, r.leader);
+    // The command is in the leader's log now: from here on only 'ok' or 'unknown'.
+    const timer = setTimeout(() => {
+      const p = this.proposals.get(r.index);
+      if (p && p.data === data) {
+        this.proposals.delete(r.index);
+        answer('unknown', null, 'timeout', this.d.core.status().leader);
+      }
+    }, req.timeoutMs);
+    this.proposals.set(r.index, { reqId: req.id, data, reply, timer });
+    this.d.kick();
+  }
+
+  /** invalid answers a well-framed request whose fields are wrong. */
+  invalid(reqId: number, reason: string): ClientResponseFrame {
+    return this.frame(reqId, 'fail', null, `bad-request: ${reason}`, this.d.core.status().leader);
+  }
+
+  /** applied answers the proposal waiting on this committed entry (if it is ours). */
+  applied(e: Entry, result: KvResult | null): void {
+    const p = this.proposals.get(e.index);
+    if (!p) return;
+    this.proposals.delete(e.index);
+    clearTimeout(p.timer);
+    const leader = this.d.core.status().leader;
+    if (e.data !== p.data) {
+      // Another command was chosen for this slot, and a command is proposed only once.
+      p.reply(this.frame(p.reqId, 'fail', null, 'superseded', leader));
+    } else if (result === null) {
+      p.reply(this.frame(p.reqId, 'unknown', null, 'not-applied', leader));
+    } else if (result.ok) {
+      p.reply(this.frame(p.reqId, 'ok', result, undefined, leader));
+    } else {
+      // The command was applied and refused (cas-mismatch, lock-held, ...): it certainly had no effect.
+      p.reply(this.frame(p.reqId, 'fail', result, result.error ?? 'refused', leader));
+    }
+  }
+
+  /** readState records a confirmed read point. */
+  readState(r: ReadState): void {
+    const p = this.reads.get(r.ctx);
+    if (p) p.index = r.index;
+  }
+
+  /** serveReads answers every read whose point the state machine has reached. */
+  serveReads(): void {
+    if (this.reads.size === 0) return;
+    const applied = this.d.kv.appliedIndex;
+    for (const [ctx, p] of this.reads) {
+      if (p.index === null || p.index > applied) continue;
+      this.reads.delete(ctx);
+      clearTimeout(p.timer);
+      const value = this.d.kv.get(p.key);
+      p.reply(this.frame(p.reqId, 'ok', { ok: true, value }, undefined, this.d.core.status().leader));
+    }
+  }
+
+  /** leadershipLost answers what a former leader was waiting on. */
+  leadershipLost(): void {
+    const leader = this.d.core.status().leader;
+    for (const [idx, p] of this.proposals) {
+      clearTimeout(p.timer);
+      p.reply(this.frame(p.reqId, 'unknown', null, 'leadership-lost', leader));
+      this.proposals.delete(idx);
+    }
+    // A read has no effect, so an unanswered one certainly failed.
+    for (const [ctx, p] of this.reads) {
+      clearTimeout(p.timer);
+      p.reply(this.frame(p.reqId, 'fail', null, 'leadership-lost', leader));
+      this.reads.delete(ctx);
+    }
+  }
+
+  /** coveredBySnapshot: entries up to `index` arrived inside a snapshot; whether ours is among them is unknown. */
+  coveredBySnapshot(index: number): void {
+    for (const [idx, p] of this.proposals) {
+      if (idx > index) continue;
+      clearTimeout(p.timer);
+      p.reply(this.frame(p.reqId, 'unknown', null, 'snapshot-installed', this.d.core.status().leader));
+      this.proposals.delete(idx);
+    }
+  }
+
+  /** abandonAll answers everything on shutdown. */
+  abandonAll(reason: string): void {
+    for (const p of this.proposals.values()) {
+      clearTimeout(p.timer);
+      p.reply(this.frame(p.reqId, 'unknown', null, reason, null));
+    }
+    for (const p of this.reads.values()) {
+      clearTimeout(p.timer);
+      p.reply(this.frame(p.reqId, 'fail', null, reason, null));
+    }
+    this.proposals.clear();
+    this.reads.clear();
+  }
+
+  /** inflight counts requests waiting for an answer. */
+  get inflight(): number {
+    return this.proposals.size + this.reads.size;
+  }
+
+  private frame(
+    id: number,
+    outcome: ClientOutcome,
+    result: KvResult | null,
+    error: string | undefined,
+    leader: string | null,
+  ): ClientResponseFrame {
+    const f: ClientResponseFrame = { t: 'res', id, outcome, result, node: this.d.id, leader };
+    if (error !== undefined) f.error = error;
+    return f;
+  }
+}

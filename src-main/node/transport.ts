@@ -1,0 +1,162 @@
+/**
+ * The node's link to the router: one TCP connection on loopback. It opens with a Hello
+ * (token + node id), then carries MsgFrames both ways. Incoming frames are validated —
+ * the envelope here, the message by the protocol's validator — and anything invalid is
+ * dropped and reported, never stepped into the core. If the router goes away the link
+ * reconnects with back-off; messages sent meanwhile are dropped (the protocols retransmit).
+ */
+import net from 'node:net';
+import type { MessageBase, MessageKind } from '../core/types';
+import type { MsgFrame } from './contract';
+import { FrameDecoder, encodeFrame, validateHello, validateMsgFrame } from './frames';
+
+/** MAX_BACKLOG_BYTES: past this much unsent data the router is not reading; drop rather than grow without bound. */
+export const MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
+
+/** RouterLinkOptions wires the link to the node. */
+export interface RouterLinkOptions {
+  id: string;
+  token: string;
+  host: string;
+  port: number;
+  /** validate checks a message from the wire (validateMessage of the node's protocol). */
+  validate(x: unknown): MessageBase | string;
+  /** onMessage receives each valid message addressed to this node. */
+  onMessage(msg: MessageBase): void;
+  /** onReject reports a frame or message that was refused (for the run log). */
+  onReject(reason: string): void;
+  /** onConnect fires on every (re)connection, after the Hello was written. */
+  onConnect(): void;
+  /** onDisconnect fires when an established connection is lost. */
+  onDisconnect?(reason: string): void;
+}
+
+/** RouterLink is the node's reconnecting connection to the router. */
+export class RouterLink {
+  private sock: net.Socket | null = null;
+  private up = false;
+  private closed = false;
+  private backoffMs = 50;
+  private retry: NodeJS.Timeout | null = null;
+  /** dropped counts messages dropped because the link was down or backed up. */
+  dropped = 0;
+
+  constructor(private readonly o: RouterLinkOptions) {}
+
+  /** connected tells whether the Hello has been written on a live connection. */
+  get connected(): boolean {
+    return this.up;
+  }
+
+  /** start opens the first connection. */
+  start(): void {
+    this.connect();
+  }
+
+  /** send writes one frame per message in a single socket write (one syscall per Ready). */
+  send(msgs: { kind: MessageKind; msg: MessageBase }[]): void {
+    if (msgs.length === 0) return;
+    const s = this.sock;
+    if (!this.up || !s || s.writableLength > MAX_BACKLOG_BYTES) {
+      this.dropped += msgs.length;
+      return;
+    }
+    const bufs: Buffer[] = [];
+    for (const m of msgs) {
+      const f: MsgFrame = { t: 'msg', kind: m.kind, msg: m.msg as MsgFrame['msg'] };
+      try {
+        bufs.push(encodeFrame(f));
+      } catch (e) {
+        // A message too large for one frame (a huge snapshot) cannot be sent; say so.
+        this.dropped++;
+        this.o.onReject(`outgoing ${m.msg.type} to ${m.msg.to} not sent: ${(e as Error).message}`);
+      }
+    }
+    if (bufs.length > 0) s.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+  }
+
+  /** close ends the link for good (no reconnect). */
+  close(): void {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.sock?.destroy();
+    this.sock = null;
+    this.up = false;
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const sock = net.connect({ host: this.o.host, port: this.o.port });
+    this.sock = sock;
+    sock.setNoDelay(true);
+    const dec = new FrameDecoder();
+    let hadHello = false;
+    sock.on('connect', () => {
+      this.backoffMs = 50;
+      sock.write(encodeFrame({ t: 'hello', token: this.o.token, from: this.o.id }));
+      this.up = true;
+      this.o.onConnect();
+    });
+    sock.on('data', (chunk: Buffer) => {
+      const { frames, error } = dec.push(chunk);
+      for (const f of frames) {
+        // The router may greet us with its own Hello; it must carry our token.
+        if (f.t === 'hello' && !hadHello) {
+          hadHello = true;
+          const h = validateHello(f);
+          if (typeof h === 'string' || h.token !== this.o.token) {
+            this.o.onReject('router hello with a wrong token: reconnecting');
+            sock.destroy();
+            return;
+          }
+          continue;
+        }
+        this.handleFrame(f);
+      }
+      if (error) {
+        // The byte stream is out of step; only a fresh connection can resynchronize it.
+        this.o.onReject(`router link: ${error}; reconnecting`);
+        sock.destroy();
+      }
+    });
+    sock.on('error', () => {
+      // 'close' follows and schedules the reconnect; the error itself needs no action.
+    });
+    sock.on('close', () => {
+      if (this.sock !== sock) return;
+      const wasUp = this.up;
+      this.up = false;
+      this.sock = null;
+      if (wasUp) this.o.onDisconnect?.('router connection closed');
+      this.scheduleReconnect();
+    });
+  }
+
+  private handleFrame(f: Record<string, unknown>): void {
+    const frame = validateMsgFrame(f);
+    if (typeof frame === 'string') {
+      this.o.onReject(`router link: ${frame}`);
+      return;
+    }
+    const msg = this.o.validate(frame.msg);
+    if (typeof msg === 'string') {
+      this.o.onReject(`router link: invalid ${String(frame.msg.type)} message: ${msg}`);
+      return;
+    }
+    if (msg.to !== this.o.id) {
+      this.o.onReject(`router link: message for ${msg.to} delivered to ${this.o.id}`);
+      return;
+    }
+    this.o.onMessage(msg);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.retry) return;
+    const wait = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 2000);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.connect();
+    }, wait);
+  }
+}
