@@ -1,0 +1,139 @@
+/**
+ * `quorum-lab serve`: start a cluster and the HTTP/WebSocket host, print the URL, and run
+ * until SIGINT/SIGTERM/SIGHUP (or until the parent process goes away); then stop every
+ * node process and return. A node never outlives the host: the supervisor SIGKILLs the
+ * nodes from a process 'exit' hook too, and nodes exit when their IPC channel closes.
+ */
+import type { ClusterSettings } from '../api/contract';
+import { validateClusterSettings } from '../api/schemas';
+import { LabService } from '../lab/lab-service';
+import { HttpHost } from './http-host';
+
+const USAGE = `usage: quorum-lab serve [options]
+
+  --port N           HTTP port (default 4400; 0 picks a free one)
+  --host H           address to bind (default 127.0.0.1)
+  --nodes N          cluster size, 1..15 (default 3)
+  --protocol P       raft or paxos (default raft)
+  --data DIR         where runs are written (default: a new temp folder)
+  --heartbeat-ms N   heartbeat interval (default 100)
+  --election-ms N    election timeout, randomized up to 2x (default 1000)
+  --seed N           seed of the router's and balancers' randomness (default 1)
+  --web DIR          the built browser UI (default dist-web/)`;
+
+/** ServeArgs are the parsed command-line options. */
+export interface ServeArgs {
+  port: number;
+  host: string;
+  data?: string;
+  web?: string;
+  settings: Partial<ClusterSettings>;
+}
+
+/** parseServeArgs parses argv; returns the options or a message saying what is wrong. */
+export function parseServeArgs(argv: string[]): ServeArgs | string {
+  const out: ServeArgs = { port: 4400, host: '127.0.0.1', settings: {} };
+  const raw: Record<string, unknown> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const val = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    if (val === undefined) return `${name} needs a value`;
+    const int = (): number | string => (/^\d+$/.test(val) ? Number(val) : `${name} must be a whole number, got '${val}'`);
+    switch (name) {
+      case '--port': {
+        const n = int();
+        if (typeof n === 'string') return n;
+        if (n > 65535) return `--port must be 0..65535, got ${n}`;
+        out.port = n;
+        break;
+      }
+      case '--host':
+        out.host = val;
+        break;
+      case '--data':
+        out.data = val;
+        break;
+      case '--web':
+        out.web = val;
+        break;
+      case '--protocol':
+        raw.protocol = val;
+        break;
+      case '--nodes':
+      case '--heartbeat-ms':
+      case '--election-ms':
+      case '--seed': {
+        const n = int();
+        if (typeof n === 'string') return n;
+        const key = { '--nodes': 'nodes', '--heartbeat-ms': 'heartbeatMs', '--election-ms': 'electionMs', '--seed': 'seed' }[name];
+        raw[key] = n;
+        break;
+      }
+      default:
+        return `unknown option '${a}'`;
+    }
+  }
+  const s = validateClusterSettings(raw);
+  if (!s.ok) return s.error;
+  out.settings = s.value;
+  return out;
+}
+
+/** serveMain runs `quorum-lab serve` and resolves with the exit code once it has stopped. */
+export async function serveMain(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const args = parseServeArgs(argv);
+  if (typeof args === 'string') {
+    console.error(`quorum-lab serve: ${args}\n\n${USAGE}`);
+    return 2;
+  }
+  const lab = new LabService({ settings: args.settings, ...(args.data ? { dataDir: args.data } : {}) });
+  const host = new HttpHost({ lab, ...(args.web ? { webRoot: args.web } : {}) });
+  let stopping: Promise<void> | null = null;
+  let wake: () => void = () => undefined;
+  const stopped = new Promise<void>((r) => (wake = r));
+  const stop = (why: string): Promise<void> => {
+    stopping ??= (async () => {
+      console.error(`quorum-lab serve: stopping (${why})`);
+      await host.close().catch(() => undefined);
+      await lab.stop().catch(() => undefined);
+      wake();
+    })();
+    return stopping;
+  };
+  const onSignal = (sig: NodeJS.Signals): void => void stop(sig);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  // The parent going away (our IPC channel closes, or we are re-parented) ends the lab too.
+  const onDisconnect = (): void => void stop('parent disconnected');
+  if (process.send) process.on('disconnect', onDisconnect);
+  const ppid = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== ppid) void stop('parent exited');
+  }, 1000);
+  watch.unref();
+  try {
+    await lab.start();
+    const port = await host.listen(args.port, args.host);
+    const shown = args.host === '0.0.0.0' || args.host === '::' ? '127.0.0.1' : args.host;
+    console.log(`Quorum Lab on http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`);
+    console.log(`data: ${lab.dataDirectory}`);
+  } catch (e) {
+    console.error(`quorum-lab serve: ${(e as Error).message}`);
+    await stop('start-up failed');
+    return 1;
+  }
+  await stopped;
+  clearInterval(watch);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
+  process.off('disconnect', onDisconnect);
+  return 0;
+}
