@@ -101,10 +101,15 @@ export class KvStateMachine {
     return serializeState(this.st, false);
   }
 
-  /** restore replaces the whole state with a snapshot; throws (leaving the state untouched) if it is malformed. */
-  restore(data: string): void {
+  /**
+   * restore replaces the whole state with a snapshot; throws (leaving the state untouched)
+   * if it is malformed. `index` (the Snapshot's index) lifts appliedIndex to it when the
+   * snapshot was taken after trailing entries that carried no command.
+   */
+  restore(data: string, index?: number): void {
     const st = parseState(data);
     if (typeof st === 'string') throw new Error(`bad state-machine snapshot: ${st}`);
+    if (index !== undefined && Number.isSafeInteger(index) && index > st.appliedIndex) st.appliedIndex = index;
     this.st = st;
   }
 

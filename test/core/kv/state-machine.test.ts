@@ -176,6 +176,15 @@ describe('KvStateMachine: snapshot, restore, digest', () => {
     expect(z.sm.digest()).not.toBe(x.sm.digest()); // the session is state too
   });
 
+  it('restore with the Snapshot index lifts appliedIndex over trailing command-less entries', () => {
+    const a = busy();
+    const b = new KvStateMachine();
+    b.restore(a.sm.snapshot(), a.sm.appliedIndex + 3);
+    expect(b.appliedIndex).toBe(a.sm.appliedIndex + 3);
+    expect(b.digest()).toBe(a.sm.digest());
+    expect(() => b.apply(a.sm.appliedIndex + 1, '{}')).toThrow(/out of order/);
+  });
+
   it('a malformed snapshot is refused with a clear error and the state is kept', () => {
     const a = busy();
     const d = a.sm.digest();
