@@ -1,0 +1,92 @@
+/**
+ * Elections (§5.2, §5.4.1) and pre-elections (dissertation §9.6): campaigning, answering
+ * vote requests, counting answers.
+ */
+import { voteResult } from './conf';
+import type { PreVoteMsg, PreVoteRespMsg, VoteMsg, VoteRespMsg } from './messages';
+import type { Raft } from './raft';
+import { bcastAppend } from './leader';
+import type { NodeId } from '../types';
+
+/** campaign starts a (pre-)election: vote for ourselves, then ask every other voter. */
+export function campaign(r: Raft, kind: 'preVote' | 'vote', transfer: boolean): void {
+  let voteTerm: number;
+  if (kind === 'preVote') {
+    r.becomePreCandidate();
+    // Ask about the term we would campaign in, without moving to it.
+    voteTerm = r.term + 1;
+  } else {
+    r.becomeCandidate();
+    voteTerm = r.term;
+  }
+  const st = r.state;
+  if (st.role !== 'precandidate' && st.role !== 'candidate') return;
+  st.votes.set(r.id, true);
+  if (countVotes(r, st.votes, kind)) return;
+  const c = r.conf.current();
+  const lastIndex = r.log.lastIndex();
+  const lastTerm = r.log.lastTerm();
+  for (const to of new Set([...c.voters, ...c.votersOutgoing])) {
+    if (to === r.id) continue;
+    if (kind === 'preVote') r.send({ type: 'preVote', from: r.id, to, term: voteTerm, lastIndex, lastTerm });
+    else r.send({ type: 'vote', from: r.id, to, term: voteTerm, lastIndex, lastTerm, transfer });
+  }
+}
+
+/** countVotes acts on the votes so far; returns whether the (pre-)election is decided. */
+function countVotes(r: Raft, votes: Map<NodeId, boolean>, kind: 'preVote' | 'vote'): boolean {
+  const res = voteResult(r.conf.current(), votes);
+  if (res === 'won') {
+    if (kind === 'preVote') {
+      campaign(r, 'vote', false);
+    } else {
+      r.becomeLeader();
+      const st = r.state;
+      if (st.role === 'leader') bcastAppend(r, st);
+    }
+    return true;
+  }
+  if (res === 'lost') {
+    // Lost: wait as a follower for a new leader or the next timeout.
+    r.becomeFollower(r.term, null);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * handleVoteRequest answers a vote or pre-vote whose term is >= ours (the term rules ran
+ * first). A vote is granted once per term and only to a candidate whose log is at least
+ * as up-to-date as ours (§5.4.1). A granted vote is recorded before the answer, and the
+ * answer leaves only after the Ready carrying the vote is persisted.
+ */
+export function handleVoteRequest(r: Raft, m: VoteMsg | PreVoteMsg): void {
+  const canVote =
+    r.vote === m.from ||
+    // No vote yet in this term, and no leader we know of in it.
+    (r.vote === null && r.lead === null) ||
+    // A pre-vote is about a future term, where we have not voted yet.
+    (m.type === 'preVote' && m.term > r.term);
+  const respType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
+  if (canVote && r.log.isUpToDate(m.lastIndex, m.lastTerm)) {
+    r.send({ type: respType, from: r.id, to: m.from, term: m.term, reject: false });
+    if (m.type === 'vote') {
+      r.electionElapsed = 0;
+      r.vote = m.from;
+    }
+  } else {
+    r.send({ type: respType, from: r.id, to: m.from, term: r.term, reject: true });
+  }
+}
+
+/** handleVoteResp counts a vote answer in our term. */
+export function handleVoteResp(r: Raft, votes: Map<NodeId, boolean>, m: VoteRespMsg): void {
+  votes.set(m.from, !m.reject);
+  countVotes(r, votes, 'vote');
+}
+
+/** handlePreVoteResp counts a pre-vote answer (a grant carries term + 1, a rejection our term). */
+export function handlePreVoteResp(r: Raft, votes: Map<NodeId, boolean>, m: PreVoteRespMsg): void {
+  votes.set(m.from, !m.reject);
+  countVotes(r, votes, 'preVote');
+}

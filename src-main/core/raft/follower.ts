@@ -1,0 +1,71 @@
+/**
+ * The follower's side: AppendEntries with conflict hints (§5.3), heartbeats,
+ * InstallSnapshot (§7), TimeoutNow (dissertation §3.10) and ReadIndex answers.
+ */
+import type { AppendMsg, HeartbeatMsg, ReadIndexRespMsg, SnapshotMsg } from './messages';
+import type { Raft } from './raft';
+
+function ack(r: Raft, to: string, index: number): void {
+  r.send({ type: 'appendResp', from: r.id, to, term: r.term, index, reject: false, rejectHint: 0, logTerm: 0 });
+}
+
+/** handleAppend appends the leader's entries if our log matches at prevIndex, else rejects with a hint. */
+export function handleAppend(r: Raft, m: AppendMsg): void {
+  if (m.prevIndex < r.log.committed) {
+    // Everything up to our commit index matches the leader already; say how far we are.
+    ack(r, m.from, r.log.committed);
+    return;
+  }
+  const last = r.log.maybeAppend(m.prevIndex, m.prevTerm, m.commit, m.entries);
+  if (last !== null) {
+    ack(r, m.from, last);
+    return;
+  }
+  // Fast backup hint: the largest index <= prevIndex whose term <= prevTerm, so the leader
+  // can skip a whole conflicting term in one round trip instead of one entry at a time.
+  const hint = r.log.findConflictByTerm(Math.min(m.prevIndex, r.log.lastIndex()), m.prevTerm);
+  r.send({
+    type: 'appendResp',
+    from: r.id,
+    to: m.from,
+    term: r.term,
+    index: m.prevIndex,
+    reject: true,
+    rejectHint: hint.index,
+    logTerm: hint.term,
+  });
+}
+
+/** handleHeartbeat takes the leader's (safe) commit index and answers, echoing a read round's ctx. */
+export function handleHeartbeat(r: Raft, m: HeartbeatMsg): void {
+  r.log.commitTo(m.commit);
+  r.send({ type: 'heartbeatResp', from: r.id, to: m.from, term: r.term, ctx: m.ctx });
+}
+
+/** handleSnapshot installs a leader's snapshot unless our log already covers it. */
+export function handleSnapshot(r: Raft, m: SnapshotMsg): void {
+  const s = m.snapshot;
+  if (s.index <= r.log.committed) {
+    ack(r, m.from, r.log.committed);
+    return;
+  }
+  if (r.log.matchTerm(s.index, s.term)) {
+    // Our log already holds the snapshot's last entry, hence everything before it: just commit.
+    r.log.commitTo(s.index);
+    ack(r, m.from, r.log.committed);
+    return;
+  }
+  r.log.restore(s);
+  r.conf.reset(s.conf);
+  ack(r, m.from, s.index);
+}
+
+/** handleTimeoutNow campaigns at once for a leadership transfer, skipping PreVote and the lease. */
+export function handleTimeoutNow(r: Raft): void {
+  r.hup(true);
+}
+
+/** handleReadIndexResp hands a forwarded read's point to the host. */
+export function handleReadIndexResp(r: Raft, m: ReadIndexRespMsg): void {
+  r.reads.push({ ctx: m.ctx, index: m.index });
+}

@@ -1,0 +1,167 @@
+/**
+ * The leader's side: replication with probe/replicate/snapshot progress and bounded
+ * pipelining (§5.3, etcd's tracker), the commit rule (§5.4.2), ReadIndex (§6.4) and
+ * leadership transfer (dissertation §3.10).
+ */
+import type { NodeId } from '../types';
+import { committedIndex, quorumActive } from './conf';
+import type { AppendRespMsg, HeartbeatRespMsg } from './messages';
+import { Progress } from './progress';
+import type { LeaderState, Raft } from './raft';
+
+/** syncProgress makes the leader track exactly the current members (after a config entry enters or leaves the log). */
+export function syncProgress(r: Raft, st: LeaderState): void {
+  const members = new Set(r.conf.members());
+  for (const id of st.progress.keys()) if (!members.has(id)) st.progress.delete(id);
+  for (const id of members) {
+    if (st.progress.has(id)) continue;
+    const pr = new Progress(id, r.log.lastIndex() + 1, r.maxInflight);
+    if (id === r.id) {
+      // The leader's own copy counts only once persisted (advance moves it on).
+      pr.match = r.log.stable;
+      pr.becomeReplicate();
+      pr.recentActive = true;
+    }
+    st.progress.set(id, pr);
+  }
+  // Removing a voter can lower the quorum and so commit entries waiting for it.
+  if (st.progress.size > 0) maybeCommitLeader(r, st);
+}
+
+/**
+ * maybeCommitLeader commits the largest index a quorum has, but only if that entry is of
+ * the current term: counting replicas of an older term's entry is unsafe (§5.4.2, Figure 8);
+ * such entries commit indirectly when a current-term entry after them does.
+ */
+export function maybeCommitLeader(r: Raft, st: LeaderState): boolean {
+  const idx = committedIndex(r.conf.current(), (id) => st.progress.get(id)?.match ?? 0);
+  if (!r.log.maybeCommit(idx, r.term)) return false;
+  if (st.pendingReads.length > 0 && committedOwnTerm(r, st)) {
+    const waiting = st.pendingReads;
+    st.pendingReads = [];
+    for (const p of waiting) leaderReadIndex(r, st, p.ctx, p.from);
+  }
+  return true;
+}
+
+function committedOwnTerm(r: Raft, st: LeaderState): boolean {
+  return r.log.committed >= st.termStart;
+}
+
+/**
+ * sendAppend sends `to` the next entries it needs (or a snapshot if they are compacted
+ * away), unless its progress is paused; returns whether it sent something. With
+ * sendIfEmpty false it sends only if there are entries to carry.
+ */
+export function sendAppend(r: Raft, to: NodeId, pr: Progress, sendIfEmpty = true): boolean {
+  if (pr.isPaused()) return false;
+  const prevIndex = pr.next - 1;
+  const prevTerm = r.log.term(prevIndex);
+  if (prevTerm === undefined) return sendSnapshot(r, to, pr);
+  const entries = r.log.slice(pr.next, pr.next + r.maxEntriesPerMsg);
+  if (entries.length === 0 && !sendIfEmpty) return false;
+  r.send({ type: 'append', from: r.id, to, term: r.term, prevIndex, prevTerm, entries, commit: r.log.committed });
+  pr.sentEntries(prevIndex + entries.length, entries.length);
+  return true;
+}
+
+function sendSnapshot(r: Raft, to: NodeId, pr: Progress): boolean {
+  const snap = r.log.snapshot;
+  // The log's offset is only ever moved by a snapshot, so one exists here.
+  if (!snap) return false;
+  r.send({ type: 'snapshot', from: r.id, to, term: r.term, snapshot: snap });
+  pr.becomeSnapshot(snap.index);
+  return true;
+}
+
+/** bcastAppend sends every peer what it is missing (or at least the new commit index). */
+export function bcastAppend(r: Raft, st: LeaderState): void {
+  for (const [id, pr] of st.progress) if (id !== r.id) sendAppend(r, id, pr);
+}
+
+/** bcastHeartbeat sends every peer a heartbeat, tagged with ctx when it confirms reads. */
+export function bcastHeartbeat(r: Raft, st: LeaderState, ctx: string | null): void {
+  for (const [id, pr] of st.progress) {
+    if (id === r.id) continue;
+    // Never tell a follower to commit past what it is known to match: its tail may still differ.
+    const commit = Math.min(pr.match, r.log.committed);
+    r.send({ type: 'heartbeat', from: r.id, to: id, term: r.term, commit, ctx });
+  }
+}
+
+/** handleAppendResp moves a peer's progress on an append (or snapshot) answer. */
+export function handleAppendResp(r: Raft, st: LeaderState, pr: Progress, m: AppendRespMsg): void {
+  pr.recentActive = true;
+  if (m.reject) {
+    // Fast backup: jump over the whole conflicting term the follower reported, not one entry a round trip.
+    let probe = m.rejectHint;
+    if (m.logTerm > 0) probe = r.log.findConflictByTerm(m.rejectHint, m.logTerm).index;
+    if (pr.maybeDecrTo(m.index, probe)) {
+      if (pr.state === 'replicate') pr.becomeProbe();
+      sendAppend(r, m.from, pr);
+    }
+    return;
+  }
+  const wasPaused = pr.isPaused();
+  if (pr.maybeUpdate(m.index) || (pr.match === m.index && pr.state === 'probe')) {
+    if (pr.state === 'probe') {
+      pr.becomeReplicate();
+    } else if (pr.state === 'snapshot' && pr.match + 1 >= r.log.firstIndex()) {
+      // The snapshot landed (or the follower caught up otherwise): resume from the log.
+      pr.becomeProbe();
+      pr.becomeReplicate();
+    } else if (pr.state === 'replicate') {
+      pr.inflights.freeLE(m.index);
+    }
+    if (maybeCommitLeader(r, st)) bcastAppend(r, st);
+    else if (wasPaused) sendAppend(r, m.from, pr);
+    // Fill the pipe: keep sending while there are entries and room for them.
+    while (sendAppend(r, m.from, pr, false)) {
+      /* each call sends one batch */
+    }
+    if (m.from === st.transferee && pr.match === r.log.lastIndex()) sendTimeoutNow(r, m.from);
+  }
+}
+
+/** handleHeartbeatResp resumes a paused peer and counts a ReadIndex confirmation. */
+export function handleHeartbeatResp(r: Raft, st: LeaderState, pr: Progress, m: HeartbeatRespMsg): void {
+  pr.recentActive = true;
+  pr.probeSent = false;
+  // The peer is alive but the pipe is full: an append was probably lost, so free a slot to retry.
+  if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
+  if (pr.match < r.log.lastIndex()) sendAppend(r, m.from, pr);
+  if (m.ctx === null) return;
+  const acks = st.readOnly.recvAck(m.ctx, m.from);
+  if (!acks || !quorumActive(r.conf.current(), (id) => acks.has(id))) return;
+  for (const req of st.readOnly.advance(m.ctx)) respondRead(r, req.ctx, req.from, req.index);
+}
+
+function respondRead(r: Raft, ctx: string, from: NodeId, index: number): void {
+  if (from === r.id) r.reads.push({ ctx, index });
+  else r.send({ type: 'readIndexResp', from: r.id, to: from, term: r.term, ctx, index });
+}
+
+/**
+ * leaderReadIndex registers a linearizable read (§6.4): wait for a commit in this term,
+ * note the commit index, confirm leadership with a heartbeat round answered by a quorum
+ * in this term, then hand out the read point. A leader deposed meanwhile drops its queue
+ * with its LeaderState, so it never answers a read it could not confirm.
+ */
+export function leaderReadIndex(r: Raft, st: LeaderState, ctx: string, from: NodeId): void {
+  if (!committedOwnTerm(r, st)) {
+    st.pendingReads.push({ ctx, from });
+    return;
+  }
+  if (quorumActive(r.conf.current(), (id) => id === r.id)) {
+    // A single voter is its own quorum: nothing to confirm.
+    respondRead(r, ctx, from, r.log.committed);
+    return;
+  }
+  const key = st.readOnly.add(ctx, from, r.log.committed, r.id);
+  bcastHeartbeat(r, st, key);
+}
+
+/** sendTimeoutNow tells the transfer target to campaign now. */
+export function sendTimeoutNow(r: Raft, to: NodeId): void {
+  r.send({ type: 'timeoutNow', from: r.id, to, term: r.term });
+}

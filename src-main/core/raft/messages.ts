@@ -1,0 +1,155 @@
+/**
+ * The Raft wire messages: one discriminated union on `type`, after etcd's raftpb.Message
+ * but with a variant per message type so every field a handler reads is present.
+ */
+import { assertNever } from '../types';
+import type { Entry, MessageBase, MessageKind, Snapshot } from '../types';
+
+/** VoteMsg asks for a vote in `term` (RequestVote, §5.2); `transfer` marks a leadership-transfer campaign. */
+export interface VoteMsg extends MessageBase {
+  type: 'vote';
+  lastIndex: number;
+  lastTerm: number;
+  transfer: boolean;
+}
+
+/** PreVoteMsg asks whether a vote in `term` (the sender's term + 1) would be granted (dissertation §9.6). */
+export interface PreVoteMsg extends MessageBase {
+  type: 'preVote';
+  lastIndex: number;
+  lastTerm: number;
+}
+
+/** VoteRespMsg answers a VoteMsg. */
+export interface VoteRespMsg extends MessageBase {
+  type: 'voteResp';
+  reject: boolean;
+}
+
+/** PreVoteRespMsg answers a PreVoteMsg; a grant carries the term asked about. */
+export interface PreVoteRespMsg extends MessageBase {
+  type: 'preVoteResp';
+  reject: boolean;
+}
+
+/** AppendMsg is AppendEntries (§5.3): entries after (prevIndex, prevTerm) and the leader's commit. */
+export interface AppendMsg extends MessageBase {
+  type: 'append';
+  prevIndex: number;
+  prevTerm: number;
+  entries: Entry[];
+  commit: number;
+}
+
+/**
+ * AppendRespMsg answers an AppendMsg or a SnapshotMsg. On success `index` is the last index
+ * the follower now matches. On reject `index` is the rejected prevIndex and
+ * (rejectHint, logTerm) is the follower's conflict hint for fast backup (§5.3, etcd's
+ * findConflictByTerm): the largest index <= prevIndex whose term <= the leader's prevTerm.
+ */
+export interface AppendRespMsg extends MessageBase {
+  type: 'appendResp';
+  index: number;
+  reject: boolean;
+  rejectHint: number;
+  logTerm: number;
+}
+
+/** HeartbeatMsg keeps followers from campaigning; `ctx` is set when it confirms a ReadIndex round (§6.4). */
+export interface HeartbeatMsg extends MessageBase {
+  type: 'heartbeat';
+  commit: number;
+  ctx: string | null;
+}
+
+/** HeartbeatRespMsg answers a HeartbeatMsg, echoing its ctx. */
+export interface HeartbeatRespMsg extends MessageBase {
+  type: 'heartbeatResp';
+  ctx: string | null;
+}
+
+/** SnapshotMsg is InstallSnapshot (§7) in one message. */
+export interface SnapshotMsg extends MessageBase {
+  type: 'snapshot';
+  snapshot: Snapshot;
+}
+
+/** TimeoutNowMsg tells the transfer target to campaign at once (dissertation §3.10). */
+export interface TimeoutNowMsg extends MessageBase {
+  type: 'timeoutNow';
+}
+
+/** ReadIndexMsg forwards a follower's linearizable read to the leader. */
+export interface ReadIndexMsg extends MessageBase {
+  type: 'readIndex';
+  ctx: string;
+}
+
+/** ReadIndexRespMsg tells a follower the read point of its read `ctx`. */
+export interface ReadIndexRespMsg extends MessageBase {
+  type: 'readIndexResp';
+  ctx: string;
+  index: number;
+}
+
+/** RaftMessage is every message one Raft node sends another. */
+export type RaftMessage =
+  | VoteMsg
+  | PreVoteMsg
+  | VoteRespMsg
+  | PreVoteRespMsg
+  | AppendMsg
+  | AppendRespMsg
+  | HeartbeatMsg
+  | HeartbeatRespMsg
+  | SnapshotMsg
+  | TimeoutNowMsg
+  | ReadIndexMsg
+  | ReadIndexRespMsg;
+
+/** RaftMessageType names the variants. */
+export type RaftMessageType = RaftMessage['type'];
+
+/** RAFT_MESSAGE_TYPES lists every variant's type tag. */
+export const RAFT_MESSAGE_TYPES: readonly RaftMessageType[] = [
+  'vote',
+  'preVote',
+  'voteResp',
+  'preVoteResp',
+  'append',
+  'appendResp',
+  'heartbeat',
+  'heartbeatResp',
+  'snapshot',
+  'timeoutNow',
+  'readIndex',
+  'readIndexResp',
+];
+
+/**
+ * raftMessageKind classifies a message for the UI and run log. A response is shown as the
+ * same kind as its request, so an election or a replication round animates as one thing.
+ */
+export function raftMessageKind(msg: RaftMessage): MessageKind {
+  switch (msg.type) {
+    case 'vote':
+    case 'preVote':
+    case 'voteResp':
+    case 'preVoteResp':
+      return 'vote';
+    case 'append':
+    case 'appendResp':
+      return 'append';
+    case 'heartbeat':
+    case 'heartbeatResp':
+      return 'heartbeat';
+    case 'snapshot':
+      return 'snapshot';
+    case 'timeoutNow':
+    case 'readIndex':
+    case 'readIndexResp':
+      return 'other';
+    default:
+      return assertNever(msg, 'raft message');
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * RaftNode is the ProtocolNode face of Raft: the API the host, simulator and UI use, and
+ * the Ready/advance hand-off (what to persist, send and apply, in that order).
+ */
+import type {
+  ConfChange,
+  Entry,
+  HardState,
+  MessageKind,
+  NodeId,
+  NodeStatus,
+  ProposeResult,
+  ProtocolConfig,
+  ProtocolNode,
+  ReadResult,
+  Ready,
+  Role,
+  Snapshot,
+} from '../types';
+import { checkConfChange, copyConf } from './conf';
+import { bcastAppend, leaderReadIndex, sendAppend, sendTimeoutNow } from './leader';
+import { raftMessageKind } from './messages';
+import type { RaftMessage } from './messages';
+import { Raft } from './raft';
+
+/** MAX_COMMITTED_PER_READY bounds the entries one Ready asks the host to apply (a restart may have many). */
+const MAX_COMMITTED_PER_READY = 4096;
+
+function checkConfig(cfg: ProtocolConfig): void {
+  const positive = (n: number): boolean => Number.isSafeInteger(n) && n >= 1;
+  if (!cfg.id) throw new Error('raft: config id must be a node id');
+  if (!positive(cfg.electionTicks) || !positive(cfg.heartbeatTicks)) throw new Error('raft: electionTicks and heartbeatTicks must be integers >= 1');
+  if (cfg.heartbeatTicks >= cfg.electionTicks) throw new Error('raft: heartbeatTicks must be less than electionTicks');
+  if (!positive(cfg.maxInflight) || !positive(cfg.maxEntriesPerMsg)) throw new Error('raft: maxInflight and maxEntriesPerMsg must be integers >= 1');
+  if (!cfg.restore?.snapshot && cfg.peers.length === 0) throw new Error('raft: peers must not be empty');
+}
+
+/** RaftNode is a complete Raft member (election, replication, PreVote, CheckQuorum, ReadIndex, snapshots, transfer, membership). */
+export class RaftNode implements ProtocolNode<RaftMessage> {
+  readonly id: NodeId;
+  private readonly r: Raft;
+  private prevHard: HardState;
+
+  constructor(cfg: ProtocolConfig) {
+    checkConfig(cfg);
+    this.id = cfg.id;
+    this.r = new Raft(cfg);
+    this.prevHard = this.hardState();
+  }
+
+  tick(): void {
+    this.r.tick();
+  }
+
+  step(msg: RaftMessage): void {
+    this.r.step(msg);
+  }
+
+  propose(data: string): ProposeResult {
+    return this.appendOnLeader('normal', data);
+  }
+
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    const st = this.r.state;
+    if (st.role !== 'leader') return { ok: false, reason: 'not-leader', leader: this.r.lead };
+    // Single-server changes are safe only if the leader has committed an entry of its own
+    // term (Ongaro's fix) and no earlier change is still unapplied.
+    if (this.r.log.committed < st.termStart || this.r.conf.lastConfIndex() > this.r.log.applied) {
+      return { ok: false, reason: 'busy', leader: this.id };
+    }
+    // An inapplicable change (e.g. promoting a non-learner) is refused rather than logged as a no-op.
+    if (checkConfChange(this.r.conf.current(), cc) !== null) return { ok: false, reason: 'busy', leader: this.id };
+    return this.appendOnLeader('config', JSON.stringify({ type: cc.type, node: cc.node }));
+  }
+
+  /** checkConfChange says why cc cannot be applied to the current membership, or null if it can. */
+  checkConfChange(cc: ConfChange): string | null {
+    return checkConfChange(this.r.conf.current(), cc);
+  }
+
+  private appendOnLeader(type: 'normal' | 'config', data: string): ProposeResult {
+    const st = this.r.state;
+    if (st.role !== 'leader') return { ok: false, reason: 'not-leader', leader: this.r.lead };
+    // New proposals would only delay the transfer's catch-up; the client retries at the new leader.
+    if (st.transferee !== null) return { ok: false, reason: 'busy', leader: this.id };
+    const index = this.r.log.lastIndex() + 1;
+    this.r.log.append([{ index, term: this.r.term, type, data }]);
+    bcastAppend(this.r, st);
+    return { ok: true, index, term: this.r.term };
+  }
+
+  readIndex(ctx: string): ReadResult {
+    const st = this.r.state;
+    if (st.role === 'leader') {
+      leaderReadIndex(this.r, st, ctx, this.id);
+      return { ok: true };
+    }
+    if (st.role === 'follower' && this.r.lead !== null) {
+      this.r.send({ type: 'readIndex', from: this.id, to: this.r.lead, term: this.r.term, ctx });
+      return { ok: true };
+    }
+    return { ok: false, reason: 'not-leader', leader: this.r.lead };
+  }
+
+  transferLeadership(to: NodeId): boolean {
+    const st = this.r.state;
+    if (st.role !== 'leader' || to === this.id || !this.r.conf.isVoter(to)) return false;
+    if (st.transferee === to) return true;
+    st.transferee = to;
+    // The transfer must finish within an election timeout (checked in the leader's tick).
+    this.r.electionElapsed = 0;
+    const pr = st.progress.get(to);
+    if (!pr) return false;
+    if (pr.match === this.r.log.lastIndex()) sendTimeoutNow(this.r, to);
+    else sendAppend(this.r, to, pr);
+    return true;
+  }
+
+  compact(index: number, data: string): void {
+    const log = this.r.log;
+    if (index <= log.offset) return;
+    if (index > log.applied) throw new Error(`raft: cannot compact to ${index}: only ${log.applied} is applied`);
+    const term = log.term(index);
+    if (term === undefined) throw new Error(`raft: cannot compact to ${index}: no such entry`);
+    const snap: Snapshot = { index, term, conf: this.r.conf.confAt(index), data };
+    log.compact(snap);
+    this.r.conf.compactTo(index);
+  }
+
+  /** snapshot returns the latest snapshot (the one compact() made or a leader sent), for the host's storage. */
+  snapshot(): Snapshot | null {
+    return this.r.log.snapshot;
+  }
+
+  private hardState(): HardState {
+    return { term: this.r.term, vote: this.r.vote, commit: this.r.log.committed };
+  }
+
+  private hardChanged(): boolean {
+    const p = this.prevHard;
+    return p.term !== this.r.term || p.vote !== this.r.vote || p.commit !== this.r.log.committed;
+  }
+
+  hasReady(): boolean {
+    const r = this.r;
+    const log = r.log;
+    return (
+      r.msgs.length > 0 ||
+      r.msgsAfterPersist.length > 0 ||
+      r.reads.length > 0 ||
+      this.hardChanged() ||
+      log.lastIndex() > Math.max(log.stable, log.handed) ||
+      (log.pendingSnapshot !== null && !log.snapshotHanded) ||
+      log.committed > Math.max(log.applied, log.applying)
+    );
+  }
+
+  ready(): Ready<RaftMessage> {
+    const r = this.r;
+    const log = r.log;
+    const hardState = this.hardChanged() ? this.hardState() : null;
+    if (hardState) this.prevHard = hardState;
+    const entries = log.unstableFrom(Math.max(log.stable, log.handed));
+    log.handed = log.lastIndex();
+    let snapshot: Snapshot | null = null;
+    if (log.pendingSnapshot && !log.snapshotHanded) {
+      snapshot = log.pendingSnapshot;
+      log.snapshotHanded = true;
+    }
+    const from = Math.max(log.applied, log.applying);
+    const committed = log.slice(from + 1, Math.min(log.committed, from + MAX_COMMITTED_PER_READY) + 1);
+    if (committed.length > 0) log.applying = committed[committed.length - 1]!.index;
+    const rd: Ready<RaftMessage> = {
+      hardState,
+      entries,
+      snapshot,
+      messages: r.msgs,
+      messagesAfterPersist: r.msgsAfterPersist,
+      committed,
+      reads: r.reads,
+    };
+    r.msgs = [];
+    r.msgsAfterPersist = [];
+    r.reads = [];
+    return rd;
+  }
+
+  advance(rd: Ready<RaftMessage>): void {
+    const log = this.r.log;
+    if (rd.snapshot) {
+      if (log.pendingSnapshot === rd.snapshot) {
+        log.pendingSnapshot = null;
+        log.snapshotHanded = false;
+      }
+      log.applied = Math.max(log.applied, rd.snapshot.index);
+    }
+    const last = rd.entries[rd.entries.length - 1];
+    if (last) {
+      log.stableTo(last.index, last.term);
+      this.r.onPersisted();
+    }
+    const applied = rd.committed[rd.committed.length - 1];
+    if (applied) log.applied = Math.max(log.applied, applied.index);
+    log.applying = Math.max(log.applying, log.applied);
+  }
+
+  status(): NodeStatus {
+    const r = this.r;
+    const st = r.state;
+    let role: Role = st.role;
+    if (role === 'follower' && r.conf.isLearner(this.id)) role = 'learner';
+    return {
+      id: this.id,
+      role,
+      term: r.term,
+      vote: r.vote,
+      leader: r.lead,
+      commitIndex: r.log.committed,
+      lastIndex: r.log.lastIndex(),
+      lastTerm: r.log.lastTerm(),
+      firstIndex: r.log.firstIndex(),
+      conf: copyConf(r.conf.current()),
+      progress: st.role === 'leader' ? [...st.progress.values()].map((p) => p.view()) : null,
+    };
+  }
+
+  /** applied is the index the host has applied up to (as acknowledged through advance). */
+  applied(): number {
+    return this.r.log.applied;
+  }
+
+  entries(lo: number, hi: number): Entry[] {
+    return this.r.log.slice(lo, hi);
+  }
+
+  messageKind(msg: RaftMessage): MessageKind {
+    return raftMessageKind(msg);
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * Raft is the protocol state machine behind RaftNode: terms, roles, timers and the
+ * dispatch of every message to its handler (election.ts, leader.ts, follower.ts).
+ * It is pure: time arrives as tick(), randomness from the Rng in the config, and all
+ * output is queued (msgs, msgsAfterPersist, reads) for RaftNode.ready().
+ */
+import { assertNever } from '../types';
+import type { ConfState, Entry, NodeId, ProtocolConfig, ReadState, Rng } from '../types';
+import { ConfTracker, quorumActive } from './conf';
+import { campaign, handleVoteRequest, handlePreVoteResp, handleVoteResp } from './election';
+import { handleAppend, handleHeartbeat, handleReadIndexResp, handleSnapshot, handleTimeoutNow } from './follower';
+import {
+  bcastAppend,
+  bcastHeartbeat,
+  handleAppendResp,
+  handleHeartbeatResp,
+  leaderReadIndex,
+  maybeCommitLeader,
+  syncProgress,
+} from './leader';
+import type { RaftMessage } from './messages';
+import { Progress } from './progress';
+import { RaftLog } from './raft-log';
+import { ReadOnly } from './read-only';
+import { parseConfChange } from './validate';
+
+/** LeaderState is what only a leader has. */
+export interface LeaderState {
+  role: 'leader';
+  progress: Map<NodeId, Progress>;
+  readOnly: ReadOnly;
+  /** pendingReads wait until the leader has committed an entry of its own term (§6.4 step 1). */
+  pendingReads: { ctx: string; from: NodeId }[];
+  /** transferee is the target of a leadership transfer in progress. */
+  transferee: NodeId | null;
+  /** termStart is the index of this term's no-op entry. */
+  termStart: number;
+}
+
+/** RoleState is the role and the state only that role has. */
+export type RoleState =
+  | { role: 'follower' }
+  | { role: 'precandidate'; votes: Map<NodeId, boolean> }
+  | { role: 'candidate'; votes: Map<NodeId, boolean> }
+  | LeaderState;
+
+/** AFTER_PERSIST lists the message types that reveal durable state (votes, acknowledged entries). */
+const AFTER_PERSIST: ReadonlySet<RaftMessage['type']> = new Set(['vote', 'voteResp', 'preVoteResp', 'appendResp']);
+
+/** Raft is one node's protocol state. Fields are public to the raft folder's handlers only. */
+export class Raft {
+  readonly id: NodeId;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  readonly maxInflight: number;
+  readonly maxEntriesPerMsg: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  private readonly rng: Rng;
+
+  term = 0;
+  vote: NodeId | null = null;
+  lead: NodeId | null = null;
+  state: RoleState = { role: 'follower' };
+  readonly log = new RaftLog();
+  readonly conf: ConfTracker;
+
+  electionElapsed = 0;
+  heartbeatElapsed = 0;
+  randomizedElectionTimeout = 0;
+
+  msgs: RaftMessage[] = [];
+  msgsAfterPersist: RaftMessage[] = [];
+  reads: ReadState[] = [];
+
+  constructor(cfg: ProtocolConfig) {
+    this.id = cfg.id;
+    this.electionTicks = cfg.electionTicks;
+    this.heartbeatTicks = cfg.heartbeatTicks;
+    this.maxInflight = cfg.maxInflight;
+    this.maxEntriesPerMsg = cfg.maxEntriesPerMsg;
+    this.preVote = cfg.preVote;
+    this.checkQuorum = cfg.checkQuorum;
+    this.rng = cfg.rng;
+
+    const p = cfg.restore;
+    const initial: ConfState = { voters: [...cfg.peers], learners: [], votersOutgoing: [] };
+    this.conf = new ConfTracker(p?.snapshot?.conf ?? initial);
+    if (p) {
+      this.term = p.hardState.term;
+      this.vote = p.hardState.vote;
+      this.log.restoreFrom(p.snapshot, p.entries, p.hardState.commit);
+      // The configuration in force is the latest config entry in the log, else the snapshot's, else the peers.
+      for (const e of this.log.slice(this.log.firstIndex(), this.log.lastIndex() + 1)) this.trackConf(e);
+    }
+    if (cfg.applied !== undefined) {
+      // The host's state machine already holds entries up to cfg.applied: they were committed.
+      this.log.commitTo(cfg.applied);
+      const applied = Math.min(Math.max(cfg.applied, this.log.offset), this.log.committed);
+      this.log.applied = applied;
+      this.log.applying = applied;
+    }
+    this.log.onAppend = (e) => this.trackConf(e);
+    this.log.onTruncate = (from) => {
+      this.conf.truncate(from);
+      this.confChanged();
+    };
+    this.becomeFollower(this.term, null);
+  }
+
+  private trackConf(e: Entry): void {
+    if (e.type !== 'config') return;
+    const cc = parseConfChange(e.data);
+    // Entries are validated on the wire and by proposeConfChange; a bad one changes nothing.
+    if (typeof cc === 'string') return;
+    this.conf.appended(e.index, cc);
+    this.confChanged();
+  }
+
+  /** confChanged keeps a leader's progress set equal to the membership. */
+  confChanged(): void {
+    if (this.state.role === 'leader') syncProgress(this, this.state);
+  }
+
+  /** send queues m: messages revealing durable state wait until the Ready carrying that state is persisted. */
+  send(m: RaftMessage): void {
+    if (m.to === this.id) return;
+    if (AFTER_PERSIST.has(m.type)) this.msgsAfterPersist.push(m);
+    else this.msgs.push(m);
+  }
+
+  promotable(): boolean {
+    return this.conf.isVoter(this.id);
+  }
+
+  private resetRandomizedElectionTimeout(): void {
+    // Randomized in [electionTicks, 2*electionTicks) so split votes are rare (§5.2).
+    this.randomizedElectionTimeout = this.electionTicks + this.rng.int(0, this.electionTicks - 1);
+  }
+
+  private reset(term: number): void {
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = null;
+    }
+    this.lead = null;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.resetRandomizedElectionTimeout();
+  }
+
+  becomeFollower(term: number, lead: NodeId | null): void {
+    this.reset(term);
+    this.lead = lead;
+    this.state = { role: 'follower' };
+  }
+
+  becomePreCandidate(): void {
+    // A pre-candidate changes neither term nor vote, so a failed pre-election disturbs no one.
+    this.lead = null;
+    this.state = { role: 'precandidate', votes: new Map() };
+  }
+
+  becomeCandidate(): void {
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.state = { role: 'candidate', votes: new Map() };
+  }
+
+  becomeLeader(): void {
+    this.reset(this.term);
+    this.lead = this.id;
+    const st: LeaderState = {
+      role: 'leader',
+      progress: new Map(),
+      readOnly: new ReadOnly(this.term),
+      pendingReads: [],
+      transferee: null,
+      termStart: this.log.lastIndex() + 1,
+    };
+    this.state = st;
+    syncProgress(this, st);
+    // A new leader commits a no-op of its term: it cannot count replicas of older entries (§5.4.2, §8).
+    this.log.append([{ index: st.termStart, term: this.term, type: 'noop', data: '' }]);
+  }
+
+  /** hup starts an election (a pre-election first when PreVote is on, unless it is a transfer). */
+  hup(transfer: boolean): void {
+    if (this.state.role === 'leader' || !this.promotable()) return;
+    campaign(this, this.preVote && !transfer ? 'preVote' : 'vote', transfer);
+  }
+
+  tick(): void {
+    if (this.state.role === 'leader') this.tickHeartbeat(this.state);
+    else this.tickElection();
+  }
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.hup(false);
+    }
+  }
+
+  private tickHeartbeat(st: LeaderState): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.electionTicks) {
+      this.electionElapsed = 0;
+      if (this.checkQuorum) {
+        const active = (id: NodeId): boolean => id === this.id || st.progress.get(id)?.recentActive === true;
+        // CheckQuorum: a leader cut off from a quorum steps down rather than serve stale reads forever.
+        if (!quorumActive(this.conf.current(), active)) {
+          this.becomeFollower(this.term, null);
+          return;
+        }
+        for (const pr of st.progress.values()) pr.recentActive = pr.id === this.id;
+      }
+      // A transfer that has not finished within an election timeout is abandoned.
+      st.transferee = null;
+    }
+    // A leader removed from the configuration steps down once the removal has committed (§4.2.2).
+    if (!this.promotable() && this.log.committed >= this.conf.lastConfIndex()) {
+      this.becomeFollower(this.term, null);
+      return;
+    }
+    if (this.heartbeatElapsed >= this.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      for (const pr of st.progress.values()) {
+        // A snapshot unanswered for an election timeout was probably lost: probe again (which resends it).
+        if (pr.state === 'snapshot' && ++pr.snapshotWait * this.heartbeatTicks >= this.electionTicks) pr.becomeProbe();
+      }
+      bcastHeartbeat(this, st, null);
+    }
+  }
+
+  /** step handles one message from a peer: the term rules first (§5.1), then the role's handler. */
+  step(m: RaftMessage): void {
+    if (m.to !== this.id || m.from === this.id) return;
+    if (m.term > this.term) {
+      if (m.type === 'vote' || m.type === 'preVote') {
+        const force = m.type === 'vote' && m.transfer;
+        // Leader lease (CheckQuorum): while we hear from a live leader, ignore disruptive candidates.
+        const inLease = this.checkQuorum && this.lead !== null && this.electionElapsed < this.electionTicks;
+        if (!force && inLease) return;
+      }
+      if (m.type === 'preVote') {
+        // A pre-vote never changes our term.
+      } else if (m.type === 'preVoteResp' && !m.reject) {
+        // A pre-vote grant carries the future term; the term moves when we really campaign.
+      } else if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') {
+        this.becomeFollower(m.term, m.from);
+      } else {
+        this.becomeFollower(m.term, null);
+      }
+    } else if (m.term < this.term) {
+      if ((this.checkQuorum || this.preVote) && (m.type === 'append' || m.type === 'heartbeat')) {
+        // A stale leader (e.g. back from a partition, whose term nobody bumps when PreVote is on)
+        // learns our term from this answer and steps down.
+        this.send({ type: 'appendResp', from: this.id, to: m.from, term: this.term, index: 0, reject: false, rejectHint: 0, logTerm: 0 });
+      } else if (m.type === 'preVote') {
+        this.send({ type: 'preVoteResp', from: this.id, to: m.from, term: this.term, reject: true });
+      }
+      return;
+    }
+    if (m.type === 'vote' || m.type === 'preVote') {
+      handleVoteRequest(this, m);
+      return;
+    }
+    const st = this.state;
+    switch (st.role) {
+      case 'leader':
+        this.stepLeader(st, m);
+        return;
+      case 'candidate':
+      case 'precandidate':
+        this.stepCandidate(st, m);
+        return;
+      case 'follower':
+        this.stepFollower(m);
+        return;
+      default:
+        assertNever(st, 'role');
+    }
+  }
+
+  private stepLeader(st: LeaderState, m: RaftMessage): void {
+    const pr = st.progress.get(m.from);
+    switch (m.type) {
+      case 'appendResp':
+        if (pr) handleAppendResp(this, st, pr, m);
+        return;
+      case 'heartbeatResp':
+        if (pr) handleHeartbeatResp(this, st, pr, m);
+        return;
+      case 'readIndex':
+        if (pr) leaderReadIndex(this, st, m.ctx, m.from);
+        return;
+      default:
+        // Nothing else is meant for a leader in its own term (another leader cannot exist in it).
+        return;
+    }
+  }
+
+  private stepCandidate(st: { role: 'candidate' | 'precandidate'; votes: Map<NodeId, boolean> }, m: RaftMessage): void {
+    switch (m.type) {
+      case 'append':
+      case 'heartbeat':
+      case 'snapshot':
+        // Someone won this term (§5.2): follow it.
+        this.becomeFollower(m.term, m.from);
+        this.stepFollower(m);
+        return;
+      case 'voteResp':
+        if (st.role === 'candidate') handleVoteResp(this, st.votes, m);
+        return;
+      case 'preVoteResp':
+        if (st.role === 'precandidate') handlePreVoteResp(this, st.votes, m);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private stepFollower(m: RaftMessage): void {
+    switch (m.type) {
+      case 'append':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        handleAppend(this, m);
+        return;
+      case 'heartbeat':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        handleHeartbeat(this, m);
+        return;
+      case 'snapshot':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        handleSnapshot(this, m);
+        return;
+      case 'timeoutNow':
+        handleTimeoutNow(this);
+        return;
+      case 'readIndexResp':
+        handleReadIndexResp(this, m);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** onPersisted runs after a Ready's entries are durable: a leader may now count its own copy. */
+  onPersisted(): void {
+    const st = this.state;
+    if (st.role !== 'leader') return;
+    const self = st.progress.get(this.id);
+    if (self && self.maybeUpdate(this.log.stable)) bcastIfCommitted(this, st);
+  }
+}
+
+/** bcastIfCommitted advances commit after a match moved and, if it did, tells everyone. */
+export function bcastIfCommitted(r: Raft, st: LeaderState): void {
+  if (maybeCommitLeader(r, st)) bcastAppend(r, st);
+}

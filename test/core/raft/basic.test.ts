@@ -1,0 +1,136 @@
+/**
+ * Election, replication, commit, Ready/advance and restart from disk (Raft §5.2–§5.4).
+ */
+import { describe, expect, it } from 'vitest';
+import { Network } from './network';
+
+describe('raft election and replication (§5.2, §5.3)', () => {
+  it('elects exactly one leader with a higher term, and everyone follows it', () => {
+    const net = new Network(['n1', 'n2', 'n3']);
+    net.tick(40);
+    const leaders = net.leaders();
+    expect(leaders).toHaveLength(1);
+    const lead = leaders[0]!;
+    const term = net.node(lead).status().term;
+    expect(term).toBeGreaterThan(0);
+    for (const id of net.ids) {
+      expect(net.node(id).status().leader).toBe(lead);
+      expect(net.node(id).status().term).toBe(term);
+    }
+  });
+
+  it('draws election timeouts from [electionTicks, 2*electionTicks) (§5.2)', () => {
+    // Each node alone: it campaigns exactly when its randomized timeout expires.
+    const firsts: number[] = [];
+    for (let seed = 1; seed <= 30; seed++) {
+      const net = new Network(['n1', 'n2', 'n3'], { seed, electionTicks: 10 });
+      net.isolate('n1');
+      let t = 0;
+      while (net.node('n1').status().role === 'follower' && t < 100) {
+        net.tick(1, ['n1']);
+        t++;
+      }
+      firsts.push(t);
+    }
+    expect(Math.min(...firsts)).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...firsts)).toBeLessThan(20);
+    expect(new Set(firsts).size).toBeGreaterThan(3);
+  });
+
+  it('replicates, commits and applies proposals in the same order on every node', () => {
+    const net = new Network(['n1', 'n2', 'n3']);
+    net.elect('n1');
+    for (let i = 0; i < 20; i++) expect(net.propose('n1', `c${i}`).ok).toBe(true);
+    net.tick(2);
+    const want = Array.from({ length: 20 }, (_, i) => `c${i}`);
+    for (const id of net.ids) {
+      expect(net.get(id).applied).toEqual(want);
+      expect(net.node(id).status().commitIndex).toBe(21); // the leader's no-op + 20
+    }
+  });
+
+  it('a follower refuses proposals and names the leader', () => {
+    const net = new Network(['n1', 'n2', 'n3']);
+    net.elect('n1');
+    expect(net.node('n2').propose('x')).toEqual({ ok: false, reason: 'not-leader', leader: 'n1' });
+  });
+
+  it('a single-node cluster commits once its own write is persisted', () => {
+    const net = new Network(['n1']);
+    net.elect('n1');
+    const n = net.node('n1');
+    n.propose('a');
+    // Before the Ready carrying the entry is persisted, the leader must not count itself.
+    const rd = n.ready();
+    expect(rd.entries.map((e) => e.data)).toEqual(['a']);
+    expect(rd.committed).toEqual([]);
+    expect(n.status().commitIndex).toBe(1);
+    n.advance(rd);
+    expect(n.status().commitIndex).toBe(2);
+    const rd2 = n.ready();
+    expect(rd2.committed.map((e) => e.data)).toEqual(['a']);
+    expect(rd2.hardState?.commit).toBe(2);
+    n.advance(rd2);
+    expect(n.hasReady()).toBe(false);
+  });
+
+  it('does not commit without a majority, and commits once the majority is back', () => {
+    const net = new Network(['n1', 'n2', 'n3', 'n4', 'n5']);
+    net.elect('n1');
+    net.isolate('n4');
+    net.isolate('n5');
+    net.isolate('n3');
+    net.propose('n1', 'x');
+    net.tick(3);
+    expect(net.node('n1').status().commitIndex).toBe(1);
+    expect(net.get('n1').applied).toEqual([]);
+    net.recover();
+    net.tick(3);
+    for (const id of net.ids) expect(net.get(id).applied).toEqual(['x']);
+  });
+
+  it('a restarted node keeps term, vote and log, re-applies committed entries, and catches up', () => {
+    const net = new Network(['n1', 'n2', 'n3']);
+    net.elect('n1');
+    net.propose('n1', 'a');
+    net.propose('n1', 'b');
+    net.tick(2);
+    const before = net.node('n2').status();
+    net.crash('n2');
+    net.propose('n1', 'c');
+    net.restart('n2');
+    const after = net.node('n2').status();
+    expect(after.term).toBe(before.term);
+    expect(after.vote).toBe(before.vote);
+    expect(after.lastIndex).toBe(before.lastIndex);
+    expect(net.get('n2').applied).toEqual(['a', 'b']);
+    net.tick(3);
+    expect(net.get('n2').applied).toEqual(['a', 'b', 'c']);
+  });
+
+  it('respects cfg.applied on restart: entries the state machine already holds are not applied again', async () => {
+    const { RaftNode } = await import('../../../src-main/core/raft');
+    const net = new Network(['n1', 'n2', 'n3']);
+    net.elect('n1');
+    for (const c of ['a', 'b', 'c']) net.propose('n1', c);
+    net.tick(2);
+    const p = net.get('n2').storage.load();
+    const cfg = { ...net.config('n2', net.ids, p), applied: 3 };
+    const n = new RaftNode(cfg);
+    const rd = n.ready();
+    expect(rd.committed.map((e) => e.index)).toEqual([4]);
+  });
+
+  it('a leader cut off from the rest is replaced, and it steps down when it hears the new term', () => {
+    const net = new Network(['n1', 'n2', 'n3']);
+    net.elect('n1');
+    net.isolate('n1');
+    net.tick(40, ['n2', 'n3']);
+    const newLeader = net.leaders().find((l) => l !== 'n1');
+    expect(newLeader).toBeDefined();
+    net.recover();
+    net.tick(5);
+    expect(net.leaders()).toEqual([newLeader]);
+    expect(net.node('n1').status().leader).toBe(newLeader);
+  });
+});
