@@ -1,0 +1,9 @@
+/**
+ * Multi-Paxos core: PaxosNode (a ProtocolNode beside Raft), its messages, their UI kinds
+ * and the validation of untrusted wire values. Ballots are round * 100 + node number
+ * (see ballot.ts).
+ */
+export { PaxosNode } from './node';
+export { paxosMessageKind, validatePaxosMessage } from './messages';
+export type { PaxosMessage, PaxosMessageType } from './messages';
+export { BALLOT_NODE_SLOTS, ballotNode, ballotRound, formatBallot, makeBallot, nextBallot } from './ballot';
