@@ -1,0 +1,51 @@
+/**
+ * LabClient is the renderer's one typed door to the lab: LabApi plus the live event
+ * stream. Two transports implement it (Electron IPC, HTTP + WebSocket); only Pinia stores
+ * use it, and they reach it through labClient() so tests can install a double.
+ */
+import type { LabApi, LabEvent } from '../../../src-main/api/contract';
+import type { MenuAction } from '../../../src-main/electron/ipc-commands';
+
+/** Connection is the state of the event stream. */
+export type Connection = 'connecting' | 'open' | 'closed';
+
+/** LabClient is LabApi plus events; `transport` says which bridge carries it. */
+export interface LabClient extends LabApi {
+  readonly transport: 'ipc' | 'http';
+  /** onEvent subscribes to the lab's live events; returns the unsubscribe function. */
+  onEvent(cb: (e: LabEvent) => void): () => void;
+  /** onConnection reports the event stream opening and closing. */
+  onConnection(cb: (c: Connection) => void): () => void;
+  /** onMenu reports app-menu actions (desktop only; the browser never fires it). */
+  onMenu(cb: (m: MenuAction) => void): () => void;
+}
+
+/** LabError is a refused or failed call, with the lab's own one-line message. */
+export class LabError extends Error {
+  /** status: the HTTP status when there was one. */
+  readonly status: number | null;
+  constructor(message: string, status: number | null = null) {
+    super(message);
+    this.name = 'LabError';
+    this.status = status;
+  }
+}
+
+let current: LabClient | null = null;
+
+/** setLabClient installs the client the stores use (the app at start, tests per test). */
+export function setLabClient(c: LabClient | null): void {
+  current = c;
+}
+
+/** labClient returns the installed client; a store calling it before start-up is a bug. */
+export function labClient(): LabClient {
+  if (!current) throw new LabError('the lab is not connected yet');
+  return current;
+}
+
+/** errorText turns anything thrown into one line for the UI. */
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message.split('\n')[0] ?? e.message;
+  return String(e);
+}

@@ -1,0 +1,85 @@
+/**
+ * Reading run-log records. The recorder (src-main/lab) writes one JSON object per event;
+ * these helpers classify them for the timeline's filters, the charts and the replay, and
+ * read their fields defensively, because a saved run is a file from disk.
+ */
+import type { MessageKind } from '../../../src-main/core/types';
+import type { RunLogRecord } from '../../../src-main/api/contract';
+
+/** Category groups record kinds for the timeline's filter. */
+export type Category = 'message' | 'state' | 'lifecycle' | 'fault' | 'client' | 'other';
+
+/** CATEGORIES lists the filter's categories in display order. */
+export const CATEGORIES: readonly Category[] = ['state', 'lifecycle', 'fault', 'client', 'message', 'other'];
+
+const MESSAGE_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate']);
+const STATE_KINDS = new Set(['role', 'term', 'commit', 'leader', 'snapshot']);
+const LIFECYCLE_KINDS = new Set([
+  'crash', 'restart', 'pause', 'resume', 'node-ready', 'node-exit', 'node-died', 'storage-damaged', 'cluster-created', 'cluster-stopped',
+  'router-connect', 'router-disconnect',
+]);
+const FAULT_KINDS = new Set(['partition', 'heal', 'link-rule', 'time-scale', 'balance']);
+const CLIENT_KINDS = new Set(['client-invoke', 'client-complete', 'load-start', 'load-done']);
+
+/** categoryOf puts a record kind in its filter category. */
+export function categoryOf(kind: string): Category {
+  if (MESSAGE_KINDS.has(kind)) return 'message';
+  if (STATE_KINDS.has(kind)) return 'state';
+  if (LIFECYCLE_KINDS.has(kind)) return 'lifecycle';
+  if (FAULT_KINDS.has(kind)) return 'fault';
+  if (CLIENT_KINDS.has(kind) || kind.startsWith('client')) return 'client';
+  return 'other';
+}
+
+/** str reads a string field or null. */
+export function str(r: RunLogRecord, f: string): string | null {
+  const v = r[f];
+  return typeof v === 'string' ? v : null;
+}
+
+/** num reads a finite number field or null. */
+export function num(r: RunLogRecord, f: string): number | null {
+  const v = r[f];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** nodesOf returns the node ids a record is about (for the node filter). */
+export function nodesOf(r: RunLogRecord): string[] {
+  const out: string[] = [];
+  for (const f of ['node', 'from', 'to', 'leader']) {
+    const v = str(r, f);
+    if (v !== null && /^n\d+$/.test(v) && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+/** isMessageRecord: a send/deliver/drop/duplicate record with both ends named. */
+export function isMessageRecord(r: RunLogRecord): boolean {
+  return MESSAGE_KINDS.has(r.kind) && str(r, 'from') !== null && str(r, 'to') !== null;
+}
+
+const MSG_KINDS: readonly MessageKind[] = ['vote', 'append', 'heartbeat', 'snapshot', 'client', 'other'];
+
+/** msgKindOf reads a message record's kind for the animation colour. */
+export function msgKindOf(r: RunLogRecord): MessageKind {
+  const k = str(r, 'msgKind');
+  return (MSG_KINDS as readonly string[]).includes(k ?? '') ? (k as MessageKind) : 'other';
+}
+
+/** summarize renders a record as one short line for the timeline. */
+export function summarize(r: RunLogRecord): string {
+  const skip = new Set(['t', 'seq', 'kind']);
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(r)) {
+    if (skip.has(k) || v === undefined || v === null) continue;
+    let s = typeof v === 'string' ? v : JSON.stringify(v);
+    if (s.length > 60) s = `${s.slice(0, 60)}…`;
+    parts.push(`${k}=${s}`);
+  }
+  return parts.join(' ');
+}
+
+/** formatT renders a run time in ns as seconds with milliseconds (12.345 s). */
+export function formatT(tNs: number): string {
+  return `${(tNs / 1e9).toFixed(3)} s`;
+}

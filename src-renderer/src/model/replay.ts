@@ -1,0 +1,172 @@
+/**
+ * Rebuilding what the cluster looked like at a moment of a saved run, from its run log
+ * alone (no live cluster): node status and role, term, commit index, partition groups
+ * and link rules. The topology, timeline and charts draw this view while replaying.
+ */
+import type { ClusterNode, ClusterView, LinkRule, RunLogRecord, SavedRun } from '../../../src-main/api/contract';
+import type { Role } from '../../../src-main/core/types';
+import { num, str } from './records';
+
+const ROLES: readonly Role[] = ['follower', 'candidate', 'precandidate', 'leader', 'learner'];
+
+function freshNode(id: string): ClusterNode {
+  return {
+    id,
+    status: 'up',
+    role: 'follower',
+    term: 0,
+    commitIndex: 0,
+    lastApplied: 0,
+    lastIndex: 0,
+    leader: null,
+    vote: null,
+    pid: null,
+    damaged: false,
+    served: 0,
+    inflight: 0,
+    weight: 1,
+  };
+}
+
+/** nodeIdsOf lists a saved run's members: n1..nN from its settings, plus any the log names. */
+export function nodeIdsOf(run: SavedRun): string[] {
+  const n = Number.isSafeInteger(run.settings.nodes) ? Math.min(Math.max(run.settings.nodes, 0), 99) : 0;
+  const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+  return ids;
+}
+
+function isGroups(x: unknown): x is string[][] {
+  return Array.isArray(x) && x.every((g) => Array.isArray(g) && g.every((id) => typeof id === 'string'));
+}
+
+/** applyRecord folds one record into a view (mutating it). Unknown kinds change nothing. */
+export function applyRecord(view: ClusterView, r: RunLogRecord): void {
+  const all = view.nodes.map((n) => n.id);
+  const id = str(r, 'node');
+  const node = id === null ? undefined : view.nodes.find((n) => n.id === id);
+  switch (r.kind) {
+    case 'crash':
+    case 'node-died':
+    case 'node-exit':
+      if (node) {
+        node.status = 'down';
+        node.role = null;
+        node.leader = null;
+      }
+      return;
+    case 'restart':
+    case 'node-ready':
+      if (node && node.status === 'down') {
+        node.status = 'up';
+        node.role = 'follower';
+      }
+      return;
+    case 'pause':
+      if (node) node.status = 'paused';
+      return;
+    case 'resume':
+      if (node) node.status = 'up';
+      return;
+    case 'partition':
+      if (isGroups(r.groups)) view.groups = r.groups.map((g) => [...g]);
+      return;
+    case 'heal':
+      view.groups = [all];
+      view.links = [];
+      return;
+    case 'link-rule':
+      applyLink(view, r);
+      return;
+    case 'time-scale': {
+      const s = num(r, 'scale');
+      if (s !== null) view.timeScale = s;
+      return;
+    }
+    default:
+      break;
+  }
+  // State records (role, term, commit, status …): take whichever fields they carry.
+  if (!node) return;
+  const role = str(r, 'role');
+  if (r.kind === 'role' && role !== null && (ROLES as readonly string[]).includes(role)) node.role = role as Role;
+  const term = num(r, 'term');
+  if (term !== null) node.term = term;
+  const commit = num(r, 'commitIndex') ?? num(r, 'commit');
+  if (commit !== null) node.commitIndex = commit;
+  const applied = num(r, 'lastApplied');
+  if (applied !== null) node.lastApplied = applied;
+  const last = num(r, 'lastIndex');
+  if (last !== null) node.lastIndex = last;
+  if (r.kind === 'leader' && (typeof r.leader === 'string' || r.leader === null)) node.leader = r.leader;
+  if (r.kind === 'role' && role === 'leader') node.leader = node.id;
+}
+
+function applyLink(view: ClusterView, r: RunLogRecord): void {
+  const from = str(r, 'from');
+  const to = str(r, 'to');
+  if (from === null || to === null) return;
+  const dirs: [string, string][] = r.both === true ? [[from, to], [to, from]] : [[from, to]];
+  for (const [a, b] of dirs) {
+    // Like the router: fields the record does not carry keep their current value.
+    const cur = view.links.find((l) => l.from === a && l.to === b);
+    const rule: LinkRule = {
+      from: a,
+      to: b,
+      latencyMs: num(r, 'latencyMs') ?? cur?.latencyMs ?? 0,
+      jitterMs: num(r, 'jitterMs') ?? cur?.jitterMs ?? 0,
+      loss: num(r, 'loss') ?? cur?.loss ?? 0,
+      duplicate: num(r, 'duplicate') ?? cur?.duplicate ?? 0,
+      blocked: typeof r.blocked === 'boolean' ? r.blocked : (cur?.blocked ?? false),
+    };
+    view.links = view.links.filter((l) => !(l.from === a && l.to === b));
+    const clean = !rule.blocked && rule.latencyMs === 0 && rule.loss === 0 && rule.duplicate === 0;
+    if (!clean) view.links.push(rule);
+  }
+}
+
+/** viewAt rebuilds the cluster as it was at run time `tNs` (records must be in seq order). */
+export function viewAt(run: SavedRun, tNs: number): ClusterView {
+  const ids = nodeIdsOf(run);
+  const view: ClusterView = {
+    protocol: run.settings.protocol,
+    settings: run.settings,
+    nodes: ids.map(freshNode),
+    links: [],
+    groups: [ids],
+    balance: { algorithm: 'leader-only', weights: {} },
+    timeScale: 1,
+    runStartedAt: 0,
+  };
+  for (const r of run.log) {
+    if (r.t > tNs) break;
+    applyRecord(view, r);
+  }
+  return view;
+}
+
+/** recordsUntil returns the prefix of the log at or before tNs (binary search; log is sorted by t). */
+export function recordsUntil(log: readonly RunLogRecord[], tNs: number): RunLogRecord[] {
+  let lo = 0;
+  let hi = log.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (log[mid]!.t <= tNs) lo = mid + 1;
+    else hi = mid;
+  }
+  return log.slice(0, lo);
+}
+
+/** validateSavedRun checks a run loaded from disk before the UI trusts it. */
+export function validateSavedRun(x: unknown): SavedRun | string {
+  if (typeof x !== 'object' || x === null) return 'the saved run is not an object';
+  const o = x as Record<string, unknown>;
+  if (typeof o.settings !== 'object' || o.settings === null) return 'the saved run has no cluster settings';
+  if (!Array.isArray(o.log)) return 'the saved run has no run log';
+  if (!Array.isArray(o.history)) return 'the saved run has no history';
+  const log = o.log.filter(
+    (r): r is RunLogRecord =>
+      typeof r === 'object' && r !== null && typeof (r as RunLogRecord).t === 'number' && typeof (r as RunLogRecord).kind === 'string',
+  );
+  log.sort((a, b) => a.t - b.t || a.seq - b.seq);
+  return { settings: o.settings as SavedRun['settings'], log, history: o.history as SavedRun['history'] };
+}
