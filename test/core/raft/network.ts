@@ -42,6 +42,8 @@ export class Network {
   private cut = new Set<string>();
   /** drop, when set, drops every message it returns true for. */
   drop: ((m: RaftMessage) => boolean) | null = null;
+  /** rewrite, when set, replaces each delivered message (e.g. an append cut short, as if sent with fewer entries). */
+  rewrite: ((m: RaftMessage) => RaftMessage) | null = null;
   private seed: number;
 
   constructor(
@@ -133,6 +135,7 @@ export class Network {
   /** deliver hands one message to its receiver (through the wire codec), unless cut, dropped or the receiver is down. */
   deliver(msg: RaftMessage): void {
     if (this.cut.has(`${msg.from}>${msg.to}`) || this.drop?.(msg)) return;
+    if (this.rewrite) msg = this.rewrite(msg);
     const to = this.members.get(msg.to);
     if (!to || !to.up) return;
     const wire = validateRaftMessage(JSON.parse(JSON.stringify(msg)));
@@ -214,6 +217,7 @@ export class Network {
   recover(): void {
     this.cut.clear();
     this.drop = null;
+    this.rewrite = null;
   }
 
   /** crash stops id: what it did not persist is lost; messages to it are dropped. */
@@ -247,4 +251,36 @@ export class Network {
   leaders(): NodeId[] {
     return [...this.members.entries()].filter(([, m]) => m.up && m.node.status().role === 'leader').map(([id]) => id);
   }
+}
+
+/** logOf builds entries 1..n with the given terms (normal entries carrying "i@t"). */
+export function logOf(terms: number[]): Entry[] {
+  return terms.map((term, i) => ({ index: i + 1, term, type: 'normal' as const, data: `${i + 1}@${term}` }));
+}
+
+/** nodeWithLog builds a RaftNode restored from a disk holding exactly this log and hard state. */
+export function nodeWithLog(
+  id: NodeId,
+  peers: NodeId[],
+  terms: number[],
+  hard: { term: number; vote?: NodeId | null; commit?: number },
+  opts: NetOptions = {},
+): RaftNode {
+  const net = new Network([], opts);
+  const restore = { hardState: { term: hard.term, vote: hard.vote ?? null, commit: hard.commit ?? 0 }, snapshot: null, entries: logOf(terms) };
+  const n = new RaftNode(net.config(id, peers, restore));
+  // Drain the restart Ready (committed entries to re-apply) so tests see only what their step causes.
+  n.advance(n.ready());
+  return n;
+}
+
+/** drain returns every message of one Ready (both kinds) and advances it. */
+export function drain(n: RaftNode): RaftMessage[] {
+  const out: RaftMessage[] = [];
+  while (n.hasReady()) {
+    const rd = n.ready();
+    out.push(...rd.messages, ...rd.messagesAfterPersist);
+    n.advance(rd);
+  }
+  return out;
 }
