@@ -37,26 +37,9 @@ import type * as M from './messages';
 import { paxosMessageKind } from './messages';
 import type { PaxosMessage } from './messages';
 import { PromiseSet } from './phase1';
-import { ReadQueue } from './reads';
+import { LeaderRole, type LeaderHost } from './leader';
 
 type PaxosRole = 'follower' | 'candidate' | 'leader';
-
-/** Proposal is one open slot of the leader: who accepted it under the leader's ballot. */
-interface Proposal {
-  acks: Set<NodeId>;
-  sentTick: number;
-}
-
-/** PeerState is what the leader knows of one acceptor. */
-interface PeerState {
-  commit: number;
-  match: number;
-  active: boolean;
-  ackedSeq: number;
-  catchupUntil: number;
-  catchupTarget: number;
-  sentSnapshot: boolean;
-}
 
 /** PaxosNode is one Multi-Paxos member (acceptor + learner + possible leader). */
 export class PaxosNode implements ProtocolNode<PaxosMessage> {
@@ -88,8 +71,6 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
   private ticks = 0;
   private electionElapsed = 0;
   private randomizedTimeout = 0;
-  private heartbeatElapsed = 0;
-  private quorumElapsed = 0;
 
   /** decideBallot/decideCommit: the newest leader's word that its slots <= commit are chosen. */
   private decideBallot = 0;
@@ -101,11 +82,9 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
   private phase1From = 0;
   private selfPromised = false;
 
-  private readonly proposals = new Map<number, Proposal>();
-  private readonly peerState = new Map<NodeId, PeerState>();
-  private unsentFrom = Infinity;
-  private decidePending = false;
-  private readonly reads = new ReadQueue();
+  /** lead is the proposer state while this node leads (role 'leader'). */
+  private lead: LeaderRole | null = null;
+  private readonly leaderHost: LeaderHost;
 
   private msgs: PaxosMessage[] = [];
   private msgsAfter: PaxosMessage[] = [];
@@ -134,6 +113,18 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     this.handedOut = this.applied;
     this.maxSeen = this.promised;
     this.resetElectionTimeout();
+    this.leaderHost = {
+      id: this.id,
+      others: this.others,
+      quorum: this.quorum,
+      cfg,
+      log: this.log,
+      commitIndex: () => this.commit,
+      now: () => this.ticks,
+      send: (m) => this.send(m),
+      readReady: (r) => this.readStates.push(r),
+      chosen: (s) => this.chosenAhead.add(s),
+    };
   }
 
   // ---- ProtocolNode ----
@@ -142,7 +133,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     this.ticks++;
     switch (this.role) {
       case 'leader':
-        this.tickLeader();
+        if (this.lead && !this.lead.tick()) this.becomeFollower(null);
         return;
       case 'follower':
       case 'candidate':
@@ -166,7 +157,11 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       case 'accept':
         return this.handleAccept(m);
       case 'accepted':
-        return this.handleAccepted(m);
+        if (this.lead && m.term === this.lead.ballot) {
+          this.lead.onAccepted(m);
+          this.maybeAdvanceCommit();
+        }
+        return;
       case 'nack':
         return this.handleNack(m);
       case 'decide':
@@ -174,13 +169,15 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       case 'heartbeat':
         return this.handleHeartbeat(m);
       case 'heartbeatAck':
-        return this.handleHeartbeatAck(m);
+        if (this.lead && m.term === this.lead.ballot) this.lead.onHeartbeatAck(m);
+        return;
       case 'catchup':
         return this.handleCatchup(m);
       case 'snapshot':
         return this.handleSnapshot(m);
       case 'learned':
-        return this.handleLearned(m);
+        if (this.lead && m.term === this.lead.ballot) this.lead.onLearned(m);
+        return;
       case 'readIndex':
         return this.handleReadIndex(m);
       case 'readIndexResp':
@@ -211,7 +208,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
 
   readIndex(ctx: string): ReadResult {
     if (this.role === 'leader') {
-      this.reads.add(ctx, this.log.lastIndex(), null);
+      this.lead?.addRead(ctx, null);
       return { ok: true };
     }
     if (this.role === 'follower' && this.leader !== null) {
@@ -241,12 +238,12 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       this.msgsAfter.length > 0 ||
       this.readStates.length > 0 ||
       this.commit > this.handedOut ||
-      (this.role === 'leader' && (this.unsentFrom !== Infinity || this.decidePending || this.reads.roundPending))
+      (this.lead !== null && this.lead.hasWork())
     );
   }
 
   ready(): Ready<PaxosMessage> {
-    this.flush();
+    this.lead?.flush();
     const snapshot = this.pendingSnapshot;
     if (snapshot && snapshot.index > this.handedOut) this.handedOut = snapshot.index;
     const committed = this.commit > this.handedOut ? this.log.slice(this.handedOut + 1, this.commit + 1) : [];
@@ -278,8 +275,8 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       this.phase1.add(this.id, this.commit, this.log.slice(this.phase1From, this.log.lastIndex() + 1), null);
       this.maybeBecomeLeader();
     }
-    if (this.role === 'leader') {
-      for (const e of rd.entries) if (e.term === this.ballot) this.ack(e.index, this.id);
+    if (this.lead) {
+      for (const e of rd.entries) if (e.term === this.lead.ballot) this.lead.ack(e.index, this.id);
       this.maybeAdvanceCommit();
     }
   }
@@ -297,20 +294,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       lastTerm: this.log.termAt(lastIndex),
       firstIndex: this.log.firstIndex(),
       conf: structuredClone(this.conf),
-      progress:
-        this.role === 'leader'
-          ? this.others.map((id) => {
-              const ps = this.peer(id);
-              return {
-                id,
-                match: ps.match,
-                next: ps.match + 1,
-                state: ps.sentSnapshot ? 'snapshot' : 'replicate',
-                inflight: 0,
-                recentActive: ps.active,
-              };
-            })
-          : null,
+      progress: this.lead ? this.lead.progress() : null,
     };
   }
 
@@ -352,10 +336,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     this.role = 'follower';
     this.leader = leader;
     this.phase1 = null;
-    this.proposals.clear();
-    this.reads.clear();
-    this.unsentFrom = Infinity;
-    this.decidePending = false;
+    this.lead = null;
     this.resetElectionTimeout();
   }
 
@@ -389,7 +370,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     this.leader = this.id;
     if (p.snapshot && p.snapshot.index > this.commit) this.installSnapshot(p.snapshot);
     const top = Math.max(p.maxSlot, this.log.lastIndex());
-    this.proposals.clear();
+    this.lead = new LeaderRole(this.leaderHost, this.ballot);
     for (let s = this.commit + 1; s <= top; s++) {
       if (this.chosenAhead.has(s)) continue;
       const k = p.slots.get(s);
@@ -405,149 +386,13 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     }
     this.decideBallot = this.ballot;
     this.decideCommit = this.commit;
-    this.peerState.clear();
-    this.heartbeatElapsed = 0;
-    this.quorumElapsed = 0;
     this.maybeAdvanceCommit();
-    this.broadcastHeartbeat();
+    this.lead.broadcastHeartbeat();
   }
 
   private openSlot(e: Entry): void {
     this.log.set(e);
-    this.proposals.set(e.index, { acks: new Set(), sentTick: this.ticks });
-    if (e.index < this.unsentFrom) this.unsentFrom = e.index;
-  }
-
-  // ---- leader ----
-
-  private tickLeader(): void {
-    if (++this.heartbeatElapsed >= Math.max(1, this.cfg.heartbeatTicks)) {
-      this.heartbeatElapsed = 0;
-      this.broadcastHeartbeat();
-      this.retransmit();
-    }
-    if (this.cfg.checkQuorum && ++this.quorumElapsed >= this.cfg.electionTicks) {
-      this.quorumElapsed = 0;
-      let active = 1;
-      for (const id of this.others) {
-        const ps = this.peer(id);
-        if (ps.active) active++;
-        ps.active = false;
-      }
-      // A leader cut off from a quorum steps down, so clients stop waiting on it.
-      if (active < this.quorum) this.becomeFollower(null);
-    }
-  }
-
-  private peer(id: NodeId): PeerState {
-    let ps = this.peerState.get(id);
-    if (!ps) {
-      ps = { commit: 0, match: 0, active: true, ackedSeq: 0, catchupUntil: 0, catchupTarget: 0, sentSnapshot: false };
-      this.peerState.set(id, ps);
-    }
-    return ps;
-  }
-
-  /** flush sends what the leader batched since the last Ready: new accepts, a read round, a decide. */
-  private flush(): void {
-    if (this.role !== 'leader') return;
-    let carried = false;
-    if (this.unsentFrom !== Infinity) {
-      const slots: number[] = [];
-      for (let s = this.unsentFrom; s <= this.log.lastIndex(); s++) if (this.proposals.has(s)) slots.push(s);
-      this.unsentFrom = Infinity;
-      for (const to of this.others) this.sendAccepts(to, slots);
-      carried = slots.length > 0;
-    }
-    if (this.reads.roundPending) {
-      this.reads.startRound();
-      this.broadcastHeartbeat();
-      this.confirmReads();
-      carried = true;
-    }
-    if (this.decidePending && !carried) {
-      for (const to of this.others) this.send({ type: 'decide', from: this.id, to, term: this.ballot, commit: this.commit });
-    }
-    this.decidePending = false;
-  }
-
-  /** sendAccepts sends phase 2a for `slots` (increasing) to one acceptor, one message per contiguous run. */
-  private sendAccepts(to: NodeId, slots: readonly number[]): void {
-    const max = Math.max(1, this.cfg.maxEntriesPerMsg);
-    let run: Entry[] = [];
-    const emit = (): void => {
-      if (run.length > 0) this.send({ type: 'accept', from: this.id, to, term: this.ballot, entries: run, commit: this.commit });
-      run = [];
-    };
-    for (const s of slots) {
-      const e = this.log.get(s);
-      if (!e) continue;
-      const prev = run[run.length - 1];
-      if ((prev && prev.index + 1 !== s) || run.length >= max) emit();
-      run.push(e);
-    }
-    emit();
-  }
-
-  /** retransmit re-sends accepts for open slots that some acceptor has not answered for a while. */
-  private retransmit(): void {
-    const stale: number[] = [];
-    const limit = Math.max(1, this.cfg.maxEntriesPerMsg) * 4;
-    for (let s = this.commit + 1; s <= this.log.lastIndex() && stale.length < limit; s++) {
-      const p = this.proposals.get(s);
-      if (p && this.ticks - p.sentTick >= 2 * Math.max(1, this.cfg.heartbeatTicks)) {
-        stale.push(s);
-        p.sentTick = this.ticks;
-      }
-    }
-    if (stale.length === 0) return;
-    for (const to of this.others) {
-      this.sendAccepts(to, stale.filter((s) => !this.proposals.get(s)!.acks.has(to)));
-    }
-  }
-
-  private broadcastHeartbeat(): void {
-    for (const to of this.others) {
-      this.send({ type: 'heartbeat', from: this.id, to, term: this.ballot, commit: this.commit, seq: this.reads.seq });
-    }
-  }
-
-  /** ack records that `from` accepted slot s under our ballot; a quorum makes it chosen. */
-  private ack(s: number, from: NodeId): void {
-    const p = this.proposals.get(s);
-    if (!p) return;
-    p.acks.add(from);
-    if (p.acks.size >= this.quorum) {
-      this.proposals.delete(s);
-      this.chosenAhead.add(s);
-    }
-  }
-
-  private confirmReads(): void {
-    const done = this.reads.confirm((seq) => {
-      let n = 1;
-      for (const id of this.others) if (this.peer(id).ackedSeq >= seq) n++;
-      return n >= this.quorum;
-    });
-    for (const r of done) {
-      if (r.from === null) this.readStates.push({ ctx: r.ctx, index: r.index });
-      else this.send({ type: 'readIndexResp', from: this.id, to: r.from, term: this.ballot, ctx: r.ctx, index: r.index });
-    }
-  }
-
-  /** sendCatchup sends a lagging learner the next chosen entries it lacks (or the snapshot). */
-  private sendCatchup(to: NodeId, ps: PeerState): void {
-    if (ps.commit >= this.commit || this.ticks < ps.catchupUntil) return;
-    ps.catchupUntil = this.ticks + Math.max(1, this.cfg.electionTicks);
-    ps.catchupTarget = this.commit;
-    const next = ps.commit + 1;
-    if (next < this.log.firstIndex() && this.log.snapshot) {
-      ps.sentSnapshot = true;
-      this.send({ type: 'snapshot', from: this.id, to, term: this.ballot, snapshot: this.log.snapshot });
-      return;
-    }
-    const hi = Math.min(this.commit, next + Math.max(1, this.cfg.maxEntriesPerMsg) - 1);
-    this.send({ type: 'catchup', from: this.id, to, term: this.ballot, entries: this.log.slice(next, hi + 1), commit: this.commit });
+    this.lead?.open(e);
   }
 
   // ---- learner ----
@@ -582,7 +427,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     }
     if (this.commit > before) {
       this.hsDirty = true;
-      if (this.role === 'leader') this.decidePending = true;
+      if (this.lead) this.lead.decidePending = true;
     }
   }
 
@@ -683,16 +528,6 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     }
   }
 
-  private handleAccepted(m: M.AcceptedMsg): void {
-    if (this.role !== 'leader' || m.term !== this.ballot) return;
-    const ps = this.peer(m.from);
-    ps.active = true;
-    if (m.commit > ps.commit) ps.commit = m.commit;
-    const hi = Math.min(m.hi, this.log.lastIndex());
-    for (let s = Math.max(m.lo, this.commit + 1); s <= hi; s++) this.ack(s, m.from);
-    if (m.lo <= ps.match + 1 && hi > ps.match) ps.match = hi;
-    this.maybeAdvanceCommit();
-  }
 
   private handleNack(m: M.NackMsg): void {
     // A higher ballot holds the acceptors: stop proposing and back off for a random timeout.
@@ -713,16 +548,6 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     this.send({ type: 'heartbeatAck', from: this.id, to: m.from, term: m.term, seq: m.seq, commit: this.commit, hbCommit: m.commit });
   }
 
-  private handleHeartbeatAck(m: M.HeartbeatAckMsg): void {
-    if (this.role !== 'leader' || m.term !== this.ballot) return;
-    const ps = this.peer(m.from);
-    ps.active = true;
-    if (m.commit > ps.commit) ps.commit = m.commit;
-    if (m.seq > ps.ackedSeq) ps.ackedSeq = m.seq;
-    this.confirmReads();
-    // Still behind what the heartbeat announced: it lacks values it cannot learn by decide.
-    if (m.commit < m.hbCommit) this.sendCatchup(m.from, ps);
-  }
 
   private handleCatchup(m: M.CatchupMsg): void {
     if (m.term >= this.promised) this.heardFromLeader(m.from, m.term);
@@ -742,19 +567,9 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     this.msgsAfter.push({ type: 'learned', from: this.id, to: m.from, term: m.term, commit: this.commit });
   }
 
-  private handleLearned(m: M.LearnedMsg): void {
-    if (this.role !== 'leader' || m.term !== this.ballot) return;
-    const ps = this.peer(m.from);
-    ps.active = true;
-    if (m.commit > ps.commit) ps.commit = m.commit;
-    if (m.commit > ps.match) ps.match = m.commit;
-    ps.catchupUntil = 0;
-    ps.sentSnapshot = false;
-    if (ps.commit < ps.catchupTarget) this.sendCatchup(m.from, ps);
-  }
 
   private handleReadIndex(m: M.ReadIndexMsg): void {
     // A read forwarded by a follower; if we are not leader it is dropped and times out there.
-    if (this.role === 'leader') this.reads.add(m.ctx, this.log.lastIndex(), m.from);
+    this.lead?.addRead(m.ctx, m.from);
   }
 }

@@ -23,6 +23,8 @@ export interface Member {
   reads: { ctx: string; index: number; appliedAt: number }[];
   /** crashOnReady: crash instead of persisting this Ready (state since the last Ready is lost). */
   crashOnReady: ((rd: Ready<PaxosMessage>) => boolean) | null;
+  /** crashAfterReady: crash right after this Ready was persisted and its messages sent. */
+  crashAfterReady: ((rd: Ready<PaxosMessage>) => boolean) | null;
   /** onApplied: called after each applied entry (tests take snapshots here). */
   onApplied: ((m: Member, e: Entry) => void) | null;
 }
@@ -83,6 +85,7 @@ export class Cluster {
         sm: { values: [], lastApplied: 0 },
         reads: [],
         crashOnReady: null,
+        crashAfterReady: null,
         onApplied: null,
       };
       this.members.set(id, m);
@@ -199,6 +202,10 @@ export class Cluster {
     for (const e of rd.committed) this.apply(m, e);
     for (const r of rd.reads) m.reads.push({ ...r, appliedAt: m.sm.lastApplied });
     m.node?.advance(rd);
+    if (m.crashAfterReady && m.crashAfterReady(rd)) {
+      m.crashAfterReady = null;
+      m.node = null;
+    }
   }
 
   private apply(m: Member, e: Entry): void {
@@ -229,6 +236,12 @@ export class Cluster {
       target.step(msg);
       this.drain();
     }
+  }
+
+  /** inject hands a message straight to its target (as if it just arrived). */
+  inject(msg: PaxosMessage): void {
+    this.members.get(msg.to)?.node?.step(msg);
+    this.drain();
   }
 
   /** tick advances time by one tick: deliver due messages, tick every live node. */

@@ -1,0 +1,255 @@
+/**
+ * The distinguished proposer's state while it leads one ballot: open slots and who accepted
+ * them (phase 2), what it knows of each acceptor, retransmission of unanswered accepts,
+ * catch-up of lagging learners, and quorum-confirmed reads. Created when phase 1 succeeds,
+ * dropped when a higher ballot takes over.
+ */
+import type { Entry, FollowerProgress, NodeId, ProtocolConfig, ReadState } from '../types';
+import type { PaxosLog } from './log';
+import type { AcceptedMsg, HeartbeatAckMsg, LearnedMsg, PaxosMessage } from './messages';
+import { ReadQueue } from './reads';
+
+/** LeaderHost is what the leader state needs from its PaxosNode. */
+export interface LeaderHost {
+  readonly id: NodeId;
+  readonly others: readonly NodeId[];
+  readonly quorum: number;
+  readonly cfg: ProtocolConfig;
+  readonly log: PaxosLog;
+  commitIndex(): number;
+  now(): number;
+  send(m: PaxosMessage): void;
+  /** readReady hands a confirmed read of the leader's own host to Ready.reads. */
+  readReady(r: ReadState): void;
+  /** chosen marks slot s chosen (a quorum accepted it under this ballot). */
+  chosen(s: number): void;
+}
+
+/** Proposal is one open slot: who accepted it under this ballot. */
+interface Proposal {
+  acks: Set<NodeId>;
+  sentTick: number;
+}
+
+/** PeerState is what the leader knows of one acceptor. */
+interface PeerState {
+  commit: number;
+  match: number;
+  active: boolean;
+  ackedSeq: number;
+  catchupUntil: number;
+  catchupTarget: number;
+  sentSnapshot: boolean;
+}
+
+/** LeaderRole is the proposer side of a leader of ballot `ballot`. */
+export class LeaderRole {
+  readonly ballot: number;
+  private readonly h: LeaderHost;
+  private readonly proposals = new Map<number, Proposal>();
+  private readonly peers = new Map<NodeId, PeerState>();
+  private unsentFrom = Infinity;
+  /** decidePending: the chosen prefix grew since the last decide went out. */
+  decidePending = false;
+  readonly reads = new ReadQueue();
+  private heartbeatElapsed = 0;
+  private quorumElapsed = 0;
+
+  constructor(h: LeaderHost, ballot: number) {
+    this.h = h;
+    this.ballot = ballot;
+    for (const id of h.others) {
+      this.peers.set(id, { commit: 0, match: 0, active: true, ackedSeq: 0, catchupUntil: 0, catchupTarget: 0, sentSnapshot: false });
+    }
+  }
+
+  /** open starts phase 2 for an entry already written to the log under this ballot. */
+  open(e: Entry): void {
+    this.proposals.set(e.index, { acks: new Set(), sentTick: this.h.now() });
+    if (e.index < this.unsentFrom) this.unsentFrom = e.index;
+  }
+
+  /** ack records that `from` accepted slot s under this ballot; a quorum makes it chosen. */
+  ack(s: number, from: NodeId): void {
+    const p = this.proposals.get(s);
+    if (!p) return;
+    p.acks.add(from);
+    if (p.acks.size >= this.h.quorum) {
+      this.proposals.delete(s);
+      this.h.chosen(s);
+    }
+  }
+
+  /** hasWork tells whether flush() would send something. */
+  hasWork(): boolean {
+    return this.unsentFrom !== Infinity || this.decidePending || this.reads.roundPending;
+  }
+
+  /** tick runs the leader's timers; it returns false when the leader must step down. */
+  tick(): boolean {
+    const cfg = this.h.cfg;
+    if (++this.heartbeatElapsed >= Math.max(1, cfg.heartbeatTicks)) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeat();
+      this.retransmit();
+    }
+    if (cfg.checkQuorum && ++this.quorumElapsed >= cfg.electionTicks) {
+      this.quorumElapsed = 0;
+      let active = 1;
+      for (const ps of this.peers.values()) {
+        if (ps.active) active++;
+        ps.active = false;
+      }
+      // A leader cut off from a quorum steps down, so clients stop waiting on it.
+      if (active < this.h.quorum) return false;
+    }
+    return true;
+  }
+
+  /** flush sends what was batched since the last Ready: new accepts, a read round, a decide. */
+  flush(): void {
+    const log = this.h.log;
+    let carried = false;
+    if (this.unsentFrom !== Infinity) {
+      const slots: number[] = [];
+      for (let s = this.unsentFrom; s <= log.lastIndex(); s++) if (this.proposals.has(s)) slots.push(s);
+      this.unsentFrom = Infinity;
+      for (const to of this.h.others) this.sendAccepts(to, slots);
+      carried = slots.length > 0;
+    }
+    if (this.reads.roundPending) {
+      this.reads.startRound();
+      this.broadcastHeartbeat();
+      this.confirmReads();
+      carried = true;
+    }
+    // Accepts and heartbeats carry the commit already; a decide is only needed without them.
+    if (this.decidePending && !carried) {
+      const commit = this.h.commitIndex();
+      for (const to of this.h.others) this.h.send({ type: 'decide', from: this.h.id, to, term: this.ballot, commit });
+    }
+    this.decidePending = false;
+  }
+
+  /** sendAccepts sends phase 2a for `slots` (increasing) to one acceptor, one message per contiguous run. */
+  private sendAccepts(to: NodeId, slots: readonly number[]): void {
+    const max = Math.max(1, this.h.cfg.maxEntriesPerMsg);
+    const commit = this.h.commitIndex();
+    let run: Entry[] = [];
+    const emit = (): void => {
+      if (run.length > 0) this.h.send({ type: 'accept', from: this.h.id, to, term: this.ballot, entries: run, commit });
+      run = [];
+    };
+    for (const s of slots) {
+      const e = this.h.log.get(s);
+      if (!e) continue;
+      const prev = run[run.length - 1];
+      if ((prev && prev.index + 1 !== s) || run.length >= max) emit();
+      run.push(e);
+    }
+    emit();
+  }
+
+  /** retransmit re-sends accepts for open slots that some acceptor has not answered for a while. */
+  private retransmit(): void {
+    const stale: number[] = [];
+    const now = this.h.now();
+    const limit = Math.max(1, this.h.cfg.maxEntriesPerMsg) * 4;
+    const last = this.h.log.lastIndex();
+    for (let s = this.h.commitIndex() + 1; s <= last && stale.length < limit; s++) {
+      const p = this.proposals.get(s);
+      if (p && now - p.sentTick >= 2 * Math.max(1, this.h.cfg.heartbeatTicks)) {
+        stale.push(s);
+        p.sentTick = now;
+      }
+    }
+    if (stale.length === 0) return;
+    for (const to of this.h.others) this.sendAccepts(to, stale.filter((s) => !this.proposals.get(s)!.acks.has(to)));
+  }
+
+  broadcastHeartbeat(): void {
+    const commit = this.h.commitIndex();
+    for (const to of this.h.others) {
+      this.h.send({ type: 'heartbeat', from: this.h.id, to, term: this.ballot, commit, seq: this.reads.seq });
+    }
+  }
+
+  /** addRead registers a read at the last proposed slot (from = forwarding follower or null). */
+  addRead(ctx: string, from: NodeId | null): void {
+    this.reads.add(ctx, this.h.log.lastIndex(), from);
+  }
+
+  private confirmReads(): void {
+    const done = this.reads.confirm((seq) => {
+      let n = 1;
+      for (const ps of this.peers.values()) if (ps.ackedSeq >= seq) n++;
+      return n >= this.h.quorum;
+    });
+    for (const r of done) {
+      if (r.from === null) this.h.readReady({ ctx: r.ctx, index: r.index });
+      else this.h.send({ type: 'readIndexResp', from: this.h.id, to: r.from, term: this.ballot, ctx: r.ctx, index: r.index });
+    }
+  }
+
+  /** sendCatchup sends a lagging learner the next chosen entries it lacks (or the snapshot). */
+  private sendCatchup(to: NodeId, ps: PeerState): void {
+    const commit = this.h.commitIndex();
+    const now = this.h.now();
+    if (ps.commit >= commit || now < ps.catchupUntil) return;
+    ps.catchupUntil = now + Math.max(1, this.h.cfg.electionTicks);
+    ps.catchupTarget = commit;
+    const next = ps.commit + 1;
+    const log = this.h.log;
+    if (next < log.firstIndex() && log.snapshot) {
+      ps.sentSnapshot = true;
+      this.h.send({ type: 'snapshot', from: this.h.id, to, term: this.ballot, snapshot: log.snapshot });
+      return;
+    }
+    const hi = Math.min(commit, next + Math.max(1, this.h.cfg.maxEntriesPerMsg) - 1);
+    this.h.send({ type: 'catchup', from: this.h.id, to, term: this.ballot, entries: log.slice(next, hi + 1), commit });
+  }
+
+  onAccepted(m: AcceptedMsg): void {
+    const ps = this.peers.get(m.from);
+    if (!ps) return;
+    ps.active = true;
+    if (m.commit > ps.commit) ps.commit = m.commit;
+    const hi = Math.min(m.hi, this.h.log.lastIndex());
+    for (let s = Math.max(m.lo, this.h.commitIndex() + 1); s <= hi; s++) this.ack(s, m.from);
+    if (m.lo <= ps.match + 1 && hi > ps.match) ps.match = hi;
+  }
+
+  onHeartbeatAck(m: HeartbeatAckMsg): void {
+    const ps = this.peers.get(m.from);
+    if (!ps) return;
+    ps.active = true;
+    if (m.commit > ps.commit) ps.commit = m.commit;
+    if (m.seq > ps.ackedSeq) ps.ackedSeq = m.seq;
+    this.confirmReads();
+    // Still behind what the heartbeat announced: it lacks values it cannot learn by decide.
+    if (m.commit < m.hbCommit) this.sendCatchup(m.from, ps);
+  }
+
+  onLearned(m: LearnedMsg): void {
+    const ps = this.peers.get(m.from);
+    if (!ps) return;
+    ps.active = true;
+    if (m.commit > ps.commit) ps.commit = m.commit;
+    if (m.commit > ps.match) ps.match = m.commit;
+    ps.catchupUntil = 0;
+    ps.sentSnapshot = false;
+    if (ps.commit < ps.catchupTarget) this.sendCatchup(m.from, ps);
+  }
+
+  /** progress is the leader's view of every acceptor (for the inspector). */
+  progress(): FollowerProgress[] {
+    return [...this.peers].map(([id, ps]) => ({
+      id,
+      match: ps.match,
+      next: ps.match + 1,
+      state: ps.sentSnapshot ? 'snapshot' : 'replicate',
+      inflight: 0,
+      recentActive: ps.active,
+    }));
+  }
+}
