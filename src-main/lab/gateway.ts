@@ -121,8 +121,10 @@ class NodeConn {
 export interface GatewayOptions {
   token: string;
   nodes: NodeId[];
-  /** portOf: a node's client port if it is up and ready, else null. */
+  /** portOf: a node's client port if its process runs and is ready (paused included), else null. */
   portOf: (id: NodeId) => number | null;
+  /** isUp: the node runs and is not paused (the balancer picks only these; a pinned request may still go to a paused node). */
+  isUp: (id: NodeId) => boolean;
   /** leader: the leader the host currently believes in (from node status), for leader-only and first tries. */
   leader: () => NodeId | null;
   /** clientPrefix names this gateway's sessions (unique per cluster). */
@@ -176,7 +178,7 @@ export class Gateway {
     const leader = this.opts.leader();
     return this.opts.nodes.map((id) => ({
       id,
-      up: this.opts.portOf(id) !== null,
+      up: this.opts.isUp(id) && this.opts.portOf(id) !== null,
       inflight: this.inflight[id] ?? 0,
       weight: this.weights[id] ?? 1,
       leader: id === leader,
@@ -290,7 +292,7 @@ export class Gateway {
       const err = res.error ?? res.result?.error ?? 'failed';
       if (!RETRYABLE_ERRORS.has(err) || pinned) return done('fail', res.result, res.node, err);
       lastError = `${res.node}: ${err}`;
-      if (res.leader && res.leader !== target && this.opts.portOf(res.leader) !== null && hops++ < 3) {
+      if (res.leader && res.leader !== target && this.opts.isUp(res.leader) && this.opts.portOf(res.leader) !== null && hops++ < 3) {
         target = res.leader; // follow the redirect at once (a few times; then back off)
         continue;
       }

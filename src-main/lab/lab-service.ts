@@ -219,6 +219,7 @@ export class LabService implements LabApi {
         const h = supervisor.nodes.get(id);
         return h && h.state !== 'down' && h.clientPort !== null ? h.clientPort : null;
       },
+      isUp: (id) => supervisor.nodes.get(id)?.state === 'up',
       leader: () => this.believedLeader(supervisor),
       seed: settings.seed,
     });
@@ -278,6 +279,15 @@ export class LabService implements LabApi {
     if (this.creating) await this.creating.catch(() => undefined);
     await this.teardown();
     this.listeners.clear();
+  }
+
+  /** endpoints tells where the router and each node's client port listen (diagnostics, tests). */
+  endpoints(): { routerPort: number; nodes: { id: NodeId; pid: number | null; clientPort: number | null }[] } {
+    const c = this.need();
+    return {
+      routerPort: c.router.port,
+      nodes: [...c.supervisor.nodes.values()].map((h) => ({ id: h.id, pid: h.pid, clientPort: h.clientPort })),
+    };
   }
 
   /** nodePids lists the running node processes' pids (tests check none outlives the host). */

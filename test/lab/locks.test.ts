@@ -1,0 +1,186 @@
+/**
+ * Distributed locks on a real cluster (real node processes, the router, the gateway):
+ * mutual exclusion under a partition and a leader crash, checked over the history of
+ * grants the clients saw; and Kleppmann's pause scenario through POST /api/lock and
+ * /api/fenced (the paused client is simulated by simply not renewing).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterView, KvResponse } from '../../src-main/api/contract';
+
+let proc: ChildProcess | null = null;
+let base = '';
+let dataDir = '';
+
+async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return (await res.json()) as T;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function leader(): Promise<string> {
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    const c = await api<ClusterView>('GET', '/api/cluster');
+    const l = c.nodes.find((n) => n.status === 'up' && n.role === 'leader');
+    if (l) return l.id;
+    await sleep(50);
+  }
+  throw new Error('no leader within 20 s');
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ql-g-locks-'));
+  proc = spawn(
+    process.execPath,
+    ['bin/quorum-lab.mjs', 'serve', '--port', '0', '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300', '--data', dataDir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  base = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30_000);
+    proc!.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]!);
+      }
+    });
+    proc!.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    proc!.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+  await leader();
+});
+
+afterAll(async () => {
+  if (proc && proc.exitCode === null) {
+    const exited = new Promise((r) => proc!.once('exit', r));
+    proc.kill('SIGTERM');
+    await Promise.race([exited, sleep(5000)]);
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** One grant as a client saw it: when it asked, when it heard back, and when it let go (if it unlocked). */
+interface Grant {
+  owner: string;
+  token: number;
+  firstInvoke: number;
+  lastInvoke: number;
+  response: number;
+  unlockInvoke: number | null;
+}
+
+describe('locks on a real cluster', () => {
+  it('mutual exclusion over the grant history holds through a partition and a leader crash', async () => {
+    const TTL = 600;
+    const name = 'mutex';
+    const grants: Grant[] = [];
+    let stop = false;
+    const outcomes = { ok: 0, fail: 0, unknown: 0 };
+
+    const client = async (owner: string) => {
+      while (!stop) {
+        const invoke = Date.now();
+        const r = await api<KvResponse>('POST', '/api/lock', { name, owner, ttlMs: TTL, timeoutMs: 1500 });
+        const response = Date.now();
+        outcomes[r.outcome]++;
+        if (r.outcome !== 'ok') {
+          await sleep(20);
+          continue;
+        }
+        const token = r.token!;
+        // Asking again while holding returns the same grant: merge it (its expiry moved later).
+        const same = grants.find((g) => g.token === token && g.owner === owner);
+        const g = same ?? { owner, token, firstInvoke: invoke, lastInvoke: invoke, response, unlockInvoke: null };
+        if (same) same.lastInvoke = invoke;
+        else grants.push(g);
+        await sleep(50 + Math.floor(Math.random() * 150)); // the critical section
+        if (Math.random() < 0.6) {
+          const u = Date.now();
+          const ur = await api<KvResponse>('POST', '/api/unlock', { name, token, timeoutMs: 1500 });
+          if (ur.outcome === 'ok') g.unlockInvoke = u;
+        } else {
+          // Let it lapse without renewing (stopping early once the run is over).
+          for (let t = 0; t < TTL && !stop; t += 50) await sleep(50);
+        }
+      }
+    };
+
+    const faults = async () => {
+      await sleep(1500);
+      const l1 = await leader();
+      const others = ['n1', 'n2', 'n3'].filter((n) => n !== l1);
+      await api('POST', '/api/partition', { groups: [[l1], others] });
+      await sleep(2000);
+      await api('POST', '/api/heal');
+      await sleep(1000);
+      const l2 = await leader();
+      await api('POST', `/api/nodes/${l2}/crash`);
+      await sleep(1500);
+      await api('POST', `/api/nodes/${l2}/restart`);
+      await sleep(1500);
+      stop = true;
+    };
+
+    await Promise.all([client('alice'), client('bob'), client('carol'), faults()]);
+    const afterFaults = grants.filter((g) => g.firstInvoke > Date.now() - 3000).length;
+
+    // Every token belongs to one owner: a token handed to two owners is two holders at once.
+    const byToken = new Map<number, string>();
+    for (const g of grants) {
+      expect(byToken.get(g.token) ?? g.owner, `token ${g.token} granted to two owners`).toBe(g.owner);
+      byToken.set(g.token, g.owner);
+    }
+    const sorted = [...grants].sort((a, b) => a.token - b.token);
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1]!;
+      const next = sorted[i]!;
+      // prev lapsed no earlier than lastInvoke + TTL (the leader's clock read after the request was sent),
+      // unless its owner unlocked it; next was granted before its answer arrived. Slack: clock reads, not safety.
+      const released = Math.min(prev.lastInvoke + TTL, prev.unlockInvoke ?? Infinity);
+      expect(next.response + 5, `grant ${next.token} (${next.owner}) overlaps grant ${prev.token} (${prev.owner})`).toBeGreaterThanOrEqual(released);
+      // Tokens follow real time: a grant answered before another was asked for has the smaller token.
+      expect(prev.firstInvoke < next.response).toBe(true);
+    }
+    expect(grants.length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(8);
+    expect(afterFaults, 'the lock service works again after the faults').toBeGreaterThan(0);
+  }, 40_000);
+
+  it("Kleppmann's pause: the paused holder's fenced write with its old token is refused", async () => {
+    const a = await api<KvResponse>('POST', '/api/lock', { name: 'file', owner: 'A', ttlMs: 500 });
+    expect(a.outcome).toBe('ok');
+    const t1 = a.token!;
+    // A is "paused": it does not renew. Before the TTL, B is refused.
+    const early = await api<KvResponse>('POST', '/api/lock', { name: 'file', owner: 'B', ttlMs: 5000 });
+    expect(early.outcome).toBe('fail');
+    expect(early.error).toBe('lock-held');
+    await sleep(700);
+    const b = await api<KvResponse>('POST', '/api/lock', { name: 'file', owner: 'B', ttlMs: 5000 });
+    expect(b.outcome).toBe('ok');
+    const t2 = b.token!;
+    expect(t2).toBeGreaterThan(t1);
+    const wb = await api<KvResponse>('POST', '/api/fenced', { key: 'storage', value: 'written by B', token: t2 });
+    expect(wb.outcome).toBe('ok');
+    // A wakes up, still believing it holds the lock, and writes with t1.
+    const wa = await api<KvResponse>('POST', '/api/fenced', { key: 'storage', value: 'written by A', token: t1 });
+    expect(wa.outcome).toBe('fail');
+    expect(wa.error).toBe('stale-token');
+    // A's renew is refused too: its grant is gone.
+    const ra = await api<KvResponse>('POST', '/api/lock/renew', { name: 'file', owner: 'A', token: t1, ttlMs: 500 });
+    expect(ra.error).toBe('lock-not-held');
+    const got = await api<KvResponse>('POST', '/api/kv', { op: 'get', key: 'storage' });
+    expect(got.value).toBe('written by B');
+  }, 20_000);
+});
