@@ -63,9 +63,11 @@ export class PaxosLog {
   /** set stores an accepted value, padding the gap below it with empty slots. */
   set(e: Entry): void {
     if (e.index < this.offset) return;
+    // The padding is new too: it must reach Storage with the slot above it (contiguous log).
+    const from = Math.min(e.index, this.lastIndex() + 1);
     while (this.lastIndex() < e.index - 1) this.slots.push(emptySlot(this.lastIndex() + 1));
     this.slots[e.index - this.offset] = { ...e };
-    if (e.index < this.dirtyFrom) this.dirtyFrom = e.index;
+    if (from < this.dirtyFrom) this.dirtyFrom = from;
   }
 
   /** takeDirty returns the suffix that must be written (from the lowest changed slot) and marks it clean. */

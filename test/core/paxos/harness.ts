@@ -192,6 +192,7 @@ export class Cluster {
       m.node = null;
       return;
     }
+    this.checkContiguous(m, rd);
     m.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
     for (const x of rd.messages) this.send(x);
     for (const x of rd.messagesAfterPersist) this.send(x);
@@ -206,6 +207,18 @@ export class Cluster {
       m.crashAfterReady = null;
       m.node = null;
     }
+  }
+
+  /** checkContiguous flags a write that would leave a gap in the stored log (Storage wants it contiguous). */
+  private checkContiguous(m: Member, rd: Ready<PaxosMessage>): void {
+    const p = m.storage.load();
+    let last = p.entries.length > 0 ? p.entries[p.entries.length - 1]!.index : (p.snapshot?.index ?? 0);
+    if (rd.snapshot) last = rd.snapshot.index;
+    const first = rd.entries[0];
+    if (first && first.index > last + 1) this.violations.push(`${m.id} writes slot ${first.index} after ${last}`);
+    rd.entries.forEach((e, i) => {
+      if (i > 0 && e.index !== rd.entries[i - 1]!.index + 1) this.violations.push(`${m.id} writes a gap at ${e.index}`);
+    });
   }
 
   private apply(m: Member, e: Entry): void {
