@@ -37,6 +37,8 @@ export class Network {
   readonly members = new Map<NodeId, Member>();
   /** inFlight holds sent, undelivered messages in send order. */
   inFlight: RaftMessage[] = [];
+  /** inFlightLog records every message sent (tests clear it to look at a window). */
+  inFlightLog: RaftMessage[] = [];
   /** sent counts every message sent, by type. */
   readonly sent = new Map<string, number>();
   private cut = new Set<string>();
@@ -130,6 +132,7 @@ export class Network {
   private send(msg: RaftMessage): void {
     this.sent.set(msg.type, (this.sent.get(msg.type) ?? 0) + 1);
     this.inFlight.push(msg);
+    this.inFlightLog.push(msg);
   }
 
   /** deliver hands one message to its receiver (through the wire codec), unless cut, dropped or the receiver is down. */
