@@ -66,7 +66,7 @@ export function runSimulation(o: SimOptions): SimResult {
   const wall0 = performance.now();
   const keep = o.log === true;
   const log = new RunLog({ keep, sink: typeof o.log === 'function' ? o.log : null });
-  const cluster = new Cluster({ ...o.cluster, seed: o.seed, nodes: o.nodes, protocol: o.protocol ?? 'raft', log });
+  const cluster = new Cluster({ snapshotEvery: 200, diskMs: [0.05, 1], ...o.cluster, seed: o.seed, nodes: o.nodes, protocol: o.protocol ?? 'raft', log });
   const electionMs = cluster.electionMs;
   const faultMs = o.faultMs ?? 10_000;
   const schedule =

@@ -1,16 +1,16 @@
 /**
  * SimNode hosts one cluster member inside the simulator the way the real node process
  * does: a protocol core, durable storage, and the KV state machine, driven through
- * Ready/advance. Storage is a MemoryStorage that outlives crashes, so a crash loses
+ * Ready/advance. Storage is a SimStorage (MemoryStorage's semantics) that outlives crashes, so a crash loses
  * exactly what a power cut would: the Ready being persisted (its hard state, entries,
  * and the messages that were to leave after it) and all in-memory state. A restart
  * rebuilds the core from storage.load() and a fresh state machine from the snapshot,
  * then re-applies the committed log.
  */
 import type { KvResult } from '../core/kv/types';
+import { SimStorage } from './sim-storage';
 import { KvStateMachine } from '../core/kv/state-machine';
 import type { ProtocolName } from '../core/protocols';
-import { MemoryStorage } from '../core/storage';
 import type {
   Entry,
   HardState,
@@ -60,7 +60,7 @@ export class SimNode {
   core: ProtocolNode | null = null;
   sm: KvStateMachine | null = null;
   /** storage survives crashes; only what was saved is in it. */
-  readonly storage = new MemoryStorage();
+  readonly storage = new SimStorage();
   /** incarnation changes on every crash and restart, so stale callbacks can tell. */
   incarnation = 0;
   /** applied is the last log index applied (noop/config included). */
