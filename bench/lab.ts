@@ -145,6 +145,13 @@ export class LabCluster implements Target {
     throw new Error(`lab cluster not healthy within ${timeoutMs} ms; last view ${last}`);
   }
 
+  /** pids lists the host's PID and its live nodes' PIDs (for the profiler). */
+  async pids(): Promise<number[]> {
+    const ns = (await this.nodes()) ?? [];
+    const nodePids = ns.flatMap((n) => (n.status === 'up' && typeof n.pid === 'number' ? [n.pid] : []));
+    return this.proc.pid === undefined ? nodePids : [this.proc.pid, ...nodePids];
+  }
+
   client(): PutClient {
     const agent = clientAgent(1);
     return {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clientAgent, parseJson, request } from './http';
 import { LabCluster, repoRoot } from './lab';
-import { stopAll } from './procs';
+import { killPid, sleep, stopAll } from './procs';
 import { KEY_SPACE, keyOf, makeValue, percentile, Rng } from './workload';
 
 interface CpuProfileNode {
@@ -33,6 +33,13 @@ interface CpuProfile {
 /** summarizeProfile returns self time (ms) per function and per file, and the total sampled time. */
 export function summarizeProfile(p: CpuProfile, root: string): { totalMs: number; idleMs: number; fns: [string, number][]; files: [string, number][] } {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  // The profiler's own work (the hook's inspector calls) is not the lab's: drop that subtree.
+  const skip = new Set<number>();
+  const mark = (id: number): void => {
+    skip.add(id);
+    for (const c of byId.get(id)?.children ?? []) mark(c);
+  };
+  for (const n of p.nodes) if (n.callFrame.url.endsWith('cpu-prof-hook.mjs') || n.callFrame.url === 'node:inspector') mark(n.id);
   const self = new Map<number, number>();
   for (let i = 0; i < p.samples.length; i++) {
     const id = p.samples[i] ?? -1;
@@ -44,7 +51,7 @@ export function summarizeProfile(p: CpuProfile, root: string): { totalMs: number
   let total = 0;
   for (const [id, ms] of self) {
     const n = byId.get(id);
-    if (!n) continue;
+    if (!n || skip.has(id)) continue;
     total += ms;
     const cf = n.callFrame;
     if (cf.functionName === '(idle)') {
@@ -75,7 +82,12 @@ async function main(argv: string[]): Promise<number> {
   const profDir = path.join(tmp, 'prof');
   fs.mkdirSync(profDir);
   const savedNodeOptions = process.env.NODE_OPTIONS;
-  if (cpu) process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --cpu-prof --cpu-prof-dir=${profDir}`.trim();
+  // Node refuses --cpu-prof in NODE_OPTIONS, so a preloaded hook profiles the host and every forked node.
+  const hook = path.join(root, 'bench', 'cpu-prof-hook.mjs');
+  if (cpu) {
+    process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --import ${hook}`.trim();
+    process.env.QL_BENCH_PROF_DIR = profDir;
+  }
   let lab: LabCluster | null = null;
   try {
     lab = await LabCluster.start({ repo: root, dir: path.join(tmp, 'lab'), heartbeatMs: 100, electionMs: 1000, log: console.log });
@@ -87,6 +99,9 @@ async function main(argv: string[]): Promise<number> {
     const client: number[] = [];
     const gateway: number[] = [];
     let errors = 0;
+    // The hook starts sampling on the first SIGUSR2 and writes the profile on the second.
+    const pids = cpu ? await lab.pids() : [];
+    for (const pid of pids) killPid(pid, 'SIGUSR2');
     const deadline = performance.now() + seconds * 1000;
     const loop = async (): Promise<void> => {
       const agent = clientAgent(1);
@@ -103,6 +118,8 @@ async function main(argv: string[]): Promise<number> {
       agent.destroy();
     };
     await Promise.all(Array.from({ length: clients }, loop));
+    for (const pid of pids) killPid(pid, 'SIGUSR2');
+    if (cpu) await sleep(2000);
     client.sort((a, b) => a - b);
     gateway.sort((a, b) => a - b);
     const f = (x: number): string => x.toFixed(2);
@@ -114,8 +131,7 @@ async function main(argv: string[]): Promise<number> {
     await stopAll();
   }
   if (cpu) {
-    // Nodes write their profile when they exit; give slow exits a moment.
-    await new Promise((r) => setTimeout(r, 1500));
+
     for (const f of fs.readdirSync(profDir).filter((x) => x.endsWith('.cpuprofile'))) {
       const p = JSON.parse(fs.readFileSync(path.join(profDir, f), 'utf8')) as CpuProfile;
       const s = summarizeProfile(p, root);
