@@ -145,6 +145,13 @@ export class LabCluster implements Target {
     throw new Error(`lab cluster not healthy within ${timeoutMs} ms; last view ${last}`);
   }
 
+  /** leaderNode names the current leader and its PID (null when there is none). */
+  async leaderNode(): Promise<{ id: string; pid: number | null } | null> {
+    const ns = await this.nodes();
+    const l = ns ? LabCluster.leaderOf(ns) : null;
+    return l ? { id: l.id, pid: l.pid } : null;
+  }
+
   /** pids lists the host's PID and its live nodes' PIDs (for the profiler). */
   async pids(): Promise<number[]> {
     const ns = (await this.nodes()) ?? [];

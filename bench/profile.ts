@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { DirectClient, nodeAccess } from './direct';
 import { clientAgent, parseJson, request } from './http';
 import { LabCluster, repoRoot } from './lab';
 import { killPid, sleep, stopAll } from './procs';
@@ -96,6 +97,26 @@ async function main(argv: string[]): Promise<number> {
     const ep = { host: '127.0.0.1', port: Number(new URL(lab.url).port) };
     const rng = new Rng(7);
     const value = makeValue(rng);
+    const f = (x: number): string => x.toFixed(2);
+    // Phase 1: straight to the leader's client port (node + router + fsync, no HTTP host, no gateway).
+    const leader = await lab.leaderNode();
+    const access = leader?.pid ? nodeAccess(leader.pid) : 'no leader';
+    if (typeof access === 'string') console.log(`direct phase skipped: ${access}`);
+    else {
+      const dc = await DirectClient.connect(access);
+      const direct: number[] = [];
+      let derr = 0;
+      const dEnd = performance.now() + seconds * 1000;
+      for (let n = 0; performance.now() < dEnd && n < 1_000_000; n++) {
+        const t = performance.now();
+        if (await dc.put(keyOf(rng.int(KEY_SPACE)), value)) direct.push(performance.now() - t);
+        else derr++;
+      }
+      dc.close();
+      direct.sort((a, b) => a - b);
+      console.log(`\ndirect to leader ${leader?.id}: ${direct.length} puts ok, ${derr} errors, ${(direct.length / seconds).toFixed(0)} puts/s, p50 ${f(percentile(direct, 0.5))} ms  p99 ${f(percentile(direct, 0.99))} ms`);
+    }
+    // Phase 2: through the HTTP host and its gateway, as the bench does.
     const client: number[] = [];
     const gateway: number[] = [];
     let errors = 0;
@@ -122,7 +143,6 @@ async function main(argv: string[]): Promise<number> {
     if (cpu) await sleep(2000);
     client.sort((a, b) => a - b);
     gateway.sort((a, b) => a - b);
-    const f = (x: number): string => x.toFixed(2);
     console.log(`\n${client.length} puts ok, ${errors} errors, ${clients} client(s), ${seconds} s: ${(client.length / seconds).toFixed(0)} puts/s`);
     console.log(`client-side latency   p50 ${f(percentile(client, 0.5))} ms  p99 ${f(percentile(client, 0.99))} ms`);
     console.log(`host-reported latency p50 ${f(percentile(gateway, 0.5))} ms  p99 ${f(percentile(gateway, 0.99))} ms  (KvResponse.latencyMs, ${gateway.length} samples)`);
