@@ -42,6 +42,8 @@ function send(m: NodeToHost): void {
 }
 
 async function run(): Promise<void> {
+  // Run by hand and piped into `head`: a closed stdout must not kill the node.
+  process.stdout.on('error', () => {});
   const cfg = parseConfigArgs(process.argv.slice(2));
   if (typeof cfg === 'string') {
     process.stderr.write(`quorum-lab node: bad config: ${cfg}\n`);

@@ -1,0 +1,246 @@
+/**
+ * Real node processes (fork of src-main/node/main.ts, SQLite files, sockets) behind a small
+ * test router: election, put/get, redirects, hostile input, SIGKILL + restart, damage.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeConfig } from '../../src-main/node/contract';
+import { encodeFrame } from '../../src-main/node/frames';
+import { Client, MAIN, NodeProc, TestRouter, waitFor } from './harness';
+
+const TOKEN = 'cluster-token-123';
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ql-node-'));
+const ids = ['n1', 'n2', 'n3'];
+const router = new TestRouter(TOKEN);
+let nodes: NodeProc[] = [];
+
+function config(id: string): NodeConfig {
+  return {
+    id,
+    peers: ids,
+    protocol: 'raft',
+    dataFile: path.join(tmp, `${id}.db`),
+    routerHost: '127.0.0.1',
+    routerPort: router.port,
+    clientPort: 0,
+    token: TOKEN,
+    heartbeatMs: 50,
+    electionMs: 300,
+    tickMs: 10,
+    timeScale: 1,
+    seed: 42,
+    snapshotEvery: 20,
+  };
+}
+
+const node = (id: string): NodeProc => nodes.find((n) => n.id === id && n.alive)!;
+
+/** leader waits until the live nodes agree on one leader and returns it. */
+async function leader(timeoutMs = 10_000): Promise<NodeProc> {
+  return waitFor(
+    'a leader all live nodes agree on',
+    () => {
+      const live = nodes.filter((n) => n.alive);
+      const l = live.find((n) => n.status?.status.role === 'leader');
+      if (!l) return null;
+      const term = l.status!.status.term;
+      return live.every((n) => n.status?.status.leader === l.id && n.status.status.term === term) ? l : null;
+    },
+    timeoutMs,
+  );
+}
+
+async function startAll(): Promise<void> {
+  nodes = ids.map((id) => new NodeProc(config(id)));
+  await waitFor('all nodes ready', () => nodes.every((n) => n.clientPort > 0 || !n.alive), 30_000);
+  for (const n of nodes) if (!n.alive) throw new Error(`${n.id} exited with ${n.exitCode}: ${n.stderr}`);
+}
+
+async function restart(id: string): Promise<NodeProc> {
+  const n = new NodeProc(config(id));
+  nodes = nodes.filter((x) => x.id !== id).concat(n);
+  await waitFor(`${id} ready`, () => n.clientPort > 0 || !n.alive, 30_000);
+  if (!n.alive) throw new Error(`${id} exited with ${n.exitCode}: ${n.stderr}`);
+  return n;
+}
+
+beforeAll(async () => {
+  await router.listen();
+  await startAll();
+});
+
+afterAll(async () => {
+  for (const n of nodes) if (n.alive) n.child.kill('SIGKILL');
+  router.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('a 3-node Raft cluster of real processes', () => {
+  it('elects a leader that answers put/get/cas on its client port', async () => {
+    const l = await leader();
+    const c = await new Client(l.clientPort, TOKEN).connect();
+    expect(await c.request({ op: 'put', key: 'k1', value: 'v1' })).toMatchObject({ outcome: 'ok', node: l.id, leader: l.id });
+    expect(await c.request({ op: 'get', key: 'k1' })).toMatchObject({ outcome: 'ok', result: { ok: true, value: 'v1' } });
+    const cas = await c.request({ op: 'cas', key: 'k1', expected: 'wrong', value: 'v2' });
+    expect(cas).toMatchObject({ outcome: 'fail', error: 'cas-mismatch' });
+    expect(await c.request({ op: 'get', key: 'k1' })).toMatchObject({ result: { value: 'v1' } });
+    c.close();
+  });
+
+  it('a follower redirects writes to the leader and serves follower reads through ReadIndex', async () => {
+    const l = await leader();
+    const f = nodes.find((n) => n.alive && n.id !== l.id)!;
+    const c = await new Client(f.clientPort, TOKEN).connect();
+    expect(await c.request({ op: 'put', key: 'k2', value: 'x' })).toMatchObject({ outcome: 'fail', error: 'not-leader', leader: l.id, node: f.id });
+    expect(await c.request({ op: 'get', key: 'k1' })).toMatchObject({ outcome: 'fail', error: 'not-leader', leader: l.id });
+    expect(await c.request({ op: 'get', key: 'k1' }, { allowFollowerRead: true })).toMatchObject({
+      outcome: 'ok',
+      node: f.id,
+      result: { value: 'v1' },
+    });
+    c.close();
+  });
+
+  it('garbage, oversized frames and a wrong token on the client port close only that connection', async () => {
+    const l = await leader();
+    const before = l.events('frame-rejected').length;
+    const garbage = await new Client(l.clientPort, TOKEN).connect();
+    garbage.raw(Buffer.from([0, 0, 0, 5, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b])); // "{{{{{" is not JSON
+    const huge = await new Client(l.clientPort, TOKEN).connect();
+    huge.raw(Buffer.from([0xff, 0xff, 0xff, 0xff]));
+    const wrong = await new Client(l.clientPort, 'not-the-token').connect();
+    await waitFor('hostile connections closed', () => garbage.closed && huge.closed && wrong.closed);
+    await waitFor('three frame-rejected events', () => l.events('frame-rejected').length >= before + 3);
+    expect(l.events('frame-rejected').slice(before).map((e) => e.reason).join('\n')).toMatch(/JSON[\s\S]*exceeds[\s\S]*wrong token|wrong token/);
+    // A well-framed request with a bad field fails alone; the connection stays usable.
+    const c = await new Client(l.clientPort, TOKEN).connect();
+    expect(await c.request({ op: 'put', key: '', value: 'v' })).toMatchObject({ outcome: 'fail', error: expect.stringMatching(/^bad-request/) });
+    expect(await c.request({ op: 'put', key: 'k3', value: 'still-up' })).toMatchObject({ outcome: 'ok' });
+    expect(l.alive).toBe(true);
+    c.close();
+  });
+
+  it('garbage and invalid messages from the router are dropped; the node reconnects and keeps working', async () => {
+    const l = await leader();
+    const f = nodes.find((n) => n.alive && n.id !== l.id)!;
+    const before = f.events('frame-rejected').length;
+    // An invalid message in a valid frame: dropped, link kept.
+    router.conns.get(f.id)!.write(encodeFrame({ t: 'msg', kind: 'append', msg: { type: 'append', from: l.id, to: f.id, term: 1 } }));
+    // Then raw garbage: the stream is out of step, so the node drops the link and reconnects.
+    router.conns.get(f.id)!.write(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+    await waitFor('both rejections reported', () => f.events('frame-rejected').length >= before + 2);
+    await waitFor('follower reconnected', () => router.conns.has(f.id));
+    const c = await new Client(l.clientPort, TOKEN).connect();
+    expect(await c.request({ op: 'put', key: 'k4', value: 'after-garbage' })).toMatchObject({ outcome: 'ok' });
+    const fc = await new Client(f.clientPort, TOKEN).connect();
+    expect(await fc.request({ op: 'get', key: 'k4' }, { allowFollowerRead: true })).toMatchObject({ result: { value: 'after-garbage' } });
+    expect(f.alive && l.alive).toBe(true);
+    c.close();
+    fc.close();
+  });
+
+  it('keeps its data when every node is SIGKILLed and restarted on its file (with snapshots taken)', async () => {
+    const l = await leader();
+    const c = await new Client(l.clientPort, TOKEN).connect();
+    for (let i = 0; i < 30; i++) expect((await c.request({ op: 'put', key: `bulk${i}`, value: `${i}` })).outcome).toBe('ok');
+    c.close();
+    await waitFor('a snapshot taken', () => nodes.some((n) => n.events('snapshot-taken').length > 0));
+    await Promise.all(nodes.map((n) => n.kill9()));
+    await startAll();
+    expect(nodes.every((n) => n.events('recovered').some((e) => e.source === 'disk'))).toBe(true);
+    const l2 = await leader();
+    const c2 = await new Client(l2.clientPort, TOKEN).connect();
+    expect(await c2.request({ op: 'get', key: 'k1' })).toMatchObject({ outcome: 'ok', result: { value: 'v1' } });
+    expect(await c2.request({ op: 'get', key: 'bulk29' })).toMatchObject({ outcome: 'ok', result: { value: '29' } });
+    c2.close();
+  });
+
+  it('a node whose file was damaged says so, refuses to serve or vote, and catches up from its peers', async () => {
+    const l = await leader();
+    const victim = nodes.find((n) => n.alive && n.id !== l.id)!;
+    await victim.kill9();
+    const db = new Database(victim.cfg.dataFile);
+    const last = db.prepare('SELECT MAX(idx) FROM log').pluck().get() as number;
+    db.prepare("UPDATE log SET data = 'bit rot' WHERE idx = ?").run(last);
+    db.close();
+    const v = await restart(victim.id);
+    const damaged = v.events('storage-damaged');
+    expect(damaged[0]?.reason).toMatch(/checksum/);
+    // While recovering it does not serve (no data it cannot vouch for).
+    const vc = await new Client(v.clientPort, TOKEN).connect();
+    const early = await vc.request({ op: 'get', key: 'k1' }, { allowFollowerRead: true });
+    if (v.events('recovered').every((e) => e.source !== 'peers')) expect(early).toMatchObject({ outcome: 'fail', error: 'recovering' });
+    // New writes let it learn a commit index beyond what its file held. The leader still
+    // believes the node holds what it acknowledged before the damage, so the node catches
+    // up once the leader's log is compacted past that point and it sends a snapshot
+    // (snapshotEvery = 20), or on a change of leader.
+    const c = await new Client((await leader()).clientPort, TOKEN).connect();
+    for (let i = 0; i < 25; i++) expect((await c.request({ op: 'put', key: 'post-damage', value: `y${i}` })).outcome).toBe('ok');
+    await waitFor('recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'));
+    expect(v.status?.damaged).toBe(false);
+    expect(await vc.request({ op: 'get', key: 'post-damage' }, { allowFollowerRead: true })).toMatchObject({ result: { value: 'y24' } });
+    vc.close();
+    c.close();
+  });
+
+  it('a recovering node casts no vote: with the leader down, the other healthy node cannot win', async () => {
+    const l = await leader();
+    const victim = nodes.find((n) => n.alive && n.id !== l.id)!;
+    const healthy = nodes.find((n) => n.alive && n.id !== l.id && n.id !== victim.id)!;
+    await victim.kill9();
+    fs.writeFileSync(victim.cfg.dataFile, 'not a database, just bytes where a header should be'.repeat(100));
+    fs.rmSync(`${victim.cfg.dataFile}-wal`, { force: true });
+    fs.rmSync(`${victim.cfg.dataFile}-shm`, { force: true });
+    const v = await restart(victim.id);
+    expect(v.events('storage-damaged')[0]?.reason).toMatch(/moved aside/);
+    await waitFor('victim follows the leader', () => v.status?.status.leader === l.id);
+    expect(v.status?.damaged).toBe(true);
+    const mark = healthy.msgs.length;
+    await l.kill9();
+    await new Promise((r) => setTimeout(r, 2500)); // several election timeouts (300–600 ms)
+    const since = healthy.msgs.slice(mark).filter((m) => m.t === 'status');
+    expect(since.every((m) => m.t === 'status' && m.status.role !== 'leader')).toBe(true);
+    expect(healthy.status?.status.role).not.toBe('leader');
+    // The old leader returns: two healthy voters elect a leader and the victim catches up.
+    await restart(l.id);
+    await waitFor('victim recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 30_000);
+    const l2 = await leader();
+    const c = await new Client(l2.clientPort, TOKEN).connect();
+    expect((await c.request({ op: 'put', key: 'after-vote-test', value: 'z' })).outcome).toBe('ok');
+    const vc = await new Client(v.clientPort, TOKEN).connect();
+    expect(await vc.request({ op: 'get', key: 'bulk7' }, { allowFollowerRead: true })).toMatchObject({ outcome: 'ok', result: { value: '7' } });
+    c.close();
+    vc.close();
+  });
+
+  it('answers inspect over IPC and exits when the host disconnects', async () => {
+    const n = nodes.find((x) => x.alive)!;
+    n.child.send({ t: 'inspect', reqId: 7, lastN: 5 });
+    const reply = await waitFor('inspect reply', () => n.msgs.find((m) => m.t === 'inspect-reply'));
+    expect(reply).toMatchObject({ reqId: 7, inspect: { dataFile: n.cfg.dataFile, damaged: false } });
+    if (reply.t === 'inspect-reply') {
+      expect(reply.inspect.keys).toBeGreaterThan(30);
+      expect(reply.inspect.entries.length).toBeGreaterThan(0);
+      expect(reply.inspect.dataFileBytes).toBeGreaterThan(0);
+    }
+    n.child.send({ t: 'teleport' }); // an unknown IPC message is reported, not fatal
+    await waitFor('ipc-rejected', () => n.events('ipc-rejected').length > 0);
+    n.child.disconnect();
+    expect(await n.exited).toBe(0);
+  });
+});
+
+describe('node config', () => {
+  it('exits with code 2 and a clear message on a bad config', () => {
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--config', JSON.stringify({ id: 'n1', peers: ['n2'] })], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/bad config: peers must include the node's own id n1/);
+  });
+});
