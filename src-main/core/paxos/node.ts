@@ -41,6 +41,10 @@ import { LeaderRole, type LeaderHost } from './leader';
 
 type PaxosRole = 'follower' | 'candidate' | 'leader';
 
+function copyConf(c: ConfState): ConfState {
+  return { voters: [...c.voters], learners: [...c.learners], votersOutgoing: [...c.votersOutgoing] };
+}
+
 /** PaxosNode is one Multi-Paxos member (acceptor + learner + possible leader). */
 export class PaxosNode implements ProtocolNode<PaxosMessage> {
   readonly id: NodeId;
@@ -95,7 +99,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     this.id = cfg.id;
     const r = cfg.restore;
     this.conf = r?.snapshot?.conf
-      ? structuredClone(r.snapshot.conf)
+      ? copyConf(r.snapshot.conf)
       : { voters: [...new Set(cfg.peers)], learners: [], votersOutgoing: [] };
     if (!this.conf.voters.includes(cfg.id)) throw new Error(`paxos: ${cfg.id} is not among the peers`);
     this.others = this.conf.voters.filter((p) => p !== cfg.id);
@@ -226,7 +230,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
 
   compact(index: number, data: string): void {
     if (index <= (this.log.snapshot?.index ?? 0) || index > this.handedOut || index > this.log.lastIndex()) return;
-    this.log.compact({ index, term: this.log.termAt(index), conf: structuredClone(this.conf), data });
+    this.log.compact({ index, term: this.log.termAt(index), conf: copyConf(this.conf), data });
   }
 
   hasReady(): boolean {
@@ -293,7 +297,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       lastIndex,
       lastTerm: this.log.termAt(lastIndex),
       firstIndex: this.log.firstIndex(),
-      conf: structuredClone(this.conf),
+      conf: copyConf(this.conf),
       progress: this.lead ? this.lead.progress() : null,
     };
   }

@@ -211,7 +211,8 @@ export class Cluster {
 
   /** checkContiguous flags a write that would leave a gap in the stored log (Storage wants it contiguous). */
   private checkContiguous(m: Member, rd: Ready<PaxosMessage>): void {
-    const p = m.storage.load();
+    // Read the store's state without load()'s deep copy (this runs on every Ready).
+    const p = (m.storage as unknown as { state: { entries: Entry[]; snapshot: { index: number } | null } }).state;
     let last = p.entries.length > 0 ? p.entries[p.entries.length - 1]!.index : (p.snapshot?.index ?? 0);
     if (rd.snapshot) last = rd.snapshot.index;
     const first = rd.entries[0];
