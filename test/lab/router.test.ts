@@ -1,0 +1,170 @@
+/**
+ * The router's link rules, driven by plain sockets that speak the node wire protocol
+ * (Hello, then MsgFrames): routing by msg.to, partitions, one-way cuts, latency with
+ * jitter that reorders, loss, duplication, a cut that catches frames in flight, and
+ * bad tokens / garbage that close only the offending connection.
+ */
+import { connect, type Socket } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MessageRecord } from '../../src-main/api/contract';
+import { Recorder } from '../../src-main/lab/recorder';
+import { Router } from '../../src-main/lab/router';
+import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
+
+const TOKEN = 'secret-token';
+
+interface Peer {
+  sock: Socket;
+  got: { from: string; n: number }[];
+  closed: Promise<void>;
+}
+
+let rec: Recorder;
+let router: Router;
+let port: number;
+const peers: Peer[] = [];
+
+async function peer(id: string, token = TOKEN): Promise<Peer> {
+  const sock = connect(port, '127.0.0.1');
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  const got: Peer['got'] = [];
+  const dec = new FrameDecoder();
+  sock.on('data', (c: Buffer) => {
+    for (const f of dec.push(c).frames) {
+      const m = f.msg as { from: string; n: number };
+      got.push({ from: m.from, n: m.n });
+    }
+  });
+  sock.on('error', () => undefined);
+  const closed = new Promise<void>((r) => sock.once('close', () => r()));
+  sock.write(encodeFrame({ t: 'hello', token, from: id }));
+  const p = { sock, got, closed };
+  peers.push(p);
+  await waitUntil(() => router.connected(id) || sock.destroyed);
+  return p;
+}
+
+function send(p: Peer, from: string, to: string, n: number): void {
+  p.sock.write(encodeFrame({ t: 'msg', kind: 'append', msg: { type: 'app', from, to, term: 1, n } }));
+}
+
+async function waitUntil(fn: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const msgs = (kind: MessageRecord['kind']): MessageRecord[] =>
+  rec.log().filter((r): r is MessageRecord => r.kind === kind);
+
+beforeEach(async () => {
+  rec = new Recorder();
+  router = new Router({ token: TOKEN, nodes: ['n1', 'n2', 'n3'], recorder: rec, seed: 42 });
+  port = await router.listen();
+});
+
+afterEach(async () => {
+  for (const p of peers.splice(0)) p.sock.destroy();
+  await router.close();
+  await rec.close();
+});
+
+describe('router', () => {
+  it('routes by msg.to and records send + deliver with one id', async () => {
+    const a = await peer('n1');
+    const b = await peer('n2');
+    const c = await peer('n3');
+    send(a, 'n1', 'n2', 1);
+    send(a, 'n1', 'n3', 2);
+    await waitUntil(() => b.got.length === 1 && c.got.length === 1);
+    expect(b.got).toEqual([{ from: 'n1', n: 1 }]);
+    expect(c.got).toEqual([{ from: 'n1', n: 2 }]);
+    const sends = msgs('send');
+    const delivers = msgs('deliver');
+    expect(sends.map((s) => s.id)).toEqual(delivers.map((d) => d.id));
+    expect(sends[0]).toMatchObject({ from: 'n1', to: 'n2', type: 'app', msgKind: 'append', term: 1 });
+  });
+
+  it('partitions into groups and heals; a one-way cut blocks one direction only', async () => {
+    const a = await peer('n1');
+    const b = await peer('n2');
+    router.partition([['n1'], ['n2', 'n3']]);
+    send(a, 'n1', 'n2', 1);
+    send(b, 'n2', 'n1', 2);
+    await waitUntil(() => msgs('drop').length === 2);
+    expect(a.got.length + b.got.length).toBe(0);
+    expect(router.rules().filter((r) => r.blocked).length).toBe(4);
+    router.heal();
+    router.setLink({ from: 'n1', to: 'n2', blocked: true });
+    send(a, 'n1', 'n2', 3);
+    send(b, 'n2', 'n1', 4);
+    await waitUntil(() => a.got.length === 1);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(b.got).toEqual([]);
+    expect(a.got).toEqual([{ from: 'n2', n: 4 }]);
+  });
+
+  it('latency with jitter delays and reorders; a cut while in flight drops the frame on delivery', async () => {
+    const a = await peer('n1');
+    const b = await peer('n2');
+    router.setLink({ from: 'n1', to: 'n2', latencyMs: 40, jitterMs: 30 });
+    const t0 = Date.now();
+    for (let i = 0; i < 30; i++) send(a, 'n1', 'n2', i);
+    await waitUntil(() => b.got.length === 30);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(10);
+    const order = b.got.map((g) => g.n);
+    expect(order).not.toEqual([...order].sort((x, y) => x - y)); // jitter reordered them
+    expect([...order].sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    router.setLink({ from: 'n1', to: 'n2', latencyMs: 100, jitterMs: 0 });
+    send(a, 'n1', 'n2', 99);
+    await waitUntil(() => msgs('send').length === 31);
+    router.partition([['n1'], ['n2', 'n3']]);
+    await waitUntil(() => msgs('drop').some((d) => d.reason === 'cut-in-flight'));
+    expect(b.got.length).toBe(30);
+  });
+
+  it('loss and duplication follow their probabilities', async () => {
+    const a = await peer('n1');
+    const b = await peer('n2');
+    router.setLink({ from: 'n1', to: 'n2', loss: 0.3, duplicate: 0.2 });
+    for (let i = 0; i < 500; i++) send(a, 'n1', 'n2', i);
+    await waitUntil(() => msgs('send').length === 500);
+    await new Promise((r) => setTimeout(r, 50));
+    const dropped = msgs('drop').length;
+    const dup = msgs('duplicate').length;
+    expect(dropped).toBeGreaterThan(100);
+    expect(dropped).toBeLessThan(200);
+    expect(dup).toBeGreaterThan(40);
+    expect(dup).toBeLessThan(110);
+    expect(b.got.length).toBe(500 - dropped + dup);
+  });
+
+  it('a wrong token, a stranger and garbage close only that connection, and are logged', async () => {
+    const a = await peer('n1');
+    const b = await peer('n2');
+    const wrong = await peer('n3', 'not-the-token');
+    await wrong.closed;
+    const stranger = await peer('n9');
+    await stranger.closed;
+    const raw = connect(port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    raw.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, 0x00]));
+    await new Promise<void>((r) => raw.once('close', () => r()));
+    const liar = await peer('n3');
+    send(liar, 'n1', 'n2', 5); // claims to be n1 on n3's connection
+    await liar.closed;
+    send(a, 'n1', 'n2', 6);
+    await waitUntil(() => b.got.length === 1);
+    expect(b.got).toEqual([{ from: 'n1', n: 6 }]);
+    const rejected = rec.log().filter((r) => r.kind === 'frame-rejected');
+    expect(rejected.length).toBe(4);
+    expect(rejected.map((r) => String(r.reason))).toEqual([
+      'wrong token',
+      expect.stringContaining('unknown node'),
+      expect.stringContaining('exceeds the limit'),
+      expect.stringContaining('on n3'),
+    ]);
+  });
+});
