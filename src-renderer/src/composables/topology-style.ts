@@ -70,7 +70,7 @@ export const topologyStyle: StylesheetJson = [
   },
   { selector: 'node.member.down', style: { 'border-style': 'dashed', 'border-color': '#ef4444', color: '#e5e7eb' } },
   { selector: 'node.member.paused', style: { 'border-style': 'double', 'border-width': 5, 'border-color': '#e2e8f0' } },
-  { selector: 'node.member:selected', style: { 'overlay-color': '#38bdf8', 'overlay-opacity': 0.25, 'overlay-padding': 6 } },
+  { selector: 'node.member:selected', style: { 'overlay-color': '#38bdf8', 'overlay-opacity': 0.3, 'overlay-padding': 6, 'overlay-shape': 'ellipse' } },
   {
     selector: 'edge.link',
     style: {

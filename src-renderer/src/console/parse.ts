@@ -435,6 +435,8 @@ export function complete(line: string, nodes: readonly string[]): Completion {
   if (firstWord) {
     const frag = firstWord[1]!.toLowerCase();
     const options = HELP.map((h) => h.name).filter((n) => n.startsWith(frag));
+    // Nothing matches: leave what the user typed alone.
+    if (options.length === 0) return { line, options };
     if (options.length === 1) return { line: line.slice(0, line.length - frag.length) + options[0] + ' ', options };
     return { line: line.slice(0, line.length - frag.length) + commonPrefix(options), options };
   }
@@ -442,6 +444,7 @@ export function complete(line: string, nodes: readonly string[]): Completion {
   if (cmd === 'balance') {
     const frag = /(\S*)$/.exec(line)![1]!;
     const options = ALGORITHMS.filter((a) => a.startsWith(frag));
+    if (options.length === 0) return { line, options: [] };
     const add = options.length === 1 ? options[0]! + ' ' : commonPrefix([...options]);
     return { line: line.slice(0, line.length - frag.length) + add, options: [...options] };
   }

@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { ClusterSettings, ClusterView, LabEvent, LinkRule, BalanceAlgorithm } from '../../../src-main/api/contract';
+import type { ClusterNode, ClusterSettings, ClusterView, LabEvent, LinkRule, BalanceAlgorithm } from '../../../src-main/api/contract';
 import type { NodeInspect } from '../../../src-main/node/contract';
 import { errorText, labClient, type Connection } from '../api/lab-client';
 import { useReplayStore } from './replay';
@@ -43,7 +43,12 @@ export const useClusterStore = defineStore('cluster', () => {
   const replay = useReplayStore();
   const displayed = computed<ClusterView | null>(() => (replay.active ? replay.view : live.value));
   const nodeIds = computed(() => (live.value?.nodes ?? []).map((n) => n.id));
-  const leader = computed(() => displayed.value?.nodes.find((n) => n.role === 'leader' && n.status === 'up') ?? null);
+  /** leader: the running node that leads in the highest term (a cut-off old leader may still think it leads). */
+  const leader = computed(() => {
+    let best: ClusterNode | null = null;
+    for (const n of displayed.value?.nodes ?? []) if (n.role === 'leader' && n.status === 'up' && (!best || n.term > best.term)) best = n;
+    return best;
+  });
 
   /** onEvent routes one live event to the store that owns it. */
   function onEvent(e: LabEvent): void {

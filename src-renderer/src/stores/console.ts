@@ -29,6 +29,7 @@ export const MAX_LINES = 500;
 /** MAX_HISTORY bounds the ↑/↓ history. */
 export const MAX_HISTORY = 200;
 
+const baseName = (p: string): string => p.split(/[\\/]/).pop() ?? p;
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 export const useConsoleStore = defineStore('console', () => {
@@ -205,7 +206,7 @@ export const useConsoleStore = defineStore('console', () => {
       case 'export': {
         const t0 = now();
         const r = await client.exportRun(c.dir ?? undefined);
-        print('ok', `exported to ${r.dir} (${r.files.join(', ')})`, null, now() - t0);
+        print('ok', `exported to ${r.dir} (${r.files.map(baseName).join(', ')})`, null, now() - t0);
         return;
       }
       case 'help':

@@ -1,0 +1,106 @@
+/**
+ * End-to-end helpers: build the browser renderer once, start `quorum-lab serve` on a free
+ * port, and open Debian's Chromium with a fresh profile through playwright-core.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+/** ROOT is the repository root. */
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+/** ARTIFACTS is where screenshots go (gitignored). */
+export const ARTIFACTS = join(ROOT, 'artifacts', 'e2e');
+/** CHROMIUM is Debian's browser (`apt-get install chromium`). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** buildWeb builds dist-web/ with vite (once per run of the suite). */
+export function buildWeb(): void {
+  const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  const r = spawnSync(process.execPath, [vite, 'build', '--config', 'vite.web.config.ts', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (r.status !== 0) throw new Error(`vite build failed (${r.status}): ${r.stderr}${r.stdout}`);
+  if (!existsSync(join(ROOT, 'dist-web', 'index.html'))) throw new Error('vite build wrote no dist-web/index.html');
+}
+
+/** Served is a running `quorum-lab serve`. */
+export interface Served {
+  proc: ChildProcess;
+  url: string;
+  dataDir: string;
+  output: () => string;
+}
+
+/** startServe spawns the lab host and resolves with its URL once it prints it. */
+export function startServe(args: string[], timeoutMs = 90_000): Promise<Served> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'quorum-e2e-data-'));
+  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'quorum-lab.mjs'), 'serve', '--port', '0', '--data', dataDir, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`serve printed no URL in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const onData = (b: Buffer): void => {
+      out += b.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        res({ proc, url: m[1]!, dataDir, output: () => out });
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`serve exited (${code}) before printing a URL:\n${out}`));
+    });
+  });
+}
+
+/** stopServe ends the serve process by its PID and waits for it to exit. */
+export async function stopServe(s: Served | null): Promise<void> {
+  if (!s || s.proc.exitCode !== null || s.proc.pid === undefined) return;
+  const exited = new Promise<void>((res) => s.proc.once('exit', () => res()));
+  process.kill(s.proc.pid, 'SIGTERM');
+  const killer = setTimeout(() => {
+    if (s.proc.exitCode === null && s.proc.pid !== undefined) process.kill(s.proc.pid, 'SIGKILL');
+  }, 10_000);
+  await exited;
+  clearTimeout(killer);
+}
+
+/** openBrowser launches Chromium headless with a fresh profile. */
+export async function openBrowser(): Promise<{ context: BrowserContext; page: Page }> {
+  const profile = mkdtempSync(join(tmpdir(), 'quorum-e2e-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1400, height: 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page };
+}
+
+let shot = 0;
+/** screenshot saves the page as artifacts/e2e/NN-name.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}

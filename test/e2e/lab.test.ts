@@ -1,0 +1,223 @@
+/**
+ * The lab end to end, through the browser UI as a user would use it: a real 3-node
+ * cluster (`quorum-lab serve`), the built renderer in Debian's Chromium. Screenshots of
+ * each step land in artifacts/e2e/.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterView } from '../../src-main/api/contract';
+import { buildWeb, CHROMIUM, openBrowser, screenshot, startServe, stopServe, type Served } from './helpers';
+
+interface CyNodeInfo {
+  id: string;
+  classes: string[];
+  x: number;
+  y: number;
+}
+
+/** graphNodes reads the member nodes as drawn: id, classes and page coordinates. */
+async function graphNodes(page: Page): Promise<CyNodeInfo[]> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __quorumLab?: { cy: import('cytoscape').Core } };
+    const cy = w.__quorumLab?.cy;
+    if (!cy) return [];
+    const box = cy.container()!.getBoundingClientRect();
+    return cy.nodes('.member').map((n) => ({
+      id: n.id(),
+      classes: n.classes(),
+      x: box.left + n.renderedPosition().x,
+      y: box.top + n.renderedPosition().y,
+    }));
+  });
+}
+
+async function leaderText(page: Page): Promise<string> {
+  return (await page.getByTestId('leader').textContent()) ?? '';
+}
+
+/** shownLeader returns the node id the header names as leader, or null. */
+async function shownLeader(page: Page): Promise<string | null> {
+  return /leader (n\d+)/.exec(await leaderText(page))?.[1] ?? null;
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== null && v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`);
+}
+
+async function consoleRun(page: Page, line: string): Promise<void> {
+  const input = page.getByLabel('Console', { exact: true });
+  await input.fill(line);
+  await input.press('Enter');
+}
+
+/** lastAnswer returns the text of the console's newest non-input line. */
+async function lastAnswer(page: Page): Promise<string> {
+  return page.getByTestId('console-output').evaluate((el) => {
+    const lines = [...el.querySelectorAll('.line:not(.input)')];
+    return lines[lines.length - 1]?.textContent?.trim() ?? '';
+  });
+}
+
+const haveChromium = existsSync(CHROMIUM);
+
+describe.runIf(haveChromium)('Quorum Lab in the browser', () => {
+  let served: Served | null = null;
+  let context: BrowserContext | null = null;
+  let page: Page;
+
+  beforeAll(async () => {
+    buildWeb();
+    served = await startServe(['--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
+    ({ context, page } = await openBrowser());
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await stopServe(served);
+  });
+
+  async function api(): Promise<ClusterView> {
+    const r = await fetch(`${served!.url}/api/cluster`);
+    return (await r.json()) as ClusterView;
+  }
+
+  it('partitions by drag, sets a link rule, crashes from the inspector, exports and replays', { timeout: 150_000 }, async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+
+    // 1. Three nodes and a leader, within 10 s of opening the page.
+    await page.goto(served!.url);
+    const firstLeader = await waitFor(
+      '3 nodes and a leader',
+      async () => {
+        const nodes = await graphNodes(page);
+        const id = await shownLeader(page);
+        return nodes.length === 3 && id !== null && nodes.find((n) => n.id === id)?.classes.includes('leader') ? id : null;
+      },
+      10_000,
+    );
+    await screenshot(page, 'three-nodes-and-leader');
+
+    // 2. put a 1, then get a prints 1 (with the node that served it).
+    await consoleRun(page, 'put a 1');
+    await waitFor('put answered OK', async () => (await lastAnswer(page)).startsWith('OK'), 15_000);
+    await consoleRun(page, 'get a');
+    const got = await waitFor('get answered', async () => {
+      const a = await lastAnswer(page);
+      return /^1\s*—\s*n\d/.test(a) ? a : null;
+    }, 15_000);
+    expect(got).toMatch(/^1 — n\d, [\d.]+ ms$/);
+    await screenshot(page, 'console-put-get');
+
+    // 3. Drag the leader onto empty canvas: it gets a zone of its own, another node leads.
+    const before = await graphNodes(page);
+    const leaderNode = before.find((n) => n.id === firstLeader)!;
+    const box = (await page.getByTestId('topology').boundingBox())!;
+    await page.mouse.move(leaderNode.x, leaderNode.y);
+    await page.mouse.down();
+    const target = { x: box.x + 40, y: box.y + box.height - 40 };
+    await page.mouse.move(target.x, target.y, { steps: 12 });
+    await page.mouse.up();
+    await waitFor('two zones', async () => (await page.getByTestId('cluster-summary').textContent())?.includes('2 zones'), 10_000);
+    const view = await api();
+    expect(view.groups).toHaveLength(2);
+    expect(view.groups).toContainEqual([firstLeader]);
+    const newLeader = await waitFor(
+      'another node to become leader',
+      async () => {
+        const id = await shownLeader(page);
+        return id !== null && id !== firstLeader ? id : null;
+      },
+      15_000,
+    );
+    expect(newLeader).not.toBe(firstLeader);
+    await screenshot(page, 'leader-dragged-out-new-leader');
+
+    // 4. Heal.
+    await page.getByRole('button', { name: 'Heal' }).click();
+    await waitFor('one zone again', async () => (await page.getByTestId('cluster-summary').textContent())?.includes('one zone'), 10_000);
+    expect((await api()).groups).toHaveLength(1);
+    await screenshot(page, 'healed');
+
+    // 5. Select a link on the canvas, set 200 ms ± 50 ms both ways: GET /api/cluster shows it.
+    const [a, b] = await page.evaluate(() => {
+      const cy = (window as unknown as { __quorumLab: { cy: import('cytoscape').Core } }).__quorumLab.cy;
+      const e = cy.edges('.link').first();
+      const box = cy.container()!.getBoundingClientRect();
+      const m = e.renderedMidpoint();
+      return [e.data('source') as string, { x: box.left + m.x, y: box.top + m.y, target: e.data('target') as string }] as const;
+    });
+    await page.mouse.click(b.x, b.y);
+    const panel = page.getByTestId('link-panel');
+    await panel.waitFor({ timeout: 5000 });
+    await page.getByLabel('Latency (ms)').fill('200');
+    await page.getByLabel('Jitter (ms)').fill('50');
+    await panel.getByRole('button', { name: 'Apply' }).click();
+    const rule = await waitFor(
+      'the rule in GET /api/cluster',
+      async () => (await api()).links.find((l) => l.from === a && l.to === b.target && l.latencyMs === 200),
+      5000,
+    );
+    expect(rule.jitterMs).toBe(50);
+    expect((await api()).links.find((l) => l.from === b.target && l.to === a)?.latencyMs).toBe(200);
+    await screenshot(page, 'link-latency');
+
+    // 6. Crash a follower from the inspector: the node shows down.
+    const victim = (await graphNodes(page)).find((n) => !n.classes.includes('leader'))!;
+    await page.mouse.click(victim.x, victim.y);
+    const inspector = page.getByTestId('inspector');
+    await inspector.waitFor({ timeout: 5000 });
+    await inspector.getByRole('button', { name: 'Crash' }).click();
+    await waitFor('inspector says down', async () => (await page.getByTestId('inspector-status').textContent()) === 'down', 10_000);
+    await waitFor('graph draws the node down', async () => (await graphNodes(page)).find((n) => n.id === victim.id)?.classes.includes('down'), 5000);
+    expect((await api()).nodes.find((n) => n.id === victim.id)?.status).toBe('down');
+    await screenshot(page, 'crashed-from-inspector');
+
+    // 7. Export: the run's log holds what happened.
+    await page.getByRole('button', { name: 'Export run' }).click();
+    const exported = await waitFor('export answer', async () => /exported to (\S+) \(/.exec(await lastAnswer(page))?.[1], 30_000);
+    const log = readFileSync(join(exported, 'run.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as { kind: string; node?: string; t: number });
+    const kinds = new Set(log.map((r) => r.kind));
+    for (const k of ['partition', 'heal', 'link-rule', 'crash', 'client-complete', 'role']) expect(kinds, `run log has ${k}`).toContain(k);
+    const crashT = log.find((r) => r.kind === 'crash' && r.node === victim.id)!.t;
+    await screenshot(page, 'exported');
+
+    // 8. Open the run: the graph replays it, with no live cluster involved.
+    await page.getByLabel('Run folder').fill(exported);
+    await page.getByRole('button', { name: 'Open run' }).click();
+    await page.getByTestId('replay-status').waitFor({ timeout: 10_000 });
+    await waitFor('replay at its end shows the crash', async () => (await graphNodes(page)).find((n) => n.id === victim.id)?.classes.includes('down'), 5000);
+    await screenshot(page, 'replay-end');
+    // Scrub to just before the crash: the node is up again in the replayed picture.
+    await page.getByLabel('Replay position').evaluate((el, ms) => {
+      const input = el as HTMLInputElement;
+      input.value = String(ms);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }, Math.max(0, Math.floor(crashT / 1e6) - 20));
+    await waitFor('replay before the crash shows the node up', async () => {
+      const n = (await graphNodes(page)).find((x) => x.id === victim.id);
+      return n && !n.classes.includes('down');
+    }, 5000);
+    // Live cluster untouched: the victim is still down there.
+    expect((await api()).nodes.find((n) => n.id === victim.id)?.status).toBe('down');
+    await screenshot(page, 'replay-scrubbed-before-crash');
+
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,326 @@
+/** The Pinia stores against a test double of the LabClient, with a fresh Pinia per test. */
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { watch } from 'vue';
+import type { RunLogRecord } from '../../src-main/api/contract';
+import { setLabClient } from '../../src-renderer/src/api/lab-client';
+import { groupsAfterMove, useClusterStore } from '../../src-renderer/src/stores/cluster';
+import { useConsoleStore } from '../../src-renderer/src/stores/console';
+import { useReplayStore } from '../../src-renderer/src/stores/replay';
+import { MAX_RECORDS, onMessageRecord, useTimelineStore } from '../../src-renderer/src/stores/timeline';
+import { useUiStore } from '../../src-renderer/src/stores/ui';
+import { FakeLabClient } from './fake-client';
+
+let fake: FakeLabClient;
+
+beforeEach(() => {
+  setActivePinia(createPinia());
+  fake = new FakeLabClient(3);
+  setLabClient(fake);
+});
+afterEach(() => setLabClient(null));
+
+let seq = 0;
+function rec(kind: string, fields: Record<string, unknown> = {}, t = ++seq * 1e6): RunLogRecord {
+  return { t, seq, kind, ...fields };
+}
+
+/** lastLine returns the console's newest line. */
+function lastLine() {
+  const c = useConsoleStore();
+  return c.lines[c.lines.length - 1]!;
+}
+
+describe('useClusterStore', () => {
+  it('connect loads the cluster and the run log so far, then follows events', async () => {
+    fake.backlog = [rec('role', { node: 'n1', role: 'leader', term: 1 }), rec('commit', { node: 'n1', commitIndex: 1 })];
+    const cluster = useClusterStore();
+    await cluster.connect();
+    expect(cluster.live?.nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
+    expect(cluster.connection).toBe('open');
+    expect(useTimelineStore().records).toHaveLength(2);
+    expect(cluster.leader?.id).toBe('n1');
+
+    const next = structuredClone(fake.view);
+    next.nodes[1]!.role = 'leader';
+    next.nodes[1]!.term = 2;
+    fake.emit({ type: 'cluster', cluster: next });
+    // The old leader still thinks it leads (term 1); the header shows the higher-term leader.
+    expect(cluster.leader?.id).toBe('n2');
+    fake.emit({ type: 'log', record: rec('crash', { node: 'n3' }) });
+    expect(useTimelineStore().records.map((r) => r.kind)).toContain('crash');
+  });
+
+  it('shows the lab’s answer after an action, and its error when refused', async () => {
+    const cluster = useClusterStore();
+    await cluster.connect();
+    expect(await cluster.crash('n2')).toBe(true);
+    expect(cluster.live?.nodes.find((n) => n.id === 'n2')?.status).toBe('down');
+    expect(await cluster.crash('n2')).toBe(false);
+    expect(cluster.error).toBe('n2 is already down');
+    expect(await cluster.restart('n2')).toBe(true);
+    expect(cluster.error).toBeNull();
+  });
+
+  it('a drag onto empty canvas gives the node a zone of its own; onto a zone moves it there', async () => {
+    const cluster = useClusterStore();
+    await cluster.connect();
+    expect(await cluster.moveNode('n1', 'new')).toBe(true);
+    expect(fake.calls.at(-1)).toEqual({ method: 'partition', args: [[['n2', 'n3'], ['n1']]] });
+    expect(cluster.live?.groups).toEqual([['n2', 'n3'], ['n1']]);
+    // n1 is alone: dropping it on empty canvas again changes nothing and asks nothing.
+    const before = fake.calls.length;
+    expect(await cluster.moveNode('n1', 'new')).toBe(false);
+    expect(await cluster.moveNode('n2', 0)).toBe(false);
+    expect(fake.calls.length).toBe(before);
+    // n3 joins n1's zone.
+    expect(await cluster.moveNode('n3', 1)).toBe(true);
+    expect(cluster.live?.groups).toEqual([['n2'], ['n1', 'n3']]);
+  });
+
+  it('groupsAfterMove drops emptied zones', () => {
+    expect(groupsAfterMove([['n1'], ['n2', 'n3']], 'n1', 1)).toEqual([['n2', 'n3', 'n1']]);
+    expect(groupsAfterMove([['n1', 'n2', 'n3']], 'n2', 'new')).toEqual([['n1', 'n3'], ['n2']]);
+  });
+
+  it('a new run (fresh cluster) clears the old run’s timeline', async () => {
+    const cluster = useClusterStore();
+    await cluster.connect();
+    fake.emit({ type: 'log', record: rec('crash', { node: 'n3' }) });
+    expect(useTimelineStore().records).toHaveLength(1);
+    expect(await cluster.createCluster({ nodes: 5 })).toBe(true);
+    expect(cluster.live?.nodes).toHaveLength(5);
+    expect(useTimelineStore().records).toHaveLength(0);
+  });
+
+  it('inspects the selected node, and says why a down node cannot answer', async () => {
+    const cluster = useClusterStore();
+    await cluster.connect();
+    cluster.selectNode('n2');
+    await cluster.refreshInspect();
+    expect(cluster.inspected?.dataFile).toBe('/data/n2.sqlite');
+    await cluster.crash('n2');
+    await cluster.refreshInspect();
+    expect(cluster.inspected).toBeNull();
+    expect(cluster.inspectError).toBe('n2 is down');
+    cluster.selectLink({ from: 'n1', to: 'n2' });
+    expect(cluster.selectedNode).toBeNull();
+  });
+
+  it('ruleOf reports a link’s rule, clean when none', async () => {
+    const cluster = useClusterStore();
+    await cluster.connect();
+    expect(cluster.ruleOf('n1', 'n2')).toMatchObject({ latencyMs: 0, blocked: false });
+    await cluster.setLink({ from: 'n1', to: 'n2', latencyMs: 200, jitterMs: 50 });
+    expect(cluster.ruleOf('n1', 'n2')).toMatchObject({ latencyMs: 200, jitterMs: 50 });
+    expect(cluster.ruleOf('n2', 'n1').latencyMs).toBe(0);
+  });
+});
+
+describe('useConsoleStore', () => {
+  beforeEach(async () => {
+    await useClusterStore().connect();
+  });
+
+  it('put then get prints the value, the node that served it and the latency', async () => {
+    const con = useConsoleStore();
+    await con.run('put a 1');
+    expect(lastLine()).toMatchObject({ kind: 'ok', text: 'OK', node: 'n1', latencyMs: 1.25 });
+    await con.run('get a');
+    expect(lastLine()).toMatchObject({ kind: 'ok', text: '1', node: 'n1', latencyMs: 0.5 });
+    await con.run('get missing');
+    expect(lastLine().text).toBe('(nil)');
+    await con.run('cas a 2 3');
+    expect(lastLine()).toMatchObject({ kind: 'fail', text: 'failed: cas-mismatch' });
+  });
+
+  it('a malformed line prints one error and never reaches the lab', async () => {
+    const con = useConsoleStore();
+    const before = fake.calls.length;
+    await con.run('crash n9');
+    expect(lastLine()).toMatchObject({ kind: 'error', text: "unknown node 'n9' (nodes: n1, n2, n3)" });
+    await con.run('latency n1->n2 fast');
+    expect(lastLine().kind).toBe('error');
+    expect(fake.calls.length).toBe(before);
+  });
+
+  it('an unknown outcome says it may have taken effect', async () => {
+    fake.kvOutcome = 'unknown';
+    await useConsoleStore().run('put a 1');
+    expect(lastLine()).toMatchObject({ kind: 'unknown', text: 'unknown: timed out (it may have taken effect)' });
+  });
+
+  it('control commands reach the cluster and print the lab’s refusal verbatim', async () => {
+    const con = useConsoleStore();
+    await con.run('crash n2');
+    expect(lastLine()).toMatchObject({ kind: 'ok', text: 'n2 crashed', node: 'n2' });
+    expect(useClusterStore().live?.nodes[1]?.status).toBe('down');
+    await con.run('partition n1 | n2,n3');
+    expect(fake.calls.at(-1)).toEqual({ method: 'partition', args: [[['n1'], ['n2', 'n3']]] });
+    await con.run('latency n1<->n2 200ms ±50ms');
+    expect(fake.calls.at(-1)).toEqual({ method: 'setLink', args: [{ from: 'n1', to: 'n2', both: true, latencyMs: 200, jitterMs: 50 }] });
+    await con.run('loss n1->n3 10%');
+    expect(fake.calls.at(-1)?.args[0]).toEqual({ from: 'n1', to: 'n3', both: false, loss: 0.1 });
+    fake.failNext = 'n3 is paused; resume it first';
+    await con.run('crash n3');
+    expect(lastLine()).toMatchObject({ kind: 'error', text: 'n3 is paused; resume it first' });
+    await con.run('speed 0.1');
+    expect(useClusterStore().live?.timeScale).toBe(0.1);
+  });
+
+  it('load shows progress while it runs and a summary after', async () => {
+    const con = useConsoleStore();
+    const seen: unknown[] = [];
+    const stop = watch(() => con.loadProgress, (v) => seen.push(v && { ...v }), { flush: 'sync' });
+    await con.run('load put 1000 --clients 16');
+    stop();
+    // 0 at start, the lab's progress event, then gone when the summary is printed.
+    expect(seen).toEqual([{ done: 0, total: 1000 }, { done: 500, total: 1000 }, null]);
+    expect(fake.calls.at(-1)).toEqual({ method: 'load', args: [{ op: 'put', count: 1000, clients: 16 }] });
+    expect(lastLine().text).toBe('load put ×1000: 1000 ok, 0 fail, 0 unknown in 2.00 s — 500 ops/s, p50 1.50 ms, p99 9.25 ms');
+    expect(con.loadProgress).toBeNull();
+  });
+
+  it('history walks with ↑/↓ and keeps the unsent draft', async () => {
+    const con = useConsoleStore();
+    await con.run('put a 1');
+    await con.run('get a');
+    await con.run('get a');
+    expect(con.history).toEqual(['put a 1', 'get a']);
+    expect(con.historyUp('dra')).toBe('get a');
+    expect(con.historyUp('get a')).toBe('put a 1');
+    expect(con.historyUp('put a 1')).toBe('put a 1');
+    expect(con.historyDown('put a 1')).toBe('get a');
+    expect(con.historyDown('get a')).toBe('dra');
+  });
+
+  it('Tab completes node ids of the live cluster', () => {
+    const con = useConsoleStore();
+    expect(con.complete('crash n')).toBe('crash n');
+    expect(con.lastCompletion).toEqual(['n1', 'n2', 'n3']);
+    expect(con.complete('restart n3')).toBe('restart n3');
+    expect(con.complete('hea')).toBe('heal ');
+  });
+
+  it('help, export, locks and clear', async () => {
+    const con = useConsoleStore();
+    await con.run('help loss');
+    expect(lastLine().text).toContain('loss n1<->n3 10%');
+    await con.run('export /tmp/x');
+    expect(lastLine().text).toBe('exported to /tmp/x (run.jsonl, history.jsonl, settings.json)');
+    await con.run('lock jobs 5s alice');
+    expect(lastLine().text).toBe('locked jobs for alice, token 7');
+    await con.run('unlock jobs 7');
+    expect(lastLine()).toMatchObject({ kind: 'fail', text: 'failed: lock-not-held' });
+    await con.run('clear');
+    expect(con.lines).toEqual([]);
+  });
+
+  it('while replaying, commands that would touch the live cluster are refused', async () => {
+    fake.savedRuns.set('/runs/a', { settings: fake.view.settings, log: [], history: [] });
+    expect(await useReplayStore().open('/runs/a')).toBe(true);
+    const before = fake.calls.length;
+    await useConsoleStore().run('crash n1');
+    expect(lastLine().text).toContain('replaying a saved run');
+    expect(fake.calls.length).toBe(before);
+  });
+});
+
+describe('useTimelineStore', () => {
+  it('keeps records once by seq, bounded, and filters by category and node', () => {
+    const tl = useTimelineStore();
+    const r1 = rec('role', { node: 'n1', role: 'leader', term: 1 });
+    tl.push(r1);
+    tl.push(r1);
+    tl.push(rec('send', { from: 'n1', to: 'n2', msgKind: 'heartbeat', type: 'app', term: 1, id: 1 }));
+    tl.push(rec('crash', { node: 'n2' }));
+    expect(tl.records).toHaveLength(3);
+    // Messages are hidden by default; newest first.
+    expect(tl.shown.map((r) => r.kind)).toEqual(['crash', 'role']);
+    tl.toggleCategory('message');
+    expect(tl.shown.map((r) => r.kind)).toEqual(['crash', 'send', 'role']);
+    tl.node = 'n1';
+    expect(tl.shown.map((r) => r.kind)).toEqual(['send', 'role']);
+    for (let i = 0; i < MAX_RECORDS + 10; i++) tl.push(rec('commit', { node: 'n1', commitIndex: i }));
+    expect(tl.records.length).toBe(MAX_RECORDS);
+  });
+
+  it('pausing the view freezes what is shown while records keep arriving', () => {
+    const tl = useTimelineStore();
+    tl.push(rec('crash', { node: 'n1' }));
+    tl.setPaused(true);
+    tl.push(rec('restart', { node: 'n1' }));
+    expect(tl.shown.map((r) => r.kind)).toEqual(['crash']);
+    tl.setPaused(false);
+    expect(tl.shown.map((r) => r.kind)).toEqual(['restart', 'crash']);
+  });
+
+  it('hands message records to the animation listener, and merges a backlog in order', () => {
+    const tl = useTimelineStore();
+    const got: string[] = [];
+    const off = onMessageRecord((r) => got.push(r.kind));
+    const a = rec('role', { node: 'n1' });
+    const b = rec('send', { from: 'n1', to: 'n2', msgKind: 'append' });
+    tl.push(b);
+    tl.push(rec('commit', { node: 'n1' }));
+    off();
+    tl.push(rec('drop', { from: 'n1', to: 'n2', msgKind: 'append' }));
+    expect(got).toEqual(['send']);
+    tl.ingestBacklog([a, b]);
+    expect(tl.records.map((r) => r.kind)).toEqual(['role', 'send', 'commit', 'drop']);
+  });
+});
+
+describe('useReplayStore', () => {
+  const settings = { nodes: 3, protocol: 'raft' as const, heartbeatMs: 50, electionMs: 300, seed: 1 };
+  const log: RunLogRecord[] = [
+    { t: 1e9, seq: 1, kind: 'role', node: 'n1', role: 'leader', term: 1, from: 'candidate' },
+    { t: 2e9, seq: 2, kind: 'partition', groups: [['n1'], ['n2', 'n3']] },
+    { t: 3e9, seq: 3, kind: 'role', node: 'n2', role: 'leader', term: 2, from: 'candidate' },
+    { t: 4e9, seq: 4, kind: 'crash', node: 'n3', pid: 5 },
+    { t: 5e9, seq: 5, kind: 'heal' },
+    { t: 6e9, seq: 6, kind: 'link-rule', from: 'n1', to: 'n2', latencyMs: 200, both: true },
+    { t: 7e9, seq: 7, kind: 'link-rule', from: 'n1', to: 'n2', loss: 0.1 },
+  ];
+
+  it('opens a saved run and rebuilds the cluster at any moment, without the live cluster', async () => {
+    fake.savedRuns.set('/runs/a', { settings, log, history: [] });
+    const cluster = useClusterStore();
+    await cluster.connect();
+    const replay = useReplayStore();
+    expect(await replay.open('/runs/a')).toBe(true);
+    expect(replay.durationNs).toBe(7e9);
+    // Opened at its end.
+    expect(cluster.displayed?.nodes.find((n) => n.id === 'n3')?.status).toBe('down');
+    expect(cluster.displayed?.groups).toEqual([['n1', 'n2', 'n3']]);
+    expect(cluster.ruleOf('n1', 'n2')).toMatchObject({ latencyMs: 200, loss: 0.1 });
+    expect(cluster.ruleOf('n2', 'n1')).toMatchObject({ latencyMs: 200, loss: 0 });
+    replay.seek(3.5e9);
+    expect(cluster.displayed?.groups).toEqual([['n1'], ['n2', 'n3']]);
+    expect(cluster.leader?.id).toBe('n2');
+    expect(cluster.displayed?.nodes.find((n) => n.id === 'n3')?.status).toBe('up');
+    expect(replay.records.map((r) => r.seq)).toEqual([1, 2, 3]);
+    replay.seek(-5);
+    expect(replay.cursorNs).toBe(0);
+    expect(cluster.displayed?.nodes.every((n) => n.role === 'follower')).toBe(true);
+    replay.close();
+    expect(cluster.displayed).toEqual(cluster.live);
+  });
+
+  it('says why a run cannot be opened', async () => {
+    const replay = useReplayStore();
+    expect(await replay.open('/nowhere')).toBe(false);
+    expect(replay.error).toBe('/nowhere/run.jsonl: no such file');
+    expect(replay.active).toBe(false);
+    expect(() => replay.load({ settings, log: 'nope', history: [] }, '/x')).toThrow('no run log');
+  });
+
+  it('the desktop menu’s Open run… starts a replay; New cluster… opens the setup', async () => {
+    const cluster = useClusterStore();
+    await cluster.connect();
+    fake.menu({ action: 'opened', run: { settings, log, history: [] }, dir: '/runs/b' });
+    expect(useReplayStore().dir).toBe('/runs/b');
+    fake.menu({ action: 'new-cluster' });
+    expect(useUiStore().showSetup).toBe(true);
+  });
+});
