@@ -89,6 +89,7 @@ describe('locks on a real cluster', () => {
     const grants: Grant[] = [];
     let stop = false;
     const outcomes = { ok: 0, fail: 0, unknown: 0 };
+    let crashedAt = Infinity;
 
     const client = async (owner: string) => {
       while (!stop) {
@@ -128,6 +129,7 @@ describe('locks on a real cluster', () => {
       await sleep(1000);
       const l2 = await leader();
       await api('POST', `/api/nodes/${l2}/crash`);
+      crashedAt = Date.now();
       await sleep(1500);
       await api('POST', `/api/nodes/${l2}/restart`);
       await sleep(1500);
@@ -135,7 +137,7 @@ describe('locks on a real cluster', () => {
     };
 
     await Promise.all([client('alice'), client('bob'), client('carol'), faults()]);
-    const afterFaults = grants.filter((g) => g.firstInvoke > Date.now() - 3000).length;
+    const afterFaults = grants.filter((g) => g.firstInvoke > crashedAt).length;
 
     // Every token belongs to one owner: a token handed to two owners is two holders at once.
     const byToken = new Map<number, string>();
@@ -155,7 +157,7 @@ describe('locks on a real cluster', () => {
       expect(prev.firstInvoke < next.response).toBe(true);
     }
     expect(grants.length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(8);
-    expect(afterFaults, 'the lock service works again after the faults').toBeGreaterThan(0);
+    expect(afterFaults, 'the lock service works again after the leader crash').toBeGreaterThan(0);
   }, 40_000);
 
   it("Kleppmann's pause: the paused holder's fenced write with its old token is refused", async () => {
