@@ -50,6 +50,8 @@ export interface ClusterStats {
   dropped: number;
   duplicated: number;
   bytes: number;
+  /** snapshotsInstalled counts snapshots a node received from a peer and restored. */
+  snapshotsInstalled: number;
   /** sentBy: messages sent by each node (MIT's per-server RPC counts). */
   sentBy: Record<NodeId, number>;
 }
@@ -125,7 +127,7 @@ export class Cluster {
           hooks,
         ),
     );
-    this.stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, bytes: 0, sentBy: {} };
+    this.stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, bytes: 0, snapshotsInstalled: 0, sentBy: {} };
     for (const n of this.nodes) {
       this.byId.set(n.id, n);
       this.stats.sentBy[n.id] = 0;
@@ -225,6 +227,7 @@ export class Cluster {
         for (const l of this.applyListeners) l(node, e, result);
       },
       snapshotRestored: (node, snap: Snapshot) => {
+        this.stats.snapshotsInstalled++;
         this.checker.observeSnapshotRestore(node.id, snap.index);
         if (this.log.enabled) this.log.write(this.now, 'snapshot', { node: node.id, index: snap.index, term: snap.term });
       },

@@ -19,6 +19,12 @@ export const RAFT_ELECTION_TIMEOUT_MS = 1000;
 export const SNAPSHOT_INTERVAL = 10;
 /** MAX_LOG_SIZE is the lab's MAXLOGSIZE bound on persisted Raft state (bytes) with snapshots on. */
 export const MAX_LOG_SIZE = 2000;
+/**
+ * MAX_LOG_ENTRIES is that bound in entries. The lab's 2000 bytes hold about 100 of its
+ * gob-encoded integer commands; our entries are JSON KV commands (~150 bytes), so a byte
+ * bound would measure the encoding. What the check means is "the log was compacted".
+ */
+export const MAX_LOG_ENTRIES = 100;
 
 /** MitFailure is a failed lab check (t.Fatalf). */
 export class MitFailure extends Error {}
@@ -330,6 +336,13 @@ export class MitConfig {
       const p = node.storage.load();
       max = Math.max(max, JSON.stringify({ hardState: p.hardState, entries: p.entries }).length);
     }
+    return max;
+  }
+
+  /** logEntries is the longest persisted log (entries not covered by a snapshot) of any server. */
+  logEntries(): number {
+    let max = 0;
+    for (const node of this.cluster.nodes) max = Math.max(max, node.storage.logLength);
     return max;
   }
 

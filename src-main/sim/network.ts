@@ -13,7 +13,7 @@ export interface DelayModel {
   maxMs: number;
   /** reorder: probability that a message instead takes a long path (reordering it past many others). */
   reorder: number;
-  /** reorderMinMs..reorderMaxMs: latency of a long path. */
+  /** reorderMinMs..reorderMaxMs: latency of a long path, min + U(0, U(0, max - min)) — labrpc's shape, skewed short. */
   reorderMinMs: number;
   reorderMaxMs: number;
 }
@@ -44,9 +44,14 @@ export const MIT_UNRELIABLE: NetworkFaults = {
   delay: { minMs: 0, maxMs: 27, reorder: 0, reorderMinMs: 0, reorderMaxMs: 0 },
 };
 
-/** MIT_LONG_REORDER adds labrpc's long reordering: 2/3 of messages take 200–2200 ms. */
+/**
+ * withLongReordering adds labrpc's long reordering. labrpc delays 2/3 of RPC replies by
+ * 200 + rand(1 + rand(2000)) ms and never the requests; messages here have no request /
+ * reply distinction, so 1/3 of all messages are delayed, which keeps the share of slow
+ * round trips about the same.
+ */
 export function withLongReordering(f: NetworkFaults): NetworkFaults {
-  return { ...f, delay: { ...f.delay, reorder: 2 / 3, reorderMinMs: 200, reorderMaxMs: 2200 } };
+  return { ...f, delay: { ...f.delay, reorder: 1 / 3, reorderMinMs: 200, reorderMaxMs: 2200 } };
 }
 
 /** validateFaults throws a clear error for a fault model outside its ranges. */
@@ -146,7 +151,7 @@ export class SimNetwork {
   drawDelay(): number {
     const d = this.faults.delay;
     if (d.reorder > 0 && this.rng.next() < d.reorder) {
-      return d.reorderMinMs + this.rng.next() * (d.reorderMaxMs - d.reorderMinMs);
+      return d.reorderMinMs + this.rng.next() * this.rng.next() * (d.reorderMaxMs - d.reorderMinMs);
     }
     return d.minMs + this.rng.next() * (d.maxMs - d.minMs);
   }
