@@ -4,5 +4,20 @@
  */
 export { RaftNode } from './node';
 export { raftMessageKind, RAFT_MESSAGE_TYPES } from './messages';
-export type { RaftMessage, RaftMessageType } from './messages';
+export type {
+  RaftMessage,
+  RaftMessageType,
+  VoteMsg,
+  PreVoteMsg,
+  VoteRespMsg,
+  PreVoteRespMsg,
+  AppendMsg,
+  AppendRespMsg,
+  HeartbeatMsg,
+  HeartbeatRespMsg,
+  SnapshotMsg,
+  TimeoutNowMsg,
+  ReadIndexMsg,
+  ReadIndexRespMsg,
+} from './messages';
 export { validateRaftMessage, parseConfChange } from './validate';

@@ -1,0 +1,185 @@
+/**
+ * Membership change, one server at a time (Raft dissertation §4.1–§4.2): a new node
+ * catches up as a non-voting learner, is promoted, and members are removed; the leader
+ * allows one unapplied change at a time and only after committing an entry of its term.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ConfChange } from '../../../src-main/core/types';
+import { Network } from './network';
+
+const three = ['n1', 'n2', 'n3'];
+
+function change(net: Network, leader: string, cc: ConfChange): void {
+  const r = net.node(leader).proposeConfChange(cc);
+  expect(r.ok).toBe(true);
+  net.process(leader);
+  net.deliverAll();
+  net.tick(2, [...net.members.keys()].filter((id) => net.get(id).up));
+}
+
+describe('membership change (dissertation §4)', () => {
+  it('add learner -> catch up -> promote -> remove', () => {
+    const net = new Network(three);
+    net.elect('n1');
+    for (let i = 0; i < 10; i++) net.propose('n1', `c${i}`);
+    // n4 starts knowing only the initial members: it is nobody's voter, so it waits quietly.
+    net.add('n4', three);
+    change(net, 'n1', { type: 'addLearner', node: 'n4' });
+    expect(net.node('n1').status().conf).toEqual({ voters: three, learners: ['n4'], votersOutgoing: [] });
+    // The learner catches up but does not count towards commit and never campaigns.
+    expect(net.get('n4').applied).toHaveLength(10);
+    expect(net.node('n4').status().role).toBe('learner');
+    net.isolate('n4');
+    const t = net.node('n4').status().term;
+    net.tick(60, ['n4']);
+    expect(net.node('n4').status().term).toBe(t);
+    net.recover();
+    // Promote: now four voters, so commit needs three.
+    change(net, 'n1', { type: 'promote', node: 'n4' });
+    for (const id of [...three, 'n4']) expect(net.node(id).status().conf.voters).toEqual([...three, 'n4']);
+    net.isolate('n2');
+    net.isolate('n3');
+    net.propose('n1', 'needs-three');
+    net.tick(2, ['n1', 'n4']);
+    expect(net.get('n1').applied).not.toContain('needs-three');
+    net.recover();
+    net.tick(2, ['n1', 'n2', 'n3', 'n4']);
+    expect(net.get('n1').applied).toContain('needs-three');
+    // Remove n2: three voters again, and n2 is no longer replicated to.
+    change(net, 'n1', { type: 'remove', node: 'n2' });
+    expect(net.node('n1').status().conf.voters).toEqual(['n1', 'n3', 'n4']);
+    expect(net.node('n1').status().progress!.map((p) => p.id).sort()).toEqual(['n1', 'n3', 'n4']);
+    net.crash('n2');
+    net.propose('n1', 'without-n2');
+    net.tick(2, ['n1', 'n3', 'n4']);
+    for (const id of ['n1', 'n3', 'n4']) expect(net.get(id).applied.at(-1)).toBe('without-n2');
+  });
+
+  it('the leader removing itself steps down once the removal commits, and the rest elect a leader', () => {
+    const net = new Network(three);
+    net.elect('n1');
+    net.propose('n1', 'a');
+    change(net, 'n1', { type: 'remove', node: 'n1' });
+    net.crash('n1');
+    net.tick(40, ['n2', 'n3']);
+    const leaders = net.leaders();
+    expect(leaders).toHaveLength(1);
+    expect(['n2', 'n3']).toContain(leaders[0]);
+    expect(net.node(leaders[0]!).status().conf.voters).toEqual(['n2', 'n3']);
+  });
+
+  it('a removed leader that stays up stops leading by itself', () => {
+    const net = new Network(three);
+    net.elect('n1');
+    change(net, 'n1', { type: 'remove', node: 'n1' });
+    net.tick(3);
+    expect(net.node('n1').status().role).not.toBe('leader');
+  });
+
+  it('allows one unapplied change at a time, and none before an entry of the leader\'s term commits (Ongaro\'s fix)', () => {
+    const net = new Network(three);
+    net.add('n4', three);
+    net.add('n5', three);
+    // A fresh leader whose no-op is not yet committed refuses.
+    net.drop = (m) => m.type === 'append';
+    net.campaign('n1');
+    expect(net.node('n1').status().role).toBe('leader');
+    expect(net.node('n1').proposeConfChange({ type: 'addLearner', node: 'n4' })).toMatchObject({ ok: false, reason: 'busy' });
+    net.drop = null;
+    net.tick(2, three);
+    expect(net.node('n1').proposeConfChange({ type: 'addLearner', node: 'n4' }).ok).toBe(true);
+    // The first change is not applied yet: a second one waits.
+    expect(net.node('n1').proposeConfChange({ type: 'addLearner', node: 'n5' })).toMatchObject({ ok: false, reason: 'busy' });
+    net.process('n1');
+    net.deliverAll();
+    net.tick(1, three);
+    expect(net.node('n1').proposeConfChange({ type: 'addLearner', node: 'n5' }).ok).toBe(true);
+    // Inapplicable changes are refused.
+    const n = net.node('n2');
+    expect(n.proposeConfChange({ type: 'promote', node: 'n4' })).toMatchObject({ ok: false, reason: 'not-leader' });
+  });
+
+  it('refuses inapplicable changes', () => {
+    const net = new Network(['n1']);
+    net.elect('n1');
+    net.tick(1);
+    const n = net.node('n1');
+    expect(n.proposeConfChange({ type: 'promote', node: 'n7' })).toMatchObject({ ok: false });
+    expect(n.proposeConfChange({ type: 'addLearner', node: 'n1' })).toMatchObject({ ok: false });
+    expect(n.proposeConfChange({ type: 'remove', node: 'n1' })).toMatchObject({ ok: false });
+    expect(n.checkConfChange({ type: 'remove', node: 'n1' })).toBe('cannot remove the last voter');
+  });
+
+  it('a crash in the middle: leader dies after adding a learner; the next leader promotes it; restarts rebuild the config from the log', () => {
+    const net = new Network(three);
+    net.elect('n1');
+    net.propose('n1', 'a');
+    net.add('n4', three);
+    change(net, 'n1', { type: 'addLearner', node: 'n4' });
+    net.crash('n1');
+    net.tick(40, ['n2', 'n3', 'n4']);
+    const lead = net.leaders()[0]!;
+    expect(['n2', 'n3']).toContain(lead);
+    // The new leader knows n4 is a learner (the config entry is in its log) and keeps it fed.
+    expect(net.node(lead).status().conf.learners).toEqual(['n4']);
+    net.propose(lead, 'b');
+    expect(net.get('n4').applied).toEqual(['a', 'b']);
+    change(net, lead, { type: 'promote', node: 'n4' });
+    net.restart('n1');
+    net.tick(5);
+    for (const id of ['n1', 'n2', 'n3', 'n4']) {
+      expect(net.node(id).status().conf).toEqual({ voters: [...three, 'n4'], learners: [], votersOutgoing: [] });
+    }
+    // Now a majority of four is three: with two of four up, nothing commits and nobody new is elected.
+    const other = lead === 'n2' ? 'n3' : 'n2';
+    net.crash('n1');
+    net.crash(other);
+    net.propose(lead, 'no-quorum');
+    net.tick(40, [lead, 'n4']);
+    expect(net.get(lead).applied).not.toContain('no-quorum');
+    expect(net.node('n4').status().role).not.toBe('leader');
+    net.restart(other);
+    // Both back: the cluster goes on.
+    net.restart('n1');
+    net.tick(60);
+    expect(net.leaders()).toHaveLength(1);
+    for (const id of ['n1', 'n2', 'n3', 'n4']) expect(net.get(id).applied).toEqual(['a', 'b', 'no-quorum']);
+  });
+
+  it('an uncommitted config entry overwritten by a new leader rolls the configuration back', () => {
+    const net = new Network(three);
+    net.elect('n1');
+    net.tick(1);
+    net.isolate('n1');
+    expect(net.node('n1').proposeConfChange({ type: 'addLearner', node: 'n9' }).ok).toBe(true);
+    net.process('n1');
+    // Config takes effect on append: n1 already uses it.
+    expect(net.node('n1').status().conf.learners).toEqual(['n9']);
+    net.tick(40, ['n2', 'n3']);
+    const lead = net.leaders().find((l) => l !== 'n1')!;
+    net.propose(lead, 'x');
+    net.recover();
+    net.tick(5);
+    expect(net.node('n1').status().conf.learners).toEqual([]);
+    expect(net.get('n1').applied).toEqual(['x']);
+  });
+
+  it('a snapshot carries the configuration to a node that missed the config entries', () => {
+    const net = new Network(three);
+    net.elect('n1');
+    net.isolate('n3');
+    net.add('n4', three);
+    change(net, 'n1', { type: 'addLearner', node: 'n4' });
+    change(net, 'n1', { type: 'promote', node: 'n4' });
+    net.propose('n1', 'a');
+    net.tick(1, ['n1', 'n2', 'n4']);
+    net.compact('n1');
+    net.recover();
+    net.tick(3);
+    expect(net.node('n3').status().conf.voters).toEqual([...three, 'n4']);
+    expect(net.get('n3').applied).toEqual(['a']);
+    net.crash('n3');
+    net.restart('n3');
+    expect(net.node('n3').status().conf.voters).toEqual([...three, 'n4']);
+  });
+});
