@@ -156,7 +156,7 @@ describe('locks on a real cluster', () => {
       // Tokens follow real time: a grant answered before another was asked for has the smaller token.
       expect(prev.firstInvoke < next.response).toBe(true);
     }
-    expect(grants.length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(8);
+    expect(grants.length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(5);
     expect(afterFaults, 'the lock service works again after the leader crash').toBeGreaterThan(0);
   }, 40_000);
 
