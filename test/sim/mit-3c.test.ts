@@ -4,7 +4,7 @@
  * only what the node saved. The simulator's invariants are asserted after every scenario.
  */
 import { describe, expect, it } from 'vitest';
-import { MitConfig, RAFT_ELECTION_TIMEOUT_MS as ELECTION } from '../../src-main/sim/mit';
+import { MitConfig, OneTask, RAFT_ELECTION_TIMEOUT_MS as ELECTION } from '../../src-main/sim/mit';
 
 const SEED = Number(process.env.QUORUM_MIT_SEED ?? 1);
 
@@ -140,7 +140,7 @@ describe('MIT 6.5840 3C: persistence', () => {
   it('UnreliableAgree', () => {
     const servers = 5;
     const cfg = make(servers, true);
-    const tasks = [];
+    const tasks: OneTask[] = [];
     for (let iters = 1; iters < 50; iters++) {
       // four concurrent one()s (goroutines in the lab) and one in the foreground
       for (let j = 0; j < 4; j++) tasks.push(cfg.oneAsync(100 * iters + j, 1, true));
