@@ -240,4 +240,43 @@ describe('3-node cluster over HTTP', () => {
     expect(check.keysChecked).toBeGreaterThan(10);
     expect(leaderOf(await t.lab.cluster())).not.toBeNull();
   });
+
+  it('inspects a node, switches the balancer, runs a bounded load and slows time down', async () => {
+    const leader = await waitLeader(t);
+    const ins = await t.api<{ entries: { index: number }[]; dataFile: string; keys: number }>('GET', `/api/nodes/${leader}/inspect`);
+    expect(ins.status).toBe(200);
+    expect(ins.body.entries.length).toBeGreaterThan(0);
+    expect(ins.body.dataFile).toMatch(new RegExp(`${leader}\\.sqlite$`));
+    expect(ins.body.keys).toBeGreaterThan(10);
+    const b = await t.api<ClusterView>('POST', '/api/balance', { algorithm: 'leader-only' });
+    expect(b.body.balance.algorithm).toBe('leader-only');
+    const load = await t.api<{ count: number; ok: number; opsPerSec: number; p50Ms: number; p99Ms: number }>('POST', '/api/load', {
+      op: 'put',
+      count: 60,
+      clients: 4,
+      keys: 10,
+    });
+    expect(load.status).toBe(200);
+    expect(load.body).toMatchObject({ count: 60, ok: 60 });
+    expect(load.body.p99Ms).toBeGreaterThanOrEqual(load.body.p50Ms);
+    const v = (await t.api<ClusterView>('GET', '/api/cluster')).body;
+    expect(v.nodes.find((n) => n.id === leader)!.served).toBeGreaterThanOrEqual(60);
+    await t.api('POST', '/api/balance', { algorithm: 'round-robin' });
+    const slow = await t.api<ClusterView>('POST', '/api/time-scale', { scale: 0.5 });
+    expect(slow.body.timeScale).toBe(0.5);
+    expect((await kv({ op: 'put', key: 'slow', value: 'motion' })).body.outcome).toBe('ok');
+    await t.api('POST', '/api/time-scale', { scale: 1 });
+  });
+
+  it('POST /api/cluster replaces the cluster with a fresh one; the old processes are gone', async () => {
+    const oldPids = t.lab.nodePids();
+    const r = await t.api<ClusterView>('POST', '/api/cluster', { nodes: 1 });
+    expect(r.status).toBe(200);
+    expect(r.body.nodes.map((n) => n.id)).toEqual(['n1']);
+    for (const pid of oldPids) expect(() => process.kill(pid, 0)).toThrow();
+    await waitLeader(t);
+    expect((await kv({ op: 'get', key: 'majority' })).body).toMatchObject({ outcome: 'ok', value: null });
+    expect((await kv({ op: 'put', key: 'solo', value: '1' })).body.outcome).toBe('ok');
+    expect((await t.api<unknown[]>('GET', '/api/history')).body.length).toBe(4);
+  });
 });
