@@ -23,6 +23,8 @@ export interface RunInfo {
   settings: string;
   lab: SideResults | null;
   etcd: SideResults | null;
+  /** load: 1-minute load averages at the start and the end of the run (the machine may be shared). */
+  load: [number, number];
   /** notes: e.g. why a side was skipped. */
   notes: string[];
 }
@@ -124,6 +126,7 @@ export function resultsSection(r: RunInfo, clients: number): string {
     `- Machine: ${r.machine}`,
     `- Command: \`${r.command}\``,
     `- Settings: ${r.settings}`,
+    `- Load average (1 min) at start / end: ${r.load[0].toFixed(1)} / ${r.load[1].toFixed(1)} on ${os.availableParallelism()} CPUs (other work on the machine slows both systems alike; rows alternate between them)`,
     '',
     markdownTable(r, clients),
     '',

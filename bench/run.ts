@@ -120,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
       `lab: \`node ${labCommand(o).join(' ')} --data <tmpdir>\``,
       `etcd: 3 members, \`${ETCD_BIN} --heartbeat-interval ${o.heartbeatMs} --election-timeout ${o.electionMs}\`, own data dirs, 127.0.0.1 ports`,
     ].join('; '),
+    load: [os.loadavg()[0] ?? 0, 0],
     lab: null,
     etcd: null,
     notes,
@@ -204,8 +205,10 @@ async function main(argv: string[]): Promise<number> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
+  info.load[1] = os.loadavg()[0] ?? 0;
   log('');
   log(textTable(info, o.clients));
+  log(`load average (1 min): ${info.load[0].toFixed(1)} at start, ${info.load[1].toFixed(1)} at end`);
   for (const n of notes) log(`note: ${n}`);
   const section = resultsSection(info, o.clients);
   const raw = path.join(root, 'bench', 'results');
