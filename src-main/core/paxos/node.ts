@@ -534,8 +534,18 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
 
 
   private handleNack(m: M.NackMsg): void {
-    // A higher ballot holds the acceptors: stop proposing and back off for a random timeout.
-    if (this.role !== 'follower' && m.ballot === this.ballot && m.term > this.ballot) this.becomeFollower(null);
+    if (this.role === 'follower' || m.ballot !== this.ballot || m.term <= this.ballot) return;
+    if (this.role === 'leader') {
+      // Usually a node that was cut off and kept raising its ballot. Our followers still
+      // hold us in their lease and will promise us a higher ballot, so run phase 1 again
+      // rather than leave the cluster leaderless; a genuinely newer leader's followers
+      // ignore that prepare and we fall back to following it.
+      this.campaign(false);
+      return;
+    }
+    // A candidate: a higher ballot holds the acceptors. Back off for a random timeout so
+    // dueling proposers do not keep preempting each other.
+    this.becomeFollower(null);
   }
 
   private handleDecide(m: M.DecideMsg): void {

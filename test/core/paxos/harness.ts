@@ -303,12 +303,13 @@ export class Cluster {
   }
 
   /** propose proposes on the current leader and runs until it is applied everywhere live (or throws). */
-  proposeAndWait(data: string, max = 2000): number {
+  proposeAndWait(data: string, max = 2000, on: NodeId[] | null = null): number {
     const l = this.waitLeader(max);
     const r = this.node(l).propose(data);
     if (!r.ok) throw new Error(`propose failed: ${r.reason}`);
     this.drain();
-    const ok = this.runUntil(() => this.liveMembers().every((m) => m.sm.lastApplied >= r.index), max);
+    const who = on ? on.map((id) => this.member(id)) : null;
+    const ok = this.runUntil(() => (who ?? this.liveMembers()).every((m) => m.sm.lastApplied >= r.index), max);
     if (!ok) throw new Error(`slot ${r.index} not applied everywhere within ${max} ticks`);
     return r.index;
   }
