@@ -145,11 +145,32 @@ export class SqliteStorage implements Storage {
     return scan.persisted;
   }
 
+  /**
+   * save writes one Ready's durable part in one transaction. As etcd's MustSync, a write
+   * that only moves the commit index is not fsynced: it survives a process crash (it is in
+   * the WAL) and a power cut may roll it back, which is harmless — the commit index is
+   * learnt again from the leader. Entries, snapshots, term and vote are always fsynced.
+   */
   save(w: StorageWrite): void {
+    const h = w.hardState;
+    const mustSync =
+      w.entries.length > 0 || w.snapshot !== null || (h !== null && (h.term !== this.synced.term || h.vote !== this.synced.vote));
+    this.setSync(mustSync);
     this.stmts.saveTx(w);
+    if (h) this.synced = { term: h.term, vote: h.vote };
+  }
+
+  private synced: { term: number; vote: string | null } = { term: -1, vote: null };
+  private syncFull = true;
+
+  private setSync(full: boolean): void {
+    if (full === this.syncFull) return;
+    this.db.pragma(full ? 'synchronous = FULL' : 'synchronous = NORMAL');
+    this.syncFull = full;
   }
 
   compact(snap: Snapshot): void {
+    this.setSync(true);
     this.stmts.compactTx(snap);
   }
 

@@ -5,12 +5,12 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { KvOp } from '../../src-main/core/kv/types';
 import type { ClientResponseFrame, NodeConfig, NodeToHost } from '../../src-main/node/contract';
 import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
 
-export const MAIN = path.resolve(__dirname, '../../src-main/node/main.ts');
+export const MAIN = fileURLToPath(new URL('../../src-main/node/main.ts', import.meta.url));
 
 /** TestRouter forwards each MsgFrame to the connection of msg.to. */
 export class TestRouter {
