@@ -20,13 +20,32 @@ export type SpawnNode = (cfg: NodeConfig) => ChildProcess;
 /** NODE_MAIN is the node process entry (run through tsx). */
 export const NODE_MAIN = fileURLToPath(new URL('../node/main.ts', import.meta.url));
 
-/** defaultSpawnNode forks src-main/node/main.ts under tsx; node stderr goes to the host's, prefixed. */
-export const defaultSpawnNode: SpawnNode = (cfg) =>
-  fork(NODE_MAIN, ['--config', JSON.stringify(cfg)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    serialization: 'json',
-  });
+/** ForkOptions say how to run the node entry: which runtime, its flags, extra environment. */
+export interface ForkOptions {
+  /** execPath: the runtime (default: this process's; Electron passes a system `node`, or itself with ELECTRON_RUN_AS_NODE=1). */
+  execPath?: string;
+  /** execArgv: runtime flags (default ['--import', 'tsx'] so the .ts entry loads). */
+  execArgv?: string[];
+  /** script: the node entry (default NODE_MAIN). */
+  script?: string;
+  /** env: added to this process's environment (e.g. QUORUM_SQLITE_BINDING). */
+  env?: Record<string, string>;
+}
+
+/** forkSpawner returns a SpawnNode that forks the node entry with an IPC channel; node stdout/stderr are piped. */
+export function forkSpawner(o: ForkOptions = {}): SpawnNode {
+  return (cfg) =>
+    fork(o.script ?? NODE_MAIN, ['--config', JSON.stringify(cfg)], {
+      execArgv: o.execArgv ?? ['--import', 'tsx'],
+      ...(o.execPath ? { execPath: o.execPath } : {}),
+      ...(o.env ? { env: { ...process.env, ...o.env } } : {}),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+}
+
+/** defaultSpawnNode forks src-main/node/main.ts under tsx with this process's runtime. */
+export const defaultSpawnNode: SpawnNode = forkSpawner();
 
 /** NodeHandle is the supervisor's view of one node. */
 export interface NodeHandle {
