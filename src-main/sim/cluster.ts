@@ -78,6 +78,7 @@ export class Cluster {
   private readonly diskMs: [number, number];
   private readonly countBytes: boolean;
   private msgId = 0;
+  private ticks = 0;
   private readonly applyListeners: ApplyListener[] = [];
   private readonly lifecycleListeners: ((node: SimNode, what: 'crash' | 'restart') => void)[] = [];
 
@@ -200,10 +201,13 @@ export class Cluster {
 
   private scheduleTick(at: number): void {
     this.queue.push(at, () => {
+      // Besides after every Ready, look at every node once per heartbeat interval, so a
+      // core that changed state without a Ready is still checked.
+      const force = ++this.ticks % this.settings.heartbeatTicks === 0;
       for (const n of this.nodes) {
         if (n.state !== 'up') continue;
         n.tick();
-        this.observe(n);
+        this.observe(n, force);
       }
       this.scheduleTick(at + this.tickMs);
     });
@@ -313,8 +317,9 @@ export class Cluster {
   // ---- observation -----------------------------------------------------------------
 
   /** observe checks a node's status against the invariants and logs what changed. */
-  observe(n: SimNode): void {
-    if (!n.core) return;
+  observe(n: SimNode, force = false): void {
+    if (!n.core || !(n.dirty || force)) return;
+    n.dirty = false;
     const s = n.core.status();
     const prev = n.lastStatus;
     n.lastStatus = s;
@@ -352,15 +357,16 @@ export class Cluster {
    * in its term, or null — the liveness notion of "the cluster has a leader".
    */
   stableLeader(): NodeId | null {
+    for (const n of this.nodes) this.observe(n);
     const majority = Math.floor(this.nodes.length / 2) + 1;
     for (const n of this.nodes) {
       if (n.state !== 'up') continue;
-      const s = n.lastStatus ?? n.status();
+      const s = n.lastStatus;
       if (!s || s.role !== 'leader') continue;
       let follows = 0;
       for (const m of this.nodes) {
         if (m.state !== 'up') continue;
-        const t = m.lastStatus ?? m.status();
+        const t = m.lastStatus;
         if (t && t.term === s.term && (t.leader === s.id || m.id === s.id)) follows++;
       }
       if (follows >= majority) return s.id;

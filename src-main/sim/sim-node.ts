@@ -74,6 +74,13 @@ export class SimNode {
   inbox: (() => void)[] = [];
   /** lastStatus is the status the cluster last observed (for change detection in the log). */
   lastStatus: NodeStatus | null = null;
+  /**
+   * dirty: the core produced a Ready since the cluster last looked at its status. A core
+   * changes term, role or commit index only together with a Ready (hard state, entries or
+   * messages), so the cluster reads status() only then — it is not free, and most events
+   * (a follower's tick, say) change nothing.
+   */
+  dirty = true;
 
   constructor(
     readonly id: NodeId,
@@ -114,6 +121,7 @@ export class SimNode {
     this.persisting = null;
     this.inbox = [];
     this.lastStatus = null;
+    this.dirty = true;
     this.state = 'up';
   }
 
@@ -180,6 +188,7 @@ export class SimNode {
       const core = this.core;
       if (!core || this.state !== 'up' || this.persisting || !core.hasReady()) return;
       const rd = core.ready();
+      this.dirty = true;
       this.hooks.send(this, rd.messages);
       const delay = this.hooks.diskDelay(this);
       if (delay <= 0) {
