@@ -1,0 +1,36 @@
+/**
+ * electron-vite builds the desktop app into out/: main (src-main/electron/main.ts),
+ * preload (CommonJS, as a sandboxed preload must be) and the renderer (src-renderer).
+ */
+import { defineConfig } from 'electron-vite';
+import vue from '@vitejs/plugin-vue';
+import { fileURLToPath } from 'node:url';
+
+const r = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: r('./out/main'),
+      rollupOptions: { input: { index: r('./src-main/electron/main.ts') } },
+    },
+  },
+  preload: {
+    build: {
+      outDir: r('./out/preload'),
+      rollupOptions: {
+        input: { preload: r('./src-main/electron/preload.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: r('./src-renderer'),
+    plugins: [vue()],
+    build: {
+      outDir: r('./out/renderer'),
+      chunkSizeWarningLimit: 2000,
+      rollupOptions: { input: { index: r('./src-renderer/index.html') } },
+    },
+  },
+});

@@ -1,0 +1,125 @@
+/**
+ * The Electron shell's main process: one window (contextIsolation, sandbox, no Node in the
+ * renderer, a strict CSP, no remote content, no navigation or new windows), one instance,
+ * LabService in-process with its runs under the user-data folder, and every node process
+ * stopped on quit.
+ */
+import { app, BrowserWindow, session } from 'electron';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LabService } from '../lab/lab-service';
+import { killAllNodes } from '../lab/supervisor';
+import { registerIpc, originOf } from './ipc';
+import { buildMenu } from './menu';
+import { chooseNodeRuntime, nodeSpawner } from './node-runtime';
+
+/** CSP is the window's Content-Security-Policy (also in index.html's meta tag). */
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const devUrl = process.env.ELECTRON_RENDERER_URL;
+const rendererUrl = devUrl ?? new URL('../renderer/index.html', import.meta.url).href;
+const origin = originOf(rendererUrl);
+
+let win: BrowserWindow | null = null;
+let lab: LabService | null = null;
+let stopped = false;
+
+function allowedUrl(url: string): boolean {
+  if (url.startsWith('devtools://')) return true;
+  return originOf(url) === origin && (origin !== 'file://' || url.startsWith(rendererUrl.replace(/index\.html.*$/, '')));
+}
+
+function hardenSession(): void {
+  const s = session.defaultSession;
+  s.webRequest.onHeadersReceived((details, cb) => {
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+  // No remote content: anything not from our renderer is cancelled.
+  s.webRequest.onBeforeRequest((details, cb) => cb({ cancel: !allowedUrl(details.url) }));
+  s.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+}
+
+function createWindow(): BrowserWindow {
+  const w = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
+    title: 'Quorum Lab',
+    backgroundColor: '#0b1120',
+    show: false,
+    webPreferences: {
+      preload: join(here, '../preload/preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  w.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  w.webContents.on('will-navigate', (e, url) => {
+    if (url !== w.webContents.getURL()) e.preventDefault();
+  });
+  w.webContents.on('will-attach-webview', (e) => e.preventDefault());
+  w.once('ready-to-show', () => w.show());
+  w.on('closed', () => {
+    if (win === w) win = null;
+  });
+  void w.loadURL(rendererUrl);
+  return w;
+}
+
+async function start(): Promise<void> {
+  hardenSession();
+  const runtime = chooseNodeRuntime({
+    pathEnv: process.env.PATH,
+    electronExecPath: process.execPath,
+    electronBinding: join(process.resourcesPath ?? app.getAppPath(), 'sqlite-electron', 'better_sqlite3.node'),
+  });
+  console.log(`quorum-lab: ${runtime.why}`);
+  lab = new LabService({ dataDir: join(app.getPath('userData'), 'runs'), spawnNode: nodeSpawner(runtime, app.getAppPath()) });
+  registerIpc(lab, () => win, origin);
+  buildMenu(lab, () => win);
+  win = createWindow();
+  // The window shows the cluster as soon as it exists; a failed start is shown in the console.
+  lab.start().catch((e: Error) => console.error(`quorum-lab: the first cluster did not start: ${e.message}`));
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  app.on('web-contents-created', (_e, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+  app.whenReady().then(start, (e: Error) => {
+    console.error(`quorum-lab: ${e.message}`);
+    app.quit();
+  });
+  app.on('activate', () => {
+    if (!win && lab) win = createWindow();
+  });
+  app.on('window-all-closed', () => app.quit());
+  // Quitting stops every node process: stop the lab first, then let the quit go on.
+  app.on('before-quit', (e) => {
+    if (stopped || !lab) return;
+    e.preventDefault();
+    stopped = true;
+    const done = (): void => app.quit();
+    lab.stop().then(done, done);
+    setTimeout(() => {
+      killAllNodes();
+      done();
+    }, 5000).unref();
+  });
+  process.on('exit', killAllNodes);
+}

@@ -1,0 +1,73 @@
+/**
+ * How the desktop app starts node processes. Nodes open SQLite through better-sqlite3,
+ * whose native module is built for one ABI. npm installs the Node-ABI build, so inside
+ * Electron we prefer the system `node` on PATH; only when there is none do we run nodes
+ * with Electron's own binary as plain Node (ELECTRON_RUN_AS_NODE=1), which then needs a
+ * better_sqlite3.node built for Electron's ABI, passed as QUORUM_SQLITE_BINDING.
+ * No 'electron' import here, so this is testable under plain Node.
+ */
+import { fork } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { NodeConfig } from '../node/contract';
+import type { SpawnNode } from '../lab/supervisor';
+
+/** NodeRuntime is the interpreter that runs node processes and the environment it needs. */
+export interface NodeRuntime {
+  execPath: string;
+  env: Record<string, string>;
+  /** why: one line for the log, saying which runtime was chosen and why. */
+  why: string;
+}
+
+/** findOnPath returns the first executable `name` on the PATH string, or null. */
+export function findOnPath(name: string, pathEnv: string | undefined, isWindows = process.platform === 'win32'): string | null {
+  if (!pathEnv) return null;
+  const exts = isWindows ? ['.exe', '.cmd', ''] : [''];
+  for (const dir of pathEnv.split(isWindows ? ';' : delimiter)) {
+    if (dir === '') continue;
+    for (const ext of exts) {
+      const p = join(dir, name + ext);
+      try {
+        accessSync(p, constants.X_OK);
+        return p;
+      } catch {
+        /* not here */
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * chooseNodeRuntime picks the interpreter for node processes: system node on PATH, else
+ * Electron as Node with an Electron-ABI SQLite binding from `electronBinding` (if that
+ * file exists; otherwise the nodes will fail to open SQLite and say so in the run log).
+ */
+export function chooseNodeRuntime(opts: { pathEnv: string | undefined; electronExecPath: string; electronBinding: string }): NodeRuntime {
+  const sys = findOnPath('node', opts.pathEnv);
+  if (sys) return { execPath: sys, env: {}, why: `nodes run on the system Node.js at ${sys}` };
+  const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
+  if (existsSync(opts.electronBinding)) env.QUORUM_SQLITE_BINDING = opts.electronBinding;
+  return {
+    execPath: opts.electronExecPath,
+    env,
+    why: existsSync(opts.electronBinding)
+      ? `no node on PATH: nodes run on Electron as Node with ${opts.electronBinding}`
+      : `no node on PATH and no Electron-ABI SQLite binding at ${opts.electronBinding}: nodes cannot open SQLite (install Node.js)`,
+  };
+}
+
+/** nodeSpawner returns the Supervisor's SpawnNode for `runtime`, running appRoot/src-main/node/main.ts under tsx. */
+export function nodeSpawner(runtime: NodeRuntime, appRoot: string): SpawnNode {
+  const entry = join(appRoot, 'src-main', 'node', 'main.ts');
+  return (cfg: NodeConfig) =>
+    fork(entry, ['--config', JSON.stringify(cfg)], {
+      cwd: appRoot,
+      execPath: runtime.execPath,
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, ...runtime.env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+}
