@@ -6,11 +6,11 @@
  * better_sqlite3.node built for Electron's ABI, passed as QUORUM_SQLITE_BINDING.
  * No 'electron' import here, so this is testable under plain Node.
  */
-import { fork } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { NodeConfig } from '../node/contract';
-import type { SpawnNode } from '../lab/supervisor';
+import { forkSpawner, type SpawnNode } from '../lab/supervisor';
 
 /** NodeRuntime is the interpreter that runs node processes and the environment it needs. */
 export interface NodeRuntime {
@@ -60,14 +60,13 @@ export function chooseNodeRuntime(opts: { pathEnv: string | undefined; electronE
 
 /** nodeSpawner returns the Supervisor's SpawnNode for `runtime`, running appRoot/src-main/node/main.ts under tsx. */
 export function nodeSpawner(runtime: NodeRuntime, appRoot: string): SpawnNode {
-  const entry = join(appRoot, 'src-main', 'node', 'main.ts');
-  return (cfg: NodeConfig) =>
-    fork(entry, ['--config', JSON.stringify(cfg)], {
-      cwd: appRoot,
-      execPath: runtime.execPath,
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, ...runtime.env },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'json',
-    });
+  // tsx by absolute URL: a desktop app's working directory is anywhere (often /), so a bare
+  // `--import tsx` would not resolve.
+  const tsx = pathToFileURL(join(appRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  return forkSpawner({
+    script: join(appRoot, 'src-main', 'node', 'main.ts'),
+    execPath: runtime.execPath,
+    execArgv: ['--import', tsx],
+    env: runtime.env,
+  });
 }

@@ -12,7 +12,8 @@ import { IpcLabClient } from '../../src-renderer/src/api/ipc-client';
 import { LabError } from '../../src-renderer/src/api/lab-client';
 import { dispatch, originOf, type LabCalls } from '../../src-main/electron/ipc-dispatch';
 import { IPC_COMMANDS, type LabBridge, type IpcReply } from '../../src-main/electron/ipc-commands';
-import { chooseNodeRuntime, findOnPath } from '../../src-main/electron/node-runtime';
+import { chooseNodeRuntime, findOnPath, nodeSpawner } from '../../src-main/electron/node-runtime';
+import type { NodeConfig } from '../../src-main/node/contract';
 
 /** recordingLab answers every call with its own name and arguments. */
 function recordingLab(): { lab: LabCalls; calls: unknown[][] } {
@@ -151,5 +152,24 @@ describe('node runtime inside the desktop app', () => {
     const without = chooseNodeRuntime({ pathEnv: undefined, electronExecPath: '/opt/electron', electronBinding: join(dir, 'missing.node') });
     expect(without.env).toEqual({ ELECTRON_RUN_AS_NODE: '1' });
     expect(without.why).toContain('install Node.js');
+  });
+
+  it('spawns the TypeScript node entry from any working directory (tsx by absolute URL)', async () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const spawnNode = nodeSpawner({ execPath: process.execPath, env: {}, why: '' }, root);
+    const cwd = process.cwd();
+    process.chdir(tmpdir());
+    let child;
+    try {
+      // A config the node refuses: it must load its .ts entry to say so.
+      child = spawnNode({ id: 'zz' } as unknown as NodeConfig);
+    } finally {
+      process.chdir(cwd);
+    }
+    let err = '';
+    child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+    const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    expect(code).toBe(2);
+    expect(err).toContain('bad config');
   });
 });
