@@ -145,7 +145,9 @@ export class Gateway {
   private readonly conns = new Map<NodeId, NodeConn>();
   private nextReqId = 0;
   private readonly freeSessions: { client: string; seq: number }[] = [];
-  private sessionCount = 0;
+  /** liveSessions: sessions pooled or in use (retired ones no longer count); sessionNames names new ones. */
+  private liveSessions = 0;
+  private sessionNames = 0;
   private balancer: Balancer;
   algorithm: BalanceAlgorithm = 'round-robin';
   readonly weights: Record<NodeId, number> = {};
@@ -219,9 +221,9 @@ export class Gateway {
     if (s) return s;
     // Beyond the pool, one-shot commands (seq 0: no session) are still correct because
     // the gateway only retries what certainly was not applied.
-    if (this.sessionCount >= MAX_SESSIONS) return { client: '', seq: -1 };
-    this.sessionCount++;
-    return { client: `${this.opts.clientPrefix}-${this.sessionCount}`, seq: 0 };
+    if (this.liveSessions >= MAX_SESSIONS) return { client: '', seq: -1 };
+    this.liveSessions++;
+    return { client: `${this.opts.clientPrefix}-${++this.sessionNames}`, seq: 0 };
   }
 
   /** request sends one KV op and resolves with its outcome (never rejects). */
@@ -243,7 +245,10 @@ export class Gateway {
     const done = (outcome: ClientOutcome, result: KvResult | null, node: NodeId | null, error?: string): GatewayResult => {
       if (picked) this.inflight[picked] = Math.max(0, (this.inflight[picked] ?? 1) - 1);
       // A session whose request may still apply later is retired, so its next seq can never be confused with it.
-      if (session.client !== '' && outcome !== 'unknown') this.freeSessions.push(session);
+      if (session.client !== '') {
+        if (outcome !== 'unknown') this.freeSessions.push(session);
+        else this.liveSessions--;
+      }
       const r: GatewayResult = { outcome, result, node, latencyMs: performance.now() - t0 };
       if (error !== undefined) r.error = error;
       return r;

@@ -1,0 +1,124 @@
+/**
+ * The gateway's outcome rules against scripted client ports (plain TCP servers speaking
+ * the node's frames): a not-leader answer is followed to the leader; a refused connection
+ * is retried elsewhere; a request sent and then cut off is `unknown`, never retried; a
+ * deadline with nothing ever sent is `fail`; retries keep the same (client, seq).
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Gateway } from '../../src-main/lab/gateway';
+import type { ClientRequestFrame } from '../../src-main/node/contract';
+import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
+
+type Script = (req: ClientRequestFrame, sock: Socket, id: string) => void;
+
+const servers: Server[] = [];
+const seen: { node: string; req: ClientRequestFrame }[] = [];
+
+async function port(id: string, script: Script): Promise<number> {
+  const server = createServer((sock) => {
+    const dec = new FrameDecoder();
+    let hello = false;
+    sock.on('error', () => undefined);
+    sock.on('data', (c: Buffer) => {
+      for (const f of dec.push(c).frames) {
+        if (!hello) {
+          expect(f).toMatchObject({ t: 'hello', token: 'tok', from: 'gateway' });
+          hello = true;
+          continue;
+        }
+        const req = f as unknown as ClientRequestFrame;
+        seen.push({ node: id, req });
+        script(req, sock, id);
+      }
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return (server.address() as { port: number }).port;
+}
+
+const answer = (sock: Socket, req: ClientRequestFrame, id: string, over: Record<string, unknown>): void => {
+  sock.write(encodeFrame({ t: 'res', id: req.id, outcome: 'ok', result: { ok: true, value: null }, node: id, leader: null, ...over }));
+};
+
+afterEach(async () => {
+  seen.length = 0;
+  for (const s of servers.splice(0)) await new Promise<void>((r) => s.close(() => r()));
+});
+
+function gateway(ports: Record<string, number | null>, leader: string | null = null): Gateway {
+  return new Gateway({
+    token: 'tok',
+    nodes: Object.keys(ports),
+    portOf: (id) => ports[id] ?? null,
+    isUp: (id) => ports[id] !== null,
+    leader: () => leader,
+    clientPrefix: 'gwtest',
+    seed: 1,
+  });
+}
+
+describe('gateway', () => {
+  it('follows a not-leader redirect and keeps (client, seq) across the retry', async () => {
+    const follower: Script = (req, sock, id) => answer(sock, req, id, { outcome: 'fail', result: null, error: 'not-leader', leader: 'n2' });
+    const leader: Script = (req, sock, id) => answer(sock, req, id, {});
+    const g = gateway({ n1: await port('n1', follower), n2: await port('n2', leader) });
+    const r = await g.request({ op: 'put', key: 'k', value: 'v' }, 2000);
+    expect(r).toMatchObject({ outcome: 'ok', node: 'n2' });
+    expect(seen.map((s) => s.node)).toEqual(['n1', 'n2']);
+    expect(seen[0]!.req.client).toBe(seen[1]!.req.client);
+    expect(seen[0]!.req.seq).toBe(seen[1]!.req.seq);
+    expect(seen[0]!.req.client).not.toBe('');
+    // The next request uses the same session with the next seq.
+    await g.request({ op: 'put', key: 'k', value: 'w' }, 2000);
+    expect(seen.at(-1)!.req.seq).toBe(seen[0]!.req.seq + 1);
+    expect(g.served).toEqual({ n1: 1, n2: 1 });
+    g.close();
+  });
+
+  it('retries a refused connection on another node', async () => {
+    const dead = await port('n1', () => undefined);
+    await new Promise<void>((r) => servers.pop()!.close(() => r())); // n1's port now refuses
+    const g = gateway({ n1: dead, n2: await port('n2', (req, sock, id) => answer(sock, req, id, {})) });
+    const r = await g.request({ op: 'put', key: 'k', value: 'v' }, 2000);
+    expect(r).toMatchObject({ outcome: 'ok', node: 'n2' });
+    g.close();
+  });
+
+  it('a request sent and then cut off is unknown and is not retried', async () => {
+    const g = gateway({
+      n1: await port('n1', (_req, sock) => sock.destroy()),
+      n2: await port('n2', (req, sock, id) => answer(sock, req, id, {})),
+    });
+    const r = await g.request({ op: 'put', key: 'k', value: 'v' }, 2000, 'n1');
+    expect(r.outcome).toBe('unknown');
+    expect(seen.map((s) => s.node)).toEqual(['n1']);
+    g.close();
+  });
+
+  it('a node that never answers makes it unknown at the deadline; a cluster with no node up makes it fail', async () => {
+    const g = gateway({ n1: await port('n1', () => undefined) });
+    const r = await g.request({ op: 'put', key: 'k', value: 'v' }, 300);
+    expect(r.outcome).toBe('unknown');
+    expect(r.latencyMs).toBeGreaterThanOrEqual(290);
+    g.close();
+    const none = gateway({ n1: null, n2: null });
+    const f = await none.request({ op: 'put', key: 'k', value: 'v' }, 200);
+    expect(f.outcome).toBe('fail');
+    none.close();
+  });
+
+  it('a refusal such as cas-mismatch is final: fail, not retried', async () => {
+    const g = gateway({
+      n1: await port('n1', (req, sock, id) =>
+        answer(sock, req, id, { outcome: 'fail', result: { ok: false, error: 'cas-mismatch', value: 'x' }, error: 'cas-mismatch' }),
+      ),
+      n2: await port('n2', (req, sock, id) => answer(sock, req, id, {})),
+    });
+    const r = await g.request({ op: 'cas', key: 'k', expected: 'a', value: 'b' }, 2000, 'n1');
+    expect(r).toMatchObject({ outcome: 'fail', error: 'cas-mismatch' });
+    expect(seen.length).toBe(1);
+    g.close();
+  });
+});
