@@ -13,60 +13,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DirectClient, nodeAccess } from './direct';
+import { cpuMs, summarizeProfile, type CpuProfile } from './profile-lib';
 import { clientAgent, parseJson, request } from './http';
 import { LabCluster, repoRoot } from './lab';
 import { killPid, sleep, stopAll } from './procs';
 import { KEY_SPACE, keyOf, makeValue, percentile, Rng } from './workload';
-
-interface CpuProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: CpuProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-  startTime: number;
-  endTime: number;
-}
-
-/** summarizeProfile returns self time (ms) per function and per file, and the total sampled time. */
-export function summarizeProfile(p: CpuProfile, root: string): { totalMs: number; idleMs: number; fns: [string, number][]; files: [string, number][] } {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  // The profiler's own work (the hook's inspector calls) is not the lab's: drop that subtree.
-  const skip = new Set<number>();
-  const mark = (id: number): void => {
-    skip.add(id);
-    for (const c of byId.get(id)?.children ?? []) mark(c);
-  };
-  for (const n of p.nodes) if (n.callFrame.url.endsWith('cpu-prof-hook.mjs') || n.callFrame.url === 'node:inspector') mark(n.id);
-  const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) {
-    const id = p.samples[i] ?? -1;
-    self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
-  }
-  const fns = new Map<string, number>();
-  const files = new Map<string, number>();
-  let idle = 0;
-  let total = 0;
-  for (const [id, ms] of self) {
-    const n = byId.get(id);
-    if (!n || skip.has(id)) continue;
-    total += ms;
-    const cf = n.callFrame;
-    if (cf.functionName === '(idle)') {
-      idle += ms;
-      continue;
-    }
-    const file = cf.url ? cf.url.replace(/^file:\/\//, '').replace(root + '/', '') : `(${cf.functionName || 'native'})`;
-    const fn = `${cf.functionName || '(anonymous)'} ${file}:${cf.lineNumber + 1}`;
-    fns.set(fn, (fns.get(fn) ?? 0) + ms);
-    files.set(file, (files.get(file) ?? 0) + ms);
-  }
-  const top = (m: Map<string, number>): [string, number][] => [...m].sort((a, b) => b[1] - a[1]).slice(0, 15);
-  return { totalMs: total, idleMs: idle, fns: top(fns), files: top(files) };
-}
 
 async function main(argv: string[]): Promise<number> {
   const arg = (name: string, dflt: number): number => {
@@ -98,6 +49,16 @@ async function main(argv: string[]): Promise<number> {
     const rng = new Rng(7);
     const value = makeValue(rng);
     const f = (x: number): string => x.toFixed(2);
+    // Phase 0: idle, so the per-put CPU below can be read against what the processes burn doing nothing.
+    {
+      const idlePids = await lab.pids();
+      const b = idlePids.map(cpuMs);
+      await sleep(seconds * 1000);
+      idlePids.forEach((pid, i) => {
+        const used = cpuMs(pid) - (b[i] ?? 0);
+        console.log(`idle CPU ${i === 0 ? 'host' : `node ${i}`} (pid ${pid}): ${used.toFixed(0)} ms in ${seconds} s`);
+      });
+    }
     // Phase 1: straight to the leader's client port (node + router + fsync, no HTTP host, no gateway).
     const leader = await lab.leaderNode();
     const access = leader?.pid ? nodeAccess(leader.pid) : 'no leader';
@@ -120,8 +81,11 @@ async function main(argv: string[]): Promise<number> {
     const client: number[] = [];
     const gateway: number[] = [];
     let errors = 0;
+    // CPU time per put per process is robust to a busy machine, where wall-clock latency is not.
+    const allPids = await lab.pids();
+    const cpuBefore = allPids.map(cpuMs);
     // The hook starts sampling on the first SIGUSR2 and writes the profile on the second.
-    const pids = cpu ? await lab.pids() : [];
+    const pids = cpu ? allPids : [];
     for (const pid of pids) killPid(pid, 'SIGUSR2');
     const deadline = performance.now() + seconds * 1000;
     const loop = async (): Promise<void> => {
@@ -139,12 +103,17 @@ async function main(argv: string[]): Promise<number> {
       agent.destroy();
     };
     await Promise.all(Array.from({ length: clients }, loop));
+    const cpuAfter = allPids.map(cpuMs);
     for (const pid of pids) killPid(pid, 'SIGUSR2');
     if (cpu) await sleep(2000);
     client.sort((a, b) => a - b);
     gateway.sort((a, b) => a - b);
     console.log(`\n${client.length} puts ok, ${errors} errors, ${clients} client(s), ${seconds} s: ${(client.length / seconds).toFixed(0)} puts/s`);
     console.log(`client-side latency   p50 ${f(percentile(client, 0.5))} ms  p99 ${f(percentile(client, 0.99))} ms`);
+    allPids.forEach((pid, i) => {
+      const used = (cpuAfter[i] ?? 0) - (cpuBefore[i] ?? 0);
+      console.log(`CPU ${i === 0 ? 'host' : `node ${i}`} (pid ${pid}): ${used.toFixed(0)} ms user+sys, ${(used / Math.max(1, client.length)).toFixed(2)} ms per put`);
+    });
     console.log(`host-reported latency p50 ${f(percentile(gateway, 0.5))} ms  p99 ${f(percentile(gateway, 0.99))} ms  (KvResponse.latencyMs, ${gateway.length} samples)`);
   } finally {
     if (lab) await lab.stop();
