@@ -1,0 +1,91 @@
+/**
+ * The Recorder's run log and Jepsen history, the consistency check written with an
+ * export, and a saved run read back (and a damaged one refused).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { HistoryOp } from '../../src-main/api/contract';
+import { checkConsistency } from '../../src-main/lab/check';
+import { Recorder } from '../../src-main/lab/recorder';
+import { RunFileError, readRun } from '../../src-main/lab/run-files';
+
+const dir = mkdtempSync(join(tmpdir(), 'ql-rec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('recorder', () => {
+  it('keeps seq order across message and other records, streams JSONL, and retires info processes', async () => {
+    const rec = new Recorder({ logFile: join(dir, 'run.jsonl'), historyFile: join(dir, 'history.jsonl') });
+    rec.record('cluster-created', { nodes: 3 });
+    rec.message('send', 1, 'n1', 'n2', 'app', 'append', 1);
+    rec.record('partition', { groups: [['n1'], ['n2']] });
+    rec.message('drop', 1, 'n1', 'n2', 'app', 'append', 1, { reason: 'cut' });
+    expect(rec.log().map((r) => r.kind)).toEqual(['cluster-created', 'send', 'partition', 'drop']);
+    expect(rec.log(2).map((r) => r.seq)).toEqual([3, 4]);
+    const ts = rec.log().map((r) => r.t);
+    expect([...ts].sort((a, b) => a - b)).toEqual(ts);
+    const a = rec.invoke('write', 'k', '1');
+    rec.complete(a, 'ok', 'write', 'k', '1');
+    const b = rec.invoke('write', 'k', '2');
+    rec.complete(b, 'info', 'write', 'k', '2');
+    const c = rec.invoke('read', 'k', null);
+    rec.complete(c, 'ok', 'read', 'k', '1');
+    const h = rec.history();
+    expect(h.map((x) => [x.index, x.process, x.type])).toEqual([
+      [0, 0, 'invoke'],
+      [1, 0, 'ok'],
+      [2, 0, 'invoke'],
+      [3, 0, 'info'],
+      [4, 1, 'invoke'], // process 0 may still act: a new process number
+      [5, 1, 'ok'],
+    ]);
+    await rec.close();
+    const lines = readFileSync(join(dir, 'run.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.length).toBe(rec.lastSeq);
+    expect(JSON.parse(lines[3]!)).toMatchObject({ kind: 'drop', reason: 'cut', seq: 4 });
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ nodes: 3, protocol: 'raft', heartbeatMs: 100, electionMs: 1000, seed: 1 }));
+    const saved = await readRun(dir);
+    expect(saved.log.length).toBe(lines.length);
+    expect(saved.history.length).toBe(6);
+    writeFileSync(join(dir, 'history.jsonl'), '{"index":0}\n');
+    await expect(readRun(dir)).rejects.toThrow(RunFileError);
+    await expect(readRun(dir)).rejects.toThrow(/history\.jsonl:1: a history op needs time/);
+  });
+
+  it('the consistency check passes a possible final value and catches a lost acknowledged write', async () => {
+    let i = 0;
+    const op = (process: number, type: HistoryOp['type'], f: string, key: string, value: unknown): HistoryOp => ({
+      index: i,
+      time: ++i * 1000,
+      process,
+      type,
+      f,
+      key,
+      value,
+    });
+    const history = [
+      op(0, 'invoke', 'write', 'a', '1'),
+      op(0, 'ok', 'write', 'a', '1'),
+      op(0, 'invoke', 'write', 'a', '2'),
+      op(1, 'invoke', 'write', 'a', '3'), // concurrent with 2: either may be last
+      op(0, 'ok', 'write', 'a', '2'),
+      op(1, 'ok', 'write', 'a', '3'),
+      op(2, 'invoke', 'write', 'b', 'x'),
+      op(2, 'ok', 'write', 'b', 'x'),
+      op(2, 'invoke', 'write', 'c', 'y'),
+      op(2, 'fail', 'write', 'c', 'y'), // never acknowledged: not checked
+    ];
+    const store: Record<string, string | null> = { a: '2', b: 'x' };
+    const read = async (key: string) => ({ outcome: 'ok' as const, result: { ok: true, value: store[key] ?? null } });
+    const good = await checkConsistency(history, read);
+    expect(good).toMatchObject({ ok: true, keysChecked: 2 });
+    store.b = null; // the acknowledged write to b vanished
+    const bad = await checkConsistency(history, read);
+    expect(bad.ok).toBe(false);
+    expect(bad.violations).toEqual([{ key: 'b', read: null, expectedOneOf: ['x'] }]);
+    store.b = 'x';
+    store.a = '1'; // overwritten by two later acknowledged writes: cannot be last
+    expect((await checkConsistency(history, read)).ok).toBe(false);
+  });
+});
