@@ -18,7 +18,7 @@ pauses) drawn from the seed, then a heal; invariants are checked throughout.
   --seeds A..B        sweep seeds A to B inclusive (or a single number N: seeds 1..N)
   --nodes N           cluster size, 1..${MAX_NODES} (default 5)
   --protocol P        ${PROTOCOLS.join(' | ')} (default raft)
-  --duration S        fault phase in simulated seconds (default 10)
+  --duration S        fault phase in simulated seconds (default 5)
   --rate R            client commands per simulated second (default 100)
   --clients N         simulated clients (default 5)
   --no-faults         run the workload on a clean network (for speed measurements)
@@ -68,7 +68,7 @@ export function parseSimArgs(argv: string[]): CliOptions | 'help' {
     sweep: false,
     nodes: 5,
     protocol: 'raft',
-    durationS: 10,
+    durationS: 5,
     rate: 100,
     clients: 5,
     faults: true,
@@ -165,7 +165,7 @@ function simOptions(o: CliOptions, seed: number): SimOptions {
 /** reproduceCommand is the command line that replays one seed with the same options. */
 export function reproduceCommand(o: CliOptions, seed: number): string {
   const parts = ['quorum-lab sim', `--seed ${seed}`, `--nodes ${o.nodes}`, `--protocol ${o.protocol}`];
-  if (o.durationS !== 10) parts.push(`--duration ${o.durationS}`);
+  if (o.durationS !== 5) parts.push(`--duration ${o.durationS}`);
   if (o.rate !== 100) parts.push(`--rate ${o.rate}`);
   if (o.clients !== 5) parts.push(`--clients ${o.clients}`);
   if (!o.faults) parts.push('--no-faults');

@@ -181,7 +181,7 @@ export class ClientWorkload {
       value: this.invokeValue(c.op),
     });
     if (this.cluster.log.enabled) {
-      this.cluster.log.write(this.cluster.now, 'invoke', { client: c.id, seq: c.seq, f: c.f, key, value: this.invokeValue(c.op) });
+      this.cluster.log.write(this.cluster.now, 'invoke', { client: c.id, clientSeq: c.seq, f: c.f, key, value: this.invokeValue(c.op) });
     }
     this.send(c);
   }
@@ -297,7 +297,7 @@ export class ClientWorkload {
     if (this.cluster.log.enabled) {
       this.cluster.log.write(this.cluster.now, 'complete', {
         client: c.id,
-        seq: c.seq,
+        clientSeq: c.seq,
         type,
         f: c.f,
         key,

@@ -52,6 +52,8 @@ export interface ClusterStats {
   bytes: number;
   /** snapshotsInstalled counts snapshots a node received from a peer and restored. */
   snapshotsInstalled: number;
+  /** digestMismatches counts end states equal in content whose digest() differed. */
+  digestMismatches: number;
   /** sentBy: messages sent by each node (MIT's per-server RPC counts). */
   sentBy: Record<NodeId, number>;
 }
@@ -128,7 +130,7 @@ export class Cluster {
           hooks,
         ),
     );
-    this.stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, bytes: 0, snapshotsInstalled: 0, sentBy: {} };
+    this.stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, bytes: 0, snapshotsInstalled: 0, digestMismatches: 0, sentBy: {} };
     for (const n of this.nodes) {
       this.byId.set(n.id, n);
       this.stats.sentBy[n.id] = 0;

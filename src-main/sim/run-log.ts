@@ -43,7 +43,7 @@ export class RunLog {
     return this.seq;
   }
 
-  /** write records one event at virtual time `ms`; `fields` keep their insertion order. */
+  /** write records one event at virtual time `ms`; `fields` keep their insertion order and must not use t, seq or kind. */
   write(ms: number, kind: string, fields: Record<string, unknown>): void {
     const seq = this.seq++;
     if (!this.sink) return;
