@@ -34,6 +34,17 @@ export interface KvState {
   fences: Map<string, number>;
 }
 
+/** orderedResult copies a result with its fields in one fixed order, so equal results serialize (and digest) equally however they were built. */
+function orderedResult(r: KvResult): KvResult {
+  const out: KvResult = { ok: r.ok };
+  if (r.value !== undefined) out.value = r.value;
+  if (r.error !== undefined) out.error = r.error;
+  if (r.token !== undefined) out.token = r.token;
+  if (r.holder !== undefined) out.holder = r.holder;
+  if (r.expiresAt !== undefined) out.expiresAt = r.expiresAt;
+  return out;
+}
+
 /** serializeState writes the state as JSON; with `canonical`, maps whose order does not matter are sorted and appliedIndex is left out (for digests). */
 export function serializeState(s: KvState, canonical: boolean): string {
   const sorted = <V>(m: Map<string, V>): [string, V][] => {
@@ -47,7 +58,7 @@ export function serializeState(s: KvState, canonical: boolean): string {
     clock: s.clock,
     data: sorted(s.data),
     // Session order is eviction order, so it is state: never sorted.
-    sessions: [...s.sessions].map(([c, x]) => [c, x.seq, x.lastIndex, x.result]),
+    sessions: [...s.sessions].map(([c, x]) => [c, x.seq, x.lastIndex, orderedResult(x.result)]),
     locks: sorted(s.locks).map(([n, l]) => [n, l.owner, l.token, l.expiresAt]),
     fences: sorted(s.fences),
   });

@@ -136,6 +136,12 @@ describe('KvStateMachine: snapshot, restore, digest', () => {
     d.run({ op: 'delete', key: 'k3' }, 'c9', 1, 1100);
     d.run({ op: 'lock', name: 'L', owner: 'alice', ttlMs: 5000 }, 'c8', 1, 1200);
     d.run({ op: 'fencedPut', key: 'res', value: 'x', token: 42 }, 'c7', 1, 1300);
+    // Every kind of cached result, so the snapshot carries each shape.
+    d.run({ op: 'cas', key: 'k1', expected: 'nope', value: 'x' }, 'c10', 1, 1310);
+    d.run({ op: 'lock', name: 'L', owner: 'bob', ttlMs: 5000 }, 'c11', 1, 1320);
+    d.run({ op: 'fencedPut', key: 'res', value: 'y', token: 1 }, 'c12', 1, 1330);
+    d.run({ op: 'unlock', name: 'L', token: 999 }, 'c13', 1, 1340);
+    d.run({ op: 'put', key: 'bad' } as unknown as KvOp, 'c14', 1, 1350);
     return d;
   }
 
