@@ -55,6 +55,7 @@ export class EtcdCluster implements Target {
   private failoverAgents = new Map<string, ReturnType<typeof clientAgent>>();
   private survivors: Member[] = [];
   private victim: Member | null = null;
+  private killed: ChildProcess | null = null;
   private rr = 0;
 
   private constructor(version: string, members: Member[], private readonly opts: EtcdOptions) {
@@ -201,8 +202,9 @@ export class EtcdCluster implements Target {
     const proc = l.proc;
     const t0 = performance.now();
     killPid(pid, 'SIGKILL');
-    await waitExit(proc, 5000);
-    forgetPid(pid);
+    // Reaped in the background: puts start as soon as kill() returns, as on the lab side.
+    void waitExit(proc, 5000).then(() => forgetPid(pid));
+    this.killed = proc;
     l.proc = null;
     this.leaderEp = null;
     return { t0, victim: l.name };
@@ -217,6 +219,9 @@ export class EtcdCluster implements Target {
 
   async recover(): Promise<void> {
     const v = this.victim;
+    // The killed member must be gone (and its ports free) before it starts again.
+    if (this.killed) await waitExit(this.killed, 5000);
+    this.killed = null;
     if (v) {
       this.launch(v);
       this.victim = null;
@@ -244,7 +249,7 @@ async function putEtcd(agent: ReturnType<typeof clientAgent>, ep: Endpoint, key:
   const body = `{"key":"${Buffer.from(key).toString('base64')}","value":"${Buffer.from(value).toString('base64')}"}`;
   const r = await request(agent, ep, 'POST', '/v3/kv/put', body, timeoutMs);
   if (r.status !== 200) return false;
-  // The gateway answers errors with HTTP 200 only for success; still require the response header.
+  // A 200 alone is not enough: only a real put answer carries the header with the new revision.
   const j = parseJson(r.body) as { header?: { revision?: string } } | null;
   return typeof j?.header?.revision === 'string';
 }
