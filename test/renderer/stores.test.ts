@@ -47,8 +47,16 @@ describe('useClusterStore', () => {
     fake.emit({ type: 'cluster', cluster: next });
     // The old leader still thinks it leads (term 1); the header shows the higher-term leader.
     expect(cluster.leader?.id).toBe('n2');
+    const animated: string[] = [];
+    const off = onMessageRecord((r) => animated.push(r.kind));
     fake.emit({ type: 'log', record: rec('crash', { node: 'n3' }) });
-    expect(useTimelineStore().records.map((r) => r.kind)).toContain('crash');
+    fake.emit({ type: 'log', record: rec('send', { from: 'n1', to: 'n2', msgKind: 'append' }) });
+    off();
+    // Live records reach the view in batches; messages reach the animation at once.
+    expect(animated).toEqual(['send']);
+    expect(useTimelineStore().records.map((r) => r.kind)).not.toContain('crash');
+    useTimelineStore().flush();
+    expect(useTimelineStore().records.map((r) => r.kind).slice(-2)).toEqual(['crash', 'send']);
   });
 
   it('shows the lab’s answer after an action, and its error when refused', async () => {
@@ -87,6 +95,7 @@ describe('useClusterStore', () => {
     const cluster = useClusterStore();
     await cluster.connect();
     fake.emit({ type: 'log', record: rec('crash', { node: 'n3' }) });
+    useTimelineStore().flush();
     expect(useTimelineStore().records).toHaveLength(1);
     expect(await cluster.createCluster({ nodes: 5 })).toBe(true);
     expect(cluster.live?.nodes).toHaveLength(5);

@@ -46,6 +46,7 @@ export const topologyStyle: StylesheetJson = [
     style: {
       width: 56,
       height: 56,
+      'z-index': 20,
       'background-color': ROLE_COLORS.follower!,
       'border-width': 2,
       'border-color': '#0f172a',
@@ -96,7 +97,8 @@ export const topologyStyle: StylesheetJson = [
   { selector: 'edge.link:selected', style: { 'line-color': '#38bdf8', width: 5 } },
   {
     selector: 'node.msg',
-    style: { width: 9, height: 9, 'border-width': 0, label: '', events: 'no', 'z-index': 99 },
+    // Under the nodes, so a message emerges from its sender's edge rather than covering labels.
+    style: { width: 9, height: 9, 'border-width': 0, label: '', events: 'no', 'z-index': 1 },
   },
   ...Object.entries(MESSAGE_COLORS).map(([kind, color]) => ({ selector: `node.msg.${kind}`, style: { 'background-color': color } })),
   { selector: 'node.msg.dropped', style: { 'background-color': '#ef4444', shape: 'diamond' } },

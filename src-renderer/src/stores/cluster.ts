@@ -57,7 +57,7 @@ export const useClusterStore = defineStore('cluster', () => {
         setLive(e.cluster);
         return;
       case 'log':
-        useTimelineStore().push(e.record);
+        useTimelineStore().enqueue(e.record);
         return;
       case 'load-progress':
         useConsoleStore().loadProgress = { done: e.done, total: e.total };

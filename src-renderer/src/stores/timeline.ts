@@ -12,6 +12,8 @@ import { CATEGORIES, categoryOf, isMessageRecord, nodesOf, type Category } from 
 export const MAX_RECORDS = 5000;
 /** MAX_SHOWN bounds the rows the timeline renders. */
 export const MAX_SHOWN = 300;
+/** FLUSH_MS is how often queued live records reach the view. */
+export const FLUSH_MS = 150;
 
 type MessageListener = (r: RunLogRecord) => void;
 const messageListeners = new Set<MessageListener>();
@@ -36,14 +38,51 @@ export const useTimelineStore = defineStore('timeline', () => {
     if (list.length > MAX_RECORDS) list.splice(0, list.length - MAX_RECORDS);
   }
 
-  /** push adds one live record (duplicates by seq are ignored). */
+  /** push adds one live record at once (duplicates by seq are ignored). */
   function push(r: RunLogRecord): void {
-    if (r.seq <= lastSeq.value) return;
-    lastSeq.value = r.seq;
-    records.value.push(r);
+    if (!accept(r)) return;
     trim(records.value);
     triggerRef(records);
+  }
+
+  function accept(r: RunLogRecord): boolean {
+    if (r.seq <= lastSeq.value) return false;
+    lastSeq.value = r.seq;
+    records.value.push(r);
     if (isMessageRecord(r)) for (const cb of messageListeners) cb(r);
+    return true;
+  }
+
+  let pending: RunLogRecord[] = [];
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * enqueue adds a live record from the event stream. A busy cluster sends hundreds of
+   * records a second; the timeline and charts re-render once per batch, not per record.
+   * Messages still reach the animation at once.
+   */
+  function enqueue(r: RunLogRecord): void {
+    pending.push(r);
+    if (isMessageRecord(r)) for (const cb of messageListeners) cb(r);
+    flushTimer ??= setTimeout(flush, FLUSH_MS);
+  }
+
+  /** flush applies the queued records now. */
+  function flush(): void {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    const batch = pending;
+    pending = [];
+    let changed = false;
+    for (const r of batch) {
+      if (r.seq <= lastSeq.value) continue;
+      lastSeq.value = r.seq;
+      records.value.push(r);
+      changed = true;
+    }
+    if (!changed) return;
+    trim(records.value);
+    triggerRef(records);
   }
 
   /** ingestBacklog merges records fetched with GET /api/log in front of the live ones. */
@@ -58,6 +97,7 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   /** reset forgets every record (a new cluster starts a new run). */
   function reset(): void {
+    pending = [];
     records.value = [];
     frozen.value = [];
     lastSeq.value = -1;
@@ -88,5 +128,5 @@ export const useTimelineStore = defineStore('timeline', () => {
   /** shown: newest first, filtered, frozen while paused. */
   const shown = computed(() => filter(paused.value ? frozen.value : records.value));
 
-  return { records, lastSeq, paused, categories, node, shown, push, ingestBacklog, reset, setPaused, toggleCategory, filter };
+  return { records, lastSeq, paused, categories, node, shown, push, enqueue, flush, ingestBacklog, reset, setPaused, toggleCategory, filter };
 });

@@ -1,0 +1,77 @@
+/** Charts' series and fault shading, record classification, and the topology's pure helpers. */
+import { describe, expect, it } from 'vitest';
+import type { RunLogRecord } from '../../src-main/api/contract';
+import { buckets, faultPeriods } from '../../src-renderer/src/model/metrics';
+import { categoryOf, nodesOf, summarize } from '../../src-renderer/src/model/records';
+import { layoutPositions, ruleText } from '../../src-renderer/src/composables/useTopology';
+
+let seq = 0;
+const r = (t: number, kind: string, f: Record<string, unknown> = {}): RunLogRecord => ({ t: t * 1e9, seq: ++seq, kind, ...f });
+
+describe('charts', () => {
+  it('slices client completions into per-second throughput and p50/p99 latency', () => {
+    const log = [
+      r(0.1, 'client-invoke', { f: 'write', key: 'a' }),
+      r(0.2, 'client-complete', { type: 'ok', latencyMs: 2, node: 'n1' }),
+      r(0.3, 'client-complete', { type: 'ok', latencyMs: 4, node: 'n1' }),
+      r(0.4, 'client-complete', { type: 'info', latencyMs: 5000, node: 'n1' }),
+      r(1.5, 'client-complete', { type: 'ok', latencyMs: 10, node: 'n2' }),
+      r(1.6, 'role', { node: 'n1', role: 'leader', latencyMs: 99 }),
+    ];
+    const b = buckets(log, 1e9, 2e9);
+    expect(b).toHaveLength(2);
+    expect(b[0]).toMatchObject({ t: 0, ok: 2, failed: 1, p50: 4, p99: 4 });
+    expect(b[1]).toMatchObject({ t: 1e9, ok: 1, failed: 0, p50: 10 });
+    // Only the last maxBuckets slices are kept.
+    expect(buckets(log, 1e9, 100e9, 10)[0]!.t).toBe(90e9);
+  });
+
+  it('shades partitions until heal, crashes until restart, pauses until resume, link rules until cleared', () => {
+    const log = [
+      r(1, 'partition', { groups: [['n1'], ['n2', 'n3']] }),
+      r(2, 'crash', { node: 'n2' }),
+      r(3, 'heal'),
+      r(4, 'restart', { node: 'n2' }),
+      r(5, 'pause', { node: 'n3' }),
+      r(6, 'link-rule', { from: 'n1', to: 'n2', latencyMs: 200 }),
+      r(7, 'link-rule', { from: 'n1', to: 'n2', latencyMs: 0 }),
+    ];
+    expect(faultPeriods(log)).toEqual([
+      { start: 1e9, end: 3e9, label: 'partition' },
+      { start: 2e9, end: 4e9, label: 'n2 down' },
+      { start: 5e9, end: null, label: 'n3 paused' },
+      { start: 6e9, end: 7e9, label: 'link n1→n2' },
+    ]);
+  });
+});
+
+describe('records', () => {
+  it('classifies kinds for the timeline filter and names the nodes involved', () => {
+    expect(categoryOf('send')).toBe('message');
+    expect(categoryOf('role')).toBe('state');
+    expect(categoryOf('node-died')).toBe('lifecycle');
+    expect(categoryOf('link-rule')).toBe('fault');
+    expect(categoryOf('client-complete')).toBe('client');
+    expect(categoryOf('export')).toBe('other');
+    // A role record's `from` is the previous role, not a node.
+    expect(nodesOf(r(0, 'role', { node: 'n2', from: 'follower', role: 'leader' }))).toEqual(['n2']);
+    expect(nodesOf(r(0, 'send', { from: 'n1', to: 'n3' }))).toEqual(['n1', 'n3']);
+    expect(summarize(r(0, 'crash', { node: 'n2', pid: 5 }))).toBe('node=n2 pid=5');
+  });
+});
+
+describe('topology helpers', () => {
+  it('labels link rules briefly', () => {
+    const clean = { from: 'n1', to: 'n2', latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, blocked: false };
+    expect(ruleText(clean)).toBe('');
+    expect(ruleText({ ...clean, latencyMs: 200, jitterMs: 50, loss: 0.1 })).toBe('200±50ms 10% loss');
+    expect(ruleText({ ...clean, blocked: true, duplicate: 0.05 })).toBe('cut 5% dup');
+  });
+
+  it('lays zones out side by side without overlap', () => {
+    const pos = layoutPositions([['n1', 'n2', 'n3'], ['n4', 'n5']]);
+    const xs = (ids: string[]) => ids.map((id) => pos.get(id)!.x);
+    expect(Math.max(...xs(['n1', 'n2', 'n3'])) + 100).toBeLessThan(Math.min(...xs(['n4', 'n5'])));
+    expect(pos.size).toBe(5);
+  });
+});
