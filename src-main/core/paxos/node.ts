@@ -455,6 +455,12 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
   /** heardFromLeader notes a live leader of ballot b (>= our promise): follow it, reset the election timer. */
   private heardFromLeader(from: NodeId, b: number): void {
     if (this.role !== 'follower' && b > this.ballot) this.becomeFollower(from);
+    // Following a leader is promising it: refuse lower ballots from now on (one durable
+    // write per leader change), and show the same ballot as the rest of the cluster.
+    if (b > this.promised) {
+      this.promised = b;
+      this.hsDirty = true;
+    }
     this.leader = from;
     this.electionElapsed = 0;
   }
