@@ -251,6 +251,15 @@ export class Raft {
         // A pre-vote grant carries the future term; the term moves when we really campaign.
       } else if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') {
         this.becomeFollower(m.term, m.from);
+      } else if (m.type === 'vote') {
+        // Take the term but keep the election timer running: it restarts only when we grant
+        // the vote (Figure 2). Otherwise a node that keeps losing (e.g. a removed server,
+        // §4.2.3) would hold everyone's timer back and no one else could ever be elected.
+        const elapsed = this.electionElapsed;
+        const timeout = this.randomizedElectionTimeout;
+        this.becomeFollower(m.term, null);
+        this.electionElapsed = elapsed;
+        this.randomizedElectionTimeout = timeout;
       } else {
         this.becomeFollower(m.term, null);
       }

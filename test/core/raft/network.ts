@@ -47,6 +47,8 @@ export class Network {
   /** rewrite, when set, replaces each delivered message (e.g. an append cut short, as if sent with fewer entries). */
   rewrite: ((m: RaftMessage) => RaftMessage) | null = null;
   private seed: number;
+  /** onApply, when set, sees every entry any member applies (for invariant checks). */
+  onApply: ((id: NodeId, e: Entry) => void) | null = null;
 
   constructor(
     readonly ids: NodeId[],
@@ -127,6 +129,7 @@ export class Network {
     if (e.index !== m.lastApplied + 1) throw new Error(`${m.node.id} applied ${e.index} after ${m.lastApplied}`);
     m.lastApplied = e.index;
     if (e.type === 'normal') m.applied.push(e.data);
+    this.onApply?.(m.node.id, e);
   }
 
   private send(msg: RaftMessage): void {
