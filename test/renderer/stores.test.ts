@@ -7,7 +7,7 @@ import { setLabClient } from '../../src-renderer/src/api/lab-client';
 import { groupsAfterMove, useClusterStore } from '../../src-renderer/src/stores/cluster';
 import { useConsoleStore } from '../../src-renderer/src/stores/console';
 import { useReplayStore } from '../../src-renderer/src/stores/replay';
-import { MAX_RECORDS, onMessageRecord, useTimelineStore } from '../../src-renderer/src/stores/timeline';
+import { MAX_MESSAGES, MAX_RECORDS, onMessageRecord, useTimelineStore } from '../../src-renderer/src/stores/timeline';
 import { useUiStore } from '../../src-renderer/src/stores/ui';
 import { FakeLabClient } from './fake-client';
 
@@ -56,7 +56,8 @@ describe('useClusterStore', () => {
     expect(animated).toEqual(['send']);
     expect(useTimelineStore().records.map((r) => r.kind)).not.toContain('crash');
     useTimelineStore().flush();
-    expect(useTimelineStore().records.map((r) => r.kind).slice(-2)).toEqual(['crash', 'send']);
+    expect(useTimelineStore().records.map((r) => r.kind).at(-1)).toBe('crash');
+    expect(useTimelineStore().messages.map((r) => r.kind)).toEqual(['send']);
   });
 
   it('shows the lab’s answer after an action, and its error when refused', async () => {
@@ -243,7 +244,8 @@ describe('useTimelineStore', () => {
     tl.push(r1);
     tl.push(rec('send', { from: 'n1', to: 'n2', msgKind: 'heartbeat', type: 'app', term: 1, id: 1 }));
     tl.push(rec('crash', { node: 'n2' }));
-    expect(tl.records).toHaveLength(3);
+    expect(tl.records).toHaveLength(2);
+    expect(tl.messages).toHaveLength(1);
     // Messages are hidden by default; newest first.
     expect(tl.shown.map((r) => r.kind)).toEqual(['crash', 'role']);
     tl.toggleCategory('message');
@@ -252,6 +254,11 @@ describe('useTimelineStore', () => {
     expect(tl.shown.map((r) => r.kind)).toEqual(['send', 'role']);
     for (let i = 0; i < MAX_RECORDS + 10; i++) tl.push(rec('commit', { node: 'n1', commitIndex: i }));
     expect(tl.records.length).toBe(MAX_RECORDS);
+    // A flood of messages does not push state records out of the window.
+    const kept = tl.records[0]!.seq;
+    for (let i = 0; i < MAX_MESSAGES + 10; i++) tl.push(rec('send', { from: 'n1', to: 'n2', msgKind: 'heartbeat' }));
+    expect(tl.messages.length).toBe(MAX_MESSAGES);
+    expect(tl.records[0]!.seq).toBe(kept);
   });
 
   it('pausing the view freezes what is shown while records keep arriving', () => {
@@ -276,7 +283,10 @@ describe('useTimelineStore', () => {
     tl.push(rec('drop', { from: 'n1', to: 'n2', msgKind: 'append' }));
     expect(got).toEqual(['send']);
     tl.ingestBacklog([a, b]);
-    expect(tl.records.map((r) => r.kind)).toEqual(['role', 'send', 'commit', 'drop']);
+    expect(tl.records.map((r) => r.kind)).toEqual(['role', 'commit']);
+    expect(tl.messages.map((r) => r.kind)).toEqual(['send', 'drop']);
+    tl.toggleCategory('message');
+    expect(tl.shown.map((r) => r.kind)).toEqual(['drop', 'commit', 'send', 'role']);
   });
 });
 
