@@ -29,7 +29,8 @@ pauses) drawn from the seed, then a heal; invariants are checked throughout.
 
 Exit status: 0 when no invariant was violated, 1 when some was, 2 on bad options.`;
 
-interface CliOptions {
+/** CliOptions are the parsed options of `quorum-lab sim`. */
+export interface CliOptions {
   seeds: [number, number];
   sweep: boolean;
   nodes: number;
@@ -198,7 +199,7 @@ export async function simMain(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  return o.sweep ? sweep(o) : single(o);
+  return o.sweep ? runSweep(o) : single(o);
 }
 
 function single(o: CliOptions): number {
@@ -222,21 +223,29 @@ function single(o: CliOptions): number {
   return r.violations.length > 0 ? 1 : 0;
 }
 
-function sweep(o: CliOptions): number {
+/**
+ * runSweep runs every seed of o.seeds, printing each violating seed with its violations
+ * and reproduction command, then exactly one summary line; returns the exit code.
+ */
+export function runSweep(
+  o: CliOptions,
+  run: (opts: SimOptions) => SimResult = runSimulation,
+  out: (line: string) => void = (l) => console.log(l),
+): number {
   const [lo, hi] = o.seeds;
   let violations = 0;
   let simMs = 0;
   const wall0 = performance.now();
   for (let seed = lo; seed <= hi; seed++) {
-    const r = runSimulation(simOptions(o, seed));
+    const r = run(simOptions(o, seed));
     simMs += r.stats.simulatedMs;
     if (r.violations.length === 0) continue;
     violations += r.violations.length;
-    console.log(`seed ${seed}: ${r.violations.length} violation(s)`);
-    for (const l of describe(r)) console.log(l);
-    console.log(`  reproduce: ${reproduceCommand(o, seed)}`);
+    out(`seed ${seed}: ${r.violations.length} violation(s)`);
+    for (const l of describe(r)) out(l);
+    out(`  reproduce: ${reproduceCommand(o, seed)}`);
   }
-  if (o.stats) console.log(statsLine(simMs, performance.now() - wall0));
-  console.log(`${hi - lo + 1} seeds, ${violations} violations`);
+  if (o.stats) out(statsLine(simMs, performance.now() - wall0));
+  out(`${hi - lo + 1} seeds, ${violations} violations`);
   return violations > 0 ? 1 : 0;
 }

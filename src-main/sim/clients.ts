@@ -7,7 +7,7 @@
  */
 import { encodeCommand } from '../core/kv/codec';
 import type { KvOp, KvResult } from '../core/kv/types';
-import type { NodeId, Rng } from '../core/types';
+import { assertNever, type NodeId, type Rng } from '../core/types';
 import type { Cluster } from './cluster';
 import { NS_PER_MS } from './run-log';
 import { exponential } from './random';
@@ -187,14 +187,10 @@ export class ClientWorkload {
   }
 
   private invokeValue(op: KvOp): unknown {
-    switch (op.op) {
-      case 'put':
-        return op.value;
-      case 'cas':
-        return [op.expected, op.value];
-      default:
-        return null;
-    }
+    // Only put and cas carry a value; the workload issues nothing else with one.
+    if (op.op === 'put') return op.value;
+    if (op.op === 'cas') return [op.expected, op.value];
+    return null;
   }
 
   private send(c: Client): void {
@@ -279,6 +275,8 @@ export class ClientWorkload {
         c.attempt++;
         this.send(c);
         return;
+      default:
+        assertNever(a, 'answer');
     }
   }
 

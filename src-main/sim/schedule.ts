@@ -4,7 +4,7 @@
  * and pause is undone later (or at the heal). The schedule is plain data, so it can be
  * logged, printed and replayed.
  */
-import type { NodeId, Rng } from '../core/types';
+import { assertNever, type NodeId, type Rng } from '../core/types';
 import type { Cluster } from './cluster';
 import { RELIABLE, type NetworkFaults } from './network';
 import { exponential, pick, shuffle } from './random';
@@ -120,6 +120,8 @@ export function applyFault(c: Cluster, a: FaultAction): void {
     case 'resume':
       c.resume(a.node);
       return;
+    default:
+      assertNever(a, 'fault action');
   }
 }
 
