@@ -6,7 +6,14 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 const live = new Map<number, { name: string; child: ChildProcess | null }>();
+const cleanups: (() => void)[] = [];
 let hooked = false;
+
+/** onExit registers a synchronous cleanup (e.g. removing a temp dir) run when the bench exits, however it exits. */
+export function onExit(fn: () => void): void {
+  hookExit();
+  cleanups.push(fn);
+}
 
 /** startProcess spawns a command and registers its PID for cleanup. */
 export function startProcess(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
@@ -80,6 +87,13 @@ export async function stopAll(graceMs = 3000): Promise<void> {
 function killAllNow(): void {
   for (const pid of live.keys()) killPid(pid, 'SIGKILL');
   live.clear();
+  for (const fn of cleanups.splice(0)) {
+    try {
+      fn();
+    } catch {
+      // best effort on the way out
+    }
+  }
 }
 
 /** sleep waits ms milliseconds. */

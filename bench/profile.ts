@@ -16,7 +16,7 @@ import { DirectClient, nodeAccess } from './direct';
 import { cpuMs, summarizeProfile, type CpuProfile } from './profile-lib';
 import { clientAgent, parseJson, request } from './http';
 import { LabCluster, repoRoot } from './lab';
-import { killPid, sleep, stopAll } from './procs';
+import { killPid, onExit, sleep, stopAll } from './procs';
 import { KEY_SPACE, keyOf, makeValue, percentile, Rng } from './workload';
 
 async function main(argv: string[]): Promise<number> {
@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
   const cpu = argv.includes('--cpu');
   const root = repoRoot();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-profile-'));
+  onExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const profDir = path.join(tmp, 'prof');
   fs.mkdirSync(profDir);
   const savedNodeOptions = process.env.NODE_OPTIONS;

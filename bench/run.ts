@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EtcdCluster, ETCD_BIN, etcdVersion } from './etcd';
 import { LabCluster, labCommand, repoRoot } from './lab';
-import { stopAll } from './procs';
+import { onExit, stopAll } from './procs';
 import { machineDescription, resultsSection, textTable, writeResults, type RunInfo, type SideResults } from './report';
 import type { Target, TargetName } from './target';
 import { FAILOVER_PUT_EVERY_MS, FAILOVER_PUT_TIMEOUT_MS, KEY_SPACE, runFailover, runThroughput, VALUE_BYTES } from './workload';
@@ -106,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
   const o = parsed;
   const notes: string[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-bench-'));
+  onExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const targets: Target[] = [];
   let exit = 0;
   const info: RunInfo = {
