@@ -63,6 +63,16 @@ export class NodeHost {
     private readonly emit: (m: NodeToHost) => void,
   ) {
     this.storage = new SqliteStorage(cfg.dataFile, { strictCommit: cfg.protocol === 'raft' });
+    let p = this.storage.load();
+    if (p.snapshot) {
+      try {
+        this.kv.restore(p.snapshot.data);
+      } catch (e) {
+        // The checksum held but the state machine cannot read it: as good as damaged.
+        this.storage.discardSnapshot(`snapshot at ${p.snapshot.index} unreadable: ${(e as Error).message}`);
+        p = this.storage.load();
+      }
+    }
     this.recovering = this.storage.damaged !== null;
     if (this.recovering) {
       this.event('storage-damaged', {
@@ -71,8 +81,6 @@ export class NodeHost {
         movedAside: this.storage.movedAside,
       });
     }
-    const p = this.storage.load();
-    if (p.snapshot) this.kv.restore(p.snapshot.data);
     this.lastSnapIndex = p.snapshot?.index ?? 0;
     this.appliedTerm = p.snapshot?.term ?? 0;
     this.startCommit = p.hardState.commit;

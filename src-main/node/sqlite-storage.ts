@@ -126,6 +126,23 @@ export class SqliteStorage implements Storage {
     return this.floor;
   }
 
+  /**
+   * discardSnapshot drops a snapshot whose contents the state machine could not read, and
+   * the log that follows it, and marks the store recovering (the node must catch up).
+   */
+  discardSnapshot(reason: string): void {
+    const h = this.load().hardState;
+    const maxRow = (this.db.prepare('SELECT MAX(idx) FROM log').pluck().get() as number | null) ?? 0;
+    const kept: HardState = { term: h.term, vote: h.vote, commit: 0 };
+    this.setSync(true);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM snapshot').run();
+      this.db.prepare('DELETE FROM log').run();
+      this.stmts.putHard.run(kept.term, kept.vote, 0, hardCrc(kept));
+    })();
+    this.setRecovering(reason, Math.max(h.commit, maxRow));
+  }
+
   /** markRecovered records that the node has caught up from its peers; it may vote again. */
   markRecovered(): void {
     this.db.prepare('UPDATE meta SET recovering = NULL, recover_floor = 0 WHERE id = 1').run();

@@ -1,6 +1,8 @@
 /**
  * Real node processes (fork of src-main/node/main.ts, SQLite files, sockets) behind a small
- * test router: election, put/get, redirects, hostile input, SIGKILL + restart, damage.
+ * test router: election, put/get, redirects, hostile input, SIGKILL + restart, damage; and
+ * the same process running the Multi-Paxos core. One file, so the clusters start one
+ * after the other rather than competing for the CPU.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,6 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Starting processes is slow on a loaded 2-core machine; the bounds are loose on purpose.
+const SLOW = 120_000;
 import type { NodeConfig } from '../../src-main/node/contract';
 import { encodeFrame } from '../../src-main/node/frames';
 import { Client, MAIN, NodeProc, TestRouter, waitFor } from './harness';
@@ -40,7 +45,7 @@ function config(id: string): NodeConfig {
 const node = (id: string): NodeProc => nodes.find((n) => n.id === id && n.alive)!;
 
 /** leader waits until the live nodes agree on one leader and returns it. */
-async function leader(timeoutMs = 10_000): Promise<NodeProc> {
+async function leader(timeoutMs = 20_000): Promise<NodeProc> {
   return waitFor(
     'a leader all live nodes agree on',
     () => {
@@ -56,30 +61,30 @@ async function leader(timeoutMs = 10_000): Promise<NodeProc> {
 
 async function startAll(): Promise<void> {
   nodes = ids.map((id) => new NodeProc(config(id)));
-  await waitFor('all nodes ready', () => nodes.every((n) => n.clientPort > 0 || !n.alive), 30_000);
+  await waitFor('all nodes ready', () => nodes.every((n) => n.clientPort > 0 || !n.alive), 60_000);
   for (const n of nodes) if (!n.alive) throw new Error(`${n.id} exited with ${n.exitCode}: ${n.stderr}`);
 }
 
 async function restart(id: string): Promise<NodeProc> {
   const n = new NodeProc(config(id));
   nodes = nodes.filter((x) => x.id !== id).concat(n);
-  await waitFor(`${id} ready`, () => n.clientPort > 0 || !n.alive, 30_000);
+  await waitFor(`${id} ready`, () => n.clientPort > 0 || !n.alive, 60_000);
   if (!n.alive) throw new Error(`${id} exited with ${n.exitCode}: ${n.stderr}`);
   return n;
 }
 
-beforeAll(async () => {
-  await router.listen();
-  await startAll();
-});
-
-afterAll(async () => {
-  for (const n of nodes) if (n.alive) n.child.kill('SIGKILL');
-  router.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
 describe('a 3-node Raft cluster of real processes', () => {
+  beforeAll(async () => {
+    await router.listen();
+    await startAll();
+  });
+
+  afterAll(async () => {
+    for (const n of nodes) if (n.alive) n.child.kill('SIGKILL');
+    router.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
   it('elects a leader that answers put/get/cas on its client port', async () => {
     const l = await leader();
     const c = await new Client(l.clientPort, TOKEN).connect();
@@ -157,7 +162,7 @@ describe('a 3-node Raft cluster of real processes', () => {
     expect(await c2.request({ op: 'get', key: 'k1' })).toMatchObject({ outcome: 'ok', result: { value: 'v1' } });
     expect(await c2.request({ op: 'get', key: 'bulk29' })).toMatchObject({ outcome: 'ok', result: { value: '29' } });
     c2.close();
-  });
+  }, SLOW);
 
   it('a node whose file was damaged says so, refuses to serve or vote, and catches up from its peers', async () => {
     const l = await leader();
@@ -185,7 +190,7 @@ describe('a 3-node Raft cluster of real processes', () => {
     expect(await vc.request({ op: 'get', key: 'post-damage' }, { allowFollowerRead: true })).toMatchObject({ result: { value: 'y24' } });
     vc.close();
     c.close();
-  });
+  }, SLOW);
 
   it('a recovering node casts no vote: with the leader down, the other healthy node cannot win', async () => {
     const l = await leader();
@@ -207,7 +212,7 @@ describe('a 3-node Raft cluster of real processes', () => {
     expect(healthy.status?.status.role).not.toBe('leader');
     // The old leader returns: two healthy voters elect a leader and the victim catches up.
     await restart(l.id);
-    await waitFor('victim recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 30_000);
+    await waitFor('victim recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 60_000);
     const l2 = await leader();
     const c = await new Client(l2.clientPort, TOKEN).connect();
     expect((await c.request({ op: 'put', key: 'after-vote-test', value: 'z' })).outcome).toBe('ok');
@@ -215,7 +220,7 @@ describe('a 3-node Raft cluster of real processes', () => {
     expect(await vc.request({ op: 'get', key: 'bulk7' }, { allowFollowerRead: true })).toMatchObject({ outcome: 'ok', result: { value: '7' } });
     c.close();
     vc.close();
-  });
+  }, SLOW);
 
   it('answers inspect over IPC and exits when the host disconnects', async () => {
     const n = nodes.find((x) => x.alive)!;
@@ -242,5 +247,69 @@ describe('node config', () => {
     });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/bad config: peers must include the node's own id n1/);
+  });
+});
+
+describe('the node process running Multi-Paxos', () => {
+  const PTOKEN = 'paxos-token';
+  const ptmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ql-paxos-'));
+  const prouter = new TestRouter(PTOKEN);
+  let pnodes: NodeProc[] = [];
+
+  beforeAll(async () => {
+    await prouter.listen();
+    pnodes = ids.map(
+      (id) =>
+        new NodeProc({
+          id,
+          peers: ids,
+          protocol: 'paxos',
+          dataFile: path.join(ptmp, `${id}.db`),
+          routerHost: '127.0.0.1',
+          routerPort: prouter.port,
+          clientPort: 0,
+          token: PTOKEN,
+          heartbeatMs: 50,
+          electionMs: 300,
+          tickMs: 10,
+          timeScale: 1,
+          seed: 7,
+          snapshotEvery: 0,
+        }),
+    );
+    await waitFor('all pnodes ready', () => pnodes.every((n) => n.clientPort > 0), 60_000);
+  });
+
+  afterAll(() => {
+    for (const n of pnodes) if (n.alive) n.child.kill('SIGKILL');
+    prouter.close();
+    fs.rmSync(ptmp, { recursive: true, force: true });
+  });
+
+  async function pleader(): Promise<NodeProc> {
+    return waitFor('a Paxos leader the live pnodes follow', () => {
+      const live = pnodes.filter((n) => n.alive);
+      const l = live.find((n) => n.status?.status.role === 'leader');
+      return l && live.every((n) => n.status?.status.leader === l.id) ? l : null;
+    }, 20_000);
+  }
+
+  it('a Paxos cluster answers writes on its leader, redirects on a follower, and fails over', async () => {
+    const l = await pleader();
+    const c = await new Client(l.clientPort, PTOKEN).connect();
+    expect(await c.request({ op: 'put', key: 'p', value: '1' })).toMatchObject({ outcome: 'ok', node: l.id });
+    expect(await c.request({ op: 'get', key: 'p' })).toMatchObject({ outcome: 'ok', result: { value: '1' } });
+    c.close();
+    const f = pnodes.find((n) => n.id !== l.id)!;
+    const fc = await new Client(f.clientPort, PTOKEN).connect();
+    expect(await fc.request({ op: 'put', key: 'p', value: '2' })).toMatchObject({ outcome: 'fail', error: 'not-leader', leader: l.id });
+    fc.close();
+    await l.kill9();
+    const l2 = await pleader();
+    expect(l2.id).not.toBe(l.id);
+    const c2 = await new Client(l2.clientPort, PTOKEN).connect();
+    expect(await c2.request({ op: 'get', key: 'p' })).toMatchObject({ outcome: 'ok', result: { value: '1' } });
+    expect(await c2.request({ op: 'put', key: 'p', value: '3' })).toMatchObject({ outcome: 'ok' });
+    c2.close();
   });
 });

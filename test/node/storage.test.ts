@@ -267,3 +267,18 @@ describe('SqliteStorage durability and damage', () => {
     expect(() => new SqliteStorage(newFile(), { nativeBinding: path.join(tmp, 'nope.node') })).toThrow(/nope\.node/);
   });
 });
+
+describe('SqliteStorage.discardSnapshot', () => {
+  it('drops an unreadable snapshot and its log, keeps term and vote, and marks the store recovering', () => {
+    const file = newFile();
+    const s = new SqliteStorage(file);
+    s.save(w({ hardState: { term: 4, vote: 'n2', commit: 12 }, entries: range(1, 12, 4) }));
+    s.compact(snap(8, 4, '{not a state'));
+    s.discardSnapshot('snapshot at 8 unreadable');
+    expect(s.load()).toEqual({ hardState: { term: 4, vote: 'n2', commit: 0 }, snapshot: null, entries: [] });
+    expect(s.damaged).toBe('snapshot at 8 unreadable');
+    expect(s.recoveryFloor).toBe(12);
+    s.close();
+    expect(new SqliteStorage(file).damaged).toMatch(/still recovering/);
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, nodeNumber, parseConfigArgs, validateNodeConfig } from '../../src-main/node/config';
+import { validateHostToNode } from '../../src-main/node/ipc';
+
+const good = {
+  id: 'n2',
+  peers: ['n1', 'n2', 'n3'],
+  protocol: 'raft',
+  dataFile: '/tmp/n2.db',
+  routerPort: 4000,
+  token: 'secret',
+};
+
+describe('node config', () => {
+  it('fills defaults (etcd heartbeat 100 ms, election 1000 ms) for fields a host leaves out', () => {
+    const c = validateNodeConfig(good);
+    expect(c).toMatchObject({ ...good, heartbeatMs: 100, electionMs: 1000, tickMs: DEFAULTS.tickMs, clientPort: 0, routerHost: '127.0.0.1' });
+  });
+
+  it('names the first bad field', () => {
+    expect(validateNodeConfig({ ...good, protocol: 'zab' })).toMatch(/protocol must be one of raft, paxos/);
+    expect(validateNodeConfig({ ...good, peers: ['n1', 'n3'] })).toMatch(/must include the node's own id n2/);
+    expect(validateNodeConfig({ ...good, peers: ['n1', 'n2', 'n2'] })).toMatch(/must not repeat/);
+    expect(validateNodeConfig({ ...good, routerPort: 70000 })).toMatch(/routerPort/);
+    expect(validateNodeConfig({ ...good, timeScale: 0 })).toMatch(/timeScale/);
+    expect(validateNodeConfig({ ...good, heartbeatMs: 600, electionMs: 1000 })).toMatch(/twice heartbeatMs/);
+    expect(validateNodeConfig({ ...good, id: '../etc' })).toMatch(/id must match/);
+    expect(validateNodeConfig([])).toMatch(/JSON object/);
+  });
+
+  it('parses --config and reports JSON errors', () => {
+    expect(parseConfigArgs(['--config', JSON.stringify(good)])).toMatchObject({ id: 'n2' });
+    expect(parseConfigArgs(['--config', '{oops'])).toMatch(/not valid JSON/);
+    expect(parseConfigArgs([])).toMatch(/usage/);
+  });
+
+  it('spreads the seed by node number', () => {
+    expect(nodeNumber('n3', ['n1', 'n3'])).toBe(3);
+    expect(nodeNumber('alpha', ['beta', 'alpha'])).toBe(2);
+  });
+});
+
+describe('host-to-node IPC validation', () => {
+  it('accepts the contract messages and refuses anything else', () => {
+    expect(validateHostToNode({ t: 'inspect', reqId: 1, lastN: 20 })).toEqual({ t: 'inspect', reqId: 1, lastN: 20 });
+    expect(validateHostToNode({ t: 'time-scale', scale: 0.1 })).toEqual({ t: 'time-scale', scale: 0.1 });
+    expect(validateHostToNode({ t: 'shutdown' })).toEqual({ t: 'shutdown' });
+    expect(validateHostToNode({ t: 'inspect', reqId: 1, lastN: 1e9 })).toMatch(/lastN/);
+    expect(validateHostToNode({ t: 'time-scale', scale: -1 })).toMatch(/scale/);
+    expect(validateHostToNode({ t: 'rm -rf' })).toMatch(/unknown ipc message/);
+    expect(validateHostToNode('shutdown')).toMatch(/object/);
+  });
+});
