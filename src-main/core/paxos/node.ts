@@ -27,15 +27,15 @@ import type {
   ReadResult,
   ReadState,
   Ready,
-  Role,
   Snapshot,
 } from '../types';
 import { assertNever } from '../types';
 import { nextBallot, nodeNumbers } from './ballot';
 import { PaxosLog, sameValue } from './log';
+import { acceptRun, promiseBody } from './acceptor';
+import { Learner } from './learner';
 import type * as M from './messages';
-import { paxosMessageKind } from './messages';
-import type { PaxosMessage } from './messages';
+import { paxosMessageKind, type PaxosMessage } from './messages';
 import { PromiseSet } from './phase1';
 import { LeaderRole, type LeaderHost } from './leader';
 
@@ -60,7 +60,6 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
 
   // Durable acceptor/learner state (mirrored to Storage through Ready).
   private promised: number;
-  private commit: number;
   private readonly log: PaxosLog;
   private hsDirty = false;
   private pendingSnapshot: Snapshot | null = null;
@@ -76,11 +75,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
   private electionElapsed = 0;
   private randomizedTimeout = 0;
 
-  /** decideBallot/decideCommit: the newest leader's word that its slots <= commit are chosen. */
-  private decideBallot = 0;
-  private decideCommit = 0;
-  /** chosenAhead: slots above commit known chosen (their log entry is the chosen value). */
-  private readonly chosenAhead = new Set<number>();
+  private readonly learner: Learner;
 
   private phase1: PromiseSet | null = null;
   private phase1From = 0;
@@ -112,7 +107,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     this.log = new PaxosLog(r?.snapshot ?? null, r?.entries ?? []);
     this.promised = r?.hardState.term ?? 0;
     const snapIndex = r?.snapshot?.index ?? 0;
-    this.commit = Math.min(Math.max(r?.hardState.commit ?? 0, snapIndex), this.log.lastIndex());
+    this.learner = new Learner(this.log, Math.min(Math.max(r?.hardState.commit ?? 0, snapIndex), this.log.lastIndex()));
     this.applied = Math.max(cfg.applied ?? snapIndex, snapIndex);
     this.handedOut = this.applied;
     this.maxSeen = this.promised;
@@ -127,8 +122,13 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       now: () => this.ticks,
       send: (m) => this.send(m),
       readReady: (r) => this.readStates.push(r),
-      chosen: (s) => this.chosenAhead.add(s),
+      chosen: (s) => this.learner.markChosen(s),
     };
+  }
+
+  /** commit is the chosen prefix (kept by the learner). */
+  private get commit(): number {
+    return this.learner.commit;
   }
 
   // ---- ProtocolNode ----
@@ -289,7 +289,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     const lastIndex = this.log.lastIndex();
     return {
       id: this.id,
-      role: this.statusRole(),
+      role: this.role,
       term: this.promised,
       vote: null,
       leader: this.leader,
@@ -310,25 +310,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     return paxosMessageKind(msg);
   }
 
-  /** ballotNow is the proposer's own ballot (0 if it never campaigned since start). */
-  ballotNow(): number {
-    return this.ballot;
-  }
-
   // ---- roles ----
-
-  private statusRole(): Role {
-    switch (this.role) {
-      case 'leader':
-        return 'leader';
-      case 'candidate':
-        return 'candidate';
-      case 'follower':
-        return 'follower';
-      default:
-        return assertNever(this.role, 'role');
-    }
-  }
 
   private resetElectionTimeout(): void {
     this.electionElapsed = 0;
@@ -376,20 +358,19 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     const top = Math.max(p.maxSlot, this.log.lastIndex());
     this.lead = new LeaderRole(this.leaderHost, this.ballot);
     for (let s = this.commit + 1; s <= top; s++) {
-      if (this.chosenAhead.has(s)) continue;
+      if (this.learner.isChosen(s)) continue;
       const k = p.slots.get(s);
       const cur = this.log.get(s);
       if (k?.chosen) {
         if (!cur || !sameValue(cur, k.entry)) this.log.set(k.entry);
-        this.chosenAhead.add(s);
+        this.learner.markChosen(s);
         continue;
       }
       // P2c: the highest-ballot value among the promises, else a no-op for the hole.
       const v = k?.entry;
       this.openSlot({ index: s, term: this.ballot, type: v ? v.type : 'noop', data: v ? v.data : '' });
     }
-    this.decideBallot = this.ballot;
-    this.decideCommit = this.commit;
+    this.learner.noteDecide(this.ballot, this.commit);
     this.maybeAdvanceCommit();
     this.lead.broadcastHeartbeat();
   }
@@ -401,46 +382,16 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
 
   // ---- learner ----
 
-  private noteDecide(ballot: number, commit: number): void {
-    if (ballot > this.decideBallot) {
-      this.decideBallot = ballot;
-      this.decideCommit = commit;
-    } else if (ballot === this.decideBallot && commit > this.decideCommit) {
-      this.decideCommit = commit;
-    }
-  }
-
-  /**
-   * maybeAdvanceCommit extends the chosen prefix. A slot is known chosen if it was marked so,
-   * or if the leader of ballot b says it is chosen and our entry was accepted under b: one
-   * ballot proposes one value per slot, so that entry is the chosen value.
-   */
   private maybeAdvanceCommit(): void {
-    const before = this.commit;
-    for (;;) {
-      const s = this.commit + 1;
-      if (this.chosenAhead.delete(s)) {
-        this.commit = s;
-        continue;
-      }
-      if (this.decideBallot !== 0 && s <= this.decideCommit && this.log.get(s)?.term === this.decideBallot) {
-        this.commit = s;
-        continue;
-      }
-      break;
-    }
-    if (this.commit > before) {
-      this.hsDirty = true;
-      if (this.lead) this.lead.decidePending = true;
-    }
+    if (!this.learner.advance()) return;
+    this.hsDirty = true;
+    if (this.lead) this.lead.decidePending = true;
   }
 
   private installSnapshot(snap: Snapshot): void {
-    this.log.install(snap);
-    this.commit = snap.index;
+    this.learner.install(snap);
     this.pendingSnapshot = snap;
     this.hsDirty = true;
-    for (const s of this.chosenAhead) if (s <= snap.index) this.chosenAhead.delete(s);
     this.maybeAdvanceCommit();
   }
 
@@ -482,19 +433,9 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       this.leader = null;
       this.electionElapsed = 0;
     }
-    const from = Math.max(m.fromIndex, this.log.firstIndex());
-    const entries = this.log.slice(from, this.log.lastIndex() + 1).filter((e) => e.term !== 0);
-    const snap = this.log.snapshot && this.log.snapshot.index >= m.fromIndex ? this.log.snapshot : null;
-    this.msgsAfter.push({
-      type: 'promise',
-      from: this.id,
-      to: m.from,
-      term: m.term,
-      fromIndex: m.fromIndex,
-      commit: this.commit,
-      entries,
-      snapshot: snap,
-    });
+    const { entries, snapshot } = promiseBody(this.log, m.fromIndex);
+    const body = { fromIndex: m.fromIndex, commit: this.commit, entries, snapshot };
+    this.msgsAfter.push({ type: 'promise', from: this.id, to: m.from, term: m.term, ...body });
   }
 
   private handlePromise(m: M.PromiseMsg): void {
@@ -510,28 +451,8 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       this.hsDirty = true;
     }
     this.heardFromLeader(m.from, m.term);
-    this.noteDecide(m.term, m.commit);
-    const first = m.entries[0];
-    let lo = 0;
-    let hi = 0;
-    if (first && first.index <= this.log.lastIndex() + 1 + this.window) {
-      for (const e of m.entries) {
-        if (e.index < this.log.firstIndex()) {
-          if (lo === 0) continue;
-          break;
-        }
-        const cur = this.log.get(e.index);
-        if (e.index <= this.commit || this.chosenAhead.has(e.index)) {
-          // Already chosen here: acknowledge only the same value (a stale leader's other
-          // value must not be counted as accepted by us).
-          if (!cur || !sameValue(cur, e)) break;
-        } else if (!cur || cur.term !== e.term || !sameValue(cur, e)) {
-          this.log.set(e);
-        }
-        if (lo === 0) lo = e.index;
-        hi = e.index;
-      }
-    }
+    this.learner.noteDecide(m.term, m.commit);
+    const { lo, hi } = acceptRun(this.log, this.learner, m.entries, this.window);
     this.maybeAdvanceCommit();
     if (lo !== 0) {
       this.msgsAfter.push({ type: 'accepted', from: this.id, to: m.from, term: m.term, lo, hi, commit: this.commit });
@@ -556,14 +477,14 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
 
   private handleDecide(m: M.DecideMsg): void {
     if (m.term >= this.promised) this.heardFromLeader(m.from, m.term);
-    this.noteDecide(m.term, m.commit);
+    this.learner.noteDecide(m.term, m.commit);
     this.maybeAdvanceCommit();
   }
 
   private handleHeartbeat(m: M.HeartbeatMsg): void {
     if (m.term < this.promised) return this.nack(m);
     this.heardFromLeader(m.from, m.term);
-    this.noteDecide(m.term, m.commit);
+    this.learner.noteDecide(m.term, m.commit);
     this.maybeAdvanceCommit();
     this.send({ type: 'heartbeatAck', from: this.id, to: m.from, term: m.term, seq: m.seq, commit: this.commit, hbCommit: m.commit });
   }
@@ -571,12 +492,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
 
   private handleCatchup(m: M.CatchupMsg): void {
     if (m.term >= this.promised) this.heardFromLeader(m.from, m.term);
-    for (const e of m.entries) {
-      if (e.index <= this.commit || e.index < this.log.firstIndex() || e.index > m.commit) continue;
-      const cur = this.log.get(e.index);
-      if (!cur || !sameValue(cur, e)) this.log.set(e);
-      this.chosenAhead.add(e.index);
-    }
+    this.learner.learn(m.entries, m.commit);
     this.maybeAdvanceCommit();
     this.msgsAfter.push({ type: 'learned', from: this.id, to: m.from, term: m.term, commit: this.commit });
   }
