@@ -48,7 +48,11 @@ export interface HelloFrame {
   from: string;
 }
 
-/** MsgFrame carries one protocol message between a node and the router. */
+/**
+ * MsgFrame carries one protocol message between a node and the router. The router sends a
+ * node only MsgFrames addressed to it (it may first send its own Hello, which must carry
+ * the token); a node drops and reports any message that fails validateMessage.
+ */
 export interface MsgFrame {
   t: 'msg';
   kind: MessageKind;
@@ -80,6 +84,13 @@ export interface ClientResponseFrame {
   node: NodeId;
   /** leader: the leader this node believes in (a redirect when error = 'not-leader'). */
   leader: NodeId | null;
+  /**
+   * error says why, when outcome is not 'ok'. fail: 'not-leader' (see leader), 'busy',
+   * 'recovering' (the node's file was damaged and it has not caught up), 'superseded' (another
+   * command took the slot), 'leadership-lost' or 'timeout' for a get, 'bad-request: …', or the
+   * KvError of a command that was applied and refused (e.g. 'cas-mismatch', with `result`).
+   * unknown: 'timeout', 'leadership-lost', 'snapshot-installed', 'shutdown', 'not-applied'.
+   */
   error?: string;
 }
 
@@ -90,7 +101,14 @@ export type Frame = HelloFrame | MsgFrame | ClientRequestFrame | ClientResponseF
 export type NodeToHost =
   | { t: 'ready'; id: NodeId; clientPort: number; pid: number }
   | { t: 'status'; status: NodeStatus; lastApplied: number; damaged: boolean }
-  /** event: something for the run log (kind e.g. 'storage-damaged', 'frame-rejected', 'snapshot'). */
+  /**
+   * event: something for the run log; detail always has `node`. Kinds sent by node/main.ts:
+   * 'storage-damaged' {reason, recoveryFloor, movedAside}, 'recovered' {source: 'disk'
+   * (restarted from its file) | 'peers' (caught up after damage; votes again)},
+   * 'frame-rejected' {where: 'client'|'router', reason, remote}, 'snapshot-taken' and
+   * 'snapshot-installed' {index, term, bytes}, 'router-disconnected' {reason},
+   * 'ipc-rejected' {reason}.
+   */
   | { t: 'event'; kind: string; detail: Record<string, unknown> }
   | { t: 'inspect-reply'; reqId: number; inspect: NodeInspect };
 
