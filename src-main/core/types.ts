@@ -192,6 +192,12 @@ export interface ProtocolNode<M extends MessageBase = MessageBase> {
   transferLeadership(to: NodeId): boolean;
   /** compact tells the core the state machine at `index` is captured in `data`; the log up to index may be dropped. */
   compact(index: number, data: string): void;
+  /**
+   * snapshot, where a core offers it, returns the Snapshot it keeps after compact() (the
+   * term and the membership in force at its index), which is what Storage.compact should
+   * store: status().conf may already include a later, uncommitted membership change.
+   */
+  snapshot?(): Snapshot | null;
   /** hasReady tells whether ready() has anything to do. */
   hasReady(): boolean;
   /** ready returns the pending work (see Ready). Call advance() with it when done. */
