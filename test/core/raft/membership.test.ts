@@ -182,4 +182,17 @@ describe('membership change (dissertation §4)', () => {
     net.restart('n3');
     expect(net.node('n3').status().conf.voters).toEqual([...three, 'n4']);
   });
+
+  it('a snapshot taken below a newer config entry carries the membership at its own index', () => {
+    const net = new Network(three);
+    net.elect('n1');
+    net.propose('n1', 'a');
+    net.tick(1);
+    net.isolate('n1');
+    expect(net.node('n1').proposeConfChange({ type: 'addLearner', node: 'n4' }).ok).toBe(true);
+    net.process('n1');
+    const snap = net.compact('n1');
+    expect(net.node('n1').status().conf.learners).toEqual(['n4']);
+    expect(snap.conf.learners).toEqual([]);
+  });
 });
