@@ -178,9 +178,23 @@ function describe(r: SimResult): string[] {
   return r.violations.map((v) => `  [${v.invariant}] at ${Math.round(v.timeMs)} ms${v.node ? ` on ${v.node}` : ''}: ${v.description}`);
 }
 
-function statsLine(simMs: number, wallMs: number): string {
+/** cpuMsSince is the process's user + system CPU time since `start` (process.cpuUsage()). */
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
+/**
+ * statsLine reports speed against wall time and, because this machine is shared, against
+ * the CPU time the run actually got.
+ */
+function statsLine(simMs: number, wallMs: number, cpuMs: number): string {
   const speed = wallMs > 0 ? simMs / wallMs : Infinity;
-  return `simulated ${(simMs / 1000).toFixed(1)} s in ${(wallMs / 1000).toFixed(2)} s wall: ${Math.round(speed)}x real time`;
+  const perCpu = cpuMs > 0 ? simMs / cpuMs : Infinity;
+  return (
+    `simulated ${(simMs / 1000).toFixed(1)} s in ${(wallMs / 1000).toFixed(2)} s wall (${(cpuMs / 1000).toFixed(2)} s CPU): ` +
+    `${Math.round(speed)}x real time (${Math.round(perCpu)}x per CPU second)`
+  );
 }
 
 /** simMain runs `quorum-lab sim` and returns the exit code. */
@@ -206,6 +220,7 @@ function single(o: CliOptions): number {
   const seed = o.seeds[0];
   const lines: string[] = [];
   const toStdout = o.log === '-';
+  const cpu0 = process.cpuUsage();
   const r = runSimulation({
     ...simOptions(o, seed),
     log: o.log === null ? undefined : toStdout ? (l) => process.stdout.write(l + '\n') : (l) => lines.push(l),
@@ -219,7 +234,7 @@ function single(o: CliOptions): number {
       `${s.faults} faults, ${s.messages} messages, applied through index ${s.appliedIndex}`,
   );
   for (const l of describe(r)) out(l);
-  if (o.stats) out(statsLine(s.simulatedMs, s.wallMs));
+  if (o.stats) out(statsLine(s.simulatedMs, s.wallMs, cpuMsSince(cpu0)));
   return r.violations.length > 0 ? 1 : 0;
 }
 
@@ -236,6 +251,7 @@ export function runSweep(
   let violations = 0;
   let simMs = 0;
   const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let seed = lo; seed <= hi; seed++) {
     const r = run(simOptions(o, seed));
     simMs += r.stats.simulatedMs;
@@ -245,7 +261,7 @@ export function runSweep(
     for (const l of describe(r)) out(l);
     out(`  reproduce: ${reproduceCommand(o, seed)}`);
   }
-  if (o.stats) out(statsLine(simMs, performance.now() - wall0));
+  if (o.stats) out(statsLine(simMs, performance.now() - wall0, cpuMsSince(cpu0)));
   out(`${hi - lo + 1} seeds, ${violations} violations`);
   return violations > 0 ? 1 : 0;
 }

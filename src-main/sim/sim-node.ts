@@ -243,12 +243,14 @@ export class SimNode {
     const core = this.core!;
     const data = this.sm!.snapshot();
     core.compact(this.applied, data);
-    this.storage.compact({
-      index: this.applied,
-      term: this.appliedTerm,
-      conf: core.status().conf,
-      data,
-    });
+    // A core that can say exactly what it kept (RaftNode.snapshot(): the term and the
+    // membership at that index) is asked; otherwise the host builds the same from what it applied.
+    const kept = (core as { snapshot?: () => Snapshot | null }).snapshot?.();
+    this.storage.compact(
+      kept && kept.index === this.applied
+        ? kept
+        : { index: this.applied, term: this.appliedTerm, conf: core.status().conf, data },
+    );
     this.snapIndex = this.applied;
   }
 }
