@@ -44,17 +44,19 @@ async function settled(): Promise<ClusterView> {
 
 const served = (c: ClusterView) => Object.fromEntries(c.nodes.map((n) => [n.id, n.served]));
 
-beforeAll(async () => {
+/** startServe starts `quorum-lab serve` on a free port and resolves with its URL, or rejects if it exits first. */
+function startServe(): Promise<string> {
   dataDir = mkdtempSync(join(tmpdir(), 'ql-g-balance-'));
-  proc = spawn(
+  const p = spawn(
     process.execPath,
     ['bin/quorum-lab.mjs', 'serve', '--port', '0', '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300', '--data', dataDir],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  base = await new Promise<string>((resolve, reject) => {
+  proc = p;
+  return new Promise<string>((resolve, reject) => {
     let out = '';
-    const t = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30_000);
-    proc!.stdout!.on('data', (b: Buffer) => {
+    const t = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 45_000);
+    p.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
       const m = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) {
@@ -62,9 +64,24 @@ beforeAll(async () => {
         resolve(m[1]!);
       }
     });
-    proc!.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    proc!.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    p.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`serve exited ${code}: ${out}`));
+    });
   });
+}
+
+beforeAll(async () => {
+  try {
+    base = await startServe();
+  } catch (e) {
+    // On a machine loaded by other suites a node can miss the host's start-up deadline: one more try.
+    console.warn(`quorum-lab serve failed to start, retrying once: ${String(e).slice(0, 300)}`);
+    if (proc && proc.exitCode === null) proc.kill('SIGKILL'); // our own serve that hung: not left behind
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    base = await startServe();
+  }
   await settled();
 });
 
@@ -83,14 +100,14 @@ describe('load balancing on a real cluster', () => {
     const set = await api<ClusterView>('POST', '/api/balance', { algorithm: 'weighted-round-robin', weights: { n1: 1, n2: 2, n3: 3 } });
     expect(set.status).toBe(200);
     expect(set.body.balance).toEqual({ algorithm: 'weighted-round-robin', weights: { n1: 1, n2: 2, n3: 3 } });
-    const load = await api<LoadSummary>('POST', '/api/load', { op: 'get', count: 600, clients: 4 });
+    const load = await api<LoadSummary>('POST', '/api/load', { op: 'get', count: 600, clients: 8 });
     expect(load.body.ok).toBe(600);
     expect(served(await cluster())).toEqual({ n1: 100, n2: 200, n3: 300 });
     // Switching back to round-robin restarts the counts and splits evenly.
     await api('POST', '/api/balance', { algorithm: 'round-robin' });
-    await api<LoadSummary>('POST', '/api/load', { op: 'get', count: 300, clients: 4 });
+    await api<LoadSummary>('POST', '/api/load', { op: 'get', count: 300, clients: 8 });
     expect(served(await cluster())).toEqual({ n1: 100, n2: 100, n3: 100 });
-  }, 30_000);
+  }, 90_000);
 
   it('an unknown algorithm is refused with a clear 400 and changes nothing', async () => {
     const r = await api<{ error: string }>('POST', '/api/balance', { algorithm: 'fastest' });
@@ -117,5 +134,5 @@ describe('load balancing on a real cluster', () => {
     } finally {
       await api('POST', '/api/heal');
     }
-  }, 30_000);
+  }, 60_000);
 });

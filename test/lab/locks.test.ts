@@ -38,17 +38,19 @@ async function leader(): Promise<string> {
   throw new Error('no leader within 20 s');
 }
 
-beforeAll(async () => {
+/** startServe starts `quorum-lab serve` on a free port and resolves with its URL, or rejects if it exits first. */
+function startServe(): Promise<string> {
   dataDir = mkdtempSync(join(tmpdir(), 'ql-g-locks-'));
-  proc = spawn(
+  const p = spawn(
     process.execPath,
     ['bin/quorum-lab.mjs', 'serve', '--port', '0', '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300', '--data', dataDir],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  base = await new Promise<string>((resolve, reject) => {
+  proc = p;
+  return new Promise<string>((resolve, reject) => {
     let out = '';
-    const t = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30_000);
-    proc!.stdout!.on('data', (b: Buffer) => {
+    const t = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 45_000);
+    p.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
       const m = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) {
@@ -56,9 +58,24 @@ beforeAll(async () => {
         resolve(m[1]!);
       }
     });
-    proc!.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    proc!.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    p.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`serve exited ${code}: ${out}`));
+    });
   });
+}
+
+beforeAll(async () => {
+  try {
+    base = await startServe();
+  } catch (e) {
+    // On a machine loaded by other suites a node can miss the host's start-up deadline: one more try.
+    console.warn(`quorum-lab serve failed to start, retrying once: ${String(e).slice(0, 300)}`);
+    if (proc && proc.exitCode === null) proc.kill('SIGKILL'); // our own serve that hung: not left behind
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    base = await startServe();
+  }
   await leader();
 });
 
@@ -158,7 +175,7 @@ describe('locks on a real cluster', () => {
     }
     expect(grants.length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(5);
     expect(afterFaults, 'the lock service works again after the leader crash').toBeGreaterThan(0);
-  }, 40_000);
+  }, 60_000);
 
   it("Kleppmann's pause: the paused holder's fenced write with its old token is refused", async () => {
     const a = await api<KvResponse>('POST', '/api/lock', { name: 'file', owner: 'A', ttlMs: 500 });
