@@ -104,6 +104,11 @@ class NodeConn {
         resolve({ k: 'lost', why: 'timeout' });
       }, ms);
       this.pending.set(frame.id, { resolve, timer });
+      // Requests sent in the same event-loop turn leave in one write (see Router.write).
+      if (this.sock.writableCorked === 0) {
+        this.sock.cork();
+        setImmediate(() => this.sock.uncork());
+      }
       this.sock.write(encodeFrame(frame));
     });
   }

@@ -23,6 +23,15 @@ export const OTHER_RING = 100_000;
 /** HISTORY_LIMIT bounds the in-memory client history (the file keeps it all). */
 export const HISTORY_LIMIT = 500_000;
 
+/** FLUSH_MS is how often buffered records are written to the run's files. */
+export const FLUSH_MS = 100;
+
+function jsonl(items: object[]): string {
+  let out = '';
+  for (const x of items) out += JSON.stringify(x) + '\n';
+  return out;
+}
+
 /** Ring is a fixed-capacity buffer of records in seq order. */
 class Ring<T extends { seq: number }> {
   private buf: (T | undefined)[];
@@ -84,9 +93,9 @@ export class Recorder {
   private readonly listeners = new Set<RecordListener>();
   private logOut: WriteStream | null = null;
   private histOut: WriteStream | null = null;
-  private pendingLog: string[] = [];
-  private pendingHist: string[] = [];
-  private flushScheduled = false;
+  private pendingLog: RunLogRecord[] = [];
+  private pendingHist: HistoryOp[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(opts: RecorderOptions = {}) {
@@ -141,27 +150,33 @@ export class Recorder {
 
   private emit(r: RunLogRecord): void {
     if (this.logOut && !this.closed) {
-      this.pendingLog.push(JSON.stringify(r));
+      this.pendingLog.push(r);
       this.scheduleFlush();
     }
     for (const fn of this.listeners) fn(r);
   }
 
+  /**
+   * scheduleFlush writes the files at most every FLUSH_MS: a file write per record (or per
+   * event-loop turn) was the host's largest cost under load; a SIGKILLed host loses at most
+   * the last FLUSH_MS of its log file (memory and exports are unaffected).
+   */
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
+    this.flushTimer.unref();
   }
 
-  /** flush writes buffered lines to the files. */
+  /** flush writes buffered records to the files. */
   flush(): void {
-    this.flushScheduled = false;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     if (this.logOut && this.pendingLog.length > 0) {
-      this.logOut.write(this.pendingLog.join('\n') + '\n');
+      this.logOut.write(jsonl(this.pendingLog));
       this.pendingLog = [];
     }
     if (this.histOut && this.pendingHist.length > 0) {
-      this.histOut.write(this.pendingHist.join('\n') + '\n');
+      this.histOut.write(jsonl(this.pendingHist));
       this.pendingHist = [];
     }
   }
@@ -227,7 +242,7 @@ export class Recorder {
     }
     this.hist.push(op);
     if (this.histOut && !this.closed) {
-      this.pendingHist.push(JSON.stringify(op));
+      this.pendingHist.push(op);
       this.scheduleFlush();
     }
   }

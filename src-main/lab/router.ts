@@ -53,6 +53,8 @@ export class Router {
   private timeScale = 1;
   private readonly known: Set<NodeId>;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private corked: Socket[] = [];
+  private flushScheduled = false;
   port = 0;
 
   constructor(private readonly opts: RouterOptions) {
@@ -187,9 +189,33 @@ export class Router {
       rec.message('drop', id, from, to, type, f.kind, term, { reason: 'down' });
       return;
     }
-    sock.write(bytes);
+    this.write(sock, bytes);
     rec.message('deliver', id, from, to, type, f.kind, term);
   }
+
+  /**
+   * write batches frames per socket until the end of this event-loop turn (cork/uncork):
+   * on loopback every write syscall runs the receiver's TCP path in the sender's context,
+   * so one write per frame was the host's largest cost under load.
+   */
+  private write(sock: Socket, bytes: Buffer): void {
+    if (sock.writableCorked === 0) {
+      sock.cork();
+      this.corked.push(sock);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.uncorkAll);
+      }
+    }
+    sock.write(bytes);
+  }
+
+  private readonly uncorkAll = (): void => {
+    this.flushScheduled = false;
+    const socks = this.corked;
+    this.corked = [];
+    for (const s of socks) if (!s.destroyed) s.uncork();
+  };
 
   /** partition cuts every link between the groups; nodes not named form one more group. */
   partition(groups: NodeId[][]): void {
