@@ -96,6 +96,7 @@ export const useConsoleStore = defineStore('console', () => {
   async function run(line: string): Promise<void> {
     const trimmed = line.trim();
     if (trimmed === '') return;
+    lastCompletion.value = [];
     remember(trimmed);
     print('input', trimmed);
     const cluster = useClusterStore();
@@ -210,7 +211,7 @@ export const useConsoleStore = defineStore('console', () => {
         return;
       }
       case 'help':
-        for (const h of HELP) if (c.topic === null || h.name === c.topic) print('info', `${h.usage.padEnd(36)} ${h.about}`);
+        for (const h of HELP) if (c.topic === null || h.name === c.topic) print('info', `${h.usage} — ${h.about}`);
         if (c.topic === null) print('info', 'Tab completes commands and node ids; ↑/↓ walk the history.');
         return;
       case 'balance':
