@@ -4,6 +4,6 @@
  * (see ballot.ts).
  */
 export { PaxosNode } from './node';
-export { paxosMessageKind, validatePaxosMessage } from './messages';
+export { paxosMessageKind, paxosMessageSlots, validatePaxosMessage } from './messages';
 export type { PaxosMessage, PaxosMessageType } from './messages';
 export { BALLOT_NODE_SLOTS, ballotNode, ballotRound, formatBallot, makeBallot, nextBallot } from './ballot';

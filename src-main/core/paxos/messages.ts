@@ -156,6 +156,42 @@ export function paxosMessageKind(msg: PaxosMessage): MessageKind {
   }
 }
 
+/**
+ * paxosMessageSlots says which slots a message is about, so a run log can let a person
+ * follow one slot through prepare → promise → accept → accepted → decide: `from`..`to`
+ * inclusive (`to` null = open-ended, as a prepare covers every slot from its first).
+ * Null for messages about no slot in particular (heartbeats, reads, transfers).
+ */
+export function paxosMessageSlots(msg: PaxosMessage): { from: number; to: number | null } | null {
+  switch (msg.type) {
+    case 'prepare':
+    case 'promise':
+      return { from: msg.fromIndex, to: null };
+    case 'accept':
+    case 'catchup': {
+      const first = msg.entries[0];
+      const last = msg.entries[msg.entries.length - 1];
+      return first && last ? { from: first.index, to: last.index } : null;
+    }
+    case 'accepted':
+      return { from: msg.lo, to: msg.hi };
+    case 'decide':
+    case 'learned':
+      return { from: 1, to: msg.commit };
+    case 'snapshot':
+      return { from: 1, to: msg.snapshot.index };
+    case 'nack':
+    case 'heartbeat':
+    case 'heartbeatAck':
+    case 'readIndex':
+    case 'readIndexResp':
+    case 'timeoutNow':
+      return null;
+    default:
+      return assertNever(msg, 'paxos message');
+  }
+}
+
 // ---- validation of untrusted values (wire frames) ----
 
 /** MAX_ID_LENGTH bounds a node id on the wire. */

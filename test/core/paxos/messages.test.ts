@@ -1,6 +1,6 @@
 /** Wire validation, message kinds and ballot encoding of the Multi-Paxos core. */
 import { describe, expect, it } from 'vitest';
-import { formatBallot, makeBallot, nextBallot, paxosMessageKind, validatePaxosMessage, type PaxosMessage } from '../../../src-main/core/paxos';
+import { formatBallot, makeBallot, nextBallot, paxosMessageKind, paxosMessageSlots, validatePaxosMessage, type PaxosMessage } from '../../../src-main/core/paxos';
 import { nodeNumbers } from '../../../src-main/core/paxos/ballot';
 
 const base = { from: 'n1', to: 'n2', term: 301 };
@@ -76,6 +76,19 @@ describe('paxosMessageKind', () => {
       heartbeat: 'heartbeat',
       heartbeatAck: 'heartbeat',
       snapshot: 'snapshot',
+    });
+  });
+});
+
+describe('paxosMessageSlots', () => {
+  it('names the slots each phase is about, so one slot can be followed in the log', () => {
+    const slots = Object.fromEntries(good.map((m) => [m.type, paxosMessageSlots(m)]));
+    expect(slots).toMatchObject({
+      prepare: { from: 1, to: null },
+      accept: { from: 4, to: 5 },
+      accepted: { from: 4, to: 5 },
+      decide: { from: 1, to: 9 },
+      heartbeat: null,
     });
   });
 });
