@@ -276,11 +276,12 @@ describe('3-node cluster over HTTP', () => {
     await t.api('POST', '/api/time-scale', { scale: 1 });
   });
 
-  it('POST /api/cluster replaces the cluster with a fresh one; the old processes are gone', async () => {
+  it('POST /api/cluster replaces the cluster with a fresh one (Multi-Paxos); the old processes are gone', async () => {
     const oldPids = t.lab.nodePids();
-    const r = await t.api<ClusterView>('POST', '/api/cluster', { nodes: 1 });
+    const r = await t.api<ClusterView>('POST', '/api/cluster', { nodes: 2, protocol: 'paxos' });
     expect(r.status).toBe(200);
-    expect(r.body.nodes.map((n) => n.id)).toEqual(['n1']);
+    expect(r.body.protocol).toBe('paxos');
+    expect(r.body.nodes.map((n) => n.id)).toEqual(['n1', 'n2']);
     for (const pid of oldPids) expect(() => process.kill(pid, 0)).toThrow();
     await waitLeader(t);
     expect((await kv({ op: 'get', key: 'majority' })).body).toMatchObject({ outcome: 'ok', value: null });
