@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { KvStateMachine } from '../core/kv/state-machine';
 import { createProtocolNode, validateMessage } from '../core/protocols';
-import { seededRng, type MessageBase, type NodeStatus, type ProtocolNode, type Ready } from '../core/types';
+import { seededRng, type MessageBase, type NodeStatus, type ProtocolNode, type Ready, type Snapshot } from '../core/types';
 import { ClientPort } from './client-port';
 import { nodeNumber } from './config';
 import type { NodeConfig, NodeInspect, NodeToHost } from './contract';
@@ -294,8 +294,13 @@ export class NodeHost {
     const idx = this.kv.appliedIndex;
     if (every <= 0 || idx - this.lastSnapIndex < every) return;
     const data = this.kv.snapshot();
-    this.storage.compact({ index: idx, term: this.appliedTerm, conf: st.conf, data });
     this.core.compact(idx, data);
+    // Store the core's own snapshot when it exposes one (Raft: term and membership as of
+    // `idx`, not now); otherwise what the host knows. A crash in between loses nothing:
+    // the log on disk still holds every entry the snapshot covers.
+    const own = (this.core as { snapshot?: () => Snapshot | null }).snapshot?.();
+    const snap = own && own.index === idx ? own : { index: idx, term: this.appliedTerm, conf: st.conf, data };
+    this.storage.compact(snap);
     this.lastSnapIndex = idx;
     this.event('snapshot-taken', { index: idx, term: this.appliedTerm, bytes: data.length });
   }
