@@ -36,14 +36,14 @@ async function readJsonl<T>(file: string, check: (x: unknown) => T | string, lim
       }
       const v = check(x);
       if (typeof v === 'string') throw new RunFileError(`${file}:${line}: ${v}`);
-      // Keep the newest records when a run is larger than what we load.
-      if (out.length >= limit) out.shift();
       out.push(v);
+      // Keep the newest records when a run is larger than what we load (trimmed in bulk: amortized O(1)).
+      if (out.length >= 2 * limit) out.splice(0, out.length - limit);
     }
   } finally {
     rl.close();
   }
-  return out;
+  return out.length > limit ? out.slice(out.length - limit) : out;
 }
 
 function checkRecord(x: unknown): RunLogRecord | string {
