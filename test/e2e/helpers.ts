@@ -97,10 +97,19 @@ export async function openBrowser(): Promise<{ context: BrowserContext; page: Pa
 }
 
 let shot = 0;
-/** screenshot saves the page as artifacts/e2e/NN-name.png. */
+let last = Date.now();
+/** screenshot saves the page as artifacts/e2e/NN-name.png and logs how long the step took. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file });
+  const now = Date.now();
+  console.log(`e2e step ${shot} ${name}: ${((now - last) / 1000).toFixed(1)} s`);
+  last = now;
   return file;
+}
+
+/** markStart resets the step clock (call when the page starts loading). */
+export function markStart(): void {
+  last = Date.now();
 }
