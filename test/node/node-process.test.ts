@@ -110,6 +110,26 @@ describe('a 3-node Raft cluster of real processes', () => {
     c.close();
   });
 
+  it('a leader cut off from its peers never answers ok; its write is unknown and does not survive', async () => {
+    const l = await leader();
+    const c = await new Client(l.clientPort, TOKEN).connect();
+    router.blocked.add(l.id);
+    const r = await c.request({ op: 'put', key: 'minority', value: 'lost' }, { timeoutMs: 1500 });
+    expect(r.outcome).toBe('unknown');
+    expect(['timeout', 'leadership-lost']).toContain(r.error);
+    c.close();
+    // The other two elect a leader of a higher term; then the old one rejoins and follows.
+    await waitFor('a new leader among the others', () =>
+      nodes.find((n) => n.alive && n.id !== l.id && n.status?.status.role === 'leader'),
+    20_000);
+    router.blocked.delete(l.id);
+    const l2 = await leader();
+    expect(l2.id).not.toBe(l.id);
+    const c2 = await new Client(l2.clientPort, TOKEN).connect();
+    expect(await c2.request({ op: 'get', key: 'minority' })).toMatchObject({ outcome: 'ok', result: { value: null } });
+    c2.close();
+  });
+
   it('garbage, oversized frames and a wrong token on the client port close only that connection', async () => {
     const l = await leader();
     const before = l.events('frame-rejected').length;
