@@ -101,6 +101,8 @@ function groupsOf(view: ClusterView): string[][] {
 /** Topology is the handle the component keeps. */
 export interface Topology {
   render(view: ClusterView | null): void;
+  /** setDraggable turns dragging nodes on (live) or off (replaying a saved run). */
+  setDraggable(on: boolean): void;
   animateMessage(r: RunLogRecord): void;
   fit(): void;
   destroy(): void;
@@ -222,9 +224,6 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
       h.selectLink(null);
     }
   });
-  cy.on('grab', 'node.member', (e: EventObject) => {
-    if (!h.canDrag()) (e.target as NodeSingular).ungrabify();
-  });
   cy.on('dragfree', 'node.member', (e: EventObject) => {
     const n = e.target as NodeSingular;
     const id = n.id();
@@ -234,8 +233,7 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
     // Snap back at once: the graph only shows a new zone once the lab has cut the links.
     const home = laid.get(id);
     if (home) n.position(home);
-    n.grabify();
-    if (target === own) return;
+    if (target === own || !h.canDrag()) return;
     h.moveNode(id, target ?? 'new');
   });
 
@@ -271,6 +269,9 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
 
   return {
     render,
+    setDraggable(on: boolean) {
+      cy.autoungrabify(!on);
+    },
     animateMessage,
     fit,
     destroy() {
