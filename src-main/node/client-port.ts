@@ -22,6 +22,10 @@ export interface ClientPortOptions {
 
 /** MAX_CLIENT_CONNECTIONS bounds open client connections so a flood cannot exhaust descriptors. */
 export const MAX_CLIENT_CONNECTIONS = 1024;
+/** MAX_HELLO_BYTES bounds frames before a valid Hello (a Hello is tiny). */
+export const MAX_HELLO_BYTES = 4096;
+/** MAX_CLIENT_FRAME_BYTES bounds a request: a 1 MiB value (JSON-escaped, up to 6 bytes a char in the worst case) and its envelope. */
+export const MAX_CLIENT_FRAME_BYTES = 8 * 1024 * 1024;
 /** HELLO_TIMEOUT_MS: a connection that does not say Hello in time is closed. */
 export const HELLO_TIMEOUT_MS = 5000;
 
@@ -56,7 +60,7 @@ export class ClientPort {
     this.conns.add(sock);
     sock.setNoDelay(true);
     const remote = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
-    const dec = new FrameDecoder();
+    const dec = new FrameDecoder(MAX_CLIENT_FRAME_BYTES, MAX_HELLO_BYTES);
     let greeted = false;
     const helloTimer = setTimeout(() => reject('no hello within 5 s'), HELLO_TIMEOUT_MS);
     const reject = (reason: string): void => {

@@ -53,7 +53,17 @@ export class FrameDecoder {
   private failed: string | null = null;
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
 
-  constructor(private readonly maxBytes = MAX_FRAME_BYTES) {}
+  private decoded = 0;
+
+  /**
+   * @param maxBytes the largest frame accepted.
+   * @param firstMaxBytes the largest first frame (the Hello, which is tiny), so an
+   *   unauthenticated peer cannot make us buffer maxBytes; defaults to maxBytes.
+   */
+  constructor(
+    private readonly maxBytes = MAX_FRAME_BYTES,
+    private readonly firstMaxBytes = maxBytes,
+  ) {}
 
   /** push feeds bytes read from the socket and returns the frames they complete. */
   push(chunk: Buffer | Uint8Array): DecodeResult {
@@ -67,7 +77,8 @@ export class FrameDecoder {
       if (this.need < 0) {
         if (this.buffered < FRAME_HEADER_BYTES) break;
         const len = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
-        if (len > this.maxBytes) return this.fail(frames, `frame length ${len} exceeds the limit of ${this.maxBytes}`);
+        const limit = this.decoded === 0 ? this.firstMaxBytes : this.maxBytes;
+        if (len > limit) return this.fail(frames, `frame length ${len} exceeds the limit of ${limit}`);
         this.need = len;
       }
       if (this.buffered < this.need) break;
@@ -75,6 +86,7 @@ export class FrameDecoder {
       this.need = -1;
       const parsed = this.parse(body);
       if (typeof parsed === 'string') return this.fail(frames, parsed);
+      this.decoded++;
       frames.push(parsed);
     }
     return { frames, error: null };

@@ -49,6 +49,13 @@ describe('frame codec', () => {
     expect(d.push(encodeFrame({ a: 1 })).error).toMatch(/exceeds/);
   });
 
+  it('bounds the first frame (the Hello) more tightly than the rest, even in one chunk', () => {
+    const big = { v: 'z'.repeat(5000) };
+    const ok = new FrameDecoder(1 << 20, 100).push(Buffer.concat([encodeFrame({ t: 'hello' }), encodeFrame(big)]));
+    expect(ok).toEqual({ frames: [{ t: 'hello' }, big], error: null });
+    expect(new FrameDecoder(1 << 20, 100).push(encodeFrame(big)).error).toMatch(/exceeds the limit of 100/);
+  });
+
   it('keeps frames that precede an error', () => {
     const d = new FrameDecoder();
     const r = d.push(Buffer.concat([encodeFrame({ a: 1 }), raw(5, '{oops')]));
