@@ -231,7 +231,7 @@ export class LabService implements LabApi {
     recorder.record('cluster-created', { ...settings, runDir, nodes: ids, protocol: settings.protocol, nodeCount: settings.nodes });
     await writeFile(join(runDir, RUN_FILES.settings), JSON.stringify(settings, null, 2) + '\n');
     for (const id of ids) supervisor.start(id);
-    const readyMs = this.opts.readyTimeoutMs ?? 20_000;
+    const readyMs = this.opts.readyTimeoutMs ?? 60_000;
     await Promise.all(ids.map((id) => supervisor.waitReady(id, readyMs))).catch((e: Error) => {
       throw new LabError(500, `the cluster did not start: ${e.message}`);
     });
@@ -357,7 +357,7 @@ export class LabService implements LabApi {
     c.recorder.record('restart', { node: id });
     h.status = null;
     c.supervisor.start(id);
-    await c.supervisor.waitReady(id, this.opts.readyTimeoutMs ?? 20_000).catch((e: Error) => {
+    await c.supervisor.waitReady(id, this.opts.readyTimeoutMs ?? 60_000).catch((e: Error) => {
       throw new LabError(500, e.message);
     });
     this.clusterChanged();
