@@ -1,13 +1,16 @@
 /**
- * `node --import tsx bench/profile.ts [--seconds 5] [--clients 1] [--cpu]`: where does a
- * lab put spend its time? Runs `quorum-lab serve` with a closed-loop put load and reports
- * (1) the client-side latency against the latency the lab's host says its gateway saw
- * (KvResponse.latencyMs), which splits HTTP + host overhead from gateway -> node -> commit;
- * (2) with --cpu, a V8 CPU profile of the host and every node process (NODE_OPTIONS
- * --cpu-prof, inherited by the forked nodes), summarised as self time per function and per
- * source file, so a finding can name the file and the step that costs.
- * Not part of `npm run bench`; a tool for the report.
+ * `node --import tsx bench/profile.ts [--seconds 5] [--clients 1] [--cpu] [--strace]`:
+ * where does a lab put spend its time? Starts `quorum-lab serve` alone and reports:
+ * idle CPU of the host and each node; latency of puts sent straight to the leader's client
+ * port (no HTTP host, no gateway) against puts through the host, and the latency its
+ * gateway reports (KvResponse.latencyMs); CPU time per put per process; which node
+ * answered; router deliveries per put (from the run log). With --strace, fsync-family
+ * syscalls per put on each node; with --cpu, a V8 CPU profile of the host and every node
+ * (bench/cpu-prof-hook.mjs, preloaded through NODE_OPTIONS), summarised as self time per
+ * file and function, so a finding can name the file and the step that costs.
+ * Not part of `npm run bench`: a tool for finding where the time goes.
  */
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +19,41 @@ import { DirectClient, nodeAccess } from './direct';
 import { cpuMs, summarizeProfile, type CpuProfile } from './profile-lib';
 import { clientAgent, parseJson, request } from './http';
 import { LabCluster, repoRoot } from './lab';
-import { killPid, onExit, sleep, stopAll } from './procs';
+import { killPid, onExit, sleep, startProcess, stopAll, waitExit } from './procs';
 import { KEY_SPACE, keyOf, makeValue, percentile, Rng } from './workload';
+
+/** startStrace attaches `strace -c` (fsync family only) to each PID; empty when strace is missing. */
+function startStrace(pids: number[], dir: string): { pid: number; out: string; proc: ChildProcess }[] {
+  const out: { pid: number; out: string; proc: ChildProcess }[] = [];
+  for (const pid of pids) {
+    const file = path.join(dir, `${pid}.strace`);
+    try {
+      const proc = startProcess(`strace ${pid}`, 'strace', ['-f', '-c', '-o', file, '-e', 'trace=fsync,fdatasync,sync_file_range', '-p', String(pid)], { stdio: 'ignore' });
+      out.push({ pid, out: file, proc });
+    } catch (e) {
+      console.log(`strace unavailable: ${(e as Error).message}`);
+      return out;
+    }
+  }
+  return out;
+}
+
+/** stopStrace detaches and reads the syscall counts per PID. */
+async function stopStrace(ts: { pid: number; out: string; proc: ChildProcess }[]): Promise<Map<number, Map<string, number>>> {
+  const res = new Map<number, Map<string, number>>();
+  for (const t of ts) killPid(t.proc.pid ?? -1, 'SIGINT');
+  for (const t of ts) {
+    await waitExit(t.proc, 5000);
+    const counts = new Map<string, number>();
+    const text = fs.existsSync(t.out) ? fs.readFileSync(t.out, 'utf8') : '';
+    for (const line of text.split('\n')) {
+      const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(fsync|fdatasync|sync_file_range)\s*$/.exec(line);
+      if (m) counts.set(m[2] ?? '?', Number(m[1]));
+    }
+    res.set(t.pid, counts);
+  }
+  return res;
+}
 
 async function main(argv: string[]): Promise<number> {
   const arg = (name: string, dflt: number): number => {
@@ -29,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
   const seconds = arg('--seconds', 5);
   const clients = arg('--clients', 1);
   const cpu = argv.includes('--cpu');
+  const trace = argv.includes('--strace');
   const root = repoRoot();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-profile-'));
   onExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -87,6 +124,13 @@ async function main(argv: string[]): Promise<number> {
     const cpuBefore = allPids.map(cpuMs);
     // The hook starts sampling on the first SIGUSR2 and writes the profile on the second.
     const pids = cpu ? allPids : [];
+    // Message and answer counts come from the host's own run log and answers.
+    const ctrl = clientAgent(1);
+    const logTail = parseJson((await request(ctrl, ep, 'GET', '/api/log?limit=1', null, 5000)).body) as { seq?: number }[] | null;
+    const seq0 = logTail?.[logTail.length - 1]?.seq ?? 0;
+    const answeredBy = new Map<string, number>();
+    const strace = trace ? startStrace(allPids.slice(1), tmp) : [];
+    if (trace) await sleep(1000); // let strace attach before the clock starts
     for (const pid of pids) killPid(pid, 'SIGUSR2');
     const deadline = performance.now() + seconds * 1000;
     const loop = async (): Promise<void> => {
@@ -96,6 +140,8 @@ async function main(argv: string[]): Promise<number> {
         const r = await request(agent, ep, 'POST', '/api/kv', JSON.stringify({ op: 'put', key: keyOf(rng.int(KEY_SPACE)), value }), 10_000);
         const dt = performance.now() - t;
         const j = parseJson(r.body) as { outcome?: string; latencyMs?: number } | null;
+        const by = (j as { node?: unknown } | null)?.node;
+        if (typeof by === 'string') answeredBy.set(by, (answeredBy.get(by) ?? 0) + 1);
         if (r.status === 200 && j?.outcome === 'ok') {
           client.push(dt);
           if (typeof j.latencyMs === 'number') gateway.push(j.latencyMs);
@@ -105,6 +151,7 @@ async function main(argv: string[]): Promise<number> {
     };
     await Promise.all(Array.from({ length: clients }, loop));
     const cpuAfter = allPids.map(cpuMs);
+    const syscalls = await stopStrace(strace);
     for (const pid of pids) killPid(pid, 'SIGUSR2');
     if (cpu) await sleep(2000);
     client.sort((a, b) => a - b);
@@ -115,6 +162,22 @@ async function main(argv: string[]): Promise<number> {
       const used = (cpuAfter[i] ?? 0) - (cpuBefore[i] ?? 0);
       console.log(`CPU ${i === 0 ? 'host' : `node ${i}`} (pid ${pid}): ${used.toFixed(0)} ms user+sys, ${(used / Math.max(1, client.length)).toFixed(2)} ms per put`);
     });
+    for (const [pid, counts] of syscalls) {
+      const line = [...counts].map(([sc, n]) => `${sc} ${n} (${(n / Math.max(1, client.length)).toFixed(2)}/put)`).join(', ');
+      console.log(`syscalls node pid ${pid}: ${line || 'none of fsync/fdatasync/sync_file_range'}`);
+    }
+    const view = parseJson((await request(ctrl, ep, 'GET', '/api/cluster', null, 5000)).body) as { nodes?: { id: string; role: string | null }[] } | null;
+    const roleOf = new Map((view?.nodes ?? []).map((n) => [n.id, n.role]));
+    console.log(`answered by: ${[...answeredBy].map(([id, n]) => `${id} (${roleOf.get(id) ?? '?'}) ${n}`).join(', ')}`);
+    const recs = parseJson((await request(ctrl, ep, 'GET', `/api/log?since=${seq0}&limit=1000000`, null, 10_000)).body) as { kind?: string; type?: string }[] | null;
+    const kinds = new Map<string, number>();
+    for (const r of recs ?? []) {
+      const k = r.kind === 'deliver' ? `deliver ${r.type ?? '?'}` : (r.kind ?? '?');
+      kinds.set(k, (kinds.get(k) ?? 0) + 1);
+    }
+    const perPut = [...kinds].filter(([k]) => k.startsWith('deliver')).sort((a, b) => b[1] - a[1]);
+    console.log(`router deliveries per put: ${perPut.map(([k, n]) => `${k.slice(8)} ${(n / Math.max(1, client.length)).toFixed(2)}`).join(', ')}`);
+    ctrl.destroy();
     console.log(`host-reported latency p50 ${f(percentile(gateway, 0.5))} ms  p99 ${f(percentile(gateway, 0.99))} ms  (KvResponse.latencyMs, ${gateway.length} samples)`);
   } finally {
     if (lab) await lab.stop();
