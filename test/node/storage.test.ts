@@ -204,6 +204,20 @@ describe('SqliteStorage durability and damage', () => {
     expect(new SqliteStorage(file).damaged).toBeNull();
   });
 
+  it('survives a file cut in half (corrupt pages): moved aside, starts empty', () => {
+    const file = newFile();
+    const s0 = new SqliteStorage(file);
+    for (let i = 1; i <= 200; i++) s0.save(w({ entries: [ent(i, 1, 'x'.repeat(500))] }));
+    s0.close(); // checkpoints the WAL into the main file
+    const size = fs.statSync(file).size;
+    fs.truncateSync(file, Math.floor(size / 2));
+    const s = new SqliteStorage(file);
+    expect(s.damaged).toMatch(/malformed|corrupt/i);
+    expect(s.movedAside).not.toBeNull();
+    expect(s.load()).toEqual(emptyPersisted());
+    s.close();
+  });
+
   it('detects a wrong format version', () => {
     const file = populated();
     raw(file, 'UPDATE meta SET version = 99');
