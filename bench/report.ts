@@ -109,7 +109,7 @@ function detail(name: string, s: SideResults | null): string[] {
   if (!s) return [`- ${name}: not run`];
   const out = [`- ${name} (${s.version}):`];
   for (const [label, t] of [['1 client', s.sequential], ['concurrent', s.concurrent]] as const) {
-    if (t) out.push(`  - ${label}: ${t.ok} puts acknowledged, ${t.errors} errors, in ${t.seconds.toFixed(1)} s with ${t.clients} client(s)`);
+    if (t) out.push(`  - ${label}: ${t.ok} puts acknowledged, ${t.errors} errors, in ${t.seconds.toFixed(1)} s with ${t.clients} client(s); the bench client itself used ${t.benchCpuPct.toFixed(0)}% of a core`);
   }
   if (s.failover) {
     const f = s.failover;

@@ -75,6 +75,8 @@ export interface ThroughputResult {
   putsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** benchCpuPct: the bench process's own CPU use during the row (% of one core), to show the client was not the limit. */
+  benchCpuPct: number;
 }
 
 /** runThroughput runs `clients` closed-loop clients for `seconds` (and at most maxOps puts in all). */
@@ -94,6 +96,7 @@ export async function runThroughput(
   let issued = 0;
   const conns: PutClient[] = Array.from({ length: clients }, () => target.client());
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   const deadline = start + seconds * 1000;
   const loop = async (c: PutClient): Promise<void> => {
     while (performance.now() < deadline && issued < maxOps) {
@@ -119,6 +122,7 @@ export async function runThroughput(
     for (const c of conns) c.close();
   }
   const elapsed = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
   return {
     clients,
@@ -128,6 +132,7 @@ export async function runThroughput(
     putsPerSec: ok / elapsed,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
+    benchCpuPct: ((cpu.user + cpu.system) / 1000 / (elapsed * 1000)) * 100,
   };
 }
 
