@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { PROTOCOLS, type ProtocolName } from '../core/protocols';
 import { MAX_NODES } from './cluster';
+import { runChildren, splitRange, SUMMARY_PREFIX } from './parallel-sweep';
 import { runSimulation, type SimOptions, type SimResult } from './run';
 
 const HELP = `usage: quorum-lab sim [options]
@@ -24,6 +25,7 @@ pauses) drawn from the seed, then a heal; invariants are checked throughout.
   --no-faults         run the workload on a clean network (for speed measurements)
   --log FILE          write the run log (JSONL) of a single seed ('-' = stdout)
   --history FILE      write the client history (JSONL, Jepsen-style) of a single seed
+  --jobs N            run a sweep in N processes at once (default 1)
   --stats             print simulated seconds per wall second
   --help              show this text
 
@@ -42,6 +44,9 @@ export interface CliOptions {
   log: string | null;
   history: string | null;
   stats: boolean;
+  jobs: number;
+  /** childSummary: print a machine-readable summary last (a child of --jobs). */
+  childSummary: boolean;
 }
 
 class UsageError extends Error {}
@@ -76,6 +81,8 @@ export function parseSimArgs(argv: string[]): CliOptions | 'help' {
     log: null,
     history: null,
     stats: false,
+    jobs: 1,
+    childSummary: false,
   };
   let sawSeed = false;
   for (let i = 0; i < argv.length; i++) {
@@ -142,6 +149,12 @@ export function parseSimArgs(argv: string[]): CliOptions | 'help' {
       }
       case '--stats':
         o.stats = true;
+        break;
+      case '--jobs':
+        o.jobs = intArg('--jobs', value(), 1, 64);
+        break;
+      case '--child-summary':
+        o.childSummary = true;
         break;
       default:
         throw new UsageError(`unknown option '${a}'`);
@@ -213,7 +226,8 @@ export async function simMain(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  return o.sweep ? runSweep(o) : single(o);
+  if (!o.sweep) return single(o);
+  return o.jobs > 1 ? parallelSweep(o) : runSweep(o);
 }
 
 function single(o: CliOptions): number {
@@ -261,7 +275,40 @@ export function runSweep(
     for (const l of describe(r)) out(l);
     out(`  reproduce: ${reproduceCommand(o, seed)}`);
   }
+  if (o.childSummary) {
+    const summary = { seeds: hi - lo + 1, violations, simMs, cpuMs: cpuMsSince(cpu0) };
+    out(SUMMARY_PREFIX + JSON.stringify(summary));
+    return violations > 0 ? 1 : 0;
+  }
   if (o.stats) out(statsLine(simMs, performance.now() - wall0, cpuMsSince(cpu0)));
   out(`${hi - lo + 1} seeds, ${violations} violations`);
+  return violations > 0 ? 1 : 0;
+}
+
+/** childArgs are the options a --jobs child runs with (everything but the seeds and jobs). */
+function childArgs(o: CliOptions): string[] {
+  const a = ['--nodes', String(o.nodes), '--protocol', o.protocol, '--duration', String(o.durationS)];
+  a.push('--rate', String(o.rate), '--clients', String(o.clients));
+  if (!o.faults) a.push('--no-faults');
+  return a;
+}
+
+/** parallelSweep runs the sweep in o.jobs child processes and prints what one process would. */
+async function parallelSweep(o: CliOptions): Promise<number> {
+  const wall0 = performance.now();
+  const results = await runChildren(splitRange(o.seeds[0], o.seeds[1], o.jobs), childArgs(o));
+  let seeds = 0;
+  let violations = 0;
+  let simMs = 0;
+  let cpuMs = 0;
+  for (const r of results) {
+    for (const l of r.lines) console.log(l);
+    seeds += r.summary.seeds;
+    violations += r.summary.violations;
+    simMs += r.summary.simMs;
+    cpuMs += r.summary.cpuMs;
+  }
+  if (o.stats) console.log(statsLine(simMs, performance.now() - wall0, cpuMs));
+  console.log(`${seeds} seeds, ${violations} violations`);
   return violations > 0 ? 1 : 0;
 }

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseSimArgs, runSweep, simMain, type CliOptions } from '../../src-main/sim/cli';
+import { splitRange } from '../../src-main/sim/parallel-sweep';
 import type { SimOptions, SimResult } from '../../src-main/sim/run';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ql-sim-cli-'));
@@ -73,6 +74,13 @@ describe('quorum-lab sim runs', () => {
   it('a sweep ends with exactly one summary line', async () => {
     expect(await simMain(['--seeds', '1..3', '--nodes', '3', '--duration', '1'])).toBe(0);
     expect(out).toEqual(['3 seeds, 0 violations']);
+  });
+
+  it('--jobs splits a sweep over processes and still prints one summary line', async () => {
+    expect(splitRange(1, 10, 3)).toEqual([[1, 4], [5, 7], [8, 10]]);
+    expect(splitRange(5, 6, 4)).toEqual([[5, 5], [6, 6]]);
+    expect(await simMain(['--seeds', '1..4', '--nodes', '3', '--duration', '1', '--jobs', '2'])).toBe(0);
+    expect(out).toEqual(['4 seeds, 0 violations']);
   });
 
   it('a sweep lists each violating seed with its reproduction command and exits 1', () => {
