@@ -95,11 +95,16 @@ export class SqliteStorage implements Storage {
   ) {
     this.strictCommit = opts.strictCommit ?? true;
     this.binding = opts.nativeBinding ?? (process.env.QUORUM_SQLITE_BINDING || undefined);
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    if (st && !st.isFile()) throw new Error(`data file ${file} exists and is not a regular file`);
     let header: string | null;
     try {
       this.db = this.openDb();
       header = this.checkHeader();
     } catch (e) {
+      // Only damage is handled here; a permission or I/O problem is the operator's to fix,
+      // and moving a healthy file aside because it is read-only would lose it for the node.
+      if (!isDamage(e)) throw e;
       header = `cannot read the file as SQLite: ${(e as Error).message}`;
     }
     if (header !== null) {
@@ -273,6 +278,7 @@ export class SqliteStorage implements Storage {
     try {
       scan = this.scan();
     } catch (e) {
+      if (!isDamage(e)) throw e;
       // SQLite itself found the pages corrupt: nothing in the file can be trusted.
       const reason = `file is corrupt: ${(e as Error).message}`;
       this.moveAside();
@@ -424,6 +430,12 @@ export class SqliteStorage implements Storage {
     });
     return { putHard, saveTx, compactTx };
   }
+}
+
+/** isDamage: an SQLite error that says the file's contents are bad (not a permission or I/O problem). */
+function isDamage(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'));
 }
 
 function isNat(x: unknown): x is number {

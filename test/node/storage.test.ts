@@ -296,3 +296,12 @@ describe('SqliteStorage.discardSnapshot', () => {
     expect(new SqliteStorage(file).damaged).toMatch(/still recovering/);
   });
 });
+
+describe('SqliteStorage: problems that are not damage', () => {
+  it('refuses a directory with a clear error instead of moving it aside', () => {
+    const dir = path.join(tmp, 'a-directory.db');
+    fs.mkdirSync(dir);
+    expect(() => new SqliteStorage(dir)).toThrow(/not a regular file/);
+    expect(fs.statSync(dir).isDirectory()).toBe(true);
+  });
+});
