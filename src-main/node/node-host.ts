@@ -270,8 +270,11 @@ export class NodeHost {
     const out: { kind: ReturnType<ProtocolNode['messageKind']>; msg: MessageBase }[] = [];
     for (const msg of msgs) {
       const kind = this.core.messageKind(msg);
-      // A recovering node may have forgotten votes and entries it acknowledged: it casts no vote.
-      if (this.recovering && kind === 'vote') continue;
+      // A recovering node may have forgotten votes, promises and accepted values: it casts no
+      // vote and, in Multi-Paxos, does not count as an acceptor in phase 2 (it still learns
+      // chosen values through catchup/snapshot). Raft's append answers must still flow:
+      // they are how its leader finds where the log diverges.
+      if (this.recovering && (kind === 'vote' || msg.type === 'accepted')) continue;
       out.push({ kind, msg });
     }
     this.link.send(out);

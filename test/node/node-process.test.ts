@@ -332,4 +332,23 @@ describe('the node process running Multi-Paxos', () => {
     expect(await c2.request({ op: 'put', key: 'p', value: '3' })).toMatchObject({ outcome: 'ok' });
     c2.close();
   });
+
+  it('a Paxos node restarted on a garbage file abstains, learns from its peers, then serves', async () => {
+    // The node killed above comes back on a file that is no longer a database.
+    const dead = pnodes.find((n) => !n.alive)!;
+    fs.writeFileSync(dead.cfg.dataFile, 'garbage'.repeat(1000));
+    fs.rmSync(`${dead.cfg.dataFile}-wal`, { force: true });
+    fs.rmSync(`${dead.cfg.dataFile}-shm`, { force: true });
+    const v = new NodeProc(dead.cfg);
+    pnodes = pnodes.filter((n) => n !== dead).concat(v);
+    await waitFor('restarted node ready', () => v.clientPort > 0, 60_000);
+    expect(v.events('storage-damaged')[0]?.reason).toMatch(/moved aside/);
+    const c = await new Client((await pleader()).clientPort, PTOKEN).connect();
+    expect(await c.request({ op: 'put', key: 'q', value: 'after' })).toMatchObject({ outcome: 'ok' });
+    await waitFor('recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 30_000);
+    const vc = await new Client(v.clientPort, PTOKEN).connect();
+    expect(await vc.request({ op: 'get', key: 'p' }, { allowFollowerRead: true })).toMatchObject({ outcome: 'ok', result: { value: '3' } });
+    c.close();
+    vc.close();
+  }, SLOW);
 });
