@@ -100,6 +100,12 @@ async function invoke(cmd: string, arg?: unknown, from: { id: number; frame: unk
   return (await h({ sender: { id: from.id }, senderFrame: from.frame }, arg)) as IpcReply;
 }
 
+/** valueOf returns an accepted reply's value, or fails with the refusal. */
+function valueOf<T>(r: IpcReply): T {
+  if (!r.ok) throw new Error(`refused: ${r.error}`);
+  return r.value as T;
+}
+
 async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms: number): Promise<T> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -143,9 +149,8 @@ describe('desktop main process (Electron API stood in)', () => {
     for (const n of cluster.nodes) pids.push(n.pid!);
 
     // Runs live under the app's user-data folder.
-    const exported = await invoke('exportRun');
-    expect(exported.ok).toBe(true);
-    expect((exported.value as { dir: string }).dir.startsWith(join(e.userDataDir(), 'runs'))).toBe(true);
+    const exported = valueOf<{ dir: string }>(await invoke('exportRun'));
+    expect(exported.dir.startsWith(join(e.userDataDir(), 'runs'))).toBe(true);
 
     // CSP on every response; anything not from our renderer is cancelled; no permissions.
     let headers: Record<string, string[]> = {};
@@ -166,12 +171,12 @@ describe('desktop main process (Electron API stood in)', () => {
     expect(await invoke('crash', { id: 'n1; rm -rf /' })).toMatchObject({ ok: false, error: expect.stringContaining('node id') });
     expect(await invoke('kv', { op: 'put', key: 'a' })).toMatchObject({ ok: false, error: expect.stringContaining('value') });
     // Through the IPC door a write reaches the real cluster (once it has a leader).
-    await until('a leader', async () => ((await invoke('cluster')).value as ClusterView).nodes.some((n) => n.role === 'leader'), 30_000);
+    await until('a leader', async () => valueOf<ClusterView>(await invoke('cluster')).nodes.some((n) => n.role === 'leader'), 30_000);
     const put = await until('an acknowledged put', async () => {
       const r = await invoke('kv', { op: 'put', key: 'a', value: '1' });
       return r.ok && (r.value as { outcome: string }).outcome === 'ok' ? r : null;
     }, 30_000);
-    expect(put.value).toMatchObject({ outcome: 'ok', node: expect.stringMatching(/^n\d$/) });
+    expect(valueOf(put)).toMatchObject({ outcome: 'ok', node: expect.stringMatching(/^n\d$/) });
 
     // Lab events reach the window.
     await until('a forwarded lab event', async () => e.sent.some(([ch]) => ch === 'lab:event'), 5000);
