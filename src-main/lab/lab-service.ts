@@ -6,14 +6,12 @@
  * api/schemas.ts. Errors a user can cause (unknown node, a node already down, …) are
  * thrown as LabError with an HTTP-like status.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type {
   BalanceAlgorithm,
-  ClusterNode,
   ClusterSettings,
   ClusterView,
   ExportResult,
@@ -34,15 +32,15 @@ import type {
 } from '../api/contract';
 import { kvOpOf } from '../api/contract';
 import type { KvOp } from '../core/kv/types';
-import { assertNever, type NodeId, type NodeStatus } from '../core/types';
-import type { NodeConfig, NodeInspect } from '../node/contract';
+import type { NodeId } from '../core/types';
+import type { NodeInspect } from '../node/contract';
 import { checkConsistency } from './check';
+import { closeCluster, clusterView, openCluster, type Cluster } from './cluster';
 import { Gateway, type GatewayResult } from './gateway';
 import { runLoad } from './load';
-import { Recorder } from './recorder';
-import { Router } from './router';
+import { historyShape } from './recorder';
 import { RUN_FILES, RunFileError, readRun } from './run-files';
-import { Supervisor, defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
+import { defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
 
 /** LabError is an error a user caused; status is the HTTP status that fits it. */
 export class LabError extends Error {
@@ -72,16 +70,6 @@ export interface LabServiceOptions {
 
 /** LabListener receives every LabEvent. */
 export type LabListener = (e: LabEvent) => void;
-
-interface Cluster {
-  settings: ClusterSettings;
-  runDir: string;
-  token: string;
-  recorder: Recorder;
-  router: Router;
-  supervisor: Supervisor;
-  gateway: Gateway;
-}
 
 /** LabService is the lab (see the file comment). */
 export class LabService implements LabApi {
@@ -169,106 +157,34 @@ export class LabService implements LabApi {
     const settings: ClusterSettings = { ...DEFAULT_SETTINGS, ...(this.cur?.settings ?? this.opts.settings ?? {}), ...s };
     if (s.seed === undefined && this.cur) settings.seed = this.cur.settings.seed + 1;
     await this.teardown();
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-    const runDir = join(this.dataDir, `run-${stamp}-${randomBytes(3).toString('hex')}`);
-    await mkdir(runDir, { recursive: true });
-    const token = randomBytes(16).toString('hex');
-    const ids = Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);
-    const recorder = new Recorder({ logFile: join(runDir, RUN_FILES.log), historyFile: join(runDir, RUN_FILES.history) });
-    const router = new Router({ token, nodes: ids, recorder, seed: settings.seed });
-    const routerPort = await router.listen();
-    router.setTimeScale(this.timeScale);
-    const tickMs = this.opts.tickMs ?? Math.max(1, Math.min(10, Math.floor(settings.heartbeatMs / 5)));
-    const configs: NodeConfig[] = ids.map((id) => ({
-      id,
-      peers: ids,
-      protocol: settings.protocol,
-      dataFile: join(runDir, `${id}.sqlite`),
-      routerHost: '127.0.0.1',
-      routerPort,
-      clientPort: 0,
-      token,
-      heartbeatMs: settings.heartbeatMs,
-      electionMs: settings.electionMs,
-      tickMs,
+    const cluster = await openCluster({
+      settings,
+      dataDir: this.dataDir,
       timeScale: this.timeScale,
-      seed: settings.seed,
-      snapshotEvery: this.opts.snapshotEvery ?? 10_000,
-    }));
-    let cluster: Cluster | null = null;
-    const supervisor = new Supervisor(configs, this.opts.spawnNode ?? defaultSpawnNode, {
-      onReady: (h) => {
-        recorder.record('node-ready', { node: h.id, pid: h.pid, clientPort: h.clientPort });
-        this.clusterChanged();
+      spawnNode: this.opts.spawnNode ?? defaultSpawnNode,
+      ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
+      ...(this.opts.snapshotEvery !== undefined ? { snapshotEvery: this.opts.snapshotEvery } : {}),
+      onRecord: (r) => {
+        if (this.listeners.size > 0) this.emit({ type: 'log', record: r });
       },
-      onStatus: (h, prev) => this.onStatus(recorder, h, prev),
-      onEvent: (h, kind, detail) => {
-        recorder.record(kind, { node: h.id, ...detail });
-      },
-      onExit: (h, code, signal, expected) => {
-        cluster?.gateway.dropConn(h.id);
-        recorder.record(expected ? 'node-exit' : 'node-died', { node: h.id, code, signal });
-        this.clusterChanged();
-      },
+      onChange: () => this.clusterChanged(),
     });
-    const gateway = new Gateway({
-      token,
-      nodes: ids,
-      clientPrefix: `gw${token.slice(0, 6)}`,
-      portOf: (id) => {
-        const h = supervisor.nodes.get(id);
-        return h && h.state !== 'down' && h.clientPort !== null ? h.clientPort : null;
-      },
-      isUp: (id) => supervisor.nodes.get(id)?.state === 'up',
-      leader: () => this.believedLeader(supervisor),
-      seed: settings.seed,
-    });
-    cluster = { settings, runDir, token, recorder, router, supervisor, gateway };
     this.cur = cluster;
-    recorder.onRecord((r) => {
-      if (this.listeners.size > 0) this.emit({ type: 'log', record: r });
-    });
-    recorder.record('cluster-created', { ...settings, runDir, nodes: ids, protocol: settings.protocol, nodeCount: settings.nodes });
-    await writeFile(join(runDir, RUN_FILES.settings), JSON.stringify(settings, null, 2) + '\n');
-    for (const id of ids) supervisor.start(id);
     const readyMs = this.opts.readyTimeoutMs ?? 60_000;
-    await Promise.all(ids.map((id) => supervisor.waitReady(id, readyMs))).catch((e: Error) => {
-      throw new LabError(500, `the cluster did not start: ${e.message}`);
-    });
+    await Promise.all([...cluster.supervisor.nodes.keys()].map((id) => cluster.supervisor.waitReady(id, readyMs))).catch(
+      (e: Error) => {
+        throw new LabError(500, `the cluster did not start: ${e.message}`);
+      },
+    );
     this.clusterChanged();
     return this.view();
-  }
-
-  private believedLeader(sup: Supervisor): NodeId | null {
-    // The leader with the highest term among running nodes that claim to lead.
-    let best: NodeStatus | null = null;
-    for (const h of sup.nodes.values()) {
-      const s = h.status;
-      if (h.state !== 'up' || !s || s.role !== 'leader') continue;
-      if (!best || s.term > best.term) best = s;
-    }
-    return best?.id ?? null;
-  }
-
-  private onStatus(rec: Recorder, h: NodeHandle, prev: NodeStatus | null): void {
-    const s = h.status;
-    if (!s) return;
-    if (!prev || prev.role !== s.role) rec.record('role', { node: h.id, role: s.role, term: s.term, from: prev?.role ?? null });
-    if (!prev || prev.term !== s.term) rec.record('term', { node: h.id, term: s.term, vote: s.vote });
-    if (!prev || prev.leader !== s.leader) rec.record('leader', { node: h.id, leader: s.leader, term: s.term });
-    if (!prev || prev.commitIndex !== s.commitIndex) rec.record('commit', { node: h.id, commitIndex: s.commitIndex });
-    this.clusterChanged();
   }
 
   private async teardown(): Promise<void> {
     const c = this.cur;
     if (!c) return;
     this.cur = null;
-    c.recorder.record('cluster-stopped', {});
-    c.gateway.close();
-    await c.supervisor.stopAll();
-    await c.router.close();
-    await c.recorder.close();
+    await closeCluster(c);
   }
 
   /** stop ends the cluster: every node process, the router, the files. */
@@ -303,36 +219,7 @@ export class LabService implements LabApi {
   }
 
   private view(): ClusterView {
-    const c = this.need();
-    const nodes: ClusterNode[] = [...c.supervisor.nodes.values()].map((h) => {
-      const s = h.status;
-      return {
-        id: h.id,
-        status: h.state,
-        role: h.state === 'down' ? null : (s?.role ?? null),
-        term: s?.term ?? 0,
-        commitIndex: s?.commitIndex ?? 0,
-        lastApplied: h.lastApplied,
-        lastIndex: s?.lastIndex ?? 0,
-        leader: h.state === 'down' ? null : (s?.leader ?? null),
-        vote: s?.vote ?? null,
-        pid: h.pid,
-        damaged: h.damaged,
-        served: c.gateway.served[h.id] ?? 0,
-        inflight: c.gateway.inflight[h.id] ?? 0,
-        weight: c.gateway.weights[h.id] ?? 1,
-      };
-    });
-    return {
-      protocol: c.settings.protocol,
-      settings: { ...c.settings },
-      nodes,
-      links: c.router.rules(),
-      groups: c.router.partitionGroups(),
-      balance: { algorithm: c.gateway.algorithm, weights: { ...c.gateway.weights } },
-      timeScale: this.timeScale,
-      runStartedAt: c.recorder.runStartedAt,
-    };
+    return clusterView(this.need(), this.timeScale);
   }
 
   // ----- node lifecycle ----------------------------------------------------------------
@@ -570,29 +457,5 @@ export class LabService implements LabApi {
       if (e instanceof RunFileError) throw new LabError(400, e.message);
       throw e;
     }
-  }
-}
-
-/** historyShape maps a KV op to Jepsen's f and value. */
-export function historyShape(op: KvOp): { f: string; key: string; value: unknown } {
-  switch (op.op) {
-    case 'put':
-      return { f: 'write', key: op.key, value: op.value };
-    case 'get':
-      return { f: 'read', key: op.key, value: null };
-    case 'delete':
-      return { f: 'delete', key: op.key, value: null };
-    case 'cas':
-      return { f: 'cas', key: op.key, value: [op.expected, op.value] };
-    case 'lock':
-      return { f: 'lock', key: op.name, value: { owner: op.owner, ttlMs: op.ttlMs } };
-    case 'renew':
-      return { f: 'renew', key: op.name, value: { owner: op.owner, token: op.token, ttlMs: op.ttlMs } };
-    case 'unlock':
-      return { f: 'unlock', key: op.name, value: { token: op.token } };
-    case 'fencedPut':
-      return { f: 'fenced-write', key: op.key, value: { value: op.value, token: op.token } };
-    default:
-      return assertNever(op, 'kv op');
   }
 }

@@ -1,0 +1,170 @@
+/**
+ * One cluster of a run: its folder, token, Recorder, Router, Supervisor and Gateway, wired
+ * together; plus the views LabService builds from them. LabService owns at most one.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ClusterNode, ClusterSettings, ClusterView, RunLogRecord } from '../api/contract';
+import type { NodeId, NodeStatus } from '../core/types';
+import type { NodeConfig } from '../node/contract';
+import { Gateway } from './gateway';
+import { Recorder } from './recorder';
+import { Router } from './router';
+import { RUN_FILES } from './run-files';
+import { Supervisor, type NodeHandle, type SpawnNode } from './supervisor';
+
+/** Cluster is everything one running cluster is made of. */
+export interface Cluster {
+  settings: ClusterSettings;
+  runDir: string;
+  token: string;
+  recorder: Recorder;
+  router: Router;
+  supervisor: Supervisor;
+  gateway: Gateway;
+}
+
+/** OpenClusterOptions say where and how to start a cluster. */
+export interface OpenClusterOptions {
+  settings: ClusterSettings;
+  dataDir: string;
+  timeScale: number;
+  spawnNode: SpawnNode;
+  tickMs?: number;
+  snapshotEvery?: number;
+  /** onRecord sees every run-log record (subscribed before the first one). */
+  onRecord: (r: RunLogRecord) => void;
+  /** onChange: something a cluster view shows changed. */
+  onChange: () => void;
+}
+
+/** openCluster creates the run folder, starts the router and every node process (not waiting for them). */
+export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
+  const { settings } = o;
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const runDir = join(o.dataDir, `run-${stamp}-${randomBytes(3).toString('hex')}`);
+  await mkdir(runDir, { recursive: true });
+  const token = randomBytes(16).toString('hex');
+  const ids = Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);
+  const recorder = new Recorder({ logFile: join(runDir, RUN_FILES.log), historyFile: join(runDir, RUN_FILES.history) });
+  recorder.onRecord(o.onRecord);
+  const router = new Router({ token, nodes: ids, recorder, seed: settings.seed });
+  const routerPort = await router.listen();
+  router.setTimeScale(o.timeScale);
+  const tickMs = o.tickMs ?? Math.max(1, Math.min(10, Math.floor(settings.heartbeatMs / 5)));
+  const configs: NodeConfig[] = ids.map((id) => ({
+    id,
+    peers: ids,
+    protocol: settings.protocol,
+    dataFile: join(runDir, `${id}.sqlite`),
+    routerHost: '127.0.0.1',
+    routerPort,
+    clientPort: 0,
+    token,
+    heartbeatMs: settings.heartbeatMs,
+    electionMs: settings.electionMs,
+    tickMs,
+    timeScale: o.timeScale,
+    seed: settings.seed,
+    snapshotEvery: o.snapshotEvery ?? 10_000,
+  }));
+  let gateway: Gateway | null = null;
+  const supervisor = new Supervisor(configs, o.spawnNode, {
+    onReady: (h) => {
+      recorder.record('node-ready', { node: h.id, pid: h.pid, clientPort: h.clientPort });
+      o.onChange();
+    },
+    onStatus: (h, prev) => {
+      recordStatus(recorder, h, prev);
+      o.onChange();
+    },
+    onEvent: (h, kind, detail) => {
+      recorder.record(kind, { node: h.id, ...detail });
+    },
+    onExit: (h, code, signal, expected) => {
+      gateway?.dropConn(h.id);
+      recorder.record(expected ? 'node-exit' : 'node-died', { node: h.id, code, signal });
+      o.onChange();
+    },
+  });
+  gateway = new Gateway({
+    token,
+    nodes: ids,
+    clientPrefix: `gw${token.slice(0, 6)}`,
+    portOf: (id) => {
+      const h = supervisor.nodes.get(id);
+      return h && h.state !== 'down' && h.clientPort !== null ? h.clientPort : null;
+    },
+    isUp: (id) => supervisor.nodes.get(id)?.state === 'up',
+    leader: () => believedLeader(supervisor),
+    seed: settings.seed,
+  });
+  recorder.record('cluster-created', { ...settings, runDir, nodes: ids, protocol: settings.protocol, nodeCount: settings.nodes });
+  await writeFile(join(runDir, RUN_FILES.settings), JSON.stringify(settings, null, 2) + '\n');
+  for (const id of ids) supervisor.start(id);
+  return { settings, runDir, token, recorder, router, supervisor, gateway };
+}
+
+/** closeCluster stops every node, the router and the gateway, and closes the run's files. */
+export async function closeCluster(c: Cluster): Promise<void> {
+  c.recorder.record('cluster-stopped', {});
+  c.gateway.close();
+  await c.supervisor.stopAll();
+  await c.router.close();
+  await c.recorder.close();
+}
+
+/** believedLeader is the leader with the highest term among running nodes that claim to lead. */
+export function believedLeader(sup: Supervisor): NodeId | null {
+  let best: NodeStatus | null = null;
+  for (const h of sup.nodes.values()) {
+    const s = h.status;
+    if (h.state !== 'up' || !s || s.role !== 'leader') continue;
+    if (!best || s.term > best.term) best = s;
+  }
+  return best?.id ?? null;
+}
+
+/** recordStatus writes role/term/leader/commit changes of a node's status report to the run log. */
+export function recordStatus(rec: Recorder, h: NodeHandle, prev: NodeStatus | null): void {
+  const s = h.status;
+  if (!s) return;
+  if (!prev || prev.role !== s.role) rec.record('role', { node: h.id, role: s.role, term: s.term, from: prev?.role ?? null });
+  if (!prev || prev.term !== s.term) rec.record('term', { node: h.id, term: s.term, vote: s.vote });
+  if (!prev || prev.leader !== s.leader) rec.record('leader', { node: h.id, leader: s.leader, term: s.term });
+  if (!prev || prev.commitIndex !== s.commitIndex) rec.record('commit', { node: h.id, commitIndex: s.commitIndex });
+}
+
+/** clusterView is GET /api/cluster for a cluster. */
+export function clusterView(c: Cluster, timeScale: number): ClusterView {
+  const nodes: ClusterNode[] = [...c.supervisor.nodes.values()].map((h) => {
+    const s = h.status;
+    return {
+      id: h.id,
+      status: h.state,
+      role: h.state === 'down' ? null : (s?.role ?? null),
+      term: s?.term ?? 0,
+      commitIndex: s?.commitIndex ?? 0,
+      lastApplied: h.lastApplied,
+      lastIndex: s?.lastIndex ?? 0,
+      leader: h.state === 'down' ? null : (s?.leader ?? null),
+      vote: s?.vote ?? null,
+      pid: h.pid,
+      damaged: h.damaged,
+      served: c.gateway.served[h.id] ?? 0,
+      inflight: c.gateway.inflight[h.id] ?? 0,
+      weight: c.gateway.weights[h.id] ?? 1,
+    };
+  });
+  return {
+    protocol: c.settings.protocol,
+    settings: { ...c.settings },
+    nodes,
+    links: c.router.rules(),
+    groups: c.router.partitionGroups(),
+    balance: { algorithm: c.gateway.algorithm, weights: { ...c.gateway.weights } },
+    timeScale,
+    runStartedAt: c.recorder.runStartedAt,
+  };
+}
