@@ -15,6 +15,7 @@ import { nodeNumber } from './config';
 import type { NodeConfig, NodeInspect, NodeToHost } from './contract';
 import { Requests } from './requests';
 import { SqliteStorage } from './sqlite-storage';
+import { StuckFollowers } from './stuck-followers';
 import { RouterLink } from './transport';
 
 /** STATUS_MIN_GAP_MS: at most one status report per this many ms (always the latest). */
@@ -51,6 +52,7 @@ export class NodeHost {
   private lastSnapIndex: number;
   private appliedTerm: number;
   private wasLeaderTerm: number | null = null;
+  private readonly stuck = new StuckFollowers();
 
   private statusKey = '';
   private statusSentAt = 0;
@@ -295,7 +297,19 @@ export class NodeHost {
   private maybeSnapshot(st: NodeStatus): void {
     const every = this.cfg.snapshotEvery;
     const idx = this.kv.appliedIndex;
-    if (every <= 0 || idx - this.lastSnapIndex < every) return;
+    if (every > 0 && idx - this.lastSnapIndex >= every) {
+      this.takeSnapshot(st, { reason: 'periodic' });
+      return;
+    }
+    const stuck = this.stuck.check(st, performance.now(), this.cfg.electionMs / this.cfg.timeScale);
+    if (stuck === null) return;
+    const match = this.stuck.matchOf(stuck, st);
+    // Only a snapshot past the follower's match helps it (see stuck-followers.ts).
+    if (idx > match && idx > this.lastSnapIndex) this.takeSnapshot(st, { reason: 'follower-stuck', follower: stuck, match });
+  }
+
+  private takeSnapshot(st: NodeStatus, why: Record<string, unknown>): void {
+    const idx = this.kv.appliedIndex;
     const data = this.kv.snapshot();
     this.core.compact(idx, data);
     // Store the core's own snapshot when it exposes one (Raft: term and membership as of
@@ -305,7 +319,7 @@ export class NodeHost {
     const snap = own && own.index === idx ? own : { index: idx, term: this.appliedTerm, conf: st.conf, data };
     this.storage.compact(snap);
     this.lastSnapIndex = idx;
-    this.event('snapshot-taken', { index: idx, term: this.appliedTerm, bytes: data.length });
+    this.event('snapshot-taken', { index: idx, term: this.appliedTerm, bytes: data.length, ...why });
   }
 
   /**

@@ -186,6 +186,13 @@ describe('a 3-node Raft cluster of real processes', () => {
 
   it('a node whose file was damaged says so, refuses to serve or vote, and catches up from its peers', async () => {
     const l = await leader();
+    // Write until the leader has just taken a periodic snapshot (every 20 entries), so the
+    // one below is the only kind that can repair the victim.
+    const pre = await new Client(l.clientPort, TOKEN).connect();
+    const snaps = l.events('snapshot-taken').length;
+    for (let i = 0; i < 21 && l.events('snapshot-taken').length === snaps; i++) await pre.request({ op: 'put', key: 'pre', value: `${i}` });
+    await waitFor('a periodic snapshot on the leader', () => l.events('snapshot-taken').length > snaps);
+    pre.close();
     const victim = nodes.find((n) => n.alive && n.id !== l.id)!;
     await victim.kill9();
     const db = new Database(victim.cfg.dataFile);
@@ -199,15 +206,16 @@ describe('a 3-node Raft cluster of real processes', () => {
     const vc = await new Client(v.clientPort, TOKEN).connect();
     const early = await vc.request({ op: 'get', key: 'k1' }, { allowFollowerRead: true });
     if (v.events('recovered').every((e) => e.source !== 'peers')) expect(early).toMatchObject({ outcome: 'fail', error: 'recovering' });
-    // New writes let it learn a commit index beyond what its file held. The leader still
-    // believes the node holds what it acknowledged before the damage, so the node catches
-    // up once the leader's log is compacted past that point and it sends a snapshot
-    // (snapshotEvery = 20), or on a change of leader.
-    const c = await new Client((await leader()).clientPort, TOKEN).connect();
-    for (let i = 0; i < 25; i++) expect((await c.request({ op: 'put', key: 'post-damage', value: `y${i}` })).outcome).toBe('ok');
-    await waitFor('recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'));
+    // A new write lets it learn a commit index beyond what its file held. The leader still
+    // believes the node holds what it acknowledged before the damage and will not probe
+    // below that, so it sees the node stuck and takes a snapshot to send it.
+    const l2 = await leader();
+    const c = await new Client(l2.clientPort, TOKEN).connect();
+    expect((await c.request({ op: 'put', key: 'post-damage', value: 'y' })).outcome).toBe('ok');
+    await waitFor('recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 20_000);
+    if (l2.id === l.id) expect(l2.events('snapshot-taken').some((e) => e.reason === 'follower-stuck' && e.follower === v.id)).toBe(true);
     expect(v.status?.damaged).toBe(false);
-    expect(await vc.request({ op: 'get', key: 'post-damage' }, { allowFollowerRead: true })).toMatchObject({ result: { value: 'y24' } });
+    expect(await vc.request({ op: 'get', key: 'post-damage' }, { allowFollowerRead: true })).toMatchObject({ result: { value: 'y' } });
     vc.close();
     c.close();
   }, SLOW);
