@@ -15,16 +15,20 @@ export const ARTIFACTS = join(ROOT, 'artifacts', 'e2e');
 /** CHROMIUM is Debian's browser (`apt-get install chromium`). */
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** buildWeb builds dist-web/ with vite (once per run of the suite). */
-export function buildWeb(): void {
+/** WEB_OUT is where the browser build under test goes: its own folder, so the `npm start` test (which may build dist-web/ itself) never races it. */
+export const WEB_OUT = join(ROOT, 'artifacts', 'e2e-web');
+
+/** buildWeb builds the browser renderer with vite.web.config.ts into WEB_OUT (once per run of the suite). */
+export function buildWeb(): string {
   const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const r = spawnSync(process.execPath, [vite, 'build', '--config', 'vite.web.config.ts', '--logLevel', 'warn'], {
+  const r = spawnSync(process.execPath, [vite, 'build', '--config', 'vite.web.config.ts', '--outDir', WEB_OUT, '--emptyOutDir', '--logLevel', 'warn'], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 120_000,
   });
   if (r.status !== 0) throw new Error(`vite build failed (${r.status}): ${r.stderr}${r.stdout}`);
-  if (!existsSync(join(ROOT, 'dist-web', 'index.html'))) throw new Error('vite build wrote no dist-web/index.html');
+  if (!existsSync(join(WEB_OUT, 'index.html'))) throw new Error(`vite build wrote no ${WEB_OUT}/index.html`);
+  return WEB_OUT;
 }
 
 /** Served is a running `quorum-lab serve`. */

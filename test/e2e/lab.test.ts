@@ -80,9 +80,9 @@ describe('Quorum Lab in the browser', () => {
     // Not skipped when missing: the browser path is how the UI is tested at all.
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
     const t0 = Date.now();
-    buildWeb();
+    const web = buildWeb();
     const t1 = Date.now();
-    served = await startServe(['--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
+    served = await startServe(['--web', web, '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
     const t2 = Date.now();
     ({ context, page } = await openBrowser());
     console.log(`e2e setup: build ${((t1 - t0) / 1000).toFixed(1)} s, serve ${((t2 - t1) / 1000).toFixed(1)} s, browser ${((Date.now() - t2) / 1000).toFixed(1)} s`);
