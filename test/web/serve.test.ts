@@ -116,4 +116,37 @@ describe('quorum-lab serve', () => {
     expect(proto.code).toBe(2);
     expect(proto.err).toMatch(/protocol must be one of raft, paxos/);
   });
+
+  it('stops, with its nodes, when its parent process dies', async () => {
+    // The parent is a small Node process that starts serve and is then SIGKILLed: it gets no
+    // chance to clean up, so serve must notice on its own (it is re-parented).
+    const wrapper = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const c = require('node:child_process').spawn(process.execPath, ${JSON.stringify([BIN, 'serve', '--port', '0', '--heartbeat-ms', '50', '--election-ms', '300', '--data', dir])}, { stdio: ['ignore', 'inherit', 'ignore'] }); console.log('serve pid ' + c.pid); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no URL: ${out}`)), 60_000);
+      wrapper.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) {
+          clearTimeout(t);
+          resolve(m[1]!);
+        }
+      });
+    });
+    const servePid = Number(/serve pid (\d+)/.exec(out)![1]);
+    const v = JSON.parse(await curl([`${url}/api/cluster`])) as ClusterView;
+    const pids = [servePid, ...v.nodes.map((n) => n.pid).filter((p): p is number => typeof p === 'number')];
+    expect(pids.length).toBe(4);
+    wrapper.kill('SIGKILL');
+    const end = Date.now() + 10_000;
+    while (Date.now() < end && pids.some(alive)) await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(alive)).toEqual([]);
+  }, 90_000);
 });
