@@ -29,7 +29,9 @@ let stopped = false;
 
 function allowedUrl(url: string): boolean {
   if (url.startsWith('devtools://')) return true;
-  return originOf(url) === origin && (origin !== 'file://' || url.startsWith(rendererUrl.replace(/index\.html.*$/, '')));
+  // The dev server's hot-reload socket (ws://) belongs to the dev server's origin.
+  const asHttp = url.replace(/^ws(s?):/, 'http$1:');
+  return originOf(asHttp) === origin && (origin !== 'file://' || url.startsWith(rendererUrl.replace(/index\.html.*$/, '')));
 }
 
 function hardenSession(): void {
