@@ -126,7 +126,8 @@ describe('load balancing on a real cluster', () => {
     try {
       await api('POST', '/api/balance', { algorithm: 'least-connections' });
       const load = await api<LoadSummary>('POST', '/api/load', { op: 'get', count: 300, clients: 6 });
-      expect(load.body.ok).toBe(300);
+      // The slow links may cost a few reads their deadline on a loaded machine; the split is what is tested.
+      expect(load.body.ok, JSON.stringify(load.body)).toBeGreaterThanOrEqual(270);
       const s = served(await cluster());
       // Round-robin would give it 100; requests pile up on it, so least-connections picks it far less.
       expect(s[slow]!).toBeLessThan(40);
