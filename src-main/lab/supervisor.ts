@@ -96,7 +96,8 @@ export class Supervisor {
   readonly nodes = new Map<NodeId, NodeHandle>();
   private readonly inspects = new Map<number, (i: NodeInspect) => void>();
   private nextReq = 0;
-  private readonly readyWaiters = new Map<NodeId, (() => void)[]>();
+  /** readyWaiters are called with null when the node is ready, or with why it never will be. */
+  private readonly readyWaiters = new Map<NodeId, ((err: Error | null) => void)[]>();
 
   constructor(
     configs: NodeConfig[],
@@ -157,6 +158,10 @@ export class Supervisor {
       h.pid = null;
       h.state = 'down';
       h.clientPort = null;
+      // A node that dies before it is ready (bad config, unusable file) fails its waiters now, not at their timeout.
+      const ws = this.readyWaiters.get(id) ?? [];
+      this.readyWaiters.delete(id);
+      for (const w of ws) w(new Error(`${id} exited (${signal ?? `code ${code}`}) before it was ready`));
       this.events.onExit(h, code, signal, expected);
     });
   }
@@ -172,7 +177,7 @@ export class Supervisor {
         this.events.onReady(h);
         const ws = this.readyWaiters.get(h.id) ?? [];
         this.readyWaiters.delete(h.id);
-        for (const w of ws) w();
+        for (const w of ws) w(null);
         return;
       }
       case 'status': {
@@ -208,9 +213,10 @@ export class Supervisor {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`${id} did not become ready within ${ms} ms`)), ms);
       const list = this.readyWaiters.get(id) ?? [];
-      list.push(() => {
+      list.push((err) => {
         clearTimeout(t);
-        resolve();
+        if (err) reject(err);
+        else resolve();
       });
       this.readyWaiters.set(id, list);
     });
