@@ -46,8 +46,8 @@ function run(seed: number): { commits: number; leaders: number } {
     n.proposeConfChange(cc);
   };
 
-  for (let t = 0; t < 600; t++) {
-    const healing = t >= 300;
+  for (let t = 0; t < 450; t++) {
+    const healing = t >= 250;
     if (!healing) {
       const r = rng.next();
       if (r < 0.03) {
@@ -60,14 +60,14 @@ function run(seed: number): { commits: number; leaders: number } {
         if (down.length > 0) net.restart(pick(down));
       }
       net.drop = rng.next() < 0.3 ? () => rng.next() < 0.1 : null;
-    } else if (t === 300) {
+    } else if (t === 250) {
       net.recover();
       for (const id of ids) if (!net.get(id).up) net.restart(id);
     }
     for (const id of up()) {
       const n = net.node(id);
-      if (t < 560 && n.status().role === 'leader' && rng.next() < 0.5) n.propose(`v${seq++}`);
-      if (withConf && t < 350 && n.status().role === 'leader' && rng.next() < 0.03) proposeRandomChange(n);
+      if (t < 410 && n.status().role === 'leader' && rng.next() < 0.5) n.propose(`v${seq++}`);
+      if (withConf && t < 230 && n.status().role === 'leader' && rng.next() < 0.03) proposeRandomChange(n);
       if (rng.next() < 0.05) {
         const ctx = `r${seq++}`;
         if (n.readIndex(ctx).ok) reads.set(ctx, maxApplied);
@@ -112,12 +112,12 @@ function run(seed: number): { commits: number; leaders: number } {
 }
 
 describe('random fault schedules (Raft Figure 3 properties)', () => {
-  // RAFT_SEEDS=A..B widens the sweep for a soak run; the suite runs 8 seeds.
-  const [from, to] = (process.env.RAFT_SEEDS ?? '1..8').split('..').map(Number) as [number, number];
+  // RAFT_SEEDS=A..B widens the sweep for a soak run; the suite runs 5 seeds.
+  const [from, to] = (process.env.RAFT_SEEDS ?? '1..5').split('..').map(Number) as [number, number];
   it(`keeps election safety, state machine safety and read freshness over seeds ${from}..${to}`, () => {
     let commits = 0;
     for (let seed = from; seed <= to; seed++) commits += run(seed).commits;
     // The schedules make progress, so the checks above had something to check.
-    expect(commits).toBeGreaterThan((to - from + 1) * 50);
+    expect(commits).toBeGreaterThan((to - from + 1) * 40);
   }, 600_000);
 });
