@@ -178,14 +178,20 @@ describe('locks on a real cluster', () => {
   }, 60_000);
 
   it("Kleppmann's pause: the paused holder's fenced write with its old token is refused", async () => {
-    const a = await api<KvResponse>('POST', '/api/lock', { name: 'file', owner: 'A', ttlMs: 500 });
+    const TTL = 1500;
+    const aInvoke = Date.now();
+    const a = await api<KvResponse>('POST', '/api/lock', { name: 'file', owner: 'A', ttlMs: TTL });
+    const aResponse = Date.now();
     expect(a.outcome).toBe('ok');
     const t1 = a.token!;
-    // A is "paused": it does not renew. Before the TTL, B is refused.
+    // A is "paused": it does not renew. While its grant surely runs (answered before aInvoke + TTL), B is refused.
     const early = await api<KvResponse>('POST', '/api/lock', { name: 'file', owner: 'B', ttlMs: 5000 });
-    expect(early.outcome).toBe('fail');
-    expect(early.error).toBe('lock-held');
-    await sleep(700);
+    if (Date.now() < aInvoke + TTL) {
+      expect(early.outcome).toBe('fail');
+      expect(early.error).toBe('lock-held');
+    }
+    // A's grant lapsed by aResponse + TTL at the latest (the leader read its clock before answering).
+    await sleep(Math.max(0, aResponse + TTL + 100 - Date.now()));
     const b = await api<KvResponse>('POST', '/api/lock', { name: 'file', owner: 'B', ttlMs: 5000 });
     expect(b.outcome).toBe('ok');
     const t2 = b.token!;
@@ -197,9 +203,9 @@ describe('locks on a real cluster', () => {
     expect(wa.outcome).toBe('fail');
     expect(wa.error).toBe('stale-token');
     // A's renew is refused too: its grant is gone.
-    const ra = await api<KvResponse>('POST', '/api/lock/renew', { name: 'file', owner: 'A', token: t1, ttlMs: 500 });
+    const ra = await api<KvResponse>('POST', '/api/lock/renew', { name: 'file', owner: 'A', token: t1, ttlMs: TTL });
     expect(ra.error).toBe('lock-not-held');
     const got = await api<KvResponse>('POST', '/api/kv', { op: 'get', key: 'storage' });
     expect(got.value).toBe('written by B');
-  }, 20_000);
+  }, 30_000);
 });
