@@ -79,8 +79,8 @@ describe('quorum-lab sim runs', () => {
   it('--jobs splits a sweep over processes and still prints one summary line', async () => {
     expect(splitRange(1, 10, 3)).toEqual([[1, 4], [5, 7], [8, 10]]);
     expect(splitRange(5, 6, 4)).toEqual([[5, 5], [6, 6]]);
-    expect(await simMain(['--seeds', '1..4', '--nodes', '3', '--duration', '1', '--jobs', '2'])).toBe(0);
-    expect(out).toEqual(['4 seeds, 0 violations']);
+    expect(await simMain(['--seeds', '1..2', '--nodes', '3', '--duration', '1', '--jobs', '2'])).toBe(0);
+    expect(out).toEqual(['2 seeds, 0 violations']);
   });
 
   it('a sweep lists each violating seed with its reproduction command and exits 1', () => {
