@@ -128,7 +128,7 @@ afterAll(() => {
 });
 
 describe('desktop main process (Electron API stood in)', () => {
-  it('hardens the window, serves the lab over checked IPC, and stops every node on quit', { timeout: 120_000 }, async () => {
+  it('hardens the window, serves the lab over checked IPC, and stops every node on quit', { timeout: 240_000 }, async () => {
     await import('../../src-main/electron/main');
 
     // The window: isolated, sandboxed, no Node, our preload, our renderer.
@@ -171,15 +171,15 @@ describe('desktop main process (Electron API stood in)', () => {
     expect(await invoke('crash', { id: 'n1; rm -rf /' })).toMatchObject({ ok: false, error: expect.stringContaining('node id') });
     expect(await invoke('kv', { op: 'put', key: 'a' })).toMatchObject({ ok: false, error: expect.stringContaining('value') });
     // Through the IPC door a write reaches the real cluster (once it has a leader).
-    await until('a leader', async () => valueOf<ClusterView>(await invoke('cluster')).nodes.some((n) => n.role === 'leader'), 30_000);
+    await until('a leader', async () => valueOf<ClusterView>(await invoke('cluster')).nodes.some((n) => n.role === 'leader'), 60_000);
     const put = await until('an acknowledged put', async () => {
       const r = await invoke('kv', { op: 'put', key: 'a', value: '1' });
       return r.ok && (r.value as { outcome: string }).outcome === 'ok' ? r : null;
-    }, 30_000);
+    }, 60_000);
     expect(valueOf(put)).toMatchObject({ outcome: 'ok', node: expect.stringMatching(/^n\d$/) });
 
     // Lab events reach the window.
-    await until('a forwarded lab event', async () => e.sent.some(([ch]) => ch === 'lab:event'), 5000);
+    await until('a forwarded lab event', async () => e.sent.some(([ch]) => ch === 'lab:event'), 15_000);
 
     // The menu: File → New cluster…, Export run…, Open run…, Quit; View; Help.
     const labels = e.state.menu.map((m) => m.label);

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
 import { buildWeb, CHROMIUM, markStart, openBrowser, screenshot, startServe, stopServe, type Served } from './helpers';
 
@@ -63,6 +63,27 @@ async function consoleRun(page: Page, line: string): Promise<void> {
   await input.press('Enter');
 }
 
+async function answerCount(page: Page): Promise<number> {
+  return page.getByTestId('console-output').evaluate((el) => el.querySelectorAll('.line:not(.input)').length);
+}
+
+/**
+ * ask types a line and returns its answer once it matches `want`. An answer that says the
+ * request failed or its outcome is unknown (an election under a loaded machine) is asked
+ * again, as a user would; an answer matching `never` fails the test at once.
+ */
+async function ask(page: Page, line: string, want: RegExp, never: RegExp | null, attempts = 4): Promise<string> {
+  let last = '';
+  for (let i = 0; i < attempts; i++) {
+    const before = await answerCount(page);
+    await consoleRun(page, line);
+    last = await waitFor(`an answer to '${line}'`, async () => ((await answerCount(page)) > before ? lastAnswer(page) : null), 30_000);
+    if (want.test(last)) return last;
+    if (never?.test(last)) throw new Error(`'${line}' answered '${last}'`);
+  }
+  throw new Error(`'${line}' never answered as expected; last answer: '${last}'`);
+}
+
 /** lastAnswer returns the text of the console's newest non-input line. */
 async function lastAnswer(page: Page): Promise<string> {
   return page.getByTestId('console-output').evaluate((el) => {
@@ -98,7 +119,11 @@ describe('Quorum Lab in the browser', () => {
     return (await r.json()) as ClusterView;
   }
 
-  it('partitions by drag, sets a link rule, crashes from the inspector, exports and replays', { timeout: 150_000 }, async () => {
+  it('partitions by drag, sets a link rule, crashes from the inspector, exports and replays', { timeout: 240_000 }, async () => {
+    // On failure, the page as it was: the screenshot says more than the assertion.
+    onTestFailed(async () => {
+      await screenshot(page, 'failure').catch(() => undefined);
+    });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
 
@@ -117,13 +142,9 @@ describe('Quorum Lab in the browser', () => {
     await screenshot(page, 'three-nodes-and-leader');
 
     // 2. put a 1, then get a prints 1 (with the node that served it).
-    await consoleRun(page, 'put a 1');
-    await waitFor('put answered OK', async () => (await lastAnswer(page)).startsWith('OK'), 15_000);
-    await consoleRun(page, 'get a');
-    const got = await waitFor('get answered', async () => {
-      const a = await lastAnswer(page);
-      return /^1\s*—\s*n\d/.test(a) ? a : null;
-    }, 15_000);
+    await ask(page, 'put a 1', /^OK — n\d/, null);
+    // Once the put is acknowledged, a read may never miss it: (nil) or another value fails the test.
+    const got = await ask(page, 'get a', /^1 — n\d/, /^(\(nil\)|(?!1 )\S+ — n\d)/);
     expect(got).toMatch(/^1 — n\d, [\d.]+ ms$/);
     // The throughput chart draws the two operations.
     await waitFor('throughput drawn', async () => (await page.locator('[data-testid=charts] path.ops').first().getAttribute('d'))?.startsWith('M'), 5000);
