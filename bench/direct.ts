@@ -49,9 +49,9 @@ export class DirectClient {
   private readonly decoder = new FrameDecoder();
   private waiting: ((ok: boolean) => void) | null = null;
   private seq = 0;
+  private static made = 0;
   // Each client is its own session at the state machine, so names must never repeat.
   private readonly name = `bench-direct-${process.pid}-${Date.now()}-${++DirectClient.made}`;
-  private static made = 0;
 
   private constructor(sock: net.Socket) {
     this.sock = sock;

@@ -126,7 +126,8 @@ async function main(argv: string[]): Promise<number> {
     const pids = cpu ? allPids : [];
     // Message and answer counts come from the host's own run log and answers.
     const ctrl = clientAgent(1);
-    const logTail = parseJson((await request(ctrl, ep, 'GET', '/api/log?limit=1', null, 5000)).body) as { seq?: number }[] | null;
+    // GET /api/log returns the oldest records first, so the newest seq needs the whole (bounded) in-memory log.
+    const logTail = parseJson((await request(ctrl, ep, 'GET', '/api/log?limit=10000000', null, 10_000)).body) as { seq?: number }[] | null;
     const seq0 = logTail?.[logTail.length - 1]?.seq ?? 0;
     const answeredBy = new Map<string, number>();
     const strace = trace ? startStrace(allPids.slice(1), tmp) : [];
