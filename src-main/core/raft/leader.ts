@@ -79,6 +79,16 @@ export function bcastAppend(r: Raft, st: LeaderState): void {
   for (const [id, pr] of st.progress) if (id !== r.id) sendAppend(r, id, pr);
 }
 
+/**
+ * bcastCommit follows a commit advance. Only peers with entries still to send get an
+ * append now (it carries the new commit index); the others learn it from the next append
+ * or, at the latest, the next heartbeat. An empty append just to announce the commit
+ * would double the messages per command, and the leader answers clients at once anyway.
+ */
+export function bcastCommit(r: Raft, st: LeaderState, except: NodeId | null): void {
+  for (const [id, pr] of st.progress) if (id !== r.id && id !== except) sendAppend(r, id, pr, false);
+}
+
 /** bcastHeartbeat sends every peer a heartbeat, tagged with ctx when it confirms reads. */
 export function bcastHeartbeat(r: Raft, st: LeaderState, ctx: string | null): void {
   for (const [id, pr] of st.progress) {
@@ -113,8 +123,9 @@ export function handleAppendResp(r: Raft, st: LeaderState, pr: Progress, m: Appe
     } else if (pr.state === 'replicate') {
       pr.inflights.freeLE(m.index);
     }
-    if (maybeCommitLeader(r, st)) bcastAppend(r, st);
-    else if (wasPaused) sendAppend(r, m.from, pr);
+    // The sender itself is served below (its pipe is filled; a paused one gets at least an append).
+    if (maybeCommitLeader(r, st)) bcastCommit(r, st, m.from);
+    if (wasPaused) sendAppend(r, m.from, pr);
     // Fill the pipe: keep sending while there are entries and room for them.
     while (sendAppend(r, m.from, pr, false)) {
       /* each call sends one batch */

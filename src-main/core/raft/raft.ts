@@ -10,7 +10,7 @@ import { ConfTracker, quorumActive } from './conf';
 import { campaign, handleVoteRequest, handlePreVoteResp, handleVoteResp } from './election';
 import { handleAppend, handleHeartbeat, handleReadIndexResp, handleSnapshot, handleTimeoutNow } from './follower';
 import {
-  bcastAppend,
+  bcastCommit,
   bcastHeartbeat,
   handleAppendResp,
   handleHeartbeatResp,
@@ -369,7 +369,7 @@ export class Raft {
   }
 }
 
-/** bcastIfCommitted advances commit after a match moved and, if it did, tells everyone. */
+/** bcastIfCommitted advances commit after a match moved and, if it did, sends peers their pending entries (which carry it). */
 export function bcastIfCommitted(r: Raft, st: LeaderState): void {
-  if (maybeCommitLeader(r, st)) bcastAppend(r, st);
+  if (maybeCommitLeader(r, st)) bcastCommit(r, st, null);
 }

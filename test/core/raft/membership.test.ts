@@ -123,6 +123,8 @@ describe('membership change (dissertation §4)', () => {
     // The new leader knows n4 is a learner (the config entry is in its log) and keeps it fed.
     expect(net.node(lead).status().conf.learners).toEqual(['n4']);
     net.propose(lead, 'b');
+    // Followers learn a commit from the next append or heartbeat (one tick here).
+    net.tick(1);
     expect(net.get('n4').applied).toEqual(['a', 'b']);
     change(net, lead, { type: 'promote', node: 'n4' });
     net.restart('n1');

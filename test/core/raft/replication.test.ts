@@ -69,6 +69,9 @@ describe('flow control (§5.3, etcd progress)', () => {
       maxOut = Math.max(maxOut, ...out);
     }
     expect(maxOut).toBeLessThanOrEqual(3);
+    expect(net.get('n1').applied).toHaveLength(40);
+    // The last commit index reaches the followers with the next heartbeat (§5.3: heartbeats carry leaderCommit).
+    net.tick(1);
     for (const id of net.ids) expect(net.get(id).applied).toHaveLength(40);
   });
 
