@@ -43,15 +43,8 @@ export interface LinkRule {
   blocked: boolean;
 }
 
-/** BalanceAlgorithm names a load-balancing algorithm of the gateway. */
-export type BalanceAlgorithm =
-  | 'round-robin'
-  | 'weighted-round-robin'
-  | 'random-weighted'
-  | 'least-connections'
-  | 'power-of-two'
-  | 'consistent-hash'
-  | 'leader-only';
+import type { BalanceAlgorithm } from '../core/balance/types';
+export type { BalanceAlgorithm };
 
 /** ClusterSettings are the knobs of a cluster (cluster setup panel, POST /api/cluster). */
 export interface ClusterSettings {

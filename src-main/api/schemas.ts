@@ -5,7 +5,8 @@
  * (src-main/web) and the Electron IPC adapter both use these, so a bad request is refused
  * the same way on either transport and never reaches LabService.
  */
-import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../core/kv/types';
+import { BALANCE_ALGORITHMS } from '../core/balance/types';
+import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_VALUE_BYTES } from '../core/kv/types';
 import type { NodeId } from '../core/types';
 import type {
   BalanceAlgorithm,
@@ -41,19 +42,7 @@ export const MAX_LATENCY_MS = 60_000;
 /** MAX_LOAD_COUNT / MAX_LOAD_CLIENTS bound one load run. */
 export const MAX_LOAD_COUNT = 200_000;
 export const MAX_LOAD_CLIENTS = 256;
-/** MAX_TTL_MS bounds a lock's time to live (one day, as the node's op validator). */
-export const MAX_TTL_MS = 86_400_000;
 
-/** BALANCE_ALGORITHMS lists every algorithm the gateway offers. */
-export const BALANCE_ALGORITHMS: readonly BalanceAlgorithm[] = [
-  'round-robin',
-  'weighted-round-robin',
-  'random-weighted',
-  'least-connections',
-  'power-of-two',
-  'consistent-hash',
-  'leader-only',
-];
 
 const PROTOCOL_NAMES = ['raft', 'paxos'] as const;
 const NODE_ID = /^n([1-9][0-9]?)$/;

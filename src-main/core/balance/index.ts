@@ -2,7 +2,7 @@
  * createBalancer: the gateway's load-balancing algorithms behind one Balancer interface.
  * All are deterministic: state of their own plus the Rng passed in, never a clock.
  */
-import type { BalanceAlgorithm } from '../../api/contract';
+import type { BalanceAlgorithm } from './types';
 import { assertNever } from '../types';
 import type { NodeId } from '../types';
 import { ConsistentHash, DEFAULT_VIRTUAL_NODES } from './consistent-hash';
@@ -14,16 +14,7 @@ export type { BackendState, Balancer, BalancerOptions } from './types';
 export { HashRing, hashKey, keyMovement, DEFAULT_VIRTUAL_NODES } from './consistent-hash';
 export type { KeyMovement } from './consistent-hash';
 
-/** BALANCE_ALGORITHMS lists every algorithm createBalancer knows (for input validation and the UI). */
-export const BALANCE_ALGORITHMS: readonly BalanceAlgorithm[] = [
-  'round-robin',
-  'weighted-round-robin',
-  'random-weighted',
-  'least-connections',
-  'power-of-two',
-  'consistent-hash',
-  'leader-only',
-];
+export { BALANCE_ALGORITHMS } from './types';
 
 /**
  * LeaderOnly always sends to the node marked leader. With no leader known (an election is

@@ -4,6 +4,20 @@
  */
 import type { NodeId, Rng } from '../types';
 
+/** BALANCE_ALGORITHMS lists every algorithm the gateway offers (validation, console, UI). */
+export const BALANCE_ALGORITHMS = [
+  'round-robin',
+  'weighted-round-robin',
+  'random-weighted',
+  'least-connections',
+  'power-of-two',
+  'consistent-hash',
+  'leader-only',
+] as const;
+
+/** BalanceAlgorithm names a load-balancing algorithm of the gateway. */
+export type BalanceAlgorithm = (typeof BALANCE_ALGORITHMS)[number];
+
 /** BackendState is what the gateway tells a balancer about one node right now. */
 export interface BackendState {
   id: NodeId;

@@ -4,7 +4,8 @@
  * one-line error that says what was expected.
  */
 import type { BalanceAlgorithm } from '../../../src-main/api/contract';
-import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../../../src-main/core/kv/types';
+import { BALANCE_ALGORITHMS } from '../../../src-main/core/balance/types';
+import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_VALUE_BYTES } from '../../../src-main/core/kv/types';
 
 /** Command is one parsed console line. */
 export type Command =
@@ -68,19 +69,7 @@ export const HELP: readonly { name: string; usage: string; about: string }[] = [
   { name: 'help', usage: 'help [command]', about: 'this list' },
 ];
 
-/** ALGORITHMS lists the balancer names `balance` accepts. */
-export const ALGORITHMS: readonly BalanceAlgorithm[] = [
-  'round-robin',
-  'weighted-round-robin',
-  'random-weighted',
-  'least-connections',
-  'power-of-two',
-  'consistent-hash',
-  'leader-only',
-];
-
 const MAX_LATENCY_MS = 60_000;
-const MAX_TTL_MS = 24 * 3600 * 1000;
 const MAX_LOAD = 200_000;
 const MAX_CLIENTS = 256;
 
@@ -387,10 +376,10 @@ function parseLoad(args: string[], usage: string): Command {
 }
 
 function parseBalance(args: string[], ctx: ParseContext, usage: string): Command {
-  if (args.length === 0) fail(`missing algorithm (${ALGORITHMS.join(', ')})`);
+  if (args.length === 0) fail(`missing algorithm (${BALANCE_ALGORITHMS.join(', ')})`);
   if (args.length > 2) fail(`too many arguments: ${usage}`);
-  const algorithm = ALGORITHMS.find((a) => a === args[0]);
-  if (!algorithm) fail(`unknown algorithm '${args[0]}' (${ALGORITHMS.join(', ')})`);
+  const algorithm = BALANCE_ALGORITHMS.find((a) => a === args[0]);
+  if (!algorithm) fail(`unknown algorithm '${args[0]}' (${BALANCE_ALGORITHMS.join(', ')})`);
   if (args[1] === undefined) return { cmd: 'balance', algorithm, weights: null };
   const weights: Record<string, number> = {};
   for (const pair of args[1].split(',')) {
@@ -443,7 +432,7 @@ export function complete(line: string, nodes: readonly string[]): Completion {
   const cmd = /^\s*(\S+)/.exec(line)![1]!.toLowerCase();
   if (cmd === 'balance') {
     const frag = /(\S*)$/.exec(line)![1]!;
-    const options = ALGORITHMS.filter((a) => a.startsWith(frag));
+    const options = BALANCE_ALGORITHMS.filter((a) => a.startsWith(frag));
     if (options.length === 0) return { line, options: [] };
     const add = options.length === 1 ? options[0]! + ' ' : commonPrefix([...options]);
     return { line: line.slice(0, line.length - frag.length) + add, options: [...options] };
