@@ -17,7 +17,7 @@ import type { ConfChange, ConfState, NodeId } from '../types';
 
 /** copyConf returns an independent copy of a ConfState. */
 export function copyConf(c: ConfState): ConfState {
-  return { voters: [...c.voters], learners: [...c.learners], votersOutgoing: [...c.votersOutgoing] };
+  return { voters: c.voters.slice(), learners: c.learners.slice(), votersOutgoing: c.votersOutgoing.slice() };
 }
 
 /** checkConfChange says why cc cannot be applied to c, or returns null if it can. */
@@ -128,9 +128,21 @@ export class ConfTracker {
 
 /** majorityIndex returns the largest index acknowledged by a majority of `voters` (match(id) each). */
 function majorityIndex(voters: NodeId[], match: (id: NodeId) => number): number {
-  if (voters.length === 0) return Number.MAX_SAFE_INTEGER;
-  const m = voters.map(match).sort((a, b) => b - a);
-  return m[Math.floor(voters.length / 2)]!;
+  const n = voters.length;
+  if (n === 0) return Number.MAX_SAFE_INTEGER;
+  // Insertion sort, descending: the leader runs this on every acknowledgement, and for a
+  // handful of voters it is several times cheaper than map() + sort() with a comparator.
+  const m: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = match(voters[i]!);
+    let j = i;
+    while (j > 0 && m[j - 1]! < x) {
+      m[j] = m[j - 1]!;
+      j--;
+    }
+    m[j] = x;
+  }
+  return m[n >> 1]!;
 }
 
 /** committedIndex is the index a quorum of c has (both halves of a joint configuration). */

@@ -7,6 +7,7 @@ import type {
   Entry,
   HardState,
   MessageKind,
+  FollowerProgress,
   NodeId,
   NodeStatus,
   ProposeResult,
@@ -21,6 +22,7 @@ import { checkConfChange, copyConf } from './conf';
 import { bcastAppend, leaderReadIndex, sendAppend, sendTimeoutNow } from './leader';
 import { raftMessageKind } from './messages';
 import type { RaftMessage } from './messages';
+import type { Progress } from './progress';
 import { Raft } from './raft';
 
 /** MAX_COMMITTED_PER_READY bounds the entries one Ready asks the host to apply (a restart may have many). */
@@ -220,7 +222,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       lastTerm: r.log.lastTerm(),
       firstIndex: r.log.firstIndex(),
       conf: copyConf(r.conf.current()),
-      progress: st.role === 'leader' ? [...st.progress.values()].map((p) => p.view()) : null,
+      progress: st.role === 'leader' ? progressViews(st.progress) : null,
     };
   }
 
@@ -236,4 +238,11 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   messageKind(msg: RaftMessage): MessageKind {
     return raftMessageKind(msg);
   }
+}
+
+/** progressViews lists a leader's follower progress (a plain loop: status() runs after every Ready in the simulator). */
+function progressViews(progress: Map<NodeId, Progress>): FollowerProgress[] {
+  const out: FollowerProgress[] = [];
+  for (const p of progress.values()) out.push(p.view());
+  return out;
 }
