@@ -3,17 +3,11 @@
  * smooth weighted round-robin 1,2,3 splits 600 requests exactly 100/200/300 in GET
  * /api/cluster's served counts; least-connections sends less to a node whose links are slow.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServeProcess, type ServeProcess } from './helpers';
 import type { ClusterView, LoadSummary } from '../../src-main/api/contract';
 
-let proc: ChildProcess | null = null;
 let base = '';
-let dataDir = '';
 
 async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(base + path, {
@@ -44,55 +38,16 @@ async function settled(): Promise<ClusterView> {
 
 const served = (c: ClusterView) => Object.fromEntries(c.nodes.map((n) => [n.id, n.served]));
 
-/** startServe starts `quorum-lab serve` on a free port and resolves with its URL, or rejects if it exits first. */
-function startServe(): Promise<string> {
-  dataDir = mkdtempSync(join(tmpdir(), 'ql-g-balance-'));
-  const p = spawn(
-    process.execPath,
-    ['bin/quorum-lab.mjs', 'serve', '--port', '0', '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300', '--data', dataDir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  proc = p;
-  return new Promise<string>((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 45_000);
-    p.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[1]!);
-      }
-    });
-    p.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      reject(new Error(`serve exited ${code}: ${out}`));
-    });
-  });
-}
+let serve: ServeProcess | null = null;
 
 beforeAll(async () => {
-  try {
-    base = await startServe();
-  } catch (e) {
-    // On a machine loaded by other suites a node can miss the host's start-up deadline: one more try.
-    console.warn(`quorum-lab serve failed to start, retrying once: ${String(e).slice(0, 300)}`);
-    if (proc && proc.exitCode === null) proc.kill('SIGKILL'); // our own serve that hung: not left behind
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    base = await startServe();
-  }
+  serve = await startServeProcess('balance');
+  base = serve.base;
   await settled();
 });
 
 afterAll(async () => {
-  if (proc && proc.exitCode === null) {
-    const exited = new Promise((r) => proc!.once('exit', r));
-    proc.kill('SIGTERM');
-    await Promise.race([exited, sleep(5000)]);
-    if (proc.exitCode === null) proc.kill('SIGKILL');
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await serve?.stop();
 });
 
 describe('load balancing on a real cluster', () => {

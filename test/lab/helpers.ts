@@ -2,6 +2,7 @@
  * Test helpers for real-process lab tests: a LabService behind a real HTTP host on a free
  * port, a tiny JSON client, and polling with a deadline.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,4 +86,61 @@ export function leaderOf(v: ClusterView, among?: string[]): string | null {
 /** waitLeader waits until the up nodes (optionally a subset) agree on one leader. */
 export async function waitLeader(t: TestLab, ms = 15_000, among?: string[]): Promise<string> {
   return waitFor(async () => leaderOf(await t.lab.cluster(), among), ms, 'a leader');
+}
+
+/** ServeProcess is `quorum-lab serve` running as its own OS process, as a user starts it. */
+export interface ServeProcess {
+  base: string;
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+/** spawnServe starts one `quorum-lab serve --port 0` and resolves with it once it prints its URL. */
+function spawnServe(tag: string, args: string[]): Promise<ServeProcess> {
+  const dir = mkdtempSync(join(tmpdir(), `ql-${tag}-`));
+  const p = spawn(
+    process.execPath,
+    ['bin/quorum-lab.mjs', 'serve', '--port', '0', '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300', '--data', dir, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const stop = async (): Promise<void> => {
+    if (p.exitCode === null && p.signalCode === null) {
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return new Promise<ServeProcess>((resolve, reject) => {
+    let out = '';
+    const fail = (why: string): void => {
+      clearTimeout(t);
+      void stop().then(() => reject(new Error(`${why}: ${out}`)));
+    };
+    const t = setTimeout(() => fail('serve did not start within 45 s'), 45_000);
+    p.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve({ base: m[1]!, pid: p.pid!, stop });
+      }
+    });
+    p.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    p.on('exit', (code) => fail(`serve exited ${code}`));
+  });
+}
+
+/**
+ * startServeProcess starts `quorum-lab serve` on a free port. On a machine loaded by other
+ * suites a node can miss the host's start-up deadline, so it tries once more before failing.
+ */
+export async function startServeProcess(tag: string, args: string[] = []): Promise<ServeProcess> {
+  try {
+    return await spawnServe(tag, args);
+  } catch (e) {
+    console.warn(`quorum-lab serve failed to start, retrying once: ${String(e).slice(0, 300)}`);
+    return spawnServe(tag, args);
+  }
 }
