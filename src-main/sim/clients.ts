@@ -13,16 +13,9 @@ import { NS_PER_MS } from './run-log';
 import { exponential } from './random';
 import type { SimNode } from './sim-node';
 
-/** HistoryOp is one line of the client history (Jepsen's shape; time in ns). */
-export interface HistoryOp {
-  index: number;
-  time: number;
-  process: number;
-  type: 'invoke' | 'ok' | 'fail' | 'info';
-  f: string;
-  key: string;
-  value: unknown;
-}
+// One history shape for the simulator and the live lab (Jepsen's; time in ns).
+import type { HistoryOp } from '../api/contract';
+export type { HistoryOp };
 
 /** AckedCommand is a command a client saw answered from the applied log. */
 export interface AckedCommand {
