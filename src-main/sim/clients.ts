@@ -142,7 +142,8 @@ export class ClientWorkload {
   }
 
   private netDelay(): number {
-    const [lo, hi] = this.opts.netMs;
+    const lo = this.opts.netMs[0];
+    const hi = this.opts.netMs[1];
     return lo + this.rng.next() * (hi - lo);
   }
 

@@ -223,7 +223,9 @@ export class Cluster {
         for (const m of msgs) this.sendOne(from, m);
       },
       diskDelay: () => {
-        const [lo, hi] = this.diskMs;
+        // Indexing, not destructuring: this runs once per Ready.
+        const lo = this.diskMs[0];
+        const hi = this.diskMs[1];
         return hi <= 0 ? 0 : lo + this.diskRng.next() * (hi - lo);
       },
       later: (node, ms, fn) => this.forNode(node, ms, fn),
