@@ -248,7 +248,11 @@ function single(o: CliOptions): number {
       `${s.faults} faults, ${s.messages} messages, applied through index ${s.appliedIndex}`,
   );
   for (const l of describe(r)) out(l);
-  if (o.stats) out(statsLine(s.simulatedMs, s.wallMs, cpuMsSince(cpu0)));
+  if (o.stats) {
+    out(statsLine(s.simulatedMs, s.wallMs, cpuMsSince(cpu0)));
+    // Messages per command is the protocol's share of the cost (issue 2 halved it).
+    if (s.commands > 0) out(`${(s.messages / s.commands).toFixed(1)} messages per client command`);
+  }
   return r.violations.length > 0 ? 1 : 0;
 }
 
