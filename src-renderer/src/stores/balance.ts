@@ -1,0 +1,120 @@
+/**
+ * useBalanceStore feeds the Balance panel: requests per node per second from the served
+ * counters of successive ClusterViews (the cluster store's live view), a short history of
+ * those rates for the chart, and the algorithm picker, applied through the cluster store.
+ */
+import { defineStore } from 'pinia';
+import { computed, reactive, ref, shallowRef, watch } from 'vue';
+import type { BalanceAlgorithm, ClusterView } from '../../../src-main/api/contract';
+import { addSample, parseWeight, ratesOf, WEIGHTED_ALGORITHMS, type ServedSample } from '../model/balance';
+import { useClusterStore } from './cluster';
+
+/** RATE_WINDOW_MS: rates are averaged over about this long, so one burst does not flicker the bars. */
+export const RATE_WINDOW_MS = 2000;
+/** SERIES_LEN: seconds of rate history the chart shows. */
+export const SERIES_LEN = 60;
+
+/** RatePoint is the rates of every node at one tick. */
+export interface RatePoint {
+  t: number;
+  rates: Record<string, number>;
+}
+
+export const useBalanceStore = defineStore('balance', () => {
+  const cluster = useClusterStore();
+  const samples = shallowRef<ServedSample[]>([]);
+  const series = shallowRef<RatePoint[]>([]);
+  const rates = computed(() => ratesOf(samples.value, RATE_WINDOW_MS));
+  /** picked / weights: the picker's state, loaded from the lab's current balance. */
+  const picked = ref<BalanceAlgorithm>('round-robin');
+  const weights = reactive<Record<string, number | string>>({});
+  const formError = ref<string | null>(null);
+  const applying = ref(false);
+  const usesWeights = computed(() => WEIGHTED_ALGORITHMS.includes(picked.value));
+  let timer: ReturnType<typeof setInterval> | null = null;
+  let users = 0;
+  let lastRun: number | null = null;
+
+  /** sample records the served counters of `v` at `atMs`; a new run starts the chart over. */
+  function sample(v: ClusterView | null, atMs: number): void {
+    if (!v) return;
+    if (lastRun !== v.runStartedAt) {
+      lastRun = v.runStartedAt;
+      samples.value = [];
+      series.value = [];
+    }
+    const served = Object.fromEntries(v.nodes.map((n) => [n.id, n.served]));
+    samples.value = addSample(samples.value, { t: atMs, served }, RATE_WINDOW_MS * 2);
+  }
+
+  /**
+   * tick re-reads the live view at `atMs` (no new view in a second means nothing was served,
+   * so the rates fall to zero) and appends the rates to the chart's history.
+   */
+  function tick(atMs = Date.now()): void {
+    sample(cluster.live, atMs);
+    const next = [...series.value, { t: atMs, rates: rates.value }];
+    series.value = next.slice(-SERIES_LEN);
+  }
+
+  // Every view the lab sends (events and replies) is a sample; sync, so none is skipped.
+  watch(
+    () => cluster.live,
+    (v) => sample(v, Date.now()),
+    { flush: 'sync' },
+  );
+
+  /** loadPicker sets the picker to the lab's current algorithm and weights. */
+  function loadPicker(): void {
+    const v = cluster.live;
+    if (!v) return;
+    picked.value = v.balance.algorithm;
+    for (const k of Object.keys(weights)) delete weights[k];
+    for (const n of v.nodes) weights[n.id] = v.balance.weights[n.id] ?? n.weight;
+    formError.value = null;
+  }
+
+  function refuse(msg: string): false {
+    formError.value = msg;
+    return false;
+  }
+
+  /** apply sends the picked algorithm (with the weights, for a weighted one) to the lab. */
+  async function apply(): Promise<boolean> {
+    const v = cluster.live;
+    if (!v) return refuse('no cluster is running');
+    let w: Record<string, number> | undefined;
+    if (usesWeights.value) {
+      w = {};
+      for (const n of v.nodes) {
+        const parsed = parseWeight(n.id, weights[n.id] ?? n.weight);
+        if (typeof parsed === 'string') return refuse(parsed);
+        w[n.id] = parsed;
+      }
+      if (Object.values(w).every((x) => x === 0)) return refuse('at least one weight must be above 0');
+    }
+    formError.value = null;
+    applying.value = true;
+    const ok = await cluster.setBalance(picked.value, w);
+    applying.value = false;
+    if (!ok) formError.value = cluster.error;
+    return ok;
+  }
+
+  /** start begins the once-a-second tick while a panel shows the rates (counted; stop undoes one start). */
+  function start(): void {
+    users++;
+    if (timer) return;
+    tick();
+    timer = setInterval(() => tick(), 1000);
+  }
+  function stop(): void {
+    users = Math.max(0, users - 1);
+    if (users === 0 && timer) {
+      clearInterval(timer);
+      timer = null;
+    }
+  }
+
+  return { samples, series, rates, picked, weights, formError, applying, usesWeights, sample, tick, loadPicker, apply, start, stop };
+});
