@@ -24,6 +24,10 @@ export async function main(argv: string[]): Promise<number> {
       const { serveMain } = await import('./web/serve');
       return serveMain(rest);
     }
+    case 'compare': {
+      const { compareMain } = await import('./lab/compare-cli');
+      return compareMain(rest);
+    }
     case undefined:
     case 'help':
     case '--help':
