@@ -16,6 +16,7 @@ import type {
   SavedRun,
 } from '../../src-main/api/contract';
 import type { NodeInspect } from '../../src-main/node/contract';
+import type { LockInfo } from '../../src-main/core/kv/types';
 import type { MenuAction } from '../../src-main/electron/ipc-commands';
 import { LabError, type Connection, type LabClient } from '../../src-renderer/src/api/lab-client';
 
@@ -37,6 +38,8 @@ export class FakeLabClient implements LabClient {
   failNext: string | null = null;
   /** kvOutcome: force an outcome for kv calls (e.g. 'unknown'). */
   kvOutcome: KvResponse['outcome'] | null = null;
+  /** locksHeld: what inspect reports as held locks (on any node). */
+  locksHeld: LockInfo[] = [];
   private events = new Set<(e: LabEvent) => void>();
   private conns = new Set<(c: Connection) => void>();
   private menus = new Set<(m: MenuAction) => void>();
@@ -68,6 +71,12 @@ export class FakeLabClient implements LabClient {
       timeScale: 1,
       runStartedAt: 1,
     };
+  }
+
+  /** serve adds to the served counters (as the gateway does per request) and sends the new view as a 'cluster' event. */
+  serve(counts: Record<string, number>): void {
+    for (const [id, k] of Object.entries(counts)) this.node(id).served += k;
+    this.emit({ type: 'cluster', cluster: this.snapshot() });
   }
 
   /** emit sends a live event to subscribers, as the WebSocket would. */
@@ -172,7 +181,7 @@ export class FakeLabClient implements LabClient {
         dataFileBytes: 4096,
         damaged: false,
         keys: this.kvData.size,
-        locks: [],
+        locks: structuredClone(this.locksHeld),
       };
     });
   }
@@ -218,7 +227,12 @@ export class FakeLabClient implements LabClient {
   }
   setBalance(algorithm: ClusterView['balance']['algorithm'], weights?: Record<string, number>) {
     return this.call('setBalance', [algorithm, weights], () => {
-      this.view.balance = { algorithm, weights: weights ?? {} };
+      // Like the gateway: new weights are kept, and the served counts restart.
+      this.view.balance = { algorithm, weights: { ...this.view.balance.weights, ...weights } };
+      for (const n of this.view.nodes) {
+        if (weights?.[n.id] !== undefined) n.weight = weights[n.id]!;
+        n.served = 0;
+      }
       return this.snapshot();
     });
   }
