@@ -34,6 +34,7 @@ export const useBalanceStore = defineStore('balance', () => {
   let timer: ReturnType<typeof setInterval> | null = null;
   let users = 0;
   let lastRun: number | null = null;
+  let ticking = false;
 
   /** sample records the served counters of `v` at `atMs`; a new run starts the chart over. */
   function sample(v: ClusterView | null, atMs: number): void {
@@ -48,13 +49,18 @@ export const useBalanceStore = defineStore('balance', () => {
   }
 
   /**
-   * tick re-reads the live view at `atMs` (no new view in a second means nothing was served,
-   * so the rates fall to zero) and appends the rates to the chart's history.
+   * tick re-reads the cluster (a read served changes a counter but sends no event; and no
+   * change in a second means nothing was served, so the rates fall to zero) and appends the
+   * rates to the chart's history.
    */
-  function tick(atMs = Date.now()): void {
-    sample(cluster.live, atMs);
-    const next = [...series.value, { t: atMs, rates: rates.value }];
-    series.value = next.slice(-SERIES_LEN);
+  async function tick(): Promise<void> {
+    // A slow lab must not pile up reads: skip a tick while the last one is out.
+    if (ticking) return;
+    ticking = true;
+    const ok = await cluster.poll();
+    ticking = false;
+    if (!ok) return;
+    series.value = [...series.value, { t: Date.now(), rates: rates.value }].slice(-SERIES_LEN);
   }
 
   // Every view the lab sends (events and replies) is a sample; sync, so none is skipped.
@@ -63,6 +69,7 @@ export const useBalanceStore = defineStore('balance', () => {
     (v) => sample(v, Date.now()),
     { flush: 'sync' },
   );
+  sample(cluster.live, Date.now());
 
   /** loadPicker sets the picker to the lab's current algorithm and weights. */
   function loadPicker(): void {
@@ -105,8 +112,8 @@ export const useBalanceStore = defineStore('balance', () => {
   function start(): void {
     users++;
     if (timer) return;
-    tick();
-    timer = setInterval(() => tick(), 1000);
+    void tick();
+    timer = setInterval(() => void tick(), 1000);
   }
   function stop(): void {
     users = Math.max(0, users - 1);

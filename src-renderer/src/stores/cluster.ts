@@ -94,6 +94,19 @@ export const useClusterStore = defineStore('cluster', () => {
     for (const u of unsubscribers.splice(0)) u();
   }
 
+  /**
+   * poll re-reads the cluster quietly, for panels that follow counters the lab changes
+   * without an event (served requests of reads); a failure waits for the next poll.
+   */
+  async function poll(): Promise<boolean> {
+    try {
+      setLive(await labClient().cluster());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async function refresh(): Promise<void> {
     await act(() => labClient().cluster());
   }
@@ -210,6 +223,7 @@ export const useClusterStore = defineStore('cluster', () => {
     connect,
     disconnect,
     refresh,
+    poll,
     crash,
     restart,
     pause,
