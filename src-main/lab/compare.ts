@@ -247,10 +247,11 @@ async function runProtocol(protocol: ProtocolName, o: CompareOptions, dataDir: s
           if (write) okWrites++;
           okAt.push(elapsed());
           okLat.push(res.latencyMs);
-        } else if (res.outcome === 'fail') {
-          fail++;
-          await sleep(10, signal); // a refused op (no leader yet) must not spin the loop
-        } else unknown++;
+        } else {
+          if (res.outcome === 'fail') fail++;
+          else unknown++;
+          await sleep(10, signal); // back off: a refused op (no leader yet) must not spin the loop
+        }
       }
     };
 
