@@ -1,5 +1,6 @@
 /**
- * The `quorum-lab` command: `sim` (deterministic simulator), `serve` (headless lab host).
+ * The `quorum-lab` command: `sim` (deterministic simulator), `serve` (headless lab host),
+ * `compare` (Raft and Multi-Paxos under one workload and fault schedule).
  * Each subcommand lives in its own module and is loaded on demand.
  */
 
@@ -8,6 +9,7 @@ const USAGE = `usage: quorum-lab <command> [options]
 commands:
   sim     run the deterministic simulator (one seed, or a sweep of seeds)
   serve   start a cluster and the lab's HTTP/WebSocket host
+  compare run one workload and fault schedule against Raft and Multi-Paxos, side by side
   help    show this text
 
 Run 'quorum-lab <command> --help' for a command's options.`;
