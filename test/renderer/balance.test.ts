@@ -61,49 +61,53 @@ describe('served counters to rates', () => {
 });
 
 describe('useBalanceStore', () => {
-  it('turns the served counters of successive cluster events into per-node rates, and falls to zero when idle', async () => {
-    const cluster = useClusterStore();
-    await cluster.connect();
-    const bal = useBalanceStore();
-    bal.start();
-    at(1000);
-    fake.serve({ n1: 10, n2: 20, n3: 30 });
-    expect(round(bal.rates)).toEqual({ n1: 10, n2: 20, n3: 30 });
-    at(2000);
-    fake.serve({ n1: 10, n2: 20, n3: 30 });
-    expect(round(bal.rates)).toEqual({ n1: 10, n2: 20, n3: 30 });
-    // Three quiet seconds: the once-a-second reads see the counters stand still.
-    const reads = fake.calls.filter((c) => c.method === 'cluster').length;
-    await vi.advanceTimersByTimeAsync(3000);
-    expect(fake.calls.filter((c) => c.method === 'cluster').length).toBe(reads + 3);
-    expect(round(bal.rates)).toEqual({ n1: 0, n2: 0, n3: 0 });
-    // The chart's history holds one point per tick, the busy ones first.
-    expect(bal.series.length).toBeGreaterThanOrEqual(4);
-    expect(bal.series.some((p) => (p.rates.n3 ?? 0) > 0 && p.rates.n3 === 3 * (p.rates.n1 ?? 0))).toBe(true);
-    expect(bal.series.at(-1)?.rates.n3).toBe(0);
-    bal.stop();
-    const n = bal.series.length;
-    await vi.advanceTimersByTimeAsync(5000);
-    expect(bal.series).toHaveLength(n);
-    expect(fake.calls.filter((c) => c.method === 'cluster').length).toBe(reads + 3);
-  });
-
-  it('sees requests that came without a cluster event (reads) through its once-a-second read', async () => {
+  it('reads the cluster once a second and turns successive served counters into per-node rates', async () => {
     const cluster = useClusterStore();
     await cluster.connect();
     const bal = useBalanceStore();
     bal.start();
     await vi.advanceTimersByTimeAsync(0);
-    // The gateway counts reads, but nothing commits, so the lab sends no event.
-    for (const [i, n] of fake.view.nodes.entries()) n.served += 10 * (i + 1);
+    // The gateway counts reads too, and nothing commits for them, so the lab sends no event.
+    fake.view.nodes.forEach((n, i) => (n.served += 10 * (i + 1)));
     expect(bal.rates).toEqual({});
     await vi.advanceTimersByTimeAsync(1000);
     expect(round(bal.rates)).toEqual({ n1: 10, n2: 20, n3: 30 });
+    fake.view.nodes.forEach((n, i) => (n.served += 10 * (i + 1)));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(round(bal.rates)).toEqual({ n1: 10, n2: 20, n3: 30 });
+    // Three quiet seconds: the counters stand still and the rates fall to zero.
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(round(bal.rates)).toEqual({ n1: 0, n2: 0, n3: 0 });
+    // The chart holds one point per read (rates over the last 2 s): busy, fading, quiet.
+    expect(bal.series.map((p) => p.rates.n3 ?? null)).toEqual([null, 30, 30, 15, 0, 0]);
     expect(cluster.error).toBeNull();
-    // A failed read shows no error on the page and the next one catches up.
+
+    // A failed read puts no error on the page; the next read catches up.
     fake.failNext = 'connection refused';
     await vi.advanceTimersByTimeAsync(1000);
     expect(cluster.error).toBeNull();
+    expect(bal.series).toHaveLength(6);
+
+    bal.stop();
+    const reads = fake.calls.filter((c) => c.method === 'cluster').length;
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(fake.calls.filter((c) => c.method === 'cluster')).toHaveLength(reads);
+  });
+
+  it('an event older than a read does not count as a restart of the counters', async () => {
+    const cluster = useClusterStore();
+    await cluster.connect();
+    const bal = useBalanceStore();
+    bal.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const stale = structuredClone(fake.view);
+    fake.view.nodes.forEach((n) => (n.served += 100));
+    await vi.advanceTimersByTimeAsync(1000);
+    // The coalesced event made before the read arrives after it.
+    fake.emit({ type: 'cluster', cluster: stale });
+    fake.view.nodes.forEach((n) => (n.served += 100));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(round(bal.rates)).toEqual({ n1: 100, n2: 100, n3: 100 });
     bal.stop();
   });
 
@@ -112,13 +116,14 @@ describe('useBalanceStore', () => {
     await cluster.connect();
     const bal = useBalanceStore();
     bal.start();
-    at(1000);
-    fake.serve({ n1: 50 });
-    expect(bal.rates.n1).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(0);
+    fake.view.nodes[0]!.served = 50;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(bal.rates.n1).toBe(50);
     await cluster.createCluster({ nodes: 5 });
+    await vi.advanceTimersByTimeAsync(1000);
     expect(bal.rates).toEqual({});
-    // Nothing of the old run's rates is left in the chart.
-    expect(bal.series.filter((p) => Object.keys(p.rates).length > 0)).toEqual([]);
+    expect(bal.series).toEqual([{ t: Date.now(), rates: {} }]);
     bal.stop();
   });
 
@@ -148,17 +153,19 @@ describe('useBalanceStore', () => {
     const cluster = useClusterStore();
     await cluster.connect();
     const bal = useBalanceStore();
-    at(1000);
-    fake.serve({ n1: 100, n2: 100, n3: 100 });
-    at(2000);
-    fake.serve({ n1: 100, n2: 100, n3: 100 });
+    bal.start();
+    await vi.advanceTimersByTimeAsync(0);
+    fake.view.nodes.forEach((n) => (n.served += 100));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(round(bal.rates)).toEqual({ n1: 100, n2: 100, n3: 100 });
     bal.picked = 'weighted-round-robin';
     Object.assign(bal.weights, { n1: 1, n2: 2, n3: 3 });
     await bal.apply();
     expect(cluster.live?.nodes.map((n) => n.served)).toEqual([0, 0, 0]);
-    at(3000);
-    fake.serve({ n1: 50, n2: 100, n3: 150 });
+    fake.view.nodes.forEach((n, i) => (n.served += 50 * (i + 1)));
+    await vi.advanceTimersByTimeAsync(1000);
     expect(round(bal.rates)).toEqual({ n1: 50, n2: 100, n3: 150 });
+    bal.stop();
   });
 
   it('refuses bad weights with a clear error and asks the lab nothing', async () => {

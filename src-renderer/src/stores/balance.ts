@@ -1,10 +1,10 @@
 /**
  * useBalanceStore feeds the Balance panel: requests per node per second from the served
- * counters of successive ClusterViews (the cluster store's live view), a short history of
+ * counters of successive ClusterViews (read once a second while shown), a short history of
  * those rates for the chart, and the algorithm picker, applied through the cluster store.
  */
 import { defineStore } from 'pinia';
-import { computed, reactive, ref, shallowRef, watch } from 'vue';
+import { computed, reactive, ref, shallowRef } from 'vue';
 import type { BalanceAlgorithm, ClusterView } from '../../../src-main/api/contract';
 import { addSample, parseWeight, ratesOf, WEIGHTED_ALGORITHMS, type ServedSample } from '../model/balance';
 import { useClusterStore } from './cluster';
@@ -49,27 +49,21 @@ export const useBalanceStore = defineStore('balance', () => {
   }
 
   /**
-   * tick re-reads the cluster (a read served changes a counter but sends no event; and no
-   * change in a second means nothing was served, so the rates fall to zero) and appends the
-   * rates to the chart's history.
+   * tick reads the cluster and samples its counters: a read served changes a counter but sends
+   * no event, and no change in a second means nothing was served, so the rates fall to zero.
+   * Only these replies are sampled, never the events: a reply and an event can arrive out of
+   * order, and an older view would look like counters restarting from zero.
    */
   async function tick(): Promise<void> {
-    // A slow lab must not pile up reads: skip a tick while the last one is out.
+    // A slow lab must not pile up reads (and sequential reads arrive in order).
     if (ticking) return;
     ticking = true;
-    const ok = await cluster.poll();
+    const v = await cluster.poll();
     ticking = false;
-    if (!ok) return;
+    if (!v) return;
+    sample(v, Date.now());
     series.value = [...series.value, { t: Date.now(), rates: rates.value }].slice(-SERIES_LEN);
   }
-
-  // Every view the lab sends (events and replies) is a sample; sync, so none is skipped.
-  watch(
-    () => cluster.live,
-    (v) => sample(v, Date.now()),
-    { flush: 'sync' },
-  );
-  sample(cluster.live, Date.now());
 
   /** loadPicker sets the picker to the lab's current algorithm and weights. */
   function loadPicker(): void {

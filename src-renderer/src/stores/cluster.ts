@@ -98,12 +98,13 @@ export const useClusterStore = defineStore('cluster', () => {
    * poll re-reads the cluster quietly, for panels that follow counters the lab changes
    * without an event (served requests of reads); a failure waits for the next poll.
    */
-  async function poll(): Promise<boolean> {
+  async function poll(): Promise<ClusterView | null> {
     try {
-      setLive(await labClient().cluster());
-      return true;
+      const v = await labClient().cluster();
+      setLive(v);
+      return v;
     } catch {
-      return false;
+      return null;
     }
   }
 
