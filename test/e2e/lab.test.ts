@@ -150,6 +150,23 @@ describe('Quorum Lab in the browser', () => {
     await waitFor('throughput drawn', async () => (await page.locator('[data-testid=charts] path.ops').first().getAttribute('d'))?.startsWith('M'), 5000);
     await screenshot(page, 'console-put-get');
 
+    // 2b. Balance panel: pick weighted round-robin 1:2:3 in the UI; 60 reads split 10/20/30
+    // (writes go to the leader, reads follow the balancer); a lock shows who holds it.
+    const balance = page.getByTestId('balance');
+    await balance.getByLabel('Balance algorithm').selectOption('weighted-round-robin');
+    for (const [id, w] of [['n1', '1'], ['n2', '2'], ['n3', '3']] as const) await balance.getByLabel(`Weight of ${id}`).fill(w);
+    await balance.getByRole('button', { name: 'Apply' }).click();
+    await waitFor('balance applied', async () => (await api()).balance.algorithm === 'weighted-round-robin', 5000);
+    expect((await api()).balance.weights).toEqual({ n1: 1, n2: 2, n3: 3 });
+    const post = (path: string, body: unknown) =>
+      fetch(`${served!.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/api/load', { op: 'get', count: 60, clients: 4, keys: 1 })).status).toBe(200);
+    const shares = async () => balance.locator('[data-testid=share]').allTextContents();
+    await waitFor('shares 17/33/50', async () => (await shares()).join(' ') === '17% 33% 50%', 5000);
+    expect((await post('/api/lock', { name: 'jobs', ttlMs: 60_000, owner: 'alice' })).status).toBe(200);
+    await waitFor('lock shown', async () => /jobs\s*alice\s*\d+\s*\d+ s/.test((await page.getByTestId('locks').textContent()) ?? ''), 10_000);
+    await screenshot(page, 'balance-and-locks');
+
     // 3. Drag the leader onto empty canvas: it gets a zone of its own, another node leads.
     const before = await graphNodes(page);
     const leaderNode = before.find((n) => n.id === firstLeader)!;
