@@ -94,10 +94,6 @@ export class LabCluster implements Target {
     const c = new LabCluster(proc, { host: '127.0.0.1', port }, opts);
     try {
       await c.waitHealthy(STARTUP_MS);
-      // Puts go to the leader, as etcd's puts go to its leader: the gateway's leader-only
-      // balancer (the default round robin would send two puts in three via a follower's redirect).
-      const b = await request(c.ctrl, c.ep, 'POST', '/api/balance', JSON.stringify({ algorithm: 'leader-only' }), CTRL_TIMEOUT_MS);
-      if (b.status !== 200) throw new Error(`POST /api/balance leader-only answered ${b.status}: ${b.body}`);
     } catch (e) {
       await c.stop();
       throw new Error(`${(e as Error).message}\nlast host output:\n${tail.join('').slice(-2000)}`);

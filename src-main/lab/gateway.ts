@@ -1,9 +1,8 @@
 /**
  * The Gateway carries client requests to the cluster: one persistent client-port
- * connection per node (Hello, then ClientRequestFrames multiplexed by id), every request
- * sent to the node the selected Balancer picks (a follower answers a write with
- * 'not-leader' and the leader's id, and the redirect is followed — the hop a user sees
- * in the latency; 'leader-only' avoids it), and retries only where the
+ * connection per node (Hello, then ClientRequestFrames multiplexed by id), reads sent to
+ * the node the selected Balancer picks, writes to the leader the cluster reports (else
+ * the balancer's pick), 'not-leader' redirects followed, and retries only where the
  * request certainly was not applied (connection refused or closed before it was sent, a
  * not-leader / recovering answer). Everything else ends the request with the outcome the
  * node gave, or 'unknown' when the answer never came (timeout, node died).
@@ -241,10 +240,11 @@ export class Gateway {
     const session = this.takeSession();
     const seq = session.seq < 0 ? 0 : ++session.seq;
     const avoid = new Set<NodeId>();
-    // Every request goes where the balancer says, so switching algorithms shows in the
-    // served counts for writes as well as reads: a follower picked for a write redirects
-    // it to the leader (one more hop), and serves a read itself through ReadIndex.
-    let target: NodeId | null = pinned ?? this.pick(key, avoid);
+    // Only the leader can apply a write, so a write goes straight to the leader the cluster
+    // reports (as etcd's client does) instead of taking a redirect through the balancer's
+    // pick; reads are what the balancer spreads (a follower serves them through ReadIndex).
+    const leader = op.op === 'get' ? null : this.opts.leader();
+    let target: NodeId | null = pinned ?? (leader !== null && this.opts.isUp(leader) ? leader : this.pick(key, avoid));
     const picked = target;
     if (picked) {
       this.served[picked] = (this.served[picked] ?? 0) + 1;

@@ -151,7 +151,7 @@ describe('Quorum Lab in the browser', () => {
     await screenshot(page, 'console-put-get');
 
     // 2b. Balance panel: pick weighted round-robin 1:2:3 in the UI; 60 reads split 10/20/30
-    // (every request follows the balancer; a follower redirects writes); a lock shows who holds it.
+    // (writes go to the leader, reads follow the balancer); a lock shows who holds it.
     const balance = page.getByTestId('balance');
     await balance.getByLabel('Balance algorithm').selectOption('weighted-round-robin');
     for (const [id, w] of [['n1', '1'], ['n2', '2'], ['n3', '3']] as const) await balance.getByLabel(`Weight of ${id}`).fill(w);
