@@ -24,6 +24,7 @@ import { raftMessageKind } from './messages';
 import type { RaftMessage } from './messages';
 import type { Progress } from './progress';
 import { Raft } from './raft';
+import { coalesceMessages } from './coalesce';
 
 /** MAX_COMMITTED_PER_READY bounds the entries one Ready asks the host to apply (a restart may have many). */
 const MAX_COMMITTED_PER_READY = 4096;
@@ -176,8 +177,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       hardState,
       entries,
       snapshot,
-      messages: r.msgs,
-      messagesAfterPersist: r.msgsAfterPersist,
+      messages: coalesceMessages(r.msgs, r.maxEntriesPerMsg),
+      messagesAfterPersist: coalesceMessages(r.msgsAfterPersist, r.maxEntriesPerMsg),
       committed,
       reads: r.reads,
     };

@@ -56,7 +56,10 @@ describe('flow control (§5.3, etcd progress)', () => {
     for (let i = 0; i < 40; i++) net.node('n1').propose(`c${i}`);
     net.process('n1');
     const toN2 = net.inFlight.filter((m): m is AppendMsg => m.type === 'append' && m.to === 'n2');
-    expect(toN2.length).toBe(3);
+    // Appends that continue each other leave as one message (coalesce.ts), so the wire may
+    // carry fewer than the leader counts in flight, never more.
+    expect(toN2.length).toBeGreaterThan(0);
+    expect(toN2.length).toBeLessThanOrEqual(3);
     for (const m of net.inFlight) if (m.type === 'append') expect(m.entries.length).toBeLessThanOrEqual(2);
     const pr = net.node('n1').status().progress!.find((p) => p.id === 'n2')!;
     expect(pr.state).toBe('replicate');
