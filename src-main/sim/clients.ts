@@ -12,9 +12,9 @@ import type { Cluster } from './cluster';
 import { NS_PER_MS } from './run-log';
 import { exponential } from './random';
 import type { SimNode } from './sim-node';
+import type { HistoryOp } from '../api/contract';
 
 // One history shape for the simulator and the live lab (Jepsen's; time in ns).
-import type { HistoryOp } from '../api/contract';
 export type { HistoryOp };
 
 /** AckedCommand is a command a client saw answered from the applied log. */
