@@ -20,18 +20,12 @@ import { SimNode, type CoreSettings, type NodeFactory, type NodeHooks } from './
 export const MAX_NODES = 9;
 
 /** ClusterOptions configure a simulated cluster; everything but seed and nodes has a default. */
-export interface ClusterOptions {
+export interface ClusterOptions extends Partial<CoreSettings> {
   seed: number;
   nodes: number;
   protocol?: ProtocolName;
   /** tickMs: virtual ms per core tick (the log shows ms = ticks × tickMs). */
   tickMs?: number;
-  electionTicks?: number;
-  heartbeatTicks?: number;
-  maxInflight?: number;
-  maxEntriesPerMsg?: number;
-  preVote?: boolean;
-  checkQuorum?: boolean;
   /** snapshotEvery: compact after this many applied entries (0 = never). */
   snapshotEvery?: number;
   /** diskMs: [min, max] virtual ms to persist one Ready; [0, 0] persists at once. */

@@ -29,16 +29,12 @@ import type {
 export type NodeFactory = (protocol: ProtocolName, cfg: ProtocolConfig) => ProtocolNode;
 
 /** CoreSettings are the protocol knobs shared by every node of a simulated cluster. */
-export interface CoreSettings {
-  electionTicks: number;
-  heartbeatTicks: number;
-  maxInflight: number;
-  maxEntriesPerMsg: number;
-  preVote: boolean;
-  checkQuorum: boolean;
-}
+export type CoreSettings = Pick<
+  ProtocolConfig,
+  'electionTicks' | 'heartbeatTicks' | 'maxInflight' | 'maxEntriesPerMsg' | 'preVote' | 'checkQuorum'
+>;
 
-/** NodeRunState is a simulated node's lifecycle state. */
+/** SimNodeState is a simulated node's lifecycle state. */
 export type SimNodeState = 'up' | 'down' | 'paused';
 
 /** NodeHooks is how a SimNode reaches the cluster around it. */
