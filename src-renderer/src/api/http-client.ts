@@ -24,7 +24,8 @@ import type {
 import type { NodeInspect } from '../../../src-main/node/contract';
 import type { MenuAction } from '../../../src-main/electron/ipc-commands';
 import { Emitter } from './emitter';
-import { LabError, type Connection, type LabClient } from './lab-client';
+import { isRecord } from '../../../src-main/api/schemas';
+import { LabError, isLabEvent, type Connection, type LabClient } from './lab-client';
 
 /** HttpLabClient implements LabClient over fetch + WebSocket against `base` (same origin by default). */
 export class HttpLabClient implements LabClient {
@@ -106,7 +107,7 @@ export class HttpLabClient implements LabClient {
       }
     }
     if (!res.ok) {
-      const msg = isObj(data) && typeof data.error === 'string' ? data.error : `HTTP ${res.status}`;
+      const msg = isRecord(data) && typeof data.error === 'string' ? data.error : `HTTP ${res.status}`;
       throw new LabError(msg, res.status);
     }
     return data as T;
@@ -177,26 +178,5 @@ export class HttpLabClient implements LabClient {
   }
   openRun(dir: string): Promise<SavedRun> {
     return this.call('POST', '/api/open', { dir });
-  }
-}
-
-function isObj(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** isLabEvent checks the shape of an event off the wire before any store sees it. */
-export function isLabEvent(x: unknown): x is LabEvent {
-  if (!isObj(x)) return false;
-  switch (x.type) {
-    case 'log':
-      return isObj(x.record) && typeof x.record.kind === 'string' && typeof x.record.seq === 'number';
-    case 'cluster':
-      return isObj(x.cluster) && Array.isArray(x.cluster.nodes);
-    case 'load-progress':
-      return typeof x.done === 'number' && typeof x.total === 'number';
-    case 'load-done':
-      return isObj(x.summary);
-    default:
-      return false;
   }
 }

@@ -25,8 +25,7 @@ import type {
 import type { NodeInspect } from '../../../src-main/node/contract';
 import type { IpcCommand, LabBridge, MenuAction } from '../../../src-main/electron/ipc-commands';
 import { Emitter } from './emitter';
-import { LabError, type Connection, type LabClient } from './lab-client';
-import { isLabEvent } from './http-client';
+import { LabError, isLabEvent, type Connection, type LabClient } from './lab-client';
 
 /** IpcLabClient implements LabClient over window.lab. */
 export class IpcLabClient implements LabClient {

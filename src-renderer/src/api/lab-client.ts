@@ -4,6 +4,7 @@
  * use it, and they reach it through labClient() so tests can install a double.
  */
 import type { LabApi, LabEvent } from '../../../src-main/api/contract';
+import { isRecord } from '../../../src-main/api/schemas';
 import type { MenuAction } from '../../../src-main/electron/ipc-commands';
 
 /** Connection is the state of the event stream. */
@@ -48,4 +49,21 @@ export function labClient(): LabClient {
 export function errorText(e: unknown): string {
   if (e instanceof Error) return e.message.split('\n')[0] ?? e.message;
   return String(e);
+}
+
+/** isLabEvent checks the shape of an event off the wire before any store sees it. */
+export function isLabEvent(x: unknown): x is LabEvent {
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'log':
+      return isRecord(x.record) && typeof x.record.kind === 'string' && typeof x.record.seq === 'number';
+    case 'cluster':
+      return isRecord(x.cluster) && Array.isArray(x.cluster.nodes);
+    case 'load-progress':
+      return typeof x.done === 'number' && typeof x.total === 'number';
+    case 'load-done':
+      return isRecord(x.summary);
+    default:
+      return false;
+  }
 }
