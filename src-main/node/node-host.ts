@@ -338,11 +338,12 @@ export class NodeHost {
   }
 
   private reportStatus(force: boolean): void {
-    if (this.stopped) return;
+    // A pending report will carry the latest state; checked before status() so a busy
+    // leader does not build a status (conf copy, progress views) per Ready only to drop it.
+    if (this.stopped || this.statusTimer) return;
     const st = this.core.status();
     const key = `${st.role}|${st.term}|${st.vote}|${st.leader}|${st.commitIndex}|${this.kv.appliedIndex}|${this.recovering}`;
     if (key === this.statusKey && !force) return;
-    if (this.statusTimer) return; // the pending report will carry the latest state
     const wait = this.statusSentAt + STATUS_MIN_GAP_MS - performance.now();
     if (wait > 0 && !force) {
       this.statusTimer = setTimeout(() => {
