@@ -44,6 +44,11 @@ export interface ConfState {
   votersOutgoing: NodeId[];
 }
 
+/** copyConf returns an independent copy of a ConfState. */
+export function copyConf(c: ConfState): ConfState {
+  return { voters: c.voters.slice(), learners: c.learners.slice(), votersOutgoing: c.votersOutgoing.slice() };
+}
+
 /** Snapshot is the state machine at `index` (term = that entry's term) plus the membership then. */
 export interface Snapshot {
   index: number;

@@ -29,7 +29,7 @@ import type {
   Ready,
   Snapshot,
 } from '../types';
-import { assertNever } from '../types';
+import { assertNever, copyConf } from '../types';
 import { nextBallot, nodeNumbers } from './ballot';
 import { PaxosLog, sameValue } from './log';
 import { acceptRun, promiseBody } from './acceptor';
@@ -40,10 +40,6 @@ import { PromiseSet } from './phase1';
 import { LeaderRole, type LeaderHost } from './leader';
 
 type PaxosRole = 'follower' | 'candidate' | 'leader';
-
-function copyConf(c: ConfState): ConfState {
-  return { voters: [...c.voters], learners: [...c.learners], votersOutgoing: [...c.votersOutgoing] };
-}
 
 /** PaxosNode is one Multi-Paxos member (acceptor + learner + possible leader). */
 export class PaxosNode implements ProtocolNode<PaxosMessage> {

@@ -12,13 +12,8 @@
  * proposes a change, and at most one change pending at a time (Ongaro's 2015 fix);
  * the leader enforces both (see proposeConfChange).
  */
-import { assertNever } from '../types';
+import { assertNever, copyConf } from '../types';
 import type { ConfChange, ConfState, NodeId } from '../types';
-
-/** copyConf returns an independent copy of a ConfState. */
-export function copyConf(c: ConfState): ConfState {
-  return { voters: c.voters.slice(), learners: c.learners.slice(), votersOutgoing: c.votersOutgoing.slice() };
-}
 
 /** checkConfChange says why cc cannot be applied to c, or returns null if it can. */
 export function checkConfChange(c: ConfState, cc: ConfChange): string | null {

@@ -18,7 +18,8 @@ import type {
   Role,
   Snapshot,
 } from '../types';
-import { checkConfChange, copyConf } from './conf';
+import { copyConf } from '../types';
+import { checkConfChange } from './conf';
 import { bcastAppend, leaderReadIndex, sendAppend, sendTimeoutNow } from './leader';
 import { raftMessageKind } from './messages';
 import type { RaftMessage } from './messages';
