@@ -2,7 +2,8 @@
 // `npm start`: open the desktop app (Electron) when an Electron runtime is available;
 // if the install skipped Electron's download, try to fetch it (bounded in time); where no
 // Electron runtime can be had (no download, no display), serve the same lab in the browser,
-// print the URL and say why. Extra arguments go to `quorum-lab serve` (e.g. --port 4400).
+// print the URL and say why. Extra arguments go to `quorum-lab serve` (e.g. --port 4400), so
+// they apply to the browser fallback only; the desktop app is started without them.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
