@@ -86,6 +86,19 @@ export interface MessageBase {
   term: number;
 }
 
+/** ReadIndexMsg forwards a follower's linearizable read to the leader (same in both cores). */
+export interface ReadIndexMsg extends MessageBase {
+  type: 'readIndex';
+  ctx: string;
+}
+
+/** ReadIndexRespMsg tells a follower the quorum-confirmed read point of its read `ctx`. */
+export interface ReadIndexRespMsg extends MessageBase {
+  type: 'readIndexResp';
+  ctx: string;
+  index: number;
+}
+
 /** MessageKind groups message types for the UI and the run log. */
 export type MessageKind = 'vote' | 'append' | 'heartbeat' | 'snapshot' | 'client' | 'other';
 

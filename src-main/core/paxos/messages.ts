@@ -5,7 +5,15 @@
  * "Paxos Made Simple" so a person can follow one slot through the run log:
  * prepare (1a) → promise (1b) → accept (2a) → accepted (2b) → decide (learning).
  */
-import type { Entry, EntryType, MessageBase, MessageKind, Snapshot } from '../types';
+import type {
+  Entry,
+  EntryType,
+  MessageBase,
+  MessageKind,
+  ReadIndexMsg,
+  ReadIndexRespMsg,
+  Snapshot,
+} from '../types';
 import { assertNever } from '../types';
 
 /** PrepareMsg is phase 1a for every slot >= fromIndex (one phase 1 for all open slots). */
@@ -91,18 +99,8 @@ export interface LearnedMsg extends MessageBase {
   commit: number;
 }
 
-/** ReadIndexMsg is a follower asking the leader for a linearizable read point. */
-export interface ReadIndexMsg extends MessageBase {
-  type: 'readIndex';
-  ctx: string;
-}
-
-/** ReadIndexRespMsg returns a quorum-confirmed read point to a follower. */
-export interface ReadIndexRespMsg extends MessageBase {
-  type: 'readIndexResp';
-  ctx: string;
-  index: number;
-}
+// ReadIndexMsg and ReadIndexRespMsg are the same in both cores; they live in types.ts.
+export type { ReadIndexMsg, ReadIndexRespMsg };
 
 /** TimeoutNowMsg asks the target to start phase 1 at once (leadership transfer). */
 export interface TimeoutNowMsg extends MessageBase {

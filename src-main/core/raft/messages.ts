@@ -3,7 +3,7 @@
  * but with a variant per message type so every field a handler reads is present.
  */
 import { assertNever } from '../types';
-import type { Entry, MessageBase, MessageKind, Snapshot } from '../types';
+import type { Entry, MessageBase, MessageKind, ReadIndexMsg, ReadIndexRespMsg, Snapshot } from '../types';
 
 /** VoteMsg asks for a vote in `term` (RequestVote, §5.2); `transfer` marks a leadership-transfer campaign. */
 export interface VoteMsg extends MessageBase {
@@ -79,18 +79,8 @@ export interface TimeoutNowMsg extends MessageBase {
   type: 'timeoutNow';
 }
 
-/** ReadIndexMsg forwards a follower's linearizable read to the leader. */
-export interface ReadIndexMsg extends MessageBase {
-  type: 'readIndex';
-  ctx: string;
-}
-
-/** ReadIndexRespMsg tells a follower the read point of its read `ctx`. */
-export interface ReadIndexRespMsg extends MessageBase {
-  type: 'readIndexResp';
-  ctx: string;
-  index: number;
-}
+// ReadIndexMsg and ReadIndexRespMsg are the same in both cores; they live in types.ts.
+export type { ReadIndexMsg, ReadIndexRespMsg };
 
 /** RaftMessage is every message one Raft node sends another. */
 export type RaftMessage =
