@@ -274,6 +274,17 @@ function checkObject(x: unknown, fields: readonly string[], what: string): Recor
   return unknownFields(x, fields, what) ?? x;
 }
 
+/** tokenError checks a fencing token: a non-negative safe integer. */
+function tokenError(x: unknown): string | null {
+  return intIn(x, 0, Number.MAX_SAFE_INTEGER, 'token');
+}
+
+/** withTimeout copies a checked optional timeoutMs onto the request r. */
+function withTimeout<T extends { timeoutMs?: number }>(r: T, o: Record<string, unknown>): Checked<T> {
+  if (o.timeoutMs !== undefined) r.timeoutMs = o.timeoutMs as number;
+  return ok(r);
+}
+
 /** validateLockRequest checks POST /api/lock {name, ttlMs, owner, timeoutMs}. */
 export function validateLockRequest(x: unknown): Checked<LockRequest> {
   const o = checkObject(x, ['name', 'ttlMs', 'owner', 'timeoutMs'], 'a lock request');
@@ -281,8 +292,7 @@ export function validateLockRequest(x: unknown): Checked<LockRequest> {
   const err = first(keyError(o.name, 'name'), keyError(o.owner, 'owner'), intIn(o.ttlMs, 1, MAX_TTL_MS, 'ttlMs'), timeoutError(o.timeoutMs));
   if (err) return bad(err);
   const r: LockRequest = { name: o.name as string, ttlMs: o.ttlMs as number, owner: o.owner as string };
-  if (o.timeoutMs !== undefined) r.timeoutMs = o.timeoutMs as number;
-  return ok(r);
+  return withTimeout(r, o);
 }
 
 /** validateRenewRequest checks POST /api/lock/renew {name, ttlMs, owner, token, timeoutMs}. */
@@ -293,35 +303,32 @@ export function validateRenewRequest(x: unknown): Checked<RenewRequest> {
     keyError(o.name, 'name'),
     keyError(o.owner, 'owner'),
     intIn(o.ttlMs, 1, MAX_TTL_MS, 'ttlMs'),
-    intIn(o.token, 0, Number.MAX_SAFE_INTEGER, 'token'),
+    tokenError(o.token),
     timeoutError(o.timeoutMs),
   );
   if (err) return bad(err);
   const r: RenewRequest = { name: o.name as string, ttlMs: o.ttlMs as number, owner: o.owner as string, token: o.token as number };
-  if (o.timeoutMs !== undefined) r.timeoutMs = o.timeoutMs as number;
-  return ok(r);
+  return withTimeout(r, o);
 }
 
 /** validateUnlockRequest checks POST /api/unlock {name, token, timeoutMs}. */
 export function validateUnlockRequest(x: unknown): Checked<UnlockRequest> {
   const o = checkObject(x, ['name', 'token', 'timeoutMs'], 'an unlock request');
   if (typeof o === 'string') return bad(o);
-  const err = first(keyError(o.name, 'name'), intIn(o.token, 0, Number.MAX_SAFE_INTEGER, 'token'), timeoutError(o.timeoutMs));
+  const err = first(keyError(o.name, 'name'), tokenError(o.token), timeoutError(o.timeoutMs));
   if (err) return bad(err);
   const r: UnlockRequest = { name: o.name as string, token: o.token as number };
-  if (o.timeoutMs !== undefined) r.timeoutMs = o.timeoutMs as number;
-  return ok(r);
+  return withTimeout(r, o);
 }
 
 /** validateFencedWrite checks POST /api/fenced {key, value, token, timeoutMs}. */
 export function validateFencedWrite(x: unknown): Checked<FencedWriteRequest> {
   const o = checkObject(x, ['key', 'value', 'token', 'timeoutMs'], 'a fenced write');
   if (typeof o === 'string') return bad(o);
-  const err = first(keyError(o.key, 'key'), valueError(o.value, 'value'), intIn(o.token, 0, Number.MAX_SAFE_INTEGER, 'token'), timeoutError(o.timeoutMs));
+  const err = first(keyError(o.key, 'key'), valueError(o.value, 'value'), tokenError(o.token), timeoutError(o.timeoutMs));
   if (err) return bad(err);
   const r: FencedWriteRequest = { key: o.key as string, value: o.value as string, token: o.token as number };
-  if (o.timeoutMs !== undefined) r.timeoutMs = o.timeoutMs as number;
-  return ok(r);
+  return withTimeout(r, o);
 }
 
 /** validateLoadRequest checks POST /api/load {op, count, clients, valueBytes, keys}. */
