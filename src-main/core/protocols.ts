@@ -4,6 +4,7 @@
  */
 import { PaxosNode, paxosMessageKind, validatePaxosMessage } from './paxos';
 import { RaftNode, raftMessageKind, validateRaftMessage } from './raft';
+import { assertNever } from './types';
 import type { MessageBase, MessageKind, ProtocolConfig, ProtocolNode } from './types';
 
 /** ProtocolName names a core. */
@@ -19,6 +20,8 @@ export function createProtocolNode(protocol: ProtocolName, cfg: ProtocolConfig):
       return new RaftNode(cfg) as unknown as ProtocolNode;
     case 'paxos':
       return new PaxosNode(cfg) as unknown as ProtocolNode;
+    default:
+      return assertNever(protocol, 'protocol');
   }
 }
 
