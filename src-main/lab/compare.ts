@@ -338,7 +338,7 @@ async function runProtocol(protocol: ProtocolName, o: CompareOptions, dataDir: s
     const run: CompareRun = {
       protocol,
       settings,
-      runDir: lab.runDir ?? '',
+      runDir: lab.runDir,
       ops,
       ok: okAt.length,
       okWrites,
