@@ -28,7 +28,7 @@ export function nodeAccess(pid: number): NodeAccess | string {
     return `cannot read the config of pid ${pid}: ${(e as Error).message}`;
   }
   if (token === null) return `pid ${pid} has no token in its config`;
-  let out = '';
+  let out: string;
   try {
     out = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8', timeout: 5000 });
   } catch (e) {
@@ -98,7 +98,14 @@ export class DirectClient {
         resolve(ok);
       };
       this.sock.write(
-        encodeFrame({ t: 'req', id: this.seq, client: this.name, seq: this.seq, op: { op: 'put', key, value }, timeoutMs }),
+        encodeFrame({
+          t: 'req',
+          id: this.seq,
+          client: this.name,
+          seq: this.seq,
+          op: { op: 'put', key, value },
+          timeoutMs,
+        }),
       );
     });
   }

@@ -58,7 +58,11 @@ export class EtcdCluster implements Target {
   private killed: ChildProcess | null = null;
   private rr = 0;
 
-  private constructor(version: string, members: Member[], private readonly opts: EtcdOptions) {
+  private constructor(
+    version: string,
+    members: Member[],
+    private readonly opts: EtcdOptions,
+  ) {
     this.version = version;
     this.members = members;
   }
@@ -96,20 +100,33 @@ export class EtcdCluster implements Target {
     const peer = (x: Member): string => `http://127.0.0.1:${x.peerPort}`;
     const client = `http://127.0.0.1:${m.client.port}`;
     return [
-      '--name', m.name,
-      '--data-dir', m.dataDir,
-      '--listen-client-urls', client,
-      '--advertise-client-urls', client,
-      '--listen-peer-urls', peer(m),
-      '--initial-advertise-peer-urls', peer(m),
-      '--initial-cluster', this.members.map((x) => `${x.name}=${peer(x)}`).join(','),
-      '--initial-cluster-token', 'quorum-lab-bench',
+      '--name',
+      m.name,
+      '--data-dir',
+      m.dataDir,
+      '--listen-client-urls',
+      client,
+      '--advertise-client-urls',
+      client,
+      '--listen-peer-urls',
+      peer(m),
+      '--initial-advertise-peer-urls',
+      peer(m),
+      '--initial-cluster',
+      this.members.map((x) => `${x.name}=${peer(x)}`).join(','),
+      '--initial-cluster-token',
+      'quorum-lab-bench',
       // "new" is ignored once the data dir holds a WAL, so a restart rejoins with its data.
-      '--initial-cluster-state', 'new',
-      '--heartbeat-interval', String(this.opts.heartbeatMs),
-      '--election-timeout', String(this.opts.electionMs),
-      '--logger', 'zap',
-      '--log-outputs', 'stderr',
+      '--initial-cluster-state',
+      'new',
+      '--heartbeat-interval',
+      String(this.opts.heartbeatMs),
+      '--election-timeout',
+      String(this.opts.electionMs),
+      '--logger',
+      'zap',
+      '--log-outputs',
+      'stderr',
     ];
   }
 
@@ -197,7 +214,11 @@ export class EtcdCluster implements Target {
     // One pool per survivor, sized so a put every 10 ms with a 1 s timeout never waits for a socket.
     this.failoverAgents = new Map(this.survivors.map((m) => [m.name, clientAgent(128)]));
     // Warm the pools so the first failover puts don't pay for a TCP connect.
-    await Promise.all(this.survivors.map((m) => request(this.failoverAgents.get(m.name)!, m.client, 'GET', '/health', null, CTRL_TIMEOUT_MS)));
+    await Promise.all(
+      this.survivors.map((m) =>
+        request(this.failoverAgents.get(m.name)!, m.client, 'GET', '/health', null, CTRL_TIMEOUT_MS),
+      ),
+    );
     const pid = l.proc.pid;
     const proc = l.proc;
     const t0 = performance.now();
@@ -245,7 +266,13 @@ export class EtcdCluster implements Target {
 }
 
 /** putEtcd writes one key through etcd's gRPC-gateway (JSON with base64 bytes). */
-async function putEtcd(agent: ReturnType<typeof clientAgent>, ep: Endpoint, key: string, value: string, timeoutMs: number): Promise<boolean> {
+async function putEtcd(
+  agent: ReturnType<typeof clientAgent>,
+  ep: Endpoint,
+  key: string,
+  value: string,
+  timeoutMs: number,
+): Promise<boolean> {
   const body = `{"key":"${Buffer.from(key).toString('base64')}","value":"${Buffer.from(value).toString('base64')}"}`;
   const r = await request(agent, ep, 'POST', '/v3/kv/put', body, timeoutMs);
   if (r.status !== 200) return false;

@@ -36,13 +36,28 @@ const CTRL_TIMEOUT_MS = 5000;
 
 /** labCommand is the exact command line the bench runs for the lab (without the data dir). */
 export function labCommand(o: { heartbeatMs: number; electionMs: number }): string[] {
-  return ['bin/quorum-lab.mjs', 'serve', '--port', '0', '--nodes', '3', '--heartbeat-ms', String(o.heartbeatMs), '--election-ms', String(o.electionMs)];
+  return [
+    'bin/quorum-lab.mjs',
+    'serve',
+    '--port',
+    '0',
+    '--nodes',
+    '3',
+    '--heartbeat-ms',
+    String(o.heartbeatMs),
+    '--election-ms',
+    String(o.electionMs),
+  ];
 }
 
 /** labVersion names what is measured: the checkout's commit. */
 export function labVersion(repo: string): string {
   try {
-    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8', timeout: 5000 }).trim();
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: repo,
+      encoding: 'utf8',
+      timeout: 5000,
+    }).trim();
     return `quorum-lab ${rev}`;
   } catch {
     return 'quorum-lab (no git)';
@@ -57,7 +72,11 @@ export class LabCluster implements Target {
   private failoverAgent = clientAgent(128);
   private victim: string | null = null;
 
-  private constructor(private readonly proc: ChildProcess, private readonly ep: Endpoint, private readonly opts: LabOptions) {
+  private constructor(
+    private readonly proc: ChildProcess,
+    private readonly ep: Endpoint,
+    private readonly opts: LabOptions,
+  ) {
     this.version = labVersion(opts.repo);
   }
 
@@ -67,7 +86,10 @@ export class LabCluster implements Target {
     const proc = startProcess('quorum-lab serve', process.execPath, args, { cwd: opts.repo });
     let out = '';
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`quorum-lab serve printed no address within ${STARTUP_MS} ms:\n${out.slice(-2000)}`)), STARTUP_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`quorum-lab serve printed no address within ${STARTUP_MS} ms:\n${out.slice(-2000)}`)),
+        STARTUP_MS,
+      );
       const onData = (b: Buffer): void => {
         out += b.toString('utf8');
         const m = /Quorum Lab on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
@@ -96,7 +118,7 @@ export class LabCluster implements Target {
       await c.waitHealthy(STARTUP_MS);
     } catch (e) {
       await c.stop();
-      throw new Error(`${(e as Error).message}\nlast host output:\n${tail.join('').slice(-2000)}`);
+      throw new Error(`${(e as Error).message}\nlast host output:\n${tail.join('').slice(-2000)}`, { cause: e });
     }
     return c;
   }
@@ -178,7 +200,14 @@ export class LabCluster implements Target {
     await request(this.failoverAgent, this.ep, 'GET', '/api/cluster', null, CTRL_TIMEOUT_MS);
     // t0 is taken before the crash request, so the host's own handling of it counts against the lab.
     const t0 = performance.now();
-    const r = await request(this.ctrl, this.ep, 'POST', `/api/nodes/${encodeURIComponent(l.id)}/crash`, '{}', CTRL_TIMEOUT_MS);
+    const r = await request(
+      this.ctrl,
+      this.ep,
+      'POST',
+      `/api/nodes/${encodeURIComponent(l.id)}/crash`,
+      '{}',
+      CTRL_TIMEOUT_MS,
+    );
     if (r.status !== 200) throw new Error(`crash ${l.id} failed: HTTP ${r.status} ${r.body.slice(0, 200)}`);
     // The host has sent SIGKILL when it answers; puts start at once (as for etcd, whose
     // puts start right after kill() returns), without waiting for the parent to reap it.
@@ -193,7 +222,14 @@ export class LabCluster implements Target {
   async recover(): Promise<void> {
     const v = this.victim;
     if (v) {
-      const r = await request(this.ctrl, this.ep, 'POST', `/api/nodes/${encodeURIComponent(v)}/restart`, '{}', CTRL_TIMEOUT_MS);
+      const r = await request(
+        this.ctrl,
+        this.ep,
+        'POST',
+        `/api/nodes/${encodeURIComponent(v)}/restart`,
+        '{}',
+        CTRL_TIMEOUT_MS,
+      );
       if (r.status !== 200) throw new Error(`restart ${v} failed: HTTP ${r.status} ${r.body.slice(0, 200)}`);
       this.victim = null;
     }
@@ -231,7 +267,9 @@ async function putLab(
   gatewayTimeoutMs: number | null,
   timeoutMs: number,
 ): Promise<boolean> {
-  const body = JSON.stringify(gatewayTimeoutMs === null ? { op: 'put', key, value } : { op: 'put', key, value, timeoutMs: gatewayTimeoutMs });
+  const body = JSON.stringify(
+    gatewayTimeoutMs === null ? { op: 'put', key, value } : { op: 'put', key, value, timeoutMs: gatewayTimeoutMs },
+  );
   const r = await request(agent, ep, 'POST', '/api/kv', body, timeoutMs);
   if (r.status !== 200) return false;
   const j = parseJson(r.body) as { outcome?: string } | null;

@@ -19,7 +19,10 @@ export interface CpuProfile {
 }
 
 /** summarizeProfile returns self time (ms) per function and per file, and the total sampled time. */
-export function summarizeProfile(p: CpuProfile, root: string): { totalMs: number; idleMs: number; fns: [string, number][]; files: [string, number][] } {
+export function summarizeProfile(
+  p: CpuProfile,
+  root: string,
+): { totalMs: number; idleMs: number; fns: [string, number][]; files: [string, number][] } {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   // The profiler's own work (the hook's inspector calls) is not the lab's: drop that subtree.
   const skip = new Set<number>();
@@ -27,7 +30,8 @@ export function summarizeProfile(p: CpuProfile, root: string): { totalMs: number
     skip.add(id);
     for (const c of byId.get(id)?.children ?? []) mark(c);
   };
-  for (const n of p.nodes) if (n.callFrame.url.endsWith('cpu-prof-hook.mjs') || n.callFrame.url === 'node:inspector') mark(n.id);
+  for (const n of p.nodes)
+    if (n.callFrame.url.endsWith('cpu-prof-hook.mjs') || n.callFrame.url === 'node:inspector') mark(n.id);
   const self = new Map<number, number>();
   for (let i = 0; i < p.samples.length; i++) {
     const id = p.samples[i] ?? -1;
@@ -67,4 +71,3 @@ export function cpuMs(pid: number): number {
     return 0;
   }
 }
-

@@ -28,7 +28,12 @@ function startStrace(pids: number[], dir: string): { pid: number; out: string; p
   for (const pid of pids) {
     const file = path.join(dir, `${pid}.strace`);
     try {
-      const proc = startProcess(`strace ${pid}`, 'strace', ['-f', '-c', '-o', file, '-e', 'trace=fsync,fdatasync,sync_file_range', '-p', String(pid)], { stdio: 'ignore' });
+      const proc = startProcess(
+        `strace ${pid}`,
+        'strace',
+        ['-f', '-c', '-o', file, '-e', 'trace=fsync,fdatasync,sync_file_range', '-p', String(pid)],
+        { stdio: 'ignore' },
+      );
       out.push({ pid, out: file, proc });
     } catch (e) {
       console.log(`strace unavailable: ${(e as Error).message}`);
@@ -39,7 +44,9 @@ function startStrace(pids: number[], dir: string): { pid: number; out: string; p
 }
 
 /** stopStrace detaches and reads the syscall counts per PID. */
-async function stopStrace(ts: { pid: number; out: string; proc: ChildProcess }[]): Promise<Map<number, Map<string, number>>> {
+async function stopStrace(
+  ts: { pid: number; out: string; proc: ChildProcess }[],
+): Promise<Map<number, Map<string, number>>> {
   const res = new Map<number, Map<string, number>>();
   for (const t of ts) killPid(t.proc.pid ?? -1, 'SIGINT');
   for (const t of ts) {
@@ -80,7 +87,13 @@ async function main(argv: string[]): Promise<number> {
   }
   let lab: LabCluster | null = null;
   try {
-    lab = await LabCluster.start({ repo: root, dir: path.join(tmp, 'lab'), heartbeatMs: 100, electionMs: 1000, log: console.log });
+    lab = await LabCluster.start({
+      repo: root,
+      dir: path.join(tmp, 'lab'),
+      heartbeatMs: 100,
+      electionMs: 1000,
+      log: console.log,
+    });
     process.env.NODE_OPTIONS = savedNodeOptions ?? '';
     if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
     const ep = { host: '127.0.0.1', port: Number(new URL(lab.url).port) };
@@ -113,7 +126,9 @@ async function main(argv: string[]): Promise<number> {
       }
       dc.close();
       direct.sort((a, b) => a - b);
-      console.log(`\ndirect to leader ${leader?.id}: ${direct.length} puts ok, ${derr} errors, ${(direct.length / seconds).toFixed(0)} puts/s, p50 ${f(percentile(direct, 0.5))} ms  p99 ${f(percentile(direct, 0.99))} ms`);
+      console.log(
+        `\ndirect to leader ${leader?.id}: ${direct.length} puts ok, ${derr} errors, ${(direct.length / seconds).toFixed(0)} puts/s, p50 ${f(percentile(direct, 0.5))} ms  p99 ${f(percentile(direct, 0.99))} ms`,
+      );
     }
     // Phase 2: through the HTTP host and its gateway, as the bench does.
     const client: number[] = [];
@@ -127,7 +142,8 @@ async function main(argv: string[]): Promise<number> {
     // Message and answer counts come from the host's own run log and answers.
     const ctrl = clientAgent(1);
     // GET /api/log returns the oldest records first, so the newest seq needs the whole (bounded) in-memory log.
-    const logTail = parseJson((await request(ctrl, ep, 'GET', '/api/log?limit=10000000', null, 10_000)).body) as { seq?: number }[] | null;
+    const logTail = parseJson((await request(ctrl, ep, 'GET', '/api/log?limit=10000000', null, 10_000)).body) as
+      { seq?: number }[] | null;
     const seq0 = logTail?.[logTail.length - 1]?.seq ?? 0;
     const answeredBy = new Map<string, number>();
     const strace = trace ? startStrace(allPids.slice(1), tmp) : [];
@@ -138,7 +154,14 @@ async function main(argv: string[]): Promise<number> {
       const agent = clientAgent(1);
       for (let n = 0; performance.now() < deadline && n < 1_000_000; n++) {
         const t = performance.now();
-        const r = await request(agent, ep, 'POST', '/api/kv', JSON.stringify({ op: 'put', key: keyOf(rng.int(KEY_SPACE)), value }), 10_000);
+        const r = await request(
+          agent,
+          ep,
+          'POST',
+          '/api/kv',
+          JSON.stringify({ op: 'put', key: keyOf(rng.int(KEY_SPACE)), value }),
+          10_000,
+        );
         const dt = performance.now() - t;
         const j = parseJson(r.body) as { outcome?: string; latencyMs?: number } | null;
         const by = (j as { node?: unknown } | null)?.node;
@@ -157,35 +180,48 @@ async function main(argv: string[]): Promise<number> {
     if (cpu) await sleep(2000);
     client.sort((a, b) => a - b);
     gateway.sort((a, b) => a - b);
-    console.log(`\n${client.length} puts ok, ${errors} errors, ${clients} client(s), ${seconds} s: ${(client.length / seconds).toFixed(0)} puts/s`);
+    console.log(
+      `\n${client.length} puts ok, ${errors} errors, ${clients} client(s), ${seconds} s: ${(client.length / seconds).toFixed(0)} puts/s`,
+    );
     console.log(`client-side latency   p50 ${f(percentile(client, 0.5))} ms  p99 ${f(percentile(client, 0.99))} ms`);
     allPids.forEach((pid, i) => {
       const used = (cpuAfter[i] ?? 0) - (cpuBefore[i] ?? 0);
-      console.log(`CPU ${i === 0 ? 'host' : `node ${i}`} (pid ${pid}): ${used.toFixed(0)} ms user+sys, ${(used / Math.max(1, client.length)).toFixed(2)} ms per put`);
+      console.log(
+        `CPU ${i === 0 ? 'host' : `node ${i}`} (pid ${pid}): ${used.toFixed(0)} ms user+sys, ${(used / Math.max(1, client.length)).toFixed(2)} ms per put`,
+      );
     });
     for (const [pid, counts] of syscalls) {
-      const line = [...counts].map(([sc, n]) => `${sc} ${n} (${(n / Math.max(1, client.length)).toFixed(2)}/put)`).join(', ');
+      const line = [...counts]
+        .map(([sc, n]) => `${sc} ${n} (${(n / Math.max(1, client.length)).toFixed(2)}/put)`)
+        .join(', ');
       console.log(`syscalls node pid ${pid}: ${line || 'none of fsync/fdatasync/sync_file_range'}`);
     }
-    const view = parseJson((await request(ctrl, ep, 'GET', '/api/cluster', null, 5000)).body) as { nodes?: { id: string; role: string | null }[] } | null;
+    const view = parseJson((await request(ctrl, ep, 'GET', '/api/cluster', null, 5000)).body) as {
+      nodes?: { id: string; role: string | null }[];
+    } | null;
     const roleOf = new Map((view?.nodes ?? []).map((n) => [n.id, n.role]));
     console.log(`answered by: ${[...answeredBy].map(([id, n]) => `${id} (${roleOf.get(id) ?? '?'}) ${n}`).join(', ')}`);
-    const recs = parseJson((await request(ctrl, ep, 'GET', `/api/log?since=${seq0}&limit=1000000`, null, 10_000)).body) as { kind?: string; type?: string }[] | null;
+    const recs = parseJson(
+      (await request(ctrl, ep, 'GET', `/api/log?since=${seq0}&limit=1000000`, null, 10_000)).body,
+    ) as { kind?: string; type?: string }[] | null;
     const kinds = new Map<string, number>();
     for (const r of recs ?? []) {
       const k = r.kind === 'deliver' ? `deliver ${r.type ?? '?'}` : (r.kind ?? '?');
       kinds.set(k, (kinds.get(k) ?? 0) + 1);
     }
     const perPut = [...kinds].filter(([k]) => k.startsWith('deliver')).sort((a, b) => b[1] - a[1]);
-    console.log(`router deliveries per put: ${perPut.map(([k, n]) => `${k.slice(8)} ${(n / Math.max(1, client.length)).toFixed(2)}`).join(', ')}`);
+    console.log(
+      `router deliveries per put: ${perPut.map(([k, n]) => `${k.slice(8)} ${(n / Math.max(1, client.length)).toFixed(2)}`).join(', ')}`,
+    );
     ctrl.destroy();
-    console.log(`host-reported latency p50 ${f(percentile(gateway, 0.5))} ms  p99 ${f(percentile(gateway, 0.99))} ms  (KvResponse.latencyMs, ${gateway.length} samples)`);
+    console.log(
+      `host-reported latency p50 ${f(percentile(gateway, 0.5))} ms  p99 ${f(percentile(gateway, 0.99))} ms  (KvResponse.latencyMs, ${gateway.length} samples)`,
+    );
   } finally {
     if (lab) await lab.stop();
     await stopAll();
   }
   if (cpu) {
-
     for (const f of fs.readdirSync(profDir).filter((x) => x.endsWith('.cpuprofile'))) {
       const p = JSON.parse(fs.readFileSync(path.join(profDir, f), 'utf8')) as CpuProfile;
       const s = summarizeProfile(p, root);

@@ -55,16 +55,54 @@ interface Row {
 function rows(r: RunInfo, clients: number): Row[] {
   const l = r.lab;
   const e = r.etcd;
-  const seq = (s: SideResults | null, f: (t: ThroughputResult) => number): number | null => (s?.sequential ? f(s.sequential) : null);
-  const con = (s: SideResults | null, f: (t: ThroughputResult) => number): number | null => (s?.concurrent ? f(s.concurrent) : null);
+  const seq = (s: SideResults | null, f: (t: ThroughputResult) => number): number | null =>
+    s?.sequential ? f(s.sequential) : null;
+  const con = (s: SideResults | null, f: (t: ThroughputResult) => number): number | null =>
+    s?.concurrent ? f(s.concurrent) : null;
   const fo = (s: SideResults | null): number | null => (s?.failover ? s.failover.medianMs : null);
   return [
-    { label: '1 client: puts/s', lab: seq(l, (t) => t.putsPerSec), etcd: seq(e, (t) => t.putsPerSec), better: 'higher', digits: 0 },
-    { label: '1 client: p50 ms', lab: seq(l, (t) => t.p50Ms), etcd: seq(e, (t) => t.p50Ms), better: 'lower', digits: 2 },
-    { label: '1 client: p99 ms', lab: seq(l, (t) => t.p99Ms), etcd: seq(e, (t) => t.p99Ms), better: 'lower', digits: 2 },
-    { label: `${clients} clients: puts/s`, lab: con(l, (t) => t.putsPerSec), etcd: con(e, (t) => t.putsPerSec), better: 'higher', digits: 0 },
-    { label: `${clients} clients: p50 ms`, lab: con(l, (t) => t.p50Ms), etcd: con(e, (t) => t.p50Ms), better: 'lower', digits: 2 },
-    { label: `${clients} clients: p99 ms`, lab: con(l, (t) => t.p99Ms), etcd: con(e, (t) => t.p99Ms), better: 'lower', digits: 2 },
+    {
+      label: '1 client: puts/s',
+      lab: seq(l, (t) => t.putsPerSec),
+      etcd: seq(e, (t) => t.putsPerSec),
+      better: 'higher',
+      digits: 0,
+    },
+    {
+      label: '1 client: p50 ms',
+      lab: seq(l, (t) => t.p50Ms),
+      etcd: seq(e, (t) => t.p50Ms),
+      better: 'lower',
+      digits: 2,
+    },
+    {
+      label: '1 client: p99 ms',
+      lab: seq(l, (t) => t.p99Ms),
+      etcd: seq(e, (t) => t.p99Ms),
+      better: 'lower',
+      digits: 2,
+    },
+    {
+      label: `${clients} clients: puts/s`,
+      lab: con(l, (t) => t.putsPerSec),
+      etcd: con(e, (t) => t.putsPerSec),
+      better: 'higher',
+      digits: 0,
+    },
+    {
+      label: `${clients} clients: p50 ms`,
+      lab: con(l, (t) => t.p50Ms),
+      etcd: con(e, (t) => t.p50Ms),
+      better: 'lower',
+      digits: 2,
+    },
+    {
+      label: `${clients} clients: p99 ms`,
+      lab: con(l, (t) => t.p99Ms),
+      etcd: con(e, (t) => t.p99Ms),
+      better: 'lower',
+      digits: 2,
+    },
     { label: 'failover: median ms to first ok put', lab: fo(l), etcd: fo(e), better: 'lower', digits: 0 },
   ];
 }
@@ -88,7 +126,9 @@ export function markdownTable(r: RunInfo, clients: number): string {
   const lines = ['| row | lab | etcd | ratio (> 1.0 = lab better) |', '|---|---:|---:|---:|'];
   for (const row of rows(r, clients)) {
     const q = ratio(row.lab, row.etcd, row.better);
-    lines.push(`| ${row.label} | ${fmt(row.lab, row.digits)} | ${fmt(row.etcd, row.digits)} | ${q === null ? '—' : q.toFixed(2)} |`);
+    lines.push(
+      `| ${row.label} | ${fmt(row.lab, row.digits)} | ${fmt(row.etcd, row.digits)} | ${q === null ? '—' : q.toFixed(2)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -101,19 +141,28 @@ export function textTable(r: RunInfo, clients: number): string {
     return [row.label, fmt(row.lab, row.digits), fmt(row.etcd, row.digits), q === null ? '—' : q.toFixed(2)];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 function detail(name: string, s: SideResults | null): string[] {
   if (!s) return [`- ${name}: not run`];
   const out = [`- ${name} (${s.version}):`];
-  for (const [label, t] of [['1 client', s.sequential], ['concurrent', s.concurrent]] as const) {
-    if (t) out.push(`  - ${label}: ${t.ok} puts acknowledged, ${t.errors} errors, in ${t.seconds.toFixed(1)} s with ${t.clients} client(s); the bench client itself used ${t.benchCpuPct.toFixed(0)}% of a core`);
+  for (const [label, t] of [
+    ['1 client', s.sequential],
+    ['concurrent', s.concurrent],
+  ] as const) {
+    if (t)
+      out.push(
+        `  - ${label}: ${t.ok} puts acknowledged, ${t.errors} errors, in ${t.seconds.toFixed(1)} s with ${t.clients} client(s); the bench client itself used ${t.benchCpuPct.toFixed(0)}% of a core`,
+      );
   }
   if (s.failover) {
     const f = s.failover;
-    out.push(`  - failover trials (ms): ${f.trialsMs.map((x) => x.toFixed(0)).join(', ') || 'none'}${f.failedTrials ? `; ${f.failedTrials} trial(s) with no ok put within 30 s` : ''}`);
+    out.push(
+      `  - failover trials (ms): ${f.trialsMs.map((x) => x.toFixed(0)).join(', ') || 'none'}${f.failedTrials ? `; ${f.failedTrials} trial(s) with no ok put within 30 s` : ''}`,
+    );
   }
   return out;
 }

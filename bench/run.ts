@@ -13,7 +13,14 @@ import { LabCluster, labCommand, repoRoot } from './lab';
 import { onExit, stopAll } from './procs';
 import { machineDescription, resultsSection, textTable, writeResults, type RunInfo, type SideResults } from './report';
 import type { Target, TargetName } from './target';
-import { FAILOVER_PUT_EVERY_MS, FAILOVER_PUT_TIMEOUT_MS, KEY_SPACE, runFailover, runThroughput, VALUE_BYTES } from './workload';
+import {
+  FAILOVER_PUT_EVERY_MS,
+  FAILOVER_PUT_TIMEOUT_MS,
+  KEY_SPACE,
+  runFailover,
+  runThroughput,
+  VALUE_BYTES,
+} from './workload';
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -50,19 +57,35 @@ export function parseArgs(argv: string[], root: string): BenchOptions | string {
   };
   const int = (name: string, v: string | undefined, min: number, max: number): number | string => {
     const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min || n > max) return `${name} needs an integer in ${min}..${max}, got '${v ?? ''}'`;
+    if (v === undefined || !Number.isInteger(n) || n < min || n > max)
+      return `${name} needs an integer in ${min}..${max}, got '${v ?? ''}'`;
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
-    let r: number | string | null = null;
+    let r: number | string | null;
     switch (a) {
-      case '--seconds': r = int(a, v, 1, 600); if (typeof r === 'number') o.seconds = r; break;
-      case '--clients': r = int(a, v, 1, 1024); if (typeof r === 'number') o.clients = r; break;
-      case '--trials': r = int(a, v, 1, 50); if (typeof r === 'number') o.trials = r; break;
-      case '--heartbeat-ms': r = int(a, v, 1, 10_000); if (typeof r === 'number') o.heartbeatMs = r; break;
-      case '--election-ms': r = int(a, v, 1, 60_000); if (typeof r === 'number') o.electionMs = r; break;
+      case '--seconds':
+        r = int(a, v, 1, 600);
+        if (typeof r === 'number') o.seconds = r;
+        break;
+      case '--clients':
+        r = int(a, v, 1, 1024);
+        if (typeof r === 'number') o.clients = r;
+        break;
+      case '--trials':
+        r = int(a, v, 1, 50);
+        if (typeof r === 'number') o.trials = r;
+        break;
+      case '--heartbeat-ms':
+        r = int(a, v, 1, 10_000);
+        if (typeof r === 'number') o.heartbeatMs = r;
+        break;
+      case '--election-ms':
+        r = int(a, v, 1, 60_000);
+        if (typeof r === 'number') o.electionMs = r;
+        break;
       case '--only':
         if (v !== 'lab' && v !== 'etcd') return `--only needs 'lab' or 'etcd', got '${v ?? ''}'`;
         o.only = v;
@@ -137,7 +160,14 @@ async function main(argv: string[]): Promise<number> {
       } else {
         log('starting etcd (3 members)...');
         try {
-          targets.push(await EtcdCluster.start({ dir: path.join(tmp, 'etcd'), heartbeatMs: o.heartbeatMs, electionMs: o.electionMs, log }));
+          targets.push(
+            await EtcdCluster.start({
+              dir: path.join(tmp, 'etcd'),
+              heartbeatMs: o.heartbeatMs,
+              electionMs: o.electionMs,
+              log,
+            }),
+          );
         } catch (e) {
           notes.push(`etcd side failed to start: ${(e as Error).message.split('\n')[0]}`);
           console.error(`bench: ${(e as Error).message}`);
@@ -148,7 +178,13 @@ async function main(argv: string[]): Promise<number> {
     if (o.only !== 'etcd') {
       log('starting the lab (quorum-lab serve, 3 nodes)...');
       try {
-        const lab = await LabCluster.start({ repo: root, dir: path.join(tmp, 'lab'), heartbeatMs: o.heartbeatMs, electionMs: o.electionMs, log });
+        const lab = await LabCluster.start({
+          repo: root,
+          dir: path.join(tmp, 'lab'),
+          heartbeatMs: o.heartbeatMs,
+          electionMs: o.electionMs,
+          log,
+        });
         log(`  lab on ${lab.url}`);
         targets.push(lab);
       } catch (e) {
@@ -174,14 +210,18 @@ async function main(argv: string[]): Promise<number> {
       await pin(t);
       const r = await runThroughput(t, 1, o.seconds, 42);
       side(t).sequential = r;
-      log(`  ${r.putsPerSec.toFixed(0)} puts/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors`);
+      log(
+        `  ${r.putsPerSec.toFixed(0)} puts/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors`,
+      );
     }
     for (const t of targets) {
       log(`${t.name}: ${o.clients} clients for ${o.seconds} s...`);
       await pin(t);
       const r = await runThroughput(t, o.clients, o.seconds, 43);
       side(t).concurrent = r;
-      log(`  ${r.putsPerSec.toFixed(0)} puts/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors`);
+      log(
+        `  ${r.putsPerSec.toFixed(0)} puts/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors`,
+      );
     }
     for (const t of targets) {
       log(`${t.name}: failover, ${o.trials} trial(s)...`);
@@ -201,7 +241,8 @@ async function main(argv: string[]): Promise<number> {
     exit = 1;
   } finally {
     log('stopping clusters...');
-    for (const t of targets) await t.stop().catch((e: unknown) => console.error(`bench: stopping ${t.name}: ${String(e)}`));
+    for (const t of targets)
+      await t.stop().catch((e: unknown) => console.error(`bench: stopping ${t.name}: ${String(e)}`));
     await stopAll();
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -182,7 +182,9 @@ export async function runFailover(
     const r = await runFailoverTrial(target, seed + i);
     if (Number.isNaN(r.ms)) failed++;
     else ms.push(r.ms);
-    log(`  ${target.name} failover trial ${i + 1}/${trials}: killed ${r.victim}, first put ok after ${Number.isNaN(r.ms) ? 'never' : `${r.ms.toFixed(0)} ms`}`);
+    log(
+      `  ${target.name} failover trial ${i + 1}/${trials}: killed ${r.victim}, first put ok after ${Number.isNaN(r.ms) ? 'never' : `${r.ms.toFixed(0)} ms`}`,
+    );
     await target.recover();
   }
   return { trialsMs: ms, failedTrials: failed, medianMs: median(ms) };

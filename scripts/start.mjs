@@ -35,7 +35,9 @@ function lastLine(text) {
 /** tryDownload runs Electron's own installer once, bounded in time; returns null or why it failed. */
 function tryDownload() {
   if (!existsSync(join(ELECTRON_DIR, 'install.js'))) return 'the electron package is not installed (run npm install)';
-  console.log(`Electron's runtime is not installed; trying to download it (up to ${Math.round(DOWNLOAD_TIMEOUT_MS / 1000)} s)…`);
+  console.log(
+    `Electron's runtime is not installed; trying to download it (up to ${Math.round(DOWNLOAD_TIMEOUT_MS / 1000)} s)…`,
+  );
   const env = { ...process.env };
   // The install may have skipped the download on purpose; this is the explicit retry.
   delete env.ELECTRON_SKIP_BINARY_DOWNLOAD;
@@ -45,7 +47,8 @@ function tryDownload() {
     encoding: 'utf8',
     timeout: DOWNLOAD_TIMEOUT_MS,
   });
-  if (r.error && r.error.code === 'ETIMEDOUT') return `the download did not finish in ${Math.round(DOWNLOAD_TIMEOUT_MS / 1000)} s`;
+  if (r.error && r.error.code === 'ETIMEDOUT')
+    return `the download did not finish in ${Math.round(DOWNLOAD_TIMEOUT_MS / 1000)} s`;
   if (r.error) return r.error.message;
   if (r.status !== 0) return lastLine(`${r.stderr}\n${r.stdout}`);
   return electronBinary() ? null : 'the installer finished but no Electron binary is in place';
@@ -80,7 +83,11 @@ function forward(child) {
 }
 
 function startDesktop(bin) {
-  run(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], 'building the desktop app');
+  run(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+    'building the desktop app',
+  );
   console.log('Opening Quorum Lab…');
   forward(spawn(bin, [ROOT], { cwd: ROOT, stdio: 'inherit' }));
 }
@@ -90,9 +97,23 @@ function startBrowser(reason) {
   const index = join(ROOT, 'dist-web', 'index.html');
   if (!existsSync(index) || statSync(index).mtimeMs < newestMtime(join(ROOT, 'src-renderer'))) {
     console.log('Building the browser UI (dist-web/)…');
-    run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.web.config.ts', '--logLevel', 'warn'], 'building the browser UI');
+    run(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+        'build',
+        '--config',
+        'vite.web.config.ts',
+        '--logLevel',
+        'warn',
+      ],
+      'building the browser UI',
+    );
   }
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'quorum-lab.mjs'), 'serve', ...args], { cwd: ROOT, stdio: ['inherit', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'quorum-lab.mjs'), 'serve', ...args], {
+    cwd: ROOT,
+    stdio: ['inherit', 'pipe', 'inherit'],
+  });
   let buf = '';
   child.stdout.on('data', (b) => {
     process.stdout.write(b);

@@ -92,11 +92,31 @@ export interface KvResponse {
 }
 
 /** LockRequest is POST /api/lock; RenewRequest /api/lock/renew; UnlockRequest /api/unlock. */
-export interface LockRequest { name: string; ttlMs: number; owner: string; timeoutMs?: number }
-export interface RenewRequest { name: string; ttlMs: number; owner: string; token: number; timeoutMs?: number }
-export interface UnlockRequest { name: string; token: number; timeoutMs?: number }
+export interface LockRequest {
+  name: string;
+  ttlMs: number;
+  owner: string;
+  timeoutMs?: number;
+}
+export interface RenewRequest {
+  name: string;
+  ttlMs: number;
+  owner: string;
+  token: number;
+  timeoutMs?: number;
+}
+export interface UnlockRequest {
+  name: string;
+  token: number;
+  timeoutMs?: number;
+}
 /** FencedWriteRequest is POST /api/fenced: a write to the demo resource guarded by a token. */
-export interface FencedWriteRequest { key: string; value: string; token: number; timeoutMs?: number }
+export interface FencedWriteRequest {
+  key: string;
+  value: string;
+  token: number;
+  timeoutMs?: number;
+}
 
 /** LoadRequest starts a bounded load run through the gateway. */
 export interface LoadRequest {
@@ -159,7 +179,10 @@ export interface MessageRecord extends RunLogRecord {
 }
 
 /** ExportResult says where a run was written. */
-export interface ExportResult { dir: string; files: string[] }
+export interface ExportResult {
+  dir: string;
+  files: string[];
+}
 
 /** SavedRun is what Open run… loads: enough to replay with no live cluster. */
 export interface SavedRun {

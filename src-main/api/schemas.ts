@@ -43,7 +43,6 @@ export const MAX_LATENCY_MS = 60_000;
 export const MAX_LOAD_COUNT = 200_000;
 export const MAX_LOAD_CLIENTS = 256;
 
-
 const PROTOCOL_NAMES = ['raft', 'paxos'] as const;
 const NODE_ID = /^n([1-9][0-9]?)$/;
 
@@ -123,7 +122,11 @@ export function validateKvRequest(x: unknown): Checked<KvRequest> {
     op === 'put' || op === 'cas' ? valueError(x.value, 'value') : null,
     op === 'cas' && x.expected !== null && x.expected !== undefined ? valueError(x.expected, 'expected') : null,
     timeoutError(x.timeoutMs),
-    x.node === undefined ? null : validateNodeId(x.node, 'node').ok ? null : `node must be a node id like "n1", got ${show(x.node)}`,
+    x.node === undefined
+      ? null
+      : validateNodeId(x.node, 'node').ok
+        ? null
+        : `node must be a node id like "n1", got ${show(x.node)}`,
   );
   if (err) return bad(err);
   const req: KvRequest = { op, key: x.key as string };
@@ -142,7 +145,8 @@ export function validatePartition(x: unknown): Checked<NodeId[][]> {
   const seen = new Set<NodeId>();
   const out: NodeId[][] = [];
   for (const g of groups) {
-    if (!Array.isArray(g) || g.length === 0) return bad(`each group must be a non-empty array of node ids, got ${show(g)}`);
+    if (!Array.isArray(g) || g.length === 0)
+      return bad(`each group must be a non-empty array of node ids, got ${show(g)}`);
     const group: NodeId[] = [];
     for (const id of g) {
       const v = validateNodeId(id, 'each group member');
@@ -173,7 +177,11 @@ function msError(x: unknown, field: string): string | null {
 /** validateLinkRule checks POST /api/links {from, to, latencyMs, jitterMs, loss, duplicate, blocked, both}. */
 export function validateLinkRule(x: unknown): Checked<LinkRuleInput> {
   if (!isRecord(x)) return bad(`a link rule must be a JSON object, got ${show(x)}`);
-  const extra = unknownFields(x, ['from', 'to', 'latencyMs', 'jitterMs', 'loss', 'duplicate', 'blocked', 'both'], 'link rule');
+  const extra = unknownFields(
+    x,
+    ['from', 'to', 'latencyMs', 'jitterMs', 'loss', 'duplicate', 'blocked', 'both'],
+    'link rule',
+  );
   if (extra) return bad(extra);
   const from = validateNodeId(x.from, 'from');
   if (!from.ok) return from;
@@ -185,7 +193,9 @@ export function validateLinkRule(x: unknown): Checked<LinkRuleInput> {
     msError(x.jitterMs, 'jitterMs'),
     probabilityError(x.loss, 'loss'),
     probabilityError(x.duplicate, 'duplicate'),
-    x.blocked === undefined || typeof x.blocked === 'boolean' ? null : `blocked must be true or false, got ${show(x.blocked)}`,
+    x.blocked === undefined || typeof x.blocked === 'boolean'
+      ? null
+      : `blocked must be true or false, got ${show(x.blocked)}`,
     x.both === undefined || typeof x.both === 'boolean' ? null : `both must be true or false, got ${show(x.both)}`,
   );
   if (err) return bad(err);
@@ -289,7 +299,12 @@ function withTimeout<T extends { timeoutMs?: number }>(r: T, o: Record<string, u
 export function validateLockRequest(x: unknown): Checked<LockRequest> {
   const o = checkObject(x, ['name', 'ttlMs', 'owner', 'timeoutMs'], 'a lock request');
   if (typeof o === 'string') return bad(o);
-  const err = first(keyError(o.name, 'name'), keyError(o.owner, 'owner'), intIn(o.ttlMs, 1, MAX_TTL_MS, 'ttlMs'), timeoutError(o.timeoutMs));
+  const err = first(
+    keyError(o.name, 'name'),
+    keyError(o.owner, 'owner'),
+    intIn(o.ttlMs, 1, MAX_TTL_MS, 'ttlMs'),
+    timeoutError(o.timeoutMs),
+  );
   if (err) return bad(err);
   const r: LockRequest = { name: o.name as string, ttlMs: o.ttlMs as number, owner: o.owner as string };
   return withTimeout(r, o);
@@ -307,7 +322,12 @@ export function validateRenewRequest(x: unknown): Checked<RenewRequest> {
     timeoutError(o.timeoutMs),
   );
   if (err) return bad(err);
-  const r: RenewRequest = { name: o.name as string, ttlMs: o.ttlMs as number, owner: o.owner as string, token: o.token as number };
+  const r: RenewRequest = {
+    name: o.name as string,
+    ttlMs: o.ttlMs as number,
+    owner: o.owner as string,
+    token: o.token as number,
+  };
   return withTimeout(r, o);
 }
 
@@ -325,7 +345,12 @@ export function validateUnlockRequest(x: unknown): Checked<UnlockRequest> {
 export function validateFencedWrite(x: unknown): Checked<FencedWriteRequest> {
   const o = checkObject(x, ['key', 'value', 'token', 'timeoutMs'], 'a fenced write');
   if (typeof o === 'string') return bad(o);
-  const err = first(keyError(o.key, 'key'), valueError(o.value, 'value'), tokenError(o.token), timeoutError(o.timeoutMs));
+  const err = first(
+    keyError(o.key, 'key'),
+    valueError(o.value, 'value'),
+    tokenError(o.token),
+    timeoutError(o.timeoutMs),
+  );
   if (err) return bad(err);
   const r: FencedWriteRequest = { key: o.key as string, value: o.value as string, token: o.token as number };
   return withTimeout(r, o);
@@ -353,14 +378,16 @@ export function validateLoadRequest(x: unknown): Checked<LoadRequest> {
 export function validateSince(x: unknown): Checked<number> {
   if (x === undefined || x === null || x === '') return ok(0);
   const n = typeof x === 'string' ? Number(x) : x;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return bad(`since must be a non-negative integer, got ${show(x)}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    return bad(`since must be a non-negative integer, got ${show(x)}`);
   return ok(n);
 }
 
 /** validateDir checks a folder argument (POST /api/export {dir?}, POST /api/open {dir}). */
 export function validateDir(x: unknown, required: boolean): Checked<string | undefined> {
   const d = isRecord(x) ? x.dir : x;
-  if (d === undefined || d === null) return required ? bad('dir is required: the folder of a saved run') : ok(undefined);
+  if (d === undefined || d === null)
+    return required ? bad('dir is required: the folder of a saved run') : ok(undefined);
   if (typeof d !== 'string' || d.length === 0 || d.length > 4096 || d.includes('\0'))
     return bad(`dir must be a non-empty path string, got ${show(d)}`);
   return ok(d);

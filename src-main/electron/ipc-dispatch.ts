@@ -28,9 +28,28 @@ import type { IpcCommand } from './ipc-commands';
 /** LabCalls is the part of LabService the IPC commands reach. */
 export type LabCalls = Pick<
   LabService,
-  | 'cluster' | 'createCluster' | 'crash' | 'restart' | 'pause' | 'resume' | 'inspect' | 'partition' | 'heal' | 'setLink'
-  | 'setTimeScale' | 'setBalance' | 'kv' | 'lock' | 'renew' | 'unlock' | 'fencedWrite' | 'load' | 'log' | 'history'
-  | 'exportRun' | 'openRun'
+  | 'cluster'
+  | 'createCluster'
+  | 'crash'
+  | 'restart'
+  | 'pause'
+  | 'resume'
+  | 'inspect'
+  | 'partition'
+  | 'heal'
+  | 'setLink'
+  | 'setTimeScale'
+  | 'setBalance'
+  | 'kv'
+  | 'lock'
+  | 'renew'
+  | 'unlock'
+  | 'fencedWrite'
+  | 'load'
+  | 'log'
+  | 'history'
+  | 'exportRun'
+  | 'openRun'
 >;
 
 /** Refused is an IPC argument the schemas turned down. */
@@ -117,4 +136,3 @@ export function originOf(url: string): string {
     return '';
   }
 }
-

@@ -31,7 +31,9 @@ function allowedUrl(url: string): boolean {
   if (url.startsWith('devtools://')) return true;
   // The dev server's hot-reload socket (ws://) belongs to the dev server's origin.
   const asHttp = url.replace(/^ws(s?):/, 'http$1:');
-  return originOf(asHttp) === origin && (origin !== 'file://' || url.startsWith(rendererUrl.replace(/index\.html.*$/, '')));
+  return (
+    originOf(asHttp) === origin && (origin !== 'file://' || url.startsWith(rendererUrl.replace(/index\.html.*$/, '')))
+  );
 }
 
 function hardenSession(): void {
@@ -83,7 +85,10 @@ async function start(): Promise<void> {
     electronBinding: join(process.resourcesPath ?? app.getAppPath(), 'sqlite-electron', 'better_sqlite3.node'),
   });
   console.log(`quorum-lab: ${runtime.why}`);
-  lab = new LabService({ dataDir: join(app.getPath('userData'), 'runs'), spawnNode: nodeSpawner(runtime, app.getAppPath()) });
+  lab = new LabService({
+    dataDir: join(app.getPath('userData'), 'runs'),
+    spawnNode: nodeSpawner(runtime, app.getAppPath()),
+  });
   registerIpc(lab, () => win, origin);
   buildMenu(lab, () => win);
   win = createWindow();

@@ -27,7 +27,11 @@ export function buildMenu(lab: LabService, getWindow: () => BrowserWindow | null
     {
       label: 'File',
       submenu: [
-        { label: 'New cluster…', accelerator: 'CmdOrCtrl+N', click: () => send(getWindow(), { action: 'new-cluster' }) },
+        {
+          label: 'New cluster…',
+          accelerator: 'CmdOrCtrl+N',
+          click: () => send(getWindow(), { action: 'new-cluster' }),
+        },
         {
           label: 'Export run…',
           accelerator: 'CmdOrCtrl+S',

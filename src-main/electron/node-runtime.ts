@@ -9,7 +9,6 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { NodeConfig } from '../node/contract';
 import { forkSpawner, type SpawnNode } from '../lab/supervisor';
 
 /** NodeRuntime is the interpreter that runs node processes and the environment it needs. */
@@ -21,7 +20,11 @@ export interface NodeRuntime {
 }
 
 /** findOnPath returns the first executable `name` on the PATH string, or null. */
-export function findOnPath(name: string, pathEnv: string | undefined, isWindows = process.platform === 'win32'): string | null {
+export function findOnPath(
+  name: string,
+  pathEnv: string | undefined,
+  isWindows = process.platform === 'win32',
+): string | null {
   if (!pathEnv) return null;
   const exts = isWindows ? ['.exe', '.cmd', ''] : [''];
   for (const dir of pathEnv.split(isWindows ? ';' : delimiter)) {
@@ -44,7 +47,11 @@ export function findOnPath(name: string, pathEnv: string | undefined, isWindows 
  * Electron as Node with an Electron-ABI SQLite binding from `electronBinding` (if that
  * file exists; otherwise the nodes will fail to open SQLite and say so in the run log).
  */
-export function chooseNodeRuntime(opts: { pathEnv: string | undefined; electronExecPath: string; electronBinding: string }): NodeRuntime {
+export function chooseNodeRuntime(opts: {
+  pathEnv: string | undefined;
+  electronExecPath: string;
+  electronBinding: string;
+}): NodeRuntime {
   const sys = findOnPath('node', opts.pathEnv);
   if (sys) return { execPath: sys, env: {}, why: `nodes run on the system Node.js at ${sys}` };
   const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };

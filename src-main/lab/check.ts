@@ -46,7 +46,12 @@ export function finalCandidates(history: HistoryOp[]): Map<string, { values: (st
     else if (inv.f === 'delete') value = null;
     else if (inv.f === 'cas' && Array.isArray(inv.value) && typeof inv.value[1] === 'string') value = inv.value[1];
     else continue;
-    const w: Write = { value, invoke: inv.time, complete: op.type === 'ok' ? op.time : Infinity, acked: op.type === 'ok' };
+    const w: Write = {
+      value,
+      invoke: inv.time,
+      complete: op.type === 'ok' ? op.time : Infinity,
+      acked: op.type === 'ok',
+    };
     const list = writes.get(inv.key) ?? [];
     list.push(w);
     writes.set(inv.key, list);
@@ -54,7 +59,8 @@ export function finalCandidates(history: HistoryOp[]): Map<string, { values: (st
   // Invocations that never completed may still apply.
   for (const inv of open.values()) {
     if (inv.f !== 'write' && inv.f !== 'delete' && inv.f !== 'cas') continue;
-    const value = inv.f === 'write' ? (inv.value as string) : inv.f === 'delete' ? null : ((inv.value as unknown[])[1] as string);
+    const value =
+      inv.f === 'write' ? (inv.value as string) : inv.f === 'delete' ? null : ((inv.value as unknown[])[1] as string);
     const list = writes.get(inv.key) ?? [];
     list.push({ value, invoke: inv.time, complete: Infinity, acked: false });
     writes.set(inv.key, list);

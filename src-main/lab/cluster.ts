@@ -100,7 +100,13 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
     leader: () => believedLeader(supervisor),
     seed: settings.seed,
   });
-  recorder.record('cluster-created', { ...settings, runDir, nodes: ids, protocol: settings.protocol, nodeCount: settings.nodes });
+  recorder.record('cluster-created', {
+    ...settings,
+    runDir,
+    nodes: ids,
+    protocol: settings.protocol,
+    nodeCount: settings.nodes,
+  });
   await writeFile(join(runDir, RUN_FILES.settings), JSON.stringify(settings, null, 2) + '\n');
   for (const id of ids) supervisor.start(id);
   return { settings, runDir, token, recorder, router, supervisor, gateway };
@@ -130,7 +136,8 @@ export function believedLeader(sup: Supervisor): NodeId | null {
 export function recordStatus(rec: Recorder, h: NodeHandle, prev: NodeStatus | null): void {
   const s = h.status;
   if (!s) return;
-  if (!prev || prev.role !== s.role) rec.record('role', { node: h.id, role: s.role, term: s.term, from: prev?.role ?? null });
+  if (!prev || prev.role !== s.role)
+    rec.record('role', { node: h.id, role: s.role, term: s.term, from: prev?.role ?? null });
   if (!prev || prev.term !== s.term) rec.record('term', { node: h.id, term: s.term, vote: s.vote });
   if (!prev || prev.leader !== s.leader) rec.record('leader', { node: h.id, leader: s.leader, term: s.term });
   if (!prev || prev.commitIndex !== s.commitIndex) rec.record('commit', { node: h.id, commitIndex: s.commitIndex });

@@ -29,7 +29,15 @@ export type CompareArgs = Omit<CompareOptions, 'signal' | 'progress' | 'dataDir'
 
 /** parseCompareArgs parses argv; returns the options, 'help', or a message saying what is wrong. */
 export function parseCompareArgs(argv: string[]): CompareArgs | 'help' | string {
-  const out: CompareArgs = { nodes: 3, seconds: 20, clients: 8, seed: 1, heartbeatMs: 100, electionMs: 1000, protocols: [...PROTOCOLS] };
+  const out: CompareArgs = {
+    nodes: 3,
+    seconds: 20,
+    clients: 8,
+    seed: 1,
+    heartbeatMs: 100,
+    electionMs: 1000,
+    protocols: [...PROTOCOLS],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') return 'help';
@@ -43,7 +51,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' | string 
       const n = Number(val);
       return n < lo || n > hi ? `${name} must be ${lo}..${hi}, got ${n}` : n;
     };
-    let n: number | string = 0;
+    let n: number | string;
     switch (name) {
       case '--nodes':
         if (typeof (n = int(3, 15)) === 'string') return n;
@@ -72,7 +80,8 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' | string 
       case '--protocols': {
         const list = val.split(',').map((s) => s.trim());
         const bad = list.find((p) => !(PROTOCOLS as readonly string[]).includes(p));
-        if (bad !== undefined) return `--protocols takes a comma-separated list of ${PROTOCOLS.join(', ')}; got '${bad}'`;
+        if (bad !== undefined)
+          return `--protocols takes a comma-separated list of ${PROTOCOLS.join(', ')}; got '${bad}'`;
         if (new Set(list).size !== list.length) return `--protocols lists a protocol twice: '${val}'`;
         out.protocols = list as ProtocolName[];
         break;
@@ -86,7 +95,12 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' | string 
     }
   }
   // The lab's own settings check has the last word (e.g. election must exceed heartbeat).
-  const s = validateClusterSettings({ nodes: out.nodes, heartbeatMs: out.heartbeatMs, electionMs: out.electionMs, seed: out.seed });
+  const s = validateClusterSettings({
+    nodes: out.nodes,
+    heartbeatMs: out.heartbeatMs,
+    electionMs: out.electionMs,
+    seed: out.seed,
+  });
   if (!s.ok) return s.error;
   return out;
 }

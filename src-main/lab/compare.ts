@@ -203,7 +203,13 @@ async function waitLeader(lab: LabService, ms: number, signal?: AbortSignal): Pr
 async function runProtocol(protocol: ProtocolName, o: CompareOptions, dataDir: string): Promise<CompareRun> {
   const signal = o.signal;
   const say = o.progress ?? (() => undefined);
-  const settings: ClusterSettings = { nodes: o.nodes, protocol, heartbeatMs: o.heartbeatMs, electionMs: o.electionMs, seed: o.seed };
+  const settings: ClusterSettings = {
+    nodes: o.nodes,
+    protocol,
+    heartbeatMs: o.heartbeatMs,
+    electionMs: o.electionMs,
+    seed: o.seed,
+  };
   const lab = new LabService({ dataDir, settings });
   const probe = new Probe();
   const off = lab.on((e) => {
@@ -303,8 +309,7 @@ async function runProtocol(protocol: ProtocolName, o: CompareOptions, dataDir: s
             break;
           }
           case 'lossy-links':
-            for (const from of ids)
-              for (const to of ids) if (from !== to) await lab.setLink({ from, to, ...LOSSY });
+            for (const from of ids) for (const to of ids) if (from !== to) await lab.setLink({ from, to, ...LOSSY });
             targets.push('all links');
             break;
           default:
@@ -324,9 +329,16 @@ async function runProtocol(protocol: ProtocolName, o: CompareOptions, dataDir: s
     let cursor = 0;
     for (const [i, step] of SCHEDULE.entries()) {
       const k = probe.faultRecords.findIndex((r, j) => j >= cursor && r.kind === FAULT_LOG_KIND[step.kind]);
-      if (k < 0) throw new Error(`${protocol}: the run log has no '${FAULT_LOG_KIND[step.kind]}' record for step ${step.kind}`);
+      if (k < 0)
+        throw new Error(`${protocol}: the run log has no '${FAULT_LOG_KIND[step.kind]}' record for step ${step.kind}`);
       cursor = k + 1;
-      faults.push({ kind: step.kind, plannedMs: Math.round(step.at * durMs), atMs: probe.relMs(probe.faultRecords[k]!), target: targets[i] ?? '?', gapMs: 0 });
+      faults.push({
+        kind: step.kind,
+        plannedMs: Math.round(step.at * durMs),
+        atMs: probe.relMs(probe.faultRecords[k]!),
+        target: targets[i] ?? '?',
+        gapMs: 0,
+      });
     }
     okAt.sort((a, b) => a - b);
     for (const [i, f] of faults.entries()) {
@@ -380,7 +392,11 @@ export function compareRows(runs: CompareRun[]): CompareRow[] {
     row('p99 latency ok (ms)', (r) => r1(r.p99Ms)),
   ];
   for (const [i, step] of SCHEDULE.entries()) {
-    rows.push(row(`longest gap after ${step.kind} @${Math.round(step.at * 100)}% (ms)`, (r) => Math.round(r.faults[i]?.gapMs ?? 0)));
+    rows.push(
+      row(`longest gap after ${step.kind} @${Math.round(step.at * 100)}% (ms)`, (r) =>
+        Math.round(r.faults[i]?.gapMs ?? 0),
+      ),
+    );
   }
   rows.push(row('leader changes', (r) => r.leaderChanges));
   rows.push(row('messages sent', (r) => r.messagesSent));

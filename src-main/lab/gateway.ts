@@ -145,7 +145,6 @@ const RETRYABLE_ERRORS = new Set(['not-leader', 'no-leader', 'recovering', 'busy
 /** MAX_SESSIONS bounds the session pool (the state machine keeps 1024 sessions). */
 const MAX_SESSIONS = 512;
 
-
 /** Gateway sends client requests to the cluster (see the file comment). */
 export class Gateway {
   private readonly conns = new Map<NodeId, NodeConn>();
@@ -252,7 +251,12 @@ export class Gateway {
     }
     let lastError = 'no node is up';
     let lastNode: NodeId | null = target;
-    const done = (outcome: ClientOutcome, result: KvResult | null, node: NodeId | null, error?: string): GatewayResult => {
+    const done = (
+      outcome: ClientOutcome,
+      result: KvResult | null,
+      node: NodeId | null,
+      error?: string,
+    ): GatewayResult => {
       if (picked) this.inflight[picked] = Math.max(0, (this.inflight[picked] ?? 1) - 1);
       // A session whose request may still apply later is retired, so its next seq can never be confused with it.
       if (session.client !== '') {
@@ -307,7 +311,13 @@ export class Gateway {
       const err = res.error ?? res.result?.error ?? 'failed';
       if (!RETRYABLE_ERRORS.has(err) || pinned) return done('fail', res.result, res.node, err);
       lastError = `${res.node}: ${err}`;
-      if (res.leader && res.leader !== target && this.opts.isUp(res.leader) && this.opts.portOf(res.leader) !== null && hops++ < 3) {
+      if (
+        res.leader &&
+        res.leader !== target &&
+        this.opts.isUp(res.leader) &&
+        this.opts.portOf(res.leader) !== null &&
+        hops++ < 3
+      ) {
         target = res.leader; // follow the redirect at once (a few times; then back off)
         continue;
       }

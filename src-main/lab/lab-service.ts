@@ -36,7 +36,7 @@ import type { NodeId } from '../core/types';
 import type { NodeInspect } from '../node/contract';
 import { checkConsistency } from './check';
 import { closeCluster, clusterView, openCluster, type Cluster } from './cluster';
-import { Gateway, type GatewayResult } from './gateway';
+import type { GatewayResult } from './gateway';
 import { runLoad } from './load';
 import { historyShape } from './recorder';
 import { RUN_FILES, RunFileError, readRun } from './run-files';
@@ -53,7 +53,13 @@ export class LabError extends Error {
 }
 
 /** DEFAULT_SETTINGS are a fresh lab's cluster settings (etcd's timer defaults). */
-export const DEFAULT_SETTINGS: ClusterSettings = { nodes: 3, protocol: 'raft', heartbeatMs: 100, electionMs: 1000, seed: 1 };
+export const DEFAULT_SETTINGS: ClusterSettings = {
+  nodes: 3,
+  protocol: 'raft',
+  heartbeatMs: 100,
+  electionMs: 1000,
+  seed: 1,
+};
 
 /** LabServiceOptions configure the service. */
 export interface LabServiceOptions {
@@ -120,7 +126,8 @@ export class LabService implements LabApi {
   private node(id: NodeId): NodeHandle {
     const c = this.need();
     const h = c.supervisor.nodes.get(id);
-    if (!h) throw new LabError(404, `unknown node ${id}: this cluster has ${[...c.supervisor.nodes.keys()].join(', ')}`);
+    if (!h)
+      throw new LabError(404, `unknown node ${id}: this cluster has ${[...c.supervisor.nodes.keys()].join(', ')}`);
     return h;
   }
 
@@ -154,7 +161,11 @@ export class LabService implements LabApi {
   }
 
   private async doCreate(s: Partial<ClusterSettings>): Promise<ClusterView> {
-    const settings: ClusterSettings = { ...DEFAULT_SETTINGS, ...(this.cur?.settings ?? this.opts.settings ?? {}), ...s };
+    const settings: ClusterSettings = {
+      ...DEFAULT_SETTINGS,
+      ...(this.cur?.settings ?? this.opts.settings ?? {}),
+      ...s,
+    };
     if (s.seed === undefined && this.cur) settings.seed = this.cur.settings.seed + 1;
     await this.teardown();
     const cluster = await openCluster({
@@ -171,11 +182,11 @@ export class LabService implements LabApi {
     });
     this.cur = cluster;
     const readyMs = this.opts.readyTimeoutMs ?? 60_000;
-    await Promise.all([...cluster.supervisor.nodes.keys()].map((id) => cluster.supervisor.waitReady(id, readyMs))).catch(
-      (e: Error) => {
-        throw new LabError(500, `the cluster did not start: ${e.message}`);
-      },
-    );
+    await Promise.all(
+      [...cluster.supervisor.nodes.keys()].map((id) => cluster.supervisor.waitReady(id, readyMs)),
+    ).catch((e: Error) => {
+      throw new LabError(500, `the cluster did not start: ${e.message}`);
+    });
     this.clusterChanged();
     return this.view();
   }
@@ -372,7 +383,10 @@ export class LabService implements LabApi {
   }
 
   async lock(req: LockRequest): Promise<KvResponse> {
-    const r = await this.send({ op: 'lock', name: req.name, owner: req.owner, ttlMs: req.ttlMs }, req.timeoutMs ?? 5000);
+    const r = await this.send(
+      { op: 'lock', name: req.name, owner: req.owner, ttlMs: req.ttlMs },
+      req.timeoutMs ?? 5000,
+    );
     const out = this.response(r, 'none');
     if (r.result?.holder !== undefined) out.value = r.result.holder;
     return out;
@@ -392,7 +406,10 @@ export class LabService implements LabApi {
   }
 
   async fencedWrite(req: FencedWriteRequest): Promise<KvResponse> {
-    const r = await this.send({ op: 'fencedPut', key: req.key, value: req.value, token: req.token }, req.timeoutMs ?? 5000);
+    const r = await this.send(
+      { op: 'fencedPut', key: req.key, value: req.value, token: req.token },
+      req.timeoutMs ?? 5000,
+    );
     return this.response(r, 'none');
   }
 
@@ -431,9 +448,7 @@ export class LabService implements LabApi {
     } catch (e) {
       throw new LabError(400, `cannot create ${out}: ${(e as Error).message}`);
     }
-    const check = await checkConsistency(c.recorder.history(), (key) =>
-      c.gateway.request({ op: 'get', key }, 2000),
-    );
+    const check = await checkConsistency(c.recorder.history(), (key) => c.gateway.request({ op: 'get', key }, 2000));
     c.recorder.record('export', { dir: out, check: check.summary });
     await c.recorder.sync();
     const files = [RUN_FILES.log, RUN_FILES.history, RUN_FILES.settings, RUN_FILES.check];

@@ -212,7 +212,12 @@ export class Recorder {
   }
 
   /** invoke records a client operation's start; returns a handle for complete(). */
-  invoke(f: string, key: string, value: unknown, extra: Record<string, unknown> = {}): { process: number; index: number } {
+  invoke(
+    f: string,
+    key: string,
+    value: unknown,
+    extra: Record<string, unknown> = {},
+  ): { process: number; index: number } {
     const process = this.acquireProcess();
     const op: HistoryOp = { index: this.histIndex++, time: this.now(), process, type: 'invoke', f, key, value };
     this.pushHistory(op);

@@ -263,7 +263,15 @@ export class Router {
         const l = this.linkOf(from, to);
         const blocked = this.cut(from, to, l);
         if (isClean(l) && !blocked) continue;
-        out.push({ from, to, latencyMs: l.latencyMs, jitterMs: l.jitterMs, loss: l.loss, duplicate: l.duplicate, blocked });
+        out.push({
+          from,
+          to,
+          latencyMs: l.latencyMs,
+          jitterMs: l.jitterMs,
+          loss: l.loss,
+          duplicate: l.duplicate,
+          blocked,
+        });
       }
     }
     return out;

@@ -12,7 +12,12 @@ import type { ClusterSettings, HistoryOp, RunLogRecord, SavedRun } from '../api/
 import { isRecord, validateClusterSettings } from '../api/schemas';
 
 /** RUN_FILES names the files of a saved run. */
-export const RUN_FILES = { log: 'run.jsonl', history: 'history.jsonl', settings: 'settings.json', check: 'check.json' } as const;
+export const RUN_FILES = {
+  log: 'run.jsonl',
+  history: 'history.jsonl',
+  settings: 'settings.json',
+  check: 'check.json',
+} as const;
 
 /** MAX_OPEN_RECORDS bounds how many log records Open run… loads into memory. */
 export const MAX_OPEN_RECORDS = 1_000_000;
@@ -48,8 +53,10 @@ async function readJsonl<T>(file: string, check: (x: unknown) => T | string, lim
 
 function checkRecord(x: unknown): RunLogRecord | string {
   if (!isRecord(x)) return 'a log record must be an object';
-  if (typeof x.t !== 'number' || !Number.isFinite(x.t) || x.t < 0) return 'a log record needs t (ns, a non-negative number)';
-  if (typeof x.seq !== 'number' || !Number.isSafeInteger(x.seq) || x.seq < 1) return 'a log record needs seq (a positive integer)';
+  if (typeof x.t !== 'number' || !Number.isFinite(x.t) || x.t < 0)
+    return 'a log record needs t (ns, a non-negative number)';
+  if (typeof x.seq !== 'number' || !Number.isSafeInteger(x.seq) || x.seq < 1)
+    return 'a log record needs seq (a positive integer)';
   if (typeof x.kind !== 'string' || x.kind === '') return 'a log record needs kind (a string)';
   return x as RunLogRecord;
 }
@@ -61,7 +68,8 @@ function checkHistoryOp(x: unknown): HistoryOp | string {
   if (typeof x.index !== 'number' || !Number.isSafeInteger(x.index) || x.index < 0) return 'a history op needs index';
   if (typeof x.time !== 'number' || !Number.isFinite(x.time)) return 'a history op needs time';
   if (typeof x.process !== 'number' || !Number.isSafeInteger(x.process)) return 'a history op needs process';
-  if (typeof x.type !== 'string' || !HISTORY_TYPES.includes(x.type)) return 'a history op type must be invoke, ok, fail or info';
+  if (typeof x.type !== 'string' || !HISTORY_TYPES.includes(x.type))
+    return 'a history op type must be invoke, ok, fail or info';
   if (typeof x.f !== 'string') return 'a history op needs f';
   if (typeof x.key !== 'string') return 'a history op needs key';
   return x as unknown as HistoryOp;
@@ -72,7 +80,13 @@ export function checkSettings(x: unknown): ClusterSettings | string {
   const v = validateClusterSettings(x);
   if (!v.ok) return v.error;
   const s = v.value;
-  if (s.nodes === undefined || s.protocol === undefined || s.heartbeatMs === undefined || s.electionMs === undefined || s.seed === undefined)
+  if (
+    s.nodes === undefined ||
+    s.protocol === undefined ||
+    s.heartbeatMs === undefined ||
+    s.electionMs === undefined ||
+    s.seed === undefined
+  )
     return 'settings must have nodes, protocol, heartbeatMs, electionMs and seed';
   return s as ClusterSettings;
 }

@@ -283,7 +283,11 @@ export class Supervisor {
       }
       const t = setTimeout(() => {
         this.inspects.delete(reqId);
-        reject(new Error(`${id} did not answer the inspect request within ${ms} ms${h.state === 'paused' ? ' (it is paused)' : ''}`));
+        reject(
+          new Error(
+            `${id} did not answer the inspect request within ${ms} ms${h.state === 'paused' ? ' (it is paused)' : ''}`,
+          ),
+        );
       }, ms);
       this.inspects.set(reqId, (i) => {
         clearTimeout(t);

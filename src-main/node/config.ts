@@ -27,13 +27,19 @@ export function validateNodeConfig(x: unknown): NodeConfig | string {
   const id = x.id;
   if (typeof id !== 'string' || !ID.test(id)) return `id must match ${ID} (got ${describe(id)})`;
   const peers = x.peers;
-  if (!Array.isArray(peers) || peers.length === 0 || peers.length > 15 || !peers.every((p) => typeof p === 'string' && ID.test(p)))
+  if (
+    !Array.isArray(peers) ||
+    peers.length === 0 ||
+    peers.length > 15 ||
+    !peers.every((p) => typeof p === 'string' && ID.test(p))
+  )
     return 'peers must be a list of 1..15 node ids';
   if (new Set(peers).size !== peers.length) return 'peers must not repeat';
   if (!peers.includes(id)) return `peers must include the node's own id ${id}`;
   if (!PROTOCOLS.includes(x.protocol as ProtocolName)) return `protocol must be one of ${PROTOCOLS.join(', ')}`;
   if (typeof x.dataFile !== 'string' || x.dataFile.length === 0) return 'dataFile must be a file path';
-  if (typeof x.token !== 'string' || x.token.length === 0 || x.token.length > 256) return 'token must be a string of 1..256 chars';
+  if (typeof x.token !== 'string' || x.token.length === 0 || x.token.length > 256)
+    return 'token must be a string of 1..256 chars';
   const num = (f: string, lo: number, hi: number, int: boolean, dflt?: number): number | string => {
     const v = x[f] === undefined ? dflt : x[f];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi || (int && !Number.isInteger(v)))

@@ -114,9 +114,7 @@ export type NodeToHost =
 
 /** HostToNode is an IPC message from the lab host to a node process. */
 export type HostToNode =
-  | { t: 'inspect'; reqId: number; lastN: number }
-  | { t: 'time-scale'; scale: number }
-  | { t: 'shutdown' };
+  { t: 'inspect'; reqId: number; lastN: number } | { t: 'time-scale'; scale: number } | { t: 'shutdown' };
 
 /** NodeInspect is what the node inspector shows. */
 export interface NodeInspect {

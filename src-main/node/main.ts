@@ -63,5 +63,4 @@ async function run(): Promise<void> {
   process.on('SIGINT', () => exit(0));
 }
 
-
 void run();

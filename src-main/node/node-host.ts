@@ -9,7 +9,14 @@
 import { performance } from 'node:perf_hooks';
 import { KvStateMachine } from '../core/kv/state-machine';
 import { createProtocolNode, validateMessage } from '../core/protocols';
-import { seededRng, type MessageBase, type NodeStatus, type ProtocolNode, type Ready, type Snapshot } from '../core/types';
+import {
+  seededRng,
+  type MessageBase,
+  type NodeStatus,
+  type ProtocolNode,
+  type Ready,
+  type Snapshot,
+} from '../core/types';
 import { ClientPort } from './client-port';
 import { nodeNumber } from './config';
 import type { NodeConfig, NodeInspect, NodeToHost } from './contract';
@@ -255,11 +262,16 @@ export class NodeHost {
       this.appliedTerm = rd.snapshot.term;
       this.installedSnapshot = true;
       this.requests.coveredBySnapshot(rd.snapshot.index);
-      this.event('snapshot-installed', { index: rd.snapshot.index, term: rd.snapshot.term, bytes: rd.snapshot.data.length });
+      this.event('snapshot-installed', {
+        index: rd.snapshot.index,
+        term: rd.snapshot.term,
+        bytes: rd.snapshot.data.length,
+      });
     }
     for (const e of rd.committed) {
       if (e.index <= this.kv.appliedIndex) continue;
-      const result = e.type === 'normal' && e.data !== '' ? this.kv.apply(e.index, e.data) : (this.kv.skipTo(e.index), null);
+      const result =
+        e.type === 'normal' && e.data !== '' ? this.kv.apply(e.index, e.data) : (this.kv.skipTo(e.index), null);
       this.appliedTerm = e.term;
       this.requests.applied(e, result);
     }
@@ -305,7 +317,8 @@ export class NodeHost {
     if (stuck === null) return;
     const match = this.stuck.matchOf(stuck, st);
     // Only a snapshot past the follower's match helps it (see stuck-followers.ts).
-    if (idx > match && idx > this.lastSnapIndex) this.takeSnapshot(st, { reason: 'follower-stuck', follower: stuck, match });
+    if (idx > match && idx > this.lastSnapIndex)
+      this.takeSnapshot(st, { reason: 'follower-stuck', follower: stuck, match });
   }
 
   private takeSnapshot(st: NodeStatus, why: Record<string, unknown>): void {
@@ -365,7 +378,8 @@ export class NodeHost {
     const now = performance.now();
     const w = this.rejectWindow;
     if (now - w.start > 1000) {
-      if (w.suppressed > 0) this.event('frame-rejected', { where, reason: `${w.suppressed} more rejected frames not logged` });
+      if (w.suppressed > 0)
+        this.event('frame-rejected', { where, reason: `${w.suppressed} more rejected frames not logged` });
       this.rejectWindow = { start: now, count: 0, suppressed: 0 };
     }
     if (++this.rejectWindow.count > REJECT_EVENTS_PER_SEC) {

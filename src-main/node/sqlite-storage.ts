@@ -176,7 +176,9 @@ export class SqliteStorage implements Storage {
   save(w: StorageWrite): void {
     const h = w.hardState;
     const mustSync =
-      w.entries.length > 0 || w.snapshot !== null || (h !== null && (h.term !== this.synced.term || h.vote !== this.synced.vote));
+      w.entries.length > 0 ||
+      w.snapshot !== null ||
+      (h !== null && (h.term !== this.synced.term || h.vote !== this.synced.vote));
     this.setSync(mustSync);
     this.stmts.saveTx(w);
     if (h) this.synced = { term: h.term, vote: h.vote };
@@ -232,7 +234,9 @@ export class SqliteStorage implements Storage {
     if (tables.length === 0) {
       this.db.transaction(() => {
         this.db.exec(SCHEMA);
-        this.db.prepare('INSERT INTO meta (id, magic, version, recovering) VALUES (1, ?, ?, NULL)').run(FORMAT_MAGIC, FORMAT_VERSION);
+        this.db
+          .prepare('INSERT INTO meta (id, magic, version, recovering) VALUES (1, ?, ?, NULL)')
+          .run(FORMAT_MAGIC, FORMAT_VERSION);
       })();
       return null;
     }
@@ -241,11 +245,11 @@ export class SqliteStorage implements Storage {
       if (!names.has(t)) return `not a Quorum Lab node file (no table '${t}')`;
     }
     const meta = this.db.prepare('SELECT magic, version FROM meta WHERE id = 1').get() as
-      | { magic: unknown; version: unknown }
-      | undefined;
+      { magic: unknown; version: unknown } | undefined;
     if (!meta) return 'not a Quorum Lab node file (no header row)';
     if (meta.magic !== FORMAT_MAGIC) return `not a Quorum Lab node file (magic ${JSON.stringify(meta.magic)})`;
-    if (meta.version !== FORMAT_VERSION) return `unsupported format version ${String(meta.version)} (this build reads ${FORMAT_VERSION})`;
+    if (meta.version !== FORMAT_VERSION)
+      return `unsupported format version ${String(meta.version)} (this build reads ${FORMAT_VERSION})`;
     return null;
   }
 
@@ -283,7 +287,7 @@ export class SqliteStorage implements Storage {
       const reason = `file is corrupt: ${(e as Error).message}`;
       this.moveAside();
       this.db = this.openDb();
-      if (this.checkHeader() !== null) throw new Error(`cannot create a fresh store at ${this.file}`);
+      if (this.checkHeader() !== null) throw new Error(`cannot create a fresh store at ${this.file}`, { cause: e });
       this.stmts = this.prepare();
       this.setRecovering(`${reason} (moved aside to ${this.movedAside})`);
       return;
@@ -310,7 +314,8 @@ export class SqliteStorage implements Storage {
 
     let hardBad = false;
     let hardState: HardState = { term: 0, vote: null, commit: 0 };
-    const h = this.db.prepare('SELECT term, vote, commit_index, crc FROM hard_state WHERE id = 1').get() as HardRow | undefined;
+    const h = this.db.prepare('SELECT term, vote, commit_index, crc FROM hard_state WHERE id = 1').get() as
+      HardRow | undefined;
     if (h) {
       const hs: HardState = { term: h.term, vote: h.vote, commit: h.commit_index };
       if (hardCrc(hs) !== h.crc || !isNat(h.term) || !isNat(h.commit_index)) {
@@ -320,7 +325,8 @@ export class SqliteStorage implements Storage {
     }
     let snapshot: Snapshot | null = null;
     let snapshotBad = false;
-    const s = this.db.prepare('SELECT idx, term, conf, data, crc FROM snapshot WHERE id = 1').get() as SnapRow | undefined;
+    const s = this.db.prepare('SELECT idx, term, conf, data, crc FROM snapshot WHERE id = 1').get() as
+      SnapRow | undefined;
     if (s) {
       const conf = snapCrc(s.idx, s.term, s.conf, s.data) === s.crc ? parseConf(s.conf) : null;
       if (conf === null || !isNat(s.idx) || !isNat(s.term)) {
@@ -328,7 +334,11 @@ export class SqliteStorage implements Storage {
         problems.push(`snapshot at ${s.idx} fails its checksum`);
       } else snapshot = { index: s.idx, term: s.term, conf, data: s.data };
     }
-    const highWater = Math.max(maxRow ?? 0, h && isNat(h.commit_index) ? h.commit_index : 0, s && isNat(s.idx) ? s.idx : 0);
+    const highWater = Math.max(
+      maxRow ?? 0,
+      h && isNat(h.commit_index) ? h.commit_index : 0,
+      s && isNat(s.idx) ? s.idx : 0,
+    );
     const entries: Entry[] = [];
     let firstBad: number | null = null;
     if (snapshotBad) {
@@ -338,7 +348,9 @@ export class SqliteStorage implements Storage {
       const base = snapshot?.index ?? 0;
       let expect = base + 1;
       let lastTerm = snapshot?.term ?? 0;
-      const rows = this.db.prepare('SELECT idx, term, type, data, crc FROM log WHERE idx > ? ORDER BY idx').all(base) as LogRow[];
+      const rows = this.db
+        .prepare('SELECT idx, term, type, data, crc FROM log WHERE idx > ? ORDER BY idx')
+        .all(base) as LogRow[];
       for (const r of rows) {
         let bad: string | null = null;
         if (r.idx !== expect) bad = `log is not contiguous: index ${expect} missing (next is ${r.idx})`;
@@ -359,7 +371,9 @@ export class SqliteStorage implements Storage {
     let commitClamped = false;
     if (hardState.commit > lastIndex && (this.strictCommit || firstBad !== null)) {
       commitClamped = true;
-      problems.push(`commit index ${hardState.commit} is beyond the last intact log index ${lastIndex} (log truncated)`);
+      problems.push(
+        `commit index ${hardState.commit} is beyond the last intact log index ${lastIndex} (log truncated)`,
+      );
       hardState = { ...hardState, commit: lastIndex };
     }
     return {
@@ -415,7 +429,8 @@ export class SqliteStorage implements Storage {
       }
       if (w.entries.length > 0) {
         delFrom.run(w.entries[0]!.index);
-        for (const e of w.entries) insEntry.run(e.index, e.term, e.type, e.data, entryCrc(e.index, e.term, e.type, e.data));
+        for (const e of w.entries)
+          insEntry.run(e.index, e.term, e.type, e.data, entryCrc(e.index, e.term, e.type, e.data));
       }
       if (w.hardState) {
         const h = w.hardState;
@@ -435,7 +450,11 @@ export class SqliteStorage implements Storage {
 /** isDamage: an SQLite error that says the file's contents are bad (not a permission or I/O problem). */
 function isDamage(e: unknown): boolean {
   const code = (e as { code?: unknown }).code;
-  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'));
+  return (
+    code === 'SQLITE_NOTADB' ||
+    code === 'SQLITE_CORRUPT' ||
+    (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))
+  );
 }
 
 function isNat(x: unknown): x is number {

@@ -52,7 +52,8 @@ export interface CliOptions {
 class UsageError extends Error {}
 
 function intArg(name: string, v: string | undefined, lo: number, hi: number): number {
-  if (v === undefined || !/^-?\d+$/.test(v)) throw new UsageError(`${name} needs an integer, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+  if (v === undefined || !/^-?\d+$/.test(v))
+    throw new UsageError(`${name} needs an integer, got ${v === undefined ? 'nothing' : `'${v}'`}`);
   const n = Number(v);
   if (n < lo || n > hi) throw new UsageError(`${name} must be in ${lo}..${hi}, got ${n}`);
   return n;
@@ -60,7 +61,8 @@ function intArg(name: string, v: string | undefined, lo: number, hi: number): nu
 
 function numArg(name: string, v: string | undefined, lo: number, hi: number): number {
   const n = v === undefined || v.trim() === '' ? NaN : Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`${name} needs a number, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+  if (!Number.isFinite(n))
+    throw new UsageError(`${name} needs a number, got ${v === undefined ? 'nothing' : `'${v}'`}`);
   if (n < lo || n > hi) throw new UsageError(`${name} must be in ${lo}..${hi}, got ${n}`);
   return n;
 }
@@ -119,7 +121,10 @@ export function parseSimArgs(argv: string[]): CliOptions | 'help' {
         break;
       case '--protocol': {
         const v = value();
-        if (!PROTOCOLS.includes(v as ProtocolName)) throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')}, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+        if (!PROTOCOLS.includes(v as ProtocolName))
+          throw new UsageError(
+            `--protocol must be one of ${PROTOCOLS.join(', ')}, got ${v === undefined ? 'nothing' : `'${v}'`}`,
+          );
         o.protocol = v as ProtocolName;
         break;
       }
@@ -161,7 +166,8 @@ export function parseSimArgs(argv: string[]): CliOptions | 'help' {
     }
   }
   if (o.sweep && sawSeed) throw new UsageError('give either --seed or --seeds, not both');
-  if (o.sweep && (o.log || o.history)) throw new UsageError('--log and --history record a single seed; use --seed with them');
+  if (o.sweep && (o.log || o.history))
+    throw new UsageError('--log and --history record a single seed; use --seed with them');
   return o;
 }
 
@@ -188,7 +194,9 @@ export function reproduceCommand(o: CliOptions, seed: number): string {
 }
 
 function describe(r: SimResult): string[] {
-  return r.violations.map((v) => `  [${v.invariant}] at ${Math.round(v.timeMs)} ms${v.node ? ` on ${v.node}` : ''}: ${v.description}`);
+  return r.violations.map(
+    (v) => `  [${v.invariant}] at ${Math.round(v.timeMs)} ms${v.node ? ` on ${v.node}` : ''}: ${v.description}`,
+  );
 }
 
 /** cpuMsSince is the process's user + system CPU time since `start` (process.cpuUsage()). */
@@ -240,7 +248,8 @@ function single(o: CliOptions): number {
     log: o.log === null ? undefined : toStdout ? (l) => process.stdout.write(l + '\n') : (l) => lines.push(l),
   });
   if (o.log && !toStdout) writeFileSync(o.log, lines.length ? lines.join('\n') + '\n' : '');
-  if (o.history) writeFileSync(o.history, r.history.map((h) => JSON.stringify(h)).join('\n') + (r.history.length ? '\n' : ''));
+  if (o.history)
+    writeFileSync(o.history, r.history.map((h) => JSON.stringify(h)).join('\n') + (r.history.length ? '\n' : ''));
   const out = toStdout ? console.error : console.log;
   const s = r.stats;
   out(

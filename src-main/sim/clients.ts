@@ -64,7 +64,10 @@ interface Pending {
   data: string;
 }
 
-type Answer = { kind: 'applied'; index: number; data: string; result: KvResult } | { kind: 'redirect'; leader: NodeId | null } | { kind: 'lost' };
+type Answer =
+  | { kind: 'applied'; index: number; data: string; result: KvResult }
+  | { kind: 'redirect'; leader: NodeId | null }
+  | { kind: 'lost' };
 
 /** ClientWorkload drives simulated clients against a Cluster. */
 export class ClientWorkload {
@@ -81,7 +84,8 @@ export class ClientWorkload {
     private readonly rng: Rng,
     private readonly opts: WorkloadOptions = DEFAULT_WORKLOAD,
   ) {
-    if (!Number.isInteger(opts.clients) || opts.clients < 0 || opts.clients > 1000) throw new Error('clients must be an integer in 0..1000');
+    if (!Number.isInteger(opts.clients) || opts.clients < 0 || opts.clients > 1000)
+      throw new Error('clients must be an integer in 0..1000');
     if (!(opts.rate > 0)) throw new Error('rate must be positive');
     if (!Number.isInteger(opts.keys) || opts.keys < 1) throw new Error('keys must be a positive integer');
     for (const id of cluster.ids) this.pendingAt.set(id, new Map());
@@ -175,7 +179,13 @@ export class ClientWorkload {
       value: this.invokeValue(c.op),
     });
     if (this.cluster.log.enabled) {
-      this.cluster.log.write(this.cluster.now, 'invoke', { client: c.id, clientSeq: c.seq, f: c.f, key, value: this.invokeValue(c.op) });
+      this.cluster.log.write(this.cluster.now, 'invoke', {
+        client: c.id,
+        clientSeq: c.seq,
+        f: c.f,
+        key,
+        value: this.invokeValue(c.op),
+      });
     }
     this.send(c);
   }

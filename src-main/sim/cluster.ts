@@ -98,7 +98,8 @@ export class Cluster {
       throw new Error('need 1 <= heartbeatTicks < electionTicks');
     }
     this.diskMs = opts.diskMs ?? [0, 0];
-    if (!(this.diskMs[0] >= 0 && this.diskMs[1] >= this.diskMs[0])) throw new Error('diskMs must be [min, max] with 0 <= min <= max');
+    if (!(this.diskMs[0] >= 0 && this.diskMs[1] >= this.diskMs[0]))
+      throw new Error('diskMs must be [min, max] with 0 <= min <= max');
     this.countBytes = opts.countBytes ?? false;
     this.log = opts.log ?? new RunLog();
     const seed = opts.seed;
@@ -124,7 +125,16 @@ export class Cluster {
           hooks,
         ),
     );
-    this.stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, bytes: 0, snapshotsInstalled: 0, digestMismatches: 0, sentBy: {} };
+    this.stats = {
+      sent: 0,
+      delivered: 0,
+      dropped: 0,
+      duplicated: 0,
+      bytes: 0,
+      snapshotsInstalled: 0,
+      digestMismatches: 0,
+      sentBy: {},
+    };
     for (const n of this.nodes) {
       this.byId.set(n.id, n);
       this.stats.sentBy[n.id] = 0;
@@ -231,7 +241,8 @@ export class Cluster {
       snapshotRestored: (node, snap: Snapshot) => {
         this.stats.snapshotsInstalled++;
         this.checker.observeSnapshotRestore(node.id, snap.index);
-        if (this.log.enabled) this.log.write(this.now, 'snapshot', { node: node.id, index: snap.index, term: snap.term });
+        if (this.log.enabled)
+          this.log.write(this.now, 'snapshot', { node: node.id, index: snap.index, term: snap.term });
       },
     };
   }
@@ -327,7 +338,8 @@ export class Cluster {
     if (!prev || prev.role !== s.role || prev.leader !== s.leader) {
       this.log.write(this.now, 'role', { node: s.id, role: s.role, term: s.term, leader: s.leader });
     }
-    if (!prev || prev.commitIndex !== s.commitIndex) this.log.write(this.now, 'commit', { node: s.id, commit: s.commitIndex });
+    if (!prev || prev.commitIndex !== s.commitIndex)
+      this.log.write(this.now, 'commit', { node: s.id, commit: s.commitIndex });
   }
 
   /** onApply registers a listener for every applied entry on any node. */

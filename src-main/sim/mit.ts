@@ -170,7 +170,12 @@ export class MitConfig {
 
   /** encode turns a lab command into a KV log entry (a put whose value is the command). */
   encode(cmd: MitCommand): string {
-    return encodeCommand({ client: 'mit', seq: ++this.seq, now: 0, cmd: { op: 'put', key: 'x', value: JSON.stringify(cmd) } });
+    return encodeCommand({
+      client: 'mit',
+      seq: ++this.seq,
+      now: 0,
+      cmd: { op: 'put', key: 'x', value: JSON.stringify(cmd) },
+    });
   }
 
   /** decode recovers the lab command from a log entry's data (null for other entries). */
@@ -184,7 +189,9 @@ export class MitConfig {
   start(i: number, cmd: MitCommand): StartResult {
     if (!this.alive(i)) return { index: -1, term: -1, ok: false };
     const r = this.cluster.propose(this.id(i), this.encode(cmd));
-    return r.ok ? { index: r.index, term: r.term, ok: true } : { index: -1, term: this.getState(i)?.term ?? -1, ok: false };
+    return r.ok
+      ? { index: r.index, term: r.term, ok: true }
+      : { index: -1, term: this.getState(i)?.term ?? -1, ok: false };
   }
 
   /** checkOneLeader waits for exactly one leader among connected servers in the newest term. */

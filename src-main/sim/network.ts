@@ -63,7 +63,8 @@ export function validateFaults(f: NetworkFaults): void {
   prob('duplicate', f.duplicate);
   prob('reorder', f.delay.reorder);
   const d = f.delay;
-  if (!(d.minMs >= 0 && d.maxMs >= d.minMs)) throw new Error(`delay must satisfy 0 <= minMs <= maxMs, got ${d.minMs}..${d.maxMs}`);
+  if (!(d.minMs >= 0 && d.maxMs >= d.minMs))
+    throw new Error(`delay must satisfy 0 <= minMs <= maxMs, got ${d.minMs}..${d.maxMs}`);
   if (d.reorder > 0 && !(d.reorderMinMs >= 0 && d.reorderMaxMs >= d.reorderMinMs)) {
     throw new Error(`reorder delay must satisfy 0 <= min <= max, got ${d.reorderMinMs}..${d.reorderMaxMs}`);
   }

@@ -39,7 +39,10 @@ const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'qu
  * runChildren runs one `quorum-lab sim --seeds a..b <args>` per range at once; resolves
  * with each child's printed lines (summary line removed) and summary, in range order.
  */
-export async function runChildren(ranges: [number, number][], args: string[]): Promise<{ lines: string[]; summary: ChildSummary }[]> {
+export async function runChildren(
+  ranges: [number, number][],
+  args: string[],
+): Promise<{ lines: string[]; summary: ChildSummary }[]> {
   return Promise.all(
     ranges.map(
       ([a, b]) =>

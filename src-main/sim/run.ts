@@ -71,7 +71,15 @@ export function runSimulation(o: SimOptions): SimResult {
   const wall0 = performance.now();
   const keep = o.log === true;
   const log = new RunLog({ keep, sink: typeof o.log === 'function' ? o.log : null });
-  const cluster = new Cluster({ snapshotEvery: 200, diskMs: [0.05, 1], ...o.cluster, seed: o.seed, nodes: o.nodes, protocol: o.protocol ?? 'raft', log });
+  const cluster = new Cluster({
+    snapshotEvery: 200,
+    diskMs: [0.05, 1],
+    ...o.cluster,
+    seed: o.seed,
+    nodes: o.nodes,
+    protocol: o.protocol ?? 'raft',
+    log,
+  });
   const electionMs = cluster.electionMs;
   const faultMs = o.faultMs ?? 5_000;
   const schedule =
@@ -82,7 +90,10 @@ export function runSimulation(o: SimOptions): SimResult {
           meanGapMs: o.meanFaultGapMs ?? 2 * electionMs,
           electionMs,
         });
-  const workload = new ClientWorkload(cluster, streamRng(o.seed, Stream.clients), { ...DEFAULT_WORKLOAD, ...o.workload });
+  const workload = new ClientWorkload(cluster, streamRng(o.seed, Stream.clients), {
+    ...DEFAULT_WORKLOAD,
+    ...o.workload,
+  });
   const checker = cluster.checker;
 
   for (const f of schedule) cluster.at(f.atMs, () => applyFault(cluster, f.action));
@@ -98,7 +109,11 @@ export function runSimulation(o: SimOptions): SimResult {
 
   const leaderBound = 10 * electionMs;
   if (!cluster.runUntilTrue(() => cluster.stableLeader() !== null, leaderBound)) {
-    checker.report('liveness', null, `no leader within 10 election timeouts (${leaderBound} ms) after the heal at ${healedAt} ms`);
+    checker.report(
+      'liveness',
+      null,
+      `no leader within 10 election timeouts (${leaderBound} ms) after the heal at ${healedAt} ms`,
+    );
   }
   const answerBound = healedAt + 20 * electionMs + 2 * (o.workload?.timeoutMs ?? DEFAULT_WORKLOAD.timeoutMs);
   if (!cluster.runUntilTrue(() => workload.outstanding === 0, Math.max(0, answerBound - cluster.now))) {
@@ -167,7 +182,10 @@ export function convergedIndex(c: Cluster): number | null {
  * checkFinalState replays the agreed log into a fresh state machine and checks every
  * node's state against it, and every acknowledged command against the log.
  */
-export function checkFinalState(c: Cluster, acked: readonly { client: string; seq: number; index: number; data: string; result: unknown }[]): void {
+export function checkFinalState(
+  c: Cluster,
+  acked: readonly { client: string; seq: number; index: number; data: string; result: unknown }[],
+): void {
   const checker = c.checker;
   const through = checker.appliedThrough;
   const ref = new KvStateMachine();
@@ -192,15 +210,27 @@ export function checkFinalState(c: Cluster, acked: readonly { client: string; se
     if (stateFingerprint(n.sm.snapshot()) === wantState) {
       c.stats.digestMismatches++;
     } else {
-      checker.report('state-machine-safety', n.id, `${n.id}'s state at index ${through} differs from a replay of the applied log`);
+      checker.report(
+        'state-machine-safety',
+        n.id,
+        `${n.id}'s state at index ${through} differs from a replay of the applied log`,
+      );
     }
   }
   for (const a of acked) {
     const slot = checker.appliedAt(a.index);
     if (!slot || a.index > through) {
-      checker.report('durability', null, `acknowledged ${a.client}#${a.seq} at index ${a.index} is not in the final log (through ${through})`);
+      checker.report(
+        'durability',
+        null,
+        `acknowledged ${a.client}#${a.seq} at index ${a.index} is not in the final log (through ${through})`,
+      );
     } else if (slot.data !== a.data) {
-      checker.report('durability', null, `acknowledged ${a.client}#${a.seq} at index ${a.index}, but the log holds another command there`);
+      checker.report(
+        'durability',
+        null,
+        `acknowledged ${a.client}#${a.seq} at index ${a.index}, but the log holds another command there`,
+      );
     } else if (!sameJson(results.get(a.index), a.result)) {
       checker.report(
         'linearizability',

@@ -70,7 +70,10 @@ export function randomSchedule(rng: Rng, ids: NodeId[], o: ScheduleOptions): Tim
     t += exponential(rng, o.meanGapMs);
   }
   // Stable sort: equal times keep the order they were drawn in.
-  return out.map((f, i) => ({ f, i })).sort((a, b) => a.f.atMs - b.f.atMs || a.i - b.i).map((x) => x.f);
+  return out
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => a.f.atMs - b.f.atMs || a.i - b.i)
+    .map((x) => x.f);
 }
 
 function randomGroups(rng: Rng, ids: NodeId[]): NodeId[][] {

@@ -17,7 +17,11 @@ function copySnapshot(s: Snapshot): Snapshot {
   return {
     index: s.index,
     term: s.term,
-    conf: { voters: s.conf.voters.slice(), learners: s.conf.learners.slice(), votersOutgoing: s.conf.votersOutgoing.slice() },
+    conf: {
+      voters: s.conf.voters.slice(),
+      learners: s.conf.learners.slice(),
+      votersOutgoing: s.conf.votersOutgoing.slice(),
+    },
     data: s.data,
   };
 }

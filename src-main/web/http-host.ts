@@ -224,9 +224,13 @@ export class HttpHost {
     this.route('GET', '/api/cluster', async () => ok200(await lab.cluster()));
     this.route('POST', '/api/cluster', async (b) => ok200(await lab.createCluster(take(validateClusterSettings(b)))));
     for (const action of ['crash', 'restart', 'pause', 'resume'] as const) {
-      this.route('POST', `/api/nodes/:id/${action}`, async (_b, p) => ok200(await lab[action](take(validateNodeId(p.id)))));
+      this.route('POST', `/api/nodes/:id/${action}`, async (_b, p) =>
+        ok200(await lab[action](take(validateNodeId(p.id)))),
+      );
     }
-    this.route('GET|POST', '/api/nodes/:id/inspect', async (_b, p) => ok200(await lab.inspect(take(validateNodeId(p.id)))));
+    this.route('GET|POST', '/api/nodes/:id/inspect', async (_b, p) =>
+      ok200(await lab.inspect(take(validateNodeId(p.id)))),
+    );
     this.route('POST', '/api/partition', async (b) => ok200(await lab.partition(take(validatePartition(b)))));
     this.route('POST', '/api/heal', async () => ok200(await lab.heal()));
     this.route('POST', '/api/links', async (b) => ok200(await lab.setLink(take(validateLinkRule(b)))));
@@ -306,7 +310,11 @@ export class HttpHost {
   }
 
   /** readJson reads and parses the body; on a problem it answers 4xx and resolves undefined. */
-  private async readJson(req: IncomingMessage, res: ServerResponse, emptyOk = false): Promise<{ value: unknown } | undefined> {
+  private async readJson(
+    req: IncomingMessage,
+    res: ServerResponse,
+    emptyOk = false,
+  ): Promise<{ value: unknown } | undefined> {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooBig = false;
@@ -382,4 +390,3 @@ export class HttpHost {
     res.end(head ? undefined : data);
   }
 }
-

@@ -31,7 +31,8 @@ export async function handleSeed(lab: LabService, body: unknown): Promise<SeedAn
     const v = validateKvRequest({ op: 'get', key: body.key });
     if (!v.ok) return error(400, v.error);
     const r = await lab.kv(v.value);
-    if (r.outcome !== 'ok') return error(r.outcome === 'unknown' ? 504 : 503, `Data not fetched: ${r.error ?? r.outcome}`);
+    if (r.outcome !== 'ok')
+      return error(r.outcome === 'unknown' ? 504 : 503, `Data not fetched: ${r.error ?? r.outcome}`);
     if (r.value === null) return error(404, 'Data not found');
     return { status: 200, body: { status: 'success', message: 'Data fetched successfully', value: r.value } };
   }

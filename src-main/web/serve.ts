@@ -40,7 +40,8 @@ export function parseServeArgs(argv: string[]): ServeArgs | string {
     const name = eq > 0 ? a.slice(0, eq) : a;
     const val = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (val === undefined) return `${name} needs a value`;
-    const int = (): number | string => (/^\d+$/.test(val) ? Number(val) : `${name} must be a whole number, got '${val}'`);
+    const int = (): number | string =>
+      /^\d+$/.test(val) ? Number(val) : `${name} must be a whole number, got '${val}'`;
     switch (name) {
       case '--port': {
         const n = int();
@@ -67,7 +68,12 @@ export function parseServeArgs(argv: string[]): ServeArgs | string {
       case '--seed': {
         const n = int();
         if (typeof n === 'string') return n;
-        const key = { '--nodes': 'nodes', '--heartbeat-ms': 'heartbeatMs', '--election-ms': 'electionMs', '--seed': 'seed' }[name];
+        const key = {
+          '--nodes': 'nodes',
+          '--heartbeat-ms': 'heartbeatMs',
+          '--election-ms': 'electionMs',
+          '--seed': 'seed',
+        }[name];
         raw[key] = n;
         break;
       }

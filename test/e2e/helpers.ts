@@ -21,11 +21,15 @@ export const WEB_OUT = join(ROOT, 'artifacts', 'e2e-web');
 /** buildWeb builds the browser renderer with vite.web.config.ts into WEB_OUT (once per run of the suite). */
 export function buildWeb(): string {
   const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const r = spawnSync(process.execPath, [vite, 'build', '--config', 'vite.web.config.ts', '--outDir', WEB_OUT, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [vite, 'build', '--config', 'vite.web.config.ts', '--outDir', WEB_OUT, '--emptyOutDir', '--logLevel', 'warn'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   if (r.status !== 0) throw new Error(`vite build failed (${r.status}): ${r.stderr}${r.stdout}`);
   if (!existsSync(join(WEB_OUT, 'index.html'))) throw new Error(`vite build wrote no ${WEB_OUT}/index.html`);
   return WEB_OUT;
@@ -42,10 +46,14 @@ export interface Served {
 /** startServe spawns the lab host and resolves with its URL once it prints it. */
 export function startServe(args: string[], timeoutMs = 90_000): Promise<Served> {
   const dataDir = mkdtempSync(join(tmpdir(), 'quorum-e2e-data-'));
-  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'quorum-lab.mjs'), 'serve', '--port', '0', '--data', dataDir, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'quorum-lab.mjs'), 'serve', '--port', '0', '--data', dataDir, ...args],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   return new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`serve printed no URL in ${timeoutMs} ms:\n${out}`)), timeoutMs);

@@ -20,11 +20,15 @@ describe('npm start without an Electron runtime', () => {
     // No display either way: even if a runtime were downloaded, no window could open here.
     delete env.DISPLAY;
     delete env.WAYLAND_DISPLAY;
-    child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.mjs'), '--port', '0', '--heartbeat-ms', '50', '--election-ms', '300'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      [join(ROOT, 'scripts', 'start.mjs'), '--port', '0', '--heartbeat-ms', '50', '--election-ms', '300'],
+      {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
@@ -40,7 +44,9 @@ describe('npm start without an Electron runtime', () => {
       child!.stdout!.on('data', check);
       child!.on('exit', (c) => rej(new Error(`npm start exited (${c}):\n${out}`)));
     });
-    expect(out).toMatch(/(Electron's runtime could not be downloaded: .+|there is no display to open a window on .+); serving the lab in your browser instead\./);
+    expect(out).toMatch(
+      /(Electron's runtime could not be downloaded: .+|there is no display to open a window on .+); serving the lab in your browser instead\./,
+    );
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="app">');

@@ -52,7 +52,10 @@ afterAll(async () => {
 
 describe('load balancing on a real cluster', () => {
   it('weighted-round-robin 1,2,3 over 600 requests serves exactly 100/200/300', async () => {
-    const set = await api<ClusterView>('POST', '/api/balance', { algorithm: 'weighted-round-robin', weights: { n1: 1, n2: 2, n3: 3 } });
+    const set = await api<ClusterView>('POST', '/api/balance', {
+      algorithm: 'weighted-round-robin',
+      weights: { n1: 1, n2: 2, n3: 3 },
+    });
     expect(set.status).toBe(200);
     expect(set.body.balance).toEqual({ algorithm: 'weighted-round-robin', weights: { n1: 1, n2: 2, n3: 3 } });
     const load = await api<LoadSummary>('POST', '/api/load', { op: 'get', count: 600, clients: 8 });

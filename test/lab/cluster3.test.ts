@@ -71,8 +71,14 @@ describe('3-node cluster over HTTP', () => {
       message: 'Data fetched successfully',
       value: 'bar',
     });
-    expect((await seed({ type: 'fetch', key: 'never-stored' })).body).toEqual({ status: 'error', message: 'Data not found' });
-    expect((await seed({ type: 'delete', key: 'foo' })).body).toEqual({ status: 'error', message: 'Invalid request type' });
+    expect((await seed({ type: 'fetch', key: 'never-stored' })).body).toEqual({
+      status: 'error',
+      message: 'Data not found',
+    });
+    expect((await seed({ type: 'delete', key: 'foo' })).body).toEqual({
+      status: 'error',
+      message: 'Invalid request type',
+    });
   });
 
   it('refuses each bad input with a 4xx {error}, changes nothing and keeps serving', async () => {
@@ -120,7 +126,9 @@ describe('3-node cluster over HTTP', () => {
     expect(v.links.filter((l) => l.blocked).length).toBe(4);
     // Writes pinned to the isolated old leader must never come back ok.
     const minority = Promise.all(
-      Array.from({ length: 3 }, (_, i) => kv({ op: 'put', key: `minority-${i}`, value: 'lost?', node: old, timeoutMs: 1500 })),
+      Array.from({ length: 3 }, (_, i) =>
+        kv({ op: 'put', key: `minority-${i}`, value: 'lost?', node: old, timeoutMs: 1500 }),
+      ),
     );
     const fresh = await waitLeader(t, 15_000, rest);
     expect(fresh).not.toBe(old);
@@ -155,7 +163,8 @@ describe('3-node cluster over HTTP', () => {
     const follower = ['n1', 'n2', 'n3'].find((n) => n !== leader)!;
     const paused = (await t.api<ClusterView>('POST', `/api/nodes/${follower}/pause`)).body;
     expect(paused.nodes.find((n) => n.id === follower)!.status).toBe('paused');
-    for (let i = 0; i < 10; i++) expect((await kv({ op: 'put', key: `while-paused-${i}`, value: String(i) })).body.outcome).toBe('ok');
+    for (let i = 0; i < 10; i++)
+      expect((await kv({ op: 'put', key: `while-paused-${i}`, value: String(i) })).body.outcome).toBe('ok');
     const target = (await t.lab.cluster()).nodes.find((n) => n.id === leader)!.commitIndex;
     const resumed = (await t.api<ClusterView>('POST', `/api/nodes/${follower}/resume`)).body;
     expect(resumed.nodes.find((n) => n.id === follower)!.status).toBe('up');
@@ -169,15 +178,27 @@ describe('3-node cluster over HTTP', () => {
   });
 
   it('1% loss with 20±10 ms latency on every link still makes progress', async () => {
-    for (const [from, to] of [['n1', 'n2'], ['n1', 'n3'], ['n2', 'n3']] as const) {
-      const r = await t.api<ClusterView>('POST', '/api/links', { from, to, latencyMs: 20, jitterMs: 10, loss: 0.01, both: true });
+    for (const [from, to] of [
+      ['n1', 'n2'],
+      ['n1', 'n3'],
+      ['n2', 'n3'],
+    ] as const) {
+      const r = await t.api<ClusterView>('POST', '/api/links', {
+        from,
+        to,
+        latencyMs: 20,
+        jitterMs: 10,
+        loss: 0.01,
+        both: true,
+      });
       expect(r.status).toBe(200);
     }
     const v = (await t.api<ClusterView>('GET', '/api/cluster')).body;
     expect(v.links.length).toBe(6);
     expect(v.links[0]).toMatchObject({ latencyMs: 20, jitterMs: 10, loss: 0.01, blocked: false });
     let ok = 0;
-    for (let i = 0; i < 15; i++) if ((await kv({ op: 'put', key: `lossy-${i}`, value: 'v', timeoutMs: 5000 })).body.outcome === 'ok') ok++;
+    for (let i = 0; i < 15; i++)
+      if ((await kv({ op: 'put', key: `lossy-${i}`, value: 'v', timeoutMs: 5000 })).body.outcome === 'ok') ok++;
     expect(ok).toBeGreaterThanOrEqual(12);
     const log = (await t.api<{ kind: string; reason?: string }[]>('GET', '/api/log')).body;
     expect(log.some((r) => r.kind === 'deliver')).toBe(true);
@@ -225,7 +246,11 @@ describe('3-node cluster over HTTP', () => {
       ws.once('error', rej);
     });
     await kv({ op: 'put', key: 'ws', value: '1' });
-    await waitFor(async () => events.some((e) => e.type === 'log' && e.record.kind === 'client-complete'), 5000, 'a log event');
+    await waitFor(
+      async () => events.some((e) => e.type === 'log' && e.record.kind === 'client-complete'),
+      5000,
+      'a log event',
+    );
     expect(events[0]?.type).toBe('cluster');
     ws.close();
   });
@@ -238,7 +263,19 @@ describe('3-node cluster over HTTP', () => {
     const saved = (await t.api<SavedRun>('POST', '/api/open', { dir })).body;
     expect(saved.settings).toMatchObject({ nodes: 3, protocol: 'raft' });
     const kinds = new Set(saved.log.map((x) => x.kind));
-    for (const k of ['cluster-created', 'send', 'deliver', 'drop', 'partition', 'heal', 'pause', 'resume', 'link-rule', 'role', 'commit']) {
+    for (const k of [
+      'cluster-created',
+      'send',
+      'deliver',
+      'drop',
+      'partition',
+      'heal',
+      'pause',
+      'resume',
+      'link-rule',
+      'role',
+      'commit',
+    ]) {
       expect(kinds, k).toContain(k);
     }
     expect(saved.history.some((h) => h.type === 'ok' && h.f === 'write' && h.key === 'majority')).toBe(true);
@@ -251,19 +288,26 @@ describe('3-node cluster over HTTP', () => {
 
   it('inspects a node, switches the balancer, runs a bounded load and slows time down', async () => {
     const leader = await waitLeader(t);
-    const ins = await t.api<{ entries: { index: number }[]; dataFile: string; keys: number }>('GET', `/api/nodes/${leader}/inspect`);
+    const ins = await t.api<{ entries: { index: number }[]; dataFile: string; keys: number }>(
+      'GET',
+      `/api/nodes/${leader}/inspect`,
+    );
     expect(ins.status).toBe(200);
     expect(ins.body.entries.length).toBeGreaterThan(0);
     expect(ins.body.dataFile).toMatch(new RegExp(`${leader}\\.sqlite$`));
     expect(ins.body.keys).toBeGreaterThan(10);
     const b = await t.api<ClusterView>('POST', '/api/balance', { algorithm: 'leader-only' });
     expect(b.body.balance.algorithm).toBe('leader-only');
-    const load = await t.api<{ count: number; ok: number; opsPerSec: number; p50Ms: number; p99Ms: number }>('POST', '/api/load', {
-      op: 'put',
-      count: 60,
-      clients: 4,
-      keys: 10,
-    });
+    const load = await t.api<{ count: number; ok: number; opsPerSec: number; p50Ms: number; p99Ms: number }>(
+      'POST',
+      '/api/load',
+      {
+        op: 'put',
+        count: 60,
+        clients: 4,
+        keys: 10,
+      },
+    );
     expect(load.status).toBe(200);
     expect(load.body).toMatchObject({ count: 60, ok: 60 });
     expect(load.body.p99Ms).toBeGreaterThanOrEqual(load.body.p50Ms);

@@ -81,7 +81,8 @@ describe('5-node cluster', () => {
       const batch = keys.slice(i, i + 16);
       const rs = await Promise.all(batch.map((key) => kv({ op: 'get', key, timeoutMs: 5000 })));
       rs.forEach((r, j) => {
-        if (r.body.outcome !== 'ok' || r.body.value !== acked.get(batch[j]!)) missing.push(`${batch[j]}: ${JSON.stringify(r.body)}`);
+        if (r.body.outcome !== 'ok' || r.body.value !== acked.get(batch[j]!))
+          missing.push(`${batch[j]}: ${JSON.stringify(r.body)}`);
       });
     }
     expect(missing).toEqual([]);

@@ -63,7 +63,14 @@ describe('quorum-lab compare', () => {
       // The schedule's records, in order: partition, heal, crash, restart, one link rule per
       // directed link, heal — the same kinds for both protocols.
       const faults = log.filter((r) => FAULT_KINDS.has(r.kind));
-      expect(faults.map((r) => r.kind)).toEqual(['partition', 'heal', 'crash', 'restart', ...Array(6).fill('link-rule'), 'heal']);
+      expect(faults.map((r) => r.kind)).toEqual([
+        'partition',
+        'heal',
+        'crash',
+        'restart',
+        ...Array(6).fill('link-rule'),
+        'heal',
+      ]);
       const partition = faults[0]!;
       const groups = partition.groups as string[][];
       expect(groups.map((g) => g.length).sort()).toEqual([1, 2]);
@@ -73,7 +80,8 @@ describe('quorum-lab compare', () => {
       const steps = [0, 1, 2, 3, 4, 10].map((i) => faults[i]!.t / 1e6);
       offsets.push(steps.map((t) => t - steps[0]!));
       const planned = SCHEDULE.map((s) => (s.at - SCHEDULE[0]!.at) * SECONDS * 1000);
-      for (const [i, off] of offsets.at(-1)!.entries()) expect(Math.abs(off - planned[i]!), `step ${i}`).toBeLessThan(700);
+      for (const [i, off] of offsets.at(-1)!.entries())
+        expect(Math.abs(off - planned[i]!), `step ${i}`).toBeLessThan(700);
       for (const f of run.faults) expect(Math.abs(f.atMs - f.plannedMs)).toBeLessThan(700);
 
       // No node process outlives the comparison (restarted nodes included).
@@ -89,12 +97,22 @@ describe('quorum-lab compare', () => {
 
     // One row per metric, each with a value for each protocol.
     const metrics = result.rows.map((r) => r.metric);
-    for (const m of ['ops acknowledged (ok)', 'ops failed', 'ops unknown (timeout)', 'ok ops/s', 'p50 latency ok (ms)', 'p99 latency ok (ms)', 'leader changes', 'messages per ok op'])
+    for (const m of [
+      'ops acknowledged (ok)',
+      'ops failed',
+      'ops unknown (timeout)',
+      'ok ops/s',
+      'p50 latency ok (ms)',
+      'p99 latency ok (ms)',
+      'leader changes',
+      'messages per ok op',
+    ])
       expect(metrics).toContain(m);
     expect(metrics.filter((m) => m.startsWith('longest gap after'))).toHaveLength(SCHEDULE.length);
     for (const row of result.rows) {
       expect(Object.keys(row.values).sort(), row.metric).toEqual(['paxos', 'raft']);
-      for (const v of Object.values(row.values)) expect(typeof v === 'number' && Number.isFinite(v), row.metric).toBe(true);
+      for (const v of Object.values(row.values))
+        expect(typeof v === 'number' && Number.isFinite(v), row.metric).toBe(true);
     }
     // Both clusters' run folders are where the caller asked, and nothing else was left there.
     expect(readdirSync(dir)).toHaveLength(2);
@@ -105,7 +123,9 @@ describe('quorum-lab compare', () => {
     expect(parseCompareArgs(['--seconds', 'abc'])).toMatch(/--seconds must be a whole number/);
     expect(parseCompareArgs(['--protocols', 'raft,zab'])).toMatch(/--protocols .* got 'zab'/);
     expect(parseCompareArgs(['--protocols', 'raft,raft'])).toMatch(/twice/);
-    expect(parseCompareArgs(['--heartbeat-ms', '500', '--election-ms', '400'])).toMatch(/electionMs \(400\) must be greater/);
+    expect(parseCompareArgs(['--heartbeat-ms', '500', '--election-ms', '400'])).toMatch(
+      /electionMs \(400\) must be greater/,
+    );
     expect(parseCompareArgs(['--bogus', '1'])).toMatch(/unknown option '--bogus'/);
     expect(parseCompareArgs(['--clients'])).toMatch(/--clients needs a value/);
 
@@ -118,7 +138,10 @@ describe('quorum-lab compare', () => {
     }
 
     // The real command line, as a user runs it.
-    const p = spawnSync(process.execPath, ['bin/quorum-lab.mjs', 'compare', '--nodes', 'x'], { encoding: 'utf8', timeout: 30_000 });
+    const p = spawnSync(process.execPath, ['bin/quorum-lab.mjs', 'compare', '--nodes', 'x'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(p.status).toBe(2);
     expect(p.stderr).toMatch(/--nodes must be a whole number, got 'x'/);
   }, 40_000);

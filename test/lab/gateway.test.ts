@@ -39,7 +39,17 @@ async function port(id: string, script: Script): Promise<number> {
 }
 
 const answer = (sock: Socket, req: ClientRequestFrame, id: string, over: Record<string, unknown>): void => {
-  sock.write(encodeFrame({ t: 'res', id: req.id, outcome: 'ok', result: { ok: true, value: null }, node: id, leader: null, ...over }));
+  sock.write(
+    encodeFrame({
+      t: 'res',
+      id: req.id,
+      outcome: 'ok',
+      result: { ok: true, value: null },
+      node: id,
+      leader: null,
+      ...over,
+    }),
+  );
 };
 
 afterEach(async () => {
@@ -61,7 +71,8 @@ function gateway(ports: Record<string, number | null>, leader: string | null = n
 
 describe('gateway', () => {
   it('follows a not-leader redirect and keeps (client, seq) across the retry', async () => {
-    const follower: Script = (req, sock, id) => answer(sock, req, id, { outcome: 'fail', result: null, error: 'not-leader', leader: 'n2' });
+    const follower: Script = (req, sock, id) =>
+      answer(sock, req, id, { outcome: 'fail', result: null, error: 'not-leader', leader: 'n2' });
     const leader: Script = (req, sock, id) => answer(sock, req, id, {});
     const g = gateway({ n1: await port('n1', follower), n2: await port('n2', leader) });
     const r = await g.request({ op: 'put', key: 'k', value: 'v' }, 2000);
@@ -112,7 +123,11 @@ describe('gateway', () => {
   it('a refusal such as cas-mismatch is final: fail, not retried', async () => {
     const g = gateway({
       n1: await port('n1', (req, sock, id) =>
-        answer(sock, req, id, { outcome: 'fail', result: { ok: false, error: 'cas-mismatch', value: 'x' }, error: 'cas-mismatch' }),
+        answer(sock, req, id, {
+          outcome: 'fail',
+          result: { ok: false, error: 'cas-mismatch', value: 'x' },
+          error: 'cas-mismatch',
+        }),
       ),
       n2: await port('n2', (req, sock, id) => answer(sock, req, id, {})),
     });

@@ -19,6 +19,7 @@ export interface TestLab {
   host: HttpHost;
   base: string;
   dir: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever shape a route answers
   api: <T = any>(method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ status: number; body: T }>;
   stop: () => Promise<void>;
 }
@@ -31,7 +32,7 @@ export async function startLab(settings: Partial<ClusterSettings>): Promise<Test
   const host = new HttpHost({ lab, webRoot: join(dir, 'no-web') });
   const port = await host.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
-  const api = async <T,>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+  const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const init: RequestInit = { method };
     if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
     const res = await fetch(base + path, init);
@@ -59,7 +60,11 @@ export async function startLab(settings: Partial<ClusterSettings>): Promise<Test
 }
 
 /** waitFor polls `fn` until it returns a truthy value or `ms` pass (then throws with `what`). */
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | null | undefined | false>,
+  ms: number,
+  what: string,
+): Promise<T> {
   const end = Date.now() + ms;
   let last: unknown = null;
   while (Date.now() < end) {
@@ -100,7 +105,21 @@ function spawnServe(tag: string, args: string[]): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), `ql-${tag}-`));
   const p = spawn(
     process.execPath,
-    ['bin/quorum-lab.mjs', 'serve', '--port', '0', '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300', '--data', dir, ...args],
+    [
+      'bin/quorum-lab.mjs',
+      'serve',
+      '--port',
+      '0',
+      '--nodes',
+      '3',
+      '--heartbeat-ms',
+      '50',
+      '--election-ms',
+      '300',
+      '--data',
+      dir,
+      ...args,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const stop = async (): Promise<void> => {

@@ -124,7 +124,10 @@ describe('locks on a real cluster', () => {
       // prev lapsed no earlier than lastInvoke + TTL (the leader's clock read after the request was sent),
       // unless its owner unlocked it; next was granted before its answer arrived. Slack: clock reads, not safety.
       const released = Math.min(prev.lastInvoke + TTL, prev.unlockInvoke ?? Infinity);
-      expect(next.response + 5, `grant ${next.token} (${next.owner}) overlaps grant ${prev.token} (${prev.owner})`).toBeGreaterThanOrEqual(released);
+      expect(
+        next.response + 5,
+        `grant ${next.token} (${next.owner}) overlaps grant ${prev.token} (${prev.owner})`,
+      ).toBeGreaterThanOrEqual(released);
       // Tokens follow real time: a grant answered before another was asked for has the smaller token.
       expect(prev.firstInvoke < next.response).toBe(true);
     }

@@ -60,7 +60,9 @@ describe('3-node Multi-Paxos cluster over HTTP', () => {
     expect((await kv({ op: 'cas', key: 'a', expected: '1', value: '2' })).body.outcome).toBe('ok');
     expect((await kv({ op: 'get', key: 'a' })).body.value).toBe('2');
     // The run log names the phases, so a person can follow a slot.
-    const types = new Set((await t.lab.log()).filter((r) => r.kind === 'send').map((r) => (r as { type?: string }).type));
+    const types = new Set(
+      (await t.lab.log()).filter((r) => r.kind === 'send').map((r) => (r as { type?: string }).type),
+    );
     for (const phase of ['prepare', 'promise', 'accept', 'accepted']) expect(types).toContain(phase);
   });
 
@@ -80,7 +82,11 @@ describe('3-node Multi-Paxos cluster over HTTP', () => {
     expect((await kv({ op: 'put', key: 'after', value: 'x' })).body.outcome).toBe('ok');
     expect((await t.api('POST', `/api/nodes/${old}/restart`)).status).toBe(200);
     await waitLeader(t, 15_000);
-    await waitFor(async () => new Set((await view()).nodes.map((n) => n.commitIndex)).size === 1, 15_000, 'commit indexes to converge');
+    await waitFor(
+      async () => new Set((await view()).nodes.map((n) => n.commitIndex)).size === 1,
+      15_000,
+      'commit indexes to converge',
+    );
   });
 
   it('an acceptor SIGKILLed mid-write (before and after its replies) and restarted keeps what it accepted', async () => {

@@ -44,7 +44,10 @@ describe('recorder', () => {
     const lines = readFileSync(join(dir, 'run.jsonl'), 'utf8').trim().split('\n');
     expect(lines.length).toBe(rec.lastSeq);
     expect(JSON.parse(lines[3]!)).toMatchObject({ kind: 'drop', reason: 'cut', seq: 4 });
-    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ nodes: 3, protocol: 'raft', heartbeatMs: 100, electionMs: 1000, seed: 1 }));
+    writeFileSync(
+      join(dir, 'settings.json'),
+      JSON.stringify({ nodes: 3, protocol: 'raft', heartbeatMs: 100, electionMs: 1000, seed: 1 }),
+    );
     const saved = await readRun(dir);
     expect(saved.log.length).toBe(lines.length);
     expect(saved.history.length).toBe(6);

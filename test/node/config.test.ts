@@ -14,7 +14,14 @@ const good = {
 describe('node config', () => {
   it('fills defaults (etcd heartbeat 100 ms, election 1000 ms) for fields a host leaves out', () => {
     const c = validateNodeConfig(good);
-    expect(c).toMatchObject({ ...good, heartbeatMs: 100, electionMs: 1000, tickMs: DEFAULTS.tickMs, clientPort: 0, routerHost: '127.0.0.1' });
+    expect(c).toMatchObject({
+      ...good,
+      heartbeatMs: 100,
+      electionMs: 1000,
+      tickMs: DEFAULTS.tickMs,
+      clientPort: 0,
+      routerHost: '127.0.0.1',
+    });
   });
 
   it('names the first bad field', () => {

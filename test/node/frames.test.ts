@@ -109,9 +109,13 @@ describe('frame validators', () => {
     expect(validateClientRequest({ ...r, op: { op: 'put', key: '', value: 'v' } })).toMatch(/key/);
     expect(validateClientRequest({ ...r, op: { op: 'drop-table' } })).toMatch(/op must be one of/);
     expect(validateClientRequest({ ...r, op: { op: 'cas', key: 'k', expected: 5, value: 'v' } })).toMatch(/expected/);
-    expect(validateClientRequest({ ...r, op: { op: 'cas', key: 'k', expected: null, value: 'v' } })).not.toBeTypeOf('string');
+    expect(validateClientRequest({ ...r, op: { op: 'cas', key: 'k', expected: null, value: 'v' } })).not.toBeTypeOf(
+      'string',
+    );
     expect(validateClientRequest({ ...r, op: { op: 'lock', name: 'l', owner: 'o', ttlMs: 0 } })).toMatch(/ttlMs/);
-    expect(validateClientRequest({ ...r, op: { op: 'put', key: 'k'.repeat(257), value: 'v' } })).toMatch(/key must be a string of 1–256 bytes/);
+    expect(validateClientRequest({ ...r, op: { op: 'put', key: 'k'.repeat(257), value: 'v' } })).toMatch(
+      /key must be a string of 1–256 bytes/,
+    );
     expect(validateClientRequest({ ...r, timeoutMs: -5 })).toMatch(/timeoutMs/);
     expect(validateClientRequest({ ...r, id: 1.5 })).toMatch(/id/);
   });

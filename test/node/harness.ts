@@ -76,7 +76,10 @@ export class NodeProc {
   readonly exited: Promise<number | null>;
 
   constructor(readonly cfg: NodeConfig) {
-    this.child = fork(MAIN, ['--config', JSON.stringify(cfg)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.child = fork(MAIN, ['--config', JSON.stringify(cfg)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     this.child.on('message', (m) => this.msgs.push(m as NodeToHost));
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((r) =>
@@ -121,7 +124,11 @@ export class NodeProc {
 }
 
 /** waitFor polls `cond` until it returns a truthy value or the time runs out. */
-export async function waitFor<T>(what: string, cond: () => T | null | undefined | false, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  cond: () => T | null | undefined | false,
+  timeoutMs = 10_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = cond();
@@ -167,7 +174,15 @@ export class Client {
 
   request(op: KvOp, opts: { allowFollowerRead?: boolean; timeoutMs?: number } = {}): Promise<ClientResponseFrame> {
     const id = this.nextId++;
-    const frame = { t: 'req', id, client: this.name, seq: op.op === 'get' ? 0 : ++this.seq, op, timeoutMs: opts.timeoutMs ?? 3000, ...opts };
+    const frame = {
+      t: 'req',
+      id,
+      client: this.name,
+      seq: op.op === 'get' ? 0 : ++this.seq,
+      op,
+      timeoutMs: opts.timeoutMs ?? 3000,
+      ...opts,
+    };
     return new Promise((resolve, reject) => {
       this.waiting.set(id, resolve);
       this.sock.write(encodeFrame(frame));

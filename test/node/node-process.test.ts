@@ -42,8 +42,6 @@ function config(id: string): NodeConfig {
   };
 }
 
-const node = (id: string): NodeProc => nodes.find((n) => n.id === id && n.alive)!;
-
 /** leader waits until the live nodes agree on one leader and returns it. */
 async function leader(timeoutMs = 20_000): Promise<NodeProc> {
   return waitFor(
@@ -88,8 +86,15 @@ describe('a 3-node Raft cluster of real processes', () => {
   it('elects a leader that answers put/get/cas on its client port', async () => {
     const l = await leader();
     const c = await new Client(l.clientPort, TOKEN).connect();
-    expect(await c.request({ op: 'put', key: 'k1', value: 'v1' })).toMatchObject({ outcome: 'ok', node: l.id, leader: l.id });
-    expect(await c.request({ op: 'get', key: 'k1' })).toMatchObject({ outcome: 'ok', result: { ok: true, value: 'v1' } });
+    expect(await c.request({ op: 'put', key: 'k1', value: 'v1' })).toMatchObject({
+      outcome: 'ok',
+      node: l.id,
+      leader: l.id,
+    });
+    expect(await c.request({ op: 'get', key: 'k1' })).toMatchObject({
+      outcome: 'ok',
+      result: { ok: true, value: 'v1' },
+    });
     const cas = await c.request({ op: 'cas', key: 'k1', expected: 'wrong', value: 'v2' });
     expect(cas).toMatchObject({ outcome: 'fail', error: 'cas-mismatch' });
     expect(await c.request({ op: 'get', key: 'k1' })).toMatchObject({ result: { value: 'v1' } });
@@ -100,8 +105,17 @@ describe('a 3-node Raft cluster of real processes', () => {
     const l = await leader();
     const f = nodes.find((n) => n.alive && n.id !== l.id)!;
     const c = await new Client(f.clientPort, TOKEN).connect();
-    expect(await c.request({ op: 'put', key: 'k2', value: 'x' })).toMatchObject({ outcome: 'fail', error: 'not-leader', leader: l.id, node: f.id });
-    expect(await c.request({ op: 'get', key: 'k1' })).toMatchObject({ outcome: 'fail', error: 'not-leader', leader: l.id });
+    expect(await c.request({ op: 'put', key: 'k2', value: 'x' })).toMatchObject({
+      outcome: 'fail',
+      error: 'not-leader',
+      leader: l.id,
+      node: f.id,
+    });
+    expect(await c.request({ op: 'get', key: 'k1' })).toMatchObject({
+      outcome: 'fail',
+      error: 'not-leader',
+      leader: l.id,
+    });
     expect(await c.request({ op: 'get', key: 'k1' }, { allowFollowerRead: true })).toMatchObject({
       outcome: 'ok',
       node: f.id,
@@ -119,9 +133,11 @@ describe('a 3-node Raft cluster of real processes', () => {
     expect(['timeout', 'leadership-lost']).toContain(r.error);
     c.close();
     // The other two elect a leader of a higher term; then the old one rejoins and follows.
-    await waitFor('a new leader among the others', () =>
-      nodes.find((n) => n.alive && n.id !== l.id && n.status?.status.role === 'leader'),
-    20_000);
+    await waitFor(
+      'a new leader among the others',
+      () => nodes.find((n) => n.alive && n.id !== l.id && n.status?.status.role === 'leader'),
+      20_000,
+    );
     router.blocked.delete(l.id);
     const l2 = await leader();
     expect(l2.id).not.toBe(l.id);
@@ -140,10 +156,19 @@ describe('a 3-node Raft cluster of real processes', () => {
     const wrong = await new Client(l.clientPort, 'not-the-token').connect();
     await waitFor('hostile connections closed', () => garbage.closed && huge.closed && wrong.closed);
     await waitFor('three frame-rejected events', () => l.events('frame-rejected').length >= before + 3);
-    expect(l.events('frame-rejected').slice(before).map((e) => e.reason).join('\n')).toMatch(/JSON[\s\S]*exceeds[\s\S]*wrong token|wrong token/);
+    expect(
+      l
+        .events('frame-rejected')
+        .slice(before)
+        .map((e) => e.reason)
+        .join('\n'),
+    ).toMatch(/JSON[\s\S]*exceeds[\s\S]*wrong token|wrong token/);
     // A well-framed request with a bad field fails alone; the connection stays usable.
     const c = await new Client(l.clientPort, TOKEN).connect();
-    expect(await c.request({ op: 'put', key: '', value: 'v' })).toMatchObject({ outcome: 'fail', error: expect.stringMatching(/^bad-request/) });
+    expect(await c.request({ op: 'put', key: '', value: 'v' })).toMatchObject({
+      outcome: 'fail',
+      error: expect.stringMatching(/^bad-request/),
+    });
     expect(await c.request({ op: 'put', key: 'k3', value: 'still-up' })).toMatchObject({ outcome: 'ok' });
     expect(l.alive).toBe(true);
     c.close();
@@ -154,7 +179,9 @@ describe('a 3-node Raft cluster of real processes', () => {
     const f = nodes.find((n) => n.alive && n.id !== l.id)!;
     const before = f.events('frame-rejected').length;
     // An invalid message in a valid frame: dropped, link kept.
-    router.conns.get(f.id)!.write(encodeFrame({ t: 'msg', kind: 'append', msg: { type: 'append', from: l.id, to: f.id, term: 1 } }));
+    router.conns
+      .get(f.id)!
+      .write(encodeFrame({ t: 'msg', kind: 'append', msg: { type: 'append', from: l.id, to: f.id, term: 1 } }));
     // Then raw garbage: the stream is out of step, so the node drops the link and reconnects.
     router.conns.get(f.id)!.write(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
     await waitFor('both rejections reported', () => f.events('frame-rejected').length >= before + 2);
@@ -162,93 +189,122 @@ describe('a 3-node Raft cluster of real processes', () => {
     const c = await new Client(l.clientPort, TOKEN).connect();
     expect(await c.request({ op: 'put', key: 'k4', value: 'after-garbage' })).toMatchObject({ outcome: 'ok' });
     const fc = await new Client(f.clientPort, TOKEN).connect();
-    expect(await fc.request({ op: 'get', key: 'k4' }, { allowFollowerRead: true })).toMatchObject({ result: { value: 'after-garbage' } });
+    expect(await fc.request({ op: 'get', key: 'k4' }, { allowFollowerRead: true })).toMatchObject({
+      result: { value: 'after-garbage' },
+    });
     expect(f.alive && l.alive).toBe(true);
     c.close();
     fc.close();
   });
 
-  it('keeps its data when every node is SIGKILLed and restarted on its file (with snapshots taken)', async () => {
-    const l = await leader();
-    const c = await new Client(l.clientPort, TOKEN).connect();
-    for (let i = 0; i < 30; i++) expect((await c.request({ op: 'put', key: `bulk${i}`, value: `${i}` })).outcome).toBe('ok');
-    c.close();
-    await waitFor('a snapshot taken', () => nodes.some((n) => n.events('snapshot-taken').length > 0));
-    await Promise.all(nodes.map((n) => n.kill9()));
-    await startAll();
-    expect(nodes.every((n) => n.events('recovered').some((e) => e.source === 'disk'))).toBe(true);
-    const l2 = await leader();
-    const c2 = await new Client(l2.clientPort, TOKEN).connect();
-    expect(await c2.request({ op: 'get', key: 'k1' })).toMatchObject({ outcome: 'ok', result: { value: 'v1' } });
-    expect(await c2.request({ op: 'get', key: 'bulk29' })).toMatchObject({ outcome: 'ok', result: { value: '29' } });
-    c2.close();
-  }, SLOW);
+  it(
+    'keeps its data when every node is SIGKILLed and restarted on its file (with snapshots taken)',
+    async () => {
+      const l = await leader();
+      const c = await new Client(l.clientPort, TOKEN).connect();
+      for (let i = 0; i < 30; i++)
+        expect((await c.request({ op: 'put', key: `bulk${i}`, value: `${i}` })).outcome).toBe('ok');
+      c.close();
+      await waitFor('a snapshot taken', () => nodes.some((n) => n.events('snapshot-taken').length > 0));
+      await Promise.all(nodes.map((n) => n.kill9()));
+      await startAll();
+      expect(nodes.every((n) => n.events('recovered').some((e) => e.source === 'disk'))).toBe(true);
+      const l2 = await leader();
+      const c2 = await new Client(l2.clientPort, TOKEN).connect();
+      expect(await c2.request({ op: 'get', key: 'k1' })).toMatchObject({ outcome: 'ok', result: { value: 'v1' } });
+      expect(await c2.request({ op: 'get', key: 'bulk29' })).toMatchObject({ outcome: 'ok', result: { value: '29' } });
+      c2.close();
+    },
+    SLOW,
+  );
 
-  it('a node whose file was damaged says so, refuses to serve or vote, and catches up from its peers', async () => {
-    const l = await leader();
-    // Write until the leader has just taken a periodic snapshot (every 20 entries), so the
-    // one below is the only kind that can repair the victim.
-    const pre = await new Client(l.clientPort, TOKEN).connect();
-    const snaps = l.events('snapshot-taken').length;
-    for (let i = 0; i < 21 && l.events('snapshot-taken').length === snaps; i++) await pre.request({ op: 'put', key: 'pre', value: `${i}` });
-    await waitFor('a periodic snapshot on the leader', () => l.events('snapshot-taken').length > snaps);
-    pre.close();
-    const victim = nodes.find((n) => n.alive && n.id !== l.id)!;
-    await victim.kill9();
-    const db = new Database(victim.cfg.dataFile);
-    const last = db.prepare('SELECT MAX(idx) FROM log').pluck().get() as number;
-    db.prepare("UPDATE log SET data = 'bit rot' WHERE idx = ?").run(last);
-    db.close();
-    const v = await restart(victim.id);
-    const damaged = v.events('storage-damaged');
-    expect(damaged[0]?.reason).toMatch(/checksum/);
-    // While recovering it does not serve (no data it cannot vouch for).
-    const vc = await new Client(v.clientPort, TOKEN).connect();
-    const early = await vc.request({ op: 'get', key: 'k1' }, { allowFollowerRead: true });
-    if (v.events('recovered').every((e) => e.source !== 'peers')) expect(early).toMatchObject({ outcome: 'fail', error: 'recovering' });
-    // A new write lets it learn a commit index beyond what its file held. The leader still
-    // believes the node holds what it acknowledged before the damage and will not probe
-    // below that, so it sees the node stuck and takes a snapshot to send it.
-    const l2 = await leader();
-    const c = await new Client(l2.clientPort, TOKEN).connect();
-    expect((await c.request({ op: 'put', key: 'post-damage', value: 'y' })).outcome).toBe('ok');
-    await waitFor('recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 20_000);
-    if (l2.id === l.id) expect(l2.events('snapshot-taken').some((e) => e.reason === 'follower-stuck' && e.follower === v.id)).toBe(true);
-    expect(v.status?.damaged).toBe(false);
-    expect(await vc.request({ op: 'get', key: 'post-damage' }, { allowFollowerRead: true })).toMatchObject({ result: { value: 'y' } });
-    vc.close();
-    c.close();
-  }, SLOW);
+  it(
+    'a node whose file was damaged says so, refuses to serve or vote, and catches up from its peers',
+    async () => {
+      const l = await leader();
+      // Write until the leader has just taken a periodic snapshot (every 20 entries), so the
+      // one below is the only kind that can repair the victim.
+      const pre = await new Client(l.clientPort, TOKEN).connect();
+      const snaps = l.events('snapshot-taken').length;
+      for (let i = 0; i < 21 && l.events('snapshot-taken').length === snaps; i++)
+        await pre.request({ op: 'put', key: 'pre', value: `${i}` });
+      await waitFor('a periodic snapshot on the leader', () => l.events('snapshot-taken').length > snaps);
+      pre.close();
+      const victim = nodes.find((n) => n.alive && n.id !== l.id)!;
+      await victim.kill9();
+      const db = new Database(victim.cfg.dataFile);
+      const last = db.prepare('SELECT MAX(idx) FROM log').pluck().get() as number;
+      db.prepare("UPDATE log SET data = 'bit rot' WHERE idx = ?").run(last);
+      db.close();
+      const v = await restart(victim.id);
+      const damaged = v.events('storage-damaged');
+      expect(damaged[0]?.reason).toMatch(/checksum/);
+      // While recovering it does not serve (no data it cannot vouch for).
+      const vc = await new Client(v.clientPort, TOKEN).connect();
+      const early = await vc.request({ op: 'get', key: 'k1' }, { allowFollowerRead: true });
+      if (v.events('recovered').every((e) => e.source !== 'peers'))
+        expect(early).toMatchObject({ outcome: 'fail', error: 'recovering' });
+      // A new write lets it learn a commit index beyond what its file held. The leader still
+      // believes the node holds what it acknowledged before the damage and will not probe
+      // below that, so it sees the node stuck and takes a snapshot to send it.
+      const l2 = await leader();
+      const c = await new Client(l2.clientPort, TOKEN).connect();
+      expect((await c.request({ op: 'put', key: 'post-damage', value: 'y' })).outcome).toBe('ok');
+      await waitFor('recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 20_000);
+      if (l2.id === l.id)
+        expect(l2.events('snapshot-taken').some((e) => e.reason === 'follower-stuck' && e.follower === v.id)).toBe(
+          true,
+        );
+      expect(v.status?.damaged).toBe(false);
+      expect(await vc.request({ op: 'get', key: 'post-damage' }, { allowFollowerRead: true })).toMatchObject({
+        result: { value: 'y' },
+      });
+      vc.close();
+      c.close();
+    },
+    SLOW,
+  );
 
-  it('a recovering node casts no vote: with the leader down, the other healthy node cannot win', async () => {
-    const l = await leader();
-    const victim = nodes.find((n) => n.alive && n.id !== l.id)!;
-    const healthy = nodes.find((n) => n.alive && n.id !== l.id && n.id !== victim.id)!;
-    await victim.kill9();
-    fs.writeFileSync(victim.cfg.dataFile, 'not a database, just bytes where a header should be'.repeat(100));
-    fs.rmSync(`${victim.cfg.dataFile}-wal`, { force: true });
-    fs.rmSync(`${victim.cfg.dataFile}-shm`, { force: true });
-    const v = await restart(victim.id);
-    expect(v.events('storage-damaged')[0]?.reason).toMatch(/moved aside/);
-    await waitFor('victim follows the leader', () => v.status?.status.leader === l.id);
-    expect(v.status?.damaged).toBe(true);
-    const mark = healthy.msgs.length;
-    await l.kill9();
-    await new Promise((r) => setTimeout(r, 2500)); // several election timeouts (300–600 ms)
-    const since = healthy.msgs.slice(mark).filter((m) => m.t === 'status');
-    expect(since.every((m) => m.t === 'status' && m.status.role !== 'leader')).toBe(true);
-    expect(healthy.status?.status.role).not.toBe('leader');
-    // The old leader returns: two healthy voters elect a leader and the victim catches up.
-    await restart(l.id);
-    await waitFor('victim recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 60_000);
-    const l2 = await leader();
-    const c = await new Client(l2.clientPort, TOKEN).connect();
-    expect((await c.request({ op: 'put', key: 'after-vote-test', value: 'z' })).outcome).toBe('ok');
-    const vc = await new Client(v.clientPort, TOKEN).connect();
-    expect(await vc.request({ op: 'get', key: 'bulk7' }, { allowFollowerRead: true })).toMatchObject({ outcome: 'ok', result: { value: '7' } });
-    c.close();
-    vc.close();
-  }, SLOW);
+  it(
+    'a recovering node casts no vote: with the leader down, the other healthy node cannot win',
+    async () => {
+      const l = await leader();
+      const victim = nodes.find((n) => n.alive && n.id !== l.id)!;
+      const healthy = nodes.find((n) => n.alive && n.id !== l.id && n.id !== victim.id)!;
+      await victim.kill9();
+      fs.writeFileSync(victim.cfg.dataFile, 'not a database, just bytes where a header should be'.repeat(100));
+      fs.rmSync(`${victim.cfg.dataFile}-wal`, { force: true });
+      fs.rmSync(`${victim.cfg.dataFile}-shm`, { force: true });
+      const v = await restart(victim.id);
+      expect(v.events('storage-damaged')[0]?.reason).toMatch(/moved aside/);
+      await waitFor('victim follows the leader', () => v.status?.status.leader === l.id);
+      expect(v.status?.damaged).toBe(true);
+      const mark = healthy.msgs.length;
+      await l.kill9();
+      await new Promise((r) => setTimeout(r, 2500)); // several election timeouts (300–600 ms)
+      const since = healthy.msgs.slice(mark).filter((m) => m.t === 'status');
+      expect(since.every((m) => m.t === 'status' && m.status.role !== 'leader')).toBe(true);
+      expect(healthy.status?.status.role).not.toBe('leader');
+      // The old leader returns: two healthy voters elect a leader and the victim catches up.
+      await restart(l.id);
+      await waitFor(
+        'victim recovered from peers',
+        () => v.events('recovered').some((e) => e.source === 'peers'),
+        60_000,
+      );
+      const l2 = await leader();
+      const c = await new Client(l2.clientPort, TOKEN).connect();
+      expect((await c.request({ op: 'put', key: 'after-vote-test', value: 'z' })).outcome).toBe('ok');
+      const vc = await new Client(v.clientPort, TOKEN).connect();
+      expect(await vc.request({ op: 'get', key: 'bulk7' }, { allowFollowerRead: true })).toMatchObject({
+        outcome: 'ok',
+        result: { value: '7' },
+      });
+      c.close();
+      vc.close();
+    },
+    SLOW,
+  );
 
   it('answers inspect over IPC and exits when the host disconnects', async () => {
     const n = nodes.find((x) => x.alive)!;
@@ -269,10 +325,14 @@ describe('a 3-node Raft cluster of real processes', () => {
 
 describe('node config', () => {
   it('exits with code 2 and a clear message on a bad config', () => {
-    const bad = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--config', JSON.stringify({ id: 'n1', peers: ['n2'] })], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    const bad = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', MAIN, '--config', JSON.stringify({ id: 'n1', peers: ['n2'] })],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/bad config: peers must include the node's own id n1/);
   });
@@ -315,11 +375,15 @@ describe('the node process running Multi-Paxos', () => {
   });
 
   async function pleader(): Promise<NodeProc> {
-    return waitFor('a Paxos leader the live pnodes follow', () => {
-      const live = pnodes.filter((n) => n.alive);
-      const l = live.find((n) => n.status?.status.role === 'leader');
-      return l && live.every((n) => n.status?.status.leader === l.id) ? l : null;
-    }, 20_000);
+    return waitFor(
+      'a Paxos leader the live pnodes follow',
+      () => {
+        const live = pnodes.filter((n) => n.alive);
+        const l = live.find((n) => n.status?.status.role === 'leader');
+        return l && live.every((n) => n.status?.status.leader === l.id) ? l : null;
+      },
+      20_000,
+    );
   }
 
   it('a Paxos cluster answers writes on its leader, redirects on a follower, and fails over', async () => {
@@ -330,7 +394,11 @@ describe('the node process running Multi-Paxos', () => {
     c.close();
     const f = pnodes.find((n) => n.id !== l.id)!;
     const fc = await new Client(f.clientPort, PTOKEN).connect();
-    expect(await fc.request({ op: 'put', key: 'p', value: '2' })).toMatchObject({ outcome: 'fail', error: 'not-leader', leader: l.id });
+    expect(await fc.request({ op: 'put', key: 'p', value: '2' })).toMatchObject({
+      outcome: 'fail',
+      error: 'not-leader',
+      leader: l.id,
+    });
     fc.close();
     await l.kill9();
     const l2 = await pleader();
@@ -341,22 +409,29 @@ describe('the node process running Multi-Paxos', () => {
     c2.close();
   });
 
-  it('a Paxos node restarted on a garbage file abstains, learns from its peers, then serves', async () => {
-    // The node killed above comes back on a file that is no longer a database.
-    const dead = pnodes.find((n) => !n.alive)!;
-    fs.writeFileSync(dead.cfg.dataFile, 'garbage'.repeat(1000));
-    fs.rmSync(`${dead.cfg.dataFile}-wal`, { force: true });
-    fs.rmSync(`${dead.cfg.dataFile}-shm`, { force: true });
-    const v = new NodeProc(dead.cfg);
-    pnodes = pnodes.filter((n) => n !== dead).concat(v);
-    await waitFor('restarted node ready', () => v.clientPort > 0, 60_000);
-    expect(v.events('storage-damaged')[0]?.reason).toMatch(/moved aside/);
-    const c = await new Client((await pleader()).clientPort, PTOKEN).connect();
-    expect(await c.request({ op: 'put', key: 'q', value: 'after' })).toMatchObject({ outcome: 'ok' });
-    await waitFor('recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 30_000);
-    const vc = await new Client(v.clientPort, PTOKEN).connect();
-    expect(await vc.request({ op: 'get', key: 'p' }, { allowFollowerRead: true })).toMatchObject({ outcome: 'ok', result: { value: '3' } });
-    c.close();
-    vc.close();
-  }, SLOW);
+  it(
+    'a Paxos node restarted on a garbage file abstains, learns from its peers, then serves',
+    async () => {
+      // The node killed above comes back on a file that is no longer a database.
+      const dead = pnodes.find((n) => !n.alive)!;
+      fs.writeFileSync(dead.cfg.dataFile, 'garbage'.repeat(1000));
+      fs.rmSync(`${dead.cfg.dataFile}-wal`, { force: true });
+      fs.rmSync(`${dead.cfg.dataFile}-shm`, { force: true });
+      const v = new NodeProc(dead.cfg);
+      pnodes = pnodes.filter((n) => n !== dead).concat(v);
+      await waitFor('restarted node ready', () => v.clientPort > 0, 60_000);
+      expect(v.events('storage-damaged')[0]?.reason).toMatch(/moved aside/);
+      const c = await new Client((await pleader()).clientPort, PTOKEN).connect();
+      expect(await c.request({ op: 'put', key: 'q', value: 'after' })).toMatchObject({ outcome: 'ok' });
+      await waitFor('recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 30_000);
+      const vc = await new Client(v.clientPort, PTOKEN).connect();
+      expect(await vc.request({ op: 'get', key: 'p' }, { allowFollowerRead: true })).toMatchObject({
+        outcome: 'ok',
+        result: { value: '3' },
+      });
+      c.close();
+      vc.close();
+    },
+    SLOW,
+  );
 });

@@ -4,7 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryStorage, applyWrite, emptyPersisted, type Storage, type StorageWrite } from '../../src-main/core/storage';
+import {
+  MemoryStorage,
+  applyWrite,
+  emptyPersisted,
+  type Storage,
+  type StorageWrite,
+} from '../../src-main/core/storage';
 import { seededRng, type Entry, type Persisted, type Snapshot } from '../../src-main/core/types';
 import { SqliteStorage } from '../../src-main/node/sqlite-storage';
 
@@ -13,7 +19,12 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 let fileNo = 0;
 const newFile = (): string => path.join(tmp, `node-${++fileNo}.db`);
 
-const ent = (index: number, term: number, data = `cmd-${index}-${term}`): Entry => ({ index, term, type: 'normal', data });
+const ent = (index: number, term: number, data = `cmd-${index}-${term}`): Entry => ({
+  index,
+  term,
+  type: 'normal',
+  data,
+});
 const range = (lo: number, hi: number, term: number): Entry[] =>
   Array.from({ length: hi - lo + 1 }, (_, k) => ent(lo + k, term));
 const snap = (index: number, term: number, data = `state@${index}`): Snapshot => ({
@@ -52,7 +63,9 @@ describe.each(impls)('Storage contract: $name', (impl) => {
   it('round-trips hard state and entries across a reopen', () => {
     let s = impl.open();
     s.save(w({ hardState: { term: 2, vote: 'n2', commit: 0 }, entries: range(1, 3, 1) }));
-    s.save(w({ hardState: { term: 2, vote: 'n2', commit: 3 }, entries: [{ index: 4, term: 2, type: 'noop', data: '' }] }));
+    s.save(
+      w({ hardState: { term: 2, vote: 'n2', commit: 3 }, entries: [{ index: 4, term: 2, type: 'noop', data: '' }] }),
+    );
     s = impl.reopen(s);
     expect(s.load()).toEqual({
       hardState: { term: 2, vote: 'n2', commit: 3 },
@@ -96,7 +109,11 @@ describe.each(impls)('Storage contract: $name', (impl) => {
     s.compact(snap(6, 1));
     s.compact(snap(4, 1));
     s = impl.reopen(s);
-    expect(s.load()).toEqual({ hardState: { term: 1, vote: 'n1', commit: 10 }, snapshot: snap(6, 1), entries: range(7, 10, 1) });
+    expect(s.load()).toEqual({
+      hardState: { term: 1, vote: 'n1', commit: 10 },
+      snapshot: snap(6, 1),
+      entries: range(7, 10, 1),
+    });
     s.close();
   });
 
@@ -113,7 +130,10 @@ describe.each(impls)('Storage contract: $name', (impl) => {
       let write: StorageWrite | null = null;
       if (r < 0.65) {
         const from = rng.int(Math.max(first, last - 3), last + 1);
-        write = w({ entries: range(from, from + rng.int(0, 4), term), hardState: { term, vote: 'n1', commit: Math.max(0, from - 1) } });
+        write = w({
+          entries: range(from, from + rng.int(0, 4), term),
+          hardState: { term, vote: 'n1', commit: Math.max(0, from - 1) },
+        });
       } else if (r < 0.8 && last > first) {
         const at = rng.int(first, last);
         const e = ref.entries.find((x) => x.index === at)!;
@@ -121,7 +141,8 @@ describe.each(impls)('Storage contract: $name', (impl) => {
         ref = { ...ref, snapshot: snap(at, e.term), entries: ref.entries.filter((x) => x.index > at) };
       } else if (r < 0.9) {
         const at = last + rng.int(-2, 3);
-        if (at > (ref.snapshot?.index ?? 0)) write = w({ snapshot: snap(at, term), hardState: { term, vote: null, commit: at } });
+        if (at > (ref.snapshot?.index ?? 0))
+          write = w({ snapshot: snap(at, term), hardState: { term, vote: null, commit: at } });
       } else {
         s = impl.reopen(s);
       }
@@ -138,9 +159,13 @@ describe.each(impls)('Storage contract: $name', (impl) => {
 describe('SqliteStorage durability and damage', () => {
   it('keeps every acknowledged save when the writer is SIGKILLed mid-run', async () => {
     const file = newFile();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/storage-writer.ts'), file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'fixtures/storage-writer.ts'), file],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let acked = 0;
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -273,7 +298,10 @@ describe('SqliteStorage durability and damage', () => {
   });
 
   it('loads the native binding named by QUORUM_SQLITE_BINDING, and fails clearly on a bad one', () => {
-    const real = path.join(path.dirname(require.resolve('better-sqlite3/package.json')), 'build/Release/better_sqlite3.node');
+    const real = path.join(
+      path.dirname(require.resolve('better-sqlite3/package.json')),
+      'build/Release/better_sqlite3.node',
+    );
     const s = new SqliteStorage(newFile(), { nativeBinding: real });
     s.save(w({ entries: range(1, 1, 1) }));
     expect(s.load().entries).toHaveLength(1);

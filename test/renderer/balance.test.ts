@@ -22,9 +22,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** at moves the clock to `ms` after the start. */
-const at = (ms: number) => vi.setSystemTime(1_000_000 + ms);
-const round = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+const round = (r: Record<string, number>) =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v * 10) / 10]));
 
 describe('served counters to rates', () => {
   it('computes per-node requests per second from successive counters, over the window', () => {
@@ -140,7 +139,10 @@ describe('useBalanceStore', () => {
     bal.weights.n2 = 2;
     bal.weights.n3 = '3';
     expect(await bal.apply()).toBe(true);
-    expect(fake.calls.at(-1)).toEqual({ method: 'setBalance', args: ['weighted-round-robin', { n1: 1, n2: 2, n3: 3 }] });
+    expect(fake.calls.at(-1)).toEqual({
+      method: 'setBalance',
+      args: ['weighted-round-robin', { n1: 1, n2: 2, n3: 3 }],
+    });
     expect(cluster.live?.balance).toEqual({ algorithm: 'weighted-round-robin', weights: { n1: 1, n2: 2, n3: 3 } });
 
     // Unweighted algorithms send no weights.

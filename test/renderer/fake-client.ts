@@ -201,7 +201,12 @@ export class FakeLabClient implements LabClient {
   setLink(rule: Partial<LinkRule> & { from: string; to: string; both?: boolean }) {
     return this.call('setLink', [rule], () => {
       const { both, ...r } = rule;
-      const dirs = both ? [[r.from, r.to], [r.to, r.from]] : [[r.from, r.to]];
+      const dirs = both
+        ? [
+            [r.from, r.to],
+            [r.to, r.from],
+          ]
+        : [[r.from, r.to]];
       for (const [from, to] of dirs) {
         const cur = this.view.links.find((l) => l.from === from && l.to === to);
         const next: LinkRule = {
@@ -251,20 +256,39 @@ export class FakeLabClient implements LabClient {
           this.kvData.delete(req.key);
           return { outcome: 'ok', value: prev, node, latencyMs: 1 };
         case 'cas':
-          if (prev !== (req.expected ?? null)) return { outcome: 'fail', value: prev, node, latencyMs: 1, error: 'cas-mismatch' };
+          if (prev !== (req.expected ?? null))
+            return { outcome: 'fail', value: prev, node, latencyMs: 1, error: 'cas-mismatch' };
           this.kvData.set(req.key, req.value ?? '');
           return { outcome: 'ok', value: prev, node, latencyMs: 1 };
       }
     });
   }
   lock() {
-    return this.call('lock', [], (): KvResponse => ({ outcome: 'ok', value: null, node: 'n1', latencyMs: 1, token: 7 }));
+    return this.call('lock', [], (): KvResponse => ({
+      outcome: 'ok',
+      value: null,
+      node: 'n1',
+      latencyMs: 1,
+      token: 7,
+    }));
   }
   renew() {
-    return this.call('renew', [], (): KvResponse => ({ outcome: 'ok', value: null, node: 'n1', latencyMs: 1, token: 7 }));
+    return this.call('renew', [], (): KvResponse => ({
+      outcome: 'ok',
+      value: null,
+      node: 'n1',
+      latencyMs: 1,
+      token: 7,
+    }));
   }
   unlock() {
-    return this.call('unlock', [], (): KvResponse => ({ outcome: 'fail', value: null, node: 'n1', latencyMs: 1, error: 'lock-not-held' }));
+    return this.call('unlock', [], (): KvResponse => ({
+      outcome: 'fail',
+      value: null,
+      node: 'n1',
+      latencyMs: 1,
+      error: 'lock-not-held',
+    }));
   }
   fencedWrite() {
     return this.call('fencedWrite', [], (): KvResponse => ({ outcome: 'ok', value: null, node: 'n1', latencyMs: 1 }));
@@ -272,7 +296,16 @@ export class FakeLabClient implements LabClient {
   load(req: LoadRequest): Promise<LoadSummary> {
     return this.call('load', [req], () => {
       this.emit({ type: 'load-progress', done: Math.floor(req.count / 2), total: req.count });
-      return { count: req.count, ok: req.count, fail: 0, unknown: 0, seconds: 2, opsPerSec: req.count / 2, p50Ms: 1.5, p99Ms: 9.25 };
+      return {
+        count: req.count,
+        ok: req.count,
+        fail: 0,
+        unknown: 0,
+        seconds: 2,
+        opsPerSec: req.count / 2,
+        p50Ms: 1.5,
+        p99Ms: 9.25,
+      };
     });
   }
   log(since?: number) {

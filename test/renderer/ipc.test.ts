@@ -21,7 +21,8 @@ function recordingLab(): { lab: LabCalls; calls: unknown[][] } {
   const lab = new Proxy(
     {},
     {
-      get: (_t, name) =>
+      get:
+        (_t, name) =>
         async (...args: unknown[]) => {
           calls.push([name, ...args]);
           return { called: name };
@@ -144,12 +145,20 @@ describe('node runtime inside the desktop app', () => {
     const binding = join(dir, 'better_sqlite3.node');
     writeFileSync(binding, '');
     const empty = mkdtempSync(join(tmpdir(), 'quorum-empty-'));
-    const withBinding = chooseNodeRuntime({ pathEnv: empty, electronExecPath: '/opt/electron', electronBinding: binding });
+    const withBinding = chooseNodeRuntime({
+      pathEnv: empty,
+      electronExecPath: '/opt/electron',
+      electronBinding: binding,
+    });
     expect(withBinding).toMatchObject({
       execPath: '/opt/electron',
       env: { ELECTRON_RUN_AS_NODE: '1', QUORUM_SQLITE_BINDING: binding },
     });
-    const without = chooseNodeRuntime({ pathEnv: undefined, electronExecPath: '/opt/electron', electronBinding: join(dir, 'missing.node') });
+    const without = chooseNodeRuntime({
+      pathEnv: undefined,
+      electronExecPath: '/opt/electron',
+      electronBinding: join(dir, 'missing.node'),
+    });
     expect(without.env).toEqual({ ELECTRON_RUN_AS_NODE: '1' });
     expect(without.why).toContain('install Node.js');
   });

@@ -6,7 +6,12 @@ import { categoryOf, nodesOf, summarize } from '../../src-renderer/src/model/rec
 import { layoutPositions, ruleText } from '../../src-renderer/src/composables/useTopology';
 
 let seq = 0;
-const r = (t: number, kind: string, f: Record<string, unknown> = {}): RunLogRecord => ({ t: t * 1e9, seq: ++seq, kind, ...f });
+const r = (t: number, kind: string, f: Record<string, unknown> = {}): RunLogRecord => ({
+  t: t * 1e9,
+  seq: ++seq,
+  kind,
+  ...f,
+});
 
 describe('charts', () => {
   it('slices client completions into per-second throughput and p50/p99 latency', () => {
@@ -69,7 +74,10 @@ describe('topology helpers', () => {
   });
 
   it('lays zones out side by side without overlap', () => {
-    const pos = layoutPositions([['n1', 'n2', 'n3'], ['n4', 'n5']]);
+    const pos = layoutPositions([
+      ['n1', 'n2', 'n3'],
+      ['n4', 'n5'],
+    ]);
     const xs = (ids: string[]) => ids.map((id) => pos.get(id)!.x);
     expect(Math.max(...xs(['n1', 'n2', 'n3'])) + 100).toBeLessThan(Math.min(...xs(['n4', 'n5'])));
     expect(pos.size).toBe(5);

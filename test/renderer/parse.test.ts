@@ -34,21 +34,42 @@ describe('console parser: commands', () => {
   });
 
   it('reads node lifecycle commands', () => {
-    for (const c of ['crash', 'restart', 'pause', 'resume', 'inspect'] as const) expect(ok(`${c} n2`)).toEqual({ cmd: c, node: 'n2' });
+    for (const c of ['crash', 'restart', 'pause', 'resume', 'inspect'] as const)
+      expect(ok(`${c} n2`)).toEqual({ cmd: c, node: 'n2' });
   });
 
   it('reads partitions; nodes left out form one more group', () => {
-    expect(ok('partition n1,n2 | n3,n4,n5')).toEqual({ cmd: 'partition', groups: [['n1', 'n2'], ['n3', 'n4', 'n5']] });
+    expect(ok('partition n1,n2 | n3,n4,n5')).toEqual({
+      cmd: 'partition',
+      groups: [
+        ['n1', 'n2'],
+        ['n3', 'n4', 'n5'],
+      ],
+    });
     expect(ok('partition n1|n2')).toEqual({ cmd: 'partition', groups: [['n1'], ['n2'], ['n3', 'n4', 'n5']] });
     expect(ok('partition n1 n2 | n3')).toEqual({ cmd: 'partition', groups: [['n1', 'n2'], ['n3'], ['n4', 'n5']] });
     expect(ok('heal')).toEqual({ cmd: 'heal' });
   });
 
   it('reads latency with ±, +- and units, one way or both', () => {
-    expect(ok('latency n1->n2 200ms ±50ms')).toEqual({ cmd: 'latency', from: 'n1', to: 'n2', both: false, latencyMs: 200, jitterMs: 50 });
+    expect(ok('latency n1->n2 200ms ±50ms')).toEqual({
+      cmd: 'latency',
+      from: 'n1',
+      to: 'n2',
+      both: false,
+      latencyMs: 200,
+      jitterMs: 50,
+    });
     expect(ok('latency n1->n2 200ms +-50ms')).toMatchObject({ latencyMs: 200, jitterMs: 50 });
     expect(ok('latency n1 -> n2 0.2s ± 10')).toMatchObject({ from: 'n1', to: 'n2', latencyMs: 200, jitterMs: 10 });
-    expect(ok('latency n1<->n3 150')).toEqual({ cmd: 'latency', from: 'n1', to: 'n3', both: true, latencyMs: 150, jitterMs: 0 });
+    expect(ok('latency n1<->n3 150')).toEqual({
+      cmd: 'latency',
+      from: 'n1',
+      to: 'n3',
+      both: true,
+      latencyMs: 150,
+      jitterMs: 0,
+    });
     expect(ok('latency n1<-n2 5ms')).toMatchObject({ from: 'n2', to: 'n1', both: false, latencyMs: 5 });
     expect(ok('latency n1->n2 0')).toMatchObject({ latencyMs: 0, jitterMs: 0 });
   });
@@ -78,7 +99,13 @@ describe('console parser: commands', () => {
     });
     expect(ok('lock jobs 5000 alice')).toEqual({ cmd: 'lock', name: 'jobs', ttlMs: 5000, owner: 'alice' });
     expect(ok('lock jobs 5s alice')).toMatchObject({ ttlMs: 5000 });
-    expect(ok('renew jobs 5000 alice 12')).toEqual({ cmd: 'renew', name: 'jobs', ttlMs: 5000, owner: 'alice', token: 12 });
+    expect(ok('renew jobs 5000 alice 12')).toEqual({
+      cmd: 'renew',
+      name: 'jobs',
+      ttlMs: 5000,
+      owner: 'alice',
+      token: 12,
+    });
     expect(ok('unlock jobs 12')).toEqual({ cmd: 'unlock', name: 'jobs', token: 12 });
     expect(ok('fenced file v1 12')).toEqual({ cmd: 'fenced', key: 'file', value: 'v1', token: 12 });
     expect(ok('speed 0.1')).toEqual({ cmd: 'speed', scale: 0.1 });
@@ -88,7 +115,8 @@ describe('console parser: commands', () => {
 
   it('every command in HELP parses from its own usage line or is refused only for placeholders', () => {
     // Usage lines with <placeholders> are documentation; the concrete ones must parse.
-    for (const h of HELP) if (!h.usage.includes('<') && !h.usage.includes('[')) expect(parse(h.usage, ctx).ok, h.usage).toBe(true);
+    for (const h of HELP)
+      if (!h.usage.includes('<') && !h.usage.includes('[')) expect(parse(h.usage, ctx).ok, h.usage).toBe(true);
   });
 });
 

@@ -33,7 +33,10 @@ function lastLine() {
 
 describe('useClusterStore', () => {
   it('connect loads the cluster and the run log so far, then follows events', async () => {
-    fake.backlog = [rec('role', { node: 'n1', role: 'leader', term: 1 }), rec('commit', { node: 'n1', commitIndex: 1 })];
+    fake.backlog = [
+      rec('role', { node: 'n1', role: 'leader', term: 1 }),
+      rec('commit', { node: 'n1', commitIndex: 1 }),
+    ];
     const cluster = useClusterStore();
     await cluster.connect();
     expect(cluster.live?.nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
@@ -56,7 +59,11 @@ describe('useClusterStore', () => {
     expect(animated).toEqual(['send']);
     expect(useTimelineStore().records.map((r) => r.kind)).not.toContain('crash');
     useTimelineStore().flush();
-    expect(useTimelineStore().records.map((r) => r.kind).at(-1)).toBe('crash');
+    expect(
+      useTimelineStore()
+        .records.map((r) => r.kind)
+        .at(-1),
+    ).toBe('crash');
     expect(useTimelineStore().messages.map((r) => r.kind)).toEqual(['send']);
   });
 
@@ -168,7 +175,10 @@ describe('useConsoleStore', () => {
     await con.run('partition n1 | n2,n3');
     expect(fake.calls.at(-1)).toEqual({ method: 'partition', args: [[['n1'], ['n2', 'n3']]] });
     await con.run('latency n1<->n2 200ms ±50ms');
-    expect(fake.calls.at(-1)).toEqual({ method: 'setLink', args: [{ from: 'n1', to: 'n2', both: true, latencyMs: 200, jitterMs: 50 }] });
+    expect(fake.calls.at(-1)).toEqual({
+      method: 'setLink',
+      args: [{ from: 'n1', to: 'n2', both: true, latencyMs: 200, jitterMs: 50 }],
+    });
     await con.run('loss n1->n3 10%');
     expect(fake.calls.at(-1)?.args[0]).toEqual({ from: 'n1', to: 'n3', both: false, loss: 0.1 });
     fake.failNext = 'n3 is paused; resume it first';
@@ -181,13 +191,19 @@ describe('useConsoleStore', () => {
   it('load shows progress while it runs and a summary after', async () => {
     const con = useConsoleStore();
     const seen: unknown[] = [];
-    const stop = watch(() => con.loadProgress, (v) => seen.push(v && { ...v }), { flush: 'sync' });
+    const stop = watch(
+      () => con.loadProgress,
+      (v) => seen.push(v && { ...v }),
+      { flush: 'sync' },
+    );
     await con.run('load put 1000 --clients 16');
     stop();
     // 0 at start, the lab's progress event, then gone when the summary is printed.
     expect(seen).toEqual([{ done: 0, total: 1000 }, { done: 500, total: 1000 }, null]);
     expect(fake.calls.at(-1)).toEqual({ method: 'load', args: [{ op: 'put', count: 1000, clients: 16 }] });
-    expect(lastLine().text).toBe('load put ×1000: 1000 ok, 0 fail, 0 unknown in 2.00 s — 500 ops/s, p50 1.50 ms, p99 9.25 ms');
+    expect(lastLine().text).toBe(
+      'load put ×1000: 1000 ok, 0 fail, 0 unknown in 2.00 s — 500 ops/s, p50 1.50 ms, p99 9.25 ms',
+    );
     expect(con.loadProgress).toBeNull();
   });
 

@@ -59,13 +59,19 @@ describe('quorum-lab sim runs', () => {
     const log1 = path.join(tmp, 'a.jsonl');
     const log2 = path.join(tmp, 'b.jsonl');
     const hist = path.join(tmp, 'h.jsonl');
-    expect(await simMain(['--seed', '42', '--nodes', '3', '--duration', '1', '--log', log1, '--history', hist, '--stats'])).toBe(0);
+    expect(
+      await simMain(['--seed', '42', '--nodes', '3', '--duration', '1', '--log', log1, '--history', hist, '--stats']),
+    ).toBe(0);
     expect(await simMain(['--seed', '42', '--nodes', '3', '--duration', '1', '--log', log2])).toBe(0);
     const a = fs.readFileSync(log1, 'utf8');
     expect(a.length).toBeGreaterThan(10_000);
     expect(fs.readFileSync(log2, 'utf8')).toBe(a);
     expect(JSON.parse(a.split('\n')[0]!)).toMatchObject({ t: 0, seq: 0, kind: 'start', seed: 42 });
-    const h = fs.readFileSync(hist, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const h = fs
+      .readFileSync(hist, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     expect(h.some((x) => x.type === 'invoke')).toBe(true);
     expect(out.join('\n')).toMatch(/seed 42: 0 violation\(s\)/);
     expect(out.join('\n')).toMatch(/x real time/);
@@ -77,8 +83,15 @@ describe('quorum-lab sim runs', () => {
   });
 
   it('--jobs splits a sweep over processes and still prints one summary line', async () => {
-    expect(splitRange(1, 10, 3)).toEqual([[1, 4], [5, 7], [8, 10]]);
-    expect(splitRange(5, 6, 4)).toEqual([[5, 5], [6, 6]]);
+    expect(splitRange(1, 10, 3)).toEqual([
+      [1, 4],
+      [5, 7],
+      [8, 10],
+    ]);
+    expect(splitRange(5, 6, 4)).toEqual([
+      [5, 5],
+      [6, 6],
+    ]);
     expect(await simMain(['--seeds', '1..2', '--nodes', '3', '--duration', '1', '--jobs', '2'])).toBe(0);
     expect(out).toEqual(['2 seeds, 0 violations']);
   });
@@ -89,9 +102,30 @@ describe('quorum-lab sim runs', () => {
       seed: opts.seed,
       violations:
         opts.seed === 6 || opts.seed === 8
-          ? [{ invariant: 'election-safety', timeMs: 1500, node: 'n2', description: 'two leaders in term 4: n1 and n2' }]
+          ? [
+              {
+                invariant: 'election-safety',
+                timeMs: 1500,
+                node: 'n2',
+                description: 'two leaders in term 4: n1 and n2',
+              },
+            ]
           : [],
-      stats: { simulatedMs: 1, wallMs: 1, speedup: 1, messages: 0, delivered: 0, dropped: 0, duplicated: 0, commands: 0, acknowledged: 0, faults: 0, logRecords: 0, appliedIndex: 0, digestMismatches: 0 },
+      stats: {
+        simulatedMs: 1,
+        wallMs: 1,
+        speedup: 1,
+        messages: 0,
+        delivered: 0,
+        dropped: 0,
+        duplicated: 0,
+        commands: 0,
+        acknowledged: 0,
+        faults: 0,
+        logRecords: 0,
+        appliedIndex: 0,
+        digestMismatches: 0,
+      },
       history: [],
       schedule: [],
       log: [],

@@ -31,7 +31,13 @@ describe('simulator determinism', () => {
     a.log.forEach((line, i) => {
       const rec = JSON.parse(line) as { t: number; seq: number; kind: string };
       const keys = Object.keys(rec).slice(0, 3).join(',');
-      if (keys !== 't,seq,kind' || rec.seq !== i || !Number.isInteger(rec.t) || rec.t < lastT || typeof rec.kind !== 'string') {
+      if (
+        keys !== 't,seq,kind' ||
+        rec.seq !== i ||
+        !Number.isInteger(rec.t) ||
+        rec.t < lastT ||
+        typeof rec.kind !== 'string'
+      ) {
         bad.push(`line ${i}: ${line.slice(0, 120)}`);
       }
       lastT = rec.t;
@@ -39,9 +45,12 @@ describe('simulator determinism', () => {
     });
     expect(bad.slice(0, 5)).toEqual([]);
     // Messages, state changes and client operations are all there.
-    for (const k of ['start', 'send', 'deliver', 'role', 'term', 'commit', 'invoke', 'complete', 'end']) expect(kinds).toContain(k);
+    for (const k of ['start', 'send', 'deliver', 'role', 'term', 'commit', 'invoke', 'complete', 'end'])
+      expect(kinds).toContain(k);
     // The fault schedule shows up in the log as well.
-    const faultKinds = ['crash', 'restart', 'pause', 'resume', 'partition', 'cut', 'heal', 'net'].filter((k) => kinds.has(k));
+    const faultKinds = ['crash', 'restart', 'pause', 'resume', 'partition', 'cut', 'heal', 'net'].filter((k) =>
+      kinds.has(k),
+    );
     expect(faultKinds.length).toBeGreaterThan(2);
     // t is virtual nanoseconds: the run covered the 3 s fault phase.
     expect(lastT).toBeGreaterThanOrEqual(3000 * 1_000_000);

@@ -121,7 +121,12 @@ describe('runSimulation catches broken clusters', () => {
         : proxy(core, {
             ready: (): Ready => {
               const rd = core.ready();
-              return { ...rd, committed: rd.committed.map((e) => (e.type === 'normal' ? { ...e, data: e.data.replace('"put"', '"get"') } : e)) };
+              return {
+                ...rd,
+                committed: rd.committed.map((e) =>
+                  e.type === 'normal' ? { ...e, data: e.data.replace('"put"', '"get"') } : e,
+                ),
+              };
             },
             advance: (rd: Ready) => core.advance(rd),
           }),
@@ -132,7 +137,8 @@ describe('runSimulation catches broken clusters', () => {
 
   it('nodes that forget their disk on restart are caught (amnesia loses acknowledged writes)', () => {
     // createProtocolNode is handed restore: null on every restart: the node comes back empty.
-    const amnesiac: NodeFactory = (protocol, cfg) => createProtocolNode(protocol, { ...cfg, restore: null, applied: 0 });
+    const amnesiac: NodeFactory = (protocol, cfg) =>
+      createProtocolNode(protocol, { ...cfg, restore: null, applied: 0 });
     let caught = 0;
     for (let seed = 1; seed <= 5; seed++) {
       const r = runSimulation({ nodes: 3, faultMs: 4000, seed, cluster: { factory: amnesiac } });

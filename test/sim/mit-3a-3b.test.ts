@@ -8,7 +8,12 @@ import { MitConfig, MitFailure, RAFT_ELECTION_TIMEOUT_MS as ELECTION } from '../
 
 const SEED = Number(process.env.QUORUM_MIT_SEED ?? 1);
 
-function make(servers: number, unreliable = false, snapshot = false, extra: Partial<ConstructorParameters<typeof MitConfig>[0]> = {}): MitConfig {
+function make(
+  servers: number,
+  unreliable = false,
+  snapshot = false,
+  extra: Partial<ConstructorParameters<typeof MitConfig>[0]> = {},
+): MitConfig {
   return new MitConfig({ servers, unreliable, snapshot, seed: SEED, ...extra });
 }
 
@@ -322,9 +327,12 @@ describe('MIT 6.5840 3B: log replication', () => {
     const servers = 3;
     const cfg = make(servers);
     const rpcs = (): number => cfg.rpcTotal();
-    let leader = cfg.checkOneLeader();
+    let leader: number;
+    cfg.checkOneLeader();
     let total1 = rpcs();
-    expect(total1 > 2 * 30 || total1 < 1, `too many or few RPCs (${total1} messages) to elect initial leader`).toBe(false);
+    expect(total1 > 2 * 30 || total1 < 1, `too many or few RPCs (${total1} messages) to elect initial leader`).toBe(
+      false,
+    );
     let total2 = 0;
     let success = false;
     loop: for (let attempt = 0; attempt < 5; attempt++) {
@@ -351,14 +359,18 @@ describe('MIT 6.5840 3B: log replication', () => {
       for (let j = 0; j < servers; j++) if (cfg.getState(j)?.term !== s.term) failed = true;
       total2 = rpcs();
       if (failed) continue loop;
-      expect(total2 - total1, `too many RPCs (${total2 - total1} messages) for ${iters} entries`).toBeLessThanOrEqual(2 * (iters + 1 + 3) * 3);
+      expect(total2 - total1, `too many RPCs (${total2 - total1} messages) for ${iters} entries`).toBeLessThanOrEqual(
+        2 * (iters + 1 + 3) * 3,
+      );
       success = true;
       break;
     }
     expect(success, 'term changed too often').toBe(true);
     cfg.sleep(ELECTION);
     const total3 = rpcs();
-    expect(total3 - total2, `too many RPCs (${total3 - total2} messages) for 1 second of idleness`).toBeLessThanOrEqual(2 * 3 * 20);
+    expect(total3 - total2, `too many RPCs (${total3 - total2} messages) for 1 second of idleness`).toBeLessThanOrEqual(
+      2 * 3 * 20,
+    );
     cfg.checkSafety();
   });
 

@@ -4,7 +4,7 @@
  * only what the node saved. The simulator's invariants are asserted after every scenario.
  */
 import { describe, expect, it } from 'vitest';
-import { MitConfig, OneTask, RAFT_ELECTION_TIMEOUT_MS as ELECTION } from '../../src-main/sim/mit';
+import { MitConfig, type OneTask, RAFT_ELECTION_TIMEOUT_MS as ELECTION } from '../../src-main/sim/mit';
 
 const SEED = Number(process.env.QUORUM_MIT_SEED ?? 1);
 
@@ -256,7 +256,10 @@ function churn(unreliable: boolean): void {
   }
   stop = true;
   c.runUntilTrue(() => clients.every((x) => x.done), 10_000);
-  expect(clients.every((x) => x.done), 'client failed').toBe(true);
+  expect(
+    clients.every((x) => x.done),
+    'client failed',
+  ).toBe(true);
   const values = clients.flatMap((x) => x.values);
   cfg.sleep(ELECTION);
   const lastIndex = cfg.one(cfg.randInt(2 ** 31), servers, true);

@@ -129,7 +129,8 @@ describe('MIT 6.5840 3D: log compaction', () => {
     // do another op to trigger potential bug
     cfg.one(cfg.randInt(1e9), servers, true);
     // Every node restarted from a snapshot, not from index 0.
-    for (const n of cfg.cluster.nodes) expect(n.storage.load().snapshot?.index ?? 0).toBeGreaterThanOrEqual(SNAPSHOT_INTERVAL);
+    for (const n of cfg.cluster.nodes)
+      expect(n.storage.load().snapshot?.index ?? 0).toBeGreaterThanOrEqual(SNAPSHOT_INTERVAL);
     cfg.checkSafety();
   });
 });

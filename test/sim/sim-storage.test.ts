@@ -27,8 +27,14 @@ describe('SimStorage', () => {
           // append, sometimes overwriting a suffix (a new leader's entries)
           const from = rng.next() < 0.3 ? rng.int(first, last + 1) : last + 1;
           const n = rng.int(1, 5);
-          const entries: Entry[] = Array.from({ length: n }, (_, k) => ({ index: from + k, term, type: 'normal', data: `d${seed}-${step}-${k}` }));
-          const hs = rng.next() < 0.5 ? { term, vote: rng.next() < 0.5 ? 'n2' : null, commit: rng.int(0, from + n - 1) } : null;
+          const entries: Entry[] = Array.from({ length: n }, (_, k) => ({
+            index: from + k,
+            term,
+            type: 'normal',
+            data: `d${seed}-${step}-${k}`,
+          }));
+          const hs =
+            rng.next() < 0.5 ? { term, vote: rng.next() < 0.5 ? 'n2' : null, commit: rng.int(0, from + n - 1) } : null;
           const w: StorageWrite = { hardState: hs, entries, snapshot: null };
           ref.save(w);
           sim.save(w);
@@ -38,18 +44,36 @@ describe('SimStorage', () => {
           // a snapshot from the leader: sometimes agreeing with our entry there, sometimes not
           const at = rng.int(Math.max(1, first - 1), last + 3);
           const have = cur.entries.find((e) => e.index === at);
-          const snap: Snapshot = { index: at, term: have && rng.next() < 0.6 ? have.term : term + 1, conf, data: `s${at}` };
-          const w: StorageWrite = { hardState: { term: term + 1, vote: null, commit: at }, entries: [], snapshot: snap };
+          const snap: Snapshot = {
+            index: at,
+            term: have && rng.next() < 0.6 ? have.term : term + 1,
+            conf,
+            data: `s${at}`,
+          };
+          const w: StorageWrite = {
+            hardState: { term: term + 1, vote: null, commit: at },
+            entries: [],
+            snapshot: snap,
+          };
           ref.save(w);
           sim.save(w);
           term++;
         } else if (r < 0.85 && last >= first) {
           const at = rng.int(first, last);
-          const snap: Snapshot = { index: at, term: cur.entries.find((e) => e.index === at)?.term ?? term, conf, data: `c${at}` };
+          const snap: Snapshot = {
+            index: at,
+            term: cur.entries.find((e) => e.index === at)?.term ?? term,
+            conf,
+            data: `c${at}`,
+          };
           ref.compact(snap);
           sim.compact(snap);
         } else {
-          const w: StorageWrite = { hardState: { term, vote: 'n1', commit: rng.int(0, last) }, entries: [], snapshot: null };
+          const w: StorageWrite = {
+            hardState: { term, vote: 'n1', commit: rng.int(0, last) },
+            entries: [],
+            snapshot: null,
+          };
           ref.save(w);
           sim.save(w);
         }
@@ -64,7 +88,11 @@ describe('SimStorage', () => {
 
   it('load() hands out copies: a core mutating what it loaded cannot change the disk', () => {
     const s = new SimStorage();
-    s.save({ hardState: { term: 2, vote: 'n1', commit: 1 }, entries: [{ index: 1, term: 2, type: 'normal', data: 'a' }], snapshot: null });
+    s.save({
+      hardState: { term: 2, vote: 'n1', commit: 1 },
+      entries: [{ index: 1, term: 2, type: 'normal', data: 'a' }],
+      snapshot: null,
+    });
     const p = s.load();
     p.entries[0]!.data = 'b';
     p.hardState.term = 9;

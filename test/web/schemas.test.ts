@@ -23,11 +23,16 @@ describe('api schemas', () => {
       ok: true,
       value: { op: 'put', key: 'k', value: 'v', timeoutMs: 100 },
     });
-    expect(validateKvRequest({ op: 'cas', key: 'k', value: 'v' })).toEqual({ ok: true, value: { op: 'cas', key: 'k', value: 'v', expected: null } });
+    expect(validateKvRequest({ op: 'cas', key: 'k', value: 'v' })).toEqual({
+      ok: true,
+      value: { op: 'cas', key: 'k', value: 'v', expected: null },
+    });
     expect(err(validateKvRequest({ op: 'incr', key: 'k' }))).toMatch(/op must be one of put, get, delete, cas/);
     expect(err(validateKvRequest({ op: 'get', key: 3 }))).toMatch(/key must be a string/);
     expect(err(validateKvRequest({ op: 'get', key: '' }))).toMatch(/1–256 bytes/);
-    expect(err(validateKvRequest({ op: 'put', key: 'k', value: 'é'.repeat(600_000) }))).toMatch(/limit is 1048576 bytes/);
+    expect(err(validateKvRequest({ op: 'put', key: 'k', value: 'é'.repeat(600_000) }))).toMatch(
+      /limit is 1048576 bytes/,
+    );
     expect(err(validateKvRequest({ op: 'put', key: 'k' }))).toMatch(/value must be a string/);
     expect(err(validateKvRequest({ op: 'get', key: 'k', timeoutMs: -1 }))).toMatch(/timeoutMs/);
     expect(err(validateKvRequest({ op: 'get', key: 'k', node: 'x1' }))).toMatch(/node must be a node id/);
@@ -40,7 +45,9 @@ describe('api schemas', () => {
       ok: true,
       value: { from: 'n1', to: 'n2', latencyMs: 20, jitterMs: 10, loss: 0.01, both: true },
     });
-    expect(err(validateLinkRule({ from: 'n1', to: 'n2', latencyMs: -1 }))).toMatch(/latencyMs must be a number of milliseconds/);
+    expect(err(validateLinkRule({ from: 'n1', to: 'n2', latencyMs: -1 }))).toMatch(
+      /latencyMs must be a number of milliseconds/,
+    );
     expect(err(validateLinkRule({ from: 'n1', to: 'n2', loss: 2 }))).toMatch(/loss must be a probability in 0\.\.1/);
     expect(err(validateLinkRule({ from: 'n1', to: 'n2', duplicate: Number.NaN }))).toMatch(/duplicate/);
     expect(err(validateLinkRule({ from: 'n1', to: 'n1' }))).toMatch(/different nodes/);
@@ -54,7 +61,10 @@ describe('api schemas', () => {
   });
 
   it('cluster settings, balance, locks, load', () => {
-    expect(validateClusterSettings({ nodes: 5, protocol: 'paxos' })).toEqual({ ok: true, value: { nodes: 5, protocol: 'paxos' } });
+    expect(validateClusterSettings({ nodes: 5, protocol: 'paxos' })).toEqual({
+      ok: true,
+      value: { nodes: 5, protocol: 'paxos' },
+    });
     expect(err(validateClusterSettings({ nodes: 0 }))).toMatch(/nodes must be an integer in 1\.\.15/);
     expect(err(validateClusterSettings({ nodes: 16 }))).toMatch(/1\.\.15/);
     expect(err(validateClusterSettings({ protocol: 'zab' }))).toMatch(/protocol must be one of raft, paxos/);
@@ -69,7 +79,9 @@ describe('api schemas', () => {
   });
 
   it('serve options', () => {
-    expect(parseServeArgs(['--port', '0', '--nodes', '5', '--heartbeat-ms=50', '--election-ms', '300', '--seed', '3'])).toEqual({
+    expect(
+      parseServeArgs(['--port', '0', '--nodes', '5', '--heartbeat-ms=50', '--election-ms', '300', '--seed', '3']),
+    ).toEqual({
       port: 0,
       host: '127.0.0.1',
       settings: { nodes: 5, heartbeatMs: 50, electionMs: 300, seed: 3 },

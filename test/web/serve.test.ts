@@ -35,9 +35,13 @@ describe('quorum-lab serve', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ql-serve-'));
 
   beforeAll(async () => {
-    proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300', '--data', dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    proc = spawn(
+      process.execPath,
+      [BIN, 'serve', '--port', '0', '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300', '--data', dir],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     exited = new Promise((r) => proc.once('exit', (code) => r(code)));
     let out = '';
     base = await new Promise<string>((resolve, reject) => {
@@ -68,7 +72,11 @@ describe('quorum-lab serve', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     const json = ['-H', 'Content-Type: application/json'];
-    expect(JSON.parse(await curl(['-X', 'POST', ...json, '-d', '{"type":"store","key":"name","value":"Alice"}', `${base}/`]))).toEqual({
+    expect(
+      JSON.parse(
+        await curl(['-X', 'POST', ...json, '-d', '{"type":"store","key":"name","value":"Alice"}', `${base}/`]),
+      ),
+    ).toEqual({
       status: 'success',
       message: 'Data stored successfully',
     });
@@ -77,14 +85,18 @@ describe('quorum-lab serve', () => {
       message: 'Data fetched successfully',
       value: 'Alice',
     });
-    expect(JSON.parse(await curl(['-X', 'POST', ...json, '-d', '{"type":"fetch","key":"nobody"}', `${base}/`]))).toEqual({
+    expect(
+      JSON.parse(await curl(['-X', 'POST', ...json, '-d', '{"type":"fetch","key":"nobody"}', `${base}/`])),
+    ).toEqual({
       status: 'error',
       message: 'Data not found',
     });
-    expect(JSON.parse(await curl(['-X', 'POST', ...json, '-d', '{"type":"update","key":"name"}', `${base}/`]))).toEqual({
-      status: 'error',
-      message: 'Invalid request type',
-    });
+    expect(JSON.parse(await curl(['-X', 'POST', ...json, '-d', '{"type":"update","key":"name"}', `${base}/`]))).toEqual(
+      {
+        status: 'error',
+        message: 'Invalid request type',
+      },
+    );
     const page = await curl([`${base}/`]);
     expect(page).toMatch(/<html/i);
     // A request from another web site is refused (a page the user visits cannot drive the lab).
@@ -107,7 +119,9 @@ describe('quorum-lab serve', () => {
   it('refuses bad options with exit code 2 and a message', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number | null; err: string }>((resolve) => {
-        execFile(process.execPath, [BIN, 'serve', ...args], (e, _o, err) => resolve({ code: e ? (e.code as number) : 0, err }));
+        execFile(process.execPath, [BIN, 'serve', ...args], (e, _o, err) =>
+          resolve({ code: e ? (e.code as number) : 0, err }),
+        );
       });
     const zero = await run(['--nodes', '0']);
     expect(zero.code).toBe(2);

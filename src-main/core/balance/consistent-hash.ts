@@ -96,7 +96,10 @@ export function keyMovement(
   virtualNodes = DEFAULT_VIRTUAL_NODES,
 ): KeyMovement {
   const a = new HashRing(nodes, virtualNodes);
-  const b = new HashRing(nodes.filter((n) => n !== leaving), virtualNodes);
+  const b = new HashRing(
+    nodes.filter((n) => n !== leaving),
+    virtualNodes,
+  );
   let moved = 0;
   let movedFromOthers = 0;
   const before: Record<NodeId, number> = {};

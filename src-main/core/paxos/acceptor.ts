@@ -24,7 +24,12 @@ export function promiseBody(log: PaxosLog, fromIndex: number): { entries: Entry[
  * accepted by us. Runs starting further than `window` past our last slot are ignored (the
  * leader catches us up first), which bounds the empty slots we pad.
  */
-export function acceptRun(log: PaxosLog, learner: Learner, entries: readonly Entry[], window: number): { lo: number; hi: number } {
+export function acceptRun(
+  log: PaxosLog,
+  learner: Learner,
+  entries: readonly Entry[],
+  window: number,
+): { lo: number; hi: number } {
   let lo = 0;
   let hi = 0;
   const first = entries[0];

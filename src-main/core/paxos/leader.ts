@@ -59,7 +59,15 @@ export class LeaderRole {
     this.h = h;
     this.ballot = ballot;
     for (const id of h.others) {
-      this.peers.set(id, { commit: 0, match: 0, active: true, ackedSeq: 0, catchupUntil: 0, catchupTarget: 0, sentSnapshot: false });
+      this.peers.set(id, {
+        commit: 0,
+        match: 0,
+        active: true,
+        ackedSeq: 0,
+        catchupUntil: 0,
+        catchupTarget: 0,
+        sentSnapshot: false,
+      });
     }
   }
 
@@ -164,7 +172,11 @@ export class LeaderRole {
       }
     }
     if (stale.length === 0) return;
-    for (const to of this.h.others) this.sendAccepts(to, stale.filter((s) => !this.proposals.get(s)!.acks.has(to)));
+    for (const to of this.h.others)
+      this.sendAccepts(
+        to,
+        stale.filter((s) => !this.proposals.get(s)!.acks.has(to)),
+      );
   }
 
   broadcastHeartbeat(): void {
@@ -187,7 +199,15 @@ export class LeaderRole {
     });
     for (const r of done) {
       if (r.from === null) this.h.readReady({ ctx: r.ctx, index: r.index });
-      else this.h.send({ type: 'readIndexResp', from: this.h.id, to: r.from, term: this.ballot, ctx: r.ctx, index: r.index });
+      else
+        this.h.send({
+          type: 'readIndexResp',
+          from: this.h.id,
+          to: r.from,
+          term: this.ballot,
+          ctx: r.ctx,
+          index: r.index,
+        });
     }
   }
 

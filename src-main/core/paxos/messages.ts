@@ -5,15 +5,7 @@
  * "Paxos Made Simple" so a person can follow one slot through the run log:
  * prepare (1a) → promise (1b) → accept (2a) → accepted (2b) → decide (learning).
  */
-import type {
-  Entry,
-  EntryType,
-  MessageBase,
-  MessageKind,
-  ReadIndexMsg,
-  ReadIndexRespMsg,
-  Snapshot,
-} from '../types';
+import type { Entry, EntryType, MessageBase, MessageKind, ReadIndexMsg, ReadIndexRespMsg, Snapshot } from '../types';
 import { assertNever } from '../types';
 
 /** PrepareMsg is phase 1a for every slot >= fromIndex (one phase 1 for all open slots). */
@@ -283,9 +275,7 @@ function checkBody(m: Obj, type: PaxosMessageType): string | null {
     case 'accepted': {
       const err = needNat(m, 'lo', 'hi', 'commit');
       if (err) return err;
-      return (m.lo as number) >= 1 && (m.lo as number) <= (m.hi as number)
-        ? null
-        : 'accepted needs 1 <= lo <= hi';
+      return (m.lo as number) >= 1 && (m.lo as number) <= (m.hi as number) ? null : 'accepted needs 1 <= lo <= hi';
     }
     case 'nack':
       return needNat(m, 'ballot', 'commit');

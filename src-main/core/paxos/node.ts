@@ -420,7 +420,10 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     // was partitioned away cannot depose it by prepares with an inflated ballot.
     const inLease =
       this.role === 'leader' ||
-      (this.role === 'follower' && this.leader !== null && this.leader !== m.from && this.electionElapsed < this.cfg.electionTicks);
+      (this.role === 'follower' &&
+        this.leader !== null &&
+        this.leader !== m.from &&
+        this.electionElapsed < this.cfg.electionTicks);
     if (this.cfg.checkQuorum && inLease && !m.force) return;
     if (m.term > this.promised) {
       if (this.role !== 'follower') this.becomeFollower(null);
@@ -455,7 +458,6 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     }
   }
 
-
   private handleNack(m: M.NackMsg): void {
     if (this.role === 'follower' || m.ballot !== this.ballot || m.term <= this.ballot) return;
     if (this.role === 'leader') {
@@ -482,9 +484,16 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     this.heardFromLeader(m.from, m.term);
     this.learner.noteDecide(m.term, m.commit);
     this.maybeAdvanceCommit();
-    this.send({ type: 'heartbeatAck', from: this.id, to: m.from, term: m.term, seq: m.seq, commit: this.commit, hbCommit: m.commit });
+    this.send({
+      type: 'heartbeatAck',
+      from: this.id,
+      to: m.from,
+      term: m.term,
+      seq: m.seq,
+      commit: this.commit,
+      hbCommit: m.commit,
+    });
   }
-
 
   private handleCatchup(m: M.CatchupMsg): void {
     if (m.term >= this.promised) this.heardFromLeader(m.from, m.term);
@@ -498,7 +507,6 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     if (m.snapshot.index > this.commit) this.installSnapshot(m.snapshot);
     this.msgsAfter.push({ type: 'learned', from: this.id, to: m.from, term: m.term, commit: this.commit });
   }
-
 
   private handleReadIndex(m: M.ReadIndexMsg): void {
     // A read forwarded by a follower; if we are not leader it is dropped and times out there.

@@ -33,9 +33,11 @@ const MAX_COMMITTED_PER_READY = 4096;
 function checkConfig(cfg: ProtocolConfig): void {
   const positive = (n: number): boolean => Number.isSafeInteger(n) && n >= 1;
   if (!cfg.id) throw new Error('raft: config id must be a node id');
-  if (!positive(cfg.electionTicks) || !positive(cfg.heartbeatTicks)) throw new Error('raft: electionTicks and heartbeatTicks must be integers >= 1');
+  if (!positive(cfg.electionTicks) || !positive(cfg.heartbeatTicks))
+    throw new Error('raft: electionTicks and heartbeatTicks must be integers >= 1');
   if (cfg.heartbeatTicks >= cfg.electionTicks) throw new Error('raft: heartbeatTicks must be less than electionTicks');
-  if (!positive(cfg.maxInflight) || !positive(cfg.maxEntriesPerMsg)) throw new Error('raft: maxInflight and maxEntriesPerMsg must be integers >= 1');
+  if (!positive(cfg.maxInflight) || !positive(cfg.maxEntriesPerMsg))
+    throw new Error('raft: maxInflight and maxEntriesPerMsg must be integers >= 1');
   if (!cfg.restore?.snapshot && cfg.peers.length === 0) throw new Error('raft: peers must not be empty');
 }
 

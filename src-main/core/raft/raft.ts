@@ -19,7 +19,7 @@ import {
   syncProgress,
 } from './leader';
 import type { RaftMessage } from './messages';
-import { Progress } from './progress';
+import { type Progress } from './progress';
 import { RaftLog } from './raft-log';
 import { ReadOnly } from './read-only';
 import { parseConfChange } from './validate';
@@ -267,7 +267,16 @@ export class Raft {
       if ((this.checkQuorum || this.preVote) && (m.type === 'append' || m.type === 'heartbeat')) {
         // A stale leader (e.g. back from a partition, whose term nobody bumps when PreVote is on)
         // learns our term from this answer and steps down.
-        this.send({ type: 'appendResp', from: this.id, to: m.from, term: this.term, index: 0, reject: false, rejectHint: 0, logTerm: 0 });
+        this.send({
+          type: 'appendResp',
+          from: this.id,
+          to: m.from,
+          term: this.term,
+          index: 0,
+          reject: false,
+          rejectHint: 0,
+          logTerm: 0,
+        });
       } else if (m.type === 'preVote') {
         this.send({ type: 'preVoteResp', from: this.id, to: m.from, term: this.term, reject: true });
       }

@@ -137,7 +137,13 @@ function body(type: RaftMessageType, x: Obj, base: { from: string; to: string; t
   const w = type;
   switch (type) {
     case 'vote':
-      return { ...base, type, lastIndex: nat(x, 'lastIndex', w), lastTerm: nat(x, 'lastTerm', w), transfer: bool(x, 'transfer', w) };
+      return {
+        ...base,
+        type,
+        lastIndex: nat(x, 'lastIndex', w),
+        lastTerm: nat(x, 'lastTerm', w),
+        transfer: bool(x, 'transfer', w),
+      };
     case 'preVote':
       return { ...base, type, lastIndex: nat(x, 'lastIndex', w), lastTerm: nat(x, 'lastTerm', w) };
     case 'voteResp':

@@ -21,7 +21,9 @@ import type {
   UnlockRequest,
   BalanceAlgorithm,
 } from '../../../src-main/api/contract';
+// eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
 import type { NodeInspect } from '../../../src-main/node/contract';
+// eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
 import type { MenuAction } from '../../../src-main/electron/ipc-commands';
 import { Emitter } from './emitter';
 import { isRecord } from '../../../src-main/api/schemas';

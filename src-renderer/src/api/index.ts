@@ -1,4 +1,5 @@
 /** The renderer's LabClient, picked by transport: window.lab (desktop) or HTTP (browser). */
+// eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
 import type { LabBridge } from '../../../src-main/electron/ipc-commands';
 import { HttpLabClient } from './http-client';
 import { IpcLabClient } from './ipc-client';

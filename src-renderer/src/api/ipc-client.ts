@@ -22,7 +22,9 @@ import type {
   SavedRun,
   UnlockRequest,
 } from '../../../src-main/api/contract';
+// eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
 import type { NodeInspect } from '../../../src-main/node/contract';
+// eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
 import type { IpcCommand, LabBridge, MenuAction } from '../../../src-main/electron/ipc-commands';
 import { Emitter } from './emitter';
 import { LabError, isLabEvent, type Connection, type LabClient } from './lab-client';

@@ -5,6 +5,7 @@
  */
 import type { LabApi, LabEvent } from '../../../src-main/api/contract';
 import { isRecord } from '../../../src-main/api/schemas';
+// eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
 import type { MenuAction } from '../../../src-main/electron/ipc-commands';
 
 /** Connection is the state of the event stream. */

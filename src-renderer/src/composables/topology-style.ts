@@ -71,7 +71,10 @@ export const topologyStyle: StylesheetJson = [
   },
   { selector: 'node.member.down', style: { 'border-style': 'dashed', 'border-color': '#ef4444', color: '#e5e7eb' } },
   { selector: 'node.member.paused', style: { 'border-style': 'double', 'border-width': 5, 'border-color': '#e2e8f0' } },
-  { selector: 'node.member:selected', style: { 'overlay-color': '#38bdf8', 'overlay-opacity': 0.3, 'overlay-padding': 6, 'overlay-shape': 'ellipse' } },
+  {
+    selector: 'node.member:selected',
+    style: { 'overlay-color': '#38bdf8', 'overlay-opacity': 0.3, 'overlay-padding': 6, 'overlay-shape': 'ellipse' },
+  },
   {
     selector: 'edge.link',
     style: {
@@ -91,7 +94,14 @@ export const topologyStyle: StylesheetJson = [
   { selector: 'edge.link.cut', style: { 'line-color': '#ef4444', 'line-style': 'dashed', opacity: 0.6 } },
   {
     selector: 'edge.link.oneway',
-    style: { 'line-color': '#ef4444', 'line-style': 'dotted', 'target-arrow-shape': 'tee', 'source-arrow-shape': 'tee', 'target-arrow-color': '#ef4444', 'source-arrow-color': '#ef4444' },
+    style: {
+      'line-color': '#ef4444',
+      'line-style': 'dotted',
+      'target-arrow-shape': 'tee',
+      'source-arrow-shape': 'tee',
+      'target-arrow-color': '#ef4444',
+      'source-arrow-color': '#ef4444',
+    },
   },
   { selector: 'edge.link.dim', style: { opacity: 0.25 } },
   { selector: 'edge.link:selected', style: { 'line-color': '#38bdf8', width: 5 } },
@@ -100,6 +110,9 @@ export const topologyStyle: StylesheetJson = [
     // Under the nodes, so a message emerges from its sender's edge rather than covering labels.
     style: { width: 9, height: 9, 'border-width': 0, label: '', events: 'no', 'z-index': 1 },
   },
-  ...Object.entries(MESSAGE_COLORS).map(([kind, color]) => ({ selector: `node.msg.${kind}`, style: { 'background-color': color } })),
+  ...Object.entries(MESSAGE_COLORS).map(([kind, color]) => ({
+    selector: `node.msg.${kind}`,
+    style: { 'background-color': color },
+  })),
   { selector: 'node.msg.dropped', style: { 'background-color': '#ef4444', shape: 'diamond' } },
 ];

@@ -79,10 +79,12 @@ function edgeData(view: ClusterView, a: string, b: string): { label: string; cls
   const cls: string[] = [];
   if (ab?.blocked && ba?.blocked) cls.push('cut');
   else if (ab?.blocked || ba?.blocked) cls.push('oneway');
-  if ((ab && ab.latencyMs > 0) || (ba && ba.latencyMs > 0) || (ab?.loss ?? 0) > 0 || (ba?.loss ?? 0) > 0) cls.push('ruled');
-  let label = '';
+  if ((ab && ab.latencyMs > 0) || (ba && ba.latencyMs > 0) || (ab?.loss ?? 0) > 0 || (ba?.loss ?? 0) > 0)
+    cls.push('ruled');
+  let label: string;
   if (ta !== '' && ta === tb) label = ta;
-  else label = [ta !== '' ? `${a}→${b} ${ta}` : '', tb !== '' ? `${b}→${a} ${tb}` : ''].filter((s) => s !== '').join('\n');
+  else
+    label = [ta !== '' ? `${a}→${b} ${ta}` : '', tb !== '' ? `${b}→${a} ${tb}` : ''].filter((s) => s !== '').join('\n');
   const down = view.nodes.some((n) => (n.id === a || n.id === b) && n.status !== 'up');
   if (down) cls.push('dim');
   return { label, cls };
@@ -92,7 +94,9 @@ function edgeData(view: ClusterView, a: string, b: string): { label: string; cls
 function groupsOf(view: ClusterView): string[][] {
   const ids = view.nodes.map((n) => n.id);
   const seen = new Set<string>();
-  const groups = view.groups.map((g) => g.filter((id) => ids.includes(id) && !seen.has(id) && (seen.add(id), true))).filter((g) => g.length > 0);
+  const groups = view.groups
+    .map((g) => g.filter((id) => ids.includes(id) && !seen.has(id) && (seen.add(id), true)))
+    .filter((g) => g.length > 0);
   const stray = ids.filter((id) => !seen.has(id));
   if (stray.length > 0) groups.push(stray);
   return groups;
@@ -178,7 +182,8 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
           wanted.add(id);
           const { label, cls } = edgeData(view, a, b);
           let e = cy.getElementById(id);
-          if (e.empty()) e = cy.add({ group: 'edges', data: { id, source: a < b ? a : b, target: a < b ? b : a, label } });
+          if (e.empty())
+            e = cy.add({ group: 'edges', data: { id, source: a < b ? a : b, target: a < b ? b : a, label } });
           else e.data('label', label);
           e.classes(['link', ...cls].join(' '));
         }
@@ -207,7 +212,12 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
       const xs = members.map((m) => laid.get(m)?.x ?? 0);
       const ys = members.map((m) => laid.get(m)?.y ?? 0);
       const pad = NODE_R + ZONE_PAD;
-      if (p.x >= Math.min(...xs) - pad && p.x <= Math.max(...xs) + pad && p.y >= Math.min(...ys) - pad && p.y <= Math.max(...ys) + pad)
+      if (
+        p.x >= Math.min(...xs) - pad &&
+        p.x <= Math.max(...xs) + pad &&
+        p.y >= Math.min(...ys) - pad &&
+        p.y <= Math.max(...ys) + pad
+      )
         return i;
     }
     return null;
@@ -257,14 +267,22 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
     const dropped = r.kind === 'drop';
     const end = dropped ? { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 } : b;
     const latency = num(r, 'latencyMs') ?? 0;
-    const dot = cy.add({ group: 'nodes', data: { id: `msg-${++msgSeq}` }, position: { ...a }, classes: `msg ${kind}${dropped ? ' dropped' : ''}` });
+    const dot = cy.add({
+      group: 'nodes',
+      data: { id: `msg-${++msgSeq}` },
+      position: { ...a },
+      classes: `msg ${kind}${dropped ? ' dropped' : ''}`,
+    });
     dot.ungrabify();
     dot.unselectify();
     dot.animate({ position: end }, { duration: Math.min(2000, 350 + latency), easing: 'ease-in-out-sine' });
-    setTimeout(() => {
-      dot.remove();
-      flying--;
-    }, Math.min(2000, 350 + latency) + 30);
+    setTimeout(
+      () => {
+        dot.remove();
+        flying--;
+      },
+      Math.min(2000, 350 + latency) + 30,
+    );
   }
 
   return {

@@ -58,12 +58,12 @@ export const HELP: readonly { name: string; usage: string; about: string }[] = [
   { name: 'block', usage: 'block n1->n2', about: 'cut one link (one-way with ->)' },
   { name: 'unblock', usage: 'unblock n1->n2', about: 'restore a cut link' },
   { name: 'load', usage: 'load put 1000 --clients 16', about: 'run a bounded load and summarize ops/s, p50, p99' },
-  { name: 'balance', usage: 'balance <algorithm> [n1=3,n2=1]', about: 'pick the gateway\'s load-balancing algorithm' },
+  { name: 'balance', usage: 'balance <algorithm> [n1=3,n2=1]', about: "pick the gateway's load-balancing algorithm" },
   { name: 'lock', usage: 'lock <name> <ttlMs> <owner>', about: 'acquire a lease lock; prints its fencing token' },
   { name: 'renew', usage: 'renew <name> <ttlMs> <owner> <token>', about: 'extend a held lock' },
   { name: 'unlock', usage: 'unlock <name> <token>', about: 'release a lock' },
   { name: 'fenced', usage: 'fenced <key> <value> <token>', about: 'write guarded by a fencing token' },
-  { name: 'speed', usage: 'speed 0.1', about: 'scale the cluster\'s timers (1, 0.1, 0.01: slow motion)' },
+  { name: 'speed', usage: 'speed 0.1', about: "scale the cluster's timers (1, 0.1, 0.01: slow motion)" },
   { name: 'export', usage: 'export [dir]', about: 'save the run (log, history, settings) to a folder' },
   { name: 'clear', usage: 'clear', about: 'clear the console' },
   { name: 'help', usage: 'help [command]', about: 'this list' },
@@ -402,7 +402,18 @@ export function parse(line: string, ctx: ParseContext): ParseResult {
 }
 
 const NODE_ARG_COMMANDS = new Set([
-  'crash', 'restart', 'pause', 'resume', 'inspect', 'partition', 'latency', 'loss', 'dup', 'duplicate', 'block', 'unblock',
+  'crash',
+  'restart',
+  'pause',
+  'resume',
+  'inspect',
+  'partition',
+  'latency',
+  'loss',
+  'dup',
+  'duplicate',
+  'block',
+  'unblock',
 ]);
 
 /** Completion is the line after Tab and the candidates that matched. */

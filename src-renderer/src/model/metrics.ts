@@ -40,7 +40,12 @@ function quantile(sorted: number[], q: number): number | null {
 }
 
 /** buckets slices client completions into `bucketNs` slices from the first to `untilNs`. */
-export function buckets(records: readonly RunLogRecord[], bucketNs: number, untilNs: number, maxBuckets = 120): Bucket[] {
+export function buckets(
+  records: readonly RunLogRecord[],
+  bucketNs: number,
+  untilNs: number,
+  maxBuckets = 120,
+): Bucket[] {
   const startNs = Math.max(0, untilNs - bucketNs * maxBuckets);
   const n = Math.max(1, Math.ceil((untilNs - startNs) / bucketNs));
   const lat: number[][] = Array.from({ length: n }, () => []);
@@ -55,7 +60,13 @@ export function buckets(records: readonly RunLogRecord[], bucketNs: number, unti
   }
   return lat.map((ls, i) => {
     ls.sort((a, b) => a - b);
-    return { t: startNs + i * bucketNs, ok: ls.length, failed: failed[i]!, p50: quantile(ls, 0.5), p99: quantile(ls, 0.99) };
+    return {
+      t: startNs + i * bucketNs,
+      ok: ls.length,
+      failed: failed[i]!,
+      p50: quantile(ls, 0.5),
+      p99: quantile(ls, 0.99),
+    };
   });
 }
 

@@ -15,8 +15,18 @@ export const CATEGORIES: readonly Category[] = ['state', 'lifecycle', 'fault', '
 const MESSAGE_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate']);
 const STATE_KINDS = new Set(['role', 'term', 'commit', 'leader', 'snapshot']);
 const LIFECYCLE_KINDS = new Set([
-  'crash', 'restart', 'pause', 'resume', 'node-ready', 'node-exit', 'node-died', 'storage-damaged', 'cluster-created', 'cluster-stopped',
-  'router-connect', 'router-disconnect',
+  'crash',
+  'restart',
+  'pause',
+  'resume',
+  'node-ready',
+  'node-exit',
+  'node-died',
+  'storage-damaged',
+  'cluster-created',
+  'cluster-stopped',
+  'router-connect',
+  'router-disconnect',
 ]);
 const FAULT_KINDS = new Set(['partition', 'heal', 'link-rule', 'time-scale', 'balance']);
 const CLIENT_KINDS = new Set(['client-invoke', 'client-complete', 'load-start', 'load-done']);

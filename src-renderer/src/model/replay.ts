@@ -105,7 +105,13 @@ function applyLink(view: ClusterView, r: RunLogRecord): void {
   const from = str(r, 'from');
   const to = str(r, 'to');
   if (from === null || to === null) return;
-  const dirs: [string, string][] = r.both === true ? [[from, to], [to, from]] : [[from, to]];
+  const dirs: [string, string][] =
+    r.both === true
+      ? [
+          [from, to],
+          [to, from],
+        ]
+      : [[from, to]];
   for (const [a, b] of dirs) {
     // Like the router: fields the record does not carry keep their current value.
     const cur = view.links.find((l) => l.from === a && l.to === b);
@@ -165,7 +171,10 @@ export function validateSavedRun(x: unknown): SavedRun | string {
   if (!Array.isArray(o.history)) return 'the saved run has no history';
   const log = o.log.filter(
     (r): r is RunLogRecord =>
-      typeof r === 'object' && r !== null && typeof (r as RunLogRecord).t === 'number' && typeof (r as RunLogRecord).kind === 'string',
+      typeof r === 'object' &&
+      r !== null &&
+      typeof (r as RunLogRecord).t === 'number' &&
+      typeof (r as RunLogRecord).kind === 'string',
   );
   log.sort((a, b) => a.t - b.t || a.seq - b.seq);
   return { settings: o.settings as SavedRun['settings'], log, history: o.history as SavedRun['history'] };

@@ -117,5 +117,20 @@ export const useBalanceStore = defineStore('balance', () => {
     }
   }
 
-  return { samples, series, rates, picked, weights, formError, applying, usesWeights, sample, tick, loadPicker, apply, start, stop };
+  return {
+    samples,
+    series,
+    rates,
+    picked,
+    weights,
+    formError,
+    applying,
+    usesWeights,
+    sample,
+    tick,
+    loadPicker,
+    apply,
+    start,
+    stop,
+  };
 });

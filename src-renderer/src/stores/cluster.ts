@@ -6,11 +6,20 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { ClusterNode, ClusterSettings, ClusterView, LabEvent, LinkRule, BalanceAlgorithm } from '../../../src-main/api/contract';
+import type {
+  ClusterNode,
+  ClusterSettings,
+  ClusterView,
+  LabEvent,
+  LinkRule,
+  BalanceAlgorithm,
+} from '../../../src-main/api/contract';
+// eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
 import type { NodeInspect } from '../../../src-main/node/contract';
 import { errorText, labClient, type Connection } from '../api/lab-client';
 import { useReplayStore } from './replay';
 import { useTimelineStore } from './timeline';
+// eslint-disable-next-line import-x/no-cycle -- until the renderer reaches the lab only through src-main/api (structure work in progress)
 import { useConsoleStore } from './console';
 import { useUiStore } from './ui';
 
@@ -46,7 +55,8 @@ export const useClusterStore = defineStore('cluster', () => {
   /** leader: the running node that leads in the highest term (a cut-off old leader may still think it leads). */
   const leader = computed(() => {
     let best: ClusterNode | null = null;
-    for (const n of displayed.value?.nodes ?? []) if (n.role === 'leader' && n.status === 'up' && (!best || n.term > best.term)) best = n;
+    for (const n of displayed.value?.nodes ?? [])
+      if (n.role === 'leader' && n.status === 'up' && (!best || n.term > best.term)) best = n;
     return best;
   });
 
@@ -133,7 +143,8 @@ export const useClusterStore = defineStore('cluster', () => {
   const resume = (id: string) => act(() => labClient().resume(id));
   const heal = () => act(() => labClient().heal());
   const partition = (groups: string[][]) => act(() => labClient().partition(groups));
-  const setLink = (rule: Partial<LinkRule> & { from: string; to: string; both?: boolean }) => act(() => labClient().setLink(rule));
+  const setLink = (rule: Partial<LinkRule> & { from: string; to: string; both?: boolean }) =>
+    act(() => labClient().setLink(rule));
   const setTimeScale = (scale: number) => act(() => labClient().setTimeScale(scale));
   const setBalance = (algorithm: BalanceAlgorithm, weights?: Record<string, number>) =>
     act(() => labClient().setBalance(algorithm, weights));

@@ -9,6 +9,7 @@ import type { KvResponse } from '../../../src-main/api/contract';
 import { assertNever } from '../../../src-main/core/types';
 import { errorText, labClient } from '../api/lab-client';
 import { complete as completeLine, HELP, parse, type Command } from '../console/parse';
+// eslint-disable-next-line import-x/no-cycle -- until the renderer reaches the lab only through src-main/api (structure work in progress)
 import { useClusterStore } from './cluster';
 import { useReplayStore } from './replay';
 
@@ -162,7 +163,11 @@ export const useConsoleStore = defineStore('console', () => {
         print('info', `inspecting ${c.node}`);
         return;
       case 'partition':
-        return control(() => cluster.partition(c.groups), `partitioned ${c.groups.map((g) => g.join(',')).join(' | ')}`, null);
+        return control(
+          () => cluster.partition(c.groups),
+          `partitioned ${c.groups.map((g) => g.join(',')).join(' | ')}`,
+          null,
+        );
       case 'heal':
         return control(() => cluster.heal(), 'healed: every cut and link rule removed', null);
       case 'latency':
@@ -230,7 +235,10 @@ export const useConsoleStore = defineStore('console', () => {
         kvAnswer(await client.unlock({ name: c.name, token: c.token }), `unlocked ${c.name}`);
         return;
       case 'fenced':
-        kvAnswer(await client.fencedWrite({ key: c.key, value: c.value, token: c.token }), `wrote ${c.key} with token ${c.token}`);
+        kvAnswer(
+          await client.fencedWrite({ key: c.key, value: c.value, token: c.token }),
+          `wrote ${c.key} with token ${c.token}`,
+        );
         return;
       case 'speed':
         return control(() => cluster.setTimeScale(c.scale), `timers at ${c.scale}× speed`, null);
@@ -242,5 +250,17 @@ export const useConsoleStore = defineStore('console', () => {
     }
   }
 
-  return { lines, history, cursor, running, loadProgress, lastCompletion, print, run, historyUp, historyDown, complete };
+  return {
+    lines,
+    history,
+    cursor,
+    running,
+    loadProgress,
+    lastCompletion,
+    print,
+    run,
+    historyUp,
+    historyDown,
+    complete,
+  };
 });

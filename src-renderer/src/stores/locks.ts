@@ -29,7 +29,8 @@ export const useLocksStore = defineStore('locks', () => {
   /** leader: the running leader of the highest term in the live cluster (never a replayed one). */
   const leader = computed<ClusterNode | null>(() => {
     let best: ClusterNode | null = null;
-    for (const n of cluster.live?.nodes ?? []) if (n.role === 'leader' && n.status === 'up' && (!best || n.term > best.term)) best = n;
+    for (const n of cluster.live?.nodes ?? [])
+      if (n.role === 'leader' && n.status === 'up' && (!best || n.term > best.term)) best = n;
     return best;
   });
 
@@ -47,7 +48,11 @@ export const useLocksStore = defineStore('locks', () => {
     const l = leader.value;
     if (!l) {
       const up = v.nodes.filter((n) => n.status === 'up').length;
-      return unknown(up <= v.nodes.length / 2 ? `no leader: only ${up} of ${v.nodes.length} nodes are up (no quorum)` : 'no leader: an election is in progress');
+      return unknown(
+        up <= v.nodes.length / 2
+          ? `no leader: only ${up} of ${v.nodes.length} nodes are up (no quorum)`
+          : 'no leader: an election is in progress',
+      );
     }
     polling = true;
     try {

@@ -150,7 +150,9 @@ export const useTimelineStore = defineStore('timeline', () => {
   }
 
   function toggleCategory(c: Category): void {
-    categories.value = categories.value.includes(c) ? categories.value.filter((x) => x !== c) : [...categories.value, c];
+    categories.value = categories.value.includes(c)
+      ? categories.value.filter((x) => x !== c)
+      : [...categories.value, c];
   }
 
   function pick(source: Iterable<RunLogRecord>): RunLogRecord[] {

@@ -1,9 +1,11 @@
 /** useUiStore holds view-only state: open dialogs and the last notice (menu actions land here). */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
+// eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
 import type { MenuAction } from '../../../src-main/electron/ipc-commands';
 import { assertNever } from '../../../src-main/core/types';
 import { useReplayStore } from './replay';
+// eslint-disable-next-line import-x/no-cycle -- until the renderer reaches the lab only through src-main/api (structure work in progress)
 import { useConsoleStore } from './console';
 
 export const useUiStore = defineStore('ui', () => {

@@ -203,7 +203,9 @@ describe('every algorithm', () => {
   it('weights of 0, negative or NaN never crash a weighted balancer', () => {
     for (const alg of ['weighted-round-robin', 'random-weighted'] as const) {
       const b = createBalancer(alg, { rng: rng() });
-      expect(counts(b, backends([0, -1, NaN]), 30)).toEqual(alg === 'weighted-round-robin' ? { n1: 10, n2: 10, n3: 10 } : expect.any(Object));
+      expect(counts(b, backends([0, -1, NaN]), 30)).toEqual(
+        alg === 'weighted-round-robin' ? { n1: 10, n2: 10, n3: 10 } : expect.any(Object),
+      );
       expect(Object.keys(counts(b, backends([0, 4]), 20))).toEqual(['n2']);
     }
   });

@@ -24,7 +24,12 @@ describe('kv codec', () => {
 
   it('drops unknown fields and treats a missing cas expected as null', () => {
     expect(validateKvOp({ op: 'get', key: 'k', extra: 1 })).toEqual({ op: 'get', key: 'k' });
-    expect(validateKvOp({ op: 'cas', key: 'k', value: 'v' })).toEqual({ op: 'cas', key: 'k', expected: null, value: 'v' });
+    expect(validateKvOp({ op: 'cas', key: 'k', value: 'v' })).toEqual({
+      op: 'cas',
+      key: 'k',
+      expected: null,
+      value: 'v',
+    });
   });
 
   it('counts keys and values in UTF-8 bytes', () => {
@@ -53,14 +58,20 @@ describe('kv codec', () => {
       [{ op: 'cas', key: 'k', expected: 5, value: 'v' }, 'expected must be a string or null of at most 1048576 bytes'],
       [{ op: 'lock', name: 'L', owner: 'o', ttlMs: 0 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
       [{ op: 'lock', name: 'L', owner: 'o', ttlMs: -5 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
-      [{ op: 'lock', name: 'L', owner: 'o', ttlMs: MAX_TTL_MS + 1 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
+      [
+        { op: 'lock', name: 'L', owner: 'o', ttlMs: MAX_TTL_MS + 1 },
+        `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`,
+      ],
       [{ op: 'lock', name: 'L', owner: 'o', ttlMs: 1.5 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
       [{ op: 'lock', name: 'L', ttlMs: 10 }, 'owner must be a string of 1–256 bytes'],
       [{ op: 'lock', owner: 'o', ttlMs: 10 }, 'name must be a string of 1–256 bytes'],
       [{ op: 'unlock', name: 'L', token: -1 }, 'token must be a non-negative integer'],
       [{ op: 'unlock', name: 'L', token: 1.5 }, 'token must be a non-negative integer'],
       [{ op: 'fencedPut', key: 'r', value: 'v', token: '3' }, 'token must be a non-negative integer'],
-      [{ op: 'renew', name: 'L', owner: 'o', token: 1, ttlMs: Infinity }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
+      [
+        { op: 'renew', name: 'L', owner: 'o', token: 1, ttlMs: Infinity },
+        `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`,
+      ],
     ];
     for (const [input, msg] of cases) expect(validateKvOp(input), JSON.stringify(input)).toBe(msg);
   });
@@ -69,8 +80,12 @@ describe('kv codec', () => {
     expect(decodeCommand('{')).toBe('command is not valid JSON');
     expect(decodeCommand('[]')).toBe('command must be an object');
     expect(decodeCommand('{"client":1,"seq":1,"now":0,"cmd":{"op":"get","key":"k"}}')).toMatch(/^client must be/);
-    expect(decodeCommand('{"client":"c","seq":1.5,"now":0,"cmd":{"op":"get","key":"k"}}')).toBe('seq must be a non-negative integer');
-    expect(decodeCommand('{"client":"c","seq":1,"now":-1,"cmd":{"op":"get","key":"k"}}')).toBe('now must be a non-negative finite number');
+    expect(decodeCommand('{"client":"c","seq":1.5,"now":0,"cmd":{"op":"get","key":"k"}}')).toBe(
+      'seq must be a non-negative integer',
+    );
+    expect(decodeCommand('{"client":"c","seq":1,"now":-1,"cmd":{"op":"get","key":"k"}}')).toBe(
+      'now must be a non-negative finite number',
+    );
     expect(decodeCommand('{"client":"c","seq":1,"now":0}')).toBe('command must be an object');
   });
 });

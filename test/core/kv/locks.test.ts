@@ -24,7 +24,10 @@ describe('locks with fencing tokens', () => {
     expect(a).toEqual({ ok: true, token: 2, expiresAt: 1500 });
     expect(d.sm.locks()).toEqual([{ name: 'L', owner: 'alice', token: 2, expiresAt: 1500 }]);
     expect(d.at(1499, { op: 'lock', name: 'L', owner: 'bob', ttlMs: 500 })).toEqual({
-      ok: false, error: 'lock-held', holder: 'alice', expiresAt: 1500,
+      ok: false,
+      error: 'lock-held',
+      holder: 'alice',
+      expiresAt: 1500,
     });
     // Expiry is on the state machine's clock: at 1500 the grant has lapsed.
     const b = d.at(1500, { op: 'lock', name: 'L', owner: 'bob', ttlMs: 500 });
@@ -37,21 +40,34 @@ describe('locks with fencing tokens', () => {
   it('renew extends only the current grant of its holder, and not after expiry', () => {
     const d = driver();
     const t = d.at(0, { op: 'lock', name: 'L', owner: 'alice', ttlMs: 100 }).token!;
-    expect(d.at(90, { op: 'renew', name: 'L', owner: 'alice', token: t, ttlMs: 100 })).toEqual({ ok: true, token: t, expiresAt: 190 });
+    expect(d.at(90, { op: 'renew', name: 'L', owner: 'alice', token: t, ttlMs: 100 })).toEqual({
+      ok: true,
+      token: t,
+      expiresAt: 190,
+    });
     expect(d.at(150, { op: 'lock', name: 'L', owner: 'bob', ttlMs: 100 }).ok).toBe(false); // renewed, so still held
     expect(d.at(160, { op: 'renew', name: 'L', owner: 'alice', token: t + 1, ttlMs: 100 })).toEqual({
-      ok: false, error: 'lock-not-held', holder: 'alice',
+      ok: false,
+      error: 'lock-not-held',
+      holder: 'alice',
     });
     expect(d.at(160, { op: 'renew', name: 'L', owner: 'bob', token: t, ttlMs: 100 }).error).toBe('lock-not-held');
     // Past expiry the holder may not renew, even though nobody took the lock meanwhile.
-    expect(d.at(190, { op: 'renew', name: 'L', owner: 'alice', token: t, ttlMs: 100 })).toEqual({ ok: false, error: 'lock-not-held' });
+    expect(d.at(190, { op: 'renew', name: 'L', owner: 'alice', token: t, ttlMs: 100 })).toEqual({
+      ok: false,
+      error: 'lock-not-held',
+    });
     expect(d.sm.locks()).toEqual([]);
   });
 
   it('unlock needs the current token; a wrong or old token is refused and the lock stays held', () => {
     const d = driver();
     const t = d.at(0, { op: 'lock', name: 'L', owner: 'alice', ttlMs: 1000 }).token!;
-    expect(d.at(10, { op: 'unlock', name: 'L', token: t + 7 })).toEqual({ ok: false, error: 'lock-not-held', holder: 'alice' });
+    expect(d.at(10, { op: 'unlock', name: 'L', token: t + 7 })).toEqual({
+      ok: false,
+      error: 'lock-not-held',
+      holder: 'alice',
+    });
     expect(d.sm.locks()).toHaveLength(1);
     expect(d.at(20, { op: 'unlock', name: 'L', token: t })).toEqual({ ok: true, token: t });
     expect(d.sm.locks()).toEqual([]);
@@ -64,7 +80,11 @@ describe('locks with fencing tokens', () => {
   it('the holder asking again gets the same grant (same token), extended', () => {
     const d = driver();
     const a = d.at(0, { op: 'lock', name: 'L', owner: 'alice', ttlMs: 100 });
-    expect(d.at(50, { op: 'lock', name: 'L', owner: 'alice', ttlMs: 100 })).toEqual({ ok: true, token: a.token, expiresAt: 150 });
+    expect(d.at(50, { op: 'lock', name: 'L', owner: 'alice', ttlMs: 100 })).toEqual({
+      ok: true,
+      token: a.token,
+      expiresAt: 150,
+    });
   });
 
   it('the clock never runs backwards: a new leader with a slower clock cannot revive an expired grant', () => {
@@ -73,7 +93,10 @@ describe('locks with fencing tokens', () => {
     const b = d.at(1200, { op: 'lock', name: 'L', owner: 'bob', ttlMs: 100 }); // alice's lapsed at 1100
     expect(b.ok).toBe(true);
     // The next leader's clock says 1050: bob's grant (until 1300) is still live; alice's stays dead.
-    expect(d.at(1050, { op: 'lock', name: 'L', owner: 'alice', ttlMs: 100 })).toMatchObject({ ok: false, holder: 'bob' });
+    expect(d.at(1050, { op: 'lock', name: 'L', owner: 'alice', ttlMs: 100 })).toMatchObject({
+      ok: false,
+      holder: 'bob',
+    });
     expect(d.sm.clock).toBe(1200);
     expect(d.sm.locks()).toEqual([{ name: 'L', owner: 'bob', token: b.token, expiresAt: 1300 }]);
   });
@@ -86,9 +109,17 @@ describe('locks with fencing tokens', () => {
     expect(b.ok).toBe(true);
     const t2 = b.token!;
     expect(t2).toBeGreaterThan(t1);
-    expect(d.at(1600, { op: 'fencedPut', key: 'storage', value: 'from B', token: t2 })).toEqual({ ok: true, value: null, token: t2 });
+    expect(d.at(1600, { op: 'fencedPut', key: 'storage', value: 'from B', token: t2 })).toEqual({
+      ok: true,
+      value: null,
+      token: t2,
+    });
     // A wakes up still believing it holds the lock.
-    expect(d.at(1700, { op: 'fencedPut', key: 'storage', value: 'from A', token: t1 })).toEqual({ ok: false, error: 'stale-token', token: t2 });
+    expect(d.at(1700, { op: 'fencedPut', key: 'storage', value: 'from A', token: t1 })).toEqual({
+      ok: false,
+      error: 'stale-token',
+      token: t2,
+    });
     expect(d.sm.get('storage')).toBe('from B');
     // B may write again with its token; the fence is per key.
     expect(d.at(1800, { op: 'fencedPut', key: 'storage', value: 'B again', token: t2 }).ok).toBe(true);
@@ -140,7 +171,9 @@ describe('locks with fencing tokens', () => {
       const g = grants.filter((x) => x.name === name).sort((x, y) => x.start - y.start);
       for (let i = 1; i < g.length; i++) {
         // The next grant starts only once the previous one has ended (expired or unlocked).
-        expect(g[i]!.start, `${name} grant ${g[i]!.token} overlaps ${g[i - 1]!.token}`).toBeGreaterThanOrEqual(g[i - 1]!.end);
+        expect(g[i]!.start, `${name} grant ${g[i]!.token} overlaps ${g[i - 1]!.token}`).toBeGreaterThanOrEqual(
+          g[i - 1]!.end,
+        );
       }
     }
   });

@@ -40,11 +40,19 @@ describe('KvStateMachine: key-value ops', () => {
 
   it('cas sets only when the current value equals expected; expected null means absent', () => {
     const d = driver();
-    expect(d.run({ op: 'cas', key: 'k', expected: 'x', value: 'v1' })).toEqual({ ok: false, error: 'cas-mismatch', value: null });
+    expect(d.run({ op: 'cas', key: 'k', expected: 'x', value: 'v1' })).toEqual({
+      ok: false,
+      error: 'cas-mismatch',
+      value: null,
+    });
     expect(d.sm.get('k')).toBeNull();
     expect(d.run({ op: 'cas', key: 'k', expected: null, value: 'v1' })).toEqual({ ok: true, value: null });
     expect(d.sm.get('k')).toBe('v1');
-    expect(d.run({ op: 'cas', key: 'k', expected: null, value: 'v2' })).toEqual({ ok: false, error: 'cas-mismatch', value: 'v1' });
+    expect(d.run({ op: 'cas', key: 'k', expected: null, value: 'v2' })).toEqual({
+      ok: false,
+      error: 'cas-mismatch',
+      value: 'v1',
+    });
     expect(d.run({ op: 'cas', key: 'k', expected: 'v1', value: 'v2' })).toEqual({ ok: true, value: 'v1' });
     expect(d.sm.get('k')).toBe('v2');
     // The empty string is a value, not absence.
@@ -57,9 +65,17 @@ describe('KvStateMachine: key-value ops', () => {
     const d = driver();
     d.run({ op: 'put', key: 'a', value: '1' });
     const before = d.sm.digest();
-    for (const bad of ['', 'not json', '{}', 'null', '[1,2]', '{"client":"c","seq":1,"now":0,"cmd":{"op":"put","key":"","value":"x"}}',
-      '{"client":"c","seq":1,"now":0,"cmd":{"op":"drop","key":"a"}}', '{"client":"c","seq":-1,"now":0,"cmd":{"op":"get","key":"a"}}',
-      '{"client":"c","seq":1,"now":"soon","cmd":{"op":"get","key":"a"}}']) {
+    for (const bad of [
+      '',
+      'not json',
+      '{}',
+      'null',
+      '[1,2]',
+      '{"client":"c","seq":1,"now":0,"cmd":{"op":"put","key":"","value":"x"}}',
+      '{"client":"c","seq":1,"now":0,"cmd":{"op":"drop","key":"a"}}',
+      '{"client":"c","seq":-1,"now":0,"cmd":{"op":"get","key":"a"}}',
+      '{"client":"c","seq":1,"now":"soon","cmd":{"op":"get","key":"a"}}',
+    ]) {
       const i = d.index + 1;
       expect(d.raw(bad)).toEqual({ ok: false, error: 'bad-command' });
       expect(d.sm.appliedIndex).toBe(i);
@@ -194,7 +210,12 @@ describe('KvStateMachine: snapshot, restore, digest', () => {
   it('a malformed snapshot is refused with a clear error and the state is kept', () => {
     const a = busy();
     const d = a.sm.digest();
-    for (const bad of ['nope', '{}', '{"v":2}', JSON.stringify({ v: 1, appliedIndex: 1, clock: 0, data: [[1, 2]], sessions: [], locks: [], fences: [] })]) {
+    for (const bad of [
+      'nope',
+      '{}',
+      '{"v":2}',
+      JSON.stringify({ v: 1, appliedIndex: 1, clock: 0, data: [[1, 2]], sessions: [], locks: [], fences: [] }),
+    ]) {
       expect(() => a.sm.restore(bad)).toThrow(/bad state-machine snapshot/);
     }
     expect(a.sm.digest()).toBe(d);

@@ -6,7 +6,14 @@
  */
 import { PaxosNode, type PaxosMessage } from '../../../src-main/core/paxos';
 import { MemoryStorage } from '../../../src-main/core/storage';
-import { seededRng, type Entry, type NodeId, type ProtocolConfig, type Ready, type Rng } from '../../../src-main/core/types';
+import {
+  seededRng,
+  type Entry,
+  type NodeId,
+  type ProtocolConfig,
+  type Ready,
+  type Rng,
+} from '../../../src-main/core/types';
 
 /** SmState is the toy state machine: the data of every applied normal entry, in order. */
 export interface SmState {
@@ -157,7 +164,8 @@ export class Cluster {
   /** partition cuts every link between the groups. */
   partition(...groups: NodeId[][]): void {
     this.heal();
-    for (const g of groups) for (const h of groups) if (g !== h) for (const a of g) for (const b of h) this.cut.add(`${a}>${b}`);
+    for (const g of groups)
+      for (const h of groups) if (g !== h) for (const a of g) for (const b of h) this.cut.add(`${a}>${b}`);
   }
 
   heal(): void {

@@ -1,11 +1,24 @@
 /** Wire validation, message kinds and ballot encoding of the Multi-Paxos core. */
 import { describe, expect, it } from 'vitest';
-import { formatBallot, makeBallot, nextBallot, paxosMessageKind, paxosMessageSlots, validatePaxosMessage, type PaxosMessage } from '../../../src-main/core/paxos';
+import {
+  formatBallot,
+  makeBallot,
+  nextBallot,
+  paxosMessageKind,
+  paxosMessageSlots,
+  validatePaxosMessage,
+  type PaxosMessage,
+} from '../../../src-main/core/paxos';
 import { nodeNumbers } from '../../../src-main/core/paxos/ballot';
 
 const base = { from: 'n1', to: 'n2', term: 301 };
 const entry = (index: number) => ({ index, term: 301, type: 'normal', data: 'x' });
-const snapshot = { index: 5, term: 201, conf: { voters: ['n1', 'n2', 'n3'], learners: [], votersOutgoing: [] }, data: '{}' };
+const snapshot = {
+  index: 5,
+  term: 201,
+  conf: { voters: ['n1', 'n2', 'n3'], learners: [], votersOutgoing: [] },
+  data: '{}',
+};
 
 const good: PaxosMessage[] = [
   { ...base, type: 'prepare', fromIndex: 1, force: false },
@@ -43,20 +56,48 @@ describe('validatePaxosMessage', () => {
     ['a string ballot', { ...base, term: '3', type: 'decide', commit: 1 }, 'term (ballot)'],
     ['prepare without force', { ...base, type: 'prepare', fromIndex: 1 }, 'prepare.force'],
     ['prepare with NaN fromIndex', { ...base, type: 'prepare', fromIndex: NaN, force: true }, 'prepare.fromIndex'],
-    ['promise with entries not an array', { ...base, type: 'promise', fromIndex: 1, commit: 0, entries: {}, snapshot: null }, 'promise.entries'],
-    ['promise with decreasing entries', { ...base, type: 'promise', fromIndex: 1, commit: 0, entries: [entry(3), entry(2)], snapshot: null }, 'increasing'],
-    ['promise with a bad snapshot', { ...base, type: 'promise', fromIndex: 1, commit: 0, entries: [], snapshot: { index: 1 } }, 'promise.snapshot'],
+    [
+      'promise with entries not an array',
+      { ...base, type: 'promise', fromIndex: 1, commit: 0, entries: {}, snapshot: null },
+      'promise.entries',
+    ],
+    [
+      'promise with decreasing entries',
+      { ...base, type: 'promise', fromIndex: 1, commit: 0, entries: [entry(3), entry(2)], snapshot: null },
+      'increasing',
+    ],
+    [
+      'promise with a bad snapshot',
+      { ...base, type: 'promise', fromIndex: 1, commit: 0, entries: [], snapshot: { index: 1 } },
+      'promise.snapshot',
+    ],
     ['accept with a gap', { ...base, type: 'accept', entries: [entry(1), entry(3)], commit: 0 }, 'contiguous'],
     ['accept with slot 0', { ...base, type: 'accept', entries: [entry(0)], commit: 0 }, 'index must be a positive'],
-    ['accept with a bad entry type', { ...base, type: 'accept', entries: [{ ...entry(1), type: 'evil' }], commit: 0 }, 'type must be one of'],
-    ['accept with numeric data', { ...base, type: 'accept', entries: [{ ...entry(1), data: 5 }], commit: 0 }, 'data must be a string'],
+    [
+      'accept with a bad entry type',
+      { ...base, type: 'accept', entries: [{ ...entry(1), type: 'evil' }], commit: 0 },
+      'type must be one of',
+    ],
+    [
+      'accept with numeric data',
+      { ...base, type: 'accept', entries: [{ ...entry(1), data: 5 }], commit: 0 },
+      'data must be a string',
+    ],
     ['accepted with lo > hi', { ...base, type: 'accepted', lo: 5, hi: 4, commit: 0 }, 'lo <= hi'],
     ['accepted with lo 0', { ...base, type: 'accepted', lo: 0, hi: 4, commit: 0 }, 'lo <= hi'],
     ['nack without ballot', { ...base, type: 'nack', commit: 0 }, 'nack.ballot'],
     ['heartbeat without seq', { ...base, type: 'heartbeat', commit: 0 }, 'heartbeat.seq'],
-    ['snapshot with conf voters not ids', { ...base, type: 'snapshot', snapshot: { ...snapshot, conf: { voters: [1], learners: [], votersOutgoing: [] } } }, 'conf.voters'],
+    [
+      'snapshot with conf voters not ids',
+      { ...base, type: 'snapshot', snapshot: { ...snapshot, conf: { voters: [1], learners: [], votersOutgoing: [] } } },
+      'conf.voters',
+    ],
     ['readIndex with a huge ctx', { ...base, type: 'readIndex', ctx: 'x'.repeat(1000) }, 'readIndex.ctx'],
-    ['readIndexResp with a negative index', { ...base, type: 'readIndexResp', ctx: 'a', index: -2 }, 'readIndexResp.index'],
+    [
+      'readIndexResp with a negative index',
+      { ...base, type: 'readIndexResp', ctx: 'a', index: -2 },
+      'readIndexResp.index',
+    ],
   ])('rejects %s', (_name, value, why) => {
     const r = validatePaxosMessage(value);
     expect(typeof r).toBe('string');
@@ -103,7 +144,14 @@ describe('ballots', () => {
   });
 
   it('keep readable node numbers for n1..n99 and fall back to sorted positions otherwise', () => {
-    expect([...nodeNumbers(['n1', 'n2', 'n10'])]).toEqual([['n1', 1], ['n2', 2], ['n10', 10]]);
-    expect([...nodeNumbers(['b', 'a'])]).toEqual([['a', 1], ['b', 2]]);
+    expect([...nodeNumbers(['n1', 'n2', 'n10'])]).toEqual([
+      ['n1', 1],
+      ['n2', 2],
+      ['n10', 10],
+    ]);
+    expect([...nodeNumbers(['b', 'a'])]).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
   });
 });

@@ -21,7 +21,10 @@ describe('paxos linearizable reads', () => {
     const c = new Cluster(5, { seed: 4, checkQuorum: false });
     const l1 = c.waitLeader();
     c.proposeAndWait('1');
-    c.partition([l1], c.ids.filter((id) => id !== l1));
+    c.partition(
+      [l1],
+      c.ids.filter((id) => id !== l1),
+    );
     expect(c.runUntil(() => c.leaders().length === 2)).toBe(true);
     const l2 = c.leaders().find((id) => id !== l1)!;
     expect(c.node(l2).propose('2').ok).toBe(true);

@@ -78,11 +78,21 @@ describe('acceptor crashes (§2.3: an acceptor remembers its promise and accepte
     expect(r.ok).toBe(true);
     c.run(3);
     expect(c.member(f).node).toBeNull();
-    expect(c.member(f).storage.load().entries.some((e) => e.data === 'X')).toBe(false);
+    expect(
+      c
+        .member(f)
+        .storage.load()
+        .entries.some((e) => e.data === 'X'),
+    ).toBe(false);
     c.restart(f);
     c.runUntil(() => c.liveMembers().every((m) => m.sm.values.includes('X')));
     for (const m of c.liveMembers()) expect(m.sm.values).toEqual(['X']);
-    expect(c.member(f).storage.load().entries.some((e) => e.data === 'X')).toBe(true);
+    expect(
+      c
+        .member(f)
+        .storage.load()
+        .entries.some((e) => e.data === 'X'),
+    ).toBe(true);
     expect(c.violations).toEqual([]);
   });
 
@@ -160,7 +170,12 @@ describe('leader killed with open slots and a hole (§3: gaps are filled with no
     c.run(2);
     // The leader knows 1 and 3 chosen (itself + f1); 2 is open: a hole.
     expect(c.node(l).status().commitIndex).toBe(1);
-    expect(c.member(f1).storage.load().entries.map((e) => e.data)).toEqual(['X1', '', 'X3']);
+    expect(
+      c
+        .member(f1)
+        .storage.load()
+        .entries.map((e) => e.data),
+    ).toEqual(['X1', '', 'X3']);
     c.crash(l);
     c.tap = null;
     const l2 = c.waitLeader();

@@ -62,7 +62,8 @@ describe('paxos snapshots', () => {
     expect(c.node(l2).propose('next').ok).toBe(true);
     c.drain();
     c.runUntil(() => [a, b].every((id) => c.member(id).sm.values.includes('next')));
-    for (const id of [a, b]) expect(c.member(id).sm.values).toEqual([...Array.from({ length: 25 }, (_, i) => `w${i + 1}`), 'next']);
+    for (const id of [a, b])
+      expect(c.member(id).sm.values).toEqual([...Array.from({ length: 25 }, (_, i) => `w${i + 1}`), 'next']);
     expect(c.violations).toEqual([]);
   });
 });

@@ -9,16 +9,34 @@ import type { Entry } from '../../../src-main/core/types';
 
 const e = (index: number, term = 2): Entry => ({ index, term, type: 'normal', data: `c${index}` });
 const app = (to: string, prevIndex: number, idx: number[], commit = 0, term = 2): AppendMsg => ({
-  type: 'append', from: 'n1', to, term, prevIndex, prevTerm: prevIndex === 0 ? 0 : 2, entries: idx.map((i) => e(i, term)), commit,
+  type: 'append',
+  from: 'n1',
+  to,
+  term,
+  prevIndex,
+  prevTerm: prevIndex === 0 ? 0 : 2,
+  entries: idx.map((i) => e(i, term)),
+  commit,
 });
 const ack = (to: string, index: number, reject = false): AppendRespMsg => ({
-  type: 'appendResp', from: 'n2', to, term: 2, index, reject, rejectHint: 0, logTerm: 0,
+  type: 'appendResp',
+  from: 'n2',
+  to,
+  term: 2,
+  index,
+  reject,
+  rejectHint: 0,
+  logTerm: 0,
 });
-const hb = (to: string): HeartbeatMsg => ({ type: 'heartbeat', from: 'n1', to, term: 2, commit: 0, ctx: '' } as HeartbeatMsg);
+const hb = (to: string): HeartbeatMsg =>
+  ({ type: 'heartbeat', from: 'n1', to, term: 2, commit: 0, ctx: '' }) as HeartbeatMsg;
 
 describe('coalesceMessages (one Ready, Raft §5.3 appends)', () => {
   it('merges appends to one peer that continue each other, keeping the newest commit', () => {
-    const out = coalesceMessages([app('n2', 4, [5], 3), app('n3', 4, [5], 3), app('n2', 5, [6], 4), app('n2', 6, [7, 8], 5)], 64);
+    const out = coalesceMessages(
+      [app('n2', 4, [5], 3), app('n3', 4, [5], 3), app('n2', 5, [6], 4), app('n2', 6, [7, 8], 5)],
+      64,
+    );
     expect(out).toHaveLength(2);
     const toN2 = out[0] as AppendMsg;
     expect(toN2.to).toBe('n2');
@@ -31,14 +49,20 @@ describe('coalesceMessages (one Ready, Raft §5.3 appends)', () => {
   it('does not merge past maxEntriesPerMsg, across a gap, across terms, or across another message to that peer', () => {
     expect(coalesceMessages([app('n2', 4, [5, 6]), app('n2', 6, [7])], 2)).toHaveLength(2);
     expect(coalesceMessages([app('n2', 4, [5]), app('n2', 9, [10])], 64)).toHaveLength(2);
-    expect(coalesceMessages([app('n2', 4, [5], 0, 2), { ...app('n2', 5, [6], 0, 3), prevTerm: 2 }], 64)).toHaveLength(2);
+    expect(coalesceMessages([app('n2', 4, [5], 0, 2), { ...app('n2', 5, [6], 0, 3), prevTerm: 2 }], 64)).toHaveLength(
+      2,
+    );
     const kept: RaftMessage[] = [app('n2', 4, [5]), hb('n2'), app('n2', 5, [6])];
     expect(coalesceMessages(kept, 64).map((m) => m.type)).toEqual(['append', 'heartbeat', 'append']);
   });
 
   it('drops an acknowledgement a later one to the same leader covers, never a rejection', () => {
     const out = coalesceMessages([ack('n1', 5), ack('n1', 7), ack('n1', 7, true), ack('n1', 9)], 64) as AppendRespMsg[];
-    expect(out.map((m) => [m.index, m.reject])).toEqual([[7, false], [7, true], [9, false]]);
+    expect(out.map((m) => [m.index, m.reject])).toEqual([
+      [7, false],
+      [7, true],
+      [9, false],
+    ]);
   });
 
   it('leaves a single message, or messages to different peers, as they are', () => {

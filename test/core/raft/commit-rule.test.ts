@@ -36,7 +36,9 @@ describe('Figure 8 (§5.4.2): a leader never commits an older-term entry by coun
     // new-term entries are lost, so "A" is stored on a majority (n1, n2, n3, n4).
     net.restart('n1');
     net.rewrite = (m: RaftMessage): RaftMessage =>
-      m.from === 'n1' && m.type === 'append' ? { ...m, entries: m.entries.filter((e) => e.term !== net.node('n1').status().term) } : m;
+      m.from === 'n1' && m.type === 'append'
+        ? { ...m, entries: m.entries.filter((e) => e.term !== net.node('n1').status().term) }
+        : m;
     electEventually(net, 'n1');
     net.tick(3, ['n1', 'n2', 'n3', 'n4']);
     return { net, oldTerm };

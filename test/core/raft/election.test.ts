@@ -7,7 +7,7 @@ import type { RaftMessage } from '../../../src-main/core/raft';
 import { Network, drain, nodeWithLog } from './network';
 
 describe('a vote is persisted before it is revealed (§5.2, Figure 2)', () => {
-  it('puts the grant in messagesAfterPersist, with the vote in the same Ready\'s hard state', () => {
+  it("puts the grant in messagesAfterPersist, with the vote in the same Ready's hard state", () => {
     const n = nodeWithLog('n2', ['n1', 'n2', 'n3'], [], { term: 0 });
     n.step({ type: 'vote', from: 'n1', to: 'n2', term: 1, lastIndex: 0, lastTerm: 0, transfer: false });
     const rd = n.ready();
@@ -36,7 +36,9 @@ describe('a vote is persisted before it is revealed (§5.2, Figure 2)', () => {
     // n3 now campaigns in the same term and gets n2's (only durable) vote.
     while (net.node('n3').status().term < term) net.campaign('n3');
     net.deliverAll();
-    const leadersInTerm = ['n1', 'n3'].filter((id) => net.node(id).status().role === 'leader' && net.node(id).status().term === term);
+    const leadersInTerm = ['n1', 'n3'].filter(
+      (id) => net.node(id).status().role === 'leader' && net.node(id).status().term === term,
+    );
     expect(leadersInTerm.length).toBeLessThanOrEqual(1);
     expect(net.node('n1').status().role === 'leader' && net.node('n1').status().term === term).toBe(false);
   });
@@ -137,7 +139,15 @@ describe('CheckQuorum and the leader lease', () => {
     net.elect('n1');
     const n2 = net.node('n2');
     const term = n2.status().term;
-    const vote: RaftMessage = { type: 'vote', from: 'n3', to: 'n2', term: term + 5, lastIndex: 99, lastTerm: term + 4, transfer: false };
+    const vote: RaftMessage = {
+      type: 'vote',
+      from: 'n3',
+      to: 'n2',
+      term: term + 5,
+      lastIndex: 99,
+      lastTerm: term + 4,
+      transfer: false,
+    };
     n2.step(vote);
     expect(n2.status().term).toBe(term);
     expect(drain(n2)).toEqual([]);

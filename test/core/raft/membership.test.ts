@@ -14,7 +14,10 @@ function change(net: Network, leader: string, cc: ConfChange): void {
   expect(r.ok).toBe(true);
   net.process(leader);
   net.deliverAll();
-  net.tick(2, [...net.members.keys()].filter((id) => net.get(id).up));
+  net.tick(
+    2,
+    [...net.members.keys()].filter((id) => net.get(id).up),
+  );
 }
 
 describe('membership change (dissertation §4)', () => {
@@ -48,7 +51,13 @@ describe('membership change (dissertation §4)', () => {
     // Remove n2: three voters again, and n2 is no longer replicated to.
     change(net, 'n1', { type: 'remove', node: 'n2' });
     expect(net.node('n1').status().conf.voters).toEqual(['n1', 'n3', 'n4']);
-    expect(net.node('n1').status().progress!.map((p) => p.id).sort()).toEqual(['n1', 'n3', 'n4']);
+    expect(
+      net
+        .node('n1')
+        .status()
+        .progress!.map((p) => p.id)
+        .sort(),
+    ).toEqual(['n1', 'n3', 'n4']);
     net.crash('n2');
     net.propose('n1', 'without-n2');
     net.tick(2, ['n1', 'n3', 'n4']);
@@ -76,7 +85,7 @@ describe('membership change (dissertation §4)', () => {
     expect(net.node('n1').status().role).not.toBe('leader');
   });
 
-  it('allows one unapplied change at a time, and none before an entry of the leader\'s term commits (Ongaro\'s fix)', () => {
+  it("allows one unapplied change at a time, and none before an entry of the leader's term commits (Ongaro's fix)", () => {
     const net = new Network(three);
     net.add('n4', three);
     net.add('n5', three);
@@ -84,12 +93,18 @@ describe('membership change (dissertation §4)', () => {
     net.drop = (m) => m.type === 'append';
     net.campaign('n1');
     expect(net.node('n1').status().role).toBe('leader');
-    expect(net.node('n1').proposeConfChange({ type: 'addLearner', node: 'n4' })).toMatchObject({ ok: false, reason: 'busy' });
+    expect(net.node('n1').proposeConfChange({ type: 'addLearner', node: 'n4' })).toMatchObject({
+      ok: false,
+      reason: 'busy',
+    });
     net.drop = null;
     net.tick(2, three);
     expect(net.node('n1').proposeConfChange({ type: 'addLearner', node: 'n4' }).ok).toBe(true);
     // The first change is not applied yet: a second one waits.
-    expect(net.node('n1').proposeConfChange({ type: 'addLearner', node: 'n5' })).toMatchObject({ ok: false, reason: 'busy' });
+    expect(net.node('n1').proposeConfChange({ type: 'addLearner', node: 'n5' })).toMatchObject({
+      ok: false,
+      reason: 'busy',
+    });
     net.process('n1');
     net.deliverAll();
     net.tick(1, three);

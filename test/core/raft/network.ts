@@ -217,7 +217,8 @@ export class Network {
 
   /** partition cuts every link between the groups. */
   partition(...groups: NodeId[][]): void {
-    for (const g of groups) for (const h of groups) if (g !== h) for (const a of g) for (const b of h) this.cut.add(`${a}>${b}`);
+    for (const g of groups)
+      for (const h of groups) if (g !== h) for (const a of g) for (const b of h) this.cut.add(`${a}>${b}`);
   }
 
   recover(): void {
@@ -273,7 +274,11 @@ export function nodeWithLog(
   opts: NetOptions = {},
 ): RaftNode {
   const net = new Network([], opts);
-  const restore = { hardState: { term: hard.term, vote: hard.vote ?? null, commit: hard.commit ?? 0 }, snapshot: null, entries: logOf(terms) };
+  const restore = {
+    hardState: { term: hard.term, vote: hard.vote ?? null, commit: hard.commit ?? 0 },
+    snapshot: null,
+    entries: logOf(terms),
+  };
   const n = new RaftNode(net.config(id, peers, restore));
   // Drain the restart Ready (committed entries to re-apply) so tests see only what their step causes.
   n.advance(n.ready());

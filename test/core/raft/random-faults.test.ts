@@ -25,11 +25,12 @@ function run(seed: number): { commits: number; leaders: number } {
   net.onApply = (id: string, e: Entry) => {
     const v = `${e.term}/${e.type}/${e.data}`;
     const prev = valueAt.get(e.index);
-    if (prev !== undefined && prev !== v) throw new Error(`seed ${seed}: ${id} applied ${v} at ${e.index}, another node applied ${prev}`);
+    if (prev !== undefined && prev !== v)
+      throw new Error(`seed ${seed}: ${id} applied ${v} at ${e.index}, another node applied ${prev}`);
     valueAt.set(e.index, v);
     maxApplied = Math.max(maxApplied, e.index);
   };
-  const pick = <T,>(xs: T[]): T => xs[rng.int(0, xs.length - 1)]!;
+  const pick = <T>(xs: T[]): T => xs[rng.int(0, xs.length - 1)]!;
   const up = (): string[] => ids.filter((id) => net.get(id).up);
   // Without PreVote or CheckQuorum a removed server that missed its removal disrupts the
   // cluster forever (dissertation §4.2.3), so churn runs only where one of them is on.
@@ -52,7 +53,10 @@ function run(seed: number): { commits: number; leaders: number } {
       const r = rng.next();
       if (r < 0.03) {
         const a = ids.filter(() => rng.next() < 0.5);
-        net.partition(a, ids.filter((id) => !a.includes(id)));
+        net.partition(
+          a,
+          ids.filter((id) => !a.includes(id)),
+        );
       } else if (r < 0.06) net.recover();
       else if (r < 0.075 && up().length > 3) net.crash(pick(up()));
       if (rng.next() < 0.05) {
@@ -91,18 +95,22 @@ function run(seed: number): { commits: number; leaders: number } {
       const st = net.node(id).status();
       if (st.role === 'leader') {
         const other = leaderOf.get(st.term);
-        if (other !== undefined && other !== id) throw new Error(`seed ${seed}: two leaders in term ${st.term}: ${other} and ${id}`);
+        if (other !== undefined && other !== id)
+          throw new Error(`seed ${seed}: two leaders in term ${st.term}: ${other} and ${id}`);
         leaderOf.set(st.term, id);
       }
       for (const r of net.get(id).reads.splice(0)) {
         const floor = reads.get(r.ctx);
-        if (floor !== undefined && r.index < floor) throw new Error(`seed ${seed}: read ${r.ctx} at ${r.index} misses write ${floor}`);
+        if (floor !== undefined && r.index < floor)
+          throw new Error(`seed ${seed}: read ${r.ctx} at ${r.index} misses write ${floor}`);
       }
     }
   }
   // After healing, everyone converges on one log.
   const lead = net.leaders();
-  if (process.env.RAFT_DEBUG) for (const id of ids) console.log(JSON.stringify({ ...net.node(id).status(), up: net.get(id).up, applied: net.get(id).lastApplied }));
+  if (process.env.RAFT_DEBUG)
+    for (const id of ids)
+      console.log(JSON.stringify({ ...net.node(id).status(), up: net.get(id).up, applied: net.get(id).lastApplied }));
   expect(lead.length, `seed ${seed}: one leader after healing`).toBe(1);
   const ls = net.node(lead[0]!).status();
   const members = [...ls.conf.voters, ...ls.conf.learners];

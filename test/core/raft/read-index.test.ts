@@ -19,7 +19,7 @@ describe('ReadIndex (§6.4)', () => {
     expect(net.get('n1').reads).toEqual([{ ctx: 'r1', index: net.node('n1').status().commitIndex }]);
   });
 
-  it('a follower\'s read is forwarded to the leader and the read point comes back to it', () => {
+  it("a follower's read is forwarded to the leader and the read point comes back to it", () => {
     const net = new Network(['n1', 'n2', 'n3']);
     net.elect('n1');
     net.propose('n1', 'x');

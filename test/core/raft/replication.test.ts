@@ -7,7 +7,7 @@ import type { AppendMsg, RaftMessage } from '../../../src-main/core/raft';
 import { Network, drain, nodeWithLog } from './network';
 
 describe('fast backup with conflict hints (§5.3)', () => {
-  it('a follower rejecting an append says where its log stops matching the leader\'s term', () => {
+  it("a follower rejecting an append says where its log stops matching the leader's term", () => {
     // Follower log terms: 1 1 2 2 2 2 (indexes 1..6). Leader asks at prevIndex 6 with prevTerm 3.
     const n = nodeWithLog('n2', ['n1', 'n2', 'n3'], [1, 1, 2, 2, 2, 2], { term: 3 });
     n.step({ type: 'append', from: 'n1', to: 'n2', term: 3, prevIndex: 6, prevTerm: 3, entries: [], commit: 0 });
@@ -15,7 +15,12 @@ describe('fast backup with conflict hints (§5.3)', () => {
     expect(r).toMatchObject({ reject: true, index: 6, rejectHint: 6, logTerm: 2 });
     // Beyond its log: the hint is its last index.
     n.step({ type: 'append', from: 'n1', to: 'n2', term: 3, prevIndex: 20, prevTerm: 3, entries: [], commit: 0 });
-    expect(drain(n).find((m) => m.type === 'appendResp')).toMatchObject({ reject: true, index: 20, rejectHint: 6, logTerm: 2 });
+    expect(drain(n).find((m) => m.type === 'appendResp')).toMatchObject({
+      reject: true,
+      index: 20,
+      rejectHint: 6,
+      logTerm: 2,
+    });
     // prevTerm 1 at 6: every term-2 entry is skipped at once.
     n.step({ type: 'append', from: 'n1', to: 'n2', term: 3, prevIndex: 6, prevTerm: 1, entries: [], commit: 0 });
     expect(drain(n).find((m) => m.type === 'appendResp')).toMatchObject({ reject: true, rejectHint: 2, logTerm: 1 });
@@ -37,7 +42,8 @@ describe('fast backup with conflict hints (§5.3)', () => {
     const lead = first === 'n2' ? 'n3' : 'n2';
     net.campaign(lead);
     expect(net.node(lead).status().role).toBe('leader');
-    const rejects = (): number => net.inFlightLog.filter((m) => m.type === 'appendResp' && m.from === 'n1' && m.reject).length;
+    const rejects = (): number =>
+      net.inFlightLog.filter((m) => m.type === 'appendResp' && m.from === 'n1' && m.reject).length;
     net.inFlightLog.length = 0;
     net.recover();
     net.tick(5);
@@ -61,14 +67,20 @@ describe('flow control (§5.3, etcd progress)', () => {
     expect(toN2.length).toBeGreaterThan(0);
     expect(toN2.length).toBeLessThanOrEqual(3);
     for (const m of net.inFlight) if (m.type === 'append') expect(m.entries.length).toBeLessThanOrEqual(2);
-    const pr = net.node('n1').status().progress!.find((p) => p.id === 'n2')!;
+    const pr = net
+      .node('n1')
+      .status()
+      .progress!.find((p) => p.id === 'n2')!;
     expect(pr.state).toBe('replicate');
     expect(pr.inflight).toBe(3);
     // As answers come back the pipe refills, and everything gets through in bounded batches.
     let maxOut = 0;
     for (let i = 0; i < 10_000 && net.inFlight.length > 0; i++) {
       net.deliver(net.inFlight.shift()!);
-      const out = net.node('n1').status().progress!.map((p) => p.inflight);
+      const out = net
+        .node('n1')
+        .status()
+        .progress!.map((p) => p.inflight);
       maxOut = Math.max(maxOut, ...out);
     }
     expect(maxOut).toBeLessThanOrEqual(3);
@@ -90,7 +102,7 @@ describe('flow control (§5.3, etcd progress)', () => {
 });
 
 describe('log compaction and InstallSnapshot (§7)', () => {
-  it('a follower behind the leader\'s first index gets the snapshot in one message, returns it in Ready.snapshot, and catches up', () => {
+  it("a follower behind the leader's first index gets the snapshot in one message, returns it in Ready.snapshot, and catches up", () => {
     const net = new Network(['n1', 'n2', 'n3']);
     net.elect('n1');
     net.propose('n1', 'a');
@@ -126,14 +138,19 @@ describe('log compaction and InstallSnapshot (§7)', () => {
     expect(net.node('n3').status().firstIndex).toBe(snap.index + 1);
   });
 
-  it('a follower whose log already holds the snapshot\'s last entry keeps its log', () => {
+  it("a follower whose log already holds the snapshot's last entry keeps its log", () => {
     const n = nodeWithLog('n2', ['n1', 'n2', 'n3'], [1, 1, 1, 1], { term: 1 });
     n.step({
       type: 'snapshot',
       from: 'n1',
       to: 'n2',
       term: 1,
-      snapshot: { index: 3, term: 1, data: '[]', conf: { voters: ['n1', 'n2', 'n3'], learners: [], votersOutgoing: [] } },
+      snapshot: {
+        index: 3,
+        term: 1,
+        data: '[]',
+        conf: { voters: ['n1', 'n2', 'n3'], learners: [], votersOutgoing: [] },
+      },
     });
     const rd = n.ready();
     expect(rd.snapshot).toBeNull();

@@ -44,7 +44,10 @@ describe('validateRaftMessage', () => {
     [{ ...append, entries: [{ index: 7, term: 3, type: 'normal', data: '' }] }, 'append.entries[0].index must be 5'],
     [{ ...append, entries: [{ index: 5, term: 9, type: 'normal', data: '' }] }, 'above the message term'],
     [{ ...append, entries: [{ index: 5, term: 3, type: 'weird', data: '' }] }, 'append.entries[0].type must be one of'],
-    [{ ...append, entries: [{ index: 5, term: 3, type: 'config', data: '{"type":"nuke","node":"n4"}' }] }, 'config change type'],
+    [
+      { ...append, entries: [{ index: 5, term: 3, type: 'config', data: '{"type":"nuke","node":"n4"}' }] },
+      'config change type',
+    ],
     [{ ...append, entries: [{ index: 5, term: 3, type: 'config', data: 'not json' }] }, 'not JSON'],
     [{ type: 'vote', from: 'n1', to: 'n2', term: 1, lastIndex: 0, lastTerm: 0 }, 'vote.transfer must be a boolean'],
     [{ type: 'voteResp', from: 'n1', to: 'n2', term: 1, reject: 'no' }, 'voteResp.reject must be a boolean'],
@@ -53,18 +56,39 @@ describe('validateRaftMessage', () => {
     [{ type: 'readIndex', from: 'n1', to: 'n2', term: 1, ctx: 5 }, 'readIndex.ctx must be a string'],
     [{ type: 'snapshot', from: 'n1', to: 'n2', term: 1 }, 'snapshot.snapshot must be an object'],
     [
-      { type: 'snapshot', from: 'n1', to: 'n2', term: 1, snapshot: { index: 5, term: 1, data: '', conf: { voters: [], learners: [], votersOutgoing: [] } } },
+      {
+        type: 'snapshot',
+        from: 'n1',
+        to: 'n2',
+        term: 1,
+        snapshot: { index: 5, term: 1, data: '', conf: { voters: [], learners: [], votersOutgoing: [] } },
+      },
       'voters must not be empty',
     ],
     [
-      { type: 'snapshot', from: 'n1', to: 'n2', term: 1, snapshot: { index: 5, term: 1, data: '', conf: { voters: ['n1', 'n1'], learners: [], votersOutgoing: [] } } },
+      {
+        type: 'snapshot',
+        from: 'n1',
+        to: 'n2',
+        term: 1,
+        snapshot: { index: 5, term: 1, data: '', conf: { voters: ['n1', 'n1'], learners: [], votersOutgoing: [] } },
+      },
       'duplicate node id',
     ],
     [
-      { type: 'snapshot', from: 'n1', to: 'n2', term: 1, snapshot: { index: 5, term: 1, data: 7, conf: { voters: ['n1'], learners: [], votersOutgoing: [] } } },
+      {
+        type: 'snapshot',
+        from: 'n1',
+        to: 'n2',
+        term: 1,
+        snapshot: { index: 5, term: 1, data: 7, conf: { voters: ['n1'], learners: [], votersOutgoing: [] } },
+      },
       'snapshot.snapshot.data must be a string',
     ],
-    [{ type: 'appendResp', from: 'n1', to: 'n2', term: 1, index: 3, reject: false, rejectHint: 0 }, 'appendResp.logTerm'],
+    [
+      { type: 'appendResp', from: 'n1', to: 'n2', term: 1, index: 3, reject: false, rejectHint: 0 },
+      'appendResp.logTerm',
+    ],
   ])('rejects %j', (x, why) => {
     const r = validateRaftMessage(x);
     expect(typeof r).toBe('string');
@@ -72,7 +96,16 @@ describe('validateRaftMessage', () => {
   });
 
   it('never throws on deeply odd values', () => {
-    const odd: unknown[] = [undefined, 0, NaN, Symbol('s'), () => 1, new Map(), { type: { toString: 'x' } }, Object.create(null)];
+    const odd: unknown[] = [
+      undefined,
+      0,
+      NaN,
+      Symbol('s'),
+      () => 1,
+      new Map(),
+      { type: { toString: 'x' } },
+      Object.create(null),
+    ];
     for (const x of odd) expect(typeof validateRaftMessage(x)).toBe('string');
   });
 
