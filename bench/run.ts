@@ -13,6 +13,7 @@ import { LabCluster, labCommand, repoRoot } from './lab';
 import { onExit, stopAll } from './procs';
 import { machineDescription, resultsSection, textTable, writeResults, type RunInfo, type SideResults } from './report';
 import type { Target, TargetName } from './target';
+import { intOpt, parseCli, stringOpt, UsageError } from '../src-main/cli-args';
 import {
   FAILOVER_PUT_EVERY_MS,
   FAILOVER_PUT_TIMEOUT_MS,
@@ -44,63 +45,37 @@ export interface BenchOptions {
   electionMs: number;
 }
 
-/** parseArgs validates the options; it returns an error message instead of throwing. */
-export function parseArgs(argv: string[], root: string): BenchOptions | string {
-  const o: BenchOptions = {
-    seconds: 10,
-    clients: 64,
-    trials: 5,
-    only: null,
-    out: path.join(root, 'docs', 'BENCHMARKS.md'),
-    heartbeatMs: 100,
-    electionMs: 1000,
-  };
-  const int = (name: string, v: string | undefined, min: number, max: number): number | string => {
-    const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min || n > max)
-      return `${name} needs an integer in ${min}..${max}, got '${v ?? ''}'`;
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = argv[i + 1];
-    let r: number | string | null;
-    switch (a) {
-      case '--seconds':
-        r = int(a, v, 1, 600);
-        if (typeof r === 'number') o.seconds = r;
-        break;
-      case '--clients':
-        r = int(a, v, 1, 1024);
-        if (typeof r === 'number') o.clients = r;
-        break;
-      case '--trials':
-        r = int(a, v, 1, 50);
-        if (typeof r === 'number') o.trials = r;
-        break;
-      case '--heartbeat-ms':
-        r = int(a, v, 1, 10_000);
-        if (typeof r === 'number') o.heartbeatMs = r;
-        break;
-      case '--election-ms':
-        r = int(a, v, 1, 60_000);
-        if (typeof r === 'number') o.electionMs = r;
-        break;
-      case '--only':
-        if (v !== 'lab' && v !== 'etcd') return `--only needs 'lab' or 'etcd', got '${v ?? ''}'`;
-        o.only = v;
-        r = 0;
-        break;
-      case '--out':
-        if (v === undefined || v === '') return '--out needs a file name';
-        o.out = v === 'none' ? null : path.resolve(v);
-        r = 0;
-        break;
-      default:
-        return `unknown option '${a ?? ''}'`;
-    }
-    if (typeof r === 'string') return r;
-    i++;
+/** BENCH_OPTIONS are the options the bench takes (names without `--`). */
+const BENCH_OPTIONS = {
+  seconds: { type: 'string' },
+  clients: { type: 'string' },
+  trials: { type: 'string' },
+  only: { type: 'string' },
+  out: { type: 'string' },
+  'heartbeat-ms': { type: 'string' },
+  'election-ms': { type: 'string' },
+} as const;
+
+/** parseBenchArgs validates the options; it returns an error message instead of throwing. */
+export function parseBenchArgs(argv: string[], root: string): BenchOptions | string {
+  let o: BenchOptions;
+  try {
+    const p = parseCli(argv, BENCH_OPTIONS);
+    const out = stringOpt(p, 'out', undefined);
+    const only = stringOpt(p, 'only', undefined);
+    if (only !== undefined && only !== 'lab' && only !== 'etcd') return `--only needs 'lab' or 'etcd', got '${only}'`;
+    o = {
+      seconds: intOpt(p, 'seconds', 1, 600, 10),
+      clients: intOpt(p, 'clients', 1, 1024, 64),
+      trials: intOpt(p, 'trials', 1, 50, 5),
+      only: only ?? null,
+      out: out === undefined ? path.join(root, 'docs', 'BENCHMARKS.md') : out === 'none' ? null : path.resolve(out),
+      heartbeatMs: intOpt(p, 'heartbeat-ms', 1, 10_000, 100),
+      electionMs: intOpt(p, 'election-ms', 1, 60_000, 1000),
+    };
+  } catch (e) {
+    if (e instanceof UsageError) return e.message;
+    throw e;
   }
   // etcd refuses an election timeout under 5 heartbeats; hold the lab to the same rule.
   if (o.electionMs < 5 * o.heartbeatMs) return `--election-ms must be at least 5 x --heartbeat-ms (etcd requires it)`;
@@ -121,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const root = repoRoot();
-  const parsed = parseArgs(argv, root);
+  const parsed = parseBenchArgs(argv, root);
   if (typeof parsed === 'string') {
     console.error(`bench: ${parsed}\n\n${USAGE}`);
     return 2;

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { validateClusterSettings } from '../api/schemas';
+import { flagOpt, intOpt, parseCli, stringOpt, UsageError } from '../cli-args';
 import type { ProtocolName } from '../node/contract';
 import { CompareAborted, formatTable, runCompare, SCHEDULE, type CompareOptions } from './compare';
 
@@ -27,72 +28,49 @@ const PROTOCOLS: readonly ProtocolName[] = ['raft', 'paxos'];
 /** CompareArgs are the parsed options (no signal or progress yet). */
 export type CompareArgs = Omit<CompareOptions, 'signal' | 'progress' | 'dataDir'> & { json?: string };
 
+/** COMPARE_OPTIONS are the options `compare` takes (names without `--`). */
+const COMPARE_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  nodes: { type: 'string' },
+  seconds: { type: 'string' },
+  clients: { type: 'string' },
+  seed: { type: 'string' },
+  'heartbeat-ms': { type: 'string' },
+  'election-ms': { type: 'string' },
+  protocols: { type: 'string' },
+  json: { type: 'string' },
+} as const;
+
+/** protocolList reads `--protocols raft,paxos`. */
+function protocolList(val: string): ProtocolName[] {
+  const list = val.split(',').map((s) => s.trim());
+  const bad = list.find((p) => !(PROTOCOLS as readonly string[]).includes(p));
+  if (bad !== undefined)
+    throw new UsageError(`--protocols takes a comma-separated list of ${PROTOCOLS.join(', ')}; got '${bad}'`);
+  if (new Set(list).size !== list.length) throw new UsageError(`--protocols lists a protocol twice: '${val}'`);
+  return list as ProtocolName[];
+}
+
 /** parseCompareArgs parses argv; returns the options, 'help', or a message saying what is wrong. */
 export function parseCompareArgs(argv: string[]): CompareArgs | 'help' | string {
-  const out: CompareArgs = {
-    nodes: 3,
-    seconds: 20,
-    clients: 8,
-    seed: 1,
-    heartbeatMs: 100,
-    electionMs: 1000,
-    protocols: [...PROTOCOLS],
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--help' || a === '-h') return 'help';
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const val = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (!name.startsWith('--')) return `unexpected argument '${a}'`;
-    if (val === undefined) return `${name} needs a value`;
-    const int = (lo: number, hi: number): number | string => {
-      if (!/^\d+$/.test(val)) return `${name} must be a whole number, got '${val}'`;
-      const n = Number(val);
-      return n < lo || n > hi ? `${name} must be ${lo}..${hi}, got ${n}` : n;
+  let out: CompareArgs;
+  try {
+    const p = parseCli(argv, COMPARE_OPTIONS);
+    if (flagOpt(p, 'help')) return 'help';
+    out = {
+      nodes: intOpt(p, 'nodes', 3, 15, 3),
+      seconds: intOpt(p, 'seconds', 2, 600, 20),
+      clients: intOpt(p, 'clients', 1, 256, 8),
+      seed: intOpt(p, 'seed', 0, 0xffffffff, 1),
+      heartbeatMs: intOpt(p, 'heartbeat-ms', 1, 60_000, 100),
+      electionMs: intOpt(p, 'election-ms', 2, 600_000, 1000),
+      protocols: protocolList(stringOpt(p, 'protocols', PROTOCOLS.join(','))),
     };
-    let n: number | string;
-    switch (name) {
-      case '--nodes':
-        if (typeof (n = int(3, 15)) === 'string') return n;
-        out.nodes = n;
-        break;
-      case '--seconds':
-        if (typeof (n = int(2, 600)) === 'string') return n;
-        out.seconds = n;
-        break;
-      case '--clients':
-        if (typeof (n = int(1, 256)) === 'string') return n;
-        out.clients = n;
-        break;
-      case '--seed':
-        if (typeof (n = int(0, 0xffffffff)) === 'string') return n;
-        out.seed = n;
-        break;
-      case '--heartbeat-ms':
-        if (typeof (n = int(1, 60_000)) === 'string') return n;
-        out.heartbeatMs = n;
-        break;
-      case '--election-ms':
-        if (typeof (n = int(2, 600_000)) === 'string') return n;
-        out.electionMs = n;
-        break;
-      case '--protocols': {
-        const list = val.split(',').map((s) => s.trim());
-        const bad = list.find((p) => !(PROTOCOLS as readonly string[]).includes(p));
-        if (bad !== undefined)
-          return `--protocols takes a comma-separated list of ${PROTOCOLS.join(', ')}; got '${bad}'`;
-        if (new Set(list).size !== list.length) return `--protocols lists a protocol twice: '${val}'`;
-        out.protocols = list as ProtocolName[];
-        break;
-      }
-      case '--json':
-        if (val === '') return '--json needs a file name';
-        out.json = val;
-        break;
-      default:
-        return `unknown option '${a}'`;
-    }
+    const json = stringOpt(p, 'json', undefined);
+    if (json !== undefined) out.json = json;
+  } catch (e) {
+    if (e instanceof UsageError) return e.message;
+    throw e;
   }
   // The lab's own settings check has the last word (e.g. election must exceed heartbeat).
   const s = validateClusterSettings({

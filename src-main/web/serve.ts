@@ -8,6 +8,7 @@ import type { ClusterSettings } from '../api/contract';
 import { validateClusterSettings } from '../api/schemas';
 import { LabService } from '../lab/lab-service';
 import { HttpHost } from './http-host';
+import { intOpt, parseCli, stringOpt, UsageError } from '../cli-args';
 
 const USAGE = `usage: quorum-lab serve [options]
 
@@ -30,61 +31,50 @@ export interface ServeArgs {
   settings: Partial<ClusterSettings>;
 }
 
+/** SERVE_OPTIONS are the options `serve` takes (names without `--`). */
+const SERVE_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  nodes: { type: 'string' },
+  protocol: { type: 'string' },
+  data: { type: 'string' },
+  'heartbeat-ms': { type: 'string' },
+  'election-ms': { type: 'string' },
+  seed: { type: 'string' },
+  web: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** parseServeArgs parses argv; returns the options or a message saying what is wrong. */
 export function parseServeArgs(argv: string[]): ServeArgs | string {
-  const out: ServeArgs = { port: 4400, host: '127.0.0.1', settings: {} };
-  const raw: Record<string, unknown> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const val = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (val === undefined) return `${name} needs a value`;
-    const int = (): number | string =>
-      /^\d+$/.test(val) ? Number(val) : `${name} must be a whole number, got '${val}'`;
-    switch (name) {
-      case '--port': {
-        const n = int();
-        if (typeof n === 'string') return n;
-        if (n > 65535) return `--port must be 0..65535, got ${n}`;
-        out.port = n;
-        break;
-      }
-      case '--host':
-        out.host = val;
-        break;
-      case '--data':
-        out.data = val;
-        break;
-      case '--web':
-        out.web = val;
-        break;
-      case '--protocol':
-        raw.protocol = val;
-        break;
-      case '--nodes':
-      case '--heartbeat-ms':
-      case '--election-ms':
-      case '--seed': {
-        const n = int();
-        if (typeof n === 'string') return n;
-        const key = {
-          '--nodes': 'nodes',
-          '--heartbeat-ms': 'heartbeatMs',
-          '--election-ms': 'electionMs',
-          '--seed': 'seed',
-        }[name];
-        raw[key] = n;
-        break;
-      }
-      default:
-        return `unknown option '${a}'`;
-    }
+  try {
+    const p = parseCli(argv, SERVE_OPTIONS);
+    const out: ServeArgs = {
+      port: intOpt(p, 'port', 0, 65535, 4400),
+      host: stringOpt(p, 'host', '127.0.0.1'),
+      settings: {},
+    };
+    const data = stringOpt(p, 'data', undefined);
+    const web = stringOpt(p, 'web', undefined);
+    if (data !== undefined) out.data = data;
+    if (web !== undefined) out.web = web;
+    const raw: Record<string, unknown> = {
+      protocol: stringOpt(p, 'protocol', undefined),
+      nodes: intOpt(p, 'nodes', 0, Number.MAX_SAFE_INTEGER),
+      heartbeatMs: intOpt(p, 'heartbeat-ms', 0, Number.MAX_SAFE_INTEGER),
+      electionMs: intOpt(p, 'election-ms', 0, Number.MAX_SAFE_INTEGER),
+      seed: intOpt(p, 'seed', 0, Number.MAX_SAFE_INTEGER),
+    };
+    for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
+    // The lab's own settings check has the last word on ranges (and election > heartbeat).
+    const s = validateClusterSettings(raw);
+    if (!s.ok) return s.error;
+    out.settings = s.value;
+    return out;
+  } catch (e) {
+    if (e instanceof UsageError) return e.message;
+    throw e;
   }
-  const s = validateClusterSettings(raw);
-  if (!s.ok) return s.error;
-  out.settings = s.value;
-  return out;
 }
 
 /** serveMain runs `quorum-lab serve` and resolves with the exit code once it has stopped. */

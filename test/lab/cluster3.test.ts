@@ -1,6 +1,6 @@
 /**
  * A real 3-node Raft cluster (three OS processes, SQLite files, sockets through the
- * router) driven through the HTTP API, as issue 3 §4 asks. The tests share one cluster and
+ * router) driven through the HTTP API. The tests share one cluster and
  * run in order; each leaves the network healed.
  */
 import { connect } from 'node:net';

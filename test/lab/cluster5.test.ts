@@ -2,7 +2,7 @@
  * A real 5-node Raft cluster: a leader partitioned with one follower (a minority of two)
  * loses; the three elect a leader and serve; then crash faults under load — SIGKILL the
  * leader while clients write, then every node at once, restart them all: every
- * acknowledged write must be there (issue 3 §4).
+ * acknowledged write must be there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterView, KvResponse } from '../../src-main/api/contract';

@@ -1,6 +1,6 @@
 /**
  * A real 3-node Multi-Paxos cluster (three OS processes, SQLite files, sockets through the
- * router) driven through the HTTP API (issue 5 §1): it elects a distinguished proposer,
+ * router) driven through the HTTP API: it elects a distinguished proposer,
  * serves put/get/cas, survives the leader's SIGKILL with acknowledged writes intact, and an
  * acceptor SIGKILLed and restarted keeps what it promised and accepted.
  */

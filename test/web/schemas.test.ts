@@ -1,5 +1,6 @@
 /**
- * The LabApi input validators: each bad input of issue 3 §3 is refused with a message that
+ * The LabApi input validators: each bad input (wrong type, out of range, unknown node, extra
+ * or missing field) is refused with a message that
  * names the problem; good input comes back typed and without extra fields.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Multi-Paxos scenarios from issue 5: dueling proposers, adoption of the highest-ballot
+ * Multi-Paxos scenarios: dueling proposers, adoption of the highest-ballot
  * value (P2c), acceptor crashes before and after replying, and a leader that dies with open
  * slots and a hole. Section numbers cite Lamport, "Paxos Made Simple" (2001).
  */
