@@ -68,6 +68,8 @@ export interface ClusterView {
   timeScale: number;
   /** runStartedAt: wall-clock ms when the run (and its log's t=0) began. */
   runStartedAt: number;
+  /** leader: the node that leads the cluster now, or null (defined by clusterLeader in ./leader.ts). */
+  leader: NodeId | null;
 }
 
 /** KvRequest is POST /api/kv. */

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterNode, ClusterSettings, ClusterView, RunLogRecord } from '../api/contract';
+import { clusterLeader } from '../api/leader';
 import type { NodeId, NodeStatus } from '../core/types';
 import type { NodeConfig } from '../node/contract';
 import { Gateway } from './gateway';
@@ -164,14 +165,16 @@ export function clusterView(c: Cluster, timeScale: number): ClusterView {
       weight: c.gateway.weights[h.id] ?? 1,
     };
   });
+  const groups = c.router.partitionGroups();
   return {
     protocol: c.settings.protocol,
     settings: { ...c.settings },
     nodes,
     links: c.router.rules(),
-    groups: c.router.partitionGroups(),
+    groups,
     balance: { algorithm: c.gateway.algorithm, weights: { ...c.gateway.weights } },
     timeScale,
     runStartedAt: c.recorder.runStartedAt,
+    leader: clusterLeader({ nodes, groups }),
   };
 }

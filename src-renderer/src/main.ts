@@ -3,11 +3,11 @@ import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';
 import { createLabClient, setLabClient } from './api';
-import { useClusterStore } from './stores/cluster';
+import { useConnectionStore } from './stores/connection';
 import './styles.css';
 
 const app = createApp(App);
 app.use(createPinia());
 setLabClient(createLabClient());
 app.mount('#app');
-void useClusterStore().connect();
+void useConnectionStore().connect();

@@ -5,6 +5,7 @@ import { setLabClient } from '../../src-renderer/src/api/lab-client';
 import { addSample, expiresIn, parseWeight, ratesOf } from '../../src-renderer/src/model/balance';
 import { useBalanceStore } from '../../src-renderer/src/stores/balance';
 import { useClusterStore } from '../../src-renderer/src/stores/cluster';
+import { useConnectionStore } from '../../src-renderer/src/stores/connection';
 import { useLocksStore } from '../../src-renderer/src/stores/locks';
 import { FakeLabClient } from './fake-client';
 
@@ -62,7 +63,7 @@ describe('served counters to rates', () => {
 describe('useBalanceStore', () => {
   it('reads the cluster once a second and turns successive served counters into per-node rates', async () => {
     const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     const bal = useBalanceStore();
     bal.start();
     await vi.advanceTimersByTimeAsync(0);
@@ -94,8 +95,7 @@ describe('useBalanceStore', () => {
   });
 
   it('an event older than a read does not count as a restart of the counters', async () => {
-    const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     const bal = useBalanceStore();
     bal.start();
     await vi.advanceTimersByTimeAsync(0);
@@ -112,7 +112,7 @@ describe('useBalanceStore', () => {
 
   it('a new run starts the chart over', async () => {
     const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     const bal = useBalanceStore();
     bal.start();
     await vi.advanceTimersByTimeAsync(0);
@@ -128,7 +128,7 @@ describe('useBalanceStore', () => {
 
   it('applies the picked algorithm with the typed weights through setBalance, and shows the new distribution', async () => {
     const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     const bal = useBalanceStore();
     bal.loadPicker();
     expect(bal.picked).toBe('leader-only');
@@ -153,7 +153,7 @@ describe('useBalanceStore', () => {
 
   it('the counters restart on a switch, and the rates follow the new split', async () => {
     const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     const bal = useBalanceStore();
     bal.start();
     await vi.advanceTimersByTimeAsync(0);
@@ -171,8 +171,7 @@ describe('useBalanceStore', () => {
   });
 
   it('refuses bad weights with a clear error and asks the lab nothing', async () => {
-    const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     const bal = useBalanceStore();
     bal.loadPicker();
     bal.picked = 'random-weighted';
@@ -193,8 +192,7 @@ describe('useBalanceStore', () => {
 
 describe('useLocksStore', () => {
   it('asks the leader for its locks about once a second while shown', async () => {
-    const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     fake.locksHeld = [
       { name: 'L', owner: 'alice', token: 42, expiresAt: 1_030_000 },
       { name: 'A', owner: 'bob', token: 7, expiresAt: 1_010_000 },
@@ -225,7 +223,7 @@ describe('useLocksStore', () => {
 
   it('shows no locks, with the reason, when there is no leader or it does not answer', async () => {
     const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     const ls = useLocksStore();
     fake.locksHeld = [{ name: 'L', owner: 'alice', token: 42, expiresAt: 1_030_000 }];
     await ls.poll();

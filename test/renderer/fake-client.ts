@@ -15,6 +15,7 @@ import type {
   RunLogRecord,
   SavedRun,
 } from '../../src-main/api/contract';
+import { clusterLeader } from '../../src-main/api/leader';
 import type { NodeInspect } from '../../src-main/node/contract';
 import type { LockInfo } from '../../src-main/core/kv/types';
 import type { MenuAction } from '../../src-main/electron/ipc-commands';
@@ -70,6 +71,7 @@ export class FakeLabClient implements LabClient {
       balance: { algorithm: 'leader-only', weights: {} },
       timeScale: 1,
       runStartedAt: 1,
+      leader: 'n1',
     };
   }
 
@@ -81,6 +83,8 @@ export class FakeLabClient implements LabClient {
 
   /** emit sends a live event to subscribers, as the WebSocket would. */
   emit(e: LabEvent): void {
+    // Like the lab, every view sent names its leader (tests hand-build views with changed roles).
+    if (e.type === 'cluster') e.cluster.leader = clusterLeader(e.cluster);
     for (const cb of this.events) cb(e);
   }
   menu(m: MenuAction): void {
@@ -113,7 +117,7 @@ export class FakeLabClient implements LabClient {
   }
 
   private snapshot(): ClusterView {
-    return structuredClone(this.view);
+    return { ...structuredClone(this.view), leader: clusterLeader(this.view) };
   }
 
   private node(id: string) {

@@ -5,6 +5,7 @@ import { watch } from 'vue';
 import type { RunLogRecord } from '../../src-main/api/contract';
 import { setLabClient } from '../../src-renderer/src/api/lab-client';
 import { groupsAfterMove, useClusterStore } from '../../src-renderer/src/stores/cluster';
+import { useConnectionStore } from '../../src-renderer/src/stores/connection';
 import { useConsoleStore } from '../../src-renderer/src/stores/console';
 import { useReplayStore } from '../../src-renderer/src/stores/replay';
 import { MAX_MESSAGES, MAX_RECORDS, onMessageRecord, useTimelineStore } from '../../src-renderer/src/stores/timeline';
@@ -38,9 +39,9 @@ describe('useClusterStore', () => {
       rec('commit', { node: 'n1', commitIndex: 1 }),
     ];
     const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     expect(cluster.live?.nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
-    expect(cluster.connection).toBe('open');
+    expect(useConnectionStore().status).toBe('open');
     expect(useTimelineStore().records).toHaveLength(2);
     expect(cluster.leader?.id).toBe('n1');
 
@@ -69,7 +70,7 @@ describe('useClusterStore', () => {
 
   it('shows the lab’s answer after an action, and its error when refused', async () => {
     const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     expect(await cluster.crash('n2')).toBe(true);
     expect(cluster.live?.nodes.find((n) => n.id === 'n2')?.status).toBe('down');
     expect(await cluster.crash('n2')).toBe(false);
@@ -80,7 +81,7 @@ describe('useClusterStore', () => {
 
   it('a drag onto empty canvas gives the node a zone of its own; onto a zone moves it there', async () => {
     const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     expect(await cluster.moveNode('n1', 'new')).toBe(true);
     expect(fake.calls.at(-1)).toEqual({ method: 'partition', args: [[['n2', 'n3'], ['n1']]] });
     expect(cluster.live?.groups).toEqual([['n2', 'n3'], ['n1']]);
@@ -101,7 +102,7 @@ describe('useClusterStore', () => {
 
   it('a new run (fresh cluster) clears the old run’s timeline', async () => {
     const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     fake.emit({ type: 'log', record: rec('crash', { node: 'n3' }) });
     useTimelineStore().flush();
     expect(useTimelineStore().records).toHaveLength(1);
@@ -112,7 +113,7 @@ describe('useClusterStore', () => {
 
   it('inspects the selected node, and says why a down node cannot answer', async () => {
     const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     cluster.selectNode('n2');
     await cluster.refreshInspect();
     expect(cluster.inspected?.dataFile).toBe('/data/n2.sqlite');
@@ -126,7 +127,7 @@ describe('useClusterStore', () => {
 
   it('ruleOf reports a link’s rule, clean when none', async () => {
     const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     expect(cluster.ruleOf('n1', 'n2')).toMatchObject({ latencyMs: 0, blocked: false });
     await cluster.setLink({ from: 'n1', to: 'n2', latencyMs: 200, jitterMs: 50 });
     expect(cluster.ruleOf('n1', 'n2')).toMatchObject({ latencyMs: 200, jitterMs: 50 });
@@ -136,7 +137,7 @@ describe('useClusterStore', () => {
 
 describe('useConsoleStore', () => {
   beforeEach(async () => {
-    await useClusterStore().connect();
+    await useConnectionStore().connect();
   });
 
   it('put then get prints the value, the node that served it and the latency', async () => {
@@ -321,7 +322,7 @@ describe('useReplayStore', () => {
   it('opens a saved run and rebuilds the cluster at any moment, without the live cluster', async () => {
     fake.savedRuns.set('/runs/a', { settings, log, history: [] });
     const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     const replay = useReplayStore();
     expect(await replay.open('/runs/a')).toBe(true);
     expect(replay.durationNs).toBe(7e9);
@@ -351,8 +352,7 @@ describe('useReplayStore', () => {
   });
 
   it('the desktop menu’s Open run… starts a replay; New cluster… opens the setup', async () => {
-    const cluster = useClusterStore();
-    await cluster.connect();
+    await useConnectionStore().connect();
     fake.menu({ action: 'opened', run: { settings, log, history: [] }, dir: '/runs/b' });
     expect(useReplayStore().dir).toBe('/runs/b');
     fake.menu({ action: 'new-cluster' });

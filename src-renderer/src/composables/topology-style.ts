@@ -1,4 +1,4 @@
-/** topologyStyle is the Cytoscape stylesheet: roles by colour, the leader outstanding, zones, link rules, messages. */
+/** topologyStyle is the Cytoscape stylesheet: roles by colour, the cluster's leader outstanding, zones, link rules, messages. */
 import type { StylesheetJson } from 'cytoscape';
 
 /** ROLE_COLORS maps a node's displayed role to its fill (also used by the legend). */
@@ -66,7 +66,8 @@ export const topologyStyle: StylesheetJson = [
     style: { 'background-color': color },
   })),
   {
-    selector: 'node.member.leader',
+    // The cluster's leader (ClusterView.leader); an old leader cut off in a minority only has the colour.
+    selector: 'node.member.cluster-leader',
     style: { width: 70, height: 70, 'border-width': 5, 'border-color': '#fde68a', 'font-size': 12 },
   },
   { selector: 'node.member.down', style: { 'border-style': 'dashed', 'border-color': '#ef4444', color: '#e5e7eb' } },

@@ -163,8 +163,9 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
           el.data(data);
           if (el.data('parent') !== parent) el.move({ parent });
         }
-        // Look it up again: move() re-creates the element.
-        cy.getElementById(n.id).classes(`member ${roleClass(n)}`);
+        // Look it up again: move() re-creates the element. The node the view names as
+        // leader stands out; another that still believes it leads keeps only the colour.
+        cy.getElementById(n.id).classes(`member ${roleClass(n)}${n.id === view.leader ? ' cluster-leader' : ''}`);
       }
       cy.nodes('.member').forEach((el) => {
         if (!ids.includes(el.id())) el.remove();

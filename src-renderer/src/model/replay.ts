@@ -4,6 +4,7 @@
  * and link rules. The topology, timeline and charts draw this view while replaying.
  */
 import type { ClusterNode, ClusterView, LinkRule, RunLogRecord, SavedRun } from '../../../src-main/api/contract';
+import { clusterLeader } from '../../../src-main/api/leader';
 import type { Role } from '../../../src-main/core/types';
 import { num, str } from './records';
 
@@ -142,11 +143,14 @@ export function viewAt(run: SavedRun, tNs: number): ClusterView {
     balance: { algorithm: 'leader-only', weights: {} },
     timeScale: 1,
     runStartedAt: 0,
+    leader: null,
   };
   for (const r of run.log) {
     if (r.t > tNs) break;
     applyRecord(view, r);
   }
+  // Decided like the live lab's views, from the rebuilt nodes and groups.
+  view.leader = clusterLeader(view);
   return view;
 }
 

@@ -10,18 +10,15 @@ import type {
   ClusterNode,
   ClusterSettings,
   ClusterView,
-  LabEvent,
   LinkRule,
   BalanceAlgorithm,
 } from '../../../src-main/api/contract';
+import { leaderNode } from '../../../src-main/api/leader';
 // eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
 import type { NodeInspect } from '../../../src-main/node/contract';
-import { errorText, labClient, type Connection } from '../api/lab-client';
+import { errorText, labClient } from '../api/lab-client';
 import { useReplayStore } from './replay';
 import { useTimelineStore } from './timeline';
-// eslint-disable-next-line import-x/no-cycle -- until the renderer reaches the lab only through src-main/api (structure work in progress)
-import { useConsoleStore } from './console';
-import { useUiStore } from './ui';
 
 /** LinkSel names a selected directed link. */
 export interface LinkSel {
@@ -41,67 +38,24 @@ export function groupsAfterMove(groups: readonly string[][], id: string, target:
 export const useClusterStore = defineStore('cluster', () => {
   const live = shallowRef<ClusterView | null>(null);
   const error = ref<string | null>(null);
-  const connection = ref<Connection>('connecting');
   const selectedNode = ref<string | null>(null);
   const selectedLink = ref<LinkSel | null>(null);
   const inspected = shallowRef<NodeInspect | null>(null);
   const inspectError = ref<string | null>(null);
   const busy = ref(0);
-  const unsubscribers: (() => void)[] = [];
 
   const replay = useReplayStore();
   const displayed = computed<ClusterView | null>(() => (replay.active ? replay.view : live.value));
   const nodeIds = computed(() => (live.value?.nodes ?? []).map((n) => n.id));
-  /** leader: the running node that leads in the highest term (a cut-off old leader may still think it leads). */
-  const leader = computed(() => {
-    let best: ClusterNode | null = null;
-    for (const n of displayed.value?.nodes ?? [])
-      if (n.role === 'leader' && n.status === 'up' && (!best || n.term > best.term)) best = n;
-    return best;
-  });
+  /** leader: the displayed view's leader, as the lab (or the replay model) decided it with clusterLeader. */
+  const leader = computed<ClusterNode | null>(() => leaderNode(displayed.value));
 
-  /** onEvent routes one live event to the store that owns it. */
-  function onEvent(e: LabEvent): void {
-    switch (e.type) {
-      case 'cluster':
-        setLive(e.cluster);
-        return;
-      case 'log':
-        useTimelineStore().enqueue(e.record);
-        return;
-      case 'load-progress':
-        useConsoleStore().loadProgress = { done: e.done, total: e.total };
-        return;
-      case 'load-done':
-        useConsoleStore().loadProgress = null;
-        return;
-    }
-  }
-
-  function setLive(v: ClusterView): void {
+  /** applyView takes a view the lab sent (an answer or a 'cluster' event) as the live cluster. */
+  function applyView(v: ClusterView): void {
     const prev = live.value;
     // A new run (fresh cluster) restarts the run log; forget the old run's records.
     if (prev && prev.runStartedAt !== v.runStartedAt) useTimelineStore().reset();
     live.value = v;
-  }
-
-  /** connect follows the lab's events and loads the current cluster and the run log so far. */
-  async function connect(): Promise<void> {
-    const client = labClient();
-    unsubscribers.push(client.onConnection((c) => (connection.value = c)));
-    unsubscribers.push(client.onEvent(onEvent));
-    unsubscribers.push(client.onMenu((m) => useUiStore().onMenu(m)));
-    await refresh();
-    try {
-      useTimelineStore().ingestBacklog(await client.log());
-    } catch (e) {
-      error.value = errorText(e);
-    }
-  }
-
-  /** disconnect stops following events (tests, teardown). */
-  function disconnect(): void {
-    for (const u of unsubscribers.splice(0)) u();
   }
 
   /**
@@ -111,22 +65,23 @@ export const useClusterStore = defineStore('cluster', () => {
   async function poll(): Promise<ClusterView | null> {
     try {
       const v = await labClient().cluster();
-      setLive(v);
+      applyView(v);
       return v;
     } catch {
       return null;
     }
   }
 
-  async function refresh(): Promise<void> {
-    await act(() => labClient().cluster());
+  /** refresh loads the current cluster (its error, if any, is kept for the UI). */
+  async function refresh(): Promise<boolean> {
+    return act(() => labClient().cluster());
   }
 
   /** act runs a call that answers with a ClusterView, and keeps its error for the UI. */
   async function act(fn: () => Promise<ClusterView>): Promise<boolean> {
     busy.value++;
     try {
-      setLive(await fn());
+      applyView(await fn());
       error.value = null;
       return true;
     } catch (e) {
@@ -223,7 +178,6 @@ export const useClusterStore = defineStore('cluster', () => {
   return {
     live,
     error,
-    connection,
     selectedNode,
     selectedLink,
     inspected,
@@ -232,8 +186,6 @@ export const useClusterStore = defineStore('cluster', () => {
     displayed,
     nodeIds,
     leader,
-    connect,
-    disconnect,
     refresh,
     poll,
     crash,
@@ -251,6 +203,6 @@ export const useClusterStore = defineStore('cluster', () => {
     selectLink,
     refreshInspect,
     ruleOf,
-    onEvent,
+    applyView,
   };
 });

@@ -7,6 +7,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { ClusterNode } from '../../../src-main/api/contract';
+import { leaderNode } from '../../../src-main/api/leader';
 import type { LockInfo } from '../../../src-main/core/kv/types';
 import { errorText, labClient } from '../api/lab-client';
 import { useClusterStore } from './cluster';
@@ -26,13 +27,8 @@ export const useLocksStore = defineStore('locks', () => {
   let users = 0;
   let polling = false;
 
-  /** leader: the running leader of the highest term in the live cluster (never a replayed one). */
-  const leader = computed<ClusterNode | null>(() => {
-    let best: ClusterNode | null = null;
-    for (const n of cluster.live?.nodes ?? [])
-      if (n.role === 'leader' && n.status === 'up' && (!best || n.term > best.term)) best = n;
-    return best;
-  });
+  /** leader: the live cluster's leader as the lab named it (never a replayed one). */
+  const leader = computed<ClusterNode | null>(() => leaderNode(cluster.live));
 
   function unknown(why: string): void {
     locks.value = null;
