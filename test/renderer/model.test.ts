@@ -1,9 +1,10 @@
-/** Charts' series and fault shading, record classification, and the topology's pure helpers. */
+/** Charts' series and fault shading, record classification, the topology's pure helpers, the replay's leader. */
 import { describe, expect, it } from 'vitest';
 import type { RunLogRecord } from '../../src-main/api/contract';
 import { buckets, faultPeriods } from '../../src-renderer/src/model/metrics';
 import { categoryOf, nodesOf, summarize } from '../../src-renderer/src/model/records';
 import { layoutPositions, ruleText } from '../../src-renderer/src/composables/useTopology';
+import { viewAt } from '../../src-renderer/src/model/replay';
 
 let seq = 0;
 const r = (t: number, kind: string, f: Record<string, unknown> = {}): RunLogRecord => ({
@@ -81,5 +82,37 @@ describe('topology helpers', () => {
     const xs = (ids: string[]) => ids.map((id) => pos.get(id)!.x);
     expect(Math.max(...xs(['n1', 'n2', 'n3'])) + 100).toBeLessThan(Math.min(...xs(['n4', 'n5'])));
     expect(pos.size).toBe(5);
+  });
+});
+
+describe('replay model: the leader', () => {
+  const settings = { nodes: 3, protocol: 'raft' as const, heartbeatMs: 50, electionMs: 300, seed: 1 };
+  const log: RunLogRecord[] = [
+    r(1, 'role', { node: 'n1', role: 'leader', term: 1 }),
+    r(2, 'partition', { groups: [['n1'], ['n2', 'n3']] }),
+    r(3, 'role', { node: 'n2', role: 'leader', term: 2 }),
+    r(4, 'heal'),
+    r(5, 'pause', { node: 'n2' }),
+    r(6, 'resume', { node: 'n2' }),
+    r(7, 'crash', { node: 'n3' }),
+    r(8, 'crash', { node: 'n1' }),
+  ];
+  const run = { settings, log, history: [] };
+
+  it('is decided like the lab’s: newest term, up, with a majority in its zone', () => {
+    const at = (s: number) => viewAt(run, s * 1e9).leader;
+    expect(at(0.5)).toBeNull();
+    expect(at(1)).toBe('n1');
+    // Cut off alone, n1 still believes it leads; the replay says nobody does until n2 wins term 2.
+    expect(at(2)).toBeNull();
+    expect(viewAt(run, 2e9).nodes.find((n) => n.id === 'n1')?.role).toBe('leader');
+    expect(at(3)).toBe('n2');
+    // Healed: n1 still claims term 1, n2 leads term 2.
+    expect(at(4)).toBe('n2');
+    expect(at(5)).toBeNull();
+    expect(at(6)).toBe('n2');
+    expect(at(7)).toBe('n2');
+    // n1 and n3 down: n2 alone has no majority.
+    expect(at(8)).toBeNull();
   });
 });

@@ -1,0 +1,195 @@
+/**
+ * The console command table: every command the README documents has an entry with help,
+ * and every entry's line goes parse → run → the store action → the lab (a fake) → the
+ * answer a user reads. Fresh Pinia and fake lab per test.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { setLabClient } from '../../src-renderer/src/api/lab-client';
+import { COMMANDS, findCommand, helpLine } from '../../src-renderer/src/console/commands';
+import { complete, parse } from '../../src-renderer/src/console/parse';
+import { useClusterStore } from '../../src-renderer/src/stores/cluster';
+import { useConnectionStore } from '../../src-renderer/src/stores/connection';
+import { useConsoleStore } from '../../src-renderer/src/stores/console';
+import { useReplayStore } from '../../src-renderer/src/stores/replay';
+import { FakeLabClient, type Call } from './fake-client';
+
+let fake: FakeLabClient;
+
+beforeEach(async () => {
+  setActivePinia(createPinia());
+  fake = new FakeLabClient(3);
+  setLabClient(fake);
+  await useConnectionStore().connect();
+});
+afterEach(() => setLabClient(null));
+
+/** readmeCommands returns the first word of every command the README's console table documents. */
+function readmeCommands(): string[] {
+  const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+  const section = /^## The console\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+  const firstColumns = section
+    .split('\n')
+    .filter((l) => l.startsWith('| `'))
+    .map((l) => l.split(/(?<!\\)\|/)[1] ?? '');
+  return firstColumns.flatMap((col) => [...col.matchAll(/`([^`\s]+)[^`]*`/g)].map((m) => m[1]!));
+}
+
+/** Example is one line per command, what the lab is asked and what the console answers. */
+interface Example {
+  line: string;
+  /** call: the fake lab's last call (method, and args when the fake records them); null: no call. */
+  call: Partial<Call> | null;
+  text: string | RegExp;
+  kind?: string;
+}
+
+const EXAMPLES: Record<string, Example> = {
+  put: { line: 'put a 1', call: { method: 'kv', args: [{ op: 'put', key: 'a', value: '1' }] }, text: 'OK' },
+  get: { line: 'get a', call: { method: 'kv', args: [{ op: 'get', key: 'a' }] }, text: '(nil)' },
+  del: { line: 'del a', call: { method: 'kv', args: [{ op: 'delete', key: 'a' }] }, text: 'deleted' },
+  cas: {
+    line: 'cas a nil 2',
+    call: { method: 'kv', args: [{ op: 'cas', key: 'a', expected: null, value: '2' }] },
+    text: 'swapped',
+  },
+  crash: { line: 'crash n2', call: { method: 'crash', args: ['n2'] }, text: 'n2 crashed' },
+  restart: { line: 'restart n2', call: { method: 'restart', args: ['n2'] }, text: 'n2 restarted' },
+  pause: { line: 'pause n3', call: { method: 'pause', args: ['n3'] }, text: 'n3 paused' },
+  resume: { line: 'resume n3', call: { method: 'resume', args: ['n3'] }, text: 'n3 resumed' },
+  inspect: { line: 'inspect n2', call: null, text: 'inspecting n2', kind: 'info' },
+  partition: {
+    line: 'partition n1 | n2,n3',
+    call: { method: 'partition', args: [[['n1'], ['n2', 'n3']]] },
+    text: 'partitioned n1 | n2,n3',
+  },
+  heal: { line: 'heal', call: { method: 'heal', args: [] }, text: 'healed: every cut and link rule removed' },
+  latency: {
+    line: 'latency n1->n2 200ms ±50ms',
+    call: { method: 'setLink', args: [{ from: 'n1', to: 'n2', both: false, latencyMs: 200, jitterMs: 50 }] },
+    text: 'n1->n2 latency 200 ms ±50 ms',
+  },
+  loss: {
+    line: 'loss n1<->n3 10%',
+    call: { method: 'setLink', args: [{ from: 'n1', to: 'n3', both: true, loss: 0.1 }] },
+    text: 'n1<->n3 loss 10%',
+  },
+  dup: {
+    line: 'dup n1->n2 5%',
+    call: { method: 'setLink', args: [{ from: 'n1', to: 'n2', both: false, duplicate: 0.05 }] },
+    text: 'n1->n2 duplication 5%',
+  },
+  block: {
+    line: 'block n1->n2',
+    call: { method: 'setLink', args: [{ from: 'n1', to: 'n2', both: false, blocked: true }] },
+    text: 'n1->n2 cut',
+  },
+  unblock: {
+    line: 'unblock n2<->n3',
+    call: { method: 'setLink', args: [{ from: 'n2', to: 'n3', both: true, blocked: false }] },
+    text: 'n2<->n3 restored',
+  },
+  load: {
+    line: 'load get 10 --clients 2',
+    call: { method: 'load', args: [{ op: 'get', count: 10, clients: 2 }] },
+    text: /^load get ×10: 10 ok, 0 fail, 0 unknown in 2\.00 s — 5 ops\/s/,
+  },
+  balance: {
+    line: 'balance weighted-round-robin n1=3,n2=1',
+    call: { method: 'setBalance', args: ['weighted-round-robin', { n1: 3, n2: 1 }] },
+    text: 'balancer: weighted-round-robin',
+  },
+  lock: { line: 'lock jobs 5s alice', call: { method: 'lock' }, text: 'locked jobs for alice, token 7' },
+  renew: { line: 'renew jobs 5s alice 7', call: { method: 'renew' }, text: 'renewed jobs, token 7' },
+  unlock: { line: 'unlock jobs 7', call: { method: 'unlock' }, text: 'failed: lock-not-held', kind: 'fail' },
+  fenced: { line: 'fenced file v1 7', call: { method: 'fencedWrite' }, text: 'wrote file with token 7' },
+  speed: { line: 'speed 0.1', call: { method: 'setTimeScale', args: [0.1] }, text: 'timers at 0.1× speed' },
+  export: {
+    line: 'export /tmp/x',
+    call: { method: 'exportRun', args: ['/tmp/x'] },
+    text: 'exported to /tmp/x (run.jsonl, history.jsonl, settings.json)',
+  },
+  clear: { line: 'clear', call: null, text: '' },
+  help: { line: 'help', call: null, text: 'Tab completes commands and node ids; ↑/↓ walk the history.', kind: 'info' },
+};
+
+describe('console command table', () => {
+  it('has an entry, with help, for every command the README documents', () => {
+    const documented = readmeCommands();
+    expect(documented.length).toBeGreaterThanOrEqual(26);
+    for (const name of documented) {
+      const c = findCommand(name);
+      expect(c, `README command '${name}'`).toBeDefined();
+      expect(c!.usage.startsWith(c!.name), c!.usage).toBe(true);
+      expect(c!.about.length, `${name} about`).toBeGreaterThan(3);
+    }
+    // …and documents every entry the table has.
+    expect(COMMANDS.map((c) => c.name).filter((n) => !documented.includes(n))).toEqual([]);
+  });
+
+  it('has one example below per entry (a new entry needs its parse → run test)', () => {
+    expect(COMMANDS.map((c) => c.name).sort()).toEqual(Object.keys(EXAMPLES).sort());
+  });
+
+  it.each(Object.entries(EXAMPLES))('%s: the line reaches the lab and prints the answer', async (name, ex) => {
+    const con = useConsoleStore();
+    expect(parse(ex.line, { nodes: ['n1', 'n2', 'n3'] }).ok, ex.line).toBe(true);
+    if (name === 'resume') await con.run('pause n3');
+    const before = fake.calls.length;
+    await con.run(ex.line);
+    const calls = fake.calls.slice(before);
+    if (ex.call === null) expect(calls).toEqual([]);
+    else expect(calls.at(-1)).toMatchObject(ex.call);
+    if (name === 'clear') return expect(con.lines).toEqual([]);
+    const last = con.lines.at(-1)!;
+    if (typeof ex.text === 'string') expect(last.text).toBe(ex.text);
+    else expect(last.text).toMatch(ex.text);
+    expect(last.kind).toBe(ex.kind ?? 'ok');
+  });
+
+  it('help <command> prints that entry’s usage, meaning and details; help lists every entry', async () => {
+    const con = useConsoleStore();
+    await con.run('help latency');
+    const text = con.lines.at(-1)!.text;
+    expect(text.split('\n')[0]).toBe('latency n1->n2 200ms ±50ms — delay a link (n1<->n2 for both directions)');
+    expect(text).toContain('+-50ms');
+    await con.run('help delete');
+    expect(con.lines.at(-1)!.text).toMatch(/^del <key> — delete a key\n.*also written: delete/);
+    await con.run('clear');
+    await con.run('help');
+    const shown = con.lines.filter((l) => l.kind === 'info').map((l) => l.text);
+    for (const c of COMMANDS) expect(shown).toContain(helpLine(c));
+  });
+
+  it('aliases parse to the same command as the name', () => {
+    const ctx = { nodes: ['n1', 'n2'] };
+    expect(parse('delete a', ctx)).toEqual(parse('del a', ctx));
+    expect(parse('duplicate n1->n2 5%', ctx)).toEqual(parse('dup n1->n2 5%', ctx));
+  });
+
+  it('Tab completes what each entry says: node ids, algorithms, command names after help', () => {
+    const nodes = ['n1', 'n2', 'n3'];
+    expect(complete('dup n1->', nodes).options).toEqual(nodes);
+    expect(complete('duplicate n1->n', nodes).options).toEqual(nodes);
+    expect(complete('balance power', nodes).line).toBe('balance power-of-two ');
+    expect(complete('help par', nodes).line).toBe('help partition ');
+    expect(complete('put ', nodes).options).toEqual([]);
+  });
+
+  it('while a saved run is replayed, only the entries that touch no live cluster run', async () => {
+    fake.savedRuns.set('/runs/a', { settings: fake.view.settings, log: [], history: [] });
+    expect(await useReplayStore().open('/runs/a')).toBe(true);
+    const con = useConsoleStore();
+    const before = fake.calls.length;
+    for (const c of COMMANDS) {
+      await con.run(EXAMPLES[c.name]!.line);
+      const refused = con.lines.at(-1)?.text.includes('replaying a saved run') ?? false;
+      expect(refused, c.name).toBe(!c.local);
+    }
+    expect(fake.calls.length).toBe(before);
+    expect(COMMANDS.filter((c) => c.local).map((c) => c.name)).toEqual(['clear', 'help']);
+    expect(useClusterStore().selectedNode).toBeNull();
+  });
+});
