@@ -1,13 +1,35 @@
 /**
- * Hand-written validators for every LabApi input. Each takes an untrusted value (parsed
- * JSON from HTTP, an IPC argument) and returns `{ ok: true, value }` with the typed value
- * or `{ ok: false, error }` with a message that says what is wrong. The HTTP adapter
+ * Validators for every LabApi input, written with the validation kit (core/validate.ts).
+ * Each takes an untrusted value (parsed JSON from HTTP, an IPC argument) and returns
+ * `{ ok: true, value }` with the typed value or `{ ok: false, error }` with a message that
+ * names the field and says what is wrong. The HTTP adapter
  * (src-main/web) and the Electron IPC adapter both use these, so a bad request is refused
  * the same way on either transport and never reaches LabService.
  */
 import { BALANCE_ALGORITHMS } from '../core/balance/types';
 import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_VALUE_BYTES } from '../core/kv/types';
 import type { NodeId } from '../core/types';
+import {
+  array,
+  bool,
+  checked,
+  describe,
+  fail,
+  int,
+  isRecord,
+  must,
+  nullable,
+  num,
+  oneOf,
+  onlyFields,
+  optional,
+  parseJsonBounded,
+  record,
+  str,
+  type Checked,
+  type Rec,
+} from '../core/validate';
+import { KV_OPS } from './contract';
 import type {
   BalanceAlgorithm,
   ClusterSettings,
@@ -20,8 +42,8 @@ import type {
   UnlockRequest,
 } from './contract';
 
-/** Checked is a validator's answer: the typed value, or why the input was refused. */
-export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
+/** Checked is a validator's answer: the typed value, or why the input was refused (the kit's type). */
+export type { Checked };
 
 /** LinkRuleInput is what setLink takes: a partial rule for one directed link, or both directions. */
 export type LinkRuleInput = Partial<LinkRule> & { from: NodeId; to: NodeId; both?: boolean };
@@ -42,353 +64,275 @@ export const MAX_LATENCY_MS = 60_000;
 /** MAX_LOAD_COUNT / MAX_LOAD_CLIENTS bound one load run. */
 export const MAX_LOAD_COUNT = 200_000;
 export const MAX_LOAD_CLIENTS = 256;
+/** MAX_BODY_DEPTH bounds the nesting of a request body (every real one is at most 3 deep). */
+export const MAX_BODY_DEPTH = 32;
 
+/** MAX_NODE_IDS is the size of the node id space ("n1" … "n99"), which bounds lists of ids. */
+const MAX_NODE_IDS = 99;
 const PROTOCOL_NAMES = ['raft', 'paxos'] as const;
 const NODE_ID = /^n([1-9][0-9]?)$/;
+const NODE_ID_WHAT = 'a node id like "n1"';
 
-const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
-const bad = <T>(error: string): Checked<T> => ({ ok: false, error });
+// isRecord and show (= describe) are the kit's; re-exported for the transports and the renderer.
+export { isRecord, describe as show };
 
-/** isRecord: a plain JSON object (not null, not an array). */
-export function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
+/**
+ * parseJsonBody parses a request body (HTTP, the seed's POST /) bounded in depth, so a
+ * deeply nested body is a 400 with a message rather than a stack overflow further on.
+ */
+export function parseJsonBody(text: string): Checked<unknown> {
+  const parsed = parseJsonBounded(text, { maxDepth: MAX_BODY_DEPTH });
+  return parsed.ok ? parsed : { ok: false, error: `request body is ${parsed.error}` };
 }
 
-/** show names a bad value briefly for an error message (never echoes a large value). */
-export function show(x: unknown): string {
-  if (x === undefined) return 'nothing';
-  let s: string;
-  try {
-    s = JSON.stringify(x) ?? String(x);
-  } catch {
-    s = String(x);
-  }
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
-}
-
-/** unknownFields returns an error naming the first field of `x` not in `allowed`, or null. */
-function unknownFields(x: Record<string, unknown>, allowed: readonly string[], what: string): string | null {
-  for (const k of Object.keys(x)) if (!allowed.includes(k)) return `${what}: unknown field '${k}'`;
-  return null;
+function nodeIdAt(x: unknown, path: string): NodeId {
+  return str(x, path, { min: 2, max: 3, pattern: NODE_ID, what: NODE_ID_WHAT });
 }
 
 /** validateNodeId checks a node id's shape ("n1" … "n99"); whether it exists is LabService's to say. */
 export function validateNodeId(x: unknown, what = 'node id'): Checked<NodeId> {
-  if (typeof x !== 'string' || !NODE_ID.test(x)) return bad(`${what} must be a node id like "n1", got ${show(x)}`);
-  return ok(x);
+  return checked(() => nodeIdAt(x, what));
 }
 
-function keyError(x: unknown, field: string): string | null {
-  if (typeof x !== 'string') return `${field} must be a string, got ${show(x)}`;
-  const n = Buffer.byteLength(x, 'utf8');
-  if (n < 1 || n > MAX_KEY_BYTES) return `${field} must be a string of 1–${MAX_KEY_BYTES} bytes (got ${n})`;
-  return null;
+function key(x: unknown, path: string): string {
+  return str(x, path, { min: 1, max: MAX_KEY_BYTES });
 }
 
-function valueError(x: unknown, field: string): string | null {
-  if (typeof x !== 'string') return `${field} must be a string, got ${show(x)}`;
-  const n = Buffer.byteLength(x, 'utf8');
-  if (n > MAX_VALUE_BYTES) return `${field} is ${n} bytes; the limit is ${MAX_VALUE_BYTES} bytes (1 MiB)`;
-  return null;
+function value(x: unknown, path: string): string {
+  return str(x, path, { max: MAX_VALUE_BYTES });
 }
 
-function timeoutError(x: unknown): string | null {
-  if (x === undefined) return null;
-  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0 || x > MAX_TIMEOUT_MS)
-    return `timeoutMs must be a number in (0, ${MAX_TIMEOUT_MS}], got ${show(x)}`;
-  return null;
+function timeout(x: unknown): number | undefined {
+  return optional(x, (v) => num(v, 'timeoutMs', 0, MAX_TIMEOUT_MS, { loOpen: true }));
 }
 
-function intIn(x: unknown, lo: number, hi: number, field: string): string | null {
-  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < lo || x > hi)
-    return `${field} must be an integer in ${lo}..${hi}, got ${show(x)}`;
-  return null;
-}
-
-function first(...errs: (string | null)[]): string | null {
-  return errs.find((e) => e !== null) ?? null;
+/** body checks x is a JSON object with only the `allowed` fields. */
+function body(x: unknown, allowed: readonly string[], what: string): Rec {
+  const o = record(x, what, 'a JSON object');
+  onlyFields(o, allowed, what.replace(/^an? /, ''));
+  return o;
 }
 
 /** validateKvRequest checks POST /api/kv {op, key, value, expected, timeoutMs, node}. */
 export function validateKvRequest(x: unknown): Checked<KvRequest> {
-  if (!isRecord(x)) return bad(`a kv request must be a JSON object, got ${show(x)}`);
-  const extra = unknownFields(x, ['op', 'key', 'value', 'expected', 'timeoutMs', 'node'], 'kv request');
-  if (extra) return bad(extra);
-  const op = x.op;
-  if (op !== 'put' && op !== 'get' && op !== 'delete' && op !== 'cas')
-    return bad(`op must be one of put, get, delete, cas; got ${show(op)}`);
-  const err = first(
-    keyError(x.key, 'key'),
-    op === 'put' || op === 'cas' ? valueError(x.value, 'value') : null,
-    op === 'cas' && x.expected !== null && x.expected !== undefined ? valueError(x.expected, 'expected') : null,
-    timeoutError(x.timeoutMs),
-    x.node === undefined
-      ? null
-      : validateNodeId(x.node, 'node').ok
-        ? null
-        : `node must be a node id like "n1", got ${show(x.node)}`,
-  );
-  if (err) return bad(err);
-  const req: KvRequest = { op, key: x.key as string };
-  if (op === 'put' || op === 'cas') req.value = x.value as string;
-  if (op === 'cas') req.expected = (x.expected as string | null | undefined) ?? null;
-  if (x.timeoutMs !== undefined) req.timeoutMs = x.timeoutMs as number;
-  if (x.node !== undefined) req.node = x.node as NodeId;
-  return ok(req);
+  return checked(() => {
+    const o = body(x, ['op', 'key', 'value', 'expected', 'timeoutMs', 'node'], 'a kv request');
+    const op = oneOf(o.op, 'op', KV_OPS);
+    const req: KvRequest = { op, key: key(o.key, 'key') };
+    if (op === 'put' || op === 'cas') req.value = value(o.value, 'value');
+    if (op === 'cas') req.expected = nullable(o.expected ?? null, (v) => value(v, 'expected'));
+    const timeoutMs = timeout(o.timeoutMs);
+    if (timeoutMs !== undefined) req.timeoutMs = timeoutMs;
+    const node = optional(o.node, (v) => nodeIdAt(v, 'node'));
+    if (node !== undefined) req.node = node;
+    return req;
+  });
 }
 
 /** validatePartition checks POST /api/partition {groups}: disjoint non-empty groups of node ids. */
 export function validatePartition(x: unknown): Checked<NodeId[][]> {
-  const groups = isRecord(x) ? x.groups : x;
-  if (!Array.isArray(groups) || groups.length === 0)
-    return bad('groups must be a non-empty array of arrays of node ids, e.g. [["n1"],["n2","n3"]]');
-  const seen = new Set<NodeId>();
-  const out: NodeId[][] = [];
-  for (const g of groups) {
-    if (!Array.isArray(g) || g.length === 0)
-      return bad(`each group must be a non-empty array of node ids, got ${show(g)}`);
-    const group: NodeId[] = [];
-    for (const id of g) {
-      const v = validateNodeId(id, 'each group member');
-      if (!v.ok) return v;
-      if (seen.has(v.value)) return bad(`node ${v.value} appears in more than one group`);
-      seen.add(v.value);
-      group.push(v.value);
-    }
-    out.push(group);
-  }
-  return ok(out);
+  return checked(() => {
+    const seen = new Set<NodeId>();
+    const member = (id: unknown, path: string): NodeId => {
+      const v = nodeIdAt(id, path);
+      if (seen.has(v)) fail(`node ${v} appears in more than one group`);
+      seen.add(v);
+      return v;
+    };
+    const group = (g: unknown, path: string): NodeId[] =>
+      array(g, path, { min: 1, max: MAX_NODE_IDS, what: 'a non-empty array of node ids' }, member);
+    return array(
+      isRecord(x) ? x.groups : x,
+      'groups',
+      { min: 1, max: MAX_NODE_IDS, what: 'a non-empty array of arrays of node ids, e.g. [["n1"],["n2","n3"]]' },
+      group,
+    );
+  });
 }
 
-function probabilityError(x: unknown, field: string): string | null {
-  if (x === undefined) return null;
-  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > 1)
-    return `${field} must be a probability in 0..1, got ${show(x)}`;
-  return null;
+function probability(x: unknown, path: string): number | undefined {
+  return optional(x, (v) => num(v, path, 0, 1, { what: 'a probability in 0..1' }));
 }
 
-function msError(x: unknown, field: string): string | null {
-  if (x === undefined) return null;
-  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > MAX_LATENCY_MS)
-    return `${field} must be a number of milliseconds in 0..${MAX_LATENCY_MS}, got ${show(x)}`;
-  return null;
+function ms(x: unknown, path: string): number | undefined {
+  return optional(x, (v) =>
+    num(v, path, 0, MAX_LATENCY_MS, { what: `a number of milliseconds in 0..${MAX_LATENCY_MS}` }),
+  );
+}
+
+function flag(x: unknown, path: string): boolean | undefined {
+  return optional(x, (v) => bool(v, path, 'true or false'));
+}
+
+/** copyDefined copies the fields of `from` that are not undefined onto `to`. */
+function copyDefined<T extends object>(to: T, from: Partial<T>): T {
+  for (const [k, v] of Object.entries(from)) if (v !== undefined) (to as Rec)[k] = v;
+  return to;
 }
 
 /** validateLinkRule checks POST /api/links {from, to, latencyMs, jitterMs, loss, duplicate, blocked, both}. */
 export function validateLinkRule(x: unknown): Checked<LinkRuleInput> {
-  if (!isRecord(x)) return bad(`a link rule must be a JSON object, got ${show(x)}`);
-  const extra = unknownFields(
-    x,
-    ['from', 'to', 'latencyMs', 'jitterMs', 'loss', 'duplicate', 'blocked', 'both'],
-    'link rule',
-  );
-  if (extra) return bad(extra);
-  const from = validateNodeId(x.from, 'from');
-  if (!from.ok) return from;
-  const to = validateNodeId(x.to, 'to');
-  if (!to.ok) return to;
-  if (from.value === to.value) return bad(`from and to must be different nodes (both are ${from.value})`);
-  const err = first(
-    msError(x.latencyMs, 'latencyMs'),
-    msError(x.jitterMs, 'jitterMs'),
-    probabilityError(x.loss, 'loss'),
-    probabilityError(x.duplicate, 'duplicate'),
-    x.blocked === undefined || typeof x.blocked === 'boolean'
-      ? null
-      : `blocked must be true or false, got ${show(x.blocked)}`,
-    x.both === undefined || typeof x.both === 'boolean' ? null : `both must be true or false, got ${show(x.both)}`,
-  );
-  if (err) return bad(err);
-  const rule: LinkRuleInput = { from: from.value, to: to.value };
-  if (x.latencyMs !== undefined) rule.latencyMs = x.latencyMs as number;
-  if (x.jitterMs !== undefined) rule.jitterMs = x.jitterMs as number;
-  if (x.loss !== undefined) rule.loss = x.loss as number;
-  if (x.duplicate !== undefined) rule.duplicate = x.duplicate as number;
-  if (x.blocked !== undefined) rule.blocked = x.blocked as boolean;
-  if (x.both !== undefined) rule.both = x.both as boolean;
-  return ok(rule);
+  return checked(() => {
+    const o = body(x, ['from', 'to', 'latencyMs', 'jitterMs', 'loss', 'duplicate', 'blocked', 'both'], 'a link rule');
+    const from = nodeIdAt(o.from, 'from');
+    const to = nodeIdAt(o.to, 'to');
+    if (from === to) fail(`from and to must be different nodes (both are ${from})`);
+    return copyDefined<LinkRuleInput>(
+      { from, to },
+      {
+        latencyMs: ms(o.latencyMs, 'latencyMs'),
+        jitterMs: ms(o.jitterMs, 'jitterMs'),
+        loss: probability(o.loss, 'loss'),
+        duplicate: probability(o.duplicate, 'duplicate'),
+        blocked: flag(o.blocked, 'blocked'),
+        both: flag(o.both, 'both'),
+      },
+    );
+  });
 }
 
 /** validateClusterSettings checks POST /api/cluster {nodes, protocol, heartbeatMs, electionMs, seed} (all optional). */
 export function validateClusterSettings(x: unknown): Checked<Partial<ClusterSettings>> {
-  if (x === undefined || x === null) return ok({});
-  if (!isRecord(x)) return bad(`cluster settings must be a JSON object, got ${show(x)}`);
-  const extra = unknownFields(x, ['nodes', 'protocol', 'heartbeatMs', 'electionMs', 'seed'], 'cluster settings');
-  if (extra) return bad(extra);
-  const out: Partial<ClusterSettings> = {};
-  if (x.nodes !== undefined) {
-    const e = intIn(x.nodes, MIN_NODES, MAX_NODES, 'nodes');
-    if (e) return bad(e);
-    out.nodes = x.nodes as number;
-  }
-  if (x.protocol !== undefined) {
-    if (!(PROTOCOL_NAMES as readonly unknown[]).includes(x.protocol))
-      return bad(`protocol must be one of ${PROTOCOL_NAMES.join(', ')}; got ${show(x.protocol)}`);
-    out.protocol = x.protocol as ClusterSettings['protocol'];
-  }
-  if (x.heartbeatMs !== undefined) {
-    const e = intIn(x.heartbeatMs, 1, 60_000, 'heartbeatMs');
-    if (e) return bad(e);
-    out.heartbeatMs = x.heartbeatMs as number;
-  }
-  if (x.electionMs !== undefined) {
-    const e = intIn(x.electionMs, 2, 600_000, 'electionMs');
-    if (e) return bad(e);
-    out.electionMs = x.electionMs as number;
-  }
-  const hb = out.heartbeatMs;
-  const el = out.electionMs;
-  if (hb !== undefined && el !== undefined && el <= hb)
-    return bad(`electionMs (${el}) must be greater than heartbeatMs (${hb})`);
-  if (x.seed !== undefined) {
-    const e = intIn(x.seed, 0, 0xffffffff, 'seed');
-    if (e) return bad(e);
-    out.seed = x.seed as number;
-  }
-  return ok(out);
+  return checked(() => {
+    if (x === undefined || x === null) return {};
+    const o = body(x, ['nodes', 'protocol', 'heartbeatMs', 'electionMs', 'seed'], 'cluster settings');
+    const out = copyDefined<Partial<ClusterSettings>>(
+      {},
+      {
+        nodes: optional(o.nodes, (v) => int(v, 'nodes', MIN_NODES, MAX_NODES)),
+        protocol: optional(o.protocol, (v) => oneOf(v, 'protocol', PROTOCOL_NAMES)),
+        heartbeatMs: optional(o.heartbeatMs, (v) => int(v, 'heartbeatMs', 1, 60_000)),
+        electionMs: optional(o.electionMs, (v) => int(v, 'electionMs', 2, 600_000)),
+        seed: optional(o.seed, (v) => int(v, 'seed', 0, 0xffffffff)),
+      },
+    );
+    const hb = out.heartbeatMs;
+    const el = out.electionMs;
+    if (hb !== undefined && el !== undefined && el <= hb) {
+      fail(`electionMs (${el}) must be greater than heartbeatMs (${hb})`);
+    }
+    return out;
+  });
 }
 
 /** validateTimeScale checks POST /api/time-scale {scale}: 1 = real time, 0.1 = ten times slower. */
 export function validateTimeScale(x: unknown): Checked<number> {
-  const s = isRecord(x) ? x.scale : x;
-  if (typeof s !== 'number' || !Number.isFinite(s) || s < 0.001 || s > 10)
-    return bad(`scale must be a number in 0.001..10 (1 = real time, 0.1 = ten times slower), got ${show(s)}`);
-  return ok(s);
+  return checked(() =>
+    num(isRecord(x) ? x.scale : x, 'scale', 0.001, 10, {
+      what: 'a number in 0.001..10 (1 = real time, 0.1 = ten times slower)',
+    }),
+  );
 }
 
 /** validateBalance checks POST /api/balance {algorithm, weights}. */
 export function validateBalance(x: unknown): Checked<BalanceInput> {
-  if (!isRecord(x)) return bad(`a balance request must be a JSON object, got ${show(x)}`);
-  const extra = unknownFields(x, ['algorithm', 'weights'], 'balance request');
-  if (extra) return bad(extra);
-  if (!(BALANCE_ALGORITHMS as readonly unknown[]).includes(x.algorithm))
-    return bad(`algorithm must be one of ${BALANCE_ALGORITHMS.join(', ')}; got ${show(x.algorithm)}`);
-  const out: BalanceInput = { algorithm: x.algorithm as BalanceAlgorithm };
-  if (x.weights !== undefined) {
-    if (!isRecord(x.weights)) return bad('weights must be an object of node id → weight, e.g. {"n1":1,"n2":2}');
-    const w: Record<NodeId, number> = {};
-    for (const [id, v] of Object.entries(x.weights)) {
-      const n = validateNodeId(id, 'a weights key');
-      if (!n.ok) return n;
-      const e = intIn(v, 0, 1000, `weight of ${id}`);
-      if (e) return bad(e);
-      w[id] = v as number;
+  return checked(() => {
+    const o = body(x, ['algorithm', 'weights'], 'a balance request');
+    const out: BalanceInput = { algorithm: oneOf(o.algorithm, 'algorithm', BALANCE_ALGORITHMS) };
+    if (o.weights === undefined) return out;
+    const w = record(o.weights, 'weights', 'an object of node id → weight, e.g. {"n1":1,"n2":2}');
+    const entries = Object.entries(w);
+    if (entries.length > MAX_NODE_IDS) fail(`weights must name at most ${MAX_NODE_IDS} nodes`);
+    out.weights = {};
+    for (const [id, v] of entries) {
+      const n = nodeIdAt(id, 'a weights key');
+      out.weights[n] = int(v, `weight of ${n}`, 0, 1000);
     }
-    out.weights = w;
-  }
-  return ok(out);
+    return out;
+  });
 }
 
-function checkObject(x: unknown, fields: readonly string[], what: string): Record<string, unknown> | string {
-  if (!isRecord(x)) return `${what} must be a JSON object, got ${show(x)}`;
-  return unknownFields(x, fields, what) ?? x;
-}
-
-/** tokenError checks a fencing token: a non-negative safe integer. */
-function tokenError(x: unknown): string | null {
-  return intIn(x, 0, Number.MAX_SAFE_INTEGER, 'token');
+/** tokenOf checks a fencing token: a non-negative safe integer. */
+function tokenOf(x: unknown): number {
+  return int(x, 'token', 0, Number.MAX_SAFE_INTEGER, `an integer in 0..${Number.MAX_SAFE_INTEGER}`);
 }
 
 /** withTimeout copies a checked optional timeoutMs onto the request r. */
-function withTimeout<T extends { timeoutMs?: number }>(r: T, o: Record<string, unknown>): Checked<T> {
-  if (o.timeoutMs !== undefined) r.timeoutMs = o.timeoutMs as number;
-  return ok(r);
+function withTimeout<T extends { timeoutMs?: number }>(r: T, o: Rec): T {
+  const t = timeout(o.timeoutMs);
+  if (t !== undefined) r.timeoutMs = t;
+  return r;
 }
 
 /** validateLockRequest checks POST /api/lock {name, ttlMs, owner, timeoutMs}. */
 export function validateLockRequest(x: unknown): Checked<LockRequest> {
-  const o = checkObject(x, ['name', 'ttlMs', 'owner', 'timeoutMs'], 'a lock request');
-  if (typeof o === 'string') return bad(o);
-  const err = first(
-    keyError(o.name, 'name'),
-    keyError(o.owner, 'owner'),
-    intIn(o.ttlMs, 1, MAX_TTL_MS, 'ttlMs'),
-    timeoutError(o.timeoutMs),
-  );
-  if (err) return bad(err);
-  const r: LockRequest = { name: o.name as string, ttlMs: o.ttlMs as number, owner: o.owner as string };
-  return withTimeout(r, o);
+  return checked(() => {
+    const o = body(x, ['name', 'ttlMs', 'owner', 'timeoutMs'], 'a lock request');
+    const name = key(o.name, 'name');
+    const owner = key(o.owner, 'owner');
+    return withTimeout<LockRequest>({ name, ttlMs: int(o.ttlMs, 'ttlMs', 1, MAX_TTL_MS), owner }, o);
+  });
 }
 
 /** validateRenewRequest checks POST /api/lock/renew {name, ttlMs, owner, token, timeoutMs}. */
 export function validateRenewRequest(x: unknown): Checked<RenewRequest> {
-  const o = checkObject(x, ['name', 'ttlMs', 'owner', 'token', 'timeoutMs'], 'a renew request');
-  if (typeof o === 'string') return bad(o);
-  const err = first(
-    keyError(o.name, 'name'),
-    keyError(o.owner, 'owner'),
-    intIn(o.ttlMs, 1, MAX_TTL_MS, 'ttlMs'),
-    tokenError(o.token),
-    timeoutError(o.timeoutMs),
-  );
-  if (err) return bad(err);
-  const r: RenewRequest = {
-    name: o.name as string,
-    ttlMs: o.ttlMs as number,
-    owner: o.owner as string,
-    token: o.token as number,
-  };
-  return withTimeout(r, o);
+  return checked(() => {
+    const o = body(x, ['name', 'ttlMs', 'owner', 'token', 'timeoutMs'], 'a renew request');
+    const name = key(o.name, 'name');
+    const owner = key(o.owner, 'owner');
+    const ttlMs = int(o.ttlMs, 'ttlMs', 1, MAX_TTL_MS);
+    return withTimeout<RenewRequest>({ name, ttlMs, owner, token: tokenOf(o.token) }, o);
+  });
 }
 
 /** validateUnlockRequest checks POST /api/unlock {name, token, timeoutMs}. */
 export function validateUnlockRequest(x: unknown): Checked<UnlockRequest> {
-  const o = checkObject(x, ['name', 'token', 'timeoutMs'], 'an unlock request');
-  if (typeof o === 'string') return bad(o);
-  const err = first(keyError(o.name, 'name'), tokenError(o.token), timeoutError(o.timeoutMs));
-  if (err) return bad(err);
-  const r: UnlockRequest = { name: o.name as string, token: o.token as number };
-  return withTimeout(r, o);
+  return checked(() => {
+    const o = body(x, ['name', 'token', 'timeoutMs'], 'an unlock request');
+    return withTimeout<UnlockRequest>({ name: key(o.name, 'name'), token: tokenOf(o.token) }, o);
+  });
 }
 
 /** validateFencedWrite checks POST /api/fenced {key, value, token, timeoutMs}. */
 export function validateFencedWrite(x: unknown): Checked<FencedWriteRequest> {
-  const o = checkObject(x, ['key', 'value', 'token', 'timeoutMs'], 'a fenced write');
-  if (typeof o === 'string') return bad(o);
-  const err = first(
-    keyError(o.key, 'key'),
-    valueError(o.value, 'value'),
-    tokenError(o.token),
-    timeoutError(o.timeoutMs),
-  );
-  if (err) return bad(err);
-  const r: FencedWriteRequest = { key: o.key as string, value: o.value as string, token: o.token as number };
-  return withTimeout(r, o);
+  return checked(() => {
+    const o = body(x, ['key', 'value', 'token', 'timeoutMs'], 'a fenced write');
+    const k = key(o.key, 'key');
+    const v = value(o.value, 'value');
+    return withTimeout<FencedWriteRequest>({ key: k, value: v, token: tokenOf(o.token) }, o);
+  });
 }
 
 /** validateLoadRequest checks POST /api/load {op, count, clients, valueBytes, keys}. */
 export function validateLoadRequest(x: unknown): Checked<LoadRequest> {
-  const o = checkObject(x, ['op', 'count', 'clients', 'valueBytes', 'keys'], 'a load request');
-  if (typeof o === 'string') return bad(o);
-  if (o.op !== 'put' && o.op !== 'get') return bad(`op must be put or get, got ${show(o.op)}`);
-  const err = first(
-    intIn(o.count, 1, MAX_LOAD_COUNT, 'count'),
-    intIn(o.clients, 1, MAX_LOAD_CLIENTS, 'clients'),
-    o.valueBytes === undefined ? null : intIn(o.valueBytes, 0, 65_536, 'valueBytes'),
-    o.keys === undefined ? null : intIn(o.keys, 1, 1_000_000, 'keys'),
-  );
-  if (err) return bad(err);
-  const r: LoadRequest = { op: o.op, count: o.count as number, clients: o.clients as number };
-  if (o.valueBytes !== undefined) r.valueBytes = o.valueBytes as number;
-  if (o.keys !== undefined) r.keys = o.keys as number;
-  return ok(r);
+  return checked(() => {
+    const o = body(x, ['op', 'count', 'clients', 'valueBytes', 'keys'], 'a load request');
+    return copyDefined<LoadRequest>(
+      {
+        op: oneOf(o.op, 'op', ['put', 'get'] as const, 'put or get'),
+        count: int(o.count, 'count', 1, MAX_LOAD_COUNT),
+        clients: int(o.clients, 'clients', 1, MAX_LOAD_CLIENTS),
+      },
+      {
+        valueBytes: optional(o.valueBytes, (v) => int(v, 'valueBytes', 0, 65_536)),
+        keys: optional(o.keys, (v) => int(v, 'keys', 1, 1_000_000)),
+      },
+    );
+  });
 }
 
 /** validateSince checks GET /api/log?since=seq (absent → 0). */
 export function validateSince(x: unknown): Checked<number> {
-  if (x === undefined || x === null || x === '') return ok(0);
-  const n = typeof x === 'string' ? Number(x) : x;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
-    return bad(`since must be a non-negative integer, got ${show(x)}`);
-  return ok(n);
+  if (x === undefined || x === null || x === '') return { ok: true, value: 0 };
+  return checked(() => {
+    const n = typeof x === 'string' ? Number(x) : x;
+    // The error names what was sent (the query text), not the number it became.
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) must('since', 'a non-negative integer', x);
+    return n;
+  });
 }
 
 /** validateDir checks a folder argument (POST /api/export {dir?}, POST /api/open {dir}). */
 export function validateDir(x: unknown, required: boolean): Checked<string | undefined> {
-  const d = isRecord(x) ? x.dir : x;
-  if (d === undefined || d === null)
-    return required ? bad('dir is required: the folder of a saved run') : ok(undefined);
-  if (typeof d !== 'string' || d.length === 0 || d.length > 4096 || d.includes('\0'))
-    return bad(`dir must be a non-empty path string, got ${show(d)}`);
-  return ok(d);
+  return checked(() => {
+    const d = isRecord(x) ? x.dir : x;
+    if (d === undefined || d === null) {
+      if (required) fail('dir is required: the folder of a saved run');
+      return undefined;
+    }
+    if (typeof d !== 'string' || d.length === 0 || d.length > 4096 || d.includes('\0')) {
+      must('dir', 'a non-empty path string', d);
+    }
+    return d;
+  });
 }

@@ -3,9 +3,21 @@
  * (the config comes from outside the process, so a bad one gets a clear message and exit
  * code 2 rather than a crash deep inside).
  */
-import { PROTOCOLS, type ProtocolName } from '../core/protocols';
+import { PROTOCOLS } from '../core/protocols';
+import {
+  array,
+  fail,
+  int,
+  num,
+  oneOf,
+  optional,
+  parseJsonBounded,
+  record,
+  str,
+  valueOrError,
+  type Rec,
+} from '../core/validate';
 import type { NodeConfig } from './contract';
-import { describe, isObject } from './frames';
 
 /** DEFAULTS fills fields a host may leave out (etcd's heartbeat/election defaults). */
 export const DEFAULTS = {
@@ -19,64 +31,65 @@ export const DEFAULTS = {
   routerHost: '127.0.0.1',
 } as const;
 
+/** ID is what a node id may look like here: it names files and log lines, so no separators or spaces. */
 const ID = /^[A-Za-z0-9_.-]{1,64}$/;
+/** MAX_PEERS bounds the initial membership. */
+const MAX_PEERS = 15;
+/** MAX_CONFIG_BYTES bounds --config (a real one is a few hundred bytes). */
+const MAX_CONFIG_BYTES = 64 * 1024;
+
+function id(x: unknown, path: string): string {
+  return str(x, path, { min: 1, max: 64, pattern: ID, what: `an id matching ${String(ID)}` });
+}
+
+/** numbers checks the numeric fields, each optional with a default except routerPort. */
+function numbers(
+  o: Rec,
+): Pick<
+  NodeConfig,
+  'routerPort' | 'clientPort' | 'heartbeatMs' | 'electionMs' | 'tickMs' | 'timeScale' | 'seed' | 'snapshotEvery'
+> {
+  const or = <T>(x: unknown, dflt: T, check: (v: unknown) => T): T => optional(x, check) ?? dflt;
+  return {
+    routerPort: int(o.routerPort, 'routerPort', 1, 65535),
+    clientPort: or(o.clientPort, DEFAULTS.clientPort, (v) => int(v, 'clientPort', 0, 65535)),
+    heartbeatMs: or(o.heartbeatMs, DEFAULTS.heartbeatMs, (v) => num(v, 'heartbeatMs', 1, 60_000)),
+    electionMs: or(o.electionMs, DEFAULTS.electionMs, (v) => num(v, 'electionMs', 1, 600_000)),
+    tickMs: or(o.tickMs, DEFAULTS.tickMs, (v) => num(v, 'tickMs', 1, 10_000)),
+    timeScale: or(o.timeScale, DEFAULTS.timeScale, (v) => num(v, 'timeScale', 0.001, 1000)),
+    seed: or(o.seed, DEFAULTS.seed, (v) => int(v, 'seed', 0, 2 ** 32 - 1)),
+    snapshotEvery: or(o.snapshotEvery, DEFAULTS.snapshotEvery, (v) => int(v, 'snapshotEvery', 0, 1e9)),
+  };
+}
+
+function nodeConfig(x: unknown): NodeConfig {
+  const o = record(x, 'config', 'a JSON object');
+  const self = id(o.id, 'id');
+  const peers = array(o.peers, 'peers', { min: 1, max: MAX_PEERS, what: `a list of 1..${MAX_PEERS} node ids` }, id);
+  if (new Set(peers).size !== peers.length) fail('peers must not repeat');
+  if (!peers.includes(self)) fail(`peers must include the node's own id ${self}`);
+  const protocol = oneOf(o.protocol, 'protocol', PROTOCOLS);
+  const dataFile = str(o.dataFile, 'dataFile', { min: 1, max: 4096, what: 'a file path' });
+  const token = str(o.token, 'token', { min: 1, max: 256, what: 'a string of 1..256 bytes' });
+  const n = numbers(o);
+  if (n.heartbeatMs < n.tickMs) fail('heartbeatMs must be at least tickMs');
+  if (n.electionMs < 2 * n.heartbeatMs) fail('electionMs must be at least twice heartbeatMs');
+  return {
+    id: self,
+    peers,
+    protocol,
+    dataFile,
+    routerHost:
+      optional(o.routerHost, (v) => str(v, 'routerHost', { min: 1, max: 255, what: 'a host name' })) ??
+      DEFAULTS.routerHost,
+    token,
+    ...n,
+  };
+}
 
 /** validateNodeConfig returns a complete NodeConfig or a string naming the first bad field. */
 export function validateNodeConfig(x: unknown): NodeConfig | string {
-  if (!isObject(x)) return 'config must be a JSON object';
-  const id = x.id;
-  if (typeof id !== 'string' || !ID.test(id)) return `id must match ${ID} (got ${describe(id)})`;
-  const peers = x.peers;
-  if (
-    !Array.isArray(peers) ||
-    peers.length === 0 ||
-    peers.length > 15 ||
-    !peers.every((p) => typeof p === 'string' && ID.test(p))
-  )
-    return 'peers must be a list of 1..15 node ids';
-  if (new Set(peers).size !== peers.length) return 'peers must not repeat';
-  if (!peers.includes(id)) return `peers must include the node's own id ${id}`;
-  if (!PROTOCOLS.includes(x.protocol as ProtocolName)) return `protocol must be one of ${PROTOCOLS.join(', ')}`;
-  if (typeof x.dataFile !== 'string' || x.dataFile.length === 0) return 'dataFile must be a file path';
-  if (typeof x.token !== 'string' || x.token.length === 0 || x.token.length > 256)
-    return 'token must be a string of 1..256 chars';
-  const num = (f: string, lo: number, hi: number, int: boolean, dflt?: number): number | string => {
-    const v = x[f] === undefined ? dflt : x[f];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi || (int && !Number.isInteger(v)))
-      return `${f} must be ${int ? 'an integer' : 'a number'} in [${lo}, ${hi}] (got ${describe(x[f])})`;
-    return v;
-  };
-  const routerPort = num('routerPort', 1, 65535, true);
-  const clientPort = num('clientPort', 0, 65535, true, DEFAULTS.clientPort);
-  const heartbeatMs = num('heartbeatMs', 1, 60_000, false, DEFAULTS.heartbeatMs);
-  const electionMs = num('electionMs', 1, 600_000, false, DEFAULTS.electionMs);
-  const tickMs = num('tickMs', 1, 10_000, false, DEFAULTS.tickMs);
-  const timeScale = num('timeScale', 0.001, 1000, false, DEFAULTS.timeScale);
-  const seed = num('seed', 0, 2 ** 32 - 1, true, DEFAULTS.seed);
-  const snapshotEvery = num('snapshotEvery', 0, 1e9, true, DEFAULTS.snapshotEvery);
-  for (const v of [routerPort, clientPort, heartbeatMs, electionMs, tickMs, timeScale, seed, snapshotEvery]) {
-    if (typeof v === 'string') return v;
-  }
-  const routerHost = x.routerHost === undefined ? DEFAULTS.routerHost : x.routerHost;
-  if (typeof routerHost !== 'string' || routerHost.length === 0) return 'routerHost must be a host name';
-  if ((heartbeatMs as number) < (tickMs as number)) return 'heartbeatMs must be at least tickMs';
-  if ((electionMs as number) < 2 * (heartbeatMs as number)) return 'electionMs must be at least twice heartbeatMs';
-  return {
-    id,
-    peers: peers as string[],
-    protocol: x.protocol as ProtocolName,
-    dataFile: x.dataFile,
-    routerHost,
-    routerPort: routerPort as number,
-    clientPort: clientPort as number,
-    token: x.token,
-    heartbeatMs: heartbeatMs as number,
-    electionMs: electionMs as number,
-    tickMs: tickMs as number,
-    timeScale: timeScale as number,
-    seed: seed as number,
-    snapshotEvery: snapshotEvery as number,
-  };
+  return valueOrError(() => nodeConfig(x));
 }
 
 /** parseConfigArgs reads `--config <json>` from argv; returns the config or an error message. */
@@ -84,13 +97,9 @@ export function parseConfigArgs(argv: string[]): NodeConfig | string {
   const i = argv.indexOf('--config');
   const raw = i >= 0 ? argv[i + 1] : undefined;
   if (raw === undefined) return 'usage: main.ts --config <json>';
-  let x: unknown;
-  try {
-    x = JSON.parse(raw);
-  } catch (e) {
-    return `--config is not valid JSON: ${(e as Error).message}`;
-  }
-  return validateNodeConfig(x);
+  const parsed = parseJsonBounded(raw, { maxBytes: MAX_CONFIG_BYTES });
+  if (!parsed.ok) return `--config is ${parsed.error}`;
+  return validateNodeConfig(parsed.value);
 }
 
 /** nodeNumber is the number in an id like "n3" (else its position in peers, from 1); it spreads the seed across nodes. */

@@ -1,13 +1,32 @@
 /**
  * The socket frame codec: a 4-byte big-endian length followed by that many bytes of
  * UTF-8 JSON (see contract.ts). Used by the node's transport and client port, and by the
- * lab's router and gateway. Also the validators for every frame in contract.ts: each
- * returns the typed value or a string saying what is wrong, so untrusted bytes never
- * reach code that trusts them.
+ * lab's router and gateway. Also the validators for every frame in contract.ts, written
+ * with the validation kit (core/validate.ts): each returns the typed value or a string
+ * saying what is wrong, so untrusted bytes never reach code that trusts them. Frame JSON
+ * is parsed bounded in depth, because a 200 KB `[[[…]]]` parses fine but overflows the
+ * stack of whatever walks it next (JSON.stringify when the router forwards it, an error
+ * message describing it) — and an exception in a socket handler ends the process.
  */
-import { validateKvOp } from '../core/kv/codec';
-import type { KvOp } from '../core/kv/types';
+import { kvOp } from '../core/kv/codec';
+import { nodeId } from '../core/message-checks';
 import type { MessageKind } from '../core/types';
+import {
+  MAX_JSON_DEPTH,
+  bool,
+  describe,
+  fail,
+  int,
+  isRecord,
+  nullable,
+  num,
+  oneOf,
+  optional,
+  parseJsonBounded,
+  record,
+  str,
+  valueOrError,
+} from '../core/validate';
 import {
   MAX_FRAME_BYTES,
   type ClientOutcome,
@@ -18,6 +37,11 @@ import {
 } from './contract';
 
 export { MAX_FRAME_BYTES };
+// describe and isObject are the kit's; re-exported for the router and the IPC validator.
+export { describe, isRecord as isObject };
+
+/** MAX_FRAME_DEPTH bounds a frame's JSON nesting (a snapshot message, the deepest, is 6). */
+export const MAX_FRAME_DEPTH = MAX_JSON_DEPTH;
 
 /** FRAME_HEADER_BYTES is the size of the length prefix. */
 export const FRAME_HEADER_BYTES = 4;
@@ -43,8 +67,8 @@ export interface DecodeResult {
 
 /**
  * FrameDecoder turns a byte stream into frames. It rejects a length over the limit as soon
- * as the header arrives (before buffering the body), malformed UTF-8/JSON, and JSON that
- * is not an object. After an error it stays failed: every later push returns the error.
+ * as the header arrives (before buffering the body), malformed UTF-8/JSON, JSON nested
+ * deeper than MAX_FRAME_DEPTH, and JSON that is not an object. After an error it stays failed: every later push returns the error.
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
@@ -104,14 +128,10 @@ export class FrameDecoder {
     } catch {
       return 'frame is not valid UTF-8';
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      return `frame is not valid JSON: ${(e as Error).message}`;
-    }
-    if (!isObject(value)) return `frame is not a JSON object (got ${describe(value)})`;
-    return value;
+    const parsed = parseJsonBounded(text, { maxDepth: MAX_FRAME_DEPTH });
+    if (!parsed.ok) return `frame is ${parsed.error}`;
+    if (!isRecord(parsed.value)) return `frame is not a JSON object (got ${describe(parsed.value)})`;
+    return parsed.value;
   }
 
   private fail(frames: Record<string, unknown>[], error: string): DecodeResult {
@@ -149,89 +169,84 @@ export class FrameDecoder {
 
 const MESSAGE_KINDS: readonly MessageKind[] = ['vote', 'append', 'heartbeat', 'snapshot', 'client', 'other'];
 const OUTCOMES: readonly ClientOutcome[] = ['ok', 'fail', 'unknown'];
-/** MAX_ID_CHARS bounds ids, tokens and client names on the wire. */
-export const MAX_ID_CHARS = 256;
+/** MAX_ID_BYTES bounds tokens, client names and Hello senders on the wire. */
+export const MAX_ID_BYTES = 256;
+/** MAX_TYPE_BYTES bounds a message's type tag (the core's validator checks it is a known one). */
+const MAX_TYPE_BYTES = 64;
+/** MAX_REQUEST_TIMEOUT_MS bounds a client request's timeoutMs. */
+const MAX_REQUEST_TIMEOUT_MS = 600_000;
+
+function shortString(x: unknown, path: string): string {
+  return str(x, path, { min: 1, max: MAX_ID_BYTES, what: `a non-empty string of at most ${MAX_ID_BYTES} bytes` });
+}
+
+/** expectT checks a frame's tag, naming what was expected. */
+function expectT(o: Record<string, unknown>, t: string, what: string): void {
+  if (o.t !== t) fail(`expected ${what}, got t=${describe(o.t)}`);
+}
 
 /** validateHello checks a Hello frame's shape (the caller compares the token). */
 export function validateHello(x: unknown): HelloFrame | string {
-  if (!isObject(x)) return 'hello: not an object';
-  if (x.t !== 'hello') return `expected a hello frame first, got t=${describe(x.t)}`;
-  if (!isShortString(x.token)) return 'hello: token must be a non-empty string';
-  if (!isShortString(x.from)) return 'hello: from must be a non-empty string';
-  return { t: 'hello', token: x.token, from: x.from };
+  return valueOrError((): HelloFrame => {
+    const o = record(x, 'hello');
+    expectT(o, 'hello', 'a hello frame first');
+    return { t: 'hello', token: shortString(o.token, 'hello.token'), from: shortString(o.from, 'hello.from') };
+  });
 }
 
 /** validateMsgFrame checks a MsgFrame's envelope; the caller validates `msg` with validateMessage (core/protocols). */
 export function validateMsgFrame(x: unknown): MsgFrame | string {
-  if (!isObject(x)) return 'msg: not an object';
-  if (x.t !== 'msg') return `expected a msg frame, got t=${describe(x.t)}`;
-  if (!MESSAGE_KINDS.includes(x.kind as MessageKind)) return `msg: unknown kind ${describe(x.kind)}`;
-  const m = x.msg;
-  if (!isObject(m)) return 'msg: msg must be an object';
-  if (typeof m.type !== 'string') return 'msg: msg.type must be a string';
-  if (!isShortString(m.from)) return 'msg: msg.from must be a node id';
-  if (!isShortString(m.to)) return 'msg: msg.to must be a node id';
-  if (!isNonNegInt(m.term)) return 'msg: msg.term must be a non-negative integer';
-  return { t: 'msg', kind: x.kind as MessageKind, msg: m as MsgFrame['msg'] };
+  return valueOrError((): MsgFrame => {
+    const o = record(x, 'msg frame');
+    expectT(o, 'msg', 'a msg frame');
+    const kind = oneOf(o.kind, 'msg.kind', MESSAGE_KINDS);
+    const m = record(o.msg, 'msg.msg');
+    str(m.type, 'msg.msg.type', { min: 1, max: MAX_TYPE_BYTES });
+    nodeId(m.from, 'msg.msg.from');
+    nodeId(m.to, 'msg.msg.to');
+    int(m.term, 'msg.msg.term');
+    return { t: 'msg', kind, msg: m as MsgFrame['msg'] };
+  });
 }
 
 /** validateClientRequest checks a request on a client port, including its KV operation. */
 export function validateClientRequest(x: unknown): ClientRequestFrame | string {
-  if (!isObject(x)) return 'req: not an object';
-  if (x.t !== 'req') return `expected a req frame, got t=${describe(x.t)}`;
-  if (!isNonNegInt(x.id)) return 'req: id must be a non-negative integer';
-  if (!isShortString(x.client)) return 'req: client must be a non-empty string';
-  if (!isNonNegInt(x.seq)) return 'req: seq must be a non-negative integer';
-  if (!(typeof x.timeoutMs === 'number' && Number.isFinite(x.timeoutMs) && x.timeoutMs > 0 && x.timeoutMs <= 600_000))
-    return 'req: timeoutMs must be a number in (0, 600000]';
-  if (x.allowFollowerRead !== undefined && typeof x.allowFollowerRead !== 'boolean')
-    return 'req: allowFollowerRead must be a boolean';
-  const op: KvOp | string = validateKvOp(x.op);
-  if (typeof op === 'string') return `req: ${op}`;
-  const out: ClientRequestFrame = { t: 'req', id: x.id, client: x.client, seq: x.seq, op, timeoutMs: x.timeoutMs };
-  if (x.allowFollowerRead !== undefined) out.allowFollowerRead = x.allowFollowerRead;
-  return out;
+  return valueOrError((): ClientRequestFrame => {
+    const o = record(x, 'req');
+    expectT(o, 'req', 'a req frame');
+    const out: ClientRequestFrame = {
+      t: 'req',
+      id: int(o.id, 'req.id'),
+      client: shortString(o.client, 'req.client'),
+      seq: int(o.seq, 'req.seq'),
+      op: kvOp(o.op, 'req.op'),
+      timeoutMs: num(o.timeoutMs, 'req.timeoutMs', 0, MAX_REQUEST_TIMEOUT_MS, { loOpen: true }),
+    };
+    const follower = optional(o.allowFollowerRead, (v) => bool(v, 'req.allowFollowerRead'));
+    if (follower !== undefined) out.allowFollowerRead = follower;
+    return out;
+  });
 }
 
 /** validateClientResponse checks an answer from a client port (used by the gateway). */
 export function validateClientResponse(x: unknown): ClientResponseFrame | string {
-  if (!isObject(x)) return 'res: not an object';
-  if (x.t !== 'res') return `expected a res frame, got t=${describe(x.t)}`;
-  if (!isNonNegInt(x.id)) return 'res: id must be a non-negative integer';
-  if (!OUTCOMES.includes(x.outcome as ClientOutcome)) return `res: unknown outcome ${describe(x.outcome)}`;
-  if (x.result !== null && !isObject(x.result)) return 'res: result must be an object or null';
-  if (isObject(x.result) && typeof x.result.ok !== 'boolean') return 'res: result.ok must be a boolean';
-  if (!isShortString(x.node)) return 'res: node must be a node id';
-  if (x.leader !== null && !isShortString(x.leader)) return 'res: leader must be a node id or null';
-  if (x.error !== undefined && typeof x.error !== 'string') return 'res: error must be a string';
-  const out: ClientResponseFrame = {
-    t: 'res',
-    id: x.id,
-    outcome: x.outcome as ClientOutcome,
-    result: (x.result ?? null) as ClientResponseFrame['result'],
-    node: x.node,
-    leader: (x.leader ?? null) as string | null,
-  };
-  if (typeof x.error === 'string') out.error = x.error;
-  return out;
-}
-
-/** isObject: a plain JSON object (not null, not an array). */
-export function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function isShortString(x: unknown): x is string {
-  return typeof x === 'string' && x.length > 0 && x.length <= MAX_ID_CHARS;
-}
-
-function isNonNegInt(x: unknown): x is number {
-  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-}
-
-/** describe names a bad value briefly for an error message (never the whole value). */
-export function describe(x: unknown): string {
-  if (x === undefined) return 'undefined';
-  const s = JSON.stringify(x) ?? String(x);
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  return valueOrError((): ClientResponseFrame => {
+    const o = record(x, 'res');
+    expectT(o, 'res', 'a res frame');
+    const id = int(o.id, 'res.id');
+    const outcome = oneOf(o.outcome, 'res.outcome', OUTCOMES);
+    const result = nullable(o.result, (v) => record(v, 'res.result', 'an object or null'));
+    if (result !== null) bool(result.ok, 'res.result.ok');
+    const out: ClientResponseFrame = {
+      t: 'res',
+      id,
+      outcome,
+      result: result as ClientResponseFrame['result'],
+      node: shortString(o.node, 'res.node'),
+      leader: nullable(o.leader, (v) => shortString(v, 'res.leader')),
+    };
+    const error = optional(o.error, (v) => str(v, 'res.error'));
+    if (error !== undefined) out.error = error;
+    return out;
+  });
 }

@@ -53,7 +53,7 @@ describe('recorder', () => {
     expect(saved.history.length).toBe(6);
     writeFileSync(join(dir, 'history.jsonl'), '{"index":0}\n');
     await expect(readRun(dir)).rejects.toThrow(RunFileError);
-    await expect(readRun(dir)).rejects.toThrow(/history\.jsonl:1: a history op needs time/);
+    await expect(readRun(dir)).rejects.toThrow(/history\.jsonl:1: time must be a time in ns, got nothing/);
   });
 
   it('the consistency check passes a possible final value and catches a lost acknowledged write', async () => {

@@ -31,7 +31,7 @@ describe('node config', () => {
     expect(validateNodeConfig({ ...good, routerPort: 70000 })).toMatch(/routerPort/);
     expect(validateNodeConfig({ ...good, timeScale: 0 })).toMatch(/timeScale/);
     expect(validateNodeConfig({ ...good, heartbeatMs: 600, electionMs: 1000 })).toMatch(/twice heartbeatMs/);
-    expect(validateNodeConfig({ ...good, id: '../etc' })).toMatch(/id must match/);
+    expect(validateNodeConfig({ ...good, id: '../etc' })).toMatch(/id must be an id matching/);
     expect(validateNodeConfig([])).toMatch(/JSON object/);
   });
 

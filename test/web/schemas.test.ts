@@ -32,7 +32,7 @@ describe('api schemas', () => {
     expect(err(validateKvRequest({ op: 'get', key: 3 }))).toMatch(/key must be a string/);
     expect(err(validateKvRequest({ op: 'get', key: '' }))).toMatch(/1–256 bytes/);
     expect(err(validateKvRequest({ op: 'put', key: 'k', value: 'é'.repeat(600_000) }))).toMatch(
-      /limit is 1048576 bytes/,
+      /value must be a string of at most 1048576 bytes, got a string of 1200000 bytes/,
     );
     expect(err(validateKvRequest({ op: 'put', key: 'k' }))).toMatch(/value must be a string/);
     expect(err(validateKvRequest({ op: 'get', key: 'k', timeoutMs: -1 }))).toMatch(/timeoutMs/);

@@ -4,6 +4,7 @@
  * (see ballot.ts).
  */
 export { PaxosNode } from './node';
-export { paxosMessageKind, paxosMessageSlots, validatePaxosMessage } from './messages';
+export { PAXOS_MESSAGE_TYPES, paxosMessageKind, paxosMessageSlots } from './messages';
+export { validatePaxosMessage } from './validate';
 export type { PaxosMessage, PaxosMessageType } from './messages';
 export { BALLOT_NODE_SLOTS, ballotNode, ballotRound, formatBallot, makeBallot, nextBallot } from './ballot';

@@ -1,11 +1,11 @@
 /**
- * Multi-Paxos wire messages, their UI kinds, and structural validation of untrusted values.
+ * Multi-Paxos wire messages and their UI kinds (validation of untrusted values: validate.ts).
  *
  * `term` on every message carries a ballot (see ballot.ts). The `type`s name the phases of
  * "Paxos Made Simple" so a person can follow one slot through the run log:
  * prepare (1a) → promise (1b) → accept (2a) → accepted (2b) → decide (learning).
  */
-import type { Entry, EntryType, MessageBase, MessageKind, ReadIndexMsg, ReadIndexRespMsg, Snapshot } from '../types';
+import type { Entry, MessageBase, MessageKind, ReadIndexMsg, ReadIndexRespMsg, Snapshot } from '../types';
 import { assertNever } from '../types';
 
 /** PrepareMsg is phase 1a for every slot >= fromIndex (one phase 1 for all open slots). */
@@ -182,132 +182,8 @@ export function paxosMessageSlots(msg: PaxosMessage): { from: number; to: number
   }
 }
 
-// ---- validation of untrusted values (wire frames) ----
-
-/** MAX_ID_LENGTH bounds a node id on the wire. */
-const MAX_ID_LENGTH = 64;
-/** MAX_CTX_LENGTH bounds a read context. */
-const MAX_CTX_LENGTH = 256;
-
-type Obj = Record<string, unknown>;
-
-function isObj(x: unknown): x is Obj {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function isNat(x: unknown): x is number {
-  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-}
-
-function isId(x: unknown): x is string {
-  return typeof x === 'string' && x.length > 0 && x.length <= MAX_ID_LENGTH;
-}
-
-const ENTRY_TYPES: readonly EntryType[] = ['normal', 'noop', 'config'];
-
-function checkEntry(x: unknown, where: string): string | null {
-  if (!isObj(x)) return `${where} is not an object`;
-  if (!isNat(x.index) || x.index < 1) return `${where}.index must be a positive integer`;
-  if (!isNat(x.term)) return `${where}.term must be a non-negative integer`;
-  if (typeof x.type !== 'string' || !ENTRY_TYPES.includes(x.type as EntryType)) {
-    return `${where}.type must be one of ${ENTRY_TYPES.join(', ')}`;
-  }
-  if (typeof x.data !== 'string') return `${where}.data must be a string`;
-  return null;
-}
-
-/** checkEntries requires an array of entries with strictly increasing indexes (contiguous if asked). */
-function checkEntries(x: unknown, where: string, contiguous: boolean): string | null {
-  if (!Array.isArray(x)) return `${where} must be an array`;
-  let prev = -1;
-  for (let i = 0; i < x.length; i++) {
-    const err = checkEntry(x[i], `${where}[${i}]`);
-    if (err) return err;
-    const idx = (x[i] as Entry).index;
-    if (prev >= 0 && (contiguous ? idx !== prev + 1 : idx <= prev)) {
-      return `${where} indexes must be ${contiguous ? 'contiguous' : 'increasing'}`;
-    }
-    prev = idx;
-  }
-  return null;
-}
-
-function checkIdList(x: unknown, where: string): string | null {
-  if (!Array.isArray(x) || !x.every(isId)) return `${where} must be an array of node ids`;
-  return null;
-}
-
-function checkSnapshot(x: unknown, where: string): string | null {
-  if (!isObj(x)) return `${where} is not an object`;
-  if (!isNat(x.index)) return `${where}.index must be a non-negative integer`;
-  if (!isNat(x.term)) return `${where}.term must be a non-negative integer`;
-  if (typeof x.data !== 'string') return `${where}.data must be a string`;
-  const c = x.conf;
-  if (!isObj(c)) return `${where}.conf is not an object`;
-  return (
-    checkIdList(c.voters, `${where}.conf.voters`) ??
-    checkIdList(c.learners, `${where}.conf.learners`) ??
-    checkIdList(c.votersOutgoing, `${where}.conf.votersOutgoing`)
-  );
-}
-
-function needNat(m: Obj, ...fields: string[]): string | null {
-  for (const f of fields) {
-    if (!isNat(m[f])) return `${String(m.type)}.${f} must be a non-negative integer`;
-  }
-  return null;
-}
-
-/** checkBody validates the type-specific fields of a message whose base fields are valid. */
-function checkBody(m: Obj, type: PaxosMessageType): string | null {
-  switch (type) {
-    case 'prepare':
-      if (typeof m.force !== 'boolean') return 'prepare.force must be a boolean';
-      return needNat(m, 'fromIndex');
-    case 'promise':
-      return (
-        needNat(m, 'fromIndex', 'commit') ??
-        checkEntries(m.entries, 'promise.entries', false) ??
-        (m.snapshot === null ? null : checkSnapshot(m.snapshot, 'promise.snapshot'))
-      );
-    case 'accept':
-      return needNat(m, 'commit') ?? checkEntries(m.entries, 'accept.entries', true);
-    case 'accepted': {
-      const err = needNat(m, 'lo', 'hi', 'commit');
-      if (err) return err;
-      return (m.lo as number) >= 1 && (m.lo as number) <= (m.hi as number) ? null : 'accepted needs 1 <= lo <= hi';
-    }
-    case 'nack':
-      return needNat(m, 'ballot', 'commit');
-    case 'decide':
-      return needNat(m, 'commit');
-    case 'heartbeat':
-      return needNat(m, 'commit', 'seq');
-    case 'heartbeatAck':
-      return needNat(m, 'seq', 'commit', 'hbCommit');
-    case 'catchup':
-      return needNat(m, 'commit') ?? checkEntries(m.entries, 'catchup.entries', true);
-    case 'snapshot':
-      return checkSnapshot(m.snapshot, 'snapshot.snapshot');
-    case 'learned':
-      return needNat(m, 'commit');
-    case 'readIndex':
-      return typeof m.ctx === 'string' && m.ctx.length <= MAX_CTX_LENGTH
-        ? null
-        : `readIndex.ctx must be a string of at most ${MAX_CTX_LENGTH} characters`;
-    case 'readIndexResp':
-      if (typeof m.ctx !== 'string' || m.ctx.length > MAX_CTX_LENGTH) {
-        return `readIndexResp.ctx must be a string of at most ${MAX_CTX_LENGTH} characters`;
-      }
-      return needNat(m, 'index');
-    case 'timeoutNow':
-      return null;
-    default:
-      return assertNever(type, 'paxos message type');
-  }
-}
-
-const TYPES: readonly PaxosMessageType[] = [
+/** PAXOS_MESSAGE_TYPES lists every variant's type tag. */
+export const PAXOS_MESSAGE_TYPES: readonly PaxosMessageType[] = [
   'prepare',
   'promise',
   'accept',
@@ -323,19 +199,3 @@ const TYPES: readonly PaxosMessageType[] = [
   'readIndexResp',
   'timeoutNow',
 ];
-
-/**
- * validatePaxosMessage checks that an untrusted value (a decoded wire frame) is a
- * well-formed PaxosMessage; it returns the message or a string saying what is wrong.
- */
-export function validatePaxosMessage(x: unknown): PaxosMessage | string {
-  if (!isObj(x)) return 'paxos message must be an object';
-  if (typeof x.type !== 'string' || !TYPES.includes(x.type as PaxosMessageType)) {
-    return `unknown paxos message type ${JSON.stringify(x.type)?.slice(0, 40) ?? 'undefined'}`;
-  }
-  if (!isId(x.from)) return `${x.type}.from must be a node id`;
-  if (!isId(x.to)) return `${x.type}.to must be a node id`;
-  if (!isNat(x.term)) return `${x.type}.term (ballot) must be a non-negative integer`;
-  const err = checkBody(x, x.type as PaxosMessageType);
-  return err ?? (x as unknown as PaxosMessage);
-}

@@ -1,188 +1,97 @@
 /**
  * validateRaftMessage: full structural validation of an untrusted wire value. It returns
  * a fresh message holding only the known fields (extra fields are dropped), or a string
- * saying what is wrong, so a corrupt or hostile frame can never reach the core.
+ * saying what is wrong, so a corrupt or hostile frame can never reach the core. Written
+ * with the validation kit (core/validate.ts); paxos/validate.ts is its twin.
  */
+import { ctx, entry, envelope, nodeId, snapshot } from '../message-checks';
 import { assertNever } from '../types';
-import type { ConfChange, ConfState, Entry, EntryType, Snapshot } from '../types';
+import type { ConfChange, ConfChangeType, Entry, MessageBase } from '../types';
+import { at, bool, fail, int, nullable, oneOf, parseJsonBounded, record, valueOrError, type Rec } from '../validate';
 import { RAFT_MESSAGE_TYPES } from './messages';
 import type { RaftMessage, RaftMessageType } from './messages';
 
-/** MAX_ID_LENGTH bounds a node id on the wire. */
-const MAX_ID_LENGTH = 64;
-/** MAX_CTX_LENGTH bounds a read context on the wire. */
-const MAX_CTX_LENGTH = 256;
-const ENTRY_TYPES: readonly EntryType[] = ['normal', 'noop', 'config'];
-const CONF_CHANGE_TYPES: readonly string[] = ['addLearner', 'promote', 'remove'];
+const CONF_CHANGE_TYPES: readonly ConfChangeType[] = ['addLearner', 'promote', 'remove'];
+/** MAX_CONF_CHANGE_DEPTH: a ConfChange is one flat object. */
+const MAX_CONF_CHANGE_DEPTH = 2;
 
-type Obj = Record<string, unknown>;
-
-class Invalid extends Error {}
-
-function fail(what: string): never {
-  throw new Invalid(what);
+/** confChange parses and checks a config entry's data (a JSON ConfChange). */
+function confChange(data: string, path: string): ConfChange {
+  const parsed = parseJsonBounded(data, { maxDepth: MAX_CONF_CHANGE_DEPTH });
+  if (!parsed.ok) fail(`${path}: config entry data is not JSON (${parsed.error})`);
+  const o = record(parsed.value, `${path}: config entry data`);
+  return {
+    type: oneOf(o.type, `${path}: config change type`, CONF_CHANGE_TYPES),
+    node: nodeId(o.node, `${path}: config change node`),
+  };
 }
 
-function isObj(x: unknown): x is Obj {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function nat(o: Obj, key: string, where: string): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    fail(`${where}.${key} must be a non-negative integer, got ${describe(v)}`);
-  }
-  return v;
-}
-
-function bool(o: Obj, key: string, where: string): boolean {
-  const v = o[key];
-  if (typeof v !== 'boolean') fail(`${where}.${key} must be a boolean, got ${describe(v)}`);
-  return v;
-}
-
-function str(o: Obj, key: string, where: string, max: number): string {
-  const v = o[key];
-  if (typeof v !== 'string') fail(`${where}.${key} must be a string, got ${describe(v)}`);
-  if (v.length > max) fail(`${where}.${key} is longer than ${max} characters`);
-  return v;
-}
-
-function nodeId(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_ID_LENGTH) {
-    fail(`${where} must be a node id (1..${MAX_ID_LENGTH} characters), got ${describe(v)}`);
-  }
-  return v;
-}
-
-function ctxOrNull(o: Obj, key: string, where: string): string | null {
-  if (o[key] === null) return null;
-  return str(o, key, where, MAX_CTX_LENGTH);
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (typeof v === 'string') return v.length > 40 ? `a string of ${v.length} characters` : JSON.stringify(v);
-  if (Array.isArray(v)) return 'an array';
-  if (v === null) return 'null';
-  return typeof v === 'object' ? 'an object' : String(v);
-}
-
-/** parseConfChange checks a config entry's data is a JSON ConfChange. */
+/** parseConfChange checks a config entry's data is a JSON ConfChange; returns it or what is wrong. */
 export function parseConfChange(data: string): ConfChange | string {
-  let x: unknown;
-  try {
-    x = JSON.parse(data);
-  } catch {
-    return 'config entry data is not JSON';
-  }
-  if (!isObj(x)) return 'config entry data must be an object';
-  if (typeof x.type !== 'string' || !CONF_CHANGE_TYPES.includes(x.type)) {
-    return `config change type must be one of ${CONF_CHANGE_TYPES.join(', ')}`;
-  }
-  if (typeof x.node !== 'string' || x.node.length === 0 || x.node.length > MAX_ID_LENGTH) {
-    return 'config change node must be a node id';
-  }
-  return { type: x.type as ConfChange['type'], node: x.node };
+  return valueOrError(() => confChange(data, 'config'));
 }
 
-function entry(x: unknown, where: string): Entry {
-  if (!isObj(x)) fail(`${where} must be an object`);
-  const index = nat(x, 'index', where);
-  if (index < 1) fail(`${where}.index must be >= 1`);
-  const term = nat(x, 'term', where);
-  const type = x.type;
-  if (typeof type !== 'string' || !ENTRY_TYPES.includes(type as EntryType)) {
-    fail(`${where}.type must be one of ${ENTRY_TYPES.join(', ')}`);
-  }
-  const data = x.data;
-  if (typeof data !== 'string') fail(`${where}.data must be a string`);
-  if (type === 'config') {
-    const cc = parseConfChange(data);
-    if (typeof cc === 'string') fail(`${where}: ${cc}`);
-  }
-  return { index, term, type: type as EntryType, data };
+/** raftEntry is an entry whose config data, if any, is a ConfChange. */
+function raftEntry(x: unknown, path: string): Entry {
+  const e = entry(x, path);
+  if (e.type === 'config') confChange(e.data, path);
+  return e;
 }
 
-function idList(o: Obj, key: string, where: string): string[] {
-  const v = o[key];
-  if (!Array.isArray(v)) fail(`${where}.${key} must be an array of node ids`);
-  const out = v.map((id, i) => nodeId(id, `${where}.${key}[${i}]`));
-  if (new Set(out).size !== out.length) fail(`${where}.${key} has a duplicate node id`);
-  return out;
+function appendBody(o: Rec, base: MessageBase & { type: 'append' }): RaftMessage {
+  const prevIndex = int(o.prevIndex, 'append.prevIndex');
+  const prevTerm = int(o.prevTerm, 'append.prevTerm');
+  const commit = int(o.commit, 'append.commit');
+  if (!Array.isArray(o.entries)) fail('append.entries must be an array');
+  const entries = o.entries.map((e, i) => raftEntry(e, at('append.entries', i)));
+  entries.forEach((e, i) => {
+    if (e.index !== prevIndex + 1 + i) fail(`append.entries[${i}].index must be ${prevIndex + 1 + i}`);
+    if (e.term > base.term) fail(`append.entries[${i}].term is above the message term`);
+  });
+  if (prevTerm > base.term) fail('append.prevTerm is above the message term');
+  return { ...base, prevIndex, prevTerm, entries, commit };
 }
 
-function confState(x: unknown, where: string): ConfState {
-  if (!isObj(x)) fail(`${where} must be an object`);
-  const voters = idList(x, 'voters', where);
-  const learners = idList(x, 'learners', where);
-  const votersOutgoing = idList(x, 'votersOutgoing', where);
-  if (voters.length === 0) fail(`${where}.voters must not be empty`);
-  if (learners.some((l) => voters.includes(l))) fail(`${where}: a node is both voter and learner`);
-  return { voters, learners, votersOutgoing };
-}
-
-function snapshot(x: unknown, where: string): Snapshot {
-  if (!isObj(x)) fail(`${where} must be an object`);
-  const index = nat(x, 'index', where);
-  const term = nat(x, 'term', where);
-  if (index < 1) fail(`${where}.index must be >= 1`);
-  const conf = confState(x.conf, `${where}.conf`);
-  const v = x.data;
-  if (typeof v !== 'string') fail(`${where}.data must be a string`);
-  return { index, term, conf, data: v };
-}
-
-function body(type: RaftMessageType, x: Obj, base: { from: string; to: string; term: number }): RaftMessage {
-  const w = type;
+function body(o: Rec, base: MessageBase & { type: RaftMessageType }): RaftMessage {
+  const type = base.type;
+  const f = (key: string): string => at(type, key);
   switch (type) {
     case 'vote':
       return {
         ...base,
         type,
-        lastIndex: nat(x, 'lastIndex', w),
-        lastTerm: nat(x, 'lastTerm', w),
-        transfer: bool(x, 'transfer', w),
+        lastIndex: int(o.lastIndex, f('lastIndex')),
+        lastTerm: int(o.lastTerm, f('lastTerm')),
+        transfer: bool(o.transfer, f('transfer')),
       };
     case 'preVote':
-      return { ...base, type, lastIndex: nat(x, 'lastIndex', w), lastTerm: nat(x, 'lastTerm', w) };
+      return { ...base, type, lastIndex: int(o.lastIndex, f('lastIndex')), lastTerm: int(o.lastTerm, f('lastTerm')) };
     case 'voteResp':
     case 'preVoteResp':
-      return { ...base, type, reject: bool(x, 'reject', w) };
-    case 'append': {
-      const prevIndex = nat(x, 'prevIndex', w);
-      const prevTerm = nat(x, 'prevTerm', w);
-      const commit = nat(x, 'commit', w);
-      if (!Array.isArray(x.entries)) fail('append.entries must be an array');
-      const entries = x.entries.map((e, i) => entry(e, `append.entries[${i}]`));
-      entries.forEach((e, i) => {
-        if (e.index !== prevIndex + 1 + i) fail(`append.entries[${i}].index must be ${prevIndex + 1 + i}`);
-        if (e.term > base.term) fail(`append.entries[${i}].term is above the message term`);
-      });
-      if (prevTerm > base.term) fail('append.prevTerm is above the message term');
-      return { ...base, type, prevIndex, prevTerm, entries, commit };
-    }
+      return { ...base, type, reject: bool(o.reject, f('reject')) };
+    case 'append':
+      return appendBody(o, { ...base, type });
     case 'appendResp':
       return {
         ...base,
         type,
-        index: nat(x, 'index', w),
-        reject: bool(x, 'reject', w),
-        rejectHint: nat(x, 'rejectHint', w),
-        logTerm: nat(x, 'logTerm', w),
+        index: int(o.index, f('index')),
+        reject: bool(o.reject, f('reject')),
+        rejectHint: int(o.rejectHint, f('rejectHint')),
+        logTerm: int(o.logTerm, f('logTerm')),
       };
     case 'heartbeat':
-      return { ...base, type, commit: nat(x, 'commit', w), ctx: ctxOrNull(x, 'ctx', w) };
+      return { ...base, type, commit: int(o.commit, f('commit')), ctx: nullable(o.ctx, (v) => ctx(v, f('ctx'))) };
     case 'heartbeatResp':
-      return { ...base, type, ctx: ctxOrNull(x, 'ctx', w) };
+      return { ...base, type, ctx: nullable(o.ctx, (v) => ctx(v, f('ctx'))) };
     case 'snapshot':
-      return { ...base, type, snapshot: snapshot(x.snapshot, 'snapshot.snapshot') };
+      return { ...base, type, snapshot: snapshot(o.snapshot, f('snapshot')) };
     case 'timeoutNow':
       return { ...base, type };
     case 'readIndex':
-      return { ...base, type, ctx: str(x, 'ctx', w, MAX_CTX_LENGTH) };
+      return { ...base, type, ctx: ctx(o.ctx, f('ctx')) };
     case 'readIndexResp':
-      return { ...base, type, ctx: str(x, 'ctx', w, MAX_CTX_LENGTH), index: nat(x, 'index', w) };
+      return { ...base, type, ctx: ctx(o.ctx, f('ctx')), index: int(o.index, f('index')) };
     default:
       return assertNever(type, 'raft message type');
   }
@@ -190,19 +99,9 @@ function body(type: RaftMessageType, x: Obj, base: { from: string; to: string; t
 
 /** validateRaftMessage checks an untrusted value is a well-formed RaftMessage; returns it or what is wrong. */
 export function validateRaftMessage(x: unknown): RaftMessage | string {
-  try {
-    if (!isObj(x)) return 'raft message must be an object';
-    const type = x.type;
-    if (typeof type !== 'string' || !RAFT_MESSAGE_TYPES.includes(type as RaftMessageType)) {
-      return `raft message type must be one of ${RAFT_MESSAGE_TYPES.join(', ')}, got ${describe(type)}`;
-    }
-    const from = nodeId(x.from, `${type}.from`);
-    const to = nodeId(x.to, `${type}.to`);
-    if (from === to) return `${type}: from and to are the same node`;
-    const term = nat(x, 'term', type);
-    return body(type as RaftMessageType, x, { from, to, term });
-  } catch (e) {
-    if (e instanceof Invalid) return e.message;
-    throw e;
-  }
+  return valueOrError(() => {
+    const { o, base } = envelope(x, 'raft', RAFT_MESSAGE_TYPES);
+    if (base.from === base.to) fail(`${base.type}: from and to are the same node`);
+    return body(o, base);
+  });
 }

@@ -5,6 +5,7 @@
  */
 import type { ClusterNode, ClusterView, LinkRule, RunLogRecord, SavedRun } from '../../../src-main/api/contract';
 import { clusterLeader } from '../../../src-main/api/leader';
+import { validateSavedRun as checkSavedRun } from '../../../src-main/api/saved-run';
 import type { Role } from '../../../src-main/core/types';
 import { num, str } from './records';
 
@@ -166,20 +167,13 @@ export function recordsUntil(log: readonly RunLogRecord[], tNs: number): RunLogR
   return log.slice(0, lo);
 }
 
-/** validateSavedRun checks a run loaded from disk before the UI trusts it. */
+/**
+ * validateSavedRun checks a run before the UI trusts it (the lab's schema: every record
+ * and history op, each bounded in depth), then puts the log in time order.
+ */
 export function validateSavedRun(x: unknown): SavedRun | string {
-  if (typeof x !== 'object' || x === null) return 'the saved run is not an object';
-  const o = x as Record<string, unknown>;
-  if (typeof o.settings !== 'object' || o.settings === null) return 'the saved run has no cluster settings';
-  if (!Array.isArray(o.log)) return 'the saved run has no run log';
-  if (!Array.isArray(o.history)) return 'the saved run has no history';
-  const log = o.log.filter(
-    (r): r is RunLogRecord =>
-      typeof r === 'object' &&
-      r !== null &&
-      typeof (r as RunLogRecord).t === 'number' &&
-      typeof (r as RunLogRecord).kind === 'string',
-  );
-  log.sort((a, b) => a.t - b.t || a.seq - b.seq);
-  return { settings: o.settings as SavedRun['settings'], log, history: o.history as SavedRun['history'] };
+  const v = checkSavedRun(x);
+  if (!v.ok) return v.error;
+  v.value.log.sort((a, b) => a.t - b.t || a.seq - b.seq);
+  return v.value;
 }

@@ -37,55 +37,63 @@ describe('kv codec', () => {
     const euro = '€'.repeat(MAX_KEY_BYTES / 4 + 1); // 3 bytes each: 195 bytes, fine
     expect(validateKvOp({ op: 'get', key: euro })).toEqual({ op: 'get', key: euro });
     const tooLong = '€'.repeat(86); // 258 bytes though only 86 characters
-    expect(validateKvOp({ op: 'get', key: tooLong })).toBe(`key must be a string of 1–${MAX_KEY_BYTES} bytes`);
+    expect(validateKvOp({ op: 'get', key: tooLong })).toBe(
+      `key must be a string of 1–${MAX_KEY_BYTES} bytes, got a string of 258 bytes`,
+    );
     expect(validateKvOp({ op: 'get', key: 'x'.repeat(MAX_KEY_BYTES) })).not.toBeTypeOf('string');
     expect(validateKvOp({ op: 'put', key: 'k', value: 'x'.repeat(MAX_VALUE_BYTES) })).not.toBeTypeOf('string');
     expect(validateKvOp({ op: 'put', key: 'k', value: 'x'.repeat(MAX_VALUE_BYTES + 1) })).toBe(
-      `value must be a string of at most ${MAX_VALUE_BYTES} bytes`,
+      `value must be a string of at most ${MAX_VALUE_BYTES} bytes, got a string of ${MAX_VALUE_BYTES + 1} bytes`,
     );
   });
 
   it('says clearly what is wrong with a bad op', () => {
     const cases: [unknown, string][] = [
-      [null, 'command must be an object'],
-      ['put', 'command must be an object'],
-      [{ op: 'drop', key: 'k' }, 'op must be one of put, get, delete, cas, lock, renew, unlock, fencedPut'],
-      [{ op: 'get' }, 'key must be a string of 1–256 bytes'],
-      [{ op: 'get', key: '' }, 'key must be a string of 1–256 bytes'],
-      [{ op: 'get', key: 5 }, 'key must be a string of 1–256 bytes'],
-      [{ op: 'put', key: 'k' }, 'value must be a string of at most 1048576 bytes'],
-      [{ op: 'put', key: 'k', value: 5 }, 'value must be a string of at most 1048576 bytes'],
-      [{ op: 'cas', key: 'k', expected: 5, value: 'v' }, 'expected must be a string or null of at most 1048576 bytes'],
-      [{ op: 'lock', name: 'L', owner: 'o', ttlMs: 0 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
-      [{ op: 'lock', name: 'L', owner: 'o', ttlMs: -5 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
+      [null, 'command must be an object, got null'],
+      ['put', 'command must be an object, got "put"'],
+      [{ op: 'drop', key: 'k' }, 'op must be one of put, get, delete, cas, lock, renew, unlock, fencedPut, got "drop"'],
+      [{ op: 'get' }, 'key must be a string of 1–256 bytes, got nothing'],
+      [{ op: 'get', key: '' }, 'key must be a string of 1–256 bytes, got ""'],
+      [{ op: 'get', key: 5 }, 'key must be a string of 1–256 bytes, got 5'],
+      [{ op: 'put', key: 'k' }, 'value must be a string of at most 1048576 bytes, got nothing'],
+      [{ op: 'put', key: 'k', value: 5 }, 'value must be a string of at most 1048576 bytes, got 5'],
+      [
+        { op: 'cas', key: 'k', expected: 5, value: 'v' },
+        'expected must be a string or null of at most 1048576 bytes, got 5',
+      ],
+      [{ op: 'lock', name: 'L', owner: 'o', ttlMs: 0 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}, got 0`],
+      [{ op: 'lock', name: 'L', owner: 'o', ttlMs: -5 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}, got -5`],
       [
         { op: 'lock', name: 'L', owner: 'o', ttlMs: MAX_TTL_MS + 1 },
-        `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`,
+        `ttlMs must be an integer from 1 to ${MAX_TTL_MS}, got ${MAX_TTL_MS + 1}`,
       ],
-      [{ op: 'lock', name: 'L', owner: 'o', ttlMs: 1.5 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`],
-      [{ op: 'lock', name: 'L', ttlMs: 10 }, 'owner must be a string of 1–256 bytes'],
-      [{ op: 'lock', owner: 'o', ttlMs: 10 }, 'name must be a string of 1–256 bytes'],
-      [{ op: 'unlock', name: 'L', token: -1 }, 'token must be a non-negative integer'],
-      [{ op: 'unlock', name: 'L', token: 1.5 }, 'token must be a non-negative integer'],
-      [{ op: 'fencedPut', key: 'r', value: 'v', token: '3' }, 'token must be a non-negative integer'],
+      [{ op: 'lock', name: 'L', owner: 'o', ttlMs: 1.5 }, `ttlMs must be an integer from 1 to ${MAX_TTL_MS}, got 1.5`],
+      [{ op: 'lock', name: 'L', ttlMs: 10 }, 'owner must be a string of 1–256 bytes, got nothing'],
+      [{ op: 'lock', owner: 'o', ttlMs: 10 }, 'name must be a string of 1–256 bytes, got nothing'],
+      [{ op: 'unlock', name: 'L', token: -1 }, 'token must be a non-negative integer, got -1'],
+      [{ op: 'unlock', name: 'L', token: 1.5 }, 'token must be a non-negative integer, got 1.5'],
+      [{ op: 'fencedPut', key: 'r', value: 'v', token: '3' }, 'token must be a non-negative integer, got "3"'],
       [
         { op: 'renew', name: 'L', owner: 'o', token: 1, ttlMs: Infinity },
-        `ttlMs must be an integer from 1 to ${MAX_TTL_MS}`,
+        `ttlMs must be an integer from 1 to ${MAX_TTL_MS}, got Infinity`,
       ],
     ];
     for (const [input, msg] of cases) expect(validateKvOp(input), JSON.stringify(input)).toBe(msg);
   });
 
   it('decodeCommand reports bad JSON and bad envelopes as text, never throwing', () => {
-    expect(decodeCommand('{')).toBe('command is not valid JSON');
-    expect(decodeCommand('[]')).toBe('command must be an object');
+    expect(decodeCommand('{')).toMatch(/^command: not valid JSON \(/);
+    expect(decodeCommand('{"cmd":' + '['.repeat(5000) + ']'.repeat(5000) + '}')).toBe(
+      'command: JSON nested deeper than 4 levels',
+    );
+    expect(decodeCommand('[]')).toBe('command must be an object, got an empty array');
     expect(decodeCommand('{"client":1,"seq":1,"now":0,"cmd":{"op":"get","key":"k"}}')).toMatch(/^client must be/);
     expect(decodeCommand('{"client":"c","seq":1.5,"now":0,"cmd":{"op":"get","key":"k"}}')).toBe(
-      'seq must be a non-negative integer',
+      'seq must be a non-negative integer, got 1.5',
     );
     expect(decodeCommand('{"client":"c","seq":1,"now":-1,"cmd":{"op":"get","key":"k"}}')).toBe(
-      'now must be a non-negative finite number',
+      'now must be a non-negative finite number, got -1',
     );
-    expect(decodeCommand('{"client":"c","seq":1,"now":0}')).toBe('command must be an object');
+    expect(decodeCommand('{"client":"c","seq":1,"now":0}')).toBe('cmd must be an object, got nothing');
   });
 });

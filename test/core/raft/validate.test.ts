@@ -52,7 +52,10 @@ describe('validateRaftMessage', () => {
     [{ type: 'vote', from: 'n1', to: 'n2', term: 1, lastIndex: 0, lastTerm: 0 }, 'vote.transfer must be a boolean'],
     [{ type: 'voteResp', from: 'n1', to: 'n2', term: 1, reject: 'no' }, 'voteResp.reject must be a boolean'],
     [{ type: 'heartbeat', from: 'n1', to: 'n2', term: 1, commit: 0 }, 'heartbeat.ctx must be a string'],
-    [{ type: 'heartbeat', from: 'n1', to: 'n2', term: 1, commit: 0, ctx: 'x'.repeat(300) }, 'longer than'],
+    [
+      { type: 'heartbeat', from: 'n1', to: 'n2', term: 1, commit: 0, ctx: 'x'.repeat(300) },
+      'heartbeat.ctx must be a string of at most 256 bytes, got a string of 300 bytes',
+    ],
     [{ type: 'readIndex', from: 'n1', to: 'n2', term: 1, ctx: 5 }, 'readIndex.ctx must be a string'],
     [{ type: 'snapshot', from: 'n1', to: 'n2', term: 1 }, 'snapshot.snapshot must be an object'],
     [

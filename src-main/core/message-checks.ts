@@ -1,0 +1,91 @@
+/**
+ * Checks of the wire shapes both protocol cores share (core/types.ts): node ids, log
+ * entries, snapshots, memberships and the message envelope. Written with the kit
+ * (core/validate.ts): each returns a fresh value holding only the known fields, or throws
+ * Invalid naming the path, so raft/validate.ts and paxos/validate.ts read alike.
+ */
+import type { ConfState, Entry, EntryType, MessageBase, NodeId, Snapshot } from './types';
+import { array, at, fail, int, oneOf, record, str, type Rec } from './validate';
+
+/** MAX_ID_BYTES bounds a node id on the wire. */
+export const MAX_ID_BYTES = 64;
+/** MAX_CTX_BYTES bounds a read context on the wire (see raft/index.ts: contexts cross the wire). */
+export const MAX_CTX_BYTES = 256;
+/** MAX_MEMBERS bounds each list of a membership on the wire. */
+export const MAX_MEMBERS = 256;
+
+const ENTRY_TYPES: readonly EntryType[] = ['normal', 'noop', 'config'];
+
+/** nodeId checks a node id: 1..MAX_ID_BYTES bytes. */
+export function nodeId(x: unknown, path: string): NodeId {
+  return str(x, path, { min: 1, max: MAX_ID_BYTES, what: `a node id (1..${MAX_ID_BYTES} bytes)` });
+}
+
+/** ctx checks a read context: a string of at most MAX_CTX_BYTES bytes. */
+export function ctx(x: unknown, path: string): string {
+  return str(x, path, { max: MAX_CTX_BYTES });
+}
+
+/** entry checks one log entry (index >= 1); the caller checks how entries follow each other. */
+export function entry(x: unknown, path: string): Entry {
+  const o = record(x, path);
+  return {
+    index: int(o.index, at(path, 'index'), 1, Number.MAX_SAFE_INTEGER, 'a positive integer'),
+    term: int(o.term, at(path, 'term')),
+    type: oneOf(o.type, at(path, 'type'), ENTRY_TYPES),
+    data: str(o.data, at(path, 'data')),
+  };
+}
+
+/** idList checks a list of distinct node ids. */
+export function idList(x: unknown, path: string): NodeId[] {
+  const ids = array(x, path, { max: MAX_MEMBERS, what: 'an array of node ids' }, nodeId);
+  if (new Set(ids).size !== ids.length) fail(`${path} has a duplicate node id`);
+  return ids;
+}
+
+/** confState checks a membership: at least one voter, no node both voter and learner. */
+export function confState(x: unknown, path: string): ConfState {
+  const o = record(x, path);
+  const voters = idList(o.voters, at(path, 'voters'));
+  const learners = idList(o.learners, at(path, 'learners'));
+  const votersOutgoing = idList(o.votersOutgoing, at(path, 'votersOutgoing'));
+  if (voters.length === 0) fail(`${at(path, 'voters')} must not be empty`);
+  if (learners.some((l) => voters.includes(l))) fail(`${path}: a node is both voter and learner`);
+  return { voters, learners, votersOutgoing };
+}
+
+/** snapshot checks a snapshot (index >= 1) and its membership. */
+export function snapshot(x: unknown, path: string): Snapshot {
+  const o = record(x, path);
+  return {
+    index: int(o.index, at(path, 'index'), 1, Number.MAX_SAFE_INTEGER, 'a positive integer'),
+    term: int(o.term, at(path, 'term')),
+    conf: confState(o.conf, at(path, 'conf')),
+    data: str(o.data, at(path, 'data')),
+  };
+}
+
+/** Envelope is a message's checked base fields and the object its body is read from. */
+export interface Envelope<T extends string> {
+  o: Rec;
+  base: MessageBase & { type: T };
+}
+
+/**
+ * envelope checks the fields every message has: type (one of `types`), from, to, and
+ * term (`termWhat` says what the term means to this protocol, e.g. a ballot).
+ */
+export function envelope<T extends string>(
+  x: unknown,
+  protocol: string,
+  types: readonly T[],
+  termWhat = 'a non-negative integer',
+): Envelope<T> {
+  const o = record(x, `${protocol} message`);
+  const type = oneOf(o.type, `${protocol} message type`, types);
+  const from = nodeId(o.from, `${type}.from`);
+  const to = nodeId(o.to, `${type}.to`);
+  const term = int(o.term, `${type}.term`, 0, Number.MAX_SAFE_INTEGER, termWhat);
+  return { o, base: { type, from, to, term } };
+}
