@@ -2,7 +2,7 @@
  * The router's link rules, driven by plain sockets that speak the node wire protocol
  * (Hello, then MsgFrames): routing by msg.to, partitions, one-way cuts, latency with
  * jitter that reorders, loss, duplication, a cut that catches frames in flight, and
- * bad tokens / garbage that close only the offending connection.
+ * bad tokens / garbage / deeply nested JSON that close only the offending connection.
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -166,5 +166,40 @@ describe('router', () => {
       expect.stringContaining('exceeds the limit'),
       expect.stringContaining('on n3'),
     ]);
+  });
+
+  it('200 KB of nested JSON, before or after the Hello, closes only that connection; the router stays up', async () => {
+    // Each of these once crashed the whole host: JSON.parse accepts the nesting, then
+    // describing it in an error (or re-encoding it to forward) overflowed the stack.
+    const nested = '['.repeat(100_000) + ']'.repeat(100_000);
+    const rawFrame = (body: string): Buffer => {
+      const b = Buffer.from(body, 'utf8');
+      const h = Buffer.alloc(4);
+      h.writeUInt32BE(b.length, 0);
+      return Buffer.concat([h, b]);
+    };
+    const attack = async (bytes: Buffer[]): Promise<void> => {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      for (const b of bytes) s.write(b);
+      await new Promise<void>((r) => s.once('close', () => r()));
+    };
+    await attack([rawFrame(nested)]); // the Hello itself is [[[…]]]
+    await attack([rawFrame(`{"t":${nested}}`)]); // a Hello whose t is [[[…]]]
+    const hello = encodeFrame({ t: 'hello', token: TOKEN, from: 'n1' });
+    const msg = `{"t":"msg","kind":"append","msg":{"type":"app","from":"n1","to":"n2","term":1,"x":${nested}}}`;
+    await attack([hello, rawFrame(msg)]); // an authenticated node's message the router would forward
+    const rejected = rec.log().filter((r) => r.kind === 'frame-rejected');
+    expect(rejected.map((r) => String(r.reason))).toEqual([
+      'frame is JSON nested deeper than 64 levels',
+      'frame is JSON nested deeper than 64 levels',
+      'frame is JSON nested deeper than 64 levels',
+    ]);
+    // The router still serves: good nodes connect and their messages are routed.
+    const a = await peer('n1');
+    const b = await peer('n2');
+    send(a, 'n1', 'n2', 7);
+    await waitUntil(() => b.got.length === 1);
+    expect(b.got).toEqual([{ from: 'n1', n: 7 }]);
   });
 });

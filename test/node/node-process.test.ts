@@ -197,6 +197,44 @@ describe('a 3-node Raft cluster of real processes', () => {
     fc.close();
   });
 
+  it('200 KB of nested JSON on the client port (with the token) or from the router is refused; the node lives', async () => {
+    // Both once killed the node: JSON.parse accepts the nesting, then describing the bad
+    // field in an error message overflowed the stack inside the socket handler.
+    const nested = '['.repeat(100_000) + ']'.repeat(100_000);
+    const rawFrame = (body: string): Buffer => {
+      const b = Buffer.from(body, 'utf8');
+      const h = Buffer.alloc(4);
+      h.writeUInt32BE(b.length, 0);
+      return Buffer.concat([h, b]);
+    };
+    const l = await leader();
+    const f = nodes.find((n) => n.alive && n.id !== l.id)!;
+    const before = l.events('frame-rejected').length;
+    const deepT = await new Client(l.clientPort, TOKEN).connect();
+    deepT.raw(rawFrame(`{"t":${nested}}`));
+    const deepOp = await new Client(l.clientPort, TOKEN).connect();
+    deepOp.raw(rawFrame(`{"t":"req","id":1,"client":"c","seq":1,"timeoutMs":1000,"op":{"op":"put","key":${nested}}}`));
+    await waitFor('both nested requests refused', () => deepT.closed && deepOp.closed);
+    const reasons = l
+      .events('frame-rejected')
+      .slice(before)
+      .map((e) => String(e.reason));
+    expect(reasons.filter((r) => r.includes('nested deeper than 64 levels'))).toHaveLength(2);
+    const fBefore = f.events('frame-rejected').length;
+    router.conns.get(f.id)!.write(rawFrame(`{"t":${nested}}`));
+    await waitFor('router frame refused', () =>
+      f
+        .events('frame-rejected')
+        .slice(fBefore)
+        .some((e) => String(e.reason).includes('nested deeper')),
+    );
+    await waitFor('follower reconnected', () => router.conns.has(f.id));
+    const c = await new Client(l.clientPort, TOKEN).connect();
+    expect(await c.request({ op: 'put', key: 'k5', value: 'after-nesting' })).toMatchObject({ outcome: 'ok' });
+    expect(l.alive && f.alive).toBe(true);
+    c.close();
+  });
+
   it(
     'keeps its data when every node is SIGKILLed and restarted on its file (with snapshots taken)',
     async () => {

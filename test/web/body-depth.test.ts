@@ -1,0 +1,72 @@
+/**
+ * Deeply nested JSON in an API body is a 400 `{error}`, never a 500 or a crash: the
+ * validators describe bad values without walking them, and parseJsonBody (which the HTTP
+ * host's body reader is to call) refuses the nesting before it is parsed at all.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_BODY_DEPTH, parseJsonBody } from '../../src-main/api/schemas';
+import { LabService } from '../../src-main/lab/lab-service';
+import { HttpHost } from '../../src-main/web/http-host';
+
+const nested = '['.repeat(100_000) + ']'.repeat(100_000);
+
+describe('parseJsonBody', () => {
+  it('refuses 200 KB of nesting with a message and parses ordinary bodies', () => {
+    expect(parseJsonBody(nested)).toEqual({
+      ok: false,
+      error: `request body is JSON nested deeper than ${MAX_BODY_DEPTH} levels`,
+    });
+    expect(parseJsonBody('{"a":' + nested + '}')).toMatchObject({ ok: false });
+    expect(parseJsonBody('{"groups":[["n1"],["n2","n3"]]}')).toEqual({
+      ok: true,
+      value: { groups: [['n1'], ['n2', 'n3']] },
+    });
+    expect(parseJsonBody('{"op":')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^request body is not valid JSON/),
+    });
+  });
+});
+
+describe('the HTTP host with nested bodies', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ql-body-'));
+  const lab = new LabService({ dataDir: dir });
+  const host = new HttpHost({ lab, webRoot: dir });
+  let base = '';
+
+  beforeAll(async () => {
+    base = `http://127.0.0.1:${await host.listen(0)}`;
+  });
+  afterAll(async () => {
+    await host.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = async (path: string, body: string): Promise<{ status: number; body: unknown }> => {
+    const r = await fetch(base + path, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    return { status: r.status, body: await r.json() };
+  };
+
+  it('answers 400 with an error naming the field, and keeps serving', async () => {
+    expect(await post('/api/partition', `{"groups":${nested}}`)).toEqual({
+      status: 400,
+      body: { error: 'groups[0][0] must be a node id like "n1", got an array of 1 item' },
+    });
+    expect(await post('/api/kv', `{"op":"put","key":"k","value":${nested}}`)).toEqual({
+      status: 400,
+      body: { error: 'value must be a string of at most 1048576 bytes, got an array of 1 item' },
+    });
+    expect(await post('/api/cluster', `{"nodes":${nested}}`)).toEqual({
+      status: 400,
+      body: { error: 'nodes must be an integer in 1..15, got an array of 1 item' },
+    });
+    expect(await post('/api/links', `{"from":"n1","to":"n2","x":${nested}}`)).toEqual({
+      status: 400,
+      body: { error: "link rule: unknown field 'x'" },
+    });
+    expect((await post('/api/partition', '{"groups":[]}')).status).toBe(400);
+  });
+});
