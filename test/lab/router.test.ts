@@ -180,9 +180,11 @@ describe('router', () => {
     };
     const attack = async (bytes: Buffer[]): Promise<void> => {
       const s = connect(port, '127.0.0.1');
+      let closed = false;
       s.on('error', () => undefined);
+      s.once('close', () => (closed = true));
       for (const b of bytes) s.write(b);
-      await new Promise<void>((r) => s.once('close', () => r()));
+      await waitUntil(() => closed, 5000);
     };
     await attack([rawFrame(nested)]); // the Hello itself is [[[…]]]
     await attack([rawFrame(`{"t":${nested}}`)]); // a Hello whose t is [[[…]]]
