@@ -18,10 +18,15 @@
  * everything after it that walks the value recursively (JSON.stringify, structuredClone,
  * String() of an array, Vue's deep watchers, a recursive validator) overflows the stack,
  * and a RangeError thrown from a socket handler takes the process down. So untrusted JSON
- * is parsed with `parseJsonBounded`, which refuses text nested deeper than a bound before
- * parsing it; values that arrive already parsed (IPC, the renderer's fetch) are checked
- * with the non-recursive `boundedDepth`; and `describe`, which names a bad value in an
- * error message, never descends into a value and never echoes more than a few characters.
+ * is parsed with `parseJsonBounded`, which refuses a value nested deeper than a bound
+ * before anyone else walks it; values that arrive already parsed (IPC, the renderer's
+ * fetch) are checked with the same non-recursive `boundedDepth`; and `describe`, which
+ * names a bad value in an error message, never descends into a value and never echoes
+ * more than a few characters. The depth is checked on the parsed value rather than by
+ * pre-scanning the text's brackets: measured on a 25 KB append frame (64 entries whose
+ * data is escaped JSON), a scan added ~55% to the parse and the walk ~2%; parsing deep
+ * nesting costs about 4x parsing flat JSON of the same size, so the cost of hostile input
+ * stays bounded by the size limits every edge already has.
  */
 
 /** Checked is a validator's answer: the typed value, or why the input was refused. */
@@ -286,40 +291,6 @@ export function depthWithin<T>(x: T, path: string, maxDepth = MAX_JSON_DEPTH): T
   return x;
 }
 
-/**
- * jsonTextDepthWithin tells whether JSON text opens at most maxDepth brackets at once,
- * without parsing it: one pass, skipping string contents (with their escapes) by indexOf.
- * Malformed text may pass; JSON.parse then refuses it.
- */
-export function jsonTextDepthWithin(text: string, maxDepth: number): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22 /* " */) {
-      i = closingQuote(text, i);
-      if (i < 0) return true;
-    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-      if (++depth > maxDepth) return false;
-    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
-      depth--;
-    }
-  }
-  return true;
-}
-
-/** closingQuote is the index of the quote that ends the string opened at `open`, or -1. */
-function closingQuote(text: string, open: number): number {
-  let j = open;
-  for (;;) {
-    j = text.indexOf('"', j + 1);
-    if (j < 0) return -1;
-    // The quote is escaped when an odd run of backslashes precedes it.
-    let k = j - 1;
-    while (text.charCodeAt(k) === 0x5c /* \ */) k--;
-    if ((j - 1 - k) % 2 === 0) return j;
-  }
-}
-
 /** JsonLimits bound untrusted JSON text: nesting depth (default MAX_JSON_DEPTH) and UTF-8 size. */
 export interface JsonLimits {
   maxDepth?: number;
@@ -327,8 +298,11 @@ export interface JsonLimits {
 }
 
 /**
- * parseJsonBounded parses untrusted JSON text, refusing text over maxBytes or nested
- * deeper than maxDepth before JSON.parse sees it; errors are short and never echo the text.
+ * parseJsonBounded parses untrusted JSON text, refusing text over maxBytes, and a value
+ * nested deeper than maxDepth before anything else can walk it; errors are short and
+ * never echo the text. (JSON.parse itself is iterative in V8, so parsing is safe; the
+ * depth is checked on the parsed value, which costs one visit per object or array —
+ * measured cheaper than scanning the text's brackets first, see the file comment.)
  */
 export function parseJsonBounded(text: string, limits: JsonLimits = {}): Checked<unknown> {
   const maxDepth = limits.maxDepth ?? MAX_JSON_DEPTH;
@@ -337,12 +311,15 @@ export function parseJsonBounded(text: string, limits: JsonLimits = {}): Checked
     const n = text.length > maxBytes ? text.length : utf8Length(text);
     if (n > maxBytes) return { ok: false, error: `JSON text over ${maxBytes} bytes` };
   }
-  if (!jsonTextDepthWithin(text, maxDepth)) {
-    return { ok: false, error: `JSON nested deeper than ${maxDepth} levels` };
-  }
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    value = JSON.parse(text);
   } catch (e) {
     return { ok: false, error: `not valid JSON (${String((e as Error).message).slice(0, 120)})` };
   }
+  // A parsed tree has no shared references, so the walk needs no node budget.
+  if (!boundedDepth(value, maxDepth, Infinity)) {
+    return { ok: false, error: `JSON nested deeper than ${maxDepth} levels` };
+  }
+  return { ok: true, value };
 }

@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import type { ClientRequestFrame, ClientResponseFrame } from './contract';
-import { FrameDecoder, encodeFrame, validateClientRequest, validateHello } from './frames';
+import { FrameDecoder, MAX_HELLO_BYTES, encodeFrame, validateClientRequest, validateHello } from './frames';
 
 /** ClientPortOptions wires the port to the node. */
 export interface ClientPortOptions {
@@ -22,8 +22,8 @@ export interface ClientPortOptions {
 
 /** MAX_CLIENT_CONNECTIONS bounds open client connections so a flood cannot exhaust descriptors. */
 export const MAX_CLIENT_CONNECTIONS = 1024;
-/** MAX_HELLO_BYTES bounds frames before a valid Hello (a Hello is tiny). */
-export const MAX_HELLO_BYTES = 4096;
+// MAX_HELLO_BYTES (frames.ts) bounds the frame before a valid Hello; re-exported for callers of this module.
+export { MAX_HELLO_BYTES };
 /** MAX_CLIENT_FRAME_BYTES bounds a request: a 1 MiB value (JSON-escaped, up to 6 bytes a char in the worst case) and its envelope. */
 export const MAX_CLIENT_FRAME_BYTES = 8 * 1024 * 1024;
 /** HELLO_TIMEOUT_MS: a connection that does not say Hello in time is closed. */

@@ -43,6 +43,9 @@ export { describe, isRecord as isObject };
 /** MAX_FRAME_DEPTH bounds a frame's JSON nesting (a snapshot message, the deepest, is 6). */
 export const MAX_FRAME_DEPTH = MAX_JSON_DEPTH;
 
+/** MAX_HELLO_BYTES bounds the first frame on a connection that must open with a Hello (a Hello is tiny). */
+export const MAX_HELLO_BYTES = 4096;
+
 /** FRAME_HEADER_BYTES is the size of the length prefix. */
 export const FRAME_HEADER_BYTES = 4;
 
