@@ -12,7 +12,15 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { LinkRule } from '../api/contract';
 import { seededRng, type NodeId, type Rng } from '../core/types';
-import { FrameDecoder, encodeFrame, validateHello, validateMsgFrame, describe } from '../node/frames';
+import {
+  FrameDecoder,
+  MAX_FRAME_BYTES,
+  MAX_HELLO_BYTES,
+  encodeFrame,
+  validateHello,
+  validateMsgFrame,
+  describe,
+} from '../node/frames';
 import type { MsgFrame } from '../node/contract';
 import type { Recorder } from './recorder';
 
@@ -80,7 +88,8 @@ export class Router {
   private accept(sock: Socket): void {
     sock.setNoDelay(true);
     this.all.add(sock);
-    const decoder = new FrameDecoder();
+    // The first frame must be a Hello (tiny): an unauthenticated peer cannot make us parse megabytes.
+    const decoder = new FrameDecoder(MAX_FRAME_BYTES, MAX_HELLO_BYTES);
     let node: NodeId | null = null;
     const reject = (why: string): void => {
       this.opts.recorder.record('frame-rejected', { at: 'router', node, reason: why });
