@@ -3,7 +3,11 @@
  * disk or from another node's InstallSnapshot, so it is checked field by field before the
  * state machine replaces its state with it.
  */
+import { describe, isRecord, parseJsonBounded } from '../validate';
 import type { KvResult } from './types';
+
+/** MAX_SNAPSHOT_DEPTH bounds a snapshot's JSON nesting (a session row's result, the deepest, is 4). */
+const MAX_SNAPSHOT_DEPTH = 8;
 
 /** SNAPSHOT_VERSION is written into every snapshot so a future format can be told apart. */
 export const SNAPSHOT_VERSION = 1;
@@ -97,15 +101,12 @@ function parseResult(x: unknown): KvResult | null {
 
 /** parseState reads a snapshot written by serializeState; returns the state or what is wrong with it. */
 export function parseState(text: string): KvState | string {
-  let x: unknown;
-  try {
-    x = JSON.parse(text);
-  } catch {
-    return 'not valid JSON';
-  }
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return 'not an object';
-  const o = x as Record<string, unknown>;
-  if (o['v'] !== SNAPSHOT_VERSION) return `unknown version ${JSON.stringify(o['v'])}`;
+  const parsed = parseJsonBounded(text, { maxDepth: MAX_SNAPSHOT_DEPTH });
+  if (!parsed.ok) return parsed.error;
+  const x = parsed.value;
+  if (!isRecord(x)) return 'not an object';
+  const o = x;
+  if (o['v'] !== SNAPSHOT_VERSION) return `unknown version ${describe(o['v'])}`;
   if (!isInt(o['appliedIndex'])) return 'appliedIndex must be a non-negative integer';
   if (!isNum(o['clock'])) return 'clock must be a non-negative number';
   const rows = (field: string): unknown[][] | string => {

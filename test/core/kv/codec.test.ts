@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCommand, encodeCommand, utf8Length, validateKvOp } from '../../../src-main/core/kv/codec';
+import { parseState } from '../../../src-main/core/kv/snapshot';
 import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_VALUE_BYTES } from '../../../src-main/core/kv/types';
 import type { KvCommand } from '../../../src-main/core/kv/types';
 
@@ -95,5 +96,14 @@ describe('kv codec', () => {
       'now must be a non-negative finite number, got -1',
     );
     expect(decodeCommand('{"client":"c","seq":1,"now":0}')).toBe('cmd must be an object, got nothing');
+  });
+});
+
+describe('parseState (snapshots from disk or from a leader)', () => {
+  it('refuses deep nesting with a message instead of overflowing the stack', () => {
+    const nested = '['.repeat(100_000) + ']'.repeat(100_000);
+    expect(parseState(`{"v":${nested}}`)).toBe('JSON nested deeper than 8 levels');
+    expect(parseState('{"v":[[1]]}')).toBe('unknown version an array of 1 item');
+    expect(parseState('{oops')).toMatch(/^not valid JSON/);
   });
 });
