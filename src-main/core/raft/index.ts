@@ -19,7 +19,7 @@
  *    makes it a voter of its own one-node view that campaigns on its own.
  *  - After compact(index, data), RaftNode.snapshot() returns the exact Snapshot the core
  *    keeps (term and membership at `index`), which is what Storage.compact should store.
- *  - readIndex contexts must be at most 256 characters (they cross the wire when a
+ *  - readIndex contexts must be at most 256 UTF-8 bytes (they cross the wire when a
  *    follower forwards a read).
  */
 export { RaftNode } from './node';
