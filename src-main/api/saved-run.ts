@@ -6,20 +6,7 @@
  * each is bounded in depth too: a record nested 100,000 deep would otherwise overflow the
  * stack of the first JSON.stringify (the HTTP answer, an export, the inspector).
  */
-import {
-  array,
-  at,
-  boundedDepth,
-  checked,
-  describe,
-  fail,
-  int,
-  num,
-  oneOf,
-  record,
-  str,
-  type Checked,
-} from '../core/validate';
+import { array, at, boundedDepth, checked, fail, int, num, oneOf, record, str, type Checked } from '../core/validate';
 import type { ClusterSettings, HistoryOp, RunLogRecord, SavedRun } from './contract';
 import { validateClusterSettings } from './schemas';
 
@@ -97,8 +84,8 @@ export function validateSavedRun(x: unknown): Checked<SavedRun> {
     const o = record(x, 'the saved run');
     if (o.settings === undefined || o.settings === null) fail('the saved run has no cluster settings');
     const settings = savedSettings(o.settings, 'settings');
-    if (!Array.isArray(o.log)) fail(`the saved run has no run log (log is ${describe(o.log)})`);
-    if (!Array.isArray(o.history)) fail(`the saved run has no history (history is ${describe(o.history)})`);
+    if (!Array.isArray(o.log)) fail('the saved run has no run log');
+    if (!Array.isArray(o.history)) fail('the saved run has no history');
     const bound = { max: MAX_SAVED_RECORDS, what: `an array of at most ${MAX_SAVED_RECORDS} records` };
     const log = array(o.log, 'log', bound, runLogRecord);
     const history = array(o.history, 'history', bound, historyOp);
