@@ -1,12 +1,31 @@
 /**
- * The LabApi contract: every command the lab accepts and every event it emits. The
- * headless host (HTTP + WebSocket) and the Electron IPC adapter both carry exactly
- * these; the renderer's LabClient implements LabApi over either transport.
- * Inputs are validated by the schemas in ./schemas.ts before they reach LabService.
+ * The data of the LabApi contract: what its commands take and answer, and every event the
+ * lab emits. The commands themselves (LabApi) are derived from the one command table in
+ * ./commands.ts, which the headless host (HTTP + WebSocket), the Electron IPC adapter and
+ * the renderer's LabClient all read. Inputs are validated by the schemas in ./schemas.ts
+ * before they reach LabService. Everything the renderer shares with the backend lives in
+ * src-main/api, so the renderer never imports node/, lab/ or electron/.
  */
-import type { KvOp } from '../core/kv/types';
-import type { MessageKind, NodeId, Role } from '../core/types';
-import type { ClientOutcome, NodeInspect, ProtocolName } from '../node/contract';
+import type { KvOp, LockInfo } from '../core/kv/types';
+import type { Entry, MessageKind, NodeId, NodeStatus, Role } from '../core/types';
+import type { ProtocolName } from '../core/protocols';
+export type { ProtocolName };
+
+/** ClientOutcome: ok = took effect; fail = certainly did not; unknown = may have. */
+export type ClientOutcome = 'ok' | 'fail' | 'unknown';
+
+/** NodeInspect is what the node inspector shows. */
+export interface NodeInspect {
+  status: NodeStatus;
+  lastApplied: number;
+  /** entries: the last entries of the log (newest last). */
+  entries: Entry[];
+  dataFile: string;
+  dataFileBytes: number;
+  damaged: boolean;
+  keys: number;
+  locks: LockInfo[];
+}
 
 /** NodeRunState is the OS process's state. */
 export type NodeRunState = 'up' | 'down' | 'paused';
@@ -191,32 +210,6 @@ export interface SavedRun {
   settings: ClusterSettings;
   log: RunLogRecord[];
   history: HistoryOp[];
-}
-
-/** LabApi is the whole control surface of the lab. */
-export interface LabApi {
-  cluster(): Promise<ClusterView>;
-  createCluster(s: Partial<ClusterSettings>): Promise<ClusterView>;
-  crash(id: NodeId): Promise<ClusterView>;
-  restart(id: NodeId): Promise<ClusterView>;
-  pause(id: NodeId): Promise<ClusterView>;
-  resume(id: NodeId): Promise<ClusterView>;
-  inspect(id: NodeId): Promise<NodeInspect>;
-  partition(groups: NodeId[][]): Promise<ClusterView>;
-  heal(): Promise<ClusterView>;
-  setLink(rule: Partial<LinkRule> & { from: NodeId; to: NodeId; both?: boolean }): Promise<ClusterView>;
-  setTimeScale(scale: number): Promise<ClusterView>;
-  setBalance(algorithm: BalanceAlgorithm, weights?: Record<NodeId, number>): Promise<ClusterView>;
-  kv(req: KvRequest): Promise<KvResponse>;
-  lock(req: LockRequest): Promise<KvResponse>;
-  renew(req: RenewRequest): Promise<KvResponse>;
-  unlock(req: UnlockRequest): Promise<KvResponse>;
-  fencedWrite(req: FencedWriteRequest): Promise<KvResponse>;
-  load(req: LoadRequest): Promise<LoadSummary>;
-  log(sinceSeq?: number): Promise<RunLogRecord[]>;
-  history(): Promise<HistoryOp[]>;
-  exportRun(dir?: string): Promise<ExportResult>;
-  openRun(dir: string): Promise<SavedRun>;
 }
 
 /** KV_OPS lists the ops POST /api/kv accepts. */

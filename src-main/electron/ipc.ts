@@ -1,12 +1,13 @@
 /**
- * The IPC adapter: one ipcMain handler per LabApi command. Each handler checks that the
- * call comes from our window's top frame at our origin, validates the argument with the
- * same schemas as the HTTP host, and answers { ok, value } or { ok: false, error } so the
- * renderer shows the lab's own message. LabService events are forwarded to the window.
+ * The IPC adapter: one ipcMain handler per row of the command table (channel `lab:<name>`).
+ * Each handler checks that the call comes from our window's top frame at our origin,
+ * validates the argument with the row's validator (the same as the HTTP host's), and
+ * answers { ok, value } or { ok: false, error } so the renderer shows the lab's own
+ * message. LabService events are forwarded to the window.
  */
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import type { LabService } from '../lab/lab-service';
-import { IPC_CHANNEL_PREFIX, IPC_COMMANDS, type IpcReply } from './ipc-commands';
+import { BRIDGE_EVENT_CHANNELS, type IpcReply } from '../api/bridge';
+import { COMMAND_NAMES, channelOf, type HostedLab } from '../api/commands';
 import { dispatch, originOf } from './ipc-dispatch';
 
 export { originOf };
@@ -20,9 +21,9 @@ export function isOurs(e: IpcMainInvokeEvent, win: BrowserWindow | null, origin:
 }
 
 /** registerIpc installs the handlers and event forwarding; returns the function that removes them. */
-export function registerIpc(lab: LabService, getWindow: () => BrowserWindow | null, origin: string): () => void {
-  for (const cmd of IPC_COMMANDS) {
-    ipcMain.handle(IPC_CHANNEL_PREFIX + cmd, async (e, arg: unknown): Promise<IpcReply> => {
+export function registerIpc(lab: HostedLab, getWindow: () => BrowserWindow | null, origin: string): () => void {
+  for (const cmd of COMMAND_NAMES) {
+    ipcMain.handle(channelOf(cmd), async (e, arg: unknown): Promise<IpcReply> => {
       if (!isOurs(e, getWindow(), origin)) return { ok: false, error: 'refused: not the Quorum Lab window' };
       try {
         return { ok: true, value: await dispatch(lab, cmd, arg) };
@@ -33,10 +34,10 @@ export function registerIpc(lab: LabService, getWindow: () => BrowserWindow | nu
   }
   const off = lab.on((ev) => {
     const w = getWindow();
-    if (w && !w.isDestroyed()) w.webContents.send('lab:event', ev);
+    if (w && !w.isDestroyed()) w.webContents.send(BRIDGE_EVENT_CHANNELS.event, ev);
   });
   return () => {
     off();
-    for (const cmd of IPC_COMMANDS) ipcMain.removeHandler(IPC_CHANNEL_PREFIX + cmd);
+    for (const cmd of COMMAND_NAMES) ipcMain.removeHandler(channelOf(cmd));
   };
 }

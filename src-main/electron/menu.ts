@@ -1,10 +1,10 @@
 /** The app menu: File (New cluster…, Export run…, Open run…, Quit), View, Help (shortcuts, about). */
 import { app, dialog, Menu, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
 import type { LabService } from '../lab/lab-service';
-import type { MenuAction } from './ipc-commands';
+import { BRIDGE_EVENT_CHANNELS, type MenuAction } from '../api/bridge';
 
 function send(win: BrowserWindow | null, m: MenuAction): void {
-  if (win && !win.isDestroyed()) win.webContents.send('lab:menu', m);
+  if (win && !win.isDestroyed()) win.webContents.send(BRIDGE_EVENT_CHANNELS.menu, m);
 }
 
 function message(e: unknown): string {

@@ -1,22 +1,27 @@
 /**
- * The preload: exposes one domain object, window.lab = { invoke, on }, through
- * contextBridge. The renderer never sees ipcRenderer; invoke only reaches the 'lab:'
- * channels of known commands, and on only the two event channels.
+ * The preload: exposes one domain object through contextBridge, window.lab — one method
+ * per command of the command table (each sends its wire argument on that command's own
+ * channel; the main process checks the sender and validates the argument) and `on` for
+ * the two event channels. The renderer never sees ipcRenderer, so it can reach no other
+ * channel.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { IPC_CHANNEL_PREFIX, IPC_COMMANDS, type BridgeEvents, type IpcReply, type LabBridge } from './ipc-commands';
+import { BRIDGE_EVENT_CHANNELS, type IpcReply, type LabBridge } from '../api/bridge';
+import { channelOf, perCommand } from '../api/commands';
 
-const commands = new Set<string>(IPC_COMMANDS);
-const channels: Record<keyof BridgeEvents, string> = { event: 'lab:event', menu: 'lab:menu' };
+const commands = perCommand(
+  (name) =>
+    (wire?: unknown): Promise<IpcReply> =>
+      ipcRenderer.invoke(channelOf(name), wire) as Promise<IpcReply>,
+);
 
 const bridge: LabBridge = {
-  invoke(cmd, arg) {
-    if (!commands.has(cmd)) return Promise.resolve<IpcReply>({ ok: false, error: `unknown command '${String(cmd)}'` });
-    return ipcRenderer.invoke(IPC_CHANNEL_PREFIX + cmd, arg) as Promise<IpcReply>;
-  },
+  ...commands,
   on(event, cb) {
-    const channel = channels[event];
-    if (!channel) throw new Error(`unknown event '${String(event)}'`);
+    // The renderer is not trusted to pass only known names ('toString' is no event).
+    if (!Object.prototype.hasOwnProperty.call(BRIDGE_EVENT_CHANNELS, event))
+      throw new Error(`unknown event '${String(event)}'`);
+    const channel = BRIDGE_EVENT_CHANNELS[event];
     const listener = (_e: IpcRendererEvent, payload: unknown): void => cb(payload as never);
     ipcRenderer.on(channel, listener);
     return () => {

@@ -1,5 +1,5 @@
 /**
- * LabService implements LabApi (api/contract.ts): it owns one cluster at a time — its
+ * LabService implements LabApi (api/commands.ts): it owns one cluster at a time — its
  * node processes (Supervisor), the fault-injecting Router, the client Gateway and the
  * Recorder — and emits LabEvents. It knows nothing of HTTP or Electron: the web host and
  * the Electron IPC adapter both call it in-process, after validating input with
@@ -19,7 +19,6 @@ import type {
   HistoryOp,
   KvRequest,
   KvResponse,
-  LabApi,
   LabEvent,
   LinkRule,
   LoadRequest,
@@ -31,6 +30,7 @@ import type {
   UnlockRequest,
 } from '../api/contract';
 import { kvOpOf } from '../api/contract';
+import type { LabApi } from '../api/commands';
 import type { KvOp } from '../core/kv/types';
 import type { NodeId } from '../core/types';
 import type { NodeInspect } from '../node/contract';

@@ -7,8 +7,9 @@
  * token; a connection whose first frame is not a valid Hello with the right token, or
  * that sends a malformed or oversized frame, is closed (and the event logged).
  */
-import type { KvOp, KvResult, LockInfo } from '../core/kv/types';
-import type { Entry, MessageBase, MessageKind, NodeId, NodeStatus } from '../core/types';
+import type { ClientOutcome, NodeInspect } from '../api/contract';
+import type { KvOp, KvResult } from '../core/kv/types';
+import type { MessageBase, MessageKind, NodeId, NodeStatus } from '../core/types';
 
 /** MAX_FRAME_BYTES bounds one frame (a snapshot of a large store must fit). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -71,8 +72,8 @@ export interface ClientRequestFrame {
   timeoutMs: number;
 }
 
-/** ClientOutcome: ok = took effect; fail = certainly did not; unknown = may have. */
-export type ClientOutcome = 'ok' | 'fail' | 'unknown';
+// ClientOutcome and NodeInspect cross to the renderer, so they live in api/contract.ts.
+export type { ClientOutcome, NodeInspect };
 
 /** ClientResponseFrame answers one ClientRequestFrame. */
 export interface ClientResponseFrame {
@@ -115,16 +116,3 @@ export type NodeToHost =
 /** HostToNode is an IPC message from the lab host to a node process. */
 export type HostToNode =
   { t: 'inspect'; reqId: number; lastN: number } | { t: 'time-scale'; scale: number } | { t: 'shutdown' };
-
-/** NodeInspect is what the node inspector shows. */
-export interface NodeInspect {
-  status: NodeStatus;
-  lastApplied: number;
-  /** entries: the last entries of the log (newest last). */
-  entries: Entry[];
-  dataFile: string;
-  dataFileBytes: number;
-  damaged: boolean;
-  keys: number;
-  locks: LockInfo[];
-}

@@ -1,7 +1,8 @@
 /**
  * The headless host's HTTP + WebSocket adapter for LabApi (node:http and `ws`; no
- * framework). Every route validates its input with api/schemas.ts; a bad request gets a
- * 4xx `{error}` and changes nothing. GET /api/events is a WebSocket of LabEvent JSON.
+ * framework). Its routes are the command table's (api/commands.ts): each request is turned
+ * back into the command's wire argument and checked by the row's validator; a bad request
+ * gets a 4xx `{error}` and changes nothing. GET /api/events is a WebSocket of LabEvent JSON.
  * POST / answers the seed document's store/fetch API in its own words. Anything else
  * under / is the built browser renderer (dist-web/), or a page saying how to build it.
  *
@@ -14,25 +15,19 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { KvResponse, LabEvent } from '../api/contract';
 import {
-  validateBalance,
-  validateClusterSettings,
-  validateDir,
-  validateFencedWrite,
-  validateKvRequest,
-  validateLinkRule,
-  validateLoadRequest,
-  validateLockRequest,
-  validateNodeId,
-  validatePartition,
-  validateRenewRequest,
-  validateSince,
-  validateTimeScale,
-  validateUnlockRequest,
-  type Checked,
-} from '../api/schemas';
-import { LabError, type LabService } from '../lab/lab-service';
+  COMMAND_NAMES,
+  COMMANDS,
+  callLab,
+  decodeArgs,
+  statusOf,
+  type CommandName,
+  type HostedLab,
+  type HttpRoute,
+} from '../api/commands';
+import type { LabEvent } from '../api/contract';
+import { compileRoute, pathParams, wireOfRequest, type CompiledRoute } from '../api/http-routes';
+import { LabError } from '../lab/lab-service';
 import { handleSeed } from './seed-api';
 
 /** MAX_BODY_BYTES bounds a request body (a 1 MiB value, JSON-escaped, fits). */
@@ -43,46 +38,18 @@ const WS_HIGH_WATER = 4 * 1024 * 1024;
 /** DEFAULT_WEB_ROOT is where `npm run build:web` puts the browser renderer. */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist-web/', import.meta.url));
 
-/** HttpError is a refusal with a status. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** HttpHostOptions configure the host. */
 export interface HttpHostOptions {
-  lab: LabService;
+  lab: HostedLab;
   host?: string;
   port?: number;
   webRoot?: string;
 }
 
-type Handler = (body: unknown, params: Record<string, string>, url: URL) => Promise<{ status: number; body: unknown }>;
-
-interface Route {
-  method: 'GET' | 'POST' | 'GET|POST';
-  pattern: RegExp;
-  keys: string[];
-  handler: Handler;
-}
-
-function take<T>(c: Checked<T>): T {
-  if (!c.ok) throw new HttpError(400, c.error);
-  return c.value;
-}
-
-const ok200 = (body: unknown): { status: number; body: unknown } => ({ status: 200, body });
-
-/** kvStatus maps a client answer to the issue's HTTP status: 200 ok, 409 refused, 503 not applied, 504 unknown. */
-export function kvStatus(r: KvResponse): number {
-  if (r.outcome === 'ok') return 200;
-  if (r.outcome === 'unknown') return 504;
-  const refused = ['cas-mismatch', 'lock-held', 'lock-not-held', 'stale-token'];
-  return r.error !== undefined && refused.includes(r.error) ? 409 : 503;
+/** Route is one command's HTTP route, compiled. */
+interface Route extends CompiledRoute {
+  name: CommandName;
+  http: HttpRoute;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -110,8 +77,12 @@ const NOT_BUILT = `<!doctype html><html><head><meta charset="utf-8"><title>Quoru
 export class HttpHost {
   private readonly server: Server;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  private readonly routes: Route[] = [];
-  private readonly lab: LabService;
+  private readonly routes: Route[] = COMMAND_NAMES.map((name) => ({
+    name,
+    http: COMMANDS[name].http,
+    ...compileRoute(COMMANDS[name].http.path),
+  }));
+  private readonly lab: HostedLab;
   private readonly webRoot: string;
   private unsubscribe: (() => void) | null = null;
   private bindHost = '127.0.0.1';
@@ -120,7 +91,6 @@ export class HttpHost {
   constructor(opts: HttpHostOptions) {
     this.lab = opts.lab;
     this.webRoot = resolve(opts.webRoot ?? DEFAULT_WEB_ROOT);
-    this.defineRoutes();
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         this.send(res, 500, { error: `internal error: ${(e as Error).message}` });
@@ -206,60 +176,6 @@ export class HttpHost {
     return null;
   }
 
-  private route(method: Route['method'], path: string, handler: Handler): void {
-    const keys: string[] = [];
-    const pattern = new RegExp(
-      '^' +
-        path.replace(/:([a-z]+)/g, (_m, k: string) => {
-          keys.push(k);
-          return '([^/]+)';
-        }) +
-        '$',
-    );
-    this.routes.push({ method, pattern, keys, handler });
-  }
-
-  private defineRoutes(): void {
-    const lab = this.lab;
-    this.route('GET', '/api/cluster', async () => ok200(await lab.cluster()));
-    this.route('POST', '/api/cluster', async (b) => ok200(await lab.createCluster(take(validateClusterSettings(b)))));
-    for (const action of ['crash', 'restart', 'pause', 'resume'] as const) {
-      this.route('POST', `/api/nodes/:id/${action}`, async (_b, p) =>
-        ok200(await lab[action](take(validateNodeId(p.id)))),
-      );
-    }
-    this.route('GET|POST', '/api/nodes/:id/inspect', async (_b, p) =>
-      ok200(await lab.inspect(take(validateNodeId(p.id)))),
-    );
-    this.route('POST', '/api/partition', async (b) => ok200(await lab.partition(take(validatePartition(b)))));
-    this.route('POST', '/api/heal', async () => ok200(await lab.heal()));
-    this.route('POST', '/api/links', async (b) => ok200(await lab.setLink(take(validateLinkRule(b)))));
-    this.route('POST', '/api/time-scale', async (b) => ok200(await lab.setTimeScale(take(validateTimeScale(b)))));
-    this.route('POST', '/api/balance', async (b) => {
-      const v = take(validateBalance(b));
-      return ok200(await lab.setBalance(v.algorithm, v.weights));
-    });
-    const kvLike = async (p: Promise<KvResponse>): Promise<{ status: number; body: unknown }> => {
-      const r = await p;
-      return { status: kvStatus(r), body: r };
-    };
-    this.route('POST', '/api/kv', (b) => kvLike(lab.kv(take(validateKvRequest(b)))));
-    this.route('POST', '/api/lock', (b) => kvLike(lab.lock(take(validateLockRequest(b)))));
-    this.route('POST', '/api/lock/renew', (b) => kvLike(lab.renew(take(validateRenewRequest(b)))));
-    this.route('POST', '/api/unlock', (b) => kvLike(lab.unlock(take(validateUnlockRequest(b)))));
-    this.route('POST', '/api/fenced', (b) => kvLike(lab.fencedWrite(take(validateFencedWrite(b)))));
-    this.route('POST', '/api/load', async (b) => ok200(await lab.load(take(validateLoadRequest(b)))));
-    this.route('GET', '/api/log', async (_b, _p, url) => {
-      const since = take(validateSince(url.searchParams.get('since') ?? undefined));
-      const limitRaw = url.searchParams.get('limit');
-      const limit = limitRaw === null ? undefined : take(validateSince(limitRaw));
-      return ok200(await lab.log(since, limit === undefined || limit === 0 ? undefined : limit));
-    });
-    this.route('GET', '/api/history', async () => ok200(await lab.history()));
-    this.route('POST', '/api/export', async (b) => ok200(await lab.exportRun(take(validateDir(b ?? {}, false)))));
-    this.route('POST', '/api/open', async (b) => ok200(await lab.openRun(take(validateDir(b, true)) as string)));
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
@@ -284,27 +200,35 @@ export class HttpHost {
       req.resume();
       return this.send(res, 404, { error: `no such route: ${url.pathname}` });
     }
-    const route = matches.find((r) => r.method.split('|').includes(method));
+    const route = matches.find((r) => (r.http.methods as readonly string[]).includes(method));
     if (!route) {
       req.resume();
-      return this.send(res, 405, { error: `${method} ${url.pathname} is not allowed; use ${matches[0]!.method}` });
+      const allowed = matches[0]!.http.methods.join('|');
+      return this.send(res, 405, { error: `${method} ${url.pathname} is not allowed; use ${allowed}` });
     }
-    const m = route.pattern.exec(url.pathname)!;
-    const params: Record<string, string> = {};
-    route.keys.forEach((k, i) => {
-      params[k] = decodeURIComponent(m[i + 1] ?? '');
-    });
+    const params = pathParams(route, url.pathname);
+    if (typeof params === 'string' || params === null) {
+      req.resume();
+      return this.send(res, 400, { error: params ?? 'bad path' });
+    }
     let body: unknown = undefined;
     if (method === 'POST') {
       const b = await this.readJson(req, res, true);
       if (b === undefined) return;
       body = b.value;
     } else req.resume();
+    await this.run(route.name, wireOfRequest(route.http, method, params, body, url.searchParams), res);
+  }
+
+  /** run checks the wire argument with the command's validator, calls the lab and answers with the row's status. */
+  private async run<K extends CommandName>(name: K, wire: unknown, res: ServerResponse): Promise<void> {
+    const args = decodeArgs(name, wire);
+    if (!args.ok) return this.send(res, 400, { error: args.error });
     try {
-      const out = await route.handler(body, params, url);
-      this.send(res, out.status, out.body);
+      const result = await callLab(this.lab, name, args.value);
+      this.send(res, statusOf(name, result), result);
     } catch (e) {
-      if (e instanceof HttpError || e instanceof LabError) return this.send(res, e.status, { error: e.message });
+      if (e instanceof LabError) return this.send(res, e.status, { error: e.message });
       this.send(res, 500, { error: `internal error: ${(e as Error).message}` });
     }
   }

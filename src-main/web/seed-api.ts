@@ -4,7 +4,7 @@
  * put / get through the lab's gateway (so it is replicated like everything else).
  */
 import { isRecord, validateKvRequest } from '../api/schemas';
-import type { LabService } from '../lab/lab-service';
+import type { LabApi } from '../api/commands';
 
 /** SeedAnswer is the HTTP status and body of a seed-API answer. */
 export interface SeedAnswer {
@@ -15,7 +15,7 @@ export interface SeedAnswer {
 const error = (status: number, message: string): SeedAnswer => ({ status, body: { status: 'error', message } });
 
 /** handleSeed answers one seed-API request. */
-export async function handleSeed(lab: LabService, body: unknown): Promise<SeedAnswer> {
+export async function handleSeed(lab: Pick<LabApi, 'kv'>, body: unknown): Promise<SeedAnswer> {
   if (!isRecord(body)) return error(400, 'Invalid request type');
   if (body.type === 'store') {
     // The seed stores whatever JSON value it is given; strings go in as they are, others as JSON text.

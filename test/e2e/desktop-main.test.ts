@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import type { IpcReply } from '../../src-main/electron/ipc-commands';
+import type { IpcReply } from '../../src-main/api/bridge';
 
 type Handler = (...args: unknown[]) => unknown;
 

@@ -1,94 +1,55 @@
 /**
- * FakeLabClient is a test double of the LabClient: an in-memory cluster that answers like
- * the lab (ClusterView after every change, 4xx-style errors as LabError) and records
- * every call, so store tests can assert what a user would see and what was asked.
+ * FakeLabClient is a test double of the LabClient: the renderer's real TableClient (one
+ * method per row of the command table) over an in-memory transport. Every call is packed
+ * by the row's encoder, sent as JSON (as the HTTP transport does), checked by the row's
+ * validator exactly as the lab checks it, and answered by a small in-memory cluster
+ * (ClusterView after every change, 4xx-style errors as LabError). It records every call,
+ * so store tests can assert what a user would see and what was asked. A command the fake
+ * has no answer for is refused with a message that says so, never answered with a guess.
  */
-import type {
-  ClusterSettings,
-  ClusterView,
-  KvRequest,
-  KvResponse,
-  LabEvent,
-  LinkRule,
-  LoadRequest,
-  LoadSummary,
-  RunLogRecord,
-  SavedRun,
-} from '../../src-main/api/contract';
+import type { MenuAction } from '../../src-main/api/bridge';
+import { decodeArgs, type ArgsOf, type CommandName, type ResultOf } from '../../src-main/api/commands';
+import type { ClusterView, KvResponse, LabEvent, LinkRule, RunLogRecord, SavedRun } from '../../src-main/api/contract';
 import { clusterLeader } from '../../src-main/api/leader';
-import type { NodeInspect } from '../../src-main/node/contract';
 import type { LockInfo } from '../../src-main/core/kv/types';
-import type { MenuAction } from '../../src-main/electron/ipc-commands';
-import { LabError, type Connection, type LabClient } from '../../src-renderer/src/api/lab-client';
+import { LabError, type Connection, type LabTransport } from '../../src-renderer/src/api/lab-client';
+import { TableClient } from '../../src-renderer/src/api/table-client';
 
-/** Call is one recorded call: method name and arguments. */
+/** Call is one recorded call: the command and its checked arguments (the raw wire argument when refused). */
 export interface Call {
   method: string;
   args: unknown[];
 }
 
-/** FakeLabClient holds a small cluster and a key-value map. */
-export class FakeLabClient implements LabClient {
-  readonly transport = 'http' as const;
-  calls: Call[] = [];
-  view: ClusterView;
-  kvData = new Map<string, string>();
-  backlog: RunLogRecord[] = [];
-  savedRuns = new Map<string, SavedRun>();
-  /** failNext: the next call throws this LabError message. */
+/** FakeLab answers commands in memory; a command without a handler is refused. */
+export type FakeLab = { [K in CommandName]?: (...args: ArgsOf<K>) => ResultOf<K> };
+
+/** MemoryTransport is the fake's wire: JSON both ways, the table's validators, recorded calls. */
+class MemoryTransport implements LabTransport {
+  readonly kind = 'http' as const;
+  readonly calls: Call[] = [];
   failNext: string | null = null;
-  /** kvOutcome: force an outcome for kv calls (e.g. 'unknown'). */
-  kvOutcome: KvResponse['outcome'] | null = null;
-  /** locksHeld: what inspect reports as held locks (on any node). */
-  locksHeld: LockInfo[] = [];
-  private events = new Set<(e: LabEvent) => void>();
-  private conns = new Set<(c: Connection) => void>();
-  private menus = new Set<(m: MenuAction) => void>();
+  lab: FakeLab = {};
+  readonly events = new Set<(e: LabEvent) => void>();
+  readonly conns = new Set<(c: Connection) => void>();
+  readonly menus = new Set<(m: MenuAction) => void>();
 
-  constructor(nodes = 3) {
-    const ids = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
-    this.view = {
-      protocol: 'raft',
-      settings: { nodes, protocol: 'raft', heartbeatMs: 50, electionMs: 300, seed: 1 },
-      nodes: ids.map((id, i) => ({
-        id,
-        status: 'up',
-        role: i === 0 ? 'leader' : 'follower',
-        term: 1,
-        commitIndex: 1,
-        lastApplied: 1,
-        lastIndex: 1,
-        leader: 'n1',
-        vote: 'n1',
-        pid: 1000 + i,
-        damaged: false,
-        served: 0,
-        inflight: 0,
-        weight: 1,
-      })),
-      links: [],
-      groups: [ids],
-      balance: { algorithm: 'leader-only', weights: {} },
-      timeScale: 1,
-      runStartedAt: 1,
-      leader: 'n1',
-    };
-  }
-
-  /** serve adds to the served counters (as the gateway does per request) and sends the new view as a 'cluster' event. */
-  serve(counts: Record<string, number>): void {
-    for (const [id, k] of Object.entries(counts)) this.node(id).served += k;
-    this.emit({ type: 'cluster', cluster: this.snapshot() });
-  }
-
-  /** emit sends a live event to subscribers, as the WebSocket would. */
-  emit(e: LabEvent): void {
-    // Like the lab, every view sent names its leader (tests hand-build views with changed roles).
-    if (e.type === 'cluster') e.cluster.leader = clusterLeader(e.cluster);
-    for (const cb of this.events) cb(e);
-  }
-  menu(m: MenuAction): void {
-    for (const cb of this.menus) cb(m);
+  async send<K extends CommandName>(name: K, wire: unknown): Promise<unknown> {
+    // JSON on the way in and out, as over HTTP: what cannot cross does not arrive.
+    const sent: unknown = wire === undefined ? undefined : JSON.parse(JSON.stringify(wire));
+    const args = decodeArgs(name, sent);
+    this.calls.push({ method: name, args: args.ok ? args.value : [sent] });
+    await Promise.resolve();
+    if (this.failNext !== null) {
+      const m = this.failNext;
+      this.failNext = null;
+      throw new LabError(m, 409);
+    }
+    if (!args.ok) throw new LabError(args.error, 400);
+    const handler = this.lab[name];
+    if (!handler) throw new LabError(`the fake lab does not answer ${name}`, 501);
+    const result = handler(...args.value);
+    return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
   }
 
   onEvent(cb: (e: LabEvent) => void): () => void {
@@ -104,16 +65,86 @@ export class FakeLabClient implements LabClient {
     this.menus.add(cb);
     return () => this.menus.delete(cb);
   }
+}
 
-  private async call<T>(method: string, args: unknown[], fn: () => T): Promise<T> {
-    this.calls.push({ method, args });
-    await Promise.resolve();
-    if (this.failNext !== null) {
-      const m = this.failNext;
-      this.failNext = null;
-      throw new LabError(m, 409);
-    }
-    return fn();
+/** freshView is the view of a healthy cluster of `nodes` with n1 leading. */
+function freshView(nodes: number): ClusterView {
+  const ids = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
+  return {
+    protocol: 'raft',
+    settings: { nodes, protocol: 'raft', heartbeatMs: 50, electionMs: 300, seed: 1 },
+    nodes: ids.map((id, i) => ({
+      id,
+      status: 'up',
+      role: i === 0 ? 'leader' : 'follower',
+      term: 1,
+      commitIndex: 1,
+      lastApplied: 1,
+      lastIndex: 1,
+      leader: 'n1',
+      vote: 'n1',
+      pid: 1000 + i,
+      damaged: false,
+      served: 0,
+      inflight: 0,
+      weight: 1,
+    })),
+    links: [],
+    groups: [ids],
+    balance: { algorithm: 'leader-only', weights: {} },
+    timeScale: 1,
+    runStartedAt: 1,
+    leader: 'n1',
+  };
+}
+
+/** FakeLabClient holds a small cluster and a key-value map. */
+export class FakeLabClient extends TableClient {
+  view: ClusterView;
+  kvData = new Map<string, string>();
+  backlog: RunLogRecord[] = [];
+  savedRuns = new Map<string, SavedRun>();
+  /** kvOutcome: force an outcome for kv calls (e.g. 'unknown'). */
+  kvOutcome: KvResponse['outcome'] | null = null;
+  /** locksHeld: what inspect reports as held locks (on any node). */
+  locksHeld: LockInfo[] = [];
+  private readonly wire: MemoryTransport;
+
+  constructor(nodes = 3) {
+    const wire = new MemoryTransport();
+    super(wire);
+    this.wire = wire;
+    this.view = freshView(nodes);
+    wire.lab = { ...this.clusterAnswers(), ...this.clientAnswers() };
+  }
+
+  /** calls: every call so far, oldest first. */
+  get calls(): Call[] {
+    return this.wire.calls;
+  }
+  /** failNext: the next call throws this LabError message. */
+  get failNext(): string | null {
+    return this.wire.failNext;
+  }
+  set failNext(m: string | null) {
+    this.wire.failNext = m;
+  }
+
+  /** serve adds to the served counters (as the gateway does per request) and sends the new view as a 'cluster' event. */
+  serve(counts: Record<string, number>): void {
+    for (const [id, k] of Object.entries(counts)) this.node(id).served += k;
+    this.emit({ type: 'cluster', cluster: this.snapshot() });
+  }
+
+  /** emit sends a live event to subscribers, as the WebSocket would. */
+  emit(e: LabEvent): void {
+    // Like the lab, every view sent names its leader (tests hand-build views with changed roles).
+    if (e.type === 'cluster') e.cluster.leader = clusterLeader(e.cluster);
+    for (const cb of this.wire.events) cb(e);
+  }
+  /** menu sends an app-menu action, as the desktop shell would. */
+  menu(m: MenuAction): void {
+    for (const cb of this.wire.menus) cb(m);
   }
 
   private snapshot(): ClusterView {
@@ -126,210 +157,138 @@ export class FakeLabClient implements LabClient {
     return n;
   }
 
-  cluster() {
-    return this.call('cluster', [], () => this.snapshot());
-  }
-  createCluster(s: Partial<ClusterSettings>) {
-    return this.call('createCluster', [s], () => {
-      const fresh = new FakeLabClient(s.nodes ?? 3);
-      this.view = { ...fresh.view, runStartedAt: this.view.runStartedAt + 1 };
+  /** clusterAnswers: the commands that change or read the cluster's shape. */
+  private clusterAnswers(): FakeLab {
+    const changed = (f: () => void): ClusterView => {
+      f();
       return this.snapshot();
-    });
+    };
+    return {
+      cluster: () => this.snapshot(),
+      createCluster: (s) =>
+        changed(() => (this.view = { ...freshView(s.nodes ?? 3), runStartedAt: this.view.runStartedAt + 1 })),
+      crash: (id) =>
+        changed(() => {
+          const n = this.node(id);
+          if (n.status === 'down') throw new LabError(`${id} is already down`, 409);
+          Object.assign(n, { status: 'down', role: null, pid: null });
+        }),
+      restart: (id) => changed(() => Object.assign(this.node(id), { status: 'up', role: 'follower' })),
+      pause: (id) => changed(() => (this.node(id).status = 'paused')),
+      resume: (id) => changed(() => (this.node(id).status = 'up')),
+      inspect: (id) => this.inspectNode(id),
+      partition: (groups) => changed(() => (this.view.groups = groups.map((g) => [...g]))),
+      heal: () =>
+        changed(() => {
+          this.view.groups = [this.view.nodes.map((n) => n.id)];
+          this.view.links = [];
+        }),
+      setLink: (rule) => changed(() => this.applyLink(rule)),
+      setTimeScale: (scale) => changed(() => (this.view.timeScale = scale)),
+      setBalance: (algorithm, weights) =>
+        changed(() => {
+          // Like the gateway: new weights are kept, and the served counts restart.
+          this.view.balance = { algorithm, weights: { ...this.view.balance.weights, ...weights } };
+          for (const n of this.view.nodes) {
+            if (weights?.[n.id] !== undefined) n.weight = weights[n.id]!;
+            n.served = 0;
+          }
+        }),
+    };
   }
-  crash(id: string) {
-    return this.call('crash', [id], () => {
-      const n = this.node(id);
-      if (n.status === 'down') throw new LabError(`${id} is already down`, 409);
-      Object.assign(n, { status: 'down', role: null, pid: null });
-      return this.snapshot();
-    });
+
+  /** clientAnswers: client requests, load, the run log and saved runs. */
+  private clientAnswers(): FakeLab {
+    const lockAnswer = (): KvResponse => ({ outcome: 'ok', value: null, node: 'n1', latencyMs: 1, token: 7 });
+    return {
+      kv: (req) => this.answerKv(req),
+      lock: lockAnswer,
+      renew: lockAnswer,
+      unlock: () => ({ outcome: 'fail', value: null, node: 'n1', latencyMs: 1, error: 'lock-not-held' }),
+      fencedWrite: () => ({ outcome: 'ok', value: null, node: 'n1', latencyMs: 1 }),
+      load: (req) => {
+        this.emit({ type: 'load-progress', done: Math.floor(req.count / 2), total: req.count });
+        const [count, seconds] = [req.count, 2];
+        return { count, ok: count, fail: 0, unknown: 0, seconds, opsPerSec: count / seconds, p50Ms: 1.5, p99Ms: 9.25 };
+      },
+      log: (since = 0) => this.backlog.filter((r) => r.seq > since),
+      history: () => [],
+      exportRun: (dir) => {
+        const d = dir ?? '/runs/r1';
+        this.savedRuns.set(d, { settings: this.view.settings, log: [...this.backlog], history: [] });
+        return { dir: d, files: [`${d}/run.jsonl`, `${d}/history.jsonl`, `${d}/settings.json`] };
+      },
+      openRun: (dir) => {
+        const r = this.savedRuns.get(dir);
+        if (!r) throw new LabError(`${dir}/run.jsonl: no such file`, 400);
+        return structuredClone(r);
+      },
+    };
   }
-  restart(id: string) {
-    return this.call('restart', [id], () => {
-      Object.assign(this.node(id), { status: 'up', role: 'follower' });
-      return this.snapshot();
-    });
+
+  private inspectNode(id: string): ResultOf<'inspect'> {
+    const n = this.node(id);
+    return {
+      status: {
+        id,
+        role: n.role ?? 'follower',
+        term: n.term,
+        vote: n.vote,
+        leader: n.leader,
+        commitIndex: n.commitIndex,
+        lastIndex: n.lastIndex,
+        lastTerm: n.term,
+        firstIndex: 1,
+        conf: { voters: this.view.nodes.map((x) => x.id), learners: [], votersOutgoing: [] },
+        progress: null,
+      },
+      lastApplied: n.lastApplied,
+      entries: [{ index: 1, term: 1, type: 'noop', data: '' }],
+      dataFile: `/data/${id}.sqlite`,
+      dataFileBytes: 4096,
+      damaged: false,
+      keys: this.kvData.size,
+      locks: structuredClone(this.locksHeld),
+    };
   }
-  pause(id: string) {
-    return this.call('pause', [id], () => {
-      this.node(id).status = 'paused';
-      return this.snapshot();
-    });
-  }
-  resume(id: string) {
-    return this.call('resume', [id], () => {
-      this.node(id).status = 'up';
-      return this.snapshot();
-    });
-  }
-  inspect(id: string): Promise<NodeInspect> {
-    return this.call('inspect', [id], () => {
-      const n = this.node(id);
-      return {
-        status: {
-          id,
-          role: n.role ?? 'follower',
-          term: n.term,
-          vote: n.vote,
-          leader: n.leader,
-          commitIndex: n.commitIndex,
-          lastIndex: n.lastIndex,
-          lastTerm: n.term,
-          firstIndex: 1,
-          conf: { voters: this.view.nodes.map((x) => x.id), learners: [], votersOutgoing: [] },
-          progress: null,
-        },
-        lastApplied: n.lastApplied,
-        entries: [{ index: 1, term: 1, type: 'noop', data: '' }],
-        dataFile: `/data/${id}.sqlite`,
-        dataFileBytes: 4096,
-        damaged: false,
-        keys: this.kvData.size,
-        locks: structuredClone(this.locksHeld),
+
+  private applyLink(rule: ArgsOf<'setLink'>[0]): void {
+    const { both, ...r } = rule;
+    const dirs = both ? [[r.from, r.to] as const, [r.to, r.from] as const] : [[r.from, r.to] as const];
+    for (const [from, to] of dirs) {
+      const cur = this.view.links.find((l) => l.from === from && l.to === to);
+      const next: LinkRule = {
+        from,
+        to,
+        latencyMs: r.latencyMs ?? cur?.latencyMs ?? 0,
+        jitterMs: r.jitterMs ?? cur?.jitterMs ?? 0,
+        loss: r.loss ?? cur?.loss ?? 0,
+        duplicate: r.duplicate ?? cur?.duplicate ?? 0,
+        blocked: r.blocked ?? cur?.blocked ?? false,
       };
-    });
+      this.view.links = this.view.links.filter((l) => !(l.from === from && l.to === to));
+      this.view.links.push(next);
+    }
   }
-  partition(groups: string[][]) {
-    return this.call('partition', [groups], () => {
-      this.view.groups = groups.map((g) => [...g]);
-      return this.snapshot();
-    });
-  }
-  heal() {
-    return this.call('heal', [], () => {
-      this.view.groups = [this.view.nodes.map((n) => n.id)];
-      this.view.links = [];
-      return this.snapshot();
-    });
-  }
-  setLink(rule: Partial<LinkRule> & { from: string; to: string; both?: boolean }) {
-    return this.call('setLink', [rule], () => {
-      const { both, ...r } = rule;
-      const dirs = both
-        ? [
-            [r.from, r.to],
-            [r.to, r.from],
-          ]
-        : [[r.from, r.to]];
-      for (const [from, to] of dirs) {
-        const cur = this.view.links.find((l) => l.from === from && l.to === to);
-        const next: LinkRule = {
-          from: from!,
-          to: to!,
-          latencyMs: r.latencyMs ?? cur?.latencyMs ?? 0,
-          jitterMs: r.jitterMs ?? cur?.jitterMs ?? 0,
-          loss: r.loss ?? cur?.loss ?? 0,
-          duplicate: r.duplicate ?? cur?.duplicate ?? 0,
-          blocked: r.blocked ?? cur?.blocked ?? false,
-        };
-        this.view.links = this.view.links.filter((l) => !(l.from === from && l.to === to));
-        this.view.links.push(next);
-      }
-      return this.snapshot();
-    });
-  }
-  setTimeScale(scale: number) {
-    return this.call('setTimeScale', [scale], () => {
-      this.view.timeScale = scale;
-      return this.snapshot();
-    });
-  }
-  setBalance(algorithm: ClusterView['balance']['algorithm'], weights?: Record<string, number>) {
-    return this.call('setBalance', [algorithm, weights], () => {
-      // Like the gateway: new weights are kept, and the served counts restart.
-      this.view.balance = { algorithm, weights: { ...this.view.balance.weights, ...weights } };
-      for (const n of this.view.nodes) {
-        if (weights?.[n.id] !== undefined) n.weight = weights[n.id]!;
-        n.served = 0;
-      }
-      return this.snapshot();
-    });
-  }
-  kv(req: KvRequest): Promise<KvResponse> {
-    return this.call('kv', [req], () => {
-      const node = 'n1';
-      if (this.kvOutcome) return { outcome: this.kvOutcome, value: null, node, latencyMs: 5000, error: 'timed out' };
-      const prev = this.kvData.get(req.key) ?? null;
-      switch (req.op) {
-        case 'put':
-          this.kvData.set(req.key, req.value ?? '');
-          return { outcome: 'ok', value: prev, node, latencyMs: 1.25 };
-        case 'get':
-          return { outcome: 'ok', value: prev, node, latencyMs: 0.5 };
-        case 'delete':
-          this.kvData.delete(req.key);
-          return { outcome: 'ok', value: prev, node, latencyMs: 1 };
-        case 'cas':
-          if (prev !== (req.expected ?? null))
-            return { outcome: 'fail', value: prev, node, latencyMs: 1, error: 'cas-mismatch' };
-          this.kvData.set(req.key, req.value ?? '');
-          return { outcome: 'ok', value: prev, node, latencyMs: 1 };
-      }
-    });
-  }
-  lock() {
-    return this.call('lock', [], (): KvResponse => ({
-      outcome: 'ok',
-      value: null,
-      node: 'n1',
-      latencyMs: 1,
-      token: 7,
-    }));
-  }
-  renew() {
-    return this.call('renew', [], (): KvResponse => ({
-      outcome: 'ok',
-      value: null,
-      node: 'n1',
-      latencyMs: 1,
-      token: 7,
-    }));
-  }
-  unlock() {
-    return this.call('unlock', [], (): KvResponse => ({
-      outcome: 'fail',
-      value: null,
-      node: 'n1',
-      latencyMs: 1,
-      error: 'lock-not-held',
-    }));
-  }
-  fencedWrite() {
-    return this.call('fencedWrite', [], (): KvResponse => ({ outcome: 'ok', value: null, node: 'n1', latencyMs: 1 }));
-  }
-  load(req: LoadRequest): Promise<LoadSummary> {
-    return this.call('load', [req], () => {
-      this.emit({ type: 'load-progress', done: Math.floor(req.count / 2), total: req.count });
-      return {
-        count: req.count,
-        ok: req.count,
-        fail: 0,
-        unknown: 0,
-        seconds: 2,
-        opsPerSec: req.count / 2,
-        p50Ms: 1.5,
-        p99Ms: 9.25,
-      };
-    });
-  }
-  log(since?: number) {
-    return this.call('log', [since], () => this.backlog.filter((r) => r.seq > (since ?? 0)));
-  }
-  history() {
-    return this.call('history', [], () => []);
-  }
-  exportRun(dir?: string) {
-    return this.call('exportRun', [dir], () => {
-      const d = dir ?? '/runs/r1';
-      this.savedRuns.set(d, { settings: this.view.settings, log: [...this.backlog], history: [] });
-      return { dir: d, files: [`${d}/run.jsonl`, `${d}/history.jsonl`, `${d}/settings.json`] };
-    });
-  }
-  openRun(dir: string) {
-    return this.call('openRun', [dir], () => {
-      const r = this.savedRuns.get(dir);
-      if (!r) throw new LabError(`${dir}/run.jsonl: no such file`, 400);
-      return structuredClone(r);
-    });
+
+  private answerKv(req: ArgsOf<'kv'>[0]): KvResponse {
+    const node = 'n1';
+    if (this.kvOutcome) return { outcome: this.kvOutcome, value: null, node, latencyMs: 5000, error: 'timed out' };
+    const prev = this.kvData.get(req.key) ?? null;
+    switch (req.op) {
+      case 'put':
+        this.kvData.set(req.key, req.value ?? '');
+        return { outcome: 'ok', value: prev, node, latencyMs: 1.25 };
+      case 'get':
+        return { outcome: 'ok', value: prev, node, latencyMs: 0.5 };
+      case 'delete':
+        this.kvData.delete(req.key);
+        return { outcome: 'ok', value: prev, node, latencyMs: 1 };
+      case 'cas':
+        if (prev !== (req.expected ?? null))
+          return { outcome: 'fail', value: prev, node, latencyMs: 1, error: 'cas-mismatch' };
+        this.kvData.set(req.key, req.value ?? '');
+        return { outcome: 'ok', value: prev, node, latencyMs: 1 };
+    }
   }
 }

@@ -1,56 +1,77 @@
 /**
- * The desktop transport end to end without Electron: the renderer's IpcLabClient talks to
- * a bridge that runs the main process's dispatch (schemas + LabService calls), so the
- * argument shapes of both sides are checked against each other. Also the choice of the
- * runtime that runs node processes inside the desktop app.
+ * The desktop transport end to end without Electron: the renderer's LabClient (the
+ * TableClient over the IPC transport) talks to a bridge built like the preload's — one
+ * method per command — that runs the main process's dispatch (the table's validators +
+ * LabService calls), so the argument shapes of both sides are checked against each other.
+ * Also the choice of the runtime that runs node processes inside the desktop app.
  */
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { IpcLabClient } from '../../src-renderer/src/api/ipc-client';
+import { describe, expect, it, vi } from 'vitest';
+import type { IpcReply, LabBridge } from '../../src-main/api/bridge';
+import { COMMAND_NAMES, channelOf, perCommand } from '../../src-main/api/commands';
+import { ipcTransport } from '../../src-renderer/src/api/ipc-transport';
 import { LabError } from '../../src-renderer/src/api/lab-client';
+import { TableClient } from '../../src-renderer/src/api/table-client';
 import { dispatch, originOf, type LabCalls } from '../../src-main/electron/ipc-dispatch';
-import { IPC_COMMANDS, type LabBridge, type IpcReply } from '../../src-main/electron/ipc-commands';
+import { registerIpc } from '../../src-main/electron/ipc';
 import { chooseNodeRuntime, findOnPath, nodeSpawner } from '../../src-main/electron/node-runtime';
 import type { NodeConfig } from '../../src-main/node/contract';
+import { recordingLab } from '../web/command-samples';
 
-/** recordingLab answers every call with its own name and arguments. */
-function recordingLab(): { lab: LabCalls; calls: unknown[][] } {
-  const calls: unknown[][] = [];
-  const lab = new Proxy(
-    {},
-    {
-      get:
-        (_t, name) =>
-        async (...args: unknown[]) => {
-          calls.push([name, ...args]);
-          return { called: name };
-        },
-    },
-  ) as LabCalls;
-  return { lab, calls };
-}
+type Fn = (...a: unknown[]) => unknown;
 
-function bridgeTo(lab: LabCalls): LabBridge {
+/** The Electron API as the IPC adapter and the preload use it, recording what they do. */
+const electron = vi.hoisted(() => {
+  const handlers = new Map<string, Fn>();
+  const exposed = new Map<string, unknown>();
+  const invoked: [string, unknown][] = [];
+  const listening: string[] = [];
   return {
-    async invoke(cmd, arg): Promise<IpcReply> {
-      // Structured clone, as IPC does: nothing but data crosses.
-      const copy = arg === undefined ? undefined : structuredClone(arg);
-      try {
-        return { ok: true, value: await dispatch(lab, cmd, copy) };
-      } catch (e) {
-        return { ok: false, error: (e as Error).message };
-      }
+    handlers,
+    exposed,
+    invoked,
+    listening,
+    api: {
+      ipcMain: {
+        handle: (ch: string, fn: Fn) => handlers.set(ch, fn),
+        removeHandler: (ch: string) => handlers.delete(ch),
+      },
+      contextBridge: { exposeInMainWorld: (key: string, value: unknown) => exposed.set(key, value) },
+      ipcRenderer: {
+        invoke: async (ch: string, arg: unknown) => {
+          invoked.push([ch, arg]);
+          return { ok: true, value: ch };
+        },
+        on: (ch: string) => listening.push(ch),
+        removeListener: (ch: string) => listening.splice(listening.indexOf(ch), 1),
+      },
     },
-    on: () => () => undefined,
   };
+});
+vi.mock('electron', () => ({ ...electron.api, default: electron.api }));
+
+/** bridgeTo is window.lab as the preload builds it (one method per command), wired to the main process's dispatch. */
+function bridgeTo(lab: LabCalls): LabBridge {
+  const commands = perCommand((cmd) => async (arg?: unknown): Promise<IpcReply> => {
+    // Structured clone, as IPC does: nothing but data crosses.
+    const copy = arg === undefined ? undefined : structuredClone(arg);
+    try {
+      return { ok: true, value: await dispatch(lab, cmd, copy) };
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
+  });
+  return { ...commands, on: () => () => undefined };
 }
+
+const clientOver = (lab: LabCalls): TableClient => new TableClient(ipcTransport(bridgeTo(lab)));
 
 describe('IPC: renderer client ↔ main dispatch', () => {
   it('every LabApi call arrives at the lab with validated arguments', async () => {
     const { lab, calls } = recordingLab();
-    const c = new IpcLabClient(bridgeTo(lab));
+    const c = clientOver(lab);
     await c.cluster();
     await c.createCluster({ nodes: 5, protocol: 'paxos' });
     await c.crash('n2');
@@ -92,18 +113,18 @@ describe('IPC: renderer client ↔ main dispatch', () => {
       ['unlock', { name: 'l', token: 4 }],
       ['fencedWrite', { key: 'f', value: 'v', token: 4 }],
       ['load', { op: 'put', count: 10, clients: 2 }],
-      ['log', 7],
+      ['log', 7, undefined],
       ['history'],
       ['exportRun', '/tmp/r'],
       ['openRun', '/tmp/r'],
     ]);
-    // Every command the preload allows was exercised.
-    expect(new Set(calls.map((c) => c[0]))).toEqual(new Set(IPC_COMMANDS));
+    // Every command of the table was exercised.
+    expect(new Set(calls.map((c) => c[0]))).toEqual(new Set(COMMAND_NAMES));
   });
 
   it('refuses bad arguments with the schema’s message and never calls the lab', async () => {
     const { lab, calls } = recordingLab();
-    const c = new IpcLabClient(bridgeTo(lab));
+    const c = clientOver(lab);
     await expect(c.crash('../etc')).rejects.toThrow(/node id like "n1"/);
     await expect(c.partition([['n1'], ['n1']])).rejects.toThrow('more than one group');
     await expect(c.setLink({ from: 'n1', to: 'n1' })).rejects.toThrow('different nodes');
@@ -113,13 +134,46 @@ describe('IPC: renderer client ↔ main dispatch', () => {
     await expect(c.load({ op: 'put', count: 10_000_000, clients: 1 })).rejects.toThrow('count');
     await expect(c.openRun('')).rejects.toBeInstanceOf(LabError);
     const raw = bridgeTo(lab);
-    expect(await raw.invoke('heal', { sneaky: true })).toEqual({ ok: false, error: 'heal takes no argument' });
-    expect(await raw.invoke('crash', 'n1')).toEqual({ ok: false, error: 'expected { id: "n1" }' });
-    expect(await raw.invoke('kv', { op: 'put', key: 'a', value: '1', extra: 1 })).toEqual({
+    expect(await raw.heal({ sneaky: true })).toEqual({ ok: false, error: 'heal takes no argument' });
+    expect(await raw.crash('n1')).toEqual({ ok: false, error: 'expected { id: "n1" }' });
+    expect(await raw.kv({ op: 'put', key: 'a', value: '1', extra: 1 })).toEqual({
       ok: false,
       error: "kv request: unknown field 'extra'",
     });
     expect(calls).toEqual([]);
+  });
+
+  it('the main process handles one channel per command, each behind the sender check', async () => {
+    const { lab, calls } = recordingLab();
+    const off = registerIpc(lab, () => null, 'file://');
+    expect([...electron.handlers.keys()].sort()).toEqual(COMMAND_NAMES.map(channelOf).sort());
+    for (const [channel, handle] of electron.handlers) {
+      // No window of ours sent this: every channel refuses it before looking at the argument.
+      const reply = await handle({ sender: { id: 1 }, senderFrame: null }, { id: 'n1' });
+      expect(reply, channel).toEqual({ ok: false, error: 'refused: not the Quorum Lab window' });
+    }
+    expect(calls).toEqual([]);
+    off();
+    expect(electron.handlers.size).toBe(0);
+  });
+
+  it('the preload exposes one method per command on its own channel, and only the two event channels', async () => {
+    await import('../../src-main/electron/preload');
+    const bridge = electron.exposed.get('lab') as LabBridge;
+    expect(Object.keys(bridge).sort()).toEqual([...COMMAND_NAMES, 'on'].sort());
+    expect(await bridge.crash({ id: 'n1' })).toEqual({ ok: true, value: 'lab:crash' });
+    expect(await bridge.log({ since: 3 })).toEqual({ ok: true, value: 'lab:log' });
+    expect(electron.invoked).toEqual([
+      ['lab:crash', { id: 'n1' }],
+      ['lab:log', { since: 3 }],
+    ]);
+    const off = bridge.on('event', () => undefined);
+    bridge.on('menu', () => undefined)();
+    expect(electron.listening).toEqual(['lab:event']);
+    off();
+    expect(electron.listening).toEqual([]);
+    // A name that is not an event (even one every object has) reaches no channel.
+    expect(() => bridge.on('toString' as 'event', () => undefined)).toThrow("unknown event 'toString'");
   });
 
   it('treats every file: URL as one origin and anything else by its origin', () => {

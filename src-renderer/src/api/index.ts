@@ -1,11 +1,12 @@
 /** The renderer's LabClient, picked by transport: window.lab (desktop) or HTTP (browser). */
-// eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
-import type { LabBridge } from '../../../src-main/electron/ipc-commands';
-import { HttpLabClient } from './http-client';
-import { IpcLabClient } from './ipc-client';
+import type { LabBridge } from '../../../src-main/api/bridge';
+import { HttpTransport, type OpenSocket } from './http-transport';
+import { ipcTransport } from './ipc-transport';
 import type { LabClient } from './lab-client';
+import { TableClient } from './table-client';
 
 export * from './lab-client';
+export { TableClient } from './table-client';
 
 declare global {
   interface Window {
@@ -13,8 +14,18 @@ declare global {
   }
 }
 
-/** createLabClient returns the IPC client when the preload exposed window.lab, else HTTP. */
+/** browserSocket opens the event stream with the browser's WebSocket. */
+const browserSocket: OpenSocket = (url, on) => {
+  const ws = new WebSocket(url);
+  ws.onopen = () => on.open();
+  ws.onmessage = (m) => on.message(m.data);
+  ws.onclose = () => on.close();
+  return ws;
+};
+
+/** createLabClient returns the client over IPC when the preload exposed window.lab, else over HTTP. */
 export function createLabClient(): LabClient {
-  if (typeof window !== 'undefined' && window.lab) return new IpcLabClient(window.lab);
-  return new HttpLabClient();
+  if (typeof window === 'undefined') return new TableClient(new HttpTransport());
+  if (window.lab) return new TableClient(ipcTransport(window.lab));
+  return new TableClient(new HttpTransport({ pageUrl: window.location.href, openSocket: browserSocket }));
 }

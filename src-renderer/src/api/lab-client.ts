@@ -1,25 +1,40 @@
 /**
  * LabClient is the renderer's one typed door to the lab: LabApi plus the live event
- * stream. Two transports implement it (Electron IPC, HTTP + WebSocket); only Pinia stores
- * use it, and they reach it through labClient() so tests can install a double.
+ * stream. One client (./table-client.ts) is built from the command table over a small
+ * LabTransport (Electron IPC, or HTTP + WebSocket); only Pinia stores use it, and they
+ * reach it through labClient() so tests can install a double.
  */
-import type { LabApi, LabEvent } from '../../../src-main/api/contract';
+import type { MenuAction } from '../../../src-main/api/bridge';
+import type { CommandName, LabApi } from '../../../src-main/api/commands';
+import type { LabEvent } from '../../../src-main/api/contract';
 import { isRecord } from '../../../src-main/api/schemas';
-// eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
-import type { MenuAction } from '../../../src-main/electron/ipc-commands';
 
 /** Connection is the state of the event stream. */
 export type Connection = 'connecting' | 'open' | 'closed';
 
-/** LabClient is LabApi plus events; `transport` says which bridge carries it. */
-export interface LabClient extends LabApi {
-  readonly transport: 'ipc' | 'http';
+/** LabEvents is how a client follows the lab: its live events, the stream's state, the app menu. */
+export interface LabEvents {
   /** onEvent subscribes to the lab's live events; returns the unsubscribe function. */
   onEvent(cb: (e: LabEvent) => void): () => void;
   /** onConnection reports the event stream opening and closing. */
   onConnection(cb: (c: Connection) => void): () => void;
   /** onMenu reports app-menu actions (desktop only; the browser never fires it). */
   onMenu(cb: (m: MenuAction) => void): () => void;
+}
+
+/** LabClient is LabApi plus events; `transport` says which bridge carries it. */
+export interface LabClient extends LabApi, LabEvents {
+  readonly transport: 'ipc' | 'http';
+}
+
+/**
+ * LabTransport carries commands and events between a LabClient and the lab. It knows the
+ * table's names and wire arguments only; packing and checking arguments is the table's.
+ */
+export interface LabTransport extends LabEvents {
+  readonly kind: LabClient['transport'];
+  /** send delivers command `name` with its wire argument and resolves with the lab's answer; refusals reject with LabError. */
+  send(name: CommandName, wire: unknown): Promise<unknown>;
 }
 
 /** LabError is a refused or failed call, with the lab's own one-line message. */

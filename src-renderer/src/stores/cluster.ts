@@ -12,10 +12,9 @@ import type {
   ClusterView,
   LinkRule,
   BalanceAlgorithm,
+  NodeInspect,
 } from '../../../src-main/api/contract';
 import { leaderNode } from '../../../src-main/api/leader';
-// eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
-import type { NodeInspect } from '../../../src-main/node/contract';
 import { errorText, labClient } from '../api/lab-client';
 import { useReplayStore } from './replay';
 import { useTimelineStore } from './timeline';

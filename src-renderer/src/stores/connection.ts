@@ -9,8 +9,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { LabEvent } from '../../../src-main/api/contract';
 import { assertNever } from '../../../src-main/core/types';
-// eslint-disable-next-line no-restricted-imports -- until the renderer reaches the lab only through src-main/api (structure work in progress)
-import type { MenuAction } from '../../../src-main/electron/ipc-commands';
+import type { MenuAction } from '../../../src-main/api/bridge';
 import { errorText, labClient, type Connection } from '../api/lab-client';
 import { useClusterStore } from './cluster';
 import { useConsoleStore } from './console';

@@ -1,0 +1,128 @@
+/**
+ * The browser transport: each command is an HTTP request on its row's route (the wire
+ * argument placed by src-main/api/http-routes.ts), and the live event stream is the
+ * /api/events WebSocket, reconnected with backoff when it drops. The page's URL and the
+ * WebSocket constructor are handed in (./index.ts passes the browser's), so this file
+ * type-checks and runs under Node too, where tests drive it against a real host.
+ */
+import type { MenuAction } from '../../../src-main/api/bridge';
+import { COMMANDS, type CommandName } from '../../../src-main/api/commands';
+import type { LabEvent } from '../../../src-main/api/contract';
+import { httpRequestOf } from '../../../src-main/api/http-routes';
+import { isRecord } from '../../../src-main/api/schemas';
+import { Emitter } from './emitter';
+import { LabError, isLabEvent, type Connection, type LabTransport } from './lab-client';
+
+/** SocketEvents are what the transport hears from its event stream's socket. */
+export interface SocketEvents {
+  open(): void;
+  message(data: unknown): void;
+  close(): void;
+}
+
+/** OpenSocket opens a WebSocket to `url` that reports to `on`; what it returns closes it. */
+export type OpenSocket = (url: URL, on: SocketEvents) => { close(): void };
+
+/** HttpTransportOptions: where the lab is, and how to open its event stream. */
+export interface HttpTransportOptions {
+  /** base: the lab's origin ('' = the page's own, for fetch). */
+  base?: string;
+  /** pageUrl: the page's URL, which a '' base resolves against for the WebSocket. */
+  pageUrl?: string;
+  /** openSocket opens a WebSocket (absent: no live events, commands only). */
+  openSocket?: OpenSocket;
+}
+
+/** HttpTransport carries the LabClient over fetch + WebSocket against `base` (same origin by default). */
+export class HttpTransport implements LabTransport {
+  readonly kind = 'http' as const;
+  private readonly events = new Emitter<LabEvent>();
+  private readonly conn = new Emitter<Connection>();
+  private readonly base: string;
+  private ws: { close(): void } | null = null;
+  private retryMs = 250;
+  private closed = false;
+
+  constructor(private readonly opts: HttpTransportOptions = {}) {
+    this.base = opts.base ?? '';
+  }
+
+  /** connect opens the event stream (idempotent). */
+  connect(): void {
+    const open = this.opts.openSocket;
+    if (this.ws || this.closed || !open) return;
+    const url = new URL('/api/events', this.base || this.opts.pageUrl);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    this.conn.emit('connecting');
+    this.ws = open(url, {
+      open: () => {
+        this.retryMs = 250;
+        this.conn.emit('open');
+      },
+      message: (data) => this.onMessage(data),
+      close: () => {
+        this.ws = null;
+        this.conn.emit('closed');
+        if (this.closed) return;
+        setTimeout(() => this.connect(), this.retryMs);
+        this.retryMs = Math.min(this.retryMs * 2, 5000);
+      },
+    });
+  }
+
+  private onMessage(data: unknown): void {
+    if (typeof data !== 'string') return;
+    let e: unknown;
+    try {
+      e = JSON.parse(data);
+    } catch {
+      return; // a garbled frame is dropped, not fatal
+    }
+    if (isLabEvent(e)) this.events.emit(e);
+  }
+
+  /** close stops the event stream for good. */
+  close(): void {
+    this.closed = true;
+    this.ws?.close();
+  }
+
+  onEvent(cb: (e: LabEvent) => void): () => void {
+    this.connect();
+    return this.events.on(cb);
+  }
+  onConnection(cb: (c: Connection) => void): () => void {
+    return this.conn.on(cb);
+  }
+  onMenu(_cb: (m: MenuAction) => void): () => void {
+    return () => undefined;
+  }
+
+  async send(name: CommandName, wire: unknown): Promise<unknown> {
+    const req = httpRequestOf(COMMANDS[name].http, wire);
+    let res: Response;
+    try {
+      res = await fetch(this.base + req.path, {
+        method: req.method,
+        headers: req.body === undefined ? {} : { 'content-type': 'application/json' },
+        body: req.body === undefined ? null : JSON.stringify(req.body),
+      });
+    } catch (e) {
+      throw new LabError(`the lab is unreachable (${e instanceof Error ? e.message : String(e)})`);
+    }
+    const text = await res.text();
+    let data: unknown = null;
+    if (text !== '') {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        throw new LabError(`the lab answered ${res.status} with something that is not JSON`, res.status);
+      }
+    }
+    if (!res.ok) {
+      const msg = isRecord(data) && typeof data.error === 'string' ? data.error : `HTTP ${res.status}`;
+      throw new LabError(msg, res.status);
+    }
+    return data;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * One good call per command of the table (the arguments a caller passes), and refused
+ * wire arguments with the message the row's validator gives. Shared by the table, HTTP
+ * host, IPC and client tests; a command without a sample does not compile.
+ */
+import type { ArgsOf, CommandName, HostedLab } from '../../src-main/api/commands';
+
+/** SAMPLES: one good argument list per command. */
+export const SAMPLES: { [K in CommandName]: ArgsOf<K> } = {
+  cluster: [],
+  createCluster: [{ nodes: 5, protocol: 'paxos' }],
+  crash: ['n2'],
+  restart: ['n2'],
+  pause: ['n3'],
+  resume: ['n3'],
+  inspect: ['n1'],
+  partition: [[['n1'], ['n2', 'n3']]],
+  heal: [],
+  setLink: [{ from: 'n1', to: 'n2', latencyMs: 200, jitterMs: 50, both: true }],
+  setTimeScale: [0.1],
+  setBalance: ['weighted-round-robin', { n1: 3 }],
+  kv: [{ op: 'put', key: 'a', value: '1' }],
+  lock: [{ name: 'l', ttlMs: 1000, owner: 'me' }],
+  renew: [{ name: 'l', ttlMs: 1000, owner: 'me', token: 4 }],
+  unlock: [{ name: 'l', token: 4 }],
+  fencedWrite: [{ key: 'f', value: 'v', token: 4 }],
+  load: [{ op: 'put', count: 10, clients: 2 }],
+  log: [7, 100],
+  history: [],
+  exportRun: ['/tmp/r'],
+  openRun: ['/tmp/r'],
+};
+
+/** REFUSED: wire arguments a row's validator refuses, with (part of) its message. */
+export const REFUSED: { name: CommandName; wire: unknown; error: string }[] = [
+  { name: 'crash', wire: { id: '../etc' }, error: 'node id must be a node id like "n1", got "../etc"' },
+  { name: 'crash', wire: 'n1', error: 'expected { id: "n1" }' },
+  { name: 'heal', wire: { sneaky: true }, error: 'heal takes no argument' },
+  { name: 'partition', wire: { groups: [['n1'], ['n1']] }, error: 'node n1 appears in more than one group' },
+  { name: 'setLink', wire: { from: 'n1', to: 'n1' }, error: 'from and to must be different nodes (both are n1)' },
+  { name: 'setLink', wire: { from: 'n1', to: 'n2', loss: 5 }, error: 'loss must be a probability in 0..1, got 5' },
+  { name: 'setTimeScale', wire: { scale: 0 }, error: 'scale must be a number in 0.001..10' },
+  { name: 'kv', wire: { op: 'put', key: 'a', value: '1', extra: 1 }, error: "kv request: unknown field 'extra'" },
+  { name: 'kv', wire: { op: 'put', key: '', value: 'x' }, error: 'key must be a string of 1–256 bytes' },
+  { name: 'load', wire: { op: 'put', count: 10_000_000, clients: 1 }, error: 'count must be an integer in 1..200000' },
+  { name: 'log', wire: { since: -1 }, error: 'since must be a non-negative integer' },
+  { name: 'log', wire: { since: 1, limit: 'x' }, error: 'limit must be a non-negative integer' },
+  { name: 'openRun', wire: {}, error: 'dir is required: the folder of a saved run' },
+  { name: 'setBalance', wire: { algorithm: 'fastest' }, error: 'algorithm must be one of' },
+];
+
+/** recordingLab answers every command with `answer(name, args)` (default: its own name) and records each call's arguments; `on` subscribes to nothing. */
+export function recordingLab(answer: (name: string, a: unknown[]) => unknown = (name) => ({ called: name })): {
+  lab: HostedLab;
+  calls: unknown[][];
+} {
+  const calls: unknown[][] = [];
+  const lab = new Proxy(
+    {},
+    {
+      get(_t, name) {
+        if (name === 'on') return () => () => undefined;
+        // Not a thenable: awaiting the lab itself must not call a command.
+        if (typeof name !== 'string' || name === 'then') return undefined;
+        return async (...a: unknown[]) => {
+          calls.push([name, ...a]);
+          return answer(name, a);
+        };
+      },
+    },
+  ) as HostedLab;
+  return { lab, calls };
+}

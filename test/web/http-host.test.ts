@@ -1,0 +1,163 @@
+/**
+ * The headless host's routes, derived from the command table, in process: the renderer's
+ * real client over HTTP reaches every command with the arguments its caller passed (the
+ * same as over IPC); a bad argument is refused with the row validator's message on both
+ * transports and never reaches the lab; a bad %-escape in a path is a 400, not a 500; and
+ * statuses, 404 and 405 answers are what the README says.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IpcReply } from '../../src-main/api/bridge';
+import { COMMAND_NAMES, COMMANDS, encodeArgs, perCommand, type CommandName } from '../../src-main/api/commands';
+import { httpRequestOf } from '../../src-main/api/http-routes';
+import { dispatch } from '../../src-main/electron/ipc-dispatch';
+import { LabError } from '../../src-main/lab/lab-service';
+import { HttpHost } from '../../src-main/web/http-host';
+import { HttpTransport } from '../../src-renderer/src/api/http-transport';
+import { ipcTransport } from '../../src-renderer/src/api/ipc-transport';
+import { TableClient } from '../../src-renderer/src/api/table-client';
+import { REFUSED, SAMPLES, recordingLab } from './command-samples';
+
+/** answers: what the recording lab says, per command (kv-like answers drive the status); by default an ok. */
+const answers: Partial<Record<string, (a: unknown[]) => unknown>> = {};
+const rec = recordingLab((name, a) => (answers[name] ?? (() => ({ called: name, outcome: 'ok' })))(a));
+let host: HttpHost;
+let base = '';
+
+beforeAll(async () => {
+  host = new HttpHost({ lab: rec.lab, webRoot: '/nonexistent' });
+  base = `http://127.0.0.1:${await host.listen(0)}`;
+});
+afterAll(() => host.close());
+
+async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(base + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** ipc calls the main process's dispatch as the preload's bridge would. */
+async function ipc(lab: typeof rec.lab, name: CommandName, wire: unknown): Promise<IpcReply> {
+  try {
+    return { ok: true, value: await dispatch(lab, name, structuredClone(wire)) };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}
+
+describe('HTTP host routes from the command table', () => {
+  it('every command reaches the lab over HTTP with its caller’s arguments, as over IPC', async () => {
+    const overHttp = new TableClient(new HttpTransport({ base }));
+    const viaIpc = recordingLab();
+    const bridge = { ...perCommand((n) => (w?: unknown) => ipc(viaIpc.lab, n, w)), on: () => () => undefined };
+    const overIpc = new TableClient(ipcTransport(bridge));
+    rec.calls.length = 0;
+    for (const n of COMMAND_NAMES) {
+      const call = (c: TableClient) => (c[n] as (...a: unknown[]) => Promise<unknown>)(...SAMPLES[n]);
+      expect(await call(overHttp), n).toEqual({ called: n, outcome: 'ok' });
+      await call(overIpc);
+    }
+    expect(rec.calls).toEqual(viaIpc.calls);
+    expect(rec.calls.map((c) => c[0])).toEqual(COMMAND_NAMES);
+    expect(rec.calls.find((c) => c[0] === 'setBalance')).toEqual(['setBalance', 'weighted-round-robin', { n1: 3 }]);
+    expect(rec.calls.find((c) => c[0] === 'log')).toEqual(['log', 7, 100]);
+  });
+
+  it('refuses a bad argument with the validator’s message on both transports; the lab is never called', async () => {
+    rec.calls.length = 0;
+    const ipcLab = recordingLab();
+    let checked = 0;
+    for (const r of REFUSED) {
+      const viaIpc = await ipc(ipcLab.lab, r.name, r.wire);
+      expect(viaIpc, `${r.name} over IPC`).toMatchObject({ ok: false, error: expect.stringContaining(r.error) });
+      // Over HTTP a wire argument is an object whose fields go to the path, query and body.
+      if (typeof r.wire !== 'object' || r.wire === null) continue;
+      const req = httpRequestOf(COMMANDS[r.name].http, r.wire);
+      const res = await http(req.method, req.path, req.body);
+      expect(res, `${r.name} over HTTP`).toEqual({ status: 400, body: { error: expect.stringContaining(r.error) } });
+      // Same wire argument, same words (a GET's query carries strings, which show in quotes).
+      if (req.method === 'POST' && !viaIpc.ok) expect(res.body).toEqual({ error: viaIpc.error });
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
+    expect(rec.calls).toEqual([]);
+    expect(ipcLab.calls).toEqual([]);
+  });
+
+  it('answers a bad %-escape in a node id with 400 {error}, not 500', async () => {
+    for (const [method, path] of [
+      ['POST', '/api/nodes/%E0%A4%A/crash'],
+      ['GET', '/api/nodes/%E0%A4%A/inspect'],
+      ['POST', '/api/nodes/%/pause'],
+    ] as const) {
+      const r = await http(method, path);
+      expect(r, path).toEqual({ status: 400, body: { error: expect.stringContaining('bad %-escape') } });
+    }
+    // An escape that decodes is fine, and the validator judges what it decodes to.
+    expect(await http('POST', '/api/nodes/%6E1/crash')).toEqual({
+      status: 200,
+      body: { called: 'crash', outcome: 'ok' },
+    });
+    expect(await http('POST', `/api/nodes/${encodeURIComponent('../n1')}/crash`)).toMatchObject({ status: 400 });
+  });
+
+  it('keeps 404, 405, malformed-JSON and LabError answers', async () => {
+    expect(await http('GET', '/api/nope')).toEqual({ status: 404, body: { error: 'no such route: /api/nope' } });
+    expect(await http('PUT', '/api/kv', {})).toEqual({
+      status: 405,
+      body: { error: 'PUT /api/kv is not allowed; use POST' },
+    });
+    expect(await http('DELETE', '/api/nodes/n1/inspect')).toEqual({
+      status: 405,
+      body: { error: 'DELETE /api/nodes/n1/inspect is not allowed; use GET|POST' },
+    });
+    expect(await http('POST', '/api/kv', '{"op":')).toMatchObject({ status: 400, body: { error: /malformed JSON/ } });
+    answers.crash = () => {
+      throw new LabError(404, 'unknown node n9: this cluster has n1, n2, n3');
+    };
+    expect(await http('POST', '/api/nodes/n9/crash')).toEqual({
+      status: 404,
+      body: { error: 'unknown node n9: this cluster has n1, n2, n3' },
+    });
+    delete answers.crash;
+  });
+
+  it('derives client answers’ statuses from the outcome (kvStatus), 200 for everything else', async () => {
+    const cases: [unknown, number][] = [
+      [{ outcome: 'ok', value: null, node: 'n1', latencyMs: 1 }, 200],
+      [{ outcome: 'fail', value: 'x', node: 'n1', latencyMs: 1, error: 'cas-mismatch' }, 409],
+      [{ outcome: 'fail', value: null, node: 'n1', latencyMs: 1, error: 'stale-token' }, 409],
+      [{ outcome: 'fail', value: null, node: 'n2', latencyMs: 1, error: 'not-leader' }, 503],
+      [{ outcome: 'unknown', value: null, node: null, latencyMs: 5000, error: 'timeout' }, 504],
+    ];
+    for (const name of ['kv', 'lock', 'renew', 'unlock', 'fencedWrite'] as const) {
+      for (const [answer, status] of cases) {
+        answers[name] = () => answer;
+        const req = httpRequestOf(COMMANDS[name].http, encodeArgs(name, SAMPLES[name]));
+        expect(await http(req.method, req.path, req.body), `${name} → ${status}`).toEqual({ status, body: answer });
+      }
+      delete answers[name];
+    }
+    answers.load = () => ({ outcome: 'unknown' });
+    expect((await http('POST', '/api/load', { op: 'put', count: 1, clients: 1 })).status).toBe(200);
+    delete answers.load;
+  });
+
+  it('reads GET /api/log’s since and limit from the query (limit 0 = no limit)', async () => {
+    rec.calls.length = 0;
+    await http('GET', '/api/log');
+    await http('GET', '/api/log?since=5&limit=0');
+    await http('GET', '/api/log?since=5&limit=10&other=1');
+    expect(rec.calls).toEqual([
+      ['log', 0, undefined],
+      ['log', 5, undefined],
+      ['log', 5, 10],
+    ]);
+    expect(await http('GET', '/api/log?since=abc')).toEqual({
+      status: 400,
+      body: { error: 'since must be a non-negative integer, got "abc"' },
+    });
+  });
+});
