@@ -28,6 +28,7 @@ import type {
   LoadSummary,
   LockRequest,
   NodeInspect,
+  ProtocolName,
   RenewRequest,
   RunLogRecord,
   SavedRun,
@@ -180,6 +181,16 @@ function nodeCommand(action: 'crash' | 'restart' | 'pause' | 'resume'): Command<
   return command({ http: post(`/api/nodes/:id/${action}`), args: nodeArgs, returns: returns<ClusterView>() });
 }
 
+/** LabVersion is GET /api/version: which lab this is and what it runs on. */
+export interface LabVersion {
+  /** lab: the Quorum Lab version (package.json). */
+  lab: string;
+  /** node / electron: the runtime versions of the process that hosts the lab (electron null outside the desktop app). */
+  node: string;
+  electron: string | null;
+  protocols: ProtocolName[];
+}
+
 // ----- the table ---------------------------------------------------------------------------
 
 const ROWS = {
@@ -252,6 +263,7 @@ const ROWS = {
     args: args((dir: string) => ({ dir }), decodeOpen),
     returns: returns<SavedRun>(),
   }),
+  version: command({ http: get('/api/version'), args: noArgs, returns: returns<LabVersion>() }),
 };
 
 // ----- what the table derives ----------------------------------------------------------------

@@ -30,7 +30,9 @@ import type {
   UnlockRequest,
 } from '../api/contract';
 import { kvOpOf } from '../api/contract';
-import type { LabApi } from '../api/commands';
+import type { LabApi, LabVersion } from '../api/commands';
+import { PROTOCOLS } from '../core/protocols';
+import { version as labVersion } from '../../package.json';
 import type { KvOp } from '../core/kv/types';
 import type { NodeId } from '../core/types';
 import type { NodeInspect } from '../node/contract';
@@ -434,6 +436,12 @@ export class LabService implements LabApi {
 
   async log(sinceSeq = 0, limit?: number): Promise<RunLogRecord[]> {
     return this.need().recorder.log(sinceSeq, limit);
+  }
+
+  /** version says which lab this is and what it runs on (GET /api/version). */
+  async version(): Promise<LabVersion> {
+    const electron = process.versions.electron ?? null;
+    return { lab: labVersion, node: process.versions.node, electron, protocols: [...PROTOCOLS] };
   }
 
   async history(): Promise<HistoryOp[]> {

@@ -213,6 +213,7 @@ export class FakeLabClient extends TableClient {
       },
       log: (since = 0) => this.backlog.filter((r) => r.seq > since),
       history: () => [],
+      version: () => ({ lab: '0.1.0-fake', node: '20.0.0', electron: null, protocols: ['raft', 'paxos'] }),
       exportRun: (dir) => {
         const d = dir ?? '/runs/r1';
         this.savedRuns.set(d, { settings: this.view.settings, log: [...this.backlog], history: [] });

@@ -5,7 +5,7 @@
  * LabService calls), so the argument shapes of both sides are checked against each other.
  * Also the choice of the runtime that runs node processes inside the desktop app.
  */
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -16,6 +16,7 @@ import { LabError } from '../../src-renderer/src/api/lab-client';
 import { TableClient } from '../../src-renderer/src/api/table-client';
 import { dispatch, originOf, type LabCalls } from '../../src-main/electron/ipc-dispatch';
 import { registerIpc } from '../../src-main/electron/ipc';
+import { LabService } from '../../src-main/lab/lab-service';
 import { chooseNodeRuntime, findOnPath, nodeSpawner } from '../../src-main/electron/node-runtime';
 import type { NodeConfig } from '../../src-main/node/contract';
 import { recordingLab } from '../web/command-samples';
@@ -94,6 +95,7 @@ describe('IPC: renderer client ↔ main dispatch', () => {
     await c.history();
     await c.exportRun('/tmp/r');
     await c.openRun('/tmp/r');
+    await c.version();
     expect(calls).toEqual([
       ['cluster'],
       ['createCluster', { nodes: 5, protocol: 'paxos' }],
@@ -117,6 +119,7 @@ describe('IPC: renderer client ↔ main dispatch', () => {
       ['history'],
       ['exportRun', '/tmp/r'],
       ['openRun', '/tmp/r'],
+      ['version'],
     ]);
     // Every command of the table was exercised.
     expect(new Set(calls.map((c) => c[0]))).toEqual(new Set(COMMAND_NAMES));
@@ -174,6 +177,27 @@ describe('IPC: renderer client ↔ main dispatch', () => {
     expect(electron.listening).toEqual([]);
     // A name that is not an event (even one every object has) reaches no channel.
     expect(() => bridge.on('toString' as 'event', () => undefined)).toThrow("unknown event 'toString'");
+  });
+
+  it('version reaches a real LabService through the real dispatch', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'quorum-version-'));
+    const lab = new LabService({ dataDir });
+    try {
+      const v = await clientOver(lab).version();
+      expect(v).toEqual({
+        lab: JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version,
+        node: process.versions.node,
+        electron: null,
+        protocols: ['raft', 'paxos'],
+      });
+      expect(await bridgeTo(lab).version({ verbose: true })).toEqual({
+        ok: false,
+        error: 'version takes no argument',
+      });
+    } finally {
+      await lab.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('treats every file: URL as one origin and anything else by its origin', () => {

@@ -4,12 +4,14 @@
  * changed in or removed from the table changes all of them, and the fake checks every
  * argument with the lab's own validators.
  */
-import { describe, expect, it } from 'vitest';
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES, decodeArgs } from '../../src-main/api/commands';
 import { createLabClient } from '../../src-renderer/src/api';
 import { HttpTransport } from '../../src-renderer/src/api/http-transport';
-import { LabError } from '../../src-renderer/src/api/lab-client';
+import { LabError, setLabClient } from '../../src-renderer/src/api/lab-client';
 import { TableClient } from '../../src-renderer/src/api/table-client';
+import { useUiStore } from '../../src-renderer/src/stores/ui';
 import { FakeLabClient } from './fake-client';
 
 /** commandsOf lists the command methods an object carries. */
@@ -58,5 +60,24 @@ describe('TableClient', () => {
   it('an error an HTTP transport cannot reach says the lab is unreachable', async () => {
     const c = new TableClient(new HttpTransport({ base: 'http://127.0.0.1:1' }));
     await expect(c.cluster()).rejects.toThrow(/the lab is unreachable/);
+  });
+});
+
+describe('version in the header', () => {
+  afterEach(() => setLabClient(null));
+
+  it('the header’s tooltip names the lab’s version and runtime, as the lab reports them', async () => {
+    setActivePinia(createPinia());
+    const fake = new FakeLabClient(3);
+    setLabClient(fake);
+    const ui = useUiStore();
+    expect(ui.about).toBeNull();
+    await ui.loadAbout();
+    expect(ui.about).toBe('Quorum Lab 0.1.0-fake · Node 20.0.0 · raft, paxos');
+    expect(fake.calls.at(-1)).toEqual({ method: 'version', args: [] });
+    // No answer, no guess.
+    fake.failNext = 'the lab is unreachable';
+    await ui.loadAbout();
+    expect(ui.about).toBeNull();
   });
 });

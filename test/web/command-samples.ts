@@ -29,6 +29,7 @@ export const SAMPLES: { [K in CommandName]: ArgsOf<K> } = {
   history: [],
   exportRun: ['/tmp/r'],
   openRun: ['/tmp/r'],
+  version: [],
 };
 
 /** REFUSED: wire arguments a row's validator refuses, with (part of) its message. */
@@ -47,6 +48,7 @@ export const REFUSED: { name: CommandName; wire: unknown; error: string }[] = [
   { name: 'log', wire: { since: 1, limit: 'x' }, error: 'limit must be a non-negative integer' },
   { name: 'openRun', wire: {}, error: 'dir is required: the folder of a saved run' },
   { name: 'setBalance', wire: { algorithm: 'fastest' }, error: 'algorithm must be one of' },
+  { name: 'version', wire: { verbose: true }, error: 'version takes no argument' },
 ];
 
 /** recordingLab answers every command with `answer(name, args)` (default: its own name) and records each call's arguments; `on` subscribes to nothing. */

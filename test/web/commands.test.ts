@@ -89,6 +89,7 @@ describe('the command table', () => {
       history: 'GET /api/history',
       exportRun: 'POST /api/export',
       openRun: 'POST /api/open',
+      version: 'GET /api/version',
     });
     // And the README names every route (node actions appear as `/crash` · `/restart` …).
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
