@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import type { IpcReply } from '../../src-main/api/bridge';
 import { COMMAND_NAMES, COMMANDS, encodeArgs, perCommand, type CommandName } from '../../src-main/api/commands';
 import { httpRequestOf } from '../../src-main/api/http-routes';
@@ -194,6 +195,56 @@ describe('GET /api/version on a real LabService', () => {
       await real.close();
       await lab.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the HTTP transport’s event stream', () => {
+  it('follows /api/events and reconnects after the host goes away and comes back', async () => {
+    const view = { nodes: [], groups: [], links: [] };
+    const lab = recordingLab((name) => (name === 'cluster' ? view : { called: name })).lab;
+    let first: HttpHost | null = new HttpHost({ lab, webRoot: '/nonexistent' });
+    const port = await first.listen(0);
+    const transport = new HttpTransport({
+      base: `http://127.0.0.1:${port}`,
+      openSocket: (url, on) => {
+        const ws = new WebSocket(url, { headers: { origin: `http://127.0.0.1:${port}` } });
+        ws.on('open', () => on.open());
+        ws.on('message', (data: Buffer) => on.message(data.toString()));
+        ws.on('close', () => on.close());
+        ws.on('error', () => undefined);
+        return { close: () => ws.close() };
+      },
+    });
+    const states: string[] = [];
+    const events: string[] = [];
+    transport.onConnection((c) => states.push(c));
+    transport.onEvent((e) => events.push(e.type));
+    const until = async (what: string, ok: () => boolean): Promise<void> => {
+      const end = Date.now() + 10_000;
+      while (!ok()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${states.join(',')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    let second: HttpHost | null = null;
+    try {
+      // On connect the host sends the cluster at once.
+      await until('the first cluster event', () => events.length === 1);
+      expect(states).toEqual(['connecting', 'open']);
+      await first.close();
+      first = null;
+      await until('the stream to close', () => states.includes('closed'));
+      second = new HttpHost({ lab, webRoot: '/nonexistent' });
+      await second.listen(port);
+      await until('a second cluster event after reconnecting', () => events.length === 2);
+      expect(states.slice(0, 3)).toEqual(['connecting', 'open', 'closed']);
+      expect(states.at(-1)).toBe('open');
+      expect(events).toEqual(['cluster', 'cluster']);
+    } finally {
+      transport.close();
+      await first?.close();
+      await second?.close();
     }
   });
 });
