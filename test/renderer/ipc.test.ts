@@ -249,7 +249,7 @@ describe('node runtime inside the desktop app', () => {
     let child;
     try {
       // A config the node refuses: it must load its .ts entry to say so.
-      child = spawnNode({ id: 'zz' } as unknown as NodeConfig);
+      child = spawnNode({ id: 'zz' } as NodeConfig);
     } finally {
       process.chdir(cwd);
     }
