@@ -23,12 +23,11 @@ function commandMethod<K extends CommandName>(t: LabTransport, name: K): (...arg
   };
 }
 
-// The command methods are installed per row in the constructor; this interface declares them.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the constructor installs one method per row; this declares them
 export interface TableClient extends LabApi, LabEvents {}
 
 /** TableClient implements LabClient over `transport`: the table's commands, the transport's events. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
 export class TableClient implements LabClient {
   readonly transport: LabTransport['kind'];
   readonly #t: LabTransport;
