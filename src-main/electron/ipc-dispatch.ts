@@ -5,6 +5,8 @@
  * the HTTP host uses — before the lab sees it.
  */
 import { callLab, decodeArgs, type CommandName, type LabApi, type ResultOf } from '../api/commands';
+import { MAX_BODY_DEPTH } from '../api/schemas';
+import { boundedDepth } from '../core/validate';
 
 /** LabCalls is the part of LabService the IPC commands reach: the whole LabApi. */
 export type LabCalls = LabApi;
@@ -14,6 +16,10 @@ export class Refused extends Error {}
 
 /** dispatch validates `arg` for `cmd` and calls the lab. */
 export async function dispatch<K extends CommandName>(lab: LabCalls, cmd: K, arg: unknown): Promise<ResultOf<K>> {
+  // An IPC argument arrives already parsed (structured clone: it may even hold cycles), so
+  // its depth is bounded here, as an HTTP body's is while it is parsed.
+  if (!boundedDepth(arg, MAX_BODY_DEPTH))
+    throw new Refused(`the argument is nested deeper than ${MAX_BODY_DEPTH} levels`);
   const args = decodeArgs(cmd, arg);
   if (!args.ok) throw new Refused(args.error);
   return callLab(lab, cmd, args.value);

@@ -27,6 +27,7 @@ import {
 } from '../api/commands';
 import type { LabEvent } from '../api/contract';
 import { compileRoute, pathParams, wireOfRequest, type CompiledRoute } from '../api/http-routes';
+import { parseJsonBody } from '../api/schemas';
 import { LabError } from '../lab/lab-service';
 import { handleSeed } from './seed-api';
 
@@ -257,12 +258,11 @@ export class HttpHost {
       this.send(res, 400, { error: 'request body must be JSON' });
       return undefined;
     }
-    try {
-      return { value: JSON.parse(text) as unknown };
-    } catch (e) {
-      this.send(res, 400, { error: `malformed JSON: ${(e as Error).message}` });
-      return undefined;
-    }
+    // Bounded in depth as it is parsed: a deeply nested body is a 400, not a stack overflow later.
+    const parsed = parseJsonBody(text);
+    if (parsed.ok) return { value: parsed.value };
+    this.send(res, 400, { error: parsed.error });
+    return undefined;
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {

@@ -143,6 +143,16 @@ describe('IPC: renderer client ↔ main dispatch', () => {
       ok: false,
       error: "kv request: unknown field 'extra'",
     });
+    // Structured clone carries any depth, and cycles: the depth is bounded before any validator looks.
+    let deep: unknown = 'n1';
+    for (let i = 0; i < 100; i++) deep = [deep];
+    expect(await raw.partition({ groups: deep })).toEqual({
+      ok: false,
+      error: 'the argument is nested deeper than 32 levels',
+    });
+    const cyclic: Record<string, unknown> = { op: 'put', key: 'a' };
+    cyclic.value = cyclic;
+    expect(await raw.kv(cyclic)).toMatchObject({ ok: false });
     expect(calls).toEqual([]);
   });
 
