@@ -2,11 +2,8 @@
  * A put client that talks straight to a lab node's client port (Hello with the cluster
  * token, then ClientRequestFrames), bypassing the HTTP host and the gateway. The profiler
  * uses it to split a put's latency into "host + gateway" and "node + router + fsync".
- * The token and port are read from the node process (its --config argv and its listening
- * socket), which is only possible for processes on this machine: a measuring aid, not an API.
+ * It needs the cluster token, which only the lab host and its nodes know (see nodeAccess).
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import { encodeFrame, FrameDecoder, validateClientResponse } from '../src-main/node/frames';
 
@@ -16,31 +13,14 @@ export interface NodeAccess {
   token: string;
 }
 
-/** nodeAccess finds a node's client port and token from its PID, or explains why not. */
+/**
+ * nodeAccess used to read a node's token from its command line. The token no longer goes
+ * there (any local user could read it and write into the node), so a process outside the
+ * lab cannot reach a node's client port: the profiler's direct phase is skipped with this
+ * explanation.
+ */
 export function nodeAccess(pid: number): NodeAccess | string {
-  let token: string | null = null;
-  try {
-    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    const i = argv.indexOf('--config');
-    const cfg = JSON.parse(argv[i + 1] ?? '') as { token?: unknown };
-    if (typeof cfg.token === 'string') token = cfg.token;
-  } catch (e) {
-    return `cannot read the config of pid ${pid}: ${(e as Error).message}`;
-  }
-  if (token === null) return `pid ${pid} has no token in its config`;
-  let out: string;
-  try {
-    out = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8', timeout: 5000 });
-  } catch (e) {
-    return `ss failed: ${(e as Error).message}`;
-  }
-  // A node listens only on its client port (it dials out to the router).
-  for (const line of out.split('\n')) {
-    if (!line.includes(`pid=${pid},`)) continue;
-    const m = /127\.0\.0\.1:(\d+)\s/.exec(line);
-    if (m) return { port: Number(m[1]), token };
-  }
-  return `pid ${pid} listens on no 127.0.0.1 port`;
+  return `pid ${pid}: the cluster token is handed to nodes over IPC, not on their command line, so no outside client can open their client port`;
 }
 
 /** DirectClient sends puts to one node over one connection, one at a time. */

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterNode, ClusterSettings, ClusterView, RunLogRecord } from '../api/contract';
 import { clusterLeader } from '../api/leader';
+import { DEFAULT_MAX_STORE_BYTES } from '../core/kv/state-machine';
 import type { NodeId, NodeStatus } from '../core/types';
 import type { NodeConfig } from '../node/contract';
 import { Gateway } from './gateway';
@@ -34,6 +35,8 @@ export interface OpenClusterOptions {
   spawnNode: SpawnNode;
   tickMs?: number;
   snapshotEvery?: number;
+  /** maxStoreBytes: each node's state-machine byte limit (default DEFAULT_MAX_STORE_BYTES; the same on every node). */
+  maxStoreBytes?: number;
   /** onRecord sees every run-log record (subscribed before the first one). */
   onRecord: (r: RunLogRecord) => void;
   /** onChange: something a cluster view shows changed. */
@@ -69,6 +72,7 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
     timeScale: o.timeScale,
     seed: settings.seed,
     snapshotEvery: o.snapshotEvery ?? 10_000,
+    maxStoreBytes: o.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES,
   }));
   let gateway: Gateway | null = null;
   const supervisor = new Supervisor(configs, o.spawnNode, {
@@ -92,7 +96,9 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   gateway = new Gateway({
     token,
     nodes: ids,
-    clientPrefix: `gw${token.slice(0, 6)}`,
+    // Session names end up in every node's log and snapshots (SQLite): an independent random
+    // id, never a piece of the token.
+    clientPrefix: `gw${randomBytes(3).toString('hex')}`,
     portOf: (id) => {
       const h = supervisor.nodes.get(id);
       return h && h.state !== 'down' && h.clientPort !== null ? h.clientPort : null;

@@ -72,6 +72,8 @@ export interface LabServiceOptions {
   spawnNode?: SpawnNode;
   tickMs?: number;
   snapshotEvery?: number;
+  /** maxStoreBytes: each node's state-machine byte limit (a write past it fails with 'store-full'). */
+  maxStoreBytes?: number;
   /** readyTimeoutMs: how long createCluster waits for every node's 'ready'. */
   readyTimeoutMs?: number;
 }
@@ -177,6 +179,7 @@ export class LabService implements LabApi {
       spawnNode: this.opts.spawnNode ?? defaultSpawnNode,
       ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
       ...(this.opts.snapshotEvery !== undefined ? { snapshotEvery: this.opts.snapshotEvery } : {}),
+      ...(this.opts.maxStoreBytes !== undefined ? { maxStoreBytes: this.opts.maxStoreBytes } : {}),
       onRecord: (r) => {
         if (this.listeners.size > 0) this.emit({ type: 'log', record: r });
       },

@@ -8,10 +8,19 @@
  *
  * This is the benchmark's hot path: a clean link forwards synchronously, re-encoding the
  * frame once, and each message costs two small records in the Recorder.
+ *
+ * Any local process can connect to the listener, so before a valid Hello a connection is
+ * held to the client port's limits: a first frame of at most MAX_HELLO_BYTES, a Hello
+ * within HELLO_TIMEOUT_MS, at most MAX_ROUTER_CONNECTIONS open at once; tokens are compared
+ * in constant time. Refused connections reach the run log at most REJECT_LOG_PER_SEC a
+ * second, then as one "N more rejected connections not logged" record, so a flood cannot
+ * push real events out of the log.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { LinkRule } from '../api/contract';
 import { seededRng, type NodeId, type Rng } from '../core/types';
+import { HELLO_TIMEOUT_MS } from '../node/client-port';
+import type { MsgFrame } from '../node/contract';
 import {
   FrameDecoder,
   MAX_FRAME_BYTES,
@@ -21,7 +30,7 @@ import {
   validateMsgFrame,
   describe,
 } from '../node/frames';
-import type { MsgFrame } from '../node/contract';
+import { tokenEquals } from '../node/token';
 import type { Recorder } from './recorder';
 
 /** LinkSettings is the non-partition part of a directed link's rule. */
@@ -39,12 +48,76 @@ function isClean(s: LinkSettings): boolean {
   return s.latencyMs === 0 && s.jitterMs === 0 && s.loss === 0 && s.duplicate === 0 && !s.blocked;
 }
 
+/** MAX_ROUTER_CONNECTIONS bounds open router connections: a node needs one (two while it reconnects). */
+export const MAX_ROUTER_CONNECTIONS = 64;
+/** REJECT_LOG_PER_SEC bounds the run-log records of refused connections and frames per second. */
+export const REJECT_LOG_PER_SEC = 5;
+
 /** RouterOptions configure a Router. */
 export interface RouterOptions {
   token: string;
   nodes: NodeId[];
   recorder: Recorder;
   seed: number;
+  /** helloTimeoutMs: how long a new connection may take to say Hello (default HELLO_TIMEOUT_MS). */
+  helloTimeoutMs?: number;
+  /** maxConnections: open connections allowed at once (default MAX_ROUTER_CONNECTIONS). */
+  maxConnections?: number;
+}
+
+/**
+ * RejectLog writes refused connections to the run log, at most `perSec` a second; the rest
+ * are counted and summed up in one record when the second is over.
+ */
+class RejectLog {
+  private windowStart = 0;
+  private logged = 0;
+  private suppressed = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly perSec: number,
+  ) {}
+
+  note(node: NodeId | null, reason: string): void {
+    const now = performance.now();
+    if (now - this.windowStart >= 1000) {
+      this.summarize();
+      this.windowStart = now;
+      this.logged = 0;
+    }
+    if (this.logged < this.perSec) {
+      this.logged++;
+      this.recorder.record('frame-rejected', { at: 'router', node, reason });
+      return;
+    }
+    this.suppressed++;
+    // The summary must come even if the flood stops now.
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.summarize();
+    }, 1000);
+    this.timer.unref();
+  }
+
+  private summarize(): void {
+    if (this.suppressed === 0) return;
+    const n = this.suppressed;
+    this.suppressed = 0;
+    this.recorder.record('frame-rejected', {
+      at: 'router',
+      node: null,
+      reason: `${n} more rejected connections not logged`,
+      suppressed: n,
+    });
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.summarize();
+  }
 }
 
 /** Router forwards protocol messages between node processes under the link rules. */
@@ -63,18 +136,22 @@ export class Router {
   private readonly timers = new Set<NodeJS.Timeout>();
   private corked: Socket[] = [];
   private flushScheduled = false;
+  private readonly rejects: RejectLog;
   port = 0;
 
   constructor(private readonly opts: RouterOptions) {
     this.rng = seededRng(opts.seed ^ 0x5eed);
     this.known = new Set(opts.nodes);
     this.groups = [opts.nodes.slice()];
+    this.rejects = new RejectLog(opts.recorder, REJECT_LOG_PER_SEC);
   }
 
   /** listen starts the TCP listener on 127.0.0.1 (a free port) and resolves with the port. */
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
       const server = createServer((s) => this.accept(s));
+      server.maxConnections = this.opts.maxConnections ?? MAX_ROUTER_CONNECTIONS;
+      server.on('drop', () => this.rejects.note(null, 'too many connections'));
       server.on('error', reject);
       server.listen(0, '127.0.0.1', () => {
         const addr = server.address();
@@ -88,11 +165,14 @@ export class Router {
   private accept(sock: Socket): void {
     sock.setNoDelay(true);
     this.all.add(sock);
-    // The first frame must be a Hello (tiny): an unauthenticated peer cannot make us parse megabytes.
+    // Until the Hello, a peer is a stranger: it may not make us buffer more than a Hello.
     const decoder = new FrameDecoder(MAX_FRAME_BYTES, MAX_HELLO_BYTES);
     let node: NodeId | null = null;
+    const helloMs = this.opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+    const helloTimer = setTimeout(() => reject(`no hello within ${helloMs} ms`), helloMs);
     const reject = (why: string): void => {
-      this.opts.recorder.record('frame-rejected', { at: 'router', node, reason: why });
+      if (sock.destroyed) return;
+      this.rejects.note(node, why);
       sock.destroy();
     };
     sock.on('data', (chunk: Buffer) => {
@@ -102,8 +182,9 @@ export class Router {
         if (node === null) {
           const h = validateHello(f);
           if (typeof h === 'string') return reject(h);
-          if (h.token !== this.opts.token) return reject('wrong token');
+          if (!tokenEquals(h.token, this.opts.token)) return reject('wrong token');
           if (!this.known.has(h.from)) return reject(`unknown node ${describe(h.from)}`);
+          clearTimeout(helloTimer);
           node = h.from;
           const old = this.conns.get(node);
           if (old && old !== sock) old.destroy();
@@ -123,6 +204,7 @@ export class Router {
       /* a crashed node resets its socket; 'close' cleans up */
     });
     sock.on('close', () => {
+      clearTimeout(helloTimer);
       this.all.delete(sock);
       if (node !== null && this.conns.get(node) === sock) {
         this.conns.delete(node);
@@ -300,6 +382,7 @@ export class Router {
   async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.rejects.close();
     for (const s of this.all) s.destroy();
     const server = this.server;
     this.server = null;

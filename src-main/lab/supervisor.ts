@@ -4,6 +4,11 @@
  * file, pause/resume = SIGSTOP/SIGCONT. It tracks what each node last reported ('status'
  * IPC) and hands node events to the LabService.
  *
+ * The cluster token never goes on a node's command line or into its environment (both are
+ * readable by every local user through /proc): a node asks for it over the IPC channel
+ * ('token-request') and the supervisor answers ('token'). Every SpawnNode gets the config
+ * without the token, so no spawner (the lab's, Electron's) can leak it.
+ *
  * No node may outlive the host: every child is SIGKILLed from a process 'exit' hook
  * (which also runs after an uncaught error), and the nodes themselves exit when their IPC
  * channel closes (the host died without running hooks, e.g. SIGKILL).
@@ -12,10 +17,16 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { NodeRunState } from '../api/contract';
 import type { NodeId, NodeStatus } from '../core/types';
-import type { HostToNode, NodeConfig, NodeInspect, NodeToHost } from '../node/contract';
+import type { HostToNode, NodeConfig, NodeInspect, NodeLaunchConfig, NodeToHost } from '../node/contract';
 
-/** SpawnNode starts a node process for `cfg`; it must have an IPC channel (fork-like). */
-export type SpawnNode = (cfg: NodeConfig) => ChildProcess;
+/** SpawnNode starts a node process for `cfg` (no token); it must have an IPC channel (fork-like). */
+export type SpawnNode = (cfg: NodeLaunchConfig) => ChildProcess;
+
+/** launchConfig is a node's config without its token: what may appear on a command line. */
+export function launchConfig(cfg: NodeConfig): NodeLaunchConfig {
+  const { token: _token, ...rest } = cfg;
+  return rest;
+}
 
 /** NODE_MAIN is the node process entry (run through tsx). */
 export const NODE_MAIN = fileURLToPath(new URL('../node/main.ts', import.meta.url));
@@ -132,7 +143,7 @@ export class Supervisor {
   start(id: NodeId): void {
     const h = this.handle(id);
     if (h.proc) return;
-    const proc = this.spawnNode(h.cfg);
+    const proc = this.spawnNode(launchConfig(h.cfg));
     live.add(proc);
     h.proc = proc;
     h.state = 'up';
@@ -191,6 +202,9 @@ export class Supervisor {
       }
       case 'event':
         this.events.onEvent(h, String(m.kind), typeof m.detail === 'object' && m.detail ? m.detail : {});
+        return;
+      case 'token-request':
+        this.send(h, { t: 'token', token: h.cfg.token });
         return;
       case 'inspect-reply': {
         const w = this.inspects.get(m.reqId);

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import type { ClientRequestFrame, ClientResponseFrame } from './contract';
 import { FrameDecoder, MAX_HELLO_BYTES, encodeFrame, validateClientRequest, validateHello } from './frames';
+import { tokenEquals } from './token';
 
 /** ClientPortOptions wires the port to the node. */
 export interface ClientPortOptions {
@@ -78,7 +79,7 @@ export class ClientPort {
         if (!greeted) {
           const h = validateHello(f);
           if (typeof h === 'string') return reject(h);
-          if (h.token !== this.o.token) return reject(`wrong token from ${h.from}`);
+          if (!tokenEquals(h.token, this.o.token)) return reject(`wrong token from ${h.from}`);
           greeted = true;
           clearTimeout(helloTimer);
           continue;

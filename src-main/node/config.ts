@@ -1,8 +1,10 @@
 /**
  * The node process's start-up config: parsing `--config <json>` and validating every field
  * (the config comes from outside the process, so a bad one gets a clear message and exit
- * code 2 rather than a crash deep inside).
+ * code 2 rather than a crash deep inside). The cluster token is not part of the command
+ * line: it arrives over IPC and completes the config (parseConfigArgs' `token`).
  */
+import { DEFAULT_MAX_STORE_BYTES } from '../core/kv/state-machine';
 import { PROTOCOLS } from '../core/protocols';
 import {
   array,
@@ -29,7 +31,11 @@ export const DEFAULTS = {
   snapshotEvery: 10_000,
   clientPort: 0,
   routerHost: '127.0.0.1',
+  maxStoreBytes: DEFAULT_MAX_STORE_BYTES,
 } as const;
+
+/** MAX_STORE_BYTES_RANGE bounds maxStoreBytes: at least 1 MiB, at most 64 GiB. */
+export const MAX_STORE_BYTES_RANGE = [1024 * 1024, 64 * 1024 ** 3] as const;
 
 /** ID is what a node id may look like here: it names files and log lines, so no separators or spaces. */
 const ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -47,8 +53,17 @@ function numbers(
   o: Rec,
 ): Pick<
   NodeConfig,
-  'routerPort' | 'clientPort' | 'heartbeatMs' | 'electionMs' | 'tickMs' | 'timeScale' | 'seed' | 'snapshotEvery'
+  | 'routerPort'
+  | 'clientPort'
+  | 'heartbeatMs'
+  | 'electionMs'
+  | 'tickMs'
+  | 'timeScale'
+  | 'seed'
+  | 'snapshotEvery'
+  | 'maxStoreBytes'
 > {
+  const [minStore, maxStore] = MAX_STORE_BYTES_RANGE;
   const or = <T>(x: unknown, dflt: T, check: (v: unknown) => T): T => optional(x, check) ?? dflt;
   return {
     routerPort: int(o.routerPort, 'routerPort', 1, 65535),
@@ -59,6 +74,7 @@ function numbers(
     timeScale: or(o.timeScale, DEFAULTS.timeScale, (v) => num(v, 'timeScale', 0.001, 1000)),
     seed: or(o.seed, DEFAULTS.seed, (v) => int(v, 'seed', 0, 2 ** 32 - 1)),
     snapshotEvery: or(o.snapshotEvery, DEFAULTS.snapshotEvery, (v) => int(v, 'snapshotEvery', 0, 1e9)),
+    maxStoreBytes: or(o.maxStoreBytes, DEFAULTS.maxStoreBytes, (v) => int(v, 'maxStoreBytes', minStore, maxStore)),
   };
 }
 
@@ -92,14 +108,21 @@ export function validateNodeConfig(x: unknown): NodeConfig | string {
   return valueOrError(() => nodeConfig(x));
 }
 
-/** parseConfigArgs reads `--config <json>` from argv; returns the config or an error message. */
-export function parseConfigArgs(argv: string[]): NodeConfig | string {
+/**
+ * parseConfigArgs reads `--config <json>` from argv and completes it with `token` (which
+ * comes over IPC); returns the config or an error message. A config that carries a token
+ * itself is refused: a secret on a command line is readable by every local user.
+ */
+export function parseConfigArgs(argv: string[], token: string): NodeConfig | string {
   const i = argv.indexOf('--config');
   const raw = i >= 0 ? argv[i + 1] : undefined;
   if (raw === undefined) return 'usage: main.ts --config <json>';
   const parsed = parseJsonBounded(raw, { maxBytes: MAX_CONFIG_BYTES });
   if (!parsed.ok) return `--config is ${parsed.error}`;
-  return validateNodeConfig(parsed.value);
+  const x = parsed.value;
+  if (typeof x === 'object' && x !== null && !Array.isArray(x) && 'token' in x)
+    return 'token must not be on the command line: the host hands it over the IPC channel';
+  return validateNodeConfig(typeof x === 'object' && x !== null && !Array.isArray(x) ? { ...x, token } : x);
 }
 
 /** nodeNumber is the number in an id like "n3" (else its position in peers, from 1); it spreads the seed across nodes. */

@@ -17,7 +17,12 @@ export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 import type { ProtocolName } from '../core/protocols';
 export type { ProtocolName };
 
-/** NodeConfig is what the host passes to a node process (argv: --config <json>). */
+/**
+ * NodeConfig is what a node process runs with. Everything but `token` reaches it on the
+ * command line (--config <json>, see NodeLaunchConfig); the token comes over the fork IPC
+ * channel (HostToNode 'token', asked for with NodeToHost 'token-request'), because any
+ * local user can read another process's command line and environment.
+ */
 export interface NodeConfig {
   id: NodeId;
   /** peers: every member at cluster creation, including id. */
@@ -29,6 +34,7 @@ export interface NodeConfig {
   routerPort: number;
   /** clientPort: 0 = pick a free port (reported in NodeReady). */
   clientPort: number;
+  /** token: the cluster's secret, carried by every Hello; never on argv, in env or on disk. */
   token: string;
   heartbeatMs: number;
   electionMs: number;
@@ -39,7 +45,16 @@ export interface NodeConfig {
   seed: number;
   /** snapshotEvery: take a snapshot after this many applied entries (0 = never). */
   snapshotEvery: number;
+  /**
+   * maxStoreBytes bounds the replicated state machine's memory (KvStateMachine maxBytes):
+   * a write that would pass it fails with 'store-full'. Every member of a cluster must use
+   * the same value, because the limit is applied when an entry is applied.
+   */
+  maxStoreBytes: number;
 }
+
+/** NodeLaunchConfig is the part of NodeConfig that may go on a command line: all but the token. */
+export type NodeLaunchConfig = Omit<NodeConfig, 'token'>;
 
 /** Hello opens every socket connection. */
 export interface HelloFrame {
@@ -89,7 +104,8 @@ export interface ClientResponseFrame {
    * error says why, when outcome is not 'ok'. fail: 'not-leader' (see leader), 'busy',
    * 'recovering' (the node's file was damaged and it has not caught up), 'superseded' (another
    * command took the slot), 'leadership-lost' or 'timeout' for a get, 'bad-request: …', or the
-   * KvError of a command that was applied and refused (e.g. 'cas-mismatch', with `result`).
+   * KvError of a command that was applied and refused (e.g. 'cas-mismatch', with `result`; 'store-full' when
+   * the write would pass the store's byte limit).
    * unknown: 'timeout', 'leadership-lost', 'snapshot-installed', 'shutdown', 'not-applied'.
    */
   error?: string;
@@ -111,8 +127,15 @@ export type NodeToHost =
    * 'ipc-rejected' {reason}.
    */
   | { t: 'event'; kind: string; detail: Record<string, unknown> }
-  | { t: 'inspect-reply'; reqId: number; inspect: NodeInspect };
+  | { t: 'inspect-reply'; reqId: number; inspect: NodeInspect }
+  /** token-request: the node has started listening on its IPC channel and asks for the cluster token. */
+  | { t: 'token-request' };
 
 /** HostToNode is an IPC message from the lab host to a node process. */
 export type HostToNode =
-  { t: 'inspect'; reqId: number; lastN: number } | { t: 'time-scale'; scale: number } | { t: 'shutdown' };
+  | { t: 'inspect'; reqId: number; lastN: number }
+  | { t: 'time-scale'; scale: number }
+  | { t: 'shutdown' }
+  /** token: the answer to 'token-request'. */
+  | { t: 'token'; token: string };
+

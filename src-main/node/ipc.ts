@@ -1,12 +1,15 @@
 /**
  * Validation of the IPC messages the lab host sends a node (contract.ts HostToNode): the
- * channel is an input from outside the process like any other.
+ * channel is an input from outside the process like any other. Also the node's side of
+ * the token hand-over: the token never travels on argv or in the environment.
  */
 import type { HostToNode } from './contract';
-import { describe, isObject } from './frames';
+import { MAX_ID_BYTES, describe, isObject } from './frames';
 
 /** MAX_INSPECT_ENTRIES bounds the entries one inspect reply carries. */
 export const MAX_INSPECT_ENTRIES = 1000;
+/** TOKEN_WAIT_MS: a node whose host does not hand over the token in time exits (code 2). */
+export const TOKEN_WAIT_MS = 30_000;
 
 /** validateHostToNode checks an IPC message from the host; returns it or what is wrong. */
 export function validateHostToNode(x: unknown): HostToNode | string {
@@ -24,7 +27,41 @@ export function validateHostToNode(x: unknown): HostToNode | string {
       return { t: 'time-scale', scale: x.scale };
     case 'shutdown':
       return { t: 'shutdown' };
+    case 'token':
+      if (typeof x.token !== 'string' || x.token.length === 0 || Buffer.byteLength(x.token) > MAX_ID_BYTES)
+        return `token: must be a string of 1..${MAX_ID_BYTES} bytes`;
+      return { t: 'token', token: x.token };
     default:
       return `unknown ipc message t=${describe(x.t)}`;
   }
+}
+
+/** IpcChannel is the part of `process` the token hand-over uses (a fake in tests). */
+export interface IpcChannel {
+  send(m: unknown): unknown;
+  on(event: 'message', fn: (m: unknown) => void): unknown;
+  off(event: 'message', fn: (m: unknown) => void): unknown;
+}
+
+/**
+ * receiveToken asks the host for the cluster token over the IPC channel and resolves with
+ * it. The node asks (rather than the host sending first) because a message that arrives
+ * before the node's listener exists would be lost while the entry module still loads.
+ */
+export function receiveToken(ch: IpcChannel, ms = TOKEN_WAIT_MS): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (raw: unknown): void => {
+      const m = validateHostToNode(raw);
+      if (typeof m === 'string' || m.t !== 'token') return;
+      clearTimeout(timer);
+      ch.off('message', onMessage);
+      resolve(m.token);
+    };
+    const timer = setTimeout(() => {
+      ch.off('message', onMessage);
+      reject(new Error(`the host did not hand over the cluster token within ${ms} ms`));
+    }, ms);
+    ch.on('message', onMessage);
+    ch.send({ t: 'token-request' });
+  });
 }

@@ -1,15 +1,19 @@
 /**
  * The node process entry. The lab's supervisor starts it as
- *   child_process.fork('src-main/node/main.ts', ['--config', JSON.stringify(cfg)], { execArgv: ['--import', 'tsx'] })
- * and talks to it over the IPC channel (contract.ts NodeToHost / HostToNode).
+ *   child_process.fork('src-main/node/main.ts', ['--config', JSON.stringify(cfgWithoutToken)], { execArgv: ['--import', 'tsx'] })
+ * and talks to it over the IPC channel (contract.ts NodeToHost / HostToNode). The cluster
+ * token is not on the command line (every local user can read /proc/PID/cmdline): the node
+ * asks for it over IPC ('token-request' → 'token'). Run by hand with no IPC channel, it
+ * reads the token from the first line of stdin instead.
  *
  * Exit codes: 0 shutdown (or the host went away), 1 a fatal error (printed on stderr),
- * 2 a bad config (printed on stderr).
+ * 2 a bad config or no token (printed on stderr).
  */
 import { assertNever } from '../core/types';
 import { parseConfigArgs } from './config';
-import type { NodeToHost } from './contract';
-import { validateHostToNode } from './ipc';
+import type { NodeConfig, NodeToHost } from './contract';
+import { MAX_ID_BYTES } from './frames';
+import { TOKEN_WAIT_MS, receiveToken, validateHostToNode, type IpcChannel } from './ipc';
 import { NodeHost } from './node-host';
 
 function send(m: NodeToHost): void {
@@ -17,14 +21,67 @@ function send(m: NodeToHost): void {
   else if (!process.send) process.stdout.write(`${JSON.stringify(m)}\n`); // run by hand: print what the host would get
 }
 
+function fail(code: number, text: string): never {
+  process.stderr.write(`quorum-lab node: ${text}\n`);
+  process.exit(code);
+}
+
+/** tokenFromStdin reads the first line of stdin (a node run by hand, with no IPC channel). */
+function tokenFromStdin(ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const done = (err: Error | null): void => {
+      clearTimeout(timer);
+      process.stdin.off('data', onData);
+      process.stdin.off('end', onEnd);
+      process.stdin.pause();
+      if (err) reject(err);
+      else resolve(buf.split('\n')[0]!.trim());
+    };
+    const onData = (c: Buffer): void => {
+      buf += c.toString('utf8');
+      if (buf.includes('\n')) done(null);
+      else if (Buffer.byteLength(buf) > MAX_ID_BYTES)
+        done(new Error(`the token on stdin is longer than ${MAX_ID_BYTES} bytes`));
+    };
+    const onEnd = (): void => done(null);
+    const timer = setTimeout(() => done(new Error(`no token on stdin within ${ms} ms`)), ms);
+    process.stdin.on('data', onData);
+    process.stdin.on('end', onEnd);
+  });
+}
+
+function ipcChannel(): IpcChannel {
+  return {
+    send: (m) => process.send?.(m),
+    on: (e, fn) => process.on(e, fn),
+    off: (e, fn) => process.off(e, fn),
+  };
+}
+
+async function loadConfig(): Promise<NodeConfig> {
+  const argv = process.argv.slice(2);
+  // Check everything else first, so a bad config is reported without waiting for a token.
+  const early = parseConfigArgs(argv, 'placeholder');
+  if (typeof early === 'string') fail(2, `bad config: ${early}`);
+  let token: string;
+  try {
+    token = process.send ? await receiveToken(ipcChannel()) : await tokenFromStdin(TOKEN_WAIT_MS);
+  } catch (e) {
+    fail(2, `${early.id}: no cluster token: ${(e as Error).message}`);
+  }
+  const cfg = parseConfigArgs(argv, token);
+  if (typeof cfg === 'string') fail(2, `bad config: ${cfg}`);
+  return cfg;
+}
+
 async function run(): Promise<void> {
   // Run by hand and piped into `head`: a closed stdout must not kill the node.
   process.stdout.on('error', () => {});
-  const cfg = parseConfigArgs(process.argv.slice(2));
-  if (typeof cfg === 'string') {
-    process.stderr.write(`quorum-lab node: bad config: ${cfg}\n`);
-    process.exit(2);
-  }
+  // The host dying while we wait for the token must not leave us behind.
+  const orphaned = (): never => process.exit(0);
+  process.on('disconnect', orphaned);
+  const cfg = await loadConfig();
   let host: NodeHost;
   try {
     host = new NodeHost(cfg, send);
@@ -53,11 +110,14 @@ async function run(): Promise<void> {
       case 'shutdown':
         exit(0);
         return;
+      case 'token':
+        return; // the answer to our start-up request, already taken
       default:
         assertNever(m, 'ipc message');
     }
   });
   // The host died or closed the channel: a node must not outlive its lab.
+  process.off('disconnect', orphaned);
   process.on('disconnect', () => exit(0));
   process.on('SIGTERM', () => exit(0));
   process.on('SIGINT', () => exit(0));

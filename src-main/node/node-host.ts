@@ -37,7 +37,7 @@ const REJECT_EVENTS_PER_SEC = 20;
 /** NodeHost is one node process's engine (see file comment). */
 export class NodeHost {
   readonly storage: SqliteStorage;
-  readonly kv = new KvStateMachine();
+  readonly kv: KvStateMachine;
   readonly core: ProtocolNode;
   private readonly link: RouterLink;
   private readonly port: ClientPort;
@@ -71,6 +71,7 @@ export class NodeHost {
     readonly cfg: NodeConfig,
     private readonly emit: (m: NodeToHost) => void,
   ) {
+    this.kv = new KvStateMachine({ maxBytes: cfg.maxStoreBytes });
     this.storage = new SqliteStorage(cfg.dataFile, { strictCommit: cfg.protocol === 'raft' });
     let p = this.storage.load();
     if (p.snapshot) {

@@ -9,6 +9,7 @@ import net from 'node:net';
 import type { MessageBase, MessageKind } from '../core/types';
 import type { MsgFrame } from './contract';
 import { FrameDecoder, encodeFrame, validateHello, validateMsgFrame } from './frames';
+import { tokenEquals } from './token';
 
 /** MAX_BACKLOG_BYTES: past this much unsent data the router is not reading; drop rather than grow without bound. */
 export const MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
@@ -104,7 +105,7 @@ export class RouterLink {
         if (f.t === 'hello' && !hadHello) {
           hadHello = true;
           const h = validateHello(f);
-          if (typeof h === 'string' || h.token !== this.o.token) {
+          if (typeof h === 'string' || !tokenEquals(h.token, this.o.token)) {
             this.o.onReject('router hello with a wrong token: reconnecting');
             sock.destroy();
             return;

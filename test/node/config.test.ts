@@ -35,10 +35,20 @@ describe('node config', () => {
     expect(validateNodeConfig([])).toMatch(/JSON object/);
   });
 
-  it('parses --config and reports JSON errors', () => {
-    expect(parseConfigArgs(['--config', JSON.stringify(good)])).toMatchObject({ id: 'n2' });
-    expect(parseConfigArgs(['--config', '{oops'])).toMatch(/not valid JSON/);
-    expect(parseConfigArgs([])).toMatch(/usage/);
+  it('parses --config, completes it with the token from IPC, and reports JSON errors', () => {
+    const { token: _t, ...launch } = good;
+    expect(parseConfigArgs(['--config', JSON.stringify(launch)], 'from-ipc')).toMatchObject({
+      id: 'n2',
+      token: 'from-ipc',
+    });
+    expect(parseConfigArgs(['--config', '{oops'], 'x')).toMatch(/not valid JSON/);
+    expect(parseConfigArgs([], 'x')).toMatch(/usage/);
+  });
+
+  it('refuses a token on the command line (every local user can read argv)', () => {
+    expect(parseConfigArgs(['--config', JSON.stringify(good)], 'from-ipc')).toMatch(
+      /token must not be on the command line/,
+    );
   });
 
   it('spreads the seed by node number', () => {
@@ -52,6 +62,9 @@ describe('host-to-node IPC validation', () => {
     expect(validateHostToNode({ t: 'inspect', reqId: 1, lastN: 20 })).toEqual({ t: 'inspect', reqId: 1, lastN: 20 });
     expect(validateHostToNode({ t: 'time-scale', scale: 0.1 })).toEqual({ t: 'time-scale', scale: 0.1 });
     expect(validateHostToNode({ t: 'shutdown' })).toEqual({ t: 'shutdown' });
+    expect(validateHostToNode({ t: 'token', token: 'abc' })).toEqual({ t: 'token', token: 'abc' });
+    expect(validateHostToNode({ t: 'token', token: '' })).toMatch(/token/);
+    expect(validateHostToNode({ t: 'token', token: 'x'.repeat(257) })).toMatch(/token/);
     expect(validateHostToNode({ t: 'inspect', reqId: 1, lastN: 1e9 })).toMatch(/lastN/);
     expect(validateHostToNode({ t: 'time-scale', scale: -1 })).toMatch(/scale/);
     expect(validateHostToNode({ t: 'rm -rf' })).toMatch(/unknown ipc message/);

@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MAX_STORE_BYTES } from '../../src-main/core/kv/state-machine';
 import type { KvOp } from '../../src-main/core/kv/types';
 import type { ClientResponseFrame, NodeConfig, NodeToHost } from '../../src-main/node/contract';
 import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
@@ -67,20 +68,33 @@ export class TestRouter {
   }
 }
 
-/** NodeProc is one forked node process and everything it told the host. */
+/** TestNodeConfig is a NodeConfig whose store limit may be left to the default. */
+export type TestNodeConfig = Omit<NodeConfig, 'maxStoreBytes'> & { maxStoreBytes?: number };
+
+/**
+ * NodeProc is one forked node process and everything it told the host. Like the lab's
+ * supervisor, it puts the config without the token on the command line and hands the
+ * token over IPC when the node asks.
+ */
 export class NodeProc {
   readonly child: ChildProcess;
   readonly msgs: NodeToHost[] = [];
+  readonly cfg: NodeConfig;
   stderr = '';
   exitCode: number | null | undefined = undefined;
   readonly exited: Promise<number | null>;
 
-  constructor(readonly cfg: NodeConfig) {
-    this.child = fork(MAIN, ['--config', JSON.stringify(cfg)], {
+  constructor(cfg: TestNodeConfig) {
+    this.cfg = { ...cfg, maxStoreBytes: cfg.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES };
+    const { token, ...launch } = this.cfg;
+    this.child = fork(MAIN, ['--config', JSON.stringify(launch)], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    this.child.on('message', (m) => this.msgs.push(m as NodeToHost));
+    this.child.on('message', (m) => {
+      if ((m as NodeToHost).t === 'token-request') this.child.send({ t: 'token', token });
+      this.msgs.push(m as NodeToHost);
+    });
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((r) =>
       this.child.on('exit', (code) => {

@@ -13,9 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Starting processes is slow on a loaded 2-core machine; the bounds are loose on purpose.
 const SLOW = 120_000;
-import type { NodeConfig } from '../../src-main/node/contract';
 import { encodeFrame } from '../../src-main/node/frames';
-import { Client, MAIN, NodeProc, TestRouter, waitFor } from './harness';
+import { Client, MAIN, NodeProc, TestRouter, waitFor, type TestNodeConfig } from './harness';
 
 const TOKEN = 'cluster-token-123';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ql-node-'));
@@ -23,7 +22,7 @@ const ids = ['n1', 'n2', 'n3'];
 const router = new TestRouter(TOKEN);
 let nodes: NodeProc[] = [];
 
-function config(id: string): NodeConfig {
+function config(id: string): TestNodeConfig {
   return {
     id,
     peers: ids,

@@ -17,9 +17,16 @@
  * know about before it grants again, and relies on bounded clock drift — and, because a
  * paused client can still act on an expired lock, on fencing tokens checked by the
  * resource, which fencedPut demonstrates.
+ *
+ * Memory rule: the state is bounded in bytes, not only in count. `bytes` charges every key
+ * and value, lock grant, fence and cached session answer its UTF-8 length plus
+ * ENTRY_OVERHEAD_BYTES; a write that would take it past maxBytes is refused with
+ * 'store-full' (certainly not applied; deletes, unlocks and shrinking writes always pass).
+ * The check runs at apply time on the replicated state, so every replica with the same
+ * maxBytes decides the same way; the cluster gives every member the same limit.
  */
 import { assertNever } from '../types';
-import { decodeCommand } from './codec';
+import { decodeCommand, utf8Length } from './codec';
 import { digestHex } from './hash';
 import { parseState, serializeState } from './snapshot';
 import type { KvState, LockGrant } from './snapshot';
@@ -30,11 +37,36 @@ export const SESSION_MAX = 1024;
 /** SESSION_IDLE_ENTRIES: a session with no command for this many log entries is evicted. */
 export const SESSION_IDLE_ENTRIES = 100_000;
 
-/** KvStateMachineOptions tune session eviction (tests use small values). */
+/** DEFAULT_MAX_STORE_BYTES is the store's default byte limit (256 MiB): see the memory rule above. */
+export const DEFAULT_MAX_STORE_BYTES = 256 * 1024 * 1024;
+/** ENTRY_OVERHEAD_BYTES is charged per key, lock, fence and session on top of its text: what a Map entry costs beyond its strings. */
+export const ENTRY_OVERHEAD_BYTES = 64;
+
+/** KvStateMachineOptions tune session eviction and the byte limit (tests use small values). */
 export interface KvStateMachineOptions {
   maxSessions?: number;
   sessionIdleEntries?: number;
+  /** maxBytes: the store's byte limit (default DEFAULT_MAX_STORE_BYTES). */
+  maxBytes?: number;
 }
+
+const dataCost = (key: string, value: string): number => ENTRY_OVERHEAD_BYTES + utf8Length(key) + utf8Length(value);
+const lockCost = (name: string, l: LockGrant): number => ENTRY_OVERHEAD_BYTES + utf8Length(name) + utf8Length(l.owner);
+const fenceCost = (key: string): number => ENTRY_OVERHEAD_BYTES + utf8Length(key);
+const sessionCost = (client: string, r: KvResult): number =>
+  ENTRY_OVERHEAD_BYTES + utf8Length(client) + utf8Length(r.value ?? '') + utf8Length(r.holder ?? '');
+
+/** stateBytes is what `s` costs under the memory rule (computed afresh after a restore). */
+export function stateBytes(s: KvState): number {
+  let n = 0;
+  for (const [k, v] of s.data) n += dataCost(k, v);
+  for (const [name, l] of s.locks) n += lockCost(name, l);
+  for (const k of s.fences.keys()) n += fenceCost(k);
+  for (const [c, x] of s.sessions) n += sessionCost(c, x.result);
+  return n;
+}
+
+const STORE_FULL: KvResult = { ok: false, error: 'store-full' };
 
 function emptyState(): KvState {
   return { appliedIndex: 0, clock: 0, data: new Map(), sessions: new Map(), locks: new Map(), fences: new Map() };
@@ -43,12 +75,42 @@ function emptyState(): KvState {
 /** KvStateMachine is the KV + sessions + locks state machine (see the file comment). */
 export class KvStateMachine {
   private st: KvState = emptyState();
+  /** used is stateBytes(st), kept up to date by every change. */
+  private used = 0;
   private readonly maxSessions: number;
   private readonly idleEntries: number;
+  private readonly maxBytes: number;
 
   constructor(opts: KvStateMachineOptions = {}) {
     this.maxSessions = Math.max(1, opts.maxSessions ?? SESSION_MAX);
     this.idleEntries = Math.max(1, opts.sessionIdleEntries ?? SESSION_IDLE_ENTRIES);
+    this.maxBytes = Math.max(0, opts.maxBytes ?? DEFAULT_MAX_STORE_BYTES);
+  }
+
+  /** bytes is what the state costs under the memory rule (see the file comment). */
+  get bytes(): number {
+    return this.used;
+  }
+
+  /** byteLimit is the store's byte limit. */
+  get byteLimit(): number {
+    return this.maxBytes;
+  }
+
+  /** fits tells whether a change of `delta` bytes stays within the limit (a change that frees memory always does). */
+  private fits(delta: number): boolean {
+    return delta <= 0 || this.used + delta <= this.maxBytes;
+  }
+
+  /** setData stores key=value and keeps `used` in step. */
+  private setData(key: string, value: string, prev: string | null): void {
+    this.used += dataCost(key, value) - (prev === null ? 0 : dataCost(key, prev));
+    this.st.data.set(key, value);
+  }
+
+  /** dataDelta is what storing key=value over `prev` adds. */
+  private dataDelta(key: string, value: string, prev: string | null): number {
+    return dataCost(key, value) - (prev === null ? 0 : dataCost(key, prev));
   }
 
   /** appliedIndex is the index of the last entry applied (or skipped, or restored). */
@@ -111,6 +173,7 @@ export class KvStateMachine {
     if (typeof st === 'string') throw new Error(`bad state-machine snapshot: ${st}`);
     if (index !== undefined && Number.isSafeInteger(index) && index > st.appliedIndex) st.appliedIndex = index;
     this.st = st;
+    this.used = stateBytes(st);
   }
 
   /** digest is a stable hash of the state (not of appliedIndex): replicas at the same index must agree. */
@@ -147,10 +210,14 @@ export class KvStateMachine {
   private recordSession(index: number, c: KvCommand, result: KvResult): void {
     const sessions = this.st.sessions;
     // Delete and re-insert so Map order is least-recently-used first: eviction pops the front.
+    const old = sessions.get(c.client);
+    if (old) this.used -= sessionCost(c.client, old.result);
     sessions.delete(c.client);
     sessions.set(c.client, { seq: c.seq, result: { ...result }, lastIndex: index });
+    this.used += sessionCost(c.client, result);
     for (const [client, s] of sessions) {
       if (sessions.size <= this.maxSessions && s.lastIndex > index - this.idleEntries) break;
+      this.used -= sessionCost(client, s.result);
       sessions.delete(client);
     }
   }
@@ -162,18 +229,21 @@ export class KvStateMachine {
         return { ok: true, value: data.get(op.key) ?? null };
       case 'put': {
         const prev = data.get(op.key) ?? null;
-        data.set(op.key, op.value);
+        if (!this.fits(this.dataDelta(op.key, op.value, prev))) return { ...STORE_FULL };
+        this.setData(op.key, op.value, prev);
         return { ok: true, value: prev };
       }
       case 'delete': {
         const prev = data.get(op.key) ?? null;
+        if (prev !== null) this.used -= dataCost(op.key, prev);
         data.delete(op.key);
         return { ok: true, value: prev };
       }
       case 'cas': {
         const cur = data.get(op.key) ?? null;
         if (cur !== op.expected) return { ok: false, error: 'cas-mismatch', value: cur };
-        data.set(op.key, op.value);
+        if (!this.fits(this.dataDelta(op.key, op.value, cur))) return { ...STORE_FULL };
+        this.setData(op.key, op.value, cur);
         return { ok: true, value: cur };
       }
       case 'lock':
@@ -181,18 +251,24 @@ export class KvStateMachine {
       case 'unlock':
         this.purgeExpiredLocks();
         return this.applyLockOp(index, op);
-      case 'fencedPut': {
-        // Kleppmann's fenced resource: once a token has been seen for a key, older ones are refused.
-        const high = this.st.fences.get(op.key);
-        if (high !== undefined && op.token < high) return { ok: false, error: 'stale-token', token: high };
-        this.st.fences.set(op.key, op.token);
-        const prev = data.get(op.key) ?? null;
-        data.set(op.key, op.value);
-        return { ok: true, value: prev, token: op.token };
-      }
+      case 'fencedPut':
+        return this.applyFencedPut(op);
       default:
         return assertNever(op, 'kv op');
     }
+  }
+
+  /** applyFencedPut is Kleppmann's fenced resource: once a token has been seen for a key, older ones are refused. */
+  private applyFencedPut(op: Extract<KvOp, { op: 'fencedPut' }>): KvResult {
+    const high = this.st.fences.get(op.key);
+    if (high !== undefined && op.token < high) return { ok: false, error: 'stale-token', token: high };
+    const prev = this.st.data.get(op.key) ?? null;
+    const delta = this.dataDelta(op.key, op.value, prev) + (high === undefined ? fenceCost(op.key) : 0);
+    if (!this.fits(delta)) return { ...STORE_FULL };
+    if (high === undefined) this.used += fenceCost(op.key);
+    this.st.fences.set(op.key, op.token);
+    this.setData(op.key, op.value, prev);
+    return { ok: true, value: prev, token: op.token };
   }
 
   /** live returns the grant of `name` if it is held now (unexpired). */
@@ -216,6 +292,8 @@ export class KvStateMachine {
         }
         // The token is the grant's log index: unique and strictly growing across every grant.
         const grant: LockGrant = { owner: op.owner, token: index, expiresAt: now + op.ttlMs };
+        if (!this.fits(lockCost(op.name, grant))) return { ...STORE_FULL };
+        this.used += lockCost(op.name, grant);
         this.st.locks.set(op.name, grant);
         return { ok: true, token: index, expiresAt: grant.expiresAt };
       }
@@ -229,6 +307,7 @@ export class KvStateMachine {
       case 'unlock': {
         const held = this.live(op.name);
         if (!held || held.token !== op.token) return this.notHeld(held);
+        this.used -= lockCost(op.name, held);
         this.st.locks.delete(op.name);
         return { ok: true, token: held.token };
       }
@@ -245,6 +324,10 @@ export class KvStateMachine {
 
   /** purgeExpiredLocks drops lapsed grants so memory follows the live locks; an expired grant is never observable anyway. */
   private purgeExpiredLocks(): void {
-    for (const [name, l] of this.st.locks) if (l.expiresAt <= this.st.clock) this.st.locks.delete(name);
+    for (const [name, l] of this.st.locks) {
+      if (l.expiresAt > this.st.clock) continue;
+      this.used -= lockCost(name, l);
+      this.st.locks.delete(name);
+    }
   }
 }

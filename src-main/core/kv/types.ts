@@ -45,7 +45,9 @@ export type KvError =
   | 'stale-token'
   | 'bad-command'
   /** stale-seq: a delayed copy of a command older than the client's latest; its answer was already given. */
-  | 'stale-seq';
+  | 'stale-seq'
+  /** store-full: the write would take the store past its byte limit (KvStateMachine maxBytes); nothing changed. */
+  | 'store-full';
 
 /** KvResult is the outcome of applying one command. */
 export interface KvResult {
