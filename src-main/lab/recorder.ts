@@ -33,22 +33,27 @@ function jsonl(items: object[]): string {
   return out;
 }
 
-/** Ring is a fixed-capacity buffer of records in seq order. */
-class Ring<T extends { seq: number }> {
+/**
+ * Ring is a fixed-capacity buffer that drops its oldest item when full: O(1) per push, where
+ * Array.shift() on a full 500,000-item array cost O(n) per push and collapsed throughput.
+ */
+export class Ring<T> {
   private buf: (T | undefined)[];
   private start = 0;
   private len = 0;
   constructor(private readonly cap: number) {
     this.buf = new Array<T | undefined>(cap);
   }
-  push(x: T): void {
+  /** push appends x; returns true when the oldest item was dropped to make room. */
+  push(x: T): boolean {
     if (this.len < this.cap) {
       this.buf[(this.start + this.len) % this.cap] = x;
       this.len++;
-    } else {
-      this.buf[this.start] = x;
-      this.start = (this.start + 1) % this.cap;
+      return false;
     }
+    this.buf[this.start] = x;
+    this.start = (this.start + 1) % this.cap;
+    return true;
   }
   get size(): number {
     return this.len;
@@ -56,18 +61,26 @@ class Ring<T extends { seq: number }> {
   at(i: number): T {
     return this.buf[(this.start + i) % this.cap] as T;
   }
-  /** firstAfter returns the position of the first record with seq > since (binary search). */
-  firstAfter(since: number): number {
+  /** toArray copies the items, oldest first. */
+  toArray(): T[] {
+    const out = new Array<T>(this.len);
+    for (let i = 0; i < this.len; i++) out[i] = this.at(i);
+    return out;
+  }
+  /** firstAfter returns the position of the first item whose key is > since (items in key order; binary search). */
+  firstAfter(since: number, key: (x: T) => number): number {
     let lo = 0;
     let hi = this.len;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.at(mid).seq <= since) lo = mid + 1;
+      if (key(this.at(mid)) <= since) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 }
+
+const bySeq = (r: RunLogRecord): number => r.seq;
 
 /** RecordListener receives every record as it is made. */
 export type RecordListener = (r: RunLogRecord) => void;
@@ -76,6 +89,8 @@ export type RecordListener = (r: RunLogRecord) => void;
 export interface RecorderOptions {
   logFile?: string;
   historyFile?: string;
+  /** historyLimit: client history ops kept in memory (default HISTORY_LIMIT; tests use less). */
+  historyLimit?: number;
 }
 
 /** Recorder holds one run's log and client history. */
@@ -86,7 +101,7 @@ export class Recorder {
   private seq = 0;
   private readonly messages = new Ring<RunLogRecord>(MESSAGE_RING);
   private readonly others = new Ring<RunLogRecord>(OTHER_RING);
-  private readonly hist: HistoryOp[] = [];
+  private readonly hist: Ring<HistoryOp>;
   private histDropped = 0;
   private histIndex = 0;
   private freeProcesses: number[] = [];
@@ -100,6 +115,7 @@ export class Recorder {
   private closed = false;
 
   constructor(opts: RecorderOptions = {}) {
+    this.hist = new Ring<HistoryOp>(Math.max(1, opts.historyLimit ?? HISTORY_LIMIT));
     if (opts.logFile) this.logOut = this.openStream(opts.logFile);
     if (opts.historyFile) this.histOut = this.openStream(opts.historyFile);
   }
@@ -185,8 +201,8 @@ export class Recorder {
   /** log returns the in-memory records with seq > since, in seq order (both rings merged). */
   log(since = 0, limit = Infinity): RunLogRecord[] {
     const out: RunLogRecord[] = [];
-    let i = this.messages.firstAfter(since);
-    let j = this.others.firstAfter(since);
+    let i = this.messages.firstAfter(since, bySeq);
+    let j = this.others.firstAfter(since, bySeq);
     while (out.length < limit && (i < this.messages.size || j < this.others.size)) {
       const a = i < this.messages.size ? this.messages.at(i) : undefined;
       const b = j < this.others.size ? this.others.at(j) : undefined;
@@ -242,11 +258,7 @@ export class Recorder {
   }
 
   private pushHistory(op: HistoryOp): void {
-    if (this.hist.length >= HISTORY_LIMIT) {
-      this.hist.shift();
-      this.histDropped++;
-    }
-    this.hist.push(op);
+    if (this.hist.push(op)) this.histDropped++;
     if (this.histOut && !this.closed) {
       this.pendingHist.push(op);
       this.scheduleFlush();
@@ -255,7 +267,7 @@ export class Recorder {
 
   /** history returns the client history held in memory (all of it unless HISTORY_LIMIT was passed). */
   history(): HistoryOp[] {
-    return this.hist.slice();
+    return this.hist.toArray();
   }
 
   /** historyTruncated tells how many of the oldest history ops fell out of memory. */

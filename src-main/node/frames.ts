@@ -71,11 +71,19 @@ export interface DecodeResult {
 /**
  * FrameDecoder turns a byte stream into frames. It rejects a length over the limit as soon
  * as the header arrives (before buffering the body), malformed UTF-8/JSON, JSON nested
- * deeper than MAX_FRAME_DEPTH, and JSON that is not an object. After an error it stays failed: every later push returns the error.
+ * deeper than MAX_FRAME_DEPTH, and JSON that is not an object. After an error it stays
+ * failed: every later push returns the error.
+ *
+ * Cost: O(1) per byte however the stream is split. A frame that arrives whole inside one
+ * chunk is parsed in place; otherwise its bytes are copied into one body buffer that grows
+ * by doubling up to the frame's length, so a peer trickling one byte per packet makes us
+ * hold neither a list of tiny chunks nor more than twice what it sent.
  */
 export class FrameDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly header = Buffer.alloc(FRAME_HEADER_BYTES);
+  private headerFilled = 0;
+  private body: Buffer | null = null;
+  private bodyFilled = 0;
   private need = -1; // body length of the frame in progress; -1 = header not read yet
   private failed: string | null = null;
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -96,20 +104,36 @@ export class FrameDecoder {
   push(chunk: Buffer | Uint8Array): DecodeResult {
     const frames: Record<string, unknown>[] = [];
     if (this.failed) return { frames, error: this.failed };
-    if (chunk.length > 0) {
-      this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-      this.buffered += chunk.length;
-    }
-    for (;;) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let off = 0;
+    while (off < buf.length) {
       if (this.need < 0) {
-        if (this.buffered < FRAME_HEADER_BYTES) break;
-        const len = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+        const k = Math.min(FRAME_HEADER_BYTES - this.headerFilled, buf.length - off);
+        buf.copy(this.header, this.headerFilled, off, off + k);
+        this.headerFilled += k;
+        off += k;
+        if (this.headerFilled < FRAME_HEADER_BYTES) break;
+        this.headerFilled = 0;
+        const len = this.header.readUInt32BE(0);
         const limit = this.decoded === 0 ? this.firstMaxBytes : this.maxBytes;
         if (len > limit) return this.fail(frames, `frame length ${len} exceeds the limit of ${limit}`);
         this.need = len;
       }
-      if (this.buffered < this.need) break;
-      const body = this.take(this.need);
+      let body: Buffer;
+      if (this.bodyFilled === 0 && buf.length - off >= this.need) {
+        body = buf.subarray(off, off + this.need); // whole in this chunk: no copy
+        off += this.need;
+      } else {
+        const k = Math.min(this.need - this.bodyFilled, buf.length - off);
+        this.reserve(this.bodyFilled + k);
+        buf.copy(this.body!, this.bodyFilled, off, off + k);
+        this.bodyFilled += k;
+        off += k;
+        if (this.bodyFilled < this.need) break;
+        body = this.body!.subarray(0, this.need);
+        this.body = null;
+        this.bodyFilled = 0;
+      }
       this.need = -1;
       const parsed = this.parse(body);
       if (typeof parsed === 'string') return this.fail(frames, parsed);
@@ -121,7 +145,17 @@ export class FrameDecoder {
 
   /** bufferedBytes is how many bytes wait for the rest of a frame (for tests and back-pressure). */
   get bufferedBytes(): number {
-    return this.buffered;
+    return this.headerFilled + this.bodyFilled;
+  }
+
+  /** reserve grows the body buffer to hold n bytes, doubling (never past the frame's length). */
+  private reserve(n: number): void {
+    const cur = this.body;
+    if (cur && cur.length >= n) return;
+    const size = Math.min(this.need, Math.max(n, (cur?.length ?? 0) * 2, 64 * 1024));
+    const next = Buffer.allocUnsafe(size);
+    if (cur) cur.copy(next, 0, 0, this.bodyFilled);
+    this.body = next;
   }
 
   private parse(body: Buffer): Record<string, unknown> | string {
@@ -139,31 +173,10 @@ export class FrameDecoder {
 
   private fail(frames: Record<string, unknown>[], error: string): DecodeResult {
     this.failed = error;
-    this.chunks = [];
-    this.buffered = 0;
+    this.body = null;
+    this.bodyFilled = 0;
+    this.headerFilled = 0;
     return { frames, error };
-  }
-
-  /** take removes exactly n buffered bytes; copies only when a frame spans chunks. */
-  private take(n: number): Buffer {
-    this.buffered -= n;
-    const first = this.chunks[0];
-    if (first && first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let off = 0;
-    while (off < n) {
-      const c = this.chunks[0]!;
-      const k = Math.min(c.length, n - off);
-      c.copy(out, off, 0, k);
-      off += k;
-      if (k === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
-    }
-    return out;
   }
 }
 

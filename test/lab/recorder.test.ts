@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { HistoryOp } from '../../src-main/api/contract';
 import { checkConsistency } from '../../src-main/lab/check';
 import { Recorder } from '../../src-main/lab/recorder';
@@ -90,5 +90,34 @@ describe('recorder', () => {
     store.b = 'x';
     store.a = '1'; // overwritten by two later acknowledged writes: cannot be last
     expect((await checkConsistency(history, read)).ok).toBe(false);
+  });
+});
+
+describe('recorder history bound', () => {
+  it('keeps the newest ops in order past its limit, dropping the oldest in O(1) (no Array.shift)', () => {
+    const limit = 1000;
+    const rec = new Recorder({ historyLimit: limit });
+    const shift = vi.spyOn(Array.prototype, 'shift');
+    const splice = vi.spyOn(Array.prototype, 'splice');
+    try {
+      // Each operation is an invoke and a completion: push the history 4,000 ops past its limit.
+      for (let i = 0; i < (limit + 4000) / 2; i++) {
+        const h = rec.invoke('write', `k${i % 100}`, String(i));
+        rec.complete(h, 'ok', 'write', `k${i % 100}`, String(i));
+      }
+      // Array.shift() on the full 500,000-op history moved every entry for each new one:
+      // a long load run fell from ~3,600 to ~500 puts/s once the history was full.
+      expect(shift).not.toHaveBeenCalled();
+      expect(splice).not.toHaveBeenCalled();
+    } finally {
+      shift.mockRestore();
+      splice.mockRestore();
+    }
+    const h = rec.history();
+    expect(h.length).toBe(limit);
+    expect(rec.historyTruncated).toBe(4000);
+    expect(h[0]!.index).toBe(4000);
+    expect(h[h.length - 1]!.index).toBe(limit + 4000 - 1);
+    expect(h.every((x, i) => i === 0 || x.index === h[i - 1]!.index + 1)).toBe(true);
   });
 });

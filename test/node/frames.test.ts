@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   FrameDecoder,
   encodeFrame,
@@ -83,6 +83,27 @@ describe('frame codec', () => {
     for (let i = 0; i < bytes.length; i += 65536) out.push(...d.push(bytes.subarray(i, i + 65536)).frames);
     expect(out).toHaveLength(1);
     expect((out[0] as { v: string }).v.length).toBe(4 * 1024 * 1024);
+  });
+});
+
+describe('frame codec under a trickle', () => {
+  it('a frame sent one byte per packet costs O(1) per byte: no chunk list, no Array.shift', () => {
+    const o = { v: 'q'.repeat(100_000) };
+    const bytes = encodeFrame(o);
+    const d = new FrameDecoder();
+    const shift = vi.spyOn(Array.prototype, 'shift');
+    const out: unknown[] = [];
+    try {
+      for (let i = 0; i < bytes.length; i++) {
+        out.push(...d.push(bytes.subarray(i, i + 1)).frames);
+        if (i === 50_000) expect(d.bufferedBytes).toBe(50_001 - 4); // the body so far; the header is read
+      }
+      expect(shift).not.toHaveBeenCalled();
+    } finally {
+      shift.mockRestore();
+    }
+    expect(out).toEqual([o]);
+    expect(d.bufferedBytes).toBe(0);
   });
 });
 

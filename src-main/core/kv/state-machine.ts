@@ -20,8 +20,11 @@
  *
  * Memory rule: the state is bounded in bytes, not only in count. `bytes` charges every key
  * and value, lock grant, fence and cached session answer its UTF-8 length plus
- * ENTRY_OVERHEAD_BYTES; a write that would take it past maxBytes is refused with
- * 'store-full' (certainly not applied; deletes, unlocks and shrinking writes always pass).
+ * ENTRY_OVERHEAD_BYTES; a command that would take it past maxBytes — its change plus the
+ * answer a session keeps for retries — is refused with 'store-full' (certainly not
+ * applied). Deletes, unlocks and shrinking writes always pass; a delete or unlock from a
+ * client new to the sessions can add one small session entry past the limit, so the
+ * store can exceed maxBytes by at most maxSessions × (overhead + client id).
  * The check runs at apply time on the replicated state, so every replica with the same
  * maxBytes decides the same way; the cluster gives every member the same limit.
  */
@@ -77,6 +80,8 @@ export class KvStateMachine {
   private st: KvState = emptyState();
   /** used is stateBytes(st), kept up to date by every change. */
   private used = 0;
+  /** reserved: room held for the answer of the command being applied (see answerReserve). */
+  private reserved = 0;
   private readonly maxSessions: number;
   private readonly idleEntries: number;
   private readonly maxBytes: number;
@@ -97,9 +102,10 @@ export class KvStateMachine {
     return this.maxBytes;
   }
 
-  /** fits tells whether a change of `delta` bytes stays within the limit (a change that frees memory always does). */
+  /** fits tells whether a change of `delta` bytes (plus the answer's reserved room) stays within the limit; a change that frees memory always does. */
   private fits(delta: number): boolean {
-    return delta <= 0 || this.used + delta <= this.maxBytes;
+    const total = delta + this.reserved;
+    return total <= 0 || this.used + total <= this.maxBytes;
   }
 
   /** setData stores key=value and keeps `used` in step. */
@@ -142,9 +148,33 @@ export class KvStateMachine {
       if (s && c.seq === s.seq) return { ...s.result };
       if (s && c.seq < s.seq) return { ok: false, error: 'stale-seq' };
     }
-    const result = this.applyOp(index, c.cmd);
+    // A tracked command's answer is kept for retries, so its room is reserved up front: a
+    // command whose answer would not fit fails whole, before it changes anything.
+    const reserve = tracked ? this.answerReserve(c.client, c.cmd) : 0;
+    let result: KvResult;
+    if (reserve > 0 && this.used + reserve > this.maxBytes) result = { ...STORE_FULL };
+    else {
+      this.reserved = Math.max(0, reserve);
+      result = this.applyOp(index, c.cmd);
+      this.reserved = 0;
+    }
     if (tracked) this.recordSession(index, c, result);
     return { ...result };
+  }
+
+  /**
+   * answerReserve bounds what caching `op`'s answer for `client` adds: the answer carries at
+   * most the key's current value or the lock's current holder. Deletes and unlocks reserve
+   * nothing: they free at least what their answer keeps, so they always pass.
+   */
+  private answerReserve(client: string, op: KvOp): number {
+    if (op.op === 'delete' || op.op === 'unlock') return 0;
+    const old = this.st.sessions.get(client);
+    const answer: KvResult =
+      op.op === 'lock' || op.op === 'renew'
+        ? { ok: false, holder: this.live(op.name)?.owner ?? '' }
+        : { ok: false, value: this.st.data.get(op.key) ?? null };
+    return sessionCost(client, answer) - (old ? sessionCost(client, old.result) : 0);
   }
 
   /** skipTo advances appliedIndex over entries that carry no command (noop, config). */
