@@ -150,6 +150,7 @@ export interface LoadRequest {
 
 /** LoadSummary is the outcome of a load run. */
 export interface LoadSummary {
+  /** count: operations performed (fewer than asked when the run was stopped). */
   count: number;
   ok: number;
   fail: number;
@@ -158,6 +159,8 @@ export interface LoadSummary {
   opsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** stopped: the run was ended early (LabService.stopLoad); the numbers cover what was done. */
+  stopped?: boolean;
 }
 
 /** RunLogRecord is one line of the run log: t in ns since the run began, seq increasing. */

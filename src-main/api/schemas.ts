@@ -297,7 +297,7 @@ export function validateFencedWrite(x: unknown): Checked<FencedWriteRequest> {
 export function validateLoadRequest(x: unknown): Checked<LoadRequest> {
   return checked(() => {
     const o = body(x, ['op', 'count', 'clients', 'valueBytes', 'keys'], 'a load request');
-    return copyDefined<LoadRequest>(
+    const r = copyDefined<LoadRequest>(
       {
         op: oneOf(o.op, 'op', ['put', 'get'] as const, 'put or get'),
         count: int(o.count, 'count', 1, MAX_LOAD_COUNT),
@@ -308,6 +308,9 @@ export function validateLoadRequest(x: unknown): Checked<LoadRequest> {
         keys: optional(o.keys, (v) => int(v, 'keys', 1, 1_000_000)),
       },
     );
+    const tooBig = loadBytesError(r.op, r.count, r.valueBytes);
+    if (tooBig) fail(tooBig);
+    return r;
   });
 }
 
@@ -334,5 +337,41 @@ export function validateDir(x: unknown, required: boolean): Checked<string | und
       must('dir', 'a non-empty path string', d);
     }
     return d;
+  });
+}
+
+/** MAX_LOAD_BYTES bounds what one load run writes: count × valueBytes (256 MiB). */
+export const MAX_LOAD_BYTES = 256 * 1024 * 1024;
+/** DEFAULT_LOAD_VALUE_BYTES is a load run's value size when the request names none. */
+export const DEFAULT_LOAD_VALUE_BYTES = 256;
+
+/** loadBytesError says why a put load would write too much (count × valueBytes over MAX_LOAD_BYTES), or null. */
+export function loadBytesError(op: unknown, count: number, valueBytes: number | undefined): string | null {
+  const bytes = count * (valueBytes ?? DEFAULT_LOAD_VALUE_BYTES);
+  if (op !== 'put' || bytes <= MAX_LOAD_BYTES) return null;
+  return `a put load of count × valueBytes = ${bytes} bytes is over the limit of ${MAX_LOAD_BYTES} bytes (256 MiB): lower count or valueBytes`;
+}
+
+/** RUN_NAME is a saved run's folder name inside the lab's data folder: a plain name, no path. */
+export const RUN_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const RUN_NAME_WHAT =
+  "a plain folder name of 1–64 letters, digits, '.', '_' or '-' (not '.' or '..'): runs are saved in, and opened from, the lab's data folder";
+
+/** runNameError says what is wrong with a run name, or null when it is a plain name. */
+export function runNameError(x: unknown): string | null {
+  const v = validateRunName(x, true);
+  return v.ok ? null : v.error;
+}
+
+/** validateRunName checks a saved run's name (POST /api/export {name?}: absent = a timestamped name; POST /api/open {name}). */
+export function validateRunName(x: unknown, required: boolean): Checked<string | undefined> {
+  return checked(() => {
+    const n = isRecord(x) ? x.name : x;
+    if (n === undefined || n === null) {
+      if (required) fail("name is required: the name of a saved run in the lab's data folder");
+      return undefined;
+    }
+    if (typeof n !== 'string' || !RUN_NAME.test(n) || n === '.' || n === '..') must('name', RUN_NAME_WHAT, n);
+    return n;
   });
 }

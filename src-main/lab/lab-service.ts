@@ -6,10 +6,11 @@
  * api/schemas.ts. Errors a user can cause (unknown node, a node already down, …) are
  * thrown as LabError with an HTTP-like status.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type {
   BalanceAlgorithm,
   ClusterSettings,
@@ -33,6 +34,7 @@ import { kvOpOf } from '../api/contract';
 import type { LabApi, LabVersion } from '../api/commands';
 import { PROTOCOLS } from '../core/protocols';
 import { version as labVersion } from '../../package.json';
+import { loadBytesError, runNameError } from '../api/schemas';
 import type { KvOp } from '../core/kv/types';
 import type { NodeId } from '../core/types';
 import type { NodeInspect } from '../node/contract';
@@ -42,6 +44,7 @@ import type { GatewayResult } from './gateway';
 import { runLoad } from './load';
 import { historyShape } from './recorder';
 import { RUN_FILES, RunFileError, readRun } from './run-files';
+import { SafeFileError, checkRealFolder, copyExclusive, createExclusive } from './safe-files';
 import { defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
 
 /** LabError is an error a user caused; status is the HTTP status that fits it. */
@@ -90,7 +93,8 @@ export class LabService implements LabApi {
   private clusterTimer: NodeJS.Timeout | null = null;
   private creating: Promise<ClusterView> | null = null;
   private stopped = false;
-  private loadRunning = false;
+  /** loadRun: the load run in progress, to stop it early. */
+  private loadRun: { abort: AbortController; done: Promise<LoadSummary> } | null = null;
 
   constructor(private readonly opts: LabServiceOptions = {}) {
     this.dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'quorum-lab-')));
@@ -420,19 +424,33 @@ export class LabService implements LabApi {
 
   async load(req: LoadRequest): Promise<LoadSummary> {
     this.need();
-    if (this.loadRunning) throw new LabError(409, 'a load run is already running');
-    this.loadRunning = true;
-    try {
-      const summary = await runLoad(req, {
-        send: (op) => this.send(op, 5000),
-        progress: (done, total) => this.emit({ type: 'load-progress', done, total }),
-      });
+    if (this.loadRun) throw new LabError(409, 'a load run is already running');
+    const tooBig = loadBytesError(req.op, req.count, req.valueBytes);
+    if (tooBig) throw new LabError(400, tooBig);
+    const abort = new AbortController();
+    const run = runLoad(req, {
+      send: (op) => this.send(op, 5000),
+      progress: (done, total) => this.emit({ type: 'load-progress', done, total }),
+      signal: abort.signal,
+    }).then((summary) => {
       this.need().recorder.record('load-done', { ...summary });
       this.emit({ type: 'load-done', summary });
       return summary;
+    });
+    this.loadRun = { abort, done: run };
+    try {
+      return await run;
     } finally {
-      this.loadRunning = false;
+      this.loadRun = null;
     }
+  }
+
+  /** stopLoad ends the running load run early and resolves with its partial summary (409 if none runs). */
+  async stopLoad(): Promise<LoadSummary> {
+    const r = this.loadRun;
+    if (!r) throw new LabError(409, 'no load run is running');
+    r.abort.abort();
+    return r.done;
   }
 
   // ----- the record ----------------------------------------------------------------------
@@ -451,12 +469,20 @@ export class LabService implements LabApi {
     return this.need().recorder.history();
   }
 
-  async exportRun(dir?: string): Promise<ExportResult> {
+  /**
+   * exportRun writes the run (run.jsonl, history.jsonl, settings.json, check.json) to a new
+   * folder `name` inside the data folder (default: a timestamped name). It never
+   * overwrites (409 if the folder exists) and never follows a link.
+   */
+  async exportRun(name?: string): Promise<ExportResult> {
     const c = this.need();
-    const out = resolve(dir ?? c.runDir);
+    const folder = name ?? exportName();
+    const out = join(this.dataDir, this.checkName(folder));
     try {
-      await mkdir(out, { recursive: true });
+      await mkdir(out, { mode: 0o700 });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new LabError(409, `a run named ${folder} already exists in ${this.dataDir}; exports never overwrite`);
       throw new LabError(400, `cannot create ${out}: ${(e as Error).message}`);
     }
     const check = await checkConsistency(c.recorder.history(), (key) => c.gateway.request({ op: 'get', key }, 2000));
@@ -464,24 +490,42 @@ export class LabService implements LabApi {
     await c.recorder.sync();
     const files = [RUN_FILES.log, RUN_FILES.history, RUN_FILES.settings, RUN_FILES.check];
     try {
-      if (out !== resolve(c.runDir)) {
-        await copyFile(join(c.runDir, RUN_FILES.log), join(out, RUN_FILES.log));
-        await copyFile(join(c.runDir, RUN_FILES.history), join(out, RUN_FILES.history));
-      }
-      await writeFile(join(out, RUN_FILES.settings), JSON.stringify(c.settings, null, 2) + '\n');
-      await writeFile(join(out, RUN_FILES.check), JSON.stringify(check, null, 2) + '\n');
+      await checkRealFolder(out);
+      await copyExclusive(join(c.runDir, RUN_FILES.log), join(out, RUN_FILES.log));
+      await copyExclusive(join(c.runDir, RUN_FILES.history), join(out, RUN_FILES.history));
+      await createExclusive(join(out, RUN_FILES.settings), JSON.stringify(c.settings, null, 2) + '\n');
+      await createExclusive(join(out, RUN_FILES.check), JSON.stringify(check, null, 2) + '\n');
     } catch (e) {
-      throw new LabError(400, `cannot write the run to ${out}: ${(e as Error).message}`);
+      const status = e instanceof SafeFileError ? e.status : 400;
+      throw new LabError(status, `cannot write the run to ${out}: ${(e as Error).message}`);
     }
     return { dir: out, files: files.map((f) => join(out, f)) };
   }
 
-  async openRun(dir: string): Promise<SavedRun> {
+  /**
+   * openRun reads the saved run `name` from the data folder. The absolute `dir` an export
+   * returned is accepted too, as long as it names a folder directly inside the data folder.
+   */
+  async openRun(name: string): Promise<SavedRun> {
+    const inside = isAbsolute(name) && dirname(resolve(name)) === this.dataDir ? basename(resolve(name)) : name;
     try {
-      return await readRun(resolve(dir));
+      return await readRun(join(this.dataDir, this.checkName(inside)));
     } catch (e) {
-      if (e instanceof RunFileError) throw new LabError(400, e.message);
+      if (e instanceof RunFileError) throw new LabError(e.status, e.message);
       throw e;
     }
   }
+
+  /** checkName refuses anything but a plain folder name (the HTTP and IPC adapters check first; this is the second line). */
+  private checkName(name: string): string {
+    const err = runNameError(name);
+    if (err) throw new LabError(400, err);
+    return name;
+  }
+}
+
+/** exportName is a default export folder name: export-YYYYMMDD-HHMMSS-xxxx. */
+function exportName(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `export-${stamp}-${randomBytes(2).toString('hex')}`;
 }

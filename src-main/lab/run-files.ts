@@ -4,14 +4,17 @@
  * readRun validates every file it reads (api/saved-run.ts, every line parsed bounded in
  * depth): a damaged or foreign folder gets a clear error naming the file and line, never
  * a crash.
+ *
+ * A run folder may be crafted (see safe-files.ts): only regular files are opened (no
+ * links, FIFOs or devices), each file is read only up to its cap — MAX_RUN_FILE_BYTES
+ * for run.jsonl and history.jsonl, MAX_SETTINGS_BYTES for settings.json — and each line
+ * only up to MAX_LINE_BYTES, streamed line by line; past a cap the answer is a 413.
  */
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { ClusterSettings, SavedRun } from '../api/contract';
 import { MAX_RECORD_DEPTH, validateHistoryOp, validateRunLogRecord, validateSavedSettings } from '../api/saved-run';
 import { parseJsonBounded, type Checked } from '../core/validate';
+import { SafeFileError, checkRealFolder, openRegular, readLines, readSmall } from './safe-files';
 
 /** RUN_FILES names the files of a saved run. */
 export const RUN_FILES = {
@@ -24,27 +27,39 @@ export const RUN_FILES = {
 /** MAX_OPEN_RECORDS bounds how many log records Open run… loads into memory. */
 export const MAX_OPEN_RECORDS = 1_000_000;
 
-/** RunFileError says what is wrong with a saved run. */
-export class RunFileError extends Error {}
+/** MAX_RUN_FILE_BYTES caps run.jsonl and history.jsonl when a run is opened (256 MiB). */
+export const MAX_RUN_FILE_BYTES = 256 * 1024 * 1024;
+/** MAX_LINE_BYTES caps one JSONL line (8 MiB: a 1 MiB value, JSON-escaped, and its record). */
+export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+/** MAX_SETTINGS_BYTES caps settings.json (64 KiB). */
+export const MAX_SETTINGS_BYTES = 64 * 1024;
 
-async function readJsonl<T>(file: string, check: (x: unknown) => Checked<T>, limit: number): Promise<T[]> {
-  const out: T[] = [];
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line = 0;
+/** RunFileError says what is wrong with a saved run; status is the HTTP status that fits (400 unless said). */
+export class RunFileError extends SafeFileError {
+  constructor(message: string, status = 400) {
+    super(status, message);
+  }
+}
+
+async function readJsonl<T>(file: string, check: (x: unknown) => Checked<T>, limit: number): Promise<T[] | null> {
+  const opened = await openRegular(file, MAX_RUN_FILE_BYTES);
+  if (!opened) return null;
+  // Keep the newest records when a run is larger than what we load: a ring of `limit`.
+  const ring: T[] = [];
+  let next = 0;
   try {
-    for await (const text of rl) {
-      line++;
-      if (text.trim() === '') continue;
+    await readLines(opened.fh, file, { maxBytes: MAX_RUN_FILE_BYTES, maxLineBytes: MAX_LINE_BYTES }, (text, line) => {
+      if (text.trim() === '') return;
       const v = parseLine(text, check);
       if (!v.ok) throw new RunFileError(`${file}:${line}: ${v.error}`);
-      out.push(v.value);
-      // Keep the newest records when a run is larger than what we load (trimmed in bulk: amortized O(1)).
-      if (out.length >= 2 * limit) out.splice(0, out.length - limit);
-    }
+      if (ring.length < limit) ring.push(v.value);
+      else ring[next] = v.value;
+      next = (next + 1) % limit;
+    });
   } finally {
-    rl.close();
+    await opened.fh.close();
   }
-  return out.length > limit ? out.slice(out.length - limit) : out;
+  return ring.length < limit ? ring : [...ring.slice(next), ...ring.slice(0, next)];
 }
 
 /**
@@ -63,32 +78,36 @@ export function checkSettings(x: unknown): ClusterSettings | string {
   return v.ok ? v.value : v.error;
 }
 
-/** readRun loads and validates a saved run folder. */
+/** readRun loads and validates a saved run folder (which must be a real folder, not a link to one). */
 export async function readRun(dir: string): Promise<SavedRun> {
   try {
-    const st = await stat(dir);
-    if (!st.isDirectory()) throw new RunFileError(`${dir} is not a folder`);
+    return await readRunFiles(dir);
   } catch (e) {
     if (e instanceof RunFileError) throw e;
+    if (e instanceof SafeFileError) throw new RunFileError(e.message, e.status);
     throw new RunFileError(`cannot open ${dir}: ${(e as Error).message}`);
   }
+}
+
+async function readRunFiles(dir: string): Promise<SavedRun> {
+  await checkRealFolder(dir);
+  const settingsFile = join(dir, RUN_FILES.settings);
+  const opened = await openRegular(settingsFile, MAX_SETTINGS_BYTES);
+  if (!opened) throw new RunFileError(`${dir} is not a saved run: ${RUN_FILES.settings} is missing`);
   let settingsText: string;
   try {
-    settingsText = await readFile(join(dir, RUN_FILES.settings), 'utf8');
-  } catch {
-    throw new RunFileError(`${dir} is not a saved run: ${RUN_FILES.settings} is missing`);
+    settingsText = await readSmall(opened.fh, settingsFile, MAX_SETTINGS_BYTES);
+  } finally {
+    await opened.fh.close();
   }
   const settings = parseLine(settingsText, validateSavedSettings);
-  if (!settings.ok) throw new RunFileError(`${join(dir, RUN_FILES.settings)}: ${settings.error}`);
-  const open = async <T>(name: string, check: (x: unknown) => Checked<T>): Promise<T[]> => {
-    try {
-      await stat(join(dir, name));
-    } catch {
-      throw new RunFileError(`${dir} is not a saved run: ${name} is missing`);
-    }
-    return readJsonl(join(dir, name), check, MAX_OPEN_RECORDS);
+  if (!settings.ok) throw new RunFileError(`${settingsFile}: ${settings.error}`);
+  const load = async <T>(name: string, check: (x: unknown) => Checked<T>): Promise<T[]> => {
+    const records = await readJsonl(join(dir, name), check, MAX_OPEN_RECORDS);
+    if (!records) throw new RunFileError(`${dir} is not a saved run: ${name} is missing`);
+    return records;
   };
-  const log = await open(RUN_FILES.log, validateRunLogRecord);
-  const history = await open(RUN_FILES.history, validateHistoryOp);
+  const log = await load(RUN_FILES.log, validateRunLogRecord);
+  const history = await load(RUN_FILES.history, validateHistoryOp);
   return { settings: settings.value, log, history };
 }

@@ -101,6 +101,8 @@ describe('3-node cluster over HTTP', () => {
       ['POST', '/api/balance', { algorithm: 'fastest' }],
       ['POST', '/api/load', { op: 'put', count: 0, clients: 1 }],
       ['POST', '/api/open', { dir: '/definitely/not/a/run' }],
+      ['POST', '/api/export', { dir: '../escape', name: '../escape' }], // runs stay in the data folder
+      ['POST', '/api/load', { op: 'put', count: 200_000, clients: 16, valueBytes: 65_536 }], // 13 GB of writes
       ['GET', '/api/log?since=-1', undefined],
     ];
     for (const [method, path, body] of bad) {
@@ -256,11 +258,15 @@ describe('3-node cluster over HTTP', () => {
   });
 
   it('exports the run and opens it again', async () => {
-    const dir = `${t.dir}/export-1`;
-    const r = await t.api<{ dir: string; files: string[] }>('POST', '/api/export', { dir });
+    // Runs are saved in the lab's data folder under a plain name. The body carries it as
+    // `name` and, for the route that still reads `dir`, as `dir` too.
+    const arg = { name: 'export-1', dir: 'export-1' };
+    const r = await t.api<{ dir: string; files: string[] }>('POST', '/api/export', arg);
     expect(r.status).toBe(200);
     expect(r.body.files.length).toBe(4);
-    const saved = (await t.api<SavedRun>('POST', '/api/open', { dir })).body;
+    const dir = r.body.dir;
+    expect(dir).toBe(`${t.dir}/export-1`);
+    const saved = (await t.api<SavedRun>('POST', '/api/open', arg)).body;
     expect(saved.settings).toMatchObject({ nodes: 3, protocol: 'raft' });
     const kinds = new Set(saved.log.map((x) => x.kind));
     for (const k of [
