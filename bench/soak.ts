@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { UsageError, intOpt, parseCli, stringOpt } from '../src-main/cli-args';
 import { clientAgent, parseJson, request, type Endpoint } from './http';
 import { LabCluster, repoRoot } from './lab';
 import { onExit, stopAll } from './procs';
@@ -34,36 +35,31 @@ export interface SoakOptions {
   out: string | null;
 }
 
+/** SOAK_OPTIONS are the options the soak takes (names without `--`). */
+const SOAK_OPTIONS = {
+  ops: { type: 'string' },
+  step: { type: 'string' },
+  clients: { type: 'string' },
+  keys: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
 /** parseSoakArgs validates the options; it returns an error message instead of throwing. */
 export function parseSoakArgs(argv: string[], root: string): SoakOptions | string {
-  const o: SoakOptions = {
-    ops: 1_000_000,
-    step: 100_000,
-    clients: 16,
-    keys: 10_000,
-    out: path.join(root, 'docs', 'BENCHMARKS.md'),
-  };
-  const limits: Record<string, [keyof SoakOptions, number, number]> = {
-    '--ops': ['ops', 1, 100_000_000],
-    '--step': ['step', 1, 200_000],
-    '--clients': ['clients', 1, 256],
-    '--keys': ['keys', 1, 1_000_000],
-  };
-  for (let i = 0; i < argv.length; i += 2) {
-    const a = argv[i] ?? '';
-    const v = argv[i + 1];
-    if (a === '--out') {
-      if (!v) return '--out needs a file name';
-      o.out = v === 'none' ? null : path.resolve(v);
-      continue;
-    }
-    const lim = limits[a];
-    if (!lim) return `unknown option '${a}'`;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < lim[1] || n > lim[2]) return `${a} needs an integer in ${lim[1]}..${lim[2]}`;
-    (o as unknown as Record<string, number>)[lim[0]] = n;
+  try {
+    const p = parseCli(argv, SOAK_OPTIONS);
+    const out = stringOpt(p, 'out', undefined);
+    return {
+      ops: intOpt(p, 'ops', 1, 100_000_000, 1_000_000),
+      step: intOpt(p, 'step', 1, 200_000, 100_000),
+      clients: intOpt(p, 'clients', 1, 256, 16),
+      keys: intOpt(p, 'keys', 1, 1_000_000, 10_000),
+      out: out === undefined ? path.join(root, 'docs', 'BENCHMARKS.md') : out === 'none' ? null : path.resolve(out),
+    };
+  } catch (e) {
+    if (e instanceof UsageError) return e.message;
+    throw e;
   }
-  return o;
 }
 
 /** rssMiB reads a process's resident set size from /proc (null when it is gone). */

@@ -373,6 +373,24 @@ describe('node config', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/bad config: peers must include the node's own id n1/);
   });
+
+  it('refuses a token on its command line, and exits 2 when no token arrives', () => {
+    const cfg = { id: 'n1', peers: ['n1'], protocol: 'raft', dataFile: path.join(tmp, 'x.db'), routerPort: 1 };
+    const run = (c: object, input: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--config', JSON.stringify(c)], {
+        encoding: 'utf8',
+        timeout: 20_000,
+        input,
+      });
+    const onArgv = run({ ...cfg, token: 'visible-to-every-local-user' }, '');
+    expect(onArgv.status).toBe(2);
+    expect(onArgv.stderr).toMatch(/token must not be on the command line/);
+    // Run by hand (no IPC channel), the token is the first line of stdin: here there is none.
+    const none = run(cfg, '');
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/token must be a string/);
+    expect(fs.existsSync(path.join(tmp, 'x.db'))).toBe(false);
+  });
 });
 
 describe('the node process running Multi-Paxos', () => {
