@@ -6,9 +6,7 @@
  * api/schemas.ts. Errors a user can cause (unknown node, a node already down, …) are
  * thrown as LabError with an HTTP-like status.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type {
@@ -43,8 +41,8 @@ import { closeCluster, clusterView, openCluster, type Cluster } from './cluster'
 import type { GatewayResult } from './gateway';
 import { runLoad } from './load';
 import { historyShape } from './recorder';
-import { RUN_FILES, RunFileError, readRun } from './run-files';
-import { SafeFileError, checkRealFolder, copyExclusive, createExclusive } from './safe-files';
+import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
+import { SafeFileError } from './safe-files';
 import { defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
 
 /** LabError is an error a user caused; status is the HTTP status that fits it. */
@@ -476,30 +474,27 @@ export class LabService implements LabApi {
    */
   async exportRun(name?: string): Promise<ExportResult> {
     const c = this.need();
-    const folder = name ?? exportName();
-    const out = join(this.dataDir, this.checkName(folder));
-    try {
-      await mkdir(out, { mode: 0o700 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST')
-        throw new LabError(409, `a run named ${folder} already exists in ${this.dataDir}; exports never overwrite`);
-      throw new LabError(400, `cannot create ${out}: ${(e as Error).message}`);
-    }
+    const out = await this.fileOp(() => createRunFolder(this.dataDir, this.checkName(name ?? defaultRunName())));
     const check = await checkConsistency(c.recorder.history(), (key) => c.gateway.request({ op: 'get', key }, 2000));
     c.recorder.record('export', { dir: out, check: check.summary });
     await c.recorder.sync();
-    const files = [RUN_FILES.log, RUN_FILES.history, RUN_FILES.settings, RUN_FILES.check];
+    const files = await this.fileOp(() =>
+      writeRunFiles(out, c.runDir, {
+        settings: JSON.stringify(c.settings, null, 2) + '\n',
+        check: JSON.stringify(check, null, 2) + '\n',
+      }),
+    );
+    return { dir: out, files };
+  }
+
+  /** fileOp runs a run-file operation, turning its refusal into a LabError with the same status. */
+  private async fileOp<T>(op: () => Promise<T>): Promise<T> {
     try {
-      await checkRealFolder(out);
-      await copyExclusive(join(c.runDir, RUN_FILES.log), join(out, RUN_FILES.log));
-      await copyExclusive(join(c.runDir, RUN_FILES.history), join(out, RUN_FILES.history));
-      await createExclusive(join(out, RUN_FILES.settings), JSON.stringify(c.settings, null, 2) + '\n');
-      await createExclusive(join(out, RUN_FILES.check), JSON.stringify(check, null, 2) + '\n');
+      return await op();
     } catch (e) {
-      const status = e instanceof SafeFileError ? e.status : 400;
-      throw new LabError(status, `cannot write the run to ${out}: ${(e as Error).message}`);
+      if (e instanceof SafeFileError) throw new LabError(e.status, e.message);
+      throw e;
     }
-    return { dir: out, files: files.map((f) => join(out, f)) };
   }
 
   /**
@@ -508,12 +503,7 @@ export class LabService implements LabApi {
    */
   async openRun(name: string): Promise<SavedRun> {
     const inside = isAbsolute(name) && dirname(resolve(name)) === this.dataDir ? basename(resolve(name)) : name;
-    try {
-      return await readRun(join(this.dataDir, this.checkName(inside)));
-    } catch (e) {
-      if (e instanceof RunFileError) throw new LabError(e.status, e.message);
-      throw e;
-    }
+    return this.fileOp(() => readRun(join(this.dataDir, this.checkName(inside))));
   }
 
   /** checkName refuses anything but a plain folder name (the HTTP and IPC adapters check first; this is the second line). */
@@ -522,10 +512,4 @@ export class LabService implements LabApi {
     if (err) throw new LabError(400, err);
     return name;
   }
-}
-
-/** exportName is a default export folder name: export-YYYYMMDD-HHMMSS-xxxx. */
-function exportName(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return `export-${stamp}-${randomBytes(2).toString('hex')}`;
 }

@@ -10,11 +10,21 @@
  * for run.jsonl and history.jsonl, MAX_SETTINGS_BYTES for settings.json — and each line
  * only up to MAX_LINE_BYTES, streamed line by line; past a cap the answer is a 413.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterSettings, SavedRun } from '../api/contract';
 import { MAX_RECORD_DEPTH, validateHistoryOp, validateRunLogRecord, validateSavedSettings } from '../api/saved-run';
 import { parseJsonBounded, type Checked } from '../core/validate';
-import { SafeFileError, checkRealFolder, openRegular, readLines, readSmall } from './safe-files';
+import {
+  SafeFileError,
+  checkRealFolder,
+  copyExclusive,
+  createExclusive,
+  openRegular,
+  readLines,
+  readSmall,
+} from './safe-files';
 
 /** RUN_FILES names the files of a saved run. */
 export const RUN_FILES = {
@@ -110,4 +120,50 @@ async function readRunFiles(dir: string): Promise<SavedRun> {
   const log = await load(RUN_FILES.log, validateRunLogRecord);
   const history = await load(RUN_FILES.history, validateHistoryOp);
   return { settings: settings.value, log, history };
+}
+
+/** defaultRunName is an export's folder name when none is given: export-YYYYMMDD-HHMMSS-xxxx. */
+export function defaultRunName(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `export-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * createRunFolder makes the new folder `name` (already checked to be a plain name) in
+ * dataDir, mode 0700, and returns its path. It never reuses one: an existing folder, or a
+ * link planted under that name, is a 409.
+ */
+export async function createRunFolder(dataDir: string, name: string): Promise<string> {
+  const out = join(dataDir, name);
+  try {
+    await mkdir(out, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new RunFileError(`a run named ${name} already exists in ${dataDir}; exports never overwrite`, 409);
+    throw new RunFileError(`cannot create ${out}: ${(e as Error).message}`);
+  }
+  return out;
+}
+
+/**
+ * writeRunFiles fills the new run folder `out`: the run log and history copied from the
+ * live run folder, settings.json and check.json from the given texts. Every file is
+ * created new (O_EXCL, no link followed); returns their paths.
+ */
+export async function writeRunFiles(
+  out: string,
+  runDir: string,
+  texts: { settings: string; check: string },
+): Promise<string[]> {
+  try {
+    await checkRealFolder(out);
+    await copyExclusive(join(runDir, RUN_FILES.log), join(out, RUN_FILES.log));
+    await copyExclusive(join(runDir, RUN_FILES.history), join(out, RUN_FILES.history));
+    await createExclusive(join(out, RUN_FILES.settings), texts.settings);
+    await createExclusive(join(out, RUN_FILES.check), texts.check);
+  } catch (e) {
+    const status = e instanceof SafeFileError ? e.status : 400;
+    throw new RunFileError(`cannot write the run to ${out}: ${(e as Error).message}`, status);
+  }
+  return [RUN_FILES.log, RUN_FILES.history, RUN_FILES.settings, RUN_FILES.check].map((f) => join(out, f));
 }
