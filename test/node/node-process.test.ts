@@ -288,9 +288,11 @@ describe('a 3-node Raft cluster of real processes', () => {
       const c = await new Client(l2.clientPort, TOKEN).connect();
       expect((await c.request({ op: 'put', key: 'post-damage', value: 'y' })).outcome).toBe('ok');
       await waitFor('recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 20_000);
+      // The leader's event and the victim's come over different IPC pipes: under load the
+      // victim's 'recovered' can reach us first, so wait for the leader's report too.
       if (l2.id === l.id)
-        expect(l2.events('snapshot-taken').some((e) => e.reason === 'follower-stuck' && e.follower === v.id)).toBe(
-          true,
+        await waitFor('the leader reporting its follower-stuck snapshot', () =>
+          l2.events('snapshot-taken').some((e) => e.reason === 'follower-stuck' && e.follower === v.id),
         );
       expect(v.status?.damaged).toBe(false);
       expect(await vc.request({ op: 'get', key: 'post-damage' }, { allowFollowerRead: true })).toMatchObject({
