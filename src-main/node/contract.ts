@@ -138,4 +138,3 @@ export type HostToNode =
   | { t: 'shutdown' }
   /** token: the answer to 'token-request'. */
   | { t: 'token'; token: string };
-
