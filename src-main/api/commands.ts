@@ -39,7 +39,6 @@ import {
   show,
   validateBalance,
   validateClusterSettings,
-  validateDir,
   validateFencedWrite,
   validateKvRequest,
   validateLinkRule,
@@ -48,6 +47,7 @@ import {
   validateNodeId,
   validatePartition,
   validateRenewRequest,
+  validateRunName,
   validateSince,
   validateTimeScale,
   validateUnlockRequest,
@@ -150,9 +150,11 @@ function decodeLog(wire: unknown): Checked<[number, number | undefined]> {
 }
 
 function decodeOpen(wire: unknown): Checked<[string]> {
-  const d = validateDir(wire, true);
+  const d = validateRunName(wire, true);
   if (!d.ok) return d;
-  return typeof d.value === 'string' ? ok<[string]>([d.value]) : bad('dir is required: the folder of a saved run');
+  return typeof d.value === 'string'
+    ? ok<[string]>([d.value])
+    : bad("name is required: the name of a saved run in the lab's data folder");
 }
 
 /** withoutUndefined drops absent fields, so an absent optional argument never reaches the wire. */
@@ -160,10 +162,14 @@ function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-/** kvStatus maps a client answer to its HTTP status: 200 ok, 409 refused, 503 certainly not applied, 504 unknown. */
+/**
+ * kvStatus maps a client answer to its HTTP status: 200 ok, 409 refused, 507 the store is
+ * full, 503 certainly not applied, 504 unknown.
+ */
 export function kvStatus(r: KvResponse): number {
   if (r.outcome === 'ok') return 200;
   if (r.outcome === 'unknown') return 504;
+  if (r.error === 'store-full') return 507;
   const refused = ['cas-mismatch', 'lock-held', 'lock-not-held', 'stale-token'];
   return r.error !== undefined && refused.includes(r.error) ? 409 : 503;
 }
@@ -244,6 +250,7 @@ const ROWS = {
     args: args((req: LoadRequest) => req, single(validateLoadRequest)),
     returns: returns<LoadSummary>(),
   }),
+  stopLoad: command({ http: post('/api/load/stop'), args: noArgs, returns: returns<LoadSummary>() }),
   log: command({
     http: get('/api/log', ['since', 'limit']),
     args: args((sinceSeq?: number, limit?: number) => withoutUndefined({ since: sinceSeq, limit }), decodeLog),
@@ -253,14 +260,14 @@ const ROWS = {
   exportRun: command({
     http: post('/api/export'),
     args: args(
-      (dir?: string) => (dir === undefined ? {} : { dir }),
-      single((w) => validateDir(w ?? {}, false)),
+      (name?: string) => (name === undefined ? {} : { name }),
+      single((w) => validateRunName(w ?? {}, false)),
     ),
     returns: returns<ExportResult>(),
   }),
   openRun: command({
     http: post('/api/open'),
-    args: args((dir: string) => ({ dir }), decodeOpen),
+    args: args((name: string) => ({ name }), decodeOpen),
     returns: returns<SavedRun>(),
   }),
   version: command({ http: get('/api/version'), args: noArgs, returns: returns<LabVersion>() }),

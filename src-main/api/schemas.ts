@@ -325,21 +325,6 @@ export function validateSince(x: unknown): Checked<number> {
   });
 }
 
-/** validateDir checks a folder argument (POST /api/export {dir?}, POST /api/open {dir}). */
-export function validateDir(x: unknown, required: boolean): Checked<string | undefined> {
-  return checked(() => {
-    const d = isRecord(x) ? x.dir : x;
-    if (d === undefined || d === null) {
-      if (required) fail('dir is required: the folder of a saved run');
-      return undefined;
-    }
-    if (typeof d !== 'string' || d.length === 0 || d.length > 4096 || d.includes('\0')) {
-      must('dir', 'a non-empty path string', d);
-    }
-    return d;
-  });
-}
-
 /** MAX_LOAD_BYTES bounds what one load run writes: count × valueBytes (256 MiB). */
 export const MAX_LOAD_BYTES = 256 * 1024 * 1024;
 /** DEFAULT_LOAD_VALUE_BYTES is a load run's value size when the request names none. */

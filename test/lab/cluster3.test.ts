@@ -100,8 +100,9 @@ describe('3-node cluster over HTTP', () => {
       ['POST', '/api/time-scale', { scale: 0 }],
       ['POST', '/api/balance', { algorithm: 'fastest' }],
       ['POST', '/api/load', { op: 'put', count: 0, clients: 1 }],
-      ['POST', '/api/open', { dir: '/definitely/not/a/run' }],
-      ['POST', '/api/export', { dir: '../escape', name: '../escape' }], // runs stay in the data folder
+      ['POST', '/api/open', { name: '/definitely/not/a/run' }], // a path, not a name
+      ['POST', '/api/open', { name: 'no-such-run' }],
+      ['POST', '/api/export', { name: '../escape' }], // runs stay in the data folder
       ['POST', '/api/load', { op: 'put', count: 200_000, clients: 16, valueBytes: 65_536 }], // 13 GB of writes
       ['GET', '/api/log?since=-1', undefined],
     ];
@@ -258,9 +259,8 @@ describe('3-node cluster over HTTP', () => {
   });
 
   it('exports the run and opens it again', async () => {
-    // Runs are saved in the lab's data folder under a plain name. The body carries it as
-    // `name` and, for the route that still reads `dir`, as `dir` too.
-    const arg = { name: 'export-1', dir: 'export-1' };
+    // Runs are saved in the lab's data folder under a plain name.
+    const arg = { name: 'export-1' };
     const r = await t.api<{ dir: string; files: string[] }>('POST', '/api/export', arg);
     expect(r.status).toBe(200);
     expect(r.body.files.length).toBe(4);

@@ -107,9 +107,9 @@ const EXAMPLES: Record<string, Example> = {
   fenced: { line: 'fenced file v1 7', call: { method: 'fencedWrite' }, text: 'wrote file with token 7' },
   speed: { line: 'speed 0.1', call: { method: 'setTimeScale', args: [0.1] }, text: 'timers at 0.1× speed' },
   export: {
-    line: 'export /tmp/x',
-    call: { method: 'exportRun', args: ['/tmp/x'] },
-    text: 'exported to /tmp/x (run.jsonl, history.jsonl, settings.json)',
+    line: 'export x',
+    call: { method: 'exportRun', args: ['x'] },
+    text: 'exported to /runs/x (run.jsonl, history.jsonl, settings.json)',
   },
   clear: { line: 'clear', call: null, text: '' },
   help: { line: 'help', call: null, text: 'Tab completes commands and node ids; ↑/↓ walk the history.', kind: 'info' },
@@ -179,7 +179,7 @@ describe('console command table', () => {
   });
 
   it('while a saved run is replayed, only the entries that touch no live cluster run', async () => {
-    fake.savedRuns.set('/runs/a', { settings: fake.view.settings, log: [], history: [] });
+    fake.savedRuns.set('a', { settings: fake.view.settings, log: [], history: [] });
     expect(await useReplayStore().open('/runs/a')).toBe(true);
     const con = useConsoleStore();
     const before = fake.calls.length;

@@ -126,11 +126,11 @@ describe('Export run (the header button)', () => {
     expect(await useRunStore().exportRun()).toBe(true);
     expect(fake.calls.at(-1)).toEqual({ method: 'exportRun', args: [undefined] });
     expect(con.lines.map((l) => l.kind)).toEqual(['ok']);
-    expect(con.lines[0]!.text).toBe('exported to /runs/r1 (run.jsonl, history.jsonl, settings.json)');
+    expect(con.lines[0]!.text).toBe('exported to /runs/run-1 (run.jsonl, history.jsonl, settings.json)');
     expect(con.history).toEqual([]);
-    fake.failNext = 'cannot create /runs/r1: read-only file system';
+    fake.failNext = 'cannot create /runs/run-1: read-only file system';
     expect(await useRunStore().exportRun()).toBe(false);
-    expect(con.lines.at(-1)).toMatchObject({ kind: 'error', text: 'cannot create /runs/r1: read-only file system' });
+    expect(con.lines.at(-1)).toMatchObject({ kind: 'error', text: 'cannot create /runs/run-1: read-only file system' });
   });
 });
 

@@ -214,14 +214,17 @@ export class FakeLabClient extends TableClient {
       log: (since = 0) => this.backlog.filter((r) => r.seq > since),
       history: () => [],
       version: () => ({ lab: '0.1.0-fake', node: '20.0.0', electron: null, protocols: ['raft', 'paxos'] }),
-      exportRun: (dir) => {
-        const d = dir ?? '/runs/r1';
-        this.savedRuns.set(d, { settings: this.view.settings, log: [...this.backlog], history: [] });
+      // Like the lab: runs are saved by name in its data folder (/runs here), never overwritten.
+      exportRun: (name) => {
+        const n = name ?? `run-${this.savedRuns.size + 1}`;
+        if (this.savedRuns.has(n)) throw new LabError(`a saved run named ${n} already exists`, 409);
+        this.savedRuns.set(n, { settings: this.view.settings, log: [...this.backlog], history: [] });
+        const d = `/runs/${n}`;
         return { dir: d, files: [`${d}/run.jsonl`, `${d}/history.jsonl`, `${d}/settings.json`] };
       },
-      openRun: (dir) => {
-        const r = this.savedRuns.get(dir);
-        if (!r) throw new LabError(`${dir}/run.jsonl: no such file`, 400);
+      openRun: (name) => {
+        const r = this.savedRuns.get(name);
+        if (!r) throw new LabError(`no saved run named ${name}`, 404);
         return structuredClone(r);
       },
     };

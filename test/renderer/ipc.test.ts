@@ -91,10 +91,11 @@ describe('IPC: renderer client ↔ main dispatch', () => {
     await c.unlock({ name: 'l', token: 4 });
     await c.fencedWrite({ key: 'f', value: 'v', token: 4 });
     await c.load({ op: 'put', count: 10, clients: 2 });
+    await c.stopLoad();
     await c.log(7);
     await c.history();
-    await c.exportRun('/tmp/r');
-    await c.openRun('/tmp/r');
+    await c.exportRun('r');
+    await c.openRun('r');
     await c.version();
     expect(calls).toEqual([
       ['cluster'],
@@ -115,10 +116,11 @@ describe('IPC: renderer client ↔ main dispatch', () => {
       ['unlock', { name: 'l', token: 4 }],
       ['fencedWrite', { key: 'f', value: 'v', token: 4 }],
       ['load', { op: 'put', count: 10, clients: 2 }],
+      ['stopLoad'],
       ['log', 7, undefined],
       ['history'],
-      ['exportRun', '/tmp/r'],
-      ['openRun', '/tmp/r'],
+      ['exportRun', 'r'],
+      ['openRun', 'r'],
       ['version'],
     ]);
     // Every command of the table was exercised.

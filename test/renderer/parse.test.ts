@@ -86,9 +86,11 @@ describe('console parser: commands', () => {
     expect(ok('load put 1000 --clients 16')).toEqual({ cmd: 'load', op: 'put', count: 1000, clients: 16 });
     expect(ok('load get 10')).toEqual({ cmd: 'load', op: 'get', count: 10, clients: 1 });
     expect(ok('load put 5 --clients=4')).toMatchObject({ clients: 4 });
-    expect(ok('export')).toEqual({ cmd: 'export', dir: null });
-    expect(err('export /tmp/run 1')).toContain('too many');
-    expect(ok('export "/tmp/my run"')).toEqual({ cmd: 'export', dir: '/tmp/my run' });
+    expect(ok('export')).toEqual({ cmd: 'export', name: null });
+    expect(err('export run 1')).toContain('too many');
+    expect(ok('export my-run')).toEqual({ cmd: 'export', name: 'my-run' });
+    expect(ok('load stop')).toEqual({ cmd: 'load', op: 'stop', count: 0, clients: 0 });
+    expect(err('load stop now')).toContain('too many');
     expect(ok('help')).toEqual({ cmd: 'help', topic: null });
     expect(ok('help latency')).toEqual({ cmd: 'help', topic: 'latency' });
     expect(ok('balance round-robin')).toEqual({ cmd: 'balance', algorithm: 'round-robin', weights: null });

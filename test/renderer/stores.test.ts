@@ -233,8 +233,8 @@ describe('useConsoleStore', () => {
     const con = useConsoleStore();
     await con.run('help loss');
     expect(lastLine().text).toContain('loss n1<->n3 10%');
-    await con.run('export /tmp/x');
-    expect(lastLine().text).toBe('exported to /tmp/x (run.jsonl, history.jsonl, settings.json)');
+    await con.run('export x');
+    expect(lastLine().text).toBe('exported to /runs/x (run.jsonl, history.jsonl, settings.json)');
     await con.run('lock jobs 5s alice');
     expect(lastLine().text).toBe('locked jobs for alice, token 7');
     await con.run('unlock jobs 7');
@@ -244,7 +244,7 @@ describe('useConsoleStore', () => {
   });
 
   it('while replaying, commands that would touch the live cluster are refused', async () => {
-    fake.savedRuns.set('/runs/a', { settings: fake.view.settings, log: [], history: [] });
+    fake.savedRuns.set('a', { settings: fake.view.settings, log: [], history: [] });
     expect(await useReplayStore().open('/runs/a')).toBe(true);
     const before = fake.calls.length;
     await useConsoleStore().run('crash n1');
@@ -320,7 +320,7 @@ describe('useReplayStore', () => {
   ];
 
   it('opens a saved run and rebuilds the cluster at any moment, without the live cluster', async () => {
-    fake.savedRuns.set('/runs/a', { settings, log, history: [] });
+    fake.savedRuns.set('a', { settings, log, history: [] });
     const cluster = useClusterStore();
     await useConnectionStore().connect();
     const replay = useReplayStore();
@@ -346,7 +346,7 @@ describe('useReplayStore', () => {
   it('says why a run cannot be opened', async () => {
     const replay = useReplayStore();
     expect(await replay.open('/nowhere')).toBe(false);
-    expect(replay.error).toBe('/nowhere/run.jsonl: no such file');
+    expect(replay.error).toBe('no saved run named nowhere');
     expect(replay.active).toBe(false);
     expect(() => replay.load({ settings, log: 'nope', history: [] }, '/x')).toThrow('no run log');
   });

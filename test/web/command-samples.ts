@@ -25,10 +25,11 @@ export const SAMPLES: { [K in CommandName]: ArgsOf<K> } = {
   unlock: [{ name: 'l', token: 4 }],
   fencedWrite: [{ key: 'f', value: 'v', token: 4 }],
   load: [{ op: 'put', count: 10, clients: 2 }],
+  stopLoad: [],
   log: [7, 100],
   history: [],
-  exportRun: ['/tmp/r'],
-  openRun: ['/tmp/r'],
+  exportRun: ['run-1'],
+  openRun: ['run-1'],
   version: [],
 };
 
@@ -46,7 +47,9 @@ export const REFUSED: { name: CommandName; wire: unknown; error: string }[] = [
   { name: 'load', wire: { op: 'put', count: 10_000_000, clients: 1 }, error: 'count must be an integer in 1..200000' },
   { name: 'log', wire: { since: -1 }, error: 'since must be a non-negative integer' },
   { name: 'log', wire: { since: 1, limit: 'x' }, error: 'limit must be a non-negative integer' },
-  { name: 'openRun', wire: {}, error: 'dir is required: the folder of a saved run' },
+  { name: 'openRun', wire: {}, error: "name is required: the name of a saved run in the lab's data folder" },
+  { name: 'openRun', wire: { name: '../etc' }, error: 'name must be' },
+  { name: 'exportRun', wire: { name: '/tmp/x' }, error: 'name must be' },
   { name: 'setBalance', wire: { algorithm: 'fastest' }, error: 'algorithm must be one of' },
   { name: 'version', wire: { verbose: true }, error: 'version takes no argument' },
 ];

@@ -85,6 +85,7 @@ describe('the command table', () => {
       unlock: 'POST /api/unlock',
       fencedWrite: 'POST /api/fenced',
       load: 'POST /api/load',
+      stopLoad: 'POST /api/load/stop',
       log: 'GET /api/log',
       history: 'GET /api/history',
       exportRun: 'POST /api/export',

@@ -256,10 +256,17 @@ const CLIENT_COMMANDS = [
   command({
     name: 'load',
     usage: 'load put 1000 --clients 16',
-    about: 'run a bounded load and summarize ops/s, p50, p99',
-    details: [`put or get; up to ${MAX_LOAD_COUNT} operations and ${MAX_LOAD_CLIENTS} concurrent clients.`],
+    about: 'run a bounded load and summarize ops/s, p50, p99 (`load stop` or Esc ends it early)',
+    details: [
+      `put or get; up to ${MAX_LOAD_COUNT} operations and ${MAX_LOAD_CLIENTS} concurrent clients.`,
+      '`load stop` (or Esc in the console) ends a running load early; its summary counts what ran.',
+    ],
     parse: (a) => parseLoad(a),
     run: async (c, io) => {
+      if (c.op === 'stop') {
+        const s = await useRequestsStore().stopLoad();
+        return io.print('info', `load stopped after ${s.count} operations`);
+      }
       io.setLoadProgress({ done: 0, total: c.count });
       try {
         const s = await useRequestsStore().load({ op: c.op, count: c.count, clients: c.clients });
@@ -363,15 +370,18 @@ const LAB_COMMANDS = [
   }),
   command({
     name: 'export',
-    usage: 'export [dir]',
-    about: 'save the run (log, history, settings) to a folder',
-    details: ['Writes run.jsonl, history.jsonl, settings.json and check.json; without a folder, into the run’s own.'],
+    usage: 'export [name]',
+    about: "save the run (log, history, settings, check) under a name in the lab's data folder",
+    details: [
+      'Writes run.jsonl, history.jsonl, settings.json and check.json into a new folder; without a name, a',
+      'timestamped one. A name is letters, digits, . _ - (up to 64); an existing run is never overwritten.',
+    ],
     parse: (a) => {
       atMost(a.words, 1, a.usage);
-      return { dir: a.words[0] ?? null };
+      return { name: a.words[0] ?? null };
     },
     // The console prints every export's outcome as it lands in the run store (the header's button too).
-    run: async (c) => void (await useRunStore().exportRun(c.dir ?? undefined)),
+    run: async (c) => void (await useRunStore().exportRun(c.name ?? undefined)),
   }),
   command({
     name: 'clear',
@@ -403,8 +413,12 @@ const LAB_COMMANDS = [
   }),
 ];
 
-function parseLoad(a: Args): { op: 'put' | 'get'; count: number; clients: number } {
+function parseLoad(a: Args): { op: 'put' | 'get' | 'stop'; count: number; clients: number } {
   const [op, count, ...opts] = a.words;
+  if (op === 'stop') {
+    atMost(a.words, 1, 'load stop');
+    return { op, count: 0, clients: 0 };
+  }
   if (op !== 'put' && op !== 'get') fail(`load runs put or get: ${a.usage}`);
   const n = int(count, 'count', 1, MAX_LOAD_COUNT);
   let clients = 1;

@@ -25,11 +25,20 @@ export const useReplayStore = defineStore('replay', () => {
   const view = computed(() => (run.value ? viewAt(run.value, cursorNs.value) : null));
   const records = computed(() => (run.value ? recordsUntil(run.value.log, cursorNs.value) : []));
 
-  /** open asks the lab to read a saved run from `path` and starts replaying it at its end. */
+  /**
+   * open asks the lab to read a saved run by name and starts replaying it at its end. A
+   * folder path (what an export answered) is taken by its last part: runs are saved in
+   * the lab's data folder and opened by name.
+   */
   async function open(path: string): Promise<boolean> {
     error.value = null;
     try {
-      load(await labClient().openRun(path), path);
+      const name =
+        path
+          .replace(/[\\/]+$/, '')
+          .split(/[\\/]/)
+          .pop() ?? path;
+      load(await labClient().openRun(name), path);
       return true;
     } catch (e) {
       error.value = errorText(e);

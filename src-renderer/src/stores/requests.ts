@@ -31,5 +31,8 @@ export const useRequestsStore = defineStore('requests', () => {
   /** load runs a bounded load and answers its summary (its progress arrives as events). */
   const load = (req: LoadRequest): Promise<LoadSummary> => labClient().load(req);
 
-  return { kv, lock, renew, unlock, fencedWrite, load };
+  /** stopLoad ends the running load early; it answers the partial summary. */
+  const stopLoad = (): Promise<LoadSummary> => labClient().stopLoad();
+
+  return { kv, lock, renew, unlock, fencedWrite, load, stopLoad };
 });

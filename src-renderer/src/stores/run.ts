@@ -1,6 +1,6 @@
 /**
  * useRunStore exports the recorded run (run log, client history, settings, consistency
- * check) to a folder. The header's Export run button and the console's `export` both
+ * check) to a new folder in the lab's data folder, by name. The header's Export run button and the console's `export` both
  * call exportRun; each outcome is kept in `last`, which the console prints.
  */
 import { defineStore } from 'pinia';
@@ -18,12 +18,12 @@ export const useRunStore = defineStore('run', () => {
   /** last: the newest export's outcome; a new object per export, so a watcher sees every one. */
   const last = shallowRef<ExportOutcome | null>(null);
 
-  /** exportRun writes the run to `dir` (the lab's run folder when absent); false when the lab refused. */
-  async function exportRun(dir?: string): Promise<boolean> {
+  /** exportRun saves the run as `name` (a timestamped name when absent); false when the lab refused. */
+  async function exportRun(name?: string): Promise<boolean> {
     exporting.value = true;
     const t0 = now();
     try {
-      const result = await labClient().exportRun(dir);
+      const result = await labClient().exportRun(name);
       last.value = { ok: true, result, ms: now() - t0 };
       return true;
     } catch (e) {
