@@ -1,0 +1,78 @@
+/**
+ * From history events to operations: pair each invoke with its process's completion,
+ * drop failed operations (they certainly did not happen), make the rest `ok` or
+ * indeterminate (an `info` completion, or none at all), and name each operation's `f` the
+ * lab's way (Jepsen's and Porcupine's get/put become read/write).
+ */
+import type { HistoryEvent, Operation } from './types';
+
+const F_ALIASES: Record<string, string> = {
+  get: 'read',
+  put: 'write',
+  del: 'delete',
+  fencedput: 'fenced-write',
+  'fenced-put': 'fenced-write',
+  fenced: 'fenced-write',
+};
+
+/** normalizeF lower-cases an operation name, drops a leading `:` and maps get/put to read/write. */
+export function normalizeF(f: string): string {
+  const s = (f.startsWith(':') ? f.slice(1) : f).toLowerCase();
+  return F_ALIASES[s] ?? s;
+}
+
+/** HistoryError is a history the checker cannot read (a malformed pairing or value); its message says where. */
+export class HistoryError extends Error {
+  override name = 'HistoryError';
+}
+
+/** PairedHistory: the operations (by invoke order) and how many failed ones were left out. */
+export interface PairedHistory {
+  ops: Operation[];
+  failed: number;
+}
+
+/** pairHistory turns events (in the order they happened) into operations; throws HistoryError. */
+export function pairHistory(events: readonly HistoryEvent[]): PairedHistory {
+  const open = new Map<number, { ev: HistoryEvent; pos: number }>();
+  const done: { op: Operation; pos: number }[] = [];
+  let failed = 0;
+  events.forEach((ev, pos) => {
+    if (ev.type === 'invoke') {
+      if (open.has(ev.process)) {
+        throw new HistoryError(
+          `event ${pos + 1}: process ${ev.process} invoked again before its last operation completed`,
+        );
+      }
+      open.set(ev.process, { ev, pos });
+      return;
+    }
+    const inv = open.get(ev.process);
+    if (!inv) throw new HistoryError(`event ${pos + 1}: process ${ev.process} completed an operation it never invoked`);
+    open.delete(ev.process);
+    if (ev.type === 'fail') {
+      failed++;
+      return;
+    }
+    done.push({ op: operation(inv.ev, inv.pos, ev.type === 'ok' ? ev : null, pos), pos: inv.pos });
+  });
+  for (const inv of open.values()) done.push({ op: operation(inv.ev, inv.pos, null, Infinity), pos: inv.pos });
+  done.sort((a, b) => a.pos - b.pos);
+  return { ops: done.map((d) => d.op), failed };
+}
+
+function operation(inv: HistoryEvent, call: number, ok: HistoryEvent | null, ret: number): Operation {
+  return {
+    index: inv.index,
+    process: inv.process,
+    f: normalizeF(inv.f),
+    key: inv.key,
+    call,
+    ret: ok ? ret : Infinity,
+    time: inv.time,
+    endTime: ok ? ok.time : null,
+    status: ok ? 'ok' : 'info',
+    input: inv.value,
+    output: ok ? ok.value : undefined,
+  };
+}

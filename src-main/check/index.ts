@@ -1,0 +1,7 @@
+/**
+ * The linearizability checker (pure): batch (checkHistory), live (LiveChecker), the models
+ * and the history parsers. See check.ts, search.ts and witness.ts for how it works.
+ */
+export { checkHistory, checkOperations, partition, MODEL_NAMES, type CheckOptions, type ModelName } from './check';
+export { HistoryError, pairHistory, normalizeF } from './history';
+export type * from './types';
