@@ -1,6 +1,7 @@
 /**
  * The `quorum-lab` command: `sim` (deterministic simulator), `serve` (headless lab host),
- * `compare` (Raft and Multi-Paxos under one workload and fault schedule).
+ * `compare` (Raft and Multi-Paxos under one workload and fault schedule), `check`
+ * (is a client history linearizable?).
  * Each subcommand lives in its own module and is loaded on demand.
  */
 
@@ -10,6 +11,7 @@ commands:
   sim     run the deterministic simulator (one seed, or a sweep of seeds)
   serve   start a cluster and the lab's HTTP/WebSocket host
   compare run one workload and fault schedule against Raft and Multi-Paxos, side by side
+  check   check a client history for linearizability (lab, Jepsen log or EDN history)
   help    show this text
 
 Run 'quorum-lab <command> --help' for a command's options.`;
@@ -29,6 +31,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'compare': {
       const { compareMain } = await import('./lab/compare-cli');
       return compareMain(rest);
+    }
+    case 'check': {
+      const { checkMain } = await import('./check-cli');
+      return checkMain(rest);
     }
     case undefined:
     case 'help':

@@ -11,13 +11,17 @@
  * Indeterminate operations have no return entry: they may be linearized at any point after
  * their call, or never. The search succeeds once every determinate operation is
  * linearized, whatever is left of the indeterminate ones.
+ *
+ * A `cut` (used by the live checker to compact a window) treats operations that returned
+ * after it the same way — optional, but with their recorded results — so the search
+ * enumerates the configurations the history can be in at the cut.
  */
 import type { AnyModel, Prepared } from './types';
 
 /** StartConfig is one state the search may start from, with indeterminate operations already applied. */
 export interface StartConfig {
   state: unknown;
-  /** applied: positions (in the ops array) of indeterminate operations taken as already applied. */
+  /** applied: positions (in the ops array) of operations taken as already applied (lifted before the search). */
   applied: number[];
 }
 
@@ -46,6 +50,8 @@ export interface SearchOptions {
   trackLongest?: boolean;
   /** maxFinals: give up ('budget') when more end configurations than this exist. */
   maxFinals?: number;
+  /** cut: operations returning after this event position are optional (default: none are). */
+  cut?: number;
 }
 
 /** makeBudget returns a fresh StepBudget. */
@@ -157,7 +163,9 @@ export class Searcher {
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
   private readonly order: number[];
+  /** det: the operation has a return entry (it must be linearized); indet: its result is unknown. */
   private readonly det: boolean[];
+  private readonly indet: boolean[];
   private readonly bits: Uint32Array;
   private bitHash = 0;
   private readonly memo: Memo;
@@ -188,7 +196,9 @@ export class Searcher {
     this.prev = new Int32Array(2 * this.n + 1);
     this.bits = new Uint32Array((this.n + 31) >>> 5);
     this.memo = new Memo(this.bits.length);
-    this.det = ops.map((p) => p.op.ret !== Infinity);
+    const cut = opts.cut ?? Infinity;
+    this.det = ops.map((p) => p.op.ret !== Infinity && p.op.ret <= cut);
+    this.indet = ops.map((p) => p.op.ret === Infinity);
     this.order = this.sortedEntries();
   }
 
@@ -270,7 +280,7 @@ export class Searcher {
     const hit = this.transitions.get(k);
     if (hit !== undefined) return hit;
     const s = this.states[sid];
-    const ns: unknown = this.model.step(s, (this.ops[i] as Prepared<unknown>).data, !this.det[i]);
+    const ns: unknown = this.model.step(s, (this.ops[i] as Prepared<unknown>).data, this.indet[i] === true);
     const nsid = ns === undefined ? -1 : ns === s ? sid : this.intern(ns);
     if (this.transitions.size >= TRANSITIONS_MAX) this.transitions.clear();
     this.transitions.set(k, nsid);
@@ -296,6 +306,7 @@ export class Searcher {
     for (const i of start.applied) {
       this.lift(i);
       this.flip(i);
+      if (this.det[i]) this.remaining--;
     }
     this.sid = this.intern(start.state);
     this.stackOps = [];

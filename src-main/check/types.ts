@@ -37,6 +37,8 @@ export interface Operation {
   /** input: the invoke's value; output: the completion's value (undefined when indeterminate). */
   input: unknown;
   output: unknown;
+  /** cutShort: it completed only after the failing prefix a witness shows, so there it is still running. */
+  cutShort?: boolean;
 }
 
 /** Prepared is an operation in the form one model steps over, with what the witness needs to know of it. */
@@ -97,6 +99,8 @@ export interface WitnessOp {
   f: string;
   key: string;
   status: 'ok' | 'info';
+  /** stillRunning: it completed only after the culprit did (in the window it is indeterminate). */
+  stillRunning: boolean;
   value: unknown;
   result: unknown;
   call: number;

@@ -33,7 +33,7 @@ function truncate(model: AnyModel, ops: Prepared<unknown>[], at: number): Prepar
       out.push(p);
       continue;
     }
-    const cut = model.prepare({ ...p.op, status: 'info', ret: Infinity, endTime: null, output: undefined });
+    const cut = model.prepare({ ...p.op, status: 'info', ret: Infinity, endTime: null, output: undefined, cutShort: true });
     if (cut !== null && typeof cut !== 'string') out.push(cut);
   }
   return out;
@@ -119,6 +119,7 @@ function witnessOp(model: AnyModel, p: Prepared<unknown>, window: Prepared<unkno
     f: o.f,
     key: o.key,
     status: o.status,
+    stillRunning: o.cutShort === true,
     value: o.input,
     result: o.output,
     call: o.call,
@@ -127,7 +128,8 @@ function witnessOp(model: AnyModel, p: Prepared<unknown>, window: Prepared<unkno
     endTime: o.endTime,
     description: model.describe(p),
   };
-  if (o.f === 'read' && p.reads.length === 1) {
+  // After an append the value depends on many writes: which one a read saw is no simple list.
+  if (o.f === 'read' && p.reads.length === 1 && !window.some((q) => q.pinned)) {
     const v = p.reads[0];
     w.couldHaveSeen = window.filter((q) => q !== p && q.writes === v && q.op.call < o.ret).map((q) => q.op.index);
     if (model.readValue) w.initialCouldExplain = initial.some((s) => model.readValue?.(s) === v);
