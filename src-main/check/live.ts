@@ -117,10 +117,12 @@ export class LiveChecker {
       if (slot >= 0) w.ops.splice(slot, 1);
       return;
     }
-    this.opCount++;
-    w.lag++;
     const done: Operation = ev.type === 'ok' ? { ...o.op, ret: pos, endTime: ev.time, status: 'ok', output: ev.value } : o.op;
     const p = prepareOne(done, this.pick).p;
+    if (p) {
+      this.opCount++;
+      w.lag++;
+    }
     if (slot >= 0) {
       if (p) w.ops[slot] = p;
       else w.ops.splice(slot, 1);

@@ -1,11 +1,18 @@
 /**
- * checkConsistency is the cheap check written with an exported run: every key with an
+ * The check written with an exported run (check.json): the linearizability checker over the
+ * whole client history (src-main/check), and beside it a read-back check that the history
+ * alone cannot give — it reads every key now, after the last operation.
+ *
+ * checkConsistency is that read-back check: every key with an
  * acknowledged write must now read (linearizably, through the gateway) as one of the
  * writes that could have been last — an acknowledged write not followed by another
  * acknowledged write that began after it ended, or any write whose outcome is unknown.
  * An acknowledged write that vanished (the "lost write") fails it.
  */
 import type { HistoryOp } from '../api/contract';
+import { checkHistory } from '../check/check';
+import { HistoryError } from '../check/history';
+import type { CheckResult as LinResult } from '../check/types';
 import type { ClientOutcome } from '../node/contract';
 import type { KvResult } from '../core/kv/types';
 
@@ -29,6 +36,20 @@ interface Write {
   acked: boolean;
 }
 
+/** writtenValue is what an invoked write leaves in its key if it applies (undefined: not a write). */
+function writtenValue(inv: HistoryOp): string | null | undefined {
+  const v = inv.value;
+  if (inv.f === 'write' && typeof v === 'string') return v;
+  if (inv.f === 'delete') return null;
+  if (inv.f === 'cas' && Array.isArray(v) && typeof v[1] === 'string') return v[1];
+  // An accepted fenced write sets the key's value like a put (a refused one completes fail).
+  if (inv.f === 'fenced-write' && typeof v === 'object' && v !== null) {
+    const value = (v as { value?: unknown }).value;
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
 /** finalCandidates returns, per key, the values that could legally be last (keys with ≥1 acknowledged write). */
 export function finalCandidates(history: HistoryOp[]): Map<string, { values: (string | null)[]; lastAck: number }> {
   const open = new Map<number, HistoryOp>();
@@ -41,11 +62,8 @@ export function finalCandidates(history: HistoryOp[]): Map<string, { values: (st
     const inv = open.get(op.process);
     open.delete(op.process);
     if (!inv || op.type === 'fail') continue;
-    let value: string | null;
-    if (inv.f === 'write' && typeof inv.value === 'string') value = inv.value;
-    else if (inv.f === 'delete') value = null;
-    else if (inv.f === 'cas' && Array.isArray(inv.value) && typeof inv.value[1] === 'string') value = inv.value[1];
-    else continue;
+    const value = writtenValue(inv);
+    if (value === undefined) continue;
     const w: Write = {
       value,
       invoke: inv.time,
@@ -58,9 +76,8 @@ export function finalCandidates(history: HistoryOp[]): Map<string, { values: (st
   }
   // Invocations that never completed may still apply.
   for (const inv of open.values()) {
-    if (inv.f !== 'write' && inv.f !== 'delete' && inv.f !== 'cas') continue;
-    const value =
-      inv.f === 'write' ? (inv.value as string) : inv.f === 'delete' ? null : ((inv.value as unknown[])[1] as string);
+    const value = writtenValue(inv);
+    if (value === undefined) continue;
     const list = writes.get(inv.key) ?? [];
     list.push({ value, invoke: inv.time, complete: Infinity, acked: false });
     writes.set(inv.key, list);
@@ -105,4 +122,50 @@ export async function checkConsistency(
     ? `ok: ${keys.length} keys with acknowledged writes read back as a value that could be last`
     : `${violations.length} keys lost or changed an acknowledged write; ${unreadable.length} keys could not be read`;
   return { ok, summary, keysChecked: keys.length, keysSkipped: cands.length - keys.length, violations, unreadable };
+}
+
+/** EXPORT_CHECK_MS bounds the linearizability search of an export (the verdict is then unknown). */
+export const EXPORT_CHECK_MS = 10_000;
+
+/** LinearizabilitySection is check.json's verdict of the linearizability checker. */
+export type LinearizabilitySection =
+  | (Omit<LinResult, 'perKey'> & { summary: string; historyTruncated?: boolean })
+  | { linearizable: null; summary: string; error: string };
+
+/** ExportCheck is check.json: the read-back check's fields, and the linearizability checker's section. */
+export interface ExportCheck extends CheckResult {
+  linearizability: LinearizabilitySection;
+}
+
+/** linearizability runs the checker over a history within EXPORT_CHECK_MS. */
+export function linearizability(history: HistoryOp[], timeoutMs = EXPORT_CHECK_MS): LinearizabilitySection {
+  const clock = (): number => performance.now();
+  try {
+    const r = checkHistory(history, { model: 'kv', budget: { clock, deadlineMs: clock() + timeoutMs } });
+    const { perKey: _perKey, ...rest } = r;
+    const summary =
+      r.linearizable === true
+        ? `linearizable: ${r.ops} operations on ${r.keys} keys`
+        : r.linearizable === false
+          ? `not linearizable: ${r.violation?.explanation ?? 'a key cannot be ordered'}`
+          : `unknown: ${r.unknownKeys.length} keys undecided within ${timeoutMs / 1000} s`;
+    return { ...rest, summary };
+  } catch (e) {
+    if (!(e instanceof HistoryError)) throw e;
+    return { linearizable: null, summary: `unknown: the history cannot be checked (${e.message})`, error: e.message };
+  }
+}
+
+/**
+ * exportCheck is check.json: the read-back check and the linearizability verdict. `ok` is
+ * false when either finds a problem (an unknown verdict alone does not clear or fail it).
+ */
+export async function exportCheck(
+  history: HistoryOp[],
+  read: (key: string) => Promise<{ outcome: ClientOutcome; result: KvResult | null }>,
+): Promise<ExportCheck> {
+  const back = await checkConsistency(history, read);
+  const lin = linearizability(history);
+  const ok = back.ok && lin.linearizable !== false;
+  return { ...back, ok, summary: `${back.summary}; ${lin.summary}`, linearizability: lin };
 }

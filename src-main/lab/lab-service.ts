@@ -36,7 +36,7 @@ import { loadBytesError, runNameError } from '../api/schemas';
 import type { KvOp } from '../core/kv/types';
 import type { NodeId } from '../core/types';
 import type { NodeInspect } from '../node/contract';
-import { checkConsistency } from './check';
+import { exportCheck } from './check';
 import { closeCluster, clusterView, openCluster, type Cluster } from './cluster';
 import type { GatewayResult } from './gateway';
 import { runLoad } from './load';
@@ -363,7 +363,14 @@ export class LabService implements LabApi {
     const h = c.recorder.invoke(f, key, value, pinned ? { node: pinned } : {});
     const r = await c.gateway.request(op, timeoutMs, pinned);
     const type = r.outcome === 'ok' ? 'ok' : r.outcome === 'fail' ? 'fail' : 'info';
-    const outValue = op.op === 'get' && r.outcome === 'ok' ? (r.result?.value ?? null) : value;
+    // A read's completion carries what it read; a granted lock's carries its fencing token (the checker needs both).
+    const token = op.op === 'lock' && r.outcome === 'ok' ? r.result?.token : undefined;
+    const outValue =
+      op.op === 'get' && r.outcome === 'ok'
+        ? (r.result?.value ?? null)
+        : token !== undefined
+          ? { ...(value as object), token }
+          : value;
     c.recorder.complete(h, type, f, key, outValue, {
       node: r.node,
       latencyMs: Math.round(r.latencyMs * 1000) / 1000,
@@ -475,7 +482,7 @@ export class LabService implements LabApi {
   async exportRun(name?: string): Promise<ExportResult> {
     const c = this.need();
     const out = await this.fileOp(() => createRunFolder(this.dataDir, this.checkName(name ?? defaultRunName())));
-    const check = await checkConsistency(c.recorder.history(), (key) => c.gateway.request({ op: 'get', key }, 2000));
+    const check = await exportCheck(c.recorder.history(), (key) => c.gateway.request({ op: 'get', key }, 2000));
     c.recorder.record('export', { dir: out, check: check.summary });
     await c.recorder.sync();
     const files = await this.fileOp(() =>
