@@ -57,7 +57,8 @@ export function parseCheckArgs(argv: string[]): CheckArgs | 'help' | string {
     return `--model must be ${MODEL_NAMES.join(' or ')}, got '${model}'`;
   }
   const t = Number(values.timeout);
-  if (!/^\d+(\.\d+)?$/.test(values.timeout) || !(t > 0) || t > 86_400) return `--timeout must be 0..86400 seconds, got '${values.timeout}'`;
+  if (!/^\d+(\.\d+)?$/.test(values.timeout) || !(t > 0) || t > 86_400)
+    return `--timeout must be 0..86400 seconds, got '${values.timeout}'`;
   return { file: positionals[0] as string, model: model as ModelName | null, json: values.json, timeoutS: t };
 }
 
@@ -108,7 +109,9 @@ export async function checkMain(argv: string[]): Promise<number> {
     const elapsedMs = Math.round(performance.now() - t0);
     if (args.json) {
       const verdict = verdictLine(r, why);
-      console.log(JSON.stringify({ file: args.file, format: h.format, events: h.events.length, elapsedMs, verdict, ...r }));
+      console.log(
+        JSON.stringify({ file: args.file, format: h.format, events: h.events.length, elapsedMs, verdict, ...r }),
+      );
     } else {
       console.log(formatReport(r, `${args.file} (${h.format}, ${h.events.length} events, ${elapsedMs} ms)`, why));
     }

@@ -71,9 +71,14 @@ export function prepareOne(
 export function partition(ops: readonly Operation[], name: ModelName, emptyIsAbsent = false): Partition[] {
   const pick = modelPicker(name, emptyIsAbsent);
   const parts = new Map<string, Partition>();
-  const keys = new Set<string>();
+  const keys = new Set(ops.map((op) => op.key));
+  // Before any operation is read: a kv history's appends would otherwise be the complaint.
+  if (name === 'register' && keys.size > 1) {
+    throw new HistoryError(
+      `the register model checks one register, but this history has ${keys.size} keys (use the kv model)`,
+    );
+  }
   for (const op of ops) {
-    keys.add(op.key);
     const { id, model, p } = prepareOne(op, pick);
     if (!p) continue;
     let part = parts.get(id);
@@ -82,11 +87,6 @@ export function partition(ops: readonly Operation[], name: ModelName, emptyIsAbs
       parts.set(id, part);
     }
     part.ops.push(p);
-  }
-  if (name === 'register' && keys.size > 1) {
-    throw new HistoryError(
-      `the register model checks one register, but this history has ${keys.size} keys (use the kv model)`,
-    );
   }
   return [...parts.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -117,7 +117,8 @@ export class LiveChecker {
       if (slot >= 0) w.ops.splice(slot, 1);
       return;
     }
-    const done: Operation = ev.type === 'ok' ? { ...o.op, ret: pos, endTime: ev.time, status: 'ok', output: ev.value } : o.op;
+    const done: Operation =
+      ev.type === 'ok' ? { ...o.op, ret: pos, endTime: ev.time, status: 'ok', output: ev.value } : o.op;
     const p = prepareOne(done, this.pick).p;
     if (p) {
       this.opCount++;
@@ -131,7 +132,9 @@ export class LiveChecker {
 
   private invoke(ev: HistoryEvent, pos: number): void {
     if (this.open.has(ev.process)) {
-      throw new HistoryError(`event ${ev.index}: process ${ev.process} invoked again before its last operation completed`);
+      throw new HistoryError(
+        `event ${ev.index}: process ${ev.process} invoked again before its last operation completed`,
+      );
     }
     const op: Operation = {
       index: ev.index,
@@ -160,7 +163,18 @@ export class LiveChecker {
   private window(id: string, key: string, model: AnyModel): KeyWindow {
     let w = this.windows.get(id);
     if (!w) {
-      w = { id, key, model, carried: [], configs: [{ state: model.init(), applied: [] }], ops: [], inflight: new Map(), lag: 0, dead: false, paused: null };
+      w = {
+        id,
+        key,
+        model,
+        carried: [],
+        configs: [{ state: model.init(), applied: [] }],
+        ops: [],
+        inflight: new Map(),
+        lag: 0,
+        dead: false,
+        paused: null,
+      };
       this.windows.set(id, w);
     }
     return w;

@@ -33,7 +33,14 @@ function truncate(model: AnyModel, ops: Prepared<unknown>[], at: number): Prepar
       out.push(p);
       continue;
     }
-    const cut = model.prepare({ ...p.op, status: 'info', ret: Infinity, endTime: null, output: undefined, cutShort: true });
+    const cut = model.prepare({
+      ...p.op,
+      status: 'info',
+      ret: Infinity,
+      endTime: null,
+      output: undefined,
+      cutShort: true,
+    });
     if (cut !== null && typeof cut !== 'string') out.push(cut);
   }
   return out;

@@ -14,7 +14,14 @@ export function hist(evs: Ev[]): HistoryEvent[] {
 }
 
 /** op builds an invoke and its completion back to back (a call that overlaps nothing). */
-export function seq(p: number, f: string, key: string, value: unknown, result: unknown = value, type: HistoryEvent['type'] = 'ok'): Ev[] {
+export function seq(
+  p: number,
+  f: string,
+  key: string,
+  value: unknown,
+  result: unknown = value,
+  type: HistoryEvent['type'] = 'ok',
+): Ev[] {
   return [
     [p, 'invoke', f, key, value],
     [p, type, f, key, result],

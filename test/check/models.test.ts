@@ -13,7 +13,9 @@ const reg = (evs: Ev[]) => checkHistory(hist(evs), { model: 'register' });
 describe('register', () => {
   it('a read sees the last completed write', () => {
     expect(reg([...seq(0, 'write', '', 1), ...seq(1, 'read', '', null, 1)]).linearizable).toBe(true);
-    expect(reg([...seq(0, 'write', '', 1), ...seq(0, 'write', '', 2), ...seq(1, 'read', '', null, 1)]).linearizable).toBe(false);
+    expect(
+      reg([...seq(0, 'write', '', 1), ...seq(0, 'write', '', 2), ...seq(1, 'read', '', null, 1)]).linearizable,
+    ).toBe(false);
   });
 
   it('a read concurrent with a write may see either value', () => {
@@ -48,10 +50,18 @@ describe('register', () => {
   });
 
   it('an ok cas swaps; a failed cas is left out; an ok cas from the wrong value is a violation', () => {
-    expect(reg([...seq(0, 'write', '', 1), ...seq(1, 'cas', '', [1, 2]), ...seq(2, 'read', '', null, 2)]).linearizable).toBe(true);
-    const failed = [...seq(0, 'write', '', 1), ...seq(1, 'cas', '', [1, 2], [1, 2], 'fail'), ...seq(2, 'read', '', null, 1)];
+    expect(
+      reg([...seq(0, 'write', '', 1), ...seq(1, 'cas', '', [1, 2]), ...seq(2, 'read', '', null, 2)]).linearizable,
+    ).toBe(true);
+    const failed = [
+      ...seq(0, 'write', '', 1),
+      ...seq(1, 'cas', '', [1, 2], [1, 2], 'fail'),
+      ...seq(2, 'read', '', null, 1),
+    ];
     expect(reg(failed).linearizable).toBe(true);
-    expect(reg([...seq(0, 'write', '', 1), ...seq(1, 'cas', '', [5, 2]), ...seq(2, 'read', '', null, 2)]).linearizable).toBe(false);
+    expect(
+      reg([...seq(0, 'write', '', 1), ...seq(1, 'cas', '', [5, 2]), ...seq(2, 'read', '', null, 2)]).linearizable,
+    ).toBe(false);
   });
 
   it('an indeterminate write may take effect long after it was invoked, or never', () => {
@@ -63,7 +73,11 @@ describe('register', () => {
       ...seq(2, 'read', '', null, 7), // the lost write landed only now
     ];
     expect(reg(late).linearizable).toBe(true);
-    const never: Ev[] = [[0, 'invoke', 'write', '', 7], [0, 'info', 'write', '', null], ...seq(1, 'read', '', null, null)];
+    const never: Ev[] = [
+      [0, 'invoke', 'write', '', 7],
+      [0, 'info', 'write', '', null],
+      ...seq(1, 'read', '', null, null),
+    ];
     expect(reg(never).linearizable).toBe(true);
     // An invoke that never completed is indeterminate too.
     expect(reg([[0, 'invoke', 'write', '', 7], ...seq(1, 'read', '', null, 7)]).linearizable).toBe(true);
@@ -89,7 +103,12 @@ describe('register', () => {
 
 describe('key-value', () => {
   it('keys are independent: a violation on one key is found among many', () => {
-    const h = [...seq(0, 'write', 'a', '1'), ...seq(0, 'write', 'b', '2'), ...seq(1, 'read', 'a', null, '1'), ...seq(1, 'read', 'b', null, '1')];
+    const h = [
+      ...seq(0, 'write', 'a', '1'),
+      ...seq(0, 'write', 'b', '2'),
+      ...seq(1, 'read', 'a', null, '1'),
+      ...seq(1, 'read', 'b', null, '1'),
+    ];
     const r = kv(h);
     expect(r.linearizable).toBe(false);
     expect(r.keys).toBe(2);
@@ -97,10 +116,19 @@ describe('key-value', () => {
   });
 
   it('delete makes a key absent (read → null); cas with null expects absence', () => {
-    expect(kv([...seq(0, 'write', 'x', '1'), ...seq(0, 'delete', 'x', null), ...seq(1, 'read', 'x', null, null)]).linearizable).toBe(true);
-    expect(kv([...seq(0, 'write', 'x', '1'), ...seq(0, 'delete', 'x', null), ...seq(1, 'read', 'x', null, '1')]).linearizable).toBe(false);
+    expect(
+      kv([...seq(0, 'write', 'x', '1'), ...seq(0, 'delete', 'x', null), ...seq(1, 'read', 'x', null, null)])
+        .linearizable,
+    ).toBe(true);
+    expect(
+      kv([...seq(0, 'write', 'x', '1'), ...seq(0, 'delete', 'x', null), ...seq(1, 'read', 'x', null, '1')])
+        .linearizable,
+    ).toBe(false);
     expect(kv([...seq(0, 'cas', 'x', [null, 'a']), ...seq(1, 'read', 'x', null, 'a')]).linearizable).toBe(true);
-    expect(kv([...seq(0, 'write', 'x', '1'), ...seq(0, 'cas', 'x', [null, 'a']), ...seq(1, 'read', 'x', null, 'a')]).linearizable).toBe(false);
+    expect(
+      kv([...seq(0, 'write', 'x', '1'), ...seq(0, 'cas', 'x', [null, 'a']), ...seq(1, 'read', 'x', null, 'a')])
+        .linearizable,
+    ).toBe(false);
   });
 
   it('the empty string is a value, not absence (unless the history is Porcupine’s)', () => {
@@ -117,26 +145,60 @@ describe('key-value', () => {
   });
 
   it('an indeterminate cas may have swapped or not', () => {
-    const h: Ev[] = [...seq(0, 'write', 'x', '1'), [1, 'invoke', 'cas', 'x', ['1', '2']], [1, 'info', 'cas', 'x', null], ...seq(2, 'read', 'x', null, '2')];
+    const h: Ev[] = [
+      ...seq(0, 'write', 'x', '1'),
+      [1, 'invoke', 'cas', 'x', ['1', '2']],
+      [1, 'info', 'cas', 'x', null],
+      ...seq(2, 'read', 'x', null, '2'),
+    ];
     expect(kv(h).linearizable).toBe(true);
-    const h2: Ev[] = [...seq(0, 'write', 'x', '1'), [1, 'invoke', 'cas', 'x', ['1', '2']], [1, 'info', 'cas', 'x', null], ...seq(2, 'read', 'x', null, '1')];
+    const h2: Ev[] = [
+      ...seq(0, 'write', 'x', '1'),
+      [1, 'invoke', 'cas', 'x', ['1', '2']],
+      [1, 'info', 'cas', 'x', null],
+      ...seq(2, 'read', 'x', null, '1'),
+    ];
     expect(kv(h2).linearizable).toBe(true);
     // It could only have swapped from 1: after 3 was written it cannot produce 2.
-    const h3: Ev[] = [...seq(0, 'write', 'x', '3'), [1, 'invoke', 'cas', 'x', ['1', '2']], [1, 'info', 'cas', 'x', null], ...seq(2, 'read', 'x', null, '2')];
+    const h3: Ev[] = [
+      ...seq(0, 'write', 'x', '3'),
+      [1, 'invoke', 'cas', 'x', ['1', '2']],
+      [1, 'info', 'cas', 'x', null],
+      ...seq(2, 'read', 'x', null, '2'),
+    ];
     expect(kv(h3).linearizable).toBe(false);
   });
 
   it('fenced writes: accepted tokens never go down; a plain read sees the fenced value', () => {
-    const ok = [...seq(0, 'fenced-write', 'r', { value: 'a', token: 5 }), ...seq(1, 'fenced-write', 'r', { value: 'b', token: 9 }), ...seq(2, 'read', 'r', null, 'b')];
+    const ok = [
+      ...seq(0, 'fenced-write', 'r', { value: 'a', token: 5 }),
+      ...seq(1, 'fenced-write', 'r', { value: 'b', token: 9 }),
+      ...seq(2, 'read', 'r', null, 'b'),
+    ];
     expect(kv(ok).linearizable).toBe(true);
     // The same token again is accepted (the state machine refuses only older ones).
-    expect(kv([...seq(0, 'fenced-write', 'r', { value: 'a', token: 5 }), ...seq(1, 'fenced-write', 'r', { value: 'b', token: 5 })]).linearizable).toBe(true);
-    const stale = [...seq(0, 'fenced-write', 'r', { value: 'a', token: 9 }), ...seq(1, 'fenced-write', 'r', { value: 'b', token: 5 })];
+    expect(
+      kv([
+        ...seq(0, 'fenced-write', 'r', { value: 'a', token: 5 }),
+        ...seq(1, 'fenced-write', 'r', { value: 'b', token: 5 }),
+      ]).linearizable,
+    ).toBe(true);
+    const stale = [
+      ...seq(0, 'fenced-write', 'r', { value: 'a', token: 9 }),
+      ...seq(1, 'fenced-write', 'r', { value: 'b', token: 5 }),
+    ];
     const r = kv(stale);
     expect(r.linearizable).toBe(false);
-    expect(r.violation?.explanation).toBe('fenced-write r=b with token 5 was accepted after fenced-write r=a with token 9 had been accepted');
+    expect(r.violation?.explanation).toBe(
+      'fenced-write r=b with token 5 was accepted after fenced-write r=a with token 9 had been accepted',
+    );
     // Refused (stale-token) writes completed fail: left out.
-    expect(kv([...seq(0, 'fenced-write', 'r', { value: 'a', token: 9 }), ...seq(1, 'fenced-write', 'r', { value: 'b', token: 5 }, null, 'fail')]).linearizable).toBe(true);
+    expect(
+      kv([
+        ...seq(0, 'fenced-write', 'r', { value: 'a', token: 9 }),
+        ...seq(1, 'fenced-write', 'r', { value: 'b', token: 5 }, null, 'fail'),
+      ]).linearizable,
+    ).toBe(true);
   });
 
   it('an indeterminate fenced write may have been refused', () => {
@@ -153,7 +215,13 @@ describe('key-value', () => {
 });
 
 describe('locks with fencing tokens', () => {
-  const lock = (p: number, name: string, owner: string, token: number | null, type: 'ok' | 'fail' | 'info' = 'ok'): Ev[] => [
+  const lock = (
+    p: number,
+    name: string,
+    owner: string,
+    token: number | null,
+    type: 'ok' | 'fail' | 'info' = 'ok',
+  ): Ev[] => [
     [p, 'invoke', 'lock', name, { owner, ttlMs: 1000 }],
     [p, type, 'lock', name, token === null ? { owner, ttlMs: 1000 } : { owner, ttlMs: 1000, token }],
   ];
@@ -162,7 +230,13 @@ describe('locks with fencing tokens', () => {
   const unlock = (p: number, name: string, token: number) => seq(p, 'unlock', name, { token });
 
   it('grant, renew, unlock, grant again with a larger token', () => {
-    const h = [...lock(0, 'L', 'a', 5), ...renew(0, 'L', 'a', 5), ...unlock(0, 'L', 5), ...lock(1, 'L', 'b', 9), ...renew(1, 'L', 'b', 9)];
+    const h = [
+      ...lock(0, 'L', 'a', 5),
+      ...renew(0, 'L', 'a', 5),
+      ...unlock(0, 'L', 5),
+      ...lock(1, 'L', 'b', 9),
+      ...renew(1, 'L', 'b', 9),
+    ];
     expect(kv(h).linearizable).toBe(true);
   });
 
@@ -174,7 +248,9 @@ describe('locks with fencing tokens', () => {
     const r = kv([...lock(0, 'L', 'a', 5), ...lock(1, 'L', 'b', 9), ...renew(0, 'L', 'a', 5)]);
     expect(r.linearizable).toBe(false);
     expect(r.violation?.model).toBe('lock');
-    expect(r.violation?.explanation).toBe('renew L by a with token 5 succeeded after L had been granted to b with token 9');
+    expect(r.violation?.explanation).toBe(
+      'renew L by a with token 5 succeeded after L had been granted to b with token 9',
+    );
   });
 
   it('tokens only grow, a token belongs to one owner, and an unlocked grant is gone', () => {
@@ -189,7 +265,12 @@ describe('locks with fencing tokens', () => {
   });
 
   it('locks and data are separate namespaces; locks of different names are separate', () => {
-    const h = [...lock(0, 'x', 'a', 5), ...seq(1, 'write', 'x', '1'), ...seq(1, 'read', 'x', null, '1'), ...lock(2, 'y', 'b', 3)];
+    const h = [
+      ...lock(0, 'x', 'a', 5),
+      ...seq(1, 'write', 'x', '1'),
+      ...seq(1, 'read', 'x', null, '1'),
+      ...lock(2, 'y', 'b', 3),
+    ];
     const r = kv(h);
     expect(r.linearizable).toBe(true);
     expect(r.keys).toBe(3);
@@ -199,12 +280,23 @@ describe('locks with fencing tokens', () => {
     const h = [...lock(0, 'L', 'a', 5), ...lock(1, 'L', 'b', null, 'info'), ...renew(1, 'L', 'b', 8)];
     expect(kv(h).linearizable).toBe(true);
     // …but only for its own owner, and only with a token above every earlier one.
-    expect(kv([...lock(0, 'L', 'a', 5), ...lock(1, 'L', 'b', null, 'info'), ...renew(1, 'L', 'c', 8)]).linearizable).toBe(false);
-    expect(kv([...lock(0, 'L', 'a', 5), ...lock(1, 'L', 'b', null, 'info'), ...renew(1, 'L', 'b', 4)]).linearizable).toBe(false);
+    expect(
+      kv([...lock(0, 'L', 'a', 5), ...lock(1, 'L', 'b', null, 'info'), ...renew(1, 'L', 'c', 8)]).linearizable,
+    ).toBe(false);
+    expect(
+      kv([...lock(0, 'L', 'a', 5), ...lock(1, 'L', 'b', null, 'info'), ...renew(1, 'L', 'b', 4)]).linearizable,
+    ).toBe(false);
   });
 
   it('a failed lock or renew is left out', () => {
-    expect(kv([...lock(0, 'L', 'a', 5), ...lock(1, 'L', 'b', null, 'fail'), ...renew(1, 'L', 'b', 5, 'fail'), ...renew(0, 'L', 'a', 5)]).linearizable).toBe(true);
+    expect(
+      kv([
+        ...lock(0, 'L', 'a', 5),
+        ...lock(1, 'L', 'b', null, 'fail'),
+        ...renew(1, 'L', 'b', 5, 'fail'),
+        ...renew(0, 'L', 'a', 5),
+      ]).linearizable,
+    ).toBe(true);
   });
 });
 

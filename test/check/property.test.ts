@@ -65,7 +65,13 @@ function staleRead(events: HistoryEvent[]): HistoryEvent[] | null {
 describe('generated histories', () => {
   it('are linearizable, batch and live alike, under random concurrency and lost completions', () => {
     for (let seed = 1; seed <= 40; seed++) {
-      const events = generateHistory(seededRng(seed).next, { ops: 300, clients: 5, keys: 3, values: 4, infoRate: 0.03 });
+      const events = generateHistory(seededRng(seed).next, {
+        ops: 300,
+        clients: 5,
+        keys: 3,
+        values: 4,
+        infoRate: 0.03,
+      });
       const b = checkHistory(events);
       expect(b.linearizable, `seed ${seed}`).toBe(true);
       const l = live(events, 1 + (seed % 17));
@@ -97,7 +103,13 @@ describe('generated histories', () => {
   it('a read flipped to an overwritten value is caught in long histories, batch and live', () => {
     let caught = 0;
     for (let seed = 1; seed <= 30; seed++) {
-      const events = generateHistory(seededRng(seed).next, { ops: 1000, clients: 6, keys: 4, values: 0, infoRate: 0.02 });
+      const events = generateHistory(seededRng(seed).next, {
+        ops: 1000,
+        clients: 6,
+        keys: 4,
+        values: 0,
+        infoRate: 0.02,
+      });
       const bad = staleRead(events);
       if (!bad) continue;
       const b = checkHistory(bad);

@@ -187,7 +187,7 @@ export function detectFormat(text: string): HistoryFormat | null {
     if (s.startsWith('[')) return 'lab-json';
     if (/^\{\s*"/.test(s)) return 'lab-jsonl';
     if (/^\{\s*:/.test(s)) return 'jepsen-edn';
-    if (JEPSEN_LINE.test(s)) return 'jepsen-log';
+    if (JEPSEN_LINE.test(s) || s.includes('jepsen.util - ')) return 'jepsen-log';
     if (!s.includes('jepsen')) return null;
   }
   return null;
