@@ -46,6 +46,8 @@ export interface LiveVerdict {
   keys: number;
   /** lagOps: completed operations not yet covered by a check. */
   lagOps: number;
+  /** held: operations kept in the windows (the rest has been compacted away). */
+  held: number;
   violation: Violation | null;
 }
 
@@ -206,9 +208,11 @@ export class LiveChecker {
   /** verdict reports the state of things without searching. */
   verdict(): LiveVerdict {
     let lag = 0;
+    let held = 0;
     let dead = false;
     for (const w of this.windows.values()) {
       lag += w.lag;
+      held += w.carried.length + w.ops.length;
       dead ||= w.dead;
     }
     return {
@@ -216,6 +220,7 @@ export class LiveChecker {
       ops: this.opCount,
       keys: this.windows.size,
       lagOps: lag,
+      held,
       violation: this.violation,
     };
   }
