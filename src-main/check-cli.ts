@@ -5,7 +5,7 @@
  * (src-main/check). Exit 0 linearizable, 1 not, 2 unknown or unreadable input.
  */
 import { open } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { flagOpt, numOpt, oneOfOpt, parseCli, stringOpt, UsageError } from './cli-args';
 import { checkHistory, MODEL_NAMES, type ModelName } from './check/check';
 import { HistoryError } from './check/history';
 import { MAX_HISTORY_CHARS, parseHistory } from './check/parse/formats';
@@ -32,34 +32,30 @@ export interface CheckArgs {
   timeoutS: number;
 }
 
+const CHECK_OPTIONS = {
+  model: { type: 'string' },
+  json: { type: 'boolean' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** parseCheckArgs parses argv; returns the options, 'help', or a message saying what is wrong. */
 export function parseCheckArgs(argv: string[]): CheckArgs | 'help' | string {
-  let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        timeout: { type: 'string', default: '60' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    const p = parseCli(argv, CHECK_OPTIONS, true);
+    if (flagOpt(p, 'help')) return 'help';
+    if (p.positionals.length !== 1) return p.positionals.length === 0 ? 'FILE is missing' : 'give one FILE';
+    const model = stringOpt(p, 'model', null);
+    return {
+      file: p.positionals[0] as string,
+      model: model === null ? null : oneOfOpt(p, 'model', MODEL_NAMES, 'kv'),
+      json: flagOpt(p, 'json'),
+      timeoutS: numOpt(p, 'timeout', 0.001, 86_400, 60),
+    };
   } catch (e) {
-    return (e as Error).message.split('\n')[0] ?? 'bad arguments';
+    if (e instanceof UsageError) return e.message;
+    throw e;
   }
-  const { values, positionals } = parsed;
-  if (values.help) return 'help';
-  if (positionals.length !== 1) return positionals.length === 0 ? 'FILE is missing' : 'give one FILE';
-  const model = values.model ?? null;
-  if (model !== null && !(MODEL_NAMES as readonly string[]).includes(model)) {
-    return `--model must be ${MODEL_NAMES.join(' or ')}, got '${model}'`;
-  }
-  const t = Number(values.timeout);
-  if (!/^\d+(\.\d+)?$/.test(values.timeout) || !(t > 0) || t > 86_400)
-    return `--timeout must be 0..86400 seconds, got '${values.timeout}'`;
-  return { file: positionals[0] as string, model: model as ModelName | null, json: values.json, timeoutS: t };
 }
 
 /** readBounded reads a text file of at most `max` bytes; throws HistoryError otherwise. */

@@ -129,8 +129,8 @@ describe('checkMain', () => {
 
   it('usage errors', () => {
     expect(parseCheckArgs([])).toBe('FILE is missing');
-    expect(parseCheckArgs(['a', '--model', 'queue'])).toMatch(/--model must be register or kv/);
-    expect(parseCheckArgs(['a', '--timeout', '-1'])).toMatch(/--timeout/);
+    expect(parseCheckArgs(['a', '--model', 'queue'])).toMatch(/--model must be one of register, kv/);
+    expect(parseCheckArgs(['a', '--timeout', '-1'])).toMatch(/--timeout must be/);
     expect(parseCheckArgs(['a', '--bogus'])).toMatch(/bogus/);
     expect(parseCheckArgs(['a', '--json', '--timeout', '5'])).toEqual({
       file: 'a',
