@@ -5,3 +5,6 @@
 export { checkHistory, checkOperations, partition, MODEL_NAMES, type CheckOptions, type ModelName } from './check';
 export { HistoryError, pairHistory, normalizeF } from './history';
 export type * from './types';
+export { LiveChecker, type LiveOptions, type LiveVerdict } from './live';
+export { parseHistory, type ParsedHistory, type HistoryFormat } from './parse/formats';
+export { formatReport } from './report';
