@@ -118,9 +118,12 @@ function startBrowser(reason) {
   child.stdout.on('data', (b) => {
     process.stdout.write(b);
     buf += b.toString();
-    const m = /(http:\/\/\S+)/.exec(buf);
-    if (m) {
-      console.log(`\n  Open ${m[1]} in your browser. Ctrl-C stops the lab and its nodes.\n`);
+    // The whole address, with its ?token=: the page opened from it keeps the token for its API calls.
+    const m = /Quorum Lab on (http:\/\/\S+)/.exec(buf);
+    if (m && buf.slice(m.index).includes('\n')) {
+      console.log(
+        `\n  Open ${m[1]} in your browser (the token in it lets the page drive the lab). Ctrl-C stops the lab and its nodes.\n`,
+      );
       buf = '';
       child.stdout.removeAllListeners('data');
       child.stdout.pipe(process.stdout);

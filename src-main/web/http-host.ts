@@ -6,9 +6,10 @@
  * POST / answers the seed document's store/fetch API in its own words. Anything else
  * under / is the built browser renderer (dist-web/), or a page saying how to build it.
  *
- * Requests whose Origin is another site are refused (403), and when bound to loopback
- * the Host header must be a loopback name, so a web page the user visits cannot drive
- * the lab (CSRF, DNS rebinding).
+ * Every request must name one of this lab's hosts and come from no other origin (403:
+ * CSRF, DNS rebinding, sandboxed frames); every /api/* call and the WebSocket must carry
+ * the launch token (401); a body must be JSON (415). Every answer forbids framing. The
+ * rules are in ./guard.ts; docs/SECURITY.md explains them.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -29,6 +30,17 @@ import type { LabEvent } from '../api/contract';
 import { compileRoute, pathParams, wireOfRequest, type CompiledRoute } from '../api/http-routes';
 import { parseJsonBody } from '../api/schemas';
 import { LabError } from '../lab/lab-service';
+import {
+  WS_PROTOCOL,
+  allowedHostNames,
+  checkHost,
+  checkSite,
+  checkToken,
+  hasBody,
+  isJson,
+  makeToken,
+  tokenError,
+} from './guard';
 import { handleSeed } from './seed-api';
 
 /** MAX_BODY_BYTES bounds a request body (a 1 MiB value, JSON-escaped, fits). */
@@ -39,12 +51,28 @@ const WS_HIGH_WATER = 4 * 1024 * 1024;
 /** DEFAULT_WEB_ROOT is where `npm run build:web` puts the browser renderer. */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist-web/', import.meta.url));
 
+/** PAGE_CSP is the browser renderer's Content-Security-Policy, sent as a header (frame-ancestors works only there). */
+export const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** DATA_CSP is the policy of every other answer: it loads nothing and may not be framed. */
+const DATA_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/** SECURITY_HEADERS go on every answer: no framing, no sniffing, no referrer (the page's URL may hold the token). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
 /** HttpHostOptions configure the host. */
 export interface HttpHostOptions {
   lab: HostedLab;
-  host?: string;
-  port?: number;
   webRoot?: string;
+  /** token: the launch token every /api/* call must carry (absent: a fresh random one, see HttpHost.token). */
+  token?: string;
 }
 
 /** Route is one command's HTTP route, compiled. */
@@ -72,12 +100,18 @@ const NOT_BUILT = `<!doctype html><html><head><meta charset="utf-8"><title>Quoru
 <p>The browser interface has not been built yet. Build it once with</p>
 <pre>npm run build:web</pre>
 <p>and reload this page. The control API works without it: try
-<code>curl http://HOST/api/cluster</code>.</p></body></html>`;
+<code>curl -H "Authorization: Bearer $TOKEN" http://HOST/api/cluster</code> with the token
+<code>quorum-lab serve</code> printed.</p></body></html>`;
 
 /** HttpHost serves the lab over HTTP and WebSocket. */
 export class HttpHost {
   private readonly server: Server;
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // The server selects only the plain subprotocol, so the token's is never echoed back.
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
   private readonly routes: Route[] = COMMAND_NAMES.map((name) => ({
     name,
     http: COMMANDS[name].http,
@@ -86,12 +120,17 @@ export class HttpHost {
   private readonly lab: HostedLab;
   private readonly webRoot: string;
   private unsubscribe: (() => void) | null = null;
-  private bindHost = '127.0.0.1';
+  private hosts = allowedHostNames('127.0.0.1');
+  /** token is the launch token: `Authorization: Bearer <token>` on every /api/* call. */
+  readonly token: string;
   port = 0;
 
   constructor(opts: HttpHostOptions) {
     this.lab = opts.lab;
     this.webRoot = resolve(opts.webRoot ?? DEFAULT_WEB_ROOT);
+    const bad = opts.token === undefined ? null : tokenError(opts.token);
+    if (bad) throw new Error(`bad token: ${bad}`);
+    this.token = opts.token ?? makeToken();
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         this.send(res, 500, { error: `internal error: ${(e as Error).message}` });
@@ -102,9 +141,10 @@ export class HttpHost {
       else socket.destroy();
     });
     this.server.on('upgrade', (req, socket, head) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname !== '/api/events' || this.refuse(req) !== null) {
-        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      const refused = this.refuseUpgrade(req);
+      if (refused !== null) {
+        // Refused before the handshake: the page's WebSocket fails and hears no event.
+        socket.end(`HTTP/1.1 ${refused}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
@@ -114,7 +154,7 @@ export class HttpHost {
 
   /** listen binds host:port (port 0 = a free port) and resolves with the real port. */
   listen(port = 4400, host = '127.0.0.1'): Promise<number> {
-    this.bindHost = host;
+    this.hosts = allowedHostNames(host);
     return new Promise((resolvePort, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -156,36 +196,27 @@ export class HttpHost {
     }
   }
 
-  /** refuse returns why a request must be refused as cross-site, or null. */
-  private refuse(req: IncomingMessage): string | null {
-    const host = req.headers.host ?? '';
-    const loopback = this.bindHost === '127.0.0.1' || this.bindHost === 'localhost' || this.bindHost === '::1';
-    if (loopback) {
-      const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-      if (!['127.0.0.1', 'localhost', '::1'].includes(name)) return `Host ${host} is not this lab`;
-    }
-    const origin = req.headers.origin;
-    if (origin !== undefined && origin !== 'null') {
-      let o: URL;
-      try {
-        o = new URL(origin);
-      } catch {
-        return 'bad Origin';
-      }
-      if (o.host !== host) return `cross-site request from ${origin} refused`;
-    }
+  /** refuseUpgrade returns the status line refusing a WebSocket upgrade, or null to accept it. */
+  private refuseUpgrade(req: IncomingMessage): string | null {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/api/events') return '404 Not Found';
+    if (this.refuse(req) !== null) return '403 Forbidden';
+    if (checkToken(req.headers, this.token) !== null) return '401 Unauthorized';
     return null;
+  }
+
+  /** refuse returns why a request must be refused (not this lab's Host, or another origin), or null. */
+  private refuse(req: IncomingMessage): string | null {
+    return checkHost(req.headers, this.hosts) ?? checkSite(req.headers);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const why = this.refuse(req);
-    if (why !== null) {
-      req.resume();
-      return this.send(res, 403, { error: why });
-    }
+    if (why !== null) return this.drain(req, res, 403, why);
     if (url.pathname === '/' && method === 'POST') {
+      // The seed's own API: no token (its curl examples have none), but JSON only, and same-origin only (above).
+      if (!isJson(req.headers['content-type'])) return this.drain(req, res, 415, 'the body must be application/json');
       const body = await this.readJson(req, res);
       if (body === undefined) return;
       const r = await handleSeed(this.lab, body.value);
@@ -196,22 +227,25 @@ export class HttpHost {
       if (method !== 'GET' && method !== 'HEAD') return this.send(res, 405, { error: `${method} is not allowed here` });
       return this.serveStatic(url.pathname, res, method === 'HEAD');
     }
+    const unauthorized = checkToken(req.headers, this.token);
+    if (unauthorized !== null) return this.drain(req, res, 401, unauthorized);
+    return this.handleApi(req, res, url, method);
+  }
+
+  /** handleApi answers a /api/* call that passed the origin and token checks. */
+  private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
     const matches = this.routes.filter((r) => r.pattern.test(url.pathname));
-    if (matches.length === 0) {
-      req.resume();
-      return this.send(res, 404, { error: `no such route: ${url.pathname}` });
-    }
+    if (matches.length === 0) return this.drain(req, res, 404, `no such route: ${url.pathname}`);
     const route = matches.find((r) => (r.http.methods as readonly string[]).includes(method));
     if (!route) {
-      req.resume();
       const allowed = matches[0]!.http.methods.join('|');
-      return this.send(res, 405, { error: `${method} ${url.pathname} is not allowed; use ${allowed}` });
+      return this.drain(req, res, 405, `${method} ${url.pathname} is not allowed; use ${allowed}`);
     }
     const params = pathParams(route, url.pathname);
-    if (typeof params === 'string' || params === null) {
-      req.resume();
-      return this.send(res, 400, { error: params ?? 'bad path' });
-    }
+    if (typeof params === 'string' || params === null) return this.drain(req, res, 400, params ?? 'bad path');
+    // A form or a text/plain body is what a page can send without asking first: JSON only.
+    if (hasBody(req.headers) && !isJson(req.headers['content-type']))
+      return this.drain(req, res, 415, 'the body must be application/json');
     let body: unknown = undefined;
     if (method === 'POST') {
       const b = await this.readJson(req, res, true);
@@ -219,6 +253,13 @@ export class HttpHost {
       body = b.value;
     } else req.resume();
     await this.run(route.name, wireOfRequest(route.http, method, params, body, url.searchParams), res);
+  }
+
+  /** drain answers `status` {error} without reading the body (it is discarded as it arrives). */
+  private drain(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
+    req.resume();
+    const extra: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer realm="quorum-lab"' } : {};
+    this.send(res, status, { error }, extra);
   }
 
   /** run checks the wire argument with the command's validator, calls the lab and answers with the row's status. */
@@ -265,13 +306,16 @@ export class HttpHost {
     return undefined;
   }
 
-  private send(res: ServerResponse, status: number, body: unknown): void {
+  private send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
     if (res.headersSent) return;
     const text = JSON.stringify(body);
     res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      'content-security-policy': DATA_CSP,
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(text),
       'cache-control': 'no-store',
+      ...extra,
     });
     res.end(text);
   }
@@ -300,17 +344,23 @@ export class HttpHost {
     } catch {
       if (file === join(this.webRoot, 'index.html')) {
         const page = NOT_BUILT.replace('HOST', `127.0.0.1:${this.port}`);
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page) });
+        res.writeHead(200, this.staticHeaders('.html', Buffer.byteLength(page)));
         res.end(head ? undefined : page);
         return;
       }
       return this.send(res, 404, { error: `not found: ${pathname}` });
     }
-    res.writeHead(200, {
-      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-      'content-length': data.length,
-      'x-content-type-options': 'nosniff',
-    });
+    res.writeHead(200, this.staticHeaders(extname(file), data.length));
     res.end(head ? undefined : data);
+  }
+
+  /** staticHeaders: a file's type and length, the security headers, and the page's CSP on HTML. */
+  private staticHeaders(ext: string, length: number): Record<string, string | number> {
+    return {
+      ...SECURITY_HEADERS,
+      'content-security-policy': ext === '.html' ? PAGE_CSP : DATA_CSP,
+      'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
+      'content-length': length,
+    };
   }
 }

@@ -8,12 +8,20 @@ import type { ClusterSettings } from '../api/contract';
 import { validateClusterSettings } from '../api/schemas';
 import { LabService } from '../lab/lab-service';
 import { HttpHost } from './http-host';
+import { isLoopbackBind, SHORT_TOKEN, tokenError } from './guard';
 import { intOpt, parseCli, stringOpt, UsageError } from '../cli-args';
+
+/** TOKEN_ENV names the environment variable that may hold the launch token (not shown by ps, unlike --token). */
+export const TOKEN_ENV = 'QUORUM_LAB_TOKEN';
 
 const USAGE = `usage: quorum-lab serve [options]
 
   --port N           HTTP port (default 4400; 0 picks a free one)
-  --host H           address to bind (default 127.0.0.1)
+  --host H           address to bind (default 127.0.0.1; anything else is reachable
+                     from other machines, and serve warns)
+  --token T          the launch token every /api/* call must send as
+                     Authorization: Bearer T (default: a new random one; also read
+                     from $QUORUM_LAB_TOKEN, which other users cannot see in ps)
   --nodes N          cluster size, 1..15 (default 3)
   --protocol P       raft or paxos (default raft)
   --data DIR         where runs are written (default: a new temp folder)
@@ -28,6 +36,8 @@ export interface ServeArgs {
   host: string;
   data?: string;
   web?: string;
+  /** token: the launch token chosen on the command line or in the environment (absent: a random one). */
+  token?: string;
   settings: Partial<ClusterSettings>;
 }
 
@@ -42,11 +52,12 @@ const SERVE_OPTIONS = {
   'election-ms': { type: 'string' },
   seed: { type: 'string' },
   web: { type: 'string' },
+  token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** parseServeArgs parses argv; returns the options or a message saying what is wrong. */
-export function parseServeArgs(argv: string[]): ServeArgs | string {
+/** parseServeArgs parses argv (and the token's environment variable); returns the options or a message saying what is wrong. */
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeArgs | string {
   try {
     const p = parseCli(argv, SERVE_OPTIONS);
     const out: ServeArgs = {
@@ -58,6 +69,12 @@ export function parseServeArgs(argv: string[]): ServeArgs | string {
     const web = stringOpt(p, 'web', undefined);
     if (data !== undefined) out.data = data;
     if (web !== undefined) out.web = web;
+    const token = stringOpt(p, 'token', undefined) ?? (env[TOKEN_ENV] || undefined);
+    if (token !== undefined) {
+      const bad = tokenError(token);
+      if (bad) return `--token: ${bad}`;
+      out.token = token;
+    }
     const raw: Record<string, unknown> = {
       protocol: stringOpt(p, 'protocol', undefined),
       nodes: intOpt(p, 'nodes', 0, Number.MAX_SAFE_INTEGER),
@@ -77,6 +94,17 @@ export function parseServeArgs(argv: string[]): ServeArgs | string {
   }
 }
 
+/** warnAboutExposure says, on stderr, when the lab can be reached from elsewhere or its chosen token is short. */
+function warnAboutExposure(args: ServeArgs, port: number): void {
+  if (!isLoopbackBind(args.host))
+    console.error(
+      `quorum-lab serve: WARNING: listening on ${args.host}:${port}, not loopback only. Anyone who can reach this ` +
+        'port and knows the token controls the lab and its processes, and the traffic (token included) is plain HTTP.',
+    );
+  if (args.token !== undefined && args.token.length < SHORT_TOKEN)
+    console.error(`quorum-lab serve: WARNING: the token is shorter than ${SHORT_TOKEN} characters and easy to guess.`);
+}
+
 /** serveMain runs `quorum-lab serve` and resolves with the exit code once it has stopped. */
 export async function serveMain(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -89,7 +117,11 @@ export async function serveMain(argv: string[]): Promise<number> {
     return 2;
   }
   const lab = new LabService({ settings: args.settings, ...(args.data ? { dataDir: args.data } : {}) });
-  const host = new HttpHost({ lab, ...(args.web ? { webRoot: args.web } : {}) });
+  const host = new HttpHost({
+    lab,
+    ...(args.web ? { webRoot: args.web } : {}),
+    ...(args.token ? { token: args.token } : {}),
+  });
   let stopping: Promise<void> | null = null;
   let wake: () => void = () => undefined;
   const stopped = new Promise<void>((r) => (wake = r));
@@ -117,8 +149,9 @@ export async function serveMain(argv: string[]): Promise<number> {
   try {
     await lab.start();
     const port = await host.listen(args.port, args.host);
+    warnAboutExposure(args, port);
     const shown = args.host === '0.0.0.0' || args.host === '::' ? '127.0.0.1' : args.host;
-    console.log(`Quorum Lab on http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`);
+    console.log(`Quorum Lab on http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/?token=${host.token}`);
     console.log(`data: ${lab.dataDirectory}`);
   } catch (e) {
     console.error(`quorum-lab serve: ${(e as Error).message}`);

@@ -38,12 +38,31 @@ export function buildWeb(): string {
 /** Served is a running `quorum-lab serve`. */
 export interface Served {
   proc: ChildProcess;
+  /** url: the lab's origin, `http://127.0.0.1:PORT` (no token, no trailing slash). */
   url: string;
+  /** token: the launch token from the start line ('' if the host printed none). */
+  token: string;
+  /** pageUrl: the address to open in the browser, `url/?token=…`, as printed. */
+  pageUrl: string;
   dataDir: string;
   output: () => string;
+  /** api calls `path` on the lab with the token (and a JSON content type when there is a body). */
+  api: (path: string, init?: RequestInit) => Promise<Response>;
 }
 
-/** startServe spawns the lab host and resolves with its URL once it prints it. */
+/** START_LINE matches `Quorum Lab on http://127.0.0.1:PORT/?token=T`: origin and token. */
+export const START_LINE = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)\/?(?:\?token=([A-Za-z0-9._~-]+))?/;
+
+/** withToken adds `Authorization: Bearer <token>` and, for a body, a JSON content type to a fetch's init. */
+export function withToken(token: string, init: RequestInit = {}): RequestInit {
+  const headers = new Headers(init.headers);
+  if (token !== '' && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
+  if (init.body !== undefined && init.body !== null && !headers.has('content-type'))
+    headers.set('content-type', 'application/json');
+  return { ...init, headers };
+}
+
+/** startServe spawns the lab host and resolves with its URL and token once it prints them. */
 export function startServe(args: string[], timeoutMs = 90_000): Promise<Served> {
   const dataDir = mkdtempSync(join(tmpdir(), 'quorum-e2e-data-'));
   const proc = spawn(
@@ -59,10 +78,20 @@ export function startServe(args: string[], timeoutMs = 90_000): Promise<Served> 
     const timer = setTimeout(() => rej(new Error(`serve printed no URL in ${timeoutMs} ms:\n${out}`)), timeoutMs);
     const onData = (b: Buffer): void => {
       out += b.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
+      const m = START_LINE.exec(out);
+      if (m && out.slice(m.index).includes('\n')) {
         clearTimeout(timer);
-        res({ proc, url: m[1]!, dataDir, output: () => out });
+        const url = m[1]!;
+        const token = m[2] ?? '';
+        res({
+          proc,
+          url,
+          token,
+          pageUrl: token === '' ? url : `${url}/?token=${token}`,
+          dataDir,
+          output: () => out,
+          api: (path, init) => fetch(url + path, withToken(token, init)),
+        });
       }
     };
     proc.stdout!.on('data', onData);

@@ -127,7 +127,7 @@ describe('Quorum Lab in the browser', () => {
   });
 
   async function api(): Promise<ClusterView> {
-    const r = await fetch(`${served!.url}/api/cluster`);
+    const r = await served!.api('/api/cluster');
     return (await r.json()) as ClusterView;
   }
 
@@ -144,7 +144,7 @@ describe('Quorum Lab in the browser', () => {
 
       // 1. Three nodes and a leader, within 10 s of opening the page.
       markStart();
-      await page.goto(served!.url);
+      await page.goto(served!.pageUrl);
       const firstLeader = await waitFor(
         '3 nodes and a leader',
         async () => {
@@ -184,12 +184,7 @@ describe('Quorum Lab in the browser', () => {
       await balance.getByRole('button', { name: 'Apply' }).click();
       await waitFor('balance applied', async () => (await api()).balance.algorithm === 'weighted-round-robin', 5000);
       expect((await api()).balance.weights).toEqual({ n1: 1, n2: 2, n3: 3 });
-      const post = (path: string, body: unknown) =>
-        fetch(`${served!.url}${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
+      const post = (path: string, body: unknown) => served!.api(path, { method: 'POST', body: JSON.stringify(body) });
       expect((await post('/api/load', { op: 'get', count: 60, clients: 4, keys: 1 })).status).toBe(200);
       const shares = async () => balance.locator('[data-testid=share]').allTextContents();
       await waitFor('shares 17/33/50', async () => (await shares()).join(' ') === '17% 33% 50%', 5000);

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { ROOT } from './helpers';
+import { ROOT, withToken } from './helpers';
 
 let child: ChildProcess | null = null;
 afterAll(() => {
@@ -32,13 +32,14 @@ describe('npm start without an Electron runtime', () => {
     let out = '';
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    const url = await new Promise<string>((res, rej) => {
+    const [url, token] = await new Promise<[string, string]>((res, rej) => {
       const timer = setTimeout(() => rej(new Error(`no URL from npm start:\n${out}`)), 120_000);
       const check = (): void => {
-        const m = /Open (http:\/\/127\.0\.0\.1:\d+) in your browser/.exec(out);
+        // The address to open carries the launch token: the page keeps it, and the API needs it.
+        const m = /Open (http:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9._~-]+) in your browser/.exec(out);
         if (m) {
           clearTimeout(timer);
-          res(m[1]!);
+          res([m[1]!, m[2]!]);
         }
       };
       child!.stdout!.on('data', check);
@@ -47,10 +48,11 @@ describe('npm start without an Electron runtime', () => {
     expect(out).toMatch(
       /(Electron's runtime could not be downloaded: .+|there is no display to open a window on .+); serving the lab in your browser instead\./,
     );
-    const page = await fetch(url);
+    const page = await fetch(`${url}/?token=${token}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="app">');
-    const view = (await (await fetch(`${url}/api/cluster`)).json()) as ClusterView;
+    expect((await fetch(`${url}/api/cluster`)).status).toBe(401);
+    const view = (await (await fetch(`${url}/api/cluster`, withToken(token))).json()) as ClusterView;
     expect(view.nodes).toHaveLength(3);
     const pids = view.nodes.map((n) => n.pid).filter((p): p is number => p !== null);
 

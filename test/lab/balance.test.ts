@@ -8,11 +8,12 @@ import { startServeProcess, type ServeProcess } from './helpers';
 import type { ClusterView, LoadSummary } from '../../src-main/api/contract';
 
 let base = '';
+let token = '';
 
 async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(base + path, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: res.status, body: (await res.json()) as T };
@@ -43,6 +44,7 @@ let serve: ServeProcess | null = null;
 beforeAll(async () => {
   serve = await startServeProcess('balance');
   base = serve.base;
+  token = serve.token;
   await settled();
 });
 

@@ -241,7 +241,9 @@ describe('3-node cluster over HTTP', () => {
   });
 
   it('streams events over the WebSocket', async () => {
-    const ws = new WebSocket(`${t.base.replace('http', 'ws')}/api/events`);
+    const ws = new WebSocket(`${t.base.replace('http', 'ws')}/api/events`, {
+      headers: { authorization: `Bearer ${t.token}` },
+    });
     const events: LabEvent[] = [];
     ws.on('message', (d) => events.push(JSON.parse(String(d)) as LabEvent));
     await new Promise<void>((res, rej) => {

@@ -18,6 +18,8 @@ export interface TestLab {
   lab: LabService;
   host: HttpHost;
   base: string;
+  /** token: the host's launch token (`api` sends it). */
+  token: string;
   dir: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever shape a route answers
   api: <T = any>(method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ status: number; body: T }>;
@@ -33,8 +35,12 @@ export async function startLab(settings: Partial<ClusterSettings>): Promise<Test
   const port = await host.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
   const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const init: RequestInit = { method };
-    if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    const headers: Record<string, string> = { authorization: `Bearer ${host.token}` };
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    }
     const res = await fetch(base + path, init);
     const text = await res.text();
     let parsed: unknown = text;
@@ -49,6 +55,7 @@ export async function startLab(settings: Partial<ClusterSettings>): Promise<Test
     lab,
     host,
     base,
+    token: host.token,
     dir,
     api,
     stop: async () => {
@@ -96,6 +103,8 @@ export async function waitLeader(t: TestLab, ms = 15_000, among?: string[]): Pro
 /** ServeProcess is `quorum-lab serve` running as its own OS process, as a user starts it. */
 export interface ServeProcess {
   base: string;
+  /** token: the launch token from the start line, for `Authorization: Bearer`. */
+  token: string;
   pid: number;
   stop: () => Promise<void>;
 }
@@ -140,10 +149,10 @@ function spawnServe(tag: string, args: string[]): Promise<ServeProcess> {
     const t = setTimeout(() => fail('serve did not start within 45 s'), 45_000);
     p.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
-      const m = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      const m = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9._~-]+)\n/.exec(out);
       if (m) {
         clearTimeout(t);
-        resolve({ base: m[1]!, pid: p.pid!, stop });
+        resolve({ base: m[1]!, token: m[2]!, pid: p.pid!, stop });
       }
     });
     p.stderr!.on('data', (b: Buffer) => (out += b.toString()));

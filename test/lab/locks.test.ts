@@ -9,11 +9,12 @@ import { startServeProcess, type ServeProcess } from './helpers';
 import type { ClusterView, KvResponse } from '../../src-main/api/contract';
 
 let base = '';
+let token = '';
 
 async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   const res = await fetch(base + path, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return (await res.json()) as T;
@@ -37,6 +38,7 @@ let serve: ServeProcess | null = null;
 beforeAll(async () => {
   serve = await startServeProcess('locks');
   base = serve.base;
+  token = serve.token;
   await leader();
 });
 

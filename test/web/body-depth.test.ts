@@ -48,7 +48,8 @@ describe('the HTTP host with nested bodies', () => {
   });
 
   const post = async (path: string, body: string): Promise<{ status: number; body: unknown }> => {
-    const r = await fetch(base + path, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${host.token}` };
+    const r = await fetch(base + path, { method: 'POST', body, headers });
     return { status: r.status, body: await r.json() };
   };
 
@@ -60,7 +61,9 @@ describe('the HTTP host with nested bodies', () => {
     expect(await post('/api/links', `{"from":"n1","to":"n2","x":${nested}}`)).toEqual(deep);
     expect(await post('/', `{"type":"store","key":"k","value":${nested}}`)).toMatchObject({ status: 400 });
     expect(await post('/api/partition', '{"groups":[]}')).toMatchObject({ status: 400 });
-    expect((await fetch(`${base}/api/version`)).status).toBe(200);
+    expect((await fetch(`${base}/api/version`, { headers: { authorization: `Bearer ${host.token}` } })).status).toBe(
+      200,
+    );
   });
 });
 

@@ -34,9 +34,10 @@ beforeAll(async () => {
 afterAll(() => host.close());
 
 async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const auth = { authorization: `Bearer ${host.token}` };
   const res = await fetch(base + path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
     body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
@@ -53,7 +54,7 @@ async function ipc(lab: typeof rec.lab, name: CommandName, wire: unknown): Promi
 
 describe('HTTP host routes from the command table', () => {
   it('every command reaches the lab over HTTP with its caller’s arguments, as over IPC', async () => {
-    const overHttp = new TableClient(new HttpTransport({ base }));
+    const overHttp = new TableClient(new HttpTransport({ base, token: host.token }));
     const viaIpc = recordingLab();
     const bridge = { ...perCommand((n) => (w?: unknown) => ipc(viaIpc.lab, n, w)), on: () => () => undefined };
     const overIpc = new TableClient(ipcTransport(bridge));
@@ -182,7 +183,8 @@ describe('GET /api/version on a real LabService', () => {
       const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
         version: string;
       };
-      const res = await fetch(`${url}/api/version`);
+      const auth = { authorization: `Bearer ${real.token}` };
+      const res = await fetch(`${url}/api/version`, { headers: auth });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({
         lab: pkg.version,
@@ -191,8 +193,9 @@ describe('GET /api/version on a real LabService', () => {
         protocols: ['raft', 'paxos'],
       });
       // The renderer's client reads the same answer; a body is an argument it does not take.
-      expect(await new TableClient(new HttpTransport({ base: url })).version()).toMatchObject({ lab: pkg.version });
-      const post = await fetch(`${url}/api/version`, { method: 'POST' });
+      const client = new TableClient(new HttpTransport({ base: url, token: real.token }));
+      expect(await client.version()).toMatchObject({ lab: pkg.version });
+      const post = await fetch(`${url}/api/version`, { method: 'POST', headers: auth });
       expect(post.status).toBe(405);
     } finally {
       await real.close();
@@ -206,12 +209,14 @@ describe('the HTTP transport’s event stream', () => {
   it('follows /api/events and reconnects after the host goes away and comes back', async () => {
     const view = { nodes: [], groups: [], links: [] };
     const lab = recordingLab((name) => (name === 'cluster' ? view : { called: name })).lab;
-    let first: HttpHost | null = new HttpHost({ lab, webRoot: '/nonexistent' });
+    let first: HttpHost | null = new HttpHost({ lab, webRoot: '/nonexistent', token: 'events-token-0123456789' });
     const port = await first.listen(0);
     const transport = new HttpTransport({
       base: `http://127.0.0.1:${port}`,
-      openSocket: (url, on) => {
-        const ws = new WebSocket(url, { headers: { origin: `http://127.0.0.1:${port}` } });
+      token: first.token,
+      // As a browser does: the token offered as a subprotocol, with the page's Origin.
+      openSocket: (url, on, protocols) => {
+        const ws = new WebSocket(url, protocols, { headers: { origin: `http://127.0.0.1:${port}` } });
         ws.on('open', () => on.open());
         ws.on('message', (data: Buffer) => on.message(data.toString()));
         ws.on('close', () => on.close());
@@ -238,7 +243,7 @@ describe('the HTTP transport’s event stream', () => {
       await first.close();
       first = null;
       await until('the stream to close', () => states.includes('closed'));
-      second = new HttpHost({ lab, webRoot: '/nonexistent' });
+      second = new HttpHost({ lab, webRoot: '/nonexistent', token: 'events-token-0123456789' });
       await second.listen(port);
       await until('a second cluster event after reconnecting', () => events.length === 2);
       expect(states.slice(0, 3)).toEqual(['connecting', 'open', 'closed']);

@@ -22,6 +22,9 @@ function alive(pid: number): boolean {
   }
 }
 
+/** START is the start line: `Quorum Lab on http://127.0.0.1:PORT/?token=T`. */
+const START = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9._~-]+)\n/;
+
 function curl(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile('curl', ['-s', ...args], (err, stdout) => (err ? reject(err) : resolve(stdout))),
@@ -31,6 +34,7 @@ function curl(args: string[]): Promise<string> {
 describe('quorum-lab serve', () => {
   let proc: ChildProcess;
   let base = '';
+  let token = '';
   let exited: Promise<number | null>;
   const dir = mkdtempSync(join(tmpdir(), 'ql-serve-'));
 
@@ -44,14 +48,14 @@ describe('quorum-lab serve', () => {
     );
     exited = new Promise((r) => proc.once('exit', (code) => r(code)));
     let out = '';
-    base = await new Promise<string>((resolve, reject) => {
+    [base, token] = await new Promise<[string, string]>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`serve printed no URL: ${out}`)), 60_000);
       proc.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        const m = START.exec(out);
         if (m) {
           clearTimeout(t);
-          resolve(m[1]!);
+          resolve([m[1]!, m[2]!]);
         }
       });
       proc.stderr!.resume();
@@ -67,7 +71,7 @@ describe('quorum-lab serve', () => {
     // A leader first, so the store is not racing the first election.
     const end = Date.now() + 20_000;
     while (Date.now() < end) {
-      const v = JSON.parse(await curl([`${base}/api/cluster`])) as ClusterView;
+      const v = JSON.parse(await curl(['-H', `Authorization: Bearer ${token}`, `${base}/api/cluster`])) as ClusterView;
       if (v.nodes.some((n) => n.role === 'leader')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -100,12 +104,15 @@ describe('quorum-lab serve', () => {
     const page = await curl([`${base}/`]);
     expect(page).toMatch(/<html/i);
     // A request from another web site is refused (a page the user visits cannot drive the lab).
-    const cross = await fetch(`${base}/api/heal`, { method: 'POST', headers: { origin: 'http://evil.example' } });
+    const cross = await fetch(`${base}/api/heal`, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example', authorization: `Bearer ${token}` },
+    });
     expect(cross.status).toBe(403);
   });
 
   it('leaves no node process behind after SIGTERM', async () => {
-    const v = JSON.parse(await curl([`${base}/api/cluster`])) as ClusterView;
+    const v = JSON.parse(await curl(['-H', `Authorization: Bearer ${token}`, `${base}/api/cluster`])) as ClusterView;
     const pids = v.nodes.map((n) => n.pid).filter((p): p is number => typeof p === 'number');
     expect(pids.length).toBe(3);
     expect(pids.every(alive)).toBe(true);
@@ -143,19 +150,19 @@ describe('quorum-lab serve', () => {
       { stdio: ['ignore', 'pipe', 'ignore'] },
     );
     let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
+    const [url, wrapped] = await new Promise<[string, string]>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no URL: ${out}`)), 60_000);
       wrapper.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        const m = START.exec(out);
         if (m) {
           clearTimeout(t);
-          resolve(m[1]!);
+          resolve([m[1]!, m[2]!]);
         }
       });
     });
     const servePid = Number(/serve pid (\d+)/.exec(out)![1]);
-    const v = JSON.parse(await curl([`${url}/api/cluster`])) as ClusterView;
+    const v = JSON.parse(await curl(['-H', `Authorization: Bearer ${wrapped}`, `${url}/api/cluster`])) as ClusterView;
     const pids = [servePid, ...v.nodes.map((n) => n.pid).filter((p): p is number => typeof p === 'number')];
     expect(pids.length).toBe(4);
     wrapper.kill('SIGKILL');

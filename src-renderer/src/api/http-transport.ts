@@ -1,9 +1,12 @@
 /**
  * The browser transport: each command is an HTTP request on its row's route (the wire
  * argument placed by src-main/api/http-routes.ts), and the live event stream is the
- * /api/events WebSocket, reconnected with backoff when it drops. The page's URL and the
- * WebSocket constructor are handed in (./index.ts passes the browser's), so this file
- * type-checks and runs under Node too, where tests drive it against a real host.
+ * /api/events WebSocket, reconnected with backoff when it drops. The page's URL, the lab's
+ * launch token and the WebSocket constructor are handed in (./index.ts passes the
+ * browser's), so this file type-checks and runs under Node too, where tests drive it
+ * against a real host. The token goes as `Authorization: Bearer T` on every call, and as
+ * the subprotocol `bearer.T` next to `quorum-lab` on the WebSocket (a browser's WebSocket
+ * cannot set headers, and a subprotocol stays out of URLs and logs).
  */
 import type { MenuAction } from '../../../src-main/api/bridge';
 import { COMMANDS, type CommandName } from '../../../src-main/api/commands';
@@ -20,8 +23,13 @@ export interface SocketEvents {
   close(): void;
 }
 
-/** OpenSocket opens a WebSocket to `url` that reports to `on`; what it returns closes it. */
-export type OpenSocket = (url: URL, on: SocketEvents) => { close(): void };
+/** OpenSocket opens a WebSocket to `url` offering `protocols` (they carry the token) that reports to `on`; what it returns closes it. */
+export type OpenSocket = (url: URL, on: SocketEvents, protocols: string[]) => { close(): void };
+
+/** WS_PROTOCOL is the event stream's subprotocol; WS_TOKEN_PREFIX + token is offered beside it. */
+export const WS_PROTOCOL = 'quorum-lab';
+/** WS_TOKEN_PREFIX: the subprotocol `bearer.<token>` carries the token (the host never selects it). */
+export const WS_TOKEN_PREFIX = 'bearer.';
 
 /** HttpTransportOptions: where the lab is, and how to open its event stream. */
 export interface HttpTransportOptions {
@@ -31,6 +39,8 @@ export interface HttpTransportOptions {
   pageUrl?: string;
   /** openSocket opens a WebSocket (absent: no live events, commands only). */
   openSocket?: OpenSocket;
+  /** token: the lab's launch token (absent: calls go without one, and the lab answers 401). */
+  token?: string | null;
 }
 
 /** HttpTransport carries the LabClient over fetch + WebSocket against `base` (same origin by default). */
@@ -54,20 +64,25 @@ export class HttpTransport implements LabTransport {
     const url = new URL('/api/events', this.base || this.opts.pageUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     this.conn.emit('connecting');
-    this.ws = open(url, {
-      open: () => {
-        this.retryMs = 250;
-        this.conn.emit('open');
+    const protocols = this.opts.token ? [WS_PROTOCOL, WS_TOKEN_PREFIX + this.opts.token] : [WS_PROTOCOL];
+    this.ws = open(
+      url,
+      {
+        open: () => {
+          this.retryMs = 250;
+          this.conn.emit('open');
+        },
+        message: (data) => this.onMessage(data),
+        close: () => {
+          this.ws = null;
+          this.conn.emit('closed');
+          if (this.closed) return;
+          setTimeout(() => this.connect(), this.retryMs);
+          this.retryMs = Math.min(this.retryMs * 2, 5000);
+        },
       },
-      message: (data) => this.onMessage(data),
-      close: () => {
-        this.ws = null;
-        this.conn.emit('closed');
-        if (this.closed) return;
-        setTimeout(() => this.connect(), this.retryMs);
-        this.retryMs = Math.min(this.retryMs * 2, 5000);
-      },
-    });
+      protocols,
+    );
   }
 
   private onMessage(data: unknown): void {
@@ -100,11 +115,14 @@ export class HttpTransport implements LabTransport {
 
   async send(name: CommandName, wire: unknown): Promise<unknown> {
     const req = httpRequestOf(COMMANDS[name].http, wire);
+    const headers: Record<string, string> = {};
+    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    if (req.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
       res = await fetch(this.base + req.path, {
         method: req.method,
-        headers: req.body === undefined ? {} : { 'content-type': 'application/json' },
+        headers,
         body: req.body === undefined ? null : JSON.stringify(req.body),
       });
     } catch (e) {
