@@ -13,10 +13,12 @@ export interface HttpReply {
   error?: string;
 }
 
-/** Endpoint is where a server listens (always loopback here). */
+/** Endpoint is where a server listens (always loopback here), and the token it wants, if any. */
 export interface Endpoint {
   host: string;
   port: number;
+  /** token: sent as `Authorization: Bearer <token>` (the lab's launch token; etcd has none). */
+  token?: string;
 }
 
 /** clientAgent makes a keep-alive agent for one client: one connection, reused. */
@@ -41,6 +43,7 @@ export function request(
       resolve(r);
     };
     const headers: Record<string, string | number> = {};
+    if (ep.token !== undefined) headers.authorization = `Bearer ${ep.token}`;
     if (body !== null) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = Buffer.byteLength(body);

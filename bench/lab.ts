@@ -2,7 +2,8 @@
  * The lab side: `node bin/quorum-lab.mjs serve --port 0 --nodes 3 ...` (engineer D's
  * headless host) with a 3-node Raft cluster. Puts go through its client API
  * (POST /api/kv {op:'put', key, value} -> {outcome}); the leader is found with
- * GET /api/cluster and killed with POST /api/nodes/:id/crash (SIGKILL).
+ * GET /api/cluster and killed with POST /api/nodes/:id/crash (SIGKILL). Every call carries
+ * the launch token the host prints on its start line (`…/?token=T`).
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -85,17 +86,17 @@ export class LabCluster implements Target {
     const args = [...labCommand(opts), '--data', opts.dir];
     const proc = startProcess('quorum-lab serve', process.execPath, args, { cwd: opts.repo });
     let out = '';
-    const port = await new Promise<number>((resolve, reject) => {
+    const ep = await new Promise<Endpoint>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`quorum-lab serve printed no address within ${STARTUP_MS} ms:\n${out.slice(-2000)}`)),
         STARTUP_MS,
       );
       const onData = (b: Buffer): void => {
         out += b.toString('utf8');
-        const m = /Quorum Lab on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        const m = /Quorum Lab on http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9._~-]+)\n/.exec(out);
         if (m) {
           clearTimeout(timer);
-          resolve(Number(m[1]));
+          resolve({ host: '127.0.0.1', port: Number(m[1]), token: m[2]! });
         }
       };
       proc.stdout?.on('data', onData);
@@ -113,7 +114,7 @@ export class LabCluster implements Target {
     };
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
-    const c = new LabCluster(proc, { host: '127.0.0.1', port }, opts);
+    const c = new LabCluster(proc, ep, opts);
     try {
       await c.waitHealthy(STARTUP_MS);
     } catch (e) {
@@ -126,6 +127,11 @@ export class LabCluster implements Target {
   /** url is the host's base address. */
   get url(): string {
     return `http://127.0.0.1:${this.ep.port}`;
+  }
+
+  /** endpoint is where the host listens, with its launch token: what bench/http.ts's request() takes. */
+  get endpoint(): Endpoint {
+    return { ...this.ep };
   }
 
   private async nodes(): Promise<NodeRow[] | null> {

@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     });
     process.env.NODE_OPTIONS = savedNodeOptions ?? '';
     if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
-    const ep = { host: '127.0.0.1', port: Number(new URL(lab.url).port) };
+    const ep = lab.endpoint;
     const rng = new Rng(7);
     const value = makeValue(rng);
     const f = (x: number): string => x.toFixed(2);
