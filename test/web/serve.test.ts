@@ -23,6 +23,9 @@ function alive(pid: number): boolean {
 }
 
 /** START is the start line: `Quorum Lab on http://127.0.0.1:PORT/?token=T`. */
+/** CHOSEN_TOKEN is given with --token: the start line and the API must use exactly it. */
+const CHOSEN_TOKEN = 'serve-test-token-0123456789';
+
 const START = /Quorum Lab on (http:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9._~-]+)\n/;
 
 function curl(args: string[]): Promise<string> {
@@ -41,7 +44,22 @@ describe('quorum-lab serve', () => {
   beforeAll(async () => {
     proc = spawn(
       process.execPath,
-      [BIN, 'serve', '--port', '0', '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300', '--data', dir],
+      [
+        BIN,
+        'serve',
+        '--port',
+        '0',
+        '--nodes',
+        '3',
+        '--heartbeat-ms',
+        '50',
+        '--election-ms',
+        '300',
+        '--data',
+        dir,
+        '--token',
+        CHOSEN_TOKEN,
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -65,6 +83,31 @@ describe('quorum-lab serve', () => {
   afterAll(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('uses the --token it was given: printed on the start line, required by the API', async () => {
+    expect(token).toBe(CHOSEN_TOKEN);
+    expect(JSON.parse(await curl([`${base}/api/cluster`]))).toEqual({ error: expect.stringContaining('token') });
+    const auth = ['-H', `Authorization: Bearer ${CHOSEN_TOKEN}`];
+    expect((JSON.parse(await curl([...auth, `${base}/api/cluster`])) as ClusterView).nodes).toHaveLength(3);
+    // The README's examples, with the token and a JSON content type.
+    const json = ['-H', 'Content-Type: application/json'];
+    const heal = await curl([...auth, ...json, '-X', 'POST', '-d', '{}', `${base}/api/heal`]);
+    expect((JSON.parse(heal) as ClusterView).groups).toHaveLength(1);
+    // The old form, without a content type (curl -d sends a form), is refused: 415.
+    const form = await curl([
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      ...auth,
+      '-X',
+      'POST',
+      '-d',
+      '{}',
+      `${base}/api/heal`,
+    ]);
+    expect(form).toBe('415');
   });
 
   it('serves the seed’s curl examples verbatim and the UI page', async () => {
@@ -136,6 +179,13 @@ describe('quorum-lab serve', () => {
     const proto = await run(['--protocol', 'zab']);
     expect(proto.code).toBe(2);
     expect(proto.err).toMatch(/protocol must be one of raft, paxos/);
+    const token = await run(['--token', 'not a token']);
+    expect(token.code).toBe(2);
+    expect(token.err).toMatch(/--token: a token is/);
+    const help = await new Promise<string>((resolve) =>
+      execFile(process.execPath, [BIN, 'serve', '--help'], (_e, out) => resolve(out)),
+    );
+    expect(help).toMatch(/--token T/);
   });
 
   it('stops, with its nodes, when its parent process dies', async () => {
