@@ -1,27 +1,33 @@
 /**
  * The Electron shell's main process: one window (contextIsolation, sandbox, no Node in the
- * renderer, a strict CSP, no remote content, no navigation or new windows), one instance,
- * LabService in-process with its runs under the user-data folder, and every node process
- * stopped on quit.
+ * renderer, a strict CSP, no remote content, no navigation or new windows), its page served
+ * from the app's own scheme (./app-protocol.ts; the dev server only in development), one
+ * instance, LabService in-process with its runs under the user-data folder, Export and
+ * Open through native dialogs, and every node process stopped on quit.
  */
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, protocol, session } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabService } from '../lab/lab-service';
 import { killAllNodes } from '../lab/supervisor';
+import { APP_PRIVILEGES, APP_SCHEME, CSP, pickRendererUrl, serveAppFile } from './app-protocol';
+import { desktopRuns } from './desktop-runs';
 import { registerIpc, originOf } from './ipc';
 import { buildMenu } from './menu';
 import { chooseNodeRuntime, nodeSpawner } from './node-runtime';
+import { dialogPicker } from './run-dialogs';
 
-/** CSP is the window's Content-Security-Policy (also in index.html's meta tag). */
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export { CSP };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const devUrl = process.env.ELECTRON_RENDERER_URL;
-const rendererUrl = devUrl ?? new URL('../renderer/index.html', import.meta.url).href;
+/** rendererRoot is the built renderer, served on the app's scheme. */
+const rendererRoot = fileURLToPath(new URL('../renderer/', import.meta.url));
+// Read once, before anything else: a packaged app ignores ELECTRON_RENDERER_URL.
+const renderer = pickRendererUrl(app.isPackaged, process.env.ELECTRON_RENDERER_URL);
+const rendererUrl = renderer.url;
 const origin = originOf(rendererUrl);
+// Before the app is ready, as Electron requires.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_PRIVILEGES }]);
 
 let win: BrowserWindow | null = null;
 let lab: LabService | null = null;
@@ -31,9 +37,7 @@ function allowedUrl(url: string): boolean {
   if (url.startsWith('devtools://')) return true;
   // The dev server's hot-reload socket (ws://) belongs to the dev server's origin.
   const asHttp = url.replace(/^ws(s?):/, 'http$1:');
-  return (
-    originOf(asHttp) === origin && (origin !== 'file://' || url.startsWith(rendererUrl.replace(/index\.html.*$/, '')))
-  );
+  return originOf(asHttp) === origin;
 }
 
 function hardenSession(): void {
@@ -79,6 +83,8 @@ function createWindow(): BrowserWindow {
 
 async function start(): Promise<void> {
   hardenSession();
+  protocol.handle(APP_SCHEME, (req) => serveAppFile(rendererRoot, req.url, req.method));
+  console.log(`quorum-lab: the window shows ${renderer.why}`);
   const runtime = chooseNodeRuntime({
     pathEnv: process.env.PATH,
     electronExecPath: process.execPath,
@@ -89,8 +95,12 @@ async function start(): Promise<void> {
     dataDir: join(app.getPath('userData'), 'runs'),
     spawnNode: nodeSpawner(runtime, app.getAppPath()),
   });
-  registerIpc(lab, () => win, origin);
-  buildMenu(lab, () => win);
+  const runs = desktopRuns(
+    lab,
+    dialogPicker(() => win, { documents: app.getPath('documents'), data: lab.dataDirectory }),
+  );
+  registerIpc(lab, () => win, origin, runs);
+  buildMenu(runs, () => win);
   win = createWindow();
   // The window shows the cluster as soon as it exists; a failed start is shown in the console.
   lab.start().catch((e: Error) => console.error(`quorum-lab: the first cluster did not start: ${e.message}`));

@@ -1,7 +1,11 @@
-/** The app menu: File (New cluster…, Export run…, Open run…, Quit), View, Help (shortcuts, about). */
-import { app, dialog, Menu, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
-import type { LabService } from '../lab/lab-service';
+/**
+ * The app menu: File (New cluster…, Export run…, Open run…, Quit), View, Help (shortcuts,
+ * about). Export and Open ask for the folder in a native dialog (`runs`, the same code the
+ * window's IPC calls reach) and tell the window how it went.
+ */
+import { app, Menu, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
 import { BRIDGE_EVENT_CHANNELS, type MenuAction } from '../api/bridge';
+import type { DesktopRuns } from './desktop-runs';
 
 function send(win: BrowserWindow | null, m: MenuAction): void {
   if (win && !win.isDestroyed()) win.webContents.send(BRIDGE_EVENT_CHANNELS.menu, m);
@@ -12,17 +16,7 @@ function message(e: unknown): string {
 }
 
 /** buildMenu installs the application menu. */
-export function buildMenu(lab: LabService, getWindow: () => BrowserWindow | null): void {
-  const pickFolder = async (title: string, create: boolean): Promise<string | null> => {
-    const win = getWindow();
-    const opts: Electron.OpenDialogOptions = {
-      title,
-      properties: create ? ['openDirectory', 'createDirectory'] : ['openDirectory'],
-      defaultPath: lab.dataDirectory,
-    };
-    const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
-    return r.canceled ? null : (r.filePaths[0] ?? null);
-  };
+export function buildMenu(runs: DesktopRuns, getWindow: () => BrowserWindow | null): void {
   const template: MenuItemConstructorOptions[] = [
     {
       label: 'File',
@@ -36,10 +30,9 @@ export function buildMenu(lab: LabService, getWindow: () => BrowserWindow | null
           label: 'Export run…',
           accelerator: 'CmdOrCtrl+S',
           click: async () => {
-            const dir = await pickFolder('Export the run to a folder', true);
-            if (!dir) return;
             try {
-              send(getWindow(), { action: 'exported', result: await lab.exportRun(dir) });
+              const result = await runs.exportRun();
+              if (result) send(getWindow(), { action: 'exported', result });
             } catch (e) {
               send(getWindow(), { action: 'error', message: `Export failed: ${message(e)}` });
             }
@@ -49,12 +42,11 @@ export function buildMenu(lab: LabService, getWindow: () => BrowserWindow | null
           label: 'Open run…',
           accelerator: 'CmdOrCtrl+O',
           click: async () => {
-            const dir = await pickFolder('Open a saved run', false);
-            if (!dir) return;
             try {
-              send(getWindow(), { action: 'opened', run: await lab.openRun(dir), dir });
+              const opened = await runs.openRun();
+              if (opened) send(getWindow(), { action: 'opened', run: opened.run, dir: opened.dir });
             } catch (e) {
-              send(getWindow(), { action: 'error', message: `Could not open ${dir}: ${message(e)}` });
+              send(getWindow(), { action: 'error', message: `Could not open the run: ${message(e)}` });
             }
           },
         },

@@ -4,10 +4,13 @@
  * Electron we prefer the system `node` on PATH; only when there is none do we run nodes
  * with Electron's own binary as plain Node (ELECTRON_RUN_AS_NODE=1), which then needs a
  * better_sqlite3.node built for Electron's ABI, passed as QUORUM_SQLITE_BINDING.
+ * In a packaged app the code lives in app.asar, which only Electron can read: the node
+ * entry, tsx and better-sqlite3 are unpacked next to it (package.json build.asarUnpack)
+ * and run from app.asar.unpacked.
  * No 'electron' import here, so this is testable under plain Node.
  */
 import { accessSync, constants, existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { forkSpawner, type SpawnNode } from '../lab/supervisor';
 
@@ -65,8 +68,15 @@ export function chooseNodeRuntime(opts: {
   };
 }
 
-/** nodeSpawner returns the Supervisor's SpawnNode for `runtime`, running appRoot/src-main/node/main.ts under tsx. */
-export function nodeSpawner(runtime: NodeRuntime, appRoot: string): SpawnNode {
+/** unpackedRoot maps a packaged app's root (…/app.asar) to the folder its unpacked files are in (…/app.asar.unpacked). */
+export function unpackedRoot(appRoot: string): string {
+  return basename(appRoot) === 'app.asar' ? `${appRoot}.unpacked` : appRoot;
+}
+
+/** nodeSpawner returns the Supervisor's SpawnNode for `runtime`, running appRoot/src-main/node/main.ts under tsx (unpacked, in a packaged app). */
+export function nodeSpawner(runtime: NodeRuntime, packagedRoot: string): SpawnNode {
+  // A system Node cannot read app.asar: the node entry and its modules run unpacked.
+  const appRoot = unpackedRoot(packagedRoot);
   // tsx by absolute URL: a desktop app's working directory is anywhere (often /), so a bare
   // `--import tsx` would not resolve.
   const tsx = pathToFileURL(join(appRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
