@@ -84,7 +84,7 @@ function createWindow(): BrowserWindow {
 async function start(): Promise<void> {
   hardenSession();
   protocol.handle(APP_SCHEME, (req) => serveAppFile(rendererRoot, req.url, req.method));
-  console.log(`quorum-lab: the window shows ${renderer.why}`);
+  console.log(`quorum-lab: the window shows ${renderer.url} (${renderer.why})`);
   const runtime = chooseNodeRuntime({
     pathEnv: process.env.PATH,
     electronExecPath: process.execPath,

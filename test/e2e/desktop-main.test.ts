@@ -2,11 +2,13 @@
  * The desktop app's main process with a real LabService and real node processes, but
  * with the Electron API replaced by a recording stand-in (no Electron runtime exists on
  * this machine). Checks what the window cannot show by itself: the window's security
- * flags, the CSP and remote-content block, the IPC sender check and argument validation,
- * events forwarded to the window, the menu, runs under user data, and that quitting stops
- * every node process.
+ * flags, its page on the app's own scheme (ELECTRON_RENDERER_URL ignored, the app being
+ * packaged), the CSP and remote-content block, the IPC sender check and argument
+ * validation, Export and Open through native dialogs only (the window's folder refused,
+ * nothing overwritten, no link followed), events forwarded to the window, the menu, runs
+ * under user data, and that quitting stops every node process.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -25,6 +27,15 @@ const e = vi.hoisted(() => {
   const windows: { opts: Record<string, unknown>; url: string }[] = [];
   const web: { headers?: Handler; before?: Handler; permission?: Handler } = {};
   const state = { quits: 0, menu: [] as Record<string, unknown>[] };
+  // The dialogs answer from these queues (a cancel when empty) and record how they were asked.
+  const dialogs = {
+    save: [] as (string | null)[],
+    open: [] as (string | null)[],
+    asked: [] as [string, Record<string, unknown>][],
+  };
+  const schemes: { privileged: unknown[]; handlers: Map<string, Handler> } = { privileged: [], handlers: new Map() };
+  // A packaged app, started with a dev-server address an attacker might have set: it must be ignored.
+  process.env.ELECTRON_RENDERER_URL = 'http://127.0.0.1:5173/';
   const mainFrame = { url: '' };
   const webContents = {
     id: 7,
@@ -56,7 +67,7 @@ const e = vi.hoisted(() => {
     focus() {}
   }
   const app = {
-    isPackaged: false,
+    isPackaged: true,
     requestSingleInstanceLock: () => true,
     whenReady: () => Promise.resolve(),
     getPath: (n: string) => (n === 'userData' ? userDataDir() : tmpdir()),
@@ -90,9 +101,37 @@ const e = vi.hoisted(() => {
       },
       setApplicationMenu: () => undefined,
     },
-    dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) },
+    protocol: {
+      registerSchemesAsPrivileged: (list: unknown[]) => schemes.privileged.push(...list),
+      handle: (scheme: string, fn: Handler) => schemes.handlers.set(scheme, fn),
+    },
+    dialog: {
+      showSaveDialog: async (...a: unknown[]) => {
+        dialogs.asked.push(['save', a.at(-1) as Record<string, unknown>]);
+        const p = dialogs.save.shift() ?? null;
+        return { canceled: p === null, filePath: p ?? '' };
+      },
+      showOpenDialog: async (...a: unknown[]) => {
+        dialogs.asked.push(['open', a.at(-1) as Record<string, unknown>]);
+        const p = dialogs.open.shift() ?? null;
+        return { canceled: p === null, filePaths: p === null ? [] : [p] };
+      },
+    },
   };
-  return { electron, handlers, appEvents, sent, windows, web, state, mainFrame, webContents, userDataDir };
+  return {
+    electron,
+    handlers,
+    appEvents,
+    sent,
+    windows,
+    web,
+    state,
+    mainFrame,
+    webContents,
+    userDataDir,
+    dialogs,
+    schemes,
+  };
 });
 
 vi.mock('electron', () => ({ ...e.electron, default: e.electron }));
@@ -134,6 +173,79 @@ afterAll(() => {
   }
 });
 
+/** RUN_FILES_EXPORTED: what an export writes. */
+const RUN_FILES_EXPORTED = ['check.json', 'history.jsonl', 'run.jsonl', 'settings.json'];
+
+/**
+ * checkRunDialogs: over IPC, Export and Open take no folder from the window; they ask in a
+ * native dialog, write only into a new folder, never overwrite, never follow a link.
+ */
+async function checkRunDialogs(): Promise<void> {
+  const place = mkdtempSync(join(tmpdir(), 'quorum-dialogs-'));
+  const asked = (): number => e.dialogs.asked.length;
+
+  // The window names a folder: refused before any dialog, nothing written.
+  const before = asked();
+  for (const arg of [{ dir: join(place, 'evil') }, join(place, 'evil'), { name: 'x' }, ['..']]) {
+    for (const cmd of ['exportRun', 'openRun'])
+      expect(await invoke(cmd, arg), `${cmd} ${JSON.stringify(arg)}`).toEqual({
+        ok: false,
+        error: expect.stringContaining('takes no folder from the window'),
+      });
+  }
+  expect(asked()).toBe(before);
+  expect(existsSync(join(place, 'evil'))).toBe(false);
+
+  // No argument: a save dialog (in Documents, a new name) and the run written there.
+  const target = join(place, 'my-run');
+  e.dialogs.save.push(target);
+  const exported = valueOf<{ dir: string; files: string[] }>(await invoke('exportRun'));
+  expect(e.dialogs.asked.at(-1)).toEqual(['save', expect.objectContaining({ buttonLabel: 'Export' })]);
+  expect(String(e.dialogs.asked.at(-1)![1].defaultPath)).toMatch(/quorum-run-\d{8}-\d{6}$/);
+  expect(exported.dir).toBe(target);
+  expect(readdirSync(target).sort()).toEqual(RUN_FILES_EXPORTED);
+  expect(exported.files.map((f) => f.slice(target.length + 1)).sort()).toEqual(RUN_FILES_EXPORTED);
+  // The lab keeps its runs under the app's user-data folder.
+  expect(readdirSync(join(e.userDataDir(), 'runs')).length).toBeGreaterThan(0);
+
+  // An existing folder, or a link planted under the name, is refused and left as it was.
+  const existing = join(place, 'existing');
+  mkdirSync(existing);
+  writeFileSync(join(existing, 'settings.json'), 'mine');
+  const elsewhere = mkdtempSync(join(tmpdir(), 'quorum-elsewhere-'));
+  const link = join(place, 'link');
+  symlinkSync(elsewhere, link);
+  for (const p of [existing, link]) {
+    e.dialogs.save.push(p);
+    expect(await invoke('exportRun'), p).toEqual({ ok: false, error: expect.stringContaining('already exists') });
+  }
+  expect(readFileSync(join(existing, 'settings.json'), 'utf8')).toBe('mine');
+  expect(readdirSync(elsewhere)).toEqual([]);
+  // Cancelled: nothing happens.
+  expect(await invoke('exportRun')).toEqual({ ok: false, error: 'export cancelled' });
+
+  // Open: a folder picker (in the lab's data folder); the run read back.
+  e.dialogs.open.push(target);
+  const opened = valueOf<{ settings: { nodes: number }; log: unknown[] }>(await invoke('openRun'));
+  expect(e.dialogs.asked.at(-1)).toEqual([
+    'open',
+    expect.objectContaining({ properties: ['openDirectory'], defaultPath: join(e.userDataDir(), 'runs') }),
+  ]);
+  expect(opened.settings.nodes).toBe(3);
+  expect(opened.log.length).toBeGreaterThan(0);
+  // A link to a run folder, or a run file that is a link, is refused.
+  const linkedRun = join(place, 'linked-run');
+  symlinkSync(target, linkedRun);
+  e.dialogs.open.push(linkedRun);
+  expect(await invoke('openRun')).toMatchObject({ ok: false, error: expect.stringContaining('not a folder') });
+  const sneaky = join(place, 'sneaky');
+  mkdirSync(sneaky);
+  symlinkSync('/etc/passwd', join(sneaky, 'run.jsonl'));
+  e.dialogs.open.push(sneaky);
+  expect(await invoke('openRun')).toMatchObject({ ok: false, error: expect.stringContaining('not a regular file') });
+  expect(await invoke('openRun')).toEqual({ ok: false, error: 'open cancelled' });
+}
+
 describe('desktop main process (Electron API stood in)', () => {
   it(
     'hardens the window, serves the lab over checked IPC, and stops every node on quit',
@@ -154,13 +266,23 @@ describe('desktop main process (Electron API stood in)', () => {
       const prefs = e.windows[0]!.opts.webPreferences as Record<string, unknown>;
       expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
       expect(String(prefs.preload)).toMatch(/preload[\\/]preload\.cjs$/);
-      expect(e.windows[0]!.url).toMatch(/^file:\/\/.*renderer\/index\.html$/);
+      // The packaged app ignores ELECTRON_RENDERER_URL: its page comes from its own scheme.
+      expect(e.windows[0]!.url).toBe('quorum://app/index.html');
+      expect(e.schemes.privileged).toEqual([
+        { scheme: 'quorum', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+      ]);
+      // The scheme answers files inside the renderer's folder only.
+      const serve = e.schemes.handlers.get('quorum')!;
+      for (const url of [
+        'quorum://app/../../package.json',
+        'quorum://app/%2e%2e/%2e%2e/package.json',
+        'quorum://evil/index.html',
+      ])
+        expect(((await serve({ url, method: 'GET' })) as Response).status, url).toBe(404);
       expect(cluster.nodes).toHaveLength(3);
       for (const n of cluster.nodes) pids.push(n.pid!);
 
-      // Runs live under the app's user-data folder.
-      const exported = valueOf<{ dir: string }>(await invoke('exportRun'));
-      expect(exported.dir.startsWith(join(e.userDataDir(), 'runs'))).toBe(true);
+      await checkRunDialogs();
 
       // CSP on every response; anything not from our renderer is cancelled; no permissions.
       let headers: Record<string, string[]> = {};
@@ -170,8 +292,10 @@ describe('desktop main process (Electron API stood in)', () => {
       );
       expect(headers['Content-Security-Policy']?.[0]).toContain("script-src 'self'");
       let cancel: boolean | undefined;
-      e.web.before!({ url: 'https://example.com/tracker.js' }, (r: { cancel: boolean }) => (cancel = r.cancel));
-      expect(cancel).toBe(true);
+      for (const url of ['https://example.com/tracker.js', 'file:///etc/passwd', 'quorum://other/x.js']) {
+        e.web.before!({ url }, (r: { cancel: boolean }) => (cancel = r.cancel));
+        expect(cancel, url).toBe(true);
+      }
       e.web.before!(
         { url: e.mainFrame.url.replace('index.html', 'assets/app.js') },
         (r: { cancel: boolean }) => (cancel = r.cancel),
@@ -229,6 +353,20 @@ describe('desktop main process (Electron API stood in)', () => {
       ]);
       (file[0]!.click as () => void)();
       expect(e.sent.at(-1)).toEqual(['lab:menu', { action: 'new-cluster' }]);
+      // File → Export run… and Open run… ask in the same dialogs, then tell the window.
+      const viaMenu = join(mkdtempSync(join(tmpdir(), 'quorum-menu-')), 'exported');
+      e.dialogs.save.push(viaMenu);
+      await (file[1]!.click as () => Promise<void>)();
+      expect(e.sent.at(-1)).toEqual([
+        'lab:menu',
+        { action: 'exported', result: expect.objectContaining({ dir: viaMenu }) },
+      ]);
+      e.dialogs.open.push(viaMenu);
+      await (file[2]!.click as () => Promise<void>)();
+      expect(e.sent.at(-1)).toMatchObject([
+        'lab:menu',
+        { action: 'opened', dir: viaMenu, run: { settings: { nodes: 3 } } },
+      ]);
 
       // Quit: the lab stops first, every node process is gone, then the app quits.
       for (const fn of e.appEvents.get('before-quit') ?? []) fn({ preventDefault: () => undefined });
