@@ -19,7 +19,8 @@ export default defineConfig({
   },
   server: {
     host: '127.0.0.1',
-    // `vite --config vite.web.config.ts` for renderer work: API calls go to a running `quorum-lab serve --port 4400`.
+    // `vite --config vite.web.config.ts` for renderer work: API calls go to a running `quorum-lab serve --port 4400`;
+    // open http://127.0.0.1:5173/?token=T with the token serve printed.
     proxy: { '/api': { target: 'http://127.0.0.1:4400', ws: true } },
   },
 });
