@@ -128,7 +128,7 @@ function writeSoak(file: string, section: string): void {
 }
 
 async function soak(o: SoakOptions, lab: LabCluster): Promise<{ rows: Row[]; names: string[] }> {
-  const ep = { host: '127.0.0.1', port: Number(new URL(lab.url).port) };
+  const ep = lab.endpoint;
   const pids = await lab.pids();
   const names = ['host', ...pids.slice(1).map((_, i) => `n${i + 1}`)];
   const rows: Row[] = [{ ops: 0, putsPerSec: 0, p50Ms: 0, p99Ms: 0, notOk: 0, rss: pids.map(rssMiB) }];

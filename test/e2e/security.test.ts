@@ -11,16 +11,18 @@
  * works: it keeps the token and takes it out of the address bar.
  */
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterView, RunLogRecord } from '../../src-main/api/contract';
 import { buildWeb, CHROMIUM, openBrowser, startServe, stopServe, type Served } from './helpers';
 
+/** EXPORT_NAME: the run the attacker tries to export (into the lab's data folder). */
+const EXPORT_NAME = 'pwned-export';
+
 /** The attacker's script, run inside a frame of the attacker's page; it reports to the top page. */
-function attackScript(lab: string, token: string, exportDir: string): string {
+function attackScript(lab: string, token: string): string {
   const ws = lab.replace(/^http/, 'ws');
   return `
 (async () => {
@@ -33,7 +35,7 @@ function attackScript(lab: string, token: string, exportDir: string): string {
   out.partition = await send('/api/partition', '{"groups":[["n1"],["n2","n3"]]}');
   out.kv = await send('/api/kv', '{"op":"put","key":"pwned-kv","value":"1"}');
   out.seed = await send('/', '{"type":"store","key":"pwned-seed","value":"1"}');
-  out.export = await send('/api/export', ${JSON.stringify(JSON.stringify({ dir: exportDir }))});
+  out.export = await send('/api/export', ${JSON.stringify(JSON.stringify({ dir: EXPORT_NAME, name: EXPORT_NAME }))});
   // The live event stream: once without, once with a (leaked) token.
   const listen = (protocols) =>
     new Promise((resolve) => {
@@ -51,8 +53,8 @@ function attackScript(lab: string, token: string, exportDir: string): string {
 }
 
 /** attackerPages: a page with a sandboxed iframe (srcdoc), one with a data: URL iframe, a top-level page, a redirector and a framing page. */
-function attackerServer(lab: string, token: string, exportDir: string): Server {
-  const script = attackScript(lab, token, exportDir);
+function attackerServer(lab: string, token: string): Server {
+  const script = attackScript(lab, token);
   const collect = `<script>window.results = []; addEventListener('message', (e) => window.results.push(e.data));</script>`;
   const pages: Record<string, string> = {
     '/sandboxed': `${collect}<iframe sandbox="allow-scripts" srcdoc="${escapeAttr(`<script>${script}</script>`)}"></iframe>`,
@@ -111,7 +113,8 @@ describe('browser-origin attacks on a running lab (Chromium)', () => {
   let pids: number[] = [];
   /** mark: the run log's last sequence number when the test began. */
   let mark = 0;
-  const exportDir = join(mkdtempSync(join(tmpdir(), 'quorum-attack-')), 'exported');
+  /** exportDir: where the attacker's export would land. */
+  let exportDir = '';
 
   const cluster = async (): Promise<ClusterView> => (await (await served!.api('/api/cluster')).json()) as ClusterView;
   const log = async (since: number): Promise<RunLogRecord[]> =>
@@ -174,7 +177,8 @@ describe('browser-origin attacks on a running lab (Chromium)', () => {
       throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
     const web = buildWeb();
     served = await startServe(['--web', web, '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
-    attacker = attackerServer(served.url, served.token, exportDir);
+    exportDir = join(served.dataDir, EXPORT_NAME);
+    attacker = attackerServer(served.url, served.token);
     attackerPort = await new Promise<number>((r) =>
       attacker!.listen(0, '127.0.0.1', () => r((attacker!.address() as { port: number }).port)),
     );
