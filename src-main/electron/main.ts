@@ -81,6 +81,15 @@ function createWindow(): BrowserWindow {
   return w;
 }
 
+/** documentsFolder is where Export run… suggests a new folder: Documents, else the home folder (a desktop may have no Documents). */
+function documentsFolder(): string {
+  try {
+    return app.getPath('documents');
+  } catch {
+    return app.getPath('home');
+  }
+}
+
 async function start(): Promise<void> {
   hardenSession();
   protocol.handle(APP_SCHEME, (req) => serveAppFile(rendererRoot, req.url, req.method));
@@ -97,7 +106,7 @@ async function start(): Promise<void> {
   });
   const runs = desktopRuns(
     lab,
-    dialogPicker(() => win, { documents: app.getPath('documents'), data: lab.dataDirectory }),
+    dialogPicker(() => win, { documents: documentsFolder(), data: lab.dataDirectory }),
   );
   registerIpc(lab, () => win, origin, runs);
   buildMenu(runs, () => win);

@@ -94,15 +94,17 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   }
 }
 
-/** warnAboutExposure says, on stderr, when the lab can be reached from elsewhere or its chosen token is short. */
-function warnAboutExposure(args: ServeArgs, port: number): void {
+/** exposureWarnings says when the lab can be reached from elsewhere, or its chosen token is short (serve prints them on stderr). */
+export function exposureWarnings(args: Pick<ServeArgs, 'host' | 'token'>, port: number): string[] {
+  const out: string[] = [];
   if (!isLoopbackBind(args.host))
-    console.error(
-      `quorum-lab serve: WARNING: listening on ${args.host}:${port}, not loopback only. Anyone who can reach this ` +
-        'port and knows the token controls the lab and its processes, and the traffic (token included) is plain HTTP.',
+    out.push(
+      `WARNING: listening on ${args.host}:${port}, not loopback only. Anyone who can reach this port and ` +
+        'knows the token controls the lab and its processes, and the traffic (token included) is plain HTTP.',
     );
   if (args.token !== undefined && args.token.length < SHORT_TOKEN)
-    console.error(`quorum-lab serve: WARNING: the token is shorter than ${SHORT_TOKEN} characters and easy to guess.`);
+    out.push(`WARNING: the token is shorter than ${SHORT_TOKEN} characters and easy to guess.`);
+  return out;
 }
 
 /** serveMain runs `quorum-lab serve` and resolves with the exit code once it has stopped. */
@@ -149,7 +151,7 @@ export async function serveMain(argv: string[]): Promise<number> {
   try {
     await lab.start();
     const port = await host.listen(args.port, args.host);
-    warnAboutExposure(args, port);
+    for (const w of exposureWarnings(args, port)) console.error(`quorum-lab serve: ${w}`);
     const shown = args.host === '0.0.0.0' || args.host === '::' ? '127.0.0.1' : args.host;
     console.log(`Quorum Lab on http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/?token=${host.token}`);
     console.log(`data: ${lab.dataDirectory}`);

@@ -23,7 +23,7 @@ import {
 } from '../../src-main/web/guard';
 import { HttpHost } from '../../src-main/web/http-host';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../src-renderer/src/api/http-transport';
-import { parseServeArgs } from '../../src-main/web/serve';
+import { exposureWarnings, parseServeArgs } from '../../src-main/web/serve';
 import { recordingLab } from './command-samples';
 
 const TOKEN = 'guard-test-token-0123456789abcdef';
@@ -282,6 +282,16 @@ describe('the guard’s rules', () => {
   it('uses the same subprotocol names in the host and in the renderer', () => {
     expect(HOST_WS_PROTOCOL).toBe(WS_PROTOCOL);
     expect(HOST_WS_TOKEN_PREFIX).toBe(WS_TOKEN_PREFIX);
+  });
+
+  it('serve warns when bound beyond loopback, or given a short token', () => {
+    expect(exposureWarnings({ host: '127.0.0.1' }, 4400)).toEqual([]);
+    expect(exposureWarnings({ host: '::1', token: 'a-long-enough-token-0123' }, 4400)).toEqual([]);
+    for (const host of ['0.0.0.0', '::', '192.0.2.7'])
+      expect(exposureWarnings({ host }, 4400), host).toEqual([expect.stringMatching(/not loopback only.*plain HTTP/)]);
+    expect(exposureWarnings({ host: 'localhost', token: 'short' }, 4400)).toEqual([
+      expect.stringContaining('shorter than 16'),
+    ]);
   });
 
   it('serve reads --token, then QUORUM_LAB_TOKEN, and refuses a bad one', () => {
