@@ -13,9 +13,13 @@
  *
  * Node-only (node:crypto, node:os); the HTTP host applies it.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
+import { tokenEquals } from '../node/token';
+
+// The same constant-time comparison as the cluster token's (hashes first, so the length does not show either).
+export { tokenEquals };
 
 /** WS_PROTOCOL is the subprotocol of /api/events; the host selects it (never the token's). */
 export const WS_PROTOCOL = 'quorum-lab';
@@ -40,13 +44,6 @@ export function tokenError(t: string): string | null {
   if (t.length === 0 || t.length > MAX_TOKEN_LENGTH || !TOKEN_CHARS.test(t))
     return `a token is 1–${MAX_TOKEN_LENGTH} characters from A–Z a–z 0–9 . _ ~ -`;
   return null;
-}
-
-/** tokenEquals compares two tokens in constant time (hashing first, so the length does not show either). */
-export function tokenEquals(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 /** isLoopbackBind tells whether `host` binds loopback only. */
