@@ -2,8 +2,6 @@
  * The desktop transport: commands and events over the preload's window.lab bridge. Each
  * command goes to the bridge method of the same name with its wire argument; the main
  * process validates it with the table's validator and answers { ok, value | error }.
- * Export and Open never carry a name or path from the window: the main process asks the
- * user in a native dialog (and refuses any argument), so the transport drops it.
  */
 import type { LabBridge } from '../../../src-main/api/bridge';
 import { Emitter } from './emitter';
@@ -15,7 +13,7 @@ export function ipcTransport(bridge: LabBridge): LabTransport {
   return {
     kind: 'ipc',
     async send(name, wire) {
-      const reply = await bridge[name](name === 'exportRun' || name === 'openRun' ? undefined : wire);
+      const reply = await bridge[name](wire);
       if (!reply.ok) throw new LabError(reply.error);
       return reply.value;
     },

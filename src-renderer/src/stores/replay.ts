@@ -28,10 +28,9 @@ export const useReplayStore = defineStore('replay', () => {
   /**
    * open asks the lab to read a saved run by name and starts replaying it at its end. A
    * folder path (what an export answered) is taken by its last part: runs are saved in
-   * the lab's data folder and opened by name. In the desktop app the name is not sent:
-   * the main process asks the user for the folder (see api/ipc-transport.ts).
+   * the lab's data folder and opened by name.
    */
-  async function open(path = ''): Promise<boolean> {
+  async function open(path: string): Promise<boolean> {
     error.value = null;
     try {
       const name =
