@@ -267,7 +267,7 @@ const ROWS = {
   }),
   openRun: command({
     http: post('/api/open'),
-    args: args((name: string) => ({ name }), decodeOpen),
+    args: args((name?: string) => (name === undefined ? {} : { name }), decodeOpen),
     returns: returns<SavedRun>(),
   }),
   version: command({ http: get('/api/version'), args: noArgs, returns: returns<LabVersion>() }),

@@ -508,7 +508,10 @@ export class LabService implements LabApi {
    * openRun reads the saved run `name` from the data folder. The absolute `dir` an export
    * returned is accepted too, as long as it names a folder directly inside the data folder.
    */
-  async openRun(name: string): Promise<SavedRun> {
+  async openRun(name?: string): Promise<SavedRun> {
+    // Only the desktop window calls without a name, and its main process answers that with a dialog.
+    if (name === undefined)
+      throw new LabError(400, "name is required: the name of a saved run in the lab's data folder");
     const inside = isAbsolute(name) && dirname(resolve(name)) === this.dataDir ? basename(resolve(name)) : name;
     return this.fileOp(() => readRun(join(this.dataDir, this.checkName(inside))));
   }

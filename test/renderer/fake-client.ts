@@ -223,6 +223,7 @@ export class FakeLabClient extends TableClient {
         return { dir: d, files: [`${d}/run.jsonl`, `${d}/history.jsonl`, `${d}/settings.json`] };
       },
       openRun: (name) => {
+        if (name === undefined) throw new LabError('name is required', 400);
         const r = this.savedRuns.get(name);
         if (!r) throw new LabError(`no saved run named ${name}`, 404);
         return structuredClone(r);

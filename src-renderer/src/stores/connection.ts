@@ -22,6 +22,8 @@ export const useConnectionStore = defineStore('connection', () => {
   const status = ref<Connection>('connecting');
   /** error: why the run log so far could not be loaded (the cluster's own errors stay in its store). */
   const error = ref<string | null>(null);
+  /** transport: 'ipc' in the desktop app (which picks run folders in native dialogs), 'http' in a browser. */
+  const transport = labClient().transport;
   const unsubscribers: (() => void)[] = [];
   const cluster = useClusterStore();
   const timeline = useTimelineStore();
@@ -100,5 +102,5 @@ export const useConnectionStore = defineStore('connection', () => {
     for (const u of unsubscribers.splice(0)) u();
   }
 
-  return { status, error, onEvent, onMenu, connect, disconnect };
+  return { status, error, transport, onEvent, onMenu, connect, disconnect };
 });

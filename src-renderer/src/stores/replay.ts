@@ -28,9 +28,10 @@ export const useReplayStore = defineStore('replay', () => {
   /**
    * open asks the lab to read a saved run by name and starts replaying it at its end. A
    * folder path (what an export answered) is taken by its last part: runs are saved in
-   * the lab's data folder and opened by name.
+   * the lab's data folder and opened by name. The desktop app sends no name: its main
+   * process asks the user for the folder in a native dialog.
    */
-  async function open(path: string): Promise<boolean> {
+  async function open(path = ''): Promise<boolean> {
     error.value = null;
     try {
       const name =
@@ -38,7 +39,8 @@ export const useReplayStore = defineStore('replay', () => {
           .replace(/[\\/]+$/, '')
           .split(/[\\/]/)
           .pop() ?? path;
-      load(await labClient().openRun(name), path);
+      const desktop = labClient().transport === 'ipc';
+      load(await labClient().openRun(desktop ? undefined : name), path);
       return true;
     } catch (e) {
       error.value = errorText(e);

@@ -23,7 +23,9 @@ export const useRunStore = defineStore('run', () => {
     exporting.value = true;
     const t0 = now();
     try {
-      const result = await labClient().exportRun(name);
+      // The desktop app picks the folder in a native dialog and refuses any name from the window.
+      const desktop = labClient().transport === 'ipc';
+      const result = await labClient().exportRun(desktop ? undefined : name);
       last.value = { ok: true, result, ms: now() - t0 };
       return true;
     } catch (e) {
