@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { framesMain } from './frames';
 import { EtcdCluster, ETCD_BIN, etcdVersion } from './etcd';
 import { LabCluster, labCommand, repoRoot } from './lab';
 import { onExit, stopAll } from './procs';
@@ -32,6 +33,7 @@ const USAGE = `usage: npm run bench -- [options]
   --out FILE         where to write the results (default docs/BENCHMARKS.md; 'none' to skip)
   --heartbeat-ms N   heartbeat interval for both systems (default 100)
   --election-ms N    election timeout for both systems (default 1000)
+  --frames           measure the renderer's frame time under load instead (see bench/frames.ts; --frames --help)
   --help             this text`;
 
 /** BenchOptions are the parsed command-line options. */
@@ -91,6 +93,8 @@ function emptySide(t: Target): SideResults {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // The renderer's frame-time bench is its own run (a browser, a 5-node lab): hand over to it.
+  if (argv.includes('--frames')) return framesMain(argv.filter((a) => a !== '--frames'));
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);
     return 0;

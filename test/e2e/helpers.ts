@@ -18,12 +18,15 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** WEB_OUT is where the browser build under test goes: its own folder, so the `npm start` test (which may build dist-web/ itself) never races it. */
 export const WEB_OUT = join(ROOT, 'artifacts', 'e2e-web');
 
-/** buildWeb builds the browser renderer with vite.web.config.ts into WEB_OUT (once per run of the suite). */
-export function buildWeb(): string {
+/**
+ * buildWeb builds the browser renderer with vite.web.config.ts into `outDir` (WEB_OUT unless
+ * given: a test file running beside another in the suite builds into a folder of its own).
+ */
+export function buildWeb(outDir = WEB_OUT): string {
   const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
   const r = spawnSync(
     process.execPath,
-    [vite, 'build', '--config', 'vite.web.config.ts', '--outDir', WEB_OUT, '--emptyOutDir', '--logLevel', 'warn'],
+    [vite, 'build', '--config', 'vite.web.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
     {
       cwd: ROOT,
       encoding: 'utf8',
@@ -31,8 +34,8 @@ export function buildWeb(): string {
     },
   );
   if (r.status !== 0) throw new Error(`vite build failed (${r.status}): ${r.stderr}${r.stdout}`);
-  if (!existsSync(join(WEB_OUT, 'index.html'))) throw new Error(`vite build wrote no ${WEB_OUT}/index.html`);
-  return WEB_OUT;
+  if (!existsSync(join(outDir, 'index.html'))) throw new Error(`vite build wrote no ${outDir}/index.html`);
+  return outDir;
 }
 
 /** Served is a running `quorum-lab serve`. */

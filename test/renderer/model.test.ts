@@ -1,8 +1,10 @@
 /** Charts' series and fault shading, record classification, the topology's pure helpers, the replay's leader. */
 import { describe, expect, it } from 'vitest';
 import type { RunLogRecord } from '../../src-main/api/contract';
-import { buckets, faultPeriods } from '../../src-renderer/src/model/metrics';
-import { categoryOf, nodesOf, summarize } from '../../src-renderer/src/model/records';
+import { faultPeriods } from '../../src-renderer/src/model/faults';
+import { RunModel } from '../../src-renderer/src/model/run-model';
+import { categoryOf, nodesOf } from '../../src-renderer/src/model/records';
+import { fallbackText } from '../../src-renderer/src/model/describe';
 import { layoutPositions, ruleText } from '../../src-renderer/src/composables/useTopology';
 import { viewAt } from '../../src-renderer/src/model/replay';
 
@@ -16,20 +18,24 @@ const r = (t: number, kind: string, f: Record<string, unknown> = {}): RunLogReco
 
 describe('charts', () => {
   it('slices client completions into per-second throughput and p50/p99 latency', () => {
-    const log = [
+    const m = new RunModel();
+    for (const x of [
       r(0.1, 'client-invoke', { f: 'write', key: 'a' }),
       r(0.2, 'client-complete', { type: 'ok', latencyMs: 2, node: 'n1' }),
       r(0.3, 'client-complete', { type: 'ok', latencyMs: 4, node: 'n1' }),
       r(0.4, 'client-complete', { type: 'info', latencyMs: 5000, node: 'n1' }),
       r(1.5, 'client-complete', { type: 'ok', latencyMs: 10, node: 'n2' }),
       r(1.6, 'role', { node: 'n1', role: 'leader', latencyMs: 99 }),
-    ];
-    const b = buckets(log, 1e9, 2e9);
+    ])
+      m.ingest(x);
+    const b = m.series.window(0, 2e9);
     expect(b).toHaveLength(2);
-    expect(b[0]).toMatchObject({ t: 0, ok: 2, failed: 1, p50: 4, p99: 4 });
-    expect(b[1]).toMatchObject({ t: 1e9, ok: 1, failed: 0, p50: 10 });
-    // Only the last maxBuckets slices are kept.
-    expect(buckets(log, 1e9, 100e9, 10)[0]!.t).toBe(90e9);
+    expect(b[0]).toMatchObject({ t: 0, ok: 2, failed: 1 });
+    // Latencies are read from a histogram with bins 10% wide: within 5% of the true value.
+    expect(b[0]!.p50).toBeCloseTo(2, 0);
+    expect(Math.abs(b[0]!.p99! - 4) / 4).toBeLessThan(0.05);
+    expect(b[1]).toMatchObject({ t: 1e9, ok: 1, failed: 0 });
+    expect(Math.abs(b[1]!.p50! - 10) / 10).toBeLessThan(0.05);
   });
 
   it('shades partitions until heal, crashes until restart, pauses until resume, link rules until cleared', () => {
@@ -42,11 +48,11 @@ describe('charts', () => {
       r(6, 'link-rule', { from: 'n1', to: 'n2', latencyMs: 200 }),
       r(7, 'link-rule', { from: 'n1', to: 'n2', latencyMs: 0 }),
     ];
-    expect(faultPeriods(log)).toEqual([
-      { start: 1e9, end: 3e9, label: 'partition' },
-      { start: 2e9, end: 4e9, label: 'n2 down' },
-      { start: 5e9, end: null, label: 'n3 paused' },
-      { start: 6e9, end: 7e9, label: 'link n1→n2' },
+    expect(faultPeriods(log).map((p) => [p.lane, p.start, p.end])).toEqual([
+      ['partition', 1e9, 3e9],
+      ['n2 down', 2e9, 4e9],
+      ['n3 paused', 5e9, null],
+      ['link n1↔n2', 6e9, 7e9],
     ]);
   });
 });
@@ -62,7 +68,8 @@ describe('records', () => {
     // A role record's `from` is the previous role, not a node.
     expect(nodesOf(r(0, 'role', { node: 'n2', from: 'follower', role: 'leader' }))).toEqual(['n2']);
     expect(nodesOf(r(0, 'send', { from: 'n1', to: 'n3' }))).toEqual(['n1', 'n3']);
-    expect(summarize(r(0, 'crash', { node: 'n2', pid: 5 }))).toBe('node=n2 pid=5');
+    expect(fallbackText(r(0, 'crash', { node: 'n2', pid: 5 }))).toBe('crash: node n2, pid 5');
+    expect(categoryOf('commit')).toBe('commit');
   });
 });
 

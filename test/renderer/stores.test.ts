@@ -8,7 +8,7 @@ import { groupsAfterMove, useClusterStore } from '../../src-renderer/src/stores/
 import { useConnectionStore } from '../../src-renderer/src/stores/connection';
 import { useConsoleStore } from '../../src-renderer/src/stores/console';
 import { useReplayStore } from '../../src-renderer/src/stores/replay';
-import { MAX_MESSAGES, MAX_RECORDS, onMessageRecord, useTimelineStore } from '../../src-renderer/src/stores/timeline';
+import { onMessageRecord, useTimelineStore } from '../../src-renderer/src/stores/timeline';
 import { useUiStore } from '../../src-renderer/src/stores/ui';
 import { FakeLabClient } from './fake-client';
 
@@ -24,6 +24,12 @@ afterEach(() => setLabClient(null));
 let seq = 0;
 function rec(kind: string, fields: Record<string, unknown> = {}, t = ++seq * 1e6): RunLogRecord {
   return { t, seq, kind, ...fields };
+}
+
+/** timelineKinds lists the kinds of the timeline's rows (all categories but messages), oldest first. */
+function timelineKinds(): string[] {
+  const rows = useTimelineStore().rows;
+  return rows.slice(0, rows.count).map((r) => r.kind);
 }
 
 /** lastLine returns the console's newest line. */
@@ -42,7 +48,7 @@ describe('useClusterStore', () => {
     await useConnectionStore().connect();
     expect(cluster.live?.nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
     expect(useConnectionStore().status).toBe('open');
-    expect(useTimelineStore().records).toHaveLength(2);
+    expect(timelineKinds()).toEqual(['role', 'commit']);
     expect(cluster.leader?.id).toBe('n1');
 
     const next = structuredClone(fake.view);
@@ -55,17 +61,13 @@ describe('useClusterStore', () => {
     const off = onMessageRecord((r) => animated.push(r.kind));
     fake.emit({ type: 'log', record: rec('crash', { node: 'n3' }) });
     fake.emit({ type: 'log', record: rec('send', { from: 'n1', to: 'n2', msgKind: 'append' }) });
-    off();
-    // Live records reach the view in batches; messages reach the animation at once.
-    expect(animated).toEqual(['send']);
-    expect(useTimelineStore().records.map((r) => r.kind)).not.toContain('crash');
+    // Live records reach the view (and the animation) in one batch per frame.
+    expect(animated).toEqual([]);
+    expect(timelineKinds()).not.toContain('crash');
     useTimelineStore().flush();
-    expect(
-      useTimelineStore()
-        .records.map((r) => r.kind)
-        .at(-1),
-    ).toBe('crash');
-    expect(useTimelineStore().messages.map((r) => r.kind)).toEqual(['send']);
+    off();
+    expect(animated).toEqual(['send']);
+    expect(timelineKinds().at(-1)).toBe('crash');
   });
 
   it('shows the lab’s answer after an action, and its error when refused', async () => {
@@ -105,10 +107,10 @@ describe('useClusterStore', () => {
     await useConnectionStore().connect();
     fake.emit({ type: 'log', record: rec('crash', { node: 'n3' }) });
     useTimelineStore().flush();
-    expect(useTimelineStore().records).toHaveLength(1);
+    expect(timelineKinds()).toEqual(['crash']);
     expect(await cluster.createCluster({ nodes: 5 })).toBe(true);
     expect(cluster.live?.nodes).toHaveLength(5);
-    expect(useTimelineStore().records).toHaveLength(0);
+    expect(timelineKinds()).toEqual([]);
   });
 
   it('inspects the selected node, and says why a down node cannot answer', async () => {
@@ -253,60 +255,6 @@ describe('useConsoleStore', () => {
   });
 });
 
-describe('useTimelineStore', () => {
-  it('keeps records once by seq, bounded, and filters by category and node', () => {
-    const tl = useTimelineStore();
-    const r1 = rec('role', { node: 'n1', role: 'leader', term: 1 });
-    tl.push(r1);
-    tl.push(r1);
-    tl.push(rec('send', { from: 'n1', to: 'n2', msgKind: 'heartbeat', type: 'app', term: 1, id: 1 }));
-    tl.push(rec('crash', { node: 'n2' }));
-    expect(tl.records).toHaveLength(2);
-    expect(tl.messages).toHaveLength(1);
-    // Messages are hidden by default; newest first.
-    expect(tl.shown.map((r) => r.kind)).toEqual(['crash', 'role']);
-    tl.toggleCategory('message');
-    expect(tl.shown.map((r) => r.kind)).toEqual(['crash', 'send', 'role']);
-    tl.node = 'n1';
-    expect(tl.shown.map((r) => r.kind)).toEqual(['send', 'role']);
-    for (let i = 0; i < MAX_RECORDS + 10; i++) tl.push(rec('commit', { node: 'n1', commitIndex: i }));
-    expect(tl.records.length).toBe(MAX_RECORDS);
-    // A flood of messages does not push state records out of the window.
-    const kept = tl.records[0]!.seq;
-    for (let i = 0; i < MAX_MESSAGES + 10; i++) tl.push(rec('send', { from: 'n1', to: 'n2', msgKind: 'heartbeat' }));
-    expect(tl.messages.length).toBe(MAX_MESSAGES);
-    expect(tl.records[0]!.seq).toBe(kept);
-  });
-
-  it('pausing the view freezes what is shown while records keep arriving', () => {
-    const tl = useTimelineStore();
-    tl.push(rec('crash', { node: 'n1' }));
-    tl.setPaused(true);
-    tl.push(rec('restart', { node: 'n1' }));
-    expect(tl.shown.map((r) => r.kind)).toEqual(['crash']);
-    tl.setPaused(false);
-    expect(tl.shown.map((r) => r.kind)).toEqual(['restart', 'crash']);
-  });
-
-  it('hands message records to the animation listener, and merges a backlog in order', () => {
-    const tl = useTimelineStore();
-    const got: string[] = [];
-    const off = onMessageRecord((r) => got.push(r.kind));
-    const a = rec('role', { node: 'n1' });
-    const b = rec('send', { from: 'n1', to: 'n2', msgKind: 'append' });
-    tl.push(b);
-    tl.push(rec('commit', { node: 'n1' }));
-    off();
-    tl.push(rec('drop', { from: 'n1', to: 'n2', msgKind: 'append' }));
-    expect(got).toEqual(['send']);
-    tl.ingestBacklog([a, b]);
-    expect(tl.records.map((r) => r.kind)).toEqual(['role', 'commit']);
-    expect(tl.messages.map((r) => r.kind)).toEqual(['send', 'drop']);
-    tl.toggleCategory('message');
-    expect(tl.shown.map((r) => r.kind)).toEqual(['drop', 'commit', 'send', 'role']);
-  });
-});
-
 describe('useReplayStore', () => {
   const settings = { nodes: 3, protocol: 'raft' as const, heartbeatMs: 50, electionMs: 300, seed: 1 };
   const log: RunLogRecord[] = [
@@ -335,7 +283,7 @@ describe('useReplayStore', () => {
     expect(cluster.displayed?.groups).toEqual([['n1'], ['n2', 'n3']]);
     expect(cluster.leader?.id).toBe('n2');
     expect(cluster.displayed?.nodes.find((n) => n.id === 'n3')?.status).toBe('up');
-    expect(replay.records.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(useTimelineStore().rows.count).toBe(3);
     replay.seek(-5);
     expect(replay.cursorNs).toBe(0);
     expect(cluster.displayed?.nodes.every((n) => n.role === 'follower')).toBe(true);

@@ -1,26 +1,24 @@
 /**
- * Throughput and latency over time, and the fault periods the charts shade, computed
- * from run-log records (the live window or a saved run up to the replay cursor).
+ * What the charts draw for one window of a run: throughput bars (ok, with failed stacked
+ * on top), p50/p99 latency lines, a time axis, one lane per fault and the shared cursor,
+ * all scaled to the window shown — read from a RunModel's buckets and fault periods.
  */
 import type { RunLogRecord } from '../../../src-main/api/contract';
-import { num, str } from './records';
-
-/** Bucket is one time slice of the charts. */
-export interface Bucket {
-  /** t: start of the slice, ns since the run began. */
-  t: number;
-  ok: number;
-  failed: number;
-  p50: number | null;
-  p99: number | null;
-}
-
-/** FaultPeriod is a span during which a fault was in force (end null = still is). */
-export interface FaultPeriod {
-  start: number;
-  end: number | null;
-  label: string;
-}
+import {
+  barsPath,
+  faultLanes,
+  linePath,
+  maxOf,
+  niceCeil,
+  timeTicks,
+  xOf,
+  type Frame,
+  type Lane,
+  type TimeTick,
+} from './chart-layout';
+import { num } from './records';
+import type { RunModel } from './run-model';
+import type { Bucket } from './series';
 
 /** clientLatencyMs returns a completed client operation's latency (a client-complete record), or null. */
 export function clientLatencyMs(r: RunLogRecord): number | null {
@@ -28,100 +26,73 @@ export function clientLatencyMs(r: RunLogRecord): number | null {
   return num(r, 'latencyMs');
 }
 
-/** isOk: the operation took effect (Jepsen type ok; fail and info are not). */
-function isOk(r: RunLogRecord): boolean {
-  return str(r, 'type') === 'ok';
+/** ChartSpan is how much of the run the charts show: the last minute, the last 5 minutes, or all of it. */
+export type ChartSpan = 'minute' | 'five' | 'run';
+
+/** SPAN_NS is each span's length (null = the whole run). */
+export const SPAN_NS: Readonly<Record<ChartSpan, number | null>> = { minute: 60e9, five: 300e9, run: null };
+
+/** ChartData is everything the charts panel draws. */
+export interface ChartData {
+  frame: Frame;
+  buckets: Bucket[];
+  /** opsMax / latMax: the y axes' tops, rounded up from the window's largest value. */
+  opsMax: number;
+  latMax: number;
+  okPath: string;
+  failedPath: string;
+  p50Path: string;
+  p99Path: string;
+  ticks: TimeTick[];
+  lanes: Lane[];
+  /** cursorX: the shared cursor's x, or null when it is not in the window. */
+  cursorX: number | null;
+  /** last: the newest complete bucket in the window (the legend's numbers). */
+  last: Bucket | null;
 }
 
-function quantile(sorted: number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  const i = Math.min(sorted.length - 1, Math.floor(q * sorted.length));
-  return sorted[i]!;
+/** rate is a bucket's operations per second. */
+export const rate = (b: Bucket, f: (b: Bucket) => number): number => f(b) / (b.widthNs / 1e9);
+
+/** windowOf returns the time window a span shows, ending at nowNs. */
+export function windowOf(span: ChartSpan, nowNs: number): { from: number; to: number } {
+  const len = SPAN_NS[span];
+  if (len === null) return { from: 0, to: Math.max(nowNs, 10e9) };
+  // Early in a run the window starts at 0, so bars do not slide while the run is shorter than it.
+  const to = Math.max(nowNs, len);
+  return { from: to - len, to };
 }
 
-/** buckets slices client completions into `bucketNs` slices from the first to `untilNs`. */
-export function buckets(
-  records: readonly RunLogRecord[],
-  bucketNs: number,
-  untilNs: number,
-  maxBuckets = 120,
-): Bucket[] {
-  const startNs = Math.max(0, untilNs - bucketNs * maxBuckets);
-  const n = Math.max(1, Math.ceil((untilNs - startNs) / bucketNs));
-  const lat: number[][] = Array.from({ length: n }, () => []);
-  const failed = new Array<number>(n).fill(0);
-  for (const r of records) {
-    if (r.t < startNs || r.t > untilNs) continue;
-    const l = clientLatencyMs(r);
-    if (l === null) continue;
-    const i = Math.min(n - 1, Math.floor((r.t - startNs) / bucketNs));
-    if (isOk(r)) lat[i]!.push(l);
-    else failed[i]!++;
-  }
-  return lat.map((ls, i) => {
-    ls.sort((a, b) => a - b);
-    return {
-      t: startNs + i * bucketNs,
-      ok: ls.length,
-      failed: failed[i]!,
-      p50: quantile(ls, 0.5),
-      p99: quantile(ls, 0.99),
-    };
-  });
-}
-
-/** faultPeriods pairs fault records with what ended them: partition→heal, crash→restart, pause→resume, link→heal. */
-export function faultPeriods(records: readonly RunLogRecord[]): FaultPeriod[] {
-  const out: FaultPeriod[] = [];
-  const open = new Map<string, FaultPeriod>();
-  const begin = (key: string, t: number, label: string): void => {
-    if (open.has(key)) return;
-    const p = { start: t, end: null, label };
-    open.set(key, p);
-    out.push(p);
+/** chartData lays out the charts for a window of `model` ending at nowNs, `width` × `height` units. */
+export function chartData(
+  model: RunModel,
+  span: ChartSpan,
+  nowNs: number,
+  cursorNs: number | null,
+  width: number,
+  height: number,
+): ChartData {
+  const { from, to } = windowOf(span, nowNs);
+  const frame: Frame = { from, to, width };
+  // Buckets after `now` are not drawn: the present is the right edge of the data.
+  const buckets = model.series.window(from, Math.min(to, nowNs), Math.max(30, Math.floor(width / 3)));
+  const ok = (b: Bucket): number => rate(b, (x) => x.ok);
+  const failed = (b: Bucket): number => rate(b, (x) => x.failed);
+  const opsMax = niceCeil(maxOf(buckets, (b) => ok(b) + failed(b)));
+  const latMax = niceCeil(maxOf(buckets, (b) => b.p99));
+  const complete = buckets.filter((b) => b.t + b.widthNs <= nowNs);
+  return {
+    frame,
+    buckets,
+    opsMax,
+    latMax,
+    okPath: barsPath(frame, buckets, height, opsMax, ok),
+    failedPath: barsPath(frame, buckets, height, opsMax, failed, ok),
+    p50Path: linePath(frame, buckets, height, latMax, (b) => b.p50),
+    p99Path: linePath(frame, buckets, height, latMax, (b) => b.p99),
+    ticks: timeTicks(frame),
+    lanes: faultLanes(frame, model.faults.overlapping(from, to), nowNs),
+    cursorX: cursorNs !== null && cursorNs >= from && cursorNs <= to ? xOf(frame, cursorNs) : null,
+    last: complete[complete.length - 1] ?? null,
   };
-  const end = (key: string, t: number): void => {
-    const p = open.get(key);
-    if (p) p.end = t;
-    open.delete(key);
-  };
-  for (const r of records) {
-    const node = str(r, 'node');
-    switch (r.kind) {
-      case 'partition': {
-        const groups = Array.isArray(r.groups) ? r.groups : [];
-        if (groups.length > 1) begin('partition', r.t, 'partition');
-        else end('partition', r.t);
-        break;
-      }
-      case 'heal':
-        end('partition', r.t);
-        for (const k of [...open.keys()]) if (k.startsWith('link:')) end(k, r.t);
-        break;
-      case 'crash':
-      case 'node-died':
-        if (node) begin(`down:${node}`, r.t, `${node} down`);
-        break;
-      case 'restart':
-        if (node) end(`down:${node}`, r.t);
-        break;
-      case 'pause':
-        if (node) begin(`paused:${node}`, r.t, `${node} paused`);
-        break;
-      case 'resume':
-        if (node) end(`paused:${node}`, r.t);
-        break;
-      case 'link-rule': {
-        const key = `link:${str(r, 'from')}->${str(r, 'to')}`;
-        // A rule record holds only the fields the user set; 0 / false in all of them means "clean".
-        const clean = r.blocked !== true && !num(r, 'latencyMs') && !num(r, 'loss') && !num(r, 'duplicate');
-        if (clean) end(key, r.t);
-        else begin(key, r.t, `link ${str(r, 'from')}→${str(r, 'to')}`);
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  return out;
 }

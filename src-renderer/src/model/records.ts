@@ -7,13 +7,13 @@ import type { MessageKind } from '../../../src-main/core/types';
 import type { RunLogRecord } from '../../../src-main/api/contract';
 
 /** Category groups record kinds for the timeline's filter. */
-export type Category = 'message' | 'state' | 'lifecycle' | 'fault' | 'client' | 'other';
+export type Category = 'message' | 'state' | 'commit' | 'lifecycle' | 'fault' | 'client' | 'other';
 
 /** CATEGORIES lists the filter's categories in display order. */
-export const CATEGORIES: readonly Category[] = ['state', 'lifecycle', 'fault', 'client', 'message', 'other'];
+export const CATEGORIES: readonly Category[] = ['state', 'commit', 'lifecycle', 'fault', 'client', 'message', 'other'];
 
 const MESSAGE_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate']);
-const STATE_KINDS = new Set(['role', 'term', 'commit', 'leader', 'snapshot']);
+const STATE_KINDS = new Set(['role', 'term', 'leader', 'snapshot']);
 const LIFECYCLE_KINDS = new Set([
   'crash',
   'restart',
@@ -34,6 +34,7 @@ const CLIENT_KINDS = new Set(['client-invoke', 'client-complete', 'load-start', 
 /** categoryOf puts a record kind in its filter category. */
 export function categoryOf(kind: string): Category {
   if (MESSAGE_KINDS.has(kind)) return 'message';
+  if (kind === 'commit') return 'commit';
   if (STATE_KINDS.has(kind)) return 'state';
   if (LIFECYCLE_KINDS.has(kind)) return 'lifecycle';
   if (FAULT_KINDS.has(kind)) return 'fault';
@@ -74,19 +75,6 @@ const MSG_KINDS: readonly MessageKind[] = ['vote', 'append', 'heartbeat', 'snaps
 export function msgKindOf(r: RunLogRecord): MessageKind {
   const k = str(r, 'msgKind');
   return (MSG_KINDS as readonly string[]).includes(k ?? '') ? (k as MessageKind) : 'other';
-}
-
-/** summarize renders a record as one short line for the timeline. */
-export function summarize(r: RunLogRecord): string {
-  const skip = new Set(['t', 'seq', 'kind']);
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(r)) {
-    if (skip.has(k) || v === undefined || v === null) continue;
-    let s = typeof v === 'string' ? v : JSON.stringify(v);
-    if (s.length > 60) s = `${s.slice(0, 60)}…`;
-    parts.push(`${k}=${s}`);
-  }
-  return parts.join(' ');
 }
 
 /** formatT renders a run time in ns as seconds with milliseconds (12.345 s). */

@@ -1,151 +1,123 @@
 /**
- * useTimelineStore holds the live event stream, its filters (by category and node) and the
- * "pause the view" switch. Messages (send/deliver/drop/duplicate) are the bulk of a run
- * log, so they are kept in a window of their own: a busy cluster's messages must not push
- * the state changes and client operations (timeline, charts) out of memory. Message
- * records are also handed, unreactively, to the topology's animation listener.
+ * useTimelineStore takes the live run-log records in, folds them into a RunModel (chart
+ * buckets, fault periods, event marks, the timeline's rows; O(1) per record, bounded
+ * memory, the whole run), and tells Vue once per animation frame that the model changed:
+ * under a busy cluster's thousands of records a second the views re-render at most once a
+ * frame, and only what they show. It also holds the timeline's filters and "pause view".
+ * While a saved run is open, `source` is the replay's model, bounded at its cursor.
  */
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef, triggerRef } from 'vue';
+import { computed, markRaw, ref, shallowRef, triggerRef } from 'vue';
 import type { RunLogRecord } from '../../../src-main/api/contract';
-import { CATEGORIES, categoryOf, isMessageRecord, nodesOf, type Category } from '../model/records';
+import { feedMessage, onMessageRecord } from '../composables/message-feed';
+import { CATEGORIES, isMessageRecord, type Category } from '../model/records';
+import { RunModel } from '../model/run-model';
+import type { RowBound, RowView } from '../model/timeline-rows';
+import { useReplayStore } from './replay';
 
-/** MAX_RECORDS bounds the non-message records kept in memory (all of them are in the run log). */
-export const MAX_RECORDS = 5000;
-/** MAX_MESSAGES bounds the message records kept in memory. */
-export const MAX_MESSAGES = 2000;
-/** MAX_SHOWN bounds the rows the timeline renders. */
-export const MAX_SHOWN = 300;
-/** FLUSH_MS is how often queued live records reach the view. */
-export const FLUSH_MS = 150;
+export { onMessageRecord };
 
-type MessageListener = (r: RunLogRecord) => void;
-const messageListeners = new Set<MessageListener>();
+/** HELD_MAX bounds the live records kept aside until the run log so far (the backlog) arrives. */
+export const HELD_MAX = 50_000;
+/** FLUSH_FALLBACK_MS flushes even when no frame comes (a hidden tab gets no animation frames). */
+export const FLUSH_FALLBACK_MS = 250;
 
-/** onMessageRecord lets the topology animate messages without making them reactive state. */
-export function onMessageRecord(cb: MessageListener): () => void {
-  messageListeners.add(cb);
-  return () => messageListeners.delete(cb);
-}
-
-function trim(list: RunLogRecord[], max: number): void {
-  if (list.length > max) list.splice(0, list.length - max);
-}
-
-/** mergeNewestFirst walks two seq-ordered lists from their ends, yielding newest first. */
-function* mergeNewestFirst(a: readonly RunLogRecord[], b: readonly RunLogRecord[]): Generator<RunLogRecord> {
-  let i = a.length - 1;
-  let j = b.length - 1;
-  while (i >= 0 || j >= 0) {
-    const x = i >= 0 ? a[i] : undefined;
-    const y = j >= 0 ? b[j] : undefined;
-    if (x && (!y || x.seq > y.seq)) {
-      yield x;
-      i--;
-    } else if (y) {
-      yield y;
-      j--;
-    }
-  }
-}
+const raf: (cb: () => void) => unknown =
+  typeof requestAnimationFrame === 'function' ? (cb) => requestAnimationFrame(cb) : (cb) => setTimeout(cb, 16);
 
 export const useTimelineStore = defineStore('timeline', () => {
-  /** records: state, lifecycle, fault, client and other records, in seq order. */
-  const records = shallowRef<RunLogRecord[]>([]);
-  /** messages: message records, in seq order. */
-  const messages = shallowRef<RunLogRecord[]>([]);
-  const lastSeq = ref(-1);
+  /** model: the live run's model; replaced (not mutated) by reset, so a view holding the old one sees a new object. */
+  const model = shallowRef(markRaw(new RunModel()));
+  /** version: bumped once per applied batch; views read it to know the model changed. */
+  const version = ref(0);
   const paused = ref(false);
-  /** frozen: what the view shows while paused (records keep arriving underneath). */
-  const frozen = shallowRef<{ records: RunLogRecord[]; messages: RunLogRecord[] }>({ records: [], messages: [] });
+  /** pausedAt: the last row's ord when the view was paused (rows after it are hidden until resumed). */
+  const pausedAt = ref(-1);
   // Messages are the bulk of the log; they are off by default so state changes stay readable.
   const categories = ref<Category[]>(CATEGORIES.filter((c) => c !== 'message'));
-  const node = ref<string | null>(null);
+  const nodeFilter = ref<string | null>(null);
   let pending: RunLogRecord[] = [];
-  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+  let scheduled = false;
+  let fallback: ReturnType<typeof setTimeout> | null = null;
+  /** held: live records taken in before the backlog arrived, to rebuild in seq order with it (null once it has). */
+  let held: RunLogRecord[] | null = [];
+  const replay = useReplayStore();
 
-  let dirtyRecords = false;
-  let dirtyMessages = false;
-
-  /** store puts one record in its window; false if its seq was seen already. */
-  function store(r: RunLogRecord): boolean {
-    if (r.seq <= lastSeq.value) return false;
-    lastSeq.value = r.seq;
-    if (isMessageRecord(r)) {
-      messages.value.push(r);
-      dirtyMessages = true;
-    } else {
-      records.value.push(r);
-      dirtyRecords = true;
+  /** take folds one live record into the model and hands messages to the animation. */
+  function take(r: RunLogRecord): boolean {
+    if (!model.value.ingest(r)) return false;
+    if (held) {
+      held.push(r);
+      if (held.length > HELD_MAX) held = null;
     }
+    if (isMessageRecord(r)) feedMessage(r, 'live');
     return true;
   }
 
-  /** commit trims the windows and tells the view about the ones that changed. */
-  function commit(): void {
-    if (dirtyRecords) {
-      trim(records.value, MAX_RECORDS);
-      triggerRef(records);
-    }
-    if (dirtyMessages) {
-      trim(messages.value, MAX_MESSAGES);
-      triggerRef(messages);
-    }
-    dirtyRecords = dirtyMessages = false;
+  function changed(): void {
+    version.value++;
+    triggerRef(model);
   }
 
   /** push adds one live record at once (duplicates by seq are ignored). */
   function push(r: RunLogRecord): void {
-    if (!store(r)) return;
-    if (isMessageRecord(r)) for (const cb of messageListeners) cb(r);
-    commit();
+    if (take(r)) changed();
   }
 
-  /**
-   * enqueue adds a live record from the event stream. A busy cluster sends hundreds of
-   * records a second; the timeline and charts re-render once per batch, not per record.
-   * Messages still reach the animation at once.
-   */
+  /** enqueue adds a live record from the event stream; the batch is applied at the next animation frame. */
   function enqueue(r: RunLogRecord): void {
     pending.push(r);
-    if (isMessageRecord(r)) for (const cb of messageListeners) cb(r);
-    flushTimer ??= setTimeout(flush, FLUSH_MS);
+    if (scheduled) return;
+    scheduled = true;
+    raf(flush);
+    fallback = setTimeout(flush, FLUSH_FALLBACK_MS);
   }
 
-  /** flush applies the queued records now. */
+  /** flush applies the queued records now (one view update for the whole batch). */
   function flush(): void {
-    if (flushTimer) clearTimeout(flushTimer);
-    flushTimer = null;
+    scheduled = false;
+    if (fallback) clearTimeout(fallback);
+    fallback = null;
+    if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    let changed = false;
-    for (const r of batch) changed = store(r) || changed;
-    if (changed) commit();
+    let any = false;
+    for (const r of batch) any = take(r) || any;
+    if (any) changed();
   }
 
-  /** ingestBacklog merges records fetched with GET /api/log in front of the live ones. */
-  function ingestBacklog(backlog: RunLogRecord[]): void {
-    const have = new Set([...records.value, ...messages.value].map((r) => r.seq));
-    const fresh = backlog.filter((r) => !have.has(r.seq));
-    const bySeq = (a: RunLogRecord, b: RunLogRecord): number => a.seq - b.seq;
-    records.value = [...fresh.filter((r) => !isMessageRecord(r)), ...records.value].sort(bySeq);
-    messages.value = [...fresh.filter(isMessageRecord), ...messages.value].sort(bySeq);
-    for (const r of fresh) if (r.seq > lastSeq.value) lastSeq.value = r.seq;
-    dirtyRecords = dirtyMessages = true;
-    commit();
+  /** ingestBacklog merges the records fetched with GET /api/log in front of the live ones. */
+  function ingestBacklog(backlog: readonly RunLogRecord[]): void {
+    flush();
+    const m = model.value;
+    const live = held;
+    held = null;
+    if (m.ord === 0 || live === null) {
+      // Nothing live yet (or too much to rebuild): take what is newer, in order.
+      for (const r of [...backlog].sort((a, b) => a.seq - b.seq)) m.ingest(r);
+    } else {
+      const bySeq = new Map<number, RunLogRecord>();
+      for (const r of [...backlog, ...live]) bySeq.set(r.seq, r);
+      const fresh = markRaw(new RunModel());
+      for (const r of [...bySeq.values()].sort((a, b) => a.seq - b.seq)) fresh.ingest(r);
+      model.value = fresh;
+      fresh.rows.setNode(nodeFilter.value);
+    }
+    changed();
   }
 
-  /** reset forgets every record (a new cluster starts a new run). */
+  /** reset forgets the run (a new cluster starts a new run). */
   function reset(): void {
     pending = [];
-    records.value = [];
-    messages.value = [];
-    frozen.value = { records: [], messages: [] };
-    lastSeq.value = -1;
+    held = null;
+    model.value = markRaw(new RunModel());
+    model.value.rows.setNode(nodeFilter.value);
+    paused.value = false;
+    changed();
   }
 
   function setPaused(p: boolean): void {
-    if (p) frozen.value = { records: records.value.slice(), messages: messages.value.slice() };
+    if (p) pausedAt.value = model.value.ord - 1;
     paused.value = p;
   }
 
@@ -155,39 +127,48 @@ export const useTimelineStore = defineStore('timeline', () => {
       : [...categories.value, c];
   }
 
-  function pick(source: Iterable<RunLogRecord>): RunLogRecord[] {
-    const cats = new Set(categories.value);
-    const out: RunLogRecord[] = [];
-    for (const r of source) {
-      if (out.length >= MAX_SHOWN) break;
-      if (!cats.has(categoryOf(r.kind))) continue;
-      if (node.value !== null && !nodesOf(r).includes(node.value)) continue;
-      out.push(r);
-    }
-    return out;
-  }
+  /** node: the node filter (null = all nodes). */
+  const node = computed<string | null>({
+    get: () => nodeFilter.value,
+    set: (n) => {
+      nodeFilter.value = n;
+      model.value.rows.setNode(n);
+      replay.model?.rows.setNode(n);
+      version.value++;
+    },
+  });
 
-  /** filter applies the category and node filters to a seq-ordered list (a replay's), newest first. */
-  function filter(list: readonly RunLogRecord[]): RunLogRecord[] {
-    return pick(mergeNewestFirst(list, []));
-  }
+  /** source: the model the views draw (the replay's while a run is open); read `version` to follow its changes. */
+  const source = computed<RunModel>(() => (replay.active && replay.model ? replay.model : model.value));
 
-  /** shown: the live window, newest first, filtered, frozen while paused. */
-  const shown = computed(() => {
-    // Read the message window only when it is shown, so message traffic alone re-renders nothing.
-    const withMessages = categories.value.includes('message');
-    if (paused.value) return pick(mergeNewestFirst(frozen.value.records, withMessages ? frozen.value.messages : []));
-    return pick(mergeNewestFirst(records.value, withMessages ? messages.value : []));
+  /** now: the moment the views end at: the replay's cursor, or the newest live record. */
+  const now = computed(() => {
+    void version.value;
+    return replay.active ? replay.cursorNs : source.value.lastT;
+  });
+
+  /** rows: the timeline's rows as filtered, up to the replay cursor or the pause point. */
+  const rows = computed<RowView>(() => {
+    // The model is mutated in place: `version` (not the model's identity) says it changed.
+    void version.value;
+    const m = source.value;
+    const bound: RowBound = {};
+    if (replay.active) bound.maxT = replay.cursorNs;
+    else if (paused.value) bound.maxOrd = pausedAt.value;
+    // A node filter switched on before the replay was opened: the replay's model builds its own.
+    m.rows.setNode(nodeFilter.value);
+    return m.rows.view(categories.value, bound);
   });
 
   return {
-    records,
-    messages,
-    lastSeq,
+    model,
+    version,
     paused,
     categories,
     node,
-    shown,
+    source,
+    now,
+    rows,
     push,
     enqueue,
     flush,
@@ -195,6 +176,5 @@ export const useTimelineStore = defineStore('timeline', () => {
     reset,
     setPaused,
     toggleCategory,
-    filter,
   };
 });

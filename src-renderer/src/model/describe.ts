@@ -1,0 +1,255 @@
+/**
+ * Plain-language sentences for run-log records, as the timeline shows them: "n3 became
+ * leader of term 4 with votes from n1, n5", "n2 crashed", "network split into n1 n2 | n3
+ * n4 n5". Each sentence also names the nodes and links it concerns, so a click on its row
+ * can point at them in the topology.
+ */
+import type { RunLogRecord } from '../../../src-main/api/contract';
+import { num, str } from './records';
+
+/** Tone colours a row: a failure, a warning, good news, or neutral. */
+export type Tone = 'fail' | 'warn' | 'ok' | '';
+
+/** LinkRef names one directed link. */
+export interface LinkRef {
+  from: string;
+  to: string;
+}
+
+/** Described is a record in words, with what it concerns. */
+export interface Described {
+  text: string;
+  tone: Tone;
+  nodes: string[];
+  links: LinkRef[];
+}
+
+/** ElectionFacts is what the run log says about how a leader won its term. */
+export interface ElectionFacts {
+  /** voters: nodes whose term record shows they voted for the winner in that term (not the winner). */
+  voters: readonly string[];
+  /** answered: other nodes whose vote answer reached the winner (the log does not say which way). */
+  answered: readonly string[];
+}
+
+/** list joins ids as "n1, n2 and n3". */
+export function list(ids: readonly string[]): string {
+  if (ids.length <= 1) return ids[0] ?? '';
+  return `${ids.slice(0, -1).join(', ')} and ${ids[ids.length - 1]}`;
+}
+
+const d = (text: string, tone: Tone = '', nodes: string[] = [], links: LinkRef[] = []): Described => ({
+  text,
+  tone,
+  nodes,
+  links,
+});
+
+/** describeLeaderWin: "n3 became leader of term 4 with votes from n1, n5 and itself". */
+export function describeLeaderWin(node: string, term: number | null, facts: ElectionFacts | null): Described {
+  const of = term === null ? '' : ` of term ${term}`;
+  let text = `${node} became leader${of}`;
+  if (facts && facts.voters.length > 0) text += ` with votes from ${list([...facts.voters, 'itself'])}`;
+  if (facts && facts.answered.length > 0)
+    text += `${facts.voters.length > 0 ? ';' : ','} ${list(facts.answered)} answered too`;
+  return d(text, 'ok', [node, ...(facts?.voters ?? [])]);
+}
+
+function describeRole(r: RunLogRecord, node: string, facts: ElectionFacts | null): Described {
+  const role = str(r, 'role');
+  const term = num(r, 'term');
+  const before = str(r, 'from');
+  const inTerm = term === null ? '' : ` in term ${term}`;
+  switch (role) {
+    case 'leader':
+      return describeLeaderWin(node, term, facts);
+    case 'candidate':
+      return d(`${node} stood for election${term === null ? '' : ` for term ${term}`} and asked for votes`, 'warn', [
+        node,
+      ]);
+    case 'precandidate':
+      return d(`${node} asked whether it could win an election (pre-vote)${inTerm}`, 'warn', [node]);
+    case 'follower':
+      if (before === 'leader') return d(`${node} stepped down from leader to follower${inTerm}`, 'warn', [node]);
+      if (before === 'candidate' || before === 'precandidate')
+        return d(`${node} gave up its election and follows${inTerm}`, '', [node]);
+      return d(`${node} is a follower${inTerm}`, '', [node]);
+    case 'learner':
+      return d(`${node} joined as a learner (it copies the log but does not vote)${inTerm}`, '', [node]);
+    default:
+      return d(`${node} is now ${role ?? 'in an unknown role'}${inTerm}`, '', [node]);
+  }
+}
+
+function describeLink(r: RunLogRecord): Described {
+  const from = str(r, 'from') ?? '?';
+  const to = str(r, 'to') ?? '?';
+  const both = r.both === true;
+  const arrow = both ? '↔' : '→';
+  const parts: string[] = [];
+  if (r.blocked === true) parts.push('cut');
+  const lat = num(r, 'latencyMs');
+  const jit = num(r, 'jitterMs');
+  if (lat) parts.push(`+${lat} ms${jit ? ` ± ${jit} ms` : ''}`);
+  const loss = num(r, 'loss');
+  if (loss) parts.push(`${Math.round(loss * 100)}% lost`);
+  const dup = num(r, 'duplicate');
+  if (dup) parts.push(`${Math.round(dup * 100)}% duplicated`);
+  const links = both
+    ? [
+        { from, to },
+        { from: to, to: from },
+      ]
+    : [{ from, to }];
+  if (parts.length === 0) return d(`link ${from}${arrow}${to} back to normal`, 'ok', [from, to], links);
+  return d(`link ${from}${arrow}${to}: ${parts.join(', ')}`, 'fail', [from, to], links);
+}
+
+function groupsText(groups: unknown): { text: string; nodes: string[]; n: number } {
+  if (!Array.isArray(groups)) return { text: '?', nodes: [], n: 0 };
+  const gs = groups.filter(Array.isArray).map((g) => (g as unknown[]).filter((x) => typeof x === 'string'));
+  return { text: gs.map((g) => g.join(' ')).join(' | '), nodes: gs.flat() as string[], n: gs.length };
+}
+
+function describeClient(r: RunLogRecord): Described {
+  const f = str(r, 'f') ?? 'op';
+  const key = str(r, 'key');
+  const what = key === null ? f : `${f} ${key}`;
+  const node = str(r, 'node');
+  const at = node === null ? '' : ` at ${node}`;
+  const lat = num(r, 'latencyMs');
+  const took = lat === null ? '' : ` in ${lat < 10 ? lat.toFixed(1) : Math.round(lat)} ms`;
+  const err = str(r, 'error');
+  const why = err === null ? '' : ` (${err})`;
+  const nodes = node === null ? [] : [node];
+  switch (str(r, 'type')) {
+    case 'ok':
+      return d(`${what} done${at}${took}`, '', nodes);
+    case 'fail':
+      return d(`${what} refused${at}${took}${why}: it did not take effect`, 'warn', nodes);
+    default:
+      return d(`${what} unknown${at}${took}${why}: it may or may not have taken effect`, 'fail', nodes);
+  }
+}
+
+function describeMessage(r: RunLogRecord): Described {
+  const from = str(r, 'from') ?? '?';
+  const to = str(r, 'to') ?? '?';
+  const type = str(r, 'type') ?? str(r, 'msgKind') ?? 'message';
+  const term = num(r, 'term');
+  const ofTerm = term === null ? '' : ` (term ${term})`;
+  const verb: Record<string, string> = {
+    send: 'sent',
+    deliver: 'delivered',
+    drop: 'dropped',
+    duplicate: 'duplicated',
+  };
+  const reason = str(r, 'reason');
+  const tone: Tone = r.kind === 'drop' ? 'fail' : '';
+  const text = `${type} ${from}→${to} ${verb[r.kind] ?? r.kind}${reason ? ` (${reason})` : ''}${ofTerm}`;
+  return d(text, tone, [from, to], [{ from, to }]);
+}
+
+/** describe renders one record in words; `facts` are the election facts of a leader's role record. */
+export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): Described {
+  const node = str(r, 'node') ?? '?';
+  const n = [node];
+  switch (r.kind) {
+    case 'role':
+      return describeRole(r, node, facts);
+    case 'term': {
+      const vote = str(r, 'vote');
+      return d(`${node} moved to term ${num(r, 'term') ?? '?'}${vote ? `, voted for ${vote}` : ''}`, '', n);
+    }
+    case 'leader': {
+      const leader = str(r, 'leader');
+      if (leader === null) return d(`${node} knows of no leader`, 'warn', n);
+      return d(`${node} follows leader ${leader}`, '', [node, leader]);
+    }
+    case 'crash':
+      return d(`${node} crashed (killed at once, SIGKILL)`, 'fail', n);
+    case 'node-died':
+      return d(`${node} died unexpectedly${str(r, 'signal') ? ` (${str(r, 'signal')})` : ''}`, 'fail', n);
+    case 'node-exit':
+      return d(`${node} stopped`, '', n);
+    case 'restart':
+      return d(`${node} restarted on its own data`, 'ok', n);
+    case 'node-ready':
+      return d(`${node} is up`, 'ok', n);
+    case 'pause':
+      return d(`${node} paused (SIGSTOP): alive, but silent`, 'fail', n);
+    case 'resume':
+      return d(`${node} resumed`, 'ok', n);
+    case 'storage-damaged':
+      return d(`${node} found its data damaged and will not vote until it recovers`, 'fail', n);
+    case 'router-connect':
+      return d(`${node} connected to the network`, '', n);
+    case 'router-disconnect':
+    case 'router-disconnected':
+      return d(`${node} lost its connection to the network`, 'warn', n);
+    case 'partition': {
+      const g = groupsText(r.groups);
+      if (g.n <= 1) return d('network joined into one zone', 'ok', g.nodes);
+      return d(`network split into ${g.n} zones: ${g.text}`, 'fail', g.nodes);
+    }
+    case 'heal':
+      return d('network healed: every cut and link rule removed', 'ok');
+    case 'link-rule':
+      return describeLink(r);
+    case 'time-scale': {
+      const s = num(r, 'scale');
+      return s === 1 || s === null ? d('timers back to normal speed', 'ok') : d(`timers slowed to ${s}×`, 'warn');
+    }
+    case 'balance':
+      return d(`the gateway now balances with ${str(r, 'algorithm') ?? '?'}`);
+    case 'cluster-created':
+      return d(`a new cluster: ${num(r, 'nodeCount') ?? '?'} nodes running ${str(r, 'protocol') ?? '?'}`, 'ok');
+    case 'cluster-stopped':
+      return d('the cluster stopped');
+    case 'client-invoke':
+      return d(`client ${num(r, 'process') ?? '?'} asks ${str(r, 'f') ?? '?'} ${str(r, 'key') ?? ''}`.trimEnd());
+    case 'client-complete':
+      return describeClient(r);
+    case 'load-done':
+      return d(
+        `load finished: ${num(r, 'ok') ?? '?'} ok, ${num(r, 'fail') ?? '?'} failed, ${num(r, 'unknown') ?? 0} unknown`,
+      );
+    case 'export':
+      return d(`run exported to ${str(r, 'dir') ?? '?'}`);
+    case 'send':
+    case 'deliver':
+    case 'drop':
+    case 'duplicate':
+      return describeMessage(r);
+    default:
+      return d(fallbackText(r), '', str(r, 'node') === null ? [] : n);
+  }
+}
+
+/** fallbackText: a record of a kind with no sentence yet, as "kind: field value, …" with whole values. */
+export function fallbackText(r: RunLogRecord): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(r)) {
+    if (k === 't' || k === 'seq' || k === 'kind' || v === undefined || v === null) continue;
+    parts.push(`${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  }
+  return parts.length ? `${r.kind}: ${parts.join(', ')}` : r.kind;
+}
+
+/** commitText: "entries 501–504 committed (n1 first, then n2, n3)". */
+export function commitText(from: number, to: number, first: string, also: readonly string[]): string {
+  const what = from >= to ? `entry ${to}` : `entries ${from}–${to}`;
+  const who = also.length ? `${first} first, then ${also.join(', ')}` : first;
+  return `${what} committed (${who})`;
+}
+
+/** followText: "n1, n2 and n4 follow leader n3". */
+export function followText(leader: string, followers: readonly string[]): string {
+  return `${list(followers)} ${followers.length === 1 ? 'follows' : 'follow'} leader ${leader}`;
+}
+
+/** termText: "n1 (voted for n3), n2 and n5 moved to term 4". */
+export function termText(term: number, moves: readonly { node: string; vote: string | null }[]): string {
+  const who = moves.map((m) => (m.vote ? `${m.node} (voted for ${m.vote})` : m.node));
+  return `${list(who)} moved to term ${term}`;
+}

@@ -1,0 +1,271 @@
+/**
+ * RunModel is everything the timeline, charts and replay show about a run, built as
+ * records arrive, each in O(1): per-second throughput and latency buckets (Series), the
+ * fault periods (FaultLog), the events a replay can jump between (marks), and the
+ * timeline's plain-language rows (RowStore). Nothing here keeps the raw record stream, so
+ * a long, busy run costs bounded memory; and nothing here is reactive: a store holds one
+ * model and tells Vue once per frame that it changed.
+ */
+import type { RunLogRecord } from '../../../src-main/api/contract';
+import { commitText, describe, followText, termText, type Described, type ElectionFacts } from './describe';
+import { FaultLog } from './faults';
+import { categoryOf, num, str } from './records';
+import { Ring } from './ring';
+import { Series } from './series';
+import { RowStore, type Row } from './timeline-rows';
+
+/** MarkKind sorts the events a replay's slider marks. */
+export type MarkKind = 'election' | 'fault' | 'crash';
+
+/** Mark is one event worth jumping to: a leader elected, a fault begun or ended, a node down or back. */
+export interface Mark {
+  t: number;
+  ord: number;
+  kind: MarkKind;
+  text: string;
+}
+
+/** MAX_MARKS bounds the marks kept. */
+export const MAX_MARKS = 20_000;
+/** MERGE_NS: per-node records (commit, follow, term) within this time of a row join that row. */
+export const MERGE_NS = 2e9;
+/** TERMS_REMEMBERED bounds the terms whose votes are remembered for the election sentences. */
+const TERMS_REMEMBERED = 64;
+
+const MARK_KINDS: Record<string, MarkKind> = {
+  crash: 'crash',
+  'node-died': 'crash',
+  restart: 'crash',
+  partition: 'fault',
+  heal: 'fault',
+  'link-rule': 'fault',
+  'time-scale': 'fault',
+  pause: 'fault',
+  resume: 'fault',
+};
+
+/** VOTE_ANSWERS are the message types that answer a vote request (Raft's RequestVote, Paxos's Prepare). */
+const VOTE_ANSWERS = new Set(['voteResp', 'promise']);
+
+interface Merging {
+  key: string;
+  row: Row;
+  members: string[];
+  /** extra: the commit row's range start, or the term moves' votes. */
+  from: number;
+  votes: (string | null)[];
+}
+
+/** TermVotes remembers, per term and candidate, who voted for it and whose answer reached it. */
+class TermVotes {
+  private terms = new Map<number, { votes: Map<string, Set<string>>; answers: Map<string, Set<string>> }>();
+
+  private term(t: number): { votes: Map<string, Set<string>>; answers: Map<string, Set<string>> } {
+    let e = this.terms.get(t);
+    if (!e) {
+      e = { votes: new Map(), answers: new Map() };
+      this.terms.set(t, e);
+      if (this.terms.size > TERMS_REMEMBERED) this.terms.delete(Math.min(...this.terms.keys()));
+    }
+    return e;
+  }
+
+  private static add(m: Map<string, Set<string>>, key: string, v: string): void {
+    let s = m.get(key);
+    if (!s) m.set(key, (s = new Set()));
+    s.add(v);
+  }
+
+  vote(term: number, voter: string, candidate: string): void {
+    TermVotes.add(this.term(term).votes, candidate, voter);
+  }
+
+  answer(term: number, from: string, to: string): void {
+    TermVotes.add(this.term(term).answers, to, from);
+  }
+
+  facts(term: number, winner: string): ElectionFacts {
+    const e = this.terms.get(term);
+    const voters = [...(e?.votes.get(winner) ?? [])].filter((v) => v !== winner).sort();
+    const answered = [...(e?.answers.get(winner) ?? [])].filter((v) => v !== winner && !voters.includes(v)).sort();
+    return { voters, answered };
+  }
+}
+
+/** RunModel folds run-log records into the views' data. */
+export class RunModel {
+  readonly series = new Series();
+  readonly faults = new FaultLog();
+  readonly rows = new RowStore();
+  readonly marks = new Ring<Mark>(MAX_MARKS);
+  /** ord counts the records taken in (the next row's ord). */
+  ord = 0;
+  /** lastSeq: the largest seq taken in (-1 = none); records at or below it are duplicates. */
+  lastSeq = -1;
+  /** lastT: the newest record's run time, ns. */
+  lastT = 0;
+  private votes = new TermVotes();
+  private maxCommit = 0;
+  private merging = new Map<string, Merging>();
+
+  /** ingest takes one record in; false if it was a duplicate (its seq seen already). */
+  ingest(r: RunLogRecord): boolean {
+    if (typeof r.seq === 'number' && r.seq <= this.lastSeq) return false;
+    if (typeof r.seq === 'number') this.lastSeq = r.seq;
+    this.take(r);
+    return true;
+  }
+
+  /** take folds a record in without the duplicate check (a saved run, already in order). */
+  take(r: RunLogRecord): void {
+    const ord = this.ord++;
+    if (r.t > this.lastT) this.lastT = r.t;
+    this.series.extend(r.t);
+    this.faults.add(r);
+    switch (r.kind) {
+      case 'client-complete': {
+        const lat = num(r, 'latencyMs');
+        this.series.add(r.t, str(r, 'type') === 'ok', lat);
+        this.addRow(r, ord, describe(r));
+        return;
+      }
+      case 'client-invoke':
+        // The completion's row says what the operation was and how it ended; one row per operation.
+        return;
+      case 'deliver':
+        this.noteVoteAnswer(r);
+        this.addRow(r, ord, describe(r));
+        return;
+      case 'term':
+        return this.onTerm(r, ord);
+      case 'leader':
+        return this.onLeader(r, ord);
+      case 'commit':
+        return this.onCommit(r, ord);
+      case 'role':
+        return this.onRole(r, ord);
+      case 'cluster-created':
+        this.maxCommit = 0;
+        this.merging.clear();
+        this.addRow(r, ord, describe(r));
+        return;
+      default: {
+        const row = this.addRow(r, ord, describe(r));
+        const mk = MARK_KINDS[r.kind];
+        if (mk) this.marks.push({ t: r.t, ord, kind: mk, text: row.text });
+        return;
+      }
+    }
+  }
+
+  private addRow(r: RunLogRecord, ord: number, w: Described, kind = r.kind): Row {
+    const row: Row = {
+      ord,
+      seq: typeof r.seq === 'number' ? r.seq : ord,
+      t: r.t,
+      cat: categoryOf(kind),
+      kind,
+      text: w.text,
+      tone: w.tone,
+      nodes: w.nodes,
+      links: w.links,
+    };
+    this.rows.add(row);
+    return row;
+  }
+
+  private noteVoteAnswer(r: RunLogRecord): void {
+    const type = str(r, 'type');
+    const term = num(r, 'term');
+    const from = str(r, 'from');
+    const to = str(r, 'to');
+    if (type === null || !VOTE_ANSWERS.has(type) || term === null || from === null || to === null) return;
+    this.votes.answer(term, from, to);
+  }
+
+  private onRole(r: RunLogRecord, ord: number): void {
+    const node = str(r, 'node');
+    const term = num(r, 'term');
+    const won = str(r, 'role') === 'leader' && node !== null;
+    const row = this.addRow(r, ord, describe(r, won && term !== null ? this.votes.facts(term, node) : null));
+    if (won) this.marks.push({ t: r.t, ord, kind: 'election', text: row.text });
+  }
+
+  /** joinable returns the open merged row for `key` if it is recent enough to take this record. */
+  private joinable(key: string, t: number): Merging | null {
+    const m = this.merging.get(key.split(':')[0]!);
+    return m && m.key === key && t - m.row.t <= MERGE_NS ? m : null;
+  }
+
+  private open(key: string, row: Row, members: string[], from = 0, votes: (string | null)[] = []): void {
+    this.merging.set(key.split(':')[0]!, { key, row, members, from, votes });
+  }
+
+  private onTerm(r: RunLogRecord, ord: number): void {
+    const node = str(r, 'node');
+    const term = num(r, 'term');
+    const vote = str(r, 'vote');
+    if (node === null || term === null) return void this.addRow(r, ord, describe(r));
+    if (vote !== null) this.votes.vote(term, node, vote);
+    const shown = vote === node ? 'itself' : vote;
+    const m = this.joinable(`term:${term}`, r.t);
+    if (m && !m.members.includes(node)) {
+      m.members.push(node);
+      m.votes.push(shown);
+      m.row.text = termText(
+        term,
+        m.members.map((n, i) => ({ node: n, vote: m.votes[i] ?? null })),
+      );
+      m.row.nodes.push(node);
+      return;
+    }
+    const row = this.addRow(r, ord, {
+      text: termText(term, [{ node, vote: shown }]),
+      tone: '',
+      nodes: [node],
+      links: [],
+    });
+    this.open(`term:${term}`, row, [node], 0, [shown]);
+  }
+
+  private onLeader(r: RunLogRecord, ord: number): void {
+    const node = str(r, 'node');
+    const leader = str(r, 'leader');
+    // The leader's own record says it follows itself: its role row already says it leads.
+    if (node === null || leader === node) return;
+    if (leader === null) return void this.addRow(r, ord, describe(r));
+    const m = this.joinable(`follow:${leader}:${num(r, 'term') ?? ''}`, r.t);
+    if (m) {
+      if (!m.members.includes(node)) {
+        m.members.push(node);
+        m.row.nodes.push(node);
+        m.row.text = followText(leader, m.members);
+      }
+      return;
+    }
+    const row = this.addRow(r, ord, { text: followText(leader, [node]), tone: '', nodes: [leader, node], links: [] });
+    this.open(`follow:${leader}:${num(r, 'term') ?? ''}`, row, [node]);
+  }
+
+  /** onCommit keeps one row per newly committed index range; other nodes catching up join it. */
+  private onCommit(r: RunLogRecord, ord: number): void {
+    const node = str(r, 'node');
+    const idx = num(r, 'commitIndex') ?? num(r, 'commit');
+    if (node === null || idx === null) return;
+    if (idx > this.maxCommit) {
+      const from = this.maxCommit + 1;
+      this.maxCommit = idx;
+      const row = this.addRow(r, ord, { text: commitText(from, idx, node, []), tone: '', nodes: [node], links: [] });
+      this.open(`commit:${idx}`, row, [node], from);
+      return;
+    }
+    // A node reaching an index already committed: it joins the newest commit row if that row
+    // covers the index, and is otherwise only a follower catching up (no row of its own).
+    const m = this.merging.get('commit');
+    if (m && idx >= m.from && !m.members.includes(node)) {
+      m.members.push(node);
+      m.row.nodes.push(node);
+      m.row.text = commitText(m.from, this.maxCommit, m.members[0]!, m.members.slice(1));
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The virtual list's window math: which rows of a long list a scrolled viewport shows, so
+ * only those (plus a few either side) are in the DOM.
+ */
+
+/** VirtualWindow is the slice of rows to render and where to draw it. */
+export interface VirtualWindow {
+  /** start: the first row to render. */
+  start: number;
+  /** end: one past the last row to render. */
+  end: number;
+  /** offsetY: the first rendered row's top, px from the list's top. */
+  offsetY: number;
+  /** totalHeight: the whole list's height, px (what the scrollbar scrolls). */
+  totalHeight: number;
+}
+
+/** visibleWindow returns the rows a viewport of `viewportH` px scrolled to `scrollTop` shows, with `overscan` rows either side. */
+export function visibleWindow(
+  scrollTop: number,
+  viewportH: number,
+  rowH: number,
+  count: number,
+  overscan = 4,
+): VirtualWindow {
+  const n = Math.max(0, Math.floor(count));
+  const totalHeight = n * rowH;
+  if (n === 0 || rowH <= 0) return { start: 0, end: 0, offsetY: 0, totalHeight };
+  const top = Math.min(Math.max(0, scrollTop), Math.max(0, totalHeight - viewportH));
+  const first = Math.floor(top / rowH);
+  const shown = Math.ceil(Math.max(0, viewportH) / rowH) + 1;
+  const start = Math.max(0, first - overscan);
+  const end = Math.min(n, first + shown + overscan);
+  return { start, end, offsetY: start * rowH, totalHeight };
+}
+
+/** scrollToShow returns the scrollTop that brings row `i` into view (unchanged if it is visible already). */
+export function scrollToShow(i: number, scrollTop: number, viewportH: number, rowH: number): number {
+  const top = i * rowH;
+  if (top < scrollTop) return top;
+  if (top + rowH > scrollTop + viewportH) return top + rowH - viewportH;
+  return scrollTop;
+}
+
+/** atBottom says whether a list scrolled to `scrollTop` shows its last row (within one row), so it follows new rows. */
+export function atBottom(scrollTop: number, viewportH: number, totalHeight: number, rowH: number): boolean {
+  return scrollTop + viewportH >= totalHeight - rowH;
+}
+
+/** fitWords shortens text to at most `max` characters at a word boundary, with an ellipsis. */
+export function fitWords(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max <= 1) return '…';
+  const cut = text.slice(0, max - 1);
+  const sp = cut.lastIndexOf(' ');
+  // A single very long word is cut inside it; otherwise whole words only.
+  return `${(sp > max / 2 ? cut.slice(0, sp) : cut).replace(/[\s,;:(]+$/, '')}…`;
+}

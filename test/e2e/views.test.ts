@@ -1,0 +1,232 @@
+/**
+ * The timeline, charts and replay in a real Chromium against a real 5-node lab: after a
+ * crash and a 32-client put load, the crash's fault lane and its timeline row are still
+ * there; the timeline keeps a bounded number of rows in the DOM however many events it
+ * holds; a click on a row moves the shared cursor; a replay of the exported run has tick
+ * marks, previous/next event buttons, and animates messages while playing. Screenshots at
+ * 1400×900, 1024×700 and 1920×1080 land in artifacts/e2e/.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Core as CyCore } from 'cytoscape';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { ClusterView } from '../../src-main/api/contract';
+import {
+  buildWeb,
+  CHROMIUM,
+  markStart,
+  openBrowser,
+  ROOT,
+  screenshot,
+  startServe,
+  stopServe,
+  type Served,
+} from './helpers';
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== null && v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`);
+}
+
+const SIZES = [
+  [1400, 900],
+  [1024, 700],
+  [1920, 1080],
+] as const;
+
+/** shootSizes takes one screenshot per window size, then goes back to 1400×900. */
+async function shootSizes(page: Page, name: string): Promise<void> {
+  for (const [w, h] of SIZES) {
+    await page.setViewportSize({ width: w, height: h });
+    await page.waitForTimeout(400);
+    await screenshot(page, `${name}-${w}x${h}`);
+  }
+  await page.setViewportSize({ width: 1400, height: 900 });
+}
+
+describe('timeline, charts and replay under load', () => {
+  let served: Served | null = null;
+  let context: BrowserContext | null = null;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
+    const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-views'));
+    served = await startServe(['--web', web, '--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
+    ({ context, page } = await openBrowser());
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await stopServe(served);
+  });
+
+  const api = async <T>(path: string, body?: unknown): Promise<T> => {
+    const r = await fetch(`${served!.url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    return (await r.json()) as T;
+  };
+
+  it(
+    'keeps the crash after a load, renders a bounded list, moves the cursor, and replays with ticks',
+    { timeout: 300_000 },
+    async () => {
+      onTestFailed(async () => {
+        await screenshot(page, 'views-failure').catch(() => undefined);
+      });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      markStart();
+      await page.goto(served!.url);
+      await page
+        .getByTestId('leader')
+        .filter({ hasText: /leader n\d+/ })
+        .waitFor({ timeout: 30_000 });
+
+      // 1. Crash a follower, bring it back, then a 32-client put load.
+      const view = await api<ClusterView>('/api/cluster');
+      const victim = view.nodes.find((n) => n.id !== view.leader)!.id;
+      await api(`/api/nodes/${victim}/crash`, {});
+      await new Promise((r) => setTimeout(r, 1000));
+      await api(`/api/nodes/${victim}/restart`, {});
+      const load = await api<{ ok: number }>('/api/load', { op: 'put', count: 6000, clients: 32 });
+      expect(load.ok).toBeGreaterThan(5000);
+
+      // 2. The crash's fault lane is still on the charts (whole-run window), and its row in the timeline.
+      const charts = page.getByTestId('charts');
+      await charts.getByRole('button', { name: 'whole run' }).click();
+      await waitFor(
+        'the crash lane on the charts',
+        async () =>
+          (await charts.getByTestId('fault-lane').allTextContents()).some((t) => t.includes(`${victim} down`)),
+        5000,
+      );
+      const timeline = page.getByTestId('timeline');
+      const rows = page.getByTestId('timeline-rows');
+      // Every category, messages too: tens of thousands of events, a screenful of rows in the DOM.
+      await timeline.getByLabel('message').check();
+      const count = await waitFor(
+        'a long timeline',
+        async () => {
+          const n = Number((await page.getByTestId('timeline-count').textContent())?.replace(/\D/g, ''));
+          return n > 10_000 ? n : null;
+        },
+        10_000,
+      );
+      const inDom = await rows.locator('.ev').count();
+      expect(inDom).toBeGreaterThan(3);
+      expect(inDom).toBeLessThan(80);
+      expect(count).toBeGreaterThan(inDom * 100);
+      await shootSizes(page, 'views-after-load');
+      await timeline.getByLabel('message').uncheck();
+
+      // Only the crash's node, lifecycle events: the crash row is there, from before the load.
+      await timeline.getByLabel('Filter by node').selectOption(victim);
+      for (const c of ['state', 'commit', 'client']) await timeline.getByLabel(c, { exact: true }).uncheck();
+      const crashRow = rows.locator('.ev', { hasText: `${victim} crashed` });
+      await crashRow.waitFor({ timeout: 5000 });
+
+      // 3. A click on the row moves the shared cursor there: selected, described, drawn on the charts.
+      await crashRow.click();
+      await expect.poll(() => crashRow.getAttribute('aria-selected')).toBe('true');
+      expect(await page.getByTestId('timeline-detail').textContent()).toContain(`${victim} crashed`);
+      await charts.locator('line.cursor').waitFor({ timeout: 3000 });
+      await screenshot(page, 'views-row-selected');
+      await timeline.getByLabel('Filter by node').selectOption({ label: 'all nodes' });
+      for (const c of ['state', 'commit', 'client']) await timeline.getByLabel(c, { exact: true }).check();
+
+      // 4. Export, open the run: ticks on the slider, previous/next move between events.
+      await page.getByRole('button', { name: 'Export run' }).click();
+      const exported = await waitFor(
+        'export answer',
+        async () =>
+          /exported to (\S+) \(/.exec(
+            await page
+              .getByTestId('console-output')
+              .evaluate((el) => [...el.querySelectorAll('.line')].map((l) => l.textContent ?? '').join('\n')),
+          )?.[1],
+        30_000,
+      );
+      await page.getByLabel('Run folder').fill(exported);
+      await page.getByRole('button', { name: 'Open run' }).click();
+      await page.getByTestId('replay-status').waitFor({ timeout: 20_000 });
+      const ticks = page.getByTestId('replay-ticks').locator('.tick');
+      expect(await ticks.count()).toBeGreaterThan(1);
+      expect(await page.getByTestId('replay-ticks').locator('.tick.crash').count()).toBeGreaterThan(0);
+      expect(await page.getByTestId('replay-ticks').locator('.tick.election').count()).toBeGreaterThan(0);
+
+      const position = page.getByLabel('Replay position');
+      await position.evaluate((el) => {
+        const input = el as HTMLInputElement;
+        input.value = '0';
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      const pos = async (): Promise<number> => Number(await position.inputValue());
+      await page.getByRole('button', { name: 'Next event' }).click();
+      const first = await pos();
+      expect(first).toBeGreaterThan(0);
+      expect(await page.getByTestId('replay-reached').textContent()).toMatch(/became leader/);
+      let reached = '';
+      for (let i = 0; i < 20 && !reached.includes(`${victim} crashed`); i++) {
+        await page.getByRole('button', { name: 'Next event' }).click();
+        reached = (await page.getByTestId('replay-reached').textContent()) ?? '';
+      }
+      expect(reached).toContain(`${victim} crashed`);
+      const atCrash = await pos();
+      expect(atCrash).toBeGreaterThan(first);
+      await waitFor(
+        'the replayed graph shows the crashed node down',
+        async () =>
+          page.evaluate(
+            (id) =>
+              (window as unknown as { __quorumLab?: { cy: CyCore } }).__quorumLab?.cy
+                .getElementById(id)
+                .hasClass('down'),
+            victim,
+          ),
+        5000,
+      );
+      await page.getByRole('button', { name: 'Previous event' }).click();
+      expect(await pos()).toBeLessThan(atCrash);
+      await shootSizes(page, 'views-replay-ticks');
+
+      // 5. Play animates messages from the run, at the cursor's pace.
+      await page.getByRole('button', { name: 'Play' }).click();
+      const flying = await waitFor(
+        'messages in flight during Play',
+        async () => {
+          const n = await page.evaluate(
+            () => (window as unknown as { __quorumLab?: { cy: CyCore } }).__quorumLab?.cy.nodes('.msg').length ?? 0,
+          );
+          return n > 0 ? n : null;
+        },
+        5000,
+      );
+      expect(flying).toBeGreaterThan(0);
+      await screenshot(page, 'views-replay-playing');
+      await page.getByRole('button', { name: 'Pause' }).click();
+      await page.getByRole('button', { name: 'Back to live' }).click();
+      expect(errors).toEqual([]);
+    },
+  );
+});

@@ -1,0 +1,193 @@
+/**
+ * The run model behind the timeline, charts and replay: whole-run retention with bounded
+ * memory (a million records keep the first second and the crash), one commit row per
+ * index, fault lanes, election marks, and the plain-language rows.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RunLogRecord } from '../../src-main/api/contract';
+import { MAX_FAULT_PERIODS } from '../../src-renderer/src/model/faults';
+import { Ring } from '../../src-renderer/src/model/ring';
+import { MAX_MARKS, RunModel } from '../../src-renderer/src/model/run-model';
+import { MAX_BUCKETS } from '../../src-renderer/src/model/series';
+import { ROW_CAPS } from '../../src-renderer/src/model/timeline-rows';
+import { CATEGORIES } from '../../src-renderer/src/model/records';
+
+let seq = 0;
+const rec = (tS: number, kind: string, f: Record<string, unknown> = {}): RunLogRecord => ({
+  t: Math.round(tS * 1e9),
+  seq: ++seq,
+  kind,
+  ...f,
+});
+
+/** allRows reads every row of the model's timeline (every category), oldest first. */
+function allRows(m: RunModel) {
+  const v = m.rows.view(CATEGORIES);
+  return v.slice(0, v.count);
+}
+
+/**
+ * busyRun feeds `n` records of a 5-node cluster under a put load after a leader crash at
+ * 0.5 s: per write one client completion, five commit records (one per node) and a send and
+ * a deliver per follower — the mix that used to push the crash out of a 5,000-record window.
+ */
+function busyRun(m: RunModel, n: number, perSecond: number): void {
+  m.ingest(rec(0.2, 'role', { node: 'n1', role: 'leader', term: 1, from: 'candidate' }));
+  m.ingest(rec(0.3, 'client-complete', { type: 'ok', latencyMs: 3, node: 'n1', f: 'write', key: 'k0' }));
+  m.ingest(rec(0.5, 'crash', { node: 'n1', pid: 1 }));
+  m.ingest(rec(0.9, 'role', { node: 'n2', role: 'leader', term: 2, from: 'candidate' }));
+  m.ingest(rec(1.4, 'restart', { node: 'n1' }));
+  let i = 0;
+  let index = 0;
+  const t0 = 2;
+  while (i < n) {
+    const t = t0 + i / perSecond;
+    index++;
+    m.ingest(rec(t, 'client-complete', { type: 'ok', latencyMs: 2 + (i % 7), node: 'n2', f: 'write', key: `k${i}` }));
+    for (const node of ['n2', 'n1', 'n3', 'n4', 'n5']) m.ingest(rec(t, 'commit', { node, commitIndex: index }));
+    for (const to of ['n1', 'n3', 'n4', 'n5']) {
+      m.ingest(rec(t, 'send', { from: 'n2', to, type: 'append', msgKind: 'append', term: 2, id: i }));
+      m.ingest(rec(t, 'deliver', { from: 'n2', to, type: 'append', msgKind: 'append', term: 2, id: i }));
+    }
+    i += 14;
+  }
+}
+
+describe('run model: whole-run retention', () => {
+  it('after 1,000,000 records the first second’s bucket, the crash’s fault band and its row are still there, in bounded memory', () => {
+    const m = new RunModel();
+    busyRun(m, 1_000_000, 9000);
+    expect(m.ord).toBeGreaterThanOrEqual(1_000_000);
+    // The first second: one ok write at 0.3 s.
+    const first = m.series.bucket(0)!;
+    expect(first).toMatchObject({ t: 0, ok: 1, failed: 0 });
+    // The crash's fault band, from 0.5 s to the restart at 1.4 s.
+    const down = m.faults.overlapping(0, 1e9).find((p) => p.lane === 'n1 down');
+    expect(down).toMatchObject({ start: 0.5e9, end: 1.4e9, kind: 'down' });
+    // The crash's timeline row and the elections' marks.
+    const v = m.rows.view(['lifecycle']);
+    expect(v.slice(0, v.count).map((r) => r.text)).toContain('n1 crashed (killed at once, SIGKILL)');
+    expect(m.marks.toArray().map((k) => k.kind)).toEqual(['election', 'crash', 'election', 'crash']);
+    // Memory: every buffer is bounded by its cap, whatever the number of records.
+    for (const c of CATEGORIES) expect(m.rows.sizeOf(c)).toBeLessThanOrEqual(ROW_CAPS[c]);
+    expect(m.series.length).toBeLessThanOrEqual(MAX_BUCKETS);
+    expect(m.marks.size).toBeLessThanOrEqual(MAX_MARKS);
+    expect(m.faults.periods.size).toBeLessThanOrEqual(MAX_FAULT_PERIODS);
+    // The flood only evicted rows of its own categories (client operations, commits, messages).
+    expect(m.rows.sizeOf('state')).toBe(2);
+  });
+
+  it('a run longer than MAX_BUCKETS seconds coarsens its buckets instead of dropping its start', () => {
+    const m = new RunModel();
+    m.ingest(rec(0.5, 'client-complete', { type: 'ok', latencyMs: 1 }));
+    m.ingest(rec(0.6, 'client-complete', { type: 'fail', latencyMs: 1 }));
+    m.ingest(rec(MAX_BUCKETS * 3 + 0.5, 'client-complete', { type: 'ok', latencyMs: 1 }));
+    expect(m.series.length).toBeLessThanOrEqual(MAX_BUCKETS);
+    expect(m.series.widthNs).toBe(4e9);
+    expect(m.series.bucket(0)).toMatchObject({ t: 0, ok: 1, failed: 1 });
+    const total = m.series.window(0, m.lastT + 1e9, 10).reduce((n, b) => n + b.ok + b.failed, 0);
+    expect(total).toBe(3);
+  });
+
+  it('drops duplicates by seq', () => {
+    const m = new RunModel();
+    const r = rec(1, 'crash', { node: 'n2' });
+    expect(m.ingest(r)).toBe(true);
+    expect(m.ingest(r)).toBe(false);
+    expect(allRows(m)).toHaveLength(1);
+  });
+});
+
+describe('run model: commit rows', () => {
+  it('shows one row per newly committed index range, not one per node', () => {
+    const m = new RunModel();
+    for (const node of ['n1', 'n2', 'n3', 'n4', 'n5']) m.ingest(rec(1, 'commit', { node, commitIndex: 1 }));
+    m.ingest(rec(1.1, 'commit', { node: 'n1', commitIndex: 4 }));
+    m.ingest(rec(1.2, 'commit', { node: 'n2', commitIndex: 4 }));
+    // A restarted node catching up from 0 adds no rows.
+    m.ingest(rec(1.3, 'commit', { node: 'n3', commitIndex: 2 }));
+    const rows = m.rows.view(['commit']);
+    expect(rows.slice(0, rows.count).map((r) => r.text)).toEqual([
+      'entry 1 committed (n1 first, then n2, n3, n4, n5)',
+      'entries 2–4 committed (n1 first, then n2, n3)',
+    ]);
+  });
+});
+
+describe('run model: plain-language rows', () => {
+  it('says who won an election with whose votes, merging per-node term and leader records', () => {
+    const m = new RunModel();
+    m.ingest(rec(1, 'role', { node: 'n3', role: 'candidate', term: 4, from: 'follower' }));
+    m.ingest(rec(1, 'term', { node: 'n3', term: 4, vote: 'n3' }));
+    m.ingest(rec(1.01, 'term', { node: 'n1', term: 4, vote: 'n3' }));
+    m.ingest(rec(1.01, 'term', { node: 'n5', term: 4, vote: 'n3' }));
+    m.ingest(rec(1.01, 'term', { node: 'n2', term: 4, vote: null }));
+    m.ingest(rec(1.02, 'deliver', { from: 'n2', to: 'n3', type: 'voteResp', msgKind: 'vote', term: 4, id: 1 }));
+    m.ingest(rec(1.03, 'role', { node: 'n3', role: 'leader', term: 4, from: 'candidate' }));
+    m.ingest(rec(1.04, 'leader', { node: 'n3', leader: 'n3', term: 4 }));
+    m.ingest(rec(1.05, 'leader', { node: 'n1', leader: 'n3', term: 4 }));
+    m.ingest(rec(1.05, 'leader', { node: 'n5', leader: 'n3', term: 4 }));
+    const v = m.rows.view(['state']);
+    expect(v.slice(0, v.count).map((r) => r.text)).toEqual([
+      'n3 stood for election for term 4 and asked for votes',
+      'n3 (voted for itself), n1 (voted for n3), n5 (voted for n3) and n2 moved to term 4',
+      'n3 became leader of term 4 with votes from n1, n5 and itself; n2 answered too',
+      'n1 and n5 follow leader n3',
+    ]);
+    const win = v.at(2)!;
+    expect(win.nodes).toEqual(['n3', 'n1', 'n5']);
+    expect(m.marks.toArray()).toMatchObject([{ kind: 'election', text: win.text }]);
+  });
+
+  it('words faults, lifecycle, client operations and messages', () => {
+    const m = new RunModel();
+    const texts = (rs: RunLogRecord[]): string[] => {
+      for (const r of rs) m.ingest(r);
+      return allRows(m)
+        .slice(-rs.length)
+        .map((r) => r.text);
+    };
+    expect(
+      texts([
+        rec(1, 'partition', {
+          groups: [
+            ['n1', 'n2'],
+            ['n3', 'n4', 'n5'],
+          ],
+        }),
+        rec(2, 'link-rule', { from: 'n1', to: 'n2', latencyMs: 200, jitterMs: 50, loss: 0.1, both: true }),
+        rec(3, 'heal'),
+        rec(4, 'pause', { node: 'n4' }),
+        rec(5, 'time-scale', { scale: 0.1 }),
+        rec(6, 'client-complete', { type: 'info', f: 'write', key: 'a', node: 'n4', latencyMs: 5000 }),
+        rec(7, 'drop', { from: 'n1', to: 'n3', type: 'append', msgKind: 'append', term: 2, reason: 'cut' }),
+        rec(8, 'mystery', { node: 'n1', detail: 'a long value that is kept whole' }),
+      ]),
+    ).toEqual([
+      'network split into 2 zones: n1 n2 | n3 n4 n5',
+      'link n1↔n2: +200 ms ± 50 ms, 10% lost',
+      'network healed: every cut and link rule removed',
+      'n4 paused (SIGSTOP): alive, but silent',
+      'timers slowed to 0.1×',
+      'write a unknown at n4 in 5000 ms: it may or may not have taken effect',
+      'append n1→n3 dropped (cut) (term 2)',
+      'mystery: node n1, detail a long value that is kept whole',
+    ]);
+    const link = m.rows.view(['fault']).at(1)!;
+    expect(link.links).toEqual([
+      { from: 'n1', to: 'n2' },
+      { from: 'n2', to: 'n1' },
+    ]);
+  });
+});
+
+describe('ring', () => {
+  it('keeps the newest `capacity` items with O(1) access by age', () => {
+    const r = new Ring<number>(3);
+    for (let i = 1; i <= 5; i++) r.push(i);
+    expect(r.toArray()).toEqual([3, 4, 5]);
+    expect([r.at(0), r.last(), r.size, r.evicted]).toEqual([3, 5, 3, 2]);
+    expect(r.lowerBound((x) => x, 4)).toBe(1);
+    expect(r.upperBound((x) => x, 4)).toBe(2);
+  });
+});
