@@ -6,7 +6,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunLogRecord, SavedRun } from '../../src-main/api/contract';
-import { onMessageRecord } from '../../src-renderer/src/composables/message-feed';
+import { feedMessage, onMessageRecord } from '../../src-renderer/src/composables/message-feed';
 import {
   barsPath,
   faultLanes,
@@ -134,6 +134,35 @@ describe('useReplayStore', () => {
     expect(fed.length).toBeGreaterThan(35);
     expect(fed.every((t) => t > 1e9 && t <= replay.cursorNs)).toBe(true);
     expect(fed).toEqual([...fed].sort((a, b) => a - b));
+  });
+});
+
+describe('the shared cursor', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  it('points at a moment with the nodes and links to highlight, and clears back to live', () => {
+    const cursor = useCursorStore();
+    const links = [{ from: 'n1', to: 'n2' }];
+    cursor.point(3e9, 42, { nodes: ['n1', 'n2'], links });
+    expect([cursor.t, cursor.selected]).toEqual([3e9, 42]);
+    expect(cursor.highlight).toEqual({ nodes: ['n1', 'n2'], links });
+    cursor.clear();
+    expect([cursor.t, cursor.selected, cursor.highlight.nodes]).toEqual([null, null, []]);
+  });
+
+  it('while a run is open the animation gets the replay’s messages only, and live ones again after', () => {
+    const got: string[] = [];
+    const off = onMessageRecord((r) => got.push(String(r.from)));
+    const msg = (from: string): RunLogRecord => rec(1, 'send', { from, to: 'n2', msgKind: 'append' });
+    const replay = useReplayStore();
+    replay.load(aRun(), '/runs/a');
+    feedMessage(msg('live'), 'live');
+    feedMessage(msg('replay'), 'replay');
+    replay.close();
+    feedMessage(msg('live-again'), 'live');
+    feedMessage(msg('late-replay'), 'replay');
+    off();
+    expect(got).toEqual(['replay', 'live-again']);
   });
 });
 
