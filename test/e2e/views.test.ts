@@ -114,7 +114,7 @@ describe('timeline, charts and replay under load', () => {
 
       // 2. The crash's fault lane is still on the charts (whole-run window), and its row in the timeline.
       const charts = page.getByTestId('charts');
-      await charts.getByRole('button', { name: 'whole run' }).click();
+      await charts.getByRole('button', { name: 'run', exact: true }).click();
       await waitFor(
         'the crash lane on the charts',
         async () =>
@@ -150,7 +150,7 @@ describe('timeline, charts and replay under load', () => {
       await crashRow.click();
       await expect.poll(() => crashRow.getAttribute('aria-selected')).toBe('true');
       expect(await page.getByTestId('timeline-detail').textContent()).toContain(`${victim} crashed`);
-      await charts.locator('line.cursor').waitFor({ timeout: 3000 });
+      await charts.locator('line.cursor').waitFor({ state: 'attached', timeout: 3000 });
       await screenshot(page, 'views-row-selected');
       await timeline.getByLabel('Filter by node').selectOption({ label: 'all nodes' });
       for (const c of ['state', 'commit', 'client']) await timeline.getByLabel(c, { exact: true }).check();

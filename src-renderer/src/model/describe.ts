@@ -132,6 +132,14 @@ function describeClient(r: RunLogRecord): Described {
   }
 }
 
+function describeRecovered(r: RunLogRecord, node: string): Described {
+  const commit = num(r, 'commit');
+  const upTo = commit === null ? '' : `, committed up to entry ${commit}`;
+  if (str(r, 'source') === 'peers') return d(`${node} recovered its damaged data from its peers${upTo}`, 'ok', [node]);
+  const term = num(r, 'term');
+  return d(`${node} read its state back from disk${term === null ? '' : ` (term ${term}${upTo})`}`, 'ok', [node]);
+}
+
 function describeMessage(r: RunLogRecord): Described {
   const from = str(r, 'from') ?? '?';
   const to = str(r, 'to') ?? '?';
@@ -171,7 +179,19 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
     case 'node-died':
       return d(`${node} died unexpectedly${str(r, 'signal') ? ` (${str(r, 'signal')})` : ''}`, 'fail', n);
     case 'node-exit':
-      return d(`${node} stopped`, '', n);
+      return d(`${node}'s process ended`, '', n);
+    case 'recovered':
+      return describeRecovered(r, node);
+    case 'snapshot-taken':
+      return d(`${node} compacted its log into a snapshot up to entry ${num(r, 'index') ?? '?'}`, '', n);
+    case 'snapshot-installed':
+      return d(`${node} installed a snapshot up to entry ${num(r, 'index') ?? '?'} sent by the leader`, '', n);
+    case 'frame-rejected':
+      return d(
+        `a malformed message was refused (${str(r, 'reason') ?? 'no reason given'})`,
+        'warn',
+        str(r, 'node') ? n : [],
+      );
     case 'restart':
       return d(`${node} restarted on its own data`, 'ok', n);
     case 'node-ready':

@@ -21,6 +21,11 @@ export { onMessageRecord };
 export const HELD_MAX = 50_000;
 /** FLUSH_FALLBACK_MS flushes even when no frame comes (a hidden tab gets no animation frames). */
 export const FLUSH_FALLBACK_MS = 250;
+/**
+ * VIEW_MS: the timeline's rows follow new records at most this often. Rows a person reads
+ * need no 60 updates a second, and each update costs the page a layout and a repaint.
+ */
+export const VIEW_MS = 100;
 
 const raf: (cb: () => void) => unknown =
   typeof requestAnimationFrame === 'function' ? (cb) => requestAnimationFrame(cb) : (cb) => setTimeout(cb, 16);
@@ -30,6 +35,9 @@ export const useTimelineStore = defineStore('timeline', () => {
   const model = shallowRef(markRaw(new RunModel()));
   /** version: bumped once per applied batch; views read it to know the model changed. */
   const version = ref(0);
+  /** viewVersion: `version`, followed at most every VIEW_MS (what the timeline's rows read). */
+  const viewVersion = ref(0);
+  let viewTimer: ReturnType<typeof setTimeout> | null = null;
   const paused = ref(false);
   /** pausedAt: the last row's ord when the view was paused (rows after it are hidden until resumed). */
   const pausedAt = ref(-1);
@@ -57,11 +65,17 @@ export const useTimelineStore = defineStore('timeline', () => {
   function changed(): void {
     version.value++;
     triggerRef(model);
+    viewTimer ??= setTimeout(() => {
+      viewTimer = null;
+      viewVersion.value = version.value;
+    }, VIEW_MS);
   }
 
-  /** push adds one live record at once (duplicates by seq are ignored). */
+  /** push adds one live record and shows it at once (duplicates by seq are ignored). */
   function push(r: RunLogRecord): void {
-    if (take(r)) changed();
+    if (!take(r)) return;
+    changed();
+    syncView();
   }
 
   /** enqueue adds a live record from the event stream; the batch is applied at the next animation frame. */
@@ -69,12 +83,12 @@ export const useTimelineStore = defineStore('timeline', () => {
     pending.push(r);
     if (scheduled) return;
     scheduled = true;
-    raf(flush);
-    fallback = setTimeout(flush, FLUSH_FALLBACK_MS);
+    raf(flushFrame);
+    fallback = setTimeout(flushFrame, FLUSH_FALLBACK_MS);
   }
 
-  /** flush applies the queued records now (one view update for the whole batch). */
-  function flush(): void {
+  /** flushFrame applies the queued records (one model update for the whole batch; the rows follow within VIEW_MS). */
+  function flushFrame(): void {
     scheduled = false;
     if (fallback) clearTimeout(fallback);
     fallback = null;
@@ -84,6 +98,12 @@ export const useTimelineStore = defineStore('timeline', () => {
     let any = false;
     for (const r of batch) any = take(r) || any;
     if (any) changed();
+  }
+
+  /** flush applies the queued records and shows them now. */
+  function flush(): void {
+    flushFrame();
+    syncView();
   }
 
   /** ingestBacklog merges the records fetched with GET /api/log in front of the live ones. */
@@ -104,6 +124,7 @@ export const useTimelineStore = defineStore('timeline', () => {
       fresh.rows.setNode(nodeFilter.value);
     }
     changed();
+    syncView();
   }
 
   /** reset forgets the run (a new cluster starts a new run). */
@@ -114,11 +135,19 @@ export const useTimelineStore = defineStore('timeline', () => {
     model.value.rows.setNode(nodeFilter.value);
     paused.value = false;
     changed();
+    syncView();
   }
 
   function setPaused(p: boolean): void {
     if (p) pausedAt.value = model.value.ord - 1;
     paused.value = p;
+  }
+
+  /** syncView shows every record taken in so far at once (tests; a view that cannot wait). */
+  function syncView(): void {
+    if (viewTimer) clearTimeout(viewTimer);
+    viewTimer = null;
+    viewVersion.value = version.value;
   }
 
   function toggleCategory(c: Category): void {
@@ -149,8 +178,8 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   /** rows: the timeline's rows as filtered, up to the replay cursor or the pause point. */
   const rows = computed<RowView>(() => {
-    // The model is mutated in place: `version` (not the model's identity) says it changed.
-    void version.value;
+    // The model is mutated in place: `viewVersion` (not the model's identity) says it changed.
+    void viewVersion.value;
     const m = source.value;
     const bound: RowBound = {};
     if (replay.active) bound.maxT = replay.cursorNs;
@@ -163,6 +192,7 @@ export const useTimelineStore = defineStore('timeline', () => {
   return {
     model,
     version,
+    viewVersion,
     paused,
     categories,
     node,
@@ -176,5 +206,6 @@ export const useTimelineStore = defineStore('timeline', () => {
     reset,
     setPaused,
     toggleCategory,
+    syncView,
   };
 });
