@@ -130,7 +130,7 @@ describe('run model: plain-language rows', () => {
     const v = m.rows.view(['state']);
     expect(v.slice(0, v.count).map((r) => r.text)).toEqual([
       'n3 stood for election for term 4 and asked for votes',
-      'n3 (voted for itself), n1 (voted for n3), n5 (voted for n3) and n2 moved to term 4',
+      'term 4: n3 voted for itself; n1 and n5 voted for n3; n2 did not vote',
       'n3 became leader of term 4 with votes from n1, n5 and itself; n2 answered too',
       'n1 and n5 follow leader n3',
     ]);

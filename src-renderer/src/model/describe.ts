@@ -73,6 +73,7 @@ function describeRole(r: RunLogRecord, node: string, facts: ElectionFacts | null
       if (before === 'leader') return d(`${node} stepped down from leader to follower${inTerm}`, 'warn', [node]);
       if (before === 'candidate' || before === 'precandidate')
         return d(`${node} gave up its election and follows${inTerm}`, '', [node]);
+      if (before === null) return d(`${node} started as a follower${inTerm}`, '', [node]);
       return d(`${node} is a follower${inTerm}`, '', [node]);
     case 'learner':
       return d(`${node} joined as a learner (it copies the log but does not vote)${inTerm}`, '', [node]);
@@ -171,7 +172,7 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
     }
     case 'leader': {
       const leader = str(r, 'leader');
-      if (leader === null) return d(`${node} knows of no leader`, 'warn', n);
+      if (leader === null) return d(noLeaderText([node]), (num(r, 'term') ?? 0) > 0 ? 'warn' : '', n);
       return d(`${node} follows leader ${leader}`, '', [node, leader]);
     }
     case 'crash':
@@ -268,8 +269,20 @@ export function followText(leader: string, followers: readonly string[]): string
   return `${list(followers)} ${followers.length === 1 ? 'follows' : 'follow'} leader ${leader}`;
 }
 
-/** termText: "n1 (voted for n3), n2 and n5 moved to term 4". */
+/** noLeaderText: "n1 and n4 know of no leader". */
+export function noLeaderText(nodes: readonly string[]): string {
+  return `${list(nodes)} ${nodes.length === 1 ? 'knows' : 'know'} of no leader`;
+}
+
+/** termText: "term 4: n3 voted for itself; n1 and n5 voted for n3; n2 did not vote" (moves grouped by vote). */
 export function termText(term: number, moves: readonly { node: string; vote: string | null }[]): string {
-  const who = moves.map((m) => (m.vote ? `${m.node} (voted for ${m.vote})` : m.node));
-  return `${list(who)} moved to term ${term}`;
+  const groups = new Map<string | null, string[]>();
+  for (const m of moves) {
+    const key = m.vote === m.node ? 'itself' : m.vote;
+    groups.set(key, [...(groups.get(key) ?? []), m.node]);
+  }
+  const parts = [...groups].map(([vote, nodes]) =>
+    vote === null ? `${list(nodes)} did not vote` : `${list(nodes)} voted for ${vote}`,
+  );
+  return `term ${term}: ${parts.join('; ')}`;
 }

@@ -7,7 +7,15 @@
  * model and tells Vue once per frame that it changed.
  */
 import type { RunLogRecord } from '../../../src-main/api/contract';
-import { commitText, describe, followText, termText, type Described, type ElectionFacts } from './describe';
+import {
+  commitText,
+  describe,
+  followText,
+  noLeaderText,
+  termText,
+  type Described,
+  type ElectionFacts,
+} from './describe';
 import { FaultLog } from './faults';
 import { categoryOf, num, str } from './records';
 import { Ring } from './ring';
@@ -207,11 +215,10 @@ export class RunModel {
     const vote = str(r, 'vote');
     if (node === null || term === null) return void this.addRow(r, ord, describe(r));
     if (vote !== null) this.votes.vote(term, node, vote);
-    const shown = vote === node ? 'itself' : vote;
     const m = this.joinable(`term:${term}`, r.t);
     if (m && !m.members.includes(node)) {
       m.members.push(node);
-      m.votes.push(shown);
+      m.votes.push(vote);
       m.row.text = termText(
         term,
         m.members.map((n, i) => ({ node: n, vote: m.votes[i] ?? null })),
@@ -220,12 +227,12 @@ export class RunModel {
       return;
     }
     const row = this.addRow(r, ord, {
-      text: termText(term, [{ node, vote: shown }]),
+      text: termText(term, [{ node, vote }]),
       tone: '',
       nodes: [node],
       links: [],
     });
-    this.open(`term:${term}`, row, [node], 0, [shown]);
+    this.open(`term:${term}`, row, [node], 0, [vote]);
   }
 
   private onLeader(r: RunLogRecord, ord: number): void {
@@ -233,18 +240,21 @@ export class RunModel {
     const leader = str(r, 'leader');
     // The leader's own record says it follows itself: its role row already says it leads.
     if (node === null || leader === node) return;
-    if (leader === null) return void this.addRow(r, ord, describe(r));
-    const m = this.joinable(`follow:${leader}:${num(r, 'term') ?? ''}`, r.t);
+    // Nodes learning the same leader (or losing theirs) within MERGE_NS share one row.
+    const key = `follow:${leader ?? ''}:${num(r, 'term') ?? ''}`;
+    const text = (members: string[]): string => (leader === null ? noLeaderText(members) : followText(leader, members));
+    const m = this.joinable(key, r.t);
     if (m) {
       if (!m.members.includes(node)) {
         m.members.push(node);
         m.row.nodes.push(node);
-        m.row.text = followText(leader, m.members);
+        m.row.text = text(m.members);
       }
       return;
     }
-    const row = this.addRow(r, ord, { text: followText(leader, [node]), tone: '', nodes: [leader, node], links: [] });
-    this.open(`follow:${leader}:${num(r, 'term') ?? ''}`, row, [node]);
+    const w = describe(r);
+    const row = this.addRow(r, ord, { ...w, text: text([node]), nodes: leader === null ? [node] : [leader, node] });
+    this.open(key, row, [node]);
   }
 
   /** onCommit keeps one row per newly committed index range; other nodes catching up join it. */
