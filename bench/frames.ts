@@ -149,13 +149,12 @@ interface LoadSummary {
 }
 
 /** runLoads posts back-to-back put loads until `untilMs`; returns acknowledged puts and busy seconds. */
-async function runLoads(url: string, clients: number, untilMs: number): Promise<{ ok: number; seconds: number }> {
+async function runLoads(served: Served, clients: number, untilMs: number): Promise<{ ok: number; seconds: number }> {
   let ok = 0;
   let seconds = 0;
   while (Date.now() < untilMs) {
-    const r = await fetch(`${url}/api/load`, {
+    const r = await served.api('/api/load', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ op: 'put', count: PUTS_PER_LOAD, clients }),
     });
     if (r.status !== 200) throw new Error(`POST /api/load answered ${r.status}: ${await r.text()}`);
@@ -188,15 +187,15 @@ async function measure(o: FramesOptions, log: (s: string) => void): Promise<Fram
   try {
     log(`starting quorum-lab serve (${o.nodes} nodes)...`);
     served = await startServe(['--web', web, '--nodes', String(o.nodes)]);
-    await page.goto(served.url);
+    await page.goto(served.pageUrl);
     await waitForLeader(page, 30_000);
     // Warm up: a first load so the page has history (charts, timeline) before the window.
     log('warming up (1 load)...');
-    await runLoads(served.url, o.clients, Date.now() + 1);
+    await runLoads(served, o.clients, Date.now() + 1);
     await installProbes(page);
     log(`measuring ${o.seconds} s under ${o.clients}-client put loads...`);
     const until = Date.now() + o.seconds * 1000;
-    const [load] = await Promise.all([runLoads(served.url, o.clients, until), typeLikeAPerson(page, until)]);
+    const [load] = await Promise.all([runLoads(served, o.clients, until), typeLikeAPerson(page, until)]);
     const raw = await readProbes(page);
     const total = raw.frames.reduce((a, b) => a + b, 0);
     return {

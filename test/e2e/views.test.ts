@@ -78,9 +78,8 @@ describe('timeline, charts and replay under load', () => {
   });
 
   const api = async <T>(path: string, body?: unknown): Promise<T> => {
-    const r = await fetch(`${served!.url}${path}`, {
+    const r = await served!.api(path, {
       method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
@@ -97,7 +96,7 @@ describe('timeline, charts and replay under load', () => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       markStart();
-      await page.goto(served!.url);
+      await page.goto(served!.pageUrl);
       await page
         .getByTestId('leader')
         .filter({ hasText: /leader n\d+/ })
