@@ -109,7 +109,10 @@ export interface KvResponse {
   node: NodeId | null;
   latencyMs: number;
   error?: string;
+  /** token: a lock's fencing token; for a refused lock the holder's; for a stale-token refusal the newest the resource has seen. */
   token?: number;
+  /** expiresInMs: lock calls: how long the grant (a refused lock: the holder's) still runs, in ms. */
+  expiresInMs?: number;
 }
 
 /** LockRequest is POST /api/lock; RenewRequest /api/lock/renew; UnlockRequest /api/unlock. */
@@ -206,6 +209,8 @@ export interface MessageRecord extends RunLogRecord {
 export interface ExportResult {
   dir: string;
   files: string[];
+  /** check: check.json's verdict (ok, and its one-line summary). */
+  check?: { ok: boolean; summary: string };
 }
 
 /** SavedRun is what Open run… loads: enough to replay with no live cluster. */

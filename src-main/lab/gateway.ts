@@ -12,7 +12,8 @@
  * per client) makes any retry of the same request apply once.
  */
 import { connect, type Socket } from 'node:net';
-import type { BalanceAlgorithm } from '../api/contract';
+import type { BalanceAlgorithm, ClusterView } from '../api/contract';
+import { quorumProblem } from '../api/quorum';
 import { createBalancer } from '../core/balance';
 import type { Balancer, BackendState } from '../core/balance/types';
 import type { KvOp, KvResult } from '../core/kv/types';
@@ -338,6 +339,26 @@ export class Gateway {
     for (const c of this.conns.values()) c.close();
     this.conns.clear();
   }
+}
+
+/**
+ * ANSWERS are errors that are the cluster's answer to the request itself (the state
+ * machine refused it, or the request was malformed): the cluster worked, so they are
+ * never blamed on a missing quorum.
+ */
+const ANSWERS = new Set(['cas-mismatch', 'lock-held', 'lock-not-held', 'stale-token', 'bad-command', 'stale-seq']);
+
+/**
+ * explainError says what is missing when a request failed or its outcome is unknown
+ * because no zone of the cluster can reach a quorum (or none has elected a leader yet):
+ * "no quorum: 2 of 5 nodes reachable, 3 needed (n3, n4, n5 down) — last try: n4:
+ * not-leader" instead of only the last node's answer. The outcome is not touched: this
+ * only rewords the error. Other errors are returned as they are.
+ */
+export function explainError(error: string, view: Pick<ClusterView, 'nodes' | 'groups' | 'leader'>): string {
+  if (ANSWERS.has(error) || error.startsWith('bad-request') || error === 'cluster stopped') return error;
+  const problem = quorumProblem(view);
+  return problem === null ? error : `${problem} — last try: ${error}`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -38,7 +38,7 @@ import type { NodeId } from '../core/types';
 import type { NodeInspect } from '../node/contract';
 import { exportCheck } from './check';
 import { closeCluster, clusterView, openCluster, type Cluster } from './cluster';
-import type { GatewayResult } from './gateway';
+import { explainError, type GatewayResult } from './gateway';
 import { runLoad } from './load';
 import { historyShape } from './recorder';
 import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
@@ -362,6 +362,8 @@ export class LabService implements LabApi {
     const { f, key, value } = historyShape(op);
     const h = c.recorder.invoke(f, key, value, pinned ? { node: pinned } : {});
     const r = await c.gateway.request(op, timeoutMs, pinned);
+    // Say what is missing (no quorum, no leader yet) rather than only the last node's answer.
+    if (r.outcome !== 'ok' && r.error !== undefined && this.cur === c) r.error = explainError(r.error, this.view());
     const type = r.outcome === 'ok' ? 'ok' : r.outcome === 'fail' ? 'fail' : 'info';
     // A read's completion carries what it read; a granted lock's carries its fencing token (the checker needs both).
     const token = op.op === 'lock' && r.outcome === 'ok' ? r.result?.token : undefined;
@@ -388,6 +390,8 @@ export class LabService implements LabApi {
     };
     if (r.error !== undefined) out.error = r.error;
     if (r.result?.token !== undefined) out.token = r.result.token;
+    // Both clocks are this machine's: the leader stamped the grant with Date.now() (node/requests.ts).
+    if (r.result?.expiresAt !== undefined) out.expiresInMs = Math.max(0, r.result.expiresAt - Date.now());
     return out;
   }
 
@@ -491,7 +495,7 @@ export class LabService implements LabApi {
         check: JSON.stringify(check, null, 2) + '\n',
       }),
     );
-    return { dir: out, files };
+    return { dir: out, files, check: { ok: check.ok, summary: check.summary } };
   }
 
   /** fileOp runs a run-file operation, turning its refusal into a LabError with the same status. */

@@ -18,6 +18,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { LinkRule } from '../api/contract';
+import { deliveryDelayMs } from '../api/slow-motion';
 import { seededRng, type NodeId, type Rng } from '../core/types';
 import { HELLO_TIMEOUT_MS } from '../node/client-port';
 import type { MsgFrame } from '../node/contract';
@@ -253,9 +254,10 @@ export class Router {
   }
 
   private schedule(id: number, f: MsgFrame, bytes: Buffer, l: LinkSettings): void {
-    let delay = l.latencyMs;
-    if (l.jitterMs > 0) delay += (this.rng.next() * 2 - 1) * l.jitterMs;
-    delay = Math.max(0, delay) / this.timeScale;
+    let latency = l.latencyMs;
+    if (l.jitterMs > 0) latency += (this.rng.next() * 2 - 1) * l.jitterMs;
+    // In slow motion every delivery is stretched too, not only the timers (see slow-motion.ts).
+    const delay = deliveryDelayMs(latency, this.timeScale);
     if (delay < 0.5 && l.jitterMs === 0) {
       this.deliver(id, f, bytes, false);
       return;
@@ -339,7 +341,7 @@ export class Router {
     else this.links.set(key, next);
   }
 
-  /** setTimeScale stretches latencies: scale 0.1 makes every delay ten times longer. */
+  /** setTimeScale stretches deliveries: at scale s < 1 each takes (latency + SLOW_MOTION_BASE_MS) / s. */
   setTimeScale(scale: number): void {
     this.timeScale = scale;
   }

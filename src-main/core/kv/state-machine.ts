@@ -313,7 +313,7 @@ export class KvStateMachine {
       case 'lock': {
         const held = this.live(op.name);
         if (held && held.owner !== op.owner) {
-          return { ok: false, error: 'lock-held', holder: held.owner, expiresAt: held.expiresAt };
+          return { ok: false, error: 'lock-held', holder: held.owner, token: held.token, expiresAt: held.expiresAt };
         }
         if (held) {
           // The owner asks again (e.g. it lost the answer): same grant, same token, extended.

@@ -55,11 +55,11 @@ export interface KvResult {
   /** value: for get the value (null when missing); for put/cas/delete the previous value. */
   value?: string | null;
   error?: KvError;
-  /** token: fencing token for lock/renew. */
+  /** token: fencing token for lock/renew; for a refused lock (lock-held) the holder's; for stale-token the newest seen. */
   token?: number;
   /** holder: for a refused lock, who holds it. */
   holder?: string;
-  /** expiresAt: for lock/renew, when the grant lapses (state-machine clock, ms). */
+  /** expiresAt: for lock/renew (and a refused lock: the holder's grant), when the grant lapses (state-machine clock, ms). */
   expiresAt?: number;
 }
 

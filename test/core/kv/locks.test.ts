@@ -27,6 +27,7 @@ describe('locks with fencing tokens', () => {
       ok: false,
       error: 'lock-held',
       holder: 'alice',
+      token: 2,
       expiresAt: 1500,
     });
     // Expiry is on the state machine's clock: at 1500 the grant has lapsed.
