@@ -405,9 +405,7 @@ export class LabService implements LabApi {
       { op: 'lock', name: req.name, owner: req.owner, ttlMs: req.ttlMs },
       req.timeoutMs ?? 5000,
     );
-    const out = this.response(r, 'none');
-    if (r.result?.holder !== undefined) out.value = r.result.holder;
-    return out;
+    return this.holderAnswer(r);
   }
 
   async renew(req: RenewRequest): Promise<KvResponse> {
@@ -415,12 +413,19 @@ export class LabService implements LabApi {
       { op: 'renew', name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs },
       req.timeoutMs ?? 5000,
     );
-    return this.response(r, 'none');
+    return this.holderAnswer(r);
   }
 
   async unlock(req: UnlockRequest): Promise<KvResponse> {
     const r = await this.send({ op: 'unlock', name: req.name, token: req.token }, req.timeoutMs ?? 5000);
-    return this.response(r, 'none');
+    return this.holderAnswer(r);
+  }
+
+  /** holderAnswer is a lock call's answer: its value is who holds the lock when the call was refused for that. */
+  private holderAnswer(r: GatewayResult): KvResponse {
+    const out = this.response(r, 'none');
+    if (r.result?.holder !== undefined) out.value = r.result.holder;
+    return out;
   }
 
   async fencedWrite(req: FencedWriteRequest): Promise<KvResponse> {

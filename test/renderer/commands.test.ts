@@ -103,7 +103,12 @@ const EXAMPLES: Record<string, Example> = {
   },
   lock: { line: 'lock jobs 5s alice', call: { method: 'lock' }, text: 'locked jobs for alice, token 7' },
   renew: { line: 'renew jobs 5s alice 7', call: { method: 'renew' }, text: 'renewed jobs, token 7' },
-  unlock: { line: 'unlock jobs 7', call: { method: 'unlock' }, text: 'failed: lock-not-held', kind: 'fail' },
+  unlock: {
+    line: 'unlock jobs 7',
+    call: { method: 'unlock' },
+    text: 'not unlocked: token 7 no longer holds jobs — it expired or was released; lock it again for a new token',
+    kind: 'fail',
+  },
   fenced: { line: 'fenced file v1 7', call: { method: 'fencedWrite' }, text: 'wrote file with token 7' },
   speed: { line: 'speed 0.1', call: { method: 'setTimeScale', args: [0.1] }, text: 'timers at 0.1× speed' },
   export: {

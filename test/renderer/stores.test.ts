@@ -151,7 +151,8 @@ describe('useConsoleStore', () => {
     await con.run('get missing');
     expect(lastLine().text).toBe('(nil)');
     await con.run('cas a 2 3');
-    expect(lastLine()).toMatchObject({ kind: 'fail', text: 'failed: cas-mismatch' });
+    // A refused cas says what it found, not only "cas-mismatch".
+    expect(lastLine()).toMatchObject({ kind: 'fail', text: 'not swapped: a is 1, expected 2 (nothing was written)' });
   });
 
   it('a malformed line prints one error and never reaches the lab', async () => {
@@ -167,7 +168,10 @@ describe('useConsoleStore', () => {
   it('an unknown outcome says it may have taken effect', async () => {
     fake.kvOutcome = 'unknown';
     await useConsoleStore().run('put a 1');
-    expect(lastLine()).toMatchObject({ kind: 'unknown', text: 'unknown: timed out (it may have taken effect)' });
+    expect(lastLine()).toMatchObject({
+      kind: 'unknown',
+      text: 'unknown: timed out — the write may or may not have applied; read it back to know',
+    });
   });
 
   it('control commands reach the cluster and print the lab’s refusal verbatim', async () => {
@@ -240,7 +244,10 @@ describe('useConsoleStore', () => {
     await con.run('lock jobs 5s alice');
     expect(lastLine().text).toBe('locked jobs for alice, token 7');
     await con.run('unlock jobs 7');
-    expect(lastLine()).toMatchObject({ kind: 'fail', text: 'failed: lock-not-held' });
+    expect(lastLine()).toMatchObject({
+      kind: 'fail',
+      text: 'not unlocked: token 7 no longer holds jobs — it expired or was released; lock it again for a new token',
+    });
     await con.run('clear');
     expect(con.lines).toEqual([]);
   });

@@ -1,26 +1,16 @@
-/** topologyStyle is the Cytoscape stylesheet: roles by colour, the cluster's leader outstanding, zones, link rules, messages. */
+/**
+ * topologyStyle is the Cytoscape stylesheet: node states by fill, the cluster's leader
+ * outstanding, zones, link rules, messages. The canvas draws no text: every label (node
+ * ids, term/commit, zone quorums, the partition wall, link rules) is an HTML overlay with
+ * a fixed CSS size (topology-overlay.ts), so it stays readable at every zoom.
+ */
 import type { StylesheetJson } from 'cytoscape';
+import { DROPPED_COLOR, MESSAGE_COLORS, STATE_FILLS } from './topology-colors';
 
-/** ROLE_COLORS maps a node's displayed role to its fill (also used by the legend). */
-export const ROLE_COLORS: Record<string, string> = {
-  leader: '#f59e0b',
-  candidate: '#a855f7',
-  precandidate: '#c4b5fd',
-  follower: '#3b82f6',
-  learner: '#14b8a6',
-  down: '#4b5563',
-  paused: '#94a3b8',
-};
-
-/** MESSAGE_COLORS maps a message kind to its dot colour. */
-export const MESSAGE_COLORS: Record<string, string> = {
-  vote: '#a855f7',
-  append: '#22c55e',
-  heartbeat: '#64748b',
-  snapshot: '#ec4899',
-  client: '#06b6d4',
-  other: '#e5e7eb',
-};
+/** NODE_SIZE is a member node's diameter in model units (the cluster's leader is drawn larger). */
+export const NODE_SIZE = 56;
+/** LEADER_SIZE is the cluster leader's diameter in model units. */
+export const LEADER_SIZE = 66;
 
 export const topologyStyle: StylesheetJson = [
   {
@@ -32,88 +22,76 @@ export const topologyStyle: StylesheetJson = [
       'border-width': 2,
       'border-style': 'dashed',
       shape: 'round-rectangle',
-      padding: '30px',
-      label: 'data(label)',
-      color: '#94a3b8',
-      'font-size': 12,
-      'text-valign': 'top',
-      'text-halign': 'center',
-      'text-margin-y': -4,
+      padding: '26px',
+      label: '',
+      events: 'no',
     },
   },
+  { selector: 'node.zone.no-quorum', style: { 'border-color': '#b91c1c', 'background-color': '#2a1215' } },
   {
     selector: 'node.member',
     style: {
-      width: 56,
-      height: 56,
+      width: NODE_SIZE,
+      height: NODE_SIZE,
       'z-index': 20,
-      'background-color': ROLE_COLORS.follower!,
+      'background-color': STATE_FILLS.follower,
       'border-width': 2,
       'border-color': '#0f172a',
-      label: 'data(label)',
-      'text-wrap': 'wrap',
-      'text-valign': 'center',
-      'text-halign': 'center',
-      color: '#fff',
-      'font-size': 11,
-      'font-weight': 'bold',
-      'text-outline-color': '#0f172a',
-      'text-outline-width': 1,
+      label: '',
     },
   },
-  ...Object.entries(ROLE_COLORS).map(([role, color]) => ({
-    selector: `node.member.${role}`,
+  ...Object.entries(STATE_FILLS).map(([state, color]) => ({
+    selector: `node.member.${state}`,
     style: { 'background-color': color },
   })),
   {
     // The cluster's leader (ClusterView.leader); an old leader cut off in a minority only has the colour.
     selector: 'node.member.cluster-leader',
-    style: { width: 70, height: 70, 'border-width': 5, 'border-color': '#fde68a', 'font-size': 12 },
+    style: { width: LEADER_SIZE, height: LEADER_SIZE, 'border-width': 5, 'border-color': '#fde68a' },
   },
-  { selector: 'node.member.down', style: { 'border-style': 'dashed', 'border-color': '#ef4444', color: '#e5e7eb' } },
-  { selector: 'node.member.paused', style: { 'border-style': 'double', 'border-width': 5, 'border-color': '#e2e8f0' } },
+  { selector: 'node.member.down', style: { 'border-style': 'dashed', 'border-color': '#ef4444', 'border-width': 3 } },
+  { selector: 'node.member.paused', style: { 'border-style': 'double', 'border-width': 6, 'border-color': '#64748b' } },
+  {
+    selector: 'node.member.highlight',
+    style: { 'underlay-color': '#38bdf8', 'underlay-opacity': 0.5, 'underlay-padding': 10 },
+  },
   {
     selector: 'node.member:selected',
     style: { 'overlay-color': '#38bdf8', 'overlay-opacity': 0.3, 'overlay-padding': 6, 'overlay-shape': 'ellipse' },
   },
   {
     selector: 'edge.link',
-    style: {
-      width: 2,
-      'line-color': '#475569',
-      'curve-style': 'straight',
-      label: 'data(label)',
-      'text-wrap': 'wrap',
-      'font-size': 10,
-      color: '#fbbf24',
-      'text-background-color': '#0f172a',
-      'text-background-opacity': 0.85,
-      'text-background-padding': '2px',
-    },
+    style: { width: 2, 'line-color': '#475569', 'curve-style': 'straight', label: '' },
   },
+  // Links the partition cuts are not drawn: the wall between the zones says it once.
+  { selector: 'edge.link.across', style: { display: 'none' } },
   { selector: 'edge.link.ruled', style: { 'line-color': '#f59e0b', width: 3 } },
-  { selector: 'edge.link.cut', style: { 'line-color': '#ef4444', 'line-style': 'dashed', opacity: 0.6 } },
+  { selector: 'edge.link.cut', style: { 'line-color': '#ef4444', 'line-style': 'dashed', width: 3 } },
   {
     selector: 'edge.link.oneway',
     style: {
       'line-color': '#ef4444',
       'line-style': 'dotted',
+      width: 3,
       'target-arrow-shape': 'tee',
-      'source-arrow-shape': 'tee',
       'target-arrow-color': '#ef4444',
-      'source-arrow-color': '#ef4444',
     },
   },
-  { selector: 'edge.link.dim', style: { opacity: 0.25 } },
+  {
+    selector: 'edge.link.oneway.reverse',
+    style: { 'target-arrow-shape': 'none', 'source-arrow-shape': 'tee', 'source-arrow-color': '#ef4444' },
+  },
+  { selector: 'edge.link.dim', style: { opacity: 0.3 } },
+  { selector: 'edge.link.highlight', style: { 'line-color': '#38bdf8', width: 5, opacity: 1 } },
   { selector: 'edge.link:selected', style: { 'line-color': '#38bdf8', width: 5 } },
   {
     selector: 'node.msg',
     // Under the nodes, so a message emerges from its sender's edge rather than covering labels.
-    style: { width: 9, height: 9, 'border-width': 0, label: '', events: 'no', 'z-index': 1 },
+    style: { width: 10, height: 10, 'border-width': 0, label: '', events: 'no', 'z-index': 1 },
   },
   ...Object.entries(MESSAGE_COLORS).map(([kind, color]) => ({
     selector: `node.msg.${kind}`,
     style: { 'background-color': color },
   })),
-  { selector: 'node.msg.dropped', style: { 'background-color': '#ef4444', shape: 'diamond' } },
+  { selector: 'node.msg.dropped', style: { 'background-color': DROPPED_COLOR, shape: 'diamond' } },
 ];

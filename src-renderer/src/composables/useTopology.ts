@@ -2,12 +2,27 @@
  * useTopology owns the Cytoscape graph: the only place `cy` lives. It is kept out of Vue
  * reactivity (a plain variable), draws whatever ClusterView it is given as a diff inside
  * one cy.batch(), puts nodes in partition zones (compound nodes) with move({parent}),
- * turns a drag into a partition request, and animates messages from run-log records.
+ * turns a drag into a partition request, animates messages from run-log records, refits
+ * when its container changes size, and hands the HTML overlay (labels, quorum tags, the
+ * partition wall) the rendered positions at most once per animation frame.
  */
-import cytoscape, { type Core, type EventObject, type NodeSingular } from 'cytoscape';
-import type { ClusterNode, ClusterView, LinkRule, RunLogRecord } from '../../../src-main/api/contract';
+import cytoscape, { type Core, type EdgeSingular, type EventObject, type NodeSingular } from 'cytoscape';
+import type { ClusterView, RunLogRecord } from '../../../src-main/api/contract';
+import { zonesOf } from '../../../src-main/api/quorum';
+import { deliveryDelayMs } from '../../../src-main/api/slow-motion';
 import { msgKindOf, num } from '../model/records';
-import { topologyStyle } from './topology-style';
+import {
+  edgeLook,
+  nodeLook,
+  wallsBetween,
+  wallText,
+  zoneTags,
+  type OverlayModel,
+  type OverlayZone,
+} from './topology-overlay';
+import { NODE_SIZE, topologyStyle } from './topology-style';
+
+export { ruleText } from './topology-overlay';
 
 /** TopologyHandlers are what the graph asks of its owner (the component passes store actions). */
 export interface TopologyHandlers {
@@ -17,6 +32,10 @@ export interface TopologyHandlers {
   moveNode(id: string, target: number | 'new'): void;
   /** canDrag: false while replaying (a saved run cannot be partitioned). */
   canDrag(): boolean;
+  /** overlay receives what to draw over the canvas, in container pixels. */
+  overlay(m: OverlayModel): void;
+  /** hover: the pointer is over node `id` (null: over none). */
+  hover(id: string | null): void;
 }
 
 declare global {
@@ -25,10 +44,16 @@ declare global {
   }
 }
 
-const NODE_R = 28;
-const ZONE_PAD = 34;
+const NODE_R = NODE_SIZE / 2;
+const ZONE_PAD = 30;
 const MAX_FLYING = 24;
 const MAX_NEW_PER_SECOND = 40;
+/** FIT_PAD leaves room around the zones for their labels and the wall's. */
+const FIT_PAD = 34;
+/** MAX_FIT_ZOOM keeps a small cluster on a big screen from being drawn huge. */
+const MAX_FIT_ZOOM = 1.6;
+/** MAX_ANIM_MS caps one message's flight on screen (0.001× would otherwise take 30 s). */
+const MAX_ANIM_MS = 10_000;
 
 /** layoutPositions places zones left to right and each zone's nodes on a small circle. */
 export function layoutPositions(groups: readonly string[][]): Map<string, { x: number; y: number }> {
@@ -37,7 +62,7 @@ export function layoutPositions(groups: readonly string[][]): Map<string, { x: n
   let x = 0;
   groups.forEach((g, i) => {
     const r = radii[i]!;
-    if (i > 0) x += radii[i - 1]! + r + 2 * (NODE_R + ZONE_PAD) + 60;
+    if (i > 0) x += radii[i - 1]! + r + 2 * (NODE_R + ZONE_PAD) + 80;
     g.forEach((id, j) => {
       const a = -Math.PI / 2 + (2 * Math.PI * j) / Math.max(1, g.length);
       pos.set(id, { x: x + r * Math.cos(a), y: r * Math.sin(a) });
@@ -46,60 +71,8 @@ export function layoutPositions(groups: readonly string[][]): Map<string, { x: n
   return pos;
 }
 
-function roleClass(n: ClusterNode): string {
-  if (n.status === 'down') return 'down';
-  if (n.status === 'paused') return 'paused';
-  return n.role ?? 'follower';
-}
-
-function pct(p: number): string {
-  return `${Math.round(p * 1000) / 10}%`;
-}
-
-/** ruleText renders one directed rule as a short label ("200±50ms 10% loss"). */
-export function ruleText(r: LinkRule): string {
-  const parts: string[] = [];
-  if (r.blocked) parts.push('cut');
-  if (r.latencyMs > 0) parts.push(`${r.latencyMs}${r.jitterMs > 0 ? `±${r.jitterMs}` : ''}ms`);
-  if (r.loss > 0) parts.push(`${pct(r.loss)} loss`);
-  if (r.duplicate > 0) parts.push(`${pct(r.duplicate)} dup`);
-  return parts.join(' ');
-}
-
 function edgeId(a: string, b: string): string {
   return a < b ? `link:${a}:${b}` : `link:${b}:${a}`;
-}
-
-/** edgeLabel describes both directions of a pair; one-way rules name their direction. */
-function edgeData(view: ClusterView, a: string, b: string): { label: string; cls: string[] } {
-  const ab = view.links.find((l) => l.from === a && l.to === b);
-  const ba = view.links.find((l) => l.from === b && l.to === a);
-  const ta = ab ? ruleText(ab) : '';
-  const tb = ba ? ruleText(ba) : '';
-  const cls: string[] = [];
-  if (ab?.blocked && ba?.blocked) cls.push('cut');
-  else if (ab?.blocked || ba?.blocked) cls.push('oneway');
-  if ((ab && ab.latencyMs > 0) || (ba && ba.latencyMs > 0) || (ab?.loss ?? 0) > 0 || (ba?.loss ?? 0) > 0)
-    cls.push('ruled');
-  let label: string;
-  if (ta !== '' && ta === tb) label = ta;
-  else
-    label = [ta !== '' ? `${a}→${b} ${ta}` : '', tb !== '' ? `${b}→${a} ${tb}` : ''].filter((s) => s !== '').join('\n');
-  const down = view.nodes.some((n) => (n.id === a || n.id === b) && n.status !== 'up');
-  if (down) cls.push('dim');
-  return { label, cls };
-}
-
-/** groupsOf returns the view's groups with every node in exactly one (stray nodes get their own). */
-function groupsOf(view: ClusterView): string[][] {
-  const ids = view.nodes.map((n) => n.id);
-  const seen = new Set<string>();
-  const groups = view.groups
-    .map((g) => g.filter((id) => ids.includes(id) && !seen.has(id) && (seen.add(id), true)))
-    .filter((g) => g.length > 0);
-  const stray = ids.filter((id) => !seen.has(id));
-  if (stray.length > 0) groups.push(stray);
-  return groups;
 }
 
 /** Topology is the handle the component keeps. */
@@ -108,7 +81,11 @@ export interface Topology {
   /** setDraggable turns dragging nodes on (live) or off (replaying a saved run). */
   setDraggable(on: boolean): void;
   animateMessage(r: RunLogRecord): void;
+  /** highlight marks one node or link (null clears). */
+  highlight(target: { node: string } | { from: string; to: string } | null): void;
   fit(): void;
+  /** resize re-reads the container's size and refits the graph into it. */
+  resize(): void;
   destroy(): void;
 }
 
@@ -119,8 +96,8 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
     container,
     style: topologyStyle,
     wheelSensitivity: 0.3,
-    minZoom: 0.3,
-    maxZoom: 2,
+    minZoom: 0.2,
+    maxZoom: 3,
     boxSelectionEnabled: false,
     autoungrabify: false,
   });
@@ -128,69 +105,80 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
   let structure = '';
   let laid = new Map<string, { x: number; y: number }>();
   let groups: string[][] = [];
+  let current: ClusterView | null = null;
   let flying = 0;
   let windowStart = 0;
   let windowCount = 0;
   let msgSeq = 0;
+  let overlayFrame = 0;
+
+  function renderZones(view: ClusterView): void {
+    const tags = zoneTags(view);
+    groups.forEach((_g, i) => {
+      const zid = `zone-${i}`;
+      if (cy.getElementById(zid).empty()) cy.add({ group: 'nodes', data: { id: zid }, classes: 'zone' });
+      cy.getElementById(zid).classes(`zone${tags[i]?.ok === false ? ' no-quorum' : ''}`);
+    });
+    cy.nodes('.zone').forEach((z) => {
+      if (Number(z.id().slice(5)) >= groups.length) z.remove();
+    });
+  }
+
+  function renderMembers(view: ClusterView): void {
+    const ids = view.nodes.map((n) => n.id);
+    for (const n of view.nodes) {
+      const parent = `zone-${groups.findIndex((g) => g.includes(n.id))}`;
+      const el = cy.getElementById(n.id);
+      if (el.empty())
+        cy.add({ group: 'nodes', data: { id: n.id, parent }, position: laid.get(n.id) ?? { x: 0, y: 0 } });
+      else if (el.data('parent') !== parent) el.move({ parent });
+      // Look it up again: move() re-creates the element. The node the view names as
+      // leader stands out; another that still believes it leads keeps only the colour.
+      const look = nodeLook(view, n);
+      const keep = cy.getElementById(n.id).hasClass('highlight') ? ' highlight' : '';
+      cy.getElementById(n.id).classes(`member ${look.state}${look.clusterLeader ? ' cluster-leader' : ''}${keep}`);
+    }
+    cy.nodes('.member').forEach((el) => {
+      if (!ids.includes(el.id())) el.remove();
+    });
+  }
+
+  function renderLinks(view: ClusterView): void {
+    const ids = view.nodes.map((n) => n.id);
+    const zoneOf = new Map<string, number>();
+    groups.forEach((g, i) => g.forEach((id) => zoneOf.set(id, i)));
+    const wanted = new Set<string>();
+    for (let i = 0; i < ids.length; i++)
+      for (let j = i + 1; j < ids.length; j++) {
+        const [a, b] = ids[i]! < ids[j]! ? [ids[i]!, ids[j]!] : [ids[j]!, ids[i]!];
+        const id = edgeId(a, b);
+        wanted.add(id);
+        const look = edgeLook(view, a, b, zoneOf.get(a) === zoneOf.get(b));
+        let e = cy.getElementById(id);
+        if (e.empty()) e = cy.add({ group: 'edges', data: { id, source: a, target: b, label: look.label } });
+        else e.data('label', look.label);
+        const keep = e.hasClass('highlight') ? ['highlight'] : [];
+        e.classes(['link', ...look.cls, ...keep].join(' '));
+      }
+    cy.edges('.link').forEach((e) => {
+      if (!wanted.has(e.id())) e.remove();
+    });
+  }
 
   function render(view: ClusterView | null): void {
+    current = view;
     if (!view) {
       cy.elements().remove();
       structure = '';
+      scheduleOverlay();
       return;
     }
-    groups = groupsOf(view);
-    const ids = view.nodes.map((n) => n.id);
+    groups = zonesOf(view);
     cy.batch(() => {
       // Zones first, so nodes can move into them.
-      groups.forEach((g, i) => {
-        const zid = `zone-${i}`;
-        const label = groups.length === 1 ? 'cluster' : `zone ${i + 1}`;
-        if (cy.getElementById(zid).empty()) cy.add({ group: 'nodes', data: { id: zid, label }, classes: 'zone' });
-        else cy.getElementById(zid).data('label', label);
-      });
-      for (const n of view.nodes) {
-        const parent = `zone-${groups.findIndex((g) => g.includes(n.id))}`;
-        const data = {
-          id: n.id,
-          label: n.status === 'down' ? `${n.id}\ndown` : `${n.id}\nT${n.term} · C${n.commitIndex}`,
-          role: roleClass(n),
-        };
-        const el = cy.getElementById(n.id);
-        if (el.empty()) {
-          cy.add({ group: 'nodes', data: { ...data, parent }, position: laid.get(n.id) ?? { x: 0, y: 0 } });
-        } else {
-          el.data(data);
-          if (el.data('parent') !== parent) el.move({ parent });
-        }
-        // Look it up again: move() re-creates the element. The node the view names as
-        // leader stands out; another that still believes it leads keeps only the colour.
-        cy.getElementById(n.id).classes(`member ${roleClass(n)}${n.id === view.leader ? ' cluster-leader' : ''}`);
-      }
-      cy.nodes('.member').forEach((el) => {
-        if (!ids.includes(el.id())) el.remove();
-      });
-      cy.nodes('.zone').forEach((z) => {
-        const i = Number(z.id().slice(5));
-        if (i >= groups.length) z.remove();
-      });
-      const wanted = new Set<string>();
-      for (let i = 0; i < ids.length; i++)
-        for (let j = i + 1; j < ids.length; j++) {
-          const a = ids[i]!;
-          const b = ids[j]!;
-          const id = edgeId(a, b);
-          wanted.add(id);
-          const { label, cls } = edgeData(view, a, b);
-          let e = cy.getElementById(id);
-          if (e.empty())
-            e = cy.add({ group: 'edges', data: { id, source: a < b ? a : b, target: a < b ? b : a, label } });
-          else e.data('label', label);
-          e.classes(['link', ...cls].join(' '));
-        }
-      cy.edges('.link').forEach((e) => {
-        if (!wanted.has(e.id())) e.remove();
-      });
+      renderZones(view);
+      renderMembers(view);
+      renderLinks(view);
     });
     const key = JSON.stringify(groups);
     if (key !== structure) {
@@ -199,10 +187,60 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
       for (const [id, p] of laid) cy.getElementById(id).position(p);
       fit();
     }
+    scheduleOverlay();
   }
 
   function fit(): void {
-    cy.fit(cy.nodes('.member'), 110);
+    const els = cy.nodes('.member, .zone');
+    if (els.empty()) return;
+    cy.fit(els, FIT_PAD);
+    if (cy.zoom() > MAX_FIT_ZOOM) {
+      cy.zoom(MAX_FIT_ZOOM);
+      cy.center(els);
+    }
+  }
+
+  function resize(): void {
+    // Cytoscape caches its container's size: without resize() a fit uses the old size.
+    cy.resize();
+    fit();
+    scheduleOverlay();
+  }
+
+  /** overlayModel reads the rendered positions of what the overlay labels. */
+  function overlayModel(): OverlayModel {
+    const view = current;
+    if (!view) return { nodes: [], zones: [], walls: [], wallLabel: null, edges: [] };
+    const nodes = view.nodes.flatMap((n) => {
+      const el = cy.getElementById(n.id);
+      if (el.empty()) return [];
+      const p = el.renderedPosition();
+      return [{ ...nodeLook(view, n), x: p.x, y: p.y, r: el.renderedWidth() / 2 }];
+    });
+    const tags = zoneTags(view);
+    const zones: OverlayZone[] = tags.flatMap((t, i) => {
+      const z = cy.getElementById(`zone-${i}`);
+      if (z.empty()) return [];
+      const b = z.renderedBoundingBox({ includeLabels: false, includeOverlays: false });
+      return [{ ...t, box: { x1: b.x1, x2: b.x2, y1: b.y1, y2: b.y2 } }];
+    });
+    const edges = cy
+      .edges('.link')
+      .filter((e) => e.data('label') !== '' && !e.hasClass('across'))
+      .map((e: EdgeSingular) => {
+        const m = e.renderedMidpoint();
+        return { id: e.id(), x: m.x, y: m.y, label: String(e.data('label')) };
+      });
+    return { nodes, zones, walls: wallsBetween(zones.map((z) => z.box)), wallLabel: wallText(view), edges };
+  }
+
+  /** scheduleOverlay recomputes the overlay once, on the next animation frame. */
+  function scheduleOverlay(): void {
+    if (overlayFrame !== 0) return;
+    overlayFrame = requestAnimationFrame(() => {
+      overlayFrame = 0;
+      h.overlay(overlayModel());
+    });
   }
 
   /** zoneAt finds the zone whose members (other than `id`) surround the model point p. */
@@ -235,6 +273,12 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
       h.selectLink(null);
     }
   });
+  cy.on('mouseover', 'node.member', (e: EventObject) => h.hover((e.target as NodeSingular).id()));
+  cy.on('mouseout', 'node.member', () => h.hover(null));
+  cy.on('grab', 'node.member', () => h.hover(null));
+  // Pan, zoom and drags move what the overlay labels.
+  cy.on('viewport', scheduleOverlay);
+  cy.on('position', 'node.member', scheduleOverlay);
   cy.on('dragfree', 'node.member', (e: EventObject) => {
     const n = e.target as NodeSingular;
     const id = n.id();
@@ -247,6 +291,16 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
     if (target === own || !h.canDrag()) return;
     h.moveNode(id, target ?? 'new');
   });
+
+  /** flightMs is how long a message is drawn in flight: as long as the router holds it in slow motion. */
+  function flightMs(r: RunLogRecord): number {
+    const scale = current?.timeScale ?? 1;
+    const rule = current?.links.find((l) => l.from === r.from && l.to === r.to);
+    const latency = num(r, 'latencyMs') ?? rule?.latencyMs ?? 0;
+    if (scale < 1) return Math.min(MAX_ANIM_MS, deliveryDelayMs(latency, scale));
+    // In real time a loopback message takes a fraction of a millisecond: draw it long enough to see.
+    return Math.min(2000, 350 + latency / scale);
+  }
 
   function animateMessage(r: RunLogRecord): void {
     if (r.kind !== 'send' && r.kind !== 'drop') return;
@@ -267,7 +321,7 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
     const b = to.position();
     const dropped = r.kind === 'drop';
     const end = dropped ? { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 } : b;
-    const latency = num(r, 'latencyMs') ?? 0;
+    const ms = dropped ? 350 : flightMs(r);
     const dot = cy.add({
       group: 'nodes',
       data: { id: `msg-${++msgSeq}` },
@@ -276,14 +330,20 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
     });
     dot.ungrabify();
     dot.unselectify();
-    dot.animate({ position: end }, { duration: Math.min(2000, 350 + latency), easing: 'ease-in-out-sine' });
-    setTimeout(
-      () => {
-        dot.remove();
-        flying--;
-      },
-      Math.min(2000, 350 + latency) + 30,
-    );
+    dot.animate({ position: end }, { duration: ms, easing: 'ease-in-out-sine' });
+    setTimeout(() => {
+      dot.remove();
+      flying--;
+    }, ms + 30);
+  }
+
+  function highlight(target: { node: string } | { from: string; to: string } | null): void {
+    cy.batch(() => {
+      cy.elements('.highlight').removeClass('highlight');
+      if (target === null) return;
+      if ('node' in target) cy.getElementById(target.node).addClass('highlight');
+      else cy.getElementById(edgeId(target.from, target.to)).addClass('highlight');
+    });
   }
 
   return {
@@ -292,8 +352,14 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
       cy.autoungrabify(!on);
     },
     animateMessage,
-    fit,
+    highlight,
+    fit() {
+      fit();
+      scheduleOverlay();
+    },
+    resize,
     destroy() {
+      if (overlayFrame !== 0) cancelAnimationFrame(overlayFrame);
       cy.destroy();
       if (window.__quorumLab?.cy === cy) delete window.__quorumLab;
     },

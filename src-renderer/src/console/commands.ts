@@ -11,6 +11,7 @@ import { MAX_TTL_MS } from '../../../src-main/core/kv/types';
 import { useClusterStore } from '../stores/cluster';
 import { useRequestsStore } from '../stores/requests';
 import { useRunStore } from '../stores/run';
+import { loadText } from './answers';
 import { ALGORITHMS, command, NODE_IDS, type ConsoleCommand } from './command';
 import {
   arrowOf,
@@ -69,7 +70,11 @@ const KV_COMMANDS = [
       exactly(a.words, 2, a.usage);
       return { key: key(a.words[0], a.usage), value: value(a.words[1], a.usage) };
     },
-    run: async (c, io) => io.answer(await useRequestsStore().kv({ op: 'put', key: c.key, value: c.value }), 'OK'),
+    run: async (c, io) =>
+      io.answer(await useRequestsStore().kv({ op: 'put', key: c.key, value: c.value }), 'OK', {
+        op: 'put',
+        key: c.key,
+      }),
   }),
   command({
     name: 'get',
@@ -79,7 +84,7 @@ const KV_COMMANDS = [
     parse: keyArg,
     run: async (c, io) => {
       const r = await useRequestsStore().kv({ op: 'get', key: c.key });
-      io.answer(r, r.value === null ? '(nil)' : r.value);
+      io.answer(r, r.value === null ? '(nil)' : r.value, { op: 'get', key: c.key });
     },
   }),
   command({
@@ -89,7 +94,8 @@ const KV_COMMANDS = [
     usage: 'del <key>',
     about: 'delete a key',
     parse: keyArg,
-    run: async (c, io) => io.answer(await useRequestsStore().kv({ op: 'delete', key: c.key }), 'deleted'),
+    run: async (c, io) =>
+      io.answer(await useRequestsStore().kv({ op: 'delete', key: c.key }), 'deleted', { op: 'delete', key: c.key }),
   }),
   command({
     name: 'cas',
@@ -107,6 +113,7 @@ const KV_COMMANDS = [
       io.answer(
         await useRequestsStore().kv({ op: 'cas', key: c.key, expected: c.expected, value: c.value }),
         'swapped',
+        { op: 'cas', key: c.key, expected: c.expected, value: c.value },
       ),
   }),
 ];
@@ -270,11 +277,7 @@ const CLIENT_COMMANDS = [
       io.setLoadProgress({ done: 0, total: c.count });
       try {
         const s = await useRequestsStore().load({ op: c.op, count: c.count, clients: c.clients });
-        io.print(
-          s.ok === s.count ? 'ok' : 'unknown',
-          `load ${c.op} ×${s.count}: ${s.ok} ok, ${s.fail} fail, ${s.unknown} unknown in ${s.seconds.toFixed(2)} s — ` +
-            `${Math.round(s.opsPerSec)} ops/s, p50 ${s.p50Ms.toFixed(2)} ms, p99 ${s.p99Ms.toFixed(2)} ms`,
-        );
+        io.print(s.ok === s.count ? 'ok' : 'unknown', loadText(c.op, s));
       } finally {
         io.setLoadProgress(null);
       }
@@ -309,7 +312,7 @@ const CLIENT_COMMANDS = [
     },
     run: async (c, io) => {
       const r = await useRequestsStore().lock(c);
-      io.answer(r, `locked ${c.name} for ${c.owner}, token ${r.token ?? '?'}`);
+      io.answer(r, `locked ${c.name} for ${c.owner}, token ${r.token ?? '?'}`, { op: 'lock', ...c });
     },
   }),
   command({
@@ -327,7 +330,7 @@ const CLIENT_COMMANDS = [
     },
     run: async (c, io) => {
       const r = await useRequestsStore().renew(c);
-      io.answer(r, `renewed ${c.name}, token ${r.token ?? c.token}`);
+      io.answer(r, `renewed ${c.name}, token ${r.token ?? c.token}`, { op: 'renew', ...c });
     },
   }),
   command({
@@ -338,7 +341,7 @@ const CLIENT_COMMANDS = [
       exactly(a.words, 2, a.usage);
       return { name: key(a.words[0], a.usage), token: token(a.words[1]) };
     },
-    run: async (c, io) => io.answer(await useRequestsStore().unlock(c), `unlocked ${c.name}`),
+    run: async (c, io) => io.answer(await useRequestsStore().unlock(c), `unlocked ${c.name}`, { op: 'unlock', ...c }),
   }),
   command({
     name: 'fenced',
@@ -349,7 +352,12 @@ const CLIENT_COMMANDS = [
       exactly(a.words, 3, a.usage);
       return { key: key(a.words[0], a.usage), value: value(a.words[1], a.usage), token: token(a.words[2]) };
     },
-    run: async (c, io) => io.answer(await useRequestsStore().fencedWrite(c), `wrote ${c.key} with token ${c.token}`),
+    run: async (c, io) =>
+      io.answer(await useRequestsStore().fencedWrite(c), `wrote ${c.key} with token ${c.token}`, {
+        op: 'fenced',
+        key: c.key,
+        token: c.token,
+      }),
   }),
 ];
 
@@ -375,6 +383,7 @@ const LAB_COMMANDS = [
     details: [
       'Writes run.jsonl, history.jsonl, settings.json and check.json into a new folder; without a name, a',
       'timestamped one. A name is letters, digits, . _ - (up to 64); an existing run is never overwritten.',
+      'Prints the consistency verdict: every acknowledged write must read back as a value that could be last.',
     ],
     parse: (a) => {
       atMost(a.words, 1, a.usage);

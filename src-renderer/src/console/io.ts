@@ -1,5 +1,6 @@
 /** What a console command's `run` may do to the console: print answers, time lab actions, clear, show load progress. */
 import type { KvResponse } from '../../../src-main/api/contract';
+import type { RequestDesc } from './answers';
 
 /** LineKind styles a console line. */
 export type LineKind = 'input' | 'ok' | 'fail' | 'unknown' | 'error' | 'info';
@@ -14,8 +15,8 @@ export interface LoadProgress {
 export interface ConsoleIO {
   /** print adds one line; node and latencyMs say who served an answer and how fast. */
   print(kind: LineKind, text: string, node?: string | null, latencyMs?: number | null): void;
-  /** answer prints a client request's answer: okText when ok, else why it failed or may have taken effect. */
-  answer(r: KvResponse, okText: string): void;
+  /** answer prints a client request's answer: okText when ok, else what was found and what it means (req: what was asked). */
+  answer(r: KvResponse, okText: string, req?: RequestDesc): void;
   /** control times a store action that answers whether the lab accepted it, and prints okText or the lab's refusal. */
   control(action: () => Promise<boolean>, okText: string, node: string | null): Promise<void>;
   /** clear empties the scrollback. */

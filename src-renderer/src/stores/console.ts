@@ -10,6 +10,7 @@ import { ref, watch } from 'vue';
 import type { KvResponse } from '../../../src-main/api/contract';
 import { assertNever } from '../../../src-main/core/types';
 import { errorText } from '../api/lab-client';
+import { exportText, failText, unknownText, type RequestDesc } from '../console/answers';
 import type { ConsoleIO, LineKind, LoadProgress } from '../console/io';
 import { complete as completeLine, prepare } from '../console/parse';
 import { useClusterStore } from './cluster';
@@ -56,8 +57,10 @@ export const useConsoleStore = defineStore('console', () => {
 
   function printExport(o: ExportOutcome | null): void {
     if (!o) return;
-    if (o.ok) print('ok', `exported to ${o.result.dir} (${o.result.files.map(baseName).join(', ')})`, null, o.ms);
-    else print('error', o.error);
+    if (o.ok) {
+      const r = o.result;
+      print(r.check?.ok === false ? 'fail' : 'ok', exportText(r.dir, r.files.map(baseName), r.check), null, o.ms);
+    } else print('error', o.error);
   }
   // Synchronous, so the answer lands right after the line that asked for it.
   watch(() => runStore.last, printExport, { flush: 'sync' });
@@ -90,16 +93,21 @@ export const useConsoleStore = defineStore('console', () => {
     return c.line;
   }
 
-  function answer(r: KvResponse, okText: string): void {
+  function answer(r: KvResponse, okText: string, req?: RequestDesc): void {
     switch (r.outcome) {
       case 'ok':
         print('ok', okText, r.node, r.latencyMs);
         return;
       case 'fail':
-        print('fail', `failed: ${r.error ?? 'refused'}`, r.node, r.latencyMs);
+        print('fail', req ? failText(req, r) : `failed: ${r.error ?? 'refused'}`, r.node, r.latencyMs);
         return;
       case 'unknown':
-        print('unknown', `unknown: ${r.error ?? 'no answer in time'} (it may have taken effect)`, r.node, r.latencyMs);
+        print(
+          'unknown',
+          req ? unknownText(req, r) : `unknown: ${r.error ?? 'no answer in time'} (it may have taken effect)`,
+          r.node,
+          r.latencyMs,
+        );
         return;
       default:
         assertNever(r.outcome, 'outcome');
