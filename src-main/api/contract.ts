@@ -89,6 +89,18 @@ export interface ClusterView {
   runStartedAt: number;
   /** leader: the node that leads the cluster now, or null (defined by clusterLeader in ./leader.ts). */
   leader: NodeId | null;
+  /** pauseOn: what freezes the whole cluster when it happens (absent: nothing). */
+  pauseOn?: PauseOn;
+  /** frozen: why the whole cluster is frozen now ("n3 became leader (term 4)"), or null/absent when it runs. */
+  frozen?: string | null;
+}
+
+/** PauseOn says which events freeze the cluster (every node SIGSTOPped, the router holding messages) until continued. */
+export interface PauseOn {
+  /** role: any node's role changes (follower → pre-candidate → candidate → leader, or back). */
+  role: boolean;
+  /** commit: the cluster's commit index advances. */
+  commit: boolean;
 }
 
 /** KvRequest is POST /api/kv. */

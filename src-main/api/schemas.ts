@@ -38,6 +38,7 @@ import type {
   LinkRule,
   LoadRequest,
   LockRequest,
+  PauseOn,
   RenewRequest,
   UnlockRequest,
 } from './contract';
@@ -222,6 +223,14 @@ export function validateTimeScale(x: unknown): Checked<number> {
       what: 'a number in 0.001..10 (1 = real time, 0.1 = ten times slower)',
     }),
   );
+}
+
+/** validatePauseOn checks POST /api/pause-on {role, commit}: which events freeze the cluster (both required). */
+export function validatePauseOn(x: unknown): Checked<PauseOn> {
+  return checked(() => {
+    const o = body(x, ['role', 'commit'], 'a pause-on request');
+    return { role: bool(o.role, 'role', 'true or false'), commit: bool(o.commit, 'commit', 'true or false') };
+  });
 }
 
 /** validateBalance checks POST /api/balance {algorithm, weights}. */

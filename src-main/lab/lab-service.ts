@@ -23,6 +23,7 @@ import type {
   LoadRequest,
   LoadSummary,
   LockRequest,
+  PauseOn,
   RenewRequest,
   RunLogRecord,
   SavedRun,
@@ -40,6 +41,7 @@ import { exportCheck } from './check';
 import { closeCluster, clusterView, openCluster, type Cluster } from './cluster';
 import { explainError, type GatewayResult } from './gateway';
 import { runLoad } from './load';
+import { PauseOnControl } from './pause-on';
 import { historyShape } from './recorder';
 import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
 import { SafeFileError } from './safe-files';
@@ -93,6 +95,7 @@ export class LabService implements LabApi {
   private stopped = false;
   /** loadRun: the load run in progress, to stop it early. */
   private loadRun: { abort: AbortController; done: Promise<LoadSummary> } | null = null;
+  private readonly pauseOn = new PauseOnControl();
 
   constructor(private readonly opts: LabServiceOptions = {}) {
     this.dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'quorum-lab-')));
@@ -184,6 +187,7 @@ export class LabService implements LabApi {
       ...(this.opts.maxStoreBytes !== undefined ? { maxStoreBytes: this.opts.maxStoreBytes } : {}),
       onRecord: (r) => {
         if (this.listeners.size > 0) this.emit({ type: 'log', record: r });
+        if (this.cur && this.pauseOn.observe(this.cur, r)) this.clusterChanged();
       },
       onChange: () => this.clusterChanged(),
     });
@@ -201,6 +205,9 @@ export class LabService implements LabApi {
   private async teardown(): Promise<void> {
     const c = this.cur;
     if (!c) return;
+    // Frozen nodes must run again to hear the shutdown.
+    this.pauseOn.thaw(c);
+    this.pauseOn.reset();
     this.cur = null;
     await closeCluster(c);
   }
@@ -237,7 +244,32 @@ export class LabService implements LabApi {
   }
 
   private view(): ClusterView {
-    return clusterView(this.need(), this.timeScale);
+    return {
+      ...clusterView(this.need(), this.timeScale),
+      pauseOn: { ...this.pauseOn.on },
+      frozen: this.pauseOn.frozen,
+    };
+  }
+
+  // ----- pause on an event -------------------------------------------------------------
+
+  /** setPauseOn says which events freeze the whole cluster (role changes, commits); turning both off continues a frozen one. */
+  async setPauseOn(on: PauseOn): Promise<ClusterView> {
+    const c = this.need();
+    this.pauseOn.on = { role: on.role, commit: on.commit };
+    c.recorder.record('pause-on', { ...this.pauseOn.on });
+    if (!on.role && !on.commit) this.pauseOn.thaw(c);
+    this.clusterChanged();
+    return this.view();
+  }
+
+  /** continueRun lets a frozen cluster run on (until the next event it pauses on). */
+  async continueRun(): Promise<ClusterView> {
+    const c = this.need();
+    if (this.pauseOn.frozen === null) throw new LabError(409, 'the cluster is not frozen: nothing to continue');
+    this.pauseOn.thaw(c);
+    this.clusterChanged();
+    return this.view();
   }
 
   // ----- node lifecycle ----------------------------------------------------------------
@@ -359,6 +391,15 @@ export class LabService implements LabApi {
   private async send(op: KvOp, timeoutMs: number, pinned?: NodeId): Promise<GatewayResult> {
     const c = this.need();
     if (pinned) this.node(pinned);
+    // Every node is stopped: say so at once rather than after the timeout (never sent, so certainly not applied).
+    if (this.pauseOn.frozen !== null)
+      return {
+        outcome: 'fail',
+        result: null,
+        node: null,
+        latencyMs: 0,
+        error: `the cluster is frozen (paused on: ${this.pauseOn.frozen}) — continue it first`,
+      };
     const { f, key, value } = historyShape(op);
     const h = c.recorder.invoke(f, key, value, pinned ? { node: pinned } : {});
     const r = await c.gateway.request(op, timeoutMs, pinned);

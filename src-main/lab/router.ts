@@ -53,6 +53,8 @@ function isClean(s: LinkSettings): boolean {
 export const MAX_ROUTER_CONNECTIONS = 64;
 /** REJECT_LOG_PER_SEC bounds the run-log records of refused connections and frames per second. */
 export const REJECT_LOG_PER_SEC = 5;
+/** MAX_HELD bounds the messages kept while the cluster is frozen (a node restarted meanwhile keeps sending). */
+const MAX_HELD = 10_000;
 
 /** RouterOptions configure a Router. */
 export interface RouterOptions {
@@ -136,6 +138,8 @@ export class Router {
   private readonly known: Set<NodeId>;
   private readonly timers = new Set<NodeJS.Timeout>();
   private corked: Socket[] = [];
+  /** held: deliveries waiting while the lab has frozen the cluster (pause-on), in order; null when not frozen. */
+  private held: { id: number; f: MsgFrame; bytes: Buffer }[] | null = null;
   private flushScheduled = false;
   private readonly rejects: RejectLog;
   port = 0;
@@ -270,6 +274,15 @@ export class Router {
   }
 
   private deliver(id: number, f: MsgFrame, bytes: Buffer, delayed: boolean): void {
+    // While the cluster is frozen nothing arrives anywhere: the message waits, as if in flight.
+    if (this.held) {
+      if (this.held.length < MAX_HELD) this.held.push({ id, f, bytes });
+      else
+        this.opts.recorder.message('drop', id, f.msg.from, f.msg.to, f.msg.type, f.kind, f.msg.term, {
+          reason: 'held-overflow',
+        });
+      return;
+    }
     const { from, to, type, term } = f.msg;
     const rec = this.opts.recorder;
     // A rule that changed while the frame was in flight applies to it now.
@@ -309,6 +322,21 @@ export class Router {
     this.corked = [];
     for (const s of socks) if (!s.destroyed) s.uncork();
   };
+
+  /**
+   * hold freezes delivery (on) or lets the held messages go on in the order they were due
+   * (off), each checked against the rules of that moment. The lab holds while it has
+   * every node SIGSTOPped, so a frozen cluster is frozen in the network too.
+   */
+  hold(on: boolean): void {
+    if (on) {
+      this.held ??= [];
+      return;
+    }
+    const due = this.held ?? [];
+    this.held = null;
+    for (const m of due) this.deliver(m.id, m.f, m.bytes, true);
+  }
 
   /** partition cuts every link between the groups; nodes not named form one more group. */
   partition(groups: NodeId[][]): void {
