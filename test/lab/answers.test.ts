@@ -8,6 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode, ExportResult, KvResponse } from '../../src-main/api/contract';
 import { explainError } from '../../src-main/lab/gateway';
+import { HttpTransport } from '../../src-renderer/src/api/http-transport';
+import { TableClient } from '../../src-renderer/src/api/table-client';
 import { startLab, waitLeader, type TestLab } from './helpers';
 
 function node(id: string, status: ClusterNode['status']): ClusterNode {
@@ -68,6 +70,14 @@ describe('answers from a real cluster', () => {
     const r = await kv({ op: 'cas', key: 'a', expected: '1', value: '3' });
     expect(r.status).toBe(409);
     expect(r.body).toMatchObject({ outcome: 'fail', error: 'cas-mismatch', value: '2' });
+  });
+
+  it("the browser's HTTP client hands a refused or unknown answer over as an answer, not an error", async () => {
+    const client = new TableClient(new HttpTransport({ base: t.base }));
+    const r = await client.kv({ op: 'cas', key: 'a', expected: '1', value: '3' });
+    expect(r).toMatchObject({ outcome: 'fail', error: 'cas-mismatch', value: '2' });
+    expect(r.node).toMatch(/^n\d$/);
+    await expect(client.crash('n9')).rejects.toThrow(/unknown node n9/);
   });
 
   it('a refused lock names the holder, its token and the time it has left', async () => {

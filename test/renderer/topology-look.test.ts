@@ -23,6 +23,7 @@ import {
   textOn,
 } from '../../src-renderer/src/composables/topology-colors';
 import { edgeLook, nodeLook, wallsBetween } from '../../src-renderer/src/composables/topology-overlay';
+import { viewAt } from '../../src-renderer/src/model/replay';
 
 function node(id: string, over: Partial<ClusterNode> = {}): ClusterNode {
   return {
@@ -114,7 +115,7 @@ describe('node look', () => {
     expect(looks.map((l) => [l.id, l.state, l.glyph])).toEqual([
       ['n1', 'leader', '★'],
       ['n2', 'leader', ''],
-      ['n3', 'paused', '⏸'],
+      ['n3', 'paused', '❚❚'],
       ['n4', 'precandidate', '?'],
       ['n5', 'down', '✕'],
     ]);
@@ -167,5 +168,31 @@ describe('partition wall and link marks', () => {
       ],
     });
     expect(edgeLook(both, 'n1', 'n2', true)).toEqual({ cls: ['cut', 'ruled'], label: 'cut 200ms' });
+  });
+
+  it('a replayed partition is rebuilt with its cuts, as the live lab lists them', () => {
+    const run = {
+      settings: { nodes: 5, protocol: 'raft' as const, heartbeatMs: 50, electionMs: 300, seed: 1 },
+      history: [],
+      log: [
+        { t: 1, seq: 1, kind: 'link-rule', from: 'n1', to: 'n3', latencyMs: 200, both: false },
+        {
+          t: 2,
+          seq: 2,
+          kind: 'partition',
+          groups: [
+            ['n1', 'n2'],
+            ['n3', 'n4', 'n5'],
+          ],
+        },
+        { t: 3, seq: 3, kind: 'heal' },
+      ],
+    };
+    const cut = viewAt(run, 2);
+    const blocked = cut.links.filter((l) => l.blocked);
+    expect(blocked).toHaveLength(12);
+    expect(cut.links.find((l) => l.from === 'n1' && l.to === 'n3')).toMatchObject({ latencyMs: 200, blocked: true });
+    expect(cut.links.some((l) => l.blocked && l.from === 'n1' && l.to === 'n2')).toBe(false);
+    expect(viewAt(run, 3).links).toEqual([]);
   });
 });

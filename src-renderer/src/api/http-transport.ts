@@ -137,6 +137,9 @@ export class HttpTransport implements LabTransport {
         throw new LabError(`the lab answered ${res.status} with something that is not JSON`, res.status);
       }
     }
+    // A client request's answer comes with 409/503/504 when it was refused or its outcome is
+    // unknown: it is still an answer (outcome, node, value), not an error of the call.
+    if (!res.ok && isRecord(data) && typeof data.outcome === 'string') return data;
     if (!res.ok) {
       const msg = isRecord(data) && typeof data.error === 'string' ? data.error : `HTTP ${res.status}`;
       throw new LabError(msg, res.status);

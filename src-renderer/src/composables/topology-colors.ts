@@ -30,14 +30,17 @@ export const STATE_FILLS: Record<NodeState, string> = {
   down: '#3f3f46',
 };
 
-/** STATE_GLYPHS marks the states a learner must tell apart without colour (★ is the cluster's leader). */
+/**
+ * STATE_GLYPHS marks the states a learner must tell apart without colour (★ is the
+ * cluster's leader). Paused is ❚❚ rather than ⏸, which common Linux fonts lack.
+ */
 export const STATE_GLYPHS: Record<NodeState, string> = {
   leader: '★',
   follower: '',
   candidate: '!',
   precandidate: '?',
   learner: '',
-  paused: '⏸',
+  paused: '❚❚',
   down: '✕',
 };
 

@@ -155,9 +155,35 @@ export function viewAt(run: SavedRun, tNs: number): ClusterView {
     if (r.t > tNs) break;
     applyRecord(view, r);
   }
+  return finishView(view);
+}
+
+/** finishView derives what a live view carries but the log does not record: the leader and the partition's cuts. */
+function finishView(view: ClusterView): ClusterView {
   // Decided like the live lab's views, from the rebuilt nodes and groups.
   view.leader = clusterLeader(view);
+  view.links = withPartitionCuts(view.links, view.groups);
   return view;
+}
+
+/**
+ * withPartitionCuts adds the links a partition cuts, as the lab's router lists them
+ * (blocked, keeping any other rule of the link), so a replayed partition reads like a
+ * live one: the log records the groups, not each cut.
+ */
+export function withPartitionCuts(links: readonly LinkRule[], groups: readonly string[][]): LinkRule[] {
+  const out = links.map((l) => ({ ...l }));
+  for (const [i, g] of groups.entries())
+    for (const [j, h] of groups.entries()) {
+      if (i === j) continue;
+      for (const from of g)
+        for (const to of h) {
+          const cur = out.find((l) => l.from === from && l.to === to);
+          if (cur) cur.blocked = true;
+          else out.push({ from, to, latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, blocked: true });
+        }
+    }
+  return out;
 }
 
 /** countUntil returns how many records of the log are at or before tNs (binary search; log is sorted by t). */
@@ -203,8 +229,7 @@ export class ReplayIndex {
     if (k < 0) return viewAt(this.run, tNs);
     const view = structuredClone(this.checkpoints[k]!);
     for (let i = k * CHECKPOINT_EVERY; i < n; i++) applyRecord(view, this.run.log[i]!);
-    view.leader = clusterLeader(view);
-    return view;
+    return finishView(view);
   }
 }
 
