@@ -28,6 +28,7 @@ import type {
   LoadSummary,
   LockRequest,
   NodeInspect,
+  PauseOn,
   ProtocolName,
   RenewRequest,
   RunLogRecord,
@@ -46,6 +47,7 @@ import {
   validateLockRequest,
   validateNodeId,
   validatePartition,
+  validatePauseOn,
   validateRenewRequest,
   validateRunName,
   validateSince,
@@ -231,6 +233,12 @@ const ROWS = {
     args: args((scale: number) => ({ scale }), single(validateTimeScale)),
     returns: returns<ClusterView>(),
   }),
+  setPauseOn: command({
+    http: post('/api/pause-on'),
+    args: args((on: PauseOn) => on, single(validatePauseOn)),
+    returns: returns<ClusterView>(),
+  }),
+  continueRun: command({ http: post('/api/continue'), args: noArgs, returns: returns<ClusterView>() }),
   setBalance: command({
     http: post('/api/balance'),
     args: args(

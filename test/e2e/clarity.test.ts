@@ -292,6 +292,33 @@ describe('a lab a newcomer reads at a glance', () => {
   });
 
   it(
+    'freezes the cluster on a commit, says on what, and Continue lets the write finish',
+    { timeout: 60_000 },
+    async () => {
+      const freeze = page.getByLabel('Freeze on a commit');
+      await freeze.check();
+      await waitFor('the switch applied', async () => (await api()).pauseOn?.commit === true, 5000);
+      const input = page.getByLabel('Console', { exact: true });
+      const before = await answerCount(page);
+      await input.fill('put frozen 1');
+      await input.press('Enter');
+      const banner = page.getByTestId('frozen-banner');
+      await banner.waitFor({ timeout: 10_000 });
+      expect(await banner.textContent()).toMatch(/Frozen on: n\d committed index \d+/);
+      expect((await api()).frozen).toMatch(/^n\d committed index \d+$/);
+      await screenshot(page, 'clarity-1400x900-frozen');
+      await freeze.uncheck();
+      await banner.waitFor({ state: 'detached', timeout: 5000 });
+      const answer = await waitFor(
+        'the put to finish',
+        async () => ((await answerCount(page)) > before ? lastAnswer(page) : null),
+        15_000,
+      );
+      expect(answer).toMatch(/^OK — n\d/);
+    },
+  );
+
+  it(
     'draws a partition as one wall with one label, and labels each zone with its quorum',
     { timeout: 60_000 },
     async () => {

@@ -111,6 +111,17 @@ const EXAMPLES: Record<string, Example> = {
   },
   fenced: { line: 'fenced file v1 7', call: { method: 'fencedWrite' }, text: 'wrote file with token 7' },
   speed: { line: 'speed 0.1', call: { method: 'setTimeScale', args: [0.1] }, text: 'timers at 0.1× speed' },
+  'freeze-on': {
+    line: 'freeze-on role,commit',
+    call: { method: 'setPauseOn', args: [{ role: true, commit: true }] },
+    text: 'the cluster freezes on a role change or a commit',
+  },
+  continue: {
+    line: 'continue',
+    call: { method: 'continueRun' },
+    text: 'the cluster is not frozen: nothing to continue',
+    kind: 'error',
+  },
   export: {
     line: 'export x',
     call: { method: 'exportRun', args: ['x'] },

@@ -185,6 +185,12 @@ export class FakeLabClient extends TableClient {
         }),
       setLink: (rule) => changed(() => this.applyLink(rule)),
       setTimeScale: (scale) => changed(() => (this.view.timeScale = scale)),
+      setPauseOn: (on) => changed(() => (this.view.pauseOn = { ...on })),
+      continueRun: () =>
+        changed(() => {
+          if (!this.view.frozen) throw new LabError('the cluster is not frozen: nothing to continue', 409);
+          this.view.frozen = null;
+        }),
       setBalance: (algorithm, weights) =>
         changed(() => {
           // Like the gateway: new weights are kept, and the served counts restart.

@@ -84,6 +84,8 @@ describe('IPC: renderer client ↔ main dispatch', () => {
     await c.heal();
     await c.setLink({ from: 'n1', to: 'n2', latencyMs: 200, jitterMs: 50, both: true });
     await c.setTimeScale(0.1);
+    await c.setPauseOn({ role: true, commit: false });
+    await c.continueRun();
     await c.setBalance('weighted-round-robin', { n1: 3 });
     await c.kv({ op: 'put', key: 'a', value: '1' });
     await c.lock({ name: 'l', ttlMs: 1000, owner: 'me' });
@@ -109,6 +111,8 @@ describe('IPC: renderer client ↔ main dispatch', () => {
       ['heal'],
       ['setLink', { from: 'n1', to: 'n2', latencyMs: 200, jitterMs: 50, both: true }],
       ['setTimeScale', 0.1],
+      ['setPauseOn', { role: true, commit: false }],
+      ['continueRun'],
       ['setBalance', 'weighted-round-robin', { n1: 3 }],
       ['kv', { op: 'put', key: 'a', value: '1' }],
       ['lock', { name: 'l', ttlMs: 1000, owner: 'me' }],

@@ -78,6 +78,8 @@ describe('the command table', () => {
       heal: 'POST /api/heal',
       setLink: 'POST /api/links',
       setTimeScale: 'POST /api/time-scale',
+      setPauseOn: 'POST /api/pause-on',
+      continueRun: 'POST /api/continue',
       setBalance: 'POST /api/balance',
       kv: 'POST /api/kv',
       lock: 'POST /api/lock',

@@ -361,7 +361,43 @@ const CLIENT_COMMANDS = [
   }),
 ];
 
+const PAUSE_EVENTS = ['role', 'commit'] as const;
+
 const LAB_COMMANDS = [
+  command({
+    name: 'freeze-on',
+    usage: 'freeze-on <role|commit|role,commit|off>',
+    about: 'freeze the whole cluster when a role changes or it commits',
+    details: [
+      'Every node is stopped and the network holds its messages, so you can read that moment; continue runs on.',
+      'freeze-on off stops freezing (and continues a frozen cluster). Not pause, which stops one node.',
+    ],
+    complete: { options: () => ['role', 'commit', 'role,commit', 'off'], word: /(\S*)$/, space: false },
+    parse: (a) => {
+      exactly(a.words, 1, a.usage);
+      const w = a.words[0]!.toLowerCase();
+      if (w === 'off') return { role: false, commit: false };
+      const parts = w.split(',');
+      for (const p of parts)
+        if (!(PAUSE_EVENTS as readonly string[]).includes(p)) fail(`freeze on role, commit or both, or off: ${a.usage}`);
+      return { role: parts.includes('role'), commit: parts.includes('commit') };
+    },
+    run: (c, io) => {
+      const what = [c.role ? 'a role change' : '', c.commit ? 'a commit' : ''].filter((s) => s !== '').join(' or ');
+      return io.control(
+        () => useClusterStore().setPauseOn(c),
+        what === '' ? 'no longer freezing' : `the cluster freezes on ${what}`,
+        null,
+      );
+    },
+  }),
+  command({
+    name: 'continue',
+    usage: 'continue',
+    about: 'let a frozen cluster run on (to the next event it pauses on)',
+    parse: noArgs,
+    run: (_c, io) => io.control(() => useClusterStore().continueRun(), 'running on', null),
+  }),
   command({
     name: 'speed',
     usage: 'speed 0.1',

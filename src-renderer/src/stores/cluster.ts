@@ -13,6 +13,7 @@ import type {
   LinkRule,
   BalanceAlgorithm,
   NodeInspect,
+  PauseOn,
 } from '../../../src-main/api/contract';
 import { leaderNode } from '../../../src-main/api/leader';
 import { errorText, labClient } from '../api/lab-client';
@@ -100,6 +101,9 @@ export const useClusterStore = defineStore('cluster', () => {
   const setLink = (rule: Partial<LinkRule> & { from: string; to: string; both?: boolean }) =>
     act(() => labClient().setLink(rule));
   const setTimeScale = (scale: number) => act(() => labClient().setTimeScale(scale));
+  /** setPauseOn says which events freeze the whole cluster; continueRun lets a frozen one run on. */
+  const setPauseOn = (on: PauseOn) => act(() => labClient().setPauseOn(on));
+  const continueRun = () => act(() => labClient().continueRun());
   const setBalance = (algorithm: BalanceAlgorithm, weights?: Record<string, number>) =>
     act(() => labClient().setBalance(algorithm, weights));
 
@@ -195,6 +199,8 @@ export const useClusterStore = defineStore('cluster', () => {
     partition,
     setLink,
     setTimeScale,
+    setPauseOn,
+    continueRun,
     setBalance,
     createCluster,
     moveNode,
