@@ -307,7 +307,7 @@ describe('a lab a newcomer reads at a glance', () => {
       expect(await banner.textContent()).toMatch(/Frozen on: n\d committed index \d+/);
       expect((await api()).frozen).toMatch(/^n\d committed index \d+$/);
       await screenshot(page, 'clarity-1400x900-frozen');
-      await freeze.uncheck();
+      await banner.getByRole('button', { name: 'Continue' }).click();
       await banner.waitFor({ state: 'detached', timeout: 5000 });
       const answer = await waitFor(
         'the put to finish',
@@ -315,6 +315,8 @@ describe('a lab a newcomer reads at a glance', () => {
         15_000,
       );
       expect(answer).toMatch(/^OK — n\d/);
+      await freeze.uncheck();
+      await waitFor('the switch off', async () => (await api()).pauseOn?.commit === false, 5000);
     },
   );
 
