@@ -49,6 +49,13 @@ describe('pause on a real cluster', () => {
 
   it('freezes every node and the network on a commit, and Continue lets the write finish', async () => {
     await t.api('POST', '/api/kv', { op: 'put', key: 'warm', value: '0' });
+    // Slow links keep messages in flight in the router when the freeze comes: it must hold them.
+    for (const [a, b] of [
+      ['n1', 'n2'],
+      ['n1', 'n3'],
+      ['n2', 'n3'],
+    ] as const)
+      await t.lab.setLink({ from: a, to: b, latencyMs: 120, both: true });
     await t.lab.setPauseOn({ role: false, commit: true });
     const put = t.api<KvResponse>('POST', '/api/kv', { op: 'put', key: 'a', value: '1', timeoutMs: 20_000 });
     const frozen = await waitFor(async () => (await t.lab.cluster()).frozen, 5000, 'the freeze');
@@ -69,6 +76,7 @@ describe('pause on a real cluster', () => {
     expect((await t.lab.cluster()).frozen).toBeNull();
     for (const pid of pids) expect(processState(pid)).not.toBe('T');
     expect((await put).body.outcome).toBe('ok');
+    await t.lab.heal();
   });
 
   it('freezes on a role change, and continueRun resumes', async () => {
