@@ -379,7 +379,8 @@ const LAB_COMMANDS = [
       if (w === 'off') return { role: false, commit: false };
       const parts = w.split(',');
       for (const p of parts)
-        if (!(PAUSE_EVENTS as readonly string[]).includes(p)) fail(`freeze on role, commit or both, or off: ${a.usage}`);
+        if (!(PAUSE_EVENTS as readonly string[]).includes(p))
+          fail(`freeze on role, commit or both, or off: ${a.usage}`);
       return { role: parts.includes('role'), commit: parts.includes('commit') };
     },
     run: (c, io) => {
