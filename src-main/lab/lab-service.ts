@@ -391,15 +391,8 @@ export class LabService implements LabApi {
   private async send(op: KvOp, timeoutMs: number, pinned?: NodeId): Promise<GatewayResult> {
     const c = this.need();
     if (pinned) this.node(pinned);
-    // Every node is stopped: say so at once rather than after the timeout (never sent, so certainly not applied).
-    if (this.pauseOn.frozen !== null)
-      return {
-        outcome: 'fail',
-        result: null,
-        node: null,
-        latencyMs: 0,
-        error: `the cluster is frozen (paused on: ${this.pauseOn.frozen}) — continue it first`,
-      };
+    const refused = this.pauseOn.refusal();
+    if (refused) return refused;
     const { f, key, value } = historyShape(op);
     const h = c.recorder.invoke(f, key, value, pinned ? { node: pinned } : {});
     const r = await c.gateway.request(op, timeoutMs, pinned);

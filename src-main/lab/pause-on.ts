@@ -9,6 +9,7 @@
 import type { PauseOn, RunLogRecord } from '../api/contract';
 import type { NodeId } from '../core/types';
 import type { Cluster } from './cluster';
+import type { GatewayResult } from './gateway';
 
 /** PAUSE_NONE pauses on nothing. */
 export const PAUSE_NONE: PauseOn = { role: false, commit: false };
@@ -71,6 +72,16 @@ export class PauseOnControl {
       c.router.hold(false);
     }
     this.stopped.clear();
+  }
+
+  /**
+   * refusal answers a client request sent while frozen: every node is stopped, so say so
+   * at once rather than after the timeout (it is never sent, so it certainly did not apply).
+   */
+  refusal(): GatewayResult | null {
+    if (this.frozen === null) return null;
+    const error = `the cluster is frozen (paused on: ${this.frozen}) — continue it first`;
+    return { outcome: 'fail', result: null, node: null, latencyMs: 0, error };
   }
 
   /** reset forgets a finished cluster's freeze and commit high-water mark (settings stay). */
