@@ -75,14 +75,20 @@ function edgeId(a: string, b: string): string {
   return a < b ? `link:${a}:${b}` : `link:${b}:${a}`;
 }
 
+/** TopologyHighlight names the nodes and (directed) links to mark; a link is drawn marked whichever way it was named. */
+export interface TopologyHighlight {
+  nodes: readonly string[];
+  links: readonly { from: string; to: string }[];
+}
+
 /** Topology is the handle the component keeps. */
 export interface Topology {
   render(view: ClusterView | null): void;
   /** setDraggable turns dragging nodes on (live) or off (replaying a saved run). */
   setDraggable(on: boolean): void;
   animateMessage(r: RunLogRecord): void;
-  /** highlight marks one node or link (null clears). */
-  highlight(target: { node: string } | { from: string; to: string } | null): void;
+  /** highlight marks the nodes and links an event concerns (the shared cursor's highlight); empty clears. */
+  highlight(h: TopologyHighlight): void;
   fit(): void;
   /** resize re-reads the container's size and refits the graph into it. */
   resize(): void;
@@ -337,12 +343,11 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
     }, ms + 30);
   }
 
-  function highlight(target: { node: string } | { from: string; to: string } | null): void {
+  function highlight(h: TopologyHighlight): void {
     cy.batch(() => {
       cy.elements('.highlight').removeClass('highlight');
-      if (target === null) return;
-      if ('node' in target) cy.getElementById(target.node).addClass('highlight');
-      else cy.getElementById(edgeId(target.from, target.to)).addClass('highlight');
+      for (const id of h.nodes) cy.getElementById(id).addClass('highlight');
+      for (const l of h.links) cy.getElementById(edgeId(l.from, l.to)).addClass('highlight');
     });
   }
 
