@@ -49,6 +49,16 @@ describe('pause on a real cluster', () => {
 
   it('freezes every node and the network on a commit, and Continue lets the write finish', async () => {
     await t.api('POST', '/api/kv', { op: 'put', key: 'warm', value: '0' });
+    // Every node has reported that commit, so the freeze below is the put's, not a late report of this one.
+    await waitFor(
+      async () => {
+        const v = await t.lab.cluster();
+        const top = Math.max(...v.nodes.map((n) => n.lastIndex));
+        return v.nodes.every((n) => n.commitIndex === top);
+      },
+      5000,
+      'every node to report the warm-up commit',
+    );
     // Slow links keep messages in flight in the router when the freeze comes: it must hold them.
     for (const [a, b] of [
       ['n1', 'n2'],
