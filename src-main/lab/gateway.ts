@@ -346,7 +346,15 @@ export class Gateway {
  * machine refused it, or the request was malformed): the cluster worked, so they are
  * never blamed on a missing quorum.
  */
-const ANSWERS = new Set(['cas-mismatch', 'lock-held', 'lock-not-held', 'stale-token', 'bad-command', 'stale-seq']);
+const ANSWERS = new Set([
+  'cas-mismatch',
+  'lock-held',
+  'lock-not-held',
+  'stale-token',
+  'bad-command',
+  'stale-seq',
+  'store-full',
+]);
 
 /**
  * explainError says what is missing when a request failed or its outcome is unknown

@@ -47,6 +47,7 @@ describe('explainError', () => {
 
   it("leaves the state machine's own answers and healthy clusters' errors alone", () => {
     expect(explainError('cas-mismatch', twoUp)).toBe('cas-mismatch');
+    expect(explainError('store-full', twoUp)).toBe('store-full');
     expect(explainError('bad-request: key too long', twoUp)).toBe('bad-request: key too long');
     const healthy = { nodes: ids.map((id) => node(id, 'up')), groups: [ids], leader: 'n1' };
     expect(explainError('timeout', healthy)).toBe('timeout');

@@ -53,6 +53,12 @@ describe('failText', () => {
     );
   });
 
+  it('a full store says nothing was written', () => {
+    expect(failText({ op: 'put', key: 'a' }, res({ error: 'store-full' }))).toMatch(
+      /^failed: the store is full .* nothing was written/,
+    );
+  });
+
   it("keeps the lab's quorum explanation and the last node's answer", () => {
     const r = res({
       error: 'no quorum: 2 of 5 nodes reachable, 3 needed (n3, n4, n5 down) — last try: timeout: n4: not-leader',

@@ -72,6 +72,8 @@ export function failText(req: RequestDesc, r: KvResponse): string {
         return `refused: token ${req.token} is stale — ${req.key} has already accepted ${newest} from a later lock holder, so your lock expired meanwhile (nothing was written)`;
       }
       break;
+    case 'store-full':
+      return `failed: the store is full (each node's byte limit) — nothing was written; delete keys to make room`;
     case 'leadership-lost':
       return `failed: ${r.node ?? 'the leader'} lost its leadership before it could confirm the read — nothing changed; ask again`;
     default:
