@@ -163,7 +163,7 @@ describe('a lab a newcomer reads at a glance', () => {
     served = await startServe(['--web', web, '--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
     ({ context, page } = await openBrowser());
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(served.url);
+    await page.goto(served.pageUrl);
     await waitFor(
       '5 nodes and a leader',
       async () => /leader n\d/.test((await page.getByTestId('leader').textContent()) ?? ''),
@@ -177,7 +177,7 @@ describe('a lab a newcomer reads at a glance', () => {
   });
 
   async function api(): Promise<ClusterView> {
-    return (await (await fetch(`${served!.url}/api/cluster`)).json()) as ClusterView;
+    return (await (await served!.api('/api/cluster')).json()) as ClusterView;
   }
 
   it('shows a legend, and every label is at least 11 px and meets AA contrast', { timeout: 60_000 }, async () => {
