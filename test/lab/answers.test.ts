@@ -74,7 +74,7 @@ describe('answers from a real cluster', () => {
   });
 
   it("the browser's HTTP client hands a refused or unknown answer over as an answer, not an error", async () => {
-    const client = new TableClient(new HttpTransport({ base: t.base }));
+    const client = new TableClient(new HttpTransport({ base: t.base, token: t.token }));
     const r = await client.kv({ op: 'cas', key: 'a', expected: '1', value: '3' });
     expect(r).toMatchObject({ outcome: 'fail', error: 'cas-mismatch', value: '2' });
     expect(r.node).toMatch(/^n\d$/);
