@@ -150,6 +150,15 @@ describe('timeline, charts and replay under load', () => {
       await expect.poll(() => crashRow.getAttribute('aria-selected')).toBe('true');
       expect(await page.getByTestId('timeline-detail').textContent()).toContain(`${victim} crashed`);
       await charts.locator('line.cursor').waitFor({ state: 'attached', timeout: 3000 });
+      // ... and marked on the graph: the crashed node is highlighted.
+      await expect
+        .poll(() =>
+          page.evaluate((id) => {
+            const cy = (window as unknown as { __quorumLab: { cy: CyCore } }).__quorumLab.cy;
+            return cy.getElementById(id).hasClass('highlight');
+          }, victim),
+        )
+        .toBe(true);
       await screenshot(page, 'views-row-selected');
       await timeline.getByLabel('Filter by node').selectOption({ label: 'all nodes' });
       for (const c of ['state', 'commit', 'client']) await timeline.getByLabel(c, { exact: true }).check();
