@@ -3,20 +3,16 @@
  * SQLite storage, the KV state machine, the router link and the client port. It knows
  * nothing of IPC: what the lab host must hear goes through `emit` (main.ts forwards it).
  *
- * The Ready loop runs as soon as there is work (setImmediate after each event), never
- * on the next tick: a put's latency is one loop, one fsync and one round trip.
+ * The Ready loop (core/host.ts, the same HostLoop the simulator runs) runs as soon as
+ * there is work (setImmediate after each event), never on the next tick: a put's latency
+ * is one loop, one fsync and one round trip.
  */
 import { performance } from 'node:perf_hooks';
+import { HostLoop, type HostHooks, type SnapshotWhy } from '../core/host';
 import { KvStateMachine } from '../core/kv/state-machine';
+import type { KvResult } from '../core/kv/types';
 import { createProtocolNode, validateMessage } from '../core/protocols';
-import {
-  seededRng,
-  type MessageBase,
-  type NodeStatus,
-  type ProtocolNode,
-  type Ready,
-  type Snapshot,
-} from '../core/types';
+import { seededRng, type MessageBase, type NodeStatus, type Persisted, type ProtocolNode } from '../core/types';
 import { ClientPort } from './client-port';
 import { nodeNumber } from './config';
 import type { NodeConfig, NodeInspect, NodeToHost } from './contract';
@@ -39,6 +35,7 @@ export class NodeHost {
   readonly storage: SqliteStorage;
   readonly kv: KvStateMachine;
   readonly core: ProtocolNode;
+  private readonly loop: HostLoop<MessageBase, KvResult>;
   private readonly link: RouterLink;
   private readonly port: ClientPort;
   private readonly requests: Requests;
@@ -56,10 +53,10 @@ export class NodeHost {
   private tickPeriodMs: number;
   private lastTickAt = 0;
 
-  private lastSnapIndex: number;
-  private appliedTerm: number;
   private wasLeaderTerm: number | null = null;
   private readonly stuck = new StuckFollowers();
+  /** snapshotThisTurn: the loop took its periodic snapshot during the last pump. */
+  private snapshotThisTurn = false;
 
   private statusKey = '';
   private statusSentAt = 0;
@@ -73,16 +70,7 @@ export class NodeHost {
   ) {
     this.kv = new KvStateMachine({ maxBytes: cfg.maxStoreBytes });
     this.storage = new SqliteStorage(cfg.dataFile, { strictCommit: cfg.protocol === 'raft' });
-    let p = this.storage.load();
-    if (p.snapshot) {
-      try {
-        this.kv.restore(p.snapshot.data);
-      } catch (e) {
-        // The checksum held but the state machine cannot read it: as good as damaged.
-        this.storage.discardSnapshot(`snapshot at ${p.snapshot.index} unreadable: ${(e as Error).message}`);
-        p = this.storage.load();
-      }
-    }
+    const p = this.loadStore();
     this.recovering = this.storage.damaged !== null;
     if (this.recovering) {
       this.event('storage-damaged', {
@@ -91,22 +79,16 @@ export class NodeHost {
         movedAside: this.storage.movedAside,
       });
     }
-    this.lastSnapIndex = p.snapshot?.index ?? 0;
-    this.appliedTerm = p.snapshot?.term ?? 0;
     this.startCommit = p.hardState.commit;
     const fresh = p.hardState.term === 0 && p.snapshot === null && p.entries.length === 0;
-    this.core = createProtocolNode(cfg.protocol, {
-      id: cfg.id,
-      peers: cfg.peers,
-      electionTicks: Math.max(2, Math.round(cfg.electionMs / cfg.tickMs)),
-      heartbeatTicks: Math.max(1, Math.round(cfg.heartbeatMs / cfg.tickMs)),
-      maxInflight: 256,
-      maxEntriesPerMsg: 64,
-      preVote: true,
-      checkQuorum: true,
-      rng: seededRng(cfg.seed + nodeNumber(cfg.id, cfg.peers)),
-      restore: fresh ? null : p,
-      applied: p.snapshot?.index ?? 0,
+    this.core = this.createCore(fresh ? null : p);
+    this.loop = new HostLoop({
+      core: this.core,
+      storage: this.storage,
+      sm: this.kv,
+      hooks: this.loopHooks(),
+      snapshotEvery: cfg.snapshotEvery,
+      restored: p.snapshot,
     });
     if (!fresh) {
       this.event('recovered', {
@@ -190,6 +172,59 @@ export class NodeHost {
     };
   }
 
+  /** createCore builds the protocol core from what the store held (null: a fresh node). */
+  private createCore(restore: Persisted | null): ProtocolNode {
+    const cfg = this.cfg;
+    return createProtocolNode(cfg.protocol, {
+      id: cfg.id,
+      peers: cfg.peers,
+      electionTicks: Math.max(2, Math.round(cfg.electionMs / cfg.tickMs)),
+      heartbeatTicks: Math.max(1, Math.round(cfg.heartbeatMs / cfg.tickMs)),
+      maxInflight: 256,
+      maxEntriesPerMsg: 64,
+      preVote: true,
+      checkQuorum: true,
+      rng: seededRng(cfg.seed + nodeNumber(cfg.id, cfg.peers)),
+      restore,
+      applied: this.kv.appliedIndex,
+    });
+  }
+
+  /** loadStore reads the store and restores the state machine from its snapshot (dropping an unreadable one). */
+  private loadStore(): Persisted {
+    const p = this.storage.load();
+    if (!p.snapshot) return p;
+    try {
+      this.kv.restore(p.snapshot.data, p.snapshot.index);
+      return p;
+    } catch (e) {
+      // The checksum held but the state machine cannot read it: as good as damaged.
+      this.storage.discardSnapshot(`snapshot at ${p.snapshot.index} unreadable: ${(e as Error).message}`);
+      return this.storage.load();
+    }
+  }
+
+  /** loopHooks connect the HostLoop to this process: the router link, the client requests, the run log. */
+  private loopHooks(): HostHooks<MessageBase, KvResult> {
+    return {
+      send: (msgs) => this.send(msgs),
+      snapshotRestored: (snap) => {
+        this.installedSnapshot = true;
+        this.requests.coveredBySnapshot(snap.index);
+        this.event('snapshot-installed', { index: snap.index, term: snap.term, bytes: snap.data.length });
+      },
+      applied: (e, result) => this.requests.applied(e, result),
+      reads: (rs) => {
+        for (const r of rs) this.requests.readState(r);
+        this.requests.serveReads();
+      },
+      snapshotTaken: (snap, why: SnapshotWhy) => {
+        if (why.reason === 'periodic') this.snapshotThisTurn = true;
+        this.event('snapshot-taken', { index: snap.index, term: snap.term, bytes: snap.data.length, ...why });
+      },
+    };
+  }
+
   private maybeReady(): void {
     if (this.readySent || this.stopped) return;
     this.readySent = true;
@@ -241,43 +276,8 @@ export class NodeHost {
   private runReady(): void {
     this.scheduled = false;
     if (this.stopped) return;
-    for (let round = 0; round < MAX_READY_ROUNDS && this.core.hasReady(); round++) {
-      const rd = this.core.ready();
-      this.handleReady(rd);
-      this.core.advance(rd);
-    }
-    if (this.core.hasReady()) this.schedule();
+    if (this.loop.pump(MAX_READY_ROUNDS)) this.schedule();
     this.afterReady();
-  }
-
-  private handleReady(rd: Ready): void {
-    // Messages that reveal nothing durable go out before the fsync, in parallel with it.
-    this.send(rd.messages);
-    if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
-      this.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
-    }
-    this.send(rd.messagesAfterPersist);
-    if (rd.snapshot && rd.snapshot.index > this.kv.appliedIndex) {
-      this.kv.restore(rd.snapshot.data);
-      this.lastSnapIndex = rd.snapshot.index;
-      this.appliedTerm = rd.snapshot.term;
-      this.installedSnapshot = true;
-      this.requests.coveredBySnapshot(rd.snapshot.index);
-      this.event('snapshot-installed', {
-        index: rd.snapshot.index,
-        term: rd.snapshot.term,
-        bytes: rd.snapshot.data.length,
-      });
-    }
-    for (const e of rd.committed) {
-      if (e.index <= this.kv.appliedIndex) continue;
-      const result =
-        e.type === 'normal' && e.data !== '' ? this.kv.apply(e.index, e.data) : (this.kv.skipTo(e.index), null);
-      this.appliedTerm = e.term;
-      this.requests.applied(e, result);
-    }
-    for (const r of rd.reads) this.requests.readState(r);
-    this.requests.serveReads();
   }
 
   private send(msgs: MessageBase[]): void {
@@ -307,33 +307,25 @@ export class NodeHost {
     this.reportStatus(false);
   }
 
-  private maybeSnapshot(st: NodeStatus): void {
-    const every = this.cfg.snapshotEvery;
-    const idx = this.kv.appliedIndex;
-    if (every > 0 && idx - this.lastSnapIndex >= every) {
-      this.takeSnapshot(st, { reason: 'periodic' });
-      return;
+  /**
+   * maybeSnapshot snapshots for a follower stuck behind the leader's log (the periodic
+   * snapshot is the loop's); returns whether it took one.
+   */
+  private maybeSnapshot(st: NodeStatus): boolean {
+    // A turn that took the periodic snapshot does not look for stuck followers: that
+    // snapshot is as fresh as this one would be, and the check forgets what it reports.
+    if (this.snapshotThisTurn) {
+      this.snapshotThisTurn = false;
+      return false;
     }
     const stuck = this.stuck.check(st, performance.now(), this.cfg.electionMs / this.cfg.timeScale);
-    if (stuck === null) return;
+    if (stuck === null) return false;
     const match = this.stuck.matchOf(stuck, st);
-    // Only a snapshot past the follower's match helps it (see stuck-followers.ts).
-    if (idx > match && idx > this.lastSnapIndex)
-      this.takeSnapshot(st, { reason: 'follower-stuck', follower: stuck, match });
-  }
-
-  private takeSnapshot(st: NodeStatus, why: Record<string, unknown>): void {
     const idx = this.kv.appliedIndex;
-    const data = this.kv.snapshot();
-    this.core.compact(idx, data);
-    // Store the core's own snapshot when it exposes one (Raft: term and membership as of
-    // `idx`, not now); otherwise what the host knows. A crash in between loses nothing:
-    // the log on disk still holds every entry the snapshot covers.
-    const own = (this.core as { snapshot?: () => Snapshot | null }).snapshot?.();
-    const snap = own && own.index === idx ? own : { index: idx, term: this.appliedTerm, conf: st.conf, data };
-    this.storage.compact(snap);
-    this.lastSnapIndex = idx;
-    this.event('snapshot-taken', { index: idx, term: this.appliedTerm, bytes: data.length, ...why });
+    // Only a snapshot past the follower's match helps it (see stuck-followers.ts).
+    if (idx <= match || idx <= this.loop.snapIndex) return false;
+    this.loop.takeSnapshot({ reason: 'follower-stuck', follower: stuck, match });
+    return true;
   }
 
   /**

@@ -244,6 +244,7 @@ export class Cluster {
         if (this.log.enabled)
           this.log.write(this.now, 'snapshot', { node: node.id, index: snap.index, term: snap.term });
       },
+      snapshotSkipped: (node, snap: Snapshot) => this.checker.observeSnapshotRestore(node.id, snap.index),
     };
   }
 

@@ -5,8 +5,10 @@
  * exactly what a power cut would: the Ready being persisted (its hard state, entries,
  * and the messages that were to leave after it) and all in-memory state. A restart
  * rebuilds the core from storage.load() and a fresh state machine from the snapshot,
- * then re-applies the committed log.
+ * then re-applies the committed log. The Ready loop itself is core/host.ts's HostLoop,
+ * the same one the node process runs; the simulator adds the disk delay and the checks.
  */
+import { HostLoop, type HostHooks } from '../core/host';
 import type { KvResult } from '../core/kv/types';
 import { SimStorage } from './sim-storage';
 import { KvStateMachine } from '../core/kv/state-machine';
@@ -20,7 +22,6 @@ import type {
   ProposeResult,
   ProtocolConfig,
   ProtocolNode,
-  Ready,
   Rng,
   Snapshot,
 } from '../core/types';
@@ -48,9 +49,11 @@ export interface NodeHooks {
   persisted(node: SimNode, hs: HardState): void;
   applied(node: SimNode, e: Entry, result: KvResult | null): void;
   snapshotRestored(node: SimNode, snap: Snapshot): void;
+  /** snapshotSkipped: the core handed a snapshot no newer than what the node applied. */
+  snapshotSkipped(node: SimNode, snap: Snapshot): void;
 }
 
-/** SimNode is one simulated member: core + storage + state machine. */
+/** SimNode is one simulated member: core + storage + state machine, run by a HostLoop. */
 export class SimNode {
   state: SimNodeState = 'down';
   core: ProtocolNode | null = null;
@@ -59,13 +62,11 @@ export class SimNode {
   readonly storage = new SimStorage();
   /** incarnation changes on every crash and restart, so stale callbacks can tell. */
   incarnation = 0;
-  /** applied is the last log index applied (noop/config included). */
-  applied = 0;
-  private appliedTerm = 0;
-  private snapIndex = 0;
+  /** loop runs the core's Readies (one per incarnation; null while down). */
+  private loop: HostLoop<MessageBase, KvResult> | null = null;
+  /** appliedAtCrash is what `applied` reports while the node is down. */
+  private appliedAtCrash = 0;
   private started = false;
-  /** persisting is the Ready being made durable, if any (one at a time). */
-  private persisting: Ready | null = null;
   /** inbox holds work that arrived while paused, in arrival order. */
   inbox: (() => void)[] = [];
   /** lastStatus is the status the cluster last observed (for change detection in the log). */
@@ -90,31 +91,38 @@ export class SimNode {
     private readonly hooks: NodeHooks,
   ) {}
 
+  /** applied is the last log index applied (noop/config included). */
+  get applied(): number {
+    return this.loop ? this.loop.applied : this.appliedAtCrash;
+  }
+
   /** start boots the node: fresh the first time, from storage after a crash. */
   start(): void {
     if (this.state !== 'down') throw new Error(`${this.id} is already running`);
     this.incarnation++;
     const restore = this.started ? this.storage.load() : null;
     this.started = true;
-    this.sm = new KvStateMachine();
-    this.applied = 0;
-    this.appliedTerm = 0;
-    this.snapIndex = 0;
-    if (restore?.snapshot) {
-      this.sm.restore(restore.snapshot.data);
-      this.applied = restore.snapshot.index;
-      this.appliedTerm = restore.snapshot.term;
-      this.snapIndex = restore.snapshot.index;
-    }
-    this.core = this.factory(this.protocol, {
+    const sm = new KvStateMachine();
+    const snap = restore?.snapshot ?? null;
+    if (snap) sm.restore(snap.data, snap.index);
+    const core = this.factory(this.protocol, {
       id: this.id,
       peers: this.peers.slice(),
       ...this.settings,
       rng: this.rngFor(this.incarnation),
       restore,
-      applied: this.applied,
+      applied: sm.appliedIndex,
     });
-    this.persisting = null;
+    this.sm = sm;
+    this.core = core;
+    this.loop = new HostLoop({
+      core,
+      storage: this.storage,
+      sm,
+      hooks: this.loopHooks(),
+      snapshotEvery: this.snapshotEvery,
+      restored: snap,
+    });
     this.inbox = [];
     this.lastStatus = null;
     this.dirty = true;
@@ -125,9 +133,11 @@ export class SimNode {
   crash(): void {
     this.incarnation++;
     this.state = 'down';
+    this.appliedAtCrash = this.applied;
+    this.loop?.stop();
+    this.loop = null;
     this.core = null;
     this.sm = null;
-    this.persisting = null;
     this.inbox = [];
     this.lastStatus = null;
   }
@@ -180,73 +190,33 @@ export class SimNode {
 
   /** drain works through Ready batches until the core has none, or one is being persisted. */
   drain(): void {
-    for (;;) {
-      const core = this.core;
-      if (!core || this.state !== 'up' || this.persisting || !core.hasReady()) return;
-      const rd = core.ready();
-      this.dirty = true;
-      this.hooks.send(this, rd.messages);
-      const delay = this.hooks.diskDelay(this);
-      if (delay <= 0) {
-        this.finish(rd);
-        continue;
-      }
-      this.persisting = rd;
-      this.hooks.later(this, delay, () => {
-        if (this.persisting !== rd) return;
-        this.finish(rd);
-        this.drain();
-      });
-      return;
-    }
+    if (this.state === 'up') this.loop?.pump();
   }
 
-  /** finish completes one Ready once its durable part is "on disk". */
-  private finish(rd: Ready): void {
-    this.persisting = null;
-    if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
-      this.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
-    }
-    if (rd.hardState) this.hooks.persisted(this, rd.hardState);
-    this.hooks.send(this, rd.messagesAfterPersist);
-    const sm = this.sm!;
-    if (rd.snapshot) {
-      const snap = rd.snapshot;
-      sm.restore(snap.data);
-      this.applied = snap.index;
-      this.appliedTerm = snap.term;
-      this.snapIndex = snap.index;
-      this.hooks.snapshotRestored(this, snap);
-    }
-    for (const e of rd.committed) {
-      if (e.index <= this.applied) {
-        // Already applied (a core re-sending an entry): tell the checker, never apply twice.
-        this.hooks.applied(this, e, null);
-        continue;
-      }
-      const result = e.type === 'normal' ? sm.apply(e.index, e.data) : null;
-      this.applied = e.index;
-      this.appliedTerm = e.term;
-      this.hooks.applied(this, e, result);
-    }
-    this.core!.advance(rd);
-    this.maybeCompact();
-  }
-
-  /** maybeCompact snapshots the state machine every snapshotEvery applied entries (MIT's Snapshot()). */
-  private maybeCompact(): void {
-    if (this.snapshotEvery <= 0 || this.applied - this.snapIndex < this.snapshotEvery) return;
-    const core = this.core!;
-    const data = this.sm!.snapshot();
-    core.compact(this.applied, data);
-    // A core that can say exactly what it kept (RaftNode.snapshot(): the term and the
-    // membership at that index) is asked; otherwise the host builds the same from what it applied.
-    const kept = (core as { snapshot?: () => Snapshot | null }).snapshot?.();
-    this.storage.compact(
-      kept && kept.index === this.applied
-        ? kept
-        : { index: this.applied, term: this.appliedTerm, conf: core.status().conf, data },
-    );
-    this.snapIndex = this.applied;
+  /** loopHooks connect the HostLoop to the cluster: the wire, the disk delay and the checker. */
+  private loopHooks(): HostHooks<MessageBase, KvResult> {
+    const h = this.hooks;
+    return {
+      send: (msgs) => h.send(this, msgs),
+      holdPersist: (_rd, resume) => {
+        const delay = h.diskDelay(this);
+        if (delay <= 0) return false;
+        h.later(this, delay, () => {
+          resume();
+          this.drain();
+        });
+        return true;
+      },
+      readied: () => {
+        this.dirty = true;
+      },
+      persisted: (hs) => h.persisted(this, hs),
+      snapshotRestored: (snap) => h.snapshotRestored(this, snap),
+      // The checker hears of a stale snapshot or an entry handed twice (a core bug),
+      // though neither is applied again.
+      snapshotSkipped: (snap) => h.snapshotSkipped(this, snap),
+      applied: (e, result) => h.applied(this, e, result),
+      skipped: (e) => h.applied(this, e, null),
+    };
   }
 }
