@@ -4,13 +4,13 @@
  * after the read arrived, so a deposed leader can never serve a stale value.
  */
 import { describe, expect, it } from 'vitest';
-import { Cluster, type Member } from './harness';
+import { PaxosNetwork, type PaxosMember } from './helpers';
 
 /** serveReads answers every read whose read point has been applied: the register's latest value. */
-function serveReads(m: Member, out: Map<string, { value: number; at: number }>, now: number): void {
-  const keep: Member['reads'] = [];
+function serveReads(m: PaxosMember, out: Map<string, { value: number; at: number }>, now: number): void {
+  const keep: PaxosMember['reads'] = [];
   for (const r of m.reads) {
-    if (m.sm.lastApplied >= r.index) out.set(r.ctx, { value: Number(m.sm.values.at(-1) ?? 0), at: now });
+    if (m.sm.appliedIndex >= r.index) out.set(r.ctx, { value: Number(m.sm.values.at(-1) ?? 0), at: now });
     else keep.push(r);
   }
   m.reads = keep;
@@ -18,7 +18,7 @@ function serveReads(m: Member, out: Map<string, { value: number; at: number }>, 
 
 describe('paxos linearizable reads', () => {
   it('a leader partitioned away cannot serve a read, even without check-quorum', () => {
-    const c = new Cluster(5, { seed: 4, checkQuorum: false });
+    const c = new PaxosNetwork(5, { seed: 4, checkQuorum: false });
     const l1 = c.waitLeader();
     c.proposeAndWait('1');
     c.partition(
@@ -34,7 +34,7 @@ describe('paxos linearizable reads', () => {
     expect(c.node(l1).status().role).toBe('leader');
     expect(c.node(l1).readIndex('stale').ok).toBe(true);
     c.drain();
-    c.run(200);
+    c.tick(200);
     expect(c.member(l1).reads.map((r) => r.ctx)).not.toContain('stale');
     // The new leader serves a read that sees the write.
     const served = new Map<string, { value: number; at: number }>();
@@ -49,7 +49,7 @@ describe('paxos linearizable reads', () => {
 
   it('reads at leader and followers are linearizable under leader changes (single-writer register)', () => {
     for (let seed = 1; seed <= 5; seed++) {
-      const c = new Cluster(5, { seed, minDelay: 1, maxDelay: 3 });
+      const c = new PaxosNetwork(5, { seed, minDelay: 1, maxDelay: 3 });
       const served = new Map<string, { value: number; at: number }>();
       const invoked = new Map<string, number>();
       /** completedAt[v]: tick when write v was applied by the leader (acknowledged to the writer). */
@@ -65,10 +65,10 @@ describe('paxos linearizable reads', () => {
         // The writer: one write at a time through the leader; a lost proposal is retried as a new value.
         if (pending) {
           const m = c.member(pending.leader);
-          if (m.node && m.sm.lastApplied >= pending.index && m.sm.values.includes(String(pending.v))) {
+          if (m.up && m.sm.appliedIndex >= pending.index && m.sm.values.includes(String(pending.v))) {
             completedAt.set(pending.v, c.now);
             pending = null;
-          } else if (!m.node || m.node.status().role !== 'leader') {
+          } else if (!m.up || m.node.status().role !== 'leader') {
             pending = null; // outcome unknown: never counted as completed
           }
         }
@@ -84,12 +84,12 @@ describe('paxos linearizable reads', () => {
         if (c.rng.next() < 0.3) {
           const m = c.liveMembers()[c.rng.int(0, c.liveMembers().length - 1)]!;
           const ctx = `r${readSeq++}`;
-          if (m.node!.readIndex(ctx).ok) invoked.set(ctx, c.now);
+          if (m.node.readIndex(ctx).ok) invoked.set(ctx, c.now);
         }
         c.drain();
         // Faults: now and then isolate the leader for a while.
         if (t % 300 === 150 && l) c.isolate(l);
-        if (t % 300 === 250) c.heal();
+        if (t % 300 === 250) c.recover();
       }
       expect(served.size, `seed ${seed}`).toBeGreaterThan(50);
       for (const [ctx, { value, at }] of served) {

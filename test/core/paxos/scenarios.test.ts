@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { PaxosNode, type PaxosMessage } from '../../../src-main/core/paxos';
 import { MemoryStorage } from '../../../src-main/core/storage';
 import { seededRng, type Entry } from '../../../src-main/core/types';
-import { Cluster } from './harness';
+import { PaxosNetwork } from './helpers';
 
 const normal = (index: number, term: number, data: string): Entry => ({ index, term, type: 'normal', data });
 
@@ -15,7 +15,7 @@ describe('dueling proposers (§2.4: progress needs a distinguished proposer; ran
   it('two proposers that start phase 1 together settle on one value for slot 1, over 200 seeds', () => {
     let worst = 0;
     for (let seed = 1; seed <= 200; seed++) {
-      const c = new Cluster(5, { seed, minDelay: 1, maxDelay: 3, electionTicks: 8 });
+      const c = new PaxosNetwork(5, { seed, minDelay: 1, maxDelay: 3, electionTicks: 8 });
       // n1 and n2 both start phase 1 at the same instant, each wanting its own value in slot 1.
       c.inject({ type: 'timeoutNow', from: 'n3', to: 'n1', term: 0 });
       c.inject({ type: 'timeoutNow', from: 'n3', to: 'n2', term: 0 });
@@ -23,20 +23,20 @@ describe('dueling proposers (§2.4: progress needs a distinguished proposer; ran
       const start = c.now;
       const ok = c.runUntil(() => {
         for (const id of ['n1', 'n2']) {
-          const n = c.member(id).node!;
+          const n = c.member(id).node;
           if (!proposed.has(id) && n.status().role === 'leader') {
             if (n.propose(`from-${id}`).ok) proposed.add(id);
           }
         }
-        return c.liveMembers().every((m) => m.sm.lastApplied >= 1);
+        return c.liveMembers().every((m) => m.sm.appliedIndex >= 1);
       }, 3000);
       expect(ok, `seed ${seed}: slot 1 never chosen everywhere (livelock?)`).toBe(true);
       worst = Math.max(worst, c.now - start);
       expect(c.violations, `seed ${seed}`).toEqual([]);
       const v = c.chosenAt(1);
       expect(['normal:from-n1', 'normal:from-n2', 'noop:'], `seed ${seed}`).toContain(v);
-      c.run(20);
-      for (const m of c.liveMembers()) expect(m.sm.lastApplied, `seed ${seed}`).toBeGreaterThanOrEqual(1);
+      c.tick(20);
+      for (const m of c.liveMembers()) expect(m.sm.appliedIndex, `seed ${seed}`).toBeGreaterThanOrEqual(1);
     }
     // Loose bound (ticks, not time): the duel resolves within a few election timeouts.
     expect(worst).toBeLessThan(500);
@@ -45,7 +45,7 @@ describe('dueling proposers (§2.4: progress needs a distinguished proposer; ran
 
 describe('value adoption (§2.2, P2c)', () => {
   it('b1 accepted A at two acceptors, b2 accepted B at one; b3 over a majority holding both chooses B', () => {
-    const c = new Cluster(5, { seed: 5 });
+    const c = new PaxosNetwork(5, { seed: 5 });
     const seedState = (id: string, promised: number, e: Entry): void => {
       c.crash(id);
       c.member(id).storage.save({ hardState: { term: promised, vote: null, commit: 0 }, entries: [e], snapshot: null });
@@ -59,10 +59,10 @@ describe('value adoption (§2.2, P2c)', () => {
     c.isolate('n5');
     const l = c.waitLeader();
     expect(c.node(l).status().term).toBeGreaterThan(202);
-    c.runUntil(() => ['n1', 'n3', 'n4'].every((id) => c.member(id).sm.lastApplied >= 1));
+    c.runUntil(() => ['n1', 'n3', 'n4'].every((id) => c.member(id).sm.appliedIndex >= 1));
     expect(c.chosenAt(1)).toBe('normal:B');
-    c.heal();
-    c.runUntil(() => c.liveMembers().every((m) => m.sm.lastApplied >= 1));
+    c.recover();
+    c.runUntil(() => c.liveMembers().every((m) => m.sm.appliedIndex >= 1));
     for (const m of c.liveMembers()) expect(m.sm.values[0]).toBe('B');
     expect(c.violations).toEqual([]);
   });
@@ -70,14 +70,14 @@ describe('value adoption (§2.2, P2c)', () => {
 
 describe('acceptor crashes (§2.3: an acceptor remembers its promise and accepted value across failures)', () => {
   it('crash before replying: the unpersisted acceptance is lost, nothing was acknowledged, and retries still choose the value', () => {
-    const c = new Cluster(3, { seed: 9 });
+    const c = new PaxosNetwork(3, { seed: 9 });
     const l = c.waitLeader();
     const f = c.ids.find((id) => id !== l)!;
     c.member(f).crashOnReady = (rd) => rd.messagesAfterPersist.some((m) => m.type === 'accepted');
     const r = c.node(l).propose('X');
     expect(r.ok).toBe(true);
-    c.run(3);
-    expect(c.member(f).node).toBeNull();
+    c.tick(3);
+    expect(c.member(f).up).toBe(false);
     expect(
       c
         .member(f)
@@ -97,22 +97,22 @@ describe('acceptor crashes (§2.3: an acceptor remembers its promise and accepte
   });
 
   it('crash after replying: the accepted value survives on disk and the next leader adopts it', () => {
-    const c = new Cluster(3, { seed: 13 });
+    const c = new PaxosNetwork(3, { seed: 13 });
     const l = c.waitLeader();
     const [f1, f2] = c.ids.filter((id) => id !== l) as [string, string];
     c.cutLink(l, f2); // only f1 hears the accept
     c.member(f1).crashAfterReady = (rd) => rd.messagesAfterPersist.some((m) => m.type === 'accepted');
     expect(c.node(l).propose('Y').ok).toBe(true);
-    c.run(3);
-    expect(c.member(f1).node).toBeNull();
+    c.tick(3);
+    expect(c.member(f1).up).toBe(false);
     // The leader counted f1's reply: Y is chosen (leader + f1), then the leader dies too.
     expect(c.node(l).status().commitIndex).toBe(1);
     c.crash(l);
-    c.heal();
+    c.recover();
     c.restart(f1);
     const l2 = c.waitLeader();
     expect([f1, f2]).toContain(l2);
-    c.runUntil(() => c.liveMembers().every((m) => m.sm.lastApplied >= 1));
+    c.runUntil(() => c.liveMembers().every((m) => m.sm.appliedIndex >= 1));
     expect(c.chosenAt(1)).toBe('normal:Y');
     expect(c.member(f2).sm.values).toEqual(['Y']);
     expect(c.violations).toEqual([]);
@@ -158,7 +158,7 @@ describe('acceptor crashes (§2.3: an acceptor remembers its promise and accepte
 
 describe('leader killed with open slots and a hole (§3: gaps are filled with no-ops)', () => {
   it('the new leader re-proposes accepted values and fills the hole with a no-op', () => {
-    const c = new Cluster(3, { seed: 21 });
+    const c = new PaxosNetwork(3, { seed: 21 });
     const l = c.waitLeader();
     const [f1, f2] = c.ids.filter((id) => id !== l) as [string, string];
     // Phase 2a for slot 2 is lost everywhere; f2 hears no accepts at all.
@@ -167,7 +167,7 @@ describe('leader killed with open slots and a hole (§3: gaps are filled with no
       expect(c.node(l).propose(v).ok).toBe(true);
       c.drain();
     }
-    c.run(2);
+    c.tick(2);
     // The leader knows 1 and 3 chosen (itself + f1); 2 is open: a hole.
     expect(c.node(l).status().commitIndex).toBe(1);
     expect(
@@ -180,13 +180,13 @@ describe('leader killed with open slots and a hole (§3: gaps are filled with no
     c.tap = null;
     const l2 = c.waitLeader();
     expect([f1, f2]).toContain(l2);
-    c.runUntil(() => c.liveMembers().every((m) => m.sm.lastApplied >= 3));
+    c.runUntil(() => c.liveMembers().every((m) => m.sm.appliedIndex >= 3));
     expect(c.chosenAt(1)).toBe('normal:X1');
     expect(c.chosenAt(2)).toBe('noop:');
     expect(c.chosenAt(3)).toBe('normal:X3');
     // The old leader accepted X2 itself; when it returns it learns the no-op instead.
     c.restart(l);
-    c.runUntil(() => c.member(l).sm.lastApplied >= 3);
+    c.runUntil(() => c.member(l).sm.appliedIndex >= 3);
     expect(c.member(l).sm.values).toEqual(['X1', 'X3']);
     expect(c.violations).toEqual([]);
   });

@@ -3,31 +3,31 @@
  * others already compacted is brought up to date with a snapshot, then with entries.
  */
 import { describe, expect, it } from 'vitest';
-import { Cluster } from './harness';
+import { PaxosNetwork } from './helpers';
 
 describe('paxos snapshots', () => {
   it('a node cut off while the others compacted catches up from a snapshot', () => {
-    const c = new Cluster(3, { seed: 17, maxEntriesPerMsg: 8 });
+    const c = new PaxosNetwork(3, { seed: 17, maxEntriesPerMsg: 8 });
     const l = c.waitLeader();
     const lag = c.ids.find((id) => id !== l)!;
     // Every live node compacts at each multiple of 20 applied slots.
     for (const m of c.members.values()) {
       m.onApplied = (mm, e) => {
-        if (e.index % 20 === 0) mm.node?.compact(e.index, JSON.stringify(mm.sm));
+        if (e.index % 20 === 0) mm.node.compact(e.index, mm.sm.snapshot());
       };
     }
     c.isolate(lag);
     for (let i = 1; i <= 50; i++) {
       expect(c.node(l).propose(`v${i}`).ok).toBe(true);
       c.drain();
-      c.run(1);
+      c.tick(1);
     }
-    const leaderApplied = () => c.member(l).sm.lastApplied;
+    const leaderApplied = () => c.member(l).sm.appliedIndex;
     c.runUntil(() => leaderApplied() >= 50);
     expect(c.node(l).status().firstIndex).toBeGreaterThan(1); // the leader really dropped its log head
-    expect(c.member(lag).sm.lastApplied).toBe(0);
-    c.heal();
-    c.runUntil(() => c.member(lag).sm.lastApplied >= leaderApplied());
+    expect(c.member(lag).sm.appliedIndex).toBe(0);
+    c.recover();
+    c.runUntil(() => c.member(lag).sm.appliedIndex >= leaderApplied());
     expect(c.sent.get('snapshot') ?? 0).toBeGreaterThan(0);
     expect(c.member(lag).sm.values).toEqual(c.member(l).sm.values);
     expect(c.member(lag).storage.load().snapshot?.index).toBeGreaterThanOrEqual(20);
@@ -41,19 +41,19 @@ describe('paxos snapshots', () => {
   });
 
   it('a candidate behind a compacted promiser installs the snapshot before leading', () => {
-    const c = new Cluster(3, { seed: 23 });
+    const c = new PaxosNetwork(3, { seed: 23 });
     const l = c.waitLeader();
     const [a, b] = c.ids.filter((id) => id !== l) as [string, string];
     for (const m of c.members.values()) {
       m.onApplied = (mm, e) => {
-        if (e.index % 10 === 0) mm.node?.compact(e.index, JSON.stringify(mm.sm));
+        if (e.index % 10 === 0) mm.node.compact(e.index, mm.sm.snapshot());
       };
     }
     c.isolate(b);
     for (let i = 1; i <= 25; i++) c.proposeAndWait(`w${i}`, 2000, [l, a]);
     // Now the leader dies; b returns and only b and a remain.
     c.crash(l);
-    c.heal();
+    c.recover();
     // b, which lacks the compacted slots, runs phase 1 (a leadership hand-off to it).
     c.inject({ type: 'timeoutNow', from: a, to: b, term: c.node(b).status().term });
     const l2 = c.waitLeader();

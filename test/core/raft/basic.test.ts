@@ -2,11 +2,11 @@
  * Election, replication, commit, Ready/advance and restart from disk (Raft §5.2–§5.4).
  */
 import { describe, expect, it } from 'vitest';
-import { Network } from './network';
+import { RaftNetwork } from './helpers';
 
 describe('raft election and replication (§5.2, §5.3)', () => {
   it('elects exactly one leader with a higher term, and everyone follows it', () => {
-    const net = new Network(['n1', 'n2', 'n3']);
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
     net.tick(40);
     const leaders = net.leaders();
     expect(leaders).toHaveLength(1);
@@ -23,7 +23,7 @@ describe('raft election and replication (§5.2, §5.3)', () => {
     // Each node alone: it campaigns exactly when its randomized timeout expires.
     const firsts: number[] = [];
     for (let seed = 1; seed <= 30; seed++) {
-      const net = new Network(['n1', 'n2', 'n3'], { seed, electionTicks: 10 });
+      const net = new RaftNetwork(['n1', 'n2', 'n3'], { seed, electionTicks: 10 });
       net.isolate('n1');
       let t = 0;
       while (net.node('n1').status().role === 'follower' && t < 100) {
@@ -38,25 +38,25 @@ describe('raft election and replication (§5.2, §5.3)', () => {
   });
 
   it('replicates, commits and applies proposals in the same order on every node', () => {
-    const net = new Network(['n1', 'n2', 'n3']);
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
     net.elect('n1');
     for (let i = 0; i < 20; i++) expect(net.propose('n1', `c${i}`).ok).toBe(true);
     net.tick(2);
     const want = Array.from({ length: 20 }, (_, i) => `c${i}`);
     for (const id of net.ids) {
-      expect(net.get(id).applied).toEqual(want);
+      expect(net.member(id).sm.values).toEqual(want);
       expect(net.node(id).status().commitIndex).toBe(21); // the leader's no-op + 20
     }
   });
 
   it('a follower refuses proposals and names the leader', () => {
-    const net = new Network(['n1', 'n2', 'n3']);
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
     net.elect('n1');
     expect(net.node('n2').propose('x')).toEqual({ ok: false, reason: 'not-leader', leader: 'n1' });
   });
 
   it('a single-node cluster commits once its own write is persisted', () => {
-    const net = new Network(['n1']);
+    const net = new RaftNetwork(['n1']);
     net.elect('n1');
     const n = net.node('n1');
     n.propose('a');
@@ -75,7 +75,7 @@ describe('raft election and replication (§5.2, §5.3)', () => {
   });
 
   it('does not commit without a majority, and commits once the majority is back', () => {
-    const net = new Network(['n1', 'n2', 'n3', 'n4', 'n5']);
+    const net = new RaftNetwork(['n1', 'n2', 'n3', 'n4', 'n5']);
     net.elect('n1');
     net.isolate('n4');
     net.isolate('n5');
@@ -83,14 +83,14 @@ describe('raft election and replication (§5.2, §5.3)', () => {
     net.propose('n1', 'x');
     net.tick(3);
     expect(net.node('n1').status().commitIndex).toBe(1);
-    expect(net.get('n1').applied).toEqual([]);
+    expect(net.member('n1').sm.values).toEqual([]);
     net.recover();
     net.tick(3);
-    for (const id of net.ids) expect(net.get(id).applied).toEqual(['x']);
+    for (const id of net.ids) expect(net.member(id).sm.values).toEqual(['x']);
   });
 
   it('a restarted node keeps term, vote and log, re-applies committed entries, and catches up', () => {
-    const net = new Network(['n1', 'n2', 'n3']);
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
     net.elect('n1');
     net.propose('n1', 'a');
     net.propose('n1', 'b');
@@ -103,18 +103,18 @@ describe('raft election and replication (§5.2, §5.3)', () => {
     expect(after.term).toBe(before.term);
     expect(after.vote).toBe(before.vote);
     expect(after.lastIndex).toBe(before.lastIndex);
-    expect(net.get('n2').applied).toEqual(['a', 'b']);
+    expect(net.member('n2').sm.values).toEqual(['a', 'b']);
     net.tick(3);
-    expect(net.get('n2').applied).toEqual(['a', 'b', 'c']);
+    expect(net.member('n2').sm.values).toEqual(['a', 'b', 'c']);
   });
 
   it('respects cfg.applied on restart: entries the state machine already holds are not applied again', async () => {
     const { RaftNode } = await import('../../../src-main/core/raft');
-    const net = new Network(['n1', 'n2', 'n3']);
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
     net.elect('n1');
     for (const c of ['a', 'b', 'c']) net.propose('n1', c);
     net.tick(2);
-    const p = net.get('n2').storage.load();
+    const p = net.member('n2').storage.load();
     const cfg = { ...net.config('n2', net.ids, p), applied: 3 };
     const n = new RaftNode(cfg);
     const rd = n.ready();
@@ -122,7 +122,7 @@ describe('raft election and replication (§5.2, §5.3)', () => {
   });
 
   it('a leader cut off from the rest is replaced, and it steps down when it hears the new term', () => {
-    const net = new Network(['n1', 'n2', 'n3']);
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
     net.elect('n1');
     net.isolate('n1');
     net.tick(40, ['n2', 'n3']);

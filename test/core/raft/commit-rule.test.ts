@@ -5,19 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RaftMessage } from '../../../src-main/core/raft';
-import { Network } from './network';
+import { RaftNetwork } from './helpers';
 
 const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
 /** electAfterRetries campaigns id until it wins (a candidate may need a few terms to catch up). */
-function electEventually(net: Network, id: string): void {
+function electEventually(net: RaftNetwork, id: string): void {
   for (let i = 0; i < 6 && net.node(id).status().role !== 'leader'; i++) net.campaign(id);
   expect(net.node(id).status().role).toBe('leader');
 }
 
 describe('Figure 8 (§5.4.2): a leader never commits an older-term entry by counting replicas', () => {
-  function figure8(): { net: Network; oldTerm: number } {
-    const net = new Network(ids, { maxEntriesPerMsg: 1 });
+  function figure8(): { net: RaftNetwork; oldTerm: number } {
+    const net = new RaftNetwork(ids, { maxEntriesPerMsg: 1 });
     net.elect('n1');
     // (a) n1 (term T) puts "A" at index 2 but it reaches only n2.
     net.node('n1').propose('A');
@@ -51,7 +51,7 @@ describe('Figure 8 (§5.4.2): a leader never commits an older-term entry by coun
     const replicas = ['n1', 'n2', 'n3', 'n4'].filter((id) => net.node(id).entries(2, 3)[0]?.data === 'A');
     expect(replicas.length).toBeGreaterThanOrEqual(3);
     expect(lead.commitIndex).toBe(1);
-    for (const id of ['n1', 'n2', 'n3', 'n4']) expect(net.get(id).applied).not.toContain('A');
+    for (const id of ['n1', 'n2', 'n3', 'n4']) expect(net.member(id).sm.values).not.toContain('A');
   });
 
   it('(d) so a later leader may overwrite it, and nobody has applied it', () => {
@@ -63,11 +63,11 @@ describe('Figure 8 (§5.4.2): a leader never commits an older-term entry by coun
     net.tick(5, ['n2', 'n3', 'n4', 'n5']);
     for (const id of ['n2', 'n3', 'n4', 'n5']) {
       expect(net.node(id).entries(2, 3)[0]?.data).not.toBe('A');
-      expect(net.get(id).applied).not.toContain('A');
+      expect(net.member(id).sm.values).not.toContain('A');
     }
     net.node('n5').propose('B');
     net.tick(3, ['n2', 'n3', 'n4', 'n5']);
-    for (const id of ['n2', 'n3', 'n4', 'n5']) expect(net.get(id).applied).toEqual(['B']);
+    for (const id of ['n2', 'n3', 'n4', 'n5']) expect(net.member(id).sm.values).toEqual(['B']);
   });
 
   it('(e) once an entry of the current term is on a majority, it and "A" before it commit together', () => {
@@ -75,6 +75,6 @@ describe('Figure 8 (§5.4.2): a leader never commits an older-term entry by coun
     net.rewrite = null;
     net.tick(3, ['n1', 'n2', 'n3', 'n4']);
     expect(net.node('n1').status().commitIndex).toBeGreaterThanOrEqual(3);
-    for (const id of ['n1', 'n2', 'n3', 'n4']) expect(net.get(id).applied).toEqual(['A']);
+    for (const id of ['n1', 'n2', 'n3', 'n4']) expect(net.member(id).sm.values).toEqual(['A']);
   });
 });

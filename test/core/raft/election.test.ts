@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RaftMessage } from '../../../src-main/core/raft';
-import { Network, drain, nodeWithLog } from './network';
+import { RaftNetwork, drain, nodeWithLog } from './helpers';
 
 describe('a vote is persisted before it is revealed (§5.2, Figure 2)', () => {
   it("puts the grant in messagesAfterPersist, with the vote in the same Ready's hard state", () => {
@@ -17,7 +17,7 @@ describe('a vote is persisted before it is revealed (§5.2, Figure 2)', () => {
   });
 
   it('a crash between granting and persisting cannot give two candidates its vote in one term', () => {
-    const net = new Network(['n1', 'n2', 'n3']);
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
     // n1 and n3 cannot talk: each needs n2's vote to win.
     net.cutLink('n1', 'n3');
     for (let i = 0; i < 30 && net.node('n1').status().role === 'follower'; i++) {
@@ -30,7 +30,7 @@ describe('a vote is persisted before it is revealed (§5.2, Figure 2)', () => {
     net.node('n2').step(req!);
     // n2 grants, then dies before its disk write: the grant must not have left.
     net.crashBeforePersist('n2');
-    expect(net.inFlight.filter((m) => m.from === 'n2')).toEqual([]);
+    expect(net.pending().filter((m) => m.from === 'n2')).toEqual([]);
     net.restart('n2');
     expect(net.node('n2').status().vote).toBeNull();
     // n3 now campaigns in the same term and gets n2's (only durable) vote.
@@ -60,12 +60,12 @@ describe('the election restriction (§5.4.1)', () => {
   });
 
   it('a node that missed committed entries cannot become leader', () => {
-    const net = new Network(['n1', 'n2', 'n3']);
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
     net.elect('n1');
     net.isolate('n3');
     net.propose('n1', 'x');
     net.tick(2, ['n1', 'n2']);
-    expect(net.get('n2').applied).toEqual(['x']);
+    expect(net.member('n2').sm.values).toEqual(['x']);
     net.crash('n1');
     net.recover();
     for (let i = 0; i < 5; i++) net.campaign('n3');
@@ -77,7 +77,7 @@ describe('the election restriction (§5.4.1)', () => {
 
 describe('PreVote (dissertation §9.6)', () => {
   function rejoin(preVote: boolean): { termBefore: number; termAfter: number; leader: string[] } {
-    const net = new Network(['n1', 'n2', 'n3'], { preVote });
+    const net = new RaftNetwork(['n1', 'n2', 'n3'], { preVote });
     net.elect('n1');
     const termBefore = net.node('n1').status().term;
     net.isolate('n3');
@@ -99,7 +99,7 @@ describe('PreVote (dissertation §9.6)', () => {
   });
 
   it('a pre-candidate keeps its term while it cannot win', () => {
-    const net = new Network(['n1', 'n2', 'n3'], { preVote: true });
+    const net = new RaftNetwork(['n1', 'n2', 'n3'], { preVote: true });
     net.elect('n1');
     const term = net.node('n3').status().term;
     net.isolate('n3');
@@ -111,7 +111,7 @@ describe('PreVote (dissertation §9.6)', () => {
 
 describe('CheckQuorum and the leader lease', () => {
   it('a leader that has not heard from a quorum within an election timeout steps down', () => {
-    const net = new Network(['n1', 'n2', 'n3'], { checkQuorum: true });
+    const net = new RaftNetwork(['n1', 'n2', 'n3'], { checkQuorum: true });
     net.elect('n1');
     net.isolate('n1');
     net.tick(25, ['n1']);
@@ -119,7 +119,7 @@ describe('CheckQuorum and the leader lease', () => {
   });
 
   it('(without CheckQuorum it would stay leader forever)', () => {
-    const net = new Network(['n1', 'n2', 'n3'], { checkQuorum: false });
+    const net = new RaftNetwork(['n1', 'n2', 'n3'], { checkQuorum: false });
     net.elect('n1');
     net.isolate('n1');
     net.tick(25, ['n1']);
@@ -127,7 +127,7 @@ describe('CheckQuorum and the leader lease', () => {
   });
 
   it('a leader that hears from a quorum stays leader', () => {
-    const net = new Network(['n1', 'n2', 'n3'], { checkQuorum: true });
+    const net = new RaftNetwork(['n1', 'n2', 'n3'], { checkQuorum: true });
     net.elect('n1');
     net.isolate('n3');
     net.tick(50, ['n1', 'n2']);
@@ -135,7 +135,7 @@ describe('CheckQuorum and the leader lease', () => {
   });
 
   it('a follower that heard from its leader within the election timeout ignores a higher-term vote request', () => {
-    const net = new Network(['n1', 'n2', 'n3'], { checkQuorum: true });
+    const net = new RaftNetwork(['n1', 'n2', 'n3'], { checkQuorum: true });
     net.elect('n1');
     const n2 = net.node('n2');
     const term = n2.status().term;

@@ -5,24 +5,24 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ConfChange } from '../../../src-main/core/types';
-import { Network } from './network';
+import { RaftNetwork } from './helpers';
 
 const three = ['n1', 'n2', 'n3'];
 
-function change(net: Network, leader: string, cc: ConfChange): void {
+function change(net: RaftNetwork, leader: string, cc: ConfChange): void {
   const r = net.node(leader).proposeConfChange(cc);
   expect(r.ok).toBe(true);
   net.process(leader);
   net.deliverAll();
   net.tick(
     2,
-    [...net.members.keys()].filter((id) => net.get(id).up),
+    [...net.members.keys()].filter((id) => net.member(id).up),
   );
 }
 
 describe('membership change (dissertation §4)', () => {
   it('add learner -> catch up -> promote -> remove', () => {
-    const net = new Network(three);
+    const net = new RaftNetwork(three);
     net.elect('n1');
     for (let i = 0; i < 10; i++) net.propose('n1', `c${i}`);
     // n4 starts knowing only the initial members: it is nobody's voter, so it waits quietly.
@@ -30,7 +30,7 @@ describe('membership change (dissertation §4)', () => {
     change(net, 'n1', { type: 'addLearner', node: 'n4' });
     expect(net.node('n1').status().conf).toEqual({ voters: three, learners: ['n4'], votersOutgoing: [] });
     // The learner catches up but does not count towards commit and never campaigns.
-    expect(net.get('n4').applied).toHaveLength(10);
+    expect(net.member('n4').sm.values).toHaveLength(10);
     expect(net.node('n4').status().role).toBe('learner');
     net.isolate('n4');
     const t = net.node('n4').status().term;
@@ -44,10 +44,10 @@ describe('membership change (dissertation §4)', () => {
     net.isolate('n3');
     net.propose('n1', 'needs-three');
     net.tick(2, ['n1', 'n4']);
-    expect(net.get('n1').applied).not.toContain('needs-three');
+    expect(net.member('n1').sm.values).not.toContain('needs-three');
     net.recover();
     net.tick(2, ['n1', 'n2', 'n3', 'n4']);
-    expect(net.get('n1').applied).toContain('needs-three');
+    expect(net.member('n1').sm.values).toContain('needs-three');
     // Remove n2: three voters again, and n2 is no longer replicated to.
     change(net, 'n1', { type: 'remove', node: 'n2' });
     expect(net.node('n1').status().conf.voters).toEqual(['n1', 'n3', 'n4']);
@@ -61,11 +61,11 @@ describe('membership change (dissertation §4)', () => {
     net.crash('n2');
     net.propose('n1', 'without-n2');
     net.tick(2, ['n1', 'n3', 'n4']);
-    for (const id of ['n1', 'n3', 'n4']) expect(net.get(id).applied.at(-1)).toBe('without-n2');
+    for (const id of ['n1', 'n3', 'n4']) expect(net.member(id).sm.values.at(-1)).toBe('without-n2');
   });
 
   it('the leader removing itself steps down once the removal commits, and the rest elect a leader', () => {
-    const net = new Network(three);
+    const net = new RaftNetwork(three);
     net.elect('n1');
     net.propose('n1', 'a');
     change(net, 'n1', { type: 'remove', node: 'n1' });
@@ -78,7 +78,7 @@ describe('membership change (dissertation §4)', () => {
   });
 
   it('a removed leader that stays up stops leading by itself', () => {
-    const net = new Network(three);
+    const net = new RaftNetwork(three);
     net.elect('n1');
     change(net, 'n1', { type: 'remove', node: 'n1' });
     net.tick(3);
@@ -86,7 +86,7 @@ describe('membership change (dissertation §4)', () => {
   });
 
   it("allows one unapplied change at a time, and none before an entry of the leader's term commits (Ongaro's fix)", () => {
-    const net = new Network(three);
+    const net = new RaftNetwork(three);
     net.add('n4', three);
     net.add('n5', three);
     // A fresh leader whose no-op is not yet committed refuses.
@@ -115,7 +115,7 @@ describe('membership change (dissertation §4)', () => {
   });
 
   it('refuses inapplicable changes', () => {
-    const net = new Network(['n1']);
+    const net = new RaftNetwork(['n1']);
     net.elect('n1');
     net.tick(1);
     const n = net.node('n1');
@@ -126,7 +126,7 @@ describe('membership change (dissertation §4)', () => {
   });
 
   it('a crash in the middle: leader dies after adding a learner; the next leader promotes it; restarts rebuild the config from the log', () => {
-    const net = new Network(three);
+    const net = new RaftNetwork(three);
     net.elect('n1');
     net.propose('n1', 'a');
     net.add('n4', three);
@@ -140,7 +140,7 @@ describe('membership change (dissertation §4)', () => {
     net.propose(lead, 'b');
     // Followers learn a commit from the next append or heartbeat (one tick here).
     net.tick(1);
-    expect(net.get('n4').applied).toEqual(['a', 'b']);
+    expect(net.member('n4').sm.values).toEqual(['a', 'b']);
     change(net, lead, { type: 'promote', node: 'n4' });
     net.restart('n1');
     net.tick(5);
@@ -153,18 +153,18 @@ describe('membership change (dissertation §4)', () => {
     net.crash(other);
     net.propose(lead, 'no-quorum');
     net.tick(40, [lead, 'n4']);
-    expect(net.get(lead).applied).not.toContain('no-quorum');
+    expect(net.member(lead).sm.values).not.toContain('no-quorum');
     expect(net.node('n4').status().role).not.toBe('leader');
     net.restart(other);
     // Both back: the cluster goes on.
     net.restart('n1');
     net.tick(60);
     expect(net.leaders()).toHaveLength(1);
-    for (const id of ['n1', 'n2', 'n3', 'n4']) expect(net.get(id).applied).toEqual(['a', 'b', 'no-quorum']);
+    for (const id of ['n1', 'n2', 'n3', 'n4']) expect(net.member(id).sm.values).toEqual(['a', 'b', 'no-quorum']);
   });
 
   it('an uncommitted config entry overwritten by a new leader rolls the configuration back', () => {
-    const net = new Network(three);
+    const net = new RaftNetwork(three);
     net.elect('n1');
     net.tick(1);
     net.isolate('n1');
@@ -178,11 +178,11 @@ describe('membership change (dissertation §4)', () => {
     net.recover();
     net.tick(5);
     expect(net.node('n1').status().conf.learners).toEqual([]);
-    expect(net.get('n1').applied).toEqual(['x']);
+    expect(net.member('n1').sm.values).toEqual(['x']);
   });
 
   it('a snapshot carries the configuration to a node that missed the config entries', () => {
-    const net = new Network(three);
+    const net = new RaftNetwork(three);
     net.elect('n1');
     net.isolate('n3');
     net.add('n4', three);
@@ -194,14 +194,14 @@ describe('membership change (dissertation §4)', () => {
     net.recover();
     net.tick(3);
     expect(net.node('n3').status().conf.voters).toEqual([...three, 'n4']);
-    expect(net.get('n3').applied).toEqual(['a']);
+    expect(net.member('n3').sm.values).toEqual(['a']);
     net.crash('n3');
     net.restart('n3');
     expect(net.node('n3').status().conf.voters).toEqual([...three, 'n4']);
   });
 
   it('a snapshot taken below a newer config entry carries the membership at its own index', () => {
-    const net = new Network(three);
+    const net = new RaftNetwork(three);
     net.elect('n1');
     net.propose('n1', 'a');
     net.tick(1);

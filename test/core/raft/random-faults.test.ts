@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../../src-main/core/types';
 import type { RaftNode } from '../../../src-main/core/raft';
 import type { ConfChange, Entry } from '../../../src-main/core/types';
-import { Network } from './network';
+import { RaftNetwork } from './helpers';
 
 const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
@@ -16,7 +16,7 @@ function run(seed: number): { commits: number; leaders: number } {
   const rng = seededRng(seed * 7919);
   const preVote = rng.next() < 0.5;
   const checkQuorum = rng.next() < 0.5;
-  const net = new Network(ids, { seed, preVote, checkQuorum, maxInflight: 4, maxEntriesPerMsg: 3 });
+  const net = new RaftNetwork(ids, { seed, preVote, checkQuorum, maxInflight: 4, maxEntriesPerMsg: 3 });
   const leaderOf = new Map<number, string>();
   const valueAt = new Map<number, string>();
   const reads = new Map<string, number>();
@@ -31,7 +31,7 @@ function run(seed: number): { commits: number; leaders: number } {
     maxApplied = Math.max(maxApplied, e.index);
   };
   const pick = <T>(xs: T[]): T => xs[rng.int(0, xs.length - 1)]!;
-  const up = (): string[] => ids.filter((id) => net.get(id).up);
+  const up = (): string[] => ids.filter((id) => net.member(id).up);
   // Without PreVote or CheckQuorum a removed server that missed its removal disrupts the
   // cluster forever (dissertation §4.2.3), so churn runs only where one of them is on.
   const withConf = (preVote || checkQuorum) && rng.next() < 0.7;
@@ -60,13 +60,13 @@ function run(seed: number): { commits: number; leaders: number } {
       } else if (r < 0.06) net.recover();
       else if (r < 0.075 && up().length > 3) net.crash(pick(up()));
       if (rng.next() < 0.05) {
-        const down = ids.filter((id) => !net.get(id).up);
+        const down = ids.filter((id) => !net.member(id).up);
         if (down.length > 0) net.restart(pick(down));
       }
       net.drop = rng.next() < 0.3 ? () => rng.next() < 0.1 : null;
     } else if (t === 250) {
       net.recover();
-      for (const id of ids) if (!net.get(id).up) net.restart(id);
+      for (const id of ids) if (!net.member(id).up) net.restart(id);
     }
     for (const id of up()) {
       const n = net.node(id);
@@ -76,19 +76,18 @@ function run(seed: number): { commits: number; leaders: number } {
         const ctx = `r${seq++}`;
         if (n.readIndex(ctx).ok) reads.set(ctx, maxApplied);
       }
-      if (rng.next() < 0.02 && net.get(id).lastApplied > net.node(id).status().firstIndex) net.compact(id);
+      if (rng.next() < 0.02 && net.member(id).sm.appliedIndex > net.node(id).status().firstIndex) net.compact(id);
       n.tick();
       net.process(id);
     }
     // Deliver in a shuffled order, duplicating some.
-    const batch = net.inFlight;
-    net.inFlight = [];
+    const batch = net.take(() => true);
     for (let i = batch.length - 1; i > 0; i--) {
       const j = rng.int(0, i);
       [batch[i], batch[j]] = [batch[j]!, batch[i]!];
     }
     for (const m of batch) {
-      if (!healing && rng.next() < 0.03) net.inFlight.push(m);
+      if (!healing && rng.next() < 0.03) net.putBack(m);
       net.deliver(m);
     }
     for (const id of up()) {
@@ -99,7 +98,7 @@ function run(seed: number): { commits: number; leaders: number } {
           throw new Error(`seed ${seed}: two leaders in term ${st.term}: ${other} and ${id}`);
         leaderOf.set(st.term, id);
       }
-      for (const r of net.get(id).reads.splice(0)) {
+      for (const r of net.member(id).reads.splice(0)) {
         const floor = reads.get(r.ctx);
         if (floor !== undefined && r.index < floor)
           throw new Error(`seed ${seed}: read ${r.ctx} at ${r.index} misses write ${floor}`);
@@ -110,11 +109,14 @@ function run(seed: number): { commits: number; leaders: number } {
   const lead = net.leaders();
   if (process.env.RAFT_DEBUG)
     for (const id of ids)
-      console.log(JSON.stringify({ ...net.node(id).status(), up: net.get(id).up, applied: net.get(id).lastApplied }));
+      console.log(
+        JSON.stringify({ ...net.node(id).status(), up: net.member(id).up, applied: net.member(id).sm.appliedIndex }),
+      );
   expect(lead.length, `seed ${seed}: one leader after healing`).toBe(1);
   const ls = net.node(lead[0]!).status();
   const members = [...ls.conf.voters, ...ls.conf.learners];
-  for (const id of members) expect(net.get(id).lastApplied, `seed ${seed}: ${id} caught up`).toBe(ls.commitIndex);
+  for (const id of members)
+    expect(net.member(id).sm.appliedIndex, `seed ${seed}: ${id} caught up`).toBe(ls.commitIndex);
   const last = ls.commitIndex;
   return { commits: last, leaders: leaderOf.size };
 }
