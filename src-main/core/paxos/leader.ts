@@ -4,9 +4,18 @@
  * catch-up of lagging learners, and quorum-confirmed reads. Created when phase 1 succeeds,
  * dropped when a higher ballot takes over.
  */
-import type { Entry, FollowerProgress, NodeId, ProtocolConfig, ReadState } from '../types';
+import {
+  assertNever,
+  type Entry,
+  type FollowerProgress,
+  type NodeId,
+  type ProtocolConfig,
+  type ReadState,
+} from '../types';
+import { campaign } from './candidate';
 import type { PaxosLog } from './log';
-import type { AcceptedMsg, HeartbeatAckMsg, LearnedMsg, PaxosMessage } from './messages';
+import type { AcceptedMsg, HeartbeatAckMsg, LearnedMsg, NackMsg, PaxosMessage } from './messages';
+import type { LeaderState, Paxos, ProposerMsg } from './paxos';
 import { ReadQueue } from './reads';
 
 /** LeaderHost is what the leader state needs from its PaxosNode. */
@@ -229,7 +238,8 @@ export class LeaderRole {
     this.h.send({ type: 'catchup', from: this.h.id, to, term: this.ballot, entries: log.slice(next, hi + 1), commit });
   }
 
-  onAccepted(m: AcceptedMsg): void {
+  /** handleAccepted counts phase 2b answers of this ballot; a quorum makes a slot chosen. */
+  handleAccepted(m: AcceptedMsg): void {
     const ps = this.peers.get(m.from);
     if (!ps) return;
     ps.active = true;
@@ -239,7 +249,8 @@ export class LeaderRole {
     if (m.lo <= ps.match + 1 && hi > ps.match) ps.match = hi;
   }
 
-  onHeartbeatAck(m: HeartbeatAckMsg): void {
+  /** handleHeartbeatAck notes a live acceptor, confirms reads, and catches a lagging learner up. */
+  handleHeartbeatAck(m: HeartbeatAckMsg): void {
     const ps = this.peers.get(m.from);
     if (!ps) return;
     ps.active = true;
@@ -250,7 +261,8 @@ export class LeaderRole {
     if (m.commit < m.hbCommit) this.sendCatchup(m.from, ps);
   }
 
-  onLearned(m: LearnedMsg): void {
+  /** handleLearned notes how far a learner got from a catch-up, and sends it more if it is still behind. */
+  handleLearned(m: LearnedMsg): void {
     const ps = this.peers.get(m.from);
     if (!ps) return;
     ps.active = true;
@@ -272,4 +284,46 @@ export class LeaderRole {
       recentActive: ps.active,
     }));
   }
+}
+
+/** stepLeader handles what a leader acts on: phase 2 answers, heartbeat answers, catch-up progress, forwarded reads, refusals. */
+export function stepLeader(p: Paxos, st: LeaderState, m: ProposerMsg): void {
+  const lead = st.lead;
+  switch (m.type) {
+    case 'accepted':
+      if (m.term !== lead.ballot) return;
+      lead.handleAccepted(m);
+      p.maybeAdvanceCommit();
+      return;
+    case 'heartbeatAck':
+      if (m.term === lead.ballot) lead.handleHeartbeatAck(m);
+      return;
+    case 'learned':
+      if (m.term === lead.ballot) lead.handleLearned(m);
+      return;
+    case 'readIndex':
+      lead.addRead(m.ctx, m.from);
+      return;
+    case 'nack':
+      return handleNack(p, lead, m);
+    case 'promise':
+    case 'readIndexResp':
+    case 'timeoutNow':
+      // Phase 1 is over, reads are answered here, and a leader needs no transfer to itself.
+      return;
+    default:
+      assertNever(m, 'paxos message');
+  }
+}
+
+/**
+ * handleNack: an acceptor promised a higher ballot than ours. Usually a node that was cut
+ * off and kept raising its ballot. Our followers still hold us in their lease and will
+ * promise us a higher ballot, so run phase 1 again rather than leave the cluster
+ * leaderless; a genuinely newer leader's followers ignore that prepare and we fall back to
+ * following it.
+ */
+function handleNack(p: Paxos, lead: LeaderRole, m: NackMsg): void {
+  if (m.ballot !== lead.ballot || m.term <= lead.ballot) return;
+  campaign(p, false);
 }

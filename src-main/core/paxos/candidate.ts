@@ -1,0 +1,107 @@
+/**
+ * Phase 1 ("Paxos Made Simple" §2.2, §3): a proposer whose election timeout fired (or that
+ * was handed leadership) picks a fresh ballot and prepares every slot above its chosen
+ * prefix at once; with a quorum of promises it adopts, per slot, the chosen value or the
+ * value of the highest-numbered accepted proposal (P2c), fills holes with no-ops, and leads.
+ */
+import { assertNever, type Ready } from '../types';
+import { nextBallot } from './ballot';
+import { sameValue } from './log';
+import type { NackMsg, PaxosMessage, PromiseMsg } from './messages';
+import type { CandidateState, Paxos, ProposerMsg } from './paxos';
+
+/** campaign starts phase 1 under a ballot above every ballot seen (force: a leadership transfer). */
+export function campaign(p: Paxos, force: boolean): void {
+  const st = p.becomeCandidate(nextBallot(Math.max(p.promised, p.maxSeen), p.num));
+  bcastPrepare(p, st, force);
+}
+
+/**
+ * bcastPrepare asks every other acceptor to promise. Prepares leave only after our promise
+ * of this ballot is durable: a restarted node must never reuse a ballot it may already
+ * have proposed values under.
+ */
+function bcastPrepare(p: Paxos, st: CandidateState, force: boolean): void {
+  const ballot = st.promises.ballot;
+  for (const to of p.others) {
+    p.sendAfterPersist({ type: 'prepare', from: p.id, to, term: ballot, fromIndex: st.fromIndex, force });
+  }
+}
+
+/** stepCandidate handles the messages a candidate acts on (promises, refusals, a transfer). */
+export function stepCandidate(p: Paxos, st: CandidateState, m: ProposerMsg): void {
+  switch (m.type) {
+    case 'promise':
+      return handlePromise(p, st, m);
+    case 'nack':
+      return handleNack(p, st, m);
+    case 'timeoutNow':
+      if (m.term >= p.promised) campaign(p, true);
+      return;
+    case 'accepted':
+    case 'heartbeatAck':
+    case 'learned':
+    case 'readIndex':
+    case 'readIndexResp':
+      // Phase 2 answers and reads are for a leader, or a follower; a candidate has none outstanding.
+      return;
+    default:
+      assertNever(m, 'paxos message');
+  }
+}
+
+function handlePromise(p: Paxos, st: CandidateState, m: PromiseMsg): void {
+  if (m.term !== st.promises.ballot) return;
+  st.promises.add(m.from, m.commit, m.entries, m.snapshot);
+  maybeBecomeLeader(p, st);
+}
+
+function handleNack(p: Paxos, st: CandidateState, m: NackMsg): void {
+  const ballot = st.promises.ballot;
+  if (m.ballot !== ballot || m.term <= ballot) return;
+  // A higher ballot holds the acceptors. Back off for a random timeout so dueling
+  // proposers do not keep preempting each other.
+  p.becomeFollower(null);
+}
+
+/** maybeCountOwnPromise counts our own promise once the Ready carrying it is durable. */
+export function maybeCountOwnPromise(p: Paxos, st: CandidateState, rd: Ready<PaxosMessage>): boolean {
+  if (st.selfPromised || rd.hardState?.term !== st.promises.ballot) return false;
+  st.selfPromised = true;
+  st.promises.add(p.id, p.commit, p.log.slice(st.fromIndex, p.log.lastIndex() + 1), null);
+  maybeBecomeLeader(p, st);
+  return true;
+}
+
+/** maybeBecomeLeader leads once a quorum promised; returns whether it did. */
+function maybeBecomeLeader(p: Paxos, st: CandidateState): boolean {
+  if (st.promises.size() < p.quorum) return false;
+  becomeLeader(p, st);
+  return true;
+}
+
+/** becomeLeader finishes phase 1: learn known-chosen slots, re-propose adopted values, fill holes with no-ops. */
+function becomeLeader(p: Paxos, st: CandidateState): void {
+  const promises = st.promises;
+  // Install a promiser's newer snapshot first, while still a candidate: the decide its
+  // commit would trigger goes out with the first heartbeat anyway.
+  if (promises.snapshot && promises.snapshot.index > p.commit) p.installSnapshot(promises.snapshot);
+  const top = Math.max(promises.maxSlot, p.log.lastIndex());
+  const { lead } = p.becomeLeader(promises.ballot);
+  for (let s = p.commit + 1; s <= top; s++) {
+    if (p.learner.isChosen(s)) continue;
+    const k = promises.slots.get(s);
+    if (k?.chosen) {
+      const cur = p.log.get(s);
+      if (!cur || !sameValue(cur, k.entry)) p.log.set(k.entry);
+      p.learner.markChosen(s);
+      continue;
+    }
+    // P2c: the highest-ballot value among the promises, else a no-op for the hole.
+    const v = k?.entry;
+    p.openSlot(lead, { index: s, term: lead.ballot, type: v ? v.type : 'noop', data: v ? v.data : '' });
+  }
+  p.learner.noteDecide(lead.ballot, p.commit);
+  p.maybeAdvanceCommit();
+  lead.broadcastHeartbeat();
+}
