@@ -72,15 +72,9 @@ export class NodeHost {
     this.storage = new SqliteStorage(cfg.dataFile, { strictCommit: cfg.protocol === 'raft' });
     const p = this.loadStore();
     this.recovering = this.storage.damaged !== null;
-    if (this.recovering) {
-      this.event('storage-damaged', {
-        reason: this.storage.damaged,
-        recoveryFloor: this.storage.recoveryFloor,
-        movedAside: this.storage.movedAside,
-      });
-    }
     this.startCommit = p.hardState.commit;
     const fresh = p.hardState.term === 0 && p.snapshot === null && p.entries.length === 0;
+    this.reportBoot(p, fresh);
     this.core = this.createCore(fresh ? null : p);
     this.loop = new HostLoop({
       core: this.core,
@@ -90,15 +84,6 @@ export class NodeHost {
       snapshotEvery: cfg.snapshotEvery,
       restored: p.snapshot,
     });
-    if (!fresh) {
-      this.event('recovered', {
-        source: 'disk',
-        term: p.hardState.term,
-        commit: p.hardState.commit,
-        snapshotIndex: p.snapshot?.index ?? 0,
-        entries: p.entries.length,
-      });
-    }
     this.tickPeriodMs = cfg.tickMs / cfg.timeScale;
     this.requests = new Requests({
       id: cfg.id,
@@ -170,6 +155,25 @@ export class NodeHost {
       keys: this.kv.size(),
       locks: this.kv.locks(),
     };
+  }
+
+  /** reportBoot tells the lab what the node found on its disk: damage, and what it restarts from. */
+  private reportBoot(p: Persisted, fresh: boolean): void {
+    if (this.recovering) {
+      this.event('storage-damaged', {
+        reason: this.storage.damaged,
+        recoveryFloor: this.storage.recoveryFloor,
+        movedAside: this.storage.movedAside,
+      });
+    }
+    if (fresh) return;
+    this.event('recovered', {
+      source: 'disk',
+      term: p.hardState.term,
+      commit: p.hardState.commit,
+      snapshotIndex: p.snapshot?.index ?? 0,
+      entries: p.entries.length,
+    });
   }
 
   /** createCore builds the protocol core from what the store held (null: a fresh node). */
