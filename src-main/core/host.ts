@@ -37,10 +37,10 @@ export interface HostHooks<M extends MessageBase, R> {
   send(msgs: M[]): void;
   /**
    * holdPersist lets a host's disk take time: return true to hold this Ready's write (and
-   * everything after it) until `resume` is called — or forever, if the host crashes first.
-   * Returning false (or no hook) writes at once.
+   * everything after it) until the host calls HostLoop.resume(rd) — or forever, if the
+   * host crashes first. Returning false (or no hook) writes at once.
    */
-  holdPersist?(rd: Ready<M>, resume: () => void): boolean;
+  holdPersist?(rd: Ready<M>): boolean;
   /** readied: a Ready was taken from the core (its status may have changed). */
   readied?(rd: Ready<M>): void;
   /** persisted: the Ready's hard state is durable. */
@@ -161,7 +161,7 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
     const hold = this.hooks.holdPersist;
     if (hold) {
       this.waiting = rd;
-      if (hold(rd, () => this.resume(rd)) && this.waiting === rd) return;
+      if (hold(rd) && this.waiting === rd) return;
       // Not held, or resumed already: finish now unless resume() did.
       if (this.waiting !== rd) return;
       this.waiting = null;
@@ -169,7 +169,12 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
     this.finish(rd);
   }
 
-  private resume(rd: Ready<M>): void {
+  /**
+   * resume finishes the Ready whose write the disk held, once the write is done: its
+   * answers go out, its entries are applied and the core advances. A resume for any other
+   * Ready, or after stop(), does nothing. The host pumps again afterwards.
+   */
+  resume(rd: Ready<M>): void {
     if (this.stopped || this.waiting !== rd) return;
     this.waiting = null;
     this.finish(rd);

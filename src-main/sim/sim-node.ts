@@ -198,11 +198,12 @@ export class SimNode {
     const h = this.hooks;
     return {
       send: (msgs) => h.send(this, msgs),
-      holdPersist: (_rd, resume) => {
+      holdPersist: (rd) => {
         const delay = h.diskDelay(this);
         if (delay <= 0) return false;
+        const loop = this.loop;
         h.later(this, delay, () => {
-          resume();
+          loop?.resume(rd);
           this.drain();
         });
         return true;

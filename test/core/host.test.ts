@@ -117,10 +117,10 @@ describe('host loop: durable before revealed', () => {
   }
 
   it('a vote grant leaves only once the vote is on disk, however long the disk takes', () => {
-    let resume: (() => void) | null = null;
+    let held: Ready<RaftMessage> | null = null;
     const { loop, storage, sent } = loopOver<RaftMessage>(voteGranted(), {
-      holdPersist: (_rd, r) => {
-        resume = r;
+      holdPersist: (rd) => {
+        held = rd;
         return true;
       },
     });
@@ -128,23 +128,23 @@ describe('host loop: durable before revealed', () => {
     expect(loop.persisting).toBe(true);
     expect(sent).toEqual([]);
     expect(storage.load().hardState.vote).toBeNull();
-    resume!();
+    loop.resume(held!);
     expect(storage.load().hardState).toMatchObject({ term: 1, vote: 'n1' });
     expect(sent.map((m) => m.type)).toEqual(['voteResp']);
     expect(loop.persisting).toBe(false);
   });
 
   it('a crash while the write is held loses the write and the grant with it', () => {
-    let resume: (() => void) | null = null;
+    let held: Ready<RaftMessage> | null = null;
     const { loop, storage, sent } = loopOver<RaftMessage>(voteGranted(), {
-      holdPersist: (_rd, r) => {
-        resume = r;
+      holdPersist: (rd) => {
+        held = rd;
         return true;
       },
     });
     loop.pump();
     loop.stop();
-    resume!();
+    loop.resume(held!);
     expect(sent).toEqual([]);
     expect(storage.load().hardState.vote).toBeNull();
   });
