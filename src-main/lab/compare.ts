@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterSettings, ClusterView, RunLogRecord } from '../api/contract';
-import { assertNever, seededRng, type NodeId } from '../core/types';
+import { assertNever, seededRng, type NodeId, type Rng } from '../core/types';
 import type { ProtocolName } from '../node/contract';
 import { LabService } from './lab-service';
 import { percentile } from './load';
@@ -199,6 +199,148 @@ async function waitLeader(lab: LabService, ms: number, signal?: AbortSignal): Pr
   return null;
 }
 
+/** Tally is what the clients saw: when each op succeeded and how long it took, and the failures. */
+class Tally {
+  ops = 0;
+  okWrites = 0;
+  fail = 0;
+  unknown = 0;
+  readonly okAt: number[] = [];
+  readonly okLat: number[] = [];
+}
+
+/** Workload is one protocol's run in progress: its lab, clock, clients' tally and fault targets. */
+interface Workload {
+  protocol: ProtocolName;
+  o: CompareOptions;
+  lab: LabService;
+  ids: NodeId[];
+  durMs: number;
+  elapsed: () => number;
+  tally: Tally;
+  /** targets: what each schedule step hit, in schedule order. */
+  targets: string[];
+  /** pending: restarts not awaited (a node's start-up must not shift later steps). */
+  pending: Promise<unknown>[];
+}
+
+/** runClient is one closed-loop client: a seeded mix of puts and gets until the workload's time is up. */
+async function runClient(w: Workload, c: number): Promise<void> {
+  const { o, lab, tally } = w;
+  const signal = o.signal;
+  const timeoutMs = Math.min(5000, Math.max(1000, 2 * o.electionMs));
+  // Each client draws its op mix from its own seeded stream so both protocols see the same sequence.
+  const r = seededRng((o.seed * 1_000_003 + c) >>> 0);
+  for (let i = 0; w.elapsed() < w.durMs && tally.ops < MAX_OPS && !signal?.aborted; i++) {
+    tally.ops++;
+    const key = `cmp-${r.int(0, 99)}`;
+    const write = r.next() < 0.5;
+    const res = write
+      ? await lab.kv({ op: 'put', key, value: `c${c}-${i}`, timeoutMs })
+      : await lab.kv({ op: 'get', key, timeoutMs });
+    if (res.outcome === 'ok') {
+      if (write) tally.okWrites++;
+      tally.okAt.push(w.elapsed());
+      tally.okLat.push(res.latencyMs);
+    } else {
+      if (res.outcome === 'fail') tally.fail++;
+      else tally.unknown++;
+      await sleep(10, signal); // back off: a refused op (no leader yet) must not spin the loop
+    }
+  }
+}
+
+/** runSchedule applies SCHEDULE's steps at their planned times. */
+async function runSchedule(w: Workload): Promise<void> {
+  const signal = w.o.signal;
+  const rng = seededRng(w.o.seed);
+  const state = { crashed: null as NodeId | null };
+  for (const [i, step] of SCHEDULE.entries()) {
+    await sleep(step.at * w.durMs - w.elapsed(), signal);
+    if (signal?.aborted) return;
+    const nextAt = SCHEDULE[i + 1]?.at ?? 1;
+    const leaderWait = Math.max(0, (nextAt - step.at) * w.durMs * 0.5);
+    w.targets.push(await applyStep(w, step.kind, leaderWait, rng, state));
+  }
+}
+
+/** applyStep applies one fault step and returns what it hit (shown in the table). */
+async function applyStep(
+  w: Workload,
+  kind: FaultStep['kind'],
+  leaderWait: number,
+  rng: Rng,
+  state: { crashed: NodeId | null },
+): Promise<string> {
+  const { lab, ids } = w;
+  switch (kind) {
+    case 'partition-leader': {
+      const l = await waitLeader(lab, leaderWait, w.o.signal);
+      const lead = l ?? ids[rng.int(0, ids.length - 1)]!;
+      const others = ids.filter((id) => id !== lead);
+      const minority = [lead];
+      // A minority: fewer than half the nodes, the leader plus seed-chosen companions.
+      while (minority.length < Math.floor((ids.length - 1) / 2)) {
+        const k = rng.int(0, others.length - 1);
+        minority.push(others.splice(k, 1)[0]!);
+      }
+      await lab.partition([minority, others]);
+      return `${minority.join('+')}${l ? '' : ' (no leader)'}`;
+    }
+    case 'heal':
+    case 'heal-links':
+      await lab.heal();
+      return 'all';
+    case 'crash-leader': {
+      const l = await waitLeader(lab, leaderWait, w.o.signal);
+      state.crashed = l ?? ids[rng.int(0, ids.length - 1)]!;
+      await lab.crash(state.crashed);
+      return `${state.crashed}${l ? '' : ' (no leader)'}`;
+    }
+    case 'restart': {
+      const id = state.crashed;
+      if (id) {
+        // Not awaited: a node's start-up time must not shift the later steps.
+        const p = lab.restart(id);
+        p.catch(() => undefined);
+        w.pending.push(p);
+      }
+      return id ?? 'none';
+    }
+    case 'lossy-links':
+      for (const from of ids) for (const to of ids) if (from !== to) await lab.setLink({ from, to, ...LOSSY });
+      return 'all links';
+    default:
+      return assertNever(kind, 'fault step');
+  }
+}
+
+/** faultResults reads each step's time back from the run log (the first record of its kind after the previous step's) and measures the longest gap without a successful op after it. */
+function faultResults(w: Workload, probe: Probe): FaultResult[] {
+  const faults: FaultResult[] = [];
+  let cursor = 0;
+  for (const [i, step] of SCHEDULE.entries()) {
+    const k = probe.faultRecords.findIndex((r, j) => j >= cursor && r.kind === FAULT_LOG_KIND[step.kind]);
+    if (k < 0)
+      throw new Error(`${w.protocol}: the run log has no '${FAULT_LOG_KIND[step.kind]}' record for step ${step.kind}`);
+    cursor = k + 1;
+    faults.push({
+      kind: step.kind,
+      plannedMs: Math.round(step.at * w.durMs),
+      atMs: probe.relMs(probe.faultRecords[k]!),
+      target: w.targets[i] ?? '?',
+      gapMs: 0,
+    });
+  }
+  const okAt = [...w.tally.okAt].sort((a, b) => a - b);
+  for (const [i, f] of faults.entries()) {
+    // The window ends at the next step, or when the clients stopped invoking (not after the drain).
+    const to = Math.max(f.atMs, faults[i + 1]?.atMs ?? w.durMs);
+    f.gapMs = longestGap(okAt, f.atMs, to);
+  }
+  return faults;
+}
+
 /** runProtocol runs one protocol's cluster through the workload and the schedule. */
 async function runProtocol(protocol: ProtocolName, o: CompareOptions, dataDir: string): Promise<CompareRun> {
   const signal = o.signal;
@@ -220,151 +362,31 @@ async function runProtocol(protocol: ProtocolName, o: CompareOptions, dataDir: s
   try {
     say(`${protocol}: starting ${o.nodes} nodes`);
     const view = await lab.start();
-    const ids = view.nodes.map((n) => n.id);
-    const first = await waitLeader(lab, Math.max(15_000, 10 * o.electionMs), signal);
+    const leaderMs = Math.max(15_000, 10 * o.electionMs);
+    const first = await waitLeader(lab, leaderMs, signal);
     if (signal?.aborted) throw new CompareAborted('aborted');
-    if (!first) throw new Error(`${protocol}: no leader within ${Math.max(15_000, 10 * o.electionMs)} ms`);
+    if (!first) throw new Error(`${protocol}: no leader within ${leaderMs} ms`);
     say(`${protocol}: leader ${first}; running ${o.seconds} s with ${o.clients} clients`);
 
-    const durMs = o.seconds * 1000;
-    const rng = seededRng(o.seed);
-    const timeoutMs = Math.min(5000, Math.max(1000, 2 * o.electionMs));
-    const okAt: number[] = [];
-    const okLat: number[] = [];
-    let ops = 0;
-    let okWrites = 0;
-    let fail = 0;
-    let unknown = 0;
     const t0 = performance.now();
     probe.begin(t0);
-    const elapsed = (): number => performance.now() - t0;
-
-    // The clients draw their op mix from their own seeded streams so both protocols see the same sequence.
-    const client = async (c: number): Promise<void> => {
-      const r = seededRng((o.seed * 1_000_003 + c) >>> 0);
-      for (let i = 0; elapsed() < durMs && ops < MAX_OPS && !signal?.aborted; i++) {
-        ops++;
-        const key = `cmp-${r.int(0, 99)}`;
-        const write = r.next() < 0.5;
-        const res = write
-          ? await lab.kv({ op: 'put', key, value: `c${c}-${i}`, timeoutMs })
-          : await lab.kv({ op: 'get', key, timeoutMs });
-        if (res.outcome === 'ok') {
-          if (write) okWrites++;
-          okAt.push(elapsed());
-          okLat.push(res.latencyMs);
-        } else {
-          if (res.outcome === 'fail') fail++;
-          else unknown++;
-          await sleep(10, signal); // back off: a refused op (no leader yet) must not spin the loop
-        }
-      }
-    };
-
-    const pending: Promise<unknown>[] = [];
-    const targets: string[] = [];
-    const schedule = async (): Promise<void> => {
-      let crashed: NodeId | null = null;
-      for (const step of SCHEDULE) {
-        await sleep(step.at * durMs - elapsed(), signal);
-        if (signal?.aborted) return;
-        const nextAt = SCHEDULE[SCHEDULE.indexOf(step) + 1]?.at ?? 1;
-        const leaderWait = Math.max(0, (nextAt - step.at) * durMs * 0.5);
-        switch (step.kind) {
-          case 'partition-leader': {
-            const l = await waitLeader(lab, leaderWait, signal);
-            const lead = l ?? ids[rng.int(0, ids.length - 1)]!;
-            const others = ids.filter((id) => id !== lead);
-            const minority = [lead];
-            // A minority: fewer than half the nodes, the leader plus seed-chosen companions.
-            while (minority.length < Math.floor((ids.length - 1) / 2)) {
-              const k = rng.int(0, others.length - 1);
-              minority.push(others.splice(k, 1)[0]!);
-            }
-            await lab.partition([minority, others]);
-            targets.push(`${minority.join('+')}${l ? '' : ' (no leader)'}`);
-            break;
-          }
-          case 'heal':
-          case 'heal-links':
-            await lab.heal();
-            targets.push('all');
-            break;
-          case 'crash-leader': {
-            const l = await waitLeader(lab, leaderWait, signal);
-            crashed = l ?? ids[rng.int(0, ids.length - 1)]!;
-            await lab.crash(crashed);
-            targets.push(`${crashed}${l ? '' : ' (no leader)'}`);
-            break;
-          }
-          case 'restart': {
-            const id = crashed;
-            if (id) {
-              // Not awaited: a node's start-up time must not shift the later steps.
-              const p = lab.restart(id);
-              p.catch(() => undefined);
-              pending.push(p);
-            }
-            targets.push(id ?? 'none');
-            break;
-          }
-          case 'lossy-links':
-            for (const from of ids) for (const to of ids) if (from !== to) await lab.setLink({ from, to, ...LOSSY });
-            targets.push('all links');
-            break;
-          default:
-            assertNever(step.kind, 'fault step');
-        }
-      }
-    };
-
-    await Promise.all([schedule(), ...Array.from({ length: o.clients }, (_, c) => client(c))]);
-    const seconds = elapsed() / 1000;
-    probe.ended = true;
-    await Promise.all(pending);
-    if (signal?.aborted) throw new CompareAborted('aborted');
-
-    // Each step's time is read back from the run log: the first record of its kind after the previous step's.
-    const faults: FaultResult[] = [];
-    let cursor = 0;
-    for (const [i, step] of SCHEDULE.entries()) {
-      const k = probe.faultRecords.findIndex((r, j) => j >= cursor && r.kind === FAULT_LOG_KIND[step.kind]);
-      if (k < 0)
-        throw new Error(`${protocol}: the run log has no '${FAULT_LOG_KIND[step.kind]}' record for step ${step.kind}`);
-      cursor = k + 1;
-      faults.push({
-        kind: step.kind,
-        plannedMs: Math.round(step.at * durMs),
-        atMs: probe.relMs(probe.faultRecords[k]!),
-        target: targets[i] ?? '?',
-        gapMs: 0,
-      });
-    }
-    okAt.sort((a, b) => a - b);
-    for (const [i, f] of faults.entries()) {
-      // The window ends at the next step, or when the clients stopped invoking (not after the drain).
-      const to = Math.max(f.atMs, faults[i + 1]?.atMs ?? durMs);
-      f.gapMs = longestGap(okAt, f.atMs, to);
-    }
-    okLat.sort((a, b) => a - b);
-    const run: CompareRun = {
+    const w: Workload = {
       protocol,
-      settings,
-      runDir: lab.runDir,
-      ops,
-      ok: okAt.length,
-      okWrites,
-      fail,
-      unknown,
-      seconds,
-      opsPerSec: okAt.length / seconds,
-      p50Ms: percentile(okLat, 0.5),
-      p99Ms: percentile(okLat, 0.99),
-      leaderChanges: probe.leaderChanges,
-      messagesSent: probe.sends,
-      messagesPerOk: okAt.length > 0 ? probe.sends / okAt.length : 0,
-      faults,
+      o,
+      lab,
+      ids: view.nodes.map((n) => n.id),
+      durMs: o.seconds * 1000,
+      elapsed: () => performance.now() - t0,
+      tally: new Tally(),
+      targets: [],
+      pending: [],
     };
+    await Promise.all([runSchedule(w), ...Array.from({ length: o.clients }, (_, c) => runClient(w, c))]);
+    const seconds = w.elapsed() / 1000;
+    probe.ended = true;
+    await Promise.all(w.pending);
+    if (signal?.aborted) throw new CompareAborted('aborted');
+    const run = summarize(w, probe, settings, seconds);
     say(`${protocol}: ${run.ok} ok, ${run.fail} fail, ${run.unknown} unknown in ${seconds.toFixed(1)} s`);
     return run;
   } finally {
@@ -372,6 +394,31 @@ async function runProtocol(protocol: ProtocolName, o: CompareOptions, dataDir: s
     off();
     await lab.stop();
   }
+}
+
+/** summarize turns a finished workload into its CompareRun. */
+function summarize(w: Workload, probe: Probe, settings: ClusterSettings, seconds: number): CompareRun {
+  const t = w.tally;
+  const okLat = [...t.okLat].sort((a, b) => a - b);
+  const ok = t.okAt.length;
+  return {
+    protocol: w.protocol,
+    settings,
+    runDir: w.lab.runDir,
+    ops: t.ops,
+    ok,
+    okWrites: t.okWrites,
+    fail: t.fail,
+    unknown: t.unknown,
+    seconds,
+    opsPerSec: ok / seconds,
+    p50Ms: percentile(okLat, 0.5),
+    p99Ms: percentile(okLat, 0.99),
+    leaderChanges: probe.leaderChanges,
+    messagesSent: probe.sends,
+    messagesPerOk: ok > 0 ? probe.sends / ok : 0,
+    faults: faultResults(w, probe),
+  };
 }
 
 const r1 = (x: number): number => Math.round(x * 10) / 10;
