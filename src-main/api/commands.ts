@@ -27,6 +27,7 @@ import type {
   LoadRequest,
   LoadSummary,
   LockRequest,
+  MessageBody,
   NodeInspect,
   PauseOn,
   ProtocolName,
@@ -151,6 +152,15 @@ function decodeLog(wire: unknown): Checked<[number, number | undefined]> {
   return ok<[number, number | undefined]>([since.value, limit.value === 0 ? undefined : limit.value]);
 }
 
+/** decodeMessageId reads {id} (a number over IPC, the path's text over HTTP): a message id from the run log. */
+function decodeMessageId(wire: unknown): Checked<[number]> {
+  const raw = isRecord(wire) ? wire.id : undefined;
+  const n = typeof raw === 'string' && /^[0-9]{1,15}$/.test(raw) ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
+    return bad(`message id must be a positive integer (the id of a send record in the run log), got ${show(raw)}`);
+  return ok<[number]>([n]);
+}
+
 function decodeOpen(wire: unknown): Checked<[string]> {
   const d = validateRunName(wire, true);
   if (!d.ok) return d;
@@ -265,6 +275,11 @@ const ROWS = {
     returns: returns<RunLogRecord[]>(),
   }),
   history: command({ http: get('/api/history'), args: noArgs, returns: returns<HistoryOp[]>() }),
+  message: command({
+    http: get('/api/messages/:id'),
+    args: args((id: number) => ({ id }), decodeMessageId),
+    returns: returns<MessageBody>(),
+  }),
   exportRun: command({
     http: post('/api/export'),
     args: args(

@@ -215,6 +215,25 @@ export interface MessageRecord extends RunLogRecord {
   term: number;
   /** id links a send to its deliver/drop; sentT/deliverT let the UI draw messages in flight. */
   id: number;
+  /** label (send records): the protocol's short description, e.g. `AppendEntries t3 [5..7] c=4`, `Prepare b=2.n3 from 5`. */
+  label?: string;
+  /** granted (send records of answers): true when the answer grants the request (a vote, a promise, an append ack), false when it refuses. */
+  granted?: boolean;
+  /** reason (drop records): the rule that dropped it — partition, blocked, loss, down, too-large, held-overflow. */
+  reason?: string;
+  /** loss (drops for loss): the link's loss probability. */
+  loss?: number;
+  /** inFlight (drops): the rule came into force while the message was on its way. */
+  inFlight?: boolean;
+}
+
+/** MessageBody is GET /api/messages/:id: one recent message as it crossed the router. */
+export interface MessageBody {
+  id: number;
+  /** bytes: the size of its frame on the wire. */
+  bytes: number;
+  /** message: the protocol message itself (type, from, to, term and the protocol's fields). */
+  message: Record<string, unknown>;
 }
 
 /** ExportResult says where a run was written. */

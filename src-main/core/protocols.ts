@@ -3,6 +3,9 @@
  * wire messages and classify them for the UI. The only place that branches on the
  * protocol, so the host, simulator and UI never do.
  */
+import { boundLabel, MAX_LABEL_CHARS, type MessageSummary } from './message-summary';
+import { describePaxosMessage } from './paxos/describe';
+import { describeRaftMessage } from './raft/describe';
 import { PAXOS_MESSAGE_TYPES, PaxosNode, paxosMessageKind, validatePaxosMessage } from './paxos';
 import type { PaxosMessage } from './paxos';
 import { RAFT_MESSAGE_TYPES, RaftNode, raftMessageKind, validateRaftMessage } from './raft';
@@ -28,6 +31,8 @@ export interface ProtocolCore<M extends MessageBase> {
   messageKind(msg: M): MessageKind;
   /** messageTypes lists every `type` tag of M. */
   messageTypes: readonly M['type'][];
+  /** describe labels a message for the run log and the space-time diagram (pure, O(1)). */
+  describe(msg: M): MessageSummary;
 }
 
 /** PROTOCOL_CORES holds each protocol's core, keyed by name. */
@@ -37,12 +42,14 @@ export const PROTOCOL_CORES: { readonly [P in ProtocolName]: ProtocolCore<Protoc
     validate: validateRaftMessage,
     messageKind: raftMessageKind,
     messageTypes: RAFT_MESSAGE_TYPES,
+    describe: describeRaftMessage,
   },
   paxos: {
     create: (cfg) => new PaxosNode(cfg),
     validate: validatePaxosMessage,
     messageKind: paxosMessageKind,
     messageTypes: PAXOS_MESSAGE_TYPES,
+    describe: describePaxosMessage,
   },
 };
 
@@ -70,4 +77,22 @@ export function validateMessage(protocol: ProtocolName, x: unknown): MessageBase
 /** messageKindOf classifies a message of `protocol` for the UI. */
 export function messageKindOf<P extends ProtocolName>(protocol: P, msg: ProtocolMessages[P]): MessageKind {
   return coreOf(protocol).messageKind(msg);
+}
+
+/**
+ * describeMessage labels a message of `protocol` that was not validated against the
+ * protocol's union (the router forwards frames whose envelope alone it checked): a missing
+ * field must not throw on the router's path, so a message the describer cannot read is
+ * labelled by its type alone.
+ */
+export function describeMessage(protocol: ProtocolName, msg: MessageBase): MessageSummary {
+  try {
+    // The describer reads only fields of its own union; a malformed message throws and lands below.
+    const d = (coreOf(protocol).describe as (m: MessageBase) => MessageSummary)(msg);
+    // Fields the envelope check did not cover may hold anything: the label stays bounded.
+    if (d.label.length > MAX_LABEL_CHARS) d.label = boundLabel(d.label);
+    return d;
+  } catch {
+    return { label: boundLabel(String(msg.type)) };
+  }
 }

@@ -53,7 +53,7 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   const ids = Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);
   const recorder = new Recorder({ logFile: join(runDir, RUN_FILES.log), historyFile: join(runDir, RUN_FILES.history) });
   recorder.onRecord(o.onRecord);
-  const router = new Router({ token, nodes: ids, recorder, seed: settings.seed });
+  const router = new Router({ token, nodes: ids, recorder, seed: settings.seed, protocol: settings.protocol });
   const routerPort = await router.listen();
   router.setTimeScale(o.timeScale);
   const tickMs = o.tickMs ?? Math.max(1, Math.min(10, Math.floor(settings.heartbeatMs / 5)));

@@ -23,6 +23,7 @@ import type {
   LoadRequest,
   LoadSummary,
   LockRequest,
+  MessageBody,
   PauseOn,
   RenewRequest,
   RunLogRecord,
@@ -37,6 +38,7 @@ import { loadBytesError, runNameError } from '../api/schemas';
 import type { KvOp } from '../core/kv/types';
 import type { NodeId } from '../core/types';
 import type { NodeInspect } from '../node/contract';
+import { FRAME_HEADER_BYTES } from '../node/frames';
 import { exportCheck } from './check';
 import { closeCluster, clusterView, openCluster, type Cluster } from './cluster';
 import { explainError, type GatewayResult } from './gateway';
@@ -515,6 +517,17 @@ export class LabService implements LabApi {
 
   async history(): Promise<HistoryOp[]> {
     return this.need().recorder.history();
+  }
+
+  /** message returns a recent message's body by its run-log id (404 when the lab no longer keeps it). */
+  async message(id: number): Promise<MessageBody> {
+    const found = this.need().recorder.bodies.get(id);
+    if (!found.kept) throw new LabError(404, `message ${id}: ${found.why}`);
+    // The kept bytes are the frame the router forwarded: a length header, then the JSON.
+    const b = found.bytes;
+    const json = Buffer.from(b.buffer, b.byteOffset + FRAME_HEADER_BYTES, b.length - FRAME_HEADER_BYTES);
+    const frame = JSON.parse(json.toString('utf8')) as { msg: Record<string, unknown> };
+    return { id, bytes: found.bytes.length, message: frame.msg };
   }
 
   /**

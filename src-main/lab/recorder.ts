@@ -8,6 +8,10 @@
  * rarer ring. Every record is also streamed to `<runDir>/run.jsonl` as it happens
  * (batched writes), so the file keeps the whole run even when the rings have wrapped.
  *
+ * Message bodies: the router hands over each message's encoded frame (the bytes it
+ * forwards, a reference, not a copy); a BodyStore keeps the newest ones, bounded in count
+ * (MAX_BODIES) and in bytes (MAX_BODY_BYTES), for GET /api/messages/:id.
+ *
  * History: Jepsen's shape `{index, time, process, type, f, key, value}`. A process
  * performs one operation at a time; an operation that ends in `info` (unknown outcome)
  * retires its process number, as Jepsen does, because that process may still be acting.
@@ -23,6 +27,13 @@ export const MESSAGE_RING = 200_000;
 export const OTHER_RING = 100_000;
 /** HISTORY_LIMIT bounds the in-memory client history (the file keeps it all). */
 export const HISTORY_LIMIT = 500_000;
+
+/** MAX_BODIES bounds the message bodies kept (the newest ones). */
+export const MAX_BODIES = 4096;
+/** MAX_BODY_BYTES bounds the bytes of the kept bodies together (16 MiB). */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** MAX_ONE_BODY_BYTES: a message larger than this (a big snapshot) is not kept, only counted. */
+export const MAX_ONE_BODY_BYTES = 1024 * 1024;
 
 /** FLUSH_MS is how often buffered records are written to the run's files. */
 export const FLUSH_MS = 100;
@@ -82,6 +93,92 @@ export class Ring<T> {
 
 const bySeq = (r: RunLogRecord): number => r.seq;
 
+/** BodyLookup is what the store knows of a message id: its frame bytes, or why there are none. */
+export type BodyLookup = { kept: true; bytes: Uint8Array } | { kept: false; why: string };
+
+/**
+ * BodyStore keeps the newest message bodies by id, oldest evicted first, within `maxCount`
+ * bodies and `maxBytes` bytes. Ids arrive increasing (the router numbers messages), so a
+ * lookup is a binary search and an eviction O(1); parallel arrays, no object per message.
+ */
+export class BodyStore {
+  private readonly ids: Float64Array;
+  private readonly sizes: Float64Array;
+  /** frames: the encoded frame, or null for a body too large to keep. */
+  private readonly frames: (Uint8Array | null)[];
+  private start = 0;
+  private len = 0;
+  private bytesHeld = 0;
+  /** newestEvicted: the largest id evicted so far (an id at or below it, not found, is gone). */
+  private newestEvicted = 0;
+
+  constructor(
+    readonly maxCount = MAX_BODIES,
+    readonly maxBytes = MAX_BODY_BYTES,
+    readonly maxOne = MAX_ONE_BODY_BYTES,
+  ) {
+    const cap = Math.max(1, maxCount);
+    this.ids = new Float64Array(cap);
+    this.sizes = new Float64Array(cap);
+    this.frames = new Array<Uint8Array | null>(cap).fill(null);
+  }
+
+  /** size / bytes: how many bodies, and how many bytes of them, are kept now. */
+  get size(): number {
+    return this.len;
+  }
+  get bytes(): number {
+    return this.bytesHeld;
+  }
+
+  /** keep stores message `id`'s encoded frame (ids increasing); one over maxOne is remembered as too large. */
+  keep(id: number, bytes: Uint8Array): void {
+    const cap = this.ids.length;
+    const held = bytes.length > this.maxOne ? 0 : bytes.length;
+    while (this.len > 0 && (this.len >= cap || this.bytesHeld + held > this.maxBytes)) this.evict();
+    const i = (this.start + this.len) % cap;
+    this.ids[i] = id;
+    this.sizes[i] = bytes.length;
+    this.frames[i] = held > 0 ? bytes : null;
+    this.len++;
+    this.bytesHeld += held;
+  }
+
+  private evict(): void {
+    const i = this.start;
+    this.bytesHeld -= this.frames[i]?.length ?? 0;
+    this.frames[i] = null;
+    if (this.ids[i]! > this.newestEvicted) this.newestEvicted = this.ids[i]!;
+    this.start = (i + 1) % this.ids.length;
+    this.len--;
+  }
+
+  /** get looks message `id` up. */
+  get(id: number): BodyLookup {
+    const cap = this.ids.length;
+    let lo = 0;
+    let hi = this.len;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ids[(this.start + mid) % cap]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = (this.start + lo) % cap;
+    if (lo < this.len && this.ids[i] === id) {
+      const bytes = this.frames[i];
+      return bytes
+        ? { kept: true, bytes }
+        : { kept: false, why: `its body was ${this.sizes[i]} bytes; bodies over ${this.maxOne} bytes are not kept` };
+    }
+    if (id <= this.newestEvicted)
+      return {
+        kept: false,
+        why: `its body is no longer kept: the lab keeps the newest ${this.maxCount} message bodies (at most ${this.maxBytes / 1024 / 1024} MiB)`,
+      };
+    return { kept: false, why: 'the lab kept no body under this id in this run' };
+  }
+}
+
 /** RecordListener receives every record as it is made. */
 export type RecordListener = (r: RunLogRecord) => void;
 
@@ -102,6 +199,8 @@ export class Recorder {
   private readonly messages = new Ring<RunLogRecord>(MESSAGE_RING);
   private readonly others = new Ring<RunLogRecord>(OTHER_RING);
   private readonly hist: Ring<HistoryOp>;
+  /** bodies: the newest messages' encoded frames, by message id. */
+  readonly bodies = new BodyStore();
   private histDropped = 0;
   private histIndex = 0;
   private freeProcesses: number[] = [];
@@ -157,12 +256,18 @@ export class Recorder {
     type: string,
     msgKind: MessageKind,
     term: number,
-    extra?: Record<string, unknown>,
+    /** extra: the record's other fields (a send's label, a drop's reason). */
+    extra?: object,
   ): void {
     const r: MessageRecord = { t: this.now(), seq: ++this.seq, kind, id, from, to, type, msgKind, term };
     if (extra) Object.assign(r, extra);
     this.messages.push(r);
     this.emit(r);
+  }
+
+  /** keepBody stores message `id`'s encoded frame in the bounded body store (the router calls it for every send). */
+  keepBody(id: number, bytes: Uint8Array): void {
+    this.bodies.keep(id, bytes);
   }
 
   private emit(r: RunLogRecord): void {

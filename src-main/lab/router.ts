@@ -7,7 +7,16 @@
  * while a frame is in flight drops it, as a real network would.
  *
  * This is the benchmark's hot path: a clean link forwards synchronously, re-encoding the
- * frame once, and each message costs two small records in the Recorder.
+ * frame once, and each message costs two small records in the Recorder. The send record
+ * carries the protocol's label of the message (core/protocols describeMessage: a few
+ * string concatenations) and the recorder keeps the encoded frame as the message's body
+ * (a reference, no copy) in its bounded body store, for GET /api/messages/:id.
+ *
+ * A drop record says which rule dropped the message: `partition` (the two ends are in
+ * different partition groups), `blocked` (a one-way or two-way cut of that link), `loss`
+ * (with the link's `loss` probability), `down` (no connection to the receiver),
+ * `too-large`, `held-overflow`; `inFlight: true` when the rule came into force while the
+ * message was on its way.
  *
  * Any local process can connect to the listener, so before a valid Hello a connection is
  * held to the client port's limits: a first frame of at most MAX_HELLO_BYTES, a Hello
@@ -19,6 +28,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { LinkRule } from '../api/contract';
 import { deliveryDelayMs } from '../api/slow-motion';
+import { describeMessage, type ProtocolName } from '../core/protocols';
 import { seededRng, type NodeId, type Rng } from '../core/types';
 import { HELLO_TIMEOUT_MS } from '../node/client-port';
 import type { MsgFrame } from '../node/contract';
@@ -66,7 +76,12 @@ export interface RouterOptions {
   helloTimeoutMs?: number;
   /** maxConnections: open connections allowed at once (default MAX_ROUTER_CONNECTIONS). */
   maxConnections?: number;
+  /** protocol: whose describer labels the send records (absent: records carry no label). */
+  protocol?: ProtocolName;
 }
+
+/** DropReason names the rule that dropped a message (see the file comment). */
+export type DropReason = 'partition' | 'blocked' | 'loss' | 'down' | 'too-large' | 'held-overflow';
 
 /**
  * RejectLog writes refused connections to the run log, at most `perSec` a second; the rest
@@ -222,32 +237,40 @@ export class Router {
     return this.links.get(from + '>' + to) ?? CLEAN;
   }
 
-  private cut(from: NodeId, to: NodeId, l: LinkSettings): boolean {
-    if (l.blocked) return true;
+  /** cutBy names the rule that cuts from → to now ('blocked' before 'partition'), or null when the link is open. */
+  private cutBy(from: NodeId, to: NodeId, l: LinkSettings): DropReason | null {
+    if (l.blocked) return 'blocked';
     const gf = this.groupOf.get(from);
     const gt = this.groupOf.get(to);
-    return gf !== undefined && gt !== undefined && gf !== gt;
+    return gf !== undefined && gt !== undefined && gf !== gt ? 'partition' : null;
+  }
+
+  private cut(from: NodeId, to: NodeId, l: LinkSettings): boolean {
+    return this.cutBy(from, to, l) !== null;
   }
 
   private route(f: MsgFrame): void {
     const { from, to, type, term } = f.msg;
     const rec = this.opts.recorder;
     const id = ++this.nextId;
-    rec.message('send', id, from, to, type, f.kind, term);
+    const protocol = this.opts.protocol;
+    rec.message('send', id, from, to, type, f.kind, term, protocol ? describeMessage(protocol, f.msg) : undefined);
     const l = this.linkOf(from, to);
-    if (this.cut(from, to, l)) {
-      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'cut' });
-      return;
-    }
-    if (l.loss > 0 && this.rng.next() < l.loss) {
-      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'loss' });
-      return;
-    }
     let bytes: Buffer;
     try {
       bytes = encodeFrame(f);
     } catch {
       rec.message('drop', id, from, to, type, f.kind, term, { reason: 'too-large' });
+      return;
+    }
+    rec.keepBody(id, bytes);
+    const cut = this.cutBy(from, to, l);
+    if (cut !== null) {
+      rec.message('drop', id, from, to, type, f.kind, term, { reason: cut });
+      return;
+    }
+    if (l.loss > 0 && this.rng.next() < l.loss) {
+      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'loss', loss: l.loss });
       return;
     }
     this.schedule(id, f, bytes, l);
@@ -286,8 +309,9 @@ export class Router {
     const { from, to, type, term } = f.msg;
     const rec = this.opts.recorder;
     // A rule that changed while the frame was in flight applies to it now.
-    if (delayed && this.cut(from, to, this.linkOf(from, to))) {
-      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'cut-in-flight' });
+    const cut = delayed ? this.cutBy(from, to, this.linkOf(from, to)) : null;
+    if (cut !== null) {
+      rec.message('drop', id, from, to, type, f.kind, term, { reason: cut, inFlight: true });
       return;
     }
     const sock = this.conns.get(to);

@@ -95,6 +95,8 @@ describe('router', () => {
     send(b, 'n2', 'n1', 2);
     await waitUntil(() => msgs('drop').length === 2);
     expect(a.got.length + b.got.length).toBe(0);
+    // Each drop names the rule that dropped it.
+    expect(msgs('drop').map((d) => d.reason)).toEqual(['partition', 'partition']);
     expect(router.rules().filter((r) => r.blocked).length).toBe(4);
     router.heal();
     router.setLink({ from: 'n1', to: 'n2', blocked: true });
@@ -104,6 +106,11 @@ describe('router', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(b.got).toEqual([]);
     expect(a.got).toEqual([{ from: 'n2', n: 4 }]);
+    expect(
+      msgs('drop')
+        .slice(2)
+        .map((d) => [d.from, d.to, d.reason]),
+    ).toEqual([['n1', 'n2', 'blocked']]);
   });
 
   it('latency with jitter delays and reorders; a cut while in flight drops the frame on delivery', async () => {
@@ -121,7 +128,7 @@ describe('router', () => {
     send(a, 'n1', 'n2', 99);
     await waitUntil(() => msgs('send').length === 31);
     router.partition([['n1'], ['n2', 'n3']]);
-    await waitUntil(() => msgs('drop').some((d) => d.reason === 'cut-in-flight'));
+    await waitUntil(() => msgs('drop').some((d) => d.reason === 'partition' && d.inFlight === true));
     expect(b.got.length).toBe(30);
   });
 
@@ -139,6 +146,32 @@ describe('router', () => {
     expect(dup).toBeGreaterThan(40);
     expect(dup).toBeLessThan(110);
     expect(b.got.length).toBe(500 - dropped + dup);
+    expect(msgs('drop').every((d) => d.reason === 'loss' && d.loss === 0.3)).toBe(true);
+  });
+
+  it('labels each send with its protocol describer and keeps its body by id, bounded', async () => {
+    await router.close();
+    router = new Router({ token: TOKEN, nodes: ['n1', 'n2', 'n3'], recorder: rec, seed: 42, protocol: 'raft' });
+    port = await router.listen();
+    const a = await peer('n1');
+    const b = await peer('n2');
+    const entries = [5, 6, 7].map((index) => ({ index, term: 3, type: 'normal', data: 'x' }));
+    const append = { type: 'append', from: 'n1', to: 'n2', term: 3, prevIndex: 4, prevTerm: 3, entries, commit: 4 };
+    a.sock.write(encodeFrame({ t: 'msg', kind: 'append', msg: append }));
+    b.sock.write(
+      encodeFrame({ t: 'msg', kind: 'vote', msg: { type: 'voteResp', from: 'n2', to: 'n1', term: 4, reject: false } }),
+    );
+    // A message its describer cannot read is still routed, labelled by its type.
+    a.sock.write(encodeFrame({ t: 'msg', kind: 'other', msg: { type: 'mystery', from: 'n1', to: 'n2', term: 1 } }));
+    await waitUntil(() => msgs('deliver').length === 3);
+    const byType = (t: string): MessageRecord | undefined => msgs('send').find((m) => m.type === t);
+    const [s1, s2, s3] = [byType('append'), byType('voteResp'), byType('mystery')];
+    expect(s1).toMatchObject({ type: 'append', label: 'AppendEntries t3 [5..7] c=4' });
+    expect(s2).toMatchObject({ type: 'voteResp', label: 'Vote t4 → granted', granted: true });
+    expect(s3).toMatchObject({ type: 'mystery', label: 'mystery' });
+    const kept = rec.bodies.get(s1!.id);
+    expect(kept.kept).toBe(true);
+    if (kept.kept) expect(JSON.parse(Buffer.from(kept.bytes).subarray(4).toString()).msg).toEqual(append);
   });
 
   it('a wrong token, a stranger and garbage close only that connection, and are logged', async () => {

@@ -30,6 +30,7 @@ export const SAMPLES: { [K in CommandName]: ArgsOf<K> } = {
   stopLoad: [],
   log: [7, 100],
   history: [],
+  message: [42],
   exportRun: ['run-1'],
   openRun: ['run-1'],
   version: [],
