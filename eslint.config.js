@@ -89,6 +89,32 @@ export default tseslint.config(
     },
   },
   {
+    // The report's plots and diagram (SVG builders shared by the renderer and the run export) are pure too:
+    // they read the API's types and core constants, and nothing of the host.
+    files: ['src-main/report/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: hostOnly('report/ is pure: the renderer runs it in a browser.'),
+          patterns: [
+            { group: ['node:*'], message: 'report/ is pure: no Node built-ins.' },
+            {
+              group: ['**/node/*', '**/lab/*', '**/electron/*', '**/web/*', '**/sim/*', '**/scenario/*', '**/src-renderer/**'],
+              message: 'report/ imports only src-main/api, src-main/core and itself.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'process', message: 'report/ reads no process state.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'report/ is deterministic: the same run gives the same SVG.' },
+        { object: 'Date', property: 'now', message: 'report/ reads no clock: times come from the run log.' },
+      ],
+    },
+  },
+  {
     files: ['src-renderer/**/*.{ts,vue}'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {

@@ -45,6 +45,7 @@ import { explainError, type GatewayResult } from './gateway';
 import { runLoad } from './load';
 import { PauseOnControl } from './pause-on';
 import { historyShape } from './recorder';
+import { runReportFiles } from '../report/run-report';
 import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
 import { SafeFileError } from './safe-files';
 import { defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
@@ -531,20 +532,33 @@ export class LabService implements LabApi {
   }
 
   /**
-   * exportRun writes the run (run.jsonl, history.jsonl, settings.json, check.json) to a new
+   * exportRun writes the run (run.jsonl, history.jsonl, settings.json, check.json, and the
+   * report: latency.svg, throughput.svg, messages.svg, index.html) to a new
    * folder `name` inside the data folder (default: a timestamped name). It never
    * overwrites (409 if the folder exists) and never follows a link.
    */
   async exportRun(name?: string): Promise<ExportResult> {
     const c = this.need();
     const out = await this.fileOp(() => createRunFolder(this.dataDir, this.checkName(name ?? defaultRunName())));
-    const check = await exportCheck(c.recorder.history(), (key) => c.gateway.request({ op: 'get', key }, 2000));
+    const history = c.recorder.history();
+    const check = await exportCheck(history, (key) => c.gateway.request({ op: 'get', key }, 2000));
     c.recorder.record('export', { dir: out, check: check.summary });
     await c.recorder.sync();
+    const lin = check.linearizability;
+    const culprits = 'violation' in lin && lin.violation ? lin.violation.window.map((w) => w.time) : [];
+    const extra = runReportFiles({
+      log: c.recorder.log(),
+      history,
+      settings: c.settings,
+      check: { ok: check.ok, summary: check.summary },
+      violationT: culprits.length > 0 ? Math.min(...culprits) : null,
+      name: basename(out),
+    });
     const files = await this.fileOp(() =>
       writeRunFiles(out, c.runDir, {
         settings: JSON.stringify(c.settings, null, 2) + '\n',
         check: JSON.stringify(check, null, 2) + '\n',
+        extra,
       }),
     );
     return { dir: out, files, check: { ok: check.ok, summary: check.summary } };

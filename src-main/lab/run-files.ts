@@ -147,23 +147,28 @@ export async function createRunFolder(dataDir: string, name: string): Promise<st
 
 /**
  * writeRunFiles fills the new run folder `out`: the run log and history copied from the
- * live run folder, settings.json and check.json from the given texts. Every file is
+ * live run folder, settings.json and check.json from the given texts, and any extra files
+ * (the report's SVGs and index.html) under their fixed names. Every file is
  * created new (O_EXCL, no link followed); returns their paths.
  */
 export async function writeRunFiles(
   out: string,
   runDir: string,
-  texts: { settings: string; check: string },
+  texts: { settings: string; check: string; extra?: readonly { name: string; text: string }[] },
 ): Promise<string[]> {
+  const extra = texts.extra ?? [];
   try {
     await checkRealFolder(out);
     await copyExclusive(join(runDir, RUN_FILES.log), join(out, RUN_FILES.log));
     await copyExclusive(join(runDir, RUN_FILES.history), join(out, RUN_FILES.history));
     await createExclusive(join(out, RUN_FILES.settings), texts.settings);
     await createExclusive(join(out, RUN_FILES.check), texts.check);
+    // The report's figures and page: names fixed by the lab (report/run-report.ts), written the same way.
+    for (const f of extra) await createExclusive(join(out, f.name), f.text);
   } catch (e) {
     const status = e instanceof SafeFileError ? e.status : 400;
     throw new RunFileError(`cannot write the run to ${out}: ${(e as Error).message}`, status);
   }
-  return [RUN_FILES.log, RUN_FILES.history, RUN_FILES.settings, RUN_FILES.check].map((f) => join(out, f));
+  const names = [RUN_FILES.log, RUN_FILES.history, RUN_FILES.settings, RUN_FILES.check, ...extra.map((f) => f.name)];
+  return names.map((f) => join(out, f));
 }

@@ -174,7 +174,16 @@ afterAll(() => {
 });
 
 /** RUN_FILES_EXPORTED: what an export writes. */
-const RUN_FILES_EXPORTED = ['check.json', 'history.jsonl', 'run.jsonl', 'settings.json'];
+const RUN_FILES_EXPORTED = [
+  'check.json',
+  'history.jsonl',
+  'index.html',
+  'latency.svg',
+  'messages.svg',
+  'run.jsonl',
+  'settings.json',
+  'throughput.svg',
+];
 
 /**
  * checkRunDialogs: over IPC, Export and Open take no folder from the window; they ask in a

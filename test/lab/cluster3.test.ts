@@ -265,7 +265,16 @@ describe('3-node cluster over HTTP', () => {
     const arg = { name: 'export-1' };
     const r = await t.api<{ dir: string; files: string[] }>('POST', '/api/export', arg);
     expect(r.status).toBe(200);
-    expect(r.body.files.length).toBe(4);
+    expect(r.body.files.map((f) => f.split('/').pop()).sort()).toEqual([
+      'check.json',
+      'history.jsonl',
+      'index.html',
+      'latency.svg',
+      'messages.svg',
+      'run.jsonl',
+      'settings.json',
+      'throughput.svg',
+    ]);
     const dir = r.body.dir;
     expect(dir).toBe(`${t.dir}/export-1`);
     const saved = (await t.api<SavedRun>('POST', '/api/open', arg)).body;
