@@ -61,6 +61,12 @@ interface Box {
   pal: Palette;
 }
 
+/** plotTimeAt returns the run time under x in a plot of `width` showing [from, to] (clamped to it). */
+export function plotTimeAt(width: number, from: number, to: number, x: number): number {
+  const w = Math.max(60, width - PAD_L - PAD_R);
+  return from + Math.max(0, Math.min(1, (x - PAD_L) / w)) * (to - from);
+}
+
 function boxOf(i: PlotInput): Box {
   const pal = PALETTES[i.theme ?? 'dark'];
   const w = Math.max(60, i.width - PAD_L - PAD_R);

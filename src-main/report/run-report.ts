@@ -91,7 +91,15 @@ export function runReportFiles(i: RunReportInput): ReportFile[] {
   for (const op of i.history) if (op.time > endT) endT = op.time;
   const periods = faults.periods.toArray();
   const sample = sampleHistory(i.history);
-  const base = { width: WIDTH, height: 340, from: 0, to: Math.max(endT, 1e9), now: endT, faults: periods, theme: 'light' as const };
+  const base = {
+    width: WIDTH,
+    height: 340,
+    from: 0,
+    to: Math.max(endT, 1e9),
+    now: endT,
+    faults: periods,
+    theme: 'light' as const,
+  };
   const latency = latencySvg({
     ...base,
     title: 'Latency of each client operation (log scale)',

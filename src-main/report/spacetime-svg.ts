@@ -134,7 +134,9 @@ export function spaceTimeSvg(scene: Scene, o: SvgOptions = {}): string {
   s += `<rect x="${r1(x)}" y="${r1(y)}" width="${r1(w)}" height="${r1(h)}" fill="${pal.plot}"/>`;
   for (const b of scene.bands) {
     const c = BAND_COLORS[b.kind] ?? '#64748b';
-    s += `<g class="band ${esc(b.kind)}"><title>${esc(b.label)}</title><rect x="${r1(b.x)}" y="${r1(b.y)}" width="${r1(b.w)}" height="${r1(b.h)}" fill="${c}" fill-opacity="0.13"/></g>`;
+    s += `<g class="band ${esc(b.kind)}"><title>${esc(b.label)}</title><rect x="${r1(b.x)}" y="${r1(b.y)}" width="${r1(b.w)}" height="${r1(b.h)}" fill="${c}" fill-opacity="0.13"/>`;
+    if (b.w > 60 && b.h > 20) s += text(b.x + 3, b.y + b.h - 3, b.label, c, ' font-size="9"');
+    s += '</g>';
   }
   for (const t of scene.ticks)
     s += text(t.x, t.y, t.label, pal.muted, v.orientation === 'horizontal' ? ' text-anchor="middle"' : '');
@@ -149,7 +151,13 @@ export function spaceTimeSvg(scene: Scene, o: SvgOptions = {}): string {
           v.orientation === 'horizontal' ? [x + sp.a, l.y1, x + sp.b, l.y1] : [l.x1, y + sp.a, l.x1, y + sp.b];
         s += `<line x1="${r1(ax)}" y1="${r1(ay)}" x2="${r1(bx)}" y2="${r1(by)}" stroke="${colour}" stroke-width="3" stroke-dasharray="4 3"/>`;
       }
-    s += text(l.labelX, l.labelY, l.node, pal.text, v.orientation === 'vertical' ? ' text-anchor="middle" font-weight="600"' : ' font-weight="600"');
+    s += text(
+      l.labelX,
+      l.labelY,
+      l.node,
+      pal.text,
+      v.orientation === 'vertical' ? ' text-anchor="middle" font-weight="600"' : ' font-weight="600"',
+    );
   }
   s += `<g clip-path="url(#plot)">`;
   for (const c of scene.cells) {
@@ -159,15 +167,20 @@ export function spaceTimeSvg(scene: Scene, o: SvgOptions = {}): string {
   }
   for (const a of scene.arrows) s += arrowSvg(a, kinds);
   for (const f of scene.folds) {
-    const label = `♥${f.count}${f.dropped > 0 ? ` ✕${f.dropped}` : ''}`;
+    const label = `♥${f.count}`;
     s += `<g class="fold"><title>${esc(`${f.node}: ${f.count} heartbeats and answers${f.dropped > 0 ? `, ${f.dropped} dropped` : ''}`)}</title>`;
-    s += text(f.x, f.y - 4, label, f.dropped > 0 ? DROP_COLOR : (kinds.heartbeat ?? pal.muted), ' text-anchor="middle" font-size="9"');
+    s += text(
+      f.x,
+      f.y - 4,
+      label,
+      f.dropped > 0 ? DROP_COLOR : (kinds.heartbeat ?? pal.muted),
+      ' text-anchor="middle" font-size="9"',
+    );
     s += '</g>';
   }
   for (const a of scene.arrows) {
     if (!a.text) continue;
-    const body = a.state === 'dropped' ? `${a.label} ✕ ${a.reason ?? ''}` : a.label;
-    s += `<text class="label" x="${r1(a.text.x)}" y="${r1(a.text.y)}" fill="${a.state === 'dropped' ? DROP_COLOR : pal.text}" paint-order="stroke" stroke="${pal.plot}" stroke-width="3">${esc(body)}</text>`;
+    s += `<text class="label" x="${r1(a.text.x)}" y="${r1(a.text.y)}" fill="${a.state === 'dropped' ? DROP_COLOR : pal.text}" paint-order="stroke" stroke="${pal.plot}" stroke-width="3">${esc(a.text.s)}</text>`;
   }
   for (const m of scene.marks) s += markSvg(m, pal.text);
   s += '</g>';

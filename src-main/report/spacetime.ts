@@ -72,8 +72,8 @@ export interface Arrow {
   granted: boolean | null;
   /** count: messages this arrow stands for (folded dropped heartbeats; 1 otherwise). */
   count: number;
-  /** text: where its label goes (null: no room). */
-  text: { x: number; y: number } | null;
+  /** text: its label and where it goes (null: no room); a dropped message's may be only `✕ reason`. */
+  text: { x: number; y: number; s: string } | null;
 }
 
 /** Fold is a count of heartbeats (and their answers) a lane sent in one interval. */
@@ -385,24 +385,40 @@ function foldHeartbeat(
   droppedHb.set(k, arrow);
 }
 
-/** placeLabels gives labels to the longest arrows first, wherever one does not overlap another (MAX_LABELS at most). */
+/**
+ * placeLabels gives labels where they do not overlap, dropped messages first (they are what
+ * a person looks for), then the longest arrows; a dropped message whose whole label finds no
+ * room still gets `✕ reason` beside its ✕. At most MAX_LABELS labels.
+ */
 function placeLabels(scene: Scene): void {
   const taken: { x: number; y: number; w: number }[] = [];
+  const { x: px, w: pw } = scene.plot;
+  const fits = (x: number, y: number, w: number): boolean =>
+    x >= px && x + w <= px + pw && !taken.some((o) => Math.abs(o.y - y) < 11 && x < o.x + o.w && o.x < x + w);
+  // Dropped messages first, then the longest arrows; folded heartbeat drops last (their ✕ and fold say most of it).
+  const rank = (a: Arrow): number => (a.state !== 'dropped' ? 1 : a.count > 1 || a.kind === 'heartbeat' ? 0 : 2);
   const order = scene.arrows
-    .map((a, i) => ({ i, len: Math.hypot(a.x2 - a.x1, a.y2 - a.y1) }))
-    .filter((o) => o.len >= 28)
-    .sort((p, q) => q.len - p.len);
-  for (const { i } of order) {
+    .map((a, i) => ({ i, len: Math.hypot(a.x2 - a.x1, a.y2 - a.y1), rank: rank(a) }))
+    .filter((o) => o.len >= 28 || o.rank !== 1)
+    .sort((p, q) => q.rank - p.rank || q.len - p.len);
+  for (const { i, len, rank: r } of order) {
     if (taken.length >= MAX_LABELS) break;
     const a = scene.arrows[i]!;
-    const text = a.state === 'dropped' ? `${a.label} ✕ ${a.reason ?? ''}` : a.label;
-    const w = text.length * CHAR_PX;
+    const full = a.state === 'dropped' ? `${a.label} ✕ ${a.reason ?? ''}` : a.label;
+    const w = full.length * CHAR_PX;
     const x = (a.x1 + a.x2) / 2 - w / 2;
     const y = (a.y1 + a.y2) / 2 - 3;
-    if (x < scene.plot.x - 20 || x + w > scene.plot.x + scene.plot.w + 20) continue;
-    if (taken.some((o) => Math.abs(o.y - y) < 11 && x < o.x + o.w && o.x < x + w)) continue;
-    taken.push({ x, y, w });
-    a.text = { x, y };
+    if (r !== 0 && len >= 28 && fits(x, y, w)) {
+      taken.push({ x, y, w });
+      a.text = { x, y, s: full };
+      continue;
+    }
+    if (a.state !== 'dropped') continue;
+    const short = `✕ ${a.reason ?? 'dropped'}`;
+    const sw = short.length * CHAR_PX;
+    if (!fits(a.x2 + 6, a.y2 + 4, sw)) continue;
+    taken.push({ x: a.x2 + 6, y: a.y2 + 4, w: sw });
+    a.text = { x: a.x2 + 6, y: a.y2 + 4, s: short };
   }
 }
 

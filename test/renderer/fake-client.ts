@@ -219,6 +219,12 @@ export class FakeLabClient extends TableClient {
       },
       log: (since = 0) => this.backlog.filter((r) => r.seq > since),
       history: () => [],
+      // Like the lab: the body of a message sent in this run (a send record in the log), else 404.
+      message: (id) => {
+        const send = this.backlog.find((r) => r.kind === 'send' && r.id === id);
+        if (!send) throw new LabError(`message ${id}: the lab kept no body under this id in this run`, 404);
+        return { id, bytes: 64, message: { type: send.type, from: send.from, to: send.to, term: send.term } };
+      },
       version: () => ({ lab: '0.1.0-fake', node: '20.0.0', electron: null, protocols: ['raft', 'paxos'] }),
       // Like the lab: runs are saved by name in its data folder (/runs here), never overwritten.
       exportRun: (name) => {

@@ -1,12 +1,17 @@
 /**
  * RunModel is everything the timeline, charts and replay show about a run, built as
  * records arrive, each in O(1): per-second throughput and latency buckets (Series), the
- * fault periods (FaultLog), the events a replay can jump between (marks), and the
- * timeline's plain-language rows (RowStore). Nothing here keeps the raw record stream, so
+ * fault periods (FaultLog), the events a replay can jump between (marks), the
+ * timeline's plain-language rows (RowStore), and for the Report and Messages tabs the
+ * latency scatter's bounded sample, completions per outcome, and the recent messages and
+ * node events of the space-time diagram (src-main/report). Nothing here keeps the raw record stream, so
  * a long, busy run costs bounded memory; and nothing here is reactive: a store holds one
  * model and tells Vue once per frame that it changed.
  */
 import type { RunLogRecord } from '../../../src-main/api/contract';
+import { LatencySample, outcomeOf, pointOfRecord } from '../../../src-main/report/latency';
+import { MessageLog } from '../../../src-main/report/message-log';
+import { RateSeries } from '../../../src-main/report/rates';
 import {
   commitText,
   describe,
@@ -106,6 +111,11 @@ export class RunModel {
   readonly faults = new FaultLog();
   readonly rows = new RowStore();
   readonly marks = new Ring<Mark>(MAX_MARKS);
+  /** latency / rates: the Report tab's scatter sample and throughput by outcome. */
+  readonly latency = new LatencySample();
+  readonly rates = new RateSeries();
+  /** messages: the space-time diagram's recent messages and node events. */
+  readonly messages = new MessageLog();
   /** ord counts the records taken in (the next row's ord). */
   ord = 0;
   /** lastSeq: the largest seq taken in (-1 = none); records at or below it are duplicates. */
@@ -130,10 +140,14 @@ export class RunModel {
     if (r.t > this.lastT) this.lastT = r.t;
     this.series.extend(r.t);
     this.faults.add(r);
+    this.messages.add(r);
     switch (r.kind) {
       case 'client-complete': {
         const lat = num(r, 'latencyMs');
         this.series.add(r.t, str(r, 'type') === 'ok', lat);
+        const p = pointOfRecord(r);
+        if (p) this.latency.add(p);
+        this.rates.add(r.t, outcomeOf(str(r, 'type')));
         this.addRow(r, ord, describe(r));
         return;
       }
