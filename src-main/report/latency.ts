@@ -4,9 +4,11 @@
  * neighbours), and each slice keeps at most PER_SLICE ok operations and PER_SLICE
  * failed-or-unknown ones — a reservoir sample driven by a hash of the operation's count,
  * so the same run gives the same picture — plus its slowest operation, so the tail is
- * always drawn. A plot therefore holds at most MAX_SLICES × (2 × PER_SLICE + 1) points.
- * Adding an operation is O(1); the counts per slice are exact (the legend says how many
- * operations the sample stands for).
+ * always drawn. The sample holds at most MAX_SLICES × (2 × PER_SLICE + 1) points, and a
+ * plot asks for at most MAX_DRAWN of them: each slice of its window gives an equal share
+ * (failures first, then the slowest, then ok ones), so a short window is dense and a long
+ * one stays light. Adding an operation is O(1); the legend says how many operations the
+ * drawn points stand for.
  */
 import type { HistoryOp, RunLogRecord } from '../api/contract';
 import { num, str } from './fields';
@@ -27,9 +29,11 @@ export const SAMPLE_SLICE_NS = 1e9;
 /** MAX_SLICES bounds the slices kept. */
 export const MAX_SLICES = 200;
 /** PER_SLICE bounds the ok (and, apart, the failed/unknown) points one slice keeps. */
-export const PER_SLICE = 16;
+export const PER_SLICE = 64;
 /** MAX_POINTS is the most points a sample ever holds. */
 export const MAX_POINTS = MAX_SLICES * (2 * PER_SLICE + 1);
+/** MAX_DRAWN is the most points one plot draws. */
+export const MAX_DRAWN = 4000;
 
 interface Slice {
   ok: LatencyPoint[];
@@ -105,17 +109,26 @@ export class LatencySample {
     this.widthNs *= 2;
   }
 
-  /** points returns the sampled points invoked in [fromNs, toNs] (at most MAX_POINTS). */
-  points(fromNs = 0, toNs = Infinity): LatencyPoint[] {
+  /**
+   * points returns sampled points invoked in [fromNs, toNs], about `max` at most (each slice
+   * of the window gives an equal share, at least 3): half to its failures, its slowest, the
+   * rest to ok ones.
+   */
+  points(fromNs = 0, toNs = Infinity, max = MAX_DRAWN): LatencyPoint[] {
     const out: LatencyPoint[] = [];
     const first = Math.max(0, Math.floor(fromNs / this.widthNs));
     const last = Math.min(this.slices.length - 1, Math.floor(Math.min(toNs, 1e18) / this.widthNs));
+    const share = Math.max(3, Math.floor(max / Math.max(1, last - first + 1)));
+    const inside = (p: LatencyPoint): boolean => p.t >= fromNs && p.t <= toNs;
     for (let i = first; i <= last; i++) {
       const s = this.slices[i]!;
-      for (const p of s.ok) if (p.t >= fromNs && p.t <= toNs) out.push(p);
-      for (const p of s.bad) if (p.t >= fromNs && p.t <= toNs) out.push(p);
-      const w = s.slowest;
-      if (w && w.t >= fromNs && w.t <= toNs && !s.ok.includes(w) && !s.bad.includes(w)) out.push(w);
+      const w = s.slowest && inside(s.slowest) ? s.slowest : null;
+      const bad = s.bad.filter(inside);
+      const ok = s.ok.filter((p) => inside(p) && p !== w);
+      // Half the share for failures (more when the slice has few ok ones), the slowest, then ok ones.
+      const badN = Math.min(bad.length, Math.max(Math.ceil(share / 2), share - ok.length));
+      const slow = w && !bad.slice(0, badN).includes(w) ? [w] : [];
+      out.push(...bad.slice(0, badN), ...slow, ...ok.slice(0, Math.max(0, share - badN - slow.length)));
     }
     return out;
   }

@@ -401,10 +401,15 @@ function placeLabels(scene: Scene): void {
     .map((a, i) => ({ i, len: Math.hypot(a.x2 - a.x1, a.y2 - a.y1), rank: rank(a) }))
     .filter((o) => o.len >= 28 || o.rank !== 1)
     .sort((p, q) => q.rank - p.rank || q.len - p.len);
+  // A broadcast (one sender, one label, one moment) is labelled once.
+  const said = new Set<string>();
   for (const { i, len, rank: r } of order) {
     if (taken.length >= MAX_LABELS) break;
     const a = scene.arrows[i]!;
     const full = a.state === 'dropped' ? `${a.label} ✕ ${a.reason ?? ''}` : a.label;
+    const key = `${a.from}|${Math.round(a.x1 / 4)}|${Math.round(a.y1 / 4)}|${full}`;
+    if (said.has(key)) continue;
+    said.add(key);
     const w = full.length * CHAR_PX;
     const x = (a.x1 + a.x2) / 2 - w / 2;
     const y = (a.y1 + a.y2) / 2 - 3;

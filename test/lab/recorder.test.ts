@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { HistoryOp } from '../../src-main/api/contract';
 import { checkConsistency } from '../../src-main/lab/check';
-import { Recorder } from '../../src-main/lab/recorder';
+import { BodyStore, MAX_BODIES, MAX_BODY_BYTES, Recorder } from '../../src-main/lab/recorder';
 import { RunFileError, readRun } from '../../src-main/lab/run-files';
 
 const dir = mkdtempSync(join(tmpdir(), 'ql-rec-'));
@@ -119,5 +119,45 @@ describe('recorder history bound', () => {
     expect(h[0]!.index).toBe(4000);
     expect(h[h.length - 1]!.index).toBe(limit + 4000 - 1);
     expect(h.every((x, i) => i === 0 || x.index === h[i - 1]!.index + 1)).toBe(true);
+  });
+});
+
+describe('message body store', () => {
+  const frame = (n: number): Uint8Array => new Uint8Array(n).fill(7);
+
+  it('keeps the newest bodies within its count, evicting the oldest, and says why an old one is gone', () => {
+    const s = new BodyStore(100, 1 << 20, 1 << 16);
+    for (let id = 1; id <= 1000; id++) s.keep(id, frame(10));
+    expect(s.size).toBe(100);
+    expect(s.bytes).toBe(1000);
+    expect(s.get(1000)).toEqual({ kept: true, bytes: frame(10) });
+    expect(s.get(901).kept).toBe(true);
+    const gone = s.get(900);
+    expect(gone.kept).toBe(false);
+    if (!gone.kept) expect(gone.why).toContain('no longer kept: the lab keeps the newest 100 message bodies');
+    const never = s.get(5000);
+    if (!never.kept) expect(never.why).toContain('kept no body under this id');
+  });
+
+  it('keeps the bodies within its byte budget, and remembers one too large to keep by its size', () => {
+    const s = new BodyStore(1000, 10_000, 4000);
+    for (let id = 1; id <= 20; id++) s.keep(id, frame(1000));
+    expect(s.bytes).toBeLessThanOrEqual(10_000);
+    expect(s.size).toBe(10);
+    s.keep(21, frame(50_000));
+    expect(s.bytes).toBeLessThanOrEqual(10_000);
+    const big = s.get(21);
+    expect(big.kept).toBe(false);
+    if (!big.kept) expect(big.why).toContain('50000 bytes; bodies over 4000 bytes are not kept');
+    expect(s.get(20).kept).toBe(true);
+  });
+
+  it('is what the recorder keeps for each message (bounded by MAX_BODIES and MAX_BODY_BYTES)', () => {
+    const rec = new Recorder();
+    for (let id = 1; id <= MAX_BODIES + 50; id++) rec.keepBody(id, frame(100));
+    expect(rec.bodies.size).toBe(MAX_BODIES);
+    expect(rec.bodies.bytes).toBeLessThanOrEqual(MAX_BODY_BYTES);
+    expect(rec.bodies.get(50).kept).toBe(false);
+    expect(rec.bodies.get(MAX_BODIES + 50).kept).toBe(true);
   });
 });

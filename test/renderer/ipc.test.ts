@@ -99,6 +99,7 @@ describe('IPC: renderer client ↔ main dispatch', () => {
     await c.exportRun('r');
     await c.openRun('r');
     await c.version();
+    await c.message(42);
     expect(calls).toEqual([
       ['cluster'],
       ['createCluster', { nodes: 5, protocol: 'paxos' }],
@@ -126,6 +127,7 @@ describe('IPC: renderer client ↔ main dispatch', () => {
       ['exportRun', 'r'],
       ['openRun', 'r'],
       ['version'],
+      ['message', 42],
     ]);
     // Every command of the table was exercised.
     expect(new Set(calls.map((c) => c[0]))).toEqual(new Set(COMMAND_NAMES));
