@@ -236,7 +236,7 @@ export function layoutDiagram(log: MessageLog, view: DiagramView): Scene {
     note: '',
   };
   const range = windowRange(log, view);
-  const candidates = countCandidates(log, g, range, view.foldHeartbeats);
+  const candidates = countCandidates(log, g, range, view);
   if (candidates > maxArrows) densityOf(log, g, range, scene);
   else arrowsOf(log, g, range, scene, pxPerNs);
   scene.marks = marksOf(log, g, view);
@@ -263,18 +263,29 @@ function endOf(log: MessageLog, s: number, v: DiagramView): number {
   return Number.isNaN(e) ? v.now : e;
 }
 
-function countCandidates(log: MessageLog, g: Geometry, r: { a: number; b: number }, fold: boolean): number {
+/** countCandidates counts the arrows the window would need; folded heartbeat drops count once per receiver and interval, as drawn. */
+function countCandidates(log: MessageLog, g: Geometry, r: { a: number; b: number }, v: DiagramView): number {
   let n = 0;
+  const stubs = new Set<number>();
+  const foldNs = (FOLD_PX / Math.max(1, g.frame.width)) * Math.max(1, v.to - v.from);
   for (let i = r.a; i < r.b; i++) {
     const s = log.slotAt(i);
-    if (!g.lane.has(log.nodes[log.from[s]!]!) || !g.lane.has(log.nodes[log.to[s]!]!)) continue;
+    const lf = g.lane.get(log.nodes[log.from[s]!]!);
+    const lt = g.lane.get(log.nodes[log.to[s]!]!);
+    if (lf === undefined || lt === undefined) continue;
     const e = log.endT[s]!;
     if (!Number.isNaN(e) && e < g.frame.from) continue;
-    if (fold && log.kind[s] === HEARTBEAT && log.state[s] !== DROPPED) continue;
+    if (v.foldHeartbeats && log.kind[s] === HEARTBEAT) {
+      if (log.state[s] === DROPPED)
+        stubs.add((lf * MAX_LANES + lt) * 1_000_000 + Math.floor((log.sendT[s]! - v.from) / foldNs));
+      continue;
+    }
     n++;
   }
-  return n;
+  return n + stubs.size;
 }
+const MAX_LANES = 64;
+
 function arrowsOf(log: MessageLog, g: Geometry, r: { a: number; b: number }, scene: Scene, pxPerNs: number): void {
   const v = scene.view;
   const folds = new Map<number, Fold>();

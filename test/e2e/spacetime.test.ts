@@ -1,0 +1,236 @@
+/**
+ * The Messages and Report tabs in a real Chromium against a real 5-node lab: with the
+ * leader cut off by a partition, the space-time diagram shows its cut messages ending in ✕
+ * with the rule "partition" (read from the diagram's own SVG export, which draws the scene
+ * on screen); a click on a delivered message shows its body from the lab; the Export SVG
+ * link holds a document the browser parses; the large view opens and closes; the Report
+ * tab shows the latency scatter with a point per outcome and the partition as a fault lane.
+ * Screenshots at 1400×900 and 1024×700 land in artifacts/e2e/.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { ClusterView } from '../../src-main/api/contract';
+import {
+  buildWeb,
+  CHROMIUM,
+  markStart,
+  openBrowser,
+  ROOT,
+  screenshot,
+  startServe,
+  stopServe,
+  type Served,
+} from './helpers';
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== null && v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`);
+}
+
+/** Arrow is one message line of an exported diagram. */
+interface Arrow {
+  id: number;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  delivered: boolean;
+}
+
+/** clearance is how far the middle of `a` is from every other arrow (a click there can only mean `a`). */
+function clearance(a: Arrow, all: Arrow[]): number {
+  const [px, py] = [(a.x1 + a.x2) / 2, (a.y1 + a.y2) / 2];
+  let min = Infinity;
+  for (const b of all) {
+    if (b === a) continue;
+    const [dx, dy] = [b.x2 - b.x1, b.y2 - b.y1];
+    const len2 = dx * dx + dy * dy;
+    const u = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((px - b.x1) * dx + (py - b.y1) * dy) / len2));
+    min = Math.min(min, Math.hypot(px - (b.x1 + u * dx), py - (b.y1 + u * dy)));
+  }
+  return min;
+}
+
+/** SvgSummary is what the page's DOMParser read from an exported SVG. */
+interface SvgSummary {
+  error: string | null;
+  texts: string[];
+  drops: number;
+  /** arrows: every message drawn, with its line. */
+  arrows: Arrow[];
+}
+
+/** exportedSvg clicks Export SVG, takes the file the browser downloads, and parses it with the page's DOMParser. */
+async function exportedSvg(page: Page): Promise<SvgSummary> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('spacetime-export').click()]);
+  expect(download.suggestedFilename()).toMatch(/^messages-\d+-\d+ms\.svg$/);
+  const text = readFileSync((await download.path())!, 'utf8');
+  return page.evaluate((doc: string) => {
+    const svg = new DOMParser().parseFromString(doc, 'image/svg+xml');
+    const err = svg.querySelector('parsererror');
+    const lines = [...svg.querySelectorAll('g.msg')].map((g) => {
+      const l = g.querySelector('line')!;
+      const n = (a: string): number => Number(l.getAttribute(a));
+      const delivered = g.classList.contains('delivered');
+      return { id: Number(g.getAttribute('data-id')), x1: n('x1'), y1: n('y1'), x2: n('x2'), y2: n('y2'), delivered };
+    });
+    return {
+      error: err ? (err.textContent ?? 'parse error') : svg.documentElement.nodeName === 'svg' ? null : 'not an svg',
+      texts: [...svg.querySelectorAll('text, title')].map((t) => t.textContent ?? ''),
+      drops: svg.querySelectorAll('path.drop').length,
+      arrows: lines,
+    };
+  }, text);
+}
+
+describe('space-time diagram and report', () => {
+  let served: Served | null = null;
+  let context: BrowserContext | null = null;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
+    const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-spacetime'));
+    served = await startServe(['--web', web, '--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
+    ({ context, page } = await openBrowser());
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await stopServe(served);
+  });
+
+  const api = async <T>(path: string, body?: unknown): Promise<T> => {
+    const r = await served!.api(path, {
+      method: body === undefined ? 'GET' : 'POST',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    return (await r.json()) as T;
+  };
+
+  const shoot = async (name: string): Promise<void> => {
+    for (const [w, h] of [
+      [1400, 900],
+      [1024, 700],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.waitForTimeout(500);
+      await screenshot(page, `${name}-${w}x${h}`);
+    }
+    await page.setViewportSize({ width: 1400, height: 900 });
+  };
+
+  it(
+    'shows cut messages ending in ✕ "partition", a message body, an SVG export and the report',
+    { timeout: 240_000 },
+    async () => {
+      onTestFailed(async () => {
+        await screenshot(page, 'spacetime-failure').catch(() => undefined);
+      });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      markStart();
+      await page.goto(served!.pageUrl);
+      await page
+        .getByTestId('leader')
+        .filter({ hasText: /leader n\d+/ })
+        .waitFor({ timeout: 30_000 });
+
+      // Writes before the cut (appends to draw, points for the scatter).
+      await api('/api/load', { op: 'put', count: 300, clients: 4 });
+      await page.getByTestId('tab-messages').click();
+      await expect.poll(() => page.getByTestId('spacetime-canvas').isVisible()).toBe(true);
+
+      // 1. Cut the leader off; the diagram's scene shows its messages dropped by the partition.
+      const view = await api<ClusterView>('/api/cluster');
+      const leader = view.leader!;
+      const others = view.nodes.map((n) => n.id).filter((n) => n !== leader);
+      await api('/api/partition', { groups: [[leader], others] });
+      const newLeader = await waitFor(
+        'a new leader among the majority',
+        async () => {
+          const v = await api<ClusterView>('/api/cluster');
+          return v.leader !== null && v.leader !== leader ? v.leader : null;
+        },
+        20_000,
+      );
+      const svg = await waitFor(
+        'cut messages in the diagram',
+        async () => {
+          const s = await exportedSvg(page);
+          return s.drops > 0 && s.texts.some((t) => t.includes('partition')) ? s : null;
+        },
+        10_000,
+      );
+      expect(svg.error).toBeNull();
+      expect(svg.texts.join('\n')).toMatch(new RegExp(`#\\d+ ${leader} → n\\d: .* — dropped \\(partition\\)`));
+      await shoot('spacetime-partition');
+
+      // 2. A slow link from the new leader to one follower draws its messages slanted, apart from the
+      //    rest; a few writes; then at once pin the 2 s view (a click on the diagram stops following)
+      //    and click one of that link's delivered messages: its body.
+      const slow = others.find((n) => n !== newLeader)!;
+      await api('/api/links', { from: newLeader, to: slow, latencyMs: 150, both: true });
+      for (let i = 0; i < 6; i++) await api('/api/kv', { op: 'put', key: `k${i}`, value: String(i) });
+      const canvas = page.getByTestId('spacetime-canvas');
+      const box = (await canvas.boundingBox())!;
+      await canvas.click({ position: { x: box.width - 4, y: box.height - 4 } });
+      await page.getByTestId('spacetime-follow').waitFor();
+      expect(await page.getByTestId('spacetime-follow').getAttribute('aria-pressed')).toBe('false');
+      const pinned = await exportedSvg(page);
+      // The exported SVG's lines are in the diagram's own coordinates (its title line is a translate above them).
+      const target = pinned.arrows.find(
+        (a) => a.delivered && Math.hypot(a.x2 - a.x1, a.y2 - a.y1) > 20 && clearance(a, pinned.arrows) > 7,
+      );
+      expect(target, 'a delivered message long enough to click').toBeDefined();
+      await canvas.click({ position: { x: (target!.x1 + target!.x2) / 2, y: (target!.y1 + target!.y2) / 2 } });
+      const detail = page.getByTestId('message-detail');
+      await detail.waitFor({ timeout: 5000 });
+      expect(await detail.textContent()).toContain(`#${target!.id}`);
+      const body = await page.getByTestId('message-body').textContent({ timeout: 5000 });
+      expect(body).toMatch(/"type": "\w+"/);
+      expect(body).toMatch(/"term": \d+/);
+      await shoot('spacetime-message-body');
+
+      // 3. The large view opens over the window and closes again.
+      await page.getByTestId('spacetime-open-large').click();
+      await page.getByRole('dialog', { name: 'Messages, large' }).waitFor();
+      await page.waitForTimeout(400);
+      await shoot('spacetime-large');
+      await page.getByTestId('spacetime-close-large').click();
+      await expect.poll(() => page.getByRole('dialog', { name: 'Messages, large' }).count()).toBe(0);
+
+      // 4. The Report tab: the latency scatter with points and the partition as a fault lane.
+      await page.getByTestId('tab-report').click();
+      const plot = page.getByTestId('latency-plot');
+      await waitFor(
+        'the partition lane on the latency scatter',
+        async () => (await plot.locator('g.fault-lane[data-lane="partition"]').count()) > 0,
+        5000,
+      );
+      expect(await plot.locator('path.points.ok').count()).toBeGreaterThan(0);
+      expect(await plot.textContent()).toContain('partition · ');
+      expect(await page.getByTestId('throughput-plot').locator('path.bars.ok').count()).toBe(1);
+      await shoot('report');
+      expect(errors).toEqual([]);
+    },
+  );
+});
