@@ -2,7 +2,8 @@
  * `npm run bench -- --frames` (or `npm run bench:frames`): how smooth the page stays under
  * load. It builds the browser renderer, starts `quorum-lab serve` with a 5-node cluster,
  * opens the page in Debian's Chromium (headless, through playwright-core), runs back-to-back
- * 32-client put loads through the lab's API, and meanwhile records in the page:
+ * 32-client put loads through the lab's API (with the Charts, Report or Messages tab open:
+ * --tab), and meanwhile records in the page:
  *   - frame intervals: the delta between consecutive requestAnimationFrame callbacks;
  *   - long tasks (PerformanceObserver 'longtask', main-thread tasks over 50 ms);
  *   - console input latency: from a key's `keydown` timestamp (when the browser received it)
@@ -13,7 +14,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { intOpt, parseCli, stringOpt, UsageError } from '../src-main/cli-args';
 import { buildWeb, CHROMIUM, openBrowser, ROOT, startServe, stopServe, type Served } from '../test/e2e/helpers';
 import { machineDescription } from './report';
@@ -23,6 +24,8 @@ const USAGE = `usage: npm run bench -- --frames [options]   (or: npm run bench:f
   --seconds N    measuring window under load (default 12)
   --nodes N      cluster size (default 5)
   --clients N    concurrent clients of the put load (default 32)
+  --tab NAME     the bottom-right tab open while measuring: charts, report or messages (default charts)
+  --profile FILE also record a Chromium CPU profile of the window (.cpuprofile, for DevTools)
   --label TEXT   names the run in the output (e.g. before, after)
   --out FILE     where to write the results (default docs/BENCHMARKS.md; 'none' to skip)
   --help         this text`;
@@ -31,6 +34,8 @@ const FRAMES_OPTIONS = {
   seconds: { type: 'string' },
   nodes: { type: 'string' },
   clients: { type: 'string' },
+  tab: { type: 'string' },
+  profile: { type: 'string' },
   label: { type: 'string' },
   out: { type: 'string' },
 } as const;
@@ -40,9 +45,17 @@ export interface FramesOptions {
   seconds: number;
   nodes: number;
   clients: number;
+  /** tab: the bottom-right tab open while measuring. */
+  tab: BenchTab;
+  /** profile: where to write a CPU profile of the measured window (null: none). */
+  profile: string | null;
   label: string;
   out: string | null;
 }
+
+/** BenchTab names a bottom-right tab. */
+export type BenchTab = 'charts' | 'report' | 'messages';
+const TABS: readonly BenchTab[] = ['charts', 'report', 'messages'];
 
 /** Stats summarises a sample in ms. */
 export interface Stats {
@@ -72,10 +85,15 @@ export function parseFramesArgs(argv: string[]): FramesOptions | string {
   try {
     const p = parseCli(argv, FRAMES_OPTIONS);
     const out = stringOpt(p, 'out', undefined);
+    const tab = stringOpt(p, 'tab', undefined) ?? 'charts';
+    if (!(TABS as readonly string[]).includes(tab)) return `--tab needs one of ${TABS.join(', ')}, got '${tab}'`;
+    const profile = stringOpt(p, 'profile', undefined);
     return {
       seconds: intOpt(p, 'seconds', 2, 600, 12),
       nodes: intOpt(p, 'nodes', 1, 9, 5),
       clients: intOpt(p, 'clients', 1, 256, 32),
+      tab: tab as BenchTab,
+      profile: profile === undefined ? null : path.resolve(profile),
       label: stringOpt(p, 'label', undefined) ?? '',
       out: out === undefined ? path.join(ROOT, 'docs', 'BENCHMARKS.md') : out === 'none' ? null : path.resolve(out),
     };
@@ -135,6 +153,50 @@ async function readProbes(page: Page): Promise<{ frames: number[]; long: number[
   )) as { frames: number[]; long: number[]; input: number[] };
 }
 
+/** startProfile starts Chromium's sampling CPU profiler on the page (DevTools protocol). */
+async function startProfile(page: Page): Promise<CDPSession> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return cdp;
+}
+
+/** stopProfile writes the profile and prints where the page's time went (self time by function, top 15). */
+async function stopProfile(cdp: CDPSession, file: string, log: (s: string) => void): Promise<void> {
+  const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+  fs.writeFileSync(file, JSON.stringify(profile));
+  log(`CPU profile written to ${file}`);
+  for (const line of topSelfTime(profile, 15)) log(`  ${line}`);
+}
+
+/** CpuProfile is the part of a DevTools CPU profile the summary reads. */
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** topSelfTime sums each function's self time (ms) in a profile and lists the largest. */
+export function topSelfTime(p: CpuProfile, n: number): string[] {
+  const byId = new Map(p.nodes.map((x) => [x.id, x]));
+  const self = new Map<string, number>();
+  let total = 0;
+  p.samples.forEach((id, i) => {
+    const dt = (p.timeDeltas[i] ?? 0) / 1000;
+    total += dt;
+    const f = byId.get(id)?.callFrame;
+    const key = f ? `${f.functionName || '(anonymous)'} ${path.basename(f.url) || ''}:${f.lineNumber + 1}` : '?';
+    self.set(key, (self.get(key) ?? 0) + dt);
+  });
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(
+      ([k, ms]) => `${ms.toFixed(0).padStart(6)} ms ${((ms / Math.max(1, total)) * 100).toFixed(1).padStart(5)}%  ${k}`,
+    );
+}
+
 /** waitForLeader waits until the header names a leader (the cluster is up and elected). */
 async function waitForLeader(page: Page, timeoutMs: number): Promise<void> {
   await page
@@ -189,14 +251,17 @@ async function measure(o: FramesOptions, log: (s: string) => void): Promise<Fram
     served = await startServe(['--web', web, '--nodes', String(o.nodes)]);
     await page.goto(served.pageUrl);
     await waitForLeader(page, 30_000);
+    if (o.tab !== 'charts') await page.getByTestId(`tab-${o.tab}`).click();
     // Warm up: a first load so the page has history (charts, timeline) before the window.
     log('warming up (1 load)...');
     await runLoads(served, o.clients, Date.now() + 1);
     await installProbes(page);
-    log(`measuring ${o.seconds} s under ${o.clients}-client put loads...`);
+    const cdp = o.profile ? await startProfile(page) : null;
+    log(`measuring ${o.seconds} s under ${o.clients}-client put loads (${o.tab} tab open)...`);
     const until = Date.now() + o.seconds * 1000;
     const [load] = await Promise.all([runLoads(served, o.clients, until), typeLikeAPerson(page, until)]);
     const raw = await readProbes(page);
+    if (cdp && o.profile) await stopProfile(cdp, o.profile, log);
     const total = raw.frames.reduce((a, b) => a + b, 0);
     return {
       frames: stats(raw.frames),
@@ -265,7 +330,7 @@ export async function framesMain(argv: string[]): Promise<number> {
     '',
     `- Machine: ${machineDescription()}; Chromium ${CHROMIUM} headless, software rendering, 1400×900`,
     `- Command: \`npm run bench -- --frames${argv.length ? ` ${argv.join(' ')}` : ''}\``,
-    `- Load: ${o.nodes}-node Raft cluster, back-to-back \`POST /api/load {op: put, count: ${PUTS_PER_LOAD}, clients: ${o.clients}}\` for ${o.seconds} s; "hello" typed into the console every ~2 s`,
+    `- Load: ${o.nodes}-node Raft cluster, back-to-back \`POST /api/load {op: put, count: ${PUTS_PER_LOAD}, clients: ${o.clients}}\` for ${o.seconds} s; "hello" typed into the console every ~2 s; the ${o.tab} tab open`,
     `- Load average (1 min) at start / end: ${loadBefore} / ${r.uptime} on ${os.availableParallelism()} CPUs`,
     '',
     framesTable(r),

@@ -9,7 +9,7 @@
  * (batched writes), so the file keeps the whole run even when the rings have wrapped.
  *
  * Message bodies: the router hands over each message's encoded frame (the bytes it
- * forwards, a reference, not a copy); a BodyStore keeps the newest ones, bounded in count
+ * forwards); a BodyStore copies the newest ones into a fixed arena, bounded in count
  * (MAX_BODIES) and in bytes (MAX_BODY_BYTES), for GET /api/messages/:id.
  *
  * History: Jepsen's shape `{index, time, process, type, f, key, value}`. A process
@@ -98,16 +98,20 @@ export type BodyLookup = { kept: true; bytes: Uint8Array } | { kept: false; why:
 
 /**
  * BodyStore keeps the newest message bodies by id, oldest evicted first, within `maxCount`
- * bodies and `maxBytes` bytes. Ids arrive increasing (the router numbers messages), so a
- * lookup is a binary search and an eviction O(1); parallel arrays, no object per message.
+ * bodies and `maxBytes` bytes. The bytes are copied into one arena of maxBytes used as a
+ * ring — a memcpy per message and no allocation, where keeping each frame's own buffer
+ * alive made the router's hot path pay for the garbage collector moving and marking them.
+ * Ids arrive increasing (the router numbers messages), so a lookup is a binary search.
  */
 export class BodyStore {
+  private arena: Uint8Array | null = null;
   private readonly ids: Float64Array;
+  /** offs: where a body sits in the arena (-1: too large to keep; sizes holds its size). */
+  private readonly offs: Float64Array;
   private readonly sizes: Float64Array;
-  /** frames: the encoded frame, or null for a body too large to keep. */
-  private readonly frames: (Uint8Array | null)[];
   private start = 0;
   private len = 0;
+  private head = 0;
   private bytesHeld = 0;
   /** newestEvicted: the largest id evicted so far (an id at or below it, not found, is gone). */
   private newestEvicted = 0;
@@ -119,8 +123,8 @@ export class BodyStore {
   ) {
     const cap = Math.max(1, maxCount);
     this.ids = new Float64Array(cap);
+    this.offs = new Float64Array(cap);
     this.sizes = new Float64Array(cap);
-    this.frames = new Array<Uint8Array | null>(cap).fill(null);
   }
 
   /** size / bytes: how many bodies, and how many bytes of them, are kept now. */
@@ -131,29 +135,49 @@ export class BodyStore {
     return this.bytesHeld;
   }
 
-  /** keep stores message `id`'s encoded frame (ids increasing); one over maxOne is remembered as too large. */
+  /** keep copies message `id`'s encoded frame in (ids increasing); one over maxOne is remembered as too large. */
   keep(id: number, bytes: Uint8Array): void {
-    const cap = this.ids.length;
-    const held = bytes.length > this.maxOne ? 0 : bytes.length;
-    while (this.len > 0 && (this.len >= cap || this.bytesHeld + held > this.maxBytes)) this.evict();
-    const i = (this.start + this.len) % cap;
+    const n = bytes.length;
+    const fits = n <= Math.min(this.maxOne, this.maxBytes);
+    let at = -1;
+    if (fits) {
+      this.arena ??= new Uint8Array(this.maxBytes);
+      if (this.head + n > this.arena.length) this.wrap();
+      at = this.head;
+      // The oldest bodies sit just after the head: evict those the new one will cover.
+      while (this.len > 0 && (this.len >= this.ids.length || this.overlaps(this.start, at, n))) this.evict();
+      this.arena.set(bytes, at);
+      this.head = at + n;
+      this.bytesHeld += n;
+    } else if (this.len >= this.ids.length) this.evict();
+    const i = (this.start + this.len) % this.ids.length;
     this.ids[i] = id;
-    this.sizes[i] = bytes.length;
-    this.frames[i] = held > 0 ? bytes : null;
+    this.offs[i] = at;
+    this.sizes[i] = n;
     this.len++;
-    this.bytesHeld += held;
+  }
+
+  /** wrap starts writing at the arena's start again: the bodies left past the head are the oldest of all. */
+  private wrap(): void {
+    const end = this.head;
+    while (this.len > 0 && (this.offs[this.start]! < 0 || this.offs[this.start]! >= end)) this.evict();
+    this.head = 0;
+  }
+
+  private overlaps(i: number, at: number, n: number): boolean {
+    const o = this.offs[i]!;
+    return o < 0 || (o < at + n && at < o + this.sizes[i]!);
   }
 
   private evict(): void {
     const i = this.start;
-    this.bytesHeld -= this.frames[i]?.length ?? 0;
-    this.frames[i] = null;
+    if (this.offs[i]! >= 0) this.bytesHeld -= this.sizes[i]!;
     if (this.ids[i]! > this.newestEvicted) this.newestEvicted = this.ids[i]!;
     this.start = (i + 1) % this.ids.length;
     this.len--;
   }
 
-  /** get looks message `id` up. */
+  /** get looks message `id` up (the bytes are a copy). */
   get(id: number): BodyLookup {
     const cap = this.ids.length;
     let lo = 0;
@@ -165,9 +189,9 @@ export class BodyStore {
     }
     const i = (this.start + lo) % cap;
     if (lo < this.len && this.ids[i] === id) {
-      const bytes = this.frames[i];
-      return bytes
-        ? { kept: true, bytes }
+      const at = this.offs[i]!;
+      return at >= 0 && this.arena
+        ? { kept: true, bytes: this.arena.slice(at, at + this.sizes[i]!) }
         : { kept: false, why: `its body was ${this.sizes[i]} bytes; bodies over ${this.maxOne} bytes are not kept` };
     }
     if (id <= this.newestEvicted)

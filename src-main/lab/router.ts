@@ -9,8 +9,8 @@
  * This is the benchmark's hot path: a clean link forwards synchronously, re-encoding the
  * frame once, and each message costs two small records in the Recorder. The send record
  * carries the protocol's label of the message (core/protocols describeMessage: a few
- * string concatenations) and the recorder keeps the encoded frame as the message's body
- * (a reference, no copy) in its bounded body store, for GET /api/messages/:id.
+ * string concatenations) and the recorder copies the encoded frame into its bounded body
+ * store (one memcpy into a fixed arena), for GET /api/messages/:id.
  *
  * A drop record says which rule dropped the message: `partition` (the two ends are in
  * different partition groups), `blocked` (a one-way or two-way cut of that link), `loss`

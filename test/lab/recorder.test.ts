@@ -152,6 +152,33 @@ describe('message body store', () => {
     expect(s.get(20).kept).toBe(true);
   });
 
+  it('returns every kept body byte for byte while its arena wraps around many times', () => {
+    const s = new BodyStore(50, 10_000, 4000);
+    const body = (id: number, n: number): Uint8Array => Uint8Array.from({ length: n }, (_, k) => (id * 31 + k) & 255);
+    const sizes = new Map<number, number>();
+    let x = 12345;
+    for (let id = 1; id <= 5000; id++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      const n = 1 + (x % 5000); // some over the 4000-byte limit
+      sizes.set(id, n);
+      s.keep(id, body(id, n));
+      expect(s.bytes).toBeLessThanOrEqual(10_000);
+      expect(s.size).toBeLessThanOrEqual(50);
+      if (id % 97 !== 0) continue;
+      let kept = 0;
+      for (let k = Math.max(1, id - 60); k <= id; k++) {
+        const got = s.get(k);
+        if (!got.kept) continue;
+        kept++;
+        expect(got.bytes, `body ${k} after ${id}`).toEqual(body(k, sizes.get(k)!));
+      }
+      expect(kept).toBeGreaterThan(0);
+    }
+    // The newest body that fits is always kept.
+    const last = [...sizes.entries()].reverse().find(([, n]) => n <= 4000)!;
+    expect(s.get(last[0]).kept).toBe(true);
+  });
+
   it('is what the recorder keeps for each message (bounded by MAX_BODIES and MAX_BODY_BYTES)', () => {
     const rec = new Recorder();
     for (let id = 1; id <= MAX_BODIES + 50; id++) rec.keepBody(id, frame(100));
