@@ -90,7 +90,7 @@ describe('describeRaftMessage', () => {
   it('has a sample for every Raft message type', () => {
     expect(Object.keys(RAFT).sort()).toEqual([...RAFT_MESSAGE_TYPES].sort());
   });
-  it.each(RAFT_MESSAGE_TYPES.map((t) => [t, ...RAFT[t]] as const))('%s → "%s"', (_t, msg, label, granted) => {
+  it.each(RAFT_MESSAGE_TYPES.map((t) => [t, ...RAFT[t]] as const))('labels %s', (_t, msg, label, granted) => {
     expect(describeRaftMessage(msg)).toEqual(granted === undefined ? { label } : { label, granted });
   });
   it('says when an AppendEntries carries no entries (a probe or a commit update) and after which index', () => {
@@ -109,7 +109,7 @@ describe('describePaxosMessage', () => {
   it('has a sample for every Multi-Paxos message type', () => {
     expect(Object.keys(PAXOS).sort()).toEqual([...PAXOS_MESSAGE_TYPES].sort());
   });
-  it.each(PAXOS_MESSAGE_TYPES.map((t) => [t, ...PAXOS[t]] as const))('%s → "%s"', (_t, msg, label, granted) => {
+  it.each(PAXOS_MESSAGE_TYPES.map((t) => [t, ...PAXOS[t]] as const))('labels %s', (_t, msg, label, granted) => {
     expect(describePaxosMessage(msg)).toEqual(granted === undefined ? { label } : { label, granted });
   });
 });
