@@ -111,7 +111,14 @@ describe('useMessagesStore', () => {
   });
 
   it('keeps the newest selection when an older answer comes late', async () => {
-    fake.backlog = [rec(1, 'send', { ...msg, id: 1 }), rec(2, 'send', { ...msg, id: 2, type: 'heartbeat' })];
+    // The lab answers the first question after the second.
+    fake.message = (id: number) =>
+      new Promise((res) =>
+        setTimeout(
+          () => res({ id, bytes: 10, message: { type: id === 1 ? 'append' : 'heartbeat' } }),
+          id === 1 ? 30 : 1,
+        ),
+      );
     const ms = useMessagesStore();
     const first = ms.select(arrow(1));
     const second = ms.select(arrow(2));
