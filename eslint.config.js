@@ -100,7 +100,15 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'report/ is pure: no Node built-ins.' },
             {
-              group: ['**/node/*', '**/lab/*', '**/electron/*', '**/web/*', '**/sim/*', '**/scenario/*', '**/src-renderer/**'],
+              group: [
+                '**/node/*',
+                '**/lab/*',
+                '**/electron/*',
+                '**/web/*',
+                '**/sim/*',
+                '**/scenario/*',
+                '**/src-renderer/**',
+              ],
               message: 'report/ imports only src-main/api, src-main/core and itself.',
             },
           ],
