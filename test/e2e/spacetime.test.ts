@@ -189,18 +189,28 @@ describe('space-time diagram and report', () => {
       //    and click one of that link's delivered messages: its body.
       const slow = others.find((n) => n !== newLeader)!;
       await api('/api/links', { from: newLeader, to: slow, latencyMs: 150, both: true });
-      for (let i = 0; i < 6; i++) await api('/api/kv', { op: 'put', key: `k${i}`, value: String(i) });
       const canvas = page.getByTestId('spacetime-canvas');
-      const box = (await canvas.boundingBox())!;
-      await canvas.click({ position: { x: box.width - 4, y: box.height - 4 } });
-      await page.getByTestId('spacetime-follow').waitFor();
-      expect(await page.getByTestId('spacetime-follow').getAttribute('aria-pressed')).toBe('false');
-      const pinned = await exportedSvg(page);
-      // The exported SVG's lines are in the diagram's own coordinates (its title line is a translate above them).
-      const target = pinned.arrows.find(
-        (a) => a.delivered && Math.hypot(a.x2 - a.x1, a.y2 - a.y1) > 20 && clearance(a, pinned.arrows) > 7,
+      const follow = page.getByTestId('spacetime-follow');
+      // Under load the pinned window may hold no message clear of the others: then follow again,
+      // write a few more and pin a later window.
+      const target = await waitFor(
+        'a delivered message long enough to click',
+        async () => {
+          if ((await follow.count()) > 0 && (await follow.getAttribute('aria-pressed')) === 'false')
+            await follow.click();
+          for (let i = 0; i < 6; i++) await api('/api/kv', { op: 'put', key: `k${i}`, value: String(i) });
+          const box = (await canvas.boundingBox())!;
+          await canvas.click({ position: { x: box.width - 4, y: box.height - 4 } });
+          await follow.waitFor();
+          expect(await follow.getAttribute('aria-pressed')).toBe('false');
+          const pinned = await exportedSvg(page);
+          // The exported SVG's lines are in the diagram's own coordinates (its title line is a translate above them).
+          return pinned.arrows.find(
+            (a) => a.delivered && Math.hypot(a.x2 - a.x1, a.y2 - a.y1) > 20 && clearance(a, pinned.arrows) > 7,
+          );
+        },
+        30_000,
       );
-      expect(target, 'a delivered message long enough to click').toBeDefined();
       await canvas.click({ position: { x: (target!.x1 + target!.x2) / 2, y: (target!.y1 + target!.y2) / 2 } });
       const detail = page.getByTestId('message-detail');
       await detail.waitFor({ timeout: 5000 });

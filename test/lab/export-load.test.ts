@@ -65,7 +65,16 @@ describe('exportRun writes only new folders inside the data folder', () => {
   it('writes a run under a timestamped name by default, and under a plain name', async () => {
     const a = await lab.exportRun();
     expect(a.dir.startsWith(data + '/export-')).toBe(true);
-    expect(readdirSync(a.dir).sort()).toEqual(['check.json', 'history.jsonl', 'run.jsonl', 'settings.json']);
+    expect(readdirSync(a.dir).sort()).toEqual([
+      'check.json',
+      'history.jsonl',
+      'index.html',
+      'latency.svg',
+      'messages.svg',
+      'run.jsonl',
+      'settings.json',
+      'throughput.svg',
+    ]);
     const b = await lab.exportRun('my-run_1');
     expect(b.dir).toBe(join(data, 'my-run_1'));
     const saved = await lab.openRun('my-run_1');
