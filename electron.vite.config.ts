@@ -1,15 +1,19 @@
 /**
  * electron-vite builds the desktop app into out/: main (src-main/electron/main.ts),
- * preload (CommonJS, as a sandboxed preload must be) and the renderer (src-renderer).
+ * preload (CommonJS, as a sandboxed preload must be), the renderer (src-renderer), and the
+ * node process entry (src-main/node/main.ts → out/node/main.mjs, see nodeEntry below).
  */
 import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
 import { fileURLToPath } from 'node:url';
+import { nodeEntry } from './scripts/node-entry-build.mjs';
 
 const r = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 export default defineConfig({
   main: {
+    // The node entry is built with the main process: `electron-vite build` makes all four.
+    plugins: [nodeEntry()],
     build: {
       outDir: r('./out/main'),
       rollupOptions: { input: { index: r('./src-main/electron/main.ts') } },

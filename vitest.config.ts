@@ -5,6 +5,8 @@ export default defineConfig({
   plugins: [vue()],
   test: {
     include: ['test/**/*.test.ts'],
+    // Bundles the node entry first: the real-process tests run what the installed app ships.
+    globalSetup: ['test/global-setup.ts'],
     // Real-process and browser tests start OS processes; keep them from starving each other on 2 cores.
     fileParallelism: true,
     maxWorkers: 2,

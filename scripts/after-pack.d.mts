@@ -16,14 +16,15 @@ export interface PackContext {
 /** fuseConfig is the fuse wire for one packaged platform. */
 export function fuseConfig(
   fuses: FusesModule,
-  o: { platform: string; arch: string | undefined; shipsElectronSqlite: boolean },
+  o: { platform: string; arch: string | undefined },
 ): Record<string | number, unknown>;
 
 /** packagedPaths finds the Electron binary and the resources folder in a packed app. */
 export function packagedPaths(context: PackContext): { binary: string; resources: string };
 
-/** afterPack flips the fuses of the packed app. */
+/** afterPack checks the packed files and flips the fuses of the packed app. */
 export default function afterPack(
   context: PackContext,
   load?: () => Promise<FusesModule>,
+  check?: (resources: string) => string[],
 ): Promise<Record<string | number, unknown>>;

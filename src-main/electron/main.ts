@@ -95,6 +95,7 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, (req) => serveAppFile(rendererRoot, req.url, req.method));
   console.log(`quorum-lab: the window shows ${renderer.url} (${renderer.why})`);
   const runtime = chooseNodeRuntime({
+    packaged: app.isPackaged,
     pathEnv: process.env.PATH,
     electronExecPath: process.execPath,
     electronBinding: join(process.resourcesPath ?? app.getAppPath(), 'sqlite-electron', 'better_sqlite3.node'),

@@ -1,8 +1,8 @@
 /**
- * The Supervisor runs one OS process per cluster node (src-main/node/main.ts, engineer C)
- * over child_process.fork with an IPC channel: crash = SIGKILL, restart on the same SQLite
- * file, pause/resume = SIGSTOP/SIGCONT. It tracks what each node last reported ('status'
- * IPC) and hands node events to the LabService.
+ * The Supervisor runs one OS process per cluster node (src-main/node/main.ts, or its
+ * bundle out/node/main.mjs: ./node-entry.ts) over child_process.fork with an IPC channel:
+ * crash = SIGKILL, restart on the same SQLite file, pause/resume = SIGSTOP/SIGCONT. It
+ * tracks what each node last reported ('status' IPC) and hands node events to the LabService.
  *
  * The cluster token never goes on a node's command line or into its environment (both are
  * readable by every local user through /proc): a node asks for it over the IPC channel
@@ -14,10 +14,10 @@
  * channel closes (the host died without running hooks, e.g. SIGKILL).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { NodeRunState } from '../api/contract';
 import type { NodeId, NodeStatus } from '../core/types';
 import type { HostToNode, NodeConfig, NodeInspect, NodeLaunchConfig, NodeToHost } from '../node/contract';
+import { chooseNodeEntry, NODE_SOURCE, type NodeEntry } from './node-entry';
 
 /** SpawnNode starts a node process for `cfg` (no token); it must have an IPC channel (fork-like). */
 export type SpawnNode = (cfg: NodeLaunchConfig) => ChildProcess;
@@ -28,34 +28,39 @@ export function launchConfig(cfg: NodeConfig): NodeLaunchConfig {
   return rest;
 }
 
-/** NODE_MAIN is the node process entry (run through tsx). */
-export const NODE_MAIN = fileURLToPath(new URL('../node/main.ts', import.meta.url));
+/** NODE_MAIN is the node process entry in TypeScript (run through tsx). */
+export const NODE_MAIN = NODE_SOURCE;
 
 /** ForkOptions say how to run the node entry: which runtime, its flags, extra environment. */
 export interface ForkOptions {
   /** execPath: the runtime (default: this process's; Electron passes a system `node`, or itself with ELECTRON_RUN_AS_NODE=1). */
   execPath?: string;
-  /** execArgv: runtime flags (default ['--import', 'tsx'] so the .ts entry loads). */
+  /** execArgv: runtime flags (default: what the chosen entry needs, e.g. ['--import', 'tsx'] for the .ts entry). */
   execArgv?: string[];
-  /** script: the node entry (default NODE_MAIN). */
+  /** script: the node entry (default: the bundle when it is up to date, else NODE_MAIN; see ./node-entry.ts). */
   script?: string;
   /** env: added to this process's environment (e.g. QUORUM_SQLITE_BINDING). */
   env?: Record<string, string>;
 }
 
+let defaultEntry: NodeEntry | null = null;
+
 /** forkSpawner returns a SpawnNode that forks the node entry with an IPC channel; node stdout/stderr are piped. */
 export function forkSpawner(o: ForkOptions = {}): SpawnNode {
-  return (cfg) =>
-    fork(o.script ?? NODE_MAIN, ['--config', JSON.stringify(cfg)], {
-      execArgv: o.execArgv ?? ['--import', 'tsx'],
+  return (cfg) => {
+    // Chosen once per host, at the first spawn: every node of a lab runs the same code.
+    const entry = o.script === undefined ? (defaultEntry ??= chooseNodeEntry()) : null;
+    return fork(o.script ?? entry!.script, ['--config', JSON.stringify(cfg)], {
+      execArgv: o.execArgv ?? entry?.execArgv ?? ['--import', 'tsx'],
       ...(o.execPath ? { execPath: o.execPath } : {}),
       ...(o.env ? { env: { ...process.env, ...o.env } } : {}),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
+  };
 }
 
-/** defaultSpawnNode forks src-main/node/main.ts under tsx with this process's runtime. */
+/** defaultSpawnNode forks the node entry (bundled when up to date, else the .ts one under tsx) with this process's runtime. */
 export const defaultSpawnNode: SpawnNode = forkSpawner();
 
 /** NodeHandle is the supervisor's view of one node. */
