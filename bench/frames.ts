@@ -16,7 +16,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { intOpt, parseCli, stringOpt, UsageError } from '../src-main/cli-args';
-import { buildWeb, CHROMIUM, openBrowser, ROOT, startServe, stopServe, type Served } from '../test/e2e/helpers';
+import {
+  buildWeb,
+  CHROMIUM,
+  requireChromium,
+  openBrowser,
+  ROOT,
+  startServe,
+  stopServe,
+  type Served,
+} from '../test/e2e/helpers';
 import { machineDescription } from './report';
 
 const USAGE = `usage: npm run bench -- --frames [options]   (or: npm run bench:frames -- [options])
@@ -241,7 +250,8 @@ async function typeLikeAPerson(page: Page, untilMs: number): Promise<void> {
 
 /** measure runs one measurement against a fresh lab and returns its numbers. */
 async function measure(o: FramesOptions, log: (s: string) => void): Promise<FramesResult> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium`);
+  // Not skipped when missing: one line says what to install.
+  requireChromium();
   log('building the browser renderer...');
   const web = buildWeb(path.join(ROOT, 'artifacts', 'bench-web'));
   let served: Served | null = null;

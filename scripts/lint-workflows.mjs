@@ -5,7 +5,7 @@
 // keys, expressions and their contexts, `needs` and matrix references, the inputs of
 // well-known actions, and untrusted input used in scripts. Exit 1 with each finding, or
 // when there is no workflow to check (a wrong folder must not pass silently).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ const require = createRequire(import.meta.url);
 
 /** workflowFiles lists the workflow files of `dir` (relative to the repository root). */
 export function workflowFiles(dir = join(ROOT, '.github', 'workflows')) {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()

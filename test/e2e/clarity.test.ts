@@ -9,13 +9,21 @@
  * button is on screen. Screenshots at 1400×900, 1024×700 and 1920×1080 land in
  * artifacts/e2e/ (clarity-*).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Core as CyCore } from 'cytoscape';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { ROOT, buildWeb, CHROMIUM, openBrowser, screenshot, startServe, stopServe, type Served } from './helpers';
+import {
+  ROOT,
+  buildWeb,
+  requireChromium,
+  openBrowser,
+  screenshot,
+  startServe,
+  stopServe,
+  type Served,
+} from './helpers';
 
 const SIZES = {
   default: { width: 1400, height: 900 },
@@ -157,7 +165,8 @@ describe('a lab a newcomer reads at a glance', () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium`);
+    // Not skipped when missing: one line says what to install.
+    requireChromium();
     // Its own build folder: lab.test.ts builds into the shared one at the same time.
     const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-clarity'));
     served = await startServe(['--web', web, '--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);

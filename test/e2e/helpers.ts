@@ -1,19 +1,40 @@
 /**
  * End-to-end helpers: build the browser renderer once, start `quorum-lab serve` on a free
- * port, and open Debian's Chromium with a fresh profile through playwright-core.
+ * port, and open an installed Chromium-family browser (./browser.mjs: QUORUM_CHROMIUM,
+ * Debian's chromium, Google Chrome, Microsoft Edge) with a fresh profile through
+ * playwright-core. Without one, requireChromium fails the browser tests with one line
+ * saying what to install.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { findChromium } from './browser.mjs';
 
 /** ROOT is the repository root. */
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 /** ARTIFACTS is where screenshots go (gitignored). */
 export const ARTIFACTS = join(ROOT, 'artifacts', 'e2e');
-/** CHROMIUM is Debian's browser (`apt-get install chromium`). */
-export const CHROMIUM = '/usr/bin/chromium';
+const browser = findChromium();
+/** CHROMIUM is the installed Chromium-family browser the tests drive ('' when there is none: see requireChromium). */
+export const CHROMIUM = browser.path ?? '';
+
+/** MissingBrowserError says, in one line and with no stack, that no browser is installed and what to install. */
+export class MissingBrowserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MissingBrowserError';
+    // A missing browser is a setup problem, not a bug: one line, no wall of stack frames.
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
+/** requireChromium throws a MissingBrowserError when no Chromium-family browser is installed (call it first in a browser test's beforeAll). */
+export function requireChromium(): string {
+  if (browser.path === null) throw new MissingBrowserError(browser.problem ?? 'no browser');
+  return browser.path;
+}
 
 /** WEB_OUT is where the browser build under test goes: its own folder, so the `npm start` test (which may build dist-web/ itself) never races it. */
 export const WEB_OUT = join(ROOT, 'artifacts', 'e2e-web');
@@ -118,11 +139,12 @@ export async function stopServe(s: Served | null): Promise<void> {
   clearTimeout(killer);
 }
 
-/** openBrowser launches Chromium headless with a fresh profile. */
+/** openBrowser launches the browser headless with a fresh profile. */
 export async function openBrowser(): Promise<{ context: BrowserContext; page: Page }> {
+  const executablePath = requireChromium();
   const profile = mkdtempSync(join(tmpdir(), 'quorum-e2e-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: [
       '--headless',

@@ -3,13 +3,22 @@
  * cluster (`quorum-lab serve`), the built renderer in Debian's Chromium. Screenshots of
  * each step land in artifacts/e2e/.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Core as CyCore } from 'cytoscape';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { buildWeb, CHROMIUM, markStart, openBrowser, screenshot, startServe, stopServe, type Served } from './helpers';
+import {
+  buildWeb,
+  requireChromium,
+  markStart,
+  openBrowser,
+  screenshot,
+  startServe,
+  stopServe,
+  type Served,
+} from './helpers';
 
 interface CyNodeInfo {
   id: string;
@@ -107,9 +116,8 @@ describe('Quorum Lab in the browser', () => {
   let page: Page;
 
   beforeAll(async () => {
-    // Not skipped when missing: the browser path is how the UI is tested at all.
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
+    // Not skipped when missing: one line says what to install.
+    requireChromium();
     const t0 = Date.now();
     const web = buildWeb();
     const t1 = Date.now();

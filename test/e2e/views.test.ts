@@ -6,7 +6,6 @@
  * marks, previous/next event buttons, and animates messages while playing. Screenshots at
  * 1400×900, 1024×700 and 1920×1080 land in artifacts/e2e/.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Core as CyCore } from 'cytoscape';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import type { ClusterView } from '../../src-main/api/contract';
 import {
   buildWeb,
-  CHROMIUM,
+  requireChromium,
   markStart,
   openBrowser,
   ROOT,
@@ -65,8 +64,8 @@ describe('timeline, charts and replay under load', () => {
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
+    // Not skipped when missing: one line says what to install.
+    requireChromium();
     const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-views'));
     served = await startServe(['--web', web, '--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
     ({ context, page } = await openBrowser());
