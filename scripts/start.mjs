@@ -5,7 +5,7 @@
 // print the URL and say why. Extra arguments go to `quorum-lab serve` (e.g. --port 4400), so
 // they apply to the browser fallback only; the desktop app is started without them.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,15 +59,6 @@ function hasDisplay() {
   return Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 function run(cmd, argv, what) {
   const r = spawnSync(cmd, argv, { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) {
@@ -94,22 +85,7 @@ function startDesktop(bin) {
 
 function startBrowser(reason) {
   console.log(`${reason}; serving the lab in your browser instead.`);
-  const index = join(ROOT, 'dist-web', 'index.html');
-  if (!existsSync(index) || statSync(index).mtimeMs < newestMtime(join(ROOT, 'src-renderer'))) {
-    console.log('Building the browser UI (dist-web/)…');
-    run(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-        'build',
-        '--config',
-        'vite.web.config.ts',
-        '--logLevel',
-        'warn',
-      ],
-      'building the browser UI',
-    );
-  }
+  // `serve` builds the browser UI (dist-web/) itself when it is missing or older than its sources.
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'quorum-lab.mjs'), 'serve', ...args], {
     cwd: ROOT,
     stdio: ['inherit', 'pipe', 'inherit'],

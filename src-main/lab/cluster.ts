@@ -31,6 +31,8 @@ export interface Cluster {
 export interface OpenClusterOptions {
   settings: ClusterSettings;
   dataDir: string;
+  /** runDir: the cluster's own folder (a kept cluster's, see cluster-store.ts); default a new run-… folder in dataDir. */
+  runDir?: string;
   timeScale: number;
   spawnNode: SpawnNode;
   tickMs?: number;
@@ -47,7 +49,7 @@ export interface OpenClusterOptions {
 export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   const { settings } = o;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  const runDir = join(o.dataDir, `run-${stamp}-${randomBytes(3).toString('hex')}`);
+  const runDir = o.runDir ?? join(o.dataDir, `run-${stamp}-${randomBytes(3).toString('hex')}`);
   await mkdir(runDir, { recursive: true });
   const token = randomBytes(16).toString('hex');
   const ids = Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);

@@ -41,6 +41,15 @@ import type { NodeInspect } from '../node/contract';
 import { FRAME_HEADER_BYTES } from '../node/frames';
 import { exportCheck } from './check';
 import { closeCluster, clusterView, openCluster, type Cluster } from './cluster';
+import {
+  ClusterStoreError,
+  createKept,
+  deleteKept,
+  findKept,
+  listKept,
+  reopenKept,
+  type KeptCluster,
+} from './cluster-store';
 import { explainError, type GatewayResult } from './gateway';
 import { runLoad } from './load';
 import { PauseOnControl } from './pause-on';
@@ -71,8 +80,12 @@ export const DEFAULT_SETTINGS: ClusterSettings = {
 
 /** LabServiceOptions configure the service. */
 export interface LabServiceOptions {
-  /** dataDir: where run folders go (default: a new temp dir). */
+  /** dataDir: where exported runs go (default: a new temp dir). */
   dataDir?: string;
+  /** clustersDir: where each cluster keeps its folder — node files, settings, run log (default dataDir/clusters; see cluster-store.ts). */
+  clustersDir?: string;
+  /** resume: start() reopens the most recently opened cluster in clustersDir, if there is one, instead of creating one. */
+  resume?: boolean;
   settings?: Partial<ClusterSettings>;
   /** spawnNode: how a node process is started (Electron starts nodes differently). */
   spawnNode?: SpawnNode;
@@ -90,7 +103,10 @@ export type LabListener = (e: LabEvent) => void;
 /** LabService is the lab (see the file comment). */
 export class LabService implements LabApi {
   private readonly dataDir: string;
+  private readonly clustersDir: string;
   private cur: Cluster | null = null;
+  /** kept: the folder of the current cluster (or of the one being opened). */
+  private kept: KeptCluster | null = null;
   private readonly listeners = new Set<LabListener>();
   private timeScale = 1;
   private clusterTimer: NodeJS.Timeout | null = null;
@@ -103,6 +119,7 @@ export class LabService implements LabApi {
   constructor(private readonly opts: LabServiceOptions = {}) {
     this.dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'quorum-lab-')));
     mkdirSync(this.dataDir, { recursive: true });
+    this.clustersDir = resolve(opts.clustersDir ?? join(this.dataDir, 'clusters'));
   }
 
   /** on subscribes to the event stream; returns the unsubscribe function. */
@@ -153,17 +170,54 @@ export class LabService implements LabApi {
     return this.cur?.runDir ?? null;
   }
 
+  // ----- kept clusters -----------------------------------------------------------------
+
+  /** clustersDirectory is where each cluster keeps its folder. */
+  get clustersDirectory(): string {
+    return this.clustersDir;
+  }
+
+  /** currentClusterName names the running cluster's folder (null when none runs). */
+  get currentClusterName(): string | null {
+    return this.cur ? (this.kept?.name ?? null) : null;
+  }
+
+  /** keptClusters lists the kept clusters, the most recently opened first, marking the running one. */
+  async keptClusters(): Promise<(KeptCluster & { current: boolean })[]> {
+    const current = this.currentClusterName;
+    return (await listKept(this.clustersDir)).map((k) => ({ ...k, current: k.name === current }));
+  }
+
+  /** reopenCluster replaces the running cluster with the kept cluster `name`, its nodes on their own SQLite files. */
+  async reopenCluster(name: string): Promise<ClusterView> {
+    const k = await this.fileOp(() => findKept(this.clustersDir, name));
+    return this.serialized(() => this.doCreate({}, k));
+  }
+
+  /** deleteCluster removes the kept cluster `name` with its files; the running one is refused (409). */
+  async deleteCluster(name: string): Promise<void> {
+    if (name === this.currentClusterName)
+      throw new LabError(409, `${name} is the running cluster: open or create another one before deleting it`);
+    await this.fileOp(() => deleteKept(this.clustersDir, name));
+  }
+
   // ----- cluster lifecycle -------------------------------------------------------------
 
-  /** start creates the first cluster from the constructor's settings. */
-  start(): Promise<ClusterView> {
-    return this.createCluster(this.opts.settings ?? {});
+  /** start reopens the last cluster (with `resume`, when there is one) or creates the first one from the constructor's settings. */
+  async start(): Promise<ClusterView> {
+    const last = this.opts.resume ? (await listKept(this.clustersDir))[0] : undefined;
+    return last ? this.serialized(() => this.doCreate({}, last)) : this.createCluster(this.opts.settings ?? {});
   }
 
   async createCluster(s: Partial<ClusterSettings>): Promise<ClusterView> {
+    return this.serialized(() => this.doCreate(s));
+  }
+
+  /** serialized runs one cluster creation at a time. */
+  private async serialized(make: () => Promise<ClusterView>): Promise<ClusterView> {
     if (this.stopped) throw new LabError(409, 'the lab is shutting down');
     if (this.creating) await this.creating.catch(() => undefined);
-    const p = this.doCreate(s);
+    const p = make();
     this.creating = p;
     try {
       return await p;
@@ -172,17 +226,18 @@ export class LabService implements LabApi {
     }
   }
 
-  private async doCreate(s: Partial<ClusterSettings>): Promise<ClusterView> {
-    const settings: ClusterSettings = {
-      ...DEFAULT_SETTINGS,
-      ...(this.cur?.settings ?? this.opts.settings ?? {}),
-      ...s,
-    };
-    if (s.seed === undefined && this.cur) settings.seed = this.cur.settings.seed + 1;
+  /** doCreate starts a new cluster from settings `s`, or reopens the kept cluster `reopen` on its own files. */
+  private async doCreate(s: Partial<ClusterSettings>, reopen?: KeptCluster): Promise<ClusterView> {
+    const settings: ClusterSettings = reopen
+      ? reopen.settings
+      : { ...DEFAULT_SETTINGS, ...(this.cur?.settings ?? this.opts.settings ?? {}), ...s };
+    if (!reopen && s.seed === undefined && this.cur) settings.seed = this.cur.settings.seed + 1;
     await this.teardown();
+    this.kept = reopen ? await reopenKept(reopen) : await createKept(this.clustersDir, settings);
     const cluster = await openCluster({
       settings,
       dataDir: this.dataDir,
+      runDir: this.kept.dir,
       timeScale: this.timeScale,
       spawnNode: this.opts.spawnNode ?? defaultSpawnNode,
       ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
@@ -564,12 +619,12 @@ export class LabService implements LabApi {
     return { dir: out, files, check: { ok: check.ok, summary: check.summary } };
   }
 
-  /** fileOp runs a run-file operation, turning its refusal into a LabError with the same status. */
+  /** fileOp runs a run-file or kept-cluster operation, turning its refusal into a LabError with the same status. */
   private async fileOp<T>(op: () => Promise<T>): Promise<T> {
     try {
       return await op();
     } catch (e) {
-      if (e instanceof SafeFileError) throw new LabError(e.status, e.message);
+      if (e instanceof SafeFileError || e instanceof ClusterStoreError) throw new LabError(e.status, e.message);
       throw e;
     }
   }

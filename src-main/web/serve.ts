@@ -3,11 +3,21 @@
  * until SIGINT/SIGTERM/SIGHUP (or until the parent process goes away); then stop every
  * node process and return. A node never outlives the host: the supervisor SIGKILLs the
  * nodes from a process 'exit' hook too, and nodes exit when their IPC channel closes.
+ *
+ * With `--data DIR` the lab keeps its clusters there (DIR/clusters/<name>: node files,
+ * settings, run log) and its exports; a later `serve --data DIR` reopens the last cluster
+ * on its own files. Without it, everything goes to a new temporary folder that serve
+ * names at start and removes when it stops. The browser UI is built on first use
+ * (./web-build.ts).
  */
 import type { ClusterSettings } from '../api/contract';
 import { validateClusterSettings } from '../api/schemas';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LabService } from '../lab/lab-service';
-import { HttpHost } from './http-host';
+import { DEFAULT_WEB_ROOT, HttpHost } from './http-host';
+import { ensureWebBuilt } from './web-build';
 import { isLoopbackBind, SHORT_TOKEN, tokenError } from './guard';
 import { intOpt, parseCli, stringOpt, UsageError } from '../cli-args';
 
@@ -24,11 +34,14 @@ const USAGE = `usage: quorum-lab serve [options]
                      from $QUORUM_LAB_TOKEN, which other users cannot see in ps)
   --nodes N          cluster size, 1..15 (default 3)
   --protocol P       raft or paxos (default raft)
-  --data DIR         where runs are written (default: a new temp folder)
+  --data DIR         keep clusters (DIR/clusters) and exported runs in DIR; a
+                     restart with the same DIR reopens the last cluster, its
+                     committed data intact (default: a temporary folder, removed
+                     when serve stops)
   --heartbeat-ms N   heartbeat interval (default 100)
   --election-ms N    election timeout, randomized up to 2x (default 1000)
   --seed N           seed of the router's and balancers' randomness (default 1)
-  --web DIR          the built browser UI (default dist-web/)`;
+  --web DIR          the built browser UI (default dist-web/; built on first use)`;
 
 /** ServeArgs are the parsed command-line options. */
 export interface ServeArgs {
@@ -107,6 +120,27 @@ export function exposureWarnings(args: Pick<ServeArgs, 'host' | 'token'>, port: 
   return out;
 }
 
+/** dataLines say where the lab keeps its data, which cluster runs, and whether it was reopened. */
+export async function dataLines(lab: LabService, args: Pick<ServeArgs, 'data' | 'settings'>): Promise<string[]> {
+  const current = (await lab.keptClusters()).find((k) => k.current);
+  const out: string[] = [];
+  if (args.data === undefined)
+    out.push(
+      `data: ${lab.dataDirectory} (temporary: removed with its clusters and exports when serve stops; use --data DIR to keep them)`,
+    );
+  else out.push(`data: ${lab.dataDirectory} (kept: serve --data ${args.data} again reopens the last cluster)`);
+  if (!current) return out;
+  const what = `${current.settings.protocol}, ${current.settings.nodes} nodes`;
+  if (current.openedAt !== current.createdAt) {
+    out.push(`cluster: ${current.name} (${what}) reopened from ${current.dir} with its nodes' SQLite files`);
+    if (Object.keys(args.settings).length > 0)
+      out.push(
+        'note: --nodes, --protocol and the timer options apply to new clusters; this one keeps its own settings',
+      );
+  } else out.push(`cluster: ${current.name} (${what}) in ${current.dir}`);
+  return out;
+}
+
 /** serveMain runs `quorum-lab serve` and resolves with the exit code once it has stopped. */
 export async function serveMain(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -118,12 +152,11 @@ export async function serveMain(argv: string[]): Promise<number> {
     console.error(`quorum-lab serve: ${args}\n\n${USAGE}`);
     return 2;
   }
-  const lab = new LabService({ settings: args.settings, ...(args.data ? { dataDir: args.data } : {}) });
-  const host = new HttpHost({
-    lab,
-    ...(args.web ? { webRoot: args.web } : {}),
-    ...(args.token ? { token: args.token } : {}),
-  });
+  // Without --data the lab's files live in a temporary folder that goes when serve stops.
+  const dataDir = args.data ?? mkdtempSync(join(tmpdir(), 'quorum-lab-'));
+  const lab = new LabService({ settings: args.settings, dataDir, resume: args.data !== undefined });
+  const webRoot = args.web ?? DEFAULT_WEB_ROOT;
+  const host = new HttpHost({ lab, webRoot, ...(args.token ? { token: args.token } : {}) });
   let stopping: Promise<void> | null = null;
   let wake: () => void = () => undefined;
   const stopped = new Promise<void>((r) => (wake = r));
@@ -132,6 +165,7 @@ export async function serveMain(argv: string[]): Promise<number> {
       console.error(`quorum-lab serve: stopping (${why})`);
       await host.close().catch(() => undefined);
       await lab.stop().catch(() => undefined);
+      if (args.data === undefined) rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
       wake();
     })();
     return stopping;
@@ -149,12 +183,15 @@ export async function serveMain(argv: string[]): Promise<number> {
   }, 1000);
   watch.unref();
   try {
-    await lab.start();
+    const say = (line: string): void => console.error(`quorum-lab serve: ${line}`);
+    const [, web] = await Promise.all([lab.start(), ensureWebBuilt(webRoot, args.web === undefined, say)]);
+    if (web.built) say(`browser UI built in ${(web.ms / 1000).toFixed(1)} s`);
+    else if (web.why) say(`the browser UI is not built (${web.why}): the page says how to build it`);
     const port = await host.listen(args.port, args.host);
-    for (const w of exposureWarnings(args, port)) console.error(`quorum-lab serve: ${w}`);
+    for (const w of exposureWarnings(args, port)) say(w);
     const shown = args.host === '0.0.0.0' || args.host === '::' ? '127.0.0.1' : args.host;
     console.log(`Quorum Lab on http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/?token=${host.token}`);
-    console.log(`data: ${lab.dataDirectory}`);
+    for (const line of await dataLines(lab, args)) console.log(line);
   } catch (e) {
     console.error(`quorum-lab serve: ${(e as Error).message}`);
     await stop('start-up failed');

@@ -114,8 +114,9 @@ describe('quorum-lab compare', () => {
       for (const v of Object.values(row.values))
         expect(typeof v === 'number' && Number.isFinite(v), row.metric).toBe(true);
     }
-    // Both clusters' run folders are where the caller asked, and nothing else was left there.
-    expect(readdirSync(dir)).toHaveLength(2);
+    // Both clusters' folders are where the caller asked (its clusters/ folder), and nothing else was left there.
+    expect(readdirSync(dir)).toEqual(['clusters']);
+    expect(readdirSync(join(dir, 'clusters'))).toHaveLength(2);
   }, 60_000);
 
   it('rejects bad options with a clear message and exit code 2', async () => {
