@@ -13,6 +13,7 @@ export type MenuAction =
   | { action: 'exported'; result: ExportResult }
   | { action: 'opened'; run: SavedRun; dir: string }
   | { action: 'error'; message: string }
+  | { action: 'notice'; message: string }
   | { action: 'shortcuts' }
   | { action: 'about'; version: string };
 

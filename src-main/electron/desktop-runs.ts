@@ -97,16 +97,29 @@ export async function openRunFolder(dir: string): Promise<SavedRun> {
   }
 }
 
-/** desktopRuns wires Export and Open to the dialogs of `pick` and the lab's own export. */
-export function desktopRuns(lab: Exporter, pick: FolderPicker): DesktopRuns {
+/**
+ * desktopRuns wires Export and Open to the dialogs of `pick` and the lab's own export;
+ * `remember` records each folder exported to or opened (the menu's recent runs).
+ */
+export function desktopRuns(
+  lab: Exporter,
+  pick: FolderPicker,
+  remember: (dir: string) => Promise<void> = async () => undefined,
+): DesktopRuns {
   return {
     async exportRun() {
       const target = await pick.exportTarget(defaultExportName());
-      return target === null ? null : exportToNewFolder(lab, target);
+      if (target === null) return null;
+      const result = await exportToNewFolder(lab, target);
+      await remember(result.dir).catch(() => undefined);
+      return result;
     },
     async openRun() {
       const dir = await pick.runFolder();
-      return dir === null ? null : { run: await openRunFolder(dir), dir };
+      if (dir === null) return null;
+      const run = await openRunFolder(dir);
+      await remember(dir).catch(() => undefined);
+      return { run, dir };
     },
   };
 }

@@ -2,8 +2,9 @@
  * The Electron shell's main process: one window (contextIsolation, sandbox, no Node in the
  * renderer, a strict CSP, no remote content, no navigation or new windows), its page served
  * from the app's own scheme (./app-protocol.ts; the dev server only in development), one
- * instance, LabService in-process with its runs under the user-data folder, Export and
- * Open through native dialogs, and every node process stopped on quit.
+ * instance, LabService in-process with each cluster kept under the user-data folder (the
+ * last one reopened at start; File lists, opens and deletes kept clusters and recent
+ * runs), Export and Open through native dialogs, and every node process stopped on quit.
  */
 import { app, BrowserWindow, protocol, session } from 'electron';
 import { join } from 'node:path';
@@ -11,11 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { LabService } from '../lab/lab-service';
 import { killAllNodes } from '../lab/supervisor';
 import { APP_PRIVILEGES, APP_SCHEME, CSP, pickRendererUrl, serveAppFile } from './app-protocol';
-import { desktopRuns } from './desktop-runs';
+import { desktopLibrary, RecentRuns, type DesktopLibrary } from './desktop-library';
+import { desktopRuns, type DesktopRuns } from './desktop-runs';
 import { registerIpc, originOf } from './ipc';
 import { buildMenu } from './menu';
 import { chooseNodeRuntime, nodeSpawner } from './node-runtime';
-import { dialogPicker } from './run-dialogs';
+import { dialogConfirm, dialogPicker } from './run-dialogs';
 
 export { CSP };
 
@@ -101,19 +103,48 @@ async function start(): Promise<void> {
     electronBinding: join(process.resourcesPath ?? app.getAppPath(), 'sqlite-electron', 'better_sqlite3.node'),
   });
   console.log(`quorum-lab: ${runtime.why}`);
+  const userData = app.getPath('userData');
+  // Each cluster keeps its folder under the user data (reopened at the next start); exports staged in runs/.
   lab = new LabService({
-    dataDir: join(app.getPath('userData'), 'runs'),
+    dataDir: join(userData, 'runs'),
+    clustersDir: join(userData, 'clusters'),
+    resume: true,
     spawnNode: nodeSpawner(runtime, app.getAppPath()),
   });
+  const recent = new RecentRuns(join(userData, 'recent-runs.json'));
   const runs = desktopRuns(
     lab,
     dialogPicker(() => win, { documents: documentsFolder(), data: lab.dataDirectory }),
+    (dir) => recent.add(dir),
   );
   registerIpc(lab, () => win, origin, runs);
-  buildMenu(runs, () => win);
+  watchMenu(
+    lab,
+    runs,
+    desktopLibrary(
+      lab,
+      recent,
+      dialogConfirm(() => win),
+    ),
+  );
   win = createWindow();
   // The window shows the cluster as soon as it exists; a failed start is shown in the console.
   lab.start().catch((e: Error) => console.error(`quorum-lab: the first cluster did not start: ${e.message}`));
+}
+
+/** watchMenu builds the menu and rebuilds it when its lists change: after its own items act, and when another cluster runs. */
+function watchMenu(l: LabService, runs: DesktopRuns, library: DesktopLibrary): void {
+  let shown: string | null | undefined;
+  const refresh = async (): Promise<void> => {
+    shown = l.currentClusterName;
+    const [clusters, recentRuns] = await Promise.all([library.clusters(), library.recentRuns()]);
+    buildMenu({ runs, library, getWindow: () => win, refresh }, { clusters, runs: recentRuns });
+  };
+  void refresh();
+  // A cluster created or reopened over IPC (the window's New cluster) changes the list.
+  l.on(() => {
+    if (l.currentClusterName !== shown) void refresh().catch(() => undefined);
+  });
 }
 
 if (!app.requestSingleInstanceLock()) {

@@ -41,3 +41,23 @@ export function dialogPicker(
     },
   };
 }
+
+/** dialogConfirm asks in a native warning box whether to delete something; Cancel is the default. */
+export function dialogConfirm(
+  getWindow: () => BrowserWindow | null,
+): (message: string, detail: string) => Promise<boolean> {
+  return async (message, detail) => {
+    const opts: Electron.MessageBoxOptions = {
+      type: 'warning',
+      buttons: ['Delete', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      title: 'Quorum Lab',
+      message,
+      detail,
+    };
+    const w = getWindow();
+    const r = w && !w.isDestroyed() ? await dialog.showMessageBox(w, opts) : await dialog.showMessageBox(opts);
+    return r.response === 0;
+  };
+}

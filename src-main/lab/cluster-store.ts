@@ -3,7 +3,7 @@
  * SQLite files (n1.sqlite …), settings.json, cluster.json (when it was made and last
  * opened), and the current session's run log and history. Reopening a cluster starts its
  * nodes on the same SQLite files, so what was committed is still there; the previous
- * session's run log and history move to `sessions/<when>/` beside settings.json (a saved
+ * session's run log and history move to `sessions/<when>-<random>/` beside settings.json (a saved
  * run that Open run… reads). `quorum-lab serve --data DIR` keeps them in DIR/clusters, the
  * desktop app in `<user data>/clusters`.
  *
@@ -122,8 +122,10 @@ export async function createKept(root: string, settings: ClusterSettings, now = 
 export async function reopenKept(k: KeptCluster, now = new Date()): Promise<KeptCluster> {
   const log = await lstatOrNull(join(k.dir, RUN_FILES.log));
   if (log?.isFile()) {
-    const to = join(k.dir, SESSIONS_DIR, stamp(now));
-    await mkdir(to, { recursive: true, mode: 0o700 });
+    // A new folder each time (two openings within a second must not share one).
+    const to = join(k.dir, SESSIONS_DIR, `${stamp(now)}-${randomBytes(2).toString('hex')}`);
+    await mkdir(join(k.dir, SESSIONS_DIR), { recursive: true, mode: 0o700 });
+    await mkdir(to, { mode: 0o700 });
     for (const f of [RUN_FILES.log, RUN_FILES.history]) {
       const st = await lstatOrNull(join(k.dir, f));
       if (st?.isFile()) await rename(join(k.dir, f), join(to, f));

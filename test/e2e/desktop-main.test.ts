@@ -6,7 +6,9 @@
  * packaged), the CSP and remote-content block, the IPC sender check and argument
  * validation, Export and Open through native dialogs only (the window's folder refused,
  * nothing overwritten, no link followed), events forwarded to the window, the menu, runs
- * under user data, and that quitting stops every node process.
+ * under user data, each cluster kept in its own folder under user data (listed, reopened
+ * with its data, deleted after a confirmation; recent exported runs likewise), that
+ * quitting stops every node process, and that the next start reopens the last cluster.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,8 @@ const e = vi.hoisted(() => {
   const dialogs = {
     save: [] as (string | null)[],
     open: [] as (string | null)[],
+    /** confirm: the answers to delete confirmations (Cancel when empty). */
+    confirm: [] as boolean[],
     asked: [] as [string, Record<string, unknown>][],
   };
   const schemes: { privileged: unknown[]; handlers: Map<string, Handler> } = { privileged: [], handlers: new Map() };
@@ -115,6 +119,11 @@ const e = vi.hoisted(() => {
         dialogs.asked.push(['open', a.at(-1) as Record<string, unknown>]);
         const p = dialogs.open.shift() ?? null;
         return { canceled: p === null, filePaths: p === null ? [] : [p] };
+      },
+      showMessageBox: async (...a: unknown[]) => {
+        const opts = a.at(-1) as { buttons: string[]; cancelId: number };
+        dialogs.asked.push(['confirm', opts as unknown as Record<string, unknown>]);
+        return { response: dialogs.confirm.shift() === true ? opts.buttons.indexOf('Delete') : opts.cancelId };
       },
     },
   };
@@ -255,9 +264,180 @@ async function checkRunDialogs(): Promise<void> {
   expect(await invoke('openRun')).toEqual({ ok: false, error: 'open cancelled' });
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type MenuItem = Record<string, unknown>;
+
+/** fileMenu is the File menu as last installed. */
+function fileMenu(): MenuItem[] {
+  return e.state.menu[0]!.submenu as MenuItem[];
+}
+
+/** submenu returns the items of the File menu's submenu `label`. */
+function submenu(label: string): MenuItem[] {
+  const item = fileMenu().find((i) => i.label === label);
+  if (!item) throw new Error(`no File → ${label}`);
+  return item.submenu as MenuItem[];
+}
+
+async function click(item: MenuItem | undefined): Promise<void> {
+  if (!item) throw new Error('no such menu item');
+  await (item.click as () => Promise<void> | void)();
+}
+
+/** keptClusters lists the cluster folders under the user-data folder. */
+function keptClusters(): string[] {
+  const dir = join(e.userDataDir(), 'clusters');
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
+
+/** readBack gets `key` over IPC until the cluster answers ok. */
+async function readBack(key: string): Promise<unknown> {
+  const r = await until(
+    `get ${key}`,
+    async () => {
+      const a = await invoke('kv', { op: 'get', key });
+      return a.ok && (a.value as { outcome: string }).outcome === 'ok' ? (a.value as { value: unknown }) : null;
+    },
+    60_000,
+  );
+  return r.value;
+}
+
+async function quitApp(): Promise<void> {
+  const before = e.state.quits;
+  for (const fn of e.appEvents.get('before-quit') ?? []) fn({ preventDefault: () => undefined });
+  await until('the app to quit', async () => e.state.quits > before, 30_000);
+}
+
+/**
+ * checkMenuAndClusters: File's items; the running cluster kept in its own folder under the
+ * user data; exported runs listed and reopened from File → Open Recent Run; a second
+ * cluster listed beside the first, the first reopened with its data; deletes ask first
+ * and remove only what they name. Returns the first cluster's name.
+ */
+async function checkMenuAndClusters(): Promise<string> {
+  expect(e.state.menu.map((m) => m.label)).toEqual(['File', 'View', 'Help']);
+  expect(fileMenu().map((i) => i.label ?? i.role ?? i.type)).toEqual([
+    'New cluster…',
+    'Open Recent Cluster',
+    'separator',
+    'Export run…',
+    'Open run…',
+    'Open Recent Run',
+    'separator',
+    'Delete Cluster',
+    'Delete Exported Run',
+    'separator',
+    'quit',
+  ]);
+  // The running cluster lives in its own folder under the user data: node files, settings.
+  const [first] = keptClusters();
+  expect(keptClusters()).toHaveLength(1);
+  const firstDir = join(e.userDataDir(), 'clusters', first!);
+  for (const f of ['n1.sqlite', 'n2.sqlite', 'n3.sqlite', 'settings.json', 'cluster.json'])
+    expect(existsSync(join(firstDir, f)), f).toBe(true);
+  await until('the menu to list it', async () => submenu('Open Recent Cluster')[0]?.checked === true, 10_000);
+  expect(submenu('Open Recent Cluster')[0]!.label).toBe(`${first} (raft, 3 nodes)`);
+
+  await click(fileMenu()[0]);
+  expect(e.sent.at(-1)).toEqual(['lab:menu', { action: 'new-cluster' }]);
+  // File → Export run… and Open run… ask in the same dialogs, then tell the window.
+  const viaMenu = join(mkdtempSync(join(tmpdir(), 'quorum-menu-')), 'exported');
+  e.dialogs.save.push(viaMenu);
+  await click(fileMenu().find((i) => i.label === 'Export run…'));
+  expect(e.sent.at(-1)).toEqual([
+    'lab:menu',
+    { action: 'exported', result: expect.objectContaining({ dir: viaMenu }) },
+  ]);
+  e.dialogs.open.push(viaMenu);
+  await click(fileMenu().find((i) => i.label === 'Open run…'));
+  expect(e.sent.at(-1)).toMatchObject([
+    'lab:menu',
+    { action: 'opened', dir: viaMenu, run: { settings: { nodes: 3 } } },
+  ]);
+  // Exported runs are listed, the latest first, and open from the list.
+  expect(submenu('Open Recent Run').map((i) => i.label)[0]).toBe(viaMenu);
+  await click(submenu('Open Recent Run')[0]);
+  expect(e.sent.at(-1)).toMatchObject(['lab:menu', { action: 'opened', dir: viaMenu }]);
+
+  // A new cluster from the window is kept beside the first; the menu lists both.
+  expect(valueOf<ClusterView>(await invoke('createCluster', { nodes: 3, protocol: 'paxos' })).nodes).toHaveLength(3);
+  await until('the menu to list two clusters', async () => submenu('Open Recent Cluster').length === 2, 10_000);
+  const second = keptClusters().find((n) => n !== first)!;
+  expect(second).toMatch(/^paxos-3-/);
+  expect(submenu('Open Recent Cluster').map((i) => [i.label, i.checked])).toEqual([
+    [`${second} (paxos, 3 nodes)`, true],
+    [`${first} (raft, 3 nodes)`, false],
+  ]);
+  expect(submenu('Delete Cluster').map((i) => i.label)).toEqual([`${first} (raft, 3 nodes)`]);
+  // Reopening the first: its nodes start on their own SQLite files, the write is there.
+  await click(submenu('Open Recent Cluster')[1]);
+  expect(e.sent.at(-1)).toEqual([
+    'lab:menu',
+    { action: 'notice', message: `Reopened ${first} on its own SQLite files` },
+  ]);
+  expect(await readBack('a')).toBe('1');
+  expect(submenu('Delete Cluster').map((i) => i.label)).toEqual([`${second} (paxos, 3 nodes)`]);
+
+  // Deleting asks first: Cancel keeps it, Delete removes its folder.
+  await click(submenu('Delete Cluster')[0]);
+  expect(e.dialogs.asked.at(-1)).toEqual([
+    'confirm',
+    expect.objectContaining({ message: `Delete the cluster ${second}?`, defaultId: 1, cancelId: 1 }),
+  ]);
+  expect(keptClusters()).toEqual([first, second].sort());
+  e.dialogs.confirm.push(true);
+  await click(submenu('Delete Cluster')[0]);
+  expect(keptClusters()).toEqual([first]);
+  expect(e.sent.at(-1)).toEqual(['lab:menu', { action: 'notice', message: `Deleted the cluster ${second}` }]);
+  expect(submenu('Delete Cluster')[0]).toMatchObject({ label: 'No other kept clusters', enabled: false });
+
+  // Deleting an exported run removes the files an export writes, and the folder once empty;
+  // a file of the user's in another exported folder keeps that folder.
+  writeFileSync(join(viaMenu, 'notes.txt'), 'mine');
+  e.dialogs.confirm.push(true);
+  await click(submenu('Delete Exported Run').find((i) => i.label === viaMenu));
+  expect(readdirSync(viaMenu)).toEqual(['notes.txt']);
+  expect(submenu('Open Recent Run').map((i) => i.label)).not.toContain(viaMenu);
+  return first!;
+}
+
+/** checkNextStart: the main process started again on the same user data reopens the last cluster with its data. */
+async function checkNextStart(cluster: string): Promise<void> {
+  e.handlers.clear();
+  e.windows.length = 0;
+  vi.resetModules();
+  await import('../../src-main/electron/main');
+  const view = await until(
+    'the reopened cluster over IPC',
+    async () => {
+      const r = await invoke('cluster').catch(() => null);
+      return r?.ok && (r.value as ClusterView).nodes.every((n) => n.pid !== null) ? (r.value as ClusterView) : null;
+    },
+    90_000,
+  );
+  for (const n of view.nodes) pids.push(n.pid!);
+  expect(keptClusters()).toEqual([cluster]);
+  await until('the menu to show it running', async () => submenu('Open Recent Cluster')[0]?.checked === true, 10_000);
+  expect(submenu('Open Recent Cluster')[0]!.label).toBe(`${cluster} (raft, 3 nodes)`);
+  expect(await readBack('a')).toBe('1');
+  // Its earlier sessions' run logs are kept beside it.
+  expect(readdirSync(join(e.userDataDir(), 'clusters', cluster, 'sessions')).length).toBeGreaterThanOrEqual(2);
+  await quitApp();
+  expect(pids.filter(alive)).toEqual([]);
+}
+
 describe('desktop main process (Electron API stood in)', () => {
   it(
-    'hardens the window, serves the lab over checked IPC, and stops every node on quit',
+    'hardens the window, serves the lab over checked IPC, keeps clusters under user data, stops every node on quit',
     { timeout: 240_000 },
     async () => {
       await import('../../src-main/electron/main');
@@ -349,46 +529,15 @@ describe('desktop main process (Electron API stood in)', () => {
       // Lab events reach the window.
       await until('a forwarded lab event', async () => e.sent.some(([ch]) => ch === 'lab:event'), 15_000);
 
-      // The menu: File → New cluster…, Export run…, Open run…, Quit; View; Help.
-      const labels = e.state.menu.map((m) => m.label);
-      expect(labels).toEqual(['File', 'View', 'Help']);
-      const file = e.state.menu[0]!.submenu as Record<string, unknown>[];
-      expect(file.map((i) => i.label ?? i.role ?? i.type)).toEqual([
-        'New cluster…',
-        'Export run…',
-        'Open run…',
-        'separator',
-        'quit',
-      ]);
-      (file[0]!.click as () => void)();
-      expect(e.sent.at(-1)).toEqual(['lab:menu', { action: 'new-cluster' }]);
-      // File → Export run… and Open run… ask in the same dialogs, then tell the window.
-      const viaMenu = join(mkdtempSync(join(tmpdir(), 'quorum-menu-')), 'exported');
-      e.dialogs.save.push(viaMenu);
-      await (file[1]!.click as () => Promise<void>)();
-      expect(e.sent.at(-1)).toEqual([
-        'lab:menu',
-        { action: 'exported', result: expect.objectContaining({ dir: viaMenu }) },
-      ]);
-      e.dialogs.open.push(viaMenu);
-      await (file[2]!.click as () => Promise<void>)();
-      expect(e.sent.at(-1)).toMatchObject([
-        'lab:menu',
-        { action: 'opened', dir: viaMenu, run: { settings: { nodes: 3 } } },
-      ]);
+      // The menu, and the clusters and runs it keeps under the user-data folder.
+      const firstCluster = await checkMenuAndClusters();
 
       // Quit: the lab stops first, every node process is gone, then the app quits.
-      for (const fn of e.appEvents.get('before-quit') ?? []) fn({ preventDefault: () => undefined });
-      await until('the app to quit', async () => e.state.quits > 0, 30_000);
-      const alive = pids.filter((p) => {
-        try {
-          process.kill(p, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      expect(alive).toEqual([]);
+      await quitApp();
+      expect(pids.filter(alive)).toEqual([]);
+
+      // The next start reopens the cluster that ran last, on its own files.
+      await checkNextStart(firstCluster);
     },
   );
 });

@@ -69,6 +69,7 @@ export const useConnectionStore = defineStore('connection', () => {
         }
         return;
       case 'error':
+      case 'notice':
         ui.notice = m.message;
         return;
       case 'shortcuts':
