@@ -100,7 +100,10 @@ async function start(): Promise<void> {
     packaged: app.isPackaged,
     pathEnv: process.env.PATH,
     electronExecPath: process.execPath,
-    electronBinding: join(process.resourcesPath ?? app.getAppPath(), 'sqlite-electron', 'better_sqlite3.node'),
+    // From a checkout without a system Node: an Electron-ABI build the user named (resources/README.md).
+    electronBinding:
+      process.env.QUORUM_SQLITE_BINDING ||
+      join(process.resourcesPath ?? app.getAppPath(), 'sqlite-electron', 'better_sqlite3.node'),
   });
   console.log(`quorum-lab: ${runtime.why}`);
   const userData = app.getPath('userData');

@@ -178,7 +178,9 @@ describe('the packed-content check', () => {
     'node_modules/better-sqlite3/package.json',
     'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
   ];
-  const asar = (extra: string[] = []) => () => ['/out/main/index.js', '/package.json', ...extra];
+  const asar =
+    (extra: string[] = []) =>
+    () => ['/out/main/index.js', '/package.json', ...extra];
 
   it('passes a package with the bundle and SQLite unpacked and no sources', () => {
     expect(checkPackedApp(layout(good), asar())).toEqual([]);

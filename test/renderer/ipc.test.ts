@@ -259,14 +259,24 @@ describe('node runtime inside the desktop app', () => {
     expect(without.why).toContain('install Node.js');
   });
 
-  it('spawns the TypeScript node entry from any working directory (tsx by absolute URL)', async () => {
+  it('runs packaged nodes on the app’s own runtime as Node, with no Node.js needed', () => {
+    const r = chooseNodeRuntime({
+      packaged: true,
+      pathEnv: '/usr/bin',
+      electronExecPath: '/opt/Quorum Lab/quorum-lab',
+      electronBinding: '/none',
+    });
+    expect(r).toMatchObject({ execPath: '/opt/Quorum Lab/quorum-lab', env: { ELECTRON_RUN_AS_NODE: '1' } });
+  });
+
+  it('spawns the bundled node entry (no tsx) from any working directory', async () => {
     const root = join(import.meta.dirname, '..', '..');
     const spawnNode = nodeSpawner({ execPath: process.execPath, env: {}, why: '' }, root);
     const cwd = process.cwd();
     process.chdir(tmpdir());
     let child;
     try {
-      // A config the node refuses: it must load its .ts entry to say so.
+      // A config the node refuses: it must load its bundle to say so.
       child = spawnNode({ id: 'zz' } as NodeConfig);
     } finally {
       process.chdir(cwd);
