@@ -19,6 +19,7 @@ import { isAbsolute, join } from 'node:path';
 import type { SavedRun } from '../api/contract';
 import type { KeptCluster } from '../lab/cluster-store';
 import { RUN_FILES } from '../lab/run-files';
+import { REPORT_FILES } from '../report/run-report';
 import { openRunFolder } from './desktop-runs';
 
 /** MAX_RECENT_RUNS bounds the recent-runs list. */
@@ -80,12 +81,15 @@ export class RecentRuns {
   }
 }
 
+/** EXPORT_FILES names every file an export writes: the run and its report. */
+const EXPORT_FILES: readonly string[] = [...Object.values(RUN_FILES), ...Object.values(REPORT_FILES)];
+
 /** deleteRunFolder removes the run files an export writes from `dir`, and `dir` itself if that leaves it empty; returns what it removed. */
 export async function deleteRunFolder(dir: string): Promise<{ removed: string[]; folderRemoved: boolean }> {
   const st = await lstat(dir).catch(() => null);
   if (!st?.isDirectory()) throw new Error(`${dir} is not a folder (a link to one is refused too)`);
   const removed: string[] = [];
-  for (const name of Object.values(RUN_FILES)) {
+  for (const name of EXPORT_FILES) {
     const f = join(dir, name);
     if ((await lstat(f).catch(() => null))?.isFile()) {
       await unlink(f);
@@ -145,7 +149,7 @@ export function desktopLibrary(lab: KeptLab, recent: RecentRuns, confirm: Confir
     async deleteRun(dir) {
       const ok = await confirm(
         `Delete the exported run in ${dir}?`,
-        `Its run files (${Object.values(RUN_FILES).join(', ')}) are removed, and the folder if nothing else is in it.`,
+        `Its run files (${EXPORT_FILES.join(', ')}) are removed, and the folder if nothing else is in it.`,
       );
       if (!ok) return false;
       await deleteRunFolder(dir);
