@@ -23,6 +23,7 @@ import {
   startServe,
   stopServe,
   type Served,
+  waitFor,
 } from './helpers';
 
 const SIZES = {
@@ -30,21 +31,6 @@ const SIZES = {
   small: { width: 1024, height: 700 },
   large: { width: 1920, height: 1080 },
 } as const;
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown = null;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== null && v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`);
-}
 
 /** lastAnswer is the console's newest non-input line. */
 async function lastAnswer(page: Page): Promise<string> {

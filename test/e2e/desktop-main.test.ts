@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
 import type { IpcReply } from '../../src-main/api/bridge';
+import { EXPORTED_FILES } from '../lab/helpers';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -182,18 +183,6 @@ afterAll(() => {
   }
 });
 
-/** RUN_FILES_EXPORTED: what an export writes. */
-const RUN_FILES_EXPORTED = [
-  'check.json',
-  'history.jsonl',
-  'index.html',
-  'latency.svg',
-  'messages.svg',
-  'run.jsonl',
-  'settings.json',
-  'throughput.svg',
-];
-
 /**
  * checkRunDialogs: over IPC, Export and Open take no folder from the window; they ask in a
  * native dialog, write only into a new folder, never overwrite, never follow a link.
@@ -221,8 +210,8 @@ async function checkRunDialogs(): Promise<void> {
   expect(e.dialogs.asked.at(-1)).toEqual(['save', expect.objectContaining({ buttonLabel: 'Export' })]);
   expect(String(e.dialogs.asked.at(-1)![1].defaultPath)).toMatch(/quorum-run-\d{8}-\d{6}$/);
   expect(exported.dir).toBe(target);
-  expect(readdirSync(target).sort()).toEqual(RUN_FILES_EXPORTED);
-  expect(exported.files.map((f) => f.slice(target.length + 1)).sort()).toEqual(RUN_FILES_EXPORTED);
+  expect(readdirSync(target).sort()).toEqual(EXPORTED_FILES);
+  expect(exported.files.map((f) => f.slice(target.length + 1)).sort()).toEqual(EXPORTED_FILES);
   // The lab keeps its runs under the app's user-data folder.
   expect(readdirSync(join(e.userDataDir(), 'runs')).length).toBeGreaterThan(0);
 

@@ -179,3 +179,27 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export function markStart(): void {
   last = Date.now();
 }
+
+/**
+ * waitFor polls `fn` until it returns a value (not null, undefined or false) and returns it;
+ * an exception counts as "not yet" and is quoted if time runs out.
+ */
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== null && v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`);
+}

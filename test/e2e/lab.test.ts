@@ -18,6 +18,7 @@ import {
   startServe,
   stopServe,
   type Served,
+  waitFor,
 } from './helpers';
 
 interface CyNodeInfo {
@@ -50,25 +51,6 @@ async function leaderText(page: Page): Promise<string> {
 /** shownLeader returns the node id the header names as leader, or null. */
 async function shownLeader(page: Page): Promise<string | null> {
   return /leader (n\d+)/.exec(await leaderText(page))?.[1] ?? null;
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== null && v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`);
 }
 
 async function consoleRun(page: Page, line: string): Promise<void> {

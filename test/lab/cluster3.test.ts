@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ClusterView, KvResponse, LabEvent, SavedRun } from '../../src-main/api/contract';
 import { encodeFrame } from '../../src-main/node/frames';
-import { leaderOf, startLab, waitFor, waitLeader, type TestLab } from './helpers';
+import { EXPORTED_FILES, leaderOf, startLab, waitFor, waitLeader, type TestLab } from './helpers';
 
 let t: TestLab;
 
@@ -265,16 +265,7 @@ describe('3-node cluster over HTTP', () => {
     const arg = { name: 'export-1' };
     const r = await t.api<{ dir: string; files: string[] }>('POST', '/api/export', arg);
     expect(r.status).toBe(200);
-    expect(r.body.files.map((f) => f.split('/').pop()).sort()).toEqual([
-      'check.json',
-      'history.jsonl',
-      'index.html',
-      'latency.svg',
-      'messages.svg',
-      'run.jsonl',
-      'settings.json',
-      'throughput.svg',
-    ]);
+    expect(r.body.files.map((f) => f.split('/').pop()).sort()).toEqual(EXPORTED_FILES);
     const dir = r.body.dir;
     expect(dir).toBe(`${t.dir}/export-1`);
     const saved = (await t.api<SavedRun>('POST', '/api/open', arg)).body;

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LOAD_BYTES, validateLoadRequest } from '../../src-main/api/schemas';
 import { LabError, LabService } from '../../src-main/lab/lab-service';
-import { FAST, leaderOf, waitFor } from './helpers';
+import { EXPORTED_FILES, FAST, leaderOf, waitFor } from './helpers';
 
 const MiB = 1024 * 1024;
 let data: string;
@@ -65,16 +65,7 @@ describe('exportRun writes only new folders inside the data folder', () => {
   it('writes a run under a timestamped name by default, and under a plain name', async () => {
     const a = await lab.exportRun();
     expect(a.dir.startsWith(data + '/export-')).toBe(true);
-    expect(readdirSync(a.dir).sort()).toEqual([
-      'check.json',
-      'history.jsonl',
-      'index.html',
-      'latency.svg',
-      'messages.svg',
-      'run.jsonl',
-      'settings.json',
-      'throughput.svg',
-    ]);
+    expect(readdirSync(a.dir).sort()).toEqual(EXPORTED_FILES);
     const b = await lab.exportRun('my-run_1');
     expect(b.dir).toBe(join(data, 'my-run_1'));
     const saved = await lab.openRun('my-run_1');

@@ -13,6 +13,18 @@ import { HttpHost } from '../../src-main/web/http-host';
 /** FAST: short timers keep real-process tests quick. */
 export const FAST: Partial<ClusterSettings> = { heartbeatMs: 50, electionMs: 300 };
 
+/** EXPORTED_FILES lists, sorted, what an export writes: the run, its verdict and its report. */
+export const EXPORTED_FILES = [
+  'check.json',
+  'history.jsonl',
+  'index.html',
+  'latency.svg',
+  'messages.svg',
+  'run.jsonl',
+  'settings.json',
+  'throughput.svg',
+];
+
 /** TestLab is a running lab with its HTTP base URL. */
 export interface TestLab {
   lab: LabService;
