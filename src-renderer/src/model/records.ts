@@ -5,6 +5,10 @@
  */
 import type { MessageKind } from '../../../src-main/core/types';
 import type { RunLogRecord } from '../../../src-main/api/contract';
+// The defensive field readers are the report's, which reads the same records from saved runs.
+import { num, str } from '../../../src-main/report/fields';
+
+export { num, str };
 
 /** Category groups record kinds for the timeline's filter. */
 export type Category = 'message' | 'state' | 'commit' | 'lifecycle' | 'fault' | 'client' | 'other';
@@ -40,18 +44,6 @@ export function categoryOf(kind: string): Category {
   if (FAULT_KINDS.has(kind)) return 'fault';
   if (CLIENT_KINDS.has(kind) || kind.startsWith('client')) return 'client';
   return 'other';
-}
-
-/** str reads a string field or null. */
-export function str(r: RunLogRecord, f: string): string | null {
-  const v = r[f];
-  return typeof v === 'string' ? v : null;
-}
-
-/** num reads a finite number field or null. */
-export function num(r: RunLogRecord, f: string): number | null {
-  const v = r[f];
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 /** nodesOf returns the node ids a record is about (for the node filter). */
