@@ -9,7 +9,9 @@
  *
  * Sessions: each request gets (client, seq) from a pool of client sessions, each with at
  * most one request outstanding, so the state machine's exactly-once session (latest seq
- * per client) makes any retry of the same request apply once.
+ * per client) makes any retry of the same request apply once. A session the state machine
+ * has evicted is answered 'session-expired': the gateway then retires it and sends the
+ * request again under a new session (it only ever retries what certainly did not apply).
  */
 import { connect, type Socket } from 'node:net';
 import type { BalanceAlgorithm, ClusterView } from '../api/contract';
@@ -237,8 +239,9 @@ export class Gateway {
     const t0 = performance.now();
     const deadline = t0 + timeoutMs;
     const key = 'key' in op ? op.key : op.name;
-    const session = this.takeSession();
-    const seq = session.seq < 0 ? 0 : ++session.seq;
+    let session = this.takeSession();
+    let seq = session.seq < 0 ? 0 : ++session.seq;
+    let renewals = 0;
     const avoid = new Set<NodeId>();
     // Only the leader can apply a write, so a write goes straight to the leader the cluster
     // reports (as etcd's client does) instead of taking a redirect through the balancer's
@@ -307,6 +310,14 @@ export class Gateway {
         continue;
       }
       const res = a.res;
+      if (res.outcome === 'unknown' && res.error === 'session-expired' && session.client !== '' && renewals++ < 2) {
+        // The state machine evicted this session. Every earlier try of this request certainly
+        // did not apply (only those are retried), so it is safe to send it again under a new one.
+        this.liveSessions--;
+        session = this.takeSession();
+        seq = session.seq < 0 ? 0 : ++session.seq;
+        continue;
+      }
       if (res.outcome === 'ok') return done('ok', res.result, res.node);
       if (res.outcome === 'unknown') return done('unknown', res.result, res.node, res.error ?? 'unknown');
       const err = res.error ?? res.result?.error ?? 'failed';

@@ -136,4 +136,32 @@ describe('gateway', () => {
     expect(seen.length).toBe(1);
     g.close();
   });
+
+  it('a session the state machine evicted (session-expired) is replaced and the request sent again under it', async () => {
+    // The node knows sessions that began at seq 1; any later seq of an unknown client is refused.
+    const sessions = new Set<string>();
+    const node: Script = (req, sock, id) => {
+      if (req.seq > 1 && !sessions.has(req.client)) {
+        answer(sock, req, id, {
+          outcome: 'unknown',
+          result: { ok: false, error: 'session-expired' },
+          error: 'session-expired',
+        });
+        return;
+      }
+      sessions.add(req.client);
+      answer(sock, req, id, {});
+    };
+    const g = gateway({ n1: await port('n1', node) }, 'n1');
+    expect((await g.request({ op: 'put', key: 'k', value: '1' }, 2000)).outcome).toBe('ok');
+    // The lab evicts every session (a restart of the whole store would too).
+    sessions.clear();
+    const r = await g.request({ op: 'put', key: 'k', value: '2' }, 2000);
+    expect(r.outcome).toBe('ok');
+    const [first, retry] = seen.slice(-2).map((x) => x.req);
+    expect(first).toMatchObject({ seq: 2 });
+    expect(retry!.client).not.toBe(first!.client);
+    expect(retry!.seq).toBe(1);
+    g.close();
+  });
 });
