@@ -276,7 +276,8 @@ describe('a 3-node Raft cluster of real processes', () => {
       const damaged = v.events('storage-damaged');
       expect(damaged[0]?.reason).toMatch(/checksum/);
       expect(damaged[0]?.recoveryFloor).toBe(last);
-      expect(v.status?.damaged).toBe(true);
+      // 'ready' and the first status are separate IPC messages: wait for the status itself.
+      expect((await waitFor('the victim reports its status', () => v.status)).damaged).toBe(true);
       // While recovering it does not serve: its data cannot be vouched for.
       const vc = await new Client(v.clientPort, TOKEN).connect();
       expect(await vc.request({ op: 'get', key: 'k1' }, { allowFollowerRead: true })).toMatchObject({
@@ -287,14 +288,17 @@ describe('a 3-node Raft cluster of real processes', () => {
       // needed: the leader lowers what it believes the node holds when the node (recovering)
       // rejects an append below it, and a quorum-confirmed read point tells the node when it
       // holds everything committed before the damage.
-      const snapsBefore = nodes.reduce((n, x) => n + x.events('snapshot-taken').length, 0);
       router.blocked.delete(victim.id);
-      await waitFor('recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 20_000);
+      await waitFor('recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 30_000);
       const rec = v.events('recovered').find((e) => e.source === 'peers')!;
       expect(rec.target as number).toBeGreaterThanOrEqual(last);
-      expect(nodes.reduce((n, x) => n + x.events('snapshot-taken').length, 0)).toBe(snapsBefore);
+      // No snapshot reached it. (Periodic snapshots are no sign: any node takes one every 20
+      // applied entries, and an election under load adds an entry.)
+      expect(v.events('snapshot-installed')).toEqual([]);
       await waitFor('status says recovered', () => v.status?.damaged === false);
-      expect(await vc.request({ op: 'get', key: 'pre' }, { allowFollowerRead: true })).toMatchObject({
+      // A follower read takes a ReadIndex round trip to the leader: room for a loaded machine.
+      const read = await vc.request({ op: 'get', key: 'pre' }, { allowFollowerRead: true, timeoutMs: 10_000 });
+      expect(read).toMatchObject({
         outcome: 'ok',
         result: { value: '4' },
       });
