@@ -18,6 +18,8 @@ import type {
   BalanceAlgorithm,
   ClusterSettings,
   ClusterView,
+  DamageKind,
+  DamageResult,
   ExportResult,
   FencedWriteRequest,
   HistoryOp,
@@ -41,6 +43,7 @@ import {
   show,
   validateBalance,
   validateClusterSettings,
+  validateDamage,
   validateFencedWrite,
   validateKvRequest,
   validateLinkRule,
@@ -222,6 +225,17 @@ const ROWS = {
   restart: nodeCommand('restart'),
   pause: nodeCommand('pause'),
   resume: nodeCommand('resume'),
+  damage: command({
+    http: post('/api/nodes/:id/damage'),
+    args: args(
+      (id: NodeId, kind: DamageKind) => ({ id, kind }),
+      (wire) => {
+        const d = validateDamage(wire);
+        return d.ok ? ok<[NodeId, DamageKind]>([d.value.id, d.value.kind]) : d;
+      },
+    ),
+    returns: returns<DamageResult>(),
+  }),
   inspect: command({
     http: { methods: ['GET', 'POST'], path: '/api/nodes/:id/inspect', query: [] },
     args: nodeArgs,

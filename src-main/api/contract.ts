@@ -9,7 +9,8 @@
 import type { KvOp, LockInfo } from '../core/kv/types';
 import type { Entry, MessageKind, NodeId, NodeStatus, Role } from '../core/types';
 import type { ProtocolName } from '../core/protocols';
-export type { ProtocolName };
+import type { DamageKind } from '../core/recovery/damage';
+export type { ProtocolName, DamageKind };
 
 /** ClientOutcome: ok = took effect; fail = certainly did not; unknown = may have. */
 export type ClientOutcome = 'ok' | 'fail' | 'unknown';
@@ -25,6 +26,14 @@ export interface NodeInspect {
   damaged: boolean;
   keys: number;
   locks: LockInfo[];
+}
+
+/** DamageResult answers POST /api/nodes/:id/damage: what the disk fault did to the stopped node's file. */
+export interface DamageResult {
+  node: NodeId;
+  kind: DamageKind;
+  /** what: e.g. "garbled log entries 93..100". */
+  what: string;
 }
 
 /** NodeRunState is the OS process's state. */
@@ -43,6 +52,10 @@ export interface ClusterNode {
   leader: NodeId | null;
   vote: NodeId | null;
   pid: number | null;
+  /**
+   * damaged: the node found its store damaged and is recovering (the UI says "recovering"):
+   * it neither serves nor votes until it has caught up from its peers.
+   */
   damaged: boolean;
   /** served / inflight: client requests this node was picked for by the balancer. */
   served: number;

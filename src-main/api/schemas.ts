@@ -8,6 +8,7 @@
  */
 import { BALANCE_ALGORITHMS } from '../core/balance/types';
 import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_VALUE_BYTES } from '../core/kv/types';
+import { DAMAGE_KINDS, type DamageKind } from '../core/recovery/damage';
 import type { NodeId } from '../core/types';
 import {
   array,
@@ -93,6 +94,14 @@ function nodeIdAt(x: unknown, path: string): NodeId {
 /** validateNodeId checks a node id's shape ("n1" … "n99"); whether it exists is LabService's to say. */
 export function validateNodeId(x: unknown, what = 'node id'): Checked<NodeId> {
   return checked(() => nodeIdAt(x, what));
+}
+
+/** validateDamage checks POST /api/nodes/:id/damage's body: {kind: "hardstate" | "log-tail" | "file"}. */
+export function validateDamage(x: unknown): Checked<{ id: NodeId; kind: DamageKind }> {
+  return checked(() => {
+    const o = body(x, ['id', 'kind'], 'a damage request');
+    return { id: nodeIdAt(o.id, 'node id'), kind: oneOf(o.kind, 'kind', DAMAGE_KINDS) };
+  });
 }
 
 function key(x: unknown, path: string): string {

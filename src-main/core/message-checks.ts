@@ -5,7 +5,7 @@
  * Invalid naming the path, so raft/validate.ts and paxos/validate.ts read alike.
  */
 import type { ConfState, Entry, EntryType, MessageBase, NodeId, Snapshot } from './types';
-import { array, at, fail, int, oneOf, record, str, type Rec } from './validate';
+import { array, at, bool, fail, int, oneOf, record, str, type Rec } from './validate';
 
 /** MAX_ID_BYTES bounds a node id on the wire. */
 export const MAX_ID_BYTES = 64;
@@ -88,4 +88,14 @@ export function envelope<T extends string>(
   const to = nodeId(o.to, `${type}.to`);
   const term = int(o.term, `${type}.term`, 0, Number.MAX_SAFE_INTEGER, termWhat);
   return { o, base: { type, from, to, term } };
+}
+
+/**
+ * recoveringFlag checks an acknowledgement's optional `recovering` flag (core/recovery): a
+ * boolean if present. It returns `{recovering: true}` only when set, so a healthy node's
+ * answers carry no such field at all.
+ */
+export function recoveringFlag(o: Rec, type: string): { recovering?: true } {
+  if (o.recovering === undefined) return {};
+  return bool(o.recovering, at(type, 'recovering')) ? { recovering: true } : {};
 }

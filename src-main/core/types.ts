@@ -188,6 +188,12 @@ export interface ProtocolConfig {
   restore: Persisted | null;
   /** applied is the index up to which the host's state machine is already applied (after a snapshot restore). */
   applied?: number;
+  /**
+   * recovering: the node's store was damaged (core/recovery): until endRecovery() it casts
+   * no vote, makes no promise, never campaigns, and flags its acknowledgements so that a
+   * leader uses them only to find where the logs diverge.
+   */
+  recovering?: boolean;
 }
 
 /**
@@ -228,6 +234,8 @@ export interface ProtocolNode<M extends MessageBase = MessageBase> {
   entries(lo: number, hi: number): Entry[];
   /** messageKind classifies a message for the UI. */
   messageKind(msg: M): MessageKind;
+  /** endRecovery ends the recovering mode the core was started in (core/recovery decides when). */
+  endRecovery(): void;
 }
 
 /** Rng is a seeded random source. */

@@ -9,7 +9,13 @@
  *
  * Sessions: each request gets (client, seq) from a pool of client sessions, each with at
  * most one request outstanding, so the state machine's exactly-once session (latest seq
- * per client) makes any retry of the same request apply once.
+ * per client) makes any retry of the same request apply once. The state machine takes a
+ * command of a client it has no session for only at seq 1 (a later seq means the session
+ * was evicted: 'session-expired'), so a session's seq counts only the commands that may
+ * have reached a log: a get (served by ReadIndex, never logged) uses no session, and a
+ * command every try of which was refused before it was proposed leaves its seq to the
+ * next. A session the state machine did evict is retired and the request sent again under
+ * a brand-new one (the gateway only ever retries what certainly did not apply).
  */
 import { connect, type Socket } from 'node:net';
 import type { BalanceAlgorithm, ClusterView } from '../api/contract';
@@ -146,11 +152,17 @@ const RETRYABLE_ERRORS = new Set(['not-leader', 'no-leader', 'recovering', 'busy
 /** MAX_SESSIONS bounds the session pool (the state machine keeps 1024 sessions). */
 const MAX_SESSIONS = 512;
 
+/** Session is one client session of the pool; `seq` is its last command that may have reached a log (0: none yet). */
+interface Session {
+  client: string;
+  seq: number;
+}
+
 /** Gateway sends client requests to the cluster (see the file comment). */
 export class Gateway {
   private readonly conns = new Map<NodeId, NodeConn>();
   private nextReqId = 0;
-  private readonly freeSessions: { client: string; seq: number }[] = [];
+  private readonly freeSessions: Session[] = [];
   /** liveSessions: sessions pooled or in use (retired ones no longer count); sessionNames names new ones. */
   private liveSessions = 0;
   private sessionNames = 0;
@@ -222,12 +234,20 @@ export class Gateway {
     }
   }
 
-  private takeSession(): { client: string; seq: number } {
-    const s = this.freeSessions.pop();
-    if (s) return s;
+  /** takeSession lends a session for one command: a pooled one, else a new one; null for none (seq 0). */
+  private takeSession(op: KvOp): Session | null {
+    // A get is served through ReadIndex and never reaches the log (nor a session): were it
+    // to spend a seq, the session's first logged command would not be seq 1 and the state
+    // machine would take it for one whose session was evicted.
+    if (op.op === 'get') return null;
+    return this.freeSessions.pop() ?? this.newSession();
+  }
+
+  /** newSession names a session no state machine has seen, so its first command is seq 1. */
+  private newSession(): Session | null {
     // Beyond the pool, one-shot commands (seq 0: no session) are still correct because
     // the gateway only retries what certainly was not applied.
-    if (this.liveSessions >= MAX_SESSIONS) return { client: '', seq: -1 };
+    if (this.liveSessions >= MAX_SESSIONS) return null;
     this.liveSessions++;
     return { client: `${this.opts.clientPrefix}-${++this.sessionNames}`, seq: 0 };
   }
@@ -237,8 +257,9 @@ export class Gateway {
     const t0 = performance.now();
     const deadline = t0 + timeoutMs;
     const key = 'key' in op ? op.key : op.name;
-    const session = this.takeSession();
-    const seq = session.seq < 0 ? 0 : ++session.seq;
+    let session = this.takeSession(op);
+    let seq = session ? session.seq + 1 : 0;
+    let renewals = 0;
     const avoid = new Set<NodeId>();
     // Only the leader can apply a write, so a write goes straight to the leader the cluster
     // reports (as etcd's client does) instead of taking a redirect through the balancer's
@@ -260,7 +281,7 @@ export class Gateway {
     ): GatewayResult => {
       if (picked) this.inflight[picked] = Math.max(0, (this.inflight[picked] ?? 1) - 1);
       // A session whose request may still apply later is retired, so its next seq can never be confused with it.
-      if (session.client !== '') {
+      if (session) {
         if (outcome !== 'unknown') this.freeSessions.push(session);
         else this.liveSessions--;
       }
@@ -289,7 +310,8 @@ export class Gateway {
       const frame: ClientRequestFrame = {
         t: 'req',
         id: ++this.nextReqId,
-        client: session.client,
+        // A one-shot command still names its client (the node requires one); seq 0 opts out.
+        client: session?.client ?? this.opts.clientPrefix,
         seq,
         op,
         timeoutMs: Math.max(1, Math.floor(remaining)),
@@ -307,6 +329,18 @@ export class Gateway {
         continue;
       }
       const res = a.res;
+      const refusedEarly = res.outcome === 'fail' && RETRYABLE_ERRORS.has(res.error ?? '');
+      // Any other answer means this copy may have been proposed: the seq is spent.
+      if (session && !refusedEarly) session.seq = Math.max(session.seq, seq);
+      if (res.outcome === 'unknown' && res.error === 'session-expired' && session && renewals++ < 2) {
+        // The state machine evicted this session. Every earlier try of this request certainly
+        // did not apply (only those are retried), so it is safe to send it again under a
+        // new session, whose seq 1 no state machine can refuse.
+        this.liveSessions--;
+        session = this.newSession();
+        seq = session ? session.seq + 1 : 0;
+        continue;
+      }
       if (res.outcome === 'ok') return done('ok', res.result, res.node);
       if (res.outcome === 'unknown') return done('unknown', res.result, res.node, res.error ?? 'unknown');
       const err = res.error ?? res.result?.error ?? 'failed';
@@ -353,6 +387,7 @@ const ANSWERS = new Set([
   'stale-token',
   'bad-command',
   'stale-seq',
+  'session-expired',
   'store-full',
 ]);
 

@@ -13,6 +13,8 @@ import type {
   BalanceAlgorithm,
   ClusterSettings,
   ClusterView,
+  DamageKind,
+  DamageResult,
   ExportResult,
   FencedWriteRequest,
   HistoryOp,
@@ -348,6 +350,7 @@ export class LabService implements LabApi {
   async restart(id: NodeId): Promise<ClusterView> {
     const h = this.node(id);
     if (h.state !== 'down') throw new LabError(409, `${id} is ${h.state}; crash it before restarting it`);
+    if (h.damaging) throw new LabError(409, `${id}'s file is being damaged; restart it when that is done`);
     const c = this.need();
     c.recorder.record('restart', { node: id });
     h.status = null;
@@ -357,6 +360,30 @@ export class LabService implements LabApi {
     });
     this.clusterChanged();
     return this.view();
+  }
+
+  /**
+   * damage inflicts a disk fault (core/recovery/damage.ts) on a stopped node's SQLite file,
+   * the way the simulator damages its stores. Restarted, the node finds the damage, says so
+   * and recovers from its peers (it votes again only once it has caught up).
+   */
+  async damage(id: NodeId, kind: DamageKind): Promise<DamageResult> {
+    const h = this.node(id);
+    if (h.state !== 'down')
+      throw new LabError(409, `${id} is ${h.state}; crash it first: a disk is damaged while its node is down`);
+    if (h.damaging) throw new LabError(409, `${id}'s file is already being damaged`);
+    const c = this.need();
+    let what: string | null;
+    try {
+      what = await c.supervisor.damage(id, kind);
+    } catch (e) {
+      throw new LabError(500, `could not damage ${id}'s file: ${(e as Error).message}`);
+    }
+    if (what === null) throw new LabError(409, `${id}'s file holds nothing a ${kind} fault could damage yet`);
+    c.recorder.record('damage', { node: id, fault: kind, what });
+    h.damaged = true;
+    this.clusterChanged();
+    return { node: id, kind, what };
   }
 
   async pause(id: NodeId): Promise<ClusterView> {

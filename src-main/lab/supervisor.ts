@@ -15,6 +15,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { NodeRunState } from '../api/contract';
+import type { DamageKind } from '../core/recovery/damage';
 import type { NodeId, NodeStatus } from '../core/types';
 import type { HostToNode, NodeConfig, NodeInspect, NodeLaunchConfig, NodeToHost } from '../node/contract';
 import { chooseNodeEntry, NODE_SOURCE, type NodeEntry } from './node-entry';
@@ -76,7 +77,12 @@ export interface NodeHandle {
   damaged: boolean;
   /** expectingExit: the host killed it on purpose (crash/stop), so the exit is not a surprise. */
   expectingExit: boolean;
+  /** damaging: a damage run is at work on the (stopped) node's file; it must not start meanwhile. */
+  damaging: boolean;
 }
+
+/** DAMAGE_RUN_MS bounds a damage run (it opens one SQLite file and rewrites a few rows). */
+const DAMAGE_RUN_MS = 30_000;
 
 /** SupervisorEvents are what the supervisor reports to its owner. */
 export interface SupervisorEvents {
@@ -133,6 +139,7 @@ export class Supervisor {
         lastApplied: 0,
         damaged: false,
         expectingExit: false,
+        damaging: false,
       });
     }
   }
@@ -144,10 +151,10 @@ export class Supervisor {
     return h;
   }
 
-  /** start launches a node's process (it must be down). */
+  /** start launches a node's process (it must be down, and no damage run at work on its file). */
   start(id: NodeId): void {
     const h = this.handle(id);
-    if (h.proc) return;
+    if (h.proc || h.damaging) return;
     const proc = this.spawnNode(launchConfig(h.cfg));
     live.add(proc);
     h.proc = proc;
@@ -223,6 +230,40 @@ export class Supervisor {
         // A node speaking a newer protocol must not crash the host.
         this.events.onEvent(h, 'ipc-unknown', { t: (m as { t?: unknown }).t });
     }
+  }
+
+  /**
+   * damage inflicts a disk fault on a stopped node's file (core/recovery/damage.ts): the node
+   * entry runs once in its damage mode (NodeConfig.damage), on the nodes' own runtime and
+   * SQLite build, and exits. Resolves with what it damaged (null: nothing of that kind).
+   */
+  damage(id: NodeId, kind: DamageKind): Promise<string | null> {
+    const h = this.handle(id);
+    if (h.proc) return Promise.reject(new Error(`${id} is running`));
+    if (h.damaging) return Promise.reject(new Error(`${id}'s file is already being damaged`));
+    h.damaging = true;
+    const proc = this.spawnNode({ ...launchConfig(h.cfg), damage: kind });
+    live.add(proc);
+    return new Promise<string | null>((resolve, reject) => {
+      let done: Extract<NodeToHost, { t: 'damage-done' }> | null = null;
+      let stderr = '';
+      proc.stdout?.resume();
+      proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-2000)));
+      proc.on('message', (m) => {
+        const x = m as Partial<Extract<NodeToHost, { t: 'damage-done' }>>;
+        if (x?.t === 'damage-done' && (x.what === null || typeof x.what === 'string'))
+          done = { t: 'damage-done', what: x.what, ...(typeof x.error === 'string' ? { error: x.error } : {}) };
+      });
+      const timer = setTimeout(() => proc.kill('SIGKILL'), DAMAGE_RUN_MS);
+      proc.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        live.delete(proc);
+        h.damaging = false;
+        const d: Extract<NodeToHost, { t: 'damage-done' }> | null = done;
+        if (d && d.error === undefined && code === 0) resolve(d.what);
+        else reject(new Error(d?.error ?? `the damage run exited (${signal ?? `code ${code}`}): ${stderr.trim()}`));
+      });
+    });
   }
 
   /** waitReady resolves when the node has said 'ready' (its client port is known), or rejects after ms. */

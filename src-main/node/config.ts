@@ -6,6 +6,7 @@
  */
 import { DEFAULT_MAX_STORE_BYTES } from '../core/kv/state-machine';
 import { PROTOCOLS } from '../core/protocols';
+import { DAMAGE_KINDS } from '../core/recovery';
 import {
   array,
   fail,
@@ -100,7 +101,14 @@ function nodeConfig(x: unknown): NodeConfig {
       DEFAULTS.routerHost,
     token,
     ...n,
+    ...damageField(o),
   };
+}
+
+/** damageField reads the optional one-shot damage run (NodeConfig.damage). */
+function damageField(o: Rec): Pick<NodeConfig, 'damage'> {
+  const d = optional(o.damage, (v) => oneOf(v, 'damage', DAMAGE_KINDS));
+  return d === undefined ? {} : { damage: d };
 }
 
 /** validateNodeConfig returns a complete NodeConfig or a string naming the first bad field. */

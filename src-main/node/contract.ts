@@ -9,6 +9,7 @@
  */
 import type { ClientOutcome, NodeInspect } from '../api/contract';
 import type { KvOp, KvResult } from '../core/kv/types';
+import type { DamageKind } from '../core/recovery';
 import type { MessageBase, MessageKind, NodeId, NodeStatus } from '../core/types';
 
 /** MAX_FRAME_BYTES bounds one frame (a snapshot of a large store must fit). */
@@ -51,6 +52,12 @@ export interface NodeConfig {
    * the same value, because the limit is applied when an entry is applied.
    */
   maxStoreBytes: number;
+  /**
+   * damage: run as a one-shot tool instead of a node: inflict this disk fault on dataFile
+   * (the node must be stopped), report 'damage-done' and exit. The lab's damage command
+   * runs it this way so the file is opened by the same runtime and SQLite build as the node.
+   */
+  damage?: DamageKind;
 }
 
 /** NodeLaunchConfig is the part of NodeConfig that may go on a command line: all but the token. */
@@ -106,7 +113,10 @@ export interface ClientResponseFrame {
    * command took the slot), 'leadership-lost' or 'timeout' for a get, 'bad-request: …', or the
    * KvError of a command that was applied and refused (e.g. 'cas-mismatch', with `result`; 'store-full' when
    * the write would pass the store's byte limit).
-   * unknown: 'timeout', 'leadership-lost', 'snapshot-installed', 'shutdown', 'not-applied'.
+   * unknown: 'timeout', 'leadership-lost', 'snapshot-installed', 'shutdown', 'not-applied',
+   * 'stale-seq' (an older copy of the client's command; the first copy may have applied),
+   * 'session-expired' (the client's session was evicted: this copy did not apply, an
+   * earlier one may have; the client must start a new session).
    */
   error?: string;
 }
@@ -120,8 +130,9 @@ export type NodeToHost =
   | { t: 'status'; status: NodeStatus; lastApplied: number; damaged: boolean }
   /**
    * event: something for the run log; detail always has `node`. Kinds sent by node/main.ts:
-   * 'storage-damaged' {reason, recoveryFloor, movedAside}, 'recovered' {source: 'disk'
-   * (restarted from its file) | 'peers' (caught up after damage; votes again)},
+   * 'storage-damaged' {reason, recoveryFloor, voteLost, movedAside}, 'recovered' {source: 'disk'
+   * (restarted from its file) | 'peers' (caught up after damage; votes again: leader, commit,
+   * target)}, 'recovery-held' {type} (a message a recovering node may not send, held back),
    * 'frame-rejected' {where: 'client'|'router', reason, remote}, 'snapshot-taken' and
    * 'snapshot-installed' {index, term, bytes}, 'router-disconnected' {reason},
    * 'ipc-rejected' {reason}.
@@ -129,7 +140,9 @@ export type NodeToHost =
   | { t: 'event'; kind: string; detail: Record<string, unknown> }
   | { t: 'inspect-reply'; reqId: number; inspect: NodeInspect }
   /** token-request: the node has started listening on its IPC channel and asks for the cluster token. */
-  | { t: 'token-request' };
+  | { t: 'token-request' }
+  /** damage-done: a damage run (NodeConfig.damage) finished: what it damaged (null: nothing of that kind), or why it could not. */
+  | { t: 'damage-done'; what: string | null; error?: string };
 
 /** HostToNode is an IPC message from the lab host to a node process. */
 export type HostToNode =

@@ -15,6 +15,7 @@ import type { NodeConfig, NodeToHost } from './contract';
 import { MAX_ID_BYTES } from './frames';
 import { TOKEN_WAIT_MS, receiveToken, validateHostToNode, type IpcChannel } from './ipc';
 import { NodeHost } from './node-host';
+import { damageStoreFile } from './sqlite-storage';
 
 function send(m: NodeToHost): void {
   if (process.send && process.connected) process.send(m);
@@ -59,11 +60,37 @@ function ipcChannel(): IpcChannel {
   };
 }
 
+/** sendFlushed sends m and resolves once it has left (so the process may exit right after). */
+function sendFlushed(m: NodeToHost): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send && process.connected) process.send(m, undefined, {}, () => resolve());
+    else {
+      send(m);
+      resolve();
+    }
+  });
+}
+
+/** runDamage is the one-shot damage run (NodeConfig.damage): damage the stopped node's file, report, exit. */
+async function runDamage(cfg: NodeConfig): Promise<never> {
+  let m: NodeToHost;
+  try {
+    m = { t: 'damage-done', what: damageStoreFile(cfg.dataFile, cfg.damage!) };
+  } catch (e) {
+    m = { t: 'damage-done', what: null, error: (e as Error).message };
+  }
+  await sendFlushed(m);
+  if (m.t === 'damage-done' && m.error !== undefined) fail(1, `${cfg.id}: cannot damage ${cfg.dataFile}: ${m.error}`);
+  process.exit(0);
+}
+
 async function loadConfig(): Promise<NodeConfig> {
   const argv = process.argv.slice(2);
   // Check everything else first, so a bad config is reported without waiting for a token.
   const early = parseConfigArgs(argv, 'placeholder');
   if (typeof early === 'string') fail(2, `bad config: ${early}`);
+  // A damage run needs no cluster token: it talks to nobody but the host.
+  if (early.damage !== undefined) return runDamage(early);
   let token: string;
   try {
     token = process.send ? await receiveToken(ipcChannel()) : await tokenFromStdin(TOKEN_WAIT_MS);

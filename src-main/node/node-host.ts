@@ -7,18 +7,19 @@
  * there is work (setImmediate after each event), never on the next tick: a put's latency
  * is one loop, one fsync and one round trip.
  */
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { HostLoop, type HostHooks, type SnapshotWhy } from '../core/host';
 import { KvStateMachine } from '../core/kv/state-machine';
 import type { KvResult } from '../core/kv/types';
 import { createProtocolNode, validateMessage } from '../core/protocols';
-import { seededRng, type MessageBase, type NodeStatus, type Persisted, type ProtocolNode } from '../core/types';
+import { Recovery, mayLeaveWhileRecovering } from '../core/recovery';
+import { seededRng, type MessageBase, type Persisted, type ProtocolNode, type ReadState } from '../core/types';
 import { ClientPort } from './client-port';
 import { nodeNumber } from './config';
 import type { NodeConfig, NodeInspect, NodeToHost } from './contract';
 import { Requests } from './requests';
 import { SqliteStorage } from './sqlite-storage';
-import { StuckFollowers } from './stuck-followers';
 import { RouterLink } from './transport';
 
 /** STATUS_MIN_GAP_MS: at most one status report per this many ms (always the latest). */
@@ -42,11 +43,16 @@ export class NodeHost {
   private clientPort = 0;
   private readySent = false;
   private stopped = false;
+  /**
+   * bootId is a nonce unique to this process: read contexts carry it, so an answer meant
+   * for an earlier process of this node (still in flight when it restarted) matches nothing.
+   */
+  readonly bootId = randomBytes(6).toString('hex');
 
-  /** recovering: the store was damaged; the node neither votes nor campaigns nor serves until caught up. */
-  private recovering: boolean;
-  private readonly startCommit: number;
-  private installedSnapshot = false;
+  /** recovery: the store was damaged; the node neither votes nor campaigns nor serves until caught up (core/recovery). */
+  private readonly recovery: Recovery;
+  /** held: message types a recovering core tried to send and the host held back (reported once each). */
+  private readonly held = new Set<string>();
 
   private scheduled = false;
   private tickTimer: NodeJS.Timeout | null = null;
@@ -54,9 +60,6 @@ export class NodeHost {
   private lastTickAt = 0;
 
   private wasLeaderTerm: number | null = null;
-  private readonly stuck = new StuckFollowers();
-  /** snapshotThisTurn: the loop took its periodic snapshot during the last pump. */
-  private snapshotThisTurn = false;
 
   private statusKey = '';
   private statusSentAt = 0;
@@ -69,10 +72,15 @@ export class NodeHost {
     private readonly emit: (m: NodeToHost) => void,
   ) {
     this.kv = new KvStateMachine({ maxBytes: cfg.maxStoreBytes });
-    this.storage = new SqliteStorage(cfg.dataFile, { strictCommit: cfg.protocol === 'raft' });
+    this.storage = new SqliteStorage(cfg.dataFile, { protocol: cfg.protocol, self: cfg.id });
     const p = this.loadStore();
-    this.recovering = this.storage.damaged !== null;
-    this.startCommit = p.hardState.commit;
+    this.recovery = new Recovery({
+      reason: this.storage.damaged,
+      floor: this.storage.recoveryFloor,
+      voteLost: this.storage.voteLost,
+      electionTicks: this.electionTicks(),
+      ctxPrefix: `${cfg.id}:${this.bootId}:recover`,
+    });
     const fresh = p.hardState.term === 0 && p.snapshot === null && p.entries.length === 0;
     this.reportBoot(p, fresh);
     this.core = this.createCore(fresh ? null : p);
@@ -87,9 +95,10 @@ export class NodeHost {
     this.tickPeriodMs = cfg.tickMs / cfg.timeScale;
     this.requests = new Requests({
       id: cfg.id,
+      bootId: this.bootId,
       core: this.core,
       kv: this.kv,
-      recovering: () => this.recovering,
+      recovering: () => this.recovery.recovering,
       kick: () => this.schedule(),
     });
     this.link = new RouterLink({
@@ -151,7 +160,7 @@ export class NodeHost {
       entries: lastN > 0 && lo <= st.lastIndex ? this.core.entries(lo, st.lastIndex + 1) : [],
       dataFile: this.cfg.dataFile,
       dataFileBytes: this.storage.fileBytes(),
-      damaged: this.recovering,
+      damaged: this.recovery.recovering,
       keys: this.kv.size(),
       locks: this.kv.locks(),
     };
@@ -159,10 +168,11 @@ export class NodeHost {
 
   /** reportBoot tells the lab what the node found on its disk: damage, and what it restarts from. */
   private reportBoot(p: Persisted, fresh: boolean): void {
-    if (this.recovering) {
+    if (this.recovery.recovering) {
       this.event('storage-damaged', {
         reason: this.storage.damaged,
         recoveryFloor: this.storage.recoveryFloor,
+        voteLost: this.storage.voteLost,
         movedAside: this.storage.movedAside,
       });
     }
@@ -176,13 +186,18 @@ export class NodeHost {
     });
   }
 
+  /** electionTicks is the election timeout in core ticks. */
+  private electionTicks(): number {
+    return Math.max(2, Math.round(this.cfg.electionMs / this.cfg.tickMs));
+  }
+
   /** createCore builds the protocol core from what the store held (null: a fresh node). */
   private createCore(restore: Persisted | null): ProtocolNode {
     const cfg = this.cfg;
     return createProtocolNode(cfg.protocol, {
       id: cfg.id,
       peers: cfg.peers,
-      electionTicks: Math.max(2, Math.round(cfg.electionMs / cfg.tickMs)),
+      electionTicks: this.electionTicks(),
       heartbeatTicks: Math.max(1, Math.round(cfg.heartbeatMs / cfg.tickMs)),
       maxInflight: 256,
       maxEntriesPerMsg: 64,
@@ -191,6 +206,7 @@ export class NodeHost {
       rng: seededRng(cfg.seed + nodeNumber(cfg.id, cfg.peers)),
       restore,
       applied: this.kv.appliedIndex,
+      recovering: this.recovery.recovering,
     });
   }
 
@@ -213,17 +229,12 @@ export class NodeHost {
     return {
       send: (msgs) => this.send(msgs),
       snapshotRestored: (snap) => {
-        this.installedSnapshot = true;
         this.requests.coveredBySnapshot(snap.index);
         this.event('snapshot-installed', { index: snap.index, term: snap.term, bytes: snap.data.length });
       },
       applied: (e, result) => this.requests.applied(e, result),
-      reads: (rs) => {
-        for (const r of rs) this.requests.readState(r);
-        this.requests.serveReads();
-      },
+      reads: (rs) => this.reads(rs),
       snapshotTaken: (snap, why: SnapshotWhy) => {
-        if (why.reason === 'periodic') this.snapshotThisTurn = true;
         this.event('snapshot-taken', { index: snap.index, term: snap.term, bytes: snap.data.length, ...why });
       },
     };
@@ -236,10 +247,14 @@ export class NodeHost {
     this.reportStatus(true);
   }
 
+  /** reads hands the core's read states to their owners: recovery's own reads, else client reads. */
+  private reads(rs: ReadState[]): void {
+    for (const r of rs) if (!this.recovery.takeRead(r)) this.requests.readState(r);
+    this.requests.serveReads();
+  }
+
   private onMessage(m: MessageBase): void {
     if (this.stopped) return;
-    // A recovering node takes no part in elections: it ignores vote traffic and transfer orders.
-    if (this.recovering && (this.core.messageKind(m) === 'vote' || m.type === 'timeoutNow')) return;
     try {
       this.core.step(m);
     } catch (e) {
@@ -264,8 +279,11 @@ export class NodeHost {
       n = MAX_CATCH_UP_TICKS;
       this.lastTickAt = now;
     } else this.lastTickAt += n * this.tickPeriodMs;
-    // A recovering node is not ticked: a follower's ticks only drive its election timeout.
-    if (!this.recovering) for (let i = 0; i < n; i++) this.core.tick();
+    // A recovering core is ticked too: it never campaigns, and its clock keeps its leader lease.
+    for (let i = 0; i < n; i++) {
+      this.core.tick();
+      this.recovery.tick();
+    }
     if (n > 0) this.schedule();
     this.armTick();
   }
@@ -287,16 +305,23 @@ export class NodeHost {
   private send(msgs: MessageBase[]): void {
     if (msgs.length === 0) return;
     const out: { kind: ReturnType<ProtocolNode['messageKind']>; msg: MessageBase }[] = [];
+    const recovering = this.recovery.recovering;
     for (const msg of msgs) {
-      const kind = this.core.messageKind(msg);
-      // A recovering node may have forgotten votes, promises and accepted values: it casts no
-      // vote and, in Multi-Paxos, does not count as an acceptor in phase 2 (it still learns
-      // chosen values through catchup/snapshot). Raft's append answers must still flow:
-      // they are how its leader finds where the log diverges.
-      if (this.recovering && (kind === 'vote' || msg.type === 'accepted')) continue;
-      out.push({ kind, msg });
+      // The core already sends nothing else while recovering; this is the host's last check.
+      if (recovering && !mayLeaveWhileRecovering(this.cfg.protocol, msg)) {
+        this.holdBack(msg);
+        continue;
+      }
+      out.push({ kind: this.core.messageKind(msg), msg });
     }
     this.link.send(out);
+  }
+
+  /** holdBack drops a message a recovering node may not send, and reports each kind once. */
+  private holdBack(msg: MessageBase): void {
+    if (this.held.has(msg.type)) return;
+    this.held.add(msg.type);
+    this.event('recovery-held', { type: msg.type, to: msg.to });
   }
 
   private afterReady(): void {
@@ -306,45 +331,20 @@ export class NodeHost {
       this.requests.leadershipLost();
     }
     this.wasLeaderTerm = st.role === 'leader' ? st.term : null;
-    this.maybeSnapshot(st);
-    if (this.recovering) this.maybeRecovered(st);
+    if (this.recovery.recovering) this.maybeRecovered();
     this.reportStatus(false);
   }
 
-  /**
-   * maybeSnapshot snapshots for a follower stuck behind the leader's log (the periodic
-   * snapshot is the loop's); returns whether it took one.
-   */
-  private maybeSnapshot(st: NodeStatus): boolean {
-    // A turn that took the periodic snapshot does not look for stuck followers: that
-    // snapshot is as fresh as this one would be, and the check forgets what it reports.
-    if (this.snapshotThisTurn) {
-      this.snapshotThisTurn = false;
-      return false;
+  /** maybeRecovered lets the recovery rules (core/recovery) ask for a read point and end recovery once caught up. */
+  private maybeRecovered(): void {
+    const done = this.recovery.poll(this.core, this.kv.appliedIndex);
+    if (done) {
+      this.core.endRecovery();
+      this.storage.markRecovered();
+      this.event('recovered', { source: 'peers', leader: done.leader, commit: done.commit, target: done.target });
     }
-    const stuck = this.stuck.check(st, performance.now(), this.cfg.electionMs / this.cfg.timeScale);
-    if (stuck === null) return false;
-    const match = this.stuck.matchOf(stuck, st);
-    const idx = this.kv.appliedIndex;
-    // Only a snapshot past the follower's match helps it (see stuck-followers.ts).
-    if (idx <= match || idx <= this.loop.snapIndex) return false;
-    this.loop.takeSnapshot({ reason: 'follower-stuck', follower: stuck, match });
-    return true;
-  }
-
-  /**
-   * maybeRecovered ends recovery once the node follows a leader, has learnt a commit index
-   * from it at least as high as anything its damaged file held, and has applied it all.
-   */
-  private maybeRecovered(st: NodeStatus): void {
-    const floor = Math.max(1, this.storage.recoveryFloor);
-    const learned = st.commitIndex > this.startCommit || this.installedSnapshot;
-    if (st.leader === null || st.leader === this.cfg.id || !learned) return;
-    if (st.commitIndex < floor || this.kv.appliedIndex < st.commitIndex) return;
-    this.recovering = false;
-    this.storage.markRecovered();
-    this.lastTickAt = performance.now();
-    this.event('recovered', { source: 'peers', leader: st.leader, commit: st.commitIndex });
+    // poll may have issued a read (a message to the leader) for the loop to send.
+    if (this.core.hasReady()) this.schedule();
   }
 
   private reportStatus(force: boolean): void {
@@ -352,7 +352,8 @@ export class NodeHost {
     // leader does not build a status (conf copy, progress views) per Ready only to drop it.
     if (this.stopped || this.statusTimer) return;
     const st = this.core.status();
-    const key = `${st.role}|${st.term}|${st.vote}|${st.leader}|${st.commitIndex}|${this.kv.appliedIndex}|${this.recovering}`;
+    const recovering = this.recovery.recovering;
+    const key = `${st.role}|${st.term}|${st.vote}|${st.leader}|${st.commitIndex}|${this.kv.appliedIndex}|${recovering}`;
     if (key === this.statusKey && !force) return;
     const wait = this.statusSentAt + STATUS_MIN_GAP_MS - performance.now();
     if (wait > 0 && !force) {
@@ -364,7 +365,7 @@ export class NodeHost {
     }
     this.statusKey = key;
     this.statusSentAt = performance.now();
-    this.emit({ t: 'status', status: st, lastApplied: this.kv.appliedIndex, damaged: this.recovering });
+    this.emit({ t: 'status', status: st, lastApplied: this.kv.appliedIndex, damaged: recovering });
   }
 
   private event(kind: string, detail: Record<string, unknown>): void {

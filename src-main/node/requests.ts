@@ -30,6 +30,12 @@ interface PendingRead {
 /** RequestsDeps is what the handler needs from its node. */
 export interface RequestsDeps {
   id: string;
+  /**
+   * bootId is unique to this process (a per-boot nonce): every read context carries it, so
+   * a read point meant for an earlier process of this node — still in flight when it
+   * restarted — can never answer a read of this one (ReadIndex, dissertation §6.4).
+   */
+  bootId: string;
   core: ProtocolNode;
   kv: KvStateMachine;
   recovering(): boolean;
@@ -54,7 +60,7 @@ export class Requests {
     if (this.d.recovering()) return answer('fail', null, 'recovering');
     if (req.op.op === 'get') {
       if (st.role !== 'leader' && !req.allowFollowerRead) return answer('fail', null, 'not-leader');
-      const ctx = `${this.d.id}:${++this.readSeq}`;
+      const ctx = `${this.d.id}:${this.d.bootId}:${++this.readSeq}`;
       const r = this.d.core.readIndex(ctx);
       if (!r.ok) return answer('fail', null, 'not-leader', r.leader);
       const timer = setTimeout(() => {
@@ -97,6 +103,10 @@ export class Requests {
       p.reply(this.frame(p.reqId, 'fail', null, 'superseded', leader));
     } else if (result === null) {
       p.reply(this.frame(p.reqId, 'unknown', null, 'not-applied', leader));
+    } else if (result.error === 'stale-seq' || result.error === 'session-expired') {
+      // This copy was refused, but an earlier copy of the command may have applied: a
+      // checker must not be told it certainly did not.
+      p.reply(this.frame(p.reqId, 'unknown', result, result.error, leader));
     } else if (result.ok) {
       p.reply(this.frame(p.reqId, 'ok', result, undefined, leader));
     } else {

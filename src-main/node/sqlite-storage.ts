@@ -2,90 +2,66 @@
  * SqliteStorage: a node's durable state in its own SQLite file (better-sqlite3, WAL,
  * synchronous=FULL, so a save that returned survives SIGKILL and power loss).
  *
- * Every row carries a crc32 so damage is detected on open. A damaged file never crashes
- * the node: the storage keeps the good prefix (or moves an unreadable file aside and
- * starts empty), records in the file that it is recovering, and reports the reason in
- * `damaged` until the host calls markRecovered() — so a node that restarts in the middle
- * of recovering still knows it must not vote.
+ * Every row carries a crc32 so damage is detected on open. What the rows mean — which
+ * damage is found, what is kept, how the term and vote are repaired — is the shared scan
+ * (core/recovery/store-image.ts, which the simulator's store runs too); this file is the
+ * SQL around it. A damaged file never crashes the node: the storage keeps the good prefix
+ * (or moves an unreadable file aside and starts empty), records in the file that it is
+ * recovering, and reports the reason in `damaged` until the host calls markRecovered() —
+ * so a node that restarts in the middle of recovering still knows it must not vote.
  */
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import type { Storage, StorageWrite } from '../core/storage';
-import type { ConfState, Entry, EntryType, HardState, Persisted, Snapshot } from '../core/types';
-import { crc32 } from './crc32';
+import {
+  damageImage,
+  markAfterScan,
+  scanStore,
+  type DamageKind,
+  type RecoveringStorage,
+  type RecoveryMark,
+  type StoreImage,
+  type StoreScan,
+} from '../core/recovery';
+import type { ProtocolName } from '../core/protocols';
+import type { StorageWrite } from '../core/storage';
+import type { HardState, NodeId, Persisted, Snapshot } from '../core/types';
+import {
+  SCHEMA,
+  addVoteLostColumn,
+  entryCrc,
+  hardCrc,
+  readImage,
+  snapCrc,
+  writeDamage,
+  writeMark,
+} from './sqlite-image';
 
 /** FORMAT_MAGIC and FORMAT_VERSION identify a Quorum Lab node file; any other header is "damaged". */
 export const FORMAT_MAGIC = 'quorum-lab-node';
 /** FORMAT_VERSION is the schema version this code reads and writes. */
 export const FORMAT_VERSION = 1;
 
-const SCHEMA = `
-CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), magic TEXT NOT NULL, version INTEGER NOT NULL, recovering TEXT, recover_floor INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE hard_state (id INTEGER PRIMARY KEY CHECK (id = 1), term INTEGER NOT NULL, vote TEXT, commit_index INTEGER NOT NULL, crc INTEGER NOT NULL);
-CREATE TABLE log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL);
-CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), idx INTEGER NOT NULL, term INTEGER NOT NULL, conf TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL);
-`;
-
-const ENTRY_TYPES: readonly EntryType[] = ['normal', 'noop', 'config'];
-
-interface LogRow {
-  idx: number;
-  term: number;
-  type: string;
-  data: string;
-  crc: number;
-}
-interface SnapRow {
-  idx: number;
-  term: number;
-  conf: string;
-  data: string;
-  crc: number;
-}
-interface HardRow {
-  term: number;
-  vote: string | null;
-  commit_index: number;
-  crc: number;
-}
-
-const entryCrc = (idx: number, term: number, type: string, data: string): number =>
-  crc32(`${idx}|${term}|${type}|${data}`);
-const snapCrc = (idx: number, term: number, conf: string, data: string): number =>
-  crc32(`${idx}|${term}|${conf}|${data}`);
-const hardCrc = (h: HardState): number => crc32(`${h.term}|${h.vote ?? ''}|${h.commit}`);
-
-/** SqliteStorageOptions tune the checks on open. */
+/** SqliteStorageOptions say whose file it is, which decides the checks on open. */
 export interface SqliteStorageOptions {
-  /** strictCommit: a hard-state commit beyond the last log index is damage (true for Raft, whose commit never passes its log). */
-  strictCommit?: boolean;
+  /** protocol: Raft's log terms never go down and its commit never passes its log; Multi-Paxos's ballots may (default raft). */
+  protocol?: ProtocolName;
+  /** self: the node's id (a Raft node whose vote record was lost counts its vote as cast for itself). */
+  self?: NodeId;
   /** nativeBinding: path of an alternative better_sqlite3.node (defaults to env QUORUM_SQLITE_BINDING). */
   nativeBinding?: string;
 }
 
-/** Scan is what a read of the file found: the usable state and what was wrong with it. */
-interface Scan {
-  persisted: Persisted;
-  problems: string[];
-  /** firstBad: the first log index to drop (null = keep all rows). */
-  firstBad: number | null;
-  snapshotBad: boolean;
-  hardBad: boolean;
-  commitClamped: boolean;
-  recovering: string | null;
-  /** highWater: the highest index the file shows any sign of having held (commit, any log row, snapshot). */
-  highWater: number;
-  recoverFloor: number;
-}
+const HEALTHY: RecoveryMark = { reason: null, floor: 0, voteLost: false };
 
 /** SqliteStorage implements Storage on one SQLite file. */
-export class SqliteStorage implements Storage {
+export class SqliteStorage implements RecoveringStorage {
   private db!: Database.Database;
-  private damagedReason: string | null = null;
-  private floor = 0;
+  private mark: RecoveryMark = HEALTHY;
+  /** restarted: the mark was found in the file, from an earlier run (reported as "still recovering"). */
+  private restarted = false;
   /** movedAside: where an unreadable file was moved (null if none). */
   movedAside: string | null = null;
-  private readonly strictCommit: boolean;
+  private readonly scanOpts: { protocol: ProtocolName; self: NodeId };
   private readonly binding: string | undefined;
   private stmts!: ReturnType<SqliteStorage['prepare']>;
 
@@ -93,7 +69,7 @@ export class SqliteStorage implements Storage {
     readonly file: string,
     opts: SqliteStorageOptions = {},
   ) {
-    this.strictCommit = opts.strictCommit ?? true;
+    this.scanOpts = { protocol: opts.protocol ?? 'raft', self: opts.self ?? '' };
     this.binding = opts.nativeBinding ?? (process.env.QUORUM_SQLITE_BINDING || undefined);
     const st = fs.statSync(file, { throwIfNoEntry: false });
     if (st && !st.isFile()) throw new Error(`data file ${file} exists and is not a regular file`);
@@ -107,20 +83,14 @@ export class SqliteStorage implements Storage {
       if (!isDamage(e)) throw e;
       header = `cannot read the file as SQLite: ${(e as Error).message}`;
     }
-    if (header !== null) {
-      this.moveAside();
-      this.db = this.openDb();
-      const again = this.checkHeader();
-      if (again !== null) throw new Error(`cannot create a fresh store at ${file}: ${again}`);
-      this.setRecovering(`${header} (moved aside to ${this.movedAside})`);
-    }
-    this.stmts = this.prepare();
-    this.scanAndRepair();
+    if (header !== null) this.startAfresh(header);
+    else this.scanAndRepair();
   }
 
   /** damaged is why this store's contents cannot be vouched for (null = healthy). Set until markRecovered(). */
   get damaged(): string | null {
-    return this.damagedReason;
+    const r = this.mark.reason;
+    return r !== null && this.restarted ? `still recovering: ${r}` : r;
   }
 
   /**
@@ -128,7 +98,12 @@ export class SqliteStorage implements Storage {
    * damage (0 if unknown): it has caught up only once its commit index reaches it.
    */
   get recoveryFloor(): number {
-    return this.floor;
+    return this.mark.floor;
+  }
+
+  /** voteLost: the term/vote record was lost (the node may have voted in a term it no longer knows). */
+  get voteLost(): boolean {
+    return this.mark.voteLost;
   }
 
   /**
@@ -145,24 +120,23 @@ export class SqliteStorage implements Storage {
       this.db.prepare('DELETE FROM log').run();
       this.stmts.putHard.run(kept.term, kept.vote, 0, hardCrc(kept));
     })();
-    this.setRecovering(reason, Math.max(h.commit, maxRow));
+    this.setMark({ reason, floor: Math.max(this.mark.floor, h.commit, maxRow), voteLost: this.mark.voteLost });
   }
 
   /** markRecovered records that the node has caught up from its peers; it may vote again. */
   markRecovered(): void {
-    this.db.prepare('UPDATE meta SET recovering = NULL, recover_floor = 0 WHERE id = 1').run();
-    this.damagedReason = null;
-    this.floor = 0;
+    this.setMark(HEALTHY);
+    this.restarted = false;
   }
 
   load(): Persisted {
-    const scan = this.scan();
+    const img = readImage(this.db);
+    const scan = scanStore(img, this.scanOpts);
     // scanAndRepair ran at open and every later write is checksummed, so problems here
     // mean the file was changed under us; flag them rather than hand out bad data.
     if (scan.problems.length > 0) {
       this.repair(scan);
-      this.setRecovering(scan.problems.join('; '), Math.max(scan.highWater, scan.recoverFloor));
-      return this.scan().persisted;
+      this.setMark(markAfterScan(this.mark, scan));
     }
     return scan.persisted;
   }
@@ -250,7 +224,19 @@ export class SqliteStorage implements Storage {
     if (meta.magic !== FORMAT_MAGIC) return `not a Quorum Lab node file (magic ${JSON.stringify(meta.magic)})`;
     if (meta.version !== FORMAT_VERSION)
       return `unsupported format version ${String(meta.version)} (this build reads ${FORMAT_VERSION})`;
+    addVoteLostColumn(this.db);
     return null;
+  }
+
+  /** startAfresh moves an unreadable file aside and starts an empty store that knows it is recovering. */
+  private startAfresh(why: string): void {
+    this.moveAside();
+    this.db = this.openDb();
+    const again = this.checkHeader();
+    if (again !== null) throw new Error(`cannot create a fresh store at ${this.file}: ${again}`);
+    this.stmts = this.prepare();
+    // Nothing is known of what the file held: no floor, and its vote is lost.
+    this.setMark({ reason: `${why} (moved aside to ${this.movedAside})`, floor: 0, voteLost: true });
   }
 
   /** moveAside keeps a damaged file for inspection and frees the path for a fresh store. */
@@ -271,131 +257,40 @@ export class SqliteStorage implements Storage {
     this.movedAside = dest;
   }
 
-  private setRecovering(reason: string, floor = 0): void {
-    this.floor = Math.max(this.floor, floor);
-    this.db.prepare('UPDATE meta SET recovering = ?, recover_floor = ? WHERE id = 1').run(reason, this.floor);
-    this.damagedReason = reason;
+  private setMark(m: RecoveryMark): void {
+    this.mark = m;
+    writeMark(this.db, m);
   }
 
   private scanAndRepair(): void {
-    let scan: Scan;
+    this.stmts = this.prepare();
+    let img: StoreImage;
     try {
-      scan = this.scan();
+      img = readImage(this.db);
     } catch (e) {
       if (!isDamage(e)) throw e;
       // SQLite itself found the pages corrupt: nothing in the file can be trusted.
-      const reason = `file is corrupt: ${(e as Error).message}`;
-      this.moveAside();
-      this.db = this.openDb();
-      if (this.checkHeader() !== null) throw new Error(`cannot create a fresh store at ${this.file}`, { cause: e });
-      this.stmts = this.prepare();
-      this.setRecovering(`${reason} (moved aside to ${this.movedAside})`);
+      this.startAfresh(`file is corrupt: ${(e as Error).message}`);
       return;
     }
+    this.mark = img.mark;
+    const scan = scanStore(img, this.scanOpts);
     if (scan.problems.length > 0) {
       this.repair(scan);
-      const prior = this.damagedReason ? `${this.damagedReason}; ` : '';
-      this.setRecovering(prior + scan.problems.join('; '), Math.max(scan.highWater, scan.recoverFloor));
-    } else if (scan.recovering !== null && this.damagedReason === null) {
+      this.setMark(markAfterScan(img.mark, scan));
+    } else if (img.mark.reason !== null) {
       // Damaged on an earlier run and not yet caught up: still must not vote.
-      this.damagedReason = `still recovering: ${scan.recovering}`;
-      this.floor = scan.recoverFloor;
+      this.restarted = true;
     }
   }
 
-  /** scan reads the whole file and checks every checksum, the log's contiguity and the commit index. */
-  private scan(): Scan {
-    const problems: string[] = [];
-    const meta = this.db.prepare('SELECT recovering, recover_floor FROM meta WHERE id = 1').get() as {
-      recovering: string | null;
-      recover_floor: number;
-    };
-    const maxRow = this.db.prepare('SELECT MAX(idx) FROM log').pluck().get() as number | null;
-
-    let hardBad = false;
-    let hardState: HardState = { term: 0, vote: null, commit: 0 };
-    const h = this.db.prepare('SELECT term, vote, commit_index, crc FROM hard_state WHERE id = 1').get() as
-      HardRow | undefined;
-    if (h) {
-      const hs: HardState = { term: h.term, vote: h.vote, commit: h.commit_index };
-      if (hardCrc(hs) !== h.crc || !isNat(h.term) || !isNat(h.commit_index)) {
-        hardBad = true;
-        problems.push('hard state checksum mismatch');
-      } else hardState = hs;
-    }
-    let snapshot: Snapshot | null = null;
-    let snapshotBad = false;
-    const s = this.db.prepare('SELECT idx, term, conf, data, crc FROM snapshot WHERE id = 1').get() as
-      SnapRow | undefined;
-    if (s) {
-      const conf = snapCrc(s.idx, s.term, s.conf, s.data) === s.crc ? parseConf(s.conf) : null;
-      if (conf === null || !isNat(s.idx) || !isNat(s.term)) {
-        snapshotBad = true;
-        problems.push(`snapshot at ${s.idx} fails its checksum`);
-      } else snapshot = { index: s.idx, term: s.term, conf, data: s.data };
-    }
-    const highWater = Math.max(
-      maxRow ?? 0,
-      h && isNat(h.commit_index) ? h.commit_index : 0,
-      s && isNat(s.idx) ? s.idx : 0,
-    );
-    const entries: Entry[] = [];
-    let firstBad: number | null = null;
-    if (snapshotBad) {
-      // Without the snapshot, entries after it have nothing to follow: drop them all.
-      firstBad = 0;
-    } else {
-      const base = snapshot?.index ?? 0;
-      let expect = base + 1;
-      let lastTerm = snapshot?.term ?? 0;
-      const rows = this.db
-        .prepare('SELECT idx, term, type, data, crc FROM log WHERE idx > ? ORDER BY idx')
-        .all(base) as LogRow[];
-      for (const r of rows) {
-        let bad: string | null = null;
-        if (r.idx !== expect) bad = `log is not contiguous: index ${expect} missing (next is ${r.idx})`;
-        else if (entryCrc(r.idx, r.term, r.type, r.data) !== r.crc) bad = `log entry ${r.idx} fails its checksum`;
-        else if (!ENTRY_TYPES.includes(r.type as EntryType) || !isNat(r.term)) bad = `log entry ${r.idx} is malformed`;
-        else if (r.term < lastTerm) bad = `log entry ${r.idx} has term ${r.term} below its predecessor's ${lastTerm}`;
-        if (bad) {
-          problems.push(bad);
-          firstBad = Math.min(r.idx, expect);
-          break;
-        }
-        entries.push({ index: r.idx, term: r.term, type: r.type as EntryType, data: r.data });
-        lastTerm = r.term;
-        expect++;
-      }
-    }
-    const lastIndex = entries.length > 0 ? entries[entries.length - 1]!.index : (snapshot?.index ?? 0);
-    let commitClamped = false;
-    if (hardState.commit > lastIndex && (this.strictCommit || firstBad !== null)) {
-      commitClamped = true;
-      problems.push(
-        `commit index ${hardState.commit} is beyond the last intact log index ${lastIndex} (log truncated)`,
-      );
-      hardState = { ...hardState, commit: lastIndex };
-    }
-    return {
-      persisted: { hardState, snapshot, entries },
-      problems,
-      firstBad,
-      snapshotBad,
-      hardBad,
-      commitClamped,
-      recovering: meta.recovering,
-      highWater,
-      recoverFloor: meta.recover_floor,
-    };
-  }
-
-  /** repair rewrites the file to the good prefix found by scan, in one transaction. */
-  private repair(scan: Scan): void {
+  /** repair rewrites the file to what the scan kept, in one transaction. */
+  private repair(scan: StoreScan): void {
     this.db.transaction(() => {
-      if (scan.snapshotBad) this.db.prepare('DELETE FROM snapshot').run();
+      if (scan.dropSnapshot) this.db.prepare('DELETE FROM snapshot').run();
       if (scan.firstBad !== null) this.db.prepare('DELETE FROM log WHERE idx >= ?').run(scan.firstBad);
       const hs = scan.persisted.hardState;
-      if (scan.hardBad || scan.commitClamped) this.stmts.putHard.run(hs.term, hs.vote, hs.commit, hardCrc(hs));
+      if (scan.rewriteHard) this.stmts.putHard.run(hs.term, hs.vote, hs.commit, hardCrc(hs));
     })();
   }
 
@@ -447,6 +342,43 @@ export class SqliteStorage implements Storage {
   }
 }
 
+/**
+ * damageStoreFile inflicts a disk fault (core/recovery/damage.ts) on a stopped node's file,
+ * the way the simulator inflicts it on its in-memory store: checksums of the term/vote
+ * record or of the last log entries stop matching, or the file's header is overwritten so
+ * it is no longer a database. Returns what it damaged, or null if there was nothing of
+ * that kind (an empty log, no term/vote record yet).
+ */
+export function damageStoreFile(file: string, kind: DamageKind, nativeBinding?: string): string | null {
+  const binding = nativeBinding ?? (process.env.QUORUM_SQLITE_BINDING || undefined);
+  if (!fs.existsSync(file)) return null;
+  const db = binding ? new Database(file, { nativeBinding: binding }) : new Database(file);
+  let what: string | null;
+  try {
+    const before = readImage(db);
+    const d = damageImage(before, kind);
+    what = d.what;
+    if (kind !== 'file') writeDamage(db, before, d.image);
+    // Fold the WAL into the file, so what the next open reads is the file alone.
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  if (kind === 'file') garbleHeader(file);
+  return what;
+}
+
+/** garbleHeader overwrites a SQLite file's header: the file is no longer a database. */
+function garbleHeader(file: string): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.writeSync(fd, Buffer.from('this file was damaged by the lab: not a database\0'), 0, undefined, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  for (const suffix of ['-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+}
+
 /** isDamage: an SQLite error that says the file's contents are bad (not a permission or I/O problem). */
 function isDamage(e: unknown): boolean {
   const code = (e as { code?: unknown }).code;
@@ -455,21 +387,4 @@ function isDamage(e: unknown): boolean {
     code === 'SQLITE_CORRUPT' ||
     (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))
   );
-}
-
-function isNat(x: unknown): x is number {
-  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-}
-
-function parseConf(s: string): ConfState | null {
-  try {
-    const c = JSON.parse(s) as Record<string, unknown>;
-    const ids = (x: unknown): x is string[] => Array.isArray(x) && x.every((v) => typeof v === 'string');
-    if (c && ids(c.voters) && ids(c.learners) && ids(c.votersOutgoing)) {
-      return { voters: c.voters, learners: c.learners, votersOutgoing: c.votersOutgoing };
-    }
-  } catch {
-    // fall through: a conf that does not parse is damage
-  }
-  return null;
 }

@@ -82,6 +82,7 @@ class ScriptedCore implements ProtocolNode {
   messageKind(): 'other' {
     return 'other';
   }
+  endRecovery(): void {}
 }
 
 function loopOver<M extends MessageBase>(core: ProtocolNode<M>, hooks: Partial<HostHooks<M, null>> = {}, every = 0) {

@@ -9,11 +9,26 @@
  * links recovered. Every applied slot is checked against every other member's: two
  * different values at one index is a violation (state machine safety).
  *
+ * Disk faults: damage() breaks a crashed member's store with the shared recovery module
+ * (core/recovery: the same damage, scan and repair as the node process and the simulator);
+ * its next restart is recovering, and the same Recovery rules decide when that ends. A
+ * recovering member that sends anything mayLeaveWhileRecovering forbids is a violation.
+ *
  * Time is in ticks. A message is due `minDelay..maxDelay` ticks after it is sent (0 by
  * default: due at once, delivered in send order before the tick ends).
  */
 import { HostLoop } from '../../src-main/core/host';
 import { validateMessage, type ProtocolName } from '../../src-main/core/protocols';
+import {
+  Recovery,
+  damageImage,
+  mayLeaveWhileRecovering,
+  repairImage,
+  scanStore,
+  type DamageKind,
+  type RecoveryMark,
+  type StoreImage,
+} from '../../src-main/core/recovery';
 import { MemoryStorage } from '../../src-main/core/storage';
 import { ListMachine } from './list-machine';
 import {
@@ -35,7 +50,13 @@ export interface Member<N extends ProtocolNode<M>, M extends MessageBase> {
   readonly id: NodeId;
   node: N;
   up: boolean;
-  readonly storage: MemoryStorage;
+  storage: MemoryStorage;
+  /** mark: the store's recovery mark after damage() (null = healthy); the next boot is recovering. */
+  mark: RecoveryMark | null;
+  /** recovery: this incarnation's recovery rules (null when it booted healthy). */
+  recovery: Recovery | null;
+  /** recoveredAt: the tick recovery last ended (null if never). */
+  recoveredAt: number | null;
   sm: ListMachine;
   loop: HostLoop<M, null>;
   /** reads are the read states the core handed over, oldest first (tests take them out). */
@@ -144,7 +165,10 @@ export class Network<N extends ProtocolNode<M>, M extends MessageBase> {
 
   /** add starts a fresh member with the given initial peers. */
   add(id: NodeId, peers: NodeId[]): Member<N, M> {
-    const fields = { id, storage: new MemoryStorage(), up: true, reads: [], crashOnReady: null, crashAfterReady: null };
+    const fields = {
+      ...{ id, storage: new MemoryStorage(), up: true, reads: [], crashOnReady: null, crashAfterReady: null },
+      ...{ mark: null, recovery: null, recoveredAt: null },
+    };
     // node, sm and loop are set by boot() right away.
     const m = { ...fields, onApplied: null } as unknown as Member<N, M>;
     this.members.set(id, m);
@@ -173,7 +197,12 @@ export class Network<N extends ProtocolNode<M>, M extends MessageBase> {
     const sm = new ListMachine(m.id);
     const snap = restore?.snapshot ?? null;
     if (snap) sm.restore(snap.data, snap.index);
-    const node = this.core.create({ ...this.config(m.id, peers, restore), applied: sm.appliedIndex });
+    const mark = m.mark;
+    m.recovery = mark
+      ? new Recovery({ ...mark, electionTicks: this.opts.electionTicks, ctxPrefix: `${m.id}:${this.now}:recover` })
+      : null;
+    const recovering = m.recovery !== null;
+    const node = this.core.create({ ...this.config(m.id, peers, restore), applied: sm.appliedIndex, recovering });
     m.node = node;
     m.sm = sm;
     m.reads = [];
@@ -185,13 +214,18 @@ export class Network<N extends ProtocolNode<M>, M extends MessageBase> {
       restored: snap,
       hooks: {
         send: (msgs) => {
-          for (const x of msgs) this.send(x);
+          for (const x of msgs) {
+            if (m.recovery?.recovering && !mayLeaveWhileRecovering(this.core.protocol, x))
+              this.violations.push(`${m.id} sent ${x.type} while recovering`);
+            this.send(x);
+          }
         },
         holdPersist: (rd) => this.beforePersist(m, rd),
         applied: (e) => this.applied(m, e),
         skipped: (e) => this.violations.push(`${m.id} was handed entry ${e.index} again`),
-        reads: (rs) => m.reads.push(...rs),
+        reads: (rs) => m.reads.push(...rs.filter((r) => !m.recovery?.takeRead(r))),
         advanced: (rd) => {
+          this.pollRecovery(m);
           if (m.crashAfterReady?.(rd)) {
             m.crashAfterReady = null;
             this.crash(m.id);
@@ -280,6 +314,33 @@ export class Network<N extends ProtocolNode<M>, M extends MessageBase> {
     const fresh = p.hardState.term === 0 && p.snapshot === null && p.entries.length === 0;
     this.boot(m, peers, fresh ? null : p);
     this.process(id);
+  }
+
+  /**
+   * damage inflicts a disk fault on a crashed member's store (core/recovery: damageImage,
+   * then the load-time scan and repair); its next restart is recovering. Returns what was
+   * damaged (null: nothing of that kind).
+   */
+  damage(id: NodeId, kind: DamageKind): string | null {
+    const m = this.member(id);
+    if (m.up) throw new Error(`${id} must be down to damage its store`);
+    const d = damageImage(imageOf(m.storage.load(), m.mark), kind);
+    const scan = scanStore(d.image, { protocol: this.core.protocol, self: id });
+    const repaired = repairImage(d.image, scan);
+    m.storage = new MemoryStorage();
+    const p = scan.persisted;
+    m.storage.save({ hardState: p.hardState, entries: p.entries, snapshot: p.snapshot });
+    m.mark = repaired.mark.reason !== null ? repaired.mark : null;
+    return d.what;
+  }
+
+  /** pollRecovery lets a recovering member's rules ask for a read point, and ends recovery once caught up. */
+  private pollRecovery(m: Member<N, M>): void {
+    const done = m.recovery?.poll(m.node, m.sm.appliedIndex);
+    if (!done) return;
+    m.node.endRecovery();
+    m.mark = null;
+    m.recoveredAt = this.now;
   }
 
   /** compact snapshots id's state machine at what it has applied (core and disk). */
@@ -411,6 +472,9 @@ export class Network<N extends ProtocolNode<M>, M extends MessageBase> {
         const m = this.members.get(id);
         if (!m?.up) continue;
         m.node.tick();
+        m.recovery?.tick();
+        this.process(id);
+        this.pollRecovery(m);
         this.process(id);
       }
       this.deliverDue();
@@ -489,4 +553,16 @@ export class Network<N extends ProtocolNode<M>, M extends MessageBase> {
     if (!ok) throw new Error(`slot ${r.index} not applied everywhere within ${max} ticks`);
     return r.index;
   }
+}
+
+/** imageOf is what a store holding `p` looks like to the scan: every record intact. */
+function imageOf(p: Persisted, mark: RecoveryMark | null): StoreImage {
+  const fresh = p.hardState.term === 0 && p.hardState.commit === 0 && p.hardState.vote === null;
+  return {
+    unreadable: null,
+    hard: fresh && p.entries.length === 0 ? null : { ...p.hardState, intact: true },
+    snapshot: p.snapshot ? { index: p.snapshot.index, snapshot: p.snapshot, intact: true } : null,
+    log: p.entries.map((entry) => ({ entry, intact: true })),
+    mark: mark ?? { reason: null, floor: 0, voteLost: false },
+  };
 }

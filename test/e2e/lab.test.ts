@@ -269,6 +269,22 @@ describe('Quorum Lab in the browser', () => {
       expect((await api()).nodes.find((n) => n.id === victim.id)?.status).toBe('down');
       await screenshot(page, 'crashed-from-inspector');
 
+      // 6b. Damage its disk from the inspector's menu: the lab says what broke, the node shows recovering.
+      await inspector.getByTestId('damage-button').click();
+      await inspector.getByTestId('damage-log-tail').click();
+      await waitFor(
+        'the damage note',
+        async () => /garbled log entries \d+\.\.\d+/.test((await page.getByTestId('damage-note').textContent()) ?? ''),
+        20_000,
+      );
+      await waitFor(
+        'the inspector says recovering',
+        async () => (await page.getByTestId('inspector-recovering').textContent()) === 'recovering',
+        5000,
+      );
+      expect((await api()).nodes.find((n) => n.id === victim.id)?.damaged).toBe(true);
+      await screenshot(page, 'damaged-from-inspector');
+
       // 7. Export: the run's log holds what happened.
       await page.getByRole('button', { name: 'Export run' }).click();
       const exported = await waitFor(
@@ -281,7 +297,7 @@ describe('Quorum Lab in the browser', () => {
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as { kind: string; node?: string; t: number });
       const kinds = new Set(log.map((r) => r.kind));
-      for (const k of ['partition', 'heal', 'link-rule', 'crash', 'client-complete', 'role'])
+      for (const k of ['partition', 'heal', 'link-rule', 'crash', 'damage', 'client-complete', 'role'])
         expect(kinds, `run log has ${k}`).toContain(k);
       const crashT = log.find((r) => r.kind === 'crash' && r.node === victim.id)!.t;
       await screenshot(page, 'exported');

@@ -2,10 +2,14 @@
  * The gateway's outcome rules against scripted client ports (plain TCP servers speaking
  * the node's frames): a not-leader answer is followed to the leader; a refused connection
  * is retried elsewhere; a request sent and then cut off is `unknown`, never retried; a
- * deadline with nothing ever sent is `fail`; retries keep the same (client, seq).
+ * deadline with nothing ever sent is `fail`; retries keep the same (client, seq); and,
+ * against a real state machine's session rules, a healthy cluster never refuses a
+ * request as `session-expired`.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeCommand } from '../../src-main/core/kv/codec';
+import { KvStateMachine } from '../../src-main/core/kv/state-machine';
 import { Gateway } from '../../src-main/lab/gateway';
 import type { ClientRequestFrame } from '../../src-main/node/contract';
 import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
@@ -14,6 +18,7 @@ type Script = (req: ClientRequestFrame, sock: Socket, id: string) => void;
 
 const servers: Server[] = [];
 const seen: { node: string; req: ClientRequestFrame }[] = [];
+const gateways: Gateway[] = [];
 
 async function port(id: string, script: Script): Promise<number> {
   const server = createServer((sock) => {
@@ -54,11 +59,13 @@ const answer = (sock: Socket, req: ClientRequestFrame, id: string, over: Record<
 
 afterEach(async () => {
   seen.length = 0;
+  // A test that failed before its own close() must not keep the servers' sockets open.
+  for (const g of gateways.splice(0)) g.close();
   for (const s of servers.splice(0)) await new Promise<void>((r) => s.close(() => r()));
 });
 
 function gateway(ports: Record<string, number | null>, leader: string | null = null): Gateway {
-  return new Gateway({
+  const g = new Gateway({
     token: 'tok',
     nodes: Object.keys(ports),
     portOf: (id) => ports[id] ?? null,
@@ -67,6 +74,8 @@ function gateway(ports: Record<string, number | null>, leader: string | null = n
     clientPrefix: 'gwtest',
     seed: 1,
   });
+  gateways.push(g);
+  return g;
 }
 
 describe('gateway', () => {
@@ -135,5 +144,97 @@ describe('gateway', () => {
     expect(r).toMatchObject({ outcome: 'fail', error: 'cas-mismatch' });
     expect(seen.length).toBe(1);
     g.close();
+  });
+
+  it('a session the state machine evicted (session-expired) is replaced and the request sent again under it', async () => {
+    // The node knows sessions that began at seq 1; any later seq of an unknown client is refused.
+    const sessions = new Set<string>();
+    const node: Script = (req, sock, id) => {
+      if (req.seq > 1 && !sessions.has(req.client)) {
+        answer(sock, req, id, {
+          outcome: 'unknown',
+          result: { ok: false, error: 'session-expired' },
+          error: 'session-expired',
+        });
+        return;
+      }
+      sessions.add(req.client);
+      answer(sock, req, id, {});
+    };
+    const g = gateway({ n1: await port('n1', node) }, 'n1');
+    expect((await g.request({ op: 'put', key: 'k', value: '1' }, 2000)).outcome).toBe('ok');
+    // The lab evicts every session (a restart of the whole store would too).
+    sessions.clear();
+    const r = await g.request({ op: 'put', key: 'k', value: '2' }, 2000);
+    expect(r.outcome).toBe('ok');
+    const [first, retry] = seen.slice(-2).map((x) => x.req);
+    expect(first).toMatchObject({ seq: 2 });
+    expect(retry!.client).not.toBe(first!.client);
+    expect(retry!.seq).toBe(1);
+    g.close();
+  });
+
+  describe("against the state machine's session rules", () => {
+    /**
+     * kvNode is a leader backed by a real KvStateMachine, answering as node/requests.ts
+     * does: a get is served by ReadIndex (it never reaches the log), a command is applied
+     * in log order, and a copy the sessions refuse is `unknown`.
+     */
+    function kvNode(refused: string[]): Script {
+      const sm = new KvStateMachine();
+      let index = 0;
+      return (req, sock, id) => {
+        if (req.op.op === 'get') return answer(sock, req, id, { result: { ok: true, value: sm.get(req.op.key) } });
+        const result = sm.apply(++index, encodeCommand({ client: req.client, seq: req.seq, now: 0, cmd: req.op }));
+        const expired = result.error === 'stale-seq' || result.error === 'session-expired';
+        if (expired) refused.push(`${req.client}#${req.seq}: ${result.error}`);
+        answer(sock, req, id, {
+          outcome: expired ? 'unknown' : result.ok ? 'ok' : 'fail',
+          result,
+          ...(result.ok ? {} : { error: result.error }),
+        });
+      };
+    }
+
+    it('gets spend no seq: puts after concurrent gets are ok, none refused as session-expired', async () => {
+      const refused: string[] = [];
+      const g = gateway({ n1: await port('n1', kvNode(refused)) }, 'n1');
+      const get = () => g.request({ op: 'get', key: 'k' }, 2000);
+      const put = (v: string) => g.request({ op: 'put', key: 'k', value: v }, 2000);
+      // Six readers at once leave six sessions in the pool; a write then takes one of them.
+      await Promise.all([get(), get(), get(), get(), get(), get()]);
+      expect((await put('first')).outcome).toBe('ok');
+      for (let round = 0; round < 3; round++) {
+        const gets = await Promise.all([get(), get(), get(), get()]);
+        expect(gets.map((r) => r.outcome)).toEqual(['ok', 'ok', 'ok', 'ok']);
+        const puts = await Promise.all([put(`a${round}`), put(`b${round}`), put(`c${round}`)]);
+        expect(puts.map((r) => r.outcome)).toEqual(['ok', 'ok', 'ok']);
+      }
+      expect(refused).toEqual([]);
+      // Every logged command of a session: seq 1 first, then one more each time.
+      const bySession = new Map<string, number[]>();
+      for (const { req } of seen)
+        if (req.op.op !== 'get') bySession.set(req.client, [...(bySession.get(req.client) ?? []), req.seq]);
+      for (const seqs of bySession.values()) expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+      g.close();
+    });
+
+    it('a command refused before it was proposed (not-leader) spends no seq', async () => {
+      const refused: string[] = [];
+      const follower: Script = (req, sock, id) =>
+        answer(sock, req, id, { outcome: 'fail', result: null, error: 'not-leader', leader: 'n2' });
+      const g = gateway({ n1: await port('n1', follower), n2: await port('n2', kvNode(refused)) }, 'n2');
+      // Pinned to the follower: refused for certain, never proposed.
+      expect((await g.request({ op: 'put', key: 'k', value: '1' }, 2000, 'n1')).outcome).toBe('fail');
+      expect((await g.request({ op: 'put', key: 'k', value: '2' }, 2000)).outcome).toBe('ok');
+      expect((await g.request({ op: 'put', key: 'k', value: '3' }, 2000)).outcome).toBe('ok');
+      expect(refused).toEqual([]);
+      expect(seen.map((s) => [s.node, s.req.seq])).toEqual([
+        ['n1', 1],
+        ['n2', 1],
+        ['n2', 2],
+      ]);
+      g.close();
+    });
   });
 });

@@ -13,6 +13,12 @@ import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
 
 export const MAIN = fileURLToPath(new URL('../../src-main/node/main.ts', import.meta.url));
 
+/** RoutedMsg is what a router rule sees of a message: its envelope and body fields. */
+export type RoutedMsg = { type: string; from: string; to: string; term: number } & Record<string, unknown>;
+
+/** RouteVerdict: deliver a message, lose it, or hold it until release(). */
+export type RouteVerdict = 'pass' | 'drop' | 'hold';
+
 /** TestRouter forwards each MsgFrame to the connection of msg.to. */
 export class TestRouter {
   readonly server: net.Server;
@@ -20,6 +26,10 @@ export class TestRouter {
   readonly rejected: string[] = [];
   /** blocked: node ids whose traffic (both ways) is dropped. */
   readonly blocked = new Set<string>();
+  /** rule, when set, decides each message's fate (after `blocked`). */
+  rule: ((m: RoutedMsg) => RouteVerdict) | null = null;
+  /** held: messages a rule held back, oldest first, with their frames. */
+  readonly held: { msg: RoutedMsg; frame: Buffer }[] = [];
   port = 0;
 
   constructor(readonly token: string) {
@@ -34,6 +44,22 @@ export class TestRouter {
   close(): void {
     this.server.close();
     for (const s of this.conns.values()) s.destroy();
+  }
+
+  /** release delivers the held messages `pick` selects (all by default) to whoever is now connected as their receiver. */
+  release(pick: (m: RoutedMsg) => boolean = () => true): number {
+    let n = 0;
+    for (let i = 0; i < this.held.length;) {
+      const h = this.held[i]!;
+      if (!pick(h.msg)) {
+        i++;
+        continue;
+      }
+      this.held.splice(i, 1);
+      this.conns.get(h.msg.to)?.write(h.frame);
+      n++;
+    }
+    return n;
   }
 
   private accept(s: net.Socket): void {
@@ -54,9 +80,15 @@ export class TestRouter {
           this.conns.set(id, s);
           continue;
         }
-        const msg = f.msg as { to?: string } | undefined;
+        const msg = f.msg as RoutedMsg | undefined;
         if (f.t !== 'msg' || !msg || typeof msg.to !== 'string') continue;
         if (this.blocked.has(id) || this.blocked.has(msg.to)) continue;
+        const verdict = this.rule?.(msg) ?? 'pass';
+        if (verdict === 'drop') continue;
+        if (verdict === 'hold') {
+          this.held.push({ msg, frame: encodeFrame(f) });
+          continue;
+        }
         this.conns.get(msg.to)?.write(encodeFrame(f));
       }
       if (error) s.destroy();
@@ -135,7 +167,29 @@ export class NodeProc {
     this.child.kill('SIGKILL');
     return this.exited;
   }
+
+  /** pause freezes the process (SIGSTOP); resume thaws it (SIGCONT). */
+  pause(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child.kill('SIGCONT');
+  }
+
+  /** inspect asks the node for its inspector data over IPC. */
+  async inspect(lastN = 500): Promise<Extract<NodeToHost, { t: 'inspect-reply' }>['inspect']> {
+    const reqId = ++inspectSeq;
+    this.child.send({ t: 'inspect', reqId, lastN });
+    const r = await waitFor(`${this.id} inspect reply`, () =>
+      this.msgs.find((m) => m.t === 'inspect-reply' && m.reqId === reqId),
+    );
+    if (r.t !== 'inspect-reply') throw new Error('unreachable');
+    return r.inspect;
+  }
 }
+
+let inspectSeq = 0;
 
 /** waitFor polls `cond` until it returns a truthy value or the time runs out. */
 export async function waitFor<T>(
@@ -164,7 +218,7 @@ export class Client {
   constructor(
     readonly port: number,
     readonly token: string,
-    readonly name = `c-${Math.random().toString(36).slice(2, 8)}`,
+    public name = `c-${Math.random().toString(36).slice(2, 8)}`,
   ) {}
 
   async connect(): Promise<this> {
@@ -186,7 +240,24 @@ export class Client {
     return this;
   }
 
-  request(op: KvOp, opts: { allowFollowerRead?: boolean; timeoutMs?: number } = {}): Promise<ClientResponseFrame> {
+  /**
+   * request sends one op under this client's session (a write takes the next seq) and
+   * resolves with the node's answer. Like the lab's gateway, a 'session-expired' answer (a
+   * seq with no session: the session begins at seq 1, and an earlier write of this client
+   * may have been refused before it applied) starts a new session and sends the op again.
+   */
+  async request(
+    op: KvOp,
+    opts: { allowFollowerRead?: boolean; timeoutMs?: number } = {},
+  ): Promise<ClientResponseFrame> {
+    const res = await this.send(op, opts);
+    if (res.error !== 'session-expired') return res;
+    this.name = `${this.name}+`;
+    this.seq = 0;
+    return this.send(op, opts);
+  }
+
+  private send(op: KvOp, opts: { allowFollowerRead?: boolean; timeoutMs?: number }): Promise<ClientResponseFrame> {
     const id = this.nextId++;
     const frame = {
       t: 'req',

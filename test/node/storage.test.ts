@@ -12,7 +12,9 @@ import {
   type StorageWrite,
 } from '../../src-main/core/storage';
 import { seededRng, type Entry, type Persisted, type Snapshot } from '../../src-main/core/types';
-import { SqliteStorage } from '../../src-main/node/sqlite-storage';
+import { DAMAGE_KINDS, ImageStorage } from '../../src-main/core/recovery';
+import { crc32 } from '../../src-main/node/crc32';
+import { SqliteStorage, damageStoreFile } from '../../src-main/node/sqlite-storage';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ql-storage-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -219,7 +221,7 @@ describe('SqliteStorage durability and damage', () => {
     expect(fs.existsSync(s.movedAside!)).toBe(true);
     expect(s.load()).toEqual(emptyPersisted());
     // The fresh file works and still remembers it is recovering after a restart.
-    s.save(w({ entries: range(1, 2, 3) }));
+    s.save(w({ hardState: { term: 3, vote: null, commit: 0 }, entries: range(1, 2, 3) }));
     s.close();
     const again = new SqliteStorage(file);
     expect(again.damaged).toMatch(/still recovering/);
@@ -331,5 +333,83 @@ describe('SqliteStorage: problems that are not damage', () => {
     fs.mkdirSync(dir);
     expect(() => new SqliteStorage(dir)).toThrow(/not a regular file/);
     expect(fs.statSync(dir).isDirectory()).toBe(true);
+  });
+});
+
+describe('SqliteStorage checks by protocol', () => {
+  it('a Multi-Paxos log whose ballots go down (empty slots, re-proposals, learned values) is healthy', () => {
+    const file = newFile();
+    const s = new SqliteStorage(file, { protocol: 'paxos' });
+    const log: Entry[] = [
+      { index: 1, term: 201, type: 'normal', data: 'a' },
+      { index: 2, term: 0, type: 'noop', data: '' },
+      { index: 3, term: 101, type: 'normal', data: 'learned from an older ballot' },
+      { index: 4, term: 302, type: 'normal', data: 'b' },
+    ];
+    s.save(w({ hardState: { term: 302, vote: null, commit: 1 }, entries: log }));
+    s.close();
+    const again = new SqliteStorage(file, { protocol: 'paxos' });
+    expect(again.damaged).toBeNull();
+    expect(again.load().entries).toEqual(log);
+    again.close();
+  });
+
+  it('the same log under Raft (terms must not go down) is damage', () => {
+    const file = newFile();
+    const s = new SqliteStorage(file, { protocol: 'raft' });
+    s.save(w({ hardState: { term: 3, vote: null, commit: 1 }, entries: [ent(1, 3), ent(2, 1)] }));
+    s.close();
+    const again = new SqliteStorage(file, { protocol: 'raft' });
+    expect(again.damaged).toMatch(/entry 2 has term 1 below its predecessor's 3/);
+    again.close();
+  });
+
+  it.each(['raft', 'paxos'] as const)(
+    '%s: a log term (or ballot) above the saved term means the term/vote record is stale',
+    (protocol) => {
+      const file = newFile();
+      const s = new SqliteStorage(file, { protocol });
+      s.save(w({ hardState: { term: 5, vote: null, commit: 2 }, entries: [ent(1, 5), ent(2, 5)] }));
+      s.close();
+      // The record was rolled back (an old copy of the page, say), the log was not.
+      const db = new Database(file);
+      db.prepare('UPDATE hard_state SET term = 2, crc = ?').run(crc32(`2||2`));
+      db.close();
+      const again = new SqliteStorage(file, { protocol });
+      expect(again.damaged).toMatch(/term 5 above the saved term 2/);
+      // The term is at least the highest term in the log (Raft §5.1: terms never go back).
+      expect(again.load().hardState.term).toBe(5);
+      again.close();
+    },
+  );
+});
+
+describe('disk faults: the SQLite file and the simulator’s in-memory store break alike', () => {
+  const log = Array.from({ length: 30 }, (_, i) => ent(i + 1, i < 10 ? 1 : 3));
+  const write = (s: Storage): void => {
+    s.save(w({ hardState: { term: 3, vote: 'n2', commit: 27 }, entries: log }));
+    s.compact(snap(5, 1));
+  };
+
+  it.each(DAMAGE_KINDS)('%s', (kind) => {
+    const file = newFile();
+    const sq = new SqliteStorage(file, { protocol: 'raft', self: 'n1' });
+    write(sq);
+    sq.close();
+    const mem = new ImageStorage({ protocol: 'raft', self: 'n1' });
+    write(mem);
+    const what = damageStoreFile(file, kind);
+    expect(mem.damage(kind)).toBe(what);
+    const again = new SqliteStorage(file, { protocol: 'raft', self: 'n1' });
+    const fromMem = mem.load();
+    expect(again.load()).toEqual(fromMem);
+    // The same floor and vote: the node recovers by the same rules in both.
+    expect([again.recoveryFloor, again.voteLost]).toEqual([mem.recoveryFloor, mem.voteLost]);
+    expect(again.damaged).toMatch(kind === 'file' ? /moved aside/ : /checksum/);
+    again.close();
+  });
+
+  it('a damage run on a missing file damages nothing', () => {
+    expect(damageStoreFile(path.join(tmp, 'never-written.db'), 'hardstate')).toBeNull();
   });
 });

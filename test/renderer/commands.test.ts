@@ -56,6 +56,12 @@ const EXAMPLES: Record<string, Example> = {
     text: 'swapped',
   },
   crash: { line: 'crash n2', call: { method: 'crash', args: ['n2'] }, text: 'n2 crashed' },
+  damage: {
+    line: 'damage n2 log-tail',
+    call: { method: 'damage', args: ['n2', 'log-tail'] },
+    text: 'garbled the log-tail: restart n2 and it recovers from its peers before it votes again',
+    kind: 'info',
+  },
   restart: { line: 'restart n2', call: { method: 'restart', args: ['n2'] }, text: 'n2 restarted' },
   pause: { line: 'pause n3', call: { method: 'pause', args: ['n3'] }, text: 'n3 paused' },
   resume: { line: 'resume n3', call: { method: 'resume', args: ['n3'] }, text: 'n3 resumed' },
@@ -153,6 +159,7 @@ describe('console command table', () => {
     const con = useConsoleStore();
     expect(parse(ex.line, { nodes: ['n1', 'n2', 'n3'] }).ok, ex.line).toBe(true);
     if (name === 'resume') await con.run('pause n3');
+    if (name === 'damage') await con.run('crash n2');
     const before = fake.calls.length;
     await con.run(ex.line);
     const calls = fake.calls.slice(before);
@@ -177,6 +184,18 @@ describe('console command table', () => {
     await con.run('help');
     const shown = con.lines.filter((l) => l.kind === 'info').map((l) => l.text);
     for (const c of COMMANDS) expect(shown).toContain(helpLine(c));
+  });
+
+  it('damage: only a down node, and only one of the three kinds', async () => {
+    const con = useConsoleStore();
+    expect(parse('damage n2 bitrot', { nodes: ['n1', 'n2'] })).toMatchObject({
+      ok: false,
+      error: "unknown damage 'bitrot' (one of hardstate, log-tail, file): damage <node> hardstate|log-tail|file",
+    });
+    await con.run('damage n2 hardstate');
+    expect(con.lines.at(-1)).toMatchObject({ kind: 'error', text: 'n2 is up; crash it first' });
+    await con.run('help damage');
+    expect(con.lines.at(-1)!.text).toMatch(/hardstate: the term\/vote record fails its checksum/);
   });
 
   it('aliases parse to the same command as the name', () => {

@@ -174,6 +174,12 @@ export class FakeLabClient extends TableClient {
           Object.assign(n, { status: 'down', role: null, pid: null });
         }),
       restart: (id) => changed(() => Object.assign(this.node(id), { status: 'up', role: 'follower' })),
+      damage: (id, kind) => {
+        const n = this.node(id);
+        if (n.status !== 'down') throw new LabError(`${id} is ${n.status}; crash it first`, 409);
+        n.damaged = true;
+        return { node: id, kind, what: kind === 'file' ? 'made the file unreadable' : `garbled the ${kind}` };
+      },
       pause: (id) => changed(() => (this.node(id).status = 'paused')),
       resume: (id) => changed(() => (this.node(id).status = 'up')),
       inspect: (id) => this.inspectNode(id),

@@ -80,6 +80,7 @@ describe('IPC: renderer client ↔ main dispatch', () => {
     await c.pause('n3');
     await c.resume('n3');
     await c.inspect('n1');
+    await c.damage('n2', 'hardstate');
     await c.partition([['n1'], ['n2', 'n3']]);
     await c.heal();
     await c.setLink({ from: 'n1', to: 'n2', latencyMs: 200, jitterMs: 50, both: true });
@@ -108,6 +109,7 @@ describe('IPC: renderer client ↔ main dispatch', () => {
       ['pause', 'n3'],
       ['resume', 'n3'],
       ['inspect', 'n1'],
+      ['damage', 'n2', 'hardstate'],
       ['partition', [['n1'], ['n2', 'n3']]],
       ['heal'],
       ['setLink', { from: 'n1', to: 'n2', latencyMs: 200, jitterMs: 50, both: true }],

@@ -74,6 +74,7 @@ describe('the command table', () => {
       pause: 'POST /api/nodes/:id/pause',
       resume: 'POST /api/nodes/:id/resume',
       inspect: 'GET|POST /api/nodes/:id/inspect',
+      damage: 'POST /api/nodes/:id/damage',
       partition: 'POST /api/partition',
       heal: 'POST /api/heal',
       setLink: 'POST /api/links',

@@ -3,6 +3,11 @@
  * a key-value store with client sessions (exactly-once retries), distributed locks with
  * fencing tokens, and a fenced demo resource.
  *
+ * Sessions: a client's commands carry (client, seq); a session begins with seq 1, and the
+ * latest seq's answer is kept so a retry returns it instead of applying again. Sessions are
+ * bounded (least recently used, and idle ones, are evicted); a command from a client whose
+ * session was evicted is refused with 'session-expired' rather than risk applying twice.
+ *
  * Determinism is the whole point: every replica applies the same entries in the same
  * order and must end in the same state, so nothing here reads a clock or a random source.
  * Time comes only from the `now` each command carries (the proposing leader's clock).
@@ -147,6 +152,10 @@ export class KvStateMachine {
       const s = this.st.sessions.get(c.client);
       if (s && c.seq === s.seq) return { ...s.result };
       if (s && c.seq < s.seq) return { ok: false, error: 'stale-seq' };
+      // A session starts at seq 1. A later seq with no session means the session was
+      // evicted: this may be the retry of a command that already applied, and applying it
+      // again would do it twice (dissertation §6.3). Refuse; the client starts a new session.
+      if (!s && c.seq > 1) return { ok: false, error: 'session-expired' };
     }
     // A tracked command's answer is kept for retries, so its room is reserved up front: a
     // command whose answer would not fit fails whole, before it changes anything.

@@ -46,6 +46,11 @@ export type KvError =
   | 'bad-command'
   /** stale-seq: a delayed copy of a command older than the client's latest; its answer was already given. */
   | 'stale-seq'
+  /**
+   * session-expired: the client's session was evicted (or never began at seq 1): this copy
+   * was not applied, but an earlier copy may have been; the client must start a new session.
+   */
+  | 'session-expired'
   /** store-full: the write would take the store past its byte limit (KvStateMachine maxBytes); nothing changed. */
   | 'store-full';
 

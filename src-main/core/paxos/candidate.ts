@@ -12,6 +12,8 @@ import type { CandidateState, Paxos, ProposerMsg } from './paxos';
 
 /** campaign starts phase 1 under a ballot above every ballot seen (force: a leadership transfer). */
 export function campaign(p: Paxos, force: boolean): void {
+  // A recovering node may have forgotten promises and acceptances: it must not lead until it caught up.
+  if (p.recovering) return;
   const st = p.becomeCandidate(nextBallot(Math.max(p.promised, p.maxSeen), p.num));
   bcastPrepare(p, st, force);
 }

@@ -21,6 +21,9 @@ function inLease(p: Paxos, from: string): boolean {
 /** handlePrepare answers phase 1a: a promise (after it is durable) or a nack. */
 export function handlePrepare(p: Paxos, m: PrepareMsg): void {
   if (m.term < p.promised) return p.nack(m);
+  // A recovering acceptor may have forgotten a higher promise or a value it accepted: it
+  // promises nothing until it has caught up (core/recovery).
+  if (p.recovering) return;
   // Leader lease (like Raft's check-quorum): while we hear from a live leader, a node that
   // was partitioned away cannot depose it by prepares with an inflated ballot.
   if (p.cfg.checkQuorum && inLease(p, m.from) && !m.force) return;
@@ -47,7 +50,9 @@ export function handleAccept(p: Paxos, m: AcceptMsg): void {
   p.learner.noteDecide(m.term, m.commit);
   const { lo, hi } = acceptRun(p.log, p.learner, m.entries, p.window);
   p.maybeAdvanceCommit();
-  if (lo !== 0) {
+  // A recovering acceptor keeps the values (a decide may then tell it they are chosen) but
+  // does not count as having accepted them: it may have broken a promise it forgot.
+  if (lo !== 0 && !p.recovering) {
     p.sendAfterPersist({ type: 'accepted', from: p.id, to: m.from, term: m.term, lo, hi, commit: p.commit });
   }
 }
@@ -73,6 +78,7 @@ export function handleHeartbeat(p: Paxos, m: HeartbeatMsg): void {
     seq: m.seq,
     commit: p.commit,
     hbCommit: m.commit,
+    ...p.flag(),
   });
 }
 
@@ -81,14 +87,14 @@ export function handleCatchup(p: Paxos, m: CatchupMsg): void {
   if (m.term >= p.promised) p.heardFromLeader(m.from, m.term);
   p.learner.learn(m.entries, m.commit);
   p.maybeAdvanceCommit();
-  p.sendAfterPersist({ type: 'learned', from: p.id, to: m.from, term: m.term, commit: p.commit });
+  p.sendAfterPersist({ type: 'learned', from: p.id, to: m.from, term: m.term, commit: p.commit, ...p.flag() });
 }
 
 /** handleSnapshot installs a leader's snapshot past our chosen prefix, and says how far we now are. */
 export function handleSnapshot(p: Paxos, m: SnapshotMsg): void {
   if (m.term >= p.promised) p.heardFromLeader(m.from, m.term);
   if (m.snapshot.index > p.commit) p.installSnapshot(m.snapshot);
-  p.sendAfterPersist({ type: 'learned', from: p.id, to: m.from, term: m.term, commit: p.commit });
+  p.sendAfterPersist({ type: 'learned', from: p.id, to: m.from, term: m.term, commit: p.commit, ...p.flag() });
 }
 
 /** stepFollower handles what a follower acts on besides acceptor and learner traffic. */

@@ -249,13 +249,25 @@ export class LeaderRole {
     if (m.lo <= ps.match + 1 && hi > ps.match) ps.match = hi;
   }
 
+  /**
+   * noteCommit records a learner's commit. A recovering one may have lost what it learned,
+   * so its word replaces what it said before (else the leader would never send it the
+   * slots it lost); a healthy one's commit only grows, and an older answer is ignored.
+   */
+  private noteCommit(ps: PeerState, m: HeartbeatAckMsg | LearnedMsg): void {
+    if (m.recovering === true) ps.commit = m.commit;
+    else if (m.commit > ps.commit) ps.commit = m.commit;
+    // Only a peer that could stand in a quorum now counts for CheckQuorum.
+    if (m.recovering !== true) ps.active = true;
+  }
+
   /** handleHeartbeatAck notes a live acceptor, confirms reads, and catches a lagging learner up. */
   handleHeartbeatAck(m: HeartbeatAckMsg): void {
     const ps = this.peers.get(m.from);
     if (!ps) return;
-    ps.active = true;
-    if (m.commit > ps.commit) ps.commit = m.commit;
-    if (m.seq > ps.ackedSeq) ps.ackedSeq = m.seq;
+    this.noteCommit(ps, m);
+    // Only a healthy acceptor's answer confirms leadership for a read.
+    if (m.seq > ps.ackedSeq && m.recovering !== true) ps.ackedSeq = m.seq;
     this.confirmReads();
     // Still behind what the heartbeat announced: it lacks values it cannot learn by decide.
     if (m.commit < m.hbCommit) this.sendCatchup(m.from, ps);
@@ -265,8 +277,7 @@ export class LeaderRole {
   handleLearned(m: LearnedMsg): void {
     const ps = this.peers.get(m.from);
     if (!ps) return;
-    ps.active = true;
-    if (m.commit > ps.commit) ps.commit = m.commit;
+    this.noteCommit(ps, m);
     if (m.commit > ps.match) ps.match = m.commit;
     ps.catchupUntil = 0;
     ps.sentSnapshot = false;

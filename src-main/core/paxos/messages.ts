@@ -70,6 +70,12 @@ export interface HeartbeatAckMsg extends MessageBase {
   seq: number;
   commit: number;
   hbCommit: number;
+  /**
+   * recovering: the sender's store was damaged and it has not caught up (core/recovery).
+   * The leader still catches it up, but its answer confirms no read and counts for no
+   * CheckQuorum, and its commit may be below what it reported before. Absent when healthy.
+   */
+  recovering?: boolean;
 }
 
 /** CatchupMsg carries chosen entries (contiguous) to a lagging learner. */
@@ -89,6 +95,8 @@ export interface SnapshotMsg extends MessageBase {
 export interface LearnedMsg extends MessageBase {
   type: 'learned';
   commit: number;
+  /** recovering: as on HeartbeatAckMsg. */
+  recovering?: boolean;
 }
 
 // ReadIndexMsg and ReadIndexRespMsg are the same in both cores; they live in types.ts.

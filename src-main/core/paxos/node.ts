@@ -166,4 +166,9 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
   messageKind(msg: PaxosMessage): MessageKind {
     return paxosMessageKind(msg);
   }
+
+  /** endRecovery: the host's recovery rules (core/recovery) say the node has caught up; it may promise, accept and lead again. */
+  endRecovery(): void {
+    this.p.recovering = false;
+  }
 }

@@ -56,6 +56,9 @@ export class Paxos {
   /** maxOpen: how many unchosen slots a leader keeps open before propose says busy. */
   readonly maxOpen: number;
 
+  /** recovering: the store was damaged (ProtocolConfig.recovering): no promises, no acceptances sent, no campaigns. */
+  recovering: boolean;
+
   // Durable acceptor/learner state (mirrored to Storage through Ready).
   promised: number;
   readonly log: PaxosLog;
@@ -92,8 +95,12 @@ export class Paxos {
     this.maxOpen = Math.max(256, batch);
     this.window = 4 * this.maxOpen;
 
+    this.recovering = cfg.recovering === true;
     this.log = new PaxosLog(r?.snapshot ?? null, r?.entries ?? []);
-    this.promised = r?.hardState.term ?? 0;
+    // Accepting under ballot b promised b: the promise is at least every ballot in the log,
+    // whatever a damaged record says.
+    this.promised = Math.max(r?.hardState.term ?? 0, topBallot(r?.snapshot ?? null, r?.entries ?? []));
+    if (this.promised > (r?.hardState.term ?? 0)) this.hsDirty = true;
     const snapIndex = r?.snapshot?.index ?? 0;
     this.learner = new Learner(this.log, Math.min(Math.max(r?.hardState.commit ?? 0, snapIndex), this.log.lastIndex()));
     this.maxSeen = this.promised;
@@ -142,7 +149,13 @@ export class Paxos {
   private tickElection(): void {
     // A candidate that has not gathered a quorum by its (randomized) timeout retries
     // with a higher ballot; the randomness is what stops dueling proposers livelocking.
-    if (++this.electionElapsed >= this.randomizedTimeout) campaign(this, false);
+    // A recovering node may have forgotten promises and acceptances: it does not lead.
+    if (++this.electionElapsed >= this.randomizedTimeout && !this.recovering) campaign(this, false);
+  }
+
+  /** flag marks an answer sent while recovering (see HeartbeatAckMsg.recovering). */
+  flag(): { recovering?: true } {
+    return this.recovering ? { recovering: true } : {};
   }
 
   resetElectionTimeout(): void {
@@ -305,4 +318,11 @@ export class Paxos {
     for (const e of rd.entries) if (e.term === now.lead.ballot) now.lead.ack(e.index, this.id);
     this.maybeAdvanceCommit();
   }
+}
+
+/** topBallot is the highest ballot among a snapshot and the entries after it. */
+function topBallot(snap: Snapshot | null, entries: readonly Entry[]): number {
+  let b = snap?.term ?? 0;
+  for (const e of entries) if (e.term > b) b = e.term;
+  return b;
 }

@@ -4,7 +4,7 @@
  * saying what is wrong, so a corrupt or hostile frame can never reach the core. Written
  * with the validation kit (core/validate.ts); raft/validate.ts is its twin.
  */
-import { ctx, entry, envelope, snapshot } from '../message-checks';
+import { ctx, entry, envelope, recoveringFlag, snapshot } from '../message-checks';
 import { assertNever } from '../types';
 import type { Entry, MessageBase } from '../types';
 import { at, bool, fail, int, nullable, valueOrError, type Rec } from '../validate';
@@ -52,12 +52,20 @@ function body(o: Rec, base: MessageBase & { type: PaxosMessageType }): PaxosMess
     case 'nack':
       return { ...base, type, ballot: n('ballot'), commit: n('commit') };
     case 'decide':
-    case 'learned':
       return { ...base, type, commit: n('commit') };
+    case 'learned':
+      return { ...base, type, commit: n('commit'), ...recoveringFlag(o, type) };
     case 'heartbeat':
       return { ...base, type, commit: n('commit'), seq: n('seq') };
     case 'heartbeatAck':
-      return { ...base, type, seq: n('seq'), commit: n('commit'), hbCommit: n('hbCommit') };
+      return {
+        ...base,
+        type,
+        seq: n('seq'),
+        commit: n('commit'),
+        hbCommit: n('hbCommit'),
+        ...recoveringFlag(o, type),
+      };
     case 'snapshot':
       return { ...base, type, snapshot: snapshot(o.snapshot, 'snapshot.snapshot') };
     case 'readIndex':

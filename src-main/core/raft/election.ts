@@ -61,12 +61,15 @@ function countVotes(r: Raft, votes: Map<NodeId, boolean>, kind: 'preVote' | 'vot
  * answer leaves only after the Ready carrying the vote is persisted.
  */
 export function handleVoteRequest(r: Raft, m: VoteMsg | PreVoteMsg): void {
+  // A recovering node may have lost entries it acknowledged, or the vote it cast: it grants
+  // nothing until it has caught up (core/recovery).
   const canVote =
-    r.vote === m.from ||
-    // No vote yet in this term, and no leader we know of in it.
-    (r.vote === null && r.lead === null) ||
-    // A pre-vote is about a future term, where we have not voted yet.
-    (m.type === 'preVote' && m.term > r.term);
+    !r.recovering &&
+    (r.vote === m.from ||
+      // No vote yet in this term, and no leader we know of in it.
+      (r.vote === null && r.lead === null) ||
+      // A pre-vote is about a future term, where we have not voted yet.
+      (m.type === 'preVote' && m.term > r.term));
   const respType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
   if (canVote && r.log.isUpToDate(m.lastIndex, m.lastTerm)) {
     r.send({ type: respType, from: r.id, to: m.from, term: m.term, reject: false });

@@ -6,7 +6,17 @@ import type { AppendMsg, HeartbeatMsg, ReadIndexRespMsg, SnapshotMsg } from './m
 import type { Raft } from './raft';
 
 function ack(r: Raft, to: string, index: number): void {
-  r.send({ type: 'appendResp', from: r.id, to, term: r.term, index, reject: false, rejectHint: 0, logTerm: 0 });
+  r.send({
+    type: 'appendResp',
+    from: r.id,
+    to,
+    term: r.term,
+    index,
+    reject: false,
+    rejectHint: 0,
+    logTerm: 0,
+    ...r.flag(),
+  });
 }
 
 /** handleAppend appends the leader's entries if our log matches at prevIndex, else rejects with a hint. */
@@ -33,13 +43,14 @@ export function handleAppend(r: Raft, m: AppendMsg): void {
     reject: true,
     rejectHint: hint.index,
     logTerm: hint.term,
+    ...r.flag(),
   });
 }
 
 /** handleHeartbeat takes the leader's (safe) commit index and answers, echoing a read round's ctx. */
 export function handleHeartbeat(r: Raft, m: HeartbeatMsg): void {
   r.log.commitTo(m.commit);
-  r.send({ type: 'heartbeatResp', from: r.id, to: m.from, term: r.term, ctx: m.ctx });
+  r.send({ type: 'heartbeatResp', from: r.id, to: m.from, term: r.term, ctx: m.ctx, ...r.flag() });
 }
 
 /** handleSnapshot installs a leader's snapshot unless our log already covers it. */

@@ -34,7 +34,12 @@ export function syncProgress(r: Raft, st: LeaderState): void {
  * such entries commit indirectly when a current-term entry after them does.
  */
 export function maybeCommitLeader(r: Raft, st: LeaderState): boolean {
-  const idx = committedIndex(r.conf.current(), (id) => st.progress.get(id)?.match ?? 0);
+  // A recovering peer's copy does not count: it may lose it again, or have acknowledged
+  // while its own term or log had gone back (core/recovery).
+  const idx = committedIndex(r.conf.current(), (id) => {
+    const pr = st.progress.get(id);
+    return pr && !pr.recovering ? pr.match : 0;
+  });
   if (!r.log.maybeCommit(idx, r.term)) return false;
   if (st.pendingReads.length > 0 && committedOwnTerm(r, st)) {
     const waiting = st.pendingReads;
@@ -99,14 +104,21 @@ export function bcastHeartbeat(r: Raft, st: LeaderState, ctx: string | null): vo
   }
 }
 
+/** noteAnswer records what an answer says of its sender: whether it recovers, and (if not) that it is alive. */
+function noteAnswer(pr: Progress, m: AppendRespMsg | HeartbeatRespMsg): void {
+  pr.recovering = m.recovering === true;
+  // CheckQuorum counts only peers that could stand in a quorum now.
+  if (!pr.recovering) pr.recentActive = true;
+}
+
 /** handleAppendResp moves a peer's progress on an append (or snapshot) answer. */
 export function handleAppendResp(r: Raft, st: LeaderState, pr: Progress, m: AppendRespMsg): void {
-  pr.recentActive = true;
+  noteAnswer(pr, m);
   if (m.reject) {
     // Fast backup: jump over the whole conflicting term the follower reported, not one entry a round trip.
     let probe = m.rejectHint;
     if (m.logTerm > 0) probe = r.log.findConflictByTerm(m.rejectHint, m.logTerm).index;
-    if (pr.maybeDecrTo(m.index, probe)) {
+    if (pr.maybeDecrTo(m.index, probe, pr.recovering)) {
       if (pr.state === 'replicate') pr.becomeProbe();
       sendAppend(r, m.from, pr);
     }
@@ -136,12 +148,14 @@ export function handleAppendResp(r: Raft, st: LeaderState, pr: Progress, m: Appe
 
 /** handleHeartbeatResp resumes a paused peer and counts a ReadIndex confirmation. */
 export function handleHeartbeatResp(r: Raft, st: LeaderState, pr: Progress, m: HeartbeatRespMsg): void {
-  pr.recentActive = true;
+  noteAnswer(pr, m);
   pr.probeSent = false;
   // The peer is alive but the pipe is full: an append was probably lost, so free a slot to retry.
   if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
-  if (pr.match < r.log.lastIndex()) sendAppend(r, m.from, pr);
-  if (m.ctx === null) return;
+  // A recovering peer may lack entries up to its match: an append (empty if need be) finds out.
+  if (pr.match < r.log.lastIndex() || pr.recovering) sendAppend(r, m.from, pr);
+  // Only a healthy peer's answer confirms leadership for a read (§6.4).
+  if (m.ctx === null || pr.recovering) return;
   const acks = st.readOnly.recvAck(m.ctx, m.from);
   if (!acks || !quorumActive(r.conf.current(), (id) => acks.has(id))) return;
   for (const req of st.readOnly.advance(m.ctx)) respondRead(r, req.ctx, req.from, req.index);

@@ -53,6 +53,13 @@ export interface AppendRespMsg extends MessageBase {
   reject: boolean;
   rejectHint: number;
   logTerm: number;
+  /**
+   * recovering: the sender's store was damaged and it has not caught up (core/recovery):
+   * the leader uses this answer only to find where the logs diverge, never for a commit
+   * or CheckQuorum; and a rejection from it may be below what it acknowledged before.
+   * Absent (not false) from a healthy node.
+   */
+  recovering?: boolean;
 }
 
 /** HeartbeatMsg keeps followers from campaigning; `ctx` is set when it confirms a ReadIndex round (§6.4). */
@@ -66,6 +73,8 @@ export interface HeartbeatMsg extends MessageBase {
 export interface HeartbeatRespMsg extends MessageBase {
   type: 'heartbeatResp';
   ctx: string | null;
+  /** recovering: as on AppendRespMsg; such an answer confirms no read and counts for no CheckQuorum. */
+  recovering?: boolean;
 }
 
 /** SnapshotMsg is InstallSnapshot (§7) in one message. */

@@ -242,6 +242,11 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   messageKind(msg: RaftMessage): MessageKind {
     return raftMessageKind(msg);
   }
+
+  /** endRecovery: the host's recovery rules (core/recovery) say the node has caught up; it may vote and campaign again. */
+  endRecovery(): void {
+    this.r.recovering = false;
+  }
 }
 
 /** progressViews lists a leader's follower progress (a plain loop: status() runs after every Ready in the simulator). */

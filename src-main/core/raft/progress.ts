@@ -61,6 +61,12 @@ export class Progress {
   /** snapshotWait counts heartbeat rounds spent in snapshot state (to resend a lost snapshot). */
   snapshotWait = 0;
   recentActive = false;
+  /**
+   * recovering: the peer's last answer said its store was damaged and it has not caught up
+   * (AppendRespMsg.recovering). Its match still steers replication, but it counts for no
+   * commit, no read confirmation and no CheckQuorum.
+   */
+  recovering = false;
   readonly inflights: Inflights;
 
   constructor(
@@ -112,8 +118,22 @@ export class Progress {
   /**
    * maybeDecrTo handles a rejected append of prevIndex `rejected`, with the next index to
    * probe (from the follower's conflict hint); returns false if the rejection is stale.
+   *
+   * A healthy follower never loses what it acknowledged, so (as etcd's tracker has it) a
+   * rejection at or below match can only be an old, reordered message. A follower that is
+   * recovering from a damaged store (`lost`) may have lost acknowledged entries: its
+   * rejection there is news, not noise. What it holds is then unknown — match falls to 0
+   * until its next acknowledgement says again — and probing restarts at its hint. Without
+   * this the leader would never probe below the old match and the follower could not
+   * catch up from the log.
    */
-  maybeDecrTo(rejected: number, probe: number): boolean {
+  maybeDecrTo(rejected: number, probe: number, lost = false): boolean {
+    if (lost && rejected <= this.match) {
+      this.match = 0;
+      this.becomeProbe();
+      this.next = Math.max(1, Math.min(rejected, probe + 1));
+      return true;
+    }
     if (this.state === 'replicate') {
       // A rejection of something already matched is an old, reordered message.
       if (rejected <= this.match) return false;

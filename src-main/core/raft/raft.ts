@@ -57,6 +57,8 @@ export class Raft {
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
   private readonly rng: Rng;
+  /** recovering: the store was damaged (ProtocolConfig.recovering) and the node has not caught up yet. */
+  recovering: boolean;
 
   term = 0;
   vote: NodeId | null = null;
@@ -82,6 +84,7 @@ export class Raft {
     this.preVote = cfg.preVote;
     this.checkQuorum = cfg.checkQuorum;
     this.rng = cfg.rng;
+    this.recovering = cfg.recovering === true;
 
     const p = cfg.restore;
     const initial: ConfState = { voters: [...cfg.peers], learners: [], votersOutgoing: [] };
@@ -92,6 +95,7 @@ export class Raft {
       this.log.restoreFrom(p.snapshot, p.entries, p.hardState.commit);
       // The configuration in force is the latest config entry in the log, else the snapshot's, else the peers.
       for (const e of this.log.slice(this.log.firstIndex(), this.log.lastIndex() + 1)) this.trackConf(e);
+      this.restoreTermFloor();
     }
     if (cfg.applied !== undefined) {
       // The host's state machine already holds entries up to cfg.applied: they were committed.
@@ -106,6 +110,25 @@ export class Raft {
       this.confChanged();
     };
     this.becomeFollower(this.term, null);
+  }
+
+  /**
+   * restoreTermFloor: the term is at least the last log term. A node writes an entry of a
+   * term only once it is in that term (§5.1: a server's term never goes back), so a lower
+   * saved term means the record was damaged. Going back would let it accept a deposed
+   * leader's appends and truncate entries it committed in the later term. Whom it voted for
+   * in that term is unknown: it counts as a vote for itself, so it never grants a second one.
+   */
+  private restoreTermFloor(): void {
+    const floor = this.log.lastTerm();
+    if (floor <= this.term) return;
+    this.term = floor;
+    this.vote = this.id;
+  }
+
+  /** flag marks an acknowledgement sent while recovering (see AppendRespMsg.recovering). */
+  flag(): { recovering?: true } {
+    return this.recovering ? { recovering: true } : {};
   }
 
   private trackConf(e: Entry): void {
@@ -186,7 +209,8 @@ export class Raft {
 
   /** hup starts an election (a pre-election first when PreVote is on, unless it is a transfer). */
   hup(transfer: boolean): void {
-    if (this.state.role === 'leader' || !this.promotable()) return;
+    // A recovering node may have lost entries it acknowledged: it must not lead (nor vote) until it caught up.
+    if (this.state.role === 'leader' || !this.promotable() || this.recovering) return;
     campaign(this, this.preVote && !transfer ? 'preVote' : 'vote', transfer);
   }
 
@@ -276,6 +300,7 @@ export class Raft {
           reject: false,
           rejectHint: 0,
           logTerm: 0,
+          ...this.flag(),
         });
       } else if (m.type === 'preVote') {
         this.send({ type: 'preVoteResp', from: this.id, to: m.from, term: this.term, reject: true });

@@ -4,7 +4,7 @@
  * saying what is wrong, so a corrupt or hostile frame can never reach the core. Written
  * with the validation kit (core/validate.ts); paxos/validate.ts is its twin.
  */
-import { ctx, entry, envelope, nodeId, snapshot } from '../message-checks';
+import { ctx, entry, envelope, nodeId, recoveringFlag, snapshot } from '../message-checks';
 import { assertNever } from '../types';
 import type { ConfChange, ConfChangeType, Entry, MessageBase } from '../types';
 import { at, bool, fail, int, nullable, oneOf, parseJsonBounded, record, valueOrError, type Rec } from '../validate';
@@ -79,11 +79,12 @@ function body(o: Rec, base: MessageBase & { type: RaftMessageType }): RaftMessag
         reject: bool(o.reject, f('reject')),
         rejectHint: int(o.rejectHint, f('rejectHint')),
         logTerm: int(o.logTerm, f('logTerm')),
+        ...recoveringFlag(o, type),
       };
     case 'heartbeat':
       return { ...base, type, commit: int(o.commit, f('commit')), ctx: nullable(o.ctx, (v) => ctx(v, f('ctx'))) };
     case 'heartbeatResp':
-      return { ...base, type, ctx: nullable(o.ctx, (v) => ctx(v, f('ctx'))) };
+      return { ...base, type, ctx: nullable(o.ctx, (v) => ctx(v, f('ctx'))), ...recoveringFlag(o, type) };
     case 'snapshot':
       return { ...base, type, snapshot: snapshot(o.snapshot, f('snapshot')) };
     case 'timeoutNow':

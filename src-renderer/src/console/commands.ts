@@ -8,6 +8,7 @@ import type { BalanceAlgorithm } from '../../../src-main/api/contract';
 import { MAX_LATENCY_MS, MAX_LOAD_CLIENTS, MAX_LOAD_COUNT } from '../../../src-main/api/schemas';
 import { BALANCE_ALGORITHMS } from '../../../src-main/core/balance/types';
 import { MAX_TTL_MS } from '../../../src-main/core/kv/types';
+import { DAMAGE_ABOUT, DAMAGE_KINDS, type DamageKind } from '../../../src-main/core/recovery/damage';
 import { useClusterStore } from '../stores/cluster';
 import { useRequestsStore } from '../stores/requests';
 import { useRunStore } from '../stores/run';
@@ -128,6 +129,35 @@ const NODE_COMMANDS = [
     complete: NODE_IDS,
     parse: nodeArg,
     run: (c, io) => io.control(() => useClusterStore().crash(c.node), `${c.node} crashed`, c.node),
+  }),
+  command({
+    name: 'damage',
+    usage: 'damage <node> hardstate|log-tail|file',
+    about: "damage a crashed node's SQLite file",
+    details: [
+      ...DAMAGE_KINDS.map((k) => `${k}: ${DAMAGE_ABOUT[k]}.`),
+      'Restarted, the node says "recovering": it neither serves nor votes until it has caught up from its peers.',
+      'damage n2 log-tail',
+    ],
+    complete: NODE_IDS,
+    parse: (a, ctx) => {
+      exactly(a.words, 2, a.usage);
+      const kind = a.words[1]!;
+      if (!(DAMAGE_KINDS as readonly string[]).includes(kind))
+        fail(`unknown damage '${kind}' (one of ${DAMAGE_KINDS.join(', ')}): ${a.usage}`);
+      return { node: node(a.words[0], ctx, a.usage), kind: kind as DamageKind };
+    },
+    run: async (c, io) => {
+      const cluster = useClusterStore();
+      let what: string | null = null;
+      const act = async (): Promise<boolean> => {
+        what = (await cluster.damage(c.node, c.kind))?.what ?? null;
+        return what !== null;
+      };
+      await io.control(act, `${c.node}'s disk damaged (${c.kind})`, c.node);
+      if (what !== null)
+        io.print('info', `${what}: restart ${c.node} and it recovers from its peers before it votes again`, c.node);
+    },
   }),
   command({
     name: 'restart',

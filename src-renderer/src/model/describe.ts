@@ -203,6 +203,8 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
       return d(`${node} resumed`, 'ok', n);
     case 'storage-damaged':
       return d(`${node} found its data damaged and will not vote until it recovers`, 'fail', n);
+    case 'damage':
+      return d(`${node}'s disk was damaged (${str(r, 'fault') ?? '?'}): ${str(r, 'what') ?? ''}`, 'fail', n);
     case 'router-connect':
       return d(`${node} connected to the network`, '', n);
     case 'router-disconnect':

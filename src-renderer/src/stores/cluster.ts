@@ -7,6 +7,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type {
+  DamageKind,
+  DamageResult,
   ClusterNode,
   ClusterSettings,
   ClusterView,
@@ -93,6 +95,20 @@ export const useClusterStore = defineStore('cluster', () => {
   }
 
   const crash = (id: string) => act(() => labClient().crash(id));
+  /** damage inflicts a disk fault on a stopped node's file; answers what it did, or null (see error). */
+  async function damage(id: string, kind: DamageKind): Promise<DamageResult | null> {
+    busy.value++;
+    try {
+      const r = await labClient().damage(id, kind);
+      error.value = null;
+      return r;
+    } catch (e) {
+      error.value = errorText(e);
+      return null;
+    } finally {
+      busy.value--;
+    }
+  }
   const restart = (id: string) => act(() => labClient().restart(id));
   const pause = (id: string) => act(() => labClient().pause(id));
   const resume = (id: string) => act(() => labClient().resume(id));
@@ -192,6 +208,7 @@ export const useClusterStore = defineStore('cluster', () => {
     refresh,
     poll,
     crash,
+    damage,
     restart,
     pause,
     resume,

@@ -138,6 +138,22 @@ describe('KvStateMachine: client sessions (exactly-once)', () => {
     expect(d.sm.sessionCount()).toBe(1);
   });
 
+  it('a retry after the session was evicted is refused (session-expired), never applied twice (§6.3)', () => {
+    const d = driver(new KvStateMachine({ maxSessions: 2 }));
+    expect(d.run({ op: 'cas', key: 'n', expected: null, value: '1' }, 'a', 1)).toEqual({ ok: true, value: null });
+    expect(d.run({ op: 'put', key: 'n', value: '5' }, 'a', 2)).toEqual({ ok: true, value: '1' });
+    // Two other clients push a's session out.
+    d.run({ op: 'get', key: 'n' }, 'b', 1);
+    d.run({ op: 'get', key: 'n' }, 'c', 1);
+    expect(d.sm.sessionCount()).toBe(2);
+    d.run({ op: 'put', key: 'n', value: '7' }, 'b', 2);
+    // A delayed copy of a's seq 2 arrives: applying it would write 5 over 7 a second time.
+    expect(d.run({ op: 'put', key: 'n', value: '5' }, 'a', 2)).toEqual({ ok: false, error: 'session-expired' });
+    expect(d.sm.get('n')).toBe('7');
+    // A new session (seq 1) starts afresh.
+    expect(d.run({ op: 'put', key: 'n', value: '8' }, 'a2', 1)).toEqual({ ok: true, value: '7' });
+  });
+
   it('many clients keep memory bounded at the session limit', () => {
     const d = driver(new KvStateMachine({ maxSessions: 100 }));
     for (let i = 0; i < 1000; i++) d.run({ op: 'put', key: `k${i % 7}`, value: 'v' }, `client-${i}`, 1);
@@ -148,7 +164,8 @@ describe('KvStateMachine: client sessions (exactly-once)', () => {
 describe('KvStateMachine: snapshot, restore, digest', () => {
   function busy(): ReturnType<typeof driver> {
     const d = driver();
-    for (let i = 0; i < 40; i++) d.run({ op: 'put', key: `k${i % 9}`, value: `v${i}` }, `c${i % 4}`, i + 1, 1000 + i);
+    for (let i = 0; i < 40; i++)
+      d.run({ op: 'put', key: `k${i % 9}`, value: `v${i}` }, `c${i % 4}`, Math.floor(i / 4) + 1, 1000 + i);
     d.run({ op: 'delete', key: 'k3' }, 'c9', 1, 1100);
     d.run({ op: 'lock', name: 'L', owner: 'alice', ttlMs: 5000 }, 'c8', 1, 1200);
     d.run({ op: 'fencedPut', key: 'res', value: 'x', token: 42 }, 'c7', 1, 1300);

@@ -1,0 +1,103 @@
+/**
+ * ImageStorage is a Storage kept in memory as a StoreImage, with the same load-time scan
+ * and recovery mark as the node process's SQLite storage: the store a simulated node (or a
+ * core test) runs on when its disk may be damaged. A save writes intact records; damage()
+ * breaks records the way the lab breaks a file; load() scans, repairs and reports, exactly
+ * as SqliteStorage does when its process starts.
+ */
+import type { Storage, StorageWrite } from '../storage';
+import type { Entry, Persisted, Snapshot } from '../types';
+import { damageImage, type DamageKind } from './damage';
+import { emptyImage, repairImage, scanStore, type ScanOptions, type StoreImage } from './store-image';
+
+/** RecoveringStorage is a Storage that can tell it was damaged and remembers it until the node has recovered. */
+export interface RecoveringStorage extends Storage {
+  /** damaged is why the store cannot be vouched for (null = healthy); set until markRecovered(). */
+  readonly damaged: string | null;
+  /** recoveryFloor: the highest index the damaged store showed signs of holding (0 = unknown). */
+  readonly recoveryFloor: number;
+  /** voteLost: the term/vote record was lost. */
+  readonly voteLost: boolean;
+  /** markRecovered records that the node caught up from its peers: it may vote again. */
+  markRecovered(): void;
+}
+
+const copyEntry = (e: Entry): Entry => ({ index: e.index, term: e.term, type: e.type, data: e.data });
+
+/** ImageStorage is an in-memory RecoveringStorage (see the file comment). */
+export class ImageStorage implements RecoveringStorage {
+  private img: StoreImage = emptyImage();
+
+  constructor(private readonly o: ScanOptions) {}
+
+  get damaged(): string | null {
+    return this.img.mark.reason;
+  }
+
+  get recoveryFloor(): number {
+    return this.img.mark.floor;
+  }
+
+  get voteLost(): boolean {
+    return this.img.mark.voteLost;
+  }
+
+  /** image is a copy of what the store holds (for tests and the simulator's checks). */
+  get image(): StoreImage {
+    return structuredClone(this.img);
+  }
+
+  /** load scans the store, repairs what is damaged (marking it recovering) and returns what can be used. */
+  load(): Persisted {
+    const scan = scanStore(this.img, this.o);
+    if (scan.problems.length > 0) this.img = repairImage(this.img, scan);
+    return structuredClone(scan.persisted);
+  }
+
+  save(w: StorageWrite): void {
+    const img = this.img;
+    if (w.snapshot) {
+      const s = w.snapshot;
+      // Keep the suffix only if it agrees with the snapshot's last entry (Raft §7).
+      const at = img.log.find((r) => r.entry.index === s.index);
+      img.log = at && at.entry.term === s.term ? img.log.filter((r) => r.entry.index > s.index) : [];
+      img.snapshot = { index: s.index, snapshot: structuredClone(s), intact: true };
+    }
+    if (w.entries.length > 0) {
+      this.truncateFrom(w.entries[0]!.index);
+      for (const e of w.entries) img.log.push({ entry: copyEntry(e), intact: true });
+    }
+    if (w.hardState) img.hard = { ...w.hardState, intact: true };
+  }
+
+  compact(snap: Snapshot): void {
+    const cur = this.img.snapshot;
+    if (cur && cur.index >= snap.index) return;
+    this.img.snapshot = { index: snap.index, snapshot: structuredClone(snap), intact: true };
+    this.img.log = this.img.log.filter((r) => r.entry.index > snap.index);
+  }
+
+  close(): void {}
+
+  markRecovered(): void {
+    this.img.mark = { reason: null, floor: 0, voteLost: false };
+  }
+
+  /** damage inflicts a disk fault (damage.ts) on the stopped node's store; returns what it damaged, or null if nothing. */
+  damage(kind: DamageKind): string | null {
+    const d = damageImage(this.img, kind);
+    this.img = d.image;
+    return d.what;
+  }
+
+  /** truncateFrom drops every row with index >= first (in place when the log is contiguous, as it is). */
+  private truncateFrom(first: number): void {
+    const log = this.img.log;
+    const head = log[0];
+    if (!head) return;
+    const pos = first - head.entry.index;
+    if (pos >= 0 && pos < log.length && log[pos]!.entry.index === first) log.length = pos;
+    else if (pos < 0) log.length = 0;
+    else this.img.log = log.filter((r) => r.entry.index < first);
+  }
+}

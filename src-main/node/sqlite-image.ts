@@ -1,0 +1,136 @@
+/**
+ * The rows of a node's SQLite file as a StoreImage (core/recovery/store-image.ts), and back:
+ * reading checks each row's crc32 (a row whose checksum fails is not `intact`), so the
+ * shared scan can judge the file; writing a damaged image back breaks exactly the rows the
+ * image marks broken (the lab's disk faults, core/recovery/damage.ts).
+ */
+import type Database from 'better-sqlite3';
+import type { HardRecord, LogRecord, RecoveryMark, SnapshotRecord, StoreImage } from '../core/recovery';
+import type { ConfState, EntryType, HardState } from '../core/types';
+import { crc32 } from './crc32';
+
+/** SCHEMA creates a fresh node file (FORMAT_VERSION 1; meta.vote_lost was added later and is added on open if missing). */
+export const SCHEMA = `
+CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), magic TEXT NOT NULL, version INTEGER NOT NULL, recovering TEXT, recover_floor INTEGER NOT NULL DEFAULT 0, vote_lost INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE hard_state (id INTEGER PRIMARY KEY CHECK (id = 1), term INTEGER NOT NULL, vote TEXT, commit_index INTEGER NOT NULL, crc INTEGER NOT NULL);
+CREATE TABLE log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL);
+CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), idx INTEGER NOT NULL, term INTEGER NOT NULL, conf TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL);
+`;
+
+interface LogRow {
+  idx: number;
+  term: number;
+  type: string;
+  data: string;
+  crc: number;
+}
+interface SnapRow {
+  idx: number;
+  term: number;
+  conf: string;
+  data: string;
+  crc: number;
+}
+interface HardRow {
+  term: number;
+  vote: string | null;
+  commit_index: number;
+  crc: number;
+}
+interface MetaRow {
+  recovering: string | null;
+  recover_floor: number;
+  vote_lost: number;
+}
+
+/** entryCrc, snapCrc and hardCrc are the checksums each row carries. */
+export const entryCrc = (idx: number, term: number, type: string, data: string): number =>
+  crc32(`${idx}|${term}|${type}|${data}`);
+export const snapCrc = (idx: number, term: number, conf: string, data: string): number =>
+  crc32(`${idx}|${term}|${conf}|${data}`);
+export const hardCrc = (h: HardState): number => crc32(`${h.term}|${h.vote ?? ''}|${h.commit}`);
+
+/** BROKEN_BITS flips a checksum so that it no longer matches its row (how a disk fault is written). */
+const BROKEN_BITS = 0x5a5a5a5a;
+
+/** readImage reads the whole file (rows after the snapshot) into an image, checking every checksum. */
+export function readImage(db: Database.Database): StoreImage {
+  const meta = db.prepare('SELECT recovering, recover_floor, vote_lost FROM meta WHERE id = 1').get() as MetaRow;
+  const mark: RecoveryMark = {
+    reason: meta.recovering,
+    floor: meta.recover_floor,
+    voteLost: meta.vote_lost !== 0,
+  };
+  const h = db.prepare('SELECT term, vote, commit_index, crc FROM hard_state WHERE id = 1').get() as
+    HardRow | undefined;
+  const hard: HardRecord | null = h
+    ? {
+        term: h.term,
+        vote: h.vote,
+        commit: h.commit_index,
+        intact: hardCrc({ term: h.term, vote: h.vote, commit: h.commit_index }) === h.crc,
+      }
+    : null;
+  const s = db.prepare('SELECT idx, term, conf, data, crc FROM snapshot WHERE id = 1').get() as SnapRow | undefined;
+  let snapshot: SnapshotRecord | null = null;
+  if (s) {
+    const intact = snapCrc(s.idx, s.term, s.conf, s.data) === s.crc;
+    const conf = intact ? parseConf(s.conf) : null;
+    snapshot = { index: s.idx, snapshot: conf ? { index: s.idx, term: s.term, conf, data: s.data } : null, intact };
+  }
+  const base = s && typeof s.idx === 'number' ? s.idx : 0;
+  const rows = db
+    .prepare('SELECT idx, term, type, data, crc FROM log WHERE idx > ? ORDER BY idx')
+    .all(base) as LogRow[];
+  const log: LogRecord[] = rows.map((r) => ({
+    entry: { index: r.idx, term: r.term, type: r.type as EntryType, data: r.data },
+    intact: entryCrc(r.idx, r.term, r.type, r.data) === r.crc,
+  }));
+  return { unreadable: null, hard, snapshot, log, mark };
+}
+
+/**
+ * writeDamage breaks, in the file, every record that `damaged` marks broken and `before`
+ * did not: its checksum stops matching, as a torn or rotten page would. (An unreadable
+ * image is written by the caller, which overwrites the file's header.)
+ */
+export function writeDamage(db: Database.Database, before: StoreImage, damaged: StoreImage): void {
+  db.transaction(() => {
+    if (before.hard?.intact && damaged.hard && !damaged.hard.intact) {
+      db.prepare('UPDATE hard_state SET crc = (crc | ?) - (crc & ?) WHERE id = 1').run(BROKEN_BITS, BROKEN_BITS);
+    }
+    const broken = damaged.log.filter((r, i) => !r.intact && before.log[i]?.intact === true);
+    // (SQLite has no XOR: (a | b) - (a & b) is a XOR b.)
+    const garble = db.prepare('UPDATE log SET crc = (crc | ?) - (crc & ?) WHERE idx = ?');
+    for (const r of broken) garble.run(BROKEN_BITS, BROKEN_BITS, r.entry.index);
+  })();
+}
+
+/** writeMark records the store's recovery mark (it survives restarts until markRecovered). */
+export function writeMark(db: Database.Database, m: RecoveryMark): void {
+  db.prepare('UPDATE meta SET recovering = ?, recover_floor = ?, vote_lost = ? WHERE id = 1').run(
+    m.reason,
+    m.floor,
+    m.voteLost ? 1 : 0,
+  );
+}
+
+/** addVoteLostColumn upgrades a file written before meta.vote_lost existed. */
+export function addVoteLostColumn(db: Database.Database): void {
+  const cols = db.prepare('PRAGMA table_info(meta)').all() as { name: string }[];
+  if (!cols.some((c) => c.name === 'vote_lost'))
+    db.exec('ALTER TABLE meta ADD COLUMN vote_lost INTEGER NOT NULL DEFAULT 0');
+}
+
+function parseConf(s: string): ConfState | null {
+  try {
+    const c = JSON.parse(s) as Record<string, unknown>;
+    const ids = (x: unknown): x is string[] => Array.isArray(x) && x.every((v) => typeof v === 'string');
+    if (c && ids(c.voters) && ids(c.learners) && ids(c.votersOutgoing)) {
+      return { voters: c.voters, learners: c.learners, votersOutgoing: c.votersOutgoing };
+    }
+  } catch {
+    // fall through: a conf that does not parse is damage
+  }
+  return null;
+}

@@ -1,0 +1,101 @@
+/**
+ * The node's request layer (node/requests.ts) over a real KV state machine and a scripted
+ * core: read contexts are unique across restarts of the node (a per-boot nonce), and a
+ * refused copy of a command that an earlier copy may have applied is `unknown`, not `fail`.
+ */
+import { describe, expect, it } from 'vitest';
+import { KvStateMachine } from '../../src-main/core/kv/state-machine';
+import type { NodeStatus, ProtocolNode, ReadResult } from '../../src-main/core/types';
+import type { ClientResponseFrame } from '../../src-main/node/contract';
+import { Requests } from '../../src-main/node/requests';
+
+/** ScriptedCore is a leader that accepts every proposal at the next index and records read contexts. */
+function scriptedCore(role: 'leader' | 'follower'): { core: ProtocolNode; ctxs: string[] } {
+  const ctxs: string[] = [];
+  let next = 0;
+  const status = (): NodeStatus => ({
+    id: 'n1',
+    role,
+    term: 1,
+    vote: null,
+    leader: role === 'leader' ? 'n1' : 'n2',
+    commitIndex: 0,
+    lastIndex: next,
+    lastTerm: 1,
+    firstIndex: 1,
+    conf: { voters: ['n1', 'n2', 'n3'], learners: [], votersOutgoing: [] },
+    progress: null,
+  });
+  const core = {
+    id: 'n1',
+    status,
+    propose: () => ({ ok: true as const, index: ++next, term: 1 }),
+    readIndex: (ctx: string): ReadResult => {
+      ctxs.push(ctx);
+      return { ok: true };
+    },
+  } as unknown as ProtocolNode;
+  return { core, ctxs };
+}
+
+function requests(bootId: string, role: 'leader' | 'follower' = 'leader') {
+  const { core, ctxs } = scriptedCore(role);
+  const kv = new KvStateMachine();
+  const r = new Requests({ id: 'n1', bootId, core, kv, recovering: () => false, kick: () => undefined });
+  return { r, kv, ctxs };
+}
+
+describe('Requests', () => {
+  it('read contexts carry the boot nonce: a restarted node never reuses one (ReadIndex, §6.4)', () => {
+    const a = requests('boot-a', 'follower');
+    const b = requests('boot-b', 'follower');
+    const get = { t: 'req' as const, id: 1, client: 'c', seq: 0, op: { op: 'get' as const, key: 'x' }, timeoutMs: 50 };
+    a.r.handle({ ...get, allowFollowerRead: true }, () => undefined);
+    b.r.handle({ ...get, allowFollowerRead: true }, () => undefined);
+    expect(a.ctxs).toHaveLength(1);
+    expect(b.ctxs).toHaveLength(1);
+    expect(a.ctxs[0]).not.toBe(b.ctxs[0]);
+    // A read point meant for boot a answers nothing in boot b.
+    let answered: ClientResponseFrame | null = null;
+    b.r.handle({ ...get, id: 2, allowFollowerRead: true }, (res) => (answered = res));
+    b.r.readState({ ctx: a.ctxs[0]!, index: 0 });
+    b.r.serveReads();
+    expect(answered).toBeNull();
+    a.r.abandonAll('test');
+    b.r.abandonAll('test');
+  });
+
+  it.each(['stale-seq', 'session-expired'] as const)(
+    'a copy refused as %s is unknown, not fail: an earlier copy may have applied',
+    (error) => {
+      const { r } = requests('boot');
+      let res: ClientResponseFrame | null = null;
+      r.handle(
+        { t: 'req', id: 9, client: 'c', seq: 2, op: { op: 'put', key: 'k', value: 'v' }, timeoutMs: 1000 },
+        (x) => {
+          res = x;
+        },
+      );
+      r.applied({ index: 1, term: 1, type: 'normal', data: lastProposed(r) }, { ok: false, error });
+      expect(res).toMatchObject({ outcome: 'unknown', error });
+    },
+  );
+
+  it('a command the state machine applied and refused (cas-mismatch) certainly had no effect: fail', () => {
+    const { r } = requests('boot');
+    let res: ClientResponseFrame | null = null;
+    const op = { op: 'cas' as const, key: 'k', expected: 'a', value: 'b' };
+    r.handle({ t: 'req', id: 9, client: 'c', seq: 1, op, timeoutMs: 1000 }, (x) => (res = x));
+    r.applied(
+      { index: 1, term: 1, type: 'normal', data: lastProposed(r) },
+      { ok: false, error: 'cas-mismatch', value: null },
+    );
+    expect(res).toMatchObject({ outcome: 'fail', error: 'cas-mismatch' });
+  });
+});
+
+/** lastProposed reads back the data of the proposal Requests is waiting on (to hand it back as applied). */
+function lastProposed(r: Requests): string {
+  const p = (r as unknown as { proposals: Map<number, { data: string }> }).proposals;
+  return [...p.values()].at(-1)!.data;
+}
