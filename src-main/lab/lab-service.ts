@@ -285,6 +285,8 @@ export class LabService implements LabApi {
     });
     this.checker = checker;
     c.recorder.onHistory((op) => checker.feed(op));
+    // A new run starts with a clean verdict: say so, or the header would keep the old run's.
+    this.emit({ type: 'check', check: checker.verdict() });
   }
 
   private async teardown(): Promise<void> {

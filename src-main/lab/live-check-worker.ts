@@ -7,7 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { HistoryEvent } from '../check/types';
 import type { CheckViolation } from '../api/contract';
-import { CheckCore, explainViolation, type CoreReport } from './live-check-core';
+import { CheckCore, explainViolation, type CoreReport } from '../api/check-core';
 
 /** WORKER_SLICE_MS: one slice of search; only this thread waits on it, so it can be long enough to waste little on yielding. */
 const WORKER_SLICE_MS = 25;

@@ -23,7 +23,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { CheckVerdict, CheckViolation, HistoryOp } from '../api/contract';
-import { CheckCore, explainViolation, type CoreReport } from './live-check-core';
+import { CheckCore, explainViolation, type CoreReport } from '../api/check-core';
 import type { FromWorker, ToWorker } from './live-check-worker';
 
 /** CheckEngine says where the checking runs. */

@@ -2,8 +2,10 @@
  * CheckCore runs the live linearizability checker (check/live.ts) over a run's client
  * history in slices of bounded time: `ingest` takes events as they come, `step` searches
  * for at most one slice and says whether more work is waiting, `report` says where it
- * stands. The same core runs inside the checker's worker thread and, where no worker can
- * start, on the lab's own event loop (lab/live-check.ts says which and why).
+ * stands. The same core runs inside the lab's checker worker thread and, where no worker
+ * can start, on the lab's own event loop (lab/live-check.ts says which and why); and in the
+ * renderer, over the history of a saved run being replayed. Pure: no clock of its own (the
+ * caller passes one), no Node or DOM API.
  *
  * Once the verdict is final — a violation, or a history the checker cannot read — the
  * core stops feeding the checker (its windows would only grow) and just counts.
@@ -12,7 +14,7 @@ import { checkHistory } from '../check/check';
 import { HistoryError } from '../check/history';
 import { LiveChecker, type LiveVerdict } from '../check/live';
 import type { HistoryEvent, Violation } from '../check/types';
-import type { CheckViolation } from '../api/contract';
+import type { CheckViolation } from './contract';
 
 /** MAX_VERDICT_WINDOW bounds the window operations a verdict carries (a minimised window is a handful). */
 export const MAX_VERDICT_WINDOW = 200;

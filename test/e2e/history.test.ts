@@ -1,0 +1,204 @@
+/**
+ * The consistency verdict and the history view in a real Chromium against a real 3-node
+ * lab: after puts, a crash and a short concurrent load the header's chip says the run is
+ * linearizable with the lab's own operation count; the chip opens the history view, whose
+ * lanes and bars are drawn (a lane per client, the crash as a band across them); the axis
+ * switches between stretched and linear; the key filter leaves one key's bars; a click on
+ * a bar moves the shared cursor; and a replay of the exported run shows the saved run's
+ * verdict and its history. Screenshots land in artifacts/e2e/.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { CheckVerdict, ClusterView } from '../../src-main/api/contract';
+import {
+  buildWeb,
+  CHROMIUM,
+  markStart,
+  openBrowser,
+  ROOT,
+  screenshot,
+  startServe,
+  stopServe,
+  type Served,
+} from './helpers';
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== null && v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`);
+}
+
+describe('the verdict chip and the history view', () => {
+  let served: Served | null = null;
+  let context: BrowserContext | null = null;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
+    const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-history'));
+    served = await startServe(['--web', web, '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
+    ({ context, page } = await openBrowser());
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await stopServe(served);
+  });
+
+  const api = async <T>(path: string, body?: unknown): Promise<T> => {
+    const r = await served!.api(path, {
+      method: body === undefined ? 'GET' : 'POST',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    return (await r.json()) as T;
+  };
+
+  const bars = (): Promise<{ key: string; x: number; outcome: string }[]> =>
+    page.getByTestId('history-plot').evaluate((svg) =>
+      [...svg.querySelectorAll('[data-testid="history-bar"]')].map((g) => ({
+        key: g.getAttribute('data-key') ?? '',
+        x: Number(g.querySelector('rect')?.getAttribute('x')),
+        outcome: g.getAttribute('data-outcome') ?? '',
+      })),
+    );
+
+  it(
+    'shows linearizable after some puts, and draws, switches and filters the history',
+    { timeout: 300_000 },
+    async () => {
+      onTestFailed(async () => {
+        await screenshot(page, 'history-failure').catch(() => undefined);
+      });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      markStart();
+      await page.goto(served!.pageUrl);
+      await page
+        .getByTestId('leader')
+        .filter({ hasText: /leader n\d+/ })
+        .waitFor({ timeout: 30_000 });
+
+      // 1. Puts and reads on two keys, a follower crashed and back, then 16 clients on 4 keys.
+      for (let i = 0; i < 5; i++) {
+        await api('/api/kv', { op: 'put', key: 'x', value: String(i) });
+        await api('/api/kv', { op: 'get', key: 'x' });
+      }
+      await api('/api/kv', { op: 'put', key: 'y', value: 'a' });
+      const view = await api<ClusterView>('/api/cluster');
+      const victim = view.nodes.find((n) => n.id !== view.leader)!.id;
+      await api(`/api/nodes/${victim}/crash`, {});
+      await api('/api/kv', { op: 'put', key: 'x', value: 'during-crash' });
+      await new Promise((r) => setTimeout(r, 300));
+      await api(`/api/nodes/${victim}/restart`, {});
+      const load = await api<{ ok: number; unknown: number }>('/api/load', {
+        op: 'put',
+        count: 400,
+        clients: 16,
+        keys: 4,
+        valueBytes: 8,
+      });
+
+      // 2. The chip: green, with the lab's own count once the checker has caught up.
+      const verdict = await waitFor(
+        'the checker to catch up',
+        async () => {
+          const v = await api<CheckVerdict>('/api/check');
+          return v.lagOps === 0 ? v : null;
+        },
+        20_000,
+      );
+      expect(verdict.linearizable).toBe(true);
+      expect(verdict.ops).toBe(12 + load.ok + load.unknown);
+      const chip = page.getByTestId('verdict-chip');
+      await expect
+        .poll(() => chip.textContent(), { timeout: 5000 })
+        .toBe(`Linearizable ✓ · ${verdict.ops.toLocaleString('en-US')} ops`);
+      expect(await chip.getAttribute('class')).toContain('ok');
+      await screenshot(page, 'history-chip-green');
+
+      // 3. The chip opens the history view: a lane per client, a bar per operation, the crash as a band.
+      await chip.click();
+      const hv = page.getByTestId('history-view');
+      await hv.waitFor({ timeout: 5000 });
+      await hv.getByTestId('history-follow').uncheck();
+      await hv.getByTitle('Zoom out').click();
+      await hv.getByTitle('Zoom out').click();
+      await hv.getByTitle('Zoom out').click();
+      await waitFor('bars', async () => (await bars()).length > 20, 10_000);
+      const lanes = await hv.locator('.lane-label').count();
+      expect(lanes).toBeGreaterThan(4);
+      expect(await hv.getByTestId('fault-band').count()).toBeGreaterThan(0);
+      expect(await hv.locator('.band-label').allTextContents()).toContainEqual(
+        expect.stringContaining(`${victim} down`),
+      );
+      expect(await hv.getByTestId('lin-line').count()).toBeGreaterThan(0);
+      expect(await page.getByTestId('history-plot').getAttribute('data-mode')).toBe('stretched');
+      await screenshot(page, 'history-view-stretched');
+
+      // 4. Linear time: the same bars, placed by time instead.
+      const stretched = await bars();
+      await hv.getByTestId('mode-linear').click();
+      await expect.poll(() => page.getByTestId('history-plot').getAttribute('data-mode')).toBe('linear');
+      const linear = await bars();
+      expect(linear.length).toBe(stretched.length);
+      expect(linear.map((b) => b.x)).not.toEqual(stretched.map((b) => b.x));
+      await screenshot(page, 'history-view-linear');
+
+      // 5. One key: only its bars are left.
+      await hv.getByTestId('history-key').fill('x');
+      await hv.getByTestId('history-key').press('Enter');
+      await expect
+        .poll(async () => {
+          const b = await bars();
+          return b.length > 0 && b.every((x) => x.key === 'x');
+        })
+        .toBe(true);
+      expect((await bars()).filter((b) => b.outcome === 'ok').length).toBeGreaterThanOrEqual(11);
+      await screenshot(page, 'history-view-key-x');
+
+      // 6. A click on a bar moves the shared cursor: drawn in the view and on the charts.
+      await hv.getByTestId('history-bar').first().click();
+      await hv.locator('line.cursor').waitFor({ state: 'attached', timeout: 3000 });
+      await page.getByTestId('charts').locator('line.cursor').waitFor({ state: 'attached', timeout: 3000 });
+      await screenshot(page, 'history-bar-selected');
+      await hv.getByTestId('history-close').click();
+      await hv.waitFor({ state: 'detached', timeout: 3000 });
+
+      // 7. The exported run, replayed: the saved run's own verdict, and its history.
+      const exported = await api<{ dir: string }>('/api/export', { name: 'history-e2e' });
+      await page.getByLabel('Run folder').fill(exported.dir);
+      await page.getByRole('button', { name: 'Open run' }).click();
+      await page.getByTestId('replay-status').waitFor({ timeout: 20_000 });
+      await expect
+        .poll(() => chip.textContent(), { timeout: 10_000 })
+        .toBe(`Linearizable ✓ · ${verdict.ops.toLocaleString('en-US')} ops`);
+      await page.getByTestId('history-button').click();
+      // The key filter stays as it was left; clear it for the whole saved history.
+      expect(await hv.getByTestId('history-key').inputValue()).toBe('x');
+      await hv.getByTestId('history-key').fill('');
+      await hv.getByTestId('history-key').press('Enter');
+      await hv.getByTestId('history-follow').uncheck();
+      for (let i = 0; i < 4; i++) await hv.getByTitle('Zoom out').click();
+      await waitFor('replayed bars', async () => (await bars()).length > 20, 10_000);
+      await screenshot(page, 'history-replay');
+      expect(errors).toEqual([]);
+    },
+  );
+});
