@@ -2,7 +2,8 @@
  * The consistency verdict and the history view in a real Chromium against a real 3-node
  * lab: after puts, a crash and a short concurrent load the header's chip says the run is
  * linearizable with the lab's own operation count; the chip opens the history view, whose
- * lanes and bars are drawn (a lane per client, the crash as a band across them); the axis
+ * lanes and bars are drawn (a lane per client — only a screenful of the 48 in the page at
+ * once — and the crash as a band across them); the axis
  * switches between stretched and linear; the key filter leaves one key's bars; a click on
  * a bar moves the shared cursor; and a replay of the exported run shows the saved run's
  * verdict and its history. Screenshots land in artifacts/e2e/.
@@ -109,8 +110,8 @@ describe('the verdict chip and the history view', () => {
       await api(`/api/nodes/${victim}/restart`, {});
       const load = await api<{ ok: number; unknown: number }>('/api/load', {
         op: 'put',
-        count: 400,
-        clients: 16,
+        count: 600,
+        clients: 48,
         keys: 4,
         valueBytes: 8,
       });
@@ -142,8 +143,15 @@ describe('the verdict chip and the history view', () => {
       await hv.getByTitle('Zoom out').click();
       await hv.getByTitle('Zoom out').click();
       await waitFor('bars', async () => (await bars()).length > 20, 10_000);
+      // 48 clients: a screenful of lanes in the page, the rest a scroll away.
       const lanes = await hv.locator('.lane-label').count();
-      expect(lanes).toBeGreaterThan(4);
+      expect(lanes).toBeGreaterThan(10);
+      expect(lanes).toBeLessThan(40);
+      const lastLane = (): Promise<string | null> => hv.locator('.lane-label').last().textContent();
+      const before = await lastLane();
+      await hv.locator('.scroll').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await expect.poll(lastLane).not.toBe(before);
+      await hv.locator('.scroll').evaluate((el) => el.scrollTo(0, 0));
       expect(await hv.getByTestId('fault-band').count()).toBeGreaterThan(0);
       expect(await hv.locator('.band-label').allTextContents()).toContainEqual(
         expect.stringContaining(`${victim} down`),

@@ -19,8 +19,9 @@ import HistoryView from '../../src-renderer/src/components/history/HistoryView.v
 import VerdictChip from '../../src-renderer/src/components/history/VerdictChip.vue';
 import { useCheckStore } from '../../src-renderer/src/stores/check';
 import { useConnectionStore } from '../../src-renderer/src/stores/connection';
-import { useHistoryStore } from '../../src-renderer/src/stores/history';
+import { REFRESH_MS, useHistoryStore } from '../../src-renderer/src/stores/history';
 import { useReplayStore } from '../../src-renderer/src/stores/replay';
+import { useTimelineStore } from '../../src-renderer/src/stores/timeline';
 import { FakeLabClient } from './fake-client';
 
 const S = 1e9;
@@ -114,6 +115,31 @@ describe('the red verdict in the header and the history view', () => {
     expect(html).not.toContain('data-testid="violation-panel"');
     expect(html).not.toContain('data-role=');
     expect(await render(VerdictChip)).toContain('Linearizable ✓ · 4 ops');
+  });
+});
+
+describe('a big history', () => {
+  it('a following view zooms in until the newest operations fit in one fetch', async () => {
+    // 6,000 operations of 1 ms, one every 0.5 ms on 8 processes, over 3 s.
+    const evs: HistoryOp[] = [];
+    for (let i = 0; i < 6000; i++) {
+      const t = 1 * S + i * 0.5e6;
+      const process = i % 8;
+      evs.push({ index: evs.length, time: t, process, type: 'invoke', f: 'write', key: 'k', value: String(i) });
+      evs.push({ index: evs.length, time: t + 0.4e6, process, type: 'ok', f: 'write', key: 'k', value: String(i) });
+    }
+    fake.historyEvents = evs;
+    const timeline = useTimelineStore();
+    timeline.push({ t: 4.1 * S, seq: 1, kind: 'heal' });
+    const history = useHistoryStore();
+    history.show();
+    // Within the first fetch's answers, before the next refresh.
+    await expect.poll(() => history.spanNs, { timeout: REFRESH_MS / 2 }).toBeLessThan(1.1 * S);
+    await settle();
+    expect(history.truncated).toBe(false);
+    // The newest operation is in the view.
+    expect(history.bars.at(-1)?.label).toBe('put k=5999');
+    expect(history.end).toBeGreaterThanOrEqual(4 * S);
   });
 });
 

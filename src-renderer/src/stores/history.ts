@@ -32,6 +32,10 @@ export const MIN_SPAN_NS = 1e6;
 export const MAX_SPAN_NS = 3600e9;
 /** VIOLATION_PAD: the share of a violation's window added on each side when the view shows it. */
 const VIOLATION_PAD = 0.25;
+/** MAX_NARROW: how many times one fetch may zoom a following view in (narrow). */
+const MAX_NARROW = 4;
+/** REPLAY_FOLLOW_MS: while a replay plays, a following view moves with the cursor at most this often. */
+export const REPLAY_FOLLOW_MS = 100;
 
 const hintsOf = new WeakMap<SavedRun, WindowHints>();
 
@@ -49,6 +53,12 @@ export const useHistoryStore = defineStore('history', () => {
   const spanNs = ref(DEFAULT_SPAN_NS);
   /** heldEnd: the window's end while not following (ns). */
   const heldEnd = ref(0);
+  /**
+   * followEnd: the window's end while following, taken when the window is fetched: the view
+   * steps forward once a fetch (REFRESH_MS) rather than sliding every frame, which would move
+   * every bar on screen sixty times a second.
+   */
+  const followEnd = ref(0);
   const events = shallowRef<HistoryOp[]>([]);
   const loading = ref(false);
   const error = ref<string | null>(null);
@@ -58,7 +68,7 @@ export const useHistoryStore = defineStore('history', () => {
   let asked = 0;
 
   /** end: the window's right edge (ns). */
-  const end = computed(() => (follow.value ? Math.max(timeline.now, lastEventTime()) : heldEnd.value));
+  const end = computed(() => (follow.value ? followEnd.value : heldEnd.value));
   const from = computed(() => Math.max(0, end.value - spanNs.value));
   const bars = computed<HistoryBar[]>(() => pairBars(events.value));
   /** truncated: the window holds more operations than one fetch returns (zoom in to see them all). */
@@ -77,8 +87,9 @@ export const useHistoryStore = defineStore('history', () => {
   }
 
   /** fetch loads the window's operations (the lab's, or the saved run's); an older answer never replaces a newer one. */
-  async function fetch(): Promise<void> {
+  async function fetch(narrowed = 0): Promise<void> {
     const id = ++asked;
+    if (follow.value) followEnd.value = replay.active ? replay.cursorNs : Math.max(timeline.now, lastEventTime());
     const q = query();
     const run = replay.run;
     if (run) {
@@ -86,6 +97,7 @@ export const useHistoryStore = defineStore('history', () => {
       if (!hints) hintsOf.set(run, (hints = windowHints(arraySource(run.history))));
       events.value = historyWindow(arraySource(run.history), q, hints);
       error.value = null;
+      if (follow.value && narrowed < MAX_NARROW && truncated.value) narrow(q.from ?? 0, narrowed + 1);
       return;
     }
     loading.value = true;
@@ -94,11 +106,23 @@ export const useHistoryStore = defineStore('history', () => {
       if (id !== asked) return;
       events.value = got;
       error.value = null;
+      if (follow.value && narrowed < MAX_NARROW && truncated.value) narrow(q.from ?? 0, narrowed + 1);
     } catch (e) {
       if (id === asked) error.value = errorText(e);
     } finally {
       if (id === asked) loading.value = false;
     }
+  }
+
+  /**
+   * narrow shrinks a following window that holds more operations than one fetch returns
+   * (the oldest come first, so the newest would be missing) to about the time those covered,
+   * and fetches again: under a heavy load the live view zooms in rather than lag behind.
+   */
+  function narrow(fromNs: number, times: number): void {
+    const newest = Math.max(...bars.value.map((b) => b.start));
+    spanNs.value = Math.max(MIN_SPAN_NS, (newest - fromNs) * 0.9);
+    void fetch(times);
   }
 
   function tick(): void {
@@ -181,16 +205,29 @@ export const useHistoryStore = defineStore('history', () => {
 
   /** select moves the shared cursor to an operation's invoke (the timeline and charts follow; a replay seeks there). */
   function select(b: HistoryBar): void {
+    // The view holds still around what was clicked.
+    hold();
     selected.value = b.index;
     if (replay.active) replay.seek(b.start);
     cursor.point(b.start);
   }
 
-  // A replay's cursor moves the window while it follows; a new run (or leaving replay) starts over.
+  // A replay's cursor moves the window while it follows (at most every REPLAY_FOLLOW_MS while it plays).
+  let lastFollow = 0;
+  let trailing: ReturnType<typeof setTimeout> | null = null;
   watch(
     () => (replay.active ? replay.cursorNs : null),
     () => {
-      if (open.value && follow.value && replay.active) void fetch();
+      if (!open.value || !follow.value || !replay.active || trailing) return;
+      const wait = lastFollow + REPLAY_FOLLOW_MS - Date.now();
+      trailing = setTimeout(
+        () => {
+          trailing = null;
+          lastFollow = Date.now();
+          void fetch();
+        },
+        Math.max(0, wait),
+      );
     },
   );
   // Watched by identity: the live model is mutated in place (and re-triggered every frame); a new run replaces it.
