@@ -53,7 +53,7 @@ import {
   type KeptCluster,
 } from './cluster-store';
 import { explainError, type GatewayResult } from './gateway';
-import { LiveCheck, type CheckEngine } from './live-check';
+import { checkRecorder, type CheckEngine, type LiveCheck } from './live-check';
 import { runLoad } from './load';
 import { PauseOnControl } from './pause-on';
 import { historyShape, type Recorder } from './recorder';
@@ -275,16 +275,10 @@ export class LabService implements LabApi {
 
   /** startChecker feeds every client-history event of the new run to a fresh live checker. */
   private startChecker(c: Cluster): void {
-    const checker = new LiveCheck({
-      ...(this.opts.checker ? { engine: this.opts.checker } : {}),
-      onChange: (v) => {
-        if (this.checker === checker) this.emit({ type: 'check', check: v });
-      },
-      backlog: () => (c.recorder.historyTruncated === 0 ? c.recorder.history() : null),
-      keyHistory: (key) => c.recorder.history().filter((op) => op.key === key),
+    const checker: LiveCheck = checkRecorder(c.recorder, this.opts.checker, (v) => {
+      if (this.checker === checker) this.emit({ type: 'check', check: v });
     });
     this.checker = checker;
-    c.recorder.onHistory((op) => checker.feed(op));
     // A new run starts with a clean verdict: say so, or the header would keep the old run's.
     this.emit({ type: 'check', check: checker.verdict() });
   }

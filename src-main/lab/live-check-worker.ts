@@ -1,13 +1,15 @@
 /**
  * The live checker's worker thread: it takes batches of history events from the lab
  * (`{type: 'events', events}`), checks them with a CheckCore in slices, and posts a report
- * (`{type: 'report', report}`) whenever where it stands has changed. Between slices it
- * yields, so a new batch is taken in while a long search goes on.
+ * (`{type: 'report', report}`) whenever where it stands has changed. When it checks is the
+ * CheckPump's to say; between slices it yields, so a new batch is taken in while a long
+ * search goes on.
  */
 import { parentPort } from 'node:worker_threads';
 import type { HistoryEvent } from '../check/types';
 import type { CheckViolation } from '../api/contract';
 import { CheckCore, explainViolation, type CoreReport } from '../api/check-core';
+import { CheckPump } from './check-pump';
 
 /** WORKER_SLICE_MS: one slice of search; only this thread waits on it, so it can be long enough to waste little on yielding. */
 const WORKER_SLICE_MS = 25;
@@ -20,29 +22,14 @@ export type ToWorker = { type: 'events'; events: HistoryEvent[] } | { type: 'exp
 export type FromWorker =
   { type: 'report'; report: CoreReport } | { type: 'explained'; violation: CheckViolation | null };
 
-const core = new CheckCore();
-let scheduled = false;
 let sent = '';
+const pump = new CheckPump(new CheckCore(), WORKER_SLICE_MS, post);
 
-function post(): void {
-  const report = core.report();
+function post(report: CoreReport): void {
   const key = JSON.stringify([report.seen, report.checked, report.keys, report.linearizable, report.reason]);
   if (key === sent) return;
   sent = key;
   parentPort?.postMessage({ type: 'report', report } satisfies FromWorker);
-}
-
-function pump(): void {
-  scheduled = false;
-  const more = core.step(WORKER_SLICE_MS, () => performance.now());
-  post();
-  if (more) schedule();
-}
-
-function schedule(): void {
-  if (scheduled) return;
-  scheduled = true;
-  setImmediate(pump);
 }
 
 parentPort?.on('message', (m: ToWorker) => {
@@ -52,7 +39,5 @@ parentPort?.on('message', (m: ToWorker) => {
     parentPort?.postMessage({ type: 'explained', violation } satisfies FromWorker);
     return;
   }
-  core.ingest(m.events);
-  if (core.pending) schedule();
-  else post();
+  pump.take(m.events);
 });

@@ -23,7 +23,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { CheckVerdict, CheckViolation, HistoryOp } from '../api/contract';
+import type { Recorder } from './recorder';
 import { CheckCore, explainViolation, type CoreReport } from '../api/check-core';
+import { CheckPump } from './check-pump';
 import type { FromWorker, ToWorker } from './live-check-worker';
 
 /** CheckEngine says where the checking runs. */
@@ -31,6 +33,8 @@ export type CheckEngine = 'worker' | 'inline';
 
 /** INLINE_SLICE_MS: one slice of search on the lab's event loop (it yields to I/O after each). */
 export const INLINE_SLICE_MS = 4;
+/** FLUSH_MS: events are handed to the checker in batches at most this often (one message per batch to the worker). */
+export const FLUSH_MS = 10;
 /** NOTIFY_MS: the verdict is announced at most this often (a change of linearizable at once). */
 export const NOTIFY_MS = 250;
 /** INLINE_EXPLAIN_MS bounds the whole-key check that explains a violation on the event loop (once per run). */
@@ -65,29 +69,12 @@ interface EngineSink {
 const EMPTY: CoreReport = { seen: 0, checked: 0, keys: 0, linearizable: true, violation: null, reason: null };
 
 function inlineEngine(sink: EngineSink): Engine {
-  const core = new CheckCore();
-  let scheduled = false;
-  let closed = false;
   const clock = (): number => performance.now();
-  const pump = (): void => {
-    scheduled = false;
-    if (closed) return;
-    const more = core.step(INLINE_SLICE_MS, clock);
-    sink.report(core.report());
-    if (more) schedule();
-  };
-  const schedule = (): void => {
-    if (scheduled || closed) return;
-    scheduled = true;
-    setImmediate(pump);
-  };
+  const pump = new CheckPump(new CheckCore(), INLINE_SLICE_MS, (r) => sink.report(r), clock);
+  let closed = false;
   return {
     kind: 'inline',
-    send(events) {
-      core.ingest(events);
-      if (core.pending) schedule();
-      else sink.report(core.report());
-    },
+    send: (events) => pump.take(events),
     explain(events) {
       setImmediate(() => {
         if (!closed) sink.explained(explainViolation(events, clock() + INLINE_EXPLAIN_MS, clock));
@@ -95,6 +82,7 @@ function inlineEngine(sink: EngineSink): Engine {
     },
     async close() {
       closed = true;
+      pump.close();
     },
   };
 }
@@ -204,7 +192,7 @@ export class LiveCheck {
     this.buffer.push(op);
     if (!this.flushing) {
       this.flushing = true;
-      setImmediate(() => this.flush());
+      setTimeout(() => this.flush(), FLUSH_MS);
     }
     this.changed(false);
   }
@@ -291,4 +279,24 @@ export class LiveCheck {
     for (const w of [...this.waiters]) w(true);
     await this.engine.close();
   }
+}
+
+/**
+ * checkRecorder starts a LiveCheck fed by every client-history event `recorder` makes from
+ * now on (a fresh run's), rebuilt from its history if the worker fails, and explaining a
+ * violation from a key's history in memory.
+ */
+export function checkRecorder(
+  recorder: Recorder,
+  engine: CheckEngine | undefined,
+  onChange: (v: CheckVerdict) => void,
+): LiveCheck {
+  const checker = new LiveCheck({
+    ...(engine ? { engine } : {}),
+    onChange,
+    backlog: () => (recorder.historyTruncated === 0 ? recorder.history() : null),
+    keyHistory: (key) => recorder.history().filter((op) => op.key === key),
+  });
+  recorder.onHistory((op) => checker.feed(op));
+  return checker;
 }

@@ -269,7 +269,7 @@ describe('the verdict in words', () => {
     expect(verdictChip(green)).toMatchObject({ text: 'Linearizable ✓ · 12,345 ops', tone: 'ok' });
     expect(verdictChip({ ...green, lagOps: 5 }).text).toBe('Linearizable ✓ · 12,340 ops');
     expect(verdictChip({ ...green, lagOps: LAG_SHOWN + 140 })).toMatchObject({
-      text: 'checking… · 240 behind',
+      text: 'checking… · 640 behind',
       tone: 'warn',
     });
     const r = checkHistory(STALE, { model: 'kv' });

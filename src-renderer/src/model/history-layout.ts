@@ -131,6 +131,32 @@ export function scaleOf(
   return stretchedScale(times, from, to, width);
 }
 
+function bandsOf(faults: readonly FaultPeriod[], from: number, to: number, clampX: (t: number) => number): Band[] {
+  return faults
+    .filter((f) => f.start <= to && (f.end ?? Infinity) >= from)
+    .map((f) => {
+      const x = clampX(f.start);
+      return { x, w: Math.max(2, clampX(f.end ?? to) - x), label: `${f.lane}: ${f.label}`, kind: f.kind };
+    });
+}
+
+/** linesOf places each key's points on the lanes of the bars they belong to (points of bars not drawn are left out). */
+function linesOf(
+  points: ReadonlyMap<string, readonly LinPoint[]>,
+  yOf: ReadonlyMap<number, number>,
+  clampX: (t: number) => number,
+): LinLine[] {
+  const lines: LinLine[] = [];
+  for (const [id, pts] of points) {
+    const drawn = pts.flatMap((p) => {
+      const y = yOf.get(p.index);
+      return y === undefined ? [] : [{ x: clampX(p.t), y, index: p.index }];
+    });
+    if (drawn.length > 0) lines.push({ id, points: drawn });
+  }
+  return lines;
+}
+
 /** layoutHistory lays the view out (see the file comment). */
 export function layoutHistory(input: LayoutInput): HistoryLayout {
   const { bars, from, to, width, violation } = input;
@@ -164,25 +190,13 @@ export function layoutHistory(input: LayoutInput): HistoryLayout {
       open: b.end === null,
     });
   }
-  const bands = input.faults
-    .filter((f) => f.start <= to && (f.end ?? Infinity) >= from)
-    .map((f) => {
-      const x = clampX(f.start);
-      return { x, w: Math.max(2, clampX(f.end ?? to) - x), label: `${f.lane}: ${f.label}`, kind: f.kind };
-    });
+  const bands = bandsOf(input.faults, from, to, clampX);
   let highlight: HistoryLayout['highlight'] = null;
   if (violation && violation.to >= from && violation.from <= to) {
     const x = clampX(violation.from);
     highlight = { x, w: Math.max(MIN_BAR_W, clampX(violation.to) - x) };
   }
-  const lines: LinLine[] = [];
-  for (const [id, pts] of input.points) {
-    const drawn = pts.flatMap((p) => {
-      const y = yOf.get(p.index);
-      return y === undefined ? [] : [{ x: clampX(p.t), y, index: p.index }];
-    });
-    if (drawn.length > 0) lines.push({ id, points: drawn });
-  }
+  const lines = linesOf(input.points, yOf, clampX);
   const cursorX =
     input.cursorT !== null && input.cursorT >= from && input.cursorT <= to ? scale.x(input.cursorT) : null;
   return {
