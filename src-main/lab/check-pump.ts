@@ -7,6 +7,11 @@
  * on a generated 64-client, 8-key history: about 3,400 operations a second checked 10
  * events at a time, 13,000 at 50, 30,000 at 1,000) — and a checker that falls behind
  * because it checks too eagerly never catches up under a steady load.
+ *
+ * While a search is under way (a slice ran out of time) new events wait here instead of
+ * going into the core: taking in an event changes its key's window, which throws away the
+ * paused search over it, so a search longer than the gap between two batches would start
+ * over forever and only finish once the load stopped.
  */
 import type { HistoryEvent } from '../check/types';
 import type { CheckCore, CoreReport } from '../api/check-core';
@@ -22,6 +27,9 @@ export class CheckPump {
   private immediate = false;
   private waiting = 0;
   private closed = false;
+  /** busy: a search is under way; queue: what arrived meanwhile. */
+  private busy = false;
+  private queue: HistoryEvent[] = [];
 
   constructor(
     private readonly core: CheckCore,
@@ -33,8 +41,12 @@ export class CheckPump {
   /** take ingests events and schedules a check. */
   take(events: readonly HistoryEvent[]): void {
     if (this.closed) return;
-    this.core.ingest(events);
     for (const e of events) if (e.type === 'ok' || e.type === 'info') this.waiting++;
+    if (this.busy) {
+      for (const e of events) this.queue.push(e);
+      return;
+    }
+    this.core.ingest(events);
     if (!this.core.pending) return this.onReport(this.core.report());
     if (this.waiting >= CHECK_BATCH) this.runSoon();
     else this.timer ??= setTimeout(() => this.runSoon(), CHECK_DELAY_MS);
@@ -53,8 +65,16 @@ export class CheckPump {
     if (this.closed) return;
     this.waiting = 0;
     const more = this.core.step(this.sliceMs, this.clock);
+    this.busy = more;
     this.onReport(this.core.report());
-    if (more) this.runSoon();
+    if (more) return this.runSoon();
+    if (this.queue.length === 0) return;
+    // The search is done: what waited goes in, and is checked at once (it has waited long enough).
+    const q = this.queue;
+    this.queue = [];
+    this.core.ingest(q);
+    if (this.core.pending) this.runSoon();
+    else this.onReport(this.core.report());
   }
 
   /** close stops checking. */

@@ -409,7 +409,13 @@ export class Recorder {
       this.running.delete(op.process);
       if (inv) this.longestOpNs = Math.max(this.longestOpNs, op.time - inv.time);
     }
-    for (const fn of this.historyListeners) fn(op);
+    for (const fn of this.historyListeners) {
+      try {
+        fn(op);
+      } catch {
+        /* a broken listener (the live checker) must not fail the client's request */
+      }
+    }
     if (this.histOut && !this.closed) {
       this.pendingHist.push(op);
       this.scheduleFlush();

@@ -9,6 +9,7 @@ import type { CheckVerdict, HistoryOp } from '../../src-main/api/contract';
 import { generateHistory } from '../../src-main/check/generate';
 import { seededRng } from '../../src-main/core/types';
 import { CheckCore } from '../../src-main/api/check-core';
+import { CHECK_DELAY_MS, CheckPump } from '../../src-main/lab/check-pump';
 import { LiveCheck, type CheckEngine } from '../../src-main/lab/live-check';
 
 const open: LiveCheck[] = [];
@@ -91,6 +92,39 @@ describe('CheckCore', () => {
     while (core.step(5, () => clock++)) slices++;
     expect(slices).toBeGreaterThan(1);
     expect(core.report()).toMatchObject({ seen: completedOf(h), checked: completedOf(h), keys: 4 });
+  });
+});
+
+describe('CheckPump', () => {
+  it('holds new events back while a search is under way (they would restart it), then checks them at once', async () => {
+    const ingested: number[][] = [];
+    let slices = 0;
+    let busyFor = 3; // the first search needs three slices
+    const core = {
+      pending: true,
+      ingest: (evs: readonly HistoryOp[]) => void ingested.push(evs.map((e) => e.index)),
+      step: () => {
+        slices++;
+        return --busyFor > 0;
+      },
+      report: () => ({ seen: 0, checked: 0, keys: 0, linearizable: true, violation: null, reason: null }),
+    } as unknown as CheckCore;
+    const h = stale(0, 0);
+    let ingestedWhileBusy: number[][] | null = null;
+    const pump = new CheckPump(core, 5, () => {
+      // After the first slice the search is under way: two batches arrive.
+      if (slices !== 1) return;
+      pump.take(h.slice(2, 4));
+      pump.take(h.slice(4, 6));
+      ingestedWhileBusy = ingested.map((x) => [...x]);
+    });
+    pump.take(h.slice(0, 2));
+    await expect.poll(() => ingested.length, { timeout: CHECK_DELAY_MS * 10 }).toBe(2);
+    expect(ingestedWhileBusy).toEqual([[0, 1]]);
+    expect(ingested[1]).toEqual([2, 3, 4, 5]);
+    // Three slices for the search, then the held events were checked without waiting for more.
+    await expect.poll(() => slices).toBe(4);
+    pump.close();
   });
 });
 
