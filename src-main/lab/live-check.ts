@@ -7,19 +7,22 @@
  * witness.
  *
  * Where the checking runs: in a worker thread, fed batches of events by message. Measured
- * (`npm run bench -- --live-check`, docs/BENCHMARKS.md: a 3-node lab under 64 clients on 8
- * keys), both places keep up — the lag stays in the low hundreds of operations and is gone
- * within milliseconds of the load's end — so the choice is about what checking costs the
- * lab's event loop, which also carries every node-to-node message (the router) and every
- * client request. The search itself can be cut into slices, but some of the checker's work
- * cannot: compacting a key's window, and building a witness. On a generated 64-client,
- * 8-key history with 1% lost answers one 4 ms slice ran for 398 ms; re-deriving a
- * violation's sentence from a 2,400-operation key (explainViolation) took 277 ms. In the
- * worker those cost the lab nothing but a structured clone per batch of events. Where no
- * worker can start (a bundled desktop build without the worker's file, a runtime without
- * worker threads), or it dies, the same core runs on the event loop in slices of
- * INLINE_SLICE_MS, yielding to I/O between them, rebuilt from the history in memory; there
- * the whole-key explanation gets INLINE_EXPLAIN_MS, after which the window's witness stands.
+ * with `npm run bench -- --live-check` (docs/BENCHMARKS.md: a 3-node lab, 64 clients on 8
+ * keys), a put load costs the checker little and both places keep up (about 1,000 behind at
+ * most, 0 within 100 ms of the load's end); a mix of distinct puts and gets costs it a third
+ * of a core. On the lab's event loop — which also carries every node-to-node message through
+ * the router and every client request — the checker cannot fall far behind because it slows
+ * the lab instead (3,090 against 4,537 operations a second), and some of its work cannot be
+ * cut into slices at all: compacting a window with lost answers ran 398 ms in one 4 ms
+ * slice, rewording a violation from a 2,400-operation key (explainViolation) 277 ms — a
+ * stall that long starts elections at the tests' 300 ms election timeout. In the worker
+ * those cost the lab a structured clone per batch; the price is lag when the machine has no
+ * CPU to spare (on a shared machine at load 12, up to 18,000 behind, caught up 11 s after
+ * the load), which `lagOps` reports. Where no worker can start (a bundled desktop build
+ * without the worker's file, a runtime without worker threads), or it dies, the same core
+ * runs on the event loop in slices of INLINE_SLICE_MS, yielding to I/O between them,
+ * rebuilt from the history in memory; there the whole-key explanation gets
+ * INLINE_EXPLAIN_MS, after which the window's witness stands.
  */
 import { Worker } from 'node:worker_threads';
 import type { CheckVerdict, CheckViolation, HistoryOp } from '../api/contract';
