@@ -18,11 +18,12 @@
  * stall that long starts elections at the tests' 300 ms election timeout. In the worker
  * those cost the lab a structured clone per batch; the price is lag when the machine has no
  * CPU to spare (on a shared machine at load 12, up to 18,000 behind, caught up 11 s after
- * the load), which `lagOps` reports. Where no worker can start (a bundled desktop build
- * without the worker's file, a runtime without worker threads), or it dies, the same core
- * runs on the event loop in slices of INLINE_SLICE_MS, yielding to I/O between them,
- * rebuilt from the history in memory; there the whole-key explanation gets
- * INLINE_EXPLAIN_MS, after which the window's witness stands.
+ * the load), which `lagOps` reports. Where no worker can start (a desktop build without
+ * the worker's file, or an Electron that cannot load it from app.asar; a runtime without
+ * worker threads), or it dies, the same core runs on the event loop in slices of
+ * INLINE_SLICE_MS, yielding to I/O between them, rebuilt from the history in memory;
+ * there the whole-key explanation gets INLINE_EXPLAIN_MS, after which the window's
+ * witness stands.
  */
 import { Worker } from 'node:worker_threads';
 import type { CheckVerdict, CheckViolation, HistoryOp } from '../api/contract';
@@ -30,6 +31,13 @@ import type { Recorder } from './recorder';
 import { CheckCore, explainViolation, type CoreReport } from '../api/check-core';
 import { CheckPump } from './check-pump';
 import type { FromWorker, ToWorker } from './live-check-worker';
+
+/**
+ * CHECK_WORKER_FILE is the worker's entry, beside this module: among the sources the shim
+ * that loads live-check-worker.ts under tsx (`quorum-lab serve`), and beside the bundled
+ * desktop main (out/main/index.js) the worker built as its own entry (electron.vite.config.ts).
+ */
+export const CHECK_WORKER_FILE = './live-check-worker.mjs';
 
 /** CheckEngine says where the checking runs. */
 export type CheckEngine = 'worker' | 'inline';
@@ -51,7 +59,7 @@ export interface LiveCheckOptions {
   backlog?: () => HistoryOp[] | null;
   /** keyHistory: one key's history events in memory, to explain a violation with (see explainViolation). */
   keyHistory?: (key: string) => HistoryOp[];
-  /** workerUrl: the worker's entry (default: live-check-worker.mjs beside this file). */
+  /** workerUrl: the worker's entry (default: CHECK_WORKER_FILE beside this module). */
   workerUrl?: URL;
 }
 
@@ -134,6 +142,8 @@ export class LiveCheck {
   private notifyTimer: NodeJS.Timeout | null = null;
   private notified: boolean | null | undefined = undefined;
   private waiters = new Set<(force: boolean) => void>();
+  /** gaveUp: the worker failed when the history to rebuild from was gone; the verdict stays undecided. */
+  private gaveUp = false;
   /** failure: why the worker was given up for the event loop (null: it was not). */
   failure: string | null = null;
 
@@ -153,7 +163,7 @@ export class LiveCheck {
   private start(kind: CheckEngine): Engine {
     if (kind === 'inline') return inlineEngine(this.sink);
     try {
-      const url = this.opts.workerUrl ?? new URL('./live-check-worker.mjs', import.meta.url);
+      const url = this.opts.workerUrl ?? new URL(CHECK_WORKER_FILE, import.meta.url);
       return workerEngine(url, this.sink, (why) => this.fallBack(why));
     } catch (e) {
       this.failure = (e as Error).message;
@@ -172,12 +182,15 @@ export class LiveCheck {
     this.buffer = [];
     const all = this.opts.backlog?.() ?? null;
     if (all === null) {
+      // Checking only what comes next would judge reads against writes it never saw: stop.
+      this.gaveUp = true;
       this.report = {
         ...EMPTY,
         linearizable: null,
         reason: `undecided: the checker restarted (${why}) and the run's oldest history is no longer in memory`,
       };
       this.notify();
+      for (const w of [...this.waiters]) w(false);
       return;
     }
     this.engine.send(all);
@@ -192,6 +205,7 @@ export class LiveCheck {
   feed(op: HistoryOp): void {
     if (this.closed) return;
     if (op.type === 'ok' || op.type === 'info') this.ops++;
+    if (this.gaveUp) return this.changed(false);
     this.buffer.push(op);
     if (!this.flushing) {
       this.flushing = true;
@@ -214,7 +228,7 @@ export class LiveCheck {
   }
 
   private take(r: CoreReport): void {
-    if (this.closed) return;
+    if (this.closed || this.gaveUp) return;
     this.report = r;
     if (r.violation && !this.explaining) {
       this.explaining = true;
