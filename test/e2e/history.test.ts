@@ -6,13 +6,14 @@
  * once — and the crash as a band across them); the axis
  * switches between stretched and linear; the key filter leaves one key's bars; a click on
  * a bar moves the shared cursor; and a replay of the exported run shows the saved run's
- * verdict and its history. Screenshots land in artifacts/e2e/.
+ * verdict and its history; the same run with a stale read added replays red, and its chip
+ * opens the view on the violation's window. Screenshots land in artifacts/e2e/.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import type { CheckVerdict, ClusterView } from '../../src-main/api/contract';
+import type { CheckVerdict, ClusterView, HistoryOp } from '../../src-main/api/contract';
 import {
   buildWeb,
   CHROMIUM,
@@ -24,6 +25,36 @@ import {
   stopServe,
   type Served,
 } from './helpers';
+
+/**
+ * staleRun copies the exported run `from` into `to`, adding to its history, after
+ * everything else, a stale read of a fresh key: put z=1, put z=2, then get z → 1.
+ */
+function staleRun(from: string, to: string): void {
+  mkdirSync(to, { mode: 0o700 });
+  for (const f of ['settings.json', 'run.jsonl']) copyFileSync(join(from, f), join(to, f));
+  const lines = readFileSync(join(from, 'history.jsonl'), 'utf8').split('\n').filter(Boolean);
+  const last = JSON.parse(lines.at(-1)!) as HistoryOp;
+  const add = (
+    [
+      ['invoke', 'write', '1'],
+      ['ok', 'write', '1'],
+      ['invoke', 'write', '2'],
+      ['ok', 'write', '2'],
+      ['invoke', 'read', null],
+      ['ok', 'read', '1'],
+    ] as const
+  ).map(([type, f, value], i): HistoryOp => ({
+    index: last.index + 1 + i,
+    time: last.time + (i + 1) * 1e8,
+    process: 9000 + Math.floor(i / 2),
+    type,
+    f,
+    key: 'z',
+    value,
+  }));
+  writeFileSync(join(to, 'history.jsonl'), [...lines, ...add.map((e) => JSON.stringify(e))].join('\n') + '\n');
+}
 
 async function waitFor<T>(
   what: string,
@@ -206,6 +237,30 @@ describe('the verdict chip and the history view', () => {
       for (let i = 0; i < 4; i++) await hv.getByTitle('Zoom out').click();
       await waitFor('replayed bars', async () => (await bars()).length > 20, 10_000);
       await screenshot(page, 'history-replay');
+      await hv.getByTestId('history-close').click();
+
+      // 8. The same run with a stale read added: red in replay, and the chip opens on the window.
+      const stale = join(dirname(exported.dir), 'history-e2e-stale');
+      staleRun(exported.dir, stale);
+      await page.getByRole('button', { name: 'Back to live' }).click();
+      // Back to live: the lab's own verdict again.
+      await expect.poll(() => chip.getAttribute('data-verdict'), { timeout: 5000 }).toBe('true');
+      await page.getByLabel('Run folder').fill(stale);
+      await page.getByRole('button', { name: 'Open run' }).click();
+      await expect.poll(() => chip.getAttribute('data-verdict'), { timeout: 20_000 }).toBe('false');
+      expect(await chip.textContent()).toMatch(/^Not linearizable: key z at \d+(\.\d)? s$/);
+      await chip.click();
+      await hv.getByTestId('violation-window').waitFor({ timeout: 5000 });
+      expect(await hv.getByTestId('violation-sentence').textContent()).toBe(
+        'read z returned 1 after write z=2 had completed.',
+      );
+      const culprit = hv.locator('[data-testid="history-bar"][data-role="culprit"]');
+      expect(await culprit.getAttribute('data-key')).toBe('z');
+      expect(await hv.locator('[data-testid="history-bar"][data-role="seen"]').count()).toBe(1);
+      expect(await hv.getByTestId('could-have-seen').first().textContent()).toMatch(
+        /read z → 1\s*could have seen:\s*op \d+ write z=1/,
+      );
+      await screenshot(page, 'history-violation-replay');
       expect(errors).toEqual([]);
     },
   );
