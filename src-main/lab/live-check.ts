@@ -8,8 +8,8 @@
  *
  * Where the checking runs: in a worker thread, fed batches of events by message. Measured
  * with `npm run bench -- --live-check` (docs/BENCHMARKS.md: a 3-node lab, 64 clients on 8
- * keys), a put load costs the checker little and both places keep up (about 1,000 behind at
- * most, 0 within 100 ms of the load's end); a mix of distinct puts and gets costs it a third
+ * keys), a put load costs the checker little and both places keep up (1,000–5,000 behind at
+ * most on a busy machine, 0 within 200 ms of the load's end); a mix of distinct puts and gets costs it a third
  * of a core. On the lab's event loop — which also carries every node-to-node message through
  * the router and every client request — the checker cannot fall far behind because it slows
  * the lab instead (3,090 against 4,537 operations a second), and some of its work cannot be
