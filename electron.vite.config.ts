@@ -16,7 +16,16 @@ export default defineConfig({
     plugins: [nodeEntry()],
     build: {
       outDir: r('./out/main'),
-      rollupOptions: { input: { index: r('./src-main/electron/main.ts') } },
+      rollupOptions: {
+        input: {
+          index: r('./src-main/electron/main.ts'),
+          // The live checker's worker thread, as its own file (no tsx at run time):
+          // out/main/live-check-worker.mjs, where lab/live-check.ts, bundled into
+          // out/main/index.js, looks for it (beside itself).
+          'live-check-worker': r('./src-main/lab/live-check-worker.ts'),
+        },
+        output: { entryFileNames: (c) => (c.name === 'live-check-worker' ? '[name].mjs' : '[name].js') },
+      },
     },
   },
   preload: {

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { liveCheckMain } from './checker-lab';
 import { framesMain } from './frames';
 import { EtcdCluster, ETCD_BIN, etcdVersion } from './etcd';
 import { LabCluster, labCommand, repoRoot } from './lab';
@@ -34,6 +35,7 @@ const USAGE = `usage: npm run bench -- [options]
   --heartbeat-ms N   heartbeat interval for both systems (default 100)
   --election-ms N    election timeout for both systems (default 1000)
   --frames           measure the renderer's frame time under load instead (see bench/frames.ts; --frames --help)
+  --live-check       measure the live checker's lag under a 64-client load instead (bench/checker-lab.ts; --live-check --help)
   --help             this text`;
 
 /** BenchOptions are the parsed command-line options. */
@@ -95,6 +97,7 @@ function emptySide(t: Target): SideResults {
 async function main(argv: string[]): Promise<number> {
   // The renderer's frame-time bench is its own run (a browser, a 5-node lab): hand over to it.
   if (argv.includes('--frames')) return framesMain(argv.filter((a) => a !== '--frames'));
+  if (argv.includes('--live-check')) return liveCheckMain(argv.filter((a) => a !== '--live-check'));
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);
     return 0;

@@ -11,6 +11,8 @@ import { pathToFileURL } from 'node:url';
 
 /** REQUIRED_UNPACKED are files a node process loads from app.asar.unpacked. */
 export const REQUIRED_UNPACKED = ['out/node/main.mjs', 'node_modules/better-sqlite3/package.json'];
+/** CHECK_WORKER is the live checker's worker thread, built beside the main process (electron.vite.config.ts). */
+export const CHECK_WORKER = 'out/main/live-check-worker.mjs';
 /** FORBIDDEN are path prefixes that must appear nowhere in the package. */
 export const FORBIDDEN = ['src-main/', 'node_modules/tsx/', 'node_modules/esbuild/', 'node_modules/@esbuild/'];
 
@@ -48,6 +50,10 @@ export function checkPackedApp(resources, list = defaultList) {
   if (!unpacked.some((f) => f.startsWith('node_modules/better-sqlite3/') && f.endsWith('.node')))
     problems.push('no better_sqlite3 .node is unpacked: the nodes cannot open SQLite');
   if (!packed.includes('out/main/index.js')) problems.push('out/main/index.js (the main process) is not in app.asar');
+  if (![...packed, ...unpacked].includes(CHECK_WORKER))
+    problems.push(
+      `${CHECK_WORKER} (the live checker's worker) is not packed: the checker would run on the main process`,
+    );
   for (const f of [...packed, ...unpacked])
     for (const bad of FORBIDDEN) if (f.startsWith(bad)) problems.push(`${f} is packed, but ${bad} must not ship`);
   return [...new Set(problems)];

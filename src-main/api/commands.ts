@@ -16,6 +16,7 @@
 import type { NodeId } from '../core/types';
 import type {
   BalanceAlgorithm,
+  CheckVerdict,
   ClusterSettings,
   ClusterView,
   DamageKind,
@@ -23,6 +24,7 @@ import type {
   ExportResult,
   FencedWriteRequest,
   HistoryOp,
+  HistoryQuery,
   KvRequest,
   KvResponse,
   LabEvent,
@@ -60,6 +62,7 @@ import {
   type Checked,
   type LinkRuleInput,
 } from './schemas';
+import { validateHistoryQuery } from './history-window';
 
 // ----- the parts of a row ----------------------------------------------------------------
 
@@ -170,6 +173,13 @@ function decodeOpen(wire: unknown): Checked<[string]> {
   return typeof d.value === 'string'
     ? ok<[string]>([d.value])
     : bad("name is required: the name of a saved run in the lab's data folder");
+}
+
+/** decodeHistoryQuery reads GET /api/history's window; an empty one is no argument (the whole history). */
+function decodeHistoryQuery(wire: unknown): Checked<[q?: HistoryQuery]> {
+  const q = validateHistoryQuery(wire);
+  if (!q.ok) return q;
+  return ok<[q?: HistoryQuery]>(q.value === undefined ? [] : [q.value]);
 }
 
 /** withoutUndefined drops absent fields, so an absent optional argument never reaches the wire. */
@@ -288,7 +298,12 @@ const ROWS = {
     args: args((sinceSeq?: number, limit?: number) => withoutUndefined({ since: sinceSeq, limit }), decodeLog),
     returns: returns<RunLogRecord[]>(),
   }),
-  history: command({ http: get('/api/history'), args: noArgs, returns: returns<HistoryOp[]>() }),
+  history: command({
+    http: get('/api/history', ['key', 'from', 'to', 'limit']),
+    args: args((q?: HistoryQuery) => (q === undefined ? undefined : withoutUndefined({ ...q })), decodeHistoryQuery),
+    returns: returns<HistoryOp[]>(),
+  }),
+  check: command({ http: get('/api/check'), args: noArgs, returns: returns<CheckVerdict>() }),
   message: command({
     http: get('/api/messages/:id'),
     args: args((id: number) => ({ id }), decodeMessageId),

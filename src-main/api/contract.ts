@@ -10,6 +10,7 @@ import type { KvOp, LockInfo } from '../core/kv/types';
 import type { Entry, MessageKind, NodeId, NodeStatus, Role } from '../core/types';
 import type { ProtocolName } from '../core/protocols';
 import type { DamageKind } from '../core/recovery/damage';
+import type { Violation } from '../check/types';
 export type { ProtocolName, DamageKind };
 
 /** ClientOutcome: ok = took effect; fail = certainly did not; unknown = may have. */
@@ -211,12 +212,54 @@ export interface HistoryOp {
   value: unknown;
 }
 
+/**
+ * HistoryQuery is GET /api/history's window (every field optional; none: the whole history in
+ * memory): the operations on `key` whose span from invoke to completion meets [from, to] (ns
+ * since the run began), at most `limit` of them, oldest invoke first, both events of each.
+ */
+export interface HistoryQuery {
+  key?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+/** CheckViolation is a violation as the live verdict reports it: the checker's witness, and when it happened. */
+export interface CheckViolation extends Violation {
+  /** time: when the operation that could not be placed completed (ns since the run began). */
+  time: number;
+  /** omitted: window operations left out of this answer (the window is cut to its first MAX_VERDICT_WINDOW). */
+  omitted: number;
+  /**
+   * scope: what the witness was found in — 'window': the live checker's window, whose start
+   * stands for the history before it (it comes at once); 'key': the key's whole history in
+   * memory (it follows within seconds and replaces it, with writes named rather than summed up).
+   */
+  scope: 'window' | 'key';
+}
+
+/** CheckVerdict is GET /api/check and the 'check' event: the live linearizability verdict of the run's client history. */
+export interface CheckVerdict {
+  /** linearizable: true (every operation checked so far has a legal order), false (a violation), null (undecided: see reason). */
+  linearizable: boolean | null;
+  /** ops: client operations completed (ok or unknown; failed ones certainly did not happen). */
+  ops: number;
+  /** keys: keys (and lock names) seen. */
+  keys: number;
+  /** lagOps: completed operations the checker has not covered yet. */
+  lagOps: number;
+  violation: CheckViolation | null;
+  /** reason: why linearizable is null (in words), else null. */
+  reason: string | null;
+}
+
 /** LabEvent is one item of the live event stream (WebSocket /api/events, IPC 'lab:event'). */
 export type LabEvent =
   | { type: 'log'; record: RunLogRecord }
   | { type: 'cluster'; cluster: ClusterView }
   | { type: 'load-progress'; done: number; total: number }
-  | { type: 'load-done'; summary: LoadSummary };
+  | { type: 'load-done'; summary: LoadSummary }
+  | { type: 'check'; check: CheckVerdict };
 
 /** MessageEvent is the shape of send/deliver/drop/duplicate run-log records. */
 export interface MessageRecord extends RunLogRecord {

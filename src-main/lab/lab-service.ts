@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type {
   BalanceAlgorithm,
+  CheckVerdict,
   ClusterSettings,
   ClusterView,
   DamageKind,
@@ -18,6 +19,7 @@ import type {
   ExportResult,
   FencedWriteRequest,
   HistoryOp,
+  HistoryQuery,
   KvRequest,
   KvResponse,
   LabEvent,
@@ -53,9 +55,10 @@ import {
   type KeptCluster,
 } from './cluster-store';
 import { explainError, type GatewayResult } from './gateway';
+import { checkRecorder, type CheckEngine, type LiveCheck } from './live-check';
 import { runLoad } from './load';
 import { PauseOnControl } from './pause-on';
-import { historyShape } from './recorder';
+import { historyShape, type Recorder } from './recorder';
 import { runReportFiles } from '../report/run-report';
 import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
 import { SafeFileError } from './safe-files';
@@ -97,6 +100,8 @@ export interface LabServiceOptions {
   maxStoreBytes?: number;
   /** readyTimeoutMs: how long createCluster waits for every node's 'ready'. */
   readyTimeoutMs?: number;
+  /** checker: where the live linearizability checker runs (default: a worker thread; see lab/live-check.ts). */
+  checker?: CheckEngine;
 }
 
 /** LabListener receives every LabEvent. */
@@ -117,6 +122,8 @@ export class LabService implements LabApi {
   /** loadRun: the load run in progress, to stop it early. */
   private loadRun: { abort: AbortController; done: Promise<LoadSummary> } | null = null;
   private readonly pauseOn = new PauseOnControl();
+  /** checker: the live verdict of the current run's client history. */
+  private checker: LiveCheck | null = null;
 
   constructor(private readonly opts: LabServiceOptions = {}) {
     this.dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'quorum-lab-')));
@@ -165,6 +172,11 @@ export class LabService implements LabApi {
   /** dataDirectory is where this lab keeps its runs. */
   get dataDirectory(): string {
     return this.dataDir;
+  }
+
+  /** runRecorder is the current run's Recorder (tests inject history through it), or null without a cluster. */
+  get runRecorder(): Recorder | null {
+    return this.cur?.recorder ?? null;
   }
 
   /** runDir is the current run's folder. */
@@ -252,6 +264,7 @@ export class LabService implements LabApi {
       onChange: () => this.clusterChanged(),
     });
     this.cur = cluster;
+    this.startChecker(cluster);
     const readyMs = this.opts.readyTimeoutMs ?? 60_000;
     await Promise.all(
       [...cluster.supervisor.nodes.keys()].map((id) => cluster.supervisor.waitReady(id, readyMs)),
@@ -262,7 +275,20 @@ export class LabService implements LabApi {
     return this.view();
   }
 
+  /** startChecker feeds every client-history event of the new run to a fresh live checker. */
+  private startChecker(c: Cluster): void {
+    const checker: LiveCheck = checkRecorder(c.recorder, this.opts.checker, (v) => {
+      if (this.checker === checker) this.emit({ type: 'check', check: v });
+    });
+    this.checker = checker;
+    // A new run starts with a clean verdict: say so, or the header would keep the old run's.
+    this.emit({ type: 'check', check: checker.verdict() });
+  }
+
   private async teardown(): Promise<void> {
+    const checker = this.checker;
+    this.checker = null;
+    await checker?.close();
     const c = this.cur;
     if (!c) return;
     // Frozen nodes must run again to hear the shutdown.
@@ -598,8 +624,27 @@ export class LabService implements LabApi {
     return { lab: labVersion, node: process.versions.node, electron, protocols: [...PROTOCOLS] };
   }
 
-  async history(): Promise<HistoryOp[]> {
-    return this.need().recorder.history();
+  /** history is the client history in memory, or the window a query asks for (api/history-window.ts). */
+  async history(q?: HistoryQuery): Promise<HistoryOp[]> {
+    return this.need().recorder.history(q);
+  }
+
+  /** check is the live linearizability verdict of this run's client history (lab/live-check.ts). */
+  async check(): Promise<CheckVerdict> {
+    this.need();
+    if (!this.checker) throw new LabError(409, 'no cluster is running');
+    return this.checker.verdict();
+  }
+
+  /** checkSettled waits until the live checker has caught up (tests, the bench); resolves with its verdict. */
+  async checkSettled(timeoutMs = 10_000): Promise<CheckVerdict> {
+    if (!this.checker) throw new LabError(409, 'no cluster is running');
+    return this.checker.settled(timeoutMs);
+  }
+
+  /** checkEngine says where the live checker runs now (null without a cluster). */
+  get checkEngine(): CheckEngine | null {
+    return this.checker?.engineKind ?? null;
   }
 
   /** message returns a recent message's body by its run-log id (404 when the lab no longer keeps it). */

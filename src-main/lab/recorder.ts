@@ -17,7 +17,8 @@
  * retires its process number, as Jepsen does, because that process may still be acting.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { HistoryOp, MessageRecord, RunLogRecord } from '../api/contract';
+import type { HistoryOp, HistoryQuery, MessageRecord, RunLogRecord } from '../api/contract';
+import { historyWindow, isEmptyQuery } from '../api/history-window';
 import type { KvOp } from '../core/kv/types';
 import { assertNever, type MessageKind, type NodeId } from '../core/types';
 
@@ -206,6 +207,9 @@ export class BodyStore {
 /** RecordListener receives every record as it is made. */
 export type RecordListener = (r: RunLogRecord) => void;
 
+/** HistoryListener receives every client-history event as it is made (the live checker's feed). */
+export type HistoryListener = (op: HistoryOp) => void;
+
 /** RecorderOptions: where to stream the log and the history (omit for memory only). */
 export interface RecorderOptions {
   logFile?: string;
@@ -230,6 +234,11 @@ export class Recorder {
   private freeProcesses: number[] = [];
   private nextProcess = 0;
   private readonly listeners = new Set<RecordListener>();
+  private readonly historyListeners = new Set<HistoryListener>();
+  /** running: each process's invoke while its operation has no completion (for history windows). */
+  private readonly running = new Map<number, HistoryOp>();
+  /** longestOpNs: the longest any completed operation took (how far back a window must look). */
+  private longestOpNs = 0;
   private logOut: WriteStream | null = null;
   private histOut: WriteStream | null = null;
   private pendingLog: RunLogRecord[] = [];
@@ -386,17 +395,40 @@ export class Recorder {
     if (type !== 'info') this.freeProcesses.push(h.process);
   }
 
+  /** onHistory subscribes to every client-history event; returns the unsubscribe function. */
+  onHistory(fn: HistoryListener): () => void {
+    this.historyListeners.add(fn);
+    return () => this.historyListeners.delete(fn);
+  }
+
   private pushHistory(op: HistoryOp): void {
     if (this.hist.push(op)) this.histDropped++;
+    if (op.type === 'invoke') this.running.set(op.process, op);
+    else {
+      const inv = this.running.get(op.process);
+      this.running.delete(op.process);
+      if (inv) this.longestOpNs = Math.max(this.longestOpNs, op.time - inv.time);
+    }
+    for (const fn of this.historyListeners) {
+      try {
+        fn(op);
+      } catch {
+        /* a broken listener (the live checker) must not fail the client's request */
+      }
+    }
     if (this.histOut && !this.closed) {
       this.pendingHist.push(op);
       this.scheduleFlush();
     }
   }
 
-  /** history returns the client history held in memory (all of it unless HISTORY_LIMIT was passed). */
-  history(): HistoryOp[] {
-    return this.hist.toArray();
+  /**
+   * history returns the client history held in memory (all of it unless HISTORY_LIMIT was
+   * passed), or with a query only the window it asks for (api/history-window.ts).
+   */
+  history(q?: HistoryQuery): HistoryOp[] {
+    if (isEmptyQuery(q)) return this.hist.toArray();
+    return historyWindow(this.hist, q ?? {}, { lookbackNs: this.longestOpNs, open: this.running.values() });
   }
 
   /** historyTruncated tells how many of the oldest history ops fell out of memory. */
@@ -419,6 +451,7 @@ export class Recorder {
     this.flush();
     this.closed = true;
     this.listeners.clear();
+    this.historyListeners.clear();
     const ends = [this.logOut, this.histOut]
       .filter((s): s is WriteStream => s !== null)
       .map((s) => new Promise<void>((res) => s.end(() => res())));

@@ -180,7 +180,7 @@ describe('the packed-content check', () => {
   ];
   const asar =
     (extra: string[] = []) =>
-    () => ['/out/main/index.js', '/package.json', ...extra];
+    () => ['/out/main/index.js', '/out/main/live-check-worker.mjs', '/package.json', ...extra];
 
   it('passes a package with the bundle and SQLite unpacked and no sources', () => {
     expect(checkPackedApp(layout(good), asar())).toEqual([]);
@@ -196,6 +196,10 @@ describe('the packed-content check', () => {
     ]);
     expect(checkPackedApp(layout(good.slice(0, 2)), asar())).toEqual([
       'no better_sqlite3 .node is unpacked: the nodes cannot open SQLite',
+    ]);
+    const noWorker = (): string[] => asar()().filter((f) => !f.includes('live-check-worker'));
+    expect(checkPackedApp(layout(good), noWorker)).toEqual([
+      "out/main/live-check-worker.mjs (the live checker's worker) is not packed: the checker would run on the main process",
     ]);
     expect(checkPackedApp(mkdtempSync(join(tmpdir(), 'quorum-empty-')), asar())[0]).toMatch(/^no app\.asar in /);
   });

@@ -133,6 +133,12 @@ const EXAMPLES: Record<string, Example> = {
     call: { method: 'exportRun', args: ['x'] },
     text: 'exported to /runs/x (run.jsonl, history.jsonl, settings.json)',
   },
+  check: {
+    line: 'check',
+    call: { method: 'check' },
+    text: 'linearizable: 12 operations on 2 keys checked',
+  },
+  history: { line: 'history a', call: { method: 'history' }, text: 'history view open on key a', kind: 'info' },
   clear: { line: 'clear', call: null, text: '' },
   help: { line: 'help', call: null, text: 'Tab completes commands and node ids; ↑/↓ walk the history.', kind: 'info' },
 };
@@ -224,7 +230,7 @@ describe('console command table', () => {
       expect(refused, c.name).toBe(!c.local);
     }
     expect(fake.calls.length).toBe(before);
-    expect(COMMANDS.filter((c) => c.local).map((c) => c.name)).toEqual(['clear', 'help']);
+    expect(COMMANDS.filter((c) => c.local).map((c) => c.name)).toEqual(['check', 'history', 'clear', 'help']);
     expect(useClusterStore().selectedNode).toBeNull();
   });
 });

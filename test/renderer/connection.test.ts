@@ -52,7 +52,7 @@ describe('useConnectionStore', () => {
     expect(useClusterStore().live?.nodes).toHaveLength(3);
     expect(useClusterStore().leader?.id).toBe('n1');
     expect(timelineKinds()).toEqual(['role']);
-    expect(fake.calls.map((c) => c.method)).toEqual(['cluster', 'log']);
+    expect(fake.calls.map((c) => c.method)).toEqual(['cluster', 'check', 'log']);
   });
 
   it('says why the run log could not be loaded, and still follows events', async () => {

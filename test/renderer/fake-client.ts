@@ -9,7 +9,17 @@
  */
 import type { MenuAction } from '../../src-main/api/bridge';
 import { decodeArgs, type ArgsOf, type CommandName, type ResultOf } from '../../src-main/api/commands';
-import type { ClusterView, KvResponse, LabEvent, LinkRule, RunLogRecord, SavedRun } from '../../src-main/api/contract';
+import type {
+  CheckVerdict,
+  ClusterView,
+  HistoryOp,
+  KvResponse,
+  LabEvent,
+  LinkRule,
+  RunLogRecord,
+  SavedRun,
+} from '../../src-main/api/contract';
+import { arraySource, historyWindow, windowHints } from '../../src-main/api/history-window';
 import { clusterLeader } from '../../src-main/api/leader';
 import type { LockInfo } from '../../src-main/core/kv/types';
 import { LabError, type Connection, type LabTransport } from '../../src-renderer/src/api/lab-client';
@@ -108,6 +118,10 @@ export class FakeLabClient extends TableClient {
   kvOutcome: KvResponse['outcome'] | null = null;
   /** locksHeld: what inspect reports as held locks (on any node). */
   locksHeld: LockInfo[] = [];
+  /** verdict: what GET /api/check answers. */
+  verdict: CheckVerdict = { linearizable: true, ops: 12, keys: 2, lagOps: 0, violation: null, reason: null };
+  /** historyEvents: the client history GET /api/history windows (as the lab's recorder does). */
+  historyEvents: HistoryOp[] = [];
   private readonly wire: MemoryTransport;
 
   constructor(nodes = 3) {
@@ -224,7 +238,11 @@ export class FakeLabClient extends TableClient {
         return { count, ok: count, fail: 0, unknown: 0, seconds, opsPerSec: count / seconds, p50Ms: 1.5, p99Ms: 9.25 };
       },
       log: (since = 0) => this.backlog.filter((r) => r.seq > since),
-      history: () => [],
+      history: (q) =>
+        q === undefined
+          ? structuredClone(this.historyEvents)
+          : historyWindow(arraySource(this.historyEvents), q, windowHints(arraySource(this.historyEvents))),
+      check: () => structuredClone(this.verdict),
       // Like the lab: the body of a message sent in this run (a send record in the log), else 404.
       message: (id) => {
         const send = this.backlog.find((r) => r.kind === 'send' && r.id === id);

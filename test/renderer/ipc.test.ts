@@ -97,6 +97,8 @@ describe('IPC: renderer client ↔ main dispatch', () => {
     await c.stopLoad();
     await c.log(7);
     await c.history();
+    await c.history({ key: 'a', from: 5, limit: 10 });
+    await c.check();
     await c.exportRun('r');
     await c.openRun('r');
     await c.version();
@@ -126,6 +128,8 @@ describe('IPC: renderer client ↔ main dispatch', () => {
       ['stopLoad'],
       ['log', 7, undefined],
       ['history'],
+      ['history', { key: 'a', from: 5, limit: 10 }],
+      ['check'],
       ['exportRun', 'r'],
       ['openRun', 'r'],
       ['version'],

@@ -30,7 +30,8 @@ export const SAMPLES: { [K in CommandName]: ArgsOf<K> } = {
   load: [{ op: 'put', count: 10, clients: 2 }],
   stopLoad: [],
   log: [7, 100],
-  history: [],
+  history: [{ key: 'a', from: 0, to: 5_000_000_000, limit: 100 }],
+  check: [],
   message: [42],
   exportRun: ['run-1'],
   openRun: ['run-1'],
@@ -60,6 +61,11 @@ export const REFUSED: { name: CommandName; wire: unknown; error: string }[] = [
   { name: 'exportRun', wire: { name: '/tmp/x' }, error: 'name must be' },
   { name: 'setBalance', wire: { algorithm: 'fastest' }, error: 'algorithm must be one of' },
   { name: 'version', wire: { verbose: true }, error: 'version takes no argument' },
+  { name: 'history', wire: { limit: 0 }, error: 'limit must be an integer in 1..20000' },
+  { name: 'history', wire: { from: '-5' }, error: 'from must be a time in ns since the run began' },
+  { name: 'history', wire: { from: 10, to: 5 }, error: 'to (5) must not be before from (10)' },
+  { name: 'history', wire: { key: 'a', since: 3 }, error: "history query: unknown field 'since'" },
+  { name: 'check', wire: { verbose: true }, error: 'check takes no argument' },
 ];
 
 /** recordingLab answers every command with `answer(name, args)` (default: its own name) and records each call's arguments; `on` subscribes to nothing. */

@@ -91,6 +91,7 @@ describe('the command table', () => {
       stopLoad: 'POST /api/load/stop',
       log: 'GET /api/log',
       history: 'GET /api/history',
+      check: 'GET /api/check',
       message: 'GET /api/messages/:id',
       exportRun: 'POST /api/export',
       openRun: 'POST /api/open',

@@ -79,6 +79,8 @@ export function isLabEvent(x: unknown): x is LabEvent {
       return typeof x.done === 'number' && typeof x.total === 'number';
     case 'load-done':
       return isRecord(x.summary);
+    case 'check':
+      return isRecord(x.check) && typeof x.check.ops === 'number' && typeof x.check.lagOps === 'number';
     default:
       return false;
   }

@@ -13,6 +13,7 @@ import { useClusterStore } from '../stores/cluster';
 import { useRequestsStore } from '../stores/requests';
 import { useRunStore } from '../stores/run';
 import { loadText } from './answers';
+import { CHECK_COMMANDS } from './check-commands';
 import { TIME_COMMANDS } from './time-commands';
 import { ALGORITHMS, command, NODE_IDS, type ConsoleCommand } from './command';
 import {
@@ -482,6 +483,7 @@ export const COMMANDS = [
   ...FAULT_COMMANDS,
   ...CLIENT_COMMANDS,
   ...TIME_COMMANDS,
+  ...CHECK_COMMANDS,
   ...LAB_COMMANDS,
 ];
 

@@ -11,6 +11,7 @@ import type { LabEvent } from '../../../src-main/api/contract';
 import { assertNever } from '../../../src-main/core/types';
 import type { MenuAction } from '../../../src-main/api/bridge';
 import { errorText, labClient, type Connection } from '../api/lab-client';
+import { useCheckStore } from './check';
 import { useClusterStore } from './cluster';
 import { useConsoleStore } from './console';
 import { useReplayStore } from './replay';
@@ -30,6 +31,7 @@ export const useConnectionStore = defineStore('connection', () => {
   const con = useConsoleStore();
   const replay = useReplayStore();
   const ui = useUiStore();
+  const check = useCheckStore();
 
   /** onEvent routes one live event to the store that owns it. */
   function onEvent(e: LabEvent): void {
@@ -45,6 +47,9 @@ export const useConnectionStore = defineStore('connection', () => {
         return;
       case 'load-done':
         con.loadProgress = null;
+        return;
+      case 'check':
+        check.apply(e.check);
         return;
       default:
         assertNever(e, 'event');
@@ -90,6 +95,7 @@ export const useConnectionStore = defineStore('connection', () => {
     unsubscribers.push(client.onEvent(onEvent));
     unsubscribers.push(client.onMenu(onMenu));
     await cluster.refresh();
+    void check.refresh();
     try {
       timeline.ingestBacklog(await client.log());
       error.value = null;
