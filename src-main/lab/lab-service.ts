@@ -57,6 +57,7 @@ import { historyShape } from './recorder';
 import { runReportFiles } from '../report/run-report';
 import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
 import { SafeFileError } from './safe-files';
+import { RemoteNodes, type RemoteNodesOptions } from './remote-nodes';
 import { defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
 
 /** LabError is an error a user caused; status is the HTTP status that fits it. */
@@ -95,6 +96,8 @@ export interface LabServiceOptions {
   maxStoreBytes?: number;
   /** readyTimeoutMs: how long createCluster waits for every node's 'ready'. */
   readyTimeoutMs?: number;
+  /** remote: listen for nodes on other hosts, which fill these slots beside the local nodes (lab/remote-nodes.ts). */
+  remote?: RemoteNodesOptions;
 }
 
 /** LabListener receives every LabEvent. */
@@ -115,8 +118,11 @@ export class LabService implements LabApi {
   /** loadRun: the load run in progress, to stop it early. */
   private loadRun: { abort: AbortController; done: Promise<LoadSummary> } | null = null;
   private readonly pauseOn = new PauseOnControl();
+  /** remote: the listener for nodes on other hosts (null: every node is a local process). */
+  readonly remote: RemoteNodes | null;
 
   constructor(private readonly opts: LabServiceOptions = {}) {
+    this.remote = opts.remote ? new RemoteNodes(opts.remote) : null;
     this.dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'quorum-lab-')));
     mkdirSync(this.dataDir, { recursive: true });
     this.clustersDir = resolve(opts.clustersDir ?? join(this.dataDir, 'clusters'));
@@ -205,6 +211,8 @@ export class LabService implements LabApi {
 
   /** start reopens the last cluster (with `resume`, when there is one) or creates the first one from the constructor's settings. */
   async start(): Promise<ClusterView> {
+    // Remote agents may connect as soon as the listener is up: they wait for a cluster (503) until one is bound.
+    if (this.remote && !this.remote.address) await this.remote.listen();
     const last = this.opts.resume ? (await listKept(this.clustersDir))[0] : undefined;
     return last ? this.serialized(() => this.doCreate({}, last)) : this.createCluster(this.opts.settings ?? {});
   }
@@ -240,6 +248,7 @@ export class LabService implements LabApi {
       runDir: this.kept.dir,
       timeScale: this.timeScale,
       spawnNode: this.opts.spawnNode ?? defaultSpawnNode,
+      ...(this.remote ? { remote: this.remote } : {}),
       ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
       ...(this.opts.snapshotEvery !== undefined ? { snapshotEvery: this.opts.snapshotEvery } : {}),
       ...(this.opts.maxStoreBytes !== undefined ? { maxStoreBytes: this.opts.maxStoreBytes } : {}),
@@ -251,9 +260,9 @@ export class LabService implements LabApi {
     });
     this.cur = cluster;
     const readyMs = this.opts.readyTimeoutMs ?? 60_000;
-    await Promise.all(
-      [...cluster.supervisor.nodes.keys()].map((id) => cluster.supervisor.waitReady(id, readyMs)),
-    ).catch((e: Error) => {
+    // Remote slots fill when their agents connect; the cluster does not wait for them.
+    const local = [...cluster.supervisor.nodes.values()].filter((h) => !h.remote).map((h) => h.id);
+    await Promise.all(local.map((id) => cluster.supervisor.waitReady(id, readyMs))).catch((e: Error) => {
       throw new LabError(500, `the cluster did not start: ${e.message}`);
     });
     this.clusterChanged();
@@ -277,6 +286,7 @@ export class LabService implements LabApi {
     this.clusterTimer = null;
     if (this.creating) await this.creating.catch(() => undefined);
     await this.teardown();
+    await this.remote?.close();
     this.listeners.clear();
   }
 
@@ -292,7 +302,10 @@ export class LabService implements LabApi {
   /** nodePids lists the running node processes' pids (tests check none outlives the host). */
   nodePids(): number[] {
     if (!this.cur) return [];
-    return [...this.cur.supervisor.nodes.values()].map((h) => h.pid).filter((p): p is number => p !== null);
+    return [...this.cur.supervisor.nodes.values()]
+      .filter((h) => !h.remote)
+      .map((h) => h.pid)
+      .filter((p): p is number => p !== null);
   }
 
   // ----- views -------------------------------------------------------------------------
@@ -348,6 +361,11 @@ export class LabService implements LabApi {
   async restart(id: NodeId): Promise<ClusterView> {
     const h = this.node(id);
     if (h.state !== 'down') throw new LabError(409, `${id} is ${h.state}; crash it before restarting it`);
+    if (h.remote && !h.remote.control)
+      throw new LabError(
+        409,
+        `${id} runs on another host and no agent is connected for it: start \`quorum-lab node --join …\` there (or wait until its link is back)`,
+      );
     const c = this.need();
     c.recorder.record('restart', { node: id });
     h.status = null;
