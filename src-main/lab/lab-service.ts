@@ -285,8 +285,9 @@ export class LabService implements LabApi {
     if (this.clusterTimer) clearTimeout(this.clusterTimer);
     this.clusterTimer = null;
     if (this.creating) await this.creating.catch(() => undefined);
-    await this.teardown();
+    // Remote agents hear 'shutdown' (stop your node and exit) rather than the 'stop' of a closing cluster.
     await this.remote?.close();
+    await this.teardown();
     this.listeners.clear();
   }
 
