@@ -100,6 +100,22 @@ export interface LabServiceOptions {
   remote?: RemoteNodesOptions;
 }
 
+/** REMOTE_CONFIRM_MS: how long a remote node's agent may take to confirm a command (its SIGKILL) before the call fails. */
+const REMOTE_CONFIRM_MS = 5000;
+
+/** confirmed waits for `p`, or fails with a 504 saying `what` after REMOTE_CONFIRM_MS (a remote agent may never answer). */
+async function confirmed(p: Promise<void>, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LabError(504, `${what} within ${REMOTE_CONFIRM_MS} ms`)), REMOTE_CONFIRM_MS);
+  });
+  try {
+    await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** LabListener receives every LabEvent. */
 export type LabListener = (e: LabEvent) => void;
 
@@ -353,7 +369,8 @@ export class LabService implements LabApi {
     c.recorder.record('crash', { node: id, pid: h.pid });
     const exited = c.supervisor.waitExit(id);
     c.supervisor.crash(id);
-    await exited;
+    if (h.remote) await confirmed(exited, `${id}'s agent on ${h.remote.host ?? 'its host'} did not confirm the crash`);
+    else await exited;
     c.gateway.dropConn(id);
     this.clusterChanged();
     return this.view();

@@ -87,7 +87,6 @@ const SERVE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-
 /** parseRemote reads --listen-nodes, --remote-slots and --node-token (all or none); local ids are n1..n<nodes>. */
 function parseRemote(p: ParsedCli, env: NodeJS.ProcessEnv, nodes: number): ServeArgs['remote'] | string {
   const listen = stringOpt(p, 'listen-nodes', undefined);
@@ -170,7 +169,10 @@ export function exposureWarnings(args: Pick<ServeArgs, 'host' | 'token'>, port: 
 }
 
 /** dataLines say where the lab keeps its data, which cluster runs, and whether it was reopened. */
-export async function dataLines(lab: LabService, args: Pick<ServeArgs, 'data' | 'settings'>): Promise<string[]> {
+export async function dataLines(
+  lab: LabService,
+  args: Pick<ServeArgs, 'data' | 'settings' | 'remote'>,
+): Promise<string[]> {
   const current = (await lab.keptClusters()).find((k) => k.current);
   const out: string[] = [];
   if (args.data === undefined)
@@ -179,7 +181,8 @@ export async function dataLines(lab: LabService, args: Pick<ServeArgs, 'data' | 
     );
   else out.push(`data: ${lab.dataDirectory} (kept: serve --data ${args.data} again reopens the last cluster)`);
   if (!current) return out;
-  const what = `${current.settings.protocol}, ${current.settings.nodes} nodes`;
+  const remote = args.remote ? ` + remote ${args.remote.slots.join(', ')}` : '';
+  const what = `${current.settings.protocol}, ${current.settings.nodes} nodes${remote}`;
   if (current.openedAt !== current.createdAt) {
     out.push(`cluster: ${current.name} (${what}) reopened from ${current.dir} with its nodes' SQLite files`);
     if (Object.keys(args.settings).length > 0)
