@@ -1,7 +1,8 @@
 /**
  * `quorum-lab node --join http://HOST:PORT --token T [--id n4] [--data DIR]`: run one
  * cluster node on this host for a lab started elsewhere with `serve --listen-nodes`
- * (./remote-agent.ts). Runs until SIGINT/SIGTERM or until the lab stops.
+ * (./remote-agent.ts). Runs until SIGINT/SIGTERM or until the lab stops (exit 0); a wrong
+ * token or a slot the lab does not have ends it with exit code 2.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -10,7 +11,6 @@ import { parseCli, stringOpt, UsageError } from '../cli-args';
 import { NODE_TOKEN_ENV, REMOTE_ID, cleanHostName } from '../node/remote-contract';
 import { tokenError } from '../web/guard';
 import { RemoteAgent } from './remote-agent';
-
 
 const USAGE = `usage: quorum-lab node --join http://HOST:PORT --token T [--id n4] [--data DIR]
 
@@ -103,6 +103,7 @@ export async function nodeMain(argv: string[]): Promise<number> {
   const dataDir = args.data ?? mkdtempSync(join(tmpdir(), 'quorum-node-'));
   if (args.data === undefined) say(`data: ${dataDir} (temporary: removed when this stops; use --data DIR to keep it)`);
   let wake: () => void = () => undefined;
+  let code = 0;
   const done = new Promise<void>((r) => (wake = r));
   const agent = new RemoteAgent({
     labHost: args.labHost,
@@ -113,6 +114,10 @@ export async function nodeMain(argv: string[]): Promise<number> {
     hostName: args.hostName,
     say,
     onShutdown: () => wake(),
+    onFatal: () => {
+      code = 2;
+      wake();
+    },
   });
   const onSignal = (sig: NodeJS.Signals): void => {
     say(`stopping (${sig})`);
@@ -127,5 +132,5 @@ export async function nodeMain(argv: string[]): Promise<number> {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   if (args.data === undefined) rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
-  return 0;
+  return code;
 }

@@ -46,6 +46,18 @@ export interface RemoteAgentOptions {
   say: (line: string) => void;
   /** onShutdown: the lab said it is stopping (the agent has stopped its node). */
   onShutdown: () => void;
+  /** onFatal: the lab refused in a way retrying cannot fix (wrong token, no such slot); the agent has stopped. */
+  onFatal?: (why: string) => void;
+}
+
+/** Refused is the lab's answer to an upgrade it did not grant. */
+class Refused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** CONNECT_TIMEOUT_MS: a connection to the lab that is not answered in this time is given up (and retried). */
@@ -79,7 +91,8 @@ function upgrade(o: RemoteAgentOptions, path: string, headers: Record<string, st
       res.on('data', (c: string) => {
         if (body.length < 1024) body += c;
       });
-      res.on('end', () => reject(new Error(`the lab answered ${res.statusCode}: ${body.trim().slice(0, 300)}`)));
+      const status = res.statusCode ?? 0;
+      res.on('end', () => reject(new Refused(status, `the lab answered ${status}: ${body.trim().slice(0, 300)}`)));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`)));
@@ -164,6 +177,12 @@ export class RemoteAgent {
       up = await upgrade(this.o, `/nodes/${this.id ?? 'any'}/control`, { 'X-Quorum-Host': this.o.hostName });
     } catch (e) {
       const msg = (e as Error).message;
+      // A wrong token or a slot the lab does not have will not change by trying again.
+      if (e instanceof Refused && (e.status === 401 || e.status === 404) && this.o.onFatal) {
+        this.o.say(`the lab refused this node: ${msg}`);
+        await this.stop();
+        return this.o.onFatal(msg);
+      }
       // A lab that is away says so once, not every second.
       if (msg !== this.lastError) this.o.say(`cannot attach to the lab: ${msg}; retrying`);
       this.lastError = msg;

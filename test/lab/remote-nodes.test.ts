@@ -6,6 +6,7 @@
  * strangers with a clear answer and logs them; a stopped lab stops the agent's node. The
  * network-namespace test (remote-netns.test.ts) covers real cuts between hosts.
  */
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -132,6 +133,21 @@ describe('remote nodes (loopback)', () => {
     const refused = log.filter((r) => r.kind === 'frame-rejected' && r.at === 'remote-listener');
     expect(refused.map((r) => r.reason)).toContain('401 wrong or missing node token');
   });
+
+  it('quorum-lab node with a wrong token says so and exits 2', async () => {
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'quorum-lab.mjs');
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, 'node', '--join', `http://127.0.0.1:${port}`, '--token', 'not-the-node-token', '--id', 'n3'],
+        { timeout: 20_000 },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, out: stdout + stderr }),
+      );
+    });
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('the lab refused this node: the lab answered 401: wrong or missing node token');
+  }, 30_000);
 
   it('joins, commits, and obeys crash, pause, resume and restart on its own host', async () => {
     await agent.start();
