@@ -1,5 +1,6 @@
 /**
  * The `quorum-lab` command: `sim` (deterministic simulator), `serve` (headless lab host),
+ * `node` (one node on this host for a lab on another),
  * `compare` (Raft and Multi-Paxos under one workload and fault schedule), `check`
  * (is a client history linearizable?).
  * Each subcommand lives in its own module and is loaded on demand.
@@ -10,6 +11,7 @@ const USAGE = `usage: quorum-lab <command> [options]
 commands:
   sim     run the deterministic simulator (one seed, or a sweep of seeds)
   serve   start a cluster and the lab's HTTP/WebSocket host
+  node    run one node on this host for a lab on another (serve --listen-nodes)
   compare run one workload and fault schedule against Raft and Multi-Paxos, side by side
   check   check a client history for linearizability (lab, Jepsen log or EDN history)
   help    show this text
@@ -27,6 +29,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const { serveMain } = await import('./web/serve');
       return serveMain(rest);
+    }
+    case 'node': {
+      const { nodeMain } = await import('./lab/node-cli');
+      return nodeMain(rest);
     }
     case 'compare': {
       const { compareMain } = await import('./lab/compare-cli');

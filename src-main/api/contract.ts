@@ -62,6 +62,10 @@ export interface ClusterNode {
   served: number;
   inflight: number;
   weight: number;
+  /** remote: the node runs on another host (`quorum-lab node --join`); absent for the lab's own processes. */
+  remote?: boolean;
+  /** host: the host name a remote node's agent reported (null until one attached). */
+  host?: string | null;
 }
 
 /** LinkRule is one directed link's rule; absent fields mean "clean". */

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { ClusterNode, ClusterSettings, ClusterView, RunLogRecord } from '../api/contract';
 import { clusterLeader } from '../api/leader';
 import { DEFAULT_MAX_STORE_BYTES } from '../core/kv/state-machine';
@@ -14,6 +14,7 @@ import { Gateway } from './gateway';
 import { Recorder } from './recorder';
 import { Router } from './router';
 import { RUN_FILES } from './run-files';
+import type { RemoteNodes } from './remote-nodes';
 import { Supervisor, type NodeHandle, type SpawnNode } from './supervisor';
 
 /** Cluster is everything one running cluster is made of. */
@@ -25,6 +26,8 @@ export interface Cluster {
   router: Router;
   supervisor: Supervisor;
   gateway: Gateway;
+  /** remote: the listener for nodes on other hosts, bound to this cluster (absent: every node is local). */
+  remote?: RemoteNodes;
 }
 
 /** OpenClusterOptions say where and how to start a cluster. */
@@ -39,6 +42,8 @@ export interface OpenClusterOptions {
   snapshotEvery?: number;
   /** maxStoreBytes: each node's state-machine byte limit (default DEFAULT_MAX_STORE_BYTES; the same on every node). */
   maxStoreBytes?: number;
+  /** remote: nodes on other hosts fill its slots, members beside the `settings.nodes` local ones. */
+  remote?: RemoteNodes;
   /** onRecord sees every run-log record (subscribed before the first one). */
   onRecord: (r: RunLogRecord) => void;
   /** onChange: something a cluster view shows changed. */
@@ -52,7 +57,9 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   const runDir = o.runDir ?? join(o.dataDir, `run-${stamp}-${randomBytes(3).toString('hex')}`);
   await mkdir(runDir, { recursive: true });
   const token = randomBytes(16).toString('hex');
-  const ids = Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);
+  const localIds = Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);
+  const remoteIds = o.remote?.slots ?? [];
+  const ids = [...localIds, ...remoteIds];
   const recorder = new Recorder({ logFile: join(runDir, RUN_FILES.log), historyFile: join(runDir, RUN_FILES.history) });
   recorder.onRecord(o.onRecord);
   const router = new Router({ token, nodes: ids, recorder, seed: settings.seed, protocol: settings.protocol });
@@ -77,24 +84,29 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
     maxStoreBytes: o.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES,
   }));
   let gateway: Gateway | null = null;
-  const supervisor = new Supervisor(configs, o.spawnNode, {
-    onReady: (h) => {
-      recorder.record('node-ready', { node: h.id, pid: h.pid, clientPort: h.clientPort });
-      o.onChange();
+  const supervisor = new Supervisor(
+    configs,
+    o.spawnNode,
+    {
+      onReady: (h) => {
+        recorder.record('node-ready', { node: h.id, pid: h.pid, clientPort: h.clientPort });
+        o.onChange();
+      },
+      onStatus: (h, prev) => {
+        recordStatus(recorder, h, prev);
+        o.onChange();
+      },
+      onEvent: (h, kind, detail) => {
+        recorder.record(kind, { node: h.id, ...detail });
+      },
+      onExit: (h, code, signal, expected) => {
+        gateway?.dropConn(h.id);
+        recorder.record(expected ? 'node-exit' : 'node-died', { node: h.id, code, signal });
+        o.onChange();
+      },
     },
-    onStatus: (h, prev) => {
-      recordStatus(recorder, h, prev);
-      o.onChange();
-    },
-    onEvent: (h, kind, detail) => {
-      recorder.record(kind, { node: h.id, ...detail });
-    },
-    onExit: (h, code, signal, expected) => {
-      gateway?.dropConn(h.id);
-      recorder.record(expected ? 'node-exit' : 'node-died', { node: h.id, code, signal });
-      o.onChange();
-    },
-  });
+    remoteIds,
+  );
   gateway = new Gateway({
     token,
     nodes: ids,
@@ -117,14 +129,19 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
     nodeCount: settings.nodes,
   });
   await writeFile(join(runDir, RUN_FILES.settings), JSON.stringify(settings, null, 2) + '\n');
-  for (const id of ids) supervisor.start(id);
-  return { settings, runDir, token, recorder, router, supervisor, gateway };
+  if (o.remote) {
+    await o.remote.bind({ supervisor, routerPort, token, clusterName: basename(runDir), recorder });
+    recorder.record('remote-slots', { slots: remoteIds, listen: o.remote.address });
+  }
+  for (const id of localIds) supervisor.start(id);
+  return { settings, runDir, token, recorder, router, supervisor, gateway, ...(o.remote ? { remote: o.remote } : {}) };
 }
 
 /** closeCluster stops every node, the router and the gateway, and closes the run's files. */
 export async function closeCluster(c: Cluster): Promise<void> {
   c.recorder.record('cluster-stopped', {});
   c.gateway.close();
+  c.remote?.unbind('the cluster was closed');
   await c.supervisor.stopAll();
   await c.router.close();
   await c.recorder.close();
@@ -171,6 +188,7 @@ export function clusterView(c: Cluster, timeScale: number): ClusterView {
       served: c.gateway.served[h.id] ?? 0,
       inflight: c.gateway.inflight[h.id] ?? 0,
       weight: c.gateway.weights[h.id] ?? 1,
+      ...(h.remote ? { remote: true, host: h.remote.host } : {}),
     };
   });
   const groups = c.router.partitionGroups();

@@ -62,6 +62,7 @@ import { historyShape, type Recorder } from './recorder';
 import { runReportFiles } from '../report/run-report';
 import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
 import { SafeFileError } from './safe-files';
+import { RemoteNodes, type RemoteNodesOptions } from './remote-nodes';
 import { defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
 
 /** LabError is an error a user caused; status is the HTTP status that fits it. */
@@ -102,6 +103,24 @@ export interface LabServiceOptions {
   readyTimeoutMs?: number;
   /** checker: where the live linearizability checker runs (default: a worker thread; see lab/live-check.ts). */
   checker?: CheckEngine;
+  /** remote: listen for nodes on other hosts, which fill these slots beside the local nodes (lab/remote-nodes.ts). */
+  remote?: RemoteNodesOptions;
+}
+
+/** REMOTE_CONFIRM_MS: how long a remote node's agent may take to confirm a command (its SIGKILL) before the call fails. */
+const REMOTE_CONFIRM_MS = 5000;
+
+/** confirmed waits for `p`, or fails with a 504 saying `what` after REMOTE_CONFIRM_MS (a remote agent may never answer). */
+async function confirmed(p: Promise<void>, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LabError(504, `${what} within ${REMOTE_CONFIRM_MS} ms`)), REMOTE_CONFIRM_MS);
+  });
+  try {
+    await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** LabListener receives every LabEvent. */
@@ -124,8 +143,11 @@ export class LabService implements LabApi {
   private readonly pauseOn = new PauseOnControl();
   /** checker: the live verdict of the current run's client history. */
   private checker: LiveCheck | null = null;
+  /** remote: the listener for nodes on other hosts (null: every node is a local process). */
+  readonly remote: RemoteNodes | null;
 
   constructor(private readonly opts: LabServiceOptions = {}) {
+    this.remote = opts.remote ? new RemoteNodes(opts.remote) : null;
     this.dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'quorum-lab-')));
     mkdirSync(this.dataDir, { recursive: true });
     this.clustersDir = resolve(opts.clustersDir ?? join(this.dataDir, 'clusters'));
@@ -219,6 +241,8 @@ export class LabService implements LabApi {
 
   /** start reopens the last cluster (with `resume`, when there is one) or creates the first one from the constructor's settings. */
   async start(): Promise<ClusterView> {
+    // Remote agents may connect as soon as the listener is up: they wait for a cluster (503) until one is bound.
+    if (this.remote && !this.remote.address) await this.remote.listen();
     const last = this.opts.resume ? (await listKept(this.clustersDir))[0] : undefined;
     return last ? this.serialized(() => this.doCreate({}, last)) : this.createCluster(this.opts.settings ?? {});
   }
@@ -254,6 +278,7 @@ export class LabService implements LabApi {
       runDir: this.kept.dir,
       timeScale: this.timeScale,
       spawnNode: this.opts.spawnNode ?? defaultSpawnNode,
+      ...(this.remote ? { remote: this.remote } : {}),
       ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
       ...(this.opts.snapshotEvery !== undefined ? { snapshotEvery: this.opts.snapshotEvery } : {}),
       ...(this.opts.maxStoreBytes !== undefined ? { maxStoreBytes: this.opts.maxStoreBytes } : {}),
@@ -266,9 +291,9 @@ export class LabService implements LabApi {
     this.cur = cluster;
     this.startChecker(cluster);
     const readyMs = this.opts.readyTimeoutMs ?? 60_000;
-    await Promise.all(
-      [...cluster.supervisor.nodes.keys()].map((id) => cluster.supervisor.waitReady(id, readyMs)),
-    ).catch((e: Error) => {
+    // Remote slots fill when their agents connect; the cluster does not wait for them.
+    const local = [...cluster.supervisor.nodes.values()].filter((h) => !h.remote).map((h) => h.id);
+    await Promise.all(local.map((id) => cluster.supervisor.waitReady(id, readyMs))).catch((e: Error) => {
       throw new LabError(500, `the cluster did not start: ${e.message}`);
     });
     this.clusterChanged();
@@ -304,6 +329,8 @@ export class LabService implements LabApi {
     if (this.clusterTimer) clearTimeout(this.clusterTimer);
     this.clusterTimer = null;
     if (this.creating) await this.creating.catch(() => undefined);
+    // Remote agents hear 'shutdown' (stop your node and exit) rather than the 'stop' of a closing cluster.
+    await this.remote?.close();
     await this.teardown();
     this.listeners.clear();
   }
@@ -320,7 +347,10 @@ export class LabService implements LabApi {
   /** nodePids lists the running node processes' pids (tests check none outlives the host). */
   nodePids(): number[] {
     if (!this.cur) return [];
-    return [...this.cur.supervisor.nodes.values()].map((h) => h.pid).filter((p): p is number => p !== null);
+    return [...this.cur.supervisor.nodes.values()]
+      .filter((h) => !h.remote)
+      .map((h) => h.pid)
+      .filter((p): p is number => p !== null);
   }
 
   // ----- views -------------------------------------------------------------------------
@@ -367,7 +397,8 @@ export class LabService implements LabApi {
     c.recorder.record('crash', { node: id, pid: h.pid });
     const exited = c.supervisor.waitExit(id);
     c.supervisor.crash(id);
-    await exited;
+    if (h.remote) await confirmed(exited, `${id}'s agent on ${h.remote.host ?? 'its host'} did not confirm the crash`);
+    else await exited;
     c.gateway.dropConn(id);
     this.clusterChanged();
     return this.view();
@@ -377,6 +408,11 @@ export class LabService implements LabApi {
     const h = this.node(id);
     if (h.state !== 'down') throw new LabError(409, `${id} is ${h.state}; crash it before restarting it`);
     if (h.damaging) throw new LabError(409, `${id}'s file is being damaged; restart it when that is done`);
+    if (h.remote && !h.remote.control)
+      throw new LabError(
+        409,
+        `${id} runs on another host and no agent is connected for it: start \`quorum-lab node --join …\` there (or wait until its link is back)`,
+      );
     const c = this.need();
     c.recorder.record('restart', { node: id });
     h.status = null;
@@ -398,6 +434,7 @@ export class LabService implements LabApi {
     if (h.state !== 'down')
       throw new LabError(409, `${id} is ${h.state}; crash it first: a disk is damaged while its node is down`);
     if (h.damaging) throw new LabError(409, `${id}'s file is already being damaged`);
+    if (h.remote) throw new LabError(409, `${id} runs on another host: its file is not on this machine to damage`);
     const c = this.need();
     let what: string | null;
     try {

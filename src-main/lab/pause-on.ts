@@ -51,8 +51,10 @@ export class PauseOnControl {
     this.frozen = reason;
     c.router.hold(true);
     for (const h of c.supervisor.nodes.values()) {
-      if (h.state !== 'up' || !h.proc) continue;
-      h.proc.kill('SIGSTOP');
+      if (h.state !== 'up') continue;
+      // A node on another host is stopped by its agent there (one link delay later).
+      if (h.proc) h.proc.kill('SIGSTOP');
+      else if (!h.remote?.control?.send({ t: 'pause' })) continue;
       this.stopped.add(h.id);
     }
     c.recorder.record('frozen', { reason, nodes: [...this.stopped] });
@@ -67,6 +69,7 @@ export class PauseOnControl {
         const h = c.supervisor.nodes.get(id);
         // A node crashed or paused by the user meanwhile is left as the user made it.
         if (h?.state === 'up' && h.proc) h.proc.kill('SIGCONT');
+        else if (h?.state === 'up') h.remote?.control?.send({ t: 'resume' });
       }
       c.recorder.record('continued', { nodes: [...this.stopped] });
       c.router.hold(false);

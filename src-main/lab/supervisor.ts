@@ -12,12 +12,18 @@
  * No node may outlive the host: every child is SIGKILLed from a process 'exit' hook
  * (which also runs after an uncaught error), and the nodes themselves exit when their IPC
  * channel closes (the host died without running hooks, e.g. SIGKILL).
+ *
+ * A node on another host (lab/remote-nodes.ts) has a handle too, with `remote` set and no
+ * process: its commands go over its control session, whose agent starts, SIGKILLs and
+ * SIGSTOPs the node process on that host, and its reports arrive through remoteMessage.
+ * While no control session is attached the node is down.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { NodeRunState } from '../api/contract';
 import type { DamageKind } from '../core/recovery/damage';
-import type { NodeId, NodeStatus } from '../core/types';
+import { assertNever, type NodeId, type NodeStatus } from '../core/types';
 import type { HostToNode, NodeConfig, NodeInspect, NodeLaunchConfig, NodeToHost } from '../node/contract';
+import type { AgentToLab } from '../node/remote-contract';
 import { chooseNodeEntry, NODE_SOURCE, type NodeEntry } from './node-entry';
 
 /** SpawnNode starts a node process for `cfg` (no token); it must have an IPC channel (fork-like). */
@@ -64,6 +70,27 @@ export function forkSpawner(o: ForkOptions = {}): SpawnNode {
 /** defaultSpawnNode forks the node entry (bundled when up to date, else the .ts one under tsx) with this process's runtime. */
 export const defaultSpawnNode: SpawnNode = forkSpawner();
 
+/** RemoteCommand is what the supervisor asks a remote node's agent to do on its own host. */
+export type RemoteCommand = HostToNode | { t: 'start' } | { t: 'crash' } | { t: 'pause' } | { t: 'resume' };
+
+/** RemoteControl is a remote node's control session as the supervisor sees it. */
+export interface RemoteControl {
+  /** send delivers a command; false when the session is gone. */
+  send(m: RemoteCommand): boolean;
+}
+
+/** RemoteSlot is the part of a handle that a node on another host has. */
+export interface RemoteSlot {
+  /** host: the host name its agent reported (null until one attached). */
+  host: string | null;
+  /** control: the live control session, or null while none is attached. */
+  control: RemoteControl | null;
+  /** proxyPort: the lab's loopback port that the gateway uses as this node's client port. */
+  proxyPort: number | null;
+  /** exitWaiters: crash() callers waiting for the agent to say the process is gone. */
+  exitWaiters: (() => void)[];
+}
+
 /** NodeHandle is the supervisor's view of one node. */
 export interface NodeHandle {
   id: NodeId;
@@ -79,6 +106,8 @@ export interface NodeHandle {
   expectingExit: boolean;
   /** damaging: a damage run is at work on the (stopped) node's file; it must not start meanwhile. */
   damaging: boolean;
+  /** remote: set for a node another host runs (see the file comment). */
+  remote?: RemoteSlot;
 }
 
 /** DAMAGE_RUN_MS bounds a damage run (it opens one SQLite file and rewrites a few rows). */
@@ -125,10 +154,15 @@ export class Supervisor {
     configs: NodeConfig[],
     private readonly spawnNode: SpawnNode,
     private readonly events: SupervisorEvents,
+    remoteIds: readonly NodeId[] = [],
   ) {
     hookExit();
     for (const cfg of configs) {
+      const remote = remoteIds.includes(cfg.id)
+        ? { remote: { host: null, control: null, proxyPort: null, exitWaiters: [] } }
+        : {};
       this.nodes.set(cfg.id, {
+        ...remote,
         id: cfg.id,
         cfg,
         proc: null,
@@ -154,6 +188,11 @@ export class Supervisor {
   /** start launches a node's process (it must be down, and no damage run at work on its file). */
   start(id: NodeId): void {
     const h = this.handle(id);
+    if (h.remote) {
+      h.expectingExit = false;
+      h.remote.control?.send({ t: 'start' });
+      return;
+    }
     if (h.proc || h.damaging) return;
     const proc = this.spawnNode(launchConfig(h.cfg));
     live.add(proc);
@@ -189,6 +228,13 @@ export class Supervisor {
     });
   }
 
+  private becameReady(h: NodeHandle): void {
+    this.events.onReady(h);
+    const ws = this.readyWaiters.get(h.id) ?? [];
+    this.readyWaiters.delete(h.id);
+    for (const w of ws) w(null);
+  }
+
   private onMessage(h: NodeHandle, proc: ChildProcess, raw: unknown): void {
     if (h.proc !== proc || typeof raw !== 'object' || raw === null) return;
     const m = raw as NodeToHost;
@@ -197,14 +243,30 @@ export class Supervisor {
         if (typeof m.clientPort !== 'number') return;
         h.clientPort = m.clientPort;
         if (typeof m.pid === 'number') h.pid = m.pid;
-        this.events.onReady(h);
-        const ws = this.readyWaiters.get(h.id) ?? [];
-        this.readyWaiters.delete(h.id);
-        for (const w of ws) w(null);
+        this.becameReady(h);
         return;
       }
-      case 'status': {
+      case 'status':
         if (typeof m.status !== 'object' || m.status === null) return;
+        this.onReport(h, m);
+        return;
+      case 'event':
+      case 'inspect-reply':
+        this.onReport(h, m);
+        return;
+      case 'token-request':
+        this.send(h, { t: 'token', token: h.cfg.token });
+        return;
+      default:
+        // A node speaking a newer protocol must not crash the host.
+        this.events.onEvent(h, 'ipc-unknown', { t: (m as { t?: unknown }).t });
+    }
+  }
+
+  /** onReport takes a status, event or inspect reply from a node, local or remote. */
+  private onReport(h: NodeHandle, m: Extract<NodeToHost, { t: 'status' | 'event' | 'inspect-reply' }>): void {
+    switch (m.t) {
+      case 'status': {
         const prev = h.status;
         h.status = m.status;
         h.lastApplied = typeof m.lastApplied === 'number' ? m.lastApplied : h.lastApplied;
@@ -215,9 +277,6 @@ export class Supervisor {
       case 'event':
         this.events.onEvent(h, String(m.kind), typeof m.detail === 'object' && m.detail ? m.detail : {});
         return;
-      case 'token-request':
-        this.send(h, { t: 'token', token: h.cfg.token });
-        return;
       case 'inspect-reply': {
         const w = this.inspects.get(m.reqId);
         if (w) {
@@ -227,8 +286,7 @@ export class Supervisor {
         return;
       }
       default:
-        // A node speaking a newer protocol must not crash the host.
-        this.events.onEvent(h, 'ipc-unknown', { t: (m as { t?: unknown }).t });
+        assertNever(m, 'node report');
     }
   }
 
@@ -283,6 +341,7 @@ export class Supervisor {
   }
 
   private send(h: NodeHandle, m: HostToNode): boolean {
+    if (h.remote) return h.remote.control?.send(m) ?? false;
     const p = h.proc;
     if (!p || !p.connected) return false;
     try {
@@ -296,6 +355,11 @@ export class Supervisor {
   /** crash SIGKILLs a node (a paused node dies too: SIGKILL needs no SIGCONT). */
   crash(id: NodeId): void {
     const h = this.handle(id);
+    if (h.remote) {
+      h.expectingExit = true;
+      h.remote.control?.send({ t: 'crash' });
+      return;
+    }
     if (!h.proc) return;
     h.expectingExit = true;
     h.proc.kill('SIGKILL');
@@ -304,6 +368,8 @@ export class Supervisor {
   /** waitExit resolves when a node's process is gone. */
   waitExit(id: NodeId): Promise<void> {
     const h = this.handle(id);
+    const r = h.remote;
+    if (r) return h.state === 'down' ? Promise.resolve() : new Promise((res) => r.exitWaiters.push(res));
     const p = h.proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
     return new Promise((res) => p.once('exit', () => res()));
@@ -312,6 +378,10 @@ export class Supervisor {
   /** pause SIGSTOPs a node; resume SIGCONTs it. */
   pause(id: NodeId): void {
     const h = this.handle(id);
+    if (h.remote) {
+      if (h.state === 'up' && h.remote.control?.send({ t: 'pause' })) h.state = 'paused';
+      return;
+    }
     if (!h.proc || h.state !== 'up') return;
     h.proc.kill('SIGSTOP');
     h.state = 'paused';
@@ -319,6 +389,10 @@ export class Supervisor {
 
   resume(id: NodeId): void {
     const h = this.handle(id);
+    if (h.remote) {
+      if (h.state === 'paused' && h.remote.control?.send({ t: 'resume' })) h.state = 'up';
+      return;
+    }
     if (!h.proc || h.state !== 'paused') return;
     h.proc.kill('SIGCONT');
     h.state = 'up';
@@ -354,6 +428,64 @@ export class Supervisor {
         resolve(i);
       });
     });
+  }
+
+  /** attachRemote makes `control` the remote node's live session (replacing none: the caller refuses a second one). */
+  attachRemote(id: NodeId, control: RemoteControl, host: string): void {
+    const r = this.handle(id).remote;
+    if (!r) throw new Error(`${id} is not a remote slot`);
+    r.control = control;
+    r.host = host;
+  }
+
+  /** detachRemote ends a remote node's session: until one attaches again, the node is down. */
+  detachRemote(id: NodeId, control: RemoteControl, why: string): void {
+    const h = this.handle(id);
+    if (!h.remote || h.remote.control !== control) return;
+    h.remote.control = null;
+    if (h.state === 'down') return;
+    this.events.onEvent(h, 'node-disconnected', { host: h.remote.host, reason: why });
+    this.remoteGone(h, null, 'disconnected', h.expectingExit);
+  }
+
+  /** remoteMessage takes one validated report from a remote node's agent. */
+  remoteMessage(id: NodeId, control: RemoteControl, m: AgentToLab): void {
+    const h = this.handle(id);
+    if (!h.remote || h.remote.control !== control) return;
+    switch (m.t) {
+      case 'ping':
+        return;
+      case 'ready':
+        h.pid = m.pid;
+        h.clientPort = h.remote.proxyPort;
+        h.state = m.paused ? 'paused' : 'up';
+        this.becameReady(h);
+        return;
+      case 'exit':
+        this.remoteGone(h, m.code, m.signal, m.expected || h.expectingExit);
+        return;
+      case 'status':
+      case 'event':
+      case 'inspect-reply':
+        // The same reports a local node sends over IPC, already validated.
+        this.onReport(h, m);
+        return;
+      default:
+        assertNever(m, 'remote report');
+    }
+  }
+
+  private remoteGone(h: NodeHandle, code: number | null, signal: string | null, expected: boolean): void {
+    const r = h.remote!;
+    const wasDown = h.state === 'down';
+    h.state = 'down';
+    h.pid = null;
+    h.clientPort = null;
+    const ws = this.readyWaiters.get(h.id) ?? [];
+    this.readyWaiters.delete(h.id);
+    for (const w of ws) w(new Error(`${h.id} exited (${signal ?? `code ${code}`}) before it was ready`));
+    for (const w of r.exitWaiters.splice(0)) w();
+    if (!wasDown) this.events.onExit(h, code, signal, expected);
   }
 
   /** stopAll ends every node: a polite shutdown first, SIGKILL after graceMs. */

@@ -15,11 +15,15 @@ import { validateClusterSettings } from '../api/schemas';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LabService } from '../lab/lab-service';
+import { DEFAULT_SETTINGS, LabService } from '../lab/lab-service';
 import { DEFAULT_WEB_ROOT, HttpHost } from './http-host';
 import { ensureWebBuilt } from './web-build';
-import { isLoopbackBind, SHORT_TOKEN, tokenError } from './guard';
-import { intOpt, parseCli, stringOpt, UsageError } from '../cli-args';
+import { isLoopbackBind, makeToken, SHORT_TOKEN, tokenError } from './guard';
+import { NODE_TOKEN_ENV } from '../node/remote-contract';
+import { intOpt, parseCli, stringOpt, UsageError, type ParsedCli } from '../cli-args';
+
+/** MAX_MEMBERS bounds a cluster's members, local and remote (a node's config allows 15 peers). */
+const MAX_MEMBERS = 15;
 
 /** TOKEN_ENV names the environment variable that may hold the launch token (not shown by ps, unlike --token). */
 export const TOKEN_ENV = 'QUORUM_LAB_TOKEN';
@@ -41,7 +45,16 @@ const USAGE = `usage: quorum-lab serve [options]
   --heartbeat-ms N   heartbeat interval (default 100)
   --election-ms N    election timeout, randomized up to 2x (default 1000)
   --seed N           seed of the router's and balancers' randomness (default 1)
-  --web DIR          the built browser UI (default dist-web/; built on first use)`;
+  --web DIR          the built browser UI (default dist-web/; built on first use)
+  --listen-nodes A   listen on A (HOST:PORT) for nodes on other hosts
+                     ('quorum-lab node --join http://A --token T'); needs
+                     --remote-slots; serve warns: any host that reaches A and
+                     knows the node token runs a member of the cluster
+  --remote-slots L   ids of the members other hosts run, e.g. n4,n5: the
+                     cluster is --nodes local nodes plus these, which stay down
+                     until their node joins
+  --node-token T     the token remote nodes must present (default: a new random
+                     one, printed; also read from $QUORUM_LAB_NODE_TOKEN)`;
 
 /** ServeArgs are the parsed command-line options. */
 export interface ServeArgs {
@@ -52,6 +65,8 @@ export interface ServeArgs {
   /** token: the launch token chosen on the command line or in the environment (absent: a random one). */
   token?: string;
   settings: Partial<ClusterSettings>;
+  /** remote: where to listen for nodes on other hosts, and the slots they fill (absent: none). */
+  remote?: { host: string; port: number; slots: string[]; token?: string };
 }
 
 /** SERVE_OPTIONS are the options `serve` takes (names without `--`). */
@@ -66,8 +81,38 @@ const SERVE_OPTIONS = {
   seed: { type: 'string' },
   web: { type: 'string' },
   token: { type: 'string' },
+  'listen-nodes': { type: 'string' },
+  'remote-slots': { type: 'string' },
+  'node-token': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** parseRemote reads --listen-nodes, --remote-slots and --node-token (all or none); local ids are n1..n<nodes>. */
+function parseRemote(p: ParsedCli, env: NodeJS.ProcessEnv, nodes: number): ServeArgs['remote'] | string {
+  const listen = stringOpt(p, 'listen-nodes', undefined);
+  const slotsRaw = stringOpt(p, 'remote-slots', undefined);
+  const token = stringOpt(p, 'node-token', undefined) ?? (env[NODE_TOKEN_ENV] || undefined);
+  if (listen === undefined) {
+    if (slotsRaw !== undefined) return '--remote-slots needs --listen-nodes HOST:PORT (where remote nodes connect)';
+    return undefined;
+  }
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(listen);
+  if (!m || Number(m[2]) > 65535) return `--listen-nodes must be HOST:PORT, got '${listen}'`;
+  if (slotsRaw === undefined) return '--listen-nodes needs --remote-slots, e.g. --remote-slots n4,n5';
+  const slots = slotsRaw.split(',').map((x) => x.trim());
+  for (const id of slots)
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) return `--remote-slots: '${id}' is not a node id (A-Z a-z 0-9 . _ -)`;
+  if (new Set(slots).size !== slots.length) return '--remote-slots must not repeat an id';
+  const local = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
+  const clash = slots.find((id) => local.includes(id));
+  if (clash) return `--remote-slots: ${clash} is already a local node (local nodes are ${local.join(', ')})`;
+  if (nodes + slots.length > MAX_MEMBERS) return `--nodes plus --remote-slots is at most ${MAX_MEMBERS} members`;
+  if (token !== undefined) {
+    const bad = tokenError(token);
+    if (bad) return `--node-token: ${bad}`;
+  }
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]), slots, ...(token ? { token } : {}) };
+}
 
 /** parseServeArgs parses argv (and the token's environment variable); returns the options or a message saying what is wrong. */
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeArgs | string {
@@ -100,6 +145,9 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     const s = validateClusterSettings(raw);
     if (!s.ok) return s.error;
     out.settings = s.value;
+    const remote = parseRemote(p, env, out.settings.nodes ?? DEFAULT_SETTINGS.nodes);
+    if (typeof remote === 'string') return remote;
+    if (remote) out.remote = remote;
     return out;
   } catch (e) {
     if (e instanceof UsageError) return e.message;
@@ -121,7 +169,10 @@ export function exposureWarnings(args: Pick<ServeArgs, 'host' | 'token'>, port: 
 }
 
 /** dataLines say where the lab keeps its data, which cluster runs, and whether it was reopened. */
-export async function dataLines(lab: LabService, args: Pick<ServeArgs, 'data' | 'settings'>): Promise<string[]> {
+export async function dataLines(
+  lab: LabService,
+  args: Pick<ServeArgs, 'data' | 'settings' | 'remote'>,
+): Promise<string[]> {
   const current = (await lab.keptClusters()).find((k) => k.current);
   const out: string[] = [];
   if (args.data === undefined)
@@ -130,7 +181,8 @@ export async function dataLines(lab: LabService, args: Pick<ServeArgs, 'data' | 
     );
   else out.push(`data: ${lab.dataDirectory} (kept: serve --data ${args.data} again reopens the last cluster)`);
   if (!current) return out;
-  const what = `${current.settings.protocol}, ${current.settings.nodes} nodes`;
+  const remote = args.remote ? ` + remote ${args.remote.slots.join(', ')}` : '';
+  const what = `${current.settings.protocol}, ${current.settings.nodes} nodes${remote}`;
   if (current.openedAt !== current.createdAt) {
     out.push(`cluster: ${current.name} (${what}) reopened from ${current.dir} with its nodes' SQLite files`);
     if (Object.keys(args.settings).length > 0)
@@ -139,6 +191,18 @@ export async function dataLines(lab: LabService, args: Pick<ServeArgs, 'data' | 
       );
   } else out.push(`cluster: ${current.name} (${what}) in ${current.dir}`);
   return out;
+}
+
+/** remoteLines warn that the lab takes nodes from other hosts, and say how a host joins. */
+export function remoteLines(r: { host: string; slots: string[]; token: string }, port: number): string[] {
+  const shown = r.host.includes(':') ? `[${r.host}]` : r.host;
+  return [
+    `WARNING: listening for remote nodes on ${shown}:${port}. Any host that reaches it and knows the node token ` +
+      'runs a member of the cluster (it votes, stores the data, answers clients), and the traffic (token and data) ' +
+      'is plain TCP, not encrypted: use it on a network you trust.',
+    `remote slots ${r.slots.join(', ')} are down until a node joins; on each host run:`,
+    `  quorum-lab node --join http://${shown}:${port} --token ${r.token} --id ${r.slots[0] ?? 'ID'}`,
+  ];
 }
 
 /** serveMain runs `quorum-lab serve` and resolves with the exit code once it has stopped. */
@@ -154,7 +218,13 @@ export async function serveMain(argv: string[]): Promise<number> {
   }
   // Without --data the lab's files live in a temporary folder that goes when serve stops.
   const dataDir = args.data ?? mkdtempSync(join(tmpdir(), 'quorum-lab-'));
-  const lab = new LabService({ settings: args.settings, dataDir, resume: args.data !== undefined });
+  const remote = args.remote ? { ...args.remote, token: args.remote.token ?? makeToken() } : undefined;
+  const lab = new LabService({
+    settings: args.settings,
+    dataDir,
+    resume: args.data !== undefined,
+    ...(remote ? { remote } : {}),
+  });
   const webRoot = args.web ?? DEFAULT_WEB_ROOT;
   const host = new HttpHost({ lab, webRoot, ...(args.token ? { token: args.token } : {}) });
   let stopping: Promise<void> | null = null;
@@ -192,6 +262,7 @@ export async function serveMain(argv: string[]): Promise<number> {
     const shown = args.host === '0.0.0.0' || args.host === '::' ? '127.0.0.1' : args.host;
     console.log(`Quorum Lab on http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/?token=${host.token}`);
     for (const line of await dataLines(lab, args)) console.log(line);
+    if (remote && lab.remote?.address) for (const line of remoteLines(remote, lab.remote.address.port)) say(line);
   } catch (e) {
     console.error(`quorum-lab serve: ${(e as Error).message}`);
     await stop('start-up failed');

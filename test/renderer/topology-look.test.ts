@@ -131,6 +131,15 @@ describe('node look', () => {
     ]);
     expect(nodeLook(v, v.nodes[0]!).chip).toBe('T5 · votes 2/2');
   });
+
+  it('names the host a remote node runs on, and says when none has joined', () => {
+    const v = view([
+      node('n1'),
+      node('n2', { remote: true, host: 'lab-pc-2' }),
+      node('n3', { remote: true, host: null, status: 'down', role: null }),
+    ]);
+    expect(v.nodes.map((n) => nodeLook(v, n).host)).toEqual([null, '@ lab-pc-2', '@ ? (not joined)']);
+  });
 });
 
 describe('partition wall and link marks', () => {

@@ -26,6 +26,8 @@ export interface NodeLook {
   /** chip: "T4 · C17" (term, commit index); a candidate's shows its votes; a down node's says so. */
   chip: string;
   clusterLeader: boolean;
+  /** host: where a node on another host runs ("@ lab-pc-2"; "@ ? (not joined)" before its agent attached); null for the lab's own. */
+  host: string | null;
 }
 
 /** nodeLook decides how node `n` of `view` is drawn. */
@@ -39,7 +41,8 @@ export function nodeLook(view: ClusterView, n: ClusterNode): NodeLook {
   if (tally) chip = `T${n.term} · votes ${tally.granted.length}/${tally.needed}`;
   if (state === 'down') chip = 'down';
   const fill = STATE_FILLS[state];
-  return { id: n.id, state, fill, text: textOn(fill), glyph, chip, clusterLeader };
+  const host = n.remote ? `@ ${n.host ?? '? (not joined)'}` : null;
+  return { id: n.id, state, fill, text: textOn(fill), glyph, chip, clusterLeader, host };
 }
 
 /** Box is a rendered bounding box (CSS pixels inside the graph container). */
