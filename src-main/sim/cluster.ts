@@ -5,16 +5,21 @@
  * fault schedule; either way the InvariantChecker watches every step and the RunLog
  * records it.
  */
+import type { KvStateMachineOptions } from '../core/kv/state-machine';
 import type { KvResult } from '../core/kv/types';
 import { createProtocolNode, type ProtocolName } from '../core/protocols';
 import type { Entry, HardState, MessageBase, NodeId, NodeStatus, ProposeResult, Snapshot } from '../core/types';
+import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
 import { cloneData } from './clone';
 import { EventQueue } from './event-queue';
 import { InvariantChecker, type Violation } from './invariants';
 import { RELIABLE, SimNetwork, validateFaults, type NetworkFaults } from './network';
+import { CommitOracle } from './oracle';
 import { Stream, streamRng } from './random';
 import { RunLog } from './run-log';
 import { SimNode, type CoreSettings, type NodeFactory, type NodeHooks } from './sim-node';
+import type { DamageKind } from './sim-storage';
+import { Triggers } from './triggers';
 
 /** MAX_NODES bounds a simulated cluster. */
 export const MAX_NODES = 9;
@@ -30,6 +35,8 @@ export interface ClusterOptions extends Partial<CoreSettings> {
   snapshotEvery?: number;
   /** diskMs: [min, max] virtual ms to persist one Ready; [0, 0] persists at once. */
   diskMs?: [number, number];
+  /** kv: the state machine's limits on every node (session eviction, byte limit). */
+  kv?: KvStateMachineOptions;
   network?: NetworkFaults;
   log?: RunLog;
   /** countBytes: measure each message's JSON size (for byte budgets; costs time). */
@@ -52,6 +59,9 @@ export interface ClusterStats {
   sentBy: Record<NodeId, number>;
 }
 
+/** StatusListener hears every status the cluster observes (prev: the one before, null after a restart). */
+export type StatusListener = (node: SimNode, st: NodeStatus, prev: NodeStatus | null) => void;
+
 /** ApplyListener hears every entry any node applies. */
 export type ApplyListener = (node: SimNode, e: Entry, result: KvResult | null) => void;
 
@@ -61,6 +71,9 @@ export class Cluster {
   readonly nodes: SimNode[];
   readonly net: SimNetwork;
   readonly checker: InvariantChecker;
+  readonly oracle: CommitOracle;
+  /** triggers: faults armed to fire on an event (a leader elected, a commit, a lease held). */
+  readonly triggers: Triggers;
   readonly log: RunLog;
   readonly protocol: ProtocolName;
   readonly tickMs: number;
@@ -71,11 +84,15 @@ export class Cluster {
   private readonly queue = new EventQueue();
   private readonly byId = new Map<NodeId, SimNode>();
   private readonly diskRng;
+  private readonly resumeRng;
   private readonly diskMs: [number, number];
+  /** slowDisk: per node, a [min, max] that replaces diskMs while its disk is slow. */
+  private readonly slowDisk = new Map<NodeId, [number, number]>();
   private readonly countBytes: boolean;
   private msgId = 0;
   private ticks = 0;
   private readonly applyListeners: ApplyListener[] = [];
+  private readonly statusListeners: StatusListener[] = [];
   private readonly lifecycleListeners: ((node: SimNode, what: 'crash' | 'restart') => void)[] = [];
 
   constructor(opts: ClusterOptions) {
@@ -105,25 +122,22 @@ export class Cluster {
     const seed = opts.seed;
     this.net = new SimNetwork(streamRng(seed, Stream.network), opts.network ?? RELIABLE);
     this.diskRng = streamRng(seed, Stream.disk);
+    this.resumeRng = streamRng(seed, Stream.resume);
     this.checker = new InvariantChecker(() => this.now);
     this.checker.onViolation = (v: Violation) =>
       this.log.write(this.now, 'violation', { invariant: v.invariant, node: v.node, description: v.description });
+    this.oracle = new CommitOracle(this.protocol, this.checker);
     this.ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
-    const factory = opts.factory ?? createProtocolNode;
     const hooks = this.hooks();
+    const nodeOpts = {
+      protocol: this.protocol,
+      settings: this.settings,
+      snapshotEvery: opts.snapshotEvery ?? 0,
+      factory: opts.factory ?? createProtocolNode,
+      kv: opts.kv ?? {},
+    };
     this.nodes = this.ids.map(
-      (id, i) =>
-        new SimNode(
-          id,
-          i,
-          this.ids,
-          this.protocol,
-          this.settings,
-          opts.snapshotEvery ?? 0,
-          factory,
-          (inc) => streamRng(seed, Stream.node, i, inc),
-          hooks,
-        ),
+      (id, i) => new SimNode(id, i, this.ids, nodeOpts, (inc) => streamRng(seed, Stream.node, i, inc), hooks),
     );
     this.stats = {
       sent: 0,
@@ -146,6 +160,7 @@ export class Cluster {
       tickMs: this.tickMs,
       ...this.settings,
     });
+    this.triggers = new Triggers(this);
     for (const n of this.nodes) {
       n.start();
       this.observe(n);
@@ -226,13 +241,16 @@ export class Cluster {
       send: (from, msgs) => {
         for (const m of msgs) this.sendOne(from, m);
       },
-      diskDelay: () => {
+      diskDelay: (node) => {
         // Indexing, not destructuring: this runs once per Ready.
-        const lo = this.diskMs[0];
-        const hi = this.diskMs[1];
+        const range = this.slowDisk.size > 0 ? (this.slowDisk.get(node.id) ?? this.diskMs) : this.diskMs;
+        const lo = range[0];
+        const hi = range[1];
         return hi <= 0 ? 0 : lo + this.diskRng.next() * (hi - lo);
       },
       later: (node, ms, fn) => this.forNode(node, ms, fn),
+      now: () => this.now,
+      event: (node, kind, detail) => this.log.write(this.now, kind, { node: node.id, ...detail }),
       persisted: (node, hs: HardState) => this.checker.observePersistedCommit(node.id, hs.commit),
       applied: (node, e, result) => {
         this.checker.observeApply(node.id, e.index, e.type, e.data);
@@ -326,14 +344,15 @@ export class Cluster {
 
   // ---- observation -----------------------------------------------------------------
 
-  /** observe checks a node's status against the invariants and logs what changed. */
+  /** observe checks a node's status against the invariants and the oracle, and logs what changed. */
   observe(n: SimNode, force = false): void {
-    if (!n.core || !(n.dirty || force)) return;
-    n.dirty = false;
-    const s = n.core.status();
+    const s = n.look(force);
+    if (!s) return;
     const prev = n.lastStatus;
     n.lastStatus = s;
     this.checker.observeStatus(s);
+    this.oracle.observe(n, s, prev);
+    for (const l of this.statusListeners) l(n, s, prev);
     if (!this.log.enabled) return;
     if (!prev || prev.term !== s.term) this.log.write(this.now, 'term', { node: s.id, term: s.term });
     if (!prev || prev.role !== s.role || prev.leader !== s.leader) {
@@ -346,6 +365,11 @@ export class Cluster {
   /** onApply registers a listener for every applied entry on any node. */
   onApply(l: ApplyListener): void {
     this.applyListeners.push(l);
+  }
+
+  /** onStatus registers a listener for every observed status (event-triggered faults use it). */
+  onStatus(l: StatusListener): void {
+    this.statusListeners.push(l);
   }
 
   /** onLifecycle registers a listener for crashes and restarts. */
@@ -396,6 +420,42 @@ export class Cluster {
     return r;
   }
 
+  /**
+   * clientRequest is a client's request reaching node `id`: lost if the node is down,
+   * queued while it is paused, else handed to its request layer, which answers through
+   * `reply` once (or never, if the node crashes first).
+   */
+  clientRequest(id: NodeId, req: ClientRequestFrame, reply: (res: ClientResponseFrame) => void): void {
+    const n = this.node(id);
+    if (n.state === 'down') return;
+    if (n.state === 'paused') {
+      const inc = n.incarnation;
+      n.clientInbox.push(() => {
+        if (n.incarnation === inc) this.clientRequest(id, req, reply);
+      });
+      return;
+    }
+    n.request(req, reply);
+    this.observe(n);
+  }
+
+  /** damage breaks a crashed node's store (see SimStorage.damage); it finds out when it restarts. */
+  damage(id: NodeId, kind: DamageKind): void {
+    const n = this.node(id);
+    if (n.state !== 'down') throw new Error(`${id} must be down to damage its store`);
+    const what = n.storage.damage(kind, this.diskRng);
+    this.checker.observeDamage(id);
+    this.log.write(this.now, 'damage', { node: id, damage: kind, ...what });
+  }
+
+  /** setDisk makes a node's disk slow ([min, max] ms per write) or, with null, normal again. */
+  setDisk(id: NodeId, ms: [number, number] | null): void {
+    this.node(id);
+    if (ms) this.slowDisk.set(id, ms);
+    else if (!this.slowDisk.delete(id)) return;
+    this.log.write(this.now, 'disk', { node: id, ms });
+  }
+
   /** crash kills a node: its unsaved state is lost. */
   crash(id: NodeId): void {
     const n = this.node(id);
@@ -411,7 +471,13 @@ export class Cluster {
     if (n.state !== 'down') return;
     n.start();
     const s = n.status()!;
-    this.log.write(this.now, 'restart', { node: id, term: s.term, commit: s.commitIndex, applied: n.applied });
+    this.log.write(this.now, 'restart', {
+      node: id,
+      term: s.term,
+      commit: s.commitIndex,
+      applied: n.applied,
+      recovering: n.recovering,
+    });
     this.checker.observeRestart(id, s, n.applied);
     for (const l of this.lifecycleListeners) l(n, 'restart');
     n.drain();
@@ -430,8 +496,15 @@ export class Cluster {
   resume(id: NodeId): void {
     const n = this.node(id);
     if (n.state !== 'paused') return;
-    this.log.write(this.now, 'resume', { node: id, queued: n.inbox.length });
-    n.resume();
+    // Which socket a thawed process reads first is up to the OS: the seed decides.
+    const clientsFirst = n.clientInbox.length > 0 && this.resumeRng.next() < 0.5;
+    this.log.write(this.now, 'resume', {
+      node: id,
+      queued: n.inbox.length,
+      clients: n.clientInbox.length,
+      clientsFirst,
+    });
+    n.resume(clientsFirst);
     this.observe(n);
   }
 

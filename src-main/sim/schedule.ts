@@ -1,13 +1,17 @@
 /**
  * Random fault schedules. From one Rng a schedule of partitions, one-way cuts, loss /
- * duplication / reordering, crashes and pauses is drawn over the fault phase; every crash
- * and pause is undone later (or at the heal). The schedule is plain data, so it can be
- * logged, printed and replayed.
+ * duplication / reordering, crashes (some with a damaged store: the term/vote record, the
+ * log's tail, or the whole file), pauses, slow disks, and faults armed to fire on an event
+ * (the leader elected, its commit index moving, its lease held) is drawn over the fault
+ * phase; every crash, pause and slow disk is undone later (or at the heal). The schedule
+ * is plain data, so it can be logged, printed and replayed.
  */
 import { assertNever, type NodeId, type Rng } from '../core/types';
 import type { Cluster } from './cluster';
 import { RELIABLE, type NetworkFaults } from './network';
 import { exponential, pick, shuffle } from './random';
+import { DAMAGE_KINDS, type DamageKind } from './sim-storage';
+import { TRIGGER_EVENTS, type Trigger } from './triggers';
 
 /** FaultAction is one change to the cluster or its network. */
 export type FaultAction =
@@ -18,7 +22,13 @@ export type FaultAction =
   | { kind: 'crash'; node: NodeId }
   | { kind: 'restart'; node: NodeId }
   | { kind: 'pause'; node: NodeId }
-  | { kind: 'resume'; node: NodeId };
+  | { kind: 'resume'; node: NodeId }
+  /** damage: a crashed node's store is damaged before it restarts. */
+  | { kind: 'damage'; node: NodeId; damage: DamageKind }
+  /** disk: a node's disk becomes slow ([min, max] ms per write) or, with null, normal again. */
+  | { kind: 'disk'; node: NodeId; ms: [number, number] | null }
+  /** arm: the next leader to match the trigger's event gets its fault. */
+  | { kind: 'arm'; trigger: Trigger };
 
 /** TimedFault is a FaultAction at a virtual time (ms). */
 export interface TimedFault {
@@ -34,38 +44,67 @@ export interface ScheduleOptions {
   meanGapMs: number;
   /** electionMs: one election timeout, the scale of outages and pauses. */
   electionMs: number;
+  /** damage: at most this many distinct nodes get a damaged store (0: none; keep it a minority). */
+  damage?: number;
+  /** triggers: arm event-triggered faults too. */
+  triggers?: boolean;
+  /** slowDisks: make disks slow now and then. */
+  slowDisks?: boolean;
 }
 
 /** randomSchedule draws a fault schedule for the given nodes. */
 export function randomSchedule(rng: Rng, ids: NodeId[], o: ScheduleOptions): TimedFault[] {
   const out: TimedFault[] = [];
+  const push = (atMs: number, action: FaultAction): void => {
+    out.push({ atMs, action });
+  };
   // Nodes that are down or paused until a given time, so actions stay meaningful.
   const busyUntil = new Map<NodeId, number>();
+  const damaged = new Set<NodeId>();
   let t = exponential(rng, o.meanGapMs);
   while (t < o.durationMs) {
     const free = ids.filter((id) => (busyUntil.get(id) ?? -1) < t);
     const r = rng.next();
-    if (r < 0.2 && ids.length > 1) {
-      out.push({ atMs: t, action: { kind: 'partition', groups: randomGroups(rng, ids) } });
-    } else if (r < 0.3 && ids.length > 1) {
+    if (r < 0.15 && ids.length > 1) {
+      push(t, { kind: 'partition', groups: randomGroups(rng, ids) });
+    } else if (r < 0.22 && ids.length > 1) {
       const [from, to] = shuffle(rng, ids);
-      out.push({ atMs: t, action: { kind: 'cut', from: from!, to: to! } });
-    } else if (r < 0.45) {
-      out.push({ atMs: t, action: { kind: 'heal-network' } });
-    } else if (r < 0.6) {
-      out.push({ atMs: t, action: { kind: 'net', faults: randomFaults(rng, o.electionMs) } });
-    } else if (r < 0.85 && free.length > 0) {
+      push(t, { kind: 'cut', from: from!, to: to! });
+    } else if (r < 0.32) {
+      push(t, { kind: 'heal-network' });
+    } else if (r < 0.42) {
+      push(t, { kind: 'net', faults: randomFaults(rng, o.electionMs) });
+    } else if (r < 0.62 && free.length > 0) {
       const node = pick(rng, free);
       const down = o.electionMs * (0.2 + rng.next() * 4);
-      out.push({ atMs: t, action: { kind: 'crash', node } });
-      if (t + down < o.durationMs) out.push({ atMs: t + down, action: { kind: 'restart', node } });
+      push(t, { kind: 'crash', node });
+      // Some crashes also damage the store: only ever a minority of nodes, so no committed entry is lost for good.
+      const budget = o.damage ?? 0;
+      if (budget > 0 && rng.next() < 0.35 && (damaged.has(node) || damaged.size < budget)) {
+        damaged.add(node);
+        push(t, { kind: 'damage', node, damage: pick(rng, DAMAGE_KINDS) });
+      }
+      if (t + down < o.durationMs) push(t + down, { kind: 'restart', node });
       busyUntil.set(node, t + down);
-    } else if (free.length > 0) {
+    } else if (r < 0.74 && free.length > 0) {
       const node = pick(rng, free);
       const frozen = o.electionMs * (0.2 + rng.next() * 3);
-      out.push({ atMs: t, action: { kind: 'pause', node } });
-      if (t + frozen < o.durationMs) out.push({ atMs: t + frozen, action: { kind: 'resume', node } });
+      push(t, { kind: 'pause', node });
+      if (t + frozen < o.durationMs) push(t + frozen, { kind: 'resume', node });
       busyUntil.set(node, t + frozen);
+    } else if (r < 0.9 && o.triggers) {
+      // Half the triggers wait for a leaseholder: a paused leader is how stale reads happen.
+      const event = rng.next() < 0.5 ? 'lease' : pick(rng, TRIGGER_EVENTS);
+      // A lease is broken by a pause (the leader wakes up believing it still leads); the others by a crash.
+      const action = event === 'lease' || rng.next() < 0.2 ? 'pause' : 'crash';
+      // A paused leaseholder sleeps through an election and a little more (a new leader takes over meanwhile).
+      const forMs = o.electionMs * (event === 'lease' ? 1.6 + rng.next() * 1.6 : 0.5 + rng.next() * 3);
+      push(t, { kind: 'arm', trigger: { event, action, forMs } });
+    } else if (o.slowDisks && free.length > 0) {
+      const node = pick(rng, free);
+      const slow = o.electionMs * (1 + rng.next() * 4);
+      push(t, { kind: 'disk', node, ms: [1, pick(rng, [5, 20, 60])] });
+      push(t + slow, { kind: 'disk', node, ms: null });
     }
     t += exponential(rng, o.meanGapMs);
   }
@@ -123,6 +162,16 @@ export function applyFault(c: Cluster, a: FaultAction): void {
     case 'resume':
       c.resume(a.node);
       return;
+    case 'damage':
+      // Only a node still down: something else may have restarted it meanwhile.
+      if (c.node(a.node).state === 'down') c.damage(a.node, a.damage);
+      return;
+    case 'disk':
+      c.setDisk(a.node, a.ms);
+      return;
+    case 'arm':
+      c.triggers.arm(a.trigger);
+      return;
     default:
       assertNever(a, 'fault action');
   }
@@ -130,8 +179,10 @@ export function applyFault(c: Cluster, a: FaultAction): void {
 
 /** healAll ends every fault: network healed and clean, every node up and running. */
 export function healAll(c: Cluster): void {
+  c.triggers.disarm();
   c.healNetwork();
   c.setFaults(RELIABLE);
+  for (const n of c.nodes) c.setDisk(n.id, null);
   for (const n of c.nodes) {
     if (n.state === 'down') c.restart(n.id);
     else if (n.state === 'paused') c.resume(n.id);
