@@ -8,6 +8,7 @@
 import type { KvStateMachineOptions } from '../core/kv/state-machine';
 import type { KvResult } from '../core/kv/types';
 import { createProtocolNode, type ProtocolName } from '../core/protocols';
+import type { DamageKind } from '../core/recovery';
 import type { Entry, HardState, MessageBase, NodeId, NodeStatus, ProposeResult, Snapshot } from '../core/types';
 import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
 import { cloneData } from './clone';
@@ -18,7 +19,6 @@ import { CommitOracle } from './oracle';
 import { Stream, streamRng } from './random';
 import { RunLog } from './run-log';
 import { SimNode, type CoreSettings, type NodeFactory, type NodeHooks } from './sim-node';
-import type { DamageKind } from './sim-storage';
 import { Triggers } from './triggers';
 
 /** MAX_NODES bounds a simulated cluster. */
@@ -39,6 +39,12 @@ export interface ClusterOptions extends Partial<CoreSettings> {
   kv?: KvStateMachineOptions;
   network?: NetworkFaults;
   log?: RunLog;
+  /**
+   * damageBudget: at most this many distinct nodes ever get a damaged store (default: a
+   * minority). Past it damage() does nothing: a majority of damaged stores can lose a
+   * committed entry for good, which no protocol survives.
+   */
+  damageBudget?: number;
   /** countBytes: measure each message's JSON size (for byte budgets; costs time). */
   countBytes?: boolean;
   factory?: NodeFactory;
@@ -89,6 +95,9 @@ export class Cluster {
   /** slowDisk: per node, a [min, max] that replaces diskMs while its disk is slow. */
   private readonly slowDisk = new Map<NodeId, [number, number]>();
   private readonly countBytes: boolean;
+  private readonly damageBudget: number;
+  /** damagedNodes: the nodes whose store was damaged at least once (bounded by damageBudget). */
+  private readonly damagedNodes = new Set<NodeId>();
   private msgId = 0;
   private ticks = 0;
   private readonly applyListeners: ApplyListener[] = [];
@@ -118,6 +127,7 @@ export class Cluster {
     if (!(this.diskMs[0] >= 0 && this.diskMs[1] >= this.diskMs[0]))
       throw new Error('diskMs must be [min, max] with 0 <= min <= max');
     this.countBytes = opts.countBytes ?? false;
+    this.damageBudget = opts.damageBudget ?? Math.floor((opts.nodes - 1) / 2);
     this.log = opts.log ?? new RunLog();
     const seed = opts.seed;
     this.net = new SimNetwork(streamRng(seed, Stream.network), opts.network ?? RELIABLE);
@@ -160,7 +170,7 @@ export class Cluster {
       tickMs: this.tickMs,
       ...this.settings,
     });
-    this.triggers = new Triggers(this);
+    this.triggers = new Triggers(this, streamRng(seed, Stream.triggers));
     for (const n of this.nodes) {
       n.start();
       this.observe(n);
@@ -250,7 +260,13 @@ export class Cluster {
       },
       later: (node, ms, fn) => this.forNode(node, ms, fn),
       now: () => this.now,
-      event: (node, kind, detail) => this.log.write(this.now, kind, { node: node.id, ...detail }),
+      event: (node, kind, detail) => {
+        this.log.write(this.now, kind, { node: node.id, ...detail });
+        if (kind === 'recovered') this.triggers.recovered(node);
+      },
+      // The cores send nothing a recovering node may not: one that does has a bug the host only masks.
+      heldBack: (node, m) =>
+        this.checker.report('recovery-rules', node.id, `${node.id}, recovering, tried to send ${m.type} to ${m.to}`),
       persisted: (node, hs: HardState) => this.checker.observePersistedCommit(node.id, hs.commit),
       applied: (node, e, result) => {
         this.checker.observeApply(node.id, e.index, e.type, e.data);
@@ -439,13 +455,21 @@ export class Cluster {
     this.observe(n);
   }
 
-  /** damage breaks a crashed node's store (see SimStorage.damage); it finds out when it restarts. */
-  damage(id: NodeId, kind: DamageKind): void {
+  /**
+   * damage breaks a crashed node's store the way the lab breaks a node's file
+   * (core/recovery/damage.ts); the node finds out when it restarts. Returns whether it
+   * did (not past the damage budget, and only if the store held something of that kind).
+   */
+  damage(id: NodeId, kind: DamageKind): boolean {
     const n = this.node(id);
     if (n.state !== 'down') throw new Error(`${id} must be down to damage its store`);
-    const what = n.storage.damage(kind, this.diskRng);
+    if (!this.damagedNodes.has(id) && this.damagedNodes.size >= this.damageBudget) return false;
+    const what = n.storage.damage(kind);
+    if (what === null) return false;
+    this.damagedNodes.add(id);
     this.checker.observeDamage(id);
-    this.log.write(this.now, 'damage', { node: id, damage: kind, ...what });
+    this.log.write(this.now, 'damage', { node: id, fault: kind, what });
+    return true;
   }
 
   /** setDisk makes a node's disk slow ([min, max] ms per write) or, with null, normal again. */

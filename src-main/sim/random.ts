@@ -27,6 +27,7 @@ export const Stream = {
   scenario: 6,
   setup: 7,
   resume: 8,
+  triggers: 9,
 } as const;
 
 /** streamRng returns the Rng of one stream of a run. */

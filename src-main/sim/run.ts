@@ -34,7 +34,7 @@ export interface SimOptions {
   meanFaultGapMs?: number;
   /** faults: false runs the workload on a clean network (speed measurements). */
   faults?: boolean;
-  /** diskFaults: damage stores now and then (a minority of nodes; default false). */
+  /** diskFaults: damage stores now and then (a minority of nodes; default: on when faults are). */
   diskFaults?: boolean;
   workload?: Partial<WorkloadOptions>;
   /** cluster: protocol and timing knobs (seed/nodes/protocol/log come from here; they override the seed's setup). */
@@ -111,8 +111,10 @@ function run(o: SimOptions): SimResult {
   const keep = o.log === true;
   const log = new RunLog({ keep, sink: typeof o.log === 'function' ? o.log : null });
   const faults = o.faults !== false;
+  const damage = faults && o.diskFaults !== false ? Math.floor((o.nodes - 1) / 2) : 0;
   const cluster = new Cluster({
     diskMs: [0.05, 1],
+    damageBudget: damage,
     ...setupOf(streamRng(o.seed, Stream.setup), faults),
     ...o.cluster,
     seed: o.seed,
@@ -127,7 +129,7 @@ function run(o: SimOptions): SimResult {
         durationMs: faultMs,
         meanGapMs: o.meanFaultGapMs ?? 2 * electionMs,
         electionMs,
-        damage: o.diskFaults === true ? Math.floor((o.nodes - 1) / 2) : 0,
+        damage,
         triggers: true,
         slowDisks: true,
       })

@@ -3,20 +3,23 @@
  * (node/node-host.ts) does: a protocol core, durable storage and the KV state machine,
  * driven by the shared Ready loop (core/host.ts's HostLoop), client requests answered by
  * the node process's own request layer (node/requests.ts: ReadIndex ids, proposals, the
- * ok / fail / unknown rules) on the simulator's clock, and the storage layer's open-time
- * scan and recovery rules (sim-storage.ts, disk-scan.ts, sim-recovery.ts).
+ * ok / fail / unknown rules) on the simulator's clock, and the recovery rules the node
+ * process runs (core/recovery: the store's load-time scan, when recovery ends, what a
+ * recovering node may send).
  *
- * Storage is a SimStorage that outlives crashes, so a crash loses exactly what a power cut
- * would: the Ready being persisted (its hard state, entries, and the messages that were to
- * leave after it) and all in-memory state, pending client requests included (their
- * clients hear nothing and time out). A restart opens the store through the scan rules,
- * rebuilds the core from what they keep and a fresh state machine from the snapshot, then
- * re-applies the committed log. A node whose store was damaged recovers before it votes.
+ * Storage is an ImageStorage (core/recovery) that outlives crashes, so a crash loses
+ * exactly what a power cut would: the Ready being persisted (its hard state, entries, and
+ * the messages that were to leave after it) and all in-memory state, pending client
+ * requests included (their clients hear nothing and time out). A restart loads the store
+ * through the same scan as the node process's SQLite storage, rebuilds the core from what
+ * it keeps and a fresh state machine from the snapshot, then re-applies the committed log.
+ * A node whose store was damaged recovers before it votes, by the node process's rules.
  */
 import { HostLoop, type HostHooks } from '../core/host';
 import { KvStateMachine, type KvStateMachineOptions } from '../core/kv/state-machine';
 import type { KvResult } from '../core/kv/types';
 import type { ProtocolName } from '../core/protocols';
+import { ImageStorage, mayLeaveWhileRecovering, Recovery } from '../core/recovery';
 import type {
   Entry,
   HardState,
@@ -32,9 +35,6 @@ import type {
 } from '../core/types';
 import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
 import { Requests, type RequestTimers } from '../node/requests';
-import { scanRules } from './disk-scan';
-import { Recovery } from './sim-recovery';
-import { SimStorage } from './sim-storage';
 
 /** NodeFactory builds a core; the default is createProtocolNode (core/protocols.ts). */
 export type NodeFactory = (protocol: ProtocolName, cfg: ProtocolConfig) => ProtocolNode;
@@ -65,6 +65,8 @@ export interface NodeHooks {
   snapshotSkipped(node: SimNode, snap: Snapshot): void;
   /** event records something the node's host reports (damage found, recovered) in the run log. */
   event(node: SimNode, kind: string, detail: Record<string, unknown>): void;
+  /** heldBack: a recovering core tried to send what recovery forbids (the host dropped it). */
+  heldBack(node: SimNode, msg: MessageBase): void;
 }
 
 /** SimNodeOptions are the per-node settings a Cluster passes down. */
@@ -88,7 +90,7 @@ export class SimNode {
   core: ProtocolNode | null = null;
   sm: KvStateMachine | null = null;
   /** storage survives crashes; only what was saved is in it. */
-  readonly storage = new SimStorage();
+  readonly storage: ImageStorage;
   /** incarnation changes on every crash and restart, so stale callbacks can tell. */
   incarnation = 0;
   /** loop runs the core's Readies (one per incarnation; null while down). */
@@ -98,7 +100,6 @@ export class SimNode {
   recovery: Recovery | null = null;
   /** appliedAtCrash is what `applied` reports while the node is down. */
   private appliedAtCrash = 0;
-  private started = false;
   /** wasLeaderTerm: the term this node last led in as of the last look (null: not leading). */
   private wasLeaderTerm: number | null = null;
   /** inbox holds work that arrived while paused (peer messages, timers), in arrival order. */
@@ -124,6 +125,7 @@ export class SimNode {
     private readonly rngFor: (incarnation: number) => Rng,
     private readonly hooks: NodeHooks,
   ) {
+    this.storage = new ImageStorage({ protocol: o.protocol, self: id });
     this.timers = {
       set: (fn, ms) => {
         const h: TimerHandle = { cancelled: false };
@@ -146,47 +148,60 @@ export class SimNode {
 
   /** recovering tells whether the node is catching up after finding its store damaged. */
   get recovering(): boolean {
-    return this.recovery?.active ?? false;
+    return this.recovery?.recovering ?? false;
   }
 
-  /** start boots the node: fresh the first time, from its store (through the scan rules) after that. */
+  /** start boots the node from its store, through the scan the node process runs (a fresh store: a new member). */
   start(): void {
     if (this.state !== 'down') throw new Error(`${this.id} is already running`);
     this.incarnation++;
-    const opened = this.started ? this.storage.open(scanRules(this.o.protocol)) : null;
-    this.started = true;
-    const p = opened?.persisted ?? null;
+    const storage = this.storage;
+    const p = storage.load();
     const sm = new KvStateMachine(this.o.kv);
-    const snap = p?.snapshot ?? null;
+    const snap = p.snapshot;
     if (snap) sm.restore(snap.data, snap.index);
+    // A per-boot nonce, as the node process draws one: read contexts of different boots never match.
+    const bootId = `b${this.incarnation}`;
+    const recovery = new Recovery({
+      reason: storage.damaged,
+      floor: storage.recoveryFloor,
+      voteLost: storage.voteLost,
+      electionTicks: this.o.settings.electionTicks,
+      ctxPrefix: `${this.id}:${bootId}:recover`,
+    });
     const core = this.o.factory(this.o.protocol, {
       id: this.id,
       peers: this.peers.slice(),
       ...this.o.settings,
       rng: this.rngFor(this.incarnation),
-      restore: p && !isFresh(p) ? p : null,
+      restore: isFresh(p) ? null : p,
       applied: sm.appliedIndex,
+      recovering: recovery.recovering,
     });
     this.sm = sm;
     this.core = core;
-    this.recovery = new Recovery(this.storage, opened, p?.hardState.commit ?? 0);
-    if (opened?.damaged) {
-      this.hooks.event(this, 'storage-damaged', { reason: opened.damaged, recoveryFloor: opened.floor });
+    this.recovery = recovery;
+    if (recovery.recovering) {
+      this.hooks.event(this, 'storage-damaged', {
+        reason: storage.damaged,
+        recoveryFloor: storage.recoveryFloor,
+        voteLost: storage.voteLost,
+      });
     }
     this.loop = new HostLoop({
       core,
-      storage: this.storage,
+      storage,
       sm,
       hooks: this.loopHooks(),
       snapshotEvery: this.o.snapshotEvery,
       restored: snap,
     });
-    const recovery = this.recovery;
     this.requests = new Requests({
       id: this.id,
+      bootId,
       core,
       kv: sm,
-      recovering: () => recovery.active,
+      recovering: () => recovery.recovering,
       // The simulator drains the loop right after every request it hands over.
       kick: () => {},
       timers: this.timers,
@@ -244,17 +259,16 @@ export class SimNode {
     this.drain();
   }
 
-  /** tick advances the core's clock by one tick (a recovering node's election clock stands still). */
+  /** tick advances the core's clock by one tick (a recovering core is ticked too: it never campaigns). */
   tick(): void {
-    if (!this.recovering) this.core!.tick();
+    this.core!.tick();
+    this.recovery!.tick();
     this.drain();
   }
 
-  /** step feeds one message from a peer (a recovering node takes no part in elections). */
+  /** step feeds one message from a peer. */
   step(msg: MessageBase): void {
-    const core = this.core!;
-    if (this.recovery!.refusesIncoming(core.messageKind(msg), msg.type)) return;
-    core.step(msg);
+    this.core!.step(msg);
     this.drain();
   }
 
@@ -278,7 +292,26 @@ export class SimNode {
 
   /** drain works through Ready batches until the core has none, or one is being persisted. */
   drain(): void {
-    if (this.state === 'up') this.loop?.pump();
+    if (this.state !== 'up' || !this.loop) return;
+    this.loop.pump();
+    if (this.recovery!.recovering) this.maybeRecovered();
+  }
+
+  /**
+   * maybeRecovered lets the recovery rules ask the leader for a read point and end
+   * recovery once the node caught up — NodeHost.maybeRecovered, after every Ready.
+   */
+  private maybeRecovered(): void {
+    const core = this.core!;
+    const done = this.recovery!.poll(core, this.sm!.appliedIndex);
+    if (done) {
+      core.endRecovery();
+      this.storage.markRecovered();
+      this.dirty = true;
+      this.hooks.event(this, 'recovered', { source: 'peers', leader: done.leader, commit: done.commit, target: done.target });
+    }
+    // poll may have issued a read (a message to the leader) for the loop to send.
+    this.loop!.pump();
   }
 
   /**
@@ -295,10 +328,6 @@ export class SimNode {
       this.requests!.leadershipLost();
     }
     this.wasLeaderTerm = st.role === 'leader' ? st.term : null;
-    const rec = this.recovery!;
-    if (rec.active && rec.maybeEnd(st, this.sm!.appliedIndex)) {
-      this.hooks.event(this, 'recovered', { source: 'peers', leader: st.leader, commit: st.commitIndex });
-    }
     return st;
   }
 
@@ -307,9 +336,11 @@ export class SimNode {
     const h = this.hooks;
     return {
       send: (msgs) => {
-        const rec = this.recovery!;
-        const core = this.core!;
-        h.send(this, rec.active ? msgs.filter((m) => !rec.withholds(core.messageKind(m), m.type)) : msgs);
+        if (!this.recovery!.recovering) return h.send(this, msgs);
+        // The host's last check, as NodeHost.send: the core should already send nothing else.
+        const ok = msgs.filter((m) => mayLeaveWhileRecovering(this.o.protocol, m));
+        if (ok.length < msgs.length) for (const m of msgs) if (!ok.includes(m)) h.heldBack(this, m);
+        h.send(this, ok);
       },
       holdPersist: (rd) => {
         const delay = h.diskDelay(this);
@@ -326,7 +357,6 @@ export class SimNode {
       },
       persisted: (hs) => h.persisted(this, hs),
       snapshotRestored: (snap) => {
-        this.recovery!.snapshotInstalled();
         this.requests!.coveredBySnapshot(snap.index);
         h.snapshotRestored(this, snap);
       },
@@ -339,8 +369,10 @@ export class SimNode {
       },
       skipped: (e) => h.applied(this, e, null),
       reads: (rs) => {
+        // Recovery's own reads first (NodeHost.reads), then the clients'.
         const req = this.requests!;
-        for (const r of rs) req.readState(r);
+        const rec = this.recovery!;
+        for (const r of rs) if (!rec.takeRead(r)) req.readState(r);
         req.serveReads();
       },
     };

@@ -1,24 +1,37 @@
 /**
  * Faults triggered by what the cluster does rather than by the clock: crash the leader
  * right after it is elected, or right after its commit index moves (its followers have not
- * heard yet), or pause it while it holds its lease (a leader that has led for a while). A
- * schedule arms a trigger; the first matching status the cluster observes fires it, and the
- * node comes back `forMs` later. Everything is decided by the seed, so a run replays.
+ * heard yet), or pause it while it holds its lease (a leader that has led for a while), or
+ * crash the leader right after a node whose store was damaged ends its recovery (the
+ * moment its new vote starts to count). A schedule arms a trigger; the first matching
+ * event fires it, and the node comes back `forMs` later.
+ *
+ * One composed fault, `strand`, stages a stale leader meeting freshly restarted nodes: the
+ * leaseholder is paused and cut off while the others elect a new leader and commit; then a
+ * minority of them crash (their stores maybe damaged: the term/vote record, the log's tail,
+ * the whole file) and restart, and the old leader wakes up in a partition with just them.
+ * Whatever their disks lost, they must not help it commit over what the new leader
+ * committed. Everything is decided by the seed, so a run replays.
  */
-import type { NodeStatus } from '../core/types';
+import { DAMAGE_KINDS, type DamageKind } from '../core/recovery';
+import type { NodeStatus, Rng } from '../core/types';
 import type { Cluster } from './cluster';
+import { pick, shuffle } from './random';
 import type { SimNode } from './sim-node';
 
 /** TriggerEvent names what fires a trigger. */
-export type TriggerEvent = 'elected' | 'commit' | 'lease';
+export type TriggerEvent = 'elected' | 'commit' | 'lease' | 'recovered';
 
 /** TRIGGER_EVENTS lists them. */
-export const TRIGGER_EVENTS: readonly TriggerEvent[] = ['elected', 'commit', 'lease'];
+export const TRIGGER_EVENTS: readonly TriggerEvent[] = ['elected', 'commit', 'lease', 'recovered'];
+
+/** TriggerAction is what a trigger does to the leader (strand: see the file comment). */
+export type TriggerAction = 'crash' | 'pause' | 'strand';
 
 /** Trigger is one armed fault: on `event`, `action` the leader for `forMs`. */
 export interface Trigger {
   event: TriggerEvent;
-  action: 'crash' | 'pause';
+  action: TriggerAction;
   forMs: number;
 }
 
@@ -27,8 +40,13 @@ export class Triggers {
   private armed: Trigger[] = [];
   /** fired counts triggers that went off. */
   fired = 0;
+  /** epoch changes at the heal: the later steps of a fault already under way are dropped. */
+  private epoch = 0;
 
-  constructor(private readonly c: Cluster) {
+  constructor(
+    private readonly c: Cluster,
+    private readonly rng: Rng,
+  ) {
     c.onStatus((n, st, prev) => {
       if (this.armed.length > 0 && st.role === 'leader') this.observe(n, st, prev);
     });
@@ -40,29 +58,90 @@ export class Triggers {
     this.c.log.write(this.c.now, 'arm', { event: t.event, action: t.action, forMs: t.forMs });
   }
 
-  /** disarm drops every armed trigger (the heal). */
+  /** disarm drops every armed trigger and the steps of faults under way (the heal). */
   disarm(): void {
     this.armed = [];
+    this.epoch++;
+  }
+
+  /** later runs fn after ms unless the heal came first. */
+  private later(ms: number, fn: () => void): void {
+    const epoch = this.epoch;
+    this.c.after(ms, () => {
+      if (this.epoch === epoch) fn();
+    });
+  }
+
+  /** recovered hears that a node ended its recovery: a 'recovered' trigger crashes (or pauses) the leader now. */
+  recovered(node: SimNode): void {
+    const i = this.armed.findIndex((t) => t.event === 'recovered');
+    if (i < 0) return;
+    const leader = this.c.nodes.find((n) => n.state === 'up' && n.lastStatus?.role === 'leader' && n !== node);
+    if (!leader) return;
+    this.fire(i, leader, leader.lastStatus!);
   }
 
   private observe(n: SimNode, st: NodeStatus, prev: NodeStatus | null): void {
     const i = this.armed.findIndex((t) => matches(t.event, st, prev));
-    if (i < 0) return;
+    if (i >= 0) this.fire(i, n, st);
+  }
+
+  private fire(i: number, n: SimNode, st: NodeStatus): void {
     const t = this.armed[i]!;
     this.armed.splice(i, 1);
     this.fired++;
     const inc = n.incarnation;
+    const c = this.c;
     // Right after this event, before anything else happens at this instant.
-    this.c.after(0, () => {
+    this.later(0, () => {
       if (n.incarnation !== inc || n.state !== 'up') return;
-      this.c.log.write(this.c.now, 'trigger', { node: n.id, event: t.event, action: t.action, term: st.term });
-      if (t.action === 'crash') {
-        this.c.crash(n.id);
-        this.c.after(t.forMs, () => this.c.restart(n.id));
-      } else {
-        this.c.pause(n.id);
-        this.c.after(t.forMs, () => this.c.resume(n.id));
+      c.log.write(c.now, 'trigger', { node: n.id, event: t.event, action: t.action, term: st.term });
+      switch (t.action) {
+        case 'crash':
+          c.crash(n.id);
+          this.later(t.forMs, () => c.restart(n.id));
+          return;
+        case 'pause':
+          c.pause(n.id);
+          this.later(t.forMs, () => c.resume(n.id));
+          return;
+        case 'strand':
+          this.strand(n, t.forMs);
+          return;
       }
+    });
+  }
+
+  /**
+   * strand pauses the leader and cuts it off for `forMs`; then a minority of the others
+   * crash, maybe lose part of their store, restart, and the leader resumes among them.
+   */
+  private strand(n: SimNode, forMs: number): void {
+    const c = this.c;
+    const others = c.ids.filter((id) => id !== n.id);
+    c.pause(n.id);
+    c.partition([[n.id], others]);
+    this.later(forMs, () => {
+      // The nodes to bounce: a minority of the cluster, not the new leader (it keeps its term).
+      const minority = Math.floor((c.ids.length - 1) / 2);
+      const leader = c.stableLeader();
+      const picks = shuffle(
+        this.rng,
+        others.filter((id) => id !== leader && c.node(id).state === 'up'),
+      ).slice(0, minority);
+      for (const id of picks) {
+        c.crash(id);
+        const kind: DamageKind | 'none' = pick(this.rng, ['none', ...DAMAGE_KINDS]);
+        if (kind !== 'none') c.damage(id, kind);
+      }
+      this.later(1 + this.rng.next() * 10, () => {
+        for (const id of picks) c.restart(id);
+        const rest = others.filter((id) => !picks.includes(id));
+        // Cuts add up: the stranding cuts go first, then the new grouping.
+        c.healNetwork();
+        c.partition(rest.length > 0 ? [[n.id, ...picks], rest] : [[n.id, ...picks]]);
+        c.resume(n.id);
+      });
     });
   }
 }
@@ -75,5 +154,8 @@ function matches(e: TriggerEvent, st: NodeStatus, prev: NodeStatus | null): bool
       return prev !== null && prev.role === 'leader' && prev.term === st.term && st.commitIndex > prev.commitIndex;
     case 'lease':
       return prev !== null && prev.role === 'leader' && prev.term === st.term;
+    case 'recovered':
+      // Fired by recovered(), not by a status.
+      return false;
   }
 }
