@@ -13,23 +13,29 @@ import { runSimulation, type SimOptions, type SimResult } from './run';
 
 const HELP = `usage: quorum-lab sim [options]
 
-Runs the deterministic simulator: N nodes, virtual time, simulated clients (puts, reads
-through the leader or a follower, deletes, cas, locks and fenced writes) and a random
-fault schedule drawn from the seed — partitions, one-way cuts, loss, duplication,
-reordering, crashes, pauses, slow disks, and crashes or pauses of the leader triggered by
-events (just elected, commit index just moved, holding its lease) — then a heal.
-Invariants and the commit rules are checked throughout; the client history goes through
-the linearizability checker at the end.
+Runs the deterministic simulator: N nodes running the node process's own host layers,
+virtual time, simulated clients (puts, reads through the leader or a follower, deletes,
+cas, locks and fenced writes, sessions that get evicted) and a random fault schedule
+drawn from the seed — partitions, one-way cuts, loss, duplication, reordering, crashes
+(some damaging the store: the term/vote record, the log's tail, the whole file), crash
+loops, power cuts, pauses, slow disks, and faults triggered by events (the leader just
+elected, its commit index just moved, holding its lease, a damaged node just recovered,
+a read just forwarded) — then a heal. Invariants and the commit rules are checked
+throughout; every seed's client history goes through the linearizability checker.
 
   --seed N            run one seed (default 1)
   --seeds A..B        sweep seeds A to B inclusive (or a single number N: seeds 1..N)
   --nodes N           cluster size, 1..${MAX_NODES} (default 5)
   --protocol P        ${PROTOCOLS.join(' | ')} (default raft)
   --duration S        fault phase in simulated seconds (default 5)
-  --rate R            client commands per simulated second (default 100)
-  --clients N         simulated clients (default 5)
+  --rate R            client commands per simulated second (default: 100, or 300 in the
+                      quarter of seeds that draw a busy load)
+  --clients N         simulated clients (default: 5, or 12 in a busy seed)
   --no-faults         run the workload on a clean network (for speed measurements)
+  --no-disk-faults    never damage a store (the term/vote record, the log's tail, the file)
   --no-check          skip the linearizability check of the history
+  --mutant NAME       break one safety rule on purpose, to see the sweep catch it:
+                      ${MUTANT_NAMES.join(', ')}
   --log FILE          write the run log (JSONL) of a single seed ('-' = stdout)
   --history FILE      write the client history (JSONL, Jepsen-style) of a single seed
   --jobs N            run a sweep in N processes at once (default 1)
@@ -46,11 +52,13 @@ export interface CliOptions {
   nodes: number;
   protocol: ProtocolName;
   durationS: number;
-  rate: number;
-  clients: number;
+  /** rate, clients: the load; null = the seed's own draw. */
+  rate: number | null;
+  clients: number | null;
   faults: boolean;
+  diskFaults: boolean;
   check: boolean;
-  /** mutant: the test-only hook (sim/mutants.ts); not in --help, documented in the README. */
+  /** mutant: a safety rule broken on purpose (sim/mutants.ts). */
   mutant: MutantName | null;
   log: string | null;
   history: string | null;
@@ -73,6 +81,7 @@ const SIM_OPTIONS = {
   rate: { type: 'string' },
   clients: { type: 'string' },
   'no-faults': { type: 'boolean' },
+  'no-disk-faults': { type: 'boolean' },
   'no-check': { type: 'boolean' },
   mutant: { type: 'string' },
   log: { type: 'string' },
@@ -112,9 +121,10 @@ export function parseSimArgs(argv: string[]): CliOptions | 'help' {
     nodes: intOpt(p, 'nodes', 1, MAX_NODES, 5),
     protocol: oneOfOpt(p, 'protocol', PROTOCOLS, 'raft'),
     durationS: numOpt(p, 'duration', 0, 3600, 5),
-    rate: numOpt(p, 'rate', 0.001, 100_000, 100),
-    clients: intOpt(p, 'clients', 0, 1000, 5),
+    rate: stringOpt(p, 'rate', undefined) === undefined ? null : numOpt(p, 'rate', 0.001, 100_000, 100),
+    clients: intOpt(p, 'clients', 0, 1000) ?? null,
     faults: !flagOpt(p, 'no-faults'),
+    diskFaults: !flagOpt(p, 'no-disk-faults'),
     check: !flagOpt(p, 'no-check'),
     mutant: mutantOpt(stringOpt(p, 'mutant', null)),
     log: stringOpt(p, 'log', null),
@@ -136,9 +146,13 @@ function simOptions(o: CliOptions, seed: number): SimOptions {
     protocol: o.protocol,
     faultMs: o.durationS * 1000,
     faults: o.faults,
+    diskFaults: o.diskFaults,
     check: o.check,
     mutant: o.mutant ?? undefined,
-    workload: { clients: o.clients, rate: o.rate },
+    workload: {
+      ...(o.clients !== null ? { clients: o.clients } : {}),
+      ...(o.rate !== null ? { rate: o.rate } : {}),
+    },
   };
 }
 
@@ -146,9 +160,10 @@ function simOptions(o: CliOptions, seed: number): SimOptions {
 export function reproduceCommand(o: CliOptions, seed: number): string {
   const parts = ['quorum-lab sim', `--seed ${seed}`, `--nodes ${o.nodes}`, `--protocol ${o.protocol}`];
   if (o.durationS !== 5) parts.push(`--duration ${o.durationS}`);
-  if (o.rate !== 100) parts.push(`--rate ${o.rate}`);
-  if (o.clients !== 5) parts.push(`--clients ${o.clients}`);
+  if (o.rate !== null) parts.push(`--rate ${o.rate}`);
+  if (o.clients !== null) parts.push(`--clients ${o.clients}`);
   if (!o.faults) parts.push('--no-faults');
+  if (!o.diskFaults) parts.push('--no-disk-faults');
   if (!o.check) parts.push('--no-check');
   if (o.mutant) parts.push(`--mutant ${o.mutant}`);
   parts.push(`--log sim-${seed}.jsonl`);
@@ -285,8 +300,10 @@ export function runSweep(
 /** childArgs are the options a --jobs child runs with (everything but the seeds and jobs). */
 function childArgs(o: CliOptions): string[] {
   const a = ['--nodes', String(o.nodes), '--protocol', o.protocol, '--duration', String(o.durationS)];
-  a.push('--rate', String(o.rate), '--clients', String(o.clients));
+  if (o.rate !== null) a.push('--rate', String(o.rate));
+  if (o.clients !== null) a.push('--clients', String(o.clients));
   if (!o.faults) a.push('--no-faults');
+  if (!o.diskFaults) a.push('--no-disk-faults');
   if (!o.check) a.push('--no-check');
   if (o.mutant) a.push('--mutant', o.mutant);
   return a;

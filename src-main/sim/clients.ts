@@ -5,8 +5,9 @@
  * the lock's token — to a node's request layer (node/requests.ts, the node process's own),
  * across a simulated client link. It follows redirects, and when the answer is unknown or
  * never comes it retries the same seq elsewhere, so the state machine's session table
- * makes the retry exactly-once. Now and then a client starts a new session, and the state
- * machine may evict sessions (it keeps only a few in the simulator).
+ * makes the retry exactly-once. Each session begins with a harmless registering command
+ * (registerOp). Now and then a client starts a new session, and the state machine may
+ * evict sessions (in some runs it keeps fewer than there are clients).
  *
  * Everything a client sees is written to a Jepsen-style history (invoke / ok / fail /
  * info, in the lab's shapes: lab/recorder.ts historyShape), which the linearizability
@@ -74,6 +75,11 @@ interface Client {
   sessions: number;
   process: number;
   seq: number;
+  /**
+   * cmd numbers the client's commands across sessions (seq restarts with each session), so
+   * a late answer to an earlier session's command is never taken for the current one's.
+   */
+  cmd: number;
   op: KvOp | null;
   f: string;
   key: string;
@@ -118,6 +124,7 @@ export class ClientWorkload {
         sessions: 1,
         process: i,
         seq: 0,
+        cmd: 0,
         op: null,
         f: '',
         key: '',
@@ -214,8 +221,9 @@ export class ClientWorkload {
     if (!this.issuing || c.op) return;
     if (this.rng.next() < this.opts.newSession) this.newSession(c);
     c.seq++;
+    c.cmd++;
     c.attempt = 0;
-    const op = this.chooseOp(c);
+    const op = c.seq === 1 ? registerOp(c) : this.chooseOp(c);
     const shape = historyShape(op);
     c.op = op;
     c.f = shape.f;
@@ -250,6 +258,7 @@ export class ClientWorkload {
 
   private send(c: Client): void {
     const seq = c.seq;
+    const cmd = c.cmd;
     const attempt = ++c.attempt;
     const target = c.target;
     const req: ClientRequestFrame = {
@@ -263,11 +272,11 @@ export class ClientWorkload {
     if (c.anyNode) req.allowFollowerRead = true;
     this.cluster.after(this.netDelay(), () =>
       this.cluster.clientRequest(target, req, (res) =>
-        this.cluster.after(this.netDelay(), () => this.onAnswer(c, seq, res)),
+        this.cluster.after(this.netDelay(), () => this.onAnswer(c, cmd, res)),
       ),
     );
     this.cluster.after(this.opts.timeoutMs, () => {
-      if (c.seq !== seq || !c.op || c.attempt !== attempt) return;
+      if (c.cmd !== cmd || !c.op || c.attempt !== attempt) return;
       // No answer: the node may be down, paused, partitioned or deposed. Try the next one.
       c.target = this.nextNode(c.target);
       this.send(c);
@@ -279,8 +288,8 @@ export class ClientWorkload {
     return ids[(ids.indexOf(id) + 1) % ids.length]!;
   }
 
-  private onAnswer(c: Client, seq: number, res: ClientResponseFrame): void {
-    if (c.seq !== seq || !c.op) return; // an answer to a command already answered
+  private onAnswer(c: Client, cmd: number, res: ClientResponseFrame): void {
+    if (c.cmd !== cmd || !c.op) return; // an answer to a command already answered
     const op = c.op;
     if (res.outcome === 'ok' && res.result) return this.succeeded(c, op, res.result);
     if (res.outcome === 'fail' && res.result && res.error === res.result.error && res.error !== 'stale-seq') {
@@ -298,15 +307,15 @@ export class ClientWorkload {
     c.attempt++;
     if (res.outcome === 'fail' && res.error === 'not-leader' && res.leader) {
       if (!c.anyNode) c.target = res.leader;
-      this.cluster.after(1, () => this.retry(c, seq));
+      this.cluster.after(1, () => this.retry(c, cmd));
       return;
     }
     c.target = c.anyNode ? pick(this.rng, this.cluster.ids) : (res.leader ?? this.nextNode(c.target));
-    this.cluster.after(this.cluster.tickMs * 5, () => this.retry(c, seq));
+    this.cluster.after(this.cluster.tickMs * 5, () => this.retry(c, cmd));
   }
 
-  private retry(c: Client, seq: number): void {
-    if (c.seq === seq && c.op) this.send(c);
+  private retry(c: Client, cmd: number): void {
+    if (c.cmd === cmd && c.op) this.send(c);
   }
 
   private succeeded(c: Client, op: KvOp, res: KvResult): void {
@@ -386,6 +395,18 @@ export class ClientWorkload {
       value,
     });
   }
+}
+
+/**
+ * registerOp is a session's first command (seq 1): a delete of a key of its own, which does
+ * nothing if it applies twice. The state machine cannot tell a session's first command
+ * retried after the session was evicted from a new session's first command, so it would
+ * apply that twice; only seq > 1 is refused once evicted ('session-expired'). Registering
+ * with a harmless command first, as clients register sessions in Raft (dissertation §6.3),
+ * keeps every real command exactly-once.
+ */
+function registerOp(c: Client): KvOp {
+  return { op: 'delete', key: `session-${c.id}` };
 }
 
 /** fenceKey is the data key a lock's holders write through its fencing token. */

@@ -322,13 +322,28 @@ export class Cluster {
     if (!this.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
     if (this.net.drawDrop()) return this.drop(id, m, 'loss');
     const copy = cloneData(m);
-    this.after(this.net.drawDelay(), () => this.deliver(id, copy));
+    this.after(this.delay(m), () => this.deliver(id, copy));
     if (this.net.drawDuplicate()) {
       st.duplicated++;
       if (logging) this.log.write(this.now, 'duplicate', { id, from: m.from, to: m.to, type: m.type });
       const dup = cloneData(m);
-      this.after(this.net.drawDelay(), () => this.deliver(id, dup));
+      this.after(this.delay(m), () => this.deliver(id, dup));
     }
+    if (m.type === 'readIndex' && this.triggers.wantsReads() && !isRecoveryRead(m))
+      this.triggers.readForwarded(from, m);
+  }
+
+  /** delay draws one message's latency: the network's model, plus its link's jitter. */
+  private delay(m: MessageBase): number {
+    return this.net.drawDelay() + this.net.extraDelay(m.from, m.to, this.now);
+  }
+
+  /** jitter makes the link from → to jittery for forMs (see SimNetwork.jitter). */
+  jitter(from: NodeId, to: NodeId, maxMs: number, forMs: number): void {
+    this.node(from);
+    this.node(to);
+    this.net.jitter(from, to, maxMs, this.now + forMs);
+    this.log.write(this.now, 'jitter', { from, to, maxMs, forMs });
   }
 
   private drop(id: number, m: MessageBase, reason: string): void {
@@ -578,4 +593,10 @@ export class Cluster {
   get violations(): Violation[] {
     return this.checker.violations;
   }
+}
+
+/** isRecoveryRead: a read a recovering node issues for itself (core/recovery's context), not a client's. */
+function isRecoveryRead(m: MessageBase): boolean {
+  const ctx = (m as MessageBase & { ctx?: unknown }).ctx;
+  return typeof ctx === 'string' && ctx.includes(':recover:');
 }

@@ -6,9 +6,12 @@
  * acknowledged command is in it, and the client history is linearizable). Safety
  * invariants and the commit oracle are checked all along by the Cluster.
  *
- * Each seed also draws its own cluster settings (setup): 1–2 entries per append message
- * in some runs (old-term entries then reach a quorum one at a time), how often nodes
- * snapshot, and how few client sessions the state machine keeps.
+ * Each seed also draws its own settings (setup): 1–2 entries per append message in some
+ * runs (old-term entries then reach a quorum one at a time), how often nodes snapshot, and
+ * how many client sessions the state machine keeps (in some runs fewer than there are
+ * clients, so sessions are evicted while in use), and in a quarter of the runs a busier
+ * load (more clients, three times the rate). Options
+ * given explicitly (cluster, workload) override the draw.
  */
 import type { ProtocolName } from '../core/protocols';
 import type { Rng } from '../core/types';
@@ -97,12 +100,26 @@ export function runSimulation(o: SimOptions): SimResult {
   }
 }
 
-/** setupOf draws a seed's cluster settings (see the file comment). */
-function setupOf(rng: Rng, faults: boolean): Partial<ClusterOptions> {
-  if (!faults) return { snapshotEvery: 200 };
+/** Setup is what a seed draws for itself besides its faults (see the file comment). */
+interface Setup {
+  cluster: Partial<ClusterOptions>;
+  workload: Partial<WorkloadOptions>;
+}
+
+/** setupOf draws a seed's cluster settings and load (see the file comment). */
+function setupOf(rng: Rng, faults: boolean): Setup {
+  if (!faults) return { cluster: { snapshotEvery: 200 }, workload: {} };
+  const busy = rng.next() < 0.25;
   return {
-    maxEntriesPerMsg: pick(rng, [1, 2, 64, 64]),
-    snapshotEvery: pick(rng, [200, 200, 40]),
+    cluster: {
+      maxEntriesPerMsg: pick(rng, [1, 2, 64, 64]),
+      snapshotEvery: pick(rng, [200, 200, 40]),
+      // Fewer sessions than clients in some runs: sessions are evicted while in use.
+      kv: pick(rng, [{}, {}, { maxSessions: 4, sessionIdleEntries: 60 }]),
+    },
+    // A busy seed: every node serves reads at once, so a restarted node soon numbers its
+    // reads as its predecessor did.
+    workload: busy ? { clients: 12, rate: 300 } : {},
   };
 }
 
@@ -112,16 +129,18 @@ function run(o: SimOptions): SimResult {
   const log = new RunLog({ keep, sink: typeof o.log === 'function' ? o.log : null });
   const faults = o.faults !== false;
   const damage = faults && o.diskFaults !== false ? Math.floor((o.nodes - 1) / 2) : 0;
-  const cluster = new Cluster({
+  const setup = setupOf(streamRng(o.seed, Stream.setup), faults);
+  const copts: ClusterOptions = {
     diskMs: [0.05, 1],
     damageBudget: damage,
-    ...setupOf(streamRng(o.seed, Stream.setup), faults),
+    ...setup.cluster,
     ...o.cluster,
     seed: o.seed,
     nodes: o.nodes,
     protocol: o.protocol ?? 'raft',
     log,
-  });
+  };
+  const cluster = new Cluster(copts);
   const electionMs = cluster.electionMs;
   const faultMs = o.faultMs ?? 5_000;
   const schedule = faults
@@ -134,7 +153,7 @@ function run(o: SimOptions): SimResult {
         slowDisks: true,
       })
     : [];
-  const wopts = { ...DEFAULT_WORKLOAD, ...o.workload };
+  const wopts = { ...DEFAULT_WORKLOAD, ...setup.workload, ...o.workload };
   const workload = new ClientWorkload(cluster, streamRng(o.seed, Stream.clients), wopts);
   const checker = cluster.checker;
 
@@ -174,7 +193,7 @@ function run(o: SimOptions): SimResult {
     const applied = cluster.nodes.map((n) => `${n.id}=${n.applied}`).join(' ');
     checker.report('liveness', null, `nodes did not converge on one applied index after the heal: ${applied}`);
   } else {
-    checkFinalState(cluster, workload.acked, o.cluster?.kv);
+    checkFinalState(cluster, workload.acked, copts.kv);
   }
   const verdict = o.check === false ? null : checkClientHistory(cluster, workload.history, o.checkSteps ?? CHECK_STEPS);
   log.write(cluster.now, 'end', { violations: checker.violations.length, linearizable: verdict?.linearizable ?? null });

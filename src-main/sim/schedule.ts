@@ -176,8 +176,8 @@ class Drawer {
  * randomTrigger draws an event-triggered fault. A third wait for a leaseholder to pause it
  * (a paused leader is how stale reads happen); some strand it (triggers.ts); with disk
  * faults on, some crash the leader as soon as a damaged node has recovered (the moment its
- * vote counts again); the rest crash (or pause) a leader just elected or whose commit
- * index just moved.
+ * vote counts again); some bounce a young node that forwards a read; the rest crash (or
+ * pause) a leader just elected or whose commit index just moved.
  */
 function randomTrigger(rng: Rng, o: ScheduleOptions): Trigger {
   const e = o.electionMs;
@@ -186,7 +186,10 @@ function randomTrigger(rng: Rng, o: ScheduleOptions): Trigger {
   if (r < 0.35) return { event: 'lease', action: 'pause', forMs: e * (1.6 + rng.next() * 1.6) };
   // Stranded long enough for the others to elect a leader and commit under it.
   if (r < 0.55) return { event: 'lease', action: 'strand', forMs: e * (2 + rng.next() * 2) };
-  if (r < 0.7 && (o.damage ?? 0) > 0) return { event: 'recovered', action: 'crash', forMs: e * (0.5 + rng.next() * 3) };
+  if (r < 0.68 && (o.damage ?? 0) > 0)
+    return { event: 'recovered', action: 'crash', forMs: e * (0.5 + rng.next() * 3) };
+  // A young process that forwards a read is bounced, and the answer reaches its successor late.
+  if (r < 0.8) return { event: 'read', action: 'bounce', forMs: 1 + rng.next() * 20 };
   const event = pick(rng, ['elected', 'commit'] as const);
   return { event, action: rng.next() < 0.2 ? 'pause' : 'crash', forMs: e * (0.5 + rng.next() * 3) };
 }

@@ -308,7 +308,12 @@ export class SimNode {
       core.endRecovery();
       this.storage.markRecovered();
       this.dirty = true;
-      this.hooks.event(this, 'recovered', { source: 'peers', leader: done.leader, commit: done.commit, target: done.target });
+      this.hooks.event(this, 'recovered', {
+        source: 'peers',
+        leader: done.leader,
+        commit: done.commit,
+        target: done.target,
+      });
     }
     // poll may have issued a read (a message to the leader) for the loop to send.
     this.loop!.pump();

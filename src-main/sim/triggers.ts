@@ -11,24 +11,36 @@
  * minority of them crash (their stores maybe damaged: the term/vote record, the log's tail,
  * the whole file) and restart, and the old leader wakes up in a partition with just them.
  * Whatever their disks lost, they must not help it commit over what the new leader
- * committed. Everything is decided by the seed, so a run replays.
+ * committed.
+ *
+ * Another, `bounce`, is a query of death: when a follower forwards a client's read to the
+ * leader it crashes at once and restarts within moments — and does so again on the next
+ * read or two its new processes forward — while the leader's link to it turns jittery. The
+ * answers meant for one process reach the next, late, while it waits on reads of its own.
+ * Everything is decided by the seed, so a run replays.
  */
 import { DAMAGE_KINDS, type DamageKind } from '../core/recovery';
-import type { NodeStatus, Rng } from '../core/types';
+import type { MessageBase, NodeId, NodeStatus, Rng } from '../core/types';
 import type { Cluster } from './cluster';
 import { pick, shuffle } from './random';
 import type { SimNode } from './sim-node';
 
 /** TriggerEvent names what fires a trigger. */
-export type TriggerEvent = 'elected' | 'commit' | 'lease' | 'recovered';
+export type TriggerEvent = 'elected' | 'commit' | 'lease' | 'recovered' | 'read';
 
 /** TRIGGER_EVENTS lists them. */
-export const TRIGGER_EVENTS: readonly TriggerEvent[] = ['elected', 'commit', 'lease', 'recovered'];
+export const TRIGGER_EVENTS: readonly TriggerEvent[] = ['elected', 'commit', 'lease', 'recovered', 'read'];
 
-/** TriggerAction is what a trigger does to the leader (strand: see the file comment). */
-export type TriggerAction = 'crash' | 'pause' | 'strand';
+/** TriggerAction is what a trigger does (strand, bounce: see the file comment). */
+export type TriggerAction = 'crash' | 'pause' | 'strand' | 'bounce';
 
-/** Trigger is one armed fault: on `event`, `action` the leader for `forMs`. */
+/** BOUNCES: how many of its forwarded reads in a row crash a node a 'read' trigger fired on. */
+export const BOUNCES = 3;
+
+/**
+ * Trigger is one armed fault: on `event`, `action` the leader for `forMs` — or, for a
+ * 'read' event, bounce the follower that forwarded the read (down for `forMs`).
+ */
 export interface Trigger {
   event: TriggerEvent;
   action: TriggerAction;
@@ -42,6 +54,8 @@ export class Triggers {
   fired = 0;
   /** epoch changes at the heal: the later steps of a fault already under way are dropped. */
   private epoch = 0;
+  /** poisoned: nodes in a query-of-death crash loop, with the bounces left and how long each is down. */
+  private readonly poisoned = new Map<NodeId, { left: number; downMs: number }>();
 
   constructor(
     private readonly c: Cluster,
@@ -61,6 +75,7 @@ export class Triggers {
   /** disarm drops every armed trigger and the steps of faults under way (the heal). */
   disarm(): void {
     this.armed = [];
+    this.poisoned.clear();
     this.epoch++;
   }
 
@@ -79,6 +94,42 @@ export class Triggers {
     const leader = this.c.nodes.find((n) => n.state === 'up' && n.lastStatus?.role === 'leader' && n !== node);
     if (!leader) return;
     this.fire(i, leader, leader.lastStatus!);
+  }
+
+  /** wantsReads tells whether forwarded reads matter now (a 'read' trigger armed, or a crash loop under way). */
+  wantsReads(): boolean {
+    return this.poisoned.size > 0 || this.armed.some((t) => t.event === 'read');
+  }
+
+  /** readForwarded hears that a follower forwarded a client's read to the leader (`m.to`). */
+  readForwarded(node: SimNode, m: MessageBase): void {
+    if (node.state !== 'up') return;
+    const p = this.poisoned.get(node.id);
+    if (p) {
+      if (--p.left <= 0) this.poisoned.delete(node.id);
+      this.bounce(node, m.to, p.downMs);
+      return;
+    }
+    const i = this.armed.findIndex((t) => t.event === 'read');
+    if (i < 0) return;
+    const t = this.armed[i]!;
+    this.armed.splice(i, 1);
+    this.fired++;
+    this.c.log.write(this.c.now, 'trigger', { node: node.id, event: t.event, action: t.action });
+    this.poisoned.set(node.id, { left: BOUNCES - 1, downMs: t.forMs });
+    this.bounce(node, m.to, t.forMs);
+  }
+
+  /** bounce crashes a node now and restarts it after downMs; its leader's link to it turns jittery meanwhile. */
+  private bounce(n: SimNode, leader: NodeId, downMs: number): void {
+    const c = this.c;
+    const inc = n.incarnation;
+    this.later(0, () => {
+      if (n.incarnation !== inc || n.state !== 'up') return;
+      c.jitter(leader, n.id, 2 * c.electionMs, 3 * c.electionMs);
+      c.crash(n.id);
+      this.later(downMs, () => c.restart(n.id));
+    });
   }
 
   private observe(n: SimNode, st: NodeStatus, prev: NodeStatus | null): void {
@@ -107,6 +158,9 @@ export class Triggers {
           return;
         case 'strand':
           this.strand(n, t.forMs);
+          return;
+        case 'bounce':
+          // Fired by readForwarded(), which knows the leader.
           return;
       }
     });
@@ -155,7 +209,8 @@ function matches(e: TriggerEvent, st: NodeStatus, prev: NodeStatus | null): bool
     case 'lease':
       return prev !== null && prev.role === 'leader' && prev.term === st.term;
     case 'recovered':
-      // Fired by recovered(), not by a status.
+    case 'read':
+      // Fired by recovered() and readForwarded(), not by a status.
       return false;
   }
 }
