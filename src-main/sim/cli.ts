@@ -15,7 +15,7 @@ const HELP = `usage: quorum-lab sim [options]
 
 Runs the deterministic simulator: N nodes running the node process's own host layers,
 virtual time, simulated clients (puts, reads through the leader or a follower, deletes,
-cas, locks and fenced writes, sessions that get evicted) and a random fault schedule
+cas, locks and fenced writes; sessions evicted when idle) and a random fault schedule
 drawn from the seed — partitions, one-way cuts, loss, duplication, reordering, crashes
 (some damaging the store: the term/vote record, the log's tail, the whole file), crash
 loops, power cuts, pauses, slow disks, and faults triggered by events (the leader just

@@ -7,7 +7,7 @@
  * never comes it retries the same seq elsewhere, so the state machine's session table
  * makes the retry exactly-once. Each session begins with a harmless registering command
  * (registerOp). Now and then a client starts a new session, and the state machine may
- * evict sessions (in some runs it keeps fewer than there are clients).
+ * evict sessions (in some runs any session idle for a few dozen entries).
  *
  * Everything a client sees is written to a Jepsen-style history (invoke / ok / fail /
  * info, in the lab's shapes: lab/recorder.ts historyShape), which the linearizability

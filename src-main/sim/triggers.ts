@@ -50,8 +50,9 @@ export interface Trigger {
 /** Triggers holds the armed triggers of a cluster and fires them. */
 export class Triggers {
   private armed: Trigger[] = [];
-  /** fired counts triggers that went off. */
+  /** fired counts triggers that went off; firedBy, by 'event:action'. */
   fired = 0;
+  readonly firedBy: Record<string, number> = {};
   /** epoch changes at the heal: the later steps of a fault already under way are dropped. */
   private epoch = 0;
   /** poisoned: nodes in a query-of-death crash loop, with the bounces left and how long each is down. */
@@ -77,6 +78,12 @@ export class Triggers {
     this.armed = [];
     this.poisoned.clear();
     this.epoch++;
+  }
+
+  private count(t: Trigger): void {
+    this.fired++;
+    const k = `${t.event}:${t.action}`;
+    this.firedBy[k] = (this.firedBy[k] ?? 0) + 1;
   }
 
   /** later runs fn after ms unless the heal came first. */
@@ -114,7 +121,7 @@ export class Triggers {
     if (i < 0) return;
     const t = this.armed[i]!;
     this.armed.splice(i, 1);
-    this.fired++;
+    this.count(t);
     this.c.log.write(this.c.now, 'trigger', { node: node.id, event: t.event, action: t.action });
     this.poisoned.set(node.id, { left: BOUNCES - 1, downMs: t.forMs });
     this.bounce(node, m.to, t.forMs);
@@ -140,7 +147,7 @@ export class Triggers {
   private fire(i: number, n: SimNode, st: NodeStatus): void {
     const t = this.armed[i]!;
     this.armed.splice(i, 1);
-    this.fired++;
+    this.count(t);
     const inc = n.incarnation;
     const c = this.c;
     // Right after this event, before anything else happens at this instant.

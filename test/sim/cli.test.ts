@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseSimArgs, reproduceCommand, runSweep, simMain, type CliOptions } from '../../src-main/sim/cli';
+import { MUTANT_NAMES } from '../../src-main/sim/mutants';
 import { splitRange } from '../../src-main/sim/parallel-sweep';
 import type { SimOptions, SimResult } from '../../src-main/sim/run';
 
@@ -41,19 +42,29 @@ describe('quorum-lab sim options', () => {
     [['--frobnicate'], /unknown option '--frobnicate'/],
     [['--seeds', '1..2', '--log', 'x.jsonl'], /--log and --history record a single seed/],
     [['--seed', '1', '--seeds', '1..2'], /either --seed or --seeds/],
-    [['--mutant', 'bogus'], /--mutant must be one of commit-old-term, read-no-heartbeat, sessions-off, got 'bogus'/],
+    [['--mutant', 'bogus'], /--mutant must be one of commit-old-term, read-no-heartbeat, .*, got 'bogus'/],
   ])('%j is refused with a clear message', async (argv, msg) => {
     expect(await simMain(argv)).toBe(2);
     expect(err.join('\n')).toMatch(msg);
   });
 
-  it('--mutant is a test-only hook: not in --help, and carried into the reproduction command', async () => {
+  it('--help lists every mutant; --mutant and --no-disk-faults are carried into the reproduction command', async () => {
     expect(await simMain(['--help'])).toBe(0);
-    expect(out.join('\n')).not.toMatch(/mutant/);
-    const o = parseSimArgs(['--seeds', '1..2', '--mutant', 'commit-old-term']) as CliOptions;
+    for (const m of MUTANT_NAMES) expect(out.join('\n')).toContain(m);
+    const o = parseSimArgs(['--seeds', '1..2', '--mutant', 'commit-old-term', '--no-disk-faults']) as CliOptions;
     expect(o.mutant).toBe('commit-old-term');
     expect(reproduceCommand(o, 9)).toBe(
-      'quorum-lab sim --seed 9 --nodes 5 --protocol raft --mutant commit-old-term --log sim-9.jsonl',
+      'quorum-lab sim --seed 9 --nodes 5 --protocol raft --no-disk-faults --mutant commit-old-term --log sim-9.jsonl',
+    );
+  });
+
+  it("the load is the seed's own unless --rate or --clients says otherwise", () => {
+    const dflt = parseSimArgs(['--seeds', '1..2']) as CliOptions;
+    expect([dflt.rate, dflt.clients]).toEqual([null, null]);
+    expect(reproduceCommand(dflt, 3)).toBe('quorum-lab sim --seed 3 --nodes 5 --protocol raft --log sim-3.jsonl');
+    const set = parseSimArgs(['--seeds', '1..2', '--rate', '100', '--clients', '5']) as CliOptions;
+    expect(reproduceCommand(set, 3)).toBe(
+      'quorum-lab sim --seed 3 --nodes 5 --protocol raft --rate 100 --clients 5 --log sim-3.jsonl',
     );
   });
 
@@ -136,6 +147,7 @@ describe('quorum-lab sim runs', () => {
         acknowledged: 0,
         faults: 0,
         triggered: 0,
+        triggeredBy: {},
         logRecords: 0,
         appliedIndex: 0,
         digestMismatches: 0,

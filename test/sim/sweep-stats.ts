@@ -13,7 +13,10 @@ export interface SweepStats {
   partitions: number;
   pauses: number;
   slowDisks: number;
-  triggered: number;
+  /** damaged: stores damaged by the schedule, by kind (hardstate, log-tail, file). */
+  damaged: Record<string, number>;
+  /** triggered: event-triggered faults that fired, by 'event:action'. */
+  triggered: Record<string, number>;
   dropped: number;
   /** ok: completed operations by f (read, write, delete, cas, lock, renew, unlock, fenced-write). */
   ok: Record<string, number>;
@@ -22,6 +25,8 @@ export interface SweepStats {
   /** indeterminate: operations that completed `info`. */
   indeterminate: number;
   checkedOps: number;
+  /** wallMs: the sweep's wall time (printed by the tests; never asserted on). */
+  wallMs: number;
 }
 
 /** emptyStats starts a count. */
@@ -34,31 +39,39 @@ export function emptyStats(): SweepStats {
     partitions: 0,
     pauses: 0,
     slowDisks: 0,
-    triggered: 0,
+    damaged: {},
+    triggered: {},
     dropped: 0,
     ok: {},
     refused: {},
     indeterminate: 0,
     checkedOps: 0,
+    wallMs: 0,
   };
 }
+
+const bump = (r: Record<string, number>, k: string, n = 1): void => {
+  r[k] = (r[k] ?? 0) + n;
+};
 
 /** addResult counts one seed's result; `reproduce` is the command that replays it. */
 export function addResult(s: SweepStats, r: SimResult, reproduce: string): void {
   s.seeds++;
+  s.wallMs += r.stats.wallMs;
   for (const f of r.schedule) {
-    const k = f.action.kind;
-    if (k === 'crash') s.crashes++;
-    else if (k === 'partition') s.partitions++;
-    else if (k === 'pause') s.pauses++;
-    else if (k === 'disk' && f.action.ms !== null) s.slowDisks++;
+    const a = f.action;
+    if (a.kind === 'crash') s.crashes++;
+    else if (a.kind === 'partition') s.partitions++;
+    else if (a.kind === 'pause') s.pauses++;
+    else if (a.kind === 'disk' && a.ms !== null) s.slowDisks++;
+    else if (a.kind === 'damage') bump(s.damaged, a.damage);
   }
-  s.triggered += r.stats.triggered;
+  for (const [k, n] of Object.entries(r.stats.triggeredBy)) bump(s.triggered, k, n);
   s.dropped += r.stats.dropped;
   s.checkedOps += r.stats.checkedOps;
   for (const h of r.history) {
-    if (h.type === 'ok') s.ok[h.f] = (s.ok[h.f] ?? 0) + 1;
-    else if (h.type === 'fail') s.refused[h.f] = (s.refused[h.f] ?? 0) + 1;
+    if (h.type === 'ok') bump(s.ok, h.f);
+    else if (h.type === 'fail') bump(s.refused, h.f);
     else if (h.type === 'info') s.indeterminate++;
   }
   if (r.linearizable === null) s.unknown.push(r.seed);
@@ -69,4 +82,9 @@ export function addResult(s: SweepStats, r: SimResult, reproduce: string): void 
         `  reproduce: ${reproduce}`,
     );
   }
+}
+
+/** total adds up a count's values. */
+export function total(r: Record<string, number>): number {
+  return Object.values(r).reduce((a, b) => a + b, 0);
 }
