@@ -5,71 +5,29 @@
  * fault schedule; either way the InvariantChecker watches every step and the RunLog
  * records it.
  */
-import type { KvStateMachineOptions } from '../core/kv/state-machine';
-import type { KvResult } from '../core/kv/types';
 import { createProtocolNode, type ProtocolName } from '../core/protocols';
 import type { DamageKind } from '../core/recovery';
-import type { Entry, HardState, MessageBase, NodeId, NodeStatus, ProposeResult, Snapshot } from '../core/types';
+import type { HardState, NodeId, NodeStatus, ProposeResult, Snapshot } from '../core/types';
 import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
-import { cloneData } from './clone';
+import {
+  MAX_NODES,
+  validOptions,
+  type ApplyListener,
+  type ClusterOptions,
+  type ClusterStats,
+  type StatusListener,
+} from './cluster-options';
 import { EventQueue } from './event-queue';
 import { InvariantChecker, type Violation } from './invariants';
 import { RELIABLE, SimNetwork, validateFaults, type NetworkFaults } from './network';
 import { CommitOracle } from './oracle';
 import { Stream, streamRng } from './random';
 import { RunLog } from './run-log';
-import { SimNode, type CoreSettings, type NodeFactory, type NodeHooks } from './sim-node';
+import { SimNode, type CoreSettings, type NodeHooks } from './sim-node';
 import { Triggers } from './triggers';
+import { Wire } from './wire';
 
-/** MAX_NODES bounds a simulated cluster. */
-export const MAX_NODES = 9;
-
-/** ClusterOptions configure a simulated cluster; everything but seed and nodes has a default. */
-export interface ClusterOptions extends Partial<CoreSettings> {
-  seed: number;
-  nodes: number;
-  protocol?: ProtocolName;
-  /** tickMs: virtual ms per core tick (the log shows ms = ticks × tickMs). */
-  tickMs?: number;
-  /** snapshotEvery: compact after this many applied entries (0 = never). */
-  snapshotEvery?: number;
-  /** diskMs: [min, max] virtual ms to persist one Ready; [0, 0] persists at once. */
-  diskMs?: [number, number];
-  /** kv: the state machine's limits on every node (session eviction, byte limit). */
-  kv?: KvStateMachineOptions;
-  network?: NetworkFaults;
-  log?: RunLog;
-  /**
-   * damageBudget: at most this many distinct nodes ever get a damaged store (default: a
-   * minority). Past it damage() does nothing: a majority of damaged stores can lose a
-   * committed entry for good, which no protocol survives.
-   */
-  damageBudget?: number;
-  /** countBytes: measure each message's JSON size (for byte budgets; costs time). */
-  countBytes?: boolean;
-  factory?: NodeFactory;
-}
-
-/** ClusterStats counts what crossed the simulated network. */
-export interface ClusterStats {
-  sent: number;
-  delivered: number;
-  dropped: number;
-  duplicated: number;
-  bytes: number;
-  /** snapshotsInstalled counts snapshots a node received from a peer and restored. */
-  snapshotsInstalled: number;
-  /** digestMismatches counts end states equal in content whose digest() differed. */
-  digestMismatches: number;
-  /** sentBy: messages sent by each node (MIT's per-server RPC counts). */
-  sentBy: Record<NodeId, number>;
-}
-
-/** StatusListener hears every status the cluster observes (prev: the one before, null after a restart). */
-export type StatusListener = (node: SimNode, st: NodeStatus, prev: NodeStatus | null) => void;
-
-/** ApplyListener hears every entry any node applies. */
-export type ApplyListener = (node: SimNode, e: Entry, result: KvResult | null) => void;
+export { MAX_NODES, type ApplyListener, type ClusterOptions, type ClusterStats, type StatusListener };
 
 /** Cluster is N simulated nodes, their network, and virtual time. */
 export class Cluster {
@@ -94,39 +52,22 @@ export class Cluster {
   private readonly diskMs: [number, number];
   /** slowDisk: per node, a [min, max] that replaces diskMs while its disk is slow. */
   private readonly slowDisk = new Map<NodeId, [number, number]>();
-  private readonly countBytes: boolean;
+  /** wire carries messages between the nodes (wire.ts). */
+  private readonly wire: Wire;
   private readonly damageBudget: number;
   /** damagedNodes: the nodes whose store was damaged at least once (bounded by damageBudget). */
   private readonly damagedNodes = new Set<NodeId>();
-  private msgId = 0;
   private ticks = 0;
   private readonly applyListeners: ApplyListener[] = [];
   private readonly statusListeners: StatusListener[] = [];
   private readonly lifecycleListeners: ((node: SimNode, what: 'crash' | 'restart') => void)[] = [];
 
   constructor(opts: ClusterOptions) {
-    if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > MAX_NODES) {
-      throw new Error(`nodes must be an integer in 1..${MAX_NODES}, got ${opts.nodes}`);
-    }
-    if (!Number.isInteger(opts.seed)) throw new Error(`seed must be an integer, got ${opts.seed}`);
-    this.protocol = opts.protocol ?? 'raft';
-    this.tickMs = opts.tickMs ?? 10;
-    this.settings = {
-      electionTicks: opts.electionTicks ?? 30,
-      heartbeatTicks: opts.heartbeatTicks ?? 10,
-      maxInflight: opts.maxInflight ?? 64,
-      maxEntriesPerMsg: opts.maxEntriesPerMsg ?? 64,
-      preVote: opts.preVote ?? true,
-      checkQuorum: opts.checkQuorum ?? true,
-    };
-    if (!(this.tickMs > 0)) throw new Error(`tickMs must be positive, got ${this.tickMs}`);
-    if (!(this.settings.heartbeatTicks >= 1 && this.settings.electionTicks > this.settings.heartbeatTicks)) {
-      throw new Error('need 1 <= heartbeatTicks < electionTicks');
-    }
-    this.diskMs = opts.diskMs ?? [0, 0];
-    if (!(this.diskMs[0] >= 0 && this.diskMs[1] >= this.diskMs[0]))
-      throw new Error('diskMs must be [min, max] with 0 <= min <= max');
-    this.countBytes = opts.countBytes ?? false;
+    const v = validOptions(opts);
+    this.protocol = v.protocol;
+    this.tickMs = v.tickMs;
+    this.settings = v.settings;
+    this.diskMs = v.diskMs;
     this.damageBudget = opts.damageBudget ?? Math.floor((opts.nodes - 1) / 2);
     this.log = opts.log ?? new RunLog();
     const seed = opts.seed;
@@ -171,11 +112,17 @@ export class Cluster {
       ...this.settings,
     });
     this.triggers = new Triggers(this, streamRng(seed, Stream.triggers));
+    this.wire = new Wire(this, opts.countBytes ?? false);
     for (const n of this.nodes) {
       n.start();
       this.observe(n);
     }
     this.scheduleTick(this.tickMs);
+  }
+
+  /** member returns a member by id, or undefined (for the wire, which checks addresses). */
+  member(id: NodeId): SimNode | undefined {
+    return this.byId.get(id);
   }
 
   /** node returns a member by id (throws on an unknown id). */
@@ -249,7 +196,7 @@ export class Cluster {
   private hooks(): NodeHooks {
     return {
       send: (from, msgs) => {
-        for (const m of msgs) this.sendOne(from, m);
+        for (const m of msgs) this.wire.send(from, m);
       },
       diskDelay: (node) => {
         // Indexing, not destructuring: this runs once per Ready.
@@ -298,79 +245,12 @@ export class Cluster {
     });
   }
 
-  private sendOne(from: SimNode, m: MessageBase): void {
-    const id = ++this.msgId;
-    const st = this.stats;
-    st.sent++;
-    st.sentBy[from.id] = (st.sentBy[from.id] ?? 0) + 1;
-    if (this.countBytes) st.bytes += JSON.stringify(m).length;
-    const logging = this.log.enabled;
-    if (logging) {
-      this.log.write(this.now, 'send', {
-        id,
-        from: m.from,
-        to: m.to,
-        type: m.type,
-        term: m.term,
-        mk: from.core ? from.core.messageKind(m) : 'other',
-      });
-    }
-    if (m.from !== from.id || !this.byId.has(m.to)) {
-      this.drop(id, m, `bad address ${m.from}->${m.to}`);
-      return;
-    }
-    if (!this.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
-    if (this.net.drawDrop()) return this.drop(id, m, 'loss');
-    const copy = cloneData(m);
-    this.after(this.delay(m), () => this.deliver(id, copy));
-    if (this.net.drawDuplicate()) {
-      st.duplicated++;
-      if (logging) this.log.write(this.now, 'duplicate', { id, from: m.from, to: m.to, type: m.type });
-      const dup = cloneData(m);
-      this.after(this.delay(m), () => this.deliver(id, dup));
-    }
-    if (m.type === 'readIndex' && this.triggers.wantsReads() && !isRecoveryRead(m))
-      this.triggers.readForwarded(from, m);
-  }
-
-  /** delay draws one message's latency: the network's model, plus its link's jitter. */
-  private delay(m: MessageBase): number {
-    return this.net.drawDelay() + this.net.extraDelay(m.from, m.to, this.now);
-  }
-
   /** jitter makes the link from → to jittery for forMs (see SimNetwork.jitter). */
   jitter(from: NodeId, to: NodeId, maxMs: number, forMs: number): void {
     this.node(from);
     this.node(to);
     this.net.jitter(from, to, maxMs, this.now + forMs);
     this.log.write(this.now, 'jitter', { from, to, maxMs, forMs });
-  }
-
-  private drop(id: number, m: MessageBase, reason: string): void {
-    this.stats.dropped++;
-    if (this.log.enabled) this.log.write(this.now, 'drop', { id, from: m.from, to: m.to, type: m.type, reason });
-  }
-
-  private deliver(id: number, m: MessageBase): void {
-    // A cut that began while the message was in flight loses it, as on a real link.
-    if (!this.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
-    const to = this.byId.get(m.to)!;
-    if (to.state === 'down') return this.drop(id, m, 'down');
-    if (to.state === 'paused') {
-      const inc = to.incarnation;
-      to.inbox.push(() => {
-        if (to.incarnation === inc) this.deliverNow(id, to, m);
-      });
-      return;
-    }
-    this.deliverNow(id, to, m);
-  }
-
-  private deliverNow(id: number, to: SimNode, m: MessageBase): void {
-    this.stats.delivered++;
-    if (this.log.enabled) this.log.write(this.now, 'deliver', { id, from: m.from, to: m.to, type: m.type });
-    to.step(m);
-    this.observe(to);
   }
 
   // ---- observation -----------------------------------------------------------------
@@ -593,10 +473,4 @@ export class Cluster {
   get violations(): Violation[] {
     return this.checker.violations;
   }
-}
-
-/** isRecoveryRead: a read a recovering node issues for itself (core/recovery's context), not a client's. */
-function isRecoveryRead(m: MessageBase): boolean {
-  const ctx = (m as MessageBase & { ctx?: unknown }).ctx;
-  return typeof ctx === 'string' && ctx.includes(':recover:');
 }
