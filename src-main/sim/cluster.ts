@@ -29,6 +29,9 @@ import { Wire } from './wire';
 
 export { MAX_NODES, type ApplyListener, type ClusterOptions, type ClusterStats, type StatusListener };
 
+/** MAX_PENDING_EVENTS bounds a run's agenda; past it the run is stopped as a message storm (halt). */
+export const MAX_PENDING_EVENTS = 100_000;
+
 /** Cluster is N simulated nodes, their network, and virtual time. */
 export class Cluster {
   readonly ids: NodeId[];
@@ -58,6 +61,8 @@ export class Cluster {
   /** damagedNodes: the nodes whose store was damaged at least once (bounded by damageBudget). */
   private readonly damagedNodes = new Set<NodeId>();
   private ticks = 0;
+  /** halted: a runaway run was stopped (halt); nothing more happens in it. */
+  halted = false;
   private readonly applyListeners: ApplyListener[] = [];
   private readonly statusListeners: StatusListener[] = [];
   private readonly lifecycleListeners: ((node: SimNode, what: 'crash' | 'restart') => void)[] = [];
@@ -141,22 +146,39 @@ export class Cluster {
 
   /** at schedules fn at absolute virtual time `ms` (not before now). */
   at(ms: number, fn: () => void): void {
-    this.queue.push(Math.max(ms, this.now), fn);
+    if (!this.halted) this.queue.push(Math.max(ms, this.now), fn);
   }
 
   /** after schedules fn `ms` from now. */
   after(ms: number, fn: () => void): void {
-    this.queue.push(this.now + Math.max(0, ms), fn);
+    if (!this.halted) this.queue.push(this.now + Math.max(0, ms), fn);
   }
 
   /** runUntil runs every event up to and including virtual time `ms`. */
   runUntil(ms: number): void {
-    while (this.queue.peekTime() <= ms) {
-      const ev = this.queue.pop()!;
+    const q = this.queue;
+    while (q.peekTime() <= ms) {
+      const ev = q.pop()!;
       this.now = ev.at;
       ev.fn();
+      if (q.size > MAX_PENDING_EVENTS) this.halt();
     }
     if (ms > this.now) this.now = ms;
+  }
+
+  /**
+   * halt stops a run whose messages multiply without end (every node keeps its state, the
+   * agenda is dropped): a protocol that floods its network is broken, and the simulator
+   * must not take the machine down with it.
+   */
+  private halt(): void {
+    this.checker.report(
+      'runaway',
+      null,
+      `more than ${MAX_PENDING_EVENTS} events pending at ${Math.round(this.now)} ms (${this.stats.sent} messages sent): a message storm; the run was stopped`,
+    );
+    this.halted = true;
+    this.queue.clear();
   }
 
   /** runFor advances virtual time by `ms`. */

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeCommand } from '../../src-main/core/kv/codec';
 import type { DamageKind } from '../../src-main/core/recovery';
 import { Cluster } from '../../src-main/sim/cluster';
+import { installMutant, type MutantName } from '../../src-main/sim/mutants';
 
 let seq = 0;
 const put = (key: string, value: string): string =>
@@ -64,4 +65,19 @@ describe('a stale leader meets a node restarted with a damaged store', () => {
       expect(values).toEqual(['new-4', 'new-4', 'new-4']);
     },
   );
+});
+
+describe('the same scenario with a recovery rule broken on purpose', () => {
+  it.each<[MutantName, DamageKind]>([
+    ['damaged-term-zero', 'hardstate'],
+    ['recover-unknown-target', 'file'],
+  ])('%s: the stale leader overwrites a committed entry (%s damage), and the checks say so', (mutant, kind) => {
+    const undo = installMutant(mutant);
+    try {
+      const c = strandScenario(kind);
+      expect(c.violations.map((v) => v.invariant)).toContain('commit-agreement');
+    } finally {
+      undo();
+    }
+  });
 });
