@@ -40,6 +40,12 @@ const CASES: Case[] = [
   },
   {
     mutant: 'recover-unknown-target',
+    protocol: 'raft',
+    seeds: [30, 39],
+    caughtBy: ['commit-agreement', 'leader-completeness', 'state-machine-safety', 'durability', 'linearizability'],
+  },
+  {
+    mutant: 'recover-unknown-target',
     protocol: 'paxos',
     seeds: [101, 110],
     caughtBy: ['commit-agreement', 'leader-completeness', 'state-machine-safety', 'durability', 'linearizability'],
