@@ -125,10 +125,19 @@ function setupOf(rng: Rng, faults: boolean): Setup {
   };
 }
 
-function run(o: SimOptions): SimResult {
-  const wall0 = performance.now();
-  const keep = o.log === true;
-  const log = new RunLog({ keep, sink: typeof o.log === 'function' ? o.log : null });
+/** Prepared is one run's cluster, schedule and clients, before anything ran. */
+interface Prepared {
+  cluster: Cluster;
+  copts: ClusterOptions;
+  schedule: TimedFault[];
+  workload: ClientWorkload;
+  wopts: WorkloadOptions;
+  log: RunLog;
+}
+
+/** prepare builds a run's cluster (with the seed's setup), its fault schedule and its clients. */
+function prepare(o: SimOptions): Prepared {
+  const log = new RunLog({ keep: o.log === true, sink: typeof o.log === 'function' ? o.log : null });
   const faults = o.faults !== false;
   const damage = faults && o.diskFaults !== false ? Math.floor((o.nodes - 1) / 2) : 0;
   const setup = setupOf(streamRng(o.seed, Stream.setup), faults);
@@ -144,10 +153,9 @@ function run(o: SimOptions): SimResult {
   };
   const cluster = new Cluster(copts);
   const electionMs = cluster.electionMs;
-  const faultMs = o.faultMs ?? 5_000;
   const schedule = faults
     ? randomSchedule(streamRng(o.seed, Stream.faults), cluster.ids, {
-        durationMs: faultMs,
+        durationMs: o.faultMs ?? 5_000,
         meanGapMs: o.meanFaultGapMs ?? 2 * electionMs,
         electionMs,
         damage,
@@ -157,19 +165,46 @@ function run(o: SimOptions): SimResult {
     : [];
   const wopts = { ...DEFAULT_WORKLOAD, ...setup.workload, ...o.workload };
   const workload = new ClientWorkload(cluster, streamRng(o.seed, Stream.clients), wopts);
-  const checker = cluster.checker;
+  return { cluster, copts, schedule, workload, wopts, log };
+}
 
-  for (const f of schedule) cluster.at(f.atMs, () => applyFault(cluster, f.action));
+function run(o: SimOptions): SimResult {
+  const wall0 = performance.now();
+  const p = prepare(o);
+  const { cluster, workload, log } = p;
+  for (const f of p.schedule) cluster.at(f.atMs, () => applyFault(cluster, f.action));
   workload.start();
-  cluster.runUntil(faultMs);
+  cluster.runUntil(o.faultMs ?? 5_000);
 
   // The heal: from here on the network is clean and every node runs.
   healAll(cluster);
   workload.stopIssuing();
   o.onHeal?.(cluster);
-  const healedAt = cluster.now;
   log.write(cluster.now, 'phase', { phase: 'healed' });
+  checkAfterHeal(p);
+  const verdict = o.check === false ? null : checkClientHistory(cluster, workload.history, o.checkSteps ?? CHECK_STEPS);
+  const checker = cluster.checker;
+  log.write(cluster.now, 'end', { violations: checker.violations.length, linearizable: verdict?.linearizable ?? null });
+  return {
+    seed: o.seed,
+    violations: checker.violations.slice(),
+    linearizable: verdict ? verdict.linearizable : null,
+    stats: statsOf(p, performance.now() - wall0, verdict?.ops ?? 0),
+    history: workload.history,
+    schedule: p.schedule,
+    log: log.lines,
+  };
+}
 
+/**
+ * checkAfterHeal checks liveness once every fault healed — a leader within ten election
+ * timeouts, every pending command answered, every node converged — and then the end state.
+ */
+function checkAfterHeal(p: Prepared): void {
+  const { cluster, workload } = p;
+  const checker = cluster.checker;
+  const electionMs = cluster.electionMs;
+  const healedAt = cluster.now;
   const leaderBound = 10 * electionMs;
   if (!cluster.runUntilTrue(() => cluster.stableLeader() !== null, leaderBound)) {
     checker.report(
@@ -178,54 +213,45 @@ function run(o: SimOptions): SimResult {
       `no leader within 10 election timeouts (${leaderBound} ms) after the heal at ${healedAt} ms`,
     );
   }
-  const answerBound = healedAt + 20 * electionMs + 2 * wopts.timeoutMs;
+  const answerBound = healedAt + 20 * electionMs + 2 * p.wopts.timeoutMs;
   if (!cluster.runUntilTrue(() => workload.outstanding === 0, Math.max(0, answerBound - cluster.now))) {
+    const pending = workload.outstandingList().slice(0, 3).join('; ');
+    const after = Math.round(cluster.now - healedAt);
     checker.report(
       'liveness',
       null,
-      `${workload.outstanding} command(s) still pending ${Math.round(cluster.now - healedAt)} ms after the heal: ${workload
-        .outstandingList()
-        .slice(0, 3)
-        .join('; ')}`,
+      `${workload.outstanding} command(s) still pending ${after} ms after the heal: ${pending}`,
     );
   }
   workload.finish();
-  const converged = cluster.runUntilTrue(() => convergedIndex(cluster) !== null, 10 * electionMs);
-  if (!converged) {
+  if (!cluster.runUntilTrue(() => convergedIndex(cluster) !== null, 10 * electionMs)) {
     const applied = cluster.nodes.map((n) => `${n.id}=${n.applied}`).join(' ');
     checker.report('liveness', null, `nodes did not converge on one applied index after the heal: ${applied}`);
   } else {
-    checkFinalState(cluster, workload.acked, copts.kv);
+    checkFinalState(cluster, workload.acked, p.copts.kv);
   }
-  const verdict = o.check === false ? null : checkClientHistory(cluster, workload.history, o.checkSteps ?? CHECK_STEPS);
-  log.write(cluster.now, 'end', { violations: checker.violations.length, linearizable: verdict?.linearizable ?? null });
+}
 
-  const wallMs = performance.now() - wall0;
+/** statsOf summarizes a finished run. */
+function statsOf(p: Prepared, wallMs: number, checkedOps: number): SimStats {
+  const { cluster, workload } = p;
   const simulatedMs = cluster.now;
   return {
-    seed: o.seed,
-    violations: checker.violations.slice(),
-    linearizable: verdict ? verdict.linearizable : null,
-    stats: {
-      simulatedMs,
-      wallMs,
-      speedup: wallMs > 0 ? simulatedMs / wallMs : Infinity,
-      messages: cluster.stats.sent,
-      delivered: cluster.stats.delivered,
-      dropped: cluster.stats.dropped,
-      duplicated: cluster.stats.duplicated,
-      commands: workload.history.filter((h) => h.type === 'invoke').length,
-      acknowledged: workload.acked.length,
-      faults: schedule.length,
-      triggered: cluster.triggers.fired,
-      triggeredBy: { ...cluster.triggers.firedBy },
-      logRecords: log.count,
-      appliedIndex: checker.appliedThrough,
-      digestMismatches: cluster.stats.digestMismatches,
-      checkedOps: verdict?.ops ?? 0,
-    },
-    history: workload.history,
-    schedule,
-    log: log.lines,
+    simulatedMs,
+    wallMs,
+    speedup: wallMs > 0 ? simulatedMs / wallMs : Infinity,
+    messages: cluster.stats.sent,
+    delivered: cluster.stats.delivered,
+    dropped: cluster.stats.dropped,
+    duplicated: cluster.stats.duplicated,
+    commands: workload.history.filter((h) => h.type === 'invoke').length,
+    acknowledged: workload.acked.length,
+    faults: p.schedule.length,
+    triggered: cluster.triggers.fired,
+    triggeredBy: { ...cluster.triggers.firedBy },
+    logRecords: p.log.count,
+    appliedIndex: cluster.checker.appliedThrough,
+    digestMismatches: cluster.stats.digestMismatches,
+    checkedOps,
   };
 }

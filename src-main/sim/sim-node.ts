@@ -162,13 +162,7 @@ export class SimNode {
     if (snap) sm.restore(snap.data, snap.index);
     // A per-boot nonce, as the node process draws one: read contexts of different boots never match.
     const bootId = `b${this.incarnation}`;
-    const recovery = new Recovery({
-      reason: storage.damaged,
-      floor: storage.recoveryFloor,
-      voteLost: storage.voteLost,
-      electionTicks: this.o.settings.electionTicks,
-      ctxPrefix: `${this.id}:${bootId}:recover`,
-    });
+    const recovery = this.newRecovery(bootId);
     const core = this.o.factory(this.o.protocol, {
       id: this.id,
       peers: this.peers.slice(),
@@ -181,13 +175,6 @@ export class SimNode {
     this.sm = sm;
     this.core = core;
     this.recovery = recovery;
-    if (recovery.recovering) {
-      this.hooks.event(this, 'storage-damaged', {
-        reason: storage.damaged,
-        recoveryFloor: storage.recoveryFloor,
-        voteLost: storage.voteLost,
-      });
-    }
     this.loop = new HostLoop({
       core,
       storage,
@@ -212,6 +199,26 @@ export class SimNode {
     this.lastStatus = null;
     this.dirty = true;
     this.state = 'up';
+  }
+
+  /** newRecovery is this boot's recovery state, from what the store says of itself (reported when damaged). */
+  private newRecovery(bootId: string): Recovery {
+    const storage = this.storage;
+    const recovery = new Recovery({
+      reason: storage.damaged,
+      floor: storage.recoveryFloor,
+      voteLost: storage.voteLost,
+      electionTicks: this.o.settings.electionTicks,
+      ctxPrefix: `${this.id}:${bootId}:recover`,
+    });
+    if (recovery.recovering) {
+      this.hooks.event(this, 'storage-damaged', {
+        reason: storage.damaged,
+        recoveryFloor: storage.recoveryFloor,
+        voteLost: storage.voteLost,
+      });
+    }
+    return recovery;
   }
 
   /** crash stops the node at once: everything not yet saved is gone, pending requests unanswered. */
