@@ -11,18 +11,38 @@ import type { ClientOutcome, ClientRequestFrame, ClientResponseFrame } from './c
 
 type Reply = (res: ClientResponseFrame) => void;
 
+/**
+ * RequestTimers is how Requests waits and what clock it stamps commands with: the node
+ * process uses the real ones (the default), the simulator its virtual clock, so the same
+ * request rules run in both.
+ */
+export interface RequestTimers {
+  /** set runs fn after ms and returns a handle for clear. */
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+  /** now is the wall clock in ms carried by each command (the state machine's lock clock). */
+  now(): number;
+}
+
+/** REAL_TIMERS are the node process's: setTimeout and Date.now. */
+export const REAL_TIMERS: RequestTimers = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+  now: () => Date.now(),
+};
+
 interface PendingProposal {
   reqId: number;
   data: string;
   reply: Reply;
-  timer: NodeJS.Timeout;
+  timer: unknown;
 }
 
 interface PendingRead {
   reqId: number;
   key: string;
   reply: Reply;
-  timer: NodeJS.Timeout;
+  timer: unknown;
   /** index: the read point, once the core has confirmed it. */
   index: number | null;
 }
@@ -41,6 +61,8 @@ export interface RequestsDeps {
   recovering(): boolean;
   /** kick runs the Ready loop soon (after a propose or readIndex). */
   kick(): void;
+  /** timers: the clock and timers to use (default REAL_TIMERS). */
+  timers?: RequestTimers;
 }
 
 /** Requests tracks in-flight client requests of one node. */
@@ -48,8 +70,11 @@ export class Requests {
   private readonly proposals = new Map<number, PendingProposal>();
   private readonly reads = new Map<string, PendingRead>();
   private readSeq = 0;
+  private readonly timers: RequestTimers;
 
-  constructor(private readonly d: RequestsDeps) {}
+  constructor(private readonly d: RequestsDeps) {
+    this.timers = d.timers ?? REAL_TIMERS;
+  }
 
   /** handle starts one validated request. */
   handle(req: ClientRequestFrame, reply: Reply): void {
@@ -63,7 +88,7 @@ export class Requests {
       const ctx = `${this.d.id}:${this.d.bootId}:${++this.readSeq}`;
       const r = this.d.core.readIndex(ctx);
       if (!r.ok) return answer('fail', null, 'not-leader', r.leader);
-      const timer = setTimeout(() => {
+      const timer = this.timers.set(() => {
         if (this.reads.delete(ctx)) answer('fail', null, 'timeout', this.d.core.status().leader);
       }, req.timeoutMs);
       this.reads.set(ctx, { reqId: req.id, key: req.op.key, reply, timer, index: null });
@@ -71,11 +96,11 @@ export class Requests {
       return;
     }
     if (st.role !== 'leader') return answer('fail', null, 'not-leader');
-    const data = encodeCommand({ client: req.client, seq: req.seq, now: Date.now(), cmd: req.op });
+    const data = encodeCommand({ client: req.client, seq: req.seq, now: this.timers.now(), cmd: req.op });
     const r = this.d.core.propose(data);
     if (!r.ok) return answer('fail', null, r.reason, r.leader);
     // The command is in the leader's log now: from here on only 'ok' or 'unknown'.
-    const timer = setTimeout(() => {
+    const timer = this.timers.set(() => {
       const p = this.proposals.get(r.index);
       if (p && p.data === data) {
         this.proposals.delete(r.index);
@@ -96,7 +121,7 @@ export class Requests {
     const p = this.proposals.get(e.index);
     if (!p) return;
     this.proposals.delete(e.index);
-    clearTimeout(p.timer);
+    this.timers.clear(p.timer);
     const leader = this.d.core.status().leader;
     if (e.data !== p.data) {
       // Another command was chosen for this slot, and a command is proposed only once.
@@ -128,7 +153,7 @@ export class Requests {
     for (const [ctx, p] of this.reads) {
       if (p.index === null || p.index > applied) continue;
       this.reads.delete(ctx);
-      clearTimeout(p.timer);
+      this.timers.clear(p.timer);
       const value = this.d.kv.get(p.key);
       p.reply(this.frame(p.reqId, 'ok', { ok: true, value }, undefined, this.d.core.status().leader));
     }
@@ -138,13 +163,13 @@ export class Requests {
   leadershipLost(): void {
     const leader = this.d.core.status().leader;
     for (const [idx, p] of this.proposals) {
-      clearTimeout(p.timer);
+      this.timers.clear(p.timer);
       p.reply(this.frame(p.reqId, 'unknown', null, 'leadership-lost', leader));
       this.proposals.delete(idx);
     }
     // A read has no effect, so an unanswered one certainly failed.
     for (const [ctx, p] of this.reads) {
-      clearTimeout(p.timer);
+      this.timers.clear(p.timer);
       p.reply(this.frame(p.reqId, 'fail', null, 'leadership-lost', leader));
       this.reads.delete(ctx);
     }
@@ -154,7 +179,7 @@ export class Requests {
   coveredBySnapshot(index: number): void {
     for (const [idx, p] of this.proposals) {
       if (idx > index) continue;
-      clearTimeout(p.timer);
+      this.timers.clear(p.timer);
       p.reply(this.frame(p.reqId, 'unknown', null, 'snapshot-installed', this.d.core.status().leader));
       this.proposals.delete(idx);
     }
@@ -163,11 +188,11 @@ export class Requests {
   /** abandonAll answers everything on shutdown. */
   abandonAll(reason: string): void {
     for (const p of this.proposals.values()) {
-      clearTimeout(p.timer);
+      this.timers.clear(p.timer);
       p.reply(this.frame(p.reqId, 'unknown', null, reason, null));
     }
     for (const p of this.reads.values()) {
-      clearTimeout(p.timer);
+      this.timers.clear(p.timer);
       p.reply(this.frame(p.reqId, 'fail', null, reason, null));
     }
     this.proposals.clear();

@@ -7,30 +7,43 @@ import { writeFileSync } from 'node:fs';
 import { flagOpt, intOpt, numOpt, oneOfOpt, parseCli, stringOpt, UsageError } from '../cli-args';
 import { PROTOCOLS, type ProtocolName } from '../core/protocols';
 import { MAX_NODES } from './cluster';
+import { isMutantName, MUTANT_NAMES, type MutantName } from './mutants';
 import { runChildren, splitRange, SUMMARY_PREFIX } from './parallel-sweep';
 import { runSimulation, type SimOptions, type SimResult } from './run';
 
 const HELP = `usage: quorum-lab sim [options]
 
-Runs the deterministic simulator: N nodes, virtual time, simulated clients and a random
-fault schedule (partitions, one-way cuts, loss, duplication, reordering, crashes,
-pauses) drawn from the seed, then a heal; invariants are checked throughout.
+Runs the deterministic simulator: N nodes running the node process's own host layers,
+virtual time, simulated clients (puts, reads through the leader or a follower, deletes,
+cas, locks and fenced writes; sessions evicted when idle) and a random fault schedule
+drawn from the seed — partitions, one-way cuts, loss, duplication, reordering, crashes
+(some damaging the store: the term/vote record, the log's tail, the whole file), crash
+loops, power cuts, pauses, slow disks, and faults triggered by events (the leader just
+elected, its commit index just moved, holding its lease, a damaged node just recovered,
+a read just forwarded) — then a heal. Invariants and the commit rules are checked
+throughout; every seed's client history goes through the linearizability checker.
 
   --seed N            run one seed (default 1)
   --seeds A..B        sweep seeds A to B inclusive (or a single number N: seeds 1..N)
   --nodes N           cluster size, 1..${MAX_NODES} (default 5)
   --protocol P        ${PROTOCOLS.join(' | ')} (default raft)
   --duration S        fault phase in simulated seconds (default 5)
-  --rate R            client commands per simulated second (default 100)
-  --clients N         simulated clients (default 5)
+  --rate R            client commands per simulated second (default: 100, or 300 in the
+                      quarter of seeds that draw a busy load)
+  --clients N         simulated clients (default: 5, or 12 in a busy seed)
   --no-faults         run the workload on a clean network (for speed measurements)
+  --no-disk-faults    never damage a store (the term/vote record, the log's tail, the file)
+  --no-check          skip the linearizability check of the history
+  --mutant NAME       break one safety rule on purpose, to see the sweep catch it:
+                      ${MUTANT_NAMES.join(', ')}
   --log FILE          write the run log (JSONL) of a single seed ('-' = stdout)
   --history FILE      write the client history (JSONL, Jepsen-style) of a single seed
   --jobs N            run a sweep in N processes at once (default 1)
   --stats             print simulated seconds per wall second
   --help              show this text
 
-Exit status: 0 when no invariant was violated, 1 when some was, 2 on bad options.`;
+Exit status: 0 when no invariant was violated and every history was found linearizable;
+1 when an invariant was violated or the checker could not decide (unknown); 2 on bad options.`;
 
 /** CliOptions are the parsed options of `quorum-lab sim`. */
 export interface CliOptions {
@@ -39,9 +52,14 @@ export interface CliOptions {
   nodes: number;
   protocol: ProtocolName;
   durationS: number;
-  rate: number;
-  clients: number;
+  /** rate, clients: the load; null = the seed's own draw. */
+  rate: number | null;
+  clients: number | null;
   faults: boolean;
+  diskFaults: boolean;
+  check: boolean;
+  /** mutant: a safety rule broken on purpose (sim/mutants.ts). */
+  mutant: MutantName | null;
   log: string | null;
   history: string | null;
   stats: boolean;
@@ -63,6 +81,9 @@ const SIM_OPTIONS = {
   rate: { type: 'string' },
   clients: { type: 'string' },
   'no-faults': { type: 'boolean' },
+  'no-disk-faults': { type: 'boolean' },
+  'no-check': { type: 'boolean' },
+  mutant: { type: 'string' },
   log: { type: 'string' },
   history: { type: 'string' },
   stats: { type: 'boolean' },
@@ -82,6 +103,12 @@ function seedRange(v: string): [number, number] {
   return [lo, hi];
 }
 
+function mutantOpt(v: string | null): MutantName | null {
+  if (v === null) return null;
+  if (!isMutantName(v)) throw new UsageError(`--mutant must be one of ${MUTANT_NAMES.join(', ')}, got '${v}'`);
+  return v;
+}
+
 /** parseSimArgs turns argv into options, or throws a UsageError saying what is wrong. */
 export function parseSimArgs(argv: string[]): CliOptions | 'help' {
   const p = parseCli(argv, SIM_OPTIONS);
@@ -94,9 +121,12 @@ export function parseSimArgs(argv: string[]): CliOptions | 'help' {
     nodes: intOpt(p, 'nodes', 1, MAX_NODES, 5),
     protocol: oneOfOpt(p, 'protocol', PROTOCOLS, 'raft'),
     durationS: numOpt(p, 'duration', 0, 3600, 5),
-    rate: numOpt(p, 'rate', 0.001, 100_000, 100),
-    clients: intOpt(p, 'clients', 0, 1000, 5),
+    rate: stringOpt(p, 'rate', undefined) === undefined ? null : numOpt(p, 'rate', 0.001, 100_000, 100),
+    clients: intOpt(p, 'clients', 0, 1000) ?? null,
     faults: !flagOpt(p, 'no-faults'),
+    diskFaults: !flagOpt(p, 'no-disk-faults'),
+    check: !flagOpt(p, 'no-check'),
+    mutant: mutantOpt(stringOpt(p, 'mutant', null)),
     log: stringOpt(p, 'log', null),
     history: stringOpt(p, 'history', null),
     stats: flagOpt(p, 'stats'),
@@ -116,7 +146,13 @@ function simOptions(o: CliOptions, seed: number): SimOptions {
     protocol: o.protocol,
     faultMs: o.durationS * 1000,
     faults: o.faults,
-    workload: { clients: o.clients, rate: o.rate },
+    diskFaults: o.diskFaults,
+    check: o.check,
+    mutant: o.mutant ?? undefined,
+    workload: {
+      ...(o.clients !== null ? { clients: o.clients } : {}),
+      ...(o.rate !== null ? { rate: o.rate } : {}),
+    },
   };
 }
 
@@ -124,9 +160,12 @@ function simOptions(o: CliOptions, seed: number): SimOptions {
 export function reproduceCommand(o: CliOptions, seed: number): string {
   const parts = ['quorum-lab sim', `--seed ${seed}`, `--nodes ${o.nodes}`, `--protocol ${o.protocol}`];
   if (o.durationS !== 5) parts.push(`--duration ${o.durationS}`);
-  if (o.rate !== 100) parts.push(`--rate ${o.rate}`);
-  if (o.clients !== 5) parts.push(`--clients ${o.clients}`);
+  if (o.rate !== null) parts.push(`--rate ${o.rate}`);
+  if (o.clients !== null) parts.push(`--clients ${o.clients}`);
   if (!o.faults) parts.push('--no-faults');
+  if (!o.diskFaults) parts.push('--no-disk-faults');
+  if (!o.check) parts.push('--no-check');
+  if (o.mutant) parts.push(`--mutant ${o.mutant}`);
   parts.push(`--log sim-${seed}.jsonl`);
   return parts.join(' ');
 }
@@ -135,6 +174,11 @@ function describe(r: SimResult): string[] {
   return r.violations.map(
     (v) => `  [${v.invariant}] at ${Math.round(v.timeMs)} ms${v.node ? ` on ${v.node}` : ''}: ${v.description}`,
   );
+}
+
+/** unknownVerdict: the checker ran and could not decide within its budget (reported, never taken for a pass). */
+function unknownVerdict(o: CliOptions, r: SimResult): boolean {
+  return o.check && r.linearizable === null;
 }
 
 /** cpuMsSince is the process's user + system CPU time since `start` (process.cpuUsage()). */
@@ -192,15 +236,26 @@ function single(o: CliOptions): number {
   const s = r.stats;
   out(
     `seed ${seed}: ${r.violations.length} violation(s); ${s.commands} commands (${s.acknowledged} acknowledged), ` +
-      `${s.faults} faults, ${s.messages} messages, applied through index ${s.appliedIndex}`,
+      `${s.faults} faults (${s.triggered} triggered), ${s.messages} messages, applied through index ${s.appliedIndex}`,
   );
   for (const l of describe(r)) out(l);
+  if (o.check) out(`history: ${verdictText(r)} (${s.checkedOps} operations checked)`);
   if (o.stats) {
     out(statsLine(s.simulatedMs, s.wallMs, cpuMsSince(cpu0)));
     // Messages per command is the protocol's share of the cost (fewer messages, faster runs).
     if (s.commands > 0) out(`${(s.messages / s.commands).toFixed(1)} messages per client command`);
   }
-  return r.violations.length > 0 ? 1 : 0;
+  return r.violations.length > 0 || unknownVerdict(o, r) ? 1 : 0;
+}
+
+function verdictText(r: SimResult): string {
+  if (r.linearizable === null) return 'unknown (the checker ran out of budget)';
+  return r.linearizable ? 'linearizable' : 'not linearizable';
+}
+
+/** summaryLine is a sweep's last line. */
+function summaryLine(seeds: number, violations: number, unknown: number): string {
+  return `${seeds} seeds, ${violations} violations${unknown > 0 ? `, ${unknown} unknown verdicts` : ''}`;
 }
 
 /**
@@ -214,33 +269,43 @@ export function runSweep(
 ): number {
   const [lo, hi] = o.seeds;
   let violations = 0;
+  let unknown = 0;
   let simMs = 0;
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
   for (let seed = lo; seed <= hi; seed++) {
     const r = run(simOptions(o, seed));
     simMs += r.stats.simulatedMs;
-    if (r.violations.length === 0) continue;
+    const undecided = unknownVerdict(o, r);
+    if (r.violations.length === 0 && !undecided) continue;
     violations += r.violations.length;
-    out(`seed ${seed}: ${r.violations.length} violation(s)`);
+    if (undecided) unknown++;
+    out(
+      `seed ${seed}: ${r.violations.length} violation(s)${undecided ? ', linearizability unknown (checker budget ran out)' : ''}`,
+    );
     for (const l of describe(r)) out(l);
     out(`  reproduce: ${reproduceCommand(o, seed)}`);
   }
+  const failed = violations > 0 || unknown > 0 ? 1 : 0;
   if (o.childSummary) {
-    const summary = { seeds: hi - lo + 1, violations, simMs, cpuMs: cpuMsSince(cpu0) };
+    const summary = { seeds: hi - lo + 1, violations, unknown, simMs, cpuMs: cpuMsSince(cpu0) };
     out(SUMMARY_PREFIX + JSON.stringify(summary));
-    return violations > 0 ? 1 : 0;
+    return failed;
   }
   if (o.stats) out(statsLine(simMs, performance.now() - wall0, cpuMsSince(cpu0)));
-  out(`${hi - lo + 1} seeds, ${violations} violations`);
-  return violations > 0 ? 1 : 0;
+  out(summaryLine(hi - lo + 1, violations, unknown));
+  return failed;
 }
 
 /** childArgs are the options a --jobs child runs with (everything but the seeds and jobs). */
 function childArgs(o: CliOptions): string[] {
   const a = ['--nodes', String(o.nodes), '--protocol', o.protocol, '--duration', String(o.durationS)];
-  a.push('--rate', String(o.rate), '--clients', String(o.clients));
+  if (o.rate !== null) a.push('--rate', String(o.rate));
+  if (o.clients !== null) a.push('--clients', String(o.clients));
   if (!o.faults) a.push('--no-faults');
+  if (!o.diskFaults) a.push('--no-disk-faults');
+  if (!o.check) a.push('--no-check');
+  if (o.mutant) a.push('--mutant', o.mutant);
   return a;
 }
 
@@ -250,16 +315,18 @@ async function parallelSweep(o: CliOptions): Promise<number> {
   const results = await runChildren(splitRange(o.seeds[0], o.seeds[1], o.jobs), childArgs(o));
   let seeds = 0;
   let violations = 0;
+  let unknown = 0;
   let simMs = 0;
   let cpuMs = 0;
   for (const r of results) {
     for (const l of r.lines) console.log(l);
     seeds += r.summary.seeds;
     violations += r.summary.violations;
+    unknown += r.summary.unknown;
     simMs += r.summary.simMs;
     cpuMs += r.summary.cpuMs;
   }
   if (o.stats) console.log(statsLine(simMs, performance.now() - wall0, cpuMs));
-  console.log(`${seeds} seeds, ${violations} violations`);
-  return violations > 0 ? 1 : 0;
+  console.log(summaryLine(seeds, violations, unknown));
+  return violations > 0 || unknown > 0 ? 1 : 0;
 }

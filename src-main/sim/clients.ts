@@ -1,30 +1,35 @@
 /**
- * Simulated clients. Each has a session (client id + seq), issues one KV command at a
- * time to the node it believes leads, follows redirects, and on a timeout retries the
- * same seq elsewhere, so the state machine's session table makes the retry exactly-once.
+ * Simulated clients. Each has a session (client id + seq) and issues one command at a
+ * time — puts, linearizable reads (through the leader's ReadIndex, or served by a
+ * follower), deletes, cas, and the lock service: lock, renew, unlock and writes fenced by
+ * the lock's token — to a node's request layer (node/requests.ts, the node process's own),
+ * across a simulated client link. It follows redirects, and when the answer is unknown or
+ * never comes it retries the same seq elsewhere, so the state machine's session table
+ * makes the retry exactly-once. Each session begins with a harmless registering command
+ * (registerOp). Now and then a client starts a new session, and the state machine may
+ * evict sessions (in some runs any session idle for a few dozen entries).
+ *
  * Everything a client sees is written to a Jepsen-style history (invoke / ok / fail /
- * info), and every acknowledged command is remembered for the end-of-run checks.
+ * info, in the lab's shapes: lab/recorder.ts historyShape), which the linearizability
+ * checker reads at the end of the run; every acknowledged command is also remembered for
+ * the end-of-run durability checks.
  */
-import { encodeCommand } from '../core/kv/codec';
 import type { KvOp, KvResult } from '../core/kv/types';
-import { assertNever, type NodeId, type Rng } from '../core/types';
+import type { NodeId, Rng } from '../core/types';
+import { historyShape } from '../lab/recorder';
+import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
 import type { Cluster } from './cluster';
 import { NS_PER_MS } from './run-log';
-import { exponential } from './random';
-import type { SimNode } from './sim-node';
+import { exponential, pick } from './random';
 import type { HistoryOp } from '../api/contract';
 
 // One history shape for the simulator and the live lab (Jepsen's; time in ns).
 export type { HistoryOp };
 
-/** AckedCommand is a command a client saw answered from the applied log. */
+/** AckedCommand is a command that went through the log and a client saw answered ok or refused. */
 export interface AckedCommand {
   client: string;
   seq: number;
-  /** index: where the answering node applied it. */
-  index: number;
-  /** data: the log entry the answer came from. */
-  data: string;
   result: KvResult;
   timeMs: number;
 }
@@ -36,38 +41,60 @@ export interface WorkloadOptions {
   rate: number;
   /** keys: size of the key space (small keys make conflicts and cas failures likely). */
   keys: number;
+  /** locks: lock names in use (0: no lock operations). */
+  locks: number;
   /** timeoutMs: a client retries elsewhere after this long without an answer. */
   timeoutMs: number;
+  /** requestTimeoutMs: how long a node waits for a request's outcome before answering unknown / timeout. */
+  requestTimeoutMs: number;
   /** netMs: [min, max] one-way latency between a client and a node. */
   netMs: [number, number];
+  /** followerReads: the share of reads a follower may serve (sent to any node). */
+  followerReads: number;
+  /** newSession: the chance, per command, that a client first starts a new session. */
+  newSession: number;
 }
 
-/** DEFAULT_WORKLOAD: 5 clients, 100 commands/s, 5 keys. */
-export const DEFAULT_WORKLOAD: WorkloadOptions = { clients: 5, rate: 100, keys: 5, timeoutMs: 500, netMs: [0.5, 2] };
+/** DEFAULT_WORKLOAD: 5 clients, 100 commands/s, 5 keys, 2 locks. */
+export const DEFAULT_WORKLOAD: WorkloadOptions = {
+  clients: 5,
+  rate: 100,
+  keys: 5,
+  locks: 2,
+  timeoutMs: 500,
+  requestTimeoutMs: 300,
+  netMs: [0.5, 2],
+  followerReads: 0.5,
+  newSession: 0.01,
+};
 
 interface Client {
+  /** n: the client's number (c1..cN); its session id changes, its number never does. */
+  n: number;
   id: string;
+  sessions: number;
   process: number;
   seq: number;
+  /**
+   * cmd numbers the client's commands across sessions (seq restarts with each session), so
+   * a late answer to an earlier session's command is never taken for the current one's.
+   */
+  cmd: number;
   op: KvOp | null;
   f: string;
-  /** attempt numbers the tries of the current seq; answers to an older try still count. */
+  key: string;
+  value: unknown;
+  /** anyNode: this read may be served by a follower. */
+  anyNode: boolean;
   attempt: number;
   target: NodeId;
   invokedAt: number;
   lastSeen: Map<string, string | null>;
+  /** lock: the lock this client believes it holds, with its fencing token. */
+  lock: { name: string; token: number } | null;
+  /** lastWritten: the key of the client's last acknowledged write (null: none yet). */
+  lastWritten: string | null;
 }
-
-interface Pending {
-  client: Client;
-  seq: number;
-  data: string;
-}
-
-type Answer =
-  | { kind: 'applied'; index: number; data: string; result: KvResult }
-  | { kind: 'redirect'; leader: NodeId | null }
-  | { kind: 'lost' };
 
 /** ClientWorkload drives simulated clients against a Cluster. */
 export class ClientWorkload {
@@ -75,8 +102,8 @@ export class ClientWorkload {
   readonly acked: AckedCommand[] = [];
   private readonly clients: Client[] = [];
   private issuing = false;
-  /** pendingAt: per node, log index → the proposal waiting to be applied there. */
-  private readonly pendingAt = new Map<NodeId, Map<number, Pending>>();
+  private reqSeq = 0;
+  private nextProcess: number;
   completed = 0;
 
   constructor(
@@ -88,22 +115,27 @@ export class ClientWorkload {
       throw new Error('clients must be an integer in 0..1000');
     if (!(opts.rate > 0)) throw new Error('rate must be positive');
     if (!Number.isInteger(opts.keys) || opts.keys < 1) throw new Error('keys must be a positive integer');
-    for (const id of cluster.ids) this.pendingAt.set(id, new Map());
-    cluster.onApply((node, e, result) => this.onApplied(node, e.index, e.data, result));
-    cluster.onLifecycle((node, what) => {
-      if (what === 'crash') this.pendingAt.get(node.id)!.clear();
-    });
+    if (!Number.isInteger(opts.locks) || opts.locks < 0) throw new Error('locks must be a non-negative integer');
+    this.nextProcess = opts.clients;
     for (let i = 0; i < opts.clients; i++) {
       this.clients.push({
+        n: i + 1,
         id: `c${i + 1}`,
+        sessions: 1,
         process: i,
         seq: 0,
+        cmd: 0,
         op: null,
         f: '',
+        key: '',
+        value: null,
+        anyNode: false,
         attempt: 0,
         target: cluster.ids[i % cluster.ids.length]!,
         invokedAt: 0,
         lastSeen: new Map(),
+        lock: null,
+        lastWritten: null,
       });
     }
   }
@@ -135,8 +167,7 @@ export class ClientWorkload {
   finish(): void {
     for (const c of this.clients) {
       if (!c.op) continue;
-      this.record(c, 'info', null);
-      c.op = null;
+      this.complete(c, 'info', c.value);
     }
     this.issuing = false;
   }
@@ -151,60 +182,101 @@ export class ClientWorkload {
     return lo + this.rng.next() * (hi - lo);
   }
 
+  /** chooseOp draws the next command of a client (see the file comment for the mix). */
+  private chooseOp(c: Client): KvOp {
+    const rng = this.rng;
+    const key = `k${rng.int(0, this.opts.keys - 1)}`;
+    const value = `${c.id}-${c.seq}`;
+    const r = rng.next();
+    if (this.opts.locks > 0 && r >= 0.8) return this.lockOp(c, value);
+    if (r < 0.3) return { op: 'put', key, value };
+    if (r < 0.6) {
+      // Half the reads read back what the client itself wrote last (read-your-writes); now
+      // and then a fenced resource, so fenced writes are read back too.
+      const q = rng.next();
+      if (q < 0.5 && c.lastWritten !== null) return { op: 'get', key: c.lastWritten };
+      if (q < 0.6 && this.opts.locks > 0) return { op: 'get', key: fenceKey(`l${rng.int(0, this.opts.locks - 1)}`) };
+      return { op: 'get', key };
+    }
+    if (r < 0.67) return { op: 'delete', key };
+    // cas from what the client last saw there, or (now and then) from nothing.
+    const seen = c.lastSeen.get(key);
+    return { op: 'cas', key, expected: seen === undefined || rng.next() < 0.2 ? null : seen, value };
+  }
+
+  /** lockOp: a holder writes through its fence, renews or unlocks; anyone else asks for a lock. */
+  private lockOp(c: Client, value: string): KvOp {
+    const rng = this.rng;
+    const l = c.lock;
+    if (l) {
+      const r = rng.next();
+      if (r < 0.5) return { op: 'fencedPut', key: fenceKey(l.name), value, token: l.token };
+      if (r < 0.75) return { op: 'renew', name: l.name, owner: c.id, token: l.token, ttlMs: rng.int(200, 1500) };
+      return { op: 'unlock', name: l.name, token: l.token };
+    }
+    return { op: 'lock', name: `l${rng.int(0, this.opts.locks - 1)}`, owner: c.id, ttlMs: rng.int(200, 1500) };
+  }
+
   private invoke(c: Client): void {
     if (!this.issuing || c.op) return;
+    if (this.rng.next() < this.opts.newSession) this.newSession(c);
     c.seq++;
+    c.cmd++;
     c.attempt = 0;
-    const key = `k${this.rng.int(0, this.opts.keys - 1)}`;
-    const value = `${c.id}-${c.seq}`;
-    const r = this.rng.next();
-    if (r < 0.5) {
-      c.op = { op: 'put', key, value };
-      c.f = 'put';
-    } else if (r < 0.8) {
-      c.op = { op: 'get', key };
-      c.f = 'get';
-    } else {
-      c.op = { op: 'cas', key, expected: c.lastSeen.get(key) ?? null, value };
-      c.f = 'cas';
-    }
+    const op = c.seq === 1 ? registerOp(c) : this.chooseOp(c);
+    const shape = historyShape(op);
+    c.op = op;
+    c.f = shape.f;
+    c.key = shape.key;
+    c.value = shape.value;
+    c.anyNode = op.op === 'get' && this.rng.next() < this.opts.followerReads;
+    // A read a follower may serve goes to any node; everything else to the leader it believes in.
+    if (c.anyNode) c.target = pick(this.rng, this.cluster.ids);
     c.invokedAt = this.cluster.now;
-    this.history.push({
-      index: this.history.length,
-      time: Math.round(c.invokedAt * NS_PER_MS),
-      process: c.process,
-      type: 'invoke',
-      f: c.f,
-      key,
-      value: this.invokeValue(c.op),
-    });
+    this.push(c, 'invoke', c.value);
     if (this.cluster.log.enabled) {
       this.cluster.log.write(this.cluster.now, 'invoke', {
         client: c.id,
         clientSeq: c.seq,
         f: c.f,
-        key,
-        value: this.invokeValue(c.op),
+        key: c.key,
+        value: c.value,
       });
     }
     this.send(c);
   }
 
-  private invokeValue(op: KvOp): unknown {
-    // Only put and cas carry a value; the workload issues nothing else with one.
-    if (op.op === 'put') return op.value;
-    if (op.op === 'cas') return [op.expected, op.value];
-    return null;
+  /** newSession starts a fresh client id: the old session is abandoned (the state machine evicts it in time). */
+  private newSession(c: Client): void {
+    c.sessions++;
+    c.id = `c${c.n}.${c.sessions}`;
+    c.seq = 0;
+    c.lock = null;
+    c.lastWritten = null;
+    c.lastSeen.clear();
   }
 
   private send(c: Client): void {
     const seq = c.seq;
+    const cmd = c.cmd;
     const attempt = ++c.attempt;
     const target = c.target;
-    const op = c.op!;
-    this.cluster.after(this.netDelay(), () => this.arrive(target, c, seq, op));
+    const req: ClientRequestFrame = {
+      t: 'req',
+      id: ++this.reqSeq,
+      client: c.id,
+      seq,
+      op: c.op!,
+      timeoutMs: this.opts.requestTimeoutMs,
+    };
+    if (c.anyNode) req.allowFollowerRead = true;
+    this.cluster.after(this.netDelay(), () =>
+      this.cluster.clientRequest(target, req, (res) =>
+        this.cluster.after(this.netDelay(), () => this.onAnswer(c, cmd, res)),
+      ),
+    );
     this.cluster.after(this.opts.timeoutMs, () => {
-      if (c.seq !== seq || !c.op || c.attempt !== attempt) return;
+      if (c.cmd !== cmd || !c.op || c.attempt !== attempt) return;
       // No answer: the node may be down, paused, partitioned or deposed. Try the next one.
       c.target = this.nextNode(c.target);
       this.send(c);
@@ -216,96 +288,128 @@ export class ClientWorkload {
     return ids[(ids.indexOf(id) + 1) % ids.length]!;
   }
 
-  /** arrive is the request reaching a node: it proposes, or redirects the client. */
-  private arrive(nodeId: NodeId, c: Client, seq: number, op: KvOp): void {
-    const node = this.cluster.node(nodeId);
-    if (node.state === 'down') return; // lost; the client's timeout handles it
-    if (node.state === 'paused') {
-      const inc = node.incarnation;
-      node.inbox.push(() => {
-        if (node.incarnation === inc) this.arrive(nodeId, c, seq, op);
-      });
+  private onAnswer(c: Client, cmd: number, res: ClientResponseFrame): void {
+    if (c.cmd !== cmd || !c.op) return; // an answer to a command already answered
+    const op = c.op;
+    if (res.outcome === 'ok' && res.result) return this.succeeded(c, op, res.result);
+    if (res.outcome === 'fail' && res.result && res.error === res.result.error && res.error !== 'stale-seq') {
+      // Applied and refused (cas-mismatch, lock-held, stale-token, ...): certainly no effect.
+      return this.refused(c, op, res.result);
+    }
+    if (res.error === 'session-expired' || res.error === 'stale-seq') {
+      // The session that made retries exactly-once is gone: the outcome can no longer be learnt.
+      this.complete(c, 'info', c.value);
+      this.newSession(c);
       return;
     }
-    const data = encodeCommand({ client: c.id, seq, now: Math.floor(this.cluster.now), cmd: op });
-    const r = this.cluster.propose(nodeId, data);
-    if (r.ok) {
-      this.pendingAt.get(nodeId)!.set(r.index, { client: c, seq, data });
+    // Not done yet: a redirect, a node that cannot serve now, or an outcome it does not
+    // know (the same seq is retried, and the session answers it at most once).
+    c.attempt++;
+    if (res.outcome === 'fail' && res.error === 'not-leader' && res.leader) {
+      if (!c.anyNode) c.target = res.leader;
+      this.cluster.after(1, () => this.retry(c, cmd));
       return;
     }
-    this.answer(c, seq, { kind: 'redirect', leader: r.leader });
+    c.target = c.anyNode ? pick(this.rng, this.cluster.ids) : (res.leader ?? this.nextNode(c.target));
+    this.cluster.after(this.cluster.tickMs * 5, () => this.retry(c, cmd));
   }
 
-  private onApplied(node: SimNode, index: number, data: string, result: KvResult | null): void {
-    const waiting = this.pendingAt.get(node.id)!;
-    if (waiting.size === 0) return;
-    const p = waiting.get(index);
-    if (!p) return;
-    waiting.delete(index);
-    if (p.data === data && result) this.answer(p.client, p.seq, { kind: 'applied', index, data, result });
-    // Another command took the slot: this proposal was lost with a deposed leader.
-    else this.answer(p.client, p.seq, { kind: 'lost' });
+  private retry(c: Client, cmd: number): void {
+    if (c.cmd === cmd && c.op) this.send(c);
   }
 
-  private answer(c: Client, seq: number, a: Answer): void {
-    this.cluster.after(this.netDelay(), () => this.onAnswer(c, seq, a));
-  }
-
-  private onAnswer(c: Client, seq: number, a: Answer): void {
-    if (c.seq !== seq || !c.op) return; // an answer to a command already answered
-    switch (a.kind) {
-      case 'applied': {
-        const res = a.result;
-        this.acked.push({ client: c.id, seq, index: a.index, data: a.data, result: res, timeMs: this.cluster.now });
-        const op = c.op;
-        if (op.op === 'get' && res.ok) c.lastSeen.set(op.key, res.value ?? null);
-        if ((op.op === 'put' || op.op === 'cas') && res.ok) c.lastSeen.set(op.key, op.value);
-        if (op.op === 'cas' && !res.ok) c.lastSeen.delete(op.key);
-        this.record(c, res.ok ? 'ok' : 'fail', op.op === 'get' ? (res.value ?? null) : this.invokeValue(op));
-        c.op = null;
-        this.completed++;
-        this.cluster.after(this.think(), () => this.invoke(c));
-        return;
-      }
-      case 'redirect':
-        // Follow the hint; with none (an election is on), wait a little before asking again.
-        c.target = a.leader ?? this.nextNode(c.target);
-        c.attempt++;
-        this.cluster.after(a.leader ? 1 : this.cluster.tickMs * 5, () => {
-          if (c.seq === seq && c.op) this.send(c);
-        });
-        return;
-      case 'lost':
-        c.attempt++;
-        this.send(c);
-        return;
-      default:
-        assertNever(a, 'answer');
+  private succeeded(c: Client, op: KvOp, res: KvResult): void {
+    this.acknowledge(c, op, res);
+    switch (op.op) {
+      case 'get':
+        c.lastSeen.set(op.key, res.value ?? null);
+        return this.complete(c, 'ok', res.value ?? null);
+      case 'put':
+      case 'cas':
+        c.lastSeen.set(op.key, op.value);
+        c.lastWritten = op.key;
+        break;
+      case 'delete':
+        c.lastSeen.set(op.key, null);
+        c.lastWritten = op.key;
+        break;
+      case 'lock':
+        c.lock = { name: op.name, token: res.token ?? 0 };
+        return this.complete(c, 'ok', { ...(c.value as object), token: res.token });
+      case 'unlock':
+        c.lock = null;
+        break;
+      case 'fencedPut':
+        c.lastWritten = op.key;
+        break;
+      case 'renew':
+        break;
     }
+    this.complete(c, 'ok', c.value);
   }
 
-  private record(c: Client, type: 'ok' | 'fail' | 'info', value: unknown): void {
-    const op = c.op!;
-    const key = 'key' in op ? op.key : '';
-    this.history.push({
-      index: this.history.length,
-      time: Math.round(this.cluster.now * NS_PER_MS),
-      process: c.process,
-      type,
-      f: c.f,
-      key,
-      value,
-    });
+  private refused(c: Client, op: KvOp, res: KvResult): void {
+    this.acknowledge(c, op, res);
+    if (op.op === 'cas') c.lastSeen.delete(op.key);
+    // A refused renew, unlock or fenced write means the lock is no longer ours.
+    if (op.op === 'renew' || op.op === 'unlock' || op.op === 'fencedPut') c.lock = null;
+    this.complete(c, 'fail', c.value);
+  }
+
+  private acknowledge(c: Client, op: KvOp, res: KvResult): void {
+    // A read is not in the log; everything else is, and the end-of-run checks look for it there.
+    if (op.op !== 'get') this.acked.push({ client: c.id, seq: c.seq, result: res, timeMs: this.cluster.now });
+  }
+
+  private complete(c: Client, type: 'ok' | 'fail' | 'info', value: unknown): void {
+    this.push(c, type, value);
     if (this.cluster.log.enabled) {
       this.cluster.log.write(this.cluster.now, 'complete', {
         client: c.id,
         clientSeq: c.seq,
         type,
         f: c.f,
-        key,
+        key: c.key,
         value,
         latencyMs: this.cluster.now - c.invokedAt,
       });
     }
+    c.op = null;
+    if (type === 'info') {
+      // An indeterminate operation may still take effect: its process never acts again (Jepsen's rule).
+      c.process = this.nextProcess++;
+      if (c.lock) c.lock = null;
+    }
+    this.completed++;
+    if (this.issuing) this.cluster.after(this.think(), () => this.invoke(c));
   }
+
+  private push(c: Client, type: HistoryOp['type'], value: unknown): void {
+    this.history.push({
+      index: this.history.length,
+      time: Math.round(this.cluster.now * NS_PER_MS),
+      process: c.process,
+      type,
+      f: c.f,
+      key: c.key,
+      value,
+    });
+  }
+}
+
+/**
+ * registerOp is a session's first command (seq 1): a delete of a key of its own, which does
+ * nothing if it applies twice. The state machine cannot tell a session's first command
+ * retried after the session was evicted from a new session's first command, so it would
+ * apply that twice; only seq > 1 is refused once evicted ('session-expired'). Registering
+ * with a harmless command first, as clients register sessions in Raft (dissertation §6.3),
+ * keeps every real command exactly-once.
+ */
+function registerOp(c: Client): KvOp {
+  return { op: 'delete', key: `session-${c.id}` };
+}
+
+/** fenceKey is the data key a lock's holders write through its fencing token. */
+export function fenceKey(lock: string): string {
+  return `fence-${lock}`;
 }

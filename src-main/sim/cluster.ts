@@ -5,55 +5,32 @@
  * fault schedule; either way the InvariantChecker watches every step and the RunLog
  * records it.
  */
-import type { KvResult } from '../core/kv/types';
 import { createProtocolNode, type ProtocolName } from '../core/protocols';
-import type { Entry, HardState, MessageBase, NodeId, NodeStatus, ProposeResult, Snapshot } from '../core/types';
-import { cloneData } from './clone';
+import type { DamageKind } from '../core/recovery';
+import type { HardState, NodeId, NodeStatus, ProposeResult, Snapshot } from '../core/types';
+import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
+import {
+  MAX_NODES,
+  validOptions,
+  type ApplyListener,
+  type ClusterOptions,
+  type ClusterStats,
+  type StatusListener,
+} from './cluster-options';
 import { EventQueue } from './event-queue';
 import { InvariantChecker, type Violation } from './invariants';
 import { RELIABLE, SimNetwork, validateFaults, type NetworkFaults } from './network';
+import { CommitOracle } from './oracle';
 import { Stream, streamRng } from './random';
 import { RunLog } from './run-log';
-import { SimNode, type CoreSettings, type NodeFactory, type NodeHooks } from './sim-node';
+import { SimNode, type CoreSettings, type NodeHooks } from './sim-node';
+import { Triggers } from './triggers';
+import { Wire } from './wire';
 
-/** MAX_NODES bounds a simulated cluster. */
-export const MAX_NODES = 9;
+export { MAX_NODES, type ApplyListener, type ClusterOptions, type ClusterStats, type StatusListener };
 
-/** ClusterOptions configure a simulated cluster; everything but seed and nodes has a default. */
-export interface ClusterOptions extends Partial<CoreSettings> {
-  seed: number;
-  nodes: number;
-  protocol?: ProtocolName;
-  /** tickMs: virtual ms per core tick (the log shows ms = ticks × tickMs). */
-  tickMs?: number;
-  /** snapshotEvery: compact after this many applied entries (0 = never). */
-  snapshotEvery?: number;
-  /** diskMs: [min, max] virtual ms to persist one Ready; [0, 0] persists at once. */
-  diskMs?: [number, number];
-  network?: NetworkFaults;
-  log?: RunLog;
-  /** countBytes: measure each message's JSON size (for byte budgets; costs time). */
-  countBytes?: boolean;
-  factory?: NodeFactory;
-}
-
-/** ClusterStats counts what crossed the simulated network. */
-export interface ClusterStats {
-  sent: number;
-  delivered: number;
-  dropped: number;
-  duplicated: number;
-  bytes: number;
-  /** snapshotsInstalled counts snapshots a node received from a peer and restored. */
-  snapshotsInstalled: number;
-  /** digestMismatches counts end states equal in content whose digest() differed. */
-  digestMismatches: number;
-  /** sentBy: messages sent by each node (MIT's per-server RPC counts). */
-  sentBy: Record<NodeId, number>;
-}
-
-/** ApplyListener hears every entry any node applies. */
-export type ApplyListener = (node: SimNode, e: Entry, result: KvResult | null) => void;
+/** MAX_PENDING_EVENTS bounds a run's agenda; past it the run is stopped as a message storm (halt). */
+export const MAX_PENDING_EVENTS = 100_000;
 
 /** Cluster is N simulated nodes, their network, and virtual time. */
 export class Cluster {
@@ -61,6 +38,9 @@ export class Cluster {
   readonly nodes: SimNode[];
   readonly net: SimNetwork;
   readonly checker: InvariantChecker;
+  readonly oracle: CommitOracle;
+  /** triggers: faults armed to fire on an event (a leader elected, a commit, a lease held). */
+  readonly triggers: Triggers;
   readonly log: RunLog;
   readonly protocol: ProtocolName;
   readonly tickMs: number;
@@ -71,59 +51,49 @@ export class Cluster {
   private readonly queue = new EventQueue();
   private readonly byId = new Map<NodeId, SimNode>();
   private readonly diskRng;
+  private readonly resumeRng;
   private readonly diskMs: [number, number];
-  private readonly countBytes: boolean;
-  private msgId = 0;
+  /** slowDisk: per node, a [min, max] that replaces diskMs while its disk is slow. */
+  private readonly slowDisk = new Map<NodeId, [number, number]>();
+  /** wire carries messages between the nodes (wire.ts). */
+  private readonly wire: Wire;
+  private readonly damageBudget: number;
+  /** damagedNodes: the nodes whose store was damaged at least once (bounded by damageBudget). */
+  private readonly damagedNodes = new Set<NodeId>();
   private ticks = 0;
+  /** halted: a runaway run was stopped (halt); nothing more happens in it. */
+  halted = false;
   private readonly applyListeners: ApplyListener[] = [];
+  private readonly statusListeners: StatusListener[] = [];
   private readonly lifecycleListeners: ((node: SimNode, what: 'crash' | 'restart') => void)[] = [];
 
   constructor(opts: ClusterOptions) {
-    if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > MAX_NODES) {
-      throw new Error(`nodes must be an integer in 1..${MAX_NODES}, got ${opts.nodes}`);
-    }
-    if (!Number.isInteger(opts.seed)) throw new Error(`seed must be an integer, got ${opts.seed}`);
-    this.protocol = opts.protocol ?? 'raft';
-    this.tickMs = opts.tickMs ?? 10;
-    this.settings = {
-      electionTicks: opts.electionTicks ?? 30,
-      heartbeatTicks: opts.heartbeatTicks ?? 10,
-      maxInflight: opts.maxInflight ?? 64,
-      maxEntriesPerMsg: opts.maxEntriesPerMsg ?? 64,
-      preVote: opts.preVote ?? true,
-      checkQuorum: opts.checkQuorum ?? true,
-    };
-    if (!(this.tickMs > 0)) throw new Error(`tickMs must be positive, got ${this.tickMs}`);
-    if (!(this.settings.heartbeatTicks >= 1 && this.settings.electionTicks > this.settings.heartbeatTicks)) {
-      throw new Error('need 1 <= heartbeatTicks < electionTicks');
-    }
-    this.diskMs = opts.diskMs ?? [0, 0];
-    if (!(this.diskMs[0] >= 0 && this.diskMs[1] >= this.diskMs[0]))
-      throw new Error('diskMs must be [min, max] with 0 <= min <= max');
-    this.countBytes = opts.countBytes ?? false;
+    const v = validOptions(opts);
+    this.protocol = v.protocol;
+    this.tickMs = v.tickMs;
+    this.settings = v.settings;
+    this.diskMs = v.diskMs;
+    this.damageBudget = opts.damageBudget ?? Math.floor((opts.nodes - 1) / 2);
     this.log = opts.log ?? new RunLog();
     const seed = opts.seed;
     this.net = new SimNetwork(streamRng(seed, Stream.network), opts.network ?? RELIABLE);
     this.diskRng = streamRng(seed, Stream.disk);
+    this.resumeRng = streamRng(seed, Stream.resume);
     this.checker = new InvariantChecker(() => this.now);
     this.checker.onViolation = (v: Violation) =>
       this.log.write(this.now, 'violation', { invariant: v.invariant, node: v.node, description: v.description });
+    this.oracle = new CommitOracle(this.protocol, this.checker);
     this.ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
-    const factory = opts.factory ?? createProtocolNode;
     const hooks = this.hooks();
+    const nodeOpts = {
+      protocol: this.protocol,
+      settings: this.settings,
+      snapshotEvery: opts.snapshotEvery ?? 0,
+      factory: opts.factory ?? createProtocolNode,
+      kv: opts.kv ?? {},
+    };
     this.nodes = this.ids.map(
-      (id, i) =>
-        new SimNode(
-          id,
-          i,
-          this.ids,
-          this.protocol,
-          this.settings,
-          opts.snapshotEvery ?? 0,
-          factory,
-          (inc) => streamRng(seed, Stream.node, i, inc),
-          hooks,
-        ),
+      (id, i) => new SimNode(id, i, this.ids, nodeOpts, (inc) => streamRng(seed, Stream.node, i, inc), hooks),
     );
     this.stats = {
       sent: 0,
@@ -146,11 +116,18 @@ export class Cluster {
       tickMs: this.tickMs,
       ...this.settings,
     });
+    this.triggers = new Triggers(this, streamRng(seed, Stream.triggers));
+    this.wire = new Wire(this, opts.countBytes ?? false);
     for (const n of this.nodes) {
       n.start();
       this.observe(n);
     }
     this.scheduleTick(this.tickMs);
+  }
+
+  /** member returns a member by id, or undefined (for the wire, which checks addresses). */
+  member(id: NodeId): SimNode | undefined {
+    return this.byId.get(id);
   }
 
   /** node returns a member by id (throws on an unknown id). */
@@ -169,22 +146,39 @@ export class Cluster {
 
   /** at schedules fn at absolute virtual time `ms` (not before now). */
   at(ms: number, fn: () => void): void {
-    this.queue.push(Math.max(ms, this.now), fn);
+    if (!this.halted) this.queue.push(Math.max(ms, this.now), fn);
   }
 
   /** after schedules fn `ms` from now. */
   after(ms: number, fn: () => void): void {
-    this.queue.push(this.now + Math.max(0, ms), fn);
+    if (!this.halted) this.queue.push(this.now + Math.max(0, ms), fn);
   }
 
   /** runUntil runs every event up to and including virtual time `ms`. */
   runUntil(ms: number): void {
-    while (this.queue.peekTime() <= ms) {
-      const ev = this.queue.pop()!;
+    const q = this.queue;
+    while (q.peekTime() <= ms) {
+      const ev = q.pop()!;
       this.now = ev.at;
       ev.fn();
+      if (q.size > MAX_PENDING_EVENTS) this.halt();
     }
     if (ms > this.now) this.now = ms;
+  }
+
+  /**
+   * halt stops a run whose messages multiply without end (every node keeps its state, the
+   * agenda is dropped): a protocol that floods its network is broken, and the simulator
+   * must not take the machine down with it.
+   */
+  private halt(): void {
+    this.checker.report(
+      'runaway',
+      null,
+      `more than ${MAX_PENDING_EVENTS} events pending at ${Math.round(this.now)} ms (${this.stats.sent} messages sent): a message storm; the run was stopped`,
+    );
+    this.halted = true;
+    this.queue.clear();
   }
 
   /** runFor advances virtual time by `ms`. */
@@ -224,15 +218,24 @@ export class Cluster {
   private hooks(): NodeHooks {
     return {
       send: (from, msgs) => {
-        for (const m of msgs) this.sendOne(from, m);
+        for (const m of msgs) this.wire.send(from, m);
       },
-      diskDelay: () => {
+      diskDelay: (node) => {
         // Indexing, not destructuring: this runs once per Ready.
-        const lo = this.diskMs[0];
-        const hi = this.diskMs[1];
+        const range = this.slowDisk.size > 0 ? (this.slowDisk.get(node.id) ?? this.diskMs) : this.diskMs;
+        const lo = range[0];
+        const hi = range[1];
         return hi <= 0 ? 0 : lo + this.diskRng.next() * (hi - lo);
       },
       later: (node, ms, fn) => this.forNode(node, ms, fn),
+      now: () => this.now,
+      event: (node, kind, detail) => {
+        this.log.write(this.now, kind, { node: node.id, ...detail });
+        if (kind === 'recovered') this.triggers.recovered(node);
+      },
+      // The cores send nothing a recovering node may not: one that does has a bug the host only masks.
+      heldBack: (node, m) =>
+        this.checker.report('recovery-rules', node.id, `${node.id}, recovering, tried to send ${m.type} to ${m.to}`),
       persisted: (node, hs: HardState) => this.checker.observePersistedCommit(node.id, hs.commit),
       applied: (node, e, result) => {
         this.checker.observeApply(node.id, e.index, e.type, e.data);
@@ -264,76 +267,25 @@ export class Cluster {
     });
   }
 
-  private sendOne(from: SimNode, m: MessageBase): void {
-    const id = ++this.msgId;
-    const st = this.stats;
-    st.sent++;
-    st.sentBy[from.id] = (st.sentBy[from.id] ?? 0) + 1;
-    if (this.countBytes) st.bytes += JSON.stringify(m).length;
-    const logging = this.log.enabled;
-    if (logging) {
-      this.log.write(this.now, 'send', {
-        id,
-        from: m.from,
-        to: m.to,
-        type: m.type,
-        term: m.term,
-        mk: from.core ? from.core.messageKind(m) : 'other',
-      });
-    }
-    if (m.from !== from.id || !this.byId.has(m.to)) {
-      this.drop(id, m, `bad address ${m.from}->${m.to}`);
-      return;
-    }
-    if (!this.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
-    if (this.net.drawDrop()) return this.drop(id, m, 'loss');
-    const copy = cloneData(m);
-    this.after(this.net.drawDelay(), () => this.deliver(id, copy));
-    if (this.net.drawDuplicate()) {
-      st.duplicated++;
-      if (logging) this.log.write(this.now, 'duplicate', { id, from: m.from, to: m.to, type: m.type });
-      const dup = cloneData(m);
-      this.after(this.net.drawDelay(), () => this.deliver(id, dup));
-    }
-  }
-
-  private drop(id: number, m: MessageBase, reason: string): void {
-    this.stats.dropped++;
-    if (this.log.enabled) this.log.write(this.now, 'drop', { id, from: m.from, to: m.to, type: m.type, reason });
-  }
-
-  private deliver(id: number, m: MessageBase): void {
-    // A cut that began while the message was in flight loses it, as on a real link.
-    if (!this.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
-    const to = this.byId.get(m.to)!;
-    if (to.state === 'down') return this.drop(id, m, 'down');
-    if (to.state === 'paused') {
-      const inc = to.incarnation;
-      to.inbox.push(() => {
-        if (to.incarnation === inc) this.deliverNow(id, to, m);
-      });
-      return;
-    }
-    this.deliverNow(id, to, m);
-  }
-
-  private deliverNow(id: number, to: SimNode, m: MessageBase): void {
-    this.stats.delivered++;
-    if (this.log.enabled) this.log.write(this.now, 'deliver', { id, from: m.from, to: m.to, type: m.type });
-    to.step(m);
-    this.observe(to);
+  /** jitter makes the link from → to jittery for forMs (see SimNetwork.jitter). */
+  jitter(from: NodeId, to: NodeId, maxMs: number, forMs: number): void {
+    this.node(from);
+    this.node(to);
+    this.net.jitter(from, to, maxMs, this.now + forMs);
+    this.log.write(this.now, 'jitter', { from, to, maxMs, forMs });
   }
 
   // ---- observation -----------------------------------------------------------------
 
-  /** observe checks a node's status against the invariants and logs what changed. */
+  /** observe checks a node's status against the invariants and the oracle, and logs what changed. */
   observe(n: SimNode, force = false): void {
-    if (!n.core || !(n.dirty || force)) return;
-    n.dirty = false;
-    const s = n.core.status();
+    const s = n.look(force);
+    if (!s) return;
     const prev = n.lastStatus;
     n.lastStatus = s;
     this.checker.observeStatus(s);
+    this.oracle.observe(n, s, prev);
+    for (const l of this.statusListeners) l(n, s, prev);
     if (!this.log.enabled) return;
     if (!prev || prev.term !== s.term) this.log.write(this.now, 'term', { node: s.id, term: s.term });
     if (!prev || prev.role !== s.role || prev.leader !== s.leader) {
@@ -346,6 +298,11 @@ export class Cluster {
   /** onApply registers a listener for every applied entry on any node. */
   onApply(l: ApplyListener): void {
     this.applyListeners.push(l);
+  }
+
+  /** onStatus registers a listener for every observed status (event-triggered faults use it). */
+  onStatus(l: StatusListener): void {
+    this.statusListeners.push(l);
   }
 
   /** onLifecycle registers a listener for crashes and restarts. */
@@ -396,6 +353,50 @@ export class Cluster {
     return r;
   }
 
+  /**
+   * clientRequest is a client's request reaching node `id`: lost if the node is down,
+   * queued while it is paused, else handed to its request layer, which answers through
+   * `reply` once (or never, if the node crashes first).
+   */
+  clientRequest(id: NodeId, req: ClientRequestFrame, reply: (res: ClientResponseFrame) => void): void {
+    const n = this.node(id);
+    if (n.state === 'down') return;
+    if (n.state === 'paused') {
+      const inc = n.incarnation;
+      n.clientInbox.push(() => {
+        if (n.incarnation === inc) this.clientRequest(id, req, reply);
+      });
+      return;
+    }
+    n.request(req, reply);
+    this.observe(n);
+  }
+
+  /**
+   * damage breaks a crashed node's store the way the lab breaks a node's file
+   * (core/recovery/damage.ts); the node finds out when it restarts. Returns whether it
+   * did (not past the damage budget, and only if the store held something of that kind).
+   */
+  damage(id: NodeId, kind: DamageKind): boolean {
+    const n = this.node(id);
+    if (n.state !== 'down') throw new Error(`${id} must be down to damage its store`);
+    if (!this.damagedNodes.has(id) && this.damagedNodes.size >= this.damageBudget) return false;
+    const what = n.storage.damage(kind);
+    if (what === null) return false;
+    this.damagedNodes.add(id);
+    this.checker.observeDamage(id);
+    this.log.write(this.now, 'damage', { node: id, fault: kind, what });
+    return true;
+  }
+
+  /** setDisk makes a node's disk slow ([min, max] ms per write) or, with null, normal again. */
+  setDisk(id: NodeId, ms: [number, number] | null): void {
+    this.node(id);
+    if (ms) this.slowDisk.set(id, ms);
+    else if (!this.slowDisk.delete(id)) return;
+    this.log.write(this.now, 'disk', { node: id, ms });
+  }
+
   /** crash kills a node: its unsaved state is lost. */
   crash(id: NodeId): void {
     const n = this.node(id);
@@ -411,7 +412,13 @@ export class Cluster {
     if (n.state !== 'down') return;
     n.start();
     const s = n.status()!;
-    this.log.write(this.now, 'restart', { node: id, term: s.term, commit: s.commitIndex, applied: n.applied });
+    this.log.write(this.now, 'restart', {
+      node: id,
+      term: s.term,
+      commit: s.commitIndex,
+      applied: n.applied,
+      recovering: n.recovering,
+    });
     this.checker.observeRestart(id, s, n.applied);
     for (const l of this.lifecycleListeners) l(n, 'restart');
     n.drain();
@@ -430,8 +437,15 @@ export class Cluster {
   resume(id: NodeId): void {
     const n = this.node(id);
     if (n.state !== 'paused') return;
-    this.log.write(this.now, 'resume', { node: id, queued: n.inbox.length });
-    n.resume();
+    // Which socket a thawed process reads first is up to the OS: the seed decides.
+    const clientsFirst = n.clientInbox.length > 0 && this.resumeRng.next() < 0.5;
+    this.log.write(this.now, 'resume', {
+      node: id,
+      queued: n.inbox.length,
+      clients: n.clientInbox.length,
+      clientsFirst,
+    });
+    n.resume(clientsFirst);
     this.observe(n);
   }
 

@@ -42,4 +42,3 @@ export {
   MAX_LOG_ENTRIES,
   type MitOptions,
 } from './mit';
-export { SimStorage } from './sim-storage';

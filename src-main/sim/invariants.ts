@@ -105,6 +105,11 @@ export class InvariantChecker {
     this.appliedIndex.set(node, restoredApplied);
   }
 
+  /** observeDamage: a node's store was damaged, so its durable commit index may legitimately go back. */
+  observeDamage(node: NodeId): void {
+    this.persistedCommit.delete(node);
+  }
+
   /**
    * observeApply checks State Machine Safety (Raft §5.4.3): no two nodes apply different
    * commands at one index; and that each node applies indexes in order without gaps.

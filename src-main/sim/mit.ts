@@ -349,7 +349,7 @@ export class MitConfig {
   /** logEntries is the longest persisted log (entries not covered by a snapshot) of any server. */
   logEntries(): number {
     let max = 0;
-    for (const node of this.cluster.nodes) max = Math.max(max, node.storage.logLength);
+    for (const node of this.cluster.nodes) max = Math.max(max, node.storage.load().entries.length);
     return max;
   }
 

@@ -76,6 +76,8 @@ export class SimNetwork {
   faults: NetworkFaults;
   private readonly cuts = new Set<string>();
   private readonly isolated = new Set<NodeId>();
+  /** jittery: directed links that add U(0, maxMs) to each message sent before `until` (virtual ms). */
+  private readonly jittery = new Map<string, { maxMs: number; until: number }>();
 
   constructor(
     private readonly rng: Rng,
@@ -112,6 +114,28 @@ export class SimNetwork {
     }
   }
 
+  /**
+   * jitter makes the directed link from → to jittery until `until`: each message sent on it
+   * meanwhile takes up to maxMs more, at random — a congested path through the router, on
+   * which answers overtake each other and arrive long after they were sent.
+   */
+  jitter(from: NodeId, to: NodeId, maxMs: number, until: number): void {
+    if (from !== to) this.jittery.set(from + '>' + to, { maxMs, until });
+  }
+
+  /** extraDelay is the jitter one message from → to sent at `now` takes on top of drawDelay(). */
+  extraDelay(from: NodeId, to: NodeId, now: number): number {
+    if (this.jittery.size === 0) return 0;
+    const key = from + '>' + to;
+    const j = this.jittery.get(key);
+    if (!j) return 0;
+    if (now >= j.until) {
+      this.jittery.delete(key);
+      return 0;
+    }
+    return this.rng.next() * j.maxMs;
+  }
+
   /** isolate disconnects a node from everyone (MIT's disconnect). */
   isolate(id: NodeId): void {
     this.isolated.add(id);
@@ -127,10 +151,11 @@ export class SimNetwork {
     return !this.isolated.has(id);
   }
 
-  /** heal removes every cut and isolation (the fault model is left alone). */
+  /** heal removes every cut, isolation and jittery link (the fault model is left alone). */
   heal(): void {
     this.cuts.clear();
     this.isolated.clear();
+    this.jittery.clear();
   }
 
   /** cutList returns the current cuts as [from, to] pairs, sorted (for logs and views). */

@@ -15,6 +15,8 @@ export const SUMMARY_PREFIX = '#summary ';
 export interface ChildSummary {
   seeds: number;
   violations: number;
+  /** unknown: seeds whose history the checker could not decide. */
+  unknown: number;
   simMs: number;
   cpuMs: number;
 }

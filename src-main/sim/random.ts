@@ -25,6 +25,9 @@ export const Stream = {
   node: 4,
   disk: 5,
   scenario: 6,
+  setup: 7,
+  resume: 8,
+  triggers: 9,
 } as const;
 
 /** streamRng returns the Rng of one stream of a run. */

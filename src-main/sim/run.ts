@@ -2,19 +2,29 @@
  * runSimulation: one seed, one whole run. Clients load the cluster while a random fault
  * schedule plays; then every fault heals and the run checks liveness (a leader within
  * ten election timeouts, every pending command answered) and the end state (every live
- * node applied the same log, its state machine matches a replay of that log, and every
- * acknowledged command is in it). Safety invariants are checked all along by the
- * Cluster's InvariantChecker.
+ * node applied the same log, its state machine matches a replay of that log, every
+ * acknowledged command is in it, and the client history is linearizable). Safety
+ * invariants and the commit oracle are checked all along by the Cluster.
+ *
+ * Each seed also draws its own settings (setup): 1–2 entries per append message in some
+ * runs (old-term entries then reach a quorum one at a time), how often nodes snapshot, and
+ * how long the state machine keeps an idle client session (in some runs only 40 log
+ * entries, so clients held up by a fault find theirs evicted), and in a quarter of the runs a busier
+ * load (more clients, three times the rate). Options
+ * given explicitly (cluster, workload) override the draw.
  */
-import { KvStateMachine } from '../core/kv/state-machine';
 import type { ProtocolName } from '../core/protocols';
+import type { Rng } from '../core/types';
 import { ClientWorkload, DEFAULT_WORKLOAD, type HistoryOp, type WorkloadOptions } from './clients';
-import { canonicalJson, stateFingerprint } from './canonical';
 import { Cluster, type ClusterOptions } from './cluster';
+import { CHECK_STEPS, checkClientHistory, checkFinalState, convergedIndex } from './final-checks';
 import type { Violation } from './invariants';
-import { Stream, streamRng } from './random';
+import { installMutant, type MutantName } from './mutants';
+import { pick, Stream, streamRng } from './random';
 import { RunLog, type LogSink } from './run-log';
 import { applyFault, healAll, randomSchedule, type TimedFault } from './schedule';
+
+export { checkFinalState, convergedIndex };
 
 /** SimOptions configure one simulated run. */
 export interface SimOptions {
@@ -27,9 +37,17 @@ export interface SimOptions {
   meanFaultGapMs?: number;
   /** faults: false runs the workload on a clean network (speed measurements). */
   faults?: boolean;
+  /** diskFaults: damage stores now and then (a minority of nodes; default: on when faults are). */
+  diskFaults?: boolean;
   workload?: Partial<WorkloadOptions>;
-  /** cluster: protocol and timing knobs (seed/nodes/protocol/log come from here). */
+  /** cluster: protocol and timing knobs (seed/nodes/protocol/log come from here; they override the seed's setup). */
   cluster?: Omit<ClusterOptions, 'seed' | 'nodes' | 'protocol' | 'log'>;
+  /** check: run the linearizability checker over the history (default true). */
+  check?: boolean;
+  /** checkSteps: the checker's search budget (default CHECK_STEPS). */
+  checkSteps?: number;
+  /** mutant: a test-only hook that breaks one safety rule on purpose (sim/mutants.ts). */
+  mutant?: MutantName;
   /** log: a sink for JSONL lines, or true to keep them in SimResult.log. */
   log?: LogSink | true;
   /** onHeal is called when the fault phase ends, before the liveness checks (tests break things here). */
@@ -49,16 +67,23 @@ export interface SimStats {
   commands: number;
   acknowledged: number;
   faults: number;
+  /** triggered: event-triggered faults that fired; triggeredBy, by 'event:action'. */
+  triggered: number;
+  triggeredBy: Record<string, number>;
   logRecords: number;
   appliedIndex: number;
   /** digestMismatches: replicas in equal states whose KvStateMachine.digest() still differed. */
   digestMismatches: number;
+  /** checkedOps: operations the linearizability checker looked at. */
+  checkedOps: number;
 }
 
 /** SimResult is what one run found. */
 export interface SimResult {
   seed: number;
   violations: Violation[];
+  /** linearizable: the checker's verdict on the history (null: unknown — the budget ran out, or not checked). */
+  linearizable: boolean | null;
   stats: SimStats;
   history: HistoryOp[];
   schedule: TimedFault[];
@@ -66,47 +91,120 @@ export interface SimResult {
   log: string[];
 }
 
-/** runSimulation runs one seed to the end and returns its violations, history and stats. */
+/** runSimulation runs one seed to the end and returns its violations, verdict, history and stats. */
 export function runSimulation(o: SimOptions): SimResult {
-  const wall0 = performance.now();
-  const keep = o.log === true;
-  const log = new RunLog({ keep, sink: typeof o.log === 'function' ? o.log : null });
-  const cluster = new Cluster({
-    snapshotEvery: 200,
+  const uninstall = o.mutant ? installMutant(o.mutant) : null;
+  try {
+    return run(o);
+  } finally {
+    uninstall?.();
+  }
+}
+
+/** Setup is what a seed draws for itself besides its faults (see the file comment). */
+interface Setup {
+  cluster: Partial<ClusterOptions>;
+  workload: Partial<WorkloadOptions>;
+}
+
+/** setupOf draws a seed's cluster settings and load (see the file comment). */
+function setupOf(rng: Rng, faults: boolean): Setup {
+  if (!faults) return { cluster: { snapshotEvery: 200 }, workload: {} };
+  const busy = rng.next() < 0.25;
+  return {
+    cluster: {
+      maxEntriesPerMsg: pick(rng, [1, 2, 64, 64]),
+      snapshotEvery: pick(rng, [200, 200, 40]),
+      // In some runs a session idle for 40 log entries is evicted: a client held up by a
+      // fault finds its session gone when it retries ('session-expired').
+      kv: pick(rng, [{}, {}, { sessionIdleEntries: 40 }]),
+    },
+    // A busy seed: every node serves reads at once, so a restarted node soon numbers its
+    // reads as its predecessor did.
+    workload: busy ? { clients: 12, rate: 300 } : {},
+  };
+}
+
+/** Prepared is one run's cluster, schedule and clients, before anything ran. */
+interface Prepared {
+  cluster: Cluster;
+  copts: ClusterOptions;
+  schedule: TimedFault[];
+  workload: ClientWorkload;
+  wopts: WorkloadOptions;
+  log: RunLog;
+}
+
+/** prepare builds a run's cluster (with the seed's setup), its fault schedule and its clients. */
+function prepare(o: SimOptions): Prepared {
+  const log = new RunLog({ keep: o.log === true, sink: typeof o.log === 'function' ? o.log : null });
+  const faults = o.faults !== false;
+  const damage = faults && o.diskFaults !== false ? Math.floor((o.nodes - 1) / 2) : 0;
+  const setup = setupOf(streamRng(o.seed, Stream.setup), faults);
+  const copts: ClusterOptions = {
     diskMs: [0.05, 1],
+    damageBudget: damage,
+    ...setup.cluster,
     ...o.cluster,
     seed: o.seed,
     nodes: o.nodes,
     protocol: o.protocol ?? 'raft',
     log,
-  });
+  };
+  const cluster = new Cluster(copts);
   const electionMs = cluster.electionMs;
-  const faultMs = o.faultMs ?? 5_000;
-  const schedule =
-    o.faults === false
-      ? []
-      : randomSchedule(streamRng(o.seed, Stream.faults), cluster.ids, {
-          durationMs: faultMs,
-          meanGapMs: o.meanFaultGapMs ?? 2 * electionMs,
-          electionMs,
-        });
-  const workload = new ClientWorkload(cluster, streamRng(o.seed, Stream.clients), {
-    ...DEFAULT_WORKLOAD,
-    ...o.workload,
-  });
-  const checker = cluster.checker;
+  const schedule = faults
+    ? randomSchedule(streamRng(o.seed, Stream.faults), cluster.ids, {
+        durationMs: o.faultMs ?? 5_000,
+        meanGapMs: o.meanFaultGapMs ?? 2 * electionMs,
+        electionMs,
+        damage,
+        triggers: true,
+        slowDisks: true,
+      })
+    : [];
+  const wopts = { ...DEFAULT_WORKLOAD, ...setup.workload, ...o.workload };
+  const workload = new ClientWorkload(cluster, streamRng(o.seed, Stream.clients), wopts);
+  return { cluster, copts, schedule, workload, wopts, log };
+}
 
-  for (const f of schedule) cluster.at(f.atMs, () => applyFault(cluster, f.action));
+function run(o: SimOptions): SimResult {
+  const wall0 = performance.now();
+  const p = prepare(o);
+  const { cluster, workload, log } = p;
+  for (const f of p.schedule) cluster.at(f.atMs, () => applyFault(cluster, f.action));
   workload.start();
-  cluster.runUntil(faultMs);
+  cluster.runUntil(o.faultMs ?? 5_000);
 
   // The heal: from here on the network is clean and every node runs.
   healAll(cluster);
   workload.stopIssuing();
   o.onHeal?.(cluster);
-  const healedAt = cluster.now;
   log.write(cluster.now, 'phase', { phase: 'healed' });
+  checkAfterHeal(p);
+  const verdict = o.check === false ? null : checkClientHistory(cluster, workload.history, o.checkSteps ?? CHECK_STEPS);
+  const checker = cluster.checker;
+  log.write(cluster.now, 'end', { violations: checker.violations.length, linearizable: verdict?.linearizable ?? null });
+  return {
+    seed: o.seed,
+    violations: checker.violations.slice(),
+    linearizable: verdict ? verdict.linearizable : null,
+    stats: statsOf(p, performance.now() - wall0, verdict?.ops ?? 0),
+    history: workload.history,
+    schedule: p.schedule,
+    log: log.lines,
+  };
+}
 
+/**
+ * checkAfterHeal checks liveness once every fault healed — a leader within ten election
+ * timeouts, every pending command answered, every node converged — and then the end state.
+ */
+function checkAfterHeal(p: Prepared): void {
+  const { cluster, workload } = p;
+  const checker = cluster.checker;
+  const electionMs = cluster.electionMs;
+  const healedAt = cluster.now;
   const leaderBound = 10 * electionMs;
   if (!cluster.runUntilTrue(() => cluster.stableLeader() !== null, leaderBound)) {
     checker.report(
@@ -115,137 +213,45 @@ export function runSimulation(o: SimOptions): SimResult {
       `no leader within 10 election timeouts (${leaderBound} ms) after the heal at ${healedAt} ms`,
     );
   }
-  const answerBound = healedAt + 20 * electionMs + 2 * (o.workload?.timeoutMs ?? DEFAULT_WORKLOAD.timeoutMs);
+  const answerBound = healedAt + 20 * electionMs + 2 * p.wopts.timeoutMs;
   if (!cluster.runUntilTrue(() => workload.outstanding === 0, Math.max(0, answerBound - cluster.now))) {
+    const pending = workload.outstandingList().slice(0, 3).join('; ');
+    const after = Math.round(cluster.now - healedAt);
     checker.report(
       'liveness',
       null,
-      `${workload.outstanding} command(s) still pending ${Math.round(cluster.now - healedAt)} ms after the heal: ${workload
-        .outstandingList()
-        .slice(0, 3)
-        .join('; ')}`,
+      `${workload.outstanding} command(s) still pending ${after} ms after the heal: ${pending}`,
     );
   }
   workload.finish();
-  const converged = cluster.runUntilTrue(() => convergedIndex(cluster) !== null, 10 * electionMs);
-  if (!converged) {
+  if (!cluster.runUntilTrue(() => convergedIndex(cluster) !== null, 10 * electionMs)) {
     const applied = cluster.nodes.map((n) => `${n.id}=${n.applied}`).join(' ');
     checker.report('liveness', null, `nodes did not converge on one applied index after the heal: ${applied}`);
   } else {
-    checkFinalState(cluster, workload.acked);
+    checkFinalState(cluster, workload.acked, p.copts.kv);
   }
-  log.write(cluster.now, 'end', { violations: checker.violations.length });
+}
 
-  const wallMs = performance.now() - wall0;
+/** statsOf summarizes a finished run. */
+function statsOf(p: Prepared, wallMs: number, checkedOps: number): SimStats {
+  const { cluster, workload } = p;
   const simulatedMs = cluster.now;
   return {
-    seed: o.seed,
-    violations: checker.violations.slice(),
-    stats: {
-      simulatedMs,
-      wallMs,
-      speedup: wallMs > 0 ? simulatedMs / wallMs : Infinity,
-      messages: cluster.stats.sent,
-      delivered: cluster.stats.delivered,
-      dropped: cluster.stats.dropped,
-      duplicated: cluster.stats.duplicated,
-      commands: workload.history.filter((h) => h.type === 'invoke').length,
-      acknowledged: workload.acked.length,
-      faults: schedule.length,
-      logRecords: log.count,
-      appliedIndex: checker.appliedThrough,
-      digestMismatches: cluster.stats.digestMismatches,
-    },
-    history: workload.history,
-    schedule,
-    log: log.lines,
+    simulatedMs,
+    wallMs,
+    speedup: wallMs > 0 ? simulatedMs / wallMs : Infinity,
+    messages: cluster.stats.sent,
+    delivered: cluster.stats.delivered,
+    dropped: cluster.stats.dropped,
+    duplicated: cluster.stats.duplicated,
+    commands: workload.history.filter((h) => h.type === 'invoke').length,
+    acknowledged: workload.acked.length,
+    faults: p.schedule.length,
+    triggered: cluster.triggers.fired,
+    triggeredBy: { ...cluster.triggers.firedBy },
+    logRecords: p.log.count,
+    appliedIndex: cluster.checker.appliedThrough,
+    digestMismatches: cluster.stats.digestMismatches,
+    checkedOps,
   };
-}
-
-/**
- * convergedIndex returns the index every node has applied when all are up and agree and
- * nothing applied anywhere is missing from them; else null.
- */
-export function convergedIndex(c: Cluster): number | null {
-  let idx = -1;
-  for (const n of c.nodes) {
-    if (n.state !== 'up') return null;
-    if (idx === -1) idx = n.applied;
-    else if (n.applied !== idx) return null;
-    const s = n.lastStatus;
-    if (s && s.commitIndex > n.applied) return null;
-  }
-  return idx >= c.checker.appliedThrough ? idx : null;
-}
-
-/**
- * checkFinalState replays the agreed log into a fresh state machine and checks every
- * node's state against it, and every acknowledged command against the log.
- */
-export function checkFinalState(
-  c: Cluster,
-  acked: readonly { client: string; seq: number; index: number; data: string; result: unknown }[],
-): void {
-  const checker = c.checker;
-  const through = checker.appliedThrough;
-  const ref = new KvStateMachine();
-  const results = new Map<number, unknown>();
-  for (let i = 1; i <= through; i++) {
-    const slot = checker.appliedAt(i)!;
-    if (slot.type !== 'normal') continue;
-    results.set(i, ref.apply(i, slot.data));
-  }
-  const want = ref.digest();
-  let wantState: string | null = null;
-  for (const n of c.nodes) {
-    if (n.state !== 'up' || !n.sm) continue;
-    if (n.applied < through) {
-      checker.report('durability', n.id, `${n.id} applied only ${n.applied} of ${through} entries at the end`);
-      continue;
-    }
-    if (n.applied !== through || n.sm.digest() === want) continue;
-    // digest() disagrees; compare the states themselves, so that a digest sensitive to
-    // key order (e.g. after a snapshot restore) is counted but not taken for divergence.
-    wantState ??= stateFingerprint(ref.snapshot());
-    if (stateFingerprint(n.sm.snapshot()) === wantState) {
-      c.stats.digestMismatches++;
-    } else {
-      checker.report(
-        'state-machine-safety',
-        n.id,
-        `${n.id}'s state at index ${through} differs from a replay of the applied log`,
-      );
-    }
-  }
-  for (const a of acked) {
-    const slot = checker.appliedAt(a.index);
-    if (!slot || a.index > through) {
-      checker.report(
-        'durability',
-        null,
-        `acknowledged ${a.client}#${a.seq} at index ${a.index} is not in the final log (through ${through})`,
-      );
-    } else if (slot.data !== a.data) {
-      checker.report(
-        'durability',
-        null,
-        `acknowledged ${a.client}#${a.seq} at index ${a.index}, but the log holds another command there`,
-      );
-    } else if (!sameJson(results.get(a.index), a.result)) {
-      checker.report(
-        'linearizability',
-        null,
-        `${a.client}#${a.seq} was answered ${JSON.stringify(a.result)} but index ${a.index} replays to ${canonicalJson(results.get(a.index))}`,
-      );
-    }
-  }
-}
-
-/**
- * sameJson tells whether two JSON values are equal regardless of key order. Equal plain
- * serializations already prove it (the usual case, and far cheaper than sorting keys);
- * only when they differ does it compare the canonical forms.
- */
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b) || canonicalJson(a) === canonicalJson(b);
 }

@@ -1,13 +1,18 @@
 /**
  * Random fault schedules. From one Rng a schedule of partitions, one-way cuts, loss /
- * duplication / reordering, crashes and pauses is drawn over the fault phase; every crash
- * and pause is undone later (or at the heal). The schedule is plain data, so it can be
- * logged, printed and replayed.
+ * duplication / reordering, crashes (some with a damaged store: the term/vote record, the
+ * log's tail, or the whole file; some restarting faster than a message travels), power
+ * cuts (a majority down at once), pauses, slow disks, and faults armed to fire on an event
+ * (the leader elected, its commit index moving, its lease held, a damaged node recovered)
+ * is drawn over the fault phase; every crash, pause and slow disk is undone later (or at
+ * the heal). The schedule is plain data, so it can be logged, printed and replayed.
  */
+import { DAMAGE_KINDS, type DamageKind } from '../core/recovery';
 import { assertNever, type NodeId, type Rng } from '../core/types';
 import type { Cluster } from './cluster';
 import { RELIABLE, type NetworkFaults } from './network';
 import { exponential, pick, shuffle } from './random';
+import type { Trigger } from './triggers';
 
 /** FaultAction is one change to the cluster or its network. */
 export type FaultAction =
@@ -18,7 +23,13 @@ export type FaultAction =
   | { kind: 'crash'; node: NodeId }
   | { kind: 'restart'; node: NodeId }
   | { kind: 'pause'; node: NodeId }
-  | { kind: 'resume'; node: NodeId };
+  | { kind: 'resume'; node: NodeId }
+  /** damage: a crashed node's store is damaged before it restarts. */
+  | { kind: 'damage'; node: NodeId; damage: DamageKind }
+  /** disk: a node's disk becomes slow ([min, max] ms per write) or, with null, normal again. */
+  | { kind: 'disk'; node: NodeId; ms: [number, number] | null }
+  /** arm: the next leader to match the trigger's event gets its fault. */
+  | { kind: 'arm'; trigger: Trigger };
 
 /** TimedFault is a FaultAction at a virtual time (ms). */
 export interface TimedFault {
@@ -34,46 +45,153 @@ export interface ScheduleOptions {
   meanGapMs: number;
   /** electionMs: one election timeout, the scale of outages and pauses. */
   electionMs: number;
+  /** damage: at most this many distinct nodes get a damaged store (0: none; keep it a minority). */
+  damage?: number;
+  /** triggers: arm event-triggered faults too. */
+  triggers?: boolean;
+  /** slowDisks: make disks slow now and then. */
+  slowDisks?: boolean;
 }
 
 /** randomSchedule draws a fault schedule for the given nodes. */
 export function randomSchedule(rng: Rng, ids: NodeId[], o: ScheduleOptions): TimedFault[] {
-  const out: TimedFault[] = [];
-  // Nodes that are down or paused until a given time, so actions stay meaningful.
-  const busyUntil = new Map<NodeId, number>();
+  const d = new Drawer(rng, ids, o);
   let t = exponential(rng, o.meanGapMs);
   while (t < o.durationMs) {
-    const free = ids.filter((id) => (busyUntil.get(id) ?? -1) < t);
-    const r = rng.next();
-    if (r < 0.2 && ids.length > 1) {
-      out.push({ atMs: t, action: { kind: 'partition', groups: randomGroups(rng, ids) } });
-    } else if (r < 0.3 && ids.length > 1) {
-      const [from, to] = shuffle(rng, ids);
-      out.push({ atMs: t, action: { kind: 'cut', from: from!, to: to! } });
-    } else if (r < 0.45) {
-      out.push({ atMs: t, action: { kind: 'heal-network' } });
-    } else if (r < 0.6) {
-      out.push({ atMs: t, action: { kind: 'net', faults: randomFaults(rng, o.electionMs) } });
-    } else if (r < 0.85 && free.length > 0) {
-      const node = pick(rng, free);
-      const down = o.electionMs * (0.2 + rng.next() * 4);
-      out.push({ atMs: t, action: { kind: 'crash', node } });
-      if (t + down < o.durationMs) out.push({ atMs: t + down, action: { kind: 'restart', node } });
-      busyUntil.set(node, t + down);
-    } else if (free.length > 0) {
-      const node = pick(rng, free);
-      const frozen = o.electionMs * (0.2 + rng.next() * 3);
-      out.push({ atMs: t, action: { kind: 'pause', node } });
-      if (t + frozen < o.durationMs) out.push({ atMs: t + frozen, action: { kind: 'resume', node } });
-      busyUntil.set(node, t + frozen);
-    }
+    d.drawAt(t);
     t += exponential(rng, o.meanGapMs);
   }
   // Stable sort: equal times keep the order they were drawn in.
-  return out
+  return d.out
     .map((f, i) => ({ f, i }))
     .sort((a, b) => a.f.atMs - b.f.atMs || a.i - b.i)
     .map((x) => x.f);
+}
+
+/** Drawer draws one fault at a time, keeping track of which nodes are busy (down or paused) and which were damaged. */
+class Drawer {
+  readonly out: TimedFault[] = [];
+  /** busyUntil: nodes down or paused until a given time, so actions stay meaningful. */
+  private readonly busyUntil = new Map<NodeId, number>();
+  private readonly damaged = new Set<NodeId>();
+  private readonly e: number;
+
+  constructor(
+    private readonly rng: Rng,
+    private readonly ids: NodeId[],
+    private readonly o: ScheduleOptions,
+  ) {
+    this.e = o.electionMs;
+  }
+
+  /** drawAt draws the fault action(s) starting at t. */
+  drawAt(t: number): void {
+    const rng = this.rng;
+    const ids = this.ids;
+    const free = ids.filter((id) => (this.busyUntil.get(id) ?? -1) < t);
+    const r = rng.next();
+    if (r < 0.15 && ids.length > 1) {
+      this.push(t, { kind: 'partition', groups: randomGroups(rng, ids) });
+    } else if (r < 0.22 && ids.length > 1) {
+      const [from, to] = shuffle(rng, ids);
+      this.push(t, { kind: 'cut', from: from!, to: to! });
+    } else if (r < 0.31) {
+      this.push(t, { kind: 'heal-network' });
+    } else if (r < 0.4) {
+      this.push(t, { kind: 'net', faults: randomFaults(rng, this.e) });
+    } else if (r < 0.54 && free.length > 0) {
+      this.crash(t, pick(rng, free), 0.35);
+    } else if (r < 0.58 && free.length > 0) {
+      this.flap(t, pick(rng, free));
+    } else if (r < 0.62 && free.length > Math.floor(ids.length / 2)) {
+      this.powerCut(t, free);
+    } else if (r < 0.73 && free.length > 0) {
+      const node = pick(rng, free);
+      this.pause(t, node, this.e * (0.2 + rng.next() * 3));
+    } else if (r < 0.89 && this.o.triggers) {
+      this.trigger(t, free);
+    } else if (this.o.slowDisks && free.length > 0) {
+      const node = pick(rng, free);
+      this.push(t, { kind: 'disk', node, ms: [1, pick(rng, [5, 20, 60])] });
+      this.push(t + this.e * (1 + rng.next() * 4), { kind: 'disk', node, ms: null });
+    }
+  }
+
+  /** push adds an action before the heal (which undoes everything still in force itself). */
+  private push(atMs: number, action: FaultAction): void {
+    if (atMs < this.o.durationMs) this.out.push({ atMs, action });
+  }
+
+  /**
+   * crash takes a node down, its store damaged with chance `damageChance` (only ever a
+   * minority of nodes, so no committed entry is lost for good). Now and then it restarts
+   * quicker than a message flies, so answers meant for the old process reach the new one.
+   */
+  private crash(t: number, node: NodeId, damageChance: number, down?: number): void {
+    const rng = this.rng;
+    const d = down ?? (rng.next() < 0.25 ? 1 + rng.next() * 20 : this.e * (0.2 + rng.next() * 4));
+    this.push(t, { kind: 'crash', node });
+    const budget = this.o.damage ?? 0;
+    if (budget > 0 && rng.next() < damageChance && (this.damaged.has(node) || this.damaged.size < budget)) {
+      this.damaged.add(node);
+      this.push(t, { kind: 'damage', node, damage: pick(rng, DAMAGE_KINDS) });
+    }
+    this.push(t + d, { kind: 'restart', node });
+    this.busyUntil.set(node, t + d);
+  }
+
+  /** flap is a crash loop: a node dies soon after each start, a few times over, each time back within moments. */
+  private flap(t: number, node: NodeId): void {
+    const rng = this.rng;
+    let at = t;
+    for (let i = rng.int(2, 4); i > 0; i--) {
+      const down = 1 + rng.next() * 20;
+      this.crash(at, node, 0, down);
+      at += down + this.e * (0.05 + rng.next() * 0.5);
+    }
+  }
+
+  /** powerCut takes a majority (or all) of the nodes down at once; they come back one by one. */
+  private powerCut(t: number, free: NodeId[]): void {
+    const rng = this.rng;
+    const victims = shuffle(rng, free).slice(0, rng.int(Math.floor(this.ids.length / 2) + 1, free.length));
+    for (const node of victims) this.crash(t, node, 0, this.e * (0.2 + rng.next() * 2));
+  }
+
+  private pause(t: number, node: NodeId, frozen: number): void {
+    this.push(t, { kind: 'pause', node });
+    this.push(t + frozen, { kind: 'resume', node });
+    this.busyUntil.set(node, t + frozen);
+  }
+
+  /** trigger arms an event-triggered fault; one waiting for a recovery comes with a crash that damages a store. */
+  private trigger(t: number, free: NodeId[]): void {
+    const trig = randomTrigger(this.rng, this.o);
+    this.push(t, { kind: 'arm', trigger: trig });
+    if (trig.event === 'recovered' && free.length > 0) this.crash(t, pick(this.rng, free), 1, this.e * 0.5);
+  }
+}
+
+/**
+ * randomTrigger draws an event-triggered fault. A third wait for a leaseholder to pause it
+ * (a paused leader is how stale reads happen); some strand it (triggers.ts); with disk
+ * faults on, some crash the leader as soon as a damaged node has recovered (the moment its
+ * vote counts again); some bounce a young node that forwards a read; the rest crash (or
+ * pause) a leader just elected or whose commit index just moved.
+ */
+function randomTrigger(rng: Rng, o: ScheduleOptions): Trigger {
+  const e = o.electionMs;
+  const r = rng.next();
+  // A paused leaseholder sleeps through an election and a little more (a new leader takes over meanwhile).
+  if (r < 0.35) return { event: 'lease', action: 'pause', forMs: e * (1.6 + rng.next() * 1.6) };
+  // Stranded long enough for the others to elect a leader and commit under it.
+  if (r < 0.55) return { event: 'lease', action: 'strand', forMs: e * (2 + rng.next() * 2) };
+  if (r < 0.68 && (o.damage ?? 0) > 0)
+    return { event: 'recovered', action: 'crash', forMs: e * (0.5 + rng.next() * 3) };
+  // A young process that forwards a read is bounced, and the answer reaches its successor late.
+  if (r < 0.8) return { event: 'read', action: 'bounce', forMs: 1 + rng.next() * 20 };
+  const event = pick(rng, ['elected', 'commit'] as const);
+  return { event, action: rng.next() < 0.2 ? 'pause' : 'crash', forMs: e * (0.5 + rng.next() * 3) };
 }
 
 function randomGroups(rng: Rng, ids: NodeId[]): NodeId[][] {
@@ -123,6 +241,16 @@ export function applyFault(c: Cluster, a: FaultAction): void {
     case 'resume':
       c.resume(a.node);
       return;
+    case 'damage':
+      // Only a node still down: something else may have restarted it meanwhile.
+      if (c.node(a.node).state === 'down') c.damage(a.node, a.damage);
+      return;
+    case 'disk':
+      c.setDisk(a.node, a.ms);
+      return;
+    case 'arm':
+      c.triggers.arm(a.trigger);
+      return;
     default:
       assertNever(a, 'fault action');
   }
@@ -130,8 +258,10 @@ export function applyFault(c: Cluster, a: FaultAction): void {
 
 /** healAll ends every fault: network healed and clean, every node up and running. */
 export function healAll(c: Cluster): void {
+  c.triggers.disarm();
   c.healNetwork();
   c.setFaults(RELIABLE);
+  for (const n of c.nodes) c.setDisk(n.id, null);
   for (const n of c.nodes) {
     if (n.state === 'down') c.restart(n.id);
     else if (n.state === 'paused') c.resume(n.id);

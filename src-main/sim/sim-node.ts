@@ -1,30 +1,40 @@
 /**
- * SimNode hosts one cluster member inside the simulator the way the real node process
- * does: a protocol core, durable storage, and the KV state machine, driven through
- * Ready/advance. Storage is a SimStorage (MemoryStorage's semantics) that outlives crashes, so a crash loses
- * exactly what a power cut would: the Ready being persisted (its hard state, entries,
- * and the messages that were to leave after it) and all in-memory state. A restart
- * rebuilds the core from storage.load() and a fresh state machine from the snapshot,
- * then re-applies the committed log. The Ready loop itself is core/host.ts's HostLoop,
- * the same one the node process runs; the simulator adds the disk delay and the checks.
+ * SimNode hosts one cluster member inside the simulator the way the node process
+ * (node/node-host.ts) does: a protocol core, durable storage and the KV state machine,
+ * driven by the shared Ready loop (core/host.ts's HostLoop), client requests answered by
+ * the node process's own request layer (node/requests.ts: ReadIndex ids, proposals, the
+ * ok / fail / unknown rules) on the simulator's clock, and the recovery rules the node
+ * process runs (core/recovery: the store's load-time scan, when recovery ends, what a
+ * recovering node may send).
+ *
+ * Storage is an ImageStorage (core/recovery) that outlives crashes, so a crash loses
+ * exactly what a power cut would: the Ready being persisted (its hard state, entries, and
+ * the messages that were to leave after it) and all in-memory state, pending client
+ * requests included (their clients hear nothing and time out). A restart loads the store
+ * through the same scan as the node process's SQLite storage, rebuilds the core from what
+ * it keeps and a fresh state machine from the snapshot, then re-applies the committed log.
+ * A node whose store was damaged recovers before it votes, by the node process's rules.
  */
 import { HostLoop, type HostHooks } from '../core/host';
+import { KvStateMachine, type KvStateMachineOptions } from '../core/kv/state-machine';
 import type { KvResult } from '../core/kv/types';
-import { SimStorage } from './sim-storage';
-import { KvStateMachine } from '../core/kv/state-machine';
 import type { ProtocolName } from '../core/protocols';
+import { ImageStorage, mayLeaveWhileRecovering, Recovery } from '../core/recovery';
 import type {
   Entry,
   HardState,
   MessageBase,
   NodeId,
   NodeStatus,
+  Persisted,
   ProposeResult,
   ProtocolConfig,
   ProtocolNode,
   Rng,
   Snapshot,
 } from '../core/types';
+import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
+import { Requests, type RequestTimers } from '../node/requests';
 
 /** NodeFactory builds a core; the default is createProtocolNode (core/protocols.ts). */
 export type NodeFactory = (protocol: ProtocolName, cfg: ProtocolConfig) => ProtocolNode;
@@ -46,90 +56,172 @@ export interface NodeHooks {
   diskDelay(node: SimNode): number;
   /** later runs fn after ms on behalf of node, held while it is paused and dropped if it crashes. */
   later(node: SimNode, ms: number, fn: () => void): void;
+  /** now is virtual time in ms (the clock client commands are stamped with). */
+  now(): number;
   persisted(node: SimNode, hs: HardState): void;
   applied(node: SimNode, e: Entry, result: KvResult | null): void;
   snapshotRestored(node: SimNode, snap: Snapshot): void;
   /** snapshotSkipped: the core handed a snapshot no newer than what the node applied. */
   snapshotSkipped(node: SimNode, snap: Snapshot): void;
+  /** event records something the node's host reports (damage found, recovered) in the run log. */
+  event(node: SimNode, kind: string, detail: Record<string, unknown>): void;
+  /** heldBack: a recovering core tried to send what recovery forbids (the host dropped it). */
+  heldBack(node: SimNode, msg: MessageBase): void;
 }
 
-/** SimNode is one simulated member: core + storage + state machine, run by a HostLoop. */
+/** SimNodeOptions are the per-node settings a Cluster passes down. */
+export interface SimNodeOptions {
+  protocol: ProtocolName;
+  settings: CoreSettings;
+  snapshotEvery: number;
+  factory: NodeFactory;
+  /** kv: the state machine's limits (session eviction, byte limit). */
+  kv: KvStateMachineOptions;
+}
+
+/** TimerHandle is a cancellable virtual timer (Requests' timeouts). */
+interface TimerHandle {
+  cancelled: boolean;
+}
+
+/** SimNode is one simulated member: core + storage + state machine + requests, run by a HostLoop. */
 export class SimNode {
   state: SimNodeState = 'down';
   core: ProtocolNode | null = null;
   sm: KvStateMachine | null = null;
   /** storage survives crashes; only what was saved is in it. */
-  readonly storage = new SimStorage();
+  readonly storage: ImageStorage;
   /** incarnation changes on every crash and restart, so stale callbacks can tell. */
   incarnation = 0;
   /** loop runs the core's Readies (one per incarnation; null while down). */
   private loop: HostLoop<MessageBase, KvResult> | null = null;
+  private requests: Requests | null = null;
+  /** recovery is the damaged-store state of this incarnation (null while down). */
+  recovery: Recovery | null = null;
   /** appliedAtCrash is what `applied` reports while the node is down. */
   private appliedAtCrash = 0;
-  private started = false;
-  /** inbox holds work that arrived while paused, in arrival order. */
+  /** wasLeaderTerm: the term this node last led in as of the last look (null: not leading). */
+  private wasLeaderTerm: number | null = null;
+  /** inbox holds work that arrived while paused (peer messages, timers), in arrival order. */
   inbox: (() => void)[] = [];
+  /** clientInbox holds client requests that arrived while paused (they come on another socket). */
+  clientInbox: (() => void)[] = [];
   /** lastStatus is the status the cluster last observed (for change detection in the log). */
   lastStatus: NodeStatus | null = null;
   /**
    * dirty: the core produced a Ready since the cluster last looked at its status. A core
-   * changes term, role or commit index only together with a Ready (hard state, entries or
-   * messages), so the cluster reads status() only then — it is not free, and most events
-   * (a follower's tick, say) change nothing.
+   * changes term or commit index only together with a Ready (hard state, entries or
+   * messages), so the cluster reads status() only then, and once per heartbeat interval
+   * for what changes without one (a leader stepping down by CheckQuorum).
    */
   dirty = true;
+  private readonly timers: RequestTimers;
 
   constructor(
     readonly id: NodeId,
     readonly index: number,
     private readonly peers: NodeId[],
-    private readonly protocol: ProtocolName,
-    private readonly settings: CoreSettings,
-    private readonly snapshotEvery: number,
-    private readonly factory: NodeFactory,
+    private readonly o: SimNodeOptions,
     private readonly rngFor: (incarnation: number) => Rng,
     private readonly hooks: NodeHooks,
-  ) {}
+  ) {
+    this.storage = new ImageStorage({ protocol: o.protocol, self: id });
+    this.timers = {
+      set: (fn, ms) => {
+        const h: TimerHandle = { cancelled: false };
+        hooks.later(this, ms, () => {
+          if (!h.cancelled) fn();
+        });
+        return h;
+      },
+      clear: (h) => {
+        (h as TimerHandle).cancelled = true;
+      },
+      now: () => Math.floor(hooks.now()),
+    };
+  }
 
   /** applied is the last log index applied (noop/config included). */
   get applied(): number {
     return this.loop ? this.loop.applied : this.appliedAtCrash;
   }
 
-  /** start boots the node: fresh the first time, from storage after a crash. */
+  /** recovering tells whether the node is catching up after finding its store damaged. */
+  get recovering(): boolean {
+    return this.recovery?.recovering ?? false;
+  }
+
+  /** start boots the node from its store, through the scan the node process runs (a fresh store: a new member). */
   start(): void {
     if (this.state !== 'down') throw new Error(`${this.id} is already running`);
     this.incarnation++;
-    const restore = this.started ? this.storage.load() : null;
-    this.started = true;
-    const sm = new KvStateMachine();
-    const snap = restore?.snapshot ?? null;
+    const storage = this.storage;
+    const p = storage.load();
+    const sm = new KvStateMachine(this.o.kv);
+    const snap = p.snapshot;
     if (snap) sm.restore(snap.data, snap.index);
-    const core = this.factory(this.protocol, {
+    // A per-boot nonce, as the node process draws one: read contexts of different boots never match.
+    const bootId = `b${this.incarnation}`;
+    const recovery = this.newRecovery(bootId);
+    const core = this.o.factory(this.o.protocol, {
       id: this.id,
       peers: this.peers.slice(),
-      ...this.settings,
+      ...this.o.settings,
       rng: this.rngFor(this.incarnation),
-      restore,
+      restore: isFresh(p) ? null : p,
       applied: sm.appliedIndex,
+      recovering: recovery.recovering,
     });
     this.sm = sm;
     this.core = core;
+    this.recovery = recovery;
     this.loop = new HostLoop({
       core,
-      storage: this.storage,
+      storage,
       sm,
       hooks: this.loopHooks(),
-      snapshotEvery: this.snapshotEvery,
+      snapshotEvery: this.o.snapshotEvery,
       restored: snap,
     });
+    this.requests = new Requests({
+      id: this.id,
+      bootId,
+      core,
+      kv: sm,
+      recovering: () => recovery.recovering,
+      // The simulator drains the loop right after every request it hands over.
+      kick: () => {},
+      timers: this.timers,
+    });
+    this.wasLeaderTerm = null;
     this.inbox = [];
+    this.clientInbox = [];
     this.lastStatus = null;
     this.dirty = true;
     this.state = 'up';
   }
 
-  /** crash stops the node at once: everything not yet saved is gone. */
+  /** newRecovery is this boot's recovery state, from what the store says of itself (reported when damaged). */
+  private newRecovery(bootId: string): Recovery {
+    const storage = this.storage;
+    const recovery = new Recovery({
+      reason: storage.damaged,
+      floor: storage.recoveryFloor,
+      voteLost: storage.voteLost,
+      electionTicks: this.o.settings.electionTicks,
+      ctxPrefix: `${this.id}:${bootId}:recover`,
+    });
+    if (recovery.recovering) {
+      this.hooks.event(this, 'storage-damaged', {
+        reason: storage.damaged,
+        recoveryFloor: storage.recoveryFloor,
+        voteLost: storage.voteLost,
+      });
+    }
+    return recovery;
+  }
+
+  /** crash stops the node at once: everything not yet saved is gone, pending requests unanswered. */
   crash(): void {
     this.incarnation++;
     this.state = 'down';
@@ -138,7 +230,10 @@ export class SimNode {
     this.loop = null;
     this.core = null;
     this.sm = null;
+    this.requests = null;
+    this.recovery = null;
     this.inbox = [];
+    this.clientInbox = [];
     this.lastStatus = null;
   }
 
@@ -147,13 +242,20 @@ export class SimNode {
     if (this.state === 'up') this.state = 'paused';
   }
 
-  /** resume thaws a paused node and replays what queued up while it was frozen. */
-  resume(): void {
+  /**
+   * resume thaws a paused node and replays what queued up while it was frozen: peer
+   * messages and timers in arrival order, and the client requests — which arrive on
+   * another socket, so a thawed process may read them first (`clientsFirst`) or last.
+   */
+  resume(clientsFirst = false): void {
     if (this.state !== 'paused') return;
     this.state = 'up';
-    const queued = this.inbox;
+    const peers = this.inbox;
+    const clients = this.clientInbox;
     this.inbox = [];
-    for (const fn of queued) {
+    this.clientInbox = [];
+    const order = clientsFirst ? [...clients, ...peers] : [...peers, ...clients];
+    for (const fn of order) {
       if (this.state !== 'up') {
         // A queued callback paused or crashed it again; keep the rest for later (or drop on crash).
         if (this.state === 'paused') this.inbox.push(fn);
@@ -164,9 +266,10 @@ export class SimNode {
     this.drain();
   }
 
-  /** tick advances the core's clock by one tick. */
+  /** tick advances the core's clock by one tick (a recovering core is ticked too: it never campaigns). */
   tick(): void {
     this.core!.tick();
+    this.recovery!.tick();
     this.drain();
   }
 
@@ -176,11 +279,17 @@ export class SimNode {
     this.drain();
   }
 
-  /** propose offers a command to the core (it succeeds only on a leader). */
+  /** propose offers a command to the core directly (MIT's Start(); it succeeds only on a leader). */
   propose(data: string): ProposeResult {
     const r = this.core!.propose(data);
     this.drain();
     return r;
+  }
+
+  /** request hands a client request to the node's request layer; `reply` gets its one answer. */
+  request(req: ClientRequestFrame, reply: (res: ClientResponseFrame) => void): void {
+    this.requests!.handle(req, reply);
+    this.drain();
   }
 
   /** status is the core's view, or null while down. */
@@ -190,14 +299,61 @@ export class SimNode {
 
   /** drain works through Ready batches until the core has none, or one is being persisted. */
   drain(): void {
-    if (this.state === 'up') this.loop?.pump();
+    if (this.state !== 'up' || !this.loop) return;
+    this.loop.pump();
+    if (this.recovery!.recovering) this.maybeRecovered();
   }
 
-  /** loopHooks connect the HostLoop to the cluster: the wire, the disk delay and the checker. */
+  /**
+   * maybeRecovered lets the recovery rules ask the leader for a read point and end
+   * recovery once the node caught up — NodeHost.maybeRecovered, after every Ready.
+   */
+  private maybeRecovered(): void {
+    const core = this.core!;
+    const done = this.recovery!.poll(core, this.sm!.appliedIndex);
+    if (done) {
+      core.endRecovery();
+      this.storage.markRecovered();
+      this.dirty = true;
+      this.hooks.event(this, 'recovered', {
+        source: 'peers',
+        leader: done.leader,
+        commit: done.commit,
+        target: done.target,
+      });
+    }
+    // poll may have issued a read (a message to the leader) for the loop to send.
+    this.loop!.pump();
+  }
+
+  /**
+   * look reads the core's status when something may have changed (or `force`), runs the
+   * host's after-Ready duties on it — answering what a deposed leader was waiting on,
+   * ending recovery — and returns it; null when nothing was read.
+   */
+  look(force: boolean): NodeStatus | null {
+    if (!this.core || !(this.dirty || force)) return null;
+    this.dirty = false;
+    const st = this.core.status();
+    // Leadership lost (or a new term): proposals may still commit under another leader.
+    if (this.wasLeaderTerm !== null && (st.role !== 'leader' || st.term !== this.wasLeaderTerm)) {
+      this.requests!.leadershipLost();
+    }
+    this.wasLeaderTerm = st.role === 'leader' ? st.term : null;
+    return st;
+  }
+
+  /** loopHooks connect the HostLoop to the cluster and the request layer, as NodeHost's do. */
   private loopHooks(): HostHooks<MessageBase, KvResult> {
     const h = this.hooks;
     return {
-      send: (msgs) => h.send(this, msgs),
+      send: (msgs) => {
+        if (!this.recovery!.recovering) return h.send(this, msgs);
+        // The host's last check, as NodeHost.send: the core should already send nothing else.
+        const ok = msgs.filter((m) => mayLeaveWhileRecovering(this.o.protocol, m));
+        if (ok.length < msgs.length) for (const m of msgs) if (!ok.includes(m)) h.heldBack(this, m);
+        h.send(this, ok);
+      },
       holdPersist: (rd) => {
         const delay = h.diskDelay(this);
         if (delay <= 0) return false;
@@ -212,12 +368,30 @@ export class SimNode {
         this.dirty = true;
       },
       persisted: (hs) => h.persisted(this, hs),
-      snapshotRestored: (snap) => h.snapshotRestored(this, snap),
+      snapshotRestored: (snap) => {
+        this.requests!.coveredBySnapshot(snap.index);
+        h.snapshotRestored(this, snap);
+      },
       // The checker hears of a stale snapshot or an entry handed twice (a core bug),
       // though neither is applied again.
       snapshotSkipped: (snap) => h.snapshotSkipped(this, snap),
-      applied: (e, result) => h.applied(this, e, result),
+      applied: (e, result) => {
+        this.requests!.applied(e, result);
+        h.applied(this, e, result);
+      },
       skipped: (e) => h.applied(this, e, null),
+      reads: (rs) => {
+        // Recovery's own reads first (NodeHost.reads), then the clients'.
+        const req = this.requests!;
+        const rec = this.recovery!;
+        for (const r of rs) if (!rec.takeRead(r)) req.readState(r);
+        req.serveReads();
+      },
     };
   }
+}
+
+/** isFresh: a store that holds nothing boots the core as a new member. */
+function isFresh(p: Persisted): boolean {
+  return p.hardState.term === 0 && p.snapshot === null && p.entries.length === 0;
 }

@@ -112,7 +112,8 @@ describe('Cluster faults', () => {
     expect(c.runUntilTrue(() => w.outstanding === 0, 10_000)).toBe(true);
     expect(c.stats.duplicated).toBeGreaterThan(100);
     expect(c.stats.dropped).toBeGreaterThan(100);
-    expect(w.acked.length).toBeGreaterThan(500);
+    expect(w.history.filter((h) => h.type === 'ok').length).toBeGreaterThan(400);
+    expect(w.acked.length).toBeGreaterThan(250);
     expect(c.violations).toEqual([]);
   });
 });

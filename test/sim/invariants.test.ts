@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createProtocolNode } from '../../src-main/core/protocols';
 import type { NodeStatus, ProtocolNode, Ready } from '../../src-main/core/types';
+import { MAX_PENDING_EVENTS } from '../../src-main/sim/cluster';
 import { InvariantChecker } from '../../src-main/sim/invariants';
 import { runSimulation } from '../../src-main/sim/run';
 import type { NodeFactory } from '../../src-main/sim/sim-node';
@@ -169,9 +170,27 @@ describe('runSimulation catches broken clusters', () => {
     expect(r.violations.some((v) => v.invariant === 'liveness')).toBe(true);
   });
 
+  it('a cluster whose messages multiply is stopped as a runaway, and the run still ends', () => {
+    // Every node sends each message it sends at once twenty times over, and each copy is answered.
+    const factory = wrap((_id, core) =>
+      proxy(core, {
+        ready: () => {
+          const rd = core.ready();
+          const once = rd.messages.slice();
+          for (let i = 0; i < 19; i++) rd.messages.push(...once);
+          return rd;
+        },
+      }),
+    );
+    const r = runSimulation({ ...base, seed: 2, cluster: { factory } });
+    expect(r.violations.map((v) => v.invariant)).toContain('runaway');
+    expect(r.stats.messages).toBeLessThan(5 * MAX_PENDING_EVENTS);
+  });
+
   it('a healthy cluster passes the same checks', () => {
-    const r = runSimulation({ ...base, seed: 4 });
+    const r = runSimulation({ ...base, seed: 1 });
     expect(r.violations).toEqual([]);
+    expect(r.stats.faults).toBeGreaterThan(3);
     expect(r.stats.acknowledged).toBeGreaterThan(50);
   });
 });

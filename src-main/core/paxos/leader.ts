@@ -250,13 +250,15 @@ export class LeaderRole {
   }
 
   /**
-   * noteCommit records a learner's commit. A recovering one may have lost what it learned,
-   * so its word replaces what it said before (else the leader would never send it the
-   * slots it lost); a healthy one's commit only grows, and an older answer is ignored.
+   * noteCommit records a learner's commit: its latest word replaces what it said before.
+   * A learner's commit can go back — a recovering one may have lost what it learned, and a
+   * healthy one restarts from the commit it last saved, which may be below what a
+   * heartbeat answer already reported — and a leader that kept the higher figure would
+   * never send it the slots in between. An answer overtaken by a newer one only costs a
+   * catch-up the learner does not need.
    */
   private noteCommit(ps: PeerState, m: HeartbeatAckMsg | LearnedMsg): void {
-    if (m.recovering === true) ps.commit = m.commit;
-    else if (m.commit > ps.commit) ps.commit = m.commit;
+    ps.commit = m.commit;
     // Only a peer that could stand in a quorum now counts for CheckQuorum.
     if (m.recovering !== true) ps.active = true;
   }

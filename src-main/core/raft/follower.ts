@@ -49,7 +49,10 @@ export function handleAppend(r: Raft, m: AppendMsg): void {
 
 /** handleHeartbeat takes the leader's (safe) commit index and answers, echoing a read round's ctx. */
 export function handleHeartbeat(r: Raft, m: HeartbeatMsg): void {
-  r.log.commitTo(m.commit);
+  // The commit a heartbeat carries is capped by what the leader believes we match; a
+  // recovering node may have lost those entries and taken others since (from a deposed
+  // leader), so only an append, which checks that the logs match, moves its commit index.
+  if (!r.recovering) r.log.commitTo(m.commit);
   r.send({ type: 'heartbeatResp', from: r.id, to: m.from, term: r.term, ctx: m.ctx, ...r.flag() });
 }
 

@@ -66,6 +66,27 @@ describe('a recovering Multi-Paxos acceptor', () => {
     expect(c.violations).toEqual([]);
   });
 
+  it('answers no prepare until it has caught up, then promises again', () => {
+    const restore = {
+      hardState: { term: 101, vote: null, commit: 1 },
+      snapshot: null,
+      entries: [{ index: 1, term: 101, type: 'normal' as const, data: 'a' }],
+    };
+    const n = new PaxosNode({ ...new PaxosNetwork(3).config('n3', ['n1', 'n2', 'n3'], restore), recovering: true });
+    const sent = (): string[] => {
+      const rd = n.ready();
+      n.advance(rd);
+      return [...rd.messages, ...rd.messagesAfterPersist].map((m) => m.type);
+    };
+    sent();
+    // A promise it forgot may have been to a higher ballot: it must not make one now.
+    n.step({ type: 'prepare', from: 'n1', to: 'n3', term: 201, fromIndex: 2, force: false });
+    expect(sent()).not.toContain('promise');
+    n.endRecovery();
+    n.step({ type: 'prepare', from: 'n1', to: 'n3', term: 301, fromIndex: 2, force: false });
+    expect(sent()).toContain('promise');
+  });
+
   it('raises its promise to the highest ballot in its log when the record was lost', () => {
     const n = new PaxosNode({
       ...new PaxosNetwork(3).config('n3', ['n1', 'n2', 'n3'], {

@@ -1,0 +1,93 @@
+/**
+ * The options, statistics and listener types of a simulated Cluster, and the check that
+ * turns options into settings (with a clear error for an impossible cluster).
+ */
+import type { KvStateMachineOptions } from '../core/kv/state-machine';
+import type { KvResult } from '../core/kv/types';
+import type { ProtocolName } from '../core/protocols';
+import type { Entry, NodeId, NodeStatus } from '../core/types';
+import type { NetworkFaults } from './network';
+import type { RunLog } from './run-log';
+import type { CoreSettings, NodeFactory, SimNode } from './sim-node';
+
+/** MAX_NODES bounds a simulated cluster. */
+export const MAX_NODES = 9;
+
+/** ClusterOptions configure a simulated cluster; everything but seed and nodes has a default. */
+export interface ClusterOptions extends Partial<CoreSettings> {
+  seed: number;
+  nodes: number;
+  protocol?: ProtocolName;
+  /** tickMs: virtual ms per core tick (the log shows ms = ticks × tickMs). */
+  tickMs?: number;
+  /** snapshotEvery: compact after this many applied entries (0 = never). */
+  snapshotEvery?: number;
+  /** diskMs: [min, max] virtual ms to persist one Ready; [0, 0] persists at once. */
+  diskMs?: [number, number];
+  /** kv: the state machine's limits on every node (session eviction, byte limit). */
+  kv?: KvStateMachineOptions;
+  network?: NetworkFaults;
+  log?: RunLog;
+  /**
+   * damageBudget: at most this many distinct nodes ever get a damaged store (default: a
+   * minority). Past it damage() does nothing: a majority of damaged stores can lose a
+   * committed entry for good, which no protocol survives.
+   */
+  damageBudget?: number;
+  /** countBytes: measure each message's JSON size (for byte budgets; costs time). */
+  countBytes?: boolean;
+  factory?: NodeFactory;
+}
+
+/** ClusterStats counts what crossed the simulated network. */
+export interface ClusterStats {
+  sent: number;
+  delivered: number;
+  dropped: number;
+  duplicated: number;
+  bytes: number;
+  /** snapshotsInstalled counts snapshots a node received from a peer and restored. */
+  snapshotsInstalled: number;
+  /** digestMismatches counts end states equal in content whose digest() differed. */
+  digestMismatches: number;
+  /** sentBy: messages sent by each node (MIT's per-server RPC counts). */
+  sentBy: Record<NodeId, number>;
+}
+
+/** StatusListener hears every status the cluster observes (prev: the one before, null after a restart). */
+export type StatusListener = (node: SimNode, st: NodeStatus, prev: NodeStatus | null) => void;
+
+/** ApplyListener hears every entry any node applies. */
+export type ApplyListener = (node: SimNode, e: Entry, result: KvResult | null) => void;
+
+/** ValidOptions are a cluster's settings with their defaults filled in. */
+export interface ValidOptions {
+  protocol: ProtocolName;
+  tickMs: number;
+  settings: CoreSettings;
+  diskMs: [number, number];
+}
+
+/** validOptions fills in the defaults and throws a clear error for an impossible cluster. */
+export function validOptions(opts: ClusterOptions): ValidOptions {
+  if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > MAX_NODES) {
+    throw new Error(`nodes must be an integer in 1..${MAX_NODES}, got ${opts.nodes}`);
+  }
+  if (!Number.isInteger(opts.seed)) throw new Error(`seed must be an integer, got ${opts.seed}`);
+  const tickMs = opts.tickMs ?? 10;
+  const settings: CoreSettings = {
+    electionTicks: opts.electionTicks ?? 30,
+    heartbeatTicks: opts.heartbeatTicks ?? 10,
+    maxInflight: opts.maxInflight ?? 64,
+    maxEntriesPerMsg: opts.maxEntriesPerMsg ?? 64,
+    preVote: opts.preVote ?? true,
+    checkQuorum: opts.checkQuorum ?? true,
+  };
+  if (!(tickMs > 0)) throw new Error(`tickMs must be positive, got ${tickMs}`);
+  if (!(settings.heartbeatTicks >= 1 && settings.electionTicks > settings.heartbeatTicks)) {
+    throw new Error('need 1 <= heartbeatTicks < electionTicks');
+  }
+  const diskMs = opts.diskMs ?? [0, 0];
+  if (!(diskMs[0] >= 0 && diskMs[1] >= diskMs[0])) throw new Error('diskMs must be [min, max] with 0 <= min <= max');
+  return { protocol: opts.protocol ?? 'raft', tickMs, settings, diskMs };
+}

@@ -1,0 +1,87 @@
+/**
+ * Wire carries a cluster's messages: each one is counted, logged, checked against the
+ * network (cuts, loss, duplication, latency and a link's jitter), copied — so no node ever
+ * shares an object with another — and delivered later, or queued while its receiver is
+ * paused, or dropped if it is down or the link was cut meanwhile.
+ */
+import type { MessageBase } from '../core/types';
+import { cloneData } from './clone';
+import type { Cluster } from './cluster';
+import type { SimNode } from './sim-node';
+
+/** Wire is the message path of one Cluster (see the file comment). */
+export class Wire {
+  private msgId = 0;
+
+  constructor(
+    private readonly c: Cluster,
+    private readonly countBytes: boolean,
+  ) {}
+
+  /** send puts one message from `from` on the wire. */
+  send(from: SimNode, m: MessageBase): void {
+    const c = this.c;
+    const id = ++this.msgId;
+    const st = c.stats;
+    st.sent++;
+    st.sentBy[from.id] = (st.sentBy[from.id] ?? 0) + 1;
+    if (this.countBytes) st.bytes += JSON.stringify(m).length;
+    const logging = c.log.enabled;
+    if (logging) {
+      const mk = from.core ? from.core.messageKind(m) : 'other';
+      c.log.write(c.now, 'send', { id, from: m.from, to: m.to, type: m.type, term: m.term, mk });
+    }
+    if (m.from !== from.id || !c.member(m.to)) return this.drop(id, m, `bad address ${m.from}->${m.to}`);
+    if (!c.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
+    if (c.net.drawDrop()) return this.drop(id, m, 'loss');
+    const copy = cloneData(m);
+    c.after(this.delay(m), () => this.deliver(id, copy));
+    if (c.net.drawDuplicate()) {
+      st.duplicated++;
+      if (logging) c.log.write(c.now, 'duplicate', { id, from: m.from, to: m.to, type: m.type });
+      const dup = cloneData(m);
+      c.after(this.delay(m), () => this.deliver(id, dup));
+    }
+    if (m.type === 'readIndex' && c.triggers.wantsReads() && !isRecoveryRead(m)) c.triggers.readForwarded(from, m);
+  }
+
+  /** delay draws one message's latency: the network's model, plus its link's jitter. */
+  private delay(m: MessageBase): number {
+    return this.c.net.drawDelay() + this.c.net.extraDelay(m.from, m.to, this.c.now);
+  }
+
+  private drop(id: number, m: MessageBase, reason: string): void {
+    const c = this.c;
+    c.stats.dropped++;
+    if (c.log.enabled) c.log.write(c.now, 'drop', { id, from: m.from, to: m.to, type: m.type, reason });
+  }
+
+  private deliver(id: number, m: MessageBase): void {
+    // A cut that began while the message was in flight loses it, as on a real link.
+    if (!this.c.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
+    const to = this.c.member(m.to)!;
+    if (to.state === 'down') return this.drop(id, m, 'down');
+    if (to.state === 'paused') {
+      const inc = to.incarnation;
+      to.inbox.push(() => {
+        if (to.incarnation === inc) this.deliverNow(id, to, m);
+      });
+      return;
+    }
+    this.deliverNow(id, to, m);
+  }
+
+  private deliverNow(id: number, to: SimNode, m: MessageBase): void {
+    const c = this.c;
+    c.stats.delivered++;
+    if (c.log.enabled) c.log.write(c.now, 'deliver', { id, from: m.from, to: m.to, type: m.type });
+    to.step(m);
+    c.observe(to);
+  }
+}
+
+/** isRecoveryRead: a read a recovering node issues for itself (core/recovery's context), not a client's. */
+function isRecoveryRead(m: MessageBase): boolean {
+  const ctx = (m as MessageBase & { ctx?: unknown }).ctx;
+  return typeof ctx === 'string' && ctx.includes(':recover:');
+}
