@@ -9,6 +9,7 @@
 import type { KvOp, LockInfo } from '../core/kv/types';
 import type { Entry, MessageKind, NodeId, NodeStatus, Role } from '../core/types';
 import type { ProtocolName } from '../core/protocols';
+import type { ScenarioState } from './scenario-api';
 export type { ProtocolName };
 
 /** ClientOutcome: ok = took effect; fail = certainly did not; unknown = may have. */
@@ -203,7 +204,8 @@ export type LabEvent =
   | { type: 'log'; record: RunLogRecord }
   | { type: 'cluster'; cluster: ClusterView }
   | { type: 'load-progress'; done: number; total: number }
-  | { type: 'load-done'; summary: LoadSummary };
+  | { type: 'load-done'; summary: LoadSummary }
+  | { type: 'scenario'; scenario: ScenarioState };
 
 /** MessageEvent is the shape of send/deliver/drop/duplicate run-log records. */
 export interface MessageRecord extends RunLogRecord {

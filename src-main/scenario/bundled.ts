@@ -8,10 +8,52 @@ import { basename } from 'node:path';
 import { openRegular, readSmall } from '../lab/safe-files';
 import type { Scenario } from './types';
 import { MAX_SCENARIO_BYTES, parseScenario, validateScenario } from './validate';
+import churn from './scenarios/churn.json';
+import clientRetry from './scenarios/client-retry.json';
+import commitmentRule from './scenarios/commitment-rule.json';
+import disruptiveRejoin from './scenarios/disruptive-rejoin.json';
 import electionBasics from './scenarios/election-basics.json';
+import faultTolerance from './scenarios/fault-tolerance.json';
+import laggingFollowerReads from './scenarios/lagging-follower-reads.json';
+import leaderCrash from './scenarios/leader-crash.json';
+import leaseReadPause from './scenarios/lease-read-pause.json';
+import loadBalancing from './scenarios/load-balancing.json';
+import lockFencing from './scenarios/lock-fencing.json';
+import logRepair from './scenarios/log-repair.json';
+import minorityLeader from './scenarios/minority-leader.json';
+import noQuorum from './scenarios/no-quorum.json';
+import partialPartitions from './scenarios/partial-partitions.json';
+import paxosAdopt from './scenarios/paxos-adopt.json';
+import paxosDueling from './scenarios/paxos-dueling.json';
+import paxosHoles from './scenarios/paxos-holes.json';
+import paxosRound from './scenarios/paxos-round.json';
+import splitVote from './scenarios/split-vote.json';
+import staleRead from './scenarios/stale-read.json';
 
 /** RAW lists the bundled files' contents. */
-const RAW: unknown[] = [electionBasics];
+const RAW: unknown[] = [
+  churn,
+  clientRetry,
+  commitmentRule,
+  disruptiveRejoin,
+  electionBasics,
+  faultTolerance,
+  laggingFollowerReads,
+  leaderCrash,
+  leaseReadPause,
+  loadBalancing,
+  lockFencing,
+  logRepair,
+  minorityLeader,
+  noQuorum,
+  partialPartitions,
+  paxosAdopt,
+  paxosDueling,
+  paxosHoles,
+  paxosRound,
+  splitVote,
+  staleRead,
+];
 
 let cache: Scenario[] | null = null;
 

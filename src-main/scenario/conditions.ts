@@ -20,10 +20,11 @@ export function resolveNode(ref: NodeRef, v: TargetView, labels: Labels): NodeId
     return v.leader;
   }
   if (ref === 'follower') {
-    const f =
-      v.nodes.find((n) => n.status === 'up' && n.id !== v.leader && n.role === 'follower') ??
-      v.nodes.find((n) => n.status === 'up' && n.id !== v.leader);
-    if (!f) throw new RefError('no running node other than the leader');
+    // Not one a step already remembered: successive `follower`s name different nodes.
+    const taken = new Set(labels.values());
+    const free = v.nodes.filter((n) => n.status === 'up' && n.id !== v.leader && !taken.has(n.id));
+    const f = free.find((n) => n.role === 'follower') ?? free[0];
+    if (!f) throw new RefError('no running node other than the leader (and those already named)');
     return f.id;
   }
   if (ref.startsWith('@')) {
@@ -77,15 +78,14 @@ function evaluate(c: Condition, v: TargetView, labels: Labels): boolean {
       return v.cuts.length === 0;
     case 'converged': {
       const first = v.nodes[0];
-      return (
-        first !== undefined &&
-        v.nodes.every(
-          (n) => n.status === 'up' && n.commitIndex === first.commitIndex && n.lastIndex === first.lastIndex,
-        )
-      );
+      return first !== undefined && v.nodes.every((n) => n.status === 'up' && n.commitIndex === first.commitIndex);
     }
     case 'term':
       return v.nodes.some((n) => n.term >= c.atLeast);
+    case 'role': {
+      const id = resolveNode(c.node, v, labels);
+      return v.nodes.find((n) => n.id === id)?.role === c.role;
+    }
   }
 }
 
@@ -107,8 +107,10 @@ export function describeCondition(c: Condition): string {
     case 'healed':
       return 'the network is whole';
     case 'converged':
-      return 'every node runs with the same log';
+      return 'every node runs, all at the same commit index';
     case 'term':
       return `term >= ${c.atLeast}`;
+    case 'role':
+      return `${c.node} is ${c.role}`;
   }
 }

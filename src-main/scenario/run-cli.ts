@@ -212,8 +212,10 @@ async function writeReport(dir: string, lab: LabService, target: LabTarget, r: R
   const files: string[] = [];
   for (const f of exp.files) {
     const name = f.split(/[\\/]/).pop()!;
-    await copyExclusive(join(exp.dir, name), join(dir, name));
-    files.push(name);
+    // The export's own page keeps its content under another name: index.html is the scenario's.
+    const as = name === 'index.html' ? 'run-report.html' : name;
+    await copyExclusive(join(exp.dir, name), join(dir, as));
+    files.push(as);
   }
   const samples = target.samples(0);
   await createExclusive(join(dir, 'scenario.json'), JSON.stringify({ report: r, samples }, null, 2) + '\n');

@@ -160,6 +160,11 @@ class Runner {
       case 'say':
       case 'check':
         return st.do === 'say' ? 'narration' : 'checks';
+      case 'mark': {
+        const id = resolveNode(st.node, v, this.labels);
+        this.labels.set(st.as, id);
+        return `${id} is now called @${st.as}`;
+      }
       case 'request':
         return this.request(st.request, st, v, requests, st.background === true);
       case 'requests':
@@ -201,7 +206,12 @@ class Runner {
     switch (f.do) {
       case 'partition': {
         if (f.groups) {
-          const groups = f.groups.map((g) => g.map(node));
+          const named = f.groups
+            .flat()
+            .filter((r) => r !== '*')
+            .map(node);
+          const rest = ids.filter((id) => !named.includes(id));
+          const groups = f.groups.map((g) => (g[0] === '*' ? rest : g.map(node))).filter((g) => g.length > 0);
           await this.t.partition(groups);
           return `partition ${groups.map((g) => `{${g.join(',')}}`).join(' | ')}`;
         }
@@ -250,7 +260,14 @@ class Runner {
   private async link(f: Extract<FaultStep, { do: 'link' }>, v: TargetView): Promise<string> {
     const ids = this.t.info.ids;
     const ends = (ref: string): string[] => (ref === '*' ? ids : [resolveNode(ref, v, this.labels)]);
-    const { do: _do, from, to, both, ...rule } = f;
+    const { from, to, both } = f;
+    const rule = {
+      ...(f.latencyMs !== undefined ? { latencyMs: f.latencyMs } : {}),
+      ...(f.jitterMs !== undefined ? { jitterMs: f.jitterMs } : {}),
+      ...(f.loss !== undefined ? { loss: f.loss } : {}),
+      ...(f.duplicate !== undefined ? { duplicate: f.duplicate } : {}),
+      ...(f.blocked !== undefined ? { blocked: f.blocked } : {}),
+    };
     const pairs = new Set<string>();
     for (const a of ends(from)) {
       for (const b of ends(to)) {

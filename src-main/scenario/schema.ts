@@ -78,7 +78,7 @@ const faultSteps: Schema[] = [
         type: 'array',
         minItems: 2,
         maxItems: 9,
-        items: { type: 'array', minItems: 1, maxItems: 9, items: ref('node') },
+        items: { type: 'array', minItems: 1, maxItems: 9, items: ref('groupMember') },
       },
     },
     'cut the network: a preset (halves, isolate-leader, isolate <node>, bridge <node>, majorities-ring, one-way <from> <to>) or explicit groups',
@@ -111,6 +111,7 @@ const weights: Schema = {
 
 const otherSteps: Schema[] = [
   step('say', [], {}, 'narration only'),
+  step('mark', ['node', 'as'], { node: ref('node') }, 'remember a node under a label (as) for later steps'),
   step(
     'request',
     ['request'],
@@ -215,7 +216,12 @@ const conditions: Schema[] = [
   obj(['is', 'node'], { is: { const: 'isolated' }, node: ref('node') }, 'the node reaches no other node'),
   obj(['is'], { is: { const: 'partitioned' } }, 'some link is cut'),
   obj(['is'], { is: { const: 'healed' } }, 'no link is cut'),
-  obj(['is'], { is: { const: 'converged' } }, 'every node runs and all have the same commit index'),
+  obj(['is'], { is: { const: 'converged' } }, 'every node runs, all at the same commit index'),
+  obj(
+    ['is', 'node', 'role'],
+    { is: { const: 'role' }, node: ref('node'), role: { enum: ['leader', 'follower', 'candidate', 'precandidate'] } },
+    "the node's own role (a cut-off old leader still says leader)",
+  ),
   obj(
     ['is', 'atLeast'],
     { is: { const: 'term' }, atLeast: { type: 'integer', minimum: 0 } },
@@ -252,6 +258,11 @@ const checks: Schema[] = [
   ),
   obj(['check'], { check: { const: 'term-stable' } }, 'no term (ballot) changed while this step ran'),
   obj(['check'], { check: { const: 'leader-stable' } }, 'the same leader led throughout this step'),
+  obj(
+    ['check'],
+    { check: { const: 'contested' } },
+    'while this step ran, two or more nodes stood for election in turn and no one led',
+  ),
   obj(
     ['check', 'condition'],
     { check: { const: 'holds' }, condition: ref('condition') },
@@ -317,6 +328,11 @@ function buildSchema(): Schema {
         description: 'a label: lower-case letters, digits and -, e.g. "old"',
       },
       node: { type: 'string', pattern: NODE_PATTERN, description: 'a node: n1..n9, leader, follower, or @label' },
+      groupMember: {
+        type: 'string',
+        pattern: NODE_PATTERN.replace('^(', '^(\\*|'),
+        description: 'a node, or * for every node not named in another group',
+      },
       linkEnd: {
         type: 'string',
         pattern: NODE_PATTERN.replace('^(', '^(\\*|'),

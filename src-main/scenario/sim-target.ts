@@ -6,9 +6,9 @@
  * heartbeatMs / electionMs with the lab's tick (heartbeat / 5, at most 10 ms).
  *
  * What it models: crash (unsaved state lost), restart, pause, resume, partitions and
- * directed cuts, and loss / duplication / latency ± jitter for the whole network (a rule
- * on every link at once, as `link * *` and `churn` set). A rule on some links only, and
- * damage, are the lab's (TargetError here). Unsafe modes: prevote and checkQuorum.
+ * directed cuts, and each link's loss / duplication / latency ± jitter (the simulated
+ * network's per-link models). Damage is the lab's (TargetError here). Unsafe modes:
+ * prevote and checkQuorum.
  */
 import type { HistoryOp } from '../api/contract';
 import type { BalanceAlgorithm } from '../core/balance/types';
@@ -213,35 +213,13 @@ export class SimTarget implements ScenarioTarget {
       blocked: false,
     };
     this.rules.set(key, next);
-    this.applyRules();
-  }
-
-  /** applyRules turns the per-link rules into the network model, which exists for all links at once. */
-  private applyRules(): void {
-    const all = [...this.rules.values()];
-    const first = all[0] ?? CLEAN;
-    const same = (r: Rule): boolean =>
-      r.latencyMs === first.latencyMs &&
-      r.jitterMs === first.jitterMs &&
-      r.loss === first.loss &&
-      r.duplicate === first.duplicate;
-    const n = this.info.ids.length;
-    const clean = all.every((r) => same(r) && sameRule(r, CLEAN));
-    if (clean) {
-      this.cluster.setFaults(RELIABLE);
-      return;
-    }
-    if (this.rules.size !== n * (n - 1) || !all.every(same)) {
-      throw new TargetError(
-        'the simulator models latency, loss and duplication for every link at once: use from "*" to "*"',
-      );
-    }
-    this.cluster.setFaults(faultsOf(first));
+    this.cluster.net.setLink(ch.from, ch.to, sameRule(next, CLEAN) ? null : faultsOf(next));
   }
 
   async clear(nodes: boolean): Promise<void> {
     this.cluster.healNetwork();
     this.rules.clear();
+    this.cluster.net.clearLinks();
     this.cluster.setFaults(RELIABLE);
     if (!nodes) return;
     for (const n of this.cluster.nodes) {

@@ -64,6 +64,8 @@ export function checkName(c: Check): string {
       return 'the term did not change';
     case 'leader-stable':
       return 'the leader did not change';
+    case 'contested':
+      return 'proposers duel: several stand in turn, no one leads';
     case 'holds':
       return describeCondition(c.condition);
   }
@@ -114,6 +116,8 @@ export function windowCheck(c: Check, w: StepWindow): CheckReport {
     }
     case 'holds':
       return conditionCheck(w, name, c.condition);
+    case 'contested':
+      return contested(w, name);
     case 'invariants':
     case 'linearizable':
     case 'durable':
@@ -142,16 +146,21 @@ export function noAckIn(w: StepWindow, history: HistoryOp[]): CheckReport {
 }
 
 function commitStalled(w: StepWindow, name: string, ref: string | undefined): CheckReport {
+  // For one node: its own commit index. For the cluster: anything beyond the highest
+  // commit index any node had at the start — a follower learning an old commit is not progress.
   const id: NodeId | null = ref ? resolveNode(ref, w.after, w.labels) : null;
+  const top = Math.max(0, ...w.before.nodes.map((n) => n.commitIndex));
   const startOf = new Map(w.before.nodes.map((n) => [n.id, n.commitIndex]));
-  const moved = w.samples.find(
-    (s) => (id === null || s.node === id) && s.status === 'up' && s.commit > (startOf.get(s.node) ?? 0),
+  const moved = w.samples.find((s) =>
+    id === null ? s.commit > top : s.node === id && s.status === 'up' && s.commit > (startOf.get(s.node) ?? 0),
   );
   return report(
     w,
     name,
     moved === undefined,
-    moved ? `${moved.node} committed up to ${moved.commit} at ${Math.round(moved.t)} ms` : 'no commit index moved',
+    moved
+      ? `${moved.node} committed up to ${moved.commit} at ${Math.round(moved.t)} ms`
+      : `no commit past ${id ? (startOf.get(id) ?? 0) : top}`,
   );
 }
 
@@ -172,6 +181,17 @@ function splitVote(w: StepWindow, name: string): CheckReport {
   }
   const seen = [...candidates].map(([t, s]) => `term ${t}: ${[...s].join(',')}`).join('; ');
   return report(w, name, false, seen ? `every contested term had a winner (${seen})` : 'no candidate was seen');
+}
+
+function contested(w: StepWindow, name: string): CheckReport {
+  const stood = new Set(w.samples.filter((s) => s.role === 'candidate').map((s) => s.node));
+  const led = w.samples.find((s) => s.role === 'leader' && s.t > w.start);
+  const terms = new Set(w.samples.filter((s) => s.role === 'candidate').map((s) => s.term));
+  const ok = stood.size >= 2 && terms.size >= 2 && w.after.leader === null;
+  const detail = `${stood.size} node(s) stood (${[...stood].sort().join(', ')}) in ${terms.size} term(s)/ballot(s); ${
+    led ? `${led.node} led at ${Math.round(led.t)} ms` : 'no one led'
+  }; leader at the end: ${w.after.leader ?? 'none'}`;
+  return report(w, name, ok, detail);
 }
 
 function conditionCheck(w: StepWindow, name: string, c: Condition): CheckReport {

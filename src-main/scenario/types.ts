@@ -11,16 +11,15 @@ import type { NodeId } from '../core/types';
 
 /**
  * NodeRef names a node in a step: an id (`n3`), `leader` (the cluster's leader when the
- * step runs), `follower` (the first running node that is not the leader), or `@name` (the
- * node a step before remembered with `as: "name"`).
+ * step runs), `follower` (the first running node, in id order, that is neither the leader
+ * nor remembered by a label yet — so successive `follower`s are different nodes), or
+ * `@name` (the node a step before remembered with `as: "name"`).
  */
 export type NodeRef = string;
 
-/** PRESETS are the partition presets (the console and the topology offer the same ones). */
-export const PRESETS = ['halves', 'isolate-leader', 'isolate', 'bridge', 'majorities-ring', 'one-way'] as const;
-
-/** Preset names a partition preset. */
-export type Preset = (typeof PRESETS)[number];
+// The partition presets are part of the LabApi (the console and the topology offer the same ones).
+export { PRESETS, type Preset } from '../api/scenario-api';
+import type { Preset } from '../api/scenario-api';
 
 /** LOOKS are the views a narration can point at. */
 export const LOOKS = ['topology', 'log', 'timeline', 'history', 'messages', 'inspector', 'charts', 'console'] as const;
@@ -62,7 +61,8 @@ export type Condition =
   | { is: 'partitioned' }
   | { is: 'healed' }
   | { is: 'converged' }
-  | { is: 'term'; atLeast: number };
+  | { is: 'term'; atLeast: number }
+  | { is: 'role'; node: NodeRef; role: 'leader' | 'follower' | 'candidate' | 'precandidate' };
 
 /** RequestOutcomeExpectation: what a request's outcome must be (`not-ok`: fail or unknown). */
 export type Expectation = 'ok' | 'fail' | 'unknown' | 'not-ok';
@@ -102,6 +102,7 @@ export type Check =
   | { check: 'split-vote' }
   | { check: 'term-stable' }
   | { check: 'leader-stable' }
+  | { check: 'contested' }
   | { check: 'holds'; condition: Condition };
 
 /** StepCommon: the fields every step may carry. */
@@ -132,6 +133,7 @@ export interface LinkFields {
 
 /** FaultStep is a step that changes the cluster or its network. */
 export type FaultStep =
+  /** groups: node references, and at most one group ["*"]: every node not named in another group. */
   | { do: 'partition'; preset?: Preset; node?: NodeRef; from?: NodeRef; to?: NodeRef; groups?: NodeRef[][] }
   | ({ do: 'link' } & LinkFields)
   | { do: 'crash' | 'restart' | 'pause' | 'resume'; node: NodeRef }
@@ -156,6 +158,7 @@ export type Step = StepCommon &
   (
     | FaultStep
     | { do: 'say' }
+    | { do: 'mark'; node: NodeRef; as: string }
     | ({ do: 'request' } & RequestOptions & { request: Request; background?: boolean })
     | { do: 'requests'; requests: (RequestOptions & { request: Request })[] }
     | { do: 'await'; timeoutMs?: number }

@@ -131,6 +131,8 @@ class Semantics {
         if (!this.s.setup.protocols.every((p) => p === 'paxos'))
           fail(`${path}: a paxos-round trace needs setup.protocols ["paxos"]`);
         return;
+      case 'mark':
+        return this.node(st.node, at(path, 'node'));
       case 'say':
       case 'await':
       case 'load':
@@ -175,8 +177,9 @@ class Semantics {
       f.groups.forEach((g, i) =>
         g.forEach((ref, j) => {
           const p = `${path}.groups[${i}][${j}]`;
+          if (ref === '*' && g.length > 1) fail(`${p}: * (every other node) stands alone in its group`);
           this.node(ref, p);
-          if (seen.has(ref)) fail(`${p}: ${ref} is in two groups`);
+          if (seen.has(ref)) fail(`${p}: ${ref === '*' ? '* is used twice' : `${ref} is in two groups`}`);
           seen.add(ref);
         }),
       );
@@ -200,8 +203,9 @@ class Semantics {
   }
 
   private checkItem(c: Check, st: Step, path: string): void {
-    if ((c.check === 'requests-fail' || c.check === 'requests-ok') && st.do !== 'request' && st.do !== 'requests')
-      fail(`${path}: ${c.check} checks the requests of a request or requests step`);
+    const withRequests = st.do === 'request' || st.do === 'requests' || st.do === 'await';
+    if ((c.check === 'requests-fail' || c.check === 'requests-ok') && !withRequests)
+      fail(`${path}: ${c.check} checks the requests of a request, requests or await step`);
     if (c.check === 'holds') this.condition(c.condition, at(path, 'condition'));
     if ((c.check === 'commit-stalled' || c.check === 'log-grew') && c.node !== undefined)
       this.node(c.node, at(path, 'node'));

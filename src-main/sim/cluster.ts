@@ -286,14 +286,14 @@ export class Cluster {
       return;
     }
     if (!this.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
-    if (this.net.drawDrop()) return this.drop(id, m, 'loss');
+    if (this.net.drawDrop(m.from, m.to)) return this.drop(id, m, 'loss');
     const copy = cloneData(m);
-    this.after(this.net.drawDelay(), () => this.deliver(id, copy));
-    if (this.net.drawDuplicate()) {
+    this.after(this.net.drawDelay(m.from, m.to), () => this.deliver(id, copy));
+    if (this.net.drawDuplicate(m.from, m.to)) {
       st.duplicated++;
       if (logging) this.log.write(this.now, 'duplicate', { id, from: m.from, to: m.to, type: m.type });
       const dup = cloneData(m);
-      this.after(this.net.drawDelay(), () => this.deliver(id, dup));
+      this.after(this.net.drawDelay(m.from, m.to), () => this.deliver(id, dup));
     }
   }
 

@@ -96,7 +96,7 @@ describe('scenario schema', () => {
       }),
     ).toMatch(/token refers to @lease, but no lock request before it/);
     expect(errorOf({ ...base(), steps: [{ do: 'say', checks: [{ check: 'requests-ok' }] }] })).toMatch(
-      /requests-ok checks the requests of a request or requests step/,
+      /requests-ok checks the requests of a request, requests or await step/,
     );
   });
 

@@ -79,6 +79,8 @@ export function isLabEvent(x: unknown): x is LabEvent {
       return typeof x.done === 'number' && typeof x.total === 'number';
     case 'load-done':
       return isRecord(x.summary);
+    case 'scenario':
+      return isRecord(x.scenario) && typeof x.scenario.name === 'string' && Array.isArray(x.scenario.stepStates);
     default:
       return false;
   }

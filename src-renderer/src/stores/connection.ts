@@ -14,6 +14,7 @@ import { errorText, labClient, type Connection } from '../api/lab-client';
 import { useClusterStore } from './cluster';
 import { useConsoleStore } from './console';
 import { useReplayStore } from './replay';
+import { useScenariosStore } from './scenarios';
 import { useTimelineStore } from './timeline';
 import { useUiStore } from './ui';
 
@@ -30,6 +31,7 @@ export const useConnectionStore = defineStore('connection', () => {
   const con = useConsoleStore();
   const replay = useReplayStore();
   const ui = useUiStore();
+  const scenarios = useScenariosStore();
 
   /** onEvent routes one live event to the store that owns it. */
   function onEvent(e: LabEvent): void {
@@ -45,6 +47,9 @@ export const useConnectionStore = defineStore('connection', () => {
         return;
       case 'load-done':
         con.loadProgress = null;
+        return;
+      case 'scenario':
+        scenarios.apply(e.scenario);
         return;
       default:
         assertNever(e, 'event');
