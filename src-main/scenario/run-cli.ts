@@ -131,11 +131,11 @@ function mark(c: CheckReport): string {
 }
 
 function printStart(i: number, s: Step): void {
-  console.log(`${String(i + 1).padStart(2)}. ${s.say ?? ''}`.trimEnd());
+  if (s.say) console.log(`${String(i + 1).padStart(2)}. ${s.say}`);
 }
 
 function printEnd(r: StepReport): void {
-  console.log(`    → ${r.did}`);
+  console.log(r.say ? `    → ${r.did}` : `${String(r.index + 1).padStart(2)}. ${r.did}`);
   for (const c of r.checks) console.log(`  ${mark(c)}`);
 }
 
