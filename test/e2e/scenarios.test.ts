@@ -7,7 +7,6 @@
  * checks banner; at the end, the verdict and "run again with <contrast>". A screenshot
  * of every step lands in artifacts/e2e/.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -15,9 +14,9 @@ import type { ClusterView } from '../../src-main/api/contract';
 import type { ScenarioState } from '../../src-main/api/scenario-api';
 import {
   buildWeb,
-  CHROMIUM,
   markStart,
   openBrowser,
+  requireChromium,
   ROOT,
   screenshot,
   startServe,
@@ -31,8 +30,7 @@ describe('the Scenarios panel', () => {
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
+    requireChromium();
     const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-scenarios'));
     served = await startServe(['--web', web, '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
     ({ context, page } = await openBrowser());

@@ -36,7 +36,7 @@ describe('the seed walk-throughs', () => {
     ).toBe(4);
     expect(lines.at(-1)).toBe('Learner: Learn proposal with value: 1');
     // Phases in order: every vote request before the accept requests, the learning last.
-    const lastVote = lines.findLastIndex((l) => l.includes('vote request'));
+    const lastVote = lines.map((l) => l.includes('vote request')).lastIndexOf(true);
     const firstAccept = lines.findIndex((l) => l.includes('accept request'));
     expect(lastVote).toBeLessThan(firstAccept);
   });
