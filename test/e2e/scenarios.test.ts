@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { Core as CyCore } from 'cytoscape';
 import type { ClusterView } from '../../src-main/api/contract';
 import type { ScenarioState } from '../../src-main/api/scenario-api';
 import {
@@ -172,4 +173,31 @@ describe('the Scenarios panel', () => {
     expect(await offer.textContent()).toContain('Run again with without PreVote');
     await screenshot(page, 'scenarios-10-contrast-offer');
   }, 200_000);
+
+  it('the graph offers the partition presets on a right-click', async () => {
+    await api('/api/heal', {});
+    const at = await page.evaluate(() => {
+      const cy = (window as unknown as { __quorumLab: { cy: CyCore } }).__quorumLab.cy;
+      const b = cy.container()!.getBoundingClientRect();
+      const n = cy.getElementById('n2') as unknown as { renderedPosition(): { x: number; y: number } };
+      return { x: b.left + n.renderedPosition().x, y: b.top + n.renderedPosition().y };
+    });
+    await page.mouse.click(at.x, at.y, { button: 'right' });
+    const menu = page.getByTestId('topology-menu');
+    await menu.waitFor();
+    expect(await menu.textContent()).toContain('Partition around n2');
+    await screenshot(page, 'scenarios-11-preset-menu');
+    await menu.getByRole('menuitem', { name: 'Isolate n2' }).click();
+    await expect
+      .poll(async () => (await api<ClusterView>('/api/cluster')).groups.find((g) => g.includes('n2')))
+      .toEqual(['n2']);
+    // On the background: the cluster-wide presets.
+    await page.mouse.click(at.x - 200 > 10 ? 20 : at.x + 200, 60, { button: 'right' });
+    await menu.waitFor();
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(
+      expect.arrayContaining(['Halves', 'Isolate the leader', 'Majorities ring', 'Heal']),
+    );
+    await menu.getByRole('menuitem', { name: 'Heal' }).click();
+    await expect.poll(async () => (await api<ClusterView>('/api/cluster')).groups.length).toBe(1);
+  });
 });
