@@ -10,13 +10,10 @@
  * stop.
  */
 import type { KvOp } from '../core/kv/types';
-import { Stream, streamRng } from '../sim/random';
-import { churnPlan, describeChurn } from './churn';
 import { describeCondition, holds, RefError, resolveNode, type Labels } from './conditions';
 import { describePreset, presetCuts } from './presets';
 import type { CheckReport, RunReport, StepReport } from './report-types';
 import { allChecks } from './report-types';
-import { spreadLines } from './spread';
 import {
   checkName,
   durableCheck,
@@ -27,9 +24,9 @@ import {
   type StepWindow,
 } from './step-checks';
 import { TargetError, type PendingRequest, type ScenarioTarget, type TargetView } from './target';
-import { paxosRound } from './trace';
 import type { Check, FaultStep, Request, RequestOptions, Scenario, Step } from './types';
 import type { UnsafeModes } from './unsafe';
+import { churnStep, outcomeText, requestText, spreadStep, traceStep, weightsText } from './step-bodies';
 
 /** RunHooks let a caller watch and steer a run (all optional). */
 export interface RunHooks {
@@ -406,52 +403,21 @@ class Runner {
   }
 
   private async churn(st: Extract<Step, { do: 'churn' }>): Promise<string> {
-    const rng = streamRng(this.t.info.seed, Stream.scenario, this.index);
-    const plan = churnPlan(rng, this.t.info.ids, st);
-    const ids = this.t.info.ids;
-    const noisy = st.loss !== undefined || st.duplicate !== undefined || st.jitterMs !== undefined;
-    if (noisy) {
-      const rule = { loss: st.loss ?? 0, duplicate: st.duplicate ?? 0, jitterMs: st.jitterMs ?? 0 };
-      for (const a of ids) for (const b of ids) if (a !== b) await this.t.link({ from: a, to: b, ...rule });
-      this.line(`every link: loss ${rule.loss}, duplicate ${rule.duplicate}, jitter ${rule.jitterMs} ms`);
-    }
-    const t0 = this.t.now();
-    for (const e of plan) {
-      const wait = t0 + e.at - this.t.now();
-      if (wait > 0) await this.t.sleep(wait);
-      if (this.hooks.stopped?.()) break;
-      this.line(describeChurn(e));
-      if (e.what === 'partition') await this.t.partition(e.groups);
-      else if (e.what === 'heal') await this.t.clear(false);
-      else await this.t[e.what](e.node).catch((err: Error) => this.line(`  (${err.message})`));
-    }
-    const rest = t0 + st.ms - this.t.now();
-    if (rest > 0) await this.t.sleep(rest);
-    // The storm ends here: whatever it left broken is mended (the step after it checks recovery).
-    await this.t.clear(true);
-    return `churn for ${st.ms} ms: ${plan.length} blows drawn from seed ${this.t.info.seed}`;
+    return churnStep(
+      this.t,
+      st,
+      this.index,
+      (l) => this.line(l),
+      () => this.hooks.stopped?.() ?? false,
+    );
   }
 
   private async spread(st: Extract<Step, { do: 'spread' }>, checks: CheckReport[]): Promise<string> {
-    for (const n of st.requests) {
-      for (const alg of st.algorithms) {
-        const counts = await this.t.spread(alg, st.weights, n);
-        const { lines, check } = spreadLines(alg, st.weights, n, counts);
-        for (const l of lines) this.line(l);
-        if (check) checks.push({ step: this.index, ...check });
-      }
-    }
-    return `spread ${st.requests.join(' and ')} reads over ${weightsText(st.weights)}`;
+    return spreadStep(this.t, st, this.index, (l) => this.line(l), checks);
   }
 
   private async trace(st: Extract<Step, { do: 'trace' }>, v: TargetView): Promise<string> {
-    const at = this.t.now();
-    const p = this.t.submit({ op: 'put', key: st.key, value: st.value }, { timeoutMs: 5000 });
-    await this.t.settle([p], 10_000);
-    // Let the acceptances and the decision arrive before reading the messages.
-    await this.t.sleep(200);
-    for (const l of paxosRound(this.t.messages(0), st.key, st.value, at, v.nodes.length)) this.line(l);
-    return `trace a Paxos round: put ${st.key}=${st.value} → ${outcomeText(p)}`;
+    return traceStep(this.t, st, v, (l) => this.line(l));
   }
 
   // ---- checks -----------------------------------------------------------------------
@@ -500,38 +466,4 @@ class Runner {
       return { step, name: checkName(c), ok: false, detail: e.message };
     }
   }
-}
-
-function weightsText(w: Record<string, number>): string {
-  return Object.entries(w)
-    .map(([k, x]) => `${k}=${x}`)
-    .join(',');
-}
-
-function requestText(r: Request, o: RequestOptions): string {
-  const at = o.node ? ` at ${o.node}` : '';
-  switch (r.op) {
-    case 'put':
-      return `put ${r.key}=${r.value}${at}`;
-    case 'get':
-    case 'delete':
-      return `${r.op} ${r.key}${at}`;
-    case 'cas':
-      return `cas ${r.key} ${r.expected ?? 'nil'}→${r.value}${at}`;
-    case 'lock':
-      return `lock ${r.name} for ${r.owner} (${r.ttlMs} ms)${at}`;
-    case 'fenced':
-      return `fenced write ${r.key}=${r.value} with token ${r.token}${at}`;
-  }
-}
-
-/** outcomeText says how a request ended: "ok (n1, 3 ms)", "fail: no quorum …", "pending". */
-export function outcomeText(p: PendingRequest): string {
-  const r = p.result;
-  if (!r) return 'pending';
-  const where = r.node ? `${r.node}, ` : '';
-  const value = r.outcome === 'ok' && p.op.op === 'get' ? ` = ${JSON.stringify(r.value)}` : '';
-  const token = r.token !== undefined ? ` token ${r.token}` : '';
-  const err = r.error ? `: ${r.error}` : '';
-  return `${r.outcome}${value}${token}${err} (${where}${Math.round(r.latencyMs)} ms)`;
 }
