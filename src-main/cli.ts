@@ -2,7 +2,7 @@
  * The `quorum-lab` command: `sim` (deterministic simulator), `serve` (headless lab host),
  * `node` (one node on this host for a lab on another),
  * `compare` (Raft and Multi-Paxos under one workload and fault schedule), `check`
- * (is a client history linearizable?).
+ * (is a client history linearizable?), `run` (a guided scenario on real processes).
  * Each subcommand lives in its own module and is loaded on demand.
  */
 
@@ -14,6 +14,7 @@ commands:
   node    run one node on this host for a lab on another (serve --listen-nodes)
   compare run one workload and fault schedule against Raft and Multi-Paxos, side by side
   check   check a client history for linearizability (lab, Jepsen log or EDN history)
+  run     play a guided scenario on real processes (run --list shows them)
   help    show this text
 
 Run 'quorum-lab <command> --help' for a command's options.`;
@@ -37,6 +38,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'compare': {
       const { compareMain } = await import('./lab/compare-cli');
       return compareMain(rest);
+    }
+    case 'run': {
+      const { runMain } = await import('./scenario/run-cli');
+      return runMain(rest);
     }
     case 'check': {
       const { checkMain } = await import('./check-cli');

@@ -63,6 +63,16 @@ import {
   type LinkRuleInput,
 } from './schemas';
 import { validateHistoryQuery } from './history-window';
+import {
+  validatePresetRequest,
+  validateScenarioAction,
+  validateScenarioStart,
+  type PresetRequest,
+  type ScenarioAction,
+  type ScenarioInfo,
+  type ScenarioStartRequest,
+  type ScenarioState,
+} from './scenario-api';
 
 // ----- the parts of a row ----------------------------------------------------------------
 
@@ -257,6 +267,11 @@ const ROWS = {
     returns: returns<ClusterView>(),
   }),
   heal: command({ http: post('/api/heal'), args: noArgs, returns: returns<ClusterView>() }),
+  partitionPreset: command({
+    http: post('/api/partition/preset'),
+    args: args((req: PresetRequest) => req, single(validatePresetRequest)),
+    returns: returns<ClusterView>(),
+  }),
   setLink: command({
     http: post('/api/links'),
     args: args((rule: LinkRuleInput) => rule, single(validateLinkRule)),
@@ -323,6 +338,18 @@ const ROWS = {
     returns: returns<SavedRun>(),
   }),
   version: command({ http: get('/api/version'), args: noArgs, returns: returns<LabVersion>() }),
+  scenarios: command({ http: get('/api/scenarios'), args: noArgs, returns: returns<ScenarioInfo[]>() }),
+  scenario: command({ http: get('/api/scenario'), args: noArgs, returns: returns<ScenarioState | null>() }),
+  scenarioStart: command({
+    http: post('/api/scenario'),
+    args: args((req: ScenarioStartRequest) => req, single(validateScenarioStart)),
+    returns: returns<ScenarioState>(),
+  }),
+  scenarioControl: command({
+    http: post('/api/scenario/control'),
+    args: args((action: ScenarioAction) => ({ action }), single(validateScenarioAction)),
+    returns: returns<ScenarioState | null>(),
+  }),
 };
 
 // ----- what the table derives ----------------------------------------------------------------

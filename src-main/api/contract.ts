@@ -11,6 +11,7 @@ import type { Entry, MessageKind, NodeId, NodeStatus, Role } from '../core/types
 import type { ProtocolName } from '../core/protocols';
 import type { DamageKind } from '../core/recovery/damage';
 import type { Violation } from '../check/types';
+import type { ScenarioState } from './scenario-api';
 export type { ProtocolName, DamageKind };
 
 /** ClientOutcome: ok = took effect; fail = certainly did not; unknown = may have. */
@@ -263,7 +264,8 @@ export type LabEvent =
   | { type: 'cluster'; cluster: ClusterView }
   | { type: 'load-progress'; done: number; total: number }
   | { type: 'load-done'; summary: LoadSummary }
-  | { type: 'check'; check: CheckVerdict };
+  | { type: 'check'; check: CheckVerdict }
+  | { type: 'scenario'; scenario: ScenarioState };
 
 /** MessageEvent is the shape of send/deliver/drop/duplicate run-log records. */
 export interface MessageRecord extends RunLogRecord {

@@ -63,6 +63,16 @@ import { runReportFiles } from '../report/run-report';
 import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
 import { SafeFileError } from './safe-files';
 import { RemoteNodes, type RemoteNodesOptions } from './remote-nodes';
+import type {
+  PresetRequest,
+  ScenarioAction,
+  ScenarioInfo,
+  ScenarioStartRequest,
+  ScenarioState,
+} from '../api/scenario-api';
+import { presetCuts } from '../scenario/presets';
+import { listScenarios, ScenarioSession } from '../scenario/session';
+import { TargetError } from '../scenario/target';
 import { defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
 
 /** LabError is an error a user caused; status is the HTTP status that fits it. */
@@ -145,6 +155,8 @@ export class LabService implements LabApi {
   private checker: LiveCheck | null = null;
   /** remote: the listener for nodes on other hosts (null: every node is a local process). */
   readonly remote: RemoteNodes | null;
+  /** scenarios: the guided scenario playing in this lab (the app's Scenarios panel). */
+  private readonly scenarioSession = new ScenarioSession(this, (scenario) => this.emit({ type: 'scenario', scenario }));
 
   constructor(private readonly opts: LabServiceOptions = {}) {
     this.remote = opts.remote ? new RemoteNodes(opts.remote) : null;
@@ -328,6 +340,7 @@ export class LabService implements LabApi {
     this.stopped = true;
     if (this.clusterTimer) clearTimeout(this.clusterTimer);
     this.clusterTimer = null;
+    await this.scenarioSession.stop();
     if (this.creating) await this.creating.catch(() => undefined);
     // Remote agents hear 'shutdown' (stop your node and exit) rather than the 'stop' of a closing cluster.
     await this.remote?.close();
@@ -501,6 +514,52 @@ export class LabService implements LabApi {
     c.recorder.record('heal', {});
     this.clusterChanged();
     return this.view();
+  }
+
+  /** partitionPreset cuts the network into a named shape (scenario/presets.ts): groups, or one-way cuts of links. */
+  async partitionPreset(req: PresetRequest): Promise<ClusterView> {
+    const c = this.need();
+    this.checkIds([req.node, req.from, req.to].filter((x): x is NodeId => x !== undefined));
+    const v = this.view();
+    let cuts;
+    try {
+      cuts = presetCuts(req.preset, [...c.supervisor.nodes.keys()], { leader: v.leader, ...req });
+    } catch (e) {
+      throw new LabError(409, (e as Error).message);
+    }
+    c.recorder.record('partition-preset', { ...req });
+    if ('groups' in cuts) return this.partition(cuts.groups);
+    for (const [from, to] of cuts.cuts) c.router.setLink({ from, to, blocked: true });
+    c.recorder.record('link-rule', { cuts: cuts.cuts.map(([f, t]) => `${f}>${t}`), blocked: true });
+    this.clusterChanged();
+    return this.view();
+  }
+
+  // ----- guided scenarios (the panel): scenario/session.ts ---------------------------------
+
+  /** scenarios lists the bundled scenarios. */
+  async scenarios(): Promise<ScenarioInfo[]> {
+    return listScenarios();
+  }
+
+  /** scenario is the scenario playing (or last played), or null. */
+  async scenario(): Promise<ScenarioState | null> {
+    return this.scenarioSession.current();
+  }
+
+  /** scenarioStart plays a bundled scenario on a fresh cluster (stopping any playing). */
+  async scenarioStart(req: ScenarioStartRequest): Promise<ScenarioState> {
+    try {
+      return await this.scenarioSession.start(req);
+    } catch (e) {
+      if (e instanceof TargetError) throw new LabError(e.message.startsWith('no bundled') ? 404 : 409, e.message);
+      throw e;
+    }
+  }
+
+  /** scenarioControl steers the playing scenario: next, auto (do the user's step), stop. */
+  async scenarioControl(action: ScenarioAction): Promise<ScenarioState | null> {
+    return this.scenarioSession.control(action);
   }
 
   async setLink(rule: Partial<LinkRule> & { from: NodeId; to: NodeId; both?: boolean }): Promise<ClusterView> {

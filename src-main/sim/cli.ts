@@ -40,6 +40,9 @@ throughout; every seed's client history goes through the linearizability checker
   --history FILE      write the client history (JSONL, Jepsen-style) of a single seed
   --jobs N            run a sweep in N processes at once (default 1)
   --stats             print simulated seconds per wall second
+  --scenario S        play a scenario (a bundled name or a file) instead of random faults;
+                      with --seeds, stop at the first seed that fails one of its checks
+  --contrast N        with --scenario: its N-th contrast (unsafe mode)
   --help              show this text
 
 Exit status: 0 when no invariant was violated and every history was found linearizable;
@@ -66,6 +69,11 @@ export interface CliOptions {
   jobs: number;
   /** childSummary: print a machine-readable summary last (a child of --jobs). */
   childSummary: boolean;
+  /** scenario: a scenario to play (name or file) instead of the random schedule. */
+  scenario: string | null;
+  contrast: number | null;
+  /** protocolGiven: --protocol was on the command line (a scenario otherwise picks its own). */
+  protocolGiven: boolean;
 }
 
 const MAX_SEED = 2 ** 31 - 1;
@@ -89,6 +97,8 @@ const SIM_OPTIONS = {
   stats: { type: 'boolean' },
   jobs: { type: 'string' },
   'child-summary': { type: 'boolean' },
+  scenario: { type: 'string' },
+  contrast: { type: 'string' },
 } as const;
 
 /** seedRange reads `--seeds A..B` (or N: 1..N). */
@@ -132,7 +142,11 @@ export function parseSimArgs(argv: string[]): CliOptions | 'help' {
     stats: flagOpt(p, 'stats'),
     jobs: intOpt(p, 'jobs', 1, 64, 1),
     childSummary: flagOpt(p, 'child-summary'),
+    scenario: stringOpt(p, 'scenario', null),
+    contrast: intOpt(p, 'contrast', 1, 8) ?? null,
+    protocolGiven: p.values.protocol !== undefined,
   };
+  if (o.contrast !== null && o.scenario === null) throw new UsageError('--contrast goes with --scenario');
   if (o.sweep && seed !== undefined) throw new UsageError('give either --seed or --seeds, not both');
   if (o.sweep && (o.log || o.history))
     throw new UsageError('--log and --history record a single seed; use --seed with them');
@@ -215,6 +229,10 @@ export async function simMain(argv: string[]): Promise<number> {
   if (o === 'help') {
     console.log(HELP);
     return 0;
+  }
+  if (o.scenario !== null) {
+    const { scenarioSimMain } = await import('../scenario/sim-cli');
+    return scenarioSimMain(o);
   }
   if (!o.sweep) return single(o);
   return o.jobs > 1 ? parallelSweep(o) : runSweep(o);

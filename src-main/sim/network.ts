@@ -78,6 +78,8 @@ export class SimNetwork {
   private readonly isolated = new Set<NodeId>();
   /** jittery: directed links that add U(0, maxMs) to each message sent before `until` (virtual ms). */
   private readonly jittery = new Map<string, { maxMs: number; until: number }>();
+  /** links: per directed link ("from>to"), a fault model that replaces `faults` on it (scenarios' link rules). */
+  private readonly links = new Map<string, NetworkFaults>();
 
   constructor(
     private readonly rng: Rng,
@@ -163,19 +165,40 @@ export class SimNetwork {
     return [...this.cuts].sort().map((k) => k.split('>') as [NodeId, NodeId]);
   }
 
-  /** drawDrop decides whether one message is lost. */
-  drawDrop(): boolean {
-    return this.faults.drop > 0 && this.rng.next() < this.faults.drop;
+  /** setLink gives the directed link from → to its own fault model (null: back to the network's). */
+  setLink(from: NodeId, to: NodeId, f: NetworkFaults | null): void {
+    if (f) {
+      validateFaults(f);
+      this.links.set(from + '>' + to, f);
+    } else this.links.delete(from + '>' + to);
+  }
+
+  /** clearLinks drops every per-link model. */
+  clearLinks(): void {
+    this.links.clear();
+  }
+
+  /** model is the fault model of one link (the network's unless the link has its own). */
+  private model(from?: NodeId, to?: NodeId): NetworkFaults {
+    if (this.links.size === 0 || from === undefined || to === undefined) return this.faults;
+    return this.links.get(from + '>' + to) ?? this.faults;
+  }
+
+  /** drawDrop decides whether one message (on from → to, when given) is lost. */
+  drawDrop(from?: NodeId, to?: NodeId): boolean {
+    const f = this.model(from, to);
+    return f.drop > 0 && this.rng.next() < f.drop;
   }
 
   /** drawDuplicate decides whether one message is delivered twice. */
-  drawDuplicate(): boolean {
-    return this.faults.duplicate > 0 && this.rng.next() < this.faults.duplicate;
+  drawDuplicate(from?: NodeId, to?: NodeId): boolean {
+    const f = this.model(from, to);
+    return f.duplicate > 0 && this.rng.next() < f.duplicate;
   }
 
   /** drawDelay returns one message's latency in ms. */
-  drawDelay(): number {
-    const d = this.faults.delay;
+  drawDelay(from?: NodeId, to?: NodeId): number {
+    const d = this.model(from, to).delay;
     if (d.reorder > 0 && this.rng.next() < d.reorder) {
       return d.reorderMinMs + this.rng.next() * this.rng.next() * (d.reorderMaxMs - d.reorderMinMs);
     }

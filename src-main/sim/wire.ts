@@ -33,10 +33,10 @@ export class Wire {
     }
     if (m.from !== from.id || !c.member(m.to)) return this.drop(id, m, `bad address ${m.from}->${m.to}`);
     if (!c.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
-    if (c.net.drawDrop()) return this.drop(id, m, 'loss');
+    if (c.net.drawDrop(m.from, m.to)) return this.drop(id, m, 'loss');
     const copy = cloneData(m);
     c.after(this.delay(m), () => this.deliver(id, copy));
-    if (c.net.drawDuplicate()) {
+    if (c.net.drawDuplicate(m.from, m.to)) {
       st.duplicated++;
       if (logging) c.log.write(c.now, 'duplicate', { id, from: m.from, to: m.to, type: m.type });
       const dup = cloneData(m);
@@ -47,7 +47,7 @@ export class Wire {
 
   /** delay draws one message's latency: the network's model, plus its link's jitter. */
   private delay(m: MessageBase): number {
-    return this.c.net.drawDelay() + this.c.net.extraDelay(m.from, m.to, this.c.now);
+    return this.c.net.drawDelay(m.from, m.to) + this.c.net.extraDelay(m.from, m.to, this.c.now);
   }
 
   private drop(id: number, m: MessageBase, reason: string): void {

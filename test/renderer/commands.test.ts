@@ -204,6 +204,33 @@ describe('console command table', () => {
     expect(con.lines.at(-1)!.text).toMatch(/hardstate: the term\/vote record fails its checksum/);
   });
 
+  it('partition takes the presets too, with the nodes each needs', async () => {
+    const ctx = { nodes: ['n1', 'n2', 'n3'] };
+    const con = useConsoleStore();
+    await con.run('partition isolate n2');
+    expect(fake.calls.at(-1)).toMatchObject({ method: 'partitionPreset', args: [{ preset: 'isolate', node: 'n2' }] });
+    expect(con.lines.at(-1)!.text).toBe('isolated n2');
+    expect(fake.view.groups).toEqual([['n2'], ['n1', 'n3']]);
+    expect(parse('partition bridge n3', ctx)).toMatchObject({
+      ok: true,
+      command: { cmd: 'partition', preset: { preset: 'bridge', node: 'n3' } },
+    });
+    expect(parse('partition ring', ctx)).toMatchObject({
+      ok: true,
+      command: { preset: { preset: 'majorities-ring' } },
+    });
+    expect(parse('partition one-way n1->n3', ctx)).toMatchObject({
+      ok: true,
+      command: { preset: { preset: 'one-way', from: 'n1', to: 'n3' } },
+    });
+    expect(parse('partition isolate', ctx)).toMatchObject({ ok: false });
+    expect(parse('partition halves n1', ctx)).toMatchObject({ ok: false });
+    expect(parse('partition one-way n1<->n3', ctx)).toMatchObject({ ok: false, error: /one direction/ });
+    expect(parse('partition bridge n7', ctx)).toMatchObject({ ok: false });
+    // Not a preset word: the groups grammar, as before.
+    expect(parse('partition n1 | n2,n3', ctx)).toMatchObject({ ok: true, command: { groups: [['n1'], ['n2', 'n3']] } });
+  });
+
   it('aliases parse to the same command as the name', () => {
     const ctx = { nodes: ['n1', 'n2'] };
     expect(parse('delete a', ctx)).toEqual(parse('del a', ctx));

@@ -20,6 +20,8 @@ import type {
   SavedRun,
 } from '../../src-main/api/contract';
 import { arraySource, historyWindow, windowHints } from '../../src-main/api/history-window';
+import type { ScenarioInfo, ScenarioState } from '../../src-main/api/scenario-api';
+import type { ProtocolName } from '../../src-main/api/contract';
 import { clusterLeader } from '../../src-main/api/leader';
 import type { LockInfo } from '../../src-main/core/kv/types';
 import { LabError, type Connection, type LabTransport } from '../../src-renderer/src/api/lab-client';
@@ -108,6 +110,34 @@ function freshView(nodes: number): ClusterView {
   };
 }
 
+/** fakeScenarioState is a scenario just started, as the lab answers scenarioStart. */
+export function fakeScenarioState(info: ScenarioInfo, protocol: ProtocolName): ScenarioState {
+  return {
+    ...info,
+    protocol,
+    seed: 1,
+    contrastLabel: null,
+    unsafe: '',
+    status: 'starting',
+    current: -1,
+    heldAfter: null,
+    stepStates: Array.from({ length: info.steps }, (_, i) => ({
+      index: i,
+      kind: 'say',
+      say: `step ${i + 1}`,
+      look: null,
+      status: 'pending' as const,
+      did: null,
+      checks: [],
+      lines: [],
+      user: false,
+    })),
+    passed: 0,
+    failed: 0,
+    error: null,
+  };
+}
+
 /** FakeLabClient holds a small cluster and a key-value map. */
 export class FakeLabClient extends TableClient {
   view: ClusterView;
@@ -122,6 +152,9 @@ export class FakeLabClient extends TableClient {
   verdict: CheckVerdict = { linearizable: true, ops: 12, keys: 2, lagOps: 0, violation: null, reason: null };
   /** historyEvents: the client history GET /api/history windows (as the lab's recorder does). */
   historyEvents: HistoryOp[] = [];
+  /** scenarioList / scenarioNow: what the scenario commands answer. */
+  scenarioList: ScenarioInfo[] = [];
+  scenarioNow: ScenarioState | null = null;
   private readonly wire: MemoryTransport;
 
   constructor(nodes = 3) {
@@ -204,6 +237,15 @@ export class FakeLabClient extends TableClient {
           this.view.links = [];
         }),
       setLink: (rule) => changed(() => this.applyLink(rule)),
+      // Like the lab for the shapes a fake can show: isolate cuts one node off, halves splits in two.
+      partitionPreset: (req) =>
+        changed(() => {
+          const ids = this.view.nodes.map((n) => n.id);
+          if (req.preset === 'isolate' && req.node) this.view.groups = [[req.node], ids.filter((x) => x !== req.node)];
+          else if (req.preset === 'halves')
+            this.view.groups = [ids.slice(0, ids.length >> 1), ids.slice(ids.length >> 1)];
+          else throw new LabError(`the fake lab has no ${req.preset} preset`, 409);
+        }),
       setTimeScale: (scale) => changed(() => (this.view.timeScale = scale)),
       setPauseOn: (on) => changed(() => (this.view.pauseOn = { ...on })),
       continueRun: () =>
@@ -250,6 +292,18 @@ export class FakeLabClient extends TableClient {
         return { id, bytes: 64, message: { type: send.type, from: send.from, to: send.to, term: send.term } };
       },
       version: () => ({ lab: '0.1.0-fake', node: '20.0.0', electron: null, protocols: ['raft', 'paxos'] }),
+      scenarios: () => this.scenarioList,
+      scenario: () => this.scenarioNow,
+      scenarioStart: (req) => {
+        const info = this.scenarioList.find((x) => x.name === req.name);
+        if (!info) throw new LabError(`no bundled scenario '${req.name}'`, 404);
+        this.scenarioNow = fakeScenarioState(info, req.protocol ?? info.protocols[0]!);
+        return this.scenarioNow;
+      },
+      scenarioControl: (action) => {
+        if (this.scenarioNow && action === 'stop') this.scenarioNow = { ...this.scenarioNow, status: 'stopped' };
+        return this.scenarioNow;
+      },
       // Like the lab: runs are saved by name in its data folder (/runs here), never overwritten.
       exportRun: (name) => {
         const n = name ?? `run-${this.savedRuns.size + 1}`;

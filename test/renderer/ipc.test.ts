@@ -103,6 +103,11 @@ describe('IPC: renderer client ↔ main dispatch', () => {
     await c.openRun('r');
     await c.version();
     await c.message(42);
+    await c.partitionPreset({ preset: 'bridge', node: 'n2' });
+    await c.scenarios();
+    await c.scenario();
+    await c.scenarioStart({ name: 'split-vote', seed: 2 });
+    await c.scenarioControl('auto');
     expect(calls).toEqual([
       ['cluster'],
       ['createCluster', { nodes: 5, protocol: 'paxos' }],
@@ -134,6 +139,11 @@ describe('IPC: renderer client ↔ main dispatch', () => {
       ['openRun', 'r'],
       ['version'],
       ['message', 42],
+      ['partitionPreset', { preset: 'bridge', node: 'n2' }],
+      ['scenarios'],
+      ['scenario'],
+      ['scenarioStart', { name: 'split-vote', seed: 2 }],
+      ['scenarioControl', 'auto'],
     ]);
     // Every command of the table was exercised.
     expect(new Set(calls.map((c) => c[0]))).toEqual(new Set(COMMAND_NAMES));

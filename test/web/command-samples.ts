@@ -17,6 +17,7 @@ export const SAMPLES: { [K in CommandName]: ArgsOf<K> } = {
   inspect: ['n1'],
   partition: [[['n1'], ['n2', 'n3']]],
   heal: [],
+  partitionPreset: [{ preset: 'isolate', node: 'n2' }],
   setLink: [{ from: 'n1', to: 'n2', latencyMs: 200, jitterMs: 50, both: true }],
   setTimeScale: [0.1],
   setPauseOn: [{ role: true, commit: false }],
@@ -36,6 +37,10 @@ export const SAMPLES: { [K in CommandName]: ArgsOf<K> } = {
   exportRun: ['run-1'],
   openRun: ['run-1'],
   version: [],
+  scenarios: [],
+  scenario: [],
+  scenarioStart: [{ name: 'split-vote', protocol: 'raft', seed: 3 }],
+  scenarioControl: ['next'],
 };
 
 /** REFUSED: wire arguments a row's validator refuses, with (part of) its message. */
@@ -66,6 +71,12 @@ export const REFUSED: { name: CommandName; wire: unknown; error: string }[] = [
   { name: 'history', wire: { from: 10, to: 5 }, error: 'to (5) must not be before from (10)' },
   { name: 'history', wire: { key: 'a', since: 3 }, error: "history query: unknown field 'since'" },
   { name: 'check', wire: { verbose: true }, error: 'check takes no argument' },
+  { name: 'partitionPreset', wire: { preset: 'isolate' }, error: 'node is required by the isolate preset' },
+  { name: 'partitionPreset', wire: { preset: 'halves', node: 'n1' }, error: 'node: the halves preset takes no node' },
+  { name: 'partitionPreset', wire: { preset: 'pentagon' }, error: 'preset must be one of halves, isolate-leader' },
+  { name: 'scenarioStart', wire: { name: '../x' }, error: 'name must be a scenario name like "split-vote"' },
+  { name: 'scenarioStart', wire: { name: 'split-vote', contrast: 0 }, error: 'contrast must be an integer in 1..8' },
+  { name: 'scenarioControl', wire: { action: 'rewind' }, error: 'action must be one of next, auto, stop' },
 ];
 
 /** recordingLab answers every command with `answer(name, args)` (default: its own name) and records each call's arguments; `on` subscribes to nothing. */

@@ -96,6 +96,11 @@ describe('the command table', () => {
       exportRun: 'POST /api/export',
       openRun: 'POST /api/open',
       version: 'GET /api/version',
+      partitionPreset: 'POST /api/partition/preset',
+      scenarios: 'GET /api/scenarios',
+      scenario: 'GET /api/scenario',
+      scenarioStart: 'POST /api/scenario',
+      scenarioControl: 'POST /api/scenario/control',
     });
     // And the README names every route (node actions appear as `/crash` · `/restart` …).
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

@@ -81,6 +81,8 @@ export function isLabEvent(x: unknown): x is LabEvent {
       return isRecord(x.summary);
     case 'check':
       return isRecord(x.check) && typeof x.check.ops === 'number' && typeof x.check.lagOps === 'number';
+    case 'scenario':
+      return isRecord(x.scenario) && typeof x.scenario.name === 'string' && Array.isArray(x.scenario.stepStates);
     default:
       return false;
   }

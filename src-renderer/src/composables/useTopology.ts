@@ -36,6 +36,8 @@ export interface TopologyHandlers {
   overlay(m: OverlayModel): void;
   /** hover: the pointer is over node `id` (null: over none). */
   hover(id: string | null): void;
+  /** menu: a right-click at container pixel `at`, on node `id` (null: on the background). */
+  menu?(at: { x: number; y: number }, id: string | null): void;
 }
 
 declare global {
@@ -278,6 +280,12 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
       h.selectNode(null);
       h.selectLink(null);
     }
+  });
+  // A right-click (or a long press) opens the partition presets, for that node or for the whole cluster.
+  cy.on('cxttap', (e: EventObject) => {
+    const onNode =
+      e.target !== cy && (e.target as NodeSingular).isNode?.() && (e.target as NodeSingular).hasClass('member');
+    h.menu?.(e.renderedPosition, onNode ? (e.target as NodeSingular).id() : null);
   });
   cy.on('mouseover', 'node.member', (e: EventObject) => h.hover((e.target as NodeSingular).id()));
   cy.on('mouseout', 'node.member', () => h.hover(null));

@@ -5,6 +5,7 @@
  * action and prints the answer. Adding a console command means adding one entry here.
  */
 import type { BalanceAlgorithm } from '../../../src-main/api/contract';
+import type { Preset, PresetRequest } from '../../../src-main/api/scenario-api';
 import { MAX_LATENCY_MS, MAX_LOAD_CLIENTS, MAX_LOAD_COUNT } from '../../../src-main/api/schemas';
 import { BALANCE_ALGORITHMS } from '../../../src-main/core/balance/types';
 import { MAX_TTL_MS } from '../../../src-main/core/kv/types';
@@ -35,6 +36,53 @@ import {
 } from './grammar';
 
 export type { Bound, Completer, ConsoleCommand } from './command';
+
+const PRESET_WORDS: Record<string, Preset> = {
+  halves: 'halves',
+  'isolate-leader': 'isolate-leader',
+  isolate: 'isolate',
+  bridge: 'bridge',
+  ring: 'majorities-ring',
+  'majorities-ring': 'majorities-ring',
+  'one-way': 'one-way',
+};
+
+/** presetArgs reads `halves`, `isolate-leader`, `isolate n2`, `bridge n3`, `ring`, `one-way n1->n2` (null: not a preset). */
+function presetArgs(a: Args, ctx: ParseContext): PresetRequest | null {
+  const preset = PRESET_WORDS[a.words[0] ?? ''];
+  if (!preset) return null;
+  const rest: Args = { ...a, words: a.words.slice(1), raw: a.raw.trim().slice((a.words[0] ?? '').length) };
+  switch (preset) {
+    case 'isolate':
+    case 'bridge':
+      exactly(rest.words, 1, `partition ${preset} <node>`);
+      return { preset, node: node(rest.words[0], ctx, `partition ${preset} <node>`) };
+    case 'one-way': {
+      const l = link(rest.raw, ctx, 'partition one-way n1->n2');
+      if (l.both || l.rest.length > 0) fail('a one-way cut is one direction: partition one-way n1->n2');
+      return { preset, from: l.from, to: l.to };
+    }
+    default:
+      exactly(rest.words, 0, `partition ${a.words[0]}`);
+      return { preset };
+  }
+}
+
+/** presetText says what a preset did, for the console. */
+function presetText(p: PresetRequest): string {
+  switch (p.preset) {
+    case 'isolate':
+      return `isolated ${p.node}`;
+    case 'bridge':
+      return `${p.node} now bridges two halves that cannot hear each other`;
+    case 'one-way':
+      return `one-way cut ${p.from}->${p.to}: ${p.to} no longer hears ${p.from}`;
+    case 'majorities-ring':
+      return 'a ring: each node hears only its nearest neighbours';
+    default:
+      return `partitioned: ${p.preset}`;
+  }
+}
 
 /** nodeArg reads exactly one node id. */
 function nodeArg(a: Args, ctx: ParseContext): { node: string } {
@@ -203,17 +251,30 @@ const NODE_COMMANDS = [
 const FAULT_COMMANDS = [
   command({
     name: 'partition',
-    usage: 'partition n1,n2 | n3,n4,n5',
-    about: 'cut every link between the groups',
-    details: ['Nodes left out form one more group. Dragging a node on the graph does the same.'],
+    usage: 'partition n1,n2 | n3,n4,n5 · partition <preset>',
+    about: 'cut every link between the groups, or cut the network into a preset shape',
+    details: [
+      'Nodes left out form one more group. Dragging a node on the graph does the same.',
+      'Presets (also on the graph: right-click a node or the background):',
+      '  partition halves — a minority and a majority: n1..n⌊N/2⌋ | the rest',
+      '  partition isolate-leader · partition isolate n2 — one node alone',
+      '  partition bridge n3 — the others in two halves that cannot hear each other; n3 hears both',
+      '  partition ring — each node hears only its nearest neighbours: a different majority each (5+ nodes)',
+      '  partition one-way n1->n2 — messages n1 to n2 are lost, n2 to n1 still arrive',
+    ],
     complete: NODE_IDS,
-    parse: (a, ctx) => ({ groups: partitionGroups(a.raw, ctx, a.usage) }),
+    parse: (a, ctx): { groups: string[][] } | { preset: PresetRequest } => {
+      const preset = presetArgs(a, ctx);
+      return preset ? { preset } : { groups: partitionGroups(a.raw, ctx, a.usage) };
+    },
     run: (c, io) =>
-      io.control(
-        () => useClusterStore().partition(c.groups),
-        `partitioned ${c.groups.map((g) => g.join(',')).join(' | ')}`,
-        null,
-      ),
+      'preset' in c
+        ? io.control(() => useClusterStore().partitionPreset(c.preset), presetText(c.preset), null)
+        : io.control(
+            () => useClusterStore().partition(c.groups),
+            `partitioned ${c.groups.map((g) => g.join(',')).join(' | ')}`,
+            null,
+          ),
   }),
   command({
     name: 'heal',

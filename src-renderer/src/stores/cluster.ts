@@ -18,6 +18,7 @@ import type {
   PauseOn,
 } from '../../../src-main/api/contract';
 import { leaderNode } from '../../../src-main/api/leader';
+import type { PresetRequest } from '../../../src-main/api/scenario-api';
 import { errorText, labClient } from '../api/lab-client';
 import { useReplayStore } from './replay';
 import { useTimelineStore } from './timeline';
@@ -114,6 +115,8 @@ export const useClusterStore = defineStore('cluster', () => {
   const resume = (id: string) => act(() => labClient().resume(id));
   const heal = () => act(() => labClient().heal());
   const partition = (groups: string[][]) => act(() => labClient().partition(groups));
+  /** partitionPreset cuts the network into a named shape (halves, isolate, bridge, ring, one-way). */
+  const partitionPreset = (req: PresetRequest) => act(() => labClient().partitionPreset(req));
   const setLink = (rule: Partial<LinkRule> & { from: string; to: string; both?: boolean }) =>
     act(() => labClient().setLink(rule));
   const setTimeScale = (scale: number) => act(() => labClient().setTimeScale(scale));
@@ -214,6 +217,7 @@ export const useClusterStore = defineStore('cluster', () => {
     resume,
     heal,
     partition,
+    partitionPreset,
     setLink,
     setTimeScale,
     setPauseOn,

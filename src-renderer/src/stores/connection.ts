@@ -15,6 +15,7 @@ import { useCheckStore } from './check';
 import { useClusterStore } from './cluster';
 import { useConsoleStore } from './console';
 import { useReplayStore } from './replay';
+import { useScenariosStore } from './scenarios';
 import { useTimelineStore } from './timeline';
 import { useUiStore } from './ui';
 
@@ -32,6 +33,7 @@ export const useConnectionStore = defineStore('connection', () => {
   const replay = useReplayStore();
   const ui = useUiStore();
   const check = useCheckStore();
+  const scenarios = useScenariosStore();
 
   /** onEvent routes one live event to the store that owns it. */
   function onEvent(e: LabEvent): void {
@@ -50,6 +52,9 @@ export const useConnectionStore = defineStore('connection', () => {
         return;
       case 'check':
         check.apply(e.check);
+        return;
+      case 'scenario':
+        scenarios.apply(e.scenario);
         return;
       default:
         assertNever(e, 'event');

@@ -1,0 +1,328 @@
+/**
+ * SimTarget runs a scenario in the deterministic simulator: the same protocol cores, host
+ * loop and invariant checker as `quorum-lab sim`, in virtual time, every random choice
+ * from the seed — so one seed replays one run exactly, and a sweep over seeds looks for a
+ * schedule that breaks a check. Time is virtual ms; timers follow the scenario's
+ * heartbeatMs / electionMs with the lab's tick (heartbeat / 5, at most 10 ms).
+ *
+ * What it models: crash (unsaved state lost), restart, pause, resume, partitions and
+ * directed cuts, and each link's loss / duplication / latency ± jitter (the simulated
+ * network's per-link models). Damage is the lab's (TargetError here). Unsafe modes:
+ * prevote and checkQuorum.
+ */
+import type { HistoryOp } from '../api/contract';
+import type { BalanceAlgorithm } from '../core/balance/types';
+import type { KvOp } from '../core/kv/types';
+import type { ProtocolName } from '../core/protocols';
+import { createProtocolNode } from '../core/protocols';
+import type { MessageBase, NodeId, ProtocolConfig, ProtocolNode } from '../core/types';
+import { Cluster } from '../sim/cluster';
+import { RELIABLE, type NetworkFaults } from '../sim/network';
+import { Stream, streamRng } from '../sim/random';
+import { SimClients } from './sim-client';
+import {
+  TargetError,
+  type LinkChange,
+  type LoadResult,
+  type PendingRequest,
+  type Sample,
+  type ScenarioTarget,
+  type TargetInfo,
+  type TargetView,
+  type Traced,
+} from './target';
+import { isSafeValue, type UnsafeModes, type UnsafeName } from './unsafe';
+
+/** SimTargetOptions create a simulated cluster for a scenario. */
+export interface SimTargetOptions {
+  seed: number;
+  nodes: number;
+  protocol: ProtocolName;
+  heartbeatMs?: number;
+  electionMs?: number;
+  unsafe?: UnsafeModes;
+  /** trace: record every message with its body (the trace step needs it; it costs time). */
+  trace?: boolean;
+}
+
+/** SIM_UNSAFE lists the unsafe modes the simulator can apply. */
+export const SIM_UNSAFE = ['prevote', 'checkQuorum'] as const;
+
+type Rule = Required<Omit<LinkChange, 'from' | 'to'>>;
+
+const CLEAN: Rule = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, blocked: false };
+
+/** SimTarget is a ScenarioTarget over the simulator (see the file comment). */
+export class SimTarget implements ScenarioTarget {
+  readonly info: TargetInfo;
+  readonly cluster: Cluster;
+  private readonly clients: SimClients;
+  private readonly sampleLog: Sample[] = [];
+  private readonly last = new Map<NodeId, string>();
+  private readonly traced: Traced[] = [];
+  /** rules: the non-blocking part of each directed link's rule ("a>b"). */
+  private readonly rules = new Map<string, Rule>();
+
+  constructor(o: SimTargetOptions) {
+    const bad = unsupportedIn(o.unsafe ?? {});
+    if (bad) throw new TargetError(bad);
+    const heartbeatMs = o.heartbeatMs ?? 100;
+    const electionMs = o.electionMs ?? 1000;
+    const tickMs = Math.max(1, Math.min(10, Math.floor(heartbeatMs / 5)));
+    this.cluster = new Cluster({
+      seed: o.seed,
+      nodes: o.nodes,
+      protocol: o.protocol,
+      tickMs,
+      heartbeatTicks: Math.max(1, Math.round(heartbeatMs / tickMs)),
+      electionTicks: Math.max(2, Math.round(electionMs / tickMs)),
+      preVote: o.unsafe?.prevote !== false,
+      checkQuorum: o.unsafe?.checkQuorum !== false,
+      snapshotEvery: 200,
+      diskMs: [0.05, 1],
+      ...(o.trace
+        ? { factory: (p: ProtocolName, cfg: ProtocolConfig) => this.tracing(createProtocolNode(p, cfg)) }
+        : {}),
+    });
+    this.info = { kind: 'sim', ids: this.cluster.ids.slice(), protocol: o.protocol, seed: o.seed };
+    this.clients = new SimClients(this.cluster, streamRng(o.seed, Stream.scenario, 0));
+    this.observeEveryTick();
+  }
+
+  /** tracing wraps a core so every message it sends and receives is recorded with its body. */
+  private tracing(core: ProtocolNode): ProtocolNode {
+    const record = (event: Traced['event'], m: MessageBase): void => {
+      const { type, from, to, term, ...body } = m as MessageBase & Record<string, unknown>;
+      this.traced.push({ t: this.cluster.now, event, from, to, type, term, body });
+    };
+    const ready = core.ready.bind(core);
+    const step = core.step.bind(core);
+    core.ready = () => {
+      const rd = ready();
+      for (const m of [...rd.messages, ...rd.messagesAfterPersist]) record('send', m);
+      return rd;
+    };
+    core.step = (m) => {
+      record('deliver', m);
+      step(m);
+    };
+    return core;
+  }
+
+  private observeEveryTick(): void {
+    const c = this.cluster;
+    const look = (): void => {
+      for (const n of c.nodes) {
+        c.observe(n);
+        const s = n.lastStatus;
+        const role = n.state === 'down' ? null : (s?.role ?? null);
+        const term = s?.term ?? 0;
+        const commit = s?.commitIndex ?? 0;
+        const key = `${n.state}|${role}|${term}|${commit}`;
+        if (this.last.get(n.id) === key) continue;
+        this.last.set(n.id, key);
+        this.sampleLog.push({ t: c.now, node: n.id, status: n.state, role, term, commit });
+      }
+      c.after(c.tickMs, look);
+    };
+    look();
+  }
+
+  now(): number {
+    return this.cluster.now;
+  }
+
+  async sleep(ms: number): Promise<void> {
+    this.cluster.runFor(ms);
+  }
+
+  async view(): Promise<TargetView> {
+    return this.viewNow();
+  }
+
+  private viewNow(): TargetView {
+    const c = this.cluster;
+    for (const n of c.nodes) c.observe(n);
+    const nodes = c.nodes.map((n) => {
+      const s = n.state === 'down' ? null : n.lastStatus;
+      return {
+        id: n.id,
+        status: n.state,
+        role: s?.role ?? null,
+        term: s?.term ?? 0,
+        commitIndex: s?.commitIndex ?? 0,
+        lastIndex: s?.lastIndex ?? 0,
+        leader: s?.leader ?? null,
+      };
+    });
+    const cuts: string[] = [];
+    for (const a of c.ids) for (const b of c.ids) if (a !== b && !c.net.linkUp(a, b)) cuts.push(`${a}>${b}`);
+    return { nodes, leader: c.stableLeader(), cuts };
+  }
+
+  async waitUntil(pred: (v: TargetView) => boolean, timeoutMs: number): Promise<TargetView | null> {
+    let v: TargetView | null = null;
+    const ok = this.cluster.runUntilTrue(() => pred((v = this.viewNow())), timeoutMs);
+    return ok ? v : null;
+  }
+
+  async crash(id: NodeId): Promise<void> {
+    this.state(id, ['up', 'paused'], 'crash');
+    this.cluster.crash(id);
+  }
+
+  async restart(id: NodeId): Promise<void> {
+    this.state(id, ['down'], 'restart');
+    this.cluster.restart(id);
+  }
+
+  async pause(id: NodeId): Promise<void> {
+    this.state(id, ['up'], 'pause');
+    this.cluster.pause(id);
+  }
+
+  async resume(id: NodeId): Promise<void> {
+    this.state(id, ['paused'], 'resume');
+    this.cluster.resume(id);
+  }
+
+  /** state refuses an action the lab would refuse (crash a node already down, …). */
+  private state(id: NodeId, allowed: string[], what: string): void {
+    const n = this.cluster.node(id);
+    if (!allowed.includes(n.state)) throw new TargetError(`cannot ${what} ${id}: it is ${n.state}`);
+  }
+
+  async damage(id: NodeId): Promise<void> {
+    throw new TargetError(`damaging ${id}'s store is done on real processes (the simulator has no damage model yet)`);
+  }
+
+  async partition(groups: NodeId[][]): Promise<void> {
+    this.cluster.partition(groups);
+  }
+
+  async link(ch: LinkChange): Promise<void> {
+    const key = `${ch.from}>${ch.to}`;
+    if (ch.blocked === true) this.cluster.cut(ch.from, ch.to);
+    else if (ch.blocked === false) this.cluster.net.uncut(ch.from, ch.to);
+    const prev = this.rules.get(key) ?? CLEAN;
+    const next: Rule = {
+      latencyMs: ch.latencyMs ?? prev.latencyMs,
+      jitterMs: ch.jitterMs ?? prev.jitterMs,
+      loss: ch.loss ?? prev.loss,
+      duplicate: ch.duplicate ?? prev.duplicate,
+      blocked: false,
+    };
+    this.rules.set(key, next);
+    this.cluster.net.setLink(ch.from, ch.to, sameRule(next, CLEAN) ? null : faultsOf(next));
+  }
+
+  async clear(nodes: boolean): Promise<void> {
+    this.cluster.healNetwork();
+    this.rules.clear();
+    this.cluster.net.clearLinks();
+    this.cluster.setFaults(RELIABLE);
+    if (!nodes) return;
+    for (const n of this.cluster.nodes) {
+      if (n.state === 'down') this.cluster.restart(n.id);
+      else if (n.state === 'paused') this.cluster.resume(n.id);
+    }
+  }
+
+  async balance(algorithm: BalanceAlgorithm, weights?: Record<NodeId, number>): Promise<void> {
+    this.clients.setBalance(algorithm, weights);
+  }
+
+  submit(op: KvOp, o: { node?: NodeId; timeoutMs: number }): PendingRequest {
+    return this.clients.submit(op, o);
+  }
+
+  async settle(reqs: PendingRequest[], timeoutMs: number): Promise<void> {
+    this.cluster.runUntilTrue(() => reqs.every((r) => r.result !== null), timeoutMs, 1);
+  }
+
+  async load(op: 'put' | 'get', count: number, clients: number, keys: number): Promise<LoadResult> {
+    const done: PendingRequest[] = [];
+    let issued = 0;
+    const rng = streamRng(this.info.seed, Stream.scenario, 1);
+    // Each lane issues its next request when the last one settles, as a load client does.
+    const lane = (): void => {
+      if (issued >= count) return;
+      const i = issued++;
+      const key = `load-${rng.int(0, keys - 1)}`;
+      const kv: KvOp = op === 'put' ? { op: 'put', key, value: `v${i}` } : { op: 'get', key };
+      const p = this.clients.submit(kv, { timeoutMs: 5000 });
+      done.push(p);
+      const check = (): void => {
+        if (p.result) lane();
+        else this.cluster.after(1, check);
+      };
+      this.cluster.after(1, check);
+    };
+    for (let i = 0; i < Math.min(clients, count); i++) lane();
+    this.cluster.runUntilTrue(() => issued >= count && done.every((p) => p.result !== null), count * 5000, 1);
+    const by = (o: string): number => done.filter((p) => p.result?.outcome === o).length;
+    return { count: done.length, ok: by('ok'), fail: by('fail'), unknown: by('unknown') };
+  }
+
+  async spread(
+    algorithm: BalanceAlgorithm,
+    weights: Record<NodeId, number>,
+    n: number,
+  ): Promise<Record<NodeId, number>> {
+    this.clients.setBalance(algorithm, weights);
+    const counts: Record<NodeId, number> = {};
+    const reqs: PendingRequest[] = [];
+    for (let i = 0; i < n; i++) {
+      const first = this.clients.pick(`spread-${i}`);
+      counts[first] = (counts[first] ?? 0) + 1;
+      reqs.push(this.clients.submit({ op: 'get', key: `spread-${i % 8}` }, { first, timeoutMs: 5000 }));
+      // One read at a time, as the lab's spread sends them.
+      this.cluster.runUntilTrue(() => reqs[reqs.length - 1]!.result !== null, 6000, 1);
+    }
+    return counts;
+  }
+
+  async history(): Promise<HistoryOp[]> {
+    return this.clients.history.slice();
+  }
+
+  async violations(): Promise<string[]> {
+    return this.cluster.violations.map((v) => `${v.invariant}${v.node ? ` on ${v.node}` : ''}: ${v.description}`);
+  }
+
+  samples(sinceMs: number): Sample[] {
+    return this.sampleLog.filter((s) => s.t >= sinceMs);
+  }
+
+  messages(sinceMs: number): Traced[] {
+    return this.traced.filter((m) => m.t >= sinceMs);
+  }
+
+  unsupported(unsafe: UnsafeModes): string | null {
+    return unsupportedIn(unsafe);
+  }
+
+  async close(): Promise<void> {}
+}
+
+function sameRule(a: Rule, b: Rule): boolean {
+  return a.latencyMs === b.latencyMs && a.jitterMs === b.jitterMs && a.loss === b.loss && a.duplicate === b.duplicate;
+}
+
+function faultsOf(r: Rule): NetworkFaults {
+  const lo = Math.max(0.5, r.latencyMs - r.jitterMs);
+  const hi = Math.max(lo, r.latencyMs + r.jitterMs, 1);
+  return {
+    drop: r.loss,
+    duplicate: r.duplicate,
+    delay: { minMs: lo, maxMs: hi, reorder: 0, reorderMinMs: 0, reorderMaxMs: 0 },
+  };
+}
+
+/** unsupportedIn says which unsafe modes the simulator cannot apply (null: none). */
+export function unsupportedIn(u: UnsafeModes): string | null {
+  const missing = (Object.entries(u) as [UnsafeName, string | boolean][])
+    .filter(([k, v]) => !isSafeValue(k, v) && !(SIM_UNSAFE as readonly string[]).includes(k))
+    .map(([k, v]) => `${k}: ${String(v)}`);
+  return missing.length ? `the simulator cannot apply ${missing.join(', ')} yet` : null;
+}
