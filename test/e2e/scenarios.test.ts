@@ -192,7 +192,30 @@ describe('the Scenarios panel', () => {
       .poll(async () => (await api<ClusterView>('/api/cluster')).groups.find((g) => g.includes('n2')))
       .toEqual(['n2']);
     // On the background: the cluster-wide presets.
-    await page.mouse.click(at.x - 200 > 10 ? 20 : at.x + 200, 60, { button: 'right' });
+    // A point of the graph's own canvas that no node, zone or overlay covers (the layout moves
+    // with the header and the zones, so it is looked for rather than fixed).
+    const bg = await page.evaluate(() => {
+      const cy = (window as unknown as { __quorumLab: { cy: CyCore } }).__quorumLab.cy;
+      const c = cy.container()!;
+      const b = c.getBoundingClientRect();
+      for (let y = b.top + 20; y < b.bottom - 20; y += 15)
+        for (let x = b.left + 20; x < b.right - 20; x += 15) {
+          const el = document.elementFromPoint(x, y);
+          if (el instanceof HTMLCanvasElement && c.contains(el)) {
+            const hit = (
+              cy as unknown as {
+                renderer(): { findNearestElement(x: number, y: number, i: boolean, v: boolean): unknown };
+              }
+            )
+              .renderer()
+              .findNearestElement(x - b.left, y - b.top, true, false);
+            if (!hit) return { x, y };
+          }
+        }
+      return null;
+    });
+    expect(bg, 'an empty point of the graph').not.toBeNull();
+    await page.mouse.click(bg!.x, bg!.y, { button: 'right' });
     await menu.waitFor();
     expect(await menu.getByRole('menuitem').allTextContents()).toEqual(
       expect.arrayContaining(['Halves', 'Isolate the leader', 'Majorities ring', 'Heal']),
