@@ -233,7 +233,15 @@ describe.skipIf(why !== null)('nodes on other hosts (network namespaces)', () =>
       10_000,
     );
     expect((await put('k4', 'v4', 5000)).body.outcome).toBe('ok');
-    const read = await api('POST', '/api/kv', { op: 'get', key: 'k2', node: 'n2', timeoutMs: 5000 });
+    // Just back, n2 may not know the leader yet and refuses the read (fail): ask again until it
+    // serves it, which it may only do once it holds what was written while it was cut off.
+    const readOnN2 = (): Promise<{ body: { outcome: string; value?: unknown } }> =>
+      api('POST', '/api/kv', { op: 'get', key: 'k2', node: 'n2', timeoutMs: 2000 });
+    let read = await readOnN2();
+    for (const end = Date.now() + 10_000; read.body.outcome === 'fail' && Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 200));
+      read = await readOnN2();
+    }
     expect(read.body).toMatchObject({ outcome: 'ok', value: 'written while n2 was cut off' });
     await until(
       'n2 caught up with the leader',
