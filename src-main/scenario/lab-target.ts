@@ -14,6 +14,7 @@
 import type { ClusterView, HistoryOp, LabEvent, RunLogRecord } from '../api/contract';
 import type { LabApi } from '../api/commands';
 import type { BalanceAlgorithm } from '../core/balance/types';
+import type { DamageKind } from '../core/recovery/damage';
 import type { KvOp } from '../core/kv/types';
 import type { ProtocolName } from '../core/protocols';
 import type { NodeId, Role } from '../core/types';
@@ -225,10 +226,8 @@ export class LabTarget implements ScenarioTarget {
     await this.call(() => this.lab.resume(id));
   }
 
-  async damage(id: NodeId, kind: string | undefined): Promise<void> {
-    const lab = this.lab as ScenarioLab & { damage?: (id: NodeId, kind?: string) => Promise<unknown> };
-    if (typeof lab.damage !== 'function') throw new TargetError('this lab cannot damage a node’s store yet');
-    await this.call(() => lab.damage!(id, kind));
+  async damage(id: NodeId, kind: DamageKind | undefined): Promise<void> {
+    await this.call(() => this.lab.damage(id, kind ?? 'file'));
   }
 
   async partition(groups: NodeId[][]): Promise<void> {

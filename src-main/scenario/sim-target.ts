@@ -7,11 +7,13 @@
  *
  * What it models: crash (unsaved state lost), restart, pause, resume, partitions and
  * directed cuts, and each link's loss / duplication / latency ± jitter (the simulated
- * network's per-link models). Damage is the lab's (TargetError here). Unsafe modes:
+ * network's per-link models). Damage needs the simulator's store-damage model (a
+ * TargetError without it). Unsafe modes:
  * prevote and checkQuorum.
  */
 import type { HistoryOp } from '../api/contract';
 import type { BalanceAlgorithm } from '../core/balance/types';
+import type { DamageKind } from '../core/recovery/damage';
 import type { KvOp } from '../core/kv/types';
 import type { ProtocolName } from '../core/protocols';
 import { createProtocolNode } from '../core/protocols';
@@ -192,8 +194,15 @@ export class SimTarget implements ScenarioTarget {
     if (!allowed.includes(n.state)) throw new TargetError(`cannot ${what} ${id}: it is ${n.state}`);
   }
 
-  async damage(id: NodeId): Promise<void> {
-    throw new TargetError(`damaging ${id}'s store is done on real processes (the simulator has no damage model yet)`);
+  async damage(id: NodeId, kind: DamageKind | undefined): Promise<void> {
+    // The simulator's store damage arrives with its recovery model; until then this step is the lab's.
+    const c = this.cluster as Cluster & { damage?: (id: NodeId, kind: DamageKind) => void };
+    if (typeof c.damage !== 'function')
+      throw new TargetError(
+        `damaging ${id}'s store is done on real processes (this simulator has no damage model yet)`,
+      );
+    this.state(id, ['down'], 'damage');
+    c.damage(id, kind ?? 'file');
   }
 
   async partition(groups: NodeId[][]): Promise<void> {

@@ -15,6 +15,7 @@ import { allChecks } from '../../src-main/scenario/report-types';
 import { runScenario } from '../../src-main/scenario/runner';
 import { runMain } from '../../src-main/scenario/run-cli';
 import { TargetError } from '../../src-main/scenario/target';
+import { validateScenario } from '../../src-main/scenario/validate';
 
 let dir: string;
 let lab: LabService;
@@ -61,6 +62,41 @@ describe('bundled scenarios on real processes', () => {
 
   it('lock-fencing (raft): the paused holder’s stale token is refused', async () => {
     expect(await play('lock-fencing', 'raft')).toBe('');
+  });
+
+  it('a damage step breaks a crashed node’s file; it recovers from its peers and nothing is lost', async () => {
+    const r = validateScenario({
+      name: 'damaged-follower',
+      title: 'Damaged follower',
+      teaches: 'a damaged store recovers from its peers',
+      setup: { nodes: 3, heartbeatMs: 50, electionMs: 500 },
+      steps: [
+        { do: 'wait', until: { is: 'leader' }, withinMs: 10000 },
+        { do: 'request', request: { op: 'put', key: 'a', value: '1' }, expect: 'ok' },
+        { do: 'crash', node: 'follower', as: 'f' },
+        { do: 'damage', node: '@f', damage: 'log-tail' },
+        { do: 'restart', node: '@f' },
+        { do: 'request', request: { op: 'put', key: 'b', value: '2' }, expect: 'ok' },
+        { do: 'wait', until: { is: 'converged' }, withinMs: 15000 },
+        { do: 'check', checks: [{ check: 'durable' }, { check: 'linearizable' }] },
+      ],
+    });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const target = await LabTarget.create(lab, {
+      nodes: 3,
+      protocol: 'raft',
+      seed: 1,
+      heartbeatMs: 50,
+      electionMs: 500,
+    });
+    try {
+      const rep = await runScenario(r.value, target);
+      expect(rep.steps[3]!.did).toMatch(/^damage n\d \(log-tail\)$/);
+      expect(allChecks(rep).filter((c) => !c.ok)).toEqual([]);
+    } finally {
+      await target.close();
+    }
   });
 
   it('refuses to run a contrast whose unsafe mode the lab does not echo back', async () => {
