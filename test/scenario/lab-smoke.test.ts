@@ -99,10 +99,28 @@ describe('bundled scenarios on real processes', () => {
     }
   });
 
-  it('refuses to run a contrast whose unsafe mode the lab does not echo back', async () => {
+  it('runs a contrast only when the lab has its unsafe mode: the anomaly shows, or it refuses', async () => {
     const echoes = (await lab.createCluster({ nodes: 1 })) as { unsafe?: unknown };
-    // Once the lab has unsafe modes, this test turns into a real contrast run elsewhere.
-    if (echoes.unsafe !== undefined) return;
+    if (echoes.unsafe !== undefined) {
+      // The lab has unsafe modes: lock-fencing without fencing lets the stale token's write in.
+      const s = bundledScenario('lock-fencing')!;
+      const unsafe = { fencing: false };
+      const t = await LabTarget.create(lab, {
+        nodes: 3,
+        protocol: 'raft',
+        seed: 1,
+        heartbeatMs: 50,
+        electionMs: 500,
+        unsafe,
+      });
+      try {
+        const r = await runScenario(s, t, { unsafe });
+        expect(r.passed).toBe(false);
+      } finally {
+        await t.close();
+      }
+      return;
+    }
     await expect(
       LabTarget.create(lab, { nodes: 3, protocol: 'raft', seed: 1, unsafe: { reads: 'local' } }),
     ).rejects.toThrow(TargetError);
