@@ -48,6 +48,8 @@ interface PeerState {
   ackedSeq: number;
   catchupUntil: number;
   catchupTarget: number;
+  /** catchupHi: how far the last catch-up (or snapshot) sent would bring the learner. */
+  catchupHi: number;
   sentSnapshot: boolean;
 }
 
@@ -75,6 +77,7 @@ export class LeaderRole {
         ackedSeq: 0,
         catchupUntil: 0,
         catchupTarget: 0,
+        catchupHi: 0,
         sentSnapshot: false,
       });
     }
@@ -231,10 +234,12 @@ export class LeaderRole {
     const log = this.h.log;
     if (next < log.firstIndex() && log.snapshot) {
       ps.sentSnapshot = true;
+      ps.catchupHi = log.snapshot.index;
       this.h.send({ type: 'snapshot', from: this.h.id, to, term: this.ballot, snapshot: log.snapshot });
       return;
     }
     const hi = Math.min(commit, next + Math.max(1, this.h.cfg.maxEntriesPerMsg) - 1);
+    ps.catchupHi = hi;
     this.h.send({ type: 'catchup', from: this.h.id, to, term: this.ballot, entries: log.slice(next, hi + 1), commit });
   }
 
@@ -275,12 +280,20 @@ export class LeaderRole {
     if (m.commit < m.hbCommit) this.sendCatchup(m.from, ps);
   }
 
-  /** handleLearned notes how far a learner got from a catch-up, and sends it more if it is still behind. */
+  /**
+   * handleLearned notes how far a learner got from a catch-up, and sends it more if it is
+   * still behind — only when this answer shows the last catch-up arrived. Any other answer
+   * (a duplicate, a reordered one, one to an earlier catch-up) starts nothing: if each
+   * answer sent a catch-up, every duplicated message would start one more endless
+   * exchange, and they multiply until the network is flooded. A lost catch-up is sent
+   * again when its timeout ends (catchupUntil).
+   */
   handleLearned(m: LearnedMsg): void {
     const ps = this.peers.get(m.from);
     if (!ps) return;
     this.noteCommit(ps, m);
     if (m.commit > ps.match) ps.match = m.commit;
+    if (m.commit < ps.catchupHi) return;
     ps.catchupUntil = 0;
     ps.sentSnapshot = false;
     if (ps.commit < ps.catchupTarget) this.sendCatchup(m.from, ps);
