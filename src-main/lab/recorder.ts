@@ -355,6 +355,26 @@ export class Recorder {
     return out;
   }
 
+  /** select returns the newest `limit` non-message records `pred` accepts, oldest first (what Explain reads). */
+  select(pred: (r: RunLogRecord) => boolean, limit: number): RunLogRecord[] {
+    const out: RunLogRecord[] = [];
+    for (let i = this.others.size - 1; i >= 0 && out.length < limit; i--) {
+      const r = this.others.at(i);
+      if (pred(r)) out.push(r);
+    }
+    return out.reverse();
+  }
+
+  /** findMessage returns the newest message record with seq < before that `pred` accepts, scanning at most `maxScan` back. */
+  findMessage(pred: (r: RunLogRecord) => boolean, before: number, maxScan = MESSAGE_RING): RunLogRecord | null {
+    const end = this.messages.firstAfter(before - 1, bySeq);
+    for (let i = end - 1; i >= 0 && end - i <= maxScan; i--) {
+      const r = this.messages.at(i);
+      if (pred(r)) return r;
+    }
+    return null;
+  }
+
   /** lastSeq is the seq of the newest record. */
   get lastSeq(): number {
     return this.seq;
