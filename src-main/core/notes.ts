@@ -104,6 +104,8 @@ export class NoteQueue {
 
   /** take returns the queued notes, oldest first, and empties the queue. */
   take(): CoreNote[] {
+    // The host asks after every Ready; almost always there is nothing.
+    if (this.items.length === 0) return [];
     const out = this.items;
     this.items = [];
     return out;

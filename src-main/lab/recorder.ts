@@ -355,14 +355,18 @@ export class Recorder {
     return out;
   }
 
-  /** select returns the newest `limit` non-message records `pred` accepts, oldest first (what Explain reads). */
-  select(pred: (r: RunLogRecord) => boolean, limit: number): RunLogRecord[] {
+  /**
+   * select returns up to `limit` non-message records `pred` accepts, in seq order: the
+   * newest ones, or with `oldest` the oldest ones kept (what Explain reads).
+   */
+  select(pred: (r: RunLogRecord) => boolean, limit: number, oldest = false): RunLogRecord[] {
     const out: RunLogRecord[] = [];
-    for (let i = this.others.size - 1; i >= 0 && out.length < limit; i--) {
-      const r = this.others.at(i);
+    const n = this.others.size;
+    for (let k = 0; k < n && out.length < limit; k++) {
+      const r = this.others.at(oldest ? k : n - 1 - k);
       if (pred(r)) out.push(r);
     }
-    return out.reverse();
+    return oldest ? out : out.reverse();
   }
 
   /** findMessage returns the newest message record with seq < before that `pred` accepts, scanning at most `maxScan` back. */
