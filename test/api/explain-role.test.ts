@@ -198,7 +198,7 @@ describe('why is a node in its role', () => {
     expect(a.roleFacts?.voteRefused?.seq).toBe(log[1]!.seq);
   });
 
-  it('a candidate cut off from a majority is told no election it starts can win', () => {
+  it('a candidate or a leader cut off from a majority is told it can neither win nor commit', () => {
     const log = [
       roleReason(
         400,
@@ -214,6 +214,13 @@ describe('why is a node in its role', () => {
     i.view.groups = [['n1', 'n2'], ['n3']];
     const a = ask(i, 'n3');
     expect(a.lines[0]).toBe('n3 reaches n3 (1 of 3 with itself; 2 needed): no election it starts can win.');
+    // An old leader cut off in a minority still claims to lead, but can commit nothing.
+    const old = input([row('n1', 'leader', 1), row('n2', 'follower', 2), row('n3', 'leader', 2)], []);
+    old.view.groups = [['n1'], ['n2', 'n3']];
+    expect(ask(old, 'n1').lines[0]).toBe(
+      'n1 reaches n1 (1 of 3 with itself; 2 needed): it cannot commit anything until it reaches a quorum again.',
+    );
+    expect(ask(old, 'n3').lines[0]).toBe('n3 reaches n2, n3 (2 of 3 with itself; 2 needed): it can commit.');
   });
 
   it('a down node says since when and why; a role with no recorded reason says so', () => {

@@ -4,6 +4,7 @@
  * before a seq that matches, bounded in how far back it looks).
  */
 import { describe, expect, it } from 'vitest';
+import type { RunLogRecord } from '../../src-main/api/contract';
 import { Recorder } from '../../src-main/lab/recorder';
 
 describe('recorder lookups for Explain', () => {
@@ -14,7 +15,7 @@ describe('recorder lookups for Explain', () => {
       rec.record('role', { node: 'n1', role: i % 2 ? 'leader' : 'follower' });
       rec.message('send', i, 'n1', 'n2', 'append', 'append', 1);
     }
-    const commits = (r: { kind: string }) => r.kind === 'commit';
+    const commits = (r: RunLogRecord): boolean => r.kind === 'commit';
     expect(rec.select(commits, 3).map((r) => r.commitIndex)).toEqual([8, 9, 10]);
     expect(rec.select(commits, 3, true).map((r) => r.commitIndex)).toEqual([1, 2, 3]);
     // Message records are never selected: they live in their own ring.
@@ -28,7 +29,7 @@ describe('recorder lookups for Explain', () => {
     rec.message('deliver', 2, 'n3', 'n2', 'vote', 'vote', 2);
     const mark = rec.record('role-reason', { node: 'n2' });
     rec.message('deliver', 3, 'n1', 'n2', 'heartbeat', 'heartbeat', 1);
-    const fromN1 = (r: { from?: unknown }) => r.from === 'n1';
+    const fromN1 = (r: RunLogRecord): boolean => r.from === 'n1';
     expect(rec.findMessage(fromN1, mark.seq)?.id).toBe(1);
     expect(rec.findMessage(fromN1, Infinity)?.id).toBe(3);
     expect(rec.findMessage((r) => r.type === 'vote', mark.seq)?.id).toBe(2);

@@ -351,5 +351,15 @@ function storageLines(c: Ctx, e: EntryWhy): string[] {
     const mark = h.stores === true ? 'stores it' : h.stores === false ? 'does not store it' : 'unknown';
     return `${h.node}: ${mark} — ${h.why}`;
   });
-  return [`Where entry ${c.index} is (${e.needed} of ${e.voters.length} needed):`, ...lines.map((l) => `  ${l}`)];
+  const { outgoing } = votersOf(c);
+  // Joint consensus (C_old,new): a commit needs a majority of the old voters as well.
+  const joint =
+    outgoing.length > 0
+      ? [`Joint configuration: it also needs ${majorityOf(outgoing.length)} of the outgoing voters ${list(outgoing)}.`]
+      : [];
+  return [
+    ...joint,
+    `Where entry ${c.index} is (${e.needed} of ${e.voters.length} needed):`,
+    ...lines.map((l) => `  ${l}`),
+  ];
 }

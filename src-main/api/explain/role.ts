@@ -63,22 +63,29 @@ export function explainRole(input: WhyInput, node: NodeId): WhyResult {
   };
   const lines: string[] = [];
   const head = runLine(c, f) ?? roleLine(c, f, facts, lines);
-  if (role === 'candidate' || role === 'precandidate') lines.push(...campaignReach(c, f));
+  if (role === 'candidate' || role === 'precandidate' || role === 'leader') lines.push(...campaignReach(c, f));
   lines.push(...electionLines(c, facts), ...stepDownLines(c, facts), ...voteLines(c, facts));
   const cites = c.cites.filter((x, i) => c.cites.findIndex((y) => y.seq === x.seq) === i);
   return { ok: true, answer: { node, entry: null, summary: head, lines, cites, roleFacts: facts } };
 }
 
-/** campaignReach says whether a campaigning node can reach enough voters to win at all. */
+/** campaignReach says whether a campaigning node can reach enough voters to win, or a leader enough to commit. */
 function campaignReach(c: Ctx, f: NodeFacts): string[] {
   const conf = f.status?.conf;
   const voters = conf && conf.voters.length > 0 ? conf.voters : c.input.view.nodes.map((n) => n.id);
   const reach = reachOf(c.input.view, c.node, voters);
   const needed = majorityOf(voters.length);
   const can = reach.reachable.length >= needed;
+  const lead = f.status?.role === 'leader';
+  const then = lead
+    ? can
+      ? ': it can commit.'
+      : ': it cannot commit anything until it reaches a quorum again.'
+    : can
+      ? ': it can win once they answer.'
+      : ': no election it starts can win.';
   return [
-    `${c.node} reaches ${list(reach.reachable)} (${reach.reachable.length} of ${voters.length} with itself; ${needed} needed)` +
-      (can ? ': it can win once they answer.' : ': no election it starts can win.'),
+    `${c.node} reaches ${list(reach.reachable)} (${reach.reachable.length} of ${voters.length} with itself; ${needed} needed)${then}`,
   ];
 }
 
