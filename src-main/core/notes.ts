@@ -102,6 +102,15 @@ export class NoteQueue {
     this.items.push(n);
   }
 
+  /**
+   * pushRole queues a role note, unless it is a pre-candidate timing out again in the same
+   * term: nothing changed, and in a minority that would be a note every election timeout.
+   */
+  pushRole(n: RoleNote): void {
+    if (n.prev === n.role && n.prevTerm === n.term && n.cause.kind === 'election-timeout') return;
+    this.push(n);
+  }
+
   /** take returns the queued notes, oldest first, and empties the queue. */
   take(): CoreNote[] {
     // The host asks after every Ready; almost always there is nothing.

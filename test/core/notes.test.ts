@@ -196,3 +196,15 @@ describe('Multi-Paxos notes: why a role changed, why a promise was refused', () 
     });
   });
 });
+
+describe('notes that are not news', () => {
+  it('a pre-candidate cut off from everyone notes its first timeout, not every one after (same role, same term)', () => {
+    const net = new RaftNetwork(P3, { preVote: true, seed: 3 });
+    net.isolate('n1');
+    net.node('n1').takeNotes();
+    net.tick(200, ['n1']);
+    const chain = roles(net.node('n1').takeNotes());
+    expect(chain.map((n) => `${n.prev}→${n.role}:${n.cause.kind}`)).toEqual(['follower→precandidate:election-timeout']);
+    expect(net.node('n1').status().role).toBe('precandidate');
+  });
+});

@@ -291,7 +291,7 @@ export class Paxos {
   private noteRole(prev: Role, prevTerm: number, term: number): void {
     const cause = this.why ?? causeOfMessage(this.stim, prevTerm);
     this.why = null;
-    this.notes.push({ type: 'role', role: this.state.role, prev, term, prevTerm, cause });
+    this.notes.pushRole({ type: 'role', role: this.state.role, prev, term, prevTerm, cause });
   }
 
   /** notePrepare queues how a prepare was answered (a promise is Multi-Paxos's vote), and why. */

@@ -209,7 +209,7 @@ export class Raft {
   private noteRole(prev: Role, prevTerm: number): void {
     const cause = this.why ?? causeOfMessage(this.stim, prevTerm);
     this.why = null;
-    this.notes.push({ type: 'role', role: this.state.role, prev, term: this.term, prevTerm, cause });
+    this.notes.pushRole({ type: 'role', role: this.state.role, prev, term: this.term, prevTerm, cause });
   }
 
   /** noteVote queues how a vote or pre-vote request was answered, and why. */
