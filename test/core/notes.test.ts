@@ -16,7 +16,7 @@ import {
   type VoteNote,
 } from '../../src-main/core/notes';
 import type { PaxosMessage } from '../../src-main/core/paxos';
-import type { RaftMessage } from '../../src-main/core/raft';
+import { RaftNode, type RaftMessage } from '../../src-main/core/raft';
 import { PaxosNetwork } from './paxos/helpers';
 import { drain, nodeWithLog, RaftNetwork } from './raft/helpers';
 
@@ -77,6 +77,16 @@ describe('Raft notes: why a role changed', () => {
     expect(noteText(votes(n.takeNotes())[0]!)).toBe("refused n2's vote (t3): already voted for n3 in this term");
     n.step({ type: 'preVote', from: 'n2', to: 'n1', term: 2, lastIndex: 9, lastTerm: 3 });
     expect(noteText(votes(n.takeNotes())[0]!)).toBe("refused n2's pre-vote (t2): its term is behind ours (t3)");
+  });
+
+  it('a recovering node (its store was damaged) refuses every vote, and says why', () => {
+    const net = new RaftNetwork([], {});
+    const n = new RaftNode({ ...net.config('n1', P3, null), recovering: true });
+    n.takeNotes();
+    n.step(vote('n2', 'n1', 2, 5, 1));
+    const v = votes(n.takeNotes())[0]!;
+    expect(v).toMatchObject({ granted: false, reason: { kind: 'recovering' } });
+    expect(noteText(v)).toBe("refused n2's vote (t2): its store was damaged: it grants no vote until it has caught up");
   });
 
   it('while it hears from a live leader (CheckQuorum lease), a vote request is ignored and says so', () => {
