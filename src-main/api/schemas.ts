@@ -333,6 +333,20 @@ export function validateLoadRequest(x: unknown): Checked<LoadRequest> {
 }
 
 /** validateSince checks GET /api/log?since=seq (absent → 0). */
+/**
+ * validateLogIndex checks an optional log index (`entry` of GET /api/nodes/:id/why): absent
+ * (undefined, null or '') or a positive safe integer, given as a number or (from a query
+ * string) as its decimal text.
+ */
+export function validateLogIndex(x: unknown, what = 'entry'): Checked<number | undefined> {
+  if (x === undefined || x === null || x === '') return { ok: true, value: undefined };
+  return checked(() => {
+    const n = typeof x === 'string' && /^[0-9]{1,16}$/.test(x) ? Number(x) : x;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) must(what, 'a log index (an integer ≥ 1)', x);
+    return n;
+  });
+}
+
 export function validateSince(x: unknown): Checked<number> {
   if (x === undefined || x === null || x === '') return { ok: true, value: 0 };
   return checked(() => {

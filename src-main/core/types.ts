@@ -6,6 +6,8 @@
  * read no clock (time arrives as tick() calls) and take randomness from a Rng.
  */
 
+import type { CoreNote } from './notes';
+
 /** NodeId names a cluster member: "n1" … "nN". */
 export type NodeId = string;
 
@@ -236,6 +238,8 @@ export interface ProtocolNode<M extends MessageBase = MessageBase> {
   messageKind(msg: M): MessageKind;
   /** endRecovery ends the recovering mode the core was started in (core/recovery decides when). */
   endRecovery(): void;
+  /** takeNotes, where a core offers it, drains its notes: why roles changed and votes were answered (core/notes.ts). */
+  takeNotes?(): CoreNote[];
 }
 
 /** Rng is a seeded random source. */

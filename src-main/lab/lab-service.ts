@@ -36,6 +36,7 @@ import type {
 } from '../api/contract';
 import { kvOpOf } from '../api/contract';
 import type { LabApi, LabVersion } from '../api/commands';
+import type { WhyAnswer } from '../api/explain/types';
 import { PROTOCOLS } from '../core/protocols';
 import { version as labVersion } from '../../package.json';
 import { loadBytesError, runNameError } from '../api/schemas';
@@ -60,6 +61,7 @@ import { runLoad } from './load';
 import { PauseOnControl } from './pause-on';
 import { historyShape, type Recorder } from './recorder';
 import { runReportFiles } from '../report/run-report';
+import { whyAnswer } from './why';
 import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
 import { SafeFileError } from './safe-files';
 import { RemoteNodes, type RemoteNodesOptions } from './remote-nodes';
@@ -718,6 +720,18 @@ export class LabService implements LabApi {
   async version(): Promise<LabVersion> {
     const electron = process.versions.electron ?? null;
     return { lab: labVersion, node: process.versions.node, electron, protocols: [...PROTOCOLS] };
+  }
+
+  /**
+   * why answers "why is entry `entry` (not) committed on `id`" or, without an entry, "why is
+   * `id` in its role" (GET /api/nodes/:id/why?entry=N): from the nodes' state, asked now, and
+   * the run log. 404 for an unknown node or an entry no node has.
+   */
+  async why(id: NodeId, entry?: number): Promise<WhyAnswer> {
+    this.node(id);
+    const r = await whyAnswer(this.need(), this.view(), id, entry);
+    if (!r.ok) throw new LabError(r.status, r.error);
+    return r.answer;
   }
 
   /** history is the client history in memory, or the window a query asks for (api/history-window.ts). */

@@ -146,7 +146,8 @@ export type NodeToHost =
 
 /** HostToNode is an IPC message from the lab host to a node process. */
 export type HostToNode =
-  | { t: 'inspect'; reqId: number; lastN: number }
+  /** inspect: `lastN` entries, the last ones or (with `from`) those from index `from` on. */
+  | { t: 'inspect'; reqId: number; lastN: number; from?: number }
   | { t: 'time-scale'; scale: number }
   | { t: 'shutdown' }
   /** token: the answer to 'token-request'. */

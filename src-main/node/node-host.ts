@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { HostLoop, type HostHooks, type SnapshotWhy } from '../core/host';
 import { KvStateMachine } from '../core/kv/state-machine';
+import { noteText, PAXOS_WORDS, RAFT_WORDS } from '../core/notes';
 import type { KvResult } from '../core/kv/types';
 import { createProtocolNode, validateMessage } from '../core/protocols';
 import { Recovery, mayLeaveWhileRecovering } from '../core/recovery';
@@ -150,14 +151,18 @@ export class NodeHost {
     this.armTick();
   }
 
-  /** inspect is what the node inspector shows: status, the last `lastN` log entries, the file, the store. */
-  inspect(lastN: number): NodeInspect {
+  /**
+   * inspect is what the node inspector shows: status, `lastN` log entries (the last ones, or
+   * those from index `from` on when it is given), the file, the store.
+   */
+  inspect(lastN: number, from?: number): NodeInspect {
     const st = this.core.status();
-    const lo = Math.max(st.firstIndex, st.lastIndex - lastN + 1);
+    const lo = Math.max(st.firstIndex, from ?? st.lastIndex - lastN + 1);
+    const hi = Math.min(st.lastIndex, lo + lastN - 1);
     return {
       status: st,
       lastApplied: this.kv.appliedIndex,
-      entries: lastN > 0 && lo <= st.lastIndex ? this.core.entries(lo, st.lastIndex + 1) : [],
+      entries: lastN > 0 && lo <= hi ? this.core.entries(lo, hi + 1) : [],
       dataFile: this.cfg.dataFile,
       dataFileBytes: this.storage.fileBytes(),
       damaged: this.recovery.recovering,
@@ -347,10 +352,27 @@ export class NodeHost {
     if (this.core.hasReady()) this.schedule();
   }
 
+  /**
+   * reportNotes sends the core's notes (why a role changed, how a vote was answered) as run-log
+   * events. It runs before every status report, so the lab hears why before it sees the new role.
+   */
+  private reportNotes(): void {
+    const notes = this.core.takeNotes?.() ?? [];
+    if (notes.length === 0) return;
+    const words = this.cfg.protocol === 'paxos' ? PAXOS_WORDS : RAFT_WORDS;
+    const tickMs = this.cfg.tickMs;
+    for (const n of notes) {
+      const reason = noteText(n, words, tickMs);
+      this.event(n.type === 'role' ? 'role-reason' : 'vote-answer', { ...n, reason, tickMs });
+    }
+  }
+
   private reportStatus(force: boolean): void {
+    if (this.stopped) return;
+    this.reportNotes();
     // A pending report will carry the latest state; checked before status() so a busy
     // leader does not build a status (conf copy, progress views) per Ready only to drop it.
-    if (this.stopped || this.statusTimer) return;
+    if (this.statusTimer) return;
     const st = this.core.status();
     const recovering = this.recovery.recovering;
     const key = `${st.role}|${st.term}|${st.vote}|${st.leader}|${st.commitIndex}|${this.kv.appliedIndex}|${recovering}`;

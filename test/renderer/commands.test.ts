@@ -66,6 +66,12 @@ const EXAMPLES: Record<string, Example> = {
   pause: { line: 'pause n3', call: { method: 'pause', args: ['n3'] }, text: 'n3 paused' },
   resume: { line: 'resume n3', call: { method: 'resume', args: ['n3'] }, text: 'n3 resumed' },
   inspect: { line: 'inspect n2', call: null, text: 'inspecting n2', kind: 'info' },
+  why: {
+    line: 'why n2 entry 1',
+    call: { method: 'why', args: ['n2', 1] },
+    text: /^No commit record of a leader covering it is kept.*\nWhere entry 1 is \(2 of 3 needed\):\n {2}n1: stores it/,
+    kind: 'info',
+  },
   partition: {
     line: 'partition n1 | n2,n3',
     call: { method: 'partition', args: [[['n1'], ['n2', 'n3']]] },
@@ -257,7 +263,8 @@ describe('console command table', () => {
       expect(refused, c.name).toBe(!c.local);
     }
     expect(fake.calls.length).toBe(before);
-    expect(COMMANDS.filter((c) => c.local).map((c) => c.name)).toEqual(['check', 'history', 'clear', 'help']);
+    // why answers over the replayed run itself (its role question; an entry needs the live cluster).
+    expect(COMMANDS.filter((c) => c.local).map((c) => c.name)).toEqual(['why', 'check', 'history', 'clear', 'help']);
     expect(useClusterStore().selectedNode).toBeNull();
   });
 });

@@ -22,6 +22,7 @@ import type {
 import { arraySource, historyWindow, windowHints } from '../../src-main/api/history-window';
 import type { ScenarioInfo, ScenarioState } from '../../src-main/api/scenario-api';
 import type { ProtocolName } from '../../src-main/api/contract';
+import { explain, messageFinder, whyRecords } from '../../src-main/api/explain';
 import { clusterLeader } from '../../src-main/api/leader';
 import type { LockInfo } from '../../src-main/core/kv/types';
 import { LabError, type Connection, type LabTransport } from '../../src-renderer/src/api/lab-client';
@@ -230,6 +231,7 @@ export class FakeLabClient extends TableClient {
       pause: (id) => changed(() => (this.node(id).status = 'paused')),
       resume: (id) => changed(() => (this.node(id).status = 'up')),
       inspect: (id) => this.inspectNode(id),
+      why: (id, entry) => this.answerWhy(id, entry),
       partition: (groups) => changed(() => (this.view.groups = groups.map((g) => [...g]))),
       heal: () =>
         changed(() => {
@@ -345,6 +347,20 @@ export class FakeLabClient extends TableClient {
       keys: this.kvData.size,
       locks: structuredClone(this.locksHeld),
     };
+  }
+
+  /** answerWhy runs the real explainer over the fake's view, its nodes' inspect answers and its backlog. */
+  private answerWhy(id: string, entry?: number): ResultOf<'why'> {
+    this.node(id);
+    const facts = this.view.nodes.map((n) => {
+      const ins = this.inspectNode(n.id);
+      const entries = entry === undefined ? null : ins.entries.filter((e) => e.index >= entry);
+      return { id: n.id, run: n.status, status: ins.status, fresh: n.status === 'up', entries };
+    });
+    const input = { view: this.view, facts, log: whyRecords(this.backlog), findMessage: messageFinder(this.backlog) };
+    const r = explain(input, id, entry);
+    if (!r.ok) throw new LabError(r.error, r.status);
+    return r.answer;
   }
 
   private applyLink(rule: ArgsOf<'setLink'>[0]): void {

@@ -41,6 +41,7 @@ export const SAMPLES: { [K in CommandName]: ArgsOf<K> } = {
   scenario: [],
   scenarioStart: [{ name: 'split-vote', protocol: 'raft', seed: 3 }],
   scenarioControl: ['next'],
+  why: ['n2', 7],
 };
 
 /** REFUSED: wire arguments a row's validator refuses, with (part of) its message. */
@@ -77,6 +78,11 @@ export const REFUSED: { name: CommandName; wire: unknown; error: string }[] = [
   { name: 'scenarioStart', wire: { name: '../x' }, error: 'name must be a scenario name like "split-vote"' },
   { name: 'scenarioStart', wire: { name: 'split-vote', contrast: 0 }, error: 'contrast must be an integer in 1..8' },
   { name: 'scenarioControl', wire: { action: 'rewind' }, error: 'action must be one of next, auto, stop' },
+  { name: 'why', wire: { id: 'n1', entry: 0 }, error: 'entry must be a log index (an integer ≥ 1), got 0' },
+  { name: 'why', wire: { id: 'n1', entry: '7x' }, error: 'entry must be a log index (an integer ≥ 1), got "7x"' },
+  { name: 'why', wire: { id: 'n1', entry: 1.5 }, error: 'entry must be a log index' },
+  { name: 'why', wire: { id: 'x1' }, error: 'node id must be a node id like "n1"' },
+  { name: 'why', wire: { id: 'n1', term: 3 }, error: "why: unknown field 'term' (only id and entry)" },
 ];
 
 /** recordingLab answers every command with `answer(name, args)` (default: its own name) and records each call's arguments; `on` subscribes to nothing. */

@@ -38,7 +38,10 @@ export function stepCandidate(p: Paxos, st: CandidateState, m: ProposerMsg): voi
     case 'nack':
       return handleNack(p, st, m);
     case 'timeoutNow':
-      if (m.term >= p.promised) campaign(p, true);
+      if (m.term >= p.promised) {
+        p.why = { kind: 'transfer', from: m.from };
+        campaign(p, true);
+      }
       return;
     case 'accepted':
     case 'heartbeatAck':
@@ -63,6 +66,7 @@ function handleNack(p: Paxos, st: CandidateState, m: NackMsg): void {
   if (m.ballot !== ballot || m.term <= ballot) return;
   // A higher ballot holds the acceptors. Back off for a random timeout so dueling
   // proposers do not keep preempting each other.
+  p.why = { kind: 'nack', from: m.from, ballot, promised: m.term };
   p.becomeFollower(null);
 }
 
@@ -89,6 +93,7 @@ function becomeLeader(p: Paxos, st: CandidateState): void {
   // commit would trigger goes out with the first heartbeat anyway.
   if (promises.snapshot && promises.snapshot.index > p.commit) p.installSnapshot(promises.snapshot);
   const top = Math.max(promises.maxSlot, p.log.lastIndex());
+  p.why = { kind: 'vote-won', granted: promises.members() };
   const { lead } = p.becomeLeader(promises.ballot);
   for (let s = p.commit + 1; s <= top; s++) {
     if (p.learner.isChosen(s)) continue;

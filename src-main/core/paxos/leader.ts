@@ -65,6 +65,8 @@ export class LeaderRole {
   readonly reads = new ReadQueue();
   private heartbeatElapsed = 0;
   private quorumElapsed = 0;
+  /** lastActive: the acceptors heard from in the last check-quorum window (why a leader stepped down). */
+  lastActive: NodeId[] = [];
 
   constructor(h: LeaderHost, ballot: number) {
     this.h = h;
@@ -116,8 +118,12 @@ export class LeaderRole {
     if (cfg.checkQuorum && ++this.quorumElapsed >= cfg.electionTicks) {
       this.quorumElapsed = 0;
       let active = 1;
-      for (const ps of this.peers.values()) {
-        if (ps.active) active++;
+      this.lastActive = [];
+      for (const [id, ps] of this.peers) {
+        if (ps.active) {
+          active++;
+          this.lastActive.push(id);
+        }
         ps.active = false;
       }
       // A leader cut off from a quorum steps down, so clients stop waiting on it.
@@ -251,7 +257,11 @@ export class LeaderRole {
     if (m.commit > ps.commit) ps.commit = m.commit;
     const hi = Math.min(m.hi, this.h.log.lastIndex());
     for (let s = Math.max(m.lo, this.h.commitIndex() + 1); s <= hi; s++) this.ack(s, m.from);
-    if (m.lo <= ps.match + 1 && hi > ps.match) ps.match = hi;
+    // The acceptor holds every slot up to its chosen prefix too: a run that starts right after
+    // it extends what it holds (a new leader's peers start at match 0 and would stay there).
+    const holds = Math.max(ps.match, Math.min(ps.commit, this.h.log.lastIndex()));
+    if (m.lo <= holds + 1 && hi > holds) ps.match = hi;
+    else if (holds > ps.match) ps.match = holds;
   }
 
   /**
@@ -351,5 +361,6 @@ export function stepLeader(p: Paxos, st: LeaderState, m: ProposerMsg): void {
  */
 function handleNack(p: Paxos, lead: LeaderRole, m: NackMsg): void {
   if (m.ballot !== lead.ballot || m.term <= lead.ballot) return;
+  p.why = { kind: 'nack', from: m.from, ballot: lead.ballot, promised: m.term };
   campaign(p, false);
 }

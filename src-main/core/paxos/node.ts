@@ -29,6 +29,7 @@ import type {
   ReadResult,
   Ready,
 } from '../types';
+import type { CoreNote } from '../notes';
 import { copyConf } from '../types';
 import { paxosMessageKind, type PaxosMessage } from './messages';
 import { Paxos } from './paxos';
@@ -170,5 +171,10 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
   /** endRecovery: the host's recovery rules (core/recovery) say the node has caught up; it may promise, accept and lead again. */
   endRecovery(): void {
     this.p.recovering = false;
+  }
+
+  /** takeNotes drains why roles changed and prepares were answered since the last call (core/notes.ts). */
+  takeNotes(): CoreNote[] {
+    return this.p.notes.take();
   }
 }

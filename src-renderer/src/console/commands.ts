@@ -16,6 +16,7 @@ import { useRunStore } from '../stores/run';
 import { loadText } from './answers';
 import { CHECK_COMMANDS } from './check-commands';
 import { TIME_COMMANDS } from './time-commands';
+import { WHY_COMMANDS } from './why-command';
 import { ALGORITHMS, command, NODE_IDS, type ConsoleCommand } from './command';
 import {
   arrowOf,
@@ -541,6 +542,7 @@ function parseBalance(a: Args, ctx: ParseContext) {
 export const COMMANDS = [
   ...KV_COMMANDS,
   ...NODE_COMMANDS,
+  ...WHY_COMMANDS,
   ...FAULT_COMMANDS,
   ...CLIENT_COMMANDS,
   ...TIME_COMMANDS,
