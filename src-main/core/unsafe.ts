@@ -143,11 +143,16 @@ export function unsafeLabel(k: UnsafeKey, u: UnsafeSettings): string {
   return `${k}=${String(u[k])}`;
 }
 
+/** brokenKeys lists the settings of `u` that break their rule, in UNSAFE_KEYS order (absent = safe). */
+export function brokenKeys(u: Partial<UnsafeSettings> | null | undefined): UnsafeKey[] {
+  if (!u) return [];
+  return UNSAFE_KEYS.filter((k) => u[k] !== undefined && u[k] !== UNSAFE_DEFAULTS[k]);
+}
+
 /** activeUnsafe lists the rules `u` breaks, as labels in UNSAFE_KEYS order ([] = a safe cluster; absent = safe). */
 export function activeUnsafe(u: Partial<UnsafeSettings> | null | undefined): string[] {
-  if (!u) return [];
   const full = { ...UNSAFE_DEFAULTS, ...u };
-  return UNSAFE_KEYS.filter((k) => full[k] !== UNSAFE_DEFAULTS[k]).map((k) => unsafeLabel(k, full));
+  return brokenKeys(u).map((k) => unsafeLabel(k, full));
 }
 
 /** parseUnsafeValue reads one setting from text (the console's `reads=local`, `fsync=off`); throws Invalid. */

@@ -16,6 +16,7 @@ import { useRunStore } from '../stores/run';
 import { loadText } from './answers';
 import { CHECK_COMMANDS } from './check-commands';
 import { TIME_COMMANDS } from './time-commands';
+import { CLUSTER_COMMANDS } from './cluster-command';
 import { ALGORITHMS, command, NODE_IDS, type ConsoleCommand } from './command';
 import {
   arrowOf,
@@ -545,6 +546,7 @@ export const COMMANDS = [
   ...CLIENT_COMMANDS,
   ...TIME_COMMANDS,
   ...CHECK_COMMANDS,
+  ...CLUSTER_COMMANDS,
   ...LAB_COMMANDS,
 ];
 
