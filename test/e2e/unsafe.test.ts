@@ -74,8 +74,9 @@ describe('unsafe modes in the browser', () => {
       await screenshot(page, 'unsafe-dialog');
       await dialog.getByRole('button', { name: 'Create cluster' }).click();
 
+      await expect.poll(async () => dialog.count(), { timeout: 60_000 }).toBe(0);
       await expect
-        .poll(async () => badge().textContent(), { timeout: 60_000 })
+        .poll(async () => badge().textContent(), { timeout: 10_000 })
         .toBe('UNSAFE reads=local · fencing=false');
       const bg = await badge().evaluate((el) => getComputedStyle(el).backgroundColor);
       expect(bg).toBe('rgb(127, 29, 29)');
