@@ -7,8 +7,10 @@
  * (commitRule, prevote, checkQuorum and adoptHighestAccepted need message-exact schedules:
  * test/sim/unsafe.test.ts and test/core/ play those on the same cores.)
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterView, HistoryOp, KvResponse, RunLogRecord } from '../../src-main/api/contract';
+import type { ClusterView, HistoryOp, KvResponse, RunLogRecord, SavedRun } from '../../src-main/api/contract';
 import { checkHistory } from '../../src-main/check/check';
 import { UNSAFE_DEFAULTS, type UnsafeSettings } from '../../src-main/core/unsafe';
 import { startLab, waitLeader, type TestLab } from './helpers';
@@ -41,7 +43,7 @@ async function verdict(): Promise<boolean | null> {
 const others = (lead: string): string[] => ['n1', 'n2', 'n3'].filter((id) => id !== lead);
 
 describe('POST /api/cluster {unsafe}', () => {
-  it('is echoed complete in GET /api/cluster, recorded in the run log, and never inherited', async () => {
+  it('is echoed complete in GET /api/cluster, recorded in the run log and the export, and never inherited', async () => {
     await fresh({ reads: 'local', fsync: false });
     const v = (await t.api<ClusterView>('GET', '/api/cluster')).body;
     expect(v.unsafe).toEqual({ ...UNSAFE_DEFAULTS, reads: 'local', fsync: false });
@@ -49,6 +51,17 @@ describe('POST /api/cluster {unsafe}', () => {
     const log = (await t.api<RunLogRecord[]>('GET', '/api/log')).body;
     expect(log.find((r) => r.kind === 'unsafe')).toMatchObject({ modes: ['reads=local', 'fsync=false'] });
     expect(log.find((r) => r.kind === 'cluster-created')).toMatchObject({ unsafe: v.unsafe });
+    // An exported run carries them (settings.json, run.jsonl), and opening it gives them back for the replay.
+    const ex = await t.api<{ dir: string }>('POST', '/api/export', { name: 'unsafe-run' });
+    expect(ex.status).toBe(200);
+    expect(JSON.parse(readFileSync(join(ex.body.dir, 'settings.json'), 'utf8'))).toMatchObject({ unsafe: v.unsafe });
+    const lines = readFileSync(join(ex.body.dir, 'run.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
+    const unsafeLine = lines.map((l) => JSON.parse(l) as RunLogRecord).find((r) => r.kind === 'unsafe');
+    expect(unsafeLine).toMatchObject({ modes: ['reads=local', 'fsync=false'], unsafe: v.unsafe });
+    const saved = await t.api<SavedRun>('POST', '/api/open', { name: 'unsafe-run' });
+    expect(saved.body.settings.unsafe).toEqual(v.unsafe);
     // A cluster created without `unsafe` keeps every rule, whatever the one before broke.
     await t.api('POST', '/api/cluster', { nodes: 3 });
     const safe = (await t.api<ClusterView>('GET', '/api/cluster')).body;
