@@ -63,11 +63,14 @@ describe('POST /api/cluster {unsafe}', () => {
     const saved = await t.api<SavedRun>('POST', '/api/open', { name: 'unsafe-run' });
     expect(saved.body.settings.unsafe).toEqual(v.unsafe);
     // A cluster created without `unsafe` keeps every rule, whatever the one before broke.
+    const unsafeName = t.lab.currentClusterName!;
     await t.api('POST', '/api/cluster', { nodes: 3 });
     const safe = (await t.api<ClusterView>('GET', '/api/cluster')).body;
     expect(safe.unsafe).toEqual(UNSAFE_DEFAULTS);
     const safeLog = (await t.api<RunLogRecord[]>('GET', '/api/log')).body;
     expect(safeLog.some((r) => r.kind === 'unsafe')).toBe(false);
+    // Reopening the kept unsafe cluster on its own files brings its rules back with it.
+    expect((await t.lab.reopenCluster(unsafeName)).unsafe).toEqual(v.unsafe);
   });
 
   it('refuses a bad value, an unknown mode, or a rule the protocol does not have, with a 400 that says which', async () => {
