@@ -342,7 +342,6 @@ export class Gateway {
       const refusedEarly = res.outcome === 'fail' && RETRYABLE_ERRORS.has(res.error ?? '');
       // Any other answer means this copy may have been proposed: the seq is spent.
       if (session && !refusedEarly) session.seq = Math.max(session.seq, seq);
-      // (Not after a try that may have applied: a new session would let it apply twice.)
       if (
         res.outcome === 'unknown' &&
         res.error === 'session-expired' &&
@@ -351,8 +350,9 @@ export class Gateway {
         renewals++ < 2
       ) {
         // The state machine evicted this session. Every earlier try of this request certainly
-        // did not apply (only those are retried), so it is safe to send it again under a
-        // new session, whose seq 1 no state machine can refuse.
+        // did not apply (mayHaveApplied is false), so it is safe to send it again under a
+        // new session, whose seq 1 no state machine can refuse. After a deposed try it is
+        // not: the first copy may have applied, and a new session would apply it twice.
         this.liveSessions--;
         session = this.newSession();
         seq = session ? session.seq + 1 : 0;
