@@ -10,6 +10,7 @@ import { BALANCE_ALGORITHMS } from '../core/balance/types';
 import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_VALUE_BYTES } from '../core/kv/types';
 import { DAMAGE_KINDS, type DamageKind } from '../core/recovery/damage';
 import type { NodeId } from '../core/types';
+import { checkUnsafeFor, unsafeAt } from '../core/unsafe';
 import {
   array,
   bool,
@@ -201,11 +202,14 @@ export function validateLinkRule(x: unknown): Checked<LinkRuleInput> {
   });
 }
 
-/** validateClusterSettings checks POST /api/cluster {nodes, protocol, heartbeatMs, electionMs, seed} (all optional). */
+/**
+ * validateClusterSettings checks POST /api/cluster {nodes, protocol, heartbeatMs, electionMs,
+ * seed, unsafe} (all optional; `unsafe` comes back complete, omitted fields safe).
+ */
 export function validateClusterSettings(x: unknown): Checked<Partial<ClusterSettings>> {
   return checked(() => {
     if (x === undefined || x === null) return {};
-    const o = body(x, ['nodes', 'protocol', 'heartbeatMs', 'electionMs', 'seed'], 'cluster settings');
+    const o = body(x, ['nodes', 'protocol', 'heartbeatMs', 'electionMs', 'seed', 'unsafe'], 'cluster settings');
     const out = copyDefined<Partial<ClusterSettings>>(
       {},
       {
@@ -214,8 +218,11 @@ export function validateClusterSettings(x: unknown): Checked<Partial<ClusterSett
         heartbeatMs: optional(o.heartbeatMs, (v) => int(v, 'heartbeatMs', 1, 60_000)),
         electionMs: optional(o.electionMs, (v) => int(v, 'electionMs', 2, 600_000)),
         seed: optional(o.seed, (v) => int(v, 'seed', 0, 0xffffffff)),
+        unsafe: optional(o.unsafe, (v) => unsafeAt(v, 'unsafe')),
       },
     );
+    // A rule the chosen protocol does not have cannot be broken (LabService checks again once the protocol is known).
+    if (out.unsafe && out.protocol) checkUnsafeFor(out.protocol, out.unsafe);
     const hb = out.heartbeatMs;
     const el = out.electionMs;
     if (hb !== undefined && el !== undefined && el <= hb) {

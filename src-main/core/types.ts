@@ -185,6 +185,15 @@ export interface ProtocolConfig {
   maxEntriesPerMsg: number;
   preVote: boolean;
   checkQuorum: boolean;
+  /**
+   * leaseReads (unsafe, off by default): a leader answers a read from its lease at once, with
+   * no heartbeat round to confirm it still leads — stale once its clock stalls or drifts.
+   */
+  leaseReads?: boolean;
+  /** countOldTerms (Raft, unsafe, off by default): commit an older term's entry by counting its replicas (Figure 8). */
+  countOldTerms?: boolean;
+  /** ignoreAccepted (Multi-Paxos, unsafe, off by default): a new leader ignores values its promisers accepted (breaks P2c). */
+  ignoreAccepted?: boolean;
   rng: Rng;
   /** restore is what storage returned; null for a fresh node. */
   restore: Persisted | null;

@@ -9,6 +9,7 @@ import type { ClusterNode, ClusterSettings, ClusterView, RunLogRecord } from '..
 import { clusterLeader } from '../api/leader';
 import { DEFAULT_MAX_STORE_BYTES } from '../core/kv/state-machine';
 import type { NodeId, NodeStatus } from '../core/types';
+import { UNSAFE_DEFAULTS, activeUnsafe } from '../core/unsafe';
 import type { NodeConfig } from '../node/contract';
 import { Gateway } from './gateway';
 import { Recorder } from './recorder';
@@ -82,6 +83,7 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
     seed: settings.seed,
     snapshotEvery: o.snapshotEvery ?? 10_000,
     maxStoreBytes: o.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES,
+    unsafe: settings.unsafe ?? { ...UNSAFE_DEFAULTS },
   }));
   let gateway: Gateway | null = null;
   // The latest role-reason each node sent: its 'role' record says why (the note comes first).
@@ -132,6 +134,9 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
     protocol: settings.protocol,
     nodeCount: settings.nodes,
   });
+  // A broken rule gets a record of its own, so a reader of run.jsonl cannot miss it.
+  const broken = activeUnsafe(settings.unsafe);
+  if (broken.length > 0) recorder.record('unsafe', { modes: broken, unsafe: settings.unsafe });
   await writeFile(join(runDir, RUN_FILES.settings), JSON.stringify(settings, null, 2) + '\n');
   if (o.remote) {
     await o.remote.bind({ supervisor, routerPort, token, clusterName: basename(runDir), recorder });
@@ -234,5 +239,6 @@ export function clusterView(c: Cluster, timeScale: number): ClusterView {
     timeScale,
     runStartedAt: c.recorder.runStartedAt,
     leader: clusterLeader({ nodes, groups }),
+    unsafe: { ...(c.settings.unsafe ?? UNSAFE_DEFAULTS) },
   };
 }

@@ -38,6 +38,7 @@ import { kvOpOf } from '../api/contract';
 import type { LabApi, LabVersion } from '../api/commands';
 import type { WhyAnswer } from '../api/explain/types';
 import { PROTOCOLS } from '../core/protocols';
+import { UNSAFE_DEFAULTS, unsafeProtocolError } from '../core/unsafe';
 import { version as labVersion } from '../../package.json';
 import { loadBytesError, runNameError } from '../api/schemas';
 import type { KvOp } from '../core/kv/types';
@@ -281,9 +282,14 @@ export class LabService implements LabApi {
   /** doCreate starts a new cluster from settings `s`, or reopens the kept cluster `reopen` on its own files. */
   private async doCreate(s: Partial<ClusterSettings>, reopen?: KeptCluster): Promise<ClusterView> {
     const settings: ClusterSettings = reopen
-      ? reopen.settings
+      ? { ...reopen.settings }
       : { ...DEFAULT_SETTINGS, ...(this.cur?.settings ?? this.opts.settings ?? {}), ...s };
     if (!reopen && s.seed === undefined && this.cur) settings.seed = this.cur.settings.seed + 1;
+    // Unsafe modes are never inherited from the cluster before: omitted means safe. A
+    // reopened cluster keeps its own (its files were written under them).
+    settings.unsafe = { ...UNSAFE_DEFAULTS, ...(reopen ? reopen.settings.unsafe : s.unsafe) };
+    const misfit = unsafeProtocolError(settings.protocol, settings.unsafe);
+    if (misfit) throw new LabError(400, misfit);
     await this.teardown();
     this.kept = reopen ? await reopenKept(reopen) : await createKept(this.clustersDir, settings);
     const cluster = await openCluster({

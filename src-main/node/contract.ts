@@ -11,6 +11,7 @@ import type { ClientOutcome, NodeInspect } from '../api/contract';
 import type { KvOp, KvResult } from '../core/kv/types';
 import type { DamageKind } from '../core/recovery';
 import type { MessageBase, MessageKind, NodeId, NodeStatus } from '../core/types';
+import type { UnsafeSettings } from '../core/unsafe';
 
 /** MAX_FRAME_BYTES bounds one frame (a snapshot of a large store must fit). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -58,6 +59,8 @@ export interface NodeConfig {
    * runs it this way so the file is opened by the same runtime and SQLite build as the node.
    */
   damage?: DamageKind;
+  /** unsafe: the safety rules this cluster breaks on purpose (core/unsafe.ts); absent = none. Every member gets the same. */
+  unsafe?: UnsafeSettings;
 }
 
 /** NodeLaunchConfig is the part of NodeConfig that may go on a command line: all but the token. */

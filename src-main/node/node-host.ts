@@ -16,12 +16,14 @@ import type { KvResult } from '../core/kv/types';
 import { createProtocolNode, validateMessage } from '../core/protocols';
 import { Recovery, mayLeaveWhileRecovering } from '../core/recovery';
 import { seededRng, type MessageBase, type Persisted, type ProtocolNode, type ReadState } from '../core/types';
+import { UNSAFE_DEFAULTS, UNSYNCED_FLUSH_MS, coreFlags, type UnsafeSettings } from '../core/unsafe';
 import { ClientPort } from './client-port';
 import { nodeNumber } from './config';
 import type { NodeConfig, NodeInspect, NodeToHost } from './contract';
 import { Requests } from './requests';
 import { SqliteStorage } from './sqlite-storage';
 import { RouterLink } from './transport';
+import { WriteBehind } from '../core/write-behind';
 
 /** STATUS_MIN_GAP_MS: at most one status report per this many ms (always the latest). */
 export const STATUS_MIN_GAP_MS = 20;
@@ -35,6 +37,8 @@ const REJECT_EVENTS_PER_SEC = 20;
 /** NodeHost is one node process's engine (see file comment). */
 export class NodeHost {
   readonly storage: SqliteStorage;
+  /** store is what the Ready loop writes to: the file itself, or (fsync off) a write-behind in front of it. */
+  private readonly store: SqliteStorage | WriteBehind;
   readonly kv: KvStateMachine;
   readonly core: ProtocolNode;
   private readonly loop: HostLoop<MessageBase, KvResult>;
@@ -56,6 +60,7 @@ export class NodeHost {
   private readonly held = new Set<string>();
 
   private scheduled = false;
+  private flushTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
   private tickPeriodMs: number;
   private lastTickAt = 0;
@@ -72,8 +77,10 @@ export class NodeHost {
     readonly cfg: NodeConfig,
     private readonly emit: (m: NodeToHost) => void,
   ) {
-    this.kv = new KvStateMachine({ maxBytes: cfg.maxStoreBytes });
-    this.storage = new SqliteStorage(cfg.dataFile, { protocol: cfg.protocol, self: cfg.id });
+    const unsafe = this.unsafe;
+    this.kv = new KvStateMachine({ maxBytes: cfg.maxStoreBytes, sessions: unsafe.sessions, fencing: unsafe.fencing });
+    this.storage = new SqliteStorage(cfg.dataFile, { protocol: cfg.protocol, self: cfg.id, sync: unsafe.fsync });
+    this.store = unsafe.fsync ? this.storage : this.writeBehind();
     const p = this.loadStore();
     this.recovery = new Recovery({
       reason: this.storage.damaged,
@@ -87,7 +94,7 @@ export class NodeHost {
     this.core = this.createCore(fresh ? null : p);
     this.loop = new HostLoop({
       core: this.core,
-      storage: this.storage,
+      storage: this.store,
       sm: this.kv,
       hooks: this.loopHooks(),
       snapshotEvery: cfg.snapshotEvery,
@@ -100,6 +107,7 @@ export class NodeHost {
       core: this.core,
       kv: this.kv,
       recovering: () => this.recovery.recovering,
+      localReads: unsafe.reads === 'local',
       kick: () => this.schedule(),
     });
     this.link = new RouterLink({
@@ -141,7 +149,27 @@ export class NodeHost {
     this.requests.abandonAll('shutdown');
     this.link.close();
     this.port.close();
+    // A graceful stop loses nothing even with fsync off; only a kill does.
+    if (this.store instanceof WriteBehind) this.store.flush();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.storage.close();
+  }
+
+  /** writeBehind is the fsync:false store: writes reach the file UNSYNCED_FLUSH_MS after they were acknowledged. */
+  private writeBehind(): WriteBehind {
+    return new WriteBehind(this.storage, (flush) => {
+      // Slow motion stretches the delay as it stretches the timers.
+      const ms = (UNSYNCED_FLUSH_MS * this.tickPeriodMs) / this.cfg.tickMs;
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        if (!this.stopped) flush();
+      }, ms);
+    });
+  }
+
+  /** unsafe: the safety rules this cluster breaks on purpose (none unless its config says so). */
+  get unsafe(): UnsafeSettings {
+    return this.cfg.unsafe ?? UNSAFE_DEFAULTS;
   }
 
   /** setTimeScale changes how fast core time runs (1 = real time, 0.1 = ten times slower). */
@@ -206,8 +234,7 @@ export class NodeHost {
       heartbeatTicks: Math.max(1, Math.round(cfg.heartbeatMs / cfg.tickMs)),
       maxInflight: 256,
       maxEntriesPerMsg: 64,
-      preVote: true,
-      checkQuorum: true,
+      ...coreFlags(this.unsafe),
       rng: seededRng(cfg.seed + nodeNumber(cfg.id, cfg.peers)),
       restore,
       applied: this.kv.appliedIndex,

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UNSAFE_DEFAULTS } from '../../src-main/api/unsafe';
 import { setLabClient } from '../../src-renderer/src/api/lab-client';
 import { COMMANDS, findCommand, helpLine } from '../../src-renderer/src/console/commands';
 import { complete, parse } from '../../src-renderer/src/console/parse';
@@ -133,6 +134,14 @@ const EXAMPLES: Record<string, Example> = {
     call: { method: 'continueRun' },
     text: 'the cluster is not frozen: nothing to continue',
     kind: 'error',
+  },
+  cluster: {
+    line: 'cluster 5 raft reads=local fsync=off',
+    call: {
+      method: 'createCluster',
+      args: [{ nodes: 5, protocol: 'raft', unsafe: { ...UNSAFE_DEFAULTS, reads: 'local', fsync: false } }],
+    },
+    text: 'a fresh 5-node cluster (raft) — UNSAFE: reads=local, fsync=false',
   },
   export: {
     line: 'export x',

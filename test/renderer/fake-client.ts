@@ -214,7 +214,14 @@ export class FakeLabClient extends TableClient {
     return {
       cluster: () => this.snapshot(),
       createCluster: (s) =>
-        changed(() => (this.view = { ...freshView(s.nodes ?? 3), runStartedAt: this.view.runStartedAt + 1 })),
+        changed(
+          () =>
+            (this.view = {
+              ...freshView(s.nodes ?? 3),
+              runStartedAt: this.view.runStartedAt + 1,
+              ...(s.unsafe ? { unsafe: s.unsafe } : {}),
+            }),
+        ),
       crash: (id) =>
         changed(() => {
           const n = this.node(id);

@@ -104,8 +104,9 @@ function becomeLeader(p: Paxos, st: CandidateState): void {
       p.learner.markChosen(s);
       continue;
     }
-    // P2c: the highest-ballot value among the promises, else a no-op for the hole.
-    const v = k?.entry;
+    // P2c: the highest-ballot value among the promises, else a no-op for the hole. The
+    // unsafe ignoreAccepted mode drops the value, so a value already chosen can be replaced.
+    const v = p.cfg.ignoreAccepted === true ? undefined : k?.entry;
     p.openSlot(lead, { index: s, term: lead.ballot, type: v ? v.type : 'noop', data: v ? v.data : '' });
   }
   p.learner.noteDecide(lead.ballot, p.commit);

@@ -57,6 +57,9 @@ export class Raft {
   readonly maxEntriesPerMsg: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  /** leaseReads, countOldTerms: unsafe modes (core/unsafe.ts), off unless a cluster asks for them. */
+  readonly leaseReads: boolean;
+  readonly countOldTerms: boolean;
   private readonly rng: Rng;
   /** recovering: the store was damaged (ProtocolConfig.recovering) and the node has not caught up yet. */
   recovering: boolean;
@@ -91,6 +94,8 @@ export class Raft {
     this.maxEntriesPerMsg = cfg.maxEntriesPerMsg;
     this.preVote = cfg.preVote;
     this.checkQuorum = cfg.checkQuorum;
+    this.leaseReads = cfg.leaseReads === true;
+    this.countOldTerms = cfg.countOldTerms === true;
     this.rng = cfg.rng;
     this.recovering = cfg.recovering === true;
 

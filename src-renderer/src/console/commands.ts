@@ -17,6 +17,7 @@ import { loadText } from './answers';
 import { CHECK_COMMANDS } from './check-commands';
 import { TIME_COMMANDS } from './time-commands';
 import { WHY_COMMANDS } from './why-command';
+import { CLUSTER_COMMANDS } from './cluster-command';
 import { ALGORITHMS, command, NODE_IDS, type ConsoleCommand } from './command';
 import {
   arrowOf,
@@ -547,6 +548,7 @@ export const COMMANDS = [
   ...CLIENT_COMMANDS,
   ...TIME_COMMANDS,
   ...CHECK_COMMANDS,
+  ...CLUSTER_COMMANDS,
   ...LAB_COMMANDS,
 ];
 

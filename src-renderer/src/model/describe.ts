@@ -233,6 +233,10 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
       return d(`a new cluster: ${num(r, 'nodeCount') ?? '?'} nodes running ${str(r, 'protocol') ?? '?'}`, 'ok');
     case 'cluster-stopped':
       return d('the cluster stopped');
+    case 'unsafe': {
+      const modes = Array.isArray(r.modes) ? r.modes.filter((m): m is string => typeof m === 'string') : [];
+      return d(`UNSAFE: this cluster breaks a safety rule on purpose (${modes.join(', ') || '?'})`, 'fail');
+    }
     case 'client-invoke':
       return d(`client ${num(r, 'process') ?? '?'} asks ${str(r, 'f') ?? '?'} ${str(r, 'key') ?? ''}`.trimEnd());
     case 'client-complete':
