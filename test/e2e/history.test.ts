@@ -24,6 +24,7 @@ import {
   startServe,
   stopServe,
   type Served,
+  waitFor,
 } from './helpers';
 
 /**
@@ -54,25 +55,6 @@ function staleRun(from: string, to: string): void {
     value,
   }));
   writeFileSync(join(to, 'history.jsonl'), [...lines, ...add.map((e) => JSON.stringify(e))].join('\n') + '\n');
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== null && v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`);
 }
 
 describe('the verdict chip and the history view', () => {

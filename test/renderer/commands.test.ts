@@ -246,6 +246,18 @@ describe('console command table', () => {
     expect(parse('partition n1 | n2,n3', ctx)).toMatchObject({ ok: true, command: { groups: [['n1'], ['n2', 'n3']] } });
   });
 
+  it('get on <node> asks that node only; anything else after the key is refused', async () => {
+    const ctx = { nodes: ['n1', 'n2', 'n3'] };
+    const con = useConsoleStore();
+    await con.run('get a on n2');
+    expect(fake.calls.at(-1)).toMatchObject({ method: 'kv', args: [{ op: 'get', key: 'a', node: 'n2' }] });
+    expect(parse('get a on n9', ctx)).toMatchObject({ ok: false });
+    expect(parse('get a at n2', ctx)).toMatchObject({ ok: false, error: /get <key> \[on <node>\]/ });
+    expect(parse('get a "on" n2', ctx)).toMatchObject({ ok: false });
+    expect(parse('get a n2', ctx)).toMatchObject({ ok: false });
+    expect(parse('get on', ctx)).toMatchObject({ ok: true, command: { key: 'on' } });
+  });
+
   it('aliases parse to the same command as the name', () => {
     const ctx = { nodes: ['n1', 'n2'] };
     expect(parse('delete a', ctx)).toEqual(parse('del a', ctx));

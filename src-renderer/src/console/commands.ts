@@ -131,12 +131,21 @@ const KV_COMMANDS = [
   }),
   command({
     name: 'get',
-    usage: 'get <key>',
+    usage: 'get <key> [on <node>]',
     about: 'linearizable read of a key',
-    details: ['The leader confirms it still leads (ReadIndex) before it answers; (nil) means absent.'],
-    parse: keyArg,
+    details: [
+      'The leader confirms it still leads (ReadIndex) before it answers; (nil) means absent.',
+      'get x on n1 asks n1 only (no redirect, no retry elsewhere): safe modes refuse unless n1 can',
+      'answer linearizably; with reads=local a deposed leader answers from its own, stale state.',
+    ],
+    parse: (a, ctx) => {
+      if (a.words.length === 3 && a.words[1] === 'on' && a.tokens[1]?.quoted === false)
+        return { key: key(a.words[0], a.usage), node: node(a.words[2], ctx, a.usage) };
+      exactly(a.words, 1, a.usage);
+      return { key: key(a.words[0], a.usage) };
+    },
     run: async (c, io) => {
-      const r = await useRequestsStore().kv({ op: 'get', key: c.key });
+      const r = await useRequestsStore().kv({ op: 'get', key: c.key, ...('node' in c ? { node: c.node } : {}) });
       io.answer(r, r.value === null ? '(nil)' : r.value, { op: 'get', key: c.key });
     },
   }),
