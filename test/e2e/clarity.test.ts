@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Core as CyCore } from 'cytoscape';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import type { ClusterView } from '../../src-main/api/contract';
+import type { ClusterView, NodeInspect } from '../../src-main/api/contract';
 import {
   ROOT,
   buildWeb,
@@ -290,6 +290,20 @@ describe('a lab a newcomer reads at a glance', () => {
     'freezes the cluster on a commit, says on what, and Continue lets the write finish',
     { timeout: 60_000 },
     async () => {
+      // Settled first: every node, asked live, has committed its whole log and the lab has seen it
+      // report that index, so the freeze is the put's own commit, not a late report of the last one.
+      await waitFor(
+        'every node to commit and report its whole log',
+        async () => {
+          const v = await api();
+          const live = await Promise.all(
+            v.nodes.map(async (n) => (await (await served!.api(`/api/nodes/${n.id}/inspect`)).json()) as NodeInspect),
+          );
+          const top = Math.max(...live.map((i) => i.status.lastIndex));
+          return live.every((i) => i.status.commitIndex === top) && v.nodes.every((n) => n.commitIndex === top);
+        },
+        10_000,
+      );
       const freeze = page.getByLabel('Freeze on a commit');
       await freeze.check();
       await waitFor('the switch applied', async () => (await api()).pauseOn?.commit === true, 5000);

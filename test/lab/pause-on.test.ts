@@ -49,15 +49,18 @@ describe('pause on a real cluster', () => {
 
   it('freezes every node and the network on a commit, and Continue lets the write finish', async () => {
     await t.api('POST', '/api/kv', { op: 'put', key: 'warm', value: '0' });
-    // Every node has reported that commit, so the freeze below is the put's, not a late report of this one.
+    // Settled: every node, asked live, has committed its whole log, and the lab has seen each
+    // one report that index — so the freeze below is the put's, not a late report of this one
+    // (the reported lastIndex alone can be stale: a node re-reports on a commit, not an append).
     await waitFor(
       async () => {
         const v = await t.lab.cluster();
-        const top = Math.max(...v.nodes.map((n) => n.lastIndex));
-        return v.nodes.every((n) => n.commitIndex === top);
+        const live = await Promise.all(v.nodes.map((n) => t.lab.inspect(n.id)));
+        const top = Math.max(...live.map((i) => i.status.lastIndex));
+        return live.every((i) => i.status.commitIndex === top) && v.nodes.every((n) => n.commitIndex === top);
       },
       5000,
-      'every node to report the warm-up commit',
+      'every node to commit and report the warm-up write',
     );
     // Slow links keep messages in flight in the router when the freeze comes: it must hold them.
     for (const [a, b] of [
