@@ -154,7 +154,11 @@ describe('explain on a real Multi-Paxos cluster', () => {
       'the new leader’s answer',
     );
     expect(r.summary).toContain('phase 1 won: promises from');
-    expect(text(r)).toContain(`election timeout: no message from leader ${old}`);
+    // The election that won followed the crash; on a busy machine a first attempt may have failed,
+    // and then the winner's timeout says it heard no leader at all since.
+    expect(text(r)).toMatch(
+      new RegExp(`election timeout: (no message from leader ${old}|no leader heard from) for \\d+ ticks`),
+    );
     expect(text(r)).toMatch(/\(b\d+\)/);
   }, 60_000);
 });

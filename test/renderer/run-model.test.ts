@@ -139,6 +139,20 @@ describe('run model: plain-language rows', () => {
     expect(m.marks.toArray()).toMatchObject([{ kind: 'election', text: win.text }]);
   });
 
+  it('shows a role change once, with its reason, and vote answers as state rows', () => {
+    const m = new RunModel();
+    const why = 'election timeout: no message from leader n1 for 32 ticks (320 ms)';
+    m.ingest(rec(2, 'role-reason', { node: 'n2', role: 'candidate', prev: 'follower', term: 3, reason: why }));
+    m.ingest(rec(2, 'role', { node: 'n2', role: 'candidate', term: 3, from: 'follower', reason: why }));
+    m.ingest(rec(2.01, 'vote-answer', { node: 'n4', candidate: 'n2', term: 3, granted: false, reason: 'refused n2' }));
+    const rows = allRows(m);
+    expect(rows.filter((r) => r.text.includes(why))).toHaveLength(1);
+    expect(rows.map((r) => [r.kind, r.cat])).toEqual([
+      ['role', 'state'],
+      ['vote-answer', 'state'],
+    ]);
+  });
+
   it('words faults, lifecycle, client operations and messages', () => {
     const m = new RunModel();
     const texts = (rs: RunLogRecord[]): string[] => {

@@ -17,7 +17,7 @@ export type Category = 'message' | 'state' | 'commit' | 'lifecycle' | 'fault' | 
 export const CATEGORIES: readonly Category[] = ['state', 'commit', 'lifecycle', 'fault', 'client', 'message', 'other'];
 
 const MESSAGE_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate']);
-const STATE_KINDS = new Set(['role', 'term', 'leader', 'snapshot']);
+const STATE_KINDS = new Set(['role', 'term', 'leader', 'snapshot', 'vote-answer']);
 const LIFECYCLE_KINDS = new Set([
   'crash',
   'restart',

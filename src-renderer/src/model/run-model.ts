@@ -151,6 +151,9 @@ export class RunModel {
         this.addRow(r, ord, describe(r));
         return;
       }
+      case 'role-reason':
+        // The lab copies the reason into the node's next role record, whose row says it; one row per change.
+        return;
       case 'client-invoke':
         // The completion's row says what the operation was and how it ended; one row per operation.
         return;
