@@ -268,6 +268,9 @@ describe('the verdict in words', () => {
   it('green with the count, amber while far behind, red with the key and the time', () => {
     expect(verdictChip(green)).toMatchObject({ text: 'Linearizable ✓ · 12,345 ops', tone: 'ok' });
     expect(verdictChip({ ...green, lagOps: 5 }).text).toBe('Linearizable ✓ · 12,340 ops');
+    // Nothing to judge yet: no tick, no count of zero.
+    expect(verdictChip({ ...green, ops: 0, keys: 0 })).toMatchObject({ text: 'No operations yet', tone: 'idle' });
+    expect(verdictChip({ ...green, ops: 3, lagOps: 3 }).text).toBe('checking… · 3 behind');
     expect(verdictChip({ ...green, lagOps: LAG_SHOWN + 140 })).toMatchObject({
       text: 'checking… · 640 behind',
       tone: 'warn',

@@ -14,7 +14,7 @@ import type { CheckVerdict } from '../../../src-main/api/contract';
 export const LAG_SHOWN = 500;
 
 /** ChipTone colours the chip. */
-export type ChipTone = 'ok' | 'warn' | 'bad';
+export type ChipTone = 'ok' | 'warn' | 'bad' | 'idle';
 
 /** Chip is the header chip's look. */
 export interface Chip {
@@ -53,11 +53,17 @@ export function verdictChip(v: CheckVerdict | null, replay = false): Chip {
   }
   const checked = v.ops - v.lagOps;
   const every = `every one of the ${count(checked)} completed client operations checked so far in ${where} can be given one moment between its call and its answer, in an order a single copy of the data would have answered alike.`;
-  if (v.lagOps >= LAG_SHOWN)
+  if (v.lagOps >= LAG_SHOWN || (checked === 0 && v.lagOps > 0))
     return {
       text: `checking… · ${count(v.lagOps)} behind`,
       tone: 'warn',
       title: `Linearizable so far: ${every} ${count(v.lagOps)} more wait for the checker. Click for the history.`,
+    };
+  if (checked === 0)
+    return {
+      text: 'No operations yet',
+      tone: 'idle',
+      title: `No client operation has completed in ${where} yet: send one (put x 1 in the console) and the checker says whether the history stays linearizable. Click for the history.`,
     };
   return {
     text: `Linearizable ✓ · ${count(checked)} ${checked === 1 ? 'op' : 'ops'}`,
