@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { findChromium } from './browser.mjs';
 
 /** ROOT is the repository root. */
@@ -202,4 +203,61 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`);
+}
+
+/** LabInBrowser is a served lab and a Chromium page on it, ready once the describe block's beforeAll ran. */
+export interface LabInBrowser {
+  readonly served: Served;
+  readonly page: Page;
+  /** api calls the lab (GET without a body, POST with one) and returns its JSON; any other status than 200 throws. */
+  api<T>(path: string, body?: unknown): Promise<T>;
+  /** consoleRun types a line into the console and presses Enter. */
+  consoleRun(line: string): Promise<void>;
+}
+
+/**
+ * labInBrowser registers the calling describe block's beforeAll and afterAll: build the UI
+ * into artifacts/e2e-web-NAME, start `serve --web <it> ARGS` and open Chromium (at the lab's
+ * page when `open` is set); after the block, the browser is closed and the lab stopped.
+ */
+export function labInBrowser(name: string, args: string[], open = false): LabInBrowser {
+  let served: Served | null = null;
+  let context: BrowserContext | null = null;
+  let page: Page | null = null;
+  beforeAll(async () => {
+    requireChromium();
+    const web = buildWeb(join(ROOT, 'artifacts', `e2e-web-${name}`));
+    served = await startServe(['--web', web, ...args]);
+    ({ context, page } = await openBrowser());
+    if (open) await page.goto(served.pageUrl);
+  }, 180_000);
+  afterAll(async () => {
+    await context?.close();
+    await stopServe(served);
+  });
+  const ready = <T>(v: T | null): T => {
+    if (v === null) throw new Error(`the ${name} lab is not started (its beforeAll has not run)`);
+    return v;
+  };
+  return {
+    get served() {
+      return ready(served);
+    },
+    get page() {
+      return ready(page);
+    },
+    async api<T>(path: string, body?: unknown): Promise<T> {
+      const r = await ready(served).api(path, {
+        method: body === undefined ? 'GET' : 'POST',
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+      return (await r.json()) as T;
+    },
+    async consoleRun(line: string): Promise<void> {
+      const input = ready(page).getByLabel('Console', { exact: true });
+      await input.fill(line);
+      await input.press('Enter');
+    },
+  };
 }

@@ -9,23 +9,11 @@
  * verdict and its history; the same run with a stale read added replays red, and its chip
  * opens the view on the violation's window. Screenshots land in artifacts/e2e/.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import type { CheckVerdict, ClusterView, HistoryOp } from '../../src-main/api/contract';
-import {
-  buildWeb,
-  CHROMIUM,
-  markStart,
-  openBrowser,
-  ROOT,
-  screenshot,
-  startServe,
-  stopServe,
-  type Served,
-  waitFor,
-} from './helpers';
+import { labInBrowser, markStart, screenshot, waitFor } from './helpers';
 
 /**
  * staleRun copies the exported run `from` into `to`, adding to its history, after
@@ -58,34 +46,12 @@ function staleRun(from: string, to: string): void {
 }
 
 describe('the verdict chip and the history view', () => {
-  let served: Served | null = null;
-  let context: BrowserContext | null = null;
-  let page: Page;
+  const lab = labInBrowser('history', ['--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
 
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
-    const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-history'));
-    served = await startServe(['--web', web, '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
-    ({ context, page } = await openBrowser());
-  }, 180_000);
-
-  afterAll(async () => {
-    await context?.close();
-    await stopServe(served);
-  });
-
-  const api = async <T>(path: string, body?: unknown): Promise<T> => {
-    const r = await served!.api(path, {
-      method: body === undefined ? 'GET' : 'POST',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-    return (await r.json()) as T;
-  };
+  const api = <T>(path: string, body?: unknown): Promise<T> => lab.api<T>(path, body);
 
   const bars = (): Promise<{ key: string; x: number; outcome: string }[]> =>
-    page.getByTestId('history-plot').evaluate((svg) =>
+    lab.page.getByTestId('history-plot').evaluate((svg) =>
       [...svg.querySelectorAll('[data-testid="history-bar"]')].map((g) => ({
         key: g.getAttribute('data-key') ?? '',
         x: Number(g.querySelector('rect')?.getAttribute('x')),
@@ -98,13 +64,13 @@ describe('the verdict chip and the history view', () => {
     { timeout: 300_000 },
     async () => {
       onTestFailed(async () => {
-        await screenshot(page, 'history-failure').catch(() => undefined);
+        await screenshot(lab.page, 'history-failure').catch(() => undefined);
       });
       const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
+      lab.page.on('pageerror', (e) => errors.push(e.message));
       markStart();
-      await page.goto(served!.pageUrl);
-      await page
+      await lab.page.goto(lab.served.pageUrl);
+      await lab.page
         .getByTestId('leader')
         .filter({ hasText: /leader n\d+/ })
         .waitFor({ timeout: 30_000 });
@@ -140,23 +106,23 @@ describe('the verdict chip and the history view', () => {
       );
       expect(verdict.linearizable).toBe(true);
       expect(verdict.ops).toBe(12 + load.ok + load.unknown);
-      const chip = page.getByTestId('verdict-chip');
+      const chip = lab.page.getByTestId('verdict-chip');
       await expect
         .poll(() => chip.textContent(), { timeout: 5000 })
         .toBe(`Linearizable ✓ · ${verdict.ops.toLocaleString('en-US')} ops`);
       expect(await chip.getAttribute('class')).toContain('ok');
-      await screenshot(page, 'history-chip-green');
+      await screenshot(lab.page, 'history-chip-green');
 
       // 3. The chip opens the history view: a lane per client, a bar per operation, the crash as a band.
       await chip.click();
-      const hv = page.getByTestId('history-view');
+      const hv = lab.page.getByTestId('history-view');
       await hv.waitFor({ timeout: 5000 });
       await hv.getByTestId('history-follow').uncheck();
       await hv.getByTitle('Zoom out').click();
       await hv.getByTitle('Zoom out').click();
       await hv.getByTitle('Zoom out').click();
       await waitFor('bars', async () => (await bars()).length > 20, 10_000);
-      // 48 clients: a screenful of lanes in the page, the rest a scroll away.
+      // 48 clients: a screenful of lanes in the lab.page, the rest a scroll away.
       const lanes = await hv.locator('.lane-label').count();
       expect(lanes).toBeGreaterThan(10);
       expect(lanes).toBeLessThan(40);
@@ -174,17 +140,17 @@ describe('the verdict chip and the history view', () => {
         expect.stringContaining(`${victim} down`),
       );
       expect(await hv.getByTestId('lin-line').count()).toBeGreaterThan(0);
-      expect(await page.getByTestId('history-plot').getAttribute('data-mode')).toBe('stretched');
-      await screenshot(page, 'history-view-stretched');
+      expect(await lab.page.getByTestId('history-plot').getAttribute('data-mode')).toBe('stretched');
+      await screenshot(lab.page, 'history-view-stretched');
 
       // 4. Linear time: the same bars, placed by time instead.
       const stretched = await bars();
       await hv.getByTestId('mode-linear').click();
-      await expect.poll(() => page.getByTestId('history-plot').getAttribute('data-mode')).toBe('linear');
+      await expect.poll(() => lab.page.getByTestId('history-plot').getAttribute('data-mode')).toBe('linear');
       const linear = await bars();
       expect(linear.length).toBe(stretched.length);
       expect(linear.map((b) => b.x)).not.toEqual(stretched.map((b) => b.x));
-      await screenshot(page, 'history-view-linear');
+      await screenshot(lab.page, 'history-view-linear');
 
       // 5. One key: only its bars are left.
       await hv.getByTestId('history-key').fill('x');
@@ -196,25 +162,25 @@ describe('the verdict chip and the history view', () => {
         })
         .toBe(true);
       expect((await bars()).filter((b) => b.outcome === 'ok').length).toBeGreaterThanOrEqual(11);
-      await screenshot(page, 'history-view-key-x');
+      await screenshot(lab.page, 'history-view-key-x');
 
       // 6. A click on a bar moves the shared cursor: drawn in the view and on the charts.
       await hv.getByTestId('history-bar').first().click();
       await hv.locator('line.cursor').waitFor({ state: 'attached', timeout: 3000 });
-      await page.getByTestId('charts').locator('line.cursor').waitFor({ state: 'attached', timeout: 3000 });
-      await screenshot(page, 'history-bar-selected');
+      await lab.page.getByTestId('charts').locator('line.cursor').waitFor({ state: 'attached', timeout: 3000 });
+      await screenshot(lab.page, 'history-bar-selected');
       await hv.getByTestId('history-close').click();
       await hv.waitFor({ state: 'detached', timeout: 3000 });
 
       // 7. The exported run, replayed: the saved run's own verdict, and its history.
       const exported = await api<{ dir: string }>('/api/export', { name: 'history-e2e' });
-      await page.getByLabel('Run folder').fill(exported.dir);
-      await page.getByRole('button', { name: 'Open run' }).click();
-      await page.getByTestId('replay-status').waitFor({ timeout: 20_000 });
+      await lab.page.getByLabel('Run folder').fill(exported.dir);
+      await lab.page.getByRole('button', { name: 'Open run' }).click();
+      await lab.page.getByTestId('replay-status').waitFor({ timeout: 20_000 });
       await expect
         .poll(() => chip.textContent(), { timeout: 10_000 })
         .toBe(`Linearizable ✓ · ${verdict.ops.toLocaleString('en-US')} ops`);
-      await page.getByTestId('history-button').click();
+      await lab.page.getByTestId('history-button').click();
       // The key filter stays as it was left; clear it for the whole saved history.
       expect(await hv.getByTestId('history-key').inputValue()).toBe('x');
       await hv.getByTestId('history-key').fill('');
@@ -222,17 +188,17 @@ describe('the verdict chip and the history view', () => {
       await hv.getByTestId('history-follow').uncheck();
       for (let i = 0; i < 4; i++) await hv.getByTitle('Zoom out').click();
       await waitFor('replayed bars', async () => (await bars()).length > 20, 10_000);
-      await screenshot(page, 'history-replay');
+      await screenshot(lab.page, 'history-replay');
       await hv.getByTestId('history-close').click();
 
       // 8. The same run with a stale read added: red in replay, and the chip opens on the window.
       const stale = join(dirname(exported.dir), 'history-e2e-stale');
       staleRun(exported.dir, stale);
-      await page.getByRole('button', { name: 'Back to live' }).click();
+      await lab.page.getByRole('button', { name: 'Back to live' }).click();
       // Back to live: the lab's own verdict again.
       await expect.poll(() => chip.getAttribute('data-verdict'), { timeout: 5000 }).toBe('true');
-      await page.getByLabel('Run folder').fill(stale);
-      await page.getByRole('button', { name: 'Open run' }).click();
+      await lab.page.getByLabel('Run folder').fill(stale);
+      await lab.page.getByRole('button', { name: 'Open run' }).click();
       await expect.poll(() => chip.getAttribute('data-verdict'), { timeout: 20_000 }).toBe('false');
       expect(await chip.textContent()).toMatch(/^Not linearizable: key z at \d+(\.\d)? s$/);
       await chip.click();
@@ -246,7 +212,7 @@ describe('the verdict chip and the history view', () => {
       expect(await hv.getByTestId('could-have-seen').first().textContent()).toMatch(
         /read z → 1\s*could have seen:\s*op \d+ write z=1/,
       );
-      await screenshot(page, 'history-violation-replay');
+      await screenshot(lab.page, 'history-violation-replay');
       expect(errors).toEqual([]);
     },
   );

@@ -7,62 +7,26 @@
  * tab shows the latency scatter with a point per outcome and the partition as a fault lane.
  * Screenshots at 1400×900 and 1024×700 land in artifacts/e2e/.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import {
-  buildWeb,
-  CHROMIUM,
-  markStart,
-  openBrowser,
-  ROOT,
-  screenshot,
-  startServe,
-  stopServe,
-  type Served,
-  waitFor,
-} from './helpers';
+import { labInBrowser, markStart, screenshot, waitFor } from './helpers';
 import { clearance, exportedSvg } from './spacetime-svg';
 
 describe('space-time diagram and report', () => {
-  let served: Served | null = null;
-  let context: BrowserContext | null = null;
-  let page: Page;
+  const lab = labInBrowser('spacetime', ['--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
 
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
-    const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-spacetime'));
-    served = await startServe(['--web', web, '--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
-    ({ context, page } = await openBrowser());
-  }, 180_000);
-
-  afterAll(async () => {
-    await context?.close();
-    await stopServe(served);
-  });
-
-  const api = async <T>(path: string, body?: unknown): Promise<T> => {
-    const r = await served!.api(path, {
-      method: body === undefined ? 'GET' : 'POST',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-    return (await r.json()) as T;
-  };
+  const api = <T>(path: string, body?: unknown): Promise<T> => lab.api<T>(path, body);
 
   const shoot = async (name: string): Promise<void> => {
     for (const [w, h] of [
       [1400, 900],
       [1024, 700],
     ] as const) {
-      await page.setViewportSize({ width: w, height: h });
-      await page.waitForTimeout(500);
-      await screenshot(page, `${name}-${w}x${h}`);
+      await lab.page.setViewportSize({ width: w, height: h });
+      await lab.page.waitForTimeout(500);
+      await screenshot(lab.page, `${name}-${w}x${h}`);
     }
-    await page.setViewportSize({ width: 1400, height: 900 });
+    await lab.page.setViewportSize({ width: 1400, height: 900 });
   };
 
   it(
@@ -70,21 +34,21 @@ describe('space-time diagram and report', () => {
     { timeout: 240_000 },
     async () => {
       onTestFailed(async () => {
-        await screenshot(page, 'spacetime-failure').catch(() => undefined);
+        await screenshot(lab.page, 'spacetime-failure').catch(() => undefined);
       });
       const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
+      lab.page.on('pageerror', (e) => errors.push(e.message));
       markStart();
-      await page.goto(served!.pageUrl);
-      await page
+      await lab.page.goto(lab.served.pageUrl);
+      await lab.page
         .getByTestId('leader')
         .filter({ hasText: /leader n\d+/ })
         .waitFor({ timeout: 30_000 });
 
       // Writes before the cut (appends to draw, points for the scatter).
       await api('/api/load', { op: 'put', count: 300, clients: 4 });
-      await page.getByTestId('tab-messages').click();
-      await expect.poll(() => page.getByTestId('spacetime-canvas').isVisible()).toBe(true);
+      await lab.page.getByTestId('tab-messages').click();
+      await expect.poll(() => lab.page.getByTestId('spacetime-canvas').isVisible()).toBe(true);
 
       // 1. Cut the leader off; the diagram's scene shows its messages dropped by the partition.
       const view = await api<ClusterView>('/api/cluster');
@@ -102,7 +66,7 @@ describe('space-time diagram and report', () => {
       const svg = await waitFor(
         'cut messages in the diagram',
         async () => {
-          const s = await exportedSvg(page);
+          const s = await exportedSvg(lab.page);
           return s.drops > 0 && s.texts.some((t) => t.includes('partition')) ? s : null;
         },
         10_000,
@@ -116,8 +80,8 @@ describe('space-time diagram and report', () => {
       //    and click one of that link's delivered messages: its body.
       const slow = others.find((n) => n !== newLeader)!;
       await api('/api/links', { from: newLeader, to: slow, latencyMs: 150, both: true });
-      const canvas = page.getByTestId('spacetime-canvas');
-      const follow = page.getByTestId('spacetime-follow');
+      const canvas = lab.page.getByTestId('spacetime-canvas');
+      const follow = lab.page.getByTestId('spacetime-follow');
       // Under load the pinned window may hold no message clear of the others: then follow again,
       // write a few more and pin a later window.
       const target = await waitFor(
@@ -130,7 +94,7 @@ describe('space-time diagram and report', () => {
           await canvas.click({ position: { x: box.width - 4, y: box.height - 4 } });
           await follow.waitFor();
           expect(await follow.getAttribute('aria-pressed')).toBe('false');
-          const pinned = await exportedSvg(page);
+          const pinned = await exportedSvg(lab.page);
           // The exported SVG's lines are in the diagram's own coordinates (its title line is a translate above them).
           return pinned.arrows.find(
             (a) => a.delivered && Math.hypot(a.x2 - a.x1, a.y2 - a.y1) > 20 && clearance(a, pinned.arrows) > 7,
@@ -139,25 +103,25 @@ describe('space-time diagram and report', () => {
         30_000,
       );
       await canvas.click({ position: { x: (target!.x1 + target!.x2) / 2, y: (target!.y1 + target!.y2) / 2 } });
-      const detail = page.getByTestId('message-detail');
+      const detail = lab.page.getByTestId('message-detail');
       await detail.waitFor({ timeout: 5000 });
       expect(await detail.textContent()).toContain(`#${target!.id}`);
-      const body = await page.getByTestId('message-body').textContent({ timeout: 5000 });
+      const body = await lab.page.getByTestId('message-body').textContent({ timeout: 5000 });
       expect(body).toMatch(/"type": "\w+"/);
       expect(body).toMatch(/"term": \d+/);
       await shoot('spacetime-message-body');
 
       // 3. The large view opens over the window and closes again.
-      await page.getByTestId('spacetime-open-large').click();
-      await page.getByRole('dialog', { name: 'Messages, large' }).waitFor();
-      await page.waitForTimeout(400);
+      await lab.page.getByTestId('spacetime-open-large').click();
+      await lab.page.getByRole('dialog', { name: 'Messages, large' }).waitFor();
+      await lab.page.waitForTimeout(400);
       await shoot('spacetime-large');
-      await page.getByTestId('spacetime-close-large').click();
-      await expect.poll(() => page.getByRole('dialog', { name: 'Messages, large' }).count()).toBe(0);
+      await lab.page.getByTestId('spacetime-close-large').click();
+      await expect.poll(() => lab.page.getByRole('dialog', { name: 'Messages, large' }).count()).toBe(0);
 
       // 4. The Report tab: the latency scatter with points and the partition as a fault lane.
-      await page.getByTestId('tab-report').click();
-      const plot = page.getByTestId('latency-plot');
+      await lab.page.getByTestId('tab-report').click();
+      const plot = lab.page.getByTestId('latency-plot');
       await waitFor(
         'the partition lane on the latency scatter',
         async () => (await plot.locator('g.fault-lane[data-lane="partition"]').count()) > 0,
@@ -165,7 +129,7 @@ describe('space-time diagram and report', () => {
       );
       expect(await plot.locator('path.points.ok').count()).toBeGreaterThan(0);
       expect(await plot.textContent()).toContain('partition · ');
-      expect(await page.getByTestId('throughput-plot').locator('path.bars.ok').count()).toBe(1);
+      expect(await lab.page.getByTestId('throughput-plot').locator('path.bars.ok').count()).toBe(1);
       await shoot('report');
       expect(errors).toEqual([]);
     },

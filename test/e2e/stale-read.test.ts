@@ -7,58 +7,21 @@
  * The same script on a cluster that keeps every rule (`read-index`) fails that read and the
  * chip stays green. Screenshots in artifacts/e2e/.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import type { CheckVerdict, ClusterView } from '../../src-main/api/contract';
-import {
-  buildWeb,
-  CHROMIUM,
-  markStart,
-  openBrowser,
-  ROOT,
-  screenshot,
-  startServe,
-  stopServe,
-  type Served,
-  waitFor,
-} from './helpers';
+import { labInBrowser, markStart, screenshot, waitFor } from './helpers';
 import { exportedSvg } from './spacetime-svg';
 
 describe('a stale read under reads=local, and none under read-index', () => {
-  let served: Served | null = null;
-  let context: BrowserContext | null = null;
-  let page: Page;
-
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
-    const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-stale-read'));
-    served = await startServe(['--web', web, '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
-    ({ context, page } = await openBrowser());
-    await page.goto(served.pageUrl);
-  }, 180_000);
-
-  afterAll(async () => {
-    await context?.close();
-    await stopServe(served);
-  });
-
-  const api = async <T>(path: string): Promise<T> => {
-    const r = await served!.api(path);
-    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-    return (await r.json()) as T;
-  };
-  const chip = () => page.getByTestId('verdict-chip');
-  const lines = () => page.getByTestId('console-output').locator('.line');
+  const lab = labInBrowser('stale-read', ['--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300'], true);
+  const api = <T>(path: string): Promise<T> => lab.api<T>(path);
+  const chip = () => lab.page.getByTestId('verdict-chip');
+  const lines = () => lab.page.getByTestId('console-output').locator('.line');
 
   /** say types a console line and returns the line the console answers it with. */
   async function say(line: string, timeoutMs = 30_000): Promise<{ text: string; kind: string }> {
     const before = await lines().count();
-    const input = page.getByLabel('Console', { exact: true });
-    await input.fill(line);
-    await input.press('Enter');
+    await lab.consoleRun(line);
     // The echo of the input is one line; the answer is the next one.
     return waitFor(
       `the console's answer to '${line}'`,
@@ -105,12 +68,12 @@ describe('a stale read under reads=local, and none under read-index', () => {
     { timeout: 240_000 },
     async () => {
       onTestFailed(async () => {
-        await screenshot(page, 'stale-read-failure').catch(() => undefined);
+        await screenshot(lab.page, 'stale-read-failure').catch(() => undefined);
       });
       const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
+      lab.page.on('pageerror', (e) => errors.push(e.message));
       markStart();
-      await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor({ timeout: 30_000 });
+      await lab.page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor({ timeout: 30_000 });
       const { old, read } = await staleScript('reads=local');
       expect(read.text).toMatch(/^1\b/);
       expect(read.kind.split(' ')).toContain('ok');
@@ -120,11 +83,11 @@ describe('a stale read under reads=local, and none under read-index', () => {
       expect(await chip().textContent()).toMatch(/^Not linearizable: key x at \d+(\.\d)? s$/);
       const verdict = await api<CheckVerdict>('/api/check');
       expect(verdict.linearizable).toBe(false);
-      await screenshot(page, 'stale-read-chip-red');
+      await screenshot(lab.page, 'stale-read-chip-red');
 
       // The history view opens on the smallest bad window: the read is the culprit.
       await chip().click();
-      const hv = page.getByTestId('history-view');
+      const hv = lab.page.getByTestId('history-view');
       await hv.getByTestId('violation-window').waitFor({ timeout: 5000 });
       expect(await hv.getByTestId('violation-sentence').textContent()).toBe(
         'read x returned 1 after write x=2 had completed.',
@@ -132,22 +95,22 @@ describe('a stale read under reads=local, and none under read-index', () => {
       const culprit = hv.locator('[data-testid="history-bar"][data-role="culprit"]');
       expect(await culprit.getAttribute('data-key')).toBe('x');
       expect(await hv.getByTestId('could-have-seen').first().textContent()).toMatch(/read x → 1\s*could have seen:/);
-      await screenshot(page, 'stale-read-history');
+      await screenshot(lab.page, 'stale-read-history');
       await hv.getByTestId('history-close').click();
 
       // The space-time diagram: the old leader's messages end in ✕, dropped by the partition.
-      await page.getByTestId('tab-messages').click();
-      await expect.poll(() => page.getByTestId('spacetime-canvas').isVisible()).toBe(true);
+      await lab.page.getByTestId('tab-messages').click();
+      await expect.poll(() => lab.page.getByTestId('spacetime-canvas').isVisible()).toBe(true);
       const svg = await waitFor(
         'cut messages in the diagram',
         async () => {
-          const s = await exportedSvg(page);
+          const s = await exportedSvg(lab.page);
           return s.drops > 0 ? s : null;
         },
         10_000,
       );
       expect(svg.texts.join('\n')).toMatch(new RegExp(`#\\d+ ${old} → n\\d: .* — dropped \\(partition\\)`));
-      await screenshot(page, 'stale-read-messages');
+      await screenshot(lab.page, 'stale-read-messages');
       expect(errors).toEqual([]);
     },
   );
@@ -157,7 +120,7 @@ describe('a stale read under reads=local, and none under read-index', () => {
     { timeout: 240_000 },
     async () => {
       onTestFailed(async () => {
-        await screenshot(page, 'stale-read-safe-failure').catch(() => undefined);
+        await screenshot(lab.page, 'stale-read-safe-failure').catch(() => undefined);
       });
       markStart();
       const { read } = await staleScript('reads=read-index');
@@ -175,7 +138,7 @@ describe('a stale read under reads=local, and none under read-index', () => {
       expect(verdict.linearizable).toBe(true);
       expect(verdict.ops).toBeGreaterThanOrEqual(2);
       await expect.poll(() => chip().getAttribute('data-verdict'), { timeout: 10_000 }).toBe('true');
-      await screenshot(page, 'stale-read-safe');
+      await screenshot(lab.page, 'stale-read-safe');
     },
   );
 });
