@@ -71,6 +71,10 @@ export class SimTarget implements ScenarioTarget {
   private readonly traced: Traced[] = [];
   /** rules: the non-blocking part of each directed link's rule ("a>b"). */
   private readonly rules = new Map<string, Rule>();
+  /** blocked: the links a link rule cuts ("a>b"), kept apart from the partition's groups. */
+  private readonly blocked = new Set<string>();
+  /** groups: the partition in force (one group: none). */
+  private groups: NodeId[][] = [];
 
   constructor(o: SimTargetOptions) {
     const bad = unsupportedIn(o.unsafe ?? {});
@@ -212,13 +216,31 @@ export class SimTarget implements ScenarioTarget {
   }
 
   async partition(groups: NodeId[][]): Promise<void> {
-    this.cluster.partition(groups);
+    // As the lab's router: a partition replaces the one before (nodes not named form one more group).
+    const named = new Set(groups.flat());
+    const rest = this.cluster.ids.filter((id) => !named.has(id));
+    this.groups = rest.length > 0 ? [...groups, rest] : groups;
+    this.cutAgain();
+  }
+
+  /** cutAgain sets the network's cuts to the partition's and the link rules' blocks, as the router keeps them apart. */
+  private cutAgain(): void {
+    const c = this.cluster;
+    c.healNetwork();
+    for (const k of this.blocked) {
+      const [a, b] = k.split('>') as [NodeId, NodeId];
+      c.cut(a, b);
+    }
+    if (this.groups.length > 1) c.partition(this.groups);
   }
 
   async link(ch: LinkChange): Promise<void> {
     const key = `${ch.from}>${ch.to}`;
-    if (ch.blocked === true) this.cluster.cut(ch.from, ch.to);
-    else if (ch.blocked === false) this.cluster.net.uncut(ch.from, ch.to);
+    if (ch.blocked !== undefined) {
+      if (ch.blocked) this.blocked.add(key);
+      else this.blocked.delete(key);
+      this.cutAgain();
+    }
     const prev = this.rules.get(key) ?? CLEAN;
     const next: Rule = {
       latencyMs: ch.latencyMs ?? prev.latencyMs,
@@ -234,6 +256,8 @@ export class SimTarget implements ScenarioTarget {
   async clear(nodes: boolean): Promise<void> {
     this.cluster.healNetwork();
     this.rules.clear();
+    this.blocked.clear();
+    this.groups = [];
     this.cluster.net.clearLinks();
     this.cluster.setFaults(RELIABLE);
     if (!nodes) return;
