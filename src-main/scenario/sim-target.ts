@@ -8,8 +8,7 @@
  * What it models: crash (unsaved state lost), restart, pause, resume, partitions and
  * directed cuts, and each link's loss / duplication / latency ± jitter (the simulated
  * network's per-link models). Damage needs the simulator's store-damage model (a
- * TargetError without it). Unsafe modes:
- * prevote and checkQuorum.
+ * TargetError without it). Unsafe modes: every one but commitRule (SIM_UNSAFE).
  */
 import type { HistoryOp } from '../api/contract';
 import type { BalanceAlgorithm } from '../core/balance/types';
@@ -49,13 +48,24 @@ export interface SimTargetOptions {
 }
 
 /**
- * SIM_UNSAFE lists the unsafe modes a scenario can ask of the simulator. The simulator's
- * Cluster honours every mode (core/unsafe.ts), but the scenario's clients (sim-client.ts)
- * send reads through the log, so `reads` would change nothing; and the contrasts of
- * commitRule, fsync and adoptHighestAccepted need schedules the sim does not yet play as the
- * lab does (their bundled contrasts pass there instead of failing).
+ * SIM_UNSAFE lists the unsafe modes a scenario can ask of the simulator. Its Cluster honours
+ * every mode (core/unsafe.ts), and the scenario's clients (sim-client.ts) go through each
+ * node's own request layer, so the read modes answer there as on a node process. Not
+ * commitRule: its contrast needs a majority to hold an older term's entry without the new
+ * leader's no-op after it, and a leader sends the two in one append, which no scenario step
+ * can split (test/core/raft/unsafe.test.ts plays Figure 8 message by message); nor would a
+ * client see it: the request behind that entry died with its leader's term, and ReadIndex
+ * waits for a commit of the reader's own term.
  */
-export const SIM_UNSAFE = ['sessions', 'fencing', 'prevote', 'checkQuorum'] as const;
+export const SIM_UNSAFE = [
+  'reads',
+  'fsync',
+  'sessions',
+  'fencing',
+  'prevote',
+  'checkQuorum',
+  'adoptHighestAccepted',
+] as const;
 
 type Rule = Required<Omit<LinkChange, 'from' | 'to'>>;
 
