@@ -8,8 +8,7 @@
  * What it models: crash (unsaved state lost), restart, pause, resume, partitions and
  * directed cuts, and each link's loss / duplication / latency ± jitter (the simulated
  * network's per-link models). Damage needs the simulator's store-damage model (a
- * TargetError without it). Unsafe modes:
- * prevote and checkQuorum.
+ * TargetError without it). Unsafe modes: every one but commitRule (SIM_UNSAFE).
  */
 import type { HistoryOp } from '../api/contract';
 import type { BalanceAlgorithm } from '../core/balance/types';
@@ -49,13 +48,24 @@ export interface SimTargetOptions {
 }
 
 /**
- * SIM_UNSAFE lists the unsafe modes a scenario can ask of the simulator. The simulator's
- * Cluster honours every mode (core/unsafe.ts), but the scenario's clients (sim-client.ts)
- * send reads through the log, so `reads` would change nothing; and the contrasts of
- * commitRule, fsync and adoptHighestAccepted need schedules the sim does not yet play as the
- * lab does (their bundled contrasts pass there instead of failing).
+ * SIM_UNSAFE lists the unsafe modes a scenario can ask of the simulator. Its Cluster honours
+ * every mode (core/unsafe.ts), and the scenario's clients (sim-client.ts) go through each
+ * node's own request layer, so the read modes answer there as on a node process. Not
+ * commitRule: its contrast needs a majority to hold an older term's entry without the new
+ * leader's no-op after it, and a leader sends the two in one append, which no scenario step
+ * can split (test/core/raft/unsafe.test.ts plays Figure 8 message by message); nor would a
+ * client see it: the request behind that entry died with its leader's term, and ReadIndex
+ * waits for a commit of the reader's own term.
  */
-export const SIM_UNSAFE = ['sessions', 'fencing', 'prevote', 'checkQuorum'] as const;
+export const SIM_UNSAFE = [
+  'reads',
+  'fsync',
+  'sessions',
+  'fencing',
+  'prevote',
+  'checkQuorum',
+  'adoptHighestAccepted',
+] as const;
 
 type Rule = Required<Omit<LinkChange, 'from' | 'to'>>;
 
@@ -71,6 +81,10 @@ export class SimTarget implements ScenarioTarget {
   private readonly traced: Traced[] = [];
   /** rules: the non-blocking part of each directed link's rule ("a>b"). */
   private readonly rules = new Map<string, Rule>();
+  /** blocked: the links a link rule cuts ("a>b"), kept apart from the partition's groups. */
+  private readonly blocked = new Set<string>();
+  /** groups: the partition in force (one group: none). */
+  private groups: NodeId[][] = [];
 
   constructor(o: SimTargetOptions) {
     const bad = unsupportedIn(o.unsafe ?? {});
@@ -212,13 +226,31 @@ export class SimTarget implements ScenarioTarget {
   }
 
   async partition(groups: NodeId[][]): Promise<void> {
-    this.cluster.partition(groups);
+    // As the lab's router: a partition replaces the one before (nodes not named form one more group).
+    const named = new Set(groups.flat());
+    const rest = this.cluster.ids.filter((id) => !named.has(id));
+    this.groups = rest.length > 0 ? [...groups, rest] : groups;
+    this.cutAgain();
+  }
+
+  /** cutAgain sets the network's cuts to the partition's and the link rules' blocks, as the router keeps them apart. */
+  private cutAgain(): void {
+    const c = this.cluster;
+    c.healNetwork();
+    for (const k of this.blocked) {
+      const [a, b] = k.split('>') as [NodeId, NodeId];
+      c.cut(a, b);
+    }
+    if (this.groups.length > 1) c.partition(this.groups);
   }
 
   async link(ch: LinkChange): Promise<void> {
     const key = `${ch.from}>${ch.to}`;
-    if (ch.blocked === true) this.cluster.cut(ch.from, ch.to);
-    else if (ch.blocked === false) this.cluster.net.uncut(ch.from, ch.to);
+    if (ch.blocked !== undefined) {
+      if (ch.blocked) this.blocked.add(key);
+      else this.blocked.delete(key);
+      this.cutAgain();
+    }
     const prev = this.rules.get(key) ?? CLEAN;
     const next: Rule = {
       latencyMs: ch.latencyMs ?? prev.latencyMs,
@@ -234,6 +266,8 @@ export class SimTarget implements ScenarioTarget {
   async clear(nodes: boolean): Promise<void> {
     this.cluster.healNetwork();
     this.rules.clear();
+    this.blocked.clear();
+    this.groups = [];
     this.cluster.net.clearLinks();
     this.cluster.setFaults(RELIABLE);
     if (!nodes) return;

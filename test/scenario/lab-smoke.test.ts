@@ -1,7 +1,8 @@
 /**
  * A smoke subset of the bundled scenarios on real processes (node processes, SQLite,
  * the router), through the LabApi: split vote (Raft), a minority leader (Multi-Paxos),
- * lock fencing (Raft). And `quorum-lab run --report`: the folder holds the exported run,
+ * lock fencing (Raft); the contrasts of lock fencing, lease reads under a paused leader and
+ * client retries without sessions. And `quorum-lab run --report`: the folder holds the exported run,
  * check.json, the figures, scenario.json and an index.html that tells the steps.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { allChecks } from '../../src-main/scenario/report-types';
 import { runScenario } from '../../src-main/scenario/runner';
 import { runMain } from '../../src-main/scenario/run-cli';
 import { TargetError } from '../../src-main/scenario/target';
+import type { UnsafeModes } from '../../src-main/scenario/unsafe';
 import { validateScenario } from '../../src-main/scenario/validate';
 
 let dir: string;
@@ -127,6 +129,40 @@ describe('bundled scenarios on real processes', () => {
     await expect(
       LabTarget.create(lab, { nodes: 3, protocol: 'raft', seed: 1, unsafe: { reads: 'local' } }),
     ).rejects.toThrow(/does not have the unsafe mode reads: local/);
+  });
+});
+
+/** contrast plays a bundled scenario's first contrast on real processes and returns the names of the checks that failed. */
+async function contrast(name: string): Promise<string[]> {
+  const s = bundledScenario(name)!;
+  const unsafe = s.contrast[0]!.unsafe as UnsafeModes;
+  const t = await LabTarget.create(lab, {
+    nodes: s.setup.nodes,
+    protocol: s.setup.protocols[0]!,
+    seed: 1,
+    heartbeatMs: s.setup.heartbeatMs!,
+    electionMs: s.setup.electionMs!,
+    unsafe,
+  });
+  try {
+    const r = await runScenario(s, t, { unsafe });
+    return allChecks(r)
+      .filter((c) => !c.ok)
+      .map((c) => c.name);
+  } finally {
+    await t.close();
+  }
+}
+
+describe('bundled contrasts on real processes: the unsafe mode shows its anomaly', () => {
+  it('lease-read-pause with lease reads: the woken leader answers x = 1 after x = 2; the checker objects', async () => {
+    expect(await contrast('lease-read-pause')).toEqual(['the client history is linearizable', 'get x is not-ok']);
+  });
+
+  it('client-retry without sessions: the retried cas applies twice and fails though x = 2', async () => {
+    const failed = await contrast('client-retry');
+    expect(failed).toContain('these requests succeed');
+    expect(failed).toContain('the client history is linearizable');
   });
 });
 
