@@ -12,7 +12,8 @@ import type { ProtocolName } from '../core/protocols';
 import type { DamageKind } from '../core/recovery/damage';
 import type { Violation } from '../check/types';
 import type { ScenarioState } from './scenario-api';
-export type { ProtocolName, DamageKind };
+import type { LinkBacklog } from '../core/link-queue';
+export type { ProtocolName, DamageKind, LinkBacklog };
 
 /** ClientOutcome: ok = took effect; fail = certainly did not; unknown = may have. */
 export type ClientOutcome = 'ok' | 'fail' | 'unknown';
@@ -79,6 +80,10 @@ export interface LinkRule {
   loss: number;
   duplicate: number;
   blocked: boolean;
+  /** bandwidth: the link's rate limit in bytes a second; 0 or absent = unlimited. */
+  bandwidth?: number;
+  /** queue: in views of a rate-limited link, what waits for the wire right now. */
+  queue?: LinkBacklog;
 }
 
 import type { BalanceAlgorithm } from '../core/balance/types';
@@ -281,7 +286,7 @@ export interface MessageRecord extends RunLogRecord {
   label?: string;
   /** granted (send records of answers): true when the answer grants the request (a vote, a promise, an append ack), false when it refuses. */
   granted?: boolean;
-  /** reason (drop records): the rule that dropped it — partition, blocked, loss, down, too-large, held-overflow. */
+  /** reason (drop records): the rule that dropped it — partition, blocked, loss, down, too-large, held-overflow, queue-full. */
   reason?: string;
   /** loss (drops for loss): the link's loss probability. */
   loss?: number;

@@ -62,7 +62,14 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   const ids = [...localIds, ...remoteIds];
   const recorder = new Recorder({ logFile: join(runDir, RUN_FILES.log), historyFile: join(runDir, RUN_FILES.history) });
   recorder.onRecord(o.onRecord);
-  const router = new Router({ token, nodes: ids, recorder, seed: settings.seed, protocol: settings.protocol });
+  const router = new Router({
+    token,
+    nodes: ids,
+    recorder,
+    seed: settings.seed,
+    protocol: settings.protocol,
+    onQueue: o.onChange,
+  });
   const routerPort = await router.listen();
   router.setTimeScale(o.timeScale);
   const tickMs = o.tickMs ?? Math.max(1, Math.min(10, Math.floor(settings.heartbeatMs / 5)));

@@ -3,8 +3,11 @@
  * connects, sends Hello {token, from: its id}, then MsgFrames; the router routes each by
  * msg.to, applying the link rules: partitions (groups), one-way cuts, per directed link
  * latency ± jitter (jitter reorders), loss and duplication probabilities, all drawn from
- * a seeded Rng. Rules are checked again when a delayed frame is delivered, so a link cut
- * while a frame is in flight drops it, as a real network would.
+ * a seeded Rng, and a rate limit in bytes a second with a bounded queue (core/link-queue.ts:
+ * a frame waits for the wire, crosses it at the rate, then takes its latency; one that
+ * would overfill the queue is dropped as 'queue-full'). Rules are checked again when a
+ * delayed frame is delivered, so a link cut while a frame is in flight drops it, as a real
+ * network would.
  *
  * This is the benchmark's hot path: a clean link forwards synchronously, re-encoding the
  * frame once, and each message costs two small records in the Recorder. The send record
@@ -15,7 +18,7 @@
  * A drop record says which rule dropped the message: `partition` (the two ends are in
  * different partition groups), `blocked` (a one-way or two-way cut of that link), `loss`
  * (with the link's `loss` probability), `down` (no connection to the receiver),
- * `too-large`, `held-overflow`; `inFlight: true` when the rule came into force while the
+ * `too-large`, `held-overflow`, `queue-full` (a rate-limited link's queue had no room); `inFlight: true` when the rule came into force while the
  * message was on its way.
  *
  * Any local process can connect to the listener, so before a valid Hello a connection is
@@ -26,9 +29,10 @@
  * push real events out of the log.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { LinkRule } from '../api/contract';
+import type { LinkBacklog, LinkRule } from '../api/contract';
 import { deliveryDelayMs } from '../api/slow-motion';
 import { describeMessage, type ProtocolName } from '../core/protocols';
+import { LinkQueue, queueCapacityBytes } from '../core/link-queue';
 import { seededRng, type NodeId, type Rng } from '../core/types';
 import { HELLO_TIMEOUT_MS } from '../node/client-port';
 import type { MsgFrame } from '../node/contract';
@@ -51,12 +55,14 @@ interface LinkSettings {
   loss: number;
   duplicate: number;
   blocked: boolean;
+  /** bandwidth: bytes a second, 0 = unlimited. */
+  bandwidth: number;
 }
 
-const CLEAN: LinkSettings = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, blocked: false };
+const CLEAN: LinkSettings = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, blocked: false, bandwidth: 0 };
 
 function isClean(s: LinkSettings): boolean {
-  return s.latencyMs === 0 && s.jitterMs === 0 && s.loss === 0 && s.duplicate === 0 && !s.blocked;
+  return s.latencyMs === 0 && s.jitterMs === 0 && s.loss === 0 && s.duplicate === 0 && !s.blocked && s.bandwidth === 0;
 }
 
 /** MAX_ROUTER_CONNECTIONS bounds open router connections: a node needs one (two while it reconnects). */
@@ -78,10 +84,12 @@ export interface RouterOptions {
   maxConnections?: number;
   /** protocol: whose describer labels the send records (absent: records carry no label). */
   protocol?: ProtocolName;
+  /** onQueue: a rate-limited link's queue changed (a message joined or left it). */
+  onQueue?: () => void;
 }
 
 /** DropReason names the rule that dropped a message (see the file comment). */
-export type DropReason = 'partition' | 'blocked' | 'loss' | 'down' | 'too-large' | 'held-overflow';
+export type DropReason = 'partition' | 'blocked' | 'loss' | 'down' | 'too-large' | 'held-overflow' | 'queue-full';
 
 /**
  * RejectLog writes refused connections to the run log, at most `perSec` a second; the rest
@@ -144,6 +152,8 @@ export class Router {
   private readonly conns = new Map<NodeId, Socket>();
   private readonly all = new Set<Socket>();
   private readonly links = new Map<string, LinkSettings>();
+  /** queues: the rate-limited links' queues, by "from>to" (kept while their messages drain). */
+  private readonly queues = new Map<string, LinkQueue>();
   /** groupOf maps a node to its partition group index; empty when healed. */
   private groupOf = new Map<NodeId, number>();
   private groups: NodeId[][] = [];
@@ -281,19 +291,56 @@ export class Router {
   }
 
   private schedule(id: number, f: MsgFrame, bytes: Buffer, l: LinkSettings): void {
+    let wire = 0;
+    if (l.bandwidth > 0) {
+      const q = this.queueOf(f.msg.from, f.msg.to, l.bandwidth);
+      const now = performance.now();
+      const done = q.offer(now, bytes.length);
+      if (done === null) {
+        const { from, to, type, term } = f.msg;
+        const { bytes: queued, messages } = q.backlog(now);
+        this.opts.recorder.message('drop', id, from, to, type, f.kind, term, {
+          reason: 'queue-full',
+          bytes: bytes.length,
+          queuedBytes: queued,
+          queued: messages,
+        });
+        return;
+      }
+      wire = done - now;
+      this.opts.onQueue?.();
+    }
     let latency = l.latencyMs;
     if (l.jitterMs > 0) latency += (this.rng.next() * 2 - 1) * l.jitterMs;
-    // In slow motion every delivery is stretched too, not only the timers (see slow-motion.ts).
-    const delay = deliveryDelayMs(latency, this.timeScale);
-    if (delay < 0.5 && l.jitterMs === 0) {
+    // In slow motion every delivery is stretched too, not only the timers (see slow-motion.ts);
+    // the wire time is already in wall time (the queue runs at the rate times the scale).
+    const delay = deliveryDelayMs(latency, this.timeScale) + wire;
+    if (delay < 0.5 && l.jitterMs === 0 && l.bandwidth === 0) {
       this.deliver(id, f, bytes, false);
       return;
     }
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.deliver(id, f, bytes, true);
+      if (l.bandwidth > 0) this.opts.onQueue?.();
     }, delay);
     this.timers.add(timer);
+  }
+
+  /**
+   * queueOf returns the queue of a rate-limited link. In slow motion the link is slower in
+   * wall time by the same factor as everything else; the queue's byte bound stays the
+   * nominal rate's.
+   */
+  private queueOf(from: NodeId, to: NodeId, bandwidth: number): LinkQueue {
+    const key = from + '>' + to;
+    const rate = bandwidth * Math.min(1, this.timeScale > 0 ? this.timeScale : 1);
+    let q = this.queues.get(key);
+    if (!q) {
+      q = new LinkQueue(rate, queueCapacityBytes(bandwidth));
+      this.queues.set(key, q);
+    } else q.setRate(rate, queueCapacityBytes(bandwidth));
+    return q;
   }
 
   private deliver(id: number, f: MsgFrame, bytes: Buffer, delayed: boolean): void {
@@ -388,6 +435,7 @@ export class Router {
       loss: rule.loss ?? cur.loss,
       duplicate: rule.duplicate ?? cur.duplicate,
       blocked: rule.blocked ?? cur.blocked,
+      bandwidth: rule.bandwidth ?? cur.bandwidth,
     };
     if (isClean(next)) this.links.delete(key);
     else this.links.set(key, next);
@@ -416,10 +464,17 @@ export class Router {
           loss: l.loss,
           duplicate: l.duplicate,
           blocked,
+          bandwidth: l.bandwidth,
+          ...(l.bandwidth > 0 ? { queue: this.backlog(from, to) } : {}),
         });
       }
     }
     return out;
+  }
+
+  /** backlog says what waits on the link from → to now (nothing on a link without a rate limit). */
+  backlog(from: NodeId, to: NodeId): LinkBacklog {
+    return this.queues.get(from + '>' + to)?.backlog(performance.now()) ?? { bytes: 0, messages: 0 };
   }
 
   /** partitionGroups returns the current groups (one group of every node when healed). */

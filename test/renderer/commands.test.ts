@@ -77,6 +77,11 @@ const EXAMPLES: Record<string, Example> = {
     call: { method: 'setLink', args: [{ from: 'n1', to: 'n2', both: false, latencyMs: 200, jitterMs: 50 }] },
     text: 'n1->n2 latency 200 ms ±50 ms',
   },
+  bandwidth: {
+    line: 'bandwidth n1->n2 64KiB/s',
+    call: { method: 'setLink', args: [{ from: 'n1', to: 'n2', both: false, bandwidth: 65536 }] },
+    text: 'n1->n2 limited to 64 KiB/s',
+  },
   loss: {
     line: 'loss n1<->n3 10%',
     call: { method: 'setLink', args: [{ from: 'n1', to: 'n3', both: true, loss: 0.1 }] },

@@ -360,6 +360,7 @@ export class FakeLabClient extends TableClient {
         loss: r.loss ?? cur?.loss ?? 0,
         duplicate: r.duplicate ?? cur?.duplicate ?? 0,
         blocked: r.blocked ?? cur?.blocked ?? false,
+        bandwidth: r.bandwidth ?? cur?.bandwidth ?? 0,
       };
       this.view.links = this.view.links.filter((l) => !(l.from === from && l.to === to));
       this.view.links.push(next);

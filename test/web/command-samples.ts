@@ -53,6 +53,11 @@ export const REFUSED: { name: CommandName; wire: unknown; error: string }[] = [
   { name: 'partition', wire: { groups: [['n1'], ['n1']] }, error: 'node n1 appears in more than one group' },
   { name: 'setLink', wire: { from: 'n1', to: 'n1' }, error: 'from and to must be different nodes (both are n1)' },
   { name: 'setLink', wire: { from: 'n1', to: 'n2', loss: 5 }, error: 'loss must be a probability in 0..1, got 5' },
+  {
+    name: 'setLink',
+    wire: { from: 'n1', to: 'n2', bandwidth: -1 },
+    error: 'bandwidth must be whole bytes a second in 0..1073741824 (0 = unlimited), got -1',
+  },
   { name: 'setTimeScale', wire: { scale: 0 }, error: 'scale must be a number in 0.001..10' },
   { name: 'setPauseOn', wire: { role: true }, error: 'commit must be true or false' },
   { name: 'setPauseOn', wire: { role: true, commit: false, step: 1 }, error: "pause-on request: unknown field 'step'" },

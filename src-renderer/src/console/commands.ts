@@ -15,6 +15,7 @@ import { useRequestsStore } from '../stores/requests';
 import { useRunStore } from '../stores/run';
 import { loadText } from './answers';
 import { CHECK_COMMANDS } from './check-commands';
+import { LINK_COMMANDS } from './link-commands';
 import { TIME_COMMANDS } from './time-commands';
 import { ALGORITHMS, command, NODE_IDS, type ConsoleCommand } from './command';
 import {
@@ -542,6 +543,7 @@ export const COMMANDS = [
   ...KV_COMMANDS,
   ...NODE_COMMANDS,
   ...FAULT_COMMANDS,
+  ...LINK_COMMANDS,
   ...CLIENT_COMMANDS,
   ...TIME_COMMANDS,
   ...CHECK_COMMANDS,

@@ -4,6 +4,7 @@
  * n4 n5". Each sentence also names the nodes and links it concerns, so a click on its row
  * can point at them in the topology.
  */
+import { formatBandwidth } from '../../../src-main/api/bandwidth';
 import type { RunLogRecord } from '../../../src-main/api/contract';
 import { num, str } from './records';
 
@@ -96,6 +97,8 @@ function describeLink(r: RunLogRecord): Described {
   if (loss) parts.push(`${Math.round(loss * 100)}% lost`);
   const dup = num(r, 'duplicate');
   if (dup) parts.push(`${Math.round(dup * 100)}% duplicated`);
+  const bw = num(r, 'bandwidth');
+  if (bw) parts.push(`limited to ${formatBandwidth(bw)}`);
   const links = both
     ? [
         { from, to },

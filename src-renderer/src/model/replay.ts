@@ -125,9 +125,11 @@ function applyLink(view: ClusterView, r: RunLogRecord): void {
       loss: num(r, 'loss') ?? cur?.loss ?? 0,
       duplicate: num(r, 'duplicate') ?? cur?.duplicate ?? 0,
       blocked: typeof r.blocked === 'boolean' ? r.blocked : (cur?.blocked ?? false),
+      bandwidth: num(r, 'bandwidth') ?? cur?.bandwidth ?? 0,
     };
     view.links = view.links.filter((l) => !(l.from === a && l.to === b));
-    const clean = !rule.blocked && rule.latencyMs === 0 && rule.loss === 0 && rule.duplicate === 0;
+    const clean =
+      !rule.blocked && rule.latencyMs === 0 && rule.loss === 0 && rule.duplicate === 0 && rule.bandwidth === 0;
     if (!clean) view.links.push(rule);
   }
 }
