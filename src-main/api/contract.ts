@@ -98,6 +98,37 @@ export interface ClusterSettings {
   seed: number;
 }
 
+/** MembershipStep is where a membership change in flight is. */
+export type MembershipStep =
+  'starting' | 'adding-learner' | 'catching-up' | 'promoting' | 'transferring' | 'removing' | 'stopping';
+
+/** MembershipChange is the membership change in flight (at most one at a time). */
+export interface MembershipChange {
+  op: 'add' | 'remove' | 'transfer';
+  node: NodeId;
+  step: MembershipStep;
+  /** index: the log index (Raft) or slot (Multi-Paxos) of the configuration entry in flight, once proposed. */
+  index?: number;
+  /** sinceMs: wall-clock ms when the change began. */
+  sinceMs: number;
+}
+
+/**
+ * MembershipMethod says how the protocol changes membership: 'single-server' (Raft: one
+ * server added or removed at a time, each configuration in force as soon as its entry is
+ * in a log) or 'log-window' (Multi-Paxos: the configuration chosen at slot i governs slots
+ * after i, and the leader proposes nothing past an unchosen configuration).
+ */
+export type MembershipMethod = 'single-server' | 'log-window';
+
+/** ClusterConfig is the configuration in force (as the leader, else the most advanced node, has it) and the change in flight. */
+export interface ClusterConfig {
+  voters: NodeId[];
+  learners: NodeId[];
+  pending: MembershipChange | null;
+  method: MembershipMethod;
+}
+
 /** ClusterView is GET /api/cluster. */
 export interface ClusterView {
   protocol: ProtocolName;
@@ -117,6 +148,8 @@ export interface ClusterView {
   pauseOn?: PauseOn;
   /** frozen: why the whole cluster is frozen now ("n3 became leader (term 4)"), or null/absent when it runs. */
   frozen?: string | null;
+  /** config: the membership in force and the change in flight (absent in views rebuilt without it, e.g. old saved runs). */
+  config?: ClusterConfig;
 }
 
 /** PauseOn says which events freeze the cluster (every node SIGSTOPped, the router holding messages) until continued. */

@@ -210,6 +210,25 @@ export function validateLinkRule(x: unknown): Checked<LinkRuleInput> {
   });
 }
 
+/** AddNodeInput is POST /api/nodes: the new node's id, or none for the next free one. */
+export interface AddNodeInput {
+  id?: NodeId;
+}
+
+/** validateAddNode checks POST /api/nodes {id?} (an empty body picks the next free id). */
+export function validateAddNode(x: unknown): Checked<AddNodeInput> {
+  return checked(() => {
+    if (x === undefined || x === null) return {};
+    const o = body(x, ['id'], 'an add-node request');
+    return o.id === undefined ? {} : { id: nodeIdAt(o.id, 'id') };
+  });
+}
+
+/** validateTransfer checks POST /api/transfer {to}: the voter that should lead. */
+export function validateTransfer(x: unknown): Checked<NodeId> {
+  return checked(() => nodeIdAt(body(x, ['to'], 'a transfer request').to, 'to'));
+}
+
 /** validateClusterSettings checks POST /api/cluster {nodes, protocol, heartbeatMs, electionMs, seed} (all optional). */
 export function validateClusterSettings(x: unknown): Checked<Partial<ClusterSettings>> {
   return checked(() => {

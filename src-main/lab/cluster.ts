@@ -64,7 +64,7 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   recorder.onRecord(o.onRecord);
   const router = new Router({
     token,
-    nodes: ids,
+    nodes: [...ids],
     recorder,
     seed: settings.seed,
     protocol: settings.protocol,
@@ -116,7 +116,7 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   );
   gateway = new Gateway({
     token,
-    nodes: ids,
+    nodes: [...ids],
     // Session names end up in every node's log and snapshots (SQLite): an independent random
     // id, never a piece of the token.
     clientPrefix: `gw${randomBytes(3).toString('hex')}`,
@@ -131,7 +131,7 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   recorder.record('cluster-created', {
     ...settings,
     runDir,
-    nodes: ids,
+    nodes: [...ids],
     protocol: settings.protocol,
     nodeCount: settings.nodes,
   });

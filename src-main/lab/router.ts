@@ -18,7 +18,8 @@
  * A drop record says which rule dropped the message: `partition` (the two ends are in
  * different partition groups), `blocked` (a one-way or two-way cut of that link), `loss`
  * (with the link's `loss` probability), `down` (no connection to the receiver),
- * `too-large`, `held-overflow`, `queue-full` (a rate-limited link's queue had no room); `inFlight: true` when the rule came into force while the
+ * `too-large`, `held-overflow`, `queue-full` (a rate-limited link's queue had no room),
+ * `removed` (the receiver was taken out of the cluster); `inFlight: true` when the rule came into force while the
  * message was on its way.
  *
  * Any local process can connect to the listener, so before a valid Hello a connection is
@@ -89,7 +90,8 @@ export interface RouterOptions {
 }
 
 /** DropReason names the rule that dropped a message (see the file comment). */
-export type DropReason = 'partition' | 'blocked' | 'loss' | 'down' | 'too-large' | 'held-overflow' | 'queue-full';
+export type DropReason =
+  'partition' | 'blocked' | 'loss' | 'down' | 'too-large' | 'held-overflow' | 'queue-full' | 'removed';
 
 /**
  * RejectLog writes refused connections to the run log, at most `perSec` a second; the rest
@@ -161,6 +163,8 @@ export class Router {
   private nextId = 0;
   private timeScale = 1;
   private readonly known: Set<NodeId>;
+  /** removed: nodes taken out of the cluster; messages to them are dropped as 'removed'. */
+  private readonly removed = new Set<NodeId>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private corked: Socket[] = [];
   /** held: deliveries waiting while the lab has frozen the cluster (pause-on), in order; null when not frozen. */
@@ -225,7 +229,9 @@ export class Router {
         const m = validateMsgFrame(f);
         if (typeof m === 'string') return reject(m);
         if (m.msg.from !== node) return reject(`message from ${describe(m.msg.from)} on ${node}'s connection`);
-        if (!this.known.has(m.msg.to)) return reject(`message to unknown node ${describe(m.msg.to)}`);
+        // A node that has not yet heard of a removal may still address the removed node: dropped, not refused.
+        if (!this.known.has(m.msg.to) && !this.removed.has(m.msg.to))
+          return reject(`message to unknown node ${describe(m.msg.to)}`);
         this.route(m);
       }
       if (error) reject(error);
@@ -362,6 +368,10 @@ export class Router {
       return;
     }
     const sock = this.conns.get(to);
+    if (this.removed.size > 0 && this.removed.has(to)) {
+      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'removed' });
+      return;
+    }
     if (!sock || sock.destroyed) {
       rec.message('drop', id, from, to, type, f.kind, term, { reason: 'down' });
       return;
@@ -416,6 +426,38 @@ export class Router {
     this.groups = rest.length > 0 ? [...groups.map((g) => g.slice()), rest] : groups.map((g) => g.slice());
     this.groupOf = new Map();
     this.groups.forEach((g, i) => g.forEach((n) => this.groupOf.set(n, i)));
+  }
+
+  /**
+   * addNode lets a new node connect. Under a partition it joins the group of `near` (the
+   * lab passes the leader, whom a joining node must reach to catch up), else the last group.
+   */
+  addNode(id: NodeId, near?: NodeId): void {
+    this.known.add(id);
+    this.removed.delete(id);
+    if (this.groupOf.size === 0) {
+      this.groups = [[...this.known]];
+      return;
+    }
+    const g = (near !== undefined ? this.groupOf.get(near) : undefined) ?? this.groups.length - 1;
+    this.groups[g]!.push(id);
+    this.groupOf.set(id, g);
+  }
+
+  /** removeNode takes a node out: its connection closes, its rules go, messages still addressed to it are dropped. */
+  removeNode(id: NodeId): void {
+    this.known.delete(id);
+    this.removed.add(id);
+    this.conns.get(id)?.destroy();
+    for (const key of [...this.links.keys()]) {
+      const [a, b] = key.split('>');
+      if (a === id || b === id) this.links.delete(key);
+    }
+    for (const key of [...this.queues.keys()]) if (key.split('>').includes(id)) this.queues.delete(key);
+    this.groups = this.groups.map((g) => g.filter((n) => n !== id)).filter((g) => g.length > 0);
+    if (this.groups.length === 0) this.groups = [[...this.known]];
+    this.groupOf = new Map();
+    if (this.groups.length > 1) this.groups.forEach((g, i) => g.forEach((n) => this.groupOf.set(n, i)));
   }
 
   /** heal removes the partition and every link rule. */

@@ -15,6 +15,9 @@ export const SAMPLES: { [K in CommandName]: ArgsOf<K> } = {
   resume: ['n3'],
   damage: ['n2', 'log-tail'],
   inspect: ['n1'],
+  addNode: [{ id: 'n4' }],
+  removeNode: ['n3'],
+  transfer: ['n2'],
   partition: [[['n1'], ['n2', 'n3']]],
   heal: [],
   partitionPreset: [{ preset: 'isolate', node: 'n2' }],
@@ -82,6 +85,11 @@ export const REFUSED: { name: CommandName; wire: unknown; error: string }[] = [
   { name: 'scenarioStart', wire: { name: '../x' }, error: 'name must be a scenario name like "split-vote"' },
   { name: 'scenarioStart', wire: { name: 'split-vote', contrast: 0 }, error: 'contrast must be an integer in 1..8' },
   { name: 'scenarioControl', wire: { action: 'rewind' }, error: 'action must be one of next, auto, stop' },
+  { name: 'addNode', wire: { id: 'node4' }, error: 'id must be a node id like "n1", got "node4"' },
+  { name: 'addNode', wire: { id: 'n4', voter: true }, error: "add-node request: unknown field 'voter'" },
+  { name: 'removeNode', wire: { id: 'n100' }, error: 'node id must be a node id like "n1"' },
+  { name: 'transfer', wire: { to: 5 }, error: 'to must be a node id like "n1", got 5' },
+  { name: 'transfer', wire: { to: 'n2', force: true }, error: "transfer request: unknown field 'force'" },
 ];
 
 /** recordingLab answers every command with `answer(name, args)` (default: its own name) and records each call's arguments; `on` subscribes to nothing. */
