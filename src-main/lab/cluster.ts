@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { ClusterNode, ClusterSettings, ClusterView, RunLogRecord } from '../api/contract';
+import type { ClusterConfig, ClusterNode, ClusterSettings, ClusterView, RunLogRecord } from '../api/contract';
 import { clusterLeader } from '../api/leader';
 import { DEFAULT_MAX_STORE_BYTES } from '../core/kv/state-machine';
 import type { NodeId, NodeStatus } from '../core/types';
@@ -176,8 +176,8 @@ export function recordStatus(rec: Recorder, h: NodeHandle, prev: NodeStatus | nu
   if (!prev || prev.commitIndex !== s.commitIndex) rec.record('commit', { node: h.id, commitIndex: s.commitIndex });
 }
 
-/** clusterView is GET /api/cluster for a cluster. */
-export function clusterView(c: Cluster, timeScale: number): ClusterView {
+/** clusterView is GET /api/cluster for a cluster (config: the membership in force, which decides whose votes count). */
+export function clusterView(c: Cluster, timeScale: number, config?: ClusterConfig): ClusterView {
   const nodes: ClusterNode[] = [...c.supervisor.nodes.values()].map((h) => {
     const s = h.status;
     return {
@@ -208,6 +208,7 @@ export function clusterView(c: Cluster, timeScale: number): ClusterView {
     balance: { algorithm: c.gateway.algorithm, weights: { ...c.gateway.weights } },
     timeScale,
     runStartedAt: c.recorder.runStartedAt,
-    leader: clusterLeader({ nodes, groups }),
+    leader: clusterLeader({ nodes, groups, ...(config ? { config } : {}) }),
+    ...(config ? { config } : {}),
   };
 }

@@ -385,10 +385,9 @@ export class LabService implements LabApi {
 
   private view(): ClusterView {
     return {
-      ...clusterView(this.need(), this.timeScale),
+      ...clusterView(this.need(), this.timeScale, this.members?.config()),
       pauseOn: { ...this.pauseOn.on },
       frozen: this.pauseOn.frozen,
-      ...(this.members ? { config: this.members.config() } : {}),
     };
   }
 

@@ -82,6 +82,18 @@ describe('console parser: commands', () => {
     expect(ok('unblock n1<->n2')).toEqual({ cmd: 'unblock', from: 'n1', to: 'n2', both: true });
   });
 
+  it('reads add, remove and transfer', () => {
+    expect(ok('add')).toEqual({ cmd: 'add', node: null });
+    expect(ok('add n7')).toEqual({ cmd: 'add', node: 'n7' });
+    expect(err('add node7')).toContain("'node7' is not a node id");
+    expect(err('add n7 n8')).toContain('too many');
+    expect(ok('remove n2')).toEqual({ cmd: 'remove', node: 'n2' });
+    expect(ok('rm n3')).toEqual({ cmd: 'remove', node: 'n3' });
+    expect(err('remove n9')).toContain("unknown node 'n9'");
+    expect(err('remove')).toContain('missing');
+    expect(ok('transfer n3')).toEqual({ cmd: 'transfer', node: 'n3' });
+  });
+
   it('reads a link bandwidth in KiB/MiB per second, and refuses a rate it cannot read', () => {
     expect(ok('bandwidth n1->n2 64KiB/s')).toEqual({
       cmd: 'bandwidth',

@@ -16,6 +16,7 @@ import { useRunStore } from '../stores/run';
 import { loadText } from './answers';
 import { CHECK_COMMANDS } from './check-commands';
 import { LINK_COMMANDS } from './link-commands';
+import { MEMBERSHIP_COMMANDS } from './membership-commands';
 import { TIME_COMMANDS } from './time-commands';
 import { ALGORITHMS, command, NODE_IDS, type ConsoleCommand } from './command';
 import {
@@ -542,6 +543,7 @@ function parseBalance(a: Args, ctx: ParseContext) {
 export const COMMANDS = [
   ...KV_COMMANDS,
   ...NODE_COMMANDS,
+  ...MEMBERSHIP_COMMANDS,
   ...FAULT_COMMANDS,
   ...LINK_COMMANDS,
   ...CLIENT_COMMANDS,

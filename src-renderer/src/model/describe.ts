@@ -6,6 +6,7 @@
  */
 import { formatBandwidth } from '../../../src-main/api/bandwidth';
 import type { RunLogRecord } from '../../../src-main/api/contract';
+import { describeMembership, isMembershipRecord } from './membership';
 import { num, str } from './records';
 
 /** Tone colours a row: a failure, a warning, good news, or neutral. */
@@ -248,6 +249,7 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
     case 'duplicate':
       return describeMessage(r);
     default:
+      if (isMembershipRecord(r.kind)) return describeMembership(r);
       return d(fallbackText(r), '', str(r, 'node') === null ? [] : n);
   }
 }

@@ -84,6 +84,20 @@ export function applyRecord(view: ClusterView, r: RunLogRecord): void {
       if (s !== null) view.timeScale = s;
       return;
     }
+    case 'node-added':
+      // A node that joined while the run went on: it appears as the lab started it, a learner-to-be.
+      if (id !== null && !node && /^n[1-9][0-9]?$/.test(id)) {
+        view.nodes.push({ ...freshNode(id), role: 'learner' });
+        const last = view.groups[view.groups.length - 1];
+        if (last) last.push(id);
+      }
+      return;
+    case 'member-removed':
+      if (node) {
+        view.nodes = view.nodes.filter((n) => n.id !== id);
+        view.groups = view.groups.map((g) => g.filter((x) => x !== id)).filter((g) => g.length > 0);
+      }
+      return;
     default:
       break;
   }
