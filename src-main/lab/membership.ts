@@ -290,15 +290,36 @@ export class Membership {
     }
   }
 
-  /** transferNow asks `from` (the leader) to hand over to `to` and waits until `to` leads. */
+  /**
+   * transferNow asks the leader (`from`) to hand over to `to` and waits until `to` leads.
+   * The order is repeated every election timeout while `to` has not taken over: a
+   * transfer is abandoned after one (Raft §3.10), and a Multi-Paxos target that has
+   * promised a higher ballot meanwhile ignores a stale order.
+   */
   private async transferNow(from: NodeId, to: NodeId): Promise<void> {
-    const reply = await this.c.supervisor.control(from, { t: 'transfer', to }).catch((e: Error) => {
-      throw new MembershipError(503, e.message);
-    });
-    if (!reply.ok) throw new MembershipError(409, `${from} refused to hand over to ${to}: ${reply.error}`);
-    this.c.recorder.record('transfer', { from, to });
     const limit = Math.max(2000, 10 * this.c.settings.electionMs);
-    await this.waitFor(() => believedLeader(this.c.supervisor) === to, limit, `${to} to take over from ${from}`);
+    const deadline = performance.now() + limit / this.scale();
+    let asked = false;
+    while (believedLeader(this.c.supervisor) !== to) {
+      this.alive();
+      if (performance.now() > deadline)
+        throw new MembershipError(503, `timed out waiting for ${to} to take over from ${from}`);
+      const lead = believedLeader(this.c.supervisor);
+      if (lead !== null) {
+        const reply = await this.c.supervisor.control(lead, { t: 'transfer', to }).catch((e: Error) => {
+          throw new MembershipError(503, e.message);
+        });
+        if (!reply.ok && !asked)
+          throw new MembershipError(409, `${lead} refused to hand over to ${to}: ${reply.error}`);
+        if (reply.ok) this.c.recorder.record('transfer', { from: lead, to });
+        asked = true;
+      }
+      const wait = performance.now() + this.c.settings.electionMs / this.scale();
+      while (believedLeader(this.c.supervisor) !== to && performance.now() < Math.min(wait, deadline)) {
+        this.alive();
+        await sleep(POLL_MS);
+      }
+    }
     this.c.recorder.record('transfer-done', { from, to, term: this.c.supervisor.nodes.get(to)?.status?.term ?? 0 });
   }
 

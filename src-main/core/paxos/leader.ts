@@ -2,7 +2,9 @@
  * The distinguished proposer's state while it leads one ballot: open slots and who accepted
  * them (phase 2), what it knows of each acceptor, retransmission of unanswered accepts,
  * catch-up of lagging learners, and quorum-confirmed reads. Created when phase 1 succeeds,
- * dropped when a higher ballot takes over.
+ * dropped when a higher ballot takes over — or when a configuration is chosen: every slot
+ * it proposes belongs to the configuration it was created in (the leader proposes nothing
+ * past an unchosen configuration entry), so its members and voters are fixed.
  */
 import {
   assertNever,
@@ -21,8 +23,10 @@ import { ReadQueue } from './reads';
 /** LeaderHost is what the leader state needs from its PaxosNode. */
 export interface LeaderHost {
   readonly id: NodeId;
-  readonly others: readonly NodeId[];
-  readonly quorum: number;
+  /** members: every other member, voter or learner (replicated to). */
+  members(): NodeId[];
+  /** voters: the voters of the configuration in force (self included if it is one). */
+  voters(): NodeId[];
   readonly cfg: ProtocolConfig;
   readonly log: PaxosLog;
   commitIndex(): number;
@@ -63,11 +67,18 @@ export class LeaderRole {
   readonly reads = new ReadQueue();
   private heartbeatElapsed = 0;
   private quorumElapsed = 0;
+  /** others: whom it replicates to; voters / quorum: whose acceptances count, and how many make a majority. */
+  private readonly others: readonly NodeId[];
+  private readonly voters: ReadonlySet<NodeId>;
+  private readonly quorum: number;
 
   constructor(h: LeaderHost, ballot: number) {
     this.h = h;
     this.ballot = ballot;
-    for (const id of h.others) {
+    this.others = h.members();
+    this.voters = new Set(h.voters());
+    this.quorum = Math.floor(this.voters.size / 2) + 1;
+    for (const id of this.others) {
       this.peers.set(id, {
         commit: 0,
         match: 0,
@@ -86,12 +97,13 @@ export class LeaderRole {
     if (e.index < this.unsentFrom) this.unsentFrom = e.index;
   }
 
-  /** ack records that `from` accepted slot s under this ballot; a quorum makes it chosen. */
+  /** ack records that `from` accepted slot s under this ballot; a quorum of voters makes it chosen. */
   ack(s: number, from: NodeId): void {
     const p = this.proposals.get(s);
-    if (!p) return;
+    // A learner's acceptance is no vote.
+    if (!p || !this.voters.has(from)) return;
     p.acks.add(from);
-    if (p.acks.size >= this.h.quorum) {
+    if (p.acks.size >= this.quorum) {
       this.proposals.delete(s);
       this.h.chosen(s);
     }
@@ -112,13 +124,13 @@ export class LeaderRole {
     }
     if (cfg.checkQuorum && ++this.quorumElapsed >= cfg.electionTicks) {
       this.quorumElapsed = 0;
-      let active = 1;
-      for (const ps of this.peers.values()) {
-        if (ps.active) active++;
+      let active = this.voters.has(this.h.id) ? 1 : 0;
+      for (const [id, ps] of this.peers) {
+        if (ps.active && this.voters.has(id)) active++;
         ps.active = false;
       }
       // A leader cut off from a quorum steps down, so clients stop waiting on it.
-      if (active < this.h.quorum) return false;
+      if (active < this.quorum) return false;
     }
     return true;
   }
@@ -131,7 +143,7 @@ export class LeaderRole {
       const slots: number[] = [];
       for (let s = this.unsentFrom; s <= log.lastIndex(); s++) if (this.proposals.has(s)) slots.push(s);
       this.unsentFrom = Infinity;
-      for (const to of this.h.others) this.sendAccepts(to, slots);
+      for (const to of this.others) this.sendAccepts(to, slots);
       carried = slots.length > 0;
     }
     if (this.reads.roundPending) {
@@ -143,7 +155,7 @@ export class LeaderRole {
     // Accepts and heartbeats carry the commit already; a decide is only needed without them.
     if (this.decidePending && !carried) {
       const commit = this.h.commitIndex();
-      for (const to of this.h.others) this.h.send({ type: 'decide', from: this.h.id, to, term: this.ballot, commit });
+      for (const to of this.others) this.h.send({ type: 'decide', from: this.h.id, to, term: this.ballot, commit });
     }
     this.decidePending = false;
   }
@@ -181,7 +193,7 @@ export class LeaderRole {
       }
     }
     if (stale.length === 0) return;
-    for (const to of this.h.others)
+    for (const to of this.others)
       this.sendAccepts(
         to,
         stale.filter((s) => !this.proposals.get(s)!.acks.has(to)),
@@ -190,7 +202,7 @@ export class LeaderRole {
 
   broadcastHeartbeat(): void {
     const commit = this.h.commitIndex();
-    for (const to of this.h.others) {
+    for (const to of this.others) {
       this.h.send({ type: 'heartbeat', from: this.h.id, to, term: this.ballot, commit, seq: this.reads.seq });
     }
   }
@@ -202,9 +214,9 @@ export class LeaderRole {
 
   private confirmReads(): void {
     const done = this.reads.confirm((seq) => {
-      let n = 1;
-      for (const ps of this.peers.values()) if (ps.ackedSeq >= seq) n++;
-      return n >= this.h.quorum;
+      let n = this.voters.has(this.h.id) ? 1 : 0;
+      for (const [id, ps] of this.peers) if (ps.ackedSeq >= seq && this.voters.has(id)) n++;
+      return n >= this.quorum;
     });
     for (const r of done) {
       if (r.from === null) this.h.readReady({ ctx: r.ctx, index: r.index });

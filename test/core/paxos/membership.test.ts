@@ -1,0 +1,238 @@
+/**
+ * Multi-Paxos membership through the log (core/paxos/README.md, "Membership"): a
+ * configuration chosen at slot j governs the slots after j; the leader proposes nothing
+ * past an unchosen configuration entry and runs phase 1 again in the new configuration
+ * once it is chosen. A new node joins as a learner (its acceptances are no votes),
+ * catches up, is promoted; members are removed, the leader too. Every test also checks
+ * the network's own safety record: no slot is ever applied with two different values.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ConfChange, NodeId } from '../../../src-main/core/types';
+import { PaxosNetwork } from './helpers';
+
+const three = ['n1', 'n2', 'n3'];
+
+/** change proposes cc on the leader and ticks `ids` until the cluster has a leader again whose configuration has it. */
+function change(net: PaxosNetwork, cc: ConfChange, ids: NodeId[]): void {
+  const l = net.waitLeader();
+  const r = net.node(l).proposeConfChange(cc);
+  expect(r, `${cc.type} ${cc.node}`).toMatchObject({ ok: true });
+  net.process(l);
+  const done = (): boolean => {
+    const lead = ids.find((id) => net.member(id).up && net.node(id).status().role === 'leader');
+    if (!lead) return false;
+    const c = net.node(lead).status().conf;
+    if (cc.type === 'addLearner') return c.learners.includes(cc.node);
+    if (cc.type === 'promote') return c.voters.includes(cc.node);
+    return !c.voters.includes(cc.node) && !c.learners.includes(cc.node);
+  };
+  expect(runOn(net, done, ids), `${cc.type} ${cc.node} took effect`).toBe(true);
+}
+
+/** runOn ticks the given members until cond holds (max ticks). */
+function runOn(net: PaxosNetwork, cond: () => boolean, ids: NodeId[], max = 600): boolean {
+  for (let i = 0; i < max; i++) {
+    if (cond()) return true;
+    net.tick(1, ids);
+  }
+  return cond();
+}
+
+/** proposeOn proposes data on the current leader among ids and ticks until `on` all applied it. */
+function commitOn(net: PaxosNetwork, data: string, ids: NodeId[], on: NodeId[] = ids): number {
+  let index = 0;
+  const ok = runOn(
+    net,
+    () => {
+      if (index === 0) {
+        const l = ids.find((id) => net.member(id).up && net.node(id).status().role === 'leader');
+        const r = l ? net.node(l).propose(data) : null;
+        if (r?.ok) {
+          index = r.index;
+          net.process(l!);
+        }
+        return false;
+      }
+      return on.every((id) => net.member(id).sm.appliedIndex >= index);
+    },
+    ids,
+  );
+  expect(ok, `${data} applied on ${on.join(',')}`).toBe(true);
+  return index;
+}
+
+describe('Multi-Paxos membership', () => {
+  it('add learner → catch up → promote → remove; quorums follow the configuration in force', () => {
+    const net = new PaxosNetwork(3, { seed: 3 });
+    for (let i = 0; i < 10; i++) net.proposeAndWait(`c${i}`);
+    // n4 starts knowing only the first members: it is nobody's voter, so it never campaigns.
+    net.add('n4', three);
+    const all = [...three, 'n4'];
+    change(net, { type: 'addLearner', node: 'n4' }, all);
+    commitOn(net, 'after-add', all);
+    expect(net.member('n4').sm.values).toEqual([...Array.from({ length: 10 }, (_, i) => `c${i}`), 'after-add']);
+    expect(net.node('n4').status().role).toBe('learner');
+    // A learner's acceptances are no votes: with two of three voters cut off, nothing is chosen.
+    const lead = net.waitLeader();
+    const others = three.filter((id) => id !== lead);
+    for (const id of others) net.isolate(id);
+    const r = net.node(lead).propose('needs-a-voter');
+    expect(r.ok).toBe(true);
+    net.tick(20, [lead, 'n4']);
+    expect(net.member(lead).sm.values).not.toContain('needs-a-voter');
+    net.recover();
+    runOn(net, () => net.member(lead).sm.values.includes('needs-a-voter'), all);
+    // Promote: four voters, so a choice needs three.
+    change(net, { type: 'promote', node: 'n4' }, all);
+    for (const id of all) expect(net.node(id).status().conf.voters, id).toEqual(all);
+    // Remove n2: three voters again, and nothing more reaches it.
+    change(net, { type: 'remove', node: 'n2' }, all);
+    const rest = ['n1', 'n3', 'n4'];
+    net.crash('n2');
+    commitOn(net, 'without-n2', rest);
+    for (const id of rest) expect(net.member(id).sm.values.at(-1)).toBe('without-n2');
+    expect(net.violations).toEqual([]);
+  });
+
+  it('one change at a time, and nothing is proposed past an unchosen configuration', () => {
+    const net = new PaxosNetwork(3, { seed: 4 });
+    const l = net.waitLeader();
+    net.proposeAndWait('x');
+    const n = net.node(l);
+    expect(n.proposeConfChange({ type: 'addLearner', node: 'n4' }).ok).toBe(true);
+    expect(n.proposeConfChange({ type: 'addLearner', node: 'n5' })).toMatchObject({ ok: false, reason: 'busy' });
+    expect(n.propose('too-early')).toMatchObject({ ok: false, reason: 'busy' });
+    // Inapplicable changes are refused, with the reason in words.
+    expect(n.checkConfChange({ type: 'promote', node: 'n7' })).toBe('n7 is not a learner');
+    expect(net.node(three.find((id) => id !== l)!).proposeConfChange({ type: 'remove', node: 'n3' })).toMatchObject({
+      ok: false,
+      reason: 'not-leader',
+    });
+    expect(net.violations).toEqual([]);
+  });
+
+  it('the leader removing itself stands down once the removal is chosen; the rest elect a leader', () => {
+    const net = new PaxosNetwork(3, { seed: 5 });
+    const l = net.waitLeader();
+    net.proposeAndWait('a');
+    change(
+      net,
+      { type: 'remove', node: l },
+      three.filter((id) => id !== l),
+    );
+    const rest = three.filter((id) => id !== l);
+    expect(runOn(net, () => rest.some((id) => net.node(id).status().role === 'leader'), three)).toBe(true);
+    net.tick(60, three);
+    // The removed node never campaigns again, and is not leading.
+    expect(net.node(l).status().role).not.toBe('leader');
+    expect(net.node(l).status().role).not.toBe('candidate');
+    commitOn(net, 'b', rest);
+    expect(net.violations).toEqual([]);
+  });
+
+  it('a crash in the middle: the leader dies with the change proposed; the next leader finishes or drops it, consistently', () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const net = new PaxosNetwork(3, { seed, minDelay: 1, maxDelay: 3 });
+      const l = net.waitLeader();
+      net.proposeAndWait('a');
+      net.add('n4', three);
+      const all = [...three, 'n4'];
+      expect(net.node(l).proposeConfChange({ type: 'addLearner', node: 'n4' }).ok).toBe(true);
+      net.process(l);
+      // Some of the accepts may be on their way: crash the leader a random moment later.
+      net.tick(net.rng.int(0, 3), all);
+      net.crash(l);
+      const rest = all.filter((id) => id !== l);
+      commitOn(
+        net,
+        'after-crash',
+        rest,
+        three.filter((id) => id !== l),
+      );
+      net.restart(l);
+      net.tick(40, all);
+      // Every node that knows the configuration agrees on it.
+      const confs = new Set(all.map((id) => JSON.stringify(net.node(id).status().conf.learners)));
+      const lead = net.waitLeader();
+      const learners = net.node(lead).status().conf.learners;
+      expect(['[]', '["n4"]']).toContain(JSON.stringify(learners));
+      if (learners.length === 0) change(net, { type: 'addLearner', node: 'n4' }, all);
+      change(net, { type: 'promote', node: 'n4' }, all);
+      commitOn(net, 'four-voters', all);
+      expect(net.violations, `seed ${seed}`).toEqual([]);
+      expect(confs.size).toBeGreaterThan(0);
+    }
+  });
+
+  it('a snapshot carries the configuration to a node that missed the configuration entries', () => {
+    const net = new PaxosNetwork(3, { seed: 6 });
+    net.waitLeader();
+    net.isolate('n3');
+    net.add('n4', three);
+    const four = ['n1', 'n2', 'n4'];
+    change(net, { type: 'addLearner', node: 'n4' }, four);
+    change(net, { type: 'promote', node: 'n4' }, four);
+    commitOn(net, 'a', four);
+    const lead = net.waitLeader();
+    const snap = net.compact(lead);
+    expect(snap.conf.voters).toEqual([...three, 'n4']);
+    net.recover();
+    expect(runOn(net, () => net.member('n3').sm.values.includes('a'), [...three, 'n4'])).toBe(true);
+    expect(net.node('n3').status().conf.voters).toEqual([...three, 'n4']);
+    net.crash('n3');
+    net.restart('n3');
+    expect(net.node('n3').status().conf.voters).toEqual([...three, 'n4']);
+    expect(net.violations).toEqual([]);
+  });
+
+  it('random faults with membership changes in the mix: no slot ever chosen twice, over 40 seeds', () => {
+    const kinds = new Map<string, number>();
+    for (let seed = 1; seed <= 40; seed++) {
+      const net = new PaxosNetwork(3, { seed, minDelay: 1, maxDelay: 4 });
+      const spare = ['n4', 'n5'];
+      for (const id of spare) net.add(id, three);
+      const all = [...three, ...spare];
+      let k = 0;
+      for (let step = 0; step < 60; step++) {
+        const r = net.rng.next();
+        const lead = all.find((id) => net.member(id).up && net.node(id).status().role === 'leader');
+        if (lead && r < 0.5) {
+          net.node(lead).propose(`v${k++}`);
+          net.process(lead);
+        } else if (lead && r < 0.7) {
+          const c = net.node(lead).status().conf;
+          const learner = c.learners[0];
+          const outsider = all.find((id) => !c.voters.includes(id) && !c.learners.includes(id));
+          const cc: ConfChange =
+            learner !== undefined
+              ? { type: 'promote', node: learner }
+              : c.voters.length > 3 || (outsider === undefined && c.voters.length > 1)
+                ? { type: 'remove', node: net.rng.next() < 0.5 ? lead : c.voters[0]! }
+                : { type: 'addLearner', node: outsider ?? 'n5' };
+          if (net.node(lead).checkConfChange(cc) === null) net.node(lead).proposeConfChange(cc);
+          net.process(lead);
+        } else if (r < 0.8) {
+          const victim = all[net.rng.int(0, all.length - 1)]!;
+          if (net.member(victim).up) net.crash(victim);
+          else net.restart(victim, three);
+        } else if (r < 0.9) {
+          net.isolate(all[net.rng.int(0, all.length - 1)]!);
+        } else net.recover();
+        net.tick(net.rng.int(1, 6), all);
+      }
+      net.recover();
+      for (const id of all) if (!net.member(id).up) net.restart(id, three);
+      net.tick(200, all);
+      expect(net.violations, `seed ${seed}`).toEqual([]);
+      // Live again: a leader, and a new value reaches every voter.
+      const voters = net.node(net.waitLeader()).status().conf.voters;
+      commitOn(net, 'final', all, voters);
+      for (const v of net.chosen.values()) {
+        const m = /^config:.*"type":"(\w+)"/.exec(v);
+        if (m) kinds.set(m[1]!, (kinds.get(m[1]!) ?? 0) + 1);
+      }
+    }
+    // The mix really changed membership, every way, many times.
+    for (const k of ['addLearner', 'promote', 'remove']) expect(kinds.get(k) ?? 0, k).toBeGreaterThan(5);
+  });
+});
