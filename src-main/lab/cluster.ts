@@ -13,6 +13,7 @@ import type { NodeConfig } from '../node/contract';
 import { Gateway } from './gateway';
 import { Recorder } from './recorder';
 import { Router } from './router';
+import type { Members } from './members-file';
 import { RUN_FILES } from './run-files';
 import type { RemoteNodes } from './remote-nodes';
 import { Supervisor, type NodeHandle, type SpawnNode } from './supervisor';
@@ -44,6 +45,8 @@ export interface OpenClusterOptions {
   maxStoreBytes?: number;
   /** remote: nodes on other hosts fill its slots, members beside the `settings.nodes` local ones. */
   remote?: RemoteNodes;
+  /** members: the nodes to run when the cluster's membership changed (members.json); default n1..n{settings.nodes}. */
+  members?: Members | null;
   /** onRecord sees every run-log record (subscribed before the first one). */
   onRecord: (r: RunLogRecord) => void;
   /** onChange: something a cluster view shows changed. */
@@ -59,7 +62,10 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   const token = randomBytes(16).toString('hex');
   const localIds = Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);
   const remoteIds = o.remote?.slots ?? [];
-  const ids = [...localIds, ...remoteIds];
+  // A cluster whose membership changed runs the nodes members.json names (never with remote slots).
+  const first = o.members?.first ?? [...localIds, ...remoteIds];
+  const ids = o.members?.nodes.map((n) => n.id) ?? first;
+  const joining = new Set(o.members?.nodes.filter((n) => n.joining).map((n) => n.id) ?? []);
   const recorder = new Recorder({ logFile: join(runDir, RUN_FILES.log), historyFile: join(runDir, RUN_FILES.history) });
   recorder.onRecord(o.onRecord);
   const router = new Router({
@@ -75,7 +81,9 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   const tickMs = o.tickMs ?? Math.max(1, Math.min(10, Math.floor(settings.heartbeatMs / 5)));
   const configs: NodeConfig[] = ids.map((id) => ({
     id,
-    peers: ids,
+    // A node added after the cluster was made starts again as a joining one (see NodeConfig.joining).
+    peers: first,
+    ...(joining.has(id) ? { joining: true } : {}),
     protocol: settings.protocol,
     dataFile: join(runDir, `${id}.sqlite`),
     routerHost: '127.0.0.1',

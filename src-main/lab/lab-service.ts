@@ -58,6 +58,7 @@ import { explainError, type GatewayResult } from './gateway';
 import { checkRecorder, type CheckEngine, type LiveCheck } from './live-check';
 import { runLoad } from './load';
 import { Membership, MembershipError } from './membership';
+import { readMembers } from './members-file';
 import { PauseOnControl } from './pause-on';
 import { historyShape, type Recorder } from './recorder';
 import { runReportFiles } from '../report/run-report';
@@ -287,8 +288,10 @@ export class LabService implements LabApi {
     if (!reopen && s.seed === undefined && this.cur) settings.seed = this.cur.settings.seed + 1;
     await this.teardown();
     this.kept = reopen ? await reopenKept(reopen) : await createKept(this.clustersDir, settings);
+    const members = reopen ? await readMembers(this.kept.dir) : null;
     const cluster = await openCluster({
       settings,
+      members,
       dataDir: this.dataDir,
       runDir: this.kept.dir,
       timeScale: this.timeScale,
@@ -307,6 +310,7 @@ export class LabService implements LabApi {
     this.startChecker(cluster);
     this.members = new Membership({
       cluster,
+      used: members?.used ?? [],
       readyTimeoutMs: this.opts.readyTimeoutMs ?? 60_000,
       timeScale: () => this.timeScale,
       changed: () => this.clusterChanged(),

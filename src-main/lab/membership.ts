@@ -14,11 +14,13 @@
  * with a leader are proposed again to the next one; the core refuses a change while an
  * earlier one is unapplied ('busy'), which the lab waits out.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterConfig, MembershipChange, MembershipStep } from '../api/contract';
 import type { ConfChange, ConfState, NodeId, NodeStatus } from '../core/types';
 import type { NodeConfig } from '../node/contract';
 import { believedLeader, type Cluster } from './cluster';
+import { writeMembers } from './members-file';
 import type { NodeHandle } from './supervisor';
 
 /** MAX_MEMBERS bounds the nodes of a cluster (the API's MAX_NODES). */
@@ -41,6 +43,8 @@ export class MembershipError extends Error {
 /** MembershipOptions connect the driver to its cluster and the lab. */
 export interface MembershipOptions {
   cluster: Cluster;
+  /** used: ids a reopened cluster used before (members.json), beside the nodes it runs. */
+  used?: readonly NodeId[];
   readyTimeoutMs: number;
   /** timeScale: the lab's slow-motion scale now (deadlines stretch with it). */
   timeScale: () => number;
@@ -69,11 +73,14 @@ export class Membership {
   /** used: every id this run has had; ids are never reused (an old file would confuse the new node). */
   private readonly used: Set<NodeId>;
   private closed = false;
+  /** first: the cluster's first members (every node's peers). */
+  private readonly first: NodeId[];
   /** background: an add's catch-up and promotion, which go on after POST /api/nodes has answered. */
   private background: Promise<void> | null = null;
 
   constructor(private readonly o: MembershipOptions) {
-    this.used = new Set(o.cluster.supervisor.nodes.keys());
+    this.used = new Set([...(o.used ?? []), ...o.cluster.supervisor.nodes.keys()]);
+    this.first = [...(o.cluster.supervisor.nodes.values().next().value?.cfg.peers ?? [])];
   }
 
   private get c(): Cluster {
@@ -129,8 +136,8 @@ export class Membership {
     if (sup.nodes.size >= MAX_MEMBERS) throw new MembershipError(409, `a cluster has at most ${MAX_MEMBERS} nodes`);
     const id = requested ?? this.nextId();
     if (sup.nodes.has(id)) throw new MembershipError(409, `${id} is already a node of this cluster`);
-    if (this.used.has(id))
-      throw new MembershipError(409, `${id} was a member of this run before: ids are not reused; pick another`);
+    if (this.used.has(id) || existsSync(join(this.c.runDir, `${id}.sqlite`)))
+      throw new MembershipError(409, `${id} was a member of this cluster before: ids are not reused; pick another`);
     const leader = this.needLeader(`add ${id}`);
     this.used.add(id);
     this.begin('add', id, 'starting');
@@ -151,7 +158,9 @@ export class Membership {
   private nextId(): NodeId {
     let top = 0;
     for (const id of this.used) top = Math.max(top, Number(/^n(\d+)$/.exec(id)?.[1] ?? 0));
-    if (top >= 99) throw new MembershipError(409, 'no node ids left (n1 … n99 have all been used in this run)');
+    // A file left by an id used before (in any session of this cluster) is never reused either.
+    while (top < 99 && existsSync(join(this.c.runDir, `n${top + 1}.sqlite`))) top++;
+    if (top >= 99) throw new MembershipError(409, 'no node ids left (n1 … n99 have all been used in this cluster)');
     return `n${top + 1}`;
   }
 
@@ -171,6 +180,7 @@ export class Membership {
     sup.add(cfg);
     this.c.gateway.addNode(id);
     this.c.recorder.record('node-added', { node: id, peers: first, dataFile: cfg.dataFile });
+    await this.persist();
     sup.start(id);
     await sup.waitReady(id, this.o.readyTimeoutMs).catch((e: Error) => {
       throw new MembershipError(500, `${id} did not start: ${e.message}`);
@@ -265,7 +275,16 @@ export class Membership {
     await this.c.supervisor.remove(id);
     this.c.router.removeNode(id);
     this.c.gateway.removeNode(id);
+    await this.persist();
     this.o.changed();
+  }
+
+  /** persist writes members.json, so a reopened cluster runs the same nodes (members-file.ts). */
+  private async persist(): Promise<void> {
+    const nodes = [...this.c.supervisor.nodes.values()].map((h) => ({ id: h.id, joining: h.cfg.joining === true }));
+    await writeMembers(this.c.runDir, { first: this.first, nodes, used: [...this.used] }).catch((e: Error) => {
+      this.c.recorder.record('members-file-error', { error: e.message });
+    });
   }
 
   // ----- transfer ------------------------------------------------------------------------

@@ -215,3 +215,54 @@ describe.each(['raft', 'paxos'] as const)('membership on a real %s cluster', (pr
     await expectSafe();
   });
 });
+
+describe('a kept cluster remembers its membership', () => {
+  it('reopened after an add and a remove, it runs the same nodes, and never reuses a removed id', async () => {
+    const lab = await startLab({ nodes: 3, seed: 41 });
+    try {
+      await waitLeader(lab);
+      const added = await lab.api<{ id: string }>('POST', '/api/nodes', {});
+      expect(added.body.id).toBe('n4');
+      await waitFor(
+        async () => {
+          const v = (await lab.api<ClusterView>('GET', '/api/cluster')).body;
+          return v.config?.voters.includes('n4') && v.config.pending === null && v.leader !== null;
+        },
+        30_000,
+        'n4 promoted',
+      );
+      const v0 = (await lab.api<ClusterView>('GET', '/api/cluster')).body;
+      const victim = v0.config!.voters.find((n) => n !== v0.leader && n !== 'n4')!;
+      expect((await lab.api('DELETE', `/api/nodes/${victim}`)).status).toBe(200);
+      const put = await lab.api<KvResponse>('POST', '/api/kv', { op: 'put', key: 'kept', value: 'yes' });
+      expect(put.body.outcome).toBe('ok');
+      const name = lab.lab.currentClusterName!;
+      await lab.lab.reopenCluster(name);
+      const v = await waitFor(
+        async () => {
+          const x = (await lab.api<ClusterView>('GET', '/api/cluster')).body;
+          return x.leader !== null ? x : null;
+        },
+        30_000,
+        'a leader after reopening',
+      );
+      const running = ['n1', 'n2', 'n3', 'n4'].filter((n) => n !== victim);
+      expect(v.nodes.map((n) => n.id)).toEqual(running);
+      expect(v.config!.voters).toEqual(running);
+      const got = await lab.api<KvResponse>('POST', '/api/kv', { op: 'get', key: 'kept' });
+      expect(got.body.value).toBe('yes');
+      // The next node is n5: neither the removed node's id nor its file come back.
+      expect((await lab.api<{ id: string }>('POST', '/api/nodes', {})).body.id).toBe('n5');
+      await waitFor(
+        async () => (await lab.api<ClusterView>('GET', '/api/cluster')).body.config?.pending === null,
+        30_000,
+        'n5 promoted',
+      );
+      const again = await lab.api<{ error: string }>('POST', '/api/nodes', { id: victim });
+      expect(again.status).toBe(409);
+      expect(again.body.error).toMatch(/not reused/);
+    } finally {
+      await lab.stop();
+    }
+  });
+});
