@@ -47,6 +47,7 @@ import {
   describe,
 } from '../node/frames';
 import { tokenEquals } from '../node/token';
+import { RejectLog } from './reject-log';
 import type { Recorder } from './recorder';
 
 /** LinkSettings is the non-partition part of a directed link's rule. */
@@ -92,61 +93,6 @@ export interface RouterOptions {
 /** DropReason names the rule that dropped a message (see the file comment). */
 export type DropReason =
   'partition' | 'blocked' | 'loss' | 'down' | 'too-large' | 'held-overflow' | 'queue-full' | 'removed';
-
-/**
- * RejectLog writes refused connections to the run log, at most `perSec` a second; the rest
- * are counted and summed up in one record when the second is over.
- */
-class RejectLog {
-  private windowStart = 0;
-  private logged = 0;
-  private suppressed = 0;
-  private timer: NodeJS.Timeout | null = null;
-
-  constructor(
-    private readonly recorder: Recorder,
-    private readonly perSec: number,
-  ) {}
-
-  note(node: NodeId | null, reason: string): void {
-    const now = performance.now();
-    if (now - this.windowStart >= 1000) {
-      this.summarize();
-      this.windowStart = now;
-      this.logged = 0;
-    }
-    if (this.logged < this.perSec) {
-      this.logged++;
-      this.recorder.record('frame-rejected', { at: 'router', node, reason });
-      return;
-    }
-    this.suppressed++;
-    // The summary must come even if the flood stops now.
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      this.summarize();
-    }, 1000);
-    this.timer.unref();
-  }
-
-  private summarize(): void {
-    if (this.suppressed === 0) return;
-    const n = this.suppressed;
-    this.suppressed = 0;
-    this.recorder.record('frame-rejected', {
-      at: 'router',
-      node: null,
-      reason: `${n} more rejected connections not logged`,
-      suppressed: n,
-    });
-  }
-
-  close(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.summarize();
-  }
-}
 
 /** Router forwards protocol messages between node processes under the link rules. */
 export class Router {
