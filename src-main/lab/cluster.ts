@@ -191,7 +191,14 @@ export function clusterView(c: Cluster, timeScale: number, config?: ClusterConfi
     return {
       id: h.id,
       status: h.state,
-      role: h.state === 'down' ? null : (s?.role ?? null),
+      // A new node learns it is a learner only when its own log reaches that entry; the
+      // configuration in force (the leader's) says so from the start of its catch-up.
+      role:
+        h.state === 'down'
+          ? null
+          : s?.role === 'follower' && config?.learners.includes(h.id)
+            ? 'learner'
+            : (s?.role ?? null),
       term: s?.term ?? 0,
       commitIndex: s?.commitIndex ?? 0,
       lastApplied: h.lastApplied,
