@@ -148,7 +148,8 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
     await o.remote.bind({ supervisor, routerPort, token, clusterName: basename(runDir), recorder });
     recorder.record('remote-slots', { slots: remoteIds, listen: o.remote.address });
   }
-  for (const id of localIds) supervisor.start(id);
+  // Every node but the remote slots' (their own hosts start those), the ones added later included.
+  for (const id of ids) if (!remoteIds.includes(id)) supervisor.start(id);
   return { settings, runDir, token, recorder, router, supervisor, gateway, ...(o.remote ? { remote: o.remote } : {}) };
 }
 
