@@ -14,6 +14,7 @@
  * load it.
  */
 import type { NodeId } from '../core/types';
+import type { WhyAnswer } from './explain/types';
 import type {
   BalanceAlgorithm,
   CheckVerdict,
@@ -50,6 +51,7 @@ import {
   validateKvRequest,
   validateLinkRule,
   validateLoadRequest,
+  validateLogIndex,
   validateLockRequest,
   validateNodeId,
   validatePartition,
@@ -178,6 +180,17 @@ function decodeMessageId(wire: unknown): Checked<[number]> {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
     return bad(`message id must be a positive integer (the id of a send record in the run log), got ${show(raw)}`);
   return ok<[number]>([n]);
+}
+
+/** decodeWhy reads {id, entry?}: a node id and, for the entry question, a log index (a number, or its text from a query). */
+function decodeWhy(wire: unknown): Checked<[NodeId, number | undefined]> {
+  if (!isRecord(wire)) return bad('expected { id: "n1", entry?: 7 }');
+  const extra = Object.keys(wire).find((k) => k !== 'id' && k !== 'entry');
+  if (extra !== undefined) return bad(`why: unknown field '${extra}' (only id and entry)`);
+  const id = validateNodeId(wire.id);
+  if (!id.ok) return id;
+  const entry = validateLogIndex(wire.entry);
+  return entry.ok ? ok<[NodeId, number | undefined]>([id.value, entry.value]) : entry;
 }
 
 function decodeOpen(wire: unknown): Checked<[string]> {
@@ -367,6 +380,11 @@ const ROWS = {
     http: post('/api/scenario/control'),
     args: args((action: ScenarioAction) => ({ action }), single(validateScenarioAction)),
     returns: returns<ScenarioState | null>(),
+  }),
+  why: command({
+    http: get('/api/nodes/:id/why', ['entry']),
+    args: args((id: NodeId, entry?: number) => withoutUndefined({ id, entry }), decodeWhy),
+    returns: returns<WhyAnswer>(),
   }),
 };
 

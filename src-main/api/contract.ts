@@ -10,10 +10,11 @@ import type { KvOp, LockInfo } from '../core/kv/types';
 import type { Entry, MessageKind, NodeId, NodeStatus, Role } from '../core/types';
 import type { ProtocolName } from '../core/protocols';
 import type { DamageKind } from '../core/recovery/damage';
+import type { UnsafeSettings } from '../core/unsafe';
 import type { Violation } from '../check/types';
 import type { ScenarioState } from './scenario-api';
 import type { LinkBacklog } from '../core/link-queue';
-export type { ProtocolName, DamageKind, LinkBacklog };
+export type { ProtocolName, DamageKind, LinkBacklog, UnsafeSettings };
 
 /** ClientOutcome: ok = took effect; fail = certainly did not; unknown = may have. */
 export type ClientOutcome = 'ok' | 'fail' | 'unknown';
@@ -96,6 +97,13 @@ export interface ClusterSettings {
   heartbeatMs: number;
   electionMs: number;
   seed: number;
+  /**
+   * unsafe: the safety rules the cluster breaks on purpose (core/unsafe.ts). POST /api/cluster
+   * takes any subset (omitted fields, or no `unsafe`, are safe; never inherited from the
+   * previous cluster); a cluster's settings hold the complete object. Absent in runs saved
+   * before unsafe modes existed: safe.
+   */
+  unsafe?: UnsafeSettings;
 }
 
 /** MembershipStep is where a membership change in flight is. */
@@ -144,6 +152,8 @@ export interface ClusterView {
   runStartedAt: number;
   /** leader: the node that leads the cluster now, or null (defined by clusterLeader in ./leader.ts). */
   leader: NodeId | null;
+  /** unsafe: the rules this cluster breaks (settings.unsafe, complete); always set by the live lab, absent in an old replay. */
+  unsafe?: UnsafeSettings;
   /** pauseOn: what freezes the whole cluster when it happens (absent: nothing). */
   pauseOn?: PauseOn;
   /** frozen: why the whole cluster is frozen now ("n3 became leader (term 4)"), or null/absent when it runs. */

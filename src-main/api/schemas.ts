@@ -11,6 +11,7 @@ import { MAX_BANDWIDTH } from '../core/link-queue';
 import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_VALUE_BYTES } from '../core/kv/types';
 import { DAMAGE_KINDS, type DamageKind } from '../core/recovery/damage';
 import type { NodeId } from '../core/types';
+import { checkUnsafeFor, unsafeAt } from '../core/unsafe';
 import {
   array,
   bool,
@@ -229,11 +230,14 @@ export function validateTransfer(x: unknown): Checked<NodeId> {
   return checked(() => nodeIdAt(body(x, ['to'], 'a transfer request').to, 'to'));
 }
 
-/** validateClusterSettings checks POST /api/cluster {nodes, protocol, heartbeatMs, electionMs, seed} (all optional). */
+/**
+ * validateClusterSettings checks POST /api/cluster {nodes, protocol, heartbeatMs, electionMs,
+ * seed, unsafe} (all optional; `unsafe` comes back complete, omitted fields safe).
+ */
 export function validateClusterSettings(x: unknown): Checked<Partial<ClusterSettings>> {
   return checked(() => {
     if (x === undefined || x === null) return {};
-    const o = body(x, ['nodes', 'protocol', 'heartbeatMs', 'electionMs', 'seed'], 'cluster settings');
+    const o = body(x, ['nodes', 'protocol', 'heartbeatMs', 'electionMs', 'seed', 'unsafe'], 'cluster settings');
     const out = copyDefined<Partial<ClusterSettings>>(
       {},
       {
@@ -242,8 +246,11 @@ export function validateClusterSettings(x: unknown): Checked<Partial<ClusterSett
         heartbeatMs: optional(o.heartbeatMs, (v) => int(v, 'heartbeatMs', 1, 60_000)),
         electionMs: optional(o.electionMs, (v) => int(v, 'electionMs', 2, 600_000)),
         seed: optional(o.seed, (v) => int(v, 'seed', 0, 0xffffffff)),
+        unsafe: optional(o.unsafe, (v) => unsafeAt(v, 'unsafe')),
       },
     );
+    // A rule the chosen protocol does not have cannot be broken (LabService checks again once the protocol is known).
+    if (out.unsafe && out.protocol) checkUnsafeFor(out.protocol, out.unsafe);
     const hb = out.heartbeatMs;
     const el = out.electionMs;
     if (hb !== undefined && el !== undefined && el <= hb) {
@@ -361,6 +368,20 @@ export function validateLoadRequest(x: unknown): Checked<LoadRequest> {
 }
 
 /** validateSince checks GET /api/log?since=seq (absent → 0). */
+/**
+ * validateLogIndex checks an optional log index (`entry` of GET /api/nodes/:id/why): absent
+ * (undefined, null or '') or a positive safe integer, given as a number or (from a query
+ * string) as its decimal text.
+ */
+export function validateLogIndex(x: unknown, what = 'entry'): Checked<number | undefined> {
+  if (x === undefined || x === null || x === '') return { ok: true, value: undefined };
+  return checked(() => {
+    const n = typeof x === 'string' && /^[0-9]{1,16}$/.test(x) ? Number(x) : x;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) must(what, 'a log index (an integer ≥ 1)', x);
+    return n;
+  });
+}
+
 export function validateSince(x: unknown): Checked<number> {
   if (x === undefined || x === null || x === '') return { ok: true, value: 0 };
   return checked(() => {

@@ -6,6 +6,8 @@
  * read no clock (time arrives as tick() calls) and take randomness from a Rng.
  */
 
+import type { CoreNote } from './notes';
+
 /** NodeId names a cluster member: "n1" … "nN". */
 export type NodeId = string;
 
@@ -183,6 +185,15 @@ export interface ProtocolConfig {
   maxEntriesPerMsg: number;
   preVote: boolean;
   checkQuorum: boolean;
+  /**
+   * leaseReads (unsafe, off by default): a leader answers a read from its lease at once, with
+   * no heartbeat round to confirm it still leads — stale once its clock stalls or drifts.
+   */
+  leaseReads?: boolean;
+  /** countOldTerms (Raft, unsafe, off by default): commit an older term's entry by counting its replicas (Figure 8). */
+  countOldTerms?: boolean;
+  /** ignoreAccepted (Multi-Paxos, unsafe, off by default): a new leader ignores values its promisers accepted (breaks P2c). */
+  ignoreAccepted?: boolean;
   rng: Rng;
   /** restore is what storage returned; null for a fresh node. */
   restore: Persisted | null;
@@ -238,6 +249,8 @@ export interface ProtocolNode<M extends MessageBase = MessageBase> {
   messageKind(msg: M): MessageKind;
   /** endRecovery ends the recovering mode the core was started in (core/recovery decides when). */
   endRecovery(): void;
+  /** takeNotes, where a core offers it, drains its notes: why roles changed and votes were answered (core/notes.ts). */
+  takeNotes?(): CoreNote[];
 }
 
 /** Rng is a seeded random source. */

@@ -9,6 +9,7 @@ import type { ClusterConfig, ClusterNode, ClusterSettings, ClusterView, RunLogRe
 import { clusterLeader } from '../api/leader';
 import { DEFAULT_MAX_STORE_BYTES } from '../core/kv/state-machine';
 import type { NodeId, NodeStatus } from '../core/types';
+import { UNSAFE_DEFAULTS, activeUnsafe } from '../core/unsafe';
 import type { NodeConfig } from '../node/contract';
 import { Gateway } from './gateway';
 import { Recorder } from './recorder';
@@ -97,8 +98,11 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
     seed: settings.seed,
     snapshotEvery: o.snapshotEvery ?? 10_000,
     maxStoreBytes: o.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES,
+    unsafe: settings.unsafe ?? { ...UNSAFE_DEFAULTS },
   }));
   let gateway: Gateway | null = null;
+  // The latest role-reason each node sent: its 'role' record says why (the note comes first).
+  const reasons = new Map<NodeId, RoleReason>();
   const supervisor = new Supervisor(
     configs,
     o.spawnNode,
@@ -108,11 +112,13 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
         o.onChange();
       },
       onStatus: (h, prev) => {
-        recordStatus(recorder, h, prev);
+        recordStatus(recorder, h, prev, reasons.get(h.id));
         o.onChange();
       },
       onEvent: (h, kind, detail) => {
-        recorder.record(kind, { node: h.id, ...detail });
+        const r = recorder.record(kind, { node: h.id, ...detail });
+        if (kind === 'role-reason' && typeof detail.role === 'string' && typeof detail.reason === 'string')
+          reasons.set(h.id, { role: detail.role, reason: detail.reason, seq: r.seq });
       },
       onExit: (h, code, signal, expected) => {
         gateway?.dropConn(h.id);
@@ -143,6 +149,9 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
     protocol: settings.protocol,
     nodeCount: settings.nodes,
   });
+  // A broken rule gets a record of its own, so a reader of run.jsonl cannot miss it.
+  const broken = activeUnsafe(settings.unsafe);
+  if (broken.length > 0) recorder.record('unsafe', { modes: broken, unsafe: settings.unsafe });
   await writeFile(join(runDir, RUN_FILES.settings), JSON.stringify(settings, null, 2) + '\n');
   if (o.remote) {
     await o.remote.bind({ supervisor, routerPort, token, clusterName: basename(runDir), recorder });
@@ -174,15 +183,43 @@ export function believedLeader(sup: Supervisor): NodeId | null {
   return best?.id ?? null;
 }
 
-/** recordStatus writes role/term/leader/commit changes of a node's status report to the run log. */
-export function recordStatus(rec: Recorder, h: NodeHandle, prev: NodeStatus | null): void {
+/** RoleReason is the last role-reason record a node sent: the role it names, the reason in words, its seq. */
+export interface RoleReason {
+  role: string;
+  reason: string;
+  seq: number;
+}
+
+/**
+ * recordStatus writes role/term/leader/commit changes of a node's status report to the run
+ * log. A role record carries the reason the node gave for that role (`reason`, and the seq
+ * of its role-reason record); a leader's commit record carries its term and the nodes its
+ * progress shows holding the committed index (`quorum`).
+ */
+export function recordStatus(rec: Recorder, h: NodeHandle, prev: NodeStatus | null, why?: RoleReason): void {
   const s = h.status;
   if (!s) return;
-  if (!prev || prev.role !== s.role)
-    rec.record('role', { node: h.id, role: s.role, term: s.term, from: prev?.role ?? null });
+  if (!prev || prev.role !== s.role) {
+    // Raft reports a learner as such; its core notes it as a follower.
+    const same = why && (why.role === s.role || (s.role === 'learner' && why.role === 'follower'));
+    const reason = same ? { reason: why.reason, reasonSeq: why.seq } : {};
+    rec.record('role', { node: h.id, role: s.role, term: s.term, from: prev?.role ?? null, ...reason });
+  }
   if (!prev || prev.term !== s.term) rec.record('term', { node: h.id, term: s.term, vote: s.vote });
   if (!prev || prev.leader !== s.leader) rec.record('leader', { node: h.id, leader: s.leader, term: s.term });
-  if (!prev || prev.commitIndex !== s.commitIndex) rec.record('commit', { node: h.id, commitIndex: s.commitIndex });
+  if (!prev || prev.commitIndex !== s.commitIndex) {
+    const quorum = s.role === 'leader' && s.progress ? { term: s.term, quorum: holders(s) } : {};
+    rec.record('commit', { node: h.id, commitIndex: s.commitIndex, ...quorum });
+  }
+}
+
+/** holders lists the nodes a leader's progress shows holding its commit index (itself included). */
+function holders(s: NodeStatus): NodeId[] {
+  const progress = s.progress ?? [];
+  const out = progress.filter((p) => p.match >= s.commitIndex).map((p) => p.id);
+  // Multi-Paxos tracks only the other acceptors: the leader holds what it proposed.
+  if (!progress.some((p) => p.id === s.id)) out.unshift(s.id);
+  return out;
 }
 
 /** clusterView is GET /api/cluster for a cluster (config: the membership in force, which decides whose votes count). */
@@ -226,5 +263,6 @@ export function clusterView(c: Cluster, timeScale: number, config?: ClusterConfi
     runStartedAt: c.recorder.runStartedAt,
     leader: clusterLeader({ nodes, groups, ...(config ? { config } : {}) }),
     ...(config ? { config } : {}),
+    unsafe: { ...(c.settings.unsafe ?? UNSAFE_DEFAULTS) },
   };
 }

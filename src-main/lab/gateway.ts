@@ -4,8 +4,13 @@
  * the node the selected Balancer picks, writes to the leader the cluster reports (else
  * the balancer's pick), 'not-leader' redirects followed, and retries only where the
  * request certainly was not applied (connection refused or closed before it was sent, a
- * not-leader / recovering answer). Everything else ends the request with the outcome the
- * node gave, or 'unknown' when the answer never came (timeout, node died).
+ * not-leader / recovering answer) — and one more case: a write whose leader lost its
+ * leadership before the write committed ('leadership-lost'). That write may still commit
+ * under the next leader, so it is asked again there under the same session, and the state
+ * machine's session applies it once (with the unsafe sessions:false mode, twice). Once a
+ * try may have applied, the request ends 'unknown' unless the state machine itself
+ * answers. Everything else ends the request with the outcome the node gave, or 'unknown'
+ * when the answer never came (timeout, node died).
  *
  * Sessions: each request gets (client, seq) from a pool of client sessions, each with at
  * most one request outstanding, so the state machine's exactly-once session (latest seq
@@ -292,12 +297,17 @@ export class Gateway {
     }
     let lastError = 'no node is up';
     let lastNode: NodeId | null = target;
+    /** mayHaveApplied: an earlier try may have taken effect, so only the state machine's own answer may say fail. */
+    let mayHaveApplied = false;
     const done = (
-      outcome: ClientOutcome,
+      given: ClientOutcome,
       result: KvResult | null,
       node: NodeId | null,
       error?: string,
     ): GatewayResult => {
+      // A fail that carries a result is the state machine refusing the command (for a retry
+      // under the same session, the first try's answer); any other fail says nothing then.
+      const outcome = mayHaveApplied && given === 'fail' && result === null ? 'unknown' : given;
       if (picked) this.inflight[picked] = Math.max(0, (this.inflight[picked] ?? 1) - 1);
       // A session whose request may still apply later is retired, so its next seq can never be confused with it.
       if (session) {
@@ -351,19 +361,29 @@ export class Gateway {
       const refusedEarly = res.outcome === 'fail' && RETRYABLE_ERRORS.has(res.error ?? '');
       // Any other answer means this copy may have been proposed: the seq is spent.
       if (session && !refusedEarly) session.seq = Math.max(session.seq, seq);
-      if (res.outcome === 'unknown' && res.error === 'session-expired' && session && renewals++ < 2) {
+      if (
+        res.outcome === 'unknown' &&
+        res.error === 'session-expired' &&
+        session &&
+        !mayHaveApplied &&
+        renewals++ < 2
+      ) {
         // The state machine evicted this session. Every earlier try of this request certainly
-        // did not apply (only those are retried), so it is safe to send it again under a
-        // new session, whose seq 1 no state machine can refuse.
+        // did not apply (mayHaveApplied is false), so it is safe to send it again under a
+        // new session, whose seq 1 no state machine can refuse. After a deposed try it is
+        // not: the first copy may have applied, and a new session would apply it twice.
         this.liveSessions--;
         session = this.newSession();
         seq = session ? session.seq + 1 : 0;
         continue;
       }
       if (res.outcome === 'ok') return done('ok', res.result, res.node);
-      if (res.outcome === 'unknown') return done('unknown', res.result, res.node, res.error ?? 'unknown');
       const err = res.error ?? res.result?.error ?? 'failed';
-      if (!RETRYABLE_ERRORS.has(err) || pinned) return done('fail', res.result, res.node, err);
+      if (res.outcome === 'unknown') {
+        if (err !== 'leadership-lost' || !session || pinned) return done('unknown', res.result, res.node, err);
+        // Deposed before it committed: the next leader may hold it, so ask there under the same session.
+        mayHaveApplied = true;
+      } else if (!RETRYABLE_ERRORS.has(err) || pinned) return done('fail', res.result, res.node, err);
       lastError = `${res.node}: ${err}`;
       if (
         res.leader &&

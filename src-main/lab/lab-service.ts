@@ -36,7 +36,9 @@ import type {
 } from '../api/contract';
 import { kvOpOf } from '../api/contract';
 import type { LabApi, LabVersion } from '../api/commands';
+import type { WhyAnswer } from '../api/explain/types';
 import { PROTOCOLS } from '../core/protocols';
+import { UNSAFE_DEFAULTS, unsafeProtocolError } from '../core/unsafe';
 import { version as labVersion } from '../../package.json';
 import { loadBytesError, runNameError } from '../api/schemas';
 import type { KvOp } from '../core/kv/types';
@@ -62,6 +64,7 @@ import { readMembers } from './members-file';
 import { PauseOnControl } from './pause-on';
 import { historyShape, type Recorder } from './recorder';
 import { runReportFiles } from '../report/run-report';
+import { whyAnswer } from './why';
 import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
 import { SafeFileError } from './safe-files';
 import { RemoteNodes, type RemoteNodesOptions } from './remote-nodes';
@@ -283,9 +286,14 @@ export class LabService implements LabApi {
   /** doCreate starts a new cluster from settings `s`, or reopens the kept cluster `reopen` on its own files. */
   private async doCreate(s: Partial<ClusterSettings>, reopen?: KeptCluster): Promise<ClusterView> {
     const settings: ClusterSettings = reopen
-      ? reopen.settings
+      ? { ...reopen.settings }
       : { ...DEFAULT_SETTINGS, ...(this.cur?.settings ?? this.opts.settings ?? {}), ...s };
     if (!reopen && s.seed === undefined && this.cur) settings.seed = this.cur.settings.seed + 1;
+    // Unsafe modes are never inherited from the cluster before: omitted means safe. A
+    // reopened cluster keeps its own (its files were written under them).
+    settings.unsafe = { ...UNSAFE_DEFAULTS, ...(reopen ? reopen.settings.unsafe : s.unsafe) };
+    const misfit = unsafeProtocolError(settings.protocol, settings.unsafe);
+    if (misfit) throw new LabError(400, misfit);
     await this.teardown();
     this.kept = reopen ? await reopenKept(reopen) : await createKept(this.clustersDir, settings);
     const members = reopen ? await readMembers(this.kept.dir) : null;
@@ -771,6 +779,18 @@ export class LabService implements LabApi {
   async version(): Promise<LabVersion> {
     const electron = process.versions.electron ?? null;
     return { lab: labVersion, node: process.versions.node, electron, protocols: [...PROTOCOLS] };
+  }
+
+  /**
+   * why answers "why is entry `entry` (not) committed on `id`" or, without an entry, "why is
+   * `id` in its role" (GET /api/nodes/:id/why?entry=N): from the nodes' state, asked now, and
+   * the run log. 404 for an unknown node or an entry no node has.
+   */
+  async why(id: NodeId, entry?: number): Promise<WhyAnswer> {
+    this.node(id);
+    const r = await whyAnswer(this.need(), this.view(), id, entry);
+    if (!r.ok) throw new LabError(r.status, r.error);
+    return r.answer;
   }
 
   /** history is the client history in memory, or the window a query asks for (api/history-window.ts). */

@@ -355,6 +355,30 @@ export class Recorder {
     return out;
   }
 
+  /**
+   * select returns up to `limit` non-message records `pred` accepts, in seq order: the
+   * newest ones, or with `oldest` the oldest ones kept (what Explain reads).
+   */
+  select(pred: (r: RunLogRecord) => boolean, limit: number, oldest = false): RunLogRecord[] {
+    const out: RunLogRecord[] = [];
+    const n = this.others.size;
+    for (let k = 0; k < n && out.length < limit; k++) {
+      const r = this.others.at(oldest ? k : n - 1 - k);
+      if (pred(r)) out.push(r);
+    }
+    return oldest ? out : out.reverse();
+  }
+
+  /** findMessage returns the newest message record with seq < before that `pred` accepts, scanning at most `maxScan` back. */
+  findMessage(pred: (r: RunLogRecord) => boolean, before: number, maxScan = MESSAGE_RING): RunLogRecord | null {
+    const end = this.messages.firstAfter(before - 1, bySeq);
+    for (let i = end - 1; i >= 0 && end - i <= maxScan; i--) {
+      const r = this.messages.at(i);
+      if (pred(r)) return r;
+    }
+    return null;
+  }
+
   /** lastSeq is the seq of the newest record. */
   get lastSeq(): number {
     return this.seq;

@@ -432,12 +432,12 @@ export class Supervisor {
     }
   }
 
-  /** inspect asks a node for its inspector view. */
-  inspect(id: NodeId, lastN: number, ms = 3000): Promise<NodeInspect> {
+  /** inspect asks a node for its inspector view (`lastN` entries: the last ones, or from index `from` on). */
+  inspect(id: NodeId, lastN: number, ms = 3000, from?: number): Promise<NodeInspect> {
     const h = this.handle(id);
     const reqId = ++this.nextReq;
     return new Promise((resolve, reject) => {
-      if (!this.send(h, { t: 'inspect', reqId, lastN })) {
+      if (!this.send(h, { t: 'inspect', reqId, lastN, ...(from !== undefined ? { from } : {}) })) {
         reject(new Error(`${id} is ${h.state}; it cannot be inspected`));
         return;
       }

@@ -7,6 +7,7 @@
 import { DEFAULT_MAX_STORE_BYTES } from '../core/kv/state-machine';
 import { PROTOCOLS } from '../core/protocols';
 import { DAMAGE_KINDS } from '../core/recovery';
+import { checkUnsafeFor, unsafeAt } from '../core/unsafe';
 import {
   array,
   bool,
@@ -96,6 +97,7 @@ function nodeConfig(x: unknown): NodeConfig {
   const n = numbers(o);
   if (n.heartbeatMs < n.tickMs) fail('heartbeatMs must be at least tickMs');
   if (n.electionMs < 2 * n.heartbeatMs) fail('electionMs must be at least twice heartbeatMs');
+  const unsafe = optional(o.unsafe, (v) => checkUnsafeFor(protocol, unsafeAt(v, 'unsafe')));
   return {
     id: self,
     peers,
@@ -108,6 +110,7 @@ function nodeConfig(x: unknown): NodeConfig {
     token,
     ...n,
     ...damageField(o),
+    ...(unsafe ? { unsafe } : {}),
   };
 }
 

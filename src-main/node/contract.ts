@@ -11,6 +11,7 @@ import type { ClientOutcome, NodeInspect } from '../api/contract';
 import type { KvOp, KvResult } from '../core/kv/types';
 import type { DamageKind } from '../core/recovery';
 import type { ConfChange, MessageBase, MessageKind, NodeId, NodeStatus } from '../core/types';
+import type { UnsafeSettings } from '../core/unsafe';
 
 /** MAX_FRAME_BYTES bounds one frame (a snapshot of a large store must fit). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -64,6 +65,8 @@ export interface NodeConfig {
    * runs it this way so the file is opened by the same runtime and SQLite build as the node.
    */
   damage?: DamageKind;
+  /** unsafe: the safety rules this cluster breaks on purpose (core/unsafe.ts); absent = none. Every member gets the same. */
+  unsafe?: UnsafeSettings;
 }
 
 /** NodeLaunchConfig is the part of NodeConfig that may go on a command line: all but the token. */
@@ -154,7 +157,8 @@ export type NodeToHost =
 
 /** HostToNode is an IPC message from the lab host to a node process. */
 export type HostToNode =
-  | { t: 'inspect'; reqId: number; lastN: number }
+  /** inspect: `lastN` entries, the last ones or (with `from`) those from index `from` on. */
+  | { t: 'inspect'; reqId: number; lastN: number; from?: number }
   | { t: 'time-scale'; scale: number }
   /** conf-change: propose a membership change (the node must lead). */
   | { t: 'conf-change'; reqId: number; change: ConfChange }

@@ -26,7 +26,10 @@ export function validateHostToNode(x: unknown): HostToNode | string {
       if (typeof x.reqId !== 'number' || !Number.isSafeInteger(x.reqId)) return 'inspect: reqId must be an integer';
       if (typeof x.lastN !== 'number' || !Number.isInteger(x.lastN) || x.lastN < 0 || x.lastN > MAX_INSPECT_ENTRIES)
         return `inspect: lastN must be an integer in [0, ${MAX_INSPECT_ENTRIES}]`;
-      return { t: 'inspect', reqId: x.reqId, lastN: x.lastN };
+      if (x.from === undefined) return { t: 'inspect', reqId: x.reqId, lastN: x.lastN };
+      if (typeof x.from !== 'number' || !Number.isSafeInteger(x.from) || x.from < 1)
+        return 'inspect: from must be a positive integer';
+      return { t: 'inspect', reqId: x.reqId, lastN: x.lastN, from: x.from };
     }
     case 'time-scale':
       if (typeof x.scale !== 'number' || !Number.isFinite(x.scale) || x.scale < 0.001 || x.scale > 1000)

@@ -129,7 +129,7 @@ async function run(): Promise<void> {
     }
     switch (m.t) {
       case 'inspect':
-        send({ t: 'inspect-reply', reqId: m.reqId, inspect: host.inspect(m.lastN) });
+        send({ t: 'inspect-reply', reqId: m.reqId, inspect: host.inspect(m.lastN, m.from) });
         return;
       case 'time-scale':
         host.setTimeScale(m.scale);

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { HostLoop, type HostHooks, type SnapshotWhy } from '../core/host';
 import { KvStateMachine } from '../core/kv/state-machine';
+import { noteText, PAXOS_WORDS, RAFT_WORDS } from '../core/notes';
 import type { KvResult } from '../core/kv/types';
 import { createProtocolNode, validateMessage } from '../core/protocols';
 import { Recovery, mayLeaveWhileRecovering } from '../core/recovery';
@@ -23,12 +24,14 @@ import {
   type ProtocolNode,
   type ReadState,
 } from '../core/types';
+import { UNSAFE_DEFAULTS, UNSYNCED_FLUSH_MS, coreFlags, type UnsafeSettings } from '../core/unsafe';
 import { ClientPort } from './client-port';
 import { nodeNumber } from './config';
 import type { ControlReply, NodeConfig, NodeInspect, NodeToHost } from './contract';
 import { Requests } from './requests';
 import { SqliteStorage } from './sqlite-storage';
 import { RouterLink } from './transport';
+import { WriteBehind } from '../core/write-behind';
 
 /** STATUS_MIN_GAP_MS: at most one status report per this many ms (always the latest). */
 export const STATUS_MIN_GAP_MS = 20;
@@ -42,6 +45,8 @@ const REJECT_EVENTS_PER_SEC = 20;
 /** NodeHost is one node process's engine (see file comment). */
 export class NodeHost {
   readonly storage: SqliteStorage;
+  /** store is what the Ready loop writes to: the file itself, or (fsync off) a write-behind in front of it. */
+  private readonly store: SqliteStorage | WriteBehind;
   readonly kv: KvStateMachine;
   readonly core: ProtocolNode;
   private readonly loop: HostLoop<MessageBase, KvResult>;
@@ -63,6 +68,7 @@ export class NodeHost {
   private readonly held = new Set<string>();
 
   private scheduled = false;
+  private flushTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
   private tickPeriodMs: number;
   private lastTickAt = 0;
@@ -79,8 +85,10 @@ export class NodeHost {
     readonly cfg: NodeConfig,
     private readonly emit: (m: NodeToHost) => void,
   ) {
-    this.kv = new KvStateMachine({ maxBytes: cfg.maxStoreBytes });
-    this.storage = new SqliteStorage(cfg.dataFile, { protocol: cfg.protocol, self: cfg.id });
+    const unsafe = this.unsafe;
+    this.kv = new KvStateMachine({ maxBytes: cfg.maxStoreBytes, sessions: unsafe.sessions, fencing: unsafe.fencing });
+    this.storage = new SqliteStorage(cfg.dataFile, { protocol: cfg.protocol, self: cfg.id, sync: unsafe.fsync });
+    this.store = unsafe.fsync ? this.storage : this.writeBehind();
     const p = this.loadStore();
     this.recovery = new Recovery({
       reason: this.storage.damaged,
@@ -94,7 +102,7 @@ export class NodeHost {
     this.core = this.createCore(fresh ? null : p);
     this.loop = new HostLoop({
       core: this.core,
-      storage: this.storage,
+      storage: this.store,
       sm: this.kv,
       hooks: this.loopHooks(),
       snapshotEvery: cfg.snapshotEvery,
@@ -107,6 +115,7 @@ export class NodeHost {
       core: this.core,
       kv: this.kv,
       recovering: () => this.recovery.recovering,
+      localReads: unsafe.reads === 'local',
       kick: () => this.schedule(),
     });
     this.link = new RouterLink({
@@ -148,7 +157,27 @@ export class NodeHost {
     this.requests.abandonAll('shutdown');
     this.link.close();
     this.port.close();
+    // A graceful stop loses nothing even with fsync off; only a kill does.
+    if (this.store instanceof WriteBehind) this.store.flush();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.storage.close();
+  }
+
+  /** writeBehind is the fsync:false store: writes reach the file UNSYNCED_FLUSH_MS after they were acknowledged. */
+  private writeBehind(): WriteBehind {
+    return new WriteBehind(this.storage, (flush) => {
+      // Slow motion stretches the delay as it stretches the timers.
+      const ms = (UNSYNCED_FLUSH_MS * this.tickPeriodMs) / this.cfg.tickMs;
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        if (!this.stopped) flush();
+      }, ms);
+    });
+  }
+
+  /** unsafe: the safety rules this cluster breaks on purpose (none unless its config says so). */
+  get unsafe(): UnsafeSettings {
+    return this.cfg.unsafe ?? UNSAFE_DEFAULTS;
   }
 
   /** setTimeScale changes how fast core time runs (1 = real time, 0.1 = ten times slower). */
@@ -178,14 +207,18 @@ export class NodeHost {
     return ok ? { ok: true, index: 0 } : { ok: false, error: `${to} cannot take over now`, leader: st.leader };
   }
 
-  /** inspect is what the node inspector shows: status, the last `lastN` log entries, the file, the store. */
-  inspect(lastN: number): NodeInspect {
+  /**
+   * inspect is what the node inspector shows: status, `lastN` log entries (the last ones, or
+   * those from index `from` on when it is given), the file, the store.
+   */
+  inspect(lastN: number, from?: number): NodeInspect {
     const st = this.core.status();
-    const lo = Math.max(st.firstIndex, st.lastIndex - lastN + 1);
+    const lo = Math.max(st.firstIndex, from ?? st.lastIndex - lastN + 1);
+    const hi = Math.min(st.lastIndex, lo + lastN - 1);
     return {
       status: st,
       lastApplied: this.kv.appliedIndex,
-      entries: lastN > 0 && lo <= st.lastIndex ? this.core.entries(lo, st.lastIndex + 1) : [],
+      entries: lastN > 0 && lo <= hi ? this.core.entries(lo, hi + 1) : [],
       dataFile: this.cfg.dataFile,
       dataFileBytes: this.storage.fileBytes(),
       damaged: this.recovery.recovering,
@@ -229,8 +262,7 @@ export class NodeHost {
       heartbeatTicks: Math.max(1, Math.round(cfg.heartbeatMs / cfg.tickMs)),
       maxInflight: 256,
       maxEntriesPerMsg: 64,
-      preVote: true,
-      checkQuorum: true,
+      ...coreFlags(this.unsafe),
       rng: seededRng(cfg.seed + nodeNumber(cfg.id, cfg.peers)),
       restore,
       applied: this.kv.appliedIndex,
@@ -375,10 +407,27 @@ export class NodeHost {
     if (this.core.hasReady()) this.schedule();
   }
 
+  /**
+   * reportNotes sends the core's notes (why a role changed, how a vote was answered) as run-log
+   * events. It runs before every status report, so the lab hears why before it sees the new role.
+   */
+  private reportNotes(): void {
+    const notes = this.core.takeNotes?.() ?? [];
+    if (notes.length === 0) return;
+    const words = this.cfg.protocol === 'paxos' ? PAXOS_WORDS : RAFT_WORDS;
+    const tickMs = this.cfg.tickMs;
+    for (const n of notes) {
+      const reason = noteText(n, words, tickMs);
+      this.event(n.type === 'role' ? 'role-reason' : 'vote-answer', { ...n, reason, tickMs });
+    }
+  }
+
   private reportStatus(force: boolean): void {
+    if (this.stopped) return;
+    this.reportNotes();
     // A pending report will carry the latest state; checked before status() so a busy
     // leader does not build a status (conf copy, progress views) per Ready only to drop it.
-    if (this.stopped || this.statusTimer) return;
+    if (this.statusTimer) return;
     const st = this.core.status();
     const recovering = this.recovery.recovering;
     const key = `${st.role}|${st.term}|${st.vote}|${st.leader}|${st.commitIndex}|${this.kv.appliedIndex}|${recovering}`;

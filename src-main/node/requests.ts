@@ -59,6 +59,8 @@ export interface RequestsDeps {
   core: ProtocolNode;
   kv: KvStateMachine;
   recovering(): boolean;
+  /** localReads: the unsafe reads=local mode — answer a get from this node's own state at once, whatever its role. */
+  localReads?: boolean;
   /** kick runs the Ready loop soon (after a propose or readIndex). */
   kick(): void;
   /** timers: the clock and timers to use (default REAL_TIMERS). */
@@ -84,6 +86,8 @@ export class Requests {
     // Data restored from a damaged file cannot be vouched for until the node has caught up.
     if (this.d.recovering()) return answer('fail', null, 'recovering');
     if (req.op.op === 'get') {
+      // Unsafe local read: no ReadIndex, no leader — whatever this node has applied, stale or not.
+      if (this.d.localReads) return answer('ok', { ok: true, value: this.d.kv.get(req.op.key) });
       if (st.role !== 'leader' && !req.allowFollowerRead) return answer('fail', null, 'not-leader');
       const ctx = `${this.d.id}:${this.d.bootId}:${++this.readSeq}`;
       const r = this.d.core.readIndex(ctx);

@@ -49,6 +49,8 @@ export interface SqliteStorageOptions {
   self?: NodeId;
   /** nativeBinding: path of an alternative better_sqlite3.node (defaults to env QUORUM_SQLITE_BINDING). */
   nativeBinding?: string;
+  /** sync: false never fsyncs (synchronous=OFF): the unsafe fsync:false mode (core/unsafe.ts). */
+  sync?: boolean;
 }
 
 const HEALTHY: RecoveryMark = { reason: null, floor: 0, voteLost: false };
@@ -63,6 +65,7 @@ export class SqliteStorage implements RecoveringStorage {
   movedAside: string | null = null;
   private readonly scanOpts: { protocol: ProtocolName; self: NodeId };
   private readonly binding: string | undefined;
+  private readonly noSync: boolean;
   private stmts!: ReturnType<SqliteStorage['prepare']>;
 
   constructor(
@@ -85,6 +88,8 @@ export class SqliteStorage implements RecoveringStorage {
     }
     if (header !== null) this.startAfresh(header);
     else this.scanAndRepair();
+    this.noSync = opts.sync === false;
+    if (this.noSync) this.db.pragma('synchronous = OFF');
   }
 
   /** damaged is why this store's contents cannot be vouched for (null = healthy). Set until markRecovered(). */
@@ -162,7 +167,7 @@ export class SqliteStorage implements RecoveringStorage {
   private syncFull = true;
 
   private setSync(full: boolean): void {
-    if (full === this.syncFull) return;
+    if (full === this.syncFull || this.noSync) return;
     this.db.pragma(full ? 'synchronous = FULL' : 'synchronous = NORMAL');
     this.syncFull = full;
   }

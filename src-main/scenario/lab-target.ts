@@ -14,6 +14,7 @@
 import type { ClusterView, HistoryOp, LabEvent, RunLogRecord } from '../api/contract';
 import type { LabApi } from '../api/commands';
 import type { BalanceAlgorithm } from '../core/balance/types';
+import type { DamageKind } from '../core/recovery/damage';
 import type { KvOp } from '../core/kv/types';
 import type { ProtocolName } from '../core/protocols';
 import type { NodeId, Role } from '../core/types';
@@ -29,6 +30,7 @@ import {
   type TargetView,
   type Traced,
 } from './target';
+import { parseUnsafe } from '../core/unsafe';
 import { isSafeValue, type UnsafeModes, type UnsafeName } from './unsafe';
 
 /** ScenarioLab is what the target needs of a lab: the LabApi and its event stream. */
@@ -87,16 +89,19 @@ export class LabTarget implements ScenarioTarget {
   /** create makes a fresh cluster for the scenario and a target over it; throws TargetError for unsafe modes the lab lacks. */
   static async create(lab: ScenarioLab, s: LabSetup, signal?: AbortSignal): Promise<LabTarget> {
     const unsafe = requestedUnsafe(s.unsafe ?? {});
+    // The lab's own check of the modes (core/unsafe.ts): a complete object, omitted fields safe.
+    const full = parseUnsafe(unsafe);
+    if (!full.ok) throw new TargetError(full.error);
     const settings = {
       nodes: s.nodes,
       protocol: s.protocol,
       seed: s.seed,
       ...(s.heartbeatMs !== undefined ? { heartbeatMs: s.heartbeatMs } : {}),
       ...(s.electionMs !== undefined ? { electionMs: s.electionMs } : {}),
-      ...(Object.keys(unsafe).length > 0 ? { unsafe } : {}),
+      ...(Object.keys(unsafe).length > 0 ? { unsafe: full.value } : {}),
     };
     const view = await lab.createCluster(settings);
-    const echoed = (view as ClusterView & { unsafe?: Record<string, unknown> }).unsafe ?? {};
+    const echoed: Record<string, unknown> = { ...view.unsafe };
     const missing = Object.entries(unsafe).filter(([k, v]) => echoed[k] !== v);
     if (missing.length > 0) {
       throw new TargetError(
@@ -225,10 +230,8 @@ export class LabTarget implements ScenarioTarget {
     await this.call(() => this.lab.resume(id));
   }
 
-  async damage(id: NodeId, kind: string | undefined): Promise<void> {
-    const lab = this.lab as ScenarioLab & { damage?: (id: NodeId, kind?: string) => Promise<unknown> };
-    if (typeof lab.damage !== 'function') throw new TargetError('this lab cannot damage a node’s store yet');
-    await this.call(() => lab.damage!(id, kind));
+  async damage(id: NodeId, kind: DamageKind | undefined): Promise<void> {
+    await this.call(() => this.lab.damage(id, kind ?? 'file'));
   }
 
   async partition(groups: NodeId[][]): Promise<void> {

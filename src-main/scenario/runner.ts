@@ -81,6 +81,8 @@ class Runner {
   async run(): Promise<RunReport> {
     const t0 = this.t.now();
     const steps: StepReport[] = [];
+    const b = this.s.setup.balancer;
+    if (b) await this.t.balance(b.algorithm, b.weights);
     let stopped = false;
     const last = Math.min(this.o.lastStep ?? Infinity, this.s.steps.length - 1);
     for (let i = 0; i <= last; i++) {

@@ -10,6 +10,7 @@
  * only) so each branch can refuse unknown fields on its own; the builder spreads them in.
  */
 import { BALANCE_ALGORITHMS } from '../core/balance/types';
+import { DAMAGE_KINDS } from '../core/recovery/damage';
 import { LOOKS, PRESETS } from './types';
 
 type Schema = Record<string, unknown>;
@@ -87,7 +88,12 @@ const faultSteps: Schema[] = [
   ...(['crash', 'restart', 'pause', 'resume'] as const).map((k) =>
     step(k, ['node'], { node: ref('node') }, `${k} a node`),
   ),
-  step('damage', ['node'], { node: ref('node'), damage: text(32) }, "damage a stopped node's store"),
+  step(
+    'damage',
+    ['node'],
+    { node: ref('node'), damage: { enum: [...DAMAGE_KINDS] } },
+    "damage a crashed node's store: hardstate (the term/vote record), log-tail (the last entries) or file (the whole file; the default)",
+  ),
   step(
     'clear',
     [],

@@ -136,7 +136,6 @@ export class ScenarioSession {
       },
       signal,
     );
-    if (s.setup.balancer) await this.lab.setBalance(s.setup.balancer.algorithm, s.setup.balancer.weights);
     try {
       const report = await runScenario(s, target, {
         unsafe: plan.unsafe,

@@ -12,6 +12,7 @@
  */
 import type { HistoryOp } from '../api/contract';
 import type { BalanceAlgorithm } from '../core/balance/types';
+import type { DamageKind } from '../core/recovery/damage';
 import type { KvOp } from '../core/kv/types';
 import type { ProtocolName } from '../core/protocols';
 import type { NodeId, Role } from '../core/types';
@@ -120,7 +121,8 @@ export interface ScenarioTarget {
   restart(id: NodeId): Promise<void>;
   pause(id: NodeId): Promise<void>;
   resume(id: NodeId): Promise<void>;
-  damage(id: NodeId, kind: string | undefined): Promise<void>;
+  /** damage breaks a crashed node's store (kind: the damage; absent: the whole file). */
+  damage(id: NodeId, kind: DamageKind | undefined): Promise<void>;
   partition(groups: NodeId[][]): Promise<void>;
   link(change: LinkChange): Promise<void>;
   /** clear removes every cut and link rule; with nodes, also restarts and resumes every node. */

@@ -6,6 +6,7 @@
  * (runner.ts) plays it against a real lab or the simulator through a ScenarioTarget.
  */
 import type { BalanceAlgorithm } from '../core/balance/types';
+import type { DamageKind } from '../core/recovery/damage';
 import type { ProtocolName } from '../core/protocols';
 import type { NodeId } from '../core/types';
 
@@ -137,7 +138,7 @@ export type FaultStep =
   | { do: 'partition'; preset?: Preset; node?: NodeRef; from?: NodeRef; to?: NodeRef; groups?: NodeRef[][] }
   | ({ do: 'link' } & LinkFields)
   | { do: 'crash' | 'restart' | 'pause' | 'resume'; node: NodeRef }
-  | { do: 'damage'; node: NodeRef; damage?: string }
+  | { do: 'damage'; node: NodeRef; damage?: DamageKind }
   | { do: 'clear'; nodes?: boolean };
 
 /** ChurnFields shape a seeded storm of faults. */

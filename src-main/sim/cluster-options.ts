@@ -6,6 +6,7 @@ import type { KvStateMachineOptions } from '../core/kv/state-machine';
 import type { KvResult } from '../core/kv/types';
 import type { ProtocolName } from '../core/protocols';
 import type { Entry, NodeId, NodeStatus } from '../core/types';
+import { UNSAFE_DEFAULTS, type UnsafeSettings } from '../core/unsafe';
 import type { NetworkFaults } from './network';
 import type { RunLog } from './run-log';
 import type { CoreSettings, NodeFactory, SimNode } from './sim-node';
@@ -42,6 +43,14 @@ export interface ClusterOptions extends Partial<CoreSettings> {
   /** countBytes: measure each message's JSON size (for byte budgets; costs time). */
   countBytes?: boolean;
   factory?: NodeFactory;
+  /**
+   * unsafe: safety rules broken on purpose (core/unsafe.ts), honoured wherever the simulator
+   * runs the lab's own code: the cores (commitRule, prevote, checkQuorum, lease reads,
+   * adoptHighestAccepted), the state machine (sessions, fencing), the request layer (local
+   * reads) and the write path (fsync: false acknowledges before the write is durable, and a
+   * crash loses it). Explicit preVote, checkQuorum and kv options win over it.
+   */
+  unsafe?: Partial<UnsafeSettings>;
 }
 
 /** ClusterStats counts what crossed the simulated network. */
@@ -71,6 +80,9 @@ export interface ValidOptions {
   tickMs: number;
   settings: CoreSettings;
   diskMs: [number, number];
+  unsafe: UnsafeSettings;
+  /** kv: the state machine's options, with an unsafe mode's sessions or fencing off. */
+  kv: KvStateMachineOptions;
 }
 
 /** validOptions fills in the defaults and throws a clear error for an impossible cluster. */
@@ -83,13 +95,14 @@ export function validOptions(opts: ClusterOptions): ValidOptions {
   if (!Number.isInteger(spares) || spares < 0 || opts.nodes + spares > MAX_NODES)
     throw new Error(`spares must be an integer with nodes + spares <= ${MAX_NODES}, got ${spares}`);
   const tickMs = opts.tickMs ?? 10;
+  const unsafe: UnsafeSettings = { ...UNSAFE_DEFAULTS, ...opts.unsafe };
   const settings: CoreSettings = {
     electionTicks: opts.electionTicks ?? 30,
     heartbeatTicks: opts.heartbeatTicks ?? 10,
     maxInflight: opts.maxInflight ?? 64,
     maxEntriesPerMsg: opts.maxEntriesPerMsg ?? 64,
-    preVote: opts.preVote ?? true,
-    checkQuorum: opts.checkQuorum ?? true,
+    preVote: opts.preVote ?? unsafe.prevote,
+    checkQuorum: opts.checkQuorum ?? unsafe.checkQuorum,
   };
   if (!(tickMs > 0)) throw new Error(`tickMs must be positive, got ${tickMs}`);
   if (!(settings.heartbeatTicks >= 1 && settings.electionTicks > settings.heartbeatTicks)) {
@@ -97,5 +110,11 @@ export function validOptions(opts: ClusterOptions): ValidOptions {
   }
   const diskMs = opts.diskMs ?? [0, 0];
   if (!(diskMs[0] >= 0 && diskMs[1] >= diskMs[0])) throw new Error('diskMs must be [min, max] with 0 <= min <= max');
-  return { protocol: opts.protocol ?? 'raft', tickMs, settings, diskMs };
+  // Only a broken rule adds an option, so a safe cluster's state machine is configured as it always was.
+  const kv: KvStateMachineOptions = {
+    ...(unsafe.sessions ? {} : { sessions: false }),
+    ...(unsafe.fencing ? {} : { fencing: false }),
+    ...opts.kv,
+  };
+  return { protocol: opts.protocol ?? 'raft', tickMs, settings, diskMs, unsafe, kv };
 }

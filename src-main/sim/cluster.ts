@@ -7,7 +7,9 @@
  */
 import { createProtocolNode, type ProtocolName } from '../core/protocols';
 import type { DamageKind } from '../core/recovery';
+import type { KvStateMachineOptions } from '../core/kv/state-machine';
 import type { HardState, NodeId, NodeStatus, ProposeResult, Snapshot } from '../core/types';
+import { activeUnsafe, type UnsafeSettings } from '../core/unsafe';
 import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
 import {
   MAX_NODES,
@@ -47,6 +49,10 @@ export class Cluster {
   readonly protocol: ProtocolName;
   readonly tickMs: number;
   readonly settings: CoreSettings;
+  /** unsafe: the rules this cluster breaks (complete; all safe unless ClusterOptions.unsafe said otherwise). */
+  readonly unsafe: UnsafeSettings;
+  /** kv: every node's state-machine options (an end-of-run replay must use the same). */
+  readonly kv: KvStateMachineOptions;
   readonly stats: ClusterStats;
   /** now is virtual time in ms since the run began. */
   now = 0;
@@ -74,6 +80,8 @@ export class Cluster {
     this.protocol = v.protocol;
     this.tickMs = v.tickMs;
     this.settings = v.settings;
+    this.unsafe = v.unsafe;
+    this.kv = v.kv;
     this.diskMs = v.diskMs;
     this.damageBudget = opts.damageBudget ?? Math.floor((opts.nodes - 1) / 2);
     this.log = opts.log ?? new RunLog();
@@ -93,7 +101,8 @@ export class Cluster {
       settings: this.settings,
       snapshotEvery: opts.snapshotEvery ?? 0,
       factory: opts.factory ?? createProtocolNode,
-      kv: opts.kv ?? {},
+      kv: this.kv,
+      unsafe: this.unsafe,
     };
     this.nodes = this.ids.map(
       (id, i) => new SimNode(id, i, this.first, nodeOpts, (inc) => streamRng(seed, Stream.node, i, inc), hooks),
@@ -118,6 +127,8 @@ export class Cluster {
       nodes: this.ids,
       tickMs: this.tickMs,
       ...this.settings,
+      // Only a cluster that breaks a rule says so, so a safe run's log is what it always was.
+      ...(activeUnsafe(this.unsafe).length > 0 ? { unsafe: activeUnsafe(this.unsafe) } : {}),
     });
     this.triggers = new Triggers(this, streamRng(seed, Stream.triggers));
     this.wire = new Wire(this, opts.countBytes ?? false);

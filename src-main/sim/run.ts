@@ -235,7 +235,7 @@ function checkAfterHeal(p: Prepared): void {
     const applied = cluster.nodes.map((n) => `${n.id}=${n.applied}`).join(' ');
     checker.report('liveness', null, `nodes did not converge on one applied index after the heal: ${applied}`);
   } else {
-    checkFinalState(cluster, workload.acked, p.copts.kv);
+    checkFinalState(cluster, workload.acked, cluster.kv);
   }
 }
 

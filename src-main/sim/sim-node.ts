@@ -35,6 +35,8 @@ import type {
 } from '../core/types';
 import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
 import { Requests, type RequestTimers } from '../node/requests';
+import { UNSAFE_DEFAULTS, UNSYNCED_FLUSH_MS, coreFlags, type UnsafeSettings } from '../core/unsafe';
+import { WriteBehind } from '../core/write-behind';
 
 /** NodeFactory builds a core; the default is createProtocolNode (core/protocols.ts). */
 export type NodeFactory = (protocol: ProtocolName, cfg: ProtocolConfig) => ProtocolNode;
@@ -75,8 +77,10 @@ export interface SimNodeOptions {
   settings: CoreSettings;
   snapshotEvery: number;
   factory: NodeFactory;
-  /** kv: the state machine's limits (session eviction, byte limit). */
+  /** kv: the state machine's limits (session eviction, byte limit) and, in an unsafe mode, no sessions or fencing. */
   kv: KvStateMachineOptions;
+  /** unsafe: the rules broken on purpose (core/unsafe.ts); absent: none. */
+  unsafe?: UnsafeSettings;
 }
 
 /** TimerHandle is a cancellable virtual timer (Requests' timeouts). */
@@ -163,10 +167,14 @@ export class SimNode {
     // A per-boot nonce, as the node process draws one: read contexts of different boots never match.
     const bootId = `b${this.incarnation}`;
     const recovery = this.newRecovery(bootId);
+    const { leaseReads, countOldTerms, ignoreAccepted } = coreFlags(this.unsafe);
     const core = this.o.factory(this.o.protocol, {
       id: this.id,
       peers: this.peers.slice(),
       ...this.o.settings,
+      leaseReads,
+      countOldTerms,
+      ignoreAccepted,
       rng: this.rngFor(this.incarnation),
       restore: isFresh(p) ? null : p,
       applied: sm.appliedIndex,
@@ -177,7 +185,7 @@ export class SimNode {
     this.recovery = recovery;
     this.loop = new HostLoop({
       core,
-      storage,
+      storage: this.unsafe.fsync ? storage : this.writeBehind(),
       sm,
       hooks: this.loopHooks(),
       snapshotEvery: this.o.snapshotEvery,
@@ -189,6 +197,7 @@ export class SimNode {
       core,
       kv: sm,
       recovering: () => recovery.recovering,
+      localReads: this.unsafe.reads === 'local',
       // The simulator drains the loop right after every request it hands over.
       kick: () => {},
       timers: this.timers,
@@ -199,6 +208,20 @@ export class SimNode {
     this.lastStatus = null;
     this.dirty = true;
     this.state = 'up';
+  }
+
+  /** unsafe: the rules this node breaks on purpose (none unless its cluster says so). */
+  private get unsafe(): UnsafeSettings {
+    return this.o.unsafe ?? UNSAFE_DEFAULTS;
+  }
+
+  /**
+   * writeBehind is the fsync:false store: a write is acknowledged at once and reaches the
+   * durable store UNSYNCED_FLUSH_MS of virtual time later; a crash before then loses it
+   * (the flush belongs to this incarnation and is dropped with it).
+   */
+  private writeBehind(): WriteBehind {
+    return new WriteBehind(this.storage, (flush) => this.hooks.later(this, UNSYNCED_FLUSH_MS, flush));
   }
 
   /** newRecovery is this boot's recovery state, from what the store says of itself (reported when damaged). */
@@ -355,6 +378,8 @@ export class SimNode {
         h.send(this, ok);
       },
       holdPersist: (rd) => {
+        // fsync off: nothing waits for the disk (the write-behind store takes it at once).
+        if (!this.unsafe.fsync) return false;
         const delay = h.diskDelay(this);
         if (delay <= 0) return false;
         const loop = this.loop;

@@ -83,6 +83,10 @@ export interface NetOptions {
   maxDelay?: number;
   /** dropRate: the chance each due message is lost. */
   dropRate?: number;
+  /** leaseReads, countOldTerms, ignoreAccepted: the cores' unsafe modes (core/unsafe.ts), off by default. */
+  leaseReads?: boolean;
+  countOldTerms?: boolean;
+  ignoreAccepted?: boolean;
 }
 
 /** CoreBinding says which core a network runs and how its members draw randomness. */
@@ -140,6 +144,9 @@ export class Network<N extends ProtocolNode<M>, M extends MessageBase> {
       minDelay: 0,
       maxDelay: 0,
       dropRate: 0,
+      leaseReads: false,
+      countOldTerms: false,
+      ignoreAccepted: false,
       ...opts,
     };
     this.rng = seededRng(this.opts.seed);
@@ -158,6 +165,9 @@ export class Network<N extends ProtocolNode<M>, M extends MessageBase> {
       maxEntriesPerMsg: o.maxEntriesPerMsg,
       preVote: o.preVote,
       checkQuorum: o.checkQuorum,
+      leaseReads: o.leaseReads,
+      countOldTerms: o.countOldTerms,
+      ignoreAccepted: o.ignoreAccepted,
       rng: this.core.rngFor(id, this),
       restore,
     };

@@ -2,9 +2,10 @@
  * The gateway's outcome rules against scripted client ports (plain TCP servers speaking
  * the node's frames): a not-leader answer is followed to the leader; a refused connection
  * is retried elsewhere; a request sent and then cut off is `unknown`, never retried; a
- * deadline with nothing ever sent is `fail`; retries keep the same (client, seq); and,
- * against a real state machine's session rules, a healthy cluster never refuses a
- * request as `session-expired`.
+ * deadline with nothing ever sent is `fail`; retries keep the same (client, seq); a write
+ * deposed before it committed is asked again, and then ends `unknown` unless the state
+ * machine answers; and, against a real state machine's session rules, a healthy cluster
+ * never refuses a request as `session-expired`.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -144,6 +145,67 @@ describe('gateway', () => {
     expect(r).toMatchObject({ outcome: 'fail', error: 'cas-mismatch' });
     expect(seen.length).toBe(1);
     g.close();
+  });
+
+  it('a write deposed before it committed is asked again at the next leader, same (client, seq)', async () => {
+    const deposed: Script = (req, sock, id) =>
+      answer(sock, req, id, { outcome: 'unknown', result: null, error: 'leadership-lost', leader: 'n2' });
+    const g = gateway({
+      n1: await port('n1', deposed),
+      n2: await port('n2', (req, sock, id) => answer(sock, req, id, {})),
+    });
+    const r = await g.request({ op: 'cas', key: 'k', expected: null, value: 'a' }, 2000, undefined);
+    expect(r).toMatchObject({ outcome: 'ok', node: 'n2' });
+    expect(seen.map((s) => s.node)).toEqual(['n1', 'n2']);
+    expect(seen[1]!.req).toMatchObject({ client: seen[0]!.req.client, seq: seen[0]!.req.seq });
+    // Pinned to a node, it is not asked elsewhere: unknown.
+    const pinned = await g.request({ op: 'put', key: 'k', value: 'v' }, 2000, 'n1');
+    expect(pinned).toMatchObject({ outcome: 'unknown', error: 'leadership-lost' });
+    g.close();
+  });
+
+  it('a retry after a deposed try is never moved to a new session (the first copy may have applied)', async () => {
+    const deposed: Script = (req, sock, id) =>
+      answer(sock, req, id, { outcome: 'unknown', result: null, error: 'leadership-lost', leader: 'n2' });
+    const expired: Script = (req, sock, id) =>
+      answer(sock, req, id, {
+        outcome: 'unknown',
+        result: { ok: false, error: 'session-expired' },
+        error: 'session-expired',
+      });
+    const g = gateway({ n1: await port('n1', deposed), n2: await port('n2', expired) }, 'n1');
+    const r = await g.request({ op: 'put', key: 'k', value: 'v' }, 2000);
+    expect(r).toMatchObject({ outcome: 'unknown', error: 'session-expired' });
+    expect(seen.map((s) => [s.node, s.req.client, s.req.seq])).toEqual([
+      ['n1', seen[0]!.req.client, 1],
+      ['n2', seen[0]!.req.client, 1],
+    ]);
+    g.close();
+  });
+
+  it('once a try may have applied, only the state machine may say fail: a not-leader to the retry is unknown', async () => {
+    const deposed: Script = (req, sock, id) =>
+      answer(sock, req, id, { outcome: 'unknown', result: null, error: 'leadership-lost', leader: null });
+    const never: Script = (req, sock, id) =>
+      answer(sock, req, id, { outcome: 'fail', result: null, error: 'not-leader', leader: null });
+    const g = gateway({ n1: await port('n1', deposed), n2: await port('n2', never) }, 'n1');
+    const r = await g.request({ op: 'put', key: 'k', value: 'v' }, 400);
+    expect(r.outcome).toBe('unknown');
+    expect(seen.length).toBeGreaterThan(1);
+    // The retry's own state-machine refusal stands (with sessions it is the first try's answer).
+    const refuses: Script = (req, sock, id) =>
+      answer(sock, req, id, {
+        outcome: 'fail',
+        result: { ok: false, error: 'cas-mismatch', value: 'a' },
+        error: 'cas-mismatch',
+      });
+    const h = gateway({ n1: await port('n1', deposed), n2: await port('n2', refuses) }, 'n2');
+    expect(await h.request({ op: 'cas', key: 'k', expected: null, value: 'a' }, 2000)).toMatchObject({
+      outcome: 'fail',
+      error: 'cas-mismatch',
+    });
+    g.close();
+    h.close();
   });
 
   it('a session the state machine evicted (session-expired) is replaced and the request sent again under it', async () => {

@@ -66,6 +66,17 @@ describe('host-to-node IPC validation', () => {
     expect(validateHostToNode({ t: 'token', token: '' })).toMatch(/token/);
     expect(validateHostToNode({ t: 'token', token: 'x'.repeat(257) })).toMatch(/token/);
     expect(validateHostToNode({ t: 'inspect', reqId: 1, lastN: 1e9 })).toMatch(/lastN/);
+    // Explain reads entries from an index on: a positive integer, nothing else.
+    expect(validateHostToNode({ t: 'inspect', reqId: 2, lastN: 16, from: 7 })).toEqual({
+      t: 'inspect',
+      reqId: 2,
+      lastN: 16,
+      from: 7,
+    });
+    for (const from of [0, -1, 1.5, '7', null])
+      expect(validateHostToNode({ t: 'inspect', reqId: 2, lastN: 1, from })).toBe(
+        'inspect: from must be a positive integer',
+      );
     expect(validateHostToNode({ t: 'time-scale', scale: -1 })).toMatch(/scale/);
     expect(validateHostToNode({ t: 'rm -rf' })).toMatch(/unknown ipc message/);
     expect(validateHostToNode('shutdown')).toMatch(/object/);

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UNSAFE_DEFAULTS } from '../../src-main/api/unsafe';
 import { setLabClient } from '../../src-renderer/src/api/lab-client';
 import { COMMANDS, findCommand, helpLine } from '../../src-renderer/src/console/commands';
 import { complete, parse } from '../../src-renderer/src/console/parse';
@@ -73,6 +74,12 @@ const EXAMPLES: Record<string, Example> = {
   },
   remove: { line: 'remove n3', call: { method: 'removeNode', args: ['n3'] }, text: 'n3 removed' },
   transfer: { line: 'transfer n2', call: { method: 'transfer', args: ['n2'] }, text: 'n2 leads' },
+  why: {
+    line: 'why n2 entry 1',
+    call: { method: 'why', args: ['n2', 1] },
+    text: /^No commit record of a leader covering it is kept.*\nWhere entry 1 is \(2 of 3 needed\):\n {2}n1: stores it/,
+    kind: 'info',
+  },
   partition: {
     line: 'partition n1 | n2,n3',
     call: { method: 'partition', args: [[['n1'], ['n2', 'n3']]] },
@@ -139,6 +146,14 @@ const EXAMPLES: Record<string, Example> = {
     call: { method: 'continueRun' },
     text: 'the cluster is not frozen: nothing to continue',
     kind: 'error',
+  },
+  cluster: {
+    line: 'cluster 5 raft reads=local fsync=off',
+    call: {
+      method: 'createCluster',
+      args: [{ nodes: 5, protocol: 'raft', unsafe: { ...UNSAFE_DEFAULTS, reads: 'local', fsync: false } }],
+    },
+    text: 'a fresh 5-node cluster (raft) — UNSAFE: reads=local, fsync=false',
   },
   export: {
     line: 'export x',
@@ -270,7 +285,8 @@ describe('console command table', () => {
       expect(refused, c.name).toBe(!c.local);
     }
     expect(fake.calls.length).toBe(before);
-    expect(COMMANDS.filter((c) => c.local).map((c) => c.name)).toEqual(['check', 'history', 'clear', 'help']);
+    // why answers over the replayed run itself (its role question; an entry needs the live cluster).
+    expect(COMMANDS.filter((c) => c.local).map((c) => c.name)).toEqual(['why', 'check', 'history', 'clear', 'help']);
     expect(useClusterStore().selectedNode).toBeNull();
   });
 });

@@ -22,6 +22,7 @@ import type {
 import { arraySource, historyWindow, windowHints } from '../../src-main/api/history-window';
 import type { ScenarioInfo, ScenarioState } from '../../src-main/api/scenario-api';
 import type { ProtocolName } from '../../src-main/api/contract';
+import { explain, messageFinder, whyRecords } from '../../src-main/api/explain';
 import { clusterLeader } from '../../src-main/api/leader';
 import type { LockInfo } from '../../src-main/core/kv/types';
 import { LabError, type Connection, type LabTransport } from '../../src-renderer/src/api/lab-client';
@@ -225,7 +226,14 @@ export class FakeLabClient extends TableClient {
     return {
       cluster: () => this.snapshot(),
       createCluster: (s) =>
-        changed(() => (this.view = { ...freshView(s.nodes ?? 3), runStartedAt: this.view.runStartedAt + 1 })),
+        changed(
+          () =>
+            (this.view = {
+              ...freshView(s.nodes ?? 3),
+              runStartedAt: this.view.runStartedAt + 1,
+              ...(s.unsafe ? { unsafe: s.unsafe } : {}),
+            }),
+        ),
       crash: (id) =>
         changed(() => {
           const n = this.node(id);
@@ -280,6 +288,7 @@ export class FakeLabClient extends TableClient {
             n.leader = to;
           }
         }),
+      why: (id, entry) => this.answerWhy(id, entry),
       partition: (groups) => changed(() => (this.view.groups = groups.map((g) => [...g]))),
       heal: () =>
         changed(() => {
@@ -395,6 +404,20 @@ export class FakeLabClient extends TableClient {
       keys: this.kvData.size,
       locks: structuredClone(this.locksHeld),
     };
+  }
+
+  /** answerWhy runs the real explainer over the fake's view, its nodes' inspect answers and its backlog. */
+  private answerWhy(id: string, entry?: number): ResultOf<'why'> {
+    this.node(id);
+    const facts = this.view.nodes.map((n) => {
+      const ins = this.inspectNode(n.id);
+      const entries = entry === undefined ? null : ins.entries.filter((e) => e.index >= entry);
+      return { id: n.id, run: n.status, status: ins.status, fresh: n.status === 'up', entries };
+    });
+    const input = { view: this.view, facts, log: whyRecords(this.backlog), findMessage: messageFinder(this.backlog) };
+    const r = explain(input, id, entry);
+    if (!r.ok) throw new LabError(r.error, r.status);
+    return r.answer;
   }
 
   private applyLink(rule: ArgsOf<'setLink'>[0]): void {

@@ -111,6 +111,8 @@ describe('IPC: renderer client ↔ main dispatch', () => {
     await c.scenario();
     await c.scenarioStart({ name: 'split-vote', seed: 2 });
     await c.scenarioControl('auto');
+    await c.why('n2', 7);
+    await c.why('n3');
     expect(calls).toEqual([
       ['cluster'],
       ['createCluster', { nodes: 5, protocol: 'paxos' }],
@@ -150,6 +152,8 @@ describe('IPC: renderer client ↔ main dispatch', () => {
       ['scenario'],
       ['scenarioStart', { name: 'split-vote', seed: 2 }],
       ['scenarioControl', 'auto'],
+      ['why', 'n2', 7],
+      ['why', 'n3', undefined],
     ]);
     // Every command of the table was exercised.
     expect(new Set(calls.map((c) => c[0]))).toEqual(new Set(COMMAND_NAMES));

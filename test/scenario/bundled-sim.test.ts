@@ -19,8 +19,6 @@ const CONTRASTS_NOT_IN_SIM: Record<string, string[]> = {
   'stale-read': ['reads served locally', 'lease reads'],
   'lease-read-pause': ['lease reads'],
   'commitment-rule': ['count replicas of old terms'],
-  'client-retry': ['without sessions'],
-  'lock-fencing': ['without fencing'],
   'paxos-adopt': ['ignore accepted values'],
   'lagging-follower-reads': ['reads served locally'],
 };

@@ -15,6 +15,7 @@ import { allChecks } from '../../src-main/scenario/report-types';
 import { runScenario } from '../../src-main/scenario/runner';
 import { runMain } from '../../src-main/scenario/run-cli';
 import { TargetError } from '../../src-main/scenario/target';
+import { validateScenario } from '../../src-main/scenario/validate';
 
 let dir: string;
 let lab: LabService;
@@ -63,10 +64,63 @@ describe('bundled scenarios on real processes', () => {
     expect(await play('lock-fencing', 'raft')).toBe('');
   });
 
-  it('refuses to run a contrast whose unsafe mode the lab does not echo back', async () => {
+  it('a damage step breaks a crashed node’s file; it recovers from its peers and nothing is lost', async () => {
+    const r = validateScenario({
+      name: 'damaged-follower',
+      title: 'Damaged follower',
+      teaches: 'a damaged store recovers from its peers',
+      setup: { nodes: 3, heartbeatMs: 50, electionMs: 500 },
+      steps: [
+        { do: 'wait', until: { is: 'leader' }, withinMs: 10000 },
+        { do: 'request', request: { op: 'put', key: 'a', value: '1' }, expect: 'ok' },
+        { do: 'crash', node: 'follower', as: 'f' },
+        { do: 'damage', node: '@f', damage: 'log-tail' },
+        { do: 'restart', node: '@f' },
+        { do: 'request', request: { op: 'put', key: 'b', value: '2' }, expect: 'ok' },
+        { do: 'wait', until: { is: 'converged' }, withinMs: 15000 },
+        { do: 'check', checks: [{ check: 'durable' }, { check: 'linearizable' }] },
+      ],
+    });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const target = await LabTarget.create(lab, {
+      nodes: 3,
+      protocol: 'raft',
+      seed: 1,
+      heartbeatMs: 50,
+      electionMs: 500,
+    });
+    try {
+      const rep = await runScenario(r.value, target);
+      expect(rep.steps[3]!.did).toMatch(/^damage n\d \(log-tail\)$/);
+      expect(allChecks(rep).filter((c) => !c.ok)).toEqual([]);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('runs a contrast only when the lab has its unsafe mode: the anomaly shows, or it refuses', async () => {
     const echoes = (await lab.createCluster({ nodes: 1 })) as { unsafe?: unknown };
-    // Once the lab has unsafe modes, this test turns into a real contrast run elsewhere.
-    if (echoes.unsafe !== undefined) return;
+    if (echoes.unsafe !== undefined) {
+      // The lab has unsafe modes: lock-fencing without fencing lets the stale token's write in.
+      const s = bundledScenario('lock-fencing')!;
+      const unsafe = { fencing: false };
+      const t = await LabTarget.create(lab, {
+        nodes: 3,
+        protocol: 'raft',
+        seed: 1,
+        heartbeatMs: 50,
+        electionMs: 500,
+        unsafe,
+      });
+      try {
+        const r = await runScenario(s, t, { unsafe });
+        expect(r.passed).toBe(false);
+      } finally {
+        await t.close();
+      }
+      return;
+    }
     await expect(
       LabTarget.create(lab, { nodes: 3, protocol: 'raft', seed: 1, unsafe: { reads: 'local' } }),
     ).rejects.toThrow(TargetError);

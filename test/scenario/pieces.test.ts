@@ -132,6 +132,37 @@ describe('conditions and node references', () => {
 });
 
 describe('the runner', () => {
+  it('damages a crashed node’s store in the simulator too; it recovers and nothing is lost', async () => {
+    const r = validateScenario({
+      name: 'damaged-follower',
+      title: 'Damaged follower',
+      teaches: 'a damaged store recovers from its peers',
+      setup: { nodes: 3, heartbeatMs: 50, electionMs: 500 },
+      steps: [
+        { do: 'wait', until: { is: 'leader' }, withinMs: 10000 },
+        { do: 'request', request: { op: 'put', key: 'a', value: '1' }, expect: 'ok' },
+        { do: 'crash', node: 'follower', as: 'f' },
+        { do: 'damage', node: '@f', damage: 'log-tail' },
+        { do: 'restart', node: '@f' },
+        { do: 'request', request: { op: 'put', key: 'b', value: '2' }, expect: 'ok' },
+        { do: 'wait', until: { is: 'converged' }, withinMs: 15000 },
+        { do: 'check', checks: [{ check: 'durable' }, { check: 'linearizable' }] },
+      ],
+    });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    for (const protocol of ['raft', 'paxos'] as const) {
+      const rep = await runInSim(r.value, { seed: 2, protocol });
+      expect(rep.steps[3]!.did).toMatch(/^damage n\d \(log-tail\)$/);
+      expect(allChecks(rep).filter((c) => !c.ok)).toEqual([]);
+    }
+    // A damage needs a crashed node, as in the lab.
+    const up = validateScenario({ ...r.value, steps: [{ do: 'damage', node: 'n1' }] });
+    if (!up.ok) throw new Error(up.error);
+    const rep = await runInSim(up.value, { seed: 1, protocol: 'raft' });
+    expect(allChecks(rep).find((c) => !c.ok)?.detail).toBe('cannot damage n1: it is up');
+  });
+
   it('reports a step that cannot run as a failed check, and runs the rest', async () => {
     const r = validateScenario({
       name: 'broken',

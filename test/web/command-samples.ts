@@ -44,6 +44,7 @@ export const SAMPLES: { [K in CommandName]: ArgsOf<K> } = {
   scenario: [],
   scenarioStart: [{ name: 'split-vote', protocol: 'raft', seed: 3 }],
   scenarioControl: ['next'],
+  why: ['n2', 7],
 };
 
 /** REFUSED: wire arguments a row's validator refuses, with (part of) its message. */
@@ -90,6 +91,11 @@ export const REFUSED: { name: CommandName; wire: unknown; error: string }[] = [
   { name: 'removeNode', wire: { id: 'n100' }, error: 'node id must be a node id like "n1"' },
   { name: 'transfer', wire: { to: 5 }, error: 'to must be a node id like "n1", got 5' },
   { name: 'transfer', wire: { to: 'n2', force: true }, error: "transfer request: unknown field 'force'" },
+  { name: 'why', wire: { id: 'n1', entry: 0 }, error: 'entry must be a log index (an integer ≥ 1), got 0' },
+  { name: 'why', wire: { id: 'n1', entry: '7x' }, error: 'entry must be a log index (an integer ≥ 1), got "7x"' },
+  { name: 'why', wire: { id: 'n1', entry: 1.5 }, error: 'entry must be a log index' },
+  { name: 'why', wire: { id: 'x1' }, error: 'node id must be a node id like "n1"' },
+  { name: 'why', wire: { id: 'n1', term: 3 }, error: "why: unknown field 'term' (only id and entry)" },
 ];
 
 /** recordingLab answers every command with `answer(name, args)` (default: its own name) and records each call's arguments; `on` subscribes to nothing. */

@@ -104,6 +104,7 @@ describe('the command table', () => {
       scenario: 'GET /api/scenario',
       scenarioStart: 'POST /api/scenario',
       scenarioControl: 'POST /api/scenario/control',
+      why: 'GET /api/nodes/:id/why',
     });
     // And the README names every route (node actions appear as `/crash` · `/restart` …).
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

@@ -56,6 +56,10 @@ export interface KvStateMachineOptions {
   sessionIdleEntries?: number;
   /** maxBytes: the store's byte limit (default DEFAULT_MAX_STORE_BYTES). */
   maxBytes?: number;
+  /** sessions: false is an unsafe mode — no client sessions, so a retried command applies again. */
+  sessions?: boolean;
+  /** fencing: false is an unsafe mode — the fenced resource accepts a stale token. */
+  fencing?: boolean;
 }
 
 const dataCost = (key: string, value: string): number => ENTRY_OVERHEAD_BYTES + utf8Length(key) + utf8Length(value);
@@ -90,11 +94,15 @@ export class KvStateMachine {
   private readonly maxSessions: number;
   private readonly idleEntries: number;
   private readonly maxBytes: number;
+  private readonly sessions: boolean;
+  private readonly fencing: boolean;
 
   constructor(opts: KvStateMachineOptions = {}) {
     this.maxSessions = Math.max(1, opts.maxSessions ?? SESSION_MAX);
     this.idleEntries = Math.max(1, opts.sessionIdleEntries ?? SESSION_IDLE_ENTRIES);
     this.maxBytes = Math.max(0, opts.maxBytes ?? DEFAULT_MAX_STORE_BYTES);
+    this.sessions = opts.sessions ?? true;
+    this.fencing = opts.fencing ?? true;
   }
 
   /** bytes is what the state costs under the memory rule (see the file comment). */
@@ -146,8 +154,9 @@ export class KvStateMachine {
     const c = decodeCommand(data);
     if (typeof c === 'string') return { ok: false, error: 'bad-command' };
     if (c.now > this.st.clock) this.st.clock = c.now;
-    // seq 0 or an empty client id opts out of exactly-once (a one-shot command).
-    const tracked = c.client !== '' && c.seq > 0;
+    // seq 0 or an empty client id opts out of exactly-once (a one-shot command); so does
+    // every command when sessions are off (an unsafe mode: a retry applies again).
+    const tracked = this.sessions && c.client !== '' && c.seq > 0;
     if (tracked) {
       const s = this.st.sessions.get(c.client);
       if (s && c.seq === s.seq) return { ...s.result };
@@ -300,12 +309,13 @@ export class KvStateMachine {
   /** applyFencedPut is Kleppmann's fenced resource: once a token has been seen for a key, older ones are refused. */
   private applyFencedPut(op: Extract<KvOp, { op: 'fencedPut' }>): KvResult {
     const high = this.st.fences.get(op.key);
-    if (high !== undefined && op.token < high) return { ok: false, error: 'stale-token', token: high };
+    // With fencing off (an unsafe mode) the resource forgets to compare: a paused holder's stale write lands.
+    if (this.fencing && high !== undefined && op.token < high) return { ok: false, error: 'stale-token', token: high };
     const prev = this.st.data.get(op.key) ?? null;
     const delta = this.dataDelta(op.key, op.value, prev) + (high === undefined ? fenceCost(op.key) : 0);
     if (!this.fits(delta)) return { ...STORE_FULL };
     if (high === undefined) this.used += fenceCost(op.key);
-    this.st.fences.set(op.key, op.token);
+    this.st.fences.set(op.key, Math.max(op.token, high ?? op.token));
     this.setData(op.key, op.value, prev);
     return { ok: true, value: prev, token: op.token };
   }

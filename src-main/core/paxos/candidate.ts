@@ -44,7 +44,10 @@ export function stepCandidate(p: Paxos, st: CandidateState, m: ProposerMsg): voi
     case 'nack':
       return handleNack(p, st, m);
     case 'timeoutNow':
-      if (m.term >= p.promised) campaign(p, true);
+      if (m.term >= p.promised) {
+        p.why = { kind: 'transfer', from: m.from };
+        campaign(p, true);
+      }
       return;
     case 'accepted':
     case 'heartbeatAck':
@@ -69,9 +72,13 @@ function handleNack(p: Paxos, st: CandidateState, m: NackMsg): void {
   if (m.ballot !== ballot || m.term <= ballot) return;
   // A leadership transfer: the old leader has stood down for us, so rather than back off,
   // go again above the ballot that refused us (step() has raised maxSeen to it).
-  if (st.force) return campaign(p, true);
+  if (st.force) {
+    p.why = { kind: 'transfer', from: null };
+    return campaign(p, true);
+  }
   // A higher ballot holds the acceptors. Back off for a random timeout so dueling
   // proposers do not keep preempting each other.
+  p.why = { kind: 'nack', from: m.from, ballot, promised: m.term };
   p.becomeFollower(null);
 }
 
@@ -113,15 +120,18 @@ function becomeLeader(p: Paxos, st: CandidateState): void {
   p.maybeAdvanceCommit();
   if (p.confs.lastConfIndex() !== st.confIndex) {
     p.reconfigured = false;
+    p.why = p.isVoter() ? { kind: 'reconfigured', voters: [...p.conf.voters] } : { kind: 'removed' };
     if (p.isVoter()) campaign(p, false);
     else p.becomeFollower(null);
     return;
   }
+  p.why = { kind: 'vote-won', granted: promises.members() };
   const { lead } = p.becomeLeader(promises.ballot);
   for (let s = p.commit + 1; s <= top; s++) {
     if (p.learner.isChosen(s)) continue;
-    // P2c: the highest-ballot value among the promises, else a no-op for the hole.
-    const v = promises.slots.get(s)?.entry;
+    // P2c: the highest-ballot value among the promises, else a no-op for the hole. The
+    // unsafe ignoreAccepted mode drops the value, so a value already chosen can be replaced.
+    const v = p.cfg.ignoreAccepted === true ? undefined : promises.slots.get(s)?.entry;
     p.openSlot(lead, { index: s, term: lead.ballot, type: v ? v.type : 'noop', data: v ? v.data : '' });
     if (v?.type === 'config') {
       p.pendingConf = s;

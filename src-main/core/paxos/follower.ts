@@ -20,13 +20,19 @@ function inLease(p: Paxos, from: string): boolean {
 
 /** handlePrepare answers phase 1a: a promise (after it is durable) or a nack. */
 export function handlePrepare(p: Paxos, m: PrepareMsg): void {
-  if (m.term < p.promised) return p.nack(m);
+  if (m.term < p.promised) {
+    p.notePrepare(m, { kind: 'promised-higher', promised: p.promised });
+    return p.nack(m);
+  }
   // A recovering acceptor may have forgotten a higher promise or a value it accepted: it
   // promises nothing until it has caught up (core/recovery).
-  if (p.recovering) return;
+  if (p.recovering) return p.notePrepare(m, { kind: 'recovering' });
   // Leader lease (like Raft's check-quorum): while we hear from a live leader, a node that
   // was partitioned away cannot depose it by prepares with an inflated ballot.
-  if (p.cfg.checkQuorum && inLease(p, m.from) && !m.force) return;
+  if (p.cfg.checkQuorum && inLease(p, m.from) && !m.force) {
+    const lease = p.cfg.electionTicks;
+    return p.notePrepare(m, { kind: 'in-lease', leader: p.leader, elapsed: p.electionElapsed, lease });
+  }
   if (m.term > p.promised) {
     if (p.state.role !== 'follower') p.becomeFollower(null);
     p.promised = m.term;
@@ -37,6 +43,7 @@ export function handlePrepare(p: Paxos, m: PrepareMsg): void {
   const { entries, snapshot } = promiseBody(p.log, m.fromIndex);
   const body = { fromIndex: m.fromIndex, commit: p.commit, entries, snapshot };
   p.sendAfterPersist({ type: 'promise', from: p.id, to: m.from, term: m.term, ...body });
+  p.notePrepare(m, { kind: 'granted', cand: null, own: null });
 }
 
 /** handleAccept answers phase 2a: accepts the run (answered after it is durable) or a nack. */
@@ -105,7 +112,10 @@ export function stepFollower(p: Paxos, m: ProposerMsg): void {
       return;
     case 'timeoutNow':
       // A leadership transfer: campaign at once, past the lease.
-      if (m.term >= p.promised) campaign(p, true);
+      if (m.term >= p.promised) {
+        p.why = { kind: 'transfer', from: m.from };
+        campaign(p, true);
+      }
       return;
     case 'promise':
     case 'nack':

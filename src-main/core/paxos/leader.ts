@@ -52,6 +52,8 @@ interface PeerState {
   ackedSeq: number;
   catchupUntil: number;
   catchupTarget: number;
+  /** catchupHi: how far the last catch-up (or snapshot) sent would bring the learner. */
+  catchupHi: number;
   sentSnapshot: boolean;
 }
 
@@ -71,6 +73,8 @@ export class LeaderRole {
   private readonly others: readonly NodeId[];
   private readonly voters: ReadonlySet<NodeId>;
   private readonly quorum: number;
+  /** lastActive: the voters (itself included, if it is one) heard from in the last check-quorum window (why a leader stepped down). */
+  lastActive: NodeId[] = [];
 
   constructor(h: LeaderHost, ballot: number) {
     this.h = h;
@@ -86,6 +90,7 @@ export class LeaderRole {
         ackedSeq: 0,
         catchupUntil: 0,
         catchupTarget: 0,
+        catchupHi: 0,
         sentSnapshot: false,
       });
     }
@@ -124,13 +129,14 @@ export class LeaderRole {
     }
     if (cfg.checkQuorum && ++this.quorumElapsed >= cfg.electionTicks) {
       this.quorumElapsed = 0;
-      let active = this.voters.has(this.h.id) ? 1 : 0;
+      // Only voters count: a learner's answers keep no leader in office.
+      this.lastActive = this.voters.has(this.h.id) ? [this.h.id] : [];
       for (const [id, ps] of this.peers) {
-        if (ps.active && this.voters.has(id)) active++;
+        if (ps.active && this.voters.has(id)) this.lastActive.push(id);
         ps.active = false;
       }
       // A leader cut off from a quorum steps down, so clients stop waiting on it.
-      if (active < this.quorum) return false;
+      if (this.lastActive.length < this.quorum) return false;
     }
     return true;
   }
@@ -209,7 +215,11 @@ export class LeaderRole {
 
   /** addRead registers a read at the last proposed slot (from = forwarding follower or null). */
   addRead(ctx: string, from: NodeId | null): void {
-    this.reads.add(ctx, this.h.log.lastIndex(), from);
+    const index = this.h.log.lastIndex();
+    // The unsafe lease mode answers at once, trusting that no higher ballot can have taken
+    // over yet: wrong once this leader's clock stalled (a pause) or drifted.
+    if (this.h.cfg.leaseReads === true) this.answerRead(ctx, index, from);
+    else this.reads.add(ctx, index, from);
   }
 
   private confirmReads(): void {
@@ -218,18 +228,13 @@ export class LeaderRole {
       for (const [id, ps] of this.peers) if (ps.ackedSeq >= seq && this.voters.has(id)) n++;
       return n >= this.quorum;
     });
-    for (const r of done) {
-      if (r.from === null) this.h.readReady({ ctx: r.ctx, index: r.index });
-      else
-        this.h.send({
-          type: 'readIndexResp',
-          from: this.h.id,
-          to: r.from,
-          term: this.ballot,
-          ctx: r.ctx,
-          index: r.index,
-        });
-    }
+    for (const r of done) this.answerRead(r.ctx, r.index, r.from);
+  }
+
+  /** answerRead hands a read its point: to the leader's own host, or back to the follower that forwarded it. */
+  private answerRead(ctx: string, index: number, from: NodeId | null): void {
+    if (from === null) this.h.readReady({ ctx, index });
+    else this.h.send({ type: 'readIndexResp', from: this.h.id, to: from, term: this.ballot, ctx, index });
   }
 
   /** sendCatchup sends a lagging learner the next chosen entries it lacks (or the snapshot). */
@@ -243,10 +248,12 @@ export class LeaderRole {
     const log = this.h.log;
     if (next < log.firstIndex() && log.snapshot) {
       ps.sentSnapshot = true;
+      ps.catchupHi = log.snapshot.index;
       this.h.send({ type: 'snapshot', from: this.h.id, to, term: this.ballot, snapshot: log.snapshot });
       return;
     }
     const hi = Math.min(commit, next + Math.max(1, this.h.cfg.maxEntriesPerMsg) - 1);
+    ps.catchupHi = hi;
     this.h.send({ type: 'catchup', from: this.h.id, to, term: this.ballot, entries: log.slice(next, hi + 1), commit });
   }
 
@@ -258,7 +265,11 @@ export class LeaderRole {
     if (m.commit > ps.commit) ps.commit = m.commit;
     const hi = Math.min(m.hi, this.h.log.lastIndex());
     for (let s = Math.max(m.lo, this.h.commitIndex() + 1); s <= hi; s++) this.ack(s, m.from);
-    if (m.lo <= ps.match + 1 && hi > ps.match) ps.match = hi;
+    // The acceptor holds every slot up to its chosen prefix too: a run that starts right after
+    // it extends what it holds (a new leader's peers start at match 0 and would stay there).
+    const holds = Math.max(ps.match, Math.min(ps.commit, this.h.log.lastIndex()));
+    if (m.lo <= holds + 1 && hi > holds) ps.match = hi;
+    else if (holds > ps.match) ps.match = holds;
   }
 
   /**
@@ -287,12 +298,20 @@ export class LeaderRole {
     if (m.commit < m.hbCommit) this.sendCatchup(m.from, ps);
   }
 
-  /** handleLearned notes how far a learner got from a catch-up, and sends it more if it is still behind. */
+  /**
+   * handleLearned notes how far a learner got from a catch-up, and sends it more if it is
+   * still behind — only when this answer shows the last catch-up arrived. Any other answer
+   * (a duplicate, a reordered one, one to an earlier catch-up) starts nothing: if each
+   * answer sent a catch-up, every duplicated message would start one more endless
+   * exchange, and they multiply until the network is flooded. A lost catch-up is sent
+   * again when its timeout ends (catchupUntil).
+   */
   handleLearned(m: LearnedMsg): void {
     const ps = this.peers.get(m.from);
     if (!ps) return;
     this.noteCommit(ps, m);
     if (m.commit > ps.match) ps.match = m.commit;
+    if (m.commit < ps.catchupHi) return;
     ps.catchupUntil = 0;
     ps.sentSnapshot = false;
     if (ps.commit < ps.catchupTarget) this.sendCatchup(m.from, ps);
@@ -350,5 +369,6 @@ export function stepLeader(p: Paxos, st: LeaderState, m: ProposerMsg): void {
  */
 function handleNack(p: Paxos, lead: LeaderRole, m: NackMsg): void {
   if (m.ballot !== lead.ballot || m.term <= lead.ballot) return;
+  p.why = { kind: 'nack', from: m.from, ballot: lead.ballot, promised: m.term };
   campaign(p, false);
 }

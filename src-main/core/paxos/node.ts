@@ -31,6 +31,7 @@ import type {
   Snapshot,
 } from '../types';
 import { checkConfChange } from '../raft/conf';
+import type { CoreNote } from '../notes';
 import { copyConf } from '../types';
 import { paxosMessageKind, type PaxosMessage } from './messages';
 import { Paxos } from './paxos';
@@ -202,5 +203,10 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
   /** endRecovery: the host's recovery rules (core/recovery) say the node has caught up; it may promise, accept and lead again. */
   endRecovery(): void {
     this.p.recovering = false;
+  }
+
+  /** takeNotes drains why roles changed and prepares were answered since the last call (core/notes.ts). */
+  takeNotes(): CoreNote[] {
+    return this.p.notes.take();
   }
 }

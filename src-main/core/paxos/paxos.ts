@@ -13,8 +13,9 @@
  * that learns of it) runs phase 1 again, in the new configuration, before it proposes
  * past it (`reconfigured`, handled at the next tick).
  */
+import { causeOfMessage, NoteQueue, type RoleCause, type Stimulus, type VoteReason } from '../notes';
 import { assertNever } from '../types';
-import type { ConfState, Entry, NodeId, ProtocolConfig, ReadState, Ready, Snapshot } from '../types';
+import type { ConfState, Entry, NodeId, ProtocolConfig, ReadState, Ready, Role, Snapshot } from '../types';
 import { ConfTracker } from '../raft/conf';
 import { parseConfChange } from '../raft/validate';
 import { nodeNumbers } from './ballot';
@@ -97,6 +98,13 @@ export class Paxos {
   msgsAfterPersist: PaxosMessage[] = [];
   reads: ReadState[] = [];
 
+  /** notes: why roles changed and prepares were answered, for the host to drain (core/notes.ts). */
+  readonly notes = new NoteQueue();
+  /** why: the cause of the role change about to happen, set by the code that decides it; become* takes it. */
+  why: RoleCause | null = null;
+  /** stim: the message being stepped, so a role change it causes names it. */
+  private stim: Stimulus | null = null;
+
   constructor(cfg: ProtocolConfig) {
     this.cfg = cfg;
     this.id = cfg.id;
@@ -136,6 +144,14 @@ export class Paxos {
       readReady: (rs) => this.reads.push(rs),
       chosen: (s) => this.learner.markChosen(s),
     };
+    this.notes.push({
+      type: 'role',
+      role: 'follower',
+      prev: 'follower',
+      term: this.promised,
+      prevTerm: this.promised,
+      cause: { kind: 'start' },
+    });
   }
 
   /** commit is the chosen prefix (kept by the learner). */
@@ -181,6 +197,7 @@ export class Paxos {
 
   tick(): void {
     this.ticks++;
+    this.stim = null;
     const st = this.state;
     switch (st.role) {
       case 'leader':
@@ -197,7 +214,9 @@ export class Paxos {
 
   private tickLeader(st: LeaderState): void {
     if (this.reconfigured) return this.afterReconfiguration();
-    if (!st.lead.tick()) this.becomeFollower(null);
+    if (st.lead.tick()) return;
+    this.why = { kind: 'check-quorum', active: [...st.lead.lastActive], voters: [...this.conf.voters] };
+    this.becomeFollower(null);
   }
 
   private tickElection(): void {
@@ -210,7 +229,15 @@ export class Paxos {
     // A candidate that has not gathered a quorum by its (randomized) timeout retries
     // with a higher ballot; the randomness is what stops dueling proposers livelocking.
     // A recovering node may have forgotten promises and acceptances: it does not lead.
-    if (++this.electionElapsed >= this.randomizedTimeout && !this.recovering) campaign(this, false);
+    if (++this.electionElapsed >= this.randomizedTimeout && !this.recovering) {
+      this.why = {
+        kind: 'election-timeout',
+        elapsed: this.electionElapsed,
+        timeout: this.randomizedTimeout,
+        leader: this.leader,
+      };
+      campaign(this, false);
+    }
   }
 
   /** flag marks an answer sent while recovering (see HeartbeatAckMsg.recovering). */
@@ -227,6 +254,7 @@ export class Paxos {
     this.reconfigured = false;
     this.pendingConf = 0;
     if (this.state.role === 'follower') return;
+    this.why = this.isVoter() ? { kind: 'reconfigured', voters: [...this.conf.voters] } : { kind: 'removed' };
     if (this.isVoter()) campaign(this, false);
     else this.becomeFollower(null);
   }
@@ -244,6 +272,15 @@ export class Paxos {
     // Anyone may address an acceptor (a proposer's right to a slot is its ballot, not its
     // membership); only voters' promises and acceptances are counted (phase1.ts, leader.ts).
     if (m.to !== this.id || m.from === this.id) return;
+    this.stim = { from: m.from, type: m.type, term: m.term };
+    try {
+      this.stepMessage(m);
+    } finally {
+      this.stim = null;
+    }
+  }
+
+  private stepMessage(m: PaxosMessage): void {
     if (m.term > this.maxSeen) this.maxSeen = m.term;
     switch (m.type) {
       case 'prepare':
@@ -319,14 +356,32 @@ export class Paxos {
   }
 
   becomeFollower(leader: NodeId | null): void {
+    const [prev, prevTerm] = [this.state.role, this.promised];
     this.state = { role: 'follower' };
     this.leader = leader;
     this.resetElectionTimeout();
+    this.noteRole(prev, prevTerm, Math.max(this.promised, this.stim?.term ?? 0));
+  }
+
+  /** noteRole queues why the role just changed: the cause set by the decider, else the message being stepped. */
+  private noteRole(prev: Role, prevTerm: number, term: number): void {
+    const cause = this.why ?? causeOfMessage(this.stim, prevTerm);
+    this.why = null;
+    this.notes.pushRole({ type: 'role', role: this.state.role, prev, term, prevTerm, cause });
+  }
+
+  /** notePrepare queues how a prepare was answered (a promise is Multi-Paxos's vote), and why. */
+  notePrepare(m: { from: NodeId; term: number }, reason: VoteReason): void {
+    const granted = reason.kind === 'granted';
+    this.notes.push({ type: 'vote', request: 'prepare', candidate: m.from, term: m.term, granted, reason });
   }
 
   /** becomeCandidate starts phase 1 under a ballot above every ballot seen, for all slots > commit. */
   becomeCandidate(ballot: number): CandidateState {
-    this.becomeFollower(null);
+    const [prev, prevTerm] = [this.state.role, this.promised];
+    this.state = { role: 'follower' };
+    this.leader = null;
+    this.resetElectionTimeout();
     this.maxSeen = ballot;
     this.promised = ballot;
     this.hsDirty = true;
@@ -340,14 +395,17 @@ export class Paxos {
       force: false,
     };
     this.state = st;
+    this.noteRole(prev, prevTerm, ballot);
     return st;
   }
 
   /** becomeLeader makes us the distinguished proposer of ballot (phase 1 won). */
   becomeLeader(ballot: number): LeaderState {
+    const prev = this.state.role;
     const st: LeaderState = { role: 'leader', lead: new LeaderRole(this.leaderHost, ballot) };
     this.state = st;
     this.leader = this.id;
+    this.noteRole(prev, this.promised, ballot);
     return st;
   }
 

@@ -27,6 +27,11 @@ export class PromiseSet {
     this.ballot = ballot;
   }
 
+  /** members lists the acceptors that promised, in the order they did. */
+  members(): NodeId[] {
+    return [...this.from];
+  }
+
   /** size is how many acceptors promised. */
   size(): number {
     return this.from.size;

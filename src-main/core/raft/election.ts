@@ -2,6 +2,7 @@
  * Elections (§5.2, §5.4.1) and pre-elections (dissertation §9.6): campaigning, answering
  * vote requests, counting answers.
  */
+import type { VoteReason } from '../notes';
 import { voteResult } from './conf';
 import type { PreVoteMsg, PreVoteRespMsg, VoteMsg, VoteRespMsg } from './messages';
 import type { Raft } from './raft';
@@ -37,6 +38,8 @@ export function campaign(r: Raft, kind: 'preVote' | 'vote', transfer: boolean): 
 function countVotes(r: Raft, votes: Map<NodeId, boolean>, kind: 'preVote' | 'vote'): boolean {
   const res = voteResult(r.conf.current(), votes);
   if (res === 'won') {
+    const granted = [...votes].filter(([, yes]) => yes).map(([id]) => id);
+    r.why = { kind: kind === 'preVote' ? 'pre-vote-won' : 'vote-won', granted };
     if (kind === 'preVote') {
       campaign(r, 'vote', false);
     } else {
@@ -48,6 +51,8 @@ function countVotes(r: Raft, votes: Map<NodeId, boolean>, kind: 'preVote' | 'vot
   }
   if (res === 'lost') {
     // Lost: wait as a follower for a new leader or the next timeout.
+    const refused = [...votes].filter(([, yes]) => !yes).map(([id]) => id);
+    r.why = { kind: 'election-lost', refused, pre: kind === 'preVote' };
     r.becomeFollower(r.term, null);
     return true;
   }
@@ -71,7 +76,8 @@ export function handleVoteRequest(r: Raft, m: VoteMsg | PreVoteMsg): void {
       // A pre-vote is about a future term, where we have not voted yet.
       (m.type === 'preVote' && m.term > r.term));
   const respType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
-  if (canVote && r.log.isUpToDate(m.lastIndex, m.lastTerm)) {
+  const reason = voteReason(r, m, canVote);
+  if (reason.kind === 'granted') {
     r.send({ type: respType, from: r.id, to: m.from, term: m.term, reject: false });
     if (m.type === 'vote') {
       r.electionElapsed = 0;
@@ -80,6 +86,18 @@ export function handleVoteRequest(r: Raft, m: VoteMsg | PreVoteMsg): void {
   } else {
     r.send({ type: respType, from: r.id, to: m.from, term: r.term, reject: true });
   }
+  r.noteVote(m, reason);
+}
+
+/** voteReason decides a vote request whose term rules passed: granted, or the first rule that refuses it. */
+function voteReason(r: Raft, m: VoteMsg | PreVoteMsg, canVote: boolean): VoteReason {
+  const cand = { index: m.lastIndex, term: m.lastTerm };
+  const own = { index: r.log.lastIndex(), term: r.log.lastTerm() };
+  if (!canVote) {
+    if (r.recovering) return { kind: 'recovering' };
+    return r.vote !== null ? { kind: 'already-voted', for: r.vote } : { kind: 'leader-known', leader: r.lead ?? '?' };
+  }
+  return r.log.isUpToDate(m.lastIndex, m.lastTerm) ? { kind: 'granted', cand, own } : { kind: 'log-behind', cand, own };
 }
 
 /** handleVoteResp counts a vote answer in our term. */

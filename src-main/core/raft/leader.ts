@@ -31,7 +31,8 @@ export function syncProgress(r: Raft, st: LeaderState): void {
 /**
  * maybeCommitLeader commits the largest index a quorum has, but only if that entry is of
  * the current term: counting replicas of an older term's entry is unsafe (§5.4.2, Figure 8);
- * such entries commit indirectly when a current-term entry after them does.
+ * such entries commit indirectly when a current-term entry after them does. The unsafe
+ * count-old-terms mode skips the term check, which is exactly the Figure 8 bug.
  */
 export function maybeCommitLeader(r: Raft, st: LeaderState): boolean {
   // A recovering peer's copy does not count: it may lose it again, or have acknowledged
@@ -40,7 +41,7 @@ export function maybeCommitLeader(r: Raft, st: LeaderState): boolean {
     const pr = st.progress.get(id);
     return pr && !pr.recovering ? pr.match : 0;
   });
-  if (!r.log.maybeCommit(idx, r.term)) return false;
+  if (!r.log.maybeCommit(idx, r.countOldTerms ? null : r.term)) return false;
   if (st.pendingReads.length > 0 && committedOwnTerm(r, st)) {
     const waiting = st.pendingReads;
     st.pendingReads = [];
@@ -179,6 +180,12 @@ export function leaderReadIndex(r: Raft, st: LeaderState, ctx: string, from: Nod
   }
   if (quorumActive(r.conf.current(), (id) => id === r.id)) {
     // A single voter is its own quorum: nothing to confirm.
+    respondRead(r, ctx, from, r.log.committed);
+    return;
+  }
+  if (r.leaseReads) {
+    // Unsafe lease read (etcd's ReadOnlyLeaseBased): trust that no one else can lead yet, so
+    // skip the heartbeat round. Wrong when this leader's clock stalled (a pause) or drifted.
     respondRead(r, ctx, from, r.log.committed);
     return;
   }

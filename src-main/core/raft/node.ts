@@ -18,6 +18,7 @@ import type {
   Role,
   Snapshot,
 } from '../types';
+import type { CoreNote } from '../notes';
 import { copyConf } from '../types';
 import { checkConfChange } from './conf';
 import { bcastAppend, leaderReadIndex, sendAppend, sendTimeoutNow } from './leader';
@@ -246,6 +247,11 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   /** endRecovery: the host's recovery rules (core/recovery) say the node has caught up; it may vote and campaign again. */
   endRecovery(): void {
     this.r.recovering = false;
+  }
+
+  /** takeNotes drains why roles changed and votes were answered since the last call (core/notes.ts). */
+  takeNotes(): CoreNote[] {
+    return this.r.notes.take();
   }
 }
 

@@ -159,9 +159,13 @@ export class RaftLog {
     if (i > this.committed) this.committed = Math.min(i, this.lastIndex());
   }
 
-  /** maybeCommit commits up to i if entry i is from term t (§5.4.2: only current-term entries are committed by counting). */
-  maybeCommit(i: number, t: number): boolean {
-    if (i > this.committed && this.term(i) === t) {
+  /**
+   * maybeCommit commits up to i if entry i is from term t (§5.4.2: only current-term entries
+   * are committed by counting); t = null accepts any term, which is the Figure 8 bug (an
+   * unsafe mode, see core/unsafe.ts).
+   */
+  maybeCommit(i: number, t: number | null): boolean {
+    if (i > this.committed && (t === null || this.term(i) === t)) {
       this.committed = i;
       return true;
     }

@@ -4,8 +4,9 @@
  * It is pure: time arrives as tick(), randomness from the Rng in the config, and all
  * output is queued (msgs, msgsAfterPersist, reads) for RaftNode.ready().
  */
+import { causeOfMessage, NoteQueue, type RoleCause, type Stimulus, type VoteReason } from '../notes';
 import { assertNever } from '../types';
-import type { ConfState, Entry, NodeId, ProtocolConfig, ReadState, Rng } from '../types';
+import type { ConfState, Entry, NodeId, ProtocolConfig, ReadState, Role, Rng } from '../types';
 import { ConfTracker, quorumActive } from './conf';
 import { campaign, handleVoteRequest, handlePreVoteResp, handleVoteResp } from './election';
 import { handleAppend, handleHeartbeat, handleReadIndexResp, handleSnapshot, handleTimeoutNow } from './follower';
@@ -56,6 +57,9 @@ export class Raft {
   readonly maxEntriesPerMsg: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  /** leaseReads, countOldTerms: unsafe modes (core/unsafe.ts), off unless a cluster asks for them. */
+  readonly leaseReads: boolean;
+  readonly countOldTerms: boolean;
   private readonly rng: Rng;
   /** recovering: the store was damaged (ProtocolConfig.recovering) and the node has not caught up yet. */
   recovering: boolean;
@@ -75,6 +79,13 @@ export class Raft {
   msgsAfterPersist: RaftMessage[] = [];
   reads: ReadState[] = [];
 
+  /** notes: why roles changed and votes were answered, for the host to drain (core/notes.ts). */
+  readonly notes = new NoteQueue();
+  /** why: the cause of the role change about to happen, set by the code that decides it; become* takes it. */
+  why: RoleCause | null = null;
+  /** stim: the message being stepped, so a role change it causes names it. */
+  private stim: Stimulus | null = null;
+
   constructor(cfg: ProtocolConfig) {
     this.id = cfg.id;
     this.electionTicks = cfg.electionTicks;
@@ -83,6 +94,8 @@ export class Raft {
     this.maxEntriesPerMsg = cfg.maxEntriesPerMsg;
     this.preVote = cfg.preVote;
     this.checkQuorum = cfg.checkQuorum;
+    this.leaseReads = cfg.leaseReads === true;
+    this.countOldTerms = cfg.countOldTerms === true;
     this.rng = cfg.rng;
     this.recovering = cfg.recovering === true;
 
@@ -109,6 +122,7 @@ export class Raft {
       this.conf.truncate(from);
       this.confChanged();
     };
+    this.why = { kind: 'start' };
     this.becomeFollower(this.term, null);
   }
 
@@ -173,24 +187,51 @@ export class Raft {
   }
 
   becomeFollower(term: number, lead: NodeId | null): void {
+    const [prev, prevTerm] = [this.state.role, this.term];
     this.reset(term);
     this.lead = lead;
     this.state = { role: 'follower' };
+    this.noteRole(prev, prevTerm);
   }
 
   becomePreCandidate(): void {
+    const [prev, prevTerm] = [this.state.role, this.term];
     // A pre-candidate changes neither term nor vote, so a failed pre-election disturbs no one.
     this.lead = null;
     this.state = { role: 'precandidate', votes: new Map() };
+    this.noteRole(prev, prevTerm);
   }
 
   becomeCandidate(): void {
+    const [prev, prevTerm] = [this.state.role, this.term];
     this.reset(this.term + 1);
     this.vote = this.id;
     this.state = { role: 'candidate', votes: new Map() };
+    this.noteRole(prev, prevTerm);
+  }
+
+  /** noteRole queues why the role just changed: the cause set by the decider, else the message being stepped. */
+  private noteRole(prev: Role, prevTerm: number): void {
+    const cause = this.why ?? causeOfMessage(this.stim, prevTerm);
+    this.why = null;
+    this.notes.pushRole({ type: 'role', role: this.state.role, prev, term: this.term, prevTerm, cause });
+  }
+
+  /** noteVote queues how a vote or pre-vote request was answered, and why. */
+  noteVote(m: { type: 'vote' | 'preVote'; from: NodeId; term: number }, reason: VoteReason): void {
+    const request = m.type === 'vote' ? 'vote' : 'pre-vote';
+    this.notes.push({
+      type: 'vote',
+      request,
+      candidate: m.from,
+      term: m.term,
+      granted: reason.kind === 'granted',
+      reason,
+    });
   }
 
   becomeLeader(): void {
+    const [prev, prevTerm] = [this.state.role, this.term];
     this.reset(this.term);
     this.lead = this.id;
     const st: LeaderState = {
@@ -205,6 +246,7 @@ export class Raft {
     syncProgress(this, st);
     // A new leader commits a no-op of its term: it cannot count replicas of older entries (§5.4.2, §8).
     this.log.append([{ index: st.termStart, term: this.term, type: 'noop', data: '' }]);
+    this.noteRole(prev, prevTerm);
   }
 
   /** hup starts an election (a pre-election first when PreVote is on, unless it is a transfer). */
@@ -215,6 +257,7 @@ export class Raft {
   }
 
   tick(): void {
+    this.stim = null;
     if (this.state.role === 'leader') this.tickHeartbeat(this.state);
     else this.tickElection();
   }
@@ -222,8 +265,15 @@ export class Raft {
   private tickElection(): void {
     this.electionElapsed++;
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.why = {
+        kind: 'election-timeout',
+        elapsed: this.electionElapsed,
+        timeout: this.randomizedElectionTimeout,
+        leader: this.lead,
+      };
       this.electionElapsed = 0;
       this.hup(false);
+      this.why = null;
     }
   }
 
@@ -236,6 +286,8 @@ export class Raft {
         const active = (id: NodeId): boolean => id === this.id || st.progress.get(id)?.recentActive === true;
         // CheckQuorum: a leader cut off from a quorum steps down rather than serve stale reads forever.
         if (!quorumActive(this.conf.current(), active)) {
+          const voters = this.conf.members().filter((id) => this.conf.isVoter(id));
+          this.why = { kind: 'check-quorum', active: voters.filter(active), voters };
           this.becomeFollower(this.term, null);
           return;
         }
@@ -246,6 +298,7 @@ export class Raft {
     }
     // A leader removed from the configuration steps down once the removal has committed (§4.2.2).
     if (!this.promotable() && this.log.committed >= this.conf.lastConfIndex()) {
+      this.why = { kind: 'removed' };
       this.becomeFollower(this.term, null);
       return;
     }
@@ -262,12 +315,29 @@ export class Raft {
   /** step handles one message from a peer: the term rules first (§5.1), then the role's handler. */
   step(m: RaftMessage): void {
     if (m.to !== this.id || m.from === this.id) return;
+    this.stim = { from: m.from, type: m.type, term: m.term };
+    try {
+      this.stepTerm(m);
+    } finally {
+      this.stim = null;
+    }
+  }
+
+  private stepTerm(m: RaftMessage): void {
     if (m.term > this.term) {
       if (m.type === 'vote' || m.type === 'preVote') {
         const force = m.type === 'vote' && m.transfer;
         // Leader lease (CheckQuorum): while we hear from a live leader, ignore disruptive candidates.
         const inLease = this.checkQuorum && this.lead !== null && this.electionElapsed < this.electionTicks;
-        if (!force && inLease) return;
+        if (!force && inLease) {
+          this.noteVote(m, {
+            kind: 'in-lease',
+            leader: this.lead,
+            elapsed: this.electionElapsed,
+            lease: this.electionTicks,
+          });
+          return;
+        }
       }
       if (m.type === 'preVote') {
         // A pre-vote never changes our term.
@@ -305,6 +375,7 @@ export class Raft {
       } else if (m.type === 'preVote') {
         this.send({ type: 'preVoteResp', from: this.id, to: m.from, term: this.term, reject: true });
       }
+      if (m.type === 'vote' || m.type === 'preVote') this.noteVote(m, { kind: 'stale-term', ours: this.term });
       return;
     }
     if (m.type === 'vote' || m.type === 'preVote') {
@@ -384,7 +455,9 @@ export class Raft {
         handleSnapshot(this, m);
         return;
       case 'timeoutNow':
+        this.why = { kind: 'transfer', from: m.from };
         handleTimeoutNow(this);
+        this.why = null;
         return;
       case 'readIndexResp':
         handleReadIndexResp(this, m);

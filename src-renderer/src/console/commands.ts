@@ -18,6 +18,8 @@ import { CHECK_COMMANDS } from './check-commands';
 import { LINK_COMMANDS } from './link-commands';
 import { MEMBERSHIP_COMMANDS } from './membership-commands';
 import { TIME_COMMANDS } from './time-commands';
+import { WHY_COMMANDS } from './why-command';
+import { CLUSTER_COMMANDS } from './cluster-command';
 import { ALGORITHMS, command, NODE_IDS, type ConsoleCommand } from './command';
 import {
   arrowOf,
@@ -544,11 +546,13 @@ export const COMMANDS = [
   ...KV_COMMANDS,
   ...NODE_COMMANDS,
   ...MEMBERSHIP_COMMANDS,
+  ...WHY_COMMANDS,
   ...FAULT_COMMANDS,
   ...LINK_COMMANDS,
   ...CLIENT_COMMANDS,
   ...TIME_COMMANDS,
   ...CHECK_COMMANDS,
+  ...CLUSTER_COMMANDS,
   ...LAB_COMMANDS,
 ];
 

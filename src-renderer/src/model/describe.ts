@@ -169,7 +169,11 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
   const n = [node];
   switch (r.kind) {
     case 'role':
-      return describeRole(r, node, facts);
+      return withReason(describeRole(r, node, facts), str(r, 'reason'));
+    case 'role-reason':
+      return d(`${node} ${str(r, 'reason') ?? str(r, 'role') ?? '?'}`, '', n);
+    case 'vote-answer':
+      return d(`${node} ${str(r, 'reason') ?? 'answered a vote'}`, r.granted === false ? 'warn' : '', n);
     case 'term': {
       const vote = str(r, 'vote');
       return d(`${node} moved to term ${num(r, 'term') ?? '?'}${vote ? `, voted for ${vote}` : ''}`, '', n);
@@ -233,6 +237,10 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
       return d(`a new cluster: ${num(r, 'nodeCount') ?? '?'} nodes running ${str(r, 'protocol') ?? '?'}`, 'ok');
     case 'cluster-stopped':
       return d('the cluster stopped');
+    case 'unsafe': {
+      const modes = Array.isArray(r.modes) ? r.modes.filter((m): m is string => typeof m === 'string') : [];
+      return d(`UNSAFE: this cluster breaks a safety rule on purpose (${modes.join(', ') || '?'})`, 'fail');
+    }
     case 'client-invoke':
       return d(`client ${num(r, 'process') ?? '?'} asks ${str(r, 'f') ?? '?'} ${str(r, 'key') ?? ''}`.trimEnd());
     case 'client-complete':
@@ -252,6 +260,13 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
       if (isMembershipRecord(r.kind)) return describeMembership(r);
       return d(fallbackText(r), '', str(r, 'node') === null ? [] : n);
   }
+}
+
+/** withReason adds the reason a node gave for a role change: "n1 stepped down … — check-quorum: …". */
+function withReason(x: Described, reason: string | null): Described {
+  if (reason === null) return x;
+  const i = reason.indexOf('): ');
+  return { ...x, text: `${x.text} — ${i >= 0 ? reason.slice(i + 3) : reason}` };
 }
 
 /** fallbackText: a record of a kind with no sentence yet, as "kind: field value, …" with whole values. */

@@ -32,7 +32,7 @@ const LIFECYCLE_KINDS = new Set([
   'router-connect',
   'router-disconnect',
 ]);
-const FAULT_KINDS = new Set(['partition', 'heal', 'link-rule', 'time-scale', 'balance', 'damage']);
+const FAULT_KINDS = new Set(['partition', 'heal', 'link-rule', 'time-scale', 'balance', 'damage', 'unsafe']);
 const CLIENT_KINDS = new Set(['client-invoke', 'client-complete', 'load-start', 'load-done']);
 
 /** categoryOf puts a record kind in its filter category. */
