@@ -151,8 +151,15 @@ const otherSteps: Schema[] = [
       count: { type: 'integer', minimum: 1, maximum: 20_000 },
       clients: { type: 'integer', minimum: 1, maximum: 64 },
       keys: { type: 'integer', minimum: 1, maximum: 10_000 },
+      background: { type: 'boolean' },
     },
-    'a bounded load burst through the gateway',
+    'a bounded load burst through the gateway (background: the next steps run while it does; await waits)',
+  ),
+  step(
+    'add',
+    [],
+    {},
+    'a new node joins while the cluster serves: a learner on an empty store, promoted to voter once caught up (as: its label)',
   ),
   step(
     'balance',
@@ -232,6 +239,11 @@ const conditions: Schema[] = [
     ['is', 'atLeast'],
     { is: { const: 'term' }, atLeast: { type: 'integer', minimum: 0 } },
     'some node is in term (ballot) >= atLeast',
+  ),
+  obj(
+    ['is', 'node'],
+    { is: { const: 'voter' }, node: ref('node') },
+    'the node votes in the configuration in force (an added node, once promoted)',
   ),
 ];
 

@@ -39,6 +39,8 @@ export interface TargetView {
   leader: NodeId | null;
   /** cuts: the directed links that lose every message now, as "from>to". */
   cuts: string[];
+  /** voters: the voters of the configuration in force (the leader's, else the first nodes'). */
+  voters: NodeId[];
 }
 
 /** Outcome is how a client request ended. */
@@ -101,6 +103,11 @@ export interface LoadResult {
   unknown: number;
 }
 
+/** LoadRun is a load burst started in the background; `result` is set when its last request settles. */
+export interface LoadRun {
+  result: LoadResult | null;
+}
+
 /** TargetInfo describes a target's cluster. */
 export interface TargetInfo {
   kind: 'lab' | 'sim';
@@ -132,6 +139,16 @@ export interface ScenarioTarget {
   /** settle waits until every request has a result (or timeoutMs passed; the rest stay null). */
   settle(reqs: PendingRequest[], timeoutMs: number): Promise<void>;
   load(op: 'put' | 'get', count: number, clients: number, keys: number): Promise<LoadResult>;
+  /** startLoad starts the same burst and returns at once; the cluster serves it while later steps run. */
+  startLoad(op: 'put' | 'get', count: number, clients: number, keys: number): LoadRun;
+  /** waitFor waits until pred holds (true) or timeoutMs passed (false); the cluster runs meanwhile. */
+  waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean>;
+  /**
+   * addNode adds a node while the cluster serves: a learner on an empty store, promoted to
+   * voter once caught up (the lab's membership rules). Resolves with its id once it is a
+   * learner; TargetError when the cluster refuses (no leader, a change in flight).
+   */
+  addNode(): Promise<NodeId>;
   /** spread sends n reads through `algorithm` and counts which node each went to. */
   spread(algorithm: BalanceAlgorithm, weights: Record<NodeId, number>, n: number): Promise<Record<NodeId, number>>;
   history(): Promise<HistoryOp[]>;

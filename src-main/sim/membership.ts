@@ -12,7 +12,7 @@ import type { Cluster } from './cluster';
 import type { SimNode } from './sim-node';
 
 /** currentLeader is the up node claiming leadership in the highest term, or null. */
-function currentLeader(c: Cluster): SimNode | null {
+export function currentLeader(c: Cluster): SimNode | null {
   let best: SimNode | null = null;
   for (const n of c.nodes) {
     const s = n.state === 'up' ? n.status() : null;

@@ -109,6 +109,7 @@ describe('conditions and node references', () => {
     })),
     leader: 'n2',
     cuts: ['n1>n2', 'n2>n1', 'n1>n3', 'n3>n1', 'n2>n3'],
+    voters: ['n1', 'n2'],
   };
 
   it('resolves leader, follower (skipping named nodes) and labels', () => {
@@ -128,6 +129,9 @@ describe('conditions and node references', () => {
     expect(holds({ is: 'commit', node: 'n3', atLeast: 6 }, view, m)).toBe(true);
     expect(holds({ is: 'converged' }, view, m)).toBe(false);
     expect(holds({ is: 'role', node: '@nobody', role: 'leader' }, view, m)).toBe(false);
+    // A voter is one in the configuration in force, whatever role it shows.
+    expect(holds({ is: 'voter', node: 'n1' }, view, m)).toBe(true);
+    expect(holds({ is: 'voter', node: 'n3' }, view, m)).toBe(false);
   });
 });
 
