@@ -131,6 +131,32 @@ describe('Multi-Paxos membership', () => {
     expect(net.violations).toEqual([]);
   });
 
+  it('notes: a chosen configuration sends its leader through phase 1 again; check-quorum counts voters only', () => {
+    const net = new PaxosNetwork(3, { seed: 8 });
+    const l = net.waitLeader();
+    net.proposeAndWait('a');
+    net.add('n4', three);
+    const all = [...three, 'n4'];
+    net.node(l).takeNotes();
+    change(net, { type: 'addLearner', node: 'n4' }, all);
+    const again = net
+      .node(l)
+      .takeNotes()
+      .find((n) => n.type === 'role' && n.prev === 'leader');
+    expect(again).toMatchObject({ role: 'candidate', cause: { kind: 'reconfigured', voters: three } });
+    // Cut off from the other voters, the leader still hears learner n4: that keeps no leader in office.
+    const lead = net.waitLeader();
+    commitOn(net, 'b', all);
+    for (const id of three.filter((x) => x !== lead)) net.isolate(id);
+    expect(runOn(net, () => net.node(lead).status().role !== 'leader', [lead, 'n4'], 300)).toBe(true);
+    const down = net
+      .node(lead)
+      .takeNotes()
+      .find((n) => n.type === 'role' && n.prev === 'leader');
+    expect(down).toMatchObject({ cause: { kind: 'check-quorum', active: [lead], voters: three } });
+    expect(net.violations).toEqual([]);
+  });
+
   it('a crash in the middle: the leader dies with the change proposed; the next leader finishes or drops it, consistently', () => {
     for (let seed = 1; seed <= 30; seed++) {
       const net = new PaxosNetwork(3, { seed, minDelay: 1, maxDelay: 3 });
