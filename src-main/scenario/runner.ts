@@ -272,6 +272,7 @@ class Runner {
       ...(f.loss !== undefined ? { loss: f.loss } : {}),
       ...(f.duplicate !== undefined ? { duplicate: f.duplicate } : {}),
       ...(f.blocked !== undefined ? { blocked: f.blocked } : {}),
+      ...(f.bandwidth !== undefined ? { bandwidth: f.bandwidth } : {}),
     };
     const pairs = new Set<string>();
     for (const a of ends(from)) {

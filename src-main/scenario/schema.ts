@@ -10,6 +10,7 @@
  * only) so each branch can refuse unknown fields on its own; the builder spreads them in.
  */
 import { BALANCE_ALGORITHMS } from '../core/balance/types';
+import { MAX_BANDWIDTH } from '../core/link-queue';
 import { DAMAGE_KINDS } from '../core/recovery/damage';
 import { LOOKS, PRESETS } from './types';
 
@@ -64,6 +65,12 @@ const linkFields: Record<string, Schema> = {
   loss: prob,
   duplicate: prob,
   blocked: { type: 'boolean' },
+  bandwidth: {
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_BANDWIDTH,
+    description: 'the rate limit in bytes a second (0 lifts it); messages queue behind it',
+  },
 };
 
 const faultSteps: Schema[] = [

@@ -6,8 +6,8 @@
  * heartbeatMs / electionMs with the lab's tick (heartbeat / 5, at most 10 ms).
  *
  * What it models: crash (unsaved state lost), restart, pause, resume, partitions and
- * directed cuts, and each link's loss / duplication / latency ± jitter (the simulated
- * network's per-link models), and adding a node (a spare switched on with an empty store,
+ * directed cuts, and each link's loss / duplication / latency ± jitter and rate limit (the
+ * simulated network's per-link models and link queues), and adding a node (a spare switched on with an empty store,
  * added as a learner and promoted once caught up, as the lab's membership manager does;
  * `spares` says how many the run may add). Damage needs the simulator's store-damage model (a
  * TargetError without it). Unsafe modes:
@@ -70,7 +70,7 @@ const PROMOTE_GIVE_UP_MS = 120_000;
  */
 export const SIM_UNSAFE = ['sessions', 'fencing', 'prevote', 'checkQuorum'] as const;
 
-type Rule = Required<Omit<LinkChange, 'from' | 'to'>>;
+type Rule = Required<Omit<LinkChange, 'from' | 'to' | 'bandwidth'>>;
 
 const CLEAN: Rule = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, blocked: false };
 
@@ -238,6 +238,7 @@ export class SimTarget implements ScenarioTarget {
 
   async link(ch: LinkChange): Promise<void> {
     const key = `${ch.from}>${ch.to}`;
+    if (ch.bandwidth !== undefined) this.cluster.net.setBandwidth(ch.from, ch.to, ch.bandwidth);
     if (ch.blocked === true) this.cluster.cut(ch.from, ch.to);
     else if (ch.blocked === false) this.cluster.net.uncut(ch.from, ch.to);
     const prev = this.rules.get(key) ?? CLEAN;
@@ -256,6 +257,7 @@ export class SimTarget implements ScenarioTarget {
     this.cluster.healNetwork();
     this.rules.clear();
     this.cluster.net.clearLinks();
+    this.cluster.net.clearBandwidth();
     this.cluster.setFaults(RELIABLE);
     if (!nodes) return;
     for (const n of this.cluster.nodes) {

@@ -93,6 +93,8 @@ export interface LinkChange {
   loss?: number;
   duplicate?: number;
   blocked?: boolean;
+  /** bandwidth: bytes a second, 0 = unlimited. */
+  bandwidth?: number;
 }
 
 /** LoadResult summarises a load burst. */

@@ -132,6 +132,8 @@ export interface LinkFields {
   loss?: number;
   duplicate?: number;
   blocked?: boolean;
+  /** bandwidth: the link's rate limit in bytes a second (0 lifts it). */
+  bandwidth?: number;
 }
 
 /** FaultStep is a step that changes the cluster or its network. */

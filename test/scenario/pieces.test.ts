@@ -167,6 +167,34 @@ describe('the runner', () => {
     expect(allChecks(rep).find((c) => !c.ok)?.detail).toBe('cannot damage n1: it is up');
   });
 
+  it('a link step’s bandwidth holds a follower back in the simulator until it is lifted', async () => {
+    const r = validateScenario({
+      name: 'slow-follower',
+      title: 'Slow follower',
+      teaches: 'a large value crawls over a slow link',
+      setup: { nodes: 3, heartbeatMs: 50, electionMs: 500 },
+      steps: [
+        { do: 'wait', until: { is: 'leader' }, withinMs: 10000 },
+        { do: 'mark', node: 'follower', as: 'f' },
+        { do: 'link', from: 'leader', to: '@f', bandwidth: 2048 },
+        { do: 'request', request: { op: 'put', key: 'big', value: 'x'.repeat(4000) }, expect: 'ok' },
+        { do: 'wait', ms: 500, checks: [{ check: 'commit-stalled', node: '@f' }] },
+        { do: 'link', from: 'leader', to: '@f', bandwidth: 0 },
+        { do: 'wait', until: { is: 'converged' }, withinMs: 10000 },
+        { do: 'check', checks: [{ check: 'linearizable' }] },
+      ],
+    });
+    if (!r.ok) throw new Error(r.error);
+    for (const protocol of ['raft', 'paxos'] as const) {
+      const rep = await runInSim(r.value, { seed: 3, protocol });
+      expect(rep.steps[2]!.did).toMatch(/bandwidth 2048/);
+      expect(
+        allChecks(rep).filter((c) => !c.ok),
+        protocol,
+      ).toEqual([]);
+    }
+  });
+
   it('reports a step that cannot run as a failed check, and runs the rest', async () => {
     const r = validateScenario({
       name: 'broken',
