@@ -402,6 +402,10 @@ export class Paxos {
   /** becomeLeader makes us the distinguished proposer of ballot (phase 1 won). */
   becomeLeader(ballot: number): LeaderState {
     const prev = this.state.role;
+    // A configuration entry pending under an earlier leadership of ours is settled by this
+    // phase 1: re-proposed (and pending again) if a promise carries it, else gone. Kept, it
+    // would refuse every proposal for good once another leader chose a value in its slot.
+    this.pendingConf = 0;
     const st: LeaderState = { role: 'leader', lead: new LeaderRole(this.leaderHost, ballot) };
     this.state = st;
     this.leader = this.id;
@@ -431,6 +435,8 @@ export class Paxos {
     this.hsDirty = true;
     if (this.state.role === 'leader') this.state.lead.decidePending = true;
     if (this.trackChosenConf(before, this.commit)) this.confChosen();
+    // The pending slot was chosen, with another proposer's value maybe: nothing waits on it now.
+    if (this.pendingConf !== 0 && this.pendingConf <= this.commit) this.pendingConf = 0;
     return true;
   }
 

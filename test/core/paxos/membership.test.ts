@@ -157,6 +157,49 @@ describe('Multi-Paxos membership', () => {
     expect(net.violations).toEqual([]);
   });
 
+  it('a leader whose configuration entry lost its slot to another leader proposes again when it leads anew', () => {
+    const net = new PaxosNetwork(3, { seed: 9 });
+    const l = net.waitLeader();
+    net.proposeAndWait('a');
+    net.add('n4', three);
+    const all = [...three, 'n4'];
+    // Cut off, the leader proposes a change that can never be chosen where it stands.
+    net.isolate(l);
+    expect(net.node(l).proposeConfChange({ type: 'addLearner', node: 'n4' }).ok).toBe(true);
+    net.process(l);
+    // The majority elects another leader, whose values take that slot and the next.
+    const rest = three.filter((id) => id !== l);
+    commitOn(net, 'b', rest);
+    commitOn(net, 'c', rest);
+    net.recover();
+    const other = net.waitLeader();
+    expect(other).not.toBe(l);
+    // Leadership goes back to the old leader by a transfer: it must serve, not wait for ever
+    // on an entry whose slot now holds another value.
+    expect(runOn(net, () => net.node(other).transferLeadership(l), all)).toBe(true);
+    expect(runOn(net, () => net.node(l).status().role === 'leader' && net.waitLeader() === l, all)).toBe(true);
+    let index = 0;
+    const served = runOn(
+      net,
+      () => {
+        if (index === 0) {
+          const r = net.node(l).propose('after');
+          if (r.ok) {
+            index = r.index;
+            net.process(l);
+          }
+          return false;
+        }
+        return three.every((id) => net.member(id).sm.appliedIndex >= index);
+      },
+      all,
+      300,
+    );
+    expect(served, `${l} proposes again (pendingConf cleared)`).toBe(true);
+    expect(net.node(l).status().conf.learners).toEqual([]);
+    expect(net.violations).toEqual([]);
+  });
+
   it('a crash in the middle: the leader dies with the change proposed; the next leader finishes or drops it, consistently', () => {
     for (let seed = 1; seed <= 30; seed++) {
       const net = new PaxosNetwork(3, { seed, minDelay: 1, maxDelay: 3 });
