@@ -22,6 +22,26 @@ function change(net: RaftNetwork, leader: string, cc: ConfChange): void {
 }
 
 describe('membership change (dissertation §4)', () => {
+  it('a leader that removed itself but lost office before the removal committed can still be elected (§4.2.2)', () => {
+    // Four voters, one down: a leader needs three votes.
+    const four = [...three, 'n4'];
+    const net = new RaftNetwork(four, { preVote: true, checkQuorum: true, seed: 4 });
+    net.elect('n1');
+    net.propose('n1', 'a');
+    net.crash('n4');
+    // Cut off, n1 appends its own removal: only its log has it, and its log is the longest.
+    net.isolate('n1');
+    expect(net.node('n1').proposeConfChange({ type: 'remove', node: 'n1' }).ok).toBe(true);
+    net.process('n1');
+    net.tick(40, three);
+    expect(net.node('n1').status().role).not.toBe('leader');
+    net.recover();
+    // n2 and n3 cannot win without n1's vote, which their shorter logs do not get; n1 must run.
+    expect(net.runUntil(() => ['n2', 'n3'].some((id) => net.node(id).status().role === 'leader'), 600)).toBe(true);
+    for (const id of ['n2', 'n3']) expect(net.node(id).status().conf.voters).toEqual(['n2', 'n3', 'n4']);
+    expect(net.node('n1').status().role).not.toBe('leader');
+  });
+
   it('add learner -> catch up -> promote -> remove', () => {
     const net = new RaftNetwork(three);
     net.elect('n1');
