@@ -221,9 +221,12 @@ export class Paxos {
 
   private tickElection(): void {
     if (this.reconfigured) return this.afterReconfiguration();
-    // A learner (or a node the cluster removed, or one that has not joined yet) never campaigns.
+    // A learner (or a node the cluster removed, or one that has not joined yet) never
+    // campaigns. Its timer still runs: the lease it grants the leader it follows must run
+    // out when that leader goes silent, or it would ignore every prepare for good — and a
+    // node that was promoted while it could not hear of it is a voter the others need.
     if (!this.isVoter()) {
-      this.electionElapsed = 0;
+      if (this.electionElapsed < 2 * this.cfg.electionTicks) this.electionElapsed++;
       return;
     }
     // A candidate that has not gathered a quorum by its (randomized) timeout retries

@@ -200,6 +200,23 @@ describe('Multi-Paxos membership', () => {
     expect(net.violations).toEqual([]);
   });
 
+  it('a learner whose leader fell silent answers prepares (its lease runs out like a voter’s)', () => {
+    const net = new PaxosNetwork(3, { seed: 10 });
+    const l = net.waitLeader();
+    net.add('n4', three);
+    const all = [...three, 'n4'];
+    change(net, { type: 'addLearner', node: 'n4' }, all);
+    const lead = net.waitLeader();
+    net.crash(lead);
+    net.tick(40, ['n4']);
+    const other = three.find((id) => id !== lead)!;
+    const n4 = net.node('n4');
+    n4.takeNotes();
+    n4.step({ type: 'prepare', from: other, to: 'n4', term: n4.status().term + 1000, fromIndex: 1, force: false });
+    const answer = n4.takeNotes().find((n) => n.type === 'vote');
+    expect(answer, `n4 answered ${other} (leader ${lead} down, was ${l})`).toMatchObject({ granted: true });
+  });
+
   it('a crash in the middle: the leader dies with the change proposed; the next leader finishes or drops it, consistently', () => {
     for (let seed = 1; seed <= 30; seed++) {
       const net = new PaxosNetwork(3, { seed, minDelay: 1, maxDelay: 3 });
