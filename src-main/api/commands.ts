@@ -60,7 +60,10 @@ import {
   validateRunName,
   validateSince,
   validateTimeScale,
+  validateTransfer,
   validateUnlockRequest,
+  validateAddNode,
+  type AddNodeInput,
   type Checked,
   type LinkRuleInput,
 } from './schemas';
@@ -87,7 +90,7 @@ export interface ArgCodec<A extends unknown[]> {
 }
 
 /** HttpMethod is a method a route answers. */
-export type HttpMethod = 'GET' | 'POST';
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
 /** HttpRoute is a command's HTTP address: methods (a client uses the first), path with `:params`, and the query fields a GET reads. */
 export interface HttpRoute {
@@ -268,6 +271,21 @@ const ROWS = {
       },
     ),
     returns: returns<DamageResult>(),
+  }),
+  addNode: command({
+    http: post('/api/nodes'),
+    args: args((req: AddNodeInput) => req, single(validateAddNode)),
+    returns: returns<{ id: NodeId }>(),
+  }),
+  removeNode: command({
+    http: { methods: ['DELETE'], path: '/api/nodes/:id', query: [] },
+    args: nodeArgs,
+    returns: returns<ClusterView>(),
+  }),
+  transfer: command({
+    http: post('/api/transfer'),
+    args: args((to: NodeId) => ({ to }), single(validateTransfer)),
+    returns: returns<ClusterView>(),
   }),
   inspect: command({
     http: { methods: ['GET', 'POST'], path: '/api/nodes/:id/inspect', query: [] },

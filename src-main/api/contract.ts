@@ -13,7 +13,8 @@ import type { DamageKind } from '../core/recovery/damage';
 import type { UnsafeSettings } from '../core/unsafe';
 import type { Violation } from '../check/types';
 import type { ScenarioState } from './scenario-api';
-export type { ProtocolName, DamageKind, UnsafeSettings };
+import type { LinkBacklog } from '../core/link-queue';
+export type { ProtocolName, DamageKind, LinkBacklog, UnsafeSettings };
 
 /** ClientOutcome: ok = took effect; fail = certainly did not; unknown = may have. */
 export type ClientOutcome = 'ok' | 'fail' | 'unknown';
@@ -80,6 +81,10 @@ export interface LinkRule {
   loss: number;
   duplicate: number;
   blocked: boolean;
+  /** bandwidth: the link's rate limit in bytes a second; 0 or absent = unlimited. */
+  bandwidth?: number;
+  /** queue: in views of a rate-limited link, what waits for the wire right now. */
+  queue?: LinkBacklog;
 }
 
 import type { BalanceAlgorithm } from '../core/balance/types';
@@ -99,6 +104,37 @@ export interface ClusterSettings {
    * before unsafe modes existed: safe.
    */
   unsafe?: UnsafeSettings;
+}
+
+/** MembershipStep is where a membership change in flight is. */
+export type MembershipStep =
+  'starting' | 'adding-learner' | 'catching-up' | 'promoting' | 'transferring' | 'removing' | 'stopping';
+
+/** MembershipChange is the membership change in flight (at most one at a time). */
+export interface MembershipChange {
+  op: 'add' | 'remove' | 'transfer';
+  node: NodeId;
+  step: MembershipStep;
+  /** index: the log index (Raft) or slot (Multi-Paxos) of the configuration entry in flight, once proposed. */
+  index?: number;
+  /** sinceMs: wall-clock ms when the change began. */
+  sinceMs: number;
+}
+
+/**
+ * MembershipMethod says how the protocol changes membership: 'single-server' (Raft: one
+ * server added or removed at a time, each configuration in force as soon as its entry is
+ * in a log) or 'log-window' (Multi-Paxos: the configuration chosen at slot i governs slots
+ * after i, and the leader proposes nothing past an unchosen configuration).
+ */
+export type MembershipMethod = 'single-server' | 'log-window';
+
+/** ClusterConfig is the configuration in force (as the leader, else the most advanced node, has it) and the change in flight. */
+export interface ClusterConfig {
+  voters: NodeId[];
+  learners: NodeId[];
+  pending: MembershipChange | null;
+  method: MembershipMethod;
 }
 
 /** ClusterView is GET /api/cluster. */
@@ -122,6 +158,8 @@ export interface ClusterView {
   pauseOn?: PauseOn;
   /** frozen: why the whole cluster is frozen now ("n3 became leader (term 4)"), or null/absent when it runs. */
   frozen?: string | null;
+  /** config: the membership in force and the change in flight (absent in views rebuilt without it, e.g. old saved runs). */
+  config?: ClusterConfig;
 }
 
 /** PauseOn says which events freeze the cluster (every node SIGSTOPped, the router holding messages) until continued. */
@@ -291,7 +329,7 @@ export interface MessageRecord extends RunLogRecord {
   label?: string;
   /** granted (send records of answers): true when the answer grants the request (a vote, a promise, an append ack), false when it refuses. */
   granted?: boolean;
-  /** reason (drop records): the rule that dropped it — partition, blocked, loss, down, too-large, held-overflow. */
+  /** reason (drop records): the rule that dropped it — partition, blocked, loss, down, too-large, held-overflow, queue-full. */
   reason?: string;
   /** loss (drops for loss): the link's loss probability. */
   loss?: number;

@@ -6,6 +6,7 @@
  */
 import type { ClusterNode, ClusterView } from './contract';
 import type { NodeId } from '../core/types';
+import { votersOf } from './quorum';
 
 /**
  * clusterLeader names the node that leads the cluster now, or null when none can.
@@ -18,14 +19,14 @@ import type { NodeId } from '../core/types';
  *     whether it knows yet or not;
  *  2. is up — a paused leader answers nobody, and the older claimants it superseded are
  *     no fallback;
- *  3. shares its partition group with a majority of all the cluster's nodes that are up,
+ *  3. shares its partition group with a majority of all the cluster's voters that are up,
  *     itself included — without a quorum it can neither commit a write nor confirm a read.
  * Two claimants in the same highest term cannot both be legitimate: that gives null too.
  * What followers believe (ClusterNode.leader) is not counted: each node reports on its
  * own schedule, so a follower's belief lags its leader's claim, and a replayed run's log
  * does not carry every belief.
  */
-export function clusterLeader(view: Pick<ClusterView, 'nodes' | 'groups'>): NodeId | null {
+export function clusterLeader(view: Pick<ClusterView, 'nodes' | 'groups' | 'config'>): NodeId | null {
   let top: ClusterNode | null = null;
   let tied = false;
   for (const n of view.nodes) {
@@ -40,8 +41,10 @@ export function clusterLeader(view: Pick<ClusterView, 'nodes' | 'groups'>): Node
   if (!top || tied || top.status !== 'up') return null;
   // A node no group names has no partition recorded against it: it reaches everyone.
   const group = view.groups.find((g) => g.includes(top.id)) ?? view.nodes.map((n) => n.id);
-  const upInGroup = view.nodes.filter((n) => n.status === 'up' && group.includes(n.id)).length;
-  return upInGroup > view.nodes.length / 2 ? top.id : null;
+  // Only voters count toward the majority: a learner replicates but has no vote (votersOf).
+  const voters = votersOf(view);
+  const upInGroup = view.nodes.filter((n) => n.status === 'up' && group.includes(n.id) && voters.includes(n.id)).length;
+  return upInGroup > voters.length / 2 ? top.id : null;
 }
 
 /** leaderNode returns the row of the node a view names as its leader (null when none, or no view). */

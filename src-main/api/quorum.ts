@@ -25,7 +25,18 @@ export interface ZoneQuorum {
 }
 
 /** QuorumView is the part of a ClusterView quorums are computed from. */
-export type QuorumView = Pick<ClusterView, 'nodes' | 'groups'>;
+export type QuorumView = Pick<ClusterView, 'nodes' | 'groups' | 'config'>;
+
+/**
+ * votersOf lists the nodes whose votes count: the voters of the configuration in force
+ * (learners replicate but never count), or every node when the view carries no
+ * configuration (a saved run from before membership changes).
+ */
+export function votersOf(view: Pick<ClusterView, 'nodes' | 'config'>): NodeId[] {
+  const ids = view.nodes.map((n) => n.id);
+  const voters = view.config?.voters;
+  return voters ? voters.filter((id) => ids.includes(id)) : ids;
+}
 
 /** majorityOf is the smallest number of nodes that is more than half of `total`. */
 export function majorityOf(total: number): number {
@@ -46,9 +57,10 @@ export function zonesOf(view: QuorumView): NodeId[][] {
 
 /** zoneQuorums describes every zone of the view (in zonesOf order). */
 export function zoneQuorums(view: QuorumView): ZoneQuorum[] {
-  const total = view.nodes.length;
+  const voters = new Set(votersOf(view));
+  const total = voters.size;
   const needed = majorityOf(total);
-  const upIds = new Set(view.nodes.filter((n) => n.status === 'up').map((n) => n.id));
+  const upIds = new Set(view.nodes.filter((n) => n.status === 'up' && voters.has(n.id)).map((n) => n.id));
   return zonesOf(view).map((members) => {
     const up = members.filter((id) => upIds.has(id)).length;
     return { members, up, total, needed, hasQuorum: up >= needed };
@@ -71,7 +83,7 @@ export interface ClusterQuorum {
 /** clusterQuorum summarizes the view for the header chip. */
 export function clusterQuorum(view: QuorumView): ClusterQuorum {
   const zones = zoneQuorums(view);
-  const total = view.nodes.length;
+  const total = votersOf(view).length;
   const best = zones.reduce((m, z) => Math.max(m, z.up), 0);
   const needed = majorityOf(total);
   return { best, total, needed, ok: total > 0 && best >= needed };
@@ -144,9 +156,12 @@ export interface VoteTally {
  * so this may run a little ahead of what the candidate has heard back. Null for a node
  * that is not a candidate.
  */
-export function voteTally(view: Pick<ClusterView, 'nodes'>, id: NodeId): VoteTally | null {
+export function voteTally(view: Pick<ClusterView, 'nodes' | 'config'>, id: NodeId): VoteTally | null {
   const c = view.nodes.find((n) => n.id === id);
   if (!c || c.status !== 'up' || c.role !== 'candidate') return null;
-  const granted = view.nodes.filter((n) => n.status !== 'down' && n.term === c.term && n.vote === id).map((n) => n.id);
-  return { candidate: id, term: c.term, granted, needed: majorityOf(view.nodes.length) };
+  const voters = votersOf(view);
+  const granted = view.nodes
+    .filter((n) => voters.includes(n.id) && n.status !== 'down' && n.term === c.term && n.vote === id)
+    .map((n) => n.id);
+  return { candidate: id, term: c.term, granted, needed: majorityOf(voters.length) };
 }

@@ -7,6 +7,7 @@
  * the same way on either transport and never reaches LabService.
  */
 import { BALANCE_ALGORITHMS } from '../core/balance/types';
+import { MAX_BANDWIDTH } from '../core/link-queue';
 import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_VALUE_BYTES } from '../core/kv/types';
 import { DAMAGE_KINDS, type DamageKind } from '../core/recovery/damage';
 import type { NodeId } from '../core/types';
@@ -49,7 +50,7 @@ import type {
 export type { Checked };
 
 /** LinkRuleInput is what setLink takes: a partial rule for one directed link, or both directions. */
-export type LinkRuleInput = Partial<LinkRule> & { from: NodeId; to: NodeId; both?: boolean };
+export type LinkRuleInput = Partial<Omit<LinkRule, 'queue'>> & { from: NodeId; to: NodeId; both?: boolean };
 
 /** BalanceInput is POST /api/balance. */
 export interface BalanceInput {
@@ -181,10 +182,14 @@ function copyDefined<T extends object>(to: T, from: Partial<T>): T {
   return to;
 }
 
-/** validateLinkRule checks POST /api/links {from, to, latencyMs, jitterMs, loss, duplicate, blocked, both}. */
+/** validateLinkRule checks POST /api/links {from, to, latencyMs, jitterMs, loss, duplicate, blocked, bandwidth, both}. */
 export function validateLinkRule(x: unknown): Checked<LinkRuleInput> {
   return checked(() => {
-    const o = body(x, ['from', 'to', 'latencyMs', 'jitterMs', 'loss', 'duplicate', 'blocked', 'both'], 'a link rule');
+    const o = body(
+      x,
+      ['from', 'to', 'latencyMs', 'jitterMs', 'loss', 'duplicate', 'blocked', 'bandwidth', 'both'],
+      'a link rule',
+    );
     const from = nodeIdAt(o.from, 'from');
     const to = nodeIdAt(o.to, 'to');
     if (from === to) fail(`from and to must be different nodes (both are ${from})`);
@@ -196,10 +201,33 @@ export function validateLinkRule(x: unknown): Checked<LinkRuleInput> {
         loss: probability(o.loss, 'loss'),
         duplicate: probability(o.duplicate, 'duplicate'),
         blocked: flag(o.blocked, 'blocked'),
+        // Bytes a second, whole: 0 lifts the limit.
+        bandwidth: optional(o.bandwidth, (v) =>
+          int(v, 'bandwidth', 0, MAX_BANDWIDTH, `whole bytes a second in 0..${MAX_BANDWIDTH} (0 = unlimited)`),
+        ),
         both: flag(o.both, 'both'),
       },
     );
   });
+}
+
+/** AddNodeInput is POST /api/nodes: the new node's id, or none for the next free one. */
+export interface AddNodeInput {
+  id?: NodeId;
+}
+
+/** validateAddNode checks POST /api/nodes {id?} (an empty body picks the next free id). */
+export function validateAddNode(x: unknown): Checked<AddNodeInput> {
+  return checked(() => {
+    if (x === undefined || x === null) return {};
+    const o = body(x, ['id'], 'an add-node request');
+    return o.id === undefined ? {} : { id: nodeIdAt(o.id, 'id') };
+  });
+}
+
+/** validateTransfer checks POST /api/transfer {to}: the voter that should lead. */
+export function validateTransfer(x: unknown): Checked<NodeId> {
+  return checked(() => nodeIdAt(body(x, ['to'], 'a transfer request').to, 'to'));
 }
 
 /**

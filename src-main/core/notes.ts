@@ -34,6 +34,8 @@ export type RoleCause =
   | { kind: 'check-quorum'; active: NodeId[]; voters: NodeId[] }
   /** removed: a leader no longer in the configuration steps down. */
   | { kind: 'removed' }
+  /** reconfigured: a configuration was chosen while it led or campaigned (Multi-Paxos): phase 1 again, in the new one. */
+  | { kind: 'reconfigured'; voters: NodeId[] }
   /** transfer: a leadership transfer told this node to campaign at once. */
   | { kind: 'transfer'; from: NodeId | null }
   /** nack: an acceptor refused our ballot because it promised a higher one (Multi-Paxos). */
@@ -183,6 +185,8 @@ export function causeText(c: RoleCause, w: NoteWords = RAFT_WORDS, tickMs: numbe
       return `check-quorum: heard from only ${ids(c.active)} of ${ids(c.voters)} within an election timeout`;
     case 'removed':
       return 'removed from the configuration';
+    case 'reconfigured':
+      return `a new configuration was chosen (voters ${ids(c.voters)}): phase 1 again in it`;
     case 'transfer':
       return `leadership transfer${c.from === null ? '' : ` from ${c.from}`}: campaign at once`;
     case 'nack':

@@ -221,6 +221,8 @@ export interface ProtocolNode<M extends MessageBase = MessageBase> {
   propose(data: string): ProposeResult;
   /** proposeConfChange appends a membership change on the leader. */
   proposeConfChange(cc: ConfChange): ProposeResult;
+  /** checkConfChange says why cc cannot be applied to the membership in force ("n4 is already a member"), or null. */
+  checkConfChange?(cc: ConfChange): string | null;
   /** readIndex asks for a linearizable read point; it arrives later in Ready.reads (or never, if leadership is lost). */
   readIndex(ctx: string): ReadResult;
   /** transferLeadership asks the leader to hand over to `to`. */

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { ClusterNode, ClusterSettings, ClusterView, RunLogRecord } from '../api/contract';
+import type { ClusterConfig, ClusterNode, ClusterSettings, ClusterView, RunLogRecord } from '../api/contract';
 import { clusterLeader } from '../api/leader';
 import { DEFAULT_MAX_STORE_BYTES } from '../core/kv/state-machine';
 import type { NodeId, NodeStatus } from '../core/types';
@@ -14,6 +14,7 @@ import type { NodeConfig } from '../node/contract';
 import { Gateway } from './gateway';
 import { Recorder } from './recorder';
 import { Router } from './router';
+import type { Members } from './members-file';
 import { RUN_FILES } from './run-files';
 import type { RemoteNodes } from './remote-nodes';
 import { Supervisor, type NodeHandle, type SpawnNode } from './supervisor';
@@ -45,6 +46,8 @@ export interface OpenClusterOptions {
   maxStoreBytes?: number;
   /** remote: nodes on other hosts fill its slots, members beside the `settings.nodes` local ones. */
   remote?: RemoteNodes;
+  /** members: the nodes to run when the cluster's membership changed (members.json); default n1..n{settings.nodes}. */
+  members?: Members | null;
   /** onRecord sees every run-log record (subscribed before the first one). */
   onRecord: (r: RunLogRecord) => void;
   /** onChange: something a cluster view shows changed. */
@@ -60,16 +63,28 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   const token = randomBytes(16).toString('hex');
   const localIds = Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);
   const remoteIds = o.remote?.slots ?? [];
-  const ids = [...localIds, ...remoteIds];
+  // A cluster whose membership changed runs the nodes members.json names (never with remote slots).
+  const first = o.members?.first ?? [...localIds, ...remoteIds];
+  const ids = o.members?.nodes.map((n) => n.id) ?? first;
+  const joining = new Set(o.members?.nodes.filter((n) => n.joining).map((n) => n.id) ?? []);
   const recorder = new Recorder({ logFile: join(runDir, RUN_FILES.log), historyFile: join(runDir, RUN_FILES.history) });
   recorder.onRecord(o.onRecord);
-  const router = new Router({ token, nodes: ids, recorder, seed: settings.seed, protocol: settings.protocol });
+  const router = new Router({
+    token,
+    nodes: [...ids],
+    recorder,
+    seed: settings.seed,
+    protocol: settings.protocol,
+    onQueue: o.onChange,
+  });
   const routerPort = await router.listen();
   router.setTimeScale(o.timeScale);
   const tickMs = o.tickMs ?? Math.max(1, Math.min(10, Math.floor(settings.heartbeatMs / 5)));
   const configs: NodeConfig[] = ids.map((id) => ({
     id,
-    peers: ids,
+    // A node added after the cluster was made starts again as a joining one (see NodeConfig.joining).
+    peers: first,
+    ...(joining.has(id) ? { joining: true } : {}),
     protocol: settings.protocol,
     dataFile: join(runDir, `${id}.sqlite`),
     routerHost: '127.0.0.1',
@@ -115,7 +130,7 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   );
   gateway = new Gateway({
     token,
-    nodes: ids,
+    nodes: [...ids],
     // Session names end up in every node's log and snapshots (SQLite): an independent random
     // id, never a piece of the token.
     clientPrefix: `gw${randomBytes(3).toString('hex')}`,
@@ -130,7 +145,7 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   recorder.record('cluster-created', {
     ...settings,
     runDir,
-    nodes: ids,
+    nodes: [...ids],
     protocol: settings.protocol,
     nodeCount: settings.nodes,
   });
@@ -142,7 +157,8 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
     await o.remote.bind({ supervisor, routerPort, token, clusterName: basename(runDir), recorder });
     recorder.record('remote-slots', { slots: remoteIds, listen: o.remote.address });
   }
-  for (const id of localIds) supervisor.start(id);
+  // Every node but the remote slots' (their own hosts start those), the ones added later included.
+  for (const id of ids) if (!remoteIds.includes(id)) supervisor.start(id);
   return { settings, runDir, token, recorder, router, supervisor, gateway, ...(o.remote ? { remote: o.remote } : {}) };
 }
 
@@ -206,14 +222,21 @@ function holders(s: NodeStatus): NodeId[] {
   return out;
 }
 
-/** clusterView is GET /api/cluster for a cluster. */
-export function clusterView(c: Cluster, timeScale: number): ClusterView {
+/** clusterView is GET /api/cluster for a cluster (config: the membership in force, which decides whose votes count). */
+export function clusterView(c: Cluster, timeScale: number, config?: ClusterConfig): ClusterView {
   const nodes: ClusterNode[] = [...c.supervisor.nodes.values()].map((h) => {
     const s = h.status;
     return {
       id: h.id,
       status: h.state,
-      role: h.state === 'down' ? null : (s?.role ?? null),
+      // A new node learns it is a learner only when its own log reaches that entry; the
+      // configuration in force (the leader's) says so from the start of its catch-up.
+      role:
+        h.state === 'down'
+          ? null
+          : s?.role === 'follower' && config?.learners.includes(h.id)
+            ? 'learner'
+            : (s?.role ?? null),
       term: s?.term ?? 0,
       commitIndex: s?.commitIndex ?? 0,
       lastApplied: h.lastApplied,
@@ -238,7 +261,8 @@ export function clusterView(c: Cluster, timeScale: number): ClusterView {
     balance: { algorithm: c.gateway.algorithm, weights: { ...c.gateway.weights } },
     timeScale,
     runStartedAt: c.recorder.runStartedAt,
-    leader: clusterLeader({ nodes, groups }),
+    leader: clusterLeader({ nodes, groups, ...(config ? { config } : {}) }),
+    ...(config ? { config } : {}),
     unsafe: { ...(c.settings.unsafe ?? UNSAFE_DEFAULTS) },
   };
 }

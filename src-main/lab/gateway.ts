@@ -230,6 +230,25 @@ export class Gateway {
     return fresh;
   }
 
+  /** addNode makes a new node a backend the balancer may pick. */
+  addNode(id: NodeId): void {
+    if (this.opts.nodes.includes(id)) return;
+    this.opts.nodes.push(id);
+    this.weights[id] = 1;
+    this.served[id] = 0;
+    this.inflight[id] = 0;
+  }
+
+  /** removeNode stops sending to a node taken out of the cluster. */
+  removeNode(id: NodeId): void {
+    const i = this.opts.nodes.indexOf(id);
+    if (i >= 0) this.opts.nodes.splice(i, 1);
+    delete this.weights[id];
+    delete this.served[id];
+    delete this.inflight[id];
+    this.dropConn(id);
+  }
+
   /** dropConn closes a node's connection (the node crashed or restarted). */
   dropConn(id: NodeId): void {
     const c = this.conns.get(id);

@@ -59,6 +59,8 @@ import {
 import { explainError, type GatewayResult } from './gateway';
 import { checkRecorder, type CheckEngine, type LiveCheck } from './live-check';
 import { runLoad } from './load';
+import { Membership, MembershipError } from './membership';
+import { readMembers } from './members-file';
 import { PauseOnControl } from './pause-on';
 import { historyShape, type Recorder } from './recorder';
 import { runReportFiles } from '../report/run-report';
@@ -160,6 +162,8 @@ export class LabService implements LabApi {
   readonly remote: RemoteNodes | null;
   /** scenarios: the guided scenario playing in this lab (the app's Scenarios panel). */
   private readonly scenarioSession = new ScenarioSession(this, (scenario) => this.emit({ type: 'scenario', scenario }));
+  /** members drives the current cluster's membership changes (null without a cluster). */
+  private members: Membership | null = null;
 
   constructor(private readonly opts: LabServiceOptions = {}) {
     this.remote = opts.remote ? new RemoteNodes(opts.remote) : null;
@@ -292,8 +296,10 @@ export class LabService implements LabApi {
     if (misfit) throw new LabError(400, misfit);
     await this.teardown();
     this.kept = reopen ? await reopenKept(reopen) : await createKept(this.clustersDir, settings);
+    const members = reopen ? await readMembers(this.kept.dir) : null;
     const cluster = await openCluster({
       settings,
+      members,
       dataDir: this.dataDir,
       runDir: this.kept.dir,
       timeScale: this.timeScale,
@@ -310,6 +316,13 @@ export class LabService implements LabApi {
     });
     this.cur = cluster;
     this.startChecker(cluster);
+    this.members = new Membership({
+      cluster,
+      used: members?.used ?? [],
+      readyTimeoutMs: this.opts.readyTimeoutMs ?? 60_000,
+      timeScale: () => this.timeScale,
+      changed: () => this.clusterChanged(),
+    });
     const readyMs = this.opts.readyTimeoutMs ?? 60_000;
     // Remote slots fill when their agents connect; the cluster does not wait for them.
     const local = [...cluster.supervisor.nodes.values()].filter((h) => !h.remote).map((h) => h.id);
@@ -339,6 +352,8 @@ export class LabService implements LabApi {
     // Frozen nodes must run again to hear the shutdown.
     this.pauseOn.thaw(c);
     this.pauseOn.reset();
+    this.members?.close();
+    this.members = null;
     this.cur = null;
     await closeCluster(c);
   }
@@ -382,10 +397,48 @@ export class LabService implements LabApi {
 
   private view(): ClusterView {
     return {
-      ...clusterView(this.need(), this.timeScale),
+      ...clusterView(this.need(), this.timeScale, this.members?.config()),
       pauseOn: { ...this.pauseOn.on },
       frozen: this.pauseOn.frozen,
     };
+  }
+
+  // ----- membership ----------------------------------------------------------------------
+
+  /** membership runs one membership call, turning the driver's refusals into LabErrors. */
+  private async membership<T>(fn: (m: Membership) => Promise<T>): Promise<T> {
+    this.need();
+    const m = this.members;
+    if (!m) throw new LabError(409, 'no cluster is running');
+    if (this.pauseOn.frozen !== null) throw new LabError(409, 'the cluster is frozen: continue it first');
+    try {
+      return await fn(m);
+    } catch (e) {
+      if (e instanceof MembershipError) throw new LabError(e.status, e.message);
+      throw e;
+    }
+  }
+
+  /** addNode starts a new node that joins as a learner; it is promoted to voter once caught up (config.pending shows how far). */
+  async addNode(req: { id?: NodeId }): Promise<{ id: NodeId }> {
+    return { id: await this.membership((m) => m.add(req.id)) };
+  }
+
+  /** removeNode takes a node out of the configuration (a leader hands over first) and stops it. */
+  async removeNode(id: NodeId): Promise<ClusterView> {
+    await this.membership((m) => m.remove(id));
+    return this.view();
+  }
+
+  /** transfer hands leadership to voter `to` and answers once it leads. */
+  async transfer(to: NodeId): Promise<ClusterView> {
+    await this.membership((m) => m.transfer(to));
+    return this.view();
+  }
+
+  /** membershipSettled resolves when no membership change is in flight (tests). */
+  async membershipSettled(): Promise<void> {
+    await this.members?.settled();
   }
 
   // ----- pause on an event -------------------------------------------------------------

@@ -98,6 +98,8 @@ class Session implements RemoteControl {
 
   send(m: RemoteCommand): boolean {
     if (m.t === 'token') return false; // a remote node gets the token in its welcome, never by request
+    // Membership orders do not travel to remote agents (the lab refuses membership changes with remote slots).
+    if (m.t === 'conf-change' || m.t === 'transfer') return false;
     return this.write(m);
   }
 

@@ -3,8 +3,11 @@
  * connects, sends Hello {token, from: its id}, then MsgFrames; the router routes each by
  * msg.to, applying the link rules: partitions (groups), one-way cuts, per directed link
  * latency ± jitter (jitter reorders), loss and duplication probabilities, all drawn from
- * a seeded Rng. Rules are checked again when a delayed frame is delivered, so a link cut
- * while a frame is in flight drops it, as a real network would.
+ * a seeded Rng, and a rate limit in bytes a second with a bounded queue (core/link-queue.ts:
+ * a frame waits for the wire, crosses it at the rate, then takes its latency; one that
+ * would overfill the queue is dropped as 'queue-full'). Rules are checked again when a
+ * delayed frame is delivered, so a link cut while a frame is in flight drops it, as a real
+ * network would.
  *
  * This is the benchmark's hot path: a clean link forwards synchronously, re-encoding the
  * frame once, and each message costs two small records in the Recorder. The send record
@@ -15,7 +18,8 @@
  * A drop record says which rule dropped the message: `partition` (the two ends are in
  * different partition groups), `blocked` (a one-way or two-way cut of that link), `loss`
  * (with the link's `loss` probability), `down` (no connection to the receiver),
- * `too-large`, `held-overflow`; `inFlight: true` when the rule came into force while the
+ * `too-large`, `held-overflow`, `queue-full` (a rate-limited link's queue had no room),
+ * `removed` (the receiver was taken out of the cluster); `inFlight: true` when the rule came into force while the
  * message was on its way.
  *
  * Any local process can connect to the listener, so before a valid Hello a connection is
@@ -26,9 +30,10 @@
  * push real events out of the log.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { LinkRule } from '../api/contract';
+import type { LinkBacklog, LinkRule } from '../api/contract';
 import { deliveryDelayMs } from '../api/slow-motion';
 import { describeMessage, type ProtocolName } from '../core/protocols';
+import { LinkQueue, queueCapacityBytes } from '../core/link-queue';
 import { seededRng, type NodeId, type Rng } from '../core/types';
 import { HELLO_TIMEOUT_MS } from '../node/client-port';
 import type { MsgFrame } from '../node/contract';
@@ -42,6 +47,7 @@ import {
   describe,
 } from '../node/frames';
 import { tokenEquals } from '../node/token';
+import { RejectLog } from './reject-log';
 import type { Recorder } from './recorder';
 
 /** LinkSettings is the non-partition part of a directed link's rule. */
@@ -51,12 +57,14 @@ interface LinkSettings {
   loss: number;
   duplicate: number;
   blocked: boolean;
+  /** bandwidth: bytes a second, 0 = unlimited. */
+  bandwidth: number;
 }
 
-const CLEAN: LinkSettings = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, blocked: false };
+const CLEAN: LinkSettings = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, blocked: false, bandwidth: 0 };
 
 function isClean(s: LinkSettings): boolean {
-  return s.latencyMs === 0 && s.jitterMs === 0 && s.loss === 0 && s.duplicate === 0 && !s.blocked;
+  return s.latencyMs === 0 && s.jitterMs === 0 && s.loss === 0 && s.duplicate === 0 && !s.blocked && s.bandwidth === 0;
 }
 
 /** MAX_ROUTER_CONNECTIONS bounds open router connections: a node needs one (two while it reconnects). */
@@ -78,65 +86,13 @@ export interface RouterOptions {
   maxConnections?: number;
   /** protocol: whose describer labels the send records (absent: records carry no label). */
   protocol?: ProtocolName;
+  /** onQueue: a rate-limited link's queue changed (a message joined or left it). */
+  onQueue?: () => void;
 }
 
 /** DropReason names the rule that dropped a message (see the file comment). */
-export type DropReason = 'partition' | 'blocked' | 'loss' | 'down' | 'too-large' | 'held-overflow';
-
-/**
- * RejectLog writes refused connections to the run log, at most `perSec` a second; the rest
- * are counted and summed up in one record when the second is over.
- */
-class RejectLog {
-  private windowStart = 0;
-  private logged = 0;
-  private suppressed = 0;
-  private timer: NodeJS.Timeout | null = null;
-
-  constructor(
-    private readonly recorder: Recorder,
-    private readonly perSec: number,
-  ) {}
-
-  note(node: NodeId | null, reason: string): void {
-    const now = performance.now();
-    if (now - this.windowStart >= 1000) {
-      this.summarize();
-      this.windowStart = now;
-      this.logged = 0;
-    }
-    if (this.logged < this.perSec) {
-      this.logged++;
-      this.recorder.record('frame-rejected', { at: 'router', node, reason });
-      return;
-    }
-    this.suppressed++;
-    // The summary must come even if the flood stops now.
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      this.summarize();
-    }, 1000);
-    this.timer.unref();
-  }
-
-  private summarize(): void {
-    if (this.suppressed === 0) return;
-    const n = this.suppressed;
-    this.suppressed = 0;
-    this.recorder.record('frame-rejected', {
-      at: 'router',
-      node: null,
-      reason: `${n} more rejected connections not logged`,
-      suppressed: n,
-    });
-  }
-
-  close(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.summarize();
-  }
-}
+export type DropReason =
+  'partition' | 'blocked' | 'loss' | 'down' | 'too-large' | 'held-overflow' | 'queue-full' | 'removed';
 
 /** Router forwards protocol messages between node processes under the link rules. */
 export class Router {
@@ -144,6 +100,8 @@ export class Router {
   private readonly conns = new Map<NodeId, Socket>();
   private readonly all = new Set<Socket>();
   private readonly links = new Map<string, LinkSettings>();
+  /** queues: the rate-limited links' queues, by "from>to" (kept while their messages drain). */
+  private readonly queues = new Map<string, LinkQueue>();
   /** groupOf maps a node to its partition group index; empty when healed. */
   private groupOf = new Map<NodeId, number>();
   private groups: NodeId[][] = [];
@@ -151,6 +109,8 @@ export class Router {
   private nextId = 0;
   private timeScale = 1;
   private readonly known: Set<NodeId>;
+  /** removed: nodes taken out of the cluster; messages to them are dropped as 'removed'. */
+  private readonly removed = new Set<NodeId>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private corked: Socket[] = [];
   /** held: deliveries waiting while the lab has frozen the cluster (pause-on), in order; null when not frozen. */
@@ -215,7 +175,9 @@ export class Router {
         const m = validateMsgFrame(f);
         if (typeof m === 'string') return reject(m);
         if (m.msg.from !== node) return reject(`message from ${describe(m.msg.from)} on ${node}'s connection`);
-        if (!this.known.has(m.msg.to)) return reject(`message to unknown node ${describe(m.msg.to)}`);
+        // A node that has not yet heard of a removal may still address the removed node: dropped, not refused.
+        if (!this.known.has(m.msg.to) && !this.removed.has(m.msg.to))
+          return reject(`message to unknown node ${describe(m.msg.to)}`);
         this.route(m);
       }
       if (error) reject(error);
@@ -281,19 +243,56 @@ export class Router {
   }
 
   private schedule(id: number, f: MsgFrame, bytes: Buffer, l: LinkSettings): void {
+    let wire = 0;
+    if (l.bandwidth > 0) {
+      const q = this.queueOf(f.msg.from, f.msg.to, l.bandwidth);
+      const now = performance.now();
+      const done = q.offer(now, bytes.length);
+      if (done === null) {
+        const { from, to, type, term } = f.msg;
+        const { bytes: queued, messages } = q.backlog(now);
+        this.opts.recorder.message('drop', id, from, to, type, f.kind, term, {
+          reason: 'queue-full',
+          bytes: bytes.length,
+          queuedBytes: queued,
+          queued: messages,
+        });
+        return;
+      }
+      wire = done - now;
+      this.opts.onQueue?.();
+    }
     let latency = l.latencyMs;
     if (l.jitterMs > 0) latency += (this.rng.next() * 2 - 1) * l.jitterMs;
-    // In slow motion every delivery is stretched too, not only the timers (see slow-motion.ts).
-    const delay = deliveryDelayMs(latency, this.timeScale);
-    if (delay < 0.5 && l.jitterMs === 0) {
+    // In slow motion every delivery is stretched too, not only the timers (see slow-motion.ts);
+    // the wire time is already in wall time (the queue runs at the rate times the scale).
+    const delay = deliveryDelayMs(latency, this.timeScale) + wire;
+    if (delay < 0.5 && l.jitterMs === 0 && l.bandwidth === 0) {
       this.deliver(id, f, bytes, false);
       return;
     }
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.deliver(id, f, bytes, true);
+      if (l.bandwidth > 0) this.opts.onQueue?.();
     }, delay);
     this.timers.add(timer);
+  }
+
+  /**
+   * queueOf returns the queue of a rate-limited link. In slow motion the link is slower in
+   * wall time by the same factor as everything else; the queue's byte bound stays the
+   * nominal rate's.
+   */
+  private queueOf(from: NodeId, to: NodeId, bandwidth: number): LinkQueue {
+    const key = from + '>' + to;
+    const rate = bandwidth * Math.min(1, this.timeScale > 0 ? this.timeScale : 1);
+    let q = this.queues.get(key);
+    if (!q) {
+      q = new LinkQueue(rate, queueCapacityBytes(bandwidth));
+      this.queues.set(key, q);
+    } else q.setRate(rate, queueCapacityBytes(bandwidth));
+    return q;
   }
 
   private deliver(id: number, f: MsgFrame, bytes: Buffer, delayed: boolean): void {
@@ -315,6 +314,10 @@ export class Router {
       return;
     }
     const sock = this.conns.get(to);
+    if (this.removed.size > 0 && this.removed.has(to)) {
+      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'removed' });
+      return;
+    }
     if (!sock || sock.destroyed) {
       rec.message('drop', id, from, to, type, f.kind, term, { reason: 'down' });
       return;
@@ -371,6 +374,38 @@ export class Router {
     this.groups.forEach((g, i) => g.forEach((n) => this.groupOf.set(n, i)));
   }
 
+  /**
+   * addNode lets a new node connect. Under a partition it joins the group of `near` (the
+   * lab passes the leader, whom a joining node must reach to catch up), else the last group.
+   */
+  addNode(id: NodeId, near?: NodeId): void {
+    this.known.add(id);
+    this.removed.delete(id);
+    if (this.groupOf.size === 0) {
+      this.groups = [[...this.known]];
+      return;
+    }
+    const g = (near !== undefined ? this.groupOf.get(near) : undefined) ?? this.groups.length - 1;
+    this.groups[g]!.push(id);
+    this.groupOf.set(id, g);
+  }
+
+  /** removeNode takes a node out: its connection closes, its rules go, messages still addressed to it are dropped. */
+  removeNode(id: NodeId): void {
+    this.known.delete(id);
+    this.removed.add(id);
+    this.conns.get(id)?.destroy();
+    for (const key of [...this.links.keys()]) {
+      const [a, b] = key.split('>');
+      if (a === id || b === id) this.links.delete(key);
+    }
+    for (const key of [...this.queues.keys()]) if (key.split('>').includes(id)) this.queues.delete(key);
+    this.groups = this.groups.map((g) => g.filter((n) => n !== id)).filter((g) => g.length > 0);
+    if (this.groups.length === 0) this.groups = [[...this.known]];
+    this.groupOf = new Map();
+    if (this.groups.length > 1) this.groups.forEach((g, i) => g.forEach((n) => this.groupOf.set(n, i)));
+  }
+
   /** heal removes the partition and every link rule. */
   heal(): void {
     this.groupOf = new Map();
@@ -388,6 +423,7 @@ export class Router {
       loss: rule.loss ?? cur.loss,
       duplicate: rule.duplicate ?? cur.duplicate,
       blocked: rule.blocked ?? cur.blocked,
+      bandwidth: rule.bandwidth ?? cur.bandwidth,
     };
     if (isClean(next)) this.links.delete(key);
     else this.links.set(key, next);
@@ -416,10 +452,17 @@ export class Router {
           loss: l.loss,
           duplicate: l.duplicate,
           blocked,
+          bandwidth: l.bandwidth,
+          ...(l.bandwidth > 0 ? { queue: this.backlog(from, to) } : {}),
         });
       }
     }
     return out;
+  }
+
+  /** backlog says what waits on the link from → to now (nothing on a link without a rate limit). */
+  backlog(from: NodeId, to: NodeId): LinkBacklog {
+    return this.queues.get(from + '>' + to)?.backlog(performance.now()) ?? { bytes: 0, messages: 0 };
   }
 
   /** partitionGroups returns the current groups (one group of every node when healed). */

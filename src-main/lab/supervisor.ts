@@ -21,10 +21,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { NodeRunState } from '../api/contract';
 import type { DamageKind } from '../core/recovery/damage';
-import { assertNever, type NodeId, type NodeStatus } from '../core/types';
-import type { HostToNode, NodeConfig, NodeInspect, NodeLaunchConfig, NodeToHost } from '../node/contract';
+import { assertNever, type ConfChange, type NodeId, type NodeStatus } from '../core/types';
+import type { ControlReply, HostToNode, NodeConfig, NodeInspect, NodeLaunchConfig, NodeToHost } from '../node/contract';
 import type { AgentToLab } from '../node/remote-contract';
 import { chooseNodeEntry, NODE_SOURCE, type NodeEntry } from './node-entry';
+
+/** ControlOrder is a membership or transfer order for a node (its request id is added by control). */
+export type ControlOrder = { t: 'conf-change'; change: ConfChange } | { t: 'transfer'; to: NodeId };
 
 /** SpawnNode starts a node process for `cfg` (no token); it must have an IPC channel (fork-like). */
 export type SpawnNode = (cfg: NodeLaunchConfig) => ChildProcess;
@@ -146,6 +149,7 @@ function hookExit(): void {
 export class Supervisor {
   readonly nodes = new Map<NodeId, NodeHandle>();
   private readonly inspects = new Map<number, (i: NodeInspect) => void>();
+  private readonly controls = new Map<number, (r: ControlReply) => void>();
   private nextReq = 0;
   /** readyWaiters are called with null when the node is ready, or with why it never will be. */
   private readonly readyWaiters = new Map<NodeId, ((err: Error | null) => void)[]>();
@@ -157,25 +161,35 @@ export class Supervisor {
     remoteIds: readonly NodeId[] = [],
   ) {
     hookExit();
-    for (const cfg of configs) {
-      const remote = remoteIds.includes(cfg.id)
-        ? { remote: { host: null, control: null, proxyPort: null, exitWaiters: [] } }
-        : {};
-      this.nodes.set(cfg.id, {
-        ...remote,
-        id: cfg.id,
-        cfg,
-        proc: null,
-        state: 'down',
-        pid: null,
-        clientPort: null,
-        status: null,
-        lastApplied: 0,
-        damaged: false,
-        expectingExit: false,
-        damaging: false,
-      });
-    }
+    for (const cfg of configs) this.add(cfg, remoteIds.includes(cfg.id));
+  }
+
+  /** add makes a handle for a new node (down until start); the id must be new. */
+  add(cfg: NodeConfig, remote = false): NodeHandle {
+    if (this.nodes.has(cfg.id)) throw new Error(`${cfg.id} is already a node of this cluster`);
+    const h: NodeHandle = {
+      ...(remote ? { remote: { host: null, control: null, proxyPort: null, exitWaiters: [] } } : {}),
+      id: cfg.id,
+      cfg,
+      proc: null,
+      state: 'down',
+      pid: null,
+      clientPort: null,
+      status: null,
+      lastApplied: 0,
+      damaged: false,
+      expectingExit: false,
+      damaging: false,
+    };
+    this.nodes.set(cfg.id, h);
+    return h;
+  }
+
+  /** remove stops a node's process (politely, SIGKILL after graceMs) and forgets it. */
+  async remove(id: NodeId, graceMs = 500): Promise<void> {
+    const h = this.handle(id);
+    await this.stopOne(h, graceMs);
+    this.nodes.delete(id);
   }
 
   /** handle returns a node's handle or throws for an unknown id. */
@@ -252,6 +266,7 @@ export class Supervisor {
         return;
       case 'event':
       case 'inspect-reply':
+      case 'control-reply':
         this.onReport(h, m);
         return;
       case 'token-request':
@@ -263,8 +278,11 @@ export class Supervisor {
     }
   }
 
-  /** onReport takes a status, event or inspect reply from a node, local or remote. */
-  private onReport(h: NodeHandle, m: Extract<NodeToHost, { t: 'status' | 'event' | 'inspect-reply' }>): void {
+  /** onReport takes a status, event, inspect or control reply from a node, local or remote. */
+  private onReport(
+    h: NodeHandle,
+    m: Extract<NodeToHost, { t: 'status' | 'event' | 'inspect-reply' | 'control-reply' }>,
+  ): void {
     switch (m.t) {
       case 'status': {
         const prev = h.status;
@@ -282,6 +300,14 @@ export class Supervisor {
         if (w) {
           this.inspects.delete(m.reqId);
           w(m.inspect);
+        }
+        return;
+      }
+      case 'control-reply': {
+        const w = this.controls.get(m.reqId);
+        if (w && typeof m.reply === 'object' && m.reply !== null) {
+          this.controls.delete(m.reqId);
+          w(m.reply);
         }
         return;
       }
@@ -488,19 +514,43 @@ export class Supervisor {
     if (!wasDown) this.events.onExit(h, code, signal, expected);
   }
 
+  /**
+   * control sends a node a membership or transfer order and resolves with its answer; a
+   * node that is not running, or does not answer within ms, rejects.
+   */
+  control(id: NodeId, order: ControlOrder, ms = 3000): Promise<ControlReply> {
+    const h = this.handle(id);
+    const reqId = ++this.nextReq;
+    return new Promise((resolve, reject) => {
+      if (!this.send(h, { ...order, reqId })) {
+        reject(new Error(`${id} is ${h.state}; it cannot take orders`));
+        return;
+      }
+      const t = setTimeout(() => {
+        this.controls.delete(reqId);
+        reject(new Error(`${id} did not answer within ${ms} ms${h.state === 'paused' ? ' (it is paused)' : ''}`));
+      }, ms);
+      this.controls.set(reqId, (r) => {
+        clearTimeout(t);
+        resolve(r);
+      });
+    });
+  }
+
   /** stopAll ends every node: a polite shutdown first, SIGKILL after graceMs. */
   async stopAll(graceMs = 500): Promise<void> {
-    const waits: Promise<void>[] = [];
-    for (const h of this.nodes.values()) {
-      const p = h.proc;
-      if (!p) continue;
-      h.expectingExit = true;
-      waits.push(this.waitExit(h.id));
-      if (h.state === 'paused') p.kill('SIGCONT');
-      if (!this.send(h, { t: 'shutdown' })) p.kill('SIGKILL');
-      const t = setTimeout(() => p.kill('SIGKILL'), graceMs);
-      p.once('exit', () => clearTimeout(t));
-    }
-    await Promise.all(waits);
+    await Promise.all([...this.nodes.values()].map((h) => this.stopOne(h, graceMs)));
+  }
+
+  private stopOne(h: NodeHandle, graceMs: number): Promise<void> {
+    const p = h.proc;
+    if (!p) return Promise.resolve();
+    h.expectingExit = true;
+    const exited = this.waitExit(h.id);
+    if (h.state === 'paused') p.kill('SIGCONT');
+    if (!this.send(h, { t: 'shutdown' })) p.kill('SIGKILL');
+    const t = setTimeout(() => p.kill('SIGKILL'), graceMs);
+    p.once('exit', () => clearTimeout(t));
+    return exited;
   }
 }

@@ -10,6 +10,7 @@ import { DAMAGE_KINDS } from '../core/recovery';
 import { checkUnsafeFor, unsafeAt } from '../core/unsafe';
 import {
   array,
+  bool,
   fail,
   int,
   num,
@@ -85,7 +86,11 @@ function nodeConfig(x: unknown): NodeConfig {
   const self = id(o.id, 'id');
   const peers = array(o.peers, 'peers', { min: 1, max: MAX_PEERS, what: `a list of 1..${MAX_PEERS} node ids` }, id);
   if (new Set(peers).size !== peers.length) fail('peers must not repeat');
-  if (!peers.includes(self)) fail(`peers must include the node's own id ${self}`);
+  const joining = optional(o.joining, (v) => bool(v, 'joining', 'true or false')) ?? false;
+  // A joining node is not a member of the cluster it was created with: it must not count
+  // itself among the first configuration, or it would campaign for a seat nobody gave it.
+  if (joining && peers.includes(self)) fail(`a joining node's peers (the first members) must not include ${self}`);
+  if (!joining && !peers.includes(self)) fail(`peers must include the node's own id ${self}`);
   const protocol = oneOf(o.protocol, 'protocol', PROTOCOLS);
   const dataFile = str(o.dataFile, 'dataFile', { min: 1, max: 4096, what: 'a file path' });
   const token = str(o.token, 'token', { min: 1, max: 256, what: 'a string of 1..256 bytes' });
@@ -96,6 +101,7 @@ function nodeConfig(x: unknown): NodeConfig {
   return {
     id: self,
     peers,
+    ...(joining ? { joining } : {}),
     protocol,
     dataFile,
     routerHost:

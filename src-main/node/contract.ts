@@ -10,7 +10,7 @@
 import type { ClientOutcome, NodeInspect } from '../api/contract';
 import type { KvOp, KvResult } from '../core/kv/types';
 import type { DamageKind } from '../core/recovery';
-import type { MessageBase, MessageKind, NodeId, NodeStatus } from '../core/types';
+import type { ConfChange, MessageBase, MessageKind, NodeId, NodeStatus } from '../core/types';
 import type { UnsafeSettings } from '../core/unsafe';
 
 /** MAX_FRAME_BYTES bounds one frame (a snapshot of a large store must fit). */
@@ -27,8 +27,14 @@ export type { ProtocolName };
  */
 export interface NodeConfig {
   id: NodeId;
-  /** peers: every member at cluster creation, including id. */
+  /** peers: every member at cluster creation, including id (not including it when joining). */
   peers: NodeId[];
+  /**
+   * joining: the lab started this node to join a running cluster. It begins as nobody's
+   * voter (peers are the first members, without it) and learns its place — learner,
+   * then voter — from the configuration entries the leader replicates to it.
+   */
+  joining?: boolean;
   protocol: ProtocolName;
   /** dataFile: the node's SQLite file. */
   dataFile: string;
@@ -142,6 +148,8 @@ export type NodeToHost =
    */
   | { t: 'event'; kind: string; detail: Record<string, unknown> }
   | { t: 'inspect-reply'; reqId: number; inspect: NodeInspect }
+  /** control-reply answers 'conf-change' and 'transfer': whether the core took it (index: a change's log index), else why not. */
+  | { t: 'control-reply'; reqId: number; reply: ControlReply }
   /** token-request: the node has started listening on its IPC channel and asks for the cluster token. */
   | { t: 'token-request' }
   /** damage-done: a damage run (NodeConfig.damage) finished: what it damaged (null: nothing of that kind), or why it could not. */
@@ -152,6 +160,17 @@ export type HostToNode =
   /** inspect: `lastN` entries, the last ones or (with `from`) those from index `from` on. */
   | { t: 'inspect'; reqId: number; lastN: number; from?: number }
   | { t: 'time-scale'; scale: number }
+  /** conf-change: propose a membership change (the node must lead). */
+  | { t: 'conf-change'; reqId: number; change: ConfChange }
+  /** transfer: hand leadership to `to` (the node must lead). */
+  | { t: 'transfer'; reqId: number; to: NodeId }
   | { t: 'shutdown' }
   /** token: the answer to 'token-request'. */
   | { t: 'token'; token: string };
+
+/**
+ * ControlReply is a node's answer to a membership or transfer order: ok with the change's
+ * log index (0 for a transfer), or refused with the reason (not-leader, busy, recovering,
+ * or the core's own words such as "n4 is already a member") and the leader it knows of.
+ */
+export type ControlReply = { ok: true; index: number } | { ok: false; error: string; leader: NodeId | null };

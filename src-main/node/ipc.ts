@@ -3,6 +3,7 @@
  * channel is an input from outside the process like any other. Also the node's side of
  * the token hand-over: the token never travels on argv or in the environment.
  */
+import type { ConfChangeType } from '../core/types';
 import type { HostToNode } from './contract';
 import { MAX_ID_BYTES, describe, isObject } from './frames';
 
@@ -10,6 +11,12 @@ import { MAX_ID_BYTES, describe, isObject } from './frames';
 export const MAX_INSPECT_ENTRIES = 1000;
 /** TOKEN_WAIT_MS: a node whose host does not hand over the token in time exits (code 2). */
 export const TOKEN_WAIT_MS = 30_000;
+
+const CONF_CHANGE_TYPES: readonly ConfChangeType[] = ['addLearner', 'promote', 'remove'];
+
+function isNodeId(x: unknown): x is string {
+  return typeof x === 'string' && x.length > 0 && Buffer.byteLength(x) <= MAX_ID_BYTES;
+}
 
 /** validateHostToNode checks an IPC message from the host; returns it or what is wrong. */
 export function validateHostToNode(x: unknown): HostToNode | string {
@@ -28,6 +35,18 @@ export function validateHostToNode(x: unknown): HostToNode | string {
       if (typeof x.scale !== 'number' || !Number.isFinite(x.scale) || x.scale < 0.001 || x.scale > 1000)
         return 'time-scale: scale must be a number in [0.001, 1000]';
       return { t: 'time-scale', scale: x.scale };
+    case 'conf-change': {
+      if (typeof x.reqId !== 'number' || !Number.isSafeInteger(x.reqId)) return 'conf-change: reqId must be an integer';
+      const cc = isObject(x.change) ? x.change : null;
+      if (!cc || !CONF_CHANGE_TYPES.includes(cc.type as ConfChangeType))
+        return `conf-change: change.type must be one of ${CONF_CHANGE_TYPES.join(', ')}`;
+      if (!isNodeId(cc.node)) return 'conf-change: change.node must be a node id';
+      return { t: 'conf-change', reqId: x.reqId, change: { type: cc.type as ConfChangeType, node: cc.node } };
+    }
+    case 'transfer':
+      if (typeof x.reqId !== 'number' || !Number.isSafeInteger(x.reqId)) return 'transfer: reqId must be an integer';
+      if (!isNodeId(x.to)) return 'transfer: to must be a node id';
+      return { t: 'transfer', reqId: x.reqId, to: x.to };
     case 'shutdown':
       return { t: 'shutdown' };
     case 'token':

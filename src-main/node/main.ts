@@ -134,6 +134,12 @@ async function run(): Promise<void> {
       case 'time-scale':
         host.setTimeScale(m.scale);
         return;
+      case 'conf-change':
+        send({ t: 'control-reply', reqId: m.reqId, reply: host.confChange(m.change) });
+        return;
+      case 'transfer':
+        send({ t: 'control-reply', reqId: m.reqId, reply: host.transfer(m.to) });
+        return;
       case 'shutdown':
         exit(0);
         return;

@@ -15,11 +15,19 @@ import { noteText, PAXOS_WORDS, RAFT_WORDS } from '../core/notes';
 import type { KvResult } from '../core/kv/types';
 import { createProtocolNode, validateMessage } from '../core/protocols';
 import { Recovery, mayLeaveWhileRecovering } from '../core/recovery';
-import { seededRng, type MessageBase, type Persisted, type ProtocolNode, type ReadState } from '../core/types';
+import {
+  seededRng,
+  type ConfChange,
+  type MessageBase,
+  type NodeId,
+  type Persisted,
+  type ProtocolNode,
+  type ReadState,
+} from '../core/types';
 import { UNSAFE_DEFAULTS, UNSYNCED_FLUSH_MS, coreFlags, type UnsafeSettings } from '../core/unsafe';
 import { ClientPort } from './client-port';
 import { nodeNumber } from './config';
-import type { NodeConfig, NodeInspect, NodeToHost } from './contract';
+import type { ControlReply, NodeConfig, NodeInspect, NodeToHost } from './contract';
 import { Requests } from './requests';
 import { SqliteStorage } from './sqlite-storage';
 import { RouterLink } from './transport';
@@ -177,6 +185,26 @@ export class NodeHost {
     this.tickPeriodMs = this.cfg.tickMs / scale;
     this.lastTickAt = performance.now();
     this.armTick();
+  }
+
+  /** confChange proposes a membership change on this node's core (it must lead). */
+  confChange(cc: ConfChange): ControlReply {
+    const st = this.core.status();
+    if (this.recovery.recovering) return { ok: false, error: 'recovering', leader: st.leader };
+    const why = this.core.checkConfChange?.(cc) ?? null;
+    if (st.role === 'leader' && why !== null) return { ok: false, error: why, leader: st.leader };
+    const r = this.core.proposeConfChange(cc);
+    this.schedule();
+    return r.ok ? { ok: true, index: r.index } : { ok: false, error: r.reason, leader: r.leader };
+  }
+
+  /** transfer asks this node's core (it must lead) to hand leadership to `to`. */
+  transfer(to: NodeId): ControlReply {
+    const st = this.core.status();
+    if (st.role !== 'leader') return { ok: false, error: 'not-leader', leader: st.leader };
+    const ok = this.core.transferLeadership(to);
+    this.schedule();
+    return ok ? { ok: true, index: 0 } : { ok: false, error: `${to} cannot take over now`, leader: st.leader };
   }
 
   /**

@@ -4,6 +4,7 @@
  * ("n2 down", "partition", "link n1↔n2", "slow motion"), so the charts draw overlapping
  * faults side by side instead of one red wash. Adding a record is O(1).
  */
+import { formatBandwidth } from '../api/bandwidth';
 import type { RunLogRecord } from '../api/contract';
 import { num, str } from './fields';
 import { Ring } from './ring';
@@ -33,8 +34,9 @@ interface LinkState {
   jitterMs: number;
   loss: number;
   duplicate: number;
+  bandwidth: number;
 }
-const CLEAN: LinkState = { blocked: false, latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0 };
+const CLEAN: LinkState = { blocked: false, latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, bandwidth: 0 };
 
 function ruleWords(s: LinkState): string {
   const p: string[] = [];
@@ -42,6 +44,7 @@ function ruleWords(s: LinkState): string {
   if (s.latencyMs) p.push(`+${s.latencyMs} ms${s.jitterMs ? ` ± ${s.jitterMs}` : ''}`);
   if (s.loss) p.push(`${Math.round(s.loss * 100)}% lost`);
   if (s.duplicate) p.push(`${Math.round(s.duplicate * 100)}% dup`);
+  if (s.bandwidth) p.push(formatBandwidth(s.bandwidth));
   return p.join(', ');
 }
 
@@ -133,6 +136,7 @@ export class FaultLog {
         jitterMs: num(r, 'jitterMs') ?? cur.jitterMs,
         loss: num(r, 'loss') ?? cur.loss,
         duplicate: num(r, 'duplicate') ?? cur.duplicate,
+        bandwidth: num(r, 'bandwidth') ?? cur.bandwidth,
       });
     }
     // One lane per pair of nodes: both directions of a link are one place on the screen.

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { openRegular, readSmall } from '../lab/safe-files';
 import type { Scenario } from './types';
 import { MAX_SCENARIO_BYTES, parseScenario, validateScenario } from './validate';
+import addNodeUnderLoad from './scenarios/add-node-under-load.json';
 import churn from './scenarios/churn.json';
 import clientRetry from './scenarios/client-retry.json';
 import commitmentRule from './scenarios/commitment-rule.json';
@@ -32,6 +33,7 @@ import staleRead from './scenarios/stale-read.json';
 
 /** RAW lists the bundled files' contents. */
 const RAW: unknown[] = [
+  addNodeUnderLoad,
   churn,
   clientRetry,
   commitmentRule,

@@ -86,6 +86,8 @@ function evaluate(c: Condition, v: TargetView, labels: Labels): boolean {
       const id = resolveNode(c.node, v, labels);
       return v.nodes.find((n) => n.id === id)?.role === c.role;
     }
+    case 'voter':
+      return v.voters.includes(resolveNode(c.node, v, labels));
   }
 }
 
@@ -112,5 +114,7 @@ export function describeCondition(c: Condition): string {
       return `term >= ${c.atLeast}`;
     case 'role':
       return `${c.node} is ${c.role}`;
+    case 'voter':
+      return `${c.node} is a voter`;
   }
 }

@@ -22,6 +22,7 @@ import {
   TargetError,
   type LinkChange,
   type LoadResult,
+  type LoadRun,
   type Outcome,
   type PendingRequest,
   type Sample,
@@ -307,6 +308,31 @@ export class LabTarget implements ScenarioTarget {
     return { count: r.count, ok: r.ok, fail: r.fail, unknown: r.unknown };
   }
 
+  startLoad(op: 'put' | 'get', count: number, clients: number, keys: number): LoadRun {
+    const run: LoadRun = { result: null };
+    // A refused burst counts as nothing served: the step's line says so, the run goes on.
+    const none = { count: 0, ok: 0, fail: 0, unknown: 0 };
+    this.load(op, count, clients, keys).then(
+      (r) => (run.result = r),
+      () => (run.result = none),
+    );
+    return run;
+  }
+
+  async waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+    const end = this.now() + timeoutMs;
+    while (!pred()) {
+      if (this.now() >= end || this.signal?.aborted) return false;
+      await this.sleep(Math.min(POLL_MS, end - this.now()));
+    }
+    return true;
+  }
+
+  async addNode(): Promise<NodeId> {
+    const r = await this.call(() => this.lab.addNode({}));
+    return r.id;
+  }
+
   async spread(
     algorithm: BalanceAlgorithm,
     weights: Record<NodeId, number>,
@@ -396,5 +422,7 @@ export function toTargetView(v: ClusterView): TargetView {
     })),
     leader: v.leader,
     cuts: [...cuts].sort(),
+    // A lab that reports no configuration has never changed its members: every node votes.
+    voters: v.config ? [...v.config.voters] : v.nodes.map((n) => n.id),
   };
 }

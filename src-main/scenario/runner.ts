@@ -23,10 +23,10 @@ import {
   windowCheck,
   type StepWindow,
 } from './step-checks';
-import { TargetError, type PendingRequest, type ScenarioTarget, type TargetView } from './target';
+import { TargetError, type LoadRun, type PendingRequest, type ScenarioTarget, type TargetView } from './target';
 import type { Check, FaultStep, Request, RequestOptions, Scenario, Step } from './types';
 import type { UnsafeModes } from './unsafe';
-import { churnStep, outcomeText, requestText, spreadStep, traceStep, weightsText } from './step-bodies';
+import { churnStep, loadText, outcomeText, requestText, spreadStep, traceStep, weightsText } from './step-bodies';
 
 /** RunHooks let a caller watch and steer a run (all optional). */
 export interface RunHooks {
@@ -64,6 +64,8 @@ class Runner {
   private readonly labels: Labels = new Map();
   private readonly requestLabels = new Map<string, PendingRequest>();
   private background: PendingRequest[] = [];
+  /** loads: load bursts started in the background, that the next await waits for. */
+  private loads: { what: string; run: LoadRun }[] = [];
   /** options: what each submitted request expects (its step checks them). */
   private readonly options = new Map<PendingRequest, RequestOptions>();
   private readonly hooks: RunHooks;
@@ -168,17 +170,21 @@ class Runner {
         return this.request(st.request, st, v, requests, st.background === true);
       case 'requests':
         return this.requests(st.requests, v, requests);
-      case 'await': {
-        const n = this.background.length;
-        await this.t.settle(this.background, st.timeoutMs ?? DEFAULT_WAIT_MS);
-        requests.push(...this.background);
-        this.background = [];
-        return `await ${n} background request(s): ${requests.map((r) => r.result?.outcome ?? 'pending').join(', ')}`;
-      }
+      case 'await':
+        return this.awaitBackground(st.timeoutMs ?? DEFAULT_WAIT_MS, requests);
       case 'load': {
-        const r = await this.t.load(st.op, st.count, st.clients, st.keys ?? 16);
-        this.line(`load ${st.op} × ${r.count}: ${r.ok} ok, ${r.fail} fail, ${r.unknown} unknown`);
-        return `load ${st.op} ${st.count} --clients ${st.clients}`;
+        const what = `load ${st.op} ${st.count} --clients ${st.clients}`;
+        if (st.background === true) {
+          this.loads.push({ what: `load ${st.op}`, run: this.t.startLoad(st.op, st.count, st.clients, st.keys ?? 16) });
+          return `${what} (in the background)`;
+        }
+        this.line(loadText(`load ${st.op}`, await this.t.load(st.op, st.count, st.clients, st.keys ?? 16)));
+        return what;
+      }
+      case 'add': {
+        const id = await this.t.addNode();
+        if (st.as !== undefined) this.labels.set(st.as, id);
+        return `add ${id}: it joins as a learner and is promoted to voter once caught up`;
       }
       case 'balance':
         await this.t.balance(st.algorithm, st.weights);
@@ -266,6 +272,7 @@ class Runner {
       ...(f.loss !== undefined ? { loss: f.loss } : {}),
       ...(f.duplicate !== undefined ? { duplicate: f.duplicate } : {}),
       ...(f.blocked !== undefined ? { blocked: f.blocked } : {}),
+      ...(f.bandwidth !== undefined ? { bandwidth: f.bandwidth } : {}),
     };
     const pairs = new Set<string>();
     for (const a of ends(from)) {
@@ -363,6 +370,21 @@ class Runner {
       }
     }
     return out;
+  }
+
+  /** awaitBackground waits for the background requests and load bursts, and says how they ended. */
+  private async awaitBackground(timeoutMs: number, requests: PendingRequest[]): Promise<string> {
+    const n = this.background.length;
+    await this.t.settle(this.background, timeoutMs);
+    requests.push(...this.background);
+    this.background = [];
+    const loads = this.loads;
+    this.loads = [];
+    await this.t.waitFor(() => loads.every((l) => l.run.result !== null), timeoutMs);
+    for (const l of loads) this.line(l.run.result ? loadText(l.what, l.run.result) : `${l.what}: still running`);
+    const outcomes = requests.map((r) => r.result?.outcome ?? 'pending').join(', ');
+    const bursts = loads.length > 0 ? ` and ${loads.length} load burst(s)` : '';
+    return `await ${n} background request(s)${bursts}${outcomes ? `: ${outcomes}` : ''}`;
   }
 
   private async wait(st: Extract<Step, { do: 'wait' }>, checks: CheckReport[]): Promise<string> {

@@ -10,6 +10,7 @@
  * only) so each branch can refuse unknown fields on its own; the builder spreads them in.
  */
 import { BALANCE_ALGORITHMS } from '../core/balance/types';
+import { MAX_BANDWIDTH } from '../core/link-queue';
 import { DAMAGE_KINDS } from '../core/recovery/damage';
 import { LOOKS, PRESETS } from './types';
 
@@ -64,6 +65,12 @@ const linkFields: Record<string, Schema> = {
   loss: prob,
   duplicate: prob,
   blocked: { type: 'boolean' },
+  bandwidth: {
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_BANDWIDTH,
+    description: 'the rate limit in bytes a second (0 lifts it); messages queue behind it',
+  },
 };
 
 const faultSteps: Schema[] = [
@@ -151,8 +158,15 @@ const otherSteps: Schema[] = [
       count: { type: 'integer', minimum: 1, maximum: 20_000 },
       clients: { type: 'integer', minimum: 1, maximum: 64 },
       keys: { type: 'integer', minimum: 1, maximum: 10_000 },
+      background: { type: 'boolean' },
     },
-    'a bounded load burst through the gateway',
+    'a bounded load burst through the gateway (background: the next steps run while it does; await waits)',
+  ),
+  step(
+    'add',
+    [],
+    {},
+    'a new node joins while the cluster serves: a learner on an empty store, promoted to voter once caught up (as: its label)',
   ),
   step(
     'balance',
@@ -232,6 +246,11 @@ const conditions: Schema[] = [
     ['is', 'atLeast'],
     { is: { const: 'term' }, atLeast: { type: 'integer', minimum: 0 } },
     'some node is in term (ballot) >= atLeast',
+  ),
+  obj(
+    ['is', 'node'],
+    { is: { const: 'voter' }, node: ref('node') },
+    'the node votes in the configuration in force (an added node, once promoted)',
   ),
 ];
 

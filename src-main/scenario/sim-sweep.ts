@@ -30,6 +30,7 @@ export async function runInSim(s: Scenario, r: SimRun): Promise<RunReport> {
     ...(s.setup.electionMs !== undefined ? { electionMs: s.setup.electionMs } : {}),
     unsafe: r.unsafe ?? {},
     trace: s.steps.some((st) => st.do === 'trace'),
+    spares: Math.min(s.steps.filter((st) => st.do === 'add').length, Math.max(0, 9 - s.setup.nodes)),
   });
   return runScenario(s, target, { ...(r.unsafe ? { unsafe: r.unsafe } : {}) });
 }

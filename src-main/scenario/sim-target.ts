@@ -6,9 +6,12 @@
  * heartbeatMs / electionMs with the lab's tick (heartbeat / 5, at most 10 ms).
  *
  * What it models: crash (unsaved state lost), restart, pause, resume, partitions and
- * directed cuts, and each link's loss / duplication / latency ± jitter (the simulated
- * network's per-link models). Damage needs the simulator's store-damage model (a
- * TargetError without it). Unsafe modes: every one but commitRule (SIM_UNSAFE).
+ * directed cuts, and each link's loss / duplication / latency ± jitter and rate limit (the
+ * simulated network's per-link models and link queues), and adding a node (a spare switched
+ * on with an empty store, added as a learner and promoted once caught up, as the lab's
+ * membership manager does; `spares` says how many the run may add). Damage needs the
+ * simulator's store-damage model (a TargetError without it). Unsafe modes: every one but
+ * commitRule (SIM_UNSAFE).
  */
 import type { HistoryOp } from '../api/contract';
 import type { BalanceAlgorithm } from '../core/balance/types';
@@ -18,6 +21,7 @@ import type { ProtocolName } from '../core/protocols';
 import { createProtocolNode } from '../core/protocols';
 import type { MessageBase, NodeId, ProtocolConfig, ProtocolNode } from '../core/types';
 import { Cluster } from '../sim/cluster';
+import { currentLeader } from '../sim/membership';
 import { RELIABLE, type NetworkFaults } from '../sim/network';
 import { Stream, streamRng } from '../sim/random';
 import { SimClients } from './sim-client';
@@ -25,6 +29,7 @@ import {
   TargetError,
   type LinkChange,
   type LoadResult,
+  type LoadRun,
   type PendingRequest,
   type Sample,
   type ScenarioTarget,
@@ -45,7 +50,16 @@ export interface SimTargetOptions {
   unsafe?: UnsafeModes;
   /** trace: record every message with its body (the trace step needs it; it costs time). */
   trace?: boolean;
+  /** spares: nodes beyond `nodes`, switched off, that add steps can bring in (at most 9 nodes in all). */
+  spares?: number;
 }
+
+/** CATCH_UP_SLACK: a learner within this many entries of the leader's commit is promoted (as in the lab). */
+const CATCH_UP_SLACK = 64;
+/** ADD_TRY_MS: how long an add keeps asking a leader that refuses for now (a Raft leader must first commit in its term). */
+const ADD_TRY_MS = 5000;
+/** PROMOTE_GIVE_UP_MS: how long (virtual) a learner may take to catch up before the promoter stops trying. */
+const PROMOTE_GIVE_UP_MS = 120_000;
 
 /**
  * SIM_UNSAFE lists the unsafe modes a scenario can ask of the simulator. Its Cluster honours
@@ -67,7 +81,7 @@ export const SIM_UNSAFE = [
   'adoptHighestAccepted',
 ] as const;
 
-type Rule = Required<Omit<LinkChange, 'from' | 'to'>>;
+type Rule = Required<Omit<LinkChange, 'from' | 'to' | 'bandwidth'>>;
 
 const CLEAN: Rule = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, blocked: false };
 
@@ -85,6 +99,8 @@ export class SimTarget implements ScenarioTarget {
   private readonly blocked = new Set<string>();
   /** groups: the partition in force (one group: none). */
   private groups: NodeId[][] = [];
+  /** added: the spares an add step switched on (the view shows only the first nodes and these). */
+  private readonly added = new Set<NodeId>();
 
   constructor(o: SimTargetOptions) {
     const bad = unsupportedIn(o.unsafe ?? {});
@@ -102,11 +118,13 @@ export class SimTarget implements ScenarioTarget {
       unsafe: simUnsafe(o.unsafe ?? {}),
       snapshotEvery: 200,
       diskMs: [0.05, 1],
+      ...(o.spares ? { spares: o.spares } : {}),
       ...(o.trace
         ? { factory: (p: ProtocolName, cfg: ProtocolConfig) => this.tracing(createProtocolNode(p, cfg)) }
         : {}),
     });
-    this.info = { kind: 'sim', ids: this.cluster.ids.slice(), protocol: o.protocol, seed: o.seed };
+    // Spares are nobody's until added: `*`, presets and churn act on the first members, as in the lab.
+    this.info = { kind: 'sim', ids: this.cluster.first.slice(), protocol: o.protocol, seed: o.seed };
     this.clients = new SimClients(this.cluster, streamRng(o.seed, Stream.scenario, 0));
     this.observeEveryTick();
   }
@@ -165,7 +183,8 @@ export class SimTarget implements ScenarioTarget {
   private viewNow(): TargetView {
     const c = this.cluster;
     for (const n of c.nodes) c.observe(n);
-    const nodes = c.nodes.map((n) => {
+    const shown = c.nodes.filter((n) => c.first.includes(n.id) || this.added.has(n.id));
+    const nodes = shown.map((n) => {
       const s = n.state === 'down' ? null : n.lastStatus;
       return {
         id: n.id,
@@ -178,8 +197,11 @@ export class SimTarget implements ScenarioTarget {
       };
     });
     const cuts: string[] = [];
-    for (const a of c.ids) for (const b of c.ids) if (a !== b && !c.net.linkUp(a, b)) cuts.push(`${a}>${b}`);
-    return { nodes, leader: c.stableLeader(), cuts };
+    const ids = shown.map((n) => n.id);
+    for (const a of ids) for (const b of ids) if (a !== b && !c.net.linkUp(a, b)) cuts.push(`${a}>${b}`);
+    const lead = c.stableLeader();
+    const voters = (lead === null ? null : c.node(lead).status()?.conf.voters) ?? c.first;
+    return { nodes, leader: lead, cuts, voters: [...voters] };
   }
 
   async waitUntil(pred: (v: TargetView) => boolean, timeoutMs: number): Promise<TargetView | null> {
@@ -246,6 +268,7 @@ export class SimTarget implements ScenarioTarget {
 
   async link(ch: LinkChange): Promise<void> {
     const key = `${ch.from}>${ch.to}`;
+    if (ch.bandwidth !== undefined) this.cluster.net.setBandwidth(ch.from, ch.to, ch.bandwidth);
     if (ch.blocked !== undefined) {
       if (ch.blocked) this.blocked.add(key);
       else this.blocked.delete(key);
@@ -269,6 +292,7 @@ export class SimTarget implements ScenarioTarget {
     this.blocked.clear();
     this.groups = [];
     this.cluster.net.clearLinks();
+    this.cluster.net.clearBandwidth();
     this.cluster.setFaults(RELIABLE);
     if (!nodes) return;
     for (const n of this.cluster.nodes) {
@@ -311,6 +335,85 @@ export class SimTarget implements ScenarioTarget {
     this.cluster.runUntilTrue(() => issued >= count && done.every((p) => p.result !== null), count * 5000, 1);
     const by = (o: string): number => done.filter((p) => p.result?.outcome === o).length;
     return { count: done.length, ok: by('ok'), fail: by('fail'), unknown: by('unknown') };
+  }
+
+  startLoad(op: 'put' | 'get', count: number, clients: number, keys: number): LoadRun {
+    const run: LoadRun = { result: null };
+    const done: PendingRequest[] = [];
+    let issued = 0;
+    const rng = streamRng(this.info.seed, Stream.scenario, 2);
+    const by = (o: string): number => done.filter((p) => p.result?.outcome === o).length;
+    // Each lane issues its next request when the last one settles; the last to settle writes the result.
+    const lane = (): void => {
+      if (issued >= count) {
+        if (done.every((p) => p.result !== null) && run.result === null)
+          run.result = { count: done.length, ok: by('ok'), fail: by('fail'), unknown: by('unknown') };
+        return;
+      }
+      const i = issued++;
+      const key = `load-${rng.int(0, keys - 1)}`;
+      const p = this.clients.submit(op === 'put' ? { op: 'put', key, value: `b${i}` } : { op: 'get', key }, {
+        timeoutMs: 5000,
+      });
+      done.push(p);
+      const check = (): void => (p.result ? lane() : this.cluster.after(1, check));
+      this.cluster.after(1, check);
+    };
+    for (let i = 0; i < Math.min(clients, count); i++) lane();
+    return run;
+  }
+
+  async waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+    return this.cluster.runUntilTrue(pred, timeoutMs, 1);
+  }
+
+  async addNode(): Promise<NodeId> {
+    const c = this.cluster;
+    const id = c.ids.find((x) => !c.first.includes(x) && !this.added.has(x));
+    if (id === undefined) throw new TargetError('no spare node left to add (the simulated run was made with none)');
+    let why = 'no leader';
+    const asked = c.runUntilTrue(
+      () => {
+        const lead = currentLeader(c);
+        if (!lead?.core) return false;
+        if (c.node(id).state === 'down') c.restart(id);
+        const r = lead.core.proposeConfChange({ type: 'addLearner', node: id });
+        lead.drain();
+        c.observe(lead, true);
+        if (!r.ok) why = `${lead.id}: ${r.reason}`;
+        return r.ok;
+      },
+      ADD_TRY_MS,
+      Math.max(1, c.tickMs * 5),
+    );
+    if (!asked) {
+      if (c.node(id).state !== 'down') c.crash(id);
+      throw new TargetError(`could not add ${id}: ${why}`);
+    }
+    this.added.add(id);
+    this.promoteWhenCaughtUp(id, c.now + PROMOTE_GIVE_UP_MS);
+    return id;
+  }
+
+  /** promoteWhenCaughtUp asks the leader to make learner `id` a voter once it is close behind, until it is one. */
+  private promoteWhenCaughtUp(id: NodeId, giveUpAt: number): void {
+    const c = this.cluster;
+    const again = (): void => c.after(Math.max(1, c.tickMs * 5), () => this.promoteWhenCaughtUp(id, giveUpAt));
+    const lead = currentLeader(c);
+    const conf = lead?.status()?.conf;
+    if (conf?.voters.includes(id) || c.now > giveUpAt) return;
+    const mine = c.node(id).state === 'up' ? c.node(id).status() : null;
+    if (
+      lead?.core &&
+      conf?.learners.includes(id) &&
+      mine &&
+      mine.commitIndex + CATCH_UP_SLACK >= lead.status()!.commitIndex
+    ) {
+      lead.core.proposeConfChange({ type: 'promote', node: id });
+      lead.drain();
+      c.observe(lead, true);
+    }
+    again();
   }
 
   async spread(

@@ -8,7 +8,7 @@ import { Stream, streamRng } from '../sim/random';
 import { churnPlan, describeChurn } from './churn';
 import type { CheckReport } from './report-types';
 import { spreadLines } from './spread';
-import type { PendingRequest, ScenarioTarget, TargetView } from './target';
+import type { LoadResult, PendingRequest, ScenarioTarget, TargetView } from './target';
 import { paxosRound } from './trace';
 import type { Request, RequestOptions, Step } from './types';
 
@@ -79,6 +79,11 @@ export async function traceStep(
   await t.sleep(200);
   for (const l of paxosRound(t.messages(0), st.key, st.value, at, v.nodes.length)) line(l);
   return `trace a Paxos round: put ${st.key}=${st.value} → ${outcomeText(p)}`;
+}
+
+/** loadText says how a load burst ended: "load put × 400: 398 ok, 0 fail, 2 unknown". */
+export function loadText(what: string, r: LoadResult): string {
+  return `${what} × ${r.count}: ${r.ok} ok, ${r.fail} fail, ${r.unknown} unknown`;
 }
 
 /** weightsText writes weights as n1=1,n2=2. */

@@ -39,6 +39,8 @@ export interface TargetView {
   leader: NodeId | null;
   /** cuts: the directed links that lose every message now, as "from>to". */
   cuts: string[];
+  /** voters: the voters of the configuration in force (the leader's, else the first nodes'). */
+  voters: NodeId[];
 }
 
 /** Outcome is how a client request ended. */
@@ -91,6 +93,8 @@ export interface LinkChange {
   loss?: number;
   duplicate?: number;
   blocked?: boolean;
+  /** bandwidth: bytes a second, 0 = unlimited. */
+  bandwidth?: number;
 }
 
 /** LoadResult summarises a load burst. */
@@ -99,6 +103,11 @@ export interface LoadResult {
   ok: number;
   fail: number;
   unknown: number;
+}
+
+/** LoadRun is a load burst started in the background; `result` is set when its last request settles. */
+export interface LoadRun {
+  result: LoadResult | null;
 }
 
 /** TargetInfo describes a target's cluster. */
@@ -132,6 +141,16 @@ export interface ScenarioTarget {
   /** settle waits until every request has a result (or timeoutMs passed; the rest stay null). */
   settle(reqs: PendingRequest[], timeoutMs: number): Promise<void>;
   load(op: 'put' | 'get', count: number, clients: number, keys: number): Promise<LoadResult>;
+  /** startLoad starts the same burst and returns at once; the cluster serves it while later steps run. */
+  startLoad(op: 'put' | 'get', count: number, clients: number, keys: number): LoadRun;
+  /** waitFor waits until pred holds (true) or timeoutMs passed (false); the cluster runs meanwhile. */
+  waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean>;
+  /**
+   * addNode adds a node while the cluster serves: a learner on an empty store, promoted to
+   * voter once caught up (the lab's membership rules). Resolves with its id once it is a
+   * learner; TargetError when the cluster refuses (no leader, a change in flight).
+   */
+  addNode(): Promise<NodeId>;
   /** spread sends n reads through `algorithm` and counts which node each went to. */
   spread(algorithm: BalanceAlgorithm, weights: Record<NodeId, number>, n: number): Promise<Record<NodeId, number>>;
   history(): Promise<HistoryOp[]>;

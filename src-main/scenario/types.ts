@@ -63,6 +63,8 @@ export type Condition =
   | { is: 'healed' }
   | { is: 'converged' }
   | { is: 'term'; atLeast: number }
+  /** voter: the node votes in the configuration in force (an added node, once promoted). */
+  | { is: 'voter'; node: NodeRef }
   | { is: 'role'; node: NodeRef; role: 'leader' | 'follower' | 'candidate' | 'precandidate' };
 
 /** RequestOutcomeExpectation: what a request's outcome must be (`not-ok`: fail or unknown). */
@@ -130,6 +132,8 @@ export interface LinkFields {
   loss?: number;
   duplicate?: number;
   blocked?: boolean;
+  /** bandwidth: the link's rate limit in bytes a second (0 lifts it). */
+  bandwidth?: number;
 }
 
 /** FaultStep is a step that changes the cluster or its network. */
@@ -163,7 +167,9 @@ export type Step = StepCommon &
     | ({ do: 'request' } & RequestOptions & { request: Request; background?: boolean })
     | { do: 'requests'; requests: (RequestOptions & { request: Request })[] }
     | { do: 'await'; timeoutMs?: number }
-    | { do: 'load'; op: 'put' | 'get'; count: number; clients: number; keys?: number }
+    | { do: 'load'; op: 'put' | 'get'; count: number; clients: number; keys?: number; background?: boolean }
+    /** add: a new node joins while the cluster serves (a learner, promoted once caught up); `as` names it. */
+    | { do: 'add' }
     | { do: 'balance'; algorithm: BalanceAlgorithm; weights?: Record<NodeId, number> }
     | { do: 'spread'; algorithms: BalanceAlgorithm[]; weights: Record<NodeId, number>; requests: number[] }
     | { do: 'wait'; ms?: number; until?: Condition; withinMs?: number }

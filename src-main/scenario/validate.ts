@@ -136,6 +136,7 @@ class Semantics {
       case 'say':
       case 'await':
       case 'load':
+      case 'add':
       case 'churn':
       case 'check':
         return;

@@ -33,6 +33,8 @@ throughout; every seed's client history goes through the linearizability checker
   --clients N         simulated clients (default: 5, or 12 in a busy seed)
   --no-faults         run the workload on a clean network (for speed measurements)
   --no-disk-faults    never damage a store (the term/vote record, the log's tail, the file)
+  --slow-links        add rate-limited links (2 KiB/s .. 512 KiB/s, both ways) to the fault mix
+  --membership        two spare nodes; add, promote and remove members (the leader too) in the fault mix
   --no-check          skip the linearizability check of the history
   --mutant NAME       break one safety rule on purpose, to see the sweep catch it:
                       ${MUTANT_NAMES.join(', ')}
@@ -60,6 +62,8 @@ export interface CliOptions {
   clients: number | null;
   faults: boolean;
   diskFaults: boolean;
+  slowLinks: boolean;
+  membership: boolean;
   check: boolean;
   /** mutant: a safety rule broken on purpose (sim/mutants.ts). */
   mutant: MutantName | null;
@@ -90,6 +94,8 @@ const SIM_OPTIONS = {
   clients: { type: 'string' },
   'no-faults': { type: 'boolean' },
   'no-disk-faults': { type: 'boolean' },
+  'slow-links': { type: 'boolean' },
+  membership: { type: 'boolean' },
   'no-check': { type: 'boolean' },
   mutant: { type: 'string' },
   log: { type: 'string' },
@@ -135,6 +141,8 @@ export function parseSimArgs(argv: string[]): CliOptions | 'help' {
     clients: intOpt(p, 'clients', 0, 1000) ?? null,
     faults: !flagOpt(p, 'no-faults'),
     diskFaults: !flagOpt(p, 'no-disk-faults'),
+    slowLinks: flagOpt(p, 'slow-links'),
+    membership: flagOpt(p, 'membership'),
     check: !flagOpt(p, 'no-check'),
     mutant: mutantOpt(stringOpt(p, 'mutant', null)),
     log: stringOpt(p, 'log', null),
@@ -161,6 +169,8 @@ function simOptions(o: CliOptions, seed: number): SimOptions {
     faultMs: o.durationS * 1000,
     faults: o.faults,
     diskFaults: o.diskFaults,
+    ...(o.slowLinks ? { slowLinks: true } : {}),
+    ...(o.membership ? { membership: true } : {}),
     check: o.check,
     mutant: o.mutant ?? undefined,
     workload: {
@@ -178,6 +188,8 @@ export function reproduceCommand(o: CliOptions, seed: number): string {
   if (o.clients !== null) parts.push(`--clients ${o.clients}`);
   if (!o.faults) parts.push('--no-faults');
   if (!o.diskFaults) parts.push('--no-disk-faults');
+  if (o.slowLinks) parts.push('--slow-links');
+  if (o.membership) parts.push('--membership');
   if (!o.check) parts.push('--no-check');
   if (o.mutant) parts.push(`--mutant ${o.mutant}`);
   parts.push(`--log sim-${seed}.jsonl`);
@@ -322,6 +334,8 @@ function childArgs(o: CliOptions): string[] {
   if (o.clients !== null) a.push('--clients', String(o.clients));
   if (!o.faults) a.push('--no-faults');
   if (!o.diskFaults) a.push('--no-disk-faults');
+  if (o.slowLinks) a.push('--slow-links');
+  if (o.membership) a.push('--membership');
   if (!o.check) a.push('--no-check');
   if (o.mutant) a.push('--mutant', o.mutant);
   return a;

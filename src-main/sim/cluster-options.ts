@@ -35,6 +35,11 @@ export interface ClusterOptions extends Partial<CoreSettings> {
    * committed entry for good, which no protocol survives.
    */
   damageBudget?: number;
+  /**
+   * spares: nodes beyond `nodes` that start switched off and outside the configuration, to
+   * be added by membership changes (sim/membership.ts); every node's peers are the first members.
+   */
+  spares?: number;
   /** countBytes: measure each message's JSON size (for byte budgets; costs time). */
   countBytes?: boolean;
   factory?: NodeFactory;
@@ -86,6 +91,9 @@ export function validOptions(opts: ClusterOptions): ValidOptions {
     throw new Error(`nodes must be an integer in 1..${MAX_NODES}, got ${opts.nodes}`);
   }
   if (!Number.isInteger(opts.seed)) throw new Error(`seed must be an integer, got ${opts.seed}`);
+  const spares = opts.spares ?? 0;
+  if (!Number.isInteger(spares) || spares < 0 || opts.nodes + spares > MAX_NODES)
+    throw new Error(`spares must be an integer with nodes + spares <= ${MAX_NODES}, got ${spares}`);
   const tickMs = opts.tickMs ?? 10;
   const unsafe: UnsafeSettings = { ...UNSAFE_DEFAULTS, ...opts.unsafe };
   const settings: CoreSettings = {

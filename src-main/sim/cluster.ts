@@ -36,7 +36,9 @@ export const MAX_PENDING_EVENTS = 100_000;
 
 /** Cluster is N simulated nodes, their network, and virtual time. */
 export class Cluster {
+  /** ids: every node, spares included; first: the members it starts with (every node's peers). */
   readonly ids: NodeId[];
+  readonly first: NodeId[];
   readonly nodes: SimNode[];
   readonly net: SimNetwork;
   readonly checker: InvariantChecker;
@@ -91,7 +93,8 @@ export class Cluster {
     this.checker.onViolation = (v: Violation) =>
       this.log.write(this.now, 'violation', { invariant: v.invariant, node: v.node, description: v.description });
     this.oracle = new CommitOracle(this.protocol, this.checker);
-    this.ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+    this.ids = Array.from({ length: opts.nodes + (opts.spares ?? 0) }, (_, i) => `n${i + 1}`);
+    this.first = this.ids.slice(0, opts.nodes);
     const hooks = this.hooks();
     const nodeOpts = {
       protocol: this.protocol,
@@ -102,7 +105,7 @@ export class Cluster {
       unsafe: this.unsafe,
     };
     this.nodes = this.ids.map(
-      (id, i) => new SimNode(id, i, this.ids, nodeOpts, (inc) => streamRng(seed, Stream.node, i, inc), hooks),
+      (id, i) => new SimNode(id, i, this.first, nodeOpts, (inc) => streamRng(seed, Stream.node, i, inc), hooks),
     );
     this.stats = {
       sent: 0,
@@ -129,7 +132,8 @@ export class Cluster {
     });
     this.triggers = new Triggers(this, streamRng(seed, Stream.triggers));
     this.wire = new Wire(this, opts.countBytes ?? false);
-    for (const n of this.nodes) {
+    // Spares stay switched off until a membership change adds one.
+    for (const n of this.nodes.slice(0, this.first.length)) {
       n.start();
       this.observe(n);
     }
@@ -332,19 +336,21 @@ export class Cluster {
   }
 
   /**
-   * stableLeader returns a leader that a majority of the cluster (itself included) follows
+   * stableLeader returns a leader that a majority of the voters (itself included) follows
    * in its term, or null — the liveness notion of "the cluster has a leader".
    */
   stableLeader(): NodeId | null {
     for (const n of this.nodes) this.observe(n);
-    const majority = Math.floor(this.nodes.length / 2) + 1;
     for (const n of this.nodes) {
       if (n.state !== 'up') continue;
       const s = n.lastStatus;
       if (!s || s.role !== 'leader') continue;
+      // A majority of the voters of the leader's configuration (every node without membership changes).
+      const voters = s.conf.voters;
+      const majority = Math.floor(voters.length / 2) + 1;
       let follows = 0;
       for (const m of this.nodes) {
-        if (m.state !== 'up') continue;
+        if (m.state !== 'up' || !voters.includes(m.id)) continue;
         const t = m.lastStatus;
         if (t && t.term === s.term && (t.leader === s.id || m.id === s.id)) follows++;
       }
@@ -496,9 +502,10 @@ export class Cluster {
     this.log.write(this.now, 'net', { drop: f.drop, duplicate: f.duplicate, delay: f.delay });
   }
 
-  /** healNetwork removes every cut and isolation (the loss model stays as set). */
+  /** healNetwork removes every cut, isolation and rate limit, as the lab's heal does (the loss model stays as set). */
   healNetwork(): void {
     this.net.heal();
+    this.net.clearBandwidth();
     this.log.write(this.now, 'heal', {});
   }
 

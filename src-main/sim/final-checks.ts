@@ -11,17 +11,19 @@ import { KvStateMachine } from '../core/kv/state-machine';
 import type { AckedCommand, HistoryOp } from './clients';
 import { canonicalJson, stateFingerprint } from './canonical';
 import type { Cluster } from './cluster';
+import { memberNodes } from './membership';
 
 /** CHECK_STEPS is the checker's default search budget per seed (steps over all keys). */
 export const CHECK_STEPS = 2_000_000;
 
 /**
- * convergedIndex returns the index every node has applied when all are up and agree and
- * nothing applied anywhere is missing from them; else null.
+ * convergedIndex returns the index every member (of the final configuration: every node
+ * without membership changes) has applied when all are up and agree and nothing applied
+ * anywhere is missing from them; else null.
  */
 export function convergedIndex(c: Cluster): number | null {
   let idx = -1;
-  for (const n of c.nodes) {
+  for (const n of memberNodes(c)) {
     if (n.state !== 'up') return null;
     if (idx === -1) idx = n.applied;
     else if (n.applied !== idx) return null;
@@ -77,7 +79,7 @@ function checkReplicas(c: Cluster, ref: KvStateMachine, through: number): void {
   const checker = c.checker;
   const want = ref.digest();
   let wantState: string | null = null;
-  for (const n of c.nodes) {
+  for (const n of memberNodes(c)) {
     if (n.state !== 'up' || !n.sm) continue;
     if (n.applied < through) {
       checker.report('durability', n.id, `${n.id} applied only ${n.applied} of ${through} entries at the end`);

@@ -4,6 +4,7 @@
  * and again at delivery time (a partition that starts while a message is in flight
  * drops it, as a real cut would).
  */
+import { LinkQueue, type LinkBacklog } from '../core/link-queue';
 import type { NodeId, Rng } from '../core/types';
 
 /** DelayModel is the latency distribution of one message, in virtual ms. */
@@ -80,6 +81,9 @@ export class SimNetwork {
   private readonly jittery = new Map<string, { maxMs: number; until: number }>();
   /** links: per directed link ("from>to"), a fault model that replaces `faults` on it (scenarios' link rules). */
   private readonly links = new Map<string, NetworkFaults>();
+  /** limits: rate limits (bytes/s) of the links that have one, by "from>to"; queues keep draining after a limit is lifted. */
+  private readonly limits = new Map<string, number>();
+  private readonly queues = new Map<string, LinkQueue>();
 
   constructor(
     private readonly rng: Rng,
@@ -158,6 +162,47 @@ export class SimNetwork {
     this.cuts.clear();
     this.isolated.clear();
     this.jittery.clear();
+  }
+
+  /** setBandwidth limits the directed link from → to to `rate` bytes a second (0 lifts the limit). */
+  setBandwidth(from: NodeId, to: NodeId, rate: number): void {
+    if (!(Number.isFinite(rate) && rate >= 0)) throw new Error(`bandwidth must be >= 0 bytes/s, got ${rate}`);
+    const key = from + '>' + to;
+    if (rate === 0) {
+      this.limits.delete(key);
+      return;
+    }
+    this.limits.set(key, rate);
+    const q = this.queues.get(key);
+    if (q) q.setRate(rate);
+    else this.queues.set(key, new LinkQueue(rate));
+  }
+
+  /** clearBandwidth lifts every rate limit. */
+  clearBandwidth(): void {
+    this.limits.clear();
+  }
+
+  /** bandwidth is the link's rate limit in bytes a second (0 = none). */
+  bandwidth(from: NodeId, to: NodeId): number {
+    return this.limits.size === 0 ? 0 : (this.limits.get(from + '>' + to) ?? 0);
+  }
+
+  /**
+   * wireMs queues a message of `bytes` on a rate-limited link at time `now` (core/link-queue.ts,
+   * the lab router's model) and returns how long until it has left the link, or null when
+   * the link's queue is full (the message is dropped).
+   */
+  wireMs(now: number, from: NodeId, to: NodeId, bytes: number): number | null {
+    const q = this.limits.has(from + '>' + to) ? this.queues.get(from + '>' + to) : undefined;
+    if (!q) return 0;
+    const done = q.offer(now, bytes);
+    return done === null ? null : done - now;
+  }
+
+  /** backlog says what waits on the link from → to at time `now`. */
+  backlog(now: number, from: NodeId, to: NodeId): LinkBacklog {
+    return this.queues.get(from + '>' + to)?.backlog(now) ?? { bytes: 0, messages: 0 };
   }
 
   /** cutList returns the current cuts as [from, to] pairs, sorted (for logs and views). */

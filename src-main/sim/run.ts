@@ -16,7 +16,7 @@
 import type { ProtocolName } from '../core/protocols';
 import type { Rng } from '../core/types';
 import { ClientWorkload, DEFAULT_WORKLOAD, type HistoryOp, type WorkloadOptions } from './clients';
-import { Cluster, type ClusterOptions } from './cluster';
+import { Cluster, MAX_NODES, type ClusterOptions } from './cluster';
 import { CHECK_STEPS, checkClientHistory, checkFinalState, convergedIndex } from './final-checks';
 import type { Violation } from './invariants';
 import { installMutant, type MutantName } from './mutants';
@@ -39,6 +39,10 @@ export interface SimOptions {
   faults?: boolean;
   /** diskFaults: damage stores now and then (a minority of nodes; default: on when faults are). */
   diskFaults?: boolean;
+  /** slowLinks: rate-limited links join the fault mix (ScheduleOptions.slowLinks). */
+  slowLinks?: boolean;
+  /** membership: two spare nodes, and membership changes in the fault mix (sim/membership.ts). */
+  membership?: boolean;
   workload?: Partial<WorkloadOptions>;
   /** cluster: protocol and timing knobs (seed/nodes/protocol/log come from here; they override the seed's setup). */
   cluster?: Omit<ClusterOptions, 'seed' | 'nodes' | 'protocol' | 'log'>;
@@ -150,6 +154,7 @@ function prepare(o: SimOptions): Prepared {
     nodes: o.nodes,
     protocol: o.protocol ?? 'raft',
     log,
+    ...(o.membership === true ? { spares: Math.min(2, MAX_NODES - o.nodes) } : {}),
   };
   const cluster = new Cluster(copts);
   const electionMs = cluster.electionMs;
@@ -161,6 +166,8 @@ function prepare(o: SimOptions): Prepared {
         damage,
         triggers: true,
         slowDisks: true,
+        ...(o.slowLinks === true ? { slowLinks: true } : {}),
+        ...(o.membership === true ? { membership: true } : {}),
       })
     : [];
   const wopts = { ...DEFAULT_WORKLOAD, ...setup.workload, ...o.workload };

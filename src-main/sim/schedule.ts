@@ -3,13 +3,15 @@
  * duplication / reordering, crashes (some with a damaged store: the term/vote record, the
  * log's tail, or the whole file; some restarting faster than a message travels), power
  * cuts (a majority down at once), pauses, slow disks, and faults armed to fire on an event
- * (the leader elected, its commit index moving, its lease held, a damaged node recovered)
- * is drawn over the fault phase; every crash, pause and slow disk is undone later (or at
+ * (the leader elected, its commit index moving, its lease held, a damaged node recovered),
+ * and when asked for, slow links and membership changes, is drawn over the fault phase; every crash, pause and slow disk is undone later (or at
  * the heal). The schedule is plain data, so it can be logged, printed and replayed.
  */
 import { DAMAGE_KINDS, type DamageKind } from '../core/recovery';
 import { assertNever, type NodeId, type Rng } from '../core/types';
 import type { Cluster } from './cluster';
+import { changeMembership } from './membership';
+import { setBandwidth } from './slow-links';
 import { RELIABLE, type NetworkFaults } from './network';
 import { exponential, pick, shuffle } from './random';
 import type { Trigger } from './triggers';
@@ -29,7 +31,11 @@ export type FaultAction =
   /** disk: a node's disk becomes slow ([min, max] ms per write) or, with null, normal again. */
   | { kind: 'disk'; node: NodeId; ms: [number, number] | null }
   /** arm: the next leader to match the trigger's event gets its fault. */
-  | { kind: 'arm'; trigger: Trigger };
+  | { kind: 'arm'; trigger: Trigger }
+  /** bandwidth: a rate limit on one directed link, bytes a second (0 lifts it). */
+  | { kind: 'bandwidth'; from: NodeId; to: NodeId; rate: number }
+  /** member: one membership change, chosen when it runs from the leader's configuration (pick in [0, 1)). */
+  | { kind: 'member'; pick: number };
 
 /** TimedFault is a FaultAction at a virtual time (ms). */
 export interface TimedFault {
@@ -51,7 +57,14 @@ export interface ScheduleOptions {
   triggers?: boolean;
   /** slowDisks: make disks slow now and then. */
   slowDisks?: boolean;
+  /** slowLinks: some actions rate-limit one link (both ways). Off by default, so existing seeds keep their schedules. */
+  slowLinks?: boolean;
+  /** membership: about a third of the actions become membership changes (sim/membership.ts). Off by default too. */
+  membership?: boolean;
 }
+
+/** SLOW_RATES are the rates a slow link gets in random schedules, bytes a second (a heartbeat is ~100 B). */
+const SLOW_RATES = [2 * 1024, 16 * 1024, 64 * 1024, 512 * 1024];
 
 /** randomSchedule draws a fault schedule for the given nodes. */
 export function randomSchedule(rng: Rng, ids: NodeId[], o: ScheduleOptions): TimedFault[] {
@@ -90,7 +103,15 @@ class Drawer {
     const ids = this.ids;
     const free = ids.filter((id) => (this.busyUntil.get(id) ?? -1) < t);
     const r = rng.next();
-    if (r < 0.15 && ids.length > 1) {
+    // The opt-in kinds draw only when asked for, so the schedules of existing seeds stay what they were.
+    if (this.o.membership === true && rng.next() < 0.3) {
+      this.push(t, { kind: 'member', pick: rng.next() });
+    } else if (this.o.slowLinks === true && ids.length > 1 && rng.next() < 0.15) {
+      const [from, to] = shuffle(rng, ids);
+      const rate = pick(rng, SLOW_RATES);
+      this.push(t, { kind: 'bandwidth', from: from!, to: to!, rate });
+      this.push(t, { kind: 'bandwidth', from: to!, to: from!, rate });
+    } else if (r < 0.15 && ids.length > 1) {
       this.push(t, { kind: 'partition', groups: randomGroups(rng, ids) });
     } else if (r < 0.22 && ids.length > 1) {
       const [from, to] = shuffle(rng, ids);
@@ -250,6 +271,12 @@ export function applyFault(c: Cluster, a: FaultAction): void {
       return;
     case 'arm':
       c.triggers.arm(a.trigger);
+      return;
+    case 'bandwidth':
+      setBandwidth(c, a.from, a.to, a.rate);
+      return;
+    case 'member':
+      changeMembership(c, a.pick);
       return;
     default:
       assertNever(a, 'fault action');

@@ -1,10 +1,11 @@
 /**
  * Wire carries a cluster's messages: each one is counted, logged, checked against the
- * network (cuts, loss, duplication, latency and a link's jitter), copied — so no node ever
+ * network (cuts, loss, duplication, a link's rate limit and queue, latency and a link's jitter), copied — so no node ever
  * shares an object with another — and delivered later, or queued while its receiver is
  * paused, or dropped if it is down or the link was cut meanwhile.
  */
 import type { MessageBase } from '../core/types';
+import { utf8Length } from '../core/validate';
 import { cloneData } from './clone';
 import type { Cluster } from './cluster';
 import type { SimNode } from './sim-node';
@@ -34,15 +35,30 @@ export class Wire {
     if (m.from !== from.id || !c.member(m.to)) return this.drop(id, m, `bad address ${m.from}->${m.to}`);
     if (!c.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
     if (c.net.drawDrop(m.from, m.to)) return this.drop(id, m, 'loss');
-    const copy = cloneData(m);
-    c.after(this.delay(m), () => this.deliver(id, copy));
+    this.transmit(id, m);
     if (c.net.drawDuplicate(m.from, m.to)) {
       st.duplicated++;
       if (logging) c.log.write(c.now, 'duplicate', { id, from: m.from, to: m.to, type: m.type });
-      const dup = cloneData(m);
-      c.after(this.delay(m), () => this.deliver(id, dup));
+      this.transmit(id, m);
     }
     if (m.type === 'readIndex' && c.triggers.wantsReads() && !isRecoveryRead(m)) c.triggers.readForwarded(from, m);
+  }
+
+  /**
+   * transmit puts one copy of a message on its link: through the link's rate limit and
+   * queue if it has one (core/link-queue.ts, the lab router's model), then its latency. A
+   * message's size is its JSON's UTF-8 length, about what the router's frame is.
+   */
+  private transmit(id: number, m: MessageBase): void {
+    const c = this.c;
+    let wire = 0;
+    if (c.net.bandwidth(m.from, m.to) > 0) {
+      const w = c.net.wireMs(c.now, m.from, m.to, utf8Length(JSON.stringify(m)));
+      if (w === null) return this.drop(id, m, 'queue-full');
+      wire = w;
+    }
+    const copy = cloneData(m);
+    c.after(wire + this.delay(m), () => this.deliver(id, copy));
   }
 
   /** delay draws one message's latency: the network's model, plus its link's jitter. */

@@ -240,6 +240,7 @@ describe('Quorum Lab in the browser', () => {
       await panel.waitFor({ timeout: 5000 });
       await page.getByLabel('Latency (ms)').fill('200');
       await page.getByLabel('Jitter (ms)').fill('50');
+      await page.getByLabel('Bandwidth (bytes per second)').fill('64KiB/s');
       await panel.getByRole('button', { name: 'Apply' }).click();
       const rule = await waitFor(
         'the rule in GET /api/cluster',
@@ -247,6 +248,7 @@ describe('Quorum Lab in the browser', () => {
         5000,
       );
       expect(rule.jitterMs).toBe(50);
+      expect(rule.bandwidth).toBe(64 * 1024);
       expect((await api()).links.find((l) => l.from === b.target && l.to === a)?.latencyMs).toBe(200);
       await screenshot(page, 'link-latency');
 

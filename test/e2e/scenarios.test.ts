@@ -84,7 +84,7 @@ describe('the Scenarios panel', () => {
       await page.getByTestId('scenarios-button').click();
       const panel = page.getByTestId('scenarios-panel');
       await panel.getByTestId('scenario-list').getByRole('button').first().waitFor();
-      expect(await panel.getByTestId('scenario-list').getByRole('button').count()).toBe(21);
+      expect(await panel.getByTestId('scenario-list').getByRole('button').count()).toBe(22);
       await screenshot(page, 'scenarios-1-list');
 
       // Click 2: pick the minority-leader scenario: what it teaches, Run.

@@ -34,7 +34,11 @@ export interface TestLab {
   token: string;
   dir: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever shape a route answers
-  api: <T = any>(method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ status: number; body: T }>;
+  api: <T = any>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ) => Promise<{ status: number; body: T }>;
   stop: () => Promise<void>;
 }
 
@@ -46,7 +50,11 @@ export async function startLab(settings: Partial<ClusterSettings>): Promise<Test
   const host = new HttpHost({ lab, webRoot: join(dir, 'no-web') });
   const port = await host.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
-  const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+  const api = async <T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> => {
     const headers: Record<string, string> = { authorization: `Bearer ${host.token}` };
     const init: RequestInit = { method, headers };
     if (body !== undefined) {

@@ -1,7 +1,7 @@
 /**
  * The router's link rules, driven by plain sockets that speak the node wire protocol
  * (Hello, then MsgFrames): routing by msg.to, partitions, one-way cuts, latency with
- * jitter that reorders, loss, duplication, a cut that catches frames in flight, and
+ * jitter that reorders, loss, duplication, a rate limit with its bounded queue, a cut that catches frames in flight, and
  * bad tokens / garbage / deeply nested JSON that close only the offending connection.
  */
 import { connect, type Socket } from 'node:net';
@@ -44,8 +44,8 @@ async function peer(id: string, token = TOKEN): Promise<Peer> {
   return p;
 }
 
-function send(p: Peer, from: string, to: string, n: number): void {
-  p.sock.write(encodeFrame({ t: 'msg', kind: 'append', msg: { type: 'app', from, to, term: 1, n } }));
+function send(p: Peer, from: string, to: string, n: number, pad = ''): void {
+  p.sock.write(encodeFrame({ t: 'msg', kind: 'append', msg: { type: 'app', from, to, term: 1, n, pad } }));
 }
 
 async function waitUntil(fn: () => boolean, ms = 3000): Promise<void> {
@@ -172,6 +172,54 @@ describe('router', () => {
     const kept = rec.bodies.get(s1!.id);
     expect(kept.kept).toBe(true);
     if (kept.kept) expect(JSON.parse(Buffer.from(kept.bytes).subarray(4).toString()).msg).toEqual(append);
+  });
+
+  it('a rate limit sends frames one after the other at the rate, and shows what waits', async () => {
+    const a = await peer('n1');
+    const b = await peer('n2');
+    const c = await peer('n3');
+    router.setLink({ from: 'n1', to: 'n2', bandwidth: 20 * 1024 });
+    const pad = 'x'.repeat(4000); // ~4 KiB a frame: 5 take about one second at 20 KiB/s
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i++) send(a, 'n1', 'n2', i, pad);
+    send(a, 'n1', 'n3', 99, pad); // another link: not slowed
+    await waitUntil(() => msgs('send').length === 6);
+    const rule = router.rules().find((r) => r.from === 'n1' && r.to === 'n2');
+    expect(rule?.bandwidth).toBe(20 * 1024);
+    expect(rule?.queue?.messages).toBeGreaterThanOrEqual(3);
+    expect(rule?.queue?.bytes).toBeGreaterThan(3 * 4000);
+    await waitUntil(() => c.got.length === 1);
+    const arrivals: number[] = [];
+    await waitUntil(() => {
+      while (arrivals.length < b.got.length) arrivals.push(performance.now() - t0);
+      return b.got.length === 5;
+    }, 5000);
+    expect(b.got.map((g) => g.n)).toEqual([0, 1, 2, 3, 4]); // a queue keeps its order
+    // 5 × ~4 KiB at 20 KiB/s: the last leaves the link after ~1 s, not at once.
+    expect(arrivals[4]!).toBeGreaterThan(800);
+    await waitUntil(() => router.backlog('n1', 'n2').messages === 0);
+    expect(msgs('drop')).toEqual([]);
+  });
+
+  it('a full queue drops what does not fit as queue-full, and records it', async () => {
+    const a = await peer('n1');
+    const b = await peer('n2');
+    // 1 KiB/s queues 64 KiB (its floor): of 30 frames of ~4 KiB only the first ~16 fit.
+    router.setLink({ from: 'n1', to: 'n2', bandwidth: 1024 });
+    for (let i = 0; i < 30; i++) send(a, 'n1', 'n2', i, 'x'.repeat(4000));
+    await waitUntil(() => msgs('send').length === 30);
+    const full = msgs('drop').filter((d) => d.reason === 'queue-full');
+    expect(full.length).toBeGreaterThanOrEqual(12);
+    expect(full.length).toBeLessThanOrEqual(16);
+    expect(full[0]).toMatchObject({ from: 'n1', to: 'n2', bytes: expect.any(Number), queued: expect.any(Number) });
+    const q = router.backlog('n1', 'n2');
+    expect(q.bytes).toBeLessThanOrEqual(64 * 1024);
+    expect(q.messages).toBe(30 - full.length);
+    // Lifting the limit lets new frames through at once; the queued ones still drain in order.
+    router.setLink({ from: 'n1', to: 'n2', bandwidth: 0 });
+    send(a, 'n1', 'n2', 100);
+    await waitUntil(() => b.got.some((g) => g.n === 100));
+    expect(router.rules().find((r) => r.from === 'n1' && r.to === 'n2')).toBeUndefined();
   });
 
   it('a wrong token, a stranger and garbage close only that connection, and are logged', async () => {

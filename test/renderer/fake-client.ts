@@ -199,6 +199,18 @@ export class FakeLabClient extends TableClient {
     return { ...structuredClone(this.view), leader: clusterLeader(this.view) };
   }
 
+  /** configOf is the view's configuration (every node a voter when the view carries none). */
+  private configOf(): NonNullable<ClusterView['config']> {
+    return (
+      this.view.config ?? {
+        voters: this.view.nodes.map((n) => n.id),
+        learners: [],
+        pending: null,
+        method: 'single-server',
+      }
+    );
+  }
+
   private node(id: string) {
     const n = this.view.nodes.find((x) => x.id === id);
     if (!n) throw new LabError(`no node ${id}`, 404);
@@ -238,6 +250,44 @@ export class FakeLabClient extends TableClient {
       pause: (id) => changed(() => (this.node(id).status = 'paused')),
       resume: (id) => changed(() => (this.node(id).status = 'up')),
       inspect: (id) => this.inspectNode(id),
+      addNode: (req) => {
+        // Like the lab: the next free id, as a learner; the lab promotes it later.
+        const id = req.id ?? `n${this.view.nodes.length + 1}`;
+        if (this.view.nodes.some((n) => n.id === id))
+          throw new LabError(`${id} is already a node of this cluster`, 409);
+        const lead = this.view.nodes.find((n) => n.role === 'leader');
+        this.view.nodes.push({
+          ...structuredClone(this.view.nodes[0]!),
+          id,
+          role: 'learner',
+          pid: 2000,
+          leader: lead?.id ?? null,
+        });
+        this.view.groups[this.view.groups.length - 1]!.push(id);
+        const c = this.configOf();
+        this.view.config = { ...c, learners: [...c.learners, id] };
+        return { id };
+      },
+      removeNode: (id) =>
+        changed(() => {
+          this.node(id);
+          this.view.nodes = this.view.nodes.filter((n) => n.id !== id);
+          this.view.groups = this.view.groups.map((g) => g.filter((x) => x !== id)).filter((g) => g.length > 0);
+          const c = this.configOf();
+          this.view.config = {
+            ...c,
+            voters: c.voters.filter((x) => x !== id),
+            learners: c.learners.filter((x) => x !== id),
+          };
+        }),
+      transfer: (to) =>
+        changed(() => {
+          if (this.node(to).role === 'leader') throw new LabError(`${to} already leads`, 409);
+          for (const n of this.view.nodes) {
+            n.role = n.id === to ? 'leader' : n.role === 'leader' ? 'follower' : n.role;
+            n.leader = to;
+          }
+        }),
       why: (id, entry) => this.answerWhy(id, entry),
       partition: (groups) => changed(() => (this.view.groups = groups.map((g) => [...g]))),
       heal: () =>
@@ -383,6 +433,7 @@ export class FakeLabClient extends TableClient {
         loss: r.loss ?? cur?.loss ?? 0,
         duplicate: r.duplicate ?? cur?.duplicate ?? 0,
         blocked: r.blocked ?? cur?.blocked ?? false,
+        bandwidth: r.bandwidth ?? cur?.bandwidth ?? 0,
       };
       this.view.links = this.view.links.filter((l) => !(l.from === from && l.to === to));
       this.view.links.push(next);

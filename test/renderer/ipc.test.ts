@@ -81,6 +81,9 @@ describe('IPC: renderer client ↔ main dispatch', () => {
     await c.resume('n3');
     await c.inspect('n1');
     await c.damage('n2', 'hardstate');
+    await c.addNode({ id: 'n4' });
+    await c.removeNode('n4');
+    await c.transfer('n2');
     await c.partition([['n1'], ['n2', 'n3']]);
     await c.heal();
     await c.setLink({ from: 'n1', to: 'n2', latencyMs: 200, jitterMs: 50, both: true });
@@ -119,6 +122,9 @@ describe('IPC: renderer client ↔ main dispatch', () => {
       ['resume', 'n3'],
       ['inspect', 'n1'],
       ['damage', 'n2', 'hardstate'],
+      ['addNode', { id: 'n4' }],
+      ['removeNode', 'n4'],
+      ['transfer', 'n2'],
       ['partition', [['n1'], ['n2', 'n3']]],
       ['heal'],
       ['setLink', { from: 'n1', to: 'n2', latencyMs: 200, jitterMs: 50, both: true }],

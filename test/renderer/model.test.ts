@@ -79,6 +79,12 @@ describe('topology helpers', () => {
     expect(ruleText(clean)).toBe('');
     expect(ruleText({ ...clean, latencyMs: 200, jitterMs: 50, loss: 0.1 })).toBe('200±50ms 10% loss');
     expect(ruleText({ ...clean, blocked: true, duplicate: 0.05 })).toBe('cut 5% dup');
+    expect(ruleText({ ...clean, bandwidth: 65536 })).toBe('64 KiB/s');
+    // A slow link's label says what waits in its queue, while something does.
+    expect(ruleText({ ...clean, bandwidth: 65536, queue: { bytes: 196608, messages: 3 } })).toBe(
+      '64 KiB/s [192 KiB · 3 queued]',
+    );
+    expect(ruleText({ ...clean, bandwidth: 65536, queue: { bytes: 0, messages: 0 } })).toBe('64 KiB/s');
   });
 
   it('lays zones out side by side without overlap', () => {

@@ -82,6 +82,34 @@ describe('console parser: commands', () => {
     expect(ok('unblock n1<->n2')).toEqual({ cmd: 'unblock', from: 'n1', to: 'n2', both: true });
   });
 
+  it('reads add, remove and transfer', () => {
+    expect(ok('add')).toEqual({ cmd: 'add', node: null });
+    expect(ok('add n7')).toEqual({ cmd: 'add', node: 'n7' });
+    expect(err('add node7')).toContain("'node7' is not a node id");
+    expect(err('add n7 n8')).toContain('too many');
+    expect(ok('remove n2')).toEqual({ cmd: 'remove', node: 'n2' });
+    expect(ok('rm n3')).toEqual({ cmd: 'remove', node: 'n3' });
+    expect(err('remove n9')).toContain("unknown node 'n9'");
+    expect(err('remove')).toContain('missing');
+    expect(ok('transfer n3')).toEqual({ cmd: 'transfer', node: 'n3' });
+  });
+
+  it('reads a link bandwidth in KiB/MiB per second, and refuses a rate it cannot read', () => {
+    expect(ok('bandwidth n1->n2 64KiB/s')).toEqual({
+      cmd: 'bandwidth',
+      from: 'n1',
+      to: 'n2',
+      both: false,
+      bandwidth: 65536,
+    });
+    expect(ok('bw n1<->n3 1.5 MiB/s')).toMatchObject({ both: true, bandwidth: 1572864 });
+    expect(ok('bandwidth n1->n2 off')).toMatchObject({ bandwidth: 0 });
+    expect(err('bandwidth n1->n2')).toContain('missing rate');
+    expect(err('bandwidth n1->n2 fast')).toContain('expected a rate like 64KiB/s');
+    expect(err('bandwidth n1->n2 5 parsecs')).toContain('unknown unit');
+    expect(err('bandwidth n1->n9 1KiB/s')).toContain('n9');
+  });
+
   it('reads load, export, help, balance, locks, fenced writes, speed, clear', () => {
     expect(ok('load put 1000 --clients 16')).toEqual({ cmd: 'load', op: 'put', count: 1000, clients: 16 });
     expect(ok('load get 10')).toEqual({ cmd: 'load', op: 'get', count: 10, clients: 1 });

@@ -30,7 +30,7 @@ describe('bundled scenarios in the simulator', () => {
   const all = bundledScenarios();
 
   it('are all there, numbered once each, with unique names', () => {
-    expect(all.length).toBe(21);
+    expect(all.length).toBe(22);
     const numbers = all.map((s) => s.number);
     expect(new Set(numbers).size).toBe(all.length);
     expect(numbers).not.toContain(13);

@@ -1,8 +1,9 @@
 /**
  * A smoke subset of the bundled scenarios on real processes (node processes, SQLite,
  * the router), through the LabApi: split vote (Raft), a minority leader (Multi-Paxos),
- * lock fencing (Raft); the contrasts of lock fencing, lease reads under a paused leader and
- * client retries without sessions. And `quorum-lab run --report`: the folder holds the exported run,
+ * lock fencing (Raft), adding a node under load (both); the contrasts of lock fencing, lease
+ * reads under a paused leader and client retries without sessions. And `quorum-lab run
+ * --report`: the folder holds the exported run,
  * check.json, the figures, scenario.json and an index.html that tells the steps.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -64,6 +65,11 @@ describe('bundled scenarios on real processes', () => {
 
   it('lock-fencing (raft): the paused holder’s stale token is refused', async () => {
     expect(await play('lock-fencing', 'raft')).toBe('');
+  });
+
+  it('add-node-under-load (raft and paxos): n4 joins under eight writing clients, is promoted, nothing lost', async () => {
+    expect(await play('add-node-under-load', 'raft')).toBe('');
+    expect(await play('add-node-under-load', 'paxos')).toBe('');
   });
 
   it('a damage step breaks a crashed node’s file; it recovers from its peers and nothing is lost', async () => {

@@ -109,6 +109,7 @@ describe('conditions and node references', () => {
     })),
     leader: 'n2',
     cuts: ['n1>n2', 'n2>n1', 'n1>n3', 'n3>n1', 'n2>n3'],
+    voters: ['n1', 'n2'],
   };
 
   it('resolves leader, follower (skipping named nodes) and labels', () => {
@@ -128,6 +129,9 @@ describe('conditions and node references', () => {
     expect(holds({ is: 'commit', node: 'n3', atLeast: 6 }, view, m)).toBe(true);
     expect(holds({ is: 'converged' }, view, m)).toBe(false);
     expect(holds({ is: 'role', node: '@nobody', role: 'leader' }, view, m)).toBe(false);
+    // A voter is one in the configuration in force, whatever role it shows.
+    expect(holds({ is: 'voter', node: 'n1' }, view, m)).toBe(true);
+    expect(holds({ is: 'voter', node: 'n3' }, view, m)).toBe(false);
   });
 });
 
@@ -161,6 +165,34 @@ describe('the runner', () => {
     if (!up.ok) throw new Error(up.error);
     const rep = await runInSim(up.value, { seed: 1, protocol: 'raft' });
     expect(allChecks(rep).find((c) => !c.ok)?.detail).toBe('cannot damage n1: it is up');
+  });
+
+  it('a link step’s bandwidth holds a follower back in the simulator until it is lifted', async () => {
+    const r = validateScenario({
+      name: 'slow-follower',
+      title: 'Slow follower',
+      teaches: 'a large value crawls over a slow link',
+      setup: { nodes: 3, heartbeatMs: 50, electionMs: 500 },
+      steps: [
+        { do: 'wait', until: { is: 'leader' }, withinMs: 10000 },
+        { do: 'mark', node: 'follower', as: 'f' },
+        { do: 'link', from: 'leader', to: '@f', bandwidth: 2048 },
+        { do: 'request', request: { op: 'put', key: 'big', value: 'x'.repeat(4000) }, expect: 'ok' },
+        { do: 'wait', ms: 500, checks: [{ check: 'commit-stalled', node: '@f' }] },
+        { do: 'link', from: 'leader', to: '@f', bandwidth: 0 },
+        { do: 'wait', until: { is: 'converged' }, withinMs: 10000 },
+        { do: 'check', checks: [{ check: 'linearizable' }] },
+      ],
+    });
+    if (!r.ok) throw new Error(r.error);
+    for (const protocol of ['raft', 'paxos'] as const) {
+      const rep = await runInSim(r.value, { seed: 3, protocol });
+      expect(rep.steps[2]!.did).toMatch(/bandwidth 2048/);
+      expect(
+        allChecks(rep).filter((c) => !c.ok),
+        protocol,
+      ).toEqual([]);
+    }
   });
 
   it('reports a step that cannot run as a failed check, and runs the rest', async () => {

@@ -14,7 +14,13 @@ import type { CandidateState, Paxos, ProposerMsg } from './paxos';
 export function campaign(p: Paxos, force: boolean): void {
   // A recovering node may have forgotten promises and acceptances: it must not lead until it caught up.
   if (p.recovering) return;
+  // Only a voter of the configuration in force may lead (a learner, a removed node, one not yet joined).
+  if (!p.isVoter()) {
+    if (p.state.role !== 'follower') p.becomeFollower(null);
+    return;
+  }
   const st = p.becomeCandidate(nextBallot(Math.max(p.promised, p.maxSeen), p.num));
+  st.force = force;
   bcastPrepare(p, st, force);
 }
 
@@ -25,7 +31,7 @@ export function campaign(p: Paxos, force: boolean): void {
  */
 function bcastPrepare(p: Paxos, st: CandidateState, force: boolean): void {
   const ballot = st.promises.ballot;
-  for (const to of p.others) {
+  for (const to of p.otherVoters()) {
     p.sendAfterPersist({ type: 'prepare', from: p.id, to, term: ballot, fromIndex: st.fromIndex, force });
   }
 }
@@ -64,6 +70,12 @@ function handlePromise(p: Paxos, st: CandidateState, m: PromiseMsg): void {
 function handleNack(p: Paxos, st: CandidateState, m: NackMsg): void {
   const ballot = st.promises.ballot;
   if (m.ballot !== ballot || m.term <= ballot) return;
+  // A leadership transfer: the old leader has stood down for us, so rather than back off,
+  // go again above the ballot that refused us (step() has raised maxSeen to it).
+  if (st.force) {
+    p.why = { kind: 'transfer', from: null };
+    return campaign(p, true);
+  }
   // A higher ballot holds the acceptors. Back off for a random timeout so dueling
   // proposers do not keep preempting each other.
   p.why = { kind: 'nack', from: m.from, ballot, promised: m.term };
@@ -79,35 +91,52 @@ export function maybeCountOwnPromise(p: Paxos, st: CandidateState, rd: Ready<Pax
   return true;
 }
 
-/** maybeBecomeLeader leads once a quorum promised; returns whether it did. */
+/** maybeBecomeLeader leads once a quorum of the voters phase 1 began with promised; returns whether it did. */
 function maybeBecomeLeader(p: Paxos, st: CandidateState): boolean {
-  if (st.promises.size() < p.quorum) return false;
+  if (st.promises.countAmong(st.voters) < Math.floor(st.voters.length / 2) + 1) return false;
   becomeLeader(p, st);
   return true;
 }
 
-/** becomeLeader finishes phase 1: learn known-chosen slots, re-propose adopted values, fill holes with no-ops. */
+/**
+ * becomeLeader finishes phase 1: learn known-chosen slots, re-propose adopted values, fill
+ * holes with no-ops. Two membership rules: if what the promises taught us chose a new
+ * configuration, this phase 1 (run in the old one) is void past it, so phase 1 runs again;
+ * and nothing is proposed past a configuration entry until it is chosen.
+ */
 function becomeLeader(p: Paxos, st: CandidateState): void {
   const promises = st.promises;
   // Install a promiser's newer snapshot first, while still a candidate: the decide its
   // commit would trigger goes out with the first heartbeat anyway.
   if (promises.snapshot && promises.snapshot.index > p.commit) p.installSnapshot(promises.snapshot);
   const top = Math.max(promises.maxSlot, p.log.lastIndex());
+  for (let s = p.commit + 1; s <= top; s++) {
+    const k = promises.slots.get(s);
+    if (!k?.chosen || p.learner.isChosen(s)) continue;
+    const cur = p.log.get(s);
+    if (!cur || !sameValue(cur, k.entry)) p.log.set(k.entry);
+    p.learner.markChosen(s);
+  }
+  p.maybeAdvanceCommit();
+  if (p.confs.lastConfIndex() !== st.confIndex) {
+    p.reconfigured = false;
+    p.why = p.isVoter() ? { kind: 'reconfigured', voters: [...p.conf.voters] } : { kind: 'removed' };
+    if (p.isVoter()) campaign(p, false);
+    else p.becomeFollower(null);
+    return;
+  }
   p.why = { kind: 'vote-won', granted: promises.members() };
   const { lead } = p.becomeLeader(promises.ballot);
   for (let s = p.commit + 1; s <= top; s++) {
     if (p.learner.isChosen(s)) continue;
-    const k = promises.slots.get(s);
-    if (k?.chosen) {
-      const cur = p.log.get(s);
-      if (!cur || !sameValue(cur, k.entry)) p.log.set(k.entry);
-      p.learner.markChosen(s);
-      continue;
-    }
     // P2c: the highest-ballot value among the promises, else a no-op for the hole. The
     // unsafe ignoreAccepted mode drops the value, so a value already chosen can be replaced.
-    const v = p.cfg.ignoreAccepted === true ? undefined : k?.entry;
+    const v = p.cfg.ignoreAccepted === true ? undefined : promises.slots.get(s)?.entry;
     p.openSlot(lead, { index: s, term: lead.ballot, type: v ? v.type : 'noop', data: v ? v.data : '' });
+    if (v?.type === 'config') {
+      p.pendingConf = s;
+      break;
+    }
   }
   p.learner.noteDecide(lead.ballot, p.commit);
   p.maybeAdvanceCommit();

@@ -2,7 +2,9 @@
  * The distinguished proposer's state while it leads one ballot: open slots and who accepted
  * them (phase 2), what it knows of each acceptor, retransmission of unanswered accepts,
  * catch-up of lagging learners, and quorum-confirmed reads. Created when phase 1 succeeds,
- * dropped when a higher ballot takes over.
+ * dropped when a higher ballot takes over — or when a configuration is chosen: every slot
+ * it proposes belongs to the configuration it was created in (the leader proposes nothing
+ * past an unchosen configuration entry), so its members and voters are fixed.
  */
 import {
   assertNever,
@@ -21,8 +23,10 @@ import { ReadQueue } from './reads';
 /** LeaderHost is what the leader state needs from its PaxosNode. */
 export interface LeaderHost {
   readonly id: NodeId;
-  readonly others: readonly NodeId[];
-  readonly quorum: number;
+  /** members: every other member, voter or learner (replicated to). */
+  members(): NodeId[];
+  /** voters: the voters of the configuration in force (self included if it is one). */
+  voters(): NodeId[];
   readonly cfg: ProtocolConfig;
   readonly log: PaxosLog;
   commitIndex(): number;
@@ -65,13 +69,20 @@ export class LeaderRole {
   readonly reads = new ReadQueue();
   private heartbeatElapsed = 0;
   private quorumElapsed = 0;
-  /** lastActive: the acceptors heard from in the last check-quorum window (why a leader stepped down). */
+  /** others: whom it replicates to; voters / quorum: whose acceptances count, and how many make a majority. */
+  private readonly others: readonly NodeId[];
+  private readonly voters: ReadonlySet<NodeId>;
+  private readonly quorum: number;
+  /** lastActive: the voters (itself included, if it is one) heard from in the last check-quorum window (why a leader stepped down). */
   lastActive: NodeId[] = [];
 
   constructor(h: LeaderHost, ballot: number) {
     this.h = h;
     this.ballot = ballot;
-    for (const id of h.others) {
+    this.others = h.members();
+    this.voters = new Set(h.voters());
+    this.quorum = Math.floor(this.voters.size / 2) + 1;
+    for (const id of this.others) {
       this.peers.set(id, {
         commit: 0,
         match: 0,
@@ -91,12 +102,13 @@ export class LeaderRole {
     if (e.index < this.unsentFrom) this.unsentFrom = e.index;
   }
 
-  /** ack records that `from` accepted slot s under this ballot; a quorum makes it chosen. */
+  /** ack records that `from` accepted slot s under this ballot; a quorum of voters makes it chosen. */
   ack(s: number, from: NodeId): void {
     const p = this.proposals.get(s);
-    if (!p) return;
+    // A learner's acceptance is no vote.
+    if (!p || !this.voters.has(from)) return;
     p.acks.add(from);
-    if (p.acks.size >= this.h.quorum) {
+    if (p.acks.size >= this.quorum) {
       this.proposals.delete(s);
       this.h.chosen(s);
     }
@@ -117,17 +129,14 @@ export class LeaderRole {
     }
     if (cfg.checkQuorum && ++this.quorumElapsed >= cfg.electionTicks) {
       this.quorumElapsed = 0;
-      let active = 1;
-      this.lastActive = [];
+      // Only voters count: a learner's answers keep no leader in office.
+      this.lastActive = this.voters.has(this.h.id) ? [this.h.id] : [];
       for (const [id, ps] of this.peers) {
-        if (ps.active) {
-          active++;
-          this.lastActive.push(id);
-        }
+        if (ps.active && this.voters.has(id)) this.lastActive.push(id);
         ps.active = false;
       }
       // A leader cut off from a quorum steps down, so clients stop waiting on it.
-      if (active < this.h.quorum) return false;
+      if (this.lastActive.length < this.quorum) return false;
     }
     return true;
   }
@@ -140,7 +149,7 @@ export class LeaderRole {
       const slots: number[] = [];
       for (let s = this.unsentFrom; s <= log.lastIndex(); s++) if (this.proposals.has(s)) slots.push(s);
       this.unsentFrom = Infinity;
-      for (const to of this.h.others) this.sendAccepts(to, slots);
+      for (const to of this.others) this.sendAccepts(to, slots);
       carried = slots.length > 0;
     }
     if (this.reads.roundPending) {
@@ -152,7 +161,7 @@ export class LeaderRole {
     // Accepts and heartbeats carry the commit already; a decide is only needed without them.
     if (this.decidePending && !carried) {
       const commit = this.h.commitIndex();
-      for (const to of this.h.others) this.h.send({ type: 'decide', from: this.h.id, to, term: this.ballot, commit });
+      for (const to of this.others) this.h.send({ type: 'decide', from: this.h.id, to, term: this.ballot, commit });
     }
     this.decidePending = false;
   }
@@ -190,7 +199,7 @@ export class LeaderRole {
       }
     }
     if (stale.length === 0) return;
-    for (const to of this.h.others)
+    for (const to of this.others)
       this.sendAccepts(
         to,
         stale.filter((s) => !this.proposals.get(s)!.acks.has(to)),
@@ -199,7 +208,7 @@ export class LeaderRole {
 
   broadcastHeartbeat(): void {
     const commit = this.h.commitIndex();
-    for (const to of this.h.others) {
+    for (const to of this.others) {
       this.h.send({ type: 'heartbeat', from: this.h.id, to, term: this.ballot, commit, seq: this.reads.seq });
     }
   }
@@ -215,9 +224,9 @@ export class LeaderRole {
 
   private confirmReads(): void {
     const done = this.reads.confirm((seq) => {
-      let n = 1;
-      for (const ps of this.peers.values()) if (ps.ackedSeq >= seq) n++;
-      return n >= this.h.quorum;
+      let n = this.voters.has(this.h.id) ? 1 : 0;
+      for (const [id, ps] of this.peers) if (ps.ackedSeq >= seq && this.voters.has(id)) n++;
+      return n >= this.quorum;
     });
     for (const r of done) this.answerRead(r.ctx, r.index, r.from);
   }

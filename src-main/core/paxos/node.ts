@@ -28,7 +28,9 @@ import type {
   ProtocolNode,
   ReadResult,
   Ready,
+  Snapshot,
 } from '../types';
+import { checkConfChange } from '../raft/conf';
 import type { CoreNote } from '../notes';
 import { copyConf } from '../types';
 import { paxosMessageKind, type PaxosMessage } from './messages';
@@ -57,18 +59,39 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
   }
 
   propose(data: string): ProposeResult {
+    return this.openOnLeader('normal', data);
+  }
+
+  /**
+   * proposeConfChange proposes one membership change (add a learner, promote it, remove a
+   * member) at the next slot. One at a time: refused ('busy') while an earlier change is
+   * unchosen, and nothing else is proposed until this one is chosen (see README.md).
+   */
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    const st = this.p.state;
+    if (st.role !== 'leader') return { ok: false, reason: 'not-leader', leader: this.p.leader };
+    if (this.checkConfChange(cc) !== null) return { ok: false, reason: 'busy', leader: this.id };
+    const r = this.openOnLeader('config', JSON.stringify({ type: cc.type, node: cc.node }));
+    if (r.ok) this.p.pendingConf = r.index;
+    return r;
+  }
+
+  /** checkConfChange says why cc cannot be applied to the configuration in force, or null if it can. */
+  checkConfChange(cc: ConfChange): string | null {
+    return checkConfChange(this.p.conf, cc);
+  }
+
+  /** openOnLeader opens the next slot for a command or a configuration change. */
+  private openOnLeader(type: 'normal' | 'config', data: string): ProposeResult {
     const p = this.p;
     const st = p.state;
     if (st.role !== 'leader') return { ok: false, reason: 'not-leader', leader: p.leader };
-    if (p.log.lastIndex() - p.commit >= p.maxOpen) return { ok: false, reason: 'busy', leader: this.id };
+    // Nothing past an unchosen configuration: the slots after it may belong to another one.
+    const waiting = p.pendingConf !== 0 || p.reconfigured;
+    if (waiting || p.log.lastIndex() - p.commit >= p.maxOpen) return { ok: false, reason: 'busy', leader: this.id };
     const index = p.log.lastIndex() + 1;
-    p.openSlot(st.lead, { index, term: st.lead.ballot, type: 'normal', data });
+    p.openSlot(st.lead, { index, term: st.lead.ballot, type, data });
     return { ok: true, index, term: st.lead.ballot };
-  }
-
-  /** proposeConfChange is refused: this Multi-Paxos runs a fixed membership ('busy' = not supported). */
-  proposeConfChange(_cc: ConfChange): ProposeResult {
-    return { ok: false, reason: 'busy', leader: this.p.leader };
   }
 
   readIndex(ctx: string): ReadResult {
@@ -88,7 +111,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
   transferLeadership(to: NodeId): boolean {
     const p = this.p;
     const st = p.state;
-    if (st.role !== 'leader' || !p.others.includes(to)) return false;
+    if (st.role !== 'leader' || to === this.id || !p.confs.isVoter(to)) return false;
     p.send({ type: 'timeoutNow', from: this.id, to, term: st.lead.ballot });
     return true;
   }
@@ -96,7 +119,14 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
   compact(index: number, data: string): void {
     const log = this.p.log;
     if (index <= (log.snapshot?.index ?? 0) || index > this.handedOut || index > log.lastIndex()) return;
-    log.compact({ index, term: log.termAt(index), conf: copyConf(this.p.conf), data });
+    // The membership as of `index`: a configuration chosen after it must not ride in the snapshot.
+    log.compact({ index, term: log.termAt(index), conf: this.p.confs.confAt(index), data });
+    this.p.confs.compactTo(index);
+  }
+
+  /** snapshot is the snapshot the log keeps after compact() (with the membership as of its slot). */
+  snapshot(): Snapshot | null {
+    return this.p.log.snapshot;
   }
 
   hasReady(): boolean {
@@ -145,9 +175,11 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     const p = this.p;
     const st = p.state;
     const lastIndex = p.log.lastIndex();
+    // A member without a vote is shown as a learner, as Raft shows its learners.
+    const role = st.role === 'follower' && p.conf.learners.includes(this.id) ? 'learner' : st.role;
     return {
       id: this.id,
-      role: st.role,
+      role,
       term: p.promised,
       vote: null,
       leader: p.leader,

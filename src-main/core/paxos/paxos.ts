@@ -5,10 +5,19 @@
  * acceptor and learner), candidate.ts (phase 1) and leader.ts (phase 2, catch-up, reads).
  * It is pure: time arrives as tick(), randomness from the Rng in the config, and all
  * output is queued (msgs, msgsAfterPersist, reads) for PaxosNode.ready().
+ *
+ * Membership changes go through the log (see README.md, "Membership"): a configuration
+ * entry chosen at slot j governs the slots after j, so the configuration in force is the
+ * one the chosen prefix ends with (`confs`). A leader proposes nothing past an unchosen
+ * configuration entry (`pendingConf`), and when one is chosen the leader (or a candidate
+ * that learns of it) runs phase 1 again, in the new configuration, before it proposes
+ * past it (`reconfigured`, handled at the next tick).
  */
 import { causeOfMessage, NoteQueue, type RoleCause, type Stimulus, type VoteReason } from '../notes';
-import { assertNever, copyConf } from '../types';
+import { assertNever } from '../types';
 import type { ConfState, Entry, NodeId, ProtocolConfig, ReadState, Ready, Role, Snapshot } from '../types';
+import { ConfTracker } from '../raft/conf';
+import { parseConfChange } from '../raft/validate';
 import { nodeNumbers } from './ballot';
 import { campaign, maybeCountOwnPromise, stepCandidate } from './candidate';
 import { handleAccept, handleCatchup, handleDecide, handleHeartbeat, handlePrepare, handleSnapshot } from './follower';
@@ -26,6 +35,12 @@ export interface CandidateState {
   fromIndex: number;
   /** selfPromised: our own promise is durable and counted. */
   selfPromised: boolean;
+  /** confIndex: the slot of the configuration in force when phase 1 began (a quorum is counted in it). */
+  confIndex: number;
+  /** voters: that configuration's voters. */
+  voters: readonly NodeId[];
+  /** force: a leadership transfer (prepares skip the acceptors' lease; a refusal is answered with a higher ballot). */
+  force: boolean;
 }
 
 /** LeaderState is the distinguished proposer of one ballot (phase 1 done). */
@@ -47,9 +62,12 @@ export type ProposerMsg = Extract<
 export class Paxos {
   readonly id: NodeId;
   readonly cfg: ProtocolConfig;
-  readonly conf: ConfState;
-  readonly others: NodeId[];
-  readonly quorum: number;
+  /** confs: the configuration the chosen prefix ends with, and the history a snapshot needs (confAt). */
+  readonly confs: ConfTracker;
+  /** pendingConf: the slot of an unchosen configuration entry this leader proposed or adopted (0: none). */
+  pendingConf = 0;
+  /** reconfigured: a configuration was chosen while leading or campaigning; phase 1 runs again at the next tick. */
+  reconfigured = false;
   /** num is this node's number in its ballots (ballot.ts). */
   readonly num: number;
   /** window: how far past its last slot an acceptor accepts (holes are padded with empty slots). */
@@ -91,14 +109,13 @@ export class Paxos {
     this.cfg = cfg;
     this.id = cfg.id;
     const r = cfg.restore;
-    this.conf = r?.snapshot?.conf
-      ? copyConf(r.snapshot.conf)
-      : { voters: [...new Set(cfg.peers)], learners: [], votersOutgoing: [] };
-    const num = nodeNumbers(this.conf.voters).get(cfg.id);
-    if (num === undefined) throw new Error(`paxos: ${cfg.id} is not among the peers`);
+    this.confs = new ConfTracker(
+      r?.snapshot?.conf ?? { voters: [...new Set(cfg.peers)], learners: [], votersOutgoing: [] },
+    );
+    // A node that joins later is not among the first peers; "n<k>" ids keep k either way.
+    const num = nodeNumbers([...new Set([...cfg.peers, cfg.id])]).get(cfg.id);
+    if (num === undefined) throw new Error(`paxos: no ballot number for ${cfg.id}`);
     this.num = num;
-    this.others = this.conf.voters.filter((p) => p !== cfg.id);
-    this.quorum = Math.floor(this.conf.voters.length / 2) + 1;
     const batch = Math.max(1, cfg.maxEntriesPerMsg) * Math.max(1, cfg.maxInflight);
     this.maxOpen = Math.max(256, batch);
     this.window = 4 * this.maxOpen;
@@ -111,12 +128,14 @@ export class Paxos {
     if (this.promised > (r?.hardState.term ?? 0)) this.hsDirty = true;
     const snapIndex = r?.snapshot?.index ?? 0;
     this.learner = new Learner(this.log, Math.min(Math.max(r?.hardState.commit ?? 0, snapIndex), this.log.lastIndex()));
+    // The configuration in force is the snapshot's (or the first peers') changed by every chosen config entry.
+    this.trackChosenConf(snapIndex, this.commit);
     this.maxSeen = this.promised;
     this.resetElectionTimeout();
     this.leaderHost = {
       id: this.id,
-      others: this.others,
-      quorum: this.quorum,
+      members: () => this.others(),
+      voters: () => [...this.conf.voters],
       cfg,
       log: this.log,
       commitIndex: () => this.commit,
@@ -140,6 +159,40 @@ export class Paxos {
     return this.learner.commit;
   }
 
+  /** conf is the configuration in force: the one the chosen prefix ends with. */
+  get conf(): ConfState {
+    return this.confs.current();
+  }
+
+  /** others lists every other member, voter or learner (whom a leader replicates to). */
+  others(): NodeId[] {
+    return this.confs.members().filter((id) => id !== this.id);
+  }
+
+  /** otherVoters lists the other voters (whom a candidate asks for promises). */
+  otherVoters(): NodeId[] {
+    return this.conf.voters.filter((id) => id !== this.id);
+  }
+
+  /** isVoter tells whether this node may campaign and count in the configuration in force. */
+  isVoter(): boolean {
+    return this.confs.isVoter(this.id);
+  }
+
+  /** trackChosenConf applies the configuration entries of slots (from, to] (now chosen), in order. */
+  private trackChosenConf(from: number, to: number): boolean {
+    let changed = false;
+    for (const e of this.log.slice(from + 1, to + 1)) {
+      if (e.type !== 'config') continue;
+      const cc = parseConfChange(e.data);
+      // Entries are checked when proposed; a bad one changes nothing, on every node alike.
+      if (typeof cc === 'string') continue;
+      this.confs.appended(e.index, cc);
+      changed = true;
+    }
+    return changed;
+  }
+
   // ---- time ----
 
   tick(): void {
@@ -160,12 +213,22 @@ export class Paxos {
   }
 
   private tickLeader(st: LeaderState): void {
+    if (this.reconfigured) return this.afterReconfiguration();
     if (st.lead.tick()) return;
-    this.why = { kind: 'check-quorum', active: [this.id, ...st.lead.lastActive], voters: [...this.conf.voters] };
+    this.why = { kind: 'check-quorum', active: [...st.lead.lastActive], voters: [...this.conf.voters] };
     this.becomeFollower(null);
   }
 
   private tickElection(): void {
+    if (this.reconfigured) return this.afterReconfiguration();
+    // A learner (or a node the cluster removed, or one that has not joined yet) never
+    // campaigns. Its timer still runs: the lease it grants the leader it follows must run
+    // out when that leader goes silent, or it would ignore every prepare for good — and a
+    // node that was promoted while it could not hear of it is a voter the others need.
+    if (!this.isVoter()) {
+      if (this.electionElapsed < 2 * this.cfg.electionTicks) this.electionElapsed++;
+      return;
+    }
     // A candidate that has not gathered a quorum by its (randomized) timeout retries
     // with a higher ballot; the randomness is what stops dueling proposers livelocking.
     // A recovering node may have forgotten promises and acceptances: it does not lead.
@@ -185,6 +248,20 @@ export class Paxos {
     return this.recovering ? { recovering: true } : {};
   }
 
+  /**
+   * afterReconfiguration: a configuration was chosen while we led or campaigned. Our
+   * phase 1 was run in the old one, which governs no slot past the configuration entry, so
+   * a voter of the new configuration runs phase 1 again in it; anyone else stands down.
+   */
+  private afterReconfiguration(): void {
+    this.reconfigured = false;
+    this.pendingConf = 0;
+    if (this.state.role === 'follower') return;
+    this.why = this.isVoter() ? { kind: 'reconfigured', voters: [...this.conf.voters] } : { kind: 'removed' };
+    if (this.isVoter()) campaign(this, false);
+    else this.becomeFollower(null);
+  }
+
   resetElectionTimeout(): void {
     this.electionElapsed = 0;
     const e = Math.max(1, this.cfg.electionTicks);
@@ -195,7 +272,9 @@ export class Paxos {
 
   /** step handles one message from a peer: acceptor and learner messages first, then the role's. */
   step(m: PaxosMessage): void {
-    if (m.to !== this.id || m.from === this.id || !this.others.includes(m.from)) return;
+    // Anyone may address an acceptor (a proposer's right to a slot is its ballot, not its
+    // membership); only voters' promises and acceptances are counted (phase1.ts, leader.ts).
+    if (m.to !== this.id || m.from === this.id) return;
     this.stim = { from: m.from, type: m.type, term: m.term };
     try {
       this.stepMessage(m);
@@ -314,6 +393,9 @@ export class Paxos {
       promises: new PromiseSet(ballot),
       fromIndex: this.commit + 1,
       selfPromised: false,
+      confIndex: this.confs.lastConfIndex(),
+      voters: [...this.conf.voters],
+      force: false,
     };
     this.state = st;
     this.noteRole(prev, prevTerm, ballot);
@@ -323,6 +405,10 @@ export class Paxos {
   /** becomeLeader makes us the distinguished proposer of ballot (phase 1 won). */
   becomeLeader(ballot: number): LeaderState {
     const prev = this.state.role;
+    // A configuration entry pending under an earlier leadership of ours is settled by this
+    // phase 1: re-proposed (and pending again) if a promise carries it, else gone. Kept, it
+    // would refuse every proposal for good once another leader chose a value in its slot.
+    this.pendingConf = 0;
     const st: LeaderState = { role: 'leader', lead: new LeaderRole(this.leaderHost, ballot) };
     this.state = st;
     this.leader = this.id;
@@ -345,18 +431,30 @@ export class Paxos {
 
   // ---- learner ----
 
-  /** maybeAdvanceCommit extends the chosen prefix; returns whether it grew. */
+  /** maybeAdvanceCommit extends the chosen prefix (and the configuration with it); returns whether it grew. */
   maybeAdvanceCommit(): boolean {
+    const before = this.commit;
     if (!this.learner.advance()) return false;
     this.hsDirty = true;
     if (this.state.role === 'leader') this.state.lead.decidePending = true;
+    if (this.trackChosenConf(before, this.commit)) this.confChosen();
+    // The pending slot was chosen, with another proposer's value maybe: nothing waits on it now.
+    if (this.pendingConf !== 0 && this.pendingConf <= this.commit) this.pendingConf = 0;
     return true;
+  }
+
+  /** confChosen: the configuration in force changed; a proposer must run phase 1 again in it. */
+  private confChosen(): void {
+    if (this.pendingConf !== 0 && this.pendingConf <= this.commit) this.pendingConf = 0;
+    if (this.state.role !== 'follower') this.reconfigured = true;
   }
 
   installSnapshot(snap: Snapshot): void {
     this.learner.install(snap);
+    this.confs.reset(snap.conf);
     this.pendingSnapshot = snap;
     this.hsDirty = true;
+    this.confChosen();
     this.maybeAdvanceCommit();
   }
 

@@ -37,6 +37,13 @@ export class PromiseSet {
     return this.from.size;
   }
 
+  /** countAmong is how many of `voters` promised (a learner's promise is no vote). */
+  countAmong(voters: readonly NodeId[]): number {
+    let n = 0;
+    for (const v of voters) if (this.from.has(v)) n++;
+    return n;
+  }
+
   /** add merges one promise; a repeated promise from the same acceptor is ignored. */
   add(from: NodeId, commit: number, entries: readonly Entry[], snapshot: Snapshot | null): boolean {
     if (this.from.has(from)) return false;

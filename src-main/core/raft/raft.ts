@@ -166,8 +166,18 @@ export class Raft {
     else this.msgs.push(m);
   }
 
+  /**
+   * promotable tells whether this node may campaign: it votes in its latest configuration —
+   * or it removed itself by an entry not committed yet and voted in the committed one. That
+   * node (typically a leader that lost its office before its removal committed) may hold the
+   * longest log, which the others' pre-votes and votes then refuse: if it could not
+   * campaign either, no one could ever be elected. Elected, it counts votes in its latest
+   * configuration like anyone, commits its removal and steps down (tickHeartbeat).
+   */
   promotable(): boolean {
-    return this.conf.isVoter(this.id);
+    if (this.conf.isVoter(this.id)) return true;
+    const committed = this.log.committed;
+    return committed < this.conf.lastConfIndex() && this.conf.confAt(committed).voters.includes(this.id);
   }
 
   private resetRandomizedElectionTimeout(): void {

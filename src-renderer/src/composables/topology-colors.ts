@@ -39,7 +39,7 @@ export const STATE_GLYPHS: Record<NodeState, string> = {
   follower: '',
   candidate: '!',
   precandidate: '?',
-  learner: '',
+  learner: 'L',
   paused: '❚❚',
   down: '✕',
 };
@@ -50,7 +50,7 @@ export const STATE_MEANING: Record<NodeState, string> = {
   follower: 'follower',
   candidate: 'candidate: asking for votes',
   precandidate: 'pre-candidate: checking it could win',
-  learner: 'learner: copies the log, does not vote',
+  learner: 'learner (L, dotted ring): copies the log, does not vote',
   paused: 'paused (SIGSTOP): answers nothing',
   down: 'down (crashed)',
 };

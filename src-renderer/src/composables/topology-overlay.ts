@@ -5,6 +5,7 @@
  * and each link's rule label and drawing class. useTopology places these at the rendered
  * positions; TopologyOverlay.vue draws them as HTML with fixed CSS sizes.
  */
+import { formatBandwidth, formatBytes } from '../../../src-main/api/bandwidth';
 import type { ClusterNode, ClusterView, LinkRule } from '../../../src-main/api/contract';
 import { voteTally, zoneLabel, zoneQuorums, partitionText } from '../../../src-main/api/quorum';
 import { STATE_FILLS, STATE_GLYPHS, textOn, type NodeState } from './topology-colors';
@@ -103,6 +104,9 @@ export function ruleText(r: LinkRule): string {
   if (r.latencyMs > 0) parts.push(`${r.latencyMs}${r.jitterMs > 0 ? `±${r.jitterMs}` : ''}ms`);
   if (r.loss > 0) parts.push(`${pct(r.loss)} loss`);
   if (r.duplicate > 0) parts.push(`${pct(r.duplicate)} dup`);
+  if ((r.bandwidth ?? 0) > 0) parts.push(formatBandwidth(r.bandwidth ?? 0));
+  // What waits on a slow link is what makes a follower fall behind: show it while it is there.
+  if (r.queue && r.queue.messages > 0) parts.push(`[${formatBytes(r.queue.bytes)} · ${r.queue.messages} queued]`);
   return parts.join(' ');
 }
 
@@ -129,7 +133,9 @@ export function edgeLook(view: ClusterView, a: string, b: string, sameZone: bool
   if (ab?.blocked && ba?.blocked) cls.push('cut');
   else if (ab?.blocked) cls.push('oneway');
   else if (ba?.blocked) cls.push('oneway', 'reverse');
-  const slowed = [ab, ba].some((l) => l !== undefined && (l.latencyMs > 0 || l.loss > 0 || l.duplicate > 0));
+  const slowed = [ab, ba].some(
+    (l) => l !== undefined && (l.latencyMs > 0 || l.loss > 0 || l.duplicate > 0 || (l.bandwidth ?? 0) > 0),
+  );
   if (slowed) cls.push('ruled');
   let label: string;
   if (ta !== '' && ta === tb) label = ta;

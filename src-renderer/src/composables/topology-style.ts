@@ -49,6 +49,11 @@ export const topologyStyle: StylesheetJson = [
     selector: 'node.member.cluster-leader',
     style: { width: LEADER_SIZE, height: LEADER_SIZE, 'border-width': 5, 'border-color': '#fde68a' },
   },
+  // A learner copies the log but has no vote: a dotted ring sets it apart from the voters.
+  {
+    selector: 'node.member.learner',
+    style: { 'border-style': 'dotted', 'border-width': 4, 'border-color': '#5eead4' },
+  },
   { selector: 'node.member.down', style: { 'border-style': 'dashed', 'border-color': '#ef4444', 'border-width': 3 } },
   { selector: 'node.member.paused', style: { 'border-style': 'double', 'border-width': 6, 'border-color': '#64748b' } },
   {

@@ -15,6 +15,8 @@ import { useRequestsStore } from '../stores/requests';
 import { useRunStore } from '../stores/run';
 import { loadText } from './answers';
 import { CHECK_COMMANDS } from './check-commands';
+import { LINK_COMMANDS } from './link-commands';
+import { MEMBERSHIP_COMMANDS } from './membership-commands';
 import { TIME_COMMANDS } from './time-commands';
 import { WHY_COMMANDS } from './why-command';
 import { CLUSTER_COMMANDS } from './cluster-command';
@@ -552,8 +554,10 @@ function parseBalance(a: Args, ctx: ParseContext) {
 export const COMMANDS = [
   ...KV_COMMANDS,
   ...NODE_COMMANDS,
+  ...MEMBERSHIP_COMMANDS,
   ...WHY_COMMANDS,
   ...FAULT_COMMANDS,
+  ...LINK_COMMANDS,
   ...CLIENT_COMMANDS,
   ...TIME_COMMANDS,
   ...CHECK_COMMANDS,

@@ -4,7 +4,9 @@
  * n4 n5". Each sentence also names the nodes and links it concerns, so a click on its row
  * can point at them in the topology.
  */
+import { formatBandwidth } from '../../../src-main/api/bandwidth';
 import type { RunLogRecord } from '../../../src-main/api/contract';
+import { describeMembership, isMembershipRecord } from './membership';
 import { num, str } from './records';
 
 /** Tone colours a row: a failure, a warning, good news, or neutral. */
@@ -96,6 +98,8 @@ function describeLink(r: RunLogRecord): Described {
   if (loss) parts.push(`${Math.round(loss * 100)}% lost`);
   const dup = num(r, 'duplicate');
   if (dup) parts.push(`${Math.round(dup * 100)}% duplicated`);
+  const bw = num(r, 'bandwidth');
+  if (bw) parts.push(`limited to ${formatBandwidth(bw)}`);
   const links = both
     ? [
         { from, to },
@@ -253,6 +257,7 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
     case 'duplicate':
       return describeMessage(r);
     default:
+      if (isMembershipRecord(r.kind)) return describeMembership(r);
       return d(fallbackText(r), '', str(r, 'node') === null ? [] : n);
   }
 }

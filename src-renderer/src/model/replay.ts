@@ -84,6 +84,20 @@ export function applyRecord(view: ClusterView, r: RunLogRecord): void {
       if (s !== null) view.timeScale = s;
       return;
     }
+    case 'node-added':
+      // A node that joined while the run went on: it appears as the lab started it, a learner-to-be.
+      if (id !== null && !node && /^n[1-9][0-9]?$/.test(id)) {
+        view.nodes.push({ ...freshNode(id), role: 'learner' });
+        const last = view.groups[view.groups.length - 1];
+        if (last) last.push(id);
+      }
+      return;
+    case 'member-removed':
+      if (node) {
+        view.nodes = view.nodes.filter((n) => n.id !== id);
+        view.groups = view.groups.map((g) => g.filter((x) => x !== id)).filter((g) => g.length > 0);
+      }
+      return;
     default:
       break;
   }
@@ -125,9 +139,11 @@ function applyLink(view: ClusterView, r: RunLogRecord): void {
       loss: num(r, 'loss') ?? cur?.loss ?? 0,
       duplicate: num(r, 'duplicate') ?? cur?.duplicate ?? 0,
       blocked: typeof r.blocked === 'boolean' ? r.blocked : (cur?.blocked ?? false),
+      bandwidth: num(r, 'bandwidth') ?? cur?.bandwidth ?? 0,
     };
     view.links = view.links.filter((l) => !(l.from === a && l.to === b));
-    const clean = !rule.blocked && rule.latencyMs === 0 && rule.loss === 0 && rule.duplicate === 0;
+    const clean =
+      !rule.blocked && rule.latencyMs === 0 && rule.loss === 0 && rule.duplicate === 0 && rule.bandwidth === 0;
     if (!clean) view.links.push(rule);
   }
 }

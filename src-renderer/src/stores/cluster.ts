@@ -126,6 +126,29 @@ export const useClusterStore = defineStore('cluster', () => {
   const setBalance = (algorithm: BalanceAlgorithm, weights?: Record<string, number>) =>
     act(() => labClient().setBalance(algorithm, weights));
 
+  /** removeNode takes a node out of the configuration (a leader hands over first) and stops it. */
+  async function removeNode(id: string): Promise<boolean> {
+    const ok = await act(() => labClient().removeNode(id));
+    if (ok && selectedNode.value === id) selectNode(null);
+    return ok;
+  }
+  /** transfer hands leadership to voter `to`. */
+  const transfer = (to: string) => act(() => labClient().transfer(to));
+
+  /**
+   * addNode starts a new node that joins as a learner (id: the next free one when absent)
+   * and answers its id; the view then shows it catching up and being promoted. Null on a
+   * refusal (error says why).
+   */
+  async function addNode(id?: string): Promise<string | null> {
+    let added: string | null = null;
+    const ok = await act(async () => {
+      added = (await labClient().addNode(id === undefined ? {} : { id })).id;
+      return labClient().cluster();
+    });
+    return ok ? added : null;
+  }
+
   /** createCluster starts a fresh cluster and run; the old run's records are dropped. */
   async function createCluster(s: Partial<ClusterSettings>): Promise<boolean> {
     const ok = await act(() => labClient().createCluster(s));
@@ -223,6 +246,9 @@ export const useClusterStore = defineStore('cluster', () => {
     setPauseOn,
     continueRun,
     setBalance,
+    addNode,
+    removeNode,
+    transfer,
     createCluster,
     moveNode,
     selectNode,

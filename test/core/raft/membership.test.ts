@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ConfChange } from '../../../src-main/core/types';
+import { runMix } from '../membership-mix';
 import { RaftNetwork } from './helpers';
 
 const three = ['n1', 'n2', 'n3'];
@@ -21,6 +22,26 @@ function change(net: RaftNetwork, leader: string, cc: ConfChange): void {
 }
 
 describe('membership change (dissertation §4)', () => {
+  it('a leader that removed itself but lost office before the removal committed can still be elected (§4.2.2)', () => {
+    // Four voters, one down: a leader needs three votes.
+    const four = [...three, 'n4'];
+    const net = new RaftNetwork(four, { preVote: true, checkQuorum: true, seed: 4 });
+    net.elect('n1');
+    net.propose('n1', 'a');
+    net.crash('n4');
+    // Cut off, n1 appends its own removal: only its log has it, and its log is the longest.
+    net.isolate('n1');
+    expect(net.node('n1').proposeConfChange({ type: 'remove', node: 'n1' }).ok).toBe(true);
+    net.process('n1');
+    net.tick(40, three);
+    expect(net.node('n1').status().role).not.toBe('leader');
+    net.recover();
+    // n2 and n3 cannot win without n1's vote, which their shorter logs do not get; n1 must run.
+    expect(net.runUntil(() => ['n2', 'n3'].some((id) => net.node(id).status().role === 'leader'), 600)).toBe(true);
+    for (const id of ['n2', 'n3']) expect(net.node(id).status().conf.voters).toEqual(['n2', 'n3', 'n4']);
+    expect(net.node('n1').status().role).not.toBe('leader');
+  });
+
   it('add learner -> catch up -> promote -> remove', () => {
     const net = new RaftNetwork(three);
     net.elect('n1');
@@ -211,5 +232,29 @@ describe('membership change (dissertation §4)', () => {
     const snap = net.compact('n1');
     expect(net.node('n1').status().conf.learners).toEqual(['n4']);
     expect(snap.conf.learners).toEqual([]);
+  });
+});
+
+describe('membership changes in a random fault mix (§4.1, with Ongaro’s one-at-a-time rule)', () => {
+  it('one leader per term and no committed entry lost or changed, over 40 seeds', () => {
+    const total = new Map<string, number>();
+    for (let seed = 1; seed <= 40; seed++) {
+      const net = new RaftNetwork(three, { seed, minDelay: 1, maxDelay: 4, preVote: true, checkQuorum: true });
+      for (const id of ['n4', 'n5']) net.add(id, three);
+      const r = runMix(net, three, ['n4', 'n5'], 100);
+      expect(r.violations, `seed ${seed}`).toEqual([]);
+      for (const [k, n] of r.changes) total.set(k, (total.get(k) ?? 0) + n);
+      // Live again: the cluster still commits, on every voter.
+      const all = [...three, 'n4', 'n5'];
+      const lead = all.find((id) => net.node(id).status().role === 'leader');
+      expect(lead, `seed ${seed}: a leader after the heal`).toBeDefined();
+      const voters = net.node(lead!).status().conf.voters;
+      const res = net.node(lead!).propose('final');
+      expect(res.ok, `seed ${seed}`).toBe(true);
+      net.tick(30, all);
+      for (const v of voters) expect(net.member(v).sm.values.at(-1), `seed ${seed} ${v}`).toBe('final');
+      expect(net.violations, `seed ${seed}`).toEqual([]);
+    }
+    for (const k of ['addLearner', 'promote', 'remove']) expect(total.get(k) ?? 0, k).toBeGreaterThan(5);
   });
 });
