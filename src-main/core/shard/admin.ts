@@ -26,7 +26,8 @@ export function exportKey(shard: number, config: number): string {
 
 /** parseExportKey reads an export key back; null if `key` is not one. */
 export function parseExportKey(key: string): { shard: number; config: number } | null {
-  const m = /^\u0000shard\/export\/(\d{1,3})\/(\d{1,15})$/.exec(key);
+  if (!key.startsWith(ADMIN_PREFIX)) return null;
+  const m = /^\/export\/(\d{1,3})\/(\d{1,15})$/.exec(key.slice(ADMIN_PREFIX.length));
   return m ? { shard: Number(m[1]), config: Number(m[2]) } : null;
 }
 

@@ -56,7 +56,7 @@ export class ControllerMachine implements ReplicatedKv {
   /** get reads CONFIG_KEY (the newest configuration) or `${CONFIG_KEY}/N`; anything else is null. */
   get(key: string): string | null {
     if (key === CONFIG_KEY) return JSON.stringify(this.ctrl.latest());
-    const m = /^\u0000shard\/config\/(\d{1,15})$/.exec(key);
+    const m = key.startsWith(CONFIG_KEY) ? /^\/(\d{1,15})$/.exec(key.slice(CONFIG_KEY.length)) : null;
     if (!m) return null;
     const r = this.ctrl.apply({ op: 'query', num: Number(m[1]) });
     return r.ok ? JSON.stringify(r.config) : null;
