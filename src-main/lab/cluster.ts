@@ -15,6 +15,7 @@ import { Gateway } from './gateway';
 import { Recorder } from './recorder';
 import { Router } from './router';
 import { RUN_FILES } from './run-files';
+import type { NodeSlot } from './shard-layout';
 import type { RemoteNodes } from './remote-nodes';
 import { Supervisor, type NodeHandle, type SpawnNode } from './supervisor';
 
@@ -45,6 +46,8 @@ export interface OpenClusterOptions {
   maxStoreBytes?: number;
   /** remote: nodes on other hosts fill its slots, members beside the `settings.nodes` local ones. */
   remote?: RemoteNodes;
+  /** slots: a sharded cluster's nodes, each with its own group's peers and state machine (absent: one group of `settings.nodes`). */
+  slots?: NodeSlot[];
   /** onRecord sees every run-log record (subscribed before the first one). */
   onRecord: (r: RunLogRecord) => void;
   /** onChange: something a cluster view shows changed. */
@@ -58,7 +61,8 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   const runDir = o.runDir ?? join(o.dataDir, `run-${stamp}-${randomBytes(3).toString('hex')}`);
   await mkdir(runDir, { recursive: true });
   const token = randomBytes(16).toString('hex');
-  const localIds = Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);
+  const localIds = o.slots?.map((x) => x.id) ?? Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);
+  const slotOf = new Map(o.slots?.map((x) => [x.id, x]));
   const remoteIds = o.remote?.slots ?? [];
   const ids = [...localIds, ...remoteIds];
   const recorder = new Recorder({ logFile: join(runDir, RUN_FILES.log), historyFile: join(runDir, RUN_FILES.history) });
@@ -69,7 +73,7 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   const tickMs = o.tickMs ?? Math.max(1, Math.min(10, Math.floor(settings.heartbeatMs / 5)));
   const configs: NodeConfig[] = ids.map((id) => ({
     id,
-    peers: ids,
+    peers: slotOf.get(id)?.peers ?? ids,
     protocol: settings.protocol,
     dataFile: join(runDir, `${id}.sqlite`),
     routerHost: '127.0.0.1',
@@ -84,6 +88,7 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
     snapshotEvery: o.snapshotEvery ?? 10_000,
     maxStoreBytes: o.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES,
     unsafe: settings.unsafe ?? { ...UNSAFE_DEFAULTS },
+    ...(slotOf.get(id) ? { machine: slotOf.get(id)?.machine } : {}),
   }));
   let gateway: Gateway | null = null;
   // The latest role-reason each node sent: its 'role' record says why (the note comes first).

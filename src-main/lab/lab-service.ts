@@ -57,6 +57,10 @@ import {
   type KeptCluster,
 } from './cluster-store';
 import { explainError, type GatewayResult } from './gateway';
+import type { ShardMove, ShardsView } from '../api/shards';
+import { type ShardLab, ShardRefusal } from './shard-lab';
+import type { NodeSlot } from './shard-layout';
+import { shardSlotsFor, startShardLab } from './shard-service';
 import { checkRecorder, type CheckEngine, type LiveCheck } from './live-check';
 import { runLoad } from './load';
 import { PauseOnControl } from './pause-on';
@@ -139,6 +143,15 @@ async function confirmed(p: Promise<void>, what: string): Promise<void> {
 /** LabListener receives every LabEvent. */
 export type LabListener = (e: LabEvent) => void;
 
+/** shardSlotsOr400 is the sharded cluster's node slots, or a 400 saying why the settings do not fit. */
+function shardSlotsOr400(settings: ClusterSettings, remote: boolean): NodeSlot[] | undefined {
+  try {
+    return shardSlotsFor(settings, remote);
+  } catch (e) {
+    throw new LabError(400, (e as Error).message);
+  }
+}
+
 /** LabService is the lab (see the file comment). */
 export class LabService implements LabApi {
   private readonly dataDir: string;
@@ -156,6 +169,8 @@ export class LabService implements LabApi {
   private readonly pauseOn = new PauseOnControl();
   /** checker: the live verdict of the current run's client history. */
   private checker: LiveCheck | null = null;
+  /** sharded: the shard controller, routing and mover of a sharded cluster (null: one group). */
+  private sharded: ShardLab | null = null;
   /** remote: the listener for nodes on other hosts (null: every node is a local process). */
   readonly remote: RemoteNodes | null;
   /** scenarios: the guided scenario playing in this lab (the app's Scenarios panel). */
@@ -288,6 +303,11 @@ export class LabService implements LabApi {
     // Unsafe modes are never inherited from the cluster before: omitted means safe. A
     // reopened cluster keeps its own (its files were written under them).
     settings.unsafe = { ...UNSAFE_DEFAULTS, ...(reopen ? reopen.settings.unsafe : s.unsafe) };
+    // Sharding is never inherited from the cluster before: a new cluster is sharded only when asked.
+    const shards = reopen ? reopen.settings.shards : (s.shards ?? (this.cur ? undefined : this.opts.settings?.shards));
+    if (shards) settings.shards = shards;
+    else delete settings.shards;
+    const slots = shardSlotsOr400(settings, this.remote !== null);
     const misfit = unsafeProtocolError(settings.protocol, settings.unsafe);
     if (misfit) throw new LabError(400, misfit);
     await this.teardown();
@@ -299,6 +319,7 @@ export class LabService implements LabApi {
       timeScale: this.timeScale,
       spawnNode: this.opts.spawnNode ?? defaultSpawnNode,
       ...(this.remote ? { remote: this.remote } : {}),
+      ...(slots ? { slots } : {}),
       ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
       ...(this.opts.snapshotEvery !== undefined ? { snapshotEvery: this.opts.snapshotEvery } : {}),
       ...(this.opts.maxStoreBytes !== undefined ? { maxStoreBytes: this.opts.maxStoreBytes } : {}),
@@ -316,6 +337,7 @@ export class LabService implements LabApi {
     await Promise.all(local.map((id) => cluster.supervisor.waitReady(id, readyMs))).catch((e: Error) => {
       throw new LabError(500, `the cluster did not start: ${e.message}`);
     });
+    this.sharded = await startShardLab(cluster, readyMs);
     this.clusterChanged();
     return this.view();
   }
@@ -334,6 +356,8 @@ export class LabService implements LabApi {
     const checker = this.checker;
     this.checker = null;
     await checker?.close();
+    this.sharded?.close();
+    this.sharded = null;
     const c = this.cur;
     if (!c) return;
     // Frozen nodes must run again to hear the shutdown.
@@ -421,6 +445,7 @@ export class LabService implements LabApi {
     if (h.remote) await confirmed(exited, `${id}'s agent on ${h.remote.host ?? 'its host'} did not confirm the crash`);
     else await exited;
     c.gateway.dropConn(id);
+    this.sharded?.dropConn(id);
     this.clusterChanged();
     return this.view();
   }
@@ -609,8 +634,10 @@ export class LabService implements LabApi {
     const refused = this.pauseOn.refusal();
     if (refused) return refused;
     const { f, key, value } = historyShape(op);
+    const shardRefusal = this.sharded?.refusal(op, pinned);
+    if (shardRefusal) throw new LabError(400, shardRefusal);
     const h = c.recorder.invoke(f, key, value, pinned ? { node: pinned } : {});
-    const r = await c.gateway.request(op, timeoutMs, pinned);
+    const r = this.sharded ? await this.sharded.request(op, timeoutMs) : await c.gateway.request(op, timeoutMs, pinned);
     // Say what is missing (no quorum, no leader yet) rather than only the last node's answer.
     if (r.outcome !== 'ok' && r.error !== undefined && this.cur === c) r.error = explainError(r.error, this.view());
     const type = r.outcome === 'ok' ? 'ok' : r.outcome === 'fail' ? 'fail' : 'info';
@@ -714,6 +741,39 @@ export class LabService implements LabApi {
     if (!r) throw new LabError(409, 'no load run is running');
     r.abort.abort();
     return r.done;
+  }
+
+  // ----- sharding (a cluster made with shards: see shard-lab.ts) ----------------------------
+
+  async shards(): Promise<ShardsView> {
+    return this.needSharded().view();
+  }
+
+  async moveShard(req: ShardMove): Promise<ShardsView> {
+    return this.shardChange({ op: 'move', ...req });
+  }
+
+  async joinGroup(group: string): Promise<ShardsView> {
+    return this.shardChange({ op: 'join', group });
+  }
+
+  async leaveGroup(group: string): Promise<ShardsView> {
+    return this.shardChange({ op: 'leave', group });
+  }
+
+  private async shardChange(op: Parameters<ShardLab['change']>[0]): Promise<ShardsView> {
+    const sh = this.needSharded();
+    await sh.change(op).catch((e: unknown) => {
+      throw e instanceof ShardRefusal ? new LabError(e.status, e.message) : e;
+    });
+    return sh.view();
+  }
+
+  private needSharded(): ShardLab {
+    this.need();
+    if (!this.sharded)
+      throw new LabError(409, 'this cluster is not sharded: create one with shards (serve --groups G)');
+    return this.sharded;
   }
 
   // ----- the record ----------------------------------------------------------------------
