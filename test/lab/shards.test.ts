@@ -59,9 +59,10 @@ function writers(keys: string[], clients: number) {
         const r = await t.lab.kv({ op: 'put', key, value: String(v), timeoutMs: 3000 });
         ops++;
         if (r.outcome === 'ok') acked.set(key, v);
-        const g = await t.lab.kv({ op: 'get', key, timeoutMs: 3000 });
+        // Reads of other clients' keys too: the live checker judges what every read saw.
+        const other = keys[(ops + c) % keys.length] ?? key;
+        await t.lab.kv({ op: 'get', key: other, timeoutMs: 3000 });
         ops++;
-        if (g.outcome === 'ok') expect(Number(g.value)).toBeGreaterThanOrEqual(acked.get(key) ?? 0);
       }
     }
   });
@@ -73,6 +74,22 @@ function writers(keys: string[], clients: number) {
       await Promise.all(loops);
     },
   };
+}
+
+/** writeCold writes keys no load touches (they must cross the move intact); returns them with their values. */
+async function writeCold(keys: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const key of keys) {
+    const r = await kv({ op: 'put', key, value: `cold-${key}` });
+    expect(r.body.outcome).toBe('ok');
+    out.set(key, `cold-${key}`);
+  }
+  return out;
+}
+
+/** coldIntact: every cold key reads back its value after the move. */
+async function coldIntact(cold: Map<string, string>): Promise<void> {
+  for (const [key, value] of cold) expect((await kv({ op: 'get', key })).body.value, key).toBe(value);
 }
 
 /** noneLost: every key reads at least its last acknowledged value (a later write whose answer was lost may have landed). */
@@ -139,6 +156,7 @@ describe('a sharded cluster: 2 groups of 3 Raft nodes and a controller', () => {
     const from = v0.shards[shard]?.group ?? '';
     const to = from === 'g1' ? 'g2' : 'g1';
     const keys = [...keysOf(shard, 6, 'mv'), ...keysOf((shard + 1) % 4, 2, 'mv')];
+    const cold = await writeCold(keysOf(shard, 5, 'cold-mv'));
     const load = writers(keys, 4);
     await waitFor(async () => (load.ops() > 60 ? true : null), 20_000, 'load running');
     const moved = await t.api<ShardsView>('POST', '/api/shards/move', { shard, group: to });
@@ -150,6 +168,7 @@ describe('a sharded cluster: 2 groups of 3 Raft nodes and a controller', () => {
     await waitFor(async () => (load.ops() > at + 60 ? true : null), 20_000, 'load running after the move');
     await load.stop();
     await noneLost(load.acked);
+    await coldIntact(cold);
     // The destination serves the moved keys now.
     const r = await kv({ op: 'get', key: keys[0] });
     expect(v0.groups.find((g) => g.id === to)?.nodes).toContain(r.body.node);
@@ -170,6 +189,7 @@ describe('a sharded cluster: 2 groups of 3 Raft nodes and a controller', () => {
     const from = v0.shards[shard]?.group ?? '';
     const to = from === 'g1' ? 'g2' : 'g1';
     const keys = keysOf(shard, 4, 'cr');
+    const cold = await writeCold(keysOf(shard, 3, 'cold-cr'));
     const load = writers(keys, 2);
     await waitFor(async () => (load.ops() > 30 ? true : null), 20_000, 'load running');
     const leader = v0.groups.find((g) => g.id === from)?.leader ?? '';
@@ -183,6 +203,7 @@ describe('a sharded cluster: 2 groups of 3 Raft nodes and a controller', () => {
     await waitFor(async () => (load.ops() > at + 30 ? true : null), 20_000, 'load running after the move');
     await load.stop();
     await noneLost(load.acked);
+    await coldIntact(cold);
     await linearizable();
   }, 120_000);
 });
