@@ -17,6 +17,7 @@ import { loadText } from './answers';
 import { CHECK_COMMANDS } from './check-commands';
 import { TIME_COMMANDS } from './time-commands';
 import { WHY_COMMANDS } from './why-command';
+import { SHARD_COMMANDS } from './shard-commands';
 import { CLUSTER_COMMANDS } from './cluster-command';
 import { ALGORITHMS, command, NODE_IDS, type ConsoleCommand } from './command';
 import {
@@ -548,6 +549,7 @@ export const COMMANDS = [
   ...CLIENT_COMMANDS,
   ...TIME_COMMANDS,
   ...CHECK_COMMANDS,
+  ...SHARD_COMMANDS,
   ...CLUSTER_COMMANDS,
   ...LAB_COMMANDS,
 ];
