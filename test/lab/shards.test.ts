@@ -183,6 +183,35 @@ describe('a sharded cluster: 2 groups of 3 Raft nodes and a controller', () => {
     expect(verdict.ops).toBeGreaterThan(100);
   }, 120_000);
 
+  it('a move waits while a partition cuts the groups apart: the data goes over the router, and arrives after the heal', async () => {
+    const v0 = await settled();
+    const shard = 3;
+    const from = v0.shards[shard]?.group ?? '';
+    const to = from === 'g1' ? 'g2' : 'g1';
+    const cold = await writeCold(keysOf(shard, 3, 'cold-pt'));
+    const nodesOf = (g: string): string[] => v0.groups.find((x) => x.id === g)?.nodes ?? [];
+    const cut = await t.api('POST', '/api/partition', { groups: [[...v0.controller, ...nodesOf(from)], nodesOf(to)] });
+    expect(cut.status).toBe(200);
+    const moved = await t.api<ShardsView>('POST', '/api/shards/move', { shard, group: to });
+    expect(moved.status).toBe(200);
+    // Both groups take the configuration; the shard's data cannot cross the cut.
+    await waitFor(async () => ((await view()).shards[shard]?.moving ? true : null), 20_000, 'the shard on its way');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await view()).shards[shard]?.moving).toEqual({ from, to });
+    const log = await t.lab.log(0);
+    const drops = log.filter(
+      (x) => x.kind === 'drop' && x.reason === 'partition' && String(x.type).startsWith(`ShardData s${shard} `),
+    );
+    expect(drops.length).toBeGreaterThan(0);
+    // A key of the shard is served by nobody meanwhile: the request ends without an ok.
+    const during = await kv({ op: 'get', key: [...cold.keys()][0], timeoutMs: 500 });
+    expect(during.body.outcome).not.toBe('ok');
+    await t.api('POST', '/api/heal');
+    await settled((v) => v.shards[shard]?.group === to);
+    await coldIntact(cold);
+    await linearizable();
+  }, 120_000);
+
   it('moves a shard while the source group’s leader crashes, and finishes once the group recovers', async () => {
     const v0 = await settled();
     const shard = 2;
