@@ -844,7 +844,9 @@ export class LabService implements LabApi {
     const c = this.need();
     const out = await this.fileOp(() => createRunFolder(this.dataDir, this.checkName(name ?? defaultRunName())));
     const history = c.recorder.history();
-    const check = await exportCheck(history, (key) => c.gateway.request({ op: 'get', key }, 2000));
+    const readBack = (key: string) =>
+      this.sharded?.request({ op: 'get', key }, 2000) ?? c.gateway.request({ op: 'get', key }, 2000);
+    const check = await exportCheck(history, readBack);
     c.recorder.record('export', { dir: out, check: check.summary });
     await c.recorder.sync();
     const lin = check.linearizability;
