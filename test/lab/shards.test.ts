@@ -235,4 +235,15 @@ describe('a sharded cluster: 2 groups of 3 Raft nodes and a controller', () => {
     await coldIntact(cold);
     await linearizable();
   }, 120_000);
+
+  it('reopened on its own files, the sharded cluster has its configuration and its data back', async () => {
+    const before = await settled();
+    const cold = await writeCold([...keysOf(0, 2, 'keep'), ...keysOf(3, 2, 'keep')]);
+    const kept = (await t.lab.keptClusters()).find((k) => k.current);
+    expect(kept?.settings.shards).toEqual({ groups: 2, scheme });
+    await t.lab.reopenCluster(kept?.name ?? '');
+    const after = await settled((v) => v.config === before.config);
+    expect(after.shards).toEqual(before.shards.map(({ shard, group }) => ({ shard, group })));
+    await coldIntact(cold);
+  }, 120_000);
 });
