@@ -77,3 +77,17 @@ export function shardSettingsAt(x: unknown, path: string): ShardSettings {
   const vnodes = src.vnodes === undefined ? DEFAULT_VNODES : int(src.vnodes, `${path}.vnodes`, 1, MAX_VNODES);
   return { groups, scheme: { kind: k, shards, vnodes } };
 }
+
+/**
+ * shardGroupOf maps each node of a sharded cluster to its group ('controller', 'g1', …),
+ * as the lab numbers them: the controller's `nodes` first, then g1's, g2's, … (empty for
+ * a cluster that is not sharded). The topology links only nodes of one group.
+ */
+export function shardGroupOf(s: { nodes: number; shards?: ShardSettings }): Map<NodeId, string> {
+  const out = new Map<NodeId, string>();
+  if (!s.shards) return out;
+  let n = 0;
+  for (let g = 0; g <= s.shards.groups; g++)
+    for (let i = 0; i < s.nodes; i++) out.set(`n${++n}`, g === 0 ? 'controller' : `g${g}`);
+  return out;
+}

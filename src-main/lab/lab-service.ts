@@ -639,7 +639,9 @@ export class LabService implements LabApi {
     const h = c.recorder.invoke(f, key, value, pinned ? { node: pinned } : {});
     const r = this.sharded ? await this.sharded.request(op, timeoutMs) : await c.gateway.request(op, timeoutMs, pinned);
     // Say what is missing (no quorum, no leader yet) rather than only the last node's answer.
-    if (r.outcome !== 'ok' && r.error !== undefined && this.cur === c) r.error = explainError(r.error, this.view());
+    // (A sharded cluster's quorums are per group: the whole-cluster explanation would mislead.)
+    if (r.outcome !== 'ok' && r.error !== undefined && this.cur === c && !this.sharded)
+      r.error = explainError(r.error, this.view());
     const type = r.outcome === 'ok' ? 'ok' : r.outcome === 'fail' ? 'fail' : 'info';
     // A read's completion carries what it read; a granted lock's carries its fencing token (the checker needs both).
     const token = op.op === 'lock' && r.outcome === 'ok' ? r.result?.token : undefined;
