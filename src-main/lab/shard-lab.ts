@@ -63,6 +63,9 @@ export class ShardLab {
   private sessionNames = 0;
   private refreshing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** passing: a coordinator pass runs now; again: run the next one at once (a change came meanwhile). */
+  private passing = false;
+  private again = false;
   private closed = false;
 
   constructor(
@@ -115,8 +118,22 @@ export class ShardLab {
     if (this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.coordinate().finally(() => this.schedule(COORDINATE_MS));
+      this.passing = true;
+      void this.coordinate().finally(() => {
+        this.passing = false;
+        this.schedule(this.again ? 0 : COORDINATE_MS);
+        this.again = false;
+      });
     }, ms);
+  }
+
+  /** kick runs the next coordinator pass at once (a new configuration needs no wait for the period). */
+  private kick(): void {
+    if (this.passing) this.again = true;
+    else if (this.timer) {
+      clearTimeout(this.timer);
+      this.schedule(0);
+    }
   }
 
   /** close stops the coordinator and every gateway (requests in flight end as unknown). */
@@ -258,6 +275,7 @@ export class ShardLab {
       const c = parseConfig(r.result?.value ?? null);
       if (c && c.num > this.config.num) this.adopt(c);
       this.c.recorder.record('shard-change', { ...body, config: this.config.num });
+      this.kick();
       return;
     }
     if (r.result?.error === 'controller-refused') throw new ShardRefusal(409, r.result.value ?? 'refused');
