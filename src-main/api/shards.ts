@@ -13,6 +13,8 @@ export type ShardKeyScheme = { kind: 'range'; shards: number } | { kind: 'ring';
 export interface ShardSettings {
   /** groups: replica groups (g1 … gG); each has ClusterSettings.nodes members, and so has the controller. */
   groups: number;
+  /** spare: more groups started but not joined (g<G+1> …): `join` brings one into the configuration. */
+  spare?: number;
   scheme: ShardKeyScheme;
 }
 
@@ -61,21 +63,23 @@ export const DEFAULT_VNODES = 64;
 export const MAX_SHARD_GROUPS_AT_CREATION = 7;
 
 /**
- * shardSettingsAt checks a new cluster's `shards` setting: {groups, scheme?: "range" | "ring",
- * shards?, vnodes?} (or the complete ShardSettings a kept cluster saved).
+ * shardSettingsAt checks a new cluster's `shards` setting: {groups, spare?, scheme?: "range" |
+ * "ring", shards?, vnodes?} (or the complete ShardSettings a kept cluster saved).
  */
 export function shardSettingsAt(x: unknown, path: string): ShardSettings {
-  const o = record(x, path, 'an object {groups, scheme?, shards?, vnodes?}');
-  onlyFields(o, ['groups', 'scheme', 'shards', 'vnodes'], path);
+  const o = record(x, path, 'an object {groups, spare?, scheme?, shards?, vnodes?}');
+  onlyFields(o, ['groups', 'spare', 'scheme', 'shards', 'vnodes'], path);
   const groups = int(o.groups, `${path}.groups`, 1, MAX_SHARD_GROUPS_AT_CREATION);
+  const spare = o.spare === undefined ? 0 : int(o.spare, `${path}.spare`, 0, MAX_SHARD_GROUPS_AT_CREATION - groups);
+  const sp = spare > 0 ? { spare } : {};
   const saved = typeof o.scheme === 'object' && o.scheme !== null ? record(o.scheme, `${path}.scheme`) : null;
   const src = saved ?? o;
   const kind = saved ? saved.kind : (o.scheme ?? 'range');
   const k = oneOf(kind, `${path}.scheme`, ['range', 'ring'] as const);
   const shards = src.shards === undefined ? DEFAULT_SHARDS : int(src.shards, `${path}.shards`, 1, MAX_SHARDS);
-  if (k === 'range') return { groups, scheme: { kind: k, shards } };
+  if (k === 'range') return { groups, ...sp, scheme: { kind: k, shards } };
   const vnodes = src.vnodes === undefined ? DEFAULT_VNODES : int(src.vnodes, `${path}.vnodes`, 1, MAX_VNODES);
-  return { groups, scheme: { kind: k, shards, vnodes } };
+  return { groups, ...sp, scheme: { kind: k, shards, vnodes } };
 }
 
 /**
@@ -87,7 +91,7 @@ export function shardGroupOf(s: { nodes: number; shards?: ShardSettings }): Map<
   const out = new Map<NodeId, string>();
   if (!s.shards) return out;
   let n = 0;
-  for (let g = 0; g <= s.shards.groups; g++)
+  for (let g = 0; g <= s.shards.groups + (s.shards.spare ?? 0); g++)
     for (let i = 0; i < s.nodes; i++) out.set(`n${++n}`, g === 0 ? 'controller' : `g${g}`);
   return out;
 }

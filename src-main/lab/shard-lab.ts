@@ -94,7 +94,7 @@ export class ShardLab {
   /** start joins every group to the controller and starts the coordinator; resolves once every group serves (or after waitMs). */
   async start(waitMs: number): Promise<void> {
     const groups: Record<string, NodeId[]> = {};
-    for (const g of this.layout.groups) groups[g.id] = [...g.nodes];
+    for (const g of this.layout.groups) if (!g.spare) groups[g.id] = [...g.nodes];
     const deadline = performance.now() + waitMs;
     for (;;) {
       const r = await this.controllerOp({ op: 'join', groups }, 3000);

@@ -14,7 +14,8 @@ export const MAX_SHARDED_NODES = 24;
 /** ShardLayout is which node ids make up the controller and each group. */
 export interface ShardLayout {
   controller: NodeId[];
-  groups: { id: string; nodes: NodeId[] }[];
+  /** groups: every group the lab runs; `spare` ones are started but not joined at first. */
+  groups: { id: string; nodes: NodeId[]; spare: boolean }[];
   scheme: ShardKeyScheme;
 }
 
@@ -30,7 +31,8 @@ export function shardLayout(s: ShardSettings, perGroup: number): ShardLayout {
   let n = 0;
   const ids = (): NodeId[] => Array.from({ length: perGroup }, () => `n${++n}`);
   const controller = ids();
-  const groups = Array.from({ length: s.groups }, (_, i) => ({ id: `g${i + 1}`, nodes: ids() }));
+  const all = s.groups + (s.spare ?? 0);
+  const groups = Array.from({ length: all }, (_, i) => ({ id: `g${i + 1}`, nodes: ids(), spare: i >= s.groups }));
   return { controller, groups, scheme: { ...s.scheme } };
 }
 
@@ -48,8 +50,9 @@ export function layoutSlots(l: ShardLayout): NodeSlot[] {
 
 /** shardedSizeError says why a layout is too big (null when it fits). */
 export function shardedSizeError(s: ShardSettings, perGroup: number): string | null {
-  const total = (s.groups + 1) * perGroup;
+  const groups = s.groups + (s.spare ?? 0);
+  const total = (groups + 1) * perGroup;
   return total > MAX_SHARDED_NODES
-    ? `${s.groups} groups of ${perGroup} nodes and a controller of ${perGroup} make ${total} processes; at most ${MAX_SHARDED_NODES}`
+    ? `${groups} groups of ${perGroup} nodes and a controller of ${perGroup} make ${total} processes; at most ${MAX_SHARDED_NODES}`
     : null;
 }

@@ -41,6 +41,8 @@ const USAGE = `usage: quorum-lab serve [options]
   --protocol P       raft or paxos (default raft)
   --groups G         a sharded cluster: a shard controller group and G replica
                      groups (1..7) of --nodes each, at most 24 processes
+  --spare-groups N   with --groups: N more groups started but not joined, for
+                     'join g4' (POST /api/shards/join) to bring in
   --shards S         with --groups: the number of shards, 1..64 (default 12)
   --scheme K         with --groups: how keys map to shards, range (equal hash
                      ranges, default) or ring (consistent hashing)
@@ -92,6 +94,7 @@ const SERVE_OPTIONS = {
   'remote-slots': { type: 'string' },
   'node-token': { type: 'string' },
   groups: { type: 'string' },
+  'spare-groups': { type: 'string' },
   shards: { type: 'string' },
   scheme: { type: 'string' },
   vnodes: { type: 'string' },
@@ -131,15 +134,22 @@ function shardOptions(p: ParsedCli): Record<string, unknown> | string | undefine
   const shards = intOpt(p, 'shards', 0, Number.MAX_SAFE_INTEGER);
   const scheme = stringOpt(p, 'scheme', undefined);
   const vnodes = intOpt(p, 'vnodes', 0, Number.MAX_SAFE_INTEGER);
+  const spare = intOpt(p, 'spare-groups', 0, Number.MAX_SAFE_INTEGER);
   if (groups === undefined) {
-    const stray =
-      shards !== undefined ? '--shards' : scheme !== undefined ? '--scheme' : vnodes !== undefined ? '--vnodes' : null;
+    const given: [string, unknown][] = [
+      ['--shards', shards],
+      ['--scheme', scheme],
+      ['--vnodes', vnodes],
+      ['--spare-groups', spare],
+    ];
+    const stray = given.find(([, v]) => v !== undefined)?.[0] ?? null;
     return stray ? `${stray} needs --groups G (a sharded cluster)` : undefined;
   }
   if (vnodes !== undefined && scheme !== 'ring') return '--vnodes needs --scheme ring';
   const out: Record<string, unknown> = { groups, scheme: scheme ?? 'range' };
   if (shards !== undefined) out.shards = shards;
   if (vnodes !== undefined) out.vnodes = vnodes;
+  if (spare !== undefined) out.spare = spare;
   return out;
 }
 
