@@ -68,6 +68,7 @@ import {
   type LinkRuleInput,
 } from './schemas';
 import { validateHistoryQuery } from './history-window';
+import { validateShardGroup, validateShardMove, type ShardMove, type ShardsView } from './shards';
 import {
   validatePresetRequest,
   validateScenarioAction,
@@ -380,6 +381,22 @@ const ROWS = {
     http: post('/api/scenario/control'),
     args: args((action: ScenarioAction) => ({ action }), single(validateScenarioAction)),
     returns: returns<ScenarioState | null>(),
+  }),
+  shards: command({ http: get('/api/shards'), args: noArgs, returns: returns<ShardsView>() }),
+  moveShard: command({
+    http: post('/api/shards/move'),
+    args: args((req: ShardMove) => req, single(validateShardMove)),
+    returns: returns<ShardsView>(),
+  }),
+  joinGroup: command({
+    http: post('/api/shards/join'),
+    args: args((group: string) => ({ group }), single(validateShardGroup)),
+    returns: returns<ShardsView>(),
+  }),
+  leaveGroup: command({
+    http: post('/api/shards/leave'),
+    args: args((group: string) => ({ group }), single(validateShardGroup)),
+    returns: returns<ShardsView>(),
   }),
   why: command({
     http: get('/api/nodes/:id/why', ['entry']),

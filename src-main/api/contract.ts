@@ -88,6 +88,7 @@ export interface LinkRule {
 }
 
 import type { BalanceAlgorithm } from '../core/balance/types';
+import type { ShardSettings } from './shards';
 export type { BalanceAlgorithm };
 
 /** ClusterSettings are the knobs of a cluster (cluster setup panel, POST /api/cluster). */
@@ -104,6 +105,8 @@ export interface ClusterSettings {
    * before unsafe modes existed: safe.
    */
   unsafe?: UnsafeSettings;
+  /** shards: a sharded cluster (a shard controller and `groups` replica groups of `nodes` each); absent: one group. */
+  shards?: ShardSettings;
 }
 
 /** MembershipStep is where a membership change in flight is. */

@@ -50,7 +50,7 @@ function historyOp(x: unknown, path: string): HistoryOp {
 function savedSettings(x: unknown, path: string): ClusterSettings {
   const v = validateClusterSettings(x);
   if (!v.ok) fail(`${path}: ${v.error}`);
-  const { nodes, protocol, heartbeatMs, electionMs, seed, unsafe } = v.value;
+  const { nodes, protocol, heartbeatMs, electionMs, seed, unsafe, shards } = v.value;
   if (
     nodes === undefined ||
     protocol === undefined ||
@@ -60,7 +60,15 @@ function savedSettings(x: unknown, path: string): ClusterSettings {
   ) {
     fail(`${path} must have nodes, protocol, heartbeatMs, electionMs and seed`);
   }
-  return { nodes, protocol, heartbeatMs, electionMs, seed, ...(unsafe ? { unsafe } : {}) };
+  return {
+    nodes,
+    protocol,
+    heartbeatMs,
+    electionMs,
+    seed,
+    ...(unsafe ? { unsafe } : {}),
+    ...(shards ? { shards } : {}),
+  };
 }
 
 /** validateRunLogRecord checks one line of run.jsonl. */

@@ -6,6 +6,7 @@
  * (src-main/web) and the Electron IPC adapter both use these, so a bad request is refused
  * the same way on either transport and never reaches LabService.
  */
+import { shardSettingsAt } from './shards';
 import { BALANCE_ALGORITHMS } from '../core/balance/types';
 import { MAX_BANDWIDTH } from '../core/link-queue';
 import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_VALUE_BYTES } from '../core/kv/types';
@@ -232,12 +233,17 @@ export function validateTransfer(x: unknown): Checked<NodeId> {
 
 /**
  * validateClusterSettings checks POST /api/cluster {nodes, protocol, heartbeatMs, electionMs,
- * seed, unsafe} (all optional; `unsafe` comes back complete, omitted fields safe).
+ * seed, unsafe, shards} (all optional; `unsafe` comes back complete, omitted fields safe;
+ * `shards` asks for a sharded cluster, see api/shards.ts).
  */
 export function validateClusterSettings(x: unknown): Checked<Partial<ClusterSettings>> {
   return checked(() => {
     if (x === undefined || x === null) return {};
-    const o = body(x, ['nodes', 'protocol', 'heartbeatMs', 'electionMs', 'seed', 'unsafe'], 'cluster settings');
+    const o = body(
+      x,
+      ['nodes', 'protocol', 'heartbeatMs', 'electionMs', 'seed', 'unsafe', 'shards'],
+      'cluster settings',
+    );
     const out = copyDefined<Partial<ClusterSettings>>(
       {},
       {
@@ -247,6 +253,7 @@ export function validateClusterSettings(x: unknown): Checked<Partial<ClusterSett
         electionMs: optional(o.electionMs, (v) => int(v, 'electionMs', 2, 600_000)),
         seed: optional(o.seed, (v) => int(v, 'seed', 0, 0xffffffff)),
         unsafe: optional(o.unsafe, (v) => unsafeAt(v, 'unsafe')),
+        shards: optional(o.shards, (v) => shardSettingsAt(v, 'shards')),
       },
     );
     // A rule the chosen protocol does not have cannot be broken (LabService checks again once the protocol is known).

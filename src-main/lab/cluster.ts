@@ -16,6 +16,7 @@ import { Recorder } from './recorder';
 import { Router } from './router';
 import type { Members } from './members-file';
 import { RUN_FILES } from './run-files';
+import type { NodeSlot } from './shard-layout';
 import type { RemoteNodes } from './remote-nodes';
 import { Supervisor, type NodeHandle, type SpawnNode } from './supervisor';
 
@@ -48,6 +49,8 @@ export interface OpenClusterOptions {
   remote?: RemoteNodes;
   /** members: the nodes to run when the cluster's membership changed (members.json); default n1..n{settings.nodes}. */
   members?: Members | null;
+  /** slots: a sharded cluster's nodes, each with its own group's peers and state machine (absent: one group of `settings.nodes`). */
+  slots?: NodeSlot[];
   /** onRecord sees every run-log record (subscribed before the first one). */
   onRecord: (r: RunLogRecord) => void;
   /** onChange: something a cluster view shows changed. */
@@ -61,7 +64,8 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   const runDir = o.runDir ?? join(o.dataDir, `run-${stamp}-${randomBytes(3).toString('hex')}`);
   await mkdir(runDir, { recursive: true });
   const token = randomBytes(16).toString('hex');
-  const localIds = Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);
+  const localIds = o.slots?.map((x) => x.id) ?? Array.from({ length: settings.nodes }, (_, i) => `n${i + 1}`);
+  const slotOf = new Map(o.slots?.map((x) => [x.id, x]));
   const remoteIds = o.remote?.slots ?? [];
   // A cluster whose membership changed runs the nodes members.json names (never with remote slots).
   const first = o.members?.first ?? [...localIds, ...remoteIds];
@@ -82,8 +86,9 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
   const tickMs = o.tickMs ?? Math.max(1, Math.min(10, Math.floor(settings.heartbeatMs / 5)));
   const configs: NodeConfig[] = ids.map((id) => ({
     id,
-    // A node added after the cluster was made starts again as a joining one (see NodeConfig.joining).
-    peers: first,
+    // A node added after the cluster was made starts again as a joining one (see NodeConfig.joining);
+    // a sharded cluster's node knows only its own group.
+    peers: slotOf.get(id)?.peers ?? first,
     ...(joining.has(id) ? { joining: true } : {}),
     protocol: settings.protocol,
     dataFile: join(runDir, `${id}.sqlite`),
@@ -99,6 +104,7 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
     snapshotEvery: o.snapshotEvery ?? 10_000,
     maxStoreBytes: o.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES,
     unsafe: settings.unsafe ?? { ...UNSAFE_DEFAULTS },
+    ...(slotOf.get(id) ? { machine: slotOf.get(id)?.machine } : {}),
   }));
   let gateway: Gateway | null = null;
   // The latest role-reason each node sent: its 'role' record says why (the note comes first).

@@ -158,7 +158,7 @@ const RETRYABLE_ERRORS = new Set(['not-leader', 'no-leader', 'recovering', 'busy
 const MAX_SESSIONS = 512;
 
 /** Session is one client session of the pool; `seq` is its last command that may have reached a log (0: none yet). */
-interface Session {
+export interface Session {
   client: string;
   seq: number;
 }
@@ -276,12 +276,18 @@ export class Gateway {
     return { client: `${this.opts.clientPrefix}-${++this.sessionNames}`, seq: 0 };
   }
 
-  /** request sends one KV op and resolves with its outcome (never rejects). */
-  async request(op: KvOp, timeoutMs: number, pinned?: NodeId): Promise<GatewayResult> {
+  /**
+   * request sends one KV op and resolves with its outcome (never rejects). `lent` is a
+   * session the caller owns (a sharded cluster's per-shard session): the op goes under
+   * exactly that client and seq, the session is neither pooled nor renewed here, and a
+   * `wrong-group` answer comes back at once (outcome unknown if an earlier try may have
+   * applied) so the caller can retry at the group that serves the key.
+   */
+  async request(op: KvOp, timeoutMs: number, pinned?: NodeId, lent?: Session): Promise<GatewayResult> {
     const t0 = performance.now();
     const deadline = t0 + timeoutMs;
     const key = 'key' in op ? op.key : op.name;
-    let session = this.takeSession(op);
+    let session = lent ? { client: lent.client, seq: lent.seq - 1 } : this.takeSession(op);
     let seq = session ? session.seq + 1 : 0;
     let renewals = 0;
     const avoid = new Set<NodeId>();
@@ -310,7 +316,7 @@ export class Gateway {
       const outcome = mayHaveApplied && given === 'fail' && result === null ? 'unknown' : given;
       if (picked) this.inflight[picked] = Math.max(0, (this.inflight[picked] ?? 1) - 1);
       // A session whose request may still apply later is retired, so its next seq can never be confused with it.
-      if (session) {
+      if (session && !lent) {
         if (outcome !== 'unknown') this.freeSessions.push(session);
         else this.liveSessions--;
       }
@@ -365,6 +371,7 @@ export class Gateway {
         res.outcome === 'unknown' &&
         res.error === 'session-expired' &&
         session &&
+        !lent &&
         !mayHaveApplied &&
         renewals++ < 2
       ) {
@@ -379,6 +386,7 @@ export class Gateway {
       }
       if (res.outcome === 'ok') return done('ok', res.result, res.node);
       const err = res.error ?? res.result?.error ?? 'failed';
+      if (lent && err === 'wrong-group') return done(mayHaveApplied ? 'unknown' : 'fail', res.result, res.node, err);
       if (res.outcome === 'unknown') {
         if (err !== 'leadership-lost' || !session || pinned) return done('unknown', res.result, res.node, err);
         // Deposed before it committed: the next leader may hold it, so ask there under the same session.

@@ -57,6 +57,10 @@ import {
   type KeptCluster,
 } from './cluster-store';
 import { explainError, type GatewayResult } from './gateway';
+import type { ShardMove, ShardsView } from '../api/shards';
+import { type ShardLab, ShardRefusal } from './shard-lab';
+import type { NodeSlot } from './shard-layout';
+import { shardSlotsFor, startShardLab } from './shard-service';
 import { checkRecorder, type CheckEngine, type LiveCheck } from './live-check';
 import { runLoad } from './load';
 import { Membership, MembershipError } from './membership';
@@ -141,6 +145,15 @@ async function confirmed(p: Promise<void>, what: string): Promise<void> {
 /** LabListener receives every LabEvent. */
 export type LabListener = (e: LabEvent) => void;
 
+/** shardSlotsOr400 is the sharded cluster's node slots, or a 400 saying why the settings do not fit. */
+function shardSlotsOr400(settings: ClusterSettings, remote: boolean): NodeSlot[] | undefined {
+  try {
+    return shardSlotsFor(settings, remote);
+  } catch (e) {
+    throw new LabError(400, (e as Error).message);
+  }
+}
+
 /** LabService is the lab (see the file comment). */
 export class LabService implements LabApi {
   private readonly dataDir: string;
@@ -158,6 +171,8 @@ export class LabService implements LabApi {
   private readonly pauseOn = new PauseOnControl();
   /** checker: the live verdict of the current run's client history. */
   private checker: LiveCheck | null = null;
+  /** sharded: the shard controller, routing and mover of a sharded cluster (null: one group). */
+  private sharded: ShardLab | null = null;
   /** remote: the listener for nodes on other hosts (null: every node is a local process). */
   readonly remote: RemoteNodes | null;
   /** scenarios: the guided scenario playing in this lab (the app's Scenarios panel). */
@@ -292,6 +307,11 @@ export class LabService implements LabApi {
     // Unsafe modes are never inherited from the cluster before: omitted means safe. A
     // reopened cluster keeps its own (its files were written under them).
     settings.unsafe = { ...UNSAFE_DEFAULTS, ...(reopen ? reopen.settings.unsafe : s.unsafe) };
+    // Sharding is never inherited from the cluster before: a new cluster is sharded only when asked.
+    const shards = reopen ? reopen.settings.shards : (s.shards ?? (this.cur ? undefined : this.opts.settings?.shards));
+    if (shards) settings.shards = shards;
+    else delete settings.shards;
+    const slots = shardSlotsOr400(settings, this.remote !== null);
     const misfit = unsafeProtocolError(settings.protocol, settings.unsafe);
     if (misfit) throw new LabError(400, misfit);
     await this.teardown();
@@ -305,6 +325,7 @@ export class LabService implements LabApi {
       timeScale: this.timeScale,
       spawnNode: this.opts.spawnNode ?? defaultSpawnNode,
       ...(this.remote ? { remote: this.remote } : {}),
+      ...(slots ? { slots } : {}),
       ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
       ...(this.opts.snapshotEvery !== undefined ? { snapshotEvery: this.opts.snapshotEvery } : {}),
       ...(this.opts.maxStoreBytes !== undefined ? { maxStoreBytes: this.opts.maxStoreBytes } : {}),
@@ -329,6 +350,7 @@ export class LabService implements LabApi {
     await Promise.all(local.map((id) => cluster.supervisor.waitReady(id, readyMs))).catch((e: Error) => {
       throw new LabError(500, `the cluster did not start: ${e.message}`);
     });
+    this.sharded = await startShardLab(cluster, readyMs);
     this.clusterChanged();
     return this.view();
   }
@@ -347,6 +369,8 @@ export class LabService implements LabApi {
     const checker = this.checker;
     this.checker = null;
     await checker?.close();
+    this.sharded?.close();
+    this.sharded = null;
     const c = this.cur;
     if (!c) return;
     // Frozen nodes must run again to hear the shutdown.
@@ -474,6 +498,7 @@ export class LabService implements LabApi {
     if (h.remote) await confirmed(exited, `${id}'s agent on ${h.remote.host ?? 'its host'} did not confirm the crash`);
     else await exited;
     c.gateway.dropConn(id);
+    this.sharded?.dropConn(id);
     this.clusterChanged();
     return this.view();
   }
@@ -662,10 +687,14 @@ export class LabService implements LabApi {
     const refused = this.pauseOn.refusal();
     if (refused) return refused;
     const { f, key, value } = historyShape(op);
+    const shardRefusal = this.sharded?.refusal(op, pinned);
+    if (shardRefusal) throw new LabError(400, shardRefusal);
     const h = c.recorder.invoke(f, key, value, pinned ? { node: pinned } : {});
-    const r = await c.gateway.request(op, timeoutMs, pinned);
+    const r = this.sharded ? await this.sharded.request(op, timeoutMs) : await c.gateway.request(op, timeoutMs, pinned);
     // Say what is missing (no quorum, no leader yet) rather than only the last node's answer.
-    if (r.outcome !== 'ok' && r.error !== undefined && this.cur === c) r.error = explainError(r.error, this.view());
+    // (A sharded cluster's quorums are per group: the whole-cluster explanation would mislead.)
+    if (r.outcome !== 'ok' && r.error !== undefined && this.cur === c && !this.sharded)
+      r.error = explainError(r.error, this.view());
     const type = r.outcome === 'ok' ? 'ok' : r.outcome === 'fail' ? 'fail' : 'info';
     // A read's completion carries what it read; a granted lock's carries its fencing token (the checker needs both).
     const token = op.op === 'lock' && r.outcome === 'ok' ? r.result?.token : undefined;
@@ -769,6 +798,39 @@ export class LabService implements LabApi {
     return r.done;
   }
 
+  // ----- sharding (a cluster made with shards: see shard-lab.ts) ----------------------------
+
+  async shards(): Promise<ShardsView> {
+    return this.needSharded().view();
+  }
+
+  async moveShard(req: ShardMove): Promise<ShardsView> {
+    return this.shardChange({ op: 'move', ...req });
+  }
+
+  async joinGroup(group: string): Promise<ShardsView> {
+    return this.shardChange({ op: 'join', group });
+  }
+
+  async leaveGroup(group: string): Promise<ShardsView> {
+    return this.shardChange({ op: 'leave', group });
+  }
+
+  private async shardChange(op: Parameters<ShardLab['change']>[0]): Promise<ShardsView> {
+    const sh = this.needSharded();
+    await sh.change(op).catch((e: unknown) => {
+      throw e instanceof ShardRefusal ? new LabError(e.status, e.message) : e;
+    });
+    return sh.view();
+  }
+
+  private needSharded(): ShardLab {
+    this.need();
+    if (!this.sharded)
+      throw new LabError(409, 'this cluster is not sharded: create one with shards (serve --groups G)');
+    return this.sharded;
+  }
+
   // ----- the record ----------------------------------------------------------------------
 
   async log(sinceSeq = 0, limit?: number): Promise<RunLogRecord[]> {
@@ -837,7 +899,9 @@ export class LabService implements LabApi {
     const c = this.need();
     const out = await this.fileOp(() => createRunFolder(this.dataDir, this.checkName(name ?? defaultRunName())));
     const history = c.recorder.history();
-    const check = await exportCheck(history, (key) => c.gateway.request({ op: 'get', key }, 2000));
+    const readBack = (key: string) =>
+      this.sharded?.request({ op: 'get', key }, 2000) ?? c.gateway.request({ op: 'get', key }, 2000);
+    const check = await exportCheck(history, readBack);
     c.recorder.record('export', { dir: out, check: check.summary });
     await c.recorder.sync();
     const lin = check.linearizability;

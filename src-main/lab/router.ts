@@ -295,6 +295,49 @@ export class Router {
     return q;
   }
 
+  /**
+   * carry sends a payload the lab itself moves between two nodes (a shard's data on its way
+   * to its new group) over the link from → to, under the same rules as a protocol message:
+   * cut, loss and latency ± jitter apply, the run log records its send and its delivery or
+   * drop, and it resolves with whether it arrived (`reason`: the rule that dropped it).
+   */
+  carry(
+    from: NodeId,
+    to: NodeId,
+    type: string,
+    bytes: Buffer,
+  ): Promise<{ ok: true } | { ok: false; reason: DropReason }> {
+    const rec = this.opts.recorder;
+    const id = ++this.nextId;
+    rec.message('send', id, from, to, type, 'snapshot', 0, { label: `${type} ${bytes.length} B`, bytes: bytes.length });
+    rec.keepBody(id, bytes);
+    const verdict = (delayed: boolean): { ok: true } | { ok: false; reason: DropReason } => {
+      const cut = this.cutBy(from, to, this.linkOf(from, to));
+      const reason: DropReason | null = cut ?? (this.conns.get(to)?.destroyed === false ? null : 'down');
+      if (reason !== null) {
+        rec.message('drop', id, from, to, type, 'snapshot', 0, { reason, ...(delayed ? { inFlight: true } : {}) });
+        return { ok: false, reason };
+      }
+      rec.message('deliver', id, from, to, type, 'snapshot', 0);
+      return { ok: true };
+    };
+    const l = this.linkOf(from, to);
+    if (this.cutBy(from, to, l) === null && l.loss > 0 && this.rng.next() < l.loss) {
+      rec.message('drop', id, from, to, type, 'snapshot', 0, { reason: 'loss', loss: l.loss });
+      return Promise.resolve({ ok: false, reason: 'loss' });
+    }
+    const latency = l.latencyMs + (l.jitterMs > 0 ? (this.rng.next() * 2 - 1) * l.jitterMs : 0);
+    const delay = deliveryDelayMs(latency, this.timeScale);
+    if (delay < 0.5) return Promise.resolve(verdict(false));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve(verdict(true));
+      }, delay);
+      this.timers.add(timer);
+    });
+  }
+
   private deliver(id: number, f: MsgFrame, bytes: Buffer, delayed: boolean): void {
     // While the cluster is frozen nothing arrives anywhere: the message waits, as if in flight.
     if (this.held) {

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_MAX_STORE_BYTES } from '../core/kv/state-machine';
 import { PROTOCOLS } from '../core/protocols';
+import { groupId, shardScheme } from '../core/shard/config';
 import { DAMAGE_KINDS } from '../core/recovery';
 import { checkUnsafeFor, unsafeAt } from '../core/unsafe';
 import {
@@ -111,7 +112,20 @@ function nodeConfig(x: unknown): NodeConfig {
     ...n,
     ...damageField(o),
     ...(unsafe ? { unsafe } : {}),
+    ...machineField(o),
   };
+}
+
+/** machineField reads the optional sharded-cluster state machine (NodeConfig.machine). */
+function machineField(o: Rec): Pick<NodeConfig, 'machine'> {
+  const m = optional(o.machine, (v) => {
+    const r = record(v, 'machine');
+    const kind = oneOf(r.kind, 'machine.kind', ['shard-group', 'shard-controller'] as const);
+    return kind === 'shard-group'
+      ? { kind, group: groupId(r.group, 'machine.group') }
+      : { kind, scheme: shardScheme(r.scheme, 'machine.scheme') };
+  });
+  return m === undefined ? {} : { machine: m };
 }
 
 /** damageField reads the optional one-shot damage run (NodeConfig.damage). */

@@ -9,6 +9,7 @@
  */
 import type { ClientOutcome, NodeInspect } from '../api/contract';
 import type { KvOp, KvResult } from '../core/kv/types';
+import type { ShardScheme } from '../core/shard/config';
 import type { DamageKind } from '../core/recovery';
 import type { ConfChange, MessageBase, MessageKind, NodeId, NodeStatus } from '../core/types';
 import type { UnsafeSettings } from '../core/unsafe';
@@ -67,7 +68,12 @@ export interface NodeConfig {
   damage?: DamageKind;
   /** unsafe: the safety rules this cluster breaks on purpose (core/unsafe.ts); absent = none. Every member gets the same. */
   unsafe?: UnsafeSettings;
+  /** machine: what the log is applied to in a sharded cluster (node/machines.ts); absent = the plain KV store. */
+  machine?: NodeMachine;
 }
+
+/** NodeMachine names a sharded cluster's state machine: a replica group's shard layer, or the shard controller. */
+export type NodeMachine = { kind: 'shard-group'; group: string } | { kind: 'shard-controller'; scheme: ShardScheme };
 
 /** NodeLaunchConfig is the part of NodeConfig that may go on a command line: all but the token. */
 export type NodeLaunchConfig = Omit<NodeConfig, 'token'>;

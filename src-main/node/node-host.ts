@@ -10,7 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { HostLoop, type HostHooks, type SnapshotWhy } from '../core/host';
-import { KvStateMachine } from '../core/kv/state-machine';
+import type { ReplicatedKv } from '../core/shard/machine';
+import { createMachine } from './machines';
 import { noteText, PAXOS_WORDS, RAFT_WORDS } from '../core/notes';
 import type { KvResult } from '../core/kv/types';
 import { createProtocolNode, validateMessage } from '../core/protocols';
@@ -47,7 +48,7 @@ export class NodeHost {
   readonly storage: SqliteStorage;
   /** store is what the Ready loop writes to: the file itself, or (fsync off) a write-behind in front of it. */
   private readonly store: SqliteStorage | WriteBehind;
-  readonly kv: KvStateMachine;
+  readonly kv: ReplicatedKv;
   readonly core: ProtocolNode;
   private readonly loop: HostLoop<MessageBase, KvResult>;
   private readonly link: RouterLink;
@@ -86,7 +87,8 @@ export class NodeHost {
     private readonly emit: (m: NodeToHost) => void,
   ) {
     const unsafe = this.unsafe;
-    this.kv = new KvStateMachine({ maxBytes: cfg.maxStoreBytes, sessions: unsafe.sessions, fencing: unsafe.fencing });
+    const kvOpts = { maxBytes: cfg.maxStoreBytes, sessions: unsafe.sessions, fencing: unsafe.fencing };
+    this.kv = createMachine(cfg.machine, kvOpts);
     this.storage = new SqliteStorage(cfg.dataFile, { protocol: cfg.protocol, self: cfg.id, sync: unsafe.fsync });
     this.store = unsafe.fsync ? this.storage : this.writeBehind();
     const p = this.loadStore();

@@ -4,8 +4,8 @@
  * fail only for something that certainly did not take effect, unknown otherwise.
  */
 import { encodeCommand } from '../core/kv/codec';
-import type { KvStateMachine } from '../core/kv/state-machine';
 import type { KvResult } from '../core/kv/types';
+import type { ReplicatedKv } from '../core/shard/machine';
 import type { Entry, ProtocolNode, ReadState } from '../core/types';
 import type { ClientOutcome, ClientRequestFrame, ClientResponseFrame } from './contract';
 
@@ -57,7 +57,7 @@ export interface RequestsDeps {
    */
   bootId: string;
   core: ProtocolNode;
-  kv: KvStateMachine;
+  kv: ReplicatedKv;
   recovering(): boolean;
   /** localReads: the unsafe reads=local mode — answer a get from this node's own state at once, whatever its role. */
   localReads?: boolean;
@@ -158,6 +158,12 @@ export class Requests {
       if (p.index === null || p.index > applied) continue;
       this.reads.delete(ctx);
       this.timers.clear(p.timer);
+      // A sharded group serves only the shards it owns at the read point (wrong-group otherwise).
+      const refused = this.d.kv.readError?.(p.key) ?? null;
+      if (refused !== null) {
+        p.reply(this.frame(p.reqId, 'fail', { ok: false, error: 'wrong-group' }, refused, this.d.core.status().leader));
+        continue;
+      }
       const value = this.d.kv.get(p.key);
       p.reply(this.frame(p.reqId, 'ok', { ok: true, value }, undefined, this.d.core.status().leader));
     }

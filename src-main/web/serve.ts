@@ -36,8 +36,17 @@ const USAGE = `usage: quorum-lab serve [options]
   --token T          the launch token every /api/* call must send as
                      Authorization: Bearer T (default: a new random one; also read
                      from $QUORUM_LAB_TOKEN, which other users cannot see in ps)
-  --nodes N          cluster size, 1..15 (default 3)
+  --nodes N          cluster size, 1..15 (default 3); with --groups, the size of
+                     each group and of the shard controller's group
   --protocol P       raft or paxos (default raft)
+  --groups G         a sharded cluster: a shard controller group and G replica
+                     groups (1..7) of --nodes each, at most 24 processes
+  --spare-groups N   with --groups: N more groups started but not joined, for
+                     'join g4' (POST /api/shards/join) to bring in
+  --shards S         with --groups: the number of shards, 1..64 (default 12)
+  --scheme K         with --groups: how keys map to shards, range (equal hash
+                     ranges, default) or ring (consistent hashing)
+  --vnodes V         with --scheme ring: virtual nodes per shard (default 64)
   --data DIR         keep clusters (DIR/clusters) and exported runs in DIR; a
                      restart with the same DIR reopens the last cluster, its
                      committed data intact (default: a temporary folder, removed
@@ -84,6 +93,11 @@ const SERVE_OPTIONS = {
   'listen-nodes': { type: 'string' },
   'remote-slots': { type: 'string' },
   'node-token': { type: 'string' },
+  groups: { type: 'string' },
+  'spare-groups': { type: 'string' },
+  shards: { type: 'string' },
+  scheme: { type: 'string' },
+  vnodes: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -114,6 +128,31 @@ function parseRemote(p: ParsedCli, env: NodeJS.ProcessEnv, nodes: number): Serve
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]), slots, ...(token ? { token } : {}) };
 }
 
+/** shardOptions reads --groups, --shards, --scheme and --vnodes into the `shards` setting (undefined: not sharded). */
+function shardOptions(p: ParsedCli): Record<string, unknown> | string | undefined {
+  const groups = intOpt(p, 'groups', 0, Number.MAX_SAFE_INTEGER);
+  const shards = intOpt(p, 'shards', 0, Number.MAX_SAFE_INTEGER);
+  const scheme = stringOpt(p, 'scheme', undefined);
+  const vnodes = intOpt(p, 'vnodes', 0, Number.MAX_SAFE_INTEGER);
+  const spare = intOpt(p, 'spare-groups', 0, Number.MAX_SAFE_INTEGER);
+  if (groups === undefined) {
+    const given: [string, unknown][] = [
+      ['--shards', shards],
+      ['--scheme', scheme],
+      ['--vnodes', vnodes],
+      ['--spare-groups', spare],
+    ];
+    const stray = given.find(([, v]) => v !== undefined)?.[0] ?? null;
+    return stray ? `${stray} needs --groups G (a sharded cluster)` : undefined;
+  }
+  if (vnodes !== undefined && scheme !== 'ring') return '--vnodes needs --scheme ring';
+  const out: Record<string, unknown> = { groups, scheme: scheme ?? 'range' };
+  if (shards !== undefined) out.shards = shards;
+  if (vnodes !== undefined) out.vnodes = vnodes;
+  if (spare !== undefined) out.spare = spare;
+  return out;
+}
+
 /** parseServeArgs parses argv (and the token's environment variable); returns the options or a message saying what is wrong. */
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeArgs | string {
   try {
@@ -140,6 +179,9 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       electionMs: intOpt(p, 'election-ms', 0, Number.MAX_SAFE_INTEGER),
       seed: intOpt(p, 'seed', 0, Number.MAX_SAFE_INTEGER),
     };
+    const shards = shardOptions(p);
+    if (typeof shards === 'string') return shards;
+    if (shards) raw.shards = shards;
     for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
     // The lab's own settings check has the last word on ranges (and election > heartbeat).
     const s = validateClusterSettings(raw);
@@ -148,6 +190,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     const remote = parseRemote(p, env, out.settings.nodes ?? DEFAULT_SETTINGS.nodes);
     if (typeof remote === 'string') return remote;
     if (remote) out.remote = remote;
+    if (remote && out.settings.shards)
+      return '--groups runs only local nodes: it cannot be combined with --listen-nodes';
     return out;
   } catch (e) {
     if (e instanceof UsageError) return e.message;
@@ -182,7 +226,11 @@ export async function dataLines(
   else out.push(`data: ${lab.dataDirectory} (kept: serve --data ${args.data} again reopens the last cluster)`);
   if (!current) return out;
   const remote = args.remote ? ` + remote ${args.remote.slots.join(', ')}` : '';
-  const what = `${current.settings.protocol}, ${current.settings.nodes} nodes${remote}`;
+  const sh = current.settings.shards;
+  const size = sh
+    ? `${sh.groups} groups of ${current.settings.nodes} nodes and a shard controller`
+    : `${current.settings.nodes} nodes`;
+  const what = `${current.settings.protocol}, ${size}${remote}`;
   if (current.openedAt !== current.createdAt) {
     out.push(`cluster: ${current.name} (${what}) reopened from ${current.dir} with its nodes' SQLite files`);
     if (Object.keys(args.settings).length > 0)

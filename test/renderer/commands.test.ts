@@ -135,6 +135,30 @@ const EXAMPLES: Record<string, Example> = {
     kind: 'fail',
   },
   fenced: { line: 'fenced file v1 7', call: { method: 'fencedWrite' }, text: 'wrote file with token 7' },
+  shards: {
+    line: 'shards',
+    call: { method: 'shards' },
+    text: 'g1 (n4,n5,n6; leader n4; at configuration 1): shards 0 1\ng2 (n7,n8,n9; leader n7; at configuration 1): shards 2 3',
+    kind: 'info',
+  },
+  move: {
+    line: 'move 1 g2',
+    call: { method: 'moveShard', args: [{ shard: 1, group: 'g2' }] },
+    text: /^configuration 2 · 4 shards by hash range · controller n1,n2,n3\ng1 .*: shards 0\ng2 .*: shards 1 2 3$/,
+    kind: 'info',
+  },
+  join: {
+    line: 'join g2',
+    call: { method: 'joinGroup', args: ['g2'] },
+    text: /^g1 \(n4,n5,n6.*\): shards 0 1$/m,
+    kind: 'info',
+  },
+  leave: {
+    line: 'leave g2',
+    call: { method: 'leaveGroup', args: ['g2'] },
+    text: /g2 \(n7,n8,n9; leader n7; not joined\): no shards/,
+    kind: 'info',
+  },
   speed: { line: 'speed 0.1', call: { method: 'setTimeScale', args: [0.1] }, text: 'timers at 0.1× speed' },
   'freeze-on': {
     line: 'freeze-on role,commit',

@@ -21,6 +21,7 @@ import type {
 } from '../../src-main/api/contract';
 import { arraySource, historyWindow, windowHints } from '../../src-main/api/history-window';
 import type { ScenarioInfo, ScenarioState } from '../../src-main/api/scenario-api';
+import type { ShardsView } from '../../src-main/api/shards';
 import type { ProtocolName } from '../../src-main/api/contract';
 import { explain, messageFinder, whyRecords } from '../../src-main/api/explain';
 import { clusterLeader } from '../../src-main/api/leader';
@@ -163,7 +164,7 @@ export class FakeLabClient extends TableClient {
     super(wire);
     this.wire = wire;
     this.view = freshView(nodes);
-    wire.lab = { ...this.clusterAnswers(), ...this.clientAnswers() };
+    wire.lab = { ...this.clusterAnswers(), ...this.clientAnswers(), ...this.shardAnswers() };
   }
 
   /** calls: every call so far, oldest first. */
@@ -325,6 +326,56 @@ export class FakeLabClient extends TableClient {
   }
 
   /** clientAnswers: client requests, load, the run log and saved runs. */
+  /** shardMap: what GET /api/shards answers (two groups, four shards); move, join and leave change it like the controller. */
+  shardMap: ShardsView = {
+    config: 1,
+    scheme: { kind: 'range', shards: 4 },
+    controller: ['n1', 'n2', 'n3'],
+    shards: [
+      { shard: 0, group: 'g1' },
+      { shard: 1, group: 'g1' },
+      { shard: 2, group: 'g2' },
+      { shard: 3, group: 'g2' },
+    ],
+    groups: [
+      { id: 'g1', nodes: ['n4', 'n5', 'n6'], joined: true, leader: 'n4', config: 1 },
+      { id: 'g2', nodes: ['n7', 'n8', 'n9'], joined: true, leader: 'n7', config: 1 },
+    ],
+  };
+
+  /** shardAnswers: the sharding commands over shardMap. */
+  private shardAnswers(): FakeLab {
+    const m = this.shardMap;
+    const known = (g: string) => {
+      const x = m.groups.find((y) => y.id === g);
+      if (!x) throw new LabError(`no group ${g}: this cluster runs g1, g2`, 404);
+      return x;
+    };
+    const next = (): ShardsView => {
+      m.config++;
+      return structuredClone(m);
+    };
+    return {
+      shards: () => structuredClone(m),
+      moveShard: ({ shard, group }) => {
+        known(group);
+        const s = m.shards[shard];
+        if (!s) throw new LabError(`shard must be 0..${m.shards.length - 1}, got ${shard}`, 400);
+        s.group = group;
+        return next();
+      },
+      joinGroup: (g) => {
+        known(g).joined = true;
+        return next();
+      },
+      leaveGroup: (g) => {
+        known(g).joined = false;
+        for (const s of m.shards) if (s.group === g) s.group = m.groups.find((x) => x.joined)?.id ?? '';
+        return next();
+      },
+    };
+  }
+
   private clientAnswers(): FakeLab {
     const lockAnswer = (): KvResponse => ({ outcome: 'ok', value: null, node: 'n1', latencyMs: 1, token: 7 });
     return {

@@ -113,6 +113,10 @@ describe('IPC: renderer client ↔ main dispatch', () => {
     await c.scenarioControl('auto');
     await c.why('n2', 7);
     await c.why('n3');
+    await c.shards();
+    await c.moveShard({ shard: 7, group: 'g2' });
+    await c.joinGroup('g4');
+    await c.leaveGroup('g1');
     expect(calls).toEqual([
       ['cluster'],
       ['createCluster', { nodes: 5, protocol: 'paxos' }],
@@ -154,6 +158,10 @@ describe('IPC: renderer client ↔ main dispatch', () => {
       ['scenarioControl', 'auto'],
       ['why', 'n2', 7],
       ['why', 'n3', undefined],
+      ['shards'],
+      ['moveShard', { shard: 7, group: 'g2' }],
+      ['joinGroup', 'g4'],
+      ['leaveGroup', 'g1'],
     ]);
     // Every command of the table was exercised.
     expect(new Set(calls.map((c) => c[0]))).toEqual(new Set(COMMAND_NAMES));

@@ -45,6 +45,10 @@ export const SAMPLES: { [K in CommandName]: ArgsOf<K> } = {
   scenarioStart: [{ name: 'split-vote', protocol: 'raft', seed: 3 }],
   scenarioControl: ['next'],
   why: ['n2', 7],
+  shards: [],
+  moveShard: [{ shard: 7, group: 'g2' }],
+  joinGroup: ['g4'],
+  leaveGroup: ['g1'],
 };
 
 /** REFUSED: wire arguments a row's validator refuses, with (part of) its message. */
@@ -96,6 +100,12 @@ export const REFUSED: { name: CommandName; wire: unknown; error: string }[] = [
   { name: 'why', wire: { id: 'n1', entry: 1.5 }, error: 'entry must be a log index' },
   { name: 'why', wire: { id: 'x1' }, error: 'node id must be a node id like "n1"' },
   { name: 'why', wire: { id: 'n1', term: 3 }, error: "why: unknown field 'term' (only id and entry)" },
+  { name: 'moveShard', wire: { shard: 64, group: 'g2' }, error: 'shard must be an integer in 0..63, got 64' },
+  { name: 'moveShard', wire: { shard: 1, group: 'n2' }, error: 'group must be a group id like "g2", got "n2"' },
+  { name: 'moveShard', wire: { shard: 1, group: 'g2', to: 'g3' }, error: "a shard move: unknown field 'to'" },
+  { name: 'joinGroup', wire: { group: 'g0' }, error: 'group must be a group id like "g2"' },
+  { name: 'leaveGroup', wire: 'g1', error: 'body must be an object {group}' },
+  { name: 'shards', wire: { all: true }, error: 'shards takes no argument' },
 ];
 
 /** recordingLab answers every command with `answer(name, args)` (default: its own name) and records each call's arguments; `on` subscribes to nothing. */

@@ -105,6 +105,10 @@ describe('the command table', () => {
       scenarioStart: 'POST /api/scenario',
       scenarioControl: 'POST /api/scenario/control',
       why: 'GET /api/nodes/:id/why',
+      shards: 'GET /api/shards',
+      moveShard: 'POST /api/shards/move',
+      joinGroup: 'POST /api/shards/join',
+      leaveGroup: 'POST /api/shards/leave',
     });
     // And the README names every route (node actions appear as `/crash` · `/restart` …).
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

@@ -52,7 +52,15 @@ export type KvError =
    */
   | 'session-expired'
   /** store-full: the write would take the store past its byte limit (KvStateMachine maxBytes); nothing changed. */
-  | 'store-full';
+  | 'store-full'
+  /** wrong-group: a sharded group does not serve the key's shard in its current configuration; ask the group that does. */
+  | 'wrong-group'
+  /** shard-busy: a group cannot take its next configuration before its shards in flight have arrived or been collected. */
+  | 'shard-busy'
+  /** shard-stale: a shard command names a configuration the group is not at (too old or too new); nothing changed. */
+  | 'shard-stale'
+  /** controller-refused: the shard controller refused a join, leave or move; `value` says why. */
+  | 'controller-refused';
 
 /** KvResult is the outcome of applying one command. */
 export interface KvResult {

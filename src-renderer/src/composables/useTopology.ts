@@ -9,6 +9,7 @@
 import cytoscape, { type Core, type EdgeSingular, type EventObject, type NodeSingular } from 'cytoscape';
 import type { ClusterView, RunLogRecord } from '../../../src-main/api/contract';
 import { zonesOf } from '../../../src-main/api/quorum';
+import { shardGroupOf } from '../../../src-main/api/shards';
 import { deliveryDelayMs } from '../../../src-main/api/slow-motion';
 import { msgKindOf, num } from '../model/records';
 import {
@@ -156,9 +157,12 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
     const zoneOf = new Map<string, number>();
     groups.forEach((g, i) => g.forEach((id) => zoneOf.set(id, i)));
     const wanted = new Set<string>();
+    // In a sharded cluster only the nodes of one group talk to each other.
+    const shardGroup = shardGroupOf(view.settings);
     for (let i = 0; i < ids.length; i++)
       for (let j = i + 1; j < ids.length; j++) {
         const [a, b] = ids[i]! < ids[j]! ? [ids[i]!, ids[j]!] : [ids[j]!, ids[i]!];
+        if (shardGroup.get(a) !== shardGroup.get(b)) continue;
         const id = edgeId(a, b);
         wanted.add(id);
         const look = edgeLook(view, a, b, zoneOf.get(a) === zoneOf.get(b));

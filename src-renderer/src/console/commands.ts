@@ -19,6 +19,7 @@ import { LINK_COMMANDS } from './link-commands';
 import { MEMBERSHIP_COMMANDS } from './membership-commands';
 import { TIME_COMMANDS } from './time-commands';
 import { WHY_COMMANDS } from './why-command';
+import { SHARD_COMMANDS } from './shard-commands';
 import { CLUSTER_COMMANDS } from './cluster-command';
 import { ALGORITHMS, command, NODE_IDS, type ConsoleCommand } from './command';
 import {
@@ -561,6 +562,7 @@ export const COMMANDS = [
   ...CLIENT_COMMANDS,
   ...TIME_COMMANDS,
   ...CHECK_COMMANDS,
+  ...SHARD_COMMANDS,
   ...CLUSTER_COMMANDS,
   ...LAB_COMMANDS,
 ];

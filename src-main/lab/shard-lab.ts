@@ -1,0 +1,408 @@
+/**
+ * ShardLab runs the sharded part of a sharded cluster inside the lab: a gateway per group
+ * (and one to the controller's group), client requests routed by the configuration in
+ * force, and the coordinator that walks every group through the controller's
+ * configurations and moves shards between them.
+ *
+ * Routing: a request goes to the group the newest known configuration names for its key's
+ * shard; a `wrong-group` answer (the group no longer serves it, or does not yet) makes the
+ * lab ask the controller again and retry at the group it names now, under the same client
+ * session and seq. Sessions are per shard, and a shard's session table moves with its data
+ * (core/shard/group.ts), so a write that the old group applied and whose answer was lost
+ * is answered from the new group's session table instead of applying twice.
+ *
+ * Coordinator (every COORDINATE_MS, one pass at a time): it holds no state of its own —
+ * every decision is a command in a group's log, every fact it acts on a linearizable read
+ * (ReadIndex) of a group's or the controller's state — so a pass cut short by a crash or a
+ * partition is simply done again by the next. Per group: propose the next configuration
+ * once the group is settled; for each shard it is pulling, read the export from the group
+ * that froze it, carry those bytes over the router from that group's leader to this one's
+ * (router.carry: cuts, loss and latency apply, the run log shows it), and propose the
+ * install; for each shard it froze, once the new owner's status shows it installed,
+ * propose the garbage collection.
+ */
+import { type ShardsView } from '../api/shards';
+import { ADMIN_KEY, CONFIG_KEY, STATUS_KEY, exportKey, isReservedKey, type GroupCommand } from '../core/shard/admin';
+import { initialConfig, shardConfig, shardOf, type ShardConfig } from '../core/shard/config';
+import type { GroupShardStatus } from '../core/shard/group';
+import type { KvOp } from '../core/kv/types';
+import { checked, parseJsonBounded } from '../core/validate';
+import type { NodeId } from '../core/types';
+import { believedLeaderOf, groupStatus } from './shard-read';
+import { Gateway, type GatewayResult, type Session } from './gateway';
+import type { Cluster } from './cluster';
+import type { ShardLayout } from './shard-layout';
+
+/** COORDINATE_MS is the coordinator's period. */
+export const COORDINATE_MS = 100;
+/** ADMIN_TIMEOUT_MS bounds one coordinator request. */
+const ADMIN_TIMEOUT_MS = 2000;
+/** MAX_SHARD_SESSIONS bounds the client sessions kept per shard (a shard's state machine keeps 1024). */
+const MAX_SHARD_SESSIONS = 256;
+
+/** ShardRefusal is a request the lab refuses (`status`: the HTTP status it maps to). */
+export class ShardRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** ShardLab is the lab's side of a sharded cluster (see the file comment). */
+export class ShardLab {
+  private readonly gateways = new Map<string, Gateway>();
+  private readonly ctl: Gateway;
+  private config: ShardConfig;
+  private readonly configs = new Map<number, ShardConfig>();
+  private readonly statuses = new Map<string, GroupShardStatus>();
+  private readonly sessions = new Map<number, Session[]>();
+  private sessionNames = 0;
+  private refreshing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** passing: a coordinator pass runs now; again: run the next one at once (a change came meanwhile). */
+  private passing = false;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly c: Cluster,
+    readonly layout: ShardLayout,
+    private readonly clientPrefix: string,
+  ) {
+    const make = (nodes: NodeId[], salt: number): Gateway =>
+      new Gateway({
+        token: c.token,
+        nodes,
+        clientPrefix: `${clientPrefix}a${salt}`,
+        portOf: (id) => {
+          const h = c.supervisor.nodes.get(id);
+          return h && h.state !== 'down' && h.clientPort !== null ? h.clientPort : null;
+        },
+        isUp: (id) => c.supervisor.nodes.get(id)?.state === 'up',
+        leader: () => believedLeaderOf(c.supervisor, nodes),
+        seed: c.settings.seed + salt,
+      });
+    this.ctl = make(layout.controller, 0);
+    layout.groups.forEach((g, i) => this.gateways.set(g.id, make(g.nodes, i + 1)));
+    this.config = initialConfig(layout.scheme);
+  }
+
+  /** start joins every group to the controller and starts the coordinator; resolves once every group serves (or after waitMs). */
+  async start(waitMs: number): Promise<void> {
+    const groups: Record<string, NodeId[]> = {};
+    for (const g of this.layout.groups) if (!g.spare) groups[g.id] = [...g.nodes];
+    const deadline = performance.now() + waitMs;
+    for (;;) {
+      const r = await this.controllerOp({ op: 'join', groups }, 3000);
+      if (r.outcome === 'ok' || performance.now() > deadline) break;
+      await sleep(50);
+    }
+    this.c.recorder.record('shards-created', {
+      groups,
+      scheme: this.layout.scheme,
+      controller: this.layout.controller,
+    });
+    this.schedule(0);
+    while (performance.now() < deadline && !this.closed) {
+      await sleep(50);
+      if (this.config.num > 0 && this.layout.groups.every((g) => this.statuses.get(g.id)?.config === this.config.num))
+        return;
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.passing = true;
+      void this.coordinate().finally(() => {
+        this.passing = false;
+        this.schedule(this.again ? 0 : COORDINATE_MS);
+        this.again = false;
+      });
+    }, ms);
+  }
+
+  /** kick runs the next coordinator pass at once (a new configuration needs no wait for the period). */
+  private kick(): void {
+    if (this.passing) this.again = true;
+    else if (this.timer) {
+      clearTimeout(this.timer);
+      this.schedule(0);
+    }
+  }
+
+  /** close stops the coordinator and every gateway (requests in flight end as unknown). */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.ctl.close();
+    for (const g of this.gateways.values()) g.close();
+  }
+
+  /** dropConn closes every gateway's connection to a node that crashed or restarted. */
+  dropConn(id: NodeId): void {
+    this.ctl.dropConn(id);
+    for (const g of this.gateways.values()) g.dropConn(id);
+  }
+
+  // ----- client requests ------------------------------------------------------------------
+
+  /** refusal says why the lab will not send `op` in a sharded cluster (null: it will). */
+  refusal(op: KvOp, pinned?: NodeId): string | null {
+    if (pinned) return 'a request cannot be pinned to a node in a sharded cluster: the key decides the group';
+    if (op.op === 'lock' || op.op === 'renew' || op.op === 'unlock' || op.op === 'fencedPut')
+      return 'locks and fenced writes are not offered in a sharded cluster (their tokens are log indexes of one group)';
+    if (isReservedKey(op.key)) return 'keys starting with a NUL character are reserved for the shard layer';
+    return null;
+  }
+
+  /** request sends one KV op to the group serving its key, following the configuration across wrong-group answers. */
+  async request(op: KvOp, timeoutMs: number): Promise<GatewayResult> {
+    const t0 = performance.now();
+    const deadline = t0 + timeoutMs;
+    const key = 'key' in op ? op.key : op.name;
+    const shard = shardOf(this.layout.scheme, key);
+    const session = op.op === 'get' ? null : this.takeSession(shard);
+    const lent = session ? { client: session.client, seq: session.seq + 1 } : undefined;
+    let mayHaveApplied = false;
+    let last: GatewayResult | null = null;
+    let wait = 5;
+    for (;;) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0 || this.closed) break;
+      const gw = this.gateways.get(this.config.shards[shard] ?? '');
+      if (!gw) {
+        await this.refresh();
+        await sleep(Math.min(wait, remaining));
+        wait = Math.min(wait * 2, 100);
+        continue;
+      }
+      const r = await gw.request(op, remaining, undefined, lent);
+      last = r;
+      if (r.error !== 'wrong-group') break;
+      // The group's answer is certainly "not applied here"; an earlier try elsewhere may have been.
+      if (r.outcome === 'unknown') mayHaveApplied = true;
+      await this.refresh();
+      await sleep(Math.min(wait, Math.max(0, deadline - performance.now())));
+      wait = Math.min(wait * 2, 100);
+    }
+    const r: GatewayResult = last ?? { outcome: 'fail', result: null, node: null, latencyMs: 0 };
+    if (last?.error === 'wrong-group' || last === null) r.error = `timeout: shard ${shard} found no group serving it`;
+    if (mayHaveApplied && r.outcome === 'fail' && (r.result === null || r.error?.startsWith('timeout')))
+      r.outcome = 'unknown';
+    r.latencyMs = performance.now() - t0;
+    if (session) this.returnSession(shard, session, lent?.seq ?? 0, r);
+    return r;
+  }
+
+  private takeSession(shard: number): Session | null {
+    const pool = this.sessions.get(shard) ?? [];
+    this.sessions.set(shard, pool);
+    const s = pool.pop();
+    if (s) return s;
+    if (this.sessionNames >= MAX_SHARD_SESSIONS * this.layout.scheme.shards) return null;
+    return { client: `${this.clientPrefix}s${shard}-${++this.sessionNames}`, seq: 0 };
+  }
+
+  /** returnSession pools the session again; its seq counts only if the command may have reached a log. */
+  private returnSession(shard: number, s: Session, seq: number, r: GatewayResult): void {
+    // An outcome that may still apply retires the session: its next seq could be mistaken for it.
+    if (r.outcome === 'unknown') return;
+    const refusedHere = r.result?.error === 'wrong-group';
+    if (r.outcome === 'ok' || (r.result !== null && !refusedHere)) s.seq = seq;
+    this.sessions.get(shard)?.push(s);
+  }
+
+  // ----- the controller ------------------------------------------------------------------
+
+  private controllerOp(op: object, ms = ADMIN_TIMEOUT_MS): Promise<GatewayResult> {
+    return this.ctl.request({ op: 'put', key: ADMIN_KEY, value: JSON.stringify(op) }, ms);
+  }
+
+  /** refresh reads the controller's newest configuration (one read at a time; callers share it). */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.readConfig(CONFIG_KEY).then((c) => {
+      this.refreshing = null;
+      if (c && c.num > this.config.num) this.adopt(c);
+    });
+    return this.refreshing;
+  }
+
+  private adopt(c: ShardConfig): void {
+    this.config = c;
+    this.configs.set(c.num, c);
+    this.c.recorder.record('shard-config', { config: c.num, shards: c.shards });
+  }
+
+  private async readConfig(key: string): Promise<ShardConfig | null> {
+    const r = await this.ctl.request({ op: 'get', key }, ADMIN_TIMEOUT_MS);
+    return r.outcome === 'ok' ? parseConfig(r.result?.value ?? null) : null;
+  }
+
+  private async configAt(num: number): Promise<ShardConfig | null> {
+    const hit = this.configs.get(num);
+    if (hit) return hit;
+    const c = await this.readConfig(`${CONFIG_KEY}/${num}`);
+    if (c && c.num === num) this.configs.set(num, c);
+    return c && c.num === num ? c : null;
+  }
+
+  /** change runs a join, leave or move on the controller; resolves with the new view or throws ShardRefusal. */
+  async change(
+    op: { op: 'move'; shard: number; group: string } | { op: 'join' | 'leave'; group: string },
+  ): Promise<void> {
+    const g = this.layout.groups.find((x) => x.id === op.group);
+    if (!g) throw new ShardRefusal(404, `no group ${op.group}: this cluster runs ${this.groupIds()}`);
+    if (op.op === 'move' && op.shard >= this.layout.scheme.shards)
+      throw new ShardRefusal(400, `shard must be 0..${this.layout.scheme.shards - 1}, got ${op.shard}`);
+    await this.refresh();
+    const joined = Object.keys(this.config.groups);
+    if (op.op === 'leave' && joined.length === 1 && joined[0] === op.group)
+      throw new ShardRefusal(409, `${op.group} is the last group: its shards would have nowhere to go`);
+    const body =
+      op.op === 'move'
+        ? op
+        : op.op === 'join'
+          ? { op: 'join', groups: { [g.id]: g.nodes } }
+          : { op: 'leave', groups: [g.id] };
+    const r = await this.controllerOp(body, 5000);
+    if (r.outcome === 'ok') {
+      const c = parseConfig(r.result?.value ?? null);
+      if (c && c.num > this.config.num) this.adopt(c);
+      this.c.recorder.record('shard-change', { ...body, config: this.config.num });
+      this.kick();
+      return;
+    }
+    if (r.result?.error === 'controller-refused') throw new ShardRefusal(409, r.result.value ?? 'refused');
+    throw new ShardRefusal(
+      r.outcome === 'unknown' ? 504 : 503,
+      `the shard controller did not answer: ${r.error ?? r.outcome}`,
+    );
+  }
+
+  private groupIds(): string {
+    return this.layout.groups.map((g) => g.id).join(', ');
+  }
+
+  // ----- the coordinator ------------------------------------------------------------------
+
+  private async coordinate(): Promise<void> {
+    await this.refresh();
+    const groups = this.layout.groups;
+    const read = await Promise.all(groups.map((g) => this.readStatus(g.id)));
+    read.forEach((st, i) => {
+      const id = groups[i]?.id;
+      if (id === undefined) return;
+      if (st) this.statuses.set(id, st);
+      else this.statuses.delete(id);
+    });
+    await Promise.all(groups.map((g) => this.advance(g.id)));
+  }
+
+  private async readStatus(group: string): Promise<GroupShardStatus | null> {
+    const gw = this.gateways.get(group);
+    if (!gw) return null;
+    const r = await gw.request({ op: 'get', key: STATUS_KEY }, ADMIN_TIMEOUT_MS);
+    return r.outcome === 'ok' ? groupStatus(r.result?.value ?? null) : null;
+  }
+
+  private async advance(group: string): Promise<void> {
+    const st = this.statuses.get(group);
+    if (!st || this.closed) return;
+    const settled = st.shards.every((s) => s.status === 'serving');
+    if (settled && st.config < this.config.num) {
+      const next = await this.configAt(st.config + 1);
+      if (next) await this.groupOp(group, { a: 'config', config: next });
+      return;
+    }
+    for (const s of st.shards) {
+      if (s.status === 'pulling' && s.from) await this.pull(group, s.shard, s.config, s.from);
+      else if (s.status === 'frozen') await this.maybeCollect(group, s.shard, s.config);
+    }
+  }
+
+  private async pull(group: string, shard: number, config: number, from: string): Promise<void> {
+    const src = this.gateways.get(from);
+    if (!src) return;
+    const r = await src.request({ op: 'get', key: exportKey(shard, config) }, ADMIN_TIMEOUT_MS);
+    const data = r.outcome === 'ok' ? (r.result?.value ?? null) : null;
+    if (data === null) return; // the source has not frozen it yet (or is unreachable): next pass
+    const fromNode = r.node ?? this.leaderOf(from);
+    const toNode = this.leaderOf(group);
+    if (fromNode === null || toNode === null) return;
+    const carried = await this.c.router.carry(fromNode, toNode, `ShardData s${shard} c${config}`, Buffer.from(data));
+    if (!carried.ok) return;
+    const done = await this.groupOp(group, { a: 'install', shard, config, data });
+    if (done) this.c.recorder.record('shard-installed', { shard, config, from, to: group, bytes: data.length });
+  }
+
+  private async maybeCollect(group: string, shard: number, config: number): Promise<void> {
+    const cfg = await this.configAt(config);
+    const owner = cfg?.shards[shard];
+    if (!owner) return;
+    const dest = this.statuses.get(owner);
+    // Confirmed only by the new owner's own state: it took the configuration and holds the shard as more than a pull.
+    const installed =
+      dest &&
+      dest.config >= config &&
+      !dest.shards.some((s) => s.shard === shard && s.status === 'pulling' && s.config === config);
+    if (!installed) return;
+    if (await this.groupOp(group, { a: 'gc', shard, config }))
+      this.c.recorder.record('shard-collected', { shard, config, group });
+  }
+
+  private async groupOp(group: string, cmd: GroupCommand): Promise<boolean> {
+    const gw = this.gateways.get(group);
+    if (!gw) return false;
+    const r = await gw.request({ op: 'put', key: ADMIN_KEY, value: JSON.stringify(cmd) }, ADMIN_TIMEOUT_MS);
+    if (r.outcome === 'ok' && cmd.a === 'config')
+      this.c.recorder.record('shard-group-config', { group, config: cmd.config.num });
+    return r.outcome === 'ok';
+  }
+
+  private leaderOf(group: string): NodeId | null {
+    const g = this.layout.groups.find((x) => x.id === group);
+    return g ? believedLeaderOf(this.c.supervisor, g.nodes) : null;
+  }
+
+  // ----- the view ---------------------------------------------------------------------------
+
+  /** view is GET /api/shards. */
+  async view(): Promise<ShardsView> {
+    await this.refresh();
+    const cfg = this.config;
+    const moving = new Map<number, { from: string; to: string }>();
+    for (const [id, st] of this.statuses)
+      for (const s of st.shards) if (s.status === 'pulling' && s.from) moving.set(s.shard, { from: s.from, to: id });
+    return {
+      config: cfg.num,
+      scheme: { ...this.layout.scheme },
+      controller: [...this.layout.controller],
+      shards: cfg.shards.map((group, shard) => {
+        const m = moving.get(shard);
+        return m ? { shard, group, moving: m } : { shard, group };
+      }),
+      groups: this.layout.groups.map((g) => ({
+        id: g.id,
+        nodes: [...g.nodes],
+        joined: cfg.groups[g.id] !== undefined,
+        leader: believedLeaderOf(this.c.supervisor, g.nodes),
+        config: this.statuses.get(g.id)?.config ?? null,
+      })),
+    };
+  }
+}
+
+/** parseConfig reads a configuration the controller answered with (null if it is not one). */
+function parseConfig(text: string | null): ShardConfig | null {
+  if (text === null) return null;
+  const p = parseJsonBounded(text, { maxDepth: 8 });
+  if (!p.ok) return null;
+  const c = checked(() => shardConfig(p.value, 'config'));
+  return c.ok ? c.value : null;
+}

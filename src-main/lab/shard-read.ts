@@ -1,0 +1,47 @@
+/**
+ * Small readers for the sharded lab: which node of a group leads, and a group's shard
+ * status as its state machine answered it (validated: it crossed a socket).
+ */
+import type { GroupShardStatus } from '../core/shard/group';
+import { groupId } from '../core/shard/config';
+import { array, checked, int, oneOf, optional, parseJsonBounded, record } from '../core/validate';
+import type { NodeId, NodeStatus } from '../core/types';
+import type { Supervisor } from './supervisor';
+
+/** believedLeaderOf is the leader with the highest term among `nodes` that run and claim to lead. */
+export function believedLeaderOf(sup: Supervisor, nodes: readonly NodeId[]): NodeId | null {
+  let best: NodeStatus | null = null;
+  for (const id of nodes) {
+    const h = sup.nodes.get(id);
+    const s = h?.status;
+    if (!h || h.state !== 'up' || !s || s.role !== 'leader') continue;
+    if (!best || s.term > best.term) best = s;
+  }
+  return best?.id ?? null;
+}
+
+/** groupStatus reads STATUS_KEY's answer; null if it is not a group status. */
+export function groupStatus(text: string | null): GroupShardStatus | null {
+  if (text === null) return null;
+  const p = parseJsonBounded(text, { maxDepth: 6 });
+  if (!p.ok) return null;
+  const c = checked((): GroupShardStatus => {
+    const o = record(p.value, 'status');
+    return {
+      group: groupId(o.group, 'group'),
+      config: int(o.config, 'config'),
+      shards: array(o.shards, 'shards', { max: 1000 }, (x, path) => {
+        const s = record(x, path);
+        const from = optional(s.from, (v) => groupId(v, `${path}.from`));
+        return {
+          shard: int(s.shard, `${path}.shard`, 0, 999),
+          status: oneOf(s.status, `${path}.status`, ['serving', 'pulling', 'frozen'] as const),
+          config: int(s.config, `${path}.config`),
+          ...(from ? { from } : {}),
+          keys: int(s.keys, `${path}.keys`),
+        };
+      }),
+    };
+  });
+  return c.ok ? c.value : null;
+}

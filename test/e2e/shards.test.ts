@@ -1,0 +1,79 @@
+/**
+ * Sharding in the browser: `quorum-lab serve --groups 3 --nodes 3` (12 node processes) and
+ * the built renderer in Chromium. The Shards panel shows each group with its nodes and
+ * shards; a move picked there reaches the lab and the shard shows up in its new group; the
+ * console's `shards` prints the same map. Screenshots land in artifacts/e2e/.
+ */
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { ShardsView } from '../../src-main/api/shards';
+import {
+  buildWeb,
+  markStart,
+  openBrowser,
+  requireChromium,
+  ROOT,
+  screenshot,
+  startServe,
+  stopServe,
+  waitFor,
+  type Served,
+} from './helpers';
+
+describe('the Shards panel of a 3-group cluster', () => {
+  let served: Served | null = null;
+  let context: BrowserContext | null = null;
+  let page: Page;
+
+  beforeAll(async () => {
+    requireChromium();
+    const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-shards'));
+    served = await startServe(['--web', web, '--groups', '3', '--nodes', '3', '--shards', '6']);
+    ({ context, page } = await openBrowser());
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await stopServe(served);
+  });
+
+  const shards = async (): Promise<ShardsView> => (await (await served!.api('/api/shards')).json()) as ShardsView;
+
+  it('shows the groups with their shards and moves a shard picked in the panel', { timeout: 180_000 }, async () => {
+    onTestFailed(async () => void (await screenshot(page, 'shards-failure').catch(() => undefined)));
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.setViewportSize({ width: 1400, height: 900 });
+    markStart();
+    await page.goto(served!.pageUrl);
+    const panel = page.getByTestId('shard-map');
+    await waitFor('the Shards panel', async () => (await panel.count()) === 1, 30_000);
+    for (const g of ['g1', 'g2', 'g3'])
+      await waitFor(`group ${g}`, async () => (await panel.getByTestId(`shard-group-${g}`).count()) === 1, 15_000);
+    const v = await shards();
+    const g3 = panel.getByTestId('shard-group-g3');
+    expect(await g3.textContent()).toContain('n10 n11 n12');
+    for (const s of v.shards.filter((x) => x.group === 'g3'))
+      expect(await g3.getByRole('button', { name: `shard ${s.shard}`, exact: true }).count()).toBe(1);
+    await screenshot(page, 'shards-3-groups');
+
+    const shard = v.shards.find((x) => x.group === 'g1')?.shard ?? 0;
+    await panel.getByLabel('Shard to move').selectOption(String(shard));
+    await panel.getByLabel('Destination group').selectOption('g3');
+    await panel.getByRole('button', { name: 'Move', exact: true }).click();
+    await waitFor('the move', async () => (await shards()).shards[shard]?.group === 'g3', 20_000);
+    await waitFor(
+      'the moved shard in g3’s box',
+      async () => (await g3.getByRole('button', { name: `shard ${shard}`, exact: true }).count()) === 1,
+      15_000,
+    );
+    await screenshot(page, 'shards-after-move');
+
+    const input = page.getByLabel('Console', { exact: true });
+    await input.fill('shards');
+    await input.press('Enter');
+    await waitFor('the console map', async () => (await page.getByText(/g3 \(n10,n11,n12; /).count()) > 0, 10_000);
+    expect(errors).toEqual([]);
+  });
+});
