@@ -19,6 +19,7 @@ import {
   type ClusterStats,
   type StatusListener,
 } from './cluster-options';
+import { cachingDecoder } from './decode-cache';
 import { EventQueue } from './event-queue';
 import { InvariantChecker, type Violation } from './invariants';
 import { RELIABLE, SimNetwork, validateFaults, type NetworkFaults } from './network';
@@ -79,7 +80,8 @@ export class Cluster {
     this.tickMs = v.tickMs;
     this.settings = v.settings;
     this.unsafe = v.unsafe;
-    this.kv = v.kv;
+    // One decoder for every node and the end-of-run replay: each command is decoded once.
+    this.kv = { decode: cachingDecoder(), ...v.kv };
     this.diskMs = v.diskMs;
     this.damageBudget = opts.damageBudget ?? Math.floor((opts.nodes - 1) / 2);
     this.log = opts.log ?? new RunLog();

@@ -96,6 +96,8 @@ export class ImageStorage implements RecoveringStorage {
     const head = log[0];
     if (!head) return;
     const pos = first - head.entry.index;
+    // An append right after the last row (the usual save) drops nothing: no copy.
+    if (pos === log.length && log[pos - 1]!.entry.index === first - 1) return;
     if (pos >= 0 && pos < log.length && log[pos]!.entry.index === first) log.length = pos;
     else if (pos < 0) log.length = 0;
     else this.img.log = log.filter((r) => r.entry.index < first);
