@@ -170,10 +170,10 @@ export class Cluster {
   /** runUntil runs every event up to and including virtual time `ms`. */
   runUntil(ms: number): void {
     const q = this.queue;
-    while (q.peekTime() <= ms) {
-      const ev = q.pop()!;
-      this.now = ev.at;
-      ev.fn();
+    for (let at = q.peekTime(); at <= ms; at = q.peekTime()) {
+      const fn = q.take()!;
+      this.now = at;
+      fn();
       if (q.size > MAX_PENDING_EVENTS) this.halt();
     }
     if (ms > this.now) this.now = ms;
