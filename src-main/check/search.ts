@@ -84,6 +84,9 @@ const TRANSITIONS_MAX = 4_000_000;
  * flat typed arrays (a bitset is `words` 32-bit words), because a search may visit millions
  * of configurations and an object per entry would cost several times the memory.
  */
+/** MEMO_START is a Memo's first capacity (entries and table slots; a power of two). */
+const MEMO_START = 16;
+
 class Memo {
   private table: Int32Array;
   private mask: number;
@@ -95,12 +98,14 @@ class Memo {
   readonly maxEntries: number;
 
   constructor(private readonly words: number) {
-    this.table = new Int32Array(1024).fill(-1);
-    this.mask = 1023;
-    this.pool = new Uint32Array(256 * Math.max(1, words));
-    this.sid = new Int32Array(256);
-    this.hash = new Int32Array(256);
-    this.chain = new Int32Array(256);
+    // Small to start: most keys of a history hold a handful of operations, and the table
+    // and pool double as they fill.
+    this.table = new Int32Array(MEMO_START).fill(-1);
+    this.mask = MEMO_START - 1;
+    this.pool = new Uint32Array(MEMO_START * Math.max(1, words));
+    this.sid = new Int32Array(MEMO_START);
+    this.hash = new Int32Array(MEMO_START);
+    this.chain = new Int32Array(MEMO_START);
     this.maxEntries = Math.floor(MEMO_BYTES / (4 * words + 20));
   }
 

@@ -19,6 +19,7 @@ import {
   type ClusterStats,
   type StatusListener,
 } from './cluster-options';
+import { cachingDecoder } from './decode-cache';
 import { EventQueue } from './event-queue';
 import { InvariantChecker, type Violation } from './invariants';
 import { RELIABLE, SimNetwork, validateFaults, type NetworkFaults } from './network';
@@ -81,7 +82,8 @@ export class Cluster {
     this.tickMs = v.tickMs;
     this.settings = v.settings;
     this.unsafe = v.unsafe;
-    this.kv = v.kv;
+    // One decoder for every node and the end-of-run replay: each command is decoded once.
+    this.kv = { decode: cachingDecoder(), ...v.kv };
     this.diskMs = v.diskMs;
     this.damageBudget = opts.damageBudget ?? Math.floor((opts.nodes - 1) / 2);
     this.log = opts.log ?? new RunLog();
@@ -172,10 +174,10 @@ export class Cluster {
   /** runUntil runs every event up to and including virtual time `ms`. */
   runUntil(ms: number): void {
     const q = this.queue;
-    while (q.peekTime() <= ms) {
-      const ev = q.pop()!;
-      this.now = ev.at;
-      ev.fn();
+    for (let at = q.peekTime(); at <= ms; at = q.peekTime()) {
+      const fn = q.take()!;
+      this.now = at;
+      fn();
       if (q.size > MAX_PENDING_EVENTS) this.halt();
     }
     if (ms > this.now) this.now = ms;

@@ -44,23 +44,23 @@ export function fencedValue(v: unknown): { value: unknown; token: number } | str
 }
 
 function prepareWith(op: Operation, empty: boolean): Prepared<KvOp> | null | string {
-  const base = { op, pinned: false };
+  // Literal objects of one shape, not spreads of a shared base: this runs once per operation checked.
   switch (op.f) {
     case 'read': {
       if (op.status === 'info') return null;
       const v = canon(op.output, empty);
-      return { ...base, data: { k: 'read', v }, writes: undefined, reads: [v] };
+      return { op, pinned: false, data: { k: 'read', v }, writes: undefined, reads: [v] };
     }
     case 'write': {
       const v = canon(op.input, empty);
-      return { ...base, data: { k: 'write', v }, writes: v, reads: [] };
+      return { op, pinned: false, data: { k: 'write', v }, writes: v, reads: [] };
     }
     case 'delete':
-      return { ...base, data: { k: 'write', v: null }, writes: null, reads: [] };
+      return { op, pinned: false, data: { k: 'write', v: null }, writes: null, reads: [] };
     case 'cas': {
       const c = casPair(op.input, empty);
       if (typeof c === 'string') return c;
-      return { ...base, data: { k: 'cas', ...c }, writes: c.to, reads: [c.from] };
+      return { op, pinned: false, data: { k: 'cas', ...c }, writes: c.to, reads: [c.from] };
     }
     case 'append': {
       const v = canon(op.input) ?? '';
@@ -71,7 +71,7 @@ function prepareWith(op: Operation, empty: boolean): Prepared<KvOp> | null | str
       const fv = fencedValue(op.input);
       if (typeof fv === 'string') return fv;
       const v = canon(fv.value, empty);
-      return { ...base, data: { k: 'fenced', v, token: fv.token }, writes: v, reads: [] };
+      return { op, pinned: false, data: { k: 'fenced', v, token: fv.token }, writes: v, reads: [] };
     }
     default:
       return `the kv model has no operation '${op.f}' (it knows read/get, write/put, delete, cas, append, fenced-write)`;

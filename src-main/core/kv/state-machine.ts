@@ -34,7 +34,7 @@
  * maxBytes decides the same way; the cluster gives every member the same limit.
  */
 import { assertNever } from '../types';
-import { decodeCommand, utf8Length } from './codec';
+import { decodeCommand, utf8Length, type CommandDecoder } from './codec';
 import { digestHex } from './hash';
 import { parseState, serializeState } from './snapshot';
 import type { KvState, LockGrant } from './snapshot';
@@ -60,6 +60,12 @@ export interface KvStateMachineOptions {
   sessions?: boolean;
   /** fencing: false is an unsafe mode — the fenced resource accepts a stale token. */
   fencing?: boolean;
+  /**
+   * decode: how an entry's data becomes a command (default decodeCommand). It must return
+   * what decodeCommand would; the simulator passes a cache of it, because every replica
+   * decodes the same bytes. The state machine never changes what it returns.
+   */
+  decode?: CommandDecoder;
 }
 
 const dataCost = (key: string, value: string): number => ENTRY_OVERHEAD_BYTES + utf8Length(key) + utf8Length(value);
@@ -96,6 +102,7 @@ export class KvStateMachine {
   private readonly maxBytes: number;
   private readonly sessions: boolean;
   private readonly fencing: boolean;
+  private readonly decode: CommandDecoder;
 
   constructor(opts: KvStateMachineOptions = {}) {
     this.maxSessions = Math.max(1, opts.maxSessions ?? SESSION_MAX);
@@ -103,6 +110,7 @@ export class KvStateMachine {
     this.maxBytes = Math.max(0, opts.maxBytes ?? DEFAULT_MAX_STORE_BYTES);
     this.sessions = opts.sessions ?? true;
     this.fencing = opts.fencing ?? true;
+    this.decode = opts.decode ?? decodeCommand;
   }
 
   /** bytes is what the state costs under the memory rule (see the file comment). */
@@ -151,7 +159,7 @@ export class KvStateMachine {
   apply(index: number, data: string): KvResult {
     this.checkIndex(index);
     this.st.appliedIndex = index;
-    const c = decodeCommand(data);
+    const c = this.decode(data);
     if (typeof c === 'string') return { ok: false, error: 'bad-command' };
     if (c.now > this.st.clock) this.st.clock = c.now;
     // seq 0 or an empty client id opts out of exactly-once (a one-shot command); so does
