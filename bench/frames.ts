@@ -26,6 +26,7 @@ import {
   stopServe,
   type Served,
 } from '../test/e2e/helpers';
+import { startTrace } from './frames-trace';
 import { machineDescription } from './report';
 
 const USAGE = `usage: npm run bench -- --frames [options]   (or: npm run bench:frames -- [options])
@@ -35,6 +36,7 @@ const USAGE = `usage: npm run bench -- --frames [options]   (or: npm run bench:f
   --clients N    concurrent clients of the put load (default 32)
   --tab NAME     the bottom-right tab open while measuring: charts, report or messages (default charts)
   --profile FILE also record a Chromium CPU profile of the window (.cpuprofile, for DevTools)
+  --trace FILE   also record a Chromium performance trace of the window (JSON, for DevTools)
   --label TEXT   names the run in the output (e.g. before, after)
   --out FILE     where to write the results (default docs/BENCHMARKS.md; 'none' to skip)
   --help         this text`;
@@ -45,6 +47,7 @@ const FRAMES_OPTIONS = {
   clients: { type: 'string' },
   tab: { type: 'string' },
   profile: { type: 'string' },
+  trace: { type: 'string' },
   label: { type: 'string' },
   out: { type: 'string' },
 } as const;
@@ -58,6 +61,8 @@ export interface FramesOptions {
   tab: BenchTab;
   /** profile: where to write a CPU profile of the measured window (null: none). */
   profile: string | null;
+  /** trace: where to write a performance trace of the measured window (null: none). */
+  trace: string | null;
   label: string;
   out: string | null;
 }
@@ -97,12 +102,14 @@ export function parseFramesArgs(argv: string[]): FramesOptions | string {
     const tab = stringOpt(p, 'tab', undefined) ?? 'charts';
     if (!(TABS as readonly string[]).includes(tab)) return `--tab needs one of ${TABS.join(', ')}, got '${tab}'`;
     const profile = stringOpt(p, 'profile', undefined);
+    const trace = stringOpt(p, 'trace', undefined);
     return {
       seconds: intOpt(p, 'seconds', 2, 600, 12),
       nodes: intOpt(p, 'nodes', 1, 9, 5),
       clients: intOpt(p, 'clients', 1, 256, 32),
       tab: tab as BenchTab,
       profile: profile === undefined ? null : path.resolve(profile),
+      trace: trace === undefined ? null : path.resolve(trace),
       label: stringOpt(p, 'label', undefined) ?? '',
       out: out === undefined ? path.join(ROOT, 'docs', 'BENCHMARKS.md') : out === 'none' ? null : path.resolve(out),
     };
@@ -267,11 +274,13 @@ async function measure(o: FramesOptions, log: (s: string) => void): Promise<Fram
     await runLoads(served, o.clients, Date.now() + 1);
     await installProbes(page);
     const cdp = o.profile ? await startProfile(page) : null;
+    const tracer = o.trace ? await startTrace(page) : null;
     log(`measuring ${o.seconds} s under ${o.clients}-client put loads (${o.tab} tab open)...`);
     const until = Date.now() + o.seconds * 1000;
     const [load] = await Promise.all([runLoads(served, o.clients, until), typeLikeAPerson(page, until)]);
     const raw = await readProbes(page);
     if (cdp && o.profile) await stopProfile(cdp, o.profile, log);
+    if (tracer && o.trace) await tracer.stop(o.trace, log);
     const total = raw.frames.reduce((a, b) => a + b, 0);
     return {
       frames: stats(raw.frames),
