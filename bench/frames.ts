@@ -86,6 +86,8 @@ export interface FramesResult {
   fps: number;
   longTasks: { count: number; max: number; totalMs: number };
   input: Stats;
+  /** graphRedraws: how many times the topology graph repainted its canvas in the window. */
+  graphRedraws: number;
   opsPerSec: number;
   puts: number;
   uptime: string;
@@ -131,7 +133,9 @@ export function stats(xs: readonly number[]): Stats {
  * transpiled by tsx with helpers (`__name`) that do not exist in the page.
  */
 const PROBES = `(() => {
-  const b = { frames: [], long: [], input: [], on: true };
+  // redraws: the graph's own count (Cytoscape's renderer), to see how often it repaints.
+  const redraws = () => window.__quorumLab?.cy.renderer().redrawCount ?? 0;
+  const b = { frames: [], long: [], input: [], on: true, redraws0: redraws(), redraws };
   window.__bench = b;
   let last = 0;
   const loop = (ts) => {
@@ -163,10 +167,10 @@ async function installProbes(page: Page): Promise<void> {
 }
 
 /** readProbes stops the recorders and returns what they recorded. */
-async function readProbes(page: Page): Promise<{ frames: number[]; long: number[]; input: number[] }> {
+async function readProbes(page: Page): Promise<{ frames: number[]; long: number[]; input: number[]; redraws: number }> {
   return (await page.evaluate(
-    '(() => { const b = window.__bench; b.on = false; return { frames: b.frames, long: b.long, input: b.input }; })()',
-  )) as { frames: number[]; long: number[]; input: number[] };
+    '(() => { const b = window.__bench; b.on = false; return { frames: b.frames, long: b.long, input: b.input, redraws: b.redraws() - b.redraws0 }; })()',
+  )) as { frames: number[]; long: number[]; input: number[]; redraws: number };
 }
 
 /** startProfile starts Chromium's sampling CPU profiler on the page (DevTools protocol). */
@@ -291,6 +295,7 @@ async function measure(o: FramesOptions, log: (s: string) => void): Promise<Fram
         totalMs: raw.long.reduce((a, b) => a + b, 0),
       },
       input: stats(raw.input),
+      graphRedraws: raw.redraws,
       opsPerSec: load.seconds > 0 ? load.ok / load.seconds : 0,
       puts: load.ok,
       uptime: os.loadavg()[0]!.toFixed(2),
@@ -312,7 +317,7 @@ export function framesTable(r: FramesResult): string {
     `| console key → painted (ms) | ${f1(r.input.p50)} | ${f1(r.input.p95)} | ${f1(r.input.p99)} | ${f1(r.input.max)} | ${r.input.n} |`,
     '',
     `${f1(r.fps)} frames/s; ${r.longTasks.count} long tasks (> 50 ms), longest ${f1(r.longTasks.max)} ms, ` +
-      `${f1(r.longTasks.totalMs)} ms in all; the load acknowledged ${r.puts} puts at ${r.opsPerSec.toFixed(0)} puts/s.`,
+      `${f1(r.longTasks.totalMs)} ms in all; the graph repainted ${r.graphRedraws} times; the load acknowledged ${r.puts} puts at ${r.opsPerSec.toFixed(0)} puts/s.`,
   ].join('\n');
 }
 

@@ -18,6 +18,8 @@ export const MAX_DOTS = 24;
 export const MAX_PER_LINK = 2;
 /** MAX_NEW_PER_SECOND bounds the dots that start in one second. */
 export const MAX_NEW_PER_SECOND = 40;
+/** DOT_FRAME_MS: dots are redrawn at most this often (30 a second). */
+export const DOT_FRAME_MS = 33;
 /** DOT_R is a single message's dot radius in model pixels (a merged dot grows up to DOT_R_MAX). */
 const DOT_R = 5;
 const DOT_R_MAX = 9;
@@ -141,6 +143,7 @@ export function createMessageDots(canvas: HTMLCanvasElement, view: DotsView): Me
   let frame = 0;
   let sized = false;
   let drawn = false;
+  let lastDraw = -Infinity;
 
   function fitCanvas(): void {
     const ratio = window.devicePixelRatio || 1;
@@ -151,9 +154,16 @@ export function createMessageDots(canvas: HTMLCanvasElement, view: DotsView): Me
     sized = true;
   }
 
-  function draw(): void {
+  function draw(ts: number): void {
     frame = 0;
     if (!ctx) return;
+    // Every other frame at 60 Hz: smooth enough to follow, and each frame the canvas
+    // changes costs the page a paint and a commit.
+    if (ts - lastDraw < DOT_FRAME_MS - 4) {
+      frame = requestAnimationFrame(draw);
+      return;
+    }
+    lastDraw = ts;
     if (!sized) fitCanvas();
     const dots = flights.at(performance.now());
     if (drawn) ctx.clearRect(0, 0, canvas.width, canvas.height);

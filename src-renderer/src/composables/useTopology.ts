@@ -165,7 +165,8 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
         const look = edgeLook(view, a, b, zoneOf.get(a) === zoneOf.get(b));
         let e = cy.getElementById(id);
         if (e.empty()) e = cy.add({ group: 'edges', data: { id, source: a, target: b, label: look.label } });
-        else e.data('label', look.label);
+        // Setting data repaints the graph even when the value is the same: only a change is written.
+        else if (e.data('label') !== look.label) e.data('label', look.label);
         const keep = e.hasClass('highlight') ? ['highlight'] : [];
         e.classes(['link', ...look.cls, ...keep].join(' '));
       }
