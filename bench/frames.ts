@@ -83,6 +83,8 @@ export interface Stats {
 /** FramesResult is one run's numbers. */
 export interface FramesResult {
   frames: Stats;
+  /** onTime: the share of frame intervals that met the next vsync (under 1.5 × 16.7 ms). */
+  onTime: number;
   fps: number;
   longTasks: { count: number; max: number; totalMs: number };
   input: Stats;
@@ -288,6 +290,7 @@ async function measure(o: FramesOptions, log: (s: string) => void): Promise<Fram
     const total = raw.frames.reduce((a, b) => a + b, 0);
     return {
       frames: stats(raw.frames),
+      onTime: raw.frames.length === 0 ? 0 : raw.frames.filter((f) => f < 1.5 * VSYNC_MS).length / raw.frames.length,
       fps: total > 0 ? (raw.frames.length * 1000) / total : 0,
       longTasks: {
         count: raw.long.length,
@@ -307,6 +310,8 @@ async function measure(o: FramesOptions, log: (s: string) => void): Promise<Fram
 }
 
 const f1 = (x: number): string => x.toFixed(1);
+/** VSYNC_MS is one refresh at 60 Hz, the interval of a page that misses no frame. */
+const VSYNC_MS = 1000 / 60;
 
 /** framesTable renders a result as a markdown table. */
 export function framesTable(r: FramesResult): string {
@@ -316,7 +321,7 @@ export function framesTable(r: FramesResult): string {
     `| frame interval (ms) | ${f1(r.frames.p50)} | ${f1(r.frames.p95)} | ${f1(r.frames.p99)} | ${f1(r.frames.max)} | ${r.frames.n} |`,
     `| console key → painted (ms) | ${f1(r.input.p50)} | ${f1(r.input.p95)} | ${f1(r.input.p99)} | ${f1(r.input.max)} | ${r.input.n} |`,
     '',
-    `${f1(r.fps)} frames/s; ${r.longTasks.count} long tasks (> 50 ms), longest ${f1(r.longTasks.max)} ms, ` +
+    `${f1(r.fps)} frames/s, ${(r.onTime * 100).toFixed(1)}% of them on time (the next vsync); ${r.longTasks.count} long tasks (> 50 ms), longest ${f1(r.longTasks.max)} ms, ` +
       `${f1(r.longTasks.totalMs)} ms in all; the graph repainted ${r.graphRedraws} times; the load acknowledged ${r.puts} puts at ${r.opsPerSec.toFixed(0)} puts/s.`,
   ].join('\n');
 }
