@@ -26,6 +26,7 @@ import {
   stopServe,
   type Served,
 } from '../test/e2e/helpers';
+import { startTrace } from './frames-trace';
 import { machineDescription } from './report';
 
 const USAGE = `usage: npm run bench -- --frames [options]   (or: npm run bench:frames -- [options])
@@ -35,6 +36,7 @@ const USAGE = `usage: npm run bench -- --frames [options]   (or: npm run bench:f
   --clients N    concurrent clients of the put load (default 32)
   --tab NAME     the bottom-right tab open while measuring: charts, report or messages (default charts)
   --profile FILE also record a Chromium CPU profile of the window (.cpuprofile, for DevTools)
+  --trace FILE   also record a Chromium performance trace of the window (JSON, for DevTools)
   --label TEXT   names the run in the output (e.g. before, after)
   --out FILE     where to write the results (default docs/BENCHMARKS.md; 'none' to skip)
   --help         this text`;
@@ -45,6 +47,7 @@ const FRAMES_OPTIONS = {
   clients: { type: 'string' },
   tab: { type: 'string' },
   profile: { type: 'string' },
+  trace: { type: 'string' },
   label: { type: 'string' },
   out: { type: 'string' },
 } as const;
@@ -58,6 +61,8 @@ export interface FramesOptions {
   tab: BenchTab;
   /** profile: where to write a CPU profile of the measured window (null: none). */
   profile: string | null;
+  /** trace: where to write a performance trace of the measured window (null: none). */
+  trace: string | null;
   label: string;
   out: string | null;
 }
@@ -78,9 +83,13 @@ export interface Stats {
 /** FramesResult is one run's numbers. */
 export interface FramesResult {
   frames: Stats;
+  /** onTime: the share of frame intervals that met the next vsync (under 1.5 × 16.7 ms). */
+  onTime: number;
   fps: number;
   longTasks: { count: number; max: number; totalMs: number };
   input: Stats;
+  /** graphRedraws: how many times the topology graph repainted its canvas in the window. */
+  graphRedraws: number;
   opsPerSec: number;
   puts: number;
   uptime: string;
@@ -97,12 +106,14 @@ export function parseFramesArgs(argv: string[]): FramesOptions | string {
     const tab = stringOpt(p, 'tab', undefined) ?? 'charts';
     if (!(TABS as readonly string[]).includes(tab)) return `--tab needs one of ${TABS.join(', ')}, got '${tab}'`;
     const profile = stringOpt(p, 'profile', undefined);
+    const trace = stringOpt(p, 'trace', undefined);
     return {
       seconds: intOpt(p, 'seconds', 2, 600, 12),
       nodes: intOpt(p, 'nodes', 1, 9, 5),
       clients: intOpt(p, 'clients', 1, 256, 32),
       tab: tab as BenchTab,
       profile: profile === undefined ? null : path.resolve(profile),
+      trace: trace === undefined ? null : path.resolve(trace),
       label: stringOpt(p, 'label', undefined) ?? '',
       out: out === undefined ? path.join(ROOT, 'docs', 'BENCHMARKS.md') : out === 'none' ? null : path.resolve(out),
     };
@@ -124,7 +135,9 @@ export function stats(xs: readonly number[]): Stats {
  * transpiled by tsx with helpers (`__name`) that do not exist in the page.
  */
 const PROBES = `(() => {
-  const b = { frames: [], long: [], input: [], on: true };
+  // redraws: the graph's own count (Cytoscape's renderer), to see how often it repaints.
+  const redraws = () => window.__quorumLab?.cy.renderer().redrawCount ?? 0;
+  const b = { frames: [], long: [], input: [], on: true, redraws0: redraws(), redraws };
   window.__bench = b;
   let last = 0;
   const loop = (ts) => {
@@ -156,10 +169,10 @@ async function installProbes(page: Page): Promise<void> {
 }
 
 /** readProbes stops the recorders and returns what they recorded. */
-async function readProbes(page: Page): Promise<{ frames: number[]; long: number[]; input: number[] }> {
+async function readProbes(page: Page): Promise<{ frames: number[]; long: number[]; input: number[]; redraws: number }> {
   return (await page.evaluate(
-    '(() => { const b = window.__bench; b.on = false; return { frames: b.frames, long: b.long, input: b.input }; })()',
-  )) as { frames: number[]; long: number[]; input: number[] };
+    '(() => { const b = window.__bench; b.on = false; return { frames: b.frames, long: b.long, input: b.input, redraws: b.redraws() - b.redraws0 }; })()',
+  )) as { frames: number[]; long: number[]; input: number[]; redraws: number };
 }
 
 /** startProfile starts Chromium's sampling CPU profiler on the page (DevTools protocol). */
@@ -267,14 +280,17 @@ async function measure(o: FramesOptions, log: (s: string) => void): Promise<Fram
     await runLoads(served, o.clients, Date.now() + 1);
     await installProbes(page);
     const cdp = o.profile ? await startProfile(page) : null;
+    const tracer = o.trace ? await startTrace(page) : null;
     log(`measuring ${o.seconds} s under ${o.clients}-client put loads (${o.tab} tab open)...`);
     const until = Date.now() + o.seconds * 1000;
     const [load] = await Promise.all([runLoads(served, o.clients, until), typeLikeAPerson(page, until)]);
     const raw = await readProbes(page);
     if (cdp && o.profile) await stopProfile(cdp, o.profile, log);
+    if (tracer && o.trace) await tracer.stop(o.trace, log);
     const total = raw.frames.reduce((a, b) => a + b, 0);
     return {
       frames: stats(raw.frames),
+      onTime: raw.frames.length === 0 ? 0 : raw.frames.filter((f) => f < 1.5 * VSYNC_MS).length / raw.frames.length,
       fps: total > 0 ? (raw.frames.length * 1000) / total : 0,
       longTasks: {
         count: raw.long.length,
@@ -282,6 +298,7 @@ async function measure(o: FramesOptions, log: (s: string) => void): Promise<Fram
         totalMs: raw.long.reduce((a, b) => a + b, 0),
       },
       input: stats(raw.input),
+      graphRedraws: raw.redraws,
       opsPerSec: load.seconds > 0 ? load.ok / load.seconds : 0,
       puts: load.ok,
       uptime: os.loadavg()[0]!.toFixed(2),
@@ -293,6 +310,8 @@ async function measure(o: FramesOptions, log: (s: string) => void): Promise<Fram
 }
 
 const f1 = (x: number): string => x.toFixed(1);
+/** VSYNC_MS is one refresh at 60 Hz, the interval of a page that misses no frame. */
+const VSYNC_MS = 1000 / 60;
 
 /** framesTable renders a result as a markdown table. */
 export function framesTable(r: FramesResult): string {
@@ -302,8 +321,8 @@ export function framesTable(r: FramesResult): string {
     `| frame interval (ms) | ${f1(r.frames.p50)} | ${f1(r.frames.p95)} | ${f1(r.frames.p99)} | ${f1(r.frames.max)} | ${r.frames.n} |`,
     `| console key → painted (ms) | ${f1(r.input.p50)} | ${f1(r.input.p95)} | ${f1(r.input.p99)} | ${f1(r.input.max)} | ${r.input.n} |`,
     '',
-    `${f1(r.fps)} frames/s; ${r.longTasks.count} long tasks (> 50 ms), longest ${f1(r.longTasks.max)} ms, ` +
-      `${f1(r.longTasks.totalMs)} ms in all; the load acknowledged ${r.puts} puts at ${r.opsPerSec.toFixed(0)} puts/s.`,
+    `${f1(r.fps)} frames/s, ${(r.onTime * 100).toFixed(1)}% of them on time (the next vsync); ${r.longTasks.count} long tasks (> 50 ms), longest ${f1(r.longTasks.max)} ms, ` +
+      `${f1(r.longTasks.totalMs)} ms in all; the graph repainted ${r.graphRedraws} times; the load acknowledged ${r.puts} puts at ${r.opsPerSec.toFixed(0)} puts/s.`,
   ].join('\n');
 }
 

@@ -2,7 +2,8 @@
  * The headless host's HTTP + WebSocket adapter for LabApi (node:http and `ws`; no
  * framework). Its routes are the command table's (api/commands.ts): each request is turned
  * back into the command's wire argument and checked by the row's validator; a bad request
- * gets a 4xx `{error}` and changes nothing. GET /api/events is a WebSocket of LabEvent JSON.
+ * gets a 4xx `{error}` and changes nothing. GET /api/events is a WebSocket of LabEvent JSON
+ * (with `?batch=1`, of JSON arrays of them: ../api/event-batch.ts).
  * POST / answers the seed document's store/fetch API in its own words. Anything else
  * under / is the built browser renderer (dist-web/), or a page saying how to build it.
  *
@@ -27,6 +28,7 @@ import {
   type HttpRoute,
 } from '../api/commands';
 import type { LabEvent } from '../api/contract';
+import { EVENT_BATCH_PARAM } from '../api/event-batch';
 import { compileRoute, pathParams, wireOfRequest, type CompiledRoute } from '../api/http-routes';
 import { parseJsonBody } from '../api/schemas';
 import { LabError } from '../lab/lab-service';
@@ -41,6 +43,7 @@ import {
   makeToken,
   tokenError,
 } from './guard';
+import { batchText, EventBatcher, type EventBatch } from './event-batch';
 import { handleSeed } from './seed-api';
 
 /** MAX_BODY_BYTES bounds a request body (a 1 MiB value, JSON-escaped, fits). */
@@ -120,6 +123,9 @@ export class HttpHost {
   private readonly lab: HostedLab;
   private readonly webRoot: string;
   private unsubscribe: (() => void) | null = null;
+  /** batched: the clients that asked for the batched stream (`?batch=1`). */
+  private readonly batched = new WeakSet<WebSocket>();
+  private readonly batcher = new EventBatcher((b) => this.sendBatch(b));
   private hosts = allowedHostNames('127.0.0.1');
   /** token is the launch token: `Authorization: Bearer <token>` on every /api/* call. */
   readonly token: string;
@@ -147,7 +153,8 @@ export class HttpHost {
         socket.end(`HTTP/1.1 ${refused}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
+      const batch = new URL(req.url ?? '/', 'http://x').searchParams.get(EVENT_BATCH_PARAM) === '1';
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, batch));
     });
     this.server.keepAliveTimeout = 30_000;
   }
@@ -170,37 +177,67 @@ export class HttpHost {
   /** close stops accepting, ends WebSocket clients and open connections. */
   async close(): Promise<void> {
     this.unsubscribe?.();
+    this.batcher.close();
     for (const c of this.wss.clients) c.terminate();
     this.wss.close();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
 
-  private onSocket(ws: WebSocket): void {
+  private onSocket(ws: WebSocket, batch: boolean): void {
     ws.on('error', () => ws.terminate());
+    if (batch) this.batched.add(ws);
     // Clients only listen; anything they send is ignored.
     this.lab
       .cluster()
-      .then((cluster) => ws.send(JSON.stringify({ type: 'cluster', cluster } satisfies LabEvent)))
+      .then((cluster) => {
+        const text = JSON.stringify({ type: 'cluster', cluster } satisfies LabEvent);
+        ws.send(batch ? `[${text}]` : text);
+      })
       .catch(() => undefined);
   }
 
   private broadcast(e: LabEvent): void {
     if (this.wss.clients.size === 0) return;
     const text = JSON.stringify(e);
+    let anyBatched = false;
     for (const ws of this.wss.clients) {
       if (ws.readyState !== ws.OPEN) continue;
+      if (this.batched.has(ws)) {
+        anyBatched = true;
+        continue;
+      }
       // A slow client loses log records rather than growing the host's memory without bound.
       if (e.type === 'log' && ws.bufferedAmount > WS_HIGH_WATER) continue;
       ws.send(text);
+    }
+    if (anyBatched) this.batcher.add(e, text);
+  }
+
+  /** sendBatch sends a batch to every batched client (one far behind gets it without its log records). */
+  private sendBatch(b: EventBatch): void {
+    let all: string | null = null;
+    let noLogs: string | null = null;
+    for (const ws of this.wss.clients) {
+      if (ws.readyState !== ws.OPEN || !this.batched.has(ws)) continue;
+      if (ws.bufferedAmount <= WS_HIGH_WATER) {
+        ws.send((all ??= batchText(b)));
+        continue;
+      }
+      noLogs ??= batchText(b, (e) => e.type !== 'log');
+      if (noLogs !== '[]') ws.send(noLogs);
     }
   }
 
   /** refuseUpgrade returns the status line refusing a WebSocket upgrade, or null to accept it. */
   private refuseUpgrade(req: IncomingMessage): string | null {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/api/events') return '404 Not Found';
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== '/api/events') return '404 Not Found';
     if (this.refuse(req) !== null) return '403 Forbidden';
     if (checkToken(req.headers, this.token) !== null) return '401 Unauthorized';
+    // Only ?batch=1 or ?batch=0 (or none): a misspelt value would silently change the wire format.
+    const batch = url.searchParams.getAll(EVENT_BATCH_PARAM);
+    if (batch.length > 1 || (batch.length === 1 && batch[0] !== '0' && batch[0] !== '1')) return '400 Bad Request';
     return null;
   }
 

@@ -205,7 +205,7 @@ describe('timeline, charts and replay under load', () => {
         'messages in flight during Play',
         async () => {
           const n = await page.evaluate(
-            () => (window as unknown as { __quorumLab?: { cy: CyCore } }).__quorumLab?.cy.nodes('.msg').length ?? 0,
+            () => (window as unknown as { __quorumLab?: { flying: () => number } }).__quorumLab?.flying() ?? 0,
           );
           return n > 0 ? n : null;
         },

@@ -1,7 +1,7 @@
 /** The Pinia stores against a test double of the LabClient, with a fresh Pinia per test. */
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { watch } from 'vue';
+import { nextTick, watch } from 'vue';
 import type { RunLogRecord } from '../../src-main/api/contract';
 import { setLabClient } from '../../src-renderer/src/api/lab-client';
 import { groupsAfterMove, useClusterStore } from '../../src-renderer/src/stores/cluster';
@@ -68,6 +68,31 @@ describe('useClusterStore', () => {
     off();
     expect(animated).toEqual(['send']);
     expect(timelineKinds().at(-1)).toBe('crash');
+  });
+
+  it('a cluster view with the same members does not re-render lists of nodes; a change of members does', async () => {
+    const cluster = useClusterStore();
+    await useConnectionStore().connect();
+    let renders = 0;
+    const stop = watch(
+      () => cluster.nodeIds,
+      () => renders++,
+    );
+    const first = cluster.nodeIds;
+    const next = structuredClone(fake.view);
+    next.nodes[0]!.commitIndex = 7;
+    fake.emit({ type: 'cluster', cluster: next });
+    expect(cluster.live?.nodes[0]?.commitIndex).toBe(7);
+    expect(cluster.nodeIds).toBe(first);
+    await nextTick();
+    expect(renders).toBe(0);
+    const grown = structuredClone(next);
+    grown.nodes.push({ ...structuredClone(grown.nodes[2]!), id: 'n4' });
+    fake.emit({ type: 'cluster', cluster: grown });
+    expect(cluster.nodeIds).toEqual(['n1', 'n2', 'n3', 'n4']);
+    await nextTick();
+    expect(renders).toBe(1);
+    stop();
   });
 
   it('shows the lab’s answer after an action, and its error when refused', async () => {

@@ -6,11 +6,15 @@
  * browser's), so this file type-checks and runs under Node too, where tests drive it
  * against a real host. The token goes as `Authorization: Bearer T` on every call, and as
  * the subprotocol `bearer.T` next to `quorum-lab` on the WebSocket (a browser's WebSocket
- * cannot set headers, and a subprotocol stays out of URLs and logs).
+ * cannot set headers, and a subprotocol stays out of URLs and logs). The stream is asked for
+ * in batches (`?batch=1`: each message a JSON array of events, src-main/api/event-batch.ts),
+ * so a busy cluster costs the page one message per frame rather than one per record; a
+ * single event per message (a host that does not batch) is understood as well.
  */
 import type { MenuAction } from '../../../src-main/api/bridge';
 import { COMMANDS, type CommandName } from '../../../src-main/api/commands';
 import type { LabEvent } from '../../../src-main/api/contract';
+import { EVENT_BATCH_MAX, EVENT_BATCH_PARAM } from '../../../src-main/api/event-batch';
 import { httpRequestOf } from '../../../src-main/api/http-routes';
 import { isRecord } from '../../../src-main/api/schemas';
 import { Emitter } from './emitter';
@@ -62,6 +66,7 @@ export class HttpTransport implements LabTransport {
     const open = this.opts.openSocket;
     if (this.ws || this.closed || !open) return;
     const url = new URL('/api/events', this.base || this.opts.pageUrl);
+    url.searchParams.set(EVENT_BATCH_PARAM, '1');
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     this.conn.emit('connecting');
     const protocols = this.opts.token ? [WS_PROTOCOL, WS_TOKEN_PREFIX + this.opts.token] : [WS_PROTOCOL];
@@ -93,7 +98,7 @@ export class HttpTransport implements LabTransport {
     } catch {
       return; // a garbled frame is dropped, not fatal
     }
-    if (isLabEvent(e)) this.events.emit(e);
+    for (const ev of eventsOf(e)) this.events.emit(ev);
   }
 
   /** close stops the event stream for good. */
@@ -146,4 +151,14 @@ export class HttpTransport implements LabTransport {
     }
     return data;
   }
+}
+
+/**
+ * eventsOf reads one event-stream message: a single event, or a batch (an array of at most
+ * EVENT_BATCH_MAX). A malformed event is dropped alone; an over-long batch is dropped whole.
+ */
+export function eventsOf(msg: unknown): LabEvent[] {
+  if (!Array.isArray(msg)) return isLabEvent(msg) ? [msg] : [];
+  if (msg.length > EVENT_BATCH_MAX) return [];
+  return msg.filter(isLabEvent);
 }

@@ -1,11 +1,12 @@
 /**
  * topologyStyle is the Cytoscape stylesheet: node states by fill, the cluster's leader
- * outstanding, zones, link rules, messages. The canvas draws no text: every label (node
- * ids, term/commit, zone quorums, the partition wall, link rules) is an HTML overlay with
- * a fixed CSS size (topology-overlay.ts), so it stays readable at every zoom.
+ * outstanding, zones, link rules (messages in flight are drawn by message-dots.ts). The
+ * canvas draws no text: every label (node ids, term/commit, zone quorums, the partition
+ * wall, link rules) is an HTML overlay with a fixed CSS size (topology-overlay.ts), so it
+ * stays readable at every zoom.
  */
 import type { StylesheetJson } from 'cytoscape';
-import { DROPPED_COLOR, MESSAGE_COLORS, STATE_FILLS } from './topology-colors';
+import { STATE_FILLS } from './topology-colors';
 
 /** NODE_SIZE is a member node's diameter in model units (the cluster's leader is drawn larger). */
 export const NODE_SIZE = 56;
@@ -89,14 +90,5 @@ export const topologyStyle: StylesheetJson = [
   { selector: 'edge.link.dim', style: { opacity: 0.3 } },
   { selector: 'edge.link.highlight', style: { 'line-color': '#38bdf8', width: 5, opacity: 1 } },
   { selector: 'edge.link:selected', style: { 'line-color': '#38bdf8', width: 5 } },
-  {
-    selector: 'node.msg',
-    // Under the nodes, so a message emerges from its sender's edge rather than covering labels.
-    style: { width: 10, height: 10, 'border-width': 0, label: '', events: 'no', 'z-index': 1 },
-  },
-  ...Object.entries(MESSAGE_COLORS).map(([kind, color]) => ({
-    selector: `node.msg.${kind}`,
-    style: { 'background-color': color },
-  })),
-  { selector: 'node.msg.dropped', style: { 'background-color': DROPPED_COLOR, shape: 'diamond' } },
+  // Messages in flight are not graph elements: ./message-dots.ts draws them on their own canvas.
 ];

@@ -2,9 +2,10 @@
  * useTopology owns the Cytoscape graph: the only place `cy` lives. It is kept out of Vue
  * reactivity (a plain variable), draws whatever ClusterView it is given as a diff inside
  * one cy.batch(), puts nodes in partition zones (compound nodes) with move({parent}),
- * turns a drag into a partition request, animates messages from run-log records, refits
- * when its container changes size, and hands the HTML overlay (labels, quorum tags, the
- * partition wall) the rendered positions at most once per animation frame.
+ * turns a drag into a partition request, animates messages from run-log records (on a
+ * canvas of their own, ./message-dots.ts, so the graph is redrawn only when it changes),
+ * refits when its container changes size, and hands the HTML overlay (labels, quorum tags,
+ * the partition wall) the rendered positions at most once per animation frame.
  */
 import cytoscape, { type Core, type EdgeSingular, type EventObject, type NodeSingular } from 'cytoscape';
 import type { ClusterView, RunLogRecord } from '../../../src-main/api/contract';
@@ -12,6 +13,7 @@ import { zonesOf } from '../../../src-main/api/quorum';
 import { shardGroupOf } from '../../../src-main/api/shards';
 import { deliveryDelayMs } from '../../../src-main/api/slow-motion';
 import { msgKindOf, num } from '../model/records';
+import { createMessageDots, type MessageDots } from './message-dots';
 import {
   edgeLook,
   nodeLook,
@@ -43,14 +45,12 @@ export interface TopologyHandlers {
 
 declare global {
   interface Window {
-    __quorumLab?: { cy: Core };
+    __quorumLab?: { cy: Core; flying: () => number };
   }
 }
 
 const NODE_R = NODE_SIZE / 2;
 const ZONE_PAD = 30;
-const MAX_FLYING = 24;
-const MAX_NEW_PER_SECOND = 40;
 /** FIT_PAD leaves room around the zones for their labels and the wall's. */
 const FIT_PAD = 34;
 /** MAX_FIT_ZOOM keeps a small cluster on a big screen from being drawn huge. */
@@ -98,8 +98,8 @@ export interface Topology {
   destroy(): void;
 }
 
-/** useTopology mounts a graph in `container`. */
-export function useTopology(container: HTMLElement, h: TopologyHandlers): Topology {
+/** useTopology mounts a graph in `container`, with its messages in flight drawn on `dotsCanvas` (laid over it). */
+export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCanvas: HTMLCanvasElement): Topology {
   // Plain variable on purpose: Vue must never proxy Cytoscape's internals.
   const cy: Core = cytoscape({
     container,
@@ -110,15 +110,16 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
     boxSelectionEnabled: false,
     autoungrabify: false,
   });
-  window.__quorumLab = { cy };
+  const dots: MessageDots = createMessageDots(dotsCanvas, {
+    zoom: () => cy.zoom(),
+    pan: () => cy.pan(),
+    covers: () => cy.nodes('.member').map((n) => ({ ...n.position(), r: n.outerWidth() / 2 })),
+  });
+  window.__quorumLab = { cy, flying: () => dots.flying() };
   let structure = '';
   let laid = new Map<string, { x: number; y: number }>();
   let groups: string[][] = [];
   let current: ClusterView | null = null;
-  let flying = 0;
-  let windowStart = 0;
-  let windowCount = 0;
-  let msgSeq = 0;
   let overlayFrame = 0;
 
   function renderZones(view: ClusterView): void {
@@ -168,7 +169,8 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
         const look = edgeLook(view, a, b, zoneOf.get(a) === zoneOf.get(b));
         let e = cy.getElementById(id);
         if (e.empty()) e = cy.add({ group: 'edges', data: { id, source: a, target: b, label: look.label } });
-        else e.data('label', look.label);
+        // Setting data repaints the graph even when the value is the same: only a change is written.
+        else if (e.data('label') !== look.label) e.data('label', look.label);
         const keep = e.hasClass('highlight') ? ['highlight'] : [];
         e.classes(['link', ...look.cls, ...keep].join(' '));
       }
@@ -215,6 +217,7 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
   function resize(): void {
     // Cytoscape caches its container's size: without resize() a fit uses the old size.
     cy.resize();
+    dots.resize();
     fit();
     scheduleOverlay();
   }
@@ -325,34 +328,17 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
     const from = cy.getElementById(String(r.from));
     const to = cy.getElementById(String(r.to));
     if (from.empty() || to.empty()) return;
-    const nowMs = Date.now();
-    if (nowMs - windowStart > 1000) {
-      windowStart = nowMs;
-      windowCount = 0;
-    }
-    // Sampling: heavy traffic would drown the view (and the CPU); show a bounded share.
-    if (flying >= MAX_FLYING || windowCount >= MAX_NEW_PER_SECOND) return;
-    windowCount++;
-    flying++;
-    const kind = msgKindOf(r);
     const a = from.position();
     const b = to.position();
     const dropped = r.kind === 'drop';
-    const end = dropped ? { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 } : b;
-    const ms = dropped ? 350 : flightMs(r);
-    const dot = cy.add({
-      group: 'nodes',
-      data: { id: `msg-${++msgSeq}` },
-      position: { ...a },
-      classes: `msg ${kind}${dropped ? ' dropped' : ''}`,
+    dots.add({
+      link: `${String(r.from)}>${String(r.to)}`,
+      from: { ...a },
+      to: dropped ? { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 } : { ...b },
+      kind: msgKindOf(r),
+      dropped,
+      ms: dropped ? 350 : flightMs(r),
     });
-    dot.ungrabify();
-    dot.unselectify();
-    dot.animate({ position: end }, { duration: ms, easing: 'ease-in-out-sine' });
-    setTimeout(() => {
-      dot.remove();
-      flying--;
-    }, ms + 30);
   }
 
   function highlight(h: TopologyHighlight): void {
@@ -377,6 +363,7 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers): Topolo
     resize,
     destroy() {
       if (overlayFrame !== 0) cancelAnimationFrame(overlayFrame);
+      dots.destroy();
       cy.destroy();
       if (window.__quorumLab?.cy === cy) delete window.__quorumLab;
     },

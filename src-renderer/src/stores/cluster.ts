@@ -49,7 +49,12 @@ export const useClusterStore = defineStore('cluster', () => {
 
   const replay = useReplayStore();
   const displayed = computed<ClusterView | null>(() => (replay.active ? replay.view : live.value));
-  const nodeIds = computed(() => (live.value?.nodes ?? []).map((n) => n.id));
+  // The same array while the members are the same: a view arrives up to ten times a second,
+  // and a new array would re-render every list of nodes (the timeline's filter) each time.
+  const nodeIds = computed<string[]>((prev) => {
+    const ids = (live.value?.nodes ?? []).map((n) => n.id);
+    return prev && prev.length === ids.length && prev.every((id, i) => id === ids[i]) ? prev : ids;
+  });
   /** leader: the displayed view's leader, as the lab (or the replay model) decided it with clusterLeader. */
   const leader = computed<ClusterNode | null>(() => leaderNode(displayed.value));
 
