@@ -83,7 +83,10 @@ describe('a slow link on a real cluster', () => {
     const after = await view();
     // The big value has left the link's queue (a heartbeat or two may be crossing).
     expect(after.links.find((l) => l.from === leader && l.to === slow)!.queue!.bytes).toBeLessThan(4096);
-    expect(after.nodes.find((n) => n.id === leader)!.role).toBe('leader');
+    // A slow link to one follower does not cost the cluster its leader: the other follower keeps
+    // the quorum. (On a saturated machine the leader may still lose an election timeout's worth of
+    // acknowledgements and step down; then a leader is back within a few election timeouts.)
+    await waitFor(async () => (await view()).leader !== null, 10_000, 'a leader after the crawl');
 
     // While the big append filled the queue, what came behind it was dropped and recorded.
     const log = await t.lab.log(0);
