@@ -74,7 +74,6 @@ export class NodeHost {
   private tickPeriodMs: number;
   private lastTickAt = 0;
 
-  private wasLeaderTerm: number | null = null;
 
   private statusKey = '';
   private statusSentAt = 0;
@@ -388,11 +387,7 @@ export class NodeHost {
 
   private afterReady(): void {
     const st = this.core.status();
-    // Leadership lost (or a new term): proposals may still commit under another leader.
-    if (this.wasLeaderTerm !== null && (st.role !== 'leader' || st.term !== this.wasLeaderTerm)) {
-      this.requests.leadershipLost();
-    }
-    this.wasLeaderTerm = st.role === 'leader' ? st.term : null;
+    this.requests.observe(st);
     if (this.recovery.recovering) this.maybeRecovered();
     this.reportStatus(false);
   }

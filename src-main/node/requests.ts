@@ -6,7 +6,7 @@
 import { encodeCommand } from '../core/kv/codec';
 import type { KvResult } from '../core/kv/types';
 import type { ReplicatedKv } from '../core/shard/machine';
-import type { Entry, ProtocolNode, ReadState } from '../core/types';
+import type { Entry, NodeStatus, ProtocolNode, ReadState } from '../core/types';
 import type { ClientOutcome, ClientRequestFrame, ClientResponseFrame } from './contract';
 
 type Reply = (res: ClientResponseFrame) => void;
@@ -73,6 +73,8 @@ export class Requests {
   private readonly reads = new Map<string, PendingRead>();
   private readSeq = 0;
   private readonly timers: RequestTimers;
+  /** leaderTerm: the term this node led in at the last observe (null: not leading). */
+  private leaderTerm: number | null = null;
 
   constructor(private readonly d: RequestsDeps) {
     this.timers = d.timers ?? REAL_TIMERS;
@@ -166,6 +168,31 @@ export class Requests {
       }
       const value = this.d.kv.get(p.key);
       p.reply(this.frame(p.reqId, 'ok', { ok: true, value }, undefined, this.d.core.status().leader));
+    }
+  }
+
+  /** observe takes the node's status after each Ready: what a lost leadership or a new election leaves waiting is answered. */
+  observe(st: NodeStatus): void {
+    // Leadership lost (or a new term): proposals may still commit under another leader.
+    if (this.leaderTerm !== null && (st.role !== 'leader' || st.term !== this.leaderTerm)) this.leadershipLost();
+    else if (st.role !== 'leader') this.dropUnconfirmedReads(st);
+    this.leaderTerm = st.role === 'leader' ? st.term : null;
+  }
+
+  /**
+   * dropUnconfirmedReads fails a follower's reads that no leader has confirmed yet once the
+   * node stands for election: the answer may never come (a Multi-Paxos candidate ignores it),
+   * and the node will not serve them as a candidate anyway. A read has no effect, so failing
+   * it is always safe; a confirmed one is still served when applied.
+   */
+  private dropUnconfirmedReads(st: NodeStatus): void {
+    if (this.reads.size === 0) return;
+    if (st.role !== 'candidate' && st.role !== 'precandidate') return;
+    for (const [ctx, p] of this.reads) {
+      if (p.index !== null) continue;
+      this.timers.clear(p.timer);
+      this.reads.delete(ctx);
+      p.reply(this.frame(p.reqId, 'fail', null, 'not-leader', st.leader));
     }
   }
 

@@ -104,8 +104,6 @@ export class SimNode {
   recovery: Recovery | null = null;
   /** appliedAtCrash is what `applied` reports while the node is down. */
   private appliedAtCrash = 0;
-  /** wasLeaderTerm: the term this node last led in as of the last look (null: not leading). */
-  private wasLeaderTerm: number | null = null;
   /** inbox holds work that arrived while paused (peer messages, timers), in arrival order. */
   inbox: (() => void)[] = [];
   /** clientInbox holds client requests that arrived while paused (they come on another socket). */
@@ -202,7 +200,6 @@ export class SimNode {
       kick: () => {},
       timers: this.timers,
     });
-    this.wasLeaderTerm = null;
     this.inbox = [];
     this.clientInbox = [];
     this.lastStatus = null;
@@ -358,11 +355,7 @@ export class SimNode {
     if (!this.core || !(this.dirty || force)) return null;
     this.dirty = false;
     const st = this.core.status();
-    // Leadership lost (or a new term): proposals may still commit under another leader.
-    if (this.wasLeaderTerm !== null && (st.role !== 'leader' || st.term !== this.wasLeaderTerm)) {
-      this.requests!.leadershipLost();
-    }
-    this.wasLeaderTerm = st.role === 'leader' ? st.term : null;
+    this.requests!.observe(st);
     return st;
   }
 

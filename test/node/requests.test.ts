@@ -92,6 +92,56 @@ describe('Requests', () => {
     );
     expect(res).toMatchObject({ outcome: 'fail', error: 'cas-mismatch' });
   });
+
+  it('a follower read no leader confirmed fails once the follower stands for election; a confirmed one is served', () => {
+    const { r, ctxs } = requests('boot', 'follower');
+    const answers: ClientResponseFrame[] = [];
+    const get = (id: number) => ({
+      t: 'req' as const,
+      id,
+      client: 'c',
+      seq: 0,
+      op: { op: 'get' as const, key: 'x' },
+      timeoutMs: 60_000,
+      allowFollowerRead: true,
+    });
+    r.handle(get(1), (x) => answers.push(x));
+    r.handle(get(2), (x) => answers.push(x));
+    r.readState({ ctx: ctxs[1]!, index: 0 });
+    const st = (role: NodeStatus['role'], term: number): NodeStatus =>
+      ({ role, term, leader: null }) as unknown as NodeStatus;
+    r.observe(st('follower', 1));
+    expect(answers).toEqual([]);
+    r.observe(st('candidate', 2));
+    // Read 1 was never confirmed: it fails at once (not at its 60 s timeout); read 2 waits for its point.
+    expect(answers).toMatchObject([{ id: 1, outcome: 'fail', error: 'not-leader' }]);
+    r.serveReads();
+    expect(answers.map((a) => [a.id, a.outcome])).toEqual([
+      [1, 'fail'],
+      [2, 'ok'],
+    ]);
+  });
+
+  it('a leader that loses its term answers its proposals unknown and its reads fail', () => {
+    const { r } = requests('boot');
+    const answers: ClientResponseFrame[] = [];
+    r.handle(
+      { t: 'req', id: 1, client: 'c', seq: 1, op: { op: 'put', key: 'k', value: 'v' }, timeoutMs: 60_000 },
+      (x) => answers.push(x),
+    );
+    r.handle({ t: 'req', id: 2, client: 'c', seq: 0, op: { op: 'get', key: 'k' }, timeoutMs: 60_000 }, (x) =>
+      answers.push(x),
+    );
+    const st = (role: NodeStatus['role'], term: number): NodeStatus =>
+      ({ role, term, leader: null }) as unknown as NodeStatus;
+    r.observe(st('leader', 1));
+    expect(answers).toEqual([]);
+    r.observe(st('follower', 2));
+    expect(answers).toMatchObject([
+      { id: 1, outcome: 'unknown', error: 'leadership-lost' },
+      { id: 2, outcome: 'fail', error: 'leadership-lost' },
+    ]);
+  });
 });
 
 /** lastProposed reads back the data of the proposal Requests is waiting on (to hand it back as applied). */
