@@ -74,7 +74,6 @@ export class NodeHost {
   private tickPeriodMs: number;
   private lastTickAt = 0;
 
-
   private statusKey = '';
   private statusSentAt = 0;
   private statusTimer: NodeJS.Timeout | null = null;
