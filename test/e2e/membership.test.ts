@@ -4,23 +4,11 @@
  * as a voter; the inspector's Make leader moves leadership to it and Remove takes it out
  * again (handing leadership back first). Screenshots land in artifacts/e2e/.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Core as CyCore } from 'cytoscape';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import {
-  buildWeb,
-  CHROMIUM,
-  markStart,
-  openBrowser,
-  ROOT,
-  screenshot,
-  startServe,
-  stopServe,
-  type Served,
-} from './helpers';
+import { labInBrowser, markStart, screenshot } from './helpers';
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms: number): Promise<T> {
   const end = Date.now() + ms;
@@ -53,43 +41,28 @@ async function clickNode(page: Page, id: string): Promise<void> {
 }
 
 describe('membership from the UI', () => {
-  let served: Served | null = null;
-  let context: BrowserContext | null = null;
-  let page: Page;
+  const lab = labInBrowser('membership', ['--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
 
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
-    const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-membership'));
-    served = await startServe(['--web', web, '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
-    ({ context, page } = await openBrowser());
-  }, 180_000);
-
-  afterAll(async () => {
-    await context?.close();
-    await stopServe(served);
-  });
-
-  const view = async (): Promise<ClusterView> => (await (await served!.api('/api/cluster')).json()) as ClusterView;
+  const view = async (): Promise<ClusterView> => (await (await lab.served.api('/api/cluster')).json()) as ClusterView;
 
   it(
     'adds a node, shows it as a learner catching up, makes it lead, then removes it',
     { timeout: 180_000 },
     async () => {
       onTestFailed(async () => {
-        await screenshot(page, 'membership-failure').catch(() => undefined);
+        await screenshot(lab.page, 'membership-failure').catch(() => undefined);
       });
       markStart();
-      await page.goto(served!.pageUrl);
-      await page
+      await lab.page.goto(lab.served.pageUrl);
+      await lab.page
         .getByTestId('leader')
         .filter({ hasText: /leader n\d+/ })
         .waitFor({ timeout: 30_000 });
-      const bar = page.getByTestId('membership-bar');
+      const bar = lab.page.getByTestId('membership-bar');
       expect(await bar.getByTestId('config-voters').textContent()).toContain('n1 n2 n3');
       // Some data to copy, and a slow link from the leader to the new node once it exists, so
       // the catch-up lasts long enough to see.
-      const load = await served!.api('/api/load', {
+      const load = await lab.served.api('/api/load', {
         method: 'POST',
         body: JSON.stringify({ op: 'put', count: 200, clients: 4, valueBytes: 2048 }),
       });
@@ -98,10 +71,13 @@ describe('membership from the UI', () => {
       await waitFor('n4 in the cluster', async () => (await view()).nodes.some((n) => n.id === 'n4'), 20_000);
       // Every link into n4 is slow (whoever leads by then), so its catch-up lasts long enough to see.
       for (const from of ['n1', 'n2', 'n3'])
-        await served!.api('/api/links', { method: 'POST', body: JSON.stringify({ from, to: 'n4', bandwidth: 32768 }) });
+        await lab.served.api('/api/links', {
+          method: 'POST',
+          body: JSON.stringify({ from, to: 'n4', bandwidth: 32768 }),
+        });
       await waitFor(
         'n4 on the graph as a learner',
-        async () => (await classesOf(page, 'n4')).includes('learner'),
+        async () => (await classesOf(lab.page, 'n4')).includes('learner'),
         20_000,
       );
       await waitFor(
@@ -109,8 +85,8 @@ describe('membership from the UI', () => {
         async () => /adding n4/.test((await bar.textContent()) ?? ''),
         20_000,
       );
-      await screenshot(page, 'node-being-added');
-      await served!.api('/api/heal', { method: 'POST' });
+      await screenshot(lab.page, 'node-being-added');
+      await lab.served.api('/api/heal', { method: 'POST' });
       await waitFor('n4 a voter', async () => (await view()).config?.voters.includes('n4') === true, 30_000);
       await waitFor(
         'the config line to settle',
@@ -119,12 +95,12 @@ describe('membership from the UI', () => {
       );
       expect(await bar.getByTestId('config-voters').textContent()).toContain('n1 n2 n3 n4');
       // n4 draws itself a voter once its own log has the promotion (its report may come a moment later).
-      await waitFor('n4 drawn as a voter', async () => !(await classesOf(page, 'n4')).includes('learner'), 10_000);
-      await screenshot(page, 'node-added');
+      await waitFor('n4 drawn as a voter', async () => !(await classesOf(lab.page, 'n4')).includes('learner'), 10_000);
+      await screenshot(lab.page, 'node-added');
 
       // The inspector: n4 is a voter; Make leader hands leadership to it.
-      await clickNode(page, 'n4');
-      const inspector = page.getByTestId('inspector');
+      await clickNode(lab.page, 'n4');
+      const inspector = lab.page.getByTestId('inspector');
       await inspector.waitFor({ timeout: 5000 });
       expect(await inspector.getByTestId('inspector-membership').textContent()).toBe('voter');
       await inspector.getByTestId('transfer-here').click();
@@ -132,7 +108,7 @@ describe('membership from the UI', () => {
       // Remove: n4 leads, so it hands over first, then leaves the graph.
       await inspector.getByTestId('remove-node').click();
       await waitFor('n4 gone', async () => !(await view()).nodes.some((n) => n.id === 'n4'), 30_000);
-      await waitFor('n4 off the graph', async () => (await classesOf(page, 'n4')).length === 0, 10_000);
+      await waitFor('n4 off the graph', async () => (await classesOf(lab.page, 'n4')).length === 0, 10_000);
       const v = await view();
       expect(v.config!.voters).toEqual(['n1', 'n2', 'n3']);
       expect(v.leader).not.toBeNull();

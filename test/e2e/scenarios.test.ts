@@ -7,49 +7,16 @@
  * checks banner; at the end, the verdict and "run again with <contrast>". A screenshot
  * of every step lands in artifacts/e2e/.
  */
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import type { Core as CyCore } from 'cytoscape';
 import type { ClusterView } from '../../src-main/api/contract';
 import type { ScenarioState } from '../../src-main/api/scenario-api';
-import {
-  buildWeb,
-  markStart,
-  openBrowser,
-  requireChromium,
-  ROOT,
-  screenshot,
-  startServe,
-  stopServe,
-  type Served,
-} from './helpers';
+import { labInBrowser, markStart, screenshot } from './helpers';
 
 describe('the Scenarios panel', () => {
-  let served: Served | null = null;
-  let context: BrowserContext | null = null;
-  let page: Page;
+  const lab = labInBrowser('scenarios', ['--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
 
-  beforeAll(async () => {
-    requireChromium();
-    const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-scenarios'));
-    served = await startServe(['--web', web, '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
-    ({ context, page } = await openBrowser());
-  }, 180_000);
-
-  afterAll(async () => {
-    await context?.close();
-    await stopServe(served);
-  });
-
-  const api = async <T>(path: string, body?: unknown): Promise<T> => {
-    const r = await served!.api(path, {
-      method: body === undefined ? 'GET' : 'POST',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-    return (await r.json()) as T;
-  };
+  const api = <T>(path: string, body?: unknown): Promise<T> => lab.api<T>(path, body);
 
   /** until polls the lab's scenario state until `pred` holds. */
   async function until(what: string, pred: (s: ScenarioState) => boolean, ms = 60_000): Promise<ScenarioState> {
@@ -68,42 +35,42 @@ describe('the Scenarios panel', () => {
     { timeout: 300_000 },
     async () => {
       onTestFailed(async () => {
-        await screenshot(page, 'scenarios-failure').catch(() => undefined);
+        await screenshot(lab.page, 'scenarios-failure').catch(() => undefined);
       });
       const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
+      lab.page.on('pageerror', (e) => errors.push(e.message));
       markStart();
-      await page.goto(served!.pageUrl);
-      await page
+      await lab.page.goto(lab.served.pageUrl);
+      await lab.page
         .getByTestId('leader')
         .filter({ hasText: /leader n\d+/ })
         .waitFor({ timeout: 30_000 });
-      await screenshot(page, 'scenarios-0-opened');
+      await screenshot(lab.page, 'scenarios-0-opened');
 
       // Click 1: the header's Scenarios button opens the list.
-      await page.getByTestId('scenarios-button').click();
-      const panel = page.getByTestId('scenarios-panel');
+      await lab.page.getByTestId('scenarios-button').click();
+      const panel = lab.page.getByTestId('scenarios-panel');
       await panel.getByTestId('scenario-list').getByRole('button').first().waitFor();
       expect(await panel.getByTestId('scenario-list').getByRole('button').count()).toBe(22);
-      await screenshot(page, 'scenarios-1-list');
+      await screenshot(lab.page, 'scenarios-1-list');
 
       // Click 2: pick the minority-leader scenario: what it teaches, Run.
       await panel.getByTestId('scenario-minority-leader').click();
       await expect.poll(() => panel.getByTestId('scenario-picked').textContent()).toContain('never commit');
-      await screenshot(page, 'scenarios-2-picked');
+      await screenshot(lab.page, 'scenarios-2-picked');
 
       // Click 3: Run. A fresh cluster of the scenario's 5 nodes, narration, the checks banner.
       await panel.getByTestId('scenario-run').click();
       const banner = panel.getByTestId('scenario-banner');
       await banner.waitFor();
-      await screenshot(page, 'scenarios-3-running');
+      await screenshot(lab.page, 'scenarios-3-running');
 
       // The user's step: the panel asks, and waits for the cluster to show it done.
       const asked = await until('the user step', (s) => s.status === 'waiting-user');
       const now = panel.getByTestId('scenario-now');
       await expect.poll(() => now.textContent()).toContain('drag the leader');
       await panel.getByTestId('scenario-auto').waitFor();
-      await screenshot(page, 'scenarios-4-your-turn');
+      await screenshot(lab.page, 'scenarios-4-your-turn');
       const view = await api<ClusterView>('/api/cluster');
       expect(view.nodes.length).toBe(5);
       const leader = view.leader!;
@@ -111,7 +78,7 @@ describe('the Scenarios panel', () => {
       await api('/api/partition', { groups: [[leader], view.nodes.map((n) => n.id).filter((id) => id !== leader)] });
       const after = await until('the step after the user’s', (s) => s.current > asked.current);
       expect(after.stepStates[asked.current]!.did).toMatch(/done by you/);
-      await screenshot(page, 'scenarios-5-detected');
+      await screenshot(lab.page, 'scenarios-5-detected');
 
       // Every step's narration in turn, until the end.
       let seen = after.current;
@@ -126,7 +93,7 @@ describe('the Scenarios panel', () => {
       expect(done.verdict, JSON.stringify(done.stepStates.flatMap((x) => x.checks).filter((c) => !c.ok))).toBe(true);
       await expect.poll(() => banner.textContent()).toMatch(/✗ 0 failed/);
       await panel.getByTestId('scenario-end').waitFor();
-      await screenshot(page, 'scenarios-6-done');
+      await screenshot(lab.page, 'scenarios-6-done');
 
       // A scenario with a pause the author asked for: Next; Back replays and holds; the contrast offer at the end.
       await panel.getByTestId('scenario-browse').click();
@@ -135,7 +102,7 @@ describe('the Scenarios panel', () => {
       const paused = await until('the author’s pause', (s) => s.status === 'paused', 90_000);
       await expect.poll(() => panel.getByTestId('scenario-next').isEnabled()).toBe(true);
       expect(paused.stepStates[paused.current]!.checks.every((c) => c.ok)).toBe(true);
-      await screenshot(page, 'scenarios-7-paused');
+      await screenshot(lab.page, 'scenarios-7-paused');
       await panel.getByTestId('scenario-back').click();
       const held = await until(
         'Back: held before the step',
@@ -144,7 +111,7 @@ describe('the Scenarios panel', () => {
       );
       expect(held.current).toBe(paused.current - 2);
       expect(held.stepStates[held.current + 1]!.status).toBe('pending');
-      await screenshot(page, 'scenarios-8-back');
+      await screenshot(lab.page, 'scenarios-8-back');
       await panel.getByTestId('scenario-next').click();
       // The replay runs on into the author's pause again: Next once more.
       await until(
@@ -155,7 +122,7 @@ describe('the Scenarios panel', () => {
       await panel.getByTestId('scenario-next').click();
       const final = await until('split-vote to end', (s) => s.status === 'done', 120_000);
       expect(final.verdict).toBe(true);
-      await screenshot(page, 'scenarios-9-split-vote-done');
+      await screenshot(lab.page, 'scenarios-9-split-vote-done');
       expect(errors).toEqual([]);
     },
   );
@@ -164,29 +131,29 @@ describe('the Scenarios panel', () => {
     const list = await api<{ name: string; contrast: { label: string }[] }[]>('/api/scenarios');
     const withContrast = list.filter((s) => s.contrast.length > 0).map((s) => s.name);
     expect(withContrast).toContain('disruptive-rejoin');
-    await page.getByTestId('scenario-browse').click();
-    await page.getByTestId('scenario-disruptive-rejoin').click();
-    await page.getByTestId('scenario-run').click();
+    await lab.page.getByTestId('scenario-browse').click();
+    await lab.page.getByTestId('scenario-disruptive-rejoin').click();
+    await lab.page.getByTestId('scenario-run').click();
     await until('disruptive-rejoin to end', (s) => s.name === 'disruptive-rejoin' && s.status === 'done', 120_000);
-    const offer = page.getByTestId('scenario-contrast-1');
+    const offer = lab.page.getByTestId('scenario-contrast-1');
     await offer.waitFor();
     expect(await offer.textContent()).toContain('Run again with without PreVote');
-    await screenshot(page, 'scenarios-10-contrast-offer');
+    await screenshot(lab.page, 'scenarios-10-contrast-offer');
   }, 200_000);
 
   it('the graph offers the partition presets on a right-click', async () => {
     await api('/api/heal', {});
-    const at = await page.evaluate(() => {
+    const at = await lab.page.evaluate(() => {
       const cy = (window as unknown as { __quorumLab: { cy: CyCore } }).__quorumLab.cy;
       const b = cy.container()!.getBoundingClientRect();
       const n = cy.getElementById('n2') as unknown as { renderedPosition(): { x: number; y: number } };
       return { x: b.left + n.renderedPosition().x, y: b.top + n.renderedPosition().y };
     });
-    await page.mouse.click(at.x, at.y, { button: 'right' });
-    const menu = page.getByTestId('topology-menu');
+    await lab.page.mouse.click(at.x, at.y, { button: 'right' });
+    const menu = lab.page.getByTestId('topology-menu');
     await menu.waitFor();
     expect(await menu.textContent()).toContain('Partition around n2');
-    await screenshot(page, 'scenarios-11-preset-menu');
+    await screenshot(lab.page, 'scenarios-11-preset-menu');
     await menu.getByRole('menuitem', { name: 'Isolate n2' }).click();
     await expect
       .poll(async () => (await api<ClusterView>('/api/cluster')).groups.find((g) => g.includes('n2')))
@@ -194,7 +161,7 @@ describe('the Scenarios panel', () => {
     // On the background: the cluster-wide presets.
     // A point of the graph's own canvas that no node, zone or overlay covers (the layout moves
     // with the header and the zones, so it is looked for rather than fixed).
-    const bg = await page.evaluate(() => {
+    const bg = await lab.page.evaluate(() => {
       const cy = (window as unknown as { __quorumLab: { cy: CyCore } }).__quorumLab.cy;
       const c = cy.container()!;
       const b = c.getBoundingClientRect();
@@ -215,7 +182,7 @@ describe('the Scenarios panel', () => {
       return null;
     });
     expect(bg, 'an empty point of the graph').not.toBeNull();
-    await page.mouse.click(bg!.x, bg!.y, { button: 'right' });
+    await lab.page.mouse.click(bg!.x, bg!.y, { button: 'right' });
     await menu.waitFor();
     expect(await menu.getByRole('menuitem').allTextContents()).toEqual(
       expect.arrayContaining(['Halves', 'Isolate the leader', 'Majorities ring', 'Heal']),

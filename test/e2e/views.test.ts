@@ -6,23 +6,11 @@
  * marks, previous/next event buttons, and animates messages while playing. Screenshots at
  * 1400×900, 1024×700 and 1920×1080 land in artifacts/e2e/.
  */
-import { join } from 'node:path';
 import type { Core as CyCore } from 'cytoscape';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import {
-  buildWeb,
-  requireChromium,
-  markStart,
-  openBrowser,
-  ROOT,
-  screenshot,
-  startServe,
-  stopServe,
-  type Served,
-  waitFor,
-} from './helpers';
+import { labInBrowser, markStart, screenshot, waitFor } from './helpers';
 
 const SIZES = [
   [1400, 900],
@@ -41,44 +29,22 @@ async function shootSizes(page: Page, name: string): Promise<void> {
 }
 
 describe('timeline, charts and replay under load', () => {
-  let served: Served | null = null;
-  let context: BrowserContext | null = null;
-  let page: Page;
+  const lab = labInBrowser('views', ['--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
 
-  beforeAll(async () => {
-    // Not skipped when missing: one line says what to install.
-    requireChromium();
-    const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-views'));
-    served = await startServe(['--web', web, '--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
-    ({ context, page } = await openBrowser());
-  }, 180_000);
-
-  afterAll(async () => {
-    await context?.close();
-    await stopServe(served);
-  });
-
-  const api = async <T>(path: string, body?: unknown): Promise<T> => {
-    const r = await served!.api(path, {
-      method: body === undefined ? 'GET' : 'POST',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-    return (await r.json()) as T;
-  };
+  const api = <T>(path: string, body?: unknown): Promise<T> => lab.api<T>(path, body);
 
   it(
     'keeps the crash after a load, renders a bounded list, moves the cursor, and replays with ticks',
     { timeout: 300_000 },
     async () => {
       onTestFailed(async () => {
-        await screenshot(page, 'views-failure').catch(() => undefined);
+        await screenshot(lab.page, 'views-failure').catch(() => undefined);
       });
       const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
+      lab.page.on('pageerror', (e) => errors.push(e.message));
       markStart();
-      await page.goto(served!.pageUrl);
-      await page
+      await lab.page.goto(lab.served.pageUrl);
+      await lab.page
         .getByTestId('leader')
         .filter({ hasText: /leader n\d+/ })
         .waitFor({ timeout: 30_000 });
@@ -93,7 +59,7 @@ describe('timeline, charts and replay under load', () => {
       expect(load.ok).toBeGreaterThan(5000);
 
       // 2. The crash's fault lane is still on the charts (whole-run window), and its row in the timeline.
-      const charts = page.getByTestId('charts');
+      const charts = lab.page.getByTestId('charts');
       await charts.getByRole('button', { name: 'run', exact: true }).click();
       await waitFor(
         'the crash lane on the charts',
@@ -101,14 +67,14 @@ describe('timeline, charts and replay under load', () => {
           (await charts.getByTestId('fault-lane').allTextContents()).some((t) => t.includes(`${victim} down`)),
         5000,
       );
-      const timeline = page.getByTestId('timeline');
-      const rows = page.getByTestId('timeline-rows');
+      const timeline = lab.page.getByTestId('timeline');
+      const rows = lab.page.getByTestId('timeline-rows');
       // Every category, messages too: tens of thousands of events, a screenful of rows in the DOM.
       await timeline.getByLabel('message').check();
       const count = await waitFor(
         'a long timeline',
         async () => {
-          const n = Number((await page.getByTestId('timeline-count').textContent())?.replace(/\D/g, ''));
+          const n = Number((await lab.page.getByTestId('timeline-count').textContent())?.replace(/\D/g, ''));
           return n > 10_000 ? n : null;
         },
         10_000,
@@ -117,7 +83,7 @@ describe('timeline, charts and replay under load', () => {
       expect(inDom).toBeGreaterThan(3);
       expect(inDom).toBeLessThan(80);
       expect(count).toBeGreaterThan(inDom * 100);
-      await shootSizes(page, 'views-after-load');
+      await shootSizes(lab.page, 'views-after-load');
       await timeline.getByLabel('message').uncheck();
 
       // Only the crash's node, lifecycle events: the crash row is there, from before the load.
@@ -129,56 +95,56 @@ describe('timeline, charts and replay under load', () => {
       // 3. A click on the row moves the shared cursor there: selected, described, drawn on the charts.
       await crashRow.click();
       await expect.poll(() => crashRow.getAttribute('aria-selected')).toBe('true');
-      expect(await page.getByTestId('timeline-detail').textContent()).toContain(`${victim} crashed`);
+      expect(await lab.page.getByTestId('timeline-detail').textContent()).toContain(`${victim} crashed`);
       await charts.locator('line.cursor').waitFor({ state: 'attached', timeout: 3000 });
       // ... and marked on the graph: the crashed node is highlighted.
       await expect
         .poll(() =>
-          page.evaluate((id) => {
+          lab.page.evaluate((id) => {
             const cy = (window as unknown as { __quorumLab: { cy: CyCore } }).__quorumLab.cy;
             return cy.getElementById(id).hasClass('highlight');
           }, victim),
         )
         .toBe(true);
-      await screenshot(page, 'views-row-selected');
+      await screenshot(lab.page, 'views-row-selected');
       await timeline.getByLabel('Filter by node').selectOption({ label: 'all nodes' });
       for (const c of ['state', 'commit', 'client']) await timeline.getByLabel(c, { exact: true }).check();
 
       // 4. Export, open the run: ticks on the slider, previous/next move between events.
-      await page.getByRole('button', { name: 'Export run' }).click();
+      await lab.page.getByRole('button', { name: 'Export run' }).click();
       const exported = await waitFor(
         'export answer',
         async () =>
           /exported to (\S+) \(/.exec(
-            await page
+            await lab.page
               .getByTestId('console-output')
               .evaluate((el) => [...el.querySelectorAll('.line')].map((l) => l.textContent ?? '').join('\n')),
           )?.[1],
         30_000,
       );
-      await page.getByLabel('Run folder').fill(exported);
-      await page.getByRole('button', { name: 'Open run' }).click();
-      await page.getByTestId('replay-status').waitFor({ timeout: 20_000 });
-      const ticks = page.getByTestId('replay-ticks').locator('.tick');
+      await lab.page.getByLabel('Run folder').fill(exported);
+      await lab.page.getByRole('button', { name: 'Open run' }).click();
+      await lab.page.getByTestId('replay-status').waitFor({ timeout: 20_000 });
+      const ticks = lab.page.getByTestId('replay-ticks').locator('.tick');
       expect(await ticks.count()).toBeGreaterThan(1);
-      expect(await page.getByTestId('replay-ticks').locator('.tick.crash').count()).toBeGreaterThan(0);
-      expect(await page.getByTestId('replay-ticks').locator('.tick.election').count()).toBeGreaterThan(0);
+      expect(await lab.page.getByTestId('replay-ticks').locator('.tick.crash').count()).toBeGreaterThan(0);
+      expect(await lab.page.getByTestId('replay-ticks').locator('.tick.election').count()).toBeGreaterThan(0);
 
-      const position = page.getByLabel('Replay position');
+      const position = lab.page.getByLabel('Replay position');
       await position.evaluate((el) => {
         const input = el as HTMLInputElement;
         input.value = '0';
         input.dispatchEvent(new Event('input', { bubbles: true }));
       });
       const pos = async (): Promise<number> => Number(await position.inputValue());
-      await page.getByRole('button', { name: 'Next event' }).click();
+      await lab.page.getByRole('button', { name: 'Next event' }).click();
       const first = await pos();
       expect(first).toBeGreaterThan(0);
-      expect(await page.getByTestId('replay-reached').textContent()).toMatch(/became leader/);
+      expect(await lab.page.getByTestId('replay-reached').textContent()).toMatch(/became leader/);
       let reached = '';
       for (let i = 0; i < 20 && !reached.includes(`${victim} crashed`); i++) {
-        await page.getByRole('button', { name: 'Next event' }).click();
-        reached = (await page.getByTestId('replay-reached').textContent()) ?? '';
+        await lab.page.getByRole('button', { name: 'Next event' }).click();
+        reached = (await lab.page.getByTestId('replay-reached').textContent()) ?? '';
       }
       expect(reached).toContain(`${victim} crashed`);
       const atCrash = await pos();
@@ -186,7 +152,7 @@ describe('timeline, charts and replay under load', () => {
       await waitFor(
         'the replayed graph shows the crashed node down',
         async () =>
-          page.evaluate(
+          lab.page.evaluate(
             (id) =>
               (window as unknown as { __quorumLab?: { cy: CyCore } }).__quorumLab?.cy
                 .getElementById(id)
@@ -195,16 +161,16 @@ describe('timeline, charts and replay under load', () => {
           ),
         5000,
       );
-      await page.getByRole('button', { name: 'Previous event' }).click();
+      await lab.page.getByRole('button', { name: 'Previous event' }).click();
       expect(await pos()).toBeLessThan(atCrash);
-      await shootSizes(page, 'views-replay-ticks');
+      await shootSizes(lab.page, 'views-replay-ticks');
 
       // 5. Play animates messages from the run, at the cursor's pace.
-      await page.getByRole('button', { name: 'Play' }).click();
+      await lab.page.getByRole('button', { name: 'Play' }).click();
       const flying = await waitFor(
         'messages in flight during Play',
         async () => {
-          const n = await page.evaluate(
+          const n = await lab.page.evaluate(
             () => (window as unknown as { __quorumLab?: { flying: () => number } }).__quorumLab?.flying() ?? 0,
           );
           return n > 0 ? n : null;
@@ -212,9 +178,9 @@ describe('timeline, charts and replay under load', () => {
         5000,
       );
       expect(flying).toBeGreaterThan(0);
-      await screenshot(page, 'views-replay-playing');
-      await page.getByRole('button', { name: 'Pause' }).click();
-      await page.getByRole('button', { name: 'Back to live' }).click();
+      await screenshot(lab.page, 'views-replay-playing');
+      await lab.page.getByRole('button', { name: 'Pause' }).click();
+      await lab.page.getByRole('button', { name: 'Back to live' }).click();
       expect(errors).toEqual([]);
     },
   );
