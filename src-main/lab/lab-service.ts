@@ -83,16 +83,10 @@ import { presetCuts } from '../scenario/presets';
 import { listScenarios, ScenarioSession } from '../scenario/session';
 import { TargetError } from '../scenario/target';
 import { defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
+import { LabError } from './lab-error';
 
-/** LabError is an error a user caused; status is the HTTP status that fits it. */
-export class LabError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** LabError is re-exported here: the service's importers take it from lab-service.ts (see lab-error.ts). */
+export { LabError } from './lab-error';
 
 /** DEFAULT_SETTINGS are a fresh lab's cluster settings (etcd's timer defaults). */
 export const DEFAULT_SETTINGS: ClusterSettings = {
