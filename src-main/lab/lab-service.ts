@@ -34,14 +34,12 @@ import type {
   SavedRun,
   UnlockRequest,
 } from '../api/contract';
-import { kvOpOf } from '../api/contract';
 import type { LabApi, LabVersion } from '../api/commands';
 import type { WhyAnswer } from '../api/explain/types';
 import { PROTOCOLS } from '../core/protocols';
 import { UNSAFE_DEFAULTS, unsafeProtocolError } from '../core/unsafe';
 import { version as labVersion } from '../../package.json';
-import { loadBytesError, runNameError } from '../api/schemas';
-import type { KvOp } from '../core/kv/types';
+import { runNameError } from '../api/schemas';
 import type { NodeId } from '../core/types';
 import type { NodeInspect } from '../node/contract';
 import { FRAME_HEADER_BYTES } from '../node/frames';
@@ -56,17 +54,15 @@ import {
   reopenKept,
   type KeptCluster,
 } from './cluster-store';
-import { explainError, type GatewayResult } from './gateway';
 import type { ShardMove, ShardsView } from '../api/shards';
 import { type ShardLab, ShardRefusal } from './shard-lab';
 import type { NodeSlot } from './shard-layout';
 import { shardSlotsFor, startShardLab } from './shard-service';
 import { checkRecorder, type CheckEngine, type LiveCheck } from './live-check';
-import { runLoad } from './load';
 import { Membership, MembershipError } from './membership';
 import { readMembers } from './members-file';
 import { PauseOnControl } from './pause-on';
-import { historyShape, type Recorder } from './recorder';
+import type { Recorder } from './recorder';
 import { runReportFiles } from '../report/run-report';
 import { whyAnswer } from './why';
 import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
@@ -84,6 +80,7 @@ import { listScenarios, ScenarioSession } from '../scenario/session';
 import { TargetError } from '../scenario/target';
 import { defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
 import { LabError } from './lab-error';
+import { LabRequests } from './lab-requests';
 
 /** LabError is re-exported here: the service's importers take it from lab-service.ts (see lab-error.ts). */
 export { LabError } from './lab-error';
@@ -160,9 +157,17 @@ export class LabService implements LabApi {
   private clusterTimer: NodeJS.Timeout | null = null;
   private creating: Promise<ClusterView> | null = null;
   private stopped = false;
-  /** loadRun: the load run in progress, to stop it early. */
-  private loadRun: { abort: AbortController; done: Promise<LoadSummary> } | null = null;
   private readonly pauseOn = new PauseOnControl();
+  /** requests runs the client requests over the current cluster. */
+  private readonly requests = new LabRequests({
+    need: () => this.need(),
+    node: (id) => this.node(id),
+    current: () => this.cur,
+    sharded: () => this.sharded,
+    view: () => this.view(),
+    pauseOn: this.pauseOn,
+    emit: (e) => this.emit(e),
+  });
   /** checker: the live verdict of the current run's client history. */
   private checker: LiveCheck | null = null;
   /** sharded: the shard controller, routing and mover of a sharded cluster (null: one group). */
@@ -672,124 +677,41 @@ export class LabService implements LabApi {
     return this.view();
   }
 
-  // ----- client requests ---------------------------------------------------------------
+  // ----- client requests: lab-requests.ts -----------------------------------------------
 
-  /** send runs one op through the gateway, recording it in the history (Jepsen f/value). */
-  private async send(op: KvOp, timeoutMs: number, pinned?: NodeId): Promise<GatewayResult> {
-    const c = this.need();
-    if (pinned) this.node(pinned);
-    const refused = this.pauseOn.refusal();
-    if (refused) return refused;
-    const { f, key, value } = historyShape(op);
-    const shardRefusal = this.sharded?.refusal(op, pinned);
-    if (shardRefusal) throw new LabError(400, shardRefusal);
-    const h = c.recorder.invoke(f, key, value, pinned ? { node: pinned } : {});
-    const r = this.sharded ? await this.sharded.request(op, timeoutMs) : await c.gateway.request(op, timeoutMs, pinned);
-    // Say what is missing (no quorum, no leader yet) rather than only the last node's answer.
-    // (A sharded cluster's quorums are per group: the whole-cluster explanation would mislead.)
-    if (r.outcome !== 'ok' && r.error !== undefined && this.cur === c && !this.sharded)
-      r.error = explainError(r.error, this.view());
-    const type = r.outcome === 'ok' ? 'ok' : r.outcome === 'fail' ? 'fail' : 'info';
-    // A read's completion carries what it read; a granted lock's carries its fencing token (the checker needs both).
-    const token = op.op === 'lock' && r.outcome === 'ok' ? r.result?.token : undefined;
-    const outValue =
-      op.op === 'get' && r.outcome === 'ok'
-        ? (r.result?.value ?? null)
-        : token !== undefined
-          ? { ...(value as object), token }
-          : value;
-    c.recorder.complete(h, type, f, key, outValue, {
-      node: r.node,
-      latencyMs: Math.round(r.latencyMs * 1000) / 1000,
-      ...(r.error ? { error: r.error } : {}),
-    });
-    return r;
-  }
-
-  private response(r: GatewayResult, valueOf: 'value' | 'none' = 'value'): KvResponse {
-    const out: KvResponse = {
-      outcome: r.outcome,
-      value: valueOf === 'value' ? (r.result?.value ?? null) : null,
-      node: r.node,
-      latencyMs: r.latencyMs,
-    };
-    if (r.error !== undefined) out.error = r.error;
-    if (r.result?.token !== undefined) out.token = r.result.token;
-    // Both clocks are this machine's: the leader stamped the grant with Date.now() (node/requests.ts).
-    if (r.result?.expiresAt !== undefined) out.expiresInMs = Math.max(0, r.result.expiresAt - Date.now());
-    return out;
-  }
-
+  /** kv runs one put, get, delete or cas through the gateway. */
   async kv(req: KvRequest): Promise<KvResponse> {
-    const r = await this.send(kvOpOf(req), req.timeoutMs ?? 5000, req.node);
-    return this.response(r);
+    return this.requests.kv(req);
   }
 
+  /** lock asks for a lock (its answer carries the fencing token). */
   async lock(req: LockRequest): Promise<KvResponse> {
-    const r = await this.send(
-      { op: 'lock', name: req.name, owner: req.owner, ttlMs: req.ttlMs },
-      req.timeoutMs ?? 5000,
-    );
-    return this.holderAnswer(r);
+    return this.requests.lock(req);
   }
 
+  /** renew extends a held lock's lease. */
   async renew(req: RenewRequest): Promise<KvResponse> {
-    const r = await this.send(
-      { op: 'renew', name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs },
-      req.timeoutMs ?? 5000,
-    );
-    return this.holderAnswer(r);
+    return this.requests.renew(req);
   }
 
+  /** unlock releases a held lock. */
   async unlock(req: UnlockRequest): Promise<KvResponse> {
-    const r = await this.send({ op: 'unlock', name: req.name, token: req.token }, req.timeoutMs ?? 5000);
-    return this.holderAnswer(r);
+    return this.requests.unlock(req);
   }
 
-  /** holderAnswer is a lock call's answer: its value is who holds the lock when the call was refused for that. */
-  private holderAnswer(r: GatewayResult): KvResponse {
-    const out = this.response(r, 'none');
-    if (r.result?.holder !== undefined) out.value = r.result.holder;
-    return out;
-  }
-
+  /** fencedWrite writes a key under a lock's fencing token. */
   async fencedWrite(req: FencedWriteRequest): Promise<KvResponse> {
-    const r = await this.send(
-      { op: 'fencedPut', key: req.key, value: req.value, token: req.token },
-      req.timeoutMs ?? 5000,
-    );
-    return this.response(r, 'none');
+    return this.requests.fencedWrite(req);
   }
 
+  /** load runs a bounded load run (one at a time). */
   async load(req: LoadRequest): Promise<LoadSummary> {
-    this.need();
-    if (this.loadRun) throw new LabError(409, 'a load run is already running');
-    const tooBig = loadBytesError(req.op, req.count, req.valueBytes);
-    if (tooBig) throw new LabError(400, tooBig);
-    const abort = new AbortController();
-    const run = runLoad(req, {
-      send: (op) => this.send(op, 5000),
-      progress: (done, total) => this.emit({ type: 'load-progress', done, total }),
-      signal: abort.signal,
-    }).then((summary) => {
-      this.need().recorder.record('load-done', { ...summary });
-      this.emit({ type: 'load-done', summary });
-      return summary;
-    });
-    this.loadRun = { abort, done: run };
-    try {
-      return await run;
-    } finally {
-      this.loadRun = null;
-    }
+    return this.requests.load(req);
   }
 
   /** stopLoad ends the running load run early and resolves with its partial summary (409 if none runs). */
   async stopLoad(): Promise<LoadSummary> {
-    const r = this.loadRun;
-    if (!r) throw new LabError(409, 'no load run is running');
-    r.abort.abort();
-    return r.done;
+    return this.requests.stopLoad();
   }
 
   // ----- sharding (a cluster made with shards: see shard-lab.ts) ----------------------------
