@@ -8,7 +8,7 @@
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type {
   BalanceAlgorithm,
   CheckVerdict,
@@ -39,21 +39,11 @@ import type { WhyAnswer } from '../api/explain/types';
 import { PROTOCOLS } from '../core/protocols';
 import { UNSAFE_DEFAULTS, unsafeProtocolError } from '../core/unsafe';
 import { version as labVersion } from '../../package.json';
-import { runNameError } from '../api/schemas';
 import type { NodeId } from '../core/types';
 import type { NodeInspect } from '../node/contract';
 import { FRAME_HEADER_BYTES } from '../node/frames';
-import { exportCheck } from './check';
 import { closeCluster, clusterView, openCluster, type Cluster } from './cluster';
-import {
-  ClusterStoreError,
-  createKept,
-  deleteKept,
-  findKept,
-  listKept,
-  reopenKept,
-  type KeptCluster,
-} from './cluster-store';
+import { createKept, deleteKept, findKept, listKept, reopenKept, type KeptCluster } from './cluster-store';
 import type { ShardMove, ShardsView } from '../api/shards';
 import { type ShardLab, ShardRefusal } from './shard-lab';
 import type { NodeSlot } from './shard-layout';
@@ -63,10 +53,7 @@ import { Membership, MembershipError } from './membership';
 import { readMembers } from './members-file';
 import { PauseOnControl } from './pause-on';
 import type { Recorder } from './recorder';
-import { runReportFiles } from '../report/run-report';
 import { whyAnswer } from './why';
-import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
-import { SafeFileError } from './safe-files';
 import { RemoteNodes, type RemoteNodesOptions } from './remote-nodes';
 import type {
   PresetRequest,
@@ -81,6 +68,7 @@ import { TargetError } from '../scenario/target';
 import { defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
 import { LabError } from './lab-error';
 import { LabRequests } from './lab-requests';
+import { exportRun as exportRunFiles, fileOp, openRun as openRunFiles } from './lab-run-files';
 
 /** LabError is re-exported here: the service's importers take it from lab-service.ts (see lab-error.ts). */
 export { LabError } from './lab-error';
@@ -259,7 +247,7 @@ export class LabService implements LabApi {
 
   /** reopenCluster replaces the running cluster with the kept cluster `name`, its nodes on their own SQLite files. */
   async reopenCluster(name: string): Promise<ClusterView> {
-    const k = await this.fileOp(() => findKept(this.clustersDir, name));
+    const k = await fileOp(() => findKept(this.clustersDir, name));
     return this.serialized(() => this.doCreate({}, k));
   }
 
@@ -267,7 +255,7 @@ export class LabService implements LabApi {
   async deleteCluster(name: string): Promise<void> {
     if (name === this.currentClusterName)
       throw new LabError(409, `${name} is the running cluster: open or create another one before deleting it`);
-    await this.fileOp(() => deleteKept(this.clustersDir, name));
+    await fileOp(() => deleteKept(this.clustersDir, name));
   }
 
   // ----- cluster lifecycle -------------------------------------------------------------
@@ -805,67 +793,13 @@ export class LabService implements LabApi {
     return { id, bytes: found.bytes.length, message: frame.msg };
   }
 
-  /**
-   * exportRun writes the run (run.jsonl, history.jsonl, settings.json, check.json, and the
-   * report: latency.svg, throughput.svg, messages.svg, index.html) to a new
-   * folder `name` inside the data folder (default: a timestamped name). It never
-   * overwrites (409 if the folder exists) and never follows a link.
-   */
+  /** exportRun writes the run to a new folder `name` inside the data folder (lab-run-files.ts). */
   async exportRun(name?: string): Promise<ExportResult> {
-    const c = this.need();
-    const out = await this.fileOp(() => createRunFolder(this.dataDir, this.checkName(name ?? defaultRunName())));
-    const history = c.recorder.history();
-    const readBack = (key: string) =>
-      this.sharded?.request({ op: 'get', key }, 2000) ?? c.gateway.request({ op: 'get', key }, 2000);
-    const check = await exportCheck(history, readBack);
-    c.recorder.record('export', { dir: out, check: check.summary });
-    await c.recorder.sync();
-    const lin = check.linearizability;
-    const culprits = 'violation' in lin && lin.violation ? lin.violation.window.map((w) => w.time) : [];
-    const extra = runReportFiles({
-      log: c.recorder.log(),
-      history,
-      settings: c.settings,
-      check: { ok: check.ok, summary: check.summary },
-      violationT: culprits.length > 0 ? Math.min(...culprits) : null,
-      name: basename(out),
-    });
-    const files = await this.fileOp(() =>
-      writeRunFiles(out, c.runDir, {
-        settings: JSON.stringify(c.settings, null, 2) + '\n',
-        check: JSON.stringify(check, null, 2) + '\n',
-        extra,
-      }),
-    );
-    return { dir: out, files, check: { ok: check.ok, summary: check.summary } };
+    return exportRunFiles({ dataDir: this.dataDir, need: () => this.need(), sharded: () => this.sharded }, name);
   }
 
-  /** fileOp runs a run-file or kept-cluster operation, turning its refusal into a LabError with the same status. */
-  private async fileOp<T>(op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (e) {
-      if (e instanceof SafeFileError || e instanceof ClusterStoreError) throw new LabError(e.status, e.message);
-      throw e;
-    }
-  }
-
-  /**
-   * openRun reads the saved run `name` from the data folder. The absolute `dir` an export
-   * returned is accepted too, as long as it names a folder directly inside the data folder.
-   */
+  /** openRun reads the saved run `name` (or an export's absolute dir) from the data folder (lab-run-files.ts). */
   async openRun(name?: string): Promise<SavedRun> {
-    // Only the desktop window calls without a name, and its main process answers that with a dialog.
-    if (name === undefined)
-      throw new LabError(400, "name is required: the name of a saved run in the lab's data folder");
-    const inside = isAbsolute(name) && dirname(resolve(name)) === this.dataDir ? basename(resolve(name)) : name;
-    return this.fileOp(() => readRun(join(this.dataDir, this.checkName(inside))));
-  }
-
-  /** checkName refuses anything but a plain folder name (the HTTP and IPC adapters check first; this is the second line). */
-  private checkName(name: string): string {
-    const err = runNameError(name);
-    if (err) throw new LabError(400, err);
-    return name;
+    return openRunFiles(this.dataDir, name);
   }
 }
