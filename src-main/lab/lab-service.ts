@@ -37,20 +37,16 @@ import type {
 import type { LabApi, LabVersion } from '../api/commands';
 import type { WhyAnswer } from '../api/explain/types';
 import { PROTOCOLS } from '../core/protocols';
-import { UNSAFE_DEFAULTS, unsafeProtocolError } from '../core/unsafe';
 import { version as labVersion } from '../../package.json';
 import type { NodeId } from '../core/types';
 import type { NodeInspect } from '../node/contract';
 import { FRAME_HEADER_BYTES } from '../node/frames';
-import { closeCluster, clusterView, openCluster, type Cluster } from './cluster';
-import { createKept, deleteKept, findKept, listKept, reopenKept, type KeptCluster } from './cluster-store';
+import { clusterView, type Cluster } from './cluster';
+import type { KeptCluster } from './cluster-store';
 import type { ShardMove, ShardsView } from '../api/shards';
 import { type ShardLab, ShardRefusal } from './shard-lab';
-import type { NodeSlot } from './shard-layout';
-import { shardSlotsFor, startShardLab } from './shard-service';
-import { checkRecorder, type CheckEngine, type LiveCheck } from './live-check';
-import { Membership, MembershipError } from './membership';
-import { readMembers } from './members-file';
+import type { CheckEngine } from './live-check';
+import { type Membership, MembershipError } from './membership';
 import { PauseOnControl } from './pause-on';
 import type { Recorder } from './recorder';
 import { whyAnswer } from './why';
@@ -65,42 +61,24 @@ import type {
 import { presetCuts } from '../scenario/presets';
 import { listScenarios, ScenarioSession } from '../scenario/session';
 import { TargetError } from '../scenario/target';
-import { defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
+import type { NodeHandle } from './supervisor';
 import { LabError } from './lab-error';
 import { LabRequests } from './lab-requests';
-import { exportRun as exportRunFiles, fileOp, openRun as openRunFiles } from './lab-run-files';
+import { exportRun as exportRunFiles, openRun as openRunFiles } from './lab-run-files';
+import { LabClusters, type LabClusterOptions } from './lab-clusters';
 
 /** LabError is re-exported here: the service's importers take it from lab-service.ts (see lab-error.ts). */
 export { LabError } from './lab-error';
 
-/** DEFAULT_SETTINGS are a fresh lab's cluster settings (etcd's timer defaults). */
-export const DEFAULT_SETTINGS: ClusterSettings = {
-  nodes: 3,
-  protocol: 'raft',
-  heartbeatMs: 100,
-  electionMs: 1000,
-  seed: 1,
-};
+/** DEFAULT_SETTINGS are re-exported here for the service's importers (see lab-clusters.ts). */
+export { DEFAULT_SETTINGS } from './lab-clusters';
 
-/** LabServiceOptions configure the service. */
-export interface LabServiceOptions {
+/** LabServiceOptions configure the service (the cluster options are in lab-clusters.ts). */
+export interface LabServiceOptions extends LabClusterOptions {
   /** dataDir: where exported runs go (default: a new temp dir). */
   dataDir?: string;
   /** clustersDir: where each cluster keeps its folder — node files, settings, run log (default dataDir/clusters; see cluster-store.ts). */
   clustersDir?: string;
-  /** resume: start() reopens the most recently opened cluster in clustersDir, if there is one, instead of creating one. */
-  resume?: boolean;
-  settings?: Partial<ClusterSettings>;
-  /** spawnNode: how a node process is started (Electron starts nodes differently). */
-  spawnNode?: SpawnNode;
-  tickMs?: number;
-  snapshotEvery?: number;
-  /** maxStoreBytes: each node's state-machine byte limit (a write past it fails with 'store-full'). */
-  maxStoreBytes?: number;
-  /** readyTimeoutMs: how long createCluster waits for every node's 'ready'. */
-  readyTimeoutMs?: number;
-  /** checker: where the live linearizability checker runs (default: a worker thread; see lab/live-check.ts). */
-  checker?: CheckEngine;
   /** remote: listen for nodes on other hosts, which fill these slots beside the local nodes (lab/remote-nodes.ts). */
   remote?: RemoteNodesOptions;
 }
@@ -124,54 +102,48 @@ async function confirmed(p: Promise<void>, what: string): Promise<void> {
 /** LabListener receives every LabEvent. */
 export type LabListener = (e: LabEvent) => void;
 
-/** shardSlotsOr400 is the sharded cluster's node slots, or a 400 saying why the settings do not fit. */
-function shardSlotsOr400(settings: ClusterSettings, remote: boolean): NodeSlot[] | undefined {
-  try {
-    return shardSlotsFor(settings, remote);
-  } catch (e) {
-    throw new LabError(400, (e as Error).message);
-  }
-}
-
 /** LabService is the lab (see the file comment). */
 export class LabService implements LabApi {
   private readonly dataDir: string;
   private readonly clustersDir: string;
-  private cur: Cluster | null = null;
-  /** kept: the folder of the current cluster (or of the one being opened). */
-  private kept: KeptCluster | null = null;
   private readonly listeners = new Set<LabListener>();
   private timeScale = 1;
   private clusterTimer: NodeJS.Timeout | null = null;
-  private creating: Promise<ClusterView> | null = null;
-  private stopped = false;
   private readonly pauseOn = new PauseOnControl();
+  /** clusters: the cluster lifecycle, owning the running cluster (lab-clusters.ts). */
+  private readonly clusters: LabClusters;
   /** requests runs the client requests over the current cluster. */
   private readonly requests = new LabRequests({
     need: () => this.need(),
     node: (id) => this.node(id),
-    current: () => this.cur,
-    sharded: () => this.sharded,
+    current: () => this.clusters.cur,
+    sharded: () => this.clusters.sharded,
     view: () => this.view(),
     pauseOn: this.pauseOn,
     emit: (e) => this.emit(e),
   });
-  /** checker: the live verdict of the current run's client history. */
-  private checker: LiveCheck | null = null;
-  /** sharded: the shard controller, routing and mover of a sharded cluster (null: one group). */
-  private sharded: ShardLab | null = null;
   /** remote: the listener for nodes on other hosts (null: every node is a local process). */
   readonly remote: RemoteNodes | null;
   /** scenarios: the guided scenario playing in this lab (the app's Scenarios panel). */
   private readonly scenarioSession = new ScenarioSession(this, (scenario) => this.emit({ type: 'scenario', scenario }));
-  /** members drives the current cluster's membership changes (null without a cluster). */
-  private members: Membership | null = null;
 
   constructor(private readonly opts: LabServiceOptions = {}) {
     this.remote = opts.remote ? new RemoteNodes(opts.remote) : null;
     this.dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'quorum-lab-')));
     mkdirSync(this.dataDir, { recursive: true });
     this.clustersDir = resolve(opts.clustersDir ?? join(this.dataDir, 'clusters'));
+    this.clusters = new LabClusters({
+      dataDir: this.dataDir,
+      clustersDir: this.clustersDir,
+      opts,
+      remote: this.remote,
+      pauseOn: this.pauseOn,
+      timeScale: () => this.timeScale,
+      emit: (e) => this.emit(e),
+      hasListeners: () => this.listeners.size > 0,
+      clusterChanged: () => this.clusterChanged(),
+      view: () => this.view(),
+    });
   }
 
   /** on subscribes to the event stream; returns the unsubscribe function. */
@@ -195,13 +167,13 @@ export class LabService implements LabApi {
     if (this.clusterTimer || this.listeners.size === 0) return;
     this.clusterTimer = setTimeout(() => {
       this.clusterTimer = null;
-      if (this.cur) this.emit({ type: 'cluster', cluster: this.view() });
+      if (this.clusters.cur) this.emit({ type: 'cluster', cluster: this.view() });
     }, 100);
   }
 
   private need(): Cluster {
-    if (!this.cur) throw new LabError(409, 'no cluster is running');
-    return this.cur;
+    if (!this.clusters.cur) throw new LabError(409, 'no cluster is running');
+    return this.clusters.cur;
   }
 
   private node(id: NodeId): NodeHandle {
@@ -219,12 +191,12 @@ export class LabService implements LabApi {
 
   /** runRecorder is the current run's Recorder (tests inject history through it), or null without a cluster. */
   get runRecorder(): Recorder | null {
-    return this.cur?.recorder ?? null;
+    return this.clusters.cur?.recorder ?? null;
   }
 
   /** runDir is the current run's folder. */
   get runDir(): string | null {
-    return this.cur?.runDir ?? null;
+    return this.clusters.cur?.runDir ?? null;
   }
 
   // ----- kept clusters -----------------------------------------------------------------
@@ -236,149 +208,46 @@ export class LabService implements LabApi {
 
   /** currentClusterName names the running cluster's folder (null when none runs). */
   get currentClusterName(): string | null {
-    return this.cur ? (this.kept?.name ?? null) : null;
+    return this.clusters.currentName;
   }
 
   /** keptClusters lists the kept clusters, the most recently opened first, marking the running one. */
   async keptClusters(): Promise<(KeptCluster & { current: boolean })[]> {
-    const current = this.currentClusterName;
-    return (await listKept(this.clustersDir)).map((k) => ({ ...k, current: k.name === current }));
+    return this.clusters.keptClusters();
   }
 
   /** reopenCluster replaces the running cluster with the kept cluster `name`, its nodes on their own SQLite files. */
   async reopenCluster(name: string): Promise<ClusterView> {
-    const k = await fileOp(() => findKept(this.clustersDir, name));
-    return this.serialized(() => this.doCreate({}, k));
+    return this.clusters.reopen(name);
   }
 
   /** deleteCluster removes the kept cluster `name` with its files; the running one is refused (409). */
   async deleteCluster(name: string): Promise<void> {
-    if (name === this.currentClusterName)
-      throw new LabError(409, `${name} is the running cluster: open or create another one before deleting it`);
-    await fileOp(() => deleteKept(this.clustersDir, name));
+    return this.clusters.remove(name);
   }
 
-  // ----- cluster lifecycle -------------------------------------------------------------
+  // ----- cluster lifecycle: lab-clusters.ts ----------------------------------------------
 
   /** start reopens the last cluster (with `resume`, when there is one) or creates the first one from the constructor's settings. */
   async start(): Promise<ClusterView> {
-    // Remote agents may connect as soon as the listener is up: they wait for a cluster (503) until one is bound.
-    if (this.remote && !this.remote.address) await this.remote.listen();
-    const last = this.opts.resume ? (await listKept(this.clustersDir))[0] : undefined;
-    return last ? this.serialized(() => this.doCreate({}, last)) : this.createCluster(this.opts.settings ?? {});
+    return this.clusters.start();
   }
 
+  /** createCluster replaces the running cluster with a new one from settings `s`. */
   async createCluster(s: Partial<ClusterSettings>): Promise<ClusterView> {
-    return this.serialized(() => this.doCreate(s));
-  }
-
-  /** serialized runs one cluster creation at a time. */
-  private async serialized(make: () => Promise<ClusterView>): Promise<ClusterView> {
-    if (this.stopped) throw new LabError(409, 'the lab is shutting down');
-    if (this.creating) await this.creating.catch(() => undefined);
-    const p = make();
-    this.creating = p;
-    try {
-      return await p;
-    } finally {
-      if (this.creating === p) this.creating = null;
-    }
-  }
-
-  /** doCreate starts a new cluster from settings `s`, or reopens the kept cluster `reopen` on its own files. */
-  private async doCreate(s: Partial<ClusterSettings>, reopen?: KeptCluster): Promise<ClusterView> {
-    const settings: ClusterSettings = reopen
-      ? { ...reopen.settings }
-      : { ...DEFAULT_SETTINGS, ...(this.cur?.settings ?? this.opts.settings ?? {}), ...s };
-    if (!reopen && s.seed === undefined && this.cur) settings.seed = this.cur.settings.seed + 1;
-    // Unsafe modes are never inherited from the cluster before: omitted means safe. A
-    // reopened cluster keeps its own (its files were written under them).
-    settings.unsafe = { ...UNSAFE_DEFAULTS, ...(reopen ? reopen.settings.unsafe : s.unsafe) };
-    // Sharding is never inherited from the cluster before: a new cluster is sharded only when asked.
-    const shards = reopen ? reopen.settings.shards : (s.shards ?? (this.cur ? undefined : this.opts.settings?.shards));
-    if (shards) settings.shards = shards;
-    else delete settings.shards;
-    const slots = shardSlotsOr400(settings, this.remote !== null);
-    const misfit = unsafeProtocolError(settings.protocol, settings.unsafe);
-    if (misfit) throw new LabError(400, misfit);
-    await this.teardown();
-    this.kept = reopen ? await reopenKept(reopen) : await createKept(this.clustersDir, settings);
-    const members = reopen ? await readMembers(this.kept.dir) : null;
-    const cluster = await openCluster({
-      settings,
-      members,
-      dataDir: this.dataDir,
-      runDir: this.kept.dir,
-      timeScale: this.timeScale,
-      spawnNode: this.opts.spawnNode ?? defaultSpawnNode,
-      ...(this.remote ? { remote: this.remote } : {}),
-      ...(slots ? { slots } : {}),
-      ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
-      ...(this.opts.snapshotEvery !== undefined ? { snapshotEvery: this.opts.snapshotEvery } : {}),
-      ...(this.opts.maxStoreBytes !== undefined ? { maxStoreBytes: this.opts.maxStoreBytes } : {}),
-      onRecord: (r) => {
-        if (this.listeners.size > 0) this.emit({ type: 'log', record: r });
-        if (this.cur && this.pauseOn.observe(this.cur, r)) this.clusterChanged();
-      },
-      onChange: () => this.clusterChanged(),
-    });
-    this.cur = cluster;
-    this.startChecker(cluster);
-    this.members = new Membership({
-      cluster,
-      used: members?.used ?? [],
-      readyTimeoutMs: this.opts.readyTimeoutMs ?? 60_000,
-      timeScale: () => this.timeScale,
-      changed: () => this.clusterChanged(),
-    });
-    const readyMs = this.opts.readyTimeoutMs ?? 60_000;
-    // Remote slots fill when their agents connect; the cluster does not wait for them.
-    const local = [...cluster.supervisor.nodes.values()].filter((h) => !h.remote).map((h) => h.id);
-    await Promise.all(local.map((id) => cluster.supervisor.waitReady(id, readyMs))).catch((e: Error) => {
-      throw new LabError(500, `the cluster did not start: ${e.message}`);
-    });
-    this.sharded = await startShardLab(cluster, readyMs);
-    this.clusterChanged();
-    return this.view();
-  }
-
-  /** startChecker feeds every client-history event of the new run to a fresh live checker. */
-  private startChecker(c: Cluster): void {
-    const checker: LiveCheck = checkRecorder(c.recorder, this.opts.checker, (v) => {
-      if (this.checker === checker) this.emit({ type: 'check', check: v });
-    });
-    this.checker = checker;
-    // A new run starts with a clean verdict: say so, or the header would keep the old run's.
-    this.emit({ type: 'check', check: checker.verdict() });
-  }
-
-  private async teardown(): Promise<void> {
-    const checker = this.checker;
-    this.checker = null;
-    await checker?.close();
-    this.sharded?.close();
-    this.sharded = null;
-    const c = this.cur;
-    if (!c) return;
-    // Frozen nodes must run again to hear the shutdown.
-    this.pauseOn.thaw(c);
-    this.pauseOn.reset();
-    this.members?.close();
-    this.members = null;
-    this.cur = null;
-    await closeCluster(c);
+    return this.clusters.create(s);
   }
 
   /** stop ends the cluster: every node process, the router, the files. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.clusters.refuse();
     if (this.clusterTimer) clearTimeout(this.clusterTimer);
     this.clusterTimer = null;
     await this.scenarioSession.stop();
-    if (this.creating) await this.creating.catch(() => undefined);
+    await this.clusters.creationDone();
     // Remote agents hear 'shutdown' (stop your node and exit) rather than the 'stop' of a closing cluster.
     await this.remote?.close();
-    await this.teardown();
+    await this.clusters.teardown();
     this.listeners.clear();
   }
 
@@ -393,8 +262,8 @@ export class LabService implements LabApi {
 
   /** nodePids lists the running node processes' pids (tests check none outlives the host). */
   nodePids(): number[] {
-    if (!this.cur) return [];
-    return [...this.cur.supervisor.nodes.values()]
+    if (!this.clusters.cur) return [];
+    return [...this.clusters.cur.supervisor.nodes.values()]
       .filter((h) => !h.remote)
       .map((h) => h.pid)
       .filter((p): p is number => p !== null);
@@ -408,7 +277,7 @@ export class LabService implements LabApi {
 
   private view(): ClusterView {
     return {
-      ...clusterView(this.need(), this.timeScale, this.members?.config()),
+      ...clusterView(this.need(), this.timeScale, this.clusters.members?.config()),
       pauseOn: { ...this.pauseOn.on },
       frozen: this.pauseOn.frozen,
     };
@@ -419,7 +288,7 @@ export class LabService implements LabApi {
   /** membership runs one membership call, turning the driver's refusals into LabErrors. */
   private async membership<T>(fn: (m: Membership) => Promise<T>): Promise<T> {
     this.need();
-    const m = this.members;
+    const m = this.clusters.members;
     if (!m) throw new LabError(409, 'no cluster is running');
     if (this.pauseOn.frozen !== null) throw new LabError(409, 'the cluster is frozen: continue it first');
     try {
@@ -449,7 +318,7 @@ export class LabService implements LabApi {
 
   /** membershipSettled resolves when no membership change is in flight (tests). */
   async membershipSettled(): Promise<void> {
-    await this.members?.settled();
+    await this.clusters.members?.settled();
   }
 
   // ----- pause on an event -------------------------------------------------------------
@@ -485,7 +354,7 @@ export class LabService implements LabApi {
     if (h.remote) await confirmed(exited, `${id}'s agent on ${h.remote.host ?? 'its host'} did not confirm the crash`);
     else await exited;
     c.gateway.dropConn(id);
-    this.sharded?.dropConn(id);
+    this.clusters.sharded?.dropConn(id);
     this.clusterChanged();
     return this.view();
   }
@@ -730,9 +599,9 @@ export class LabService implements LabApi {
 
   private needSharded(): ShardLab {
     this.need();
-    if (!this.sharded)
+    if (!this.clusters.sharded)
       throw new LabError(409, 'this cluster is not sharded: create one with shards (serve --groups G)');
-    return this.sharded;
+    return this.clusters.sharded;
   }
 
   // ----- the record ----------------------------------------------------------------------
@@ -767,19 +636,19 @@ export class LabService implements LabApi {
   /** check is the live linearizability verdict of this run's client history (lab/live-check.ts). */
   async check(): Promise<CheckVerdict> {
     this.need();
-    if (!this.checker) throw new LabError(409, 'no cluster is running');
-    return this.checker.verdict();
+    if (!this.clusters.checker) throw new LabError(409, 'no cluster is running');
+    return this.clusters.checker.verdict();
   }
 
   /** checkSettled waits until the live checker has caught up (tests, the bench); resolves with its verdict. */
   async checkSettled(timeoutMs = 10_000): Promise<CheckVerdict> {
-    if (!this.checker) throw new LabError(409, 'no cluster is running');
-    return this.checker.settled(timeoutMs);
+    if (!this.clusters.checker) throw new LabError(409, 'no cluster is running');
+    return this.clusters.checker.settled(timeoutMs);
   }
 
   /** checkEngine says where the live checker runs now (null without a cluster). */
   get checkEngine(): CheckEngine | null {
-    return this.checker?.engineKind ?? null;
+    return this.clusters.checker?.engineKind ?? null;
   }
 
   /** message returns a recent message's body by its run-log id (404 when the lab no longer keeps it). */
@@ -795,7 +664,10 @@ export class LabService implements LabApi {
 
   /** exportRun writes the run to a new folder `name` inside the data folder (lab-run-files.ts). */
   async exportRun(name?: string): Promise<ExportResult> {
-    return exportRunFiles({ dataDir: this.dataDir, need: () => this.need(), sharded: () => this.sharded }, name);
+    return exportRunFiles(
+      { dataDir: this.dataDir, need: () => this.need(), sharded: () => this.clusters.sharded },
+      name,
+    );
   }
 
   /** openRun reads the saved run `name` (or an export's absolute dir) from the data folder (lab-run-files.ts). */
