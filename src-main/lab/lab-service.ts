@@ -58,12 +58,12 @@ import type {
   ScenarioStartRequest,
   ScenarioState,
 } from '../api/scenario-api';
-import { presetCuts } from '../scenario/presets';
 import { listScenarios, ScenarioSession } from '../scenario/session';
 import { TargetError } from '../scenario/target';
 import type { NodeHandle } from './supervisor';
 import { LabError } from './lab-error';
 import { LabRequests } from './lab-requests';
+import { LabFaults } from './lab-faults';
 import { exportRun as exportRunFiles, openRun as openRunFiles } from './lab-run-files';
 import { LabClusters, type LabClusterOptions } from './lab-clusters';
 
@@ -83,22 +83,6 @@ export interface LabServiceOptions extends LabClusterOptions {
   remote?: RemoteNodesOptions;
 }
 
-/** REMOTE_CONFIRM_MS: how long a remote node's agent may take to confirm a command (its SIGKILL) before the call fails. */
-const REMOTE_CONFIRM_MS = 5000;
-
-/** confirmed waits for `p`, or fails with a 504 saying `what` after REMOTE_CONFIRM_MS (a remote agent may never answer). */
-async function confirmed(p: Promise<void>, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LabError(504, `${what} within ${REMOTE_CONFIRM_MS} ms`)), REMOTE_CONFIRM_MS);
-  });
-  try {
-    await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** LabListener receives every LabEvent. */
 export type LabListener = (e: LabEvent) => void;
 
@@ -112,6 +96,15 @@ export class LabService implements LabApi {
   private readonly pauseOn = new PauseOnControl();
   /** clusters: the cluster lifecycle, owning the running cluster (lab-clusters.ts). */
   private readonly clusters: LabClusters;
+  /** faults injects the user's faults into the current cluster. */
+  private readonly faults = new LabFaults({
+    need: () => this.need(),
+    node: (id) => this.node(id),
+    sharded: () => this.clusters.sharded,
+    readyTimeoutMs: () => this.opts.readyTimeoutMs ?? 60_000,
+    clusterChanged: () => this.clusterChanged(),
+    view: () => this.view(),
+  });
   /** requests runs the client requests over the current cluster. */
   private readonly requests = new LabRequests({
     need: () => this.need(),
@@ -342,139 +335,56 @@ export class LabService implements LabApi {
     return this.view();
   }
 
-  // ----- node lifecycle ----------------------------------------------------------------
+  // ----- faults: lab-faults.ts ------------------------------------------------------------
 
+  /** crash SIGKILLs node `id`. */
   async crash(id: NodeId): Promise<ClusterView> {
-    const h = this.node(id);
-    if (h.state === 'down') throw new LabError(409, `${id} is already down`);
-    const c = this.need();
-    c.recorder.record('crash', { node: id, pid: h.pid });
-    const exited = c.supervisor.waitExit(id);
-    c.supervisor.crash(id);
-    if (h.remote) await confirmed(exited, `${id}'s agent on ${h.remote.host ?? 'its host'} did not confirm the crash`);
-    else await exited;
-    c.gateway.dropConn(id);
-    this.clusters.sharded?.dropConn(id);
-    this.clusterChanged();
-    return this.view();
+    return this.faults.crash(id);
   }
 
+  /** restart starts a crashed node again on its own SQLite file. */
   async restart(id: NodeId): Promise<ClusterView> {
-    const h = this.node(id);
-    if (h.state !== 'down') throw new LabError(409, `${id} is ${h.state}; crash it before restarting it`);
-    if (h.damaging) throw new LabError(409, `${id}'s file is being damaged; restart it when that is done`);
-    if (h.remote && !h.remote.control)
-      throw new LabError(
-        409,
-        `${id} runs on another host and no agent is connected for it: start \`quorum-lab node --join …\` there (or wait until its link is back)`,
-      );
-    const c = this.need();
-    c.recorder.record('restart', { node: id });
-    h.status = null;
-    c.supervisor.start(id);
-    await c.supervisor.waitReady(id, this.opts.readyTimeoutMs ?? 60_000).catch((e: Error) => {
-      throw new LabError(500, e.message);
-    });
-    this.clusterChanged();
-    return this.view();
+    return this.faults.restart(id);
   }
 
-  /**
-   * damage inflicts a disk fault (core/recovery/damage.ts) on a stopped node's SQLite file,
-   * the way the simulator damages its stores. Restarted, the node finds the damage, says so
-   * and recovers from its peers (it votes again only once it has caught up).
-   */
+  /** damage inflicts a disk fault on a stopped node's SQLite file. */
   async damage(id: NodeId, kind: DamageKind): Promise<DamageResult> {
-    const h = this.node(id);
-    if (h.state !== 'down')
-      throw new LabError(409, `${id} is ${h.state}; crash it first: a disk is damaged while its node is down`);
-    if (h.damaging) throw new LabError(409, `${id}'s file is already being damaged`);
-    if (h.remote) throw new LabError(409, `${id} runs on another host: its file is not on this machine to damage`);
-    const c = this.need();
-    let what: string | null;
-    try {
-      what = await c.supervisor.damage(id, kind);
-    } catch (e) {
-      throw new LabError(500, `could not damage ${id}'s file: ${(e as Error).message}`);
-    }
-    if (what === null) throw new LabError(409, `${id}'s file holds nothing a ${kind} fault could damage yet`);
-    c.recorder.record('damage', { node: id, fault: kind, what });
-    h.damaged = true;
-    this.clusterChanged();
-    return { node: id, kind, what };
+    return this.faults.damage(id, kind);
   }
 
+  /** pause SIGSTOPs a running node. */
   async pause(id: NodeId): Promise<ClusterView> {
-    const h = this.node(id);
-    if (h.state !== 'up') throw new LabError(409, `${id} is ${h.state}; only a running node can be paused`);
-    const c = this.need();
-    c.supervisor.pause(id);
-    c.recorder.record('pause', { node: id, pid: h.pid });
-    this.clusterChanged();
-    return this.view();
+    return this.faults.pause(id);
   }
 
+  /** resume SIGCONTs a paused node. */
   async resume(id: NodeId): Promise<ClusterView> {
-    const h = this.node(id);
-    if (h.state !== 'paused') throw new LabError(409, `${id} is ${h.state}; only a paused node can be resumed`);
-    const c = this.need();
-    c.supervisor.resume(id);
-    c.recorder.record('resume', { node: id, pid: h.pid });
-    this.clusterChanged();
-    return this.view();
+    return this.faults.resume(id);
   }
 
+  /** inspect asks a running node for its state. */
   async inspect(id: NodeId): Promise<NodeInspect> {
-    const h = this.node(id);
-    if (h.state === 'down') throw new LabError(409, `${id} is down; restart it to inspect it`);
-    if (h.state === 'paused') throw new LabError(409, `${id} is paused; resume it to inspect it`);
-    try {
-      return await this.need().supervisor.inspect(id, 50);
-    } catch (e) {
-      throw new LabError(503, (e as Error).message);
-    }
+    return this.faults.inspect(id);
   }
 
-  // ----- network faults ----------------------------------------------------------------
-
-  private checkIds(ids: NodeId[]): void {
-    for (const id of ids) this.node(id);
-  }
-
+  /** partition cuts every link between the groups. */
   async partition(groups: NodeId[][]): Promise<ClusterView> {
-    const c = this.need();
-    this.checkIds(groups.flat());
-    c.router.partition(groups);
-    c.recorder.record('partition', { groups: c.router.partitionGroups() });
-    this.clusterChanged();
-    return this.view();
+    return this.faults.partition(groups);
   }
 
+  /** heal removes every cut and link rule. */
   async heal(): Promise<ClusterView> {
-    const c = this.need();
-    c.router.heal();
-    c.recorder.record('heal', {});
-    this.clusterChanged();
-    return this.view();
+    return this.faults.heal();
   }
 
-  /** partitionPreset cuts the network into a named shape (scenario/presets.ts): groups, or one-way cuts of links. */
+  /** partitionPreset cuts the network into a named shape (scenario/presets.ts). */
   async partitionPreset(req: PresetRequest): Promise<ClusterView> {
-    const c = this.need();
-    this.checkIds([req.node, req.from, req.to].filter((x): x is NodeId => x !== undefined));
-    const v = this.view();
-    let cuts;
-    try {
-      cuts = presetCuts(req.preset, [...c.supervisor.nodes.keys()], { leader: v.leader, ...req });
-    } catch (e) {
-      throw new LabError(409, (e as Error).message);
-    }
-    c.recorder.record('partition-preset', { ...req });
-    if ('groups' in cuts) return this.partition(cuts.groups);
-    for (const [from, to] of cuts.cuts) c.router.setLink({ from, to, blocked: true });
-    c.recorder.record('link-rule', { cuts: cuts.cuts.map(([f, t]) => `${f}>${t}`), blocked: true });
-    this.clusterChanged();
-    return this.view();
+    return this.faults.partitionPreset(req);
+  }
+
+  /** setLink sets one directed link's rule (or both directions'). */
+  async setLink(rule: Partial<LinkRule> & { from: NodeId; to: NodeId; both?: boolean }): Promise<ClusterView> {
+    return this.faults.setLink(rule);
   }
 
   // ----- guided scenarios (the panel): scenario/session.ts ---------------------------------
@@ -504,17 +414,6 @@ export class LabService implements LabApi {
     return this.scenarioSession.control(action);
   }
 
-  async setLink(rule: Partial<LinkRule> & { from: NodeId; to: NodeId; both?: boolean }): Promise<ClusterView> {
-    const c = this.need();
-    this.checkIds([rule.from, rule.to]);
-    const { both, ...r } = rule;
-    c.router.setLink(r);
-    if (both) c.router.setLink({ ...r, from: r.to, to: r.from });
-    c.recorder.record('link-rule', { ...r, both: both === true });
-    this.clusterChanged();
-    return this.view();
-  }
-
   async setTimeScale(scale: number): Promise<ClusterView> {
     const c = this.need();
     this.timeScale = scale;
@@ -527,7 +426,7 @@ export class LabService implements LabApi {
 
   async setBalance(algorithm: BalanceAlgorithm, weights?: Record<NodeId, number>): Promise<ClusterView> {
     const c = this.need();
-    if (weights) this.checkIds(Object.keys(weights));
+    if (weights) this.faults.checkIds(Object.keys(weights));
     c.gateway.setBalance(algorithm, weights);
     c.recorder.record('balance', { algorithm, weights: { ...c.gateway.weights } });
     this.clusterChanged();
