@@ -44,9 +44,7 @@ import { FRAME_HEADER_BYTES } from '../node/frames';
 import { clusterView, type Cluster } from './cluster';
 import type { KeptCluster } from './cluster-store';
 import type { ShardMove, ShardsView } from '../api/shards';
-import { type ShardLab, ShardRefusal } from './shard-lab';
 import type { CheckEngine } from './live-check';
-import { type Membership, MembershipError } from './membership';
 import { PauseOnControl } from './pause-on';
 import type { Recorder } from './recorder';
 import { whyAnswer } from './why';
@@ -64,6 +62,7 @@ import type { NodeHandle } from './supervisor';
 import { LabError } from './lab-error';
 import { LabRequests } from './lab-requests';
 import { LabFaults } from './lab-faults';
+import { LabGroups } from './lab-groups';
 import { exportRun as exportRunFiles, openRun as openRunFiles } from './lab-run-files';
 import { LabClusters, type LabClusterOptions } from './lab-clusters';
 
@@ -103,6 +102,14 @@ export class LabService implements LabApi {
     sharded: () => this.clusters.sharded,
     readyTimeoutMs: () => this.opts.readyTimeoutMs ?? 60_000,
     clusterChanged: () => this.clusterChanged(),
+    view: () => this.view(),
+  });
+  /** groups runs the membership and shard changes of the current cluster. */
+  private readonly groups = new LabGroups({
+    need: () => this.need(),
+    members: () => this.clusters.members,
+    sharded: () => this.clusters.sharded,
+    pauseOn: this.pauseOn,
     view: () => this.view(),
   });
   /** requests runs the client requests over the current cluster. */
@@ -276,42 +283,46 @@ export class LabService implements LabApi {
     };
   }
 
-  // ----- membership ----------------------------------------------------------------------
-
-  /** membership runs one membership call, turning the driver's refusals into LabErrors. */
-  private async membership<T>(fn: (m: Membership) => Promise<T>): Promise<T> {
-    this.need();
-    const m = this.clusters.members;
-    if (!m) throw new LabError(409, 'no cluster is running');
-    if (this.pauseOn.frozen !== null) throw new LabError(409, 'the cluster is frozen: continue it first');
-    try {
-      return await fn(m);
-    } catch (e) {
-      if (e instanceof MembershipError) throw new LabError(e.status, e.message);
-      throw e;
-    }
-  }
+  // ----- membership and shards: lab-groups.ts ----------------------------------------------
 
   /** addNode starts a new node that joins as a learner; it is promoted to voter once caught up (config.pending shows how far). */
   async addNode(req: { id?: NodeId }): Promise<{ id: NodeId }> {
-    return { id: await this.membership((m) => m.add(req.id)) };
+    return this.groups.addNode(req);
   }
 
   /** removeNode takes a node out of the configuration (a leader hands over first) and stops it. */
   async removeNode(id: NodeId): Promise<ClusterView> {
-    await this.membership((m) => m.remove(id));
-    return this.view();
+    return this.groups.removeNode(id);
   }
 
   /** transfer hands leadership to voter `to` and answers once it leads. */
   async transfer(to: NodeId): Promise<ClusterView> {
-    await this.membership((m) => m.transfer(to));
-    return this.view();
+    return this.groups.transfer(to);
   }
 
   /** membershipSettled resolves when no membership change is in flight (tests). */
   async membershipSettled(): Promise<void> {
-    await this.clusters.members?.settled();
+    return this.groups.membershipSettled();
+  }
+
+  /** shards is the sharded cluster's configuration, shards and groups (409 when not sharded). */
+  async shards(): Promise<ShardsView> {
+    return this.groups.shards();
+  }
+
+  /** moveShard moves a shard to another group. */
+  async moveShard(req: ShardMove): Promise<ShardsView> {
+    return this.groups.moveShard(req);
+  }
+
+  /** joinGroup adds a group to the shard configuration. */
+  async joinGroup(group: string): Promise<ShardsView> {
+    return this.groups.joinGroup(group);
+  }
+
+  /** leaveGroup takes a group out of the shard configuration. */
+  async leaveGroup(group: string): Promise<ShardsView> {
+    return this.groups.leaveGroup(group);
   }
 
   // ----- pause on an event -------------------------------------------------------------
@@ -468,39 +479,6 @@ export class LabService implements LabApi {
   /** stopLoad ends the running load run early and resolves with its partial summary (409 if none runs). */
   async stopLoad(): Promise<LoadSummary> {
     return this.requests.stopLoad();
-  }
-
-  // ----- sharding (a cluster made with shards: see shard-lab.ts) ----------------------------
-
-  async shards(): Promise<ShardsView> {
-    return this.needSharded().view();
-  }
-
-  async moveShard(req: ShardMove): Promise<ShardsView> {
-    return this.shardChange({ op: 'move', ...req });
-  }
-
-  async joinGroup(group: string): Promise<ShardsView> {
-    return this.shardChange({ op: 'join', group });
-  }
-
-  async leaveGroup(group: string): Promise<ShardsView> {
-    return this.shardChange({ op: 'leave', group });
-  }
-
-  private async shardChange(op: Parameters<ShardLab['change']>[0]): Promise<ShardsView> {
-    const sh = this.needSharded();
-    await sh.change(op).catch((e: unknown) => {
-      throw e instanceof ShardRefusal ? new LabError(e.status, e.message) : e;
-    });
-    return sh.view();
-  }
-
-  private needSharded(): ShardLab {
-    this.need();
-    if (!this.clusters.sharded)
-      throw new LabError(409, 'this cluster is not sharded: create one with shards (serve --groups G)');
-    return this.clusters.sharded;
   }
 
   // ----- the record ----------------------------------------------------------------------
