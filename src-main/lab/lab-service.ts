@@ -40,14 +40,12 @@ import { PROTOCOLS } from '../core/protocols';
 import { version as labVersion } from '../../package.json';
 import type { NodeId } from '../core/types';
 import type { NodeInspect } from '../node/contract';
-import { FRAME_HEADER_BYTES } from '../node/frames';
 import { clusterView, type Cluster } from './cluster';
 import type { KeptCluster } from './cluster-store';
 import type { ShardMove, ShardsView } from '../api/shards';
 import type { CheckEngine } from './live-check';
 import { PauseOnControl } from './pause-on';
 import type { Recorder } from './recorder';
-import { whyAnswer } from './why';
 import { RemoteNodes, type RemoteNodesOptions } from './remote-nodes';
 import type {
   PresetRequest,
@@ -63,6 +61,7 @@ import { LabError } from './lab-error';
 import { LabRequests } from './lab-requests';
 import { LabFaults } from './lab-faults';
 import { LabGroups } from './lab-groups';
+import { LabRecord } from './lab-record';
 import { exportRun as exportRunFiles, openRun as openRunFiles } from './lab-run-files';
 import { LabClusters, type LabClusterOptions } from './lab-clusters';
 
@@ -110,6 +109,13 @@ export class LabService implements LabApi {
     members: () => this.clusters.members,
     sharded: () => this.clusters.sharded,
     pauseOn: this.pauseOn,
+    view: () => this.view(),
+  });
+  /** record reads the current run's record. */
+  private readonly record = new LabRecord({
+    need: () => this.need(),
+    node: (id) => this.node(id),
+    checker: () => this.clusters.checker,
     view: () => this.view(),
   });
   /** requests runs the client requests over the current cluster. */
@@ -481,10 +487,11 @@ export class LabService implements LabApi {
     return this.requests.stopLoad();
   }
 
-  // ----- the record ----------------------------------------------------------------------
+  // ----- the record: lab-record.ts -------------------------------------------------------
 
+  /** log is the run log from `sinceSeq`, at most `limit` records. */
   async log(sinceSeq = 0, limit?: number): Promise<RunLogRecord[]> {
-    return this.need().recorder.log(sinceSeq, limit);
+    return this.record.log(sinceSeq, limit);
   }
 
   /** version says which lab this is and what it runs on (GET /api/version). */
@@ -493,34 +500,24 @@ export class LabService implements LabApi {
     return { lab: labVersion, node: process.versions.node, electron, protocols: [...PROTOCOLS] };
   }
 
-  /**
-   * why answers "why is entry `entry` (not) committed on `id`" or, without an entry, "why is
-   * `id` in its role" (GET /api/nodes/:id/why?entry=N): from the nodes' state, asked now, and
-   * the run log. 404 for an unknown node or an entry no node has.
-   */
+  /** why explains why an entry is (not) committed on `id`, or why `id` is in its role. */
   async why(id: NodeId, entry?: number): Promise<WhyAnswer> {
-    this.node(id);
-    const r = await whyAnswer(this.need(), this.view(), id, entry);
-    if (!r.ok) throw new LabError(r.status, r.error);
-    return r.answer;
+    return this.record.why(id, entry);
   }
 
   /** history is the client history in memory, or the window a query asks for (api/history-window.ts). */
   async history(q?: HistoryQuery): Promise<HistoryOp[]> {
-    return this.need().recorder.history(q);
+    return this.record.history(q);
   }
 
   /** check is the live linearizability verdict of this run's client history (lab/live-check.ts). */
   async check(): Promise<CheckVerdict> {
-    this.need();
-    if (!this.clusters.checker) throw new LabError(409, 'no cluster is running');
-    return this.clusters.checker.verdict();
+    return this.record.check();
   }
 
   /** checkSettled waits until the live checker has caught up (tests, the bench); resolves with its verdict. */
   async checkSettled(timeoutMs = 10_000): Promise<CheckVerdict> {
-    if (!this.clusters.checker) throw new LabError(409, 'no cluster is running');
-    return this.clusters.checker.settled(timeoutMs);
+    return this.record.checkSettled(timeoutMs);
   }
 
   /** checkEngine says where the live checker runs now (null without a cluster). */
@@ -530,13 +527,7 @@ export class LabService implements LabApi {
 
   /** message returns a recent message's body by its run-log id (404 when the lab no longer keeps it). */
   async message(id: number): Promise<MessageBody> {
-    const found = this.need().recorder.bodies.get(id);
-    if (!found.kept) throw new LabError(404, `message ${id}: ${found.why}`);
-    // The kept bytes are the frame the router forwarded: a length header, then the JSON.
-    const b = found.bytes;
-    const json = Buffer.from(b.buffer, b.byteOffset + FRAME_HEADER_BYTES, b.length - FRAME_HEADER_BYTES);
-    const frame = JSON.parse(json.toString('utf8')) as { msg: Record<string, unknown> };
-    return { id, bytes: found.bytes.length, message: frame.msg };
+    return this.record.message(id);
   }
 
   /** exportRun writes the run to a new folder `name` inside the data folder (lab-run-files.ts). */
