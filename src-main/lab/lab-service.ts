@@ -62,6 +62,7 @@ import { LabRequests } from './lab-requests';
 import { LabFaults } from './lab-faults';
 import { LabGroups } from './lab-groups';
 import { LabRecord } from './lab-record';
+import { LabControls } from './lab-controls';
 import { exportRun as exportRunFiles, openRun as openRunFiles } from './lab-run-files';
 import { LabClusters, type LabClusterOptions } from './lab-clusters';
 
@@ -89,7 +90,6 @@ export class LabService implements LabApi {
   private readonly dataDir: string;
   private readonly clustersDir: string;
   private readonly listeners = new Set<LabListener>();
-  private timeScale = 1;
   private clusterTimer: NodeJS.Timeout | null = null;
   private readonly pauseOn = new PauseOnControl();
   /** clusters: the cluster lifecycle, owning the running cluster (lab-clusters.ts). */
@@ -109,6 +109,14 @@ export class LabService implements LabApi {
     members: () => this.clusters.members,
     sharded: () => this.clusters.sharded,
     pauseOn: this.pauseOn,
+    view: () => this.view(),
+  });
+  /** controls sets the run's knobs: time scale, balance, pause on an event. */
+  private readonly controls = new LabControls({
+    need: () => this.need(),
+    checkIds: (ids) => this.faults.checkIds(ids),
+    pauseOn: this.pauseOn,
+    clusterChanged: () => this.clusterChanged(),
     view: () => this.view(),
   });
   /** record reads the current run's record. */
@@ -144,7 +152,7 @@ export class LabService implements LabApi {
       opts,
       remote: this.remote,
       pauseOn: this.pauseOn,
-      timeScale: () => this.timeScale,
+      timeScale: () => this.controls.timeScale,
       emit: (e) => this.emit(e),
       hasListeners: () => this.listeners.size > 0,
       clusterChanged: () => this.clusterChanged(),
@@ -283,7 +291,7 @@ export class LabService implements LabApi {
 
   private view(): ClusterView {
     return {
-      ...clusterView(this.need(), this.timeScale, this.clusters.members?.config()),
+      ...clusterView(this.need(), this.controls.timeScale, this.clusters.members?.config()),
       pauseOn: { ...this.pauseOn.on },
       frozen: this.pauseOn.frozen,
     };
@@ -331,25 +339,26 @@ export class LabService implements LabApi {
     return this.groups.leaveGroup(group);
   }
 
-  // ----- pause on an event -------------------------------------------------------------
+  // ----- controls: lab-controls.ts --------------------------------------------------------
 
-  /** setPauseOn says which events freeze the whole cluster (role changes, commits); turning both off continues a frozen one. */
+  /** setPauseOn says which events freeze the whole cluster (role changes, commits). */
   async setPauseOn(on: PauseOn): Promise<ClusterView> {
-    const c = this.need();
-    this.pauseOn.on = { role: on.role, commit: on.commit };
-    c.recorder.record('pause-on', { ...this.pauseOn.on });
-    if (!on.role && !on.commit) this.pauseOn.thaw(c);
-    this.clusterChanged();
-    return this.view();
+    return this.controls.setPauseOn(on);
   }
 
   /** continueRun lets a frozen cluster run on (until the next event it pauses on). */
   async continueRun(): Promise<ClusterView> {
-    const c = this.need();
-    if (this.pauseOn.frozen === null) throw new LabError(409, 'the cluster is not frozen: nothing to continue');
-    this.pauseOn.thaw(c);
-    this.clusterChanged();
-    return this.view();
+    return this.controls.continueRun();
+  }
+
+  /** setTimeScale slows the whole run down (or speeds it up) by `scale`. */
+  async setTimeScale(scale: number): Promise<ClusterView> {
+    return this.controls.setTimeScale(scale);
+  }
+
+  /** setBalance picks the gateway's load-balancing algorithm. */
+  async setBalance(algorithm: BalanceAlgorithm, weights?: Record<NodeId, number>): Promise<ClusterView> {
+    return this.controls.setBalance(algorithm, weights);
   }
 
   // ----- faults: lab-faults.ts ------------------------------------------------------------
@@ -429,25 +438,6 @@ export class LabService implements LabApi {
   /** scenarioControl steers the playing scenario: next, auto (do the user's step), stop. */
   async scenarioControl(action: ScenarioAction): Promise<ScenarioState | null> {
     return this.scenarioSession.control(action);
-  }
-
-  async setTimeScale(scale: number): Promise<ClusterView> {
-    const c = this.need();
-    this.timeScale = scale;
-    c.router.setTimeScale(scale);
-    c.supervisor.setTimeScale(scale);
-    c.recorder.record('time-scale', { scale });
-    this.clusterChanged();
-    return this.view();
-  }
-
-  async setBalance(algorithm: BalanceAlgorithm, weights?: Record<NodeId, number>): Promise<ClusterView> {
-    const c = this.need();
-    if (weights) this.faults.checkIds(Object.keys(weights));
-    c.gateway.setBalance(algorithm, weights);
-    c.recorder.record('balance', { algorithm, weights: { ...c.gateway.weights } });
-    this.clusterChanged();
-    return this.view();
   }
 
   // ----- client requests: lab-requests.ts -----------------------------------------------
