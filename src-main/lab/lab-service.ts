@@ -92,50 +92,29 @@ export class LabService implements LabApi {
   private readonly listeners = new Set<LabListener>();
   private clusterTimer: NodeJS.Timeout | null = null;
   private readonly pauseOn = new PauseOnControl();
-  /** clusters: the cluster lifecycle, owning the running cluster (lab-clusters.ts). */
-  private readonly clusters: LabClusters;
-  /** faults injects the user's faults into the current cluster. */
-  private readonly faults = new LabFaults({
+  /** ctx is what the helpers read of the lab; each declares the narrow part it needs (its *Deps interface). */
+  private readonly ctx = {
     need: () => this.need(),
-    node: (id) => this.node(id),
-    sharded: () => this.clusters.sharded,
-    readyTimeoutMs: () => this.opts.readyTimeoutMs ?? 60_000,
-    clusterChanged: () => this.clusterChanged(),
-    view: () => this.view(),
-  });
-  /** groups runs the membership and shard changes of the current cluster. */
-  private readonly groups = new LabGroups({
-    need: () => this.need(),
-    members: () => this.clusters.members,
-    sharded: () => this.clusters.sharded,
-    pauseOn: this.pauseOn,
-    view: () => this.view(),
-  });
-  /** controls sets the run's knobs: time scale, balance, pause on an event. */
-  private readonly controls = new LabControls({
-    need: () => this.need(),
-    checkIds: (ids) => this.faults.checkIds(ids),
-    pauseOn: this.pauseOn,
-    clusterChanged: () => this.clusterChanged(),
-    view: () => this.view(),
-  });
-  /** record reads the current run's record. */
-  private readonly record = new LabRecord({
-    need: () => this.need(),
-    node: (id) => this.node(id),
-    checker: () => this.clusters.checker,
-    view: () => this.view(),
-  });
-  /** requests runs the client requests over the current cluster. */
-  private readonly requests = new LabRequests({
-    need: () => this.need(),
-    node: (id) => this.node(id),
+    node: (id: NodeId) => this.node(id),
     current: () => this.clusters.cur,
     sharded: () => this.clusters.sharded,
-    view: () => this.view(),
+    members: () => this.clusters.members,
+    checker: () => this.clusters.checker,
+    checkIds: (ids: NodeId[]) => this.faults.checkIds(ids),
+    readyTimeoutMs: () => this.opts.readyTimeoutMs ?? 60_000,
     pauseOn: this.pauseOn,
-    emit: (e) => this.emit(e),
-  });
+    emit: (e: LabEvent) => this.emit(e),
+    clusterChanged: () => this.clusterChanged(),
+    view: () => this.view(),
+  };
+  // The helpers: the cluster lifecycle (owning the running cluster), the user's faults, membership and
+  // shard changes, the run's knobs, reads of the run's record, and the client requests.
+  private readonly clusters: LabClusters;
+  private readonly faults = new LabFaults(this.ctx);
+  private readonly groups = new LabGroups(this.ctx);
+  private readonly controls = new LabControls(this.ctx);
+  private readonly record = new LabRecord(this.ctx);
+  private readonly requests = new LabRequests(this.ctx);
   /** remote: the listener for nodes on other hosts (null: every node is a local process). */
   readonly remote: RemoteNodes | null;
   /** scenarios: the guided scenario playing in this lab (the app's Scenarios panel). */
@@ -147,16 +126,13 @@ export class LabService implements LabApi {
     mkdirSync(this.dataDir, { recursive: true });
     this.clustersDir = resolve(opts.clustersDir ?? join(this.dataDir, 'clusters'));
     this.clusters = new LabClusters({
+      ...this.ctx,
       dataDir: this.dataDir,
       clustersDir: this.clustersDir,
       opts,
       remote: this.remote,
-      pauseOn: this.pauseOn,
       timeScale: () => this.controls.timeScale,
-      emit: (e) => this.emit(e),
       hasListeners: () => this.listeners.size > 0,
-      clusterChanged: () => this.clusterChanged(),
-      view: () => this.view(),
     });
   }
 
