@@ -5,6 +5,7 @@
  * live checker, the shard lab, the membership driver). LabService delegates here.
  */
 import type { ClusterSettings, ClusterView, LabEvent } from '../api/contract';
+import type { NodeId } from '../core/types';
 import { UNSAFE_DEFAULTS, unsafeProtocolError } from '../core/unsafe';
 import { closeCluster, openCluster, type Cluster } from './cluster';
 import { createKept, deleteKept, findKept, listKept, reopenKept, type KeptCluster } from './cluster-store';
@@ -141,6 +142,26 @@ export class LabClusters {
   /** create replaces the running cluster with a new one from settings `s` (the rest from the cluster before). */
   async create(s: Partial<ClusterSettings>): Promise<ClusterView> {
     return this.serialized(() => this.doCreate(s));
+  }
+
+  /** endpoints tells where the router and each node's client port listen in the running cluster `c` (diagnostics, tests). */
+  endpoints(c: Cluster): {
+    routerPort: number;
+    nodes: { id: NodeId; pid: number | null; clientPort: number | null }[];
+  } {
+    return {
+      routerPort: c.router.port,
+      nodes: [...c.supervisor.nodes.values()].map((h) => ({ id: h.id, pid: h.pid, clientPort: h.clientPort })),
+    };
+  }
+
+  /** nodePids lists the running node processes' pids (tests check none outlives the host). */
+  nodePids(): number[] {
+    if (!this.running) return [];
+    return [...this.running.supervisor.nodes.values()]
+      .filter((h) => !h.remote)
+      .map((h) => h.pid)
+      .filter((p): p is number => p !== null);
   }
 
   /** refuse makes every later creation fail: the lab is shutting down. */

@@ -107,8 +107,7 @@ export class LabService implements LabApi {
     clusterChanged: () => this.clusterChanged(),
     view: () => this.view(),
   };
-  // The helpers: the cluster lifecycle (owning the running cluster), the user's faults, membership and
-  // shard changes, the run's knobs, reads of the run's record, and the client requests.
+  // The helpers: cluster lifecycle, faults, membership and shards, knobs, record reads, client requests.
   private readonly clusters: LabClusters;
   private readonly faults = new LabFaults(this.ctx);
   private readonly groups = new LabGroups(this.ctx);
@@ -189,7 +188,7 @@ export class LabService implements LabApi {
     return this.clusters.cur?.runDir ?? null;
   }
 
-  // ----- kept clusters -----------------------------------------------------------------
+  // ----- kept clusters and the cluster lifecycle: lab-clusters.ts ----------------------------
 
   /** clustersDirectory is where each cluster keeps its folder. */
   get clustersDirectory(): string {
@@ -216,8 +215,6 @@ export class LabService implements LabApi {
     return this.clusters.remove(name);
   }
 
-  // ----- cluster lifecycle: lab-clusters.ts ----------------------------------------------
-
   /** start reopens the last cluster (with `resume`, when there is one) or creates the first one from the constructor's settings. */
   async start(): Promise<ClusterView> {
     return this.clusters.start();
@@ -243,20 +240,12 @@ export class LabService implements LabApi {
 
   /** endpoints tells where the router and each node's client port listen (diagnostics, tests). */
   endpoints(): { routerPort: number; nodes: { id: NodeId; pid: number | null; clientPort: number | null }[] } {
-    const c = this.need();
-    return {
-      routerPort: c.router.port,
-      nodes: [...c.supervisor.nodes.values()].map((h) => ({ id: h.id, pid: h.pid, clientPort: h.clientPort })),
-    };
+    return this.clusters.endpoints(this.need());
   }
 
   /** nodePids lists the running node processes' pids (tests check none outlives the host). */
   nodePids(): number[] {
-    if (!this.clusters.cur) return [];
-    return [...this.clusters.cur.supervisor.nodes.values()]
-      .filter((h) => !h.remote)
-      .map((h) => h.pid)
-      .filter((p): p is number => p !== null);
+    return this.clusters.nodePids();
   }
 
   // ----- views -------------------------------------------------------------------------
