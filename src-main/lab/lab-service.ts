@@ -8,7 +8,7 @@
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type {
   BalanceAlgorithm,
   CheckVerdict,
@@ -34,43 +34,18 @@ import type {
   SavedRun,
   UnlockRequest,
 } from '../api/contract';
-import { kvOpOf } from '../api/contract';
 import type { LabApi, LabVersion } from '../api/commands';
 import type { WhyAnswer } from '../api/explain/types';
 import { PROTOCOLS } from '../core/protocols';
-import { UNSAFE_DEFAULTS, unsafeProtocolError } from '../core/unsafe';
 import { version as labVersion } from '../../package.json';
-import { loadBytesError, runNameError } from '../api/schemas';
-import type { KvOp } from '../core/kv/types';
 import type { NodeId } from '../core/types';
 import type { NodeInspect } from '../node/contract';
-import { FRAME_HEADER_BYTES } from '../node/frames';
-import { exportCheck } from './check';
-import { closeCluster, clusterView, openCluster, type Cluster } from './cluster';
-import {
-  ClusterStoreError,
-  createKept,
-  deleteKept,
-  findKept,
-  listKept,
-  reopenKept,
-  type KeptCluster,
-} from './cluster-store';
-import { explainError, type GatewayResult } from './gateway';
+import { clusterView, type Cluster } from './cluster';
+import type { KeptCluster } from './cluster-store';
 import type { ShardMove, ShardsView } from '../api/shards';
-import { type ShardLab, ShardRefusal } from './shard-lab';
-import type { NodeSlot } from './shard-layout';
-import { shardSlotsFor, startShardLab } from './shard-service';
-import { checkRecorder, type CheckEngine, type LiveCheck } from './live-check';
-import { runLoad } from './load';
-import { Membership, MembershipError } from './membership';
-import { readMembers } from './members-file';
+import type { CheckEngine } from './live-check';
 import { PauseOnControl } from './pause-on';
-import { historyShape, type Recorder } from './recorder';
-import { runReportFiles } from '../report/run-report';
-import { whyAnswer } from './why';
-import { createRunFolder, defaultRunName, readRun, writeRunFiles } from './run-files';
-import { SafeFileError } from './safe-files';
+import type { Recorder } from './recorder';
 import { RemoteNodes, type RemoteNodesOptions } from './remote-nodes';
 import type {
   PresetRequest,
@@ -79,112 +54,85 @@ import type {
   ScenarioStartRequest,
   ScenarioState,
 } from '../api/scenario-api';
-import { presetCuts } from '../scenario/presets';
 import { listScenarios, ScenarioSession } from '../scenario/session';
 import { TargetError } from '../scenario/target';
-import { defaultSpawnNode, type NodeHandle, type SpawnNode } from './supervisor';
+import type { NodeHandle } from './supervisor';
+import { LabError } from './lab-error';
+import { LabRequests } from './lab-requests';
+import { LabFaults } from './lab-faults';
+import { LabGroups } from './lab-groups';
+import { LabRecord } from './lab-record';
+import { LabControls } from './lab-controls';
+import { exportRun as exportRunFiles, openRun as openRunFiles } from './lab-run-files';
+import { LabClusters, type LabClusterOptions } from './lab-clusters';
 
-/** LabError is an error a user caused; status is the HTTP status that fits it. */
-export class LabError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** LabError is re-exported here: the service's importers take it from lab-service.ts (see lab-error.ts). */
+export { LabError } from './lab-error';
 
-/** DEFAULT_SETTINGS are a fresh lab's cluster settings (etcd's timer defaults). */
-export const DEFAULT_SETTINGS: ClusterSettings = {
-  nodes: 3,
-  protocol: 'raft',
-  heartbeatMs: 100,
-  electionMs: 1000,
-  seed: 1,
-};
+/** DEFAULT_SETTINGS are re-exported here for the service's importers (see lab-clusters.ts). */
+export { DEFAULT_SETTINGS } from './lab-clusters';
 
-/** LabServiceOptions configure the service. */
-export interface LabServiceOptions {
+/** LabServiceOptions configure the service (the cluster options are in lab-clusters.ts). */
+export interface LabServiceOptions extends LabClusterOptions {
   /** dataDir: where exported runs go (default: a new temp dir). */
   dataDir?: string;
   /** clustersDir: where each cluster keeps its folder — node files, settings, run log (default dataDir/clusters; see cluster-store.ts). */
   clustersDir?: string;
-  /** resume: start() reopens the most recently opened cluster in clustersDir, if there is one, instead of creating one. */
-  resume?: boolean;
-  settings?: Partial<ClusterSettings>;
-  /** spawnNode: how a node process is started (Electron starts nodes differently). */
-  spawnNode?: SpawnNode;
-  tickMs?: number;
-  snapshotEvery?: number;
-  /** maxStoreBytes: each node's state-machine byte limit (a write past it fails with 'store-full'). */
-  maxStoreBytes?: number;
-  /** readyTimeoutMs: how long createCluster waits for every node's 'ready'. */
-  readyTimeoutMs?: number;
-  /** checker: where the live linearizability checker runs (default: a worker thread; see lab/live-check.ts). */
-  checker?: CheckEngine;
   /** remote: listen for nodes on other hosts, which fill these slots beside the local nodes (lab/remote-nodes.ts). */
   remote?: RemoteNodesOptions;
-}
-
-/** REMOTE_CONFIRM_MS: how long a remote node's agent may take to confirm a command (its SIGKILL) before the call fails. */
-const REMOTE_CONFIRM_MS = 5000;
-
-/** confirmed waits for `p`, or fails with a 504 saying `what` after REMOTE_CONFIRM_MS (a remote agent may never answer). */
-async function confirmed(p: Promise<void>, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LabError(504, `${what} within ${REMOTE_CONFIRM_MS} ms`)), REMOTE_CONFIRM_MS);
-  });
-  try {
-    await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** LabListener receives every LabEvent. */
 export type LabListener = (e: LabEvent) => void;
 
-/** shardSlotsOr400 is the sharded cluster's node slots, or a 400 saying why the settings do not fit. */
-function shardSlotsOr400(settings: ClusterSettings, remote: boolean): NodeSlot[] | undefined {
-  try {
-    return shardSlotsFor(settings, remote);
-  } catch (e) {
-    throw new LabError(400, (e as Error).message);
-  }
-}
-
 /** LabService is the lab (see the file comment). */
 export class LabService implements LabApi {
   private readonly dataDir: string;
   private readonly clustersDir: string;
-  private cur: Cluster | null = null;
-  /** kept: the folder of the current cluster (or of the one being opened). */
-  private kept: KeptCluster | null = null;
   private readonly listeners = new Set<LabListener>();
-  private timeScale = 1;
   private clusterTimer: NodeJS.Timeout | null = null;
-  private creating: Promise<ClusterView> | null = null;
-  private stopped = false;
-  /** loadRun: the load run in progress, to stop it early. */
-  private loadRun: { abort: AbortController; done: Promise<LoadSummary> } | null = null;
   private readonly pauseOn = new PauseOnControl();
-  /** checker: the live verdict of the current run's client history. */
-  private checker: LiveCheck | null = null;
-  /** sharded: the shard controller, routing and mover of a sharded cluster (null: one group). */
-  private sharded: ShardLab | null = null;
+  /** ctx is what the helpers read of the lab; each declares the narrow part it needs (its *Deps interface). */
+  private readonly ctx = {
+    need: () => this.need(),
+    node: (id: NodeId) => this.node(id),
+    current: () => this.clusters.cur,
+    sharded: () => this.clusters.sharded,
+    members: () => this.clusters.members,
+    checker: () => this.clusters.checker,
+    checkIds: (ids: NodeId[]) => this.faults.checkIds(ids),
+    readyTimeoutMs: () => this.opts.readyTimeoutMs ?? 60_000,
+    pauseOn: this.pauseOn,
+    emit: (e: LabEvent) => this.emit(e),
+    clusterChanged: () => this.clusterChanged(),
+    view: () => this.view(),
+  };
+  // The helpers: cluster lifecycle, faults, membership and shards, knobs, record reads, client requests.
+  private readonly clusters: LabClusters;
+  private readonly faults = new LabFaults(this.ctx);
+  private readonly groups = new LabGroups(this.ctx);
+  private readonly controls = new LabControls(this.ctx);
+  private readonly record = new LabRecord(this.ctx);
+  private readonly requests = new LabRequests(this.ctx);
   /** remote: the listener for nodes on other hosts (null: every node is a local process). */
   readonly remote: RemoteNodes | null;
   /** scenarios: the guided scenario playing in this lab (the app's Scenarios panel). */
   private readonly scenarioSession = new ScenarioSession(this, (scenario) => this.emit({ type: 'scenario', scenario }));
-  /** members drives the current cluster's membership changes (null without a cluster). */
-  private members: Membership | null = null;
 
   constructor(private readonly opts: LabServiceOptions = {}) {
     this.remote = opts.remote ? new RemoteNodes(opts.remote) : null;
     this.dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'quorum-lab-')));
     mkdirSync(this.dataDir, { recursive: true });
     this.clustersDir = resolve(opts.clustersDir ?? join(this.dataDir, 'clusters'));
+    this.clusters = new LabClusters({
+      ...this.ctx,
+      dataDir: this.dataDir,
+      clustersDir: this.clustersDir,
+      opts,
+      remote: this.remote,
+      timeScale: () => this.controls.timeScale,
+      hasListeners: () => this.listeners.size > 0,
+    });
   }
 
   /** on subscribes to the event stream; returns the unsubscribe function. */
@@ -208,13 +156,13 @@ export class LabService implements LabApi {
     if (this.clusterTimer || this.listeners.size === 0) return;
     this.clusterTimer = setTimeout(() => {
       this.clusterTimer = null;
-      if (this.cur) this.emit({ type: 'cluster', cluster: this.view() });
+      if (this.clusters.cur) this.emit({ type: 'cluster', cluster: this.view() });
     }, 100);
   }
 
   private need(): Cluster {
-    if (!this.cur) throw new LabError(409, 'no cluster is running');
-    return this.cur;
+    if (!this.clusters.cur) throw new LabError(409, 'no cluster is running');
+    return this.clusters.cur;
   }
 
   private node(id: NodeId): NodeHandle {
@@ -232,15 +180,15 @@ export class LabService implements LabApi {
 
   /** runRecorder is the current run's Recorder (tests inject history through it), or null without a cluster. */
   get runRecorder(): Recorder | null {
-    return this.cur?.recorder ?? null;
+    return this.clusters.cur?.recorder ?? null;
   }
 
   /** runDir is the current run's folder. */
   get runDir(): string | null {
-    return this.cur?.runDir ?? null;
+    return this.clusters.cur?.runDir ?? null;
   }
 
-  // ----- kept clusters -----------------------------------------------------------------
+  // ----- kept clusters and the cluster lifecycle: lab-clusters.ts ----------------------------
 
   /** clustersDirectory is where each cluster keeps its folder. */
   get clustersDirectory(): string {
@@ -249,168 +197,55 @@ export class LabService implements LabApi {
 
   /** currentClusterName names the running cluster's folder (null when none runs). */
   get currentClusterName(): string | null {
-    return this.cur ? (this.kept?.name ?? null) : null;
+    return this.clusters.currentName;
   }
 
   /** keptClusters lists the kept clusters, the most recently opened first, marking the running one. */
   async keptClusters(): Promise<(KeptCluster & { current: boolean })[]> {
-    const current = this.currentClusterName;
-    return (await listKept(this.clustersDir)).map((k) => ({ ...k, current: k.name === current }));
+    return this.clusters.keptClusters();
   }
 
   /** reopenCluster replaces the running cluster with the kept cluster `name`, its nodes on their own SQLite files. */
   async reopenCluster(name: string): Promise<ClusterView> {
-    const k = await this.fileOp(() => findKept(this.clustersDir, name));
-    return this.serialized(() => this.doCreate({}, k));
+    return this.clusters.reopen(name);
   }
 
   /** deleteCluster removes the kept cluster `name` with its files; the running one is refused (409). */
   async deleteCluster(name: string): Promise<void> {
-    if (name === this.currentClusterName)
-      throw new LabError(409, `${name} is the running cluster: open or create another one before deleting it`);
-    await this.fileOp(() => deleteKept(this.clustersDir, name));
+    return this.clusters.remove(name);
   }
-
-  // ----- cluster lifecycle -------------------------------------------------------------
 
   /** start reopens the last cluster (with `resume`, when there is one) or creates the first one from the constructor's settings. */
   async start(): Promise<ClusterView> {
-    // Remote agents may connect as soon as the listener is up: they wait for a cluster (503) until one is bound.
-    if (this.remote && !this.remote.address) await this.remote.listen();
-    const last = this.opts.resume ? (await listKept(this.clustersDir))[0] : undefined;
-    return last ? this.serialized(() => this.doCreate({}, last)) : this.createCluster(this.opts.settings ?? {});
+    return this.clusters.start();
   }
 
+  /** createCluster replaces the running cluster with a new one from settings `s`. */
   async createCluster(s: Partial<ClusterSettings>): Promise<ClusterView> {
-    return this.serialized(() => this.doCreate(s));
-  }
-
-  /** serialized runs one cluster creation at a time. */
-  private async serialized(make: () => Promise<ClusterView>): Promise<ClusterView> {
-    if (this.stopped) throw new LabError(409, 'the lab is shutting down');
-    if (this.creating) await this.creating.catch(() => undefined);
-    const p = make();
-    this.creating = p;
-    try {
-      return await p;
-    } finally {
-      if (this.creating === p) this.creating = null;
-    }
-  }
-
-  /** doCreate starts a new cluster from settings `s`, or reopens the kept cluster `reopen` on its own files. */
-  private async doCreate(s: Partial<ClusterSettings>, reopen?: KeptCluster): Promise<ClusterView> {
-    const settings: ClusterSettings = reopen
-      ? { ...reopen.settings }
-      : { ...DEFAULT_SETTINGS, ...(this.cur?.settings ?? this.opts.settings ?? {}), ...s };
-    if (!reopen && s.seed === undefined && this.cur) settings.seed = this.cur.settings.seed + 1;
-    // Unsafe modes are never inherited from the cluster before: omitted means safe. A
-    // reopened cluster keeps its own (its files were written under them).
-    settings.unsafe = { ...UNSAFE_DEFAULTS, ...(reopen ? reopen.settings.unsafe : s.unsafe) };
-    // Sharding is never inherited from the cluster before: a new cluster is sharded only when asked.
-    const shards = reopen ? reopen.settings.shards : (s.shards ?? (this.cur ? undefined : this.opts.settings?.shards));
-    if (shards) settings.shards = shards;
-    else delete settings.shards;
-    const slots = shardSlotsOr400(settings, this.remote !== null);
-    const misfit = unsafeProtocolError(settings.protocol, settings.unsafe);
-    if (misfit) throw new LabError(400, misfit);
-    await this.teardown();
-    this.kept = reopen ? await reopenKept(reopen) : await createKept(this.clustersDir, settings);
-    const members = reopen ? await readMembers(this.kept.dir) : null;
-    const cluster = await openCluster({
-      settings,
-      members,
-      dataDir: this.dataDir,
-      runDir: this.kept.dir,
-      timeScale: this.timeScale,
-      spawnNode: this.opts.spawnNode ?? defaultSpawnNode,
-      ...(this.remote ? { remote: this.remote } : {}),
-      ...(slots ? { slots } : {}),
-      ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
-      ...(this.opts.snapshotEvery !== undefined ? { snapshotEvery: this.opts.snapshotEvery } : {}),
-      ...(this.opts.maxStoreBytes !== undefined ? { maxStoreBytes: this.opts.maxStoreBytes } : {}),
-      onRecord: (r) => {
-        if (this.listeners.size > 0) this.emit({ type: 'log', record: r });
-        if (this.cur && this.pauseOn.observe(this.cur, r)) this.clusterChanged();
-      },
-      onChange: () => this.clusterChanged(),
-    });
-    this.cur = cluster;
-    this.startChecker(cluster);
-    this.members = new Membership({
-      cluster,
-      used: members?.used ?? [],
-      readyTimeoutMs: this.opts.readyTimeoutMs ?? 60_000,
-      timeScale: () => this.timeScale,
-      changed: () => this.clusterChanged(),
-    });
-    const readyMs = this.opts.readyTimeoutMs ?? 60_000;
-    // Remote slots fill when their agents connect; the cluster does not wait for them.
-    const local = [...cluster.supervisor.nodes.values()].filter((h) => !h.remote).map((h) => h.id);
-    await Promise.all(local.map((id) => cluster.supervisor.waitReady(id, readyMs))).catch((e: Error) => {
-      throw new LabError(500, `the cluster did not start: ${e.message}`);
-    });
-    this.sharded = await startShardLab(cluster, readyMs);
-    this.clusterChanged();
-    return this.view();
-  }
-
-  /** startChecker feeds every client-history event of the new run to a fresh live checker. */
-  private startChecker(c: Cluster): void {
-    const checker: LiveCheck = checkRecorder(c.recorder, this.opts.checker, (v) => {
-      if (this.checker === checker) this.emit({ type: 'check', check: v });
-    });
-    this.checker = checker;
-    // A new run starts with a clean verdict: say so, or the header would keep the old run's.
-    this.emit({ type: 'check', check: checker.verdict() });
-  }
-
-  private async teardown(): Promise<void> {
-    const checker = this.checker;
-    this.checker = null;
-    await checker?.close();
-    this.sharded?.close();
-    this.sharded = null;
-    const c = this.cur;
-    if (!c) return;
-    // Frozen nodes must run again to hear the shutdown.
-    this.pauseOn.thaw(c);
-    this.pauseOn.reset();
-    this.members?.close();
-    this.members = null;
-    this.cur = null;
-    await closeCluster(c);
+    return this.clusters.create(s);
   }
 
   /** stop ends the cluster: every node process, the router, the files. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.clusters.refuse();
     if (this.clusterTimer) clearTimeout(this.clusterTimer);
     this.clusterTimer = null;
     await this.scenarioSession.stop();
-    if (this.creating) await this.creating.catch(() => undefined);
+    await this.clusters.creationDone();
     // Remote agents hear 'shutdown' (stop your node and exit) rather than the 'stop' of a closing cluster.
     await this.remote?.close();
-    await this.teardown();
+    await this.clusters.teardown();
     this.listeners.clear();
   }
 
   /** endpoints tells where the router and each node's client port listen (diagnostics, tests). */
   endpoints(): { routerPort: number; nodes: { id: NodeId; pid: number | null; clientPort: number | null }[] } {
-    const c = this.need();
-    return {
-      routerPort: c.router.port,
-      nodes: [...c.supervisor.nodes.values()].map((h) => ({ id: h.id, pid: h.pid, clientPort: h.clientPort })),
-    };
+    return this.clusters.endpoints(this.need());
   }
 
   /** nodePids lists the running node processes' pids (tests check none outlives the host). */
   nodePids(): number[] {
-    if (!this.cur) return [];
-    return [...this.cur.supervisor.nodes.values()]
-      .filter((h) => !h.remote)
-      .map((h) => h.pid)
-      .filter((p): p is number => p !== null);
+    return this.clusters.nodePids();
   }
 
   // ----- views -------------------------------------------------------------------------
@@ -421,204 +256,126 @@ export class LabService implements LabApi {
 
   private view(): ClusterView {
     return {
-      ...clusterView(this.need(), this.timeScale, this.members?.config()),
+      ...clusterView(this.need(), this.controls.timeScale, this.clusters.members?.config()),
       pauseOn: { ...this.pauseOn.on },
       frozen: this.pauseOn.frozen,
     };
   }
 
-  // ----- membership ----------------------------------------------------------------------
-
-  /** membership runs one membership call, turning the driver's refusals into LabErrors. */
-  private async membership<T>(fn: (m: Membership) => Promise<T>): Promise<T> {
-    this.need();
-    const m = this.members;
-    if (!m) throw new LabError(409, 'no cluster is running');
-    if (this.pauseOn.frozen !== null) throw new LabError(409, 'the cluster is frozen: continue it first');
-    try {
-      return await fn(m);
-    } catch (e) {
-      if (e instanceof MembershipError) throw new LabError(e.status, e.message);
-      throw e;
-    }
-  }
+  // ----- membership and shards: lab-groups.ts ----------------------------------------------
 
   /** addNode starts a new node that joins as a learner; it is promoted to voter once caught up (config.pending shows how far). */
   async addNode(req: { id?: NodeId }): Promise<{ id: NodeId }> {
-    return { id: await this.membership((m) => m.add(req.id)) };
+    return this.groups.addNode(req);
   }
 
   /** removeNode takes a node out of the configuration (a leader hands over first) and stops it. */
   async removeNode(id: NodeId): Promise<ClusterView> {
-    await this.membership((m) => m.remove(id));
-    return this.view();
+    return this.groups.removeNode(id);
   }
 
   /** transfer hands leadership to voter `to` and answers once it leads. */
   async transfer(to: NodeId): Promise<ClusterView> {
-    await this.membership((m) => m.transfer(to));
-    return this.view();
+    return this.groups.transfer(to);
   }
 
   /** membershipSettled resolves when no membership change is in flight (tests). */
   async membershipSettled(): Promise<void> {
-    await this.members?.settled();
+    return this.groups.membershipSettled();
   }
 
-  // ----- pause on an event -------------------------------------------------------------
+  /** shards is the sharded cluster's configuration, shards and groups (409 when not sharded). */
+  async shards(): Promise<ShardsView> {
+    return this.groups.shards();
+  }
 
-  /** setPauseOn says which events freeze the whole cluster (role changes, commits); turning both off continues a frozen one. */
+  /** moveShard moves a shard to another group. */
+  async moveShard(req: ShardMove): Promise<ShardsView> {
+    return this.groups.moveShard(req);
+  }
+
+  /** joinGroup adds a group to the shard configuration. */
+  async joinGroup(group: string): Promise<ShardsView> {
+    return this.groups.joinGroup(group);
+  }
+
+  /** leaveGroup takes a group out of the shard configuration. */
+  async leaveGroup(group: string): Promise<ShardsView> {
+    return this.groups.leaveGroup(group);
+  }
+
+  // ----- controls: lab-controls.ts --------------------------------------------------------
+
+  /** setPauseOn says which events freeze the whole cluster (role changes, commits). */
   async setPauseOn(on: PauseOn): Promise<ClusterView> {
-    const c = this.need();
-    this.pauseOn.on = { role: on.role, commit: on.commit };
-    c.recorder.record('pause-on', { ...this.pauseOn.on });
-    if (!on.role && !on.commit) this.pauseOn.thaw(c);
-    this.clusterChanged();
-    return this.view();
+    return this.controls.setPauseOn(on);
   }
 
   /** continueRun lets a frozen cluster run on (until the next event it pauses on). */
   async continueRun(): Promise<ClusterView> {
-    const c = this.need();
-    if (this.pauseOn.frozen === null) throw new LabError(409, 'the cluster is not frozen: nothing to continue');
-    this.pauseOn.thaw(c);
-    this.clusterChanged();
-    return this.view();
+    return this.controls.continueRun();
   }
 
-  // ----- node lifecycle ----------------------------------------------------------------
+  /** setTimeScale slows the whole run down (or speeds it up) by `scale`. */
+  async setTimeScale(scale: number): Promise<ClusterView> {
+    return this.controls.setTimeScale(scale);
+  }
 
+  /** setBalance picks the gateway's load-balancing algorithm. */
+  async setBalance(algorithm: BalanceAlgorithm, weights?: Record<NodeId, number>): Promise<ClusterView> {
+    return this.controls.setBalance(algorithm, weights);
+  }
+
+  // ----- faults: lab-faults.ts ------------------------------------------------------------
+
+  /** crash SIGKILLs node `id`. */
   async crash(id: NodeId): Promise<ClusterView> {
-    const h = this.node(id);
-    if (h.state === 'down') throw new LabError(409, `${id} is already down`);
-    const c = this.need();
-    c.recorder.record('crash', { node: id, pid: h.pid });
-    const exited = c.supervisor.waitExit(id);
-    c.supervisor.crash(id);
-    if (h.remote) await confirmed(exited, `${id}'s agent on ${h.remote.host ?? 'its host'} did not confirm the crash`);
-    else await exited;
-    c.gateway.dropConn(id);
-    this.sharded?.dropConn(id);
-    this.clusterChanged();
-    return this.view();
+    return this.faults.crash(id);
   }
 
+  /** restart starts a crashed node again on its own SQLite file. */
   async restart(id: NodeId): Promise<ClusterView> {
-    const h = this.node(id);
-    if (h.state !== 'down') throw new LabError(409, `${id} is ${h.state}; crash it before restarting it`);
-    if (h.damaging) throw new LabError(409, `${id}'s file is being damaged; restart it when that is done`);
-    if (h.remote && !h.remote.control)
-      throw new LabError(
-        409,
-        `${id} runs on another host and no agent is connected for it: start \`quorum-lab node --join …\` there (or wait until its link is back)`,
-      );
-    const c = this.need();
-    c.recorder.record('restart', { node: id });
-    h.status = null;
-    c.supervisor.start(id);
-    await c.supervisor.waitReady(id, this.opts.readyTimeoutMs ?? 60_000).catch((e: Error) => {
-      throw new LabError(500, e.message);
-    });
-    this.clusterChanged();
-    return this.view();
+    return this.faults.restart(id);
   }
 
-  /**
-   * damage inflicts a disk fault (core/recovery/damage.ts) on a stopped node's SQLite file,
-   * the way the simulator damages its stores. Restarted, the node finds the damage, says so
-   * and recovers from its peers (it votes again only once it has caught up).
-   */
+  /** damage inflicts a disk fault on a stopped node's SQLite file. */
   async damage(id: NodeId, kind: DamageKind): Promise<DamageResult> {
-    const h = this.node(id);
-    if (h.state !== 'down')
-      throw new LabError(409, `${id} is ${h.state}; crash it first: a disk is damaged while its node is down`);
-    if (h.damaging) throw new LabError(409, `${id}'s file is already being damaged`);
-    if (h.remote) throw new LabError(409, `${id} runs on another host: its file is not on this machine to damage`);
-    const c = this.need();
-    let what: string | null;
-    try {
-      what = await c.supervisor.damage(id, kind);
-    } catch (e) {
-      throw new LabError(500, `could not damage ${id}'s file: ${(e as Error).message}`);
-    }
-    if (what === null) throw new LabError(409, `${id}'s file holds nothing a ${kind} fault could damage yet`);
-    c.recorder.record('damage', { node: id, fault: kind, what });
-    h.damaged = true;
-    this.clusterChanged();
-    return { node: id, kind, what };
+    return this.faults.damage(id, kind);
   }
 
+  /** pause SIGSTOPs a running node. */
   async pause(id: NodeId): Promise<ClusterView> {
-    const h = this.node(id);
-    if (h.state !== 'up') throw new LabError(409, `${id} is ${h.state}; only a running node can be paused`);
-    const c = this.need();
-    c.supervisor.pause(id);
-    c.recorder.record('pause', { node: id, pid: h.pid });
-    this.clusterChanged();
-    return this.view();
+    return this.faults.pause(id);
   }
 
+  /** resume SIGCONTs a paused node. */
   async resume(id: NodeId): Promise<ClusterView> {
-    const h = this.node(id);
-    if (h.state !== 'paused') throw new LabError(409, `${id} is ${h.state}; only a paused node can be resumed`);
-    const c = this.need();
-    c.supervisor.resume(id);
-    c.recorder.record('resume', { node: id, pid: h.pid });
-    this.clusterChanged();
-    return this.view();
+    return this.faults.resume(id);
   }
 
+  /** inspect asks a running node for its state. */
   async inspect(id: NodeId): Promise<NodeInspect> {
-    const h = this.node(id);
-    if (h.state === 'down') throw new LabError(409, `${id} is down; restart it to inspect it`);
-    if (h.state === 'paused') throw new LabError(409, `${id} is paused; resume it to inspect it`);
-    try {
-      return await this.need().supervisor.inspect(id, 50);
-    } catch (e) {
-      throw new LabError(503, (e as Error).message);
-    }
+    return this.faults.inspect(id);
   }
 
-  // ----- network faults ----------------------------------------------------------------
-
-  private checkIds(ids: NodeId[]): void {
-    for (const id of ids) this.node(id);
-  }
-
+  /** partition cuts every link between the groups. */
   async partition(groups: NodeId[][]): Promise<ClusterView> {
-    const c = this.need();
-    this.checkIds(groups.flat());
-    c.router.partition(groups);
-    c.recorder.record('partition', { groups: c.router.partitionGroups() });
-    this.clusterChanged();
-    return this.view();
+    return this.faults.partition(groups);
   }
 
+  /** heal removes every cut and link rule. */
   async heal(): Promise<ClusterView> {
-    const c = this.need();
-    c.router.heal();
-    c.recorder.record('heal', {});
-    this.clusterChanged();
-    return this.view();
+    return this.faults.heal();
   }
 
-  /** partitionPreset cuts the network into a named shape (scenario/presets.ts): groups, or one-way cuts of links. */
+  /** partitionPreset cuts the network into a named shape (scenario/presets.ts). */
   async partitionPreset(req: PresetRequest): Promise<ClusterView> {
-    const c = this.need();
-    this.checkIds([req.node, req.from, req.to].filter((x): x is NodeId => x !== undefined));
-    const v = this.view();
-    let cuts;
-    try {
-      cuts = presetCuts(req.preset, [...c.supervisor.nodes.keys()], { leader: v.leader, ...req });
-    } catch (e) {
-      throw new LabError(409, (e as Error).message);
-    }
-    c.recorder.record('partition-preset', { ...req });
-    if ('groups' in cuts) return this.partition(cuts.groups);
-    for (const [from, to] of cuts.cuts) c.router.setLink({ from, to, blocked: true });
-    c.recorder.record('link-rule', { cuts: cuts.cuts.map(([f, t]) => `${f}>${t}`), blocked: true });
-    this.clusterChanged();
-    return this.view();
+    return this.faults.partitionPreset(req);
+  }
+
+  /** setLink sets one directed link's rule (or both directions'). */
+  async setLink(rule: Partial<LinkRule> & { from: NodeId; to: NodeId; both?: boolean }): Promise<ClusterView> {
+    return this.faults.setLink(rule);
   }
 
   // ----- guided scenarios (the panel): scenario/session.ts ---------------------------------
@@ -648,193 +405,48 @@ export class LabService implements LabApi {
     return this.scenarioSession.control(action);
   }
 
-  async setLink(rule: Partial<LinkRule> & { from: NodeId; to: NodeId; both?: boolean }): Promise<ClusterView> {
-    const c = this.need();
-    this.checkIds([rule.from, rule.to]);
-    const { both, ...r } = rule;
-    c.router.setLink(r);
-    if (both) c.router.setLink({ ...r, from: r.to, to: r.from });
-    c.recorder.record('link-rule', { ...r, both: both === true });
-    this.clusterChanged();
-    return this.view();
-  }
+  // ----- client requests: lab-requests.ts -----------------------------------------------
 
-  async setTimeScale(scale: number): Promise<ClusterView> {
-    const c = this.need();
-    this.timeScale = scale;
-    c.router.setTimeScale(scale);
-    c.supervisor.setTimeScale(scale);
-    c.recorder.record('time-scale', { scale });
-    this.clusterChanged();
-    return this.view();
-  }
-
-  async setBalance(algorithm: BalanceAlgorithm, weights?: Record<NodeId, number>): Promise<ClusterView> {
-    const c = this.need();
-    if (weights) this.checkIds(Object.keys(weights));
-    c.gateway.setBalance(algorithm, weights);
-    c.recorder.record('balance', { algorithm, weights: { ...c.gateway.weights } });
-    this.clusterChanged();
-    return this.view();
-  }
-
-  // ----- client requests ---------------------------------------------------------------
-
-  /** send runs one op through the gateway, recording it in the history (Jepsen f/value). */
-  private async send(op: KvOp, timeoutMs: number, pinned?: NodeId): Promise<GatewayResult> {
-    const c = this.need();
-    if (pinned) this.node(pinned);
-    const refused = this.pauseOn.refusal();
-    if (refused) return refused;
-    const { f, key, value } = historyShape(op);
-    const shardRefusal = this.sharded?.refusal(op, pinned);
-    if (shardRefusal) throw new LabError(400, shardRefusal);
-    const h = c.recorder.invoke(f, key, value, pinned ? { node: pinned } : {});
-    const r = this.sharded ? await this.sharded.request(op, timeoutMs) : await c.gateway.request(op, timeoutMs, pinned);
-    // Say what is missing (no quorum, no leader yet) rather than only the last node's answer.
-    // (A sharded cluster's quorums are per group: the whole-cluster explanation would mislead.)
-    if (r.outcome !== 'ok' && r.error !== undefined && this.cur === c && !this.sharded)
-      r.error = explainError(r.error, this.view());
-    const type = r.outcome === 'ok' ? 'ok' : r.outcome === 'fail' ? 'fail' : 'info';
-    // A read's completion carries what it read; a granted lock's carries its fencing token (the checker needs both).
-    const token = op.op === 'lock' && r.outcome === 'ok' ? r.result?.token : undefined;
-    const outValue =
-      op.op === 'get' && r.outcome === 'ok'
-        ? (r.result?.value ?? null)
-        : token !== undefined
-          ? { ...(value as object), token }
-          : value;
-    c.recorder.complete(h, type, f, key, outValue, {
-      node: r.node,
-      latencyMs: Math.round(r.latencyMs * 1000) / 1000,
-      ...(r.error ? { error: r.error } : {}),
-    });
-    return r;
-  }
-
-  private response(r: GatewayResult, valueOf: 'value' | 'none' = 'value'): KvResponse {
-    const out: KvResponse = {
-      outcome: r.outcome,
-      value: valueOf === 'value' ? (r.result?.value ?? null) : null,
-      node: r.node,
-      latencyMs: r.latencyMs,
-    };
-    if (r.error !== undefined) out.error = r.error;
-    if (r.result?.token !== undefined) out.token = r.result.token;
-    // Both clocks are this machine's: the leader stamped the grant with Date.now() (node/requests.ts).
-    if (r.result?.expiresAt !== undefined) out.expiresInMs = Math.max(0, r.result.expiresAt - Date.now());
-    return out;
-  }
-
+  /** kv runs one put, get, delete or cas through the gateway. */
   async kv(req: KvRequest): Promise<KvResponse> {
-    const r = await this.send(kvOpOf(req), req.timeoutMs ?? 5000, req.node);
-    return this.response(r);
+    return this.requests.kv(req);
   }
 
+  /** lock asks for a lock (its answer carries the fencing token). */
   async lock(req: LockRequest): Promise<KvResponse> {
-    const r = await this.send(
-      { op: 'lock', name: req.name, owner: req.owner, ttlMs: req.ttlMs },
-      req.timeoutMs ?? 5000,
-    );
-    return this.holderAnswer(r);
+    return this.requests.lock(req);
   }
 
+  /** renew extends a held lock's lease. */
   async renew(req: RenewRequest): Promise<KvResponse> {
-    const r = await this.send(
-      { op: 'renew', name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs },
-      req.timeoutMs ?? 5000,
-    );
-    return this.holderAnswer(r);
+    return this.requests.renew(req);
   }
 
+  /** unlock releases a held lock. */
   async unlock(req: UnlockRequest): Promise<KvResponse> {
-    const r = await this.send({ op: 'unlock', name: req.name, token: req.token }, req.timeoutMs ?? 5000);
-    return this.holderAnswer(r);
+    return this.requests.unlock(req);
   }
 
-  /** holderAnswer is a lock call's answer: its value is who holds the lock when the call was refused for that. */
-  private holderAnswer(r: GatewayResult): KvResponse {
-    const out = this.response(r, 'none');
-    if (r.result?.holder !== undefined) out.value = r.result.holder;
-    return out;
-  }
-
+  /** fencedWrite writes a key under a lock's fencing token. */
   async fencedWrite(req: FencedWriteRequest): Promise<KvResponse> {
-    const r = await this.send(
-      { op: 'fencedPut', key: req.key, value: req.value, token: req.token },
-      req.timeoutMs ?? 5000,
-    );
-    return this.response(r, 'none');
+    return this.requests.fencedWrite(req);
   }
 
+  /** load runs a bounded load run (one at a time). */
   async load(req: LoadRequest): Promise<LoadSummary> {
-    this.need();
-    if (this.loadRun) throw new LabError(409, 'a load run is already running');
-    const tooBig = loadBytesError(req.op, req.count, req.valueBytes);
-    if (tooBig) throw new LabError(400, tooBig);
-    const abort = new AbortController();
-    const run = runLoad(req, {
-      send: (op) => this.send(op, 5000),
-      progress: (done, total) => this.emit({ type: 'load-progress', done, total }),
-      signal: abort.signal,
-    }).then((summary) => {
-      this.need().recorder.record('load-done', { ...summary });
-      this.emit({ type: 'load-done', summary });
-      return summary;
-    });
-    this.loadRun = { abort, done: run };
-    try {
-      return await run;
-    } finally {
-      this.loadRun = null;
-    }
+    return this.requests.load(req);
   }
 
   /** stopLoad ends the running load run early and resolves with its partial summary (409 if none runs). */
   async stopLoad(): Promise<LoadSummary> {
-    const r = this.loadRun;
-    if (!r) throw new LabError(409, 'no load run is running');
-    r.abort.abort();
-    return r.done;
+    return this.requests.stopLoad();
   }
 
-  // ----- sharding (a cluster made with shards: see shard-lab.ts) ----------------------------
+  // ----- the record: lab-record.ts -------------------------------------------------------
 
-  async shards(): Promise<ShardsView> {
-    return this.needSharded().view();
-  }
-
-  async moveShard(req: ShardMove): Promise<ShardsView> {
-    return this.shardChange({ op: 'move', ...req });
-  }
-
-  async joinGroup(group: string): Promise<ShardsView> {
-    return this.shardChange({ op: 'join', group });
-  }
-
-  async leaveGroup(group: string): Promise<ShardsView> {
-    return this.shardChange({ op: 'leave', group });
-  }
-
-  private async shardChange(op: Parameters<ShardLab['change']>[0]): Promise<ShardsView> {
-    const sh = this.needSharded();
-    await sh.change(op).catch((e: unknown) => {
-      throw e instanceof ShardRefusal ? new LabError(e.status, e.message) : e;
-    });
-    return sh.view();
-  }
-
-  private needSharded(): ShardLab {
-    this.need();
-    if (!this.sharded)
-      throw new LabError(409, 'this cluster is not sharded: create one with shards (serve --groups G)');
-    return this.sharded;
-  }
-
-  // ----- the record ----------------------------------------------------------------------
-
+  /** log is the run log from `sinceSeq`, at most `limit` records. */
   async log(sinceSeq = 0, limit?: number): Promise<RunLogRecord[]> {
-    return this.need().recorder.log(sinceSeq, limit);
+    return this.record.log(sinceSeq, limit);
   }
 
   /** version says which lab this is and what it runs on (GET /api/version). */
@@ -843,113 +455,46 @@ export class LabService implements LabApi {
     return { lab: labVersion, node: process.versions.node, electron, protocols: [...PROTOCOLS] };
   }
 
-  /**
-   * why answers "why is entry `entry` (not) committed on `id`" or, without an entry, "why is
-   * `id` in its role" (GET /api/nodes/:id/why?entry=N): from the nodes' state, asked now, and
-   * the run log. 404 for an unknown node or an entry no node has.
-   */
+  /** why explains why an entry is (not) committed on `id`, or why `id` is in its role. */
   async why(id: NodeId, entry?: number): Promise<WhyAnswer> {
-    this.node(id);
-    const r = await whyAnswer(this.need(), this.view(), id, entry);
-    if (!r.ok) throw new LabError(r.status, r.error);
-    return r.answer;
+    return this.record.why(id, entry);
   }
 
   /** history is the client history in memory, or the window a query asks for (api/history-window.ts). */
   async history(q?: HistoryQuery): Promise<HistoryOp[]> {
-    return this.need().recorder.history(q);
+    return this.record.history(q);
   }
 
   /** check is the live linearizability verdict of this run's client history (lab/live-check.ts). */
   async check(): Promise<CheckVerdict> {
-    this.need();
-    if (!this.checker) throw new LabError(409, 'no cluster is running');
-    return this.checker.verdict();
+    return this.record.check();
   }
 
   /** checkSettled waits until the live checker has caught up (tests, the bench); resolves with its verdict. */
   async checkSettled(timeoutMs = 10_000): Promise<CheckVerdict> {
-    if (!this.checker) throw new LabError(409, 'no cluster is running');
-    return this.checker.settled(timeoutMs);
+    return this.record.checkSettled(timeoutMs);
   }
 
   /** checkEngine says where the live checker runs now (null without a cluster). */
   get checkEngine(): CheckEngine | null {
-    return this.checker?.engineKind ?? null;
+    return this.clusters.checker?.engineKind ?? null;
   }
 
   /** message returns a recent message's body by its run-log id (404 when the lab no longer keeps it). */
   async message(id: number): Promise<MessageBody> {
-    const found = this.need().recorder.bodies.get(id);
-    if (!found.kept) throw new LabError(404, `message ${id}: ${found.why}`);
-    // The kept bytes are the frame the router forwarded: a length header, then the JSON.
-    const b = found.bytes;
-    const json = Buffer.from(b.buffer, b.byteOffset + FRAME_HEADER_BYTES, b.length - FRAME_HEADER_BYTES);
-    const frame = JSON.parse(json.toString('utf8')) as { msg: Record<string, unknown> };
-    return { id, bytes: found.bytes.length, message: frame.msg };
+    return this.record.message(id);
   }
 
-  /**
-   * exportRun writes the run (run.jsonl, history.jsonl, settings.json, check.json, and the
-   * report: latency.svg, throughput.svg, messages.svg, index.html) to a new
-   * folder `name` inside the data folder (default: a timestamped name). It never
-   * overwrites (409 if the folder exists) and never follows a link.
-   */
+  /** exportRun writes the run to a new folder `name` inside the data folder (lab-run-files.ts). */
   async exportRun(name?: string): Promise<ExportResult> {
-    const c = this.need();
-    const out = await this.fileOp(() => createRunFolder(this.dataDir, this.checkName(name ?? defaultRunName())));
-    const history = c.recorder.history();
-    const readBack = (key: string) =>
-      this.sharded?.request({ op: 'get', key }, 2000) ?? c.gateway.request({ op: 'get', key }, 2000);
-    const check = await exportCheck(history, readBack);
-    c.recorder.record('export', { dir: out, check: check.summary });
-    await c.recorder.sync();
-    const lin = check.linearizability;
-    const culprits = 'violation' in lin && lin.violation ? lin.violation.window.map((w) => w.time) : [];
-    const extra = runReportFiles({
-      log: c.recorder.log(),
-      history,
-      settings: c.settings,
-      check: { ok: check.ok, summary: check.summary },
-      violationT: culprits.length > 0 ? Math.min(...culprits) : null,
-      name: basename(out),
-    });
-    const files = await this.fileOp(() =>
-      writeRunFiles(out, c.runDir, {
-        settings: JSON.stringify(c.settings, null, 2) + '\n',
-        check: JSON.stringify(check, null, 2) + '\n',
-        extra,
-      }),
+    return exportRunFiles(
+      { dataDir: this.dataDir, need: () => this.need(), sharded: () => this.clusters.sharded },
+      name,
     );
-    return { dir: out, files, check: { ok: check.ok, summary: check.summary } };
   }
 
-  /** fileOp runs a run-file or kept-cluster operation, turning its refusal into a LabError with the same status. */
-  private async fileOp<T>(op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (e) {
-      if (e instanceof SafeFileError || e instanceof ClusterStoreError) throw new LabError(e.status, e.message);
-      throw e;
-    }
-  }
-
-  /**
-   * openRun reads the saved run `name` from the data folder. The absolute `dir` an export
-   * returned is accepted too, as long as it names a folder directly inside the data folder.
-   */
+  /** openRun reads the saved run `name` (or an export's absolute dir) from the data folder (lab-run-files.ts). */
   async openRun(name?: string): Promise<SavedRun> {
-    // Only the desktop window calls without a name, and its main process answers that with a dialog.
-    if (name === undefined)
-      throw new LabError(400, "name is required: the name of a saved run in the lab's data folder");
-    const inside = isAbsolute(name) && dirname(resolve(name)) === this.dataDir ? basename(resolve(name)) : name;
-    return this.fileOp(() => readRun(join(this.dataDir, this.checkName(inside))));
-  }
-
-  /** checkName refuses anything but a plain folder name (the HTTP and IPC adapters check first; this is the second line). */
-  private checkName(name: string): string {
-    const err = runNameError(name);
-    if (err) throw new LabError(400, err);
-    return name;
+    return openRunFiles(this.dataDir, name);
   }
 }
