@@ -56,7 +56,23 @@ describe('the Shards panel of a 3-group cluster', () => {
     expect(await g3.textContent()).toContain('n10 n11 n12');
     for (const s of v.shards.filter((x) => x.group === 'g3'))
       expect(await g3.getByRole('button', { name: `shard ${s.shard}`, exact: true }).count()).toBe(1);
+    // The header speaks per group: each group's own leader, each group's own quorum.
+    const leaderChip = page.getByTestId('leader');
+    await waitFor(
+      'a leader in every group',
+      async () => /^leaders ctl n\d+ · g1 n\d+ · g2 n\d+ · g3 n\d+$/.test((await leaderChip.textContent()) ?? ''),
+      20_000,
+    );
+    const named = [...((await leaderChip.textContent()) ?? '').matchAll(/n(\d+)/g)].map((m) => Number(m[1]));
+    // Each group's leader is one of its own nodes: ctl n1–n3, g1 n4–n6, g2 n7–n9, g3 n10–n12.
+    named.forEach((n, i) => expect(Math.ceil(n / 3)).toBe(i + 1));
+    expect((await page.getByTestId('quorum-chip').textContent())?.trim()).toBe(
+      'quorum ctl 3/3 ✓ · g1 3/3 ✓ · g2 3/3 ✓ · g3 3/3 ✓',
+    );
     await screenshot(page, 'shards-3-groups');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await screenshot(page, 'shards-3-groups-1024');
+    await page.setViewportSize({ width: 1400, height: 900 });
 
     const shard = v.shards.find((x) => x.group === 'g1')?.shard ?? 0;
     await panel.getByLabel('Shard to move').selectOption(String(shard));
@@ -74,6 +90,18 @@ describe('the Shards panel of a 3-group cluster', () => {
     await input.fill('shards');
     await input.press('Enter');
     await waitFor('the console map', async () => (await page.getByText(/g3 \(n10,n11,n12; /).count()) > 0, 10_000);
+
+    // Two of g3's three down: g3 alone loses its quorum and its leader; the others keep theirs.
+    for (const n of ['n10', 'n11'])
+      expect((await served!.api(`/api/nodes/${n}/crash`, { method: 'POST' })).status).toBe(200);
+    await waitFor(
+      'g3 without quorum in the header',
+      async () =>
+        (await page.getByTestId('quorum-chip').textContent())?.trim() ===
+        'quorum ctl 3/3 ✓ · g1 3/3 ✓ · g2 3/3 ✓ · g3 1/3 ✗',
+      15_000,
+    );
+    await waitFor('g3 without a leader', async () => /· g3 none$/.test((await leaderChip.textContent()) ?? ''), 15_000);
     expect(errors).toEqual([]);
   });
 });
