@@ -69,16 +69,60 @@ describe('the Shards panel of a 3-group cluster', () => {
     expect((await page.getByTestId('quorum-chip').textContent())?.trim()).toBe(
       'quorum ctl 3/3 ✓ · g1 3/3 ✓ · g2 3/3 ✓ · g3 3/3 ✓',
     );
+    // The graph draws each group as a box of its own nodes, labelled with its shards and its quorum.
+    const parents = await page.evaluate(() =>
+      Object.fromEntries(window.__quorumLab!.cy.nodes('.member').map((n) => [n.id(), String(n.data('parent') ?? '')])),
+    );
+    expect(parents).toMatchObject({ n1: 'sg-controller', n4: 'sg-g1', n9: 'sg-g2', n12: 'sg-g3' });
+    const boxLabel = (members: string) => page.locator(`[data-testid="zone-label"][data-members="${members}"]`);
+    const g3Shards = v.shards.filter((x) => x.group === 'g3').map((x) => x.shard);
+    expect((await boxLabel('n10,n11,n12').textContent())?.trim()).toBe(`g3 · shards ${g3Shards.join(' ')} · 3/3 ✓`);
+    expect((await boxLabel('n1,n2,n3').textContent())?.trim()).toMatch(/^controller · config \d+ · 3\/3 ✓$/);
     await screenshot(page, 'shards-3-groups');
     await page.setViewportSize({ width: 1024, height: 768 });
     await screenshot(page, 'shards-3-groups-1024');
     await page.setViewportSize({ width: 1400, height: 900 });
 
+    // Cut g1 off from the other groups: the shard's data cannot reach g3, so the move stays on its way.
+    const cutOff = ['n1', 'n2', 'n3', 'n7', 'n8', 'n9', 'n10', 'n11', 'n12'];
+    const cut = await served!.api('/api/partition', {
+      method: 'POST',
+      body: JSON.stringify({ groups: [['n4', 'n5', 'n6'], cutOff] }),
+    });
+    expect(cut.status).toBe(200);
+    const banner = page.getByTestId('partition-label');
+    await waitFor(
+      'the partition banner',
+      async () => ((await banner.textContent()) ?? '').includes('{n4,n5,n6} |'),
+      10_000,
+    );
     const shard = v.shards.find((x) => x.group === 'g1')?.shard ?? 0;
     await panel.getByLabel('Shard to move').selectOption(String(shard));
     await panel.getByLabel('Destination group').selectOption('g3');
     await panel.getByRole('button', { name: 'Move', exact: true }).click();
-    await waitFor('the move', async () => (await shards()).shards[shard]?.group === 'g3', 20_000);
+    await waitFor('the move under way', async () => (await shards()).shards[shard]?.moving?.from === 'g1', 20_000);
+    const arrows = async (): Promise<string[]> =>
+      page.evaluate(() =>
+        window.__quorumLab!.cy.edges('.shard-move').map((e) => `${e.source().id()}>${e.target().id()}`),
+      );
+    await waitFor('the dashed arrow g1 → g3', async () => (await arrows()).join() === 'sg-g1>sg-g3', 10_000);
+    await waitFor(
+      'g3’s box marking the shard on its way',
+      async () => ((await boxLabel('n10,n11,n12').textContent()) ?? '').includes(`${shard} ← g1`),
+      10_000,
+    );
+    expect(await page.getByTestId('link-label').getByText(`shard ${shard} → g3`).count()).toBe(1);
+    await screenshot(page, 'shards-moving');
+    expect((await served!.api('/api/heal', { method: 'POST' })).status).toBe(200);
+    await waitFor(
+      'the move',
+      async () => {
+        const s = (await shards()).shards[shard];
+        return s?.group === 'g3' && s.moving === undefined;
+      },
+      30_000,
+    );
+    await waitFor('the arrow gone', async () => (await arrows()).length === 0, 10_000);
     await waitFor(
       'the moved shard in g3’s box',
       async () => (await g3.getByRole('button', { name: `shard ${shard}`, exact: true }).count()) === 1,

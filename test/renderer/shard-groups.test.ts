@@ -2,10 +2,19 @@
  * The header of a sharded cluster: each group (controller, g1, g2, …) has its own leader,
  * elected in its own terms, and its own quorum counted over its own members, whatever
  * the other groups do; a cluster with one group keeps the single leader and quorum chip.
+ * The graph draws each group as a box of its nodes, its shards and its quorum, and a shard
+ * on its way as an arrow between two boxes.
  */
 import { describe, expect, it } from 'vitest';
 import type { ClusterNode, ClusterView } from '../../src-main/api/contract';
+import type { ShardsView } from '../../src-main/api/shards';
 import { groupHealth, groupsTitle, leadersText, quorumsText } from '../../src-renderer/src/model/shard-groups';
+import {
+  groupBoxes,
+  groupDropTarget,
+  groupLayout,
+  shardMoveEdges,
+} from '../../src-renderer/src/composables/topology-groups';
 
 function node(id: string, over: Partial<ClusterNode> = {}): ClusterNode {
   return {
@@ -82,5 +91,80 @@ describe('per-group leaders and quorums of a sharded cluster', () => {
     const v = sharded(leaders);
     delete v.settings.shards;
     expect(groupHealth(v)).toBeNull();
+  });
+});
+
+describe('the graph of a sharded cluster', () => {
+  const map: ShardsView = {
+    config: 4,
+    scheme: { kind: 'range', shards: 6 },
+    controller: ['n1', 'n2', 'n3'],
+    shards: [
+      { shard: 0, group: 'g1' },
+      { shard: 1, group: 'g3', moving: { from: 'g1', to: 'g3' } },
+      { shard: 2, group: 'g2' },
+      { shard: 3, group: 'g2' },
+      { shard: 4, group: 'g3' },
+      { shard: 5, group: 'g3' },
+    ],
+    groups: ['g1', 'g2', 'g3'].map((id, i) => ({
+      id,
+      nodes: [1, 2, 3].map((k) => `n${3 * (i + 1) + k}`),
+      joined: true,
+      leader: null,
+      config: 4,
+    })),
+  };
+
+  it('draws a box per group labelled with its shards and its own quorum, the controller first', () => {
+    const boxes = groupBoxes(sharded({ ...leaders, n10: { status: 'down' }, n12: { status: 'down' } }), map)!;
+    expect(boxes.map((b) => [b.id, b.members.join(' '), b.label, b.ok])).toEqual([
+      ['sg-controller', 'n1 n2 n3', 'controller · config 4 · 3/3 ✓', true],
+      ['sg-g1', 'n4 n5 n6', 'g1 · shards 0 · 3/3 ✓', true],
+      ['sg-g2', 'n7 n8 n9', 'g2 · shards 2 3 · 3/3 ✓', true],
+      ['sg-g3', 'n10 n11 n12', 'g3 · shards (1 ← g1) 4 5 · 1/3 ✗', false],
+    ]);
+    // Before the shard map is read, the boxes still stand, with their quorums.
+    expect(groupBoxes(sharded(leaders), null)!.map((b) => b.label)[1]).toBe('g1 · 3/3 ✓');
+  });
+
+  it('draws a shard on its way as an arrow from its source box to its destination box', () => {
+    expect(shardMoveEdges(map)).toEqual([{ id: 'move:1', source: 'sg-g1', target: 'sg-g3', label: 'shard 1 → g3' }]);
+    expect(shardMoveEdges({ ...map, shards: map.shards.map((s) => ({ shard: s.shard, group: s.group })) })).toEqual([]);
+  });
+
+  it('lays each group out in its own place, four boxes to a row', () => {
+    const groups = Array.from({ length: 6 }, (_, g) => [1, 2, 3].map((k) => `n${3 * g + k}`));
+    const pos = groupLayout(groups);
+    const centre = (g: string[]) => ({
+      x: g.reduce((s, id) => s + pos.get(id)!.x, 0) / g.length,
+      y: g.reduce((s, id) => s + pos.get(id)!.y, 0) / g.length,
+    });
+    const c = groups.map(centre);
+    // Groups 1–4 on one row, left to right; 5 and 6 on the next, under 1 and 2.
+    expect(c.slice(0, 4).every((p, i) => i === 0 || p.x > c[i - 1]!.x)).toBe(true);
+    expect(new Set(c.slice(0, 4).map((p) => Math.round(p.y))).size).toBe(1);
+    expect(c[4]!.y).toBeGreaterThan(c[0]!.y);
+    expect(Math.round(c[4]!.x)).toBe(Math.round(c[0]!.x));
+    // No two nodes of different groups closer than a group's own width.
+    for (const [a, b] of [
+      [0, 1],
+      [0, 4],
+    ] as const)
+      for (const x of groups[a]!)
+        for (const y of groups[b]!)
+          expect(Math.hypot(pos.get(x)!.x - pos.get(y)!.x, pos.get(x)!.y - pos.get(y)!.y)).toBeGreaterThan(150);
+  });
+
+  it('turns a drop out of a node’s group box into a cut, and a drop back into it into a rejoin', () => {
+    const zones = [['n4'], ['n1', 'n2', 'n3', 'n5', 'n6']];
+    const g1 = ['n4', 'n5', 'n6'];
+    expect(groupDropTarget([['n1', 'n2', 'n3', 'n4', 'n5', 'n6']], g1, 'n4', false)).toBe('new');
+    // n4 dropped back among n5 and n6: it joins their zone.
+    expect(groupDropTarget(zones, g1, 'n4', true)).toBe(1);
+    // n5 dropped in its own box, among as many of g1 as anywhere: it stays in its zone.
+    expect(groupDropTarget(zones, g1, 'n5', true)).toBe(1);
+    // Alone, in a group cut in three, it joins a zone holding one of its group.
+    expect(groupDropTarget([['n5'], ['n4'], ['n6']], g1, 'n5', true)).toBe(1);
   });
 });
