@@ -135,6 +135,24 @@ describe('the Shards panel of a 3-group cluster', () => {
     await input.press('Enter');
     await waitFor('the console map', async () => (await page.getByText(/g3 \(n10,n11,n12; /).count()) > 0, 10_000);
 
+    // The timeline's commit rows are per group: each names its group, and only that group's nodes.
+    const timeline = page.getByTestId('timeline');
+    for (const c of ['state', 'lifecycle', 'fault', 'client', 'other'])
+      await timeline.getByLabel(c, { exact: true }).uncheck();
+    const commitRows = async (): Promise<string[]> =>
+      await timeline
+        .locator('[data-testid="timeline-rows"] .ev')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('title') ?? ''));
+    await waitFor('a commit row of g3', async () => (await commitRows()).some((t) => / · g3: entr/.test(t)), 10_000);
+    const firstOf: Record<string, number> = { controller: 1, g1: 4, g2: 7, g3: 10 };
+    for (const t of await commitRows()) {
+      const m = / · (controller|g\d): (?:entry|entries) [\d–]+ committed \((.*)\)$/.exec(t);
+      expect(m, t).not.toBeNull();
+      const lo = firstOf[m![1]!]!;
+      for (const n of m![2]!.match(/n\d+/g) ?? [])
+        expect(Number(n.slice(1)), t).toSatisfy((k: number) => k >= lo && k < lo + 3);
+    }
+
     // Two of g3's three down: g3 alone loses its quorum and its leader; the others keep theirs.
     for (const n of ['n10', 'n11'])
       expect((await served!.api(`/api/nodes/${n}/crash`, { method: 'POST' })).status).toBe(200);
