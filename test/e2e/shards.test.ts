@@ -153,6 +153,29 @@ describe('the Shards panel of a 3-group cluster', () => {
         expect(Number(n.slice(1)), t).toSatisfy((k: number) => k >= lo && k < lo + 3);
     }
 
+    // A partition that splits g3: the links it cuts stay drawn (red, dashed), and g3's box keeps its quorum on its side of two.
+    const rest = Array.from({ length: 12 }, (_, i) => `n${i + 1}`).filter((n) => n !== 'n10');
+    const split = await served!.api('/api/partition', {
+      method: 'POST',
+      body: JSON.stringify({ groups: [['n10'], rest] }),
+    });
+    expect(split.status).toBe(200);
+    const linkClasses = async (id: string): Promise<string> =>
+      page.evaluate((x) => window.__quorumLab!.cy.getElementById(x).classes().join(' '), id);
+    await waitFor(
+      'the cut link n10–n11 drawn',
+      async () => (await linkClasses('link:n10:n11')).split(' ').includes('cut'),
+      10_000,
+    );
+    expect(await linkClasses('link:n10:n11')).not.toContain('across');
+    await waitFor(
+      'g3 at 2/3',
+      async () => ((await boxLabel('n10,n11,n12').textContent()) ?? '').endsWith('· 2/3 ✓'),
+      10_000,
+    );
+    await screenshot(page, 'shards-split-group');
+    expect((await served!.api('/api/heal', { method: 'POST' })).status).toBe(200);
+
     // Two of g3's three down: g3 alone loses its quorum and its leader; the others keep theirs.
     for (const n of ['n10', 'n11'])
       expect((await served!.api(`/api/nodes/${n}/crash`, { method: 'POST' })).status).toBe(200);

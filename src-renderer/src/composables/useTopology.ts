@@ -191,7 +191,10 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
         const id = edgeId(a, b);
         wanted.add(id);
         // A sharded cluster draws the links a partition cuts (topology-groups.ts says why).
-        const look = edgeLook(view, a, b, boxes !== null || zoneOf.get(a) === zoneOf.get(b));
+        const across = zoneOf.get(a) !== zoneOf.get(b);
+        const ruled = edgeLook(view, a, b, boxes !== null || !across);
+        // A link the partition cuts needs no "cut" label of its own: the banner names the partition.
+        const look = boxes && across ? { ...ruled, label: '' } : ruled;
         let e = cy.getElementById(id);
         if (e.empty()) e = cy.add({ group: 'edges', data: { id, source: a, target: b, label: look.label } });
         // Setting data repaints the graph even when the value is the same: only a change is written.
