@@ -77,7 +77,7 @@ describe('the Shards panel of a 3-group cluster', () => {
     const boxLabel = (members: string) => page.locator(`[data-testid="zone-label"][data-members="${members}"]`);
     const g3Shards = v.shards.filter((x) => x.group === 'g3').map((x) => x.shard);
     expect((await boxLabel('n10,n11,n12').textContent())?.trim()).toBe(`g3 · shards ${g3Shards.join(' ')} · 3/3 ✓`);
-    expect((await boxLabel('n1,n2,n3').textContent())?.trim()).toMatch(/^controller · config \d+ · 3\/3 ✓$/);
+    expect((await boxLabel('n1,n2,n3').textContent())?.trim()).toBe('controller · 3/3 ✓');
     await screenshot(page, 'shards-3-groups');
     await page.setViewportSize({ width: 1024, height: 768 });
     await screenshot(page, 'shards-3-groups-1024');

@@ -11,6 +11,7 @@ import type { ShardsView } from '../../src-main/api/shards';
 import { groupHealth, groupsTitle, leadersText, quorumsText } from '../../src-renderer/src/model/shard-groups';
 import {
   groupBoxes,
+  groupColumns,
   groupDropTarget,
   groupLayout,
   shardMoveEdges,
@@ -119,7 +120,7 @@ describe('the graph of a sharded cluster', () => {
   it('draws a box per group labelled with its shards and its own quorum, the controller first', () => {
     const boxes = groupBoxes(sharded({ ...leaders, n10: { status: 'down' }, n12: { status: 'down' } }), map)!;
     expect(boxes.map((b) => [b.id, b.members.join(' '), b.label, b.ok])).toEqual([
-      ['sg-controller', 'n1 n2 n3', 'controller · config 4 · 3/3 ✓', true],
+      ['sg-controller', 'n1 n2 n3', 'controller · 3/3 ✓', true],
       ['sg-g1', 'n4 n5 n6', 'g1 · shards 0 · 3/3 ✓', true],
       ['sg-g2', 'n7 n8 n9', 'g2 · shards 2 3 · 3/3 ✓', true],
       ['sg-g3', 'n10 n11 n12', 'g3 · shards (1 ← g1) 4 5 · 1/3 ✗', false],
@@ -154,6 +155,19 @@ describe('the graph of a sharded cluster', () => {
       for (const x of groups[a]!)
         for (const y of groups[b]!)
           expect(Math.hypot(pos.get(x)!.x - pos.get(y)!.x, pos.get(x)!.y - pos.get(y)!.y)).toBeGreaterThan(150);
+  });
+
+  it('stands the boxes in a row in a wide graph, and two by two where a row would crowd their labels', () => {
+    // The graph at 1400 px wide, and at 1024 px (narrower for about the same height).
+    expect(groupColumns(4, 970, 420)).toBe(4);
+    expect(groupColumns(4, 680, 330)).toBe(2);
+    expect(groupColumns(8, 970, 420)).toBe(4);
+    expect(groupColumns(1, 970, 420)).toBe(1);
+    // Two columns: the third group starts the second row, under the first.
+    const groups = [['a'], ['b'], ['c']];
+    const pos = groupLayout(groups, 2);
+    expect(pos.get('c')!.x).toBe(pos.get('a')!.x);
+    expect(pos.get('c')!.y).toBeGreaterThan(pos.get('a')!.y);
   });
 
   it('turns a drop out of a node’s group box into a cut, and a drop back into it into a rejoin', () => {

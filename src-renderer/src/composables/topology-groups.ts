@@ -56,7 +56,8 @@ export function groupBoxes(view: ClusterView, shards: ShardsView | null): GroupB
   if (!gs) return null;
   return gs.map((g) => {
     const q = `${g.quorum.best}/${g.quorum.total} ${g.quorum.ok ? '✓' : '✗'}`;
-    const name = g.id === 'controller' ? `controller${shards ? ` · config ${shards.config}` : ''}` : g.id;
+    // Labels keep a fixed CSS size over boxes that shrink with the graph: only what a box must say.
+    const name = g.id === 'controller' ? 'controller' : g.id;
     const joined = shards?.groups.find((x) => x.id === g.id)?.joined ?? true;
     const label = `${name}${g.id === 'controller' ? '' : joined ? shardList(g, shards) : ' · not joined'} · ${q}`;
     return { id: boxId(g.id), group: g.id, members: g.nodes, label, ok: g.quorum.ok };
@@ -81,16 +82,42 @@ export function shardMoveEdges(shards: ShardsView | null): ShardMoveEdge[] {
 }
 
 /** GROUP_RADIUS is the radius of the circle a group's nodes sit on (model units). */
-const GROUP_RADIUS = 72;
+const GROUP_RADIUS = 64;
 /** GROUP_STEP is the distance between neighbouring groups' centres (room for the boxes and their labels). */
-const GROUP_STEP = 330;
+const GROUP_STEP = 300;
 /** GROUP_COLUMNS: at most this many boxes side by side, then the next row (8 boxes make two rows of four). */
 const GROUP_COLUMNS = 4;
 
-/** groupLayout places the groups on a grid, left to right, and each group's nodes on a small circle. */
-export function groupLayout(groups: readonly string[][]): Map<string, { x: number; y: number }> {
+/** BOX_SPAN is a box's width and height with its padding and labels (model units), for choosing the grid. */
+const BOX_SPAN = 250;
+
+/** LABEL_ROOM is the on-screen distance (CSS px) box centres need so their labels (fixed CSS size) do not touch. */
+const LABEL_ROOM = 200;
+
+/**
+ * groupColumns picks how many boxes stand side by side in a width × height graph: the grid
+ * drawn largest, counting a grid whose box labels lack their room as smaller (labels have a
+ * fixed CSS size, so a long row on a small screen would run them into each other).
+ */
+export function groupColumns(n: number, width: number, height: number): number {
+  if (n <= 1 || width <= 0 || height <= 0) return Math.min(GROUP_COLUMNS, Math.max(1, n));
+  const zoom = (c: number): number => {
+    const rows = Math.ceil(n / c);
+    return Math.min(width / ((c - 1) * GROUP_STEP + BOX_SPAN), height / ((rows - 1) * GROUP_STEP + BOX_SPAN));
+  };
+  // A grid whose labels would not have their room counts as drawn that much smaller.
+  const score = (c: number): number => zoom(c) * Math.min(1, (zoom(c) * GROUP_STEP) / LABEL_ROOM);
+  const all = Array.from({ length: Math.min(GROUP_COLUMNS, n) }, (_, i) => i + 1);
+  return all.reduce((best, c) => (score(c) > score(best) ? c : best), 1);
+}
+
+/** groupLayout places the groups on a grid of `columns` (at most four), left to right, and each group's nodes on a small circle. */
+export function groupLayout(
+  groups: readonly string[][],
+  columns = GROUP_COLUMNS,
+): Map<string, { x: number; y: number }> {
   const pos = new Map<string, { x: number; y: number }>();
-  const cols = Math.min(GROUP_COLUMNS, Math.max(1, groups.length));
+  const cols = Math.min(GROUP_COLUMNS, Math.max(1, columns), Math.max(1, groups.length));
   groups.forEach((g, i) => {
     const cx = (i % cols) * GROUP_STEP;
     const cy = Math.floor(i / cols) * GROUP_STEP;

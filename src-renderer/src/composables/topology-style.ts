@@ -30,7 +30,7 @@ export const topologyStyle: StylesheetJson = [
   },
   { selector: 'node.zone.no-quorum', style: { 'border-color': '#b91c1c', 'background-color': '#2a1215' } },
   // A sharded cluster's group: a solid box (a dashed one is a partition zone), red without its own quorum.
-  { selector: 'node.zone.shard-group', style: { 'border-style': 'solid', 'border-color': '#64748b', padding: '22px' } },
+  { selector: 'node.zone.shard-group', style: { 'border-style': 'solid', 'border-color': '#64748b', padding: '30px' } },
   {
     selector: 'node.zone.shard-group.no-quorum',
     style: { 'border-color': '#b91c1c', 'background-color': '#2a1215' },

@@ -25,7 +25,15 @@ import {
   type OverlayZone,
 } from './topology-overlay';
 import { NODE_SIZE, topologyStyle } from './topology-style';
-import { boxId, groupBoxes, groupDropTarget, groupLayout, shardMoveEdges, type GroupBox } from './topology-groups';
+import {
+  boxId,
+  groupBoxes,
+  groupColumns,
+  groupDropTarget,
+  groupLayout,
+  shardMoveEdges,
+  type GroupBox,
+} from './topology-groups';
 
 export { ruleText } from './topology-overlay';
 
@@ -55,6 +63,8 @@ const NODE_R = NODE_SIZE / 2;
 const ZONE_PAD = 30;
 /** FIT_PAD leaves room around the zones for their labels and the wall's. */
 const FIT_PAD = 34;
+/** BOXES_FIT_PAD: a sharded cluster's boxes leave room above them for the partition banner. */
+const BOXES_FIT_PAD = 42;
 /** MAX_FIT_ZOOM keeps a small cluster on a big screen from being drawn huge. */
 const MAX_FIT_ZOOM = 1.6;
 /** MAX_ANIM_MS caps one message's flight on screen (0.001× would otherwise take 30 s). */
@@ -238,10 +248,17 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
       renderMoves();
     });
     // A sharded cluster is laid out by its groups, which a partition does not change.
-    const key = JSON.stringify(boxes ? boxes.map((b) => b.members) : groups);
+    // Its grid follows the graph's shape (groupColumns), so a resize may lay it out again.
+    const cols = boxes ? groupColumns(boxes.length, container.clientWidth, container.clientHeight) : 0;
+    const key = JSON.stringify(boxes ? [cols, boxes.map((b) => b.members)] : groups);
     if (key !== structure) {
       structure = key;
-      laid = boxes ? groupLayout(boxes.map((b) => b.members)) : layoutPositions(groups);
+      laid = boxes
+        ? groupLayout(
+            boxes.map((b) => b.members),
+            cols,
+          )
+        : layoutPositions(groups);
       for (const [id, p] of laid) cy.getElementById(id).position(p);
       fit();
     }
@@ -251,7 +268,8 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
   function fit(): void {
     const els = cy.nodes('.member, .zone');
     if (els.empty()) return;
-    cy.fit(els, FIT_PAD);
+    // A sharded cluster's partition banner sits over the top of the graph: leave it room.
+    cy.fit(els, boxes ? BOXES_FIT_PAD : FIT_PAD);
     if (cy.zoom() > MAX_FIT_ZOOM) {
       cy.zoom(MAX_FIT_ZOOM);
       cy.center(els);
@@ -262,6 +280,7 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
     // Cytoscape caches its container's size: without resize() a fit uses the old size.
     cy.resize();
     dots.resize();
+    if (boxes && current) render(current);
     fit();
     scheduleOverlay();
   }
