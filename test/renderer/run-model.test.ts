@@ -114,6 +114,71 @@ describe('run model: commit rows', () => {
   });
 });
 
+describe('run model: commit rows of a sharded cluster', () => {
+  const created = (nodeCount: unknown) =>
+    rec(0, 'cluster-created', { nodeCount, shards: { groups: 2, scheme: { kind: 'range', shards: 4 } } });
+  const commits = (m: RunModel): void => {
+    // Controller n1–n3, g1 n4–n6, g2 n7–n9: each group's log has indexes of its own.
+    for (const [node, commitIndex] of [
+      ['n1', 2],
+      ['n2', 2],
+      ['n4', 1],
+      ['n5', 1],
+      ['n7', 3],
+      ['n8', 3],
+      ['n3', 2],
+    ] as const)
+      m.ingest(rec(1, 'commit', { node, commitIndex }));
+  };
+  const texts = (m: RunModel): string[] => {
+    const rows = m.rows.view(['commit']);
+    return rows.slice(0, rows.count).map((r) => r.text);
+  };
+  const perGroup = [
+    'controller: entries 1–2 committed (n1 first, then n2, n3)',
+    'g1: entry 1 committed (n4 first, then n5)',
+    'g2: entries 1–3 committed (n7 first, then n8)',
+  ];
+
+  it('keeps one row per group and index range, naming the group, from the cluster-created record', () => {
+    const m = new RunModel();
+    m.ingest(created(3));
+    commits(m);
+    expect(texts(m)).toEqual(perGroup);
+    expect(m.rows.view(['commit']).at(1)!.nodes).toEqual(['n4', 'n5']);
+  });
+
+  it('takes the layout from the cluster’s settings when the log it has starts later', () => {
+    const m = new RunModel();
+    m.setLayout(
+      new Map([...'123456789'].map((k, i) => [`n${k}`, i < 3 ? 'controller' : i < 6 ? 'g1' : 'g2'] as const)),
+    );
+    commits(m);
+    expect(texts(m)).toEqual(perGroup);
+  });
+
+  it('reads a damaged layout as one group rather than trusting it', () => {
+    const m = new RunModel();
+    m.ingest(created(1e9));
+    commits(m);
+    expect(texts(m)).toEqual([
+      'entries 1–2 committed (n1 first, then n2, n4, n5)',
+      'entry 3 committed (n7 first, then n8)',
+    ]);
+  });
+
+  it('gives each group’s term its own row', () => {
+    const m = new RunModel();
+    m.ingest(created(3));
+    m.ingest(rec(1, 'term', { node: 'n1', term: 1, vote: 'n1' }));
+    m.ingest(rec(1, 'term', { node: 'n4', term: 1, vote: 'n4' }));
+    m.ingest(rec(1, 'term', { node: 'n2', term: 1, vote: 'n1' }));
+    const rows = m.rows.view(['state']);
+    expect(rows.slice(0, rows.count).map((r) => r.nodes)).toEqual([['n1', 'n2'], ['n4']]);
+    expect(rows.at(1)!.text).toMatch(/^g1: term 1: /);
+  });
+});
+
 describe('run model: plain-language rows', () => {
   it('says who won an election with whose votes, merging per-node term and leader records', () => {
     const m = new RunModel();

@@ -171,8 +171,17 @@ export interface OverlayModel {
   zones: OverlayZone[];
   walls: Wall[];
   wallLabel: string | null;
+  /** banner: the partition of a sharded cluster, named once over the graph (its boxes are groups, not zones). */
+  banner: string | null;
   edges: OverlayEdge[];
 }
 
 /** EMPTY_OVERLAY draws nothing. */
-export const EMPTY_OVERLAY: OverlayModel = { nodes: [], zones: [], walls: [], wallLabel: null, edges: [] };
+export const EMPTY_OVERLAY: OverlayModel = {
+  nodes: [],
+  zones: [],
+  walls: [],
+  wallLabel: null,
+  banner: null,
+  edges: [],
+};

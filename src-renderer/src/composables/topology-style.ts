@@ -29,6 +29,12 @@ export const topologyStyle: StylesheetJson = [
     },
   },
   { selector: 'node.zone.no-quorum', style: { 'border-color': '#b91c1c', 'background-color': '#2a1215' } },
+  // A sharded cluster's group: a solid box (a dashed one is a partition zone), red without its own quorum.
+  { selector: 'node.zone.shard-group', style: { 'border-style': 'solid', 'border-color': '#64748b', padding: '30px' } },
+  {
+    selector: 'node.zone.shard-group.no-quorum',
+    style: { 'border-color': '#b91c1c', 'background-color': '#2a1215' },
+  },
   {
     selector: 'node.member',
     style: {
@@ -90,5 +96,24 @@ export const topologyStyle: StylesheetJson = [
   { selector: 'edge.link.dim', style: { opacity: 0.3 } },
   { selector: 'edge.link.highlight', style: { 'line-color': '#38bdf8', width: 5, opacity: 1 } },
   { selector: 'edge.link:selected', style: { 'line-color': '#38bdf8', width: 5 } },
+  // A shard on its way: a dashed arrow from the source group's box to the destination's.
+  {
+    selector: 'edge.shard-move',
+    style: {
+      width: 3,
+      'line-color': '#22d3ee',
+      'line-style': 'dashed',
+      'line-dash-pattern': [8, 6],
+      // Arced below the row of boxes, so it never runs through a group between the two.
+      'curve-style': 'unbundled-bezier',
+      'control-point-distances': [360],
+      'control-point-weights': [0.5],
+      'target-arrow-shape': 'triangle',
+      'target-arrow-color': '#22d3ee',
+      'z-index': 30,
+      events: 'no',
+      label: '',
+    },
+  },
   // Messages in flight are not graph elements: ./message-dots.ts draws them on their own canvas.
 ];

@@ -10,11 +10,12 @@
 import cytoscape, { type Core, type EdgeSingular, type EventObject, type NodeSingular } from 'cytoscape';
 import type { ClusterView, RunLogRecord } from '../../../src-main/api/contract';
 import { zonesOf } from '../../../src-main/api/quorum';
-import { shardGroupOf } from '../../../src-main/api/shards';
+import { shardGroupOf, type ShardsView } from '../../../src-main/api/shards';
 import { deliveryDelayMs } from '../../../src-main/api/slow-motion';
 import { msgKindOf, num } from '../model/records';
 import { createMessageDots, type MessageDots } from './message-dots';
 import {
+  EMPTY_OVERLAY,
   edgeLook,
   nodeLook,
   wallsBetween,
@@ -24,6 +25,15 @@ import {
   type OverlayZone,
 } from './topology-overlay';
 import { NODE_SIZE, topologyStyle } from './topology-style';
+import {
+  boxId,
+  groupBoxes,
+  groupColumns,
+  groupDropTarget,
+  groupLayout,
+  shardMoveEdges,
+  type GroupBox,
+} from './topology-groups';
 
 export { ruleText } from './topology-overlay';
 
@@ -53,6 +63,8 @@ const NODE_R = NODE_SIZE / 2;
 const ZONE_PAD = 30;
 /** FIT_PAD leaves room around the zones for their labels and the wall's. */
 const FIT_PAD = 34;
+/** BOXES_FIT_PAD: a sharded cluster's boxes leave room above them for the partition banner. */
+const BOXES_FIT_PAD = 42;
 /** MAX_FIT_ZOOM keeps a small cluster on a big screen from being drawn huge. */
 const MAX_FIT_ZOOM = 1.6;
 /** MAX_ANIM_MS caps one message's flight on screen (0.001× would otherwise take 30 s). */
@@ -87,6 +99,8 @@ export interface TopologyHighlight {
 /** Topology is the handle the component keeps. */
 export interface Topology {
   render(view: ClusterView | null): void;
+  /** setShards gives a sharded cluster's shard map (each group box's shards, the moves on their way); null: none known. */
+  setShards(shards: ShardsView | null): void;
   /** setDraggable turns dragging nodes on (live) or off (replaying a saved run). */
   setDraggable(on: boolean): void;
   animateMessage(r: RunLogRecord): void;
@@ -121,27 +135,47 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
   let groups: string[][] = [];
   let current: ClusterView | null = null;
   let overlayFrame = 0;
+  /** boxes: a sharded cluster's group boxes (topology-groups.ts says why they replace the zones there); null: one group. */
+  let boxes: GroupBox[] | null = null;
+  let shards: ShardsView | null = null;
 
+  /** renderZones draws the boxes: the partition zones of one group, or the groups of a sharded cluster. */
   function renderZones(view: ClusterView): void {
     const tags = zoneTags(view);
-    groups.forEach((_g, i) => {
-      const zid = `zone-${i}`;
-      if (cy.getElementById(zid).empty()) cy.add({ group: 'nodes', data: { id: zid }, classes: 'zone' });
-      cy.getElementById(zid).classes(`zone${tags[i]?.ok === false ? ' no-quorum' : ''}`);
-    });
+    const want = boxes
+      ? boxes.map((b) => ({ id: b.id, ok: b.ok, cls: 'zone shard-group' }))
+      : groups.map((_g, i) => ({ id: `zone-${i}`, ok: tags[i]?.ok !== false, cls: 'zone' }));
+    for (const z of want) {
+      if (cy.getElementById(z.id).empty()) cy.add({ group: 'nodes', data: { id: z.id }, classes: z.cls });
+      cy.getElementById(z.id).classes(`${z.cls}${z.ok ? '' : ' no-quorum'}`);
+    }
+    const ids = new Set(want.map((z) => z.id));
     cy.nodes('.zone').forEach((z) => {
-      if (Number(z.id().slice(5)) >= groups.length) z.remove();
+      if (!ids.has(z.id())) z.remove();
     });
+  }
+
+  /** parentOf is the box node `id` sits in. */
+  function parentOf(id: string): string | null {
+    if (boxes) {
+      const b = boxes.find((x) => x.members.includes(id));
+      return b ? b.id : null;
+    }
+    return `zone-${groups.findIndex((g) => g.includes(id))}`;
   }
 
   function renderMembers(view: ClusterView): void {
     const ids = view.nodes.map((n) => n.id);
     for (const n of view.nodes) {
-      const parent = `zone-${groups.findIndex((g) => g.includes(n.id))}`;
+      const parent = parentOf(n.id);
       const el = cy.getElementById(n.id);
       if (el.empty())
-        cy.add({ group: 'nodes', data: { id: n.id, parent }, position: laid.get(n.id) ?? { x: 0, y: 0 } });
-      else if (el.data('parent') !== parent) el.move({ parent });
+        cy.add({
+          group: 'nodes',
+          data: { id: n.id, ...(parent === null ? {} : { parent }) },
+          position: laid.get(n.id) ?? { x: 0, y: 0 },
+        });
+      else if ((el.data('parent') ?? null) !== parent) el.move({ parent });
       // Look it up again: move() re-creates the element. The node the view names as
       // leader stands out; another that still believes it leads keeps only the colour.
       const look = nodeLook(view, n);
@@ -166,7 +200,11 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
         if (shardGroup.get(a) !== shardGroup.get(b)) continue;
         const id = edgeId(a, b);
         wanted.add(id);
-        const look = edgeLook(view, a, b, zoneOf.get(a) === zoneOf.get(b));
+        // A sharded cluster draws the links a partition cuts (topology-groups.ts says why).
+        const across = zoneOf.get(a) !== zoneOf.get(b);
+        const ruled = edgeLook(view, a, b, boxes !== null || !across);
+        // A link the partition cuts needs no "cut" label of its own: the banner names the partition.
+        const look = boxes && across ? { ...ruled, label: '' } : ruled;
         let e = cy.getElementById(id);
         if (e.empty()) e = cy.add({ group: 'edges', data: { id, source: a, target: b, label: look.label } });
         // Setting data repaints the graph even when the value is the same: only a change is written.
@@ -179,6 +217,19 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
     });
   }
 
+  /** renderMoves draws each shard on its way as a dashed arrow between two group boxes. */
+  function renderMoves(): void {
+    const moves = boxes ? shardMoveEdges(shards) : [];
+    for (const m of moves) {
+      if (cy.getElementById(m.source).empty() || cy.getElementById(m.target).empty()) continue;
+      if (cy.getElementById(m.id).empty()) cy.add({ group: 'edges', data: { ...m }, classes: 'shard-move' });
+    }
+    const ids = new Set(moves.map((m) => m.id));
+    cy.edges('.shard-move').forEach((e) => {
+      if (!ids.has(e.id())) e.remove();
+    });
+  }
+
   function render(view: ClusterView | null): void {
     current = view;
     if (!view) {
@@ -188,16 +239,26 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
       return;
     }
     groups = zonesOf(view);
+    boxes = groupBoxes(view, shards);
     cy.batch(() => {
       // Zones first, so nodes can move into them.
       renderZones(view);
       renderMembers(view);
       renderLinks(view);
+      renderMoves();
     });
-    const key = JSON.stringify(groups);
+    // A sharded cluster is laid out by its groups, which a partition does not change.
+    // Its grid follows the graph's shape (groupColumns), so a resize may lay it out again.
+    const cols = boxes ? groupColumns(boxes.length, container.clientWidth, container.clientHeight) : 0;
+    const key = JSON.stringify(boxes ? [cols, boxes.map((b) => b.members)] : groups);
     if (key !== structure) {
       structure = key;
-      laid = layoutPositions(groups);
+      laid = boxes
+        ? groupLayout(
+            boxes.map((b) => b.members),
+            cols,
+          )
+        : layoutPositions(groups);
       for (const [id, p] of laid) cy.getElementById(id).position(p);
       fit();
     }
@@ -207,7 +268,8 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
   function fit(): void {
     const els = cy.nodes('.member, .zone');
     if (els.empty()) return;
-    cy.fit(els, FIT_PAD);
+    // A sharded cluster's partition banner sits over the top of the graph: leave it room.
+    cy.fit(els, boxes ? BOXES_FIT_PAD : FIT_PAD);
     if (cy.zoom() > MAX_FIT_ZOOM) {
       cy.zoom(MAX_FIT_ZOOM);
       cy.center(els);
@@ -218,6 +280,7 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
     // Cytoscape caches its container's size: without resize() a fit uses the old size.
     cy.resize();
     dots.resize();
+    if (boxes && current) render(current);
     fit();
     scheduleOverlay();
   }
@@ -225,28 +288,37 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
   /** overlayModel reads the rendered positions of what the overlay labels. */
   function overlayModel(): OverlayModel {
     const view = current;
-    if (!view) return { nodes: [], zones: [], walls: [], wallLabel: null, edges: [] };
+    if (!view) return EMPTY_OVERLAY;
     const nodes = view.nodes.flatMap((n) => {
       const el = cy.getElementById(n.id);
       if (el.empty()) return [];
       const p = el.renderedPosition();
       return [{ ...nodeLook(view, n), x: p.x, y: p.y, r: el.renderedWidth() / 2 }];
     });
-    const tags = zoneTags(view);
+    const tags = boxes ?? zoneTags(view);
     const zones: OverlayZone[] = tags.flatMap((t, i) => {
-      const z = cy.getElementById(`zone-${i}`);
+      const z = cy.getElementById(boxes ? boxId(boxes[i]!.group) : `zone-${i}`);
       if (z.empty()) return [];
       const b = z.renderedBoundingBox({ includeLabels: false, includeOverlays: false });
-      return [{ ...t, box: { x1: b.x1, x2: b.x2, y1: b.y1, y2: b.y2 } }];
+      return [{ label: t.label, ok: t.ok, members: t.members, box: { x1: b.x1, x2: b.x2, y1: b.y1, y2: b.y2 } }];
     });
     const edges = cy
-      .edges('.link')
+      .edges('.link, .shard-move')
       .filter((e) => e.data('label') !== '' && !e.hasClass('across'))
       .map((e: EdgeSingular) => {
         const m = e.renderedMidpoint();
         return { id: e.id(), x: m.x, y: m.y, label: String(e.data('label')) };
       });
-    return { nodes, zones, walls: wallsBetween(zones.map((z) => z.box)), wallLabel: wallText(view), edges };
+    // Walls stand between zones; a sharded cluster's boxes are groups, so its partition is named in a banner.
+    if (boxes) return { nodes, zones, walls: [], wallLabel: null, banner: wallText(view), edges };
+    return {
+      nodes,
+      zones,
+      walls: wallsBetween(zones.map((z) => z.box)),
+      wallLabel: wallText(view),
+      banner: null,
+      edges,
+    };
   }
 
   /** scheduleOverlay recomputes the overlay once, on the next animation frame. */
@@ -277,6 +349,22 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
     return null;
   }
 
+  /** groupTarget: a sharded cluster's drop (groupDropTarget), inside or outside the node's own group box. */
+  function groupTarget(p: { x: number; y: number }, id: string): number | 'new' | null {
+    const members = boxes?.find((b) => b.members.includes(id))?.members ?? [];
+    const peers = members.filter((m) => m !== id);
+    const pad = NODE_R + ZONE_PAD;
+    const xs = peers.map((m) => laid.get(m)?.x ?? 0);
+    const ys = peers.map((m) => laid.get(m)?.y ?? 0);
+    const inside =
+      peers.length > 0 &&
+      p.x >= Math.min(...xs) - pad &&
+      p.x <= Math.max(...xs) + pad &&
+      p.y >= Math.min(...ys) - pad &&
+      p.y <= Math.max(...ys) + pad;
+    return groupDropTarget(groups, members, id, inside);
+  }
+
   cy.on('tap', 'node.member', (e: EventObject) => h.selectNode((e.target as NodeSingular).id()));
   cy.on('tap', 'edge.link', (e: EventObject) => {
     const edge = e.target;
@@ -305,12 +393,12 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
     const id = n.id();
     const p = n.position();
     const own = groups.findIndex((g) => g.includes(id));
-    const target = zoneAt(p, id);
+    const target = boxes ? groupTarget(p, id) : (zoneAt(p, id) ?? 'new');
     // Snap back at once: the graph only shows a new zone once the lab has cut the links.
     const home = laid.get(id);
     if (home) n.position(home);
-    if (target === own || !h.canDrag()) return;
-    h.moveNode(id, target ?? 'new');
+    if (target === null || target === own || !h.canDrag()) return;
+    h.moveNode(id, target);
   });
 
   /** flightMs is how long a message is drawn in flight: as long as the router holds it in slow motion. */
@@ -351,6 +439,10 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
 
   return {
     render,
+    setShards(v: ShardsView | null) {
+      shards = v;
+      if (current && groupBoxes(current, null)) render(current);
+    },
     setDraggable(on: boolean) {
       cy.autoungrabify(!on);
     },

@@ -22,6 +22,8 @@ import {
   type ElectionFacts,
 } from './describe';
 import { FaultLog } from './faults';
+import { MAX_NODES } from '../../../src-main/api/schemas';
+import { shardGroupOf, shardSettingsAt } from '../../../src-main/api/shards';
 import { categoryOf, num, str } from './records';
 import { Ring } from './ring';
 import { Series } from './series';
@@ -123,8 +125,25 @@ export class RunModel {
   /** lastT: the newest record's run time, ns. */
   lastT = 0;
   private votes = new TermVotes();
-  private maxCommit = 0;
+  /** maxCommit: the highest commit index seen, per group ('' in a cluster of one group). */
+  private maxCommit = new Map<string, number>();
   private merging = new Map<string, Merging>();
+  /** groupOf: each node's group in a sharded cluster (shardGroupOf); empty for one group. */
+  private groupOf = new Map<string, string>();
+
+  /**
+   * setLayout says which group each node belongs to (shardGroupOf of the cluster's
+   * settings), for a run whose cluster-created record the model has not seen (a backlog
+   * that starts later). Each group has its own log, so its commits get rows of their own.
+   */
+  setLayout(groupOf: ReadonlyMap<string, string>): void {
+    this.groupOf = new Map(groupOf);
+  }
+
+  /** groupKey is node's group ('' when the cluster has one group, or the node is not in the layout). */
+  private groupKey(node: string): string {
+    return this.groupOf.get(node) ?? '';
+  }
 
   /** ingest takes one record in; false if it was a duplicate (its seq seen already). */
   ingest(r: RunLogRecord): boolean {
@@ -170,8 +189,9 @@ export class RunModel {
       case 'role':
         return this.onRole(r, ord);
       case 'cluster-created':
-        this.maxCommit = 0;
+        this.maxCommit.clear();
         this.merging.clear();
+        this.groupOf = layoutOf(r);
         this.addRow(r, ord, describe(r));
         return;
       default: {
@@ -232,24 +252,30 @@ export class RunModel {
     const vote = str(r, 'vote');
     if (node === null || term === null) return void this.addRow(r, ord, describe(r));
     if (vote !== null) this.votes.vote(term, node, vote);
-    const m = this.joinable(`term:${term}`, r.t);
+    // Groups of a sharded cluster count their terms apart: one row per group and term.
+    const g = this.groupKey(node);
+    const slot = `term@${g}:${term}`;
+    const m = this.joinable(slot, r.t);
     if (m && !m.members.includes(node)) {
       m.members.push(node);
       m.votes.push(vote);
-      m.row.text = termText(
-        term,
-        m.members.map((n, i) => ({ node: n, vote: m.votes[i] ?? null })),
+      m.row.text = inGroup(
+        g,
+        termText(
+          term,
+          m.members.map((n, i) => ({ node: n, vote: m.votes[i] ?? null })),
+        ),
       );
       m.row.nodes.push(node);
       return;
     }
     const row = this.addRow(r, ord, {
-      text: termText(term, [{ node, vote }]),
+      text: inGroup(g, termText(term, [{ node, vote }])),
       tone: '',
       nodes: [node],
       links: [],
     });
-    this.open(`term:${term}`, row, [node], 0, [vote]);
+    this.open(slot, row, [node], 0, [vote]);
   }
 
   private onLeader(r: RunLogRecord, ord: number): void {
@@ -274,25 +300,51 @@ export class RunModel {
     this.open(key, row, [node]);
   }
 
-  /** onCommit keeps one row per newly committed index range; other nodes catching up join it. */
+  /**
+   * onCommit keeps one row per newly committed index range; other nodes catching up join
+   * it. In a sharded cluster each group has a log (and indexes) of its own: the ranges,
+   * rows and merging are per group, and a row names its group.
+   */
   private onCommit(r: RunLogRecord, ord: number): void {
     const node = str(r, 'node');
     const idx = num(r, 'commitIndex') ?? num(r, 'commit');
     if (node === null || idx === null) return;
-    if (idx > this.maxCommit) {
-      const from = this.maxCommit + 1;
-      this.maxCommit = idx;
-      const row = this.addRow(r, ord, { text: commitText(from, idx, node, []), tone: '', nodes: [node], links: [] });
-      this.open(`commit:${idx}`, row, [node], from);
+    const g = this.groupKey(node);
+    const max = this.maxCommit.get(g) ?? 0;
+    const slot = `commit@${g}`;
+    if (idx > max) {
+      this.maxCommit.set(g, idx);
+      const text = inGroup(g, commitText(max + 1, idx, node, []));
+      const row = this.addRow(r, ord, { text, tone: '', nodes: [node], links: [] });
+      this.open(`${slot}:${idx}`, row, [node], max + 1);
       return;
     }
-    // A node reaching an index already committed: it joins the newest commit row if that row
-    // covers the index, and is otherwise only a follower catching up (no row of its own).
-    const m = this.merging.get('commit');
+    // A node reaching an index already committed: it joins its group's newest commit row if
+    // that row covers the index, and is otherwise only a follower catching up (no row of its own).
+    const m = this.merging.get(slot);
     if (m && idx >= m.from && !m.members.includes(node)) {
       m.members.push(node);
       m.row.nodes.push(node);
-      m.row.text = commitText(m.from, this.maxCommit, m.members[0]!, m.members.slice(1));
+      m.row.text = inGroup(g, commitText(m.from, max, m.members[0]!, m.members.slice(1)));
     }
+  }
+}
+
+/** inGroup names a sharded cluster's group before a row's text ("g2: entry 12 committed (…)"); '' leaves it as is. */
+function inGroup(g: string, text: string): string {
+  return g === '' ? text : `${g}: ${text}`;
+}
+
+/** layoutOf reads a cluster-created record's group layout (empty for one group, or a record it cannot read). */
+function layoutOf(r: RunLogRecord): Map<string, string> {
+  const nodes = num(r, 'nodeCount');
+  // Bounded like a cluster's own settings: a damaged saved run cannot make the layout huge.
+  if (r.shards === undefined || nodes === null || !Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES)
+    return new Map();
+  try {
+    return shardGroupOf({ nodes, shards: shardSettingsAt(r.shards, 'shards') });
+  } catch {
+    // A saved run's record that does not hold a layout: its commits are read as one group's.
+    return new Map();
   }
 }

@@ -63,6 +63,8 @@ export const useClusterStore = defineStore('cluster', () => {
     const prev = live.value;
     // A new run (fresh cluster) restarts the run log; forget the old run's records.
     if (prev && prev.runStartedAt !== v.runStartedAt) useTimelineStore().reset();
+    // The run's group layout, for a backlog that no longer starts at its cluster-created record.
+    if (!prev || prev.runStartedAt !== v.runStartedAt) useTimelineStore().setLayout(v.settings);
     live.value = v;
   }
 

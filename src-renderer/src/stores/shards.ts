@@ -8,6 +8,9 @@ import { ref, shallowRef } from 'vue';
 import type { ShardMove, ShardsView } from '../../../src-main/api/shards';
 import { errorText, labClient } from '../api/lab-client';
 
+/** FOLLOW_MS is how often a followed shard map is read again. */
+const FOLLOW_MS = 1000;
+
 export const useShardsStore = defineStore('shards', () => {
   const view = shallowRef<ShardsView | null>(null);
   const error = ref<string | null>(null);
@@ -37,5 +40,27 @@ export const useShardsStore = defineStore('shards', () => {
   /** leave takes a group out of the configuration (its shards move to the others). */
   const leave = (group: string): Promise<ShardsView | null> => call(() => labClient().leaveGroup(group));
 
-  return { view, error, latencyMs, refresh, move, join, leave };
+  // GET /api/shards is not pushed as an event: read it once a second while anyone follows it.
+  let followers = 0;
+  let timer: ReturnType<typeof setInterval> | null = null;
+  /** follow keeps the map fresh (a read now, then once a second) until the returned stop is called; several may follow. */
+  function follow(): () => void {
+    followers++;
+    if (timer === null) {
+      void refresh();
+      timer = setInterval(() => void refresh(), FOLLOW_MS);
+    }
+    let stopped = false;
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      followers--;
+      if (followers === 0 && timer !== null) {
+        clearInterval(timer);
+        timer = null;
+      }
+    };
+  }
+
+  return { view, error, latencyMs, refresh, move, join, leave, follow };
 });

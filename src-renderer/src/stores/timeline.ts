@@ -8,7 +8,8 @@
  */
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, triggerRef } from 'vue';
-import type { RunLogRecord } from '../../../src-main/api/contract';
+import type { ClusterSettings, RunLogRecord } from '../../../src-main/api/contract';
+import { shardGroupOf } from '../../../src-main/api/shards';
 import { feedMessage, onMessageRecord } from '../composables/message-feed';
 import { CATEGORIES, isMessageRecord, type Category } from '../model/records';
 import { RunModel } from '../model/run-model';
@@ -50,6 +51,14 @@ export const useTimelineStore = defineStore('timeline', () => {
   /** held: live records taken in before the backlog arrived, to rebuild in seq order with it (null once it has). */
   let held: RunLogRecord[] | null = [];
   const replay = useReplayStore();
+  /** layout: the live run's nodes by group (sharded clusters), given to every model made for the run. */
+  let layout = new Map<string, string>();
+
+  /** setLayout gives the live run's group layout (from the cluster's settings) to its model. */
+  function setLayout(settings: Pick<ClusterSettings, 'nodes' | 'shards'>): void {
+    layout = shardGroupOf(settings);
+    model.value.setLayout(layout);
+  }
 
   /** take folds one live record into the model and hands messages to the animation. */
   function take(r: RunLogRecord): boolean {
@@ -119,6 +128,7 @@ export const useTimelineStore = defineStore('timeline', () => {
       const bySeq = new Map<number, RunLogRecord>();
       for (const r of [...backlog, ...live]) bySeq.set(r.seq, r);
       const fresh = markRaw(new RunModel());
+      fresh.setLayout(layout);
       for (const r of [...bySeq.values()].sort((a, b) => a.seq - b.seq)) fresh.ingest(r);
       model.value = fresh;
       fresh.rows.setNode(nodeFilter.value);
@@ -132,6 +142,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     pending = [];
     held = null;
     model.value = markRaw(new RunModel());
+    model.value.setLayout(layout);
     model.value.rows.setNode(nodeFilter.value);
     paused.value = false;
     changed();
@@ -203,6 +214,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     enqueue,
     flush,
     ingestBacklog,
+    setLayout,
     reset,
     setPaused,
     toggleCategory,
