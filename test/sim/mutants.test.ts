@@ -50,7 +50,7 @@ const CASES: Case[] = [
     seeds: [101, 110],
     caughtBy: ['commit-agreement', 'leader-completeness', 'state-machine-safety', 'durability', 'linearizability'],
   },
-  { mutant: 'read-ids-restart', protocol: 'raft', seeds: [286, 295], caughtBy: ['linearizability'] },
+  { mutant: 'read-ids-restart', protocol: 'raft', seeds: [505, 514], caughtBy: ['linearizability'] },
   { mutant: 'read-ids-restart', protocol: 'paxos', seeds: [98, 107], caughtBy: ['linearizability'] },
   { mutant: 'paxos-scan-monotonic', protocol: 'paxos', seeds: [43, 52], caughtBy: ['liveness'] },
 ];
