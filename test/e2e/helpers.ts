@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, onTestFailed } from 'vitest';
 import { findChromium } from './browser.mjs';
 
 /** ROOT is the repository root. */
@@ -213,6 +213,12 @@ export interface LabInBrowser {
   api<T>(path: string, body?: unknown): Promise<T>;
   /** consoleRun types a line into the console and presses Enter. */
   consoleRun(line: string): Promise<void>;
+  /**
+   * open begins a test on the lab's page: on failure a screenshot NAME-failure, the page's
+   * errors collected into the array it returns, the step clock reset, the page loaded and a
+   * leader shown in the header.
+   */
+  open(name: string): Promise<string[]>;
 }
 
 /**
@@ -258,6 +264,21 @@ export function labInBrowser(name: string, args: string[], open = false): LabInB
       const input = ready(page).getByLabel('Console', { exact: true });
       await input.fill(line);
       await input.press('Enter');
+    },
+    async open(shot: string): Promise<string[]> {
+      const p = ready(page);
+      onTestFailed(async () => {
+        await screenshot(p, `${shot}-failure`).catch(() => undefined);
+      });
+      const errors: string[] = [];
+      p.on('pageerror', (e) => errors.push(e.message));
+      markStart();
+      await p.goto(ready(served).pageUrl);
+      await p
+        .getByTestId('leader')
+        .filter({ hasText: /leader n\d+/ })
+        .waitFor({ timeout: 30_000 });
+      return errors;
     },
   };
 }

@@ -11,9 +11,9 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CheckVerdict, ClusterView, HistoryOp } from '../../src-main/api/contract';
-import { labInBrowser, markStart, screenshot, waitFor } from './helpers';
+import { labInBrowser, screenshot, waitFor } from './helpers';
 
 /**
  * staleRun copies the exported run `from` into `to`, adding to its history, after
@@ -63,17 +63,7 @@ describe('the verdict chip and the history view', () => {
     'shows linearizable after some puts, and draws, switches and filters the history',
     { timeout: 300_000 },
     async () => {
-      onTestFailed(async () => {
-        await screenshot(lab.page, 'history-failure').catch(() => undefined);
-      });
-      const errors: string[] = [];
-      lab.page.on('pageerror', (e) => errors.push(e.message));
-      markStart();
-      await lab.page.goto(lab.served.pageUrl);
-      await lab.page
-        .getByTestId('leader')
-        .filter({ hasText: /leader n\d+/ })
-        .waitFor({ timeout: 30_000 });
+      const errors = await lab.open('history');
 
       // 1. Puts and reads on two keys, a follower crashed and back, then 16 clients on 4 keys.
       for (let i = 0; i < 5; i++) {

@@ -6,9 +6,9 @@
  */
 import type { Core as CyCore } from 'cytoscape';
 import type { Page } from 'playwright-core';
-import { describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { labInBrowser, markStart, screenshot } from './helpers';
+import { labInBrowser, screenshot } from './helpers';
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms: number): Promise<T> {
   const end = Date.now() + ms;
@@ -49,15 +49,7 @@ describe('membership from the UI', () => {
     'adds a node, shows it as a learner catching up, makes it lead, then removes it',
     { timeout: 180_000 },
     async () => {
-      onTestFailed(async () => {
-        await screenshot(lab.page, 'membership-failure').catch(() => undefined);
-      });
-      markStart();
-      await lab.page.goto(lab.served.pageUrl);
-      await lab.page
-        .getByTestId('leader')
-        .filter({ hasText: /leader n\d+/ })
-        .waitFor({ timeout: 30_000 });
+      await lab.open('membership');
       const bar = lab.page.getByTestId('membership-bar');
       expect(await bar.getByTestId('config-voters').textContent()).toContain('n1 n2 n3');
       // Some data to copy, and a slow link from the leader to the new node once it exists, so

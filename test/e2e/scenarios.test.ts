@@ -7,11 +7,11 @@
  * checks banner; at the end, the verdict and "run again with <contrast>". A screenshot
  * of every step lands in artifacts/e2e/.
  */
-import { describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core as CyCore } from 'cytoscape';
 import type { ClusterView } from '../../src-main/api/contract';
 import type { ScenarioState } from '../../src-main/api/scenario-api';
-import { labInBrowser, markStart, screenshot } from './helpers';
+import { labInBrowser, screenshot } from './helpers';
 
 describe('the Scenarios panel', () => {
   const lab = labInBrowser('scenarios', ['--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
@@ -34,17 +34,7 @@ describe('the Scenarios panel', () => {
     'runs a scenario in three clicks, with the user’s step, a pause, Next, Back and the verdict',
     { timeout: 300_000 },
     async () => {
-      onTestFailed(async () => {
-        await screenshot(lab.page, 'scenarios-failure').catch(() => undefined);
-      });
-      const errors: string[] = [];
-      lab.page.on('pageerror', (e) => errors.push(e.message));
-      markStart();
-      await lab.page.goto(lab.served.pageUrl);
-      await lab.page
-        .getByTestId('leader')
-        .filter({ hasText: /leader n\d+/ })
-        .waitFor({ timeout: 30_000 });
+      const errors = await lab.open('scenarios');
       await screenshot(lab.page, 'scenarios-0-opened');
 
       // Click 1: the header's Scenarios button opens the list.

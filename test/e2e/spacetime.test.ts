@@ -7,9 +7,9 @@
  * tab shows the latency scatter with a point per outcome and the partition as a fault lane.
  * Screenshots at 1400×900 and 1024×700 land in artifacts/e2e/.
  */
-import { describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { labInBrowser, markStart, screenshot, waitFor } from './helpers';
+import { labInBrowser, screenshot, waitFor } from './helpers';
 import { clearance, exportedSvg } from './spacetime-svg';
 
 describe('space-time diagram and report', () => {
@@ -33,17 +33,7 @@ describe('space-time diagram and report', () => {
     'shows cut messages ending in ✕ "partition", a message body, an SVG export and the report',
     { timeout: 240_000 },
     async () => {
-      onTestFailed(async () => {
-        await screenshot(lab.page, 'spacetime-failure').catch(() => undefined);
-      });
-      const errors: string[] = [];
-      lab.page.on('pageerror', (e) => errors.push(e.message));
-      markStart();
-      await lab.page.goto(lab.served.pageUrl);
-      await lab.page
-        .getByTestId('leader')
-        .filter({ hasText: /leader n\d+/ })
-        .waitFor({ timeout: 30_000 });
+      const errors = await lab.open('spacetime');
 
       // Writes before the cut (appends to draw, points for the scatter).
       await api('/api/load', { op: 'put', count: 300, clients: 4 });

@@ -8,9 +8,9 @@
  */
 import type { Core as CyCore } from 'cytoscape';
 import type { Page } from 'playwright-core';
-import { describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { labInBrowser, markStart, screenshot, waitFor } from './helpers';
+import { labInBrowser, screenshot, waitFor } from './helpers';
 
 const SIZES = [
   [1400, 900],
@@ -37,17 +37,7 @@ describe('timeline, charts and replay under load', () => {
     'keeps the crash after a load, renders a bounded list, moves the cursor, and replays with ticks',
     { timeout: 300_000 },
     async () => {
-      onTestFailed(async () => {
-        await screenshot(lab.page, 'views-failure').catch(() => undefined);
-      });
-      const errors: string[] = [];
-      lab.page.on('pageerror', (e) => errors.push(e.message));
-      markStart();
-      await lab.page.goto(lab.served.pageUrl);
-      await lab.page
-        .getByTestId('leader')
-        .filter({ hasText: /leader n\d+/ })
-        .waitFor({ timeout: 30_000 });
+      const errors = await lab.open('views');
 
       // 1. Crash a follower, bring it back, then a 32-client put load.
       const view = await api<ClusterView>('/api/cluster');
