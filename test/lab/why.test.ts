@@ -29,6 +29,28 @@ async function lastIndexOf(lab: TestLab, id: string): Promise<number> {
   return ins.status.lastIndex;
 }
 
+/** crashLeaderAndAsk SIGKILLs the leader `old`, waits for another leader, and returns it with its answer to "why are you leader". */
+async function crashLeaderAndAsk(lab: TestLab, old: string): Promise<{ fresh: string; answer: WhyAnswer }> {
+  await lab.api('POST', `/api/nodes/${old}/crash`);
+  const fresh = await waitFor(
+    async () => {
+      const v = (await lab.api<ClusterView>('GET', '/api/cluster')).body;
+      return v.leader !== null && v.leader !== old ? v.leader : null;
+    },
+    15_000,
+    'a new leader',
+  );
+  const answer = await waitFor(
+    async () => {
+      const a = await why(lab, fresh);
+      return a.status === 200 && a.body.roleFacts?.role === 'leader' && a.body.roleFacts.election ? a.body : null;
+    },
+    5000,
+    'the new leader’s answer',
+  );
+  return { fresh, answer };
+}
+
 describe('explain on a real Raft cluster', () => {
   it('a committed entry says when and with whom; one the cut-off leader holds alone names the missing quorum', async () => {
     t = await startLab({ nodes: 3, seed: 21 });
@@ -86,23 +108,7 @@ describe('explain on a real Raft cluster', () => {
     t = await startLab({ nodes: 3, seed: 5 });
     const lab = t;
     const old = await waitLeader(lab);
-    await lab.api('POST', `/api/nodes/${old}/crash`);
-    const fresh = await waitFor(
-      async () => {
-        const v = (await lab.api<ClusterView>('GET', '/api/cluster')).body;
-        return v.leader !== null && v.leader !== old ? v.leader : null;
-      },
-      15_000,
-      'a new leader',
-    );
-    const r = await waitFor(
-      async () => {
-        const a = await why(lab, fresh);
-        return a.status === 200 && a.body.roleFacts?.role === 'leader' && a.body.roleFacts.election ? a.body : null;
-      },
-      5000,
-      'the new leader’s answer',
-    );
+    const { fresh, answer: r } = await crashLeaderAndAsk(lab, old);
     expect(r.summary).toContain(`${fresh} is leader`);
     expect(r.summary).toContain('won the election with votes from');
     const all = text(r);
@@ -136,23 +142,7 @@ describe('explain on a real Multi-Paxos cluster', () => {
       'the committed slot',
     );
     expect(ok.summary).toMatch(new RegExp(`^entry ${done} \\(b\\d+\\) is committed on ${old}\\.$`));
-    await lab.api('POST', `/api/nodes/${old}/crash`);
-    const fresh = await waitFor(
-      async () => {
-        const v = (await lab.api<ClusterView>('GET', '/api/cluster')).body;
-        return v.leader !== null && v.leader !== old ? v.leader : null;
-      },
-      15_000,
-      'a new leader',
-    );
-    const r = await waitFor(
-      async () => {
-        const a = await why(lab, fresh);
-        return a.body.roleFacts?.role === 'leader' && a.body.roleFacts.election ? a.body : null;
-      },
-      5000,
-      'the new leader’s answer',
-    );
+    const { answer: r } = await crashLeaderAndAsk(lab, old);
     expect(r.summary).toContain('phase 1 won: promises from');
     // The election that won followed the crash; on a busy machine a first attempt may have failed,
     // and then the winner's timeout says it heard no leader at all since.

@@ -19,6 +19,7 @@ import { runMain } from '../../src-main/scenario/run-cli';
 import { TargetError } from '../../src-main/scenario/target';
 import type { UnsafeModes } from '../../src-main/scenario/unsafe';
 import { validateScenario } from '../../src-main/scenario/validate';
+import { DAMAGED_FOLLOWER } from './fixtures';
 
 let dir: string;
 let lab: LabService;
@@ -73,22 +74,7 @@ describe('bundled scenarios on real processes', () => {
   });
 
   it('a damage step breaks a crashed node’s file; it recovers from its peers and nothing is lost', async () => {
-    const r = validateScenario({
-      name: 'damaged-follower',
-      title: 'Damaged follower',
-      teaches: 'a damaged store recovers from its peers',
-      setup: { nodes: 3, heartbeatMs: 50, electionMs: 500 },
-      steps: [
-        { do: 'wait', until: { is: 'leader' }, withinMs: 10000 },
-        { do: 'request', request: { op: 'put', key: 'a', value: '1' }, expect: 'ok' },
-        { do: 'crash', node: 'follower', as: 'f' },
-        { do: 'damage', node: '@f', damage: 'log-tail' },
-        { do: 'restart', node: '@f' },
-        { do: 'request', request: { op: 'put', key: 'b', value: '2' }, expect: 'ok' },
-        { do: 'wait', until: { is: 'converged' }, withinMs: 15000 },
-        { do: 'check', checks: [{ check: 'durable' }, { check: 'linearizable' }] },
-      ],
-    });
+    const r = validateScenario(DAMAGED_FOLLOWER);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const target = await LabTarget.create(lab, {

@@ -16,6 +16,7 @@ import { runInSim } from '../../src-main/scenario/sim-sweep';
 import { spreadLines } from '../../src-main/scenario/spread';
 import type { TargetView } from '../../src-main/scenario/target';
 import { validateScenario } from '../../src-main/scenario/validate';
+import { DAMAGED_FOLLOWER } from './fixtures';
 
 describe('the seed walk-throughs', () => {
   it('tells one Paxos round in the seed’s words, from the real messages', async () => {
@@ -137,22 +138,7 @@ describe('conditions and node references', () => {
 
 describe('the runner', () => {
   it('damages a crashed node’s store in the simulator too; it recovers and nothing is lost', async () => {
-    const r = validateScenario({
-      name: 'damaged-follower',
-      title: 'Damaged follower',
-      teaches: 'a damaged store recovers from its peers',
-      setup: { nodes: 3, heartbeatMs: 50, electionMs: 500 },
-      steps: [
-        { do: 'wait', until: { is: 'leader' }, withinMs: 10000 },
-        { do: 'request', request: { op: 'put', key: 'a', value: '1' }, expect: 'ok' },
-        { do: 'crash', node: 'follower', as: 'f' },
-        { do: 'damage', node: '@f', damage: 'log-tail' },
-        { do: 'restart', node: '@f' },
-        { do: 'request', request: { op: 'put', key: 'b', value: '2' }, expect: 'ok' },
-        { do: 'wait', until: { is: 'converged' }, withinMs: 15000 },
-        { do: 'check', checks: [{ check: 'durable' }, { check: 'linearizable' }] },
-      ],
-    });
+    const r = validateScenario(DAMAGED_FOLLOWER);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     for (const protocol of ['raft', 'paxos'] as const) {
