@@ -24,7 +24,15 @@ import {
   type StepWindow,
 } from './step-checks';
 import { TargetError, type LoadRun, type PendingRequest, type ScenarioTarget, type TargetView } from './target';
-import type { Check, FaultStep, Request, RequestOptions, Scenario, Step } from './types';
+import {
+  isFaultStep,
+  type Check,
+  type FaultStep,
+  type Request,
+  type RequestOptions,
+  type Scenario,
+  type Step,
+} from './types';
 import type { UnsafeModes } from './unsafe';
 import { churnStep, loadText, outcomeText, requestText, spreadStep, traceStep, weightsText } from './step-bodies';
 
@@ -148,16 +156,8 @@ class Runner {
   // ---- step bodies ------------------------------------------------------------------
 
   private async body(st: Step, v: TargetView, requests: PendingRequest[], checks: CheckReport[]): Promise<string> {
+    if (isFaultStep(st)) return this.fault(st, v, st.as);
     switch (st.do) {
-      case 'partition':
-      case 'link':
-      case 'crash':
-      case 'restart':
-      case 'pause':
-      case 'resume':
-      case 'damage':
-      case 'clear':
-        return this.fault(st, v, st.as);
       case 'say':
       case 'check':
         return st.do === 'say' ? 'narration' : 'checks';

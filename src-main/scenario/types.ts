@@ -145,6 +145,23 @@ export type FaultStep =
   | { do: 'damage'; node: NodeRef; damage?: DamageKind }
   | { do: 'clear'; nodes?: boolean };
 
+/** FAULT_STEP_KINDS are the `do` values of a FaultStep. */
+export const FAULT_STEP_KINDS: readonly FaultStep['do'][] = [
+  'partition',
+  'link',
+  'crash',
+  'restart',
+  'pause',
+  'resume',
+  'damage',
+  'clear',
+];
+
+/** isFaultStep tells whether a step is a FaultStep (the runner and the validator hand those to one place). */
+export function isFaultStep<S extends { do: string }>(st: S): st is S & FaultStep {
+  return (FAULT_STEP_KINDS as readonly string[]).includes(st.do);
+}
+
 /** ChurnFields shape a seeded storm of faults. */
 export interface ChurnFields {
   ms: number;

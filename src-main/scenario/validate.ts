@@ -11,7 +11,15 @@ import { at, checked, fail, Invalid, parseJsonBounded, type Checked } from '../c
 import { conform } from './json-schema';
 import { jsonLines, lineOf } from './json-lines';
 import { SCENARIO_SCHEMA } from './schema';
-import type { Check, Condition, FaultStep, Request, Scenario, Step } from './types';
+import {
+  isFaultStep,
+  type Check,
+  type Condition,
+  type FaultStep,
+  type Request,
+  type Scenario,
+  type Step,
+} from './types';
 import { checkUnsafe } from './unsafe';
 
 /** MAX_SCENARIO_BYTES bounds a scenario file. */
@@ -91,16 +99,8 @@ class Semantics {
   }
 
   private stepBody(st: Step, path: string): void {
+    if (isFaultStep(st)) return this.fault(st, path);
     switch (st.do) {
-      case 'partition':
-      case 'link':
-      case 'crash':
-      case 'restart':
-      case 'pause':
-      case 'resume':
-      case 'damage':
-      case 'clear':
-        return this.fault(st, path);
       case 'request':
         this.node(st.node, at(path, 'node'));
         return this.request(st.request, st.as, path);
