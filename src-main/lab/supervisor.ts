@@ -18,132 +18,32 @@
  * SIGSTOPs the node process on that host, and its reports arrive through remoteMessage.
  * While no control session is attached the node is down.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import type { NodeRunState } from '../api/contract';
+import type { ChildProcess } from 'node:child_process';
 import type { DamageKind } from '../core/recovery/damage';
-import { assertNever, type ConfChange, type NodeId, type NodeStatus } from '../core/types';
-import type { ControlReply, HostToNode, NodeConfig, NodeInspect, NodeLaunchConfig, NodeToHost } from '../node/contract';
+import { assertNever, type NodeId } from '../core/types';
+import type { ControlReply, HostToNode, NodeConfig, NodeInspect, NodeToHost } from '../node/contract';
 import type { AgentToLab } from '../node/remote-contract';
-import { chooseNodeEntry, NODE_SOURCE, type NodeEntry } from './node-entry';
+import type { ControlOrder, NodeHandle, RemoteControl, SupervisorEvents } from './node-handle';
+import { DAMAGE_RUN_MS, hookExit, launchConfig, liveNodes, type SpawnNode } from './node-spawn';
 
-/** ControlOrder is a membership or transfer order for a node (its request id is added by control). */
-export type ControlOrder = { t: 'conf-change'; change: ConfChange } | { t: 'transfer'; to: NodeId };
-
-/** SpawnNode starts a node process for `cfg` (no token); it must have an IPC channel (fork-like). */
-export type SpawnNode = (cfg: NodeLaunchConfig) => ChildProcess;
-
-/** launchConfig is a node's config without its token: what may appear on a command line. */
-export function launchConfig(cfg: NodeConfig): NodeLaunchConfig {
-  const { token: _token, ...rest } = cfg;
-  return rest;
-}
-
-/** NODE_MAIN is the node process entry in TypeScript (run through tsx). */
-export const NODE_MAIN = NODE_SOURCE;
-
-/** ForkOptions say how to run the node entry: which runtime, its flags, extra environment. */
-export interface ForkOptions {
-  /** execPath: the runtime (default: this process's; Electron passes a system `node`, or itself with ELECTRON_RUN_AS_NODE=1). */
-  execPath?: string;
-  /** execArgv: runtime flags (default: what the chosen entry needs, e.g. ['--import', 'tsx'] for the .ts entry). */
-  execArgv?: string[];
-  /** script: the node entry (default: the bundle when it is up to date, else NODE_MAIN; see ./node-entry.ts). */
-  script?: string;
-  /** env: added to this process's environment (e.g. QUORUM_SQLITE_BINDING). */
-  env?: Record<string, string>;
-}
-
-let defaultEntry: NodeEntry | null = null;
-
-/** forkSpawner returns a SpawnNode that forks the node entry with an IPC channel; node stdout/stderr are piped. */
-export function forkSpawner(o: ForkOptions = {}): SpawnNode {
-  return (cfg) => {
-    // Chosen once per host, at the first spawn: every node of a lab runs the same code.
-    const entry = o.script === undefined ? (defaultEntry ??= chooseNodeEntry()) : null;
-    return fork(o.script ?? entry!.script, ['--config', JSON.stringify(cfg)], {
-      execArgv: o.execArgv ?? entry?.execArgv ?? ['--import', 'tsx'],
-      ...(o.execPath ? { execPath: o.execPath } : {}),
-      ...(o.env ? { env: { ...process.env, ...o.env } } : {}),
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'json',
-    });
-  };
-}
-
-/** defaultSpawnNode forks the node entry (bundled when up to date, else the .ts one under tsx) with this process's runtime. */
-export const defaultSpawnNode: SpawnNode = forkSpawner();
-
-/** RemoteCommand is what the supervisor asks a remote node's agent to do on its own host. */
-export type RemoteCommand = HostToNode | { t: 'start' } | { t: 'crash' } | { t: 'pause' } | { t: 'resume' };
-
-/** RemoteControl is a remote node's control session as the supervisor sees it. */
-export interface RemoteControl {
-  /** send delivers a command; false when the session is gone. */
-  send(m: RemoteCommand): boolean;
-}
-
-/** RemoteSlot is the part of a handle that a node on another host has. */
-export interface RemoteSlot {
-  /** host: the host name its agent reported (null until one attached). */
-  host: string | null;
-  /** control: the live control session, or null while none is attached. */
-  control: RemoteControl | null;
-  /** proxyPort: the lab's loopback port that the gateway uses as this node's client port. */
-  proxyPort: number | null;
-  /** exitWaiters: crash() callers waiting for the agent to say the process is gone. */
-  exitWaiters: (() => void)[];
-}
-
-/** NodeHandle is the supervisor's view of one node. */
-export interface NodeHandle {
-  id: NodeId;
-  cfg: NodeConfig;
-  proc: ChildProcess | null;
-  state: NodeRunState;
-  pid: number | null;
-  clientPort: number | null;
-  status: NodeStatus | null;
-  lastApplied: number;
-  damaged: boolean;
-  /** expectingExit: the host killed it on purpose (crash/stop), so the exit is not a surprise. */
-  expectingExit: boolean;
-  /** damaging: a damage run is at work on the (stopped) node's file; it must not start meanwhile. */
-  damaging: boolean;
-  /** remote: set for a node another host runs (see the file comment). */
-  remote?: RemoteSlot;
-}
-
-/** DAMAGE_RUN_MS bounds a damage run (it opens one SQLite file and rewrites a few rows). */
-const DAMAGE_RUN_MS = 30_000;
-
-/** SupervisorEvents are what the supervisor reports to its owner. */
-export interface SupervisorEvents {
-  onReady(h: NodeHandle): void;
-  onStatus(h: NodeHandle, prev: NodeStatus | null): void;
-  onEvent(h: NodeHandle, kind: string, detail: Record<string, unknown>): void;
-  onExit(h: NodeHandle, code: number | null, signal: string | null, expected: boolean): void;
-}
-
-const live = new Set<ChildProcess>();
-let hooked = false;
-
-/** killAllNodes SIGKILLs every node process of this host (sync; safe in an 'exit' hook). */
-export function killAllNodes(): void {
-  for (const p of live) {
-    try {
-      p.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  live.clear();
-}
-
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on('exit', killAllNodes);
-}
+// The Supervisor's types and spawn hook live beside it; its importers keep importing them from here.
+export type {
+  ControlOrder,
+  NodeHandle,
+  RemoteCommand,
+  RemoteControl,
+  RemoteSlot,
+  SupervisorEvents,
+} from './node-handle';
+export {
+  defaultSpawnNode,
+  forkSpawner,
+  killAllNodes,
+  launchConfig,
+  NODE_MAIN,
+  type ForkOptions,
+  type SpawnNode,
+} from './node-spawn';
 
 /** Supervisor owns the node processes of one cluster. */
 export class Supervisor {
@@ -209,7 +109,7 @@ export class Supervisor {
     }
     if (h.proc || h.damaging) return;
     const proc = this.spawnNode(launchConfig(h.cfg));
-    live.add(proc);
+    liveNodes.add(proc);
     h.proc = proc;
     h.state = 'up';
     h.pid = proc.pid ?? null;
@@ -227,7 +127,7 @@ export class Supervisor {
       this.events.onEvent(h, 'node-error', { error: e.message });
     });
     proc.on('exit', (code, signal) => {
-      live.delete(proc);
+      liveNodes.delete(proc);
       if (h.proc !== proc) return;
       const expected = h.expectingExit;
       h.proc = null;
@@ -327,7 +227,7 @@ export class Supervisor {
     if (h.damaging) return Promise.reject(new Error(`${id}'s file is already being damaged`));
     h.damaging = true;
     const proc = this.spawnNode({ ...launchConfig(h.cfg), damage: kind });
-    live.add(proc);
+    liveNodes.add(proc);
     return new Promise<string | null>((resolve, reject) => {
       let done: Extract<NodeToHost, { t: 'damage-done' }> | null = null;
       let stderr = '';
@@ -341,7 +241,7 @@ export class Supervisor {
       const timer = setTimeout(() => proc.kill('SIGKILL'), DAMAGE_RUN_MS);
       proc.on('exit', (code, signal) => {
         clearTimeout(timer);
-        live.delete(proc);
+        liveNodes.delete(proc);
         h.damaging = false;
         const d: Extract<NodeToHost, { t: 'damage-done' }> | null = done;
         if (d && d.error === undefined && code === 0) resolve(d.what);
