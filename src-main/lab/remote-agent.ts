@@ -18,16 +18,15 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { join } from 'node:path';
 import { assertNever, type NodeId } from '../core/types';
 import type { NodeConfig } from '../node/contract';
-import { FrameDecoder, encodeFrame } from '../node/frames';
+import { encodeFrame } from '../node/frames';
 import {
   MAX_CONTROL_FRAME_BYTES,
-  PING_MS,
-  SILENCE_MS,
   UPGRADE_PROTOCOL,
   validateLabToAgent,
   type AgentToLab,
   type LabToAgent,
 } from '../node/remote-contract';
+import { pipeBoth, runControlLoop } from './remote-link';
 import { defaultSpawnNode, Supervisor, type NodeHandle, type SpawnNode } from './supervisor';
 
 /** RemoteAgentOptions configure an agent. */
@@ -99,24 +98,6 @@ function upgrade(o: RemoteAgentOptions, path: string, headers: Record<string, st
     req.on('error', reject);
     req.end();
   });
-}
-
-/** pipeBoth joins two sockets both ways; either closing ends both. */
-function pipeBoth(a: Socket, b: Socket, track: Set<Socket>): void {
-  track.add(a);
-  track.add(b);
-  const done = (): void => {
-    a.destroy();
-    b.destroy();
-    track.delete(a);
-    track.delete(b);
-  };
-  for (const s of [a, b]) {
-    s.on('error', done);
-    s.on('close', done);
-  }
-  a.pipe(b);
-  b.pipe(a);
 }
 
 /** RemoteAgent is the agent (see the file comment). */
@@ -206,33 +187,21 @@ export class RemoteAgent {
 
   private session({ sock, head }: Upgraded): void {
     this.control = sock;
-    let lastHeard = Date.now();
-    const timer = setInterval(() => {
-      if (Date.now() - lastHeard > SILENCE_MS) lost(`no word from the lab for ${SILENCE_MS} ms`);
-      else this.send({ t: 'ping' });
-    }, PING_MS);
-    const lost = (why: string): void => {
-      clearInterval(timer);
-      if (this.control !== sock) return;
-      this.o.say(`link to the lab lost (${why}); the node keeps running; reconnecting`);
-      this.endSession();
-      this.scheduleConnect();
-    };
-    const dec = new FrameDecoder(MAX_CONTROL_FRAME_BYTES);
-    const onData = (chunk: Buffer): void => {
-      lastHeard = Date.now();
-      const { frames, error } = dec.push(chunk);
-      for (const f of frames) {
-        const m = validateLabToAgent(f);
-        if (typeof m === 'string') return lost(`bad control frame: ${m}`);
-        this.onCommand(m);
-      }
-      if (error) lost(`bad control stream: ${error}`);
-    };
-    sock.on('data', onData);
-    sock.on('error', () => sock.destroy());
-    sock.on('close', () => lost('connection closed'));
-    if (head.length > 0) onData(head);
+    runControlLoop({
+      sock,
+      head,
+      peer: 'the lab',
+      closed: 'connection closed',
+      validate: validateLabToAgent,
+      onMessage: (m) => this.onCommand(m),
+      ping: () => this.send({ t: 'ping' }),
+      onLost: (why) => {
+        if (this.control !== sock) return;
+        this.o.say(`link to the lab lost (${why}); the node keeps running; reconnecting`);
+        this.endSession();
+        this.scheduleConnect();
+      },
+    });
   }
 
   private endSession(): void {

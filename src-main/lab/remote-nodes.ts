@@ -30,18 +30,18 @@ import {
 } from 'node:net';
 import type { NodeId } from '../core/types';
 import { HELLO_TIMEOUT_MS } from '../node/client-port';
-import { FrameDecoder, MAX_HELLO_BYTES, encodeFrame } from '../node/frames';
+import { MAX_HELLO_BYTES, encodeFrame } from '../node/frames';
 import {
   MAX_CONTROL_FRAME_BYTES,
-  PING_MS,
-  SILENCE_MS,
   UPGRADE_PROTOCOL,
   cleanHostName,
   validateAgentToLab,
+  type AgentToLab,
   type LabToAgent,
 } from '../node/remote-contract';
 import { tokenEquals } from '../node/token';
 import type { Recorder } from './recorder';
+import { pipeBoth, runControlLoop, type ControlLoop } from './remote-link';
 import { MAX_ROUTER_CONNECTIONS, REJECT_LOG_PER_SEC } from './router';
 import type { NodeHandle, RemoteCommand, RemoteControl, Supervisor } from './supervisor';
 
@@ -70,8 +70,7 @@ const PATH = /^\/nodes\/([A-Za-z0-9_.-]{1,64})\/(control|router|client\/(\d{1,15
 /** Session is one agent's control connection (see the file comment). */
 class Session implements RemoteControl {
   readonly pipes = new Set<Socket>();
-  private lastHeard = Date.now();
-  private readonly timer: NodeJS.Timeout;
+  private loop: ControlLoop | null = null;
   private ended = false;
 
   constructor(
@@ -79,15 +78,20 @@ class Session implements RemoteControl {
     readonly host: string,
     private readonly sock: Socket,
     private readonly onEnd: (s: Session, why: string) => void,
-  ) {
-    this.timer = setInterval(() => {
-      if (Date.now() - this.lastHeard > SILENCE_MS) this.end(`no word from ${host} for ${SILENCE_MS} ms`);
-      else this.write({ t: 'ping' });
-    }, PING_MS);
-  }
+  ) {}
 
-  heard(): void {
-    this.lastHeard = Date.now();
+  /** listen runs the control loop: the agent's validated reports go to onReport. */
+  listen(head: Buffer, onReport: (m: AgentToLab) => void): void {
+    this.loop = runControlLoop({
+      sock: this.sock,
+      head,
+      peer: this.host,
+      closed: 'control connection closed',
+      validate: validateAgentToLab,
+      onMessage: onReport,
+      ping: () => this.write({ t: 'ping' }),
+      onLost: (why) => this.end(why),
+    });
   }
 
   write(m: LabToAgent): boolean {
@@ -106,30 +110,12 @@ class Session implements RemoteControl {
   end(why: string): void {
     if (this.ended) return;
     this.ended = true;
-    clearInterval(this.timer);
+    this.loop?.stop();
     this.sock.destroy();
     for (const p of this.pipes) p.destroy();
     this.pipes.clear();
     this.onEnd(this, why);
   }
-}
-
-/** join pipes two sockets both ways; either closing ends both. */
-function join(a: Socket, b: Socket, track: Set<Socket>): void {
-  track.add(a);
-  track.add(b);
-  const done = (): void => {
-    a.destroy();
-    b.destroy();
-    track.delete(a);
-    track.delete(b);
-  };
-  for (const s of [a, b]) {
-    s.on('error', done);
-    s.on('close', done);
-  }
-  a.pipe(b);
-  b.pipe(a);
 }
 
 /** RemoteNodes is the listener and the sessions (see the file comment). */
@@ -260,7 +246,7 @@ export class RemoteNodes {
     clearTimeout(p.timer);
     this.accept(sock, id);
     if (head.length > 0) p.sock.write(head);
-    join(sock, p.sock, s.pipes);
+    pipeBoth(sock, p.sock, s.pipes);
     p.sock.resume();
   }
 
@@ -276,7 +262,7 @@ export class RemoteNodes {
     const up = connect({ host: '127.0.0.1', port: b.routerPort, noDelay: true });
     this.accept(sock, s.id);
     if (head.length > 0) up.write(head);
-    join(sock, up, s.pipes);
+    pipeBoth(sock, up, s.pipes);
   }
 
   /** freeSlot picks the slot an agent asked for (`any`: the first free one); a string not among the slots says why none. */
@@ -313,20 +299,7 @@ export class RemoteNodes {
     s.write({ t: 'welcome', id, cluster: b.clusterName, token: b.token, settings: welcomeSettings(h) });
     // The lab wants the node running unless the user crashed it on purpose (maybe while the link was down).
     s.write(h.expectingExit ? { t: 'crash' } : { t: 'start' });
-    const dec = new FrameDecoder(MAX_CONTROL_FRAME_BYTES);
-    const onData = (chunk: Buffer): void => {
-      s.heard();
-      const { frames, error } = dec.push(chunk);
-      for (const f of frames) {
-        const m = validateAgentToLab(f);
-        if (typeof m === 'string') return s.end(`bad control frame: ${m}`);
-        b.supervisor.remoteMessage(id, s, m);
-      }
-      if (error) s.end(`bad control stream: ${error}`);
-    };
-    sock.on('data', onData);
-    sock.on('close', () => s.end('control connection closed'));
-    if (head.length > 0) onData(head);
+    s.listen(head, (m) => b.supervisor.remoteMessage(id, s, m));
   }
 
   private ended(b: RemoteBinding, s: Session, why: string): void {
