@@ -2,9 +2,10 @@
  * The report's plots as standalone SVG text, after Jepsen's: a latency scatter (log-scale
  * y; colour = outcome ok / fail / unknown; shape = operation) and throughput over time
  * (stacked ok / fail / unknown bars), both with the run's faults drawn as translucent
- * bands across the plot and as labelled lanes beneath it, one lane per fault (a node
- * down, the partition, a link). The renderer shows the same text in its Report tab and
- * the run export writes it as latency.svg and throughput.svg. Pure functions; every label
+ * bands behind the points and bars (one band per kind of fault, however many overlap) and
+ * as labelled lanes beneath the plot, one lane per fault (a node down, the partition, a
+ * link). The renderer shows the same text in its Report tab and the run export writes it
+ * as latency.svg and throughput.svg. Pure functions; every label
  * is escaped; the element count is bounded (points grouped into one path per outcome and
  * shape, at most MAX_LANES lanes).
  */
@@ -80,17 +81,43 @@ function boxOf(i: PlotInput): Box {
 const OUTCOMES: readonly Outcome[] = ['ok', 'fail', 'unknown'];
 const colourOf = (pal: Palette, o: Outcome): string => (o === 'ok' ? pal.ok : o === 'fail' ? pal.fail : pal.unknown);
 
+/** BAND_OPACITY is a fault band's fill opacity: light enough that points and bars read through it. */
+export const BAND_OPACITY = 0.12;
+
+/** bandsByKind merges the lanes' spans, per fault kind, into disjoint [x1, x2] intervals in x order. */
+export function bandsByKind(lanes: readonly Lane[]): Map<string, [number, number][]> {
+  const byKind = new Map<string, [number, number][]>();
+  for (const lane of lanes) {
+    const list = byKind.get(lane.kind) ?? [];
+    for (const s of lane.spans) list.push([s.x1, s.x2]);
+    byKind.set(lane.kind, list);
+  }
+  for (const [kind, list] of byKind) {
+    list.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const merged: [number, number][] = [];
+    for (const [x1, x2] of list) {
+      const last = merged[merged.length - 1];
+      if (last && x1 <= last[1]) last[1] = Math.max(last[1], x2);
+      else merged.push([x1, x2]);
+    }
+    byKind.set(kind, merged);
+  }
+  return byKind;
+}
+
 /** frameParts draws what both plots share: background, title, fault bands, time axis, lanes, cursor. */
 function frameParts(i: PlotInput, b: Box): { under: string; over: string } {
   const { pal, frame, x0, top, h } = b;
   let under = `<rect width="100%" height="100%" fill="${pal.bg}"/>`;
   under += `<rect x="${x0}" y="${top}" width="${r1(frame.width)}" height="${r1(h)}" fill="${pal.plot}"/>`;
   if (i.title) under += text(4, 11, i.title, pal.text, ' font-weight="600"');
-  // Bands first, so points and bars draw over them.
-  for (const lane of b.lanes) {
-    const fill = pal.kinds[lane.kind] ?? pal.fail;
-    for (const s of lane.spans)
-      under += `<rect x="${r1(x0 + s.x1)}" y="${top}" width="${r1(s.x2 - s.x1)}" height="${r1(h)}" fill="${fill}" fill-opacity="0.14"/>`;
+  // Bands first, so points and bars draw over them; one band per kind over the union of its
+  // faults' spans, so that many faults at once (a partition's links) do not stack into an
+  // opaque block that points cannot be seen through.
+  for (const [kind, spans] of bandsByKind(b.lanes)) {
+    const fill = pal.kinds[kind] ?? pal.fail;
+    for (const [x1, x2] of spans)
+      under += `<rect class="fault-band" data-kind="${esc(kind)}" x="${r1(x0 + x1)}" y="${top}" width="${r1(x2 - x1)}" height="${r1(h)}" fill="${fill}" fill-opacity="${BAND_OPACITY}"/>`;
   }
   let over = '';
   const axisY = top + h;

@@ -128,6 +128,44 @@ describe('latencySvg / throughputSvg', () => {
     expect(els.filter((e) => e.attrs.class === 'fault-lane').length).toBe(2);
   });
 
+  it('draws fault bands behind the points, and many faults at once stay see-through', () => {
+    // Six links made lossy at once (what `partition` presets and the churn scenario do), then a crash inside them.
+    const links = ['n2', 'n3', 'n4', 'n5'].flatMap((b) => [
+      rec(2000, 'link-rule', { from: 'n1', to: b, loss: 0.05, both: true }),
+      rec(4000, 'link-rule', { from: 'n1', to: b, loss: 0, both: true }),
+    ]);
+    const faults = faultPeriods(
+      byTime([
+        rec(0, 'cluster-created'),
+        ...links,
+        rec(2500, 'link-rule', { from: 'n2', to: 'n3', loss: 0.05, both: true }),
+        rec(3000, 'crash', { node: 'n2' }),
+        rec(3500, 'restart', { node: 'n2' }),
+        rec(3600, 'link-rule', { from: 'n2', to: 'n3', loss: 0, both: true }),
+      ]),
+    );
+    const inside = [
+      { t: 3.2e9, ms: 12, outcome: 'fail' as const, f: 'write' },
+      { t: 3.3e9, ms: 40, outcome: 'ok' as const, f: 'write' },
+    ];
+    const svg = latencySvg({ ...base, points: inside, faults });
+    const els = parseXml(svg);
+    const bands = els.filter((e) => e.attrs.class === 'fault-band');
+    const firstPoints = els.findIndex((e) => (e.attrs.class ?? '').startsWith('points'));
+    expect(firstPoints).toBeGreaterThan(0);
+    expect(bands.length).toBeGreaterThan(0);
+    // Behind: every band comes before the points in the document, so the points paint over it.
+    for (const b of bands) expect(els.indexOf(b)).toBeLessThan(firstPoints);
+    // See-through: where the points are, the bands covering them add up to a light tint.
+    const x0 = Number(/M([\d.]+),/.exec(els[firstPoints]!.attrs.d ?? '')![1]) + 2.4;
+    const covering = bands.filter((b) => Number(b.attrs.x) <= x0 && x0 <= Number(b.attrs.x) + Number(b.attrs.width));
+    expect(covering.map((b) => b.attrs['data-kind']).sort()).toEqual(['down', 'link']);
+    const tint = 1 - covering.reduce((a, b) => a * (1 - Number(b.attrs['fill-opacity'])), 1);
+    expect(tint).toBeLessThanOrEqual(0.3);
+    // Every fault still has its labelled lane beneath.
+    expect(els.filter((e) => e.attrs.class === 'fault-lane').length).toBe(6);
+  });
+
   it('says so when the window holds no operation', () => {
     expect(textsOf(parseXml(latencySvg({ ...base, points: [] }))).join()).toContain('no completed operations');
     expect(textsOf(parseXml(throughputSvg({ ...base, columns: [] }))).join()).toContain('no completed operations');
