@@ -1,7 +1,8 @@
 /**
  * The report folder's index.html: the scenario's narration step by step — what each step
  * did, what it printed, its checks passed or failed — beside a strip that shows every
- * node's role over time with the steps marked on it, the exported run's files, and any
+ * node's role over time with the steps marked on it (numbers that never overlap: close
+ * steps share a label such as "4–6"), the exported run's files, and any
  * SVG figures the export wrote (latency, throughput, the space-time diagram). One
  * self-contained page, no script: it opens from the disk in any browser. Pure: it returns
  * text, the CLI writes it.
@@ -27,6 +28,57 @@ const ROLE_COLOUR: Record<string, string> = {
   down: '#5a5a5a',
 };
 
+/** StepLabel is one label above the role strip: the steps it names, where it is centred, and its row (0 on top). */
+export interface StepLabel {
+  text: string;
+  x: number;
+  row: number;
+  /** steps: the indexes (0-based) of the steps it names. */
+  steps: number[];
+}
+
+/** LABEL_CHAR_PX is a step label character's width at the strip's 9 px font (digits and the dash). */
+export const LABEL_CHAR_PX = 5.5;
+/** LABEL_ROWS is how many rows of step labels the strip has: a label that fits on neither is grouped with its neighbours. */
+export const LABEL_ROWS = 2;
+const LABEL_GAP_PX = 3;
+
+/**
+ * stepLabels places the step numbers above the strip so that no two overlap: steps that start
+ * within `groupPx` of a group's first step share one label ("4,5" or "4–7"), and labels go on
+ * the first row where they fit. Should any label fit on no row, it tries again with groups
+ * twice as wide, so every step is named, deterministically, however close the steps are.
+ */
+export function stepLabels(
+  xs: readonly number[],
+  numbers: readonly number[],
+  bounds: { left: number; right: number },
+  groupPx = 12,
+): StepLabel[] {
+  const groups: number[][] = [];
+  xs.forEach((x, i) => {
+    const g = groups[groups.length - 1];
+    if (g && x - xs[g[0]!]! < groupPx) g.push(i);
+    else groups.push([i]);
+  });
+  const rowRight: number[] = new Array<number>(LABEL_ROWS).fill(-Infinity);
+  const out: StepLabel[] = [];
+  for (const g of groups) {
+    const a = numbers[g[0]!]!;
+    const b = numbers[g[g.length - 1]!]!;
+    const text = g.length === 1 ? `${a}` : g.length === 2 ? `${a},${b}` : `${a}–${b}`;
+    const half = (text.length * LABEL_CHAR_PX) / 2;
+    const mid = (xs[g[0]!]! + xs[g[g.length - 1]!]!) / 2;
+    const x = Math.min(bounds.right - half, Math.max(bounds.left + half, mid));
+    const row = rowRight.findIndex((r) => x - half >= r + LABEL_GAP_PX);
+    // No row has room: wider groups, fewer labels (the strip is at most a few hundred pixels of labels).
+    if (row < 0) return stepLabels(xs, numbers, bounds, groupPx * 2);
+    rowRight[row] = x + half;
+    out.push({ text, x, row, steps: g });
+  }
+  return out;
+}
+
 /** roleStrip draws one lane per node, coloured by role (or down / paused), with the step starts as ticks. */
 export function roleStrip(samples: Sample[], ids: NodeId[], r: RunReport): string {
   // The run's clock starts when the cluster is created; the strip starts with the first step.
@@ -35,7 +87,7 @@ export function roleStrip(samples: Sample[], ids: NodeId[], r: RunReport): strin
   const W = 900;
   const lane = 22;
   const left = 40;
-  const top = 18;
+  const top = 8 + 10 * LABEL_ROWS;
   const x = (t: number): number => left + ((W - left - 10) * Math.min(end - t0, Math.max(0, t - t0))) / (end - t0);
   const parts: string[] = [];
   ids.forEach((id, i) => {
@@ -53,12 +105,23 @@ export function roleStrip(samples: Sample[], ids: NodeId[], r: RunReport): strin
     });
   });
   const h = top + ids.length * lane + 16;
-  for (const st of r.steps) {
-    const sx = x(st.startedAt).toFixed(1);
+  const xs = r.steps.map((st) => x(st.startedAt));
+  r.steps.forEach((st, k) => {
+    const sx = xs[k]!.toFixed(1);
     parts.push(
-      `<line x1="${sx}" y1="12" x2="${sx}" y2="${h - 14}" stroke="#222" stroke-dasharray="2,3" stroke-width="0.7"/>`,
+      `<line x1="${sx}" y1="${top - 4}" x2="${sx}" y2="${h - 14}" stroke="#222" stroke-dasharray="2,3" stroke-width="0.7"><title>${esc(`step ${st.index + 1}: ${st.did}`)}</title></line>`,
     );
-    parts.push(`<text x="${sx}" y="10" font-size="9" text-anchor="middle">${st.index + 1}</text>`);
+  });
+  const labels = stepLabels(
+    xs,
+    r.steps.map((st) => st.index + 1),
+    { left, right: W - 4 },
+  );
+  for (const l of labels) {
+    const what = l.steps.map((k) => `step ${r.steps[k]!.index + 1}: ${r.steps[k]!.did}`).join('\n');
+    parts.push(
+      `<text class="step-label" x="${l.x.toFixed(1)}" y="${9 + 10 * l.row}" font-size="9" text-anchor="middle"><title>${esc(what)}</title>${esc(l.text)}</text>`,
+    );
   }
   parts.push(`<text x="${left}" y="${h - 2}" font-size="10">${Math.round(t0)} ms</text>`);
   parts.push(`<text x="${W - 10}" y="${h - 2}" font-size="10" text-anchor="end">${Math.round(end)} ms</text>`);
@@ -130,7 +193,7 @@ ul.checks{list-style:none;padding-left:.4rem;margin:.3rem 0} .checks li.ok .mark
 ${roleStrip(p.samples, p.ids, r)}
 <p class="legend">${Object.entries(ROLE_COLOUR)
     .map(([k, c]) => `<span><i style="background:${c}"></i>${k}</span>`)
-    .join('')} <span>dashed lines: step starts</span></p>
+    .join('')} <span>dashed lines: step starts (numbered above; close steps share a label such as 4–6)</span></p>
 <h2>Steps</h2>
 <ol class="steps">
 ${steps}
