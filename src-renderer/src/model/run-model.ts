@@ -21,6 +21,7 @@ import {
   type Described,
   type ElectionFacts,
 } from './describe';
+import { AddFolds } from './add-fold';
 import { FaultLog } from './faults';
 import { MAX_NODES } from '../../../src-main/api/schemas';
 import { shardGroupOf, shardSettingsAt } from '../../../src-main/api/shards';
@@ -58,6 +59,21 @@ const MARK_KINDS: Record<string, MarkKind> = {
   pause: 'fault',
   resume: 'fault',
 };
+
+/** ADD_FOLD_KINDS are the record kinds an add's row can fold (the rest never reach ./add-fold.ts). */
+const ADD_FOLD_KINDS = new Set([
+  'member-change',
+  'node-added',
+  'router-connect',
+  'node-ready',
+  'role',
+  'term',
+  'leader',
+  'conf-change',
+  'learner-caught-up',
+  'member-added',
+  'member-change-failed',
+]);
 
 /** VOTE_ANSWERS are the message types that answer a vote request (Raft's RequestVote, Paxos's Prepare). */
 const VOTE_ANSWERS = new Set(['voteResp', 'promise']);
@@ -130,6 +146,8 @@ export class RunModel {
   private merging = new Map<string, Merging>();
   /** groupOf: each node's group in a sharded cluster (shardGroupOf); empty for one group. */
   private groupOf = new Map<string, string>();
+  /** adds: the nodes being added, whose own records fold into one row each. */
+  private adds = new AddFolds();
 
   /**
    * setLayout says which group each node belongs to (shardGroupOf of the cluster's
@@ -160,6 +178,7 @@ export class RunModel {
     this.series.extend(r.t);
     this.faults.add(r);
     this.messages.add(r);
+    if (this.foldAdd(r, ord)) return;
     switch (r.kind) {
       case 'client-complete': {
         const lat = num(r, 'latencyMs');
@@ -191,6 +210,7 @@ export class RunModel {
       case 'cluster-created':
         this.maxCommit.clear();
         this.merging.clear();
+        this.adds.clear();
         this.groupOf = layoutOf(r);
         this.addRow(r, ord, describe(r));
         return;
@@ -201,6 +221,16 @@ export class RunModel {
         return;
       }
     }
+  }
+
+  /** foldAdd folds a record of a node being added into that add's one row (./add-fold.ts); true if it did. */
+  private foldAdd(r: RunLogRecord, ord: number): boolean {
+    if (!ADD_FOLD_KINDS.has(r.kind)) return false;
+    return this.adds.take(
+      r,
+      () => describe(r),
+      (w) => this.addRow(r, ord, w),
+    );
   }
 
   private addRow(r: RunLogRecord, ord: number, w: Described, kind = r.kind): Row {

@@ -22,6 +22,8 @@ export interface Row {
   tone: Tone;
   nodes: string[];
   links: LinkRef[];
+  /** steps: the sentences of the records folded into this row (adding a node), shown when it is selected. */
+  steps?: string[];
 }
 
 /** ROW_CAPS bounds each category's rows. */
