@@ -1,0 +1,128 @@
+/**
+ * The lab's layout at a small window (1024×700) and the usual one (1400×900), in a real
+ * Chromium on a real 5-node lab: with the network partitioned, the partition wall's label
+ * and the zones' labels stay clear of the membership line under the graph; the Messages
+ * diagram gets room enough to read five lanes; and adding a node from the graph reads in
+ * the timeline as one row that says what happened, whose steps show when it is selected.
+ * Screenshots of each land in artifacts/e2e/ (layout-*).
+ */
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { ClusterView } from '../../src-main/api/contract';
+import { labInBrowser, screenshot, waitFor } from './helpers';
+
+const SIZES = [
+  { width: 1024, height: 700, canvas: { w: 340, h: 150 } },
+  { width: 1400, height: 900, canvas: { w: 350, h: 200 } },
+] as const;
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** boxesOf returns the on-screen boxes of every element a locator matches. */
+async function boxesOf(l: Locator): Promise<Box[]> {
+  const out: Box[] = [];
+  for (const el of await l.all()) {
+    const b = await el.boundingBox();
+    if (b) out.push(b);
+  }
+  return out;
+}
+
+/** overlap is the area two boxes share (0 when they do not touch). */
+function overlap(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+/** resize sets the window size and waits for the graph to refit and its labels to follow. */
+async function resize(page: Page, width: number, height: number): Promise<void> {
+  await page.setViewportSize({ width, height });
+  await page.waitForTimeout(700);
+}
+
+describe('layout at 1024×700 and 1400×900', () => {
+  const lab = labInBrowser('layout', ['--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
+
+  it(
+    'keeps the wall label off the membership line and gives the Messages diagram room',
+    { timeout: 120_000 },
+    async () => {
+      const errors = await lab.open('layout');
+      const page = lab.page;
+      await lab.api('/api/partition', {
+        groups: [
+          ['n1', 'n2'],
+          ['n3', 'n4', 'n5'],
+        ],
+      });
+      const label = page.getByTestId('partition-label');
+      await label.waitFor({ timeout: 10_000 });
+      await page.getByTestId('tab-messages').click();
+      const canvas = page.getByTestId('spacetime-canvas');
+      await canvas.waitFor({ timeout: 10_000 });
+
+      for (const s of SIZES) {
+        await resize(page, s.width, s.height);
+        await screenshot(page, `layout-partition-${s.width}x${s.height}`);
+        const bar = (await page.getByTestId('membership-bar').boundingBox())!;
+        const graph = (await page.locator('.panel.graph').boundingBox())!;
+        const wall = (await label.boundingBox())!;
+        const at = `at ${s.width}×${s.height}`;
+        expect(overlap(wall, bar), `the wall's label over the membership line ${at}`).toBe(0);
+        // The label is whole and inside the graph's panel, not clipped by it.
+        expect(wall.y + wall.height, `the wall's label inside the graph ${at}`).toBeLessThanOrEqual(
+          graph.y + graph.height,
+        );
+        expect(wall.x).toBeGreaterThanOrEqual(graph.x);
+        for (const z of await boxesOf(page.getByTestId('zone-label')))
+          expect(overlap(z, bar), `a zone label over the membership line ${at}`).toBe(0);
+        for (const c of await boxesOf(page.getByTestId('node-chip')))
+          expect(overlap(c, bar), `a node's chip over the membership line ${at}`).toBe(0);
+        // The Messages diagram: five lanes a person can read, not a thumbnail.
+        const d = (await canvas.boundingBox())!;
+        expect(d.width, `the diagram's width ${at}`).toBeGreaterThanOrEqual(s.canvas.w);
+        expect(d.height, `the diagram's height ${at}`).toBeGreaterThanOrEqual(s.canvas.h);
+      }
+      await lab.api('/api/heal', {});
+      expect(errors).toEqual([]);
+    },
+  );
+
+  it('tells adding a node in one timeline row, with its steps when selected', { timeout: 120_000 }, async () => {
+    const page = lab.page;
+    await resize(page, 1400, 900);
+    await page.getByTestId('add-node').click();
+    const view = (): Promise<ClusterView> => lab.api<ClusterView>('/api/cluster');
+    await waitFor('n6 a voter', async () => (await view()).config?.voters.includes('n6') === true, 30_000);
+    const rows = page.getByTestId('timeline-rows');
+    const summary = rows.locator('.ev', { hasText: /^[\d.]+\s*n6 added: started · learner/ });
+    // The list may have stopped following the newest rows (the window was resized): ask for them.
+    const newest = page.getByRole('button', { name: '↓ newest' });
+    if (await newest.isVisible()) await newest.click();
+    await summary.first().waitFor({ timeout: 10_000 });
+    // One row for the add: none of the near-identical ones it stands for.
+    const texts = (await rows.locator('.ev').allTextContents()).map((t) => t.replace(/^[\d.]+\s*/, ''));
+    const aboutN6 = texts.filter((t) => /\bn6\b/.test(t) && !/committed/.test(t));
+    expect(aboutN6, 'the timeline rows about n6').toHaveLength(1);
+    expect(aboutN6[0]).toMatch(/^n6 added: started · learner/);
+    await summary.first().click();
+    // Selected, the row says it all (the list cuts long sentences to its width).
+    expect(await page.getByTestId('timeline-detail').textContent()).toMatch(
+      /n6 added: started · learner \(entry \d+\) · caught up \(applied \d+\) · voter \(entry \d+\), in \d+ ms/,
+    );
+    const steps = page.getByTestId('timeline-steps').locator('li');
+    expect(await steps.count()).toBeGreaterThan(5);
+    expect((await steps.allTextContents()).join('\n')).toMatch(/n6 is a voter now/);
+    for (const s of SIZES) {
+      await resize(page, s.width, s.height);
+      await screenshot(page, `layout-node-added-${s.width}x${s.height}`);
+    }
+    await resize(page, 1400, 900);
+  });
+});
