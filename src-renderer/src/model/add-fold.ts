@@ -11,6 +11,7 @@
  */
 import type { RunLogRecord } from '../../../src-main/api/contract';
 import type { Described } from './describe';
+import { stepText } from './membership';
 import { str } from './records';
 
 /** MAX_FOLD_STEPS bounds the sentences one folded row keeps. */
@@ -60,12 +61,14 @@ const OWN_KINDS = new Set([
 /** AFTER_KINDS still fold in just after the add ended (the node's switch from learner to follower). */
 const AFTER_KINDS = new Set(['role', 'term', 'leader']);
 
-const STEP_WORDS: Record<string, string> = {
-  starting: 'starting its process',
-  'adding-learner': 'adding it as a learner',
-  'catching-up': 'catching up',
-  promoting: 'promoting it to voter',
-};
+/** FOLDABLE_KINDS are every record kind a fold can take (the model asks about no others). */
+export const FOLDABLE_KINDS: ReadonlySet<string> = new Set([
+  ...OWN_KINDS,
+  'member-change',
+  'conf-change',
+  'member-added',
+  'member-change-failed',
+]);
 
 /** AddFolds keeps the open folds of a run (see the file comment). */
 export class AddFolds {
@@ -195,6 +198,6 @@ function summary(f: Fold): string {
   const so = parts.join(' · ');
   if (f.failed !== null) return `adding ${f.node} failed${so ? ` after ${so}` : ''}: ${f.failed}`;
   if (f.doneT !== null) return `${f.node} added: ${so}, in ${Math.round((f.doneT - f.startT) / 1e6)} ms`;
-  const now = STEP_WORDS[f.step] ?? f.step;
+  const now = stepText(f.step);
   return `adding ${f.node}: ${so ? `${so} · ` : ''}${now}…`;
 }

@@ -37,6 +37,11 @@ const STEPS: Record<MembershipChange['step'], string> = {
   stopping: 'stopping its process',
 };
 
+/** stepText says what a membership change's step does ("catching up"); an unknown step reads as itself. */
+export function stepText(step: string): string {
+  return STEPS[step as MembershipChange['step']] ?? step;
+}
+
 /** changeText says what the change in flight is doing: "adding n4: catching up". */
 export function changeText(p: MembershipChange): string {
   const verb = p.op === 'add' ? 'adding' : p.op === 'remove' ? 'removing' : 'transferring leadership to';

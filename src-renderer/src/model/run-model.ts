@@ -21,7 +21,7 @@ import {
   type Described,
   type ElectionFacts,
 } from './describe';
-import { AddFolds } from './add-fold';
+import { AddFolds, FOLDABLE_KINDS } from './add-fold';
 import { FaultLog } from './faults';
 import { MAX_NODES } from '../../../src-main/api/schemas';
 import { shardGroupOf, shardSettingsAt } from '../../../src-main/api/shards';
@@ -59,21 +59,6 @@ const MARK_KINDS: Record<string, MarkKind> = {
   pause: 'fault',
   resume: 'fault',
 };
-
-/** ADD_FOLD_KINDS are the record kinds an add's row can fold (the rest never reach ./add-fold.ts). */
-const ADD_FOLD_KINDS = new Set([
-  'member-change',
-  'node-added',
-  'router-connect',
-  'node-ready',
-  'role',
-  'term',
-  'leader',
-  'conf-change',
-  'learner-caught-up',
-  'member-added',
-  'member-change-failed',
-]);
 
 /** VOTE_ANSWERS are the message types that answer a vote request (Raft's RequestVote, Paxos's Prepare). */
 const VOTE_ANSWERS = new Set(['voteResp', 'promise']);
@@ -225,7 +210,7 @@ export class RunModel {
 
   /** foldAdd folds a record of a node being added into that add's one row (./add-fold.ts); true if it did. */
   private foldAdd(r: RunLogRecord, ord: number): boolean {
-    if (!ADD_FOLD_KINDS.has(r.kind)) return false;
+    if (!FOLDABLE_KINDS.has(r.kind)) return false;
     return this.adds.take(
       r,
       () => describe(r),
