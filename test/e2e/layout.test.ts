@@ -2,7 +2,8 @@
  * The lab's layout at a small window (1024×700) and the usual one (1400×900), in a real
  * Chromium on a real 5-node lab: with the network partitioned, the partition wall's label
  * and the zones' labels stay clear of the membership line under the graph; the Messages
- * diagram gets room enough to read five lanes; and adding a node from the graph reads in
+ * diagram gets room enough to read five lanes; a frozen cluster's banner covers no node or
+ * label; and adding a node from the graph reads in
  * the timeline as one row that says what happened, whose steps show when it is selected.
  * Screenshots of each land in artifacts/e2e/ (layout-*).
  */
@@ -93,6 +94,29 @@ describe('layout at 1024×700 and 1400×900', () => {
       expect(errors).toEqual([]);
     },
   );
+
+  it('keeps the frozen banner off the wall label and the nodes at 1024×700', { timeout: 120_000 }, async () => {
+    const page = lab.page;
+    await resize(page, 1024, 700);
+    const v = await lab.api<ClusterView>('/api/cluster');
+    const leader = v.leader!;
+    await page.getByLabel('Freeze on a role change').check();
+    // Cut the leader off: the others' election freezes the cluster, partition wall and all.
+    await lab.api('/api/partition', { groups: [[leader], v.nodes.map((n) => n.id).filter((n) => n !== leader)] });
+    const banner = page.getByTestId('frozen-banner');
+    await banner.waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(700);
+    await screenshot(page, 'layout-frozen-1024x700');
+    const b = (await banner.boundingBox())!;
+    for (const what of ['partition-label', 'node-chip', 'node-label', 'zone-label'])
+      for (const box of await boxesOf(page.getByTestId(what)))
+        expect(overlap(box, b), `the frozen banner over a ${what}`).toBe(0);
+    await page.getByLabel('Freeze on a role change').uncheck();
+    const go = banner.getByRole('button', { name: 'Continue' });
+    if (await go.isVisible()) await go.click();
+    await lab.api('/api/heal', {});
+    await banner.waitFor({ state: 'detached', timeout: 10_000 });
+  });
 
   it('tells adding a node in one timeline row, with its steps when selected', { timeout: 120_000 }, async () => {
     const page = lab.page;
