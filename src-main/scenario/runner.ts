@@ -34,7 +34,16 @@ import {
   type Step,
 } from './types';
 import type { UnsafeModes } from './unsafe';
-import { churnStep, loadText, outcomeText, requestText, spreadStep, traceStep, weightsText } from './step-bodies';
+import {
+  churnStep,
+  loadText,
+  outcomeText,
+  requestText,
+  shardStep,
+  spreadStep,
+  traceStep,
+  weightsText,
+} from './step-bodies';
 
 /** RunHooks let a caller watch and steer a run (all optional). */
 export interface RunHooks {
@@ -186,6 +195,10 @@ class Runner {
         if (st.as !== undefined) this.labels.set(st.as, id);
         return `add ${id}: it joins as a learner and is promoted to voter once caught up`;
       }
+      case 'move':
+      case 'join':
+      case 'leave':
+        return shardStep(this.t, st);
       case 'balance':
         await this.t.balance(st.algorithm, st.weights);
         return `balance ${st.algorithm}${st.weights ? ` ${weightsText(st.weights)}` : ''}`;

@@ -16,6 +16,7 @@ import type {
 } from '../api/scenario-api';
 import { bundledScenario, bundledScenarios } from './bundled';
 import { LabTarget, type ScenarioLab } from './lab-target';
+import { shardSetup } from './shard-rules';
 import { planRun } from './plan';
 import type { RunReport } from './report-types';
 import { allChecks } from './report-types';
@@ -133,6 +134,7 @@ export class ScenarioSession {
         unsafe: plan.unsafe,
         ...(s.setup.heartbeatMs !== undefined ? { heartbeatMs: s.setup.heartbeatMs } : {}),
         ...(s.setup.electionMs !== undefined ? { electionMs: s.setup.electionMs } : {}),
+        ...shardSetup(s.setup),
       },
       signal,
     );

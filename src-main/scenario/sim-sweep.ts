@@ -10,6 +10,8 @@ import type { ProtocolName } from '../core/protocols';
 import { allChecks, type RunReport } from './report-types';
 import { runScenario } from './runner';
 import { SimTarget } from './sim-target';
+import { SHARDED_NOT_IN_SIM } from './shard-rules';
+import { TargetError } from './target';
 import type { Scenario } from './types';
 import type { UnsafeModes } from './unsafe';
 
@@ -22,6 +24,7 @@ export interface SimRun {
 
 /** runInSim runs the scenario once in the simulator (throws TargetError for an unsafe mode it cannot apply). */
 export async function runInSim(s: Scenario, r: SimRun): Promise<RunReport> {
+  if (s.setup.shards) throw new TargetError(SHARDED_NOT_IN_SIM);
   const target = new SimTarget({
     seed: r.seed,
     nodes: s.setup.nodes,

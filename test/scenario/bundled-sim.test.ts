@@ -30,7 +30,7 @@ describe('bundled scenarios in the simulator', () => {
   const all = bundledScenarios();
 
   it('are all there, numbered once each, with unique names', () => {
-    expect(all.length).toBe(22);
+    expect(all.length).toBe(23);
     const numbers = all.map((s) => s.number);
     expect(new Set(numbers).size).toBe(all.length);
     // 13 is the membership change of the list of lessons: a node added under load.
@@ -38,6 +38,12 @@ describe('bundled scenarios in the simulator', () => {
   });
 
   for (const s of all) {
+    if (s.setup.shards) {
+      it(`${s.name}: the simulator refuses a sharded cluster and says where it runs`, async () => {
+        await expect(runInSim(s, { seed: 1, protocol: 'raft' })).rejects.toThrow(/quorum-lab run/);
+      });
+      continue;
+    }
     for (const protocol of s.setup.protocols) {
       it(`${s.name} (${protocol}) passes its checks`, async () => {
         for (let seed = 1; seed <= SEEDS; seed++) {
