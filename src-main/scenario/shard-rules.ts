@@ -36,9 +36,9 @@ export function shardSetup(setup: Setup): { shards?: ShardSettings } {
   return setup.shards ? { shards: shardSettingsOf(setup.shards) } : {};
 }
 
-/** SHARDED_NOT_IN_SIM says why the simulator refuses a sharded scenario. */
-export const SHARDED_NOT_IN_SIM =
-  'this scenario needs a sharded cluster (a shard controller and several replica groups), and the simulator runs one consensus group: run it on real processes with `quorum-lab run <name>`';
+/** ONE_GROUP_SIM says why a one-group simulated cluster refuses a shard step. */
+export const ONE_GROUP_SIM =
+  'this simulated cluster is one consensus group: shard steps need a sharded setup (setup.shards)';
 
 /** shardedSetupError says why a sharded setup cannot be made (null: it can, or the setup is not sharded). */
 export function shardedSetupError(setup: Setup): string | null {

@@ -25,7 +25,7 @@ import { currentLeader } from '../sim/membership';
 import { RELIABLE, type NetworkFaults } from '../sim/network';
 import { Stream, streamRng } from '../sim/random';
 import { SimClients } from './sim-client';
-import { SHARDED_NOT_IN_SIM } from './shard-rules';
+import { ONE_GROUP_SIM } from './shard-rules';
 import {
   TargetError,
   type LinkChange,
@@ -369,7 +369,7 @@ export class SimTarget implements ScenarioTarget {
   }
 
   async shardChange(): Promise<void> {
-    throw new TargetError(SHARDED_NOT_IN_SIM);
+    throw new TargetError(ONE_GROUP_SIM);
   }
 
   async addNode(): Promise<NodeId> {

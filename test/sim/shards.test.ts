@@ -11,7 +11,9 @@ import type { HistoryOp } from '../../src-main/api/contract';
 import type { KvOp } from '../../src-main/core/kv/types';
 import { shardOf } from '../../src-main/core/shard/config';
 import { linearizability } from '../../src-main/lab/check';
+import { parseSimArgs } from '../../src-main/sim/cli';
 import { streamRng } from '../../src-main/sim/random';
+import { shardSimMain } from '../../src-main/sim/shard/shard-cli';
 import { GroupSender } from '../../src-main/sim/shard/group-sender';
 import { drive, runShardedSimulation } from '../../src-main/sim/shard/run-sharded';
 import { installShardMutant } from '../../src-main/sim/shard/shard-mutants';
@@ -127,3 +129,16 @@ async function retriedAcrossMove(): Promise<{ retry: string; linearizable: boole
   layer.close();
   return { retry: retry?.outcome ?? 'none', linearizable: linearizability(history).linearizable };
 }
+
+describe('quorum-lab sim --groups', () => {
+  it('sweeps sharded runs and prints one summary line; --shards and --moves need --groups', async () => {
+    const o = parseSimArgs(['--groups', '2', '--shards', '4', '--moves', '2', '--seeds', '1..2']);
+    if (o === 'help') throw new Error('help');
+    const lines: string[] = [];
+    expect(await shardSimMain(o, (l) => lines.push(l))).toBe(0);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^2 seeds, 0 violations \(0 seeds failed\); \d+ requests, 4 shard moves, /);
+    expect(() => parseSimArgs(['--shards', '4'])).toThrow('--shards and --moves go with --groups');
+    expect(() => parseSimArgs(['--groups', '2', '--mutant', 'sessions-off'])).toThrow(/--groups runs its own schedule/);
+  }, 60_000);
+});
