@@ -44,8 +44,9 @@ throughout; every seed's client history goes through the linearizability checker
   --stats             print simulated seconds per wall second
   --groups G          a sharded cluster instead: a shard controller and G replica groups
                       of --nodes each (default 3), clients putting, cas-ing and reading
-                      through a gateway that lags the configuration, while shards move
-                      and nodes crash and restart; checked per group and per key
+                      through a gateway that lags the configuration, while shards move,
+                      nodes crash and restart and nodes are cut off (--no-faults: moves
+                      only); checked per group and per key
   --shards S          with --groups: shards, 1..64 (default 12)
   --moves M           with --groups: shard moves while the clients run (default 4)
   --scenario S        play a scenario (a bundled name or a file) instead of random faults;

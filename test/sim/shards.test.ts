@@ -21,7 +21,7 @@ import { ShardLayer } from '../../src-main/sim/shard/shard-layer';
 import { ShardedSim } from '../../src-main/sim/shard/sharded-sim';
 
 const SEEDS = Number(process.env.QUORUM_SHARD_SEEDS ?? 3);
-const RUN = { groups: 3, shards: 8, moves: 4, crashes: 3 };
+const RUN = { groups: 3, shards: 8, moves: 4, crashes: 3, partitions: 2 };
 
 describe('sharded simulation: moves and crashes under load', () => {
   for (const protocol of ['raft', 'paxos'] as const) {

@@ -29,6 +29,8 @@ export interface ShardedRunOptions {
   moves: number;
   /** crashes: how many node crashes (each restarted later) to throw in while the clients run. */
   crashes?: number;
+  /** partitions: how many times a node is cut off from every other (within its group and between groups), then healed. */
+  partitions?: number;
   clients?: number;
   /** ops: how many requests each client sends. */
   ops?: number;
@@ -105,8 +107,12 @@ export async function runShardedSimulation(o: ShardedRunOptions): Promise<Sharde
   });
   const moves = { asked: 0, made: 0, installed: 0 };
   const chaos = async (): Promise<void> => {
-    const steps = o.moves + (o.crashes ?? 0);
-    const kinds = [...Array<string>(o.moves).fill('move'), ...Array<string>(o.crashes ?? 0).fill('crash')];
+    const kinds = [
+      ...Array<string>(o.moves).fill('move'),
+      ...Array<string>(o.crashes ?? 0).fill('crash'),
+      ...Array<string>(o.partitions ?? 0).fill('partition'),
+    ];
+    const steps = kinds.length;
     for (let i = 0; i < steps; i++) {
       await sim.sleep(200 + rng.next() * 600);
       const kind = kinds.splice(Math.floor(rng.next() * kinds.length), 1)[0];
@@ -117,7 +123,8 @@ export async function runShardedSimulation(o: ShardedRunOptions): Promise<Sharde
         const others = sim.groups.filter((g) => !g.spare && g.id !== layer.config.shards[shard]);
         const to = others[Math.floor(rng.next() * others.length)]?.id ?? 'g1';
         if ((await layer.change({ op: 'move', shard, group: to })) === null) moves.made++;
-      } else void crashOne(sim, rng);
+      } else if (kind === 'crash') void crashOne(sim, rng);
+      else void isolateOne(sim, rng);
     }
   };
   const all = Promise.all([...clients, chaos()]);
@@ -164,6 +171,15 @@ async function crashOne(sim: ShardedSim, rng: { next(): number }): Promise<void>
   sim.crash(victim);
   await sim.sleep(300 + rng.next() * 1500);
   sim.restart(victim);
+}
+
+/** isolateOne cuts one node (a group's leader half the time) off from every other node for a while, then heals. */
+async function isolateOne(sim: ShardedSim, rng: { next(): number }): Promise<void> {
+  const g = sim.all[Math.floor(rng.next() * sim.all.length)]!;
+  const victim = (rng.next() < 0.5 ? sim.leaderOf(g) : null) ?? g.nodes[Math.floor(rng.next() * g.nodes.length)]!;
+  sim.partition([[victim], sim.ids.filter((id) => id !== victim)]);
+  await sim.sleep(300 + rng.next() * 1500);
+  sim.heal();
 }
 
 /** waitSettled resolves once every joined group has taken the newest configuration and no shard is moving. */

@@ -16,6 +16,7 @@ export function shardRunOptions(o: CliOptions, seed: number): ShardedRunOptions 
     perGroup: o.nodesGiven ? o.nodes : 3,
     moves: o.moves,
     crashes: o.faults ? 3 : 0,
+    partitions: o.faults ? 2 : 0,
     ...(o.clients !== null ? { clients: o.clients } : {}),
   };
 }
