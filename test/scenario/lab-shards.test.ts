@@ -68,6 +68,19 @@ describe('the sharded scenario on real processes', () => {
     }
   }, 240_000);
 
+  it('move-shard-under-load (paxos): the same story on Multi-Paxos groups; every check passes', async () => {
+    const s = bundledScenario('move-shard-under-load')!;
+    const t = await target(s, 'paxos');
+    try {
+      const r = await runScenario(s, t);
+      const failed = allChecks(r).filter((c) => !c.ok);
+      expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);
+      expect((await t.view()).shards?.shards[1]?.group).toBe('g2');
+    } finally {
+      await t.close();
+    }
+  }, 240_000);
+
   it('a move to a group the cluster does not run fails its step with the lab’s words; the run goes on', async () => {
     const r = validateScenario({
       name: 'bad-move',
