@@ -18,6 +18,7 @@ import { runScenario } from '../../src-main/scenario/runner';
 import { shardSetup } from '../../src-main/scenario/shard-rules';
 import type { Scenario } from '../../src-main/scenario/types';
 import { validateScenario } from '../../src-main/scenario/validate';
+import { BAD_MOVE } from './fixtures';
 
 let dir: string;
 let lab: LabService;
@@ -82,19 +83,7 @@ describe('the sharded scenario on real processes', () => {
   }, 240_000);
 
   it('a move to a group the cluster does not run fails its step with the lab’s words; the run goes on', async () => {
-    const r = validateScenario({
-      name: 'bad-move',
-      title: 'A move to nowhere',
-      teaches: 'refusals',
-      setup: { nodes: 1, heartbeatMs: 50, electionMs: 500, shards: { groups: 1, spare: 1, shards: 2 } },
-      steps: [
-        { do: 'wait', until: { is: 'settled' }, withinMs: 30000 },
-        { do: 'move', shard: 0, group: 'g2' },
-        { do: 'join', group: 'g2' },
-        { do: 'wait', until: { is: 'settled' }, withinMs: 30000 },
-        { do: 'check', checks: [{ check: 'holds', condition: { is: 'shard', shard: 1, group: 'g2' } }] },
-      ],
-    });
+    const r = validateScenario(BAD_MOVE);
     expect(r.ok, r.ok ? '' : r.error).toBe(true);
     if (!r.ok) return;
     const t = await target(r.value, 'raft');

@@ -11,6 +11,9 @@ import type { HistoryOp } from '../../src-main/api/contract';
 import type { KvOp } from '../../src-main/core/kv/types';
 import { shardOf } from '../../src-main/core/shard/config';
 import { linearizability } from '../../src-main/lab/check';
+import { allChecks } from '../../src-main/scenario/report-types';
+import { runInSim } from '../../src-main/scenario/sim-sweep';
+import { validateScenario } from '../../src-main/scenario/validate';
 import { parseSimArgs } from '../../src-main/sim/cli';
 import { streamRng } from '../../src-main/sim/random';
 import { shardSimMain } from '../../src-main/sim/shard/shard-cli';
@@ -19,6 +22,7 @@ import { drive, runShardedSimulation } from '../../src-main/sim/shard/run-sharde
 import { installShardMutant } from '../../src-main/sim/shard/shard-mutants';
 import { ShardLayer } from '../../src-main/sim/shard/shard-layer';
 import { ShardedSim } from '../../src-main/sim/shard/sharded-sim';
+import { BAD_MOVE } from '../scenario/fixtures';
 
 const SEEDS = Number(process.env.QUORUM_SHARD_SEEDS ?? 3);
 const RUN = { groups: 3, shards: 8, moves: 4, crashes: 3, partitions: 2 };
@@ -140,5 +144,16 @@ describe('quorum-lab sim --groups', () => {
     expect(lines[0]).toMatch(/^2 seeds, 0 violations \(0 seeds failed\); \d+ requests, 4 shard moves, /);
     expect(() => parseSimArgs(['--shards', '4'])).toThrow('--shards and --moves go with --groups');
     expect(() => parseSimArgs(['--groups', '2', '--mutant', 'sessions-off'])).toThrow(/--groups runs its own schedule/);
+  }, 60_000);
+});
+
+describe('a sharded scenario in the simulator', () => {
+  it('refuses a move to a group that has not joined with the controller’s words, as the lab does; a join rebalances', async () => {
+    const s = validateScenario(BAD_MOVE);
+    if (!s.ok) throw new Error(s.error);
+    const rep = await runInSim(s.value, { seed: 1, protocol: 'raft' });
+    const failed = allChecks(rep).filter((c) => !c.ok);
+    expect(failed.map((c) => [c.step, c.detail])).toEqual([[1, 'g2 has not joined']]);
+    expect(rep.steps[2]!.did).toBe('join g2 (configuration 2): 1 shard(s) change group');
   }, 60_000);
 });
