@@ -34,16 +34,8 @@ import {
   type Step,
 } from './types';
 import type { UnsafeModes } from './unsafe';
-import {
-  churnStep,
-  loadText,
-  outcomeText,
-  requestText,
-  shardStep,
-  spreadStep,
-  traceStep,
-  weightsText,
-} from './step-bodies';
+import { churnStep, loadText, outcomeText, requestText, spreadStep, traceStep, weightsText } from './step-bodies';
+import { shardStep } from './shard-step';
 
 /** RunHooks let a caller watch and steer a run (all optional). */
 export interface RunHooks {

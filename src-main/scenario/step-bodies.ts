@@ -2,8 +2,7 @@
  * The runner's longer steps, each a function of the target: churn (a seeded storm of
  * faults, every blow printed, everything mended at its end), spread (reads through each
  * balancer, tabulated and checked), trace (a write whose Paxos round is told from the
- * real messages) and the shard changes (move, join, leave); and how requests and
- * outcomes are written in a step's line.
+ * real messages); and how requests and outcomes are written in a step's line.
  */
 import { Stream, streamRng } from '../sim/random';
 import { churnPlan, describeChurn } from './churn';
@@ -80,24 +79,6 @@ export async function traceStep(
   await t.sleep(200);
   for (const l of paxosRound(t.messages(0), st.key, st.value, at, v.nodes.length)) line(l);
   return `trace a Paxos round: put ${st.key}=${st.value} → ${outcomeText(p)}`;
-}
-
-/** shardStep plays a move, join or leave: the controller makes the next configuration; the groups then move the data. */
-export async function shardStep(
-  t: ScenarioTarget,
-  st: Extract<Step, { do: 'move' | 'join' | 'leave' }>,
-): Promise<string> {
-  const before = (await t.view()).shards;
-  if (st.do === 'move') {
-    const from = before?.shards[st.shard]?.group || 'no group';
-    await t.shardChange({ op: 'move', shard: st.shard, group: st.group });
-    const cfg = (await t.view()).shards?.config ?? 0;
-    return `move shard ${st.shard}: ${from} → ${st.group} (configuration ${cfg}); the data follows`;
-  }
-  await t.shardChange({ op: st.do, group: st.group });
-  const after = (await t.view()).shards;
-  const gained = (after?.shards ?? []).filter((s, i) => s.group !== (before?.shards[i]?.group ?? '')).length;
-  return `${st.do} ${st.group} (configuration ${after?.config ?? 0}): ${gained} shard(s) change group`;
 }
 
 /** loadText says how a load burst ended: "load put × 400: 398 ok, 0 fail, 2 unknown". */

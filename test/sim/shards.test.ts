@@ -157,3 +157,31 @@ describe('a sharded scenario in the simulator', () => {
     expect(rep.steps[2]!.did).toBe('join g2 (configuration 2): 1 shard(s) change group');
   }, 60_000);
 });
+
+describe('a move across a partition between groups', () => {
+  it('holds the shard’s data back while the groups are cut apart, and delivers it after the heal', async () => {
+    const sim = new ShardedSim({
+      seed: 9,
+      protocol: 'raft',
+      groups: 2,
+      perGroup: 3,
+      scheme: { kind: 'range', shards: 4 },
+    });
+    const layer = new ShardLayer(sim);
+    await drive(sim, layer.start(), 20_000);
+    await drive(sim, sim.sleep(2000), 5000);
+    const from = sim.group(layer.config.shards[0]!)!;
+    const to = sim.groups.find((g) => g.id !== from.id)!;
+    sim.partition([[...sim.controller.nodes, ...from.nodes], to.nodes]);
+    expect(await drive(sim, layer.change({ op: 'move', shard: 0, group: to.id }), 5000)).toBeNull();
+    await drive(sim, sim.sleep(3000), 5000);
+    const pulling = layer.statuses.get(to.id)?.shards.find((s) => s.shard === 0);
+    expect(pulling?.status).toBe('pulling');
+    expect(layer.events.some((e) => e.kind === 'shard-installed')).toBe(false);
+    sim.heal();
+    await drive(sim, sim.sleep(3000), 5000);
+    expect(layer.statuses.get(to.id)?.shards.find((s) => s.shard === 0)?.status).toBe('serving');
+    expect(layer.events.filter((e) => e.kind === 'shard-installed').map((e) => e.detail.to)).toEqual([to.id]);
+    layer.close();
+  }, 60_000);
+});

@@ -59,76 +59,18 @@ export interface ShardedRunResult {
 
 /** runShardedSimulation plays one seeded run (see the file comment). */
 export async function runShardedSimulation(o: ShardedRunOptions): Promise<ShardedRunResult> {
-  const scheme: ShardScheme =
-    o.scheme === 'ring' ? { kind: 'ring', shards: o.shards, vnodes: 16 } : { kind: 'range', shards: o.shards };
-  const loss = o.loss ?? 0;
-  const sim = new ShardedSim({
-    seed: o.seed,
-    protocol: o.protocol ?? 'raft',
-    groups: o.groups,
-    perGroup: o.perGroup ?? 3,
-    scheme,
-    tickMs: 10,
-    heartbeatTicks: 5,
-    electionTicks: 50,
-    diskMs: [0.05, 1],
-    snapshotEvery: 100,
-    network: { ...RELIABLE, drop: loss },
-  });
+  const sim = makeSim(o);
   // The coordinator's layer moves shards; the clients go through a gateway of their own,
   // which learns of a move only from a wrong-group answer (a router that lags).
   const layer = new ShardLayer(sim);
   const gw = new ShardLayer(sim, { name: 'k', coordinate: false });
-  const rng = streamRng(o.seed, SHARD_STREAM, 200);
   await drive(sim, layer.start(), 20_000);
   await drive(sim, waitSettled(sim, layer), 20_000);
   await drive(sim, gw.start(), 20_000);
   const counts = { ok: 0, fail: 0, unknown: 0 };
-  const keys = o.keys ?? 32;
-  const clients = Array.from({ length: o.clients ?? 8 }, async (_, c) => {
-    const my = streamRng(o.seed, SHARD_STREAM, 300 + c);
-    const seen = new Map<string, string | null>();
-    for (let i = 0; i < (o.ops ?? 60); i++) {
-      const key = `k${Math.floor(my.next() * keys)}`;
-      const value = `c${c}-${i}`;
-      const x = my.next();
-      // A cas expects what this client last read of the key: a cas applied twice shows as one that failed yet took effect.
-      const op: KvOp =
-        x < 0.45
-          ? { op: 'put', key, value }
-          : x < 0.65
-            ? { op: 'cas', key, expected: seen.get(key) ?? null, value }
-            : { op: 'get', key };
-      const r = await gw.request(op, 3000);
-      if (op.op === 'get' && r.outcome === 'ok') seen.set(key, r.value);
-      counts[r.outcome]++;
-      await sim.sleep(1 + my.next() * 20);
-    }
-  });
   const moves = { asked: 0, made: 0, installed: 0 };
-  const chaos = async (): Promise<void> => {
-    const kinds = [
-      ...Array<string>(o.moves).fill('move'),
-      ...Array<string>(o.crashes ?? 0).fill('crash'),
-      ...Array<string>(o.partitions ?? 0).fill('partition'),
-    ];
-    const steps = kinds.length;
-    for (let i = 0; i < steps; i++) {
-      await sim.sleep(200 + rng.next() * 600);
-      const kind = kinds.splice(Math.floor(rng.next() * kinds.length), 1)[0];
-      if (kind === 'move') {
-        moves.asked++;
-        const shard = Math.floor(rng.next() * o.shards);
-        // Another group than the one serving it (the newest configuration the gateway knows).
-        const others = sim.groups.filter((g) => !g.spare && g.id !== layer.config.shards[shard]);
-        const to = others[Math.floor(rng.next() * others.length)]?.id ?? 'g1';
-        if ((await layer.change({ op: 'move', shard, group: to })) === null) moves.made++;
-      } else if (kind === 'crash') void crashOne(sim, rng);
-      else void isolateOne(sim, rng);
-    }
-  };
-  const all = Promise.all([...clients, chaos()]);
-  await drive(sim, all, 600_000);
+  const clients = Array.from({ length: o.clients ?? 8 }, (_, c) => client(o, sim, gw, c, counts));
+  await drive(sim, Promise.all([...clients, chaos(o, sim, layer, moves)]), 600_000);
   // Mend everything, let the moves finish, then read every key back.
   sim.heal();
   for (const id of sim.ids) sim.restart(id);
@@ -159,6 +101,81 @@ export async function runShardedSimulation(o: ShardedRunOptions): Promise<Sharde
     events: layer.events,
     simMs: sim.now,
   };
+}
+
+function makeSim(o: ShardedRunOptions): ShardedSim {
+  const scheme: ShardScheme =
+    o.scheme === 'ring' ? { kind: 'ring', shards: o.shards, vnodes: 16 } : { kind: 'range', shards: o.shards };
+  return new ShardedSim({
+    seed: o.seed,
+    protocol: o.protocol ?? 'raft',
+    groups: o.groups,
+    perGroup: o.perGroup ?? 3,
+    scheme,
+    tickMs: 10,
+    heartbeatTicks: 5,
+    electionTicks: 50,
+    diskMs: [0.05, 1],
+    snapshotEvery: 100,
+    network: { ...RELIABLE, drop: o.loss ?? 0 },
+  });
+}
+
+/** client `c` puts, compare-and-sets and reads random keys through the gateway, `ops` times. */
+async function client(
+  o: ShardedRunOptions,
+  sim: ShardedSim,
+  gw: ShardLayer,
+  c: number,
+  counts: Record<'ok' | 'fail' | 'unknown', number>,
+): Promise<void> {
+  const my = streamRng(o.seed, SHARD_STREAM, 300 + c);
+  const seen = new Map<string, string | null>();
+  for (let i = 0; i < (o.ops ?? 60); i++) {
+    const key = `k${Math.floor(my.next() * (o.keys ?? 32))}`;
+    const value = `c${c}-${i}`;
+    const x = my.next();
+    // A cas expects what this client last read of the key: a cas applied twice shows as one that failed yet took effect.
+    const op: KvOp =
+      x < 0.45
+        ? { op: 'put', key, value }
+        : x < 0.65
+          ? { op: 'cas', key, expected: seen.get(key) ?? null, value }
+          : { op: 'get', key };
+    const r = await gw.request(op, 3000);
+    if (op.op === 'get' && r.outcome === 'ok') seen.set(key, r.value);
+    counts[r.outcome]++;
+    await sim.sleep(1 + my.next() * 20);
+  }
+}
+
+/** chaos throws the run's moves, crashes and cut-off nodes in, in an order and at times drawn from the seed. */
+async function chaos(
+  o: ShardedRunOptions,
+  sim: ShardedSim,
+  layer: ShardLayer,
+  moves: { asked: number; made: number },
+): Promise<void> {
+  const rng = streamRng(o.seed, SHARD_STREAM, 200);
+  const kinds = [
+    ...Array<string>(o.moves).fill('move'),
+    ...Array<string>(o.crashes ?? 0).fill('crash'),
+    ...Array<string>(o.partitions ?? 0).fill('partition'),
+  ];
+  while (kinds.length > 0) {
+    await sim.sleep(200 + rng.next() * 600);
+    const kind = kinds.splice(Math.floor(rng.next() * kinds.length), 1)[0];
+    if (kind === 'crash') void crashOne(sim, rng);
+    else if (kind === 'partition') void isolateOne(sim, rng);
+    else {
+      moves.asked++;
+      const shard = Math.floor(rng.next() * o.shards);
+      // Another group than the one serving it (the newest configuration the coordinator knows).
+      const others = sim.groups.filter((g) => !g.spare && g.id !== layer.config.shards[shard]);
+      const to = others[Math.floor(rng.next() * others.length)]?.id ?? 'g1';
+      if ((await layer.change({ op: 'move', shard, group: to })) === null) moves.made++;
+    }
+  }
 }
 
 /** crashOne crashes a running node of a random group (never a group's last majority), and restarts it later. */
