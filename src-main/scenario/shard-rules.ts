@@ -2,8 +2,8 @@
  * What a scenario may say about a sharded cluster, and what it may not: a sharded setup
  * fits the lab's process budget; shard steps (move, join, leave), the shard conditions and
  * `g2:leader` references need one; and in one, what means "the one group" (the cluster's
- * leader, a follower, a single-leader check, a request pinned to a node, a lock) is refused
- * with what to write instead. Pure.
+ * leader, a follower, a single-leader check, churn, a request pinned to a node, a lock) is
+ * refused with what to write instead. Pure.
  */
 import { DEFAULT_SHARDS, type ShardSettings } from '../api/shards';
 import { at, fail } from '../core/validate';
@@ -81,6 +81,8 @@ export function shardRules(setup: Setup): ShardRules {
       if (!s) return;
       if (['add', 'balance', 'spread', 'trace'].includes(st.do))
         fail(`${path}: a ${st.do} step acts on one group; a sharded cluster does not offer it`);
+      if (st.do === 'churn')
+        fail(`${path}: churn keeps a majority of one group running; a sharded cluster has a majority per group`);
       if (st.do === 'partition' && st.preset === 'isolate-leader')
         fail(`${path}: isolate-leader means the one group's leader; in a sharded cluster isolate g1:leader`);
       const reqs = st.do === 'request' ? [st] : st.do === 'requests' ? st.requests : [];

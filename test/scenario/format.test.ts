@@ -123,6 +123,7 @@ describe('scenario schema', () => {
       /^steps\[0\]\.node: "leader" means the one group's leader; in a sharded cluster name a group's leader \(g1:leader\)/,
     );
     expect(errorOf(sharded([{ do: 'wait', until: { is: 'leader' } }]))).toMatch(/"leader" is about the one group/);
+    expect(errorOf(sharded([{ do: 'churn', ms: 1000 }]))).toMatch(/churn keeps a majority of one group running/);
     expect(errorOf(sharded([{ do: 'add' }]))).toBe(
       'steps[0]: a add step acts on one group; a sharded cluster does not offer it',
     );
