@@ -78,7 +78,9 @@ export async function runShardedSimulation(o: ShardedRunOptions): Promise<Sharde
   const durable = await drive(
     sim,
     checkConsistency(gw.history.slice(), async (key) => {
-      const r = await gw.request({ op: 'get', key }, 5000);
+      // A read that failed observed nothing: ask again (a leader may just be changing hands after the heal).
+      let r = await gw.request({ op: 'get', key }, 5000);
+      for (let i = 0; i < 4 && r.outcome !== 'ok'; i++) r = await gw.request({ op: 'get', key }, 5000);
       return { outcome: r.outcome, result: r.outcome === 'ok' ? { ok: true, value: r.value } : null };
     }),
     120_000,
