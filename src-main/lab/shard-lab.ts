@@ -24,12 +24,14 @@
 import { type ShardsView } from '../api/shards';
 import { ADMIN_KEY, CONFIG_KEY, STATUS_KEY, exportKey, isReservedKey, type GroupCommand } from '../core/shard/admin';
 import { initialConfig, shardConfig, shardOf, type ShardConfig } from '../core/shard/config';
+import { installedAt, planGroup } from '../core/shard/coordinator';
 import type { GroupShardStatus } from '../core/shard/group';
+import { ShardSessions } from '../core/shard/sessions';
 import type { KvOp } from '../core/kv/types';
 import { checked, parseJsonBounded } from '../core/validate';
 import type { NodeId } from '../core/types';
 import { believedLeaderOf, groupStatus } from './shard-read';
-import { Gateway, type GatewayResult, type Session } from './gateway';
+import { Gateway, type GatewayResult } from './gateway';
 import type { Cluster } from './cluster';
 import type { ShardLayout } from './shard-layout';
 
@@ -59,8 +61,7 @@ export class ShardLab {
   private config: ShardConfig;
   private readonly configs = new Map<number, ShardConfig>();
   private readonly statuses = new Map<string, GroupShardStatus>();
-  private readonly sessions = new Map<number, Session[]>();
-  private sessionNames = 0;
+  private readonly sessions: ShardSessions;
   private refreshing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** passing: a coordinator pass runs now; again: run the next one at once (a change came meanwhile). */
@@ -89,6 +90,7 @@ export class ShardLab {
     this.ctl = make(layout.controller, 0);
     layout.groups.forEach((g, i) => this.gateways.set(g.id, make(g.nodes, i + 1)));
     this.config = initialConfig(layout.scheme);
+    this.sessions = new ShardSessions(clientPrefix, MAX_SHARD_SESSIONS * layout.scheme.shards);
   }
 
   /** start joins every group to the controller and starts the coordinator; resolves once every group serves (or after waitMs). */
@@ -167,7 +169,7 @@ export class ShardLab {
     const deadline = t0 + timeoutMs;
     const key = 'key' in op ? op.key : op.name;
     const shard = shardOf(this.layout.scheme, key);
-    const session = op.op === 'get' ? null : this.takeSession(shard);
+    const session = op.op === 'get' ? null : this.sessions.take(shard);
     const lent = session ? { client: session.client, seq: session.seq + 1 } : undefined;
     let mayHaveApplied = false;
     let last: GatewayResult | null = null;
@@ -196,26 +198,8 @@ export class ShardLab {
     if (mayHaveApplied && r.outcome === 'fail' && (r.result === null || r.error?.startsWith('timeout')))
       r.outcome = 'unknown';
     r.latencyMs = performance.now() - t0;
-    if (session) this.returnSession(shard, session, lent?.seq ?? 0, r);
+    if (session) this.sessions.giveBack(shard, session, lent?.seq ?? 0, r.outcome, r.result);
     return r;
-  }
-
-  private takeSession(shard: number): Session | null {
-    const pool = this.sessions.get(shard) ?? [];
-    this.sessions.set(shard, pool);
-    const s = pool.pop();
-    if (s) return s;
-    if (this.sessionNames >= MAX_SHARD_SESSIONS * this.layout.scheme.shards) return null;
-    return { client: `${this.clientPrefix}s${shard}-${++this.sessionNames}`, seq: 0 };
-  }
-
-  /** returnSession pools the session again; its seq counts only if the command may have reached a log. */
-  private returnSession(shard: number, s: Session, seq: number, r: GatewayResult): void {
-    // An outcome that may still apply retires the session: its next seq could be mistaken for it.
-    if (r.outcome === 'unknown') return;
-    const refusedHere = r.result?.error === 'wrong-group';
-    if (r.outcome === 'ok' || (r.result !== null && !refusedHere)) s.seq = seq;
-    this.sessions.get(shard)?.push(s);
   }
 
   // ----- the controller ------------------------------------------------------------------
@@ -314,15 +298,12 @@ export class ShardLab {
   private async advance(group: string): Promise<void> {
     const st = this.statuses.get(group);
     if (!st || this.closed) return;
-    const settled = st.shards.every((s) => s.status === 'serving');
-    if (settled && st.config < this.config.num) {
-      const next = await this.configAt(st.config + 1);
-      if (next) await this.groupOp(group, { a: 'config', config: next });
-      return;
-    }
-    for (const s of st.shards) {
-      if (s.status === 'pulling' && s.from) await this.pull(group, s.shard, s.config, s.from);
-      else if (s.status === 'frozen') await this.maybeCollect(group, s.shard, s.config);
+    for (const act of planGroup(st, this.config.num)) {
+      if (act.a === 'config') {
+        const next = await this.configAt(act.num);
+        if (next) await this.groupOp(group, { a: 'config', config: next });
+      } else if (act.a === 'pull') await this.pull(group, act.shard, act.config, act.from);
+      else await this.maybeCollect(group, act.shard, act.config);
     }
   }
 
@@ -345,13 +326,7 @@ export class ShardLab {
     const cfg = await this.configAt(config);
     const owner = cfg?.shards[shard];
     if (!owner) return;
-    const dest = this.statuses.get(owner);
-    // Confirmed only by the new owner's own state: it took the configuration and holds the shard as more than a pull.
-    const installed =
-      dest &&
-      dest.config >= config &&
-      !dest.shards.some((s) => s.shard === shard && s.status === 'pulling' && s.config === config);
-    if (!installed) return;
+    if (!installedAt(this.statuses.get(owner), shard, config)) return;
     if (await this.groupOp(group, { a: 'gc', shard, config }))
       this.c.recorder.record('shard-collected', { shard, config, group });
   }

@@ -22,6 +22,7 @@ import loadBalancing from './scenarios/load-balancing.json';
 import lockFencing from './scenarios/lock-fencing.json';
 import logRepair from './scenarios/log-repair.json';
 import minorityLeader from './scenarios/minority-leader.json';
+import moveShardUnderLoad from './scenarios/move-shard-under-load.json';
 import noQuorum from './scenarios/no-quorum.json';
 import partialPartitions from './scenarios/partial-partitions.json';
 import paxosAdopt from './scenarios/paxos-adopt.json';
@@ -47,6 +48,7 @@ const RAW: unknown[] = [
   lockFencing,
   logRepair,
   minorityLeader,
+  moveShardUnderLoad,
   noQuorum,
   partialPartitions,
   paxosAdopt,

@@ -1,6 +1,6 @@
 /**
  * Conditions over a TargetView (waits, user steps, `holds` checks) and node references
- * (`leader`, `follower`, `@label`) resolved against the cluster at the moment a step runs.
+ * (`leader`, `follower`, `g2:leader`, `@label`) resolved against the cluster at the moment a step runs.
  * Pure.
  */
 import type { NodeId } from '../core/types';
@@ -26,6 +26,13 @@ export function resolveNode(ref: NodeRef, v: TargetView, labels: Labels): NodeId
     const f = free.find((n) => n.role === 'follower') ?? free[0];
     if (!f) throw new RefError('no running node other than the leader (and those already named)');
     return f.id;
+  }
+  if (ref.endsWith(':leader')) {
+    const g = ref.slice(0, -':leader'.length);
+    const group = v.shards?.groups.find((x) => x.id === g);
+    if (!group) throw new RefError(`${g} is not a replica group of this cluster`);
+    if (!group.leader) throw new RefError(`${g} has no leader now`);
+    return group.leader;
   }
   if (ref.startsWith('@')) {
     const id = labels.get(ref.slice(1));
@@ -88,7 +95,26 @@ function evaluate(c: Condition, v: TargetView, labels: Labels): boolean {
     }
     case 'voter':
       return v.voters.includes(resolveNode(c.node, v, labels));
+    case 'shard':
+      return shardAt(v, c.shard, c.group);
+    case 'settled':
+      return settled(v);
   }
+}
+
+/** shardAt: the configuration gives `shard` to `group`, which has taken it, and no move of it is in flight. */
+function shardAt(v: TargetView, shard: number, group: string): boolean {
+  const sv = v.shards;
+  const s = sv?.shards[shard];
+  const g = sv?.groups.find((x) => x.id === group);
+  return !!sv && !!s && !!g && s.group === group && !s.moving && g.config !== null && g.config >= sv.config;
+}
+
+/** settled: every joined group has taken the newest configuration and no shard is moving. */
+function settled(v: TargetView): boolean {
+  const sv = v.shards;
+  if (!sv || sv.config === 0) return false;
+  return sv.groups.every((g) => !g.joined || g.config === sv.config) && sv.shards.every((s) => !s.moving);
 }
 
 /** describeCondition says a condition in words (narration, check names). */
@@ -116,5 +142,9 @@ export function describeCondition(c: Condition): string {
       return `${c.node} is ${c.role}`;
     case 'voter':
       return `${c.node} is a voter`;
+    case 'shard':
+      return `shard ${c.shard} is served by ${c.group}`;
+    case 'settled':
+      return 'every group at the newest shard configuration, no shard moving';
   }
 }

@@ -13,6 +13,7 @@
  */
 import type { ClusterView, HistoryOp, LabEvent, RunLogRecord } from '../api/contract';
 import type { LabApi } from '../api/commands';
+import type { ShardSettings, ShardsView } from '../api/shards';
 import type { BalanceAlgorithm } from '../core/balance/types';
 import type { DamageKind } from '../core/recovery/damage';
 import type { KvOp } from '../core/kv/types';
@@ -26,6 +27,7 @@ import {
   type Outcome,
   type PendingRequest,
   type Sample,
+  type ShardChange,
   type ScenarioTarget,
   type TargetInfo,
   type TargetView,
@@ -45,6 +47,8 @@ export interface LabSetup {
   electionMs?: number;
   seed: number;
   unsafe?: UnsafeModes;
+  /** shards: a sharded cluster (a controller and replica groups of `nodes` each). */
+  shards?: ShardSettings;
 }
 
 /** POLL_MS is how often a wait looks at the cluster. */
@@ -67,16 +71,23 @@ export class LabTarget implements ScenarioTarget {
   private readonly traced: Traced[] = [];
   private readonly state = new Map<NodeId, Sample>();
   private readonly problems: string[] = [];
-  private readonly leaderOf = new Map<number, NodeId>();
+  private readonly leaderOf = new Map<string, NodeId>();
   private readonly off: () => void;
   private readonly startedAt: number;
+  /** groupOf: in a sharded cluster, each node's group ('ctl' for the controller's): terms are per group. */
+  private readonly groupOf = new Map<NodeId, string>();
+  private readonly sharded: boolean;
 
   private constructor(
     private readonly lab: ScenarioLab,
     view: ClusterView,
     seed: number,
     private readonly signal?: AbortSignal,
+    shards?: ShardsView,
   ) {
+    this.sharded = shards !== undefined;
+    for (const id of shards?.controller ?? []) this.groupOf.set(id, 'ctl');
+    for (const g of shards?.groups ?? []) for (const id of g.nodes) this.groupOf.set(id, g.id);
     this.info = { kind: 'lab', ids: view.nodes.map((n) => n.id), protocol: view.protocol, seed };
     this.startedAt = view.runStartedAt;
     for (const n of view.nodes) {
@@ -100,6 +111,7 @@ export class LabTarget implements ScenarioTarget {
       ...(s.heartbeatMs !== undefined ? { heartbeatMs: s.heartbeatMs } : {}),
       ...(s.electionMs !== undefined ? { electionMs: s.electionMs } : {}),
       ...(Object.keys(unsafe).length > 0 ? { unsafe: full.value } : {}),
+      ...(s.shards ? { shards: s.shards } : {}),
     };
     const view = await lab.createCluster(settings);
     const echoed: Record<string, unknown> = { ...view.unsafe };
@@ -109,7 +121,8 @@ export class LabTarget implements ScenarioTarget {
         `this lab does not have the unsafe mode ${missing.map(([k, v]) => `${k}: ${String(v)}`).join(', ')} yet`,
       );
     }
-    return new LabTarget(lab, view, s.seed, signal);
+    const shards = s.shards ? await lab.shards() : undefined;
+    return new LabTarget(lab, view, s.seed, signal, shards);
   }
 
   // ---- the run log as samples, invariants and traced messages ----------------------
@@ -158,9 +171,14 @@ export class LabTarget implements ScenarioTarget {
         return;
     }
     if (next.role === 'leader' && next.status !== 'down') {
-      const other = this.leaderOf.get(next.term);
-      if (other !== undefined && other !== id) this.problem(`two leaders in term ${next.term}: ${other} and ${id}`);
-      this.leaderOf.set(next.term, id);
+      // Each replica group of a sharded cluster elects on its own: a term belongs to a group.
+      const group = this.groupOf.get(id);
+      const key = group === undefined ? `${next.term}` : `${group}/${next.term}`;
+      const other = this.leaderOf.get(key);
+      const where = group === undefined ? '' : ` of ${group === 'ctl' ? 'the controller' : group}`;
+      if (other !== undefined && other !== id)
+        this.problem(`two leaders in term ${next.term}${where}: ${other} and ${id}`);
+      this.leaderOf.set(key, id);
     }
     this.state.set(id, next);
     if (this.sampleLog.length < MAX_SAMPLES) this.sampleLog.push(next);
@@ -191,7 +209,9 @@ export class LabTarget implements ScenarioTarget {
   }
 
   async view(): Promise<TargetView> {
-    return toTargetView(await this.call(() => this.lab.cluster()));
+    const v = toTargetView(await this.call(() => this.lab.cluster()));
+    if (this.sharded) v.shards = await this.call(() => this.lab.shards());
+    return v;
   }
 
   async waitUntil(pred: (v: TargetView) => boolean, timeoutMs: number): Promise<TargetView | null> {
@@ -331,6 +351,12 @@ export class LabTarget implements ScenarioTarget {
   async addNode(): Promise<NodeId> {
     const r = await this.call(() => this.lab.addNode({}));
     return r.id;
+  }
+
+  async shardChange(ch: ShardChange): Promise<void> {
+    if (ch.op === 'move') await this.call(() => this.lab.moveShard({ shard: ch.shard, group: ch.group }));
+    else if (ch.op === 'join') await this.call(() => this.lab.joinGroup(ch.group));
+    else await this.call(() => this.lab.leaveGroup(ch.group));
   }
 
   async spread(

@@ -22,6 +22,7 @@ import { reportHtml } from './report-html';
 import { allChecks, type CheckReport, type RunReport, type StepReport } from './report-types';
 import { runScenario } from './runner';
 import { TargetError } from './target';
+import { shardSetup } from './shard-rules';
 import type { Scenario, Step } from './types';
 import { planRun, type RunPlan } from './plan';
 import { unsafeLabel } from './unsafe';
@@ -152,7 +153,14 @@ async function runOnLab(s: Scenario, plan: RunPlan, quiet: boolean, reportDir: s
   try {
     const target = await LabTarget.create(
       lab,
-      { nodes: s.setup.nodes, protocol: plan.protocol, seed: plan.seed, unsafe: plan.unsafe, ...timings(s) },
+      {
+        nodes: s.setup.nodes,
+        protocol: plan.protocol,
+        seed: plan.seed,
+        unsafe: plan.unsafe,
+        ...timings(s),
+        ...shardSetup(s.setup),
+      },
       ac.signal,
     );
     const report = await runScenario(s, target, {

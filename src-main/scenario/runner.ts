@@ -35,6 +35,7 @@ import {
 } from './types';
 import type { UnsafeModes } from './unsafe';
 import { churnStep, loadText, outcomeText, requestText, spreadStep, traceStep, weightsText } from './step-bodies';
+import { shardStep } from './shard-step';
 
 /** RunHooks let a caller watch and steer a run (all optional). */
 export interface RunHooks {
@@ -186,6 +187,10 @@ class Runner {
         if (st.as !== undefined) this.labels.set(st.as, id);
         return `add ${id}: it joins as a learner and is promoted to voter once caught up`;
       }
+      case 'move':
+      case 'join':
+      case 'leave':
+        return shardStep(this.t, st);
       case 'balance':
         await this.t.balance(st.algorithm, st.weights);
         return `balance ${st.algorithm}${st.weights ? ` ${weightsText(st.weights)}` : ''}`;

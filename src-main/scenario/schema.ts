@@ -12,6 +12,8 @@
 import { BALANCE_ALGORITHMS } from '../core/balance/types';
 import { MAX_BANDWIDTH } from '../core/link-queue';
 import { DAMAGE_KINDS } from '../core/recovery/damage';
+import { MAX_SHARDS, MAX_VNODES } from '../core/shard/config';
+import { MAX_SHARD_GROUPS_AT_CREATION } from '../api/shards';
 import { LOOKS, PRESETS } from './types';
 
 type Schema = Record<string, unknown>;
@@ -23,7 +25,8 @@ export const MAX_MS = 600_000;
 /** MAX_SCENARIO_NODES bounds setup.nodes (the simulator's limit). */
 export const MAX_SCENARIO_NODES = 9;
 
-const NODE_PATTERN = '^(n[1-9][0-9]?|leader|follower|@[a-z][a-z0-9-]{0,31})$';
+const NODE_PATTERN = '^(n[1-9][0-9]?|leader|follower|g[1-9][0-9]?:leader|@[a-z][a-z0-9-]{0,31})$';
+const GROUP_PATTERN = '^g[1-9][0-9]?$';
 const LABEL_PATTERN = '^[a-z][a-z0-9-]{0,31}$';
 
 const ref = (name: string): Schema => ({ $ref: `#/$defs/${name}` });
@@ -169,6 +172,20 @@ const otherSteps: Schema[] = [
     'a new node joins while the cluster serves: a learner on an empty store, promoted to voter once caught up (as: its label)',
   ),
   step(
+    'move',
+    ['shard', 'group'],
+    { shard: { type: 'integer', minimum: 0, maximum: MAX_SHARDS - 1 }, group: ref('group') },
+    'a sharded cluster moves a shard to another replica group while it serves (the source freezes it, the data crosses the router, the destination takes over)',
+  ),
+  ...(['join', 'leave'] as const).map((k) =>
+    step(
+      k,
+      ['group'],
+      { group: ref('group') },
+      `a replica group ${k === 'join' ? 'enters' : 'leaves'} the shard configuration; the controller rebalances the shards`,
+    ),
+  ),
+  step(
     'balance',
     ['algorithm'],
     { algorithm: { enum: [...BALANCE_ALGORITHMS] }, weights },
@@ -251,6 +268,16 @@ const conditions: Schema[] = [
     ['is', 'node'],
     { is: { const: 'voter' }, node: ref('node') },
     'the node votes in the configuration in force (an added node, once promoted)',
+  ),
+  obj(
+    ['is', 'shard', 'group'],
+    { is: { const: 'shard' }, shard: { type: 'integer', minimum: 0, maximum: MAX_SHARDS - 1 }, group: ref('group') },
+    'a sharded cluster: the configuration in force gives the shard to the group and its data has arrived there',
+  ),
+  obj(
+    ['is'],
+    { is: { const: 'settled' } },
+    'a sharded cluster: every joined group has taken the newest configuration and no shard is moving',
   ),
 ];
 
@@ -352,7 +379,12 @@ function buildSchema(): Schema {
         pattern: LABEL_PATTERN,
         description: 'a label: lower-case letters, digits and -, e.g. "old"',
       },
-      node: { type: 'string', pattern: NODE_PATTERN, description: 'a node: n1..n9, leader, follower, or @label' },
+      node: {
+        type: 'string',
+        pattern: NODE_PATTERN,
+        description: "a node: n1..n99, leader, follower, g2:leader (a replica group's leader), or @label",
+      },
+      group: { type: 'string', pattern: GROUP_PATTERN, description: 'a replica group of a sharded cluster: g1, g2, …' },
       groupMember: {
         type: 'string',
         pattern: NODE_PATTERN.replace('^(', '^(\\*|'),
@@ -371,6 +403,17 @@ function buildSchema(): Schema {
         unsafe: { type: 'object', description: "the cluster's unsafe modes, as POST /api/cluster takes them" },
         balancer: obj(['algorithm'], { algorithm: { enum: [...BALANCE_ALGORITHMS] }, weights }),
         seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 },
+        shards: obj(
+          ['groups'],
+          {
+            groups: { type: 'integer', minimum: 1, maximum: MAX_SHARD_GROUPS_AT_CREATION },
+            spare: { type: 'integer', minimum: 0, maximum: MAX_SHARD_GROUPS_AT_CREATION - 1 },
+            scheme: { enum: ['range', 'ring'] },
+            shards: { type: 'integer', minimum: 1, maximum: MAX_SHARDS },
+            vnodes: { type: 'integer', minimum: 1, maximum: MAX_VNODES },
+          },
+          'a sharded cluster: a shard controller and `groups` replica groups of `nodes` each (spare: groups started but not joined)',
+        ),
       }),
       contrast: obj(['label', 'unsafe', 'say'], {
         label: text(80),

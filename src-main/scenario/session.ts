@@ -16,6 +16,7 @@ import type {
 } from '../api/scenario-api';
 import { bundledScenario, bundledScenarios } from './bundled';
 import { LabTarget, type ScenarioLab } from './lab-target';
+import { shardRules, shardSetup } from './shard-rules';
 import { planRun } from './plan';
 import type { RunReport } from './report-types';
 import { allChecks } from './report-types';
@@ -38,7 +39,8 @@ export function scenarioInfo(s: Scenario): ScenarioInfo {
     title: s.title,
     teaches: s.teaches,
     protocols: s.setup.protocols,
-    nodes: s.setup.nodes,
+    // A sharded cluster's processes: the controller's and every group's.
+    nodes: shardRules(s.setup).nodes,
     steps: s.steps.length,
     contrast: s.contrast.map((c) => ({ label: c.label, say: c.say, unsafe: unsafeLabel(c.unsafe) })),
   };
@@ -133,6 +135,7 @@ export class ScenarioSession {
         unsafe: plan.unsafe,
         ...(s.setup.heartbeatMs !== undefined ? { heartbeatMs: s.setup.heartbeatMs } : {}),
         ...(s.setup.electionMs !== undefined ? { electionMs: s.setup.electionMs } : {}),
+        ...shardSetup(s.setup),
       },
       signal,
     );

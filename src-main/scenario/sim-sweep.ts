@@ -10,6 +10,9 @@ import type { ProtocolName } from '../core/protocols';
 import { allChecks, type RunReport } from './report-types';
 import { runScenario } from './runner';
 import { SimTarget } from './sim-target';
+import { ShardedSimTarget } from './sharded-sim-target';
+import { shardSettingsOf } from './shard-rules';
+import { TargetError } from './target';
 import type { Scenario } from './types';
 import type { UnsafeModes } from './unsafe';
 
@@ -22,6 +25,22 @@ export interface SimRun {
 
 /** runInSim runs the scenario once in the simulator (throws TargetError for an unsafe mode it cannot apply). */
 export async function runInSim(s: Scenario, r: SimRun): Promise<RunReport> {
+  const sh = s.setup.shards;
+  if (sh) {
+    if (r.unsafe && Object.keys(r.unsafe).length > 0)
+      throw new TargetError('a sharded simulation runs safe: no contrasts');
+    const target = new ShardedSimTarget({
+      seed: r.seed,
+      protocol: r.protocol,
+      nodes: s.setup.nodes,
+      groups: sh.groups,
+      ...(sh.spare ? { spare: sh.spare } : {}),
+      scheme: shardSettingsOf(sh).scheme,
+      ...(s.setup.heartbeatMs !== undefined ? { heartbeatMs: s.setup.heartbeatMs } : {}),
+      ...(s.setup.electionMs !== undefined ? { electionMs: s.setup.electionMs } : {}),
+    });
+    return runScenario(s, target);
+  }
   const target = new SimTarget({
     seed: r.seed,
     nodes: s.setup.nodes,

@@ -25,6 +25,7 @@ import { currentLeader } from '../sim/membership';
 import { RELIABLE, type NetworkFaults } from '../sim/network';
 import { Stream, streamRng } from '../sim/random';
 import { SimClients } from './sim-client';
+import { ONE_GROUP_SIM } from './shard-rules';
 import {
   TargetError,
   type LinkChange,
@@ -365,6 +366,10 @@ export class SimTarget implements ScenarioTarget {
 
   async waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
     return this.cluster.runUntilTrue(pred, timeoutMs, 1);
+  }
+
+  async shardChange(): Promise<void> {
+    throw new TargetError(ONE_GROUP_SIM);
   }
 
   async addNode(): Promise<NodeId> {

@@ -1,7 +1,7 @@
 /**
  * The runner's longer steps, each a function of the target: churn (a seeded storm of
  * faults, every blow printed, everything mended at its end), spread (reads through each
- * balancer, tabulated and checked) and trace (a write whose Paxos round is told from the
+ * balancer, tabulated and checked), trace (a write whose Paxos round is told from the
  * real messages); and how requests and outcomes are written in a step's line.
  */
 import { Stream, streamRng } from '../sim/random';

@@ -11,6 +11,7 @@
  * when asked to: a request in flight there is answered while the runner sleeps or settles.
  */
 import type { HistoryOp } from '../api/contract';
+import type { ShardsView } from '../api/shards';
 import type { BalanceAlgorithm } from '../core/balance/types';
 import type { DamageKind } from '../core/recovery/damage';
 import type { KvOp } from '../core/kv/types';
@@ -41,7 +42,12 @@ export interface TargetView {
   cuts: string[];
   /** voters: the voters of the configuration in force (the leader's, else the first nodes'). */
   voters: NodeId[];
+  /** shards: a sharded cluster's configuration, shards and groups (GET /api/shards); absent: one group. */
+  shards?: ShardsView;
 }
+
+/** ShardChange is a move, join or leave a scenario asks of a sharded cluster. */
+export type ShardChange = { op: 'move'; shard: number; group: string } | { op: 'join' | 'leave'; group: string };
 
 /** Outcome is how a client request ended. */
 export interface Outcome {
@@ -151,6 +157,8 @@ export interface ScenarioTarget {
    * learner; TargetError when the cluster refuses (no leader, a change in flight).
    */
   addNode(): Promise<NodeId>;
+  /** shardChange runs a move, join or leave on the shard controller; resolves once the controller made the new configuration (TargetError when refused). */
+  shardChange(change: ShardChange): Promise<void>;
   /** spread sends n reads through `algorithm` and counts which node each went to. */
   spread(algorithm: BalanceAlgorithm, weights: Record<NodeId, number>, n: number): Promise<Record<NodeId, number>>;
   history(): Promise<HistoryOp[]>;

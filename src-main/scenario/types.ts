@@ -13,8 +13,9 @@ import type { NodeId } from '../core/types';
 /**
  * NodeRef names a node in a step: an id (`n3`), `leader` (the cluster's leader when the
  * step runs), `follower` (the first running node, in id order, that is neither the leader
- * nor remembered by a label yet — so successive `follower`s are different nodes), or
- * `@name` (the node a step before remembered with `as: "name"`).
+ * nor remembered by a label yet — so successive `follower`s are different nodes), `g2:leader`
+ * (in a sharded cluster: the node leading replica group g2 now), or `@name` (the node a step
+ * before remembered with `as: "name"`).
  */
 export type NodeRef = string;
 
@@ -40,6 +41,18 @@ export interface Setup {
   balancer?: { algorithm: BalanceAlgorithm; weights?: Record<NodeId, number> };
   /** seed: the default seed (every random choice of the run comes from it). */
   seed?: number;
+  /** shards: a sharded cluster (a shard controller and `groups` replica groups of `nodes` each); absent: one group. */
+  shards?: ShardSetup;
+}
+
+/** ShardSetup is a sharded scenario cluster, as POST /api/cluster's `shards` takes it. */
+export interface ShardSetup {
+  groups: number;
+  /** spare: groups started but not joined at first (a join step brings one in). */
+  spare?: number;
+  scheme?: 'range' | 'ring';
+  shards?: number;
+  vnodes?: number;
 }
 
 /** Contrast is "run again with <unsafe mode>": the same steps with one safety rule broken. */
@@ -65,7 +78,11 @@ export type Condition =
   | { is: 'term'; atLeast: number }
   /** voter: the node votes in the configuration in force (an added node, once promoted). */
   | { is: 'voter'; node: NodeRef }
-  | { is: 'role'; node: NodeRef; role: 'leader' | 'follower' | 'candidate' | 'precandidate' };
+  | { is: 'role'; node: NodeRef; role: 'leader' | 'follower' | 'candidate' | 'precandidate' }
+  /** shard: the configuration in force names `group` for `shard` and its data has arrived there (no move in flight). */
+  | { is: 'shard'; shard: number; group: string }
+  /** settled: every joined group has taken the newest shard configuration and no shard is moving. */
+  | { is: 'settled' };
 
 /** RequestOutcomeExpectation: what a request's outcome must be (`not-ok`: fail or unknown). */
 export type Expectation = 'ok' | 'fail' | 'unknown' | 'not-ok';
@@ -187,6 +204,10 @@ export type Step = StepCommon &
     | { do: 'load'; op: 'put' | 'get'; count: number; clients: number; keys?: number; background?: boolean }
     /** add: a new node joins while the cluster serves (a learner, promoted once caught up); `as` names it. */
     | { do: 'add' }
+    /** move: shard `shard` moves to group `group` while the cluster serves (a sharded cluster). */
+    | { do: 'move'; shard: number; group: string }
+    /** join / leave: a replica group enters or leaves the shard configuration (its shards rebalance). */
+    | { do: 'join' | 'leave'; group: string }
     | { do: 'balance'; algorithm: BalanceAlgorithm; weights?: Record<NodeId, number> }
     | { do: 'spread'; algorithms: BalanceAlgorithm[]; weights: Record<NodeId, number>; requests: number[] }
     | { do: 'wait'; ms?: number; until?: Condition; withinMs?: number }

@@ -21,6 +21,7 @@ import {
   type Step,
 } from './types';
 import { checkUnsafe } from './unsafe';
+import { shardedSetupError, shardRules, type ShardRules } from './shard-rules';
 
 /** MAX_SCENARIO_BYTES bounds a scenario file. */
 export const MAX_SCENARIO_BYTES = 256 * 1024;
@@ -58,7 +59,11 @@ class Semantics {
   private readonly labels = new Set<string>();
   private readonly lockLabels = new Set<string>();
 
-  constructor(private readonly s: Scenario) {}
+  private readonly shard: ShardRules;
+
+  constructor(private readonly s: Scenario) {
+    this.shard = shardRules(s.setup);
+  }
 
   check(): void {
     const { setup } = this.s;
@@ -66,6 +71,8 @@ class Semantics {
     if (setup.heartbeatMs !== undefined && setup.electionMs !== undefined && setup.heartbeatMs >= setup.electionMs)
       fail(`setup.heartbeatMs must be less than setup.electionMs (${setup.heartbeatMs} >= ${setup.electionMs})`);
     if (setup.unsafe) checkUnsafe(setup.unsafe, 'setup.unsafe');
+    const sharded = shardedSetupError(setup);
+    if (sharded) fail(sharded);
     for (const id of Object.keys(setup.balancer?.weights ?? {})) this.nodeId(id, `setup.balancer.weights.${id}`);
     this.s.contrast.forEach((c, i) => checkUnsafe(c.unsafe, `contrast[${i}].unsafe`));
     this.s.steps.forEach((st, i) => this.step(st, `steps[${i}]`));
@@ -73,12 +80,14 @@ class Semantics {
 
   private nodeId(id: string, path: string): void {
     const n = Number(id.slice(1));
-    if (n > this.s.setup.nodes) fail(`${path} names ${id}, but the cluster has n1..n${this.s.setup.nodes}`);
+    const all = this.shard.nodes;
+    if (n > all) fail(`${path} names ${id}, but the cluster has n1..n${all}`);
   }
 
-  /** node checks a node reference: an id within the cluster, or a label given before. */
+  /** node checks a node reference: an id within the cluster, a group's leader, or a label given before. */
   private node(ref: string | undefined, path: string): void {
-    if (ref === undefined || ref === '*' || ref === 'leader' || ref === 'follower') return;
+    if (ref === undefined || ref === '*') return;
+    if (ref === 'leader' || ref === 'follower' || ref.includes(':')) return this.shard.ref(ref, path);
     if (ref.startsWith('@')) {
       if (!this.labels.has(ref.slice(1)))
         fail(`${path} refers to ${ref}, but no step before it has as: "${ref.slice(1)}"`);
@@ -88,6 +97,7 @@ class Semantics {
   }
 
   private step(st: Step, path: string): void {
+    this.shard.step(st, path);
     this.stepBody(st, path);
     st.checks?.forEach((c, i) => this.checkItem(c, st, at(at(path, 'checks'), i)));
     if (st.as !== undefined) this.label(st.as, at(path, 'as'));
@@ -139,6 +149,9 @@ class Semantics {
       case 'add':
       case 'churn':
       case 'check':
+      case 'move':
+      case 'join':
+      case 'leave':
         return;
     }
   }
@@ -200,10 +213,12 @@ class Semantics {
   }
 
   private condition(c: Condition, path: string): void {
+    this.shard.condition(c, path);
     if ('node' in c) this.node(c.node, at(path, 'node'));
   }
 
   private checkItem(c: Check, st: Step, path: string): void {
+    this.shard.check(c, path);
     const withRequests = st.do === 'request' || st.do === 'requests' || st.do === 'await';
     if ((c.check === 'requests-fail' || c.check === 'requests-ok') && !withRequests)
       fail(`${path}: ${c.check} checks the requests of a request, requests or await step`);

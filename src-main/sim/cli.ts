@@ -42,6 +42,13 @@ throughout; every seed's client history goes through the linearizability checker
   --history FILE      write the client history (JSONL, Jepsen-style) of a single seed
   --jobs N            run a sweep in N processes at once (default 1)
   --stats             print simulated seconds per wall second
+  --groups G          a sharded cluster instead: a shard controller and G replica groups
+                      of --nodes each (default 3), clients putting, cas-ing and reading
+                      through a gateway that lags the configuration, while shards move,
+                      nodes crash and restart and nodes are cut off (--no-faults: moves
+                      only); checked per group and per key
+  --shards S          with --groups: shards, 1..64 (default 12)
+  --moves M           with --groups: shard moves while the clients run (default 4)
   --scenario S        play a scenario (a bundled name or a file) instead of random faults;
                       with --seeds, stop at the first seed that fails one of its checks
   --contrast N        with --scenario: its N-th contrast (unsafe mode)
@@ -78,6 +85,12 @@ export interface CliOptions {
   contrast: number | null;
   /** protocolGiven: --protocol was on the command line (a scenario otherwise picks its own). */
   protocolGiven: boolean;
+  /** groups: a sharded run with this many replica groups (null: one group); shards, moves shape it. */
+  groups: number | null;
+  shards: number;
+  moves: number;
+  /** nodesGiven: --nodes was on the command line (a sharded run otherwise has groups of 3). */
+  nodesGiven: boolean;
 }
 
 const MAX_SEED = 2 ** 31 - 1;
@@ -105,6 +118,9 @@ const SIM_OPTIONS = {
   'child-summary': { type: 'boolean' },
   scenario: { type: 'string' },
   contrast: { type: 'string' },
+  groups: { type: 'string' },
+  shards: { type: 'string' },
+  moves: { type: 'string' },
 } as const;
 
 /** seedRange reads `--seeds A..B` (or N: 1..N). */
@@ -153,7 +169,15 @@ export function parseSimArgs(argv: string[]): CliOptions | 'help' {
     scenario: stringOpt(p, 'scenario', null),
     contrast: intOpt(p, 'contrast', 1, 8) ?? null,
     protocolGiven: p.values.protocol !== undefined,
+    groups: intOpt(p, 'groups', 1, 8) ?? null,
+    shards: intOpt(p, 'shards', 1, 64, 12),
+    moves: intOpt(p, 'moves', 0, 1000, 4),
+    nodesGiven: p.values.nodes !== undefined,
   };
+  if (o.groups === null && (p.values.shards !== undefined || p.values.moves !== undefined))
+    throw new UsageError('--shards and --moves go with --groups');
+  if (o.groups !== null && (o.scenario !== null || o.mutant !== null || o.jobs > 1 || o.log || o.history))
+    throw new UsageError('--groups runs its own schedule: not with --scenario, --mutant, --jobs, --log or --history');
   if (o.contrast !== null && o.scenario === null) throw new UsageError('--contrast goes with --scenario');
   if (o.sweep && seed !== undefined) throw new UsageError('give either --seed or --seeds, not both');
   if (o.sweep && (o.log || o.history))
@@ -241,6 +265,10 @@ export async function simMain(argv: string[]): Promise<number> {
   if (o === 'help') {
     console.log(HELP);
     return 0;
+  }
+  if (o.groups !== null) {
+    const { shardSimMain } = await import('./shard/shard-cli');
+    return shardSimMain(o);
   }
   if (o.scenario !== null) {
     const { scenarioSimMain } = await import('../scenario/sim-cli');

@@ -4,6 +4,7 @@
  */
 import type { KvStateMachineOptions } from '../core/kv/state-machine';
 import type { KvResult } from '../core/kv/types';
+import type { ReplicatedKv } from '../core/shard/machine';
 import type { ProtocolName } from '../core/protocols';
 import type { Entry, NodeId, NodeStatus } from '../core/types';
 import { UNSAFE_DEFAULTS, type UnsafeSettings } from '../core/unsafe';
@@ -40,6 +41,10 @@ export interface ClusterOptions extends Partial<CoreSettings> {
    * be added by membership changes (sim/membership.ts); every node's peers are the first members.
    */
   spares?: number;
+  /** names: the node ids (default n1 … nN); a sharded run numbers its groups' nodes as the lab does. */
+  names?: NodeId[];
+  /** machine: the state machine each node applies its log to (default: the plain KV store). */
+  machine?: (node: NodeId) => ReplicatedKv;
   /** countBytes: measure each message's JSON size (for byte budgets; costs time). */
   countBytes?: boolean;
   factory?: NodeFactory;
@@ -94,6 +99,9 @@ export function validOptions(opts: ClusterOptions): ValidOptions {
   const spares = opts.spares ?? 0;
   if (!Number.isInteger(spares) || spares < 0 || opts.nodes + spares > MAX_NODES)
     throw new Error(`spares must be an integer with nodes + spares <= ${MAX_NODES}, got ${spares}`);
+  const names = opts.names;
+  if (names && (names.length !== opts.nodes + spares || new Set(names).size !== names.length))
+    throw new Error(`names must list ${opts.nodes + spares} different node ids`);
   const tickMs = opts.tickMs ?? 10;
   const unsafe: UnsafeSettings = { ...UNSAFE_DEFAULTS, ...opts.unsafe };
   const settings: CoreSettings = {

@@ -95,7 +95,7 @@ export class Cluster {
     this.checker.onViolation = (v: Violation) =>
       this.log.write(this.now, 'violation', { invariant: v.invariant, node: v.node, description: v.description });
     this.oracle = new CommitOracle(this.protocol, this.checker);
-    this.ids = Array.from({ length: opts.nodes + (opts.spares ?? 0) }, (_, i) => `n${i + 1}`);
+    this.ids = opts.names?.slice() ?? Array.from({ length: opts.nodes + (opts.spares ?? 0) }, (_, i) => `n${i + 1}`);
     this.first = this.ids.slice(0, opts.nodes);
     const hooks = this.hooks();
     const nodeOpts = {
@@ -105,6 +105,7 @@ export class Cluster {
       factory: opts.factory ?? createProtocolNode,
       kv: this.kv,
       unsafe: this.unsafe,
+      ...(opts.machine ? { machine: opts.machine } : {}),
     };
     this.nodes = this.ids.map(
       (id, i) => new SimNode(id, i, this.first, nodeOpts, (inc) => streamRng(seed, Stream.node, i, inc), hooks),

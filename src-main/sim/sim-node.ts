@@ -19,6 +19,7 @@ import { HostLoop, type HostHooks } from '../core/host';
 import { KvStateMachine, type KvStateMachineOptions } from '../core/kv/state-machine';
 import type { KvResult } from '../core/kv/types';
 import type { ProtocolName } from '../core/protocols';
+import type { ReplicatedKv } from '../core/shard/machine';
 import { ImageStorage, mayLeaveWhileRecovering, Recovery } from '../core/recovery';
 import type {
   Entry,
@@ -81,6 +82,8 @@ export interface SimNodeOptions {
   kv: KvStateMachineOptions;
   /** unsafe: the rules broken on purpose (core/unsafe.ts); absent: none. */
   unsafe?: UnsafeSettings;
+  /** machine: builds the state machine a node applies its log to (absent: the plain KV store; a sharded cluster's groups and controller pass theirs). */
+  machine?: (node: NodeId) => ReplicatedKv;
 }
 
 /** TimerHandle is a cancellable virtual timer (Requests' timeouts). */
@@ -92,7 +95,10 @@ interface TimerHandle {
 export class SimNode {
   state: SimNodeState = 'down';
   core: ProtocolNode | null = null;
+  /** sm: the plain KV store this node applies to (null while down, or when it runs another machine). */
   sm: KvStateMachine | null = null;
+  /** machine: the state machine this node applies to, whichever it is (null while down). */
+  machine: ReplicatedKv | null = null;
   /** storage survives crashes; only what was saved is in it. */
   readonly storage: ImageStorage;
   /** incarnation changes on every crash and restart, so stale callbacks can tell. */
@@ -159,7 +165,7 @@ export class SimNode {
     this.incarnation++;
     const storage = this.storage;
     const p = storage.load();
-    const sm = new KvStateMachine(this.o.kv);
+    const sm = this.o.machine ? this.o.machine(this.id) : new KvStateMachine(this.o.kv);
     const snap = p.snapshot;
     if (snap) sm.restore(snap.data, snap.index);
     // A per-boot nonce, as the node process draws one: read contexts of different boots never match.
@@ -178,7 +184,8 @@ export class SimNode {
       applied: sm.appliedIndex,
       recovering: recovery.recovering,
     });
-    this.sm = sm;
+    this.sm = sm instanceof KvStateMachine ? sm : null;
+    this.machine = sm;
     this.core = core;
     this.recovery = recovery;
     this.loop = new HostLoop({
@@ -250,6 +257,7 @@ export class SimNode {
     this.loop = null;
     this.core = null;
     this.sm = null;
+    this.machine = null;
     this.requests = null;
     this.recovery = null;
     this.inbox = [];
@@ -330,7 +338,7 @@ export class SimNode {
    */
   private maybeRecovered(): void {
     const core = this.core!;
-    const done = this.recovery!.poll(core, this.sm!.appliedIndex);
+    const done = this.recovery!.poll(core, this.machine!.appliedIndex);
     if (done) {
       core.endRecovery();
       this.storage.markRecovered();

@@ -41,7 +41,7 @@ describe('the Scenarios panel', () => {
       await lab.page.getByTestId('scenarios-button').click();
       const panel = lab.page.getByTestId('scenarios-panel');
       await panel.getByTestId('scenario-list').getByRole('button').first().waitFor();
-      expect(await panel.getByTestId('scenario-list').getByRole('button').count()).toBe(22);
+      expect(await panel.getByTestId('scenario-list').getByRole('button').count()).toBe(23);
       await screenshot(lab.page, 'scenarios-1-list');
 
       // Click 2: pick the minority-leader scenario: what it teaches, Run.

@@ -30,11 +30,13 @@ describe('bundled scenarios in the simulator', () => {
   const all = bundledScenarios();
 
   it('are all there, numbered once each, with unique names', () => {
-    expect(all.length).toBe(22);
+    expect(all.length).toBe(23);
     const numbers = all.map((s) => s.number);
     expect(new Set(numbers).size).toBe(all.length);
     // 13 is the membership change of the list of lessons: a node added under load.
     expect(all.find((s) => s.number === 13)?.name).toBe('add-node-under-load');
+    // 23 moves a shard between replica groups under load: it needs a sharded cluster.
+    expect(all.find((s) => s.number === 23)?.setup.shards).toEqual({ groups: 2, scheme: 'range', shards: 4 });
   });
 
   for (const s of all) {

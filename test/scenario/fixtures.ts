@@ -20,3 +20,18 @@ export const DAMAGED_FOLLOWER = {
     { do: 'check', checks: [{ check: 'durable' }, { check: 'linearizable' }] },
   ],
 };
+
+/** BAD_MOVE: a sharded cluster with a spare group; a move to the spare is refused (it has not joined), a join brings it in. */
+export const BAD_MOVE = {
+  name: 'bad-move',
+  title: 'A move to nowhere',
+  teaches: 'refusals',
+  setup: { nodes: 1, heartbeatMs: 50, electionMs: 500, shards: { groups: 1, spare: 1, shards: 2 } },
+  steps: [
+    { do: 'wait', until: { is: 'settled' }, withinMs: 30000 },
+    { do: 'move', shard: 0, group: 'g2' },
+    { do: 'join', group: 'g2' },
+    { do: 'wait', until: { is: 'settled' }, withinMs: 30000 },
+    { do: 'check', checks: [{ check: 'holds', condition: { is: 'shard', shard: 1, group: 'g2' } }] },
+  ],
+};

@@ -61,7 +61,9 @@ describe('scenario schema', () => {
     (s.steps as Record<string, unknown>[])[1] = { do: 'explode' };
     expect(errorOf(s)).toMatch(/^steps\[1\]\.do must be one of partition, link, crash, .*got "explode"$/);
     (s.steps as Record<string, unknown>[])[1] = { do: 'crash', node: 'the leader' };
-    expect(errorOf(s)).toBe('steps[1].node must be a node: n1..n9, leader, follower, or @label, got "the leader"');
+    expect(errorOf(s)).toBe(
+      `steps[1].node must be a node: n1..n99, leader, follower, g2:leader (a replica group's leader), or @label, got "the leader"`,
+    );
     (s.steps as Record<string, unknown>[])[1] = { do: 'wait', until: { is: 'commit', atLeast: -1 } };
     expect(errorOf(s)).toBe('steps[1].until.atLeast must be an integer >= 0, got -1');
   });
@@ -97,6 +99,53 @@ describe('scenario schema', () => {
     ).toMatch(/token refers to @lease, but no lock request before it/);
     expect(errorOf({ ...base(), steps: [{ do: 'say', checks: [{ check: 'requests-ok' }] }] })).toMatch(
       /requests-ok checks the requests of a request, requests or await step/,
+    );
+  });
+
+  it('checks a sharded scenario: its size, its groups and shards, and refuses what means the one group', () => {
+    const sharded = (steps: unknown[], shards: Record<string, unknown> = { groups: 2, shards: 4 }): unknown => ({
+      ...base(),
+      setup: { nodes: 3, shards },
+      steps,
+    });
+    const move = (shard: number, group: string): unknown => ({ do: 'move', shard, group });
+    expect(validateScenario(sharded([move(3, 'g2'), { do: 'crash', node: 'g1:leader' }])).ok).toBe(true);
+    expect(validateScenario(sharded([{ do: 'crash', node: 'n9' }])).ok).toBe(true);
+    expect(errorOf(sharded([{ do: 'crash', node: 'n10' }]))).toBe(
+      'steps[0].node names n10, but the cluster has n1..n9',
+    );
+    expect(errorOf(sharded([move(4, 'g2')]))).toBe('steps[0].shard is 4, but the cluster has shards 0..3');
+    expect(errorOf(sharded([move(1, 'g3')]))).toBe(
+      'steps[0].group names g3, but the cluster has g1..g2 (setup.shards.groups + spare)',
+    );
+    expect(validateScenario(sharded([{ do: 'join', group: 'g3' }], { groups: 2, spare: 1 })).ok).toBe(true);
+    expect(errorOf(sharded([{ do: 'crash', node: 'leader' }]))).toMatch(
+      /^steps\[0\]\.node: "leader" means the one group's leader; in a sharded cluster name a group's leader \(g1:leader\)/,
+    );
+    expect(errorOf(sharded([{ do: 'wait', until: { is: 'leader' } }]))).toMatch(/"leader" is about the one group/);
+    expect(errorOf(sharded([{ do: 'churn', ms: 1000 }]))).toMatch(/churn keeps a majority of one group running/);
+    expect(errorOf(sharded([{ do: 'add' }]))).toBe(
+      'steps[0]: a add step acts on one group; a sharded cluster does not offer it',
+    );
+    expect(errorOf(sharded([{ do: 'request', request: { op: 'get', key: 'k' }, node: 'n4' }]))).toMatch(
+      /^steps\[0\]\.node: in a sharded cluster the key decides the group/,
+    );
+    expect(errorOf(sharded([{ do: 'say', checks: [{ check: 'leader-within', ms: 100 }] }]))).toMatch(
+      /leader-within is about the one group's leader/,
+    );
+    expect(errorOf({ ...base(), setup: { nodes: 5, shards: { groups: 4 } }, steps: [{ do: 'say' }] })).toBe(
+      'setup.shards: 4 groups of 5 nodes and a controller of 5 make 25 processes; at most 24',
+    );
+    expect(errorOf(sharded([{ do: 'say' }], { groups: 2, vnodes: 8 }))).toBe('setup.shards.vnodes needs scheme "ring"');
+    // Without setup.shards the shard steps, conditions and group references are refused.
+    expect(errorOf({ ...base(), steps: [move(0, 'g1')] })).toBe(
+      'steps[0].group: g1 needs a sharded cluster (setup.shards)',
+    );
+    expect(errorOf({ ...base(), steps: [{ do: 'wait', until: { is: 'settled' } }] })).toBe(
+      'steps[0].until: settled needs a sharded cluster (setup.shards)',
+    );
+    expect(errorOf({ ...base(), steps: [{ do: 'crash', node: 'g1:leader' }] })).toBe(
+      'steps[0].node: g1 needs a sharded cluster (setup.shards)',
     );
   });
 

@@ -53,7 +53,7 @@ describe('quorum-lab run', () => {
 
   it('--list shows every bundled scenario and its contrasts', () => {
     const lines = listLines();
-    expect(lines.filter((l) => /^\s*\d+\s{2}\S/.test(l))).toHaveLength(22);
+    expect(lines.filter((l) => /^\s*\d+\s{2}\S/.test(l))).toHaveLength(23);
     expect(lines.join('\n')).toContain('--contrast 1: without PreVote (prevote: off)');
   });
 

@@ -1,0 +1,231 @@
+/**
+ * runShardedSimulation: one seeded run of a sharded cluster in the simulator — clients
+ * writing and reading through the sharded gateway while shards move between groups and
+ * nodes crash and restart in every group — then the verdicts: every group's safety
+ * invariants, the client history linearizable per key across the moves, and every key with
+ * an acknowledged write reading back a value that could be its last (nothing lost). The
+ * same seed gives the same run (the run's fingerprint is its history and shard events).
+ */
+import type { HistoryOp } from '../../api/contract';
+import type { KvOp } from '../../core/kv/types';
+import type { ProtocolName } from '../../core/protocols';
+import type { ShardScheme } from '../../core/shard/config';
+import type { NodeId } from '../../core/types';
+import { checkConsistency, linearizability } from '../../lab/check';
+import { RELIABLE } from '../network';
+import { streamRng } from '../random';
+import { ShardLayer } from './shard-layer';
+import { SHARD_STREAM, ShardedSim } from './sharded-sim';
+
+/** ShardedRunOptions shape one run. */
+export interface ShardedRunOptions {
+  seed: number;
+  protocol?: ProtocolName;
+  groups: number;
+  shards: number;
+  scheme?: 'range' | 'ring';
+  perGroup?: number;
+  /** moves: how many shard moves to ask for while the clients run. */
+  moves: number;
+  /** crashes: how many node crashes (each restarted later) to throw in while the clients run. */
+  crashes?: number;
+  /** partitions: how many times a node is cut off from every other (within its group and between groups), then healed. */
+  partitions?: number;
+  clients?: number;
+  /** ops: how many requests each client sends. */
+  ops?: number;
+  keys?: number;
+  /** loss: the probability any message is lost (also what travels between groups). */
+  loss?: number;
+}
+
+/** ShardedRunResult is what one run found. */
+export interface ShardedRunResult {
+  seed: number;
+  ok: number;
+  fail: number;
+  unknown: number;
+  /** moved: moves the controller made (asked: how many were asked). */
+  moves: { asked: number; made: number; installed: number };
+  linearizable: boolean | null;
+  linearizability: string;
+  durable: string;
+  /** violations: invariants broken, a non-linearizable history, lost writes — empty when the run is clean. */
+  violations: string[];
+  history: HistoryOp[];
+  events: { t: number; kind: string; detail: Record<string, unknown> }[];
+  simMs: number;
+}
+
+/** runShardedSimulation plays one seeded run (see the file comment). */
+export async function runShardedSimulation(o: ShardedRunOptions): Promise<ShardedRunResult> {
+  const sim = makeSim(o);
+  // The coordinator's layer moves shards; the clients go through a gateway of their own,
+  // which learns of a move only from a wrong-group answer (a router that lags).
+  const layer = new ShardLayer(sim);
+  const gw = new ShardLayer(sim, { name: 'k', coordinate: false });
+  await drive(sim, layer.start(), 20_000);
+  await drive(sim, waitSettled(sim, layer), 20_000);
+  await drive(sim, gw.start(), 20_000);
+  const counts = { ok: 0, fail: 0, unknown: 0 };
+  const moves = { asked: 0, made: 0, installed: 0 };
+  const clients = Array.from({ length: o.clients ?? 8 }, (_, c) => client(o, sim, gw, c, counts));
+  await drive(sim, Promise.all([...clients, chaos(o, sim, layer, moves)]), 600_000);
+  // Mend everything, let the moves finish, then read every key back.
+  sim.heal();
+  for (const id of sim.ids) sim.restart(id);
+  await drive(sim, waitSettled(sim, layer), 60_000);
+  const durable = await drive(
+    sim,
+    checkConsistency(gw.history.slice(), async (key) => {
+      // A read that failed observed nothing: ask again (a leader may just be changing hands after the heal).
+      let r = await gw.request({ op: 'get', key }, 5000);
+      for (let i = 0; i < 4 && r.outcome !== 'ok'; i++) r = await gw.request({ op: 'get', key }, 5000);
+      return { outcome: r.outcome, result: r.outcome === 'ok' ? { ok: true, value: r.value } : null };
+    }),
+    120_000,
+  );
+  layer.close();
+  moves.installed = layer.events.filter((e) => e.kind === 'shard-installed').length;
+  const lin = linearizability(gw.history, 20_000);
+  const violations = [...sim.violations()];
+  if (lin.linearizable === false) violations.push(`linearizability: ${lin.summary}`);
+  if (!durable?.ok) violations.push(`durable: ${durable?.summary ?? 'the read-back did not finish'}`);
+  return {
+    seed: o.seed,
+    ...counts,
+    moves,
+    linearizable: lin.linearizable,
+    linearizability: lin.summary,
+    durable: durable?.summary ?? 'did not finish',
+    violations,
+    history: gw.history,
+    events: layer.events,
+    simMs: sim.now,
+  };
+}
+
+function makeSim(o: ShardedRunOptions): ShardedSim {
+  const scheme: ShardScheme =
+    o.scheme === 'ring' ? { kind: 'ring', shards: o.shards, vnodes: 16 } : { kind: 'range', shards: o.shards };
+  return new ShardedSim({
+    seed: o.seed,
+    protocol: o.protocol ?? 'raft',
+    groups: o.groups,
+    perGroup: o.perGroup ?? 3,
+    scheme,
+    tickMs: 10,
+    heartbeatTicks: 5,
+    electionTicks: 50,
+    diskMs: [0.05, 1],
+    snapshotEvery: 100,
+    network: { ...RELIABLE, drop: o.loss ?? 0 },
+  });
+}
+
+/** client `c` puts, compare-and-sets and reads random keys through the gateway, `ops` times. */
+async function client(
+  o: ShardedRunOptions,
+  sim: ShardedSim,
+  gw: ShardLayer,
+  c: number,
+  counts: Record<'ok' | 'fail' | 'unknown', number>,
+): Promise<void> {
+  const my = streamRng(o.seed, SHARD_STREAM, 300 + c);
+  const seen = new Map<string, string | null>();
+  for (let i = 0; i < (o.ops ?? 60); i++) {
+    const key = `k${Math.floor(my.next() * (o.keys ?? 32))}`;
+    const value = `c${c}-${i}`;
+    const x = my.next();
+    // A cas expects what this client last read of the key: a cas applied twice shows as one that failed yet took effect.
+    const op: KvOp =
+      x < 0.45
+        ? { op: 'put', key, value }
+        : x < 0.65
+          ? { op: 'cas', key, expected: seen.get(key) ?? null, value }
+          : { op: 'get', key };
+    const r = await gw.request(op, 3000);
+    if (op.op === 'get' && r.outcome === 'ok') seen.set(key, r.value);
+    counts[r.outcome]++;
+    await sim.sleep(1 + my.next() * 20);
+  }
+}
+
+/** chaos throws the run's moves, crashes and cut-off nodes in, in an order and at times drawn from the seed. */
+async function chaos(
+  o: ShardedRunOptions,
+  sim: ShardedSim,
+  layer: ShardLayer,
+  moves: { asked: number; made: number },
+): Promise<void> {
+  const rng = streamRng(o.seed, SHARD_STREAM, 200);
+  const kinds = [
+    ...Array<string>(o.moves).fill('move'),
+    ...Array<string>(o.crashes ?? 0).fill('crash'),
+    ...Array<string>(o.partitions ?? 0).fill('partition'),
+  ];
+  while (kinds.length > 0) {
+    await sim.sleep(200 + rng.next() * 600);
+    const kind = kinds.splice(Math.floor(rng.next() * kinds.length), 1)[0];
+    if (kind === 'crash') void crashOne(sim, rng);
+    else if (kind === 'partition') void isolateOne(sim, rng);
+    else {
+      moves.asked++;
+      const shard = Math.floor(rng.next() * o.shards);
+      // Another group than the one serving it (the newest configuration the coordinator knows).
+      const others = sim.groups.filter((g) => !g.spare && g.id !== layer.config.shards[shard]);
+      const to = others[Math.floor(rng.next() * others.length)]?.id ?? 'g1';
+      if ((await layer.change({ op: 'move', shard, group: to })) === null) moves.made++;
+    }
+  }
+}
+
+/** crashOne crashes a running node of a random group (never a group's last majority), and restarts it later. */
+async function crashOne(sim: ShardedSim, rng: { next(): number }): Promise<void> {
+  const g = sim.all[Math.floor(rng.next() * sim.all.length)]!;
+  const up = g.cluster.nodes.filter((n) => n.state === 'up');
+  // Keep a majority of every group running: a crash tests recovery, not a group's loss.
+  if (up.length - 1 <= g.nodes.length / 2) return;
+  const victim: NodeId = up[Math.floor(rng.next() * up.length)]!.id;
+  sim.crash(victim);
+  await sim.sleep(300 + rng.next() * 1500);
+  sim.restart(victim);
+}
+
+/** isolateOne cuts one node (a group's leader half the time) off from every other node for a while, then heals. */
+async function isolateOne(sim: ShardedSim, rng: { next(): number }): Promise<void> {
+  const g = sim.all[Math.floor(rng.next() * sim.all.length)]!;
+  const victim = (rng.next() < 0.5 ? sim.leaderOf(g) : null) ?? g.nodes[Math.floor(rng.next() * g.nodes.length)]!;
+  sim.partition([[victim], sim.ids.filter((id) => id !== victim)]);
+  await sim.sleep(300 + rng.next() * 1500);
+  sim.heal();
+}
+
+/** waitSettled resolves once every joined group has taken the newest configuration and no shard is moving. */
+async function waitSettled(sim: ShardedSim, layer: ShardLayer): Promise<void> {
+  for (;;) {
+    await sim.sleep(50);
+    const cfg = layer.config;
+    const joined = sim.groups.filter((g) => cfg.groups[g.id]);
+    const settled =
+      cfg.num > 0 &&
+      joined.every((g) => {
+        const st = layer.statuses.get(g.id);
+        return st !== undefined && st.config === cfg.num && st.shards.every((s) => s.status === 'serving');
+      });
+    if (settled) return;
+  }
+}
+
+/** drive runs the simulation until `p` settles or `maxMs` of virtual time pass; resolves with its value (undefined if it did not settle). */
+export async function drive<T>(sim: ShardedSim, p: Promise<T>, maxMs: number): Promise<T | undefined> {
+  let done = false;
+  let value: T | undefined;
+  void p.then((v) => {
+    done = true;
+    value = v;
+  });
+  const end = sim.now + maxMs;
+  while (!done && sim.now < end) await sim.runFor(10);
+  return value;
+}

@@ -1,0 +1,305 @@
+/**
+ * ShardLayer is the lab's ShardLab (lab/shard-lab.ts) for a simulated sharded cluster: the
+ * gateway that routes each client request by the newest configuration it knows and, on
+ * `wrong-group`, asks the controller again and retries at the group it names now under the
+ * same session (core/shard/sessions.ts); and the coordinator that every COORDINATE_MS reads
+ * each group's shard status and acts on the decisions of core/shard/coordinator.ts — the
+ * ones the lab acts on: propose the next configuration, pull a shard (read the source's
+ * export, carry it to the destination's leader over the simulated network between groups,
+ * propose the install), collect a frozen shard once its new owner confirms it. Every
+ * request the gateway serves lands in a Jepsen-style history shaped like the lab's.
+ */
+import type { HistoryOp } from '../../api/contract';
+import { ADMIN_KEY, CONFIG_KEY, STATUS_KEY, exportKey, type GroupCommand } from '../../core/shard/admin';
+import { initialConfig, shardConfig, shardOf, type ShardConfig } from '../../core/shard/config';
+import { installedAt, planGroup } from '../../core/shard/coordinator';
+import type { GroupShardStatus } from '../../core/shard/group';
+import { ShardSessions } from '../../core/shard/sessions';
+import type { KvOp } from '../../core/kv/types';
+import { checked, parseJsonBounded } from '../../core/validate';
+import type { NodeId } from '../../core/types';
+import { historyShape } from '../../lab/recorder';
+import { groupStatus } from '../../lab/shard-read';
+import { streamRng } from '../random';
+import { NS_PER_MS } from '../run-log';
+import { GroupSender, type SendResult } from './group-sender';
+import { SHARD_STREAM, type ShardedSim, type SimGroup } from './sharded-sim';
+
+/** COORDINATE_MS is the coordinator's period (the lab's). */
+export const COORDINATE_MS = 100;
+/** ADMIN_TIMEOUT_MS bounds one coordinator request (the lab's). */
+const ADMIN_TIMEOUT_MS = 2000;
+/** CARRY_MS: how long a shard's data takes from one group's leader to another's, plus 1 ms a KiB. */
+const CARRY_MS = 2;
+
+/** ShardOutcome is how one client request through the sharded gateway ended. */
+export interface ShardOutcome {
+  outcome: 'ok' | 'fail' | 'unknown';
+  value: string | null;
+  node: NodeId | null;
+  error?: string;
+  latencyMs: number;
+}
+
+/** ShardChangeOp is a move, join or leave asked of the controller. */
+export type ShardChangeOp = { op: 'move'; shard: number; group: string } | { op: 'join' | 'leave'; group: string };
+
+/** ShardLayer is the gateway and coordinator of a simulated sharded cluster (see the file comment). */
+export class ShardLayer {
+  readonly history: HistoryOp[] = [];
+  /** log: the shard events (configurations taken, shards installed and collected), for reports and tests. */
+  readonly events: { t: number; kind: string; detail: Record<string, unknown> }[] = [];
+  config: ShardConfig;
+  readonly statuses = new Map<string, GroupShardStatus>();
+  private readonly configs = new Map<number, ShardConfig>();
+  private readonly sender: GroupSender;
+  private readonly sessions: ShardSessions;
+  private refreshing: Promise<void> | null = null;
+  private processes = 0;
+  private closed = false;
+
+  /**
+   * `name` tells layers apart (their sessions, their random streams). A layer made with
+   * `coordinate: false` is a gateway only: it learns a new configuration only when a group
+   * answers wrong-group — a client router that lags the one that moves shards.
+   */
+  constructor(
+    private readonly sim: ShardedSim,
+    private readonly o: { name: string; coordinate: boolean } = { name: 'c', coordinate: true },
+  ) {
+    this.sender = new GroupSender(sim, streamRng(sim.seed, SHARD_STREAM, 100, o.name.charCodeAt(0)));
+    this.sessions = new ShardSessions(o.name, 256 * sim.scheme.shards);
+    this.config = initialConfig(sim.scheme);
+  }
+
+  /** start joins every group that is not a spare, then runs the coordinator every COORDINATE_MS until close (a gateway only reads the configuration). */
+  async start(): Promise<void> {
+    if (!this.o.coordinate) return this.refresh();
+    const groups: Record<string, NodeId[]> = {};
+    for (const g of this.sim.groups) if (!g.spare) groups[g.id] = [...g.nodes];
+    for (let i = 0; i < 100 && !this.closed; i++) {
+      const r = await this.controllerOp({ op: 'join', groups }, 3000);
+      if (r.outcome === 'ok') break;
+      await this.sim.sleep(50);
+    }
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.closed) {
+      await this.coordinate();
+      await this.sim.sleep(COORDINATE_MS);
+    }
+  }
+
+  /** close stops the coordinator (requests in flight still end by their deadlines). */
+  close(): void {
+    this.closed = true;
+  }
+
+  // ----- client requests ------------------------------------------------------------------
+
+  /** request sends one KV op to the group serving its key, following the configuration across wrong-group answers. */
+  async request(op: KvOp, timeoutMs: number): Promise<ShardOutcome> {
+    const t0 = this.sim.now;
+    const process = ++this.processes;
+    const key = 'key' in op ? op.key : op.name;
+    const shape = historyShape(op);
+    this.record(process, 'invoke', shape.f, key, shape.value);
+    const shard = shardOf(this.sim.scheme, key);
+    const session = op.op === 'get' ? null : this.sessions.take(shard);
+    const lent = session ? { client: session.client, seq: session.seq + 1 } : null;
+    const r = await this.route(op, shard, t0 + timeoutMs, lent);
+    if (session) this.sessions.giveBack(shard, session, lent?.seq ?? 0, r.outcome, r.result);
+    const out: ShardOutcome = {
+      outcome: r.outcome,
+      value: r.result?.value ?? null,
+      node: r.node,
+      latencyMs: this.sim.now - t0,
+    };
+    if (r.error !== undefined) out.error = r.error;
+    const type = r.outcome === 'ok' ? 'ok' : r.outcome === 'fail' ? 'fail' : 'info';
+    this.record(process, type, shape.f, key, op.op === 'get' && r.outcome === 'ok' ? out.value : shape.value);
+    return out;
+  }
+
+  private async route(
+    op: KvOp,
+    shard: number,
+    deadline: number,
+    lent: { client: string; seq: number } | null,
+  ): Promise<SendResult> {
+    let mayHaveApplied = false;
+    let last: SendResult | null = null;
+    let wait = 5;
+    while (deadline - this.sim.now > 0) {
+      const g = this.sim.group(this.config.shards[shard] ?? '');
+      if (g && g.id !== 'ctl') {
+        last = await this.sender.send(g, op, deadline - this.sim.now, lent);
+        if (last.result?.error !== 'wrong-group') break;
+        // The group's answer is certainly "not applied here"; an earlier try elsewhere may have been.
+        if (last.outcome === 'unknown') mayHaveApplied = true;
+      }
+      await this.refresh();
+      await this.sim.sleep(Math.max(1, Math.min(wait, deadline - this.sim.now)));
+      wait = Math.min(wait * 2, 100);
+    }
+    const r: SendResult = last ?? { outcome: 'fail', result: null, node: null };
+    if (last === null || last.result?.error === 'wrong-group') {
+      r.outcome = mayHaveApplied ? 'unknown' : 'fail';
+      r.error = `timeout: shard ${shard} found no group serving it`;
+    }
+    if (mayHaveApplied && r.outcome === 'fail' && r.result === null) r.outcome = 'unknown';
+    return r;
+  }
+
+  private record(process: number, type: HistoryOp['type'], f: string, key: string, value: unknown): void {
+    this.history.push({
+      index: this.history.length,
+      time: Math.round(this.sim.now * NS_PER_MS),
+      process,
+      type,
+      f,
+      key,
+      value,
+    });
+  }
+
+  // ----- the controller ------------------------------------------------------------------
+
+  private controllerOp(op: object, ms = ADMIN_TIMEOUT_MS): Promise<SendResult> {
+    return this.sender.send(this.sim.controller, { op: 'put', key: ADMIN_KEY, value: JSON.stringify(op) }, ms, {
+      client: `${this.o.name}-admin-${++this.processes}`,
+      seq: 1,
+    });
+  }
+
+  /** refresh reads the controller's newest configuration (one read at a time; callers share it). */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.readConfig(CONFIG_KEY).then((c) => {
+      this.refreshing = null;
+      if (c && c.num > this.config.num) this.adopt(c);
+    });
+    return this.refreshing;
+  }
+
+  private adopt(c: ShardConfig): void {
+    this.config = c;
+    this.configs.set(c.num, c);
+    this.note('shard-config', { config: c.num, shards: c.shards });
+  }
+
+  private note(kind: string, detail: Record<string, unknown>): void {
+    this.events.push({ t: this.sim.now, kind, detail });
+  }
+
+  private async readConfig(key: string): Promise<ShardConfig | null> {
+    const r = await this.sender.send(this.sim.controller, { op: 'get', key }, ADMIN_TIMEOUT_MS, null);
+    return r.outcome === 'ok' ? parseConfig(r.result?.value ?? null) : null;
+  }
+
+  private async configAt(num: number): Promise<ShardConfig | null> {
+    const hit = this.configs.get(num);
+    if (hit) return hit;
+    const c = await this.readConfig(`${CONFIG_KEY}/${num}`);
+    if (c && c.num === num) this.configs.set(num, c);
+    return c && c.num === num ? c : null;
+  }
+
+  /** change runs a move, join or leave on the controller; resolves with null once it made the configuration, else why not. */
+  async change(op: ShardChangeOp): Promise<string | null> {
+    const g = this.sim.group(op.group);
+    if (!g || g.id === 'ctl') return `no group ${op.group}`;
+    const body =
+      op.op === 'move'
+        ? op
+        : op.op === 'join'
+          ? { op: 'join', groups: { [g.id]: g.nodes } }
+          : { op: 'leave', groups: [g.id] };
+    const r = await this.controllerOp(body, 5000);
+    if (r.outcome === 'ok') {
+      const c = parseConfig(r.result?.value ?? null);
+      if (c && c.num > this.config.num) this.adopt(c);
+      this.note('shard-change', { ...body, config: this.config.num });
+      return null;
+    }
+    if (r.result?.error === 'controller-refused') return r.result.value ?? 'refused';
+    return `the shard controller did not answer: ${r.error ?? r.outcome}`;
+  }
+
+  // ----- the coordinator ------------------------------------------------------------------
+
+  private async coordinate(): Promise<void> {
+    await this.refresh();
+    const groups = this.sim.groups;
+    const read = await Promise.all(groups.map((g) => this.readStatus(g)));
+    read.forEach((st, i) => {
+      const id = groups[i]?.id;
+      if (id === undefined) return;
+      if (st) this.statuses.set(id, st);
+      else this.statuses.delete(id);
+    });
+    await Promise.all(groups.map((g) => this.advance(g)));
+  }
+
+  private async readStatus(g: SimGroup): Promise<GroupShardStatus | null> {
+    const r = await this.sender.send(g, { op: 'get', key: STATUS_KEY }, ADMIN_TIMEOUT_MS, null);
+    return r.outcome === 'ok' ? groupStatus(r.result?.value ?? null) : null;
+  }
+
+  private async advance(g: SimGroup): Promise<void> {
+    const st = this.statuses.get(g.id);
+    if (!st || this.closed) return;
+    for (const act of planGroup(st, this.config.num)) {
+      if (act.a === 'config') {
+        const next = await this.configAt(act.num);
+        if (next) await this.groupOp(g, { a: 'config', config: next });
+      } else if (act.a === 'pull') await this.pull(g, act.shard, act.config, act.from);
+      else await this.maybeCollect(g, act.shard, act.config);
+    }
+  }
+
+  private async pull(g: SimGroup, shard: number, config: number, from: string): Promise<void> {
+    const src = this.sim.group(from);
+    if (!src) return;
+    const r = await this.sender.send(src, { op: 'get', key: exportKey(shard, config) }, ADMIN_TIMEOUT_MS, null);
+    const data = r.outcome === 'ok' ? (r.result?.value ?? null) : null;
+    if (data === null) return; // the source has not frozen it yet (or is unreachable): next pass
+    if (!(await this.carry(r.node ?? this.sim.leaderOf(src), this.sim.leaderOf(g), data.length))) return;
+    if (await this.groupOp(g, { a: 'install', shard, config, data }))
+      this.note('shard-installed', { shard, config, from, to: g.id, bytes: data.length });
+  }
+
+  /** carry takes `bytes` from one leader to another over the network between groups; false if a cut or a loss stops it. */
+  private async carry(from: NodeId | null, to: NodeId | null, bytes: number): Promise<boolean> {
+    if (from === null || to === null) return false;
+    await this.sim.sleep(CARRY_MS + bytes / 1024);
+    return this.sim.cross.linkUp(from, to) && !this.sim.cross.drawDrop(from, to);
+  }
+
+  private async maybeCollect(g: SimGroup, shard: number, config: number): Promise<void> {
+    const cfg = await this.configAt(config);
+    const owner = cfg?.shards[shard];
+    if (!owner || !installedAt(this.statuses.get(owner), shard, config)) return;
+    if (await this.groupOp(g, { a: 'gc', shard, config })) this.note('shard-collected', { shard, config, group: g.id });
+  }
+
+  private async groupOp(g: SimGroup, cmd: GroupCommand): Promise<boolean> {
+    const r = await this.sender.send(g, { op: 'put', key: ADMIN_KEY, value: JSON.stringify(cmd) }, ADMIN_TIMEOUT_MS, {
+      client: `${this.o.name}-admin-${++this.processes}`,
+      seq: 1,
+    });
+    if (r.outcome === 'ok' && cmd.a === 'config')
+      this.note('shard-group-config', { group: g.id, config: cmd.config.num });
+    return r.outcome === 'ok';
+  }
+}
+
+/** parseConfig reads a configuration the controller answered with (null if it is not one). */
+function parseConfig(text: string | null): ShardConfig | null {
+  if (text === null) return null;
+  const p = parseJsonBounded(text, { maxDepth: 8 });
+  if (!p.ok) return null;
+  const c = checked(() => shardConfig(p.value, 'config'));
+  return c.ok ? c.value : null;
+}
