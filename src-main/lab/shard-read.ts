@@ -4,6 +4,7 @@
  */
 import type { GroupShardStatus } from '../core/shard/group';
 import { groupId } from '../core/shard/config';
+import { MAX_PAGES } from '../core/shard/pages';
 import { array, checked, int, oneOf, optional, parseJsonBounded, record } from '../core/validate';
 import type { NodeId, NodeStatus } from '../core/types';
 import type { Supervisor } from './supervisor';
@@ -39,6 +40,8 @@ export function groupStatus(text: string | null): GroupShardStatus | null {
           config: int(s.config, `${path}.config`),
           ...(from ? { from } : {}),
           keys: int(s.keys, `${path}.keys`),
+          ...(s.parts !== undefined ? { parts: int(s.parts, `${path}.parts`, 0, MAX_PAGES) } : {}),
+          ...(s.pages !== undefined ? { pages: int(s.pages, `${path}.pages`, 1, MAX_PAGES) } : {}),
         };
       }),
     };
