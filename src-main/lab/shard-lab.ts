@@ -74,21 +74,8 @@ export class ShardLab {
     readonly layout: ShardLayout,
     private readonly clientPrefix: string,
   ) {
-    const make = (nodes: NodeId[], salt: number): Gateway =>
-      new Gateway({
-        token: c.token,
-        nodes,
-        clientPrefix: `${clientPrefix}a${salt}`,
-        portOf: (id) => {
-          const h = c.supervisor.nodes.get(id);
-          return h && h.state !== 'down' && h.clientPort !== null ? h.clientPort : null;
-        },
-        isUp: (id) => c.supervisor.nodes.get(id)?.state === 'up',
-        leader: () => believedLeaderOf(c.supervisor, nodes),
-        seed: c.settings.seed + salt,
-      });
-    this.ctl = make(layout.controller, 0);
-    layout.groups.forEach((g, i) => this.gateways.set(g.id, make(g.nodes, i + 1)));
+    this.ctl = this.gatewayOf(layout.controller, 0);
+    layout.groups.forEach((g, i) => this.gateways.set(g.id, this.gatewayOf(g.nodes, i + 1)));
     this.config = initialConfig(layout.scheme);
     this.puller = new ShardPuller({
       router: c.router,
@@ -98,6 +85,28 @@ export class ShardLab {
       closed: () => this.closed,
       changed: () => undefined,
     });
+  }
+
+  private gatewayOf(nodes: NodeId[], salt: number): Gateway {
+    const c = this.c;
+    return new Gateway({
+      token: c.token,
+      nodes,
+      clientPrefix: `${this.clientPrefix}a${salt}`,
+      portOf: (id) => {
+        const h = c.supervisor.nodes.get(id);
+        return h && h.state !== 'down' && h.clientPort !== null ? h.clientPort : null;
+      },
+      isUp: (id) => c.supervisor.nodes.get(id)?.state === 'up',
+      leader: () => believedLeaderOf(c.supervisor, nodes),
+      seed: c.settings.seed + salt,
+    });
+  }
+
+  /** addGroup routes to a group started while the cluster runs (lab/shard-spawn.ts); it joins the configuration later. */
+  addGroup(id: string, nodes: NodeId[]): void {
+    this.layout.groups.push({ id, nodes: [...nodes], spare: true });
+    this.gateways.set(id, this.gatewayOf(nodes, this.layout.groups.length));
   }
 
   /** start joins every group to the controller and starts the coordinator; resolves once every group serves (or after waitMs). */
