@@ -27,7 +27,7 @@ import type { GroupShardStatus } from '../core/shard/group';
 import type { KvOp } from '../core/kv/types';
 import { checked, parseJsonBounded } from '../core/validate';
 import type { NodeId } from '../core/types';
-import { believedLeaderOf, groupStatus } from './shard-read';
+import { believedLeaderOf, groupStatus, handover } from './shard-read';
 import { Gateway, type GatewayResult, type Session } from './gateway';
 import { ShardPuller } from './shard-pull';
 import type { Cluster } from './cluster';
@@ -364,8 +364,15 @@ export class ShardLab {
     const gw = this.gateways.get(group);
     if (!gw) return false;
     const r = await gw.request({ op: 'put', key: ADMIN_KEY, value: JSON.stringify(cmd) }, ADMIN_TIMEOUT_MS);
-    if (r.outcome === 'ok' && cmd.a === 'config')
-      this.c.recorder.record('shard-group-config', { group, config: cmd.config.num });
+    if (r.outcome === 'ok' && cmd.a === 'config') {
+      // Configuration 0 assigns nothing: the first one hands out every shard fresh.
+      const prev = cmd.config.num > 1 ? await this.configAt(cmd.config.num - 1) : null;
+      this.c.recorder.record('shard-group-config', {
+        group,
+        config: cmd.config.num,
+        ...handover(prev, cmd.config, group),
+      });
+    }
     return r.outcome === 'ok';
   }
 

@@ -1,8 +1,10 @@
 /**
- * Small readers for the sharded lab: which node of a group leads, and a group's shard
- * status as its state machine answered it (validated: it crossed a socket).
+ * Small readers for the sharded lab: which node of a group leads, a group's shard status
+ * as its state machine answered it (validated: it crossed a socket), and what a group
+ * does with its shards when it takes a configuration (for the run log).
  */
 import type { GroupShardStatus } from '../core/shard/group';
+import type { ShardConfig } from '../core/shard/config';
 import { groupId } from '../core/shard/config';
 import { MAX_PAGES } from '../core/shard/pages';
 import { array, checked, int, oneOf, optional, parseJsonBounded, record } from '../core/validate';
@@ -47,4 +49,29 @@ export function groupStatus(text: string | null): GroupShardStatus | null {
     };
   });
   return c.ok ? c.value : null;
+}
+
+/**
+ * handover says what `group` does with its shards when it takes `next` after `prev` (null:
+ * unknown here): the shards it freezes and who gains them, the shards it pulls and from
+ * whom, and those it starts empty (nobody held them).
+ */
+export function handover(
+  prev: ShardConfig | null,
+  next: ShardConfig,
+  group: string,
+): { freezes?: [number, string][]; pulls?: [number, string][]; fresh?: number[] } {
+  if (!prev && next.num > 1) return {};
+  const freezes: [number, string][] = [];
+  const pulls: [number, string][] = [];
+  const fresh: number[] = [];
+  next.shards.forEach((now, s) => {
+    const was = prev?.shards[s] ?? '';
+    if (was === group && now !== group) freezes.push([s, now]);
+    else if (was !== group && now === group) {
+      if (was === '') fresh.push(s);
+      else pulls.push([s, was]);
+    }
+  });
+  return { freezes, pulls, fresh };
 }

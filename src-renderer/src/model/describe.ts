@@ -7,6 +7,7 @@
 import { formatBandwidth } from '../../../src-main/api/bandwidth';
 import type { RunLogRecord } from '../../../src-main/api/contract';
 import { describeMembership, isMembershipRecord } from './membership';
+import { describeShard, isShardRecord } from './shard-records';
 import { num, str } from './records';
 
 /** Tone colours a row: a failure, a warning, good news, or neutral. */
@@ -258,6 +259,7 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
       return describeMessage(r);
     default:
       if (isMembershipRecord(r.kind)) return describeMembership(r);
+      if (isShardRecord(r.kind)) return describeShard(r);
       return d(fallbackText(r), '', str(r, 'node') === null ? [] : n);
   }
 }
