@@ -221,8 +221,8 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
       return d(`${node} lost its connection to the network`, 'warn', n);
     case 'partition': {
       const g = groupsText(r.groups);
-      if (g.n <= 1) return d('network joined into one zone', 'ok', g.nodes);
-      return d(`network split into ${g.n} zones: ${g.text}`, 'fail', g.nodes);
+      if (g.n <= 1) return d('network joined again: no partition', 'ok', g.nodes);
+      return d(`network split into ${g.n} sides: ${g.text}`, 'fail', g.nodes);
     }
     case 'heal':
       return d('network healed: every cut and link rule removed', 'ok');
