@@ -47,6 +47,8 @@ export class ShardPuller {
   private readonly running = new Set<string>();
   /** resumeAt: the part after the last one the destination acknowledged, per pull (its status may lag). */
   private readonly resumeAt = new Map<string, number>();
+  /** installed: the moves whose install has been recorded (bounded: one per shard and configuration). */
+  private readonly installed = new Set<string>();
   /** stalled: why the last attempt to move a shard's next page did not get through, by shard. */
   readonly stalled = new Map<number, string>();
 
@@ -94,12 +96,16 @@ export class ShardPuller {
       this.resumeAt.set(key, part + 1);
       this.stalled.delete(t.shard);
       const bytes = Buffer.byteLength(page.data);
-      this.d.recorder.record('shard-part', { ...t, to: t.group, part, pages: page.pages, bytes });
-      this.d.changed();
       const done = r.result?.value;
+      // A part the destination already held (its answer was lost before) is not news.
+      if (!done?.endsWith('already held'))
+        this.d.recorder.record('shard-part', { ...t, to: t.group, part, pages: page.pages, bytes });
+      this.d.changed();
       if (done === 'installed' || done === 'already installed' || part + 1 >= page.pages) {
         this.resumeAt.delete(key);
-        if (done === 'installed')
+        // Said once per move, also when the answer to the last part was lost and a resent part found it installed.
+        if ((done === 'installed' || done === 'already installed') && !this.installed.has(key)) {
+          this.installed.add(key);
           this.d.recorder.record('shard-installed', {
             shard: t.shard,
             config: t.config,
@@ -107,6 +113,7 @@ export class ShardPuller {
             to: t.group,
             pages: page.pages,
           });
+        }
         return;
       }
     }

@@ -73,11 +73,25 @@ describe('moving a shard of a few MiB', () => {
     expect((await t.api('POST', '/api/shards/move', { shard: 1, group: to })).status).toBe(200);
     await settled((v) => v.shards[1]?.group === to);
     const got = await parts(1, seq);
-    expect(got.length).toBeGreaterThanOrEqual(20);
-    expect(got.every((r) => r.pages === got.length && Number(r.bytes) < 512 * 1024)).toBe(true);
+    const pages = Number(got[0]?.pages);
+    expect(pages).toBeGreaterThanOrEqual(20);
+    // Every page arrived (one may be told twice if an answer was lost under load), none near 1 MiB.
+    expect(new Set(got.map((r) => r.part)).size).toBe(pages);
+    expect(
+      got.every((r) => r.pages === pages && Number(r.bytes) < 512 * 1024),
+      'pages below 512 KiB',
+    ).toBe(true);
     const log = await t.lab.log(seq);
-    expect(log.some((r) => r.kind === 'shard-installed' && r.shard === 1 && r.to === to)).toBe(true);
-    expect(log.some((r) => r.kind === 'shard-collected' && r.shard === 1 && r.group === from)).toBe(true);
+    expect(
+      log.some((r) => r.kind === 'shard-installed' && r.shard === 1 && r.to === to),
+      'installed',
+    ).toBe(true);
+    // The source collects its frozen copy once the destination's state shows the install: a pass later.
+    await waitFor(
+      async () => (await t.lab.log(seq)).some((r) => r.kind === 'shard-collected' && r.shard === 1 && r.group === from),
+      20_000,
+      'the source to collect its copy',
+    );
     const r = await kv({ op: 'get', key: [...data.keys()][0] });
     expect(v0.groups.find((g) => g.id === to)?.nodes).toContain(r.body.node);
     await intact(data);
