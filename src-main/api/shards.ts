@@ -18,6 +18,20 @@ export interface ShardSettings {
   scheme: ShardKeyScheme;
 }
 
+/**
+ * ShardMoving is a shard on its way from group `from` to group `to`: `parts` of `pages`
+ * pages of its data are in the destination's log so far (both absent before the first
+ * arrives); `stalled` says why the last attempt to carry the next one did not get through
+ * (absent while it goes well).
+ */
+export interface ShardMoving {
+  from: string;
+  to: string;
+  parts?: number;
+  pages?: number;
+  stalled?: string;
+}
+
 /** ShardsView is GET /api/shards: the configuration in force and, per shard, the group serving it. */
 export interface ShardsView {
   /** config: the number of the controller's newest configuration. */
@@ -26,7 +40,7 @@ export interface ShardsView {
   /** controller: the nodes of the shard controller's own group. */
   controller: NodeId[];
   /** shards: every shard and its group ('' before any group joined); `moving` while its data is on its way. */
-  shards: { shard: number; group: string; moving?: { from: string; to: string } }[];
+  shards: { shard: number; group: string; moving?: ShardMoving }[];
   /** groups: every replica group the lab runs; `joined` = in the configuration; `config` = the one it has taken (null: unknown now). */
   groups: { id: string; nodes: NodeId[]; joined: boolean; leader: NodeId | null; config: number | null }[];
 }

@@ -12,6 +12,7 @@ import { LabError } from './lab-error';
 import { type Membership, MembershipError } from './membership';
 import type { PauseOnControl } from './pause-on';
 import { type ShardLab, ShardRefusal } from './shard-lab';
+import { startGroup } from './shard-spawn';
 
 /** LabGroupsDeps is what the group changes need from the lab: its running cluster and its drivers. */
 export interface LabGroupsDeps {
@@ -23,10 +24,17 @@ export interface LabGroupsDeps {
   sharded(): ShardLab | null;
   pauseOn: PauseOnControl;
   view(): ClusterView;
+  /** readyTimeoutMs: how long a new node process may take to start. */
+  readyTimeoutMs(): number;
+  /** clusterChanged: the cluster's view changed. */
+  clusterChanged(): void;
 }
 
 /** LabGroups runs membership and shard changes (see the file comment). */
 export class LabGroups {
+  /** starting: a new group's processes are starting (one at a time). */
+  private starting = false;
+
   constructor(private readonly d: LabGroupsDeps) {}
 
   /** membership runs one membership call, turning the driver's refusals into LabErrors. */
@@ -34,6 +42,12 @@ export class LabGroups {
     this.d.need();
     const m = this.d.members();
     if (!m) throw new LabError(409, 'no cluster is running');
+    // Each group of a sharded cluster has its own members; the cluster grows by whole groups.
+    if (this.d.sharded())
+      throw new LabError(
+        409,
+        'a sharded cluster grows and shrinks by groups: join g<N> starts a new one, leave takes one out',
+      );
     if (this.d.pauseOn.frozen !== null) throw new LabError(409, 'the cluster is frozen: continue it first');
     try {
       return await fn(m);
@@ -75,9 +89,31 @@ export class LabGroups {
     return this.shardChange({ op: 'move', ...req });
   }
 
-  /** joinGroup adds group `group` to the shard configuration. */
+  /** joinGroup adds group `group` to the shard configuration, first starting its processes if the cluster does not run it yet. */
   async joinGroup(group: string): Promise<ShardsView> {
+    const sh = this.needSharded();
+    if (!sh.layout.groups.some((g) => g.id === group)) await this.startGroup(sh, group);
     return this.shardChange({ op: 'join', group });
+  }
+
+  /** startGroup starts a new group's processes and waits for its leader (lab/shard-spawn.ts). */
+  private async startGroup(sh: ShardLab, group: string): Promise<void> {
+    if (this.d.pauseOn.frozen !== null) throw new LabError(409, 'the cluster is frozen: continue it first');
+    if (this.starting) throw new LabError(409, 'a new group is starting: wait until it has joined');
+    this.starting = true;
+    try {
+      const c = this.d.need();
+      const leaderMs = Math.max(10_000, c.settings.electionMs * 20);
+      await startGroup(c, sh, group, {
+        readyMs: this.d.readyTimeoutMs(),
+        leaderMs,
+        changed: () => this.d.clusterChanged(),
+      });
+    } catch (e) {
+      throw e instanceof ShardRefusal ? new LabError(e.status, e.message) : e;
+    } finally {
+      this.starting = false;
+    }
   }
 
   /** leaveGroup takes group `group` out of the shard configuration (its shards move first). */

@@ -298,8 +298,9 @@ export class Router {
   /**
    * carry sends a payload the lab itself moves between two nodes (a shard's data on its way
    * to its new group) over the link from → to, under the same rules as a protocol message:
-   * cut, loss and latency ± jitter apply, the run log records its send and its delivery or
-   * drop, and it resolves with whether it arrived (`reason`: the rule that dropped it).
+   * cut, loss, the rate limit's queue and latency ± jitter apply, the run log records its
+   * send and its delivery or drop, and it resolves with whether it arrived (`reason`: the
+   * rule that dropped it).
    */
   carry(
     from: NodeId,
@@ -326,12 +327,25 @@ export class Router {
       rec.message('drop', id, from, to, type, 'snapshot', 0, { reason: 'loss', loss: l.loss });
       return Promise.resolve({ ok: false, reason: 'loss' });
     }
+    // The bytes wait for the wire behind whatever the link already queues, like any message.
+    let wire = 0;
+    if (l.bandwidth > 0 && this.cutBy(from, to, l) === null) {
+      const now = performance.now();
+      const done = this.queueOf(from, to, l.bandwidth).offer(now, bytes.length);
+      if (done === null) {
+        rec.message('drop', id, from, to, type, 'snapshot', 0, { reason: 'queue-full', bytes: bytes.length });
+        return Promise.resolve({ ok: false, reason: 'queue-full' });
+      }
+      wire = done - now;
+      this.opts.onQueue?.();
+    }
     const latency = l.latencyMs + (l.jitterMs > 0 ? (this.rng.next() * 2 - 1) * l.jitterMs : 0);
-    const delay = deliveryDelayMs(latency, this.timeScale);
-    if (delay < 0.5) return Promise.resolve(verdict(false));
+    const delay = deliveryDelayMs(latency, this.timeScale) + wire;
+    if (delay < 0.5 && wire === 0) return Promise.resolve(verdict(false));
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
+        if (wire > 0) this.opts.onQueue?.();
         resolve(verdict(true));
       }, delay);
       this.timers.add(timer);

@@ -15,14 +15,13 @@
  * every decision is a command in a group's log, every fact it acts on a linearizable read
  * (ReadIndex) of a group's or the controller's state — so a pass cut short by a crash or a
  * partition is simply done again by the next. Per group: propose the next configuration
- * once the group is settled; for each shard it is pulling, read the export from the group
- * that froze it, carry those bytes over the router from that group's leader to this one's
- * (router.carry: cuts, loss and latency apply, the run log shows it), and propose the
- * install; for each shard it froze, once the new owner's status shows it installed,
- * propose the garbage collection.
+ * once the group is settled; for each shard it is pulling, have the ShardPuller move its
+ * data page by page from the group that froze it (lab/shard-pull.ts: read, carry over the
+ * router, propose each part); for each shard it froze, once the new owner's status shows
+ * it installed, propose the garbage collection.
  */
-import { type ShardsView } from '../api/shards';
-import { ADMIN_KEY, CONFIG_KEY, STATUS_KEY, exportKey, isReservedKey, type GroupCommand } from '../core/shard/admin';
+import { type ShardMoving, type ShardsView } from '../api/shards';
+import { ADMIN_KEY, CONFIG_KEY, STATUS_KEY, isReservedKey, type GroupCommand } from '../core/shard/admin';
 import { initialConfig, shardConfig, shardOf, type ShardConfig } from '../core/shard/config';
 import { installedAt, planGroup } from '../core/shard/coordinator';
 import type { GroupShardStatus } from '../core/shard/group';
@@ -30,8 +29,9 @@ import { ShardSessions } from '../core/shard/sessions';
 import type { KvOp } from '../core/kv/types';
 import { checked, parseJsonBounded } from '../core/validate';
 import type { NodeId } from '../core/types';
-import { believedLeaderOf, groupStatus } from './shard-read';
+import { believedLeaderOf, groupStatus, handover } from './shard-read';
 import { Gateway, type GatewayResult } from './gateway';
+import { ShardPuller } from './shard-pull';
 import type { Cluster } from './cluster';
 import type { ShardLayout } from './shard-layout';
 
@@ -68,29 +68,47 @@ export class ShardLab {
   private passing = false;
   private again = false;
   private closed = false;
+  private readonly puller: ShardPuller;
 
   constructor(
     private readonly c: Cluster,
     readonly layout: ShardLayout,
     private readonly clientPrefix: string,
   ) {
-    const make = (nodes: NodeId[], salt: number): Gateway =>
-      new Gateway({
-        token: c.token,
-        nodes,
-        clientPrefix: `${clientPrefix}a${salt}`,
-        portOf: (id) => {
-          const h = c.supervisor.nodes.get(id);
-          return h && h.state !== 'down' && h.clientPort !== null ? h.clientPort : null;
-        },
-        isUp: (id) => c.supervisor.nodes.get(id)?.state === 'up',
-        leader: () => believedLeaderOf(c.supervisor, nodes),
-        seed: c.settings.seed + salt,
-      });
-    this.ctl = make(layout.controller, 0);
-    layout.groups.forEach((g, i) => this.gateways.set(g.id, make(g.nodes, i + 1)));
+    this.ctl = this.gatewayOf(layout.controller, 0);
+    layout.groups.forEach((g, i) => this.gateways.set(g.id, this.gatewayOf(g.nodes, i + 1)));
     this.config = initialConfig(layout.scheme);
     this.sessions = new ShardSessions(clientPrefix, MAX_SHARD_SESSIONS * layout.scheme.shards);
+    this.puller = new ShardPuller({
+      router: c.router,
+      recorder: c.recorder,
+      gateway: (g) => this.gateways.get(g),
+      leaderOf: (g) => this.leaderOf(g),
+      closed: () => this.closed,
+      changed: () => undefined,
+    });
+  }
+
+  private gatewayOf(nodes: NodeId[], salt: number): Gateway {
+    const c = this.c;
+    return new Gateway({
+      token: c.token,
+      nodes,
+      clientPrefix: `${this.clientPrefix}a${salt}`,
+      portOf: (id) => {
+        const h = c.supervisor.nodes.get(id);
+        return h && h.state !== 'down' && h.clientPort !== null ? h.clientPort : null;
+      },
+      isUp: (id) => c.supervisor.nodes.get(id)?.state === 'up',
+      leader: () => believedLeaderOf(c.supervisor, nodes),
+      seed: c.settings.seed + salt,
+    });
+  }
+
+  /** addGroup routes to a group started while the cluster runs (lab/shard-spawn.ts); it joins the configuration later. */
+  addGroup(id: string, nodes: NodeId[]): void {
+    this.layout.groups.push({ id, nodes: [...nodes], spare: true });
+    this.gateways.set(id, this.gatewayOf(nodes, this.layout.groups.length));
   }
 
   /** start joins every group to the controller and starts the coordinator; resolves once every group serves (or after waitMs). */
@@ -302,24 +320,11 @@ export class ShardLab {
       if (act.a === 'config') {
         const next = await this.configAt(act.num);
         if (next) await this.groupOp(group, { a: 'config', config: next });
-      } else if (act.a === 'pull') await this.pull(group, act.shard, act.config, act.from);
-      else await this.maybeCollect(group, act.shard, act.config);
+      } else if (act.a === 'pull') {
+        const parts = st.shards.find((s) => s.shard === act.shard)?.parts ?? 0;
+        this.puller.start({ group, shard: act.shard, config: act.config, from: act.from }, parts);
+      } else await this.maybeCollect(group, act.shard, act.config);
     }
-  }
-
-  private async pull(group: string, shard: number, config: number, from: string): Promise<void> {
-    const src = this.gateways.get(from);
-    if (!src) return;
-    const r = await src.request({ op: 'get', key: exportKey(shard, config) }, ADMIN_TIMEOUT_MS);
-    const data = r.outcome === 'ok' ? (r.result?.value ?? null) : null;
-    if (data === null) return; // the source has not frozen it yet (or is unreachable): next pass
-    const fromNode = r.node ?? this.leaderOf(from);
-    const toNode = this.leaderOf(group);
-    if (fromNode === null || toNode === null) return;
-    const carried = await this.c.router.carry(fromNode, toNode, `ShardData s${shard} c${config}`, Buffer.from(data));
-    if (!carried.ok) return;
-    const done = await this.groupOp(group, { a: 'install', shard, config, data });
-    if (done) this.c.recorder.record('shard-installed', { shard, config, from, to: group, bytes: data.length });
   }
 
   private async maybeCollect(group: string, shard: number, config: number): Promise<void> {
@@ -335,8 +340,15 @@ export class ShardLab {
     const gw = this.gateways.get(group);
     if (!gw) return false;
     const r = await gw.request({ op: 'put', key: ADMIN_KEY, value: JSON.stringify(cmd) }, ADMIN_TIMEOUT_MS);
-    if (r.outcome === 'ok' && cmd.a === 'config')
-      this.c.recorder.record('shard-group-config', { group, config: cmd.config.num });
+    if (r.outcome === 'ok' && cmd.a === 'config') {
+      // Configuration 0 assigns nothing: the first one hands out every shard fresh.
+      const prev = cmd.config.num > 1 ? await this.configAt(cmd.config.num - 1) : null;
+      this.c.recorder.record('shard-group-config', {
+        group,
+        config: cmd.config.num,
+        ...handover(prev, cmd.config, group),
+      });
+    }
     return r.outcome === 'ok';
   }
 
@@ -351,9 +363,14 @@ export class ShardLab {
   async view(): Promise<ShardsView> {
     await this.refresh();
     const cfg = this.config;
-    const moving = new Map<number, { from: string; to: string }>();
+    const moving = new Map<number, ShardMoving>();
     for (const [id, st] of this.statuses)
-      for (const s of st.shards) if (s.status === 'pulling' && s.from) moving.set(s.shard, { from: s.from, to: id });
+      for (const s of st.shards) {
+        if (s.status !== 'pulling' || !s.from) continue;
+        const stalled = this.puller.stalled.get(s.shard);
+        const parts = s.pages !== undefined ? { parts: s.parts ?? 0, pages: s.pages } : {};
+        moving.set(s.shard, { from: s.from, to: id, ...parts, ...(stalled ? { stalled } : {}) });
+      }
     return {
       config: cfg.num,
       scheme: { ...this.layout.scheme },

@@ -1,9 +1,12 @@
 /**
- * Small readers for the sharded lab: which node of a group leads, and a group's shard
- * status as its state machine answered it (validated: it crossed a socket).
+ * Small readers for the sharded lab: which node of a group leads, a group's shard status
+ * as its state machine answered it (validated: it crossed a socket), and what a group
+ * does with its shards when it takes a configuration (for the run log).
  */
 import type { GroupShardStatus } from '../core/shard/group';
+import type { ShardConfig } from '../core/shard/config';
 import { groupId } from '../core/shard/config';
+import { MAX_PAGES } from '../core/shard/pages';
 import { array, checked, int, oneOf, optional, parseJsonBounded, record } from '../core/validate';
 import type { NodeId, NodeStatus } from '../core/types';
 import type { Supervisor } from './supervisor';
@@ -39,9 +42,36 @@ export function groupStatus(text: string | null): GroupShardStatus | null {
           config: int(s.config, `${path}.config`),
           ...(from ? { from } : {}),
           keys: int(s.keys, `${path}.keys`),
+          ...(s.parts !== undefined ? { parts: int(s.parts, `${path}.parts`, 0, MAX_PAGES) } : {}),
+          ...(s.pages !== undefined ? { pages: int(s.pages, `${path}.pages`, 1, MAX_PAGES) } : {}),
         };
       }),
     };
   });
   return c.ok ? c.value : null;
+}
+
+/**
+ * handover says what `group` does with its shards when it takes `next` after `prev` (null:
+ * unknown here): the shards it freezes and who gains them, the shards it pulls and from
+ * whom, and those it starts empty (nobody held them).
+ */
+export function handover(
+  prev: ShardConfig | null,
+  next: ShardConfig,
+  group: string,
+): { freezes?: [number, string][]; pulls?: [number, string][]; fresh?: number[] } {
+  if (!prev && next.num > 1) return {};
+  const freezes: [number, string][] = [];
+  const pulls: [number, string][] = [];
+  const fresh: number[] = [];
+  next.shards.forEach((now, s) => {
+    const was = prev?.shards[s] ?? '';
+    if (was === group && now !== group) freezes.push([s, now]);
+    else if (was !== group && now === group) {
+      if (was === '') fresh.push(s);
+      else pulls.push([s, was]);
+    }
+  });
+  return { freezes, pulls, fresh };
 }

@@ -196,8 +196,8 @@ describe('Quorum Lab in the browser', () => {
       await page.mouse.move(target.x, target.y, { steps: 12 });
       await page.mouse.up();
       await waitFor(
-        'two zones',
-        async () => (await page.getByTestId('cluster-summary').textContent())?.includes('2 zones'),
+        'two sides',
+        async () => (await page.getByTestId('cluster-summary').textContent())?.includes('partitioned: 2 sides'),
         10_000,
       );
       const view = await api();
@@ -217,8 +217,8 @@ describe('Quorum Lab in the browser', () => {
       // 4. Heal.
       await page.getByRole('button', { name: 'Heal' }).click();
       await waitFor(
-        'one zone again',
-        async () => (await page.getByTestId('cluster-summary').textContent())?.includes('one zone'),
+        'no partition again',
+        async () => (await page.getByTestId('cluster-summary').textContent())?.includes('no partition'),
         10_000,
       );
       expect((await api()).groups).toHaveLength(1);

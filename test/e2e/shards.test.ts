@@ -2,7 +2,9 @@
  * Sharding in the browser: `quorum-lab serve --groups 3 --nodes 3` (12 node processes) and
  * the built renderer in Chromium. The Shards panel shows each group with its nodes and
  * shards; a move picked there reaches the lab and the shard shows up in its new group; the
- * console's `shards` prints the same map. Screenshots land in artifacts/e2e/.
+ * console's `shards` prints the same map; the foot line lists the groups with their leaders,
+ * a move cut off by a partition says why it waits, and "+ group g4" starts a new group's
+ * processes and joins it. Screenshots land in artifacts/e2e/.
  */
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -78,6 +80,17 @@ describe('the Shards panel of a 3-group cluster', () => {
     const g3Shards = v.shards.filter((x) => x.group === 'g3').map((x) => x.shard);
     expect((await boxLabel('n10,n11,n12').textContent())?.trim()).toBe(`g3 · shards ${g3Shards.join(' ')} · 3/3 ✓`);
     expect((await boxLabel('n1,n2,n3').textContent())?.trim()).toBe('controller · 3/3 ✓');
+    // The foot line lists the groups with their own leaders, not one group's voters; no single-node Add.
+    const foot = page.getByTestId('membership-bar');
+    await waitFor(
+      'the foot line per group',
+      async () =>
+        /^4 groups, each its own Raft group with its own leader:\s*ctl .*★n\d.*g3 .*★n1[012]/.test(
+          ((await foot.textContent()) ?? '').replace(/\s+/g, ' ').trim(),
+        ),
+      10_000,
+    );
+    expect(await page.getByTestId('add-node').count()).toBe(0);
     await screenshot(page, 'shards-3-groups');
     await page.setViewportSize({ width: 1024, height: 768 });
     await screenshot(page, 'shards-3-groups-1024');
@@ -112,6 +125,15 @@ describe('the Shards panel of a 3-group cluster', () => {
       10_000,
     );
     expect(await page.getByTestId('link-label').getByText(`shard ${shard} → g3`).count()).toBe(1);
+    // The Shards panel says why the move waits.
+    await waitFor(
+      'the panel saying why the move waits',
+      async () =>
+        new RegExp(`^shard ${shard} waits: page 1 of \\d+ dropped on n[456] → n1[012]: partition$`).test(
+          ((await panel.getByTestId('shard-stalled').first().textContent()) ?? '').trim(),
+        ),
+      15_000,
+    );
     await screenshot(page, 'shards-moving');
     expect((await served!.api('/api/heal', { method: 'POST' })).status).toBe(200);
     await waitFor(
@@ -187,6 +209,28 @@ describe('the Shards panel of a 3-group cluster', () => {
       15_000,
     );
     await waitFor('g3 without a leader', async () => /· g3 none$/.test((await leaderChip.textContent()) ?? ''), 15_000);
+    for (const n of ['n10', 'n11'])
+      expect((await served!.api(`/api/nodes/${n}/restart`, { method: 'POST' })).status).toBe(200);
+    await waitFor('g3 leading again', async () => /· g3 n1[012]$/.test((await leaderChip.textContent()) ?? ''), 20_000);
+
+    // "+ group g4" starts three new node processes, waits for their leader and joins them: shards move to g4.
+    await panel.getByTestId('add-group').click();
+    await waitFor(
+      'g4 started, joined and serving shards',
+      async () => {
+        const x = await shards();
+        const g4 = x.groups.find((g) => g.id === 'g4');
+        return g4?.joined && g4.nodes.join() === 'n13,n14,n15' && x.shards.some((s) => s.group === 'g4' && !s.moving);
+      },
+      60_000,
+    );
+    await waitFor('g4’s box on the graph', async () => (await boxLabel('n13,n14,n15').count()) === 1, 15_000);
+    await waitFor(
+      'g4’s leader in the header',
+      async () => /· g4 n1[345]$/.test((await leaderChip.textContent()) ?? ''),
+      15_000,
+    );
+    await screenshot(page, 'shards-new-group');
     expect(errors).toEqual([]);
   });
 });

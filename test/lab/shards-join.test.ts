@@ -2,11 +2,15 @@
  * Join and leave on real processes: a sharded cluster of two one-node groups and a spare
  * one (started, not joined), each group a Raft node process with its own SQLite file. A
  * join moves as few shards as keep the spread even onto the new group; a leave moves the
- * leaving group's shards away; the last group cannot leave; every key reads back.
+ * leaving group's shards away; the last group cannot leave; a group the cluster does not
+ * run yet is started (new processes, new files) and joined; every key reads back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvResponse } from '../../src-main/api/contract';
 import type { ShardsView } from '../../src-main/api/shards';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { shardOf } from '../../src-main/core/shard/config';
 import { startLab, waitFor, type TestLab } from './helpers';
 
 let t: TestLab;
@@ -69,8 +73,41 @@ describe('join and leave in a sharded cluster', () => {
     const last = await t.api<{ error: string }>('POST', '/api/shards/leave', { group: 'g3' });
     expect([last.status, last.body.error]).toEqual([409, 'g3 is the last group: its shards would have nowhere to go']);
     await allKeysBack();
-    const none = await t.api<{ error: string }>('POST', '/api/shards/join', { group: 'g4' });
-    expect([none.status, none.body.error]).toEqual([404, 'no group g4: this cluster runs g1, g2, g3']);
+    const none = await t.api<{ error: string }>('POST', '/api/shards/join', { group: 'g9' });
+    expect([none.status, none.body.error]).toEqual([
+      404,
+      'no group g9: this cluster runs g1, g2, g3; join g4 starts a new group',
+    ]);
+    expect((await t.lab.checkSettled(30_000)).linearizable).toBe(true);
+  }, 90_000);
+
+  it('join g4 starts a new group: new processes on new SQLite files, a leader, then shards and their data', async () => {
+    const before = await t.lab.cluster();
+    expect(before.nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3', 'n4']);
+    const seq = (await t.lab.log(0)).length;
+    const joined = await t.api<ShardsView>('POST', '/api/shards/join', { group: 'g4' });
+    expect(joined.status).toBe(200);
+    expect(joined.body.groups.find((g) => g.id === 'g4')).toMatchObject({ nodes: ['n5'], joined: true });
+    const v = await settled((x) => count(x, 'g4') === 6);
+    expect(count(v, 'g3')).toBe(6);
+    expect(v.groups.find((g) => g.id === 'g4')?.leader).toBe('n5');
+    const after = await t.lab.cluster();
+    const n5 = after.nodes.find((n) => n.id === 'n5');
+    expect(n5).toMatchObject({ status: 'up', role: 'leader' });
+    expect(n5?.pid).not.toBe(before.nodes[0]?.pid);
+    // The settings count the new group, so the graph and a reopened cluster place n5 in g4.
+    expect(after.settings.shards).toMatchObject({ groups: 2, spare: 2 });
+    const log = await t.lab.log(seq);
+    expect(log.find((r) => r.kind === 'shard-group-started')).toMatchObject({ group: 'g4', nodes: ['n5'] });
+    expect(existsSync(join(t.lab.runDir ?? '', 'n5.sqlite'))).toBe(true);
+    // The new group serves its keys: a put of one of g4's shards is answered by n5.
+    const s4 = v.shards.find((s) => s.group === 'g4')?.shard ?? -1;
+    const key = KEYS.find((k) => shardOf(v.scheme, k) === s4) ?? '';
+    expect((await kv({ op: 'get', key })).body).toMatchObject({ value: `v-${key}`, node: 'n5' });
+    await allKeysBack();
+    // A sharded cluster grows by groups, not by single nodes (each group has its own members).
+    const add = await t.api<{ error: string }>('POST', '/api/nodes', {});
+    expect([add.status, add.body.error]).toEqual([409, expect.stringContaining('grows and shrinks by groups')]);
     expect((await t.lab.checkSettled(30_000)).linearizable).toBe(true);
   }, 90_000);
 });

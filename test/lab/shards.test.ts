@@ -197,7 +197,20 @@ describe('a sharded cluster: 2 groups of 3 Raft nodes and a controller', () => {
     // Both groups take the configuration; the shard's data cannot cross the cut.
     await waitFor(async () => ((await view()).shards[shard]?.moving ? true : null), 20_000, 'the shard on its way');
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await view()).shards[shard]?.moving).toEqual({ from, to });
+    // The map says why it waits: the shard's first page was dropped at the cut (and none got through).
+    const waiting = await waitFor(
+      async () => {
+        const m = (await view()).shards[shard]?.moving;
+        return m?.stalled?.endsWith(': partition') ? m : null;
+      },
+      20_000,
+      'the map to say the move waits at the cut',
+    );
+    expect(waiting).toEqual({
+      from,
+      to,
+      stalled: expect.stringMatching(/^page 1 of \d+ dropped on n\d+ → n\d+: partition$/),
+    });
     const log = await t.lab.log(0);
     const drops = log.filter(
       (x) => x.kind === 'drop' && x.reason === 'partition' && String(x.type).startsWith(`ShardData s${shard} `),

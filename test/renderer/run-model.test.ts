@@ -243,7 +243,7 @@ describe('run model: plain-language rows', () => {
         rec(8, 'mystery', { node: 'n1', detail: 'a long value that is kept whole' }),
       ]),
     ).toEqual([
-      'network split into 2 zones: n1 n2 | n3 n4 n5',
+      'network split into 2 sides: n1 n2 | n3 n4 n5',
       'link n1↔n2: +200 ms ± 50 ms, 10% lost',
       'network healed: every cut and link rule removed',
       'n4 paused (SIGSTOP): alive, but silent',

@@ -8,7 +8,16 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterNode, ClusterView } from '../../src-main/api/contract';
 import type { ShardsView } from '../../src-main/api/shards';
-import { groupHealth, groupsTitle, leadersText, quorumsText } from '../../src-renderer/src/model/shard-groups';
+import {
+  groupHealth,
+  groupLeaderIds,
+  groupOfNode,
+  groupsFootText,
+  groupsTitle,
+  leadersText,
+  quorumsText,
+} from '../../src-renderer/src/model/shard-groups';
+import { nodeLook } from '../../src-renderer/src/composables/topology-overlay';
 import {
   groupBoxes,
   groupColumns,
@@ -180,5 +189,25 @@ describe('the graph of a sharded cluster', () => {
     expect(groupDropTarget(zones, g1, 'n5', true)).toBe(1);
     // Alone, in a group cut in three, it joins a zone holding one of its group.
     expect(groupDropTarget([['n5'], ['n4'], ['n6']], g1, 'n5', true)).toBe(1);
+  });
+});
+
+describe('a sharded cluster drawn per group, not as one configuration', () => {
+  it('stars each group’s own leader on the graph, though the view’s one leader and config name none of theirs', () => {
+    const v = sharded(leaders);
+    const starred = v.nodes.filter((n) => nodeLook(v, n).clusterLeader).map((n) => n.id);
+    expect(starred).toEqual(['n2', 'n5', 'n8', 'n11']);
+    expect(nodeLook(v, v.nodes[4]!).glyph).toBe('★');
+    // A group without a leader stars nobody in it; one group's leader never stars another's.
+    const noG2 = sharded({ ...leaders, n8: { role: 'follower', term: 7 } });
+    expect(noG2.nodes.filter((n) => nodeLook(noG2, n).clusterLeader).map((n) => n.id)).toEqual(['n2', 'n5', 'n11']);
+  });
+
+  it('the foot line and the inspector speak of the groups', () => {
+    const v = sharded(leaders);
+    expect(groupsFootText(groupHealth(v)!, 'raft')).toBe('4 groups, each its own Raft group with its own leader:');
+    expect(groupOfNode(v, 'n7')).toBe('g2');
+    expect(groupOfNode(v, 'n1')).toBe('controller');
+    expect(groupLeaderIds({ ...v, settings: { ...v.settings, shards: undefined } })).toBeNull();
   });
 });

@@ -16,6 +16,10 @@
  *   cached answer instead of applying twice. `gc` drops a frozen shard once the new group
  *   confirms it installed it. Both are idempotent: a repeated one answers ok and changes
  *   nothing.
+ * - A shard's data arrives in `part`s (core/shard/pages.ts): pages of the frozen shard's
+ *   export, in order, each a command of this group's log, held in the pulling slot until
+ *   the last one installs the whole. A part already held is a repeat and changes nothing,
+ *   so the lab may resend any of them after a crash of either group's leader.
  *
  * Sessions are per shard (each shard has its own KvStateMachine), so they move with it.
  */
@@ -39,6 +43,10 @@ import {
 import { ADMIN_KEY, STATUS_KEY, decodeGroupCommand, isReservedKey, parseExportKey, type GroupCommand } from './admin';
 import { groupId, shardConfig, shardOf, type ShardConfig } from './config';
 import type { ReplicatedKv } from './machine';
+import { MAX_PAGES, MAX_PAGE_BYTES, exportPage, pageStarts, takePart, type Parts } from './pages';
+
+/** ShardGroupOptions are the shards' KV options and `partChars`, the length of an export page (tests cut small pages). */
+export type ShardGroupOptions = KvStateMachineOptions & { partChars?: number };
 
 /** ShardStatus is where a shard held by a group stands. */
 export type ShardStatus = 'serving' | 'pulling' | 'frozen';
@@ -49,14 +57,27 @@ interface ShardSlot {
   config: number;
   /** from: for a pulling shard, the group that held it. */
   from?: string;
+  /** parts: for a pulling shard, the pages of its data taken so far. */
+  parts?: Parts;
   kv: KvStateMachine;
+  /** exported: a frozen shard's export and its page cuts, made on the first read (derived, never in a snapshot). */
+  exported?: { text: string; starts: number[] };
 }
 
 /** GroupShardStatus is what STATUS_KEY reads: the group's configuration number and its shards. */
 export interface GroupShardStatus {
   group: string;
   config: number;
-  shards: { shard: number; status: ShardStatus; config: number; from?: string; keys: number }[];
+  /** parts/pages: of a pulling shard whose data has started to arrive. */
+  shards: {
+    shard: number;
+    status: ShardStatus;
+    config: number;
+    from?: string;
+    keys: number;
+    parts?: number;
+    pages?: number;
+  }[];
 }
 
 const ok = (): KvResult => ({ ok: true, value: null });
@@ -74,7 +95,7 @@ export class ShardGroupMachine implements ReplicatedKv {
 
   constructor(
     readonly group: string,
-    private readonly kvOpts: KvStateMachineOptions = {},
+    private readonly kvOpts: ShardGroupOptions = {},
   ) {}
 
   /** appliedIndex is the index of the last entry applied, skipped or restored. */
@@ -118,6 +139,8 @@ export class ShardGroupMachine implements ReplicatedKv {
         return this.takeConfig(g.config);
       case 'install':
         return this.install(index, g.shard, g.config, g.data);
+      case 'part':
+        return this.part(index, g);
       case 'gc':
         return this.collect(g.shard, g.config);
       default: {
@@ -155,6 +178,35 @@ export class ShardGroupMachine implements ReplicatedKv {
     }
     this.cfg = next;
     return ok();
+  }
+
+  private part(index: number, g: Extract<GroupCommand, { a: 'part' }>): KvResult {
+    const slot = this.slots.get(g.shard);
+    if (!slot || slot.status !== 'pulling' || slot.config !== g.config) {
+      // Not waiting for it: installed already (a part resent after the last one) or stale.
+      const r = this.install(index, g.shard, g.config, '');
+      return r.ok ? { ok: true, value: 'already installed' } : r;
+    }
+    const v = takePart(slot.parts ?? null, { page: g.part, pages: g.pages, hash: g.hash, data: g.data });
+    switch (v.kind) {
+      case 'repeat':
+        return { ok: true, value: `part ${g.part} already held` };
+      case 'kept':
+        slot.parts = v.parts;
+        return { ok: true, value: `part ${g.part + 1} of ${g.pages}` };
+      case 'refused':
+        if (v.parts) slot.parts = v.parts;
+        else delete slot.parts;
+        return refuse('shard-stale', v.why);
+      case 'complete': {
+        const r = this.install(index, g.shard, g.config, v.text);
+        return r.ok ? { ok: true, value: 'installed' } : r;
+      }
+      default: {
+        const never: never = v;
+        return refuse('bad-command', `unknown part verdict ${String(never)}`);
+      }
+    }
   }
 
   private install(index: number, shard: number, config: number, data: string): KvResult {
@@ -199,7 +251,13 @@ export class ShardGroupMachine implements ReplicatedKv {
     const ex = parseExportKey(key);
     if (ex) {
       const slot = this.slots.get(ex.shard);
-      return slot && slot.status === 'frozen' && slot.config === ex.config ? slot.kv.snapshot() : null;
+      if (!slot || slot.status !== 'frozen' || slot.config !== ex.config) return null;
+      if (ex.page === undefined) return slot.kv.snapshot();
+      // A frozen shard never changes until it is collected: cut its export once.
+      const text = slot.exported?.text ?? slot.kv.snapshot();
+      slot.exported ??= { text, starts: pageStarts(text, this.kvOpts.partChars) };
+      const page = exportPage(text, slot.exported.starts, ex.page);
+      return page ? JSON.stringify(page) : null;
     }
     return this.servingSlot(key)?.kv.get(key) ?? null;
   }
@@ -220,6 +278,7 @@ export class ShardGroupMachine implements ReplicatedKv {
         config: s.config,
         ...(s.from ? { from: s.from } : {}),
         keys: s.kv.size(),
+        ...(s.parts ? { parts: s.parts.got.length, pages: s.parts.pages } : {}),
       }));
     return { group: this.group, config: this.configNum, shards };
   }
@@ -242,7 +301,14 @@ export class ShardGroupMachine implements ReplicatedKv {
   snapshot(): string {
     const slots = [...this.slots]
       .sort((a, b) => a[0] - b[0])
-      .map(([shard, s]) => ({ shard, status: s.status, config: s.config, from: s.from ?? null, kv: s.kv.snapshot() }));
+      .map(([shard, s]) => ({
+        shard,
+        status: s.status,
+        config: s.config,
+        from: s.from ?? null,
+        kv: s.kv.snapshot(),
+        ...(s.parts ? { parts: s.parts } : {}),
+      }));
     return JSON.stringify({ v: 1, group: this.group, appliedIndex: this.applied, config: this.cfg, slots });
   }
 
@@ -274,10 +340,12 @@ function parseGroupSnapshot(
       const kv = new KvStateMachine(kvOpts);
       kv.restore(str(r.kv, 'slots.kv'));
       const from = optional(r.from, (v) => nullable(v, (w) => groupId(w, 'slots.from')));
+      const parts = optional(r.parts, (v) => partsAt(v, 'slots.parts'));
       slots.set(int(r.shard, 'slots.shard', 0, 999), {
         status: oneOf(r.status, 'slots.status', ['serving', 'pulling', 'frozen'] as const),
         config: int(r.config, 'slots.config'),
         ...(from ? { from } : {}),
+        ...(parts ? { parts } : {}),
         kv,
       });
     }
@@ -288,4 +356,15 @@ function parseGroupSnapshot(
       slots,
     };
   });
+}
+
+/** partsAt checks a pulling slot's parts in a snapshot. */
+function partsAt(x: unknown, path: string): Parts {
+  const o = record(x, path);
+  const pages = int(o.pages, `${path}.pages`, 1, MAX_PAGES);
+  return {
+    pages,
+    hash: int(o.hash, `${path}.hash`, 0, 0xffff_ffff),
+    got: array(o.got, `${path}.got`, { max: pages - 1 }, (v, p) => str(v, p, { max: MAX_PAGE_BYTES })),
+  };
 }

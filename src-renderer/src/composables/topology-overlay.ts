@@ -8,6 +8,7 @@
 import { formatBandwidth, formatBytes } from '../../../src-main/api/bandwidth';
 import type { ClusterNode, ClusterView, LinkRule } from '../../../src-main/api/contract';
 import { voteTally, zoneLabel, zoneQuorums, partitionText } from '../../../src-main/api/quorum';
+import { groupLeaderIds } from '../model/shard-groups';
 import { STATE_FILLS, STATE_GLYPHS, textOn, type NodeState } from './topology-colors';
 
 /** stateOf is what a node's fill shows: down or paused first, else its role. */
@@ -34,7 +35,9 @@ export interface NodeLook {
 /** nodeLook decides how node `n` of `view` is drawn. */
 export function nodeLook(view: ClusterView, n: ClusterNode): NodeLook {
   const state = stateOf(n);
-  const clusterLeader = n.id === view.leader;
+  // In a sharded cluster every group has a leader of its own, and each is the one its group follows.
+  const leaders = groupLeaderIds(view);
+  const clusterLeader = leaders ? leaders.has(n.id) : n.id === view.leader;
   // A leader cut off in a minority keeps the colour but not the star: the cluster does not follow it.
   const glyph = state === 'leader' && !clusterLeader ? '' : STATE_GLYPHS[state];
   let chip = `T${n.term} · C${n.commitIndex}`;

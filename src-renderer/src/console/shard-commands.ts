@@ -61,7 +61,12 @@ export const SHARD_COMMANDS = [
   command({
     name: 'join',
     usage: 'join <group>',
-    about: 'a group of the cluster joins the configuration (again): shards move to it, as few as keep the spread even',
+    about: 'a group joins the configuration: shards move to it, as few as keep the spread even',
+    details: [
+      'A group the cluster runs (a spare one, or one that left) joins at once. The next new group (g4 after g1…g3)',
+      'is started first: new node processes on new SQLite files, as many as the other groups have, same protocol;',
+      'the lab waits until it has a leader, then joins it (at most 7 groups and 24 processes in all).',
+    ],
     parse: (a) => {
       exactly(a.words, 1, a.usage);
       return { group: group(a.words[0], a.usage) };

@@ -7,6 +7,7 @@
 import { formatBandwidth } from '../../../src-main/api/bandwidth';
 import type { RunLogRecord } from '../../../src-main/api/contract';
 import { describeMembership, isMembershipRecord } from './membership';
+import { describeShard, isShardRecord } from './shard-records';
 import { num, str } from './records';
 
 /** Tone colours a row: a failure, a warning, good news, or neutral. */
@@ -220,8 +221,8 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
       return d(`${node} lost its connection to the network`, 'warn', n);
     case 'partition': {
       const g = groupsText(r.groups);
-      if (g.n <= 1) return d('network joined into one zone', 'ok', g.nodes);
-      return d(`network split into ${g.n} zones: ${g.text}`, 'fail', g.nodes);
+      if (g.n <= 1) return d('network joined again: no partition', 'ok', g.nodes);
+      return d(`network split into ${g.n} sides: ${g.text}`, 'fail', g.nodes);
     }
     case 'heal':
       return d('network healed: every cut and link rule removed', 'ok');
@@ -258,6 +259,7 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
       return describeMessage(r);
     default:
       if (isMembershipRecord(r.kind)) return describeMembership(r);
+      if (isShardRecord(r.kind)) return describeShard(r);
       return d(fallbackText(r), '', str(r, 'node') === null ? [] : n);
   }
 }

@@ -199,6 +199,13 @@ export class RunModel {
         this.groupOf = layoutOf(r);
         this.addRow(r, ord, describe(r));
         return;
+      case 'shard-group-started':
+        // A group started while the cluster runs: its nodes' commits are its own from now on.
+        for (const n of Array.isArray(r.nodes) ? r.nodes.slice(0, 16) : [])
+          if (typeof n === 'string' && typeof r.group === 'string' && this.groupOf.size > 0)
+            this.groupOf.set(n, r.group);
+        this.addRow(r, ord, describe(r));
+        return;
       default: {
         const row = this.addRow(r, ord, describe(r));
         const mk = MARK_KINDS[r.kind];

@@ -73,3 +73,19 @@ export function groupsTitle(gs: readonly GroupHealth[]): string {
     })
     .join('\n');
 }
+
+/** groupLeaderIds is the set of nodes leading their own group in a sharded cluster (null: not sharded). */
+export function groupLeaderIds(view: Pick<ClusterView, 'nodes' | 'groups' | 'settings'>): Set<NodeId> | null {
+  const gs = groupHealth(view);
+  return gs ? new Set(gs.flatMap((g) => (g.leader ? [g.leader] : []))) : null;
+}
+
+/** groupOfNode names the group a node of a sharded cluster belongs to ('controller', 'g2', …), or null. */
+export function groupOfNode(view: Pick<ClusterView, 'settings'>, id: NodeId): string | null {
+  return shardGroupOf(view.settings).get(id) ?? null;
+}
+
+/** groupsFootText is the foot line of a sharded cluster's graph: "4 groups, each electing its own leader". */
+export function groupsFootText(gs: readonly GroupHealth[], protocol: string): string {
+  return `${gs.length} groups, each its own ${protocol === 'paxos' ? 'Multi-Paxos' : 'Raft'} group with its own leader:`;
+}
