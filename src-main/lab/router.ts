@@ -23,7 +23,7 @@
  * A drop record says which rule dropped the message: `partition` (the two ends are in
  * different partition groups), `blocked` (a one-way or two-way cut of that link), `loss`
  * (with the link's `loss` probability), `down` (no connection to the receiver),
- * `too-large`, `held-overflow`, `queue-full` (a rate-limited link's queue had no room),
+ * `held-overflow`, `queue-full` (a rate-limited link's queue had no room),
  * `removed` (the receiver was taken out of the cluster); `inFlight: true` when the rule came into force while the
  * message was on its way.
  *
@@ -99,8 +99,7 @@ export interface RouterOptions {
 }
 
 /** DropReason names the rule that dropped a message (see the file comment). */
-export type DropReason =
-  'partition' | 'blocked' | 'loss' | 'down' | 'too-large' | 'held-overflow' | 'queue-full' | 'removed';
+export type DropReason = 'partition' | 'blocked' | 'loss' | 'down' | 'held-overflow' | 'queue-full' | 'removed';
 
 /** Router forwards protocol messages between node processes under the link rules. */
 export class Router {
