@@ -1,13 +1,13 @@
 /**
  * The Router is the only path between nodes: one TCP listener on 127.0.0.1. Each node
- * connects, sends Hello {token, from: its id}, then message frames (node/msg-frame.ts); the router routes each by
- * msg.to, applying the link rules: partitions (groups), one-way cuts, per directed link
- * latency ± jitter (jitter reorders), loss and duplication probabilities, all drawn from
- * a seeded Rng, and a rate limit in bytes a second with a bounded queue (core/link-queue.ts:
- * a frame waits for the wire, crosses it at the rate, then takes its latency; one that
- * would overfill the queue is dropped as 'queue-full'). Rules are checked again when a
- * delayed frame is delivered, so a link cut while a frame is in flight drops it, as a real
- * network would.
+ * connects, sends Hello {token, from: its id}, then message frames (node/msg-frame.ts);
+ * the router routes each by its header's `to`, applying the link rules: partitions
+ * (groups), one-way cuts, per directed link latency ± jitter (jitter reorders), loss and
+ * duplication probabilities, all drawn from a seeded Rng, and a rate limit in bytes a
+ * second with a bounded queue (core/link-queue.ts: a frame waits for the wire, crosses it
+ * at the rate, then takes its latency; one that would overfill the queue is dropped as
+ * 'queue-full'). Rules are checked again when a delayed frame is delivered, so a link cut
+ * while a frame is in flight drops it, as a real network would.
  *
  * This is the benchmark's hot path. A message frame (node/msg-frame.ts) has a small binary
  * header — kind, from, to, type, term, and the label the sender's protocol gave it — and
@@ -222,7 +222,11 @@ export class Router {
 
   /** sendLabel is a send record's label fields: the sender's label, else (with a protocol) the type. */
   private sendLabel(h: MsgHeader): { label: string; granted?: boolean } | undefined {
-    if (h.label !== null) return h.granted === undefined ? { label: h.label } : { label: h.label, granted: h.granted };
+    if (h.label !== null) {
+      // The header allows MAX_LABEL_BYTES; the run log's labels stay as short as a describer makes them.
+      const label = boundLabel(h.label);
+      return h.granted === undefined ? { label } : { label, granted: h.granted };
+    }
     return this.opts.protocol ? { label: boundLabel(h.type) } : undefined;
   }
 

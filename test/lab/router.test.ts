@@ -168,7 +168,12 @@ describe('router', () => {
     b.sock.write(encodeMsgFrame('vote', vote, describeMessage('raft', vote)));
     // A frame without a label is still routed, labelled by its type.
     a.sock.write(encodeMsgFrame('other', { type: 'mystery', from: 'n1', to: 'n2', term: 1 }));
-    await waitUntil(() => msgs('deliver').length === 3);
+    // A label longer than a describer makes is cut to the run log's bound.
+    a.sock.write(
+      encodeMsgFrame('other', { type: 'chatty', from: 'n1', to: 'n2', term: 1 }, { label: 'x'.repeat(300) }),
+    );
+    await waitUntil(() => msgs('deliver').length === 4);
+    expect(msgs('send').find((m) => m.type === 'chatty')?.label).toBe('x'.repeat(95) + '…');
     const byType = (t: string): MessageRecord | undefined => msgs('send').find((m) => m.type === t);
     const [s1, s2, s3] = [byType('append'), byType('voteResp'), byType('mystery')];
     expect(s1).toMatchObject({ type: 'append', msgKind: 'append', term: 3, label: 'AppendEntries t3 [5..7] c=4' });
