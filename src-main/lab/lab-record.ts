@@ -6,7 +6,7 @@
 import type { CheckVerdict, ClusterView, HistoryOp, HistoryQuery, MessageBody, RunLogRecord } from '../api/contract';
 import type { WhyAnswer } from '../api/explain/types';
 import type { NodeId } from '../core/types';
-import { FRAME_HEADER_BYTES } from '../node/frames';
+import { decodeMsgFrame } from '../node/msg-frame';
 import type { Cluster } from './cluster';
 import { LabError } from './lab-error';
 import type { LiveCheck } from './live-check';
@@ -68,10 +68,11 @@ export class LabRecord {
   async message(id: number): Promise<MessageBody> {
     const found = this.d.need().recorder.bodies.get(id);
     if (!found.kept) throw new LabError(404, `message ${id}: ${found.why}`);
-    // The kept bytes are the frame the router forwarded: a length header, then the JSON.
+    // The kept bytes are the frame the router forwarded as it came (node/msg-frame.ts). The
+    // router reads only its header, so the message is checked here as a receiving node would.
     const b = found.bytes;
-    const json = Buffer.from(b.buffer, b.byteOffset + FRAME_HEADER_BYTES, b.length - FRAME_HEADER_BYTES);
-    const frame = JSON.parse(json.toString('utf8')) as { msg: Record<string, unknown> };
-    return { id, bytes: found.bytes.length, message: frame.msg };
+    const frame = decodeMsgFrame(Buffer.from(b.buffer, b.byteOffset, b.length));
+    if (typeof frame === 'string') throw new LabError(422, `message ${id}: its body is not a valid message: ${frame}`);
+    return { id, bytes: b.length, message: frame.msg };
   }
 }

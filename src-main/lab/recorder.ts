@@ -274,7 +274,19 @@ export class Recorder {
 
   /** record appends a non-message record of `kind` with `fields`. */
   record(kind: string, fields: Record<string, unknown> = {}): RunLogRecord {
-    const r: RunLogRecord = { ...fields, t: this.now(), seq: ++this.seq, kind };
+    return this.recordOwned(kind, { ...fields });
+  }
+
+  /**
+   * recordOwned is record() for a fields object made for this record alone: it becomes the
+   * record (t, seq, kind set on it), saving a copy on the client path. The keys come out in
+   * the same order, with the same values, as record()'s `{...fields, t, seq, kind}`.
+   */
+  private recordOwned(kind: string, fields: Record<string, unknown>): RunLogRecord {
+    const r = fields as RunLogRecord;
+    r.t = this.now();
+    r.seq = ++this.seq;
+    r.kind = kind;
     this.others.push(r);
     this.emit(r);
     return r;
@@ -399,7 +411,7 @@ export class Recorder {
     const process = this.acquireProcess();
     const op: HistoryOp = { index: this.histIndex++, time: this.now(), process, type: 'invoke', f, key, value };
     this.pushHistory(op);
-    this.record('client-invoke', { process, f, key, ...extra });
+    this.recordOwned('client-invoke', { process, f, key, ...extra });
     return { process, index: op.index };
   }
 
@@ -414,7 +426,7 @@ export class Recorder {
   ): void {
     const op: HistoryOp = { index: this.histIndex++, time: this.now(), process: h.process, type, f, key, value };
     this.pushHistory(op);
-    this.record('client-complete', { process: h.process, f, key, type, ...extra });
+    this.recordOwned('client-complete', { process: h.process, f, key, type, ...extra });
     // An `info` process may still act (its request may yet apply): never reuse its number.
     if (type !== 'info') this.freeProcesses.push(h.process);
   }

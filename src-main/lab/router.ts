@@ -1,24 +1,29 @@
 /**
  * The Router is the only path between nodes: one TCP listener on 127.0.0.1. Each node
- * connects, sends Hello {token, from: its id}, then MsgFrames; the router routes each by
- * msg.to, applying the link rules: partitions (groups), one-way cuts, per directed link
- * latency ± jitter (jitter reorders), loss and duplication probabilities, all drawn from
- * a seeded Rng, and a rate limit in bytes a second with a bounded queue (core/link-queue.ts:
- * a frame waits for the wire, crosses it at the rate, then takes its latency; one that
- * would overfill the queue is dropped as 'queue-full'). Rules are checked again when a
- * delayed frame is delivered, so a link cut while a frame is in flight drops it, as a real
- * network would.
+ * connects, sends Hello {token, from: its id}, then message frames (node/msg-frame.ts);
+ * the router routes each by its header's `to`, applying the link rules: partitions
+ * (groups), one-way cuts, per directed link latency ± jitter (jitter reorders), loss and
+ * duplication probabilities, all drawn from a seeded Rng, and a rate limit in bytes a
+ * second with a bounded queue (core/link-queue.ts: a frame waits for the wire, crosses it
+ * at the rate, then takes its latency; one that would overfill the queue is dropped as
+ * 'queue-full'). Rules are checked again when a delayed frame is delivered, so a link cut
+ * while a frame is in flight drops it, as a real network would.
  *
- * This is the benchmark's hot path: a clean link forwards synchronously, re-encoding the
- * frame once, and each message costs two small records in the Recorder. The send record
- * carries the protocol's label of the message (core/protocols describeMessage: a few
- * string concatenations) and the recorder copies the encoded frame into its bounded body
- * store (one memcpy into a fixed arena), for GET /api/messages/:id.
+ * This is the benchmark's hot path. A message frame (node/msg-frame.ts) has a small binary
+ * header — kind, from, to, type, term, and the label the sender's protocol gave it — and
+ * the router decides, records and forwards from that header alone: it never parses the
+ * message, and a clean link forwards the frame's bytes untouched, synchronously. Each
+ * message costs two small records in the Recorder (the send record carries the header's
+ * label), and the recorder copies the frame into its bounded body store (one memcpy into
+ * a fixed arena), for GET /api/messages/:id. The receiving node validates the message and
+ * checks that header and message agree, so a node cannot use the header to get a message
+ * past the rules under another name: the router checks the header's `from` is the node
+ * that said Hello on that connection.
  *
  * A drop record says which rule dropped the message: `partition` (the two ends are in
  * different partition groups), `blocked` (a one-way or two-way cut of that link), `loss`
  * (with the link's `loss` probability), `down` (no connection to the receiver),
- * `too-large`, `held-overflow`, `queue-full` (a rate-limited link's queue had no room),
+ * `held-overflow`, `queue-full` (a rate-limited link's queue had no room),
  * `removed` (the receiver was taken out of the cluster); `inFlight: true` when the rule came into force while the
  * message was on its way.
  *
@@ -32,20 +37,20 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { LinkBacklog, LinkRule } from '../api/contract';
 import { deliveryDelayMs } from '../api/slow-motion';
-import { describeMessage, type ProtocolName } from '../core/protocols';
+import { boundLabel } from '../core/message-summary';
+import type { ProtocolName } from '../core/protocols';
 import { LinkQueue, queueCapacityBytes } from '../core/link-queue';
 import { seededRng, type NodeId, type Rng } from '../core/types';
 import { HELLO_TIMEOUT_MS } from '../node/client-port';
-import type { MsgFrame } from '../node/contract';
 import {
-  FrameDecoder,
   MAX_FRAME_BYTES,
   MAX_HELLO_BYTES,
-  encodeFrame,
-  validateHello,
-  validateMsgFrame,
+  RawFrameDecoder,
   describe,
+  parseJsonFrame,
+  validateHello,
 } from '../node/frames';
+import { readMsgHeader, type MsgHeader } from '../node/msg-frame';
 import { tokenEquals } from '../node/token';
 import { RejectLog } from './reject-log';
 import type { Recorder } from './recorder';
@@ -84,15 +89,17 @@ export interface RouterOptions {
   helloTimeoutMs?: number;
   /** maxConnections: open connections allowed at once (default MAX_ROUTER_CONNECTIONS). */
   maxConnections?: number;
-  /** protocol: whose describer labels the send records (absent: records carry no label). */
+  /**
+   * protocol: the cluster's protocol; when set, every send record carries a label (the
+   * sender's, from the frame header, else the message type). Absent: only the sender's.
+   */
   protocol?: ProtocolName;
   /** onQueue: a rate-limited link's queue changed (a message joined or left it). */
   onQueue?: () => void;
 }
 
 /** DropReason names the rule that dropped a message (see the file comment). */
-export type DropReason =
-  'partition' | 'blocked' | 'loss' | 'down' | 'too-large' | 'held-overflow' | 'queue-full' | 'removed';
+export type DropReason = 'partition' | 'blocked' | 'loss' | 'down' | 'held-overflow' | 'queue-full' | 'removed';
 
 /** Router forwards protocol messages between node processes under the link rules. */
 export class Router {
@@ -114,7 +121,7 @@ export class Router {
   private readonly timers = new Set<NodeJS.Timeout>();
   private corked: Socket[] = [];
   /** held: deliveries waiting while the lab has frozen the cluster (pause-on), in order; null when not frozen. */
-  private held: { id: number; f: MsgFrame; bytes: Buffer }[] | null = null;
+  private held: { id: number; h: MsgHeader; bytes: Buffer }[] | null = null;
   private flushScheduled = false;
   private readonly rejects: RejectLog;
   port = 0;
@@ -146,7 +153,7 @@ export class Router {
     sock.setNoDelay(true);
     this.all.add(sock);
     // Until the Hello, a peer is a stranger: it may not make us buffer more than a Hello.
-    const decoder = new FrameDecoder(MAX_FRAME_BYTES, MAX_HELLO_BYTES);
+    const decoder = new RawFrameDecoder(MAX_FRAME_BYTES, MAX_HELLO_BYTES);
     let node: NodeId | null = null;
     const helloMs = this.opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     const helloTimer = setTimeout(() => reject(`no hello within ${helloMs} ms`), helloMs);
@@ -160,7 +167,9 @@ export class Router {
       for (const f of frames) {
         if (sock.destroyed) return;
         if (node === null) {
-          const h = validateHello(f);
+          const json = parseJsonFrame(f);
+          if (typeof json === 'string') return reject(json);
+          const h = validateHello(json);
           if (typeof h === 'string') return reject(h);
           if (!tokenEquals(h.token, this.opts.token)) return reject('wrong token');
           if (!this.known.has(h.from)) return reject(`unknown node ${describe(h.from)}`);
@@ -172,13 +181,13 @@ export class Router {
           this.opts.recorder.record('router-connect', { node });
           continue;
         }
-        const m = validateMsgFrame(f);
-        if (typeof m === 'string') return reject(m);
-        if (m.msg.from !== node) return reject(`message from ${describe(m.msg.from)} on ${node}'s connection`);
+        const h = readMsgHeader(f);
+        if (typeof h === 'string') return reject(h);
+        if (h.from !== node) return reject(`message from ${describe(h.from)} on ${node}'s connection`);
         // A node that has not yet heard of a removal may still address the removed node: dropped, not refused.
-        if (!this.known.has(m.msg.to) && !this.removed.has(m.msg.to))
-          return reject(`message to unknown node ${describe(m.msg.to)}`);
-        this.route(m);
+        if (!this.known.has(h.to) && !this.removed.has(h.to))
+          return reject(`message to unknown node ${describe(h.to)}`);
+        this.route(h, f);
       }
       if (error) reject(error);
     });
@@ -211,47 +220,50 @@ export class Router {
     return this.cutBy(from, to, l) !== null;
   }
 
-  private route(f: MsgFrame): void {
-    const { from, to, type, term } = f.msg;
+  /** sendLabel is a send record's label fields: the sender's label, else (with a protocol) the type. */
+  private sendLabel(h: MsgHeader): { label: string; granted?: boolean } | undefined {
+    if (h.label !== null) {
+      // The header allows MAX_LABEL_BYTES; the run log's labels stay as short as a describer makes them.
+      const label = boundLabel(h.label);
+      return h.granted === undefined ? { label } : { label, granted: h.granted };
+    }
+    return this.opts.protocol ? { label: boundLabel(h.type) } : undefined;
+  }
+
+  /** route records a message frame's send and applies the link's rules to it; `bytes` is the frame as it came. */
+  private route(h: MsgHeader, bytes: Buffer): void {
+    const { from, to, type, term, kind } = h;
     const rec = this.opts.recorder;
     const id = ++this.nextId;
-    const protocol = this.opts.protocol;
-    rec.message('send', id, from, to, type, f.kind, term, protocol ? describeMessage(protocol, f.msg) : undefined);
+    rec.message('send', id, from, to, type, kind, term, this.sendLabel(h));
     const l = this.linkOf(from, to);
-    let bytes: Buffer;
-    try {
-      bytes = encodeFrame(f);
-    } catch {
-      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'too-large' });
-      return;
-    }
     rec.keepBody(id, bytes);
     const cut = this.cutBy(from, to, l);
     if (cut !== null) {
-      rec.message('drop', id, from, to, type, f.kind, term, { reason: cut });
+      rec.message('drop', id, from, to, type, kind, term, { reason: cut });
       return;
     }
     if (l.loss > 0 && this.rng.next() < l.loss) {
-      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'loss', loss: l.loss });
+      rec.message('drop', id, from, to, type, kind, term, { reason: 'loss', loss: l.loss });
       return;
     }
-    this.schedule(id, f, bytes, l);
+    this.schedule(id, h, bytes, l);
     if (l.duplicate > 0 && this.rng.next() < l.duplicate) {
-      rec.message('duplicate', id, from, to, type, f.kind, term);
-      this.schedule(id, f, bytes, l);
+      rec.message('duplicate', id, from, to, type, kind, term);
+      this.schedule(id, h, bytes, l);
     }
   }
 
-  private schedule(id: number, f: MsgFrame, bytes: Buffer, l: LinkSettings): void {
+  private schedule(id: number, h: MsgHeader, bytes: Buffer, l: LinkSettings): void {
     let wire = 0;
     if (l.bandwidth > 0) {
-      const q = this.queueOf(f.msg.from, f.msg.to, l.bandwidth);
+      const q = this.queueOf(h.from, h.to, l.bandwidth);
       const now = performance.now();
       const done = q.offer(now, bytes.length);
       if (done === null) {
-        const { from, to, type, term } = f.msg;
+        const { from, to, type, term } = h;
         const { bytes: queued, messages } = q.backlog(now);
-        this.opts.recorder.message('drop', id, from, to, type, f.kind, term, {
+        this.opts.recorder.message('drop', id, from, to, type, h.kind, term, {
           reason: 'queue-full',
           bytes: bytes.length,
           queuedBytes: queued,
@@ -268,12 +280,12 @@ export class Router {
     // the wire time is already in wall time (the queue runs at the rate times the scale).
     const delay = deliveryDelayMs(latency, this.timeScale) + wire;
     if (delay < 0.5 && l.jitterMs === 0 && l.bandwidth === 0) {
-      this.deliver(id, f, bytes, false);
+      this.deliver(id, h, bytes, false);
       return;
     }
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.deliver(id, f, bytes, true);
+      this.deliver(id, h, bytes, true);
       if (l.bandwidth > 0) this.opts.onQueue?.();
     }, delay);
     this.timers.add(timer);
@@ -352,35 +364,32 @@ export class Router {
     });
   }
 
-  private deliver(id: number, f: MsgFrame, bytes: Buffer, delayed: boolean): void {
+  private deliver(id: number, h: MsgHeader, bytes: Buffer, delayed: boolean): void {
+    const { from, to, type, term, kind } = h;
     // While the cluster is frozen nothing arrives anywhere: the message waits, as if in flight.
     if (this.held) {
-      if (this.held.length < MAX_HELD) this.held.push({ id, f, bytes });
-      else
-        this.opts.recorder.message('drop', id, f.msg.from, f.msg.to, f.msg.type, f.kind, f.msg.term, {
-          reason: 'held-overflow',
-        });
+      if (this.held.length < MAX_HELD) this.held.push({ id, h, bytes });
+      else this.opts.recorder.message('drop', id, from, to, type, kind, term, { reason: 'held-overflow' });
       return;
     }
-    const { from, to, type, term } = f.msg;
     const rec = this.opts.recorder;
     // A rule that changed while the frame was in flight applies to it now.
     const cut = delayed ? this.cutBy(from, to, this.linkOf(from, to)) : null;
     if (cut !== null) {
-      rec.message('drop', id, from, to, type, f.kind, term, { reason: cut, inFlight: true });
+      rec.message('drop', id, from, to, type, kind, term, { reason: cut, inFlight: true });
       return;
     }
     const sock = this.conns.get(to);
     if (this.removed.size > 0 && this.removed.has(to)) {
-      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'removed' });
+      rec.message('drop', id, from, to, type, kind, term, { reason: 'removed' });
       return;
     }
     if (!sock || sock.destroyed) {
-      rec.message('drop', id, from, to, type, f.kind, term, { reason: 'down' });
+      rec.message('drop', id, from, to, type, kind, term, { reason: 'down' });
       return;
     }
     this.write(sock, bytes);
-    rec.message('deliver', id, from, to, type, f.kind, term);
+    rec.message('deliver', id, from, to, type, kind, term);
   }
 
   /**
@@ -419,7 +428,7 @@ export class Router {
     }
     const due = this.held ?? [];
     this.held = null;
-    for (const m of due) this.deliver(m.id, m.f, m.bytes, true);
+    for (const m of due) this.deliver(m.id, m.h, m.bytes, true);
   }
 
   /** partition cuts every link between the groups; nodes not named form one more group. */

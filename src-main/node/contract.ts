@@ -2,8 +2,9 @@
  * The node process's contracts: its start-up config, the frames it speaks on sockets,
  * and the IPC messages it exchanges with the lab host (child_process.fork channel).
  *
- * Sockets: every frame is a 4-byte big-endian length followed by that many bytes of
- * UTF-8 JSON. The first frame on every connection is a Hello carrying the cluster's
+ * Sockets: every frame is a 4-byte big-endian length followed by that many bytes: UTF-8
+ * JSON, except the protocol messages between a node and the router, which are a binary
+ * header and the message's JSON (msg-frame.ts). The first frame on every connection is a Hello carrying the cluster's
  * token; a connection whose first frame is not a valid Hello with the right token, or
  * that sends a malformed or oversized frame, is closed (and the event logged).
  */
@@ -11,7 +12,7 @@ import type { ClientOutcome, NodeInspect } from '../api/contract';
 import type { KvOp, KvResult } from '../core/kv/types';
 import type { ShardScheme } from '../core/shard/config';
 import type { DamageKind } from '../core/recovery';
-import type { ConfChange, MessageBase, MessageKind, NodeId, NodeStatus } from '../core/types';
+import type { ConfChange, NodeId, NodeStatus } from '../core/types';
 import type { UnsafeSettings } from '../core/unsafe';
 
 /** MAX_FRAME_BYTES bounds one frame (a snapshot of a large store must fit). */
@@ -86,17 +87,6 @@ export interface HelloFrame {
   from: string;
 }
 
-/**
- * MsgFrame carries one protocol message between a node and the router. The router sends a
- * node only MsgFrames addressed to it (it may first send its own Hello, which must carry
- * the token); a node drops and reports any message that fails validateMessage.
- */
-export interface MsgFrame {
-  t: 'msg';
-  kind: MessageKind;
-  msg: MessageBase & Record<string, unknown>;
-}
-
 /** ClientRequest is a request on a node's client port. `read` is a linearizable get via ReadIndex. */
 export interface ClientRequestFrame {
   t: 'req';
@@ -137,7 +127,7 @@ export interface ClientResponseFrame {
 }
 
 /** Frame is any frame on a socket. */
-export type Frame = HelloFrame | MsgFrame | ClientRequestFrame | ClientResponseFrame;
+export type Frame = HelloFrame | ClientRequestFrame | ClientResponseFrame;
 
 /** NodeToHost is an IPC message from a node process to the lab host. */
 export type NodeToHost =

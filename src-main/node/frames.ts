@@ -1,7 +1,9 @@
 /**
- * The socket frame codec: a 4-byte big-endian length followed by that many bytes of
- * UTF-8 JSON (see contract.ts). Used by the node's transport and client port, and by the
- * lab's router and gateway. Also the validators for every frame in contract.ts, written
+ * The socket frame codec: a 4-byte big-endian length followed by that many bytes, UTF-8
+ * JSON for every frame but the router link's messages (binary header + JSON message:
+ * msg-frame.ts). Used by the node's transport and client port, and by the lab's router and
+ * gateway. RawFrameDecoder cuts a stream into whole frames; FrameDecoder also parses each
+ * as JSON. Also the validators for the JSON frames in contract.ts, written
  * with the validation kit (core/validate.ts): each returns the typed value or a string
  * saying what is wrong, so untrusted bytes never reach code that trusts them. Frame JSON
  * is parsed bounded in depth, because a 200 KB `[[[…]]]` parses fine but overflows the
@@ -9,8 +11,6 @@
  * message describing it) — and an exception in a socket handler ends the process.
  */
 import { kvOp } from '../core/kv/codec';
-import { nodeId } from '../core/message-checks';
-import type { MessageKind } from '../core/types';
 import {
   MAX_JSON_DEPTH,
   bool,
@@ -33,7 +33,6 @@ import {
   type ClientRequestFrame,
   type ClientResponseFrame,
   type HelloFrame,
-  type MsgFrame,
 } from './contract';
 
 export { MAX_FRAME_BYTES };
@@ -68,26 +67,33 @@ export interface DecodeResult {
   error: string | null;
 }
 
+/** RawDecodeResult is what one RawFrameDecoder.push() yields: whole frames, and an error that ends the stream. */
+export interface RawDecodeResult {
+  /** frames: every whole frame completed before any error, in order, each with its 4-byte length word. */
+  frames: Buffer[];
+  /** error: why the stream is unusable (the connection should be closed); null if fine. */
+  error: string | null;
+}
+
 /**
- * FrameDecoder turns a byte stream into frames. It rejects a length over the limit as soon
- * as the header arrives (before buffering the body), malformed UTF-8/JSON, JSON nested
- * deeper than MAX_FRAME_DEPTH, and JSON that is not an object. After an error it stays
- * failed: every later push returns the error.
+ * RawFrameDecoder cuts a byte stream into whole frames without looking inside them: each
+ * frame comes out as its bytes, length word included, so the router can forward it as it
+ * came. It rejects a length over the limit as soon as the length word arrives (before
+ * buffering the body); after an error it stays failed: every later push returns the error.
  *
  * Cost: O(1) per byte however the stream is split. A frame that arrives whole inside one
- * chunk is parsed in place; otherwise its bytes are copied into one body buffer that grows
- * by doubling up to the frame's length, so a peer trickling one byte per packet makes us
- * hold neither a list of tiny chunks nor more than twice what it sent.
+ * chunk is a view of that chunk (no copy); otherwise its bytes are copied into one buffer
+ * that grows by doubling up to the frame's length, so a peer trickling one byte per packet
+ * makes us hold neither a list of tiny chunks nor more than twice what it sent.
  */
-export class FrameDecoder {
+export class RawFrameDecoder {
   private readonly header = Buffer.alloc(FRAME_HEADER_BYTES);
   private headerFilled = 0;
+  /** body: the frame being assembled across chunks, length word included; null when none is. */
   private body: Buffer | null = null;
   private bodyFilled = 0;
-  private need = -1; // body length of the frame in progress; -1 = header not read yet
+  private need = -1; // body length of the frame in progress; -1 = length word not read yet
   private failed: string | null = null;
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
-
   private decoded = 0;
 
   /**
@@ -101,14 +107,16 @@ export class FrameDecoder {
   ) {}
 
   /** push feeds bytes read from the socket and returns the frames they complete. */
-  push(chunk: Buffer | Uint8Array): DecodeResult {
-    const frames: Record<string, unknown>[] = [];
+  push(chunk: Buffer | Uint8Array): RawDecodeResult {
+    const frames: Buffer[] = [];
     if (this.failed) return { frames, error: this.failed };
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let off = 0;
     while (off < buf.length) {
       if (this.need < 0) {
         const k = Math.min(FRAME_HEADER_BYTES - this.headerFilled, buf.length - off);
+        // The length word lies whole in this chunk only if none of it came with an earlier one.
+        const wordHere = k === FRAME_HEADER_BYTES;
         buf.copy(this.header, this.headerFilled, off, off + k);
         this.headerFilled += k;
         off += k;
@@ -118,60 +126,50 @@ export class FrameDecoder {
         const limit = this.decoded === 0 ? this.firstMaxBytes : this.maxBytes;
         if (len > limit) return this.fail(frames, `frame length ${len} exceeds the limit of ${limit}`);
         this.need = len;
+        if (wordHere && buf.length - off >= len) {
+          // Whole in this chunk, length word included: a view, no copy.
+          frames.push(buf.subarray(off - FRAME_HEADER_BYTES, off + len));
+          off += len;
+          this.need = -1;
+          this.decoded++;
+          continue;
+        }
+        this.reserve(FRAME_HEADER_BYTES);
+        this.header.copy(this.body!, 0);
+        this.bodyFilled = FRAME_HEADER_BYTES;
       }
-      let body: Buffer;
-      if (this.bodyFilled === 0 && buf.length - off >= this.need) {
-        body = buf.subarray(off, off + this.need); // whole in this chunk: no copy
-        off += this.need;
-      } else {
-        const k = Math.min(this.need - this.bodyFilled, buf.length - off);
-        this.reserve(this.bodyFilled + k);
-        buf.copy(this.body!, this.bodyFilled, off, off + k);
-        this.bodyFilled += k;
-        off += k;
-        if (this.bodyFilled < this.need) break;
-        body = this.body!.subarray(0, this.need);
-        this.body = null;
-        this.bodyFilled = 0;
-      }
+      const total = FRAME_HEADER_BYTES + this.need;
+      const k = Math.min(total - this.bodyFilled, buf.length - off);
+      this.reserve(this.bodyFilled + k);
+      buf.copy(this.body!, this.bodyFilled, off, off + k);
+      this.bodyFilled += k;
+      off += k;
+      if (this.bodyFilled < total) break;
+      frames.push(this.body!.subarray(0, total));
+      this.body = null;
+      this.bodyFilled = 0;
       this.need = -1;
-      const parsed = this.parse(body);
-      if (typeof parsed === 'string') return this.fail(frames, parsed);
       this.decoded++;
-      frames.push(parsed);
     }
     return { frames, error: null };
   }
 
-  /** bufferedBytes is how many bytes wait for the rest of a frame (for tests and back-pressure). */
+  /** bufferedBytes is how many bytes of a frame wait for the rest of it (for tests and back-pressure). */
   get bufferedBytes(): number {
-    return this.headerFilled + this.bodyFilled;
+    return this.headerFilled + Math.max(0, this.bodyFilled - FRAME_HEADER_BYTES);
   }
 
-  /** reserve grows the body buffer to hold n bytes, doubling (never past the frame's length). */
+  /** reserve grows the frame buffer to hold n bytes, doubling (never past the frame's length). */
   private reserve(n: number): void {
     const cur = this.body;
     if (cur && cur.length >= n) return;
-    const size = Math.min(this.need, Math.max(n, (cur?.length ?? 0) * 2, 64 * 1024));
+    const size = Math.min(FRAME_HEADER_BYTES + this.need, Math.max(n, (cur?.length ?? 0) * 2, 64 * 1024));
     const next = Buffer.allocUnsafe(size);
     if (cur) cur.copy(next, 0, 0, this.bodyFilled);
     this.body = next;
   }
 
-  private parse(body: Buffer): Record<string, unknown> | string {
-    let text: string;
-    try {
-      text = this.utf8.decode(body);
-    } catch {
-      return 'frame is not valid UTF-8';
-    }
-    const parsed = parseJsonBounded(text, { maxDepth: MAX_FRAME_DEPTH });
-    if (!parsed.ok) return `frame is ${parsed.error}`;
-    if (!isRecord(parsed.value)) return `frame is not a JSON object (got ${describe(parsed.value)})`;
-    return parsed.value;
-  }
-
-  private fail(frames: Record<string, unknown>[], error: string): DecodeResult {
+  private fail(frames: Buffer[], error: string): RawDecodeResult {
     this.failed = error;
     this.body = null;
     this.bodyFilled = 0;
@@ -180,15 +178,76 @@ export class FrameDecoder {
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * parseJsonFrame parses a whole JSON frame (length word included): bounded in depth, and
+ * it must be an object. Returns the object or a string saying what is wrong.
+ */
+export function parseJsonFrame(frame: Buffer): Record<string, unknown> | string {
+  let text: string;
+  try {
+    text = utf8.decode(frame.subarray(FRAME_HEADER_BYTES));
+  } catch {
+    return 'frame is not valid UTF-8';
+  }
+  const parsed = parseJsonBounded(text, { maxDepth: MAX_FRAME_DEPTH });
+  if (!parsed.ok) return `frame is ${parsed.error}`;
+  if (!isRecord(parsed.value)) return `frame is not a JSON object (got ${describe(parsed.value)})`;
+  return parsed.value;
+}
+
+/** DecodeResult is what one FrameDecoder.push() yields: the frames completed, and an error that ends the stream. */
+export interface DecodeResult {
+  /** frames: every whole frame decoded before any error, in order. */
+  frames: Record<string, unknown>[];
+  /** error: why the stream is unusable (the connection should be closed); null if fine. */
+  error: string | null;
+}
+
+/**
+ * FrameDecoder turns a byte stream of JSON frames into objects (RawFrameDecoder, then
+ * parseJsonFrame): it also rejects malformed UTF-8/JSON, JSON nested deeper than
+ * MAX_FRAME_DEPTH, and JSON that is not an object. After an error it stays failed.
+ */
+export class FrameDecoder {
+  private readonly raw: RawFrameDecoder;
+  private failed: string | null = null;
+
+  /** See RawFrameDecoder for maxBytes and firstMaxBytes. */
+  constructor(maxBytes = MAX_FRAME_BYTES, firstMaxBytes = maxBytes) {
+    this.raw = new RawFrameDecoder(maxBytes, firstMaxBytes);
+  }
+
+  /** push feeds bytes read from the socket and returns the frames they complete. */
+  push(chunk: Buffer | Uint8Array): DecodeResult {
+    const frames: Record<string, unknown>[] = [];
+    if (this.failed) return { frames, error: this.failed };
+    const r = this.raw.push(chunk);
+    for (const f of r.frames) {
+      const parsed = parseJsonFrame(f);
+      if (typeof parsed === 'string') {
+        this.failed = parsed;
+        return { frames, error: parsed };
+      }
+      frames.push(parsed);
+    }
+    if (r.error) this.failed = r.error;
+    return { frames, error: r.error };
+  }
+
+  /** bufferedBytes is how many bytes wait for the rest of a frame (for tests and back-pressure). */
+  get bufferedBytes(): number {
+    return this.raw.bufferedBytes;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Validators. Each returns the frame (typed) or a string naming the first problem.
 
-const MESSAGE_KINDS: readonly MessageKind[] = ['vote', 'append', 'heartbeat', 'snapshot', 'client', 'other'];
 const OUTCOMES: readonly ClientOutcome[] = ['ok', 'fail', 'unknown'];
 /** MAX_ID_BYTES bounds tokens, client names and Hello senders on the wire. */
 export const MAX_ID_BYTES = 256;
-/** MAX_TYPE_BYTES bounds a message's type tag (the core's validator checks it is a known one). */
-const MAX_TYPE_BYTES = 64;
 /** MAX_REQUEST_TIMEOUT_MS bounds a client request's timeoutMs. */
 const MAX_REQUEST_TIMEOUT_MS = 600_000;
 
@@ -207,21 +266,6 @@ export function validateHello(x: unknown): HelloFrame | string {
     const o = record(x, 'hello');
     expectT(o, 'hello', 'a hello frame first');
     return { t: 'hello', token: shortString(o.token, 'hello.token'), from: shortString(o.from, 'hello.from') };
-  });
-}
-
-/** validateMsgFrame checks a MsgFrame's envelope; the caller validates `msg` with validateMessage (core/protocols). */
-export function validateMsgFrame(x: unknown): MsgFrame | string {
-  return valueOrError((): MsgFrame => {
-    const o = record(x, 'msg frame');
-    expectT(o, 'msg', 'a msg frame');
-    const kind = oneOf(o.kind, 'msg.kind', MESSAGE_KINDS);
-    const m = record(o.msg, 'msg.msg');
-    str(m.type, 'msg.msg.type', { min: 1, max: MAX_TYPE_BYTES });
-    nodeId(m.from, 'msg.msg.from');
-    nodeId(m.to, 'msg.msg.to');
-    int(m.term, 'msg.msg.term');
-    return { t: 'msg', kind, msg: m as MsgFrame['msg'] };
   });
 }
 

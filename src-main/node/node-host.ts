@@ -14,7 +14,7 @@ import type { ReplicatedKv } from '../core/shard/machine';
 import { createMachine } from './machines';
 import { noteText, PAXOS_WORDS, RAFT_WORDS } from '../core/notes';
 import type { KvResult } from '../core/kv/types';
-import { createProtocolNode, validateMessage } from '../core/protocols';
+import { createProtocolNode, describeMessage, validateMessage } from '../core/protocols';
 import { Recovery, mayLeaveWhileRecovering } from '../core/recovery';
 import {
   seededRng,
@@ -124,6 +124,7 @@ export class NodeHost {
       host: cfg.routerHost,
       port: cfg.routerPort,
       validate: (x) => validateMessage(cfg.protocol, x),
+      describe: (m) => describeMessage(cfg.protocol, m),
       onMessage: (m) => this.onMessage(m),
       onReject: (reason) => this.rejected('router', reason, `${cfg.routerHost}:${cfg.routerPort}`),
       onConnect: () => this.maybeReady(),

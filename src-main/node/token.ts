@@ -12,6 +12,17 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  */
 export function tokenEquals(presented: string, expected: string): boolean {
   const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(a, digestOf(expected));
+}
+
+/** lastExpected / lastDigest: the expected token's hash, kept (it is the same on every HTTP call). */
+let lastExpected: string | null = null;
+let lastDigest: Buffer = Buffer.alloc(0);
+
+function digestOf(expected: string): Buffer {
+  if (expected !== lastExpected) {
+    lastDigest = createHash('sha256').update(expected, 'utf8').digest();
+    lastExpected = expected;
+  }
+  return lastDigest;
 }

@@ -1,14 +1,17 @@
 /**
  * The node's link to the router: one TCP connection on loopback. It opens with a Hello
- * (token + node id), then carries MsgFrames both ways. Incoming frames are validated —
- * the envelope here, the message by the protocol's validator — and anything invalid is
- * dropped and reported, never stepped into the core. If the router goes away the link
+ * (token + node id, a JSON frame), then carries binary message frames both ways
+ * (msg-frame.ts): the header says who, to whom, what and the label the router records;
+ * the router forwards the bytes as they are. Incoming frames are validated — the header,
+ * the message by the protocol's validator, and that the two agree — and anything invalid
+ * is dropped and reported, never stepped into the core. If the router goes away the link
  * reconnects with back-off; messages sent meanwhile are dropped (the protocols retransmit).
  */
 import net from 'node:net';
+import type { MessageSummary } from '../core/message-summary';
 import type { MessageBase, MessageKind } from '../core/types';
-import type { MsgFrame } from './contract';
-import { FrameDecoder, encodeFrame, validateHello, validateMsgFrame } from './frames';
+import { RawFrameDecoder, encodeFrame, parseJsonFrame, validateHello } from './frames';
+import { encodeMsgFrame, isMsgFrame, readMsgHeader, readMsgPayload } from './msg-frame';
 import { tokenEquals } from './token';
 
 /** MAX_BACKLOG_BYTES: past this much unsent data the router is not reading; drop rather than grow without bound. */
@@ -22,6 +25,8 @@ export interface RouterLinkOptions {
   port: number;
   /** validate checks a message from the wire (validateMessage of the node's protocol). */
   validate(x: unknown): MessageBase | string;
+  /** describe labels an outgoing message for the run log (the protocol's describer); absent: no label. */
+  describe?(msg: MessageBase): MessageSummary;
   /** onMessage receives each valid message addressed to this node. */
   onMessage(msg: MessageBase): void;
   /** onReject reports a frame or message that was refused (for the run log). */
@@ -64,9 +69,8 @@ export class RouterLink {
     }
     const bufs: Buffer[] = [];
     for (const m of msgs) {
-      const f: MsgFrame = { t: 'msg', kind: m.kind, msg: m.msg as MsgFrame['msg'] };
       try {
-        bufs.push(encodeFrame(f));
+        bufs.push(encodeMsgFrame(m.kind, m.msg, this.o.describe?.(m.msg)));
       } catch (e) {
         // A message too large for one frame (a huge snapshot) cannot be sent; say so.
         this.dropped++;
@@ -90,7 +94,7 @@ export class RouterLink {
     const sock = net.connect({ host: this.o.host, port: this.o.port });
     this.sock = sock;
     sock.setNoDelay(true);
-    const dec = new FrameDecoder();
+    const dec = new RawFrameDecoder();
     let hadHello = false;
     sock.on('connect', () => {
       this.backoffMs = 50;
@@ -101,10 +105,19 @@ export class RouterLink {
     sock.on('data', (chunk: Buffer) => {
       const { frames, error } = dec.push(chunk);
       for (const f of frames) {
-        // The router may greet us with its own Hello; it must carry our token.
-        if (f.t === 'hello' && !hadHello) {
+        if (isMsgFrame(f)) {
+          this.handleFrame(f);
+          continue;
+        }
+        const json = parseJsonFrame(f);
+        if (typeof json === 'string') {
+          this.o.onReject(`router link: ${json}`);
+          continue;
+        }
+        // The router may greet us with its own Hello (JSON); it must carry our token.
+        if (!hadHello && json.t === 'hello') {
           hadHello = true;
-          const h = validateHello(f);
+          const h = validateHello(json);
           if (typeof h === 'string' || !tokenEquals(h.token, this.o.token)) {
             this.o.onReject('router hello with a wrong token: reconnecting');
             sock.destroy();
@@ -112,7 +125,7 @@ export class RouterLink {
           }
           continue;
         }
-        this.handleFrame(f);
+        this.o.onReject('router link: a JSON frame where a message frame was expected');
       }
       if (error) {
         // The byte stream is out of step; only a fresh connection can resynchronize it.
@@ -133,19 +146,26 @@ export class RouterLink {
     });
   }
 
-  private handleFrame(f: Record<string, unknown>): void {
-    const frame = validateMsgFrame(f);
-    if (typeof frame === 'string') {
-      this.o.onReject(`router link: ${frame}`);
+  /** handleFrame checks one message frame (header, message, their agreement) and hands the message on. */
+  private handleFrame(f: Buffer): void {
+    const header = readMsgHeader(f);
+    if (typeof header === 'string') {
+      this.o.onReject(`router link: ${header}`);
       return;
     }
-    const msg = this.o.validate(frame.msg);
+    // Checked before the payload is parsed: a misrouted frame costs no JSON parse.
+    if (header.to !== this.o.id) {
+      this.o.onReject(`router link: message for ${header.to} delivered to ${this.o.id}`);
+      return;
+    }
+    const raw = readMsgPayload(f, header);
+    if (typeof raw === 'string') {
+      this.o.onReject(`router link: ${raw}`);
+      return;
+    }
+    const msg = this.o.validate(raw);
     if (typeof msg === 'string') {
-      this.o.onReject(`router link: invalid ${String(frame.msg.type)} message: ${msg}`);
-      return;
-    }
-    if (msg.to !== this.o.id) {
-      this.o.onReject(`router link: message for ${msg.to} delivered to ${this.o.id}`);
+      this.o.onReject(`router link: invalid ${header.type} message: ${msg}`);
       return;
     }
     this.o.onMessage(msg);

@@ -48,6 +48,8 @@ import { handleSeed } from './seed-api';
 
 /** MAX_BODY_BYTES bounds a request body (a 1 MiB value, JSON-escaped, fits). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** MAX_ROUTE_MEMO bounds the paths whose matching routes are remembered. */
+const MAX_ROUTE_MEMO = 256;
 /** WS_HIGH_WATER: a WebSocket client this far behind gets no more log events until it catches up. */
 const WS_HIGH_WATER = 4 * 1024 * 1024;
 
@@ -120,6 +122,7 @@ export class HttpHost {
     http: COMMANDS[name].http,
     ...compileRoute(COMMANDS[name].http.path),
   }));
+  private readonly routeMemo = new Map<string, Route[]>();
   private readonly lab: HostedLab;
   private readonly webRoot: string;
   private unsubscribe: (() => void) | null = null;
@@ -271,7 +274,7 @@ export class HttpHost {
 
   /** handleApi answers a /api/* call that passed the origin and token checks. */
   private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
-    const matches = this.routes.filter((r) => r.pattern.test(url.pathname));
+    const matches = this.routesOf(url.pathname);
     if (matches.length === 0) return this.drain(req, res, 404, `no such route: ${url.pathname}`);
     const route = matches.find((r) => (r.http.methods as readonly string[]).includes(method));
     if (!route) {
@@ -290,6 +293,20 @@ export class HttpHost {
       body = b.value;
     } else req.resume();
     await this.run(route.name, wireOfRequest(route.http, method, params, body, url.searchParams), res);
+  }
+
+  /**
+   * routesOf lists the routes whose path matches `pathname`, remembered per path (a put
+   * tested all the command table's patterns on every request); the memo is bounded, as
+   * paths come from outside.
+   */
+  private routesOf(pathname: string): Route[] {
+    let found = this.routeMemo.get(pathname);
+    if (found) return found;
+    found = this.routes.filter((r) => r.pattern.test(pathname));
+    if (this.routeMemo.size >= MAX_ROUTE_MEMO) this.routeMemo.clear();
+    this.routeMemo.set(pathname, found);
+    return found;
   }
 
   /** drain answers `status` {error} without reading the body (it is discarded as it arrives). */
@@ -318,19 +335,12 @@ export class HttpHost {
     res: ServerResponse,
     emptyOk = false,
   ): Promise<{ value: unknown } | undefined> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooBig = false;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooBig = true;
-      else chunks.push(chunk);
-    }
-    if (tooBig) {
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === null) {
       this.send(res, 413, { error: `request body over ${MAX_BODY_BYTES} bytes` });
       return undefined;
     }
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = body.toString('utf8');
     if (text.trim() === '') {
       if (emptyOk) return { value: undefined };
       this.send(res, 400, { error: 'request body must be JSON' });
@@ -400,4 +410,31 @@ export class HttpHost {
       'content-length': length,
     };
   }
+}
+
+/**
+ * readBody collects a request's body, or null when it is over `max` bytes (the rest is read
+ * and discarded, so the connection stays usable for the answer). Rejects if the request
+ * fails or is cut off before its end. Plain 'data'/'end' events: the stream's async
+ * iterator cost more than the rest of reading a put.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let ended = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      ended = true;
+      if (size > max) resolve(null);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+    req.on('close', () => {
+      if (!ended) reject(new Error('request closed before its body ended'));
+    });
+  });
 }

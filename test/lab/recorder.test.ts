@@ -56,6 +56,21 @@ describe('recorder', () => {
     await expect(readRun(dir)).rejects.toThrow(/history\.jsonl:1: time must be a time in ns, got nothing/);
   });
 
+  it('writes client records with their fields first, then t, seq and kind; a caller’s fields object is not kept', () => {
+    const rec = new Recorder();
+    const h = rec.invoke('write', 'k', 'v', { node: 'n1' });
+    rec.complete(h, 'ok', 'write', 'k', 'v', { node: 'n1', latencyMs: 1.5 });
+    const fields = { nodes: 3 };
+    rec.record('cluster-created', fields);
+    const [inv, done, made] = rec.log();
+    expect(Object.keys(inv!)).toEqual(['process', 'f', 'key', 'node', 't', 'seq', 'kind']);
+    expect(inv).toMatchObject({ process: 0, f: 'write', key: 'k', node: 'n1', seq: 1, kind: 'client-invoke' });
+    expect(Object.keys(done!)).toEqual(['process', 'f', 'key', 'type', 'node', 'latencyMs', 't', 'seq', 'kind']);
+    expect(done).toMatchObject({ type: 'ok', latencyMs: 1.5, seq: 2, kind: 'client-complete' });
+    expect(made).toMatchObject({ nodes: 3, seq: 3, kind: 'cluster-created' });
+    expect(fields).toEqual({ nodes: 3 });
+  });
+
   it('the consistency check passes a possible final value and catches a lost acknowledged write', async () => {
     let i = 0;
     const op = (process: number, type: HistoryOp['type'], f: string, key: string, value: unknown): HistoryOp => ({

@@ -10,7 +10,8 @@ import type { RunLogRecord } from '../../src-main/api/contract';
 import { MAX_HELLO_BYTES } from '../../src-main/node/client-port';
 import { Recorder } from '../../src-main/lab/recorder';
 import { REJECT_LOG_PER_SEC, Router, type RouterOptions } from '../../src-main/lab/router';
-import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
+import { RawFrameDecoder, encodeFrame } from '../../src-main/node/frames';
+import { decodeMsgFrame, encodeMsgFrame } from '../../src-main/node/msg-frame';
 import { tokenEquals } from '../../src-main/node/token';
 
 const TOKEN = 'the-cluster-token-0123456789abcdef';
@@ -58,9 +59,12 @@ async function waitUntil(fn: () => boolean, ms: number, what: string): Promise<v
 async function node(id: string): Promise<{ sock: Socket; got: number[] }> {
   const { sock } = open();
   const got: number[] = [];
-  const dec = new FrameDecoder();
+  const dec = new RawFrameDecoder();
   sock.on('data', (c: Buffer) => {
-    for (const f of dec.push(c).frames) got.push((f.msg as { n: number }).n);
+    for (const f of dec.push(c).frames) {
+      const d = decodeMsgFrame(f);
+      if (typeof d !== 'string') got.push(d.msg.n as number);
+    }
   });
   sock.write(encodeFrame({ t: 'hello', token: TOKEN, from: id }));
   await waitUntil(() => router.connected(id), 3000, `${id} connected`);
@@ -71,7 +75,7 @@ async function node(id: string): Promise<{ sock: Socket; got: number[] }> {
 async function stillRoutes(): Promise<void> {
   const a = await node('n1');
   const b = await node('n2');
-  a.sock.write(encodeFrame({ t: 'msg', kind: 'append', msg: { type: 'app', from: 'n1', to: 'n2', term: 1, n: 7 } }));
+  a.sock.write(encodeMsgFrame('append', { type: 'app', from: 'n1', to: 'n2', term: 1, n: 7 }));
   await waitUntil(() => b.got.includes(7), 3000, 'a routed message');
 }
 

@@ -1,6 +1,6 @@
 /**
  * The router's link rules, driven by plain sockets that speak the node wire protocol
- * (Hello, then MsgFrames): routing by msg.to, partitions, one-way cuts, latency with
+ * (Hello, then binary message frames): routing by the header's `to`, partitions, one-way cuts, latency with
  * jitter that reorders, loss, duplication, a rate limit with its bounded queue, a cut that catches frames in flight, and
  * bad tokens / garbage / deeply nested JSON that close only the offending connection.
  */
@@ -9,7 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../src-main/api/contract';
 import { Recorder } from '../../src-main/lab/recorder';
 import { Router } from '../../src-main/lab/router';
-import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
+import { RawFrameDecoder, encodeFrame } from '../../src-main/node/frames';
+import { decodeMsgFrame, encodeMsgFrame } from '../../src-main/node/msg-frame';
+import { describeMessage } from '../../src-main/core/protocols';
 
 const TOKEN = 'secret-token';
 
@@ -28,10 +30,12 @@ async function peer(id: string, token = TOKEN): Promise<Peer> {
   const sock = connect(port, '127.0.0.1');
   await new Promise<void>((r) => sock.once('connect', () => r()));
   const got: Peer['got'] = [];
-  const dec = new FrameDecoder();
+  const dec = new RawFrameDecoder();
   sock.on('data', (c: Buffer) => {
     for (const f of dec.push(c).frames) {
-      const m = f.msg as { from: string; n: number };
+      const d = decodeMsgFrame(f);
+      if (typeof d === 'string') throw new Error(d);
+      const m = d.msg as { from: string; n: number };
       got.push({ from: m.from, n: m.n });
     }
   });
@@ -45,7 +49,7 @@ async function peer(id: string, token = TOKEN): Promise<Peer> {
 }
 
 function send(p: Peer, from: string, to: string, n: number, pad = ''): void {
-  p.sock.write(encodeFrame({ t: 'msg', kind: 'append', msg: { type: 'app', from, to, term: 1, n, pad } }));
+  p.sock.write(encodeMsgFrame('append', { type: 'app', from, to, term: 1, n, pad }));
 }
 
 async function waitUntil(fn: () => boolean, ms = 3000): Promise<void> {
@@ -149,7 +153,7 @@ describe('router', () => {
     expect(msgs('drop').every((d) => d.reason === 'loss' && d.loss === 0.3)).toBe(true);
   });
 
-  it('labels each send with its protocol describer and keeps its body by id, bounded', async () => {
+  it("records the sender's label from the frame header and keeps the frame by id", async () => {
     await router.close();
     router = new Router({ token: TOKEN, nodes: ['n1', 'n2', 'n3'], recorder: rec, seed: 42, protocol: 'raft' });
     port = await router.listen();
@@ -157,21 +161,51 @@ describe('router', () => {
     const b = await peer('n2');
     const entries = [5, 6, 7].map((index) => ({ index, term: 3, type: 'normal', data: 'x' }));
     const append = { type: 'append', from: 'n1', to: 'n2', term: 3, prevIndex: 4, prevTerm: 3, entries, commit: 4 };
-    a.sock.write(encodeFrame({ t: 'msg', kind: 'append', msg: append }));
-    b.sock.write(
-      encodeFrame({ t: 'msg', kind: 'vote', msg: { type: 'voteResp', from: 'n2', to: 'n1', term: 4, reject: false } }),
+    const vote = { type: 'voteResp', from: 'n2', to: 'n1', term: 4, reject: false };
+    // As a node does: the sender labels its message with its protocol's describer.
+    const sent = encodeMsgFrame('append', append, describeMessage('raft', append));
+    a.sock.write(sent);
+    b.sock.write(encodeMsgFrame('vote', vote, describeMessage('raft', vote)));
+    // A frame without a label is still routed, labelled by its type.
+    a.sock.write(encodeMsgFrame('other', { type: 'mystery', from: 'n1', to: 'n2', term: 1 }));
+    // A label longer than a describer makes is cut to the run log's bound.
+    a.sock.write(
+      encodeMsgFrame('other', { type: 'chatty', from: 'n1', to: 'n2', term: 1 }, { label: 'x'.repeat(300) }),
     );
-    // A message its describer cannot read is still routed, labelled by its type.
-    a.sock.write(encodeFrame({ t: 'msg', kind: 'other', msg: { type: 'mystery', from: 'n1', to: 'n2', term: 1 } }));
-    await waitUntil(() => msgs('deliver').length === 3);
+    await waitUntil(() => msgs('deliver').length === 4);
+    expect(msgs('send').find((m) => m.type === 'chatty')?.label).toBe('x'.repeat(95) + '…');
     const byType = (t: string): MessageRecord | undefined => msgs('send').find((m) => m.type === t);
     const [s1, s2, s3] = [byType('append'), byType('voteResp'), byType('mystery')];
-    expect(s1).toMatchObject({ type: 'append', label: 'AppendEntries t3 [5..7] c=4' });
-    expect(s2).toMatchObject({ type: 'voteResp', label: 'Vote t4 → granted', granted: true });
-    expect(s3).toMatchObject({ type: 'mystery', label: 'mystery' });
+    expect(s1).toMatchObject({ type: 'append', msgKind: 'append', term: 3, label: 'AppendEntries t3 [5..7] c=4' });
+    expect(s2).toMatchObject({ type: 'voteResp', msgKind: 'vote', label: 'Vote t4 → granted', granted: true });
+    expect(s3).toMatchObject({ type: 'mystery', msgKind: 'other', label: 'mystery' });
     const kept = rec.bodies.get(s1!.id);
     expect(kept.kept).toBe(true);
-    if (kept.kept) expect(JSON.parse(Buffer.from(kept.bytes).subarray(4).toString()).msg).toEqual(append);
+    // The kept body is the frame exactly as the sender wrote it.
+    if (kept.kept) expect(Buffer.from(kept.bytes).equals(sent)).toBe(true);
+  });
+
+  it('forwards a frame on a clean link byte for byte, without reading its message', async () => {
+    const a = await peer('n1');
+    const raw: Buffer[] = [];
+    const sock = connect(port, '127.0.0.1');
+    peers.push({ sock, got: [], closed: new Promise<void>((r) => sock.once('close', () => r())) });
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const dec = new RawFrameDecoder();
+    sock.on('data', (c: Buffer) => raw.push(...dec.push(c).frames.map((f) => Buffer.from(f))));
+    sock.write(encodeFrame({ t: 'hello', token: TOKEN, from: 'n2' }));
+    await waitUntil(() => router.connected('n2'));
+    const good = encodeMsgFrame('append', { type: 'app', from: 'n1', to: 'n2', term: 9, n: 1 });
+    // The router never parses the message: one that is not JSON at all still crosses, and
+    // it is the receiving node that refuses it (node/transport.ts).
+    const junk = Buffer.from(good);
+    junk.write('x', junk.length - 1);
+    a.sock.write(Buffer.concat([good, junk]));
+    await waitUntil(() => raw.length === 2);
+    expect(raw[0]!.equals(good)).toBe(true);
+    expect(raw[1]!.equals(junk)).toBe(true);
+    expect(decodeMsgFrame(raw[1]!)).toMatch(/JSON/);
+    expect(msgs('deliver')).toHaveLength(2);
   });
 
   it('a rate limit sends frames one after the other at the rate, and shows what waits', async () => {
@@ -278,7 +312,8 @@ describe('router', () => {
       'frame length 200000 exceeds the limit of 4096',
       'frame length 200006 exceeds the limit of 4096',
       'frame is JSON nested deeper than 64 levels',
-      'frame is JSON nested deeper than 64 levels',
+      // After the Hello only binary message frames are taken; the router never parses a message.
+      'not a message frame (first byte 123)',
     ]);
     // The router still serves: good nodes connect and their messages are routed.
     const a = await peer('n1');

@@ -9,7 +9,8 @@ import type { MessageRecord } from '../../src-main/api/contract';
 import { SLOW_MOTION_BASE_MS, deliveryDelayMs } from '../../src-main/api/slow-motion';
 import { Recorder } from '../../src-main/lab/recorder';
 import { Router } from '../../src-main/lab/router';
-import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
+import { RawFrameDecoder, encodeFrame } from '../../src-main/node/frames';
+import { decodeMsgFrame, encodeMsgFrame } from '../../src-main/node/msg-frame';
 
 const TOKEN = 'slow-token';
 
@@ -44,9 +45,12 @@ describe('router in slow motion', () => {
     socks.push(sock);
     await new Promise<void>((r) => sock.once('connect', () => r()));
     const got: number[] = [];
-    const dec = new FrameDecoder();
+    const dec = new RawFrameDecoder();
     sock.on('data', (c: Buffer) => {
-      for (const f of dec.push(c).frames) got.push((f.msg as { n: number }).n);
+      for (const f of dec.push(c).frames) {
+        const d = decodeMsgFrame(f);
+        if (typeof d !== 'string') got.push(d.msg.n as number);
+      }
     });
     sock.write(encodeFrame({ t: 'hello', token: TOKEN, from: id }));
     const end = Date.now() + 3000;
@@ -62,7 +66,7 @@ describe('router in slow motion', () => {
     await peer(port, 'n1');
     const b = await peer(port, 'n2');
     const sender = socks[0]!;
-    sender.write(encodeFrame({ t: 'msg', kind: 'vote', msg: { type: 'vote', from: 'n1', to: 'n2', term: 1, n: 1 } }));
+    sender.write(encodeMsgFrame('vote', { type: 'vote', from: 'n1', to: 'n2', term: 1, n: 1 }));
     const end = Date.now() + 5000;
     while (b.got.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
     expect(b.got).toEqual([1]);

@@ -5,7 +5,6 @@ import {
   validateClientRequest,
   validateClientResponse,
   validateHello,
-  validateMsgFrame,
 } from '../../src-main/node/frames';
 
 function raw(len: number, body: string): Buffer {
@@ -113,14 +112,6 @@ describe('frame validators', () => {
     expect(validateHello({ t: 'msg' })).toMatch(/expected a hello/);
     expect(validateHello({ t: 'hello', token: '', from: 'n1' })).toMatch(/token/);
     expect(validateHello({ t: 'hello', token: 'a', from: 7 })).toMatch(/from/);
-  });
-
-  it('msg envelope', () => {
-    const m = { t: 'msg', kind: 'append', msg: { type: 'app', from: 'n1', to: 'n2', term: 3 } };
-    expect(validateMsgFrame(m)).toEqual(m);
-    expect(validateMsgFrame({ ...m, kind: 'teleport' })).toMatch(/kind/);
-    expect(validateMsgFrame({ ...m, msg: { ...m.msg, term: -1 } })).toMatch(/term/);
-    expect(validateMsgFrame({ ...m, msg: 'x' })).toMatch(/object/);
   });
 
   it('client request', () => {

@@ -1,5 +1,5 @@
 /**
- * Test harness for real node processes: a minimal router (forwards MsgFrames between the
+ * Test harness for real node processes: a minimal router (forwards message frames between the
  * nodes connected to it, can inject raw bytes), a forked node with its IPC log, and a
  * client-port client. Test-only; the lab's real router is src-main/lab.
  */
@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_STORE_BYTES } from '../../src-main/core/kv/state-machine';
 import type { KvOp } from '../../src-main/core/kv/types';
 import type { ClientResponseFrame, NodeConfig, NodeToHost } from '../../src-main/node/contract';
-import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
+import { FrameDecoder, RawFrameDecoder, encodeFrame, parseJsonFrame } from '../../src-main/node/frames';
+import { decodeMsgFrame } from '../../src-main/node/msg-frame';
 
 export const MAIN = fileURLToPath(new URL('../../src-main/node/main.ts', import.meta.url));
 
@@ -19,7 +20,7 @@ export type RoutedMsg = { type: string; from: string; to: string; term: number }
 /** RouteVerdict: deliver a message, lose it, or hold it until release(). */
 export type RouteVerdict = 'pass' | 'drop' | 'hold';
 
-/** TestRouter forwards each MsgFrame to the connection of msg.to. */
+/** TestRouter forwards each message frame, as it came, to the connection of msg.to. */
 export class TestRouter {
   readonly server: net.Server;
   readonly conns = new Map<string, net.Socket>();
@@ -64,13 +65,14 @@ export class TestRouter {
 
   private accept(s: net.Socket): void {
     s.setNoDelay(true);
-    const dec = new FrameDecoder();
+    const dec = new RawFrameDecoder();
     let id: string | null = null;
     s.on('data', (chunk: Buffer) => {
       const { frames, error } = dec.push(chunk);
-      for (const f of frames) {
+      for (const raw of frames) {
         if (id === null) {
-          if (f.t !== 'hello' || f.token !== this.token || typeof f.from !== 'string') {
+          const f = parseJsonFrame(raw);
+          if (typeof f === 'string' || f.t !== 'hello' || f.token !== this.token || typeof f.from !== 'string') {
             this.rejected.push('bad hello');
             s.destroy();
             return;
@@ -80,16 +82,17 @@ export class TestRouter {
           this.conns.set(id, s);
           continue;
         }
-        const msg = f.msg as RoutedMsg | undefined;
-        if (f.t !== 'msg' || !msg || typeof msg.to !== 'string') continue;
+        const d = decodeMsgFrame(raw);
+        if (typeof d === 'string') continue;
+        const msg = d.msg as RoutedMsg;
         if (this.blocked.has(id) || this.blocked.has(msg.to)) continue;
         const verdict = this.rule?.(msg) ?? 'pass';
         if (verdict === 'drop') continue;
         if (verdict === 'hold') {
-          this.held.push({ msg, frame: encodeFrame(f) });
+          this.held.push({ msg, frame: raw });
           continue;
         }
-        this.conns.get(msg.to)?.write(encodeFrame(f));
+        this.conns.get(msg.to)?.write(raw);
       }
       if (error) s.destroy();
     });

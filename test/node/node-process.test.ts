@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Starting processes is slow on a loaded 2-core machine; the bounds are loose on purpose.
 const SLOW = 120_000;
-import { encodeFrame } from '../../src-main/node/frames';
+import { encodeMsgFrame, readMsgHeader, type MsgHeader } from '../../src-main/node/msg-frame';
 import { Client, MAIN, NodeProc, TestRouter, waitFor, type TestNodeConfig } from './harness';
 
 const TOKEN = 'cluster-token-123';
@@ -178,9 +178,7 @@ describe('a 3-node Raft cluster of real processes', () => {
     const f = nodes.find((n) => n.alive && n.id !== l.id)!;
     const before = f.events('frame-rejected').length;
     // An invalid message in a valid frame: dropped, link kept.
-    router.conns
-      .get(f.id)!
-      .write(encodeFrame({ t: 'msg', kind: 'append', msg: { type: 'append', from: l.id, to: f.id, term: 1 } }));
+    router.conns.get(f.id)!.write(encodeMsgFrame('append', { type: 'append', from: l.id, to: f.id, term: 1 }));
     // Then raw garbage: the stream is out of step, so the node drops the link and reconnects.
     router.conns.get(f.id)!.write(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
     await waitFor('both rejections reported', () => f.events('frame-rejected').length >= before + 2);
@@ -226,6 +224,20 @@ describe('a 3-node Raft cluster of real processes', () => {
         .events('frame-rejected')
         .slice(fBefore)
         .some((e) => String(e.reason).includes('nested deeper')),
+    );
+    // The router forwards a message frame without parsing its message: the node must refuse
+    // a message nested 100,000 deep itself.
+    const head = encodeMsgFrame('append', { type: 'append', from: l.id, to: f.id, term: 1 });
+    const at = (readMsgHeader(head) as MsgHeader).payloadAt;
+    const deepMsg = Buffer.concat([head.subarray(0, at), Buffer.from(`{"type":"append","x":${nested}}`)]);
+    deepMsg.writeUInt32BE(deepMsg.length - 4, 0);
+    const fMid = f.events('frame-rejected').length;
+    router.conns.get(f.id)!.write(deepMsg);
+    await waitFor('nested message refused', () =>
+      f
+        .events('frame-rejected')
+        .slice(fMid)
+        .some((e) => String(e.reason).includes('append message is JSON nested deeper than 64 levels')),
     );
     await waitFor('follower reconnected', () => router.conns.has(f.id));
     const c = await new Client(l.clientPort, TOKEN).connect();

@@ -7,6 +7,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -15,7 +16,7 @@ import { COMMAND_NAMES, COMMANDS, encodeArgs, perCommand, type CommandName } fro
 import { httpRequestOf } from '../../src-main/api/http-routes';
 import { dispatch } from '../../src-main/electron/ipc-dispatch';
 import { LabError, LabService } from '../../src-main/lab/lab-service';
-import { HttpHost } from '../../src-main/web/http-host';
+import { HttpHost, MAX_BODY_BYTES } from '../../src-main/web/http-host';
 import { HttpTransport } from '../../src-renderer/src/api/http-transport';
 import { ipcTransport } from '../../src-renderer/src/api/ipc-transport';
 import { TableClient } from '../../src-renderer/src/api/table-client';
@@ -133,6 +134,27 @@ describe('HTTP host routes from the command table', () => {
       body: { error: 'unknown node n9: this cluster has n1, n2, n3' },
     });
     delete answers.crash;
+  });
+
+  it('a body over the limit is a 413, one cut off midway is no answer; the host serves on', async () => {
+    const big = `{"op":"put","key":"k","value":"${'x'.repeat(MAX_BODY_BYTES)}"}`;
+    expect(await http('POST', '/api/kv', big)).toEqual({
+      status: 413,
+      body: { error: `request body over ${MAX_BODY_BYTES} bytes` },
+    });
+    // A client that announces 100 bytes, sends 10 and hangs up.
+    const port = Number(new URL(base).port);
+    const sock = connect(port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write(
+      `POST /api/kv HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${host.token}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"op":"pu',
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    sock.destroy();
+    answers.kv = () => ({ outcome: 'ok', value: null, node: 'n1', latencyMs: 1 });
+    expect((await http('POST', '/api/kv', { op: 'put', key: 'k', value: 'v' })).status).toBe(200);
+    delete answers.kv;
   });
 
   it('derives client answers’ statuses from the outcome (kvStatus), 200 for everything else', async () => {
