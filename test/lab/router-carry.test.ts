@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../src-main/api/contract';
 import { Recorder } from '../../src-main/lab/recorder';
 import { Router } from '../../src-main/lab/router';
-import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
+import { RawFrameDecoder, encodeFrame } from '../../src-main/node/frames';
+import { encodeMsgFrame } from '../../src-main/node/msg-frame';
 
 const TOKEN = 'carry-token';
 let rec: Recorder;
@@ -29,7 +30,7 @@ async function peer(id: string): Promise<{ sock: Socket; arrivals: number[] }> {
   socks.push(sock);
   await new Promise<void>((r) => sock.once('connect', () => r()));
   const arrivals: number[] = [];
-  const dec = new FrameDecoder();
+  const dec = new RawFrameDecoder();
   sock.on('data', (c: Buffer) => {
     for (const _ of dec.push(c).frames) arrivals.push(performance.now());
   });
@@ -62,7 +63,7 @@ describe('router.carry on a rate-limited link', () => {
     void carried.then(() => (doneAt = performance.now()));
     // The link shows what waits for the wire while the shard crawls across.
     expect(router.rules().find((r) => r.from === 'n1' && r.to === 'n2')?.queue?.bytes).toBeGreaterThan(20 * 1024);
-    a.sock.write(encodeFrame({ t: 'msg', kind: 'append', msg: { type: 'app', from: 'n1', to: 'n2', term: 1 } }));
+    a.sock.write(encodeMsgFrame('append', { type: 'app', from: 'n1', to: 'n2', term: 1 }));
     expect(await carried).toEqual({ ok: true });
     // 30 KiB at 20 KiB/s: about 1.5 s on the wire, not at once.
     expect(doneAt - t0).toBeGreaterThan(1300);
