@@ -5,7 +5,9 @@
  *
  * The Ready loop (core/host.ts, the same HostLoop the simulator runs) runs as soon as
  * there is work (setImmediate after each event), never on the next tick: a put's latency
- * is one loop, one fsync and one round trip.
+ * is one loop, one fsync and one round trip. The fsync runs off the event loop
+ * (deferred-sync.ts): a Ready is held until its write is durable while the node keeps
+ * reading messages and requests.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -33,6 +35,7 @@ import { Requests } from './requests';
 import { SqliteStorage } from './sqlite-storage';
 import { RouterLink } from './transport';
 import { WriteBehind } from '../core/write-behind';
+import { DeferredSync } from './deferred-sync';
 
 /** STATUS_MIN_GAP_MS: at most one status report per this many ms (always the latest). */
 export const STATUS_MIN_GAP_MS = 20;
@@ -46,8 +49,8 @@ const REJECT_EVENTS_PER_SEC = 20;
 /** NodeHost is one node process's engine (see file comment). */
 export class NodeHost {
   readonly storage: SqliteStorage;
-  /** store is what the Ready loop writes to: the file itself, or (fsync off) a write-behind in front of it. */
-  private readonly store: SqliteStorage | WriteBehind;
+  /** store is what the Ready loop writes to: the file through DeferredSync, or (fsync off) a write-behind in front of it. */
+  private readonly store: DeferredSync | WriteBehind;
   readonly kv: ReplicatedKv;
   readonly core: ProtocolNode;
   private readonly loop: HostLoop<MessageBase, KvResult>;
@@ -87,8 +90,13 @@ export class NodeHost {
     const unsafe = this.unsafe;
     const kvOpts = { maxBytes: cfg.maxStoreBytes, sessions: unsafe.sessions, fencing: unsafe.fencing };
     this.kv = createMachine(cfg.machine, kvOpts);
-    this.storage = new SqliteStorage(cfg.dataFile, { protocol: cfg.protocol, self: cfg.id, sync: unsafe.fsync });
-    this.store = unsafe.fsync ? this.storage : this.writeBehind();
+    this.storage = new SqliteStorage(cfg.dataFile, {
+      protocol: cfg.protocol,
+      self: cfg.id,
+      sync: unsafe.fsync,
+      deferSync: unsafe.fsync,
+    });
+    this.store = unsafe.fsync ? this.deferredSync() : this.writeBehind();
     const p = this.loadStore();
     this.recovery = new Recovery({
       reason: this.storage.damaged,
@@ -102,7 +110,7 @@ export class NodeHost {
     this.core = this.createCore(fresh ? null : p);
     this.loop = new HostLoop({
       core: this.core,
-      storage: this.store,
+      storage: this.store instanceof DeferredSync ? this.store.storage : this.store,
       sm: this.kv,
       hooks: this.loopHooks(),
       snapshotEvery: cfg.snapshotEvery,
@@ -161,6 +169,22 @@ export class NodeHost {
     if (this.store instanceof WriteBehind) this.store.flush();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.storage.close();
+  }
+
+  /** deferredSync is the normal store: a Ready is held, not blocked on, until its write is durable. */
+  private deferredSync(): DeferredSync {
+    return new DeferredSync(this.storage, {
+      resume: (rd) => {
+        this.loop.resume(rd);
+        this.schedule();
+      },
+      live: () => !this.stopped,
+      failed: (err) => {
+        // Nothing written since the last sync can be vouched for: stop rather than answer.
+        this.event('storage-failed', { reason: err.message });
+        throw new Error(`${this.cfg.id}: cannot sync ${this.cfg.dataFile}: ${err.message}`);
+      },
+    });
   }
 
   /** writeBehind is the fsync:false store: writes reach the file UNSYNCED_FLUSH_MS after they were acknowledged. */
@@ -286,8 +310,10 @@ export class NodeHost {
 
   /** loopHooks connect the HostLoop to this process: the router link, the client requests, the run log. */
   private loopHooks(): HostHooks<MessageBase, KvResult> {
+    const sync = this.store instanceof DeferredSync ? this.store : null;
     return {
       send: (msgs) => this.send(msgs),
+      holdPersist: sync ? (rd) => sync.hold(rd) : undefined,
       snapshotRestored: (snap) => {
         this.requests.coveredBySnapshot(snap.index);
         this.event('snapshot-installed', { index: snap.index, term: snap.term, bytes: snap.data.length });
