@@ -36,13 +36,14 @@ import { SqliteStorage } from './sqlite-storage';
 import { RouterLink } from './transport';
 import { WriteBehind } from '../core/write-behind';
 import { DeferredSync } from './deferred-sync';
+import { CoreClock } from './core-clock';
 
 /** STATUS_MIN_GAP_MS: at most one status report per this many ms (always the latest). */
 export const STATUS_MIN_GAP_MS = 20;
+/** STATUS_MAX_DEFER_MS: the longest a status report waits for a held write (see reportStatus). */
+const STATUS_MAX_DEFER_MS = 50;
 /** MAX_READY_ROUNDS bounds Ready rounds per turn so sockets and timers are served between. */
 const MAX_READY_ROUNDS = 64;
-/** MAX_CATCH_UP_TICKS bounds ticks replayed after a stall (e.g. SIGSTOP) so a resumed node does not fire a burst of timeouts. */
-const MAX_CATCH_UP_TICKS = 3;
 /** REJECT_EVENTS_PER_SEC limits 'frame-rejected' events so a flood of garbage cannot flood the run log. */
 const REJECT_EVENTS_PER_SEC = 20;
 
@@ -73,13 +74,15 @@ export class NodeHost {
 
   private scheduled = false;
   private flushTimer: NodeJS.Timeout | null = null;
-  private tickTimer: NodeJS.Timeout | null = null;
   private tickPeriodMs: number;
-  private lastTickAt = 0;
+  /** clock ticks the core, sleeping while it has nothing to do on its own (core-clock.ts). */
+  private readonly clock: CoreClock;
 
   private statusKey = '';
   private statusSentAt = 0;
   private statusTimer: NodeJS.Timeout | null = null;
+  /** statusDeferredAt: since when reports have waited for held writes (0: none waits). */
+  private statusDeferredAt = 0;
 
   private rejectWindow = { start: 0, count: 0, suppressed: 0 };
 
@@ -117,6 +120,24 @@ export class NodeHost {
       restored: p.snapshot,
     });
     this.tickPeriodMs = cfg.tickMs / cfg.timeScale;
+    this.clock = new CoreClock(
+      this.tickPeriodMs,
+      {
+        tick: () => {
+          // A recovering core is ticked too: it never campaigns, and its clock keeps its leader lease.
+          this.core.tick();
+          this.recovery.tick();
+        },
+        // Recovery counts every tick (its waits and retries), so a recovering node is woken each one.
+        ticksToNext: () => (this.recovery.recovering ? 1 : (this.core.ticksToNextEvent?.() ?? 1)),
+        ticked: () => this.schedule(),
+      },
+      {
+        now: () => performance.now(),
+        set: (fn, ms) => setTimeout(fn, ms),
+        clear: (h) => clearTimeout(h as NodeJS.Timeout),
+      },
+    );
     this.requests = new Requests({
       id: cfg.id,
       bootId: this.bootId,
@@ -140,7 +161,10 @@ export class NodeHost {
     this.port = new ClientPort({
       token: cfg.token,
       port: cfg.clientPort,
-      onRequest: (req, reply) => this.requests.handle(req, reply),
+      onRequest: (req, reply) => {
+        this.clock.catchUp();
+        this.requests.handle(req, reply);
+      },
       answerInvalid: (id, reason) => this.requests.invalid(id, reason),
       onReject: (reason, remote) => this.rejected('client', reason, remote),
     });
@@ -150,8 +174,7 @@ export class NodeHost {
   async start(): Promise<number> {
     this.clientPort = await this.port.listen();
     this.link.start();
-    this.lastTickAt = performance.now();
-    this.armTick();
+    this.clock.start();
     this.schedule(); // a restored core may have committed entries to apply at once
     return this.clientPort;
   }
@@ -160,7 +183,7 @@ export class NodeHost {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.clock.stop();
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.requests.abandonAll('shutdown');
     this.link.close();
@@ -207,12 +230,12 @@ export class NodeHost {
   /** setTimeScale changes how fast core time runs (1 = real time, 0.1 = ten times slower). */
   setTimeScale(scale: number): void {
     this.tickPeriodMs = this.cfg.tickMs / scale;
-    this.lastTickAt = performance.now();
-    this.armTick();
+    this.clock.setPeriod(this.tickPeriodMs);
   }
 
   /** confChange proposes a membership change on this node's core (it must lead). */
   confChange(cc: ConfChange): ControlReply {
+    this.clock.catchUp();
     const st = this.core.status();
     if (this.recovery.recovering) return { ok: false, error: 'recovering', leader: st.leader };
     const why = this.core.checkConfChange?.(cc) ?? null;
@@ -224,6 +247,7 @@ export class NodeHost {
 
   /** transfer asks this node's core (it must lead) to hand leadership to `to`. */
   transfer(to: NodeId): ControlReply {
+    this.clock.catchUp();
     const st = this.core.status();
     if (st.role !== 'leader') return { ok: false, error: 'not-leader', leader: st.leader };
     const ok = this.core.transferLeadership(to);
@@ -341,6 +365,7 @@ export class NodeHost {
 
   private onMessage(m: MessageBase): void {
     if (this.stopped) return;
+    this.clock.catchUp();
     try {
       this.core.step(m);
     } catch (e) {
@@ -348,30 +373,6 @@ export class NodeHost {
       return;
     }
     this.schedule();
-  }
-
-  /** armTick (re)starts the clock; ticks are counted from performance.now so timer drift does not accumulate. */
-  private armTick(): void {
-    if (this.tickTimer) clearTimeout(this.tickTimer);
-    if (this.stopped) return;
-    const wait = Math.max(1, this.lastTickAt + this.tickPeriodMs - performance.now());
-    this.tickTimer = setTimeout(() => this.onTickTimer(), wait);
-  }
-
-  private onTickTimer(): void {
-    const now = performance.now();
-    let n = Math.floor((now - this.lastTickAt) / this.tickPeriodMs);
-    if (n > MAX_CATCH_UP_TICKS) {
-      n = MAX_CATCH_UP_TICKS;
-      this.lastTickAt = now;
-    } else this.lastTickAt += n * this.tickPeriodMs;
-    // A recovering core is ticked too: it never campaigns, and its clock keeps its leader lease.
-    for (let i = 0; i < n; i++) {
-      this.core.tick();
-      this.recovery.tick();
-    }
-    if (n > 0) this.schedule();
-    this.armTick();
   }
 
   /** schedule runs the Ready loop on the next turn of the event loop (after pending I/O callbacks of this turn). */
@@ -411,6 +412,7 @@ export class NodeHost {
   }
 
   private afterReady(): void {
+    this.clock.rearm();
     const st = this.core.status();
     this.requests.observe(st);
     if (this.recovery.recovering) this.maybeRecovered();
@@ -450,6 +452,16 @@ export class NodeHost {
     // A pending report will carry the latest state; checked before status() so a busy
     // leader does not build a status (conf copy, progress views) per Ready only to drop it.
     if (this.statusTimer) return;
+    // While a Ready's write is held, what the core took since is in its log but not yet
+    // written: a report now could show the lab entries a kill would lose. The resume runs
+    // the loop and reports then; under continuous load (a write always held) a report goes
+    // out at least every STATUS_MAX_DEFER_MS anyway.
+    if (!force && this.store instanceof DeferredSync && this.store.pending > 0) {
+      const now = performance.now();
+      if (this.statusDeferredAt === 0) this.statusDeferredAt = now;
+      if (now - this.statusDeferredAt < STATUS_MAX_DEFER_MS) return;
+    }
+    this.statusDeferredAt = 0;
     const st = this.core.status();
     const recovering = this.recovery.recovering;
     const key = `${st.role}|${st.term}|${st.vote}|${st.leader}|${st.commitIndex}|${this.kv.appliedIndex}|${recovering}`;
