@@ -12,14 +12,22 @@
  * is woken every tick, as before.
  *
  * A process that did not run when its timer was due (SIGSTOP, a starved CPU) is not
- * handed every tick it missed: as before, it gets the ticks up to when it last ran plus
- * MAX_CATCH_UP_TICKS, so a resumed node does not fire a burst of timeouts.
+ * handed every tick it missed: it gets the ticks up to its timer's deadline (at most
+ * MAX_SLEEP_TICKS after it last counted) plus MAX_CATCH_UP_TICKS, so a resumed node does
+ * not fire a burst of timeouts — while a timer that is merely late under load (by less
+ * than STALL_MS), every time, loses no ticks and election timeouts keep their length.
  */
 
 /** MAX_CATCH_UP_TICKS bounds ticks replayed after a stall (e.g. SIGSTOP) so a resumed node does not fire a burst of timeouts. */
 export const MAX_CATCH_UP_TICKS = 3;
-/** MAX_SLEEP_TICKS bounds one sleep (a core with nothing to do on its own still gets its ticks counted now and then). */
-export const MAX_SLEEP_TICKS = 1000;
+/** STALL_MS: a timer this late (or later) means the process was stopped, not merely slowed by a loaded machine. */
+export const STALL_MS = 250;
+/**
+ * MAX_SLEEP_TICKS bounds one sleep. A process stopped in the middle of a sleep (SIGSTOP) is
+ * credited, when it resumes, the ticks up to its timer's deadline: the bound keeps that
+ * within a few ticks of what a timer firing every tick would have credited.
+ */
+export const MAX_SLEEP_TICKS = 20;
 
 /** ClockTimers are the clock's sources of time (the process's own, or a test's). */
 export interface ClockTimers {
@@ -81,10 +89,12 @@ export class CoreClock {
     const now = this.timers.now();
     const p = this.periodMs;
     let n = Math.floor((now - this.lastTickAt) / p);
-    if (now > this.deadline + MAX_CATCH_UP_TICKS * p) {
-      // The timer should have fired well before now, so the process was not running: count
-      // only the ticks up to when it last ran, plus a few, and restart the count from now.
-      const ran = Math.max(0, Math.floor((this.awakeAt - this.lastTickAt) / p));
+    if (now > this.deadline + Math.max(STALL_MS, MAX_CATCH_UP_TICKS * p)) {
+      // The timer should have fired well before now: the process was stopped, or starved of
+      // CPU. Count the ticks up to when it was last seen running or its timer was due
+      // (sleeping until then was planned), plus a few, and restart the count from now.
+      const ranUntil = Math.max(this.awakeAt, Math.min(now, this.deadline));
+      const ran = Math.max(0, Math.floor((ranUntil - this.lastTickAt) / p));
       n = Math.min(n, ran + MAX_CATCH_UP_TICKS);
       this.lastTickAt = now;
       // Detected once: the overdue timer is re-armed from the new count.

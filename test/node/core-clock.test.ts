@@ -5,7 +5,7 @@
  * still gets no burst of timeouts. Time here is a fake clock the test moves.
  */
 import { describe, expect, it } from 'vitest';
-import { CoreClock, MAX_CATCH_UP_TICKS, type ClockTimers } from '../../src-main/node/core-clock';
+import { CoreClock, MAX_CATCH_UP_TICKS, MAX_SLEEP_TICKS, type ClockTimers } from '../../src-main/node/core-clock';
 
 /** FakeTime is a clock and a timer queue the test advances by hand. */
 class FakeTime implements ClockTimers {
@@ -21,15 +21,18 @@ class FakeTime implements ClockTimers {
   clear = (h: unknown): void => {
     this.timers = this.timers.filter((x) => x.id !== h);
   };
-  /** advance moves time to t + ms, firing due timers in order (skip: a stopped process fires none). */
-  advance(ms: number, skip = false): void {
+  /**
+   * advance moves time to t + ms, firing due timers in order, each `late` ms after it was
+   * due (a loaded machine); skip: a stopped process fires none.
+   */
+  advance(ms: number, skip = false, late = 0): void {
     const end = this.t + ms;
     for (;;) {
       this.timers.sort((a, b) => a.at - b.at);
       const next = this.timers[0];
-      if (!next || next.at > end || skip) break;
+      if (!next || next.at + late > end || skip) break;
       this.timers.shift();
-      this.t = Math.max(this.t, next.at);
+      this.t = Math.max(this.t, next.at + late);
       next.fn();
     }
     this.t = end;
@@ -117,21 +120,34 @@ describe('CoreClock: no wake-ups without work, the same ticks as a per-tick time
     expect(acts).toEqual([8]);
   });
 
-  it('a stalled process (SIGSTOP) is handed its ticks up to the stall plus a few, not a burst', () => {
+  it('a stalled process (SIGSTOP) is handed its ticks up to its timer’s deadline plus a few, not a burst', () => {
     const time = new FakeTime();
     const core = model(100);
     const clock = new CoreClock(10, { tick: core.tick, ticksToNext: core.ticksToNext, ticked: () => {} }, time);
     clock.start();
-    time.advance(200);
-    clock.catchUp(); // last seen running at 200 ms: 20 ticks
+    time.advance(205);
+    clock.catchUp();
     expect(core.ticks).toBe(20);
     time.advance(5000, true); // stopped: no timer fires for 5 s
     clock.catchUp();
-    expect(core.ticks).toBe(20 + MAX_CATCH_UP_TICKS);
+    // Its timer was due 20 ticks after the last count (MAX_SLEEP_TICKS), then 3 more.
+    expect(core.ticks).toBe(20 + MAX_SLEEP_TICKS + MAX_CATCH_UP_TICKS);
     expect(core.acted).toBe(0);
-    // Counting restarts from the resume: the next second brings 100 more ticks, one event.
+    // Counting restarts from the resume: the next second brings 100 more ticks.
     time.advance(1000);
     clock.catchUp();
-    expect(core.ticks).toBe(20 + MAX_CATCH_UP_TICKS + 100);
+    expect(core.ticks).toBe(20 + MAX_SLEEP_TICKS + MAX_CATCH_UP_TICKS + 100);
+  });
+
+  it('a timer that is always late under load loses no ticks: an election timeout keeps its length', () => {
+    const time = new FakeTime();
+    const core = model(150); // a follower's 1.5 s election timeout
+    const clock = new CoreClock(10, { tick: core.tick, ticksToNext: core.ticksToNext, ticked: () => {} }, time);
+    clock.start();
+    // Every timer fires 80 ms late (more than MAX_CATCH_UP_TICKS ticks): a machine at load 25.
+    time.advance(3000, false, 80);
+    clock.catchUp();
+    expect(core.ticks).toBe(300);
+    expect(core.acted).toBe(2);
   });
 });
