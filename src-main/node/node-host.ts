@@ -118,6 +118,8 @@ export class NodeHost {
       hooks: this.loopHooks(),
       snapshotEvery: cfg.snapshotEvery,
       restored: p.snapshot,
+      // Clients of committed entries are answered while the disk writes newer ones.
+      applyWhileHeld: true,
     });
     this.tickPeriodMs = cfg.tickMs / cfg.timeScale;
     this.clock = new CoreClock(

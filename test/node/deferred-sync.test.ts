@@ -8,7 +8,9 @@
  *    commits nothing while the leader's sync is pending (§5.4: a quorum of durable copies);
  *  - no acknowledgement or vote leaves before the write it vouches for is durable (Figure 2);
  *  - no client is answered (applied) before a quorum holds the entry durably, and a leader
- *    that crashes before its sync returns has answered nothing.
+ *    that crashes before its sync returns has answered nothing;
+ *  - but an entry that is committed is applied (its client answered) at once, even while
+ *    the disk is still writing newer entries taken in the same Ready.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -105,6 +107,7 @@ class Cluster {
       core,
       storage: n.sync.storage,
       sm: new ListMachine(id),
+      applyWhileHeld: true, // as the node process runs it
       hooks: {
         send: (msgs) => {
           if (n.up) this.wire.push(...msgs);
@@ -185,6 +188,29 @@ describe('deferred sync: the fdatasync runs off the event loop, the promises do 
     expect(leader.core.status().commitIndex).toBeGreaterThanOrEqual(index);
     leader.loop.pump();
     expect(leader.applied.some((e) => e.index === index)).toBe(true);
+  });
+
+  it('a committed entry is applied while the same Ready’s newer entries are still being written', async () => {
+    const c = new Cluster();
+    const leader = await c.elect();
+    const a = leader.core.propose(data('a'));
+    const ia = a.ok ? a.index : 0;
+    leader.loop.pump();
+    c.deliver((m) => m.type === 'append');
+    await settle(); // every copy of a is durable; the acknowledgements are on the wire
+    leader.disk.hold = true;
+    const b = leader.core.propose(data('b'));
+    const ib = b.ok ? b.index : 0;
+    // The acknowledgements commit a; the next Ready carries b's write and a to apply.
+    c.deliver((m) => m.type === 'appendResp');
+    await settle();
+    expect(leader.sync.pending).toBe(1);
+    expect(leader.core.status().commitIndex).toBeGreaterThanOrEqual(ia);
+    expect(leader.applied.map((e) => e.index)).toContain(ia);
+    expect(leader.applied.map((e) => e.index)).not.toContain(ib);
+    await leader.disk.release();
+    // Finishing the Ready applies nothing twice.
+    expect(leader.applied.filter((e) => e.index === ia)).toHaveLength(1);
   });
 
   it('a follower acknowledges an append only once its write is durable', async () => {
