@@ -72,6 +72,11 @@ export interface HostLoopOptions<M extends MessageBase, R> {
   snapshotEvery?: number;
   /** restored: the snapshot the state machine was restored from at boot (none for a fresh node). */
   restored?: Snapshot | null;
+  /**
+   * applyWhileHeld: apply a held Ready's committed entries at once instead of after its
+   * write (see runOne). Off by default; the node process turns it on.
+   */
+  applyWhileHeld?: boolean;
 }
 
 /** HostLoop drives one ProtocolNode through its Readies (see file comment). */
@@ -83,6 +88,9 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
   private readonly snapshotEvery: number;
   /** waiting is the Ready whose write the disk holds (one at a time). */
   private waiting: Ready<M> | null = null;
+  private readonly applyWhileHeld: boolean;
+  /** appliedEarly: the held Ready whose committed entries were applied when it was held. */
+  private appliedEarly: Ready<M> | null = null;
   private stopped = false;
   private snapIndexValue: number;
   /** appliedTerm is the term of the last applied entry (the fallback snapshot's term). */
@@ -94,6 +102,7 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
     this.sm = o.sm;
     this.hooks = o.hooks;
     this.snapshotEvery = o.snapshotEvery ?? 0;
+    this.applyWhileHeld = o.applyWhileHeld === true;
     this.snapIndexValue = o.restored?.index ?? 0;
     this.appliedTerm = o.restored?.term ?? 0;
   }
@@ -129,6 +138,7 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
   stop(): void {
     this.stopped = true;
     this.waiting = null;
+    this.appliedEarly = null;
   }
 
   /** takeSnapshot snapshots the state machine at what it has applied, compacts the core and the store. */
@@ -161,7 +171,17 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
     const hold = this.hooks.holdPersist;
     if (hold) {
       this.waiting = rd;
-      if (hold(rd) && this.waiting === rd) return;
+      if (hold(rd) && this.waiting === rd) {
+        // Committed entries are on a quorum's disks already (a leader counts its own copy
+        // only once its write returned), so applying them — and answering their clients —
+        // need not wait for this Ready's write, which concerns its new entries. A snapshot
+        // must be restored first, after the write: then everything waits.
+        if (this.applyWhileHeld && !rd.snapshot) {
+          for (const e of rd.committed) this.applyEntry(e);
+          this.appliedEarly = rd;
+        }
+        return;
+      }
       // Not held, or resumed already: finish now unless resume() did.
       if (this.waiting !== rd) return;
       this.waiting = null;
@@ -189,7 +209,8 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
     // Vote grants, promises and acknowledgements leave only now that what they vouch for is durable.
     this.hooks.send(rd.messagesAfterPersist);
     if (rd.snapshot) this.restoreSnapshot(rd.snapshot);
-    for (const e of rd.committed) this.applyEntry(e);
+    if (this.appliedEarly !== rd) for (const e of rd.committed) this.applyEntry(e);
+    this.appliedEarly = null;
     this.hooks.reads?.(rd.reads);
     this.core.advance(rd);
     this.maybeCompact();

@@ -215,6 +215,13 @@ export interface ProtocolNode<M extends MessageBase = MessageBase> {
   readonly id: NodeId;
   /** tick advances logical time by one tick (elections, heartbeats, lease/quorum checks). */
   tick(): void;
+  /**
+   * ticksToNextEvent, where a core offers it, is how many more tick() calls it takes before
+   * the core acts on its own (a heartbeat, an election timeout, a quorum check), at least 1.
+   * A host may sleep that long instead of ticking an idle core, provided it replays the
+   * ticks that passed before it steps a message or a proposal into the core.
+   */
+  ticksToNextEvent?(): number;
   /** step feeds one message from a peer. Messages with a stale term are ignored as the protocol says. */
   step(msg: M): void;
   /** propose appends a command on the leader. */

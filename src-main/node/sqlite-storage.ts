@@ -1,6 +1,16 @@
 /**
- * SqliteStorage: a node's durable state in its own SQLite file (better-sqlite3, WAL,
- * synchronous=FULL, so a save that returned survives SIGKILL and power loss).
+ * SqliteStorage: a node's durable state in its own SQLite file (better-sqlite3, WAL, so a
+ * save that returned survives SIGKILL and power loss).
+ *
+ * Two ways to make a write durable. save() is synchronous and durable on return
+ * (synchronous=FULL: SQLite fsyncs the WAL inside the commit). With `deferSync`, the node's
+ * Ready loop instead calls write() — the transaction reaches the WAL (the OS page cache)
+ * under synchronous=NORMAL, which syncs nothing at commit — and then syncAsync(), an
+ * fdatasync of the WAL file on libuv's thread pool, so the event loop keeps reading
+ * acknowledgements and requests while the disk works; the caller sends nothing that
+ * vouches for the write until the callback. It is also cheaper: fdatasync skips the inode
+ * timestamps a full fsync flushes. NORMAL still syncs the WAL before each checkpoint and
+ * the database after it, so a checkpoint never loses what a sync made durable.
  *
  * Every row carries a crc32 so damage is detected on open. What the rows mean — which
  * damage is found, what is kept, how the term and vote are repaired — is the shared scan
@@ -51,6 +61,8 @@ export interface SqliteStorageOptions {
   nativeBinding?: string;
   /** sync: false never fsyncs (synchronous=OFF): the unsafe fsync:false mode (core/unsafe.ts). */
   sync?: boolean;
+  /** deferSync: commits do not sync; write() + syncAsync() make a write durable (see the file comment). */
+  deferSync?: boolean;
 }
 
 const HEALTHY: RecoveryMark = { reason: null, floor: 0, voteLost: false };
@@ -66,6 +78,13 @@ export class SqliteStorage implements RecoveringStorage {
   private readonly scanOpts: { protocol: ProtocolName; self: NodeId };
   private readonly binding: string | undefined;
   private readonly noSync: boolean;
+  /** deferSync: see SqliteStorageOptions; false when noSync (nothing is ever synced then). */
+  readonly deferSync: boolean;
+  /** walFd: our own descriptor of the WAL file, for fdatasync (opened at the first sync). */
+  private walFd: number | null = null;
+  /** syncing counts fdatasyncs in flight: close() waits for them before closing walFd. */
+  private syncing = 0;
+  private closing = false;
   private stmts!: ReturnType<SqliteStorage['prepare']>;
 
   constructor(
@@ -89,6 +108,7 @@ export class SqliteStorage implements RecoveringStorage {
     if (header !== null) this.startAfresh(header);
     else this.scanAndRepair();
     this.noSync = opts.sync === false;
+    this.deferSync = opts.deferSync === true && !this.noSync;
     if (this.noSync) this.db.pragma('synchronous = OFF');
   }
 
@@ -150,17 +170,68 @@ export class SqliteStorage implements RecoveringStorage {
    * save writes one Ready's durable part in one transaction. As etcd's MustSync, a write
    * that only moves the commit index is not fsynced: it survives a process crash (it is in
    * the WAL) and a power cut may roll it back, which is harmless — the commit index is
-   * learnt again from the leader. Entries, snapshots, term and vote are always fsynced.
+   * learnt again from the leader. Entries, snapshots, term and vote are always fsynced
+   * before save returns (with deferSync, by an fdatasync of the WAL right here).
    */
   save(w: StorageWrite): void {
+    if (this.write(w) && this.deferSync) fs.fdatasyncSync(this.wal());
+  }
+
+  /**
+   * mustSync tells whether a write must be durable before anything that depends on it is
+   * sent: it carries entries, a snapshot, or a new term or vote (not only a commit index).
+   */
+  mustSync(w: StorageWrite): boolean {
     const h = w.hardState;
-    const mustSync =
+    return (
       w.entries.length > 0 ||
       w.snapshot !== null ||
-      (h !== null && (h.term !== this.synced.term || h.vote !== this.synced.vote));
-    this.setSync(mustSync);
+      (h !== null && (h.term !== this.synced.term || h.vote !== this.synced.vote))
+    );
+  }
+
+  /**
+   * write commits one Ready's durable part and returns mustSync. Without deferSync the
+   * commit itself fsyncs what must be synced; with it, nothing is synced until syncAsync().
+   */
+  write(w: StorageWrite): boolean {
+    const must = this.mustSync(w);
+    this.setSync(must && !this.deferSync);
     this.stmts.saveTx(w);
+    const h = w.hardState;
     if (h) this.synced = { term: h.term, vote: h.vote };
+    return must;
+  }
+
+  /**
+   * syncAsync makes every write() before it durable (fdatasync of the WAL on the thread
+   * pool), then calls done — with an error if the disk failed, when nothing may be assumed
+   * durable. Without deferSync the writes are durable already; done runs on the next turn.
+   */
+  syncAsync(done: (err: Error | null) => void): void {
+    if (!this.deferSync) {
+      setImmediate(() => done(null));
+      return;
+    }
+    const fd = this.wal();
+    this.syncing++;
+    fs.fdatasync(fd, (err) => {
+      this.syncing--;
+      if (this.closing && this.syncing === 0) this.closeWal();
+      done(err);
+    });
+  }
+
+  /** wal opens (once) our own descriptor of the WAL file; SQLite made it when the database opened in WAL mode. */
+  private wal(): number {
+    if (this.walFd === null) this.walFd = fs.openSync(`${this.file}-wal`, 'r+');
+    return this.walFd;
+  }
+
+  private closeWal(): void {
+    if (this.walFd === null) return;
+    fs.closeSync(this.walFd);
+    this.walFd = null;
   }
 
   private synced: { term: number; vote: string | null } = { term: -1, vote: null };
@@ -172,13 +243,24 @@ export class SqliteStorage implements RecoveringStorage {
     this.syncFull = full;
   }
 
+  /**
+   * compact records a local snapshot. With deferSync it is not synced on its own: nothing
+   * sent depends on it (a power cut that rolls it back leaves the entries it covers), and the
+   * next sync of the WAL, which is written in order, makes it durable with what follows.
+   */
   compact(snap: Snapshot): void {
-    this.setSync(true);
+    this.setSync(!this.deferSync);
     this.stmts.compactTx(snap);
   }
 
+  /** close closes the file; SQLite's last checkpoint is synced (FULL), and our WAL descriptor is closed once no sync is in flight. */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.setSync(true);
+      this.db.close();
+    }
+    this.closing = true;
+    if (this.syncing === 0) this.closeWal();
   }
 
   /** fileBytes is the size on disk of the database and its WAL. */
@@ -263,6 +345,8 @@ export class SqliteStorage implements RecoveringStorage {
   }
 
   private setMark(m: RecoveryMark): void {
+    // The mark is durable on return whatever the mode: a node must not forget it may not vote.
+    this.setSync(true);
     this.mark = m;
     writeMark(this.db, m);
   }
@@ -291,6 +375,7 @@ export class SqliteStorage implements RecoveringStorage {
 
   /** repair rewrites the file to what the scan kept, in one transaction. */
   private repair(scan: StoreScan): void {
+    this.setSync(true);
     this.db.transaction(() => {
       if (scan.dropSnapshot) this.db.prepare('DELETE FROM snapshot').run();
       if (scan.firstBad !== null) this.db.prepare('DELETE FROM log WHERE idx >= ?').run(scan.firstBad);

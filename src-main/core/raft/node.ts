@@ -59,6 +59,10 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     this.r.tick();
   }
 
+  ticksToNextEvent(): number {
+    return this.r.ticksToNextEvent();
+  }
+
   step(msg: RaftMessage): void {
     this.r.step(msg);
   }

@@ -322,6 +322,23 @@ export class Raft {
     }
   }
 
+  /**
+   * ticksToNextEvent is how many tick() calls from now this node acts on its own: a
+   * leader's next heartbeat or quorum check (tickHeartbeat), anyone else's election
+   * timeout (tickElection). A node that may not campaign does nothing on its own; its
+   * election clock only matters when a message arrives, and the host replays the ticks then.
+   */
+  ticksToNextEvent(): number {
+    if (this.state.role === 'leader') {
+      // A leader whose removal has committed steps down on its next tick.
+      if (!this.promotable()) return 1;
+      const beat = this.heartbeatTicks - this.heartbeatElapsed;
+      return Math.max(1, Math.min(beat, this.electionTicks - this.electionElapsed));
+    }
+    if (!this.promotable()) return Number.MAX_SAFE_INTEGER;
+    return Math.max(1, this.randomizedElectionTimeout - this.electionElapsed);
+  }
+
   /** step handles one message from a peer: the term rules first (§5.1), then the role's handler. */
   step(m: RaftMessage): void {
     if (m.to !== this.id || m.from === this.id) return;

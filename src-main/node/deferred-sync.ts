@@ -1,0 +1,86 @@
+/**
+ * DeferredSync makes a node's Ready durable without blocking its event loop. The shared
+ * Ready loop (core/host.ts) sends a Ready's `messages` first — a leader's appends leave
+ * before its own write, as in the Raft dissertation §10.2.1 — and then asks holdPersist
+ * whether the disk takes time. Here it does: the Ready's durable part is written to the
+ * WAL at once (SqliteStorage.write, no sync) and an fdatasync starts on the thread pool;
+ * the Ready is held until that sync returns. Meanwhile the node keeps reading messages and
+ * client requests and stepping them into its core, but nothing that vouches for the write
+ * leaves: vote grants and append acknowledgements are the Ready's messagesAfterPersist,
+ * sent only when the loop resumes it; a leader counts its own copy toward a commit only
+ * when the loop advances past the Ready (RaftNode.advance → onPersisted), and clients are
+ * answered only for entries applied after they committed — on a quorum's durable copies.
+ *
+ * A write that only moves the commit index needs no sync (SqliteStorage.mustSync); the
+ * loop writes it through `storage` and goes on at once, as before.
+ */
+import type { Storage, StorageWrite } from '../core/storage';
+import type { MessageBase, Ready } from '../core/types';
+
+/** SyncingStore is what DeferredSync needs of a store (SqliteStorage with deferSync). */
+export interface SyncingStore extends Pick<Storage, 'save' | 'compact'> {
+  /** mustSync: the write must be durable before anything depending on it is sent. */
+  mustSync(w: StorageWrite): boolean;
+  /** write commits w without waiting for the disk; returns mustSync(w). */
+  write(w: StorageWrite): boolean;
+  /** syncAsync calls done once every earlier write is durable (or with the disk's error). */
+  syncAsync(done: (err: Error | null) => void): void;
+}
+
+/** DeferredSyncHooks connect DeferredSync to its host. */
+export interface DeferredSyncHooks<M extends MessageBase> {
+  /** resume finishes the held Ready (HostLoop.resume) and runs the loop again. */
+  resume(rd: Ready<M>): void;
+  /** live: false once the host stopped (a late sync then finishes nothing). */
+  live(): boolean;
+  /** failed: the disk could not sync; nothing written since the last sync may be assumed durable. */
+  failed(err: Error): void;
+}
+
+/** DeferredSync is the node's holdPersist hook and the storage its HostLoop writes through (see the file comment). */
+export class DeferredSync<M extends MessageBase = MessageBase> {
+  /** saveDone: the Ready being resumed was written when it was held; the loop's save for it is skipped. */
+  private saveDone = false;
+  /** pending counts held Readies whose sync has not returned (at most one: the loop holds one at a time). */
+  pending = 0;
+
+  constructor(
+    private readonly store: SyncingStore,
+    private readonly hooks: DeferredSyncHooks<M>,
+  ) {}
+
+  /** storage is what the HostLoop saves and compacts through. */
+  readonly storage: Pick<Storage, 'save' | 'compact'> = {
+    save: (w) => {
+      if (this.saveDone) {
+        this.saveDone = false;
+        return;
+      }
+      this.store.save(w);
+    },
+    compact: (snap) => this.store.compact(snap),
+  };
+
+  /** hold is HostHooks.holdPersist: write now, and hold the Ready until the write is durable if it must be. */
+  hold(rd: Ready<M>): boolean {
+    const w: StorageWrite = { hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot };
+    if (!this.store.mustSync(w)) return false;
+    this.store.write(w);
+    this.pending++;
+    this.store.syncAsync((err) => {
+      this.pending--;
+      if (!this.hooks.live()) return;
+      if (err) {
+        this.hooks.failed(err);
+        return;
+      }
+      this.saveDone = true;
+      try {
+        this.hooks.resume(rd);
+      } finally {
+        this.saveDone = false;
+      }
+    });
+    return true;
+  }
+}
