@@ -110,8 +110,11 @@ export function encodeCommand(c: KvCommand): string {
   return JSON.stringify({ client: c.client, seq: c.seq, now: c.now, cmd: c.cmd });
 }
 
-/** CommandDecoder turns a log entry's data into its command or the error text, as decodeCommand does. */
-export type CommandDecoder = (data: string) => KvCommand | string;
+/**
+ * CommandDecoder turns a log entry's data into its command or the error text, as
+ * decodeCommand does; `index` (the entry's log index) is only a hint a cache may use.
+ */
+export type CommandDecoder = (data: string, index?: number) => KvCommand | string;
 
 /** decodeCommand parses and validates a log entry's data; returns the command or the error text. */
 export function decodeCommand(s: string): KvCommand | string {

@@ -159,7 +159,7 @@ export class KvStateMachine {
   apply(index: number, data: string): KvResult {
     this.checkIndex(index);
     this.st.appliedIndex = index;
-    const c = this.decode(data);
+    const c = this.decode(data, index);
     if (typeof c === 'string') return { ok: false, error: 'bad-command' };
     if (c.now > this.st.clock) this.st.clock = c.now;
     // seq 0 or an empty client id opts out of exactly-once (a one-shot command); so does
