@@ -176,16 +176,18 @@ export interface StrOptions {
 export function str(x: unknown, path: string, o: StrOptions = {}): string {
   const min = o.min ?? 0;
   const max = o.max ?? Infinity;
-  const what = o.what ?? strWhat(min, max);
-  if (typeof x !== 'string') must(path, what, x);
+  // The wording is built only on a failure: this runs for every string field of every input.
+  if (typeof x !== 'string') must(path, o.what ?? strWhat(min, max), x);
   // A UTF-16 unit is 1..3 UTF-8 bytes, so the count is needed only when the length leaves doubt.
   if (x.length < min || x.length * 3 > max) {
     const n = utf8Length(x);
     // A short string is quoted (describe does); a long one is named by its size.
-    if (n < min || n > max)
+    if (n < min || n > max) {
+      const what = o.what ?? strWhat(min, max);
       fail(`${path} must be ${what}, got ${x.length <= DESCRIBE_CHARS ? describe(x) : `a string of ${n} bytes`}`);
+    }
   }
-  if (o.pattern && !o.pattern.test(x)) must(path, what, x);
+  if (o.pattern && !o.pattern.test(x)) must(path, o.what ?? strWhat(min, max), x);
   return x;
 }
 

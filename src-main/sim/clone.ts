@@ -21,3 +21,15 @@ export function cloneData<T>(x: T): T {
   }
   return out as T;
 }
+
+/**
+ * deepFreeze freezes a plain JSON-like value and everything in it, so any later write to
+ * it throws (module code is strict). An object already frozen is taken as frozen through.
+ */
+export function deepFreeze<T>(x: T): T {
+  if (x === null || typeof x !== 'object' || Object.isFrozen(x)) return x;
+  Object.freeze(x);
+  if (Array.isArray(x)) for (const v of x) deepFreeze(v);
+  else for (const k in x) deepFreeze((x as Record<string, unknown>)[k]);
+  return x;
+}

@@ -47,6 +47,13 @@ export interface ClusterOptions extends Partial<CoreSettings> {
   machine?: (node: NodeId) => ReplicatedKv;
   /** countBytes: measure each message's JSON size (for byte budgets; costs time). */
   countBytes?: boolean;
+  /**
+   * messages: how a message crosses the wire. 'share' (the default) hands the receiver the
+   * object its sender built: no core writes to a message it sent or received, and 'freeze'
+   * proves it — every message is deep-frozen when sent, so a core that writes to one throws
+   * (the sweep tests run this way). 'copy' gives every delivery its own deep copy.
+   */
+  messages?: MessagePassing;
   factory?: NodeFactory;
   /**
    * unsafe: safety rules broken on purpose (core/unsafe.ts), honoured wherever the simulator
@@ -57,6 +64,9 @@ export interface ClusterOptions extends Partial<CoreSettings> {
    */
   unsafe?: Partial<UnsafeSettings>;
 }
+
+/** MessagePassing is how the wire hands a message over (ClusterOptions.messages). */
+export type MessagePassing = 'share' | 'freeze' | 'copy';
 
 /** ClusterStats counts what crossed the simulated network. */
 export interface ClusterStats {

@@ -20,7 +20,7 @@ import {
   type StatusListener,
 } from './cluster-options';
 import { cachingDecoder } from './decode-cache';
-import { EventQueue } from './event-queue';
+import { EventQueue, type EventFn } from './event-queue';
 import { InvariantChecker, type Violation } from './invariants';
 import { RELIABLE, SimNetwork, validateFaults, type NetworkFaults } from './network';
 import { CommitOracle } from './oracle';
@@ -134,7 +134,7 @@ export class Cluster {
       ...(activeUnsafe(this.unsafe).length > 0 ? { unsafe: activeUnsafe(this.unsafe) } : {}),
     });
     this.triggers = new Triggers(this, streamRng(seed, Stream.triggers));
-    this.wire = new Wire(this, opts.countBytes ?? false);
+    this.wire = new Wire(this, opts.countBytes ?? false, opts.messages ?? 'share');
     // Spares stay switched off until a membership change adds one.
     for (const n of this.nodes.slice(0, this.first.length)) {
       n.start();
@@ -172,13 +172,17 @@ export class Cluster {
     if (!this.halted) this.queue.push(this.now + Math.max(0, ms), fn);
   }
 
+  /** callAfter schedules fn(a, b, c, k) `ms` from now: a closure-free `after` for the hot paths. */
+  callAfter<A, B, C>(ms: number, fn: EventFn<A, B, C>, a: A, b: B, c: C, k: number): void {
+    if (!this.halted) this.queue.pushCall(this.now + Math.max(0, ms), fn, a, b, c, k);
+  }
+
   /** runUntil runs every event up to and including virtual time `ms`. */
   runUntil(ms: number): void {
     const q = this.queue;
     for (let at = q.peekTime(); at <= ms; at = q.peekTime()) {
-      const fn = q.take()!;
       this.now = at;
-      fn();
+      q.runNext();
       if (q.size > MAX_PENDING_EVENTS) this.halt();
     }
     if (ms > this.now) this.now = ms;
@@ -246,6 +250,7 @@ export class Cluster {
         return hi <= 0 ? 0 : lo + this.diskRng.next() * (hi - lo);
       },
       later: (node, ms, fn) => this.forNode(node, ms, fn),
+      laterCall: (node, ms, fn, arg) => this.forNodeCall(node, ms, fn, arg),
       now: () => this.now,
       event: (node, kind, detail) => {
         this.log.write(this.now, kind, { node: node.id, ...detail });
@@ -274,16 +279,23 @@ export class Cluster {
    * meanwhile, queued if it is paused when the time comes.
    */
   forNode(node: SimNode, ms: number, fn: () => void): void {
-    const inc = node.incarnation;
-    this.after(ms, () => {
-      if (node.incarnation !== inc) return;
-      if (node.state === 'paused') node.inbox.push(fn);
-      else if (node.state === 'up') {
-        fn();
-        this.observe(node);
-      }
-    });
+    this.forNodeCall(node, ms, callThunk, fn);
   }
+
+  /** forNodeCall is forNode for fn(arg), without a closure per call (the node's timers and disk writes). */
+  forNodeCall<A>(node: SimNode, ms: number, fn: (a: A) => void, arg: A): void {
+    this.callAfter(ms, this.runForNode as EventFn<SimNode, (a: A) => void, A>, node, fn, arg, node.incarnation);
+  }
+
+  /** runForNode runs a forNodeCall's fn(arg) when its time comes (see forNode). */
+  private readonly runForNode = (node: SimNode, fn: (a: unknown) => void, arg: unknown, inc: number): void => {
+    if (node.incarnation !== inc) return;
+    if (node.state === 'paused') node.inbox.push(() => fn(arg));
+    else if (node.state === 'up') {
+      fn(arg);
+      this.observe(node);
+    }
+  };
 
   /** jitter makes the link from → to jittery for forMs (see SimNetwork.jitter). */
   jitter(from: NodeId, to: NodeId, maxMs: number, forMs: number): void {
@@ -516,4 +528,9 @@ export class Cluster {
   get violations(): Violation[] {
     return this.checker.violations;
   }
+}
+
+/** callThunk runs a plain callback (forNode through forNodeCall). */
+function callThunk(fn: () => void): void {
+  fn();
 }

@@ -31,6 +31,7 @@ import type {
   ProposeResult,
   ProtocolConfig,
   ProtocolNode,
+  Ready,
   Rng,
   Snapshot,
 } from '../core/types';
@@ -59,6 +60,8 @@ export interface NodeHooks {
   diskDelay(node: SimNode): number;
   /** later runs fn after ms on behalf of node, held while it is paused and dropped if it crashes. */
   later(node: SimNode, ms: number, fn: () => void): void;
+  /** laterCall is later for fn(arg): the hot paths (timers, disk writes) allocate no closure. */
+  laterCall<A>(node: SimNode, ms: number, fn: (a: A) => void, arg: A): void;
   /** now is virtual time in ms (the clock client commands are stamped with). */
   now(): number;
   persisted(node: SimNode, hs: HardState): void;
@@ -89,6 +92,12 @@ export interface SimNodeOptions {
 /** TimerHandle is a cancellable virtual timer (Requests' timeouts). */
 interface TimerHandle {
   cancelled: boolean;
+  fn: () => void;
+}
+
+/** fireTimer runs a timer's callback unless it was cleared. */
+function fireTimer(h: TimerHandle): void {
+  if (!h.cancelled) h.fn();
 }
 
 /** SimNode is one simulated member: core + storage + state machine + requests, run by a HostLoop. */
@@ -136,10 +145,8 @@ export class SimNode {
     this.storage = new ImageStorage({ protocol: o.protocol, self: id });
     this.timers = {
       set: (fn, ms) => {
-        const h: TimerHandle = { cancelled: false };
-        hooks.later(this, ms, () => {
-          if (!h.cancelled) fn();
-        });
+        const h: TimerHandle = { cancelled: false, fn };
+        hooks.laterCall(this, ms, fireTimer, h);
         return h;
       },
       clear: (h) => {
@@ -367,6 +374,16 @@ export class SimNode {
     return st;
   }
 
+  /**
+   * persistedLater ends a Ready's disk write when its delay has passed. It runs only in the
+   * incarnation that started the write (a crash or restart drops it), so this.loop is the
+   * loop that holds the Ready.
+   */
+  private readonly persistedLater = (rd: Ready<MessageBase>): void => {
+    this.loop?.resume(rd);
+    this.drain();
+  };
+
   /** loopHooks connect the HostLoop to the cluster and the request layer, as NodeHost's do. */
   private loopHooks(): HostHooks<MessageBase, KvResult> {
     const h = this.hooks;
@@ -383,11 +400,7 @@ export class SimNode {
         if (!this.unsafe.fsync) return false;
         const delay = h.diskDelay(this);
         if (delay <= 0) return false;
-        const loop = this.loop;
-        h.later(this, delay, () => {
-          loop?.resume(rd);
-          this.drain();
-        });
+        h.laterCall(this, delay, this.persistedLater, rd);
         return true;
       },
       readied: () => {

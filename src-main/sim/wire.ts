@@ -1,12 +1,18 @@
 /**
  * Wire carries a cluster's messages: each one is counted, logged, checked against the
- * network (cuts, loss, duplication, a link's rate limit and queue, latency and a link's jitter), copied — so no node ever
- * shares an object with another — and delivered later, or queued while its receiver is
- * paused, or dropped if it is down or the link was cut meanwhile.
+ * network (cuts, loss, duplication, a link's rate limit and queue, latency and a link's
+ * jitter), and delivered later, or queued while its receiver is paused, or dropped if it
+ * is down or the link was cut meanwhile.
+ *
+ * No core writes to a message it sent or received, so by default the receiver gets the
+ * sender's object (a deep copy per delivery cost ~5% of a run's CPU, plus the garbage
+ * it made). The sweep tests hold the cores to that: with `messages: 'freeze'`
+ * every message is deep-frozen as it is sent, and a core that writes to one throws.
  */
 import type { MessageBase } from '../core/types';
 import { utf8Length } from '../core/validate';
-import { cloneData } from './clone';
+import type { MessagePassing } from './cluster-options';
+import { cloneData, deepFreeze } from './clone';
 import type { Cluster } from './cluster';
 import type { SimNode } from './sim-node';
 
@@ -17,6 +23,7 @@ export class Wire {
   constructor(
     private readonly c: Cluster,
     private readonly countBytes: boolean,
+    private readonly passing: MessagePassing = 'share',
   ) {}
 
   /** send puts one message from `from` on the wire. */
@@ -28,6 +35,7 @@ export class Wire {
     st.sentBy[from.id] = (st.sentBy[from.id] ?? 0) + 1;
     if (this.countBytes) st.bytes += JSON.stringify(m).length;
     const logging = c.log.enabled;
+    if (this.passing === 'freeze') deepFreeze(m);
     if (logging) {
       const mk = from.core ? from.core.messageKind(m) : 'other';
       c.log.write(c.now, 'send', { id, from: m.from, to: m.to, type: m.type, term: m.term, mk });
@@ -57,8 +65,8 @@ export class Wire {
       if (w === null) return this.drop(id, m, 'queue-full');
       wire = w;
     }
-    const copy = cloneData(m);
-    c.after(wire + this.delay(m), () => this.deliver(id, copy));
+    const sent = this.passing === 'copy' ? cloneData(m) : m;
+    c.callAfter(wire + this.delay(m), this.deliver, sent, undefined, undefined, id);
   }
 
   /** delay draws one message's latency: the network's model, plus its link's jitter. */
@@ -72,7 +80,8 @@ export class Wire {
     if (c.log.enabled) c.log.write(c.now, 'drop', { id, from: m.from, to: m.to, type: m.type, reason });
   }
 
-  private deliver(id: number, m: MessageBase): void {
+  /** deliver is a message's arrival (an event: deliver(message, _, _, id)). */
+  private readonly deliver = (m: MessageBase, _b: unknown, _c: unknown, id: number): void => {
     // A cut that began while the message was in flight loses it, as on a real link.
     if (!this.c.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
     const to = this.c.member(m.to)!;
@@ -85,7 +94,7 @@ export class Wire {
       return;
     }
     this.deliverNow(id, to, m);
-  }
+  };
 
   private deliverNow(id: number, to: SimNode, m: MessageBase): void {
     const c = this.c;

@@ -41,10 +41,27 @@ describe('cachingDecoder', () => {
     }
   });
 
+  it('answers what decodeCommand answers when given log indexes, right or wrong, past its bound too', () => {
+    const decode = cachingDecoder(8);
+    const data = [...cmds.map(encodeCommand), ...bad];
+    const check = (d: string, index: number): void => {
+      expect(decode(d, index)).toEqual(decodeCommand(d));
+    };
+    for (let round = 0; round < 3; round++) {
+      // As replicas do: every index with its own data, several times.
+      data.forEach((d, i) => check(d, i + 1));
+      // Another entry at an index the cache holds (divergent replicas), and indexes past the bound.
+      data.forEach((d, i) => check(d, data.length - i));
+      data.forEach((d, i) => check(d, 8 * (i + 1) + 1));
+    }
+    check(data[0]!, 0);
+    check(data[1]!, 1e6);
+  });
+
   it('hands out commands no one can change', () => {
     const decode = cachingDecoder();
     const d = encodeCommand(cmds[0]!);
-    const c = decode(d) as KvCommand;
+    const c = decode(d, 1) as KvCommand;
     expect(() => {
       (c as { seq: number }).seq = 99;
     }).toThrow(TypeError);

@@ -21,7 +21,8 @@ describe(`seeded sweep of ${SEEDS} random fault schedules (Raft)`, () => {
     const s = emptyStats();
     for (let seed = 1; seed <= SEEDS; seed++) {
       const nodes = seed % 2 === 1 ? 5 : 3;
-      const r = runSimulation({ seed, nodes, faultMs: 3000 });
+      // Frozen messages: a core that writes to a message it sent or received throws (the wire shares them).
+      const r = runSimulation({ seed, nodes, faultMs: 3000, cluster: { messages: 'freeze' } });
       addResult(s, r, `quorum-lab sim --seed ${seed} --nodes ${nodes} --duration 3 --log sim-${seed}.jsonl`);
     }
     expect(s.failures, s.failures.join('\n')).toEqual([]);

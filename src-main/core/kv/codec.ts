@@ -36,40 +36,50 @@ function ttl(x: unknown, path: string): number {
 /** kvOp checks a KvOp at `path` ('' at the top) and returns a fresh one (unknown fields dropped). */
 export function kvOp(x: unknown, path: string): KvOp {
   const o = record(x, path || 'command');
-  const f = (key: string): string => at(path, key);
-  const op = oneOf(o.op, f('op'), KV_OP_NAMES);
+  // at(path, …) inline rather than a helper closure: this runs once per decoded command.
+  const op = oneOf(o.op, at(path, 'op'), KV_OP_NAMES);
   switch (op) {
     case 'get':
     case 'delete':
-      return { op, key: name(o.key, f('key')) };
+      return { op, key: name(o.key, at(path, 'key')) };
     case 'put':
-      return { op, key: name(o.key, f('key')), value: value(o.value, f('value')) };
+      return { op, key: name(o.key, at(path, 'key')), value: value(o.value, at(path, 'value')) };
     case 'cas': {
-      const key = name(o.key, f('key'));
+      const key = name(o.key, at(path, 'key'));
       // expected: absent is the same as null ("the key must not exist").
       const expected =
         o.expected === undefined || o.expected === null
           ? null
-          : str(o.expected, f('expected'), {
+          : str(o.expected, at(path, 'expected'), {
               max: MAX_VALUE_BYTES,
               what: `a string or null of at most ${MAX_VALUE_BYTES} bytes`,
             });
-      return { op, key, expected, value: value(o.value, f('value')) };
+      return { op, key, expected, value: value(o.value, at(path, 'value')) };
     }
     case 'lock':
-      return { op, name: name(o.name, f('name')), owner: name(o.owner, f('owner')), ttlMs: ttl(o.ttlMs, f('ttlMs')) };
+      return {
+        op,
+        name: name(o.name, at(path, 'name')),
+        owner: name(o.owner, at(path, 'owner')),
+        ttlMs: ttl(o.ttlMs, at(path, 'ttlMs')),
+      };
     case 'renew':
       return {
         op,
-        name: name(o.name, f('name')),
-        owner: name(o.owner, f('owner')),
-        token: int(o.token, f('token')),
-        ttlMs: ttl(o.ttlMs, f('ttlMs')),
+        name: name(o.name, at(path, 'name')),
+        owner: name(o.owner, at(path, 'owner')),
+        token: int(o.token, at(path, 'token')),
+        ttlMs: ttl(o.ttlMs, at(path, 'ttlMs')),
       };
     case 'unlock':
-      return { op, name: name(o.name, f('name')), token: int(o.token, f('token')) };
+      return { op, name: name(o.name, at(path, 'name')), token: int(o.token, at(path, 'token')) };
     case 'fencedPut':
-      return { op, key: name(o.key, f('key')), value: value(o.value, f('value')), token: int(o.token, f('token')) };
+      return {
+        op,
+        key: name(o.key, at(path, 'key')),
+        value: value(o.value, at(path, 'value')),
+        token: int(o.token, at(path, 'token')),
+      };
     default:
       return assertNever(op, 'op');
   }
@@ -100,8 +110,11 @@ export function encodeCommand(c: KvCommand): string {
   return JSON.stringify({ client: c.client, seq: c.seq, now: c.now, cmd: c.cmd });
 }
 
-/** CommandDecoder turns a log entry's data into its command or the error text, as decodeCommand does. */
-export type CommandDecoder = (data: string) => KvCommand | string;
+/**
+ * CommandDecoder turns a log entry's data into its command or the error text, as
+ * decodeCommand does; `index` (the entry's log index) is only a hint a cache may use.
+ */
+export type CommandDecoder = (data: string, index?: number) => KvCommand | string;
 
 /** decodeCommand parses and validates a log entry's data; returns the command or the error text. */
 export function decodeCommand(s: string): KvCommand | string {

@@ -159,7 +159,7 @@ export class KvStateMachine {
   apply(index: number, data: string): KvResult {
     this.checkIndex(index);
     this.st.appliedIndex = index;
-    const c = this.decode(data);
+    const c = this.decode(data, index);
     if (typeof c === 'string') return { ok: false, error: 'bad-command' };
     if (c.now > this.st.clock) this.st.clock = c.now;
     // seq 0 or an empty client id opts out of exactly-once (a one-shot command); so does
@@ -184,6 +184,8 @@ export class KvStateMachine {
       result = this.applyOp(index, c.cmd);
       this.reserved = 0;
     }
+    // result is this call's own object (applyOp and STORE_FULL's copy are fresh): the session
+    // keeps it, and the caller gets a copy, so neither can change what the other holds.
     if (tracked) this.recordSession(index, c, result);
     return { ...result };
   }
@@ -269,7 +271,7 @@ export class KvStateMachine {
     const old = sessions.get(c.client);
     if (old) this.used -= sessionCost(c.client, old.result);
     sessions.delete(c.client);
-    sessions.set(c.client, { seq: c.seq, result: { ...result }, lastIndex: index });
+    sessions.set(c.client, { seq: c.seq, result, lastIndex: index });
     this.used += sessionCost(c.client, result);
     for (const [client, s] of sessions) {
       if (sessions.size <= this.maxSessions && s.lastIndex > index - this.idleEntries) break;
