@@ -128,6 +128,7 @@ export class NodeHost {
       onReject: (reason) => this.rejected('router', reason, `${cfg.routerHost}:${cfg.routerPort}`),
       onConnect: () => this.maybeReady(),
       onDisconnect: (reason) => this.event('router-disconnected', { reason }),
+      onPeerClosed: (peer) => this.onPeerClosed(peer),
     });
     this.port = new ClientPort({
       token: cfg.token,
@@ -324,6 +325,13 @@ export class NodeHost {
     this.schedule();
   }
 
+  /** onPeerClosed: a peer's process is gone (the router saw it exit); the core may campaign early. */
+  private onPeerClosed(peer: string): void {
+    if (this.stopped) return;
+    this.core.peerClosed?.(peer);
+    this.schedule();
+  }
+
   /** armTick (re)starts the clock; ticks are counted from performance.now so timer drift does not accumulate. */
   private armTick(): void {
     if (this.tickTimer) clearTimeout(this.tickTimer);
@@ -405,25 +413,32 @@ export class NodeHost {
 
   /**
    * reportNotes sends the core's notes (why a role changed, how a vote was answered) as run-log
-   * events. It runs before every status report, so the lab hears why before it sees the new role.
+   * events, and tells whether a role changed. It runs before every status report, so the lab
+   * hears why before it sees the new role.
    */
-  private reportNotes(): void {
+  private reportNotes(): boolean {
     const notes = this.core.takeNotes?.() ?? [];
-    if (notes.length === 0) return;
+    if (notes.length === 0) return false;
     const words = this.cfg.protocol === 'paxos' ? PAXOS_WORDS : RAFT_WORDS;
     const tickMs = this.cfg.tickMs;
     for (const n of notes) {
       const reason = noteText(n, words, tickMs);
       this.event(n.type === 'role' ? 'role-reason' : 'vote-answer', { ...n, reason, tickMs });
     }
+    return notes.some((n) => n.type === 'role');
   }
 
   private reportStatus(force: boolean): void {
     if (this.stopped) return;
-    this.reportNotes();
+    // A role change (a leader elected) is reported at once: the lab's gateway waits on it.
+    if (this.reportNotes()) force = true;
     // A pending report will carry the latest state; checked before status() so a busy
     // leader does not build a status (conf copy, progress views) per Ready only to drop it.
-    if (this.statusTimer) return;
+    if (this.statusTimer && !force) return;
+    if (this.statusTimer) {
+      clearTimeout(this.statusTimer);
+      this.statusTimer = null;
+    }
     const st = this.core.status();
     const recovering = this.recovery.recovering;
     const key = `${st.role}|${st.term}|${st.vote}|${st.leader}|${st.commitIndex}|${this.kv.appliedIndex}|${recovering}`;

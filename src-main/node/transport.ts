@@ -9,6 +9,7 @@ import net from 'node:net';
 import type { MessageBase, MessageKind } from '../core/types';
 import type { MsgFrame } from './contract';
 import { FrameDecoder, encodeFrame, validateHello, validateMsgFrame } from './frames';
+import { isPeerClosed, validatePeerClosed } from './peer-closed-frame';
 import { tokenEquals } from './token';
 
 /** MAX_BACKLOG_BYTES: past this much unsent data the router is not reading; drop rather than grow without bound. */
@@ -30,6 +31,8 @@ export interface RouterLinkOptions {
   onConnect(): void;
   /** onDisconnect fires when an established connection is lost. */
   onDisconnect?(reason: string): void;
+  /** onPeerClosed: the router says `peer`'s process is gone and its connection closed (peer-closed-frame.ts). */
+  onPeerClosed?(peer: string): void;
 }
 
 /** RouterLink is the node's reconnecting connection to the router. */
@@ -112,6 +115,10 @@ export class RouterLink {
           }
           continue;
         }
+        if (isPeerClosed(f)) {
+          this.handlePeerClosed(f);
+          continue;
+        }
         this.handleFrame(f);
       }
       if (error) {
@@ -149,6 +156,12 @@ export class RouterLink {
       return;
     }
     this.o.onMessage(msg);
+  }
+
+  private handlePeerClosed(f: Record<string, unknown>): void {
+    const pc = validatePeerClosed(f);
+    if (typeof pc === 'string') this.o.onReject(`router link: ${pc}`);
+    else if (pc.peer !== this.o.id) this.o.onPeerClosed?.(pc.peer);
   }
 
   private scheduleReconnect(): void {
