@@ -11,6 +11,7 @@ import type { ClientRequestFrame } from '../../src-main/node/contract';
 import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
 
 const servers: Server[] = [];
+const gateways: Gateway[] = [];
 const tries: string[] = [];
 
 /** node serves a client port that answers every request with answer(). */
@@ -45,6 +46,8 @@ async function turns(n: number): Promise<void> {
 afterEach(async () => {
   vi.useRealTimers();
   tries.length = 0;
+  // A gateway left open (a failed test) would keep its connections, and the servers, open.
+  for (const g of gateways.splice(0)) g.close();
   for (const s of servers.splice(0)) await new Promise<void>((r) => s.close(() => r()));
 });
 
@@ -66,6 +69,7 @@ describe('gateway after a failover', () => {
       clientPrefix: 'gwtest',
       seed: 1,
     });
+    gateways.push(g);
     let done: unknown = null;
     void g.request({ op: 'put', key: 'k', value: 'v' }, 5000).then((r) => (done = r));
     // Both survivors say there is no leader yet: the request backs off (a timer never advanced).
@@ -80,6 +84,5 @@ describe('gateway after a failover', () => {
     for (let i = 0; i < 200 && done === null; i++) await turns(10);
     expect(done).toMatchObject({ outcome: 'ok', node: 'n2' });
     expect(tries.slice(before)).toEqual(['n2']);
-    g.close();
   });
 });
