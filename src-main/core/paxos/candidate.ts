@@ -32,7 +32,11 @@ export function campaign(p: Paxos, force: boolean): void {
  * campaign early, after the survivors ranked before us had a heartbeat interval each.
  */
 export function handlePeerClosed(p: Paxos, peer: NodeId): void {
+  // Only the close of the leader we follow counts: a late close, once we follow another, changes nothing.
   if (p.state.role !== 'follower' || p.leader !== peer) return;
+  // Forgetting it ends our lease (inLease needs a leader), so we promise the others' early
+  // ballots. Safe: a ballot still needs a quorum of promises and adopts what they accepted
+  // (P2c); a wrong close costs one phase 1, and the peer's next message cancels ours.
   p.leader = null;
   if (!p.isVoter() || p.recovering) return;
   const rank = earlyRank(p.conf.voters, peer, p.id);

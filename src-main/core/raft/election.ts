@@ -120,7 +120,12 @@ export function handlePreVoteResp(r: Raft, votes: Map<NodeId, boolean>, m: PreVo
  * campaign early, after the survivors ranked before us had a heartbeat interval each.
  */
 export function handlePeerClosed(r: Raft, peer: NodeId): void {
+  // Only the close of the leader we follow counts: a late close, once we follow another, changes nothing.
   if (r.state.role !== 'follower' || r.lead !== peer) return;
+  // Forgetting it ends our lease (stepTerm's in-lease check needs a leader), so we grant the
+  // others' early pre-votes. Safe: a vote still goes once per term, durably, to an
+  // up-to-date log (§5.2, §5.4.1); a wrong close costs one election, and the peer's next
+  // message cancels our early campaign and restores the lease (Raft.step, stepFollower).
   r.lead = null;
   // A learner, or a node that lost entries it acknowledged, does not campaign (hup would refuse too).
   if (!r.promotable() || r.recovering) return;
