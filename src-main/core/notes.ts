@@ -20,6 +20,11 @@ export type RoleCause =
   | { kind: 'start' }
   /** election-timeout: `elapsed` ticks passed without a word from a leader (`leader`: the one it last followed). */
   | { kind: 'election-timeout'; elapsed: number; timeout: number; leader: NodeId | null }
+  /**
+   * leader-closed: the connection to `leader`, the leader it followed, closed (its process is
+   * gone), so it campaigns early, after `rank` others had their turn (core/peer-closed.ts).
+   */
+  | { kind: 'leader-closed'; leader: NodeId; rank: number }
   /** pre-vote-won: a quorum said it would vote for this node (Raft PreVote), so it campaigns for real. */
   | { kind: 'pre-vote-won'; granted: NodeId[] }
   /** vote-won: a quorum voted for it (Raft) or promised its ballot (Multi-Paxos phase 1). */
@@ -168,6 +173,10 @@ export function causeText(c: RoleCause, w: NoteWords = RAFT_WORDS, tickMs: numbe
     case 'election-timeout': {
       const who = c.leader === null ? 'no leader heard from' : `no message from leader ${c.leader}`;
       return `election timeout: ${who} for ${ticksText(c.elapsed, tickMs)}`;
+    }
+    case 'leader-closed': {
+      const turn = c.rank === 0 ? '' : ` (after ${c.rank} other${c.rank === 1 ? '' : 's'} had a turn)`;
+      return `the connection to leader ${c.leader} closed (its process is gone): campaigns without waiting for the election timeout${turn}`;
     }
     case 'pre-vote-won':
       return `pre-vote won: ${ids(c.granted)} would vote for it`;

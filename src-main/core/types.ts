@@ -224,6 +224,12 @@ export interface ProtocolNode<M extends MessageBase = MessageBase> {
   ticksToNextEvent?(): number;
   /** step feeds one message from a peer. Messages with a stale term are ignored as the protocol says. */
   step(msg: M): void;
+  /**
+   * peerClosed, where a core offers it, says the connection to `peer` closed: its process is
+   * gone (a paused one keeps its connections). A follower of that leader campaigns early
+   * (core/peer-closed.ts). Only a host that saw the process exit may call it.
+   */
+  peerClosed?(peer: NodeId): void;
   /** propose appends a command on the leader. */
   propose(data: string): ProposeResult;
   /** proposeConfChange appends a membership change on the leader. */

@@ -119,6 +119,8 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
       },
       onStatus: (h, prev) => {
         recordStatus(recorder, h, prev, reasons.get(h.id));
+        // Requests waiting for a leader go to the new one now rather than when their back-off ends.
+        if (h.status?.role === 'leader' && prev?.role !== 'leader') gateway?.leaderChanged();
         o.onChange();
       },
       onEvent: (h, kind, detail) => {
@@ -128,6 +130,7 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
       },
       onExit: (h, code, signal, expected) => {
         gateway?.dropConn(h.id);
+        router.nodeExited(h.id);
         recorder.record(expected ? 'node-exit' : 'node-died', { node: h.id, code, signal });
         o.onChange();
       },

@@ -178,6 +178,8 @@ export class Gateway {
   readonly inflight: Record<NodeId, number> = {};
   private closed = false;
   private readonly rng: Rng;
+  /** waiting: requests sleeping before their next try; a new leader wakes them (leaderChanged). */
+  private readonly waiting = new Set<() => void>();
 
   constructor(private readonly opts: GatewayOptions) {
     for (const id of opts.nodes) {
@@ -258,6 +260,31 @@ export class Gateway {
     }
   }
 
+  /**
+   * leaderChanged: the cluster reports a new leader. Requests waiting to try again (no
+   * leader was known, or their node was down) go at once, to it, instead of when their
+   * back-off runs out — after a failover, the first put is answered as soon as the new
+   * leader says it leads.
+   */
+  leaderChanged(): void {
+    const ws = [...this.waiting];
+    this.waiting.clear();
+    for (const w of ws) w();
+  }
+
+  /** pause waits ms before a request's next try, or less if leaderChanged() wakes it. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiting.add(done);
+    });
+  }
+
   /** takeSession lends a session for one command: a pooled one, else a new one; null for none (seq 0). */
   private takeSession(op: KvOp): Session | null {
     // A get is served through ReadIndex and never reaches the log (nor a session): were it
@@ -335,7 +362,7 @@ export class Gateway {
         if (pinned) return done('fail', null, pinned, `${pinned} is not up`);
         if (target) avoid.add(target);
         lastError = target ? `${target} is not up` : lastError;
-        await sleep(Math.min(backoff, remaining));
+        await this.pause(Math.min(backoff, remaining));
         backoff = Math.min(backoff * 2, 100);
         target = this.pick(key, avoid);
         if (target === null) avoid.clear();
@@ -406,7 +433,7 @@ export class Gateway {
       hops = 0;
       // No leader known yet (an election is running): wait a little, then try another node.
       avoid.add(target);
-      await sleep(Math.min(backoff, Math.max(0, deadline - performance.now())));
+      await this.pause(Math.min(backoff, Math.max(0, deadline - performance.now())));
       backoff = Math.min(backoff * 2, 100);
       target = this.opts.leader() ?? this.pick(key, avoid);
       if (target === null || avoid.size >= this.opts.nodes.length) avoid.clear();
@@ -417,6 +444,7 @@ export class Gateway {
   /** close ends every connection; requests in flight end as unknown. */
   close(): void {
     this.closed = true;
+    this.leaderChanged();
     for (const c of this.conns.values()) c.close();
     this.conns.clear();
   }
@@ -449,8 +477,4 @@ export function explainError(error: string, view: Pick<ClusterView, 'nodes' | 'g
   if (ANSWERS.has(error) || error.startsWith('bad-request') || error === 'cluster stopped') return error;
   const problem = quorumProblem(view);
   return problem === null ? error : `${problem} — last try: ${error}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

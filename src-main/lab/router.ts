@@ -52,6 +52,7 @@ import {
 } from '../node/frames';
 import { readMsgHeader, type MsgHeader } from '../node/msg-frame';
 import { tokenEquals } from '../node/token';
+import { PeerCloses } from './peer-closes';
 import { RejectLog } from './reject-log';
 import type { Recorder } from './recorder';
 
@@ -124,6 +125,8 @@ export class Router {
   private held: { id: number; h: MsgHeader; bytes: Buffer }[] | null = null;
   private flushScheduled = false;
   private readonly rejects: RejectLog;
+  /** closes tell a dead node's peers that its connection closed (peer-closes.ts). */
+  private readonly closes: PeerCloses;
   port = 0;
 
   constructor(private readonly opts: RouterOptions) {
@@ -131,6 +134,36 @@ export class Router {
     this.known = new Set(opts.nodes);
     this.groups = [opts.nodes.slice()];
     this.rejects = new RejectLog(opts.recorder, REJECT_LOG_PER_SEC);
+    this.closes = new PeerCloses({
+      cutBy: (from, to) => this.cutBy(from, to, this.linkOf(from, to)),
+      delayMs: (from, to) => this.closeDelayMs(from, to),
+      connected: () => this.conns.keys(),
+      write: (to, bytes) => {
+        const sock = this.conns.get(to);
+        if (!sock || sock.destroyed) return false;
+        this.write(sock, bytes);
+        return true;
+      },
+      frozen: () => this.held !== null,
+      record: (kind, fields) => this.opts.recorder.record(kind, fields),
+    });
+  }
+
+  /**
+   * nodeExited: the lab saw `id`'s process exit. Its peers are told its connection closed
+   * (peer-closes.ts) once the router has read the last frame it sent.
+   */
+  nodeExited(id: NodeId): void {
+    const sock = this.conns.get(id);
+    this.closes.exited(id, sock !== undefined && !sock.destroyed);
+  }
+
+  /** closeDelayMs: a close on from → to arrives after the link's latency, its worst jitter and its queue. */
+  private closeDelayMs(from: NodeId, to: NodeId): number {
+    const l = this.linkOf(from, to);
+    const rate = l.bandwidth * Math.min(1, this.timeScale > 0 ? this.timeScale : 1);
+    const queued = rate > 0 ? (this.backlog(from, to).bytes * 1000) / rate : 0;
+    return deliveryDelayMs(l.latencyMs + l.jitterMs, this.timeScale) + queued;
   }
 
   /** listen starts the TCP listener on 127.0.0.1 (a free port) and resolves with the port. */
@@ -179,6 +212,7 @@ export class Router {
           if (old && old !== sock) old.destroy();
           this.conns.set(node, sock);
           this.opts.recorder.record('router-connect', { node });
+          this.closes.connected(node);
           continue;
         }
         const h = readMsgHeader(f);
@@ -200,6 +234,7 @@ export class Router {
       if (node !== null && this.conns.get(node) === sock) {
         this.conns.delete(node);
         this.opts.recorder.record('router-disconnect', { node });
+        this.closes.socketClosed(node);
       }
     });
   }
@@ -429,6 +464,7 @@ export class Router {
     const due = this.held ?? [];
     this.held = null;
     for (const m of due) this.deliver(m.id, m.h, m.bytes, true);
+    this.closes.release();
   }
 
   /** partition cuts every link between the groups; nodes not named form one more group. */
@@ -545,6 +581,7 @@ export class Router {
   async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.closes.stop();
     this.rejects.close();
     for (const s of this.all) s.destroy();
     const server = this.server;

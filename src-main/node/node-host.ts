@@ -85,6 +85,8 @@ export class NodeHost {
   private statusTimer: NodeJS.Timeout | null = null;
   /** statusDeferredAt: since when reports have waited for held writes (0: none waits). */
   private statusDeferredAt = 0;
+  /** roleChanged: a role change not yet carried by a status report (reported as soon as it may be). */
+  private roleChanged = false;
 
   private rejectWindow = { start: 0, count: 0, suppressed: 0 };
 
@@ -165,6 +167,7 @@ export class NodeHost {
       onReject: (reason) => this.rejected('router', reason, `${cfg.routerHost}:${cfg.routerPort}`),
       onConnect: () => this.maybeReady(),
       onDisconnect: (reason) => this.event('router-disconnected', { reason }),
+      onPeerClosed: (peer) => this.onPeerClosed(peer),
     });
     this.port = new ClientPort({
       token: cfg.token,
@@ -383,6 +386,13 @@ export class NodeHost {
     this.schedule();
   }
 
+  /** onPeerClosed: a peer's process is gone (the router saw it exit); the core may campaign early. */
+  private onPeerClosed(peer: string): void {
+    if (this.stopped) return;
+    this.core.peerClosed?.(peer);
+    this.schedule();
+  }
+
   /** schedule runs the Ready loop on the next turn of the event loop (after pending I/O callbacks of this turn). */
   private schedule(): void {
     if (this.scheduled || this.stopped) return;
@@ -442,41 +452,51 @@ export class NodeHost {
 
   /**
    * reportNotes sends the core's notes (why a role changed, how a vote was answered) as run-log
-   * events. It runs before every status report, so the lab hears why before it sees the new role.
+   * events, and tells whether a role changed. It runs before every status report, so the lab
+   * hears why before it sees the new role.
    */
-  private reportNotes(): void {
+  private reportNotes(): boolean {
     const notes = this.core.takeNotes?.() ?? [];
-    if (notes.length === 0) return;
+    if (notes.length === 0) return false;
     const words = this.cfg.protocol === 'paxos' ? PAXOS_WORDS : RAFT_WORDS;
     const tickMs = this.cfg.tickMs;
     for (const n of notes) {
       const reason = noteText(n, words, tickMs);
       this.event(n.type === 'role' ? 'role-reason' : 'vote-answer', { ...n, reason, tickMs });
     }
+    return notes.some((n) => n.type === 'role');
   }
 
   private reportStatus(force: boolean): void {
     if (this.stopped) return;
-    this.reportNotes();
+    // A role change (a leader elected) is reported as soon as it may be shown: the lab's
+    // gateway waits on it. It stays urgent until a report carrying it goes out.
+    if (this.reportNotes()) this.roleChanged = true;
+    const urgent = force || this.roleChanged;
     // A pending report will carry the latest state; checked before status() so a busy
     // leader does not build a status (conf copy, progress views) per Ready only to drop it.
-    if (this.statusTimer) return;
+    if (this.statusTimer && !urgent) return;
     // While a Ready's write is held, what the core took since is in its log but not yet
-    // written: a report now could show the lab entries a kill would lose. The resume runs
-    // the loop and reports then; under continuous load (a write always held) a report goes
-    // out at least every STATUS_MAX_DEFER_MS anyway.
+    // written: a report now could show the lab entries (or a term) a kill would lose. The
+    // resume runs the loop and reports then — a role change too, still urgent; under
+    // continuous load (a write always held) a report goes out at least every
+    // STATUS_MAX_DEFER_MS anyway.
     if (!force && this.store instanceof DeferredSync && this.store.pending > 0) {
       const now = performance.now();
       if (this.statusDeferredAt === 0) this.statusDeferredAt = now;
       if (now - this.statusDeferredAt < STATUS_MAX_DEFER_MS) return;
     }
     this.statusDeferredAt = 0;
+    if (this.statusTimer && urgent) {
+      clearTimeout(this.statusTimer);
+      this.statusTimer = null;
+    }
     const st = this.core.status();
     const recovering = this.recovery.recovering;
     const key = `${st.role}|${st.term}|${st.vote}|${st.leader}|${st.commitIndex}|${this.kv.appliedIndex}|${recovering}`;
-    if (key === this.statusKey && !force) return;
+    if (key === this.statusKey && !urgent) return;
     const wait = this.statusSentAt + STATUS_MIN_GAP_MS - performance.now();
-    if (wait > 0 && !force) {
+    if (wait > 0 && !urgent) {
       this.statusTimer = setTimeout(() => {
         this.statusTimer = null;
         this.reportStatus(false);
@@ -484,6 +504,7 @@ export class NodeHost {
       return;
     }
     this.statusKey = key;
+    this.roleChanged = false;
     this.statusSentAt = performance.now();
     this.emit({ t: 'status', status: st, lastApplied: this.kv.appliedIndex, damaged: recovering });
   }

@@ -12,6 +12,7 @@ import type { MessageSummary } from '../core/message-summary';
 import type { MessageBase, MessageKind } from '../core/types';
 import { RawFrameDecoder, encodeFrame, parseJsonFrame, validateHello } from './frames';
 import { encodeMsgFrame, isMsgFrame, readMsgHeader, readMsgPayload } from './msg-frame';
+import { isPeerClosed, validatePeerClosed } from './peer-closed-frame';
 import { tokenEquals } from './token';
 
 /** MAX_BACKLOG_BYTES: past this much unsent data the router is not reading; drop rather than grow without bound. */
@@ -35,6 +36,8 @@ export interface RouterLinkOptions {
   onConnect(): void;
   /** onDisconnect fires when an established connection is lost. */
   onDisconnect?(reason: string): void;
+  /** onPeerClosed: the router says `peer`'s process is gone and its connection closed (peer-closed-frame.ts). */
+  onPeerClosed?(peer: string): void;
 }
 
 /** RouterLink is the node's reconnecting connection to the router. */
@@ -125,6 +128,11 @@ export class RouterLink {
           }
           continue;
         }
+        // The router tells us a peer's process is gone (its connection closed).
+        if (isPeerClosed(json)) {
+          this.handlePeerClosed(json);
+          continue;
+        }
         this.o.onReject('router link: a JSON frame where a message frame was expected');
       }
       if (error) {
@@ -169,6 +177,12 @@ export class RouterLink {
       return;
     }
     this.o.onMessage(msg);
+  }
+
+  private handlePeerClosed(f: Record<string, unknown>): void {
+    const pc = validatePeerClosed(f);
+    if (typeof pc === 'string') this.o.onReject(`router link: ${pc}`);
+    else if (pc.peer !== this.o.id) this.o.onPeerClosed?.(pc.peer);
   }
 
   private scheduleReconnect(): void {

@@ -435,6 +435,8 @@ export class Cluster {
     if (n.state === 'down') return;
     n.crash();
     this.log.write(this.now, 'crash', { node: id });
+    // Its process is gone, so its connections close and its peers learn it (core/peer-closed.ts).
+    this.wire.closeLinks(n);
     for (const l of this.lifecycleListeners) l(n, 'crash');
   }
 

@@ -314,6 +314,12 @@ export class SimNode {
     this.drain();
   }
 
+  /** peerClosed tells the core that `peer`'s connection closed (it crashed). */
+  peerClosed(peer: NodeId): void {
+    this.core!.peerClosed?.(peer);
+    this.drain();
+  }
+
   /** propose offers a command to the core directly (MIT's Start(); it succeeds only on a leader). */
   propose(data: string): ProposeResult {
     const r = this.core!.propose(data);

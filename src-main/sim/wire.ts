@@ -8,8 +8,13 @@
  * sender's object (a deep copy per delivery cost ~5% of a run's CPU, plus the garbage
  * it made). The sweep tests hold the cores to that: with `messages: 'freeze'`
  * every message is deep-frozen as it is sent, and a core that writes to one throws.
+ *
+ * It also carries the close of a crashed node's connections (closeLinks), as the lab's
+ * router does (lab/peer-closes.ts): each peer whose link from it is up learns it
+ * (ProtocolNode.peerClosed), behind every message the dead node sent (a FIN follows the
+ * data), not across a cut, and queued while the peer is paused.
  */
-import type { MessageBase } from '../core/types';
+import type { MessageBase, NodeId } from '../core/types';
 import { utf8Length } from '../core/validate';
 import type { MessagePassing } from './cluster-options';
 import { cloneData, deepFreeze } from './clone';
@@ -19,6 +24,8 @@ import type { SimNode } from './sim-node';
 /** Wire is the message path of one Cluster (see the file comment). */
 export class Wire {
   private msgId = 0;
+  /** lastDue[i]: when the last message node i sent is due (a close of its connections comes after it). */
+  private readonly lastDue: number[] = [];
 
   constructor(
     private readonly c: Cluster,
@@ -43,11 +50,11 @@ export class Wire {
     if (m.from !== from.id || !c.member(m.to)) return this.drop(id, m, `bad address ${m.from}->${m.to}`);
     if (!c.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
     if (c.net.drawDrop(m.from, m.to)) return this.drop(id, m, 'loss');
-    this.transmit(id, m);
+    this.transmit(id, m, from.index);
     if (c.net.drawDuplicate(m.from, m.to)) {
       st.duplicated++;
       if (logging) c.log.write(c.now, 'duplicate', { id, from: m.from, to: m.to, type: m.type });
-      this.transmit(id, m);
+      this.transmit(id, m, from.index);
     }
     if (m.type === 'readIndex' && c.triggers.wantsReads() && !isRecoveryRead(m)) c.triggers.readForwarded(from, m);
   }
@@ -57,7 +64,7 @@ export class Wire {
    * queue if it has one (core/link-queue.ts, the lab router's model), then its latency. A
    * message's size is its JSON's UTF-8 length, about what the router's frame is.
    */
-  private transmit(id: number, m: MessageBase): void {
+  private transmit(id: number, m: MessageBase, sender: number): void {
     const c = this.c;
     let wire = 0;
     if (c.net.bandwidth(m.from, m.to) > 0) {
@@ -66,7 +73,49 @@ export class Wire {
       wire = w;
     }
     const sent = this.passing === 'copy' ? cloneData(m) : m;
-    c.callAfter(wire + this.delay(m), this.deliver, sent, undefined, undefined, id);
+    const due = wire + this.delay(m);
+    if (c.now + due > (this.lastDue[sender] ?? 0)) this.lastDue[sender] = c.now + due;
+    c.callAfter(due, this.deliver, sent, undefined, undefined, id);
+  }
+
+  /** closeLinks: `dead` crashed, its connections close; each peer it had an open link to learns it (file comment). */
+  closeLinks(dead: SimNode): void {
+    const c = this.c;
+    const behind = (this.lastDue[dead.index] ?? 0) - c.now;
+    for (const to of c.nodes) {
+      if (to === dead || to.state === 'down') continue;
+      if (!c.net.linkUp(dead.id, to.id)) {
+        this.closeDropped(dead.id, to);
+        continue;
+      }
+      const inc = to.incarnation;
+      const delay = Math.max(behind, c.net.drawDelay(dead.id, to.id) + c.net.extraDelay(dead.id, to.id, c.now));
+      c.after(delay, () => this.closeArrives(dead.id, to, inc));
+    }
+  }
+
+  private closeArrives(dead: NodeId, to: SimNode, inc: number): void {
+    // A peer that crashed meanwhile lost that connection with everything else.
+    if (to.incarnation !== inc || to.state === 'down') return;
+    if (!this.c.net.linkUp(dead, to.id)) return this.closeDropped(dead, to);
+    if (to.state === 'paused') {
+      to.inbox.push(() => {
+        if (to.incarnation === inc) this.closeNow(dead, to);
+      });
+      return;
+    }
+    this.closeNow(dead, to);
+  }
+
+  private closeNow(dead: NodeId, to: SimNode): void {
+    const c = this.c;
+    if (c.log.enabled) c.log.write(c.now, 'peer-closed', { node: to.id, peer: dead });
+    to.peerClosed(dead);
+    c.observe(to);
+  }
+
+  private closeDropped(dead: NodeId, to: SimNode): void {
+    if (this.c.log.enabled) this.c.log.write(this.c.now, 'peer-closed-dropped', { node: to.id, peer: dead });
   }
 
   /** delay draws one message's latency: the network's model, plus its link's jitter. */

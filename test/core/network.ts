@@ -310,6 +310,22 @@ export class Network<N extends ProtocolNode<M>, M extends MessageBase> {
     m.loop.stop();
   }
 
+  /**
+   * kill crashes id as a process dies: what it sent arrives, then its connections close and
+   * every live member whose link from id is not cut learns it (peerClosed) — or only those
+   * in `to`, when given.
+   */
+  kill(id: NodeId, to: readonly NodeId[] | null = null): void {
+    this.crash(id);
+    // What it sent before it died is on the wire ahead of the close (TCP delivers in order).
+    for (const m of this.take((x) => x.from === id)) this.deliver(m);
+    for (const m of this.members.values()) {
+      if (!m.up || m.id === id || this.cut.has(`${id}>${m.id}`) || (to && !to.includes(m.id))) continue;
+      m.node.peerClosed?.(id);
+      this.drain();
+    }
+  }
+
   /** crashBeforePersist runs one Ready of id but "crashes" during the disk write: only its `messages` leave. */
   crashBeforePersist(id: NodeId): void {
     this.member(id).crashOnReady = () => true;

@@ -27,7 +27,7 @@ const CASES: Case[] = [
   {
     mutant: 'read-no-heartbeat',
     protocol: 'raft',
-    seeds: [30, 39],
+    seeds: [43, 52],
     caughtBy: ['linearizability', 'leader-completeness', 'commit-agreement', 'state-machine-safety', 'durability'],
   },
   { mutant: 'sessions-off', protocol: 'raft', seeds: [1, 10], caughtBy: ['exactly-once', 'linearizability'] },
@@ -51,7 +51,7 @@ const CASES: Case[] = [
     caughtBy: ['commit-agreement', 'leader-completeness', 'state-machine-safety', 'durability', 'linearizability'],
   },
   { mutant: 'read-ids-restart', protocol: 'raft', seeds: [505, 514], caughtBy: ['linearizability'] },
-  { mutant: 'read-ids-restart', protocol: 'paxos', seeds: [98, 107], caughtBy: ['linearizability'] },
+  { mutant: 'read-ids-restart', protocol: 'paxos', seeds: [99, 108], caughtBy: ['linearizability'] },
   { mutant: 'paxos-scan-monotonic', protocol: 'paxos', seeds: [43, 52], caughtBy: ['liveness'] },
 ];
 

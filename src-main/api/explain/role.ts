@@ -154,7 +154,10 @@ function causeMessage(c: Ctx, note: RunLogRecord): string | null {
 function electionLines(c: Ctx, facts: RoleWhy): string[] {
   const start = latest(c.mine, (r) => {
     const k = causeKind(r);
-    return r.kind === 'role-reason' && (k === 'election-timeout' || k === 'transfer' || k === 'nack');
+    return (
+      r.kind === 'role-reason' &&
+      (k === 'election-timeout' || k === 'leader-closed' || k === 'transfer' || k === 'nack')
+    );
   });
   if (!start) return [];
   const ci = cite(start, `${c.node} role-reason: ${reasonOf(start)}`);

@@ -4,7 +4,8 @@
  * prefix at once; with a quorum of promises it adopts, per slot, the chosen value or the
  * value of the highest-numbered accepted proposal (P2c), fills holes with no-ops, and leads.
  */
-import { assertNever, type Ready } from '../types';
+import { earlyRank } from '../peer-closed';
+import { assertNever, type NodeId, type Ready } from '../types';
 import { nextBallot } from './ballot';
 import { sameValue } from './log';
 import type { NackMsg, PaxosMessage, PromiseMsg } from './messages';
@@ -22,6 +23,33 @@ export function campaign(p: Paxos, force: boolean): void {
   const st = p.becomeCandidate(nextBallot(Math.max(p.promised, p.maxSeen), p.num));
   st.force = force;
   bcastPrepare(p, st, force);
+}
+
+/**
+ * handlePeerClosed: the connection to `peer` closed, its process is gone (core/peer-closed.ts
+ * says why acting on it is safe). If it is the leader we follow, we forget it — our lease
+ * for it ends, so we promise the early prepares of the others who saw the close — and
+ * campaign early, after the survivors ranked before us had a heartbeat interval each.
+ */
+export function handlePeerClosed(p: Paxos, peer: NodeId): void {
+  // Only the close of the leader we follow counts: a late close, once we follow another, changes nothing.
+  if (p.state.role !== 'follower' || p.leader !== peer) return;
+  // Forgetting it ends our lease (inLease needs a leader), so we promise the others' early
+  // ballots. Safe: a ballot still needs a quorum of promises and adopts what they accepted
+  // (P2c); a wrong close costs one phase 1, and the peer's next message cancels ours.
+  p.leader = null;
+  if (!p.isVoter() || p.recovering) return;
+  const rank = earlyRank(p.conf.voters, peer, p.id);
+  if (rank === 0) campaignEarly(p, peer, 0);
+  else p.early.arm(peer, rank, rank * p.cfg.heartbeatTicks);
+}
+
+/** campaignEarly starts the phase 1 an early campaign scheduled, naming the closed leader as its cause. */
+export function campaignEarly(p: Paxos, peer: NodeId, rank: number): void {
+  p.early.cancel();
+  p.why = { kind: 'leader-closed', leader: peer, rank };
+  campaign(p, false);
+  p.why = null;
 }
 
 /**

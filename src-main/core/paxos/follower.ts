@@ -39,6 +39,8 @@ export function handlePrepare(p: Paxos, m: PrepareMsg): void {
     p.hsDirty = true;
     p.leader = null;
     p.electionElapsed = 0;
+    // Promised to another proposer: an early campaign of ours would only depose it.
+    p.early.cancel();
   }
   const { entries, snapshot } = promiseBody(p.log, m.fromIndex);
   const body = { fromIndex: m.fromIndex, commit: p.commit, entries, snapshot };

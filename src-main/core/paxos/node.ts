@@ -34,6 +34,7 @@ import { checkConfChange } from '../raft/conf';
 import type { CoreNote } from '../notes';
 import { copyConf } from '../types';
 import { paxosMessageKind, type PaxosMessage } from './messages';
+import { handlePeerClosed } from './candidate';
 import { Paxos } from './paxos';
 
 /** PaxosNode is one Multi-Paxos member (acceptor + learner + possible leader). */
@@ -56,6 +57,11 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
 
   step(m: PaxosMessage): void {
     this.p.step(m);
+  }
+
+  /** peerClosed: the connection to `peer` closed; a follower of it campaigns early (core/peer-closed.ts). */
+  peerClosed(peer: NodeId): void {
+    handlePeerClosed(this.p, peer);
   }
 
   propose(data: string): ProposeResult {

@@ -16,10 +16,11 @@
 import { causeOfMessage, NoteQueue, type RoleCause, type Stimulus, type VoteReason } from '../notes';
 import { assertNever } from '../types';
 import type { ConfState, Entry, NodeId, ProtocolConfig, ReadState, Ready, Role, Snapshot } from '../types';
+import { EarlyCampaign } from '../peer-closed';
 import { ConfTracker } from '../raft/conf';
 import { parseConfChange } from '../raft/validate';
 import { nodeNumbers } from './ballot';
-import { campaign, maybeCountOwnPromise, stepCandidate } from './candidate';
+import { campaign, campaignEarly, maybeCountOwnPromise, stepCandidate } from './candidate';
 import { handleAccept, handleCatchup, handleDecide, handleHeartbeat, handlePrepare, handleSnapshot } from './follower';
 import { stepFollower } from './follower';
 import { LeaderRole, stepLeader, type LeaderHost } from './leader';
@@ -92,6 +93,8 @@ export class Paxos {
   ticks = 0;
   electionElapsed = 0;
   randomizedTimeout = 0;
+  /** early: a campaign due before the timeout because our leader's connection closed (core/peer-closed.ts). */
+  readonly early = new EarlyCampaign();
   readonly leaderHost: LeaderHost;
 
   msgs: PaxosMessage[] = [];
@@ -229,6 +232,8 @@ export class Paxos {
       if (this.electionElapsed < 2 * this.cfg.electionTicks) this.electionElapsed++;
       return;
     }
+    const closed = this.early.due();
+    if (closed !== null && !this.recovering) return campaignEarly(this, closed, this.early.rank);
     // A candidate that has not gathered a quorum by its (randomized) timeout retries
     // with a higher ballot; the randomness is what stops dueling proposers livelocking.
     // A recovering node may have forgotten promises and acceptances: it does not lead.
@@ -263,6 +268,7 @@ export class Paxos {
   }
 
   resetElectionTimeout(): void {
+    this.early.cancel();
     this.electionElapsed = 0;
     const e = Math.max(1, this.cfg.electionTicks);
     this.randomizedTimeout = e + this.cfg.rng.int(0, e - 1);
@@ -275,6 +281,7 @@ export class Paxos {
     // Anyone may address an acceptor (a proposer's right to a slot is its ballot, not its
     // membership); only voters' promises and acceptances are counted (phase1.ts, leader.ts).
     if (m.to !== this.id || m.from === this.id) return;
+    this.early.heard(m.from);
     this.stim = { from: m.from, type: m.type, term: m.term };
     try {
       this.stepMessage(m);
@@ -427,6 +434,7 @@ export class Paxos {
     }
     this.leader = from;
     this.electionElapsed = 0;
+    this.early.cancel();
   }
 
   // ---- learner ----

@@ -3,6 +3,7 @@
  * vote requests, counting answers.
  */
 import type { VoteReason } from '../notes';
+import { earlyRank } from '../peer-closed';
 import { voteResult } from './conf';
 import type { PreVoteMsg, PreVoteRespMsg, VoteMsg, VoteRespMsg } from './messages';
 import type { Raft } from './raft';
@@ -110,4 +111,34 @@ export function handleVoteResp(r: Raft, votes: Map<NodeId, boolean>, m: VoteResp
 export function handlePreVoteResp(r: Raft, votes: Map<NodeId, boolean>, m: PreVoteRespMsg): void {
   votes.set(m.from, !m.reject);
   countVotes(r, votes, 'preVote');
+}
+
+/**
+ * handlePeerClosed: the connection to `peer` closed, its process is gone (core/peer-closed.ts
+ * says why acting on it is safe). If it is the leader we follow, we forget it — our lease on
+ * votes for it ends, so we grant the early pre-votes of the others who saw the close — and
+ * campaign early, after the survivors ranked before us had a heartbeat interval each.
+ */
+export function handlePeerClosed(r: Raft, peer: NodeId): void {
+  // Only the close of the leader we follow counts: a late close, once we follow another, changes nothing.
+  if (r.state.role !== 'follower' || r.lead !== peer) return;
+  // Forgetting it ends our lease (stepTerm's in-lease check needs a leader), so we grant the
+  // others' early pre-votes. Safe: a vote still goes once per term, durably, to an
+  // up-to-date log (§5.2, §5.4.1); a wrong close costs one election, and the peer's next
+  // message cancels our early campaign and restores the lease (Raft.step, stepFollower).
+  r.lead = null;
+  // A learner, or a node that lost entries it acknowledged, does not campaign (hup would refuse too).
+  if (!r.promotable() || r.recovering) return;
+  const c = r.conf.current();
+  const rank = earlyRank([...c.voters, ...c.votersOutgoing], peer, r.id);
+  if (rank === 0) campaignEarly(r, peer, 0);
+  else r.early.arm(peer, rank, rank * r.heartbeatTicks);
+}
+
+/** campaignEarly starts the (pre-)election an early campaign scheduled, naming the closed leader as its cause. */
+export function campaignEarly(r: Raft, peer: NodeId, rank: number): void {
+  r.early.cancel();
+  r.why = { kind: 'leader-closed', leader: peer, rank };
+  r.hup(false);
+  r.why = null;
 }

@@ -27,6 +27,7 @@ import type { RaftMessage } from './messages';
 import type { Progress } from './progress';
 import { Raft } from './raft';
 import { coalesceMessages } from './coalesce';
+import { handlePeerClosed } from './election';
 
 /** MAX_COMMITTED_PER_READY bounds the entries one Ready asks the host to apply (a restart may have many). */
 const MAX_COMMITTED_PER_READY = 4096;
@@ -69,6 +70,11 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
 
   propose(data: string): ProposeResult {
     return this.appendOnLeader('normal', data);
+  }
+
+  /** peerClosed: the connection to `peer` closed; a follower of it campaigns early (core/peer-closed.ts). */
+  peerClosed(peer: NodeId): void {
+    handlePeerClosed(this.r, peer);
   }
 
   proposeConfChange(cc: ConfChange): ProposeResult {

@@ -8,7 +8,8 @@ import { causeOfMessage, NoteQueue, type RoleCause, type Stimulus, type VoteReas
 import { assertNever } from '../types';
 import type { ConfState, Entry, NodeId, ProtocolConfig, ReadState, Role, Rng } from '../types';
 import { ConfTracker, quorumActive } from './conf';
-import { campaign, handleVoteRequest, handlePreVoteResp, handleVoteResp } from './election';
+import { EarlyCampaign } from '../peer-closed';
+import { campaign, campaignEarly, handleVoteRequest, handlePreVoteResp, handleVoteResp } from './election';
 import { handleAppend, handleHeartbeat, handleReadIndexResp, handleSnapshot, handleTimeoutNow } from './follower';
 import {
   bcastCommit,
@@ -74,6 +75,8 @@ export class Raft {
   electionElapsed = 0;
   heartbeatElapsed = 0;
   randomizedElectionTimeout = 0;
+  /** early: a campaign due before the timeout because our leader's connection closed (core/peer-closed.ts). */
+  readonly early = new EarlyCampaign();
 
   msgs: RaftMessage[] = [];
   msgsAfterPersist: RaftMessage[] = [];
@@ -194,6 +197,7 @@ export class Raft {
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     this.resetRandomizedElectionTimeout();
+    this.early.cancel();
   }
 
   becomeFollower(term: number, lead: NodeId | null): void {
@@ -208,6 +212,7 @@ export class Raft {
     const [prev, prevTerm] = [this.state.role, this.term];
     // A pre-candidate changes neither term nor vote, so a failed pre-election disturbs no one.
     this.lead = null;
+    this.early.cancel();
     this.state = { role: 'precandidate', votes: new Map() };
     this.noteRole(prev, prevTerm);
   }
@@ -274,6 +279,8 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
+    const closed = this.early.due();
+    if (closed !== null) return campaignEarly(this, closed, this.early.rank);
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.why = {
         kind: 'election-timeout',
@@ -342,6 +349,7 @@ export class Raft {
   /** step handles one message from a peer: the term rules first (§5.1), then the role's handler. */
   step(m: RaftMessage): void {
     if (m.to !== this.id || m.from === this.id) return;
+    this.early.heard(m.from);
     this.stim = { from: m.from, type: m.type, term: m.term };
     try {
       this.stepTerm(m);

@@ -219,6 +219,10 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
     case 'router-disconnect':
     case 'router-disconnected':
       return d(`${node} lost its connection to the network`, 'warn', n);
+    case 'peer-closed':
+      return d(`${node} saw the connection to ${str(r, 'peer') ?? '?'} close (its process is gone)`, 'warn', n);
+    case 'peer-closed-dropped':
+      return d(`${node} did not see ${str(r, 'peer') ?? '?'} close: ${str(r, 'reason') ?? 'cut off'}`, '', n);
     case 'partition': {
       const g = groupsText(r.groups);
       if (g.n <= 1) return d('network joined again: no partition', 'ok', g.nodes);

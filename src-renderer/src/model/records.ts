@@ -31,6 +31,8 @@ const LIFECYCLE_KINDS = new Set([
   'cluster-stopped',
   'router-connect',
   'router-disconnect',
+  'peer-closed',
+  'peer-closed-dropped',
 ]);
 const FAULT_KINDS = new Set(['partition', 'heal', 'link-rule', 'time-scale', 'balance', 'damage', 'unsafe']);
 const CLIENT_KINDS = new Set(['client-invoke', 'client-complete', 'load-start', 'load-done']);

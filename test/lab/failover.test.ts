@@ -1,0 +1,99 @@
+/**
+ * Failover on real processes: a SIGKILLed leader's connections close, the router tells its
+ * peers (peer-closed), and a survivor campaigns early — its role-reason says so — and then
+ * serves. A paused (SIGSTOP) leader closes nothing, so its followers wait out their
+ * election timeout; a follower partitioned from the dead leader does not see the close.
+ * How fast this is belongs to `npm run bench` (its failover row), not to these tests.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KvResponse, RunLogRecord } from '../../src-main/api/contract';
+import { startLab, waitFor, waitLeader, type TestLab } from './helpers';
+
+let t: TestLab;
+const ALL = ['n1', 'n2', 'n3'];
+
+beforeAll(async () => {
+  t = await startLab({ nodes: 3, seed: 11 });
+});
+
+afterAll(async () => {
+  await t?.stop();
+});
+
+const put = (key: string, value: string) => t.api<KvResponse>('POST', '/api/kv', { op: 'put', key, value });
+const log = async (): Promise<RunLogRecord[]> => (await t.api<RunLogRecord[]>('GET', '/api/log')).body;
+const lastSeq = async (): Promise<number> => (await log()).reduce((m, r) => Math.max(m, r.seq), 0);
+
+/** since: the records of `kind` after seq. */
+async function since(seq: number, kind: string): Promise<RunLogRecord[]> {
+  return (await log()).filter((r) => r.seq > seq && r.kind === kind);
+}
+
+/** causeKinds: the causes the nodes gave for becoming pre-candidate or candidate after seq. */
+async function campaignCauses(seq: number): Promise<string[]> {
+  const reasons = await since(seq, 'role-reason');
+  return reasons
+    .filter((r) => r.role === 'precandidate' || r.role === 'candidate')
+    .map((r) => String((r.cause as { kind?: unknown } | undefined)?.kind));
+}
+
+/** healthy: every node up, one leader, the dead one restarted and caught up. */
+async function healthy(): Promise<string> {
+  await waitFor(async () => (await t.lab.cluster()).nodes.every((n) => n.status === 'up'), 15_000, 'all nodes up');
+  return waitLeader(t);
+}
+
+describe('failover after the leader dies', () => {
+  it('a SIGKILLed leader is replaced by a survivor that saw its connection close, and the new leader serves', async () => {
+    const old = await healthy();
+    expect((await put('before', '1')).body.outcome).toBe('ok');
+    const rest = ALL.filter((n) => n !== old);
+    const seq = await lastSeq();
+    await t.api('POST', `/api/nodes/${old}/crash`);
+    const fresh = await waitLeader(t, 15_000, rest);
+    expect(rest).toContain(fresh);
+    const w = await put('after', '2');
+    expect(w.body).toMatchObject({ outcome: 'ok', node: fresh });
+    // Both survivors were told the connection closed; an early campaign followed.
+    const closes = await since(seq, 'peer-closed');
+    expect(closes.map((r) => [r.node, r.peer]).sort()).toEqual(rest.map((n) => [n, old]));
+    expect(await campaignCauses(seq)).toContain('leader-closed');
+    expect((await t.api<KvResponse>('POST', '/api/kv', { op: 'get', key: 'before' })).body.value).toBe('1');
+    await t.api('POST', `/api/nodes/${old}/restart`);
+  });
+
+  it('a paused (SIGSTOP) leader closes nothing: its followers wait out the election timeout', async () => {
+    const old = await healthy();
+    const rest = ALL.filter((n) => n !== old);
+    const seq = await lastSeq();
+    await t.api('POST', `/api/nodes/${old}/pause`);
+    const fresh = await waitLeader(t, 15_000, rest);
+    expect(rest).toContain(fresh);
+    expect((await put('paused-leader', '3')).body.outcome).toBe('ok');
+    expect(await since(seq, 'peer-closed')).toEqual([]);
+    const causes = await campaignCauses(seq);
+    expect(causes).toContain('election-timeout');
+    expect(causes).not.toContain('leader-closed');
+    await t.api('POST', `/api/nodes/${old}/resume`);
+  });
+
+  it('a follower partitioned from the leader when it dies does not see the close', async () => {
+    const old = await healthy();
+    const [near, far] = ALL.filter((n) => n !== old) as [string, string];
+    await t.api('POST', '/api/partition', { groups: [[old, near], [far]] });
+    const seq = await lastSeq();
+    await t.api('POST', `/api/nodes/${old}/crash`);
+    await waitFor(async () => (await since(seq, 'peer-closed-dropped')).length > 0, 5_000, 'the withheld close');
+    const seen = await since(seq, 'peer-closed');
+    expect(seen.map((r) => [r.node, r.peer])).toEqual([[near, old]]);
+    const withheld = await since(seq, 'peer-closed-dropped');
+    expect(withheld.map((r) => [r.node, r.peer, r.reason])).toEqual([[far, old, 'partition']]);
+    // Healed, the two survivors elect one of them and serve.
+    await t.api('POST', '/api/heal');
+    const fresh = await waitLeader(t, 15_000, [near, far]);
+    expect([near, far]).toContain(fresh);
+    expect((await put('after-partition', '4')).body.outcome).toBe('ok');
+    await t.api('POST', `/api/nodes/${old}/restart`);
+    await healthy();
+  });
+});
