@@ -16,20 +16,18 @@ import type { ReplicatedKv } from '../core/shard/machine';
 import { createMachine } from './machines';
 import { noteText, PAXOS_WORDS, RAFT_WORDS } from '../core/notes';
 import type { KvResult } from '../core/kv/types';
-import { createProtocolNode, describeMessage, validateMessage } from '../core/protocols';
+import { describeMessage, validateMessage } from '../core/protocols';
 import { Recovery, mayLeaveWhileRecovering } from '../core/recovery';
 import {
-  seededRng,
   type ConfChange,
   type MessageBase,
   type NodeId,
-  type Persisted,
   type ProtocolNode,
   type ReadState,
 } from '../core/types';
-import { UNSAFE_DEFAULTS, UNSYNCED_FLUSH_MS, coreFlags, type UnsafeSettings } from '../core/unsafe';
+import { UNSAFE_DEFAULTS, UNSYNCED_FLUSH_MS, type UnsafeSettings } from '../core/unsafe';
 import { ClientPort } from './client-port';
-import { nodeNumber } from './config';
+import { bootRecords, createCore, electionTicks, loadStore } from './node-boot';
 import type { ControlReply, NodeConfig, NodeInspect, NodeToHost } from './contract';
 import { Requests } from './requests';
 import { SqliteStorage } from './sqlite-storage';
@@ -104,17 +102,18 @@ export class NodeHost {
       deferSync: unsafe.fsync,
     });
     this.store = unsafe.fsync ? this.deferredSync() : this.writeBehind();
-    const p = this.loadStore();
+    const p = loadStore(this.storage, this.kv);
     this.recovery = new Recovery({
       reason: this.storage.damaged,
       floor: this.storage.recoveryFloor,
       voteLost: this.storage.voteLost,
-      electionTicks: this.electionTicks(),
+      electionTicks: electionTicks(cfg),
       ctxPrefix: `${cfg.id}:${this.bootId}:recover`,
     });
     const fresh = p.hardState.term === 0 && p.snapshot === null && p.entries.length === 0;
-    this.reportBoot(p, fresh);
-    this.core = this.createCore(fresh ? null : p);
+    for (const [kind, detail] of bootRecords(this.storage, this.recovery.recovering, p, fresh))
+      this.event(kind, detail);
+    this.core = createCore(cfg, unsafe, fresh ? null : p, this.kv.appliedIndex, this.recovery.recovering);
     this.loop = new HostLoop({
       core: this.core,
       storage: this.store instanceof DeferredSync ? this.store.storage : this.store,
@@ -284,63 +283,6 @@ export class NodeHost {
       keys: this.kv.size(),
       locks: this.kv.locks(),
     };
-  }
-
-  /** reportBoot tells the lab what the node found on its disk: damage, and what it restarts from. */
-  private reportBoot(p: Persisted, fresh: boolean): void {
-    if (this.recovery.recovering) {
-      this.event('storage-damaged', {
-        reason: this.storage.damaged,
-        recoveryFloor: this.storage.recoveryFloor,
-        voteLost: this.storage.voteLost,
-        movedAside: this.storage.movedAside,
-      });
-    }
-    if (fresh) return;
-    this.event('recovered', {
-      source: 'disk',
-      term: p.hardState.term,
-      commit: p.hardState.commit,
-      snapshotIndex: p.snapshot?.index ?? 0,
-      entries: p.entries.length,
-    });
-  }
-
-  /** electionTicks is the election timeout in core ticks. */
-  private electionTicks(): number {
-    return Math.max(2, Math.round(this.cfg.electionMs / this.cfg.tickMs));
-  }
-
-  /** createCore builds the protocol core from what the store held (null: a fresh node). */
-  private createCore(restore: Persisted | null): ProtocolNode {
-    const cfg = this.cfg;
-    return createProtocolNode(cfg.protocol, {
-      id: cfg.id,
-      peers: cfg.peers,
-      electionTicks: this.electionTicks(),
-      heartbeatTicks: Math.max(1, Math.round(cfg.heartbeatMs / cfg.tickMs)),
-      maxInflight: 256,
-      maxEntriesPerMsg: 64,
-      ...coreFlags(this.unsafe),
-      rng: seededRng(cfg.seed + nodeNumber(cfg.id, cfg.peers)),
-      restore,
-      applied: this.kv.appliedIndex,
-      recovering: this.recovery.recovering,
-    });
-  }
-
-  /** loadStore reads the store and restores the state machine from its snapshot (dropping an unreadable one). */
-  private loadStore(): Persisted {
-    const p = this.storage.load();
-    if (!p.snapshot) return p;
-    try {
-      this.kv.restore(p.snapshot.data, p.snapshot.index);
-      return p;
-    } catch (e) {
-      // The checksum held but the state machine cannot read it: as good as damaged.
-      this.storage.discardSnapshot(`snapshot at ${p.snapshot.index} unreadable: ${(e as Error).message}`);
-      return this.storage.load();
-    }
   }
 
   /** loopHooks connect the HostLoop to this process: the router link, the client requests, the run log. */

@@ -21,30 +21,12 @@ import {
   syncProgress,
 } from './leader';
 import type { RaftMessage } from './messages';
-import { type Progress } from './progress';
 import { RaftLog } from './raft-log';
 import { ReadOnly } from './read-only';
+import type { LeaderState, RoleState } from './role-state';
 import { parseConfChange } from './validate';
 
-/** LeaderState is what only a leader has. */
-export interface LeaderState {
-  role: 'leader';
-  progress: Map<NodeId, Progress>;
-  readOnly: ReadOnly;
-  /** pendingReads wait until the leader has committed an entry of its own term (§6.4 step 1). */
-  pendingReads: { ctx: string; from: NodeId }[];
-  /** transferee is the target of a leadership transfer in progress. */
-  transferee: NodeId | null;
-  /** termStart is the index of this term's no-op entry. */
-  termStart: number;
-}
-
-/** RoleState is the role and the state only that role has. */
-export type RoleState =
-  | { role: 'follower' }
-  | { role: 'precandidate'; votes: Map<NodeId, boolean> }
-  | { role: 'candidate'; votes: Map<NodeId, boolean> }
-  | LeaderState;
+export type { LeaderState, RoleState } from './role-state';
 
 /** AFTER_PERSIST lists the message types that reveal durable state (votes, acknowledged entries). */
 const AFTER_PERSIST: ReadonlySet<RaftMessage['type']> = new Set(['vote', 'voteResp', 'preVoteResp', 'appendResp']);
