@@ -18,13 +18,7 @@ import { noteText, PAXOS_WORDS, RAFT_WORDS } from '../core/notes';
 import type { KvResult } from '../core/kv/types';
 import { describeMessage, validateMessage } from '../core/protocols';
 import { Recovery, mayLeaveWhileRecovering } from '../core/recovery';
-import {
-  type ConfChange,
-  type MessageBase,
-  type NodeId,
-  type ProtocolNode,
-  type ReadState,
-} from '../core/types';
+import { type ConfChange, type MessageBase, type NodeId, type ProtocolNode, type ReadState } from '../core/types';
 import { UNSAFE_DEFAULTS, UNSYNCED_FLUSH_MS, type UnsafeSettings } from '../core/unsafe';
 import { ClientPort } from './client-port';
 import { bootRecords, createCore, electionTicks, loadStore } from './node-boot';
