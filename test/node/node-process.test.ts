@@ -329,6 +329,9 @@ describe('a 3-node Raft cluster of real processes', () => {
       fs.writeFileSync(victim.cfg.dataFile, 'not a database, just bytes where a header should be'.repeat(100));
       fs.rmSync(`${victim.cfg.dataFile}-wal`, { force: true });
       fs.rmSync(`${victim.cfg.dataFile}-shm`, { force: true });
+      // The victim hears the leader's heartbeats but gets no entries, so it stays recovering
+      // (with little data it would otherwise catch up before the leader is killed, and vote).
+      router.rule = (m) => (m.to === victim.id && (m.type === 'append' || m.type === 'snapshot') ? 'drop' : 'pass');
       const v = await restart(victim.id);
       expect(v.events('storage-damaged')[0]?.reason).toMatch(/moved aside/);
       await waitFor('victim follows the leader', () => v.status?.status.leader === l.id);
@@ -339,7 +342,9 @@ describe('a 3-node Raft cluster of real processes', () => {
       const since = healthy.msgs.slice(mark).filter((m) => m.t === 'status');
       expect(since.every((m) => m.t === 'status' && m.status.role !== 'leader')).toBe(true);
       expect(healthy.status?.status.role).not.toBe('leader');
+      expect(v.status?.damaged).toBe(true);
       // The old leader returns: two healthy voters elect a leader and the victim catches up.
+      router.rule = null;
       await restart(l.id);
       await waitFor(
         'victim recovered from peers',
