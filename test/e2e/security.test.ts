@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterView, RunLogRecord } from '../../src-main/api/contract';
-import { buildWeb, requireChromium, openBrowser, startServe, stopServe, type Served } from './helpers';
+import { ROOT, buildWeb, requireChromium, openBrowser, startServe, stopServe, type Served } from './helpers';
 
 /** EXPORT_NAME: the run the attacker tries to export (into the lab's data folder). */
 const EXPORT_NAME = 'pwned-export';
@@ -175,7 +175,8 @@ describe('browser-origin attacks on a running lab (Chromium)', () => {
   beforeAll(async () => {
     // Not skipped when missing: one line says what to install.
     requireChromium();
-    const web = buildWeb();
+    // Its own folder: lab.test.ts builds into the default one, and a build empties its folder first.
+    const web = buildWeb(join(ROOT, 'artifacts', 'e2e-web-security'));
     served = await startServe(['--web', web, '--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
     exportDir = join(served.dataDir, EXPORT_NAME);
     attacker = attackerServer(served.url, served.token);
