@@ -21,13 +21,13 @@
  * it installed, propose the garbage collection.
  */
 import { type ShardMoving, type ShardsView } from '../api/shards';
-import { ADMIN_KEY, CONFIG_KEY, STATUS_KEY, isReservedKey, type GroupCommand } from '../core/shard/admin';
-import { initialConfig, shardConfig, shardOf, type ShardConfig } from '../core/shard/config';
+import { ADMIN_KEY, STATUS_KEY, isReservedKey, type GroupCommand } from '../core/shard/admin';
+import { shardOf, type ShardConfig } from '../core/shard/config';
+import { ConfigCache, controllerOpOf, parseConfig, type ShardChangeOp } from '../core/shard/config-cache';
 import { installedAt, planGroup } from '../core/shard/coordinator';
 import type { GroupShardStatus } from '../core/shard/group';
 import { ShardSessions } from '../core/shard/sessions';
 import type { KvOp } from '../core/kv/types';
-import { checked, parseJsonBounded } from '../core/validate';
 import type { NodeId } from '../core/types';
 import { believedLeaderOf, groupStatus, handover } from './shard-read';
 import { Gateway, type GatewayResult } from './gateway';
@@ -58,11 +58,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class ShardLab {
   private readonly gateways = new Map<string, Gateway>();
   private readonly ctl: Gateway;
-  private config: ShardConfig;
-  private readonly configs = new Map<number, ShardConfig>();
+  /** configs: the controller's configurations as this coordinator knows them. */
+  private readonly configs: ConfigCache;
   private readonly statuses = new Map<string, GroupShardStatus>();
   private readonly sessions: ShardSessions;
-  private refreshing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** passing: a coordinator pass runs now; again: run the next one at once (a change came meanwhile). */
   private passing = false;
@@ -77,7 +76,11 @@ export class ShardLab {
   ) {
     this.ctl = this.gatewayOf(layout.controller, 0);
     layout.groups.forEach((g, i) => this.gateways.set(g.id, this.gatewayOf(g.nodes, i + 1)));
-    this.config = initialConfig(layout.scheme);
+    this.configs = new ConfigCache(
+      layout.scheme,
+      (key) => this.readConfig(key),
+      (cfg) => c.recorder.record('shard-config', { config: cfg.num, shards: cfg.shards }),
+    );
     this.sessions = new ShardSessions(clientPrefix, MAX_SHARD_SESSIONS * layout.scheme.shards);
     this.puller = new ShardPuller({
       router: c.router,
@@ -228,17 +231,12 @@ export class ShardLab {
 
   /** refresh reads the controller's newest configuration (one read at a time; callers share it). */
   refresh(): Promise<void> {
-    this.refreshing ??= this.readConfig(CONFIG_KEY).then((c) => {
-      this.refreshing = null;
-      if (c && c.num > this.config.num) this.adopt(c);
-    });
-    return this.refreshing;
+    return this.configs.refresh();
   }
 
-  private adopt(c: ShardConfig): void {
-    this.config = c;
-    this.configs.set(c.num, c);
-    this.c.recorder.record('shard-config', { config: c.num, shards: c.shards });
+  /** config is the newest configuration seen. */
+  private get config(): ShardConfig {
+    return this.configs.current;
   }
 
   private async readConfig(key: string): Promise<ShardConfig | null> {
@@ -246,18 +244,8 @@ export class ShardLab {
     return r.outcome === 'ok' ? parseConfig(r.result?.value ?? null) : null;
   }
 
-  private async configAt(num: number): Promise<ShardConfig | null> {
-    const hit = this.configs.get(num);
-    if (hit) return hit;
-    const c = await this.readConfig(`${CONFIG_KEY}/${num}`);
-    if (c && c.num === num) this.configs.set(num, c);
-    return c && c.num === num ? c : null;
-  }
-
   /** change runs a join, leave or move on the controller; resolves with the new view or throws ShardRefusal. */
-  async change(
-    op: { op: 'move'; shard: number; group: string } | { op: 'join' | 'leave'; group: string },
-  ): Promise<void> {
+  async change(op: ShardChangeOp): Promise<void> {
     const g = this.layout.groups.find((x) => x.id === op.group);
     if (!g) throw new ShardRefusal(404, `no group ${op.group}: this cluster runs ${this.groupIds()}`);
     if (op.op === 'move' && op.shard >= this.layout.scheme.shards)
@@ -266,16 +254,10 @@ export class ShardLab {
     const joined = Object.keys(this.config.groups);
     if (op.op === 'leave' && joined.length === 1 && joined[0] === op.group)
       throw new ShardRefusal(409, `${op.group} is the last group: its shards would have nowhere to go`);
-    const body =
-      op.op === 'move'
-        ? op
-        : op.op === 'join'
-          ? { op: 'join', groups: { [g.id]: g.nodes } }
-          : { op: 'leave', groups: [g.id] };
+    const body = controllerOpOf(op, g.nodes);
     const r = await this.controllerOp(body, 5000);
     if (r.outcome === 'ok') {
-      const c = parseConfig(r.result?.value ?? null);
-      if (c && c.num > this.config.num) this.adopt(c);
+      this.configs.offer(parseConfig(r.result?.value ?? null));
       this.c.recorder.record('shard-change', { ...body, config: this.config.num });
       this.kick();
       return;
@@ -318,7 +300,7 @@ export class ShardLab {
     if (!st || this.closed) return;
     for (const act of planGroup(st, this.config.num)) {
       if (act.a === 'config') {
-        const next = await this.configAt(act.num);
+        const next = await this.configs.at(act.num);
         if (next) await this.groupOp(group, { a: 'config', config: next });
       } else if (act.a === 'pull') {
         const parts = st.shards.find((s) => s.shard === act.shard)?.parts ?? 0;
@@ -328,7 +310,7 @@ export class ShardLab {
   }
 
   private async maybeCollect(group: string, shard: number, config: number): Promise<void> {
-    const cfg = await this.configAt(config);
+    const cfg = await this.configs.at(config);
     const owner = cfg?.shards[shard];
     if (!owner) return;
     if (!installedAt(this.statuses.get(owner), shard, config)) return;
@@ -342,7 +324,7 @@ export class ShardLab {
     const r = await gw.request({ op: 'put', key: ADMIN_KEY, value: JSON.stringify(cmd) }, ADMIN_TIMEOUT_MS);
     if (r.outcome === 'ok' && cmd.a === 'config') {
       // Configuration 0 assigns nothing: the first one hands out every shard fresh.
-      const prev = cmd.config.num > 1 ? await this.configAt(cmd.config.num - 1) : null;
+      const prev = cmd.config.num > 1 ? await this.configs.at(cmd.config.num - 1) : null;
       this.c.recorder.record('shard-group-config', {
         group,
         config: cmd.config.num,
@@ -388,13 +370,4 @@ export class ShardLab {
       })),
     };
   }
-}
-
-/** parseConfig reads a configuration the controller answered with (null if it is not one). */
-function parseConfig(text: string | null): ShardConfig | null {
-  if (text === null) return null;
-  const p = parseJsonBounded(text, { maxDepth: 8 });
-  if (!p.ok) return null;
-  const c = checked(() => shardConfig(p.value, 'config'));
-  return c.ok ? c.value : null;
 }

@@ -10,13 +10,13 @@
  * request the gateway serves lands in a Jepsen-style history shaped like the lab's.
  */
 import type { HistoryOp } from '../../api/contract';
-import { ADMIN_KEY, CONFIG_KEY, STATUS_KEY, exportKey, type GroupCommand } from '../../core/shard/admin';
-import { initialConfig, shardConfig, shardOf, type ShardConfig } from '../../core/shard/config';
+import { ADMIN_KEY, STATUS_KEY, exportKey, type GroupCommand } from '../../core/shard/admin';
+import { shardOf, type ShardConfig } from '../../core/shard/config';
+import { ConfigCache, controllerOpOf, parseConfig, type ShardChangeOp } from '../../core/shard/config-cache';
 import { installedAt, planGroup } from '../../core/shard/coordinator';
 import type { GroupShardStatus } from '../../core/shard/group';
 import { ShardSessions } from '../../core/shard/sessions';
 import type { KvOp } from '../../core/kv/types';
-import { checked, parseJsonBounded } from '../../core/validate';
 import type { NodeId } from '../../core/types';
 import { historyShape } from '../../lab/recorder';
 import { groupStatus } from '../../lab/shard-read';
@@ -41,20 +41,18 @@ export interface ShardOutcome {
   latencyMs: number;
 }
 
-/** ShardChangeOp is a move, join or leave asked of the controller. */
-export type ShardChangeOp = { op: 'move'; shard: number; group: string } | { op: 'join' | 'leave'; group: string };
+export type { ShardChangeOp } from '../../core/shard/config-cache';
 
 /** ShardLayer is the gateway and coordinator of a simulated sharded cluster (see the file comment). */
 export class ShardLayer {
   readonly history: HistoryOp[] = [];
   /** log: the shard events (configurations taken, shards installed and collected), for reports and tests. */
   readonly events: { t: number; kind: string; detail: Record<string, unknown> }[] = [];
-  config: ShardConfig;
   readonly statuses = new Map<string, GroupShardStatus>();
-  private readonly configs = new Map<number, ShardConfig>();
+  /** configs: the controller's configurations as this layer knows them. */
+  private readonly configs: ConfigCache;
   private readonly sender: GroupSender;
   private readonly sessions: ShardSessions;
-  private refreshing: Promise<void> | null = null;
   private processes = 0;
   private closed = false;
 
@@ -69,7 +67,11 @@ export class ShardLayer {
   ) {
     this.sender = new GroupSender(sim, streamRng(sim.seed, SHARD_STREAM, 100, o.name.charCodeAt(0)));
     this.sessions = new ShardSessions(o.name, 256 * sim.scheme.shards);
-    this.config = initialConfig(sim.scheme);
+    this.configs = new ConfigCache(
+      sim.scheme,
+      (key) => this.readConfig(key),
+      (c) => this.note('shard-config', { config: c.num, shards: c.shards }),
+    );
   }
 
   /** start joins every group that is not a spare, then runs the coordinator every COORDINATE_MS until close (a gateway only reads the configuration). */
@@ -176,17 +178,12 @@ export class ShardLayer {
 
   /** refresh reads the controller's newest configuration (one read at a time; callers share it). */
   refresh(): Promise<void> {
-    this.refreshing ??= this.readConfig(CONFIG_KEY).then((c) => {
-      this.refreshing = null;
-      if (c && c.num > this.config.num) this.adopt(c);
-    });
-    return this.refreshing;
+    return this.configs.refresh();
   }
 
-  private adopt(c: ShardConfig): void {
-    this.config = c;
-    this.configs.set(c.num, c);
-    this.note('shard-config', { config: c.num, shards: c.shards });
+  /** config is the newest configuration this layer knows. */
+  get config(): ShardConfig {
+    return this.configs.current;
   }
 
   private note(kind: string, detail: Record<string, unknown>): void {
@@ -198,28 +195,14 @@ export class ShardLayer {
     return r.outcome === 'ok' ? parseConfig(r.result?.value ?? null) : null;
   }
 
-  private async configAt(num: number): Promise<ShardConfig | null> {
-    const hit = this.configs.get(num);
-    if (hit) return hit;
-    const c = await this.readConfig(`${CONFIG_KEY}/${num}`);
-    if (c && c.num === num) this.configs.set(num, c);
-    return c && c.num === num ? c : null;
-  }
-
   /** change runs a move, join or leave on the controller; resolves with null once it made the configuration, else why not. */
   async change(op: ShardChangeOp): Promise<string | null> {
     const g = this.sim.group(op.group);
     if (!g || g.id === 'ctl') return `no group ${op.group}`;
-    const body =
-      op.op === 'move'
-        ? op
-        : op.op === 'join'
-          ? { op: 'join', groups: { [g.id]: g.nodes } }
-          : { op: 'leave', groups: [g.id] };
+    const body = controllerOpOf(op, g.nodes);
     const r = await this.controllerOp(body, 5000);
     if (r.outcome === 'ok') {
-      const c = parseConfig(r.result?.value ?? null);
-      if (c && c.num > this.config.num) this.adopt(c);
+      this.configs.offer(parseConfig(r.result?.value ?? null));
       this.note('shard-change', { ...body, config: this.config.num });
       return null;
     }
@@ -252,7 +235,7 @@ export class ShardLayer {
     if (!st || this.closed) return;
     for (const act of planGroup(st, this.config.num)) {
       if (act.a === 'config') {
-        const next = await this.configAt(act.num);
+        const next = await this.configs.at(act.num);
         if (next) await this.groupOp(g, { a: 'config', config: next });
       } else if (act.a === 'pull') await this.pull(g, act.shard, act.config, act.from);
       else await this.maybeCollect(g, act.shard, act.config);
@@ -278,7 +261,7 @@ export class ShardLayer {
   }
 
   private async maybeCollect(g: SimGroup, shard: number, config: number): Promise<void> {
-    const cfg = await this.configAt(config);
+    const cfg = await this.configs.at(config);
     const owner = cfg?.shards[shard];
     if (!owner || !installedAt(this.statuses.get(owner), shard, config)) return;
     if (await this.groupOp(g, { a: 'gc', shard, config })) this.note('shard-collected', { shard, config, group: g.id });
@@ -293,13 +276,4 @@ export class ShardLayer {
       this.note('shard-group-config', { group: g.id, config: cmd.config.num });
     return r.outcome === 'ok';
   }
-}
-
-/** parseConfig reads a configuration the controller answered with (null if it is not one). */
-function parseConfig(text: string | null): ShardConfig | null {
-  if (text === null) return null;
-  const p = parseJsonBounded(text, { maxDepth: 8 });
-  if (!p.ok) return null;
-  const c = checked(() => shardConfig(p.value, 'config'));
-  return c.ok ? c.value : null;
 }
