@@ -4,6 +4,8 @@
  * indeterminate (an `info` completion, or none at all), and name each operation's `f` the
  * lab's way (Jepsen's and Porcupine's get/put become read/write).
  */
+import type { KvOp } from '../core/kv/types';
+import { assertNever } from '../core/types';
 import type { HistoryEvent, Operation } from './types';
 
 const F_ALIASES: Record<string, string> = {
@@ -75,4 +77,28 @@ function operation(inv: HistoryEvent, call: number, ok: HistoryEvent | null, ret
     input: inv.value,
     output: ok ? ok.value : undefined,
   };
+}
+
+/** historyShape maps a KV op to Jepsen's f and value. */
+export function historyShape(op: KvOp): { f: string; key: string; value: unknown } {
+  switch (op.op) {
+    case 'put':
+      return { f: 'write', key: op.key, value: op.value };
+    case 'get':
+      return { f: 'read', key: op.key, value: null };
+    case 'delete':
+      return { f: 'delete', key: op.key, value: null };
+    case 'cas':
+      return { f: 'cas', key: op.key, value: [op.expected, op.value] };
+    case 'lock':
+      return { f: 'lock', key: op.name, value: { owner: op.owner, ttlMs: op.ttlMs } };
+    case 'renew':
+      return { f: 'renew', key: op.name, value: { owner: op.owner, token: op.token, ttlMs: op.ttlMs } };
+    case 'unlock':
+      return { f: 'unlock', key: op.name, value: { token: op.token } };
+    case 'fencedPut':
+      return { f: 'fenced-write', key: op.key, value: { value: op.value, token: op.token } };
+    default:
+      return assertNever(op, 'kv op');
+  }
 }

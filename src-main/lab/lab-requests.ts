@@ -24,7 +24,7 @@ import { explainError, type GatewayResult } from './gateway';
 import { LabError } from './lab-error';
 import { runLoad } from './load';
 import type { PauseOnControl } from './pause-on';
-import { historyShape } from './recorder';
+import { historyShape } from '../check/history';
 import type { ShardLab } from './shard-lab';
 
 /** LabRequestsDeps is what LabRequests needs from the lab: its current cluster and how to report. */

@@ -19,8 +19,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { HistoryOp, HistoryQuery, MessageRecord, RunLogRecord } from '../api/contract';
 import { historyWindow, isEmptyQuery } from '../api/history-window';
-import type { KvOp } from '../core/kv/types';
-import { assertNever, type MessageKind, type NodeId } from '../core/types';
+import type { MessageKind, NodeId } from '../core/types';
 
 /** MESSAGE_RING is how many message records stay in memory (the file keeps them all). */
 export const MESSAGE_RING = 200_000;
@@ -492,29 +491,5 @@ export class Recorder {
       .filter((s): s is WriteStream => s !== null)
       .map((s) => new Promise<void>((res) => s.end(() => res())));
     await Promise.all(ends);
-  }
-}
-
-/** historyShape maps a KV op to Jepsen's f and value. */
-export function historyShape(op: KvOp): { f: string; key: string; value: unknown } {
-  switch (op.op) {
-    case 'put':
-      return { f: 'write', key: op.key, value: op.value };
-    case 'get':
-      return { f: 'read', key: op.key, value: null };
-    case 'delete':
-      return { f: 'delete', key: op.key, value: null };
-    case 'cas':
-      return { f: 'cas', key: op.key, value: [op.expected, op.value] };
-    case 'lock':
-      return { f: 'lock', key: op.name, value: { owner: op.owner, ttlMs: op.ttlMs } };
-    case 'renew':
-      return { f: 'renew', key: op.name, value: { owner: op.owner, token: op.token, ttlMs: op.ttlMs } };
-    case 'unlock':
-      return { f: 'unlock', key: op.name, value: { token: op.token } };
-    case 'fencedPut':
-      return { f: 'fenced-write', key: op.key, value: { value: op.value, token: op.token } };
-    default:
-      return assertNever(op, 'kv op');
   }
 }

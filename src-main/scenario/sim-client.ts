@@ -23,7 +23,7 @@ import { createBalancer } from '../core/balance';
 import type { Balancer, BalanceAlgorithm } from '../core/balance/types';
 import type { KvOp } from '../core/kv/types';
 import type { NodeId, Rng } from '../core/types';
-import { historyShape } from '../lab/recorder';
+import { historyShape } from '../check/history';
 import type { ClientOutcome, ClientRequestFrame, ClientResponseFrame } from '../node/contract';
 import type { Cluster } from '../sim/cluster';
 import { NS_PER_MS } from '../sim/run-log';

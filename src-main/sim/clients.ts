@@ -16,7 +16,7 @@
  */
 import type { KvOp, KvResult } from '../core/kv/types';
 import type { NodeId, Rng } from '../core/types';
-import { historyShape } from '../lab/recorder';
+import { historyShape } from '../check/history';
 import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
 import type { Cluster } from './cluster';
 import { NS_PER_MS } from './run-log';

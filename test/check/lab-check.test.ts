@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { HistoryOp } from '../../src-main/api/contract';
 import { checkHistory } from '../../src-main/check/check';
 import { exportCheck, finalCandidates, linearizability } from '../../src-main/lab/check';
-import { historyShape } from '../../src-main/lab/recorder';
+import { historyShape } from '../../src-main/check/history';
 import type { KvOp } from '../../src-main/core/kv/types';
 
 /** labHistory records ops the way LabService.send does: invoke, then ok with the value (a read's result, a lock's token). */
