@@ -29,6 +29,7 @@ import { RouterLink } from './transport';
 import { WriteBehind } from '../core/write-behind';
 import { DeferredSync } from './deferred-sync';
 import { CoreClock } from './core-clock';
+import { TRACE_ON, trace, traceName } from './trace';
 
 /** STATUS_MIN_GAP_MS: at most one status report per this many ms (always the latest). */
 export const STATUS_MIN_GAP_MS = 20;
@@ -86,6 +87,7 @@ export class NodeHost {
     readonly cfg: NodeConfig,
     private readonly emit: (m: NodeToHost) => void,
   ) {
+    if (TRACE_ON) traceName(cfg.id);
     const unsafe = this.unsafe;
     const kvOpts = { maxBytes: cfg.maxStoreBytes, sessions: unsafe.sessions, fencing: unsafe.fencing };
     this.kv = createMachine(cfg.machine, kvOpts);
@@ -167,7 +169,17 @@ export class NodeHost {
       port: cfg.clientPort,
       onRequest: (req, reply) => {
         this.clock.catchUp();
+        if (TRACE_ON) {
+          trace('n.req', req.id);
+          const inner = reply;
+          reply = (res) => {
+            trace('n.reply', res.id);
+            inner(res);
+          };
+        }
         this.requests.handle(req, reply);
+        // After a propose the new entry is the last in the log (the request layer stays free of tracing: the simulator shares it).
+        if (TRACE_ON) trace('n.prop', `${req.id}@${this.core.status().lastIndex}`);
       },
       answerInvalid: (id, reason) => this.requests.invalid(id, reason),
       onReject: (reason, remote) => this.rejected('client', reason, remote),
@@ -202,6 +214,7 @@ export class NodeHost {
   private deferredSync(): DeferredSync {
     return new DeferredSync(this.storage, {
       resume: (rd) => {
+        if (TRACE_ON) trace('d.sync', rd.entries.at(-1)?.index ?? '-');
         this.loop.resume(rd);
         this.schedule();
       },
@@ -284,12 +297,21 @@ export class NodeHost {
     const sync = this.store instanceof DeferredSync ? this.store : null;
     return {
       send: (msgs) => this.send(msgs),
-      holdPersist: sync ? (rd) => sync.hold(rd) : undefined,
+      holdPersist: sync
+        ? (rd) => {
+            const held = sync.hold(rd);
+            if (TRACE_ON && held) trace('d.write', rd.entries.at(-1)?.index ?? '-');
+            return held;
+          }
+        : undefined,
       snapshotRestored: (snap) => {
         this.requests.coveredBySnapshot(snap.index);
         this.event('snapshot-installed', { index: snap.index, term: snap.term, bytes: snap.data.length });
       },
-      applied: (e, result) => this.requests.applied(e, result),
+      applied: (e, result) => {
+        if (TRACE_ON) trace('n.apply', e.index);
+        this.requests.applied(e, result);
+      },
       reads: (rs) => this.reads(rs),
       snapshotTaken: (snap, why: SnapshotWhy) => {
         this.event('snapshot-taken', { index: snap.index, term: snap.term, bytes: snap.data.length, ...why });
@@ -337,6 +359,7 @@ export class NodeHost {
   }
 
   private runReady(): void {
+    if (TRACE_ON) trace('n.ready', '-');
     this.scheduled = false;
     if (this.stopped) return;
     if (this.loop.pump(MAX_READY_ROUNDS)) this.schedule();

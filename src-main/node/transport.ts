@@ -14,6 +14,7 @@ import { RawFrameDecoder, encodeFrame, parseJsonFrame, validateHello } from './f
 import { encodeMsgFrame, isMsgFrame, readMsgHeader, readMsgPayload } from './msg-frame';
 import { isPeerClosed, validatePeerClosed } from './peer-closed-frame';
 import { tokenEquals } from './token';
+import { TRACE_ON, trace } from './trace';
 
 /** MAX_BACKLOG_BYTES: past this much unsent data the router is not reading; drop rather than grow without bound. */
 export const MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
@@ -80,6 +81,7 @@ export class RouterLink {
         this.o.onReject(`outgoing ${m.msg.type} to ${m.msg.to} not sent: ${(e as Error).message}`);
       }
     }
+    if (TRACE_ON) for (const m of msgs) trace('n.out', `${m.msg.to}|${this.o.describe?.(m.msg).label ?? m.msg.type}`);
     if (bufs.length > 0) s.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
   }
 
@@ -161,6 +163,7 @@ export class RouterLink {
       this.o.onReject(`router link: ${header}`);
       return;
     }
+    if (TRACE_ON) trace('n.in', `${header.from}|${header.label ?? header.type}`);
     // Checked before the payload is parsed: a misrouted frame costs no JSON parse.
     if (header.to !== this.o.id) {
       this.o.onReject(`router link: message for ${header.to} delivered to ${this.o.id}`);
