@@ -31,6 +31,7 @@ import type { KvOp, KvResult } from '../core/kv/types';
 import { seededRng, type NodeId, type Rng } from '../core/types';
 import type { ClientOutcome, ClientRequestFrame, ClientResponseFrame } from '../node/contract';
 import { FrameDecoder, encodeFrame, validateClientResponse } from '../node/frames';
+import { TRACE_ON, trace } from '../node/trace';
 
 /** GatewayResult is what one request came to. */
 export interface GatewayResult {
@@ -86,6 +87,7 @@ class NodeConn {
     for (const f of frames) {
       const res = validateClientResponse(f);
       if (typeof res === 'string') continue; // a node bug; the request times out as unknown
+      if (TRACE_ON) trace('g.in', res.id);
       const p = this.pending.get(res.id);
       if (!p) continue; // answered after its deadline
       this.pending.delete(res.id);
@@ -120,9 +122,13 @@ class NodeConn {
       // Requests sent in the same event-loop turn leave in one write (see Router.write).
       if (this.sock.writableCorked === 0) {
         this.sock.cork();
-        setImmediate(() => this.sock.uncork());
+        setImmediate(() => {
+          if (TRACE_ON) trace('g.flush', '-');
+          this.sock.uncork();
+        });
       }
       this.sock.write(encodeFrame(frame));
+      if (TRACE_ON) trace('g.out', frame.id);
     });
   }
 

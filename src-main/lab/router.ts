@@ -52,6 +52,7 @@ import {
 } from '../node/frames';
 import { readMsgHeader, type MsgHeader } from '../node/msg-frame';
 import { tokenEquals } from '../node/token';
+import { TRACE_ON, trace } from '../node/trace';
 import { PeerCloses } from './peer-closes';
 import { RejectLog } from './reject-log';
 import type { Recorder } from './recorder';
@@ -221,6 +222,7 @@ export class Router {
         // A node that has not yet heard of a removal may still address the removed node: dropped, not refused.
         if (!this.known.has(h.to) && !this.removed.has(h.to))
           return reject(`message to unknown node ${describe(h.to)}`);
+        if (TRACE_ON) trace('r.in', `${h.from}>${h.to}|${h.label ?? h.type}`);
         this.route(h, f);
       }
       if (error) reject(error);
@@ -424,6 +426,7 @@ export class Router {
       return;
     }
     this.write(sock, bytes);
+    if (TRACE_ON) trace('r.out', `${from}>${to}|${h.label ?? type}`);
     rec.message('deliver', id, from, to, type, kind, term);
   }
 
@@ -448,6 +451,7 @@ export class Router {
     this.flushScheduled = false;
     const socks = this.corked;
     this.corked = [];
+    if (TRACE_ON) trace('r.flush', '-');
     for (const s of socks) if (!s.destroyed) s.uncork();
   };
 

@@ -45,6 +45,7 @@ import {
 } from './guard';
 import { batchText, EventBatcher, type EventBatch } from './event-batch';
 import { handleSeed } from './seed-api';
+import { TRACE_ON, trace } from '../node/trace';
 
 /** MAX_BODY_BYTES bounds a request body (a 1 MiB value, JSON-escaped, fits). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -250,6 +251,7 @@ export class HttpHost {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (TRACE_ON) trace('h.in', '-');
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const why = this.refuse(req);
@@ -364,6 +366,7 @@ export class HttpHost {
       'cache-control': 'no-store',
       ...extra,
     });
+    if (TRACE_ON) trace('h.out', status);
     res.end(text);
   }
 
