@@ -19,7 +19,8 @@ import { KEY_SPACE, keyOf, makeValue, percentile, Rng } from './workload';
 const HELP = `usage: node --import tsx bench/trace-put.ts [--puts N] [--warmup N] [--keep DIR]
   --puts N     sequential puts traced (default 400)
   --warmup N   puts sent first and left out (default 50)
-  --keep DIR   write the raw trace files into DIR (an empty or new folder) and keep them`;
+  --keep DIR   write the raw trace files into DIR (an empty or new folder) and keep them
+  --from DIR   start nothing: join and report the trace files a --keep run left in DIR`;
 
 interface Stamp {
   t: number;
@@ -198,6 +199,7 @@ function report(puts: PutTimes[], client: number[]): void {
     else console.log(`${name.padEnd(62)} ${f(percentile(d, 0.5))} ${f(percentile(d, 0.9))}   ${d.length}`);
   }
   const c = [...client].sort((x, y) => x - y);
+  if (c.length === 0) return;
   console.log(
     `${'client: request sent → answer read (bench process)'.padEnd(62)} ${f(percentile(c, 0.5))} ${f(percentile(c, 0.9))}   ${c.length}  (p99 ${percentile(c, 0.99).toFixed(3)})`,
   );
@@ -216,6 +218,8 @@ async function main(argv: string[]): Promise<number> {
   };
   const puts = arg('--puts', 400);
   const warmup = arg('--warmup', 50);
+  const fi = argv.indexOf('--from');
+  if (fi >= 0) return analyze(path.resolve(argv[fi + 1] ?? ''), puts, []);
   const ki = argv.indexOf('--keep');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-trace-'));
   onExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -253,6 +257,11 @@ async function main(argv: string[]): Promise<number> {
   console.log(
     `${warmup + puts} puts in ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${os.loadavg()[0]!.toFixed(2)}`,
   );
+  return analyze(traceDir, puts, client);
+}
+
+/** analyze joins the trace files in `traceDir` (the last `puts` requests) and prints the stages. */
+function analyze(traceDir: string, puts: number, client: number[]): number {
   const procs = readTraces(traceDir);
   const leaders = [...procs].filter(([n, p]) => n !== 'host' && (p.get('n.prop')?.length ?? 0) > 0);
   if (!procs.get('host') || leaders.length !== 1) {
