@@ -73,8 +73,8 @@ export interface HostLoopOptions<M extends MessageBase, R> {
   /** restored: the snapshot the state machine was restored from at boot (none for a fresh node). */
   restored?: Snapshot | null;
   /**
-   * applyWhileHeld: apply a held Ready's committed entries at once instead of after its
-   * write (see runOne). Off by default; the node process turns it on.
+   * applyWhileHeld: apply a Ready's committed entries at once instead of after its write
+   * (see runOne and finish). Off by default; the node process turns it on.
    */
   applyWhileHeld?: boolean;
 }
@@ -202,6 +202,13 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
 
   /** finish completes one Ready once its durable part may be written. */
   private finish(rd: Ready<M>): void {
+    // A Ready the disk did not hold needs no sync (it only moves the commit index, or
+    // writes nothing): its save vouches for nothing, so with applyWhileHeld the clients of
+    // its committed entries (on a quorum's disks already) are answered before that write.
+    if (this.applyWhileHeld && !rd.snapshot && this.appliedEarly !== rd) {
+      for (const e of rd.committed) this.applyEntry(e);
+      this.appliedEarly = rd;
+    }
     if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
       this.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
     }

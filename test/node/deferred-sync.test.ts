@@ -213,6 +213,34 @@ describe('deferred sync: the fdatasync runs off the event loop, the promises do 
     expect(leader.applied.filter((e) => e.index === ia)).toHaveLength(1);
   });
 
+  it('the client of a committed entry is answered before the write that only moves the commit index', async () => {
+    const c = new Cluster();
+    const leader = await c.elect();
+    const r = leader.core.propose(data('c'));
+    const index = r.ok ? r.index : 0;
+    leader.loop.pump();
+    c.deliver((m) => m.type === 'append');
+    // Every copy durable (the leader's too), the acknowledgements on the wire; a loaded machine's syncs take longer.
+    const durable = (): boolean =>
+      [...c.nodes.values()].every((n) => n.sync.pending === 0) &&
+      c.wire.filter((m) => m.type === 'appendResp').length === 2;
+    for (let i = 0; i < 100 && !durable(); i++) await settle();
+    expect(durable()).toBe(true);
+    // What the leader had applied when each commit-only write (no sync: it vouches for nothing) began.
+    const appliedAtCommitWrite: boolean[] = [];
+    const save = leader.disk.save;
+    leader.disk.save = (w) => {
+      if (!leader.disk.mustSync(w) && w.hardState && w.hardState.commit >= index)
+        appliedAtCommitWrite.push(leader.applied.some((e) => e.index === index));
+      save(w);
+    };
+    c.deliver((m) => m.type === 'appendResp');
+    expect(leader.core.status().commitIndex).toBeGreaterThanOrEqual(index);
+    expect(appliedAtCommitWrite.length).toBeGreaterThan(0);
+    expect(appliedAtCommitWrite.every((a) => a)).toBe(true);
+    expect(leader.applied.filter((e) => e.index === index)).toHaveLength(1);
+  });
+
   it('a follower acknowledges an append only once its write is durable', async () => {
     const c = new Cluster();
     const leader = await c.elect();
