@@ -198,11 +198,60 @@ function report(puts: PutTimes[], client: number[]): void {
     if (d.length === 0) console.log(`${name.padEnd(62)} (no stamps)`);
     else console.log(`${name.padEnd(62)} ${f(percentile(d, 0.5))} ${f(percentile(d, 0.9))}   ${d.length}`);
   }
+  reportTail(puts);
   const c = [...client].sort((x, y) => x - y);
   if (c.length === 0) return;
   console.log(
     `${'client: request sent → answer read (bench process)'.padEnd(62)} ${f(percentile(c, 0.5))} ${f(percentile(c, 0.9))}   ${c.length}  (p99 ${percentile(c, 0.99).toFixed(3)})`,
   );
+}
+
+/** TAIL_STAGES: the non-overlapping stages of the critical path, for blaming the slowest puts. */
+const TAIL_STAGES = STAGES.filter(
+  ([name]) => !name.startsWith('TOTAL') && !name.startsWith('  ') && !name.includes('−'),
+);
+
+/**
+ * reportTail names, for the slowest 5% of puts (host total), the stage that exceeded its
+ * own median by the most: what lands in p99.
+ */
+function reportTail(puts: PutTimes[]): void {
+  const span = (p: PutTimes, a: string, b: string): number | null => {
+    const x = p[a];
+    const y = p[b];
+    return typeof x === 'number' && typeof y === 'number' ? y - x : null;
+  };
+  const medians = TAIL_STAGES.map(([, a, b]) => {
+    const d = puts.map((p) => span(p, a, b)).filter((x): x is number => x !== null);
+    return percentile(
+      d.sort((x, y) => x - y),
+      0.5,
+    );
+  });
+  const totals = puts.map((p) => span(p, 'hIn', 'hOut') ?? 0).sort((x, y) => x - y);
+  const cut = percentile(totals, 0.95);
+  const blame = new Map<string, { n: number; excess: number }>();
+  let slow = 0;
+  for (const p of puts) {
+    if ((span(p, 'hIn', 'hOut') ?? 0) < cut) continue;
+    slow++;
+    let worst = '';
+    let excess = 0;
+    TAIL_STAGES.forEach(([name, a, b], i) => {
+      const d = span(p, a, b);
+      if (d !== null && d - (medians[i] ?? 0) > excess) {
+        excess = d - (medians[i] ?? 0);
+        worst = name;
+      }
+    });
+    const e = blame.get(worst) ?? { n: 0, excess: 0 };
+    blame.set(worst, { n: e.n + 1, excess: e.excess + excess });
+  }
+  console.log(`\nslowest 5% (${slow} puts, host total ≥ ${cut.toFixed(3)} ms): the stage furthest over its median`);
+  for (const [name, e] of [...blame].sort((x, y) => y[1].n - x[1].n))
+    console.log(
+      `  ${String(e.n).padStart(4)} × ${name || '(none over its median)'}: ${(e.excess / e.n).toFixed(3)} ms over on average`,
+    );
 }
 
 async function main(argv: string[]): Promise<number> {
