@@ -4,7 +4,8 @@
  * nothing of IPC: what the lab host must hear goes through `emit` (main.ts forwards it).
  *
  * The Ready loop (core/host.ts, the same HostLoop the simulator runs) runs as soon as
- * there is work (setImmediate after each event), never on the next tick: a put's latency
+ * there is work (at the end of each read from the router, else setImmediate after each
+ * event), never on the next tick: a put's latency
  * is one loop, one fsync and one round trip. The fsync runs off the event loop
  * (deferred-sync.ts): a Ready is held until its write is durable while the node keeps
  * reading messages and requests.
@@ -163,6 +164,12 @@ export class NodeHost {
       onConnect: () => this.maybeReady(),
       onDisconnect: (reason) => this.event('router-disconnected', { reason }),
       onPeerClosed: (peer) => this.onPeerClosed(peer),
+      // What one read from the router brought is stepped: run the Ready loop now rather than
+      // after the event loop's other I/O callbacks (the hop before a follower's write and
+      // before a leader's commit), still once for all the frames of that read.
+      onChunkEnd: () => {
+        if (this.scheduled) this.runReady();
+      },
     });
     this.port = new ClientPort({
       token: cfg.token,
@@ -355,8 +362,13 @@ export class NodeHost {
   private schedule(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => this.runReady());
+    setImmediate(this.runScheduled);
   }
+
+  /** runScheduled is schedule's callback: nothing to do if the loop already ran (onChunkEnd). */
+  private readonly runScheduled = (): void => {
+    if (this.scheduled) this.runReady();
+  };
 
   private runReady(): void {
     if (TRACE_ON) trace('n.ready', '-');

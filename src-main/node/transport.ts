@@ -39,6 +39,8 @@ export interface RouterLinkOptions {
   onDisconnect?(reason: string): void;
   /** onPeerClosed: the router says `peer`'s process is gone and its connection closed (peer-closed-frame.ts). */
   onPeerClosed?(peer: string): void;
+  /** onChunkEnd: every frame of one read from the socket was handed on (the node may run its Ready loop now). */
+  onChunkEnd?(): void;
 }
 
 /** RouterLink is the node's reconnecting connection to the router. */
@@ -137,6 +139,7 @@ export class RouterLink {
         }
         this.o.onReject('router link: a JSON frame where a message frame was expected');
       }
+      this.o.onChunkEnd?.();
       if (error) {
         // The byte stream is out of step; only a fresh connection can resynchronize it.
         this.o.onReject(`router link: ${error}; reconnecting`);

@@ -38,6 +38,8 @@ async function start(): Promise<{
   got: MessageBase[];
   rejects: string[];
   disconnects: string[];
+  /** chunkEnds: how many messages had arrived at each end-of-read call. */
+  chunkEnds: number[];
 }> {
   const frames: Buffer[] = [];
   let conn: net.Socket | null = null;
@@ -51,6 +53,7 @@ async function start(): Promise<{
   const got: MessageBase[] = [];
   const rejects: string[] = [];
   const disconnects: string[] = [];
+  const chunkEnds: number[] = [];
   link = new RouterLink({
     id: 'n1',
     token: TOKEN,
@@ -62,11 +65,12 @@ async function start(): Promise<{
     onReject: (r) => rejects.push(r),
     onConnect: () => undefined,
     onDisconnect: (r) => disconnects.push(r),
+    onChunkEnd: () => chunkEnds.push(got.length),
   });
   link.start();
   await waitUntil(() => frames.length === 1 && conn !== null);
   expect(parseJsonFrame(frames[0]!)).toEqual({ t: 'hello', token: TOKEN, from: 'n1' });
-  return { sock: conn!, frames, got, rejects, disconnects };
+  return { sock: conn!, frames, got, rejects, disconnects, chunkEnds };
 }
 
 /** withPayload keeps a frame's header and puts `payload` after it. */
@@ -88,6 +92,17 @@ describe('router link', () => {
     expect(d.header).toMatchObject({ kind: 'vote', from: 'n1', to: 'n2', type: 'vote', term: 4 });
     expect(d.header.label).toBe('RequestVote t4 log 9@t3');
     expect(d.msg).toEqual(vote);
+  });
+
+  it('says when a read was handed on, after every message it carried (the node runs its Ready loop then)', async () => {
+    const r = await start();
+    const second = { ...ack, index: 8 };
+    // Two messages in one write: one read on loopback, one end-of-read after both.
+    r.sock.write(Buffer.concat([encodeMsgFrame('append', ack), encodeMsgFrame('append', second)]));
+    await waitUntil(() => r.got.length === 2 && r.chunkEnds.length > 0 && r.chunkEnds.at(-1) === 2);
+    expect(r.got.map((m) => (m as MessageBase & { index: number }).index)).toEqual([7, 8]);
+    // Never called before the messages of its read were handed on.
+    expect(r.chunkEnds.every((n) => n > 0)).toBe(true);
   });
 
   it('refuses frames whose header and message disagree, or that are not for it; the link stays', async () => {
