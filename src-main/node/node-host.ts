@@ -164,9 +164,8 @@ export class NodeHost {
       onConnect: () => this.maybeReady(),
       onDisconnect: (reason) => this.event('router-disconnected', { reason }),
       onPeerClosed: (peer) => this.onPeerClosed(peer),
-      // What one read from the router brought is stepped: run the Ready loop now rather than
-      // after the event loop's other I/O callbacks (the hop before a follower's write and
-      // before a leader's commit), still once for all the frames of that read.
+      // A read's frames are stepped: run the Ready loop now (once for them all), not after the
+      // loop's other I/O callbacks — the hop before a follower's write and a leader's commit.
       onChunkEnd: () => {
         if (this.scheduled) this.runReady();
       },
