@@ -56,10 +56,12 @@ describe('SqliteStorage checkpoints on a worker thread (deferSync)', () => {
     const file = newFile();
     const s = new SqliteStorage(file, { deferSync: true, checkpointBytes: 1 });
     await writeMany(s, 50);
+    // A large write asks for a checkpoint that is still copying when close() comes.
+    s.write({ hardState: null, entries: entries(151, 3000), snapshot: null });
     s.close();
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
     const again = new SqliteStorage(file, { deferSync: true });
-    expect(again.load().entries.length).toBe(150);
+    expect(again.load().entries.length).toBe(3150);
     again.close();
   });
 
