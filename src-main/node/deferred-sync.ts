@@ -16,6 +16,7 @@
  */
 import type { Storage, StorageWrite } from '../core/storage';
 import type { MessageBase, Ready } from '../core/types';
+import type { StorageTiming } from './storage-timing';
 
 /** SyncingStore is what DeferredSync needs of a store (SqliteStorage with deferSync). */
 export interface SyncingStore extends Pick<Storage, 'save' | 'compact'> {
@@ -25,6 +26,8 @@ export interface SyncingStore extends Pick<Storage, 'save' | 'compact'> {
   write(w: StorageWrite): boolean;
   /** syncAsync calls done once every earlier write is durable (or with the disk's error). */
   syncAsync(done: (err: Error | null) => void): void;
+  /** timing: the opt-in histogram (storage-timing.ts), null or absent when off. */
+  readonly timing?: StorageTiming | null;
 }
 
 /** DeferredSyncHooks connect DeferredSync to its host. */
@@ -65,9 +68,12 @@ export class DeferredSync<M extends MessageBase = MessageBase> {
   hold(rd: Ready<M>): boolean {
     const w: StorageWrite = { hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot };
     if (!this.store.mustSync(w)) return false;
+    const timing = this.store.timing;
+    const t0 = timing?.now() ?? 0;
     this.store.write(w);
     this.pending++;
     this.store.syncAsync((err) => {
+      if (timing) timing.record('held', timing.now() - t0);
       this.pending--;
       if (!this.hooks.live()) return;
       if (err) {

@@ -23,10 +23,8 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import {
-  damageImage,
   markAfterScan,
   scanStore,
-  type DamageKind,
   type RecoveringStorage,
   type RecoveryMark,
   type StoreImage,
@@ -35,16 +33,10 @@ import {
 import type { ProtocolName } from '../core/protocols';
 import type { StorageWrite } from '../core/storage';
 import type { HardState, NodeId, Persisted, Snapshot } from '../core/types';
-import {
-  SCHEMA,
-  addVoteLostColumn,
-  entryCrc,
-  hardCrc,
-  readImage,
-  snapCrc,
-  writeDamage,
-  writeMark,
-} from './sqlite-image';
+import { SCHEMA, addVoteLostColumn, entryCrc, hardCrc, readImage, snapCrc, writeMark } from './sqlite-image';
+export { damageStoreFile } from './sqlite-damage';
+import { Checkpointer, WAL_LIMIT_BYTES, walBytes, type CheckpointResult } from './checkpointer';
+import { storageTiming, type StorageTiming } from './storage-timing';
 
 /** FORMAT_MAGIC and FORMAT_VERSION identify a Quorum Lab node file; any other header is "damaged". */
 export const FORMAT_MAGIC = 'quorum-lab-node';
@@ -63,6 +55,14 @@ export interface SqliteStorageOptions {
   sync?: boolean;
   /** deferSync: commits do not sync; write() + syncAsync() make a write durable (see the file comment). */
   deferSync?: boolean;
+  /** checkpointWorker: with deferSync, checkpoint on a worker thread instead of in commits (default true; checkpointer.ts). */
+  checkpointWorker?: boolean;
+  /** checkpointed hears every worker checkpoint's result (tests). */
+  checkpointed?: (r: CheckpointResult) => void;
+  /** checkpointBytes: ask for a checkpoint after about this many bytes written (tests; default CHECKPOINT_BYTES). */
+  checkpointBytes?: number;
+  /** maxWalFrames: PASSIVE gives way to RESTART past this many WAL frames (tests; default MAX_WAL_FRAMES). */
+  maxWalFrames?: number;
 }
 
 const HEALTHY: RecoveryMark = { reason: null, floor: 0, voteLost: false };
@@ -86,6 +86,10 @@ export class SqliteStorage implements RecoveringStorage {
   private syncing = 0;
   private closing = false;
   private stmts!: ReturnType<SqliteStorage['prepare']>;
+  /** checkpointer checkpoints the WAL off the event loop (deferSync only; null when SQLite does it in commits). */
+  private checkpointer: Checkpointer | null = null;
+  /** timing: the opt-in histogram (storage-timing.ts); null when off. */
+  readonly timing: StorageTiming | null;
 
   constructor(
     readonly file: string,
@@ -110,6 +114,46 @@ export class SqliteStorage implements RecoveringStorage {
     this.noSync = opts.sync === false;
     this.deferSync = opts.deferSync === true && !this.noSync;
     if (this.noSync) this.db.pragma('synchronous = OFF');
+    this.timing = storageTiming(file);
+    // QUORUM_CHECKPOINT_WORKER=0 keeps SQLite's own checkpoints, to measure one against the other.
+    const worker = opts.checkpointWorker ?? process.env.QUORUM_CHECKPOINT_WORKER !== '0';
+    if (this.deferSync && worker) this.startCheckpointer(opts);
+  }
+
+  /**
+   * startCheckpointer moves SQLite's checkpoints off the node's event loop (checkpointer.ts
+   * says why that is safe). Should the worker fail, the automatic checkpoint comes back, so
+   * the WAL stays bounded either way.
+   */
+  private startCheckpointer(opts: SqliteStorageOptions): void {
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
+    try {
+      this.checkpointer = new Checkpointer({
+        file: this.file,
+        nativeBinding: this.binding,
+        checkpointBytes: opts.checkpointBytes,
+        maxWalFrames: opts.maxWalFrames,
+        done: (r) => {
+          this.timing?.record('checkpoint', r.ms);
+          opts.checkpointed?.(r);
+        },
+        failed: () => this.stopCheckpointer(),
+      });
+    } catch {
+      this.stopCheckpointer();
+    }
+  }
+
+  /** stopCheckpointer hands checkpoints back to SQLite (every 1000 pages, in the commit). */
+  private stopCheckpointer(): void {
+    this.checkpointer = null;
+    if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+  }
+
+  /** checkpointing: whether a worker thread checkpoints this file (false: SQLite does, in commits). */
+  get checkpointing(): boolean {
+    return this.checkpointer !== null;
   }
 
   /** damaged is why this store's contents cannot be vouched for (null = healthy). Set until markRecovered(). */
@@ -197,9 +241,12 @@ export class SqliteStorage implements RecoveringStorage {
   write(w: StorageWrite): boolean {
     const must = this.mustSync(w);
     this.setSync(must && !this.deferSync);
+    const t0 = this.timing?.now() ?? 0;
     this.stmts.saveTx(w);
+    if (this.timing) this.timing.record('write', this.timing.now() - t0);
     const h = w.hardState;
     if (h) this.synced = { term: h.term, vote: h.vote };
+    if (this.checkpointer) this.checkpointer.wrote(walBytes(w));
     return must;
   }
 
@@ -215,7 +262,9 @@ export class SqliteStorage implements RecoveringStorage {
     }
     const fd = this.wal();
     this.syncing++;
+    const t0 = this.timing?.now() ?? 0;
     fs.fdatasync(fd, (err) => {
+      if (this.timing) this.timing.record('sync', this.timing.now() - t0);
       this.syncing--;
       if (this.closing && this.syncing === 0) this.closeWal();
       done(err);
@@ -250,11 +299,18 @@ export class SqliteStorage implements RecoveringStorage {
    */
   compact(snap: Snapshot): void {
     this.setSync(!this.deferSync);
+    const t0 = this.timing?.now() ?? 0;
     this.stmts.compactTx(snap);
+    if (this.timing) this.timing.record('compact', this.timing.now() - t0);
+    if (this.checkpointer) this.checkpointer.wrote(walBytes({ hardState: null, entries: [], snapshot: snap }));
   }
 
   /** close closes the file; SQLite's last checkpoint is synced (FULL), and our WAL descriptor is closed once no sync is in flight. */
   close(): void {
+    // The worker's connection closes first, so ours is the last: SQLite's final checkpoint.
+    this.checkpointer?.close();
+    this.checkpointer = null;
+    this.timing?.close();
     if (this.db.open) {
       this.setSync(true);
       this.db.close();
@@ -430,43 +486,6 @@ export class SqliteStorage implements RecoveringStorage {
     });
     return { putHard, saveTx, compactTx };
   }
-}
-
-/**
- * damageStoreFile inflicts a disk fault (core/recovery/damage.ts) on a stopped node's file,
- * the way the simulator inflicts it on its in-memory store: checksums of the term/vote
- * record or of the last log entries stop matching, or the file's header is overwritten so
- * it is no longer a database. Returns what it damaged, or null if there was nothing of
- * that kind (an empty log, no term/vote record yet).
- */
-export function damageStoreFile(file: string, kind: DamageKind, nativeBinding?: string): string | null {
-  const binding = nativeBinding ?? (process.env.QUORUM_SQLITE_BINDING || undefined);
-  if (!fs.existsSync(file)) return null;
-  const db = binding ? new Database(file, { nativeBinding: binding }) : new Database(file);
-  let what: string | null;
-  try {
-    const before = readImage(db);
-    const d = damageImage(before, kind);
-    what = d.what;
-    if (kind !== 'file') writeDamage(db, before, d.image);
-    // Fold the WAL into the file, so what the next open reads is the file alone.
-    db.pragma('wal_checkpoint(TRUNCATE)');
-  } finally {
-    db.close();
-  }
-  if (kind === 'file') garbleHeader(file);
-  return what;
-}
-
-/** garbleHeader overwrites a SQLite file's header: the file is no longer a database. */
-function garbleHeader(file: string): void {
-  const fd = fs.openSync(file, 'r+');
-  try {
-    fs.writeSync(fd, Buffer.from('this file was damaged by the lab: not a database\0'), 0, undefined, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  for (const suffix of ['-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
 }
 
 /** isDamage: an SQLite error that says the file's contents are bad (not a permission or I/O problem). */

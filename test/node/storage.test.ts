@@ -171,6 +171,7 @@ describe('SqliteStorage durability and damage', () => {
   it.each([
     ['save() returned', 'save'],
     ['write() then syncAsync() called back (the node’s deferred sync, past several WAL checkpoints)', 'defer'],
+    ['write() then syncAsync() called back, the checkpoint worker checkpointing all the while', 'ckpt'],
   ])('keeps every acknowledged save when the writer is SIGKILLed mid-run: %s', async (_what, mode) => {
     const file = newFile();
     const child = spawn(
@@ -181,6 +182,7 @@ describe('SqliteStorage durability and damage', () => {
       },
     );
     let acked = 0;
+    let checkpoints = 0;
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     await new Promise<void>((resolve, reject) => {
@@ -189,8 +191,11 @@ describe('SqliteStorage durability and damage', () => {
         buf += d.toString();
         const lines = buf.split('\n');
         buf = lines.pop()!;
-        for (const l of lines) acked = Number(l);
-        if (acked >= (mode === 'defer' ? 3000 : 300)) {
+        for (const l of lines) {
+          if (l.startsWith('c')) checkpoints = Number(l.slice(1));
+          else acked = Number(l);
+        }
+        if (acked >= (mode === 'save' ? 300 : 3000) && (mode !== 'ckpt' || checkpoints >= 50)) {
           child.kill('SIGKILL');
           resolve();
         }
@@ -206,6 +211,7 @@ describe('SqliteStorage durability and damage', () => {
     expect(last).toBeGreaterThanOrEqual(acked);
     expect(p.entries.map((e) => e.index)).toEqual(Array.from({ length: last }, (_, k) => k + 1));
     expect(p.hardState.commit).toBeGreaterThanOrEqual(acked);
+    if (mode === 'ckpt') expect(checkpoints).toBeGreaterThanOrEqual(50);
     s.close();
   });
 
