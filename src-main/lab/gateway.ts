@@ -22,16 +22,14 @@
  * next. A session the state machine did evict is retired and the request sent again under
  * a brand-new one (the gateway only ever retries what certainly did not apply).
  */
-import { connect, type Socket } from 'node:net';
 import type { BalanceAlgorithm, ClusterView } from '../api/contract';
 import { quorumProblem } from '../api/quorum';
 import { createBalancer } from '../core/balance';
 import type { Balancer, BackendState } from '../core/balance/types';
 import type { KvOp, KvResult } from '../core/kv/types';
 import { seededRng, type NodeId, type Rng } from '../core/types';
-import type { ClientOutcome, ClientRequestFrame, ClientResponseFrame } from '../node/contract';
-import { FrameDecoder, encodeFrame, validateClientResponse } from '../node/frames';
-import { TRACE_ON, trace } from '../node/trace';
+import type { ClientOutcome, ClientRequestFrame } from '../node/contract';
+import { NodeConn } from './gateway-conn';
 
 /** GatewayResult is what one request came to. */
 export interface GatewayResult {
@@ -41,104 +39,6 @@ export interface GatewayResult {
   node: NodeId | null;
   error?: string;
   latencyMs: number;
-}
-
-/** Attempt is how one try on one connection ended. */
-type Attempt =
-  | { k: 'res'; res: ClientResponseFrame }
-  /** not-sent: the bytes never reached the node (refused, closed before connect): certainly not applied. */
-  | { k: 'not-sent'; why: string }
-  /** lost: sent, then the connection closed or the time ran out: it may have been applied. */
-  | { k: 'lost'; why: string };
-
-interface Pending {
-  resolve: (a: Attempt) => void;
-  timer: NodeJS.Timeout;
-}
-
-/** NodeConn is one persistent client-port connection. */
-class NodeConn {
-  readonly sock: Socket;
-  private readonly decoder = new FrameDecoder();
-  private readonly pending = new Map<number, Pending>();
-  private connected = false;
-  closed = false;
-
-  constructor(
-    readonly id: NodeId,
-    readonly port: number,
-    token: string,
-    private readonly onDead: (c: NodeConn) => void,
-  ) {
-    this.sock = connect({ port, host: '127.0.0.1', noDelay: true });
-    this.sock.write(encodeFrame({ t: 'hello', token, from: 'gateway' }));
-    this.sock.on('connect', () => {
-      this.connected = true;
-    });
-    this.sock.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.sock.on('error', () => {
-      /* 'close' follows and settles every pending request */
-    });
-    this.sock.on('close', () => this.fail());
-  }
-
-  private onData(chunk: Buffer): void {
-    const { frames, error } = this.decoder.push(chunk);
-    for (const f of frames) {
-      const res = validateClientResponse(f);
-      if (typeof res === 'string') continue; // a node bug; the request times out as unknown
-      if (TRACE_ON) trace('g.in', res.id);
-      const p = this.pending.get(res.id);
-      if (!p) continue; // answered after its deadline
-      this.pending.delete(res.id);
-      clearTimeout(p.timer);
-      p.resolve({ k: 'res', res });
-    }
-    if (error) this.sock.destroy();
-  }
-
-  private fail(): void {
-    if (this.closed) return;
-    this.closed = true;
-    const wasConnected = this.connected;
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      // Bytes written before the connection was established were never delivered.
-      p.resolve(wasConnected ? { k: 'lost', why: 'connection closed' } : { k: 'not-sent', why: 'connection refused' });
-    }
-    this.pending.clear();
-    this.onDead(this);
-  }
-
-  /** send writes one request and resolves with how it ended (never rejects). */
-  send(frame: ClientRequestFrame, ms: number): Promise<Attempt> {
-    if (this.closed) return Promise.resolve({ k: 'not-sent', why: 'connection closed' });
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(frame.id);
-        resolve({ k: 'lost', why: 'timeout' });
-      }, ms);
-      this.pending.set(frame.id, { resolve, timer });
-      // Requests sent in the same event-loop turn leave in one write (see Router.write).
-      if (this.sock.writableCorked === 0) {
-        this.sock.cork();
-        setImmediate(() => {
-          if (TRACE_ON) trace('g.flush', '-');
-          this.sock.uncork();
-        });
-      }
-      this.sock.write(encodeFrame(frame));
-      if (TRACE_ON) trace('g.out', frame.id);
-    });
-  }
-
-  get inflight(): number {
-    return this.pending.size;
-  }
-
-  close(): void {
-    this.sock.destroy();
-  }
 }
 
 /** GatewayOptions wire the gateway to the cluster. */

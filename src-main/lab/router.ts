@@ -1,7 +1,8 @@
 /**
  * The Router is the only path between nodes: one TCP listener on 127.0.0.1. Each node
  * connects, sends Hello {token, from: its id}, then message frames (node/msg-frame.ts);
- * the router routes each by its header's `to`, applying the link rules: partitions
+ * the router routes each by its header's `to`, applying the link rules (kept in
+ * ./link-rules.ts with the rate-limited links' queues): partitions
  * (groups), one-way cuts, per directed link latency ± jitter (jitter reorders), loss and
  * duplication probabilities, all drawn from a seeded Rng, and a rate limit in bytes a
  * second with a bounded queue (core/link-queue.ts: a frame waits for the wire, crosses it
@@ -39,7 +40,6 @@ import type { LinkBacklog, LinkRule } from '../api/contract';
 import { deliveryDelayMs } from '../api/slow-motion';
 import { boundLabel } from '../core/message-summary';
 import type { ProtocolName } from '../core/protocols';
-import { LinkQueue, queueCapacityBytes } from '../core/link-queue';
 import { seededRng, type NodeId, type Rng } from '../core/types';
 import { HELLO_TIMEOUT_MS } from '../node/client-port';
 import {
@@ -52,27 +52,11 @@ import {
 } from '../node/frames';
 import { readMsgHeader, type MsgHeader } from '../node/msg-frame';
 import { tokenEquals } from '../node/token';
+import { LinkRules, type LinkSettings } from './link-rules';
 import { TRACE_ON, trace } from '../node/trace';
 import { PeerCloses } from './peer-closes';
 import { RejectLog } from './reject-log';
 import type { Recorder } from './recorder';
-
-/** LinkSettings is the non-partition part of a directed link's rule. */
-interface LinkSettings {
-  latencyMs: number;
-  jitterMs: number;
-  loss: number;
-  duplicate: number;
-  blocked: boolean;
-  /** bandwidth: bytes a second, 0 = unlimited. */
-  bandwidth: number;
-}
-
-const CLEAN: LinkSettings = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, blocked: false, bandwidth: 0 };
-
-function isClean(s: LinkSettings): boolean {
-  return s.latencyMs === 0 && s.jitterMs === 0 && s.loss === 0 && s.duplicate === 0 && !s.blocked && s.bandwidth === 0;
-}
 
 /** MAX_ROUTER_CONNECTIONS bounds open router connections: a node needs one (two while it reconnects). */
 export const MAX_ROUTER_CONNECTIONS = 64;
@@ -108,18 +92,11 @@ export class Router {
   private server: Server | null = null;
   private readonly conns = new Map<NodeId, Socket>();
   private readonly all = new Set<Socket>();
-  private readonly links = new Map<string, LinkSettings>();
-  /** queues: the rate-limited links' queues, by "from>to" (kept while their messages drain). */
-  private readonly queues = new Map<string, LinkQueue>();
-  /** groupOf maps a node to its partition group index; empty when healed. */
-  private groupOf = new Map<NodeId, number>();
-  private groups: NodeId[][] = [];
+  /** net: who may connect, the partition and the link rules (link-rules.ts). */
+  private readonly net: LinkRules;
   private readonly rng: Rng;
   private nextId = 0;
   private timeScale = 1;
-  private readonly known: Set<NodeId>;
-  /** removed: nodes taken out of the cluster; messages to them are dropped as 'removed'. */
-  private readonly removed = new Set<NodeId>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private corked: Socket[] = [];
   /** held: deliveries waiting while the lab has frozen the cluster (pause-on), in order; null when not frozen. */
@@ -132,8 +109,7 @@ export class Router {
 
   constructor(private readonly opts: RouterOptions) {
     this.rng = seededRng(opts.seed ^ 0x5eed);
-    this.known = new Set(opts.nodes);
-    this.groups = [opts.nodes.slice()];
+    this.net = new LinkRules(opts.nodes);
     this.rejects = new RejectLog(opts.recorder, REJECT_LOG_PER_SEC);
     this.closes = new PeerCloses({
       cutBy: (from, to) => this.cutBy(from, to, this.linkOf(from, to)),
@@ -206,7 +182,7 @@ export class Router {
           const h = validateHello(json);
           if (typeof h === 'string') return reject(h);
           if (!tokenEquals(h.token, this.opts.token)) return reject('wrong token');
-          if (!this.known.has(h.from)) return reject(`unknown node ${describe(h.from)}`);
+          if (!this.net.known.has(h.from)) return reject(`unknown node ${describe(h.from)}`);
           clearTimeout(helloTimer);
           node = h.from;
           const old = this.conns.get(node);
@@ -220,7 +196,7 @@ export class Router {
         if (typeof h === 'string') return reject(h);
         if (h.from !== node) return reject(`message from ${describe(h.from)} on ${node}'s connection`);
         // A node that has not yet heard of a removal may still address the removed node: dropped, not refused.
-        if (!this.known.has(h.to) && !this.removed.has(h.to))
+        if (!this.net.known.has(h.to) && !this.net.removed.has(h.to))
           return reject(`message to unknown node ${describe(h.to)}`);
         if (TRACE_ON) trace('r.in', `${h.from}>${h.to}|${h.label ?? h.type}`);
         this.route(h, f);
@@ -242,19 +218,12 @@ export class Router {
   }
 
   private linkOf(from: NodeId, to: NodeId): LinkSettings {
-    return this.links.get(from + '>' + to) ?? CLEAN;
+    return this.net.linkOf(from, to);
   }
 
   /** cutBy names the rule that cuts from → to now ('blocked' before 'partition'), or null when the link is open. */
   private cutBy(from: NodeId, to: NodeId, l: LinkSettings): DropReason | null {
-    if (l.blocked) return 'blocked';
-    const gf = this.groupOf.get(from);
-    const gt = this.groupOf.get(to);
-    return gf !== undefined && gt !== undefined && gf !== gt ? 'partition' : null;
-  }
-
-  private cut(from: NodeId, to: NodeId, l: LinkSettings): boolean {
-    return this.cutBy(from, to, l) !== null;
+    return this.net.cutBy(from, to, l);
   }
 
   /** sendLabel is a send record's label fields: the sender's label, else (with a protocol) the type. */
@@ -294,7 +263,7 @@ export class Router {
   private schedule(id: number, h: MsgHeader, bytes: Buffer, l: LinkSettings): void {
     let wire = 0;
     if (l.bandwidth > 0) {
-      const q = this.queueOf(h.from, h.to, l.bandwidth);
+      const q = this.net.queueOf(h.from, h.to, l.bandwidth, this.timeScale);
       const now = performance.now();
       const done = q.offer(now, bytes.length);
       if (done === null) {
@@ -326,22 +295,6 @@ export class Router {
       if (l.bandwidth > 0) this.opts.onQueue?.();
     }, delay);
     this.timers.add(timer);
-  }
-
-  /**
-   * queueOf returns the queue of a rate-limited link. In slow motion the link is slower in
-   * wall time by the same factor as everything else; the queue's byte bound stays the
-   * nominal rate's.
-   */
-  private queueOf(from: NodeId, to: NodeId, bandwidth: number): LinkQueue {
-    const key = from + '>' + to;
-    const rate = bandwidth * Math.min(1, this.timeScale > 0 ? this.timeScale : 1);
-    let q = this.queues.get(key);
-    if (!q) {
-      q = new LinkQueue(rate, queueCapacityBytes(bandwidth));
-      this.queues.set(key, q);
-    } else q.setRate(rate, queueCapacityBytes(bandwidth));
-    return q;
   }
 
   /**
@@ -380,7 +333,7 @@ export class Router {
     let wire = 0;
     if (l.bandwidth > 0 && this.cutBy(from, to, l) === null) {
       const now = performance.now();
-      const done = this.queueOf(from, to, l.bandwidth).offer(now, bytes.length);
+      const done = this.net.queueOf(from, to, l.bandwidth, this.timeScale).offer(now, bytes.length);
       if (done === null) {
         rec.message('drop', id, from, to, type, 'snapshot', 0, { reason: 'queue-full', bytes: bytes.length });
         return Promise.resolve({ ok: false, reason: 'queue-full' });
@@ -417,7 +370,7 @@ export class Router {
       return;
     }
     const sock = this.conns.get(to);
-    if (this.removed.size > 0 && this.removed.has(to)) {
+    if (this.net.removed.size > 0 && this.net.removed.has(to)) {
       rec.message('drop', id, from, to, type, kind, term, { reason: 'removed' });
       return;
     }
@@ -473,11 +426,7 @@ export class Router {
 
   /** partition cuts every link between the groups; nodes not named form one more group. */
   partition(groups: NodeId[][]): void {
-    const named = new Set(groups.flat());
-    const rest = [...this.known].filter((n) => !named.has(n));
-    this.groups = rest.length > 0 ? [...groups.map((g) => g.slice()), rest] : groups.map((g) => g.slice());
-    this.groupOf = new Map();
-    this.groups.forEach((g, i) => g.forEach((n) => this.groupOf.set(n, i)));
+    this.net.partition(groups);
   }
 
   /**
@@ -485,54 +434,23 @@ export class Router {
    * lab passes the leader, whom a joining node must reach to catch up), else the last group.
    */
   addNode(id: NodeId, near?: NodeId): void {
-    this.known.add(id);
-    this.removed.delete(id);
-    if (this.groupOf.size === 0) {
-      this.groups = [[...this.known]];
-      return;
-    }
-    const g = (near !== undefined ? this.groupOf.get(near) : undefined) ?? this.groups.length - 1;
-    this.groups[g]!.push(id);
-    this.groupOf.set(id, g);
+    this.net.addNode(id, near);
   }
 
   /** removeNode takes a node out: its connection closes, its rules go, messages still addressed to it are dropped. */
   removeNode(id: NodeId): void {
-    this.known.delete(id);
-    this.removed.add(id);
+    this.net.removeNode(id);
     this.conns.get(id)?.destroy();
-    for (const key of [...this.links.keys()]) {
-      const [a, b] = key.split('>');
-      if (a === id || b === id) this.links.delete(key);
-    }
-    for (const key of [...this.queues.keys()]) if (key.split('>').includes(id)) this.queues.delete(key);
-    this.groups = this.groups.map((g) => g.filter((n) => n !== id)).filter((g) => g.length > 0);
-    if (this.groups.length === 0) this.groups = [[...this.known]];
-    this.groupOf = new Map();
-    if (this.groups.length > 1) this.groups.forEach((g, i) => g.forEach((n) => this.groupOf.set(n, i)));
   }
 
   /** heal removes the partition and every link rule. */
   heal(): void {
-    this.groupOf = new Map();
-    this.groups = [[...this.known]];
-    this.links.clear();
+    this.net.heal();
   }
 
   /** setLink sets one directed link's rule (fields not given keep their current value). */
   setLink(rule: Partial<LinkRule> & { from: NodeId; to: NodeId }): void {
-    const key = rule.from + '>' + rule.to;
-    const cur = this.links.get(key) ?? CLEAN;
-    const next: LinkSettings = {
-      latencyMs: rule.latencyMs ?? cur.latencyMs,
-      jitterMs: rule.jitterMs ?? cur.jitterMs,
-      loss: rule.loss ?? cur.loss,
-      duplicate: rule.duplicate ?? cur.duplicate,
-      blocked: rule.blocked ?? cur.blocked,
-      bandwidth: rule.bandwidth ?? cur.bandwidth,
-    };
-    if (isClean(next)) this.links.delete(key);
-    else this.links.set(key, next);
+    this.net.setLink(rule);
   }
 
   /** setTimeScale stretches deliveries: at scale s < 1 each takes (latency + SLOW_MOTION_BASE_MS) / s. */
@@ -542,38 +460,17 @@ export class Router {
 
   /** rules lists the non-clean links, partition cuts included (shown as blocked). */
   rules(): LinkRule[] {
-    const out: LinkRule[] = [];
-    const nodes = [...this.known];
-    for (const from of nodes) {
-      for (const to of nodes) {
-        if (from === to) continue;
-        const l = this.linkOf(from, to);
-        const blocked = this.cut(from, to, l);
-        if (isClean(l) && !blocked) continue;
-        out.push({
-          from,
-          to,
-          latencyMs: l.latencyMs,
-          jitterMs: l.jitterMs,
-          loss: l.loss,
-          duplicate: l.duplicate,
-          blocked,
-          bandwidth: l.bandwidth,
-          ...(l.bandwidth > 0 ? { queue: this.backlog(from, to) } : {}),
-        });
-      }
-    }
-    return out;
+    return this.net.rules();
   }
 
   /** backlog says what waits on the link from → to now (nothing on a link without a rate limit). */
   backlog(from: NodeId, to: NodeId): LinkBacklog {
-    return this.queues.get(from + '>' + to)?.backlog(performance.now()) ?? { bytes: 0, messages: 0 };
+    return this.net.backlog(from, to);
   }
 
   /** partitionGroups returns the current groups (one group of every node when healed). */
   partitionGroups(): NodeId[][] {
-    return this.groups.map((g) => g.slice());
+    return this.net.partitionGroups();
   }
 
   /** connected tells whether a node's router connection is open. */

@@ -98,6 +98,27 @@ describe('gateway', () => {
     g.close();
   });
 
+  it('requests of one turn reach the node whole and in order, multi-byte values intact, each answered by its id', async () => {
+    // Answered in reverse order of arrival, so a wrong id pairing would hand a request another's value.
+    const got: ClientRequestFrame[] = [];
+    const n1 = await port('n1', (req, sock, id) => {
+      got.push(req);
+      if (got.length < 300) return;
+      for (const r of got.reverse()) {
+        const value = r.op.op === 'put' ? r.op.value : null;
+        answer(sock, r, id, { result: { ok: true, value } });
+      }
+    });
+    const g = gateway({ n1 }, 'n1');
+    const values = Array.from({ length: 300 }, (_, i) => `v${i} é€😀 ${'ü'.repeat(i % 7)} "q" \\`);
+    const all = values.map((value, i) => g.request({ op: 'put', key: `k${i}`, value }, 5000));
+    const rs = await Promise.all(all);
+    expect(rs.map((r) => r.outcome)).toEqual(values.map(() => 'ok'));
+    expect(rs.map((r) => r.result?.value)).toEqual(values);
+    expect(got.map((r) => (r.op.op === 'put' ? r.op.value : null)).reverse()).toEqual(values);
+    g.close();
+  });
+
   it('retries a refused connection on another node', async () => {
     const dead = await port('n1', () => undefined);
     await new Promise<void>((r) => servers.pop()!.close(() => r())); // n1's port now refuses

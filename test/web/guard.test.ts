@@ -7,7 +7,7 @@
  * answer forbids framing. Raw requests over node:http, so every header is as an attacker
  * would send it.
  */
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
@@ -124,6 +124,54 @@ describe('the host refuses other origins, other hosts and token-less calls; the 
     const ok = await raw('GET', '/api/cluster', { authorization: `bearer   ${TOKEN}` });
     expect(ok.status).toBe(200);
     expect(rec.calls).toEqual([['cluster']]);
+  });
+
+  it('checks the token on every call of a kept-alive connection, after a right one too', async () => {
+    rec.calls.length = 0;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    const call = (auth: string | null): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const headers: Record<string, string> = { host: `127.0.0.1:${port}` };
+        if (auth !== null) headers.authorization = auth;
+        const req = httpRequest(
+          { host: '127.0.0.1', port, path: '/api/cluster', headers, agent, setHost: false },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('socket', (s) => sockets.add(s));
+        req.on('error', reject);
+        req.end();
+      });
+    const right = `Bearer ${TOKEN}`;
+    const statuses: number[] = [];
+    for (const auth of [
+      right,
+      `Bearer ${TOKEN}x`,
+      right,
+      null,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      `Bearer ${TOKEN.toUpperCase()}`,
+      right,
+    ])
+      statuses.push(await call(auth));
+    agent.destroy();
+    expect(sockets.size).toBe(1);
+    expect(statuses).toEqual([200, 401, 200, 401, 401, 401, 200]);
+    expect(rec.calls).toEqual([['cluster'], ['cluster'], ['cluster']]);
+  });
+
+  it('routes a path the URL parser would rewrite as before: dot segments, escapes, a query', async () => {
+    rec.calls.length = 0;
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    expect((await raw('GET', '/api/./cluster', auth)).status).toBe(200);
+    expect((await raw('GET', '/api/x/../cluster', auth)).status).toBe(200);
+    expect((await raw('GET', '/api/%63luster', auth)).status).toBe(404);
+    expect((await raw('GET', '/api/cluster?x=1', auth)).status).toBe(200);
+    expect((await raw('GET', '/api//cluster', auth)).status).toBe(404);
+    expect(rec.calls).toEqual([['cluster'], ['cluster'], ['cluster']]);
   });
 
   it('answers a body that is not JSON 415 (forms and text/plain are what a page sends unasked)', async () => {

@@ -1,0 +1,205 @@
+/**
+ * `node --import tsx bench/host-cost.ts [--part http|gateway] [--root DIR] [--requests N] [--clients N]`:
+ * the lab host's own CPU per request for one part of a put's path, measured in a process
+ * that runs only that part, so the figure depends little on how busy the machine is
+ * (wall-clock throughput on a shared 2-core machine does).
+ *
+ * - `http`: the HTTP host (web/http-host.ts) in front of a lab whose `kv` answers at once;
+ *   a child process sends `POST /api/kv` puts (256-byte values) from `--clients` keep-alive
+ *   connections, each waiting for its answer before the next, as `npm run bench` does.
+ * - `gateway`: the gateway (lab/gateway.ts) sending puts from `--clients` concurrent
+ *   callers to a child process that answers every request frame at once, as a leader's
+ *   client port would.
+ *
+ * Prints this process's CPU time (user + system) per request. `--root DIR` loads the part
+ * from another checkout (e.g. a worktree of main), to compare two versions by alternating
+ * runs. Not part of `npm run bench`.
+ */
+import { fork } from 'node:child_process';
+import { request, Agent } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const argv = process.argv.slice(2);
+function opt(name: string, dflt: string): string {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
+}
+const VALUE = 'v'.repeat(256);
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** loadGen (child): `clients` keep-alive connections posting puts until `requests` are answered. */
+async function loadGen(port: number, token: string, requests: number, clients: number): Promise<void> {
+  let sent = 0;
+  const one = (agent: Agent): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ op: 'put', key: `k${sent % 10000}`, value: VALUE });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/api/kv',
+          agent,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      while (sent < requests) {
+        sent++;
+        await one(agent);
+      }
+      agent.destroy();
+    }),
+  );
+}
+
+/** fakeNode (child): a client port that answers every request frame at once. */
+function fakeNode(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createNetServer((sock) => {
+      sock.setNoDelay(true);
+      let buf: Buffer = Buffer.alloc(0);
+      let hello = false;
+      sock.on('data', (c: Buffer) => {
+        buf = buf.length ? Buffer.concat([buf, c]) : c;
+        const out: Buffer[] = [];
+        while (buf.length >= 4) {
+          const n = buf.readUInt32BE(0);
+          if (buf.length < 4 + n) break;
+          const f = JSON.parse(buf.subarray(4, 4 + n).toString('utf8')) as { id?: number };
+          buf = buf.subarray(4 + n);
+          if (!hello) {
+            hello = true;
+            continue;
+          }
+          const json = JSON.stringify({
+            t: 'res',
+            id: f.id,
+            outcome: 'ok',
+            result: { ok: true, value: null },
+            node: 'n1',
+            leader: 'n1',
+          });
+          const b = Buffer.alloc(4 + Buffer.byteLength(json));
+          b.writeUInt32BE(b.length - 4, 0);
+          b.write(json, 4);
+          out.push(b);
+        }
+        if (out.length) sock.write(Buffer.concat(out));
+      });
+      sock.on('error', () => undefined);
+    });
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+async function child(): Promise<void> {
+  process.on('message', (m: { part: string; port?: number; token?: string; requests?: number; clients?: number }) => {
+    if (m.part === 'node') void fakeNode().then((port) => process.send?.({ port }));
+    else
+      void loadGen(m.port!, m.token!, m.requests!, m.clients!).then(() => {
+        process.send?.({ done: true });
+      });
+  });
+}
+
+async function runHttp(root: string, requests: number, clients: number): Promise<number> {
+  const { HttpHost } = (await import(pathToFileURL(path.join(root, 'src-main/web/http-host.ts')).href)) as {
+    HttpHost: new (o: object) => { listen(p: number): Promise<number>; close(): Promise<void>; token: string };
+  };
+  const lab = new Proxy(
+    {},
+    {
+      get(_t, name) {
+        if (name === 'on') return () => () => undefined;
+        if (typeof name !== 'string' || name === 'then') return undefined;
+        return async () => ({ outcome: 'ok', value: null, node: 'n1', latencyMs: 0.5 });
+      },
+    },
+  );
+  const host = new HttpHost({ lab, webRoot: '/nonexistent' });
+  const port = await host.listen(0);
+  const gen = fork(new URL(import.meta.url).pathname, ['--child'], { execArgv: ['--import', 'tsx'] });
+  const warm = Math.min(2000, requests);
+  const go = (n: number): Promise<void> =>
+    new Promise((resolve) => {
+      gen.once('message', () => resolve());
+      gen.send({ part: 'load', port, token: host.token, requests: n, clients });
+    });
+  await go(warm);
+  const c0 = cpuMs();
+  await go(requests);
+  const used = cpuMs() - c0;
+  gen.kill();
+  await host.close();
+  return used / requests;
+}
+
+async function runGateway(root: string, requests: number, clients: number): Promise<number> {
+  const { Gateway } = (await import(pathToFileURL(path.join(root, 'src-main/lab/gateway.ts')).href)) as {
+    Gateway: new (o: object) => { request(op: object, ms: number): Promise<{ outcome: string }>; close(): void };
+  };
+  const node = fork(new URL(import.meta.url).pathname, ['--child'], { execArgv: ['--import', 'tsx'] });
+  const port = await new Promise<number>((resolve) => {
+    node.once('message', (m: { port: number }) => resolve(m.port));
+    node.send({ part: 'node' });
+  });
+  const g = new Gateway({
+    token: 't',
+    nodes: ['n1'],
+    portOf: () => port,
+    isUp: () => true,
+    leader: () => 'n1',
+    clientPrefix: 'cost',
+    seed: 1,
+  });
+  const run = async (n: number): Promise<void> => {
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (sent < n) {
+          sent++;
+          const r = await g.request({ op: 'put', key: `k${sent % 10000}`, value: VALUE }, 5000);
+          if (r.outcome !== 'ok') throw new Error(`put ended ${r.outcome}`);
+        }
+      }),
+    );
+  };
+  await run(Math.min(2000, requests));
+  const c0 = cpuMs();
+  await run(requests);
+  const used = cpuMs() - c0;
+  g.close();
+  node.kill();
+  return used / requests;
+}
+
+async function main(): Promise<void> {
+  if (argv.includes('--child')) return child();
+  const part = opt('part', 'http');
+  const root = path.resolve(opt('root', path.join(path.dirname(new URL(import.meta.url).pathname), '..')));
+  const requests = Number(opt('requests', '20000'));
+  const clients = Number(opt('clients', '64'));
+  const perReq =
+    part === 'gateway' ? await runGateway(root, requests, clients) : await runHttp(root, requests, clients);
+  console.log(
+    `${part} ${root}: ${(perReq * 1000).toFixed(1)} µs of host CPU per request (${requests} requests, ${clients} clients)`,
+  );
+  process.exit(0);
+}
+
+await main();
