@@ -18,7 +18,7 @@ import { PALETTES } from '../../../src-main/report/xml';
 const PAL = PALETTES.dark;
 const FONT = '10px system-ui, sans-serif';
 
-function background(ctx: CanvasRenderingContext2D, s: Scene): void {
+function background(ctx: CanvasRenderingContext2D, s: Scene, past: ReadonlySet<string>): void {
   const { x, y, w, h } = s.plot;
   ctx.fillStyle = PAL.bg;
   ctx.fillRect(0, 0, s.view.width, s.view.height);
@@ -27,12 +27,14 @@ function background(ctx: CanvasRenderingContext2D, s: Scene): void {
   ctx.font = '9px system-ui, sans-serif';
   for (const b of s.bands) {
     const c = BAND_COLORS[b.kind] ?? '#64748b';
-    ctx.globalAlpha = 0.13;
+    // A fault that is over stays visible but recedes: the one in force is what the eye finds.
+    const over = past.has(b.label);
+    ctx.globalAlpha = over ? 0.06 : 0.13;
     ctx.fillStyle = c;
     ctx.fillRect(b.x, b.y, b.w, b.h);
     ctx.globalAlpha = 1;
     if (b.w > 60 && b.h > 20) {
-      ctx.fillStyle = c;
+      ctx.fillStyle = over ? PAL.muted : c;
       ctx.fillText(b.label, b.x + 3, b.y + b.h - 3, Math.max(20, b.w - 6));
     }
   }
@@ -232,9 +234,17 @@ function mark(ctx: CanvasRenderingContext2D, m: Mark): void {
   }
 }
 
-/** drawScene paints `s` on ctx (already scaled to CSS pixels); `selected` is the id of the highlighted message. */
-export function drawScene(ctx: CanvasRenderingContext2D, s: Scene, selected: number | null): void {
-  background(ctx, s);
+/**
+ * drawScene paints `s` on ctx (already scaled to CSS pixels); `selected` is the id of the
+ * highlighted message; `past` holds the labels of fault bands that are over (drawn dimmed).
+ */
+export function drawScene(
+  ctx: CanvasRenderingContext2D,
+  s: Scene,
+  selected: number | null,
+  past: ReadonlySet<string> = new Set(),
+): void {
+  background(ctx, s, past);
   lanes(ctx, s);
   const { x, y, w, h } = s.plot;
   ctx.save();

@@ -188,3 +188,23 @@ export const EMPTY_OVERLAY: OverlayModel = {
   banner: null,
   edges: [],
 };
+
+/** TAG_MARGIN keeps a label this many pixels clear of the graph area's edges. */
+export const TAG_MARGIN = 4;
+
+/**
+ * tagLeft places a label of `width` px centred on `center`, shifted just enough to stay
+ * inside [TAG_MARGIN, areaWidth − TAG_MARGIN]: a zone holding one node is narrower than its
+ * "1/5 · no quorum", and centred over a node near the edge the tag would run off the graph.
+ * A label wider than the area starts at the left margin (its start is what reads first).
+ */
+export function tagLeft(center: number, width: number, areaWidth: number): number {
+  const left = center - width / 2;
+  if (areaWidth <= 0) return left;
+  return Math.max(TAG_MARGIN, Math.min(left, areaWidth - TAG_MARGIN - width));
+}
+
+/** guessTagWidth is a label's width before it is measured (11 px bold text, its padding and border). */
+export function guessTagWidth(label: string): number {
+  return label.length * 6.6 + 12;
+}

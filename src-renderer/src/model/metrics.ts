@@ -16,6 +16,7 @@ import {
   type Lane,
   type TimeTick,
 } from './chart-layout';
+import { groupLinkFaults } from './fault-groups';
 import { num } from './records';
 import type { RunModel } from './run-model';
 import type { Bucket } from './series';
@@ -49,6 +50,19 @@ export interface ChartData {
   cursorX: number | null;
   /** last: the newest complete bucket in the window (the legend's numbers). */
   last: Bucket | null;
+  /** ops: the client operations completed in the window (0: the axes are empty, see emptyNote). */
+  ops: number;
+}
+
+/**
+ * emptyNote is what the charts say over empty axes (null when the window holds operations):
+ * without it a newcomer sees "1 ops/s" on a flat line and cannot tell "no load" from "broken".
+ * `opsInRun` counts the run's operations so far, to tell "nothing yet" from "nothing lately".
+ */
+export function emptyNote(opsInWindow: number, opsInRun: number): string | null {
+  if (opsInWindow > 0) return null;
+  if (opsInRun === 0) return 'no load yet — send a put in the console (put a 1) or start a load (load put 1000)';
+  return 'no operations in this window — pick a longer one, or send a put or a load';
 }
 
 /** rate is a bucket's operations per second. */
@@ -91,8 +105,9 @@ export function chartData(
     p50Path: linePath(frame, buckets, height, latMax, (b) => b.p50),
     p99Path: linePath(frame, buckets, height, latMax, (b) => b.p99),
     ticks: timeTicks(frame),
-    lanes: faultLanes(frame, model.faults.overlapping(from, to), nowNs),
+    lanes: faultLanes(frame, groupLinkFaults(model.faults.overlapping(from, to)), nowNs),
     cursorX: cursorNs !== null && cursorNs >= from && cursorNs <= to ? xOf(frame, cursorNs) : null,
     last: complete[complete.length - 1] ?? null,
+    ops: buckets.reduce((n, b) => n + b.ok + b.failed, 0),
   };
 }

@@ -56,3 +56,29 @@ export function fitWords(text: string, max: number): string {
   // A single very long word is cut inside it; otherwise whole words only.
   return `${(sp > max / 2 ? cut.slice(0, sp) : cut).replace(/[\s,;:(]+$/, '')}…`;
 }
+
+/** RowLayout is how the timeline draws its rows at a width: lines per row, row height (px), characters shown. */
+export interface RowLayout {
+  lines: 1 | 2;
+  rowH: number;
+  chars: number;
+}
+
+/** WIDE_CHARS: a line this long holds nearly every sentence the timeline writes, so rows keep to one line. */
+export const WIDE_CHARS = 56;
+
+/**
+ * rowLayout decides the timeline's rows for a list `widthPx` wide with characters `charPx`
+ * wide (`timePx` goes to the time column). Where a line holds fewer than WIDE_CHARS, every
+ * row takes two lines: what a sentence is about comes at its end ("… refused at n2: no
+ * quorum", "… with votes from n1, n2 and itself"), which a one-line cut at ~30 characters
+ * hides and a tooltip shows only row by row. All rows keep one height, so the virtual list's
+ * window math stays exact; a sentence longer than two lines ends in "…" and reads whole in
+ * the row's tooltip and, selected, under the list.
+ */
+export function rowLayout(widthPx: number, charPx: number, timePx = 96): RowLayout {
+  const perLine = Math.max(12, Math.floor((widthPx - timePx) / Math.max(1, charPx)));
+  if (perLine >= WIDE_CHARS) return { lines: 1, rowH: 20, chars: perLine };
+  // Wrapping at spaces leaves up to a word's room unused at the end of the first line.
+  return { lines: 2, rowH: 30, chars: 2 * perLine - 8 };
+}

@@ -6,16 +6,18 @@
  * every export of the run, whichever button or command started it.
  */
 import { defineStore } from 'pinia';
-import { ref, watch } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type { KvResponse } from '../../../src-main/api/contract';
 import { assertNever } from '../../../src-main/core/types';
 import { errorText } from '../api/lab-client';
 import { exportText, failText, unknownText, type RequestDesc } from '../console/answers';
 import type { ConsoleIO, LineKind, LoadProgress } from '../console/io';
 import { complete as completeLine, prepare } from '../console/parse';
+import { epochOf, staleText, type Epoch } from '../model/console-epoch';
 import { useClusterStore } from './cluster';
 import { useReplayStore } from './replay';
 import { useRunStore, type ExportOutcome } from './run';
+import { useShardsStore } from './shards';
 
 export type { LineKind } from '../console/io';
 
@@ -26,6 +28,12 @@ export interface ConsoleLine {
   text: string;
   node: string | null;
   latencyMs: number | null;
+  /** entry: the id of the input line this line answers (its own id when it answers none, e.g. an export's outcome). */
+  entry: number;
+  /** at: wall-clock ms when it was printed. */
+  at: number;
+  /** epoch: the cluster's configuration and leaders when it was printed (null: no cluster shown). */
+  epoch: Epoch | null;
 }
 
 /** MAX_LINES bounds the console's scrollback. */
@@ -35,6 +43,27 @@ export const MAX_HISTORY = 200;
 
 const baseName = (p: string): string => p.split(/[\\/]/).pop() ?? p;
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+type Out = (kind: LineKind, text: string, node?: string | null, latencyMs?: number | null) => void;
+
+/** answer prints a client request's outcome in words (ok, refused, or unknown: it may have taken effect). */
+function answer(out: Out, r: KvResponse, okText: string, req?: RequestDesc): void {
+  switch (r.outcome) {
+    case 'ok':
+      return out('ok', okText, r.node, r.latencyMs);
+    case 'fail':
+      return out('fail', req ? failText(req, r) : `failed: ${r.error ?? 'refused'}`, r.node, r.latencyMs);
+    case 'unknown':
+      return out(
+        'unknown',
+        req ? unknownText(req, r) : `unknown: ${r.error ?? 'no answer in time'} (it may have taken effect)`,
+        r.node,
+        r.latencyMs,
+      );
+    default:
+      assertNever(r.outcome, 'outcome');
+  }
+}
 
 export const useConsoleStore = defineStore('console', () => {
   const lines = ref<ConsoleLine[]>([]);
@@ -49,11 +78,39 @@ export const useConsoleStore = defineStore('console', () => {
   const cluster = useClusterStore();
   const replay = useReplayStore();
   const runStore = useRunStore();
+  const shards = useShardsStore();
+  /** epoch: the state the cluster is in now, as an answer would report it. */
+  const epoch = computed(() =>
+    epochOf(cluster.displayed, cluster.displayed?.settings.shards ? (shards.view?.config ?? null) : null),
+  );
+
+  /** add prints one line as part of entry `of` (null: an entry of its own) and returns its id. */
+  function add(kind: LineKind, text: string, node: string | null, latencyMs: number | null, of: number | null): number {
+    const id = nextId++;
+    lines.value.push({ id, kind, text, node, latencyMs, entry: of ?? id, at: Date.now(), epoch: epoch.value });
+    if (lines.value.length > MAX_LINES) lines.value.splice(0, lines.value.length - MAX_LINES);
+    return id;
+  }
 
   function print(kind: LineKind, text: string, node: string | null = null, latencyMs: number | null = null): void {
-    lines.value.push({ id: nextId++, kind, text, node, latencyMs });
-    if (lines.value.length > MAX_LINES) lines.value.splice(0, lines.value.length - MAX_LINES);
+    add(kind, text, node, latencyMs, null);
   }
+
+  /**
+   * stale maps each console entry (an input line and its answers) whose answers were read in
+   * an older state than now to what changed since ("as of configuration 2; now configuration
+   * 3, g3 leader n12 (term 5)"); an entry is judged by its newest line (its answer).
+   */
+  const stale = computed<Map<number, string>>(() => {
+    const newest = new Map<number, Epoch | null>();
+    for (const l of lines.value) newest.set(l.entry, l.epoch);
+    const out = new Map<number, string>();
+    for (const [id, e] of newest) {
+      const t = staleText(e, epoch.value);
+      if (t !== null) out.set(id, t);
+    }
+    return out;
+  });
 
   function printExport(o: ExportOutcome | null): void {
     if (!o) return;
@@ -93,42 +150,24 @@ export const useConsoleStore = defineStore('console', () => {
     return c.line;
   }
 
-  function answer(r: KvResponse, okText: string, req?: RequestDesc): void {
-    switch (r.outcome) {
-      case 'ok':
-        print('ok', okText, r.node, r.latencyMs);
-        return;
-      case 'fail':
-        print('fail', req ? failText(req, r) : `failed: ${r.error ?? 'refused'}`, r.node, r.latencyMs);
-        return;
-      case 'unknown':
-        print(
-          'unknown',
-          req ? unknownText(req, r) : `unknown: ${r.error ?? 'no answer in time'} (it may have taken effect)`,
-          r.node,
-          r.latencyMs,
-        );
-        return;
-      default:
-        assertNever(r.outcome, 'outcome');
-    }
+  /** ioFor is the console's output for one entry: every line a command prints belongs to the line that asked for it. */
+  function ioFor(of: number | null): ConsoleIO {
+    const out = (kind: LineKind, text: string, node: string | null = null, latencyMs: number | null = null): void =>
+      void add(kind, text, node, latencyMs, of);
+    return {
+      print: out,
+      answer: (r, okText, req) => answer(out, r, okText, req),
+      control: async (action, okText, node) => {
+        const t0 = now();
+        const ok = await action();
+        const ms = now() - t0;
+        if (ok) out('ok', okText, node, ms);
+        else out('error', cluster.error ?? 'the lab refused', node, ms);
+      },
+      clear: () => void (lines.value = []),
+      setLoadProgress: (p) => void (loadProgress.value = p),
+    };
   }
-
-  async function control(action: () => Promise<boolean>, okText: string, node: string | null): Promise<void> {
-    const t0 = now();
-    const ok = await action();
-    const ms = now() - t0;
-    if (ok) print('ok', okText, node, ms);
-    else print('error', cluster.error ?? 'the lab refused', node, ms);
-  }
-
-  const io: ConsoleIO = {
-    print,
-    answer,
-    control,
-    clear: () => void (lines.value = []),
-    setLoadProgress: (p) => void (loadProgress.value = p),
-  };
 
   /** run executes one line and prints its answer; nothing typed can throw out of here. */
   async function run(line: string): Promise<void> {
@@ -136,16 +175,16 @@ export const useConsoleStore = defineStore('console', () => {
     if (trimmed === '') return;
     lastCompletion.value = [];
     remember(trimmed);
-    print('input', trimmed);
+    const io = ioFor(add('input', trimmed, null, null, null));
     const p = prepare(trimmed, { nodes: cluster.nodeIds });
-    if (!p.ok) return print('error', p.error);
+    if (!p.ok) return io.print('error', p.error);
     if (replay.active && !p.local)
-      return print('error', 'replaying a saved run: close the replay to talk to the live cluster');
+      return io.print('error', 'replaying a saved run: close the replay to talk to the live cluster');
     running.value = true;
     try {
       await p.run(io);
     } catch (e) {
-      print('error', errorText(e));
+      io.print('error', errorText(e));
     } finally {
       running.value = false;
     }
@@ -158,6 +197,7 @@ export const useConsoleStore = defineStore('console', () => {
     running,
     loadProgress,
     lastCompletion,
+    stale,
     print,
     run,
     historyUp,

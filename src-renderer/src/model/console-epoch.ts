@@ -1,0 +1,61 @@
+/**
+ * What the console's answers were true of. An answer describes the cluster as it was when
+ * it came back — `shards` under configuration 2 names g3's leader n11 — and stays in the
+ * scrollback after the cluster has moved on (configuration 3, g3 now led by n12). Each
+ * console entry is stamped with its Epoch (the shard controller's configuration, and each
+ * group's leader and term); an entry whose epoch is not the current one is marked "as of …"
+ * and dimmed, so old state is never read as current. Pure.
+ */
+import type { ClusterView } from '../../../src-main/api/contract';
+import { groupHealth } from './shard-groups';
+
+/** GroupLead is one group's leader and its term (group '' is the whole cluster of an unsharded lab). */
+export interface GroupLead {
+  group: string;
+  leader: string | null;
+  term: number | null;
+}
+
+/** Epoch is the state an answer was read in: the shard configuration (null: not sharded or unknown) and the leaders. */
+export interface Epoch {
+  config: number | null;
+  leads: GroupLead[];
+}
+
+/** epochOf is the current epoch of `view` (`config`: the shard map's configuration number, null if none); null without a view. */
+export function epochOf(view: ClusterView | null, config: number | null): Epoch | null {
+  if (!view) return null;
+  const gs = groupHealth(view);
+  if (gs) return { config, leads: gs.map((g) => ({ group: g.label, leader: g.leader, term: g.term })) };
+  const leader = view.nodes.find((n) => n.id === view.leader) ?? null;
+  return { config: null, leads: [{ group: '', leader: leader?.id ?? null, term: leader?.term ?? null }] };
+}
+
+const leadText = (l: GroupLead): string =>
+  `${l.group === '' ? '' : `${l.group} `}${l.leader === null ? 'no leader' : `leader ${l.leader}`}${l.term === null ? '' : ` (term ${l.term})`}`;
+
+/** epochText names an epoch briefly: "configuration 2", "term 4", or "no leader". */
+export function epochText(e: Epoch): string {
+  if (e.config !== null) return `configuration ${e.config}`;
+  const l = e.leads[0];
+  if (!l || l.leader === null) return 'no leader';
+  return l.term === null ? `leader ${l.leader}` : `term ${l.term}`;
+}
+
+/**
+ * staleText says how `then` differs from `now` — "as of configuration 2; now configuration
+ * 3, g3 leader n12 (term 5)" — or null when nothing an answer could report has changed
+ * (or either is unknown).
+ */
+export function staleText(then: Epoch | null, now: Epoch | null): string | null {
+  if (!then || !now) return null;
+  const changes: string[] = [];
+  if (then.config !== null && now.config !== null && then.config !== now.config)
+    changes.push(`configuration ${now.config}`);
+  for (const l of now.leads) {
+    const before = then.leads.find((x) => x.group === l.group);
+    if (!before) continue;
+    if (before.leader !== l.leader || before.term !== l.term) changes.push(leadText(l));
+  }
+  return changes.length === 0 ? null : `as of ${epochText(then)}; now ${changes.join(', ')}`;
+}

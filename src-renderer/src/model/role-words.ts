@@ -1,0 +1,33 @@
+/**
+ * What a node's role means, in plain words, for the hover card and the inspector: the
+ * legend names each state in a few words ("pre-candidate: checking it could win"), which
+ * a newcomer who meets "?n1" on the graph cannot unpack. Pure.
+ */
+import type { NodeState } from '../composables/topology-colors';
+
+/** roleWords explains in a sentence or two what node `id` in `state` is doing and why; '' when its headline says it all. */
+export function roleWords(id: string, state: NodeState): string {
+  switch (state) {
+    case 'precandidate':
+      return (
+        `?${id} is a pre-candidate: it has heard from no leader for a whole election timeout, so it asks the ` +
+        `others whether they would vote for it — without raising its term yet (PreVote). Only if a majority ` +
+        `says yes does it stand for election (!). A node cut off from the majority stays here, so when it ` +
+        `comes back it does not force a needless election with a higher term.`
+      );
+    case 'candidate':
+      return (
+        `!${id} is a candidate: it raised its term and asks every node for its vote. With votes from a majority ` +
+        `it becomes leader; if another leader answers first, or the votes split, it goes back to waiting.`
+      );
+    case 'learner':
+      return `${id} is a learner: it receives and stores the log like a follower, but does not vote and does not count toward a majority (yet).`;
+    case 'paused':
+      return `${id} is paused (SIGSTOP): its process is alive but frozen, so it answers nothing; to the others it looks dead until it is resumed.`;
+    case 'down':
+      return `${id} is down: its process was killed. Its SQLite file keeps what it stored; restarted, it reads it back and catches up.`;
+    case 'leader':
+    case 'follower':
+      return '';
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * What a newcomer finds unclear on screen, end to end in Chromium on a real 5-node lab and a
+ * real sharded lab, mostly at the small window (1024×700): a one-node side's "1/5 · no
+ * quorum" stays whole inside the graph; timeline rows show what a sentence is about; the
+ * timeline keeps following new rows after the window is resized; empty charts say "no load
+ * yet"; links under one rule are one lane in the Report; "?n1" is explained in words on its
+ * card and in the inspector; a partition that is over is labelled with its time span in the
+ * Messages diagram; in a sharded cluster, Start here says what a shard, a group and the
+ * controller are, and a `shards` answer from an older configuration says "as of" it.
+ * Screenshots land in artifacts/e2e/ (newcomer-*).
+ */
+import type { Core as CyCore } from 'cytoscape';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, onTestFailed } from 'vitest';
+import type { ShardsView } from '../../src-main/api/shards';
+import { labInBrowser, screenshot, waitFor } from './helpers';
+import { exportedSvg } from './spacetime-svg';
+
+const SMALL = { width: 1024, height: 700 };
+const LARGE = { width: 1400, height: 900 };
+
+/** resize sets the window size and waits for the graph and the lists to refit. */
+async function resize(page: Page, s: { width: number; height: number }): Promise<void> {
+  await page.setViewportSize(s);
+  await page.waitForTimeout(700);
+}
+
+/** hoverNode moves the mouse over node `id` on the graph. */
+async function hoverNode(page: Page, id: string): Promise<void> {
+  const p = await page.evaluate((nid) => {
+    const cy = (window as unknown as { __quorumLab: { cy: CyCore } }).__quorumLab.cy;
+    const b = cy.container()!.getBoundingClientRect();
+    const n = cy.getElementById(nid);
+    return { x: b.left + n.renderedPosition().x, y: b.top + n.renderedPosition().y };
+  }, id);
+  await page.mouse.move(p.x, p.y);
+}
+
+/** shootOnFailure saves a screenshot NAME-failure if the running test fails. */
+function shootOnFailure(page: Page, name: string): void {
+  onTestFailed(async () => void (await screenshot(page, `${name}-failure`).catch(() => undefined)));
+}
+
+/** timelineFollows says whether the timeline shows its newest row and offers no "↓ newest". */
+async function timelineFollows(page: Page): Promise<boolean> {
+  if (await page.getByRole('button', { name: '↓ newest' }).isVisible()) return false;
+  return page.getByTestId('timeline-rows').evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 30);
+}
+
+describe('what a newcomer reads on a 5-node lab', () => {
+  const lab = labInBrowser('newcomer', ['--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
+
+  it('empty charts say there is no load yet, until there is', { timeout: 120_000 }, async () => {
+    const errors = await lab.open('newcomer');
+    const page = lab.page;
+    await resize(page, SMALL);
+    const note = page.getByTestId('charts-empty');
+    await note.waitFor({ timeout: 10_000 });
+    expect(await note.textContent()).toMatch(/no load yet — send a put/);
+    expect(await page.getByTestId('ops-max').count()).toBe(0);
+    await screenshot(page, 'newcomer-charts-empty-1024x700');
+    await lab.consoleRun('put a 1');
+    await note.waitFor({ state: 'detached', timeout: 10_000 });
+    await page.getByTestId('ops-max').waitFor({ timeout: 5000 });
+    expect(errors).toEqual([]);
+  });
+
+  it(
+    'a one-node side keeps its quorum tag inside the graph, and ?n1 is explained in words',
+    { timeout: 180_000 },
+    async () => {
+      const page = lab.page;
+      await resize(page, SMALL);
+      await lab.api('/api/partition', { groups: [['n1'], ['n2', 'n3', 'n4', 'n5']] });
+      const tag = page.locator('[data-testid="zone-label"][data-members="n1"]');
+      await tag.waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(500);
+      expect((await tag.textContent())?.trim()).toBe('1/5 · no quorum');
+      const graph = (await page.locator('.panel.graph').boundingBox())!;
+      await screenshot(page, 'newcomer-one-node-side-1024x700');
+      // Panned so that the lone node sits by the graph's left wall (as a reader may pan it):
+      // its tag, wider than its one-node side, must still be whole and inside.
+      await page.evaluate(() => {
+        const cy = (window as unknown as { __quorumLab: { cy: CyCore } }).__quorumLab.cy;
+        cy.panBy({ x: 22 - cy.getElementById('n1').renderedPosition().x, y: 0 });
+      });
+      await page.waitForTimeout(500);
+      for (const t of await page.getByTestId('zone-label').all()) {
+        const b = (await t.boundingBox())!;
+        const what = `the tag of ${await t.getAttribute('data-members')}`;
+        expect(b.x, `${what}: left edge inside the graph`).toBeGreaterThanOrEqual(graph.x + 2);
+        expect(b.x + b.width, `${what}: right edge inside the graph`).toBeLessThanOrEqual(graph.x + graph.width - 2);
+        // Whole: its text is not cut by its own box.
+        expect(await t.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+      }
+      const wall = (await page.getByTestId('partition-label').boundingBox())!;
+      expect(wall.x).toBeGreaterThanOrEqual(graph.x + 2);
+      expect(wall.x + wall.width).toBeLessThanOrEqual(graph.x + graph.width - 2);
+      await screenshot(page, 'newcomer-one-node-side-panned-1024x700');
+      await page.evaluate(() => (window as unknown as { __quorumLab: { cy: CyCore } }).__quorumLab.cy.fit());
+
+      // Cut off alone, n1 asks whether it could win, again and again: a pre-candidate.
+      const label = page.locator('[data-testid="node-label"][data-node="n1"]');
+      await waitFor(
+        'n1 a pre-candidate',
+        async () => (await label.getAttribute('data-state')) === 'precandidate',
+        20_000,
+      );
+      await hoverNode(page, 'n1');
+      const words = page.getByTestId('node-card-words');
+      await words.waitFor({ timeout: 5000 });
+      const text = (await words.textContent()) ?? '';
+      expect(text).toMatch(/\?n1 is a pre-candidate: it has heard from no leader/);
+      expect(text).toMatch(/without raising its term/);
+      await screenshot(page, 'newcomer-precandidate-card-1024x700');
+      await page.mouse.move(5, 5);
+      await resize(page, LARGE);
+      await hoverNode(page, 'n1');
+      await page.mouse.down();
+      await page.mouse.up();
+      const line = page.getByTestId('role-words');
+      await line.waitFor({ timeout: 5000 });
+      expect(await line.textContent()).toMatch(/\?n1 is a pre-candidate/);
+      await screenshot(page, 'newcomer-precandidate-inspector');
+      await page.getByLabel('Close inspector').click();
+      await lab.api('/api/heal', {});
+    },
+  );
+
+  it('timeline rows at 1024×700 show the end of their sentence', { timeout: 60_000 }, async () => {
+    const page = lab.page;
+    shootOnFailure(page, 'newcomer-timeline');
+    await resize(page, SMALL);
+    const rows = page.getByTestId('timeline-rows');
+    await page.getByRole('button', { name: 'Pause view' }).click();
+    try {
+      // Every row in the DOM (those in view and a few either side).
+      const shown = await rows.locator('.ev').evaluateAll((els) =>
+        els.map((el) => {
+          const s = el.querySelector('.s') as HTMLElement;
+          return {
+            full: (el.getAttribute('title') ?? '').split('\n')[0]!.replace(/^[^·]*· /, ''),
+            shown: s.textContent?.trim() ?? '',
+            fits: s.scrollHeight <= s.clientHeight + 1,
+          };
+        }),
+      );
+      expect(shown.length).toBeGreaterThan(4);
+      expect(shown.some((r) => r.full.length > 40)).toBe(true);
+      for (const r of shown) {
+        // Nothing drawn past its row, and at least 38 characters of each sentence (one line held ~30),
+        // cut at a word: all of it when it is short.
+        expect(r.fits, r.full).toBe(true);
+        expect(r.shown.replace(/…$/, '').length, r.full).toBeGreaterThanOrEqual(Math.min(38, r.full.length));
+        if (r.full.length <= 44) expect(r.shown).toBe(r.full);
+      }
+      // Drawn where the list shows them (a resize that switches the row height must not leave it blank).
+      const list = (await rows.boundingBox())!;
+      let inView = 0;
+      for (const el of await rows.locator('.ev').all()) {
+        const b = await el.boundingBox();
+        if (b && b.y >= list.y - 1 && b.y + b.height <= list.y + list.height + 1) inView++;
+      }
+      expect(inView, 'rows drawn inside the list').toBeGreaterThanOrEqual(2);
+      await screenshot(page, 'newcomer-timeline-1024x700');
+    } finally {
+      await page.getByRole('button', { name: 'Resume view' }).click();
+    }
+  });
+
+  it('the timeline keeps following new rows after the window is resized', { timeout: 120_000 }, async () => {
+    const page = lab.page;
+    shootOnFailure(page, 'newcomer-follow');
+    await resize(page, LARGE);
+    await waitFor('the timeline following', () => timelineFollows(page), 10_000);
+    for (const [i, s] of [SMALL, LARGE, SMALL, LARGE].entries()) {
+      if (i === 2) {
+        // A pause and a resume of the view, then a larger window: the list must follow again.
+        await page.getByRole('button', { name: 'Pause view' }).click();
+        await page.getByRole('button', { name: 'Resume view' }).click();
+      }
+      await page.setViewportSize(s);
+      // Something reads the layout at once (as the graph's own resize handling may): the
+      // browser lays out and clamps the list's scroll position before the list hears of its
+      // new size, and the scroll event that clamp sends must not read as the reader leaving.
+      await page.getByTestId('timeline-rows').evaluate((el) => el.clientHeight);
+      await page.waitForTimeout(700);
+      await lab.consoleRun(`put follow${i} 1`);
+      // The console's put is a write in the client history: "write follow0 done at n2 in 3 ms".
+      const row = page.getByTestId('timeline-rows').locator('.ev', { hasText: `follow${i} done` });
+      await row.first().waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(300);
+      expect(await timelineFollows(page), `following after resizing to ${s.width}×${s.height}`).toBe(true);
+      // And drawn where the list shows: inside its visible box, not below it.
+      const list = (await page.getByTestId('timeline-rows').boundingBox())!;
+      const b = (await row.last().boundingBox())!;
+      expect(b.y, 'the newest row in view').toBeGreaterThanOrEqual(list.y - 1);
+      expect(b.y + b.height, 'the newest row in view').toBeLessThanOrEqual(list.y + list.height + 1);
+    }
+  });
+
+  it('labels a partition that is over with its time span in the Messages diagram', { timeout: 120_000 }, async () => {
+    const page = lab.page;
+    shootOnFailure(page, 'newcomer-messages');
+    await resize(page, LARGE);
+    await lab.api('/api/partition', { groups: [['n1'], ['n2', 'n3', 'n4', 'n5']] });
+    await page.waitForTimeout(1500);
+    await lab.api('/api/heal', {});
+    await page.waitForTimeout(500);
+    await lab.api('/api/partition', { groups: [['n5'], ['n1', 'n2', 'n3', 'n4']] });
+    await page.waitForTimeout(1500);
+    await page.getByTestId('tab-messages').click();
+    await page.getByRole('button', { name: '10 s', exact: true }).click();
+    await page.waitForTimeout(800);
+    const texts = (await exportedSvg(page)).texts;
+    const bands = texts.filter((t) => t.startsWith('partition: '));
+    expect(
+      bands.some((t) => /^partition: n1 \| n2 n3 n4 n5 \(\d+\.\d–\d+\.\d s, over\)$/.test(t)),
+      bands.join('\n'),
+    ).toBe(true);
+    expect(
+      bands.some((t) => /^partition: n5 \| n1 n2 n3 n4 \(since \d+\.\d s, now\)$/.test(t)),
+      bands.join('\n'),
+    ).toBe(true);
+    await screenshot(page, 'newcomer-messages-past-partition');
+    await resize(page, SMALL);
+    await screenshot(page, 'newcomer-messages-past-partition-1024x700');
+    await lab.api('/api/heal', {});
+  });
+
+  it('one rule on several links is one lane in the Report', { timeout: 120_000 }, async () => {
+    const page = lab.page;
+    await resize(page, LARGE);
+    for (const to of ['n2', 'n3', 'n4', 'n5']) await lab.api('/api/links', { from: 'n1', to, loss: 0.1, both: true });
+    await lab.api('/api/load', { op: 'put', count: 100, clients: 4 });
+    await page.getByTestId('tab-report').click();
+    const plot = page.getByTestId('latency-plot');
+    await waitFor(
+      'the links lane',
+      async () => (await plot.locator('g.fault-lane[data-lane="links n1↔n2,n3,n4,n5"]').count()) === 1,
+      15_000,
+    );
+    const lanes = await plot.locator('g.fault-lane').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-lane')));
+    expect(lanes.filter((l) => l?.startsWith('link'))).toEqual(['links n1↔n2,n3,n4,n5']);
+    await screenshot(page, 'newcomer-report-links-lane');
+    await resize(page, SMALL);
+    await screenshot(page, 'newcomer-report-links-lane-1024x700');
+    await lab.api('/api/heal', {});
+    await page.getByTestId('tab-charts').click();
+  });
+});
+
+describe('what a newcomer reads on a sharded lab', () => {
+  const lab = labInBrowser('newcomer-shards', ['--groups', '2', '--nodes', '3', '--shards', '4']);
+
+  it(
+    'Start here says what a shard, a group and the controller are; an older shards answer says as of what',
+    { timeout: 180_000 },
+    async () => {
+      const page = lab.page;
+      shootOnFailure(page, 'newcomer-shards');
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.setViewportSize(LARGE);
+      await page.goto(lab.served.pageUrl);
+      const chip = page.getByTestId('leader');
+      await waitFor(
+        'a leader in every group',
+        async () => /^leaders ctl n\d+ · g1 n\d+ · g2 n\d+$/.test((await chip.textContent()) ?? ''),
+        60_000,
+      );
+      const terms = page.getByTestId('shard-terms');
+      await terms.waitFor({ timeout: 10_000 });
+      const said = async (term: string): Promise<string> =>
+        ((await terms.locator('dt', { hasText: term }).locator('xpath=following-sibling::dd[1]').textContent()) ?? '')
+          .replace(/\s+/g, ' ')
+          .trim();
+      expect(await said('Shard')).toMatch(/^A slice of the keys/);
+      expect(await said('Group')).toMatch(/^A small Raft cluster of its own/);
+      expect(await said('Controller')).toMatch(/^A group too \(ctl\), that holds no keys: it keeps the shard map/);
+      await screenshot(page, 'newcomer-shards-start-here');
+
+      const out = page.getByTestId('console-output');
+      await lab.consoleRun('shards');
+      await waitFor('the map', async () => /configuration 1/.test((await out.textContent()) ?? ''), 15_000);
+      expect(await page.getByTestId('console-stale').count()).toBe(0);
+      const map = await lab.api<ShardsView>('/api/shards');
+      const s = map.shards.find((x) => x.group === 'g1')!;
+      await lab.api('/api/shards/move', { shard: s.shard, group: 'g2' });
+      const stale = page.getByTestId('console-stale');
+      await stale.first().waitFor({ timeout: 15_000 });
+      expect(await stale.first().textContent()).toMatch(/as of configuration 1; now configuration 2/);
+      // The entry itself is dimmed; a fresh answer is not.
+      const entry = page.locator('.line.stale');
+      expect(await entry.count()).toBeGreaterThanOrEqual(2);
+      await lab.consoleRun('shards');
+      await waitFor(
+        'a current map',
+        async () => (await page.locator('.line:not(.stale)', { hasText: /configuration 2/ }).count()) > 0,
+        15_000,
+      );
+      expect(await stale.count()).toBe(1);
+      await screenshot(page, 'newcomer-shards-stale-console');
+      await resize(page, SMALL);
+      await screenshot(page, 'newcomer-shards-stale-console-1024x700');
+      expect(errors).toEqual([]);
+    },
+  );
+});
