@@ -68,7 +68,8 @@ async function moveWhileDestinationLeaderCrashes(seed: number): Promise<Move> {
   );
   await drive(sim, waitSettled(sim, layer), 30_000);
   const readBack: (string | null)[] = [];
-  for (const key of keys) readBack.push((await drive(sim, layer.request({ op: 'get', key }, 3000), 5000))?.value ?? null);
+  for (const key of keys)
+    readBack.push((await drive(sim, layer.request({ op: 'get', key }, 3000), 5000))?.value ?? null);
   layer.close();
   return { events: layer.events, readBack, written, violations: sim.violations(), crashed };
 }

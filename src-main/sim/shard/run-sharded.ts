@@ -55,6 +55,8 @@ export interface ShardedRunOptions {
 /** ShardedRunResult is what one run found. */
 export interface ShardedRunResult {
   seed: number;
+  /** scheme: how the run mapped keys to shards. */
+  scheme: ShardScheme;
   ok: number;
   fail: number;
   unknown: number;
@@ -115,6 +117,7 @@ export async function runShardedSimulation(o: ShardedRunOptions): Promise<Sharde
   if (!durable?.ok) violations.push(`durable: ${durable?.summary ?? 'the read-back did not finish'}`);
   return {
     seed: o.seed,
+    scheme: sim.scheme,
     ...counts,
     moves,
     linearizable: lin.linearizable,
