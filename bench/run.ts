@@ -13,6 +13,7 @@ import { framesMain } from './frames';
 import { EtcdCluster, ETCD_BIN, etcdVersion } from './etcd';
 import { LabCluster, labCommand, repoRoot } from './lab';
 import { onExit, stopAll } from './procs';
+import { measureShards, moveLine, shardsTable, type ShardsResult } from './shards-lib';
 import { machineDescription, resultsSection, textTable, writeResults, type RunInfo, type SideResults } from './report';
 import type { Target, TargetName } from './target';
 import { intOpt, parseCli, stringOpt, UsageError } from '../src-main/cli-args';
@@ -34,6 +35,10 @@ const USAGE = `usage: npm run bench -- [options]
   --out FILE         where to write the results (default docs/BENCHMARKS.md; 'none' to skip)
   --heartbeat-ms N   heartbeat interval for both systems (default 100)
   --election-ms N    election timeout for both systems (default 1000)
+  --shards           measure sharding after the comparison (the default; --no-shards skips it, and so
+                     does --only etcd): 1, 2 and 3 groups of 3 nodes under the same --clients load,
+                     and a shard move's unavailability (bench/shards-lib.ts)
+  --moves N          shard moves measured on 3 groups (default 10)
   --frames           measure the renderer's frame time under load instead (see bench/frames.ts; --frames --help)
   --live-check       measure the live checker's lag under a 64-client load instead (bench/checker-lab.ts; --live-check --help)
   --help             this text`;
@@ -47,6 +52,9 @@ export interface BenchOptions {
   out: string | null;
   heartbeatMs: number;
   electionMs: number;
+  /** shards: measure the sharding rows too (`moves` moves); on unless --no-shards or --only etcd. */
+  shards: boolean;
+  moves: number;
 }
 
 /** BENCH_OPTIONS are the options the bench takes (names without `--`). */
@@ -58,6 +66,9 @@ const BENCH_OPTIONS = {
   out: { type: 'string' },
   'heartbeat-ms': { type: 'string' },
   'election-ms': { type: 'string' },
+  shards: { type: 'boolean' },
+  'no-shards': { type: 'boolean' },
+  moves: { type: 'string' },
 } as const;
 
 /** parseBenchArgs validates the options; it returns an error message instead of throwing. */
@@ -76,7 +87,12 @@ export function parseBenchArgs(argv: string[], root: string): BenchOptions | str
       out: out === undefined ? path.join(root, 'docs', 'BENCHMARKS.md') : out === 'none' ? null : path.resolve(out),
       heartbeatMs: intOpt(p, 'heartbeat-ms', 1, 10_000, 100),
       electionMs: intOpt(p, 'election-ms', 1, 60_000, 1000),
+      shards: p.values['no-shards'] !== true && only !== 'etcd',
+      moves: intOpt(p, 'moves', 1, 100, 10),
     };
+    if (p.values.shards === true && p.values['no-shards'] === true) return 'give --shards or --no-shards, not both';
+    if (p.values.shards === true && only === 'etcd') return '--shards measures the lab: not with --only etcd';
+    if (p.values.moves !== undefined && !o.shards) return '--moves goes with the sharding rows (not --no-shards)';
   } catch (e) {
     if (e instanceof UsageError) return e.message;
     throw e;
@@ -229,20 +245,47 @@ async function main(argv: string[]): Promise<number> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
+  // The sharded clusters run after the comparison's are stopped, so neither slows the other.
+  // Three more clusters (4-12 processes each): about 70-100 s more than the comparison's ~80 s.
+  const shards = o.shards ? await shardRows(root, o, notes) : null;
   info.load[1] = os.loadavg()[0] ?? 0;
   log('');
   log(textTable(info, o.clients));
+  if (shards) log(`\n${shardsTable(shards).join('\n')}\n\n${moveLine(shards)}`);
   log(`load average (1 min): ${info.load[0].toFixed(1)} at start, ${info.load[1].toFixed(1)} at end`);
   for (const n of notes) log(`note: ${n}`);
-  const section = resultsSection(info, o.clients);
+  const section = resultsSection(info, o.clients) + (shards ? `\n\n${shardsMarkdown(shards)}` : '');
   const raw = path.join(root, 'bench', 'results');
   fs.mkdirSync(raw, { recursive: true });
-  fs.writeFileSync(path.join(raw, `${info.date.replace(/[:]/g, '-')}.json`), JSON.stringify(info, null, 2));
+  fs.writeFileSync(
+    path.join(raw, `${info.date.replace(/[:]/g, '-')}.json`),
+    JSON.stringify(shards ? { ...info, shards } : info, null, 2),
+  );
   if (o.out && (info.lab || info.etcd)) {
     writeResults(o.out, section);
     log(`\nresults written to ${path.relative(process.cwd(), o.out) || o.out}`);
   }
   return exit;
+}
+
+/** shardRows runs the sharding measurement (null, with a note, when it fails). */
+async function shardRows(root: string, o: BenchOptions, notes: string[]): Promise<ShardsResult | null> {
+  const groups = [1, 2, 3];
+  try {
+    return await measureShards({ repo: root, seconds: o.seconds, clients: o.clients, groups, moves: o.moves, log });
+  } catch (e) {
+    notes.push(`sharding rows failed: ${(e as Error).message.split('\n')[0]}`);
+    console.error(`bench: sharding: ${(e as Error).message}`);
+    return null;
+  } finally {
+    await stopAll();
+  }
+}
+
+/** shardsMarkdown is the sharding part of the results section. */
+function shardsMarkdown(r: ShardsResult): string {
+  const head = `Sharding (lab only; \`quorum-lab serve --groups G --nodes 3\`, a controller of 3 more, same put load, run after the comparison):`;
+  return [head, '', ...shardsTable(r), '', moveLine(r)].join('\n');
 }
 
 process.exitCode = await main(process.argv.slice(2));

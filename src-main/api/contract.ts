@@ -153,7 +153,11 @@ export interface ClusterView {
   timeScale: number;
   /** runStartedAt: wall-clock ms when the run (and its log's t=0) began. */
   runStartedAt: number;
-  /** leader: the node that leads the cluster now, or null (defined by clusterLeader in ./leader.ts). */
+  /**
+   * leader: the node that leads the cluster now, or null (defined by clusterLeader in
+   * ./leader.ts). In a sharded cluster, which has no one leader, the shard controller's
+   * group's leader; every group's own is in `shardGroups`.
+   */
   leader: NodeId | null;
   /** unsafe: the rules this cluster breaks (settings.unsafe, complete); always set by the live lab, absent in an old replay. */
   unsafe?: UnsafeSettings;
@@ -161,8 +165,28 @@ export interface ClusterView {
   pauseOn?: PauseOn;
   /** frozen: why the whole cluster is frozen now ("n3 became leader (term 4)"), or null/absent when it runs. */
   frozen?: string | null;
-  /** config: the membership in force and the change in flight (absent in views rebuilt without it, e.g. old saved runs). */
+  /**
+   * config: the membership in force and the change in flight (absent in views rebuilt
+   * without it, e.g. old saved runs). In a sharded cluster, the shard controller's group's;
+   * every group's own is in `shardGroups`.
+   */
   config?: ClusterConfig;
+  /** shardGroups: a sharded cluster's groups, the controller's first, each with its own leader and membership (absent: not sharded). */
+  shardGroups?: ClusterGroup[];
+}
+
+/** ClusterGroup is one consensus group of a sharded cluster: it elects its own leader in its own terms, with its own members. */
+export interface ClusterGroup {
+  /** id: 'controller' (the shard controller's group) or 'g1', 'g2', … (as shardGroupOf in ./shards.ts names them). */
+  id: string;
+  /** nodes: the group's node processes in the view. */
+  nodes: NodeId[];
+  /** leader: the group's leader now (clusterLeader over the group's nodes alone), or null. */
+  leader: NodeId | null;
+  /** term: the leader's term (or ballot), or null without a leader. */
+  term: number | null;
+  /** config: the group's membership, read from its leader (else its most advanced running node). */
+  config: ClusterConfig;
 }
 
 /** PauseOn says which events freeze the cluster (every node SIGSTOPped, the router holding messages) until continued. */

@@ -17,6 +17,7 @@ import { Router } from './router';
 import type { Members } from './members-file';
 import { RUN_FILES } from './run-files';
 import type { NodeSlot } from './shard-layout';
+import { withShardGroups } from './shard-view';
 import type { RemoteNodes } from './remote-nodes';
 import { Supervisor, type NodeHandle, type SpawnNode } from './supervisor';
 
@@ -261,7 +262,8 @@ export function clusterView(c: Cluster, timeScale: number, config?: ClusterConfi
     };
   });
   const groups = c.router.partitionGroups();
-  return {
+  // A sharded cluster says leader and membership per group (lab/shard-view.ts).
+  return withShardGroups(c.supervisor, {
     protocol: c.settings.protocol,
     settings: { ...c.settings },
     nodes,
@@ -273,5 +275,5 @@ export function clusterView(c: Cluster, timeScale: number, config?: ClusterConfi
     leader: clusterLeader({ nodes, groups, ...(config ? { config } : {}) }),
     ...(config ? { config } : {}),
     unsafe: { ...(c.settings.unsafe ?? UNSAFE_DEFAULTS) },
-  };
+  });
 }

@@ -6,6 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { flagOpt, intOpt, numOpt, oneOfOpt, parseCli, stringOpt, UsageError } from '../cli-args';
 import { PROTOCOLS, type ProtocolName } from '../core/protocols';
+import { DEFAULT_VNODES } from '../api/shards';
+import { MAX_VNODES } from '../core/shard/config';
 import { MAX_NODES } from './cluster';
 import { isMutantName, MUTANT_NAMES, type MutantName } from './mutants';
 import { runChildren, splitRange, SUMMARY_PREFIX } from './parallel-sweep';
@@ -49,6 +51,9 @@ throughout; every seed's client history goes through the linearizability checker
                       only); checked per group and per key
   --shards S          with --groups: shards, 1..64 (default 12)
   --moves M           with --groups: shard moves while the clients run (default 4)
+  --scheme K          with --groups: how keys map to shards, range (equal hash ranges,
+                      the default) or ring (consistent hashing), as serve --scheme
+  --vnodes V          with --scheme ring: virtual nodes per shard, 1..256 (default 64)
   --scenario S        play a scenario (a bundled name or a file) instead of random faults;
                       with --seeds, stop at the first seed that fails one of its checks
   --contrast N        with --scenario: its N-th contrast (unsafe mode)
@@ -89,11 +94,16 @@ export interface CliOptions {
   groups: number | null;
   shards: number;
   moves: number;
+  /** scheme, vnodes: how keys map to shards in a sharded run (serve's --scheme and --vnodes). */
+  scheme: 'range' | 'ring';
+  vnodes: number;
   /** nodesGiven: --nodes was on the command line (a sharded run otherwise has groups of 3). */
   nodesGiven: boolean;
 }
 
 const MAX_SEED = 2 ** 31 - 1;
+/** SHARD_SCHEMES are --scheme's values, serve's: equal hash ranges or consistent hashing. */
+const SHARD_SCHEMES = ['range', 'ring'] as const;
 
 /** SIM_OPTIONS are the options `sim` takes (names without `--`). */
 const SIM_OPTIONS = {
@@ -121,6 +131,8 @@ const SIM_OPTIONS = {
   groups: { type: 'string' },
   shards: { type: 'string' },
   moves: { type: 'string' },
+  scheme: { type: 'string' },
+  vnodes: { type: 'string' },
 } as const;
 
 /** seedRange reads `--seeds A..B` (or N: 1..N). */
@@ -172,10 +184,13 @@ export function parseSimArgs(argv: string[]): CliOptions | 'help' {
     groups: intOpt(p, 'groups', 1, 8) ?? null,
     shards: intOpt(p, 'shards', 1, 64, 12),
     moves: intOpt(p, 'moves', 0, 1000, 4),
+    scheme: oneOfOpt(p, 'scheme', SHARD_SCHEMES, 'range'),
+    vnodes: intOpt(p, 'vnodes', 1, MAX_VNODES, DEFAULT_VNODES),
     nodesGiven: p.values.nodes !== undefined,
   };
-  if (o.groups === null && (p.values.shards !== undefined || p.values.moves !== undefined))
-    throw new UsageError('--shards and --moves go with --groups');
+  const shardFlag = (['shards', 'moves', 'scheme', 'vnodes'] as const).find((f) => p.values[f] !== undefined);
+  if (o.groups === null && shardFlag !== undefined) throw new UsageError(`--${shardFlag} goes with --groups`);
+  if (p.values.vnodes !== undefined && o.scheme !== 'ring') throw new UsageError('--vnodes needs --scheme ring');
   if (o.groups !== null && (o.scenario !== null || o.mutant !== null || o.jobs > 1 || o.log || o.history))
     throw new UsageError('--groups runs its own schedule: not with --scenario, --mutant, --jobs, --log or --history');
   if (o.contrast !== null && o.scenario === null) throw new UsageError('--contrast goes with --scenario');

@@ -6,7 +6,7 @@
  * may be lost. The tests share the cluster and run in order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckVerdict, KvResponse } from '../../src-main/api/contract';
+import type { CheckVerdict, ClusterView, KvResponse } from '../../src-main/api/contract';
 import type { ShardsView } from '../../src-main/api/shards';
 import { shardOf } from '../../src-main/core/shard/config';
 import { startLab, waitFor, type TestLab } from './helpers';
@@ -128,6 +128,42 @@ describe('a sharded cluster: 2 groups of 3 Raft nodes and a controller', () => {
       expect(owner?.nodes).toContain(put.body.node);
       expect((await kv({ op: 'get', key })).body.value).toBe(`v${s}`);
     }
+  }, 60_000);
+
+  it('GET /api/cluster names every group’s own leader and members; its leader and config are the controller’s', async () => {
+    const groupsOf = async (): Promise<ClusterView> => (await t.api<ClusterView>('GET', '/api/cluster')).body;
+    const everyLed = (c: ClusterView): ClusterView | null =>
+      c.shardGroups?.every((g) => g.leader !== null) ? c : null;
+    let c = await waitFor(async () => everyLed(await groupsOf()), 20_000, 'a leader in every group');
+    expect(c.shardGroups?.map((g) => [g.id, g.nodes, g.config.voters, g.config.learners])).toEqual([
+      ['controller', ['n1', 'n2', 'n3'], ['n1', 'n2', 'n3'], []],
+      ['g1', ['n4', 'n5', 'n6'], ['n4', 'n5', 'n6'], []],
+      ['g2', ['n7', 'n8', 'n9'], ['n7', 'n8', 'n9'], []],
+    ]);
+    for (const g of c.shardGroups ?? []) {
+      expect(g.nodes).toContain(g.leader);
+      expect(g.term).toBe(c.nodes.find((n) => n.id === g.leader)?.term);
+    }
+    const ctl = c.shardGroups![0]!;
+    expect(c.leader).toBe(ctl.leader);
+    expect(c.config?.voters).toEqual(['n1', 'n2', 'n3']);
+    // g1's leader crashes: g1 elects another of its own in a higher term; the controller's leader stays the view's.
+    const old = c.shardGroups![1]!;
+    await t.api('POST', `/api/nodes/${old.leader}/crash`);
+    c = await waitFor(
+      async () => {
+        const v = everyLed(await groupsOf());
+        const g1 = v?.shardGroups?.[1];
+        return g1 && g1.leader !== old.leader && (g1.term ?? 0) > (old.term ?? 0) ? v : null;
+      },
+      20_000,
+      'g1 led by another of its nodes',
+    );
+    expect(['n4', 'n5', 'n6']).toContain(c.shardGroups![1]!.leader);
+    expect(c.leader).toBe(c.shardGroups![0]!.leader);
+    expect(c.config?.voters).toEqual(['n1', 'n2', 'n3']);
+    await t.api('POST', `/api/nodes/${old.leader}/restart`);
+    await settled();
   }, 60_000);
 
   it('refuses bad shard requests with clear errors and changes nothing', async () => {

@@ -16,7 +16,7 @@ import { runInSim } from '../../src-main/scenario/sim-sweep';
 import { validateScenario } from '../../src-main/scenario/validate';
 import { parseSimArgs } from '../../src-main/sim/cli';
 import { streamRng } from '../../src-main/sim/random';
-import { shardSimMain } from '../../src-main/sim/shard/shard-cli';
+import { shardReplay, shardRunOptions, shardSimMain } from '../../src-main/sim/shard/shard-cli';
 import { GroupSender } from '../../src-main/sim/shard/group-sender';
 import { drive, runShardedSimulation } from '../../src-main/sim/shard/run-sharded';
 import { installShardMutant } from '../../src-main/sim/shard/shard-mutants';
@@ -30,6 +30,7 @@ const RUN = { groups: 3, shards: 8, moves: 4, crashes: 3, partitions: 2 };
 describe('sharded simulation: moves and crashes under load', () => {
   for (const protocol of ['raft', 'paxos'] as const) {
     it(`${protocol}: every seed keeps the invariants, linearizability per key and every acknowledged write`, async () => {
+      let resumed = 0;
       for (let seed = 1; seed <= SEEDS; seed++) {
         const r = await runShardedSimulation({ seed, protocol, ...RUN });
         expect(r.violations, `${protocol} seed ${seed}`).toEqual([]);
@@ -40,7 +41,12 @@ describe('sharded simulation: moves and crashes under load', () => {
         expect(r.ok).toBeGreaterThan(300);
         const collected = r.events.filter((e) => e.kind === 'shard-collected').length;
         expect(collected).toBe(RUN.moves);
+        // Each shard moved in several pages, as the lab moves a big one (every page a part of the destination's log).
+        expect(r.moves.pages).toBeGreaterThanOrEqual(2 * RUN.moves);
+        resumed += r.moves.resumed;
       }
+      // Some moves lost the destination's leader after a page was in, and the pull went on from there.
+      expect(resumed).toBeGreaterThan(0);
     }, 120_000);
   }
 
@@ -142,8 +148,33 @@ describe('quorum-lab sim --groups', () => {
     expect(await shardSimMain(o, (l) => lines.push(l))).toBe(0);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^2 seeds, 0 violations \(0 seeds failed\); \d+ requests, 4 shard moves, /);
-    expect(() => parseSimArgs(['--shards', '4'])).toThrow('--shards and --moves go with --groups');
+    expect(() => parseSimArgs(['--shards', '4'])).toThrow('--shards goes with --groups');
+    expect(() => parseSimArgs(['--scheme', 'ring'])).toThrow('--scheme goes with --groups');
     expect(() => parseSimArgs(['--groups', '2', '--mutant', 'sessions-off'])).toThrow(/--groups runs its own schedule/);
+  }, 60_000);
+});
+
+describe('quorum-lab sim --groups --scheme', () => {
+  it('maps keys by consistent hashing with --scheme ring [--vnodes V], as serve does; range stays the default', async () => {
+    const parse = (...argv: string[]): Exclude<ReturnType<typeof parseSimArgs>, 'help'> => {
+      const o = parseSimArgs(['--groups', '2', '--shards', '4', '--moves', '2', ...argv]);
+      if (o === 'help') throw new Error('help');
+      return o;
+    };
+    const schemeOf = async (o: ReturnType<typeof parse>): Promise<unknown> =>
+      (await runShardedSimulation(shardRunOptions(o, 1))).scheme;
+    expect(await schemeOf(parse())).toEqual({ kind: 'range', shards: 4 });
+    expect(await schemeOf(parse('--scheme', 'ring'))).toEqual({ kind: 'ring', shards: 4, vnodes: 64 });
+    expect(await schemeOf(parse('--scheme', 'ring', '--vnodes', '8'))).toEqual({ kind: 'ring', shards: 4, vnodes: 8 });
+    // A failing seed's replay line keeps the scheme, so it replays the same run.
+    expect(shardReplay(parse('--scheme', 'ring', '--vnodes', '8'), 3)).toContain('--scheme ring --vnodes 8');
+    const lines: string[] = [];
+    expect(await shardSimMain(parse('--scheme', 'ring', '--seeds', '1..2'), (l) => lines.push(l))).toBe(0);
+    expect(lines[0]).toMatch(/^2 seeds, 0 violations/);
+    expect(() => parse('--scheme', 'hash')).toThrow("--scheme must be one of range, ring, got 'hash'");
+    expect(() => parse('--vnodes', '8')).toThrow('--vnodes needs --scheme ring');
+    expect(() => parse('--scheme', 'ring', '--vnodes', '0')).toThrow(/--vnodes/);
+    expect(() => parse('--scheme', 'ring', '--vnodes', '257')).toThrow(/--vnodes/);
   }, 60_000);
 });
 

@@ -7,6 +7,7 @@
  * same seed gives the same run (the run's fingerprint is its history and shard events).
  */
 import type { HistoryOp } from '../../api/contract';
+import { DEFAULT_VNODES } from '../../api/shards';
 import type { KvOp } from '../../core/kv/types';
 import type { ProtocolName } from '../../core/protocols';
 import type { ShardScheme } from '../../core/shard/config';
@@ -17,6 +18,14 @@ import { streamRng } from '../random';
 import { ShardLayer } from './shard-layer';
 import { SHARD_STREAM, ShardedSim } from './sharded-sim';
 
+/**
+ * SWEEP_PAGE_CHARS is the page length of a sweep's moving shards. The lab's pages are
+ * 128 Ki characters, more than a whole shard of a sweep's few keys holds; pages this small
+ * make a shard of a few keys and its sessions move in several, so the sweep's crashes and
+ * cuts land between pages and the resend and resume rules run.
+ */
+export const SWEEP_PAGE_CHARS = 64;
+
 /** ShardedRunOptions shape one run. */
 export interface ShardedRunOptions {
   seed: number;
@@ -24,6 +33,8 @@ export interface ShardedRunOptions {
   groups: number;
   shards: number;
   scheme?: 'range' | 'ring';
+  /** vnodes: a ring scheme's virtual nodes per shard (default 64, serve's). */
+  vnodes?: number;
   perGroup?: number;
   /** moves: how many shard moves to ask for while the clients run. */
   moves: number;
@@ -35,6 +46,8 @@ export interface ShardedRunOptions {
   /** ops: how many requests each client sends. */
   ops?: number;
   keys?: number;
+  /** pageChars: the length of a moving shard's pages (default SWEEP_PAGE_CHARS: most shards move in several). */
+  pageChars?: number;
   /** loss: the probability any message is lost (also what travels between groups). */
   loss?: number;
 }
@@ -42,11 +55,17 @@ export interface ShardedRunOptions {
 /** ShardedRunResult is what one run found. */
 export interface ShardedRunResult {
   seed: number;
+  /** scheme: how the run mapped keys to shards. */
+  scheme: ShardScheme;
   ok: number;
   fail: number;
   unknown: number;
-  /** moved: moves the controller made (asked: how many were asked). */
-  moves: { asked: number; made: number; installed: number };
+  /**
+   * moves: moves asked for, made by the controller and installed; `pages`: parts the
+   * destinations took, `repeats`: parts proposed again that a destination already held,
+   * `resumed`: pulls started again past part 0 after one was cut short.
+   */
+  moves: { asked: number; made: number; installed: number; pages: number; repeats: number; resumed: number };
   linearizable: boolean | null;
   linearizability: string;
   durable: string;
@@ -68,7 +87,7 @@ export async function runShardedSimulation(o: ShardedRunOptions): Promise<Sharde
   await drive(sim, waitSettled(sim, layer), 20_000);
   await drive(sim, gw.start(), 20_000);
   const counts = { ok: 0, fail: 0, unknown: 0 };
-  const moves = { asked: 0, made: 0, installed: 0 };
+  const moves = { asked: 0, made: 0, installed: 0, pages: 0, repeats: 0, resumed: 0 };
   const clients = Array.from({ length: o.clients ?? 8 }, (_, c) => client(o, sim, gw, c, counts));
   await drive(sim, Promise.all([...clients, chaos(o, sim, layer, moves)]), 600_000);
   // Mend everything, let the moves finish, then read every key back.
@@ -86,13 +105,19 @@ export async function runShardedSimulation(o: ShardedRunOptions): Promise<Sharde
     120_000,
   );
   layer.close();
-  moves.installed = layer.events.filter((e) => e.kind === 'shard-installed').length;
+  const count = (kind: string, also: (d: Record<string, unknown>) => boolean = () => true): number =>
+    layer.events.filter((e) => e.kind === kind && also(e.detail)).length;
+  moves.installed = count('shard-installed');
+  moves.pages = count('shard-part');
+  moves.repeats = count('shard-part-repeat');
+  moves.resumed = count('shard-pull', (d) => typeof d.part === 'number' && d.part > 0);
   const lin = linearizability(gw.history, 20_000);
   const violations = [...sim.violations()];
   if (lin.linearizable === false) violations.push(`linearizability: ${lin.summary}`);
   if (!durable?.ok) violations.push(`durable: ${durable?.summary ?? 'the read-back did not finish'}`);
   return {
     seed: o.seed,
+    scheme: sim.scheme,
     ...counts,
     moves,
     linearizable: lin.linearizable,
@@ -107,7 +132,9 @@ export async function runShardedSimulation(o: ShardedRunOptions): Promise<Sharde
 
 function makeSim(o: ShardedRunOptions): ShardedSim {
   const scheme: ShardScheme =
-    o.scheme === 'ring' ? { kind: 'ring', shards: o.shards, vnodes: 16 } : { kind: 'range', shards: o.shards };
+    o.scheme === 'ring'
+      ? { kind: 'ring', shards: o.shards, vnodes: o.vnodes ?? DEFAULT_VNODES }
+      : { kind: 'range', shards: o.shards };
   return new ShardedSim({
     seed: o.seed,
     protocol: o.protocol ?? 'raft',
@@ -120,6 +147,7 @@ function makeSim(o: ShardedRunOptions): ShardedSim {
     diskMs: [0.05, 1],
     snapshotEvery: 100,
     network: { ...RELIABLE, drop: o.loss ?? 0 },
+    pageChars: o.pageChars ?? SWEEP_PAGE_CHARS,
   });
 }
 
@@ -175,7 +203,10 @@ async function chaos(
       // Another group than the one serving it (the newest configuration the coordinator knows).
       const others = sim.groups.filter((g) => !g.spare && g.id !== layer.config.shards[shard]);
       const to = others[Math.floor(rng.next() * others.length)]?.id ?? 'g1';
-      if ((await layer.change({ op: 'move', shard, group: to })) === null) moves.made++;
+      if ((await layer.change({ op: 'move', shard, group: to })) !== null) continue;
+      moves.made++;
+      // With faults on, half the moves lose the destination's leader once a page is in: the pull resumes.
+      if ((o.crashes ?? 0) > 0 && rng.next() < 0.5) void crashMidMove(sim, layer, to, rng);
     }
   }
 }
@@ -192,6 +223,22 @@ async function crashOne(sim: ShardedSim, rng: { next(): number }): Promise<void>
   sim.restart(victim);
 }
 
+/** crashMidMove crashes group `to`'s leader as soon as it takes a page of a shard on its way there (a majority kept), and restarts it later. */
+async function crashMidMove(sim: ShardedSim, layer: ShardLayer, to: string, rng: { next(): number }): Promise<void> {
+  const seen = layer.events.length;
+  const g = sim.group(to);
+  for (let waited = 0; g && waited < 3000; waited++) {
+    await sim.sleep(1);
+    if (!layer.events.slice(seen).some((e) => e.kind === 'shard-part' && e.detail.to === to)) continue;
+    const victim = sim.leaderOf(g);
+    if (victim === null || g.cluster.nodes.filter((n) => n.state === 'up').length - 1 <= g.nodes.length / 2) return;
+    sim.crash(victim);
+    await sim.sleep(300 + rng.next() * 1500);
+    sim.restart(victim);
+    return;
+  }
+}
+
 /** isolateOne cuts one node (a group's leader half the time) off from every other node for a while, then heals. */
 async function isolateOne(sim: ShardedSim, rng: { next(): number }): Promise<void> {
   const g = sim.all[Math.floor(rng.next() * sim.all.length)]!;
@@ -202,7 +249,7 @@ async function isolateOne(sim: ShardedSim, rng: { next(): number }): Promise<voi
 }
 
 /** waitSettled resolves once every joined group has taken the newest configuration and no shard is moving. */
-async function waitSettled(sim: ShardedSim, layer: ShardLayer): Promise<void> {
+export async function waitSettled(sim: ShardedSim, layer: ShardLayer): Promise<void> {
   for (;;) {
     await sim.sleep(50);
     const cfg = layer.config;

@@ -15,6 +15,8 @@ export function shardRunOptions(o: CliOptions, seed: number): ShardedRunOptions 
     shards: o.shards,
     perGroup: o.nodesGiven ? o.nodes : 3,
     moves: o.moves,
+    scheme: o.scheme,
+    ...(o.scheme === 'ring' ? { vnodes: o.vnodes } : {}),
     crashes: o.faults ? 3 : 0,
     partitions: o.faults ? 2 : 0,
     ...(o.clients !== null ? { clients: o.clients } : {}),
@@ -26,15 +28,21 @@ export function shardReplay(o: CliOptions, seed: number): string {
   const r = shardRunOptions(o, seed);
   const parts = ['quorum-lab sim', `--seed ${seed}`, `--protocol ${o.protocol}`, `--groups ${r.groups}`];
   parts.push(`--nodes ${r.perGroup}`, `--shards ${r.shards}`, `--moves ${r.moves}`);
+  if (o.scheme === 'ring') parts.push(`--scheme ring --vnodes ${o.vnodes}`);
   if (!o.faults) parts.push('--no-faults');
   if (o.clients !== null) parts.push(`--clients ${o.clients}`);
   return parts.join(' ');
 }
 
+function pagesLine(m: { pages: number; repeats: number; resumed: number }): string {
+  return `${m.pages} pages, ${m.repeats} resent, ${m.resumed} pulls resumed`;
+}
+
 function line(r: ShardedRunResult): string {
   return (
     `seed ${r.seed}: ${r.violations.length} violation(s); ${r.ok + r.fail + r.unknown} requests ` +
-    `(${r.ok} ok, ${r.fail} fail, ${r.unknown} unknown), ${r.moves.made} moves (${r.moves.installed} installed), ` +
+    `(${r.ok} ok, ${r.fail} fail, ${r.unknown} unknown), ${r.moves.made} moves (${r.moves.installed} installed, ` +
+    `${pagesLine(r.moves)}), ` +
     `${(r.simMs / 1000).toFixed(1)} s simulated; ${r.linearizability}`
   );
 }
@@ -46,12 +54,16 @@ export async function shardSimMain(o: CliOptions, out: (l: string) => void = (l)
   let violations = 0;
   let requests = 0;
   let moves = 0;
+  const pages = { pages: 0, repeats: 0, resumed: 0 };
   let simMs = 0;
   const wall0 = performance.now();
   for (let seed = lo; seed <= hi; seed++) {
     const r = await runShardedSimulation(shardRunOptions(o, seed));
     requests += r.ok + r.fail + r.unknown;
     moves += r.moves.installed;
+    pages.pages += r.moves.pages;
+    pages.repeats += r.moves.repeats;
+    pages.resumed += r.moves.resumed;
     simMs += r.simMs;
     const failed = r.violations.length > 0 || r.linearizable === null;
     if (!o.sweep || failed) out(line(r));
@@ -65,6 +77,7 @@ export async function shardSimMain(o: CliOptions, out: (l: string) => void = (l)
     const wall = (performance.now() - wall0) / 1000;
     out(
       `${hi - lo + 1} seeds, ${violations} violations (${bad} seeds failed); ${requests} requests, ${moves} shard moves, ` +
+        `${pagesLine(pages)}, ` +
         `${(simMs / 1000).toFixed(0)} s simulated in ${wall.toFixed(1)} s`,
     );
   }

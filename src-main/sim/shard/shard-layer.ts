@@ -4,13 +4,16 @@
  * `wrong-group`, asks the controller again and retries at the group it names now under the
  * same session (core/shard/sessions.ts); and the coordinator that every COORDINATE_MS reads
  * each group's shard status and acts on the decisions of core/shard/coordinator.ts — the
- * ones the lab acts on: propose the next configuration, pull a shard (read the source's
- * export, carry it to the destination's leader over the simulated network between groups,
- * propose the install), collect a frozen shard once its new owner confirms it. Every
+ * ones the lab acts on: propose the next configuration, pull a shard page by page with the
+ * lab's own loop (core/shard/page-pull.ts: read page p of the source's export, carry it to
+ * the destination's leader over the simulated network between groups, propose it as part
+ * p; the last part installs it), collect a frozen shard once its new owner confirms it. Every
  * request the gateway serves lands in a Jepsen-style history shaped like the lab's.
  */
 import type { HistoryOp } from '../../api/contract';
-import { ADMIN_KEY, STATUS_KEY, exportKey, type GroupCommand } from '../../core/shard/admin';
+import { ADMIN_KEY, STATUS_KEY, exportPageKey, type GroupCommand } from '../../core/shard/admin';
+import { PagePuller, type PullIo } from '../../core/shard/page-pull';
+import { decodeExportPage } from '../../core/shard/pages';
 import { shardOf, type ShardConfig } from '../../core/shard/config';
 import { ConfigCache, controllerOpOf, parseConfig, type ShardChangeOp } from '../../core/shard/config-cache';
 import { installedAt, planGroup } from '../../core/shard/coordinator';
@@ -53,6 +56,7 @@ export class ShardLayer {
   private readonly configs: ConfigCache;
   private readonly sender: GroupSender;
   private readonly sessions: ShardSessions;
+  private readonly puller: PagePuller;
   private processes = 0;
   private closed = false;
 
@@ -67,6 +71,7 @@ export class ShardLayer {
   ) {
     this.sender = new GroupSender(sim, streamRng(sim.seed, SHARD_STREAM, 100, o.name.charCodeAt(0)));
     this.sessions = new ShardSessions(o.name, 256 * sim.scheme.shards);
+    this.puller = new PagePuller(this.pullIo(), () => this.closed);
     this.configs = new ConfigCache(
       sim.scheme,
       (key) => this.readConfig(key),
@@ -237,20 +242,59 @@ export class ShardLayer {
       if (act.a === 'config') {
         const next = await this.configs.at(act.num);
         if (next) await this.groupOp(g, { a: 'config', config: next });
-      } else if (act.a === 'pull') await this.pull(g, act.shard, act.config, act.from);
-      else await this.maybeCollect(g, act.shard, act.config);
+      } else if (act.a === 'pull') {
+        const held = st.shards.find((s) => s.shard === act.shard)?.parts ?? 0;
+        const from = this.puller.start({ group: g.id, shard: act.shard, config: act.config, from: act.from }, held);
+        if (from !== null) this.note('shard-pull', { shard: act.shard, config: act.config, to: g.id, part: from });
+      } else await this.maybeCollect(g, act.shard, act.config);
     }
   }
 
-  private async pull(g: SimGroup, shard: number, config: number, from: string): Promise<void> {
-    const src = this.sim.group(from);
-    if (!src) return;
-    const r = await this.sender.send(src, { op: 'get', key: exportKey(shard, config) }, ADMIN_TIMEOUT_MS, null);
-    const data = r.outcome === 'ok' ? (r.result?.value ?? null) : null;
-    if (data === null) return; // the source has not frozen it yet (or is unreachable): next pass
-    if (!(await this.carry(r.node ?? this.sim.leaderOf(src), this.sim.leaderOf(g), data.length))) return;
-    if (await this.groupOp(g, { a: 'install', shard, config, data }))
-      this.note('shard-installed', { shard, config, from, to: g.id, bytes: data.length });
+  /** pullIo is the paged transfer's I/O in the simulator: the lab's steps over simulated groups and the network between them. */
+  private pullIo(): PullIo {
+    return {
+      read: async (t, part) => {
+        const src = this.sim.group(t.from);
+        if (!src) return { ok: false };
+        const r = await this.sender.send(
+          src,
+          { op: 'get', key: exportPageKey(t.shard, t.config, part) },
+          ADMIN_TIMEOUT_MS,
+          null,
+        );
+        const text = r.outcome === 'ok' ? (r.result?.value ?? null) : null;
+        // Not frozen yet, or unreachable: next pass. Past the last page (a lagging status): start again from what it shows.
+        if (text === null) return { ok: false, restart: r.outcome === 'ok' && part > 0 };
+        const page = decodeExportPage(text);
+        return typeof page === 'string' ? { ok: false } : { ok: true, value: page };
+      },
+      carry: (t, _part, page) => {
+        const src = this.sim.group(t.from);
+        const dst = this.sim.group(t.group);
+        return this.carry(src ? this.sim.leaderOf(src) : null, dst ? this.sim.leaderOf(dst) : null, page.data.length);
+      },
+      propose: async (t, cmd) => {
+        const g = this.sim.group(t.group);
+        if (!g) return { ok: false };
+        const r = await this.adminSend(g, cmd);
+        if (r.outcome === 'ok') return { ok: true, value: r.result?.value ?? '' };
+        return { ok: false, restart: r.result?.error === 'shard-stale' };
+      },
+      took: (t, part, page, answer) => {
+        if (!answer.endsWith('already held'))
+          this.note('shard-part', {
+            shard: t.shard,
+            config: t.config,
+            from: t.from,
+            to: t.group,
+            part,
+            pages: page.pages,
+          });
+        else this.note('shard-part-repeat', { shard: t.shard, config: t.config, to: t.group, part });
+      },
+      installed: (t, pages) =>
+        this.note('shard-installed', { shard: t.shard, config: t.config, from: t.from, to: t.group, pages }),
+    };
   }
 
   /** carry takes `bytes` from one leader to another over the network between groups; false if a cut or a loss stops it. */
@@ -267,11 +311,15 @@ export class ShardLayer {
     if (await this.groupOp(g, { a: 'gc', shard, config })) this.note('shard-collected', { shard, config, group: g.id });
   }
 
-  private async groupOp(g: SimGroup, cmd: GroupCommand): Promise<boolean> {
-    const r = await this.sender.send(g, { op: 'put', key: ADMIN_KEY, value: JSON.stringify(cmd) }, ADMIN_TIMEOUT_MS, {
+  private adminSend(g: SimGroup, cmd: GroupCommand): Promise<SendResult> {
+    return this.sender.send(g, { op: 'put', key: ADMIN_KEY, value: JSON.stringify(cmd) }, ADMIN_TIMEOUT_MS, {
       client: `${this.o.name}-admin-${++this.processes}`,
       seq: 1,
     });
+  }
+
+  private async groupOp(g: SimGroup, cmd: GroupCommand): Promise<boolean> {
+    const r = await this.adminSend(g, cmd);
     if (r.outcome === 'ok' && cmd.a === 'config')
       this.note('shard-group-config', { group: g.id, config: cmd.config.num });
     return r.outcome === 'ok';

@@ -47,6 +47,8 @@ export interface ShardedSimOptions {
   network?: NetworkFaults;
   /** kv: state-machine options of every group (an unsafe run turns sessions off here). */
   kv?: ClusterOptions['kv'];
+  /** pageChars: the length of a moving shard's pages (default the lab's, PART_CHARS; a sweep cuts small ones so its shards move in several). */
+  pageChars?: number;
 }
 
 /** SimGroup is one group of the layout: `id` is 'ctl' for the controller. */
@@ -79,8 +81,9 @@ export class ShardedSim {
     const ids = (): NodeId[] => Array.from({ length: o.perGroup }, () => `n${++n}`);
     const make = (id: string, i: number, spare: boolean): SimGroup => {
       const nodes = ids();
+      const groupOpts = { ...(o.kv ?? {}), ...(o.pageChars ? { partChars: o.pageChars } : {}) };
       const machine =
-        id === 'ctl' ? () => new ControllerMachine(this.scheme) : () => new ShardGroupMachine(id, o.kv ?? {});
+        id === 'ctl' ? () => new ControllerMachine(this.scheme) : () => new ShardGroupMachine(id, groupOpts);
       const cluster = new Cluster({
         // Each group draws from its own seed: adding a group does not change the others' runs.
         seed: streamRng(o.seed, SHARD_STREAM, i).int(0, 2 ** 31 - 1),
