@@ -69,6 +69,11 @@ export class EarlyCampaign {
     if (this.peer === from) this.peer = null;
   }
 
+  /** ticksLeft: how many more ticks until due() fires (Infinity: no campaign pending). */
+  ticksLeft(): number {
+    return this.peer === null ? Infinity : Math.max(1, this.left);
+  }
+
   /** due counts one tick down; when the campaign is due it disarms and returns the closed peer, else null. */
   due(): NodeId | null {
     const peer = this.peer;

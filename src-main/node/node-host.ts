@@ -71,8 +71,6 @@ export class NodeHost {
   private tickPeriodMs: number;
   /** clock ticks the core, sleeping while it has nothing to do on its own (core-clock.ts). */
   private readonly clock: CoreClock;
-  /** leading: the core led at the end of the last Ready round (only a leader's clock sleeps). */
-  private leading = false;
 
   private statusKey = '';
   private statusSentAt = 0;
@@ -130,11 +128,9 @@ export class NodeHost {
           this.core.tick();
           this.recovery.tick();
         },
-        // Only a leader sleeps (until its next heartbeat or quorum check). Followers are woken
-        // every tick as before: letting them sleep until their election timeout added a second
-        // election round in some failover trials (4 of about 20; 0 of about 30 without), a
-        // cause not found yet. Recovery counts every tick (its waits and retries).
-        ticksToNext: () => (this.leading && !this.recovery.recovering ? (this.core.ticksToNextEvent?.() ?? 1) : 1),
+        // Every role sleeps until its core's next event (a leader's heartbeat, a follower's
+        // election timeout or early campaign). Recovery counts every tick (its waits and retries).
+        ticksToNext: () => (this.recovery.recovering ? 1 : (this.core.ticksToNextEvent?.() ?? 1)),
         ticked: () => this.schedule(),
       },
       {
@@ -353,6 +349,10 @@ export class NodeHost {
   /** onPeerClosed: a peer's process is gone (the router saw it exit); the core may campaign early. */
   private onPeerClosed(peer: string): void {
     if (this.stopped) return;
+    // The ticks slept through happened before the close: counted after it, they would run
+    // down the early campaign's wait (a survivor ranked second would stand at once, and
+    // split the vote with the first).
+    this.clock.catchUp();
     this.core.peerClosed?.(peer);
     this.schedule();
   }
@@ -401,7 +401,6 @@ export class NodeHost {
 
   private afterReady(): void {
     const st = this.core.status();
-    this.leading = st.role === 'leader';
     this.clock.rearm();
     this.requests.observe(st);
     if (this.recovery.recovering) this.maybeRecovered();

@@ -148,3 +148,8 @@ export function describeCondition(c: Condition): string {
       return 'every group at the newest shard configuration, no shard moving';
   }
 }
+
+/** readsCommits tells whether a condition compares commit indices (a wait on it needs a current view: WaitOptions.commits). */
+export function readsCommits(c: Condition): boolean {
+  return c.is === 'converged';
+}

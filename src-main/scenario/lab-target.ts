@@ -32,6 +32,7 @@ import {
   type TargetInfo,
   type TargetView,
   type Traced,
+  type WaitOptions,
 } from './target';
 import { parseUnsafe } from '../core/unsafe';
 import { isSafeValue, type UnsafeModes, type UnsafeName } from './unsafe';
@@ -77,6 +78,15 @@ export class LabTarget implements ScenarioTarget {
   /** groupOf: in a sharded cluster, each node's group ('ctl' for the controller's): terms are per group. */
   private readonly groupOf = new Map<NodeId, string>();
   private readonly sharded: boolean;
+  /**
+   * sleepers: the pending sleeps' wake-ups. One abort listener wakes them all: a listener
+   * per sleep would pile up on the run's signal when many wait at once (the durable
+   * check's 16 readers), which Node reports as a MaxListenersExceededWarning.
+   */
+  private readonly sleepers = new Set<() => void>();
+  private readonly wakeAll = (): void => {
+    for (const wake of [...this.sleepers]) wake();
+  };
 
   private constructor(
     private readonly lab: ScenarioLab,
@@ -96,6 +106,7 @@ export class LabTarget implements ScenarioTarget {
     this.off = lab.on((e) => {
       if (e.type === 'log') this.record(e.record);
     });
+    signal?.addEventListener('abort', this.wakeAll, { once: true });
   }
 
   /** create makes a fresh cluster for the scenario and a target over it; throws TargetError for unsafe modes the lab lacks. */
@@ -197,14 +208,13 @@ export class LabTarget implements ScenarioTarget {
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       if (this.signal?.aborted) return resolve();
-      const signal = this.signal;
       const done = (): void => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
+        this.sleepers.delete(done);
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener('abort', done, { once: true });
+      this.sleepers.add(done);
     });
   }
 
@@ -214,13 +224,28 @@ export class LabTarget implements ScenarioTarget {
     return v;
   }
 
-  async waitUntil(pred: (v: TargetView) => boolean, timeoutMs: number): Promise<TargetView | null> {
+  async waitUntil(pred: (v: TargetView) => boolean, timeoutMs: number, opts?: WaitOptions): Promise<TargetView | null> {
     const end = this.now() + timeoutMs;
     for (;;) {
       const v = await this.view();
-      if (pred(v)) return v;
+      if (pred(v) && (!opts?.commits || (await this.commitsCurrent(v)))) return v;
       if (this.now() >= end || this.signal?.aborted) return null;
       await this.sleep(Math.min(POLL_MS, end - this.now()));
+    }
+  }
+
+  /**
+   * commitsCurrent asks every running node for its state (inspect answers from the node
+   * itself, not from its last status report) and tells whether the view shows each one's
+   * commit index as it is now. A node that cannot answer (it just went down) makes it false.
+   */
+  private async commitsCurrent(v: TargetView): Promise<boolean> {
+    const up = v.nodes.filter((n) => n.status === 'up');
+    try {
+      const now = await Promise.all(up.map((n) => this.lab.inspect(n.id)));
+      return up.every((n, i) => now[i]!.status.commitIndex === n.commitIndex);
+    } catch {
+      return false;
     }
   }
 
@@ -396,6 +421,7 @@ export class LabTarget implements ScenarioTarget {
 
   async close(): Promise<void> {
     this.off();
+    this.signal?.removeEventListener('abort', this.wakeAll);
   }
 }
 

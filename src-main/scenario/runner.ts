@@ -10,7 +10,7 @@
  * stop.
  */
 import type { KvOp } from '../core/kv/types';
-import { describeCondition, holds, RefError, resolveNode, type Labels } from './conditions';
+import { describeCondition, holds, readsCommits, RefError, resolveNode, type Labels } from './conditions';
 import { describePreset, presetCuts } from './presets';
 import type { CheckReport, RunReport, StepReport } from './report-types';
 import { allChecks } from './report-types';
@@ -400,7 +400,7 @@ class Runner {
     const c = st.until!;
     const within = st.withinMs ?? DEFAULT_WAIT_MS;
     const t0 = this.t.now();
-    const v = await this.t.waitUntil((x) => holds(c, x, this.labels), within);
+    const v = await this.t.waitUntil((x) => holds(c, x, this.labels), within, { commits: readsCommits(c) });
     const took = Math.round(this.t.now() - t0);
     checks.push({
       step: this.index,
@@ -418,7 +418,7 @@ class Runner {
       const deadline = this.t.now() + (st.withinMs ?? USER_WAIT_MS);
       while (this.t.now() < deadline && !this.hooks.stopped?.()) {
         if (this.hooks.autoRequested?.()) break;
-        const v = await this.t.waitUntil((x) => holds(c, x, this.labels), 200);
+        const v = await this.t.waitUntil((x) => holds(c, x, this.labels), 200, { commits: readsCommits(c) });
         if (v) {
           how = 'done by you';
           break;
@@ -426,7 +426,7 @@ class Runner {
       }
     }
     if (how !== 'done by you') await this.fault(st.auto, await this.t.view(), st.as);
-    const v = await this.t.waitUntil((x) => holds(c, x, this.labels), 5000);
+    const v = await this.t.waitUntil((x) => holds(c, x, this.labels), 5000, { commits: readsCommits(c) });
     checks.push({ step: this.index, name: describeCondition(c), ok: v !== null, detail: how });
     return `you: ${describeCondition(c)} (${how})`;
   }

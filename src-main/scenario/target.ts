@@ -124,6 +124,18 @@ export interface TargetInfo {
   seed: number;
 }
 
+/** WaitOptions qualify which views a wait may end on. */
+export interface WaitOptions {
+  /**
+   * commits: the view must show the commit index each running node holds at that moment.
+   * A lab's view is built from status reports, which trail the nodes (a report waits for
+   * a held write, at most one goes out per 20 ms): right after a write was acknowledged,
+   * every node may still read commit 0 — equal, but not converged on the write. A
+   * simulator's view is always current.
+   */
+  commits?: boolean;
+}
+
 /** ScenarioTarget is a cluster a scenario can drive (see the file comment). */
 export interface ScenarioTarget {
   readonly info: TargetInfo;
@@ -131,7 +143,7 @@ export interface ScenarioTarget {
   sleep(ms: number): Promise<void>;
   view(): Promise<TargetView>;
   /** waitUntil resolves with the first view where pred holds, or null after timeoutMs. */
-  waitUntil(pred: (v: TargetView) => boolean, timeoutMs: number): Promise<TargetView | null>;
+  waitUntil(pred: (v: TargetView) => boolean, timeoutMs: number, opts?: WaitOptions): Promise<TargetView | null>;
   crash(id: NodeId): Promise<void>;
   restart(id: NodeId): Promise<void>;
   pause(id: NodeId): Promise<void>;

@@ -5,6 +5,7 @@
  * still gets no burst of timeouts. Time here is a fake clock the test moves.
  */
 import { describe, expect, it } from 'vitest';
+import { RaftNetwork } from '../core/raft/helpers';
 import { CoreClock, MAX_CATCH_UP_TICKS, MAX_SLEEP_TICKS, type ClockTimers } from '../../src-main/node/core-clock';
 
 /** FakeTime is a clock and a timer queue the test advances by hand. */
@@ -149,5 +150,45 @@ describe('CoreClock: no wake-ups without work, the same ticks as a per-tick time
     clock.catchUp();
     expect(core.ticks).toBe(300);
     expect(core.acted).toBe(2);
+  });
+});
+
+describe('a sleeping follower and its dead leader’s closed connection (core/peer-closed.ts)', () => {
+  /**
+   * n3 follows n1 and sleeps (its next event is its election timeout). n1 dies 25 ms after
+   * n3 last heard from it; n3 sees the close, and 15 ms later n2's pre-vote arrives. n3 is
+   * ranked second among the survivors: it must wait one heartbeat interval (3 ticks, 30 ms)
+   * after the close before it stands, so n2 can win alone.
+   */
+  function closeThenPreVote(replayFirst: boolean): string {
+    const net = new RaftNetwork(['n1', 'n2', 'n3'], { electionTicks: 10, heartbeatTicks: 3, preVote: true });
+    net.elect('n1');
+    net.drain();
+    net.deliverAll();
+    const n3 = net.node('n3');
+    const time = new FakeTime();
+    const clock = new CoreClock(
+      10,
+      { tick: () => n3.tick(), ticksToNext: () => n3.ticksToNextEvent(), ticked: () => {} },
+      time,
+    );
+    clock.start();
+    expect(n3.ticksToNextEvent()).toBeGreaterThan(4); // asleep past the close and the pre-vote
+    time.advance(25);
+    // NodeHost.onPeerClosed replays the ticks slept through before the close is stepped in.
+    if (replayFirst) clock.catchUp();
+    n3.peerClosed('n1');
+    time.advance(15);
+    clock.catchUp(); // the pre-vote arrives: the host catches up before stepping it
+    return n3.status().role;
+  }
+
+  it('the ticks slept through before the close are replayed first: the runner-up waits its turn', () => {
+    expect(closeThenPreVote(true)).toBe('follower');
+  });
+
+  it('replayed after the close, they would run its wait down: it stands at once and splits the vote', () => {
+    // The second election round of the first sleeping-follower try: both survivors stood.
+    expect(closeThenPreVote(false)).toBe('precandidate');
   });
 });

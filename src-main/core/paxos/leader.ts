@@ -141,6 +141,14 @@ export class LeaderRole {
     return true;
   }
 
+  /** ticksToNext: tick() calls until the next heartbeat (with retransmits) or quorum check, at least 1. */
+  ticksToNext(): number {
+    const cfg = this.h.cfg;
+    const beat = Math.max(1, cfg.heartbeatTicks) - this.heartbeatElapsed;
+    const check = cfg.checkQuorum ? cfg.electionTicks - this.quorumElapsed : Infinity;
+    return Math.max(1, Math.min(beat, check));
+  }
+
   /** flush sends what was batched since the last Ready: new accepts, a read round, a decide. */
   flush(): void {
     const log = this.h.log;

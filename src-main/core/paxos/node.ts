@@ -55,6 +55,20 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     this.p.tick();
   }
 
+  /**
+   * ticksToNextEvent is how many tick() calls from now this node acts on its own (Paxos.tick):
+   * a leader's heartbeat or quorum check, anyone else's election timeout or early campaign,
+   * a pending reconfiguration at once. A non-voter never campaigns: its lease clock matters
+   * only when a message arrives, and the host replays the ticks then.
+   */
+  ticksToNextEvent(): number {
+    const p = this.p;
+    if (p.reconfigured) return 1;
+    if (p.state.role === 'leader') return p.state.lead.ticksToNext();
+    if (!p.isVoter()) return Number.MAX_SAFE_INTEGER;
+    return Math.max(1, Math.min(p.early.ticksLeft(), p.randomizedTimeout - p.electionElapsed));
+  }
+
   step(m: PaxosMessage): void {
     this.p.step(m);
   }

@@ -314,8 +314,8 @@ export class Raft {
   /**
    * ticksToNextEvent is how many tick() calls from now this node acts on its own: a
    * leader's next heartbeat or quorum check (tickHeartbeat), anyone else's election
-   * timeout (tickElection). A node that may not campaign does nothing on its own; its
-   * election clock only matters when a message arrives, and the host replays the ticks then.
+   * timeout or early campaign (tickElection). A node that may not campaign does nothing on
+   * its own; its election clock matters when a message arrives, and the host replays it then.
    */
   ticksToNextEvent(): number {
     if (this.state.role === 'leader') {
@@ -325,7 +325,8 @@ export class Raft {
       return Math.max(1, Math.min(beat, this.electionTicks - this.electionElapsed));
     }
     if (!this.promotable()) return Number.MAX_SAFE_INTEGER;
-    return Math.max(1, this.randomizedElectionTimeout - this.electionElapsed);
+    // An early campaign (our leader's connection closed) counts down on its own, before the timeout.
+    return Math.max(1, Math.min(this.early.ticksLeft(), this.randomizedElectionTimeout - this.electionElapsed));
   }
 
   /** step handles one message from a peer: the term rules first (§5.1), then the role's handler. */

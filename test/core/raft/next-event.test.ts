@@ -3,7 +3,8 @@
  * (node/core-clock.ts). It must never promise more quiet than there is: whenever it says
  * k > 1, the next tick sends nothing, persists nothing and changes no role or term — else
  * a sleeping node would miss a heartbeat (§5.2), an election timeout or a quorum check.
- * Checked on quiet clusters and under random partitions, loss, crashes and proposals.
+ * Checked on quiet clusters and under random partitions, loss, crashes, a dead leader's
+ * closed connections (early campaigns) and proposals.
  */
 import { describe, expect, it } from 'vitest';
 import type { RaftNode } from '../../../src-main/core/raft';
@@ -70,6 +71,22 @@ describe('ticksToNextEvent (a host may sleep that many ticks, §5.2 timers)', ()
     ).toEqual(['n2', 'n3']);
   });
 
+  it('a follower whose leader closed its connection acts when its early campaign is due, not at its timeout', () => {
+    const net = new RaftNetwork(['n1', 'n2', 'n3'], { electionTicks: 10, heartbeatTicks: 3, preVote: true });
+    net.elect('n1');
+    net.drain();
+    net.deliverAll();
+    // Only n3 sees the close: ranked second among the survivors, it waits one heartbeat interval.
+    net.kill('n1', ['n3']);
+    const n3 = net.node('n3');
+    expect(n3.ticksToNextEvent()).toBe(3);
+    n3.tick();
+    n3.tick();
+    expect(n3.status().role).toBe('follower');
+    n3.tick();
+    expect(n3.status().role).toBe('precandidate');
+  });
+
   it('never promises quiet ticks that are not quiet, under random faults', () => {
     for (let seed = 1; seed <= 12; seed++) {
       const rng = seededRng(seed * 131);
@@ -88,7 +105,11 @@ describe('ticksToNextEvent (a host may sleep that many ticks, §5.2 timers)', ()
         if (r < 0.02) net.partition(ids.slice(0, 2), ids.slice(2));
         else if (r < 0.04) net.recover();
         else if (r < 0.05) net.crash(ids[rng.int(0, 4)]!);
-        else if (r < 0.07) {
+        else if (r < 0.055) {
+          // A leader's process dies: its followers see the close and campaign early, by rank.
+          const l = net.leader();
+          if (l) net.kill(l);
+        } else if (r < 0.07) {
           for (const id of ids) if (!net.member(id).up) net.restart(id);
         } else if (r < 0.2) {
           const l = net.leader();
