@@ -83,6 +83,20 @@ export interface ClusterStats {
   sentBy: Record<NodeId, number>;
 }
 
+/** emptyStats are a fresh cluster's counters. */
+export function emptyStats(): ClusterStats {
+  return {
+    sent: 0,
+    delivered: 0,
+    dropped: 0,
+    duplicated: 0,
+    bytes: 0,
+    snapshotsInstalled: 0,
+    digestMismatches: 0,
+    sentBy: {},
+  };
+}
+
 /** StatusListener hears every status the cluster observes (prev: the one before, null after a restart). */
 export type StatusListener = (node: SimNode, st: NodeStatus, prev: NodeStatus | null) => void;
 

@@ -8,10 +8,11 @@
 import { createProtocolNode, type ProtocolName } from '../core/protocols';
 import type { DamageKind } from '../core/recovery';
 import type { KvStateMachineOptions } from '../core/kv/state-machine';
-import type { HardState, NodeId, NodeStatus, ProposeResult, Snapshot } from '../core/types';
+import type { NodeId, NodeStatus, ProposeResult } from '../core/types';
 import { activeUnsafe, type UnsafeSettings } from '../core/unsafe';
 import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
 import {
+  emptyStats,
   MAX_NODES,
   validOptions,
   type ApplyListener,
@@ -19,6 +20,7 @@ import {
   type ClusterStats,
   type StatusListener,
 } from './cluster-options';
+import { DiskModel, nodeHooks, stableLeaderOf } from './cluster-hooks';
 import { cachingDecoder } from './decode-cache';
 import { EventQueue, type EventFn } from './event-queue';
 import { InvariantChecker, type Violation } from './invariants';
@@ -26,7 +28,7 @@ import { RELIABLE, SimNetwork, validateFaults, type NetworkFaults } from './netw
 import { CommitOracle } from './oracle';
 import { Stream, streamRng } from './random';
 import { RunLog } from './run-log';
-import { SimNode, type CoreSettings, type NodeHooks } from './sim-node';
+import { SimNode, type CoreSettings } from './sim-node';
 import { Triggers } from './triggers';
 import { Wire } from './wire';
 
@@ -59,11 +61,8 @@ export class Cluster {
   now = 0;
   private readonly queue = new EventQueue();
   private readonly byId = new Map<NodeId, SimNode>();
-  private readonly diskRng;
+  private readonly disk: DiskModel;
   private readonly resumeRng;
-  private readonly diskMs: [number, number];
-  /** slowDisk: per node, a [min, max] that replaces diskMs while its disk is slow. */
-  private readonly slowDisk = new Map<NodeId, [number, number]>();
   /** wire carries messages between the nodes (wire.ts). */
   private readonly wire: Wire;
   private readonly damageBudget: number;
@@ -84,12 +83,11 @@ export class Cluster {
     this.unsafe = v.unsafe;
     // One decoder for every node and the end-of-run replay: each command is decoded once.
     this.kv = { decode: cachingDecoder(), ...v.kv };
-    this.diskMs = v.diskMs;
     this.damageBudget = opts.damageBudget ?? Math.floor((opts.nodes - 1) / 2);
     this.log = opts.log ?? new RunLog();
     const seed = opts.seed;
     this.net = new SimNetwork(streamRng(seed, Stream.network), opts.network ?? RELIABLE);
-    this.diskRng = streamRng(seed, Stream.disk);
+    this.disk = new DiskModel(streamRng(seed, Stream.disk), v.diskMs);
     this.resumeRng = streamRng(seed, Stream.resume);
     this.checker = new InvariantChecker(() => this.now);
     this.checker.onViolation = (v: Violation) =>
@@ -97,7 +95,7 @@ export class Cluster {
     this.oracle = new CommitOracle(this.protocol, this.checker);
     this.ids = opts.names?.slice() ?? Array.from({ length: opts.nodes + (opts.spares ?? 0) }, (_, i) => `n${i + 1}`);
     this.first = this.ids.slice(0, opts.nodes);
-    const hooks = this.hooks();
+    const hooks = nodeHooks(this, { wire: () => this.wire, disk: this.disk, applyListeners: this.applyListeners });
     const nodeOpts = {
       protocol: this.protocol,
       settings: this.settings,
@@ -110,16 +108,7 @@ export class Cluster {
     this.nodes = this.ids.map(
       (id, i) => new SimNode(id, i, this.first, nodeOpts, (inc) => streamRng(seed, Stream.node, i, inc), hooks),
     );
-    this.stats = {
-      sent: 0,
-      delivered: 0,
-      dropped: 0,
-      duplicated: 0,
-      bytes: 0,
-      snapshotsInstalled: 0,
-      digestMismatches: 0,
-      sentBy: {},
-    };
+    this.stats = emptyStats();
     for (const n of this.nodes) {
       this.byId.set(n.id, n);
       this.stats.sentBy[n.id] = 0;
@@ -237,43 +226,6 @@ export class Cluster {
 
   // ---- network -------------------------------------------------------------------
 
-  private hooks(): NodeHooks {
-    return {
-      send: (from, msgs) => {
-        for (const m of msgs) this.wire.send(from, m);
-      },
-      diskDelay: (node) => {
-        // Indexing, not destructuring: this runs once per Ready.
-        const range = this.slowDisk.size > 0 ? (this.slowDisk.get(node.id) ?? this.diskMs) : this.diskMs;
-        const lo = range[0];
-        const hi = range[1];
-        return hi <= 0 ? 0 : lo + this.diskRng.next() * (hi - lo);
-      },
-      later: (node, ms, fn) => this.forNode(node, ms, fn),
-      laterCall: (node, ms, fn, arg) => this.forNodeCall(node, ms, fn, arg),
-      now: () => this.now,
-      event: (node, kind, detail) => {
-        this.log.write(this.now, kind, { node: node.id, ...detail });
-        if (kind === 'recovered') this.triggers.recovered(node);
-      },
-      // The cores send nothing a recovering node may not: one that does has a bug the host only masks.
-      heldBack: (node, m) =>
-        this.checker.report('recovery-rules', node.id, `${node.id}, recovering, tried to send ${m.type} to ${m.to}`),
-      persisted: (node, hs: HardState) => this.checker.observePersistedCommit(node.id, hs.commit),
-      applied: (node, e, result) => {
-        this.checker.observeApply(node.id, e.index, e.type, e.data);
-        for (const l of this.applyListeners) l(node, e, result);
-      },
-      snapshotRestored: (node, snap: Snapshot) => {
-        this.stats.snapshotsInstalled++;
-        this.checker.observeSnapshotRestore(node.id, snap.index);
-        if (this.log.enabled)
-          this.log.write(this.now, 'snapshot', { node: node.id, index: snap.index, term: snap.term });
-      },
-      snapshotSkipped: (node, snap: Snapshot) => this.checker.observeSnapshotRestore(node.id, snap.index),
-    };
-  }
-
   /**
    * forNode runs fn after ms on behalf of a node: dropped if the node crashes or restarts
    * meanwhile, queued if it is paused when the time comes.
@@ -356,22 +308,7 @@ export class Cluster {
    */
   stableLeader(): NodeId | null {
     for (const n of this.nodes) this.observe(n);
-    for (const n of this.nodes) {
-      if (n.state !== 'up') continue;
-      const s = n.lastStatus;
-      if (!s || s.role !== 'leader') continue;
-      // A majority of the voters of the leader's configuration (every node without membership changes).
-      const voters = s.conf.voters;
-      const majority = Math.floor(voters.length / 2) + 1;
-      let follows = 0;
-      for (const m of this.nodes) {
-        if (m.state !== 'up' || !voters.includes(m.id)) continue;
-        const t = m.lastStatus;
-        if (t && t.term === s.term && (t.leader === s.id || m.id === s.id)) follows++;
-      }
-      if (follows >= majority) return s.id;
-    }
-    return null;
+    return stableLeaderOf(this.nodes);
   }
 
   // ---- commands and faults ---------------------------------------------------------
@@ -424,8 +361,7 @@ export class Cluster {
   /** setDisk makes a node's disk slow ([min, max] ms per write) or, with null, normal again. */
   setDisk(id: NodeId, ms: [number, number] | null): void {
     this.node(id);
-    if (ms) this.slowDisk.set(id, ms);
-    else if (!this.slowDisk.delete(id)) return;
+    if (!this.disk.setSlow(id, ms)) return;
     this.log.write(this.now, 'disk', { node: id, ms });
   }
 

@@ -45,13 +45,14 @@ export function checkFinalState(
   const checker = c.checker;
   const through = checker.appliedThrough;
   const ref = new KvStateMachine(kv);
-  const results = new Map<number, unknown>();
+  // results[i]: the replay's answer at index i (an array: indexes are dense).
+  const results: unknown[] = [];
   /** firstAt: a command's session key (client, seq) → the first index it was applied at. */
   const firstAt = new Map<string, number>();
   for (let i = 1; i <= through; i++) {
     const slot = checker.appliedAt(i)!;
     if (slot.type !== 'normal') continue;
-    results.set(i, ref.apply(i, slot.data));
+    results[i] = ref.apply(i, slot.data);
     const key = sessionKeyOf(slot.data);
     if (key !== null && !firstAt.has(key)) firstAt.set(key, i);
   }
@@ -64,11 +65,11 @@ export function checkFinalState(
         null,
         `acknowledged ${a.client}#${a.seq} is not in the final log (through ${through})`,
       );
-    } else if (!sameJson(results.get(index), a.result)) {
+    } else if (!sameJson(results[index], a.result)) {
       checker.report(
         'exactly-once',
         null,
-        `${a.client}#${a.seq} was answered ${JSON.stringify(a.result)} but index ${index}, where it was first applied, replays to ${canonicalJson(results.get(index))}`,
+        `${a.client}#${a.seq} was answered ${JSON.stringify(a.result)} but index ${index}, where it was first applied, replays to ${canonicalJson(results[index])}`,
       );
     }
   }

@@ -75,7 +75,9 @@ export function validateFaults(f: NetworkFaults): void {
 export class SimNetwork {
   /** faults is the current loss / duplication / delay model. */
   faults: NetworkFaults;
-  private readonly cuts = new Set<string>();
+  /** cuts: from → the nodes it may not send to (nested, so checking a message builds no key string). */
+  private readonly cuts = new Map<NodeId, Set<NodeId>>();
+  private nCuts = 0;
   private readonly isolated = new Set<NodeId>();
   /** jittery: directed links that add U(0, maxMs) to each message sent before `until` (virtual ms). */
   private readonly jittery = new Map<string, { maxMs: number; until: number }>();
@@ -97,17 +99,28 @@ export class SimNetwork {
   linkUp(from: NodeId, to: NodeId): boolean {
     if (from === to) return true;
     if (this.isolated.size > 0 && (this.isolated.has(from) || this.isolated.has(to))) return false;
-    return this.cuts.size === 0 || !this.cuts.has(from + '>' + to);
+    if (this.nCuts === 0) return true;
+    const s = this.cuts.get(from);
+    return s === undefined || !s.has(to);
   }
 
   /** cut blocks the directed link from → to (a one-way cut). */
   cut(from: NodeId, to: NodeId): void {
-    if (from !== to) this.cuts.add(from + '>' + to);
+    if (from === to) return;
+    let s = this.cuts.get(from);
+    if (s === undefined) {
+      s = new Set();
+      this.cuts.set(from, s);
+    }
+    if (!s.has(to)) {
+      s.add(to);
+      this.nCuts++;
+    }
   }
 
   /** uncut unblocks the directed link from → to. */
   uncut(from: NodeId, to: NodeId): void {
-    this.cuts.delete(from + '>' + to);
+    if (this.cuts.get(from)?.delete(to) === true) this.nCuts--;
   }
 
   /** partition cuts every link between different groups, both ways (nodes in no group keep their links). */
@@ -160,6 +173,7 @@ export class SimNetwork {
   /** heal removes every cut, isolation and jittery link (the fault model is left alone). */
   heal(): void {
     this.cuts.clear();
+    this.nCuts = 0;
     this.isolated.clear();
     this.jittery.clear();
   }
@@ -207,7 +221,9 @@ export class SimNetwork {
 
   /** cutList returns the current cuts as [from, to] pairs, sorted (for logs and views). */
   cutList(): [NodeId, NodeId][] {
-    return [...this.cuts].sort().map((k) => k.split('>') as [NodeId, NodeId]);
+    const keys: string[] = [];
+    for (const [from, tos] of this.cuts) for (const to of tos) keys.push(from + '>' + to);
+    return keys.sort().map((k) => k.split('>') as [NodeId, NodeId]);
   }
 
   /** setLink gives the directed link from → to its own fault model (null: back to the network's). */

@@ -17,22 +17,41 @@ export function coalesceMessages(msgs: RaftMessage[], maxEntriesPerMsg: number):
   if (msgs.length < 2) return msgs;
   const out: RaftMessage[] = [];
   // Position in `out` of the last message to each peer: only that one may absorb the next.
-  const lastTo = new Map<string, number>();
+  // A Ready usually holds a few messages, and a backward scan over those costs less than
+  // a Map built per Ready; past SCAN_MAX the Map takes over, so a big Ready stays linear.
+  let lastTo: Map<string, number> | null = null;
   for (const m of msgs) {
-    const at = lastTo.get(m.to);
-    const prev = at === undefined ? undefined : out[at];
+    if (lastTo === null && out.length > SCAN_MAX) lastTo = positions(out);
+    const at = lastTo === null ? lastIndexTo(out, m.to) : (lastTo.get(m.to) ?? -1);
+    const prev = at < 0 ? undefined : out[at];
     if (prev && m.type === 'append' && prev.type === 'append' && mergeable(prev, m, maxEntriesPerMsg)) {
-      out[at!] = { ...prev, entries: prev.entries.concat(m.entries), commit: Math.max(prev.commit, m.commit) };
+      out[at] = { ...prev, entries: prev.entries.concat(m.entries), commit: Math.max(prev.commit, m.commit) };
       continue;
     }
     if (prev && m.type === 'appendResp' && prev.type === 'appendResp' && subsumes(m, prev)) {
-      out[at!] = m;
+      out[at] = m;
       continue;
     }
-    lastTo.set(m.to, out.length);
+    lastTo?.set(m.to, out.length);
     out.push(m);
   }
   return out;
+}
+
+/** SCAN_MAX: up to this many coalesced messages, the last one to a peer is found by scanning. */
+const SCAN_MAX = 16;
+
+/** lastIndexTo is the position of the last message in `out` addressed to `to`, or -1. */
+function lastIndexTo(out: readonly RaftMessage[], to: string): number {
+  for (let i = out.length - 1; i >= 0; i--) if (out[i]!.to === to) return i;
+  return -1;
+}
+
+/** positions maps each peer to the position of the last message in `out` addressed to it. */
+function positions(out: readonly RaftMessage[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let i = 0; i < out.length; i++) m.set(out[i]!.to, i);
+  return m;
 }
 
 /** mergeable: b continues a exactly (same term, b's prev is a's last entry) and the result fits one message. */

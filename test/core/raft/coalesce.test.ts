@@ -65,6 +65,25 @@ describe('coalesceMessages (one Ready, Raft §5.3 appends)', () => {
     ]);
   });
 
+  it('merges per peer in a big Ready too (many peers and heartbeats between the appends)', () => {
+    // 10 peers, each sent a heartbeat and then three appends that continue each other:
+    // past 16 messages the coalescer keeps the last position per peer in a table (built
+    // while the first appends arrive), and every peer must still get one heartbeat and one
+    // merged append, in that order.
+    const peers = Array.from({ length: 10 }, (_, i) => `p${i}`);
+    const msgs: RaftMessage[] = [];
+    for (const p of peers) msgs.push(hb(p));
+    for (let k = 0; k < 3; k++) for (const p of peers) msgs.push(app(p, 4 + k, [5 + k], k));
+    const out = coalesceMessages(msgs, 64);
+    for (const p of peers) {
+      const mine = out.filter((m) => m.to === p);
+      expect(mine.map((m) => m.type)).toEqual(['heartbeat', 'append']);
+      const a = mine[1] as AppendMsg;
+      expect([a.prevIndex, a.entries.map((x) => x.index), a.commit]).toEqual([4, [5, 6, 7], 2]);
+    }
+    expect(out).toHaveLength(2 * peers.length);
+  });
+
   it('leaves a single message, or messages to different peers, as they are', () => {
     const one = [app('n2', 4, [5])];
     expect(coalesceMessages(one, 64)).toBe(one);
