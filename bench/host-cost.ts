@@ -20,12 +20,17 @@ import { request, Agent } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { intOpt, oneOfOpt, stringOpt } from '../src-main/cli-args';
+import { benchArgs } from './cli';
 
 const argv = process.argv.slice(2);
-function opt(name: string, dflt: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
-}
+const USAGE = `usage: node --import tsx bench/host-cost.ts [--part http|gateway] [--root DIR] [--requests N] [--clients N]
+
+  --part P       the part measured: http (the HTTP host) or gateway (default http)
+  --root DIR     the checkout the part is loaded from (default this one)
+  --requests N   requests measured (default 20000)
+  --clients N    concurrent clients (default 64)
+  --help, -h     this text`;
 const VALUE = 'v'.repeat(256);
 const cpuMs = (): number => {
   const u = process.cpuUsage();
@@ -189,11 +194,23 @@ async function runGateway(root: string, requests: number, clients: number): Prom
 }
 
 async function main(): Promise<void> {
-  if (argv.includes('--child')) return child();
-  const part = opt('part', 'http');
-  const root = path.resolve(opt('root', path.join(path.dirname(new URL(import.meta.url).pathname), '..')));
-  const requests = Number(opt('requests', '20000'));
-  const clients = Number(opt('clients', '64'));
+  // The forked children get exactly `--child`, from this file; it is not a user's flag.
+  if (argv.length === 1 && argv[0] === '--child') return child();
+  const here = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
+  const opts = {
+    part: { type: 'string' },
+    root: { type: 'string' },
+    requests: { type: 'string' },
+    clients: { type: 'string' },
+  } as const;
+  const args = benchArgs('host-cost', argv, opts, USAGE, (p) => ({
+    part: oneOfOpt(p, 'part', ['http', 'gateway'], 'http'),
+    root: path.resolve(stringOpt(p, 'root', here)),
+    requests: intOpt(p, 'requests', 1, 10_000_000, 20_000),
+    clients: intOpt(p, 'clients', 1, 1024, 64),
+  }));
+  if (args.exit !== undefined) process.exit(args.exit);
+  const { part, root, requests, clients } = args.opts;
   const perReq =
     part === 'gateway' ? await runGateway(root, requests, clients) : await runHttp(root, requests, clients);
   console.log(

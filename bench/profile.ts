@@ -15,6 +15,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { flagOpt, intOpt, numOpt } from '../src-main/cli-args';
+import { benchArgs } from './cli';
 import { DirectClient, nodeAccess } from './direct';
 import { cpuMs, summarizeProfile, type CpuProfile } from './profile-lib';
 import { clientAgent, parseJson, request } from './http';
@@ -62,17 +64,31 @@ async function stopStrace(
   return res;
 }
 
+const USAGE = `usage: node --import tsx bench/profile.ts [--seconds N] [--clients N] [--cpu] [--strace]
+
+  --seconds N   seconds of idle measuring and of load (1..600, default 5)
+  --clients N   concurrent put clients (1..600, default 1)
+  --cpu         V8 CPU profile of the host and every node, kept in bench/results/
+  --strace      count fsync-family syscalls per put on each node (needs strace)
+  --help, -h    this text`;
+
+/** PROFILE_OPTIONS are the flags profile.ts takes (names without `--`). */
+const PROFILE_OPTIONS = {
+  seconds: { type: 'string' },
+  clients: { type: 'string' },
+  cpu: { type: 'boolean' },
+  strace: { type: 'boolean' },
+} as const;
+
 async function main(argv: string[]): Promise<number> {
-  const arg = (name: string, dflt: number): number => {
-    const i = argv.indexOf(name);
-    const v = i >= 0 ? Number(argv[i + 1]) : dflt;
-    if (!Number.isFinite(v) || v <= 0 || v > 600) throw new Error(`${name} needs a number in 1..600`);
-    return v;
-  };
-  const seconds = arg('--seconds', 5);
-  const clients = arg('--clients', 1);
-  const cpu = argv.includes('--cpu');
-  const trace = argv.includes('--strace');
+  const args = benchArgs('profile', argv, PROFILE_OPTIONS, USAGE, (p) => ({
+    seconds: numOpt(p, 'seconds', 1, 600, 5),
+    clients: intOpt(p, 'clients', 1, 600, 1),
+    cpu: flagOpt(p, 'cpu'),
+    trace: flagOpt(p, 'strace'),
+  }));
+  if (args.exit !== undefined) return args.exit;
+  const { seconds, clients, cpu, trace } = args.opts;
   const root = repoRoot();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-profile-'));
   onExit(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { intOpt, parseCli, stringOpt, UsageError } from '../src-main/cli-args';
+import { intOpt, stringOpt, UsageError } from '../src-main/cli-args';
+import { benchArgs } from './cli';
 import { onExit, stopAll } from './procs';
 import { machineDescription } from './report';
 import { measureShards, moveLine, shardsTable } from './shards-lib';
@@ -19,31 +20,35 @@ const USAGE = `usage: npm run bench:shards -- [options]
   --clients N   concurrent clients (default 64)
   --groups L    the group counts to measure (default 1,2,3)
   --moves N     shard moves measured on the largest cluster (default 10)
-  --out FILE    where to write the results (default docs/BENCHMARKS.md; 'none' to skip)`;
+  --out FILE    where to write the results (default docs/BENCHMARKS.md; 'none' to skip)
+  --help, -h    this text`;
 
 const START = '<!-- bench:shards:start (written by `npm run bench:shards`; edits inside are overwritten) -->';
 const END = '<!-- bench:shards:end -->';
 
 async function main(argv: string[]): Promise<number> {
-  const p = parseCli(argv, {
+  const opts = {
     seconds: { type: 'string' },
     clients: { type: 'string' },
     groups: { type: 'string' },
     moves: { type: 'string' },
     out: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  } as const);
-  if (p.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const seconds = intOpt(p, 'seconds', 1, 600, 10);
-  const clients = intOpt(p, 'clients', 1, 1024, 64);
-  const moves = intOpt(p, 'moves', 1, 100, 10);
-  const groups = (stringOpt(p, 'groups', '1,2,3') ?? '1,2,3').split(',').map(Number);
-  if (groups.some((g) => !Number.isInteger(g) || g < 1 || g > 7)) throw new UsageError('--groups must list 1..7');
+  } as const;
+  const args = benchArgs('bench:shards', argv, opts, USAGE, (p) => {
+    const groups = (stringOpt(p, 'groups', '1,2,3') ?? '1,2,3').split(',').map(Number);
+    if (groups.some((g) => !Number.isInteger(g) || g < 1 || g > 7)) throw new UsageError('--groups must list 1..7');
+    return {
+      seconds: intOpt(p, 'seconds', 1, 600, 10),
+      clients: intOpt(p, 'clients', 1, 1024, 64),
+      moves: intOpt(p, 'moves', 1, 100, 10),
+      groups,
+      out: stringOpt(p, 'out', undefined),
+    };
+  });
+  if (args.exit !== undefined) return args.exit;
+  const { seconds, clients, moves, groups, out } = args.opts;
   const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-  const outFile = stringOpt(p, 'out', path.join(repo, 'docs', 'BENCHMARKS.md'));
+  const outFile = out ?? path.join(repo, 'docs', 'BENCHMARKS.md');
   onExit(() => void stopAll());
   const load0 = os.loadavg()[0] ?? 0;
   const r = await measureShards({ repo, seconds, clients, groups, moves, log: (l) => console.log(l) });
@@ -76,7 +81,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    console.error(e instanceof UsageError ? `${e.message}\n${USAGE}` : e);
-    process.exitCode = e instanceof UsageError ? 2 : 1;
+    console.error(e);
+    process.exitCode = 1;
   },
 );

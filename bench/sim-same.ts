@@ -9,14 +9,16 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { UsageError, intOpt, parseCli, stringOpt } from '../src-main/cli-args';
+import { UsageError, intOpt, stringOpt } from '../src-main/cli-args';
 import type { SimOptions, SimResult } from '../src-main/sim/run';
+import { benchArgs } from './cli';
 import { repoRoot } from './lab';
 
 const USAGE = `usage: node --import tsx bench/sim-same.ts --baseline DIR [--seeds N]
 
   --baseline DIR  the other checkout (its src-main/sim/run.ts is loaded)
-  --seeds N       seeds per case (default 10)`;
+  --seeds N       seeds per case (default 10)
+  --help, -h      this text`;
 
 type Run = (o: SimOptions) => SimResult;
 
@@ -50,25 +52,13 @@ function digest(r: SimResult): { sum: string; log: string[] } {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let baseline: string;
-  let seeds: number;
-  try {
-    const p = parseCli(argv, { help: { type: 'boolean' }, baseline: { type: 'string' }, seeds: { type: 'string' } });
-    if (p.values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    const b = stringOpt(p, 'baseline', undefined);
-    if (b === undefined) throw new UsageError('--baseline DIR is required');
-    baseline = b;
-    seeds = intOpt(p, 'seeds', 1, 1000, 10);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`sim-same: ${e.message}\n${USAGE}`);
-      return 2;
-    }
-    throw e;
-  }
+  const args = benchArgs('sim-same', argv, { baseline: { type: 'string' }, seeds: { type: 'string' } }, USAGE, (p) => {
+    const baseline = stringOpt(p, 'baseline', undefined);
+    if (baseline === undefined) throw new UsageError('--baseline DIR is required');
+    return { baseline, seeds: intOpt(p, 'seeds', 1, 1000, 10) };
+  });
+  if (args.exit !== undefined) return args.exit;
+  const { baseline, seeds } = args.opts;
   const load = async (dir: string): Promise<Run> =>
     ((await import(path.join(dir, 'src-main', 'sim', 'run.ts'))) as { runSimulation: Run }).runSimulation;
   const base = await load(baseline);

@@ -11,7 +11,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UsageError, intOpt, parseCli, stringOpt } from '../src-main/cli-args';
+import { intOpt, stringOpt, type ParsedCli } from '../src-main/cli-args';
+import { benchArgs } from './cli';
 import { clientAgent, parseJson, request, type Endpoint } from './http';
 import { LabCluster, repoRoot } from './lab';
 import { onExit, stopAll } from './procs';
@@ -44,22 +45,16 @@ const SOAK_OPTIONS = {
   out: { type: 'string' },
 } as const;
 
-/** parseSoakArgs validates the options; it returns an error message instead of throwing. */
-export function parseSoakArgs(argv: string[], root: string): SoakOptions | string {
-  try {
-    const p = parseCli(argv, SOAK_OPTIONS);
-    const out = stringOpt(p, 'out', undefined);
-    return {
-      ops: intOpt(p, 'ops', 1, 100_000_000, 1_000_000),
-      step: intOpt(p, 'step', 1, 200_000, 100_000),
-      clients: intOpt(p, 'clients', 1, 256, 16),
-      keys: intOpt(p, 'keys', 1, 1_000_000, 10_000),
-      out: out === undefined ? path.join(root, 'docs', 'BENCHMARKS.md') : out === 'none' ? null : path.resolve(out),
-    };
-  } catch (e) {
-    if (e instanceof UsageError) return e.message;
-    throw e;
-  }
+/** readSoakArgs reads the parsed options; it throws a UsageError for a value out of range. */
+function readSoakArgs(p: ParsedCli, root: string): SoakOptions {
+  const out = stringOpt(p, 'out', undefined);
+  return {
+    ops: intOpt(p, 'ops', 1, 100_000_000, 1_000_000),
+    step: intOpt(p, 'step', 1, 200_000, 100_000),
+    clients: intOpt(p, 'clients', 1, 256, 16),
+    keys: intOpt(p, 'keys', 1, 1_000_000, 10_000),
+    out: out === undefined ? path.join(root, 'docs', 'BENCHMARKS.md') : out === 'none' ? null : path.resolve(out),
+  };
 }
 
 /** rssMiB reads a process's resident set size from /proc (null when it is gone). */
@@ -151,16 +146,10 @@ async function soak(o: SoakOptions, lab: LabCluster): Promise<{ rows: Row[]; nam
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
   const root = repoRoot();
-  const o = parseSoakArgs(argv, root);
-  if (typeof o === 'string') {
-    console.error(`bench:soak: ${o}\n\n${USAGE}`);
-    return 2;
-  }
+  const args = benchArgs('bench:soak', argv, SOAK_OPTIONS, USAGE, (p) => readSoakArgs(p, root));
+  if (args.exit !== undefined) return args.exit;
+  const o = args.opts;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-soak-'));
   onExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const load0 = os.loadavg()[0] ?? 0;

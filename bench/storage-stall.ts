@@ -15,21 +15,38 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
+import { intOpt } from '../src-main/cli-args';
 import { SqliteStorage } from '../src-main/node/sqlite-storage';
+import { benchArgs } from './cli';
 
-const { values: a } = parseArgs({
-  options: {
-    readies: { type: 'string', default: '3000' },
-    entries: { type: 'string', default: '1' },
-    rounds: { type: 'string', default: '3' },
-    'snapshot-every': { type: 'string', default: '0' },
+const USAGE = `usage: node --import tsx bench/storage-stall.ts [--readies N] [--entries N] [--rounds N] [--snapshot-every N]
+
+  --readies N          Readies written per run (default 3000)
+  --entries N          entries per Ready (default 1)
+  --rounds N           rounds, each one run without and one with the checkpoint worker (default 3)
+  --snapshot-every N   compact with a 10,000-key snapshot every N entries (default 0: never)
+  --help, -h           this text`;
+
+const args = benchArgs(
+  'storage-stall',
+  process.argv.slice(2),
+  {
+    readies: { type: 'string' },
+    entries: { type: 'string' },
+    rounds: { type: 'string' },
+    'snapshot-every': { type: 'string' },
   },
-});
-const READIES = Number(a.readies);
-const PER = Number(a.entries);
-const ROUNDS = Number(a.rounds);
-const SNAP_EVERY = Number(a['snapshot-every']);
+  USAGE,
+  (p) => ({
+    readies: intOpt(p, 'readies', 1, 10_000_000, 3000),
+    entries: intOpt(p, 'entries', 1, 10_000, 1),
+    rounds: intOpt(p, 'rounds', 1, 1000, 3),
+    snapshotEvery: intOpt(p, 'snapshot-every', 0, 100_000_000, 0),
+  }),
+);
+// Nothing has started yet (no folder, no file): ending here leaves nothing behind.
+if (args.exit !== undefined) process.exit(args.exit);
+const { readies: READIES, entries: PER, rounds: ROUNDS, snapshotEvery: SNAP_EVERY } = args.opts;
 const VALUE = JSON.stringify({ op: 'put', key: 'key-1234', value: 'v'.repeat(256) });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ql-stall-'));
 

@@ -11,16 +11,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { intOpt, stringOpt } from '../src-main/cli-args';
+import { benchArgs } from './cli';
 import { clientAgent, parseJson, request } from './http';
 import { LabCluster, repoRoot } from './lab';
 import { onExit, sleep } from './procs';
 import { KEY_SPACE, keyOf, makeValue, percentile, Rng } from './workload';
 
-const HELP = `usage: node --import tsx bench/trace-put.ts [--puts N] [--warmup N] [--keep DIR]
+const HELP = `usage: node --import tsx bench/trace-put.ts [--puts N] [--warmup N] [--keep DIR | --from DIR]
   --puts N     sequential puts traced (default 400)
   --warmup N   puts sent first and left out (default 50)
   --keep DIR   write the raw trace files into DIR (an empty or new folder) and keep them
-  --from DIR   start nothing: join and report the trace files a --keep run left in DIR`;
+  --from DIR   start nothing: join and report the trace files a --keep run left in DIR
+  --help, -h   this text`;
 
 interface Stamp {
   t: number;
@@ -255,24 +258,24 @@ function reportTail(puts: PutTimes[]): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    console.log(HELP);
-    return 0;
-  }
-  const arg = (name: string, dflt: number): number => {
-    const i = argv.indexOf(name);
-    const v = i >= 0 ? Number(argv[i + 1]) : dflt;
-    if (!Number.isInteger(v) || v < 0 || v > 100_000) throw new Error(`${name} needs an integer in 0..100000`);
-    return v;
-  };
-  const puts = arg('--puts', 400);
-  const warmup = arg('--warmup', 50);
-  const fi = argv.indexOf('--from');
-  if (fi >= 0) return analyze(path.resolve(argv[fi + 1] ?? ''), puts, []);
-  const ki = argv.indexOf('--keep');
+  const args = benchArgs(
+    'trace-put',
+    argv,
+    { puts: { type: 'string' }, warmup: { type: 'string' }, keep: { type: 'string' }, from: { type: 'string' } },
+    HELP,
+    (p) => ({
+      puts: intOpt(p, 'puts', 0, 100_000, 400),
+      warmup: intOpt(p, 'warmup', 0, 100_000, 50),
+      keep: stringOpt(p, 'keep', undefined),
+      from: stringOpt(p, 'from', undefined),
+    }),
+  );
+  if (args.exit !== undefined) return args.exit;
+  const { puts, warmup, keep, from } = args.opts;
+  if (from !== undefined) return analyze(path.resolve(from), puts, []);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-trace-'));
   onExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const traceDir = ki >= 0 ? path.resolve(argv[ki + 1] ?? '') : path.join(tmp, 'trace');
+  const traceDir = keep !== undefined ? path.resolve(keep) : path.join(tmp, 'trace');
   fs.mkdirSync(traceDir, { recursive: true });
   if (fs.readdirSync(traceDir).length > 0) throw new Error(`${traceDir} is not empty`);
   process.env.QUORUM_TRACE = traceDir;

@@ -1,0 +1,67 @@
+/**
+ * Every bench entry point that takes flags answers `--help` with its usage (naming every flag
+ * it takes) and exit 0, and refuses an unknown flag or a bad value with one plain line and
+ * exit 2, before it starts anything (a mistyped flag must never start a profiling run).
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** FLAGS: each entry point and the flags its usage must name. */
+const FLAGS: Record<string, string[]> = {
+  'profile.ts': ['--seconds', '--clients', '--cpu', '--strace', '--help'],
+  'trace-put.ts': ['--puts', '--warmup', '--keep', '--from', '--help'],
+  'storage-stall.ts': ['--readies', '--entries', '--rounds', '--snapshot-every', '--help'],
+  'host-cost.ts': ['--part', '--root', '--requests', '--clients', '--help'],
+  'sim-same.ts': ['--baseline', '--seeds', '--help'],
+  'shards.ts': ['--seconds', '--clients', '--groups', '--moves', '--out', '--help'],
+  'soak.ts': ['--ops', '--step', '--clients', '--keys', '--out', '--help'],
+};
+
+/** BAD_VALUE: a known flag with a value each entry point refuses. */
+const BAD_VALUE: Record<string, [string[], RegExp]> = {
+  'profile.ts': [['--seconds', '0'], /--seconds must be 1\.\.600, got 0/],
+  'trace-put.ts': [['--puts', 'many'], /--puts must be a whole number/],
+  'storage-stall.ts': [['--rounds', '0'], /--rounds must be 1\.\.1000/],
+  'host-cost.ts': [['--part', 'router'], /--part must be one of http, gateway/],
+  'sim-same.ts': [['--seeds', '3'], /--baseline DIR is required/],
+  'shards.ts': [['--groups', '1,9'], /--groups must list 1\.\.7/],
+  'soak.ts': [['--clients', '-1'], /--clients must be 1\.\.256, got -1/],
+};
+
+function run(file: string, args: string[]): { code: number | null; out: string; err: string } {
+  // A bench that ignored the flag would start its run; the timeout ends it and the test fails.
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', file), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+    killSignal: 'SIGKILL',
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe.each(Object.keys(FLAGS))('bench/%s', (file) => {
+  it('answers --help with a usage naming every flag, and exit 0', () => {
+    const r = run(file, ['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^usage: /);
+    for (const flag of FLAGS[file]!) expect(r.out).toContain(flag);
+  });
+
+  it('refuses an unknown flag with a clear error and exit 2', () => {
+    const r = run(file, ['--bogus-flag']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown option '--bogus-flag'");
+    expect(r.err).toContain('usage: ');
+    expect(r.out).toBe('');
+  });
+
+  it('refuses a bad value with a clear error and exit 2', () => {
+    const [args, msg] = BAD_VALUE[file]!;
+    const r = run(file, args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(msg);
+  });
+});
