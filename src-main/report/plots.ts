@@ -11,6 +11,7 @@
  */
 import { faultLanes, formatRunTime, niceCeil, timeTicks, xOf, type Frame, type Lane } from './axes';
 import type { FaultPeriod } from './faults';
+import { CHAR_PX } from './spacetime-scene';
 import type { LatencyPoint, Outcome } from './latency';
 import type { RateColumn } from './rates';
 import { esc, PALETTES, r1, svgOpen, text, type Palette, type Theme } from './xml';
@@ -136,7 +137,7 @@ function frameParts(i: PlotInput, b: Box): { under: string; over: string } {
         `<title>${esc(`${lane.lane}: ${s.label}${s.open ? ' (still in force)' : ''}`)}</title></rect>`;
     const first = lane.spans[0];
     const label = first && lane.kind !== 'down' && lane.kind !== 'paused' ? `${lane.lane} · ${first.label}` : lane.lane;
-    g += text(Math.min(x0 + Math.max(0, first?.x1 ?? 0) + 2, i.width - 90), y + 9, label, pal.lane);
+    g += laneLabel(fitLabel(label, x0 + Math.max(0, first?.x1 ?? 0) + 2, x0, i.width - PAD_R), y + 9, pal.lane);
     over += g + '</g>';
   });
   if (i.cursor !== null && i.cursor !== undefined && i.cursor >= frame.from && i.cursor <= frame.to) {
@@ -144,6 +145,34 @@ function frameParts(i: PlotInput, b: Box): { under: string; over: string } {
     over += `<line class="cursor" x1="${r1(x)}" x2="${r1(x)}" y1="${top}" y2="${r1(axisY + AXIS + b.lanes.length * LANE)}" stroke="${pal.cursor}" stroke-dasharray="3 2"/>`;
   }
   return { under, over };
+}
+
+/** FittedLabel is a lane label placed to stay inside the plot: where it starts, what is shown, the full text. */
+export interface FittedLabel {
+  x: number;
+  shown: string;
+  full: string;
+}
+
+/**
+ * fitLabel places `label`, wanted at `x`, inside [left, right]: moved left when its estimated
+ * width (CHAR_PX a character at the plots' 10 px font) would run past `right`, and cut with an
+ * ellipsis when even starting at `left` it is too long.
+ */
+export function fitLabel(label: string, x: number, left: number, right: number): FittedLabel {
+  // Code points, not UTF-16 units: "↔" and "·" are one character on screen.
+  const chars = Array.from(label);
+  const w = chars.length * CHAR_PX;
+  const at = Math.max(left, Math.min(x, right - w));
+  if (at + w <= right) return { x: at, shown: label, full: label };
+  const fit = Math.max(0, Math.floor((right - at) / CHAR_PX) - 1);
+  return { x: at, shown: `${chars.slice(0, fit).join('').trimEnd()}…`, full: label };
+}
+
+/** laneLabel writes a fitted lane label; a cut one carries its full text as a <title> (a tooltip). */
+function laneLabel(f: FittedLabel, y: number, fill: string): string {
+  if (f.shown === f.full) return text(f.x, y, f.shown, fill);
+  return `<text x="${r1(f.x)}" y="${r1(y)}" fill="${fill}"><title>${esc(f.full)}</title>${esc(f.shown)}</text>`;
 }
 
 /** legendY is where the legend row sits. */

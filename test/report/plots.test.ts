@@ -20,7 +20,8 @@ import { latencySvg, throughputSvg } from '../../src-main/report/plots';
 import { RateSeries } from '../../src-main/report/rates';
 import { REPORT_FILES, runReportFiles } from '../../src-main/report/run-report';
 import { byTime, message, rec } from './records';
-import { parseXml, textsOf } from './xml-check';
+import { CHAR_PX } from '../../src-main/report/spacetime-scene';
+import { parseXml, textsOf, type XmlElement } from './xml-check';
 
 const FAULTS = faultPeriods([
   rec(0, 'cluster-created'),
@@ -164,6 +165,45 @@ describe('latencySvg / throughputSvg', () => {
     expect(tint).toBeLessThanOrEqual(0.3);
     // Every fault still has its labelled lane beneath.
     expect(els.filter((e) => e.attrs.class === 'fault-lane').length).toBe(6);
+  });
+
+  it('keeps a long lane label inside the figure: moved left, or cut with an ellipsis and its full text as a title', () => {
+    // A link made slow, lossy and duplicating late in the run: its lane label is long and its span starts near the right edge.
+    const faults = faultPeriods([
+      rec(0, 'cluster-created'),
+      rec(7000, 'link-rule', {
+        from: 'n1',
+        to: 'n2',
+        latencyMs: 200,
+        jitterMs: 50,
+        loss: 0.1,
+        duplicate: 0.05,
+        both: true,
+      }),
+    ]);
+    const full = 'link n1↔n2 · +200 ms ± 50, 10% lost, 5% dup';
+    const laneText = (width: number): XmlElement => {
+      const els = parseXml(latencySvg({ ...base, width, points, faults }));
+      const lane = els.findIndex((e) => e.attrs.class === 'fault-lane');
+      const t = els.slice(lane).find((e) => e.name === 'text');
+      expect(t).toBeDefined();
+      return t!;
+    };
+    const right = (t: XmlElement): number => Number(t.attrs.x) + Array.from(t.text).length * CHAR_PX;
+    // Wide enough for the whole label: all of it is shown, moved left so it ends inside the figure.
+    const wide = laneText(500);
+    expect(wide.text).toBe(full);
+    expect(right(wide)).toBeLessThanOrEqual(500);
+    // Too narrow for it: cut with an ellipsis, still inside, and the full text is the tooltip.
+    const els = parseXml(latencySvg({ ...base, width: 200, points, faults }));
+    const narrow = laneText(200);
+    expect(narrow.text).toMatch(/^link n1↔n2 · .*…$/);
+    expect(narrow.text.length).toBeLessThan(full.length);
+    expect(right(narrow)).toBeLessThanOrEqual(200);
+    expect(Number(narrow.attrs.x)).toBeGreaterThanOrEqual(0);
+    const title = els[els.indexOf(els.find((e) => e.name === 'text' && e.text === narrow.text)!) + 1];
+    expect(title?.name).toBe('title');
+    expect(title?.text).toBe(full);
   });
 
   it('says so when the window holds no operation', () => {
