@@ -8,6 +8,7 @@
  */
 import type { ClusterSettings, HistoryOp, RunLogRecord } from '../api/contract';
 import { formatRunTime } from './axes';
+import { groupLinkFaults } from '../api/fault-groups';
 import { FaultLog, type FaultPeriod } from './faults';
 import { sampleHistory } from './latency';
 import { MessageLog } from './message-log';
@@ -97,7 +98,8 @@ export function runReportFiles(i: RunReportInput): ReportFile[] {
     from: 0,
     to: Math.max(endT, 1e9),
     now: endT,
-    faults: periods,
+    // Links under one rule share a lane, as in the app's Report tab: one lossy-network preset is one lane, not ten.
+    faults: groupLinkFaults(periods),
     theme: 'light' as const,
   };
   const latency = latencySvg({

@@ -15,7 +15,7 @@ import { setLabClient } from '../../src-renderer/src/api/lab-client';
 import { drawScene } from '../../src-renderer/src/composables/space-time-draw';
 import { TAG_MARGIN, guessTagWidth, tagLeft } from '../../src-renderer/src/composables/topology-overlay';
 import { epochOf, staleText } from '../../src-renderer/src/model/console-epoch';
-import { groupLinkFaults, linksText } from '../../src-renderer/src/model/fault-groups';
+import { groupLinkFaults, linksText } from '../../src-main/api/fault-groups';
 import { timedFaults } from '../../src-renderer/src/model/fault-times';
 import { chartData, emptyNote } from '../../src-renderer/src/model/metrics';
 import { roleWords } from '../../src-renderer/src/model/role-words';

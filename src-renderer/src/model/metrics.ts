@@ -16,7 +16,7 @@ import {
   type Lane,
   type TimeTick,
 } from './chart-layout';
-import { groupLinkFaults } from './fault-groups';
+import { groupLinkFaults } from '../../../src-main/api/fault-groups';
 import { num } from './records';
 import type { RunModel } from './run-model';
 import type { Bucket } from './series';

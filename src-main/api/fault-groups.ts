@@ -3,9 +3,18 @@
  * one lane per link ("link n1↔n2 · 10% lost"), so one `loss n1 * 10%` or a lossy-network
  * preset draws four or ten lanes that say the same thing and push the rest out of sight.
  * Links that carry the same rule become one lane named by the links it covers
- * ("links n1↔n2,n3,n4,n5 · 10% lost"); each period keeps its own span and hover text. Pure.
+ * ("links n1↔n2,n3,n4,n5 · 10% lost"); each period keeps its own span and hover text. Pure:
+ * the renderer's Report and Charts tabs and the exported run's figures (report/run-report.ts)
+ * group by this one rule, so a run looks the same in the app and in its folder.
  */
-import type { FaultPeriod } from '../../../src-main/report/faults';
+
+/** GroupableFault is what grouping reads of a fault period (report/faults.ts's FaultPeriod has it). */
+export interface GroupableFault {
+  lane: string;
+  kind: string;
+  label: string;
+  nodes: readonly string[];
+}
 
 /** linksText names a set of node pairs briefly: "n1↔n2", "n1↔n2,n3,n4", "links among n1 n2 n3", or "n1↔n2, n3↔n4 +2". */
 export function linksText(pairs: readonly (readonly [string, string])[]): string {
@@ -32,7 +41,7 @@ function byId(a: string, b: string): number {
 }
 
 /** pairOf is a link lane's pair of nodes (its first two nodes, in order). */
-function pairOf(p: FaultPeriod): [string, string] | null {
+function pairOf(p: GroupableFault): [string, string] | null {
   const [a, b] = p.nodes;
   return a !== undefined && b !== undefined ? (byId(a, b) <= 0 ? [a, b] : [b, a]) : null;
 }
@@ -42,7 +51,7 @@ function pairOf(p: FaultPeriod): [string, string] | null {
  * moved into one lane per rule; other faults, and a rule only one link carries, are kept as
  * they are. Order is kept, so lanes appear where their first period did.
  */
-export function groupLinkFaults(periods: readonly FaultPeriod[]): FaultPeriod[] {
+export function groupLinkFaults<T extends GroupableFault>(periods: readonly T[]): T[] {
   const lanesByRule = new Map<string, Map<string, [string, string]>>();
   for (const p of periods) {
     if (p.kind !== 'link') continue;
