@@ -134,8 +134,20 @@ export class ShardedSimTarget implements ScenarioTarget {
       }),
     );
     const cuts = this.sim.cross.cutList().map(([a, b]) => `${a}>${b}`);
-    // A sharded cluster has a leader per group (view.shards), none of its own.
-    return { nodes, leader: null, cuts: cuts.sort(), voters: this.sim.ids, shards: this.shardsView() };
+    return { nodes, ...this.controllerView(), cuts: cuts.sort(), shards: this.shardsView() };
+  }
+
+  /**
+   * controllerView is the cluster's leader and voters as the lab's GET /api/cluster gives
+   * them for a sharded cluster: the controller group's (each replica group's are in
+   * view.shards), so a scenario's condition on the leader or the voters means the same in
+   * the lab and here. The leader is found as a one-group simulation finds it.
+   */
+  private controllerView(): Pick<TargetView, 'leader' | 'voters'> {
+    const ctl = this.sim.controller;
+    const leader = ctl.cluster.stableLeader();
+    const voters = (leader === null ? null : ctl.cluster.node(leader).status()?.conf.voters) ?? ctl.nodes;
+    return { leader, voters: [...voters] };
   }
 
   private shardsView(): ShardsView {

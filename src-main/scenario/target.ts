@@ -36,11 +36,11 @@ export interface NodeView {
 /** TargetView is the cluster at one moment. */
 export interface TargetView {
   nodes: NodeView[];
-  /** leader: the node leading a majority now (null in an election, or without a quorum). */
+  /** leader: the node leading a majority now (null in an election, or without a quorum); sharded: the controller group's. */
   leader: NodeId | null;
   /** cuts: the directed links that lose every message now, as "from>to". */
   cuts: string[];
-  /** voters: the voters of the configuration in force (the leader's, else the first nodes'). */
+  /** voters: the voters of the configuration in force (the leader's, else the first nodes'); sharded: the controller group's. */
   voters: NodeId[];
   /** shards: a sharded cluster's configuration, shards and groups (GET /api/shards); absent: one group. */
   shards?: ShardsView;
