@@ -85,6 +85,7 @@ async function kindsByKeyboard(page: Page): Promise<void> {
   expect(await toggle.textContent()).toMatch(/filters: 6\/7/);
   await page.keyboard.press('Escape');
   expect(await kinds.count()).toBe(0);
+  expect(await toggle.evaluate((el) => el === document.activeElement), 'the focus back on the toggle').toBe(true);
 }
 
 describe('what a newcomer reads on a 5-node lab', () => {
