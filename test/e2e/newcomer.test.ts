@@ -47,6 +47,47 @@ async function timelineFollows(page: Page): Promise<boolean> {
   return page.getByTestId('timeline-rows').evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 30);
 }
 
+/**
+ * chartsLegendWhole checks that the charts' legend wraps between its items, never inside
+ * one ("p50 — ms" on one line), and that an empty window says when the last operation was.
+ */
+async function chartsLegendWhole(page: Page): Promise<void> {
+  const items = await page
+    .getByTestId('charts-legend')
+    .locator('.item')
+    .evaluateAll((els) =>
+      els.map((e) => ({ text: e.textContent?.trim() ?? '', boxes: e.getClientRects().length, h: e.clientHeight })),
+    );
+  expect(items.map((i) => i.text)).toContainEqual(expect.stringMatching(/^p50 (—|[\d.]+) ms,$/));
+  for (const i of items) expect(i.boxes === 1 && i.h < 20, `legend item "${i.text}" on one line`).toBe(true);
+  // The put of the first test is over a minute old by now: the empty window says when it was.
+  const note = page.getByTestId('charts-empty');
+  if ((await note.count()) > 0)
+    expect(await note.textContent()).toMatch(/^last operation (\d+ min )?\d+ s ago — pick 5 min or run to see it/);
+}
+
+/** kindsByKeyboard unfolds the timeline's kinds with the keyboard, ticks one, and folds them again. */
+async function kindsByKeyboard(page: Page): Promise<void> {
+  const toggle = page.getByTestId('timeline-filters');
+  const kinds = page.getByRole('group', { name: 'Event kinds' });
+  expect(await toggle.textContent()).toMatch(/filters: 6\/7/);
+  expect(await kinds.count()).toBe(0);
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+  const message = kinds.getByLabel('message', { exact: true });
+  await message.focus();
+  await page.keyboard.press('Space');
+  expect(await message.isChecked()).toBe(true);
+  expect(await toggle.textContent()).toMatch(/filters: all/);
+  await screenshot(page, 'newcomer-timeline-kinds-open-1024x700');
+  await page.keyboard.press('Space');
+  expect(await toggle.textContent()).toMatch(/filters: 6\/7/);
+  await page.keyboard.press('Escape');
+  expect(await kinds.count()).toBe(0);
+  expect(await toggle.evaluate((el) => el === document.activeElement), 'the focus back on the toggle').toBe(true);
+}
+
 describe('what a newcomer reads on a 5-node lab', () => {
   const lab = labInBrowser('newcomer', ['--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
 
@@ -161,8 +202,11 @@ describe('what a newcomer reads on a 5-node lab', () => {
         const b = await el.boundingBox();
         if (b && b.y >= list.y - 1 && b.y + b.height <= list.y + list.height + 1) inView++;
       }
-      expect(inView, 'rows drawn inside the list').toBeGreaterThanOrEqual(2);
+      // The kinds' checkboxes fold into one line of controls, so six rows or more fit at 1024×700.
+      expect(inView, 'rows drawn wholly inside the list at 1024×700').toBeGreaterThanOrEqual(6);
+      await chartsLegendWhole(page);
       await screenshot(page, 'newcomer-timeline-1024x700');
+      await kindsByKeyboard(page);
     } finally {
       await page.getByRole('button', { name: 'Resume view' }).click();
     }

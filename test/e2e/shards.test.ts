@@ -159,6 +159,7 @@ describe('the Shards panel of a 3-group cluster', () => {
 
     // The timeline's commit rows are per group: each names its group, and only that group's nodes.
     const timeline = page.getByTestId('timeline');
+    await timeline.getByTestId('timeline-filters').click();
     for (const c of ['state', 'lifecycle', 'fault', 'client', 'other'])
       await timeline.getByLabel(c, { exact: true }).uncheck();
     const commitRows = async (): Promise<string[]> =>

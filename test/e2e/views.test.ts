@@ -60,6 +60,8 @@ describe('timeline, charts and replay under load', () => {
       const timeline = lab.page.getByTestId('timeline');
       const rows = lab.page.getByTestId('timeline-rows');
       // Every category, messages too: tens of thousands of events, a screenful of rows in the DOM.
+      // The kinds' checkboxes are folded behind the "filters" toggle; they stay open from here.
+      await timeline.getByTestId('timeline-filters').click();
       await timeline.getByLabel('message').check();
       const count = await waitFor(
         'a long timeline',

@@ -17,7 +17,9 @@ import { TAG_MARGIN, guessTagWidth, tagLeft } from '../../src-renderer/src/compo
 import { epochOf, staleText } from '../../src-renderer/src/model/console-epoch';
 import { groupLinkFaults, linksText } from '../../src-main/api/fault-groups';
 import { timedFaults } from '../../src-renderer/src/model/fault-times';
-import { chartData, emptyNote } from '../../src-renderer/src/model/metrics';
+import { chartData, emptyNote, formatAgo } from '../../src-renderer/src/model/metrics';
+import { kindsSummary } from '../../src-renderer/src/model/timeline-filters';
+import { CATEGORIES } from '../../src-renderer/src/model/records';
 import { roleWords } from '../../src-renderer/src/model/role-words';
 import { RunModel } from '../../src-renderer/src/model/run-model';
 import { fitWords, rowLayout } from '../../src-renderer/src/model/virtual-window';
@@ -68,6 +70,46 @@ describe('empty charts say why they are empty', () => {
     expect(after.ops).toBe(1);
     expect(emptyNote(after.ops, m.latency.total)).toBeNull();
     expect(emptyNote(0, 7)).toMatch(/no operations in this window/);
+  });
+
+  it('says when the last operation was, and which longer window shows it', () => {
+    const m = new RunModel();
+    m.take({ t: 10e9, seq: 1, kind: 'client-complete', type: 'ok', latencyMs: 2, f: 'put', key: 'a', process: 1 });
+    expect(m.lastOpT).toBe(10e9);
+    // 100 s later the last minute is empty: 5 min and the whole run still show the put.
+    const now = 110e9;
+    const d = chartData(m, 'minute', now, null, 300, 56);
+    expect(d.ops).toBe(0);
+    expect(emptyNote(d.ops, m.latency.total, m.lastOpT, now, 'minute')).toBe(
+      'last operation 1 min 40 s ago — pick 5 min or run to see it, or send a put or a load',
+    );
+    expect(emptyNote(chartData(m, 'five', now, null, 300, 56).ops, 1, m.lastOpT, now, 'five')).toBeNull();
+    // Ten minutes later only the whole run shows it.
+    const later = 610e9;
+    expect(emptyNote(0, 1, m.lastOpT, later, 'minute')).toBe(
+      'last operation 10 min ago — pick run to see it, or send a put or a load',
+    );
+    expect(emptyNote(0, 1, m.lastOpT, later, 'five')).toMatch(/^last operation 10 min ago — pick run to see it/);
+  });
+
+  it('writes how long ago in seconds, minutes and hours', () => {
+    expect(formatAgo(40e9)).toBe('40 s');
+    expect(formatAgo(100e9)).toBe('1 min 40 s');
+    expect(formatAgo(120e9)).toBe('2 min');
+    expect(formatAgo(725e9)).toBe('12 min');
+    expect(formatAgo(7500e9)).toBe('2 h 5 min');
+    expect(formatAgo(-5)).toBe('0 s');
+  });
+});
+
+describe('the timeline filter toggle says what it hides', () => {
+  it('says all, n/7 or none, and lists the hidden kinds in display order', () => {
+    expect(kindsSummary([...CATEGORIES], CATEGORIES)).toEqual({ shown: 'all', hidden: [] });
+    const noMessages = CATEGORIES.filter((c) => c !== 'message');
+    expect(kindsSummary(noMessages, CATEGORIES)).toEqual({ shown: '6/7', hidden: ['message'] });
+    expect(kindsSummary(['client', 'state'], CATEGORIES)).toMatchObject({ shown: '2/7' });
+    expect(kindsSummary(['client'], CATEGORIES).hidden).toEqual(CATEGORIES.filter((c) => c !== 'client'));
+    expect(kindsSummary([], CATEGORIES).shown).toBe('none');
   });
 });
 

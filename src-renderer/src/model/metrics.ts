@@ -57,12 +57,36 @@ export interface ChartData {
 /**
  * emptyNote is what the charts say over empty axes (null when the window holds operations):
  * without it a newcomer sees "1 ops/s" on a flat line and cannot tell "no load" from "broken".
- * `opsInRun` counts the run's operations so far, to tell "nothing yet" from "nothing lately".
+ * `opsInRun` counts the run's operations so far, to tell "nothing yet" from "nothing lately";
+ * then `lastOpNs` (the newest completion's run time) says how long ago, and which of the
+ * longer windows ending at `nowNs` would show it, so an empty chart does not look broken.
  */
-export function emptyNote(opsInWindow: number, opsInRun: number): string | null {
+export function emptyNote(
+  opsInWindow: number,
+  opsInRun: number,
+  lastOpNs: number | null = null,
+  nowNs = 0,
+  span: ChartSpan = 'run',
+): string | null {
   if (opsInWindow > 0) return null;
   if (opsInRun === 0) return 'no load yet — send a put in the console (put a 1) or start a load (load put 1000)';
-  return 'no operations in this window — pick a longer one, or send a put or a load';
+  if (lastOpNs === null || lastOpNs < 0)
+    return 'no operations in this window — pick a longer one, or send a put or a load';
+  const ago = `last operation ${formatAgo(nowNs - lastOpNs)} ago`;
+  const wider: string[] = [];
+  if (span === 'minute' && lastOpNs >= windowOf('five', nowNs).from) wider.push('5 min');
+  if (span !== 'run') wider.push('run');
+  return `${ago} — pick ${wider.join(' or ')} to see it, or send a put or a load`;
+}
+
+/** formatAgo writes a duration in ns as "40 s", "1 min 40 s", "12 min" or "2 h 5 min". */
+export function formatAgo(ns: number): string {
+  const s = Math.max(0, Math.floor(ns / 1e9));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return s % 60 === 0 || min >= 10 ? `${min} min` : `${min} min ${s % 60} s`;
+  const h = Math.floor(min / 60);
+  return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
 }
 
 /** rate is a bucket's operations per second. */

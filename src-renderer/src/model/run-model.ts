@@ -125,6 +125,8 @@ export class RunModel {
   lastSeq = -1;
   /** lastT: the newest record's run time, ns. */
   lastT = 0;
+  /** lastOpT: the newest completed client operation's run time, ns (-1 = none yet). */
+  lastOpT = -1;
   private votes = new TermVotes();
   /** maxCommit: the highest commit index seen, per group ('' in a cluster of one group). */
   private maxCommit = new Map<string, number>();
@@ -167,6 +169,7 @@ export class RunModel {
     switch (r.kind) {
       case 'client-complete': {
         const lat = num(r, 'latencyMs');
+        if (r.t > this.lastOpT) this.lastOpT = r.t;
         this.series.add(r.t, str(r, 'type') === 'ok', lat);
         const p = pointOfRecord(r);
         if (p) this.latency.add(p);

@@ -80,5 +80,5 @@ export function rowLayout(widthPx: number, charPx: number, timePx = 96): RowLayo
   const perLine = Math.max(12, Math.floor((widthPx - timePx) / Math.max(1, charPx)));
   if (perLine >= WIDE_CHARS) return { lines: 1, rowH: 20, chars: perLine };
   // Wrapping at spaces leaves up to a word's room unused at the end of the first line.
-  return { lines: 2, rowH: 30, chars: 2 * perLine - 8 };
+  return { lines: 2, rowH: 27, chars: 2 * perLine - 8 };
 }
