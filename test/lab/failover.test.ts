@@ -83,7 +83,9 @@ describe('failover after the leader dies', () => {
     expect(closes.map((r) => [r.node, r.peer]).sort()).toEqual(rest.map((n) => [n, old]));
     const lateClose = (await timeoutsBefore(seq, closes[0]?.seq ?? Infinity)) > 0;
     if (!lateClose) expect(await campaignCauses(seq)).toContain('leader-closed');
-    expect((await t.api<KvResponse>('POST', '/api/kv', { op: 'get', key: 'before' })).body.value).toBe('1');
+    // The whole answer, so a failure tells a lost write (ok, null) from a refused read.
+    const got = await t.api<KvResponse>('POST', '/api/kv', { op: 'get', key: 'before' });
+    expect(got.body).toMatchObject({ outcome: 'ok', value: '1' });
   });
 
   it('a paused (SIGSTOP) leader closes nothing: its followers wait out the election timeout', async () => {
