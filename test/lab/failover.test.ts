@@ -5,7 +5,7 @@
  * election timeout; a follower partitioned from the dead leader does not see the close.
  * How fast this is belongs to `npm run bench` (its failover row), not to these tests.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KvResponse, RunLogRecord } from '../../src-main/api/contract';
 import { startLab, waitFor, waitLeader, type TestLab } from './helpers';
 
@@ -18,6 +18,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.stop();
+});
+
+// A failed assertion skips the rest of its test: whatever it left broken (a cut, a paused
+// or crashed node) is undone here, so the next test starts from a whole cluster.
+afterEach(async () => {
+  if (!t) return;
+  expect((await t.api('POST', '/api/heal')).status).toBe(200);
+  for (const n of (await t.lab.cluster()).nodes) {
+    if (n.status === 'paused') expect((await t.api('POST', `/api/nodes/${n.id}/resume`)).status).toBe(200);
+    if (n.status === 'down') expect((await t.api('POST', `/api/nodes/${n.id}/restart`)).status).toBe(200);
+  }
 });
 
 const put = (key: string, value: string) => t.api<KvResponse>('POST', '/api/kv', { op: 'put', key, value });
@@ -37,6 +48,14 @@ async function campaignCauses(seq: number): Promise<string[]> {
     .map((r) => String((r.cause as { kind?: unknown } | undefined)?.kind));
 }
 
+/** timeoutsBefore counts the campaigns an election timeout started after seq and before `until` (a seq). */
+async function timeoutsBefore(seq: number, until: number): Promise<number> {
+  const reasons = await since(seq, 'role-reason');
+  return reasons.filter(
+    (r) => r.seq < until && (r.cause as { kind?: unknown } | undefined)?.kind === 'election-timeout',
+  ).length;
+}
+
 /** healthy: every node up, one leader, the dead one restarted and caught up. */
 async function healthy(): Promise<string> {
   await waitFor(async () => (await t.lab.cluster()).nodes.every((n) => n.status === 'up'), 15_000, 'all nodes up');
@@ -46,20 +65,27 @@ async function healthy(): Promise<string> {
 describe('failover after the leader dies', () => {
   it('a SIGKILLed leader is replaced by a survivor that saw its connection close, and the new leader serves', async () => {
     const old = await healthy();
+    // From here on every node followed `old` (healthy saw them agree).
+    const seq = await lastSeq();
     expect((await put('before', '1')).body.outcome).toBe('ok');
     const rest = ALL.filter((n) => n !== old);
-    const seq = await lastSeq();
     await t.api('POST', `/api/nodes/${old}/crash`);
     const fresh = await waitLeader(t, 15_000, rest);
     expect(rest).toContain(fresh);
     const w = await put('after', '2');
     expect(w.body).toMatchObject({ outcome: 'ok', node: fresh });
-    // Both survivors were told the connection closed; an early campaign followed.
+    // Both survivors were told the connection closed; an early campaign followed — unless an
+    // election timeout had started a campaign before the close went out. On a starved machine
+    // (load ~25 on 2 cores) the killed node may have lost its lead before the SIGKILL, or the
+    // lab saw its exit late (850 ms): the close then finds no follower of it and is rightly
+    // ignored (core/peer-closed.ts), and the timeout elects the successor.
     const closes = await since(seq, 'peer-closed');
     expect(closes.map((r) => [r.node, r.peer]).sort()).toEqual(rest.map((n) => [n, old]));
-    expect(await campaignCauses(seq)).toContain('leader-closed');
-    expect((await t.api<KvResponse>('POST', '/api/kv', { op: 'get', key: 'before' })).body.value).toBe('1');
-    await t.api('POST', `/api/nodes/${old}/restart`);
+    const lateClose = (await timeoutsBefore(seq, closes[0]?.seq ?? Infinity)) > 0;
+    if (!lateClose) expect(await campaignCauses(seq)).toContain('leader-closed');
+    // The whole answer, so a failure tells a lost write (ok, null) from a refused read.
+    const got = await t.api<KvResponse>('POST', '/api/kv', { op: 'get', key: 'before' });
+    expect(got.body).toMatchObject({ outcome: 'ok', value: '1' });
   });
 
   it('a paused (SIGSTOP) leader closes nothing: its followers wait out the election timeout', async () => {
@@ -74,7 +100,6 @@ describe('failover after the leader dies', () => {
     const causes = await campaignCauses(seq);
     expect(causes).toContain('election-timeout');
     expect(causes).not.toContain('leader-closed');
-    await t.api('POST', `/api/nodes/${old}/resume`);
   });
 
   it('a follower partitioned from the leader when it dies does not see the close', async () => {
@@ -93,7 +118,5 @@ describe('failover after the leader dies', () => {
     const fresh = await waitLeader(t, 15_000, [near, far]);
     expect([near, far]).toContain(fresh);
     expect((await put('after-partition', '4')).body.outcome).toBe('ok');
-    await t.api('POST', `/api/nodes/${old}/restart`);
-    await healthy();
   });
 });
