@@ -176,10 +176,7 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
         // only once its write returned), so applying them — and answering their clients —
         // need not wait for this Ready's write, which concerns its new entries. A snapshot
         // must be restored first, after the write: then everything waits.
-        if (this.applyWhileHeld && !rd.snapshot) {
-          for (const e of rd.committed) this.applyEntry(e);
-          this.appliedEarly = rd;
-        }
+        this.applyEarly(rd);
         return;
       }
       // Not held, or resumed already: finish now unless resume() did.
@@ -205,10 +202,7 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
     // A Ready the disk did not hold needs no sync (it only moves the commit index, or
     // writes nothing): its save vouches for nothing, so with applyWhileHeld the clients of
     // its committed entries (on a quorum's disks already) are answered before that write.
-    if (this.applyWhileHeld && !rd.snapshot && this.appliedEarly !== rd) {
-      for (const e of rd.committed) this.applyEntry(e);
-      this.appliedEarly = rd;
-    }
+    this.applyEarly(rd);
     if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
       this.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
     }
@@ -222,6 +216,13 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
     this.core.advance(rd);
     this.maybeCompact();
     this.hooks.advanced?.(rd);
+  }
+
+  /** applyEarly applies a Ready's committed entries ahead of its write, once (applyWhileHeld only; a snapshot must be restored first). */
+  private applyEarly(rd: Ready<M>): void {
+    if (!this.applyWhileHeld || rd.snapshot || this.appliedEarly === rd) return;
+    for (const e of rd.committed) this.applyEntry(e);
+    this.appliedEarly = rd;
   }
 
   private restoreSnapshot(snap: Snapshot): void {
