@@ -65,6 +65,54 @@ export function labVersion(repo: string): string {
   }
 }
 
+/** Serving is a started `quorum-lab serve`: its process, its address, and the tail of its output. */
+export interface Serving {
+  proc: ChildProcess;
+  ep: Endpoint;
+  /** tail: the last ~2000 characters the host printed (its output keeps being drained). */
+  tail(): string;
+}
+
+/**
+ * startServe runs `node <args>` in `repo` (a `quorum-lab serve` command line), reads the
+ * address and token it prints, and keeps draining its output afterwards so a chatty host
+ * never blocks on a full pipe; `name` labels errors.
+ */
+export async function startServe(name: string, repo: string, args: string[], timeoutMs: number): Promise<Serving> {
+  const proc = startProcess(name, process.execPath, args, { cwd: repo });
+  let out = '';
+  const ep = await new Promise<Endpoint>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${name} printed no address within ${timeoutMs} ms:\n${out.slice(-2000)}`)),
+      timeoutMs,
+    );
+    const onData = (b: Buffer): void => {
+      out += b.toString('utf8');
+      const m = /Quorum Lab on http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9._~-]+)\n/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout?.off('data', onData);
+        proc.stderr?.off('data', onData);
+        resolve({ host: '127.0.0.1', port: Number(m[1]), token: m[2]! });
+      }
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', onData);
+    proc.once('exit', (code, sig) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code ?? sig}) before listening:\n${out.slice(-2000)}`));
+    });
+  });
+  const chunks: string[] = [];
+  const keep = (b: Buffer): void => {
+    chunks.push(b.toString('utf8'));
+    if (chunks.length > 50) chunks.shift();
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  return { proc, ep, tail: () => chunks.join('').slice(-2000) };
+}
+
 /** LabCluster is a running `quorum-lab serve`. */
 export class LabCluster implements Target {
   readonly name = 'lab' as const;
@@ -84,42 +132,13 @@ export class LabCluster implements Target {
   /** start launches the host, reads its port from stdout, and waits for a healthy cluster. */
   static async start(opts: LabOptions): Promise<LabCluster> {
     const args = [...labCommand(opts), '--data', opts.dir];
-    const proc = startProcess('quorum-lab serve', process.execPath, args, { cwd: opts.repo });
-    let out = '';
-    const ep = await new Promise<Endpoint>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`quorum-lab serve printed no address within ${STARTUP_MS} ms:\n${out.slice(-2000)}`)),
-        STARTUP_MS,
-      );
-      const onData = (b: Buffer): void => {
-        out += b.toString('utf8');
-        const m = /Quorum Lab on http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9._~-]+)\n/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve({ host: '127.0.0.1', port: Number(m[1]), token: m[2]! });
-        }
-      };
-      proc.stdout?.on('data', onData);
-      proc.stderr?.on('data', onData);
-      proc.once('exit', (code, sig) => {
-        clearTimeout(timer);
-        reject(new Error(`quorum-lab serve exited (${code ?? sig}) before listening:\n${out.slice(-2000)}`));
-      });
-    });
-    // Keep draining its output so a chatty host never blocks on a full pipe; keep only the tail.
-    const tail: string[] = [];
-    const keep = (b: Buffer): void => {
-      tail.push(b.toString('utf8'));
-      if (tail.length > 50) tail.shift();
-    };
-    proc.stdout?.on('data', keep);
-    proc.stderr?.on('data', keep);
+    const { proc, ep, tail } = await startServe('quorum-lab serve', opts.repo, args, STARTUP_MS);
     const c = new LabCluster(proc, ep, opts);
     try {
       await c.waitHealthy(STARTUP_MS);
     } catch (e) {
       await c.stop();
-      throw new Error(`${(e as Error).message}\nlast host output:\n${tail.join('').slice(-2000)}`, { cause: e });
+      throw new Error(`${(e as Error).message}\nlast host output:\n${tail()}`, { cause: e });
     }
     return c;
   }

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { shardOf, type ShardScheme } from '../src-main/core/shard/config';
 import { clientAgent, parseJson, request, type Endpoint } from './http';
-import { sleep, startProcess } from './procs';
+import { startServe } from './lab';
+import { sleep } from './procs';
 import type { PutClient, Target } from './target';
 import { median, percentile, runThroughput, type ThroughputResult } from './workload';
 
@@ -27,24 +28,7 @@ interface ShardedLab {
 
 async function startLab(repo: string, groups: number, dir: string): Promise<ShardedLab> {
   const args = ['bin/quorum-lab.mjs', 'serve', '--port', '0', '--groups', String(groups), '--nodes', '3'];
-  const proc = startProcess(`quorum-lab serve --groups ${groups}`, process.execPath, [...args, '--data', dir], {
-    cwd: repo,
-  });
-  let out = '';
-  const ep = await new Promise<Endpoint>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no address within 90 s:\n${out.slice(-2000)}`)), 90_000);
-    const onData = (b: Buffer): void => {
-      out += b.toString('utf8');
-      const m = /Quorum Lab on http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9._~-]+)\n/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ host: '127.0.0.1', port: Number(m[1]), token: m[2]! });
-      }
-    };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`serve exited (${code}):\n${out.slice(-2000)}`)));
-  });
+  const { proc, ep } = await startServe(`quorum-lab serve --groups ${groups}`, repo, [...args, '--data', dir], 90_000);
   return {
     ep,
     stop: async () => {
