@@ -8,8 +8,8 @@
  * catchUp() first, which replays every tick that has passed since the last one counted.
  * The core therefore sees exactly the ticks, at the same tick boundaries, that a timer
  * firing every tick would have given it; it is only told about them later, in a burst,
- * before anything that could observe them. A core without ticksToNextEvent (Multi-Paxos)
- * is woken every tick, as before.
+ * before anything that could observe them. Both cores (Raft and Multi-Paxos) implement
+ * ticksToNextEvent; a core without it would be woken every tick.
  *
  * A process that did not run when its timer was due (SIGSTOP, a starved CPU) is not
  * handed every tick it missed: it gets the ticks up to its timer's deadline (at most
