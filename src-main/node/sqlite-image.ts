@@ -9,12 +9,23 @@ import type { HardRecord, LogRecord, RecoveryMark, SnapshotRecord, StoreImage } 
 import type { ConfState, EntryType, HardState } from '../core/types';
 import { crc32 } from './crc32';
 
-/** SCHEMA creates a fresh node file (FORMAT_VERSION 1; meta.vote_lost was added later and is added on open if missing). */
+/** SNAPSHOT_PART_TABLE holds the pieces of a snapshot written a piece at a time (see SCHEMA). */
+const SNAPSHOT_PART_TABLE =
+  'CREATE TABLE IF NOT EXISTS snapshot_part (snap_idx INTEGER NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (snap_idx, seq))';
+
+/**
+ * SCHEMA creates a fresh node file (FORMAT_VERSION 1; meta.vote_lost, snapshot.parts and
+ * snapshot_part were added later and are added on open if missing). A snapshot's text is
+ * either all in its row (`parts` 0) or, when a node wrote it a piece at a time
+ * (node/compactor.ts), in `parts` rows of snapshot_part tagged with its index, in `seq`
+ * order, after the row's own `data`; its crc covers the whole text either way.
+ */
 export const SCHEMA = `
 CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), magic TEXT NOT NULL, version INTEGER NOT NULL, recovering TEXT, recover_floor INTEGER NOT NULL DEFAULT 0, vote_lost INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE hard_state (id INTEGER PRIMARY KEY CHECK (id = 1), term INTEGER NOT NULL, vote TEXT, commit_index INTEGER NOT NULL, crc INTEGER NOT NULL);
 CREATE TABLE log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL);
-CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), idx INTEGER NOT NULL, term INTEGER NOT NULL, conf TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL);
+CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), idx INTEGER NOT NULL, term INTEGER NOT NULL, conf TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL, parts INTEGER NOT NULL DEFAULT 0);
+${SNAPSHOT_PART_TABLE};
 `;
 
 interface LogRow {
@@ -30,6 +41,8 @@ interface SnapRow {
   conf: string;
   data: string;
   crc: number;
+  /** parts: absent in a file no node of this version has opened yet (then 0). */
+  parts?: number;
 }
 interface HardRow {
   term: number;
@@ -71,12 +84,17 @@ export function readImage(db: Database.Database): StoreImage {
         intact: hardCrc({ term: h.term, vote: h.vote, commit: h.commit_index }) === h.crc,
       }
     : null;
-  const s = db.prepare('SELECT idx, term, conf, data, crc FROM snapshot WHERE id = 1').get() as SnapRow | undefined;
+  const s = db.prepare('SELECT * FROM snapshot WHERE id = 1').get() as SnapRow | undefined;
   let snapshot: SnapshotRecord | null = null;
   if (s) {
-    const intact = snapCrc(s.idx, s.term, s.conf, s.data) === s.crc;
+    const text = snapshotText(db, s);
+    const intact = text !== null && snapCrc(s.idx, s.term, s.conf, text) === s.crc;
     const conf = intact ? parseConf(s.conf) : null;
-    snapshot = { index: s.idx, snapshot: conf ? { index: s.idx, term: s.term, conf, data: s.data } : null, intact };
+    snapshot = {
+      index: s.idx,
+      snapshot: conf && text !== null ? { index: s.idx, term: s.term, conf, data: text } : null,
+      intact,
+    };
   }
   const base = s && typeof s.idx === 'number' ? s.idx : 0;
   const rows = db
@@ -87,6 +105,17 @@ export function readImage(db: Database.Database): StoreImage {
     intact: entryCrc(r.idx, r.term, r.type, r.data) === r.crc,
   }));
   return { unreadable: null, hard, snapshot, log, mark };
+}
+
+/** snapshotText joins a snapshot's row and its parts; null if a part is missing. */
+function snapshotText(db: Database.Database, s: SnapRow): string | null {
+  const n = typeof s.parts === 'number' ? s.parts : 0;
+  if (n <= 0) return s.data;
+  const parts = db
+    .prepare('SELECT data FROM snapshot_part WHERE snap_idx = ? AND seq < ? ORDER BY seq')
+    .pluck()
+    .all(s.idx, n) as string[];
+  return parts.length === n ? s.data + parts.join('') : null;
 }
 
 /**
@@ -115,11 +144,15 @@ export function writeMark(db: Database.Database, m: RecoveryMark): void {
   );
 }
 
-/** addVoteLostColumn upgrades a file written before meta.vote_lost existed. */
+/** addVoteLostColumn upgrades a file written before meta.vote_lost existed (and before snapshot parts). */
 export function addVoteLostColumn(db: Database.Database): void {
   const cols = db.prepare('PRAGMA table_info(meta)').all() as { name: string }[];
   if (!cols.some((c) => c.name === 'vote_lost'))
     db.exec('ALTER TABLE meta ADD COLUMN vote_lost INTEGER NOT NULL DEFAULT 0');
+  const snapCols = db.prepare('PRAGMA table_info(snapshot)').all() as { name: string }[];
+  if (!snapCols.some((c) => c.name === 'parts'))
+    db.exec('ALTER TABLE snapshot ADD COLUMN parts INTEGER NOT NULL DEFAULT 0');
+  db.exec(SNAPSHOT_PART_TABLE);
 }
 
 function parseConf(s: string): ConfState | null {

@@ -35,6 +35,7 @@ import type { StorageWrite } from '../core/storage';
 import type { HardState, NodeId, Persisted, Snapshot } from '../core/types';
 import { SCHEMA, addVoteLostColumn, entryCrc, hardCrc, readImage, snapCrc, writeMark } from './sqlite-image';
 export { damageStoreFile } from './sqlite-damage';
+import { Compactor, dropSnapshotRows } from './compactor';
 import { Checkpointer, WAL_LIMIT_BYTES, walBytes, type CheckpointResult } from './checkpointer';
 import { storageTiming, type StorageTiming } from './storage-timing';
 
@@ -90,6 +91,8 @@ export class SqliteStorage implements RecoveringStorage {
   private checkpointer: Checkpointer | null = null;
   /** timing: the opt-in histogram (storage-timing.ts); null when off. */
   readonly timing: StorageTiming | null;
+  /** compactor stores local snapshots and trims the log behind them, a piece per turn with deferSync (compactor.ts). */
+  compactor: Compactor | null = null;
 
   constructor(
     readonly file: string,
@@ -118,6 +121,9 @@ export class SqliteStorage implements RecoveringStorage {
     // QUORUM_CHECKPOINT_WORKER=0 keeps SQLite's own checkpoints, to measure one against the other.
     const worker = opts.checkpointWorker ?? process.env.QUORUM_CHECKPOINT_WORKER !== '0';
     if (this.deferSync && worker) this.startCheckpointer(opts);
+    const [wrote, setSync] = [(b: number) => this.checkpointer?.wrote(b), (full: boolean) => this.setSync(full)];
+    const [stepped, timing] = [this.deferSync, this.timing];
+    this.compactor = new Compactor(this.db, { stepped, synced: !stepped, setSync, timing, wrote });
   }
 
   /**
@@ -185,10 +191,11 @@ export class SqliteStorage implements RecoveringStorage {
     const kept: HardState = { term: h.term, vote: h.vote, commit: 0 };
     this.setSync(true);
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM snapshot').run();
+      dropSnapshotRows(this.db);
       this.db.prepare('DELETE FROM log').run();
       this.stmts.putHard.run(kept.term, kept.vote, 0, hardCrc(kept));
     })();
+    this.compactor?.reset();
     this.setMark({ reason, floor: Math.max(this.mark.floor, h.commit, maxRow), voteLost: this.mark.voteLost });
   }
 
@@ -199,6 +206,7 @@ export class SqliteStorage implements RecoveringStorage {
   }
 
   load(): Persisted {
+    this.compactor?.finish(false); // a local snapshot still being written is part of what this store holds
     const img = readImage(this.db);
     const scan = scanStore(img, this.scanOpts);
     // scanAndRepair ran at open and every later write is checksummed, so problems here
@@ -247,6 +255,7 @@ export class SqliteStorage implements RecoveringStorage {
     const h = w.hardState;
     if (h) this.synced = { term: h.term, vote: h.vote };
     if (this.checkpointer) this.checkpointer.wrote(walBytes(w));
+    if (w.snapshot) this.compactor?.reset(); // a local snapshot being written must not overwrite the leader's
     return must;
   }
 
@@ -293,16 +302,12 @@ export class SqliteStorage implements RecoveringStorage {
   }
 
   /**
-   * compact records a local snapshot. With deferSync it is not synced on its own: nothing
-   * sent depends on it (a power cut that rolls it back leaves the entries it covers), and the
+   * compact records a local snapshot and drops the entries it covers; with deferSync a piece per
+   * event-loop turn (compactor.ts), not synced on its own: nothing sent depends on it, and the
    * next sync of the WAL, which is written in order, makes it durable with what follows.
    */
   compact(snap: Snapshot): void {
-    this.setSync(!this.deferSync);
-    const t0 = this.timing?.now() ?? 0;
-    this.stmts.compactTx(snap);
-    if (this.timing) this.timing.record('compact', this.timing.now() - t0);
-    if (this.checkpointer) this.checkpointer.wrote(walBytes({ hardState: null, entries: [], snapshot: snap }));
+    this.compactor?.compact(snap);
   }
 
   /** close closes the file; SQLite's last checkpoint is synced (FULL), and our WAL descriptor is closed once no sync is in flight. */
@@ -310,6 +315,8 @@ export class SqliteStorage implements RecoveringStorage {
     // The worker's connection closes first, so ours is the last: SQLite's final checkpoint.
     this.checkpointer?.close();
     this.checkpointer = null;
+    this.compactor?.finish(false); // the snapshot being written is kept; dead rows are left to the next open
+    this.compactor?.close();
     this.timing?.close();
     if (this.db.open) {
       this.setSync(true);
@@ -433,11 +440,12 @@ export class SqliteStorage implements RecoveringStorage {
   private repair(scan: StoreScan): void {
     this.setSync(true);
     this.db.transaction(() => {
-      if (scan.dropSnapshot) this.db.prepare('DELETE FROM snapshot').run();
+      if (scan.dropSnapshot) dropSnapshotRows(this.db);
       if (scan.firstBad !== null) this.db.prepare('DELETE FROM log WHERE idx >= ?').run(scan.firstBad);
       const hs = scan.persisted.hardState;
       if (scan.rewriteHard) this.stmts.putHard.run(hs.term, hs.vote, hs.commit, hardCrc(hs));
     })();
+    this.compactor?.reset();
   }
 
   private prepare() {
@@ -447,10 +455,9 @@ export class SqliteStorage implements RecoveringStorage {
         'ON CONFLICT(id) DO UPDATE SET term = excluded.term, vote = excluded.vote, commit_index = excluded.commit_index, crc = excluded.crc',
     );
     const putSnap = db.prepare(
-      'INSERT INTO snapshot (id, idx, term, conf, data, crc) VALUES (1, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT(id) DO UPDATE SET idx = excluded.idx, term = excluded.term, conf = excluded.conf, data = excluded.data, crc = excluded.crc',
+      'INSERT INTO snapshot (id, idx, term, conf, data, crc, parts) VALUES (1, ?, ?, ?, ?, ?, 0) ' +
+        'ON CONFLICT(id) DO UPDATE SET idx = excluded.idx, term = excluded.term, conf = excluded.conf, data = excluded.data, crc = excluded.crc, parts = 0',
     );
-    const snapIndex = db.prepare('SELECT idx FROM snapshot WHERE id = 1').pluck();
     const termAt = db.prepare('SELECT term FROM log WHERE idx = ?').pluck();
     const delUpTo = db.prepare('DELETE FROM log WHERE idx <= ?');
     const delFrom = db.prepare('DELETE FROM log WHERE idx >= ?');
@@ -478,13 +485,7 @@ export class SqliteStorage implements RecoveringStorage {
         putHard.run(h.term, h.vote, h.commit, hardCrc(h));
       }
     });
-    const compactTx = db.transaction((snap: Snapshot) => {
-      const cur = snapIndex.get() as number | undefined;
-      if (cur !== undefined && cur >= snap.index) return;
-      writeSnap(snap);
-      delUpTo.run(snap.index);
-    });
-    return { putHard, saveTx, compactTx };
+    return { putHard, saveTx };
   }
 }
 
