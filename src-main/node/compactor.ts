@@ -86,6 +86,11 @@ export class Compactor {
     return this.job !== null || this.timer !== null;
   }
 
+  /** writing tells whether a snapshot is still being written (the file's snapshot is the older one until it is). */
+  get writing(): boolean {
+    return this.job !== null;
+  }
+
   /** compact stores `snap` (unless the file holds one at least as new) and trims the log behind it. */
   compact(snap: Snapshot): void {
     // Never older than what is stored or being written (a leader's snapshot may be newer).
@@ -245,12 +250,10 @@ function statements(db: Database.Database) {
 }
 
 /**
- * dropSnapshotRows deletes the file's snapshot with its parts, and the log rows it covered
- * (still there if the trim had not reached them: they must not come back as a log).
+ * dropSnapshotRows deletes the file's snapshot with its parts. (Whoever drops a snapshot drops
+ * the whole log too: log rows it covered may not be trimmed yet, and must not come back as a log.)
  */
 export function dropSnapshotRows(db: Database.Database): void {
-  const at = db.prepare('SELECT idx FROM snapshot WHERE id = 1').pluck().get() as number | undefined;
-  if (at !== undefined) db.prepare('DELETE FROM log WHERE idx <= ?').run(at);
   db.prepare('DELETE FROM snapshot').run();
   db.prepare('DELETE FROM snapshot_part').run();
 }
