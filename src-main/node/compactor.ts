@@ -35,7 +35,7 @@ import type { StorageTiming } from './storage-timing';
 /** PART_CHARS is how much of a snapshot's text one piece writes (~1–3 ms of SQLite work). */
 export const PART_CHARS = 128 * 1024;
 /** TRIM_ROWS is how many dead log rows one piece deletes. */
-export const TRIM_ROWS = 1000;
+export const TRIM_ROWS = 500;
 /** DROP_PARTS is how many parts of an older snapshot one piece deletes. */
 export const DROP_PARTS = 4;
 
