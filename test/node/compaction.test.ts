@@ -147,6 +147,26 @@ describe('local snapshots written a piece per turn', () => {
     again.close();
   });
 
+  it('opens a file from before snapshot parts (its snapshot whole in the row) and compacts it in parts', async () => {
+    const file = newFile();
+    const old = new SqliteStorage(file);
+    old.save({ hardState: { term: 1, vote: 'n1', commit: 3000 }, entries: range(1, 3000), snapshot: null });
+    old.compact(snap(500, 'a small state'));
+    old.close();
+    const db = new Database(file);
+    db.exec('DROP TABLE snapshot_part; ALTER TABLE snapshot DROP COLUMN parts');
+    db.close();
+    const s = new SqliteStorage(file, { deferSync: true, checkpointWorker: false });
+    expect(s.damaged).toBeNull();
+    expect(s.load()).toMatchObject({ snapshot: snap(500, 'a small state'), entries: range(501, 3000) });
+    s.compact(snap(2000));
+    await settle(s);
+    s.close();
+    const again = new SqliteStorage(file);
+    expect(again.load().snapshot?.data === snapshotText(2000)).toBe(true);
+    again.close();
+  });
+
   it('a restart finishes the trim a crash interrupted', async () => {
     const file = newFile();
     const s = filled(file, 3000);
