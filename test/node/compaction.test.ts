@@ -115,6 +115,23 @@ describe('local snapshots written a piece per turn', () => {
     s.close();
   });
 
+  it('without deferSync, compact() writes the parts, the row and the trim at once', () => {
+    const file = newFile();
+    const s = new SqliteStorage(file);
+    s.save({ hardState: { term: 1, vote: 'n1', commit: 3000 }, entries: range(1, 3000), snapshot: null });
+    s.compact(snap(2000));
+    expect(s.compactor!.pending).toBe(false);
+    expect(look(file)).toMatchObject({
+      snapIdx: 2000,
+      parts: Math.ceil(snapshotText(2000).length / PART_CHARS),
+      firstLog: 2001,
+    });
+    s.close();
+    const again = new SqliteStorage(file);
+    expect(again.load().snapshot?.data === snapshotText(2000)).toBe(true);
+    again.close();
+  });
+
   it('keeps a newer snapshot from a leader that lands while a local one is being written', async () => {
     const file = newFile();
     const s = filled(file, 3000);
