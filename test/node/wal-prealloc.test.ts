@@ -53,6 +53,8 @@ describe('a preallocated WAL (written over, not grown)', () => {
     const file = newFile();
     const s = new SqliteStorage(file, { deferSync: true });
     expect(walSize(file)).toBe(WAL_LIMIT_BYTES);
+    // Real blocks written and allocated, not a hole (a sparse file would grow under SQLite's writes).
+    expect(fs.statSync(`${file}-wal`).blocks * 512).toBeGreaterThanOrEqual(WAL_LIMIT_BYTES);
     await writeSynced(s, 1, 300);
     // SQLite wrote its frames over the zeros: the file neither grew nor was cut back.
     expect(walSize(file)).toBe(WAL_LIMIT_BYTES);
