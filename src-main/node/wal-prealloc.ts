@@ -17,10 +17,11 @@
  * Why it is safe (SIGKILL or power loss at any point, before, during or after):
  * - SQLite never reads zeros as data. A WAL whose header is zeros has no magic number, and
  *   SQLite treats the whole file as empty. Past a valid header, recovery reads frames in
- *   order and stops at the first invalid one — a zeroed frame has page number 0, which
- *   SQLite rejects before it checks salts or checksums — and keeps only the frames up to the
- *   last commit frame before it. Zeros after the last valid frame are absent, as stale
- *   frames of an earlier WAL generation (rejected by their salts) always were.
+ *   order and stops at the first invalid one, keeping only the frames up to the last commit
+ *   frame before it; a zeroed frame is invalid however the salts fell, because its page
+ *   number is 0, which SQLite never accepts (nor do its salts and checksum match). Zeros
+ *   after the last valid frame are absent, as stale frames of an earlier WAL generation
+ *   (rejected by their salts) always were.
  * - Nothing SQLite wrote is ever touched, by construction: we write only into a WAL of
  *   zero bytes — no header, no frame — and only while holding SQLite's WAL write lock
  *   (BEGIN IMMEDIATE on the node's own connection), so no connection of any process can
