@@ -41,8 +41,24 @@ import type { StorageWrite } from '../core/storage';
 export const CHECKPOINT_BYTES = 4_000_000;
 /** MAX_WAL_FRAMES: a WAL this long (not restarted since it began) gets a RESTART checkpoint (about 12 MiB). */
 export const MAX_WAL_FRAMES = 3000;
-/** WAL_LIMIT_BYTES: SQLite truncates a restarted WAL longer than this (journal_size_limit). */
-export const WAL_LIMIT_BYTES = 16 * 1024 * 1024;
+/** PAGE_BYTES: the database's page size (SQLite's default; the schema keeps it). */
+export const PAGE_BYTES = 4096;
+/** WAL_FRAME_BYTES: one WAL frame, a 24-byte frame header and one page. */
+export const WAL_FRAME_BYTES = 24 + PAGE_BYTES;
+/** WAL_HEADER_BYTES: the WAL file's own header, before the first frame. */
+const WAL_HEADER_BYTES = 32;
+const MIB = 1024 * 1024;
+/**
+ * WAL_LIMIT_BYTES: the most the WAL grows between two restarts — MAX_WAL_FRAMES, plus what
+ * is written until the next checkpoint request (CHECKPOINT_BYTES) finds it that long —
+ * rounded up to a MiB (16 MiB). It is SQLite's journal_size_limit (a restarted WAL longer
+ * than this is cut back to it) and the size a new WAL is preallocated to (wal-prealloc.ts),
+ * so one number decides both: SQLite never cuts into the preallocated blocks.
+ */
+export const WAL_LIMIT_BYTES =
+  Math.ceil(
+    (WAL_HEADER_BYTES + (MAX_WAL_FRAMES + Math.ceil(CHECKPOINT_BYTES / WAL_FRAME_BYTES)) * WAL_FRAME_BYTES) / MIB,
+  ) * MIB;
 /** CLOSE_WAIT_MS bounds how long close() waits for the worker to close its connection. */
 const CLOSE_WAIT_MS = 5000;
 

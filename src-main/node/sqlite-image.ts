@@ -167,3 +167,13 @@ function parseConf(s: string): ConfState | null {
   }
   return null;
 }
+
+/** isDamage: an SQLite error that says the file's contents are bad (not a permission or I/O problem). */
+export function isDamage(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return (
+    code === 'SQLITE_NOTADB' ||
+    code === 'SQLITE_CORRUPT' ||
+    (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))
+  );
+}

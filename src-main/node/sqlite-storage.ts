@@ -10,7 +10,9 @@
  * acknowledgements and requests while the disk works; the caller sends nothing that
  * vouches for the write until the callback. It is also cheaper: fdatasync skips the inode
  * timestamps a full fsync flushes. NORMAL still syncs the WAL before each checkpoint and
- * the database after it, so a checkpoint never loses what a sync made durable.
+ * the database after it, so a checkpoint never loses what a sync made durable. An empty
+ * WAL is preallocated at open, so those syncs write over blocks instead of growing the file
+ * (wal-prealloc.ts).
  *
  * Every row carries a crc32 so damage is detected on open. What the rows mean — which
  * damage is found, what is kept, how the term and vote are repaired — is the shared scan
@@ -33,11 +35,12 @@ import {
 import type { ProtocolName } from '../core/protocols';
 import type { StorageWrite } from '../core/storage';
 import type { HardState, NodeId, Persisted, Snapshot } from '../core/types';
-import { SCHEMA, addVoteLostColumn, entryCrc, hardCrc, readImage, snapCrc, writeMark } from './sqlite-image';
+import { SCHEMA, addVoteLostColumn, entryCrc, hardCrc, isDamage, readImage, snapCrc, writeMark } from './sqlite-image';
 export { damageStoreFile } from './sqlite-damage';
 import { Compactor, dropSnapshotRows } from './compactor';
 import { Checkpointer, WAL_LIMIT_BYTES, walBytes, type CheckpointResult } from './checkpointer';
 import { storageTiming, type StorageTiming } from './storage-timing';
+import { preallocateWal, walPreallocBytes } from './wal-prealloc';
 
 /** FORMAT_MAGIC and FORMAT_VERSION identify a Quorum Lab node file; any other header is "damaged". */
 export const FORMAT_MAGIC = 'quorum-lab-node';
@@ -64,6 +67,8 @@ export interface SqliteStorageOptions {
   checkpointBytes?: number;
   /** maxWalFrames: PASSIVE gives way to RESTART past this many WAL frames (tests; default MAX_WAL_FRAMES). */
   maxWalFrames?: number;
+  /** walPrealloc: bytes of zeros an empty WAL gets at open (wal-prealloc.ts; default WAL_LIMIT_BYTES, at most that; 0 = none). */
+  walPrealloc?: number;
 }
 
 const HEALTHY: RecoveryMark = { reason: null, floor: 0, voteLost: false };
@@ -79,6 +84,8 @@ export class SqliteStorage implements RecoveringStorage {
   private readonly scanOpts: { protocol: ProtocolName; self: NodeId };
   private readonly binding: string | undefined;
   private readonly noSync: boolean;
+  /** preallocBytes: what openDb preallocates an empty WAL to (0 when nothing is ever synced). */
+  private readonly preallocBytes: number;
   /** deferSync: see SqliteStorageOptions; false when noSync (nothing is ever synced then). */
   readonly deferSync: boolean;
   /** walFd: our own descriptor of the WAL file, for fdatasync (opened at the first sync). */
@@ -100,6 +107,8 @@ export class SqliteStorage implements RecoveringStorage {
   ) {
     this.scanOpts = { protocol: opts.protocol ?? 'raft', self: opts.self ?? '' };
     this.binding = opts.nativeBinding ?? (process.env.QUORUM_SQLITE_BINDING || undefined);
+    this.noSync = opts.sync === false;
+    this.preallocBytes = this.noSync ? 0 : walPreallocBytes(opts.walPrealloc);
     const st = fs.statSync(file, { throwIfNoEntry: false });
     if (st && !st.isFile()) throw new Error(`data file ${file} exists and is not a regular file`);
     let header: string | null;
@@ -114,7 +123,6 @@ export class SqliteStorage implements RecoveringStorage {
     }
     if (header !== null) this.startAfresh(header);
     else this.scanAndRepair();
-    this.noSync = opts.sync === false;
     this.deferSync = opts.deferSync === true && !this.noSync;
     if (this.noSync) this.db.pragma('synchronous = OFF');
     this.timing = storageTiming(file);
@@ -349,6 +357,8 @@ export class SqliteStorage implements RecoveringStorage {
       db.close();
       throw e;
     }
+    // Before anything is written (the schema of a new file too), while the WAL may be empty.
+    preallocateWal(db, this.file, this.preallocBytes);
     return db;
   }
 
@@ -487,14 +497,4 @@ export class SqliteStorage implements RecoveringStorage {
     });
     return { putHard, saveTx };
   }
-}
-
-/** isDamage: an SQLite error that says the file's contents are bad (not a permission or I/O problem). */
-function isDamage(e: unknown): boolean {
-  const code = (e as { code?: unknown }).code;
-  return (
-    code === 'SQLITE_NOTADB' ||
-    code === 'SQLITE_CORRUPT' ||
-    (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))
-  );
 }

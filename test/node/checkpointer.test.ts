@@ -69,9 +69,10 @@ describe('SqliteStorage checkpoints on a worker thread (deferSync)', () => {
     const file = newFile();
     const s = new SqliteStorage(file, { deferSync: true, checkpointWorker: false });
     expect(s.checkpointing).toBe(false);
-    // SQLite's automatic checkpoint (1000 pages) keeps the WAL small and restarts it.
+    // SQLite's automatic checkpoint (1000 pages) restarts the WAL, so it never grows past
+    // the size it was preallocated to (without checkpoints these writes would take ~40 MB).
     const maxWal = await writeMany(s, 3000);
-    expect(maxWal).toBeLessThan(WAL_LIMIT_BYTES);
+    expect(maxWal).toBeLessThanOrEqual(WAL_LIMIT_BYTES);
     s.close();
   }, 60_000);
 });

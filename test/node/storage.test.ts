@@ -14,6 +14,7 @@ import {
 import { seededRng, type Entry, type Persisted, type Snapshot } from '../../src-main/core/types';
 import { DAMAGE_KINDS, ImageStorage } from '../../src-main/core/recovery';
 import { crc32 } from '../../src-main/node/crc32';
+import { WAL_FRAME_BYTES, WAL_LIMIT_BYTES } from '../../src-main/node/checkpointer';
 import { SqliteStorage, damageStoreFile } from '../../src-main/node/sqlite-storage';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ql-storage-'));
@@ -169,51 +170,73 @@ describe.each(impls)('Storage contract: $name', (impl) => {
 
 describe('SqliteStorage durability and damage', () => {
   it.each([
-    ['save() returned', 'save'],
-    ['write() then syncAsync() called back (the node’s deferred sync, past several WAL checkpoints)', 'defer'],
-    ['write() then syncAsync() called back, the checkpoint worker checkpointing all the while', 'ckpt'],
-  ])('keeps every acknowledged save when the writer is SIGKILLed mid-run: %s', async (_what, mode) => {
-    const file = newFile();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(__dirname, 'fixtures/storage-writer.ts'), file, mode!],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let acked = 0;
-    let checkpoints = 0;
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const lines = buf.split('\n');
-        buf = lines.pop()!;
-        for (const l of lines) {
-          if (l.startsWith('c')) checkpoints = Number(l.slice(1));
-          else acked = Number(l);
-        }
-        if (acked >= (mode === 'save' ? 300 : 3000) && (mode !== 'ckpt' || checkpoints >= 50)) {
-          child.kill('SIGKILL');
-          resolve();
-        }
+    ['save() returned', 'save', 300, false],
+    [
+      'write() then syncAsync() called back (the node’s deferred sync, past several WAL checkpoints)',
+      'defer',
+      3000,
+      false,
+    ],
+    ['write() then syncAsync() called back, the checkpoint worker checkpointing all the while', 'ckpt', 3000, false],
+    // Its WAL was preallocated with zeros: far fewer valid frames than its size at the kill.
+    ['write() then syncAsync(), killed within the first pass over its preallocated WAL', 'defer', 300, true],
+  ] as const)(
+    'keeps every acknowledged save when the writer is SIGKILLed mid-run: %s',
+    async (_what, mode, killAt, firstPass) => {
+      const file = newFile();
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(__dirname, 'fixtures/storage-writer.ts'), file, mode!],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let acked = 0;
+      let written = 0;
+      let checkpoints = 0;
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      await new Promise<void>((resolve, reject) => {
+        let buf = '';
+        child.stdout.on('data', (d: Buffer) => {
+          buf += d.toString();
+          const lines = buf.split('\n');
+          buf = lines.pop()!;
+          for (const l of lines) {
+            if (l.startsWith('c')) checkpoints = Number(l.slice(1));
+            else if (l.startsWith('w')) written = Number(l.slice(1));
+            else acked = Number(l);
+          }
+          if (acked >= killAt && (mode !== 'ckpt' || checkpoints >= 50)) {
+            child.kill('SIGKILL');
+            resolve();
+          }
+        });
+        child.on('exit', () => reject(new Error(`writer exited early: ${stderr}`)));
+        setTimeout(() => reject(new Error(`writer too slow (acked ${acked}): ${stderr}`)), 30_000);
       });
-      child.on('exit', () => reject(new Error(`writer exited early: ${stderr}`)));
-      setTimeout(() => reject(new Error(`writer too slow (acked ${acked}): ${stderr}`)), 30_000);
-    });
-    await new Promise((r) => child.once('close', r));
-    const s = new SqliteStorage(file);
-    expect(s.damaged).toBeNull();
-    const p = s.load();
-    const last = p.entries[p.entries.length - 1]!.index;
-    expect(last).toBeGreaterThanOrEqual(acked);
-    expect(p.entries.map((e) => e.index)).toEqual(Array.from({ length: last }, (_, k) => k + 1));
-    expect(p.hardState.commit).toBeGreaterThanOrEqual(acked);
-    if (mode === 'ckpt') expect(checkpoints).toBeGreaterThanOrEqual(50);
-    s.close();
-  });
+      await new Promise((r) => child.once('close', r));
+      if (mode === 'save') written = acked;
+      const wal = fs.readFileSync(`${file}-wal`);
+      if (firstPass) {
+        // Preallocated to the full size, and its end still the zeros: never written by SQLite.
+        expect(wal.length).toBe(WAL_LIMIT_BYTES);
+        expect(wal.subarray(-WAL_FRAME_BYTES).every((b) => b === 0)).toBe(true);
+      }
+      const s = new SqliteStorage(file);
+      expect(s.damaged).toBeNull();
+      const p = s.load();
+      const last = p.entries[p.entries.length - 1]!.index;
+      expect(last).toBeGreaterThanOrEqual(acked);
+      // Exactly what was committed: every write() that returned, and at most the one the kill interrupted.
+      expect(last).toBeGreaterThanOrEqual(written);
+      expect(last).toBeLessThanOrEqual(written + 1);
+      expect(p.entries.map((e) => e.index)).toEqual(Array.from({ length: last }, (_, k) => k + 1));
+      expect(p.hardState.commit).toBeGreaterThanOrEqual(acked);
+      if (mode === 'ckpt') expect(checkpoints).toBeGreaterThanOrEqual(50);
+      s.close();
+    },
+  );
 
   function populated(): string {
     const file = newFile();
