@@ -88,10 +88,9 @@ export class RowView {
     return [lo, hi];
   }
 
-  /** slice returns up to n rows from position `start` (0 = oldest), in run order. */
-  slice(start: number, n: number): Row[] {
-    if (start < 0) start = 0;
-    if (start >= this.count || n <= 0) return [];
+  /** partsBefore returns, per category, how many of its rows come before position `start`. */
+  private partsBefore(start: number): number[] {
+    if (start >= this.count) return [...this.limits];
     // The row at `start` has the largest ord x with before(x) <= start: find it by bisection.
     let [lo, hi] = this.ordBounds();
     while (lo < hi) {
@@ -99,7 +98,35 @@ export class RowView {
       if (this.before(mid) <= start) lo = mid;
       else hi = mid - 1;
     }
-    const pos = this.parts.map((p, i) => Math.min(this.limits[i]!, p.lowerBound(byOrd, lo)));
+    return this.parts.map((p, i) => Math.min(this.limits[i]!, p.lowerBound(byOrd, lo)));
+  }
+
+  /**
+   * tallCounts marks the rows `tall` accepts: per category, how many of its first j rows it
+   * accepts (j = 0…), so countBefore can say how many come before any position without
+   * merging the categories (O(rows) once per view, then O(log² rows) a position).
+   */
+  tallCounts(tall: (row: Row) => boolean): Int32Array[] {
+    return this.parts.map((p, i) => {
+      const n = this.limits[i]!;
+      const cum = new Int32Array(n + 1);
+      for (let j = 0; j < n; j++) cum[j + 1] = cum[j]! + (tall(p.at(j)!) ? 1 : 0);
+      return cum;
+    });
+  }
+
+  /** countBefore says how many of the rows before position `start` tallCounts marked. */
+  countBefore(start: number, counts: readonly Int32Array[]): number {
+    if (start <= 0) return 0;
+    const pos = this.partsBefore(Math.min(start, this.count));
+    return pos.reduce((n, k, i) => n + (counts[i]?.[k] ?? 0), 0);
+  }
+
+  /** slice returns up to n rows from position `start` (0 = oldest), in run order. */
+  slice(start: number, n: number): Row[] {
+    if (start < 0) start = 0;
+    if (start >= this.count || n <= 0) return [];
+    const pos = this.partsBefore(start);
     const out: Row[] = [];
     while (out.length < n) {
       let best = -1;
