@@ -80,7 +80,7 @@ export function rowLayout(widthPx: number, charPx: number, timePx = 96): RowLayo
   const perLine = Math.max(12, Math.floor((widthPx - timePx) / Math.max(1, charPx)));
   if (perLine >= WIDE_CHARS) return { lines: 1, rowH: 20, oneH: 20, perLine, chars: perLine };
   // Wrapping at spaces leaves up to a word's room unused at the end of the first line.
-  return { lines: 2, rowH: 30, oneH: 17, perLine, chars: 2 * perLine - 8 };
+  return { lines: 2, rowH: 27, oneH: 17, perLine, chars: 2 * perLine - 8 };
 }
 
 /** tallRow says whether a sentence takes two lines in a layout (it does not fit on one). */
