@@ -55,8 +55,12 @@ async function timelineHeaderOneLine(page: Page, button: 'Pause view' | 'Resume 
   expect(Math.abs(mid(b) - mid(c)), `"${button}" on the title's line at ${size}`).toBeLessThan(6);
 }
 
-/** blankUnderRows returns the rows drawn taller than their text (more than a few px of blank under it). */
-async function blankUnderRows(page: Page): Promise<string[]> {
+/**
+ * blankRows returns the rows drawn with about a line's worth of blank (10 px or more) beside
+ * their text: a one-line sentence in a row sized for two leaves ~14 px; a row's own padding
+ * is under 8.
+ */
+async function blankRows(page: Page): Promise<string[]> {
   return page
     .getByTestId('timeline-rows')
     .locator('.ev')
@@ -65,10 +69,13 @@ async function blankUnderRows(page: Page): Promise<string[]> {
         const s = el.querySelector('.s')!;
         const range = document.createRange();
         range.selectNodeContents(s);
-        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
-        const lineH = parseFloat(getComputedStyle(s).lineHeight);
+        // The text's own boxes (one a line), not its line boxes: what the eye sees as filled.
+        const lines = new Map<number, number>();
+        for (const r of range.getClientRects())
+          lines.set(Math.round(r.top), Math.max(lines.get(Math.round(r.top)) ?? 0, r.height));
+        const textH = [...lines.values()].reduce((a, b) => a + b, 0);
         const h = el.getBoundingClientRect().height;
-        return h > lines * lineH + 5 ? [`${s.textContent} (${lines} line(s) of ${lineH} px in ${h} px)`] : [];
+        return h - textH >= 10 ? [`${s.textContent} (${lines.size} line(s), ${textH} px of text in ${h} px)`] : [];
       }),
     );
 }
@@ -232,7 +239,7 @@ describe('what a newcomer reads on a 5-node lab', () => {
       expect(inView, 'rows drawn wholly inside the list at 1024×700').toBeGreaterThanOrEqual(6);
       // A short sentence gets a one-line row: no blank half-row under it.
       expect(shown.some((r) => r.full.length < 30)).toBe(true);
-      expect(await blankUnderRows(page), 'rows taller than their text at 1024×700').toEqual([]);
+      expect(await blankRows(page), 'rows taller than their text at 1024×700').toEqual([]);
       await timelineHeaderOneLine(page, 'Resume view', '1024×700');
       await chartsLegendWhole(page);
       await screenshot(page, 'newcomer-timeline-1024x700');
@@ -240,7 +247,7 @@ describe('what a newcomer reads on a 5-node lab', () => {
       // And at the default size, paused and following.
       await resize(page, LARGE);
       await timelineHeaderOneLine(page, 'Resume view', '1400×900');
-      expect(await blankUnderRows(page), 'rows taller than their text at 1400×900').toEqual([]);
+      expect(await blankRows(page), 'rows taller than their text at 1400×900').toEqual([]);
     } finally {
       await page.getByRole('button', { name: 'Resume view' }).click();
     }
