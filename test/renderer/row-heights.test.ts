@@ -5,8 +5,10 @@
  * stays exact over categories merged in run order.
  */
 import { describe, expect, it } from 'vitest';
+import type { RunLogRecord } from '../../src-main/api/contract';
 import type { Category } from '../../src-renderer/src/model/records';
 import { RowHeights } from '../../src-renderer/src/model/row-heights';
+import { RunModel } from '../../src-renderer/src/model/run-model';
 import { RowStore, type Row } from '../../src-renderer/src/model/timeline-rows';
 import { rowLayout, tallRow } from '../../src-renderer/src/model/virtual-window';
 
@@ -84,5 +86,86 @@ describe('timeline rows as tall as their sentence', () => {
     expect(h.scrollToShow(i, 1000, 200)).toBe(h.top(i + 1) - 200);
     expect(h.scrollToShow(2, 1000, 200)).toBe(h.top(2));
     expect(h.scrollToShow(h.indexAt(1100), 1000, 200)).toBe(1000);
+  });
+});
+
+describe('the tall-row counts kept across views', () => {
+  const narrow = rowLayout(310, 6.6);
+  /** exact: each row's top by walking the view, the answer the counts must give. */
+  const exact = (v: ReturnType<RowStore['view']>): number[] => {
+    const tops = [0];
+    for (const r of v.slice(0, v.count)) tops.push(tops[tops.length - 1]! + (tallRow(r.text, narrow) ? 27 : 17));
+    return tops;
+  };
+  const check = (v: ReturnType<RowStore['view']>): void => {
+    const h = new RowHeights(v, narrow);
+    const tops = exact(v);
+    for (const i of [0, 1, Math.floor(v.count / 3), v.count - 2, v.count - 1, v.count])
+      if (i >= 0 && i <= v.count) expect(h.top(i), `top of row ${i} of ${v.count}`).toBe(tops[i]);
+  };
+
+  it('stay exact while rows arrive, open rows grow, and the oldest are evicted', () => {
+    // Rows of 'state' at or after `open` may still change (a merged row); client rows never do.
+    let open = Infinity;
+    const s = new RowStore((cat) => (cat === 'state' ? open : Infinity));
+    let ord = 0;
+    const rows: Row[] = [];
+    const add = (cat: Category, text: string): Row => {
+      const r = row(ord++, cat, text);
+      s.add(r);
+      rows.push(r);
+      return r;
+    };
+    for (let step = 0; step < 30; step++) {
+      // A merged row opens short and grows past one line while later views are drawn.
+      const merged = add('state', SHORT);
+      open = merged.ord;
+      for (let i = 0; i < 900; i++) add('client', i % 5 === 0 ? LONG : SHORT);
+      check(s.view(['state', 'client']));
+      merged.text = LONG;
+      check(s.view(['state', 'client']));
+      open = Infinity;
+      check(s.view(['client']));
+    }
+    // 27,000 client rows: the ring (20,000) has evicted the oldest, and the counts followed.
+    expect(s.sizeOf('client')).toBe(20_000);
+    check(s.view(['state', 'client']));
+    // A burst larger than the ring between two views: counted afresh.
+    for (let i = 0; i < 21_000; i++) add('client', i % 2 ? LONG : SHORT);
+    check(s.view(['state', 'client']));
+    // A view bounded at a pause point reads the same counts.
+    check(s.view(['state', 'client'], { maxOrd: ord - 5000 }));
+  });
+
+  it('stay exact where any row may change (no settled rows), as rows are evicted between views', () => {
+    const s = new RowStore();
+    for (let i = 0; i < 20_500; i++) s.add(row(i, 'client', i % 4 ? SHORT : LONG));
+    check(s.view(['client']));
+    for (let step = 1; step <= 3; step++) {
+      for (let i = 0; i < 300; i++) s.add(row(20_500 * step + i, 'client', i % 3 ? LONG : SHORT));
+      check(s.view(['client']));
+    }
+  });
+});
+
+describe('a run model tells the counts which rows may still grow', () => {
+  it('re-measures a commit row as late nodes join it', () => {
+    const narrow = rowLayout(310, 6.6);
+    const m = new RunModel();
+    const rec = (t: number, node: string, commit: number): RunLogRecord => ({
+      t: t * 1e9,
+      seq: m.lastSeq + 1,
+      kind: 'commit',
+      node,
+      commit,
+    });
+    for (let i = 1; i <= 50; i++) m.ingest(rec(i, 'n1', i));
+    const before = new RowHeights(m.rows.view(['commit']), narrow);
+    expect(before.total).toBe(50 * narrow.oneH);
+    // The newest commit row takes the followers catching up: it no longer fits on one line.
+    for (const n of ['n2', 'n3', 'n4', 'n5']) m.ingest(rec(50.1, n, 50));
+    const v = m.rows.view(['commit']);
+    expect(v.at(49)!.text).toBe('entry 50 committed (n1 first, then n2, n3, n4, n5)');
+    expect(new RowHeights(v, narrow).total).toBe(49 * narrow.oneH + narrow.rowH);
   });
 });

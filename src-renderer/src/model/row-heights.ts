@@ -4,7 +4,7 @@
  * tall rows per category once per view, so where any row starts, which row is at a
  * scroll position and how tall the whole list is are exact without walking the rows.
  */
-import type { Row, RowView } from './timeline-rows';
+import type { Row, RowView, TallCounts } from './timeline-rows';
 import { tallRow, type RowLayout } from './virtual-window';
 
 /** RowSpan is a slice of rows to render: positions start…end-1, the first drawn at `top` px. */
@@ -19,13 +19,13 @@ export class RowHeights {
   /** total: the whole list's height, px (what the scrollbar scrolls). */
   readonly total: number;
   /** counts: per category, the tall rows among its first j rows (null when every row has one height). */
-  private readonly counts: Int32Array[] | null;
+  private readonly counts: TallCounts | null;
 
   constructor(
     private readonly view: RowView,
     readonly layout: RowLayout,
   ) {
-    this.counts = layout.rowH === layout.oneH ? null : view.tallCounts((r) => tallRow(r.text, layout));
+    this.counts = layout.rowH === layout.oneH ? null : view.tallCounts(layout.perLine, (r) => tallRow(r.text, layout));
     this.total = this.top(view.count);
   }
 
