@@ -53,7 +53,7 @@ describe('timeline rows at a narrow width', () => {
   });
 
   it('shows what a typical sentence is about at 1024×700, not its first 30 characters', () => {
-    const text = 'put x refused at n2 in 3 ms (no quorum): it did not take effect';
+    const text = 'put x = 1 → failed (n2, 3.00 ms): no quorum — it did not take effect';
     const shown = fitWords(text, rowLayout(310, 6.6).chars);
     expect(shown).toContain('no quorum');
   });
