@@ -40,7 +40,9 @@ class HeldDisk {
   save = (w: StorageWrite): void => this.sql.save(w);
   compact = (snap: Parameters<SqliteStorage['compact']>[0]): void => this.sql.compact(snap);
   syncAsync = (done: (err: Error | null) => void): void => {
+    syncsInFlight++;
     this.sql.syncAsync((err) => {
+      syncsInFlight--;
       if (this.hold) this.held.push(() => done(err));
       else done(err);
     });
@@ -55,8 +57,19 @@ class HeldDisk {
   }
 }
 
-/** settle waits until the thread pool's fdatasyncs have called back. */
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 30));
+/** syncsInFlight counts the real fdatasyncs started and not yet called back, over every disk. */
+let syncsInFlight = 0;
+
+/**
+ * settle waits until the thread pool's fdatasyncs have called back (not a fixed time: on a
+ * loaded machine one fdatasync can take far longer than any guess), then one more turn.
+ */
+async function settle(): Promise<void> {
+  const until = Date.now() + 20_000;
+  do await new Promise((r) => setTimeout(r, 2));
+  while (syncsInFlight > 0 && Date.now() < until);
+  if (syncsInFlight > 0) throw new Error(`${syncsInFlight} fdatasync(s) still pending after 20 s`);
+}
 
 interface TestNode {
   id: NodeId;
