@@ -23,8 +23,12 @@ export type Attempt =
 
 interface Pending {
   resolve: (a: Attempt) => void;
-  timer: NodeJS.Timeout;
+  /** deadline: performance.now() past which the request ends 'lost: timeout'. */
+  deadline: number;
 }
+
+/** TIMER_SLACK_MS: a deadline this close when the connection's timer fires counts as reached (timers have 1 ms steps). */
+const TIMER_SLACK_MS = 1;
 
 /** NodeConn is one persistent client-port connection of the Gateway. */
 export class NodeConn {
@@ -34,6 +38,14 @@ export class NodeConn {
   /** texts: this turn's requests, encoded, waiting for flushQueue; textBytes bounds their size from above. */
   private texts: string[] = [];
   private textBytes = 0;
+  /**
+   * timer: one timer for the whole connection, due at `timerAt`, the earliest pending
+   * deadline when it was set — not one per request, whose setTimeout and clearTimeout
+   * (each request's own duration, so its own timer list) cost more than the rest of
+   * sending it under 64 clients.
+   */
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
   private connected = false;
   closed = false;
 
@@ -64,9 +76,9 @@ export class NodeConn {
       const p = this.pending.get(res.id);
       if (!p) continue; // answered after its deadline
       this.pending.delete(res.id);
-      clearTimeout(p.timer);
       p.resolve({ k: 'res', res });
     }
+    if (this.pending.size === 0) this.disarm();
     if (error) this.sock.destroy();
   }
 
@@ -74,8 +86,8 @@ export class NodeConn {
     if (this.closed) return;
     this.closed = true;
     const wasConnected = this.connected;
+    this.disarm();
     for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
       // Bytes written before the connection was established were never delivered.
       p.resolve(wasConnected ? { k: 'lost', why: 'connection closed' } : { k: 'not-sent', why: 'connection refused' });
     }
@@ -87,14 +99,40 @@ export class NodeConn {
   send(frame: ClientRequestFrame, ms: number): Promise<Attempt> {
     if (this.closed) return Promise.resolve({ k: 'not-sent', why: 'connection closed' });
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(frame.id);
-        resolve({ k: 'lost', why: 'timeout' });
-      }, ms);
-      this.pending.set(frame.id, { resolve, timer });
+      const deadline = performance.now() + ms;
+      this.pending.set(frame.id, { resolve, deadline });
+      if (deadline < this.timerAt) this.arm(deadline);
       this.queue(frame);
     });
   }
+
+  /** arm sets the connection's timer to fire at `at` (performance.now() time). */
+  private arm(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(this.expire, Math.max(0, at - performance.now()));
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+
+  /** expire ends every request whose deadline has come as 'lost: timeout' and sets the timer for the next deadline. */
+  private readonly expire = (): void => {
+    this.timer = null;
+    this.timerAt = Infinity;
+    const now = performance.now() + TIMER_SLACK_MS;
+    let next = Infinity;
+    for (const [id, p] of this.pending) {
+      if (p.deadline <= now) {
+        this.pending.delete(id);
+        p.resolve({ k: 'lost', why: 'timeout' });
+      } else if (p.deadline < next) next = p.deadline;
+    }
+    if (next !== Infinity && !this.closed) this.arm(next);
+  };
 
   /**
    * queue encodes a request for this event-loop turn's write: the requests of one turn

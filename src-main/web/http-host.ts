@@ -158,6 +158,8 @@ export class HttpHost {
   private readonly routeMemo = new Map<string, Route[]>();
   private readonly lab: HostedLab;
   private readonly webRoot: string;
+  // The lab's events are followed only while a WebSocket client is open: with none, the lab builds
+  // no event per run-log record (two or more per put) for nobody.
   private unsubscribe: (() => void) | null = null;
   /** batched: the clients that asked for the batched stream (`?batch=1`). */
   private readonly batched = new WeakSet<WebSocket>();
@@ -206,7 +208,6 @@ export class HttpHost {
         this.server.off('error', reject);
         const a = this.server.address();
         this.port = typeof a === 'object' && a ? a.port : port;
-        this.unsubscribe = this.lab.on((e) => this.broadcast(e));
         resolvePort(this.port);
       });
     });
@@ -224,7 +225,14 @@ export class HttpHost {
 
   private onSocket(ws: WebSocket, batch: boolean): void {
     ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      if (this.wss.clients.size > 0) return; // (the wss forgets a closed client before this runs)
+      this.unsubscribe?.();
+      this.unsubscribe = null;
+    });
     if (batch) this.batched.add(ws);
+    // A socket upgraded as the host closes (the server no longer listens) must not subscribe again.
+    if (this.unsubscribe === null && this.server.listening) this.unsubscribe = this.lab.on((e) => this.broadcast(e));
     // Clients only listen; anything they send is ignored.
     this.lab
       .cluster()

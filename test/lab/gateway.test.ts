@@ -151,6 +151,27 @@ describe('gateway', () => {
     none.close();
   });
 
+  it('requests on one connection keep their own deadlines: a short one after a long one ends on time, an answered one ok', async () => {
+    // Keys starting with 'slow' are never answered; the rest are answered at once.
+    const g = gateway({
+      n1: await port('n1', (req, sock, id) => {
+        if ('key' in req.op && !req.op.key.startsWith('slow')) answer(sock, req, id, {});
+      }),
+    });
+    const long = g.request({ op: 'put', key: 'slow-long', value: 'v' }, 1500);
+    const short = g.request({ op: 'put', key: 'slow-short', value: 'v' }, 200);
+    const ok = await g.request({ op: 'put', key: 'fast', value: 'v' }, 1000);
+    expect(ok.outcome).toBe('ok');
+    const s = await short;
+    expect(s.outcome).toBe('unknown');
+    expect(s.latencyMs).toBeGreaterThanOrEqual(190);
+    expect(s.latencyMs).toBeLessThan(1000);
+    const l = await long;
+    expect(l.outcome).toBe('unknown');
+    expect(l.latencyMs).toBeGreaterThanOrEqual(1490);
+    g.close();
+  });
+
   it('a refusal such as cas-mismatch is final: fail, not retried', async () => {
     const g = gateway({
       n1: await port('n1', (req, sock, id) =>

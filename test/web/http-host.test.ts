@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { IpcReply } from '../../src-main/api/bridge';
+import type { LabEvent } from '../../src-main/api/contract';
 import { COMMAND_NAMES, COMMANDS, encodeArgs, perCommand, type CommandName } from '../../src-main/api/commands';
 import { httpRequestOf } from '../../src-main/api/http-routes';
 import { dispatch } from '../../src-main/electron/ipc-dispatch';
@@ -276,5 +277,49 @@ describe('the HTTP transport’s event stream', () => {
       await first?.close();
       await second?.close();
     }
+  });
+});
+
+describe('the event stream’s subscription', () => {
+  it('the host listens to the lab’s events only while a WebSocket client is connected, and that client gets them', async () => {
+    const listeners = new Set<(e: LabEvent) => void>();
+    const base = recordingLab((name) => (name === 'cluster' ? { nodes: [], groups: [], links: [] } : {})).lab;
+    const lab = new Proxy(base, {
+      get(t, name, r) {
+        if (name === 'on')
+          return (fn: (e: LabEvent) => void) => {
+            listeners.add(fn);
+            return () => listeners.delete(fn);
+          };
+        return Reflect.get(t, name, r) as unknown;
+      },
+    });
+    const host = new HttpHost({ lab, webRoot: '/nonexistent' });
+    const port = await host.listen(0);
+    const until = async (what: string, ok: () => boolean): Promise<void> => {
+      const end = Date.now() + 10_000;
+      while (!ok()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    try {
+      expect(listeners.size).toBe(0);
+      const got: string[] = [];
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/api/events`, {
+        headers: { origin: `http://127.0.0.1:${port}`, authorization: `Bearer ${host.token}` },
+      });
+      ws.on('message', (d: Buffer) => got.push((JSON.parse(d.toString()) as LabEvent).type));
+      await until('the cluster event on connect', () => got.length === 1);
+      expect(listeners.size).toBe(1);
+      for (const fn of listeners) fn({ type: 'load-progress', done: 1, total: 2 });
+      await until('the lab’s event', () => got.length === 2);
+      expect(got).toEqual(['cluster', 'load-progress']);
+      ws.close();
+      await until('the subscription to end', () => listeners.size === 0);
+    } finally {
+      await host.close();
+    }
+    expect(listeners.size).toBe(0);
   });
 });
