@@ -20,6 +20,7 @@ const FLAGS: Record<string, string[]> = {
   'sim-same.ts': ['--baseline', '--seeds', '--help'],
   'shards.ts': ['--seconds', '--clients', '--groups', '--moves', '--out', '--help'],
   'soak.ts': ['--ops', '--step', '--clients', '--keys', '--out', '--help'],
+  'failover-reads.ts': ['--rounds', '--protocol', '--keep', '--help'],
 };
 
 /** BAD_VALUE: a known flag with a value each entry point refuses. */
@@ -33,6 +34,7 @@ const BAD_VALUE: Record<string, [string[], RegExp]> = {
   'sim-same.ts': [['--seeds', '3'], /--baseline DIR is required/],
   'shards.ts': [['--groups', '1,9'], /--groups must list 1\.\.7/],
   'soak.ts': [['--clients', '-1'], /--clients must be 1\.\.256, got -1/],
+  'failover-reads.ts': [['--protocol', 'zab'], /--protocol must be one of raft, paxos/],
 };
 
 function run(file: string, args: string[]): { code: number | null; out: string; err: string } {

@@ -45,6 +45,9 @@ interface PendingRead {
   timer: unknown;
   /** index: the read point, once the core has confirmed it. */
   index: number | null;
+  /** term, leader: the node's term and the leader it asked (itself, if leading) when the read began. */
+  term: number;
+  leader: string | null;
 }
 
 /** RequestsDeps is what the handler needs from its node. */
@@ -97,7 +100,15 @@ export class Requests {
       const timer = this.timers.set(() => {
         if (this.reads.delete(ctx)) answer('fail', null, 'timeout', this.d.core.status().leader);
       }, req.timeoutMs);
-      this.reads.set(ctx, { reqId: req.id, key: req.op.key, reply, timer, index: null });
+      this.reads.set(ctx, {
+        reqId: req.id,
+        key: req.op.key,
+        reply,
+        timer,
+        index: null,
+        term: st.term,
+        leader: st.leader,
+      });
       this.d.kick();
       return;
     }
@@ -182,14 +193,19 @@ export class Requests {
   /**
    * dropUnconfirmedReads fails a follower's reads that no leader has confirmed yet once the
    * node stands for election: the answer may never come (a Multi-Paxos candidate ignores it),
-   * and the node will not serve them as a candidate anyway. A read has no effect, so failing
-   * it is always safe; a confirmed one is still served when applied.
+   * and the node will not serve them as a candidate anyway. So too once the node's term or
+   * leader moved on: the leader a read was forwarded to dropped its pending reads when it
+   * lost its term (or its process died), and would otherwise leave the client waiting for
+   * its whole timeout; failed at once as not-leader, the read is asked again at the new
+   * leader. A read has no effect, so failing it is always safe; a confirmed one is still
+   * served when applied.
    */
   private dropUnconfirmedReads(st: NodeStatus): void {
     if (this.reads.size === 0) return;
-    if (st.role !== 'candidate' && st.role !== 'precandidate') return;
+    const campaigning = st.role === 'candidate' || st.role === 'precandidate';
     for (const [ctx, p] of this.reads) {
       if (p.index !== null) continue;
+      if (!campaigning && p.term === st.term && p.leader === st.leader) continue;
       this.timers.clear(p.timer);
       this.reads.delete(ctx);
       p.reply(this.frame(p.reqId, 'fail', null, 'not-leader', st.leader));

@@ -81,7 +81,8 @@ export async function startLab(settings: Partial<ClusterSettings>): Promise<Test
     stop: async () => {
       await host.close();
       await lab.stop();
-      rmSync(dir, { recursive: true, force: true });
+      // QUORUM_KEEP_TEST_DIR=1 keeps the lab's folder (node files, run log, history) for a post-mortem.
+      if (process.env.QUORUM_KEEP_TEST_DIR !== '1') rmSync(dir, { recursive: true, force: true });
     },
   };
 }

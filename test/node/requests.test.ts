@@ -108,8 +108,9 @@ describe('Requests', () => {
     r.handle(get(1), (x) => answers.push(x));
     r.handle(get(2), (x) => answers.push(x));
     r.readState({ ctx: ctxs[1]!, index: 0 });
+    // Still following n2 (the leader the reads were forwarded to) in term 1, then campaigning.
     const st = (role: NodeStatus['role'], term: number): NodeStatus =>
-      ({ role, term, leader: null }) as unknown as NodeStatus;
+      ({ role, term, leader: role === 'follower' ? 'n2' : null }) as unknown as NodeStatus;
     r.observe(st('follower', 1));
     expect(answers).toEqual([]);
     r.observe(st('candidate', 2));
@@ -120,6 +121,41 @@ describe('Requests', () => {
       [1, 'fail'],
       [2, 'ok'],
     ]);
+  });
+
+  it('a follower read its leader never confirmed fails at once when the term or the leader moves on, not at its timeout', () => {
+    const { r, ctxs } = requests('boot', 'follower');
+    const answers: ClientResponseFrame[] = [];
+    const get = (id: number) => ({
+      t: 'req' as const,
+      id,
+      client: 'c',
+      seq: 0,
+      op: { op: 'get' as const, key: 'x' },
+      timeoutMs: 60_000,
+      allowFollowerRead: true,
+    });
+    const st = (term: number, leader: string | null): NodeStatus =>
+      ({ role: 'follower', term, leader }) as unknown as NodeStatus;
+    // Forwarded to n2 in term 1 (the scripted core's status); read 2's point comes back.
+    r.handle(get(1), (x) => answers.push(x));
+    r.handle(get(2), (x) => answers.push(x));
+    r.readState({ ctx: ctxs[1]!, index: 0 });
+    r.observe(st(1, 'n2'));
+    expect(answers).toEqual([]);
+    // n2 lost term 1 (its pending reads went with it) and this node follows n3 in term 2
+    // without ever campaigning: read 1 would wait 60 s for an answer that never comes.
+    r.observe(st(2, 'n3'));
+    expect(answers).toMatchObject([{ id: 1, outcome: 'fail', error: 'not-leader', leader: 'n3' }]);
+    r.serveReads();
+    expect(answers.map((a) => [a.id, a.outcome])).toEqual([
+      [1, 'fail'],
+      [2, 'ok'],
+    ]);
+    // A read forwarded to a leader whose process then died (its connection closed: leader unknown) fails too.
+    r.handle(get(3), (x) => answers.push(x));
+    r.observe(st(1, null));
+    expect(answers.at(-1)).toMatchObject({ id: 3, outcome: 'fail', error: 'not-leader' });
   });
 
   it('a leader that loses its term answers its proposals unknown and its reads fail', () => {

@@ -39,6 +39,10 @@ describe('ReadIndex (§6.4)', () => {
     const net = new RaftNetwork(['n1', 'n2', 'n3']);
     net.elect('n1');
     net.propose('n1', 'x');
+    // x (index 2) is committed and applied on n1 — its client has its answer — but n2 has
+    // not heard so: a read point at n2's commit index would miss x.
+    expect(net.member('n1').sm.appliedIndex).toBe(2);
+    expect(net.node('n2').status().commitIndex).toBeLessThan(2);
     // n2 wins, but its no-op does not reach anyone yet.
     net.drop = (m) => m.from === 'n2' && m.type === 'append';
     net.campaign('n2');
