@@ -176,8 +176,10 @@ describe('runSimulation catches broken clusters', () => {
       proxy(core, {
         ready: () => {
           const rd = core.ready();
-          const once = rd.messages.slice();
-          for (let i = 0; i < 19; i++) rd.messages.push(...once);
+          // A fresh list: a Ready's empty lists are shared and frozen.
+          const once = rd.messages;
+          rd.messages = [];
+          for (let i = 0; i < 20; i++) rd.messages.push(...once);
           return rd;
         },
       }),
