@@ -55,7 +55,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   /** confOf/confView: status()'s copy of the membership, made once per membership (see status). */
   private confOf: ConfState | null = null;
   private confView: ConfState | null = null;
-  /** lastStatus: the last status built for a non-leader, handed out again while unchanged (see status). */
+  /** lastStatus: the last status built, handed out again while unchanged (see status). */
   private lastStatus: NodeStatus | null = null;
 
   constructor(cfg: ProtocolConfig) {
@@ -242,13 +242,14 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     let role: Role = st.role;
     if (role === 'follower' && r.conf.isLearner(this.id)) role = 'learner';
     const conf = this.confCopy(r.conf.current());
-    // A leader's status carries its followers' progress, which moves all the time: built afresh.
-    if (st.role === 'leader') return this.buildStatus(role, conf, progressViews(st.progress));
-    // Otherwise the last one is handed out again while nothing in it changed: hosts read
-    // status after every Ready and on every request, and most find a follower as it was.
+    // The last status is handed out again while nothing in it changed: hosts read status
+    // after every Ready, on every request and (a leader) on every applied proposal, and
+    // often find the node as it was.
     const c = this.lastStatus;
+    const progress = st.role === 'leader' ? st.progress : null;
     if (
       c !== null &&
+      sameProgress(c.progress, progress) &&
       c.role === role &&
       c.term === r.term &&
       c.vote === r.vote &&
@@ -262,7 +263,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       return c;
     }
     // Frozen, as it is shared: no reader can change what the next one sees.
-    this.lastStatus = Object.freeze(this.buildStatus(role, conf, null));
+    this.lastStatus = Object.freeze(this.buildStatus(role, conf, progress && progressViews(progress)));
     return this.lastStatus;
   }
 
@@ -327,9 +328,30 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   }
 }
 
-/** progressViews lists a leader's follower progress (a plain loop: status() runs after every Ready in the simulator). */
+/** progressViews lists a leader's follower progress, frozen (a status is shared: see RaftNode.status). */
 function progressViews(progress: Map<NodeId, Progress>): FollowerProgress[] {
   const out: FollowerProgress[] = [];
-  for (const p of progress.values()) out.push(p.view());
-  return out;
+  for (const p of progress.values()) out.push(Object.freeze(p.view()));
+  return Object.freeze(out) as FollowerProgress[];
+}
+
+/** sameProgress: the views show exactly this progress (both null for a non-leader). */
+function sameProgress(views: FollowerProgress[] | null, progress: Map<NodeId, Progress> | null): boolean {
+  if (views === null || progress === null) return views === progress;
+  if (views.length !== progress.size) return false;
+  let i = 0;
+  for (const p of progress.values()) {
+    const v = views[i++]!;
+    if (
+      v.id !== p.id ||
+      v.match !== p.match ||
+      v.next !== p.next ||
+      v.state !== p.state ||
+      v.inflight !== p.inflights.count ||
+      v.recentActive !== p.recentActive
+    ) {
+      return false;
+    }
+  }
+  return true;
 }

@@ -69,8 +69,25 @@ describe('raft election and replication (§5.2, §5.3)', () => {
     const led = f.status();
     expect([led.role, led.term, led.leader, led.vote]).toEqual(['leader', after.term + 1, 'n2', 'n2']);
     expect([after.role, after.term, after.leader]).toEqual(['follower', before.term, 'n1']);
-    // A leader's status is its own each time (its followers' progress moves on).
-    expect(f.status()).not.toBe(led);
+    // A leader's status shows its followers' progress as it moves on, and keeps what it showed.
+    const matched = (st: typeof led): number[] => st.progress!.map((p) => p.match);
+    const was = matched(led);
+    net.propose('n2', 'y');
+    net.tick(2);
+    expect(matched(f.status())).toEqual(was.map(() => led.lastIndex + 1));
+    expect(matched(led)).toEqual(was);
+    expect(Object.isFrozen(led.progress) && Object.isFrozen(led.progress![0])).toBe(true);
+    // A follower that catches up alone moves nothing but its progress.
+    net.isolate('n3');
+    net.propose('n2', 'z');
+    net.tick(2);
+    const behind = f.status();
+    net.recover();
+    net.tick(12);
+    const caught = f.status();
+    expect([caught.lastIndex, caught.commitIndex]).toEqual([behind.lastIndex, behind.commitIndex]);
+    const n3 = (st: typeof led): number => st.progress!.find((p) => p.id === 'n3')!.match;
+    expect([n3(behind), n3(caught)]).toEqual([behind.lastIndex - 1, behind.lastIndex]);
   });
 
   it('a follower status shows a change of one field alone: last index, then commit, then leader', () => {
