@@ -244,7 +244,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     const conf = this.confCopy(r.conf.current());
     // The last status is handed out again while nothing in it changed: hosts read status
     // after every Ready, on every request and (a leader) on every applied proposal, and
-    // often find the node as it was.
+    // often find the node as it was. Every field of NodeStatus is compared here (id never
+    // changes): a field added to it must be added to this test too.
     const c = this.lastStatus;
     const progress = st.role === 'leader' ? st.progress : null;
     if (
