@@ -210,7 +210,7 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
     // Vote grants, promises and acknowledgements leave only now that what they vouch for is durable.
     this.hooks.send(rd.messagesAfterPersist);
     if (rd.snapshot) this.restoreSnapshot(rd.snapshot);
-    if (this.appliedEarly !== rd) for (const e of rd.committed) this.applyEntry(e);
+    if (this.appliedEarly !== rd) this.applyAll(rd.committed);
     this.appliedEarly = null;
     this.hooks.reads?.(rd.reads);
     this.core.advance(rd);
@@ -221,8 +221,16 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
   /** applyEarly applies a Ready's committed entries ahead of its write, once (applyWhileHeld only; a snapshot must be restored first). */
   private applyEarly(rd: Ready<M>): void {
     if (!this.applyWhileHeld || rd.snapshot || this.appliedEarly === rd) return;
-    for (const e of rd.committed) this.applyEntry(e);
+    this.applyAll(rd.committed);
     this.appliedEarly = rd;
+  }
+
+  /**
+   * applyAll applies a Ready's committed entries in order. An index loop: a Ready's lists
+   * are plain or (when empty) shared frozen arrays, and for-of over both kinds ran slower.
+   */
+  private applyAll(committed: readonly Entry[]): void {
+    for (let i = 0; i < committed.length; i++) this.applyEntry(committed[i]!);
   }
 
   private restoreSnapshot(snap: Snapshot): void {

@@ -54,7 +54,8 @@ export function nodeHooks(c: Cluster, p: HookParts): NodeHooks {
   return {
     send: (from, msgs) => {
       const wire = p.wire();
-      for (const m of msgs) wire.send(from, m);
+      // An index loop: a Ready's lists are plain or (empty) shared frozen arrays.
+      for (let i = 0; i < msgs.length; i++) wire.send(from, msgs[i]!);
     },
     diskDelay: (node) => disk.delay(node),
     later: (node, ms, fn) => c.forNode(node, ms, fn),

@@ -134,7 +134,13 @@ export class EventQueue {
     this.free[this.nFree++] = sl;
   }
 
-  /** removeTop drops the root and sifts the last event down into its place. */
+  /**
+   * removeTop drops the root and puts the last event in its place, bottom-up (Floyd): the
+   * hole left by the root moves down along the smaller children to a leaf — one comparison
+   * per level — and the last event, which belongs near the bottom almost always, sifts up
+   * from there. The order is the same (time, seq) total order as a textbook sift-down, so
+   * the same events run in the same order.
+   */
   private removeTop(): void {
     const n = --this.n;
     if (n === 0) return;
@@ -144,19 +150,27 @@ export class EventQueue {
     const lastAt = ats[n]!;
     const lastSeq = seqs[n]!;
     const lastSlot = slots[n]!;
-    // Sift down: move the smaller child up into the hole until the last event fits.
+    // Down: move the smaller child up into the hole until the hole is a leaf.
     let i = 0;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
       const r = c + 1;
       if (r < n && (ats[r]! < ats[c]! || (ats[r] === ats[c] && seqs[r]! < seqs[c]!))) c = r;
-      const ca = ats[c]!;
-      if (lastAt < ca || (lastAt === ca && lastSeq < seqs[c]!)) break;
-      ats[i] = ca;
+      ats[i] = ats[c]!;
       seqs[i] = seqs[c]!;
       slots[i] = slots[c]!;
       i = c;
+    }
+    // Up: the last event climbs from the leaf while its parent comes after it.
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pa = ats[p]!;
+      if (pa < lastAt || (pa === lastAt && seqs[p]! < lastSeq)) break;
+      ats[i] = pa;
+      seqs[i] = seqs[p]!;
+      slots[i] = slots[p]!;
+      i = p;
     }
     ats[i] = lastAt;
     seqs[i] = lastSeq;

@@ -142,5 +142,33 @@ function sessionKeyOf(data: string): string | null {
  * only when they differ does it compare the canonical forms.
  */
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b) || canonicalJson(a) === canonicalJson(b);
+  return sameFlat(a, b) || JSON.stringify(a) === JSON.stringify(b) || canonicalJson(a) === canonicalJson(b);
+}
+
+/**
+ * sameFlat: two objects whose values are all strings, finite numbers, booleans or null (a
+ * state machine's answer), with the same keys and equal values — equal as JSON whatever
+ * their key order, and cheaper to see than serializing both. False means "not shown
+ * equal here"; sameJson then compares the serializations.
+ */
+function sameFlat(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    const v = x[k];
+    if (!(
+      typeof v === 'string' ||
+      typeof v === 'boolean' ||
+      v === null ||
+      (typeof v === 'number' && Number.isFinite(v))
+    ))
+      return false;
+    if (!Object.hasOwn(x, k) || !Object.hasOwn(y, k) || y[k] !== v) return false;
+    n++;
+  }
+  for (const k in y) if (Object.hasOwn(y, k)) n--;
+  return n === 0;
 }

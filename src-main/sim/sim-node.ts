@@ -429,7 +429,7 @@ export class SimNode {
         // Recovery's own reads first (NodeHost.reads), then the clients'.
         const req = this.requests!;
         const rec = this.recovery!;
-        for (const r of rs) if (!rec.takeRead(r)) req.readState(r);
+        for (let i = 0; i < rs.length; i++) if (!rec.takeRead(rs[i]!)) req.readState(rs[i]!);
         req.serveReads();
       },
     };

@@ -6,7 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { createProtocolNode } from '../../src-main/core/protocols';
 import type { NodeStatus, ProtocolNode, Ready } from '../../src-main/core/types';
-import { MAX_PENDING_EVENTS } from '../../src-main/sim/cluster';
+import { encodeCommand } from '../../src-main/core/kv/codec';
+import type { KvResult } from '../../src-main/core/kv/types';
+import type { AckedCommand } from '../../src-main/sim/clients';
+import { Cluster, MAX_PENDING_EVENTS } from '../../src-main/sim/cluster';
+import { checkFinalState } from '../../src-main/sim/final-checks';
 import { InvariantChecker } from '../../src-main/sim/invariants';
 import { runSimulation } from '../../src-main/sim/run';
 import type { NodeFactory } from '../../src-main/sim/sim-node';
@@ -176,8 +180,10 @@ describe('runSimulation catches broken clusters', () => {
       proxy(core, {
         ready: () => {
           const rd = core.ready();
-          const once = rd.messages.slice();
-          for (let i = 0; i < 19; i++) rd.messages.push(...once);
+          // A fresh list: a Ready's empty lists are shared and frozen.
+          const once = rd.messages;
+          rd.messages = [];
+          for (let i = 0; i < 20; i++) rd.messages.push(...once);
           return rd;
         },
       }),
@@ -192,5 +198,38 @@ describe('runSimulation catches broken clusters', () => {
     expect(r.violations).toEqual([]);
     expect(r.stats.faults).toBeGreaterThan(3);
     expect(r.stats.acknowledged).toBeGreaterThan(50);
+  });
+});
+
+describe('checkFinalState: every acknowledged answer against the replay', () => {
+  /** run puts k=v through a 3-node cluster's log as client c's first command and lets it converge. */
+  function run(): Cluster {
+    const c = new Cluster({ seed: 3, nodes: 3 });
+    c.runUntilTrue(() => c.stableLeader() !== null, 5_000);
+    const lead = c.stableLeader()!;
+    const cmd = { client: 'c', seq: 1, now: 1, cmd: { op: 'put' as const, key: 'k', value: 'v' } };
+    expect(c.propose(lead, encodeCommand(cmd)).ok).toBe(true);
+    c.runFor(1_000);
+    return c;
+  }
+  const acked = (result: KvResult): AckedCommand[] => [{ client: 'c', seq: 1, result, timeMs: 0 }];
+
+  it('passes an answer equal to the replay in any key order, and reports one that differs', () => {
+    const same = run();
+    checkFinalState(same, acked({ value: null, ok: true }), same.kv);
+    expect(same.violations).toEqual([]);
+    for (const wrong of [
+      { ok: true, value: 'v' },
+      { ok: false, value: null },
+      { ok: true },
+      { ok: true, value: null, token: 1 },
+    ]) {
+      const c = run();
+      checkFinalState(c, acked(wrong as KvResult), c.kv);
+      expect(
+        c.violations.map((v) => v.invariant),
+        JSON.stringify(wrong),
+      ).toEqual(['exactly-once']);
+    }
   });
 });

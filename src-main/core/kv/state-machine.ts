@@ -198,11 +198,11 @@ export class KvStateMachine {
   private answerReserve(client: string, op: KvOp): number {
     if (op.op === 'delete' || op.op === 'unlock') return 0;
     const old = this.st.sessions.get(client);
-    const answer: KvResult =
-      op.op === 'lock' || op.op === 'renew'
-        ? { ok: false, holder: this.live(op.name)?.owner ?? '' }
-        : { ok: false, value: this.st.data.get(op.key) ?? null };
-    return sessionCost(client, answer) - (old ? sessionCost(client, old.result) : 0);
+    // sessionCost of the largest answer — { holder } or { value } — without building it (this runs per apply).
+    const carried =
+      op.op === 'lock' || op.op === 'renew' ? (this.live(op.name)?.owner ?? '') : (this.st.data.get(op.key) ?? '');
+    const answer = ENTRY_OVERHEAD_BYTES + utf8Length(client) + utf8Length(carried);
+    return answer - (old ? sessionCost(client, old.result) : 0);
   }
 
   /** skipTo advances appliedIndex over entries that carry no command (noop, config). */

@@ -82,7 +82,8 @@ function sendSnapshot(r: Raft, to: NodeId, pr: Progress): boolean {
 
 /** bcastAppend sends every peer what it is missing (or at least the new commit index). */
 export function bcastAppend(r: Raft, st: LeaderState): void {
-  for (const [id, pr] of st.progress) if (id !== r.id) sendAppend(r, id, pr);
+  // values(), not entries: no [id, progress] pair per peer (this runs per proposal).
+  for (const pr of st.progress.values()) if (pr.id !== r.id) sendAppend(r, pr.id, pr);
 }
 
 /**
@@ -92,16 +93,16 @@ export function bcastAppend(r: Raft, st: LeaderState): void {
  * would double the messages per command, and the leader answers clients at once anyway.
  */
 export function bcastCommit(r: Raft, st: LeaderState, except: NodeId | null): void {
-  for (const [id, pr] of st.progress) if (id !== r.id && id !== except) sendAppend(r, id, pr, false);
+  for (const pr of st.progress.values()) if (pr.id !== r.id && pr.id !== except) sendAppend(r, pr.id, pr, false);
 }
 
 /** bcastHeartbeat sends every peer a heartbeat, tagged with ctx when it confirms reads. */
 export function bcastHeartbeat(r: Raft, st: LeaderState, ctx: string | null): void {
-  for (const [id, pr] of st.progress) {
-    if (id === r.id) continue;
+  for (const pr of st.progress.values()) {
+    if (pr.id === r.id) continue;
     // Never tell a follower to commit past what it is known to match: its tail may still differ.
     const commit = Math.min(pr.match, r.log.committed);
-    r.send({ type: 'heartbeat', from: r.id, to: id, term: r.term, commit, ctx });
+    r.send({ type: 'heartbeat', from: r.id, to: pr.id, term: r.term, commit, ctx });
   }
 }
 

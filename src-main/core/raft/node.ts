@@ -4,6 +4,7 @@
  */
 import type {
   ConfChange,
+  ConfState,
   Entry,
   HardState,
   MessageKind,
@@ -29,6 +30,9 @@ import { Raft } from './raft';
 import { coalesceMessages } from './coalesce';
 import { handlePeerClosed } from './election';
 
+/** NONE is every empty list a Ready hands over: frozen, so no reader can add to another Ready's. */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 /** MAX_COMMITTED_PER_READY bounds the entries one Ready asks the host to apply (a restart may have many). */
 const MAX_COMMITTED_PER_READY = 4096;
 
@@ -48,6 +52,11 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   readonly id: NodeId;
   private readonly r: Raft;
   private prevHard: HardState;
+  /** confOf/confView: status()'s copy of the membership, made once per membership (see status). */
+  private confOf: ConfState | null = null;
+  private confView: ConfState | null = null;
+  /** lastStatus: the last status built, handed out again while unchanged (see status). */
+  private lastStatus: NodeStatus | null = null;
 
   constructor(cfg: ProtocolConfig) {
     checkConfig(cfg);
@@ -177,7 +186,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     const log = r.log;
     const hardState = this.hardChanged() ? this.hardState() : null;
     if (hardState) this.prevHard = hardState;
-    const entries = log.unstableFrom(Math.max(log.stable, log.handed));
+    const handed = Math.max(log.stable, log.handed);
+    // A Ready's empty lists are one shared frozen array (most Readies leave several empty).
+    const entries = handed < log.lastIndex() ? log.unstableFrom(handed) : NONE;
     log.handed = log.lastIndex();
     let snapshot: Snapshot | null = null;
     if (log.pendingSnapshot && !log.snapshotHanded) {
@@ -185,20 +196,23 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       log.snapshotHanded = true;
     }
     const from = Math.max(log.applied, log.applying);
-    const committed = log.slice(from + 1, Math.min(log.committed, from + MAX_COMMITTED_PER_READY) + 1);
+    const committed =
+      log.committed > from ? log.slice(from + 1, Math.min(log.committed, from + MAX_COMMITTED_PER_READY) + 1) : NONE;
     if (committed.length > 0) log.applying = committed[committed.length - 1]!.index;
     const rd: Ready<RaftMessage> = {
       hardState,
       entries,
       snapshot,
-      messages: coalesceMessages(r.msgs, r.maxEntriesPerMsg),
-      messagesAfterPersist: coalesceMessages(r.msgsAfterPersist, r.maxEntriesPerMsg),
+      messages: r.msgs.length > 0 ? coalesceMessages(r.msgs, r.maxEntriesPerMsg) : NONE,
+      messagesAfterPersist:
+        r.msgsAfterPersist.length > 0 ? coalesceMessages(r.msgsAfterPersist, r.maxEntriesPerMsg) : NONE,
       committed,
-      reads: r.reads,
+      reads: r.reads.length > 0 ? r.reads : NONE,
     };
-    r.msgs = [];
-    r.msgsAfterPersist = [];
-    r.reads = [];
+    // The core's lists start afresh only if they were handed over (the Ready now owns them).
+    if (r.msgs.length > 0) r.msgs = [];
+    if (r.msgsAfterPersist.length > 0) r.msgsAfterPersist = [];
+    if (r.reads.length > 0) r.reads = [];
     return rd;
   }
 
@@ -224,8 +238,39 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   status(): NodeStatus {
     const r = this.r;
     const st = r.state;
+    const log = r.log;
     let role: Role = st.role;
     if (role === 'follower' && r.conf.isLearner(this.id)) role = 'learner';
+    const conf = this.confCopy(r.conf.current());
+    // The last status is handed out again while nothing in it changed: hosts read status
+    // after every Ready, on every request and (a leader) on every applied proposal, and
+    // often find the node as it was. Every field of NodeStatus is compared here (id never
+    // changes): a field added to it must be added to this test too.
+    const c = this.lastStatus;
+    const progress = st.role === 'leader' ? st.progress : null;
+    if (
+      c !== null &&
+      sameProgress(c.progress, progress) &&
+      c.role === role &&
+      c.term === r.term &&
+      c.vote === r.vote &&
+      c.leader === r.lead &&
+      c.commitIndex === log.committed &&
+      c.lastIndex === log.lastIndex() &&
+      c.lastTerm === log.lastTerm() &&
+      c.firstIndex === log.firstIndex() &&
+      c.conf === conf
+    ) {
+      return c;
+    }
+    // Frozen, as it is shared: no reader can change what the next one sees.
+    this.lastStatus = Object.freeze(this.buildStatus(role, conf, progress && progressViews(progress)));
+    return this.lastStatus;
+  }
+
+  /** buildStatus is a fresh status with every field of NodeStatus (status() compares each but progress). */
+  private buildStatus(role: Role, conf: ConfState, progress: FollowerProgress[] | null): NodeStatus {
+    const r = this.r;
     return {
       id: this.id,
       role,
@@ -236,9 +281,28 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       lastIndex: r.log.lastIndex(),
       lastTerm: r.log.lastTerm(),
       firstIndex: r.log.firstIndex(),
-      conf: copyConf(r.conf.current()),
-      progress: st.role === 'leader' ? progressViews(st.progress) : null,
+      conf,
+      progress,
     };
+  }
+
+  /**
+   * confCopy is status()'s copy of the membership `c`. A membership is never changed in
+   * place (a change makes a new one: conf.ts), so one frozen copy serves every status
+   * until it changes: the host reads status after every Ready, and a copy each time was
+   * the largest allocation of a simulated run. Frozen, so no reader can change what the
+   * next one sees.
+   */
+  private confCopy(c: ConfState): ConfState {
+    if (c !== this.confOf || this.confView === null) {
+      const v = copyConf(c);
+      Object.freeze(v.voters);
+      Object.freeze(v.learners);
+      Object.freeze(v.votersOutgoing);
+      this.confView = Object.freeze(v);
+      this.confOf = c;
+    }
+    return this.confView;
   }
 
   /** applied is the index the host has applied up to (as acknowledged through advance). */
@@ -265,9 +329,30 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   }
 }
 
-/** progressViews lists a leader's follower progress (a plain loop: status() runs after every Ready in the simulator). */
+/** progressViews lists a leader's follower progress, frozen (a status is shared: see RaftNode.status). */
 function progressViews(progress: Map<NodeId, Progress>): FollowerProgress[] {
   const out: FollowerProgress[] = [];
-  for (const p of progress.values()) out.push(p.view());
-  return out;
+  for (const p of progress.values()) out.push(Object.freeze(p.view()));
+  return Object.freeze(out) as FollowerProgress[];
+}
+
+/** sameProgress: the views show exactly this progress (both null for a non-leader). */
+function sameProgress(views: FollowerProgress[] | null, progress: Map<NodeId, Progress> | null): boolean {
+  if (views === null || progress === null) return views === progress;
+  if (views.length !== progress.size) return false;
+  let i = 0;
+  for (const p of progress.values()) {
+    const v = views[i++]!;
+    if (
+      v.id !== p.id ||
+      v.match !== p.match ||
+      v.next !== p.next ||
+      v.state !== p.state ||
+      v.inflight !== p.inflights.count ||
+      v.recentActive !== p.recentActive
+    ) {
+      return false;
+    }
+  }
+  return true;
 }

@@ -82,6 +82,65 @@ describe('kv codec', () => {
     for (const [input, msg] of cases) expect(validateKvOp(input), JSON.stringify(input)).toBe(msg);
   });
 
+  it('decodeCommand takes a command as its op check does: the same fresh op, the same refusals', () => {
+    // Every op with an extra field at both levels: the decoded command is a fresh object in
+    // encodeCommand's field order, with the extras dropped.
+    const ops: Record<string, unknown>[] = [
+      { op: 'put', key: 'k', value: '' },
+      { op: 'get', key: 'é'.repeat(100) },
+      { op: 'delete', key: 'k' },
+      { op: 'cas', key: 'k', value: 'v' },
+      { op: 'cas', key: 'k', expected: null, value: 'v' },
+      { op: 'cas', key: 'k', expected: 'e', value: 'v' },
+      { op: 'lock', name: 'L', owner: 'o', ttlMs: MAX_TTL_MS },
+      { op: 'renew', name: 'L', owner: 'o', token: 0, ttlMs: 1 },
+      { op: 'unlock', name: 'L', token: 9 },
+      { op: 'fencedPut', key: 'r', value: 'v', token: 2 },
+    ];
+    for (const op of ops) {
+      const data = JSON.stringify({ x: 1, now: 4.5, seq: 2, cmd: { ...op, extra: [1] }, client: '' });
+      const c = decodeCommand(data);
+      expect(c, data).toEqual({ client: '', seq: 2, now: 4.5, cmd: validateKvOp(op) });
+      // Field order too: a command's JSON is what the run log and the history show.
+      expect(JSON.stringify((c as KvCommand).cmd)).toBe(JSON.stringify(validateKvOp(op)));
+      expect(JSON.stringify(c)).toBe(encodeCommand(c as KvCommand));
+    }
+    // Every bad op above is refused inside a command too, in the same words (at cmd.*).
+    const bad: unknown[] = [
+      { op: 'drop', key: 'k' },
+      { op: 'get', key: '' },
+      { op: 'get', key: '€'.repeat(86) },
+      { op: 'put', key: 'k', value: 5 },
+      { op: 'cas', key: 'k', expected: 5, value: 'v' },
+      { op: 'cas', key: 'k', expected: 'e' },
+      { op: 'lock', name: 'L', owner: 'o', ttlMs: 0 },
+      { op: 'lock', name: 'L', owner: 'o', ttlMs: MAX_TTL_MS + 1 },
+      { op: 'lock', name: 'L', ttlMs: 10 },
+      { op: 'renew', name: 'L', owner: 'o', token: 1, ttlMs: 1.5 },
+      { op: 'renew', name: 'L', owner: 'o', token: -1, ttlMs: 5 },
+      { op: 'unlock', name: 'L', token: 1.5 },
+      { op: 'fencedPut', key: 'r', value: 'v', token: '3' },
+      { op: 'fencedPut', key: 'x'.repeat(MAX_KEY_BYTES + 1), value: 'v', token: 3 },
+      [],
+    ];
+    for (const op of bad) {
+      const want = validateKvOp(op);
+      expect(want).toBeTypeOf('string');
+      const data = JSON.stringify({ client: 'c', seq: 1, now: 0, cmd: op });
+      expect(decodeCommand(data), data).toBe(
+        (want as string).replace(/^(command|op|key|value|expected|name|owner|token|ttlMs)\b/, (w) =>
+          w === 'command' ? 'cmd' : `cmd.${w}`,
+        ),
+      );
+    }
+    // And a bad envelope around a good op.
+    const envelope = (o: Record<string, unknown>): unknown =>
+      decodeCommand(JSON.stringify({ client: 'c', seq: 1, now: 0, cmd: { op: 'get', key: 'k' }, ...o }));
+    expect(envelope({ client: 'x'.repeat(257) })).toMatch(/^client must be a string of at most 256 bytes/);
+    expect(envelope({ seq: -1 })).toBe('seq must be a non-negative integer, got -1');
+    expect(envelope({ now: '1' })).toBe('now must be a non-negative finite number, got "1"');
+  });
+
   it('decodeCommand reports bad JSON and bad envelopes as text, never throwing', () => {
     expect(decodeCommand('{')).toMatch(/^command: not valid JSON \(/);
     expect(decodeCommand('{"cmd":' + '['.repeat(5000) + ']'.repeat(5000) + '}')).toBe(

@@ -2,7 +2,8 @@
  * Election, replication, commit, Ready/advance and restart from disk (Raft §5.2–§5.4).
  */
 import { describe, expect, it } from 'vitest';
-import { RaftNetwork } from './helpers';
+import type { Entry } from '../../../src-main/core/types';
+import { drain, logOf, nodeWithLog, RaftNetwork } from './helpers';
 
 describe('raft election and replication (§5.2, §5.3)', () => {
   it('elects exactly one leader with a higher term, and everyone follows it', () => {
@@ -47,6 +48,65 @@ describe('raft election and replication (§5.2, §5.3)', () => {
       expect(net.member(id).sm.values).toEqual(want);
       expect(net.node(id).status().commitIndex).toBe(21); // the leader's no-op + 20
     }
+  });
+
+  it('a status is a snapshot: each change shows in the next one, none in one read before', () => {
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
+    net.elect('n1');
+    const f = net.node('n2');
+    const before = f.status();
+    expect(f.status()).toEqual(before);
+    expect(Object.isFrozen(before) && Object.isFrozen(before.conf.voters)).toBe(true);
+    expect(() => {
+      (before as { commitIndex: number }).commitIndex = 99;
+    }).toThrow(TypeError);
+    net.propose('n1', 'x');
+    net.tick(2);
+    const after = f.status();
+    expect([after.lastIndex, after.commitIndex]).toEqual([before.lastIndex + 1, before.commitIndex + 1]);
+    expect([before.lastIndex, before.commitIndex, before.leader]).toEqual([1, 1, 'n1']);
+    net.elect('n2');
+    const led = f.status();
+    expect([led.role, led.term, led.leader, led.vote]).toEqual(['leader', after.term + 1, 'n2', 'n2']);
+    expect([after.role, after.term, after.leader]).toEqual(['follower', before.term, 'n1']);
+    // A leader's status shows its followers' progress as it moves on, and keeps what it showed.
+    const matched = (st: typeof led): number[] => st.progress!.map((p) => p.match);
+    const was = matched(led);
+    net.propose('n2', 'y');
+    net.tick(2);
+    expect(matched(f.status())).toEqual(was.map(() => led.lastIndex + 1));
+    expect(matched(led)).toEqual(was);
+    expect(Object.isFrozen(led.progress) && Object.isFrozen(led.progress![0])).toBe(true);
+    // A follower that catches up alone moves nothing but its progress.
+    net.isolate('n3');
+    net.propose('n2', 'z');
+    net.tick(2);
+    const behind = f.status();
+    net.recover();
+    net.tick(12);
+    const caught = f.status();
+    expect([caught.lastIndex, caught.commitIndex]).toEqual([behind.lastIndex, behind.commitIndex]);
+    const n3 = (st: typeof led): number => st.progress!.find((p) => p.id === 'n3')!.match;
+    expect([n3(behind), n3(caught)]).toEqual([behind.lastIndex - 1, behind.lastIndex]);
+  });
+
+  it('a follower status shows a change of one field alone: last index, then commit, then leader', () => {
+    const n = nodeWithLog('n2', ['n1', 'n2', 'n3'], [1, 1], { term: 1, commit: 1 });
+    const append = (entries: Entry[], commit: number, from = 'n1', term = 1): void => {
+      const prev = entries[0] ? entries[0].index - 1 : n.status().lastIndex;
+      n.step({ type: 'append', from, to: 'n2', term, prevIndex: prev, prevTerm: 1, entries, commit });
+      drain(n);
+    };
+    append([], 1);
+    const s0 = n.status();
+    append(logOf([1, 1, 1]).slice(2), 1);
+    const s1 = n.status();
+    expect([s0.lastIndex, s1.lastIndex, s1.commitIndex, s1.leader]).toEqual([2, 3, 1, 'n1']);
+    append([], 3);
+    const s2 = n.status();
+    expect([s2.lastIndex, s2.commitIndex, s1.commitIndex]).toEqual([3, 3, 1]);
+    append([], 3, 'n3');
+    expect([n.status().leader, s2.leader]).toEqual(['n3', 'n1']);
   });
 
   it('a follower refuses proposals and names the leader', () => {
