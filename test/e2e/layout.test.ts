@@ -138,7 +138,15 @@ describe('layout at 1024×700 and 1400×900', () => {
       });
       await page.waitForTimeout(150);
     }
-    await summary.first().waitFor({ timeout: 10_000 });
+    await summary
+      .first()
+      .waitFor({ timeout: 10_000 })
+      .catch(async (e: unknown) => {
+        await screenshot(page, 'layout-node-added-failure');
+        // Say what the list showed instead, for whoever reads the failure.
+        console.log('rows in view:', (await rows.locator('.ev').allTextContents()).join('\n'));
+        throw e;
+      });
     // One row for the add: none of the near-identical ones it stands for.
     const texts = (await rows.locator('.ev').allTextContents()).map((t) => t.replace(/^[\d.]+\s*/, ''));
     const aboutN6 = texts.filter((t) => /\bn6\b/.test(t) && !/committed/.test(t));
