@@ -14,6 +14,11 @@
  * through the same scan as the node process's SQLite storage, rebuilds the core from what
  * it keeps and a fresh state machine from the snapshot, then re-applies the committed log.
  * A node whose store was damaged recovers before it votes, by the node process's rules.
+ *
+ * The disk holds a Ready the way the node process's DeferredSync does: only a write that
+ * must be synced (SqliteStorage.mustSync: entries, a snapshot, a new term or vote) waits,
+ * for a drawn delay, and meanwhile the loop applies and answers the entries the Ready
+ * commits (HostLoop's applyWhileHeld) — so every sweep runs the node's own apply path.
  */
 import { HostLoop, type HostHooks } from '../core/host';
 import { KvStateMachine, type KvStateMachineOptions } from '../core/kv/state-machine';
@@ -170,6 +175,8 @@ export class SimNode {
   start(): void {
     if (this.state !== 'down') throw new Error(`${this.id} is already running`);
     this.incarnation++;
+    this.syncedTerm = -1;
+    this.syncedVote = null;
     const storage = this.storage;
     const p = storage.load();
     const sm = this.o.machine ? this.o.machine(this.id) : new KvStateMachine(this.o.kv);
@@ -202,6 +209,8 @@ export class SimNode {
       hooks: this.loopHooks(),
       snapshotEvery: this.o.snapshotEvery,
       restored: snap,
+      // As the node process: clients of committed entries are answered while the disk writes newer ones.
+      applyWhileHeld: true,
     });
     this.requests = new Requests({
       id: this.id,
@@ -390,6 +399,25 @@ export class SimNode {
     this.drain();
   };
 
+  /** syncedTerm, syncedVote: the term and vote last written, as SqliteStorage keeps them (reset at boot: the first hard state syncs). */
+  private syncedTerm = -1;
+  private syncedVote: string | null = null;
+
+  /** mustSync is SqliteStorage.mustSync (entries, a snapshot, a new term or vote) and notes the write's term and vote. */
+  private mustSync(rd: Ready<MessageBase>): boolean {
+    const h = rd.hardState;
+    const must =
+      rd.entries.length > 0 ||
+      rd.snapshot !== null ||
+      (h !== null && (h.term !== this.syncedTerm || h.vote !== this.syncedVote));
+    // Two fields, not an object: this runs on every Ready.
+    if (h) {
+      this.syncedTerm = h.term;
+      this.syncedVote = h.vote;
+    }
+    return must;
+  }
+
   /** loopHooks connect the HostLoop to the cluster and the request layer, as NodeHost's do. */
   private loopHooks(): HostHooks<MessageBase, KvResult> {
     const h = this.hooks;
@@ -404,6 +432,9 @@ export class SimNode {
       holdPersist: (rd) => {
         // fsync off: nothing waits for the disk (the write-behind store takes it at once).
         if (!this.unsafe.fsync) return false;
+        // As DeferredSync.hold: a write that only moves the commit index (or writes nothing)
+        // is not synced, so the Ready goes on at once — through HostLoop.finish's early apply.
+        if (!this.mustSync(rd)) return false;
         const delay = h.diskDelay(this);
         if (delay <= 0) return false;
         h.laterCall(this, delay, this.persistedLater, rd);
