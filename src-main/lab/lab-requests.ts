@@ -27,6 +27,23 @@ import type { PauseOnControl } from './pause-on';
 import { historyShape } from '../check/history';
 import type { ShardLab } from './shard-lab';
 
+/** PREVIEW_CHARS: a string in a client-complete record's `preview` longer than this is cut, ending in "…". */
+export const PREVIEW_CHARS = 64;
+
+/** previewValue is a history value for the run log: strings cut to PREVIEW_CHARS, arrays and objects one level deep. */
+export function previewValue(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return v.length > PREVIEW_CHARS ? `${v.slice(0, PREVIEW_CHARS - 1)}…` : v;
+  if (v === null || typeof v !== 'object') return v ?? null;
+  // The lab's values are a string, a cas pair [expected, new] or a lock's {owner, token, …}.
+  if (depth > 0) return null;
+  if (Array.isArray(v)) return v.slice(0, 4).map((x) => previewValue(x, 1));
+  return Object.fromEntries(
+    Object.entries(v)
+      .slice(0, 8)
+      .map(([k, x]) => [k, previewValue(x, 1)]),
+  );
+}
+
 /** LabRequestsDeps is what LabRequests needs from the lab: its current cluster and how to report. */
 export interface LabRequestsDeps {
   /** need is the running cluster, or a 409. */
@@ -75,6 +92,8 @@ export class LabRequests {
           ? { ...(value as object), token }
           : value;
     c.recorder.complete(h, type, f, key, outValue, {
+      // The timeline says what was written or read ("put k = v → ok"); the history keeps it whole.
+      preview: previewValue(outValue),
       node: r.node,
       latencyMs: Math.round(r.latencyMs * 1000) / 1000,
       ...(r.error ? { error: r.error } : {}),

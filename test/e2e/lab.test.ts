@@ -331,6 +331,9 @@ describe('Quorum Lab in the browser', () => {
         },
         5000,
       );
+      // The inspector shows the replayed moment: not the note of the damage done later, live.
+      expect(await page.getByTestId('damage-note').count(), 'a live damage note in the replay').toBe(0);
+      expect(await page.getByTestId('inspector').textContent()).not.toMatch(/garbled log entries/);
       // Live cluster untouched: the victim is still down there.
       expect((await api()).nodes.find((n) => n.id === victim.id)?.status).toBe('down');
       await screenshot(page, 'replay-scrubbed-before-crash');

@@ -47,6 +47,39 @@ async function timelineFollows(page: Page): Promise<boolean> {
   return page.getByTestId('timeline-rows').evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 30);
 }
 
+/** timelineHeaderOneLine checks that the timeline's title, count and pause button share one line (a wrapped button takes a row). */
+async function timelineHeaderOneLine(page: Page, button: 'Pause view' | 'Resume view', size: string): Promise<void> {
+  const b = (await page.getByRole('button', { name: button }).boundingBox())!;
+  const c = (await page.getByTestId('timeline-count').boundingBox())!;
+  const mid = (x: { y: number; height: number }): number => x.y + x.height / 2;
+  expect(Math.abs(mid(b) - mid(c)), `"${button}" on the title's line at ${size}`).toBeLessThan(6);
+}
+
+/**
+ * blankRows returns the rows drawn with about a line's worth of blank (10 px or more) beside
+ * their text: a one-line sentence in a row sized for two leaves ~14 px; a row's own padding
+ * is under 8.
+ */
+async function blankRows(page: Page): Promise<string[]> {
+  return page
+    .getByTestId('timeline-rows')
+    .locator('.ev')
+    .evaluateAll((els) =>
+      els.flatMap((el) => {
+        const s = el.querySelector('.s')!;
+        const range = document.createRange();
+        range.selectNodeContents(s);
+        // The text's own boxes (one a line), not its line boxes: what the eye sees as filled.
+        const lines = new Map<number, number>();
+        for (const r of range.getClientRects())
+          lines.set(Math.round(r.top), Math.max(lines.get(Math.round(r.top)) ?? 0, r.height));
+        const textH = [...lines.values()].reduce((a, b) => a + b, 0);
+        const h = el.getBoundingClientRect().height;
+        return h - textH >= 10 ? [`${s.textContent} (${lines.size} line(s), ${textH} px of text in ${h} px)`] : [];
+      }),
+    );
+}
+
 /**
  * chartsLegendWhole checks that the charts' legend wraps between its items, never inside
  * one ("p50 — ms" on one line), and that an empty window says when the last operation was.
@@ -204,12 +237,21 @@ describe('what a newcomer reads on a 5-node lab', () => {
       }
       // The kinds' checkboxes fold into one line of controls, so six rows or more fit at 1024×700.
       expect(inView, 'rows drawn wholly inside the list at 1024×700').toBeGreaterThanOrEqual(6);
+      // A short sentence gets a one-line row: no blank half-row under it.
+      expect(shown.some((r) => r.full.length < 30)).toBe(true);
+      expect(await blankRows(page), 'rows taller than their text at 1024×700').toEqual([]);
+      await timelineHeaderOneLine(page, 'Resume view', '1024×700');
       await chartsLegendWhole(page);
       await screenshot(page, 'newcomer-timeline-1024x700');
       await kindsByKeyboard(page);
+      // And at the default size, paused and following.
+      await resize(page, LARGE);
+      await timelineHeaderOneLine(page, 'Resume view', '1400×900');
+      expect(await blankRows(page), 'rows taller than their text at 1400×900').toEqual([]);
     } finally {
       await page.getByRole('button', { name: 'Resume view' }).click();
     }
+    await timelineHeaderOneLine(page, 'Pause view', '1400×900');
   });
 
   it('the timeline keeps following new rows after the window is resized', { timeout: 120_000 }, async () => {
@@ -230,8 +272,8 @@ describe('what a newcomer reads on a 5-node lab', () => {
       await page.getByTestId('timeline-rows').evaluate((el) => el.clientHeight);
       await page.waitForTimeout(700);
       await lab.consoleRun(`put follow${i} 1`);
-      // The console's put is a write in the client history: "write follow0 done at n2 in 3 ms".
-      const row = page.getByTestId('timeline-rows').locator('.ev', { hasText: `follow${i} done` });
+      // The console's put, in the console's words: "put follow0 = 1 → ok (n2, 3.10 ms)".
+      const row = page.getByTestId('timeline-rows').locator('.ev', { hasText: `put follow${i} = 1 → ok (` });
       await row.first().waitFor({ timeout: 10_000 });
       await page.waitForTimeout(300);
       expect(await timelineFollows(page), `following after resizing to ${s.width}×${s.height}`).toBe(true);

@@ -133,6 +133,17 @@ describe('timeline, charts and replay under load', () => {
       const first = await pos();
       expect(first).toBeGreaterThan(0);
       expect(await lab.page.getByTestId('replay-reached').textContent()).toMatch(/became leader/);
+      // The load comes later in the saved run: the empty charts say so (not "0 s ago"), and offer nothing to send.
+      const note = await waitFor(
+        'the replay charts say the operations come later',
+        async () => {
+          const t = (await lab.page.getByTestId('charts-empty').textContent()) ?? '';
+          return /later/.test(t) ? t : null;
+        },
+        5000,
+      );
+      expect(note).toMatch(/^no operations in this window; the run's last one is later, at \d+:\d\d/);
+      expect(note).not.toMatch(/send a put/);
       let reached = '';
       for (let i = 0; i < 20 && !reached.includes(`${victim} crashed`); i++) {
         await lab.page.getByRole('button', { name: 'Next event' }).click();

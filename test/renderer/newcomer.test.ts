@@ -53,7 +53,7 @@ describe('timeline rows at a narrow width', () => {
   });
 
   it('shows what a typical sentence is about at 1024×700, not its first 30 characters', () => {
-    const text = 'put x refused at n2 in 3 ms (no quorum): it did not take effect';
+    const text = 'put x = 1 → failed (n2, 3.00 ms): no quorum — it did not take effect';
     const shown = fitWords(text, rowLayout(310, 6.6).chars);
     expect(shown).toContain('no quorum');
   });
@@ -70,6 +70,17 @@ describe('empty charts say why they are empty', () => {
     expect(after.ops).toBe(1);
     expect(emptyNote(after.ops, m.latency.total)).toBeNull();
     expect(emptyNote(0, 7)).toMatch(/no operations in this window/);
+  });
+
+  it('in a replay, says the operations are later than the cursor, and offers nothing to send', () => {
+    // The saved run's last operation is at 0:15; the cursor is at 0:02, before any.
+    expect(emptyNote(0, 6000, 15e9, 2e9, 'run', true)).toBe(
+      "no operations in this window; the run's last one is later, at 0:15 — move the cursor on or press Play",
+    );
+    expect(emptyNote(0, 1, 10e9, 110e9, 'minute', true)).toBe(
+      'last operation 1 min 40 s before the cursor — pick 5 min or run to see it',
+    );
+    expect(emptyNote(0, 0, null, 0, 'run', true)).toBe('no client operations in this run');
   });
 
   it('says when the last operation was, and which longer window shows it', () => {

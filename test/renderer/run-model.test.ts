@@ -204,6 +204,37 @@ describe('run model: plain-language rows', () => {
     expect(m.marks.toArray()).toMatchObject([{ kind: 'election', text: win.text }]);
   });
 
+  it("says a leader's win once, with the voters the winner counted, not twice in two lists", () => {
+    const m = new RunModel();
+    m.ingest(rec(1, 'term', { node: 'n1', term: 1, vote: 'n2' }));
+    m.ingest(
+      rec(1.03, 'role', {
+        node: 'n2',
+        role: 'leader',
+        term: 1,
+        from: 'candidate',
+        reason: 'won the election with votes from n2, n4, n1',
+      }),
+    );
+    m.ingest(
+      rec(2, 'role', {
+        node: 'n5',
+        role: 'leader',
+        term: 2,
+        from: 'candidate',
+        reason: 'phase 1 won: promises from n5, n1',
+      }),
+    );
+    expect(
+      allRows(m)
+        .filter((r) => r.kind === 'role')
+        .map((r) => r.text),
+    ).toEqual([
+      'n2 became leader of term 1 with votes from n1, n4 and itself',
+      'n5 became leader of term 2 — phase 1 won: promises from n5, n1',
+    ]);
+  });
+
   it('shows a role change once, with its reason, and vote answers as state rows', () => {
     const m = new RunModel();
     const why = 'election timeout: no message from leader n1 for 32 ticks (320 ms)';
@@ -248,7 +279,7 @@ describe('run model: plain-language rows', () => {
       'network healed: every cut and link rule removed',
       'n4 paused (SIGSTOP): alive, but silent',
       'timers slowed to 0.1×',
-      'write a unknown at n4 in 5000 ms: it may or may not have taken effect',
+      'put a → unknown (n4, 5000 ms): no answer — it may or may not have applied',
       'append n1→n3 dropped (cut) (term 2)',
       'mystery: node n1, detail a long value that is kept whole',
     ]);

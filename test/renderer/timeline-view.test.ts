@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunLogRecord } from '../../src-main/api/contract';
 import { RowStore, type Row } from '../../src-renderer/src/model/timeline-rows';
 import type { Category } from '../../src-renderer/src/model/records';
-import { atBottom, fitWords, scrollToShow, visibleWindow } from '../../src-renderer/src/model/virtual-window';
+import { atBottom, fitWords, visibleWindow } from '../../src-renderer/src/model/virtual-window';
 import { onMessageRecord, useTimelineStore } from '../../src-renderer/src/stores/timeline';
 
 const row = (ord: number, cat: Category, nodes: string[] = [], t = ord * 1e6): Row => ({
@@ -73,10 +73,7 @@ describe('virtual list window', () => {
     expect(visibleWindow(0, 200, 20, 0)).toMatchObject({ start: 0, end: 0, totalHeight: 0 });
   });
 
-  it('scrolls a row into view only when it is not, and knows when the reader is at the bottom', () => {
-    expect(scrollToShow(5, 0, 200, 20)).toBe(0);
-    expect(scrollToShow(50, 0, 200, 20)).toBe(820);
-    expect(scrollToShow(2, 400, 200, 20)).toBe(40);
+  it('knows when the reader is at the bottom', () => {
     expect(atBottom(1800, 200, 2000, 20)).toBe(true);
     expect(atBottom(1000, 200, 2000, 20)).toBe(false);
   });

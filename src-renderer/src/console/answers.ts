@@ -20,7 +20,7 @@ export type RequestDesc =
 const LAST_TRY = ' — last try: ';
 
 /** splitError returns the lab's explanation (or null) and the node's own answer. */
-function splitError(error: string | undefined): { why: string | null; cause: string } {
+export function splitError(error: string | undefined): { why: string | null; cause: string } {
   const e = error ?? '';
   const i = e.indexOf(LAST_TRY);
   return i < 0 ? { why: null, cause: e } : { why: e.slice(0, i), cause: e.slice(i + LAST_TRY.length) };
@@ -84,7 +84,7 @@ export function failText(req: RequestDesc, r: KvResponse): string {
 }
 
 /** unknownCause says in words why no answer came. */
-function unknownCause(cause: string, node: string | null): string {
+export function unknownCause(cause: string, node: string | null): string {
   const who = node ?? 'the node';
   if (cause === 'connection closed') return `${who} died before answering`;
   if (cause === 'timeout' || cause.startsWith('timeout')) return 'no answer before the deadline';

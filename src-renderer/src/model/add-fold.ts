@@ -12,7 +12,7 @@
 import type { RunLogRecord } from '../../../src-main/api/contract';
 import type { Described } from './describe';
 import { stepText } from './membership';
-import { str } from './records';
+import { str, type Category } from './records';
 
 /** MAX_FOLD_STEPS bounds the sentences one folded row keeps. */
 export const MAX_FOLD_STEPS = 40;
@@ -23,6 +23,9 @@ export const AFTER_NS = 1e9;
 
 /** FoldRow is the part of a timeline row a fold rewrites. */
 export interface FoldRow {
+  /** ord / cat: the row's position in the run and its category (RunModel's Row). */
+  ord: number;
+  cat: Category;
   text: string;
   tone: Described['tone'];
   nodes: string[];
@@ -73,6 +76,11 @@ export const FOLDABLE_KINDS: ReadonlySet<string> = new Set([
 /** AddFolds keeps the open folds of a run (see the file comment). */
 export class AddFolds {
   private folds = new Map<string, Fold>();
+
+  /** openRows are the rows the folds may still rewrite. */
+  openRows(): FoldRow[] {
+    return [...this.folds.values()].map((f) => f.row);
+  }
 
   /** clear forgets every fold (a new cluster). */
   clear(): void {

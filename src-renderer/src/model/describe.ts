@@ -6,6 +6,7 @@
  */
 import { formatBandwidth } from '../../../src-main/api/bandwidth';
 import type { RunLogRecord } from '../../../src-main/api/contract';
+import { clientText } from './client-words';
 import { describeMembership, isMembershipRecord } from './membership';
 import { describeShard, isShardRecord } from './shard-records';
 import { num, str } from './records';
@@ -118,24 +119,9 @@ function groupsText(groups: unknown): { text: string; nodes: string[]; n: number
 }
 
 function describeClient(r: RunLogRecord): Described {
-  const f = str(r, 'f') ?? 'op';
-  const key = str(r, 'key');
-  const what = key === null ? f : `${f} ${key}`;
   const node = str(r, 'node');
-  const at = node === null ? '' : ` at ${node}`;
-  const lat = num(r, 'latencyMs');
-  const took = lat === null ? '' : ` in ${lat < 10 ? lat.toFixed(1) : Math.round(lat)} ms`;
-  const err = str(r, 'error');
-  const why = err === null ? '' : ` (${err})`;
-  const nodes = node === null ? [] : [node];
-  switch (str(r, 'type')) {
-    case 'ok':
-      return d(`${what} done${at}${took}`, '', nodes);
-    case 'fail':
-      return d(`${what} refused${at}${took}${why}: it did not take effect`, 'warn', nodes);
-    default:
-      return d(`${what} unknown${at}${took}${why}: it may or may not have taken effect`, 'fail', nodes);
-  }
+  const { text, outcome } = clientText(r);
+  return d(text, outcome === 'ok' ? '' : outcome === 'fail' ? 'warn' : 'fail', node === null ? [] : [node]);
 }
 
 function describeRecovered(r: RunLogRecord, node: string): Described {
@@ -169,8 +155,12 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
   const node = str(r, 'node') ?? '?';
   const n = [node];
   switch (r.kind) {
-    case 'role':
+    case 'role': {
+      const won = str(r, 'role') === 'leader' ? wonWith(str(r, 'reason')) : null;
+      // The winner's own count of its votes says the sentence once, rather than twice in two lists.
+      if (won) return describeLeaderWin(node, num(r, 'term'), ownVotes(node, won, facts));
       return withReason(describeRole(r, node, facts), str(r, 'reason'));
+    }
     case 'role-reason':
       return d(`${node} ${str(r, 'reason') ?? str(r, 'role') ?? '?'}`, '', n);
     case 'vote-answer':
@@ -266,6 +256,29 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
       if (isShardRecord(r.kind)) return describeShard(r);
       return d(fallbackText(r), '', str(r, 'node') === null ? [] : n);
   }
+}
+
+/** WON: the reason a Raft leader gives for its win, "won the election with votes from n2, n4, n1". */
+const WON = 'won the election with votes from ';
+
+/** wonWith reads the voters from a leader's reason (null when it gives another reason). */
+function wonWith(reason: string | null): string[] | null {
+  if (reason === null) return null;
+  const i = reason.indexOf('): ');
+  const core = i >= 0 ? reason.slice(i + 3) : reason;
+  if (!core.startsWith(WON)) return null;
+  const ids = core
+    .slice(WON.length)
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => /^[\w.-]{1,32}$/.test(x));
+  return ids.length > 0 ? ids.slice(0, 64) : null;
+}
+
+/** ownVotes is the winner's own voters (not itself), with the others the run log saw answer. */
+function ownVotes(node: string, voters: readonly string[], facts: ElectionFacts | null): ElectionFacts {
+  const others = [...new Set(voters.filter((v) => v !== node))].sort();
+  return { voters: others, answered: (facts?.answered ?? []).filter((a) => !others.includes(a)) };
 }
 
 /** withReason adds the reason a node gave for a role change: "n1 stepped down … — check-quorum: …". */

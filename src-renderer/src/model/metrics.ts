@@ -7,6 +7,7 @@ import type { RunLogRecord } from '../../../src-main/api/contract';
 import {
   barsPath,
   faultLanes,
+  formatRunTime,
   linePath,
   maxOf,
   niceCeil,
@@ -60,6 +61,8 @@ export interface ChartData {
  * `opsInRun` counts the run's operations so far, to tell "nothing yet" from "nothing lately";
  * then `lastOpNs` (the newest completion's run time) says how long ago, and which of the
  * longer windows ending at `nowNs` would show it, so an empty chart does not look broken.
+ * A replay (`replaying`) knows the whole run while the window ends at its cursor: its last
+ * operation may still be ahead of the cursor, and nothing can be sent to a saved run.
  */
 export function emptyNote(
   opsInWindow: number,
@@ -67,16 +70,23 @@ export function emptyNote(
   lastOpNs: number | null = null,
   nowNs = 0,
   span: ChartSpan = 'run',
+  replaying = false,
 ): string | null {
   if (opsInWindow > 0) return null;
-  if (opsInRun === 0) return 'no load yet — send a put in the console (put a 1) or start a load (load put 1000)';
-  if (lastOpNs === null || lastOpNs < 0)
-    return 'no operations in this window — pick a longer one, or send a put or a load';
-  const ago = `last operation ${formatAgo(nowNs - lastOpNs)} ago`;
+  const send = replaying ? '' : ', or send a put or a load';
+  if (opsInRun === 0)
+    return replaying
+      ? 'no client operations in this run'
+      : 'no load yet — send a put in the console (put a 1) or start a load (load put 1000)';
+  if (lastOpNs === null || lastOpNs < 0) return `no operations in this window — pick a longer one${send}`;
+  // "0 s ago" would be false: the operations are later in the saved run than the cursor.
+  if (lastOpNs > nowNs)
+    return `no operations in this window; the run's last one is later, at ${formatRunTime(lastOpNs)} — move the cursor on or press Play`;
+  const ago = `last operation ${formatAgo(nowNs - lastOpNs)} ${replaying ? 'before the cursor' : 'ago'}`;
   const wider: string[] = [];
   if (span === 'minute' && lastOpNs >= windowOf('five', nowNs).from) wider.push('5 min');
   if (span !== 'run') wider.push('run');
-  return `${ago} — pick ${wider.join(' or ')} to see it, or send a put or a load`;
+  return `${ago} — pick ${wider.join(' or ')} to see it${send}`;
 }
 
 /** formatAgo writes a duration in ns as "40 s", "1 min 40 s", "12 min" or "2 h 5 min". */

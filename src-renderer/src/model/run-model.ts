@@ -25,7 +25,7 @@ import { AddFolds, FOLDABLE_KINDS } from './add-fold';
 import { FaultLog } from './faults';
 import { MAX_NODES } from '../../../src-main/api/schemas';
 import { shardGroupOf, shardSettingsAt } from '../../../src-main/api/shards';
-import { categoryOf, num, str } from './records';
+import { categoryOf, num, str, type Category } from './records';
 import { Ring } from './ring';
 import { Series } from './series';
 import { RowStore, type Row } from './timeline-rows';
@@ -112,7 +112,7 @@ class TermVotes {
 export class RunModel {
   readonly series = new Series();
   readonly faults = new FaultLog();
-  readonly rows = new RowStore();
+  readonly rows = new RowStore((cat) => this.settledBefore(cat));
   readonly marks = new Ring<Mark>(MAX_MARKS);
   /** latency / rates: the Report tab's scatter sample and throughput by outcome. */
   readonly latency = new LatencySample();
@@ -148,6 +148,23 @@ export class RunModel {
   /** groupKey is node's group ('' when the cluster has one group, or the node is not in the layout). */
   private groupKey(node: string): string {
     return this.groupOf.get(node) ?? '';
+  }
+
+  /**
+   * settledBefore returns the smallest ord of a row of category `cat` whose text may still
+   * change (a merged row still open, a node's add still folding); rows before it are final.
+   * Infinity when none may change.
+   */
+  settledBefore(cat: Category): number {
+    let min = Infinity;
+    for (const m of this.merging.values()) {
+      if (m.row.cat !== cat) continue;
+      // A commit row takes late nodes for as long as it is its group's newest; the others
+      // only within MERGE_NS of their start (twice that: records may come slightly out of order).
+      if (m.key.startsWith('commit@') || this.lastT - m.row.t <= 2 * MERGE_NS) min = Math.min(min, m.row.ord);
+    }
+    for (const row of this.adds.openRows()) if (row.cat === cat) min = Math.min(min, row.ord);
+    return min;
   }
 
   /** ingest takes one record in; false if it was a duplicate (its seq seen already). */

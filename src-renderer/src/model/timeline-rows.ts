@@ -59,6 +59,8 @@ export class RowView {
   constructor(
     private readonly parts: readonly Ring<Row>[],
     bound: RowBound = {},
+    /** settled: per part, the smallest ord of a row whose text may still change (see RowStore). */
+    private readonly settled: (part: number) => number = () => 0,
   ) {
     this.limits = parts.map((p) => {
       let n = p.size;
@@ -88,10 +90,9 @@ export class RowView {
     return [lo, hi];
   }
 
-  /** slice returns up to n rows from position `start` (0 = oldest), in run order. */
-  slice(start: number, n: number): Row[] {
-    if (start < 0) start = 0;
-    if (start >= this.count || n <= 0) return [];
+  /** partsBefore returns, per category, how many of its rows come before position `start`. */
+  private partsBefore(start: number): number[] {
+    if (start >= this.count) return [...this.limits];
     // The row at `start` has the largest ord x with before(x) <= start: find it by bisection.
     let [lo, hi] = this.ordBounds();
     while (lo < hi) {
@@ -99,7 +100,32 @@ export class RowView {
       if (this.before(mid) <= start) lo = mid;
       else hi = mid - 1;
     }
-    const pos = this.parts.map((p, i) => Math.min(this.limits[i]!, p.lowerBound(byOrd, lo)));
+    return this.parts.map((p, i) => Math.min(this.limits[i]!, p.lowerBound(byOrd, lo)));
+  }
+
+  /**
+   * tallCounts marks the rows `tall` accepts (a pure function of a row's text and `key`):
+   * per category, how many of its first j rows it accepts, so countBefore can say how many
+   * come before any position without merging the categories. Counts are kept per ring and
+   * key across views (tallIndex), so a new view recounts only the rows added since, and
+   * those whose text may still change.
+   */
+  tallCounts(key: number, tall: (row: Row) => boolean): TallCounts {
+    return this.parts.map((p, i) => tallIndex(p, key, tall, this.settled(i)));
+  }
+
+  /** countBefore says how many of the rows before position `start` tallCounts marked. */
+  countBefore(start: number, counts: TallCounts): number {
+    if (start <= 0) return 0;
+    const pos = this.partsBefore(Math.min(start, this.count));
+    return pos.reduce((n, k, i) => n + (counts[i]?.(k) ?? 0), 0);
+  }
+
+  /** slice returns up to n rows from position `start` (0 = oldest), in run order. */
+  slice(start: number, n: number): Row[] {
+    if (start < 0) start = 0;
+    if (start >= this.count || n <= 0) return [];
+    const pos = this.partsBefore(start);
     const out: Row[] = [];
     while (out.length < n) {
       let best = -1;
@@ -137,6 +163,57 @@ export class RowView {
   }
 }
 
+/** TallCounts: per part of a view, the marked rows among its first j rows. */
+export type TallCounts = readonly ((j: number) => number)[];
+
+/** TallCache is a ring's marked-row counts for one key: cum[a] = marked rows among absolute rows base…base+a-1. */
+interface TallCache {
+  key: number;
+  /** base: the absolute position (ring.evicted + i) of the row cum[0] starts at. */
+  base: number;
+  cum: number[];
+  /** frozen: how many rows from base are final (their text no longer changes), so their counts are too. */
+  frozen: number;
+}
+
+const tallCaches = new WeakMap<Ring<Row>, TallCache>();
+
+/** tallIndex brings ring p's counts up to date (recounting from its first row that may change) and reads them. */
+function tallIndex(p: Ring<Row>, key: number, tall: (row: Row) => boolean, settledOrd: number): (j: number) => number {
+  let c = tallCaches.get(p);
+  // A new key, a cleared ring, or evicted rows that were not final (their counts would be
+  // recounted, and they are gone): count afresh.
+  if (
+    !c ||
+    c.key !== key ||
+    p.evicted < c.base ||
+    p.evicted - c.base > c.frozen ||
+    p.evicted + p.size - c.base < c.frozen
+  ) {
+    c = { key, base: p.evicted, cum: [0], frozen: 0 };
+    tallCaches.set(p, c);
+  }
+  // Drop the evicted rows' counts once they are as many as the ring holds: O(1) a row, amortised.
+  const gone = p.evicted - c.base;
+  if (gone > p.capacity) {
+    const off = c.cum[gone]!;
+    c.cum = c.cum.slice(gone).map((x) => x - off);
+    c.base = p.evicted;
+    c.frozen = Math.max(0, c.frozen - gone);
+  }
+  const cache = c;
+  const n = p.evicted + p.size - cache.base;
+  cache.cum.length = cache.frozen + 1;
+  const shift = cache.base - p.evicted;
+  for (let a = cache.frozen; a < n; a++) cache.cum.push(cache.cum[a]! + (tall(p.at(a + shift)!) ? 1 : 0));
+  // Rows before the oldest one that may still change never will: their counts stay.
+  const settled = p.evicted + p.lowerBound(byOrd, settledOrd) - cache.base;
+  cache.frozen = Math.min(n, Math.max(cache.frozen, settled));
+  const from = p.evicted - cache.base;
+  const zero = cache.cum[from]!;
+  return (j) => cache.cum[from + j]! - zero;
+}
+
 /** upperBoundT counts a ring's rows with t <= tNs (rows are in run order, so t never decreases). */
 function upperBoundT(p: Ring<Row>, tNs: number): number {
   return p.upperBound(byT, tNs);
@@ -145,6 +222,14 @@ function upperBoundT(p: Ring<Row>, tNs: number): number {
 /** RowStore keeps the rows of a run per category, and per category for the node filter. */
 export class RowStore {
   private all = rings();
+
+  /**
+   * constructor takes `settledBefore`: per category, the smallest ord of a row whose text
+   * may still change (a merged row still open); the geometry recounts only from there. The
+   * default says any row may change.
+   */
+  constructor(private readonly settledBefore: (cat: Category) => number = () => 0) {}
+
   /** byNode: the rows concerning the filtered node, kept up to date while the filter is on. */
   private byNode: { node: string; rings: Record<Category, Ring<Row>> } | null = null;
 
@@ -188,6 +273,7 @@ export class RowStore {
     return new RowView(
       categories.map((c) => src[c]),
       bound,
+      (i) => this.settledBefore(categories[i]!),
     );
   }
 }

@@ -34,14 +34,6 @@ export function visibleWindow(
   return { start, end, offsetY: start * rowH, totalHeight };
 }
 
-/** scrollToShow returns the scrollTop that brings row `i` into view (unchanged if it is visible already). */
-export function scrollToShow(i: number, scrollTop: number, viewportH: number, rowH: number): number {
-  const top = i * rowH;
-  if (top < scrollTop) return top;
-  if (top + rowH > scrollTop + viewportH) return top + rowH - viewportH;
-  return scrollTop;
-}
-
 /** atBottom says whether a list scrolled to `scrollTop` shows its last row (within one row), so it follows new rows. */
 export function atBottom(scrollTop: number, viewportH: number, totalHeight: number, rowH: number): boolean {
   return scrollTop + viewportH >= totalHeight - rowH;
@@ -57,10 +49,17 @@ export function fitWords(text: string, max: number): string {
   return `${(sp > max / 2 ? cut.slice(0, sp) : cut).replace(/[\s,;:(]+$/, '')}…`;
 }
 
-/** RowLayout is how the timeline draws its rows at a width: lines per row, row height (px), characters shown. */
+/** RowLayout is how the timeline draws its rows at a width: lines a row may take, row heights (px), characters. */
 export interface RowLayout {
+  /** lines: the most lines a row takes (2 where a line is short). */
   lines: 1 | 2;
+  /** rowH: the height of a row of `lines` lines. */
   rowH: number;
+  /** oneH: the height of a row whose sentence fits on one line. */
+  oneH: number;
+  /** perLine: the characters one line holds. */
+  perLine: number;
+  /** chars: the characters a row shows (its sentence is cut at a word past that). */
   chars: number;
 }
 
@@ -69,16 +68,22 @@ export const WIDE_CHARS = 56;
 
 /**
  * rowLayout decides the timeline's rows for a list `widthPx` wide with characters `charPx`
- * wide (`timePx` goes to the time column). Where a line holds fewer than WIDE_CHARS, every
- * row takes two lines: what a sentence is about comes at its end ("… refused at n2: no
- * quorum", "… with votes from n1, n2 and itself"), which a one-line cut at ~30 characters
- * hides and a tooltip shows only row by row. All rows keep one height, so the virtual list's
- * window math stays exact; a sentence longer than two lines ends in "…" and reads whole in
- * the row's tooltip and, selected, under the list.
+ * wide (`timePx` goes to the time column). Where a line holds fewer than WIDE_CHARS, a row
+ * whose sentence does not fit on one line takes two: what a sentence is about comes at its
+ * end ("… refused at n2: no quorum", "… with votes from n1, n2 and itself"), which a
+ * one-line cut at ~30 characters hides and a tooltip shows only row by row. A sentence that
+ * fits keeps a one-line row, so short rows leave no blank half-row (tallRow says which is
+ * which; RowHeights places them). A sentence longer than two lines ends in "…" and reads
+ * whole in the row's tooltip and, selected, under the list.
  */
 export function rowLayout(widthPx: number, charPx: number, timePx = 96): RowLayout {
   const perLine = Math.max(12, Math.floor((widthPx - timePx) / Math.max(1, charPx)));
-  if (perLine >= WIDE_CHARS) return { lines: 1, rowH: 20, chars: perLine };
+  if (perLine >= WIDE_CHARS) return { lines: 1, rowH: 20, oneH: 20, perLine, chars: perLine };
   // Wrapping at spaces leaves up to a word's room unused at the end of the first line.
-  return { lines: 2, rowH: 27, chars: 2 * perLine - 8 };
+  return { lines: 2, rowH: 27, oneH: 17, perLine, chars: 2 * perLine - 8 };
+}
+
+/** tallRow says whether a sentence takes two lines in a layout (it does not fit on one). */
+export function tallRow(text: string, layout: RowLayout): boolean {
+  return layout.lines === 2 && text.length > layout.perLine;
 }
