@@ -127,24 +127,36 @@ describe('layout at 1024×700 and 1400×900', () => {
     await waitFor('n6 a voter', async () => (await view()).config?.voters.includes('n6') === true, 30_000);
     const rows = page.getByTestId('timeline-rows');
     const summary = rows.locator('.ev', { hasText: /^[\d.]+\s*n6 added: started · learner/ });
-    // The list may have stopped following the newest rows (the window was resized): ask for them.
+    // The list may have stopped following the newest rows (the window was resized): ask for
+    // them. On a loaded machine the page can lag the lab by seconds, and more rows (elections,
+    // commits) may follow the add than the list shows at once (only rows in view are drawn):
+    // for up to 30 s, look at the newest rows and page back from them.
     const newest = page.getByRole('button', { name: '↓ newest' });
-    if (await newest.isVisible()) await newest.click();
-    // On a loaded machine more rows (elections, commits) may follow the add than the list
-    // shows at once, and only the rows in view are drawn: page back towards it if need be.
-    for (let i = 0; i < 40 && !(await summary.first().isVisible()); i++) {
-      await rows.evaluate((el) => {
-        el.scrollTop = Math.max(0, el.scrollTop - el.clientHeight / 2);
-      });
-      await page.waitForTimeout(150);
+    const seen = new Set<string>();
+    const until = Date.now() + 30_000;
+    search: while (Date.now() < until) {
+      if (await newest.isVisible()) await newest.click();
+      await page.waitForTimeout(300);
+      for (let i = 0; i < 40; i++) {
+        if (await summary.first().isVisible()) break search;
+        for (const t of await rows.locator('.ev').allTextContents()) if (/\bn6\b/.test(t)) seen.add(t);
+        const top = await rows.evaluate((el) => {
+          el.scrollTop = Math.max(0, el.scrollTop - el.clientHeight / 2);
+          return el.scrollTop;
+        });
+        await page.waitForTimeout(100);
+        if (top === 0) break;
+      }
+      await page.waitForTimeout(1000);
     }
     await summary
       .first()
-      .waitFor({ timeout: 10_000 })
+      .waitFor({ timeout: 1000 })
       .catch(async (e: unknown) => {
         await screenshot(page, 'layout-node-added-failure');
         // Say what the list showed instead, for whoever reads the failure.
         console.log('rows in view:', (await rows.locator('.ev').allTextContents()).join('\n'));
+        console.log('rows about n6 seen on the way:', [...seen].join('\n'));
         throw e;
       });
     // One row for the add: none of the near-identical ones it stands for.
