@@ -341,18 +341,6 @@ function sameProgress(views: FollowerProgress[] | null, progress: Map<NodeId, Pr
   if (views === null || progress === null) return views === progress;
   if (views.length !== progress.size) return false;
   let i = 0;
-  for (const p of progress.values()) {
-    const v = views[i++]!;
-    if (
-      v.id !== p.id ||
-      v.match !== p.match ||
-      v.next !== p.next ||
-      v.state !== p.state ||
-      v.inflight !== p.inflights.count ||
-      v.recentActive !== p.recentActive
-    ) {
-      return false;
-    }
-  }
+  for (const p of progress.values()) if (!p.shows(views[i++]!)) return false;
   return true;
 }

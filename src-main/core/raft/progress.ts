@@ -183,4 +183,16 @@ export class Progress {
       recentActive: this.recentActive,
     };
   }
+
+  /** shows tells whether `v` is what view() would give now (kept beside view, field for field). */
+  shows(v: FollowerProgress): boolean {
+    return (
+      v.id === this.id &&
+      v.match === this.match &&
+      v.next === this.next &&
+      v.state === this.state &&
+      v.inflight === this.inflights.count &&
+      v.recentActive === this.recentActive
+    );
+  }
 }
