@@ -30,6 +30,7 @@ import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import type { Snapshot } from '../core/types';
 import { crc32 } from './crc32';
+import { PUT_SNAPSHOT_SQL } from './sqlite-image';
 import type { StorageTiming } from './storage-timing';
 
 /** PART_CHARS is how much of a snapshot's text one piece writes (~1–3 ms of SQLite work). */
@@ -43,8 +44,6 @@ export const DROP_PARTS = 4;
 export interface CompactorOptions {
   /** stepped: one piece per event-loop turn; otherwise compact() does everything at once. */
   stepped: boolean;
-  /** synced: each transaction is synced on its own (synchronous=FULL); else it rides on the storage's next sync. */
-  synced: boolean;
   /** setSync sets the storage's synchronous mode (FULL when true) ahead of each transaction. */
   setSync(full: boolean): void;
   /** timing hears how long each piece (not stepped: the whole compaction) blocked, as 'compact'. */
@@ -103,7 +102,7 @@ export class Compactor {
       this.schedule();
       return;
     }
-    this.opts.setSync(this.opts.synced);
+    this.opts.setSync(!this.opts.stepped);
     const t0 = performance.now();
     let bytes = 0;
     this.db.transaction(() => {
@@ -158,7 +157,7 @@ export class Compactor {
 
   /** runPiece does one piece in its own transaction; returns whether more remain. */
   private runPiece(): boolean {
-    this.opts.setSync(this.opts.synced);
+    this.opts.setSync(!this.opts.stepped);
     const t0 = performance.now();
     const bytes = this.db.transaction(() => this.step())();
     if (bytes >= 0) this.did(t0, bytes);
@@ -234,11 +233,7 @@ function statements(db: Database.Database) {
   return {
     row: db.prepare('SELECT idx, parts FROM snapshot WHERE id = 1'),
     putPart: db.prepare('INSERT OR REPLACE INTO snapshot_part (snap_idx, seq, data) VALUES (?, ?, ?)'),
-    putRow: db.prepare(
-      'INSERT INTO snapshot (id, idx, term, conf, data, crc, parts) VALUES (1, ?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT(id) DO UPDATE SET idx = excluded.idx, term = excluded.term, conf = excluded.conf, ' +
-        'data = excluded.data, crc = excluded.crc, parts = excluded.parts',
-    ),
+    putRow: db.prepare(PUT_SNAPSHOT_SQL),
     // Every part but the stored snapshot's own (its index, seq below its count).
     dropParts: db.prepare(
       'DELETE FROM snapshot_part WHERE rowid IN (SELECT rowid FROM snapshot_part ' +

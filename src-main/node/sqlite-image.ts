@@ -6,7 +6,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { HardRecord, LogRecord, RecoveryMark, SnapshotRecord, StoreImage } from '../core/recovery';
-import type { ConfState, EntryType, HardState } from '../core/types';
+import type { StorageWrite } from '../core/storage';
+import type { ConfState, EntryType, HardState, Snapshot } from '../core/types';
 import { crc32 } from './crc32';
 
 /** SNAPSHOT_PART_TABLE holds the pieces of a snapshot written a piece at a time (see SCHEMA). */
@@ -27,6 +28,12 @@ CREATE TABLE log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, type TEXT NOT 
 CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), idx INTEGER NOT NULL, term INTEGER NOT NULL, conf TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL, parts INTEGER NOT NULL DEFAULT 0);
 ${SNAPSHOT_PART_TABLE};
 `;
+
+/** PUT_SNAPSHOT_SQL stores the file's one snapshot row: (idx, term, conf, data, crc, parts). */
+export const PUT_SNAPSHOT_SQL =
+  'INSERT INTO snapshot (id, idx, term, conf, data, crc, parts) VALUES (1, ?, ?, ?, ?, ?, ?) ' +
+  'ON CONFLICT(id) DO UPDATE SET idx = excluded.idx, term = excluded.term, conf = excluded.conf, ' +
+  'data = excluded.data, crc = excluded.crc, parts = excluded.parts';
 
 interface LogRow {
   idx: number;
@@ -144,8 +151,8 @@ export function writeMark(db: Database.Database, m: RecoveryMark): void {
   );
 }
 
-/** addVoteLostColumn upgrades a file written before meta.vote_lost existed (and before snapshot parts). */
-export function addVoteLostColumn(db: Database.Database): void {
+/** upgradeSchema brings a file written before meta.vote_lost or snapshot parts existed up to SCHEMA. */
+export function upgradeSchema(db: Database.Database): void {
   const cols = db.prepare('PRAGMA table_info(meta)').all() as { name: string }[];
   if (!cols.some((c) => c.name === 'vote_lost'))
     db.exec('ALTER TABLE meta ADD COLUMN vote_lost INTEGER NOT NULL DEFAULT 0');
@@ -177,3 +184,43 @@ export function isDamage(e: unknown): boolean {
     (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))
   );
 }
+
+/** storeStatements are the prepared writes a store makes: its hard state, and one Ready's durable part (saveTx). */
+export function storeStatements(db: Database.Database) {
+  const putHard = db.prepare(
+    'INSERT INTO hard_state (id, term, vote, commit_index, crc) VALUES (1, ?, ?, ?, ?) ' +
+      'ON CONFLICT(id) DO UPDATE SET term = excluded.term, vote = excluded.vote, commit_index = excluded.commit_index, crc = excluded.crc',
+  );
+  const putSnap = db.prepare(PUT_SNAPSHOT_SQL);
+  const termAt = db.prepare('SELECT term FROM log WHERE idx = ?').pluck();
+  const delUpTo = db.prepare('DELETE FROM log WHERE idx <= ?');
+  const delFrom = db.prepare('DELETE FROM log WHERE idx >= ?');
+  const delAll = db.prepare('DELETE FROM log');
+  const insEntry = db.prepare('INSERT INTO log (idx, term, type, data, crc) VALUES (?, ?, ?, ?, ?)');
+  const writeSnap = (s: Snapshot): void => {
+    const conf = JSON.stringify(s.conf);
+    putSnap.run(s.index, s.term, conf, s.data, snapCrc(s.index, s.term, conf, s.data), 0);
+  };
+  const saveTx = db.transaction((w: StorageWrite) => {
+    if (w.snapshot) {
+      const s = w.snapshot;
+      // Keep the suffix only if it agrees with the snapshot's last entry (Raft §7).
+      if (termAt.get(s.index) === s.term) delUpTo.run(s.index);
+      else delAll.run();
+      writeSnap(s);
+    }
+    if (w.entries.length > 0) {
+      delFrom.run(w.entries[0]!.index);
+      for (const e of w.entries)
+        insEntry.run(e.index, e.term, e.type, e.data, entryCrc(e.index, e.term, e.type, e.data));
+    }
+    if (w.hardState) {
+      const h = w.hardState;
+      putHard.run(h.term, h.vote, h.commit, hardCrc(h));
+    }
+  });
+  return { putHard, saveTx };
+}
+
+/** StoreStatements: see storeStatements. */
+export type StoreStatements = ReturnType<typeof storeStatements>;

@@ -35,7 +35,8 @@ import {
 import type { ProtocolName } from '../core/protocols';
 import type { StorageWrite } from '../core/storage';
 import type { HardState, NodeId, Persisted, Snapshot } from '../core/types';
-import { SCHEMA, addVoteLostColumn, entryCrc, hardCrc, isDamage, readImage, snapCrc, writeMark } from './sqlite-image';
+import { SCHEMA, hardCrc, isDamage, readImage, storeStatements, upgradeSchema, writeMark } from './sqlite-image';
+import type { StoreStatements } from './sqlite-image';
 export { damageStoreFile } from './sqlite-damage';
 import { Compactor, dropSnapshotRows } from './compactor';
 import { Checkpointer, WAL_LIMIT_BYTES, walBytes, type CheckpointResult } from './checkpointer';
@@ -93,7 +94,7 @@ export class SqliteStorage implements RecoveringStorage {
   /** syncing counts fdatasyncs in flight: close() waits for them before closing walFd. */
   private syncing = 0;
   private closing = false;
-  private stmts!: ReturnType<SqliteStorage['prepare']>;
+  private stmts!: StoreStatements;
   /** checkpointer checkpoints the WAL off the event loop (deferSync only; null when SQLite does it in commits). */
   private checkpointer: Checkpointer | null = null;
   /** timing: the opt-in histogram (storage-timing.ts); null when off. */
@@ -129,9 +130,12 @@ export class SqliteStorage implements RecoveringStorage {
     // QUORUM_CHECKPOINT_WORKER=0 keeps SQLite's own checkpoints, to measure one against the other.
     const worker = opts.checkpointWorker ?? process.env.QUORUM_CHECKPOINT_WORKER !== '0';
     if (this.deferSync && worker) this.startCheckpointer(opts);
-    const [wrote, setSync] = [(b: number) => this.checkpointer?.wrote(b), (full: boolean) => this.setSync(full)];
-    const [stepped, timing] = [this.deferSync, this.timing];
-    this.compactor = new Compactor(this.db, { stepped, synced: !stepped, setSync, timing, wrote });
+    this.compactor = new Compactor(this.db, {
+      stepped: this.deferSync,
+      setSync: (full) => this.setSync(full),
+      timing: this.timing,
+      wrote: (b) => this.checkpointer?.wrote(b),
+    });
   }
 
   /**
@@ -384,7 +388,7 @@ export class SqliteStorage implements RecoveringStorage {
     if (meta.magic !== FORMAT_MAGIC) return `not a Quorum Lab node file (magic ${JSON.stringify(meta.magic)})`;
     if (meta.version !== FORMAT_VERSION)
       return `unsupported format version ${String(meta.version)} (this build reads ${FORMAT_VERSION})`;
-    addVoteLostColumn(this.db);
+    upgradeSchema(this.db);
     return null;
   }
 
@@ -394,7 +398,7 @@ export class SqliteStorage implements RecoveringStorage {
     this.db = this.openDb();
     const again = this.checkHeader();
     if (again !== null) throw new Error(`cannot create a fresh store at ${this.file}: ${again}`);
-    this.stmts = this.prepare();
+    this.stmts = storeStatements(this.db);
     // Nothing is known of what the file held: no floor, and its vote is lost.
     this.setMark({ reason: `${why} (moved aside to ${this.movedAside})`, floor: 0, voteLost: true });
   }
@@ -425,7 +429,7 @@ export class SqliteStorage implements RecoveringStorage {
   }
 
   private scanAndRepair(): void {
-    this.stmts = this.prepare();
+    this.stmts = storeStatements(this.db);
     let img: StoreImage;
     try {
       img = readImage(this.db);
@@ -456,45 +460,5 @@ export class SqliteStorage implements RecoveringStorage {
       if (scan.rewriteHard) this.stmts.putHard.run(hs.term, hs.vote, hs.commit, hardCrc(hs));
     })();
     this.compactor?.reset();
-  }
-
-  private prepare() {
-    const db = this.db;
-    const putHard = db.prepare(
-      'INSERT INTO hard_state (id, term, vote, commit_index, crc) VALUES (1, ?, ?, ?, ?) ' +
-        'ON CONFLICT(id) DO UPDATE SET term = excluded.term, vote = excluded.vote, commit_index = excluded.commit_index, crc = excluded.crc',
-    );
-    const putSnap = db.prepare(
-      'INSERT INTO snapshot (id, idx, term, conf, data, crc, parts) VALUES (1, ?, ?, ?, ?, ?, 0) ' +
-        'ON CONFLICT(id) DO UPDATE SET idx = excluded.idx, term = excluded.term, conf = excluded.conf, data = excluded.data, crc = excluded.crc, parts = 0',
-    );
-    const termAt = db.prepare('SELECT term FROM log WHERE idx = ?').pluck();
-    const delUpTo = db.prepare('DELETE FROM log WHERE idx <= ?');
-    const delFrom = db.prepare('DELETE FROM log WHERE idx >= ?');
-    const delAll = db.prepare('DELETE FROM log');
-    const insEntry = db.prepare('INSERT INTO log (idx, term, type, data, crc) VALUES (?, ?, ?, ?, ?)');
-    const writeSnap = (s: Snapshot): void => {
-      const conf = JSON.stringify(s.conf);
-      putSnap.run(s.index, s.term, conf, s.data, snapCrc(s.index, s.term, conf, s.data));
-    };
-    const saveTx = db.transaction((w: StorageWrite) => {
-      if (w.snapshot) {
-        const s = w.snapshot;
-        // Keep the suffix only if it agrees with the snapshot's last entry (Raft §7).
-        if (termAt.get(s.index) === s.term) delUpTo.run(s.index);
-        else delAll.run();
-        writeSnap(s);
-      }
-      if (w.entries.length > 0) {
-        delFrom.run(w.entries[0]!.index);
-        for (const e of w.entries)
-          insEntry.run(e.index, e.term, e.type, e.data, entryCrc(e.index, e.term, e.type, e.data));
-      }
-      if (w.hardState) {
-        const h = w.hardState;
-        putHard.run(h.term, h.vote, h.commit, hardCrc(h));
-      }
-    });
-    return { putHard, saveTx };
   }
 }
