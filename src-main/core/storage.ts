@@ -13,6 +13,30 @@ export interface StorageWrite {
   snapshot: Snapshot | null;
 }
 
+/** LastVote is the term and vote a store last wrote (term -1 before its first write in a run: that one always syncs). */
+export interface LastVote {
+  term: number;
+  vote: string | null;
+}
+
+/**
+ * mustSync tells whether a write must be durable before anything that depends on it is
+ * sent: it carries entries, a snapshot, or a term or vote other than `last` (as etcd's
+ * MustSync; a write that only moves the commit index need not be). The node's SQLite store
+ * and the simulator's disk both decide by this one rule.
+ */
+export function mustSync(w: StorageWrite, last: LastVote): boolean {
+  const h = w.hardState;
+  return w.entries.length > 0 || w.snapshot !== null || (h !== null && (h.term !== last.term || h.vote !== last.vote));
+}
+
+/** noteWritten records in `last` the term and vote a written `w` carries (in place: this runs per Ready). */
+export function noteWritten(w: StorageWrite, last: LastVote): void {
+  if (!w.hardState) return;
+  last.term = w.hardState.term;
+  last.vote = w.hardState.vote;
+}
+
 /** Storage is a node's durable state. Every method is synchronous and durable on return. */
 export interface Storage {
   /** load returns what is on disk; a fresh store returns term 0, no vote, commit 0, no snapshot, no entries. */

@@ -33,7 +33,7 @@ import {
   type StoreScan,
 } from '../core/recovery';
 import type { ProtocolName } from '../core/protocols';
-import type { StorageWrite } from '../core/storage';
+import { mustSync, noteWritten, type LastVote, type StorageWrite } from '../core/storage';
 import type { HardState, NodeId, Persisted, Snapshot } from '../core/types';
 import { SCHEMA, hardCrc, isDamage, readImage, storeStatements, upgradeSchema, writeMark } from './sqlite-image';
 import type { StoreStatements } from './sqlite-image';
@@ -246,12 +246,7 @@ export class SqliteStorage implements RecoveringStorage {
    * sent: it carries entries, a snapshot, or a new term or vote (not only a commit index).
    */
   mustSync(w: StorageWrite): boolean {
-    const h = w.hardState;
-    return (
-      w.entries.length > 0 ||
-      w.snapshot !== null ||
-      (h !== null && (h.term !== this.synced.term || h.vote !== this.synced.vote))
-    );
+    return mustSync(w, this.synced);
   }
 
   /**
@@ -264,8 +259,7 @@ export class SqliteStorage implements RecoveringStorage {
     const t0 = this.timing?.now() ?? 0;
     this.stmts.saveTx(w);
     if (this.timing) this.timing.record('write', this.timing.now() - t0);
-    const h = w.hardState;
-    if (h) this.synced = { term: h.term, vote: h.vote };
+    noteWritten(w, this.synced);
     if (this.checkpointer) this.checkpointer.wrote(walBytes(w));
     if (w.snapshot) this.compactor?.reset(); // a local snapshot being written must not overwrite the leader's
     return must;
@@ -304,7 +298,7 @@ export class SqliteStorage implements RecoveringStorage {
     this.walFd = null;
   }
 
-  private synced: { term: number; vote: string | null } = { term: -1, vote: null };
+  private readonly synced: LastVote = { term: -1, vote: null };
   private syncFull = true;
 
   private setSync(full: boolean): void {

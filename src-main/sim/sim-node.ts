@@ -26,6 +26,7 @@ import type { KvResult } from '../core/kv/types';
 import type { ProtocolName } from '../core/protocols';
 import type { ReplicatedKv } from '../core/shard/machine';
 import { ImageStorage, mayLeaveWhileRecovering, Recovery } from '../core/recovery';
+import { mustSync, noteWritten, type LastVote } from '../core/storage';
 import type {
   Entry,
   HardState,
@@ -175,8 +176,8 @@ export class SimNode {
   start(): void {
     if (this.state !== 'down') throw new Error(`${this.id} is already running`);
     this.incarnation++;
-    this.syncedTerm = -1;
-    this.syncedVote = null;
+    this.synced.term = -1;
+    this.synced.vote = null;
     const storage = this.storage;
     const p = storage.load();
     const sm = this.o.machine ? this.o.machine(this.id) : new KvStateMachine(this.o.kv);
@@ -399,22 +400,13 @@ export class SimNode {
     this.drain();
   };
 
-  /** syncedTerm, syncedVote: the term and vote last written, as SqliteStorage keeps them (reset at boot: the first hard state syncs). */
-  private syncedTerm = -1;
-  private syncedVote: string | null = null;
+  /** synced: the term and vote last written, as SqliteStorage keeps them (reset at boot: the first hard state syncs). */
+  private readonly synced: LastVote = { term: -1, vote: null };
 
-  /** mustSync is SqliteStorage.mustSync (entries, a snapshot, a new term or vote) and notes the write's term and vote. */
+  /** mustSync decides as SqliteStorage does (core/storage.ts mustSync) and notes the write's term and vote. */
   private mustSync(rd: Ready<MessageBase>): boolean {
-    const h = rd.hardState;
-    const must =
-      rd.entries.length > 0 ||
-      rd.snapshot !== null ||
-      (h !== null && (h.term !== this.syncedTerm || h.vote !== this.syncedVote));
-    // Two fields, not an object: this runs on every Ready.
-    if (h) {
-      this.syncedTerm = h.term;
-      this.syncedVote = h.vote;
-    }
+    const must = mustSync(rd, this.synced);
+    noteWritten(rd, this.synced);
     return must;
   }
 
