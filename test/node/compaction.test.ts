@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Entry, Snapshot } from '../../src-main/core/types';
+import type { Entry, Persisted, Snapshot } from '../../src-main/core/types';
 import { DROP_PARTS, PART_CHARS, TRIM_ROWS } from '../../src-main/node/compactor';
 import { crc32, crc32Table } from '../../src-main/node/crc32';
 import { SqliteStorage } from '../../src-main/node/sqlite-storage';
@@ -34,6 +34,16 @@ function filled(file: string, n: number): SqliteStorage {
   for (let lo = 1; lo <= n; lo += 100)
     s.save({ hardState: { term: 1, vote: 'n1', commit: n }, entries: range(lo, Math.min(n, lo + 99)), snapshot: null });
   return s;
+}
+
+/** reopened is what a fresh store on `file` loads (the file closed again after). */
+function reopened(file: string): Persisted {
+  const again = new SqliteStorage(file);
+  try {
+    return again.load();
+  } finally {
+    again.close();
+  }
 }
 
 /** look reads the file through a second connection: what a restart right now would find. */
@@ -127,9 +137,7 @@ describe('local snapshots written a piece per turn', () => {
       firstLog: 2001,
     });
     s.close();
-    const again = new SqliteStorage(file);
-    expect(again.load().snapshot?.data === snapshotText(2000)).toBe(true);
-    again.close();
+    expect(reopened(file).snapshot?.data === snapshotText(2000)).toBe(true);
   });
 
   it('keeps a newer snapshot from a leader that lands while a local one is being written', async () => {
@@ -143,9 +151,7 @@ describe('local snapshots written a piece per turn', () => {
     await settle(s);
     expect(look(file)).toMatchObject({ snapIdx: 2800, parts: 0, firstLog: 2801 });
     s.close();
-    const again = new SqliteStorage(file);
-    expect(again.load()).toMatchObject({ snapshot: leader, entries: range(2801, 3000) });
-    again.close();
+    expect(reopened(file)).toMatchObject({ snapshot: leader, entries: range(2801, 3000) });
   });
 
   it('a damaged snapshot does not bring back the log rows it covered that were not trimmed yet', async () => {
@@ -179,9 +185,7 @@ describe('local snapshots written a piece per turn', () => {
     s.compact(snap(2000));
     await settle(s);
     s.close();
-    const again = new SqliteStorage(file);
-    expect(again.load().snapshot?.data === snapshotText(2000)).toBe(true);
-    again.close();
+    expect(reopened(file).snapshot?.data === snapshotText(2000)).toBe(true);
   });
 
   it('a restart finishes the trim a crash interrupted', async () => {

@@ -45,6 +45,17 @@ function requests(bootId: string, role: 'leader' | 'follower' = 'leader') {
   return { r, kv, ctxs };
 }
 
+/** followerGet is a get a follower may serve through ReadIndex, with a deadline far beyond any test. */
+const followerGet = (id: number) => ({
+  t: 'req' as const,
+  id,
+  client: 'c',
+  seq: 0,
+  op: { op: 'get' as const, key: 'x' },
+  timeoutMs: 60_000,
+  allowFollowerRead: true,
+});
+
 describe('Requests', () => {
   it('read contexts carry the boot nonce: a restarted node never reuses one (ReadIndex, §6.4)', () => {
     const a = requests('boot-a', 'follower');
@@ -96,17 +107,8 @@ describe('Requests', () => {
   it('a follower read no leader confirmed fails once the follower stands for election; a confirmed one is served', () => {
     const { r, ctxs } = requests('boot', 'follower');
     const answers: ClientResponseFrame[] = [];
-    const get = (id: number) => ({
-      t: 'req' as const,
-      id,
-      client: 'c',
-      seq: 0,
-      op: { op: 'get' as const, key: 'x' },
-      timeoutMs: 60_000,
-      allowFollowerRead: true,
-    });
-    r.handle(get(1), (x) => answers.push(x));
-    r.handle(get(2), (x) => answers.push(x));
+    r.handle(followerGet(1), (x) => answers.push(x));
+    r.handle(followerGet(2), (x) => answers.push(x));
     r.readState({ ctx: ctxs[1]!, index: 0 });
     // Still following n2 (the leader the reads were forwarded to) in term 1, then campaigning.
     const st = (role: NodeStatus['role'], term: number): NodeStatus =>
@@ -126,20 +128,11 @@ describe('Requests', () => {
   it('a follower read its leader never confirmed fails at once when the term or the leader moves on, not at its timeout', () => {
     const { r, ctxs } = requests('boot', 'follower');
     const answers: ClientResponseFrame[] = [];
-    const get = (id: number) => ({
-      t: 'req' as const,
-      id,
-      client: 'c',
-      seq: 0,
-      op: { op: 'get' as const, key: 'x' },
-      timeoutMs: 60_000,
-      allowFollowerRead: true,
-    });
     const st = (term: number, leader: string | null): NodeStatus =>
       ({ role: 'follower', term, leader }) as unknown as NodeStatus;
     // Forwarded to n2 in term 1 (the scripted core's status); read 2's point comes back.
-    r.handle(get(1), (x) => answers.push(x));
-    r.handle(get(2), (x) => answers.push(x));
+    r.handle(followerGet(1), (x) => answers.push(x));
+    r.handle(followerGet(2), (x) => answers.push(x));
     r.readState({ ctx: ctxs[1]!, index: 0 });
     r.observe(st(1, 'n2'));
     expect(answers).toEqual([]);
@@ -153,7 +146,7 @@ describe('Requests', () => {
       [2, 'ok'],
     ]);
     // A read forwarded to a leader whose process then died (its connection closed: leader unknown) fails too.
-    r.handle(get(3), (x) => answers.push(x));
+    r.handle(followerGet(3), (x) => answers.push(x));
     r.observe(st(1, null));
     expect(answers.at(-1)).toMatchObject({ id: 3, outcome: 'fail', error: 'not-leader' });
   });

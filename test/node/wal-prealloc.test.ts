@@ -25,6 +25,19 @@ const sha = (f: string): string => crypto.createHash('sha256').update(fs.readFil
 const synced = (s: SqliteStorage): Promise<void> =>
   new Promise((resolve, reject) => s.syncAsync((err) => (err ? reject(err) : resolve())));
 
+/** upTo is 1..n. */
+const upTo = (n: number): number[] => Array.from({ length: n }, (_, k) => k + 1);
+
+/** indexesIn opens `file` as a node would and lists the log indexes it loads (closed again after). */
+function indexesIn(file: string): number[] {
+  const s = new SqliteStorage(file, { deferSync: true });
+  try {
+    return s.load().entries.map((e) => e.index);
+  } finally {
+    s.close();
+  }
+}
+
 const entry = (i: number): Entry => ({ index: i, term: 1, type: 'normal', data: `${i}:${'v'.repeat(256)}` });
 const ready = (i: number): StorageWrite => ({
   hardState: { term: 1, vote: 'n1', commit: i },
@@ -103,15 +116,13 @@ describe('a preallocated WAL (written over, not grown)', () => {
     expect(sha(`${image}-wal`)).toBe(before);
     expect(back.damaged).toBeNull();
     const p = back.load();
-    expect(p.entries.map((e) => e.index)).toEqual(Array.from({ length: 200 }, (_, k) => k + 1));
+    expect(p.entries.map((e) => e.index)).toEqual(upTo(200));
     expect(p.hardState).toEqual({ term: 1, vote: 'n1', commit: 200 });
     // It goes on from there, and a second crash image holds both runs' entries.
     await writeSynced(back, 201, 250);
     const second = crashImage(image);
     back.close();
-    const last = new SqliteStorage(second, { deferSync: true });
-    expect(last.load().entries.map((e) => e.index)).toEqual(Array.from({ length: 250 }, (_, k) => k + 1));
-    last.close();
+    expect(indexesIn(second)).toEqual(upTo(250));
   });
 
   it.each([
@@ -130,9 +141,7 @@ describe('a preallocated WAL (written over, not grown)', () => {
     await writeSynced(back, 21, 40);
     const image = crashImage(file);
     back.close();
-    const again = new SqliteStorage(image, { deferSync: true });
-    expect(again.load().entries.map((e) => e.index)).toEqual(Array.from({ length: 40 }, (_, k) => k + 1));
-    again.close();
+    expect(indexesIn(image)).toEqual(upTo(40));
   });
 
   it('frames are as wal-prealloc sizes them, and nothing is preallocated when asked not to or when nothing syncs', () => {
