@@ -52,24 +52,26 @@ export class EventQueue {
     this.bs[sl] = b;
     this.cs[sl] = c;
     this.ks[sl] = k;
+    this.placeUp(this.n++, at, this.nextSeq++, sl);
+  }
+
+  /** placeUp puts an event into the hole at i, first moving parents that come after it down into the hole (sift up). */
+  private placeUp(i: number, at: number, seq: number, slot: number): void {
     const ats = this.at;
     const seqs = this.seq;
     const slots = this.slot;
-    const s = this.nextSeq++;
-    // Sift up: move parents down into the hole until the new event's place is found.
-    let i = this.n++;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pa = ats[p]!;
-      if (pa < at || (pa === at && seqs[p]! < s)) break;
+      if (pa < at || (pa === at && seqs[p]! < seq)) break;
       ats[i] = pa;
       seqs[i] = seqs[p]!;
       slots[i] = slots[p]!;
       i = p;
     }
     ats[i] = at;
-    seqs[i] = s;
-    slots[i] = sl;
+    seqs[i] = seq;
+    slots[i] = slot;
   }
 
   /** peekTime is the time of the next event, or Infinity when none is pending. */
@@ -163,18 +165,7 @@ export class EventQueue {
       i = c;
     }
     // Up: the last event climbs from the leaf while its parent comes after it.
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pa = ats[p]!;
-      if (pa < lastAt || (pa === lastAt && seqs[p]! < lastSeq)) break;
-      ats[i] = pa;
-      seqs[i] = seqs[p]!;
-      slots[i] = slots[p]!;
-      i = p;
-    }
-    ats[i] = lastAt;
-    seqs[i] = lastSeq;
-    slots[i] = lastSlot;
+    this.placeUp(i, lastAt, lastSeq, lastSlot);
   }
 
   /** grow doubles every array; the new payload slots join the free stack. */
