@@ -7,7 +7,9 @@
  * not-leader / recovering answer) — and one more case: a write whose leader lost its
  * leadership before the write committed ('leadership-lost'). That write may still commit
  * under the next leader, so it is asked again there under the same session, and the state
- * machine's session applies it once (with the unsafe sessions:false mode, twice). Once a
+ * machine's session applies it once (with the unsafe sessions:false mode, twice). A get
+ * whose leader lost its leadership before confirming it is asked again too: a read changes
+ * nothing (node/contract.ts's retryableFail is the rule, shared with the simulator). Once a
  * try may have applied, the request ends 'unknown' unless the state machine itself
  * answers. Everything else ends the request with the outcome the node gave, or 'unknown'
  * when the answer never came (timeout, node died).
@@ -28,7 +30,7 @@ import { createBalancer } from '../core/balance';
 import type { Balancer, BackendState } from '../core/balance/types';
 import type { KvOp, KvResult } from '../core/kv/types';
 import { seededRng, type NodeId, type Rng } from '../core/types';
-import type { ClientOutcome, ClientRequestFrame } from '../node/contract';
+import { RETRYABLE_ERRORS, retryableFail, type ClientOutcome, type ClientRequestFrame } from '../node/contract';
 import { NodeConn } from './gateway-conn';
 
 /** GatewayResult is what one request came to. */
@@ -56,9 +58,6 @@ export interface GatewayOptions {
   /** seed: the balancers' random source (random-weighted, power-of-two). */
   seed: number;
 }
-
-/** RETRYABLE_ERRORS are node answers that certainly did not apply and may succeed elsewhere. */
-const RETRYABLE_ERRORS = new Set(['not-leader', 'no-leader', 'recovering', 'busy', 'leadership-lost-before-propose']);
 
 /** MAX_SESSIONS bounds the session pool (the state machine keeps 1024 sessions). */
 const MAX_SESSIONS = 512;
@@ -324,7 +323,7 @@ export class Gateway {
         if (err !== 'leadership-lost' || !session || pinned) return done('unknown', res.result, res.node, err);
         // Deposed before it committed: the next leader may hold it, so ask there under the same session.
         mayHaveApplied = true;
-      } else if (!RETRYABLE_ERRORS.has(err) || pinned) return done('fail', res.result, res.node, err);
+      } else if (!retryableFail(op, err) || pinned) return done('fail', res.result, res.node, err);
       lastError = `${res.node}: ${err}`;
       if (
         res.leader &&

@@ -126,6 +126,26 @@ export interface ClientResponseFrame {
   error?: string;
 }
 
+/** RETRYABLE_ERRORS are `fail` answers that certainly did not apply and may succeed at another node. */
+export const RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
+  'not-leader',
+  'no-leader',
+  'recovering',
+  'busy',
+  'leadership-lost-before-propose',
+]);
+
+/**
+ * retryableFail tells whether a client may ask another node again after a `fail` answer
+ * `error` to `op`: the answer certainly did not apply (RETRYABLE_ERRORS), or it is a get
+ * whose leader lost its leadership before confirming the read — a read changes nothing,
+ * so the next leader may serve it. The lab's gateway, the simulator's clients and the
+ * sharded simulator's group sender all follow this one rule.
+ */
+export function retryableFail(op: KvOp, error: string): boolean {
+  return RETRYABLE_ERRORS.has(error) || (op.op === 'get' && error === 'leadership-lost');
+}
+
 /** Frame is any frame on a socket. */
 export type Frame = HelloFrame | ClientRequestFrame | ClientResponseFrame;
 

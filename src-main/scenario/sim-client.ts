@@ -9,7 +9,8 @@
  * that certainly did not apply (not-leader, recovering, a node that is down) is tried
  * elsewhere, and a write whose leader lost its leadership before the write committed
  * ('leadership-lost') is asked again under the same session, which the state machine
- * applies once (twice under the unsafe sessions:false mode). Each command is its own
+ * applies once (twice under the unsafe sessions:false mode); a get whose leader lost its
+ * leadership before confirming it is asked again (a read changes nothing). Each command is its own
  * client session (client id, seq 1); a get uses none (seq 0), as the gateway's do.
  *
  * Outcomes follow the gateway's rules: ok and fail as the node answered (a fail after a
@@ -24,13 +25,10 @@ import type { Balancer, BalanceAlgorithm } from '../core/balance/types';
 import type { KvOp } from '../core/kv/types';
 import type { NodeId, Rng } from '../core/types';
 import { historyShape } from '../check/history';
-import type { ClientOutcome, ClientRequestFrame, ClientResponseFrame } from '../node/contract';
+import { retryableFail, type ClientOutcome, type ClientRequestFrame, type ClientResponseFrame } from '../node/contract';
 import type { Cluster } from '../sim/cluster';
 import { NS_PER_MS } from '../sim/run-log';
 import type { Outcome, PendingRequest } from './target';
-
-/** RETRYABLE: node answers that certainly did not apply and may succeed elsewhere (the gateway's list). */
-const RETRYABLE = new Set(['not-leader', 'no-leader', 'recovering', 'busy', 'leadership-lost-before-propose']);
 
 interface Live {
   p: PendingRequest;
@@ -189,7 +187,7 @@ export class SimClients {
       if (err !== 'leadership-lost' || l.seq === 0 || l.pinned) return this.end(l, 'unknown', res, to, err);
       // Deposed before it committed: the next leader may hold it, so ask there under the same session.
       l.mayHaveApplied = true;
-    } else if (!RETRYABLE.has(err) || l.pinned) return this.end(l, 'fail', res, to, err);
+    } else if (!retryableFail(l.p.op, err) || l.pinned) return this.end(l, 'fail', res, to, err);
     l.lastError = `${to}: ${err}`;
     const redirect = res.leader;
     if (redirect && redirect !== to && this.c.node(redirect).state === 'up' && l.hops++ < 3) {

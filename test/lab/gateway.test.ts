@@ -206,6 +206,32 @@ describe('gateway', () => {
     g.close();
   });
 
+  it('a get whose leader lost its leadership before confirming it is asked again at the next leader', async () => {
+    const deposed: Script = (req, sock, id) =>
+      answer(sock, req, id, { outcome: 'fail', result: null, error: 'leadership-lost', leader: 'n2' });
+    const g = gateway(
+      {
+        n1: await port('n1', deposed),
+        n2: await port('n2', (req, sock, id) => answer(sock, req, id, { result: { ok: true, value: 'v' } })),
+      },
+      'n1',
+    );
+    g.setBalance('leader-only');
+    const r = await g.request({ op: 'get', key: 'k' }, 2000);
+    expect(r).toMatchObject({ outcome: 'ok', node: 'n2', result: { value: 'v' } });
+    expect(seen.map((s) => s.node)).toEqual(['n1', 'n2']);
+    // Pinned to a node, it is not asked elsewhere; and a write's fail of that name stays final.
+    expect(await g.request({ op: 'get', key: 'k' }, 2000, 'n1')).toMatchObject({
+      outcome: 'fail',
+      error: 'leadership-lost',
+    });
+    expect(await g.request({ op: 'put', key: 'k', value: 'v' }, 2000)).toMatchObject({
+      outcome: 'fail',
+      error: 'leadership-lost',
+    });
+    g.close();
+  });
+
   it('a retry after a deposed try is never moved to a new session (the first copy may have applied)', async () => {
     const deposed: Script = (req, sock, id) =>
       answer(sock, req, id, { outcome: 'unknown', result: null, error: 'leadership-lost', leader: 'n2' });

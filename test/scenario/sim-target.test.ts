@@ -71,6 +71,20 @@ describe('scenario clients in the simulator', () => {
     expect(h.filter((e) => e.f === 'cas').map((e) => e.type)).toEqual(['invoke', 'ok']);
   });
 
+  it('a read whose leader is deposed before confirming it is asked again at the next leader: ok', async () => {
+    const { t, leader } = await cluster();
+    await settle(t, t.submit({ op: 'put', key: 'x', value: '1' }, { timeoutMs: 3000 }));
+    await t.balance('leader-only');
+    // The followers hear the leader but it hears none of them: its read can never be confirmed.
+    for (const id of t.info.ids) if (id !== leader) await t.link({ from: id, to: leader, blocked: true });
+    const p = t.submit({ op: 'get', key: 'x' }, { timeoutMs: 10_000 });
+    expect(await t.waitUntil((v) => v.nodes.find((n) => n.id === leader)!.role === 'follower', 5000)).not.toBeNull();
+    await t.clear(false);
+    expect(await settle(t, p)).toMatchObject({ outcome: 'ok', value: '1' });
+    const h = await t.history();
+    expect(h.filter((e) => e.f === 'read').map((e) => e.type)).toEqual(['invoke', 'ok']);
+  });
+
   it('a write held by a frozen leader ends unknown at its deadline (it may apply when the node wakes)', async () => {
     const { t, leader } = await cluster();
     await t.pause(leader);

@@ -17,7 +17,7 @@ import { validateScenario } from '../../src-main/scenario/validate';
 import { parseSimArgs } from '../../src-main/sim/cli';
 import { streamRng } from '../../src-main/sim/random';
 import { shardReplay, shardRunOptions, shardSimMain } from '../../src-main/sim/shard/shard-cli';
-import { GroupSender } from '../../src-main/sim/shard/group-sender';
+import { GroupSender, type SendResult } from '../../src-main/sim/shard/group-sender';
 import { drive, runShardedSimulation } from '../../src-main/sim/shard/run-sharded';
 import { installShardMutant } from '../../src-main/sim/shard/shard-mutants';
 import { ShardLayer } from '../../src-main/sim/shard/shard-layer';
@@ -139,6 +139,40 @@ async function retriedAcrossMove(): Promise<{ retry: string; linearizable: boole
   layer.close();
   return { retry: retry?.outcome ?? 'none', linearizable: linearizability(history).linearizable };
 }
+
+describe('the sharded simulator’s group sender', () => {
+  it('asks a read again at the next leader when its leader is deposed before confirming it', async () => {
+    const sim = new ShardedSim({
+      seed: 4,
+      protocol: 'raft',
+      groups: 1,
+      perGroup: 3,
+      scheme: { kind: 'range', shards: 2 },
+    });
+    const layer = new ShardLayer(sim);
+    const send = new GroupSender(sim, streamRng(4, 77));
+    await drive(sim, layer.start(), 20_000);
+    await drive(sim, sim.sleep(2000), 5000);
+    const g = sim.groups[0]!;
+    const put = await drive(
+      sim,
+      send.send(g, { op: 'put', key: 'k', value: '1' }, 3000, { client: 'w', seq: 1 }),
+      5000,
+    );
+    expect(put?.outcome).toBe('ok');
+    const leader = sim.leaderOf(g)!;
+    // The followers hear the leader but it hears none of them: its read can never be confirmed.
+    for (const id of g.nodes) if (id !== leader) g.cluster.cut(id, leader);
+    let read: SendResult | undefined;
+    void send.send(g, { op: 'get', key: 'k' }, 10_000, null).then((r) => (read = r));
+    await drive(sim, sim.sleep(3000), 5000);
+    expect(sim.leaderOf(g)).not.toBe(leader);
+    sim.heal();
+    await drive(sim, sim.sleep(5000), 6000);
+    expect(read).toMatchObject({ outcome: 'ok', result: { value: '1' } });
+    layer.close();
+  });
+});
 
 describe('quorum-lab sim --groups', () => {
   it('sweeps sharded runs and prints one summary line; --shards and --moves need --groups', async () => {

@@ -3,13 +3,18 @@
  * gateway (lab/gateway.ts) does to a group of processes: to the leader the nodes report
  * (else a running node at random), following a `not-leader` redirect, trying elsewhere
  * after an answer that certainly did not apply, and asking again under the same session
- * after `leadership-lost`. The answer follows the gateway's rules: ok and fail as the node
+ * after `leadership-lost` (a get too: a read changes nothing). The answer follows the gateway's rules: ok and fail as the node
  * said (a fail without the state machine's own answer after a try that may have applied is
  * unknown); a try still out at the deadline, or whose node crashed with it, is unknown.
  */
 import type { KvOp, KvResult } from '../../core/kv/types';
 import type { NodeId, Rng } from '../../core/types';
-import type { ClientOutcome, ClientRequestFrame, ClientResponseFrame } from '../../node/contract';
+import {
+  retryableFail,
+  type ClientOutcome,
+  type ClientRequestFrame,
+  type ClientResponseFrame,
+} from '../../node/contract';
 import type { ShardedSim, SimGroup } from './sharded-sim';
 
 /** SendResult is how one command to one group ended. */
@@ -19,9 +24,6 @@ export interface SendResult {
   node: NodeId | null;
   error?: string;
 }
-
-/** RETRYABLE: answers that certainly did not apply and may succeed at another node (the gateway's list). */
-const RETRYABLE = new Set(['not-leader', 'no-leader', 'recovering', 'busy', 'leadership-lost-before-propose']);
 
 interface Try {
   g: SimGroup;
@@ -137,7 +139,7 @@ export class GroupSender {
       if (err !== 'leadership-lost' || t.seq === 0) return this.end(t, 'unknown', res.result, to, err);
       // Deposed before it committed: the next leader may hold it, so ask there under the same session.
       t.mayHaveApplied = true;
-    } else if (!RETRYABLE.has(err)) return this.end(t, 'fail', res.result, to, err);
+    } else if (!retryableFail(t.op, err)) return this.end(t, 'fail', res.result, to, err);
     t.lastError = `${to}: ${err}`;
     const redirect = res.leader;
     if (redirect && redirect !== to && t.g.cluster.node(redirect).state === 'up' && t.hops++ < 3)
