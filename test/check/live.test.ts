@@ -20,6 +20,20 @@ describe('LiveChecker', () => {
     expect(lc.check()).toMatchObject({ linearizable: true, ops: 3, keys: 2, lagOps: 0, violation: null });
   });
 
+  it('a key never quiescent past maxWindowOps makes the verdict unknown; the other keys go on', () => {
+    const lc = new LiveChecker({ maxWindowOps: 10 });
+    const evs: Ev[] = [[9, 'invoke', 'read', 'x', null]]; // in flight for good: x never compacts
+    for (let i = 0; i < 20; i++) evs.push(...seq(1, 'write', 'x', String(i)));
+    evs.push(...seq(2, 'write', 'y', '1'));
+    feed(lc, evs);
+    expect(lc.verdict()).toMatchObject({ linearizable: true, keys: 2, lagOps: 21 });
+    // (The read in flight constrains nothing until it returns: the window holds the 20 writes.)
+    expect(lc.check()).toMatchObject({ linearizable: null, keys: 2, lagOps: 0, held: 20 });
+    feed(lc, [...seq(2, 'write', 'y', '2'), ...seq(3, 'read', 'y', null, '2')]);
+    expect(lc.verdict()).toMatchObject({ linearizable: null, lagOps: 2 });
+    expect(lc.check()).toMatchObject({ linearizable: null, ops: 23, lagOps: 0, held: 20 });
+  });
+
   it('compacts settled history: a long run holds a small window', () => {
     const lc = new LiveChecker();
     const evs: Ev[] = [];
