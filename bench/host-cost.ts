@@ -10,26 +10,34 @@
  * - `gateway`: the gateway (lab/gateway.ts) sending puts from `--clients` concurrent
  *   callers to a child process that answers every request frame at once, as a leader's
  *   client port would.
+ * - `record`: what the host does to record a put — the recorder's invoke and complete (the
+ *   run log's two client records, the history's two events, both files written) and the
+ *   live checker fed by it (its worker thread included) — for puts by `--clients` processes
+ *   on 10,000 keys at `--rate` puts a second (the checker's batches grow with the rate),
+ *   until the checker has caught up. No HTTP, no gateway, no nodes.
  *
- * Prints this process's CPU time (user + system) per request. `--root DIR` loads the part
+ * Prints this process's CPU time (user + system, every thread) per request. `--root DIR` loads the part
  * from another checkout (e.g. a worktree of main), to compare two versions by alternating
  * runs. Not part of `npm run bench`.
  */
 import { fork } from 'node:child_process';
 import { request, Agent } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { intOpt, oneOfOpt, stringOpt } from '../src-main/cli-args';
 import { benchArgs } from './cli';
 
 const argv = process.argv.slice(2);
-const USAGE = `usage: node --import tsx bench/host-cost.ts [--part http|gateway] [--root DIR] [--requests N] [--clients N]
+const USAGE = `usage: node --import tsx bench/host-cost.ts [--part http|gateway|record] [--root DIR] [--requests N] [--clients N] [--rate N]
 
-  --part P       the part measured: http (the HTTP host) or gateway (default http)
+  --part P       the part measured: http (the HTTP host), gateway, or record (default http)
   --root DIR     the checkout the part is loaded from (default this one)
   --requests N   requests measured (default 20000)
   --clients N    concurrent clients (default 64)
+  --rate N       puts a second, for --part record (default 2000)
   --help, -h     this text`;
 const VALUE = 'v'.repeat(256);
 const cpuMs = (): number => {
@@ -193,6 +201,66 @@ async function runGateway(root: string, requests: number, clients: number): Prom
   return used / requests;
 }
 
+/**
+ * runRecord: `requests` puts recorded as LabRequests.send records them, paced at `rate` a
+ * second in 5 ms steps; each step completes the oldest puts in flight and invokes as many
+ * new ones, so `clients` stay in flight. Returns CPU ms per put, the checker's catching up included.
+ */
+async function runRecord(root: string, requests: number, clients: number, rate: number): Promise<number> {
+  const { Recorder } = (await import(pathToFileURL(path.join(root, 'src-main/lab/recorder.ts')).href)) as {
+    Recorder: new (o: object) => {
+      invoke(f: string, key: string, value: unknown, extra?: object): { process: number; index: number };
+      complete(h: { process: number }, type: 'ok', f: string, key: string, value: unknown, extra?: object): void;
+      close(): Promise<void>;
+    };
+  };
+  const { checkRecorder } = (await import(pathToFileURL(path.join(root, 'src-main/lab/live-check.ts')).href)) as {
+    checkRecorder: (
+      r: unknown,
+      engine: undefined,
+      onChange: () => void,
+    ) => { settled(ms: number): Promise<{ lagOps: number; linearizable: boolean | null }>; close(): Promise<void> };
+  };
+  const dir = mkdtempSync(path.join(tmpdir(), 'quorum-host-cost-'));
+  const rec = new Recorder({ logFile: path.join(dir, 'run.jsonl'), historyFile: path.join(dir, 'history.jsonl') });
+  const checker = checkRecorder(rec, undefined, () => undefined);
+  let key = 7;
+  const open: { h: { process: number }; key: string }[] = [];
+  const run = async (n: number): Promise<void> => {
+    const perStep = Math.max(1, Math.round((rate * 5) / 1000));
+    let done = 0;
+    while (done < n) {
+      for (let i = 0; i < perStep && done < n; i++) {
+        if (open.length >= clients) {
+          const o = open.shift()!;
+          rec.complete(o.h, 'ok', 'write', o.key, VALUE, {
+            preview: VALUE.slice(0, 63) + '…',
+            node: 'n1',
+            latencyMs: 1.5,
+          });
+          done++;
+        }
+        key = (key * 48271) % 2147483647;
+        const k = `bench-${String(key % 10000).padStart(5, '0')}`;
+        open.push({ h: rec.invoke('write', k, VALUE), key: k });
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  // A longer warm-up than the other parts': the checker's worker compiles its search code for seconds.
+  await run(Math.min(10_000, requests));
+  await checker.settled(30_000);
+  const c0 = cpuMs();
+  await run(requests);
+  const v = await checker.settled(60_000);
+  const used = cpuMs() - c0;
+  if (v.lagOps !== 0 || v.linearizable !== true) throw new Error(`checker ended ${JSON.stringify(v)}`);
+  await checker.close();
+  await rec.close();
+  rmSync(dir, { recursive: true, force: true });
+  return used / requests;
+}
+
 async function main(): Promise<void> {
   // The forked children get exactly `--child`, from this file; it is not a user's flag.
   if (argv.length === 1 && argv[0] === '--child') return child();
@@ -202,17 +270,23 @@ async function main(): Promise<void> {
     root: { type: 'string' },
     requests: { type: 'string' },
     clients: { type: 'string' },
+    rate: { type: 'string' },
   } as const;
   const args = benchArgs('host-cost', argv, opts, USAGE, (p) => ({
-    part: oneOfOpt(p, 'part', ['http', 'gateway'], 'http'),
+    part: oneOfOpt(p, 'part', ['http', 'gateway', 'record'], 'http'),
     root: path.resolve(stringOpt(p, 'root', here)),
     requests: intOpt(p, 'requests', 1, 10_000_000, 20_000),
     clients: intOpt(p, 'clients', 1, 1024, 64),
+    rate: intOpt(p, 'rate', 1, 1_000_000, 2000),
   }));
   if (args.exit !== undefined) process.exit(args.exit);
-  const { part, root, requests, clients } = args.opts;
+  const { part, root, requests, clients, rate } = args.opts;
   const perReq =
-    part === 'gateway' ? await runGateway(root, requests, clients) : await runHttp(root, requests, clients);
+    part === 'gateway'
+      ? await runGateway(root, requests, clients)
+      : part === 'record'
+        ? await runRecord(root, requests, clients, rate)
+        : await runHttp(root, requests, clients);
   console.log(
     `${part} ${root}: ${(perReq * 1000).toFixed(1)} µs of host CPU per request (${requests} requests, ${clients} clients)`,
   );
