@@ -1,5 +1,5 @@
 /**
- * The simulator has teeth: each mutant (sim/mutants.ts) breaks one safety rule, and a short
+ * The simulator has teeth: each mutant (sim/mutants.ts) breaks one rule, and a short
  * sweep of seeds finds a violation — where the same seed without the mutant is clean, so
  * it is the mutant, not the seed, that broke. Each window is the stretch of seeds, up to
  * the first one that catches the mutant, of `quorum-lab sim --seeds 1..2000 --nodes 5
@@ -53,6 +53,9 @@ const CASES: Case[] = [
   { mutant: 'read-ids-restart', protocol: 'raft', seeds: [505, 514], caughtBy: ['linearizability'] },
   { mutant: 'read-ids-restart', protocol: 'paxos', seeds: [99, 108], caughtBy: ['linearizability'] },
   { mutant: 'paxos-scan-monotonic', protocol: 'paxos', seeds: [16, 25], caughtBy: ['liveness'] },
+  // A liveness bug: only the probe after the heal writes anything new (liveness-probe.test.ts).
+  { mutant: 'drop-after-heal', protocol: 'raft', seeds: [1, 10], caughtBy: ['liveness'] },
+  { mutant: 'drop-after-heal', protocol: 'paxos', seeds: [1, 10], caughtBy: ['liveness'] },
 ];
 
 /** sweep runs the window until a seed shows a violation; returns that run (null: none caught). */
