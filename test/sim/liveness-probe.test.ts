@@ -11,7 +11,7 @@ import type { ProtocolNode } from '../../src-main/core/types';
 import { PROBE_KEY, runSimulation, type SimOptions } from '../../src-main/sim/run';
 import type { NodeFactory } from '../../src-main/sim/sim-node';
 
-const SEEDS = [1, 2, 3];
+const SEEDS = [1, 2];
 const PROTOCOLS: ProtocolName[] = ['raft', 'paxos'];
 const opts = (seed: number, protocol: ProtocolName): SimOptions => ({ seed, nodes: 5, protocol, faultMs: 3000 });
 
