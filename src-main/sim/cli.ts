@@ -38,7 +38,7 @@ throughout; every seed's client history goes through the linearizability checker
   --slow-links        add rate-limited links (2 KiB/s .. 512 KiB/s, both ways) to the fault mix
   --membership        two spare nodes; add, promote and remove members (the leader too) in the fault mix
   --no-check          skip the linearizability check of the history
-  --mutant NAME       break one safety rule on purpose, to see the sweep catch it:
+  --mutant NAME       break one rule on purpose, to see the sweep catch it:
                       ${MUTANT_NAMES.join(', ')}
   --log FILE          write the run log (JSONL) of a single seed ('-' = stdout)
   --history FILE      write the client history (JSONL, Jepsen-style) of a single seed

@@ -9,6 +9,9 @@
  * (registerOp). Now and then a client starts a new session, and the state machine may
  * evict sessions (in some runs any session idle for a few dozen entries).
  *
+ * A probe (ClientWorkload.probe) is one more client that issues a fixed script instead of
+ * drawing commands: the liveness probe after the heal (run.ts).
+ *
  * Everything a client sees is written to a Jepsen-style history (invoke / ok / fail /
  * info, in the lab's shapes: lab/recorder.ts historyShape), which the linearizability
  * checker reads at the end of the run; every acknowledged command is also remembered for
@@ -94,6 +97,28 @@ interface Client {
   lock: { name: string; token: number } | null;
   /** lastWritten: the key of the client's last acknowledged write (null: none yet). */
   lastWritten: string | null;
+  /** script: a probe's commands still to issue, in order (null: a workload client, which draws its own). */
+  script: KvOp[] | null;
+  /** answers: how each of a probe's commands completed (null: a workload client). */
+  answers: ProbeAnswer[] | null;
+}
+
+/** ProbeAnswer is how one of a probe's commands completed. */
+export interface ProbeAnswer {
+  f: string;
+  type: 'ok' | 'fail' | 'info';
+  value: unknown;
+  atMs: number;
+}
+
+/** Probe is a scripted client started by ClientWorkload.probe. */
+export interface Probe {
+  /** id: the probe's client (session) id. */
+  readonly id: string;
+  /** answers: its commands' completions, in order: the session's registering command first, then the script. */
+  readonly answers: readonly ProbeAnswer[];
+  /** total: how many commands it issues in all (the registering one included). */
+  readonly total: number;
 }
 
 /** ClientWorkload drives simulated clients against a Cluster. */
@@ -136,8 +161,45 @@ export class ClientWorkload {
         lastSeen: new Map(),
         lock: null,
         lastWritten: null,
+        script: null,
+        answers: null,
       });
     }
+  }
+
+  /**
+   * probe starts a fresh client — a new number, session and process — that issues `ops` one
+   * after another through the path every client takes (its session's registering command
+   * first, then redirects and retries), whether or not the workload still issues. Its
+   * commands go into the history like any other; finish() ends it like any other.
+   */
+  probe(ops: readonly KvOp[]): Probe {
+    const n = this.clients.length + 1;
+    const answers: ProbeAnswer[] = [];
+    const c: Client = {
+      n,
+      id: `c${n}`,
+      sessions: 1,
+      process: this.nextProcess++,
+      seq: 0,
+      cmd: 0,
+      op: null,
+      f: '',
+      key: '',
+      value: null,
+      anyNode: false,
+      attempt: 0,
+      target: this.cluster.ids[(n - 1) % this.cluster.ids.length]!,
+      invokedAt: 0,
+      lastSeen: new Map(),
+      lock: null,
+      lastWritten: null,
+      script: ops.slice(),
+      answers,
+    };
+    this.clients.push(c);
+    this.invoke(c);
+    return { id: c.id, answers, total: ops.length + 1 };
   }
 
   /** start lets every client begin issuing commands. */
@@ -166,6 +228,8 @@ export class ClientWorkload {
   /** finish closes the history: commands still unanswered become `info` (may or may not have happened). */
   finish(): void {
     for (const c of this.clients) {
+      // A probe's remaining commands are never issued.
+      if (c.script) c.script.length = 0;
       if (!c.op) continue;
       this.complete(c, 'info', c.value);
     }
@@ -218,12 +282,15 @@ export class ClientWorkload {
   }
 
   private invoke(c: Client): void {
-    if (!this.issuing || c.op) return;
-    if (this.rng.next() < this.opts.newSession) this.newSession(c);
+    if (c.op) return;
+    if (c.script === null) {
+      if (!this.issuing) return;
+      if (this.rng.next() < this.opts.newSession) this.newSession(c);
+    } else if (c.script.length === 0) return;
     c.seq++;
     c.cmd++;
     c.attempt = 0;
-    const op = c.seq === 1 ? registerOp(c) : this.chooseOp(c);
+    const op = c.seq === 1 ? registerOp(c) : c.script ? c.script.shift()! : this.chooseOp(c);
     const shape = historyShape(op);
     c.op = op;
     c.f = shape.f;
@@ -375,13 +442,16 @@ export class ClientWorkload {
       });
     }
     c.op = null;
+    c.answers?.push({ f: c.f, type, value, atMs: this.cluster.now });
     if (type === 'info') {
       // An indeterminate operation may still take effect: its process never acts again (Jepsen's rule).
       c.process = this.nextProcess++;
       if (c.lock) c.lock = null;
     }
     this.completed++;
-    if (this.issuing) this.cluster.after(this.think(), () => this.invoke(c));
+    if (c.script) {
+      if (c.script.length > 0) this.cluster.after(0, () => this.invoke(c));
+    } else if (this.issuing) this.cluster.after(this.think(), () => this.invoke(c));
   }
 
   private push(c: Client, type: HistoryOp['type'], value: unknown): void {

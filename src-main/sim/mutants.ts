@@ -22,6 +22,11 @@
  *    earlier process of a node answers a read of the new one.
  *  - paxos-scan-monotonic: the load-time scan holds Multi-Paxos logs to Raft's rule that
  *    terms never go down, declaring healthy logs damaged and dropping accepted slots.
+ *  - drop-after-heal: a liveness bug, not a safety one — once the faults have healed
+ *    (runSimulation calls markHealed), nodes silently drop the writes of client sessions
+ *    begun after the heal: never proposed, never answered. Every command pending at the
+ *    heal still goes through, so only a check that writes something new after the heal
+ *    (run.ts's probe) sees it.
  */
 import { KvStateMachine } from '../core/kv/state-machine';
 import { ReadQueue } from '../core/paxos/reads';
@@ -43,6 +48,8 @@ export const MUTANTS = {
   'recover-unknown-target': 'a node whose file was lost ends recovery at the first commit index it hears',
   'read-ids-restart': 'read contexts carry no per-boot nonce: a late read point answers a read of a restarted node',
   'paxos-scan-monotonic': 'the load-time scan requires non-decreasing terms in Multi-Paxos logs too',
+  'drop-after-heal':
+    'once the faults have healed, nodes silently drop the writes of client sessions begun after the heal',
 } as const;
 
 /** MutantName names a mutant. */
@@ -58,6 +65,14 @@ export function isMutantName(s: string): s is MutantName {
 
 type Restore = () => void;
 
+/** phase is what the run has told the installed mutant: whether the faults have healed (markHealed). */
+const phase = { healed: false };
+
+/** markHealed tells the installed mutant that every fault has healed (runSimulation calls it at the heal). */
+export function markHealed(): void {
+  phase.healed = true;
+}
+
 /** patch replaces proto[name] (which must be a function) and returns how to put it back. */
 function patch<T extends object, K extends keyof T>(proto: T, name: K, make: (orig: T[K]) => T[K]): Restore {
   const orig = proto[name];
@@ -70,6 +85,7 @@ function patch<T extends object, K extends keyof T>(proto: T, name: K, make: (or
 
 /** installMutant breaks one rule for the current run; call the returned function to restore it. */
 export function installMutant(name: MutantName): Restore {
+  phase.healed = false;
   switch (name) {
     case 'commit-old-term':
       return commitOldTerm();
@@ -85,6 +101,8 @@ export function installMutant(name: MutantName): Restore {
       return readIdsRestart();
     case 'paxos-scan-monotonic':
       return paxosScanMonotonic();
+    case 'drop-after-heal':
+      return dropAfterHeal();
   }
 }
 
@@ -276,4 +294,25 @@ function garbleFirstTermDrop(img: StoreImage): void {
     }
     last = r.entry.term;
   }
+}
+
+function dropAfterHeal(): Restore {
+  /** seen: every client session any node heard from before the heal. */
+  const seen = new Set<string>();
+  const undo = patch(
+    Requests.prototype,
+    'handle',
+    (orig) =>
+      function (this: Requests, ...args: Parameters<Requests['handle']>): void {
+        const req = args[0];
+        if (!phase.healed) seen.add(req.client);
+        // The broken rule: after the heal a new session's write is dropped without an answer.
+        else if (req.op.op !== 'get' && !seen.has(req.client)) return;
+        orig.apply(this, args);
+      },
+  );
+  return () => {
+    undo();
+    phase.healed = false;
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * runSimulation: one seed, one whole run. Clients load the cluster while a random fault
  * schedule plays; then every fault heals and the run checks liveness (a leader within
- * ten election timeouts, every pending command answered) and the end state (every live
+ * ten election timeouts, every pending command answered, and a probe: a fresh client's
+ * write and read-back answered within twenty more) and the end state (every live
  * node applied the same log, its state machine matches a replay of that log, every
  * acknowledged command is in it, and the client history is linearizable). Safety
  * invariants and the commit oracle are checked all along by the Cluster.
@@ -19,7 +20,7 @@ import { ClientWorkload, DEFAULT_WORKLOAD, type HistoryOp, type WorkloadOptions 
 import { Cluster, MAX_NODES, type ClusterOptions } from './cluster';
 import { CHECK_STEPS, checkClientHistory, checkFinalState, convergedIndex } from './final-checks';
 import type { Violation } from './invariants';
-import { installMutant, type MutantName } from './mutants';
+import { installMutant, markHealed, type MutantName } from './mutants';
 import { pick, Stream, streamRng } from './random';
 import { RunLog, type LogSink } from './run-log';
 import { applyFault, healAll, randomSchedule, type TimedFault } from './schedule';
@@ -56,6 +57,12 @@ export interface SimOptions {
   log?: LogSink | true;
   /** onHeal is called when the fault phase ends, before the liveness checks (tests break things here). */
   onHeal?: (cluster: Cluster) => void;
+  /**
+   * probe: after the heal, a fresh client writes PROBE_KEY and reads it back, and both must
+   * be answered (default true; false leaves it out — the checks as they were before it, for
+   * comparison in tests).
+   */
+  probe?: boolean;
 }
 
 /** SimStats summarizes a run. */
@@ -186,9 +193,10 @@ function run(o: SimOptions): SimResult {
   // The heal: from here on the network is clean and every node runs.
   healAll(cluster);
   workload.stopIssuing();
+  if (o.mutant) markHealed();
   o.onHeal?.(cluster);
   log.write(cluster.now, 'phase', { phase: 'healed' });
-  checkAfterHeal(p);
+  checkAfterHeal(p, o.probe !== false);
   const verdict = o.check === false ? null : checkClientHistory(cluster, workload.history, o.checkSteps ?? CHECK_STEPS);
   const checker = cluster.checker;
   log.write(cluster.now, 'end', { violations: checker.violations.length, linearizable: verdict?.linearizable ?? null });
@@ -203,17 +211,26 @@ function run(o: SimOptions): SimResult {
   };
 }
 
+/** PROBE_KEY is the key the liveness probe writes after the heal (the workload's keys are k0.., fence-.., session-..). */
+export const PROBE_KEY = 'probe';
+
+/** PROBE_TIMEOUTS bounds the probe: its commands are answered within this many election timeouts of a stable leader. */
+export const PROBE_TIMEOUTS = 20;
+
 /**
  * checkAfterHeal checks liveness once every fault healed — a leader within ten election
- * timeouts, every pending command answered, every node converged — and then the end state.
+ * timeouts, every pending command answered, a fresh client's write and read answered
+ * (probeAfterHeal), every node converged — and then the end state.
  */
-function checkAfterHeal(p: Prepared): void {
+function checkAfterHeal(p: Prepared, probe: boolean): void {
   const { cluster, workload } = p;
   const checker = cluster.checker;
   const electionMs = cluster.electionMs;
   const healedAt = cluster.now;
   const leaderBound = 10 * electionMs;
+  let live = true;
   if (!cluster.runUntilTrue(() => cluster.stableLeader() !== null, leaderBound)) {
+    live = false;
     checker.report(
       'liveness',
       null,
@@ -222,6 +239,7 @@ function checkAfterHeal(p: Prepared): void {
   }
   const answerBound = healedAt + 20 * electionMs + 2 * p.wopts.timeoutMs;
   if (!cluster.runUntilTrue(() => workload.outstanding === 0, Math.max(0, answerBound - cluster.now))) {
+    live = false;
     const pending = workload.outstandingList().slice(0, 3).join('; ');
     const after = Math.round(cluster.now - healedAt);
     checker.report(
@@ -230,12 +248,65 @@ function checkAfterHeal(p: Prepared): void {
       `${workload.outstanding} command(s) still pending ${after} ms after the heal: ${pending}`,
     );
   }
+  // A cluster already found stuck is not probed (one report says it).
+  if (probe && live) probeAfterHeal(p);
   workload.finish();
   if (!cluster.runUntilTrue(() => convergedIndex(cluster) !== null, 10 * electionMs)) {
     const applied = cluster.nodes.map((n) => `${n.id}=${n.applied}`).join(' ');
     checker.report('liveness', null, `nodes did not converge on one applied index after the heal: ${applied}`);
   } else {
     checkFinalState(cluster, workload.acked, cluster.kv);
+  }
+}
+
+/**
+ * probeAfterHeal: the workload's clients stop at the heal, so a cluster that converged but
+ * can no longer commit (a silent leader, a stuck proposal path, a node that catches up
+ * only when something new is written) would pass the checks above. Once a leader is
+ * stable, a fresh client writes PROBE_KEY and reads it back through the normal client
+ * path; its commands (the session's registering one included) must be answered within
+ * PROBE_TIMEOUTS election timeouts, the write acknowledged and the read returning it.
+ *
+ * The probe's commands also go into the history: the linearizability checker judges the
+ * read against the write, and the end-state checks look for the acknowledged write in the
+ * log. The answers are still checked here directly, because to the checker a command that
+ * was never answered is only indeterminate, never a violation.
+ */
+function probeAfterHeal(p: Prepared): void {
+  const { cluster, workload } = p;
+  const checker = cluster.checker;
+  const electionMs = cluster.electionMs;
+  if (!cluster.runUntilTrue(() => cluster.stableLeader() !== null, 10 * electionMs)) {
+    checker.report('liveness', null, `no stable leader within 10 election timeouts to probe`);
+    return;
+  }
+  const value = `probe-${p.copts.seed}`;
+  const probe = workload.probe([
+    { op: 'put', key: PROBE_KEY, value },
+    { op: 'get', key: PROBE_KEY },
+  ]);
+  const startedAt = cluster.now;
+  const bound = PROBE_TIMEOUTS * electionMs;
+  const what = `the probe (${probe.id} writes '${PROBE_KEY}' and reads it back from ${Math.round(startedAt)} ms)`;
+  if (!cluster.runUntilTrue(() => probe.answers.length === probe.total, bound)) {
+    const pending = workload.outstandingList().filter((s) => s.startsWith(`${probe.id}#`));
+    checker.report(
+      'liveness',
+      null,
+      `${what}: not answered within ${PROBE_TIMEOUTS} election timeouts (${bound} ms): ${pending.join('; ') || 'nothing in flight'}`,
+    );
+    return;
+  }
+  const [register, write, read] = probe.answers;
+  if (register?.type !== 'ok' || write?.type !== 'ok') {
+    const a = register?.type !== 'ok' ? register : write;
+    checker.report('liveness', null, `${what}: its ${a?.f} was answered ${a?.type}, not acknowledged`);
+  } else if (read?.type !== 'ok' || read.value !== value) {
+    checker.report(
+      'liveness',
+      null,
+      `${what}: the read was answered ${read?.type} ${JSON.stringify(read?.value)}, not the acknowledged ${JSON.stringify(value)}`,
+    );
   }
 }
 

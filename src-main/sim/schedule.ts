@@ -3,7 +3,8 @@
  * duplication / reordering, crashes (some with a damaged store: the term/vote record, the
  * log's tail, or the whole file; some restarting faster than a message travels), power
  * cuts (a majority down at once), pauses, slow disks, and faults armed to fire on an event
- * (the leader elected, its commit index moving, its lease held, a damaged node recovered),
+ * (the leader elected, its commit index moving, its lease held, a damaged node recovered —
+ * the last armed with a rolling outage, Drawer.rollingOutage),
  * and when asked for, slow links and membership changes, is drawn over the fault phase; every crash, pause and slow disk is undone later (or at
  * the heal). The schedule is plain data, so it can be logged, printed and replayed.
  */
@@ -148,14 +149,14 @@ class Drawer {
    * minority of nodes, so no committed entry is lost for good). Now and then it restarts
    * quicker than a message flies, so answers meant for the old process reach the new one.
    */
-  private crash(t: number, node: NodeId, damageChance: number, down?: number): void {
+  private crash(t: number, node: NodeId, damageChance: number, down?: number, kind?: DamageKind): void {
     const rng = this.rng;
     const d = down ?? (rng.next() < 0.25 ? 1 + rng.next() * 20 : this.e * (0.2 + rng.next() * 4));
     this.push(t, { kind: 'crash', node });
     const budget = this.o.damage ?? 0;
     if (budget > 0 && rng.next() < damageChance && (this.damaged.has(node) || this.damaged.size < budget)) {
       this.damaged.add(node);
-      this.push(t, { kind: 'damage', node, damage: pick(rng, DAMAGE_KINDS) });
+      this.push(t, { kind: 'damage', node, damage: kind ?? pick(rng, DAMAGE_KINDS) });
     }
     this.push(t + d, { kind: 'restart', node });
     this.busyUntil.set(node, t + d);
@@ -185,11 +186,40 @@ class Drawer {
     this.busyUntil.set(node, t + frozen);
   }
 
-  /** trigger arms an event-triggered fault; one waiting for a recovery comes with a crash that damages a store. */
+  /** trigger arms an event-triggered fault; one waiting for a recovery comes with a rolling outage that damages a store. */
   private trigger(t: number, free: NodeId[]): void {
     const trig = randomTrigger(this.rng, this.o);
     this.push(t, { kind: 'arm', trigger: trig });
-    if (trig.event === 'recovered' && free.length > 0) this.crash(t, pick(this.rng, free), 1, this.e * 0.5);
+    // The node whose disk fails: one the damage budget still allows.
+    const budget = this.o.damage ?? 0;
+    const disks = free.filter((id) => this.damaged.has(id) || this.damaged.size < budget);
+    if (trig.event === 'recovered' && disks.length > 0) this.rollingOutage(t, pick(this.rng, disks));
+  }
+
+  /**
+   * rollingOutage: a minority of the other nodes is cut off (its switch fails), so the rest
+   * commit without it; then `node` crashes and its disk is replaced — the whole file lost,
+   * nothing known of what it held — and it comes back half an election timeout later; the
+   * cut ends a moment after that (the other damage kinds come with plain crashes). With the
+   * 'recovered' trigger armed beside it, the leader crashes as soon as `node` ends its recovery: the
+   * lagging minority and the rebuilt node can now elect a leader between them, so the
+   * rebuilt node must not vote before it holds everything it had acknowledged (the case
+   * for a recovery read, core/recovery/recovery.ts).
+   */
+  private rollingOutage(t: number, node: NodeId): void {
+    const rng = this.rng;
+    const e = this.e;
+    const others = shuffle(
+      rng,
+      this.ids.filter((id) => id !== node),
+    );
+    const cut = others.slice(0, Math.floor((this.ids.length - 1) / 2)).sort();
+    const crashAt = t + e * (0.2 + rng.next() * 0.5);
+    if (cut.length > 0) {
+      this.push(t, { kind: 'partition', groups: [cut, this.ids.filter((id) => !cut.includes(id))] });
+      this.push(crashAt + e * (0.6 + rng.next() * 0.5), { kind: 'heal-network' });
+    }
+    this.crash(crashAt, node, 1, e * 0.5, 'file');
   }
 }
 
@@ -197,20 +227,20 @@ class Drawer {
  * randomTrigger draws an event-triggered fault. A third wait for a leaseholder to pause it
  * (a paused leader is how stale reads happen); some strand it (triggers.ts); with disk
  * faults on, some crash the leader as soon as a damaged node has recovered (the moment its
- * vote counts again); some bounce a young node that forwards a read; the rest crash (or
+ * vote counts again; a rolling outage sets that up); some bounce a young node that forwards a read; the rest crash (or
  * pause) a leader just elected or whose commit index just moved.
  */
 function randomTrigger(rng: Rng, o: ScheduleOptions): Trigger {
   const e = o.electionMs;
   const r = rng.next();
   // A paused leaseholder sleeps through an election and a little more (a new leader takes over meanwhile).
-  if (r < 0.35) return { event: 'lease', action: 'pause', forMs: e * (1.6 + rng.next() * 1.6) };
+  if (r < 0.3) return { event: 'lease', action: 'pause', forMs: e * (1.6 + rng.next() * 1.6) };
   // Stranded long enough for the others to elect a leader and commit under it.
-  if (r < 0.55) return { event: 'lease', action: 'strand', forMs: e * (2 + rng.next() * 2) };
-  if (r < 0.68 && (o.damage ?? 0) > 0)
+  if (r < 0.5) return { event: 'lease', action: 'strand', forMs: e * (2 + rng.next() * 2) };
+  if (r < 0.72 && (o.damage ?? 0) > 0)
     return { event: 'recovered', action: 'crash', forMs: e * (0.5 + rng.next() * 3) };
   // A young process that forwards a read is bounced, and the answer reaches its successor late.
-  if (r < 0.8) return { event: 'read', action: 'bounce', forMs: 1 + rng.next() * 20 };
+  if (r < 0.82) return { event: 'read', action: 'bounce', forMs: 1 + rng.next() * 20 };
   const event = pick(rng, ['elected', 'commit'] as const);
   return { event, action: rng.next() < 0.2 ? 'pause' : 'crash', forMs: e * (0.5 + rng.next() * 3) };
 }

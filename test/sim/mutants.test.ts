@@ -1,5 +1,5 @@
 /**
- * The simulator has teeth: each mutant (sim/mutants.ts) breaks one safety rule, and a short
+ * The simulator has teeth: each mutant (sim/mutants.ts) breaks one rule, and a short
  * sweep of seeds finds a violation — where the same seed without the mutant is clean, so
  * it is the mutant, not the seed, that broke. Each window is the stretch of seeds, up to
  * the first one that catches the mutant, of `quorum-lab sim --seeds 1..2000 --nodes 5
@@ -35,24 +35,35 @@ const CASES: Case[] = [
   {
     mutant: 'damaged-term-zero',
     protocol: 'raft',
-    seeds: [30, 39],
+    seeds: [13, 22],
     caughtBy: ['commit-agreement', 'leader-completeness', 'state-machine-safety', 'durability', 'linearizability'],
   },
+  // A rebuilt node that votes too early may also vote twice in a term it forgot (election safety).
   {
     mutant: 'recover-unknown-target',
     protocol: 'raft',
-    seeds: [30, 39],
-    caughtBy: ['commit-agreement', 'leader-completeness', 'state-machine-safety', 'durability', 'linearizability'],
+    seeds: [1, 10],
+    caughtBy: [
+      'election-safety',
+      'commit-agreement',
+      'leader-completeness',
+      'state-machine-safety',
+      'durability',
+      'linearizability',
+    ],
   },
   {
     mutant: 'recover-unknown-target',
     protocol: 'paxos',
-    seeds: [101, 110],
+    seeds: [96, 105],
     caughtBy: ['commit-agreement', 'leader-completeness', 'state-machine-safety', 'durability', 'linearizability'],
   },
   { mutant: 'read-ids-restart', protocol: 'raft', seeds: [505, 514], caughtBy: ['linearizability'] },
   { mutant: 'read-ids-restart', protocol: 'paxos', seeds: [99, 108], caughtBy: ['linearizability'] },
-  { mutant: 'paxos-scan-monotonic', protocol: 'paxos', seeds: [16, 25], caughtBy: ['liveness'] },
+  { mutant: 'paxos-scan-monotonic', protocol: 'paxos', seeds: [22, 31], caughtBy: ['liveness'] },
+  // A liveness bug: only the probe after the heal writes anything new (liveness-probe.test.ts).
+  { mutant: 'drop-after-heal', protocol: 'raft', seeds: [1, 10], caughtBy: ['liveness'] },
+  { mutant: 'drop-after-heal', protocol: 'paxos', seeds: [1, 10], caughtBy: ['liveness'] },
 ];
 
 /** sweep runs the window until a seed shows a violation; returns that run (null: none caught). */
