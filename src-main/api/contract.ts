@@ -26,7 +26,10 @@ export interface NodeInspect {
   /** entries: the last entries of the log (newest last). */
   entries: Entry[];
   dataFile: string;
+  /** dataFileBytes: the database and its WAL on disk, walPreallocBytes of zeros included. */
   dataFileBytes: number;
+  /** walPreallocBytes: how much of the WAL is zeros written ahead at open (wal-prealloc.ts), not data; absent: none. */
+  walPreallocBytes?: number;
   damaged: boolean;
   keys: number;
   locks: LockInfo[];

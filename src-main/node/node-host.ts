@@ -288,6 +288,7 @@ export class NodeHost {
       entries: lastN > 0 && lo <= hi ? this.core.entries(lo, hi + 1) : [],
       dataFile: this.cfg.dataFile,
       dataFileBytes: this.storage.fileBytes(),
+      walPreallocBytes: this.storage.walPreallocBytes(),
       damaged: this.recovery.recovering,
       keys: this.kv.size(),
       locks: this.kv.locks(),

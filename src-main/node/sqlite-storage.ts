@@ -345,6 +345,16 @@ export class SqliteStorage implements RecoveringStorage {
     return n;
   }
 
+  /**
+   * walPreallocBytes is how much of fileBytes() is the WAL's preallocated room (zeros, or
+   * frames written over them): the WAL's size up to what open preallocates, 0 when off.
+   */
+  walPreallocBytes(): number {
+    if (this.preallocBytes === 0) return 0;
+    const wal = fs.statSync(`${this.file}-wal`, { throwIfNoEntry: false });
+    return Math.min(wal?.size ?? 0, this.preallocBytes);
+  }
+
   private openDb(): Database.Database {
     const db = this.binding ? new Database(this.file, { nativeBinding: this.binding }) : new Database(this.file);
     try {

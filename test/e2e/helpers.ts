@@ -6,7 +6,7 @@
  * saying what to install.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -165,6 +165,29 @@ export async function openBrowser(): Promise<{ context: BrowserContext; page: Pa
 
 let shot = 0;
 let last = Date.now();
+/** LOADED: when this test file's run began; a failure shot older than that is an earlier run's. */
+const LOADED = Date.now();
+
+/**
+ * cleanFailureShots removes the failure screenshots (NN-NAME-…failure.png) an earlier run of
+ * this test file left in artifacts/e2e, so the folder shows only this run's failures. Shots
+ * of other files, and any taken since this file's run began, are left alone.
+ */
+export function cleanFailureShots(name: string, dir = ARTIFACTS, before = LOADED): void {
+  const mine = new RegExp(`^\\d+-${name.replace(/[^a-z0-9-]/gi, '')}-(.+-)?failure\\.png$`);
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return; // no screenshots yet
+  }
+  for (const f of files) {
+    if (!mine.test(f)) continue;
+    const file = join(dir, f);
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (st && st.mtimeMs < before) rmSync(file, { force: true });
+  }
+}
 /** screenshot saves the page as artifacts/e2e/NN-name.png and logs how long the step took. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -232,6 +255,7 @@ export function labInBrowser(name: string, args: string[], open = false): LabInB
   let page: Page | null = null;
   beforeAll(async () => {
     requireChromium();
+    cleanFailureShots(name);
     const web = buildWeb(join(ROOT, 'artifacts', `e2e-web-${name}`));
     served = await startServe(['--web', web, ...args]);
     ({ context, page } = await openBrowser());

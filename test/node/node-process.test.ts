@@ -374,6 +374,7 @@ describe('a 3-node Raft cluster of real processes', () => {
       expect(reply.inspect.keys).toBeGreaterThan(30);
       expect(reply.inspect.entries.length).toBeGreaterThan(0);
       expect(reply.inspect.dataFileBytes).toBeGreaterThan(0);
+      expect(reply.inspect.walPreallocBytes).toBeLessThanOrEqual(reply.inspect.dataFileBytes);
     }
     n.child.send({ t: 'teleport' }); // an unknown IPC message is reported, not fatal
     await waitFor('ipc-rejected', () => n.events('ipc-rejected').length > 0);

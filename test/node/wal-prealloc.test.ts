@@ -155,7 +155,19 @@ describe('a preallocated WAL (written over, not grown)', () => {
       const f = newFile();
       const s = new SqliteStorage(f, { deferSync: true, ...opts });
       expect(walSize(f)).toBeLessThan(WAL_FRAME_BYTES * 10);
+      expect(s.walPreallocBytes()).toBe(0);
       s.close();
     }
+  });
+
+  it('says how much of the file size is the preallocated WAL (what the inspector shows apart)', async () => {
+    const file = newFile();
+    const s = new SqliteStorage(file, { deferSync: true });
+    await writeSynced(s, 1, 20);
+    // The file is 16 MiB of which nearly all is room made ahead, not data.
+    expect(s.fileBytes()).toBeGreaterThan(WAL_LIMIT_BYTES);
+    expect(s.walPreallocBytes()).toBe(WAL_LIMIT_BYTES);
+    expect(s.fileBytes() - s.walPreallocBytes()).toBeLessThan(1024 * 1024);
+    s.close();
   });
 });

@@ -8,6 +8,12 @@
  * in 219 ms". Each folded record's sentence is kept, bounded, as the row's steps, which the
  * timeline shows when the row is selected. Commits stay rows of their own: they belong to
  * the whole cluster. Pure and bounded: one open fold per node being added.
+ *
+ * When a step belongs to the add is decided by the add's own lifecycle, never by how long
+ * it took: on a loaded machine a node can take seconds to start, catch up, or report that
+ * it left the learner role, and a slow laptop must read the same row as a fast one. After
+ * the node became a voter the fold waits for that one report (the node's switch from
+ * learner), then ends; anything else about the node ends it at once.
  */
 import type { RunLogRecord } from '../../../src-main/api/contract';
 import type { Described } from './describe';
@@ -18,8 +24,6 @@ import { str, type Category } from './records';
 export const MAX_FOLD_STEPS = 40;
 /** FOLD_IDLE_NS: a fold that hears nothing of its node for this long is closed (a lab that stopped mid-change). */
 export const FOLD_IDLE_NS = 60e9;
-/** AFTER_NS: after the node became a voter, its own role, term and leader records this soon after still fold in. */
-export const AFTER_NS = 1e9;
 
 /** FoldRow is the part of a timeline row a fold rewrites. */
 export interface FoldRow {
@@ -47,6 +51,11 @@ interface Fold {
   voterAt: number | null;
   applied: number | null;
   started: boolean;
+  /** wasLearner / leftLearner: the node reported itself a learner / reported leaving that role. */
+  wasLearner: boolean;
+  leftLearner: boolean;
+  /** lastSeq: the newest folded record's seq (a status report's records have consecutive seqs). */
+  lastSeq: number;
   step: string;
   failed: string | null;
 }
@@ -61,8 +70,11 @@ const OWN_KINDS = new Set([
   'leader',
   'learner-caught-up',
 ]);
-/** AFTER_KINDS still fold in just after the add ended (the node's switch from learner to follower). */
+/** AFTER_KINDS still fold in after the add ended: the node's own report of its switch from learner to follower. */
 const AFTER_KINDS = new Set(['role', 'term', 'leader']);
+
+/** ENDING_KINDS end an added node's fold once its add is over: the node's life goes on in rows of its own. */
+const ENDING_KINDS = new Set(['crash', 'node-died', 'node-exit', 'restart', 'pause', 'resume', 'member-removed']);
 
 /** FOLDABLE_KINDS are every record kind a fold can take (the model asks about no others). */
 export const FOLDABLE_KINDS: ReadonlySet<string> = new Set([
@@ -94,14 +106,18 @@ export class AddFolds {
    */
   take(r: RunLogRecord, describe: () => Described, newRow: (w: Described) => FoldRow): boolean {
     const node = subjectOf(r);
-    // A node standing for election is news of its own, never a step of its add.
-    if (node === null || (r.kind === 'role' && str(r, 'role') !== 'follower' && str(r, 'role') !== 'learner'))
-      return false;
+    if (node === null) return false;
     let said: Described | undefined;
     let f = this.folds.get(node);
     if (f && r.t - f.lastT > FOLD_IDLE_NS) {
       this.folds.delete(node);
       f = undefined;
+    }
+    // A node standing for election is news of its own, never a step of its add (and an
+    // add that is over has no more steps once the node campaigns).
+    if (r.kind === 'role' && str(r, 'role') !== 'follower' && str(r, 'role') !== 'learner') {
+      if (f !== undefined && f.doneT !== null) this.folds.delete(node);
+      return false;
     }
     if (!f) {
       if (r.kind !== 'member-change' || str(r, 'op') !== 'add') return false;
@@ -109,8 +125,7 @@ export class AddFolds {
       f = newFold(node, r.t, newRow(said));
       this.folds.set(node, f);
     } else if (f.doneT !== null) {
-      // After the add: only the node settling into its new role still belongs to it.
-      if (!AFTER_KINDS.has(r.kind) || r.t - f.doneT > AFTER_NS) {
+      if (!settling(f, r)) {
         this.folds.delete(node);
         return false;
       }
@@ -118,12 +133,38 @@ export class AddFolds {
     said ??= describe();
     note(f, r);
     f.lastT = r.t;
+    f.lastSeq = r.seq;
     const steps = (f.row.steps ??= []);
     if (steps.length < MAX_FOLD_STEPS) steps.push(`+${Math.round((r.t - f.startT) / 1e6)} ms  ${said.text}`);
     f.row.text = summary(f);
     f.row.tone = f.failed !== null ? 'fail' : f.voterAt !== null ? 'ok' : '';
     return true;
   }
+
+  /**
+   * other hears a record of a kind no fold takes: a crash, stop or restart of a node whose
+   * add is over ends its fold, so the node's later life gets rows of its own. An add still
+   * running keeps its fold (a failure folds in when it comes).
+   */
+  other(r: RunLogRecord): void {
+    if (!ENDING_KINDS.has(r.kind)) return;
+    const node = str(r, 'node');
+    const f = node === null ? undefined : this.folds.get(node);
+    if (f !== undefined && f.doneT !== null) this.folds.delete(f.node);
+  }
+}
+
+/**
+ * settling tells whether r, a record of a node whose add is over, is still the node
+ * settling into its new role: until the node reports leaving the learner role, its own
+ * role, term and leader records (however late they come); after that report, only the
+ * rest of that same status report (its records have consecutive seqs). A node that never
+ * reported itself a learner has no switch to wait for.
+ */
+function settling(f: Fold, r: RunLogRecord): boolean {
+  if (!AFTER_KINDS.has(r.kind)) return false;
+  if (f.wasLearner && !f.leftLearner) return true;
+  return r.kind !== 'role' && r.seq === f.lastSeq + 1;
 }
 
 function newFold(node: string, t: number, row: FoldRow): Fold {
@@ -139,6 +180,9 @@ function newFold(node: string, t: number, row: FoldRow): Fold {
     voterAt: null,
     applied: null,
     started: false,
+    wasLearner: false,
+    leftLearner: false,
+    lastSeq: -1,
     step: 'starting',
     failed: null,
   };
@@ -173,6 +217,10 @@ function note(f: Fold, r: RunLogRecord): void {
       return;
     case 'node-ready':
       f.started = true;
+      return;
+    case 'role':
+      if (str(r, 'role') === 'learner') f.wasLearner = true;
+      else if (str(r, 'from') === 'learner') f.leftLearner = true;
       return;
     case 'conf-change':
       if (str(r, 'change') === 'addLearner') f.learnerAt = index ?? 0;

@@ -237,7 +237,10 @@ export class RunModel {
 
   /** foldAdd folds a record of a node being added into that add's one row (./add-fold.ts); true if it did. */
   private foldAdd(r: RunLogRecord, ord: number): boolean {
-    if (!FOLDABLE_KINDS.has(r.kind)) return false;
+    if (!FOLDABLE_KINDS.has(r.kind)) {
+      this.adds.other(r);
+      return false;
+    }
     return this.adds.take(
       r,
       () => describe(r),
