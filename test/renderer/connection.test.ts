@@ -76,7 +76,7 @@ describe('useConnectionStore', () => {
     // The lab names no leader while its leader is paused; the header follows.
     expect(useClusterStore().leader).toBeNull();
 
-    fake.emit({ type: 'log', record: rec(7, 'heal') });
+    fake.emit({ type: 'log', record: rec(1, 'heal') });
     useTimelineStore().flush();
     expect(timelineKinds().at(-1)).toBe('heal');
 

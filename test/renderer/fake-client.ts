@@ -389,7 +389,7 @@ export class FakeLabClient extends TableClient {
         const [count, seconds] = [req.count, 2];
         return { count, ok: count, fail: 0, unknown: 0, seconds, opsPerSec: count / seconds, p50Ms: 1.5, p99Ms: 9.25 };
       },
-      log: (since = 0) => this.backlog.filter((r) => r.seq > since),
+      log: (since = 0, limit) => this.backlog.filter((r) => r.seq > since).slice(0, limit ?? Infinity),
       history: (q) =>
         q === undefined
           ? structuredClone(this.historyEvents)

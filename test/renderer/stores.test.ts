@@ -18,6 +18,7 @@ beforeEach(() => {
   setActivePinia(createPinia());
   fake = new FakeLabClient(3);
   setLabClient(fake);
+  seq = 0; // each test is a fresh lab: its run log numbers records from 1 (a jump is a gap the page fetches)
 });
 afterEach(() => setLabClient(null));
 

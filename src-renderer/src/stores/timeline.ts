@@ -10,6 +10,7 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, triggerRef } from 'vue';
 import type { ClusterSettings, RunLogRecord } from '../../../src-main/api/contract';
 import { shardGroupOf } from '../../../src-main/api/shards';
+import { labClient } from '../api/lab-client';
 import { feedMessage, onMessageRecord } from '../composables/message-feed';
 import { CATEGORIES, isMessageRecord, type Category } from '../model/records';
 import { RunModel } from '../model/run-model';
@@ -27,6 +28,12 @@ export const FLUSH_FALLBACK_MS = 250;
  * need no 60 updates a second, and each update costs the page a layout and a repaint.
  */
 export const VIEW_MS = 100;
+
+/**
+ * GAP_FETCH_MAX bounds the records asked for to fill one gap in the live stream; a longer
+ * gap is filled with its newest records and the rest counted as lost.
+ */
+export const GAP_FETCH_MAX = 20_000;
 
 const raf: (cb: () => void) => unknown =
   typeof requestAnimationFrame === 'function' ? (cb) => requestAnimationFrame(cb) : (cb) => setTimeout(cb, 16);
@@ -53,6 +60,24 @@ export const useTimelineStore = defineStore('timeline', () => {
   const replay = useReplayStore();
   /** layout: the live run's nodes by group (sharded clusters), given to every model made for the run. */
   let layout = new Map<string, string>();
+  /**
+   * Gap repair. The host stops sending run-log records to a page that has fallen more than
+   * a few MiB behind (web/http-host.ts, WS_HIGH_WATER), so the live stream can skip seqs.
+   * Records are numbered without a break, so a jump in seq says what was missed: the
+   * missing ones are fetched (GET /api/log?since=) and taken in, in order, before the
+   * records that came after them; what the lab no longer holds is counted in `lost`.
+   * following: the backlog arrived, so the live stream is followed without a break from
+   * there on (a new run included). lastSeq: the newest seq accounted for (taken in, or
+   * counted lost); 0 at a run's start.
+   */
+  let following = false;
+  let lastSeq = 0;
+  /** waiting: live records held back while a gap before them is fetched (null: no fetch running). */
+  let waiting: RunLogRecord[] | null = null;
+  /** lost: run-log records the live stream skipped that the lab no longer held when asked. */
+  const lost = ref(0);
+  /** run: bumped by reset, so a gap fetch that answers after a new run began is ignored. */
+  let run = 0;
 
   /** setLayout gives the live run's group layout (from the cluster's settings) to its model. */
   function setLayout(settings: Pick<ClusterSettings, 'nodes' | 'shards'>): void {
@@ -63,6 +88,7 @@ export const useTimelineStore = defineStore('timeline', () => {
   /** take folds one live record into the model and hands messages to the animation. */
   function take(r: RunLogRecord): boolean {
     if (!model.value.ingest(r)) return false;
+    if (r.seq > lastSeq) lastSeq = r.seq;
     if (held) {
       held.push(r);
       if (held.length > HELD_MAX) held = null;
@@ -104,9 +130,73 @@ export const useTimelineStore = defineStore('timeline', () => {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
+    if (takeLive(batch)) changed();
+  }
+
+  /** takeLive takes live records in, in order, until one comes after a gap; that one and the rest wait for the gap's fetch. */
+  function takeLive(batch: readonly RunLogRecord[]): boolean {
+    if (waiting) {
+      waiting.push(...batch);
+      if (waiting.length > HELD_MAX) return giveUpGap();
+      return false;
+    }
     let any = false;
-    for (const r of batch) any = take(r) || any;
-    if (any) changed();
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
+      if (following && r.seq > lastSeq + 1) {
+        waiting = batch.slice(i);
+        fillGap(lastSeq, r.seq);
+        return any;
+      }
+      any = take(r) || any;
+    }
+    return any;
+  }
+
+  /** fillGap fetches the records with after < seq < before, takes them in, then the records that waited. */
+  function fillGap(after: number, before: number): void {
+    const want = before - after - 1;
+    const from = Math.max(after, before - 1 - GAP_FETCH_MAX);
+    const mine = run;
+    labClient()
+      .log(from, before - 1 - from)
+      .then(
+        (got) =>
+          endGap(
+            mine,
+            got.filter((r) => r.seq > after && r.seq < before),
+            want,
+          ),
+        () => endGap(mine, [], want),
+      );
+  }
+
+  /** endGap takes in what a gap's fetch found, counts the rest as lost, and lets the waiting records go on. */
+  function endGap(mine: number, got: readonly RunLogRecord[], want: number): void {
+    if (mine !== run || !waiting) return;
+    const rest = waiting;
+    waiting = null;
+    const sorted = [...got].sort((a, b) => a.seq - b.seq);
+    for (const r of sorted) take(r);
+    lost.value += want - sorted.length;
+    // The gap's end is known: the next record that waited.
+    const next = rest[0];
+    if (next && next.seq - 1 > lastSeq) lastSeq = next.seq - 1;
+    takeLive(rest);
+    changed();
+  }
+
+  /** giveUpGap stops waiting for a gap's fetch (too much piled up behind it): what waited is taken in now, the gap counted lost. */
+  function giveUpGap(): boolean {
+    const rest = waiting ?? [];
+    waiting = null;
+    const first = rest[0];
+    if (first) {
+      lost.value += Math.max(0, first.seq - lastSeq - 1);
+      lastSeq = first.seq - 1;
+    }
+    run++; // the fetch still under way is for a gap already given up
+    return takeLive(rest);
   }
 
   /** flush applies the queued records and shows them now. */
@@ -133,6 +223,9 @@ export const useTimelineStore = defineStore('timeline', () => {
       model.value = fresh;
       fresh.rows.setNode(nodeFilter.value);
     }
+    // From here on the live stream is followed without a break: a jump in seq is a gap.
+    lastSeq = Math.max(0, model.value.lastSeq);
+    following = true;
     changed();
     syncView();
   }
@@ -141,6 +234,10 @@ export const useTimelineStore = defineStore('timeline', () => {
   function reset(): void {
     pending = [];
     held = null;
+    waiting = null;
+    lastSeq = 0;
+    lost.value = 0;
+    run++;
     model.value = markRaw(new RunModel());
     model.value.setLayout(layout);
     model.value.rows.setNode(nodeFilter.value);
@@ -210,6 +307,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     source,
     now,
     rows,
+    lost,
     push,
     enqueue,
     flush,
