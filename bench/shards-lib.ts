@@ -14,15 +14,18 @@ import { performance } from 'node:perf_hooks';
 import { shardOf, type ShardScheme } from '../src-main/core/shard/config';
 import { clientAgent, parseJson, request, type Endpoint } from './http';
 import { startServe } from './lab';
+import { cpuMs } from './profile-lib';
 import { sleep } from './procs';
 import type { PutClient, Target } from './target';
-import { median, percentile, runThroughput, type ThroughputResult } from './workload';
+import { errorSummary, median, percentile, runThroughput, type ThroughputResult } from './workload';
 
 const SCHEME: ShardScheme = { kind: 'range', shards: 12 };
 
 /** ShardedLab is one running `quorum-lab serve --groups G`. */
 interface ShardedLab {
   ep: Endpoint;
+  /** pid: the host process's. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -31,6 +34,7 @@ async function startLab(repo: string, groups: number, dir: string): Promise<Shar
   const { proc, ep } = await startServe(`quorum-lab serve --groups ${groups}`, repo, [...args, '--data', dir], 90_000);
   return {
     ep,
+    pid: proc.pid ?? 0,
     stop: async () => {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
@@ -40,8 +44,88 @@ async function startLab(repo: string, groups: number, dir: string): Promise<Shar
 
 interface View {
   config: number;
+  controller: string[];
   shards: { shard: number; group: string; moving?: unknown }[];
-  groups: { id: string; joined: boolean; config: number | null }[];
+  groups: { id: string; nodes: string[]; joined: boolean; config: number | null }[];
+}
+
+/** Health is what GET /api/cluster says of a sharded cluster: each group's highest term (the controller's as `controller`), the nodes not up, and each node's PID and role. */
+interface Health {
+  terms: Record<string, number>;
+  down: string[];
+  nodes: { id: string; pid: number | null; role: string }[];
+}
+
+async function health(ep: Endpoint, v: View): Promise<Health> {
+  const r = await request(clientAgent(1), ep, 'GET', '/api/cluster', null, 5000);
+  const body = r.status === 200 ? (parseJson(r.body) as { nodes?: unknown } | null) : null;
+  const nodes = Array.isArray(body?.nodes)
+    ? (body.nodes as { id: string; term: number; status: string; pid: number | null; role: string }[])
+    : [];
+  const termOf = (ids: string[]): number => Math.max(0, ...nodes.filter((n) => ids.includes(n.id)).map((n) => n.term));
+  return {
+    terms: Object.fromEntries([
+      ['controller', termOf(v.controller)],
+      ...v.groups.map((g) => [g.id, termOf(g.nodes)] as const),
+    ]),
+    down: nodes.filter((n) => n.status !== 'up').map((n) => n.id),
+    nodes: nodes.map((n) => ({ id: n.id, pid: n.pid, role: n.role })),
+  };
+}
+
+/** CpuSample is the CPU time (ms, /proc) of the host and of each node process at one moment. */
+type CpuSample = { host: number; nodes: Record<string, number> };
+
+function cpuSample(hostPid: number, h: Health): CpuSample {
+  return {
+    host: cpuMs(hostPid),
+    nodes: Object.fromEntries(h.nodes.map((n) => [n.id, n.pid !== null ? cpuMs(n.pid) : 0])),
+  };
+}
+
+/** CpuSplit is a row's CPU time (ms) per 1,000 acknowledged puts, by process kind, and the cores used in all. */
+export interface CpuSplit {
+  host: number;
+  leaders: number;
+  followers: number;
+  controller: number;
+  cores: number;
+}
+
+/** cpuSplit divides the CPU used between two samples by what each process is (host, group leader or follower, controller node). */
+function cpuSplit(a: CpuSample, b: CpuSample, h: Health, v: View, ok: number, seconds: number): CpuSplit {
+  const per = (ms: number): number => (ok > 0 ? (ms * 1000) / ok : Number.NaN);
+  const used = (id: string): number => Math.max(0, (b.nodes[id] ?? 0) - (a.nodes[id] ?? 0));
+  const sum = (ids: string[]): number => ids.reduce((t, id) => t + used(id), 0);
+  const inGroups = new Set(v.groups.flatMap((g) => g.nodes));
+  const leaders = h.nodes.filter((n) => inGroups.has(n.id) && n.role === 'leader').map((n) => n.id);
+  const followers = h.nodes.filter((n) => inGroups.has(n.id) && n.role !== 'leader').map((n) => n.id);
+  const host = b.host - a.host;
+  const all = host + sum(leaders) + sum(followers) + sum(v.controller);
+  return {
+    host: per(host),
+    leaders: per(sum(leaders)),
+    followers: per(sum(followers)),
+    controller: per(sum(v.controller)),
+    cores: all / 1000 / seconds,
+  };
+}
+
+/** cpuLine says where a row's CPU went. */
+export function cpuLine(c: CpuSplit): string {
+  return (
+    `CPU ms per 1,000 puts: host ${fmt(c.host)}, group leaders ${fmt(c.leaders)}, followers ${fmt(c.followers)}, ` +
+    `controller ${fmt(c.controller)}; ${fmt(c.cores, 2)} cores busy`
+  );
+}
+
+/** incidents says what happened to the cluster during a row (`g1 term 1→3; n6 not up`), or 'none'. */
+function incidents(before: Health, after: Health): string {
+  const moved = Object.entries(after.terms).filter(([g, t]) => t !== before.terms[g]);
+  const out = moved.map(([g, t]) => `${g} elected (term ${before.terms[g] ?? '?'}→${t})`);
+  const lost = after.down.filter((id) => !before.down.includes(id));
+  if (lost.length > 0) out.push(`${lost.join(', ')} not up at the end`);
+  return out.length === 0 ? 'none' : out.join('; ');
 }
 
 async function view(ep: Endpoint): Promise<View | null> {
@@ -65,9 +149,29 @@ async function settled(ep: Endpoint, ms = 60_000): Promise<View> {
   throw new Error('the sharded cluster did not settle');
 }
 
-async function put(agent: ReturnType<typeof clientAgent>, ep: Endpoint, key: string, value: string): Promise<boolean> {
+/** putWhy writes one key: true if acknowledged, else why not (HTTP status, outcome and the lab's error). */
+async function putWhy(
+  agent: ReturnType<typeof clientAgent>,
+  ep: Endpoint,
+  key: string,
+  value: string,
+): Promise<true | string> {
   const r = await request(agent, ep, 'POST', '/api/kv', JSON.stringify({ op: 'put', key, value }), 10_000);
-  return r.status === 200 && (parseJson(r.body) as { outcome?: string } | null)?.outcome === 'ok';
+  if (r.status === 0) return `no answer: ${r.error ?? 'connection closed'}`;
+  const body = parseJson(r.body) as { outcome?: unknown; error?: unknown } | null;
+  if (r.status === 200 && body?.outcome === 'ok') return true;
+  const outcome = typeof body?.outcome === 'string' ? ` ${body.outcome}` : '';
+  const error = typeof body?.error === 'string' ? `: ${errorKindOf(body.error)}` : '';
+  return `HTTP ${r.status}${outcome}${error}`;
+}
+
+/** errorKindOf strips the numbers out of an error message so equal kinds count together. */
+export function errorKindOf(message: string): string {
+  return message.replace(/\d+(\.\d+)?/g, 'N').slice(0, 160);
+}
+
+async function put(agent: ReturnType<typeof clientAgent>, ep: Endpoint, key: string, value: string): Promise<boolean> {
+  return (await putWhy(agent, ep, key, value)) === true;
 }
 
 /** target adapts a lab to the throughput workload (puts only). */
@@ -80,7 +184,7 @@ function target(ep: Endpoint): Target {
     version: 'sharded',
     client: (): PutClient => {
       const agent = clientAgent(1);
-      return { put: (k, v) => put(agent, ep, k, v), close: () => agent.destroy() };
+      return { put: (k, v) => putWhy(agent, ep, k, v), close: () => agent.destroy() };
     },
     killLeader: no,
     failoverPut: no,
@@ -145,7 +249,8 @@ export interface ShardsBenchOptions {
 /** ShardsResult is what the sharding bench measured: a throughput row per group count, and each move's unavailability (ms). */
 export interface ShardsResult {
   clients: number;
-  rows: { groups: number; t: ThroughputResult }[];
+  /** rows: per group count, the throughput and what happened during it (elections, nodes lost; 'none'). */
+  rows: { groups: number; t: ThroughputResult; events: string; cpu: CpuSplit }[];
   gaps: number[];
   /** movedOn: the group count the moves ran on (0: none measured). */
   movedOn: number;
@@ -160,10 +265,18 @@ export async function measureShards(o: ShardsBenchOptions): Promise<ShardsResult
     o.log(`sharded lab: ${g} group(s) of 3 and a controller of 3, ${o.clients} clients for ${o.seconds} s...`);
     const lab = await startLab(o.repo, g, dir);
     try {
-      await settled(lab.ep);
+      const v = await settled(lab.ep);
+      const before = await health(lab.ep, v);
+      const cpu0 = cpuSample(lab.pid, before);
       const t = await runThroughput(target(lab.ep), o.clients, o.seconds, 42 + g);
-      out.rows.push({ groups: g, t });
+      const after = await health(lab.ep, v);
+      const cpu = cpuSplit(cpu0, cpuSample(lab.pid, after), after, v, t.ok, t.seconds);
+      const events = incidents(before, after);
+      out.rows.push({ groups: g, t, events, cpu });
       o.log(`  ${fmt(t.putsPerSec)} puts/s, p50 ${fmt(t.p50Ms, 2)} ms, p99 ${fmt(t.p99Ms, 2)} ms, ${t.errors} errors`);
+      if (t.errors > 0) o.log(`  errors by kind: ${errorSummary(t)}`);
+      if (events !== 'none') o.log(`  during the row: ${events}`);
+      o.log(`  ${cpuLine(cpu)}`);
       if (g === most && g > 1 && o.moves > 0) {
         o.log(`  moving shard 0 back and forth ${o.moves} times under a probe...`);
         out.gaps = await moveGaps(lab.ep, o.moves);
@@ -177,14 +290,24 @@ export async function measureShards(o: ShardsBenchOptions): Promise<ShardsResult
   return out;
 }
 
-/** shardsTable is the Markdown table of the throughput rows. */
+/** shardsTable is the Markdown table of the throughput rows, then what went wrong in them (errors by kind, elections, nodes lost), if anything. */
 export function shardsTable(r: ShardsResult): string[] {
+  const notes = r.rows.flatMap((x) => {
+    const what = [
+      ...(x.t.errors > 0 ? [`errors: ${errorSummary(x.t)}`] : []),
+      ...(x.events !== 'none' ? [x.events] : []),
+    ];
+    return what.length > 0 ? [`- ${x.groups} group(s): ${what.join('; ')}`] : [];
+  });
   return [
-    `| groups (3 Raft nodes each) | puts/s (${r.clients} clients) | p50 ms | p99 ms | errors |`,
-    '|---|---|---|---|---|',
+    `| groups (3 Raft nodes each) | puts/s (${r.clients} clients) | p50 ms | p99 ms | errors | CPU ms per 1,000 puts: host · group leaders · followers · controller | cores busy |`,
+    '|---|---|---|---|---|---|---|',
     ...r.rows.map(
-      (x) => `| ${x.groups} | ${fmt(x.t.putsPerSec)} | ${fmt(x.t.p50Ms, 2)} | ${fmt(x.t.p99Ms, 2)} | ${x.t.errors} |`,
+      (x) =>
+        `| ${x.groups} | ${fmt(x.t.putsPerSec)} | ${fmt(x.t.p50Ms, 2)} | ${fmt(x.t.p99Ms, 2)} | ${x.t.errors} | ` +
+        `${fmt(x.cpu.host)} · ${fmt(x.cpu.leaders)} · ${fmt(x.cpu.followers)} · ${fmt(x.cpu.controller)} | ${fmt(x.cpu.cores, 2)} |`,
     ),
+    ...(notes.length > 0 ? ['', ...notes] : []),
   ];
 }
 

@@ -5,8 +5,12 @@
 
 /** PutClient is one client holding one keep-alive connection. */
 export interface PutClient {
-  /** put writes one key; resolves true only if the system acknowledged it. */
-  put(key: string, value: string): Promise<boolean>;
+  /**
+   * put writes one key; resolves true only if the system acknowledged it. A target that can
+   * say why a put was not acknowledged resolves that reason (e.g. `HTTP 503 no-leader`), so
+   * the bench counts errors by kind.
+   */
+  put(key: string, value: string): Promise<boolean | string>;
   close(): void;
 }
 

@@ -66,12 +66,21 @@ export function median(values: number[]): number {
   return s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
+/** ErrorKind counts one kind of error in a throughput row. */
+export interface ErrorKind {
+  n: number;
+  firstMs: number;
+  lastMs: number;
+}
+
 /** ThroughputResult is one throughput row for one system. */
 export interface ThroughputResult {
   clients: number;
   seconds: number;
   ok: number;
   errors: number;
+  /** errorKinds: the errors by kind (the target's reason, or `not acknowledged`): how many, and when the first and last were sent (ms into the row). */
+  errorKinds: Record<string, ErrorKind>;
   putsPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -93,6 +102,7 @@ export async function runThroughput(
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
+  const errorKinds: Record<string, ErrorKind> = {};
   let issued = 0;
   const conns: PutClient[] = Array.from({ length: clients }, () => target.client());
   const start = performance.now();
@@ -106,11 +116,16 @@ export async function runThroughput(
       const t = performance.now();
       const acked = await c.put(key, value);
       const dt = performance.now() - t;
-      if (acked) {
+      if (acked === true) {
         ok++;
         latencies.push(dt);
       } else {
         errors++;
+        const kind = typeof acked === 'string' ? acked : 'not acknowledged';
+        const at = Math.round(t - start);
+        const k = (errorKinds[kind] ??= { n: 0, firstMs: at, lastMs: at });
+        k.n++;
+        k.lastMs = Math.max(k.lastMs, at);
         // A failing system answers fast; back off a little so errors don't become a busy loop.
         await sleep(10);
       }
@@ -129,11 +144,21 @@ export async function runThroughput(
     seconds: elapsed,
     ok,
     errors,
+    errorKinds,
     putsPerSec: ok / elapsed,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
     benchCpuPct: ((cpu.user + cpu.system) / 1000 / (elapsed * 1000)) * 100,
   };
+}
+
+/** errorSummary lists a row's errors by kind, most frequent first, with when they were sent (`128 × HTTP 200 unknown: timeout (at 4.8–9.9 s)`), or ''. */
+export function errorSummary(t: Pick<ThroughputResult, 'errorKinds'>): string {
+  const s = (ms: number): string => (ms / 1000).toFixed(1);
+  return Object.entries(t.errorKinds)
+    .sort((a, b) => b[1].n - a[1].n || a[0].localeCompare(b[0]))
+    .map(([k, e]) => `${e.n} × ${k} (sent at ${s(e.firstMs)}${e.lastMs > e.firstMs ? `–${s(e.lastMs)}` : ''} s)`)
+    .join('; ');
 }
 
 /** FailoverResult is the failover row for one system: ms from the kill to the first acknowledged put, per trial. */

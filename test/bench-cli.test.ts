@@ -19,6 +19,7 @@ const FLAGS: Record<string, string[]> = {
   'host-cost.ts': ['--part', '--root', '--requests', '--clients', '--help'],
   'sim-same.ts': ['--baseline', '--seeds', '--help'],
   'shards.ts': ['--seconds', '--clients', '--groups', '--moves', '--out', '--help'],
+  'shards-snapshots.ts': ['--runs', '--seconds', '--clients', '--snapshot-every', '--help'],
   'soak.ts': ['--ops', '--step', '--clients', '--keys', '--out', '--help'],
   'failover-reads.ts': ['--rounds', '--protocol', '--keep', '--help'],
 };
@@ -33,6 +34,7 @@ const BAD_VALUE: Record<string, [string[], RegExp]> = {
   'host-cost.ts': [['--part', 'router'], /--part must be one of http, gateway/],
   'sim-same.ts': [['--seeds', '3'], /--baseline DIR is required/],
   'shards.ts': [['--groups', '1,9'], /--groups must list 1\.\.7/],
+  'shards-snapshots.ts': [['--snapshot-every', '10'], /--snapshot-every must be 100\.\.1000000, got 10/],
   'soak.ts': [['--clients', '-1'], /--clients must be 1\.\.256, got -1/],
   'failover-reads.ts': [['--protocol', 'zab'], /--protocol must be one of raft, paxos/],
 };

@@ -105,9 +105,11 @@ export class Compactor {
     this.opts.setSync(!this.opts.stepped);
     const t0 = performance.now();
     let bytes = 0;
-    this.db.transaction(() => {
-      for (let b = this.step(); b >= 0; b = this.step()) bytes += b;
-    })();
+    this.db
+      .transaction(() => {
+        for (let b = this.step(); b >= 0; b = this.step()) bytes += b;
+      })
+      .immediate();
     this.did(t0, bytes);
   }
 
@@ -155,11 +157,17 @@ export class Compactor {
     });
   }
 
-  /** runPiece does one piece in its own transaction; returns whether more remain. */
+  /**
+   * runPiece does one piece in its own transaction; returns whether more remain. IMMEDIATE:
+   * a piece reads the file before it writes, and a deferred transaction that must turn from
+   * reading into writing while the checkpoint worker holds the writer lock (a RESTART) gets
+   * SQLITE_BUSY at once — SQLite runs no busy handler there — which killed the node. Taking
+   * the writer lock at BEGIN waits in the busy handler instead, as every append does.
+   */
   private runPiece(): boolean {
     this.opts.setSync(!this.opts.stepped);
     const t0 = performance.now();
-    const bytes = this.db.transaction(() => this.step())();
+    const bytes = this.db.transaction(() => this.step()).immediate();
     if (bytes >= 0) this.did(t0, bytes);
     return bytes >= 0;
   }

@@ -257,7 +257,8 @@ export class SqliteStorage implements RecoveringStorage {
     const must = this.mustSync(w);
     this.setSync(must && !this.deferSync);
     const t0 = this.timing?.now() ?? 0;
-    this.stmts.saveTx(w);
+    // IMMEDIATE: a snapshot's write reads the log first (compactor.ts's runPiece says why).
+    this.stmts.saveTx.immediate(w);
     if (this.timing) this.timing.record('write', this.timing.now() - t0);
     noteWritten(w, this.synced);
     if (this.checkpointer) this.checkpointer.wrote(walBytes(w));
