@@ -103,6 +103,37 @@ interface Client {
   answers: ProbeAnswer[] | null;
 }
 
+/** newClient is client number `n` before its first command: one session, nothing sent yet. */
+function newClient(
+  n: number,
+  process: number,
+  target: NodeId,
+  script: Client['script'],
+  answers: Client['answers'],
+): Client {
+  return {
+    n,
+    id: `c${n}`,
+    sessions: 1,
+    process,
+    seq: 0,
+    cmd: 0,
+    op: null,
+    f: '',
+    key: '',
+    value: null,
+    anyNode: false,
+    attempt: 0,
+    target,
+    invokedAt: 0,
+    lastSeen: new Map(),
+    lock: null,
+    lastWritten: null,
+    script,
+    answers,
+  };
+}
+
 /** ProbeAnswer is how one of a probe's commands completed. */
 export interface ProbeAnswer {
   f: string;
@@ -142,29 +173,8 @@ export class ClientWorkload {
     if (!Number.isInteger(opts.keys) || opts.keys < 1) throw new Error('keys must be a positive integer');
     if (!Number.isInteger(opts.locks) || opts.locks < 0) throw new Error('locks must be a non-negative integer');
     this.nextProcess = opts.clients;
-    for (let i = 0; i < opts.clients; i++) {
-      this.clients.push({
-        n: i + 1,
-        id: `c${i + 1}`,
-        sessions: 1,
-        process: i,
-        seq: 0,
-        cmd: 0,
-        op: null,
-        f: '',
-        key: '',
-        value: null,
-        anyNode: false,
-        attempt: 0,
-        target: cluster.ids[i % cluster.ids.length]!,
-        invokedAt: 0,
-        lastSeen: new Map(),
-        lock: null,
-        lastWritten: null,
-        script: null,
-        answers: null,
-      });
-    }
+    for (let i = 0; i < opts.clients; i++)
+      this.clients.push(newClient(i + 1, i, cluster.ids[i % cluster.ids.length]!, null, null));
   }
 
   /**
@@ -176,27 +186,8 @@ export class ClientWorkload {
   probe(ops: readonly KvOp[]): Probe {
     const n = this.clients.length + 1;
     const answers: ProbeAnswer[] = [];
-    const c: Client = {
-      n,
-      id: `c${n}`,
-      sessions: 1,
-      process: this.nextProcess++,
-      seq: 0,
-      cmd: 0,
-      op: null,
-      f: '',
-      key: '',
-      value: null,
-      anyNode: false,
-      attempt: 0,
-      target: this.cluster.ids[(n - 1) % this.cluster.ids.length]!,
-      invokedAt: 0,
-      lastSeen: new Map(),
-      lock: null,
-      lastWritten: null,
-      script: ops.slice(),
-      answers,
-    };
+    const target = this.cluster.ids[(n - 1) % this.cluster.ids.length]!;
+    const c = newClient(n, this.nextProcess++, target, ops.slice(), answers);
     this.clients.push(c);
     this.invoke(c);
     return { id: c.id, answers, total: ops.length + 1 };
