@@ -18,6 +18,13 @@ import type { KvResult } from '../core/kv/types';
 
 /** MAX_CHECK_KEYS bounds how many keys one check reads. */
 export const MAX_CHECK_KEYS = 500;
+/**
+ * READ_TRIES: how often the read-back asks for a key whose read was not answered ok. A read
+ * changes nothing, so asking again is safe; on a busy machine, or while a leader changes or
+ * a new node catches up, one read can time out, and a key is "could not be read" only when
+ * every try failed.
+ */
+export const READ_TRIES = 3;
 
 /** CheckResult is check.json. */
 export interface CheckResult {
@@ -107,7 +114,8 @@ export async function checkConsistency(
       const item = keys[next++];
       if (!item) return;
       const [key, { values }] = item;
-      const r = await read(key);
+      let r = await read(key);
+      for (let tries = 1; r.outcome !== 'ok' && tries < READ_TRIES; tries++) r = await read(key);
       if (r.outcome !== 'ok') {
         unreadable.push(key);
         continue;

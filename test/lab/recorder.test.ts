@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { HistoryOp } from '../../src-main/api/contract';
-import { checkConsistency } from '../../src-main/lab/check';
+import { READ_TRIES, checkConsistency } from '../../src-main/lab/check';
 import { BodyStore, MAX_BODIES, MAX_BODY_BYTES, Recorder } from '../../src-main/lab/recorder';
 import { RunFileError, readRun } from '../../src-main/lab/run-files';
 
@@ -105,6 +105,31 @@ describe('recorder', () => {
     store.b = 'x';
     store.a = '1'; // overwritten by two later acknowledged writes: cannot be last
     expect((await checkConsistency(history, read)).ok).toBe(false);
+  });
+
+  it('asks again for a key whose read was not answered ok (a read changes nothing); unreadable only when every try failed', async () => {
+    const history: HistoryOp[] = [
+      { index: 0, time: 1000, process: 0, type: 'invoke', f: 'write', key: 'a', value: '1' },
+      { index: 1, time: 2000, process: 0, type: 'ok', f: 'write', key: 'a', value: '1' },
+    ];
+    const tries: string[] = [];
+    let failFirst = 2;
+    const read = async (key: string) => {
+      tries.push(key);
+      if (failFirst-- > 0) return { outcome: 'unknown' as const, result: null };
+      return { outcome: 'ok' as const, result: { ok: true, value: '1' } };
+    };
+    expect(await checkConsistency(history, read)).toMatchObject({ ok: true, unreadable: [] });
+    expect(tries).toEqual(['a', 'a', 'a']);
+    tries.length = 0;
+    const never = async (key: string) => {
+      tries.push(key);
+      return { outcome: 'unknown' as const, result: null };
+    };
+    const r = await checkConsistency(history, never);
+    expect(r).toMatchObject({ ok: false, unreadable: ['a'] });
+    expect(r.summary).toMatch(/1 keys could not be read/);
+    expect(tries).toHaveLength(READ_TRIES);
   });
 });
 
