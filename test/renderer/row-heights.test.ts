@@ -4,13 +4,15 @@
  * window math (where a row starts, which row is at a scroll position, the list's height)
  * stays exact over categories merged in run order.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunLogRecord } from '../../src-main/api/contract';
 import type { Category } from '../../src-renderer/src/model/records';
 import { RowHeights } from '../../src-renderer/src/model/row-heights';
 import { RunModel } from '../../src-renderer/src/model/run-model';
 import { RowStore, type Row } from '../../src-renderer/src/model/timeline-rows';
-import { rowLayout, tallRow } from '../../src-renderer/src/model/virtual-window';
+import { ROW_LEAD_PX, rowLayout, tallRow } from '../../src-renderer/src/model/virtual-window';
 
 const LONG = 'n3 became leader of term 4 with votes from n1, n5 and itself';
 const SHORT = 'n1 knows of no leader';
@@ -167,5 +169,24 @@ describe('a run model tells the counts which rows may still grow', () => {
     const v = m.rows.view(['commit']);
     expect(v.at(49)!.text).toBe('entry 50 committed (n1 first, then n2, n3, n4, n5)');
     expect(new RowHeights(v, narrow).total).toBe(49 * narrow.oneH + narrow.rowH);
+  });
+});
+
+describe('the row layout guesses no wider a lead than the rows draw', () => {
+  it('ROW_LEAD_PX is the border, padding, time column and gap of TimelinePanel.vue', () => {
+    const vue = readFileSync(join(__dirname, '../../src-renderer/src/components/timeline/TimelinePanel.vue'), 'utf8');
+    const block = (sel: string): string => {
+      const at = vue.indexOf(`\n${sel} {`);
+      expect(at, sel).toBeGreaterThan(0);
+      return vue.slice(at, vue.indexOf('}', at));
+    };
+    const px = (css: string, prop: string): number => Number(new RegExp(`\\n\\s*${prop}:\\s*(\\d+)px`).exec(css)?.[1]);
+    const ev = block('.ev');
+    const lead = px(ev, 'border-left') + px(ev, 'padding-left') + px(block('.ev .t'), 'width') + px(ev, 'gap');
+    expect(lead).toBe(ROW_LEAD_PX);
+    // So a sentence the line holds gets a one-line row: at 310 px of list and 6.6 px a character.
+    const narrow = rowLayout(310, 6.6);
+    expect(narrow.perLine).toBe(Math.floor((310 - lead) / 6.6));
+    expect(tallRow('x'.repeat(narrow.perLine), narrow)).toBe(false);
   });
 });

@@ -63,6 +63,16 @@ export interface RowLayout {
   chars: number;
 }
 
+/**
+ * ROW_LEAD_PX: what a timeline row gives before its sentence — its left border (3 px) and
+ * padding (4 px), the time column (64 px) and the gap after it (8 px), as TimelinePanel.vue's
+ * `.ev` and `.ev .t` draw them. It must be exact: with more, a sentence a character or two
+ * longer than the guessed line got a two-line row though it fits on one, and left a blank
+ * half-row under it (test/e2e/newcomer.test.ts "rows taller than their text" failed when
+ * such a sentence was in view).
+ */
+export const ROW_LEAD_PX = 3 + 4 + 64 + 8;
+
 /** WIDE_CHARS: a line this long holds nearly every sentence the timeline writes, so rows keep to one line. */
 export const WIDE_CHARS = 56;
 
@@ -76,7 +86,7 @@ export const WIDE_CHARS = 56;
  * which; RowHeights places them). A sentence longer than two lines ends in "…" and reads
  * whole in the row's tooltip and, selected, under the list.
  */
-export function rowLayout(widthPx: number, charPx: number, timePx = 96): RowLayout {
+export function rowLayout(widthPx: number, charPx: number, timePx = ROW_LEAD_PX): RowLayout {
   const perLine = Math.max(12, Math.floor((widthPx - timePx) / Math.max(1, charPx)));
   if (perLine >= WIDE_CHARS) return { lines: 1, rowH: 20, oneH: 20, perLine, chars: perLine };
   // Wrapping at spaces leaves up to a word's room unused at the end of the first line.
