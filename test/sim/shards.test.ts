@@ -90,6 +90,20 @@ describe('sharded simulation: teeth', () => {
   }, 60_000);
 });
 
+/** startedShards is a sharded Raft simulation of `groups` groups of 3 over `shards` range shards, its shard layer started and settled, and a group sender. */
+async function startedShards(
+  seed: number,
+  groups: number,
+  shards: number,
+): Promise<{ sim: ShardedSim; layer: ShardLayer; send: GroupSender }> {
+  const sim = new ShardedSim({ seed, protocol: 'raft', groups, perGroup: 3, scheme: { kind: 'range', shards } });
+  const layer = new ShardLayer(sim);
+  const send = new GroupSender(sim, streamRng(seed, 77));
+  await drive(sim, layer.start(), 20_000);
+  await drive(sim, sim.sleep(2000), 5000);
+  return { sim, layer, send };
+}
+
 /**
  * retriedAcrossMove: a cas applied by the group serving its shard whose answer is lost; a
  * reader sees its value; another client overwrites it; the shard moves; the cas is asked
@@ -97,17 +111,7 @@ describe('sharded simulation: teeth', () => {
  * Returns how the retry ended and whether the history is linearizable.
  */
 async function retriedAcrossMove(): Promise<{ retry: string; linearizable: boolean | null }> {
-  const sim = new ShardedSim({
-    seed: 3,
-    protocol: 'raft',
-    groups: 2,
-    perGroup: 3,
-    scheme: { kind: 'range', shards: 4 },
-  });
-  const layer = new ShardLayer(sim);
-  const send = new GroupSender(sim, streamRng(3, 77));
-  await drive(sim, layer.start(), 20_000);
-  await drive(sim, sim.sleep(2000), 5000);
+  const { sim, layer, send } = await startedShards(3, 2, 4);
   const key = 'moved';
   const shard = shardOf(sim.scheme, key);
   const from = sim.group(layer.config.shards[shard]!)!;
@@ -142,17 +146,7 @@ async function retriedAcrossMove(): Promise<{ retry: string; linearizable: boole
 
 describe('the sharded simulator’s group sender', () => {
   it('asks a read again at the next leader when its leader is deposed before confirming it', async () => {
-    const sim = new ShardedSim({
-      seed: 4,
-      protocol: 'raft',
-      groups: 1,
-      perGroup: 3,
-      scheme: { kind: 'range', shards: 2 },
-    });
-    const layer = new ShardLayer(sim);
-    const send = new GroupSender(sim, streamRng(4, 77));
-    await drive(sim, layer.start(), 20_000);
-    await drive(sim, sim.sleep(2000), 5000);
+    const { sim, layer, send } = await startedShards(4, 1, 2);
     const g = sim.groups[0]!;
     const put = await drive(
       sim,
