@@ -192,6 +192,8 @@ export class Triggers {
       ).slice(0, minority);
       for (const id of picks) {
         c.crash(id);
+        // Cluster.damage keeps the one record of damaged nodes: past the run's budget (none
+        // with disk faults off) it refuses, as it refuses the schedule's drawn damage.
         const kind: DamageKind | 'none' = pick(this.rng, ['none', ...DAMAGE_KINDS]);
         if (kind !== 'none') c.damage(id, kind);
       }
