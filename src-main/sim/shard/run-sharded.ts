@@ -5,6 +5,13 @@
  * invariants, the client history linearizable per key across the moves, and every key with
  * an acknowledged write reading back a value that could be its last (nothing lost). The
  * same seed gives the same run (the run's fingerprint is its history and shard events).
+ *
+ * After the heal the run also checks liveness, as the one-group simulator does (run.ts):
+ * the shards must settle (every group on the newest configuration, no shard moving) within
+ * SETTLE_MS, and then a fresh client — a gateway of its own, with sessions nobody used
+ * before — writes a key of every shard and reads it back (probeAfterHeal). A group that
+ * no longer serves, or serves reads but drops new writes, is reported as a liveness
+ * violation of that group.
  */
 import type { HistoryOp } from '../../api/contract';
 import { DEFAULT_VNODES } from '../../api/shards';
@@ -12,9 +19,11 @@ import type { KvOp } from '../../core/kv/types';
 import type { ProtocolName } from '../../core/protocols';
 import type { ShardScheme } from '../../core/shard/config';
 import type { NodeId } from '../../core/types';
+import { shardOf } from '../../core/shard/config';
 import { checkConsistency, linearizability } from '../../lab/check';
 import { RELIABLE } from '../network';
 import { streamRng } from '../random';
+import { PROBE_TIMEOUTS } from '../run';
 import { ShardLayer } from './shard-layer';
 import { SHARD_STREAM, ShardedSim } from './sharded-sim';
 
@@ -50,7 +59,17 @@ export interface ShardedRunOptions {
   pageChars?: number;
   /** loss: the probability any message is lost (also what travels between groups). */
   loss?: number;
+  /** probe: after the heal, a fresh client writes and reads back a key of every shard (default true; see the file comment). */
+  probe?: boolean;
+  /** onHeal is called once every fault is mended, before the liveness checks (tests break things here). */
+  onHeal?: (sim: ShardedSim) => void;
 }
+
+/** SETTLE_MS bounds, in virtual time, how long the shards may take to settle after the heal. */
+export const SETTLE_MS = 60_000;
+
+/** PROBE_PREFIX starts the keys the probe writes (the clients' keys are k0..). */
+export const PROBE_PREFIX = 'probe-s';
 
 /** ShardedRunResult is what one run found. */
 export interface ShardedRunResult {
@@ -73,6 +92,8 @@ export interface ShardedRunResult {
   violations: string[];
   history: HistoryOp[];
   events: { t: number; kind: string; detail: Record<string, unknown> }[];
+  /** probe: shards the probe after the heal wrote a key of, and of those how many it read back (null: no probe). */
+  probe: { shards: number; ok: number } | null;
   simMs: number;
 }
 
@@ -93,7 +114,17 @@ export async function runShardedSimulation(o: ShardedRunOptions): Promise<Sharde
   // Mend everything, let the moves finish, then read every key back.
   sim.heal();
   for (const id of sim.ids) sim.restart(id);
-  await drive(sim, waitSettled(sim, layer), 60_000);
+  o.onHeal?.(sim);
+  const healedAt = sim.now;
+  const settled =
+    (await drive(
+      sim,
+      waitSettled(sim, layer).then(() => true),
+      SETTLE_MS,
+    )) === true;
+  // Shards that never settle are one report; a probe would only time out behind it.
+  if (!settled) unsettled(sim, layer, healedAt);
+  const probe = settled && o.probe !== false ? await probeAfterHeal(sim) : null;
   const durable = await drive(
     sim,
     checkConsistency(gw.history.slice(), async (key) => {
@@ -126,6 +157,7 @@ export async function runShardedSimulation(o: ShardedRunOptions): Promise<Sharde
     violations,
     history: gw.history,
     events: layer.events,
+    probe,
     simMs: sim.now,
   };
 }
@@ -149,6 +181,95 @@ function makeSim(o: ShardedRunOptions): ShardedSim {
     network: { ...RELIABLE, drop: o.loss ?? 0 },
     pageChars: o.pageChars ?? SWEEP_PAGE_CHARS,
   });
+}
+
+/** unsettled reports, as a liveness violation of each group concerned, shards that did not settle after the heal. */
+function unsettled(sim: ShardedSim, layer: ShardLayer, healedAt: number): void {
+  const cfg = layer.config;
+  const after = `${Math.round(sim.now - healedAt)} ms after the heal`;
+  const stuck = sim.groups.filter((g) => cfg.groups[g.id]);
+  let told = false;
+  for (const g of stuck) {
+    const st = layer.statuses.get(g.id);
+    const why =
+      st === undefined
+        ? 'the coordinator cannot read its shard status'
+        : st.config !== cfg.num
+          ? `it is on configuration ${st.config}, not ${cfg.num}`
+          : st.shards.some((s) => s.status !== 'serving')
+            ? `shard(s) ${st.shards
+                .filter((s) => s.status !== 'serving')
+                .map((s) => `${s.shard} ${s.status}`)
+                .join(', ')}`
+            : null;
+    if (why === null) continue;
+    told = true;
+    g.cluster.checker.report('liveness', null, `the shards did not settle ${after}: ${why}`);
+  }
+  if (!told) sim.controller.cluster.checker.report('liveness', null, `no configuration settled ${after}`);
+}
+
+/** probeKey is the first key PROBE_PREFIX + shard + '-' + i that maps to `shard` (null if none of the first tries does). */
+export function probeKey(sim: ShardedSim, shard: number): string | null {
+  for (let i = 0; i < 10_000; i++) {
+    const key = `${PROBE_PREFIX}${shard}-${i}`;
+    if (shardOf(sim.scheme, key) === shard) return key;
+  }
+  return null;
+}
+
+/**
+ * probeAfterHeal: the clients stop before the heal and the read-back only reads, so a
+ * group that still answers reads but takes no new write (or none from a client it never
+ * heard of) would pass every other check. A fresh gateway (sessions nobody used before)
+ * writes a key of every shard and reads it back; within PROBE_TIMEOUTS election timeouts
+ * the write must be acknowledged and the read return it. A failure is a liveness
+ * violation of the group serving the shard, once per group.
+ */
+async function probeAfterHeal(sim: ShardedSim): Promise<{ shards: number; ok: number }> {
+  const probe = new ShardLayer(sim, { name: 'p', coordinate: false });
+  const electionMs = Math.max(...sim.all.map((g) => g.cluster.electionMs));
+  const bound = PROBE_TIMEOUTS * electionMs;
+  const started = sim.now;
+  await drive(sim, probe.start(), bound);
+  const failed = new Map<string, string[]>();
+  const fail = (shard: number, key: string | null, why: string): void => {
+    const group = probe.config.shards[shard] ?? '?';
+    failed.set(group, [...(failed.get(group) ?? []), `shard ${shard} ('${key}'): ${why}`]);
+  };
+  const pending = new Set<number>();
+  const tally = { shards: 0, ok: 0 };
+  const one = async (shard: number): Promise<void> => {
+    const key = probeKey(sim, shard);
+    if (key === null) return;
+    pending.add(shard);
+    tally.shards++;
+    const deadline = started + bound;
+    const value = `probe-${sim.seed}-${shard}`;
+    const w = await probe.request({ op: 'put', key, value }, Math.max(1, deadline - sim.now));
+    const r = w.outcome === 'ok' ? await probe.request({ op: 'get', key }, Math.max(1, deadline - sim.now)) : null;
+    let why: string | null = null;
+    if (w.outcome !== 'ok')
+      why = `the write was answered ${w.outcome}${w.error ? ` (${w.error})` : ''}, not acknowledged`;
+    else if (r?.outcome !== 'ok' || r.value !== value)
+      why = `the read was answered ${r?.outcome} ${JSON.stringify(r?.value ?? null)}, not the acknowledged ${JSON.stringify(value)}`;
+    pending.delete(shard);
+    if (why === null) tally.ok++;
+    else fail(shard, key, why);
+  };
+  await drive(sim, Promise.all(Array.from({ length: sim.scheme.shards }, (_, s) => one(s))), 2 * bound);
+  probe.close();
+  for (const shard of pending) fail(shard, probeKey(sim, shard), 'not answered');
+  for (const [id, list] of failed) {
+    const g = sim.group(id) ?? sim.controller;
+    const more = list.length > 1 ? ` (and ${list.length - 1} more shard(s))` : '';
+    g.cluster.checker.report(
+      'liveness',
+      null,
+      `the probe from ${Math.round(started)} ms, a fresh client writing a key of each shard and reading it back within ${PROBE_TIMEOUTS} election timeouts (${bound} ms): ${list[0]}${more}`,
+    );
+  }
+  return tally;
 }
 
 /** client `c` puts, compare-and-sets and reads random keys through the gateway, `ops` times. */
