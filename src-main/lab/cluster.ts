@@ -129,10 +129,12 @@ export async function openCluster(o: OpenClusterOptions): Promise<Cluster> {
         if (kind === 'role-reason' && typeof detail.role === 'string' && typeof detail.reason === 'string')
           reasons.set(h.id, { role: detail.role, reason: detail.reason, seq: r.seq });
       },
-      onExit: (h, code, signal, expected) => {
+      onExit: (h, code, signal, expected, fatal) => {
         gateway?.dropConn(h.id);
         router.nodeExited(h.id);
-        recorder.record(expected ? 'node-exit' : 'node-died', { node: h.id, code, signal });
+        // A node that died of an error nobody caught said which (node/fatal.ts): the event log shows it.
+        const why = fatal ? { error: fatal.message, stack: fatal.stack, origin: fatal.origin } : {};
+        recorder.record(expected ? 'node-exit' : 'node-died', { node: h.id, code, signal, ...why });
         o.onChange();
       },
     },

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { NodeRunState } from '../api/contract';
 import type { ConfChange, NodeId, NodeStatus } from '../core/types';
-import type { HostToNode, NodeConfig } from '../node/contract';
+import type { HostToNode, NodeConfig, NodeFatal } from '../node/contract';
 
 /** ControlOrder is a membership or transfer order for a node (its request id is added by control). */
 export type ControlOrder = { t: 'conf-change'; change: ConfChange } | { t: 'transfer'; to: NodeId };
@@ -56,5 +56,6 @@ export interface SupervisorEvents {
   onReady(h: NodeHandle): void;
   onStatus(h: NodeHandle, prev: NodeStatus | null): void;
   onEvent(h: NodeHandle, kind: string, detail: Record<string, unknown>): void;
-  onExit(h: NodeHandle, code: number | null, signal: string | null, expected: boolean): void;
+  /** onExit: the process is gone; `fatal` is the error it reported dying of (null: it reported none). */
+  onExit(h: NodeHandle, code: number | null, signal: string | null, expected: boolean, fatal: NodeFatal | null): void;
 }

@@ -6,6 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { NodeConfig, NodeLaunchConfig } from '../node/contract';
+import { TEST_THROW_ENV } from '../node/fatal';
 import { chooseNodeEntry, NODE_SOURCE, type NodeEntry } from './node-entry';
 
 /** SpawnNode starts a node process for `cfg` (no token); it must have an IPC channel (fork-like). */
@@ -32,6 +33,16 @@ export interface ForkOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * nodeEnv is a node's environment: this process's, less the test-only variable that makes
+ * a node fail on purpose (node/fatal.ts) — a node gets that only when a test's spawner
+ * names it in `extra` — plus `extra`.
+ */
+export function nodeEnv(extra: Record<string, string> = {}, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const { [TEST_THROW_ENV]: _test, ...inherited } = env;
+  return { ...inherited, ...extra };
+}
+
 let defaultEntry: NodeEntry | null = null;
 
 /** forkSpawner returns a SpawnNode that forks the node entry with an IPC channel; node stdout/stderr are piped. */
@@ -42,7 +53,7 @@ export function forkSpawner(o: ForkOptions = {}): SpawnNode {
     return fork(o.script ?? entry!.script, ['--config', JSON.stringify(cfg)], {
       execArgv: o.execArgv ?? entry?.execArgv ?? ['--import', 'tsx'],
       ...(o.execPath ? { execPath: o.execPath } : {}),
-      ...(o.env ? { env: { ...process.env, ...o.env } } : {}),
+      env: nodeEnv(o.env),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });

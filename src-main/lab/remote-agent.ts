@@ -299,7 +299,8 @@ export class RemoteAgent {
         if (h.status) this.send({ t: 'status', status: h.status, lastApplied: h.lastApplied, damaged: h.damaged });
       },
       onEvent: (_h, kind, detail) => this.send({ t: 'event', kind, detail }),
-      onExit: (_h, code, signal, expected) => this.send({ t: 'exit', code, signal, expected }),
+      onExit: (_h, code, signal, expected, fatal) =>
+        this.send({ t: 'exit', code, signal, expected, ...(fatal ? { fatal } : {}) }),
     };
   }
 

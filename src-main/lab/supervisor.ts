@@ -21,7 +21,8 @@
 import type { ChildProcess } from 'node:child_process';
 import type { DamageKind } from '../core/recovery/damage';
 import { assertNever, type NodeId } from '../core/types';
-import type { ControlReply, HostToNode, NodeConfig, NodeInspect, NodeToHost } from '../node/contract';
+import type { ControlReply, HostToNode, NodeConfig, NodeFatal, NodeInspect, NodeToHost } from '../node/contract';
+import { fatalOf } from '../node/fatal';
 import type { AgentToLab } from '../node/remote-contract';
 import type { ControlOrder, NodeHandle, RemoteControl, SupervisorEvents } from './node-handle';
 import { DAMAGE_RUN_MS, hookExit, launchConfig, liveNodes, type SpawnNode } from './node-spawn';
@@ -44,6 +45,9 @@ export {
   type ForkOptions,
   type SpawnNode,
 } from './node-spawn';
+
+/** FATAL_READ_MS bounds the wait, after a node's exit, for the rest of its IPC channel (its 'fatal' report). */
+const FATAL_READ_MS = 200;
 
 /** Supervisor owns the node processes of one cluster. */
 export class Supervisor {
@@ -122,7 +126,12 @@ export class Supervisor {
     };
     proc.stdout?.on('data', forward);
     proc.stderr?.on('data', forward);
-    proc.on('message', (m) => this.onMessage(h, proc, m));
+    // The error a dying node reports (node/fatal.ts), kept for its exit's record.
+    let fatal: NodeFatal | null = null;
+    proc.on('message', (m) => {
+      if ((m as { t?: unknown } | null)?.t === 'fatal') fatal ??= fatalOf((m as { fatal?: unknown }).fatal);
+      else this.onMessage(h, proc, m);
+    });
     proc.on('error', (e) => {
       this.events.onEvent(h, 'node-error', { error: e.message });
     });
@@ -138,7 +147,16 @@ export class Supervisor {
       const ws = this.readyWaiters.get(id) ?? [];
       this.readyWaiters.delete(id);
       for (const w of ws) w(new Error(`${id} exited (${signal ?? `code ${code}`}) before it was ready`));
-      this.events.onExit(h, code, signal, expected);
+      let told = false;
+      const tell = (): void => {
+        if (told) return;
+        told = true;
+        this.events.onExit(h, code, signal, expected, fatal);
+      };
+      // A report sent right before the exit may still be in the channel, which closes once it is read.
+      if (fatal !== null || !proc.connected) return tell();
+      proc.once('disconnect', tell);
+      setTimeout(tell, FATAL_READ_MS);
     });
   }
 
@@ -388,7 +406,7 @@ export class Supervisor {
         this.becameReady(h);
         return;
       case 'exit':
-        this.remoteGone(h, m.code, m.signal, m.expected || h.expectingExit);
+        this.remoteGone(h, m.code, m.signal, m.expected || h.expectingExit, m.fatal ?? null);
         return;
       case 'status':
       case 'event':
@@ -401,7 +419,13 @@ export class Supervisor {
     }
   }
 
-  private remoteGone(h: NodeHandle, code: number | null, signal: string | null, expected: boolean): void {
+  private remoteGone(
+    h: NodeHandle,
+    code: number | null,
+    signal: string | null,
+    expected: boolean,
+    fatal: NodeFatal | null = null,
+  ): void {
     const r = h.remote!;
     const wasDown = h.state === 'down';
     h.state = 'down';
@@ -411,7 +435,7 @@ export class Supervisor {
     this.readyWaiters.delete(h.id);
     for (const w of ws) w(new Error(`${h.id} exited (${signal ?? `code ${code}`}) before it was ready`));
     for (const w of r.exitWaiters.splice(0)) w();
-    if (!wasDown) this.events.onExit(h, code, signal, expected);
+    if (!wasDown) this.events.onExit(h, code, signal, expected, fatal);
   }
 
   /**

@@ -169,7 +169,19 @@ export type NodeToHost =
   /** token-request: the node has started listening on its IPC channel and asks for the cluster token. */
   | { t: 'token-request' }
   /** damage-done: a damage run (NodeConfig.damage) finished: what it damaged (null: nothing of that kind), or why it could not. */
-  | { t: 'damage-done'; what: string | null; error?: string };
+  | { t: 'damage-done'; what: string | null; error?: string }
+  /** fatal: the node is about to exit (code 1) of an error nobody caught (fatal.ts). */
+  | { t: 'fatal'; fatal: NodeFatal };
+
+/** NodeFatalOrigin says how an error went uncaught. */
+export type NodeFatalOrigin = 'uncaught-exception' | 'unhandled-rejection';
+
+/** NodeFatal is the error that kills a node process: its name and message, and its stack (both bounded, fatal.ts). */
+export interface NodeFatal {
+  origin: NodeFatalOrigin;
+  message: string;
+  stack: string | null;
+}
 
 /** HostToNode is an IPC message from the lab host to a node process. */
 export type HostToNode =

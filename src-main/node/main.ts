@@ -7,11 +7,14 @@
  * reads the token from the first line of stdin instead.
  *
  * Exit codes: 0 shutdown (or the host went away), 1 a fatal error (printed on stderr),
- * 2 a bad config or no token (printed on stderr).
+ * 2 a bad config or no token (printed on stderr). An error nobody caught (an uncaught
+ * exception, an unhandled rejection) is also reported to the host ('fatal', fatal.ts)
+ * before the node exits with 1, so the lab can say why the node died.
  */
 import { assertNever } from '../core/types';
 import { parseConfigArgs } from './config';
-import type { NodeConfig, NodeToHost } from './contract';
+import type { NodeConfig, NodeFatalOrigin, NodeToHost } from './contract';
+import { armTestThrow, fatalReport } from './fatal';
 import { MAX_ID_BYTES } from './frames';
 import { TOKEN_WAIT_MS, receiveToken, validateHostToNode, type IpcChannel } from './ipc';
 import { NodeHost } from './node-host';
@@ -71,6 +74,23 @@ function sendFlushed(m: NodeToHost): Promise<void> {
   });
 }
 
+/** FATAL_FLUSH_MS bounds how long a dying node waits for its report to leave. */
+const FATAL_FLUSH_MS = 1000;
+/** who names the node in what it prints (its id, once the config is read). */
+let who = 'quorum-lab node';
+let dying = false;
+
+/** dieOf: an error nobody caught — print it, report it to the host (fatal.ts), exit 1. */
+function dieOf(origin: NodeFatalOrigin, e: unknown): void {
+  if (dying) return;
+  dying = true;
+  const fatal = fatalReport(origin, e);
+  process.stderr.write(`${who}: ${origin}: ${fatal.stack ?? fatal.message}\n`);
+  const exit = (): never => process.exit(1);
+  setTimeout(exit, FATAL_FLUSH_MS);
+  void sendFlushed({ t: 'fatal', fatal }).then(exit);
+}
+
 /** runDamage is the one-shot damage run (NodeConfig.damage): damage the stopped node's file, report, exit. */
 async function runDamage(cfg: NodeConfig): Promise<never> {
   let m: NodeToHost;
@@ -108,7 +128,10 @@ async function run(): Promise<void> {
   // The host dying while we wait for the token must not leave us behind.
   const orphaned = (): never => process.exit(0);
   process.on('disconnect', orphaned);
+  process.on('uncaughtException', (e) => dieOf('uncaught-exception', e));
+  process.on('unhandledRejection', (e) => dieOf('unhandled-rejection', e));
   const cfg = await loadConfig();
+  who = `quorum-lab node ${cfg.id}`;
   let host: NodeHost;
   try {
     host = new NodeHost(cfg, send);
@@ -154,6 +177,7 @@ async function run(): Promise<void> {
   process.on('disconnect', () => exit(0));
   process.on('SIGTERM', () => exit(0));
   process.on('SIGINT', () => exit(0));
+  armTestThrow(cfg.id);
 }
 
 void run();

@@ -40,7 +40,8 @@ import {
   type Rec,
 } from '../core/validate';
 import { PROTOCOLS, type ProtocolName } from '../core/protocols';
-import type { NodeInspect } from './contract';
+import type { NodeFatal, NodeInspect } from './contract';
+import { fatalOf } from './fatal';
 
 /** NODE_TOKEN_ENV names the environment variable that may hold the node token (`serve` and `node`; unlike a flag, not shown by ps). */
 export const NODE_TOKEN_ENV = 'QUORUM_LAB_NODE_TOKEN';
@@ -95,7 +96,8 @@ export type AgentToLab =
   | { t: 'status'; status: NodeStatus; lastApplied: number; damaged: boolean }
   | { t: 'event'; kind: string; detail: Record<string, unknown> }
   | { t: 'inspect-reply'; reqId: number; inspect: NodeInspect }
-  | { t: 'exit'; code: number | null; signal: string | null; expected: boolean };
+  /** exit: the node process is gone; `fatal`, the error it reported dying of (node/fatal.ts). */
+  | { t: 'exit'; code: number | null; signal: string | null; expected: boolean; fatal?: NodeFatal };
 
 const ROLES = ['follower', 'candidate', 'precandidate', 'leader', 'learner'] as const;
 const id = (x: unknown, path: string): string => str(x, path, { min: 1, max: 64, pattern: REMOTE_ID });
@@ -199,11 +201,20 @@ export function validateAgentToLab(x: unknown): AgentToLab | string {
           code: nullable(o.code, (v) => int(v, 'code', -1e9, 1e9)),
           signal: nullable(o.signal, (v) => str(v, 'signal', { max: 32 })),
           expected: bool(o.expected, 'expected'),
+          ...fatalField(o.fatal),
         };
       default:
         return fail(`unknown control frame t=${describe(o.t)}`);
     }
   });
+}
+
+/** fatalField is an exit frame's `fatal`, checked and clipped (fatal.ts); a malformed one is refused. */
+function fatalField(x: unknown): { fatal?: NodeFatal } {
+  if (x === undefined) return {};
+  const f = fatalOf(x);
+  if (f === null) fail('exit.fatal must be {origin, message, stack}');
+  return { fatal: f };
 }
 
 /** cleanHostName keeps a reported host name to letters, digits and `.-_` (it is shown in the UI and the log). */

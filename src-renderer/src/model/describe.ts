@@ -26,6 +26,37 @@ export interface Described {
   tone: Tone;
   nodes: string[];
   links: LinkRef[];
+  /** steps: more lines, shown when the row is selected (the stack of the error a node died of). */
+  steps?: string[];
+}
+
+/** DEATH_TEXT_CHARS bounds the error in a death's sentence; DEATH_STACK_LINES, the stack lines shown with it. */
+const DEATH_TEXT_CHARS = 300;
+const DEATH_STACK_LINES = 12;
+
+/**
+ * describeDeath: "n2 died unexpectedly (exit code 1): Error: disk on fire" — how the
+ * process ended (its signal, or a non-zero exit code), and the error it reported dying of
+ * (node/fatal.ts), its stack as the row's steps.
+ */
+function describeDeath(r: RunLogRecord, node: string, base: string, tone: Tone): Described {
+  const code = num(r, 'code');
+  const how = str(r, 'signal') ?? (code !== null && code !== 0 ? `exit code ${code}` : null);
+  const error = str(r, 'error');
+  const said =
+    error === null ? '' : `: ${error.length > DEATH_TEXT_CHARS ? `${error.slice(0, DEATH_TEXT_CHARS - 1)}…` : error}`;
+  const out = d(`${base}${how ? ` (${how})` : ''}${said}`, tone, [node]);
+  const stack = str(r, 'stack');
+  if (stack !== null) {
+    // The stack's first line repeats the message; the frames say where.
+    const frames = stack
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
+    if (frames.length > 0) out.steps = frames.slice(0, DEATH_STACK_LINES);
+  }
+  return out;
 }
 
 /** ElectionFacts is what the run log says about how a leader won its term. */
@@ -177,9 +208,12 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
     case 'crash':
       return d(`${node} crashed (killed at once, SIGKILL)`, 'fail', n);
     case 'node-died':
-      return d(`${node} died unexpectedly${str(r, 'signal') ? ` (${str(r, 'signal')})` : ''}`, 'fail', n);
+      return describeDeath(r, node, `${node} died unexpectedly`, 'fail');
     case 'node-exit':
-      return d(`${node}'s process ended`, '', n);
+      // Stopped on purpose, unless it died of an error first.
+      return str(r, 'error') === null
+        ? d(`${node}'s process ended`, '', n)
+        : describeDeath(r, node, `${node} died`, 'fail');
     case 'recovered':
       return describeRecovered(r, node);
     case 'snapshot-taken':

@@ -259,6 +259,7 @@ export class RunModel {
       tone: w.tone,
       nodes: w.nodes,
       links: w.links,
+      ...(w.steps ? { steps: w.steps } : {}),
     };
     this.rows.add(row);
     return row;
