@@ -79,11 +79,18 @@ const FATAL_FLUSH_MS = 1000;
 /** who names the node in what it prints (its id, once the config is read). */
 let who = 'quorum-lab node';
 let dying = false;
+/** running: the node's host once started (halted when the node dies of an error). */
+let running: NodeHost | null = null;
 
 /** dieOf: an error nobody caught — print it, report it to the host (fatal.ts), exit 1. */
 function dieOf(origin: NodeFatalOrigin, e: unknown): void {
   if (dying) return;
   dying = true;
+  try {
+    running?.stop(false);
+  } catch {
+    // Dying anyway: the report matters more.
+  }
   const fatal = fatalReport(origin, e);
   process.stderr.write(`${who}: ${origin}: ${fatal.stack ?? fatal.message}\n`);
   const exit = (): never => process.exit(1);
@@ -135,6 +142,7 @@ async function run(): Promise<void> {
   let host: NodeHost;
   try {
     host = new NodeHost(cfg, send);
+    running = host;
     await host.start();
   } catch (e) {
     process.stderr.write(`quorum-lab node ${cfg.id}: cannot start: ${(e as Error).stack ?? String(e)}\n`);

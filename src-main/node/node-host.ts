@@ -197,18 +197,18 @@ export class NodeHost {
     return this.clientPort;
   }
 
-  /** stop closes sockets, timers and the store (the process exits after). */
-  stop(): void {
+  /** stop ends sockets and timers; graceful, it also answers clients, writes all (fsync off too), closes the store. */
+  stop(graceful = true): void {
     if (this.stopped) return;
     this.stopped = true;
     this.clock.stop();
     if (this.statusTimer) clearTimeout(this.statusTimer);
-    this.requests.abandonAll('shutdown');
+    if (graceful) this.requests.abandonAll('shutdown');
     this.link.close();
     this.port.close();
-    // A graceful stop loses nothing even with fsync off; only a kill does.
-    if (this.store instanceof WriteBehind) this.store.flush();
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (!graceful) return;
+    if (this.store instanceof WriteBehind) this.store.flush();
     this.storage.close();
   }
 
