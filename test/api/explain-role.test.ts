@@ -227,6 +227,19 @@ describe('why is a node in its role', () => {
     const log = [r(500, 'crash', { node: 'n2', pid: 3 }), r(501, 'node-exit', { node: 'n2' })];
     const down = ask(input([row('n1', 'leader', 1), row('n2', null, 1, 'down')], log), 'n2');
     expect(down.summary).toBe('n2 is down: it crashed (SIGKILL) at 0.500 s.');
+    // One that died of an error nobody caught says which, as its node reported it (node/fatal.ts).
+    const fatal = {
+      node: 'n2',
+      code: 1,
+      signal: null,
+      origin: 'uncaught-exception',
+      error: 'Error: boom',
+      stack: null,
+    };
+    const died = ask(input([row('n1', 'leader', 1), row('n2', null, 1, 'down')], [r(700, 'node-died', fatal)]), 'n2');
+    expect(died.summary).toBe(
+      'n2 is down: it died unexpectedly (exit code 1) at 0.700 s, of an uncaught exception: Error: boom.',
+    );
     const old = [r(10, 'role', { node: 'n1', role: 'leader', term: 1, from: 'candidate' })];
     const bare = ask(input([row('n1', 'leader', 1), row('n2', 'follower', 1)], old), 'n1');
     expect(bare.summary).toBe('n1 is leader (t1) since 0.010 s; no reason was recorded for it.');

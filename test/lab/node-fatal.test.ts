@@ -2,8 +2,9 @@
  * A node that dies of an error nobody caught says why (node/fatal.ts), end to end through
  * the headless host: the node process reports the error's message and stack, bounded, over
  * IPC before it exits with code 1; the host records them in the run log's 'node-died'
- * record (GET /api/log), and the event log's sentence for it names the exit code and the
- * error, its stack frames listed when the row is selected. Before, the run log said only
+ * record (GET /api/log), the event log's sentence for it names the exit code and the
+ * error (its stack frames listed when the row is selected), and so does the inspector's
+ * "why is it down?" answer (GET /api/nodes/:id/why). Before, the run log said only
  * `{node, code: 1, signal: null}` and the timeline "n2 died unexpectedly".
  *
  * The node is made to fail by a test-only variable that this test's spawner sets on the
@@ -91,6 +92,12 @@ describe('a node that dies of an uncaught error, seen through the headless host'
     expect(said.tone).toBe('fail');
     expect(said.steps?.[0]).toMatch(/^at .*(fatal\.ts|main\.mjs):\d+/);
     expect(describeRecord(n3).text).toMatch(/^n3 died unexpectedly \(exit code 1\): Error: n3 fails on purpose/);
+
+    // The inspector's "down · why?" answer (GET /api/nodes/:id/why) says it too.
+    const why = await api<{ summary: string }>('/api/nodes/n3/why');
+    expect(why.summary).toMatch(
+      /^n3 is down: it died unexpectedly \(exit code 1\) at [\d.]+ s, of an unhandled rejection: Error: n3 fails on purpose/,
+    );
   }, 60_000);
 });
 

@@ -9,7 +9,7 @@ import type { RunLogRecord } from '../contract';
 import type { NodeFacts, RoleWhy, WhyCite, WhyInput, WhyResult } from './types';
 import { majorityOf } from '../quorum';
 import { reachOf } from './reach';
-import { cite, list, messageText, obj, secs, str, wordsOf } from './words';
+import { cite, list, messageText, num, obj, secs, str, wordsOf } from './words';
 
 /** Ctx is one role question being answered. */
 interface Ctx {
@@ -98,8 +98,18 @@ function runLine(c: Ctx, f: NodeFacts): string | null {
   const what = f.run === 'down' ? 'down' : 'paused (SIGSTOP): it neither times out nor answers';
   if (!r) return `${c.node} is ${what}.`;
   c.cites.push(cite(r, `${c.node} ${r.kind}`));
-  const how = r.kind === 'crash' ? 'crashed (SIGKILL)' : r.kind === 'pause' ? 'was paused' : `exited (${r.kind})`;
-  return `${c.node} is ${what}: it ${how} at ${secs(r.t)}.`;
+  const how = r.kind === 'crash' ? 'crashed (SIGKILL)' : r.kind === 'pause' ? 'was paused' : exitWords(r);
+  const error = str(r, 'error');
+  // A node that died of an error nobody caught reported it (node/fatal.ts): say which.
+  const of = error === null ? '' : `, of an ${str(r, 'origin')?.replace('-', ' ') ?? 'uncaught error'}: ${error}`;
+  return `${c.node} is ${what}: it ${how} at ${secs(r.t)}${of}.`;
+}
+
+/** exitWords: "died unexpectedly (exit code 1)", "exited (node-exit)". */
+function exitWords(r: RunLogRecord): string {
+  if (r.kind !== 'node-died') return `exited (${r.kind})`;
+  const code = num(r, 'code');
+  return `died unexpectedly (${str(r, 'signal') ?? (code === null ? 'no exit code' : `exit code ${code}`)})`;
 }
 
 /** roleLine: the current role and the reason the node gave for it (with the message that caused it). */
