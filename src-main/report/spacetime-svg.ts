@@ -5,7 +5,20 @@
  * same: message kinds as on the topology, dropped messages red, roles as the node fills.
  */
 import type { Arrow, Mark, Scene } from './spacetime';
+import { CHAR_PX } from './spacetime-scene';
 import { esc, PALETTES, r1, svgOpen, text, type Theme } from './xml';
+
+/**
+ * LABEL_PLATE_OPACITY: a message's label sits on a plate of the plot's colour that hides
+ * most of the lines and ✕ marks under it (they stay faintly there), so its words read where
+ * drops crowd ("✕ partition" beside dozens of red lines).
+ */
+export const LABEL_PLATE_OPACITY = 0.85;
+
+/** labelPlate is the box behind a label `width` px wide whose baseline starts at (x, y) (10 px type). */
+export function labelPlate(x: number, y: number, width: number): { x: number; y: number; w: number; h: number } {
+  return { x: x - 2, y: y - 9, w: width + 4, h: 12 };
+}
 
 /** KIND_COLORS colours a message by kind (the topology's message dots). */
 export const KIND_COLORS: Record<string, string> = {
@@ -180,6 +193,8 @@ export function spaceTimeSvg(scene: Scene, o: SvgOptions = {}): string {
   }
   for (const a of scene.arrows) {
     if (!a.text) continue;
+    const p = labelPlate(a.text.x, a.text.y, a.text.s.length * CHAR_PX);
+    s += `<rect class="label-plate" x="${r1(p.x)}" y="${r1(p.y)}" width="${r1(p.w)}" height="${r1(p.h)}" rx="2" fill="${pal.plot}" fill-opacity="${LABEL_PLATE_OPACITY}"/>`;
     s += `<text class="label" x="${r1(a.text.x)}" y="${r1(a.text.y)}" fill="${a.state === 'dropped' ? DROP_COLOR : pal.text}" paint-order="stroke" stroke="${pal.plot}" stroke-width="3">${esc(a.text.s)}</text>`;
   }
   for (const m of scene.marks) s += markSvg(m, pal.text);

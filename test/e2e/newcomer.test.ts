@@ -102,7 +102,7 @@ async function chartsLegendWhole(page: Page): Promise<void> {
 /** kindsByKeyboard unfolds the timeline's kinds with the keyboard, ticks one, and folds them again. */
 async function kindsByKeyboard(page: Page): Promise<void> {
   const toggle = page.getByTestId('timeline-filters');
-  const kinds = page.getByRole('group', { name: 'Event kinds' });
+  const kinds = page.getByRole('group', { name: 'Timeline filters' });
   expect(await toggle.textContent()).toMatch(/filters: 6\/7/);
   expect(await kinds.count()).toBe(0);
   await toggle.focus();

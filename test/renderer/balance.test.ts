@@ -2,7 +2,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setLabClient } from '../../src-renderer/src/api/lab-client';
-import { addSample, expiresIn, parseWeight, ratesOf } from '../../src-renderer/src/model/balance';
+import { addSample, expiresIn, parseWeight, ratesOf, shareView } from '../../src-renderer/src/model/balance';
 import { useBalanceStore } from '../../src-renderer/src/stores/balance';
 import { useClusterStore } from '../../src-renderer/src/stores/cluster';
 import { useConnectionStore } from '../../src-renderer/src/stores/connection';
@@ -60,6 +60,43 @@ describe('served counters to rates', () => {
   });
 });
 
+describe('the share column', () => {
+  const nodes = [
+    { id: 'n1', served: 10 },
+    { id: 'n2', served: 20 },
+    { id: 'n3', served: 31 },
+  ];
+  it('with requests flowing, gives each node its part of those served since the algorithm was set', () => {
+    expect(shareView(nodes, { n1: 0, n2: 0, n3: 4 }, 5_000, 5_000)).toEqual({
+      cells: { n1: '16%', n2: '33%', n3: '51%' },
+      state: 'now',
+      note: '',
+    });
+  });
+  it('with none now, says the shares are of earlier requests and how long it has been quiet', () => {
+    const v = shareView(nodes, { n1: 0, n2: 0, n3: 0 }, 5_000, 17_000);
+    expect(v.state).toBe('idle');
+    expect(v.cells).toEqual({ n1: '16%', n2: '33%', n3: '51%' });
+    expect(v.note).toBe('no requests for 12 s · shares are of the 61 before');
+    // Rates not read yet (a page just opened) count as none now; a last request not seen is not dated.
+    expect(shareView(nodes, {}, null, 17_000).note).toBe('no requests now · shares are of the 61 before');
+    expect(shareView(nodes, {}, 0, 300_000).note).toBe('no requests for 5 min · shares are of the 61 before');
+  });
+  it('with none served since the algorithm was set, says so and shows no shares', () => {
+    const v = shareView(
+      nodes.map((n) => ({ ...n, served: 0 })),
+      { n1: 0 },
+      null,
+      1000,
+    );
+    expect(v).toEqual({
+      cells: { n1: '—', n2: '—', n3: '—' },
+      state: 'none',
+      note: 'no requests yet since the algorithm was set',
+    });
+  });
+});
+
 describe('useBalanceStore', () => {
   it('reads the cluster once a second and turns successive served counters into per-node rates', async () => {
     const cluster = useClusterStore();
@@ -75,9 +112,16 @@ describe('useBalanceStore', () => {
     fake.view.nodes.forEach((n, i) => (n.served += 10 * (i + 1)));
     await vi.advanceTimersByTimeAsync(1000);
     expect(round(bal.rates)).toEqual({ n1: 10, n2: 20, n3: 30 });
-    // Three quiet seconds: the counters stand still and the rates fall to zero.
+    expect(bal.shares.state).toBe('now');
+    const busyAt = Date.now();
+    expect(bal.lastServedAt).toBe(busyAt);
+    // Three quiet seconds: the counters stand still and the rates fall to zero; the shares
+    // are said to be of the requests before, quiet for 3 s.
     await vi.advanceTimersByTimeAsync(3000);
     expect(round(bal.rates)).toEqual({ n1: 0, n2: 0, n3: 0 });
+    expect(bal.lastServedAt).toBe(busyAt);
+    expect(bal.shares.state).toBe('idle');
+    expect(bal.shares.note).toMatch(/^no requests for 3 s · shares are of the \d+ before$/);
     // The chart holds one point per read (rates over the last 2 s): busy, fading, quiet.
     expect(bal.series.map((p) => p.rates.n3 ?? null)).toEqual([null, 30, 30, 15, 0, 0]);
     expect(cluster.error).toBeNull();

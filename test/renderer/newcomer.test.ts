@@ -18,7 +18,7 @@ import { epochOf, staleText } from '../../src-renderer/src/model/console-epoch';
 import { groupLinkFaults, linksText } from '../../src-main/api/fault-groups';
 import { timedFaults } from '../../src-renderer/src/model/fault-times';
 import { chartData, emptyNote, formatAgo } from '../../src-renderer/src/model/metrics';
-import { kindsSummary } from '../../src-renderer/src/model/timeline-filters';
+import { filtersLabel, kindsSummary } from '../../src-renderer/src/model/timeline-filters';
 import { CATEGORIES } from '../../src-renderer/src/model/records';
 import { roleWords } from '../../src-renderer/src/model/role-words';
 import { RunModel } from '../../src-renderer/src/model/run-model';
@@ -121,6 +121,30 @@ describe('the timeline filter toggle says what it hides', () => {
     expect(kindsSummary(['client', 'state'], CATEGORIES)).toMatchObject({ shown: '2/7' });
     expect(kindsSummary(['client'], CATEGORIES).hidden).toEqual(CATEGORIES.filter((c) => c !== 'client'));
     expect(kindsSummary([], CATEGORIES).shown).toBe('none');
+  });
+
+  it('names the hidden kinds in the label itself, or the few shown when most are hidden, bounded', () => {
+    const without = (...gone: string[]): string[] => CATEGORIES.filter((c) => !gone.includes(c));
+    const label = (picked: readonly string[], node: string | null = null): string =>
+      filtersLabel(node, picked, CATEGORIES);
+    expect(label([...CATEGORIES])).toBe('filters: all');
+    expect(label([])).toBe('filters: none');
+    expect(label(without('message'))).toBe('filters: 6/7 · hiding message');
+    expect(label(without('message', 'other'))).toBe('filters: 5/7 · hiding message, other');
+    // Past the bound the rest are counted; the tooltip names them all.
+    expect(label(without('lifecycle', 'message', 'commit'))).toBe('filters: 4/7 · hiding commit, lifecycle +1');
+    // Most hidden: the few shown are named instead.
+    expect(label(['client', 'fault'])).toBe('filters: 2/7 · only fault, client');
+    expect(label(['client'])).toBe('filters: 1/7 · only client');
+    // The node filter folds behind the same toggle: the label says it is on.
+    expect(label(without('message'), 'n3')).toBe('filters: n3 · 6/7 · hiding message');
+    expect(label([...CATEGORIES], 'n3')).toBe('filters: n3 · all kinds');
+    expect(label([], 'n3')).toBe('filters: n3 · no kinds');
+    // However they are picked, the label stays short enough for one control.
+    for (let mask = 0; mask < 1 << CATEGORIES.length; mask++) {
+      const picked = CATEGORIES.filter((_, i) => mask & (1 << i));
+      expect(label(picked, 'n12').length).toBeLessThanOrEqual(52);
+    }
   });
 });
 

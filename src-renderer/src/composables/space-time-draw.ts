@@ -9,6 +9,8 @@ import {
   BAND_COLORS,
   DROP_COLOR,
   KIND_COLORS,
+  LABEL_PLATE_OPACITY,
+  labelPlate,
   ROLE_COLORS,
   ROLE_LETTERS,
 } from '../../../src-main/report/spacetime-svg';
@@ -175,6 +177,12 @@ function labels(ctx: CanvasRenderingContext2D, s: Scene): void {
   ctx.strokeStyle = PAL.plot;
   for (const a of s.arrows) {
     if (!a.text) continue;
+    // On a plate: the lines and ✕ marks under a label would otherwise run through its words.
+    const p = labelPlate(a.text.x, a.text.y, ctx.measureText(a.text.s).width);
+    ctx.globalAlpha = LABEL_PLATE_OPACITY;
+    ctx.fillStyle = PAL.plot;
+    ctx.fillRect(p.x, p.y, p.w, p.h);
+    ctx.globalAlpha = 1;
     ctx.strokeText(a.text.s, a.text.x, a.text.y);
     ctx.fillStyle = a.state === 'dropped' ? DROP_COLOR : PAL.text;
     ctx.fillText(a.text.s, a.text.x, a.text.y);

@@ -55,6 +55,17 @@ export const STATE_MEANING: Record<NodeState, string> = {
   down: 'down (crashed)',
 };
 
+/**
+ * PICKED_COLOR marks what the event selected in the timeline (or a replay tick) concerns: a
+ * square drawn behind each of its nodes, its links drawn thick in the same colour.
+ */
+export const PICKED_COLOR = '#38bdf8';
+
+/** PICKED_LABEL / PICKED_MEANING are the legend's words for that square (shown while something is picked). */
+export const PICKED_LABEL = 'in the selected event';
+export const PICKED_MEANING =
+  'a square behind a node (and a thick blue link): what the event selected in the timeline concerns (✕ under the timeline clears it)';
+
 /** MESSAGE_KINDS lists the message kinds the graph animates, in the legend's order. */
 export const MESSAGE_KINDS = ['vote', 'append', 'heartbeat', 'snapshot', 'client', 'other'] as const;
 

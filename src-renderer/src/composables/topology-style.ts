@@ -6,7 +6,7 @@
  * stays readable at every zoom.
  */
 import type { StylesheetJson } from 'cytoscape';
-import { STATE_FILLS } from './topology-colors';
+import { PICKED_COLOR, STATE_FILLS } from './topology-colors';
 
 /** NODE_SIZE is a member node's diameter in model units (the cluster's leader is drawn larger). */
 export const NODE_SIZE = 56;
@@ -64,8 +64,9 @@ export const topologyStyle: StylesheetJson = [
   { selector: 'node.member.down', style: { 'border-style': 'dashed', 'border-color': '#ef4444', 'border-width': 3 } },
   { selector: 'node.member.paused', style: { 'border-style': 'double', 'border-width': 6, 'border-color': '#64748b' } },
   {
+    // What the selected timeline event concerns: a square behind the node (the legend says so).
     selector: 'node.member.highlight',
-    style: { 'underlay-color': '#38bdf8', 'underlay-opacity': 0.5, 'underlay-padding': 10 },
+    style: { 'underlay-color': PICKED_COLOR, 'underlay-opacity': 0.5, 'underlay-padding': 10 },
   },
   {
     selector: 'node.member:selected',
@@ -94,7 +95,7 @@ export const topologyStyle: StylesheetJson = [
     style: { 'target-arrow-shape': 'none', 'source-arrow-shape': 'tee', 'source-arrow-color': '#ef4444' },
   },
   { selector: 'edge.link.dim', style: { opacity: 0.3 } },
-  { selector: 'edge.link.highlight', style: { 'line-color': '#38bdf8', width: 5, opacity: 1 } },
+  { selector: 'edge.link.highlight', style: { 'line-color': PICKED_COLOR, width: 5, opacity: 1 } },
   { selector: 'edge.link:selected', style: { 'line-color': '#38bdf8', width: 5 } },
   // A shard on its way: a dashed arrow from the source group's box to the destination's.
   {

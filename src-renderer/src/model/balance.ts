@@ -85,3 +85,55 @@ export function expiresIn(expiresAt: number, nowMs: number): string {
   if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
   return `${Math.round(ms / 60_000)} min`;
 }
+
+/**
+ * ShareView is what the Balance panel's share column says: each node's part of the requests
+ * served since the algorithm was set, and whether those are requests served now.
+ */
+export interface ShareView {
+  /** cells: per node, its share ("17%"), or "—" when nothing was served. */
+  cells: Record<string, string>;
+  /**
+   * state: `none` — no request served since the algorithm was set; `now` — requests are
+   * being served (the rates are above zero); `idle` — none now: the shares are of earlier
+   * requests, and the note says so.
+   */
+  state: 'none' | 'now' | 'idle';
+  /** note: the line under the table that says what the shares are of (empty while requests flow). */
+  note: string;
+}
+
+/** agoText says how long `ms` milliseconds is, for the share note ("12 s", "3 min"). */
+function agoText(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  const m = Math.round(s / 60);
+  return m < 120 ? `${m} min` : `${Math.round(m / 60)} h`;
+}
+
+/**
+ * shareView tells the share column what to show. Shares beside rates of zero would read as
+ * the traffic of now; with none now they are shown as what they are — the split of the
+ * requests served before (since the algorithm was set, as the panel's legend says), with
+ * how long it has been quiet (`nowMs - lastServedAt`; lastServedAt null: not seen since the
+ * page opened) — and with none ever, as "no requests yet".
+ */
+export function shareView(
+  nodes: readonly { id: string; served: number }[],
+  rates: Readonly<Record<string, number>>,
+  lastServedAt: number | null,
+  nowMs: number,
+): ShareView {
+  const total = nodes.reduce((a, n) => a + Math.max(0, n.served), 0);
+  if (total === 0)
+    return {
+      cells: Object.fromEntries(nodes.map((n) => [n.id, '—'])),
+      state: 'none',
+      note: 'no requests yet since the algorithm was set',
+    };
+  const cells = Object.fromEntries(nodes.map((n) => [n.id, `${Math.round((Math.max(0, n.served) / total) * 100)}%`]));
+  if (nodes.some((n) => (rates[n.id] ?? 0) > 0)) return { cells, state: 'now', note: '' };
+  const count = total.toLocaleString('en-US');
+  const quiet = lastServedAt === null ? 'no requests now' : `no requests for ${agoText(nowMs - lastServedAt)}`;
+  return { cells, state: 'idle', note: `${quiet} · shares are of the ${count} before` };
+}

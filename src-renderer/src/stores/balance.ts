@@ -6,7 +6,7 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
 import type { BalanceAlgorithm, ClusterView } from '../../../src-main/api/contract';
-import { addSample, parseWeight, ratesOf, WEIGHTED_ALGORITHMS, type ServedSample } from '../model/balance';
+import { addSample, parseWeight, ratesOf, shareView, WEIGHTED_ALGORITHMS, type ServedSample } from '../model/balance';
 import { useClusterStore } from './cluster';
 
 /** RATE_WINDOW_MS: rates are averaged over about this long, so one burst does not flicker the bars. */
@@ -25,6 +25,12 @@ export const useBalanceStore = defineStore('balance', () => {
   const samples = shallowRef<ServedSample[]>([]);
   const series = shallowRef<RatePoint[]>([]);
   const rates = computed(() => ratesOf(samples.value, RATE_WINDOW_MS));
+  /** lastServedAt: when a read last saw a served counter move (null: not since the page opened, or the run began). */
+  const lastServedAt = ref<number | null>(null);
+  /** sampledAt: when the counters were last read (the share note's "ago" counts from it). */
+  const sampledAt = ref(0);
+  /** shares: what the share column says — of requests served now, of earlier ones (labelled so), or none yet. */
+  const shares = computed(() => shareView(cluster.live?.nodes ?? [], rates.value, lastServedAt.value, sampledAt.value));
   /** picked / weights: the picker's state, loaded from the lab's current balance. */
   const picked = ref<BalanceAlgorithm>('round-robin');
   const weights = reactive<Record<string, number | string>>({});
@@ -43,8 +49,15 @@ export const useBalanceStore = defineStore('balance', () => {
       lastRun = v.runStartedAt;
       samples.value = [];
       series.value = [];
+      lastServedAt.value = null;
     }
     const served = Object.fromEntries(v.nodes.map((n) => [n.id, n.served]));
+    // A counter that moved and is above zero served something since the last read (one that
+    // went down restarted with the algorithm, and served what it holds since).
+    const prev = samples.value[samples.value.length - 1];
+    if (prev && atMs >= prev.t && v.nodes.some((n) => n.served > 0 && n.served !== (prev.served[n.id] ?? 0)))
+      lastServedAt.value = atMs;
+    sampledAt.value = Math.max(sampledAt.value, atMs);
     samples.value = addSample(samples.value, { t: atMs, served }, RATE_WINDOW_MS * 2);
   }
 
@@ -121,6 +134,8 @@ export const useBalanceStore = defineStore('balance', () => {
     samples,
     series,
     rates,
+    lastServedAt,
+    shares,
     picked,
     weights,
     formError,

@@ -1,0 +1,221 @@
+/**
+ * Five screens a reader found unclear in the e2e screenshots, in a real Chromium on a real
+ * 5-node lab: the Balance panel's shares beside "0.0 req/s" (now said to be of earlier
+ * requests, or "no requests yet") and its Apply button below the fold at 1400×900; the
+ * timeline at 1024×700 with a node's add selected (its details now scroll inside a bounded
+ * box, so the list keeps its rows); the square behind a node a selected event concerns (now
+ * in the legend); the filter toggle that named the hidden kinds only in its tooltip (now
+ * "filters: 6/7 · hiding message"); and "✕ partition" labels run through by message lines
+ * in the Messages diagram (now on plates). Screenshots land in artifacts/e2e/ (screens-*).
+ */
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it, onTestFailed } from 'vitest';
+import type { ClusterView } from '../../src-main/api/contract';
+import { labInBrowser, screenshot, waitFor } from './helpers';
+
+const SMALL = { width: 1024, height: 700 };
+const LARGE = { width: 1400, height: 900 };
+
+/** resize sets the window size and waits for the graph and the lists to refit. */
+async function resize(page: Page, s: { width: number; height: number }): Promise<void> {
+  await page.setViewportSize(s);
+  await page.waitForTimeout(700);
+}
+
+/** shootOnFailure saves a screenshot NAME-failure if the running test fails. */
+function shootOnFailure(page: Page, name: string): void {
+  onTestFailed(async () => void (await screenshot(page, `${name}-failure`).catch(() => undefined)));
+}
+
+/** inside says whether `inner`'s box lies wholly within `outer`'s (what a scrolling or clipping box shows). */
+async function inside(inner: Locator, outer: Locator): Promise<boolean> {
+  const a = (await inner.boundingBox())!;
+  const b = (await outer.boundingBox())!;
+  return a.x >= b.x - 1 && a.y >= b.y - 1 && a.x + a.width <= b.x + b.width + 1 && a.y + a.height <= b.y + b.height + 1;
+}
+
+/** rowsInView counts the timeline rows drawn wholly inside the list's visible box. */
+async function rowsInView(page: Page): Promise<number> {
+  return page.getByTestId('timeline-rows').evaluate((list) => {
+    const box = list.getBoundingClientRect();
+    return [...list.querySelectorAll('.ev')].filter((el) => {
+      const b = el.getBoundingClientRect();
+      return b.top >= box.top - 1 && b.bottom <= box.bottom + 1;
+    }).length;
+  });
+}
+
+describe('five screens a reader found unclear', () => {
+  const lab = labInBrowser('screens', ['--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
+
+  it(
+    'Balance at 1400×900: shares with no requests now say what they are of, and Apply is in view',
+    { timeout: 120_000 },
+    async () => {
+      const errors = await lab.open('screens');
+      const page = lab.page;
+      shootOnFailure(page, 'screens-balance');
+      await resize(page, LARGE);
+      const balance = page.getByTestId('balance');
+      const note = balance.getByTestId('share-note');
+      const shares = (): Promise<string[]> => balance.getByTestId('share').allTextContents();
+      // Nothing served yet: no shares, and the note says so.
+      await waitFor(
+        'the note before any request',
+        async () => /^no requests yet/.test((await note.textContent()) ?? ''),
+        10_000,
+      );
+      expect(await shares()).toEqual(['—', '—', '—', '—', '—']);
+      await lab.api('/api/load', { op: 'get', count: 60, clients: 4, keys: 1 });
+      // The load is over: the rates fall to zero, and the shares beside them are said to be
+      // of the requests before, not of now.
+      await waitFor(
+        'the rates back at zero',
+        async () => (await balance.getByTestId('rate').allTextContents()).every((r) => r === '0.0'),
+        15_000,
+      );
+      await waitFor(
+        'the note on the shares',
+        async () =>
+          /^no requests for \d+ s · shares are of the 60 before$/.test((await note.textContent())?.trim() ?? ''),
+        5000,
+      );
+      expect(await shares()).toEqual(['20%', '20%', '20%', '20%', '20%']);
+      await page.waitForTimeout(500); // the bars' fall to zero is animated
+      await screenshot(page, 'screens-balance-idle-1400x900');
+      // Apply is in the side column's view (it scrolls), with the algorithm picker, with and without weights.
+      const aside = page.locator('aside');
+      const apply = balance.getByRole('button', { name: 'Apply' });
+      expect(await inside(apply, aside), 'Apply inside the side column at 1400×900').toBe(true);
+      await balance.getByLabel('Balance algorithm').selectOption('weighted-round-robin');
+      await balance.getByLabel('Weight of n5').waitFor({ timeout: 5000 });
+      expect(await inside(apply, aside), 'Apply inside the side column, weights shown').toBe(true);
+      expect(await inside(balance.getByLabel('Weight of n5'), aside), 'the last weight inside the side column').toBe(
+        true,
+      );
+      await screenshot(page, 'screens-balance-weights-1400x900');
+      await balance.getByLabel('Balance algorithm').selectOption('round-robin');
+      expect(errors).toEqual([]);
+    },
+  );
+
+  it(
+    'the filter toggle names the kinds it hides, and the list keeps its rows at 1024×700',
+    { timeout: 60_000 },
+    async () => {
+      const page = lab.page;
+      shootOnFailure(page, 'screens-filters');
+      await resize(page, SMALL);
+      const toggle = page.getByTestId('timeline-filters');
+      expect((await toggle.textContent())?.trim()).toBe('filters: 6/7 · hiding message ▾');
+      // Whole, not cut, inside the timeline.
+      expect(await toggle.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+      expect(await inside(toggle, page.getByTestId('timeline'))).toBe(true);
+      await page.getByRole('button', { name: 'Pause view' }).click();
+      try {
+        expect(await rowsInView(page), 'rows wholly in view at 1024×700').toBeGreaterThanOrEqual(6);
+        await screenshot(page, 'screens-filters-1024x700');
+        await toggle.click();
+        await page.getByRole('group', { name: 'Timeline filters' }).getByLabel('other', { exact: true }).uncheck();
+        expect((await toggle.textContent())?.trim()).toBe('filters: 5/7 · hiding message, other ▴');
+        await page.getByRole('group', { name: 'Timeline filters' }).getByLabel('other', { exact: true }).check();
+        await toggle.click();
+        expect((await toggle.textContent())?.trim()).toBe('filters: 6/7 · hiding message ▾');
+      } finally {
+        await page.getByRole('button', { name: 'Resume view' }).click();
+      }
+    },
+  );
+
+  it(
+    'a selected add at 1024×700: its details scroll inside, the list keeps its rows, the legend names the square',
+    { timeout: 120_000 },
+    async () => {
+      const page = lab.page;
+      shootOnFailure(page, 'screens-add');
+      await resize(page, LARGE);
+      await page.getByTestId('add-node').click();
+      await waitFor(
+        'n6 a voter',
+        async () => (await lab.api<ClusterView>('/api/cluster')).config?.voters.includes('n6') === true,
+        30_000,
+      );
+      await resize(page, SMALL);
+      await page.getByRole('button', { name: 'Pause view' }).click();
+      try {
+        const rows = page.getByTestId('timeline-rows');
+        const add = rows.locator('.ev', { hasText: /n6 added: started · learner/ }).first();
+        // Page back from the newest rows to the add's.
+        await waitFor(
+          "the add's row",
+          async () => {
+            if (await add.isVisible()) return true;
+            await rows.evaluate((el) => (el.scrollTop = Math.max(0, el.scrollTop - el.clientHeight / 2)));
+            return false;
+          },
+          15_000,
+        );
+        await add.click();
+        const detail = page.getByTestId('timeline-detail');
+        await page.getByTestId('timeline-steps').waitFor({ timeout: 5000 });
+        await page.waitForTimeout(300);
+        await screenshot(page, 'screens-add-selected-1024x700');
+        // The details are bounded and scroll inside; the list keeps a usable height.
+        const d = await detail.evaluate((el) => ({ client: el.clientHeight, scroll: el.scrollHeight }));
+        expect(d.scroll, 'the details hold more than they show').toBeGreaterThan(d.client);
+        expect(d.client, "the details' height at 1024×700").toBeLessThanOrEqual(60);
+        expect(await rowsInView(page), 'rows wholly in view with the add selected').toBeGreaterThanOrEqual(5);
+        // The last step is there, a scroll away inside the details.
+        await detail.evaluate((el) => (el.scrollTop = el.scrollHeight));
+        expect(await inside(page.getByTestId('timeline-steps').locator('li').last(), detail)).toBe(true);
+
+        // The square behind n6 (the event concerns it) is in the legend while the event is selected.
+        const picked = page.getByTestId('legend-picked');
+        await picked.waitFor({ timeout: 5000 });
+        expect(await picked.textContent()).toBe('in the selected event');
+        expect(await picked.getAttribute('title')).toMatch(/square behind a node/);
+        await resize(page, LARGE);
+        await screenshot(page, 'screens-add-selected-1400x900');
+        await page.getByLabel('Clear the cursor').click();
+        await picked.waitFor({ state: 'detached', timeout: 5000 });
+      } finally {
+        await page.getByRole('button', { name: 'Resume view' }).click();
+      }
+    },
+  );
+
+  it('"✕ partition" labels in the Messages diagram sit on plates over the lines', { timeout: 120_000 }, async () => {
+    const page = lab.page;
+    shootOnFailure(page, 'screens-messages');
+    await resize(page, LARGE);
+    await lab.api('/api/partition', {
+      groups: [
+        ['n1', 'n2'],
+        ['n3', 'n4', 'n5', 'n6'],
+      ],
+    });
+    // Following the present: no event picked in the timeline holds the diagram at its moment.
+    const clear = page.getByLabel('Clear the cursor');
+    if (await clear.isVisible()) await clear.click();
+    await page.getByTestId('tab-messages').click();
+    await page.getByRole('button', { name: '2 s', exact: true }).click();
+    await page.waitForTimeout(2500);
+    await screenshot(page, 'screens-messages-partition-1400x900');
+    // The diagram as the SVG button saves it: the labels of dropped messages, each on its plate.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('spacetime-export').click()]);
+    const svg = await download.path().then((p) => import('node:fs').then((fs) => fs.readFileSync(p, 'utf8')));
+    const labels = await page.evaluate((doc: string) => {
+      const d = new DOMParser().parseFromString(doc, 'image/svg+xml');
+      return [...d.querySelectorAll('text.label')].map((t) => ({
+        text: t.textContent ?? '',
+        plated: t.previousElementSibling?.getAttribute('class') === 'label-plate',
+      }));
+    }, svg);
+    expect(labels.filter((l) => /✕ partition$/.test(l.text)).length, 'labels of partition drops').toBeGreaterThan(0);
+    expect(labels.filter((l) => !l.plated)).toEqual([]);
+    await resize(page, SMALL);
+    await screenshot(page, 'screens-messages-partition-1024x700');
+    await lab.api('/api/heal', {});
+    await page.getByTestId('tab-charts').click();
+  });
+});
