@@ -43,6 +43,19 @@ export interface GatewayResult {
   latencyMs: number;
 }
 
+/** Tries is one request's state across its tries, for Gateway.finish. */
+interface Tries {
+  t0: number;
+  /** picked: the node first chosen (its in-flight count was raised). */
+  picked: NodeId | null;
+  /** session: the session the request goes under now (a renewal replaces it). */
+  session: Session | null;
+  /** lent: the session is the caller's (never pooled nor retired here). */
+  lent: boolean;
+  /** mayHaveApplied: an earlier try may have taken effect, so only the state machine's own answer may say fail. */
+  mayHaveApplied: boolean;
+}
+
 /** GatewayOptions wire the gateway to the cluster. */
 export interface GatewayOptions {
   token: string;
@@ -235,36 +248,16 @@ export class Gateway {
     }
     let lastError = 'no node is up';
     let lastNode: NodeId | null = target;
-    /** mayHaveApplied: an earlier try may have taken effect, so only the state machine's own answer may say fail. */
-    let mayHaveApplied = false;
-    const done = (
-      given: ClientOutcome,
-      result: KvResult | null,
-      node: NodeId | null,
-      error?: string,
-    ): GatewayResult => {
-      // A fail that carries a result is the state machine refusing the command (for a retry
-      // under the same session, the first try's answer); any other fail says nothing then.
-      const outcome = mayHaveApplied && given === 'fail' && result === null ? 'unknown' : given;
-      if (picked) this.inflight[picked] = Math.max(0, (this.inflight[picked] ?? 1) - 1);
-      // A session whose request may still apply later is retired, so its next seq can never be confused with it.
-      if (session && !lent) {
-        if (outcome !== 'unknown') this.freeSessions.push(session);
-        else this.liveSessions--;
-      }
-      const r: GatewayResult = { outcome, result, node, latencyMs: performance.now() - t0 };
-      if (error !== undefined) r.error = error;
-      return r;
-    };
+    const tr: Tries = { t0, picked, session, lent: lent !== undefined, mayHaveApplied: false };
     let backoff = 5;
     let hops = 0;
     for (;;) {
-      if (this.closed) return done('fail', null, lastNode, 'cluster stopped');
+      if (this.closed) return this.finish(tr, 'fail', null, lastNode, 'cluster stopped');
       const remaining = deadline - performance.now();
-      if (remaining <= 0) return done('fail', null, lastNode, `timeout: ${lastError}`);
+      if (remaining <= 0) return this.finish(tr, 'fail', null, lastNode, `timeout: ${lastError}`);
       const c = target ? this.conn(target) : null;
       if (!target || !c) {
-        if (pinned) return done('fail', null, pinned, `${pinned} is not up`);
+        if (pinned) return this.finish(tr, 'fail', null, pinned, `${pinned} is not up`);
         if (target) avoid.add(target);
         lastError = target ? `${target} is not up` : lastError;
         await this.pause(Math.min(backoff, remaining));
@@ -286,9 +279,9 @@ export class Gateway {
       // A balancer that picked a follower for a read lets it serve through ReadIndex (still linearizable).
       if (op.op === 'get' && this.algorithm !== 'leader-only') frame.allowFollowerRead = true;
       const a = await c.send(frame, remaining);
-      if (a.k === 'lost') return done('unknown', null, target, a.why);
+      if (a.k === 'lost') return this.finish(tr, 'unknown', null, target, a.why);
       if (a.k === 'not-sent') {
-        if (pinned) return done('fail', null, target, a.why);
+        if (pinned) return this.finish(tr, 'fail', null, target, a.why);
         lastError = `${target}: ${a.why}`;
         avoid.add(target);
         target = this.pick(key, avoid);
@@ -304,7 +297,7 @@ export class Gateway {
         res.error === 'session-expired' &&
         session &&
         !lent &&
-        !mayHaveApplied &&
+        !tr.mayHaveApplied &&
         renewals++ < 2
       ) {
         // The state machine evicted this session. Every earlier try of this request certainly
@@ -313,17 +306,20 @@ export class Gateway {
         // not: the first copy may have applied, and a new session would apply it twice.
         this.liveSessions--;
         session = this.newSession();
+        tr.session = session;
         seq = session ? session.seq + 1 : 0;
         continue;
       }
-      if (res.outcome === 'ok') return done('ok', res.result, res.node);
+      if (res.outcome === 'ok') return this.finish(tr, 'ok', res.result, res.node);
       const err = res.error ?? res.result?.error ?? 'failed';
-      if (lent && err === 'wrong-group') return done(mayHaveApplied ? 'unknown' : 'fail', res.result, res.node, err);
+      if (lent && err === 'wrong-group')
+        return this.finish(tr, tr.mayHaveApplied ? 'unknown' : 'fail', res.result, res.node, err);
       if (res.outcome === 'unknown') {
-        if (err !== 'leadership-lost' || !session || pinned) return done('unknown', res.result, res.node, err);
+        if (err !== 'leadership-lost' || !session || pinned)
+          return this.finish(tr, 'unknown', res.result, res.node, err);
         // Deposed before it committed: the next leader may hold it, so ask there under the same session.
-        mayHaveApplied = true;
-      } else if (!retryableFail(op, err) || pinned) return done('fail', res.result, res.node, err);
+        tr.mayHaveApplied = true;
+      } else if (!retryableFail(op, err) || pinned) return this.finish(tr, 'fail', res.result, res.node, err);
       lastError = `${res.node}: ${err}`;
       if (
         res.leader &&
@@ -344,6 +340,34 @@ export class Gateway {
       if (target === null || avoid.size >= this.opts.nodes.length) avoid.clear();
       target ??= this.pick(key, avoid);
     }
+  }
+
+  /**
+   * finish ends a request: its outcome (a fail after a try that may have applied is
+   * unknown), its node's in-flight count, its session back to the pool or retired. A
+   * method over the request's Tries rather than a closure per request: under tsx every
+   * named closure is also given its name with Object.defineProperty, a cost per put.
+   */
+  private finish(
+    tr: Tries,
+    given: ClientOutcome,
+    result: KvResult | null,
+    node: NodeId | null,
+    error?: string,
+  ): GatewayResult {
+    // A fail that carries a result is the state machine refusing the command (for a retry
+    // under the same session, the first try's answer); any other fail says nothing then.
+    const outcome = tr.mayHaveApplied && given === 'fail' && result === null ? 'unknown' : given;
+    const picked = tr.picked;
+    if (picked) this.inflight[picked] = Math.max(0, (this.inflight[picked] ?? 1) - 1);
+    // A session whose request may still apply later is retired, so its next seq can never be confused with it.
+    if (tr.session && !tr.lent) {
+      if (outcome !== 'unknown') this.freeSessions.push(tr.session);
+      else this.liveSessions--;
+    }
+    const r: GatewayResult = { outcome, result, node, latencyMs: performance.now() - tr.t0 };
+    if (error !== undefined) r.error = error;
+    return r;
   }
 
   /** close ends every connection; requests in flight end as unknown. */

@@ -301,6 +301,10 @@ describe('gateway', () => {
     expect(first).toMatchObject({ seq: 2 });
     expect(retry!.client).not.toBe(first!.client);
     expect(retry!.seq).toBe(1);
+    // The next put goes under the new session, at its seq 2, refused by nobody: the evicted one is gone for good.
+    const before = seen.length;
+    expect((await g.request({ op: 'put', key: 'k', value: '3' }, 2000)).outcome).toBe('ok');
+    expect(seen.slice(before).map((x) => [x.req.client, x.req.seq])).toEqual([[retry!.client, 2]]);
     g.close();
   });
 

@@ -163,6 +163,27 @@ describe('the host refuses other origins, other hosts and token-less calls; the 
     expect(rec.calls).toEqual([['cluster'], ['cluster'], ['cluster']]);
   });
 
+  it('refuses another Host, an Origin or a cross-site fetch right after accepting the lab’s Host', async () => {
+    rec.calls.length = 0;
+    const good = { ...bearer, host: `127.0.0.1:${port}` };
+    const statuses: number[] = [];
+    const variants: Record<string, string>[] = [
+      {},
+      { host: `evil.example:${port}` },
+      {},
+      { host: `LOCALHOST:${port}` }, // another of the lab's names: checked, and accepted
+      { host: `127.0.0.2:${port}` },
+      {},
+      { origin: 'http://evil.example' },
+      {},
+      { 'sec-fetch-site': 'cross-site' },
+      {},
+    ];
+    for (const extra of variants) statuses.push((await raw('GET', '/api/cluster', { ...good, ...extra })).status);
+    expect(statuses).toEqual([200, 403, 200, 200, 403, 200, 403, 200, 403, 200]);
+    expect(rec.calls).toHaveLength(6);
+  });
+
   it('routes a path the URL parser would rewrite as before: dot segments, escapes, a query', async () => {
     rec.calls.length = 0;
     const auth = { authorization: `Bearer ${TOKEN}` };
