@@ -276,10 +276,13 @@ export interface Rng {
 
 /** mulberry32 returns a small, fast, seeded Rng (deterministic for a given seed). */
 export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
+  // The state lives in a typed array: a uint32 above 2^30 kept in a closure variable is a
+  // fresh heap number on every draw (the simulator draws several per message).
+  const state = new Uint32Array(1);
+  state[0] = seed >>> 0;
   const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+    state[0] = state[0]! + 0x6d2b79f5; // the store wraps modulo 2^32, as `>>> 0` did
+    let t = state[0]!;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

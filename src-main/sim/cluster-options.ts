@@ -83,8 +83,8 @@ export interface ClusterStats {
   sentBy: Record<NodeId, number>;
 }
 
-/** emptyStats are a fresh cluster's counters. */
-export function emptyStats(): ClusterStats {
+/** emptyStats are a fresh cluster's counters; `sentBy` is read from the nodes' own counts when asked. */
+export function emptyStats(sentBy: () => Record<NodeId, number> = () => ({})): ClusterStats {
   return {
     sent: 0,
     delivered: 0,
@@ -93,7 +93,9 @@ export function emptyStats(): ClusterStats {
     bytes: 0,
     snapshotsInstalled: 0,
     digestMismatches: 0,
-    sentBy: {},
+    get sentBy() {
+      return sentBy();
+    },
   };
 }
 

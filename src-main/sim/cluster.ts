@@ -108,11 +108,10 @@ export class Cluster {
     this.nodes = this.ids.map(
       (id, i) => new SimNode(id, i, this.first, nodeOpts, (inc) => streamRng(seed, Stream.node, i, inc), hooks),
     );
-    this.stats = emptyStats();
-    for (const n of this.nodes) {
-      this.byId.set(n.id, n);
-      this.stats.sentBy[n.id] = 0;
-    }
+    // Each node counts what it sent (a counter per node: the wire adds one per message).
+    const nodes = this.nodes;
+    this.stats = emptyStats(() => Object.fromEntries(nodes.map((n) => [n.id, n.sent])));
+    for (const n of nodes) this.byId.set(n.id, n);
     this.log.write(0, 'start', {
       seed,
       protocol: this.protocol,

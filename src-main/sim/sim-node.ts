@@ -118,6 +118,8 @@ export class SimNode {
   readonly storage: ImageStorage;
   /** incarnation changes on every crash and restart, so stale callbacks can tell. */
   incarnation = 0;
+  /** sent counts the messages this node put on the wire, over all its incarnations (ClusterStats.sentBy). */
+  sent = 0;
   /** loop runs the core's Readies (one per incarnation; null while down). */
   private loop: HostLoop<MessageBase, KvResult> | null = null;
   private requests: Requests | null = null;

@@ -39,7 +39,7 @@ export class Wire {
     const id = ++this.msgId;
     const st = c.stats;
     st.sent++;
-    st.sentBy[from.id] = (st.sentBy[from.id] ?? 0) + 1;
+    from.sent++;
     if (this.countBytes) st.bytes += JSON.stringify(m).length;
     const logging = c.log.enabled;
     if (this.passing === 'freeze') deepFreeze(m);
@@ -47,14 +47,16 @@ export class Wire {
       const mk = from.core ? from.core.messageKind(m) : 'other';
       c.log.write(c.now, 'send', { id, from: m.from, to: m.to, type: m.type, term: m.term, mk });
     }
-    if (m.from !== from.id || !c.member(m.to)) return this.drop(id, m, `bad address ${m.from}->${m.to}`);
+    // The receiver is looked up once here; its delivery carries it (a node's id never changes hands).
+    const to = m.from === from.id ? c.member(m.to) : undefined;
+    if (to === undefined) return this.drop(id, m, `bad address ${m.from}->${m.to}`);
     if (!c.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
     if (c.net.drawDrop(m.from, m.to)) return this.drop(id, m, 'loss');
-    this.transmit(id, m, from.index);
+    this.transmit(id, m, from.index, to);
     if (c.net.drawDuplicate(m.from, m.to)) {
       st.duplicated++;
       if (logging) c.log.write(c.now, 'duplicate', { id, from: m.from, to: m.to, type: m.type });
-      this.transmit(id, m, from.index);
+      this.transmit(id, m, from.index, to);
     }
     if (m.type === 'readIndex' && c.triggers.wantsReads() && !isRecoveryRead(m)) c.triggers.readForwarded(from, m);
   }
@@ -64,7 +66,7 @@ export class Wire {
    * queue if it has one (core/link-queue.ts, the lab router's model), then its latency. A
    * message's size is its JSON's UTF-8 length, about what the router's frame is.
    */
-  private transmit(id: number, m: MessageBase, sender: number): void {
+  private transmit(id: number, m: MessageBase, sender: number, to: SimNode): void {
     const c = this.c;
     let wire = 0;
     if (c.net.bandwidth(m.from, m.to) > 0) {
@@ -75,7 +77,7 @@ export class Wire {
     const sent = this.passing === 'copy' ? cloneData(m) : m;
     const due = wire + this.delay(m);
     if (c.now + due > (this.lastDue[sender] ?? 0)) this.lastDue[sender] = c.now + due;
-    c.callAfter(due, this.deliver, sent, undefined, undefined, id);
+    c.callAfter(due, this.deliver, sent, to, undefined, id);
   }
 
   /** closeLinks: `dead` crashed, its connections close; each peer it had an open link to learns it (file comment). */
@@ -129,11 +131,10 @@ export class Wire {
     if (c.log.enabled) c.log.write(c.now, 'drop', { id, from: m.from, to: m.to, type: m.type, reason });
   }
 
-  /** deliver is a message's arrival (an event: deliver(message, _, _, id)). */
-  private readonly deliver = (m: MessageBase, _b: unknown, _c: unknown, id: number): void => {
+  /** deliver is a message's arrival at `to`, its receiver (an event: deliver(message, to, _, id)). */
+  private readonly deliver = (m: MessageBase, to: SimNode, _c: unknown, id: number): void => {
     // A cut that began while the message was in flight loses it, as on a real link.
     if (!this.c.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
-    const to = this.c.member(m.to)!;
     if (to.state === 'down') return this.drop(id, m, 'down');
     if (to.state === 'paused') {
       const inc = to.incarnation;

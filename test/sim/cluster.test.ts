@@ -115,5 +115,27 @@ describe('Cluster faults', () => {
     expect(w.history.filter((h) => h.type === 'ok').length).toBeGreaterThan(400);
     expect(w.acked.length).toBeGreaterThan(250);
     expect(c.violations).toEqual([]);
+    // Every message is counted once, against its sender, lost and duplicated ones too.
+    const by = c.stats.sentBy;
+    expect(Object.keys(by)).toEqual(c.ids);
+    expect(Object.values(by).reduce((a, b) => a + b, 0)).toBe(c.stats.sent);
+    expect(Math.min(...Object.values(by))).toBeGreaterThan(0);
+  });
+
+  it('counts what a node sent across its crashes, and a spare that never ran sent nothing', () => {
+    const c = new Cluster({ seed: 5, nodes: 3, spares: 1 });
+    const lead = leaderOf(c);
+    c.runFor(500);
+    const before = c.stats.sentBy[lead]!;
+    expect(before).toBeGreaterThan(0);
+    c.crash(lead);
+    c.runFor(500);
+    expect(c.stats.sentBy[lead]).toBe(before);
+    c.restart(lead);
+    c.runFor(2000);
+    expect(c.stats.sentBy[lead]).toBeGreaterThan(before);
+    expect(c.stats.sentBy.n4).toBe(0);
+    const by = c.stats.sentBy;
+    expect(Object.values(by).reduce((a, b) => a + b, 0)).toBe(c.stats.sent);
   });
 });
