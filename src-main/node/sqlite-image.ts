@@ -25,10 +25,11 @@ const SNAPSHOT_PART_TABLE =
  * and moves only the commit index (term and vote as on disk) puts the commit on its last
  * row instead of rewriting the hard_state row: the commit then costs no page of its own
  * (hard_state's page is a second WAL frame of 4 KiB in every such commit). The saved
- * commit is the highest of hard_state's and of the rows' in the intact log (readImage);
- * commits only grow, so that is the last one written, and it is never more than the log
- * holds (a row's commit is at most its index, and committed rows are never truncated).
- * A row's crc covers its commit_at when it is not 0 (entryCrc).
+ * commit is the highest of hard_state's and of the rows' in the intact log (readImage),
+ * which the writer keeps equal to the last one written (node/row-commits.ts: a lower
+ * commit clears the rows above it; a snapshot that makes rows dead moves it to
+ * hard_state). A Raft row's commit is at most its index, and committed rows are never
+ * truncated. A row's crc covers its commit_at when it is not 0 (entryCrc).
  */
 export const SCHEMA = `
 CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), magic TEXT NOT NULL, version INTEGER NOT NULL, recovering TEXT, recover_floor INTEGER NOT NULL DEFAULT 0, vote_lost INTEGER NOT NULL DEFAULT 0);
