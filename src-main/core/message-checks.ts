@@ -5,7 +5,7 @@
  * Invalid naming the path, so raft/validate.ts and paxos/validate.ts read alike.
  */
 import type { ConfState, Entry, EntryType, MessageBase, NodeId, Snapshot } from './types';
-import { array, at, bool, fail, int, oneOf, record, str, type Rec } from './validate';
+import { array, at, bool, fail, int, isRecord, oneOf, record, str, type Rec } from './validate';
 
 /** MAX_ID_BYTES bounds a node id on the wire. */
 export const MAX_ID_BYTES = 64;
@@ -26,8 +26,25 @@ export function ctx(x: unknown, path: string): string {
   return str(x, path, { max: MAX_CTX_BYTES });
 }
 
+/**
+ * wellFormedEntry is `x` as a fresh entry if `entry` would accept it, else null. It builds
+ * no path string: it runs for every entry of every append, and only a bad one needs a path
+ * (entry, which names what is wrong).
+ */
+export function wellFormedEntry(x: unknown): Entry | null {
+  if (!isRecord(x)) return null;
+  const { index, term, type, data } = x;
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 1) return null;
+  if (typeof term !== 'number' || !Number.isSafeInteger(term) || term < 0) return null;
+  if (typeof type !== 'string' || !(ENTRY_TYPES as readonly string[]).includes(type)) return null;
+  if (typeof data !== 'string') return null;
+  return { index, term, type: type as EntryType, data };
+}
+
 /** entry checks one log entry (index >= 1); the caller checks how entries follow each other. */
 export function entry(x: unknown, path: string): Entry {
+  const ok = wellFormedEntry(x);
+  if (ok) return ok;
   const o = record(x, path);
   return {
     index: int(o.index, at(path, 'index'), 1, Number.MAX_SAFE_INTEGER, 'a positive integer'),

@@ -50,6 +50,12 @@ export interface CompactorOptions {
   timing: StorageTiming | null;
   /** wrote hears the bytes each piece wrote to the WAL (the checkpoint worker counts them). */
   wrote?(bytes: number): void;
+  /**
+   * keepCommit runs in the transaction that makes a snapshot the file's, before the log
+   * rows it covers go dead: a commit that rides on one of them moves to hard_state
+   * (sqlite-image.ts's SCHEMA).
+   */
+  keepCommit?(): void;
 }
 
 interface Job {
@@ -210,6 +216,7 @@ export class Compactor {
     // A small snapshot goes whole into its row, as a snapshot from a leader does.
     const inline = job.seq === 0 ? snap.data : '';
     const crc = job.seq === 0 ? crc32(inline, job.crc) : job.crc;
+    this.opts.keepCommit?.();
     this.sql.putRow.run(snap.index, snap.term, job.conf, inline, crc, job.seq);
     this.deadTo = snap.index;
     this.stale = true;

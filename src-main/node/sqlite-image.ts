@@ -15,16 +15,26 @@ const SNAPSHOT_PART_TABLE =
   'CREATE TABLE IF NOT EXISTS snapshot_part (snap_idx INTEGER NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (snap_idx, seq))';
 
 /**
- * SCHEMA creates a fresh node file (FORMAT_VERSION 1; meta.vote_lost, snapshot.parts and
- * snapshot_part were added later and are added on open if missing). A snapshot's text is
- * either all in its row (`parts` 0) or, when a node wrote it a piece at a time
- * (node/compactor.ts), in `parts` rows of snapshot_part tagged with its index, in `seq`
- * order, after the row's own `data`; its crc covers the whole text either way.
+ * SCHEMA creates a fresh node file (FORMAT_VERSION 1; meta.vote_lost, snapshot.parts,
+ * snapshot_part and log.commit_at were added later and are added on open if missing). A
+ * snapshot's text is either all in its row (`parts` 0) or, when a node wrote it a piece at
+ * a time (node/compactor.ts), in `parts` rows of snapshot_part tagged with its index, in
+ * `seq` order, after the row's own `data`; its crc covers the whole text either way.
+ *
+ * log.commit_at: a commit index the row vouches for (0: none). A write that appends entries
+ * and moves only the commit index (term and vote as on disk) puts the commit on its last
+ * row instead of rewriting the hard_state row: the commit then costs no page of its own
+ * (hard_state's page is a second WAL frame of 4 KiB in every such commit). The saved
+ * commit is the highest of hard_state's and of the rows' in the intact log (readImage),
+ * which the writer keeps equal to the last one written (node/row-commits.ts: a lower
+ * commit clears the rows above it; a snapshot that makes rows dead moves it to
+ * hard_state). A Raft row's commit is at most its index, and committed rows are never
+ * truncated. A row's crc covers its commit_at when it is not 0 (entryCrc).
  */
 export const SCHEMA = `
 CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), magic TEXT NOT NULL, version INTEGER NOT NULL, recovering TEXT, recover_floor INTEGER NOT NULL DEFAULT 0, vote_lost INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE hard_state (id INTEGER PRIMARY KEY CHECK (id = 1), term INTEGER NOT NULL, vote TEXT, commit_index INTEGER NOT NULL, crc INTEGER NOT NULL);
-CREATE TABLE log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL);
+CREATE TABLE log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL, commit_at INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), idx INTEGER NOT NULL, term INTEGER NOT NULL, conf TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL, parts INTEGER NOT NULL DEFAULT 0);
 ${SNAPSHOT_PART_TABLE};
 `;
@@ -41,6 +51,7 @@ interface LogRow {
   type: string;
   data: string;
   crc: number;
+  commit_at: number;
 }
 interface SnapRow {
   idx: number;
@@ -63,9 +74,9 @@ interface MetaRow {
   vote_lost: number;
 }
 
-/** entryCrc, snapCrc and hardCrc are the checksums each row carries. */
-export const entryCrc = (idx: number, term: number, type: string, data: string): number =>
-  crc32(`${idx}|${term}|${type}|${data}`);
+/** entryCrc, snapCrc and hardCrc are the checksums each row carries (a log row's covers its commit_at unless 0; `#` never occurs in a type). */
+export const entryCrc = (idx: number, term: number, type: string, data: string, commitAt = 0): number =>
+  crc32(commitAt === 0 ? `${idx}|${term}|${type}|${data}` : `${idx}|${term}|${type}#${commitAt}|${data}`);
 export const snapCrc = (idx: number, term: number, conf: string, data: string): number =>
   crc32(`${idx}|${term}|${conf}|${data}`);
 export const hardCrc = (h: HardState): number => crc32(`${h.term}|${h.vote ?? ''}|${h.commit}`);
@@ -83,14 +94,6 @@ export function readImage(db: Database.Database): StoreImage {
   };
   const h = db.prepare('SELECT term, vote, commit_index, crc FROM hard_state WHERE id = 1').get() as
     HardRow | undefined;
-  const hard: HardRecord | null = h
-    ? {
-        term: h.term,
-        vote: h.vote,
-        commit: h.commit_index,
-        intact: hardCrc({ term: h.term, vote: h.vote, commit: h.commit_index }) === h.crc,
-      }
-    : null;
   const s = db.prepare('SELECT * FROM snapshot WHERE id = 1').get() as SnapRow | undefined;
   let snapshot: SnapshotRecord | null = null;
   if (s) {
@@ -105,13 +108,36 @@ export function readImage(db: Database.Database): StoreImage {
   }
   const base = s && typeof s.idx === 'number' ? s.idx : 0;
   const rows = db
-    .prepare('SELECT idx, term, type, data, crc FROM log WHERE idx > ? ORDER BY idx')
+    .prepare('SELECT idx, term, type, data, crc, commit_at FROM log WHERE idx > ? ORDER BY idx')
     .all(base) as LogRow[];
   const log: LogRecord[] = rows.map((r) => ({
     entry: { index: r.idx, term: r.term, type: r.type as EntryType, data: r.data },
-    intact: entryCrc(r.idx, r.term, r.type, r.data) === r.crc,
+    intact: entryCrc(r.idx, r.term, r.type, r.data, r.commit_at) === r.crc,
   }));
+  let hard: HardRecord | null = null;
+  if (h) {
+    const intact = hardCrc({ term: h.term, vote: h.vote, commit: h.commit_index }) === h.crc;
+    // The rows' commits count only with an intact record beside them (a damaged one costs its commit, as before).
+    const commit = intact ? Math.max(h.commit_index, rowsCommit(rows, log, base)) : h.commit_index;
+    hard = { term: h.term, vote: h.vote, commit, intact };
+  }
   return { unreadable: null, hard, snapshot, log, mark };
+}
+
+/**
+ * rowsCommit is the highest commit_at of the rows the scan will keep: the contiguous run of
+ * intact rows after the snapshot (a commit on a row it drops is not trusted).
+ */
+function rowsCommit(rows: readonly LogRow[], log: readonly LogRecord[], base: number): number {
+  let c = 0;
+  let expect = base + 1;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (r.idx !== expect || !log[i]!.intact) break;
+    if (typeof r.commit_at === 'number' && r.commit_at > c) c = r.commit_at;
+    expect++;
+  }
+  return c;
 }
 
 /** snapshotText joins a snapshot's row and its parts; null if a part is missing. */
@@ -151,7 +177,7 @@ export function writeMark(db: Database.Database, m: RecoveryMark): void {
   );
 }
 
-/** upgradeSchema brings a file written before meta.vote_lost or snapshot parts existed up to SCHEMA. */
+/** upgradeSchema brings a file written before meta.vote_lost, snapshot parts or log.commit_at existed up to SCHEMA. */
 export function upgradeSchema(db: Database.Database): void {
   const cols = db.prepare('PRAGMA table_info(meta)').all() as { name: string }[];
   if (!cols.some((c) => c.name === 'vote_lost'))
@@ -159,6 +185,9 @@ export function upgradeSchema(db: Database.Database): void {
   const snapCols = db.prepare('PRAGMA table_info(snapshot)').all() as { name: string }[];
   if (!snapCols.some((c) => c.name === 'parts'))
     db.exec('ALTER TABLE snapshot ADD COLUMN parts INTEGER NOT NULL DEFAULT 0');
+  const logCols = db.prepare('PRAGMA table_info(log)').all() as { name: string }[];
+  if (!logCols.some((c) => c.name === 'commit_at'))
+    db.exec('ALTER TABLE log ADD COLUMN commit_at INTEGER NOT NULL DEFAULT 0');
   db.exec(SNAPSHOT_PART_TABLE);
 }
 
@@ -185,6 +214,56 @@ export function isDamage(e: unknown): boolean {
   );
 }
 
+/**
+ * SaveOptions say how saveTx writes one Ready (SqliteStorage decides, knowing what is on disk).
+ * commitInRow: the Ready's commit goes on its last entry's row, and hard_state is not
+ * rewritten (its term and vote are on disk already; see SCHEMA). lowerRows: the Ready's
+ * commit is below one a row carries, so those rows' commits are cleared first (a store
+ * returns the last commit written, and the highest is the last only while commits grow).
+ * appendOnly: every entry lies past the last row in the file: no suffix to delete first.
+ */
+export interface SaveOptions {
+  commitInRow: boolean;
+  lowerRows: boolean;
+  appendOnly: boolean;
+  /** keepCommit: with a snapshot and no hard state, the last commit written (0: none) goes to hard_state, as the rows it may ride on go dead. */
+  keepCommit: number;
+}
+
+/** liftHardCommit writes `commit` into hard_state, keeping its term and vote (nothing to do without the row). */
+export function liftHardCommit(db: Database.Database, commit: number): void {
+  const h = db.prepare('SELECT term, vote, commit_index, crc FROM hard_state WHERE id = 1').get() as
+    HardRow | undefined;
+  // A record that fails its checksum stays failed: rewriting it would vouch for what it holds.
+  if (!h || hardCrc({ term: h.term, vote: h.vote, commit: h.commit_index }) !== h.crc) return;
+  const hs: HardState = { term: h.term, vote: h.vote, commit };
+  db.prepare('UPDATE hard_state SET commit_index = ?, crc = ? WHERE id = 1').run(commit, hardCrc(hs));
+}
+
+/**
+ * lowerRowCommits clears every row's commit_at above `commit` (its crc rewritten to match,
+ * or, for a row whose crc already failed, to fail still: this never repairs damage).
+ * A rare path — a commit written lower than before — so a scan of the table is fine.
+ */
+export function lowerRowCommits(db: Database.Database, commit: number): void {
+  const rows = db
+    .prepare('SELECT idx, term, type, data, crc, commit_at FROM log WHERE commit_at > ?')
+    .all(commit) as LogRow[];
+  const put = db.prepare('UPDATE log SET commit_at = 0, crc = ? WHERE idx = ?');
+  for (const r of rows) {
+    const good = entryCrc(r.idx, r.term, r.type, r.data, 0);
+    const intact = entryCrc(r.idx, r.term, r.type, r.data, r.commit_at) === r.crc;
+    put.run(intact ? good : (good ^ BROKEN_BITS) >>> 0, r.idx);
+  }
+}
+
+/** diskCommits reads the commit in hard_state and the highest a log row carries (0 when none). */
+export function diskCommits(db: Database.Database): { hard: number; rows: number } {
+  const hard = db.prepare('SELECT commit_index FROM hard_state WHERE id = 1').pluck().get() as number | undefined;
+  const rows = db.prepare('SELECT MAX(commit_at) FROM log').pluck().get() as number | null;
+  return { hard: typeof hard === 'number' ? hard : 0, rows: typeof rows === 'number' ? rows : 0 };
+}
+
 /** storeStatements are the prepared writes a store makes: its hard state, and one Ready's durable part (saveTx). */
 export function storeStatements(db: Database.Database) {
   const putHard = db.prepare(
@@ -196,12 +275,13 @@ export function storeStatements(db: Database.Database) {
   const delUpTo = db.prepare('DELETE FROM log WHERE idx <= ?');
   const delFrom = db.prepare('DELETE FROM log WHERE idx >= ?');
   const delAll = db.prepare('DELETE FROM log');
-  const insEntry = db.prepare('INSERT INTO log (idx, term, type, data, crc) VALUES (?, ?, ?, ?, ?)');
+  const insEntry = db.prepare('INSERT INTO log (idx, term, type, data, crc, commit_at) VALUES (?, ?, ?, ?, ?, ?)');
   const writeSnap = (s: Snapshot): void => {
     const conf = JSON.stringify(s.conf);
     putSnap.run(s.index, s.term, conf, s.data, snapCrc(s.index, s.term, conf, s.data), 0);
   };
-  const saveTx = db.transaction((w: StorageWrite) => {
+  const saveTx = db.transaction((w: StorageWrite, o: SaveOptions) => {
+    if (w.snapshot && !w.hardState && o.keepCommit > 0) liftHardCommit(db, o.keepCommit);
     if (w.snapshot) {
       const s = w.snapshot;
       // Keep the suffix only if it agrees with the snapshot's last entry (Raft §7).
@@ -209,15 +289,19 @@ export function storeStatements(db: Database.Database) {
       else delAll.run();
       writeSnap(s);
     }
-    if (w.entries.length > 0) {
-      delFrom.run(w.entries[0]!.index);
-      for (const e of w.entries)
-        insEntry.run(e.index, e.term, e.type, e.data, entryCrc(e.index, e.term, e.type, e.data));
+    const h = w.hardState;
+    const n = w.entries.length;
+    if (o.lowerRows && h) lowerRowCommits(db, h.commit);
+    if (n > 0) {
+      if (!o.appendOnly) delFrom.run(w.entries[0]!.index);
+      const lastCommit = o.commitInRow && h ? h.commit : 0;
+      for (let i = 0; i < n; i++) {
+        const e = w.entries[i]!;
+        const c = i === n - 1 ? lastCommit : 0;
+        insEntry.run(e.index, e.term, e.type, e.data, entryCrc(e.index, e.term, e.type, e.data, c), c);
+      }
     }
-    if (w.hardState) {
-      const h = w.hardState;
-      putHard.run(h.term, h.vote, h.commit, hardCrc(h));
-    }
+    if (h && !(o.commitInRow && n > 0)) putHard.run(h.term, h.vote, h.commit, hardCrc(h));
   });
   return { putHard, saveTx };
 }

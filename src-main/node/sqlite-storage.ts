@@ -35,8 +35,18 @@ import {
 import type { ProtocolName } from '../core/protocols';
 import { mustSync, noteWritten, type LastVote, type StorageWrite } from '../core/storage';
 import type { HardState, NodeId, Persisted, Snapshot } from '../core/types';
-import { SCHEMA, hardCrc, isDamage, readImage, storeStatements, upgradeSchema, writeMark } from './sqlite-image';
+import {
+  SCHEMA,
+  hardCrc,
+  isDamage,
+  lowerRowCommits,
+  readImage,
+  storeStatements,
+  upgradeSchema,
+  writeMark,
+} from './sqlite-image';
 import type { StoreStatements } from './sqlite-image';
+import { RowCommits } from './row-commits';
 export { damageStoreFile } from './sqlite-damage';
 import { Compactor, dropSnapshotRows } from './compactor';
 import { Checkpointer, WAL_LIMIT_BYTES, walBytes, type CheckpointResult } from './checkpointer';
@@ -95,6 +105,8 @@ export class SqliteStorage implements RecoveringStorage {
   private syncing = 0;
   private closing = false;
   private stmts!: StoreStatements;
+  /** commits: where the commit lies in the file, and how each write is made (row-commits.ts). */
+  private commits!: RowCommits;
   /** checkpointer checkpoints the WAL off the event loop (deferSync only; null when SQLite does it in commits). */
   private checkpointer: Checkpointer | null = null;
   /** timing: the opt-in histogram (storage-timing.ts); null when off. */
@@ -135,6 +147,7 @@ export class SqliteStorage implements RecoveringStorage {
       setSync: (full) => this.setSync(full),
       timing: this.timing,
       wrote: (b) => this.checkpointer?.wrote(b),
+      keepCommit: () => this.commits.keep(),
     });
   }
 
@@ -207,6 +220,8 @@ export class SqliteStorage implements RecoveringStorage {
       this.db.prepare('DELETE FROM log').run();
       this.stmts.putHard.run(kept.term, kept.vote, 0, hardCrc(kept));
     })();
+    this.synced.term = -1; // hard_state was written here, not by write()
+    this.commits.read(0);
     this.compactor?.reset();
     this.setMark({ reason, floor: Math.max(this.mark.floor, h.commit, maxRow), voteLost: this.mark.voteLost });
   }
@@ -257,9 +272,12 @@ export class SqliteStorage implements RecoveringStorage {
     const must = this.mustSync(w);
     this.setSync(must && !this.deferSync);
     const t0 = this.timing?.now() ?? 0;
+    // Where the commit goes (a row, or hard_state) and whether a suffix is deleted: row-commits.ts.
+    const opts = this.commits.options(w, this.synced);
     // IMMEDIATE: a snapshot's write reads the log first (compactor.ts's runPiece says why).
-    this.stmts.saveTx.immediate(w);
+    this.stmts.saveTx.immediate(w, opts);
     if (this.timing) this.timing.record('write', this.timing.now() - t0);
+    this.commits.wrote(w, opts);
     noteWritten(w, this.synced);
     if (this.checkpointer) this.checkpointer.wrote(walBytes(w));
     if (w.snapshot) this.compactor?.reset(); // a local snapshot being written must not overwrite the leader's
@@ -299,6 +317,7 @@ export class SqliteStorage implements RecoveringStorage {
     this.walFd = null;
   }
 
+  /** synced: the term and vote on disk as write() left them (term -1: unknown, the next hard state is written and synced). */
   private readonly synced: LastVote = { term: -1, vote: null };
   private syncFull = true;
 
@@ -404,6 +423,8 @@ export class SqliteStorage implements RecoveringStorage {
     const again = this.checkHeader();
     if (again !== null) throw new Error(`cannot create a fresh store at ${this.file}: ${again}`);
     this.stmts = storeStatements(this.db);
+    this.commits = new RowCommits(this.db);
+    this.commits.read(0);
     // Nothing is known of what the file held: no floor, and its vote is lost.
     this.setMark({ reason: `${why} (moved aside to ${this.movedAside})`, floor: 0, voteLost: true });
   }
@@ -435,6 +456,7 @@ export class SqliteStorage implements RecoveringStorage {
 
   private scanAndRepair(): void {
     this.stmts = storeStatements(this.db);
+    this.commits = new RowCommits(this.db);
     let img: StoreImage;
     try {
       img = readImage(this.db);
@@ -449,10 +471,13 @@ export class SqliteStorage implements RecoveringStorage {
     if (scan.problems.length > 0) {
       this.repair(scan);
       this.setMark(markAfterScan(img.mark, scan));
-    } else if (img.mark.reason !== null) {
+      return;
+    }
+    if (img.mark.reason !== null) {
       // Damaged on an earlier run and not yet caught up: still must not vote.
       this.restarted = true;
     }
+    this.commits.read(scan.persisted.hardState.commit);
   }
 
   /** repair rewrites the file to what the scan kept, in one transaction. */
@@ -462,8 +487,14 @@ export class SqliteStorage implements RecoveringStorage {
       if (scan.dropSnapshot) dropSnapshotRows(this.db);
       if (scan.firstBad !== null) this.db.prepare('DELETE FROM log WHERE idx >= ?').run(scan.firstBad);
       const hs = scan.persisted.hardState;
-      if (scan.rewriteHard) this.stmts.putHard.run(hs.term, hs.vote, hs.commit, hardCrc(hs));
+      if (scan.rewriteHard) {
+        // The rows' commits must not lift the rewritten one on the next open (a damaged record costs its commit).
+        lowerRowCommits(this.db, hs.commit);
+        this.stmts.putHard.run(hs.term, hs.vote, hs.commit, hardCrc(hs));
+      }
     })();
+    this.synced.term = -1; // hard_state may have been written here, not by write()
+    this.commits.read(scan.persisted.hardState.commit);
     this.compactor?.reset();
   }
 }

@@ -129,9 +129,9 @@ export class KvStateMachine {
     return total <= 0 || this.used + total <= this.maxBytes;
   }
 
-  /** setData stores key=value and keeps `used` in step. */
-  private setData(key: string, value: string, prev: string | null): void {
-    this.used += dataCost(key, value) - (prev === null ? 0 : dataCost(key, prev));
+  /** setData stores key=value and keeps `used` in step; `delta` is dataDelta's for it (already taken to check the limit). */
+  private setData(key: string, value: string, delta: number): void {
+    this.used += delta;
     this.st.data.set(key, value);
   }
 
@@ -165,8 +165,8 @@ export class KvStateMachine {
     // seq 0 or an empty client id opts out of exactly-once (a one-shot command); so does
     // every command when sessions are off (an unsafe mode: a retry applies again).
     const tracked = this.sessions && c.client !== '' && c.seq > 0;
+    const s = tracked ? this.st.sessions.get(c.client) : undefined;
     if (tracked) {
-      const s = this.st.sessions.get(c.client);
       if (s && c.seq === s.seq) return { ...s.result };
       if (s && c.seq < s.seq) return { ok: false, error: 'stale-seq' };
       // A session starts at seq 1. A later seq with no session means the session was
@@ -176,7 +176,9 @@ export class KvStateMachine {
     }
     // A tracked command's answer is kept for retries, so its room is reserved up front: a
     // command whose answer would not fit fails whole, before it changes anything.
-    const reserve = tracked ? this.answerReserve(c.client, c.cmd) : 0;
+    // The session's current cost, taken once for the reserve and the record (UTF-8 lengths are a walk over the value).
+    const oldCost = s ? sessionCost(c.client, s.result) : 0;
+    const reserve = tracked ? this.answerReserve(c.client, c.cmd, oldCost) : 0;
     let result: KvResult;
     if (reserve > 0 && this.used + reserve > this.maxBytes) result = { ...STORE_FULL };
     else {
@@ -186,7 +188,7 @@ export class KvStateMachine {
     }
     // result is this call's own object (applyOp and STORE_FULL's copy are fresh): the session
     // keeps it, and the caller gets a copy, so neither can change what the other holds.
-    if (tracked) this.recordSession(index, c, result);
+    if (tracked) this.recordSession(index, c, result, s !== undefined ? oldCost : 0);
     return { ...result };
   }
 
@@ -195,14 +197,13 @@ export class KvStateMachine {
    * most the key's current value or the lock's current holder. Deletes and unlocks reserve
    * nothing: they free at least what their answer keeps, so they always pass.
    */
-  private answerReserve(client: string, op: KvOp): number {
+  private answerReserve(client: string, op: KvOp, oldCost: number): number {
     if (op.op === 'delete' || op.op === 'unlock') return 0;
-    const old = this.st.sessions.get(client);
     // sessionCost of the largest answer — { holder } or { value } — without building it (this runs per apply).
     const carried =
       op.op === 'lock' || op.op === 'renew' ? (this.live(op.name)?.owner ?? '') : (this.st.data.get(op.key) ?? '');
     const answer = ENTRY_OVERHEAD_BYTES + utf8Length(client) + utf8Length(carried);
-    return answer - (old ? sessionCost(client, old.result) : 0);
+    return answer - oldCost;
   }
 
   /** skipTo advances appliedIndex over entries that carry no command (noop, config). */
@@ -265,11 +266,11 @@ export class KvStateMachine {
     }
   }
 
-  private recordSession(index: number, c: KvCommand, result: KvResult): void {
+  /** recordSession keeps `result` as the client's answer for retries; `oldCost` is what its session cost before (0: none). */
+  private recordSession(index: number, c: KvCommand, result: KvResult, oldCost: number): void {
     const sessions = this.st.sessions;
     // Delete and re-insert so Map order is least-recently-used first: eviction pops the front.
-    const old = sessions.get(c.client);
-    if (old) this.used -= sessionCost(c.client, old.result);
+    this.used -= oldCost;
     sessions.delete(c.client);
     sessions.set(c.client, { seq: c.seq, result, lastIndex: index });
     this.used += sessionCost(c.client, result);
@@ -287,8 +288,9 @@ export class KvStateMachine {
         return { ok: true, value: data.get(op.key) ?? null };
       case 'put': {
         const prev = data.get(op.key) ?? null;
-        if (!this.fits(this.dataDelta(op.key, op.value, prev))) return { ...STORE_FULL };
-        this.setData(op.key, op.value, prev);
+        const delta = this.dataDelta(op.key, op.value, prev);
+        if (!this.fits(delta)) return { ...STORE_FULL };
+        this.setData(op.key, op.value, delta);
         return { ok: true, value: prev };
       }
       case 'delete': {
@@ -300,8 +302,9 @@ export class KvStateMachine {
       case 'cas': {
         const cur = data.get(op.key) ?? null;
         if (cur !== op.expected) return { ok: false, error: 'cas-mismatch', value: cur };
-        if (!this.fits(this.dataDelta(op.key, op.value, cur))) return { ...STORE_FULL };
-        this.setData(op.key, op.value, cur);
+        const delta = this.dataDelta(op.key, op.value, cur);
+        if (!this.fits(delta)) return { ...STORE_FULL };
+        this.setData(op.key, op.value, delta);
         return { ok: true, value: cur };
       }
       case 'lock':
@@ -322,11 +325,12 @@ export class KvStateMachine {
     // With fencing off (an unsafe mode) the resource forgets to compare: a paused holder's stale write lands.
     if (this.fencing && high !== undefined && op.token < high) return { ok: false, error: 'stale-token', token: high };
     const prev = this.st.data.get(op.key) ?? null;
-    const delta = this.dataDelta(op.key, op.value, prev) + (high === undefined ? fenceCost(op.key) : 0);
-    if (!this.fits(delta)) return { ...STORE_FULL };
-    if (high === undefined) this.used += fenceCost(op.key);
+    const dataDelta = this.dataDelta(op.key, op.value, prev);
+    const fence = high === undefined ? fenceCost(op.key) : 0;
+    if (!this.fits(dataDelta + fence)) return { ...STORE_FULL };
+    this.used += fence;
     this.st.fences.set(op.key, Math.max(op.token, high ?? op.token));
-    this.setData(op.key, op.value, prev);
+    this.setData(op.key, op.value, dataDelta);
     return { ok: true, value: prev, token: op.token };
   }
 

@@ -4,7 +4,7 @@
  * saying what is wrong, so a corrupt or hostile frame can never reach the core. Written
  * with the validation kit (core/validate.ts); paxos/validate.ts is its twin.
  */
-import { ctx, entry, envelope, nodeId, recoveringFlag, snapshot } from '../message-checks';
+import { ctx, entry, envelope, nodeId, recoveringFlag, snapshot, wellFormedEntry } from '../message-checks';
 import { assertNever } from '../types';
 import type { ConfChange, ConfChangeType, Entry, MessageBase } from '../types';
 import { at, bool, fail, int, nullable, oneOf, parseJsonBounded, record, valueOrError, type Rec } from '../validate';
@@ -43,7 +43,11 @@ function appendBody(o: Rec, base: MessageBase & { type: 'append' }): RaftMessage
   const prevTerm = int(o.prevTerm, 'append.prevTerm');
   const commit = int(o.commit, 'append.commit');
   if (!Array.isArray(o.entries)) fail('append.entries must be an array');
-  const entries = o.entries.map((e, i) => raftEntry(e, at('append.entries', i)));
+  // A well-formed entry needs no path string (only an error names one): this runs per entry.
+  const entries = o.entries.map((e, i) => {
+    const ok = wellFormedEntry(e);
+    return ok && ok.type !== 'config' ? ok : raftEntry(e, at('append.entries', i));
+  });
   entries.forEach((e, i) => {
     if (e.index !== prevIndex + 1 + i) fail(`append.entries[${i}].index must be ${prevIndex + 1 + i}`);
     if (e.term > base.term) fail(`append.entries[${i}].term is above the message term`);

@@ -151,6 +151,25 @@ describe('KvStateMachine: the store byte limit', () => {
     expect(a.sm.digest()).toBe(b.sm.digest());
   });
 
+  it('charges a session for its latest answer only: bytes match a snapshot round trip as sessions answer again and again', () => {
+    const opts = { maxSessions: 4, sessionIdleEntries: 200 };
+    const d = driver(new KvStateMachine(opts));
+    const seqs = new Map<string, number>();
+    for (let i = 0; i < 600; i++) {
+      const client = `client-${i % 6}`; // more clients than sessions: evictions too
+      const seq = (seqs.get(client) ?? 0) + 1;
+      const r = d.run({ op: 'put', key: `k${i % 7}`, value: 'v'.repeat(i % 300) }, client, seq, i);
+      // An evicted session's next command is refused: the client starts a new session.
+      seqs.set(client, r.error === 'session-expired' ? 0 : seq);
+      if (i % 50 === 49) {
+        const fresh = new KvStateMachine(opts);
+        fresh.restore(d.sm.snapshot());
+        expect(d.sm.bytes, `after entry ${i + 1}`).toBe(fresh.bytes);
+      }
+    }
+    expect(d.sm.sessionCount()).toBe(4);
+  });
+
   it('charges a per-entry overhead, so a flood of tiny keys is bounded too', () => {
     const d = driver(new KvStateMachine({ maxBytes: 100 * ENTRY_OVERHEAD_BYTES }));
     let ok = 0;
