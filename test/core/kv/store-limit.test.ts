@@ -170,6 +170,22 @@ describe('KvStateMachine: the store byte limit', () => {
     expect(d.sm.sessionCount()).toBe(4);
   });
 
+  it("a session's next answer needs room only beyond the answer it replaces, so a near-full store still answers it", () => {
+    const d = driver(new KvStateMachine({ maxBytes: 4 * MiB }));
+    expect(d.run({ op: 'put', key: 'big', value: big('x') }).ok).toBe(true);
+    // The session keeps this answer (1 MiB) for retries.
+    expect(d.run({ op: 'get', key: 'big' }, 'c', 1).value).toHaveLength(MiB);
+    expect(d.run({ op: 'put', key: 'k1', value: big('y') }).ok).toBe(true);
+    // Less than 1 MiB is free now; the next answer is as large as the one it replaces.
+    expect(4 * MiB - d.sm.bytes).toBeLessThan(MiB);
+    const again = d.run({ op: 'get', key: 'big' }, 'c', 2);
+    expect(again.error).toBeUndefined();
+    expect(again.value).toHaveLength(MiB);
+    expect(d.sm.bytes).toBeLessThanOrEqual(4 * MiB);
+    // A new session's 1 MiB answer has no old answer to replace: that one does not fit.
+    expect(d.run({ op: 'get', key: 'big' }, 'd', 1)).toEqual({ ok: false, error: 'store-full' });
+  });
+
   it('charges a per-entry overhead, so a flood of tiny keys is bounded too', () => {
     const d = driver(new KvStateMachine({ maxBytes: 100 * ENTRY_OVERHEAD_BYTES }));
     let ok = 0;
