@@ -52,6 +52,8 @@ const FATAL_READ_MS = 200;
 /** Supervisor owns the node processes of one cluster. */
 export class Supervisor {
   readonly nodes = new Map<NodeId, NodeHandle>();
+  /** exitsDue: exits not yet told, waiting up to FATAL_READ_MS for their process's last report. */
+  private readonly exitsDue = new Map<NodeId, () => void>();
   private readonly inspects = new Map<number, (i: NodeInspect) => void>();
   private readonly controls = new Map<number, (r: ControlReply) => void>();
   private nextReq = 0;
@@ -106,6 +108,9 @@ export class Supervisor {
   /** start launches a node's process (it must be down, and no damage run at work on its file). */
   start(id: NodeId): void {
     const h = this.handle(id);
+    // An exit still waiting for its process's last report is told first: the lab drops the
+    // old process's connections and records its death before the new process exists.
+    this.exitsDue.get(id)?.();
     if (h.remote) {
       h.expectingExit = false;
       h.remote.control?.send({ t: 'start' });
@@ -151,10 +156,12 @@ export class Supervisor {
       const tell = (): void => {
         if (told) return;
         told = true;
+        if (this.exitsDue.get(id) === tell) this.exitsDue.delete(id);
         this.events.onExit(h, code, signal, expected, fatal);
       };
       // A report sent right before the exit may still be in the channel, which closes once it is read.
       if (fatal !== null || !proc.connected) return tell();
+      this.exitsDue.set(id, tell);
       proc.once('disconnect', tell);
       setTimeout(tell, FATAL_READ_MS);
     });
