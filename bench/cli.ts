@@ -34,3 +34,16 @@ export function benchArgs<T>(
     return { exit: 2 };
   }
 }
+
+/** runMain runs a bench's `main(argv)` on this process's arguments: its code is the exit code; a throw prints its stack and exits 1. */
+export function runMain(main: (argv: string[]) => Promise<number>): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error((e as Error | undefined)?.stack ?? e);
+      process.exitCode = 1;
+    },
+  );
+}

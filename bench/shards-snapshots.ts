@@ -14,7 +14,7 @@ import path from 'node:path';
 import { intOpt } from '../src-main/cli-args';
 import { LabService } from '../src-main/lab/lab-service';
 import { HttpHost } from '../src-main/web/http-host';
-import { benchArgs } from './cli';
+import { benchArgs, runMain } from './cli';
 import { clientAgent, parseJson, request, type Endpoint } from './http';
 import { errorKindOf } from './shards-lib';
 import type { PutClient, Target } from './target';
@@ -100,12 +100,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

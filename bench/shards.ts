@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { intOpt, stringOpt, UsageError } from '../src-main/cli-args';
-import { benchArgs } from './cli';
+import { benchArgs, runMain } from './cli';
 import { onExit, stopAll } from './procs';
 import { machineDescription } from './report';
 import { measureShards, moveLine, shardsTable } from './shards-lib';
@@ -76,12 +76,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

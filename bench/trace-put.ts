@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { intOpt, stringOpt } from '../src-main/cli-args';
-import { benchArgs } from './cli';
+import { benchArgs, runMain } from './cli';
 import { clientAgent, parseJson, request } from './http';
 import { LabCluster, repoRoot } from './lab';
 import { onExit, sleep } from './procs';
@@ -333,12 +333,4 @@ function analyze(traceDir: string, puts: number, client: number[]): number {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error((e as Error).stack ?? e);
-    process.exitCode = 1;
-  },
-);
+runMain(main);
