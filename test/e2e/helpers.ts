@@ -306,3 +306,18 @@ export function labInBrowser(name: string, args: string[], open = false): LabInB
     },
   };
 }
+
+/** SMALL and LARGE are the window sizes the layout checks use (the smallest supported, and a common laptop's). */
+export const SMALL = { width: 1024, height: 700 };
+export const LARGE = { width: 1400, height: 900 };
+
+/** resize sets the window size and waits for the graph to refit and the lists and labels to follow. */
+export async function resize(page: Page, s: { width: number; height: number }): Promise<void> {
+  await page.setViewportSize(s);
+  await page.waitForTimeout(700);
+}
+
+/** shootOnFailure saves a screenshot NAME-failure if the running test fails. */
+export function shootOnFailure(page: Page, name: string): void {
+  onTestFailed(async () => void (await screenshot(page, `${name}-failure`).catch(() => undefined)));
+}

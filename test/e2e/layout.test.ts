@@ -7,10 +7,10 @@
  * the timeline as one row that says what happened, whose steps show when it is selected.
  * Screenshots of each land in artifacts/e2e/ (layout-*).
  */
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { labInBrowser, screenshot, waitFor } from './helpers';
+import { LARGE, labInBrowser, resize, screenshot, SMALL, waitFor } from './helpers';
 
 const SIZES = [
   { width: 1024, height: 700, canvas: { w: 340, h: 150 } },
@@ -41,12 +41,6 @@ function overlap(a: Box, b: Box): number {
   return w > 0 && h > 0 ? w * h : 0;
 }
 
-/** resize sets the window size and waits for the graph to refit and its labels to follow. */
-async function resize(page: Page, width: number, height: number): Promise<void> {
-  await page.setViewportSize({ width, height });
-  await page.waitForTimeout(700);
-}
-
 describe('layout at 1024×700 and 1400×900', () => {
   const lab = labInBrowser('layout', ['--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
 
@@ -69,7 +63,7 @@ describe('layout at 1024×700 and 1400×900', () => {
       await canvas.waitFor({ timeout: 10_000 });
 
       for (const s of SIZES) {
-        await resize(page, s.width, s.height);
+        await resize(page, s);
         await screenshot(page, `layout-partition-${s.width}x${s.height}`);
         const bar = (await page.getByTestId('membership-bar').boundingBox())!;
         const graph = (await page.locator('.panel.graph').boundingBox())!;
@@ -97,7 +91,7 @@ describe('layout at 1024×700 and 1400×900', () => {
 
   it('keeps the frozen banner off the wall label and the nodes at 1024×700', { timeout: 120_000 }, async () => {
     const page = lab.page;
-    await resize(page, 1024, 700);
+    await resize(page, SMALL);
     const v = await lab.api<ClusterView>('/api/cluster');
     const leader = v.leader!;
     await page.getByLabel('Freeze on a role change').check();
@@ -128,7 +122,7 @@ describe('layout at 1024×700 and 1400×900', () => {
 
   it('tells adding a node in one timeline row, with its steps when selected', { timeout: 120_000 }, async () => {
     const page = lab.page;
-    await resize(page, 1400, 900);
+    await resize(page, LARGE);
     await page.getByTestId('add-node').click();
     const view = (): Promise<ClusterView> => lab.api<ClusterView>('/api/cluster');
     await waitFor('n6 a voter', async () => (await view()).config?.voters.includes('n6') === true, 30_000).catch(
@@ -207,10 +201,10 @@ describe('layout at 1024×700 and 1400×900', () => {
     expect(await steps.count()).toBeGreaterThan(5);
     expect((await steps.allTextContents()).join('\n')).toMatch(/n6 is a voter now/);
     for (const s of SIZES) {
-      await resize(page, s.width, s.height);
+      await resize(page, s);
       await screenshot(page, `layout-node-added-${s.width}x${s.height}`);
     }
     await page.getByRole('button', { name: 'Resume view' }).click();
-    await resize(page, 1400, 900);
+    await resize(page, LARGE);
   });
 });

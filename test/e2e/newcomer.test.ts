@@ -11,19 +11,10 @@
  */
 import type { Core as CyCore } from 'cytoscape';
 import type { Page } from 'playwright-core';
-import { describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ShardsView } from '../../src-main/api/shards';
-import { labInBrowser, screenshot, waitFor } from './helpers';
+import { LARGE, labInBrowser, resize, screenshot, shootOnFailure, SMALL, waitFor } from './helpers';
 import { exportedSvg } from './spacetime-svg';
-
-const SMALL = { width: 1024, height: 700 };
-const LARGE = { width: 1400, height: 900 };
-
-/** resize sets the window size and waits for the graph and the lists to refit. */
-async function resize(page: Page, s: { width: number; height: number }): Promise<void> {
-  await page.setViewportSize(s);
-  await page.waitForTimeout(700);
-}
 
 /** hoverNode moves the mouse over node `id` on the graph. */
 async function hoverNode(page: Page, id: string): Promise<void> {
@@ -34,11 +25,6 @@ async function hoverNode(page: Page, id: string): Promise<void> {
     return { x: b.left + n.renderedPosition().x, y: b.top + n.renderedPosition().y };
   }, id);
   await page.mouse.move(p.x, p.y);
-}
-
-/** shootOnFailure saves a screenshot NAME-failure if the running test fails. */
-function shootOnFailure(page: Page, name: string): void {
-  onTestFailed(async () => void (await screenshot(page, `${name}-failure`).catch(() => undefined)));
 }
 
 /** timelineFollows says whether the timeline shows its newest row and offers no "↓ newest". */

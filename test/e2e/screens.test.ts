@@ -9,23 +9,9 @@
  * in the Messages diagram (now on plates). Screenshots land in artifacts/e2e/ (screens-*).
  */
 import type { Locator, Page } from 'playwright-core';
-import { describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { labInBrowser, screenshot, waitFor } from './helpers';
-
-const SMALL = { width: 1024, height: 700 };
-const LARGE = { width: 1400, height: 900 };
-
-/** resize sets the window size and waits for the graph and the lists to refit. */
-async function resize(page: Page, s: { width: number; height: number }): Promise<void> {
-  await page.setViewportSize(s);
-  await page.waitForTimeout(700);
-}
-
-/** shootOnFailure saves a screenshot NAME-failure if the running test fails. */
-function shootOnFailure(page: Page, name: string): void {
-  onTestFailed(async () => void (await screenshot(page, `${name}-failure`).catch(() => undefined)));
-}
+import { LARGE, labInBrowser, resize, screenshot, shootOnFailure, SMALL, waitFor } from './helpers';
 
 /** inside says whether `inner`'s box lies wholly within `outer`'s (what a scrolling or clipping box shows). */
 async function inside(inner: Locator, outer: Locator): Promise<boolean> {
