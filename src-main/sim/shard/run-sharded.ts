@@ -119,7 +119,7 @@ export async function runShardedSimulation(o: ShardedRunOptions): Promise<Sharde
   const settled =
     (await drive(
       sim,
-      waitSettled(sim, layer).then(() => true),
+      waitSettled(sim, layer, healedAt).then(() => true),
       SETTLE_MS,
     )) === true;
   // Shards that never settle are one report; a probe would only time out behind it.
@@ -201,7 +201,9 @@ function unsettled(sim: ShardedSim, layer: ShardLayer, healedAt: number): void {
                 .filter((s) => s.status !== 'serving')
                 .map((s) => `${s.shard} ${s.status}`)
                 .join(', ')}`
-            : null;
+            : (layer.statusAskedAt.get(g.id) ?? -1) < healedAt
+              ? 'the coordinator has read no shard status of it since the heal'
+              : null;
     if (why === null) continue;
     told = true;
     g.cluster.checker.report('liveness', null, `the shards did not settle ${after}: ${why}`);
@@ -369,8 +371,12 @@ async function isolateOne(sim: ShardedSim, rng: { next(): number }): Promise<voi
   sim.heal();
 }
 
-/** waitSettled resolves once every joined group has taken the newest configuration and no shard is moving. */
-export async function waitSettled(sim: ShardedSim, layer: ShardLayer): Promise<void> {
+/**
+ * waitSettled resolves once every joined group has taken the newest configuration and no
+ * shard is moving, as told by status reads the coordinator sent at or after `since`
+ * (virtual ms): after a heal, a read asked before it may describe the cluster before it.
+ */
+export async function waitSettled(sim: ShardedSim, layer: ShardLayer, since = 0): Promise<void> {
   for (;;) {
     await sim.sleep(50);
     const cfg = layer.config;
@@ -379,7 +385,12 @@ export async function waitSettled(sim: ShardedSim, layer: ShardLayer): Promise<v
       cfg.num > 0 &&
       joined.every((g) => {
         const st = layer.statuses.get(g.id);
-        return st !== undefined && st.config === cfg.num && st.shards.every((s) => s.status === 'serving');
+        return (
+          st !== undefined &&
+          (layer.statusAskedAt.get(g.id) ?? -1) >= since &&
+          st.config === cfg.num &&
+          st.shards.every((s) => s.status === 'serving')
+        );
       });
     if (settled) return;
   }

@@ -52,6 +52,12 @@ export class ShardLayer {
   /** log: the shard events (configurations taken, shards installed and collected), for reports and tests. */
   readonly events: { t: number; kind: string; detail: Record<string, unknown> }[] = [];
   readonly statuses = new Map<string, GroupShardStatus>();
+  /**
+   * statusAskedAt: for each group in `statuses`, the virtual time its status read was sent.
+   * An answer describes the group somewhere between then and its arrival, so a check that
+   * must see the group after an event (a heal) accepts only reads asked after it.
+   */
+  readonly statusAskedAt = new Map<string, number>();
   /** configs: the controller's configurations as this layer knows them. */
   private readonly configs: ConfigCache;
   private readonly sender: GroupSender;
@@ -220,12 +226,18 @@ export class ShardLayer {
   private async coordinate(): Promise<void> {
     await this.refresh();
     const groups = this.sim.groups;
+    const askedAt = this.sim.now;
     const read = await Promise.all(groups.map((g) => this.readStatus(g)));
     read.forEach((st, i) => {
       const id = groups[i]?.id;
       if (id === undefined) return;
-      if (st) this.statuses.set(id, st);
-      else this.statuses.delete(id);
+      if (st) {
+        this.statuses.set(id, st);
+        this.statusAskedAt.set(id, askedAt);
+      } else {
+        this.statuses.delete(id);
+        this.statusAskedAt.delete(id);
+      }
     });
     await Promise.all(groups.map((g) => this.advance(g)));
   }
