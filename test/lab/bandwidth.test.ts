@@ -12,7 +12,10 @@ import { startLab, waitFor, waitLeader, type TestLab } from './helpers';
 let t: TestLab;
 
 beforeAll(async () => {
-  t = await startLab({ nodes: 3, seed: 21 });
+  // Longer timers than FAST's: the test needs one leader from before the big put until its
+  // queue is read, and a CI machine under load (a 1-minute load average of 20 on 2 cores
+  // was seen) can miss 300 ms election timeouts and move leadership in between.
+  t = await startLab({ nodes: 3, seed: 21, heartbeatMs: 100, electionMs: 1000 });
 });
 
 afterAll(async () => {
@@ -53,6 +56,7 @@ describe('a slow link on a real cluster', () => {
     const big = 'b'.repeat(192 * 1024); // ~3 s on the wire at 64 KiB/s
     const w = await kv({ op: 'put', key: 'big', value: big });
     expect(w.body.outcome).toBe('ok');
+    expect(w.body.node, 'the leader that the slow link leaves from answered the put').toBe(leader);
     const acked = Date.now();
     // Node status reaches the lab a moment after the commit: wait for the leader's to say so.
     const target = await waitFor(
