@@ -260,6 +260,7 @@ export class RunModel {
       nodes: w.nodes,
       links: w.links,
       ...(w.steps ? { steps: w.steps } : {}),
+      ...(w.note !== undefined ? { note: w.note } : {}),
     };
     this.rows.add(row);
     return row;
