@@ -31,6 +31,26 @@ async function rowsInView(page: Page): Promise<number> {
   });
 }
 
+/** cutAtTop lists the timeline rows the list's top edge runs through (half hidden above it). */
+async function cutAtTop(page: Page): Promise<string[]> {
+  return page.getByTestId('timeline-rows').evaluate((list) => {
+    const box = list.getBoundingClientRect();
+    return [...list.querySelectorAll('.ev')]
+      .filter((el) => {
+        const b = el.getBoundingClientRect();
+        return b.top < box.top - 1 && b.bottom > box.top + 1;
+      })
+      .map((el) => el.textContent ?? '');
+  });
+}
+
+/** overlaps says whether two elements' boxes share any area. */
+async function overlaps(a: Locator, b: Locator): Promise<boolean> {
+  const x = (await a.boundingBox())!;
+  const y = (await b.boundingBox())!;
+  return x.x < y.x + y.width && y.x < x.x + x.width && x.y < y.y + y.height && y.y < x.y + x.height;
+}
+
 describe('five screens a reader found unclear', () => {
   const lab = labInBrowser('screens', ['--nodes', '5', '--heartbeat-ms', '50', '--election-ms', '300']);
 
@@ -97,10 +117,23 @@ describe('five screens a reader found unclear', () => {
       // Whole, not cut, inside the timeline.
       expect(await toggle.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
       expect(await inside(toggle, page.getByTestId('timeline'))).toBe(true);
+      // The console's header whole at 1024×700: its hint takes a line of its own, not cut with "…".
+      // Soft: each layout defect is reported, and the test goes on to the next (they are independent).
+      const hint = page.getByTestId('console-hint');
+      expect((await hint.textContent())?.trim()).toBe('help · Tab completes · ↑/↓ history · Esc leaves');
+      expect.soft(await hint.evaluate((el) => el.scrollWidth <= el.clientWidth), 'the console hint not cut').toBe(true);
+      expect
+        .soft(await inside(hint, page.getByTestId('console-panel')), 'the console hint inside its panel')
+        .toBe(true);
       await page.getByRole('button', { name: 'Pause view' }).click();
       try {
         expect(await rowsInView(page), 'rows wholly in view at 1024×700').toBeGreaterThanOrEqual(6);
+        // At the newest rows, the top one is whole: no row half hidden above the list's edge.
+        expect.soft(await cutAtTop(page), 'rows cut by the top edge at 1024×700').toEqual([]);
         await screenshot(page, 'screens-filters-1024x700');
+        await resize(page, LARGE);
+        expect.soft(await cutAtTop(page), 'rows cut by the top edge at 1400×900').toEqual([]);
+        await resize(page, SMALL);
         await toggle.click();
         await page.getByRole('group', { name: 'Timeline filters' }).getByLabel('other', { exact: true }).uncheck();
         expect((await toggle.textContent())?.trim()).toBe('filters: 5/7 · hiding message, other ▴');
@@ -160,8 +193,22 @@ describe('five screens a reader found unclear', () => {
         await picked.waitFor({ timeout: 5000 });
         expect(await picked.textContent()).toBe('in the selected event');
         expect(await picked.getAttribute('title')).toMatch(/square behind a node/);
+        // Scrolled away from the newest rows, "↓ newest" sits over the list, never over the details.
+        const newest = page.getByTestId('timeline-newest');
+        await rows.evaluate((el) => (el.scrollTop = 0));
+        await newest.waitFor({ timeout: 5000 });
+        expect.soft(await overlaps(newest, detail), '"↓ newest" over the details at 1024×700').toBe(false);
+        expect.soft(await inside(newest, rows), '"↓ newest" inside the list at 1024×700').toBe(true);
+        await screenshot(page, 'screens-add-newest-1024x700');
         await resize(page, LARGE);
+        expect.soft(await overlaps(newest, detail), '"↓ newest" over the details at 1400×900').toBe(false);
+        await newest.click();
+        await newest.waitFor({ state: 'detached', timeout: 5000 });
         await screenshot(page, 'screens-add-selected-1400x900');
+        // Six nodes at 1400×900: the Balance panel's note on its shares is whole in the side column.
+        const note = page.getByTestId('balance').getByTestId('share-note');
+        expect((await note.textContent())?.trim()).toMatch(/^no requests for \d+ s · shares are of the 60 before$/);
+        expect.soft(await inside(note, page.locator('aside')), 'the share note inside the side column').toBe(true);
         await page.getByLabel('Clear the cursor').click();
         await picked.waitFor({ state: 'detached', timeout: 5000 });
       } finally {
@@ -187,6 +234,85 @@ describe('five screens a reader found unclear', () => {
     await page.getByRole('button', { name: '2 s', exact: true }).click();
     await page.waitForTimeout(2500);
     await screenshot(page, 'screens-messages-partition-1400x900');
+    // n1 and n2, cut off, ask for pre-votes every election timeout: one row each counts the
+    // rounds, instead of "n2 granted n1's pre-vote" again and again. Read with the view
+    // paused, paging back from the newest rows to the split (a loaded machine may elect
+    // again on the majority's side, and its rows push the pair's out of view).
+    const rows = page.getByTestId('timeline-rows');
+    const folded = rows.locator('.ev', { hasText: /n[12] asked for pre-votes \d+× \([\d.]+–[\d.]+ s\), / });
+    const seen = new Map<string, string>();
+    await waitFor(
+      'a folded pre-vote row of each of n1 and n2',
+      async () => {
+        await page.getByRole('button', { name: 'Pause view' }).click();
+        try {
+          seen.clear();
+          await rows.evaluate((el) => (el.scrollTop = el.scrollHeight));
+          for (let i = 0; i < 60; i++) {
+            await page.waitForTimeout(50);
+            for (const [ord, text] of await rows
+              .locator('.ev')
+              .evaluateAll((els) =>
+                els.map((e) => [e.getAttribute('data-ord') ?? '', (e.getAttribute('title') ?? '').split('\n')[0]!]),
+              ))
+              seen.set(ord!, text!);
+            if ([...seen.values()].some((t) => /network split into 2 sides: n1 n2 \|/.test(t))) break;
+            await rows.evaluate((el) => (el.scrollTop = Math.max(0, el.scrollTop - el.clientHeight / 2)));
+          }
+          const texts = [...seen.values()];
+          return ['n1', 'n2'].every((n) => texts.some((t) => t.includes(`${n} asked for pre-votes `)));
+        } finally {
+          await page.getByRole('button', { name: 'Resume view' }).click();
+        }
+      },
+      20_000,
+      500,
+    );
+    const since = [...seen]
+      .filter(([, t]) => /network split into 2 sides: n1 n2 \|/.test(t))
+      .map(([ord]) => Number(ord))[0]!;
+    const after = [...seen].filter(([ord]) => Number(ord) > since).map(([, t]) => t);
+    for (const n of ['n1', 'n2']) {
+      expect(
+        after.filter((t) => new RegExp(`granted ${n}'s pre-vote`).test(t)).length,
+        `answers to ${n}`,
+      ).toBeLessThanOrEqual(1);
+      expect(
+        after.filter((t) => t.includes(`${n} asked for pre-votes `)),
+        `${n}'s folded row`,
+      ).toHaveLength(1);
+    }
+    // Selected, it lists the rounds and what the partition dropped of them.
+    await page.getByRole('button', { name: 'Pause view' }).click();
+    try {
+      await waitFor(
+        'the folded row in view',
+        async () => {
+          if (await folded.first().isVisible()) return true;
+          await rows.evaluate((el) => (el.scrollTop = Math.max(0, el.scrollTop - el.clientHeight / 2)));
+          return false;
+        },
+        10_000,
+      );
+      await folded.first().click();
+      expect((await page.getByTestId('timeline-steps').locator('li').allTextContents()).join('\n')).toMatch(
+        /asked n\d, n\d, n\d, n\d and n\d again \(round 2\): 4 dropped \(partition\)/,
+      );
+      // The row keeps counting while selected, and its details follow it.
+      const selected = rows.locator('.ev.selected');
+      const count = async (l: Locator): Promise<number> => Number(/ (\d+)× /.exec((await l.textContent()) ?? '')?.[1]);
+      const first = await count(selected);
+      await waitFor('another round', async () => (await count(selected)) > first, 10_000);
+      await waitFor(
+        'the details at the same count',
+        async () => (await count(page.getByTestId('timeline-detail'))) === (await count(selected)),
+        2000,
+      );
+      await screenshot(page, 'screens-prevote-folded-1400x900');
+      await page.getByLabel('Clear the cursor').click();
+    } finally {
+      await page.getByRole('button', { name: 'Resume view' }).click();
+    }
     // The diagram as the SVG button saves it: the labels of dropped messages, each on its plate.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('spacetime-export').click()]);
     const svg = await download.path().then((p) => import('node:fs').then((fs) => fs.readFileSync(p, 'utf8')));

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RunLogRecord } from '../../src-main/api/contract';
-import { clientText } from '../../src-renderer/src/model/client-words';
+import { ABSENT_NOTE, clientText } from '../../src-renderer/src/model/client-words';
 import { RunModel } from '../../src-renderer/src/model/run-model';
 
 const done = (fields: Record<string, unknown>): RunLogRecord => ({
@@ -61,6 +61,24 @@ describe('a client operation in the timeline', () => {
     expect(text({ f: 'fenced-write', key: 'k', preview: { value: 'v', token: 3 }, type: 'ok' })).toBe(
       'fenced k = v → ok',
     );
+  });
+
+  it('says what "absent" means on a get that found no value, in the row’s tooltip and details', () => {
+    // A load's gets of keys it has not written yet: "get load-0 → absent (nil)", sixty times.
+    const m = new RunModel();
+    m.ingest(done({ f: 'read', key: 'load-0', preview: null, type: 'ok', node: 'n4', latencyMs: 19 }));
+    m.ingest({ ...done({ f: 'read', key: 'load-0', preview: 'v', type: 'ok', node: 'n4', latencyMs: 19 }), seq: 2 });
+    m.ingest({ ...done({ f: 'write', key: 'k', preview: null, type: 'ok' }), seq: 3 });
+    const [absent, found, put] = m.rows.view(['client']).slice(0, 3);
+    expect(absent!.text).toBe('get load-0 → absent (nil) (n4, 19 ms)');
+    expect(absent!.note).toBe(ABSENT_NOTE);
+    expect(ABSENT_NOTE).toMatch(/^absent \(nil\): the key has no value yet/);
+    // Only there: a value found, or a put, needs no word explained.
+    expect(found!.note).toBeUndefined();
+    expect(put!.note).toBeUndefined();
+    expect(
+      clientText(done({ f: 'read', key: 'k', preview: null, type: 'info', error: 'timeout' })).note,
+    ).toBeUndefined();
   });
 
   it('reads a run log without values (an older run, the simulator) and odd records safely', () => {

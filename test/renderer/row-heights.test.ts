@@ -89,6 +89,35 @@ describe('timeline rows as tall as their sentence', () => {
     expect(h.scrollToShow(2, 1000, 200)).toBe(h.top(2));
     expect(h.scrollToShow(h.indexAt(1100), 1000, 200)).toBe(1000);
   });
+
+  it('scrolled to the end or down to a row, starts the view at a row’s top: the top row is never cut', () => {
+    const v = store().view(['state', 'client']);
+    for (const layout of [narrow, rowLayout(560, 6.6)])
+      for (const vh of [133, 200, 211, 246, 300]) {
+        const h = new RowHeights(v, layout);
+        const at = `${layout.lines} line(s), a ${vh} px list`;
+        // The end: the last row wholly in view, and the view starting where a row starts.
+        const top = h.bottomTop(vh);
+        expect(h.top(h.indexAt(top)), `the top row at the end, ${at}`).toBe(top);
+        expect(top + vh, `the last row in view, ${at}`).toBeGreaterThanOrEqual(h.total);
+        expect(top + vh - h.total, `less than a row blank under it, ${at}`).toBeLessThan(layout.rowH);
+        // The list is tall enough to scroll there.
+        expect(h.extent(vh)).toBe(Math.max(h.total, top + vh));
+        // Down to a row below the view: that row wholly in view, the top one whole too.
+        for (const i of [h.indexAt(1000) + 20, h.indexAt(2000) + 9]) {
+          const s = h.scrollToShow(i, 1000, vh);
+          expect(h.top(h.indexAt(s)), `the top row scrolling down to row ${i}, ${at}`).toBe(s);
+          expect(h.top(i + 1)).toBeLessThanOrEqual(s + vh);
+          expect(h.top(i)).toBeGreaterThanOrEqual(s);
+        }
+      }
+    // A list shorter than its viewport: nothing to scroll.
+    const few = new RowStore();
+    for (let i = 0; i < 3; i++) few.add(row(i, 'state', SHORT));
+    const h = new RowHeights(few.view(['state']), narrow);
+    expect(h.bottomTop(200)).toBe(0);
+    expect(h.extent(200)).toBe(200);
+  });
 });
 
 describe('the tall-row counts kept across views', () => {

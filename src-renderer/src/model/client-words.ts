@@ -82,8 +82,22 @@ function okText(f: string, preview: unknown, hasPreview: boolean): string {
   }
 }
 
+/**
+ * ABSENT_NOTE says what "absent (nil)" means, for a reader who has not met the word: a get
+ * of a key nobody has put (a load's reads of keys it has not written yet, `get load-0 →
+ * absent (nil)`) reads as an answer that went missing.
+ */
+export const ABSENT_NOTE = 'absent (nil): the key has no value yet — nothing was put there, or it was deleted';
+
+/** ClientWords is a completion in words: its sentence, how it ended, and what a word of it means (see ABSENT_NOTE). */
+export interface ClientWords {
+  text: string;
+  outcome: 'ok' | 'fail' | 'unknown';
+  note?: string;
+}
+
 /** clientText says a client-complete record in words, and how it ended ('ok', 'fail' or unknown). */
-export function clientText(r: RunLogRecord): { text: string; outcome: 'ok' | 'fail' | 'unknown' } {
+export function clientText(r: RunLogRecord): ClientWords {
   const f = str(r, 'f') ?? 'op';
   const key = cut(str(r, 'key') ?? '');
   const hasPreview = Object.hasOwn(r, 'preview');
@@ -94,8 +108,12 @@ export function clientText(r: RunLogRecord): { text: string; outcome: 'ok' | 'fa
   const who = meta.length ? ` (${meta.join(', ')})` : '';
   const err = str(r, 'error');
   switch (str(r, 'type')) {
-    case 'ok':
-      return { text: `${asked} → ${okText(f, r.preview, hasPreview)}${who}`, outcome: 'ok' };
+    case 'ok': {
+      const text = `${asked} → ${okText(f, r.preview, hasPreview)}${who}`;
+      return f === 'read' && hasPreview && r.preview === null
+        ? { text, outcome: 'ok', note: ABSENT_NOTE }
+        : { text, outcome: 'ok' };
+    }
     case 'fail':
       return { text: `${asked} → failed${who}: ${cut(err ?? 'refused')} — it did not take effect`, outcome: 'fail' };
     default: {

@@ -28,6 +28,8 @@ export interface Described {
   links: LinkRef[];
   /** steps: more lines, shown when the row is selected (the stack of the error a node died of). */
   steps?: string[];
+  /** note: what a word of the sentence means ("absent (nil): the key has no value yet …"), in the row's tooltip and details. */
+  note?: string;
 }
 
 /** DEATH_TEXT_CHARS bounds the error in a death's sentence; DEATH_STACK_LINES, the stack lines shown with it. */
@@ -151,8 +153,10 @@ function groupsText(groups: unknown): { text: string; nodes: string[]; n: number
 
 function describeClient(r: RunLogRecord): Described {
   const node = str(r, 'node');
-  const { text, outcome } = clientText(r);
-  return d(text, outcome === 'ok' ? '' : outcome === 'fail' ? 'warn' : 'fail', node === null ? [] : [node]);
+  const { text, outcome, note } = clientText(r);
+  const out = d(text, outcome === 'ok' ? '' : outcome === 'fail' ? 'warn' : 'fail', node === null ? [] : [node]);
+  if (note !== undefined) out.note = note;
+  return out;
 }
 
 function describeRecovered(r: RunLogRecord, node: string): Described {

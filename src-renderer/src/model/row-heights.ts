@@ -70,12 +70,43 @@ export class RowHeights {
     return { start, end, top: this.top(start) };
   }
 
-  /** scrollToShow returns the scrollTop that brings row `i` wholly into view (unchanged if it is in view already). */
+  /**
+   * alignDown returns the first row top at or below `y`: a list scrolled there shows its top
+   * row whole. `y` itself when no row starts there or below but the last, whose top would
+   * leave the list showing less than that row (a viewport shorter than one row).
+   */
+  private alignDown(y: number): number {
+    if (this.view.count === 0 || y <= 0) return Math.max(0, y);
+    const i = this.indexAt(y);
+    const top = this.top(i);
+    if (top >= y) return top;
+    return i + 1 < this.view.count ? this.top(i + 1) : y;
+  }
+
+  /**
+   * bottomTop returns the scrollTop that shows the last row with the top row whole: the
+   * list's end would put the view's top edge through a row (the rows seldom add up to the
+   * viewport's height), so the view starts at the next row's top and leaves less than a
+   * row blank under the last one. The list is `extent` tall to allow for that.
+   */
+  bottomTop(viewportH: number): number {
+    return this.alignDown(Math.max(0, this.total - viewportH));
+  }
+
+  /** extent returns the height to scroll over: the rows, and the blank under them that bottomTop needs. */
+  extent(viewportH: number): number {
+    return Math.max(this.total, this.bottomTop(viewportH) + Math.max(0, viewportH));
+  }
+
+  /**
+   * scrollToShow returns the scrollTop that brings row `i` wholly into view (unchanged if it
+   * is in view already); scrolling down to it, the view's top row is whole too.
+   */
   scrollToShow(i: number, scrollTop: number, viewportH: number): number {
     const top = this.top(i);
     const bottom = this.top(i + 1);
     if (top < scrollTop) return top;
-    if (bottom > scrollTop + viewportH) return bottom - viewportH;
+    if (bottom > scrollTop + viewportH) return Math.min(top, this.alignDown(bottom - viewportH));
     return scrollTop;
   }
 }

@@ -22,6 +22,7 @@ import {
   type ElectionFacts,
 } from './describe';
 import { AddFolds, FOLDABLE_KINDS } from './add-fold';
+import { PreVoteFolds } from './prevote-fold';
 import { FaultLog } from './faults';
 import { MAX_NODES } from '../../../src-main/api/schemas';
 import { shardGroupOf, shardSettingsAt } from '../../../src-main/api/shards';
@@ -135,6 +136,8 @@ export class RunModel {
   private groupOf = new Map<string, string>();
   /** adds: the nodes being added, whose own records fold into one row each. */
   private adds = new AddFolds();
+  /** prevotes: the nodes asking for pre-votes, whose repeated rounds fold into their pre-candidate row. */
+  private prevotes = new PreVoteFolds();
 
   /**
    * setLayout says which group each node belongs to (shardGroupOf of the cluster's
@@ -164,6 +167,7 @@ export class RunModel {
       if (m.key.startsWith('commit@') || this.lastT - m.row.t <= 2 * MERGE_NS) min = Math.min(min, m.row.ord);
     }
     for (const row of this.adds.openRows()) if (row.cat === cat) min = Math.min(min, row.ord);
+    for (const row of this.prevotes.openRows()) if (row.cat === cat) min = Math.min(min, row.ord);
     return min;
   }
 
@@ -182,6 +186,7 @@ export class RunModel {
     this.series.extend(r.t);
     this.faults.add(r);
     this.messages.add(r);
+    if (this.prevotes.take(r, () => describe(r))) return;
     if (this.foldAdd(r, ord)) return;
     switch (r.kind) {
       case 'client-complete': {
@@ -260,6 +265,7 @@ export class RunModel {
       nodes: w.nodes,
       links: w.links,
       ...(w.steps ? { steps: w.steps } : {}),
+      ...(w.note !== undefined ? { note: w.note } : {}),
     };
     this.rows.add(row);
     return row;
@@ -279,6 +285,7 @@ export class RunModel {
     const term = num(r, 'term');
     const won = str(r, 'role') === 'leader' && node !== null;
     const row = this.addRow(r, ord, describe(r, won && term !== null ? this.votes.facts(term, node) : null));
+    this.prevotes.role(r, row);
     if (won) this.marks.push({ t: r.t, ord, kind: 'election', text: row.text });
   }
 

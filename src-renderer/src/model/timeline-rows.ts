@@ -6,7 +6,7 @@
  * rows of its own category: a crash row stays for the whole run.
  */
 import type { Category } from './records';
-import { CATEGORIES } from './records';
+import { CATEGORIES, formatT } from './records';
 import type { LinkRef, Tone } from './describe';
 import { Ring } from './ring';
 
@@ -24,6 +24,14 @@ export interface Row {
   links: LinkRef[];
   /** steps: the sentences of the records folded into this row (adding a node), shown when it is selected. */
   steps?: string[];
+  /** note: what a word of the text means (Described's note), in the row's tooltip and, selected, its details. */
+  note?: string;
+}
+
+/** rowTitle is a row's tooltip: its time and whole sentence, what a word of it means, and the records it stands for. */
+export function rowTitle(row: Row): string {
+  const note = row.note === undefined ? '' : `\n${row.note}`;
+  return `${formatT(row.t)} · ${row.text}${note}${row.steps ? `\n${row.steps.join('\n')}` : ''}`;
 }
 
 /** ROW_CAPS bounds each category's rows. */
