@@ -7,7 +7,8 @@
  *   checkout, written the node's way in turns, Ready by Ready — write() one Ready of
  *   `--entries` 256-byte puts that moves the commit index, then syncAsync() — and each
  *   Ready's write() wall time, the process's CPU over it, and the fdatasync's wall time;
- * - apply: the KV state machine applying puts from 64 client sessions over 10,000 keys;
+ * - apply: the KV state machine applying puts from 64 client sessions over 10,000 keys,
+ *   each put's 256-byte value its own (a put's previous value is then never the new one);
  * - validate: the Raft validator on parsed AppendEntries of 8 such entries (a follower's
  *   per-append check).
  *
@@ -61,8 +62,10 @@ const SIDES = { base: path.resolve(o.base), this: repoRoot() } as const;
 type Side = keyof typeof SIDES;
 const ORDER: Side[] = ['base', 'this'];
 
-const COMMAND = (client: string, seq: number, key: string): string =>
-  JSON.stringify({ client, seq, now: 1796222372591 + seq, cmd: { op: 'put', key, value: 'v'.repeat(256) } });
+/** VALUE is a 256-byte value that differs from the next one in its first characters, as random values do. */
+const VALUE = (n: number): string => `${n.toString(36).padStart(8, '0')}${'v'.repeat(248)}`;
+const COMMAND = (client: string, seq: number, key: string, n = seq): string =>
+  JSON.stringify({ client, seq, now: 1796222372591 + seq, cmd: { op: 'put', key, value: VALUE(n) } });
 
 function q(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -135,7 +138,7 @@ async function cpuParts(): Promise<void> {
     const client = `c${i % 64}-abcdef`;
     const seq = (seqs.get(client) ?? 0) + 1;
     seqs.set(client, seq);
-    datas.push(COMMAND(client, seq, `key-${(i * 7919) % 10_000}`));
+    datas.push(COMMAND(client, seq, `key-${(i * 7919) % 10_000}`, i));
   }
   const apps: unknown[] = [];
   for (let i = 0; i < N / 8; i++) {

@@ -85,15 +85,19 @@ export class Requests {
 
   /** handle starts one validated request. */
   handle(req: ClientRequestFrame, reply: Reply): void {
-    const st = this.d.core.status();
-    const answer = (outcome: ClientOutcome, result: KvResult | null, error?: string, leader = st.leader): void =>
-      reply(this.frame(req.id, outcome, result, error, leader));
+    const answer = (
+      outcome: ClientOutcome,
+      result: KvResult | null,
+      error: string | undefined,
+      leader: string | null,
+    ): void => reply(this.frame(req.id, outcome, result, error, leader));
     // Data restored from a damaged file cannot be vouched for until the node has caught up.
-    if (this.d.recovering()) return answer('fail', null, 'recovering');
+    if (this.d.recovering()) return answer('fail', null, 'recovering', this.d.core.status().leader);
     if (req.op.op === 'get') {
+      const st = this.d.core.status();
       // Unsafe local read: no ReadIndex, no leader — whatever this node has applied, stale or not.
-      if (this.d.localReads) return answer('ok', { ok: true, value: this.d.kv.get(req.op.key) });
-      if (st.role !== 'leader' && !req.allowFollowerRead) return answer('fail', null, 'not-leader');
+      if (this.d.localReads) return answer('ok', { ok: true, value: this.d.kv.get(req.op.key) }, undefined, st.leader);
+      if (st.role !== 'leader' && !req.allowFollowerRead) return answer('fail', null, 'not-leader', st.leader);
       const ctx = `${this.d.id}:${this.d.bootId}:${++this.readSeq}`;
       const r = this.d.core.readIndex(ctx);
       if (!r.ok) return answer('fail', null, 'not-leader', r.leader);
@@ -112,7 +116,9 @@ export class Requests {
       this.d.kick();
       return;
     }
-    if (st.role !== 'leader') return answer('fail', null, 'not-leader');
+    // No status() here: propose refuses a node that does not lead ('not-leader', with the
+    // leader it knows, as status() would say). A leader's status is rebuilt whenever its log
+    // grew, so building it per request cost a rebuild per put (~2 µs on a leader of three).
     const data = encodeCommand({ client: req.client, seq: req.seq, now: this.timers.now(), cmd: req.op });
     const r = this.d.core.propose(data);
     if (!r.ok) return answer('fail', null, r.reason, r.leader);

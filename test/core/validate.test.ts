@@ -30,6 +30,26 @@ const nestedArrays = (n: number): string => '['.repeat(n) + ']'.repeat(n);
 const nestedObjects = (n: number): string => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
 const err = (c: { ok: boolean; error?: string }): string => (c.ok ? '' : (c.error ?? ''));
 
+suite('validation kit: UTF-8 lengths', () => {
+  it('counts what a UTF-8 encoder writes: ASCII (controls too) one byte a character, the rest more', () => {
+    // The store's byte limit and every bounded string field are charged with these counts.
+    const enc = new TextEncoder();
+    const cases = [
+      '',
+      'v'.repeat(256),
+      '\u0000\u0001\t\n\u007f',
+      'caf\u00e9',
+      '\u00ff'.repeat(3),
+      '\u0080',
+      `${'a'.repeat(300)}\u20ac`,
+      '\u{1f600} ok',
+      '\ud800',
+      'x\udc00y',
+    ];
+    for (const s of cases) expect(utf8Length(s), JSON.stringify(s)).toBe(enc.encode(s).length);
+  });
+});
+
 suite('validation kit: paths and messages', () => {
   it('names the field path, what it must be and what it got', () => {
     const nodeId = (x: unknown, path: string): string =>

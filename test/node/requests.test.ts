@@ -8,6 +8,7 @@ import { KvStateMachine } from '../../src-main/core/kv/state-machine';
 import type { NodeStatus, ProtocolNode, ReadResult } from '../../src-main/core/types';
 import type { ClientResponseFrame } from '../../src-main/node/contract';
 import { Requests } from '../../src-main/node/requests';
+import { RaftNetwork } from '../core/raft/helpers';
 
 /** ScriptedCore is a leader that accepts every proposal at the next index and records read contexts. */
 function scriptedCore(role: 'leader' | 'follower'): { core: ProtocolNode; ctxs: string[] } {
@@ -91,6 +92,46 @@ describe('Requests', () => {
       expect(res).toMatchObject({ outcome: 'unknown', error });
     },
   );
+
+  it('a put on a node that does not lead fails as not-leader, naming the leader it follows, and proposes nothing', () => {
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
+    net.elect('n1');
+    const core = net.node('n2');
+    const before = core.status().lastIndex;
+    const r = new Requests({
+      id: 'n2',
+      bootId: 'b',
+      core,
+      kv: new KvStateMachine(),
+      recovering: () => false,
+      kick: () => undefined,
+    });
+    const answers: ClientResponseFrame[] = [];
+    const put = {
+      t: 'req' as const,
+      id: 4,
+      client: 'c',
+      seq: 1,
+      op: { op: 'put' as const, key: 'k', value: 'v' },
+      timeoutMs: 1000,
+    };
+    r.handle(put, (x) => answers.push(x));
+    expect(answers).toMatchObject([{ id: 4, outcome: 'fail', error: 'not-leader', leader: 'n1' }]);
+    expect(core.status().lastIndex).toBe(before);
+    // The leader takes the same put into its log, and answers it once it is applied.
+    const lead = new Requests({
+      id: 'n1',
+      bootId: 'b',
+      core: net.node('n1'),
+      kv: new KvStateMachine(),
+      recovering: () => false,
+      kick: () => undefined,
+    });
+    lead.handle({ ...put, id: 5 }, (x) => answers.push(x));
+    expect(answers).toHaveLength(1);
+    expect(net.node('n1').status().lastIndex).toBe(before + 1);
+    lead.abandonAll('test');
+  });
 
   it('a command the state machine applied and refused (cas-mismatch) certainly had no effect: fail', () => {
     const { r } = requests('boot');

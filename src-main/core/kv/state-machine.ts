@@ -68,11 +68,28 @@ export interface KvStateMachineOptions {
   decode?: CommandDecoder;
 }
 
-const dataCost = (key: string, value: string): number => ENTRY_OVERHEAD_BYTES + utf8Length(key) + utf8Length(value);
+/**
+ * bytesOf is utf8Length with a memory of the last two strings measured. A put measures the
+ * key's previous value three times (the answer's reserve, the data's change, the session's
+ * answer) and the new one once; equal strings have equal lengths, so a hit is always right.
+ */
+function bytesOf(s: string): number {
+  if (s === memo.a) return memo.aBytes;
+  if (s === memo.b) return memo.bBytes;
+  const n = utf8Length(s);
+  memo.b = memo.a;
+  memo.bBytes = memo.aBytes;
+  memo.a = s;
+  memo.aBytes = n;
+  return n;
+}
+const memo = { a: '', aBytes: 0, b: '', bBytes: 0 };
+
+const dataCost = (key: string, value: string): number => ENTRY_OVERHEAD_BYTES + utf8Length(key) + bytesOf(value);
 const lockCost = (name: string, l: LockGrant): number => ENTRY_OVERHEAD_BYTES + utf8Length(name) + utf8Length(l.owner);
 const fenceCost = (key: string): number => ENTRY_OVERHEAD_BYTES + utf8Length(key);
 const sessionCost = (client: string, r: KvResult): number =>
-  ENTRY_OVERHEAD_BYTES + utf8Length(client) + utf8Length(r.value ?? '') + utf8Length(r.holder ?? '');
+  ENTRY_OVERHEAD_BYTES + utf8Length(client) + bytesOf(r.value ?? '') + utf8Length(r.holder ?? '');
 
 /** stateBytes is what `s` costs under the memory rule (computed afresh after a restore). */
 export function stateBytes(s: KvState): number {
@@ -202,7 +219,7 @@ export class KvStateMachine {
     // sessionCost of the largest answer — { holder } or { value } — without building it (this runs per apply).
     const carried =
       op.op === 'lock' || op.op === 'renew' ? (this.live(op.name)?.owner ?? '') : (this.st.data.get(op.key) ?? '');
-    const answer = ENTRY_OVERHEAD_BYTES + utf8Length(client) + utf8Length(carried);
+    const answer = ENTRY_OVERHEAD_BYTES + utf8Length(client) + bytesOf(carried);
     return answer - oldCost;
   }
 
