@@ -30,6 +30,9 @@ const USAGE = `usage: npm run bench -- [options]
 
   --seconds N        seconds per throughput row (default 10)
   --clients N        concurrent clients in row 2 (default 64)
+  --warmup N         seconds of unmeasured load (--clients clients) on each side before its rows,
+                     so both measure a warm process (the lab's JIT, etcd's allocator); 0..120
+                     (default 5)
   --trials N         failover trials, the median is reported (default 5)
   --only lab|etcd    run one side only
   --out FILE         where to write the results (default docs/BENCHMARKS.md; 'none' to skip)
@@ -47,6 +50,8 @@ const USAGE = `usage: npm run bench -- [options]
 export interface BenchOptions {
   seconds: number;
   clients: number;
+  /** warmup: unmeasured seconds of the --clients load on each side before its rows. */
+  warmup: number;
   trials: number;
   only: TargetName | null;
   out: string | null;
@@ -61,6 +66,7 @@ export interface BenchOptions {
 const BENCH_OPTIONS = {
   seconds: { type: 'string' },
   clients: { type: 'string' },
+  warmup: { type: 'string' },
   trials: { type: 'string' },
   only: { type: 'string' },
   out: { type: 'string' },
@@ -82,6 +88,7 @@ export function parseBenchArgs(argv: string[], root: string): BenchOptions | str
     o = {
       seconds: intOpt(p, 'seconds', 1, 600, 10),
       clients: intOpt(p, 'clients', 1, 1024, 64),
+      warmup: intOpt(p, 'warmup', 0, 120, 5),
       trials: intOpt(p, 'trials', 1, 50, 5),
       only: only ?? null,
       out: out === undefined ? path.join(root, 'docs', 'BENCHMARKS.md') : out === 'none' ? null : path.resolve(out),
@@ -137,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
     settings: [
       `heartbeat ${o.heartbeatMs} ms, election ${o.electionMs} ms (both systems)`,
       `${VALUE_BYTES}-byte values, keys uniform over ${KEY_SPACE.toLocaleString('en-US')}`,
-      `${o.seconds} s per throughput row, 1 and ${o.clients} clients (one keep-alive connection each)`,
+      `${o.seconds} s per throughput row, 1 and ${o.clients} clients (one keep-alive connection each), after ${o.warmup} s of ${o.clients} clients unmeasured`,
       `failover: a put every ${FAILOVER_PUT_EVERY_MS} ms (each bounded by ${FAILOVER_PUT_TIMEOUT_MS} ms), median of ${o.trials}`,
       `lab: \`node ${labCommand(o).join(' ')} --data <tmpdir>\``,
       `etcd: 3 members, \`${ETCD_BIN} --heartbeat-interval ${o.heartbeatMs} --election-timeout ${o.electionMs}\`, own data dirs, 127.0.0.1 ports`,
@@ -200,8 +207,11 @@ async function main(argv: string[]): Promise<number> {
 
     for (const t of targets) {
       await pin(t);
-      log(`warming up ${t.name} (1 s)...`);
-      await runThroughput(t, 1, 1, 1);
+      // The same unmeasured load on each side first: what follows measures warm processes
+      // (the lab's nodes spend a fifth of their CPU in V8's optimising compiler 5–11 s into a
+      // load; etcd's Go runtime grows its heap), not their start-up.
+      log(`warming up ${t.name} (${o.warmup} s of ${o.clients} clients)...`);
+      if (o.warmup > 0) await runThroughput(t, o.clients, o.warmup, 1);
     }
     for (const t of targets) {
       log(`${t.name}: 1 client for ${o.seconds} s...`);

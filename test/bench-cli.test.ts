@@ -25,6 +25,7 @@ const FLAGS: Record<string, string[]> = {
   'shards-snapshots.ts': ['--runs', '--seconds', '--clients', '--snapshot-every', '--help'],
   'soak.ts': ['--ops', '--step', '--clients', '--keys', '--out', '--help'],
   'failover-reads.ts': ['--rounds', '--protocol', '--keep', '--help'],
+  'run.ts': ['--seconds', '--clients', '--warmup', '--trials', '--only', '--out', '--shards', '--moves', '--help'],
 };
 
 /** BAD_VALUE: a known flag with a value each entry point refuses. */
@@ -43,6 +44,7 @@ const BAD_VALUE: Record<string, [string[], RegExp]> = {
   'shards-snapshots.ts': [['--snapshot-every', '10'], /--snapshot-every must be 100\.\.1000000, got 10/],
   'soak.ts': [['--clients', '-1'], /--clients must be 1\.\.256, got -1/],
   'failover-reads.ts': [['--protocol', 'zab'], /--protocol must be one of raft, paxos/],
+  'run.ts': [['--warmup', '500'], /--warmup must be 0\.\.120, got 500/],
 };
 
 function run(file: string, args: string[]): { code: number | null; out: string; err: string } {
