@@ -54,7 +54,8 @@ function readSamples(file: string): Sample[] {
     if (line.trim() === '') {
       if (cur) out.push(cur);
       cur = null;
-    } else if (line[0] !== '\t' && line[0] !== ' ') {
+    } else if (line[0] !== '\t') {
+      // A sample's first line is its tid (padded with spaces when short); its frames start with a tab.
       cur = { tid: Number(line.trim().split(/\s+/)[0]), frames: [] };
     } else if (cur) {
       const t = line.trim();

@@ -159,24 +159,21 @@ export class NodeConn {
   private readonly flushQueue = (): void => {
     const texts = this.texts;
     if (texts.length === 0) return;
+    const bound = this.textBytes;
     this.texts = [];
     this.textBytes = 0;
     if (this.closed) return;
     if (TRACE_ON) trace('g.flush', '-');
-    let size = 0;
-    const lens = new Array<number>(texts.length);
-    for (let i = 0; i < texts.length; i++) {
-      lens[i] = Buffer.byteLength(texts[i]!, 'utf8');
-      size += FRAME_HEADER_BYTES + lens[i]!;
-    }
-    const buf = Buffer.allocUnsafe(size);
+    // textBytes bounds the frames' size from above (3 bytes a UTF-16 unit), so one pass
+    // writes each text and then its length word, without measuring the texts first.
+    const buf = Buffer.allocUnsafe(bound);
     let at = 0;
-    for (let i = 0; i < texts.length; i++) {
-      buf.writeUInt32BE(lens[i]!, at);
-      at += FRAME_HEADER_BYTES;
-      at += buf.write(texts[i]!, at, 'utf8');
+    for (const text of texts) {
+      const n = buf.write(text, at + FRAME_HEADER_BYTES, 'utf8');
+      buf.writeUInt32BE(n, at);
+      at += FRAME_HEADER_BYTES + n;
     }
-    this.sock.write(buf);
+    this.sock.write(buf.subarray(0, at));
   };
 
   get inflight(): number {

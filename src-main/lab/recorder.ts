@@ -20,6 +20,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { HistoryOp, HistoryQuery, MessageRecord, RunLogRecord } from '../api/contract';
 import { historyWindow, isEmptyQuery } from '../api/history-window';
 import type { MessageKind, NodeId } from '../core/types';
+import { jsonlBytes } from './jsonl-bytes';
 
 /** MESSAGE_RING is how many message records stay in memory (the file keeps them all). */
 export const MESSAGE_RING = 200_000;
@@ -37,12 +38,6 @@ export const MAX_ONE_BODY_BYTES = 1024 * 1024;
 
 /** FLUSH_MS is how often buffered records are written to the run's files. */
 export const FLUSH_MS = 100;
-
-function jsonl(items: object[]): string {
-  let out = '';
-  for (const x of items) out += JSON.stringify(x) + '\n';
-  return out;
-}
 
 /**
  * Ring is a fixed-capacity buffer that drops its oldest item when full: O(1) per push, where
@@ -242,6 +237,9 @@ export class Recorder {
   private histOut: WriteStream | null = null;
   private pendingLog: RunLogRecord[] = [];
   private pendingHist: HistoryOp[] = [];
+  /** logHint / histHint: the size to start the next batch's buffer at (a little over the last). */
+  private logHint = 0;
+  private histHint = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -338,11 +336,15 @@ export class Recorder {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     if (this.logOut && this.pendingLog.length > 0) {
-      this.logOut.write(jsonl(this.pendingLog));
+      const bytes = jsonlBytes(this.pendingLog, this.logHint);
+      this.logHint = bytes.length + (bytes.length >> 3);
+      this.logOut.write(bytes);
       this.pendingLog = [];
     }
     if (this.histOut && this.pendingHist.length > 0) {
-      this.histOut.write(jsonl(this.pendingHist));
+      const bytes = jsonlBytes(this.pendingHist, this.histHint);
+      this.histHint = bytes.length + (bytes.length >> 3);
+      this.histOut.write(bytes);
       this.pendingHist = [];
     }
   }

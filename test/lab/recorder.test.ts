@@ -56,6 +56,34 @@ describe('recorder', () => {
     await expect(readRun(dir)).rejects.toThrow(/history\.jsonl:1: time must be a time in ns, got nothing/);
   });
 
+  it('writes every record and history event to the files whole, in order, whatever its characters and batch size', async () => {
+    const log = join(dir, 'big-run.jsonl');
+    const hist = join(dir, 'big-history.jsonl');
+    const rec = new Recorder({ logFile: log, historyFile: hist });
+    // Values of one, two, three and four UTF-8 bytes a character, short and long: a batch
+    // grows past any first guess at its size, and the next starts from the last one's.
+    const values = ['plain', 'café…', '日本語'.repeat(200), '🙂 x'.repeat(1500), 'q"\\\n\t'.repeat(50), ''];
+    for (let batch = 0; batch < 3; batch++) {
+      for (let i = 0; i < 40 * (batch + 1); i++) {
+        const v = `${values[i % values.length]!}${i}`;
+        const h = rec.invoke('write', `k${i}`, v);
+        rec.message('send', i, 'n1', 'n2', 'app', 'append', 1, { label: `append ${v.slice(0, 20)}` });
+        rec.complete(h, 'ok', 'write', `k${i}`, v, { preview: v.slice(0, 63) });
+      }
+      rec.flush();
+    }
+    await rec.sync();
+    const lines = (file: string): unknown[] =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as unknown);
+    expect(lines(log)).toEqual(rec.log());
+    expect(lines(hist)).toEqual(rec.history());
+    expect(rec.history().length).toBe(2 * 40 * (1 + 2 + 3));
+    await rec.close();
+  });
+
   it('writes client records with their fields first, then t, seq and kind; a caller’s fields object is not kept', () => {
     const rec = new Recorder();
     const h = rec.invoke('write', 'k', 'v', { node: 'n1' });
