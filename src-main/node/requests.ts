@@ -4,7 +4,7 @@
  * fail only for something that certainly did not take effect, unknown otherwise.
  */
 import { encodeCommand } from '../core/kv/codec';
-import type { KvResult } from '../core/kv/types';
+import type { KvCommand, KvResult } from '../core/kv/types';
 import type { ReplicatedKv } from '../core/shard/machine';
 import type { Entry, NodeStatus, ProtocolNode, ReadState } from '../core/types';
 import type { ClientOutcome, ClientRequestFrame, ClientResponseFrame } from './contract';
@@ -68,6 +68,12 @@ export interface RequestsDeps {
   kick(): void;
   /** timers: the clock and timers to use (default REAL_TIMERS). */
   timers?: RequestTimers;
+  /**
+   * proposed: the command `cmd` entered the log at `index` as `data` (its encoding). The
+   * simulator's decode cache takes it, so its replicas need not parse what this node has
+   * just encoded; a real node passes nothing, and every node still decodes what it applies.
+   */
+  proposed?(index: number, data: string, cmd: KvCommand): void;
 }
 
 /** Requests tracks in-flight client requests of one node. */
@@ -119,9 +125,11 @@ export class Requests {
     // No status() here: propose refuses a node that does not lead ('not-leader', with the
     // leader it knows, as status() would say). A leader's status is rebuilt whenever its log
     // grew, so building it per request cost a rebuild per put (~2 µs on a leader of three).
-    const data = encodeCommand({ client: req.client, seq: req.seq, now: this.timers.now(), cmd: req.op });
+    const cmd: KvCommand = { client: req.client, seq: req.seq, now: this.timers.now(), cmd: req.op };
+    const data = encodeCommand(cmd);
     const r = this.d.core.propose(data);
     if (!r.ok) return answer('fail', null, r.reason, r.leader);
+    this.d.proposed?.(r.index, data, cmd);
     // The command is in the leader's log now: from here on only 'ok' or 'unknown'.
     const timer = this.timers.set(() => {
       const p = this.proposals.get(r.index);

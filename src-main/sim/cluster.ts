@@ -21,7 +21,7 @@ import {
   type StatusListener,
 } from './cluster-options';
 import { DiskModel, nodeHooks, stableLeaderOf } from './cluster-hooks';
-import { cachingDecoder } from './decode-cache';
+import { DecodeCache } from './decode-cache';
 import { EventQueue, type EventFn } from './event-queue';
 import { InvariantChecker, type Violation } from './invariants';
 import { RELIABLE, SimNetwork, validateFaults, type NetworkFaults } from './network';
@@ -82,7 +82,8 @@ export class Cluster {
     this.settings = v.settings;
     this.unsafe = v.unsafe;
     // One decoder for every node and the end-of-run replay: each command is decoded once.
-    this.kv = { decode: cachingDecoder(), ...v.kv };
+    const decodes = new DecodeCache();
+    this.kv = { decode: decodes.decode, ...v.kv };
     this.damageBudget = opts.damageBudget ?? Math.floor((opts.nodes - 1) / 2);
     this.log = opts.log ?? new RunLog();
     const seed = opts.seed;
@@ -104,6 +105,8 @@ export class Cluster {
       kv: this.kv,
       unsafe: this.unsafe,
       ...(opts.machine ? { machine: opts.machine } : {}),
+      // The request layers hand the cache what they encode (unless the options brought their own decoder).
+      ...(this.kv.decode === decodes.decode ? { proposed: decodes.remember.bind(decodes) } : {}),
     };
     this.nodes = this.ids.map(
       (id, i) => new SimNode(id, i, this.first, nodeOpts, (inc) => streamRng(seed, Stream.node, i, inc), hooks),

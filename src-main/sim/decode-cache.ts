@@ -11,47 +11,81 @@
  * string object, so no hashing at all. A slot holding other data (the ring wrapped, or
  * replicas that disagree, as in an unsafe run) is simply decoded again. Data with no index
  * goes through a Map.
+ *
+ * The request layer that encoded a command hands it over too (`remember`, through
+ * RequestsDeps.proposed): the slot of its index then holds the command before any replica
+ * applies it, validated from the object instead of parsed from its JSON — the same answer,
+ * since the request layer's command is a validated op with its session fields, which JSON
+ * carries unchanged. If another entry lands at that index, its data differs and is decoded.
  */
-import { decodeCommand, type CommandDecoder } from '../core/kv/codec';
+import { decodeCommand, validateKvCommand, type CommandDecoder } from '../core/kv/codec';
 import type { KvCommand } from '../core/kv/types';
 
 /** DECODE_CACHE_MAX bounds the cache: past it, the index slots wrap and the Map starts afresh. */
 export const DECODE_CACHE_MAX = 1 << 16;
 
-/** cachingDecoder returns a decoder that answers as decodeCommand does, decoding each distinct data string once. */
-export function cachingDecoder(max = DECODE_CACHE_MAX): CommandDecoder {
-  const cache = new Map<string, KvCommand | string>();
+/** DecodeCache is one cluster's decoder (`decode`) and what its request layers hand it (`remember`). */
+export class DecodeCache {
+  private readonly cache = new Map<string, KvCommand | string>();
   // Per index slot: the data it holds and its answer. Grown as indexes come (a seed's log is short).
-  const slotData: (string | undefined)[] = [];
-  const slotCommand: (KvCommand | string)[] = [];
-  const size = Math.max(1, Math.floor(max));
-  return (data, index) => {
+  private readonly slotData: (string | undefined)[] = [];
+  private readonly slotCommand: (KvCommand | string)[] = [];
+  private readonly size: number;
+
+  constructor(max = DECODE_CACHE_MAX) {
+    this.size = Math.max(1, Math.floor(max));
+  }
+
+  /** decode answers as decodeCommand does, decoding each distinct data string once. */
+  readonly decode: CommandDecoder = (data, index) => {
     if (index !== undefined && Number.isSafeInteger(index) && index >= 0) {
-      const i = index % size;
-      if (slotData[i] === data) return slotCommand[i]!;
+      const i = index % this.size;
+      if (this.slotData[i] === data) return this.slotCommand[i]!;
       const c = decodeFrozen(data);
-      // Fill holes in order so the arrays stay dense (an index past the end leaves a gap only once).
-      while (slotData.length < i) {
-        slotData.push(undefined);
-        slotCommand.push('');
-      }
-      slotData[i] = data;
-      slotCommand[i] = c;
+      this.fill(i, data, c);
       return c;
     }
-    let c = cache.get(data);
+    let c = this.cache.get(data);
     if (c === undefined) {
       c = decodeFrozen(data);
-      if (cache.size >= size) cache.clear();
-      cache.set(data, c);
+      if (this.cache.size >= this.size) this.cache.clear();
+      this.cache.set(data, c);
     }
     return c;
   };
+
+  /**
+   * remember: `data`, proposed at `index`, is the encoding of `cmd` (encodeCommand's), a
+   * command whose op was validated. Its answer is what decoding `data` would give.
+   */
+  remember(index: number, data: string, cmd: KvCommand): void {
+    if (!Number.isSafeInteger(index) || index < 0) return;
+    this.fill(index % this.size, data, frozen(validateKvCommand(cmd)));
+  }
+
+  private fill(i: number, data: string, c: KvCommand | string): void {
+    const { slotData, slotCommand } = this;
+    // Fill holes in order so the arrays stay dense (an index past the end leaves a gap only once).
+    while (slotData.length < i) {
+      slotData.push(undefined);
+      slotCommand.push('');
+    }
+    slotData[i] = data;
+    slotCommand[i] = c;
+  }
+}
+
+/** cachingDecoder returns a decoder that answers as decodeCommand does, decoding each distinct data string once. */
+export function cachingDecoder(max = DECODE_CACHE_MAX): CommandDecoder {
+  return new DecodeCache(max).decode;
 }
 
 /** decodeFrozen decodes data and freezes the command, so the replicas sharing it cannot change it. */
 function decodeFrozen(data: string): KvCommand | string {
-  const c = decodeCommand(data);
+  return frozen(decodeCommand(data));
+}
+
+function frozen(c: KvCommand | string): KvCommand | string {
   if (typeof c !== 'string') {
     Object.freeze(c.cmd);
     Object.freeze(c);

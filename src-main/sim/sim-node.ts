@@ -42,7 +42,7 @@ import type {
   Snapshot,
 } from '../core/types';
 import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
-import { Requests, type RequestTimers } from '../node/requests';
+import { Requests, type RequestTimers, type RequestsDeps } from '../node/requests';
 import { UNSAFE_DEFAULTS, UNSYNCED_FLUSH_MS, coreFlags, type UnsafeSettings } from '../core/unsafe';
 import { WriteBehind } from '../core/write-behind';
 
@@ -93,6 +93,8 @@ export interface SimNodeOptions {
   unsafe?: UnsafeSettings;
   /** machine: builds the state machine a node applies its log to (absent: the plain KV store; a sharded cluster's groups and controller pass theirs). */
   machine?: (node: NodeId) => ReplicatedKv;
+  /** proposed: what the request layer encoded and proposed (the cluster's decode cache takes it). */
+  proposed?: RequestsDeps['proposed'];
 }
 
 /** TimerHandle is a cancellable virtual timer (Requests' timeouts). */
@@ -225,6 +227,7 @@ export class SimNode {
       // The simulator drains the loop right after every request it hands over.
       kick: () => {},
       timers: this.timers,
+      ...(this.o.proposed ? { proposed: this.o.proposed } : {}),
     });
     this.inbox = [];
     this.clientInbox = [];

@@ -4,7 +4,9 @@
  * refused copy of a command that an earlier copy may have applied is `unknown`, not `fail`.
  */
 import { describe, expect, it } from 'vitest';
+import { decodeCommand, encodeCommand } from '../../src-main/core/kv/codec';
 import { KvStateMachine } from '../../src-main/core/kv/state-machine';
+import type { KvCommand } from '../../src-main/core/kv/types';
 import type { NodeStatus, ProtocolNode, ReadResult } from '../../src-main/core/types';
 import type { ClientResponseFrame } from '../../src-main/node/contract';
 import { Requests } from '../../src-main/node/requests';
@@ -143,6 +145,37 @@ describe('Requests', () => {
       { ok: false, error: 'cas-mismatch', value: null },
     );
     expect(res).toMatchObject({ outcome: 'fail', error: 'cas-mismatch' });
+  });
+
+  it('hands over each command it proposes with its log index and the data the log holds', () => {
+    const { core } = scriptedCore('leader');
+    const seen: [number, string, KvCommand][] = [];
+    const r = new Requests({
+      id: 'n1',
+      bootId: 'boot',
+      core,
+      kv: new KvStateMachine(),
+      recovering: () => false,
+      kick: () => undefined,
+      timers: { set: () => null, clear: () => undefined, now: () => 42 },
+      proposed: (index, data, cmd) => seen.push([index, data, cmd]),
+    });
+    const ops = [
+      { op: 'put' as const, key: 'k', value: 'v' },
+      { op: 'cas' as const, key: 'k', expected: null, value: 'w' },
+    ];
+    ops.forEach((op, i) =>
+      r.handle({ t: 'req', id: i, client: 'c', seq: i + 1, op, timeoutMs: 1000 }, () => undefined),
+    );
+    // A get proposes nothing.
+    r.handle({ t: 'req', id: 9, client: 'c', seq: 0, op: { op: 'get', key: 'k' }, timeoutMs: 1000 }, () => undefined);
+    expect(seen.map(([index]) => index)).toEqual([1, 2]);
+    for (const [, data, cmd] of seen) {
+      expect(data).toBe(encodeCommand(cmd));
+      expect(decodeCommand(data)).toEqual(cmd);
+    }
+    expect(seen[1]![2]).toEqual({ client: 'c', seq: 2, now: 42, cmd: ops[1] });
+    r.abandonAll('test');
   });
 
   it('a follower read no leader confirmed fails once the follower stands for election; a confirmed one is served', () => {

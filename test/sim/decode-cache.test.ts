@@ -4,11 +4,11 @@
  * machine may change a decoded command that the others share.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeCommand, encodeCommand } from '../../src-main/core/kv/codec';
+import { MAX_CLIENT_BYTES, decodeCommand, encodeCommand } from '../../src-main/core/kv/codec';
 import { KvStateMachine } from '../../src-main/core/kv/state-machine';
 import type { KvCommand } from '../../src-main/core/kv/types';
 import { seededRng } from '../../src-main/core/types';
-import { cachingDecoder } from '../../src-main/sim/decode-cache';
+import { DecodeCache, cachingDecoder } from '../../src-main/sim/decode-cache';
 
 const cmds: KvCommand[] = [
   { client: 'c1', seq: 1, now: 10, cmd: { op: 'put', key: 'a', value: '1' } },
@@ -56,6 +56,31 @@ describe('cachingDecoder', () => {
     }
     check(data[0]!, 0);
     check(data[1]!, 1e6);
+  });
+
+  it('answers for what a request layer proposed what decodeCommand answers, and decodes other data at that index', () => {
+    const cache = new DecodeCache(8);
+    const long = { client: 'c'.repeat(MAX_CLIENT_BYTES + 1), seq: 1, now: 1, cmd: { op: 'get' as const, key: 'a' } };
+    const proposed = [...cmds, long];
+    proposed.forEach((c, i) => cache.remember(i + 1, encodeCommand(c), c));
+    for (let round = 0; round < 2; round++) {
+      proposed.forEach((c, i) => {
+        const d = encodeCommand(c);
+        expect(cache.decode(d, i + 1)).toEqual(decodeCommand(d));
+      });
+    }
+    // The over-long client is refused in the same words as a decode of its data.
+    expect(typeof cache.decode(encodeCommand(long), proposed.length)).toBe('string');
+    // Another entry won index 1 (the proposer lost its term): its own data is decoded.
+    const other = encodeCommand(cmds[4]!);
+    expect(cache.decode(other, 1)).toEqual(decodeCommand(other));
+    // What was handed over is shared, so no one may change it, nor the object the proposer holds.
+    const mine = { ...cmds[0]!, cmd: { ...cmds[0]!.cmd } };
+    cache.remember(20, encodeCommand(mine), mine);
+    const c = cache.decode(encodeCommand(mine), 20) as KvCommand;
+    expect(c).not.toBe(mine);
+    expect(Object.isFrozen(c) && Object.isFrozen(c.cmd)).toBe(true);
+    expect(Object.isFrozen(mine)).toBe(false);
   });
 
   it('hands out commands no one can change', () => {

@@ -172,9 +172,18 @@ export function voteResult(c: ConfState, votes: Map<NodeId, boolean>): VoteResul
   return 'pending';
 }
 
-/** quorumActive tells whether a quorum of c is in `active` (CheckQuorum). */
+/**
+ * quorumActive tells whether a quorum of c is in `active` (CheckQuorum, a read's
+ * confirmation): a majority of each half, as voteResult counts one. Counted in place, with
+ * no Map of votes: a leader asks on every heartbeat answer that confirms reads.
+ */
 export function quorumActive(c: ConfState, active: (id: NodeId) => boolean): boolean {
-  const votes = new Map<NodeId, boolean>();
-  for (const v of [...c.voters, ...c.votersOutgoing]) votes.set(v, active(v));
-  return voteResult(c, votes) === 'won';
+  return activeMajority(c.voters, active) && activeMajority(c.votersOutgoing, active);
+}
+
+function activeMajority(voters: NodeId[], active: (id: NodeId) => boolean): boolean {
+  if (voters.length === 0) return true;
+  let yes = 0;
+  for (let i = 0; i < voters.length; i++) if (active(voters[i]!)) yes++;
+  return yes >= Math.floor(voters.length / 2) + 1;
 }

@@ -5,18 +5,11 @@
 import type { AppendMsg, HeartbeatMsg, ReadIndexRespMsg, SnapshotMsg } from './messages';
 import type { Raft } from './raft';
 
-function ack(r: Raft, to: string, index: number): void {
-  r.send({
-    type: 'appendResp',
-    from: r.id,
-    to,
-    term: r.term,
-    index,
-    reject: false,
-    rejectHint: 0,
-    logTerm: 0,
-    ...r.flag(),
-  });
+/** ack answers `to` that our log matches its leader's up to `index`. */
+export function ack(r: Raft, to: string, index: number): void {
+  r.send(
+    r.flagged({ type: 'appendResp', from: r.id, to, term: r.term, index, reject: false, rejectHint: 0, logTerm: 0 }),
+  );
 }
 
 /** handleAppend appends the leader's entries if our log matches at prevIndex, else rejects with a hint. */
@@ -34,17 +27,18 @@ export function handleAppend(r: Raft, m: AppendMsg): void {
   // Fast backup hint: the largest index <= prevIndex whose term <= prevTerm, so the leader
   // can skip a whole conflicting term in one round trip instead of one entry at a time.
   const hint = r.log.findConflictByTerm(Math.min(m.prevIndex, r.log.lastIndex()), m.prevTerm);
-  r.send({
-    type: 'appendResp',
-    from: r.id,
-    to: m.from,
-    term: r.term,
-    index: m.prevIndex,
-    reject: true,
-    rejectHint: hint.index,
-    logTerm: hint.term,
-    ...r.flag(),
-  });
+  r.send(
+    r.flagged({
+      type: 'appendResp',
+      from: r.id,
+      to: m.from,
+      term: r.term,
+      index: m.prevIndex,
+      reject: true,
+      rejectHint: hint.index,
+      logTerm: hint.term,
+    }),
+  );
 }
 
 /** handleHeartbeat takes the leader's (safe) commit index and answers, echoing a read round's ctx. */
@@ -53,7 +47,7 @@ export function handleHeartbeat(r: Raft, m: HeartbeatMsg): void {
   // recovering node may have lost those entries and taken others since (from a deposed
   // leader), so only an append, which checks that the logs match, moves its commit index.
   if (!r.recovering) r.log.commitTo(m.commit);
-  r.send({ type: 'heartbeatResp', from: r.id, to: m.from, term: r.term, ctx: m.ctx, ...r.flag() });
+  r.send(r.flagged({ type: 'heartbeatResp', from: r.id, to: m.from, term: r.term, ctx: m.ctx }));
 }
 
 /** handleSnapshot installs a leader's snapshot unless our log already covers it. */

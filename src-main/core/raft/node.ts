@@ -248,9 +248,11 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     // changes): a field added to it must be added to this test too.
     const c = this.lastStatus;
     const progress = st.role === 'leader' ? st.progress : null;
+    const shown = c === null ? null : c.progress;
+    const sameViews = c !== null && sameProgress(shown, progress);
     if (
       c !== null &&
-      sameProgress(c.progress, progress) &&
+      sameViews &&
       c.role === role &&
       c.term === r.term &&
       c.vote === r.vote &&
@@ -263,8 +265,11 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     ) {
       return c;
     }
+    // A leader's views are shared with the last status where its followers did not move:
+    // an acknowledgement moves one follower, and a new commit index none.
+    const views = progress === null ? null : sameViews ? shown : progressViews(progress, shown);
     // Frozen, as it is shared: no reader can change what the next one sees.
-    this.lastStatus = Object.freeze(this.buildStatus(role, conf, progress && progressViews(progress)));
+    this.lastStatus = Object.freeze(this.buildStatus(role, conf, views));
     return this.lastStatus;
   }
 
@@ -329,10 +334,20 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   }
 }
 
-/** progressViews lists a leader's follower progress, frozen (a status is shared: see RaftNode.status). */
-function progressViews(progress: Map<NodeId, Progress>): FollowerProgress[] {
+/**
+ * progressViews lists a leader's follower progress, frozen (a status is shared: see
+ * RaftNode.status). A view in `shown` (the last status's) that still shows its follower is
+ * taken over as it is: freezing a fresh view per follower on every status was most of
+ * what a leader's status cost, and an acknowledgement moves one follower only.
+ */
+function progressViews(progress: Map<NodeId, Progress>, shown: FollowerProgress[] | null): FollowerProgress[] {
   const out: FollowerProgress[] = [];
-  for (const p of progress.values()) out.push(Object.freeze(p.view()));
+  let i = 0;
+  for (const p of progress.values()) {
+    const v = shown === null ? undefined : shown[i];
+    out.push(v !== undefined && p.shows(v) ? v : Object.freeze(p.view()));
+    i++;
+  }
   return Object.freeze(out) as FollowerProgress[];
 }
 

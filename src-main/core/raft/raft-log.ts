@@ -150,7 +150,8 @@ export class RaftLog {
     if (!this.matchTerm(prevIndex, prevTerm)) return null;
     const lastNew = prevIndex + entries.length;
     const ci = this.findConflict(entries);
-    if (ci !== 0) this.append(entries.slice(ci - prevIndex - 1));
+    // Usually every entry is new: append takes them as they are (it copies the entries, not the list).
+    if (ci !== 0) this.append(ci === prevIndex + 1 ? entries : entries.slice(ci - prevIndex - 1));
     this.commitTo(Math.min(commit, lastNew));
     return lastNew;
   }

@@ -10,7 +10,7 @@ import type { ConfState, Entry, NodeId, ProtocolConfig, ReadState, Role, Rng } f
 import { ConfTracker, quorumActive } from './conf';
 import { EarlyCampaign } from '../peer-closed';
 import { campaign, campaignEarly, handleVoteRequest, handlePreVoteResp, handleVoteResp } from './election';
-import { handleAppend, handleHeartbeat, handleReadIndexResp, handleSnapshot, handleTimeoutNow } from './follower';
+import { ack, handleAppend, handleHeartbeat, handleReadIndexResp, handleSnapshot, handleTimeoutNow } from './follower';
 import {
   bcastCommit,
   bcastHeartbeat,
@@ -20,7 +20,7 @@ import {
   maybeCommitLeader,
   syncProgress,
 } from './leader';
-import type { RaftMessage } from './messages';
+import type { AppendRespMsg, HeartbeatRespMsg, RaftMessage } from './messages';
 import { RaftLog } from './raft-log';
 import { ReadOnly } from './read-only';
 import type { LeaderState, RoleState } from './role-state';
@@ -125,9 +125,10 @@ export class Raft {
     this.vote = this.id;
   }
 
-  /** flag marks an acknowledgement sent while recovering (see AppendRespMsg.recovering). */
-  flag(): { recovering?: true } {
-    return this.recovering ? { recovering: true } : {};
+  /** flagged marks an acknowledgement sent while recovering (AppendRespMsg.recovering), with no flag object per answer. */
+  flagged(m: AppendRespMsg | HeartbeatRespMsg): RaftMessage {
+    if (this.recovering) m.recovering = true;
+    return m;
   }
 
   private trackConf(e: Entry): void {
@@ -379,17 +380,7 @@ export class Raft {
       if ((this.checkQuorum || this.preVote) && (m.type === 'append' || m.type === 'heartbeat')) {
         // A stale leader (e.g. back from a partition, whose term nobody bumps when PreVote is on)
         // learns our term from this answer and steps down.
-        this.send({
-          type: 'appendResp',
-          from: this.id,
-          to: m.from,
-          term: this.term,
-          index: 0,
-          reject: false,
-          rejectHint: 0,
-          logTerm: 0,
-          ...this.flag(),
-        });
+        ack(this, m.from, 0);
       } else if (m.type === 'preVote') {
         this.send({ type: 'preVoteResp', from: this.id, to: m.from, term: this.term, reject: true });
       }
