@@ -5,7 +5,13 @@
 import type { AppendMsg, HeartbeatMsg, ReadIndexRespMsg, SnapshotMsg } from './messages';
 import type { Raft } from './raft';
 
-function ack(r: Raft, to: string, index: number): void {
+/** answerFlag marks an answer sent while recovering, with this boot's nonce (AppendRespMsg.recovering, .boot). */
+function answerFlag(r: Raft): { recovering?: true; boot?: string } {
+  return r.recovering ? { recovering: true, boot: r.boot } : {};
+}
+
+/** ack accepts an append or snapshot sent in `epoch` (echoed: AppendMsg.epoch), or tells a stale leader our term (index 0). */
+export function ack(r: Raft, to: string, index: number, epoch: number): void {
   r.send({
     type: 'appendResp',
     from: r.id,
@@ -15,20 +21,22 @@ function ack(r: Raft, to: string, index: number): void {
     reject: false,
     rejectHint: 0,
     logTerm: 0,
-    ...r.flag(),
+    epoch,
+    ...answerFlag(r),
   });
 }
 
 /** handleAppend appends the leader's entries if our log matches at prevIndex, else rejects with a hint. */
 export function handleAppend(r: Raft, m: AppendMsg): void {
+  const epoch = m.epoch ?? 0;
   if (m.prevIndex < r.log.committed) {
     // Everything up to our commit index matches the leader already; say how far we are.
-    ack(r, m.from, r.log.committed);
+    ack(r, m.from, r.log.committed, epoch);
     return;
   }
   const last = r.log.maybeAppend(m.prevIndex, m.prevTerm, m.commit, m.entries);
   if (last !== null) {
-    ack(r, m.from, last);
+    ack(r, m.from, last, epoch);
     return;
   }
   // Fast backup hint: the largest index <= prevIndex whose term <= prevTerm, so the leader
@@ -43,7 +51,8 @@ export function handleAppend(r: Raft, m: AppendMsg): void {
     reject: true,
     rejectHint: hint.index,
     logTerm: hint.term,
-    ...r.flag(),
+    epoch,
+    ...answerFlag(r),
   });
 }
 
@@ -53,25 +62,26 @@ export function handleHeartbeat(r: Raft, m: HeartbeatMsg): void {
   // recovering node may have lost those entries and taken others since (from a deposed
   // leader), so only an append, which checks that the logs match, moves its commit index.
   if (!r.recovering) r.log.commitTo(m.commit);
-  r.send({ type: 'heartbeatResp', from: r.id, to: m.from, term: r.term, ctx: m.ctx, ...r.flag() });
+  r.send({ type: 'heartbeatResp', from: r.id, to: m.from, term: r.term, ctx: m.ctx, ...answerFlag(r) });
 }
 
 /** handleSnapshot installs a leader's snapshot unless our log already covers it. */
 export function handleSnapshot(r: Raft, m: SnapshotMsg): void {
   const s = m.snapshot;
+  const epoch = m.epoch ?? 0;
   if (s.index <= r.log.committed) {
-    ack(r, m.from, r.log.committed);
+    ack(r, m.from, r.log.committed, epoch);
     return;
   }
   if (r.log.matchTerm(s.index, s.term)) {
     // Our log already holds the snapshot's last entry, hence everything before it: just commit.
     r.log.commitTo(s.index);
-    ack(r, m.from, r.log.committed);
+    ack(r, m.from, r.log.committed, epoch);
     return;
   }
   r.log.restore(s);
   r.conf.reset(s.conf);
-  ack(r, m.from, s.index);
+  ack(r, m.from, s.index, epoch);
 }
 
 /** handleTimeoutNow campaigns at once for a leadership transfer, skipping PreVote and the lease. */

@@ -10,7 +10,7 @@ import type { ConfState, Entry, NodeId, ProtocolConfig, ReadState, Role, Rng } f
 import { ConfTracker, quorumActive } from './conf';
 import { EarlyCampaign } from '../peer-closed';
 import { campaign, campaignEarly, handleVoteRequest, handlePreVoteResp, handleVoteResp } from './election';
-import { handleAppend, handleHeartbeat, handleReadIndexResp, handleSnapshot, handleTimeoutNow } from './follower';
+import { ack, handleAppend, handleHeartbeat, handleReadIndexResp, handleSnapshot, handleTimeoutNow } from './follower';
 import {
   bcastCommit,
   bcastHeartbeat,
@@ -46,6 +46,8 @@ export class Raft {
   private readonly rng: Rng;
   /** recovering: the store was damaged (ProtocolConfig.recovering) and the node has not caught up yet. */
   recovering: boolean;
+  /** boot: this boot's nonce (ProtocolConfig.boot), carried by a recovering node's answers. */
+  readonly boot: string;
 
   term = 0;
   vote: NodeId | null = null;
@@ -83,6 +85,7 @@ export class Raft {
     this.countOldTerms = cfg.countOldTerms === true;
     this.rng = cfg.rng;
     this.recovering = cfg.recovering === true;
+    this.boot = cfg.boot ?? '';
 
     const p = cfg.restore;
     const initial: ConfState = { voters: [...cfg.peers], learners: [], votersOutgoing: [] };
@@ -123,11 +126,6 @@ export class Raft {
     if (floor <= this.term) return;
     this.term = floor;
     this.vote = this.id;
-  }
-
-  /** flag marks an acknowledgement sent while recovering (see AppendRespMsg.recovering). */
-  flag(): { recovering?: true } {
-    return this.recovering ? { recovering: true } : {};
   }
 
   private trackConf(e: Entry): void {
@@ -379,17 +377,7 @@ export class Raft {
       if ((this.checkQuorum || this.preVote) && (m.type === 'append' || m.type === 'heartbeat')) {
         // A stale leader (e.g. back from a partition, whose term nobody bumps when PreVote is on)
         // learns our term from this answer and steps down.
-        this.send({
-          type: 'appendResp',
-          from: this.id,
-          to: m.from,
-          term: this.term,
-          index: 0,
-          reject: false,
-          rejectHint: 0,
-          logTerm: 0,
-          ...this.flag(),
-        });
+        ack(this, m.from, 0, 0);
       } else if (m.type === 'preVote') {
         this.send({ type: 'preVoteResp', from: this.id, to: m.from, term: this.term, reject: true });
       }
