@@ -205,6 +205,12 @@ export interface ProtocolConfig {
    * leader uses them only to find where the logs diverge.
    */
   recovering?: boolean;
+  /**
+   * boot: a nonce unique to this boot of the node (the host's bootId, at most 64 bytes). A
+   * recovering Raft node's answers carry it, so a leader forgets what it knew of the node's
+   * log once per boot of a damaged store (raft/progress.ts forget). Absent: the empty nonce.
+   */
+  boot?: string;
 }
 
 /**

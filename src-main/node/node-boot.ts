@@ -22,6 +22,7 @@ export function createCore(
   restore: Persisted | null,
   applied: number,
   recovering: boolean,
+  boot: string,
 ): ProtocolNode {
   return createProtocolNode(cfg.protocol, {
     id: cfg.id,
@@ -35,6 +36,7 @@ export function createCore(
     restore,
     applied,
     recovering,
+    boot,
   });
 }
 

@@ -108,7 +108,7 @@ export class NodeHost {
     const fresh = p.hardState.term === 0 && p.snapshot === null && p.entries.length === 0;
     for (const [kind, detail] of bootRecords(this.storage, this.recovery.recovering, p, fresh))
       this.event(kind, detail);
-    this.core = createCore(cfg, unsafe, fresh ? null : p, this.kv.appliedIndex, this.recovery.recovering);
+    this.core = createCore(cfg, unsafe, fresh ? null : p, this.kv.appliedIndex, this.recovery.recovering, this.bootId);
     this.loop = new HostLoop({
       core: this.core,
       storage: this.store instanceof DeferredSync ? this.store.storage : this.store,

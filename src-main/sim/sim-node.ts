@@ -202,6 +202,7 @@ export class SimNode {
       restore: isFresh(p) ? null : p,
       applied: sm.appliedIndex,
       recovering: recovery.recovering,
+      boot: bootId,
     });
     this.sm = sm instanceof KvStateMachine ? sm : null;
     this.machine = sm;

@@ -108,6 +108,8 @@ export class Network<N extends ProtocolNode<M>, M extends MessageBase> {
   readonly opts: Required<NetOptions>;
   /** rng draws message delays and losses (tests may draw from it too). */
   readonly rng: Rng;
+  /** boots counts the cores booted (each boot's nonce). */
+  private boots = 0;
   /** now is the time in ticks. */
   now = 0;
   /** sent counts every message sent, by type. */
@@ -212,7 +214,9 @@ export class Network<N extends ProtocolNode<M>, M extends MessageBase> {
       ? new Recovery({ ...mark, electionTicks: this.opts.electionTicks, ctxPrefix: `${m.id}:${this.now}:recover` })
       : null;
     const recovering = m.recovery !== null;
-    const node = this.core.create({ ...this.config(m.id, peers, restore), applied: sm.appliedIndex, recovering });
+    // A nonce per boot, as the hosts give theirs (ProtocolConfig.boot).
+    const boot = `b${++this.boots}`;
+    const node = this.core.create({ ...this.config(m.id, peers, restore), applied: sm.appliedIndex, recovering, boot });
     m.node = node;
     m.sm = sm;
     m.reads = [];

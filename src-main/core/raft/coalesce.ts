@@ -54,9 +54,10 @@ function positions(out: readonly RaftMessage[]): Map<string, number> {
   return m;
 }
 
-/** mergeable: b continues a exactly (same term, b's prev is a's last entry) and the result fits one message. */
+/** mergeable: b continues a exactly (same term and epoch, b's prev is a's last entry) and the result fits one message. */
 function mergeable(a: AppendMsg, b: AppendMsg, maxEntriesPerMsg: number): boolean {
-  if (a.term !== b.term || a.entries.length === 0 || b.entries.length === 0) return false;
+  // Same epoch too: an append sent after the pipe was reset must not take an older epoch's number.
+  if (a.term !== b.term || a.epoch !== b.epoch || a.entries.length === 0 || b.entries.length === 0) return false;
   if (a.entries.length + b.entries.length > maxEntriesPerMsg) return false;
   const last = a.entries[a.entries.length - 1]!;
   return b.prevIndex === last.index && b.prevTerm === last.term;

@@ -5,23 +5,34 @@
 import type { AppendMsg, HeartbeatMsg, ReadIndexRespMsg, SnapshotMsg } from './messages';
 import type { Raft } from './raft';
 
-/** ack answers `to` that our log matches its leader's up to `index`. */
-export function ack(r: Raft, to: string, index: number): void {
+/** ack accepts an append or snapshot sent in `epoch` (echoed: AppendMsg.epoch), or tells a stale leader our term (index 0). */
+export function ack(r: Raft, to: string, index: number, epoch: number): void {
   r.send(
-    r.flagged({ type: 'appendResp', from: r.id, to, term: r.term, index, reject: false, rejectHint: 0, logTerm: 0 }),
+    r.flagged({
+      type: 'appendResp',
+      from: r.id,
+      to,
+      term: r.term,
+      index,
+      reject: false,
+      rejectHint: 0,
+      logTerm: 0,
+      epoch,
+    }),
   );
 }
 
 /** handleAppend appends the leader's entries if our log matches at prevIndex, else rejects with a hint. */
 export function handleAppend(r: Raft, m: AppendMsg): void {
+  const epoch = m.epoch ?? 0;
   if (m.prevIndex < r.log.committed) {
     // Everything up to our commit index matches the leader already; say how far we are.
-    ack(r, m.from, r.log.committed);
+    ack(r, m.from, r.log.committed, epoch);
     return;
   }
   const last = r.log.maybeAppend(m.prevIndex, m.prevTerm, m.commit, m.entries);
   if (last !== null) {
-    ack(r, m.from, last);
+    ack(r, m.from, last, epoch);
     return;
   }
   // Fast backup hint: the largest index <= prevIndex whose term <= prevTerm, so the leader
@@ -37,6 +48,7 @@ export function handleAppend(r: Raft, m: AppendMsg): void {
       reject: true,
       rejectHint: hint.index,
       logTerm: hint.term,
+      epoch,
     }),
   );
 }
@@ -53,19 +65,20 @@ export function handleHeartbeat(r: Raft, m: HeartbeatMsg): void {
 /** handleSnapshot installs a leader's snapshot unless our log already covers it. */
 export function handleSnapshot(r: Raft, m: SnapshotMsg): void {
   const s = m.snapshot;
+  const epoch = m.epoch ?? 0;
   if (s.index <= r.log.committed) {
-    ack(r, m.from, r.log.committed);
+    ack(r, m.from, r.log.committed, epoch);
     return;
   }
   if (r.log.matchTerm(s.index, s.term)) {
     // Our log already holds the snapshot's last entry, hence everything before it: just commit.
     r.log.commitTo(s.index);
-    ack(r, m.from, r.log.committed);
+    ack(r, m.from, r.log.committed, epoch);
     return;
   }
   r.log.restore(s);
   r.conf.reset(s.conf);
-  ack(r, m.from, s.index);
+  ack(r, m.from, s.index, epoch);
 }
 
 /** handleTimeoutNow campaigns at once for a leadership transfer, skipping PreVote and the lease. */

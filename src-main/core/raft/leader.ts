@@ -66,7 +66,17 @@ export function sendAppend(r: Raft, to: NodeId, pr: Progress, sendIfEmpty = true
   if (prevTerm === undefined) return sendSnapshot(r, to, pr);
   const entries = r.log.slice(pr.next, pr.next + r.maxEntriesPerMsg);
   if (entries.length === 0 && !sendIfEmpty) return false;
-  r.send({ type: 'append', from: r.id, to, term: r.term, prevIndex, prevTerm, entries, commit: r.log.committed });
+  r.send({
+    type: 'append',
+    from: r.id,
+    to,
+    term: r.term,
+    prevIndex,
+    prevTerm,
+    entries,
+    commit: r.log.committed,
+    epoch: pr.epoch,
+  });
   pr.sentEntries(prevIndex + entries.length, entries.length);
   return true;
 }
@@ -75,8 +85,9 @@ function sendSnapshot(r: Raft, to: NodeId, pr: Progress): boolean {
   const snap = r.log.snapshot;
   // The log's offset is only ever moved by a snapshot, so one exists here.
   if (!snap) return false;
-  r.send({ type: 'snapshot', from: r.id, to, term: r.term, snapshot: snap });
+  // The snapshot belongs to the epoch becomeSnapshot starts (its answer is no rejection anyway).
   pr.becomeSnapshot(snap.index);
+  r.send({ type: 'snapshot', from: r.id, to, term: r.term, snapshot: snap, epoch: pr.epoch });
   return true;
 }
 
@@ -106,22 +117,38 @@ export function bcastHeartbeat(r: Raft, st: LeaderState, ctx: string | null): vo
   }
 }
 
-/** noteAnswer records what an answer says of its sender: whether it recovers, and (if not) that it is alive. */
-function noteAnswer(pr: Progress, m: AppendRespMsg | HeartbeatRespMsg): void {
+/**
+ * noteAnswer records what an answer says of its sender: whether it recovers, and (if not)
+ * that it is alive. An answer from a boot of a damaged store other than the one the
+ * progress describes makes the leader forget the sender's log (Progress.forget); it returns
+ * whether it did.
+ */
+function noteAnswer(r: Raft, pr: Progress, m: AppendRespMsg | HeartbeatRespMsg): boolean {
   pr.recovering = m.recovering === true;
   // CheckQuorum counts only peers that could stand in a quorum now.
-  if (!pr.recovering) pr.recentActive = true;
+  if (!pr.recovering) {
+    pr.recentActive = true;
+    pr.boot = null;
+    return false;
+  }
+  const boot = m.boot ?? '';
+  if (pr.boot === boot) return false;
+  pr.forget(boot, r.log.lastIndex() + 1);
+  return true;
 }
 
 /** handleAppendResp moves a peer's progress on an append (or snapshot) answer. */
 export function handleAppendResp(r: Raft, st: LeaderState, pr: Progress, m: AppendRespMsg): void {
-  noteAnswer(pr, m);
+  const forgot = noteAnswer(r, pr, m);
   if (m.reject) {
     // Fast backup: jump over the whole conflicting term the follower reported, not one entry a round trip.
     let probe = m.rejectHint;
     if (m.logTerm > 0) probe = r.log.findConflictByTerm(m.rejectHint, m.logTerm).index;
-    if (pr.maybeDecrTo(m.index, probe, pr.recovering)) {
-      if (pr.state === 'replicate') pr.becomeProbe();
+    if (forgot) {
+      // The first word of a new boot: probe where its rejection points (this answers an older epoch).
+      pr.next = Math.max(1, Math.min(m.index, probe + 1));
+      sendAppend(r, m.from, pr);
+    } else if (pr.maybeDecrTo(m.index, probe, m.epoch ?? 0)) {
       sendAppend(r, m.from, pr);
     }
     return;
@@ -150,7 +177,7 @@ export function handleAppendResp(r: Raft, st: LeaderState, pr: Progress, m: Appe
 
 /** handleHeartbeatResp resumes a paused peer and counts a ReadIndex confirmation. */
 export function handleHeartbeatResp(r: Raft, st: LeaderState, pr: Progress, m: HeartbeatRespMsg): void {
-  noteAnswer(pr, m);
+  noteAnswer(r, pr, m);
   pr.probeSent = false;
   // The peer is alive but the pipe is full: an append was probably lost, so free a slot to retry.
   if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();

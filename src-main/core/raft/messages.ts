@@ -39,6 +39,12 @@ export interface AppendMsg extends MessageBase {
   prevTerm: number;
   entries: Entry[];
   commit: number;
+  /**
+   * epoch: the leader's epoch of this follower's pipe when it sent this (Progress.epoch),
+   * echoed by the answer so a rejection from a pipe the leader already reset is known stale.
+   * Always set by this build; absent (an older frame) reads as 0.
+   */
+  epoch?: number;
 }
 
 /**
@@ -60,6 +66,14 @@ export interface AppendRespMsg extends MessageBase {
    * Absent (not false) from a healthy node.
    */
   recovering?: boolean;
+  /**
+   * boot: with `recovering`, a nonce naming the sender's boot (ProtocolConfig.boot): the
+   * leader forgets what it knew of the sender's log once per boot of a damaged store
+   * (Progress.forget), not once per stale rejection. Absent from a healthy node.
+   */
+  boot?: string;
+  /** epoch: the epoch of the append (or snapshot) this answers (AppendMsg.epoch); absent reads as 0. */
+  epoch?: number;
 }
 
 /** HeartbeatMsg keeps followers from campaigning; `ctx` is set when it confirms a ReadIndex round (§6.4). */
@@ -75,12 +89,16 @@ export interface HeartbeatRespMsg extends MessageBase {
   ctx: string | null;
   /** recovering: as on AppendRespMsg; such an answer confirms no read and counts for no CheckQuorum. */
   recovering?: boolean;
+  /** boot: as on AppendRespMsg. */
+  boot?: string;
 }
 
 /** SnapshotMsg is InstallSnapshot (§7) in one message. */
 export interface SnapshotMsg extends MessageBase {
   type: 'snapshot';
   snapshot: Snapshot;
+  /** epoch: as on AppendMsg (the answer echoes it). */
+  epoch?: number;
 }
 
 /** TimeoutNowMsg tells the transfer target to campaign at once (dissertation §3.10). */

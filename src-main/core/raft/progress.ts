@@ -67,6 +67,20 @@ export class Progress {
    * commit, no read confirmation and no CheckQuorum.
    */
   recovering = false;
+  /**
+   * boot: the boot (AppendRespMsg.boot) of the peer's damaged store that match describes, once
+   * its answers say it is recovering; null while they do not. An answer from another boot
+   * makes the leader forget what it knew (see forget).
+   */
+  boot: string | null = null;
+  /**
+   * epoch numbers the resets of this peer's pipe: each return to probing (and each snapshot)
+   * starts a new one. Every append carries the epoch it was sent in (AppendMsg.epoch) and the
+   * answer echoes it, so a rejection tells whether it answers the pipe now in flight or one
+   * the leader already gave up (see maybeDecrTo). It only ever grows; nothing but this
+   * progress compares it.
+   */
+  epoch = 0;
   readonly inflights: Inflights;
 
   constructor(
@@ -86,6 +100,7 @@ export class Progress {
     this.probeSent = false;
     this.pendingSnapshot = 0;
     this.inflights.reset();
+    this.epoch++;
   }
 
   becomeReplicate(): void {
@@ -101,6 +116,7 @@ export class Progress {
     this.snapshotWait = 0;
     this.probeSent = false;
     this.inflights.reset();
+    this.epoch++;
   }
 
   /** maybeUpdate records that the peer matches up to n; returns whether match moved. */
@@ -116,28 +132,35 @@ export class Progress {
   }
 
   /**
-   * maybeDecrTo handles a rejected append of prevIndex `rejected`, with the next index to
-   * probe (from the follower's conflict hint); returns false if the rejection is stale.
+   * maybeDecrTo handles a rejected append of prevIndex `rejected` sent in `epoch`, with the
+   * next index to probe (from the follower's conflict hint); returns false if the rejection
+   * is stale (nothing changed).
    *
-   * A healthy follower never loses what it acknowledged, so (as etcd's tracker has it) a
-   * rejection at or below match can only be an old, reordered message. A follower that is
-   * recovering from a damaged store (`lost`) may have lost acknowledged entries: its
-   * rejection there is news, not noise. What it holds is then unknown — match falls to 0
-   * until its next acknowledgement says again — and probing restarts at its hint. Without
-   * this the leader would never probe below the old match and the follower could not
-   * catch up from the log.
+   * Stale, as etcd's tracker has it: a rejection at or below match (a follower never loses
+   * what it acknowledged within one boot — a new boot is handled by forget — so it is an
+   * old, reordered message); in probe state, one that does not answer the latest probe
+   * (prevIndex = next-1). And stale here too: a rejection sent in an older epoch. It answers
+   * an append of a pipe the leader already gave up: whatever gap it reports was there before
+   * the reset, and the probe that followed the reset asks again. Without this rule, under
+   * reordering each such rejection (one per append of the old pipe still in flight) sent the
+   * leader back to probing and the next acknowledgement refilled the pipe with the same
+   * entries — a replication storm.
+   *
+   * Ignoring a rejection is always safe: a rejection never moves match or the commit index.
+   * Liveness holds because a rejection of the current epoch still counts, and a heartbeat
+   * answer re-sends the probe (or frees a slot of a full pipe).
+   *
+   * In replicate state a counted rejection starts a new epoch in probe state; probing
+   * resumes at the follower's hint when that is above match (the follower says it holds a
+   * matching log up to there; the probe checks it), else right after match.
    */
-  maybeDecrTo(rejected: number, probe: number, lost = false): boolean {
-    if (lost && rejected <= this.match) {
-      this.match = 0;
-      this.becomeProbe();
-      this.next = Math.max(1, Math.min(rejected, probe + 1));
-      return true;
-    }
+  maybeDecrTo(rejected: number, probe: number, epoch: number): boolean {
+    if (epoch !== this.epoch) return false;
     if (this.state === 'replicate') {
       // A rejection of something already matched is an old, reordered message.
       if (rejected <= this.match) return false;
-      this.next = this.match + 1;
+      this.becomeProbe();
+      this.next = Math.max(Math.min(rejected, probe + 1), this.match + 1);
       return true;
     }
     // In probe state only the answer to the latest probe (prevIndex = next-1) counts.
@@ -145,6 +168,24 @@ export class Progress {
     this.next = Math.max(Math.min(rejected, probe + 1), this.match + 1);
     this.probeSent = false;
     return true;
+  }
+
+  /**
+   * forget: the peer answered from `boot`, a boot of a damaged store other than the one match
+   * describes; it may have lost entries it acknowledged. What it holds is unknown: match falls
+   * to 0 and probing restarts from the leader's last index + 1 (`next`), in a new epoch, as
+   * for a peer never heard from (§5.3). Without this the leader would never probe below the
+   * old match and the follower could not catch up from the log. It happens once per boot:
+   * later answers of that boot are truthful (its log only grows within a boot), so its
+   * reordered rejections at or below the new match are stale again (maybeDecrTo). A delayed
+   * answer of an older boot can make it happen once more (the nonces have no order): each such
+   * answer is one message, so that is bounded, and forgetting is always safe.
+   */
+  forget(boot: string, next: number): void {
+    this.match = 0;
+    this.becomeProbe();
+    this.next = Math.max(1, next);
+    this.boot = boot;
   }
 
   /** sentEntries records an append ending at `last` carrying `count` entries. */

@@ -46,6 +46,8 @@ export class Raft {
   private readonly rng: Rng;
   /** recovering: the store was damaged (ProtocolConfig.recovering) and the node has not caught up yet. */
   recovering: boolean;
+  /** boot: this boot's nonce (ProtocolConfig.boot), carried by a recovering node's answers. */
+  readonly boot: string;
 
   term = 0;
   vote: NodeId | null = null;
@@ -83,6 +85,7 @@ export class Raft {
     this.countOldTerms = cfg.countOldTerms === true;
     this.rng = cfg.rng;
     this.recovering = cfg.recovering === true;
+    this.boot = cfg.boot ?? '';
 
     const p = cfg.restore;
     const initial: ConfState = { voters: [...cfg.peers], learners: [], votersOutgoing: [] };
@@ -125,9 +128,15 @@ export class Raft {
     this.vote = this.id;
   }
 
-  /** flagged marks an acknowledgement sent while recovering (AppendRespMsg.recovering), with no flag object per answer. */
+  /**
+   * flagged marks an answer sent while recovering (AppendRespMsg.recovering), with this boot's
+   * nonce (AppendRespMsg.boot), and no flag object per answer.
+   */
   flagged(m: AppendRespMsg | HeartbeatRespMsg): RaftMessage {
-    if (this.recovering) m.recovering = true;
+    if (this.recovering) {
+      m.recovering = true;
+      m.boot = this.boot;
+    }
     return m;
   }
 
@@ -380,7 +389,7 @@ export class Raft {
       if ((this.checkQuorum || this.preVote) && (m.type === 'append' || m.type === 'heartbeat')) {
         // A stale leader (e.g. back from a partition, whose term nobody bumps when PreVote is on)
         // learns our term from this answer and steps down.
-        ack(this, m.from, 0);
+        ack(this, m.from, 0, 0);
       } else if (m.type === 'preVote') {
         this.send({ type: 'preVoteResp', from: this.id, to: m.from, term: this.term, reject: true });
       }

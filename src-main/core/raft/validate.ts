@@ -7,7 +7,19 @@
 import { ctx, entry, envelope, nodeId, recoveringFlag, snapshot, wellFormedEntry } from '../message-checks';
 import { assertNever } from '../types';
 import type { ConfChange, ConfChangeType, Entry, MessageBase } from '../types';
-import { at, bool, fail, int, nullable, oneOf, parseJsonBounded, record, valueOrError, type Rec } from '../validate';
+import {
+  at,
+  bool,
+  fail,
+  int,
+  nullable,
+  oneOf,
+  parseJsonBounded,
+  record,
+  str,
+  valueOrError,
+  type Rec,
+} from '../validate';
 import { RAFT_MESSAGE_TYPES } from './messages';
 import type { RaftMessage, RaftMessageType } from './messages';
 
@@ -29,6 +41,22 @@ function confChange(data: string, path: string): ConfChange {
 /** parseConfChange checks a config entry's data is a JSON ConfChange; returns it or what is wrong. */
 export function parseConfChange(data: string): ConfChange | string {
   return valueOrError(() => confChange(data, 'config'));
+}
+
+/** MAX_BOOT_BYTES bounds a boot nonce (AppendRespMsg.boot; the node's is 12 hex digits). */
+export const MAX_BOOT_BYTES = 64;
+
+/** epochField checks an optional pipe epoch (AppendMsg.epoch): a non-negative integer; absent stays absent (read as 0). */
+function epochField(o: Rec, type: string): { epoch?: number } {
+  return o.epoch === undefined ? {} : { epoch: int(o.epoch, at(type, 'epoch')) };
+}
+
+/** answerFlags checks an answer's recovering flag and boot nonce: a boot only with recovering, 1..MAX_BOOT_BYTES bytes. */
+function answerFlags(o: Rec, type: string): { recovering?: true; boot?: string } {
+  const flag = recoveringFlag(o, type);
+  if (o.boot === undefined) return flag;
+  if (!flag.recovering) fail(`${type}.boot is sent only with recovering: true`);
+  return { ...flag, boot: str(o.boot, at(type, 'boot'), { min: 1, max: MAX_BOOT_BYTES }) };
 }
 
 /** raftEntry is an entry whose config data, if any, is a ConfChange. */
@@ -53,7 +81,7 @@ function appendBody(o: Rec, base: MessageBase & { type: 'append' }): RaftMessage
     if (e.term > base.term) fail(`append.entries[${i}].term is above the message term`);
   });
   if (prevTerm > base.term) fail('append.prevTerm is above the message term');
-  return { ...base, prevIndex, prevTerm, entries, commit };
+  return { ...base, prevIndex, prevTerm, entries, commit, ...epochField(o, base.type) };
 }
 
 function body(o: Rec, base: MessageBase & { type: RaftMessageType }): RaftMessage {
@@ -83,14 +111,15 @@ function body(o: Rec, base: MessageBase & { type: RaftMessageType }): RaftMessag
         reject: bool(o.reject, f('reject')),
         rejectHint: int(o.rejectHint, f('rejectHint')),
         logTerm: int(o.logTerm, f('logTerm')),
-        ...recoveringFlag(o, type),
+        ...epochField(o, type),
+        ...answerFlags(o, type),
       };
     case 'heartbeat':
       return { ...base, type, commit: int(o.commit, f('commit')), ctx: nullable(o.ctx, (v) => ctx(v, f('ctx'))) };
     case 'heartbeatResp':
-      return { ...base, type, ctx: nullable(o.ctx, (v) => ctx(v, f('ctx'))), ...recoveringFlag(o, type) };
+      return { ...base, type, ctx: nullable(o.ctx, (v) => ctx(v, f('ctx'))), ...answerFlags(o, type) };
     case 'snapshot':
-      return { ...base, type, snapshot: snapshot(o.snapshot, f('snapshot')) };
+      return { ...base, type, snapshot: snapshot(o.snapshot, f('snapshot')), ...epochField(o, type) };
     case 'timeoutNow':
       return { ...base, type };
     case 'readIndex':

@@ -46,12 +46,31 @@ describe('coalesceMessages (one Ready, Raft §5.3 appends)', () => {
     expect((out[1] as AppendMsg).to).toBe('n3');
   });
 
-  it('does not merge past maxEntriesPerMsg, across a gap, across terms, or across another message to that peer', () => {
+  it('does not merge past maxEntriesPerMsg, across a gap, across terms or epochs, or across another message to that peer', () => {
     expect(coalesceMessages([app('n2', 4, [5, 6]), app('n2', 6, [7])], 2)).toHaveLength(2);
     expect(coalesceMessages([app('n2', 4, [5]), app('n2', 9, [10])], 64)).toHaveLength(2);
     expect(coalesceMessages([app('n2', 4, [5], 0, 2), { ...app('n2', 5, [6], 0, 3), prevTerm: 2 }], 64)).toHaveLength(
       2,
     );
+    // A reset between them (Progress.epoch): the later one must keep its newer epoch.
+    expect(
+      coalesceMessages(
+        [
+          { ...app('n2', 4, [5]), epoch: 1 },
+          { ...app('n2', 5, [6]), epoch: 2 },
+        ],
+        64,
+      ),
+    ).toHaveLength(2);
+    expect(
+      coalesceMessages(
+        [
+          { ...app('n2', 4, [5]), epoch: 2 },
+          { ...app('n2', 5, [6]), epoch: 2 },
+        ],
+        64,
+      ),
+    ).toHaveLength(1);
     const kept: RaftMessage[] = [app('n2', 4, [5]), hb('n2'), app('n2', 5, [6])];
     expect(coalesceMessages(kept, 64).map((m) => m.type)).toEqual(['append', 'heartbeat', 'append']);
   });

@@ -10,7 +10,8 @@
  *   CheckQuorum (§6.2 / dissertation §9.6), and it votes only once it holds everything
  *   committed before the damage (a quorum-confirmed read point, dissertation §6.4).
  * - §5.3 (etcd's Progress.maybeDecrTo): a healthy follower's rejection below match is stale;
- *   a recovering follower's is not — the leader probes below its old match.
+ *   the first answer of a damaged store's new boot is not — the leader forgets the match
+ *   and probes below it (test/core/raft/storm.test.ts: once per boot).
  */
 import { describe, expect, it } from 'vitest';
 import { RaftNode } from '../../../src-main/core/raft';
@@ -223,16 +224,16 @@ describe("the leader's view of a follower that lost acknowledged entries (etcd's
     const pr = new Progress('n2', 21, 8);
     pr.maybeUpdate(20);
     pr.becomeReplicate();
-    expect(pr.maybeDecrTo(15, 10)).toBe(false);
+    expect(pr.maybeDecrTo(15, 10, pr.epoch)).toBe(false);
     expect(pr).toMatchObject({ match: 20, next: 21, state: 'replicate' });
   });
 
-  it('a recovering follower rejecting below match lost entries: match is forgotten, probing restarts at its hint', () => {
+  it('a recovering follower answering from a new boot may have lost entries: match is forgotten, probing restarts', () => {
     const pr = new Progress('n2', 21, 8);
     pr.maybeUpdate(20);
     pr.becomeReplicate();
-    expect(pr.maybeDecrTo(20, 12, true)).toBe(true);
-    expect(pr).toMatchObject({ match: 0, next: 13, state: 'probe' });
+    pr.forget('b2', 31);
+    expect(pr).toMatchObject({ match: 0, next: 31, state: 'probe', boot: 'b2' });
   });
 
   it('catches such a follower up from the log, without a snapshot', () => {
