@@ -297,9 +297,10 @@ describe('a 3-node Raft cluster of real processes', () => {
         error: 'recovering',
       });
       // Back in touch, it catches up from the leader's log — no new write and no snapshot
-      // needed: the leader lowers what it believes the node holds when the node (recovering)
-      // rejects an append below it, and a quorum-confirmed read point tells the node when it
-      // holds everything committed before the damage.
+      // needed: the leader forgets what it believed the node holds on the first answer of
+      // the node's new boot (recovering, with its boot nonce), probes it again from its own
+      // log's end, and a quorum-confirmed read point tells the node when it holds everything
+      // committed before the damage.
       router.blocked.delete(victim.id);
       await waitFor('recovered from peers', () => v.events('recovered').some((e) => e.source === 'peers'), 30_000);
       const rec = v.events('recovered').find((e) => e.source === 'peers')!;
