@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/node-ab.ts --base DIR [--part write|apply|validate|all] [--readies N] [--entries N] [--rounds N]`:
+ * `node --import tsx bench/node-ab.ts --base DIR [--part write|apply|validate|client|all] [--readies N] [--entries N] [--rounds N] [--clients N]`:
  * three parts of a node's CPU per put, this checkout against another (`--base`, e.g. main
  * in a `git worktree add --detach`), in one process, so a busy machine slows both alike:
  *
@@ -10,7 +10,17 @@
  * - apply: the KV state machine applying puts from 64 client sessions over 10,000 keys,
  *   each put's 256-byte value its own (a put's previous value is then never the new one);
  * - validate: the Raft validator on parsed AppendEntries of 8 such entries (a follower's
- *   per-append check).
+ *   per-append check);
+ * - message: a message read off the router link, the node's way (`decodeMsgFrame`, then the
+ *   protocol's validator): an AppendEntries of `--entries` 256-byte puts (a follower's) and
+ *   an acknowledgement (a leader's), µs CPU per message;
+ * - coalesce: a leader's Ready of `--entries` proposals, one append each to two followers,
+ *   coalesced (`coalesceMessages`), µs CPU per Ready;
+ * - client: the gateway's connection to a leader's client port, both ends in this process
+ *   (each checkout's `NodeConn` against its own `ClientPort`): `--clients` puts in flight,
+ *   each answered by a port that answers what it holds in one pass per event-loop turn, as
+ *   a leader's Ready does; the process's CPU (both ends, their socket system calls
+ *   included) per put. Not part of `all`.
  *
  * Not part of `npm run bench`: a tool for A/B runs of a change to the node.
  */
@@ -23,16 +33,17 @@ import type { Entry } from '../src-main/core/types';
 import { benchArgs } from './cli';
 import { repoRoot } from './lab';
 
-const USAGE = `usage: node --import tsx bench/node-ab.ts --base DIR [--part P] [--readies N] [--entries N] [--rounds N]
+const USAGE = `usage: node --import tsx bench/node-ab.ts --base DIR [--part P] [--readies N] [--entries N] [--rounds N] [--clients N]
 
   --base DIR     the other checkout (its node_modules installed or linked)
-  --part P       write | apply | validate | all (default all)
+  --part P       write | apply | validate | message | coalesce | client | all (default all: write, apply, validate)
   --readies N    Readies each store writes per round (write; default 3000: fewer leave the JIT in it)
-  --entries N    entries per Ready (write; default 1)
+  --entries N    entries per Ready (write, message, coalesce; default 1)
   --rounds N     rounds (default 3)
+  --clients N    puts in flight (client; default 64)
   --help, -h     this text`;
 
-const PARTS = ['write', 'apply', 'validate', 'all'] as const;
+const PARTS = ['write', 'apply', 'validate', 'message', 'coalesce', 'client', 'all'] as const;
 const args = benchArgs(
   'node-ab',
   process.argv.slice(2),
@@ -42,6 +53,7 @@ const args = benchArgs(
     readies: { type: 'string' },
     entries: { type: 'string' },
     rounds: { type: 'string' },
+    clients: { type: 'string' },
   },
   USAGE,
   (p) => ({
@@ -50,6 +62,7 @@ const args = benchArgs(
     readies: intOpt(p, 'readies', 1, 1_000_000, 3000),
     entries: intOpt(p, 'entries', 1, 64, 1),
     rounds: intOpt(p, 'rounds', 1, 50, 3),
+    clients: intOpt(p, 'clients', 1, 1024, 64),
   }),
 );
 if (args.exit !== undefined) process.exit(args.exit);
@@ -183,6 +196,194 @@ async function cpuParts(): Promise<void> {
   }
 }
 
+interface Conn {
+  send(frame: object, ms: number): Promise<{ k: string }>;
+  close(): void;
+}
+interface Port {
+  listen(): Promise<number>;
+  close(): void;
+}
+
+/** alternate runs `fn` for each side in turns (the order flipped every round) and prints µs per unit. */
+async function alternate(
+  what: string,
+  unit: string,
+  fn: (side: Side) => Promise<(() => void) | null> | (() => void),
+  n: number,
+): Promise<void> {
+  const res = new Map<Side, number[]>(ORDER.map((s) => [s, []]));
+  const bodies = new Map<Side, () => void>();
+  for (const side of ORDER) {
+    const body = await fn(side);
+    if (body) bodies.set(side, body);
+  }
+  for (let r = 0; r < o.rounds; r++) {
+    for (const side of r % 2 === 0 ? ORDER : [...ORDER].reverse()) {
+      const body = bodies.get(side)!;
+      for (let i = 0; i < Math.min(2000, n); i++) body(); // the JIT settles first
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < n; i++) body();
+      res.get(side)!.push(cpuUs(process.cpuUsage(c0)) / n);
+    }
+  }
+  for (const side of ORDER) {
+    console.log(
+      `${what.padEnd(8)} ${side.padEnd(4)} µs CPU per ${unit}: ${res
+        .get(side)!
+        .map((x) => x.toFixed(2))
+        .join(' · ')}`,
+    );
+  }
+}
+
+/** messagePart: see the header (`--part message`). */
+async function messagePart(): Promise<void> {
+  const entries = Array.from({ length: o.entries }, (_, k) => ({
+    index: 100 + k,
+    term: 3,
+    type: 'normal',
+    data: COMMAND(`gw-${k}-abcdef`, k + 1, `key-${k}`),
+  }));
+  const append = { type: 'append', from: 'n1', to: 'n2', term: 3, prevIndex: 99, prevTerm: 3, entries, commit: 99 };
+  const resp = {
+    type: 'appendResp',
+    from: 'n2',
+    to: 'n1',
+    term: 3,
+    index: 120,
+    reject: false,
+    rejectHint: 0,
+    logTerm: 3,
+  };
+  for (const [what, m] of [
+    ['append', append],
+    ['ack', resp],
+  ] as const) {
+    await alternate(
+      what,
+      what === 'append' ? `message of ${o.entries} entries` : 'message',
+      async (side) => {
+        const mf = await import(path.join(SIDES[side], 'src-main/node/msg-frame.ts'));
+        const { validateRaftMessage } = await import(path.join(SIDES[side], 'src-main/core/raft/validate.ts'));
+        const frame: Buffer = mf.encodeMsgFrame(what === 'append' ? 'append' : 'other', m);
+        return () => {
+          const d = mf.decodeMsgFrame(frame);
+          if (typeof d === 'string' || typeof validateRaftMessage(d.msg) === 'string') throw new Error('refused');
+        };
+      },
+      20_000,
+    );
+  }
+}
+
+/** coalescePart: see the header (`--part coalesce`). */
+async function coalescePart(): Promise<void> {
+  const ready = (): object[] => {
+    const out: object[] = [];
+    for (let k = 0; k < o.entries; k++) {
+      for (const to of ['n2', 'n3']) {
+        const e = { index: 100 + k, term: 3, type: 'normal', data: 'c' };
+        out.push({ type: 'append', from: 'n1', to, term: 3, prevIndex: 99 + k, prevTerm: 3, entries: [e], commit: 90 });
+      }
+    }
+    return out;
+  };
+  const readies = Array.from({ length: 200 }, ready);
+  let i = 0;
+  await alternate(
+    'coalesce',
+    `Ready of ${o.entries} proposals`,
+    async (side) => {
+      const { coalesceMessages } = await import(path.join(SIDES[side], 'src-main/core/raft/coalesce.ts'));
+      return () => coalesceMessages(readies[i++ % readies.length], 1000);
+    },
+    20_000,
+  );
+}
+
+/** clientPart: see the header (`--part client`). */
+async function clientPart(): Promise<void> {
+  const PUTS = 60_000;
+  const TOKEN = 'k'.repeat(32);
+  const res = new Map<Side, number[]>(ORDER.map((s) => [s, []]));
+  const mods = new Map<
+    Side,
+    {
+      NodeConn: new (id: string, port: number, token: string, onDead: () => void) => Conn;
+      ClientPort: new (o: object) => Port;
+    }
+  >();
+  for (const side of ORDER) {
+    mods.set(side, {
+      NodeConn: (await import(path.join(SIDES[side], 'src-main/lab/gateway-conn.ts'))).NodeConn,
+      ClientPort: (await import(path.join(SIDES[side], 'src-main/node/client-port.ts'))).ClientPort,
+    });
+  }
+  for (let r = 0; r < o.rounds; r++) {
+    for (const side of r % 2 === 0 ? ORDER : [...ORDER].reverse()) {
+      const m = mods.get(side)!;
+      // The port answers what it holds once per turn (setImmediate), as a Ready answers the puts it applied.
+      let held: Array<() => void> = [];
+      const answerHeld = (): void => {
+        const h = held;
+        held = [];
+        for (const f of h) f();
+      };
+      const port = new m.ClientPort({
+        token: TOKEN,
+        port: 0,
+        onRequest: (req: { id: number }, reply: (x: object) => void) => {
+          if (held.length === 0) setImmediate(answerHeld);
+          held.push(() =>
+            reply({ t: 'res', id: req.id, outcome: 'ok', result: { ok: true, value: null }, node: 'n1', leader: 'n1' }),
+          );
+        },
+        answerInvalid: () => {
+          throw new Error('invalid request');
+        },
+        onReject: (why: string) => {
+          throw new Error(why);
+        },
+      });
+      const conn = new m.NodeConn('n1', await port.listen(), TOKEN, () => undefined);
+      let next = 0;
+      const loop = async (c: number): Promise<void> => {
+        for (let seq = 1; next < PUTS; seq++) {
+          const id = ++next;
+          const frame = {
+            t: 'req',
+            id,
+            client: `gw-${c}-abcdef`,
+            seq,
+            op: { op: 'put', key: `key-${(id * 7919) % 10_000}`, value: VALUE(id) },
+            timeoutMs: 5000,
+          };
+          const a = await conn.send(frame, 5000);
+          if (a.k !== 'res') throw new Error(`put ${id}: ${a.k}`);
+        }
+      };
+      // Warm-up, then the measured puts.
+      next = PUTS - 5000;
+      await Promise.all(Array.from({ length: o.clients }, (_, c) => loop(c)));
+      next = 0;
+      const c0 = process.cpuUsage();
+      await Promise.all(Array.from({ length: o.clients }, (_, c) => loop(c)));
+      res.get(side)!.push(cpuUs(process.cpuUsage(c0)) / PUTS);
+      conn.close();
+      port.close();
+    }
+  }
+  for (const side of ORDER) {
+    console.log(
+      `client   ${side.padEnd(4)} µs CPU per put (gateway + port, ${o.clients} in flight): ${res
+        .get(side)!
+        .map((x) => x.toFixed(2))
+        .join(' · ')}`,
+    );
+  }
+}
+
 console.log(
   `node-ab: base ${SIDES.base}, this ${SIDES.this}; load ${os
     .loadavg()
@@ -190,7 +391,10 @@ console.log(
     .join(' ')}`,
 );
 if (o.part === 'write' || o.part === 'all') await writePart();
-if (o.part !== 'write') await cpuParts();
+if (o.part === 'client') await clientPart();
+else if (o.part === 'message') await messagePart();
+else if (o.part === 'coalesce') await coalescePart();
+else if (o.part !== 'write') await cpuParts();
 console.log(
   `load ${os
     .loadavg()

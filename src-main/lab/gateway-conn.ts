@@ -2,16 +2,23 @@
  * NodeConn is one of the Gateway's persistent client-port connections: a Hello, then
  * ClientRequestFrames multiplexed by id, each answered by a ClientResponseFrame with the
  * same id or ended by its deadline or the connection's close (./gateway.ts says how the
- * gateway reads each ending). The requests of one event-loop turn leave in one write.
+ * gateway reads each ending). The requests of one event-loop turn leave in one write, as
+ * one ClientRequestBatchFrame when there are several; the node answers the requests of one
+ * of its passes in one ClientResponseBatchFrame (the Hello asks for it).
  */
 import { connect, type Socket } from 'node:net';
 import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
-import { FRAME_HEADER_BYTES, FrameDecoder, MAX_FRAME_BYTES, encodeFrame, validateClientResponse } from '../node/frames';
+import {
+  FrameDecoder,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_ITEMS,
+  batchItems,
+  encodeFrame,
+  encodeTexts,
+  validateClientResponse,
+} from '../node/frames';
 import type { NodeId } from '../core/types';
 import { TRACE_ON, trace } from '../node/trace';
-
-/** MAX_WRITE_BYTES: a turn's requests are written as soon as this many bytes of them wait. */
-const MAX_WRITE_BYTES = 256 * 1024;
 
 /** Attempt is how one try on one connection ended. */
 export type Attempt =
@@ -35,7 +42,7 @@ export class NodeConn {
   readonly sock: Socket;
   private readonly decoder = new FrameDecoder();
   private readonly pending = new Map<number, Pending>();
-  /** texts: this turn's requests, encoded, waiting for flushQueue; textBytes bounds their size from above. */
+  /** texts: this turn's requests, encoded, waiting for flushQueue; textBytes bounds their UTF-8 size from above. */
   private texts: string[] = [];
   private textBytes = 0;
   /**
@@ -56,7 +63,7 @@ export class NodeConn {
     private readonly onDead: (c: NodeConn) => void,
   ) {
     this.sock = connect({ port, host: '127.0.0.1', noDelay: true });
-    this.sock.write(encodeFrame({ t: 'hello', token, from: 'gateway' }));
+    this.sock.write(encodeFrame({ t: 'hello', token, from: 'gateway', batch: true }));
     this.sock.on('connect', () => {
       this.connected = true;
     });
@@ -70,16 +77,27 @@ export class NodeConn {
   private onData(chunk: Buffer): void {
     const { frames, error } = this.decoder.push(chunk);
     for (const f of frames) {
-      const res = validateClientResponse(f);
-      if (typeof res === 'string') continue; // a node bug; the request times out as unknown
-      if (TRACE_ON) trace('g.in', res.id);
-      const p = this.pending.get(res.id);
-      if (!p) continue; // answered after its deadline
-      this.pending.delete(res.id);
-      p.resolve({ k: 'res', res });
+      if (f.t !== 'ress') {
+        this.answer(f);
+        continue;
+      }
+      const items = batchItems(f, 'ress');
+      if (typeof items === 'string') continue; // a node bug; its requests time out as unknown
+      for (const item of items) this.answer(item);
     }
     if (this.pending.size === 0) this.disarm();
     if (error) this.sock.destroy();
+  }
+
+  /** answer settles the request one answer (alone or out of a batch) is for. */
+  private answer(f: unknown): void {
+    const res = validateClientResponse(f);
+    if (typeof res === 'string') return; // a node bug; the request times out as unknown
+    if (TRACE_ON) trace('g.in', res.id);
+    const p = this.pending.get(res.id);
+    if (!p) return; // answered after its deadline
+    this.pending.delete(res.id);
+    p.resolve({ k: 'res', res });
   }
 
   private fail(): void {
@@ -136,26 +154,31 @@ export class NodeConn {
 
   /**
    * queue encodes a request for this event-loop turn's write: the requests of one turn
-   * leave as one buffer in one socket write (on loopback each write runs the node's TCP
-   * receive path in this process), and only their JSON texts are kept until then.
+   * leave in one socket write (on loopback each write runs the node's TCP receive path in
+   * this process), as one ClientRequestBatchFrame when there are several (one frame for the
+   * node to cut and parse instead of one per request), and only their JSON texts are kept
+   * until then. A batch is written early when it would pass MAX_BATCH_ITEMS or
+   * MAX_BATCH_BYTES; a request over MAX_BATCH_BYTES alone (a large value) goes in a frame of
+   * its own.
    */
   private queue(frame: ClientRequestFrame): void {
     const json = JSON.stringify(frame);
-    if (json.length * 3 > MAX_FRAME_BYTES) {
-      // Only a huge value gets near the frame limit: encodeFrame measures it exactly (and throws past it).
+    const bound = json.length * 3;
+    if (bound > MAX_BATCH_BYTES) {
+      // encodeFrame measures it exactly (and throws past the frame limit).
       this.flushQueue();
       this.sock.write(encodeFrame(frame));
       if (TRACE_ON) trace('g.out', frame.id);
       return;
     }
+    if (this.texts.length >= MAX_BATCH_ITEMS || this.textBytes + bound > MAX_BATCH_BYTES) this.flushQueue();
     this.texts.push(json);
     if (TRACE_ON) trace('g.out', frame.id);
-    this.textBytes += FRAME_HEADER_BYTES + json.length * 3;
+    this.textBytes += bound;
     if (this.texts.length === 1) setImmediate(this.flushQueue);
-    else if (this.textBytes >= MAX_WRITE_BYTES) this.flushQueue();
   }
 
-  /** flushQueue writes the queued requests as consecutive frames of one buffer. */
+  /** flushQueue writes the queued requests: one frame, a batch frame if there are several. */
   private readonly flushQueue = (): void => {
     const texts = this.texts;
     if (texts.length === 0) return;
@@ -164,16 +187,7 @@ export class NodeConn {
     this.textBytes = 0;
     if (this.closed) return;
     if (TRACE_ON) trace('g.flush', '-');
-    // textBytes bounds the frames' size from above (3 bytes a UTF-16 unit), so one pass
-    // writes each text and then its length word, without measuring the texts first.
-    const buf = Buffer.allocUnsafe(bound);
-    let at = 0;
-    for (const text of texts) {
-      const n = buf.write(text, at + FRAME_HEADER_BYTES, 'utf8');
-      buf.writeUInt32BE(n, at);
-      at += FRAME_HEADER_BYTES + n;
-    }
-    this.sock.write(buf.subarray(0, at));
+    this.sock.write(encodeTexts('reqs', texts, bound));
   };
 
   get inflight(): number {

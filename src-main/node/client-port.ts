@@ -1,12 +1,23 @@
 /**
  * The node's client port: a TCP server on 127.0.0.1 where the gateway (or a test) sends
- * ClientRequestFrames and reads ClientResponseFrames. Every connection must open with a
- * Hello carrying the cluster token; a wrong token, a malformed or oversized frame, or an
+ * ClientRequestFrames (alone or several in a ClientRequestBatchFrame) and reads
+ * ClientResponseFrames (several in a ClientResponseBatchFrame if its Hello asked for
+ * `batch`). Every connection must open with a Hello carrying the cluster token; a wrong token, a malformed or oversized frame, or an
  * invalid request closes that connection and is reported — the node itself keeps running.
  */
 import net from 'node:net';
 import type { ClientRequestFrame, ClientResponseFrame } from './contract';
-import { FrameDecoder, MAX_HELLO_BYTES, encodeFrame, validateClientRequest, validateHello } from './frames';
+import {
+  FrameDecoder,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_ITEMS,
+  MAX_HELLO_BYTES,
+  batchItems,
+  encodeFrame,
+  encodeTexts,
+  validateClientRequest,
+  validateHello,
+} from './frames';
 import { tokenEquals } from './token';
 
 /** ClientPortOptions wires the port to the node. */
@@ -33,6 +44,50 @@ export const HELLO_TIMEOUT_MS = 5000;
 /** uncork ends a reply batch (see accept's reply). */
 function uncork(sock: net.Socket): void {
   sock.uncork();
+}
+
+/**
+ * AnswerBatch gathers the answers of one pass for a connection whose Hello said `batch`:
+ * their JSON texts, written as one ClientResponseBatchFrame when the pass ends (or sooner,
+ * when MAX_BATCH_ITEMS or MAX_BATCH_BYTES would be passed), so the gateway parses one frame
+ * instead of one per answer.
+ */
+class AnswerBatch {
+  private texts: string[] = [];
+  /** bound: 3 bytes a UTF-16 unit of the texts, an upper bound of their UTF-8 size. */
+  private bound = 0;
+
+  constructor(private readonly sock: net.Socket) {}
+
+  add(res: ClientResponseFrame): void {
+    const json = JSON.stringify(res);
+    const b = json.length * 3;
+    if (b > MAX_BATCH_BYTES) {
+      // A large answer (a get of a large value) goes alone, measured exactly.
+      this.flush();
+      this.sock.write(encodeFrame(res));
+      return;
+    }
+    if (this.texts.length >= MAX_BATCH_ITEMS || this.bound + b > MAX_BATCH_BYTES) this.flush();
+    this.texts.push(json);
+    this.bound += b;
+  }
+
+  /** end writes what the pass gathered and lets the corked writes go. */
+  readonly end = (): void => {
+    this.flush();
+    this.sock.uncork();
+  };
+
+  private flush(): void {
+    if (this.texts.length === 0) return;
+    const texts = this.texts;
+    const bound = this.bound;
+    this.texts = [];
+    this.bound = 0;
+    if (this.sock.destroyed || !this.sock.writable) return;
+    this.sock.write(encodeTexts('ress', texts, bound));
+  }
 }
 
 /** ClientPort is the listening server. */
@@ -68,6 +123,8 @@ export class ClientPort {
     const remote = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
     const dec = new FrameDecoder(MAX_CLIENT_FRAME_BYTES, MAX_HELLO_BYTES);
     let greeted = false;
+    /** answers: set once the Hello asked for batched answers. */
+    let answers: AnswerBatch | null = null;
     const helloTimer = setTimeout(() => reject('no hello within 5 s'), HELLO_TIMEOUT_MS);
     const reject = (reason: string): void => {
       if (sock.destroyed) return;
@@ -79,11 +136,39 @@ export class ClientPort {
       // A Ready answers every client whose entry it applied, in one synchronous pass: corked
       // until that pass ends (nextTick, not a later turn: no answer waits for other I/O),
       // they leave in one write instead of one system call and one wake-up of the host each.
+      // With a batch Hello, they leave in one frame as well (AnswerBatch).
       if (sock.writableCorked === 0) {
         sock.cork();
-        process.nextTick(uncork, sock);
+        if (answers) process.nextTick(answers.end);
+        else process.nextTick(uncork, sock);
       }
-      sock.write(encodeFrame(res));
+      if (answers) answers.add(res);
+      else sock.write(encodeFrame(res));
+    };
+    /** request takes one request frame (alone or out of a batch); false: the connection was refused. */
+    const request = (f: unknown): boolean => {
+      const req = validateClientRequest(f);
+      if (typeof req === 'string') {
+        // A request we can still answer (it has an id) fails alone, so other requests
+        // multiplexed on this connection are not lost; anything else ends the connection.
+        const o = f as Record<string, unknown> | null;
+        if (
+          typeof o === 'object' &&
+          o !== null &&
+          o.t === 'req' &&
+          typeof o.id === 'number' &&
+          Number.isSafeInteger(o.id) &&
+          o.id >= 0
+        ) {
+          this.o.onReject(`bad request ${o.id}: ${req}`, remote);
+          reply(this.o.answerInvalid(o.id, req));
+          return true;
+        }
+        reject(req);
+        return false;
+      }
+      this.o.onRequest(req, reply);
+      return true;
     };
     sock.on('data', (chunk: Buffer) => {
       const { frames, error } = dec.push(chunk);
@@ -94,21 +179,17 @@ export class ClientPort {
           if (typeof h === 'string') return reject(h);
           if (!tokenEquals(h.token, this.o.token)) return reject(`wrong token from ${h.from}`);
           greeted = true;
+          if (h.batch === true) answers = new AnswerBatch(sock);
           clearTimeout(helloTimer);
           continue;
         }
-        const req = validateClientRequest(f);
-        if (typeof req === 'string') {
-          // A request we can still answer (it has an id) fails alone, so other requests
-          // multiplexed on this connection are not lost; anything else ends the connection.
-          if (f.t === 'req' && typeof f.id === 'number' && Number.isSafeInteger(f.id) && f.id >= 0) {
-            this.o.onReject(`bad request ${f.id}: ${req}`, remote);
-            reply(this.o.answerInvalid(f.id, req));
-            continue;
-          }
-          return reject(req);
+        if (f.t === 'reqs') {
+          const items = batchItems(f, 'reqs');
+          if (typeof items === 'string') return reject(items);
+          for (const item of items) if (!request(item)) return;
+          continue;
         }
-        this.o.onRequest(req, reply);
+        if (!request(f)) return;
       }
       if (error) reject(error);
     });

@@ -85,6 +85,11 @@ export interface HelloFrame {
   token: string;
   /** who is connecting: a node id (to the router), 'gateway' or another node id (to a client port). */
   from: string;
+  /**
+   * batch: on a client port, the connection reads ClientResponseBatchFrames: the node may
+   * answer several requests in one frame. Absent or false: one ClientResponseFrame each.
+   */
+  batch?: boolean;
 }
 
 /** ClientRequest is a request on a node's client port. `read` is a linearizable get via ReadIndex. */
@@ -97,6 +102,17 @@ export interface ClientRequestFrame {
   /** allowFollowerRead: a follower may answer a get itself through ReadIndex. */
   allowFollowerRead?: boolean;
   timeoutMs: number;
+}
+
+/**
+ * ClientRequestBatchFrame carries several requests in one frame (the gateway's requests of
+ * one event-loop turn): 1..MAX_BATCH_ITEMS of them (frames.ts), each checked as a
+ * ClientRequestFrame of its own and answered by its own id. A client port accepts it on any
+ * connection, so a writer may mix it with single ClientRequestFrames.
+ */
+export interface ClientRequestBatchFrame {
+  t: 'reqs';
+  reqs: ClientRequestFrame[];
 }
 
 // ClientOutcome and NodeInspect cross to the renderer, so they live in api/contract.ts.
@@ -126,6 +142,15 @@ export interface ClientResponseFrame {
   error?: string;
 }
 
+/**
+ * ClientResponseBatchFrame carries several answers in one frame (the answers one pass of a
+ * node gives on a connection whose Hello said `batch`): 1..MAX_BATCH_ITEMS of them.
+ */
+export interface ClientResponseBatchFrame {
+  t: 'ress';
+  ress: ClientResponseFrame[];
+}
+
 /** RETRYABLE_ERRORS are `fail` answers that certainly did not apply and may succeed at another node. */
 export const RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
   'not-leader',
@@ -147,7 +172,8 @@ export function retryableFail(op: KvOp, error: string): boolean {
 }
 
 /** Frame is any frame on a socket. */
-export type Frame = HelloFrame | ClientRequestFrame | ClientResponseFrame;
+export type Frame =
+  HelloFrame | ClientRequestFrame | ClientRequestBatchFrame | ClientResponseFrame | ClientResponseBatchFrame;
 
 /** NodeToHost is an IPC message from a node process to the lab host. */
 export type NodeToHost =

@@ -59,6 +59,64 @@ export function encodeFrame(obj: object, maxBytes = MAX_FRAME_BYTES): Buffer {
   return buf;
 }
 
+/**
+ * MAX_BATCH_ITEMS bounds the requests of a ClientRequestBatchFrame and the answers of a
+ * ClientResponseBatchFrame; a reader refuses a batch of more (or of none).
+ */
+export const MAX_BATCH_ITEMS = 1024;
+
+/**
+ * MAX_BATCH_BYTES: a writer keeps a batch frame's body under this many bytes (by the bound
+ * of 3 bytes a UTF-16 unit, so without measuring each text), and sends a request or answer
+ * whose bound alone is larger in a frame of its own. A reader bounds a frame by its own
+ * limit, whatever it carries.
+ */
+export const MAX_BATCH_BYTES = 256 * 1024;
+
+/** BATCH_OVERHEAD_BYTES bounds what encodeBatch adds around the texts: `{"t":"reqs","reqs":[` … `]}` and the commas. */
+const batchOverhead = (tag: 'reqs' | 'ress', n: number): number => 2 * tag.length + 16 + n;
+
+/**
+ * encodeTexts writes JSON texts as one buffer of frames: a text alone is a frame of its
+ * own; several are one batch frame `{"t":tag,tag:[text,…]}` (ClientRequestBatchFrame,
+ * ClientResponseBatchFrame). `bound` is an upper bound of the texts' UTF-8 bytes (the
+ * caller's sum of 3 bytes a UTF-16 unit); the caller keeps the texts within the batch
+ * limits (MAX_BATCH_ITEMS, MAX_BATCH_BYTES), so the frame never nears MAX_FRAME_BYTES.
+ */
+export function encodeTexts(tag: 'reqs' | 'ress', texts: readonly string[], bound: number): Buffer {
+  if (texts.length === 1) {
+    const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bound);
+    const n = buf.write(texts[0]!, FRAME_HEADER_BYTES, 'utf8');
+    buf.writeUInt32BE(n, 0);
+    return buf.subarray(0, FRAME_HEADER_BYTES + n);
+  }
+  const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bound + batchOverhead(tag, texts.length));
+  let at = FRAME_HEADER_BYTES;
+  at += buf.write(`{"t":"${tag}","${tag}":[`, at, 'latin1');
+  for (let i = 0; i < texts.length; i++) {
+    if (i > 0) buf[at++] = 0x2c; // ','
+    at += buf.write(texts[i]!, at, 'utf8');
+  }
+  buf[at++] = 0x5d; // ']'
+  buf[at++] = 0x7d; // '}'
+  buf.writeUInt32BE(at - FRAME_HEADER_BYTES, 0);
+  return buf.subarray(0, at);
+}
+
+/**
+ * batchItems returns the items of a batch frame whose tag is `tag` (its array is named
+ * like its tag), or a string saying why it is not one: the array must hold 1..MAX_BATCH_ITEMS
+ * items. Each item is still unchecked: the caller validates it as a frame of its own.
+ */
+export function batchItems(o: Record<string, unknown>, tag: 'reqs' | 'ress'): unknown[] | string {
+  const items = o[tag];
+  if (!Array.isArray(items)) return `${tag}.${tag} is ${describe(items)}, not an array`;
+  if (items.length === 0 || items.length > MAX_BATCH_ITEMS) {
+    return `${tag}.${tag} holds ${items.length} items, not 1..${MAX_BATCH_ITEMS}`;
+  }
+  return items;
+}
+
 /** DecodeResult is what one push() yields: the frames completed, and an error that ends the stream. */
 export interface DecodeResult {
   /** frames: every whole frame decoded before any error, in order. */
@@ -265,7 +323,14 @@ export function validateHello(x: unknown): HelloFrame | string {
   return valueOrError((): HelloFrame => {
     const o = record(x, 'hello');
     expectT(o, 'hello', 'a hello frame first');
-    return { t: 'hello', token: shortString(o.token, 'hello.token'), from: shortString(o.from, 'hello.from') };
+    const out: HelloFrame = {
+      t: 'hello',
+      token: shortString(o.token, 'hello.token'),
+      from: shortString(o.from, 'hello.from'),
+    };
+    const batch = optional(o.batch, (v) => bool(v, 'hello.batch'));
+    if (batch !== undefined) out.batch = batch;
+    return out;
   });
 }
 

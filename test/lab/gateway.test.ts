@@ -13,12 +13,14 @@ import { encodeCommand } from '../../src-main/core/kv/codec';
 import { KvStateMachine } from '../../src-main/core/kv/state-machine';
 import { Gateway } from '../../src-main/lab/gateway';
 import type { ClientRequestFrame } from '../../src-main/node/contract';
-import { FrameDecoder, encodeFrame } from '../../src-main/node/frames';
+import { FrameDecoder, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, encodeFrame } from '../../src-main/node/frames';
 
 type Script = (req: ClientRequestFrame, sock: Socket, id: string) => void;
 
 const servers: Server[] = [];
 const seen: { node: string; req: ClientRequestFrame }[] = [];
+/** frames: per request frame a port read, 'req' or the count of requests in a 'reqs' batch. */
+const frames: ('req' | number)[] = [];
 const gateways: Gateway[] = [];
 
 async function port(id: string, script: Script): Promise<number> {
@@ -29,13 +31,16 @@ async function port(id: string, script: Script): Promise<number> {
     sock.on('data', (c: Buffer) => {
       for (const f of dec.push(c).frames) {
         if (!hello) {
-          expect(f).toMatchObject({ t: 'hello', token: 'tok', from: 'gateway' });
+          expect(f).toMatchObject({ t: 'hello', token: 'tok', from: 'gateway', batch: true });
           hello = true;
           continue;
         }
-        const req = f as unknown as ClientRequestFrame;
-        seen.push({ node: id, req });
-        script(req, sock, id);
+        const reqs = f.t === 'reqs' ? (f.reqs as ClientRequestFrame[]) : [f as unknown as ClientRequestFrame];
+        frames.push(f.t === 'reqs' ? reqs.length : 'req');
+        for (const req of reqs) {
+          seen.push({ node: id, req });
+          script(req, sock, id);
+        }
       }
     });
   });
@@ -60,6 +65,7 @@ const answer = (sock: Socket, req: ClientRequestFrame, id: string, over: Record<
 
 afterEach(async () => {
   seen.length = 0;
+  frames.length = 0;
   // A test that failed before its own close() must not keep the servers' sockets open.
   for (const g of gateways.splice(0)) g.close();
   for (const s of servers.splice(0)) await new Promise<void>((r) => s.close(() => r()));
@@ -116,6 +122,65 @@ describe('gateway', () => {
     expect(rs.map((r) => r.outcome)).toEqual(values.map(() => 'ok'));
     expect(rs.map((r) => r.result?.value)).toEqual(values);
     expect(got.map((r) => (r.op.op === 'put' ? r.op.value : null)).reverse()).toEqual(values);
+    // One turn's requests: one batch frame.
+    expect(frames).toEqual([300]);
+    g.close();
+  });
+
+  it('answers in a batch frame settle each request by its id; a malformed batch is ignored', async () => {
+    const got: ClientRequestFrame[] = [];
+    const n1 = await port('n1', (req, sock, id) => {
+      got.push(req);
+      if (got.length < 6) return;
+      const res = (r: ClientRequestFrame) => ({
+        t: 'res',
+        id: r.id,
+        outcome: 'ok',
+        result: { ok: true, value: r.op.op === 'put' ? r.op.value : null },
+        node: id,
+        leader: id,
+      });
+      const [a, b, c, d, e, f] = got;
+      // An empty batch and one with a bad item's neighbours: the empty one is dropped whole;
+      // in the other, the bad item is skipped and its neighbours still settle.
+      sock.write(encodeFrame({ t: 'ress', ress: [] }));
+      sock.write(encodeFrame({ t: 'ress', ress: [res(b!), { t: 'res', id: a!.id }, res(c!)] }));
+      sock.write(encodeFrame({ t: 'ress', ress: [res(f!), res(e!), res(d!)] }));
+    });
+    const g = gateway({ n1 }, 'n1');
+    const all = Array.from({ length: 6 }, (_, i) => g.request({ op: 'put', key: `k${i}`, value: `v${i}` }, 800));
+    const rs = await Promise.all(all);
+    expect(rs.map((r) => r.outcome)).toEqual(['unknown', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(rs.slice(1).map((r) => r.result?.value)).toEqual(['v1', 'v2', 'v3', 'v4', 'v5']);
+    expect(frames).toEqual([6]);
+    g.close();
+  });
+
+  it('a batch stays within MAX_BATCH_ITEMS and MAX_BATCH_BYTES; a request over the bytes alone goes in its own frame', async () => {
+    const n1 = await port('n1', (req, sock, id) => answer(sock, req, id, {}));
+    const g = gateway({ n1 }, 'n1');
+    const n = MAX_BATCH_ITEMS + 5;
+    await Promise.all(Array.from({ length: n }, (_, i) => g.request({ op: 'put', key: `k${i}`, value: 'v' }, 5000)));
+    // A request's text is ~100 characters, so the byte bound (3 bytes a character) ends a
+    // batch of these before the count does; either way no frame passes either bound.
+    expect(frames.length).toBeGreaterThan(1);
+    expect(frames.every((k) => typeof k === 'number' && k <= MAX_BATCH_ITEMS)).toBe(true);
+    expect((frames as number[]).reduce((a, b) => a + b, 0)).toBe(n);
+    const perText = seen.slice(0, n).map((s) => JSON.stringify(s.req).length * 3);
+    let at = 0;
+    for (const k of frames as number[]) {
+      expect(perText.slice(at, at + k).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+      at += k;
+    }
+    frames.length = 0;
+    // 0.4 of the byte bound each (3 bytes a character): two fit a batch, not three; the
+    // fourth is over the bound alone.
+    const chars = [0.4, 0.4, 0.4, 1.01].map((x) => Math.floor((x * MAX_BATCH_BYTES) / 3));
+    const rs = await Promise.all(
+      chars.map((c, i) => g.request({ op: 'put', key: `b${i}`, value: 'v'.repeat(c) }, 5000)),
+    );
+    expect(rs.map((r) => r.outcome)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(frames).toEqual([2, 'req', 'req']);
     g.close();
   });
 

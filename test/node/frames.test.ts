@@ -1,7 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   FrameDecoder,
+  MAX_BATCH_ITEMS,
+  batchItems,
   encodeFrame,
+  encodeTexts,
   validateClientRequest,
   validateClientResponse,
   validateHello,
@@ -112,6 +115,13 @@ describe('frame validators', () => {
     expect(validateHello({ t: 'msg' })).toMatch(/expected a hello/);
     expect(validateHello({ t: 'hello', token: '', from: 'n1' })).toMatch(/token/);
     expect(validateHello({ t: 'hello', token: 'a', from: 7 })).toMatch(/from/);
+    expect(validateHello({ t: 'hello', token: 'a', from: 'gateway', batch: true })).toEqual({
+      t: 'hello',
+      token: 'a',
+      from: 'gateway',
+      batch: true,
+    });
+    expect(validateHello({ t: 'hello', token: 'a', from: 'gateway', batch: 'yes' })).toMatch(/batch/);
   });
 
   it('client request', () => {
@@ -143,5 +153,36 @@ describe('frame validators', () => {
       error: 'not-leader',
       leader: null,
     });
+  });
+});
+
+describe('batch frames', () => {
+  const bound = (texts: string[]): number => texts.reduce((a, t) => a + t.length * 3, 0);
+
+  it('encodeTexts writes one text as a plain frame, several as one batch frame, multi-byte text intact', () => {
+    const objs = [
+      { t: 'res', id: 1, v: 'é€😀 "q" \\' },
+      { t: 'res', id: 2, v: '' },
+      { t: 'res', id: 3, v: 'ü'.repeat(50) },
+    ];
+    const texts = objs.map((o) => JSON.stringify(o));
+    const one = encodeTexts('ress', texts.slice(0, 1), bound(texts.slice(0, 1)));
+    expect(one.equals(encodeFrame(objs[0]!))).toBe(true);
+    const all = encodeTexts('ress', texts, bound(texts));
+    const { frames, error } = new FrameDecoder().push(all);
+    expect(error).toBeNull();
+    expect(frames).toEqual([{ t: 'ress', ress: objs }]);
+    expect(batchItems(frames[0]!, 'ress')).toEqual(objs);
+    const reqs = new FrameDecoder().push(encodeTexts('reqs', texts, bound(texts))).frames;
+    expect(reqs).toEqual([{ t: 'reqs', reqs: objs }]);
+  });
+
+  it('batchItems takes 1..MAX_BATCH_ITEMS items of an array named like the tag', () => {
+    expect(batchItems({ t: 'reqs', reqs: [1] }, 'reqs')).toEqual([1]);
+    expect(batchItems({ t: 'reqs', reqs: Array(MAX_BATCH_ITEMS).fill(0) }, 'reqs')).toHaveLength(MAX_BATCH_ITEMS);
+    expect(batchItems({ t: 'reqs', reqs: [] }, 'reqs')).toMatch(/holds 0 items/);
+    expect(batchItems({ t: 'reqs', reqs: Array(MAX_BATCH_ITEMS + 1).fill(0) }, 'reqs')).toMatch(/holds 1025 items/);
+    expect(batchItems({ t: 'reqs', reqs: { 0: 1 } }, 'reqs')).toMatch(/not an array/);
+    expect(batchItems({ t: 'reqs', ress: [1] }, 'reqs')).toMatch(/not an array/);
   });
 });

@@ -20,12 +20,26 @@ export function coalesceMessages(msgs: RaftMessage[], maxEntriesPerMsg: number):
   // A Ready usually holds a few messages, and a backward scan over those costs less than
   // a Map built per Ready; past SCAN_MAX the Map takes over, so a big Ready stays linear.
   let lastTo: Map<string, number> | null = null;
+  // Appends this call built by merging: theirs to extend in place (a merge of k proposals
+  // is then O(k), not a new message and a copy of the entries so far for each one).
+  let merged: Set<AppendMsg> | null = null;
   for (const m of msgs) {
     if (lastTo === null && out.length > SCAN_MAX) lastTo = positions(out);
     const at = lastTo === null ? lastIndexTo(out, m.to) : (lastTo.get(m.to) ?? -1);
     const prev = at < 0 ? undefined : out[at];
     if (prev && m.type === 'append' && prev.type === 'append' && mergeable(prev, m, maxEntriesPerMsg)) {
-      out[at] = { ...prev, entries: prev.entries.concat(m.entries), commit: Math.max(prev.commit, m.commit) };
+      if (merged?.has(prev)) {
+        for (const e of m.entries) prev.entries.push(e);
+        if (m.commit > prev.commit) prev.commit = m.commit;
+      } else {
+        const fresh: AppendMsg = {
+          ...prev,
+          entries: prev.entries.concat(m.entries),
+          commit: Math.max(prev.commit, m.commit),
+        };
+        (merged ??= new Set()).add(fresh);
+        out[at] = fresh;
+      }
       continue;
     }
     if (prev && m.type === 'appendResp' && prev.type === 'appendResp' && subsumes(m, prev)) {

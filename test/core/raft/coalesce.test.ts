@@ -46,6 +46,26 @@ describe('coalesceMessages (one Ready, Raft §5.3 appends)', () => {
     expect((out[1] as AppendMsg).to).toBe('n3');
   });
 
+  it('merges a long run into one append without touching the messages it was given', () => {
+    const msgs = Array.from({ length: 40 }, (_, i) =>
+      app(i % 2 ? 'n3' : 'n2', 4 + (i >> 1), [5 + (i >> 1)], 3 + (i >> 1)),
+    );
+    const before = JSON.stringify(msgs);
+    const out = coalesceMessages(msgs, 64) as AppendMsg[];
+    expect(out.map((m) => [m.to, m.prevIndex, m.entries.length, m.commit])).toEqual([
+      ['n2', 4, 20, 22],
+      ['n3', 4, 20, 22],
+    ]);
+    expect(out[0]!.entries.map((x) => x.index)).toEqual(Array.from({ length: 20 }, (_, i) => 5 + i));
+    // Neither the input messages nor their entry arrays were changed (a core may still hold them).
+    expect(JSON.stringify(msgs)).toBe(before);
+    expect(out.some((m) => msgs.includes(m))).toBe(false);
+    // Past the cap, the run is cut and the next append starts a new merge.
+    const capped = coalesceMessages(msgs, 8) as AppendMsg[];
+    expect(capped.filter((m) => m.to === 'n2').map((m) => m.entries.length)).toEqual([8, 8, 4]);
+    expect(JSON.stringify(msgs)).toBe(before);
+  });
+
   it('does not merge past maxEntriesPerMsg, across a gap, across terms or epochs, or across another message to that peer', () => {
     expect(coalesceMessages([app('n2', 4, [5, 6]), app('n2', 6, [7])], 2)).toHaveLength(2);
     expect(coalesceMessages([app('n2', 4, [5]), app('n2', 9, [10])], 64)).toHaveLength(2);

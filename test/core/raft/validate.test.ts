@@ -98,6 +98,60 @@ describe('validateRaftMessage', () => {
     expect(r).toContain(why);
   });
 
+  it('keeps the fields in wire order (type, from, to, term, the body, then optional flags) and only those present', () => {
+    const keys = (x: unknown): string[] => Object.keys(x as object);
+    expect(keys(validateRaftMessage({ ...append, epoch: 2, evil: 1 }))).toEqual([
+      'type',
+      'from',
+      'to',
+      'term',
+      'prevIndex',
+      'prevTerm',
+      'entries',
+      'commit',
+      'epoch',
+    ]);
+    const resp = {
+      type: 'appendResp',
+      from: 'n2',
+      to: 'n1',
+      term: 3,
+      index: 6,
+      reject: false,
+      rejectHint: 0,
+      logTerm: 3,
+    };
+    expect(keys(validateRaftMessage(resp))).toEqual([
+      'type',
+      'from',
+      'to',
+      'term',
+      'index',
+      'reject',
+      'rejectHint',
+      'logTerm',
+    ]);
+    expect(keys(validateRaftMessage({ ...resp, recovering: false }))).not.toContain('recovering');
+    expect(keys(validateRaftMessage({ boot: 'b1', recovering: true, epoch: 1, ...resp }))).toEqual([
+      'type',
+      'from',
+      'to',
+      'term',
+      'index',
+      'reject',
+      'rejectHint',
+      'logTerm',
+      'epoch',
+      'recovering',
+      'boot',
+    ]);
+    expect(validateRaftMessage({ ...resp, boot: 'b1' })).toMatch(/appendResp.boot is sent only with recovering: true/);
+    expect(validateRaftMessage({ ...resp, recovering: true, boot: '' })).toMatch(/appendResp.boot/);
+    expect(
+      keys(validateRaftMessage({ type: 'heartbeatResp', from: 'n2', to: 'n1', term: 3, ctx: null, recovering: true })),
+    ).toEqual(['type', 'from', 'to', 'term', 'ctx', 'recovering']);
+  });
+
   it('never throws on deeply odd values', () => {
     const odd: unknown[] = [
       undefined,
