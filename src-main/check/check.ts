@@ -51,9 +51,12 @@ export type ModelPicker = (op: Operation) => { ns: string; model: AnyModel };
 
 /** modelPicker returns the picker of a model name (see the file comment). */
 export function modelPicker(name: ModelName, emptyIsAbsent = false): ModelPicker {
-  if (name === 'register') return () => ({ ns: 'register', model: registerModel });
-  const kv = kvModel({ emptyIsAbsent });
-  return (op) => (LOCK_OPS.has(op.f) ? { ns: 'lock', model: lockModel } : { ns: 'kv', model: kv });
+  // One answer object per partition kind, not one per operation (callers only read it).
+  const register = Object.freeze({ ns: 'register', model: registerModel });
+  if (name === 'register') return () => register;
+  const kv = Object.freeze({ ns: 'kv', model: kvModel({ emptyIsAbsent }) });
+  const lock = Object.freeze({ ns: 'lock', model: lockModel });
+  return (op) => (LOCK_OPS.has(op.f) ? lock : kv);
 }
 
 /** prepareOne prepares an operation with its partition's model; throws HistoryError on a malformed value. */
@@ -71,12 +74,14 @@ export function prepareOne(
 export function partition(ops: readonly Operation[], name: ModelName, emptyIsAbsent = false): Partition[] {
   const pick = modelPicker(name, emptyIsAbsent);
   const parts = new Map<string, Partition>();
-  const keys = new Set(ops.map((op) => op.key));
   // Before any operation is read: a kv history's appends would otherwise be the complaint.
-  if (name === 'register' && keys.size > 1) {
-    throw new HistoryError(
-      `the register model checks one register, but this history has ${keys.size} keys (use the kv model)`,
-    );
+  if (name === 'register') {
+    const keys = new Set(ops.map((op) => op.key));
+    if (keys.size > 1) {
+      throw new HistoryError(
+        `the register model checks one register, but this history has ${keys.size} keys (use the kv model)`,
+      );
+    }
   }
   for (const op of ops) {
     const { id, model, p } = prepareOne(op, pick);

@@ -36,31 +36,42 @@ export interface PairedHistory {
 
 /** pairHistory turns events (in the order they happened) into operations; throws HistoryError. */
 export function pairHistory(events: readonly HistoryEvent[]): PairedHistory {
-  const open = new Map<number, { ev: HistoryEvent; pos: number }>();
-  const done: { op: Operation; pos: number }[] = [];
+  // Each invoke takes the next slot (invoke order is the operations' order) and its
+  // completion fills it; a failed operation's slot stays empty. A process has at most one
+  // slot open at a time.
+  const slots: (Operation | null)[] = [];
+  const invokes: HistoryEvent[] = [];
+  const callAt: number[] = [];
+  const open = new Map<number, number>();
   let failed = 0;
-  events.forEach((ev, pos) => {
+  for (let pos = 0; pos < events.length; pos++) {
+    const ev = events[pos]!;
     if (ev.type === 'invoke') {
       if (open.has(ev.process)) {
         throw new HistoryError(
           `event ${pos + 1}: process ${ev.process} invoked again before its last operation completed`,
         );
       }
-      open.set(ev.process, { ev, pos });
-      return;
+      open.set(ev.process, slots.length);
+      slots.push(null);
+      invokes.push(ev);
+      callAt.push(pos);
+      continue;
     }
-    const inv = open.get(ev.process);
-    if (!inv) throw new HistoryError(`event ${pos + 1}: process ${ev.process} completed an operation it never invoked`);
+    const slot = open.get(ev.process);
+    if (slot === undefined)
+      throw new HistoryError(`event ${pos + 1}: process ${ev.process} completed an operation it never invoked`);
     open.delete(ev.process);
     if (ev.type === 'fail') {
       failed++;
-      return;
+      continue;
     }
-    done.push({ op: operation(inv.ev, inv.pos, ev.type === 'ok' ? ev : null, pos), pos: inv.pos });
-  });
-  for (const inv of open.values()) done.push({ op: operation(inv.ev, inv.pos, null, Infinity), pos: inv.pos });
-  done.sort((a, b) => a.pos - b.pos);
-  return { ops: done.map((d) => d.op), failed };
+    slots[slot] = operation(invokes[slot]!, callAt[slot]!, ev.type === 'ok' ? ev : null, pos);
+  }
+  for (const slot of open.values()) slots[slot] = operation(invokes[slot]!, callAt[slot]!, null, Infinity);
+  const ops: Operation[] = [];
+  for (const op of slots) if (op !== null) ops.push(op);
+  return { ops, failed };
 }
 
 function operation(inv: HistoryEvent, call: number, ok: HistoryEvent | null, ret: number): Operation {

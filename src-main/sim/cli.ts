@@ -10,8 +10,8 @@ import { DEFAULT_VNODES } from '../api/shards';
 import { MAX_VNODES } from '../core/shard/config';
 import { MAX_NODES } from './cluster';
 import { isMutantName, MUTANT_NAMES, type MutantName } from './mutants';
-import { runChildren, splitRange, SUMMARY_PREFIX } from './parallel-sweep';
-import { runSimulation, type SimOptions, type SimResult } from './run';
+import { runChildren, splitRange, SUMMARY_PREFIX, type ChildSummary } from './parallel-sweep';
+import { runSimulation, type PhaseMs, type SimOptions, type SimResult } from './run';
 
 const HELP = `usage: quorum-lab sim [options]
 
@@ -326,6 +326,40 @@ function verdictText(r: SimResult): string {
   return r.linearizable ? 'linearizable' : 'not linearizable';
 }
 
+function emptyPhases(): PhaseMs {
+  return { setup: 0, faults: 0, afterHeal: 0, endState: 0, checker: 0 };
+}
+
+function addPhases(sum: PhaseMs, p: PhaseMs): void {
+  sum.setup += p.setup;
+  sum.faults += p.faults;
+  sum.afterHeal += p.afterHeal;
+  sum.endState += p.endState;
+  sum.checker += p.checker;
+}
+
+/** SLOWEST: how many of a sweep's slowest seeds --stats names. */
+const SLOWEST = 5;
+
+/** noteSlow keeps the SLOWEST seeds by wall time, slowest first (ties: the lower seed first). */
+function noteSlow(top: [number, number][], seed: number, ms: number): void {
+  if (top.length === SLOWEST && ms <= top[SLOWEST - 1]![1]) return;
+  let i = top.length;
+  while (i > 0 && (top[i - 1]![1] < ms || (top[i - 1]![1] === ms && top[i - 1]![0] > seed))) i--;
+  top.splice(i, 0, [seed, ms]);
+  if (top.length > SLOWEST) top.pop();
+}
+
+/** phasesLine: where a sweep's wall time went, per seed on average, and its slowest seeds. */
+function phasesLine(p: PhaseMs, seeds: number, slowest: [number, number][]): string {
+  const f = (ms: number): string => (ms / Math.max(1, seeds)).toFixed(2);
+  return (
+    `per seed (wall ms): setup ${f(p.setup)}, fault phase ${f(p.faults)}, after the heal ${f(p.afterHeal)}, ` +
+    `end state ${f(p.endState)}, checker ${f(p.checker)}; slowest seeds: ` +
+    slowest.map(([seed, ms]) => `${seed} (${Math.round(ms)} ms)`).join(', ')
+  );
+}
+
 /** summaryLine is a sweep's last line. */
 function summaryLine(seeds: number, violations: number, unknown: number): string {
   return `${seeds} seeds, ${violations} violations${unknown > 0 ? `, ${unknown} unknown verdicts` : ''}`;
@@ -344,11 +378,15 @@ export function runSweep(
   let violations = 0;
   let unknown = 0;
   let simMs = 0;
+  const phases = emptyPhases();
+  const slowest: [number, number][] = [];
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
   for (let seed = lo; seed <= hi; seed++) {
     const r = run(simOptions(o, seed));
     simMs += r.stats.simulatedMs;
+    addPhases(phases, r.stats.phaseMs);
+    noteSlow(slowest, seed, r.stats.wallMs);
     const undecided = unknownVerdict(o, r);
     if (r.violations.length === 0 && !undecided) continue;
     violations += r.violations.length;
@@ -361,11 +399,22 @@ export function runSweep(
   }
   const failed = violations > 0 || unknown > 0 ? 1 : 0;
   if (o.childSummary) {
-    const summary = { seeds: hi - lo + 1, violations, unknown, simMs, cpuMs: cpuMsSince(cpu0) };
+    const summary: ChildSummary = {
+      seeds: hi - lo + 1,
+      violations,
+      unknown,
+      simMs,
+      cpuMs: cpuMsSince(cpu0),
+      phases,
+      slowest,
+    };
     out(SUMMARY_PREFIX + JSON.stringify(summary));
     return failed;
   }
-  if (o.stats) out(statsLine(simMs, performance.now() - wall0, cpuMsSince(cpu0)));
+  if (o.stats) {
+    out(statsLine(simMs, performance.now() - wall0, cpuMsSince(cpu0)));
+    out(phasesLine(phases, hi - lo + 1, slowest));
+  }
   out(summaryLine(hi - lo + 1, violations, unknown));
   return failed;
 }
@@ -393,6 +442,8 @@ async function parallelSweep(o: CliOptions): Promise<number> {
   let unknown = 0;
   let simMs = 0;
   let cpuMs = 0;
+  const phases = emptyPhases();
+  const slowest: [number, number][] = [];
   for (const r of results) {
     for (const l of r.lines) console.log(l);
     seeds += r.summary.seeds;
@@ -400,8 +451,13 @@ async function parallelSweep(o: CliOptions): Promise<number> {
     unknown += r.summary.unknown;
     simMs += r.summary.simMs;
     cpuMs += r.summary.cpuMs;
+    addPhases(phases, r.summary.phases);
+    for (const [seed, ms] of r.summary.slowest) noteSlow(slowest, seed, ms);
   }
-  if (o.stats) console.log(statsLine(simMs, performance.now() - wall0, cpuMs));
+  if (o.stats) {
+    console.log(statsLine(simMs, performance.now() - wall0, cpuMs));
+    console.log(phasesLine(phases, seeds, slowest));
+  }
   console.log(summaryLine(seeds, violations, unknown));
   return violations > 0 || unknown > 0 ? 1 : 0;
 }

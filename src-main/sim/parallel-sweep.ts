@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PhaseMs } from './run';
 
 /** SUMMARY_PREFIX marks a child's machine-readable last line. */
 export const SUMMARY_PREFIX = '#summary ';
@@ -19,6 +20,9 @@ export interface ChildSummary {
   unknown: number;
   simMs: number;
   cpuMs: number;
+  /** phases: the seeds' wall time by phase, summed; slowest: [seed, wall ms], slowest first. */
+  phases: PhaseMs;
+  slowest: [number, number][];
 }
 
 /** splitRange cuts lo..hi into at most `parts` contiguous, non-empty ranges. */

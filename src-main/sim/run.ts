@@ -87,6 +87,21 @@ export interface SimStats {
   digestMismatches: number;
   /** checkedOps: operations the linearizability checker looked at. */
   checkedOps: number;
+  /** phaseMs: the run's wall time by phase (where a sweep's time goes: `sim --seeds … --stats`). */
+  phaseMs: PhaseMs;
+}
+
+/**
+ * PhaseMs splits a run's wall time: building the cluster, schedule and clients; the fault
+ * phase; after the heal until the nodes converged (leader, answers, probe); the end-state
+ * checks (replay, replicas, acknowledged commands); the linearizability checker.
+ */
+export interface PhaseMs {
+  setup: number;
+  faults: number;
+  afterHeal: number;
+  endState: number;
+  checker: number;
 }
 
 /** SimResult is what one run found. */
@@ -144,6 +159,8 @@ interface Prepared {
   workload: ClientWorkload;
   wopts: WorkloadOptions;
   log: RunLog;
+  /** phaseMs: filled in as the run goes. */
+  phaseMs: PhaseMs;
 }
 
 /** prepare builds a run's cluster (with the seed's setup), its fault schedule and its clients. */
@@ -179,16 +196,21 @@ function prepare(o: SimOptions): Prepared {
     : [];
   const wopts = { ...DEFAULT_WORKLOAD, ...setup.workload, ...o.workload };
   const workload = new ClientWorkload(cluster, streamRng(o.seed, Stream.clients), wopts);
-  return { cluster, copts, schedule, workload, wopts, log };
+  const phaseMs = { setup: 0, faults: 0, afterHeal: 0, endState: 0, checker: 0 };
+  return { cluster, copts, schedule, workload, wopts, log, phaseMs };
 }
 
 function run(o: SimOptions): SimResult {
   const wall0 = performance.now();
   const p = prepare(o);
-  const { cluster, workload, log } = p;
+  const { cluster, workload, log, phaseMs } = p;
   for (const f of p.schedule) cluster.at(f.atMs, () => applyFault(cluster, f.action));
   workload.start();
+  const t1 = performance.now();
+  phaseMs.setup = t1 - wall0;
   cluster.runUntil(o.faultMs ?? 5_000);
+  const t2 = performance.now();
+  phaseMs.faults = t2 - t1;
 
   // The heal: from here on the network is clean and every node runs.
   healAll(cluster);
@@ -197,7 +219,10 @@ function run(o: SimOptions): SimResult {
   o.onHeal?.(cluster);
   log.write(cluster.now, 'phase', { phase: 'healed' });
   checkAfterHeal(p, o.probe !== false);
+  const t3 = performance.now();
+  phaseMs.afterHeal = t3 - t2 - phaseMs.endState;
   const verdict = o.check === false ? null : checkClientHistory(cluster, workload.history, o.checkSteps ?? CHECK_STEPS);
+  phaseMs.checker = performance.now() - t3;
   const checker = cluster.checker;
   log.write(cluster.now, 'end', { violations: checker.violations.length, linearizable: verdict?.linearizable ?? null });
   return {
@@ -255,7 +280,9 @@ function checkAfterHeal(p: Prepared, probe: boolean): void {
     const applied = cluster.nodes.map((n) => `${n.id}=${n.applied}`).join(' ');
     checker.report('liveness', null, `nodes did not converge on one applied index after the heal: ${applied}`);
   } else {
+    const t0 = performance.now();
     checkFinalState(cluster, workload.acked, cluster.kv);
+    p.phaseMs.endState = performance.now() - t0;
   }
 }
 
@@ -331,5 +358,6 @@ function statsOf(p: Prepared, wallMs: number, checkedOps: number): SimStats {
     appliedIndex: cluster.checker.appliedThrough,
     digestMismatches: cluster.stats.digestMismatches,
     checkedOps,
+    phaseMs: p.phaseMs,
   };
 }

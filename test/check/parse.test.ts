@@ -4,9 +4,10 @@
  * HistoryError with the line it is on, never a crash, and every reader is bounded.
  */
 import { describe, expect, it } from 'vitest';
-import { HistoryError } from '../../src-main/check/history';
+import { HistoryError, pairHistory } from '../../src-main/check/history';
 import { EDN_MAX_DEPTH, readEdn } from '../../src-main/check/parse/edn';
 import { detectFormat, MAX_LINE_CHARS, parseHistory } from '../../src-main/check/parse/formats';
+import { hist } from './helpers';
 
 describe('formats', () => {
   it('reads Jepsen log lines, skipping other log lines and the nemesis', () => {
@@ -108,5 +109,36 @@ describe('EDN', () => {
   it('bounds nesting', () => {
     expect(() => readEdn('['.repeat(EDN_MAX_DEPTH + 2) + ']'.repeat(EDN_MAX_DEPTH + 2))).toThrow(/nested too deep/);
     expect(readEdn('['.repeat(EDN_MAX_DEPTH) + ']'.repeat(EDN_MAX_DEPTH))).toBeDefined();
+  });
+});
+
+describe('pairing events into operations', () => {
+  it('keeps invoke order whatever order completions come in; drops failed ones; an unfinished one is indeterminate', () => {
+    const { ops, failed } = pairHistory(
+      hist([
+        [1, 'invoke', 'write', 'x', 'a'], // 0
+        [2, 'invoke', 'read', 'x', null], // 1
+        [3, 'invoke', 'cas', 'x', ['a', 'b']], // 2
+        [2, 'ok', 'read', 'x', 'a'], // 3
+        [3, 'fail', 'cas', 'x', ['a', 'b']], // 4
+        [4, 'invoke', 'get', 'y', null], // 5
+        [1, 'info', 'write', 'x', 'a'], // 6
+        [4, 'ok', 'get', 'y', null], // 7
+        [5, 'invoke', 'put', 'y', 'c'], // 8: never completes
+      ]),
+    );
+    expect(failed).toBe(1);
+    expect(ops.map((o) => [o.process, o.f, o.call, o.ret, o.status, o.output])).toEqual([
+      [1, 'write', 0, Infinity, 'info', undefined],
+      [2, 'read', 1, 3, 'ok', 'a'],
+      [4, 'read', 5, 7, 'ok', null],
+      [5, 'write', 8, Infinity, 'info', undefined],
+    ]);
+    expect(ops.map((o) => [o.index, o.time, o.endTime])).toEqual([
+      [0, 0, null],
+      [1, 1000, 3000],
+      [5, 5000, 7000],
+      [8, 8000, null],
+    ]);
   });
 });

@@ -120,43 +120,22 @@ describe('quorum-lab sim runs', () => {
 
   it('a sweep lists each violating seed with its reproduction command and exits 1', () => {
     const o = parseSimArgs(['--seeds', '5..8', '--nodes', '3', '--duration', '2']) as CliOptions;
-    const fake = (opts: SimOptions): SimResult => ({
-      seed: opts.seed,
-      // Seed 7's history was too hard for the checker's budget: reported, never taken for a pass.
-      linearizable: opts.seed === 7 ? null : true,
-      violations:
-        opts.seed === 6 || opts.seed === 8
-          ? [
-              {
-                invariant: 'election-safety',
-                timeMs: 1500,
-                node: 'n2',
-                description: 'two leaders in term 4: n1 and n2',
-              },
-            ]
-          : [],
-      stats: {
-        simulatedMs: 1,
-        wallMs: 1,
-        speedup: 1,
-        messages: 0,
-        delivered: 0,
-        dropped: 0,
-        duplicated: 0,
-        commands: 0,
-        acknowledged: 0,
-        faults: 0,
-        triggered: 0,
-        triggeredBy: {},
-        logRecords: 0,
-        appliedIndex: 0,
-        digestMismatches: 0,
-        checkedOps: 0,
-      },
-      history: [],
-      schedule: [],
-      log: [],
-    });
+    const fake = (opts: SimOptions): SimResult =>
+      fakeResult(opts.seed, {
+        // Seed 7's history was too hard for the checker's budget: reported, never taken for a pass.
+        linearizable: opts.seed === 7 ? null : true,
+        violations:
+          opts.seed === 6 || opts.seed === 8
+            ? [
+                {
+                  invariant: 'election-safety',
+                  timeMs: 1500,
+                  node: 'n2',
+                  description: 'two leaders in term 4: n1 and n2',
+                },
+              ]
+            : [],
+      });
     const lines: string[] = [];
     expect(runSweep(o, fake, (l) => lines.push(l))).toBe(1);
     expect(lines).toEqual([
@@ -171,4 +150,69 @@ describe('quorum-lab sim runs', () => {
       '4 seeds, 2 violations, 1 unknown verdicts',
     ]);
   });
+
+  it('--stats: a sweep says where its wall time went per seed and names its slowest seeds', () => {
+    const o = parseSimArgs(['--seeds', '1..8', '--nodes', '3', '--stats']) as CliOptions;
+    // Seed s took 10·s ms, seeds 3 and 6 the same 60 ms (a tie goes to the lower seed).
+    const wall = (seed: number): number => (seed === 3 ? 60 : seed * 10);
+    const fake = (opts: SimOptions): SimResult =>
+      fakeResult(opts.seed, {
+        wallMs: wall(opts.seed),
+        phaseMs: { setup: 1, faults: 2 * opts.seed, afterHeal: 0.5, endState: 0.25, checker: opts.seed === 8 ? 8 : 0 },
+      });
+    const lines: string[] = [];
+    expect(runSweep(o, fake, (l) => lines.push(l))).toBe(0);
+    expect(lines[0]).toMatch(/^simulated 0\.0 s in [\d.]+ s wall/);
+    expect(lines.slice(1)).toEqual([
+      'per seed (wall ms): setup 1.00, fault phase 9.00, after the heal 0.50, end state 0.25, checker 1.00; ' +
+        'slowest seeds: 8 (80 ms), 7 (70 ms), 3 (60 ms), 6 (60 ms), 5 (50 ms)',
+      '8 seeds, 0 violations',
+    ]);
+  });
+
+  it("--jobs --stats adds up the children's phases and slowest seeds", async () => {
+    expect(await simMain(['--seeds', '1..3', '--nodes', '3', '--duration', '1', '--jobs', '2', '--stats'])).toBe(0);
+    expect(out).toHaveLength(3);
+    expect(out[1]).toMatch(
+      /^per seed \(wall ms\): setup [\d.]+, fault phase [\d.]+, after the heal [\d.]+, end state [\d.]+, checker [\d.]+; slowest seeds: [123] \(\d+ ms\), [123] \(\d+ ms\), [123] \(\d+ ms\)$/,
+    );
+    expect(new Set([...out[1]!.matchAll(/(\d) \(\d+ ms\)/g)].map((m) => m[1]))).toEqual(new Set(['1', '2', '3']));
+    expect(out[2]).toBe('3 seeds, 0 violations');
+  });
 });
+
+/** fakeResult is a clean run of `seed` that did nothing, with `over` laid over it. */
+function fakeResult(
+  seed: number,
+  over: Partial<Omit<SimResult, 'stats'>> & { wallMs?: number; phaseMs?: SimResult['stats']['phaseMs'] } = {},
+): SimResult {
+  const { wallMs = 1, phaseMs = { setup: 0, faults: 0, afterHeal: 0, endState: 0, checker: 0 }, ...rest } = over;
+  return {
+    seed,
+    linearizable: true,
+    violations: [],
+    stats: {
+      simulatedMs: 1,
+      wallMs,
+      speedup: 1,
+      messages: 0,
+      delivered: 0,
+      dropped: 0,
+      duplicated: 0,
+      commands: 0,
+      acknowledged: 0,
+      faults: 0,
+      triggered: 0,
+      triggeredBy: {},
+      logRecords: 0,
+      appliedIndex: 0,
+      digestMismatches: 0,
+      checkedOps: 0,
+      phaseMs,
+    },
+    history: [],
+    schedule: [],
+    log: [],
+    ...rest,
+  };
+}

@@ -2,9 +2,15 @@
  * One seed, one run: the same seed gives a byte-identical run log and client history;
  * another seed gives a different run. The log has the lab's run-log shape. That holds for
  * every kind of fault and both protocols — damaged stores and recovery, triggered faults,
- * busy seeds — and a run with a mutant leaves nothing behind for the next.
+ * busy seeds — and a run with a mutant leaves nothing behind for the next. A seed's run is
+ * the same alone, in a process of its own, as inside a sweep after other seeds.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseSimArgs, runSweep, type CliOptions } from '../../src-main/sim/cli';
 import { runSimulation, type SimOptions } from '../../src-main/sim/run';
 import { MUTANT_NAMES } from '../../src-main/sim/mutants';
 
@@ -137,4 +143,38 @@ describe('determinism through every kind of fault', () => {
     expect(JSON.stringify(after.history)).toBe(JSON.stringify(clean.history));
     expect(after.violations).toEqual([]);
   });
+});
+
+describe('a seed alone and inside a sweep', () => {
+  it("a sweep's seed, run after others in one process, gives the run log it gives alone in a fresh process", () => {
+    // The seeds a sweep runs before it must leave nothing behind that its run depends on.
+    const o = parseSimArgs(['--seeds', '21..24', '--nodes', '5']) as CliOptions;
+    const logs = new Map<number, string>();
+    const code = runSweep(
+      o,
+      (so) => {
+        const r = runSimulation({ ...so, log: true });
+        logs.set(so.seed, r.log.join('\n') + '\n');
+        return r;
+      },
+      () => {},
+    );
+    expect(code).toBe(0);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ql-sim-alone-'));
+    try {
+      for (const seed of [21, 24]) {
+        const file = path.join(dir, `sim-${seed}.jsonl`);
+        const bin = path.join(__dirname, '..', '..', 'bin', 'quorum-lab.mjs');
+        const r = spawnSync(process.execPath, [bin, 'sim', '--seed', String(seed), '--nodes', '5', '--log', file], {
+          encoding: 'utf8',
+        });
+        expect(r.status, r.stderr).toBe(0);
+        const alone = fs.readFileSync(file, 'utf8');
+        expect(alone.length).toBeGreaterThan(100_000);
+        expect(alone === logs.get(seed), `seed ${seed}: the log alone differs from the sweep's`).toBe(true);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
