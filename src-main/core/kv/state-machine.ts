@@ -36,7 +36,7 @@
 import { assertNever } from '../types';
 import { decodeCommand, utf8Length, type CommandDecoder } from './codec';
 import { digestHex } from './hash';
-import { parseState, serializeState } from './snapshot';
+import { parseState, serializeState, SessionRows } from './snapshot';
 import type { KvState, LockGrant } from './snapshot';
 import type { KvCommand, KvOp, KvResult, LockInfo } from './types';
 
@@ -120,6 +120,8 @@ export class KvStateMachine {
   private readonly sessions: boolean;
   private readonly fencing: boolean;
   private readonly decode: CommandDecoder;
+  /** rows: the sessions' rows of the last snapshot, reused by the next while unchanged. */
+  private readonly rows = new SessionRows();
 
   constructor(opts: KvStateMachineOptions = {}) {
     this.maxSessions = Math.max(1, opts.maxSessions ?? SESSION_MAX);
@@ -236,7 +238,7 @@ export class KvStateMachine {
 
   /** snapshot serializes the whole state (data, sessions, locks, fences, clock, appliedIndex). */
   snapshot(): string {
-    return serializeState(this.st, false);
+    return serializeState(this.st, false, this.rows);
   }
 
   /**
@@ -254,7 +256,7 @@ export class KvStateMachine {
 
   /** digest is a stable hash of the state (not of appliedIndex): replicas at the same index must agree. */
   digest(): string {
-    return digestHex(serializeState(this.st, true));
+    return digestHex(serializeState(this.st, true, this.rows));
   }
 
   /** locks lists the locks held now (unexpired at the state machine's clock), by name. */
