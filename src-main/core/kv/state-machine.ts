@@ -122,6 +122,19 @@ export class KvStateMachine {
   private readonly decode: CommandDecoder;
   /** rows: the sessions' rows of the last snapshot, reused by the next while unchanged. */
   private readonly rows = new SessionRows();
+  /**
+   * Eviction looks at the front of the sessions (the least recently used) after every
+   * record. While the sessions are in ascending lastIndex order — as recordSession keeps
+   * them; only a restored snapshot could say otherwise — the front holds the lowest
+   * lastIndex, `oldest` is at most that, and no session is idle enough to evict until
+   * index - idleEntries reaches it, so the front need not be looked at (a Map iterator
+   * walks over every slot a delete left at the table's start, and the sessions are deleted
+   * and re-inserted on every command). -Infinity: look.
+   */
+  private oldest = -Infinity;
+  /** ascending: the sessions' lastIndex ascends in Map order; newest is the last one's. */
+  private ascending = true;
+  private newest = -Infinity;
 
   constructor(opts: KvStateMachineOptions = {}) {
     this.maxSessions = Math.max(1, opts.maxSessions ?? SESSION_MAX);
@@ -252,6 +265,16 @@ export class KvStateMachine {
     if (index !== undefined && Number.isSafeInteger(index) && index > st.appliedIndex) st.appliedIndex = index;
     this.st = st;
     this.used = stateBytes(st);
+    this.ascending = true;
+    this.newest = -Infinity;
+    for (const x of st.sessions.values()) this.noteSession(x.lastIndex);
+    this.oldest = -Infinity;
+  }
+
+  /** noteSession notes that a session with lastIndex `i` joined the end of the sessions (see `oldest`). */
+  private noteSession(i: number): void {
+    if (i < this.newest) this.ascending = false;
+    this.newest = i;
   }
 
   /** digest is a stable hash of the state (not of appliedIndex): replicas at the same index must agree. */
@@ -293,8 +316,15 @@ export class KvStateMachine {
     sessions.delete(c.client);
     sessions.set(c.client, { seq: c.seq, result, lastIndex: index });
     this.used += sessionCost(c.client, result);
+    this.noteSession(index);
+    // The front is not idle enough yet (see `oldest`): the loop below would stop at it.
+    if (sessions.size <= this.maxSessions && this.ascending && this.oldest > index - this.idleEntries) return;
+    this.oldest = -Infinity;
     for (const [client, s] of sessions) {
-      if (sessions.size <= this.maxSessions && s.lastIndex > index - this.idleEntries) break;
+      if (sessions.size <= this.maxSessions && s.lastIndex > index - this.idleEntries) {
+        this.oldest = s.lastIndex;
+        break;
+      }
       this.used -= sessionCost(client, s.result);
       sessions.delete(client);
     }

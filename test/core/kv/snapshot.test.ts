@@ -154,3 +154,58 @@ describe('KvStateMachine snapshots', () => {
     expect(a.digest()).toBe(b.digest());
   });
 });
+
+describe('KvStateMachine session eviction', () => {
+  /** sessionsOf lists a machine's sessions (client and lastIndex) in eviction order, from its snapshot. */
+  const sessionsOf = (sm: KvStateMachine): [string, number][] =>
+    (JSON.parse(sm.snapshot()) as { sessions: [string, number, number][] }).sessions.map((r) => [r[0], r[2]]);
+
+  /** model is the eviction rule spelt out: LRU order, the idle ones and those past the limit leave from the front. */
+  function model(sessions: [string, number][], client: string, index: number, max: number, idle: number) {
+    const out = sessions.filter(([c]) => c !== client);
+    out.push([client, index]);
+    while (out.length > 0 && (out.length > max || out[0]![1] <= index - idle)) out.shift();
+    return out;
+  }
+
+  it('evicts exactly what the rule says, also after restoring sessions out of order', () => {
+    const rng = seededRng(11);
+    for (const [max, idle] of [
+      [4, 9],
+      [50, 6],
+      [3, 1000],
+    ] as const) {
+      const sm = new KvStateMachine({ maxSessions: max, sessionIdleEntries: idle });
+      let expected: [string, number][] = [];
+      const seqs = new Map<string, number>();
+      for (let i = 1; i <= 400; i++) {
+        if (i === 200) {
+          // A snapshot whose sessions are not in lastIndex order (no state machine writes
+          // one, but a peer could send it): the front, a busy client, is the newest, so
+          // once it is used again an older one behind it is the front.
+          const snap = JSON.parse(sm.snapshot()) as { sessions: [string, number, number, unknown][] };
+          const at = snap.sessions.findIndex((row) => row[0] === 'busy0');
+          const [busy] = snap.sessions.splice(at, 1);
+          snap.sessions.unshift([busy![0], busy![1], i - 1, busy![3]]);
+          snap.sessions.push(['late', 1, i - 1, { ok: true }], ['early', 1, i - 3, { ok: true }]);
+          sm.restore(JSON.stringify(snap));
+          expected = snap.sessions.map((r) => [r[0], r[2]]);
+          seqs.set('late', 1);
+          seqs.set('early', 1);
+        }
+        // Mostly a few busy clients, now and then an idle one or a new one.
+        const r = rng.next();
+        const client =
+          r < 0.7 ? `busy${Math.floor(rng.next() * 3)}` : r < 0.9 ? `idle${Math.floor(rng.next() * 8)}` : `new${i}`;
+        const last = seqs.get(client);
+        // A client whose session was evicted starts a new one at seq 1.
+        const alive = expected.some(([c]) => c === client);
+        const seq = alive && last !== undefined ? last + 1 : 1;
+        seqs.set(client, seq);
+        sm.apply(i, encodeCommand({ client, seq, now: i, cmd: { op: 'put', key: 'k', value: `${i}` } }));
+        expected = model(expected, client, i, max, idle);
+        expect(sessionsOf(sm)).toEqual(expected);
+      }
+    }
+  });
+});
