@@ -88,8 +88,15 @@ const memo = { a: '', aBytes: 0, b: '', bBytes: 0 };
 const dataCost = (key: string, value: string): number => ENTRY_OVERHEAD_BYTES + utf8Length(key) + bytesOf(value);
 const lockCost = (name: string, l: LockGrant): number => ENTRY_OVERHEAD_BYTES + utf8Length(name) + utf8Length(l.owner);
 const fenceCost = (key: string): number => ENTRY_OVERHEAD_BYTES + utf8Length(key);
-const sessionCost = (client: string, r: KvResult): number =>
-  ENTRY_OVERHEAD_BYTES + utf8Length(client) + bytesOf(r.value ?? '') + utf8Length(r.holder ?? '');
+/**
+ * sessionCost is what a session costs: its client id (`clientBytes`: its UTF-8 length,
+ * measured once per apply) and the answer it keeps.
+ */
+const sessionCost = (clientBytes: number, r: KvResult): number =>
+  ENTRY_OVERHEAD_BYTES +
+  clientBytes +
+  (r.value === undefined || r.value === null ? 0 : bytesOf(r.value)) +
+  (r.holder === undefined || r.holder === null ? 0 : utf8Length(r.holder));
 
 /** stateBytes is what `s` costs under the memory rule (computed afresh after a restore). */
 export function stateBytes(s: KvState): number {
@@ -97,7 +104,7 @@ export function stateBytes(s: KvState): number {
   for (const [k, v] of s.data) n += dataCost(k, v);
   for (const [name, l] of s.locks) n += lockCost(name, l);
   for (const k of s.fences.keys()) n += fenceCost(k);
-  for (const [c, x] of s.sessions) n += sessionCost(c, x.result);
+  for (const [c, x] of s.sessions) n += sessionCost(utf8Length(c), x.result);
   return n;
 }
 
@@ -169,7 +176,8 @@ export class KvStateMachine {
 
   /** dataDelta is what storing key=value over `prev` adds. */
   private dataDelta(key: string, value: string, prev: string | null): number {
-    return dataCost(key, value) - (prev === null ? 0 : dataCost(key, prev));
+    // dataCost(key, value) - dataCost(key, prev): the key's share cancels out.
+    return prev === null ? dataCost(key, value) : bytesOf(value) - bytesOf(prev);
   }
 
   /** appliedIndex is the index of the last entry applied (or skipped, or restored). */
@@ -209,8 +217,9 @@ export class KvStateMachine {
     // A tracked command's answer is kept for retries, so its room is reserved up front: a
     // command whose answer would not fit fails whole, before it changes anything.
     // The session's current cost, taken once for the reserve and the record (UTF-8 lengths are a walk over the value).
-    const oldCost = s ? sessionCost(c.client, s.result) : 0;
-    const reserve = tracked ? this.answerReserve(c.client, c.cmd, oldCost) : 0;
+    const clientBytes = tracked ? utf8Length(c.client) : 0;
+    const oldCost = s ? sessionCost(clientBytes, s.result) : 0;
+    const reserve = tracked ? this.answerReserve(clientBytes, c.cmd, oldCost) : 0;
     let result: KvResult;
     if (reserve > 0 && this.used + reserve > this.maxBytes) result = { ...STORE_FULL };
     else {
@@ -220,7 +229,7 @@ export class KvStateMachine {
     }
     // result is this call's own object (applyOp and STORE_FULL's copy are fresh): the session
     // keeps it, and the caller gets a copy, so neither can change what the other holds.
-    if (tracked) this.recordSession(index, c, result, s !== undefined ? oldCost : 0);
+    if (tracked) this.recordSession(index, c, clientBytes, result, s !== undefined ? oldCost : 0);
     return { ...result };
   }
 
@@ -229,12 +238,12 @@ export class KvStateMachine {
    * most the key's current value or the lock's current holder. Deletes and unlocks reserve
    * nothing: they free at least what their answer keeps, so they always pass.
    */
-  private answerReserve(client: string, op: KvOp, oldCost: number): number {
+  private answerReserve(clientBytes: number, op: KvOp, oldCost: number): number {
     if (op.op === 'delete' || op.op === 'unlock') return 0;
     // sessionCost of the largest answer — { holder } or { value } — without building it (this runs per apply).
     const carried =
       op.op === 'lock' || op.op === 'renew' ? (this.live(op.name)?.owner ?? '') : (this.st.data.get(op.key) ?? '');
-    const answer = ENTRY_OVERHEAD_BYTES + utf8Length(client) + bytesOf(carried);
+    const answer = ENTRY_OVERHEAD_BYTES + clientBytes + bytesOf(carried);
     return answer - oldCost;
   }
 
@@ -309,13 +318,13 @@ export class KvStateMachine {
   }
 
   /** recordSession keeps `result` as the client's answer for retries; `oldCost` is what its session cost before (0: none). */
-  private recordSession(index: number, c: KvCommand, result: KvResult, oldCost: number): void {
+  private recordSession(index: number, c: KvCommand, clientBytes: number, result: KvResult, oldCost: number): void {
     const sessions = this.st.sessions;
     // Delete and re-insert so Map order is least-recently-used first: eviction pops the front.
     this.used -= oldCost;
     sessions.delete(c.client);
     sessions.set(c.client, { seq: c.seq, result, lastIndex: index });
-    this.used += sessionCost(c.client, result);
+    this.used += sessionCost(clientBytes, result);
     this.noteSession(index);
     // The front is not idle enough yet (see `oldest`): the loop below would stop at it.
     if (sessions.size <= this.maxSessions && this.ascending && this.oldest > index - this.idleEntries) return;
@@ -325,7 +334,7 @@ export class KvStateMachine {
         this.oldest = s.lastIndex;
         break;
       }
-      this.used -= sessionCost(client, s.result);
+      this.used -= sessionCost(utf8Length(client), s.result);
       sessions.delete(client);
     }
   }
