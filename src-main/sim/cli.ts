@@ -200,7 +200,8 @@ export function parseSimArgs(argv: string[]): CliOptions | 'help' {
   return o;
 }
 
-function simOptions(o: CliOptions, seed: number): SimOptions {
+/** simOptions are the runSimulation options the CLI runs seed `seed` with. */
+export function simOptions(o: CliOptions, seed: number): SimOptions {
   return {
     seed,
     nodes: o.nodes,
@@ -308,7 +309,7 @@ function single(o: CliOptions): number {
   const out = toStdout ? console.error : console.log;
   const s = r.stats;
   out(
-    `seed ${seed}: ${r.violations.length} violation(s); ${s.commands} commands (${s.acknowledged} acknowledged), ` +
+    `seed ${seed}: ${r.violations.length} violation(s); ${commandsText(s)}, ` +
       `${s.faults} faults (${s.triggered} triggered), ${s.messages} messages, applied through index ${s.appliedIndex}`,
   );
   for (const l of describe(r)) out(l);
@@ -319,6 +320,17 @@ function single(o: CliOptions): number {
     if (s.commands > 0) out(`${(s.messages / s.commands).toFixed(1)} messages per client command`);
   }
   return r.violations.length > 0 || unknownVerdict(o, r) ? 1 : 0;
+}
+
+/**
+ * commandsText says what became of the run's commands: those through the log answered
+ * (ok or refused), the reads answered (never in the log) and those left indeterminate.
+ */
+export function commandsText(s: SimResult['stats']): string {
+  return (
+    `${s.commands} commands (${s.acknowledged} through the log acknowledged, ${s.reads} reads answered, ` +
+    `${s.indeterminate} indeterminate)`
+  );
 }
 
 function verdictText(r: SimResult): string {

@@ -30,8 +30,11 @@ export class InvariantChecker {
   readonly violations: Violation[] = [];
   /** leaderOfTerm: the node seen as leader in each term (election safety). */
   private readonly leaderOfTerm = new Map<number, NodeId>();
-  /** applied: the first (type, data) applied at each index by any node. */
-  private readonly applied = new Map<number, AppliedSlot>();
+  /**
+   * applied: the first (type, data) applied at each index by any node. An array: log
+   * indexes are dense from 1, and this is read and written on every apply of every node.
+   */
+  private readonly applied: (AppliedSlot | undefined)[] = [];
   /** maxContiguous: every index in 1..maxContiguous has been applied by someone. */
   private maxContiguousIndex = 0;
   /** commitSeen: the highest commit index each node reported since it (re)started. */
@@ -120,10 +123,10 @@ export class InvariantChecker {
       this.report('apply-order', node, `${node} applied index ${index} after ${at} (expected ${at + 1})`);
     }
     this.appliedIndex.set(node, Math.max(at, index));
-    const slot = this.applied.get(index);
+    const slot = this.applied[index];
     if (!slot) {
-      this.applied.set(index, { type, data, node });
-      while (this.applied.has(this.maxContiguousIndex + 1)) this.maxContiguousIndex++;
+      this.applied[index] = { type, data, node };
+      while (this.applied[this.maxContiguousIndex + 1] !== undefined) this.maxContiguousIndex++;
     } else if (slot.type !== type || slot.data !== data) {
       this.report(
         'state-machine-safety',
@@ -144,7 +147,7 @@ export class InvariantChecker {
 
   /** appliedAt returns what was applied at index (by the first node to apply it). */
   appliedAt(index: number): { type: EntryType; data: string } | undefined {
-    return this.applied.get(index);
+    return this.applied[index];
   }
 
   /** appliedThrough is the highest index such that every index up to it was applied by some node. */

@@ -36,8 +36,10 @@ interface CommittedEntry {
 
 /** CommitOracle watches every observed status change (see the file comment). */
 export class CommitOracle {
-  /** committed: the entry first seen committed at each index. */
-  private readonly committed = new Map<number, CommittedEntry>();
+  /** committed: the entry first seen committed at each index (an array: indexes are dense from 1). */
+  private readonly committed: (CommittedEntry | undefined)[] = [];
+  /** count: how many indexes `committed` holds. */
+  private count = 0;
   /** maxCommitted: the highest index any node has committed. */
   private maxCommitted = 0;
   /** checkedLeader: per node, the term it was last checked as a new leader in. */
@@ -82,10 +84,11 @@ export class CommitOracle {
     const lo = Math.max(from + 1, st.firstIndex);
     const entries = lo <= st.commitIndex ? n.core!.entries(lo, st.commitIndex + 1) : [];
     for (const e of entries) {
-      const seen = this.committed.get(e.index);
+      const seen = this.committed[e.index];
       if (!seen) {
         const bound = this.byTerm ? st.term : e.term;
-        this.committed.set(e.index, { term: e.term, type: e.type, data: e.data, node: n.id, bound });
+        this.committed[e.index] = { term: e.term, type: e.type, data: e.data, node: n.id, bound };
+        this.count++;
         continue;
       }
       if (!this.same(seen, e)) {
@@ -106,13 +109,13 @@ export class CommitOracle {
     const hi = Math.min(this.maxCommitted, st.lastIndex);
     const entries = lo <= hi ? n.core!.entries(lo, hi + 1) : [];
     for (const e of entries) {
-      const c = this.committed.get(e.index);
+      const c = this.committed[e.index];
       if (c && c.bound < st.term && !this.same(c, e)) {
         return this.reportIncomplete(n, st, e.index, `holding ${describe(e)} where ${describe(c)} was committed`);
       }
     }
     for (let i = Math.max(lo, st.lastIndex + 1); i <= this.maxCommitted; i++) {
-      const c = this.committed.get(i);
+      const c = this.committed[i];
       if (c && c.bound < st.term) {
         return this.reportIncomplete(
           n,
@@ -135,7 +138,7 @@ export class CommitOracle {
 
   /** committedCount is how many indexes the oracle has seen committed (for tests and stats). */
   get committedCount(): number {
-    return this.committed.size;
+    return this.count;
   }
 }
 

@@ -75,8 +75,19 @@ export interface SimStats {
   delivered: number;
   dropped: number;
   duplicated: number;
+  /** commands: every command a client invoked (reads included). */
   commands: number;
+  /**
+   * acknowledged: commands that went through the log and were answered ok or refused
+   * (AckedCommand). Reads are not in the log, so they are never counted here: `reads` are
+   * the reads answered, `indeterminate` the commands whose outcome no client learnt (the
+   * history's `info`), so commands = acknowledged + reads + indeterminate.
+   */
   acknowledged: number;
+  /** reads: reads answered (ok); served by ReadIndex or a lease, never written to the log. */
+  reads: number;
+  /** indeterminate: commands completed as `info` (no answer, or their session expired). */
+  indeterminate: number;
   faults: number;
   /** triggered: event-triggered faults that fired; triggeredBy, by 'event:action'. */
   triggered: number;
@@ -337,6 +348,19 @@ function probeAfterHeal(p: Prepared): void {
   }
 }
 
+/** commandCounts counts a history's commands, its answered reads and its indeterminate outcomes. */
+function commandCounts(history: readonly HistoryOp[]): Pick<SimStats, 'commands' | 'reads' | 'indeterminate'> {
+  let commands = 0;
+  let reads = 0;
+  let indeterminate = 0;
+  for (const h of history) {
+    if (h.type === 'invoke') commands++;
+    else if (h.type === 'info') indeterminate++;
+    else if (h.type === 'ok' && h.f === 'read') reads++;
+  }
+  return { commands, reads, indeterminate };
+}
+
 /** statsOf summarizes a finished run. */
 function statsOf(p: Prepared, wallMs: number, checkedOps: number): SimStats {
   const { cluster, workload } = p;
@@ -349,7 +373,7 @@ function statsOf(p: Prepared, wallMs: number, checkedOps: number): SimStats {
     delivered: cluster.stats.delivered,
     dropped: cluster.stats.dropped,
     duplicated: cluster.stats.duplicated,
-    commands: workload.history.filter((h) => h.type === 'invoke').length,
+    ...commandCounts(workload.history),
     acknowledged: workload.acked.length,
     faults: p.schedule.length,
     triggered: cluster.triggers.fired,

@@ -6,10 +6,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseSimArgs, reproduceCommand, runSweep, simMain, type CliOptions } from '../../src-main/sim/cli';
+import {
+  commandsText,
+  parseSimArgs,
+  reproduceCommand,
+  runSweep,
+  simMain,
+  simOptions,
+  type CliOptions,
+} from '../../src-main/sim/cli';
 import { MUTANT_NAMES } from '../../src-main/sim/mutants';
 import { splitRange } from '../../src-main/sim/parallel-sweep';
-import type { SimOptions, SimResult } from '../../src-main/sim/run';
+import { runSimulation, type SimOptions, type SimResult } from '../../src-main/sim/run';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ql-sim-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -97,6 +105,24 @@ describe('quorum-lab sim runs', () => {
     expect(h.some((x) => x.type === 'invoke')).toBe(true);
     expect(out.join('\n')).toMatch(/seed 42: 0 violation\(s\)/);
     expect(out.join('\n')).toMatch(/x real time/);
+  });
+
+  it('the summary accounts for every command: through the log, reads, indeterminate', async () => {
+    const o = parseSimArgs(['--seed', '3', '--nodes', '5', '--duration', '2']) as CliOptions;
+    const r = runSimulation(simOptions(o, 3));
+    const s = r.stats;
+    const reads = r.history.filter((h) => h.f === 'read' && h.type === 'ok').length;
+    expect(s.reads).toBe(reads);
+    expect(s.reads).toBeGreaterThan(0);
+    expect(s.indeterminate).toBe(r.history.filter((h) => h.type === 'info').length);
+    // Every command is one of the three; a read is never acknowledged (it is not in the log).
+    expect(s.acknowledged + s.reads + s.indeterminate).toBe(s.commands);
+    expect(commandsText(s)).toBe(
+      `${s.commands} commands (${s.acknowledged} through the log acknowledged, ${reads} reads answered, ` +
+        `${s.indeterminate} indeterminate)`,
+    );
+    expect(await simMain(['--seed', '3', '--nodes', '5', '--duration', '2'])).toBe(0);
+    expect(out.join('\n')).toContain(`seed 3: 0 violation(s); ${commandsText(s)}`);
   });
 
   it('a sweep ends with exactly one summary line', async () => {
@@ -201,6 +227,8 @@ function fakeResult(
       duplicated: 0,
       commands: 0,
       acknowledged: 0,
+      reads: 0,
+      indeterminate: 0,
       faults: 0,
       triggered: 0,
       triggeredBy: {},

@@ -49,23 +49,106 @@ function orderedResult(r: KvResult): KvResult {
   return out;
 }
 
-/** serializeState writes the state as JSON; with `canonical`, maps whose order does not matter are sorted and appliedIndex is left out (for digests). */
-export function serializeState(s: KvState, canonical: boolean): string {
+/** sessionRow is one session's row of a snapshot: [client, seq, lastIndex, result]. */
+function sessionRow(client: string, x: Session): string {
+  return JSON.stringify([client, x.seq, x.lastIndex, orderedResult(x.result)]);
+}
+
+/**
+ * SessionRows keeps the sessions' part of the last snapshot of one state machine, so the
+ * next one rewrites only what changed. A snapshot is taken every few hundred entries;
+ * sessions are kept least recently used first, so the idle ones — most of them: a client
+ * that starts a new session leaves its old one until it is evicted — form an unchanged
+ * prefix, and only the few clients active since the last snapshot are at the end. The
+ * state machine replaces a session object whenever its client applies a command and never
+ * changes one in place; a row is still reused only if its client, object, seq, index and
+ * result are the ones it was written from.
+ */
+export class SessionRows {
+  private readonly clients: string[] = [];
+  private readonly sessions: Session[] = [];
+  private readonly seqs: number[] = [];
+  private readonly lastIndexes: number[] = [];
+  private readonly results: KvResult[] = [];
+  /** ends[i]: the length of `text` through row i. */
+  private readonly ends: number[] = [];
+  private text = '';
+
+  /** rows is the sessions' rows joined by commas: what JSON.stringify writes between the array's brackets. */
+  rows(m: ReadonlyMap<string, Session>): string {
+    let i = 0;
+    let reusing = true;
+    for (const [c, x] of m) {
+      if (reusing) {
+        if (
+          i < this.clients.length &&
+          this.clients[i] === c &&
+          this.sessions[i] === x &&
+          this.seqs[i] === x.seq &&
+          this.lastIndexes[i] === x.lastIndex &&
+          this.results[i] === x.result
+        ) {
+          i++;
+          continue;
+        }
+        reusing = false;
+        this.cut(i);
+      }
+      this.text += (i === 0 ? '' : ',') + sessionRow(c, x);
+      this.clients.push(c);
+      this.sessions.push(x);
+      this.seqs.push(x.seq);
+      this.lastIndexes.push(x.lastIndex);
+      this.results.push(x.result);
+      this.ends.push(this.text.length);
+      i++;
+    }
+    if (reusing) this.cut(i);
+    return this.text;
+  }
+
+  /** cut keeps the first n rows. */
+  private cut(n: number): void {
+    if (n >= this.clients.length) return;
+    this.text = n === 0 ? '' : this.text.slice(0, this.ends[n - 1]);
+    this.clients.length = n;
+    this.sessions.length = n;
+    this.seqs.length = n;
+    this.lastIndexes.length = n;
+    this.results.length = n;
+    this.ends.length = n;
+  }
+}
+
+/**
+ * serializeState writes the state as JSON; with `canonical`, maps whose order does not
+ * matter are sorted and appliedIndex is left out (for digests). The text is exactly
+ * JSON.stringify of { v, appliedIndex, clock, data, sessions, locks, fences } (the test
+ * holds it to that), put together here so that the sessions' rows can come from `rows`,
+ * the state machine's SessionRows.
+ */
+export function serializeState(s: KvState, canonical: boolean, rows?: SessionRows): string {
   const sorted = <V>(m: Map<string, V>): [string, V][] => {
     const a = [...m];
     if (canonical) a.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
     return a;
   };
-  return JSON.stringify({
-    v: SNAPSHOT_VERSION,
-    appliedIndex: canonical ? undefined : s.appliedIndex,
-    clock: s.clock,
-    data: sorted(s.data),
-    // Session order is eviction order, so it is state: never sorted.
-    sessions: [...s.sessions].map(([c, x]) => [c, x.seq, x.lastIndex, orderedResult(x.result)]),
-    locks: sorted(s.locks).map(([n, l]) => [n, l.owner, l.token, l.expiresAt]),
-    fences: sorted(s.fences),
-  });
+  // Session order is eviction order, so it is state: never sorted.
+  let sessions: string;
+  if (rows) sessions = rows.rows(s.sessions);
+  else {
+    sessions = '';
+    for (const [c, x] of s.sessions) sessions += (sessions === '' ? '' : ',') + sessionRow(c, x);
+  }
+  return (
+    `{"v":${JSON.stringify(SNAPSHOT_VERSION)}` +
+    (canonical ? '' : `,"appliedIndex":${JSON.stringify(s.appliedIndex)}`) +
+    `,"clock":${JSON.stringify(s.clock)}` +
+    `,"data":${JSON.stringify(sorted(s.data))}` +
+    `,"sessions":[${sessions}]` +
+    `,"locks":${JSON.stringify(sorted(s.locks).map(([n, l]) => [n, l.owner, l.token, l.expiresAt]))}` +
+    `,"fences":${JSON.stringify(sorted(s.fences))}}`
+  );
 }
 
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;

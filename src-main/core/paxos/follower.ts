@@ -8,7 +8,16 @@
 import { assertNever } from '../types';
 import { acceptRun, promiseBody } from './acceptor';
 import { campaign } from './candidate';
-import type { AcceptMsg, CatchupMsg, DecideMsg, HeartbeatMsg, PrepareMsg, SnapshotMsg } from './messages';
+import type {
+  AcceptMsg,
+  CatchupMsg,
+  DecideMsg,
+  HeartbeatAckMsg,
+  HeartbeatMsg,
+  LearnedMsg,
+  PrepareMsg,
+  SnapshotMsg,
+} from './messages';
 import type { Paxos, ProposerMsg } from './paxos';
 
 /** inLease tells whether we still follow a live leader other than `from` (a leader counts as its own lease). */
@@ -79,16 +88,17 @@ export function handleHeartbeat(p: Paxos, m: HeartbeatMsg): void {
   p.heardFromLeader(m.from, m.term);
   p.learner.noteDecide(m.term, m.commit);
   p.maybeAdvanceCommit();
-  p.send({
-    type: 'heartbeatAck',
-    from: p.id,
-    to: m.from,
-    term: m.term,
-    seq: m.seq,
-    commit: p.commit,
-    hbCommit: m.commit,
-    ...p.flag(),
-  });
+  p.send(
+    p.flagged<HeartbeatAckMsg>({
+      type: 'heartbeatAck',
+      from: p.id,
+      to: m.from,
+      term: m.term,
+      seq: m.seq,
+      commit: p.commit,
+      hbCommit: m.commit,
+    }),
+  );
 }
 
 /** handleCatchup learns chosen entries a leader sent us, and says how far we now are. */
@@ -96,14 +106,18 @@ export function handleCatchup(p: Paxos, m: CatchupMsg): void {
   if (m.term >= p.promised) p.heardFromLeader(m.from, m.term);
   p.learner.learn(m.entries, m.commit);
   p.maybeAdvanceCommit();
-  p.sendAfterPersist({ type: 'learned', from: p.id, to: m.from, term: m.term, commit: p.commit, ...p.flag() });
+  p.sendAfterPersist(
+    p.flagged<LearnedMsg>({ type: 'learned', from: p.id, to: m.from, term: m.term, commit: p.commit }),
+  );
 }
 
 /** handleSnapshot installs a leader's snapshot past our chosen prefix, and says how far we now are. */
 export function handleSnapshot(p: Paxos, m: SnapshotMsg): void {
   if (m.term >= p.promised) p.heardFromLeader(m.from, m.term);
   if (m.snapshot.index > p.commit) p.installSnapshot(m.snapshot);
-  p.sendAfterPersist({ type: 'learned', from: p.id, to: m.from, term: m.term, commit: p.commit, ...p.flag() });
+  p.sendAfterPersist(
+    p.flagged<LearnedMsg>({ type: 'learned', from: p.id, to: m.from, term: m.term, commit: p.commit }),
+  );
 }
 
 /** stepFollower handles what a follower acts on besides acceptor and learner traffic. */

@@ -26,7 +26,7 @@ import { stepFollower } from './follower';
 import { LeaderRole, stepLeader, type LeaderHost } from './leader';
 import { Learner } from './learner';
 import { PaxosLog } from './log';
-import type { PaxosMessage } from './messages';
+import type { HeartbeatAckMsg, LearnedMsg, PaxosMessage } from './messages';
 import { PromiseSet } from './phase1';
 
 /** CandidateState is a proposer running phase 1 for every slot from `fromIndex` under its ballot. */
@@ -248,9 +248,13 @@ export class Paxos {
     }
   }
 
-  /** flag marks an answer sent while recovering (see HeartbeatAckMsg.recovering). */
-  flag(): { recovering?: true } {
-    return this.recovering ? { recovering: true } : {};
+  /**
+   * flagged marks an answer sent while recovering (see HeartbeatAckMsg.recovering) on the
+   * answer itself, as Raft.flagged does: no flag object spread into every answer.
+   */
+  flagged<M extends HeartbeatAckMsg | LearnedMsg>(m: M): M {
+    if (this.recovering) m.recovering = true;
+    return m;
   }
 
   /**
