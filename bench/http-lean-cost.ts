@@ -195,6 +195,8 @@ type Kind = 'node' | 'lean' | 'bare';
 type Msg = { server?: Kind; hold?: number; load?: { port: number; requests: number; clients: number }; mark?: true };
 
 function child(): void {
+  // A child never outlives the run that forked it (a killed parent closes the IPC channel).
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (m: Msg) => {
     if (m.hold !== undefined) HOLD_MS = m.hold;
     if (m.server)
