@@ -121,6 +121,8 @@ function fakeNode(): Promise<number> {
 }
 
 async function child(): Promise<void> {
+  // A child never outlives the run that forked it (a killed parent closes the IPC channel).
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (m: { part: string; port?: number; token?: string; requests?: number; clients?: number }) => {
     if (m.part === 'node') void fakeNode().then((port) => process.send?.({ port }));
     else
