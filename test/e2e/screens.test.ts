@@ -44,6 +44,18 @@ async function cutAtTop(page: Page): Promise<string[]> {
   });
 }
 
+/** placeholderFits says whether an input's placeholder is drawn whole: its text's width within the input's content box. */
+async function placeholderFits(input: Locator): Promise<{ fits: boolean; text: string; width: number; room: number }> {
+  return input.evaluate((el: HTMLInputElement) => {
+    const cs = getComputedStyle(el);
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    const width = ctx.measureText(el.placeholder).width;
+    const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    return { fits: width <= room, text: el.placeholder, width: Math.round(width), room: Math.round(room) };
+  });
+}
+
 /** overlaps says whether two elements' boxes share any area. */
 async function overlaps(a: Locator, b: Locator): Promise<boolean> {
   const x = (await a.boundingBox())!;
@@ -125,6 +137,16 @@ describe('five screens a reader found unclear', () => {
       expect
         .soft(await inside(hint, page.getByTestId('console-panel')), 'the console hint inside its panel')
         .toBe(true);
+      // The console's placeholder reads whole at both sizes (it was cut after "partition n1 | n").
+      const input = page.getByLabel('Console', { exact: true });
+      expect
+        .soft(await placeholderFits(input), 'the console placeholder whole at 1024×700')
+        .toMatchObject({ fits: true });
+      await resize(page, LARGE);
+      expect
+        .soft(await placeholderFits(input), 'the console placeholder whole at 1400×900')
+        .toMatchObject({ fits: true });
+      await resize(page, SMALL);
       await page.getByRole('button', { name: 'Pause view' }).click();
       try {
         expect(await rowsInView(page), 'rows wholly in view at 1024×700').toBeGreaterThanOrEqual(6);
@@ -322,6 +344,17 @@ describe('five screens a reader found unclear', () => {
         2000,
       );
       await screenshot(page, 'screens-prevote-folded-1400x900');
+      // Each step reads whole: it wraps at the panel's width, none is cut with "…" (at both sizes).
+      const cutSteps = (): Promise<string[]> =>
+        page
+          .getByTestId('timeline-steps')
+          .locator('li')
+          .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent ?? ''));
+      expect.soft(await cutSteps(), 'steps cut at 1400×900').toEqual([]);
+      await resize(page, SMALL);
+      expect.soft(await cutSteps(), 'steps cut at 1024×700').toEqual([]);
+      await screenshot(page, 'screens-prevote-folded-1024x700');
+      await resize(page, LARGE);
       await page.getByLabel('Clear the cursor').click();
     } finally {
       await page.getByRole('button', { name: 'Resume view' }).click();
