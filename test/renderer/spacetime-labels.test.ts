@@ -12,7 +12,7 @@ import { CHAR_PX } from '../../src-main/report/spacetime-scene';
 import { LABEL_PLATE_OPACITY, labelPlate, spaceTimeSvg } from '../../src-main/report/spacetime-svg';
 import { PALETTES } from '../../src-main/report/xml';
 import { drawScene } from '../../src-renderer/src/composables/space-time-draw';
-import { labelsNote } from '../../src-renderer/src/model/spacetime-labels';
+import { labelsNote } from '../../src-renderer/src/model/spacetime-note';
 
 const MS = 1e6;
 
