@@ -210,6 +210,40 @@ describe('repeated elections in the timeline (Raft without PreVote, Multi-Paxos)
     );
   });
 
+  it('folds a round whose answer comes before the candidate reports its role (Multi-Paxos taking turns)', () => {
+    const m = cluster('paxos');
+    const all: RunLogRecord[] = [
+      ...requests(2755.9, 'n1', 'prepare', 201),
+      role(2758.9, 'n1', 'candidate', 'follower', 201, TIMEOUT, 'b'),
+      answer(2760.8, 'n2', 'n1', 201, 'prepare'),
+      ...requests(3189.5, 'n2', 'prepare', 302),
+      role(3189.7, 'n2', 'candidate', 'follower', 302, TIMEOUT, 'b'),
+      answer(3191.3, 'n1', 'n2', 302, 'prepare'),
+      role(3191.3, 'n1', 'follower', 'candidate', 302, 'higher ballot from n2 (prepare b302; was b201)', 'b'),
+      ...again(3511, 'n2', 'n1', 402, 'prepare'),
+      // n1 times out first now: its prepares, n2's promise and n2 giving up all come before n1's role record.
+      ...requests(4100, 'n1', 'prepare', 501),
+      answer(4101, 'n2', 'n1', 501, 'prepare'),
+      role(4101.1, 'n2', 'follower', 'candidate', 501, 'higher ballot from n1 (prepare b501; was b402)', 'b'),
+      role(4102, 'n1', 'candidate', 'follower', 501, TIMEOUT, 'b'),
+      term(4102, 'n1', 501, null),
+      term(4102.1, 'n2', 501, null),
+    ];
+    ingest(m, all);
+    const texts = rowsOf(m).map((r) => r.text);
+    expect(texts.filter((t) => /^n1 ran phase 1/.test(t))).toEqual([
+      'n1 ran phase 1 (prepare) 2× (ballots 201–501, 2.8–4.1 s), promised by n2 only: 2 of 5, 3 needed',
+    ]);
+    // Neither n1 standing again, nor n2's promise, nor n2 giving up (its own campaign folds), nor the new ballot's row.
+    expect(texts.filter((t) => /b501|ballot 501|term 501/.test(t))).toEqual([]);
+    const row = rowsOf(m).find((r) => r.text.startsWith('n1 ran phase 1'))!;
+    expect(row.steps).toEqual([
+      '+0 ms  n1 stood for election for term 201 and asked for votes — election timeout: no leader heard from for 45 ticks (450 ms)',
+      '+1344 ms  asked n2, n3, n4 and n5 again (round 2, ballot 501): 3 dropped (partition)',
+      "+1345 ms  n2 granted n1's promise (b501): granted",
+    ]);
+  });
+
   it('reads an election won at once as before, and leaves every message row in place', () => {
     const { m, all } = raftTakingTurns();
     const won: RunLogRecord[] = [

@@ -87,6 +87,8 @@ export class ElectionFolds {
   private open = new Map<string, Campaign>();
   private resting = new Map<string, Campaign>();
   private loose = new Map<string, LooseRound>();
+  /** early: nodes whose resting campaign an answer resumed before their role record came (which then folds). */
+  private early = new Set<string>();
 
   /** openRows are the rows the campaigns may still rewrite. */
   openRows(): Row[] {
@@ -98,6 +100,7 @@ export class ElectionFolds {
     this.open.clear();
     this.resting.clear();
     this.loose.clear();
+    this.early.clear();
   }
 
   /**
@@ -110,6 +113,9 @@ export class ElectionFolds {
     if (node === null) return false;
     const role = str(r, 'role');
     const c = this.open.get(node);
+    const early = this.early.delete(node);
+    // The role record of a round an answer already began (see answer): told by the row.
+    if (c && early && role === c.role) return true;
     if (c) {
       this.open.delete(node);
       if (role !== 'follower' || !this.peerCampaigns(node)) return false;
@@ -218,6 +224,7 @@ export class ElectionFolds {
             this.open.delete(node);
             this.resting.delete(node);
             this.loose.delete(node);
+            this.early.delete(node);
           }
         }
         return false;
@@ -307,7 +314,7 @@ export class ElectionFolds {
     const request = str(r, 'request');
     const node = str(r, 'candidate');
     const voter = str(r, 'node');
-    const c = node === null ? undefined : this.open.get(node);
+    const c = node === null ? undefined : (this.open.get(node) ?? this.resumeEarly(node, request));
     if (!c || voter === null || (request === 'pre-vote') !== (c.ask === 'pre-vote')) return false;
     if (request !== 'pre-vote' && request !== 'vote' && request !== 'prepare') return false;
     if (r.granted === true) {
@@ -318,6 +325,28 @@ export class ElectionFolds {
     this.step(c, `+${ms(r.t - c.firstT)} ms  ${describe().text}`);
     this.retell(c);
     return true;
+  }
+
+  /**
+   * resumeEarly resumes a resting campaign whose node is asking again (its requests are out)
+   * when an answer comes before the node's role record: the answer belongs to the new round.
+   */
+  private resumeEarly(node: string, request: string | null): Campaign | undefined {
+    const rest = this.resting.get(node);
+    const l = this.loose.get(node);
+    if (
+      !rest ||
+      !l ||
+      (l.ask === 'pre-vote') !== (rest.ask === 'pre-vote') ||
+      (request === 'pre-vote') !== (l.ask === 'pre-vote')
+    )
+      return undefined;
+    this.resting.delete(node);
+    this.loose.delete(node);
+    this.open.set(node, rest);
+    this.early.add(node);
+    this.nextRound(rest, l.t, l.term, l.asked, l.dropped);
+    return rest;
   }
 
   /** step adds a line to the row's steps (bounded: past the bound, the last line counts the rest); its index, or -1. */
