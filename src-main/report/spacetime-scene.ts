@@ -124,6 +124,11 @@ export interface Scene {
   ticks: { x: number; y: number; label: string }[];
   cursor: { x1: number; y1: number; x2: number; y2: number } | null;
   counts: { messages: number; dropped: number; heartbeats: number; arrows: number };
+  /**
+   * labels: the labels placed (shown), the sends of the same label again that a shown one
+   * counts ("(8 times)": folded), and the sends whose label found no room (crowded).
+   */
+  labels: { shown: number; folded: number; crowded: number };
   /** note: what the scene leaves out and why ("zoom in to see each message", "older messages not kept"). */
   note: string;
 }

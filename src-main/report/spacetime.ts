@@ -28,11 +28,9 @@ import {
 } from './message-log';
 import {
   CELL_PX,
-  CHAR_PX,
   FOLD_PX,
   MARK_PX,
   MAX_ARROWS,
-  MAX_LABELS,
   type Arrow,
   type Band,
   type DiagramView,
@@ -41,6 +39,8 @@ import {
   type Mark,
   type Scene,
 } from './spacetime-scene';
+
+import { placeLabels } from './spacetime-labels';
 
 // The scene's types and bounds, and pointer hit-testing, live beside this file; importers keep importing them from here.
 export * from './spacetime-scene';
@@ -116,6 +116,7 @@ export function layoutDiagram(log: MessageLog, view: DiagramView): Scene {
     ticks: ticksOf(g),
     cursor: null,
     counts: { messages: 0, dropped: 0, heartbeats: 0, arrows: 0 },
+    labels: { shown: 0, folded: 0, crowded: 0 },
     note: '',
   };
   const range = windowRange(log, view);
@@ -123,6 +124,8 @@ export function layoutDiagram(log: MessageLog, view: DiagramView): Scene {
   if (candidates > maxArrows) densityOf(log, g, range, scene);
   else arrowsOf(log, g, range, scene, pxPerNs);
   scene.marks = marksOf(log, g, view);
+  // After the marks: a label keeps off the role marks it would hide.
+  if (scene.mode === 'arrows') placeLabels(scene);
   if (view.cursor !== null && view.cursor !== undefined && view.cursor >= view.from && view.cursor <= view.to) {
     const [x1, y1] = g.at(view.cursor, -0.5);
     const [x2, y2] = g.at(view.cursor, g.laneCount - 0.5);
@@ -199,7 +202,6 @@ function arrowsOf(log: MessageLog, g: Geometry, r: { a: number; b: number }, sce
   scene.folds = [...folds.values()];
   scene.arrows.push(...droppedHb.values());
   scene.counts.arrows = scene.arrows.length;
-  placeLabels(scene);
 }
 
 /** arrowOf draws message slot s: to its delivery, or part-way to an ✕ (dropped), or to now (in flight). */
@@ -277,48 +279,6 @@ function foldHeartbeat(
   }
   const arrow = arrowOf(log, g, s, { ...m, to: log.nodes[log.to[s]!]!, end: endOf(log, s, scene.view) });
   droppedHb.set(k, arrow);
-}
-
-/**
- * placeLabels gives labels where they do not overlap, dropped messages first (they are what
- * a person looks for), then the longest arrows; a dropped message whose whole label finds no
- * room still gets `✕ reason` beside its ✕. At most MAX_LABELS labels.
- */
-function placeLabels(scene: Scene): void {
-  const taken: { x: number; y: number; w: number }[] = [];
-  const { x: px, w: pw } = scene.plot;
-  const fits = (x: number, y: number, w: number): boolean =>
-    x >= px && x + w <= px + pw && !taken.some((o) => Math.abs(o.y - y) < 11 && x < o.x + o.w && o.x < x + w);
-  // Dropped messages first, then the longest arrows; folded heartbeat drops last (their ✕ and fold say most of it).
-  const rank = (a: Arrow): number => (a.state !== 'dropped' ? 1 : a.count > 1 || a.kind === 'heartbeat' ? 0 : 2);
-  const order = scene.arrows
-    .map((a, i) => ({ i, len: Math.hypot(a.x2 - a.x1, a.y2 - a.y1), rank: rank(a) }))
-    .filter((o) => o.len >= 28 || o.rank !== 1)
-    .sort((p, q) => q.rank - p.rank || q.len - p.len);
-  // A broadcast (one sender, one label, one moment) is labelled once.
-  const said = new Set<string>();
-  for (const { i, len, rank: r } of order) {
-    if (taken.length >= MAX_LABELS) break;
-    const a = scene.arrows[i]!;
-    const full = a.state === 'dropped' ? `${a.label} ✕ ${a.reason ?? ''}` : a.label;
-    const key = `${a.from}|${Math.round(a.x1 / 4)}|${Math.round(a.y1 / 4)}|${full}`;
-    if (said.has(key)) continue;
-    said.add(key);
-    const w = full.length * CHAR_PX;
-    const x = (a.x1 + a.x2) / 2 - w / 2;
-    const y = (a.y1 + a.y2) / 2 - 3;
-    if (r !== 0 && len >= 28 && fits(x, y, w)) {
-      taken.push({ x, y, w });
-      a.text = { x, y, s: full };
-      continue;
-    }
-    if (a.state !== 'dropped') continue;
-    const short = `✕ ${a.reason ?? 'dropped'}`;
-    const sw = short.length * CHAR_PX;
-    if (!fits(a.x2 + 6, a.y2 + 4, sw)) continue;
-    taken.push({ x: a.x2 + 6, y: a.y2 + 4, w: sw });
-    a.text = { x: a.x2 + 6, y: a.y2 + 4, s: short };
-  }
 }
 
 /** densityOf draws a zoomed-out window: per lane and CELL_PX column, the messages sent (and dropped) there. */

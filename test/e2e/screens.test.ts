@@ -6,7 +6,8 @@
  * box, so the list keeps its rows); the square behind a node a selected event concerns (now
  * in the legend); the filter toggle that named the hidden kinds only in its tooltip (now
  * "filters: 6/7 · hiding message"); and "✕ partition" labels run through by message lines
- * in the Messages diagram (now on plates). Screenshots land in artifacts/e2e/ (screens-*).
+ * in the Messages diagram (now on plates; a cut-off node's repeated requests now labelled
+ * once with "(N times)", no label over another). Screenshots land in artifacts/e2e/ (screens-*).
  */
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,18 @@ async function cutAtTop(page: Page): Promise<string[]> {
         return b.top < box.top - 1 && b.bottom > box.top + 1;
       })
       .map((el) => el.textContent ?? '');
+  });
+}
+
+/** placeholderFits says whether an input's placeholder is drawn whole: its text's width within the input's content box. */
+async function placeholderFits(input: Locator): Promise<{ fits: boolean; text: string; width: number; room: number }> {
+  return input.evaluate((el: HTMLInputElement) => {
+    const cs = getComputedStyle(el);
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    const width = ctx.measureText(el.placeholder).width;
+    const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    return { fits: width <= room, text: el.placeholder, width: Math.round(width), room: Math.round(room) };
   });
 }
 
@@ -125,6 +138,16 @@ describe('five screens a reader found unclear', () => {
       expect
         .soft(await inside(hint, page.getByTestId('console-panel')), 'the console hint inside its panel')
         .toBe(true);
+      // The console's placeholder reads whole at both sizes (it was cut after "partition n1 | n").
+      const input = page.getByLabel('Console', { exact: true });
+      expect
+        .soft(await placeholderFits(input), 'the console placeholder whole at 1024×700')
+        .toMatchObject({ fits: true });
+      await resize(page, LARGE);
+      expect
+        .soft(await placeholderFits(input), 'the console placeholder whole at 1400×900')
+        .toMatchObject({ fits: true });
+      await resize(page, SMALL);
       await page.getByRole('button', { name: 'Pause view' }).click();
       try {
         expect(await rowsInView(page), 'rows wholly in view at 1024×700').toBeGreaterThanOrEqual(6);
@@ -322,6 +345,17 @@ describe('five screens a reader found unclear', () => {
         2000,
       );
       await screenshot(page, 'screens-prevote-folded-1400x900');
+      // Each step reads whole: it wraps at the panel's width, none is cut with "…" (at both sizes).
+      const cutSteps = (): Promise<string[]> =>
+        page
+          .getByTestId('timeline-steps')
+          .locator('li')
+          .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent ?? ''));
+      expect.soft(await cutSteps(), 'steps cut at 1400×900').toEqual([]);
+      await resize(page, SMALL);
+      expect.soft(await cutSteps(), 'steps cut at 1024×700').toEqual([]);
+      await screenshot(page, 'screens-prevote-folded-1024x700');
+      await resize(page, LARGE);
       await page.getByLabel('Clear the cursor').click();
     } finally {
       await page.getByRole('button', { name: 'Resume view' }).click();
@@ -331,15 +365,55 @@ describe('five screens a reader found unclear', () => {
     const svg = await download.path().then((p) => import('node:fs').then((fs) => fs.readFileSync(p, 'utf8')));
     const labels = await page.evaluate((doc: string) => {
       const d = new DOMParser().parseFromString(doc, 'image/svg+xml');
-      return [...d.querySelectorAll('text.label')].map((t) => ({
-        text: t.textContent ?? '',
-        plated: t.previousElementSibling?.getAttribute('class') === 'label-plate',
-      }));
+      return [...d.querySelectorAll('text.label')].map((t) => {
+        const plate = t.previousElementSibling;
+        const n = (k: string): number => Number(plate?.getAttribute(k) ?? NaN);
+        return {
+          text: t.textContent ?? '',
+          plated: plate?.getAttribute('class') === 'label-plate',
+          box: { x: n('x'), y: n('y'), w: n('width'), h: n('height') },
+        };
+      });
     }, svg);
-    expect(labels.filter((l) => /✕ partition$/.test(l.text)).length, 'labels of partition drops').toBeGreaterThan(0);
+    expect(
+      labels.filter((l) => /✕ partition( \(\d+ times\))?$/.test(l.text)).length,
+      'labels of partition drops',
+    ).toBeGreaterThan(0);
     expect(labels.filter((l) => !l.plated)).toEqual([]);
+    // n1 and n2 ask again every election timeout: their requests are labelled once each, with
+    // how many times they were sent, and no label lies over another (they piled up before).
+    const counts = new Map<string, number>();
+    for (const l of labels) counts.set(l.text, (counts.get(l.text) ?? 0) + 1);
+    expect
+      .soft(
+        labels.filter((l) => /^PreVote\?/.test(l.text) && (counts.get(l.text) ?? 0) > 2).map((l) => l.text),
+        'a pre-vote label repeated',
+      )
+      .toEqual([]);
+    expect
+      .soft(
+        labels.some((l) => / \(\d+ times\)$/.test(l.text)),
+        'a label that counts its repeats',
+      )
+      .toBe(true);
+    const over: string[] = [];
+    for (let i = 0; i < labels.length; i++)
+      for (let j = i + 1; j < labels.length; j++) {
+        const [a, b] = [labels[i]!.box, labels[j]!.box];
+        if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h)
+          over.push(`${labels[i]!.text} / ${labels[j]!.text}`);
+      }
+    expect.soft(over, 'labels over each other at 1400×900').toEqual([]);
+    // Under the diagram, a line says what the labels leave out.
+    expect
+      .soft(await page.getByTestId('spacetime-labels').textContent(), 'what the labels leave out')
+      .toMatch(/^\s*labels: \d+ repeats? in "\(N times\)"/);
     await resize(page, SMALL);
     await screenshot(page, 'screens-messages-partition-1024x700');
+    const note = page.getByTestId('spacetime-labels');
+    expect
+      .soft(await note.evaluate((el) => el.scrollWidth <= el.clientWidth), 'the labels note whole at 1024×700')
+      .toBe(true);
     await lab.api('/api/heal', {});
     await page.getByTestId('tab-charts').click();
   });

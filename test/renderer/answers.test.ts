@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KvResponse } from '../../src-main/api/contract';
-import { exportText, failText, loadText, shown, unknownText } from '../../src-renderer/src/console/answers';
+import { absentText, exportText, failText, loadText, shown, unknownText } from '../../src-renderer/src/console/answers';
 
 const res = (over: Partial<KvResponse>): KvResponse => ({
   outcome: 'fail',
@@ -15,6 +15,21 @@ const res = (over: Partial<KvResponse>): KvResponse => ({
   node: 'n2',
   latencyMs: 3,
   ...over,
+});
+
+describe('absentText', () => {
+  it('says what an empty get means and what the read is worth under each read mode', () => {
+    expect(absentText('a', 'n2')).toBe(
+      '(nil) — a has no value (never written, or deleted); a linearizable read: n2 confirmed it still leads first',
+    );
+    expect(absentText('a', 'n2', 'lease')).toBe(
+      '(nil) — a has no value (never written, or deleted); n2 read it under its leader lease (reads=lease)',
+    );
+    // Read locally, an empty answer may be a node behind, not a missing key: it says so.
+    expect(absentText('a', 'n3', 'local')).toBe(
+      '(nil) — a has no value (never written, or deleted) on n3, whose own copy may be stale (reads=local)',
+    );
+  });
 });
 
 describe('failText', () => {

@@ -49,7 +49,11 @@ interface Example {
 
 const EXAMPLES: Record<string, Example> = {
   put: { line: 'put a 1', call: { method: 'kv', args: [{ op: 'put', key: 'a', value: '1' }] }, text: 'OK' },
-  get: { line: 'get a', call: { method: 'kv', args: [{ op: 'get', key: 'a' }] }, text: '(nil)' },
+  get: {
+    line: 'get a',
+    call: { method: 'kv', args: [{ op: 'get', key: 'a' }] },
+    text: /^\(nil\) — a has no value \(never written, or deleted\); a linearizable read/,
+  },
   del: { line: 'del a', call: { method: 'kv', args: [{ op: 'delete', key: 'a' }] }, text: 'deleted' },
   cas: {
     line: 'cas a nil 2',

@@ -7,16 +7,17 @@
 import { describe, expect, it } from 'vitest';
 import type { RunLogRecord } from '../../src-main/api/contract';
 import { messageLogOf } from '../../src-main/report/message-log';
-import { layoutDiagram, type Scene } from '../../src-main/report/spacetime';
+import { layoutDiagram, type Arrow, type Scene } from '../../src-main/report/spacetime';
 import { CHAR_PX } from '../../src-main/report/spacetime-scene';
-import { LABEL_PLATE_OPACITY, spaceTimeSvg } from '../../src-main/report/spacetime-svg';
+import { LABEL_PLATE_OPACITY, labelPlate, spaceTimeSvg } from '../../src-main/report/spacetime-svg';
 import { PALETTES } from '../../src-main/report/xml';
 import { drawScene } from '../../src-renderer/src/composables/space-time-draw';
+import { labelsNote } from '../../src-renderer/src/model/spacetime-note';
 
 const MS = 1e6;
 
-/** partitioned is 2 s of a 5-node run cut n1 n2 | n3 n4 n5: votes and appends across it dropped, those within delivered. */
-function partitioned(): Scene {
+/** partitioned is 2 s of a 5-node run (at `width`×`height`, horizontal or vertical) cut n1 n2 | n3 n4 n5: votes and appends across it dropped, those within delivered. */
+function partitioned(width = 360, height = 200, orientation: 'horizontal' | 'vertical' = 'horizontal'): Scene {
   const recs: RunLogRecord[] = [];
   let id = 0;
   const send = (tMs: number, from: string, to: string, type: string, label: string, drop: boolean): void => {
@@ -30,6 +31,8 @@ function partitioned(): Scene {
   };
   for (let t = 0; t < 2000; t += 90) {
     for (const to of ['n3', 'n4', 'n5']) send(t, 'n1', to, 'vote', 'PreVote? t4 log 9@t3', true);
+    // n1 became a pre-candidate as the window began, and stays one (its mark on its lane).
+    if (t === 0) recs.push({ t: (t + 1) * MS, seq: 0, kind: 'role', node: 'n1', role: 'precandidate', term: 3 });
     for (const to of ['n4', 'n5']) send(t + 20, 'n3', to, 'append', 'AppendEntries t3 [] c=9', false);
     send(t + 40, 'n2', 'n4', 'vote', 'PreVote? t4 log 9@t3', true);
   }
@@ -39,9 +42,9 @@ function partitioned(): Scene {
     from: 0,
     to: 2000 * MS,
     now: 2000 * MS,
-    width: 360,
-    height: 200,
-    orientation: 'horizontal',
+    width,
+    height,
+    orientation,
     foldHeartbeats: true,
     cursor: null,
     nodes: ['n1', 'n2', 'n3', 'n4', 'n5'],
@@ -79,7 +82,7 @@ describe('a message label over crowded drops', () => {
   const labelled = scene.arrows.filter((a) => a.text !== null);
 
   it('the scene has drops labelled with their rule, over other lines', () => {
-    expect(labelled.filter((a) => a.text!.s.endsWith('partition')).length).toBeGreaterThan(3);
+    expect(labelled.filter((a) => /partition( \(\d+ times\))?$/.test(a.text!.s)).length).toBeGreaterThanOrEqual(2);
   });
 
   it('on the canvas sits on a plate of the plot colour, drawn after the lines and ✕ marks under it', () => {
@@ -120,5 +123,67 @@ describe('a message label over crowded drops', () => {
       expect(py! <= ty! - 8 && py! + ph! >= ty! + 2, m[8]).toBe(true);
       expect(m.index).toBeGreaterThan(lastLine);
     }
+  });
+});
+
+describe('a node that campaigns again and again under a partition', () => {
+  /** plates: each label's plate (as drawn: CHAR_PX a character). */
+  const plates = (scene: Scene) =>
+    scene.arrows
+      .filter((a) => a.text !== null)
+      .map((a) => ({ s: `${a.from}: ${a.text!.s}`, ...labelPlate(a.text!.x, a.text!.y, a.text!.s.length * CHAR_PX) }));
+  const meets = (
+    p: { x: number; y: number; w: number; h: number },
+    q: { x: number; y: number; w: number; h: number },
+  ) => p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h;
+
+  it('is labelled once per sender, with how many times it sent that request in the window', () => {
+    const scene = partitioned(600, 260);
+    const texts = scene.arrows.filter((a) => a.text !== null).map((a) => `${a.from}: ${a.text!.s}`);
+    // n1 asked n3, n4 and n5 23 times, each dropped: one label, not one per round (n2: 22 in the window).
+    expect(texts.filter((t) => t.startsWith('n1: '))).toEqual(['n1: PreVote? t4 log 9@t3 ✕ partition (23 times)']);
+    expect(texts.filter((t) => t.startsWith('n2: '))).toEqual(['n2: PreVote? t4 log 9@t3 ✕ partition (22 times)']);
+    // The scene counts what the label stands for; the panel says it.
+    expect(scene.labels.shown).toBe(texts.length);
+    expect(scene.labels.folded).toBeGreaterThanOrEqual(22 + 21);
+    expect(labelsNote(scene.labels)).toMatch(/^labels: \d+ repeats in "\(N times\)"/);
+  });
+
+  for (const [w, h, o] of [
+    [360, 200, 'horizontal'],
+    [600, 260, 'horizontal'],
+    [300, 420, 'vertical'],
+  ] as const)
+    it(`leaves no label over another or over a role mark, no "✕ reason" over another ✕ (${w}×${h}, ${o})`, () => {
+      const scene = partitioned(w, h, o);
+      const ps = plates(scene);
+      expect(ps.length).toBeGreaterThan(0);
+      for (let i = 0; i < ps.length; i++)
+        for (let j = i + 1; j < ps.length; j++)
+          expect(meets(ps[i]!, ps[j]!), `"${ps[i]!.s}" over "${ps[j]!.s}"`).toBe(false);
+      const roles = scene.marks.filter((m) => m.kind === 'role').map((m) => ({ x: m.x - 6, y: m.y - 6, w: 12, h: 12 }));
+      expect(roles.length).toBeGreaterThan(0);
+      for (const p of ps)
+        expect(
+          roles.some((c) => meets(p, c)),
+          `"${p.s}" over a role mark`,
+        ).toBe(false);
+      // A "✕ partition" beside its ✕ keeps clear of the ✕ of any other message (of another sender or label).
+      const labelOf = (a: Arrow): string => `${a.from}|${a.label}`;
+      for (const a of scene.arrows.filter((x) => x.text?.s.startsWith('✕'))) {
+        const p = labelPlate(a.text!.x, a.text!.y, a.text!.s.length * CHAR_PX);
+        const others = scene.arrows.filter((b) => b.state === 'dropped' && labelOf(b) !== labelOf(a));
+        expect(
+          others.some((b) => meets(p, { x: b.x2 - 4, y: b.y2 - 4, w: 8, h: 8 })),
+          a.text!.s,
+        ).toBe(false);
+      }
+    });
+
+  it('says nothing is left out when every label found room', () => {
+    expect(labelsNote({ shown: 3, folded: 0, crowded: 0 })).toBe('');
+    expect(labelsNote({ shown: 1, folded: 1, crowded: 4 })).toBe(
+      'labels: 1 repeat in "(N times)" · 4 without room: zoom in',
+    );
   });
 });

@@ -175,7 +175,12 @@ describe('useConsoleStore', () => {
     await con.run('get a');
     expect(lastLine()).toMatchObject({ kind: 'ok', text: '1', node: 'n1', latencyMs: 0.5 });
     await con.run('get missing');
-    expect(lastLine().text).toBe('(nil)');
+    // An empty answer says what it means, and that it is still a linearizable read.
+    expect(lastLine()).toMatchObject({
+      kind: 'ok',
+      text: '(nil) — missing has no value (never written, or deleted); a linearizable read: n1 confirmed it still leads first',
+      node: 'n1',
+    });
     await con.run('cas a 2 3');
     // A refused cas says what it found, not only "cas-mismatch".
     expect(lastLine()).toMatchObject({ kind: 'fail', text: 'not swapped: a is 1, expected 2 (nothing was written)' });

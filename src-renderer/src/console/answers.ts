@@ -5,6 +5,7 @@
  * applied"). Pure: built from the request as typed and the lab's KvResponse.
  */
 import type { KvResponse, LoadSummary } from '../../../src-main/api/contract';
+import type { ReadMode } from '../../../src-main/api/unsafe';
 
 /** RequestDesc is the request a console line sent, as far as its answer needs it. */
 export type RequestDesc =
@@ -30,6 +31,25 @@ export function splitError(error: string | undefined): { why: string | null; cau
 export function shown(v: string | null | undefined): string {
   if (v === null || v === undefined) return 'absent (nil)';
   return /^[^\s"]+$/.test(v) && v !== 'nil' ? v : JSON.stringify(v);
+}
+
+/**
+ * absentText is a get's answer when the key has no value: "(nil)", then what it means — the
+ * key was never written, or was deleted — and whether the empty answer can be trusted (read
+ * linearizably, as the cluster's read mode `reads` serves it, by `node`). A newcomer reads a
+ * bare "(nil)" as a read that went missing.
+ */
+export function absentText(key: string, node: string | null, reads: ReadMode = 'read-index'): string {
+  const head = `(nil) — ${key} has no value (never written, or deleted)`;
+  const who = node ?? 'the leader';
+  switch (reads) {
+    case 'read-index':
+      return `${head}; a linearizable read: ${who} confirmed it still leads first`;
+    case 'lease':
+      return `${head}; ${who} read it under its leader lease (reads=lease)`;
+    case 'local':
+      return `${head} on ${who}, whose own copy may be stale (reads=local)`;
+  }
 }
 
 /** seconds renders a duration in ms as "3.2 s". */

@@ -1,5 +1,7 @@
 /** The key-value commands: put, get, delete, cas and their kin, through the gateway. */
+import { useClusterStore } from '../stores/cluster';
 import { useRequestsStore } from '../stores/requests';
+import { absentText } from './answers';
 import { command } from './command';
 import { exactly, key, node, value } from './grammar';
 import { keyArg } from './args';
@@ -26,7 +28,7 @@ export const KV_COMMANDS = [
     usage: 'get <key> [on <node>]',
     about: 'linearizable read of a key',
     details: [
-      'The leader confirms it still leads (ReadIndex) before it answers; (nil) means absent.',
+      'The leader confirms it still leads (ReadIndex) before it answers; (nil) means the key has no value: never written, or deleted.',
       'get x on n1 asks n1 only (no redirect, no retry elsewhere): safe modes refuse unless n1 can',
       'answer linearizably; with reads=local a deposed leader answers from its own, stale state.',
     ],
@@ -38,7 +40,10 @@ export const KV_COMMANDS = [
     },
     run: async (c, io) => {
       const r = await useRequestsStore().kv({ op: 'get', key: c.key, ...('node' in c ? { node: c.node } : {}) });
-      io.answer(r, r.value === null ? '(nil)' : r.value, { op: 'get', key: c.key });
+      // The live cluster answered (a replay's view may be of another): its read mode says what the empty answer is worth.
+      const live = useClusterStore().live;
+      const reads = live?.unsafe?.reads ?? live?.settings.unsafe?.reads;
+      io.answer(r, r.value === null ? absentText(c.key, r.node, reads) : r.value, { op: 'get', key: c.key });
     },
   }),
   command({

@@ -22,7 +22,7 @@ import {
   type ElectionFacts,
 } from './describe';
 import { AddFolds, FOLDABLE_KINDS } from './add-fold';
-import { PreVoteFolds } from './prevote-fold';
+import { ElectionFolds } from './election-fold';
 import { FaultLog } from './faults';
 import { MAX_NODES } from '../../../src-main/api/schemas';
 import { shardGroupOf, shardSettingsAt } from '../../../src-main/api/shards';
@@ -136,8 +136,8 @@ export class RunModel {
   private groupOf = new Map<string, string>();
   /** adds: the nodes being added, whose own records fold into one row each. */
   private adds = new AddFolds();
-  /** prevotes: the nodes asking for pre-votes, whose repeated rounds fold into their pre-candidate row. */
-  private prevotes = new PreVoteFolds();
+  /** elections: the nodes campaigning (pre-votes, votes, prepares), whose repeated rounds fold into their campaign's row. */
+  private elections = new ElectionFolds();
 
   /**
    * setLayout says which group each node belongs to (shardGroupOf of the cluster's
@@ -167,7 +167,7 @@ export class RunModel {
       if (m.key.startsWith('commit@') || this.lastT - m.row.t <= 2 * MERGE_NS) min = Math.min(min, m.row.ord);
     }
     for (const row of this.adds.openRows()) if (row.cat === cat) min = Math.min(min, row.ord);
-    for (const row of this.prevotes.openRows()) if (row.cat === cat) min = Math.min(min, row.ord);
+    for (const row of this.elections.openRows()) if (row.cat === cat) min = Math.min(min, row.ord);
     return min;
   }
 
@@ -186,7 +186,7 @@ export class RunModel {
     this.series.extend(r.t);
     this.faults.add(r);
     this.messages.add(r);
-    if (this.prevotes.take(r, () => describe(r))) return;
+    if (r.kind !== 'role' && r.kind !== 'term' && this.elections.take(r, () => describe(r))) return;
     if (this.foldAdd(r, ord)) return;
     switch (r.kind) {
       case 'client-complete': {
@@ -284,8 +284,9 @@ export class RunModel {
     const node = str(r, 'node');
     const term = num(r, 'term');
     const won = str(r, 'role') === 'leader' && node !== null;
+    if (this.elections.role(r, () => describe(r))) return;
     const row = this.addRow(r, ord, describe(r, won && term !== null ? this.votes.facts(term, node) : null));
-    this.prevotes.role(r, row);
+    this.elections.opened(r, row);
     if (won) this.marks.push({ t: r.t, ord, kind: 'election', text: row.text });
   }
 
@@ -305,6 +306,8 @@ export class RunModel {
     const vote = str(r, 'vote');
     if (node === null || term === null) return void this.addRow(r, ord, describe(r));
     if (vote !== null) this.votes.vote(term, node, vote);
+    // A repeated election's new term is told by its campaign's row (./election-fold.ts).
+    if (this.elections.termFolds(r)) return;
     // Groups of a sharded cluster count their terms apart: one row per group and term.
     const g = this.groupKey(node);
     const slot = `term@${g}:${term}`;

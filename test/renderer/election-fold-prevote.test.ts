@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RunLogRecord } from '../../src-main/api/contract';
-import { MAX_PREVOTE_STEPS } from '../../src-renderer/src/model/prevote-fold';
+import { MAX_FOLD_STEPS } from '../../src-renderer/src/model/election-fold';
 import { CATEGORIES, type Category } from '../../src-renderer/src/model/records';
 import { RunModel } from '../../src-renderer/src/model/run-model';
 
@@ -129,10 +129,10 @@ describe('repeated pre-votes in the timeline', () => {
     cutOff(m, 60);
     const row = rowsOf(m).find((r) => r.text.startsWith('n1 asked'))!;
     expect(row.text).toMatch(/^n1 asked for pre-votes 60× \(5\.0–32\.1 s\)/);
-    expect(row.steps).toHaveLength(MAX_PREVOTE_STEPS);
+    expect(row.steps).toHaveLength(MAX_FOLD_STEPS);
     expect(row.steps).toContain("+461 ms  n2 granted n1's pre-vote (t2): candidate log up to date (last 1/t1 ≥ 1/t1)");
     // Rounds 2–60 each wrote a line and an answer: 118 lines, and the first sentence.
-    expect(row.steps!.at(-1)).toBe(`… ${1 + 59 * 2 - (MAX_PREVOTE_STEPS - 1)} more (the run log has every record)`);
+    expect(row.steps!.at(-1)).toBe(`… ${1 + 59 * 2 - (MAX_FOLD_STEPS - 1)} more (the run log has every record)`);
   });
 
   it('leaves every message row in place: only the repeated sentences fold', () => {
