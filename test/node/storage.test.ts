@@ -205,7 +205,7 @@ describe('SqliteStorage durability and damage', () => {
         },
       );
       let acked = 0;
-      let written = 0;
+      let written: number;
       let checkpoints = 0;
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
