@@ -33,7 +33,8 @@ throughout; every seed's client history goes through the linearizability checker
   --rate R            client commands per simulated second (default: 100, or 300 in the
                       quarter of seeds that draw a busy load)
   --clients N         simulated clients (default: 5, or 12 in a busy seed)
-  --no-faults         run the workload on a clean network (for speed measurements)
+  --no-faults         no faults: only the base network (1–3 ms per message, which can
+                      reorder a link), for speed measurements
   --no-disk-faults    never damage a store (the term/vote record, the log's tail, the file)
   --slow-links        add rate-limited links (2 KiB/s .. 512 KiB/s, both ways) to the fault mix
   --membership        two spare nodes; add, promote and remove members (the leader too) in the fault mix

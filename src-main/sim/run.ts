@@ -36,7 +36,7 @@ export interface SimOptions {
   faultMs?: number;
   /** meanFaultGapMs: mean time between fault actions (default 2 election timeouts). */
   meanFaultGapMs?: number;
-  /** faults: false runs the workload on a clean network (speed measurements). */
+  /** faults: false runs the workload without faults, on the base network only (speed measurements). */
   faults?: boolean;
   /** diskFaults: damage stores now and then (a minority of nodes; default: on when faults are). */
   diskFaults?: boolean;
