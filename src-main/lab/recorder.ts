@@ -21,6 +21,7 @@ import type { HistoryOp, HistoryQuery, MessageRecord, RunLogRecord } from '../ap
 import { historyWindow, isEmptyQuery } from '../api/history-window';
 import type { MessageKind, NodeId } from '../core/types';
 import { jsonlBytes } from './jsonl-bytes';
+import { TRACE_ON, traceSpan, traceStart } from '../node/trace';
 
 /** MESSAGE_RING is how many message records stay in memory (the file keeps them all). */
 export const MESSAGE_RING = 200_000;
@@ -335,6 +336,7 @@ export class Recorder {
   flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    const t0 = TRACE_ON ? traceStart() : 0;
     if (this.logOut && this.pendingLog.length > 0) {
       const bytes = jsonlBytes(this.pendingLog, this.logHint);
       this.logHint = bytes.length + (bytes.length >> 3);
@@ -347,6 +349,7 @@ export class Recorder {
       this.histOut.write(bytes);
       this.pendingHist = [];
     }
+    if (TRACE_ON) traceSpan('runlog', t0);
   }
 
   /** log returns the in-memory records with seq > since, in seq order (both rings merged). */

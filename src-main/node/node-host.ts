@@ -476,6 +476,7 @@ export class NodeHost {
     this.statusKey = key;
     this.roleChanged = false;
     this.statusSentAt = performance.now();
+    if (TRACE_ON) trace('s.emit', st.commitIndex);
     this.emit({ t: 'status', status: st, lastApplied: this.kv.appliedIndex, damaged: recovering });
   }
 

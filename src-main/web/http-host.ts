@@ -394,6 +394,7 @@ export class HttpHost {
     emptyOk = false,
   ): Promise<{ value: unknown } | undefined> {
     const body = await readBody(req, MAX_BODY_BYTES);
+    if (TRACE_ON) trace('h.body', '-');
     if (body === null) {
       this.send(res, 413, { error: `request body over ${MAX_BODY_BYTES} bytes` });
       return undefined;
