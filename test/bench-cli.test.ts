@@ -26,7 +26,18 @@ const FLAGS: Record<string, string[]> = {
   'shards-snapshots.ts': ['--runs', '--seconds', '--clients', '--snapshot-every', '--help'],
   'soak.ts': ['--ops', '--step', '--clients', '--keys', '--out', '--help'],
   'failover-reads.ts': ['--rounds', '--protocol', '--keep', '--help'],
-  'run.ts': ['--seconds', '--clients', '--warmup', '--trials', '--only', '--out', '--shards', '--moves', '--help'],
+  'run.ts': [
+    '--seconds',
+    '--clients',
+    '--warmup',
+    '--trials',
+    '--only',
+    '--rows',
+    '--out',
+    '--shards',
+    '--moves',
+    '--help',
+  ],
 };
 
 /** BAD_VALUE: a known flag with a value each entry point refuses. */
