@@ -41,6 +41,11 @@ export function trace(stage: string, key: string | number): void {
   traceAt(performance.timeOrigin + performance.now(), stage, key);
 }
 
+/** traceLast stamps the index of the last of `entries` (a Ready's write and sync; '-' when none), if tracing. */
+export function traceLast(stage: string, entries: readonly { index: number }[]): void {
+  if (TRACE_ON) trace(stage, entries.at(-1)?.index ?? '-');
+}
+
 /** traceStart is the moment a span begins, for traceSpan (call only under `if (TRACE_ON)`). */
 export function traceStart(): number {
   return performance.now();
