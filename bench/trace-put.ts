@@ -193,7 +193,7 @@ const STAGES: [string, string, string][] = [
 function report(puts: PutTimes[], client: number[], stalls: Stall[]): void {
   const f = (x: number): string => x.toFixed(3).padStart(8);
   console.log(
-    `\n${puts.length} puts joined; ms per stage (median, p90; stamps are wall clock, µs digits, taken just before each socket write)`,
+    `\n${puts.length} puts joined; ms per stage (median, p90, p99; stamps are wall clock, µs digits, taken just before each socket write)`,
   );
   console.log(`${'stage'.padEnd(62)}   median      p90      p99   n`);
   for (const [name, a, b] of STAGES) {
