@@ -35,6 +35,9 @@ const USAGE = `usage: npm run bench -- [options]
                      (default 5)
   --trials N         failover trials, the median is reported (default 5)
   --only lab|etcd    run one side only
+  --rows LIST        the rows to run, comma-separated: sequential (1 client), concurrent, failover
+                     (default all three); a list without --shards leaves out the sharding rows too,
+                     and writes the results only with an explicit --out FILE
   --out FILE         where to write the results (default docs/BENCHMARKS.md; 'none' to skip)
   --heartbeat-ms N   heartbeat interval for both systems (default 100)
   --election-ms N    election timeout for both systems (default 1000)
@@ -54,12 +57,31 @@ export interface BenchOptions {
   warmup: number;
   trials: number;
   only: TargetName | null;
+  /** rows: the comparison's rows to run (all three unless --rows names fewer). */
+  rows: ReadonlySet<BenchRow>;
   out: string | null;
   heartbeatMs: number;
   electionMs: number;
   /** shards: measure the sharding rows too (`moves` moves); on unless --no-shards or --only etcd. */
   shards: boolean;
   moves: number;
+}
+
+/** BENCH_ROWS: the comparison's rows, in the order they run. */
+export const BENCH_ROWS = ['sequential', 'concurrent', 'failover'] as const;
+/** BenchRow is one of the comparison's rows. */
+export type BenchRow = (typeof BENCH_ROWS)[number];
+
+/** parseRows reads --rows: a comma-separated subset of BENCH_ROWS (an error message when it is not one). */
+function parseRows(v: string | undefined): Set<BenchRow> | string {
+  if (v === undefined) return new Set(BENCH_ROWS);
+  const rows = new Set<BenchRow>();
+  for (const r of v.split(',')) {
+    if (!(BENCH_ROWS as readonly string[]).includes(r))
+      return `--rows takes a comma-separated list of ${BENCH_ROWS.join(', ')}; got '${r}'`;
+    rows.add(r as BenchRow);
+  }
+  return rows;
 }
 
 /** BENCH_OPTIONS are the options the bench takes (names without `--`). */
@@ -69,6 +91,7 @@ const BENCH_OPTIONS = {
   warmup: { type: 'string' },
   trials: { type: 'string' },
   only: { type: 'string' },
+  rows: { type: 'string' },
   out: { type: 'string' },
   'heartbeat-ms': { type: 'string' },
   'election-ms': { type: 'string' },
@@ -85,16 +108,29 @@ export function parseBenchArgs(argv: string[], root: string): BenchOptions | str
     const out = stringOpt(p, 'out', undefined);
     const only = stringOpt(p, 'only', undefined);
     if (only !== undefined && only !== 'lab' && only !== 'etcd') return `--only needs 'lab' or 'etcd', got '${only}'`;
+    const rowsOpt = stringOpt(p, 'rows', undefined);
+    const rows = parseRows(rowsOpt);
+    if (typeof rows === 'string') return rows;
+    // A subset of the rows is a measurement, not the results of record: written only where asked, no shards unless asked.
+    const some = rowsOpt !== undefined;
     o = {
       seconds: intOpt(p, 'seconds', 1, 600, 10),
       clients: intOpt(p, 'clients', 1, 1024, 64),
       warmup: intOpt(p, 'warmup', 0, 120, 5),
       trials: intOpt(p, 'trials', 1, 50, 5),
       only: only ?? null,
-      out: out === undefined ? path.join(root, 'docs', 'BENCHMARKS.md') : out === 'none' ? null : path.resolve(out),
+      rows,
+      out:
+        out === undefined
+          ? some
+            ? null
+            : path.join(root, 'docs', 'BENCHMARKS.md')
+          : out === 'none'
+            ? null
+            : path.resolve(out),
       heartbeatMs: intOpt(p, 'heartbeat-ms', 1, 10_000, 100),
       electionMs: intOpt(p, 'election-ms', 1, 60_000, 1000),
-      shards: p.values['no-shards'] !== true && only !== 'etcd',
+      shards: p.values['no-shards'] !== true && only !== 'etcd' && (!some || p.values.shards === true),
       moves: intOpt(p, 'moves', 1, 100, 10),
     };
     if (p.values.shards === true && p.values['no-shards'] === true) return 'give --shards or --no-shards, not both';
@@ -213,7 +249,7 @@ async function main(argv: string[]): Promise<number> {
       log(`warming up ${t.name} (${o.warmup} s of ${o.clients} clients)...`);
       if (o.warmup > 0) await runThroughput(t, o.clients, o.warmup, 1);
     }
-    for (const t of targets) {
+    for (const t of o.rows.has('sequential') ? targets : []) {
       log(`${t.name}: 1 client for ${o.seconds} s...`);
       await pin(t);
       const r = await runThroughput(t, 1, o.seconds, 42);
@@ -222,7 +258,7 @@ async function main(argv: string[]): Promise<number> {
         `  ${r.putsPerSec.toFixed(0)} puts/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors`,
       );
     }
-    for (const t of targets) {
+    for (const t of o.rows.has('concurrent') ? targets : []) {
       log(`${t.name}: ${o.clients} clients for ${o.seconds} s...`);
       await pin(t);
       const r = await runThroughput(t, o.clients, o.seconds, 43);
@@ -231,7 +267,7 @@ async function main(argv: string[]): Promise<number> {
         `  ${r.putsPerSec.toFixed(0)} puts/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors`,
       );
     }
-    for (const t of targets) {
+    for (const t of o.rows.has('failover') ? targets : []) {
       log(`${t.name}: failover, ${o.trials} trial(s)...`);
       try {
         side(t).failover = await runFailover(t, o.trials, 1000, log);

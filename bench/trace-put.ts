@@ -4,23 +4,29 @@
  * with QUORUM_TRACE set (src-main/node/trace.ts: every process stamps the stages of a put
  * into a file of its own), sends the puts one after another through the HTTP host, stops
  * the lab, joins the stamps per put (by the gateway's request id, the entry index, and
- * the message labels the router sees) and prints, per stage, the median and p90 in ms.
+ * the message labels the router sees) and prints, per stage, the median, p90 and p99 in ms;
+ * then, for the slowest 5% of puts, the critical-path stage furthest over its median and
+ * the stalls stamped in any process that overlapped it (garbage collections, WAL
+ * checkpoints, the host's run-log flushes and status reports, heartbeats; with --slow-ms
+ * every long event-loop callback, with its CPU time).
  * Not part of `npm run bench`: a tool for finding where the time goes.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { intOpt, stringOpt } from '../src-main/cli-args';
+import { intOpt, numOpt, stringOpt } from '../src-main/cli-args';
 import { benchArgs, runMain } from './cli';
 import { clientAgent, parseJson, request } from './http';
 import { LabCluster, repoRoot } from './lab';
 import { onExit, sleep } from './procs';
 import { KEY_SPACE, keyOf, makeValue, percentile, Rng } from './workload';
 
-const HELP = `usage: node --import tsx bench/trace-put.ts [--puts N] [--warmup N] [--keep DIR | --from DIR]
+const HELP = `usage: node --import tsx bench/trace-put.ts [--puts N] [--warmup N] [--slow-ms N] [--keep DIR | --from DIR]
   --puts N     sequential puts traced (default 400)
   --warmup N   puts sent first and left out (default 50)
+  --slow-ms N  also stamp every event-loop callback longer than N ms in every process (async_hooks,
+               QUORUM_TRACE_SLOW_MS; a small cost on every callback) for the tail's blame (default off)
   --keep DIR   write the raw trace files into DIR (an empty or new folder) and keep them
   --from DIR   start nothing: join and report the trace files a --keep run left in DIR
   --help, -h   this text`;
@@ -184,12 +190,12 @@ const STAGES: [string, string, string][] = [
   ['  of which append written → ack read', 'aOut', 'kIn'],
 ];
 
-function report(puts: PutTimes[], client: number[]): void {
+function report(puts: PutTimes[], client: number[], stalls: Stall[]): void {
   const f = (x: number): string => x.toFixed(3).padStart(8);
   console.log(
-    `\n${puts.length} puts joined; ms per stage (median, p90; stamps are wall clock, µs digits, taken just before each socket write)`,
+    `\n${puts.length} puts joined; ms per stage (median, p90, p99; stamps are wall clock, µs digits, taken just before each socket write)`,
   );
-  console.log(`${'stage'.padEnd(62)}   median      p90   n`);
+  console.log(`${'stage'.padEnd(62)}   median      p90      p99   n`);
   for (const [name, a, b] of STAGES) {
     const d: number[] = [];
     for (const p of puts) {
@@ -199,9 +205,12 @@ function report(puts: PutTimes[], client: number[]): void {
     }
     d.sort((x, y) => x - y);
     if (d.length === 0) console.log(`${name.padEnd(62)} (no stamps)`);
-    else console.log(`${name.padEnd(62)} ${f(percentile(d, 0.5))} ${f(percentile(d, 0.9))}   ${d.length}`);
+    else
+      console.log(
+        `${name.padEnd(62)} ${f(percentile(d, 0.5))} ${f(percentile(d, 0.9))} ${f(percentile(d, 0.99))}   ${d.length}`,
+      );
   }
-  reportTail(puts);
+  reportTail(puts, stalls);
   const c = [...client].sort((x, y) => x - y);
   if (c.length === 0) return;
   console.log(
@@ -215,10 +224,79 @@ const TAIL_STAGES = STAGES.filter(
 );
 
 /**
- * reportTail names, for the slowest 5% of puts (host total), the stage that exceeded its
- * own median by the most: what lands in p99.
+ * Stall is something that may hold a process up, stamped in the trace: a garbage
+ * collection (`gc`), a long event-loop callback (`cb`, with QUORUM_TRACE_SLOW_MS), a WAL
+ * checkpoint on a node's worker thread (`ckpt`, request to result), a status report a
+ * node sent the host (`status`), a heartbeat or an empty append the leader sent.
  */
-function reportTail(puts: PutTimes[]): void {
+interface Stall {
+  proc: string;
+  kind: string;
+  t0: number;
+  t1: number;
+}
+
+/** stallsOf collects every process's stalls from the trace (see Stall). */
+function stallsOf(procs: Map<string, Proc>, leader: string, cbCpuMs: number): Stall[] {
+  const out: Stall[] = [];
+  const ms = (key: string): number => Number(key.slice(key.lastIndexOf(':') + 1)) || 0;
+  for (const [proc, p] of procs) {
+    for (const s of p.get('gc') ?? [])
+      out.push({ proc, kind: `gc ${s.key.slice(0, s.key.indexOf(':'))}`, t0: s.t, t1: s.t + ms(s.key) });
+    for (const s of p.get('cb') ?? []) {
+      // key `type:cpu:wall`; what counts is the CPU the process spent in it, not the time it was preempted.
+      const [type, cpu, wall] = s.key.split(':');
+      if (Number(cpu) >= cbCpuMs) out.push({ proc, kind: `cb ${type}`, t0: s.t, t1: s.t + Number(wall) });
+    }
+    for (const s of p.get('ck.done') ?? []) out.push({ proc, kind: 'ckpt', t0: s.t - ms(s.key), t1: s.t });
+    for (const [stage, list] of p)
+      if (stage.startsWith('x.'))
+        for (const s of list) out.push({ proc, kind: stage.slice(2), t0: s.t, t1: s.t + Number(s.key) });
+    for (const s of p.get('s.emit') ?? []) out.push({ proc, kind: 'status', t0: s.t, t1: s.t });
+    if (proc !== leader) continue;
+    for (const s of p.get('n.out') ?? []) {
+      if (s.key.includes('|Heartbeat ')) out.push({ proc, kind: 'heartbeat', t0: s.t, t1: s.t });
+      else if (s.key.includes('[] after')) out.push({ proc, kind: 'empty append', t0: s.t, t1: s.t });
+    }
+  }
+  return out.sort((a, b) => a.t0 - b.t0);
+}
+
+/** overlapping: the stalls that overlap [a, b]. */
+function overlapping(stalls: Stall[], a: number, b: number): Stall[] {
+  const r: Stall[] = [];
+  for (const s of stalls) {
+    if (s.t0 > b) break;
+    if (s.t1 >= a) r.push(s);
+  }
+  return r;
+}
+
+/** OWN_SYNC: the stages of the leader's own write, which gate the commit only when they end after the acknowledgement. */
+const OWN_SYNC = new Set(['lWrite', 'lSync']);
+/** FOLLOWER_PATH: the stages (by their first stamp) from the leader's append to its first acknowledgement. */
+const FOLLOWER_PATH = new Set([
+  'aOut',
+  'arIn',
+  'arOut',
+  'arFlush',
+  'fIn',
+  'fReady',
+  'fWrite',
+  'fSync',
+  'kOut',
+  'krIn',
+  'krFlush',
+]);
+
+/**
+ * reportTail names, for the slowest 5% of puts (host total), the stage on the put's
+ * critical path that exceeded its own median by the most (the leader's own write counts
+ * only when its sync ended after the first acknowledgement, the follower's path only
+ * when it did not), then which stalls (Stall) overlapped those puts and those stages,
+ * against how often they overlap any put: what lands in p99, and what came with it.
+ */
+function reportTail(puts: PutTimes[], stalls: Stall[]): void {
   const span = (p: PutTimes, a: string, b: string): number | null => {
     const x = p[a];
     const y = p[b];
@@ -233,52 +311,94 @@ function reportTail(puts: PutTimes[]): void {
   });
   const totals = puts.map((p) => span(p, 'hIn', 'hOut') ?? 0).sort((x, y) => x - y);
   const cut = percentile(totals, 0.95);
-  const blame = new Map<string, { n: number; excess: number }>();
+  const blame = new Map<string, { n: number; excess: number; with: Map<string, number> }>();
+  const kinds = (list: Stall[]): Set<string> => new Set(list.map((s) => `${s.kind} (${s.proc})`));
+  const inSlow = new Map<string, number>();
+  const inAll = new Map<string, number>();
   let slow = 0;
   for (const p of puts) {
-    if ((span(p, 'hIn', 'hOut') ?? 0) < cut) continue;
+    const t = span(p, 'hIn', 'hOut');
+    const during = t === null ? new Set<string>() : kinds(overlapping(stalls, p.hIn!, p.hOut!));
+    for (const k of during) inAll.set(k, (inAll.get(k) ?? 0) + 1);
+    if ((t ?? 0) < cut) continue;
     slow++;
+    for (const k of during) inSlow.set(k, (inSlow.get(k) ?? 0) + 1);
+    const ownGated = typeof p.lSync === 'number' && typeof p.kIn === 'number' && p.lSync > p.kIn;
     let worst = '';
     let excess = 0;
+    let at: [number, number] | null = null;
     TAIL_STAGES.forEach(([name, a, b], i) => {
+      // Off the critical path: the own write when the ack came last, the follower's path when the own sync did.
+      if (OWN_SYNC.has(b) ? !ownGated : FOLLOWER_PATH.has(a) && ownGated) return;
       const d = span(p, a, b);
       if (d !== null && d - (medians[i] ?? 0) > excess) {
         excess = d - (medians[i] ?? 0);
         worst = name;
+        at = [p[a]!, p[b]!];
       }
     });
-    const e = blame.get(worst) ?? { n: 0, excess: 0 };
-    blame.set(worst, { n: e.n + 1, excess: e.excess + excess });
+    const e = blame.get(worst) ?? { n: 0, excess: 0, with: new Map<string, number>() };
+    blame.set(worst, { n: e.n + 1, excess: e.excess + excess, with: e.with });
+    if (at !== null) for (const k of kinds(overlapping(stalls, at[0], at[1]))) e.with.set(k, (e.with.get(k) ?? 0) + 1);
   }
-  console.log(`\nslowest 5% (${slow} puts, host total ≥ ${cut.toFixed(3)} ms): the stage furthest over its median`);
-  for (const [name, e] of [...blame].sort((x, y) => y[1].n - x[1].n))
+  console.log(
+    `\nslowest 5% (${slow} puts, host total ≥ ${cut.toFixed(3)} ms): the critical-path stage furthest over its median, [and the stalls inside that stage]`,
+  );
+  for (const [name, e] of [...blame].sort((x, y) => y[1].n - x[1].n)) {
+    const w = [...e.with]
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
     console.log(
-      `  ${String(e.n).padStart(4)} × ${name || '(none over its median)'}: ${(e.excess / e.n).toFixed(3)} ms over on average`,
+      `  ${String(e.n).padStart(4)} × ${name || '(none over its median)'}: ${(e.excess / e.n).toFixed(3)} ms over on average${w ? ` [${w}]` : ''}`,
     );
+  }
+  if (stalls.length === 0) return;
+  console.log(`\nstalls overlapping a put (HTTP request read → answer written): % of the slowest 5% / % of all puts`);
+  for (const [k, n] of [...inAll].sort((x, y) => (inSlow.get(y[0]) ?? 0) - (inSlow.get(x[0]) ?? 0) || y[1] - x[1])) {
+    const pct = (x: number, of: number): string => `${((100 * x) / Math.max(1, of)).toFixed(0).padStart(3)}%`;
+    console.log(`  ${k.padEnd(40)} ${pct(inSlow.get(k) ?? 0, slow)} / ${pct(n, puts.length)}`);
+  }
+  const sum = (kind: string): string => {
+    const l = stalls.filter((s) => s.kind.startsWith(kind));
+    const d = l.map((s) => s.t1 - s.t0).sort((x, y) => x - y);
+    return d.length === 0
+      ? `${kind} none`
+      : `${kind} ${d.length}, median ${percentile(d, 0.5).toFixed(3)} ms, max ${d.at(-1)!.toFixed(3)} ms`;
+  };
+  console.log(`  (all processes, whole run: ${sum('gc')}; ${sum('cb')}; ${sum('ckpt')})`);
 }
 
 async function main(argv: string[]): Promise<number> {
   const args = benchArgs(
     'trace-put',
     argv,
-    { puts: { type: 'string' }, warmup: { type: 'string' }, keep: { type: 'string' }, from: { type: 'string' } },
+    {
+      puts: { type: 'string' },
+      warmup: { type: 'string' },
+      'slow-ms': { type: 'string' },
+      keep: { type: 'string' },
+      from: { type: 'string' },
+    },
     HELP,
     (p) => ({
       puts: intOpt(p, 'puts', 0, 100_000, 400),
       warmup: intOpt(p, 'warmup', 0, 100_000, 50),
+      slowMs: numOpt(p, 'slow-ms', 0, 1000, 0),
       keep: stringOpt(p, 'keep', undefined),
       from: stringOpt(p, 'from', undefined),
     }),
   );
   if (args.exit !== undefined) return args.exit;
-  const { puts, warmup, keep, from } = args.opts;
-  if (from !== undefined) return analyze(path.resolve(from), puts, []);
+  const { puts, warmup, slowMs, keep, from } = args.opts;
+  if (from !== undefined) return analyze(path.resolve(from), puts, [], slowMs || 0.3);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-trace-'));
   onExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const traceDir = keep !== undefined ? path.resolve(keep) : path.join(tmp, 'trace');
   fs.mkdirSync(traceDir, { recursive: true });
   if (fs.readdirSync(traceDir).length > 0) throw new Error(`${traceDir} is not empty`);
   process.env.QUORUM_TRACE = traceDir;
+  if (slowMs > 0) process.env.QUORUM_TRACE_SLOW_MS = String(slowMs);
   const lab = await LabCluster.start({
     repo: repoRoot(),
     dir: path.join(tmp, 'lab'),
@@ -287,6 +407,7 @@ async function main(argv: string[]): Promise<number> {
     log: console.log,
   });
   delete process.env.QUORUM_TRACE;
+  delete process.env.QUORUM_TRACE_SLOW_MS;
   const ep = lab.endpoint;
   const rng = new Rng(7);
   const value = makeValue(rng);
@@ -309,11 +430,45 @@ async function main(argv: string[]): Promise<number> {
   console.log(
     `${warmup + puts} puts in ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${os.loadavg()[0]!.toFixed(2)}`,
   );
-  return analyze(traceDir, puts, client);
+  return analyze(traceDir, puts, client, slowMs || 0.3);
+}
+
+/**
+ * reportCallbacks sums the long callbacks (`cb` stamps, with --slow-ms) per process and
+ * kind: how many, their CPU time (median, max) and wall time (max).
+ */
+function reportCallbacks(procs: Map<string, Proc>): void {
+  const rows: string[] = [];
+  for (const [proc, p] of procs) {
+    const by = new Map<string, { cpu: number[]; wall: number[] }>();
+    for (const s of p.get('cb') ?? []) {
+      const [type, cpu, wall] = s.key.split(':');
+      const e = by.get(type!) ?? { cpu: [], wall: [] };
+      by.set(type!, e);
+      e.cpu.push(Number(cpu));
+      e.wall.push(Number(wall));
+    }
+    for (const [type, e] of [...by].sort((x, y) => y[1].cpu.length - x[1].cpu.length)) {
+      e.cpu.sort((x, y) => x - y);
+      const sum = e.cpu.reduce((a, b) => a + b, 0);
+      rows.push(
+        `  ${proc.padEnd(5)} ${type.padEnd(34)} ${String(e.cpu.length).padStart(6)} ${sum.toFixed(1).padStart(8)} ${percentile(e.cpu, 0.5).toFixed(3).padStart(8)} ${e.cpu.at(-1)!.toFixed(3).padStart(8)} ${Math.max(
+          ...e.wall,
+        )
+          .toFixed(3)
+          .padStart(8)}`,
+      );
+    }
+  }
+  if (rows.length === 0) return;
+  console.log(
+    `\ncallbacks over --slow-ms (wall), whole run: process, kind, count, CPU ms total / median / max, wall ms max`,
+  );
+  for (const r of rows) console.log(r);
 }
 
 /** analyze joins the trace files in `traceDir` (the last `puts` requests) and prints the stages. */
-function analyze(traceDir: string, puts: number, client: number[]): number {
+function analyze(traceDir: string, puts: number, client: number[], cbCpuMs: number): number {
   const procs = readTraces(traceDir);
   const leaders = [...procs].filter(([n, p]) => n !== 'host' && (p.get('n.prop')?.length ?? 0) > 0);
   if (!procs.get('host') || leaders.length !== 1) {
@@ -329,7 +484,8 @@ function analyze(traceDir: string, puts: number, client: number[]): number {
     if (p) joined.push(p);
   }
   console.log(`leader ${leader}, followers ${followers.join(', ')}`);
-  report(joined, client);
+  report(joined, client, stallsOf(procs, leader, cbCpuMs));
+  reportCallbacks(procs);
   return 0;
 }
 

@@ -12,7 +12,7 @@ const ROOT = path.resolve(__dirname, '..');
 /** FLAGS: each entry point and the flags its usage must name. */
 const FLAGS: Record<string, string[]> = {
   'profile.ts': ['--seconds', '--clients', '--cpu', '--strace', '--help'],
-  'trace-put.ts': ['--puts', '--warmup', '--keep', '--from', '--help'],
+  'trace-put.ts': ['--puts', '--warmup', '--slow-ms', '--keep', '--from', '--help'],
   'storage-stall.ts': ['--readies', '--entries', '--rounds', '--snapshot-every', '--help'],
   'compact-stall.ts': ['--puts', '--entries', '--snapshot-every', '--help'],
   'compact-tail.ts': ['--seconds', '--clients', '--window', '--root', '--help'],
@@ -26,7 +26,18 @@ const FLAGS: Record<string, string[]> = {
   'shards-snapshots.ts': ['--runs', '--seconds', '--clients', '--snapshot-every', '--help'],
   'soak.ts': ['--ops', '--step', '--clients', '--keys', '--out', '--help'],
   'failover-reads.ts': ['--rounds', '--protocol', '--keep', '--help'],
-  'run.ts': ['--seconds', '--clients', '--warmup', '--trials', '--only', '--out', '--shards', '--moves', '--help'],
+  'run.ts': [
+    '--seconds',
+    '--clients',
+    '--warmup',
+    '--trials',
+    '--only',
+    '--rows',
+    '--out',
+    '--shards',
+    '--moves',
+    '--help',
+  ],
 };
 
 /** BAD_VALUE: a known flag with a value each entry point refuses. */

@@ -31,6 +31,7 @@ import type { Recorder } from './recorder';
 import { CheckCore, explainViolation, type CoreReport } from '../api/check-core';
 import { CheckPump } from './check-pump';
 import type { FromWorker, ToWorker } from './live-check-worker';
+import { TRACE_ON, traceSpan, traceStart } from '../node/trace';
 
 /**
  * CHECK_WORKER_FILE is the worker's entry, beside this module: among the sources the shim
@@ -224,11 +225,13 @@ export class LiveCheck {
     if (this.closed || this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
+    const t0 = TRACE_ON ? traceStart() : 0;
     try {
       this.engine.send(batch);
     } catch (e) {
       this.fallBack((e as Error).message);
     }
+    if (TRACE_ON) traceSpan('check', t0);
     for (const w of [...this.waiters]) w(false);
   }
 

@@ -16,11 +16,11 @@
  * performs one operation at a time; an operation that ends in `info` (unknown outcome)
  * retires its process number, as Jepsen does, because that process may still be acting.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
 import type { HistoryOp, HistoryQuery, MessageRecord, RunLogRecord } from '../api/contract';
 import { historyWindow, isEmptyQuery } from '../api/history-window';
 import type { MessageKind, NodeId } from '../core/types';
-import { jsonlBytes } from './jsonl-bytes';
+import { JsonlFile } from './jsonl-file';
+export { FLUSH_MS } from './jsonl-file';
 
 /** MESSAGE_RING is how many message records stay in memory (the file keeps them all). */
 export const MESSAGE_RING = 200_000;
@@ -35,9 +35,6 @@ export const MAX_BODIES = 4096;
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** MAX_ONE_BODY_BYTES: a message larger than this (a big snapshot) is not kept, only counted. */
 export const MAX_ONE_BODY_BYTES = 1024 * 1024;
-
-/** FLUSH_MS is how often buffered records are written to the run's files. */
-export const FLUSH_MS = 100;
 
 /**
  * Ring is a fixed-capacity buffer that drops its oldest item when full: O(1) per push, where
@@ -233,29 +230,15 @@ export class Recorder {
   private readonly running = new Map<number, HistoryOp>();
   /** longestOpNs: the longest any completed operation took (how far back a window must look). */
   private longestOpNs = 0;
-  private logOut: WriteStream | null = null;
-  private histOut: WriteStream | null = null;
-  private pendingLog: RunLogRecord[] = [];
-  private pendingHist: HistoryOp[] = [];
-  /** logHint / histHint: the size to start the next batch's buffer at (a little over the last). */
-  private logHint = 0;
-  private histHint = 0;
-  private flushTimer: NodeJS.Timeout | null = null;
+  /** logOut / histOut stream the run log and the client history to their files (jsonl-file.ts). */
+  private readonly logOut: JsonlFile | null = null;
+  private readonly histOut: JsonlFile | null = null;
   private closed = false;
 
   constructor(opts: RecorderOptions = {}) {
     this.hist = new Ring<HistoryOp>(Math.max(1, opts.historyLimit ?? HISTORY_LIMIT));
-    if (opts.logFile) this.logOut = this.openStream(opts.logFile);
-    if (opts.historyFile) this.histOut = this.openStream(opts.historyFile);
-  }
-
-  private openStream(file: string): WriteStream {
-    const s = createWriteStream(file, { flags: 'a' });
-    // A full disk must not take the lab down: the in-memory log keeps going.
-    s.on('error', (e) => {
-      process.stderr.write(`quorum-lab: cannot write ${file}: ${e.message}\n`);
-    });
-    return s;
+    if (opts.logFile) this.logOut = new JsonlFile(opts.logFile);
+    if (opts.historyFile) this.histOut = new JsonlFile(opts.historyFile);
   }
 
   /** now returns ns since the run began. */
@@ -313,40 +296,14 @@ export class Recorder {
   }
 
   private emit(r: RunLogRecord): void {
-    if (this.logOut && !this.closed) {
-      this.pendingLog.push(r);
-      this.scheduleFlush();
-    }
+    if (!this.closed) this.logOut?.add(r);
     for (const fn of this.listeners) fn(r);
-  }
-
-  /**
-   * scheduleFlush writes the files at most every FLUSH_MS: a file write per record (or per
-   * event-loop turn) was the host's largest cost under load; a SIGKILLed host loses at most
-   * the last FLUSH_MS of its log file (memory and exports are unaffected).
-   */
-  private scheduleFlush(): void {
-    if (this.flushTimer) return;
-    this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
-    this.flushTimer.unref();
   }
 
   /** flush writes buffered records to the files. */
   flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    if (this.logOut && this.pendingLog.length > 0) {
-      const bytes = jsonlBytes(this.pendingLog, this.logHint);
-      this.logHint = bytes.length + (bytes.length >> 3);
-      this.logOut.write(bytes);
-      this.pendingLog = [];
-    }
-    if (this.histOut && this.pendingHist.length > 0) {
-      const bytes = jsonlBytes(this.pendingHist, this.histHint);
-      this.histHint = bytes.length + (bytes.length >> 3);
-      this.histOut.write(bytes);
-      this.pendingHist = [];
-    }
+    this.logOut?.flush();
+    this.histOut?.flush();
   }
 
   /** log returns the in-memory records with seq > since, in seq order (both rings merged). */
@@ -453,10 +410,7 @@ export class Recorder {
         /* a broken listener (the live checker) must not fail the client's request */
       }
     }
-    if (this.histOut && !this.closed) {
-      this.pendingHist.push(op);
-      this.scheduleFlush();
-    }
+    if (!this.closed) this.histOut?.add(op);
   }
 
   /**
@@ -475,23 +429,16 @@ export class Recorder {
 
   /** sync resolves once every record made so far is written to the files. */
   async sync(): Promise<void> {
-    this.flush();
-    const waits = [this.logOut, this.histOut]
-      .filter((s): s is WriteStream => s !== null && !this.closed)
-      .map((s) => new Promise<void>((res) => s.write('', () => res())));
-    await Promise.all(waits);
+    if (this.closed) return;
+    await Promise.all([this.logOut?.sync(), this.histOut?.sync()]);
   }
 
   /** close flushes and closes the files; resolves when they are written. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
     this.listeners.clear();
     this.historyListeners.clear();
-    const ends = [this.logOut, this.histOut]
-      .filter((s): s is WriteStream => s !== null)
-      .map((s) => new Promise<void>((res) => s.end(() => res())));
-    await Promise.all(ends);
+    await Promise.all([this.logOut?.close(), this.histOut?.close()]);
   }
 }

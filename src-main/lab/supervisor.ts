@@ -26,6 +26,7 @@ import { fatalOf } from '../node/fatal';
 import type { AgentToLab } from '../node/remote-contract';
 import type { ControlOrder, NodeHandle, RemoteControl, SupervisorEvents } from './node-handle';
 import { DAMAGE_RUN_MS, hookExit, launchConfig, liveNodes, type SpawnNode } from './node-spawn';
+import { TRACE_ON, traceSpan, traceStart } from '../node/trace';
 
 // The Supervisor's types and spawn hook live beside it; its importers keep importing them from here.
 export type {
@@ -210,11 +211,13 @@ export class Supervisor {
   ): void {
     switch (m.t) {
       case 'status': {
+        const t0 = TRACE_ON ? traceStart() : 0;
         const prev = h.status;
         h.status = m.status;
         h.lastApplied = typeof m.lastApplied === 'number' ? m.lastApplied : h.lastApplied;
         h.damaged = m.damaged === true;
         this.events.onStatus(h, prev);
+        if (TRACE_ON) traceSpan('status', t0);
         return;
       }
       case 'event':

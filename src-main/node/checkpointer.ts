@@ -36,6 +36,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { StorageWrite } from '../core/storage';
+import { TRACE_ON, trace } from './trace';
 
 /** CHECKPOINT_BYTES: about this much written to the WAL asks for a checkpoint (SQLite's default: 1000 pages of 4 KiB). */
 export const CHECKPOINT_BYTES = 4_000_000;
@@ -158,6 +159,7 @@ export class Checkpointer {
     });
     this.worker.unref();
     this.worker.on('message', (r: CheckpointResult) => {
+      if (TRACE_ON) trace('ck.done', `${r.mode}:${r.log}:${r.ms.toFixed(3)}`);
       this.inFlight = false;
       this.checkpoints++;
       this.o.done?.(r);
@@ -179,6 +181,7 @@ export class Checkpointer {
     if (this.inFlight || this.dead) return;
     this.inFlight = true;
     this.written = 0;
+    if (TRACE_ON) trace('ck.req', '-');
     this.worker.postMessage('checkpoint');
   }
 

@@ -13,6 +13,15 @@
  *
  * A write that only moves the commit index needs no sync (SqliteStorage.mustSync); the
  * loop writes it through `storage` and goes on at once, as before.
+ *
+ * With `syncAlone`, a Ready that sends nothing before its write (a follower's new entries,
+ * whose acknowledgement waits for the sync; a vote) is synced here, on the event loop
+ * (SyncingStore.syncNow), and not held: nothing would go out in parallel with the write, and
+ * the thread pool's round trip — a worker thread woken to sync, then the event loop woken by
+ * its callback — costs two more thread wake-ups on the put's path, each a wait for a CPU on a
+ * busy machine. What the sync vouches for still leaves only after it: the loop sends the
+ * Ready's messagesAfterPersist once hold returns. A leader's Ready with appends to send is
+ * held as before, its write overlapping the replication.
  */
 import type { Storage, StorageWrite } from '../core/storage';
 import type { MessageBase, Ready } from '../core/types';
@@ -26,6 +35,8 @@ export interface SyncingStore extends Pick<Storage, 'save' | 'compact'> {
   write(w: StorageWrite): boolean;
   /** syncAsync calls done once every earlier write is durable (or with the disk's error). */
   syncAsync(done: (err: Error | null) => void): void;
+  /** syncNow returns once every earlier write is durable (throws the disk's error). */
+  syncNow(): void;
   /** timing: the opt-in histogram (storage-timing.ts), null or absent when off. */
   readonly timing?: StorageTiming | null;
 }
@@ -38,6 +49,14 @@ export interface DeferredSyncHooks<M extends MessageBase> {
   live(): boolean;
   /** failed: the disk could not sync; nothing written since the last sync may be assumed durable. */
   failed(err: Error): void;
+  /** wrote / synced: a Ready's write reached the store, and was synced on the event loop (syncAlone; trace stamps). */
+  wrote?(rd: Ready<M>): void;
+  synced?(rd: Ready<M>): void;
+}
+
+/** DeferredSyncOptions: syncAlone syncs a Ready that sends nothing before its write on the event loop (see the file comment). */
+export interface DeferredSyncOptions {
+  syncAlone?: boolean;
 }
 
 /** DeferredSync is the node's holdPersist hook and the storage its HostLoop writes through (see the file comment). */
@@ -50,6 +69,7 @@ export class DeferredSync<M extends MessageBase = MessageBase> {
   constructor(
     private readonly store: SyncingStore,
     private readonly hooks: DeferredSyncHooks<M>,
+    private readonly opts: DeferredSyncOptions = {},
   ) {}
 
   /** storage is what the HostLoop saves and compacts through. */
@@ -71,6 +91,20 @@ export class DeferredSync<M extends MessageBase = MessageBase> {
     const timing = this.store.timing;
     const t0 = timing?.now() ?? 0;
     this.store.write(w);
+    this.hooks.wrote?.(rd);
+    if (this.opts.syncAlone && rd.messages.length === 0 && this.pending === 0) {
+      try {
+        this.store.syncNow();
+      } catch (e) {
+        this.hooks.failed(e as Error);
+        throw e;
+      }
+      if (timing) timing.record('held', timing.now() - t0);
+      this.hooks.synced?.(rd);
+      // Durable now: the loop goes on at once, and its save of this Ready is skipped.
+      this.saveDone = true;
+      return false;
+    }
     this.pending++;
     this.store.syncAsync((err) => {
       if (timing) timing.record('held', timing.now() - t0);

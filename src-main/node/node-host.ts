@@ -28,9 +28,9 @@ import { Requests } from './requests';
 import { SqliteStorage } from './sqlite-storage';
 import { RouterLink } from './transport';
 import { WriteBehind } from '../core/write-behind';
-import { DeferredSync } from './deferred-sync';
+import { DeferredSync, type DeferredSyncHooks } from './deferred-sync';
 import { CoreClock } from './core-clock';
-import { TRACE_ON, trace, traceName } from './trace';
+import { TRACE_ON, trace, traceLast, traceName } from './trace';
 
 /** STATUS_MIN_GAP_MS: at most one status report per this many ms (always the latest). */
 export const STATUS_MIN_GAP_MS = 20;
@@ -214,19 +214,23 @@ export class NodeHost {
 
   /** deferredSync is the normal store: a Ready is held, not blocked on, until its write is durable. */
   private deferredSync(): DeferredSync {
-    return new DeferredSync(this.storage, {
+    const hooks: DeferredSyncHooks<MessageBase> = {
       resume: (rd) => {
-        if (TRACE_ON) trace('d.sync', rd.entries.at(-1)?.index ?? '-');
+        traceLast('d.sync', rd.entries);
         this.loop.resume(rd);
         this.schedule();
       },
+      wrote: (rd) => traceLast('d.write', rd.entries),
+      synced: (rd) => traceLast('d.sync', rd.entries),
       live: () => !this.stopped,
       failed: (err) => {
         // Nothing written since the last sync can be vouched for: stop rather than answer.
         this.event('storage-failed', { reason: err.message });
         throw new Error(`${this.cfg.id}: cannot sync ${this.cfg.dataFile}: ${err.message}`);
       },
-    });
+    };
+    // A Ready that sends nothing before its write syncs on the event loop (deferred-sync.ts).
+    return new DeferredSync(this.storage, hooks, { syncAlone: process.env.QUORUM_SYNC_ALONE !== '0' });
   }
 
   /** writeBehind is the fsync:false store: writes reach the file UNSYNCED_FLUSH_MS after they were acknowledged. */
@@ -300,13 +304,7 @@ export class NodeHost {
     const sync = this.store instanceof DeferredSync ? this.store : null;
     return {
       send: (msgs) => this.send(msgs),
-      holdPersist: sync
-        ? (rd) => {
-            const held = sync.hold(rd);
-            if (TRACE_ON && held) trace('d.write', rd.entries.at(-1)?.index ?? '-');
-            return held;
-          }
-        : undefined,
+      holdPersist: sync ? (rd) => sync.hold(rd) : undefined,
       snapshotRestored: (snap) => {
         this.requests.coveredBySnapshot(snap.index);
         this.event('snapshot-installed', { index: snap.index, term: snap.term, bytes: snap.data.length });
@@ -476,6 +474,7 @@ export class NodeHost {
     this.statusKey = key;
     this.roleChanged = false;
     this.statusSentAt = performance.now();
+    if (TRACE_ON) trace('s.emit', st.commitIndex);
     this.emit({ t: 'status', status: st, lastApplied: this.kv.appliedIndex, damaged: recovering });
   }
 

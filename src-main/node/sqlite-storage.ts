@@ -2,14 +2,11 @@
  * SqliteStorage: a node's durable state in its own SQLite file (better-sqlite3, WAL, so a
  * save that returned survives SIGKILL and power loss).
  *
- * Two ways to make a write durable. save() is synchronous and durable on return
- * (synchronous=FULL: SQLite fsyncs the WAL inside the commit). With `deferSync`, the node's
- * Ready loop instead calls write() — the transaction reaches the WAL (the OS page cache)
- * under synchronous=NORMAL, which syncs nothing at commit — and then syncAsync(), an
- * fdatasync of the WAL file on libuv's thread pool, so the event loop keeps reading
- * acknowledgements and requests while the disk works; the caller sends nothing that
- * vouches for the write until the callback. It is also cheaper: fdatasync skips the inode
- * timestamps a full fsync flushes. NORMAL still syncs the WAL before each checkpoint and
+ * Two ways to make a write durable. save() is synchronous and durable on return. With
+ * `deferSync`, the node's Ready loop calls write() — the transaction reaches the WAL (the
+ * page cache) under synchronous=NORMAL, which syncs nothing at commit — then syncAsync(), an
+ * fdatasync of the WAL on libuv's thread pool, so the event loop keeps reading while the
+ * disk works (syncNow(): the same on the event loop); nothing vouching for it leaves before. NORMAL still syncs the WAL before each checkpoint and
  * the database after it, so a checkpoint never loses what a sync made durable. An empty
  * WAL is preallocated at open, so those syncs write over blocks instead of growing the file
  * (wal-prealloc.ts).
@@ -250,10 +247,13 @@ export class SqliteStorage implements RecoveringStorage {
    * that only moves the commit index is not fsynced: it survives a process crash (it is in
    * the WAL) and a power cut may roll it back, which is harmless — the commit index is
    * learnt again from the leader. Entries, snapshots, term and vote are always fsynced
-   * before save returns (with deferSync, by an fdatasync of the WAL right here).
+   * before save returns (with deferSync, by syncNow: an fdatasync of the WAL right here).
    */
   save(w: StorageWrite): void {
-    if (this.write(w) && this.deferSync) fs.fdatasyncSync(this.wal());
+    if (this.write(w)) this.syncNow();
+  }
+  syncNow(): void {
+    if (this.deferSync) fs.fdatasyncSync(this.wal());
   }
 
   /**

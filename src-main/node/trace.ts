@@ -6,22 +6,30 @@
  * machine), the stage and a key (a request id, an entry index, a message label) — and
  * appends them to `<dir>/<name>-<pid>.trace` about once a second and at exit.
  *
+ * Besides the stages, a traced process stamps what may stall it, for the tail's blame:
+ * every garbage collection (`gc`, key `<kind>:<ms>`, at its start, from perf_hooks' gc
+ * observer) and, with `QUORUM_TRACE_SLOW_MS=<ms>` too, every event-loop callback that ran
+ * longer than that (`cb`, key `<async resource type>:<CPU ms>:<ms>`, at its start; async_hooks,
+ * which costs a little on every callback: off unless asked).
+ *
  * Off (the default) every stamp site costs one check of the constant TRACE_ON: the sites
  * are written `if (TRACE_ON) trace(...)`, so not even the key is built.
  */
+import { createHook } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 
 const DIR = process.env.QUORUM_TRACE ?? '';
 /** TRACE_ON: QUORUM_TRACE names a folder; stamps are recorded (see the file comment). */
 export const TRACE_ON: boolean = DIR !== '' && path.isAbsolute(DIR);
+/** SLOW_MS: with QUORUM_TRACE_SLOW_MS, callbacks longer than this are stamped (0: not watched). */
+const SLOW_MS = Math.max(0, Number(process.env.QUORUM_TRACE_SLOW_MS ?? '') || 0);
 /** FLUSH_LINES: a buffer this long is written at once rather than waiting for the timer. */
 const FLUSH_LINES = 20_000;
 
 let lines: string[] = [];
 let name = 'host';
-let armed = false;
 
 /** traceName names this process's trace file (host, or the node id). */
 export function traceName(n: string): void {
@@ -30,8 +38,31 @@ export function traceName(n: string): void {
 
 /** trace records one stamp: now, `stage`, `key` (call only under `if (TRACE_ON)`). */
 export function trace(stage: string, key: string | number): void {
-  lines.push(`${(performance.timeOrigin + performance.now()).toFixed(3)} ${stage} ${key}`);
-  if (!armed) arm();
+  traceAt(performance.timeOrigin + performance.now(), stage, key);
+}
+
+/** traceLast stamps the index of the last of `entries` (a Ready's write and sync; '-' when none), if tracing. */
+export function traceLast(stage: string, entries: readonly { index: number }[]): void {
+  if (TRACE_ON) trace(stage, entries.at(-1)?.index ?? '-');
+}
+
+/** traceStart is the moment a span begins, for traceSpan (call only under `if (TRACE_ON)`). */
+export function traceStart(): number {
+  return performance.now();
+}
+
+/**
+ * traceSpan records work that ran from `t0` (traceStart) until now as stage `x.<what>`,
+ * key `<ms>`: periodic work off the put's path (a run-log flush, a status report) that
+ * bench/trace-put.ts counts among the stalls a slow put met.
+ */
+export function traceSpan(what: string, t0: number): void {
+  traceAt(performance.timeOrigin + t0, `x.${what}`, (performance.now() - t0).toFixed(3));
+}
+
+/** traceAt records a stamp at wall-clock ms `t` (a moment measured earlier: a GC's start). */
+function traceAt(t: number, stage: string, key: string | number): void {
+  lines.push(`${t.toFixed(3)} ${stage} ${key}`);
   if (lines.length >= FLUSH_LINES) flushTrace();
 }
 
@@ -47,8 +78,67 @@ export function flushTrace(): void {
   }
 }
 
+const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb', 16: 'minor' };
+
+/** arm starts the flush timer and the stall watchers (at load: the callbacks of sockets made before the first stamp are typed too). */
 function arm(): void {
-  armed = true;
   setInterval(flushTrace, 1000).unref();
   process.on('exit', flushTrace);
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = ((e as { detail?: unknown }).detail as { kind?: number } | null)?.kind ?? 0;
+      traceAt(performance.timeOrigin + e.startTime, 'gc', `${GC_KINDS[kind] ?? kind}:${e.duration.toFixed(3)}`);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  if (SLOW_MS > 0) watchCallbacks(SLOW_MS);
 }
+
+/** callbackName: a timer's or an immediate's function name (the async resource's type for the rest). */
+function callbackName(type: string, resource: unknown): string {
+  const r = resource as { _onTimeout?: { name?: string }; _onImmediate?: { name?: string } };
+  const fn = type === 'Timeout' ? r._onTimeout : type === 'Immediate' ? r._onImmediate : undefined;
+  return fn?.name ? `${type}/${fn.name.replace(/[\s:]/g, '_')}` : type;
+}
+
+/**
+ * watchCallbacks stamps every outermost callback that ran over `ms` of wall time (see the
+ * file comment), with the process's CPU time in it (process.cpuUsage: all of its threads,
+ * so a callback that only waited for the CPU shows little).
+ */
+function watchCallbacks(ms: number): void {
+  const types = new Map<number, string>();
+  const starts: number[] = [];
+  const cpus: number[] = [];
+  const ids: number[] = [];
+  createHook({
+    init: (id, type, _trigger, resource) => {
+      if (type !== 'PROMISE') types.set(id, callbackName(type, resource));
+    },
+    before: (id) => {
+      ids.push(id);
+      const c = process.cpuUsage();
+      cpus.push(c.user + c.system);
+      starts.push(performance.now());
+    },
+    after: () => {
+      const t0 = starts.pop();
+      const c0 = cpus.pop();
+      const id = ids.pop();
+      if (t0 === undefined || c0 === undefined || starts.length > 0) return;
+      const d = performance.now() - t0;
+      if (d <= ms) return;
+      const c = process.cpuUsage();
+      const cpu = (c.user + c.system - c0) / 1000;
+      traceAt(
+        performance.timeOrigin + t0,
+        'cb',
+        `${types.get(id ?? -1) ?? 'PROMISE'}:${cpu.toFixed(3)}:${d.toFixed(3)}`,
+      );
+    },
+    destroy: (id) => {
+      types.delete(id);
+    },
+  }).enable();
+}
+
+if (TRACE_ON) arm();

@@ -394,6 +394,7 @@ export class HttpHost {
     emptyOk = false,
   ): Promise<{ value: unknown } | undefined> {
     const body = await readBody(req, MAX_BODY_BYTES);
+    if (TRACE_ON) trace('h.body', '-');
     if (body === null) {
       this.send(res, 413, { error: `request body over ${MAX_BODY_BYTES} bytes` });
       return undefined;
@@ -473,10 +474,9 @@ export class HttpHost {
 }
 
 /**
- * readBody collects a request's body, or null when it is over `max` bytes (the rest is read
- * and discarded, so the connection stays usable for the answer). Rejects if the request
- * fails or is cut off before its end. Plain 'data'/'end' events: the stream's async
- * iterator cost more than the rest of reading a put.
+ * readBody collects a request's body, or null when it is over `max` bytes (the rest is read and discarded, so the
+ * connection stays usable for the answer). Rejects if the request fails or is cut off before its end. Plain
+ * 'data'/'end' events: the stream's async iterator cost more than the rest of reading a put.
  */
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {

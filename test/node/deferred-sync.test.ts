@@ -38,6 +38,14 @@ class HeldDisk {
   mustSync = (w: StorageWrite): boolean => this.sql.mustSync(w);
   write = (w: StorageWrite): boolean => this.sql.write(w);
   save = (w: StorageWrite): void => this.sql.save(w);
+  /** syncedNow counts syncs on the event loop (syncAlone); onSyncNow runs just before each. */
+  syncedNow = 0;
+  onSyncNow: (() => void) | null = null;
+  syncNow = (): void => {
+    this.onSyncNow?.();
+    this.sql.syncNow();
+    this.syncedNow++;
+  };
   compact = (snap: Parameters<SqliteStorage['compact']>[0]): void => this.sql.compact(snap);
   syncAsync = (done: (err: Error | null) => void): void => {
     syncsInFlight++;
@@ -87,7 +95,8 @@ class Cluster {
   /** wire: every message sent, in order, not yet delivered. */
   wire: RaftMessage[] = [];
 
-  constructor() {
+  /** syncAlone: the nodes sync a Ready that sends nothing first on the event loop, as the node process does. */
+  constructor(private readonly syncAlone = false) {
     for (const id of IDS) this.add(id);
   }
 
@@ -106,16 +115,20 @@ class Cluster {
       restore: null,
     });
     const n = { id, core, disk, applied: [] as Entry[], up: true } as TestNode;
-    n.sync = new DeferredSync<RaftMessage>(disk, {
-      resume: (rd) => {
-        n.loop.resume(rd);
-        n.loop.pump();
+    n.sync = new DeferredSync<RaftMessage>(
+      disk,
+      {
+        resume: (rd) => {
+          n.loop.resume(rd);
+          n.loop.pump();
+        },
+        live: () => n.up,
+        failed: (err) => {
+          throw err;
+        },
       },
-      live: () => n.up,
-      failed: (err) => {
-        throw err;
-      },
-    });
+      { syncAlone: this.syncAlone },
+    );
     n.loop = new HostLoop<RaftMessage, null>({
       core,
       storage: n.sync.storage,
@@ -317,5 +330,30 @@ describe('deferred sync: the fdatasync runs off the event loop, the promises do 
       const back = new SqliteStorage(f.disk.sql.file, { deferSync: true }).load();
       expect(back.entries.some((e) => e.index === index && e.data === data('z'))).toBe(true);
     }
+  });
+  it('with syncAlone a follower syncs its append on the event loop, then acknowledges; the leader still holds its own write', async () => {
+    const c = new Cluster(true);
+    const leader = await c.elect();
+    const n2 = c.node('n2');
+    const syncsBefore = leader.disk.syncedNow;
+    const r = leader.core.propose(data('z'));
+    const index = r.ok ? r.index : 0;
+    leader.loop.pump();
+    // The leader's Ready sends appends before its write: held, synced on the thread pool.
+    expect(leader.sync.pending).toBe(1);
+    expect(leader.disk.syncedNow).toBe(syncsBefore);
+    const acked = (): boolean =>
+      c.wire.some((m) => m.from === 'n2' && m.type === 'appendResp' && !m.reject && m.index >= index);
+    let ackedAtSync: boolean | null = null;
+    n2.disk.onSyncNow = () => (ackedAtSync ??= acked());
+    const before = n2.disk.syncedNow;
+    c.deliver((m) => m.to === 'n2' && m.type === 'append');
+    // Within the same pump: written, synced (before the acknowledgement existed), acknowledged; nothing held.
+    expect(n2.disk.syncedNow).toBe(before + 1);
+    expect(ackedAtSync).toBe(false);
+    expect(n2.sync.pending).toBe(0);
+    expect(acked()).toBe(true);
+    await c.quiesce();
+    expect(leader.core.status().commitIndex).toBeGreaterThanOrEqual(index);
   });
 });
