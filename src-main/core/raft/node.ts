@@ -22,7 +22,7 @@ import type {
 import type { CoreNote } from '../notes';
 import { copyConf } from '../types';
 import { checkConfChange } from './conf';
-import { bcastAppend, leaderReadIndex, sendAppend, sendTimeoutNow } from './leader';
+import { bcastAppend, flushReadRound, leaderReadIndex, sendAppend, sendTimeoutNow } from './leader';
 import { raftMessageKind } from './messages';
 import type { RaftMessage } from './messages';
 import type { Progress } from './progress';
@@ -172,6 +172,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     const log = r.log;
     return (
       r.msgs.length > 0 ||
+      (r.state.role === 'leader' && r.state.readOnly.due()) ||
       r.msgsAfterPersist.length > 0 ||
       r.reads.length > 0 ||
       this.hardChanged() ||
@@ -184,6 +185,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   ready(): Ready<RaftMessage> {
     const r = this.r;
     const log = r.log;
+    // The reads registered since the last Ready share one heartbeat round, sent now.
+    if (r.state.role === 'leader') flushReadRound(r, r.state);
     const hardState = this.hardChanged() ? this.hardState() : null;
     if (hardState) this.prevHard = hardState;
     const handed = Math.max(log.stable, log.handed);
