@@ -54,6 +54,10 @@ interface Row {
   cpuUsPerGet: number;
   /** hostUsPerGet: the host's part of it (gateway, router, recorder, live checker). */
   hostUsPerGet: number;
+  /** msgsPerGet: node-to-node messages through the router per answered get (the run log's sends). */
+  msgsPerGet: number;
+  /** byType: the messages per get by type, most first. */
+  byType: string;
   load: number;
 }
 
@@ -72,6 +76,35 @@ function cpuMs(pids: number[]): number {
     }
   }
   return (ticks / hz) * 1000;
+}
+
+/** lastSeq is the run log's newest record number. */
+async function lastSeq(lab: LabCluster): Promise<number> {
+  let seq = 0;
+  for (;;) {
+    const recs = await logPage(lab, seq);
+    if (recs.length === 0) return seq;
+    seq = recs[recs.length - 1]!.seq;
+  }
+}
+
+/** logPage is up to 50,000 run log records after `since`. */
+async function logPage(lab: LabCluster, since: number): Promise<{ seq: number; kind: string; type?: unknown }[]> {
+  const r = await request(clientAgent(1), lab.endpoint, 'GET', `/api/log?since=${since}&limit=50000`, null, 60_000);
+  if (r.status !== 200) throw new Error(`GET /api/log: HTTP ${r.status}`);
+  return parseJson(r.body) as { seq: number; kind: string; type?: unknown }[];
+}
+
+/** sendsSince counts the router's sends in the run log after `since`, by message type. */
+async function sendsSince(lab: LabCluster, since: number): Promise<Map<string, number>> {
+  const n = new Map<string, number>();
+  let seq = since;
+  for (;;) {
+    const recs = await logPage(lab, seq);
+    if (recs.length === 0) return n;
+    for (const x of recs) if (x.kind === 'send') n.set(String(x.type), (n.get(String(x.type)) ?? 0) + 1);
+    seq = recs[recs.length - 1]!.seq;
+  }
 }
 
 /** getClient is a PutClient whose "put" is a linearizable get of the key (the workload's loop drives it). */
@@ -106,6 +139,7 @@ async function row(tree: string, o: Opts, round: number): Promise<Row> {
     w.close();
     const target = { client: () => getClient(lab) } as unknown as Target;
     // The host first (LabCluster.pids), then its nodes.
+    const seq0 = await lastSeq(lab);
     const pids = await lab.pids();
     const host = pids.slice(0, 1);
     const c0 = cpuMs(pids);
@@ -113,6 +147,7 @@ async function row(tree: string, o: Opts, round: number): Promise<Row> {
     const t = await runThroughput(target, o.clients, o.seconds, 1000 + round);
     const used = cpuMs(pids) - c0;
     const hostUsed = cpuMs(host) - h0;
+    const sends = await sendsSince(lab, seq0);
     return {
       tree,
       getsPerSec: t.putsPerSec,
@@ -121,6 +156,11 @@ async function row(tree: string, o: Opts, round: number): Promise<Row> {
       errors: t.errors,
       cpuUsPerGet: t.ok > 0 ? (used * 1000) / t.ok : Number.NaN,
       hostUsPerGet: t.ok > 0 ? (hostUsed * 1000) / t.ok : Number.NaN,
+      msgsPerGet: t.ok > 0 ? [...sends.values()].reduce((a, b) => a + b, 0) / t.ok : Number.NaN,
+      byType: [...sends]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${(v / Math.max(1, t.ok)).toFixed(2)}`)
+        .join(', '),
       load: os.loadavg()[0]!,
     };
   } finally {
@@ -129,10 +169,10 @@ async function row(tree: string, o: Opts, round: number): Promise<Row> {
   }
 }
 
-function show(name: string, r: Omit<Row, 'tree'>): string {
+function show(name: string, r: Omit<Row, 'tree' | 'byType'>): string {
   return (
     `${name.padEnd(6)} ${r.getsPerSec.toFixed(0).padStart(6)} gets/s  p50 ${r.p50Ms.toFixed(2)} ms  ` +
-    `p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  CPU ${r.cpuUsPerGet.toFixed(0)} µs/get (host ${r.hostUsPerGet.toFixed(0)})  load ${r.load.toFixed(1)}`
+    `p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  CPU ${r.cpuUsPerGet.toFixed(0)} µs/get (host ${r.hostUsPerGet.toFixed(0)})  ${r.msgsPerGet.toFixed(2)} msgs/get  load ${r.load.toFixed(1)}`
   );
 }
 
@@ -179,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
       for (const [name, tree] of order) {
         const r = await row(tree, o, i);
         rows.get(name)!.push(r);
-        console.log(`round ${i + 1}: ${show(name, r)}`);
+        console.log(`round ${i + 1}: ${show(name, r)}\n         messages per get: ${r.byType}`);
       }
     }
   } finally {
@@ -196,6 +236,7 @@ async function main(argv: string[]): Promise<number> {
         errors: med((r) => r.errors),
         cpuUsPerGet: med((r) => r.cpuUsPerGet),
         hostUsPerGet: med((r) => r.hostUsPerGet),
+        msgsPerGet: med((r) => r.msgsPerGet),
         load: med((r) => r.load),
       })}`,
     );

@@ -124,8 +124,9 @@ export class LeaderRole {
     const cfg = this.h.cfg;
     if (++this.heartbeatElapsed >= Math.max(1, cfg.heartbeatTicks)) {
       this.heartbeatElapsed = 0;
-      // Reads waiting behind a round in flight take this heartbeat as theirs (it leaves anyway).
-      if (this.reads.roundPending) this.reads.startRound();
+      // Reads waiting behind a round in flight take this heartbeat as theirs (it leaves anyway);
+      // with none in flight the next flush sends their round (and confirms it, for a lone voter).
+      if (this.reads.roundPending && this.reads.inFlight()) this.reads.startRound();
       this.broadcastHeartbeat();
       this.retransmit();
     }

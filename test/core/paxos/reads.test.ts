@@ -157,4 +157,16 @@ describe('paxos read rounds shared by many reads', () => {
     c.deliverAll();
     expect(c.member(l).reads.map((r) => r.ctx)).toEqual(['first', 'second']);
   });
+
+  it('a lone voter answers a read even when a heartbeat falls between the read and its Ready', () => {
+    const c = new PaxosNetwork(1, { seed: 5 });
+    const l = c.waitLeader();
+    c.proposeAndWait('1');
+    expect(c.node(l).readIndex('r').ok).toBe(true);
+    // The heartbeat timer fires before the host takes the Ready that would send the round.
+    c.node(l).tick();
+    c.node(l).tick();
+    c.drain();
+    expect(c.member(l).reads.map((r) => r.ctx)).toEqual(['r']);
+  });
 });
