@@ -206,3 +206,68 @@ describe('ReadIndex rounds shared by many reads (§6.4)', () => {
     expect(net.member('n1').reads.map((x) => x.ctx)).toEqual(['r', 'r2']);
   });
 });
+
+describe("a follower's reads forwarded a batch per request (§6.4)", () => {
+  const isAsk = (m: RaftMessage): boolean => m.type === 'readIndex';
+
+  it('the reads of one step share one request to the leader and one answer', () => {
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
+    net.elect('n1');
+    net.propose('n1', 'x');
+    net.deliverAll();
+    net.sentLog.length = 0;
+    for (let i = 0; i < 5; i++) expect(net.node('n3').readIndex(`f${i}`)).toEqual({ ok: true });
+    net.process('n3');
+    expect(net.sentLog.filter(isAsk).length).toBe(1);
+    net.deliverAll();
+    const index = net.node('n1').status().commitIndex;
+    expect(net.member('n3').reads).toEqual(Array.from({ length: 5 }, (_, i) => ({ ctx: `f${i}`, index })));
+    expect(net.sentLog.filter((m) => m.type === 'readIndexResp').length).toBe(1);
+  });
+
+  it('a read arriving while a request is in flight waits for the next: the answer may predate it', () => {
+    // n1 takes n3's request for 'd' at commit C and answers, but the answer is held up; a
+    // write w then commits and is acknowledged, and only then does 'b' arrive at n3. The
+    // held answer (point C) must not serve 'b': its point must cover w.
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
+    net.elect('n1');
+    net.propose('n1', 'x');
+    net.deliverAll();
+    const notAnswer = (m: RaftMessage): boolean => m.type !== 'readIndexResp';
+    const deliverAllBut = (): void => {
+      for (let i = 0; i < 50 && net.pending().some(notAnswer); i++) for (const m of net.take(notAnswer)) net.deliver(m);
+    };
+    net.node('n3').readIndex('d');
+    net.process('n3');
+    deliverAllBut();
+    const answer = net.take((m) => m.type === 'readIndexResp');
+    expect(answer.length).toBe(1);
+    const w = net.node('n1').propose('w');
+    net.process('n1');
+    deliverAllBut();
+    expect(net.member('n1').sm.values).toEqual(['x', 'w']);
+    net.node('n3').readIndex('b');
+    net.process('n3');
+    for (const m of answer) net.deliver(m);
+    net.deliverAll();
+    const reads = new Map(net.member('n3').reads.map((r) => [r.ctx, r.index]));
+    const wIndex = w.ok ? w.index : Infinity;
+    expect(reads.get('d')).toBeLessThan(wIndex);
+    expect(reads.get('b')).toBeGreaterThanOrEqual(wIndex);
+  });
+
+  it('a lost request does not hold the next one back for long', () => {
+    const net = new RaftNetwork(['n1', 'n2', 'n3']);
+    net.elect('n1');
+    net.propose('n1', 'x');
+    net.deliverAll();
+    net.node('n3').readIndex('lost');
+    net.process('n3');
+    expect(net.take(isAsk).length).toBe(1);
+    net.node('n3').readIndex('next');
+    net.process('n3');
+    expect(net.pending().filter(isAsk)).toEqual([]);
+    net.tick(3);
+    expect(net.member('n3').reads.map((r) => r.ctx)).toEqual(['next']);
+  });
+});
