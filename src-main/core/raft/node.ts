@@ -27,7 +27,7 @@ import { raftMessageKind } from './messages';
 import type { RaftMessage } from './messages';
 import type { Progress } from './progress';
 import { Raft } from './raft';
-import { ReadForward } from './read-forward';
+import { ReadForward } from '../read-forward';
 import { coalesceMessages } from './coalesce';
 import { handlePeerClosed } from './election';
 

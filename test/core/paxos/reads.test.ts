@@ -169,4 +169,26 @@ describe('paxos read rounds shared by many reads', () => {
     c.drain();
     expect(c.member(l).reads.map((r) => r.ctx)).toEqual(['r']);
   });
+
+  it("a follower's reads of one step share one request to the leader; one arriving meanwhile waits for the next", () => {
+    const c = new PaxosNetwork(3, { seed: 6 });
+    const l = c.waitLeader();
+    c.proposeAndWait('1');
+    c.deliverAll();
+    const f = c.ids.find((id) => id !== l)!;
+    c.sentLog.length = 0;
+    for (let i = 0; i < 5; i++) expect(c.node(f).readIndex(`f${i}`).ok).toBe(true);
+    c.process(f);
+    const asks = c.take((m) => m.type === 'readIndex');
+    expect(asks.length).toBe(1);
+    // 'late' arrives with the request in flight: it waits for the next request.
+    expect(c.node(f).readIndex('late').ok).toBe(true);
+    c.process(f);
+    expect(c.pending().filter((m) => m.type === 'readIndex')).toEqual([]);
+    for (const m of asks) c.deliver(m);
+    c.deliverAll();
+    expect(c.member(f).reads.map((r) => r.ctx)).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'late']);
+    expect(c.sentLog.filter((m) => m.type === 'readIndex').length).toBe(2);
+    expect(c.sentLog.filter((m) => m.type === 'readIndexResp').length).toBe(2);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * ReadForward is a follower's side of ReadIndex (§6.4) with one forwarded request shared
- * by many reads. A follower asks the leader for a read point; the leader answers with its
+ * by many reads, for both cores (a Multi-Paxos leader answers forwarded reads the same way). A follower asks the leader for a read point; the leader answers with its
  * commit index once a heartbeat round sent after the request arrived confirms it still
  * leads. That point serves every read that arrived at the follower before the request left,
  * so reads registered before a Ready share one `readIndex` message (its ctx is the first
@@ -12,7 +12,7 @@
  * intervals ago, or to another leader or term than the follower's now, no longer holds the
  * next one back. Its answer, if it comes, still serves its own reads.
  */
-import type { NodeId, ReadState } from '../types';
+import type { NodeId, ReadState } from './types';
 
 /** RETRY_BEATS: heartbeat intervals after which an unanswered request no longer holds the next back. */
 const RETRY_BEATS = 2;
