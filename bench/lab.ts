@@ -18,6 +18,8 @@ export interface LabOptions {
   dir: string;
   heartbeatMs: number;
   electionMs: number;
+  /** protocol: the cluster's core (serve's default, raft, when not given). */
+  protocol?: 'raft' | 'paxos';
   log: (s: string) => void;
 }
 
@@ -132,6 +134,7 @@ export class LabCluster implements Target {
   /** start launches the host, reads its port from stdout, and waits for a healthy cluster. */
   static async start(opts: LabOptions): Promise<LabCluster> {
     const args = [...labCommand(opts), '--data', opts.dir];
+    if (opts.protocol !== undefined) args.push('--protocol', opts.protocol);
     const { proc, ep, tail } = await startServe('quorum-lab serve', opts.repo, args, STARTUP_MS);
     const c = new LabCluster(proc, ep, opts);
     try {

@@ -116,7 +116,7 @@ export class LeaderRole {
 
   /** hasWork tells whether flush() would send something. */
   hasWork(): boolean {
-    return this.unsentFrom !== Infinity || this.decidePending || this.reads.roundPending;
+    return this.unsentFrom !== Infinity || this.decidePending || this.reads.due();
   }
 
   /** tick runs the leader's timers; it returns false when the leader must step down. */
@@ -124,6 +124,9 @@ export class LeaderRole {
     const cfg = this.h.cfg;
     if (++this.heartbeatElapsed >= Math.max(1, cfg.heartbeatTicks)) {
       this.heartbeatElapsed = 0;
+      // Reads waiting behind a round in flight take this heartbeat as theirs (it leaves anyway);
+      // with none in flight the next flush sends their round (and confirms it, for a lone voter).
+      if (this.reads.roundPending && this.reads.inFlight()) this.reads.startRound();
       this.broadcastHeartbeat();
       this.retransmit();
     }
@@ -160,7 +163,8 @@ export class LeaderRole {
       for (const to of this.others) this.sendAccepts(to, slots);
       carried = slots.length > 0;
     }
-    if (this.reads.roundPending) {
+    // At most one read round in flight: reads arriving meanwhile wait for the next (reads.ts).
+    if (this.reads.due()) {
       this.reads.startRound();
       this.broadcastHeartbeat();
       this.confirmReads();

@@ -36,6 +36,7 @@ import { copyConf } from '../types';
 import { paxosMessageKind, type PaxosMessage } from './messages';
 import { handlePeerClosed } from './candidate';
 import { Paxos } from './paxos';
+import { ReadForward } from '../read-forward';
 
 /** PaxosNode is one Multi-Paxos member (acceptor + learner + possible leader). */
 export class PaxosNode implements ProtocolNode<PaxosMessage> {
@@ -44,15 +45,20 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
   /** handedOut: highest slot given to the host to apply (committed or snapshot). */
   private handedOut: number;
 
+  /** fwd: a follower's reads, forwarded to the leader a batch per request (core/read-forward.ts). */
+  private readonly fwd: ReadForward;
+
   constructor(cfg: ProtocolConfig) {
     this.id = cfg.id;
     this.p = new Paxos(cfg);
+    this.fwd = new ReadForward(Math.max(1, cfg.heartbeatTicks));
     const snapIndex = cfg.restore?.snapshot?.index ?? 0;
     this.handedOut = Math.max(cfg.applied ?? snapIndex, snapIndex);
   }
 
   tick(): void {
     this.p.tick();
+    this.fwd.tick();
   }
 
   /**
@@ -122,7 +128,8 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       return { ok: true };
     }
     if (st.role === 'follower' && p.leader !== null) {
-      p.send({ type: 'readIndex', from: this.id, to: p.leader, term: p.promised, ctx });
+      // Forwarded with the other reads of this Ready, in one request (flushForward).
+      this.fwd.add(ctx);
       return { ok: true };
     }
     return { ok: false, reason: 'not-leader', leader: p.leader };
@@ -158,6 +165,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       p.msgs.length > 0 ||
       p.msgsAfterPersist.length > 0 ||
       p.reads.length > 0 ||
+      (p.state.role === 'follower' && this.fwd.due(p.promised, p.leader)) ||
       p.commit > this.handedOut ||
       (p.state.role === 'leader' && p.state.lead.hasWork())
     );
@@ -166,6 +174,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
   ready(): Ready<PaxosMessage> {
     const p = this.p;
     if (p.state.role === 'leader') p.state.lead.flush();
+    else this.flushForward();
     const snapshot = p.pendingSnapshot;
     if (snapshot && snapshot.index > this.handedOut) this.handedOut = snapshot.index;
     const committed = p.commit > this.handedOut ? p.log.slice(this.handedOut + 1, p.commit + 1) : [];
@@ -177,7 +186,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       messages: p.msgs,
       messagesAfterPersist: p.msgsAfterPersist,
       committed,
-      reads: p.reads,
+      reads: p.reads.length > 0 ? this.fwd.expand(p.reads) : p.reads,
     };
     p.hsDirty = false;
     p.pendingSnapshot = null;
@@ -185,6 +194,18 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     p.msgsAfterPersist = [];
     p.reads = [];
     return rd;
+  }
+
+  /** flushForward sends the leader one request for the reads waiting, if one is due; a node not following drops them (the host fails them). */
+  private flushForward(): void {
+    const p = this.p;
+    if (p.state.role !== 'follower') {
+      this.fwd.dropWaiting();
+      return;
+    }
+    if (p.leader === null || !this.fwd.due(p.promised, p.leader)) return;
+    const ctx = this.fwd.take(p.promised, p.leader);
+    p.send({ type: 'readIndex', from: this.id, to: p.leader, term: p.promised, ctx });
   }
 
   advance(rd: Ready<PaxosMessage>): void {

@@ -3,6 +3,14 @@
  * §6.4): a read registered now may be served once the state machine has applied every slot
  * the leader has proposed so far, provided a quorum confirms — by answering a heartbeat
  * sent after the read arrived — that no higher ballot has taken over in the meantime.
+ *
+ * One round serves many reads: those registered before the next Ready share its round, and
+ * those registered while a round is in flight wait for the next, which leaves once the one
+ * in flight is confirmed (or with the periodic heartbeat, LeaderRole.tick) — at most one
+ * read round in flight, however many reads arrive. A read never joins a round already
+ * sent: an answer to a heartbeat that left before the read arrived says nothing of the
+ * time after, when a higher ballot may have taken over and a write been acknowledged
+ * (core/raft/read-only.ts gives the argument in full).
  */
 import type { NodeId } from '../types';
 
@@ -58,6 +66,16 @@ export class ReadQueue {
       this.head = 0;
     }
     return out;
+  }
+
+  /** inFlight tells whether a round has been sent and not confirmed yet (rounds are given out front to back). */
+  inFlight(): boolean {
+    return this.head < this.queue.length && this.queue[this.head]!.seq !== 0;
+  }
+
+  /** due tells whether a round should leave now: reads wait for one and none is in flight. */
+  due(): boolean {
+    return this.roundPending && !this.inFlight();
   }
 
   /** clear drops every pending read (leadership lost: they never complete). */

@@ -188,6 +188,7 @@ export function handleHeartbeatResp(r: Raft, st: LeaderState, pr: Progress, m: H
   const acks = st.readOnly.recvAck(m.ctx, m.from);
   if (!acks || !quorumActive(r.conf.current(), (id) => acks.has(id))) return;
   for (const req of st.readOnly.advance(m.ctx)) respondRead(r, req.ctx, req.from, req.index);
+  // Reads that arrived while this round was in flight now get theirs, when this Ready leaves.
 }
 
 function respondRead(r: Raft, ctx: string, from: NodeId, index: number): void {
@@ -197,8 +198,8 @@ function respondRead(r: Raft, ctx: string, from: NodeId, index: number): void {
 
 /**
  * leaderReadIndex registers a linearizable read (§6.4): wait for a commit in this term,
- * note the commit index, confirm leadership with a heartbeat round answered by a quorum
- * in this term, then hand out the read point. A leader deposed meanwhile drops its queue
+ * note the commit index, confirm leadership with a heartbeat round sent after the read
+ * arrived and answered by a quorum in this term, then hand out the read point. A leader deposed meanwhile drops its queue
  * with its LeaderState, so it never answers a read it could not confirm.
  */
 export function leaderReadIndex(r: Raft, st: LeaderState, ctx: string, from: NodeId): void {
@@ -217,8 +218,19 @@ export function leaderReadIndex(r: Raft, st: LeaderState, ctx: string, from: Nod
     respondRead(r, ctx, from, r.log.committed);
     return;
   }
-  const key = st.readOnly.add(ctx, from, r.log.committed, r.id);
-  bcastHeartbeat(r, st, key);
+  // The read waits for the next round to leave (flushReadRound, when the Ready is taken),
+  // together with every other read that arrives before then (read-only.ts says why a round
+  // already in flight cannot confirm it).
+  st.readOnly.add(ctx, from, r.log.committed);
+}
+
+/**
+ * flushReadRound sends the heartbeat round the waiting reads need, if one is due (reads
+ * wait and no round is in flight); RaftNode.ready calls it before handing out messages, so
+ * every read registered since the last Ready shares this one round.
+ */
+export function flushReadRound(r: Raft, st: LeaderState): void {
+  if (st.readOnly.due()) bcastHeartbeat(r, st, st.readOnly.startRound(r.id));
 }
 
 /** sendTimeoutNow tells the transfer target to campaign now. */

@@ -22,11 +22,12 @@ import type {
 import type { CoreNote } from '../notes';
 import { copyConf } from '../types';
 import { checkConfChange } from './conf';
-import { bcastAppend, leaderReadIndex, sendAppend, sendTimeoutNow } from './leader';
+import { bcastAppend, flushReadRound, leaderReadIndex, sendAppend, sendTimeoutNow } from './leader';
 import { raftMessageKind } from './messages';
 import type { RaftMessage } from './messages';
 import type { Progress } from './progress';
 import { Raft } from './raft';
+import { ReadForward } from '../read-forward';
 import { coalesceMessages } from './coalesce';
 import { handlePeerClosed } from './election';
 
@@ -57,16 +58,20 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private confView: ConfState | null = null;
   /** lastStatus: the last status built, handed out again while unchanged (see status). */
   private lastStatus: NodeStatus | null = null;
+  /** fwd: a follower's reads, forwarded to the leader a batch per request (read-forward.ts). */
+  private readonly fwd: ReadForward;
 
   constructor(cfg: ProtocolConfig) {
     checkConfig(cfg);
     this.id = cfg.id;
     this.r = new Raft(cfg);
     this.prevHard = this.hardState();
+    this.fwd = new ReadForward(cfg.heartbeatTicks);
   }
 
   tick(): void {
     this.r.tick();
+    this.fwd.tick();
   }
 
   ticksToNextEvent(): number {
@@ -122,7 +127,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       return { ok: true };
     }
     if (st.role === 'follower' && this.r.lead !== null) {
-      this.r.send({ type: 'readIndex', from: this.id, to: this.r.lead, term: this.r.term, ctx });
+      // Forwarded with the other reads of this Ready, in one request (flushForward).
+      this.fwd.add(ctx);
       return { ok: true };
     }
     return { ok: false, reason: 'not-leader', leader: this.r.lead };
@@ -172,6 +178,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     const log = r.log;
     return (
       r.msgs.length > 0 ||
+      (r.state.role === 'leader' && r.state.readOnly.due()) ||
+      (r.state.role === 'follower' && this.fwd.due(r.term, r.lead)) ||
       r.msgsAfterPersist.length > 0 ||
       r.reads.length > 0 ||
       this.hardChanged() ||
@@ -184,6 +192,10 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   ready(): Ready<RaftMessage> {
     const r = this.r;
     const log = r.log;
+    // The reads registered since the last Ready share one heartbeat round (a leader) or one
+    // request to the leader (a follower), sent now.
+    if (r.state.role === 'leader') flushReadRound(r, r.state);
+    else this.flushForward();
     const hardState = this.hardChanged() ? this.hardState() : null;
     if (hardState) this.prevHard = hardState;
     const handed = Math.max(log.stable, log.handed);
@@ -207,13 +219,24 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       messagesAfterPersist:
         r.msgsAfterPersist.length > 0 ? coalesceMessages(r.msgsAfterPersist, r.maxEntriesPerMsg) : NONE,
       committed,
-      reads: r.reads.length > 0 ? r.reads : NONE,
+      reads: r.reads.length > 0 ? this.fwd.expand(r.reads) : NONE,
     };
     // The core's lists start afresh only if they were handed over (the Ready now owns them).
     if (r.msgs.length > 0) r.msgs = [];
     if (r.msgsAfterPersist.length > 0) r.msgsAfterPersist = [];
     if (r.reads.length > 0) r.reads = [];
     return rd;
+  }
+
+  /** flushForward sends the leader one request for the reads waiting, if one is due; a node not following drops them (the host fails them). */
+  private flushForward(): void {
+    const r = this.r;
+    if (r.state.role !== 'follower') {
+      this.fwd.dropWaiting();
+      return;
+    }
+    if (r.lead === null || !this.fwd.due(r.term, r.lead)) return;
+    r.send({ type: 'readIndex', from: this.id, to: r.lead, term: r.term, ctx: this.fwd.take(r.term, r.lead) });
   }
 
   advance(rd: Ready<RaftMessage>): void {

@@ -317,7 +317,7 @@ export class Raft {
         // A snapshot unanswered for an election timeout was probably lost: probe again (which resends it).
         if (pr.state === 'snapshot' && ++pr.snapshotWait * this.heartbeatTicks >= this.electionTicks) pr.becomeProbe();
       }
-      bcastHeartbeat(this, st, null);
+      bcastHeartbeat(this, st, st.readOnly.heartbeatKey(this.id));
     }
   }
 

@@ -4,7 +4,11 @@
  * after the read arrived, so a deposed leader can never serve a stale value.
  */
 import { describe, expect, it } from 'vitest';
+import type { PaxosMessage } from '../../../src-main/core/paxos';
 import { PaxosNetwork, type PaxosMember } from './helpers';
+
+/** isBeat: a heartbeat (each may confirm reads: its seq names the newest read round). */
+const isBeat = (m: PaxosMessage): boolean => m.type === 'heartbeat';
 
 /** serveReads answers every read whose read point has been applied: the register's latest value. */
 function serveReads(m: PaxosMember, out: Map<string, { value: number; at: number }>, now: number): void {
@@ -103,5 +107,88 @@ describe('paxos linearizable reads', () => {
       }
       expect(c.violations).toEqual([]);
     }
+  });
+});
+
+describe('paxos read rounds shared by many reads', () => {
+  it('the reads of one step share one heartbeat round, own and forwarded alike', () => {
+    const c = new PaxosNetwork(5, { seed: 2 });
+    const l = c.waitLeader();
+    c.proposeAndWait('1');
+    c.deliverAll();
+    c.sentLog.length = 0;
+    for (let i = 0; i < 10; i++) expect(c.node(l).readIndex(`own${i}`).ok).toBe(true);
+    const followers = c.ids.filter((id) => id !== l);
+    for (const f of followers) expect(c.node(f).readIndex(`fwd-${f}`).ok).toBe(true);
+    for (const f of followers) c.process(f);
+    for (const m of c.take((m) => m.type === 'readIndex')) c.node(l).step(m);
+    c.process(l);
+    // One round: a heartbeat to each of the four others, all with the same seq.
+    const round = c.sentLog.filter(isBeat);
+    expect(round.length).toBe(4);
+    expect(new Set(round.map((m) => (m.type === 'heartbeat' ? m.seq : -1))).size).toBe(1);
+    c.deliverAll();
+    expect(c.member(l).reads.map((r) => r.ctx)).toEqual(Array.from({ length: 10 }, (_, i) => `own${i}`));
+    for (const f of followers) expect(c.member(f).reads.map((r) => r.ctx)).toEqual([`fwd-${f}`]);
+    expect(c.sentLog.filter(isBeat).length).toBe(4);
+  });
+
+  it('a read arriving while a round is in flight is not answered by that round, but by the next', () => {
+    const c = new PaxosNetwork(3, { seed: 3 });
+    const l = c.waitLeader();
+    c.proposeAndWait('1');
+    c.deliverAll();
+    c.node(l).readIndex('first');
+    c.process(l);
+    const first = c.take(isBeat);
+    expect(first.length).toBe(2);
+    // 'second' arrives with the first round in flight: no round leaves for it yet.
+    c.node(l).readIndex('second');
+    c.process(l);
+    expect(c.pending().filter(isBeat)).toEqual([]);
+    // The first round's answers confirm 'first' only...
+    for (const hb of first) c.deliver(hb);
+    const acks = c.take((m) => m.type === 'heartbeatAck');
+    expect(acks.length).toBe(2);
+    for (const a of acks) c.deliver(a);
+    expect(c.member(l).reads.map((r) => r.ctx)).toEqual(['first']);
+    // ...and the next round leaves at once, for 'second'.
+    expect(c.pending().filter(isBeat).length).toBe(2);
+    c.deliverAll();
+    expect(c.member(l).reads.map((r) => r.ctx)).toEqual(['first', 'second']);
+  });
+
+  it('a lone voter answers a read even when a heartbeat falls between the read and its Ready', () => {
+    const c = new PaxosNetwork(1, { seed: 5 });
+    const l = c.waitLeader();
+    c.proposeAndWait('1');
+    expect(c.node(l).readIndex('r').ok).toBe(true);
+    // The heartbeat timer fires before the host takes the Ready that would send the round.
+    c.node(l).tick();
+    c.node(l).tick();
+    c.drain();
+    expect(c.member(l).reads.map((r) => r.ctx)).toEqual(['r']);
+  });
+
+  it("a follower's reads of one step share one request to the leader; one arriving meanwhile waits for the next", () => {
+    const c = new PaxosNetwork(3, { seed: 6 });
+    const l = c.waitLeader();
+    c.proposeAndWait('1');
+    c.deliverAll();
+    const f = c.ids.find((id) => id !== l)!;
+    c.sentLog.length = 0;
+    for (let i = 0; i < 5; i++) expect(c.node(f).readIndex(`f${i}`).ok).toBe(true);
+    c.process(f);
+    const asks = c.take((m) => m.type === 'readIndex');
+    expect(asks.length).toBe(1);
+    // 'late' arrives with the request in flight: it waits for the next request.
+    expect(c.node(f).readIndex('late').ok).toBe(true);
+    c.process(f);
+    expect(c.pending().filter((m) => m.type === 'readIndex')).toEqual([]);
+    for (const m of asks) c.deliver(m);
+    c.deliverAll();
+    expect(c.member(f).reads.map((r) => r.ctx)).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'late']);
+    expect(c.sentLog.filter((m) => m.type === 'readIndex').length).toBe(2);
+    expect(c.sentLog.filter((m) => m.type === 'readIndexResp').length).toBe(2);
   });
 });

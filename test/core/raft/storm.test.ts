@@ -166,7 +166,11 @@ describe('a recovering follower: the leader forgets its log once per boot (Appen
     net.damage('n3', 'file');
     net.restart('n3');
     net.sentLog.length = 0;
-    net.tick(60);
+    // Until it has caught up (60–100 ticks on most seeds of this network), within a bound.
+    const caughtUp = (): boolean =>
+      net.node('n3').status().lastIndex === net.node('n1').status().lastIndex &&
+      net.member('n3').recovery?.recovering === false;
+    for (let t = 0; t < 200 && !caughtUp(); t++) net.tick(1);
     expect(net.node('n3').status().lastIndex).toBe(net.node('n1').status().lastIndex);
     expect(net.member('n3').recovery?.recovering).toBe(false);
     // With a reset per stale rejection this took 4,197 appends for the 41 entries.

@@ -1,0 +1,247 @@
+/**
+ * `node --import tsx bench/reads.ts [--base DIR] [--clients N] [--seconds S] [--rounds N] [--protocol raft|paxos]`:
+ * read throughput of the lab. A fresh `quorum-lab serve` (3 nodes, the bench's timings,
+ * as `npm run bench` starts it) gets 256 keys written, then N closed-loop clients, one
+ * keep-alive connection each, send linearizable gets (`POST /api/kv {op:'get'}`: a
+ * ReadIndex read at the leader, §6.4) for S seconds (heartbeat 100 ms, election 1000 ms). A row is gets/s, p50 and p99, errors,
+ * and the CPU the host and its nodes used per get (from /proc, steadier than wall time
+ * on a shared machine). With `--base DIR` each round runs DIR's lab and this checkout's
+ * one after the other, alternating which goes first, so a busy machine weighs on both
+ * alike; the medians of the rounds are printed last.
+ *
+ * Not part of `npm run bench` (whose rows are puts against etcd): a tool for A/B runs of
+ * a change to the read path.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { intOpt, oneOfOpt, stringOpt } from '../src-main/cli-args';
+import { benchArgs, runMain } from './cli';
+import { clientAgent, parseJson, request } from './http';
+import { LabCluster, repoRoot } from './lab';
+import { stopAll } from './procs';
+import type { PutClient, Target } from './target';
+import { median, runThroughput } from './workload';
+
+const USAGE = `usage: node --import tsx bench/reads.ts [--base DIR] [--clients N] [--seconds S] [--rounds N] [--protocol raft|paxos]
+
+  --base DIR      another checkout to compare with, alternating (its node_modules installed or linked)
+  --clients N     closed-loop clients, one connection each (default 64)
+  --seconds S     seconds per row (default 10)
+  --rounds N      rows per checkout (default 3)
+  --protocol P    raft or paxos (default raft)
+  --help, -h      this text`;
+
+/** KEYS: how many keys are written before the reads (the gets pick among them). */
+const KEYS = 256;
+
+interface Opts {
+  base: string | null;
+  clients: number;
+  seconds: number;
+  rounds: number;
+  protocol: 'raft' | 'paxos';
+}
+
+/** Row is one checkout's read row. */
+interface Row {
+  tree: string;
+  getsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  /** cpuUsPerGet: the host's and the nodes' CPU (user + system) per answered get. */
+  cpuUsPerGet: number;
+  /** hostUsPerGet: the host's part of it (gateway, router, recorder, live checker). */
+  hostUsPerGet: number;
+  /** msgsPerGet: node-to-node messages through the router per answered get (the run log's sends). */
+  msgsPerGet: number;
+  /** byType: the messages per get by type, most first. */
+  byType: string;
+  load: number;
+}
+
+/** cpuMs sums utime + stime of the given processes, in ms (a process gone counts 0). */
+function cpuMs(pids: number[]): number {
+  const hz = 100;
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start after the last ')'.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone
+    }
+  }
+  return (ticks / hz) * 1000;
+}
+
+/** lastSeq is the run log's newest record number. */
+async function lastSeq(lab: LabCluster): Promise<number> {
+  let seq = 0;
+  for (;;) {
+    const recs = await logPage(lab, seq);
+    if (recs.length === 0) return seq;
+    seq = recs[recs.length - 1]!.seq;
+  }
+}
+
+/** logPage is up to 50,000 run log records after `since`. */
+async function logPage(lab: LabCluster, since: number): Promise<{ seq: number; kind: string; type?: unknown }[]> {
+  const r = await request(clientAgent(1), lab.endpoint, 'GET', `/api/log?since=${since}&limit=50000`, null, 60_000);
+  if (r.status !== 200) throw new Error(`GET /api/log: HTTP ${r.status}`);
+  return parseJson(r.body) as { seq: number; kind: string; type?: unknown }[];
+}
+
+/** sendsSince counts the router's sends in the run log after `since`, by message type. */
+async function sendsSince(lab: LabCluster, since: number): Promise<Map<string, number>> {
+  const n = new Map<string, number>();
+  let seq = since;
+  for (;;) {
+    const recs = await logPage(lab, seq);
+    if (recs.length === 0) return n;
+    for (const x of recs) if (x.kind === 'send') n.set(String(x.type), (n.get(String(x.type)) ?? 0) + 1);
+    seq = recs[recs.length - 1]!.seq;
+  }
+}
+
+/** getClient is a PutClient whose "put" is a linearizable get of the key (the workload's loop drives it). */
+function getClient(lab: LabCluster): PutClient {
+  const agent = clientAgent(1);
+  const ep = lab.endpoint;
+  return {
+    put: async (key) => {
+      const r = await request(agent, ep, 'POST', '/api/kv', JSON.stringify({ op: 'get', key }), 10_000);
+      if (r.status !== 200) return `HTTP ${r.status}`;
+      const j = parseJson(r.body) as { outcome?: string; error?: string } | null;
+      return j?.outcome === 'ok' ? true : `${j?.outcome ?? '?'}: ${j?.error ?? ''}`;
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+/** row starts `tree`'s lab, writes the keys, runs the read row and stops the lab. */
+async function row(tree: string, o: Opts, round: number): Promise<Row> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qlab-reads-'));
+  const lab = await LabCluster.start({
+    repo: tree,
+    dir,
+    heartbeatMs: 100,
+    electionMs: 1000,
+    protocol: o.protocol,
+    log: (s) => console.log(s),
+  });
+  try {
+    const w = lab.client();
+    for (let i = 0; i < KEYS; i++) await w.put(`key${String(i).padStart(6, '0')}`, 'v'.repeat(256));
+    w.close();
+    const target = { client: () => getClient(lab) } as unknown as Target;
+    // The host first (LabCluster.pids), then its nodes.
+    const seq0 = await lastSeq(lab);
+    const pids = await lab.pids();
+    const host = pids.slice(0, 1);
+    const c0 = cpuMs(pids);
+    const h0 = cpuMs(host);
+    const t = await runThroughput(target, o.clients, o.seconds, 1000 + round);
+    const used = cpuMs(pids) - c0;
+    const hostUsed = cpuMs(host) - h0;
+    const sends = await sendsSince(lab, seq0);
+    return {
+      tree,
+      getsPerSec: t.putsPerSec,
+      p50Ms: t.p50Ms,
+      p99Ms: t.p99Ms,
+      errors: t.errors,
+      cpuUsPerGet: t.ok > 0 ? (used * 1000) / t.ok : Number.NaN,
+      hostUsPerGet: t.ok > 0 ? (hostUsed * 1000) / t.ok : Number.NaN,
+      msgsPerGet: t.ok > 0 ? [...sends.values()].reduce((a, b) => a + b, 0) / t.ok : Number.NaN,
+      byType: [...sends]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${(v / Math.max(1, t.ok)).toFixed(2)}`)
+        .join(', '),
+      load: os.loadavg()[0]!,
+    };
+  } finally {
+    await lab.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function show(name: string, r: Omit<Row, 'tree' | 'byType'>): string {
+  return (
+    `${name.padEnd(6)} ${r.getsPerSec.toFixed(0).padStart(6)} gets/s  p50 ${r.p50Ms.toFixed(2)} ms  ` +
+    `p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  CPU ${r.cpuUsPerGet.toFixed(0)} µs/get (host ${r.hostUsPerGet.toFixed(0)})  ${r.msgsPerGet.toFixed(2)} msgs/get  load ${r.load.toFixed(1)}`
+  );
+}
+
+async function main(argv: string[]): Promise<number> {
+  const a = benchArgs(
+    'reads',
+    argv,
+    {
+      base: { type: 'string' },
+      clients: { type: 'string' },
+      seconds: { type: 'string' },
+      rounds: { type: 'string' },
+      protocol: { type: 'string' },
+    },
+    USAGE,
+    (p): Opts => ({
+      base: stringOpt(p, 'base', null),
+      clients: intOpt(p, 'clients', 1, 1024, 64),
+      seconds: intOpt(p, 'seconds', 1, 600, 10),
+      rounds: intOpt(p, 'rounds', 1, 50, 3),
+      protocol: oneOfOpt(p, 'protocol', ['raft', 'paxos'] as const, 'raft'),
+    }),
+  );
+  if (a.exit !== undefined) return a.exit;
+  const o = a.opts;
+  const here = repoRoot();
+  const trees: [string, string][] =
+    o.base === null
+      ? [['this', here]]
+      : [
+          ['base', path.resolve(o.base)],
+          ['this', here],
+        ];
+  console.log(
+    `reads: ${o.clients} clients, ${o.seconds} s a row, ${o.rounds} rounds, ${o.protocol}; load ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
+  const rows = new Map<string, Row[]>(trees.map(([n]) => [n, []]));
+  try {
+    for (let i = 0; i < o.rounds; i++) {
+      const order = i % 2 === 0 ? trees : [...trees].reverse();
+      for (const [name, tree] of order) {
+        const r = await row(tree, o, i);
+        rows.get(name)!.push(r);
+        console.log(`round ${i + 1}: ${show(name, r)}\n         messages per get: ${r.byType}`);
+      }
+    }
+  } finally {
+    await stopAll();
+  }
+  for (const [name] of trees) {
+    const rs = rows.get(name)!;
+    const med = (f: (r: Row) => number): number => median(rs.map(f));
+    console.log(
+      `median ${show(name, {
+        getsPerSec: med((r) => r.getsPerSec),
+        p50Ms: med((r) => r.p50Ms),
+        p99Ms: med((r) => r.p99Ms),
+        errors: med((r) => r.errors),
+        cpuUsPerGet: med((r) => r.cpuUsPerGet),
+        hostUsPerGet: med((r) => r.hostUsPerGet),
+        msgsPerGet: med((r) => r.msgsPerGet),
+        load: med((r) => r.load),
+      })}`,
+    );
+  }
+  return 0;
+}
+
+runMain(main);
