@@ -35,7 +35,7 @@ const CASES: Case[] = [
   {
     mutant: 'damaged-term-zero',
     protocol: 'raft',
-    seeds: [13, 22],
+    seeds: [100, 109],
     caughtBy: ['commit-agreement', 'leader-completeness', 'state-machine-safety', 'durability', 'linearizability'],
   },
   // A rebuilt node that votes too early may also vote twice in a term it forgot (election safety).
@@ -58,7 +58,7 @@ const CASES: Case[] = [
     seeds: [96, 105],
     caughtBy: ['commit-agreement', 'leader-completeness', 'state-machine-safety', 'durability', 'linearizability'],
   },
-  { mutant: 'read-ids-restart', protocol: 'raft', seeds: [505, 514], caughtBy: ['linearizability'] },
+  { mutant: 'read-ids-restart', protocol: 'raft', seeds: [401, 410], caughtBy: ['linearizability'] },
   { mutant: 'read-ids-restart', protocol: 'paxos', seeds: [99, 108], caughtBy: ['linearizability'] },
   { mutant: 'paxos-scan-monotonic', protocol: 'paxos', seeds: [22, 31], caughtBy: ['liveness'] },
   // A liveness bug: only the probe after the heal writes anything new (liveness-probe.test.ts).
