@@ -181,7 +181,11 @@ export interface ProtocolConfig {
   heartbeatTicks: number;
   /** maxInflight bounds un-acknowledged append messages per follower. */
   maxInflight: number;
-  /** maxEntriesPerMsg bounds entries in one append. */
+  /**
+   * maxEntriesPerMsg bounds entries in one append (Paxos: accept or catch-up). Raft: while
+   * the pipe is whole; once rejections narrowed it to 1/k of maxInflight an append carries
+   * k times as many, at most 64 (raft/progress.ts, CATCH_UP_ENTRIES).
+   */
   maxEntriesPerMsg: number;
   preVote: boolean;
   checkQuorum: boolean;

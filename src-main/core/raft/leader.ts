@@ -57,14 +57,16 @@ function committedOwnTerm(r: Raft, st: LeaderState): boolean {
 /**
  * sendAppend sends `to` the next entries it needs (or a snapshot if they are compacted
  * away), unless its progress is paused; returns whether it sent something. With
- * sendIfEmpty false it sends only if there are entries to carry.
+ * sendIfEmpty false it sends only if there are entries to carry. How many entries one
+ * append carries is the progress's call (Progress.entriesPerAppend: more while the pipe
+ * is narrow).
  */
 export function sendAppend(r: Raft, to: NodeId, pr: Progress, sendIfEmpty = true): boolean {
   if (pr.isPaused()) return false;
   const prevIndex = pr.next - 1;
   const prevTerm = r.log.term(prevIndex);
   if (prevTerm === undefined) return sendSnapshot(r, to, pr);
-  const entries = r.log.slice(pr.next, pr.next + r.maxEntriesPerMsg);
+  const entries = r.log.slice(pr.next, pr.next + pr.entriesPerAppend(r.maxEntriesPerMsg));
   if (entries.length === 0 && !sendIfEmpty) return false;
   r.send({
     type: 'append',

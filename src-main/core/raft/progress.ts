@@ -2,22 +2,45 @@
  * Progress is what a leader knows of one peer's log, after etcd's tracker.Progress:
  * probe (one append at a time until the match point is found), replicate (pipelined
  * appends bounded by Inflights) and snapshot (waiting for an InstallSnapshot to land).
+ *
+ * Flow control (docs/BENCHMARKS.md, "The append pipe after a counted rejection"): on a
+ * network that reorders, a pipe of small appends breaks at every overtaken append — the
+ * follower rejects each one that arrives ahead of a gap — and each break used to be refilled
+ * with as many appends as before, to be broken again. So a counted rejection halves the
+ * pipe (Inflights.window), each acknowledged append widens it by one again (TCP's slow
+ * start: it doubles per round trip, up to maxInflight), and the appends of a narrowed pipe
+ * carry in fewer messages the entries the whole pipe would have in flight, up to
+ * CATCH_UP_ENTRIES each (entriesPerAppend). One append cannot overtake itself: the entries
+ * it carries, not the number of appends, make a follower catch up.
  */
 import { assertNever } from '../types';
 import type { FollowerProgress, NodeId } from '../types';
 
-/** Inflights is a ring buffer of the last index of each un-acknowledged append. */
+/**
+ * CATCH_UP_ENTRIES bounds the entries of one append of a narrowed pipe (a whole pipe's
+ * carry maxEntriesPerMsg, and so do a narrowed one's when that is larger). 64 is the lab's
+ * and the simulator's default maxEntriesPerMsg.
+ */
+export const CATCH_UP_ENTRIES = 64;
+
+/**
+ * Inflights is a ring buffer of the last index of each un-acknowledged append, with a
+ * window (1..size) of how many may be in flight now.
+ */
 export class Inflights {
   private buf: number[];
   private start = 0;
   count = 0;
+  /** window: appends allowed in flight now; halved by a counted rejection (halve), one more per acknowledged append (freeLE). */
+  window: number;
 
   constructor(readonly size: number) {
     this.buf = new Array<number>(Math.max(1, size)).fill(0);
+    this.window = Math.max(1, size);
   }
 
   full(): boolean {
-    return this.count >= this.size;
+    return this.count >= this.window;
   }
 
   add(last: number): void {
@@ -25,12 +48,18 @@ export class Inflights {
     this.count++;
   }
 
-  /** freeLE frees every append whose last index is <= to (they are acknowledged). */
+  /**
+   * freeLE frees every append whose last index is <= to (they are acknowledged), and widens
+   * the window by one per append freed (up to size): slow start, a doubling per round trip.
+   */
   freeLE(to: number): void {
+    let freed = 0;
     while (this.count > 0 && this.buf[this.start]! <= to) {
       this.start = (this.start + 1) % this.buf.length;
       this.count--;
+      freed++;
     }
+    if (freed > 0) this.window = Math.min(this.buf.length, this.window + freed);
   }
 
   /** freeFirstOne frees the oldest append (a heartbeat answer says the peer is alive; it was probably lost). */
@@ -40,6 +69,12 @@ export class Inflights {
     this.count--;
   }
 
+  /** halve narrows the window to half (at least one append): the pipe broke. */
+  halve(): void {
+    this.window = Math.max(1, this.window >> 1);
+  }
+
+  /** reset forgets the appends in flight (the window stays as it is). */
   reset(): void {
     this.start = 0;
     this.count = 0;
@@ -150,15 +185,17 @@ export class Progress {
    * Liveness holds because a rejection of the current epoch still counts, and a heartbeat
    * answer re-sends the probe (or frees a slot of a full pipe).
    *
-   * In replicate state a counted rejection starts a new epoch in probe state; probing
-   * resumes at the follower's hint when that is above match (the follower says it holds a
-   * matching log up to there; the probe checks it), else right after match.
+   * In replicate state a counted rejection halves the pipe's window (flow control, see the
+   * file comment) and starts a new epoch in probe state; probing resumes at the follower's
+   * hint when that is above match (the follower says it holds a matching log up to there;
+   * the probe checks it), else right after match.
    */
   maybeDecrTo(rejected: number, probe: number, epoch: number): boolean {
     if (epoch !== this.epoch) return false;
     if (this.state === 'replicate') {
       // A rejection of something already matched is an old, reordered message.
       if (rejected <= this.match) return false;
+      this.inflights.halve();
       this.becomeProbe();
       this.next = Math.max(Math.min(rejected, probe + 1), this.match + 1);
       return true;
@@ -198,6 +235,19 @@ export class Progress {
     } else if (this.state === 'probe') {
       this.probeSent = true;
     }
+  }
+
+  /**
+   * entriesPerAppend is how many entries the next append (or probe) may carry, `per` being
+   * maxEntriesPerMsg: `per` while the window is whole; k times as many once breaks narrowed
+   * it to 1/k of maxInflight, so the entries in flight stay what the whole pipe holds — but
+   * at most CATCH_UP_ENTRIES (or `per`, if larger). A probe counts the same way: a new
+   * leader's first probes carry `per`, as the appends of a whole pipe do; one after a break
+   * carries more.
+   */
+  entriesPerAppend(per: number): number {
+    const k = Math.floor(this.inflights.size / this.inflights.window);
+    return k <= 1 ? per : Math.max(per, Math.min(per * k, CATCH_UP_ENTRIES));
   }
 
   /** isPaused tells whether sending another append now would be wasted or exceed the bound. */

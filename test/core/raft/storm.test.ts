@@ -166,15 +166,15 @@ describe('a recovering follower: the leader forgets its log once per boot (Appen
     net.damage('n3', 'file');
     net.restart('n3');
     net.sentLog.length = 0;
-    // Until it has caught up (60–100 ticks on most seeds of this network), within a bound.
-    const caughtUp = (): boolean =>
-      net.node('n3').status().lastIndex === net.node('n1').status().lastIndex &&
-      net.member('n3').recovery?.recovering === false;
-    for (let t = 0; t < 200 && !caughtUp(); t++) net.tick(1);
+    // Caught up within 30 ticks (one entry per append whatever the pipe, before the pipe's
+    // flow control in raft/progress.ts: 60 ticks and more).
+    for (let t = 0; t < 30 && net.node('n3').status().lastIndex !== net.node('n1').status().lastIndex; t++) net.tick(1);
     expect(net.node('n3').status().lastIndex).toBe(net.node('n1').status().lastIndex);
+    net.tick(30);
     expect(net.member('n3').recovery?.recovering).toBe(false);
-    // With a reset per stale rejection this took 4,197 appends for the 41 entries.
-    expect(appendsTo(net, 'n3')).toBeLessThan(1_500);
+    // With a reset per stale rejection this took 4,197 appends for the 41 entries; with a
+    // full pipe refilled after each break, 770.
+    expect(appendsTo(net, 'n3')).toBeLessThan(100);
     expect(net.violations).toEqual([]);
   });
 });
