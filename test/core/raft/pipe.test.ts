@@ -126,7 +126,7 @@ describe('catch-up on a reordering network (every message 0..6 ticks, one entry 
   }
 
   // Before the flow control (one entry per append whatever the pipe, the full pipe refilled
-  // after each break) this took 173–223 ticks and 6,462–7,767 appends on these seeds; halving
+  // after each break) this took 195–223 ticks and 7,164–7,713 appends on these seeds; halving
   // the pipe alone, without more entries per append, did not get there in 400 ticks.
   it.each([1, 2, 3, 4])('seed %i: 200 entries behind, n3 catches up within 60 ticks and 300 appends', (seed) => {
     const net = behind(seed, 200);
