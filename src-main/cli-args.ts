@@ -43,9 +43,17 @@ export function parseCli(argv: string[], options: Record<string, OptionSpec>, al
   }
 }
 
+/** MAX_ECHO_CHARS bounds how much of a command-line word an error quotes (a word may be any length). */
+const MAX_ECHO_CHARS = 80;
+
+/** clip cuts text an error quotes to MAX_ECHO_CHARS characters, marking the cut. */
+function clip(s: string | undefined): string | undefined {
+  return s === undefined || s.length <= MAX_ECHO_CHARS ? s : `${s.slice(0, MAX_ECHO_CHARS)}…`;
+}
+
 /** explain turns parseArgs' errors into one plain line. */
 function explain(e: Error & { code?: string }): string {
-  const opt = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1];
+  const opt = clip(/'(-{1,2}[^' ]+)/.exec(e.message)?.[1]);
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option '${opt ?? e.message}'`;
@@ -54,9 +62,9 @@ function explain(e: Error & { code?: string }): string {
         ? `${opt ?? 'an option'} needs a value`
         : `${opt ?? 'an option'} takes no value`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument '${/'([^']*)'/.exec(e.message)?.[1] ?? ''}'`;
+      return `unexpected argument '${clip(/'([^']*)'/.exec(e.message)?.[1]) ?? ''}'`;
     default:
-      return e.message;
+      return clip(e.message)!;
   }
 }
 
@@ -79,7 +87,7 @@ export function intOpt(p: ParsedCli, name: string, lo: number, hi: number, def?:
 export function intOpt(p: ParsedCli, name: string, lo: number, hi: number, def?: number): number | undefined {
   const v = stringOpt(p, name, undefined);
   if (v === undefined) return def;
-  if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got '${v}'`);
+  if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got '${clip(v)}'`);
   const n = Number(v);
   if (n < lo || n > hi) throw new UsageError(`--${name} must be ${lo}..${hi}, got ${n}`);
   return n;
@@ -90,7 +98,7 @@ export function numOpt(p: ParsedCli, name: string, lo: number, hi: number, def: 
   const v = stringOpt(p, name, undefined);
   if (v === undefined) return def;
   const n = v.trim() === '' ? NaN : Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} needs a number, got '${v}'`);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} needs a number, got '${clip(v)}'`);
   if (n < lo || n > hi) throw new UsageError(`--${name} must be ${lo}..${hi}, got ${n}`);
   return n;
 }
@@ -100,6 +108,6 @@ export function oneOfOpt<T extends string>(p: ParsedCli, name: string, allowed: 
   const v = stringOpt(p, name, undefined);
   if (v === undefined) return def;
   if (!(allowed as readonly string[]).includes(v))
-    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got '${v}'`);
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got '${clip(v)}'`);
   return v as T;
 }

@@ -277,7 +277,7 @@ describe('fuzz: saved runs (Open run…, and the renderer replaying them)', () =
         },
         where,
         run,
-        { maxMs: 1000 },
+        { maxMs: 3000 },
       );
     }
     expect(replayed).toBeGreaterThan(0);

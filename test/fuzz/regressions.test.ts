@@ -3,8 +3,11 @@
  * plain cases so a regression is named by what it broke rather than by a seed.
  */
 import { describe, expect, it } from 'vitest';
+import { parseCli } from '../../src-main/cli-args';
 import { bundledScenarios } from '../../src-main/scenario/bundled';
 import { parseScenario } from '../../src-main/scenario/validate';
+import { parseServeArgs } from '../../src-main/web/serve';
+import { complete, parse } from '../../src-renderer/src/console/parse';
 
 describe('fuzz regressions: scenario files', () => {
   // Found by files.test.ts (seed 61, case 485): the schema interpreter looked fields up
@@ -21,4 +24,58 @@ describe('fuzz regressions: scenario files', () => {
       expect(atTop.ok ? 'accepted' : atTop.error).toMatch(new RegExp(`the scenario: unknown field '${k}'`));
     },
   );
+});
+
+describe('fuzz regressions: console lines', () => {
+  const ctx = { nodes: ['n1', 'n2', 'n3'] };
+
+  // Found by api.test.ts (seed 141): the head regex used `.`, which does not match a line
+  // break, so a pasted line with a break after its first word matched nothing and
+  // `exec(...)!` threw a TypeError out of parse, which promises never to throw.
+  it.each(['balance round-robin\r\nx', 'put a\n1', 'get a\u2028b', 'crash\nn1'])(
+    'reads %j without throwing',
+    (line) => {
+      const r = parse(line, ctx);
+      if (!r.ok) expect(r.error).not.toMatch(/[\r\n\u2028]/);
+    },
+  );
+
+  // Found by api.test.ts (seed 141, case 114): errors quoted the typed word whole — a
+  // 2,000-character "unknown command" error, with line breaks from a quoted token.
+  it('keeps an error to one line of at most 240 characters, whatever was typed', () => {
+    for (const line of [`${'x'.repeat(5000)} a`, `crash "n1\n${'y'.repeat(5000)}"`, `speed ${'9'.repeat(3000)}`]) {
+      const r = parse(line, ctx);
+      expect(r.ok).toBe(false);
+      if (r.ok) continue;
+      expect(r.error.length).toBeLessThanOrEqual(240);
+      expect(r.error).not.toContain('\n');
+    }
+  });
+
+  // Found by api.test.ts (seed 141, case 5220, a 500k-character line): the link regex's
+  // tail `(.*)$` failed at a line break, and the engine retried the word before it at
+  // every length — 64k characters froze the window for 9 s. Tab completion's word
+  // regexes (`...*$`, no start anchor) were quadratic the same way over the whole line.
+  it('reads and completes a 200k-character line with a line break in linear time', () => {
+    const line = `block n1->n2${'x'.repeat(200_000)}\ny`;
+    const t0 = performance.now();
+    const r = parse(line, ctx);
+    const c = complete(line, ctx.nodes);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(r.ok ? '' : r.error).toMatch(/^unknown node 'n2x+…$/);
+    expect(c.options).toEqual([]);
+    // Completion still completes what ends the line.
+    expect(complete(`block n1->${'z'.repeat(100_000)} n`, ctx.nodes).options).toEqual(['n1', 'n2', 'n3']);
+  });
+});
+
+describe('fuzz regressions: command lines', () => {
+  // Found by api.test.ts (seed 151, case 72): a usage error quoted an unknown option or a
+  // bad value whole: a 6,448-character line for one long argument.
+  it('quotes at most 80 characters of a bad word in a usage error', () => {
+    const long = `--${'d'.repeat(6000)}`;
+    expect(() => parseCli([long], {})).toThrow(/^unknown option '-{2}d{78}…'$/);
+    const bad = parseServeArgs(['--port', 'x'.repeat(6000)], {});
+    expect(typeof bad === 'string' && bad.length < 200, String(bad).slice(0, 300)).toBe(true);
+  });
 });
