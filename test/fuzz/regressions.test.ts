@@ -78,4 +78,15 @@ describe('fuzz regressions: command lines', () => {
     const bad = parseServeArgs(['--port', 'x'.repeat(6000)], {});
     expect(typeof bad === 'string' && bad.length < 200, String(bad).slice(0, 300)).toBe(true);
   });
+
+  // Found by api.test.ts (FUZZ_CASES=20000 FUZZ_SEED=1000, case 2229): node's parseArgs
+  // reads a short-option group (`-bbbb…`) in quadratic time — 32k characters took 1.2 s,
+  // the 128k a Linux argument may hold some 20 s. Such an argument is refused first.
+  it('refuses a long short-option group at once', () => {
+    const t0 = performance.now();
+    expect(parseServeArgs(['-' + 'b'.repeat(100_000)], {})).toMatch(/^unknown option '-b{79}…'$/);
+    expect(performance.now() - t0).toBeLessThan(200);
+    // Negative numbers still reach the range check.
+    expect(parseServeArgs(['--port', '-1'], {})).toMatch(/--port must be 0\.\.65535/);
+  });
 });
