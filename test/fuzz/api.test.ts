@@ -23,11 +23,16 @@ import { parseRunArgs } from '../../src-main/scenario/run-cli';
 import { parseSimArgs } from '../../src-main/sim/cli';
 import { parseServeArgs } from '../../src-main/web/serve';
 import { complete, parse } from '../../src-renderer/src/console/parse';
-import { SAMPLES } from '../web/command-samples';
+import { Refused, dispatch } from '../../src-main/electron/ipc-dispatch';
+import { handleSeed } from '../../src-main/web/seed-api';
+import { SAMPLES, recordingLab } from '../web/command-samples';
 import {
   Rand,
   STRINGS,
   cases,
+  clearErrorProblem,
+  mutate,
+  setOwn,
   contained,
   expectUnpolluted,
   fromChecked,
@@ -67,6 +72,78 @@ describe('fuzz: the LabApi command table (IPC and HTTP wire arguments)', () => {
       expectUnpolluted(via);
     },
   );
+
+  it('dispatches IPC arguments of any structured-clone shape (cycles, Maps, Dates, BigInt, typed arrays) or refuses them', async () => {
+    const r = new Rand(fuzzSeed(132));
+    const odd = (): unknown => {
+      const cyclic: Record<string, unknown> = { op: 'put', key: 'a', value: '1' };
+      cyclic.self = cyclic;
+      const deep: unknown[] = [];
+      let at = deep;
+      for (let d = 0; d < 40; d++) at = (at[0] = []) as unknown[];
+      const sparse: unknown[] = [];
+      sparse[5000] = 'n1';
+      return r.pick<unknown>([
+        cyclic,
+        deep,
+        sparse,
+        new Map([['id', 'n1']]),
+        new Set(['n1']),
+        new Date(0),
+        10n,
+        new Uint8Array(4),
+        /n1/,
+        Object.create(null) as object,
+        [cyclic, cyclic],
+      ]);
+    };
+    const { lab, calls } = recordingLab();
+    for (const [i, name] of COMMAND_NAMES.entries()) {
+      for (let k = 0; k < 12; k++) {
+        const own = encodeArgs(name, SAMPLES[name] as never);
+        const arg = k < 4 ? odd() : mutate(r, own ?? {}, { nonJson: true });
+        if (k >= 4 && typeof arg === 'object' && arg !== null && r.chance(0.5))
+          setOwn(arg as Record<string, unknown>, r.pick(['id', 'key', 'groups', 'x']), odd());
+        const where = `${name} ipc case ${i}.${k}`;
+        const before = calls.length;
+        try {
+          await dispatch(lab, name, structuredClone(arg));
+        } catch (e) {
+          if (!(e instanceof Refused)) expect.fail(`${where}: threw ${(e as Error).stack?.slice(0, 800)}`);
+          const problem = clearErrorProblem((e as Error).message);
+          if (problem) expect.fail(`${where}: ${problem}`);
+          expect(calls.length, where).toBe(before);
+          continue;
+        }
+        expect(calls.length, where).toBe(before + 1);
+      }
+    }
+  });
+
+  it("answers the seed's POST / bodies with its own words, never a throw", async () => {
+    const { lab } = recordingLab((name) => ({ outcome: 'ok', value: name === 'kv' ? 'v' : null }));
+    const samples = [
+      { type: 'store', key: 'name', value: 'Alice' },
+      { type: 'store', key: 'n', value: { nested: [1, 2] } },
+      { type: 'fetch', key: 'name' },
+    ];
+    for (const c of cases(133, fuzzCases(2000), samples, {
+      keys: ['type', 'key', 'value'],
+      strings: ['store', 'fetch'],
+    })) {
+      let out: { status: number; body: Record<string, unknown> } | undefined;
+      try {
+        out = await handleSeed(lab, c.value);
+      } catch (e) {
+        expect.fail(`${c.where}: threw ${(e as Error).stack?.slice(0, 800)}`);
+      }
+      expect([200, 400, 404, 503, 504], c.where).toContain(out.status);
+      if (out.status !== 200) {
+        const problem = clearErrorProblem(out.body.message);
+        if (problem) expect.fail(`${c.where}: ${problem}`);
+      }
+    }
+  });
 
   it('answers mutated HTTP paths and bodies: params or a clear error', () => {
     const r = new Rand(fuzzSeed(131));
