@@ -53,7 +53,7 @@ describe('fuzz: the LabApi command table (IPC and HTTP wire arguments)', () => {
   it.each(['ipc', 'http'] as const)(
     'decodes every command from mutated %s wire arguments: arguments or a clear error; accepted ones re-encode to themselves',
     (via) => {
-      const per = Math.max(50, Math.round(fuzzCases(6000) / COMMAND_NAMES.length));
+      const per = Math.max(50, Math.round(fuzzCases(2000) / COMMAND_NAMES.length));
       let accepted = 0;
       for (const [i, name] of COMMAND_NAMES.entries()) {
         const own = encodeArgs(name, SAMPLES[name] as never);
@@ -127,7 +127,7 @@ describe('fuzz: the LabApi command table (IPC and HTTP wire arguments)', () => {
       { type: 'store', key: 'n', value: { nested: [1, 2] } },
       { type: 'fetch', key: 'name' },
     ];
-    for (const c of cases(133, fuzzCases(2000), samples, {
+    for (const c of cases(133, fuzzCases(1000), samples, {
       keys: ['type', 'key', 'value'],
       strings: ['store', 'fetch'],
     })) {
@@ -149,7 +149,7 @@ describe('fuzz: the LabApi command table (IPC and HTTP wire arguments)', () => {
     const r = new Rand(fuzzSeed(131));
     const routes = COMMAND_NAMES.map((n) => ({ name: n, route: compileRoute(COMMANDS[n].http.path) }));
     const paths = COMMAND_NAMES.map((n) => httpRequestOf(COMMANDS[n].http, encodeArgs(n, SAMPLES[n] as never)).path);
-    for (let i = 0; i < fuzzCases(3000); i++) {
+    for (let i = 0; i < fuzzCases(600); i++) {
       const path = mutateText(r, r.pick(paths));
       const body = JSON.stringify(randomJson(r));
       const where = `path case ${i}`;
@@ -211,7 +211,7 @@ describe('fuzz: console lines (the renderer parses every line before the lab see
     expect(lines.length).toBeGreaterThan(30);
     const r = new Rand(fuzzSeed(141));
     let accepted = 0;
-    for (let i = 0; i < fuzzCases(6000); i++) {
+    for (let i = 0; i < fuzzCases(2000); i++) {
       const base = r.pick(lines);
       const line = r.chance(0.15)
         ? `${base.split(' ')[0]} ${randomString(r, { strings: STRINGS })}`
@@ -278,7 +278,7 @@ describe('fuzz: command lines and a node config', () => {
 
   it('parses mutated argv for serve, node, run, check and sim: options or a one-line usage error', () => {
     const r = new Rand(fuzzSeed(151));
-    for (let i = 0; i < fuzzCases(3000); i++) {
+    for (let i = 0; i < fuzzCases(1000); i++) {
       const argv = [...r.pick(argvs)];
       for (let k = 1 + r.int(3); k > 0; k--) {
         const at = r.int(argv.length + 1);
@@ -311,7 +311,7 @@ describe('fuzz: command lines and a node config', () => {
       tickMs: 10,
       seed: 7,
     };
-    for (const c of cases(153, fuzzCases(2000), [config], { keys: Object.keys(config) })) {
+    for (const c of cases(153, fuzzCases(1000), [config], { keys: Object.keys(config) })) {
       const text = r.chance(0.2) ? mutateText(r, JSON.stringify(c.value) ?? '') : JSON.stringify(c.value);
       if (text === undefined) continue;
       contained(() => fromValueOrError(parseConfigArgs(['--config', text], 'tok'.repeat(8))), c.where, text);

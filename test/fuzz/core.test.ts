@@ -28,7 +28,7 @@ describe.each(['raft', 'paxos'] as const)(
       const net = protocol === 'raft' ? new RaftNetwork(IDS, { seed: 5 }) : new PaxosNetwork(3, { seed: 5 });
       net.waitLeader();
       let stepped = 0;
-      for (let i = 0; i < fuzzCases(1500); i++) {
+      for (let i = 0; i < fuzzCases(800); i++) {
         const leader = net.leader();
         if (leader && r.chance(0.2)) net.node(leader).propose(`v${i}`);
         const m = mutate(r, r.pick(samples), {

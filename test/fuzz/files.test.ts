@@ -92,7 +92,7 @@ describe('fuzz: scenario files', () => {
   it('validates mutated scenarios: a scenario or an error naming the field; no unknown field gets through', () => {
     expect(samples.length).toBeGreaterThan(5);
     let accepted = 0;
-    for (const c of cases(61, fuzzCases(2500), samples, { keys, mutantShare: 0.9 })) {
+    for (const c of cases(61, fuzzCases(1200), samples, { keys, mutantShare: 0.9 })) {
       const out = contained(() => fromChecked(validateScenario(c.value)), c.where, c.value);
       if (!out.ok) continue;
       accepted++;
@@ -106,7 +106,7 @@ describe('fuzz: scenario files', () => {
   it('parses mutated scenario text: a scenario or an error with the file and line', () => {
     const r = new Rand(fuzzSeed(62));
     const texts = samples.map((s) => JSON.stringify(s, null, 2));
-    for (let i = 0; i < fuzzCases(1500); i++) {
+    for (let i = 0; i < fuzzCases(800); i++) {
       const text = mutateText(r, r.pick(texts));
       const out = contained(() => fromChecked(parseScenario(text, 'x.json')), `scenario text case ${i}`, text);
       if (!out.ok) expect(out.error.startsWith('x.json'), out.error).toBe(true);
@@ -242,7 +242,7 @@ describe('fuzz: saved runs (Open run…, and the renderer replaying them)', () =
   ];
 
   it('validates mutated records, ops and settings: a value or an error naming the field', () => {
-    for (const c of cases(71, fuzzCases(3000), [...records, ...ops, settings], { keys })) {
+    for (const c of cases(71, fuzzCases(1500), [...records, ...ops, settings], { keys })) {
       contained(() => fromChecked(validateRunLogRecord(c.value)), c.where, c.value);
       contained(() => fromChecked(validateHistoryOp(c.value)), c.where, c.value);
       contained(() => fromChecked(validateSavedSettings(c.value)), c.where, c.value);
@@ -253,7 +253,7 @@ describe('fuzz: saved runs (Open run…, and the renderer replaying them)', () =
   it('replays every run it accepts: the renderer folds the records into its models without a throw', () => {
     const r = new Rand(fuzzSeed(72));
     let replayed = 0;
-    for (let i = 0; i < fuzzCases(400); i++) {
+    for (let i = 0; i < fuzzCases(250); i++) {
       // A run of 1..60 records, each a sample, a mutant, or random.
       const log = Array.from({ length: 1 + r.int(60) }, () =>
         r.chance(0.6) ? mutate(r, r.pick(records), { keys }) : r.pick(records),
@@ -299,7 +299,7 @@ describe('fuzz: histories for `quorum-lab check`', () => {
 
   it('reads mutated histories: events or a HistoryError saying what is wrong', () => {
     const r = new Rand(fuzzSeed(81));
-    for (let i = 0; i < fuzzCases(1500); i++) {
+    for (let i = 0; i < fuzzCases(800); i++) {
       const text = mutateText(r, r.pick(texts));
       contained(() => ({ ok: true, value: parseHistory(text) }), `history case ${i}`, text, { throws: [HistoryError] });
     }
@@ -316,7 +316,7 @@ describe('fuzz: what a node reads back from its store', () => {
       { client: 'c2', seq: 2, now: 6, cmd: { op: 'renew', name: 'l', owner: 'o', token: 3, ttlMs: 100 } },
       { client: 'c2', seq: 3, now: 7, cmd: { op: 'fencedPut', key: 'f', value: 'v', token: 3 } },
     ].map((c) => encodeCommand(c as Parameters<typeof encodeCommand>[0]));
-    for (let i = 0; i < fuzzCases(3000); i++) {
+    for (let i = 0; i < fuzzCases(1500); i++) {
       const text = r.chance(0.5)
         ? mutateText(r, r.pick(samples))
         : JSON.stringify(
@@ -333,7 +333,7 @@ describe('fuzz: what a node reads back from its store', () => {
     const samples = [
       '{"v":1,"appliedIndex":7,"clock":1000,"data":[["a","1"],["b","2"]],"locks":[],"sessions":[],"fenced":[]}',
     ];
-    for (let i = 0; i < fuzzCases(2000); i++) {
+    for (let i = 0; i < fuzzCases(1000); i++) {
       const text = mutateText(r, r.pick(samples));
       contained(() => fromValueOrError(parseState(text)), `snapshot case ${i}`, text);
     }

@@ -146,7 +146,7 @@ describe('fuzz: a live `quorum-lab serve` under hostile input', () => {
     const problems: string[] = [];
     let sent = 0;
     let refused = 0;
-    for (let i = 0; i < fuzzCases(300); i++) {
+    for (let i = 0; i < fuzzCases(150); i++) {
       const { name, wire } = r.pick(wires);
       const route = COMMANDS[name].http;
       const mutated = r.chance(0.85) ? mutate(r, wire ?? {}) : randomJson(r);
@@ -195,7 +195,7 @@ describe('fuzz: a live `quorum-lab serve` under hostile input', () => {
       [{ Origin: 'null' }, 403],
       [{ 'Content-Type': 'text/plain' }, 415],
     ];
-    for (let i = 0; i < fuzzCases(60); i++) {
+    for (let i = 0; i < fuzzCases(30); i++) {
       const [headers, want] = r.pick(cases);
       const res = await call('POST', '/api/kv', JSON.stringify({ op: 'put', key: `evil-${i}`, value: 'x' }), headers);
       expect(res.status, `${show(headers)}: ${res.text}`).toBe(want);
@@ -229,7 +229,7 @@ describe('fuzz: a live `quorum-lab serve` under hostile input', () => {
       `GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: quorum-lab, bearer.${serve.token}\r\n\r\n`,
     );
     const jobs: Promise<string>[] = [];
-    for (let i = 0; i < fuzzCases(120); i++) {
+    for (let i = 0; i < fuzzCases(60); i++) {
       const base = r.pick([good, chunked, ws]);
       const bytes = r.chance(0.9)
         ? mutateBytes(r, base)
@@ -300,7 +300,7 @@ describe('fuzz: a live `quorum-lab serve` under hostile input', () => {
       commit: 0,
     } as never);
     const jobs: Promise<string>[] = [];
-    for (let i = 0; i < fuzzCases(150); i++) {
+    for (let i = 0; i < fuzzCases(80); i++) {
       const port = r.chance(0.5) ? r.pick(routerPorts) : r.pick(clientPorts);
       const base = Buffer.concat([hello, r.pick([req, msg, hello])]);
       const bytes = r.chance(0.8)

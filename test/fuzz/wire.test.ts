@@ -98,7 +98,7 @@ describe.each(['raft', 'paxos'] as const)('fuzz: %s messages as a node validates
   });
 
   it('answers every mutated or random message with a message or a clear error; what it accepts re-validates to itself', () => {
-    const n = fuzzCases(4000);
+    const n = fuzzCases(2500);
     let accepted = 0;
     for (const c of cases(protocol === 'raft' ? 11 : 12, n, messages[protocol], {
       keys: MESSAGE_KEYS,
@@ -122,7 +122,7 @@ describe.each(['raft', 'paxos'] as const)('fuzz: %s messages as a node validates
   });
 
   it('reads mutated binary message frames (header and message) with a value or a clear error', () => {
-    const n = fuzzCases(3000);
+    const n = fuzzCases(1500);
     const r = new Rand(fuzzSeed(protocol === 'raft' ? 21 : 22));
     const frames = messages[protocol].map((m) => encodeMsgFrame('other', m, { label: `${m.type} t${m.term}` }));
     for (let i = 0; i < n; i++) {
@@ -145,7 +145,7 @@ describe.each(['raft', 'paxos'] as const)('fuzz: %s messages as a node validates
       '{"type":"promote","node":"n6"}',
       '{"type":"remove","node":"n2"}',
     ];
-    for (let i = 0; i < fuzzCases(2000); i++) {
+    for (let i = 0; i < fuzzCases(1000); i++) {
       const text = mutateText(r, r.pick(samples));
       contained(() => fromValueOrError(parseConfChange(text)), `conf change case ${i}`, text);
     }
@@ -223,7 +223,7 @@ describe('fuzz: JSON frame streams (client port, router Hello, gateway answers)'
 
   it('validates mutated and random frames: a frame or a clear error', () => {
     let accepted = 0;
-    for (const c of cases(41, fuzzCases(4000), samples, {
+    for (const c of cases(41, fuzzCases(1500), samples, {
       keys,
       strings: ['hello', 'req', 'res', 'reqs', 'ress', 'ok', 'fail', 'unknown'],
     })) {
@@ -240,7 +240,7 @@ describe('fuzz: JSON frame streams (client port, router Hello, gateway answers)'
 
   it('decodes a stream of mutated frames cut at random places: frames and at most one error, never a throw', () => {
     const r = new Rand(fuzzSeed(42));
-    for (let i = 0; i < fuzzCases(1500); i++) {
+    for (let i = 0; i < fuzzCases(600); i++) {
       const parts = Array.from({ length: 1 + r.int(4) }, () => encodeFrame(r.pick(samples)));
       let bytes = Buffer.concat(parts);
       if (r.chance(0.8)) bytes = mutateBytes(r, bytes);
@@ -280,7 +280,7 @@ describe('fuzz: JSON frame streams (client port, router Hello, gateway answers)'
   it('parses mutated JSON frame text: an object or a clear error', () => {
     const r = new Rand(fuzzSeed(43));
     const texts = samples.map((s) => JSON.stringify(s));
-    for (let i = 0; i < fuzzCases(3000); i++) {
+    for (let i = 0; i < fuzzCases(1500); i++) {
       const text = mutateText(r, r.pick(texts));
       const body = Buffer.from(text, 'utf8');
       const frame = Buffer.concat([Buffer.alloc(4), body]);
@@ -300,7 +300,7 @@ describe('fuzz: IPC messages to a node and the remote agent control frames', () 
       { t: 'shutdown' },
       { t: 'token', token: 'x'.repeat(48) },
     ];
-    for (const c of cases(51, fuzzCases(3000), samples, {
+    for (const c of cases(51, fuzzCases(1500), samples, {
       nonJson: true,
       keys: ['t', 'reqId', 'lastN', 'from', 'scale', 'change', 'type', 'node', 'to', 'token'],
     }))
@@ -353,7 +353,7 @@ describe('fuzz: IPC messages to a node and the remote agent control frames', () 
         fatal: { origin: 'uncaught-exception', message: 'boom', stack: 'at x' },
       },
     ];
-    for (const c of cases(52, fuzzCases(3000), [...toAgent, ...toLab])) {
+    for (const c of cases(52, fuzzCases(1500), [...toAgent, ...toLab])) {
       contained(() => fromValueOrError(validateLabToAgent(c.value)), c.where, c.value);
       contained(() => fromValueOrError(validateAgentToLab(c.value)), c.where, c.value);
     }
