@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseCli } from '../../src-main/cli-args';
+import { MAX_TERM } from '../../src-main/core/message-checks';
+import { validateMessage } from '../../src-main/core/protocols';
 import { bundledScenarios } from '../../src-main/scenario/bundled';
 import { parseScenario } from '../../src-main/scenario/validate';
 import { parseServeArgs } from '../../src-main/web/serve';
@@ -88,5 +90,30 @@ describe('fuzz regressions: command lines', () => {
     expect(performance.now() - t0).toBeLessThan(200);
     // Negative numbers still reach the range check.
     expect(parseServeArgs(['--port', '-1'], {})).toMatch(/--port must be 0\.\.65535/);
+  });
+});
+
+describe('fuzz regressions: protocol messages', () => {
+  // Found by core.test.ts (FUZZ_CASES=20000 FUZZ_SEED=2000, paxos case 5974): the
+  // validators took any safe integer as a term or ballot. A node that adopted one near
+  // 2^53 derived its next ballot (round + 1, times 100) past 2^53: every peer refused that
+  // prepare, the cluster could never elect again, and the term is persisted. Terms and
+  // ballots are now bounded by MAX_TERM (2^48), whose successors stay safe integers.
+  const vote = { type: 'vote', from: 'n1', to: 'n2', term: 3, lastIndex: 0, lastTerm: 0, transfer: false };
+  const prepare = { type: 'prepare', from: 'n1', to: 'n2', term: 101, fromIndex: 1, force: false };
+  const nack = { type: 'nack', from: 'n2', to: 'n1', term: 101, ballot: 202, commit: 0 };
+  it.each([
+    ['raft', vote],
+    ['paxos', prepare],
+    ['paxos', nack],
+  ] as const)('%s refuses a term or ballot above 2^48 and takes 2^48 itself', (protocol, m) => {
+    const field = m.type === 'nack' ? 'ballot' : 'term';
+    for (const bad of [Number.MAX_SAFE_INTEGER, MAX_TERM + 1])
+      expect(validateMessage(protocol, { ...m, [field]: bad })).toMatch(/at most 2\^48|0\.\.281474976710656/);
+    expect(typeof validateMessage(protocol, { ...m, [field]: MAX_TERM })).toBe('object');
+    // What a core derives from the largest accepted term is still a term every peer takes.
+    expect(
+      Number.isSafeInteger(MAX_TERM + 1) && Number.isSafeInteger((Math.floor(MAX_TERM / 100) + 1) * 100 + 99),
+    ).toBe(true);
   });
 });
