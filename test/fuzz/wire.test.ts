@@ -242,7 +242,7 @@ describe('fuzz: JSON frame streams (client port, router Hello, gateway answers)'
     const r = new Rand(fuzzSeed(42));
     for (let i = 0; i < fuzzCases(600); i++) {
       const parts = Array.from({ length: 1 + r.int(4) }, () => encodeFrame(r.pick(samples)));
-      let bytes = Buffer.concat(parts);
+      let bytes: Buffer = Buffer.concat(parts);
       if (r.chance(0.8)) bytes = mutateBytes(r, bytes);
       const where = `stream case ${i}`;
       for (const firstMax of [64 * 1024, 4096]) {
