@@ -52,8 +52,10 @@ const MAX_SHORT_GROUP_CHARS = 64;
 /** MAX_ECHO_CHARS bounds how much of a command-line word an error quotes (a word may be any length). */
 const MAX_ECHO_CHARS = 80;
 
-/** clip cuts text an error quotes to MAX_ECHO_CHARS characters, marking the cut. */
-function clip(s: string | undefined): string | undefined {
+/** clip cuts text an error quotes to MAX_ECHO_CHARS characters, marking the cut (every command's usage errors use it). */
+export function clip(s: string): string;
+export function clip(s: string | undefined): string | undefined;
+export function clip(s: string | undefined): string | undefined {
   return s === undefined || s.length <= MAX_ECHO_CHARS ? s : `${s.slice(0, MAX_ECHO_CHARS)}…`;
 }
 

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCli, stringOpt, UsageError } from '../cli-args';
+import { clip, parseCli, stringOpt, UsageError } from '../cli-args';
 import { NODE_TOKEN_ENV, REMOTE_ID, cleanHostName } from '../node/remote-contract';
 import { tokenError } from '../web/guard';
 import { RemoteAgent } from './remote-agent';
@@ -50,7 +50,7 @@ export function parseJoinUrl(raw: string): { host: string; port: number } | stri
   try {
     u = new URL(raw);
   } catch {
-    return `--join must be a URL like http://HOST:PORT, got '${raw}'`;
+    return `--join must be a URL like http://HOST:PORT, got '${clip(raw)}'`;
   }
   if (u.protocol !== 'http:') return `--join must start with http:// (got ${u.protocol})`;
   if (u.username || u.password) return '--join must not carry a user name or password: use --token';

@@ -8,6 +8,8 @@ import { MAX_TERM } from '../../src-main/core/message-checks';
 import { validateMessage } from '../../src-main/core/protocols';
 import { bundledScenarios } from '../../src-main/scenario/bundled';
 import { parseScenario } from '../../src-main/scenario/validate';
+import { parseNodeArgs } from '../../src-main/lab/node-cli';
+import { parseSimArgs } from '../../src-main/sim/cli';
 import { parseServeArgs } from '../../src-main/web/serve';
 import { complete, parse } from '../../src-renderer/src/console/parse';
 
@@ -79,6 +81,16 @@ describe('fuzz regressions: command lines', () => {
     expect(() => parseCli([long], {})).toThrow(/^unknown option '-{2}d{78}…'$/);
     const bad = parseServeArgs(['--port', 'x'.repeat(6000)], {});
     expect(typeof bad === 'string' && bad.length < 200, String(bad).slice(0, 300)).toBe(true);
+  });
+
+  // Found by api.test.ts (FUZZ_CASES=10000 FUZZ_SEED=3000, sim argv case 390): `sim` and
+  // `node` quoted a bad --seeds, --mutant or --join whole (7,132 characters).
+  it('sim and node quote at most 80 characters of a bad value too', () => {
+    const long = `1.${'x'.repeat(7000)}`;
+    expect(() => parseSimArgs(['--seeds', long])).toThrow(/^--seeds needs A\.\.B or N, got '1\.x{78}…'$/);
+    expect(() => parseSimArgs(['--mutant', long])).toThrow(/got '1\.x{78}…'$/);
+    const bad = parseNodeArgs(['--join', `http://${'h'.repeat(7000)}:1/x`], {});
+    expect(typeof bad === 'string' && bad.length < 300, String(bad).slice(0, 300)).toBe(true);
   });
 
   // Found by api.test.ts (FUZZ_CASES=20000 FUZZ_SEED=1000, case 2229): node's parseArgs
