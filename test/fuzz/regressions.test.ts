@@ -89,8 +89,15 @@ describe('fuzz regressions: command lines', () => {
     const long = `1.${'x'.repeat(7000)}`;
     expect(() => parseSimArgs(['--seeds', long])).toThrow(/^--seeds needs A\.\.B or N, got '1\.x{78}…'$/);
     expect(() => parseSimArgs(['--mutant', long])).toThrow(/got '1\.x{78}…'$/);
-    const bad = parseNodeArgs(['--join', `http://${'h'.repeat(7000)}:1/x`], {});
-    expect(typeof bad === 'string' && bad.length < 300, String(bad).slice(0, 300)).toBe(true);
+    // And (FUZZ_CASES=10000 FUZZ_SEED=3000, node argv case 4159) node's --id, serve's --listen-nodes.
+    const join = ['--join', 'http://10.0.0.5:7400', '--token', 'a'.repeat(32)];
+    for (const bad of [
+      parseNodeArgs(['--join', `http://${'h'.repeat(7000)}:1/x`], {}),
+      parseNodeArgs([...join, '--id', `n4${'{'.repeat(7000)}`], {}),
+      parseNodeArgs(['--join', `${'s'.repeat(7000)}://h:1`, '--token', 'a'.repeat(32)], {}),
+      parseServeArgs(['--listen-nodes', 'x'.repeat(7000)], {}),
+    ])
+      expect(typeof bad === 'string' && bad.length < 300, String(bad).slice(0, 300)).toBe(true);
   });
 
   // Found by api.test.ts (FUZZ_CASES=20000 FUZZ_SEED=1000, case 2229): node's parseArgs
