@@ -28,6 +28,9 @@ export function parseCli(argv: string[], options: Record<string, OptionSpec>, al
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    // parseArgs reads a group of short options (`-abc`) in time quadratic in its length
+    // (32k characters took 1.2 s); no group of this CLI's options is anywhere near this long.
+    if (a.length > MAX_SHORT_GROUP_CHARS && /^-[^-\d]/.test(a)) throw new UsageError(`unknown option '${clip(a)}'`);
     const next = argv[i + 1];
     const spec = a.startsWith('--') ? options[a.slice(2)] : undefined;
     if (spec?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
@@ -43,9 +46,22 @@ export function parseCli(argv: string[], options: Record<string, OptionSpec>, al
   }
 }
 
+/** MAX_SHORT_GROUP_CHARS bounds an argument that reads as a group of short options (`-abc`). */
+const MAX_SHORT_GROUP_CHARS = 64;
+
+/** MAX_ECHO_CHARS bounds how much of a command-line word an error quotes (a word may be any length). */
+const MAX_ECHO_CHARS = 80;
+
+/** clip cuts text an error quotes to MAX_ECHO_CHARS characters, marking the cut (every command's usage errors use it). */
+export function clip(s: string): string;
+export function clip(s: string | undefined): string | undefined;
+export function clip(s: string | undefined): string | undefined {
+  return s === undefined || s.length <= MAX_ECHO_CHARS ? s : `${s.slice(0, MAX_ECHO_CHARS)}…`;
+}
+
 /** explain turns parseArgs' errors into one plain line. */
 function explain(e: Error & { code?: string }): string {
-  const opt = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1];
+  const opt = clip(/'(-{1,2}[^' ]+)/.exec(e.message)?.[1]);
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option '${opt ?? e.message}'`;
@@ -54,9 +70,9 @@ function explain(e: Error & { code?: string }): string {
         ? `${opt ?? 'an option'} needs a value`
         : `${opt ?? 'an option'} takes no value`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument '${/'([^']*)'/.exec(e.message)?.[1] ?? ''}'`;
+      return `unexpected argument '${clip(/'([^']*)'/.exec(e.message)?.[1]) ?? ''}'`;
     default:
-      return e.message;
+      return clip(e.message)!;
   }
 }
 
@@ -79,7 +95,7 @@ export function intOpt(p: ParsedCli, name: string, lo: number, hi: number, def?:
 export function intOpt(p: ParsedCli, name: string, lo: number, hi: number, def?: number): number | undefined {
   const v = stringOpt(p, name, undefined);
   if (v === undefined) return def;
-  if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got '${v}'`);
+  if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got '${clip(v)}'`);
   const n = Number(v);
   if (n < lo || n > hi) throw new UsageError(`--${name} must be ${lo}..${hi}, got ${n}`);
   return n;
@@ -90,7 +106,7 @@ export function numOpt(p: ParsedCli, name: string, lo: number, hi: number, def: 
   const v = stringOpt(p, name, undefined);
   if (v === undefined) return def;
   const n = v.trim() === '' ? NaN : Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} needs a number, got '${v}'`);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} needs a number, got '${clip(v)}'`);
   if (n < lo || n > hi) throw new UsageError(`--${name} must be ${lo}..${hi}, got ${n}`);
   return n;
 }
@@ -100,6 +116,6 @@ export function oneOfOpt<T extends string>(p: ParsedCli, name: string, allowed: 
   const v = stringOpt(p, name, undefined);
   if (v === undefined) return def;
   if (!(allowed as readonly string[]).includes(v))
-    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got '${v}'`);
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got '${clip(v)}'`);
   return v as T;
 }

@@ -14,6 +14,16 @@ export const MAX_CTX_BYTES = 256;
 /** MAX_MEMBERS bounds each list of a membership on the wire. */
 export const MAX_MEMBERS = 256;
 
+/**
+ * MAX_TERM bounds a term (a Multi-Paxos ballot) on the wire: 2^48, far beyond any real
+ * run, and far enough below 2^53 that the terms a core derives from it (term + 1, the next
+ * ballot's round) stay safe integers. At Number.MAX_SAFE_INTEGER one message was enough
+ * to wedge a cluster for good: a node adopted the term, its next vote or prepare carried
+ * 2^53 + k, every peer (and the router's header check) refused that, and the term is
+ * persisted.
+ */
+export const MAX_TERM = 2 ** 48;
+
 const ENTRY_TYPES: readonly EntryType[] = ['normal', 'noop', 'config'];
 
 /** nodeId checks a node id: 1..MAX_ID_BYTES bytes. */
@@ -35,7 +45,7 @@ export function wellFormedEntry(x: unknown): Entry | null {
   if (!isRecord(x)) return null;
   const { index, term, type, data } = x;
   if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 1) return null;
-  if (typeof term !== 'number' || !Number.isSafeInteger(term) || term < 0) return null;
+  if (typeof term !== 'number' || !Number.isSafeInteger(term) || term < 0 || term > MAX_TERM) return null;
   if (typeof type !== 'string' || !(ENTRY_TYPES as readonly string[]).includes(type)) return null;
   if (typeof data !== 'string') return null;
   return { index, term, type: type as EntryType, data };
@@ -48,7 +58,7 @@ export function entry(x: unknown, path: string): Entry {
   const o = record(x, path);
   return {
     index: int(o.index, at(path, 'index'), 1, Number.MAX_SAFE_INTEGER, 'a positive integer'),
-    term: int(o.term, at(path, 'term')),
+    term: int(o.term, at(path, 'term'), 0, MAX_TERM),
     type: oneOf(o.type, at(path, 'type'), ENTRY_TYPES),
     data: str(o.data, at(path, 'data')),
   };
@@ -77,7 +87,7 @@ export function snapshot(x: unknown, path: string): Snapshot {
   const o = record(x, path);
   return {
     index: int(o.index, at(path, 'index'), 1, Number.MAX_SAFE_INTEGER, 'a positive integer'),
-    term: int(o.term, at(path, 'term')),
+    term: int(o.term, at(path, 'term'), 0, MAX_TERM),
     conf: confState(o.conf, at(path, 'conf')),
     data: str(o.data, at(path, 'data')),
   };
@@ -97,13 +107,13 @@ export function envelope<T extends string>(
   x: unknown,
   protocol: string,
   types: readonly T[],
-  termWhat = 'a non-negative integer',
+  termWhat = 'a non-negative integer (at most 2^48)',
 ): Envelope<T> {
   const o = record(x, `${protocol} message`);
   const type = oneOf(o.type, `${protocol} message type`, types);
   const from = nodeId(o.from, `${type}.from`);
   const to = nodeId(o.to, `${type}.to`);
-  const term = int(o.term, `${type}.term`, 0, Number.MAX_SAFE_INTEGER, termWhat);
+  const term = int(o.term, `${type}.term`, 0, MAX_TERM, termWhat);
   return { o, base: { type, from, to, term } };
 }
 

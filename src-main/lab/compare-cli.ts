@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { validateClusterSettings } from '../api/schemas';
-import { flagOpt, intOpt, parseCli, stringOpt, UsageError } from '../cli-args';
+import { clip, flagOpt, intOpt, parseCli, stringOpt, UsageError } from '../cli-args';
 import type { ProtocolName } from '../node/contract';
 import { CompareAborted, formatTable, runCompare, SCHEDULE, type CompareOptions } from './compare';
 
@@ -46,8 +46,8 @@ function protocolList(val: string): ProtocolName[] {
   const list = val.split(',').map((s) => s.trim());
   const bad = list.find((p) => !(PROTOCOLS as readonly string[]).includes(p));
   if (bad !== undefined)
-    throw new UsageError(`--protocols takes a comma-separated list of ${PROTOCOLS.join(', ')}; got '${bad}'`);
-  if (new Set(list).size !== list.length) throw new UsageError(`--protocols lists a protocol twice: '${val}'`);
+    throw new UsageError(`--protocols takes a comma-separated list of ${PROTOCOLS.join(', ')}; got '${clip(bad)}'`);
+  if (new Set(list).size !== list.length) throw new UsageError(`--protocols lists a protocol twice: '${clip(val)}'`);
   return list as ProtocolName[];
 }
 

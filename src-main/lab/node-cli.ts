@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCli, stringOpt, UsageError } from '../cli-args';
+import { clip, parseCli, stringOpt, UsageError } from '../cli-args';
 import { NODE_TOKEN_ENV, REMOTE_ID, cleanHostName } from '../node/remote-contract';
 import { tokenError } from '../web/guard';
 import { RemoteAgent } from './remote-agent';
@@ -50,9 +50,9 @@ export function parseJoinUrl(raw: string): { host: string; port: number } | stri
   try {
     u = new URL(raw);
   } catch {
-    return `--join must be a URL like http://HOST:PORT, got '${raw}'`;
+    return `--join must be a URL like http://HOST:PORT, got '${clip(raw)}'`;
   }
-  if (u.protocol !== 'http:') return `--join must start with http:// (got ${u.protocol})`;
+  if (u.protocol !== 'http:') return `--join must start with http:// (got ${clip(u.protocol)})`;
   if (u.username || u.password) return '--join must not carry a user name or password: use --token';
   if (u.pathname !== '/' || u.search || u.hash) return '--join takes only http://HOST:PORT, no path';
   if (u.port === '') return "--join needs the port of the lab's --listen-nodes address, e.g. http://10.0.0.5:7400";
@@ -74,7 +74,7 @@ export function parseNodeArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     const out: NodeArgs = { labHost: at.host, labPort: at.port, token, hostName: cleanHostName(hostname()) };
     const id = stringOpt(p, 'id', undefined);
     if (id !== undefined) {
-      if (!REMOTE_ID.test(id)) return `--id must be 1..64 of A-Z a-z 0-9 . _ -, got '${id}'`;
+      if (!REMOTE_ID.test(id)) return `--id must be 1..64 of A-Z a-z 0-9 . _ -, got '${clip(id)}'`;
       out.id = id;
     }
     const data = stringOpt(p, 'data', undefined);

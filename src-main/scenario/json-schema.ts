@@ -125,12 +125,14 @@ function checkArray(x: unknown[], s: JsonSchema, root: JsonSchema, path: string)
 function checkObject(x: Rec, s: JsonSchema, root: JsonSchema, path: string): void {
   const props = isRecord(s.properties) ? (s.properties as Record<string, JsonSchema>) : {};
   if (Array.isArray(s.required)) {
-    for (const k of s.required as string[]) if (!(k in x)) fail(`${at(path, k)} is missing`);
+    for (const k of s.required as string[]) if (!Object.hasOwn(x, k)) fail(`${at(path, k)} is missing`);
   }
   const names = isRecord(s.propertyNames) ? (s.propertyNames as JsonSchema) : null;
   for (const [k, v] of Object.entries(x)) {
     if (names) conform(k, names, root, `${name(path)} (field name)`);
-    const p = props[k];
+    // Own properties only: `props[k]` for a field named "constructor", "toString" or
+    // "__proto__" is Object.prototype's, which took any value and let the unknown field in.
+    const p = Object.hasOwn(props, k) ? props[k] : undefined;
     if (p) conform(v, p, root, at(path, k));
     else if (s.additionalProperties === false) {
       const shown = k.length <= 40 ? k : `${k.slice(0, 40)}…`;

@@ -4,7 +4,7 @@
  * that reproduces it.
  */
 import { writeFileSync } from 'node:fs';
-import { flagOpt, intOpt, numOpt, oneOfOpt, parseCli, stringOpt, UsageError } from '../cli-args';
+import { clip, flagOpt, intOpt, numOpt, oneOfOpt, parseCli, stringOpt, UsageError } from '../cli-args';
 import { PROTOCOLS, type ProtocolName } from '../core/protocols';
 import { DEFAULT_VNODES } from '../api/shards';
 import { MAX_VNODES } from '../core/shard/config';
@@ -139,10 +139,10 @@ const SIM_OPTIONS = {
 /** seedRange reads `--seeds A..B` (or N: 1..N). */
 function seedRange(v: string): [number, number] {
   const m = /^(\d+)(?:\.\.(\d+))?$/.exec(v);
-  if (!m) throw new UsageError(`--seeds needs A..B or N, got '${v}'`);
+  if (!m) throw new UsageError(`--seeds needs A..B or N, got '${clip(v)}'`);
   const lo = m[2] === undefined ? 1 : Number(m[1]);
   const hi = m[2] === undefined ? Number(m[1]) : Number(m[2]);
-  if (hi < lo) throw new UsageError(`--seeds range is empty: ${v}`);
+  if (hi < lo) throw new UsageError(`--seeds range is empty: ${clip(v)}`);
   if (hi > MAX_SEED) throw new UsageError(`--seeds must stay below ${MAX_SEED}`);
   if (hi - lo >= 10_000_000) throw new UsageError('--seeds may cover at most 10,000,000 seeds');
   return [lo, hi];
@@ -150,7 +150,7 @@ function seedRange(v: string): [number, number] {
 
 function mutantOpt(v: string | null): MutantName | null {
   if (v === null) return null;
-  if (!isMutantName(v)) throw new UsageError(`--mutant must be one of ${MUTANT_NAMES.join(', ')}, got '${v}'`);
+  if (!isMutantName(v)) throw new UsageError(`--mutant must be one of ${MUTANT_NAMES.join(', ')}, got '${clip(v)}'`);
   return v;
 }
 

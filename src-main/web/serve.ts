@@ -20,7 +20,7 @@ import { DEFAULT_WEB_ROOT, HttpHost } from './http-host';
 import { ensureWebBuilt } from './web-build';
 import { isLoopbackBind, makeToken, SHORT_TOKEN, tokenError } from './guard';
 import { NODE_TOKEN_ENV } from '../node/remote-contract';
-import { intOpt, parseCli, stringOpt, UsageError, type ParsedCli } from '../cli-args';
+import { clip, intOpt, parseCli, stringOpt, UsageError, type ParsedCli } from '../cli-args';
 
 /** MAX_MEMBERS bounds a cluster's members, local and remote (a node's config allows 15 peers). */
 const MAX_MEMBERS = 15;
@@ -111,11 +111,11 @@ function parseRemote(p: ParsedCli, env: NodeJS.ProcessEnv, nodes: number): Serve
     return undefined;
   }
   const m = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(listen);
-  if (!m || Number(m[2]) > 65535) return `--listen-nodes must be HOST:PORT, got '${listen}'`;
+  if (!m || Number(m[2]) > 65535) return `--listen-nodes must be HOST:PORT, got '${clip(listen)}'`;
   if (slotsRaw === undefined) return '--listen-nodes needs --remote-slots, e.g. --remote-slots n4,n5';
   const slots = slotsRaw.split(',').map((x) => x.trim());
   for (const id of slots)
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) return `--remote-slots: '${id}' is not a node id (A-Z a-z 0-9 . _ -)`;
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) return `--remote-slots: '${clip(id)}' is not a node id (A-Z a-z 0-9 . _ -)`;
   if (new Set(slots).size !== slots.length) return '--remote-slots must not repeat an id';
   const local = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
   const clash = slots.find((id) => local.includes(id));

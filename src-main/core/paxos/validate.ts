@@ -4,7 +4,7 @@
  * saying what is wrong, so a corrupt or hostile frame can never reach the core. Written
  * with the validation kit (core/validate.ts); raft/validate.ts is its twin.
  */
-import { ctx, entry, envelope, recoveringFlag, snapshot } from '../message-checks';
+import { MAX_TERM, ctx, entry, envelope, recoveringFlag, snapshot } from '../message-checks';
 import { assertNever } from '../types';
 import type { Entry, MessageBase } from '../types';
 import { at, bool, fail, int, nullable, valueOrError, type Rec } from '../validate';
@@ -63,7 +63,7 @@ function body(o: Rec, base: MessageBase & { type: PaxosMessageType }): PaxosMess
       return { type, from, to, term, lo, hi, commit: n('commit') };
     }
     case 'nack':
-      return { type, from, to, term, ballot: n('ballot'), commit: n('commit') };
+      return { type, from, to, term, ballot: int(o.ballot, 'nack.ballot', 0, MAX_TERM), commit: n('commit') };
     case 'decide':
       return { type, from, to, term, commit: n('commit') };
     case 'learned':
@@ -95,7 +95,7 @@ function body(o: Rec, base: MessageBase & { type: PaxosMessageType }): PaxosMess
  */
 export function validatePaxosMessage(x: unknown): PaxosMessage | string {
   return valueOrError(() => {
-    const { o, base } = envelope(x, 'paxos', PAXOS_MESSAGE_TYPES, 'a ballot (a non-negative integer)');
+    const { o, base } = envelope(x, 'paxos', PAXOS_MESSAGE_TYPES, 'a ballot (a non-negative integer, at most 2^48)');
     return body(o, base);
   });
 }

@@ -166,7 +166,9 @@ export interface LinkSpec {
 
 /** link reads "n1->n2", "n1<->n2", "n1<-n2" (spaces around the arrow allowed) and what follows. */
 export function link(raw: string, ctx: ParseContext, usage: string): LinkSpec {
-  const m = /^(\S+?)\s*(<->|->|<-)\s*(\S+)(.*)$/.exec(raw.trim());
+  // The tail is [\s\S]*, not .*: with `.`, a line break after a long word made the engine
+  // retry the word at every length (quadratic: 64k characters froze the window for 9 s).
+  const m = /^(\S+?)\s*(<->|->|<-)\s*(\S+)([\s\S]*)$/.exec(raw.trim());
   if (!m) fail(`expected a link like n1->n2 or n1<->n2: ${usage}`);
   const a = node(m[1], ctx, usage);
   const b = node(m[3], ctx, usage);

@@ -30,7 +30,8 @@ export function prepare(line: string, ctx: ParseContext): Prepared {
   try {
     const trimmed = line.trim();
     if (trimmed === '') fail('type a command (help lists them)');
-    const head = /^(\S+)\s*(.*)$/.exec(trimmed)!;
+    // [\s\S], not `.`: a pasted line may hold a line break (\n, \r, U+2028), which `.` does not match.
+    const head = /^(\S+)\s*([\s\S]*)$/.exec(trimmed)!;
     const entry = findCommand(head[1]!.toLowerCase());
     if (!entry) fail(`unknown command '${head[1]}' (help lists them)`);
     const raw = head[2] ?? '';
@@ -39,9 +40,18 @@ export function prepare(line: string, ctx: ParseContext): Prepared {
     const bound = entry.read({ raw, tokens, words: tokens.map((t) => t.text), usage: entry.usage }, ctx);
     return { ok: true, local: entry.local, command: bound.command, run: bound.run };
   } catch (e) {
-    if (e instanceof ParseError) return { ok: false, error: e.message };
+    if (e instanceof ParseError) return { ok: false, error: oneLine(e.message) };
     throw e;
   }
+}
+
+/** MAX_ERROR_CHARS bounds a console error: it may quote what was typed or pasted, of any length. */
+const MAX_ERROR_CHARS = 240;
+
+/** oneLine keeps an error to one line (a quoted token may hold a line break) of at most MAX_ERROR_CHARS characters. */
+function oneLine(message: string): string {
+  const s = message.replace(/[\r\n\u2028\u2029]+/g, ' ');
+  return s.length <= MAX_ERROR_CHARS ? s : `${s.slice(0, MAX_ERROR_CHARS - 1)}…`;
 }
 
 /** parse reads one console line; it never throws. */
@@ -72,6 +82,9 @@ function extend(line: string, frag: string, candidates: readonly string[], space
   return { line: line.slice(0, line.length - frag.length) + add, options };
 }
 
+/** MAX_COMPLETE_CHARS: how much of the line's end Tab completion reads (longer than any word it completes). */
+const MAX_COMPLETE_CHARS = 256;
+
 /** complete extends the word under the cursor (end of line) to a command name, or to what that command's entry completes. */
 export function complete(line: string, nodes: readonly string[]): Completion {
   const firstWord = /^\s*(\S*)$/.exec(line);
@@ -86,5 +99,9 @@ export function complete(line: string, nodes: readonly string[]): Completion {
   }
   const c = findCommand(/^\s*(\S+)/.exec(line)![1]!.toLowerCase())?.complete;
   if (!c) return { line, options: [] };
-  return extend(line, c.word.exec(line)?.[1] ?? '', c.options({ nodes }), c.space);
+  // The word regexes end in `$` without a start anchor: over a whole long line the engine
+  // tries them at every position (quadratic: a 16k-character paste took 0.7 s a Tab). A
+  // candidate is short, so only the line's tail can hold a fragment that completes.
+  const tail = line.slice(-MAX_COMPLETE_CHARS);
+  return extend(line, c.word.exec(tail)?.[1] ?? '', c.options({ nodes }), c.space);
 }
