@@ -7,7 +7,7 @@
  * and an answer row every half second, and, selected, lists its rounds with what the
  * partition dropped. The Paxos lab speaks Paxos everywhere: the header, the chips, the
  * legend and every row say ballot and promise, never term or vote. Screenshots land in
- * artifacts/e2e/ (elections-*).
+ * artifacts/e2e/elections/.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@
  * on screen); a click on a delivered message shows its body from the lab; the Export SVG
  * link holds a document the browser parses; the large view opens and closes; the Report
  * tab shows the latency scatter with a point per outcome and the partition as a fault lane.
- * Screenshots at 1400×900 and 1024×700 land in artifacts/e2e/.
+ * Screenshots at 1400×900 and 1024×700 land in artifacts/e2e/spacetime/.
  */
 import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
