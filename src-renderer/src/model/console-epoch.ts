@@ -3,8 +3,8 @@
  * it came back — `shards` under configuration 2 names g3's leader n11 — and stays in the
  * scrollback after the cluster has moved on (configuration 3, g3 now led by n12). Each
  * console entry is stamped with its Epoch (the shard controller's configuration, and each
- * group's leader and term); an entry whose epoch is not the current one is marked "as of …"
- * and dimmed, so old state is never read as current. Pure.
+ * group's leader and term); an entry that read state (answersState) whose epoch is not the
+ * current one is marked "as of …" and dimmed, so old state is never read as current. Pure.
  */
 import type { ClusterView } from '../../../src-main/api/contract';
 import { groupHealth } from './shard-groups';
@@ -40,6 +40,20 @@ const termText = (e: Epoch, term: number): string => termOf(wordsOf(e.paxos ? 'p
 
 const leadText = (e: Epoch, l: GroupLead): string =>
   `${l.group === '' ? '' : `${l.group} `}${l.leader === null ? 'no leader' : `leader ${l.leader}`}${l.term === null ? '' : ` (${termText(e, l.term)})`}`;
+
+/**
+ * STATE_READERS are the console commands whose answer reports the cluster's state as it was
+ * (a value read, the shard map, a node's log, a verdict, an explanation): such an answer can
+ * go out of date. A write's or an action's answer ("put a 1 → OK", "n2 crashed") says what
+ * happened, which stays true: stamped "as of term 1; now term 2" it read as if the write
+ * might be lost.
+ */
+const STATE_READERS = new Set(['get', 'shards', 'inspect', 'why', 'check', 'history']);
+
+/** answersState says whether the console line `input` asks for state (its answer may go stale: STATE_READERS). */
+export function answersState(input: string): boolean {
+  return STATE_READERS.has(input.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? '');
+}
 
 /** epochText names an epoch briefly: "configuration 2", "term 4", or "no leader". */
 export function epochText(e: Epoch): string {
