@@ -209,7 +209,7 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null, w:
   const n = [node];
   switch (r.kind) {
     case 'role': {
-      const won = str(r, 'role') === 'leader' ? wonWith(str(r, 'reason')) : null;
+      const won = str(r, 'role') === 'leader' ? wonWith(str(r, 'reason'), w) : null;
       // The winner's own count of its votes says the sentence once, rather than twice in two lists.
       if (won) return describeLeaderWin(node, num(r, 'term'), ownVotes(node, won, facts), w);
       return withReason(describeRole(r, node, facts, w), w.notes(str(r, 'reason') ?? '') || null);
@@ -339,18 +339,19 @@ function describeVoteAnswer(r: RunLogRecord, node: string, w: Words): Described 
 }
 
 /**
- * WON: the reasons a leader gives for its win, Raft's "won the election with votes from n2,
- * n4, n1" and Multi-Paxos's "phase 1 won: promises from n2, n4, n1" (core/notes.ts).
+ * WON / WON_PAXOS: the reason a leader gives for its win, Raft's "won the election with votes
+ * from n2, n4, n1" and Multi-Paxos's "phase 1 won: promises from n2, n4, n1" (core/notes.ts).
  */
-const WON = ['won the election with votes from ', 'phase 1 won: promises from '];
+const WON = 'won the election with votes from ';
+const WON_PAXOS = 'phase 1 won: promises from ';
 
-/** wonWith reads the voters from a leader's reason (null when it gives another reason). */
-function wonWith(reason: string | null): string[] | null {
+/** wonWith reads the voters from a leader's reason in the run's words (null when it gives another reason). */
+function wonWith(reason: string | null, w: Words): string[] | null {
   if (reason === null) return null;
   const i = reason.indexOf('): ');
   const core = i >= 0 ? reason.slice(i + 3) : reason;
-  const won = WON.find((w) => core.startsWith(w));
-  if (won === undefined) return null;
+  const won = w.paxos ? WON_PAXOS : WON;
+  if (!core.startsWith(won)) return null;
   const ids = core
     .slice(won.length)
     .split(',')
