@@ -154,14 +154,20 @@ export interface VoteTally {
  * voteTally counts the votes a candidate holds: the nodes whose last report says they
  * voted for it in its term (itself included). Reports arrive on each node's own schedule,
  * so this may run a little ahead of what the candidate has heard back. Null for a node
- * that is not a candidate.
+ * that is not a candidate. A Multi-Paxos node casts no vote: its promise is its promised
+ * ballot, and a ballot belongs to one proposer only, so the nodes that promised the
+ * candidate's ballot are those whose ballot is the candidate's.
  */
-export function voteTally(view: Pick<ClusterView, 'nodes' | 'config'>, id: NodeId): VoteTally | null {
+export function voteTally(
+  view: Pick<ClusterView, 'nodes' | 'config'> & { protocol?: ClusterView['protocol'] },
+  id: NodeId,
+): VoteTally | null {
   const c = view.nodes.find((n) => n.id === id);
   if (!c || c.status !== 'up' || c.role !== 'candidate') return null;
   const voters = votersOf(view);
+  const paxos = view.protocol === 'paxos';
   const granted = view.nodes
-    .filter((n) => voters.includes(n.id) && n.status !== 'down' && n.term === c.term && n.vote === id)
+    .filter((n) => voters.includes(n.id) && n.status !== 'down' && n.term === c.term && (paxos || n.vote === id))
     .map((n) => n.id);
   return { candidate: id, term: c.term, granted, needed: majorityOf(voters.length) };
 }

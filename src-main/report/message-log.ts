@@ -9,6 +9,7 @@
  * Messages are kept in send order, so a window of time is a binary search away.
  */
 import type { RunLogRecord } from '../api/contract';
+import { formatBallot } from '../core/paxos/ballot';
 import { num, str } from './fields';
 
 /** MESSAGE_CAPACITY bounds the messages kept (the newest). */
@@ -109,6 +110,8 @@ export class MessageLog {
   private readonly stringIndex = new Map<string, number>();
   private readonly nodeIndex = new Map<string, number>();
   private readonly lastCommit = new Map<string, number>();
+  /** paxos: the run is a Multi-Paxos one (its cluster-created record says so), whose lanes mark ballots ("b=2.n3"), not terms ("t5"). */
+  paxos = false;
 
   constructor(capacity = MESSAGE_CAPACITY) {
     this.cap = Math.max(1, capacity);
@@ -166,6 +169,9 @@ export class MessageLog {
       case 'term':
       case 'commit':
         return this.nodeState(r);
+      case 'cluster-created':
+        this.paxos = r.protocol === 'paxos';
+        return;
       default: {
         const k = LIFECYCLE[r.kind];
         const node = str(r, 'node');
@@ -231,15 +237,27 @@ export class MessageLog {
     if (r.kind === 'role') {
       const role = str(r, 'role') ?? '?';
       const term = num(r, 'term');
-      this.events.push({ t: r.t, node, kind: 'role', role, text: term === null ? role : `${role} t${term}` });
+      this.events.push({
+        t: r.t,
+        node,
+        kind: 'role',
+        role,
+        text: term === null ? role : `${role} ${this.termMark(term)}`,
+      });
     } else if (r.kind === 'term') {
-      this.events.push({ t: r.t, node, kind: 'term', text: `t${num(r, 'term') ?? '?'}` });
+      const term = num(r, 'term');
+      this.events.push({ t: r.t, node, kind: 'term', text: term === null ? 't?' : this.termMark(term) });
     } else {
       const c = num(r, 'commitIndex') ?? num(r, 'commit');
       if (c === null || this.lastCommit.get(node) === c) return;
       this.lastCommit.set(node, c);
       this.commits.push({ t: r.t, node, kind: 'commit', text: `commit ${c}` });
     }
+  }
+
+  /** termMark writes a term as the lanes mark it: "t5", or a Multi-Paxos ballot as its messages' labels do, "b=2.n3". */
+  termMark(term: number): string {
+    return this.paxos ? `b=${formatBallot(term)}` : `t${term}`;
   }
 
   /** firstAtOrAfter returns the position (0 = oldest) of the first message sent at or after t. */

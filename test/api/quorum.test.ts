@@ -128,4 +128,13 @@ describe('quorum', () => {
     expect(voteTally(v, 'n1')).toEqual({ candidate: 'n1', term: 4, granted: ['n1', 'n2'], needed: 3 });
     expect(voteTally(v, 'n2')).toBeNull();
   });
+
+  it("tallies a Multi-Paxos candidate's promises: the nodes whose promised ballot is its own", () => {
+    const v = { ...five(['n5']), protocol: 'paxos' as const };
+    // Paxos records no vote: n1 runs phase 1 with ballot 601 (round 6 of n1), n2 promised it.
+    v.nodes[0] = node('n1', { role: 'candidate', term: 601, vote: null });
+    v.nodes[1] = node('n2', { term: 601, vote: null });
+    v.nodes[2] = node('n3', { term: 204, vote: null }); // promised another proposer's ballot
+    expect(voteTally(v, 'n1')).toEqual({ candidate: 'n1', term: 601, granted: ['n1', 'n2'], needed: 3 });
+  });
 });

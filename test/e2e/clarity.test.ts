@@ -7,7 +7,7 @@
  * with one label; zones and the header say whether they have a quorum; answers say what
  * was found and what is missing; at 1024×700 and 1920×1080 every node and every header
  * button is on screen. Screenshots at 1400×900, 1024×700 and 1920×1080 land in
- * artifacts/e2e/ (clarity-*).
+ * artifacts/e2e/clarity/.
  */
 import { join } from 'node:path';
 import type { Core as CyCore } from 'cytoscape';

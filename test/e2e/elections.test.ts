@@ -3,9 +3,11 @@
  * off from the majority, Multi-Paxos runs phase 1 again with a higher ballot every election
  * timeout, and Raft without PreVote stands again in a higher term (two cut-off nodes taking
  * turns). Each campaign reads as one row that counts its rounds ("n2 ran phase 1 (prepare)
- * 7× (ballots 302–902, …)", "n1 stood for election 4× (terms 3–8, …)") instead of a term row
+ * 7× (ballots 3.n2–9.n2, …)", "n1 stood for election 4× (terms 3–8, …)") instead of a term row
  * and an answer row every half second, and, selected, lists its rounds with what the
- * partition dropped. Screenshots land in artifacts/e2e/ (elections-*).
+ * partition dropped. The Paxos lab speaks Paxos everywhere: the header, the chips, the
+ * legend and every row say ballot and promise, never term or vote. Screenshots land in
+ * artifacts/e2e/elections/.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -91,8 +93,8 @@ describe('repeated elections fold into one row each', () => {
     const page = lab.page;
     const rows = page.getByTestId('timeline-rows');
     // A row's text begins with its time, and a long sentence ends in "…" (whole in its title):
-    // the sentence's pattern, unanchored and without its tail.
-    const head = new RegExp(folded.source.replace(/^\^/, '').replace(/, $/, ''));
+    // the sentence's pattern, unanchored and without its tail (from its terms or ballots on).
+    const head = new RegExp(folded.source.replace(/^\^/, '').replace(/ \\\((ballots|terms) .*$/, ''));
     const row = rows.locator('.ev', { hasText: head }).first();
     await page.getByRole('button', { name: 'Pause view' }).click();
     await waitFor(
@@ -115,20 +117,34 @@ describe('repeated elections fold into one row each', () => {
     shootOnFailure(page, 'elections-paxos');
     await resize(page, LARGE);
     await fresh({ protocol: 'paxos' });
-    const folded = /^n[12] ran phase 1 \(prepare\) (\d+)× \(ballots \d+–\d+, [\d.]+–[\d.]+ s\), /;
+    const folded = /^n[12] ran phase 1 \(prepare\) (\d+)× \(ballots \d+\.n\d–\d+\.n\d, [\d.]+–[\d.]+ s\), /;
     const rows = await campaign(folded, 3);
-    // One row a campaign, and neither the new ballots' term rows nor their answers again and again.
+    // One row a campaign, and neither the new ballots' promise rows nor their answers again and again.
     for (const n of ['n1', 'n2'])
       expect(
-        rows.filter((t) => new RegExp(`granted ${n}'s promise`).test(t)).length,
+        rows.filter((t) => new RegExp(`promised ballot \\d+\\.n\\d to ${n}`).test(t)).length,
         `answers to ${n}`,
       ).toBeLessThanOrEqual(2);
-    expect(rows.filter((t) => /^term \d+:/.test(t)).length, 'term rows').toBeLessThanOrEqual(3);
+    // The promise rows do not grow with the rounds: one for each side's first campaign, and
+    // when the leader was on the cut-off side, two more for the majority electing a new one.
+    expect(
+      rows.filter((t) => /promised ballot \d+\.n\d$/.test(t)).length,
+      `promise rows of:\n${rows.join('\n')}`,
+    ).toBeLessThanOrEqual(4);
+    // Paxos words only: no row says term or vote, nor writes a ballot as its raw integer (301).
+    expect(rows.filter((t) => /\bterms?\b|\bvot(e|es|ed)\b|\bt\d+\b|\bb\d{3}\b/.test(t))).toEqual([]);
+    await expect.poll(() => page.getByTestId('leader').textContent()).toMatch(/^leader n\d · ballot \d+\.n\d$/);
+    expect(await page.getByTestId('legend-chip-key').textContent()).toMatch(/B = ballot \(round\.node\)/);
+    expect((await page.getByTestId('legend').locator('[data-kind="vote"]').textContent())?.trim()).toBe('prepare');
+    const chips = (await page.getByTestId('node-chip').allTextContents()).map((c) => c.trim());
+    expect(chips.length).toBe(5);
+    for (const c of chips) expect(c).toMatch(/^B\d+\.n\d · (C\d+|promises \d\/\d)$/);
     try {
       const steps = await selectFolded(folded);
       expect(steps.join('\n')).toMatch(
-        /asked n\d(, n\d)* and n\d again \(round 2, ballot \d+\): \d dropped \(partition\)/,
+        /asked n\d(, n\d)* and n\d again \(round 2, ballot \d+\.n\d\): \d dropped \(partition\)/,
       );
+      expect(steps.join('\n')).not.toMatch(/\bterms?\b|\bvot(e|es|ed)\b/);
       await screenshot(page, 'elections-paxos-1400x900');
       await page.getByLabel('Clear the cursor').click();
     } finally {

@@ -4,7 +4,7 @@
  * in the node inspector, a click on that entry of the log answers that it is stored on the
  * leader only (1 of 3) with 2 needed; a click on the role answers why the node is in it,
  * naming the check-quorum step-down; the console's `why` prints the same answers.
- * Screenshots land in artifacts/e2e/.
+ * Screenshots land in artifacts/e2e/explain/.
  */
 import { describe, expect, it, onTestFailed } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';

@@ -6,17 +6,19 @@
  * saying what to install.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, type Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, expect, onTestFailed } from 'vitest';
 import { findChromium } from './browser.mjs';
 
 /** ROOT is the repository root. */
 export const ROOT = resolve(import.meta.dirname, '..', '..');
-/** ARTIFACTS is where screenshots go (gitignored). */
+/** ARTIFACTS is where screenshots go (gitignored): a folder per test file, artifacts/e2e/<file>/NN-name.png. */
 export const ARTIFACTS = join(ROOT, 'artifacts', 'e2e');
+/** E2E_DIR holds the browser test files (test/e2e/NAME.test.ts owns the shots in artifacts/e2e/NAME/). */
+const E2E_DIR = import.meta.dirname;
 const browser = findChromium();
 /** CHROMIUM is the installed Chromium-family browser the tests drive ('' when there is none: see requireChromium). */
 export const CHROMIUM = browser.path ?? '';
@@ -165,33 +167,59 @@ export async function openBrowser(): Promise<{ context: BrowserContext; page: Pa
 
 let shot = 0;
 let last = Date.now();
-/** LOADED: when this test file's run began; a failure shot older than that is an earlier run's. */
-const LOADED = Date.now();
+
+/** shotOwner names the test file a shot belongs to: "screens" for test/e2e/screens.test.ts ('e2e' when none runs). */
+export function shotOwner(testPath: string | undefined): string {
+  // Either separator: vitest gives a Windows runner's path with backslashes or slashes.
+  const name = (testPath?.split(/[\\/]/).pop() ?? '').replace(/\.test\.[cm]?[jt]s$/, '');
+  return /^[a-z0-9][a-z0-9-]*$/i.test(name) ? name : 'e2e';
+}
+
+/** testOwners lists the test files of test/e2e by owner name (what may own a folder of shots). */
+export function testOwners(dir = E2E_DIR): Set<string> {
+  return new Set(
+    readdirSync(dir)
+      .filter((f) => /\.test\.[cm]?[jt]s$/.test(f))
+      .map((f) => shotOwner(f)),
+  );
+}
 
 /**
- * cleanFailureShots removes the failure screenshots (NN-NAME-…failure.png) an earlier run of
- * this test file left in artifacts/e2e, so the folder shows only this run's failures. Shots
- * of other files, and any taken since this file's run began, are left alone.
+ * clearShots empties `owner`'s folder of shots before its first shot of a run, so the folder
+ * shows this run's shots only (a renamed or removed shot does not linger), and removes what no
+ * test owns any more: the folder of a test file that no longer exists, and a loose shot of the
+ * old flat layout (artifacts/e2e/NN-name.png). Other test files' folders are left alone: they
+ * may be running beside this one.
  */
-export function cleanFailureShots(name: string, dir = ARTIFACTS, before = LOADED): void {
-  const mine = new RegExp(`^\\d+-${name.replace(/[^a-z0-9-]/gi, '')}-(.+-)?failure\\.png$`);
-  let files: string[];
+export function clearShots(owner: string, dir = ARTIFACTS, owners = testOwners()): void {
+  let entries: Dirent[];
   try {
-    files = readdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
-    return; // no screenshots yet
+    return; // no shots yet
   }
-  for (const f of files) {
-    if (!mine.test(f)) continue;
-    const file = join(dir, f);
-    const st = statSync(file, { throwIfNoEntry: false });
-    if (st && st.mtimeMs < before) rmSync(file, { force: true });
+  for (const e of entries) {
+    const stale = e.isDirectory() ? e.name === owner || !owners.has(e.name) : e.name.endsWith('.png');
+    if (stale) rmSync(join(dir, e.name), { recursive: true, force: true });
   }
 }
-/** screenshot saves the page as artifacts/e2e/NN-name.png and logs how long the step took. */
+
+/** cleared: the owners whose folder this process emptied already (once per test file's run). */
+const cleared = new Set<string>();
+
+/**
+ * screenshot saves the page as artifacts/e2e/<test file>/NN-name.png (the folder emptied
+ * before the file's first shot of this run: clearShots) and logs how long the step took.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const file = join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`);
+  const owner = shotOwner(expect.getState().testPath);
+  if (!cleared.has(owner)) {
+    cleared.add(owner);
+    clearShots(owner);
+  }
+  const dir = join(ARTIFACTS, owner);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${String(++shot).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file });
   const now = Date.now();
   console.log(`e2e step ${shot} ${name}: ${((now - last) / 1000).toFixed(1)} s`);
@@ -255,7 +283,6 @@ export function labInBrowser(name: string, args: string[], open = false): LabInB
   let page: Page | null = null;
   beforeAll(async () => {
     requireChromium();
-    cleanFailureShots(name);
     const web = buildWeb(join(ROOT, 'artifacts', `e2e-web-${name}`));
     served = await startServe(['--web', web, ...args]);
     ({ context, page } = await openBrowser());

@@ -7,7 +7,7 @@
  * switches between stretched and linear; the key filter leaves one key's bars; a click on
  * a bar moves the shared cursor; and a replay of the exported run shows the saved run's
  * verdict and its history; the same run with a stale read added replays red, and its chip
- * opens the view on the violation's window. Screenshots land in artifacts/e2e/.
+ * opens the view on the violation's window. Screenshots land in artifacts/e2e/history/.
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * The lab end to end, through the browser UI as a user would use it: a real 3-node
  * cluster (`quorum-lab serve`), the built renderer in Debian's Chromium. Screenshots of
- * each step land in artifacts/e2e/.
+ * each step land in artifacts/e2e/lab/.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

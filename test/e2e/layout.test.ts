@@ -5,7 +5,7 @@
  * diagram gets room enough to read five lanes; a frozen cluster's banner covers no node or
  * label; and adding a node from the graph reads in
  * the timeline as one row that says what happened, whose steps show when it is selected.
- * Screenshots of each land in artifacts/e2e/ (layout-*).
+ * Screenshots of each land in artifacts/e2e/layout/.
  */
 import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@
  * Membership in a real Chromium against a real 3-node lab: "+ Add node" starts a node
  * that the graph draws as a learner while the config line says it is catching up, then
  * as a voter; the inspector's Make leader moves leadership to it and Remove takes it out
- * again (handing leadership back first). Screenshots land in artifacts/e2e/.
+ * again (handing leadership back first). Screenshots land in artifacts/e2e/membership/.
  */
 import type { Core as CyCore } from 'cytoscape';
 import type { Page } from 'playwright-core';

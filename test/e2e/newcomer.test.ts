@@ -7,7 +7,7 @@
  * card and in the inspector; a partition that is over is labelled with its time span in the
  * Messages diagram; in a sharded cluster, Start here says what a shard, a group and the
  * controller are, and a `shards` answer from an older configuration says "as of" it.
- * Screenshots land in artifacts/e2e/ (newcomer-*).
+ * Screenshots land in artifacts/e2e/newcomer/.
  */
 import type { Core as CyCore } from 'cytoscape';
 import type { Page } from 'playwright-core';

@@ -5,7 +5,7 @@
  * same partition call the drag makes) detected from the cluster's state; a pause the
  * author asked for, Next; Back (the run replays up to the step before and holds); the
  * checks banner; at the end, the verdict and "run again with <contrast>". A screenshot
- * of every step lands in artifacts/e2e/.
+ * of every step lands in artifacts/e2e/scenarios/.
  */
 import { describe, expect, it } from 'vitest';
 import type { Core as CyCore } from 'cytoscape';

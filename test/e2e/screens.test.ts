@@ -7,7 +7,7 @@
  * in the legend); the filter toggle that named the hidden kinds only in its tooltip (now
  * "filters: 6/7 · hiding message"); and "✕ partition" labels run through by message lines
  * in the Messages diagram (now on plates; a cut-off node's repeated requests now labelled
- * once with "(N times)", no label over another). Screenshots land in artifacts/e2e/ (screens-*).
+ * once with "(N times)", no label over another). Screenshots land in artifacts/e2e/screens/.
  */
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';

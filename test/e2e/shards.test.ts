@@ -4,7 +4,7 @@
  * shards; a move picked there reaches the lab and the shard shows up in its new group; the
  * console's `shards` prints the same map; the foot line lists the groups with their leaders,
  * a move cut off by a partition says why it waits, and "+ group g4" starts a new group's
- * processes and joins it. Screenshots land in artifacts/e2e/.
+ * processes and joins it. Screenshots land in artifacts/e2e/shards/.
  */
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';

@@ -5,7 +5,7 @@
  * on screen); a click on a delivered message shows its body from the lab; the Export SVG
  * link holds a document the browser parses; the large view opens and closes; the Report
  * tab shows the latency scatter with a point per outcome and the partition as a fault lane.
- * Screenshots at 1400×900 and 1024×700 land in artifacts/e2e/.
+ * Screenshots at 1400×900 and 1024×700 land in artifacts/e2e/spacetime/.
  */
 import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
@@ -64,6 +64,25 @@ describe('space-time diagram and report', () => {
       expect(svg.error).toBeNull();
       expect(svg.texts.join('\n')).toMatch(new RegExp(`#\\d+ ${leader} → n\\d: .* — dropped \\(partition\\)`));
       await shoot('spacetime-partition');
+      // The "♥7" on every lane is explained where the legend's one line shows it, at both sizes.
+      for (const size of [
+        { width: 1024, height: 700 },
+        { width: 1400, height: 900 },
+      ]) {
+        await lab.page.setViewportSize(size);
+        await lab.page.waitForTimeout(400);
+        const legend = lab.page.getByTestId('spacetime-legend');
+        const shown = await legend.evaluate((el) => {
+          const text = el.firstChild!;
+          const at = (text.textContent ?? '').indexOf('♥N: N heartbeats in one mark');
+          if (at < 0) return null;
+          const r = document.createRange();
+          r.setStart(text, at);
+          r.setEnd(text, at + '♥N: N heartbeats in one mark'.length);
+          return r.getBoundingClientRect().right <= el.getBoundingClientRect().right + 0.5;
+        });
+        expect(shown, `"♥N: N heartbeats in one mark" shown whole at ${size.width}×${size.height}`).toBe(true);
+      }
 
       // 2. A slow link from the new leader to one follower draws its messages slanted, apart from the
       //    rest; a few writes; then at once pin the 2 s view (a click on the diagram stops following)

@@ -5,7 +5,7 @@
  * history view opens on the stale read (the read is the culprit, the write it missed is
  * named), and the space-time diagram shows the old leader's messages cut by the partition.
  * The same script on a cluster that keeps every rule (`read-index`) fails that read and the
- * chip stays green. Screenshots in artifacts/e2e/.
+ * chip stays green. Screenshots in artifacts/e2e/stale-read/.
  */
 import { describe, expect, it, onTestFailed } from 'vitest';
 import type { CheckVerdict, ClusterView } from '../../src-main/api/contract';

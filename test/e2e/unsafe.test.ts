@@ -2,7 +2,7 @@
  * Unsafe modes in a real Chromium against a real lab: the New-cluster dialog breaks a rule
  * (reads: local, no fencing), the header shows the broken rules in red for as long as they
  * are in force, GET /api/cluster echoes them; the console's cluster command makes a safe
- * cluster again (the badge goes) and then one with lease reads. Screenshots in artifacts/e2e/.
+ * cluster again (the badge goes) and then one with lease reads. Screenshots in artifacts/e2e/unsafe/.
  */
 import { describe, expect, it, onTestFailed } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';

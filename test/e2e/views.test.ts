@@ -4,7 +4,7 @@
  * there; the timeline keeps a bounded number of rows in the DOM however many events it
  * holds; a click on a row moves the shared cursor; a replay of the exported run has tick
  * marks, previous/next event buttons, and animates messages while playing. Screenshots at
- * 1400×900, 1024×700 and 1920×1080 land in artifacts/e2e/.
+ * 1400×900, 1024×700 and 1920×1080 land in artifacts/e2e/views/.
  */
 import type { Core as CyCore } from 'cytoscape';
 import type { Page } from 'playwright-core';

@@ -80,7 +80,9 @@ function ingest(m: RunModel, recs: RunLogRecord[]): void {
 function cluster(protocol: 'raft' | 'paxos'): RunModel {
   const m = new RunModel();
   m.ingest(rec(0, 'cluster-created', { nodeCount: 5, protocol }));
-  m.ingest(role(500, 'n1', 'leader', 'candidate', 2, 'won the election with votes from n1, n2, n3'));
+  if (protocol === 'paxos')
+    m.ingest(role(500, 'n1', 'leader', 'candidate', 101, 'phase 1 won: promises from n1, n2, n3', 'b'));
+  else m.ingest(role(500, 'n1', 'leader', 'candidate', 2, 'won the election with votes from n1, n2, n3'));
   m.ingest(rec(2863, 'partition', { groups: [SIDE, ['n3', 'n4', 'n5']] }));
   return m;
 }
@@ -198,16 +200,24 @@ describe('repeated elections in the timeline (Raft without PreVote, Multi-Paxos)
     ingest(m, all);
     const texts = rowsOf(m).map((r) => r.text);
     expect(texts.filter((t) => /^n2 ran phase 1/.test(t))).toEqual([
-      'n2 ran phase 1 (prepare) 7× (ballots 302–902, 3.2–5.7 s), promised by n1 only: 2 of 5, 3 needed',
+      'n2 ran phase 1 (prepare) 7× (ballots 3.n2–9.n2, 3.2–5.7 s), promised by n1 only: 2 of 5, 3 needed',
     ]);
-    expect(texts.filter((t) => /granted n2's promise/.test(t))).toEqual(["n1 granted n2's promise (b302): granted"]);
-    expect(texts.filter((t) => /^term [4-9]02\b/.test(t))).toEqual([]);
+    // An acceptor promises a ballot (it grants no "promise"), and the answer says nothing twice.
+    expect(texts.filter((t) => /promised ballot 3\.n2 to/.test(t))).toEqual(['n1 promised ballot 3.n2 to n2']);
+    expect(texts.filter((t) => /ballot [4-9]\.n2/.test(t))).toEqual([]);
     const row = rowsOf(m).find((r) => r.text.startsWith('n2 ran phase 1'))!;
-    expect(row.steps![1]).toBe('+322 ms  asked n1, n3, n4 and n5 again (round 2, ballot 402): 3 dropped (partition)');
+    expect(row.steps![1]).toBe('+322 ms  asked n1, n3, n4 and n5 again (round 2, ballot 4.n2): 3 dropped (partition)');
     // n1 gave up its own campaign to n2's higher ballot and never stood again: its row reads as it was.
     expect(texts).toContain(
-      'n1 stood for election for term 201 and asked for votes — election timeout: no leader heard from for 45 ticks (450 ms)',
+      'n1 began phase 1 (prepare) with ballot 2.n1 and asked for promises — election timeout: no leader heard from for 45 ticks (450 ms)',
     );
+    expect(texts).toContain(
+      'n1 gave up its election and follows in ballot 3.n2 — higher ballot from n2 (prepare b=3.n2; was b=2.n1)',
+    );
+    // A Paxos user reads Paxos words only: no term, vote or raw ballot number in any row (messages too), step or note.
+    for (const r of rowsOf(m, CATEGORIES))
+      for (const t of [r.text, ...(r.steps ?? []), r.note ?? ''])
+        expect(t).not.toMatch(/\bterms?\b|\bvot(e|es|ed)\b|\bt\d+\b|\bb\d{3}\b|\b[2-9]0[1-5]\b/);
   });
 
   it('folds a round whose answer comes before the candidate reports its role (Multi-Paxos taking turns)', () => {
@@ -232,15 +242,15 @@ describe('repeated elections in the timeline (Raft without PreVote, Multi-Paxos)
     ingest(m, all);
     const texts = rowsOf(m).map((r) => r.text);
     expect(texts.filter((t) => /^n1 ran phase 1/.test(t))).toEqual([
-      'n1 ran phase 1 (prepare) 2× (ballots 201–501, 2.8–4.1 s), promised by n2 only: 2 of 5, 3 needed',
+      'n1 ran phase 1 (prepare) 2× (ballots 2.n1–5.n1, 2.8–4.1 s), promised by n2 only: 2 of 5, 3 needed',
     ]);
     // Neither n1 standing again, nor n2's promise, nor n2 giving up (its own campaign folds), nor the new ballot's row.
-    expect(texts.filter((t) => /b501|ballot 501|term 501/.test(t))).toEqual([]);
+    expect(texts.filter((t) => /5\.n1|501/.test(t) && !t.startsWith('n1 ran phase 1'))).toEqual([]);
     const row = rowsOf(m).find((r) => r.text.startsWith('n1 ran phase 1'))!;
     expect(row.steps).toEqual([
-      '+0 ms  n1 stood for election for term 201 and asked for votes — election timeout: no leader heard from for 45 ticks (450 ms)',
-      '+1344 ms  asked n2, n3, n4 and n5 again (round 2, ballot 501): 3 dropped (partition)',
-      "+1345 ms  n2 granted n1's promise (b501): granted",
+      '+0 ms  n1 began phase 1 (prepare) with ballot 2.n1 and asked for promises — election timeout: no leader heard from for 45 ticks (450 ms)',
+      '+1344 ms  asked n2, n3, n4 and n5 again (round 2, ballot 5.n1): 3 dropped (partition)',
+      '+1345 ms  n2 promised ballot 5.n1 to n1',
     ]);
   });
 

@@ -14,7 +14,7 @@ import { layoutDiagram } from '../../src-main/report/spacetime';
 import { setLabClient } from '../../src-renderer/src/api/lab-client';
 import { drawScene } from '../../src-renderer/src/composables/space-time-draw';
 import { TAG_MARGIN, guessTagWidth, tagLeft } from '../../src-renderer/src/composables/topology-overlay';
-import { epochOf, staleText } from '../../src-renderer/src/model/console-epoch';
+import { answersState, epochOf, staleText } from '../../src-renderer/src/model/console-epoch';
 import { groupLinkFaults, linksText } from '../../src-main/api/fault-groups';
 import { timedFaults } from '../../src-renderer/src/model/fault-times';
 import { chartData, emptyNote, formatAgo } from '../../src-renderer/src/model/metrics';
@@ -274,6 +274,24 @@ describe('old console answers say as of what', () => {
       const last = con.lines[con.lines.length - 1]!;
       expect(con.stale.has(last.entry)).toBe(false);
       expect(con.stale.size).toBe(1);
+    });
+
+    it('never marks a write or an action: what it did stays true under a new leader', async () => {
+      const con = useConsoleStore();
+      await con.run('put a 1');
+      await con.run('cas a 1 2');
+      await con.run('shards');
+      const inputs = con.lines.filter((l) => l.kind === 'input');
+      expect(inputs.map((l) => l.text)).toEqual(['put a 1', 'cas a 1 2', 'shards']);
+      const v = structuredClone(fake.view);
+      v.nodes = v.nodes.map((n) => ({ ...n, term: 2, role: n.id === 'n2' ? 'leader' : 'follower', leader: 'n2' }));
+      fake.emit({ type: 'cluster', cluster: v });
+      // "put a 1 → OK" stamped "as of term 1" read as if the write might be lost; a read of state is stamped.
+      expect(con.stale.has(inputs[0]!.id)).toBe(false);
+      expect(con.stale.has(inputs[1]!.id)).toBe(false);
+      expect(con.stale.has(inputs[2]!.id)).toBe(true);
+      expect(answersState('  GET a')).toBe(true);
+      expect(answersState('crash n2')).toBe(false);
     });
   });
 });

@@ -118,6 +118,24 @@ describe('timeline rows as tall as their sentence', () => {
     expect(h.bottomTop(200)).toBe(0);
     expect(h.extent(200)).toBe(200);
   });
+
+  it('a scroll that stops through a row rests on the nearest row top, less than half a row away', () => {
+    const v = store().view(['state', 'client']);
+    for (const layout of [narrow, rowLayout(560, 6.6)]) {
+      const h = new RowHeights(v, layout);
+      for (let y = 0; y < h.top(h.count - 1); y += 7) {
+        const a = h.alignNearest(y);
+        const i = h.indexAt(a);
+        expect(h.top(i), `a row starts at ${a} (from ${y})`).toBe(a);
+        const half = (h.top(h.indexAt(y) + 1) - h.top(h.indexAt(y))) / 2;
+        expect(Math.abs(a - y), `moved from ${y}`).toBeLessThanOrEqual(half);
+      }
+      expect(h.alignNearest(h.top(5))).toBe(h.top(5));
+      expect(h.alignNearest(h.top(5) + 1)).toBe(h.top(5));
+      expect(h.alignNearest(h.top(6) - 1)).toBe(h.top(6));
+    }
+    expect(new RowHeights(store().view([]), narrow).alignNearest(30)).toBe(30);
+  });
 });
 
 describe('the tall-row counts kept across views', () => {

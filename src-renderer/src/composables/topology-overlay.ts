@@ -9,6 +9,7 @@ import { formatBandwidth, formatBytes } from '../../../src-main/api/bandwidth';
 import type { ClusterNode, ClusterView, LinkRule } from '../../../src-main/api/contract';
 import { voteTally, zoneLabel, zoneQuorums, partitionText } from '../../../src-main/api/quorum';
 import { groupLeaderIds } from '../model/shard-groups';
+import { wordsOf } from '../model/protocol-words';
 import { STATE_FILLS, STATE_GLYPHS, textOn, type NodeState } from './topology-colors';
 
 /** stateOf is what a node's fill shows: down or paused first, else its role. */
@@ -25,7 +26,7 @@ export interface NodeLook {
   fill: string;
   text: string;
   glyph: string;
-  /** chip: "T4 · C17" (term, commit index); a candidate's shows its votes; a down node's says so. */
+  /** chip: "T4 · C17" (term, commit index; Paxos: "B2.n3 · C17", ballot); a candidate's shows its votes (promises); a down node's says so. */
   chip: string;
   clusterLeader: boolean;
   /** host: where a node on another host runs ("@ lab-pc-2"; "@ ? (not joined)" before its agent attached); null for the lab's own. */
@@ -40,9 +41,11 @@ export function nodeLook(view: ClusterView, n: ClusterNode): NodeLook {
   const clusterLeader = leaders ? leaders.has(n.id) : n.id === view.leader;
   // A leader cut off in a minority keeps the colour but not the star: the cluster does not follow it.
   const glyph = state === 'leader' && !clusterLeader ? '' : STATE_GLYPHS[state];
-  let chip = `T${n.term} · C${n.commitIndex}`;
+  const w = wordsOf(view.protocol);
+  const term = `${w.short}${w.num(n.term)}`;
+  let chip = `${term} · C${n.commitIndex}`;
   const tally = voteTally(view, n.id);
-  if (tally) chip = `T${n.term} · votes ${tally.granted.length}/${tally.needed}`;
+  if (tally) chip = `${term} · ${w.votes} ${tally.granted.length}/${tally.needed}`;
   if (state === 'down') chip = 'down';
   const fill = STATE_FILLS[state];
   const host = n.remote ? `@ ${n.host ?? '? (not joined)'}` : null;

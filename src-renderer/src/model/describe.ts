@@ -2,13 +2,15 @@
  * Plain-language sentences for run-log records, as the timeline shows them: "n3 became
  * leader of term 4 with votes from n1, n5", "n2 crashed", "network split into n1 n2 | n3
  * n4 n5". Each sentence also names the nodes and links it concerns, so a click on its row
- * can point at them in the topology.
+ * can point at them in the topology. A Multi-Paxos run's sentences speak of ballots and
+ * promises ("n4 became leader of ballot 2.n4 with promises from …"): ./protocol-words.ts.
  */
 import { formatBandwidth } from '../../../src-main/api/bandwidth';
 import type { RunLogRecord } from '../../../src-main/api/contract';
 import { clientText } from './client-words';
 import { describeMembership, isMembershipRecord } from './membership';
 import { describeShard, isShardRecord } from './shard-records';
+import { RAFT_WORDS, termOf, type Words } from './protocol-words';
 import { num, str } from './records';
 
 /** Tone colours a row: a failure, a warning, good news, or neutral. */
@@ -82,25 +84,38 @@ const d = (text: string, tone: Tone = '', nodes: string[] = [], links: LinkRef[]
   links,
 });
 
-/** describeLeaderWin: "n3 became leader of term 4 with votes from n1, n5 and itself". */
-export function describeLeaderWin(node: string, term: number | null, facts: ElectionFacts | null): Described {
-  const of = term === null ? '' : ` of term ${term}`;
+/** describeLeaderWin: "n3 became leader of term 4 with votes from n1, n5 and itself" (Paxos: "of ballot 2.n3 with promises from"). */
+export function describeLeaderWin(
+  node: string,
+  term: number | null,
+  facts: ElectionFacts | null,
+  w: Words = RAFT_WORDS,
+): Described {
+  const of = term === null ? '' : ` of ${termOf(w, term)}`;
   let text = `${node} became leader${of}`;
-  if (facts && facts.voters.length > 0) text += ` with votes from ${list([...facts.voters, 'itself'])}`;
+  if (facts && facts.voters.length > 0) text += ` with ${w.votes} from ${list([...facts.voters, 'itself'])}`;
   if (facts && facts.answered.length > 0)
     text += `${facts.voters.length > 0 ? ';' : ','} ${list(facts.answered)} answered too`;
   return d(text, 'ok', [node, ...(facts?.voters ?? [])]);
 }
 
-function describeRole(r: RunLogRecord, node: string, facts: ElectionFacts | null): Described {
+function describeRole(r: RunLogRecord, node: string, facts: ElectionFacts | null, w: Words): Described {
   const role = str(r, 'role');
   const term = num(r, 'term');
   const before = str(r, 'from');
-  const inTerm = term === null ? '' : ` in term ${term}`;
+  // A Paxos node that has promised nothing yet is in no ballot (ballot 0 means none).
+  const inTerm = term === null || (w.paxos && term === 0) ? '' : ` in ${termOf(w, term)}`;
   switch (role) {
     case 'leader':
-      return describeLeaderWin(node, term, facts);
+      return describeLeaderWin(node, term, facts, w);
     case 'candidate':
+      // Multi-Paxos phase 1: the proposer asks the acceptors to promise its ballot.
+      if (w.paxos)
+        return d(
+          `${node} began phase 1 (prepare)${term === null ? '' : ` with ${termOf(w, term)}`} and asked for promises`,
+          'warn',
+          [node],
+        );
       return d(`${node} stood for election${term === null ? '' : ` for term ${term}`} and asked for votes`, 'warn', [
         node,
       ]);
@@ -159,20 +174,20 @@ function describeClient(r: RunLogRecord): Described {
   return out;
 }
 
-function describeRecovered(r: RunLogRecord, node: string): Described {
+function describeRecovered(r: RunLogRecord, node: string, w: Words): Described {
   const commit = num(r, 'commit');
   const upTo = commit === null ? '' : `, committed up to entry ${commit}`;
   if (str(r, 'source') === 'peers') return d(`${node} recovered its damaged data from its peers${upTo}`, 'ok', [node]);
   const term = num(r, 'term');
-  return d(`${node} read its state back from disk${term === null ? '' : ` (term ${term}${upTo})`}`, 'ok', [node]);
+  return d(`${node} read its state back from disk${term === null ? '' : ` (${termOf(w, term)}${upTo})`}`, 'ok', [node]);
 }
 
-function describeMessage(r: RunLogRecord): Described {
+function describeMessage(r: RunLogRecord, w: Words): Described {
   const from = str(r, 'from') ?? '?';
   const to = str(r, 'to') ?? '?';
   const type = str(r, 'type') ?? str(r, 'msgKind') ?? 'message';
   const term = num(r, 'term');
-  const ofTerm = term === null ? '' : ` (term ${term})`;
+  const ofTerm = term === null ? '' : ` (${termOf(w, term)})`;
   const verb: Record<string, string> = {
     send: 'sent',
     deliver: 'delivered',
@@ -185,24 +200,29 @@ function describeMessage(r: RunLogRecord): Described {
   return d(text, tone, [from, to], [{ from, to }]);
 }
 
-/** describe renders one record in words; `facts` are the election facts of a leader's role record. */
-export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): Described {
+/**
+ * describe renders one record in words; `facts` are the election facts of a leader's role
+ * record, `w` the run's protocol's words (terms and votes, or ballots and promises).
+ */
+export function describe(r: RunLogRecord, facts: ElectionFacts | null = null, w: Words = RAFT_WORDS): Described {
   const node = str(r, 'node') ?? '?';
   const n = [node];
   switch (r.kind) {
     case 'role': {
-      const won = str(r, 'role') === 'leader' ? wonWith(str(r, 'reason')) : null;
+      const won = str(r, 'role') === 'leader' ? wonWith(str(r, 'reason'), w) : null;
       // The winner's own count of its votes says the sentence once, rather than twice in two lists.
-      if (won) return describeLeaderWin(node, num(r, 'term'), ownVotes(node, won, facts));
-      return withReason(describeRole(r, node, facts), str(r, 'reason'));
+      if (won) return describeLeaderWin(node, num(r, 'term'), ownVotes(node, won, facts), w);
+      return withReason(describeRole(r, node, facts, w), w.notes(str(r, 'reason') ?? '') || null);
     }
     case 'role-reason':
-      return d(`${node} ${str(r, 'reason') ?? str(r, 'role') ?? '?'}`, '', n);
+      return d(`${node} ${w.notes(str(r, 'reason') ?? str(r, 'role') ?? '?')}`, '', n);
     case 'vote-answer':
-      return d(`${node} ${str(r, 'reason') ?? 'answered a vote'}`, r.granted === false ? 'warn' : '', n);
+      return describeVoteAnswer(r, node, w);
     case 'term': {
       const vote = str(r, 'vote');
-      return d(`${node} moved to term ${num(r, 'term') ?? '?'}${vote ? `, voted for ${vote}` : ''}`, '', n);
+      const term = num(r, 'term');
+      if (w.paxos && term !== null) return d(termText(term, [{ node, vote }], w), '', n);
+      return d(`${node} moved to term ${term ?? '?'}${vote ? `, voted for ${vote}` : ''}`, '', n);
     }
     case 'leader': {
       const leader = str(r, 'leader');
@@ -219,7 +239,7 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
         ? d(`${node}'s process ended`, '', n)
         : describeDeath(r, node, `${node} died`, 'fail');
     case 'recovered':
-      return describeRecovered(r, node);
+      return describeRecovered(r, node, w);
     case 'snapshot-taken':
       return d(`${node} compacted its log into a snapshot up to entry ${num(r, 'index') ?? '?'}`, '', n);
     case 'snapshot-installed':
@@ -288,7 +308,7 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
     case 'deliver':
     case 'drop':
     case 'duplicate':
-      return describeMessage(r);
+      return describeMessage(r, w);
     default:
       if (isMembershipRecord(r.kind)) return describeMembership(r);
       if (isShardRecord(r.kind)) return describeShard(r);
@@ -296,17 +316,44 @@ export function describe(r: RunLogRecord, facts: ElectionFacts | null = null): D
   }
 }
 
-/** WON: the reason a Raft leader gives for its win, "won the election with votes from n2, n4, n1". */
-const WON = 'won the election with votes from ';
+/**
+ * describeVoteAnswer: how a node answered a campaign, "n2 granted n1's vote (t5): candidate log up
+ * to date (…)" as the node wrote it; in a Multi-Paxos run, "n2 promised ballot 3.n1 to n1" or
+ * "n2 refused n1's prepare (ballot 3.n1): …" — an acceptor promises, it grants no promise.
+ */
+function describeVoteAnswer(r: RunLogRecord, node: string, w: Words): Described {
+  const reason = str(r, 'reason');
+  const tone: Tone = r.granted === false ? 'warn' : '';
+  const cand = str(r, 'candidate');
+  const term = num(r, 'term');
+  if (!w.paxos || str(r, 'request') !== 'prepare' || cand === null || term === null || typeof r.granted !== 'boolean')
+    return d(`${node} ${w.notes(reason ?? `answered a ${w.vote}`)}`, tone, [node]);
+  // The node's words after its "verb cand's what (ballot): " prefix: the reason, unless it only repeats the verb.
+  const i = reason?.indexOf('): ') ?? -1;
+  const why = reason !== null && i >= 0 ? w.notes(reason.slice(i + 3)) : '';
+  const tail = why === '' || why === 'granted' ? '' : `: ${why}`;
+  const text = r.granted
+    ? `${node} promised ${termOf(w, term)} to ${cand}${tail}`
+    : `${node} refused ${cand}'s prepare (${termOf(w, term)})${tail}`;
+  return d(text, tone, [node]);
+}
 
-/** wonWith reads the voters from a leader's reason (null when it gives another reason). */
-function wonWith(reason: string | null): string[] | null {
+/**
+ * WON / WON_PAXOS: the reason a leader gives for its win, Raft's "won the election with votes
+ * from n2, n4, n1" and Multi-Paxos's "phase 1 won: promises from n2, n4, n1" (core/notes.ts).
+ */
+const WON = 'won the election with votes from ';
+const WON_PAXOS = 'phase 1 won: promises from ';
+
+/** wonWith reads the voters from a leader's reason in the run's words (null when it gives another reason). */
+function wonWith(reason: string | null, w: Words): string[] | null {
   if (reason === null) return null;
   const i = reason.indexOf('): ');
   const core = i >= 0 ? reason.slice(i + 3) : reason;
-  if (!core.startsWith(WON)) return null;
+  const won = w.paxos ? WON_PAXOS : WON;
+  if (!core.startsWith(won)) return null;
   const ids = core
-    .slice(WON.length)
+    .slice(won.length)
     .split(',')
     .map((x) => x.trim())
     .filter((x) => /^[\w.-]{1,32}$/.test(x));
@@ -353,8 +400,21 @@ export function noLeaderText(nodes: readonly string[]): string {
   return `${list(nodes)} ${nodes.length === 1 ? 'knows' : 'know'} of no leader`;
 }
 
-/** termText: "term 4: n3 voted for itself; n1 and n5 voted for n3; n2 did not vote" (moves grouped by vote). */
-export function termText(term: number, moves: readonly { node: string; vote: string | null }[]): string {
+/**
+ * termText: "term 4: n3 voted for itself; n1 and n5 voted for n3; n2 did not vote" (moves
+ * grouped by vote). A Multi-Paxos acceptor's move to a ballot is its promise: "n1 and n2
+ * promised ballot 3.n1" (a Paxos node records no vote).
+ */
+export function termText(
+  term: number,
+  moves: readonly { node: string; vote: string | null }[],
+  w: Words = RAFT_WORDS,
+): string {
+  if (w.paxos && moves.every((m) => m.vote === null)) {
+    const nodes = moves.map((m) => m.node);
+    if (term === 0) return `${list(nodes)} ${nodes.length === 1 ? 'has' : 'have'} promised no ballot yet`;
+    return `${list(nodes)} promised ${termOf(w, term)}`;
+  }
   const groups = new Map<string | null, string[]>();
   for (const m of moves) {
     const key = m.vote === m.node ? 'itself' : m.vote;
@@ -363,5 +423,5 @@ export function termText(term: number, moves: readonly { node: string; vote: str
   const parts = [...groups].map(([vote, nodes]) =>
     vote === null ? `${list(nodes)} did not vote` : `${list(nodes)} voted for ${vote}`,
   );
-  return `term ${term}: ${parts.join('; ')}`;
+  return `${termOf(w, term)}: ${parts.join('; ')}`;
 }

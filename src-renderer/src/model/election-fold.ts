@@ -7,7 +7,7 @@
  * lasts, burying what else happened. From the node's second round on, its campaign's row
  * (pre-candidate or candidate) counts the rounds instead: "n1 asked for pre-votes 14× (12.1–19.8
  * s), none granted", "n2 stood for election 5× (terms 3–11, 3.9–7.0 s), granted by n1 only: 2
- * of 5, 3 needed", "n2 ran phase 1 (prepare) 7× (ballots 302–902, …), promised by n1 only: …";
+ * of 5, 3 needed", "n2 ran phase 1 (prepare) 7× (ballots 3.n2–9.n2, …), promised by n1 only: …";
  * the answers of those rounds (and, for votes and prepares, the term rows of the new terms)
  * fold into it, kept (bounded) as the row's steps, which the timeline shows when the row is
  * selected. The first round reads as before, so an election that goes through still shows
@@ -28,6 +28,7 @@
  */
 import type { RunLogRecord } from '../../../src-main/api/contract';
 import { list, type Described } from './describe';
+import { PAXOS_WORDS, RAFT_WORDS, termOf, type Words } from './protocol-words';
 import { num, str } from './records';
 import type { Row } from './timeline-rows';
 
@@ -89,6 +90,13 @@ export class ElectionFolds {
   private loose = new Map<string, LooseRound>();
   /** early: nodes whose resting campaign an answer resumed before their role record came (which then folds). */
   private early = new Set<string>();
+  /** words: the run's protocol's words (RunModel sets them); a campaign that sent a prepare speaks Paxos's anyway. */
+  words: Words = RAFT_WORDS;
+
+  /** wordsOf is the words a campaign's lines speak. */
+  private wordsOf(c: Campaign): Words {
+    return c.ask === 'prepare' ? PAXOS_WORDS : this.words;
+  }
 
   /** openRows are the rows the campaigns may still rewrite. */
   openRows(): Row[] {
@@ -367,35 +375,29 @@ export class ElectionFolds {
     if (c.roundStep < 0 || !c.row.steps) return;
     const drops = [...c.dropped].map(([why, n]) => `${n} dropped (${why})`).join(', ');
     const whom = c.asked.length > 0 ? ` ${list(c.asked)}` : '';
-    const term = c.ask === 'pre-vote' || c.term < 0 ? '' : `, ${c.ask === 'prepare' ? 'ballot' : 'term'} ${c.term}`;
+    const term = c.ask === 'pre-vote' || c.term < 0 ? '' : `, ${termOf(this.wordsOf(c), c.term)}`;
     c.row.steps[c.roundStep] =
       `+${ms(c.lastT - c.firstT)} ms  asked${whom} again (round ${c.rounds}${term})${drops ? `: ${drops}` : ''}`;
   }
 
   /** retell rewrites the campaign's row: how many rounds, over what terms and time, and who granted. */
   private retell(c: Campaign): void {
-    const terms =
-      c.ask === 'pre-vote' || c.firstTerm < 0
-        ? ''
-        : `${c.ask === 'prepare' ? 'ballots' : 'terms'} ${c.firstTerm}–${c.term}, `;
+    const w = this.wordsOf(c);
+    const terms = c.ask === 'pre-vote' || c.firstTerm < 0 ? '' : `${w.terms} ${w.num(c.firstTerm)}–${w.num(c.term)}, `;
     const span = `(${terms}${secs(c.firstT)}–${secs(c.lastT)} s)`;
     const granted = [...c.granted].sort();
     const refused = [...c.refused].sort();
     const voters = c.most + 1;
     const needed = Math.floor(voters / 2) + 1;
-    const by = c.ask === 'prepare' ? 'promised by' : 'granted by';
+    const paxos = w.paxos && c.ask !== 'pre-vote';
+    const by = paxos ? 'promised by' : 'granted by';
     let how: string;
-    if (granted.length === 0) how = c.ask === 'prepare' ? 'no promises' : 'none granted';
+    if (granted.length === 0) how = paxos ? 'no promises' : 'none granted';
     else if (c.most > 0 && granted.length + 1 < needed)
       how = `${by} ${list(granted)} only: ${granted.length + 1} of ${voters}, ${needed} needed`;
     else how = `${by} ${list(granted)}`;
     const no = refused.length > 0 ? `; ${list(refused)} refused` : '';
-    const did =
-      c.ask === 'pre-vote'
-        ? 'asked for pre-votes'
-        : c.ask === 'prepare'
-          ? 'ran phase 1 (prepare)'
-          : 'stood for election';
+    const did = c.ask === 'pre-vote' ? 'asked for pre-votes' : paxos ? 'ran phase 1 (prepare)' : 'stood for election';
     c.row.text = `${c.node} ${did} ${c.rounds}× ${span}, ${how}${no}`;
   }
 }

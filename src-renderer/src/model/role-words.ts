@@ -3,10 +3,23 @@
  * legend names each state in a few words ("pre-candidate: checking it could win"), which
  * a newcomer who meets "?n1" on the graph cannot unpack. Pure.
  */
-import type { NodeState } from '../composables/topology-colors';
+import { STATE_MEANING, type NodeState } from '../composables/topology-colors';
+import { RAFT_WORDS, type Words } from './protocol-words';
+
+/** stateMeaning is the legend's line for a state, in the protocol's words (a Paxos candidate asks for promises). */
+export function stateMeaning(state: NodeState, w: Words = RAFT_WORDS): string {
+  if (w.paxos && state === 'candidate') return 'candidate: running phase 1 (prepare), asking for promises';
+  return STATE_MEANING[state];
+}
 
 /** roleWords explains in a sentence or two what node `id` in `state` is doing and why; '' when its headline says it all. */
-export function roleWords(id: string, state: NodeState): string {
+export function roleWords(id: string, state: NodeState, w: Words = RAFT_WORDS): string {
+  if (w.paxos && state === 'candidate')
+    return (
+      `!${id} is a candidate: it heard from no leader for an election timeout, so it runs Paxos phase 1 — it ` +
+      `picks a ballot higher than any it has seen and asks every node to promise it (Prepare). With promises ` +
+      `from a majority it leads, and re-proposes what they had accepted; a higher ballot seen makes it give up.`
+    );
   switch (state) {
     case 'precandidate':
       return (

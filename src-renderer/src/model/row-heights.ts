@@ -84,6 +84,18 @@ export class RowHeights {
   }
 
   /**
+   * alignNearest returns the row top nearest `y` (within the list's end): a list scrolled
+   * there shows its top row whole, having moved less than half a row.
+   */
+  alignNearest(y: number): number {
+    if (this.view.count === 0 || y <= 0) return Math.max(0, y);
+    const i = this.indexAt(y);
+    const top = this.top(i);
+    const next = this.top(i + 1);
+    return y - top <= next - y || i + 1 >= this.view.count ? top : next;
+  }
+
+  /**
    * bottomTop returns the scrollTop that shows the last row with the top row whole: the
    * list's end would put the view's top edge through a row (the rows seldom add up to the
    * viewport's height), so the view starts at the next row's top and leaves less than a

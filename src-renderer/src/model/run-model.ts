@@ -23,6 +23,8 @@ import {
 } from './describe';
 import { AddFolds, FOLDABLE_KINDS } from './add-fold';
 import { ElectionFolds } from './election-fold';
+import { RAFT_WORDS, wordsOf, type Words } from './protocol-words';
+import type { ProtocolName } from '../../../src-main/core/protocols';
 import { FaultLog } from './faults';
 import { MAX_NODES } from '../../../src-main/api/schemas';
 import { shardGroupOf, shardSettingsAt } from '../../../src-main/api/shards';
@@ -138,14 +140,25 @@ export class RunModel {
   private adds = new AddFolds();
   /** elections: the nodes campaigning (pre-votes, votes, prepares), whose repeated rounds fold into their campaign's row. */
   private elections = new ElectionFolds();
+  /** words: the run's protocol's words (terms and votes, or ballots and promises), from its cluster-created record or setLayout. */
+  words: Words = RAFT_WORDS;
 
   /**
    * setLayout says which group each node belongs to (shardGroupOf of the cluster's
    * settings), for a run whose cluster-created record the model has not seen (a backlog
    * that starts later). Each group has its own log, so its commits get rows of their own.
+   * `protocol`, when given, says whose words the rows speak (Raft's terms, Paxos's ballots).
    */
-  setLayout(groupOf: ReadonlyMap<string, string>): void {
+  setLayout(groupOf: ReadonlyMap<string, string>, protocol?: ProtocolName): void {
     this.groupOf = new Map(groupOf);
+    if (protocol !== undefined) this.setWords(wordsOf(protocol));
+  }
+
+  /** setWords sets the rows' words (for the rows to come). */
+  private setWords(w: Words): void {
+    this.words = w;
+    this.elections.words = w;
+    this.messages.paxos = w.paxos;
   }
 
   /** groupKey is node's group ('' when the cluster has one group, or the node is not in the layout). */
@@ -186,7 +199,7 @@ export class RunModel {
     this.series.extend(r.t);
     this.faults.add(r);
     this.messages.add(r);
-    if (r.kind !== 'role' && r.kind !== 'term' && this.elections.take(r, () => describe(r))) return;
+    if (r.kind !== 'role' && r.kind !== 'term' && this.elections.take(r, () => describe(r, null, this.words))) return;
     if (this.foldAdd(r, ord)) return;
     switch (r.kind) {
       case 'client-complete': {
@@ -196,7 +209,7 @@ export class RunModel {
         const p = pointOfRecord(r);
         if (p) this.latency.add(p);
         this.rates.add(r.t, outcomeOf(str(r, 'type')));
-        this.addRow(r, ord, describe(r));
+        this.addRow(r, ord, describe(r, null, this.words));
         return;
       }
       case 'role-reason':
@@ -207,7 +220,7 @@ export class RunModel {
         return;
       case 'deliver':
         this.noteVoteAnswer(r);
-        this.addRow(r, ord, describe(r));
+        this.addRow(r, ord, describe(r, null, this.words));
         return;
       case 'term':
         return this.onTerm(r, ord);
@@ -222,17 +235,18 @@ export class RunModel {
         this.merging.clear();
         this.adds.clear();
         this.groupOf = layoutOf(r);
-        this.addRow(r, ord, describe(r));
+        if (typeof r.protocol === 'string') this.setWords(wordsOf(r.protocol));
+        this.addRow(r, ord, describe(r, null, this.words));
         return;
       case 'shard-group-started':
         // A group started while the cluster runs: its nodes' commits are its own from now on.
         for (const n of Array.isArray(r.nodes) ? r.nodes.slice(0, 16) : [])
           if (typeof n === 'string' && typeof r.group === 'string' && this.groupOf.size > 0)
             this.groupOf.set(n, r.group);
-        this.addRow(r, ord, describe(r));
+        this.addRow(r, ord, describe(r, null, this.words));
         return;
       default: {
-        const row = this.addRow(r, ord, describe(r));
+        const row = this.addRow(r, ord, describe(r, null, this.words));
         const mk = MARK_KINDS[r.kind];
         if (mk) this.marks.push({ t: r.t, ord, kind: mk, text: row.text });
         return;
@@ -248,7 +262,7 @@ export class RunModel {
     }
     return this.adds.take(
       r,
-      () => describe(r),
+      () => describe(r, null, this.words),
       (w) => this.addRow(r, ord, w),
     );
   }
@@ -284,8 +298,12 @@ export class RunModel {
     const node = str(r, 'node');
     const term = num(r, 'term');
     const won = str(r, 'role') === 'leader' && node !== null;
-    if (this.elections.role(r, () => describe(r))) return;
-    const row = this.addRow(r, ord, describe(r, won && term !== null ? this.votes.facts(term, node) : null));
+    if (this.elections.role(r, () => describe(r, null, this.words))) return;
+    const row = this.addRow(
+      r,
+      ord,
+      describe(r, won && term !== null ? this.votes.facts(term, node) : null, this.words),
+    );
     this.elections.opened(r, row);
     if (won) this.marks.push({ t: r.t, ord, kind: 'election', text: row.text });
   }
@@ -304,7 +322,7 @@ export class RunModel {
     const node = str(r, 'node');
     const term = num(r, 'term');
     const vote = str(r, 'vote');
-    if (node === null || term === null) return void this.addRow(r, ord, describe(r));
+    if (node === null || term === null) return void this.addRow(r, ord, describe(r, null, this.words));
     if (vote !== null) this.votes.vote(term, node, vote);
     // A repeated election's new term is told by its campaign's row (./election-fold.ts).
     if (this.elections.termFolds(r)) return;
@@ -320,13 +338,14 @@ export class RunModel {
         termText(
           term,
           m.members.map((n, i) => ({ node: n, vote: m.votes[i] ?? null })),
+          this.words,
         ),
       );
       m.row.nodes.push(node);
       return;
     }
     const row = this.addRow(r, ord, {
-      text: inGroup(g, termText(term, [{ node, vote }])),
+      text: inGroup(g, termText(term, [{ node, vote }], this.words)),
       tone: '',
       nodes: [node],
       links: [],
@@ -351,7 +370,7 @@ export class RunModel {
       }
       return;
     }
-    const w = describe(r);
+    const w = describe(r, null, this.words);
     const row = this.addRow(r, ord, { ...w, text: text([node]), nodes: leader === null ? [node] : [leader, node] });
     this.open(key, row, [node]);
   }

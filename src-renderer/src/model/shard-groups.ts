@@ -10,6 +10,7 @@ import { clusterLeader } from '../../../src-main/api/leader';
 import { clusterQuorum, type ClusterQuorum } from '../../../src-main/api/quorum';
 import { shardGroupOf } from '../../../src-main/api/shards';
 import type { NodeId } from '../../../src-main/core/types';
+import { RAFT_WORDS, termOf, type Words } from './protocol-words';
 
 /** GroupHealth is one group of a sharded cluster: its nodes, its leader and its quorum. */
 export interface GroupHealth {
@@ -59,12 +60,14 @@ export function quorumsText(gs: readonly GroupHealth[]): string {
   return `quorum ${gs.map((g) => `${g.label} ${g.quorum.best}/${g.quorum.total} ${g.quorum.ok ? '✓' : '✗'}`).join(' · ')}`;
 }
 
-/** groupsTitle is the chips' hover text: one line per group with its leader's term and its quorum in words. */
-export function groupsTitle(gs: readonly GroupHealth[]): string {
+/** groupsTitle is the chips' hover text: one line per group with its leader's term (a Paxos cluster's: ballot) and its quorum in words. */
+export function groupsTitle(gs: readonly GroupHealth[], w: Words = RAFT_WORDS): string {
   return gs
     .map((g) => {
       const name = g.id === 'controller' ? 'controller' : `group ${g.id}`;
-      const lead = g.leader ? `leader ${g.leader} (term ${g.term ?? '?'})` : 'no leader';
+      const lead = g.leader
+        ? `leader ${g.leader} (${g.term === null ? `${w.term} ?` : termOf(w, g.term)})`
+        : 'no leader';
       const q = g.quorum;
       const quorum = q.ok
         ? `${q.best} of ${q.total} up together (majority ${q.needed})`

@@ -13,7 +13,7 @@ import { errorText } from '../api/lab-client';
 import { exportText, failText, unknownText, type RequestDesc } from '../console/answers';
 import type { ConsoleIO, LineKind, LoadProgress } from '../console/io';
 import { complete as completeLine, prepare } from '../console/parse';
-import { epochOf, staleText, type Epoch } from '../model/console-epoch';
+import { answersState, epochOf, staleText, type Epoch } from '../model/console-epoch';
 import { useClusterStore } from './cluster';
 import { useReplayStore } from './replay';
 import { useRunStore, type ExportOutcome } from './run';
@@ -97,15 +97,21 @@ export const useConsoleStore = defineStore('console', () => {
   }
 
   /**
-   * stale maps each console entry (an input line and its answers) whose answers were read in
-   * an older state than now to what changed since ("as of configuration 2; now configuration
-   * 3, g3 leader n12 (term 5)"); an entry is judged by its newest line (its answer).
+   * stale maps each console entry (an input line and its answers) that read state in an older
+   * state than now to what changed since ("as of configuration 2; now configuration 3, g3
+   * leader n12 (term 5)"); an entry is judged by its newest line (its answer). Writes and
+   * actions are not stamped: what they did stays true (answersState).
    */
   const stale = computed<Map<number, string>>(() => {
     const newest = new Map<number, Epoch | null>();
-    for (const l of lines.value) newest.set(l.entry, l.epoch);
+    const reads = new Set<number>();
+    for (const l of lines.value) {
+      newest.set(l.entry, l.epoch);
+      if (l.kind === 'input' && answersState(l.text)) reads.add(l.entry);
+    }
     const out = new Map<number, string>();
     for (const [id, e] of newest) {
+      if (!reads.has(id)) continue;
       const t = staleText(e, epoch.value);
       if (t !== null) out.set(id, t);
     }
