@@ -56,6 +56,7 @@ import { LinkRules, type LinkSettings } from './link-rules';
 import { TRACE_ON, trace } from '../node/trace';
 import { PeerCloses } from './peer-closes';
 import { RejectLog } from './reject-log';
+import { WireOrder } from './wire-order';
 import type { Recorder } from './recorder';
 
 /** MAX_ROUTER_CONNECTIONS bounds open router connections: a node needs one (two while it reconnects). */
@@ -75,10 +76,7 @@ export interface RouterOptions {
   helloTimeoutMs?: number;
   /** maxConnections: open connections allowed at once (default MAX_ROUTER_CONNECTIONS). */
   maxConnections?: number;
-  /**
-   * protocol: the cluster's protocol; when set, every send record carries a label (the
-   * sender's, from the frame header, else the message type). Absent: only the sender's.
-   */
+  /** protocol: when set, every send record carries a label (the sender's, else the message type). */
   protocol?: ProtocolName;
   /** onQueue: a rate-limited link's queue changed (a message joined or left it). */
   onQueue?: () => void;
@@ -98,6 +96,7 @@ export class Router {
   private nextId = 0;
   private timeScale = 1;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly wireOrder = new WireOrder();
   private corked: Socket[] = [];
   /** held: deliveries waiting while the lab has frozen the cluster (pause-on), in order; null when not frozen. */
   private held: { id: number; h: MsgHeader; bytes: Buffer }[] | null = null;
@@ -289,10 +288,14 @@ export class Router {
       this.deliver(id, h, bytes, false);
       return;
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
+    const land = (): void => {
       this.deliver(id, h, bytes, true);
       if (l.bandwidth > 0) this.opts.onQueue?.();
+    };
+    const arrive = l.bandwidth > 0 && l.jitterMs === 0 ? this.wireOrder.enter(h.from, h.to, land) : land;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      arrive();
     }, delay);
     this.timers.add(timer);
   }
@@ -345,10 +348,14 @@ export class Router {
     const delay = deliveryDelayMs(latency, this.timeScale) + wire;
     if (delay < 0.5 && wire === 0) return Promise.resolve(verdict(false));
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
+      const land = (): void => {
         if (wire > 0) this.opts.onQueue?.();
         resolve(verdict(true));
+      };
+      const arrive = wire > 0 && l.jitterMs === 0 ? this.wireOrder.enter(from, to, land) : land;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        arrive();
       }, delay);
       this.timers.add(timer);
     });
@@ -482,6 +489,7 @@ export class Router {
   async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.wireOrder.clear();
     this.closes.stop();
     this.rejects.close();
     for (const s of this.all) s.destroy();

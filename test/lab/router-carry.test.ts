@@ -4,7 +4,7 @@
  * while it does, and a protocol message sent on the same link after it waits behind it.
  */
 import { connect, type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MessageRecord } from '../../src-main/api/contract';
 import { Recorder } from '../../src-main/lab/recorder';
 import { Router } from '../../src-main/lab/router';
@@ -71,6 +71,24 @@ describe('router.carry on a rate-limited link', () => {
     expect(b.arrivals[0]! - t0).toBeGreaterThan(1300);
     const delivered = rec.log().filter((r): r is MessageRecord => r.kind === 'deliver');
     expect(delivered.map((r) => r.type)).toEqual(['ShardData s3 c2 p1/1', 'app']);
+  });
+
+  it('keeps the wire’s order when a send was held up between reading the clock and setting its timer', async () => {
+    await peer('n1');
+    await peer('n2');
+    router.setLink({ from: 'n1', to: 'n2', bandwidth: 64 * 1024 });
+    // On a loaded machine the router can lose the CPU between reading the clock (for the
+    // link's queue) and setting the delivery timer; the first send below reads a clock 40 ms
+    // old, as if it had. Its 8 KiB leave the queue first (~125 ms), the 64 B right after, but
+    // the second's timer is due ~40 ms before the first's.
+    const realNow = performance.now.bind(performance);
+    const late = vi.spyOn(performance, 'now').mockImplementation(() => realNow() - 40);
+    const first = router.carry('n1', 'n2', 'ShardData s1 c2 p1/2', Buffer.alloc(8 * 1024));
+    late.mockRestore();
+    const second = router.carry('n1', 'n2', 'ShardData s1 c2 p2/2', Buffer.alloc(64));
+    expect(await Promise.all([first, second])).toEqual([{ ok: true }, { ok: true }]);
+    const delivered = rec.log().filter((r): r is MessageRecord => r.kind === 'deliver');
+    expect(delivered.map((r) => r.type)).toEqual(['ShardData s1 c2 p1/2', 'ShardData s1 c2 p2/2']);
   });
 
   it('on a clean link it arrives at once', async () => {
