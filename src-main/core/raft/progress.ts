@@ -200,8 +200,12 @@ export class Progress {
       this.next = Math.max(Math.min(rejected, probe + 1), this.match + 1);
       return true;
     }
-    // In probe state only the answer to the latest probe (prevIndex = next-1) counts.
-    if (this.next - 1 !== rejected) return false;
+    // In probe state only the answer to the latest probe (prevIndex = next-1) counts, and
+    // never one at or below match: a follower whose log is durable cannot lack what it
+    // acknowledged (a damaged one says so and is forgotten first, noteAnswer). Counting it
+    // would probe at match + 1 again at once, and the same rejection would come back at
+    // network speed for ever (a forged ack, or an unsafe node's lost log): test/fuzz/core.
+    if (this.next - 1 !== rejected || rejected <= this.match) return false;
     this.next = Math.max(Math.min(rejected, probe + 1), this.match + 1);
     this.probeSent = false;
     return true;

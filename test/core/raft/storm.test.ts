@@ -31,6 +31,19 @@ function appendsTo(net: RaftNetwork, to: string): number {
 }
 
 describe('a rejection from a pipe the leader already reset is stale (Progress.maybeDecrTo)', () => {
+  it('a probe rejected at or below match is not counted: no append/reject loop (fuzz: a forged ack)', () => {
+    // A forged ack (or an unsafe node's lost log) makes the leader believe n2 holds 1..3.
+    const pr = new Progress('n2', 11, 64);
+    pr.maybeUpdate(3);
+    // Its real log is empty: the probe at prevIndex 10 is rejected, and probing falls to match + 1.
+    expect(pr.maybeDecrTo(10, 0, pr.epoch)).toBe(true);
+    expect(pr).toMatchObject({ match: 3, next: 4, state: 'probe' });
+    // n2 rejects the probe at prevIndex 3: counting it would probe at 4 again at once, and
+    // the same rejection would come back for ever; the heartbeat's resend paces it instead.
+    expect(pr.maybeDecrTo(3, 0, pr.epoch)).toBe(false);
+    expect(pr).toMatchObject({ match: 3, next: 4, state: 'probe' });
+  });
+
   it('a burst of reordered rejections resets the pipe once, and not again after it refilled', () => {
     const pr = new Progress('n2', 11, 64);
     pr.maybeUpdate(10);
