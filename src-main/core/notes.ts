@@ -6,6 +6,7 @@
  * the run log); the host drains them after each Ready and writes them to the run log as
  * `role-reason` and `vote-answer` records. They never change what the core does.
  */
+import { formatBallot } from './paxos/ballot';
 import { assertNever, type NodeId, type Role } from './types';
 
 /** LogPoint is the last entry of a log: its index and term (ballot in Multi-Paxos). */
@@ -145,14 +146,24 @@ export function causeOfMessage(s: Stimulus | null, prevTerm: number): RoleCause 
 /** NoteWords are the protocol's words for what the notes name. */
 export interface NoteWords {
   term: string;
-  /** t: the short prefix of a term ("t5", "b203"). */
+  /** t: the short prefix of a term as the explain answers write it ("t5", "b203"). */
   t: string;
   vote: string;
+  /** num writes a term ("5") or a ballot as the UI writes it ("2.n3": round 2 of n3). */
+  num(n: number): string;
+  /** ref writes a term in a note: "t5", or a ballot as the diagram's labels do ("b=2.n3"), never the integer 203. */
+  ref(n: number): string;
 }
 
 /** RAFT_WORDS / PAXOS_WORDS: Raft speaks of terms and votes, Multi-Paxos of ballots and promises. */
-export const RAFT_WORDS: NoteWords = { term: 'term', t: 't', vote: 'vote' };
-export const PAXOS_WORDS: NoteWords = { term: 'ballot', t: 'b', vote: 'promise' };
+export const RAFT_WORDS: NoteWords = { term: 'term', t: 't', vote: 'vote', num: String, ref: (n) => `t${n}` };
+export const PAXOS_WORDS: NoteWords = {
+  term: 'ballot',
+  t: 'b',
+  vote: 'promise',
+  num: formatBallot,
+  ref: (n) => `b=${formatBallot(n)}`,
+};
 
 function ids(xs: readonly NodeId[]): string {
   return xs.length === 0 ? 'none' : xs.join(', ');
@@ -187,9 +198,9 @@ export function causeText(c: RoleCause, w: NoteWords = RAFT_WORDS, tickMs: numbe
     case 'election-lost':
       return `${c.pre ? 'pre-vote' : 'election'} lost: ${ids(c.refused)} refused`;
     case 'higher-term':
-      return `higher ${w.term} from ${c.from} (${c.msg} ${w.t}${c.term}; was ${w.t}${c.prevTerm})`;
+      return `higher ${w.term} from ${c.from} (${c.msg} ${w.ref(c.term)}; was ${w.ref(c.prevTerm)})`;
     case 'leader-found':
-      return `heard from leader ${c.from} of its ${w.term} (${c.msg} ${w.t}${c.term})`;
+      return `heard from leader ${c.from} of its ${w.term} (${c.msg} ${w.ref(c.term)})`;
     case 'check-quorum':
       return `check-quorum: heard from only ${ids(c.active)} of ${ids(c.voters)} within an election timeout`;
     case 'removed':
@@ -199,7 +210,7 @@ export function causeText(c: RoleCause, w: NoteWords = RAFT_WORDS, tickMs: numbe
     case 'transfer':
       return `leadership transfer${c.from === null ? '' : ` from ${c.from}`}: campaign at once`;
     case 'nack':
-      return `${c.from} refused ballot ${c.ballot}: it promised ballot ${c.promised}`;
+      return `${c.from} refused ballot ${formatBallot(c.ballot)}: it promised ballot ${formatBallot(c.promised)}`;
     case 'unknown':
       return 'no recorded cause';
     default:
@@ -208,7 +219,7 @@ export function causeText(c: RoleCause, w: NoteWords = RAFT_WORDS, tickMs: numbe
 }
 
 function point(p: LogPoint, w: NoteWords): string {
-  return `${p.index}/${w.t}${p.term}`;
+  return `${p.index}/${w.ref(p.term)}`;
 }
 
 /** voteReasonText says a VoteReason in words: "candidate log behind (last 12/t3 < 14/t4)". */
@@ -225,9 +236,9 @@ export function voteReasonText(r: VoteReason, w: NoteWords = RAFT_WORDS, tickMs:
     case 'in-lease':
       return `ignored: heard from leader ${r.leader ?? '?'} ${ticksText(r.elapsed, tickMs)} ago (lease ${ticksText(r.lease, tickMs)})`;
     case 'stale-term':
-      return `its ${w.term} is behind ours (${w.t}${r.ours})`;
+      return `its ${w.term} is behind ours (${w.ref(r.ours)})`;
     case 'promised-higher':
-      return `already promised a higher ballot (b${r.promised})`;
+      return `already promised a higher ballot (${formatBallot(r.promised)})`;
     case 'recovering':
       return `its store was damaged: it grants no ${w.vote} until it has caught up`;
     default:
@@ -237,8 +248,8 @@ export function voteReasonText(r: VoteReason, w: NoteWords = RAFT_WORDS, tickMs:
 
 /** noteText says a note in one line: "follower → precandidate: election timeout: …" or "refused n3's vote (t5): …". */
 export function noteText(n: CoreNote, w: NoteWords = RAFT_WORDS, tickMs: number | null = null): string {
-  if (n.type === 'role') return `${n.prev} → ${n.role} (${w.t}${n.term}): ${causeText(n.cause, w, tickMs)}`;
+  if (n.type === 'role') return `${n.prev} → ${n.role} (${w.ref(n.term)}): ${causeText(n.cause, w, tickMs)}`;
   const what = n.request === 'pre-vote' ? 'pre-vote' : w.vote;
   const verb = n.granted ? 'granted' : 'refused';
-  return `${verb} ${n.candidate}'s ${what} (${w.t}${n.term}): ${voteReasonText(n.reason, w, tickMs)}`;
+  return `${verb} ${n.candidate}'s ${what} (${w.ref(n.term)}): ${voteReasonText(n.reason, w, tickMs)}`;
 }

@@ -16,6 +16,7 @@ import {
   type VoteNote,
 } from '../../src-main/core/notes';
 import type { PaxosMessage } from '../../src-main/core/paxos';
+import { formatBallot } from '../../src-main/core/paxos/ballot';
 import { RaftNode, type RaftMessage } from '../../src-main/core/raft';
 import { PaxosNetwork } from './paxos/helpers';
 import { drain, nodeWithLog, RaftNetwork } from './raft/helpers';
@@ -151,7 +152,9 @@ describe('Multi-Paxos notes: why a role changed, why a promise was refused', () 
     const ballot = net.node(l).status().term;
     expect(chain[2]!.term).toBe(ballot);
     expect(noteText(chain[2]!, PAXOS_WORDS)).toMatch(
-      new RegExp(`^candidate → leader \\(b${ballot}\\): phase 1 won: promises from `),
+      new RegExp(
+        `^candidate → leader \\(b=${formatBallot(ballot).replace('.', '\\.')}\\): phase 1 won: promises from `,
+      ),
     );
   });
 
@@ -178,7 +181,7 @@ describe('Multi-Paxos notes: why a role changed, why a promise was refused', () 
       reason: { kind: 'promised-higher', promised },
     });
     expect(noteText(refused, PAXOS_WORDS)).toBe(
-      `refused ${other}'s promise (b${promised - 1}): already promised a higher ballot (b${promised})`,
+      `refused ${other}'s promise (b=${formatBallot(promised - 1)}): already promised a higher ballot (${formatBallot(promised)})`,
     );
     net.node(f).step(prepare(promised + 100));
     expect(votes(net.node(f).takeNotes())[0]).toMatchObject({ granted: true, term: promised + 100 });
@@ -204,6 +207,13 @@ describe('Multi-Paxos notes: why a role changed, why a promise was refused', () 
       role: 'follower',
       cause: { kind: 'nack', ballot, promised: ballot + 100 },
     });
+    // Ballots as the UI writes them (round.node), never the integer they are encoded in.
+    expect(noteText(back, PAXOS_WORDS)).toMatch(
+      new RegExp(
+        `^candidate → follower \\(b=${formatBallot(ballot + 100).replace('.', '\\.')}\\): n\\d refused ballot ${formatBallot(ballot).replace('.', '\\.')}: it promised ballot ${formatBallot(ballot + 100).replace('.', '\\.')}$`,
+      ),
+    );
+    expect(noteText(back, PAXOS_WORDS)).not.toMatch(/\b\d{3,}\b/);
   });
 });
 
