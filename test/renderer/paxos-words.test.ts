@@ -148,7 +148,7 @@ describe('a Multi-Paxos run in Paxos words', () => {
     expect(texts).toEqual(
       expect.arrayContaining([
         'n4 began phase 1 (prepare) with ballot 2.n4 and asked for promises',
-        'n4 and n3 promised ballot 2.n4',
+        'n3 and n4 promised ballot 2.n4',
         'prepare n4→n3 delivered (ballot 2.n4)',
         'n3 promised ballot 2.n4 to n4',
         'n4 became leader of ballot 2.n4 with promises from n3, n5 and itself',

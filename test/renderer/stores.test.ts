@@ -96,6 +96,29 @@ describe('useClusterStore', () => {
     stop();
   });
 
+  it('lists nodes in node order (n1, n2, … n10) whatever order the lab sent them in', async () => {
+    const cluster = useClusterStore();
+    await useConnectionStore().connect();
+    const shuffled = structuredClone(fake.view);
+    const proto = shuffled.nodes[0]!;
+    shuffled.nodes = ['n10', 'n3', 'n1', 'n2'].map((id) => ({ ...structuredClone(proto), id }));
+    shuffled.groups = [
+      ['n3', 'n10'],
+      ['n2', 'n1'],
+    ];
+    shuffled.config = { voters: ['n10', 'n2', 'n1'], learners: ['n3'], pending: null, method: 'single-server' };
+    fake.emit({ type: 'cluster', cluster: shuffled });
+    expect(cluster.nodeIds).toEqual(['n1', 'n2', 'n3', 'n10']);
+    expect(cluster.live?.nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3', 'n10']);
+    expect(cluster.live?.groups).toEqual([
+      ['n3', 'n10'],
+      ['n1', 'n2'],
+    ]);
+    expect(cluster.live?.config?.voters).toEqual(['n1', 'n2', 'n10']);
+    // The console completes node ids in the same order.
+    expect(cluster.displayed?.nodes.map((n) => n.id)).toEqual(cluster.nodeIds);
+  });
+
   it('shows the lab’s answer after an action, and its error when refused', async () => {
     const cluster = useClusterStore();
     await useConnectionStore().connect();

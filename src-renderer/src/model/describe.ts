@@ -11,6 +11,7 @@ import { clientText } from './client-words';
 import { describeMembership, isMembershipRecord } from './membership';
 import { describeShard, isShardRecord } from './shard-records';
 import { RAFT_WORDS, termOf, type Words } from './protocol-words';
+import { compareNodeIds, sortNodeIds } from './node-order';
 import { num, str } from './records';
 
 /** Tone colours a row: a failure, a warning, good news, or neutral. */
@@ -75,6 +76,11 @@ export interface ElectionFacts {
 export function list(ids: readonly string[]): string {
   if (ids.length <= 1) return ids[0] ?? '';
   return `${ids.slice(0, -1).join(', ')} and ${ids[ids.length - 1]}`;
+}
+
+/** nodeList joins node ids in node order: "n2, n9 and n10" (./node-order.ts), whatever order they came in. */
+export function nodeList(ids: readonly string[]): string {
+  return list(sortNodeIds(ids));
 }
 
 const d = (text: string, tone: Tone = '', nodes: string[] = [], links: LinkRef[] = []): Described => ({
@@ -362,7 +368,7 @@ function wonWith(reason: string | null, w: Words): string[] | null {
 
 /** ownVotes is the winner's own voters (not itself), with the others the run log saw answer. */
 function ownVotes(node: string, voters: readonly string[], facts: ElectionFacts | null): ElectionFacts {
-  const others = [...new Set(voters.filter((v) => v !== node))].sort();
+  const others = [...new Set(voters.filter((v) => v !== node))].sort(compareNodeIds);
   return { voters: others, answered: (facts?.answered ?? []).filter((a) => !others.includes(a)) };
 }
 
@@ -392,12 +398,12 @@ export function commitText(from: number, to: number, first: string, also: readon
 
 /** followText: "n1, n2 and n4 follow leader n3". */
 export function followText(leader: string, followers: readonly string[]): string {
-  return `${list(followers)} ${followers.length === 1 ? 'follows' : 'follow'} leader ${leader}`;
+  return `${nodeList(followers)} ${followers.length === 1 ? 'follows' : 'follow'} leader ${leader}`;
 }
 
 /** noLeaderText: "n1 and n4 know of no leader". */
 export function noLeaderText(nodes: readonly string[]): string {
-  return `${list(nodes)} ${nodes.length === 1 ? 'knows' : 'know'} of no leader`;
+  return `${nodeList(nodes)} ${nodes.length === 1 ? 'knows' : 'know'} of no leader`;
 }
 
 /**
@@ -412,8 +418,8 @@ export function termText(
 ): string {
   if (w.paxos && moves.every((m) => m.vote === null)) {
     const nodes = moves.map((m) => m.node);
-    if (term === 0) return `${list(nodes)} ${nodes.length === 1 ? 'has' : 'have'} promised no ballot yet`;
-    return `${list(nodes)} promised ${termOf(w, term)}`;
+    if (term === 0) return `${nodeList(nodes)} ${nodes.length === 1 ? 'has' : 'have'} promised no ballot yet`;
+    return `${nodeList(nodes)} promised ${termOf(w, term)}`;
   }
   const groups = new Map<string | null, string[]>();
   for (const m of moves) {
@@ -421,7 +427,7 @@ export function termText(
     groups.set(key, [...(groups.get(key) ?? []), m.node]);
   }
   const parts = [...groups].map(([vote, nodes]) =>
-    vote === null ? `${list(nodes)} did not vote` : `${list(nodes)} voted for ${vote}`,
+    vote === null ? `${nodeList(nodes)} did not vote` : `${nodeList(nodes)} voted for ${vote}`,
   );
   return `${termOf(w, term)}: ${parts.join('; ')}`;
 }

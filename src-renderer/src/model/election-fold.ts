@@ -27,7 +27,8 @@
  * heal (resting ones), or a new cluster. Pure and bounded: one campaign per node.
  */
 import type { RunLogRecord } from '../../../src-main/api/contract';
-import { list, type Described } from './describe';
+import { list, nodeList, type Described } from './describe';
+import { compareNodeIds } from './node-order';
 import { PAXOS_WORDS, RAFT_WORDS, termOf, type Words } from './protocol-words';
 import { num, str } from './records';
 import type { Row } from './timeline-rows';
@@ -374,7 +375,7 @@ export class ElectionFolds {
   private roundLine(c: Campaign): void {
     if (c.roundStep < 0 || !c.row.steps) return;
     const drops = [...c.dropped].map(([why, n]) => `${n} dropped (${why})`).join(', ');
-    const whom = c.asked.length > 0 ? ` ${list(c.asked)}` : '';
+    const whom = c.asked.length > 0 ? ` ${nodeList(c.asked)}` : '';
     const term = c.ask === 'pre-vote' || c.term < 0 ? '' : `, ${termOf(this.wordsOf(c), c.term)}`;
     c.row.steps[c.roundStep] =
       `+${ms(c.lastT - c.firstT)} ms  asked${whom} again (round ${c.rounds}${term})${drops ? `: ${drops}` : ''}`;
@@ -385,8 +386,8 @@ export class ElectionFolds {
     const w = this.wordsOf(c);
     const terms = c.ask === 'pre-vote' || c.firstTerm < 0 ? '' : `${w.terms} ${w.num(c.firstTerm)}–${w.num(c.term)}, `;
     const span = `(${terms}${secs(c.firstT)}–${secs(c.lastT)} s)`;
-    const granted = [...c.granted].sort();
-    const refused = [...c.refused].sort();
+    const granted = [...c.granted].sort(compareNodeIds);
+    const refused = [...c.refused].sort(compareNodeIds);
     const voters = c.most + 1;
     const needed = Math.floor(voters / 2) + 1;
     const paxos = w.paxos && c.ask !== 'pre-vote';

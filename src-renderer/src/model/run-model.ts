@@ -29,6 +29,7 @@ import { FaultLog } from './faults';
 import { MAX_NODES } from '../../../src-main/api/schemas';
 import { shardGroupOf, shardSettingsAt } from '../../../src-main/api/shards';
 import { categoryOf, num, str, type Category } from './records';
+import { compareNodeIds } from './node-order';
 import { Ring } from './ring';
 import { Series } from './series';
 import { RowStore, type Row } from './timeline-rows';
@@ -105,8 +106,10 @@ class TermVotes {
 
   facts(term: number, winner: string): ElectionFacts {
     const e = this.terms.get(term);
-    const voters = [...(e?.votes.get(winner) ?? [])].filter((v) => v !== winner).sort();
-    const answered = [...(e?.answers.get(winner) ?? [])].filter((v) => v !== winner && !voters.includes(v)).sort();
+    const voters = [...(e?.votes.get(winner) ?? [])].filter((v) => v !== winner).sort(compareNodeIds);
+    const answered = [...(e?.answers.get(winner) ?? [])]
+      .filter((v) => v !== winner && !voters.includes(v))
+      .sort(compareNodeIds);
     return { voters, answered };
   }
 }

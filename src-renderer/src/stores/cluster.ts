@@ -20,6 +20,7 @@ import type {
 import { leaderNode } from '../../../src-main/api/leader';
 import type { PresetRequest } from '../../../src-main/api/scenario-api';
 import { errorText, labClient } from '../api/lab-client';
+import { inNodeOrder } from '../model/node-order';
 import { useReplayStore } from './replay';
 import { useTimelineStore } from './timeline';
 
@@ -48,7 +49,9 @@ export const useClusterStore = defineStore('cluster', () => {
   const busy = ref(0);
 
   const replay = useReplayStore();
-  const displayed = computed<ClusterView | null>(() => (replay.active ? replay.view : live.value));
+  const displayed = computed<ClusterView | null>(() =>
+    replay.active ? replay.view && inNodeOrder(replay.view) : live.value,
+  );
   // The same array while the members are the same: a view arrives up to ten times a second,
   // and a new array would re-render every list of nodes (the timeline's filter) each time.
   const nodeIds = computed<string[]>((prev) => {
@@ -65,7 +68,8 @@ export const useClusterStore = defineStore('cluster', () => {
     if (prev && prev.runStartedAt !== v.runStartedAt) useTimelineStore().reset();
     // The run's group layout, for a backlog that no longer starts at its cluster-created record.
     if (!prev || prev.runStartedAt !== v.runStartedAt) useTimelineStore().setLayout(v.settings);
-    live.value = v;
+    // Every list of nodes the views draw from it is in node order (n1, n2, … n10): model/node-order.ts.
+    live.value = inNodeOrder(v);
   }
 
   /**
