@@ -99,7 +99,7 @@ describe('describeRaftMessage', () => {
     expect(
       describeRaftMessage({ ...env, type: 'appendResp', term: 3, index: 7, reject: false, rejectHint: 0, logTerm: 0 }),
     ).toEqual({
-      label: 'AppendResp t3 → ok 7',
+      label: 'AppendResp t3 → ok, match 7',
       granted: true,
     });
   });

@@ -72,7 +72,12 @@ describe('message frame: round trip', () => {
     if (typeof d === 'string') throw new Error(d);
     expect(d.msg).toEqual(append);
     const r = readMsgHeader(encodeMsgFrame('append', ack, describeMessage('raft', ack)));
-    expect(r).toMatchObject({ kind: 'append', type: 'appendResp', label: 'AppendResp t3 → ok 7', granted: true });
+    expect(r).toMatchObject({
+      kind: 'append',
+      type: 'appendResp',
+      label: 'AppendResp t3 → ok, match 7',
+      granted: true,
+    });
     const no = readMsgHeader(
       encodeMsgFrame('vote', { ...ack, type: 'voteResp', reject: true }, { label: 'x', granted: false }),
     );

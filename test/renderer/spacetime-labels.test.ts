@@ -12,7 +12,7 @@ import { CHAR_PX } from '../../src-main/report/spacetime-scene';
 import { LABEL_PLATE_OPACITY, labelPlate, spaceTimeSvg } from '../../src-main/report/spacetime-svg';
 import { PALETTES } from '../../src-main/report/xml';
 import { drawScene } from '../../src-renderer/src/composables/space-time-draw';
-import { labelsNote } from '../../src-renderer/src/model/spacetime-note';
+import { labelsNote, roleKey, rolesInView } from '../../src-renderer/src/model/spacetime-note';
 
 const MS = 1e6;
 
@@ -146,7 +146,7 @@ describe('a node that campaigns again and again under a partition', () => {
     // The scene counts what the label stands for; the panel says it.
     expect(scene.labels.shown).toBe(texts.length);
     expect(scene.labels.folded).toBeGreaterThanOrEqual(22 + 21);
-    expect(labelsNote(scene.labels)).toMatch(/^labels: \d+ repeats in "\(N times\)"/);
+    expect(labelsNote(scene.labels)).toMatch(/^labels: \d+ repeats as "\(N times\)"/);
   });
 
   for (const [w, h, o] of [
@@ -180,10 +180,33 @@ describe('a node that campaigns again and again under a partition', () => {
       }
     });
 
+  it('keys the letters on the lanes in view, as an election goes, in the run’s words', () => {
+    const scene = partitioned(600, 260);
+    // n1 became a pre-candidate as the window began: its P is in view, and so is its key.
+    expect(rolesInView(scene.marks)).toEqual(['precandidate']);
+    const mark = (role: string) => ({ node: 'n1', x: 0, y: 0, t: 0, kind: 'role' as const, text: role, role });
+    const roles = rolesInView([
+      mark('follower'),
+      mark('leader'),
+      mark('pre-candidate'),
+      mark('candidate'),
+      mark('leader'),
+    ]);
+    expect(roles).toEqual(['precandidate', 'candidate', 'leader', 'follower']);
+    expect(roleKey(roles, false).map((k) => `${k.letter} ${k.word}`)).toEqual([
+      'P pre-candidate',
+      'C candidate',
+      'L leader',
+      'F follower',
+    ]);
+    expect(roleKey(['candidate'], true)[0]!.word).toBe('candidate (phase 1)');
+    expect(rolesInView([])).toEqual([]);
+  });
+
   it('says nothing is left out when every label found room', () => {
     expect(labelsNote({ shown: 3, folded: 0, crowded: 0 })).toBe('');
     expect(labelsNote({ shown: 1, folded: 1, crowded: 4 })).toBe(
-      'labels: 1 repeat in "(N times)" · 4 without room: zoom in',
+      'labels: 1 repeat as "(N times)" · 4 hidden: zoom in (wheel)',
     );
   });
 });

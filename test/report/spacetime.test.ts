@@ -46,7 +46,7 @@ function small(): MessageLog {
         sendMs: 22,
         endMs: 30,
         type: 'appendResp',
-        label: 'AppendResp t3 → ok 7',
+        label: 'AppendResp t3 → ok, match 7',
         granted: true,
       }),
       ...message({

@@ -1,8 +1,9 @@
 /**
  * describeRaftMessage: the space-time diagram's label of each Raft message — the type as
  * the paper names it, the sender's term, and what a reader needs to follow replication and
- * elections (the index range an AppendEntries carries, the commit it piggybacks, whether a
- * vote was granted). Pure and O(1) per message: the router calls it for every send.
+ * elections (the index range an AppendEntries carries, the commit it piggybacks, the index
+ * a follower's log now matches the leader's up to — "ok, match 6" —, whether a vote was
+ * granted). Pure and O(1) per message: the router calls it for every send.
  */
 import { assertNever } from '../types';
 import { boundLabel, indexRange, type MessageSummary } from '../message-summary';
@@ -29,7 +30,7 @@ export function describeRaftMessage(msg: RaftMessage): MessageSummary {
     case 'appendResp':
       return msg.reject
         ? { label: `AppendResp ${t} → reject ${msg.index} (hint ${msg.rejectHint})`, granted: false }
-        : { label: `AppendResp ${t} → ok ${msg.index}`, granted: true };
+        : { label: `AppendResp ${t} → ok, match ${msg.index}`, granted: true };
     case 'heartbeat':
       return { label: `Heartbeat ${t} c=${msg.commit}${msg.ctx !== null ? ' +read' : ''}` };
     case 'heartbeatResp':
