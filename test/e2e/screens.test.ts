@@ -96,7 +96,7 @@ describe('five screens a reader found unclear', () => {
       await waitFor(
         'the note on the shares',
         async () =>
-          /^no requests for \d+ s · shares are of the 60 before$/.test((await note.textContent())?.trim() ?? ''),
+          /^no requests for \d+ s · shares are of the last 60 requests$/.test((await note.textContent())?.trim() ?? ''),
         5000,
       );
       expect(await shares()).toEqual(['20%', '20%', '20%', '20%', '20%']);
@@ -230,8 +230,14 @@ describe('five screens a reader found unclear', () => {
         await screenshot(page, 'screens-add-selected-1400x900');
         // Six nodes at 1400×900: the Balance panel's note on its shares is whole in the side column.
         const note = page.getByTestId('balance').getByTestId('share-note');
-        expect((await note.textContent())?.trim()).toMatch(/^no requests for \d+ s · shares are of the 60 before$/);
+        expect((await note.textContent())?.trim()).toMatch(
+          /^no requests for \d+ s · shares are of the last 60 requests$/,
+        );
         expect.soft(await inside(note, page.locator('aside')), 'the share note inside the side column').toBe(true);
+        // Its table comes before the picker: the n6 row is whole in the column, clear of "more below".
+        const n6 = page.getByTestId('balance').locator('.bar-row[data-node="n6"]');
+        expect.soft(await inside(n6, page.locator('aside')), 'the n6 row inside the side column').toBe(true);
+        expect.soft(await overlaps(n6, page.getByTestId('side-more')), 'the n6 row under "more below"').toBe(false);
         // The n6 row, the chart and the locks run past the column's end: the column says more lies
         // below while it does, and not once it is scrolled to its end.
         const side = page.locator('aside');
@@ -407,7 +413,7 @@ describe('five screens a reader found unclear', () => {
     // Under the diagram, a line says what the labels leave out.
     expect
       .soft(await page.getByTestId('spacetime-labels').textContent(), 'what the labels leave out')
-      .toMatch(/^\s*labels: \d+ repeats? in "\(N times\)"/);
+      .toMatch(/^\s*labels: \d+ repeats? as "\(N times\)"/);
     await resize(page, SMALL);
     await screenshot(page, 'screens-messages-partition-1024x700');
     const note = page.getByTestId('spacetime-labels');

@@ -77,10 +77,10 @@ describe('the share column', () => {
     const v = shareView(nodes, { n1: 0, n2: 0, n3: 0 }, 5_000, 17_000);
     expect(v.state).toBe('idle');
     expect(v.cells).toEqual({ n1: '16%', n2: '33%', n3: '51%' });
-    expect(v.note).toBe('no requests for 12 s · shares are of the 61 before');
+    expect(v.note).toBe('no requests for 12 s · shares are of the last 61 requests');
     // Rates not read yet (a page just opened) count as none now; a last request not seen is not dated.
-    expect(shareView(nodes, {}, null, 17_000).note).toBe('no requests now · shares are of the 61 before');
-    expect(shareView(nodes, {}, 0, 300_000).note).toBe('no requests for 5 min · shares are of the 61 before');
+    expect(shareView(nodes, {}, null, 17_000).note).toBe('no requests now · shares are of the last 61 requests');
+    expect(shareView(nodes, {}, 0, 300_000).note).toBe('no requests for 5 min · shares are of the last 61 requests');
   });
   it('with none served since the algorithm was set, says so and shows no shares', () => {
     const v = shareView(
@@ -121,7 +121,7 @@ describe('useBalanceStore', () => {
     expect(round(bal.rates)).toEqual({ n1: 0, n2: 0, n3: 0 });
     expect(bal.lastServedAt).toBe(busyAt);
     expect(bal.shares.state).toBe('idle');
-    expect(bal.shares.note).toMatch(/^no requests for 3 s · shares are of the \d+ before$/);
+    expect(bal.shares.note).toMatch(/^no requests for 3 s · shares are of the last \d+ requests$/);
     // The chart holds one point per read (rates over the last 2 s): busy, fading, quiet.
     expect(bal.series.map((p) => p.rates.n3 ?? null)).toEqual([null, 30, 30, 15, 0, 0]);
     expect(cluster.error).toBeNull();

@@ -135,5 +135,10 @@ export function shareView(
   if (nodes.some((n) => (rates[n.id] ?? 0) > 0)) return { cells, state: 'now', note: '' };
   const count = total.toLocaleString('en-US');
   const quiet = lastServedAt === null ? 'no requests now' : `no requests for ${agoText(nowMs - lastServedAt)}`;
-  return { cells, state: 'idle', note: `${quiet} · shares are of the ${count} before` };
+  // "of the last 60 requests", not "of the 60 before": a share of a number reads as a share of time.
+  return {
+    cells,
+    state: 'idle',
+    note: `${quiet} · shares are of the last ${count} ${total === 1 ? 'request' : 'requests'}`,
+  };
 }
