@@ -181,6 +181,12 @@ describe('what a newcomer reads on a 5-node lab', () => {
       const line = page.getByTestId('role-words');
       await line.waitFor({ timeout: 5000 });
       expect(await line.textContent()).toMatch(/\?n1 is a pre-candidate/);
+      // The log's boxes are coloured by term, and the key under them says which colour is which.
+      const key = page.getByTestId('log-key');
+      await key.waitFor({ timeout: 5000 });
+      expect((await key.textContent())?.replace(/\s+/g, ' ').trim()).toMatch(
+        /^colour = term: (\d+ )+· solid = committed, dashed = not yet$/,
+      );
       await screenshot(page, 'newcomer-precandidate-inspector');
       await page.getByLabel('Close inspector').click();
       await lab.api('/api/heal', {});
@@ -230,6 +236,13 @@ describe('what a newcomer reads on a 5-node lab', () => {
       }
       // The kinds' checkboxes fold into one line of controls, so six rows or more fit at 1024×700.
       expect(inView, 'rows drawn wholly inside the list at 1024×700').toBeGreaterThanOrEqual(6);
+      // The time column says its unit and what it counts from, on one line over the rows.
+      const head = page.getByTestId('timeline-time-head');
+      expect((await head.textContent())?.replace(/\s+/g, ' ').trim()).toBe('seconds since the cluster started');
+      expect(await head.getAttribute('title')).toMatch(
+        /^Each row's time is in seconds .* since this cluster started \(/,
+      );
+      expect(await head.evaluate((el) => el.scrollWidth <= el.clientWidth + 1), 'the heading whole').toBe(true);
       // A short sentence gets a one-line row: no blank half-row under it.
       expect(shown.some((r) => r.full === SHORT_ROW)).toBe(true);
       expect(await blankRows(page), 'rows taller than their text at 1024×700').toEqual([]);
@@ -303,6 +316,16 @@ describe('what a newcomer reads on a 5-node lab', () => {
     ).toBe(true);
     await screenshot(page, 'newcomer-messages-past-partition');
     await resize(page, SMALL);
+    // The P on n5's lane is keyed where it is seen: in the diagram's tools, whole, inside the panel.
+    const key = page.getByTestId('spacetime-role-key');
+    await waitFor(
+      'the key to the P marks',
+      async () => /P pre-candidate/.test((await key.textContent())?.replace(/\s+/g, ' ') ?? ''),
+      5000,
+    );
+    const [k, panel] = [(await key.boundingBox())!, (await page.getByTestId('spacetime').boundingBox())!];
+    expect(k.x >= panel.x && k.x + k.width <= panel.x + panel.width + 1, 'the key inside the panel').toBe(true);
+    expect(await key.evaluate((el) => el.scrollWidth <= el.clientWidth + 1), 'the key whole').toBe(true);
     await screenshot(page, 'newcomer-messages-past-partition-1024x700');
     await lab.api('/api/heal', {});
   });

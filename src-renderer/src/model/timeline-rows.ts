@@ -34,6 +34,23 @@ export function rowTitle(row: Row): string {
   return `${formatT(row.t)} · ${row.text}${note}${row.steps ? `\n${row.steps.join('\n')}` : ''}`;
 }
 
+/**
+ * TIME_HEAD is the time column's heading, which reads across both columns as "seconds since
+ * the cluster started": a row's time is its run-log record's `t`, which counts from the
+ * moment this cluster (the run) was created — not from the page opening, nor wall-clock time.
+ */
+export const TIME_HEAD = { unit: 'seconds', since: 'since the cluster started' } as const;
+
+/** timeHeadTitle is the heading's tooltip: what the times count from, with that moment on the reader's clock when known. */
+export function timeHeadTitle(runStartedAtMs: number | null, replay: boolean): string {
+  const what = replay ? 'the saved run’s cluster' : 'this cluster';
+  const when =
+    runStartedAtMs !== null && runStartedAtMs > 0
+      ? ` (${new Date(runStartedAtMs).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' })} on your clock)`
+      : '';
+  return `Each row's time is in seconds (to the millisecond) since ${what} started${when}: 12.345 is 12 s and 345 ms after it was created. A new cluster starts again from 0.`;
+}
+
 /** ROW_CAPS bounds each category's rows. */
 export const ROW_CAPS: Readonly<Record<Category, number>> = {
   state: 50_000,
