@@ -185,7 +185,7 @@ describe('a lab a newcomer reads at a glance', () => {
       'leader',
       'follower',
       'candidate',
-      'precandidate',
+      'pre-candidate',
       'paused',
       'down',
       'vote',

@@ -136,6 +136,16 @@ describe('repeated elections fold into one row each', () => {
     await expect.poll(() => page.getByTestId('leader').textContent()).toMatch(/^leader n\d · ballot \d+\.n\d$/);
     expect(await page.getByTestId('legend-chip-key').textContent()).toMatch(/B = ballot \(round\.node\)/);
     expect((await page.getByTestId('legend').locator('[data-kind="vote"]').textContent())?.trim()).toBe('prepare');
+    // The legend keys only the roles Multi-Paxos has (no pre-candidate), in its words.
+    const states = await page.getByTestId('legend').locator('[data-state] .name').allTextContents();
+    expect(states.map((t) => t.trim())).toEqual([
+      'leader',
+      'follower (acceptor)',
+      'candidate (phase 1)',
+      'learner',
+      'paused',
+      'down',
+    ]);
     const chips = (await page.getByTestId('node-chip').allTextContents()).map((c) => c.trim());
     expect(chips.length).toBe(5);
     for (const c of chips) expect(c).toMatch(/^B\d+\.n\d · (C\d+|promises \d\/\d)$/);

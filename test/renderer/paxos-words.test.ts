@@ -11,7 +11,7 @@ import { nodeLook } from '../../src-renderer/src/composables/topology-overlay';
 import { epochOf, epochText, staleText } from '../../src-renderer/src/model/console-epoch';
 import { describe as describeRecord } from '../../src-renderer/src/model/describe';
 import { PAXOS_WORDS, RAFT_WORDS, wordsOf } from '../../src-renderer/src/model/protocol-words';
-import { roleWords, stateMeaning } from '../../src-renderer/src/model/role-words';
+import { legendStates, roleWords, stateLabel, stateMeaning } from '../../src-renderer/src/model/role-words';
 import { CATEGORIES } from '../../src-renderer/src/model/records';
 import { RunModel } from '../../src-renderer/src/model/run-model';
 import { groupsTitle } from '../../src-renderer/src/model/shard-groups';
@@ -92,6 +92,23 @@ describe('a Multi-Paxos run in Paxos words', () => {
       expect(text).not.toMatch(RAFT_ONLY);
     }
     expect(roleWords('n1', 'candidate')).toMatch(/raised its term/);
+  });
+
+  it('keys only the roles Multi-Paxos has, in its words: no pre-candidate, a follower is an acceptor', () => {
+    expect(legendStates(PAXOS_WORDS)).toEqual(['leader', 'follower', 'candidate', 'learner', 'paused', 'down']);
+    expect(legendStates(RAFT_WORDS)).toContain('precandidate');
+    expect(legendStates(PAXOS_WORDS).map((s) => stateLabel(s, PAXOS_WORDS))).toEqual([
+      'leader',
+      'follower (acceptor)',
+      'candidate (phase 1)',
+      'learner',
+      'paused',
+      'down',
+    ]);
+    for (const s of legendStates(PAXOS_WORDS)) expect(stateMeaning(s, PAXOS_WORDS)).not.toMatch(RAFT_ONLY);
+    expect(stateMeaning('follower', PAXOS_WORDS)).toMatch(/promises ballots/);
+    expect(stateLabel('candidate', RAFT_WORDS)).toBe('candidate');
+    expect(stateLabel('precandidate', RAFT_WORDS)).toBe('pre-candidate');
   });
 
   it('marks a new ballot on the space-time lanes as its messages’ labels write it', () => {

@@ -3,13 +3,40 @@
  * legend names each state in a few words ("pre-candidate: checking it could win"), which
  * a newcomer who meets "?n1" on the graph cannot unpack. Pure.
  */
-import { STATE_MEANING, type NodeState } from '../composables/topology-colors';
+import { NODE_STATES, STATE_MEANING, type NodeState } from '../composables/topology-colors';
 import { RAFT_WORDS, type Words } from './protocol-words';
+
+/**
+ * PAXOS_MEANING: a Multi-Paxos node's roles in Paxos's words — a leader proposes under the
+ * ballot its phase 1 won, a follower is an acceptor that promises ballots and accepts the
+ * leader's values, a candidate runs phase 1; a learner copies but makes no promise.
+ */
+const PAXOS_MEANING: Partial<Record<NodeState, string>> = {
+  leader: 'leader (★): its ballot won phase 1; it proposes every value',
+  follower: 'follower (acceptor): promises ballots, accepts the leader’s values',
+  candidate: 'candidate: running phase 1 (prepare), asking for promises',
+  learner: 'learner (L, dotted ring): copies the log, makes no promise, not in any majority',
+};
 
 /** stateMeaning is the legend's line for a state, in the protocol's words (a Paxos candidate asks for promises). */
 export function stateMeaning(state: NodeState, w: Words = RAFT_WORDS): string {
-  if (w.paxos && state === 'candidate') return 'candidate: running phase 1 (prepare), asking for promises';
-  return STATE_MEANING[state];
+  return (w.paxos ? PAXOS_MEANING[state] : undefined) ?? STATE_MEANING[state];
+}
+
+/** stateLabel is the legend's name for a state: "pre-candidate", and Paxos's own names ("candidate (phase 1)", "follower (acceptor)"). */
+export function stateLabel(state: NodeState, w: Words = RAFT_WORDS): string {
+  if (w.paxos && state === 'candidate') return 'candidate (phase 1)';
+  if (w.paxos && state === 'follower') return 'follower (acceptor)';
+  // Hyphenated as every sentence, card and the Messages key write it.
+  return state === 'precandidate' ? 'pre-candidate' : state;
+}
+
+/**
+ * legendStates lists the states the legend keys, in its order: only those the protocol has.
+ * Multi-Paxos has no pre-candidate (PreVote is Raft's), so its legend does not list one.
+ */
+export function legendStates(w: Words = RAFT_WORDS): NodeState[] {
+  return NODE_STATES.filter((s) => !(w.paxos && s === 'precandidate'));
 }
 
 /** roleWords explains in a sentence or two what node `id` in `state` is doing and why; '' when its headline says it all. */
