@@ -99,7 +99,7 @@ describe('the verdict chip and the history view', () => {
       const chip = lab.page.getByTestId('verdict-chip');
       await expect
         .poll(() => chip.textContent(), { timeout: 5000 })
-        .toBe(`Linearizable ✓ · ${verdict.ops.toLocaleString('en-US')} ops`);
+        .toBe(`Linearizable ✓ · checked live: ${verdict.ops.toLocaleString('en-US')} ops`);
       expect(await chip.getAttribute('class')).toContain('ok');
       await screenshot(lab.page, 'history-chip-green');
 
@@ -169,7 +169,7 @@ describe('the verdict chip and the history view', () => {
       await lab.page.getByTestId('replay-status').waitFor({ timeout: 20_000 });
       await expect
         .poll(() => chip.textContent(), { timeout: 10_000 })
-        .toBe(`Linearizable ✓ · ${verdict.ops.toLocaleString('en-US')} ops`);
+        .toBe(`Linearizable ✓ · checked: ${verdict.ops.toLocaleString('en-US')} ops`);
       await lab.page.getByTestId('history-button').click();
       // The key filter stays as it was left; clear it for the whole saved history.
       expect(await hv.getByTestId('history-key').inputValue()).toBe('x');

@@ -114,7 +114,7 @@ describe('the red verdict in the header and the history view', () => {
     expect(html).not.toContain('data-testid="violation-window"');
     expect(html).not.toContain('data-testid="violation-panel"');
     expect(html).not.toContain('data-role=');
-    expect(await render(VerdictChip)).toContain('Linearizable ✓ · 4 ops');
+    expect(await render(VerdictChip)).toContain('Linearizable ✓ · checked live: 4 ops');
   });
 });
 

@@ -266,8 +266,16 @@ describe('the verdict in words', () => {
   const green: CheckVerdict = { linearizable: true, ops: 12345, keys: 8, lagOps: 0, violation: null, reason: null };
 
   it('green with the count, amber while far behind, red with the key and the time', () => {
-    expect(verdictChip(green)).toMatchObject({ text: 'Linearizable ✓ · 12,345 ops', tone: 'ok' });
-    expect(verdictChip({ ...green, lagOps: 5 }).text).toBe('Linearizable ✓ · 12,340 ops');
+    expect(verdictChip(green)).toMatchObject({ text: 'Linearizable ✓ · checked live: 12,345 ops', tone: 'ok' });
+    expect(verdictChip({ ...green, lagOps: 5 }).text).toBe('Linearizable ✓ · checked live: 12,340 ops');
+    // It names what checked it and over what, and where the full check is.
+    expect(verdictChip(green).title).toMatch(
+      /^Checked live by the lab's linearizability checker .* over this run's whole client history so far — 12,345 completed operations on 8 keys, each key on its own\. Linearizable: .* Click for the full check: the history view/,
+    );
+    expect(verdictChip(green, true)).toMatchObject({ text: 'Linearizable ✓ · checked: 12,345 ops' });
+    expect(verdictChip(green, true).title).toMatch(
+      /^Checked in this page .* over the saved run's whole client history/,
+    );
     // Nothing to judge yet: no tick, no count of zero.
     expect(verdictChip({ ...green, ops: 0, keys: 0 })).toMatchObject({ text: 'No operations yet', tone: 'idle' });
     expect(verdictChip({ ...green, ops: 3, lagOps: 3 }).text).toBe('checking… · 3 behind');

@@ -1,5 +1,5 @@
 /**
- * The consistency verdict in words: the header chip (`Linearizable ✓ · 12,345 ops`,
+ * The consistency verdict in words: the header chip (`Linearizable ✓ · checked live: 12,345 ops`,
  * `checking… · 640 behind`, `Not linearizable: key x at 12.3 s`), its tooltip, and the
  * console's `check` answer.
  */
@@ -65,10 +65,15 @@ export function verdictChip(v: CheckVerdict | null, replay = false): Chip {
       tone: 'idle',
       title: `No client operation has completed in ${where} yet: send one (put x 1 in the console) and the checker says whether the history stays linearizable. Click for the history.`,
     };
+  // The chip names what checked it and over what: the lab's checker, live, over the whole history so far.
+  const by = replay
+    ? `Checked in this page by the linearizability checker over the saved run's whole client history`
+    : `Checked live by the lab's linearizability checker (it takes each operation as it completes) over this run's whole client history so far`;
+  const keys = v.keys > 0 ? ` on ${count(v.keys)} ${v.keys === 1 ? 'key' : 'keys'}, each key on its own` : '';
   return {
-    text: `Linearizable ✓ · ${count(checked)} ${checked === 1 ? 'op' : 'ops'}`,
+    text: `Linearizable ✓ · ${replay ? 'checked' : 'checked live'}: ${count(checked)} ${checked === 1 ? 'op' : 'ops'}`,
     tone: 'ok',
-    title: `Linearizable: ${every} Click for the history.`,
+    title: `${by} — ${count(checked)} completed ${checked === 1 ? 'operation' : 'operations'}${keys}. Linearizable: ${every} Click for the full check: the history view, every operation as a bar from its call to its answer.`,
   };
 }
 
