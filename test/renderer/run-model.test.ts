@@ -195,13 +195,50 @@ describe('run model: plain-language rows', () => {
     const v = m.rows.view(['state']);
     expect(v.slice(0, v.count).map((r) => r.text)).toEqual([
       'n3 stood for election for term 4 and asked for votes',
-      'term 4: n3 voted for itself; n1 and n5 voted for n3; n2 did not vote',
+      // n2's answer reached n3, and n2 voted for no one: it refused (not "did not vote").
+      'term 4: n3 voted for itself; n1 and n5 voted for n3; n2 refused n3',
       'n3 became leader of term 4 with votes from n1, n5 and itself; n2 answered too',
       'n1 and n5 follow leader n3',
     ]);
     const win = v.at(2)!;
     expect(win.nodes).toEqual(['n3', 'n1', 'n5']);
     expect(m.marks.toArray()).toMatchObject([{ kind: 'election', text: win.text }]);
+  });
+
+  it('says of a node with no vote in a term whether it refused or no answer came, and why when the log knows', () => {
+    const m = new RunModel();
+    const vote = (t: number, kind: string, from: string, to: string, extra: Record<string, unknown> = {}) =>
+      m.ingest(rec(t, kind, { from, to, type: 'vote', msgKind: 'vote', term: 6, id: Math.round(t * 1e6), ...extra }));
+    m.ingest(rec(2, 'role', { node: 'n1', role: 'candidate', term: 6, from: 'follower' }));
+    m.ingest(rec(2, 'term', { node: 'n1', term: 6, vote: 'n1' }));
+    // n4's request is cut by a partition; n5 is asked, but nothing more is logged of it.
+    vote(2.001, 'drop', 'n1', 'n4', { reason: 'partition' });
+    m.ingest(rec(2.01, 'term', { node: 'n2', term: 6, vote: 'n1' }));
+    m.ingest(rec(2.01, 'term', { node: 'n3', term: 6, vote: null }));
+    m.ingest(rec(2.2, 'term', { node: 'n4', term: 6, vote: null }));
+    m.ingest(rec(2.3, 'term', { node: 'n5', term: 6, vote: null }));
+    const row = (): string => {
+      const v = m.rows.view(['state']);
+      return v.slice(0, v.count).find((r) => r.text.startsWith('term 6'))!.text;
+    };
+    expect(row()).toBe(
+      'term 6: n1 voted for itself; n2 voted for n1; no answer from n3 and n5; no answer from n4: the request was dropped (partition)',
+    );
+    // n3's refusal is logged after its term record: the row, still open, says it then.
+    m.ingest(
+      rec(2.4, 'vote-answer', {
+        node: 'n3',
+        request: 'vote',
+        candidate: 'n1',
+        term: 6,
+        granted: false,
+        reason: "refused n1's vote (t6): candidate log behind (last 2/t1 < 3/t2)",
+      }),
+    );
+    expect(row()).toBe(
+      'term 6: n1 voted for itself; n2 voted for n1; n3 refused n1; no answer from n4: the request was dropped (partition); no answer from n5',
+    );
+    expect(row()).not.toMatch(/did not vote/);
   });
 
   it("says a leader's win once, with the voters the winner counted, not twice in two lists", () => {

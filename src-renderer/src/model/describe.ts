@@ -12,6 +12,8 @@ import { describeMembership, isMembershipRecord } from './membership';
 import { describeShard, isShardRecord } from './shard-records';
 import { RAFT_WORDS, termOf, type Words } from './protocol-words';
 import { compareNodeIds, sortNodeIds } from './node-order';
+import { assertNever } from '../../../src-main/core/types';
+import type { NoVote } from './no-votes';
 import { num, str } from './records';
 
 /** Tone colours a row: a failure, a warning, good news, or neutral. */
@@ -406,14 +408,33 @@ export function noLeaderText(nodes: readonly string[]): string {
   return `${nodeList(nodes)} ${nodes.length === 1 ? 'knows' : 'know'} of no leader`;
 }
 
+/** noVoteText says, for a group of nodes, why no vote of theirs reached a candidate ("no answer from n4: the request was dropped (partition)"). */
+function noVoteText(nodes: readonly string[], why: NoVote): string {
+  switch (why.kind) {
+    case 'refused':
+      return `${nodeList(nodes)} refused ${why.to}`;
+    case 'request-dropped':
+      return `no answer from ${nodeList(nodes)}: the request was dropped (${why.rule})`;
+    case 'answer-dropped':
+      return `no answer from ${nodeList(nodes)}: the answer was dropped (${why.rule})`;
+    case 'unknown':
+      return `no answer from ${nodeList(nodes)}`;
+    default:
+      return assertNever(why, 'no-vote');
+  }
+}
+
 /**
- * termText: "term 4: n3 voted for itself; n1 and n5 voted for n3; n2 did not vote" (moves
- * grouped by vote). A Multi-Paxos acceptor's move to a ballot is its promise: "n1 and n2
- * promised ballot 3.n1" (a Paxos node records no vote).
+ * termText: "term 4: n3 voted for itself; n1 and n5 voted for n3; n2 refused n3; no answer
+ * from n4" (moves grouped by vote). A node that moved to the term without a vote is said to
+ * have refused only when the log shows its answer (`why`, ./no-votes.ts); else the
+ * candidate heard no answer from it, and the row says why when the network dropped it. A
+ * Multi-Paxos acceptor's move to a ballot is its promise: "n1 and n2 promised ballot 3.n1"
+ * (a Paxos node records no vote).
  */
 export function termText(
   term: number,
-  moves: readonly { node: string; vote: string | null }[],
+  moves: readonly { node: string; vote: string | null; why?: NoVote }[],
   w: Words = RAFT_WORDS,
 ): string {
   if (w.paxos && moves.every((m) => m.vote === null)) {
@@ -421,13 +442,18 @@ export function termText(
     if (term === 0) return `${nodeList(nodes)} ${nodes.length === 1 ? 'has' : 'have'} promised no ballot yet`;
     return `${nodeList(nodes)} promised ${termOf(w, term)}`;
   }
-  const groups = new Map<string | null, string[]>();
+  const groups = new Map<string, { nodes: string[]; say: (nodes: string[]) => string }>();
   for (const m of moves) {
-    const key = m.vote === m.node ? 'itself' : m.vote;
-    groups.set(key, [...(groups.get(key) ?? []), m.node]);
+    const why = m.why ?? { kind: 'unknown' };
+    const [key, say] =
+      m.vote === null
+        ? [`none:${JSON.stringify(why)}`, (ns: string[]) => noVoteText(ns, why)]
+        : m.vote === m.node
+          ? ['itself', (ns: string[]) => `${nodeList(ns)} ${ns.length > 1 ? 'each ' : ''}voted for itself`]
+          : [`vote:${m.vote}`, (ns: string[]) => `${nodeList(ns)} voted for ${m.vote}`];
+    const g = groups.get(key);
+    if (g) g.nodes.push(m.node);
+    else groups.set(key, { nodes: [m.node], say });
   }
-  const parts = [...groups].map(([vote, nodes]) =>
-    vote === null ? `${nodeList(nodes)} did not vote` : `${nodeList(nodes)} voted for ${vote}`,
-  );
-  return `${termOf(w, term)}: ${parts.join('; ')}`;
+  return `${termOf(w, term)}: ${[...groups.values()].map((g) => g.say(g.nodes)).join('; ')}`;
 }

@@ -30,6 +30,7 @@ import { MAX_NODES } from '../../../src-main/api/schemas';
 import { shardGroupOf, shardSettingsAt } from '../../../src-main/api/shards';
 import { categoryOf, num, str, type Category } from './records';
 import { compareNodeIds } from './node-order';
+import { NoVotes, type NoVote } from './no-votes';
 import { Ring } from './ring';
 import { Series } from './series';
 import { RowStore, type Row } from './timeline-rows';
@@ -134,6 +135,8 @@ export class RunModel {
   /** lastOpT: the newest completed client operation's run time, ns (-1 = none yet). */
   lastOpT = -1;
   private votes = new TermVotes();
+  /** noVotes: what the log tells of votes that did not come (refused, or dropped on the way): the term rows say it. */
+  private noVotes = new NoVotes();
   /** maxCommit: the highest commit index seen, per group ('' in a cluster of one group). */
   private maxCommit = new Map<string, number>();
   private merging = new Map<string, Merging>();
@@ -202,6 +205,7 @@ export class RunModel {
     this.series.extend(r.t);
     this.faults.add(r);
     this.messages.add(r);
+    this.noteNoVote(r);
     if (r.kind !== 'role' && r.kind !== 'term' && this.elections.take(r, () => describe(r, null, this.words))) return;
     if (this.foldAdd(r, ord)) return;
     switch (r.kind) {
@@ -321,6 +325,22 @@ export class RunModel {
     this.merging.set(key.split(':')[0]!, { key, row, members, from, votes });
   }
 
+  /** termMoves: an open term row's members with their votes, and why each missing vote is missing. */
+  private termMoves(term: number, m: Merging): { node: string; vote: string | null; why: NoVote }[] {
+    return m.members.map((n, i) => ({ node: n, vote: m.votes[i] ?? null, why: this.noVotes.why(term, n) }));
+  }
+
+  /** noteNoVote notes a vote request or answer refused or dropped, and rewrites the open row of its term that names the voter. */
+  private noteNoVote(r: RunLogRecord): void {
+    const about = this.noVotes.take(r);
+    if (!about) return;
+    const g = this.groupKey(about.node);
+    const m = this.joinable(`term@${g}:${about.term}`, r.t);
+    const i = m ? m.members.indexOf(about.node) : -1;
+    if (!m || i < 0 || m.votes[i] !== null) return;
+    m.row.text = inGroup(g, termText(about.term, this.termMoves(about.term, m), this.words));
+  }
+
   private onTerm(r: RunLogRecord, ord: number): void {
     const node = str(r, 'node');
     const term = num(r, 'term');
@@ -336,19 +356,12 @@ export class RunModel {
     if (m && !m.members.includes(node)) {
       m.members.push(node);
       m.votes.push(vote);
-      m.row.text = inGroup(
-        g,
-        termText(
-          term,
-          m.members.map((n, i) => ({ node: n, vote: m.votes[i] ?? null })),
-          this.words,
-        ),
-      );
+      m.row.text = inGroup(g, termText(term, this.termMoves(term, m), this.words));
       m.row.nodes.push(node);
       return;
     }
     const row = this.addRow(r, ord, {
-      text: inGroup(g, termText(term, [{ node, vote }], this.words)),
+      text: inGroup(g, termText(term, [{ node, vote, why: this.noVotes.why(term, node) }], this.words)),
       tone: '',
       nodes: [node],
       links: [],
