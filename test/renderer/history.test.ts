@@ -292,6 +292,8 @@ describe('the verdict in words', () => {
       text: 'Consistency unknown',
       title: 'undecided: too much',
     });
+    expect(verdictLines(green)).toEqual(['linearizable: 12,345 operations on 8 keys checked']);
+    expect(verdictLines({ ...green, ops: 1, keys: 1 })).toEqual(['linearizable: 1 operation on 1 key checked']);
     const lines = verdictLines({ ...green, linearizable: false, violation: v });
     expect(lines[0]).toBe('not linearizable: key x at 12.3 s — read x returned 1 after write x=2 had completed');
     expect(lines.join('\n')).toContain('op 6  read x → 1  at 0.0 s  ← cannot be placed  (could have seen: op 0)');

@@ -83,7 +83,10 @@ export function verdictLines(v: CheckVerdict, replay = false): string[] {
   if (v.linearizable === null) return [`consistency unknown${where}: ${v.reason ?? 'the checker could not decide'}`];
   if (v.linearizable === true) {
     const behind = v.lagOps > 0 ? `; ${count(v.lagOps)} more not checked yet` : '';
-    return [`linearizable${where}: ${count(v.ops - v.lagOps)} operations on ${count(v.keys)} keys checked${behind}`];
+    const n = v.ops - v.lagOps;
+    return [
+      `linearizable${where}: ${count(n)} ${n === 1 ? 'operation' : 'operations'} on ${count(v.keys)} ${v.keys === 1 ? 'key' : 'keys'} checked${behind}`,
+    ];
   }
   const x = v.violation;
   if (!x) return [`not linearizable${where}`];
