@@ -81,6 +81,8 @@ describe('the share column', () => {
     // Rates not read yet (a page just opened) count as none now; a last request not seen is not dated.
     expect(shareView(nodes, {}, null, 17_000).note).toBe('no requests now · shares are of the last 61 requests');
     expect(shareView(nodes, {}, 0, 300_000).note).toBe('no requests for 5 min · shares are of the last 61 requests');
+    // Quiet for under a second: not "for 0 s".
+    expect(shareView(nodes, {}, 16_600, 17_000).note).toBe('no requests now · shares are of the last 61 requests');
   });
   it('with none served since the algorithm was set, says so and shows no shares', () => {
     const v = shareView(

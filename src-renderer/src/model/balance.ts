@@ -134,7 +134,11 @@ export function shareView(
   const cells = Object.fromEntries(nodes.map((n) => [n.id, `${Math.round((Math.max(0, n.served) / total) * 100)}%`]));
   if (nodes.some((n) => (rates[n.id] ?? 0) > 0)) return { cells, state: 'now', note: '' };
   const count = total.toLocaleString('en-US');
-  const quiet = lastServedAt === null ? 'no requests now' : `no requests for ${agoText(nowMs - lastServedAt)}`;
+  // Under a second ago reads "no requests for 0 s": say only that there are none now.
+  const quiet =
+    lastServedAt === null || nowMs - lastServedAt < 1000
+      ? 'no requests now'
+      : `no requests for ${agoText(nowMs - lastServedAt)}`;
   // "of the last 60 requests", not "of the 60 before": a share of a number reads as a share of time.
   return {
     cells,
