@@ -20,7 +20,7 @@ import { timedFaults } from '../../src-renderer/src/model/fault-times';
 import { chartData, emptyNote, formatAgo } from '../../src-renderer/src/model/metrics';
 import { filtersLabel, kindsSummary } from '../../src-renderer/src/model/timeline-filters';
 import { CATEGORIES } from '../../src-renderer/src/model/records';
-import { roleWords } from '../../src-renderer/src/model/role-words';
+import { PROGRESS_HEADS, progressWords, roleWords } from '../../src-renderer/src/model/role-words';
 import { RunModel } from '../../src-renderer/src/model/run-model';
 import { fitWords, rowLayout } from '../../src-renderer/src/model/virtual-window';
 import { useClusterStore } from '../../src-renderer/src/stores/cluster';
@@ -336,5 +336,15 @@ describe('past fault bands in the Messages diagram', () => {
     const pastText = texts.find((x) => x.s.includes('over'))!;
     const nowText = texts.find((x) => x.s.includes('now'))!;
     expect(pastText.style).not.toBe(nowText.style);
+  });
+});
+
+describe("the leader's Followers table says what its columns and states mean", () => {
+  it('explains match, next and each replication state', () => {
+    expect(PROGRESS_HEADS.match).toMatch(/^match: the highest entry the leader knows this follower's log holds/);
+    expect(PROGRESS_HEADS.next).toMatch(/^next: the entry the leader sends this follower next/);
+    expect(progressWords('probe')).toMatch(/^probe: .*finding where this follower’s log agrees/);
+    expect(progressWords('replicate')).toMatch(/^replicate: the logs agree/);
+    expect(progressWords('snapshot')).toMatch(/^snapshot: .*sent a snapshot/);
   });
 });

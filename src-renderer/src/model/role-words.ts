@@ -4,6 +4,7 @@
  * a newcomer who meets "?n1" on the graph cannot unpack. Pure.
  */
 import { NODE_STATES, STATE_MEANING, type NodeState } from '../composables/topology-colors';
+import { assertNever } from '../../../src-main/core/types';
 import { RAFT_WORDS, type Words } from './protocol-words';
 
 /**
@@ -69,5 +70,26 @@ export function roleWords(id: string, state: NodeState, w: Words = RAFT_WORDS): 
     case 'leader':
     case 'follower':
       return '';
+  }
+}
+
+/** PROGRESS_HEADS say what the leader's Followers table's columns mean (its headings' tooltips). */
+export const PROGRESS_HEADS = {
+  match: "match: the highest entry the leader knows this follower's log holds as its own",
+  next: 'next: the entry the leader sends this follower next',
+  state: 'state: how the leader is sending to it — probe, replicate or snapshot (hover a row’s)',
+} as const;
+
+/** progressWords says what a follower's replication state means (the Followers table's tooltip). */
+export function progressWords(state: 'probe' | 'replicate' | 'snapshot'): string {
+  switch (state) {
+    case 'probe':
+      return 'probe: the leader is still finding where this follower’s log agrees with its own, one append at a time';
+    case 'replicate':
+      return 'replicate: the logs agree; the leader streams new entries to it without waiting for each answer';
+    case 'snapshot':
+      return 'snapshot: it is too far behind for the leader’s log; it is being sent a snapshot instead';
+    default:
+      return assertNever(state, 'replication state');
   }
 }
