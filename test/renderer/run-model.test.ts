@@ -272,6 +272,25 @@ describe('run model: plain-language rows', () => {
     ]);
   });
 
+  it('says votes the winner got after its majority came too, so the term row does not read as uncounted votes', () => {
+    const m = new RunModel();
+    m.ingest(rec(1, 'term', { node: 'n5', term: 2, vote: 'n5' }));
+    for (const n of ['n1', 'n2', 'n3', 'n4']) m.ingest(rec(1.01, 'term', { node: n, term: 2, vote: 'n5' }));
+    m.ingest(
+      rec(1.03, 'role', {
+        node: 'n5',
+        role: 'leader',
+        term: 2,
+        from: 'candidate',
+        reason: 'won the election with votes from n5, n1, n3',
+      }),
+    );
+    expect(allRows(m).map((r) => r.text)).toEqual([
+      'term 2: n5 voted for itself; n1, n2, n3 and n4 voted for n5',
+      'n5 became leader of term 2 with votes from n1, n3 and itself; n2 and n4 voted for it too, after it had its majority',
+    ]);
+  });
+
   it('shows a role change once, with its reason, and vote answers as state rows', () => {
     const m = new RunModel();
     const why = 'election timeout: no message from leader n1 for 32 ticks (320 ms)';

@@ -72,6 +72,11 @@ export interface ElectionFacts {
   voters: readonly string[];
   /** answered: other nodes whose vote answer reached the winner (the log does not say which way). */
   answered: readonly string[];
+  /**
+   * late: nodes whose term record shows a vote for the winner that its own count of the
+   * majority did not include — their votes came after it had won (or were still on the way).
+   */
+  late?: readonly string[];
 }
 
 /** list joins ids as "n1, n2 and n3". */
@@ -102,8 +107,13 @@ export function describeLeaderWin(
   const of = term === null ? '' : ` of ${termOf(w, term)}`;
   let text = `${node} became leader${of}`;
   if (facts && facts.voters.length > 0) text += ` with ${w.votes} from ${list([...facts.voters, 'itself'])}`;
+  // Votes that came after the majority: without them the term row's longer list of voters
+  // reads as votes that did not count.
+  const late = facts?.late ?? [];
+  if (late.length > 0)
+    text += `; ${nodeList(late)} voted for it too, after it had ${facts!.voters.length > 0 ? 'its' : 'a'} majority`;
   if (facts && facts.answered.length > 0)
-    text += `${facts.voters.length > 0 ? ';' : ','} ${list(facts.answered)} answered too`;
+    text += `${facts.voters.length > 0 || late.length > 0 ? ';' : ','} ${nodeList(facts.answered)} answered too`;
   return d(text, 'ok', [node, ...(facts?.voters ?? [])]);
 }
 
@@ -371,7 +381,11 @@ function wonWith(reason: string | null, w: Words): string[] | null {
 /** ownVotes is the winner's own voters (not itself), with the others the run log saw answer. */
 function ownVotes(node: string, voters: readonly string[], facts: ElectionFacts | null): ElectionFacts {
   const others = [...new Set(voters.filter((v) => v !== node))].sort(compareNodeIds);
-  return { voters: others, answered: (facts?.answered ?? []).filter((a) => !others.includes(a)) };
+  return {
+    voters: others,
+    answered: (facts?.answered ?? []).filter((a) => !others.includes(a)),
+    late: (facts?.voters ?? []).filter((v) => v !== node && !others.includes(v)),
+  };
 }
 
 /** withReason adds the reason a node gave for a role change: "n1 stepped down … — check-quorum: …". */
