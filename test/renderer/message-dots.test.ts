@@ -26,6 +26,35 @@ const spec = (link: string, over: Partial<FlightSpec> = {}): FlightSpec => ({
 });
 
 describe('message dots', () => {
+  it('a dot in flight keeps to its link when its nodes move (a drag, a partition laid out again)', () => {
+    const f = new DotFlights();
+    const at: Record<string, { x: number; y: number }> = { n1: { x: 0, y: 0 }, n2: { x: 100, y: 0 } };
+    const where = (id: string) => at[id] ?? null;
+    f.add(spec('n1>n2', { ends: { from: 'n1', to: 'n2', half: false } }), 1000);
+    f.add(
+      spec('n2>n1', {
+        from: { x: 100, y: 0 },
+        to: { x: 50, y: 0 },
+        dropped: true,
+        ends: { from: 'n2', to: 'n1', half: true },
+      }),
+      1000,
+    );
+    expect(f.at(1200, where)[0]!.x).toBeCloseTo(50);
+    // n1 is dragged away: both dots now run on its new link, not from where it was.
+    at.n1 = { x: 0, y: 400 };
+    const [d, drop] = f.at(1200, where);
+    expect(d!.x).toBeCloseTo(50);
+    expect(d!.y).toBeCloseTo(200);
+    // The drop stops half-way along the link as it is now: half-way from n2 to the middle.
+    expect(drop!.x).toBeCloseTo(75);
+    expect(drop!.y).toBeCloseTo(100);
+    // A node no longer on the graph: the points the dot started with hold.
+    delete at.n2;
+    const held = f.at(1200, where)[0]!;
+    expect([held.x, held.y].map(Math.round)).toEqual([50, 0]);
+  });
+
   it('a dot travels from sender to receiver and is gone when its flight ends', () => {
     const f = new DotFlights();
     expect(f.add(spec('n1>n2'), 1000)).toBe('drawn');

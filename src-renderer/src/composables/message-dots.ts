@@ -40,6 +40,13 @@ export interface FlightSpec {
   dropped: boolean;
   /** ms: how long it is drawn in flight. */
   ms: number;
+  /**
+   * ends: the sender's and receiver's node ids, when known: each frame reads where they are
+   * now (`at`'s `where`), so a dot in flight while a node is dragged, or a partition lays the
+   * graph out again, keeps to its link rather than flying on from where the nodes were.
+   * `half`: a dropped message stops half-way. Without them (or a node gone) `from`/`to` hold.
+   */
+  ends?: { from: string; to: string; half: boolean };
 }
 
 interface Flight extends FlightSpec {
@@ -89,16 +96,17 @@ export class DotFlights {
     return 'merged';
   }
 
-  /** at returns the dots to draw at `now` (finished flights are forgotten). */
-  at(now: number): Dot[] {
+  /** at returns the dots to draw at `now` (finished flights are forgotten); `where` says where a node is now. */
+  at(now: number, where?: (node: string) => Point | null): Dot[] {
     this.expire(now);
     return this.flights.map((f) => {
       const t = Math.min(1, Math.max(0, (now - f.start) / Math.max(1, f.ms)));
       // Ease in and out (sine), as the dots always moved.
       const e = (1 - Math.cos(Math.PI * t)) / 2;
+      const [a, b] = ends(f, where);
       return {
-        x: f.from.x + (f.to.x - f.from.x) * e,
-        y: f.from.y + (f.to.y - f.from.y) * e,
+        x: a.x + (b.x - a.x) * e,
+        y: a.y + (b.y - a.y) * e,
         r: Math.min(DOT_R_MAX, DOT_R * (1 + 0.25 * Math.log2(f.n))),
         color: f.dropped ? DROPPED_COLOR : MESSAGE_COLORS[f.kind],
         dropped: f.dropped,
@@ -117,12 +125,23 @@ export class DotFlights {
   }
 }
 
+/** ends is where a flight runs now: between its nodes where they are (half-way for a drop), else its own points. */
+function ends(f: Flight, where?: (node: string) => Point | null): [Point, Point] {
+  if (!f.ends || !where) return [f.from, f.to];
+  const a = where(f.ends.from);
+  const b = where(f.ends.to);
+  if (!a || !b) return [f.from, f.to];
+  return [a, f.ends.half ? { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 } : b];
+}
+
 /** DotsView is what the drawing needs from the graph: its viewport, and the nodes that cover dots. */
 export interface DotsView {
   zoom(): number;
   pan(): Point;
   /** covers: the circles (model coordinates) drawn over the dots, so a dot emerges from under its sender. */
   covers(): { x: number; y: number; r: number }[];
+  /** where: a node's position now (model coordinates), or null when it is not on the graph. */
+  where?(node: string): Point | null;
 }
 
 /** MessageDots is the handle the topology keeps. */
@@ -165,7 +184,7 @@ export function createMessageDots(canvas: HTMLCanvasElement, view: DotsView): Me
     }
     lastDraw = ts;
     if (!sized) fitCanvas();
-    const dots = flights.at(performance.now());
+    const dots = flights.at(performance.now(), view.where?.bind(view));
     if (drawn) ctx.clearRect(0, 0, canvas.width, canvas.height);
     drawn = dots.length > 0;
     if (!drawn) return;

@@ -128,6 +128,10 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
     zoom: () => cy.zoom(),
     pan: () => cy.pan(),
     covers: () => cy.nodes('.member').map((n) => ({ ...n.position(), r: n.outerWidth() / 2 })),
+    where: (id) => {
+      const n = cy.getElementById(id);
+      return n.empty() ? null : { ...n.position() };
+    },
   });
   window.__quorumLab = { cy, flying: () => dots.flying() };
   let structure = '';
@@ -426,6 +430,7 @@ export function useTopology(container: HTMLElement, h: TopologyHandlers, dotsCan
       kind: msgKindOf(r),
       dropped,
       ms: dropped ? 350 : flightMs(r),
+      ends: { from: String(r.from), to: String(r.to), half: dropped },
     });
   }
 
