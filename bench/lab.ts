@@ -10,7 +10,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clientAgent, parseJson, request, type Endpoint } from './http';
 import { adoptPid, forgetPid, isAlive, killPid, sleep, startProcess, waitExit } from './procs';
-import type { KillResult, PutClient, Target } from './target';
+import { labGetAnswer } from './read-load';
+import type { KillResult, PutClient, ReadClient, ReadTarget, Target } from './target';
 
 /** LabOptions configure the lab host. */
 export interface LabOptions {
@@ -38,8 +39,8 @@ const STARTUP_MS = 60_000;
 const CTRL_TIMEOUT_MS = 5000;
 
 /** labCommand is the exact command line the bench runs for the lab (without the data dir). */
-export function labCommand(o: { heartbeatMs: number; electionMs: number }): string[] {
-  return [
+export function labCommand(o: { heartbeatMs: number; electionMs: number; protocol?: 'raft' | 'paxos' }): string[] {
+  const args = [
     'bin/quorum-lab.mjs',
     'serve',
     '--port',
@@ -51,6 +52,8 @@ export function labCommand(o: { heartbeatMs: number; electionMs: number }): stri
     '--election-ms',
     String(o.electionMs),
   ];
+  if (o.protocol !== undefined) args.push('--protocol', o.protocol);
+  return args;
 }
 
 /** labVersion names what is measured: the checkout's commit. */
@@ -116,7 +119,7 @@ export async function startServe(name: string, repo: string, args: string[], tim
 }
 
 /** LabCluster is a running `quorum-lab serve`. */
-export class LabCluster implements Target {
+export class LabCluster implements Target, ReadTarget {
   readonly name = 'lab' as const;
   readonly version: string;
   private readonly ctrl = clientAgent(4);
@@ -134,7 +137,6 @@ export class LabCluster implements Target {
   /** start launches the host, reads its port from stdout, and waits for a healthy cluster. */
   static async start(opts: LabOptions): Promise<LabCluster> {
     const args = [...labCommand(opts), '--data', opts.dir];
-    if (opts.protocol !== undefined) args.push('--protocol', opts.protocol);
     const { proc, ep, tail } = await startServe('quorum-lab serve', opts.repo, args, STARTUP_MS);
     const c = new LabCluster(proc, ep, opts);
     try {
@@ -213,6 +215,19 @@ export class LabCluster implements Target {
     const agent = clientAgent(1);
     return {
       put: (key, value) => putLab(agent, this.ep, key, value, null, 10_000),
+      close: () => agent.destroy(),
+    };
+  }
+
+  /** reader opens one client sending linearizable gets (`POST /api/kv {op:'get'}`: a ReadIndex read) through the gateway. */
+  reader(check: (key: string, value: string | null) => true | string): ReadClient {
+    const agent = clientAgent(1);
+    return {
+      get: async (key) => {
+        const r = await request(agent, this.ep, 'POST', '/api/kv', JSON.stringify({ op: 'get', key }), 10_000);
+        const a = labGetAnswer(r);
+        return typeof a === 'string' ? a : check(key, a.value);
+      },
       close: () => agent.destroy(),
     };
   }

@@ -2,15 +2,16 @@
  * `node --import tsx bench/reads.ts [--base DIR] [--clients N] [--seconds S] [--rounds N] [--protocol raft|paxos]`:
  * read throughput of the lab. A fresh `quorum-lab serve` (3 nodes, the bench's timings,
  * as `npm run bench` starts it) gets 256 keys written, then N closed-loop clients, one
- * keep-alive connection each, send linearizable gets (`POST /api/kv {op:'get'}`: a
- * ReadIndex read at the leader, §6.4) for S seconds (heartbeat 100 ms, election 1000 ms). A row is gets/s, p50 and p99, errors,
+ * keep-alive connection each, send linearizable gets of them (`POST /api/kv {op:'get'}`: a
+ * ReadIndex read at the leader, §6.4; every answer checked against the value written,
+ * bench/read-load.ts, the part `npm run bench`'s read rows share) for S seconds (heartbeat 100 ms, election 1000 ms). A row is gets/s, p50 and p99, errors,
  * and the CPU the host and its nodes used per get (from /proc, steadier than wall time
  * on a shared machine). With `--base DIR` each round runs DIR's lab and this checkout's
  * one after the other, alternating which goes first, so a busy machine weighs on both
  * alike; the medians of the rounds are printed last.
  *
- * Not part of `npm run bench` (whose rows are puts against etcd): a tool for A/B runs of
- * a change to the read path.
+ * `npm run bench`'s read rows put the same gets beside etcd's; this is a lab-only tool for
+ * A/B runs of a change to the read path.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,8 +21,9 @@ import { benchArgs, runMain } from './cli';
 import { clientAgent, parseJson, request } from './http';
 import { LabCluster, repoRoot } from './lab';
 import { stopAll } from './procs';
-import type { PutClient, Target } from './target';
-import { median, runThroughput } from './workload';
+import { cpuMs } from './profile-lib';
+import { ReadSet, runReads, writeReadSet } from './read-load';
+import { median } from './workload';
 
 const USAGE = `usage: node --import tsx bench/reads.ts [--base DIR] [--clients N] [--seconds S] [--rounds N] [--protocol raft|paxos]
 
@@ -31,9 +33,6 @@ const USAGE = `usage: node --import tsx bench/reads.ts [--base DIR] [--clients N
   --rounds N      rows per checkout (default 3)
   --protocol P    raft or paxos (default raft)
   --help, -h      this text`;
-
-/** KEYS: how many keys are written before the reads (the gets pick among them). */
-const KEYS = 256;
 
 interface Opts {
   base: string | null;
@@ -61,21 +60,9 @@ interface Row {
   load: number;
 }
 
-/** cpuMs sums utime + stime of the given processes, in ms (a process gone counts 0). */
-function cpuMs(pids: number[]): number {
-  const hz = 100;
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces) start after the last ')'.
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // gone
-    }
-  }
-  return (ticks / hz) * 1000;
+/** cpuMsOf sums the CPU (user + system, /proc) of the given processes, in ms (a process gone counts 0). */
+function cpuMsOf(pids: number[]): number {
+  return pids.reduce((a, p) => a + cpuMs(p), 0);
 }
 
 /** lastSeq is the run log's newest record number. */
@@ -107,21 +94,6 @@ async function sendsSince(lab: LabCluster, since: number): Promise<Map<string, n
   }
 }
 
-/** getClient is a PutClient whose "put" is a linearizable get of the key (the workload's loop drives it). */
-function getClient(lab: LabCluster): PutClient {
-  const agent = clientAgent(1);
-  const ep = lab.endpoint;
-  return {
-    put: async (key) => {
-      const r = await request(agent, ep, 'POST', '/api/kv', JSON.stringify({ op: 'get', key }), 10_000);
-      if (r.status !== 200) return `HTTP ${r.status}`;
-      const j = parseJson(r.body) as { outcome?: string; error?: string } | null;
-      return j?.outcome === 'ok' ? true : `${j?.outcome ?? '?'}: ${j?.error ?? ''}`;
-    },
-    close: () => agent.destroy(),
-  };
-}
-
 /** row starts `tree`'s lab, writes the keys, runs the read row and stops the lab. */
 async function row(tree: string, o: Opts, round: number): Promise<Row> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qlab-reads-'));
@@ -134,19 +106,17 @@ async function row(tree: string, o: Opts, round: number): Promise<Row> {
     log: (s) => console.log(s),
   });
   try {
-    const w = lab.client();
-    for (let i = 0; i < KEYS; i++) await w.put(`key${String(i).padStart(6, '0')}`, 'v'.repeat(256));
-    w.close();
-    const target = { client: () => getClient(lab) } as unknown as Target;
+    const set = new ReadSet();
+    await writeReadSet(lab, set);
     // The host first (LabCluster.pids), then its nodes.
     const seq0 = await lastSeq(lab);
     const pids = await lab.pids();
     const host = pids.slice(0, 1);
-    const c0 = cpuMs(pids);
-    const h0 = cpuMs(host);
-    const t = await runThroughput(target, o.clients, o.seconds, 1000 + round);
-    const used = cpuMs(pids) - c0;
-    const hostUsed = cpuMs(host) - h0;
+    const c0 = cpuMsOf(pids);
+    const h0 = cpuMsOf(host);
+    const t = await runReads(lab, set, o.clients, o.seconds, 1000 + round);
+    const used = cpuMsOf(pids) - c0;
+    const hostUsed = cpuMsOf(host) - h0;
     const sends = await sendsSince(lab, seq0);
     return {
       tree,

@@ -14,6 +14,21 @@ export interface PutClient {
   close(): void;
 }
 
+/** ReadClient is one client sending linearizable gets over one keep-alive connection. */
+export interface ReadClient {
+  /** get reads one key; resolves true only if the answer carried the value the ReadSet expects for it, else why not. */
+  get(key: string): Promise<true | string>;
+  close(): void;
+}
+
+/** ReadTarget is a system the read rows drive (bench/read-load.ts). */
+export interface ReadTarget {
+  /** reader opens one read client whose answers `check` judges (bench/read-load.ts's ReadSet.check). */
+  reader(check: (key: string, value: string | null) => true | string): ReadClient;
+  /** pids lists the system's processes, for the CPU it used per request (/proc). */
+  pids(): Promise<number[]>;
+}
+
 /** KillResult says when (performance.now() ms, taken just before the kill) and whom a failover trial killed. */
 export interface KillResult {
   t0: number;
