@@ -33,6 +33,7 @@ const FLAGS: Record<string, string[]> = {
     '--warmup',
     '--trials',
     '--only',
+    '--protocol',
     '--rows',
     '--out',
     '--shards',
