@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { clientAgent, freePorts, parseJson, request, type Endpoint } from './http';
 import { forgetPid, killPid, sleep, startProcess, waitExit } from './procs';
 import { etcdRangeAnswer } from './read-load';
-import type { KillResult, PutClient, ReadClient, ReadTarget, Target } from './target';
+import type { KillResult, PutClient, ReadClient, ReadTarget, ServerProcess, Target } from './target';
 
 /** ETCD_BIN is where Debian's etcd-server puts the binary. */
 export const ETCD_BIN = '/usr/bin/etcd';
@@ -215,9 +215,12 @@ export class EtcdCluster implements Target, ReadTarget {
     };
   }
 
-  /** pids lists the live members' PIDs. */
-  pids(): Promise<number[]> {
-    return Promise.resolve(this.members.flatMap((m) => (m.proc?.pid === undefined ? [] : [m.proc.pid])));
+  /** processes lists the live members, the leader marked. */
+  async processes(): Promise<ServerProcess[]> {
+    const l = await this.leader();
+    return this.members.flatMap((m) =>
+      m.proc?.pid === undefined ? [] : [{ name: m === l ? `${m.name} (leader)` : m.name, pid: m.proc.pid }],
+    );
   }
 
   private leaderEp: Endpoint | null = null;

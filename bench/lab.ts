@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { clientAgent, parseJson, request, type Endpoint } from './http';
 import { adoptPid, forgetPid, isAlive, killPid, sleep, startProcess, waitExit } from './procs';
 import { labGetAnswer } from './read-load';
-import type { KillResult, PutClient, ReadClient, ReadTarget, Target } from './target';
+import type { KillResult, PutClient, ReadClient, ReadTarget, ServerProcess, Target } from './target';
 
 /** LabOptions configure the lab host. */
 export interface LabOptions {
@@ -204,6 +204,16 @@ export class LabCluster implements Target, ReadTarget {
     return l ? { id: l.id, pid: l.pid } : null;
   }
 
+  /** processes lists the host and its live nodes, the leader marked. */
+  async processes(): Promise<ServerProcess[]> {
+    const ns = (await this.nodes()) ?? [];
+    const l = LabCluster.leaderOf(ns);
+    const nodes = ns.flatMap((n) =>
+      n.status === 'up' && typeof n.pid === 'number' ? [{ name: n === l ? `${n.id} (leader)` : n.id, pid: n.pid }] : [],
+    );
+    return this.proc.pid === undefined ? nodes : [{ name: 'host', pid: this.proc.pid }, ...nodes];
+  }
+
   /** pids lists the host's PID and its live nodes' PIDs (for the profiler). */
   async pids(): Promise<number[]> {
     const ns = (await this.nodes()) ?? [];
@@ -219,12 +229,16 @@ export class LabCluster implements Target, ReadTarget {
     };
   }
 
-  /** reader opens one client sending linearizable gets (`POST /api/kv {op:'get'}`: a ReadIndex read) through the gateway. */
-  reader(check: (key: string, value: string | null) => true | string): ReadClient {
+  /**
+   * reader opens one client sending linearizable gets (`POST /api/kv {op:'get'}`: a ReadIndex
+   * read) through the gateway's balancer, or to `node` only when given.
+   */
+  reader(check: (key: string, value: string | null) => true | string, node?: string): ReadClient {
     const agent = clientAgent(1);
     return {
       get: async (key) => {
-        const r = await request(agent, this.ep, 'POST', '/api/kv', JSON.stringify({ op: 'get', key }), 10_000);
+        const body = JSON.stringify(node === undefined ? { op: 'get', key } : { op: 'get', key, node });
+        const r = await request(agent, this.ep, 'POST', '/api/kv', body, 10_000);
         const a = labGetAnswer(r);
         return typeof a === 'string' ? a : check(key, a.value);
       },

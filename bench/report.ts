@@ -144,6 +144,13 @@ export function textTable(r: RunInfo, clients: number): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
+/** serverCpuSplit lists a row's server CPU per request by process (`host 150, n1 (leader) 60, …`), or ''. */
+export function serverCpuSplit(t: Pick<ThroughputResult, 'serverUsByProcess'>): string {
+  return Object.entries(t.serverUsByProcess ?? {})
+    .map(([name, us]) => `${name} ${us.toFixed(0)}`)
+    .join(', ');
+}
+
 function detail(name: string, s: SideResults | null): string[] {
   if (!s) return [`- ${name}: not run`];
   const out = [`- ${name} (${s.version}):`];
@@ -155,8 +162,9 @@ function detail(name: string, s: SideResults | null): string[] {
   ] as const) {
     if (t) {
       const why = errorSummary(t);
+      const by = serverCpuSplit(t);
       out.push(
-        `  - ${label}: ${t.ok} ${done}, ${t.errors} errors${why ? ` (${why})` : ''}, in ${t.seconds.toFixed(1)} s with ${t.clients} client(s); the bench client itself used ${t.benchCpuPct.toFixed(0)}% of a core`,
+        `  - ${label}: ${t.ok} ${done}, ${t.errors} errors${why ? ` (${why})` : ''}, in ${t.seconds.toFixed(1)} s with ${t.clients} client(s); the bench client itself used ${t.benchCpuPct.toFixed(0)}% of a core${by ? `; server CPU µs per request by process: ${by}` : ''}`,
       );
     }
   }

@@ -20,6 +20,7 @@ import {
   machineDescription,
   protocolName,
   resultsSection,
+  serverCpuSplit,
   textTable,
   writeResults,
   type RunInfo,
@@ -159,13 +160,15 @@ async function main(argv: string[]): Promise<number> {
     const row = async (t: Target & ReadTarget, what: string, run: () => Promise<ThroughputResult>) => {
       log(`${t.name}: ${what} for ${o.seconds} s...`);
       await pin(t);
-      const r = await withServerCpu(await t.pids(), run);
+      const r = await withServerCpu(await t.processes(), run);
       const unit = what.endsWith('gets') ? 'gets' : 'puts';
       log(
         `  ${r.putsPerSec.toFixed(0)} ${unit}/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors${r.serverUsPerOp === undefined ? '' : `, server CPU ${r.serverUsPerOp.toFixed(0)} µs per ${unit.slice(0, -1)}`}`,
       );
       const why = errorSummary(r);
       if (why) log(`  errors: ${why}`);
+      const by = serverCpuSplit(r);
+      if (by) log(`  server CPU µs per ${unit.slice(0, -1)} by process: ${by}`);
       return r;
     };
     for (const t of o.rows.has('sequential') ? targets : [])

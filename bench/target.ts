@@ -25,8 +25,14 @@ export interface ReadClient {
 export interface ReadTarget {
   /** reader opens one read client whose answers `check` judges (bench/read-load.ts's ReadSet.check). */
   reader(check: (key: string, value: string | null) => true | string): ReadClient;
-  /** pids lists the system's processes, for the CPU it used per request (/proc). */
-  pids(): Promise<number[]>;
+  /** processes lists the system's processes by name (the leader's marked), for the CPU each used per request (/proc). */
+  processes(): Promise<ServerProcess[]>;
+}
+
+/** ServerProcess is one process of a system under test: a name (`host`, `n1 (leader)`, `m2`) and its PID. */
+export interface ServerProcess {
+  name: string;
+  pid: number;
 }
 
 /** KillResult says when (performance.now() ms, taken just before the kill) and whom a failover trial killed. */

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { cpuMs } from './profile-lib';
 import { sleep } from './procs';
-import type { Target } from './target';
+import type { ServerProcess, Target } from './target';
 
 /** VALUE_BYTES is the size of every value written. */
 export const VALUE_BYTES = 256;
@@ -90,6 +90,8 @@ export interface ThroughputResult {
   benchCpuPct: number;
   /** serverUsPerOp: the system's processes' CPU (user + system, from /proc) per request answered ok, in µs, when measured. */
   serverUsPerOp?: number;
+  /** serverUsByProcess: the same per process (`host`, `n1 (leader)`, `m2`, ...), in µs per request. */
+  serverUsByProcess?: Record<string, number>;
 }
 
 /** KeySpace is the keys a throughput row draws from, uniformly: `size` keys named by `name(i)`. */
@@ -196,13 +198,20 @@ export async function runClosedLoop(
   };
 }
 
-/** withServerCpu runs a row and sets its serverUsPerOp from the CPU the processes `pids` used meanwhile (/proc). */
-export async function withServerCpu(pids: number[], row: () => Promise<ThroughputResult>): Promise<ThroughputResult> {
-  const sum = (): number => pids.reduce((a, p) => a + cpuMs(p), 0);
-  const c0 = sum();
+/** withServerCpu runs a row and sets its serverUsPerOp (and by process) from the CPU the processes used meanwhile (/proc). */
+export async function withServerCpu(
+  procs: ServerProcess[],
+  row: () => Promise<ThroughputResult>,
+): Promise<ThroughputResult> {
+  const c0 = procs.map((p) => cpuMs(p.pid));
   const r = await row();
-  const used = sum() - c0;
-  return r.ok > 0 ? { ...r, serverUsPerOp: (used * 1000) / r.ok } : r;
+  if (r.ok === 0) return r;
+  const us = procs.map((p, i) => ((cpuMs(p.pid) - (c0[i] ?? 0)) * 1000) / r.ok);
+  return {
+    ...r,
+    serverUsPerOp: us.reduce((a, b) => a + b, 0),
+    serverUsByProcess: Object.fromEntries(procs.map((p, i) => [p.name, us[i] ?? 0])),
+  };
 }
 
 /** errorSummary lists a row's errors by kind, most frequent first, with when they were sent (`128 × HTTP 200 unknown: timeout (at 4.8–9.9 s)`), or ''. */
