@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { errorSummary, type FailoverResult, type ThroughputResult } from './workload';
+import { errorSummary, type FailoverResult, type IdleCpu, type ThroughputResult } from './workload';
 
 /** SideResults are one system's rows; a row is null when it was not run. */
 export interface SideResults {
@@ -16,6 +16,8 @@ export interface SideResults {
   readsSequential: ThroughputResult | null;
   readsConcurrent: ThroughputResult | null;
   failover: FailoverResult | null;
+  /** idle: the system's CPU with no requests, measured after the warm-up (null when not measured). */
+  idle: IdleCpu | null;
 }
 
 /** RunInfo describes the run for the record. */
@@ -87,7 +89,9 @@ function rows(r: RunInfo, clients: number): Row[] {
     ];
   };
   const fo = (s: SideResults | null): number | null => (s?.failover ? s.failover.medianMs : null);
+  const idle = (s: SideResults | null): number | null => s?.idle?.msPerSec ?? null;
   return [
+    { label: 'idle: server CPU ms per s', lab: idle(r.lab), etcd: idle(r.etcd), better: 'lower' as const, digits: 0 },
     ...of('sequential', '1 client', 'puts'),
     ...of('concurrent', `${clients} clients`, 'puts'),
     ...of('readsSequential', '1 client', 'gets'),
@@ -144,10 +148,10 @@ export function textTable(r: RunInfo, clients: number): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
-/** serverCpuSplit lists a row's server CPU per request by process (`host 150, n1 (leader) 60, …`), or ''. */
-export function serverCpuSplit(t: Pick<ThroughputResult, 'serverUsByProcess'>): string {
-  return Object.entries(t.serverUsByProcess ?? {})
-    .map(([name, us]) => `${name} ${us.toFixed(0)}`)
+/** cpuSplit lists CPU by process (`host 150, n1 (leader) 60, …`), or ''. */
+export function cpuSplit(byProcess: Record<string, number> | undefined, digits: number): string {
+  return Object.entries(byProcess ?? {})
+    .map(([name, v]) => `${name} ${v.toFixed(digits)}`)
     .join(', ');
 }
 
@@ -162,12 +166,16 @@ function detail(name: string, s: SideResults | null): string[] {
   ] as const) {
     if (t) {
       const why = errorSummary(t);
-      const by = serverCpuSplit(t);
+      const by = cpuSplit(t.serverUsByProcess, 0);
       out.push(
         `  - ${label}: ${t.ok} ${done}, ${t.errors} errors${why ? ` (${why})` : ''}, in ${t.seconds.toFixed(1)} s with ${t.clients} client(s); the bench client itself used ${t.benchCpuPct.toFixed(0)}% of a core${by ? `; server CPU µs per request by process: ${by}` : ''}`,
       );
     }
   }
+  if (s.idle)
+    out.push(
+      `  - idle (no requests, after the warm-up): server CPU ms per s by process: ${cpuSplit(s.idle.byProcess, 0)}`,
+    );
   if (s.failover) {
     const f = s.failover;
     out.push(

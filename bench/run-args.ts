@@ -13,7 +13,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --clients N        concurrent clients in the concurrent rows (default 64)
   --warmup N         seconds of unmeasured load (--clients clients) on each side before its rows,
                      so both measure a warm process (the lab's JIT, etcd's allocator); 0..120
-                     (default 5)
+                     (default 5); after it, each side's idle CPU is measured for 3 s (not with 0)
   --trials N         failover trials, the median is reported (default 5)
   --only lab|etcd    run one side only
   --protocol P       the lab's protocol: raft or paxos (Multi-Paxos); etcd is Raft either way (default

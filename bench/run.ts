@@ -14,13 +14,13 @@ import { liveCheckMain } from './checker-lab';
 import { framesMain } from './frames';
 import { EtcdCluster, ETCD_BIN, etcdVersion } from './etcd';
 import { LabCluster, labCommand, repoRoot } from './lab';
-import { onExit, stopAll } from './procs';
+import { onExit, sleep, stopAll } from './procs';
 import { measureShards, moveLine, shardsTable, type ShardsResult } from './shards-lib';
 import {
   machineDescription,
   protocolName,
   resultsSection,
-  serverCpuSplit,
+  cpuSplit,
   textTable,
   writeResults,
   type RunInfo,
@@ -35,11 +35,16 @@ import {
   KEY_SPACE,
   runFailover,
   errorSummary,
+  idleServerCpu,
   runThroughput,
   VALUE_BYTES,
   withServerCpu,
   type ThroughputResult,
 } from './workload';
+
+/** IDLE_SETTLE_MS, IDLE_MS: the pause after the warm-up, then the window the idle CPU is measured over. */
+const IDLE_SETTLE_MS = 1000;
+const IDLE_MS = 3000;
 
 function log(s: string): void {
   console.log(s);
@@ -53,6 +58,7 @@ function emptySide(t: Target): SideResults {
     readsSequential: null,
     readsConcurrent: null,
     failover: null,
+    idle: null,
   };
 }
 
@@ -156,6 +162,15 @@ async function main(argv: string[]): Promise<number> {
       log(`warming up ${t.name} (${o.warmup} s of ${o.clients} clients)...`);
       if (o.warmup > 0) await runThroughput(t, o.clients, o.warmup, 1);
     }
+    // What each side burns with no requests at all (heartbeats, timers, the lab's status
+    // reports): the part of a 1-client row's CPU per request that is not the requests'.
+    // Only after a warm-up: a cluster just started is still busy starting.
+    for (const t of o.warmup > 0 ? targets : []) {
+      await sleep(IDLE_SETTLE_MS);
+      const idle = await idleServerCpu(await t.processes(), IDLE_MS);
+      side(t).idle = idle;
+      log(`${t.name} idle: server CPU ${idle.msPerSec.toFixed(0)} ms per s (${cpuSplit(idle.byProcess, 0)})`);
+    }
     // Each throughput row on each side in turn; the server's CPU from /proc around it.
     const row = async (t: Target & ReadTarget, what: string, run: () => Promise<ThroughputResult>) => {
       log(`${t.name}: ${what} for ${o.seconds} s...`);
@@ -167,7 +182,7 @@ async function main(argv: string[]): Promise<number> {
       );
       const why = errorSummary(r);
       if (why) log(`  errors: ${why}`);
-      const by = serverCpuSplit(r);
+      const by = cpuSplit(r.serverUsByProcess, 0);
       if (by) log(`  server CPU µs per ${unit.slice(0, -1)} by process: ${by}`);
       return r;
     };

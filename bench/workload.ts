@@ -214,6 +214,25 @@ export async function withServerCpu(
   };
 }
 
+/** IdleCpu is a system's CPU while nothing is asked of it (heartbeats, timers, status reports), in ms per second. */
+export interface IdleCpu {
+  msPerSec: number;
+  byProcess: Record<string, number>;
+}
+
+/** idleServerCpu measures the CPU the processes use over `ms` of no requests (/proc; ±10 ms of ticks per process). */
+export async function idleServerCpu(procs: ServerProcess[], ms: number): Promise<IdleCpu> {
+  const c0 = procs.map((p) => cpuMs(p.pid));
+  const t0 = performance.now();
+  await sleep(ms);
+  const secs = (performance.now() - t0) / 1000;
+  const per = procs.map((p, i) => (cpuMs(p.pid) - (c0[i] ?? 0)) / secs);
+  return {
+    msPerSec: per.reduce((a, b) => a + b, 0),
+    byProcess: Object.fromEntries(procs.map((p, i) => [p.name, per[i] ?? 0])),
+  };
+}
+
 /** errorSummary lists a row's errors by kind, most frequent first, with when they were sent (`128 × HTTP 200 unknown: timeout (at 4.8–9.9 s)`), or ''. */
 export function errorSummary(t: Pick<ThroughputResult, 'errorKinds'>): string {
   const s = (ms: number): string => (ms / 1000).toFixed(1);

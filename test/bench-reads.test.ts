@@ -165,13 +165,14 @@ describe('the results table', () => {
     benchCpuPct: 10,
     serverUsPerOp: cpu,
   });
-  const side = (version: string, reads: ThroughputResult): SideResults => ({
+  const side = (version: string, reads: ThroughputResult, idleMs: number): SideResults => ({
     version,
     sequential: null,
     concurrent: null,
     readsSequential: reads,
     readsConcurrent: null,
     failover: null,
+    idle: { msPerSec: idleMs, byProcess: { host: idleMs } },
   });
   const info: RunInfo = {
     date: '2026-12-03T10:00:00Z',
@@ -179,8 +180,8 @@ describe('the results table', () => {
     command: 'npm run bench',
     settings: '',
     protocol: 'paxos',
-    lab: side('quorum-lab x', row(500, 2, 300)),
-    etcd: side('etcd 3.4', row(1000, 1, 150)),
+    lab: side('quorum-lab x', row(500, 2, 300), 40),
+    etcd: side('etcd 3.4', row(1000, 1, 150), 20),
     load: [1, 1],
     notes: [],
   };
@@ -191,6 +192,7 @@ describe('the results table', () => {
     expect(md).toContain('| 1 client: gets/s | 500 | 1,000 | 0.50 |');
     expect(md).toContain('| 1 client: get p50 ms | 2.00 | 1.00 | 0.50 |');
     expect(md).toContain('| 1 client: server CPU µs per get | 300 | 150 | 0.50 |');
+    expect(md).toContain('| idle: server CPU ms per s | 40 | 20 | 0.50 |');
     expect(md).not.toContain('puts/s');
     expect(md).not.toContain('failover');
     expect(textTable({ ...info, protocol: 'raft' }, 64)).toMatch(/^row +lab \(Raft\) +etcd \(Raft\) +ratio/);
