@@ -2,15 +2,15 @@
  * `node --import tsx bench/reads.ts [--base DIR] [--clients N] [--seconds S] [--rounds N] [--protocol raft|paxos] [--to LIST] [--warmup S]`:
  * read throughput of the lab. A fresh `quorum-lab serve` (3 nodes, the bench's timings,
  * heartbeat 100 ms, election 1000 ms, as `npm run bench` starts it) gets 256 keys written
- * and S' seconds of unmeasured gets, then N closed-loop clients, one keep-alive connection
- * each, send linearizable gets of them (`POST /api/kv {op:'get'}`: a ReadIndex read, §6.4;
- * every answer checked against the value written, bench/read-load.ts, the part `npm run
- * bench`'s read rows share) for S seconds: through the balancer, or pinned to the leader or
- * to a follower (--to), a row each on the same lab. A row is gets/s, p50 and p99, errors,
- * and the CPU the host and its nodes used per get (from /proc, steadier than wall time on a
- * shared machine). With `--base DIR` each round runs DIR's lab and this checkout's one after
- * the other, alternating which goes first, so a busy machine weighs on both alike; the
- * medians of the rounds are printed last.
+ * and --warmup seconds of unmeasured gets, then N closed-loop clients, one keep-alive
+ * connection each, send linearizable gets of them (`POST /api/kv {op:'get'}`: a ReadIndex
+ * read, §6.4; every answer checked against the value written, bench/read-load.ts, the part
+ * `npm run bench`'s read rows share) for S seconds: through the balancer, or pinned to the
+ * leader, to a follower, or to each node in turn (--to), a row each on the same lab. A row
+ * is gets/s, p50 and p99, errors, and the CPU the host and its nodes used per get (from
+ * /proc, steadier than wall time on a shared machine). With `--base DIR` each round runs
+ * DIR's lab and this checkout's one after the other, alternating which goes first, so a
+ * busy machine weighs on both alike; the medians of the rounds are printed last.
  *
  * `npm run bench`'s read rows put the same gets beside etcd's; this is a lab-only tool for
  * A/B runs of a change to the read path.
@@ -25,6 +25,7 @@ import { LabCluster, repoRoot } from './lab';
 import { stopAll } from './procs';
 import { cpuMs } from './profile-lib';
 import { ReadSet, runReads, writeReadSet } from './read-load';
+import type { ReadClient } from './target';
 import { median } from './workload';
 
 const USAGE = `usage: node --import tsx bench/reads.ts [--base DIR] [--clients N] [--seconds S] [--rounds N] [--protocol raft|paxos] [--to LIST] [--warmup S]
@@ -35,13 +36,14 @@ const USAGE = `usage: node --import tsx bench/reads.ts [--base DIR] [--clients N
   --rounds N      rows per checkout (default 3)
   --protocol P    raft or paxos (default raft)
   --to LIST       where the gets go, comma-separated, a row each on the same lab: any (the gateway's
-                  balancer, as npm run bench sends them), leader, follower (pinned with {node})
+                  balancer, as npm run bench sends them), leader, follower (pinned with {node}),
+                  rotate (pinned to each node in turn, as the round-robin balancer spreads them)
                   (default any)
   --warmup S      seconds of unmeasured gets (--clients clients, balanced) on each lab first (default 3)
   --help, -h      this text`;
 
-/** READ_TO: where a row's gets go: the balancer's pick, or pinned to the leader or to a follower. */
-const READ_TO = ['any', 'leader', 'follower'] as const;
+/** READ_TO: where a row's gets go: the balancer's pick, or pinned to the leader, to a follower, or to each node in turn. */
+const READ_TO = ['any', 'leader', 'follower', 'rotate'] as const;
 type ReadTo = (typeof READ_TO)[number];
 
 interface Opts {
@@ -131,14 +133,30 @@ async function rows(tree: string, o: Opts, round: number): Promise<Row[]> {
   }
 }
 
+/** rotating is a read client that pins its gets to each node in turn, as the round-robin balancer spreads them. */
+function rotating(lab: LabCluster, check: ReadSet['check'], nodes: string[]): ReadClient {
+  const rs = nodes.map((n) => lab.reader(check, n));
+  let i = 0;
+  return {
+    get: (key) => rs[i++ % rs.length]!.get(key),
+    close: () => {
+      for (const r of rs) r.close();
+    },
+  };
+}
+
 /** row runs one read row on a running lab, its gets sent as `to` says. */
 async function row(tree: string, lab: LabCluster, set: ReadSet, o: Opts, to: ReadTo, round: number): Promise<Row> {
   const procs = await lab.processes();
   const leader = procs.find((p) => p.name.endsWith('(leader)'))?.name.split(' ')[0];
   const follower = procs.find((p) => p.name !== 'host' && !p.name.endsWith('(leader)'))?.name;
   const node = to === 'leader' ? leader : to === 'follower' ? follower : undefined;
-  if (to !== 'any' && node === undefined) throw new Error(`no ${to} to send the gets to`);
-  const target = { reader: (check: ReadSet['check']) => lab.reader(check, node) };
+  if ((to === 'leader' || to === 'follower') && node === undefined) throw new Error(`no ${to} to send the gets to`);
+  const nodes = procs.flatMap((p) => (p.name === 'host' ? [] : [p.name.split(' ')[0]!]));
+  const target = {
+    reader: (check: ReadSet['check']): ReadClient =>
+      to === 'rotate' ? rotating(lab, check, nodes) : lab.reader(check, node),
+  };
   // The host first (LabCluster.processes), then its nodes.
   const seq0 = await lastSeq(lab);
   const pids = procs.map((p) => p.pid);
