@@ -2,7 +2,7 @@
  * The etcd side: a 3-member etcd cluster (Debian's etcd-server, /usr/bin/etcd), each member
  * with its own data dir, peer and client URLs on 127.0.0.1 free ports, and the same
  * heartbeat / election settings as the lab. Puts go through etcd's HTTP/JSON gateway
- * (POST /v3/kv/put with base64 key and value).
+ * (POST /v3/kv/put with base64 key and value), gets too (POST /v3/kv/range).
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,7 +10,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clientAgent, freePorts, parseJson, request, type Endpoint } from './http';
 import { forgetPid, killPid, sleep, startProcess, waitExit } from './procs';
-import type { KillResult, PutClient, Target } from './target';
+import { etcdRangeAnswer } from './read-load';
+import type { KillResult, PutClient, ReadClient, ReadTarget, ServerProcess, Target } from './target';
 
 /** ETCD_BIN is where Debian's etcd-server puts the binary. */
 export const ETCD_BIN = '/usr/bin/etcd';
@@ -47,7 +48,7 @@ const STARTUP_MS = 30_000;
 const CTRL_TIMEOUT_MS = 2000;
 
 /** EtcdCluster is a running 3-member etcd. */
-export class EtcdCluster implements Target {
+export class EtcdCluster implements Target, ReadTarget {
   readonly name = 'etcd' as const;
   readonly version: string;
   private readonly members: Member[];
@@ -194,6 +195,32 @@ export class EtcdCluster implements Target {
       put: (key, value) => putEtcd(agent, ep, key, value, 10_000),
       close: () => agent.destroy(),
     };
+  }
+
+  /**
+   * reader opens one client sending linearizable gets (`POST /v3/kv/range` without
+   * `serializable`: etcd's ReadIndex read) to the leader, as client() does for puts.
+   */
+  reader(check: (key: string, value: string | null) => true | string): ReadClient {
+    const agent = clientAgent(1);
+    const ep = this.leaderEp ?? this.members[0]?.client;
+    if (!ep) throw new Error('etcd has no members');
+    return {
+      get: async (key) => {
+        const body = `{"key":"${Buffer.from(key).toString('base64')}"}`;
+        const a = etcdRangeAnswer(await request(agent, ep, 'POST', '/v3/kv/range', body, 10_000), key);
+        return typeof a === 'string' ? a : check(key, a.value);
+      },
+      close: () => agent.destroy(),
+    };
+  }
+
+  /** processes lists the live members, the leader marked. */
+  async processes(): Promise<ServerProcess[]> {
+    const l = await this.leader();
+    return this.members.flatMap((m) =>
+      m.proc?.pid === undefined ? [] : [{ name: m === l ? `${m.name} (leader)` : m.name, pid: m.proc.pid }],
+    );
   }
 
   private leaderEp: Endpoint | null = null;

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clientAgent, parseJson, request, type Endpoint } from './http';
 import { adoptPid, forgetPid, isAlive, killPid, sleep, startProcess, waitExit } from './procs';
-import type { KillResult, PutClient, Target } from './target';
+import { labGetAnswer } from './read-load';
+import type { KillResult, PutClient, ReadClient, ReadTarget, ServerProcess, Target } from './target';
 
 /** LabOptions configure the lab host. */
 export interface LabOptions {
@@ -38,8 +39,8 @@ const STARTUP_MS = 60_000;
 const CTRL_TIMEOUT_MS = 5000;
 
 /** labCommand is the exact command line the bench runs for the lab (without the data dir). */
-export function labCommand(o: { heartbeatMs: number; electionMs: number }): string[] {
-  return [
+export function labCommand(o: { heartbeatMs: number; electionMs: number; protocol?: 'raft' | 'paxos' }): string[] {
+  const args = [
     'bin/quorum-lab.mjs',
     'serve',
     '--port',
@@ -51,6 +52,8 @@ export function labCommand(o: { heartbeatMs: number; electionMs: number }): stri
     '--election-ms',
     String(o.electionMs),
   ];
+  if (o.protocol !== undefined) args.push('--protocol', o.protocol);
+  return args;
 }
 
 /** labVersion names what is measured: the checkout's commit. */
@@ -116,7 +119,7 @@ export async function startServe(name: string, repo: string, args: string[], tim
 }
 
 /** LabCluster is a running `quorum-lab serve`. */
-export class LabCluster implements Target {
+export class LabCluster implements Target, ReadTarget {
   readonly name = 'lab' as const;
   readonly version: string;
   private readonly ctrl = clientAgent(4);
@@ -134,7 +137,6 @@ export class LabCluster implements Target {
   /** start launches the host, reads its port from stdout, and waits for a healthy cluster. */
   static async start(opts: LabOptions): Promise<LabCluster> {
     const args = [...labCommand(opts), '--data', opts.dir];
-    if (opts.protocol !== undefined) args.push('--protocol', opts.protocol);
     const { proc, ep, tail } = await startServe('quorum-lab serve', opts.repo, args, STARTUP_MS);
     const c = new LabCluster(proc, ep, opts);
     try {
@@ -202,6 +204,16 @@ export class LabCluster implements Target {
     return l ? { id: l.id, pid: l.pid } : null;
   }
 
+  /** processes lists the host and its live nodes, the leader marked. */
+  async processes(): Promise<ServerProcess[]> {
+    const ns = (await this.nodes()) ?? [];
+    const l = LabCluster.leaderOf(ns);
+    const nodes = ns.flatMap((n) =>
+      n.status === 'up' && typeof n.pid === 'number' ? [{ name: n === l ? `${n.id} (leader)` : n.id, pid: n.pid }] : [],
+    );
+    return this.proc.pid === undefined ? nodes : [{ name: 'host', pid: this.proc.pid }, ...nodes];
+  }
+
   /** pids lists the host's PID and its live nodes' PIDs (for the profiler). */
   async pids(): Promise<number[]> {
     const ns = (await this.nodes()) ?? [];
@@ -213,6 +225,23 @@ export class LabCluster implements Target {
     const agent = clientAgent(1);
     return {
       put: (key, value) => putLab(agent, this.ep, key, value, null, 10_000),
+      close: () => agent.destroy(),
+    };
+  }
+
+  /**
+   * reader opens one client sending linearizable gets (`POST /api/kv {op:'get'}`: a ReadIndex
+   * read) through the gateway's balancer, or to `node` only when given.
+   */
+  reader(check: (key: string, value: string | null) => true | string, node?: string): ReadClient {
+    const agent = clientAgent(1);
+    return {
+      get: async (key) => {
+        const body = JSON.stringify(node === undefined ? { op: 'get', key } : { op: 'get', key, node });
+        const r = await request(agent, this.ep, 'POST', '/api/kv', body, 10_000);
+        const a = labGetAnswer(r);
+        return typeof a === 'string' ? a : check(key, a.value);
+      },
       close: () => agent.destroy(),
     };
   }

@@ -1,18 +1,23 @@
 /**
  * The results table (printed and written into docs/BENCHMARKS.md). Ratios are oriented so
  * that > 1.0 always means the lab did better: lab/etcd for throughput, etcd/lab for
- * latency and failover time.
+ * latency, failover time and CPU per request. The header names the lab's protocol.
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import type { FailoverResult, ThroughputResult } from './workload';
+import { errorSummary, type FailoverResult, type IdleCpu, type ThroughputResult } from './workload';
 
 /** SideResults are one system's rows; a row is null when it was not run. */
 export interface SideResults {
   version: string;
   sequential: ThroughputResult | null;
   concurrent: ThroughputResult | null;
+  /** readsSequential, readsConcurrent: the read rows (linearizable gets; putsPerSec is gets/s there). */
+  readsSequential: ThroughputResult | null;
+  readsConcurrent: ThroughputResult | null;
   failover: FailoverResult | null;
+  /** idle: the system's CPU with no requests, measured after the warm-up (null when not measured). */
+  idle: IdleCpu | null;
 }
 
 /** RunInfo describes the run for the record. */
@@ -21,6 +26,8 @@ export interface RunInfo {
   machine: string;
   command: string;
   settings: string;
+  /** protocol: the lab's core in this run (etcd is Raft either way). */
+  protocol: 'raft' | 'paxos';
   lab: SideResults | null;
   etcd: SideResults | null;
   /** load: 1-minute load averages at the start and the end of the run (the machine may be shared). */
@@ -52,59 +59,51 @@ interface Row {
   digits: number;
 }
 
+/** protocolName names the lab's protocol as the table's header does. */
+export function protocolName(p: RunInfo['protocol']): string {
+  return p === 'raft' ? 'Raft' : 'Multi-Paxos';
+}
+
+type ThroughputRow = 'sequential' | 'concurrent' | 'readsSequential' | 'readsConcurrent';
+
+/** rows are the table's rows; a row neither side ran is left out (a `--rows` run shows its rows only). */
 function rows(r: RunInfo, clients: number): Row[] {
-  const l = r.lab;
-  const e = r.etcd;
-  const seq = (s: SideResults | null, f: (t: ThroughputResult) => number): number | null =>
-    s?.sequential ? f(s.sequential) : null;
-  const con = (s: SideResults | null, f: (t: ThroughputResult) => number): number | null =>
-    s?.concurrent ? f(s.concurrent) : null;
+  const of = (row: ThroughputRow, label: string, unit: 'puts' | 'gets'): Row[] => {
+    const f = (s: SideResults | null, g: (t: ThroughputResult) => number | undefined): number | null => {
+      const t = s?.[row];
+      return t ? (g(t) ?? null) : null;
+    };
+    const op = unit.slice(0, -1);
+    const row3 = (name: string, g: (t: ThroughputResult) => number | undefined, better: Better, digits: number) => ({
+      label: `${label}: ${name}`,
+      lab: f(r.lab, g),
+      etcd: f(r.etcd, g),
+      better,
+      digits,
+    });
+    return [
+      row3(`${unit}/s`, (t) => t.putsPerSec, 'higher', 0),
+      row3(`${op} p50 ms`, (t) => t.p50Ms, 'lower', 2),
+      row3(`${op} p99 ms`, (t) => t.p99Ms, 'lower', 2),
+      row3(`server CPU µs per ${op}`, (t) => t.serverUsPerOp, 'lower', 0),
+    ];
+  };
   const fo = (s: SideResults | null): number | null => (s?.failover ? s.failover.medianMs : null);
+  const idle = (s: SideResults | null): number | null => s?.idle?.msPerSec ?? null;
   return [
+    { label: 'idle: server CPU ms per s', lab: idle(r.lab), etcd: idle(r.etcd), better: 'lower' as const, digits: 0 },
+    ...of('sequential', '1 client', 'puts'),
+    ...of('concurrent', `${clients} clients`, 'puts'),
+    ...of('readsSequential', '1 client', 'gets'),
+    ...of('readsConcurrent', `${clients} clients`, 'gets'),
     {
-      label: '1 client: puts/s',
-      lab: seq(l, (t) => t.putsPerSec),
-      etcd: seq(e, (t) => t.putsPerSec),
-      better: 'higher',
+      label: 'failover: median ms to first ok put',
+      lab: fo(r.lab),
+      etcd: fo(r.etcd),
+      better: 'lower' as const,
       digits: 0,
     },
-    {
-      label: '1 client: p50 ms',
-      lab: seq(l, (t) => t.p50Ms),
-      etcd: seq(e, (t) => t.p50Ms),
-      better: 'lower',
-      digits: 2,
-    },
-    {
-      label: '1 client: p99 ms',
-      lab: seq(l, (t) => t.p99Ms),
-      etcd: seq(e, (t) => t.p99Ms),
-      better: 'lower',
-      digits: 2,
-    },
-    {
-      label: `${clients} clients: puts/s`,
-      lab: con(l, (t) => t.putsPerSec),
-      etcd: con(e, (t) => t.putsPerSec),
-      better: 'higher',
-      digits: 0,
-    },
-    {
-      label: `${clients} clients: p50 ms`,
-      lab: con(l, (t) => t.p50Ms),
-      etcd: con(e, (t) => t.p50Ms),
-      better: 'lower',
-      digits: 2,
-    },
-    {
-      label: `${clients} clients: p99 ms`,
-      lab: con(l, (t) => t.p99Ms),
-      etcd: con(e, (t) => t.p99Ms),
-      better: 'lower',
-      digits: 2,
-    },
-    { label: 'failover: median ms to first ok put', lab: fo(l), etcd: fo(e), better: 'lower', digits: 0 },
-  ];
+  ].filter((row) => row.lab !== null || row.etcd !== null);
 }
 
 function fmt(v: number | null, digits: number): string {
@@ -123,7 +122,10 @@ export function ratio(lab: number | null, etcd: number | null, better: Better): 
 
 /** markdownTable renders the results as a Markdown table. */
 export function markdownTable(r: RunInfo, clients: number): string {
-  const lines = ['| row | lab | etcd | ratio (> 1.0 = lab better) |', '|---|---:|---:|---:|'];
+  const lines = [
+    `| row | lab (${protocolName(r.protocol)}) | etcd (Raft) | ratio (> 1.0 = lab better) |`,
+    '|---|---:|---:|---:|',
+  ];
   for (const row of rows(r, clients)) {
     const q = ratio(row.lab, row.etcd, row.better);
     lines.push(
@@ -135,7 +137,7 @@ export function markdownTable(r: RunInfo, clients: number): string {
 
 /** textTable renders the results for the terminal. */
 export function textTable(r: RunInfo, clients: number): string {
-  const head = ['row', 'lab', 'etcd', 'ratio'];
+  const head = ['row', `lab (${protocolName(r.protocol)})`, 'etcd (Raft)', 'ratio'];
   const body = rows(r, clients).map((row) => {
     const q = ratio(row.lab, row.etcd, row.better);
     return [row.label, fmt(row.lab, row.digits), fmt(row.etcd, row.digits), q === null ? '—' : q.toFixed(2)];
@@ -146,18 +148,34 @@ export function textTable(r: RunInfo, clients: number): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
+/** cpuSplit lists CPU by process (`host 150, n1 (leader) 60, …`), or ''. */
+export function cpuSplit(byProcess: Record<string, number> | undefined, digits: number): string {
+  return Object.entries(byProcess ?? {})
+    .map(([name, v]) => `${name} ${v.toFixed(digits)}`)
+    .join(', ');
+}
+
 function detail(name: string, s: SideResults | null): string[] {
   if (!s) return [`- ${name}: not run`];
   const out = [`- ${name} (${s.version}):`];
-  for (const [label, t] of [
-    ['1 client', s.sequential],
-    ['concurrent', s.concurrent],
+  for (const [label, t, done] of [
+    ['1 client', s.sequential, 'puts acknowledged'],
+    ['concurrent', s.concurrent, 'puts acknowledged'],
+    ['1 client gets', s.readsSequential, 'gets answered right'],
+    ['concurrent gets', s.readsConcurrent, 'gets answered right'],
   ] as const) {
-    if (t)
+    if (t) {
+      const why = errorSummary(t);
+      const by = cpuSplit(t.serverUsByProcess, 0);
       out.push(
-        `  - ${label}: ${t.ok} puts acknowledged, ${t.errors} errors, in ${t.seconds.toFixed(1)} s with ${t.clients} client(s); the bench client itself used ${t.benchCpuPct.toFixed(0)}% of a core`,
+        `  - ${label}: ${t.ok} ${done}, ${t.errors} errors${why ? ` (${why})` : ''}, in ${t.seconds.toFixed(1)} s with ${t.clients} client(s); the bench client itself used ${t.benchCpuPct.toFixed(0)}% of a core${by ? `; server CPU µs per request by process: ${by}` : ''}`,
       );
+    }
   }
+  if (s.idle)
+    out.push(
+      `  - idle (no requests, after the warm-up): server CPU ms per s by process: ${cpuSplit(s.idle.byProcess, 0)}`,
+    );
   if (s.failover) {
     const f = s.failover;
     out.push(

@@ -1,9 +1,11 @@
 /**
- * `npm run bench`: the lab's 3-node Raft cluster against a 3-member etcd, side by side in
- * one run on loopback, same workload (256-byte puts over HTTP/JSON, keys over 10,000):
- * one sequential client, N concurrent clients, and failover after SIGKILL of the leader.
- * Rows alternate between the two systems so background load on a shared machine hits both
- * alike. Prints the table and rewrites the results section of docs/BENCHMARKS.md.
+ * `npm run bench`: the lab's 3-node Raft (or, with --protocol paxos, Multi-Paxos) cluster
+ * against a 3-member etcd, side by side in one run on loopback, same workload (256-byte puts
+ * over HTTP/JSON, keys over 10,000): one sequential client, N concurrent clients, the same
+ * two for linearizable gets of keys written first (every answer checked), and failover after
+ * SIGKILL of the leader. Rows alternate between the two systems so background load on a
+ * shared machine hits both alike. Prints the table and rewrites the results section of
+ * docs/BENCHMARKS.md (bench/run-args.ts: the options).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,145 +14,52 @@ import { liveCheckMain } from './checker-lab';
 import { framesMain } from './frames';
 import { EtcdCluster, ETCD_BIN, etcdVersion } from './etcd';
 import { LabCluster, labCommand, repoRoot } from './lab';
-import { onExit, stopAll } from './procs';
+import { onExit, sleep, stopAll } from './procs';
 import { measureShards, moveLine, shardsTable, type ShardsResult } from './shards-lib';
-import { machineDescription, resultsSection, textTable, writeResults, type RunInfo, type SideResults } from './report';
-import type { Target, TargetName } from './target';
-import { intOpt, parseCli, stringOpt, UsageError } from '../src-main/cli-args';
+import {
+  machineDescription,
+  protocolName,
+  resultsSection,
+  cpuSplit,
+  textTable,
+  writeResults,
+  type RunInfo,
+  type SideResults,
+} from './report';
+import { READ_KEYS, ReadSet, runReads, writeReadSet } from './read-load';
+import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from './run-args';
+import type { ReadTarget, Target, TargetName } from './target';
 import {
   FAILOVER_PUT_EVERY_MS,
   FAILOVER_PUT_TIMEOUT_MS,
   KEY_SPACE,
   runFailover,
+  errorSummary,
+  idleServerCpu,
   runThroughput,
   VALUE_BYTES,
+  withServerCpu,
+  type ThroughputResult,
 } from './workload';
 
-const USAGE = `usage: npm run bench -- [options]
-
-  --seconds N        seconds per throughput row (default 10)
-  --clients N        concurrent clients in row 2 (default 64)
-  --warmup N         seconds of unmeasured load (--clients clients) on each side before its rows,
-                     so both measure a warm process (the lab's JIT, etcd's allocator); 0..120
-                     (default 5)
-  --trials N         failover trials, the median is reported (default 5)
-  --only lab|etcd    run one side only
-  --rows LIST        the rows to run, comma-separated: sequential (1 client), concurrent, failover
-                     (default all three); a list without --shards leaves out the sharding rows too,
-                     and writes the results only with an explicit --out FILE
-  --out FILE         where to write the results (default docs/BENCHMARKS.md; 'none' to skip)
-  --heartbeat-ms N   heartbeat interval for both systems (default 100)
-  --election-ms N    election timeout for both systems (default 1000)
-  --shards           measure sharding after the comparison (the default; --no-shards skips it, and so
-                     does --only etcd): 1, 2 and 3 groups of 3 nodes under the same --clients load,
-                     and a shard move's unavailability (bench/shards-lib.ts)
-  --moves N          shard moves measured on 3 groups (default 10)
-  --frames           measure the renderer's frame time under load instead (see bench/frames.ts; --frames --help)
-  --live-check       measure the live checker's lag under a 64-client load instead (bench/checker-lab.ts; --live-check --help)
-  --help             this text`;
-
-/** BenchOptions are the parsed command-line options. */
-export interface BenchOptions {
-  seconds: number;
-  clients: number;
-  /** warmup: unmeasured seconds of the --clients load on each side before its rows. */
-  warmup: number;
-  trials: number;
-  only: TargetName | null;
-  /** rows: the comparison's rows to run (all three unless --rows names fewer). */
-  rows: ReadonlySet<BenchRow>;
-  out: string | null;
-  heartbeatMs: number;
-  electionMs: number;
-  /** shards: measure the sharding rows too (`moves` moves); on unless --no-shards or --only etcd. */
-  shards: boolean;
-  moves: number;
-}
-
-/** BENCH_ROWS: the comparison's rows, in the order they run. */
-export const BENCH_ROWS = ['sequential', 'concurrent', 'failover'] as const;
-/** BenchRow is one of the comparison's rows. */
-export type BenchRow = (typeof BENCH_ROWS)[number];
-
-/** parseRows reads --rows: a comma-separated subset of BENCH_ROWS (an error message when it is not one). */
-function parseRows(v: string | undefined): Set<BenchRow> | string {
-  if (v === undefined) return new Set(BENCH_ROWS);
-  const rows = new Set<BenchRow>();
-  for (const r of v.split(',')) {
-    if (!(BENCH_ROWS as readonly string[]).includes(r))
-      return `--rows takes a comma-separated list of ${BENCH_ROWS.join(', ')}; got '${r}'`;
-    rows.add(r as BenchRow);
-  }
-  return rows;
-}
-
-/** BENCH_OPTIONS are the options the bench takes (names without `--`). */
-const BENCH_OPTIONS = {
-  seconds: { type: 'string' },
-  clients: { type: 'string' },
-  warmup: { type: 'string' },
-  trials: { type: 'string' },
-  only: { type: 'string' },
-  rows: { type: 'string' },
-  out: { type: 'string' },
-  'heartbeat-ms': { type: 'string' },
-  'election-ms': { type: 'string' },
-  shards: { type: 'boolean' },
-  'no-shards': { type: 'boolean' },
-  moves: { type: 'string' },
-} as const;
-
-/** parseBenchArgs validates the options; it returns an error message instead of throwing. */
-export function parseBenchArgs(argv: string[], root: string): BenchOptions | string {
-  let o: BenchOptions;
-  try {
-    const p = parseCli(argv, BENCH_OPTIONS);
-    const out = stringOpt(p, 'out', undefined);
-    const only = stringOpt(p, 'only', undefined);
-    if (only !== undefined && only !== 'lab' && only !== 'etcd') return `--only needs 'lab' or 'etcd', got '${only}'`;
-    const rowsOpt = stringOpt(p, 'rows', undefined);
-    const rows = parseRows(rowsOpt);
-    if (typeof rows === 'string') return rows;
-    // A subset of the rows is a measurement, not the results of record: written only where asked, no shards unless asked.
-    const some = rowsOpt !== undefined;
-    o = {
-      seconds: intOpt(p, 'seconds', 1, 600, 10),
-      clients: intOpt(p, 'clients', 1, 1024, 64),
-      warmup: intOpt(p, 'warmup', 0, 120, 5),
-      trials: intOpt(p, 'trials', 1, 50, 5),
-      only: only ?? null,
-      rows,
-      out:
-        out === undefined
-          ? some
-            ? null
-            : path.join(root, 'docs', 'BENCHMARKS.md')
-          : out === 'none'
-            ? null
-            : path.resolve(out),
-      heartbeatMs: intOpt(p, 'heartbeat-ms', 1, 10_000, 100),
-      electionMs: intOpt(p, 'election-ms', 1, 60_000, 1000),
-      shards: p.values['no-shards'] !== true && only !== 'etcd' && (!some || p.values.shards === true),
-      moves: intOpt(p, 'moves', 1, 100, 10),
-    };
-    if (p.values.shards === true && p.values['no-shards'] === true) return 'give --shards or --no-shards, not both';
-    if (p.values.shards === true && only === 'etcd') return '--shards measures the lab: not with --only etcd';
-    if (p.values.moves !== undefined && !o.shards) return '--moves goes with the sharding rows (not --no-shards)';
-  } catch (e) {
-    if (e instanceof UsageError) return e.message;
-    throw e;
-  }
-  // etcd refuses an election timeout under 5 heartbeats; hold the lab to the same rule.
-  if (o.electionMs < 5 * o.heartbeatMs) return `--election-ms must be at least 5 x --heartbeat-ms (etcd requires it)`;
-  return o;
-}
+/** IDLE_SETTLE_MS, IDLE_MS: the pause after the warm-up, then the window the idle CPU is measured over. */
+const IDLE_SETTLE_MS = 1000;
+const IDLE_MS = 3000;
 
 function log(s: string): void {
   console.log(s);
 }
 
 function emptySide(t: Target): SideResults {
-  return { version: t.version, sequential: null, concurrent: null, failover: null };
+  return {
+    version: t.version,
+    sequential: null,
+    concurrent: null,
+    readsSequential: null,
+    readsConcurrent: null,
+    failover: null,
+    idle: null,
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -158,20 +67,20 @@ async function main(argv: string[]): Promise<number> {
   if (argv.includes('--frames')) return framesMain(argv.filter((a) => a !== '--frames'));
   if (argv.includes('--live-check')) return liveCheckMain(argv.filter((a) => a !== '--live-check'));
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
+    console.log(BENCH_USAGE);
     return 0;
   }
   const root = repoRoot();
   const parsed = parseBenchArgs(argv, root);
   if (typeof parsed === 'string') {
-    console.error(`bench: ${parsed}\n\n${USAGE}`);
+    console.error(`bench: ${parsed}\n\n${BENCH_USAGE}`);
     return 2;
   }
   const o = parsed;
   const notes: string[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-bench-'));
   onExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const targets: Target[] = [];
+  const targets: (Target & ReadTarget)[] = [];
   let exit = 0;
   const info: RunInfo = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -181,11 +90,14 @@ async function main(argv: string[]): Promise<number> {
       `heartbeat ${o.heartbeatMs} ms, election ${o.electionMs} ms (both systems)`,
       `${VALUE_BYTES}-byte values, keys uniform over ${KEY_SPACE.toLocaleString('en-US')}`,
       `${o.seconds} s per throughput row, 1 and ${o.clients} clients (one keep-alive connection each), after ${o.warmup} s of ${o.clients} clients unmeasured`,
+      `gets: linearizable (lab \`POST /api/kv {op:'get'}\` through its balancer, etcd \`POST /v3/kv/range\` to its leader), keys uniform over ${READ_KEYS} written first, every answer checked against the value written`,
+      `server CPU per request: user + system of the system's processes (/proc)`,
       `failover: a put every ${FAILOVER_PUT_EVERY_MS} ms (each bounded by ${FAILOVER_PUT_TIMEOUT_MS} ms), median of ${o.trials}`,
-      `lab: \`node ${labCommand(o).join(' ')} --data <tmpdir>\``,
+      `lab (${protocolName(o.protocol)}): \`node ${labCommand(o).join(' ')} --data <tmpdir>\``,
       `etcd: 3 members, \`${ETCD_BIN} --heartbeat-interval ${o.heartbeatMs} --election-timeout ${o.electionMs}\`, own data dirs, 127.0.0.1 ports`,
     ].join('; '),
     load: [os.loadavg()[0] ?? 0, 0],
+    protocol: o.protocol,
     lab: null,
     etcd: null,
     notes,
@@ -224,9 +136,10 @@ async function main(argv: string[]): Promise<number> {
           dir: path.join(tmp, 'lab'),
           heartbeatMs: o.heartbeatMs,
           electionMs: o.electionMs,
+          protocol: o.protocol,
           log,
         });
-        log(`  lab on ${lab.url}`);
+        log(`  lab on ${lab.url} (${protocolName(o.protocol)})`);
         targets.push(lab);
       } catch (e) {
         notes.push(`lab side failed to start: ${(e as Error).message.split('\n')[0]}`);
@@ -249,24 +162,48 @@ async function main(argv: string[]): Promise<number> {
       log(`warming up ${t.name} (${o.warmup} s of ${o.clients} clients)...`);
       if (o.warmup > 0) await runThroughput(t, o.clients, o.warmup, 1);
     }
-    for (const t of o.rows.has('sequential') ? targets : []) {
-      log(`${t.name}: 1 client for ${o.seconds} s...`);
-      await pin(t);
-      const r = await runThroughput(t, 1, o.seconds, 42);
-      side(t).sequential = r;
-      log(
-        `  ${r.putsPerSec.toFixed(0)} puts/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors`,
-      );
+    // What each side burns with no requests at all (heartbeats, timers, the lab's status
+    // reports): the part of a 1-client row's CPU per request that is not the requests'.
+    // Only after a warm-up: a cluster just started is still busy starting.
+    for (const t of o.warmup > 0 ? targets : []) {
+      await sleep(IDLE_SETTLE_MS);
+      const idle = await idleServerCpu(await t.processes(), IDLE_MS);
+      side(t).idle = idle;
+      log(`${t.name} idle: server CPU ${idle.msPerSec.toFixed(0)} ms per s (${cpuSplit(idle.byProcess, 0)})`);
     }
-    for (const t of o.rows.has('concurrent') ? targets : []) {
-      log(`${t.name}: ${o.clients} clients for ${o.seconds} s...`);
+    // Each throughput row on each side in turn; the server's CPU from /proc around it.
+    const row = async (t: Target & ReadTarget, what: string, run: () => Promise<ThroughputResult>) => {
+      log(`${t.name}: ${what} for ${o.seconds} s...`);
       await pin(t);
-      const r = await runThroughput(t, o.clients, o.seconds, 43);
-      side(t).concurrent = r;
+      const r = await withServerCpu(await t.processes(), run);
+      const unit = what.endsWith('gets') ? 'gets' : 'puts';
       log(
-        `  ${r.putsPerSec.toFixed(0)} puts/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors`,
+        `  ${r.putsPerSec.toFixed(0)} ${unit}/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors${r.serverUsPerOp === undefined ? '' : `, server CPU ${r.serverUsPerOp.toFixed(0)} µs per ${unit.slice(0, -1)}`}`,
       );
+      const why = errorSummary(r);
+      if (why) log(`  errors: ${why}`);
+      const by = cpuSplit(r.serverUsByProcess, 0);
+      if (by) log(`  server CPU µs per ${unit.slice(0, -1)} by process: ${by}`);
+      return r;
+    };
+    for (const t of o.rows.has('sequential') ? targets : [])
+      side(t).sequential = await row(t, '1 client', () => runThroughput(t, 1, o.seconds, 42));
+    for (const t of o.rows.has('concurrent') ? targets : [])
+      side(t).concurrent = await row(t, `${o.clients} clients`, () => runThroughput(t, o.clients, o.seconds, 43));
+    const reads = new ReadSet();
+    if (o.rows.has('reads-sequential') || o.rows.has('reads-concurrent')) {
+      for (const t of targets) {
+        log(`${t.name}: writing the ${READ_KEYS} keys the gets read...`);
+        await pin(t);
+        await writeReadSet(t, reads);
+      }
     }
+    for (const t of o.rows.has('reads-sequential') ? targets : [])
+      side(t).readsSequential = await row(t, '1 client gets', () => runReads(t, reads, 1, o.seconds, 44));
+    for (const t of o.rows.has('reads-concurrent') ? targets : [])
+      side(t).readsConcurrent = await row(t, `${o.clients} clients gets`, () =>
+        runReads(t, reads, o.clients, o.seconds, 45),
+      );
     for (const t of o.rows.has('failover') ? targets : []) {
       log(`${t.name}: failover, ${o.trials} trial(s)...`);
       try {

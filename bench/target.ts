@@ -14,6 +14,27 @@ export interface PutClient {
   close(): void;
 }
 
+/** ReadClient is one client sending linearizable gets over one keep-alive connection. */
+export interface ReadClient {
+  /** get reads one key; resolves true only if the answer carried the value the ReadSet expects for it, else why not. */
+  get(key: string): Promise<true | string>;
+  close(): void;
+}
+
+/** ReadTarget is a system the read rows drive (bench/read-load.ts). */
+export interface ReadTarget {
+  /** reader opens one read client whose answers `check` judges (bench/read-load.ts's ReadSet.check). */
+  reader(check: (key: string, value: string | null) => true | string): ReadClient;
+  /** processes lists the system's processes by name (the leader's marked), for the CPU each used per request (/proc). */
+  processes(): Promise<ServerProcess[]>;
+}
+
+/** ServerProcess is one process of a system under test: a name (`host`, `n1 (leader)`, `m2`) and its PID. */
+export interface ServerProcess {
+  name: string;
+  pid: number;
+}
+
 /** KillResult says when (performance.now() ms, taken just before the kill) and whom a failover trial killed. */
 export interface KillResult {
   t0: number;

@@ -1,11 +1,12 @@
 /**
  * The workload both systems get: puts of 256-byte values to keys drawn uniformly over
- * 10,000 keys, from closed-loop clients (each waits for its answer before the next put),
- * plus the failover trial (a put every 10 ms to the survivors after the leader is killed).
+ * 10,000 keys, from closed-loop clients (each waits for its answer before the next put;
+ * bench/read-load.ts drives gets with the same loop), plus the failover trial (a put every 10 ms to the survivors after the leader is killed).
  */
 import { performance } from 'node:perf_hooks';
+import { cpuMs } from './profile-lib';
 import { sleep } from './procs';
-import type { PutClient, Target } from './target';
+import type { ServerProcess, Target } from './target';
 
 /** VALUE_BYTES is the size of every value written. */
 export const VALUE_BYTES = 256;
@@ -81,16 +82,61 @@ export interface ThroughputResult {
   errors: number;
   /** errorKinds: the errors by kind (the target's reason, or `not acknowledged`): how many, and when the first and last were sent (ms into the row). */
   errorKinds: Record<string, ErrorKind>;
+  /** putsPerSec: requests answered ok per second (puts/s in a put row, gets/s in a read row). */
   putsPerSec: number;
   p50Ms: number;
   p99Ms: number;
   /** benchCpuPct: the bench process's own CPU use during the row (% of one core), to show the client was not the limit. */
   benchCpuPct: number;
+  /** serverUsPerOp: the system's processes' CPU (user + system, from /proc) per request answered ok, in µs, when measured. */
+  serverUsPerOp?: number;
+  /** serverUsByProcess: the same per process (`host`, `n1 (leader)`, `m2`, ...), in µs per request. */
+  serverUsByProcess?: Record<string, number>;
 }
 
-/** runThroughput runs `clients` closed-loop clients for `seconds` (and at most maxOps puts in all). */
-export async function runThroughput(
-  target: Target,
+/** KeySpace is the keys a throughput row draws from, uniformly: `size` keys named by `name(i)`. */
+export interface KeySpace {
+  size: number;
+  name(i: number): string;
+}
+
+/** PUT_KEYS: the put rows' keys, KEY_SPACE of them named by keyOf. */
+export const PUT_KEYS: KeySpace = { size: KEY_SPACE, name: keyOf };
+
+/**
+ * RowClient is one client of a throughput row (one connection): `send` does the row's request
+ * on a key (a put of `value`, or a get that ignores it) and resolves true when it was answered
+ * as it must be, else why not.
+ */
+export interface RowClient {
+  send(key: string, value: string): Promise<boolean | string>;
+  close(): void;
+}
+
+/** runThroughput runs `clients` closed-loop clients putting for `seconds` (and at most maxOps puts in all). */
+export function runThroughput(
+  target: Pick<Target, 'client'>,
+  clients: number,
+  seconds: number,
+  seed: number,
+  maxOps = 5_000_000,
+): Promise<ThroughputResult> {
+  const open = (): RowClient => {
+    const c = target.client();
+    return { send: (key, value) => c.put(key, value), close: () => c.close() };
+  };
+  return runClosedLoop(open, PUT_KEYS, clients, seconds, seed, maxOps);
+}
+
+/**
+ * runClosedLoop runs `clients` closed-loop clients (each opened by `open`, each waiting for its
+ * answer before the next request) on keys drawn from `keys` for `seconds`, at most maxOps
+ * requests in all. The result's putsPerSec is requests answered ok per second, whatever the
+ * request is.
+ */
+export async function runClosedLoop(
+  open: () => RowClient,
+  keys: KeySpace,
   clients: number,
   seconds: number,
   seed: number,
@@ -104,17 +150,17 @@ export async function runThroughput(
   let errors = 0;
   const errorKinds: Record<string, ErrorKind> = {};
   let issued = 0;
-  const conns: PutClient[] = Array.from({ length: clients }, () => target.client());
+  const conns: RowClient[] = Array.from({ length: clients }, open);
   const start = performance.now();
   const cpu0 = process.cpuUsage();
   const deadline = start + seconds * 1000;
-  const loop = async (c: PutClient): Promise<void> => {
+  const loop = async (c: RowClient): Promise<void> => {
     while (performance.now() < deadline && issued < maxOps) {
       issued++;
-      const key = keyOf(rng.int(KEY_SPACE));
+      const key = keys.name(rng.int(keys.size));
       const value = values[issued % values.length] ?? '';
       const t = performance.now();
-      const acked = await c.put(key, value);
+      const acked = await c.send(key, value);
       const dt = performance.now() - t;
       if (acked === true) {
         ok++;
@@ -149,6 +195,41 @@ export async function runThroughput(
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
     benchCpuPct: ((cpu.user + cpu.system) / 1000 / (elapsed * 1000)) * 100,
+  };
+}
+
+/** withServerCpu runs a row and sets its serverUsPerOp (and by process) from the CPU the processes used meanwhile (/proc). */
+export async function withServerCpu(
+  procs: ServerProcess[],
+  row: () => Promise<ThroughputResult>,
+): Promise<ThroughputResult> {
+  const c0 = procs.map((p) => cpuMs(p.pid));
+  const r = await row();
+  if (r.ok === 0) return r;
+  const us = procs.map((p, i) => ((cpuMs(p.pid) - (c0[i] ?? 0)) * 1000) / r.ok);
+  return {
+    ...r,
+    serverUsPerOp: us.reduce((a, b) => a + b, 0),
+    serverUsByProcess: Object.fromEntries(procs.map((p, i) => [p.name, us[i] ?? 0])),
+  };
+}
+
+/** IdleCpu is a system's CPU while nothing is asked of it (heartbeats, timers, status reports), in ms per second. */
+export interface IdleCpu {
+  msPerSec: number;
+  byProcess: Record<string, number>;
+}
+
+/** idleServerCpu measures the CPU the processes use over `ms` of no requests (/proc; ±10 ms of ticks per process). */
+export async function idleServerCpu(procs: ServerProcess[], ms: number): Promise<IdleCpu> {
+  const c0 = procs.map((p) => cpuMs(p.pid));
+  const t0 = performance.now();
+  await sleep(ms);
+  const secs = (performance.now() - t0) / 1000;
+  const per = procs.map((p, i) => (cpuMs(p.pid) - (c0[i] ?? 0)) / secs);
+  return {
+    msPerSec: per.reduce((a, b) => a + b, 0),
+    byProcess: Object.fromEntries(procs.map((p, i) => [p.name, per[i] ?? 0])),
   };
 }
 

@@ -26,12 +26,14 @@ const FLAGS: Record<string, string[]> = {
   'shards-snapshots.ts': ['--runs', '--seconds', '--clients', '--snapshot-every', '--help'],
   'soak.ts': ['--ops', '--step', '--clients', '--keys', '--out', '--help'],
   'failover-reads.ts': ['--rounds', '--protocol', '--keep', '--help'],
+  'reads.ts': ['--base', '--clients', '--seconds', '--rounds', '--protocol', '--to', '--warmup', '--help'],
   'run.ts': [
     '--seconds',
     '--clients',
     '--warmup',
     '--trials',
     '--only',
+    '--protocol',
     '--rows',
     '--out',
     '--shards',
@@ -57,6 +59,10 @@ const BAD_VALUE: Record<string, [string[], RegExp]> = {
   'shards-snapshots.ts': [['--snapshot-every', '10'], /--snapshot-every must be 100\.\.1000000, got 10/],
   'soak.ts': [['--clients', '-1'], /--clients must be 1\.\.256, got -1/],
   'failover-reads.ts': [['--protocol', 'zab'], /--protocol must be one of raft, paxos/],
+  'reads.ts': [
+    ['--to', 'any,primary'],
+    /--to takes a comma-separated list of any, leader, follower, rotate; got 'primary'/,
+  ],
   'run.ts': [['--warmup', '500'], /--warmup must be 0\.\.120, got 500/],
 };
 
