@@ -127,9 +127,14 @@ export async function checkConsistency(
   await Promise.all(Array.from({ length: 16 }, () => worker()));
   const ok = violations.length === 0 && unreadable.length === 0;
   const summary = ok
-    ? `ok: ${keys.length} keys with acknowledged writes read back as a value that could be last`
-    : `${violations.length} keys lost or changed an acknowledged write; ${unreadable.length} keys could not be read`;
+    ? `ok: ${keysText(keys.length)} with acknowledged writes read back as a value that could be last`
+    : `${keysText(violations.length)} lost or changed an acknowledged write; ${keysText(unreadable.length)} could not be read`;
   return { ok, summary, keysChecked: keys.length, keysSkipped: cands.length - keys.length, violations, unreadable };
+}
+
+/** keysText writes a count of keys: "1 key", "3 keys". */
+function keysText(n: number): string {
+  return n === 1 ? '1 key' : `${n} keys`;
 }
 
 /** EXPORT_CHECK_MS bounds the linearizability search of an export (the verdict is then unknown); it runs on the host's event loop, so it is kept short. */

@@ -169,13 +169,13 @@ describe('why is entry N not committed (Raft)', () => {
     const a = ask(input, 'n1', 2);
     expect(a.entryFacts?.oldTerm).toBe(false);
     expect(a.summary).toBe(
-      'entry 2 (b203) is stored on n1, n2 (2 of 3; 2 needed) but not counted yet: the acknowledgements are on their way to n1.',
+      'entry 2 (b=2.n3) is stored on n1, n2 (2 of 3; 2 needed) but not counted yet: the acknowledgements are on their way to n1.',
     );
-    expect(text(a)).toContain('n3: does not store it — it holds a different entry there (b101)');
+    expect(text(a)).toContain('n3: does not store it — it holds a different entry there (b=1.n1)');
     // Asked on the acceptor that holds the older ballot's value: the leader's ballot decides the slot.
     const b = ask(input, 'n3', 2);
-    expect(b.summary).toBe("n3's entry 2 (b101) is not committed: it is not the leader n1's (n1's entry 2 is b203).");
-    expect(text(b)).toContain('n3 accepted it under ballot 101');
+    expect(b.summary).toBe("n3's entry 2 (b=1.n1) is not committed: it is not the leader n1's (n1's entry 2 is b=2.n3).");
+    expect(text(b)).toContain('n3 accepted it under ballot 1.n1');
   });
 
   it('an entry the leader does not have was never committed and will be replaced', () => {

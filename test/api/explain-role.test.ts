@@ -260,7 +260,7 @@ describe('why is a node in its role', () => {
         'follower',
         305,
         { kind: 'higher-term', from: 'n3', msg: 'prepare', term: 305, prevTerm: 203 },
-        'leader → follower (b305): higher ballot from n3 (prepare b305; was b203)',
+        'leader → follower (b=3.n5): higher ballot from n3 (prepare b=3.n5; was b=2.n3)',
       ),
       r(20, 'vote-answer', {
         node: 'n1',
@@ -268,7 +268,7 @@ describe('why is a node in its role', () => {
         candidate: 'n2',
         term: 202,
         granted: false,
-        reason: "refused n2's promise (b202): already promised a higher ballot (b305)",
+        reason: "refused n2's promise (b=2.n2): already promised a higher ballot (3.n5)",
       }),
     ];
     const a = ask(
@@ -276,9 +276,9 @@ describe('why is a node in its role', () => {
       'n1',
     );
     expect(a.summary).toBe(
-      'n1 is follower (b305) since 0.011 s because of: higher ballot from n3 (prepare b305; was b203).',
+      'n1 is follower (b=3.n5) since 0.011 s because of: higher ballot from n3 (prepare b=3.n5; was b=2.n3).',
     );
-    expect(all(a)).toContain('The message: prepare n3→n1 b305 delivered at 0.010 s');
-    expect(all(a)).toContain('already promised a higher ballot (b305)');
+    expect(all(a)).toContain('The message: prepare n3→n1 b=3.n5 delivered at 0.010 s');
+    expect(all(a)).toContain('already promised a higher ballot (3.n5)');
   });
 });

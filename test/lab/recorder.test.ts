@@ -147,7 +147,9 @@ describe('recorder', () => {
       if (failFirst-- > 0) return { outcome: 'unknown' as const, result: null };
       return { outcome: 'ok' as const, result: { ok: true, value: '1' } };
     };
-    expect(await checkConsistency(history, read)).toMatchObject({ ok: true, unreadable: [] });
+    const good = await checkConsistency(history, read);
+    expect(good).toMatchObject({ ok: true, unreadable: [] });
+    expect(good.summary).toMatch(/^ok: 1 key with acknowledged writes/);
     expect(tries).toEqual(['a', 'a', 'a']);
     tries.length = 0;
     const never = async (key: string) => {
@@ -156,7 +158,7 @@ describe('recorder', () => {
     };
     const r = await checkConsistency(history, never);
     expect(r).toMatchObject({ ok: false, unreadable: ['a'] });
-    expect(r.summary).toMatch(/1 keys could not be read/);
+    expect(r.summary).toMatch(/^0 keys lost or changed an acknowledged write; 1 key could not be read$/);
     expect(tries).toHaveLength(READ_TRIES);
   });
 });

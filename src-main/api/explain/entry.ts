@@ -42,7 +42,10 @@ interface Ctx {
   index: number;
   asked: NodeFacts;
   lead: NodeFacts | null;
-  t: string;
+  /** ref writes a term ("t5") or a ballot ("b=2.n3") as every other view does. */
+  ref: (n: number) => string;
+  /** num writes a bare term ("5") or ballot ("2.n3"). */
+  num: (n: number) => string;
   term: string;
   facts: Map<NodeId, NodeFacts>;
   cites: WhyCite[];
@@ -64,7 +67,7 @@ function holderOf(c: Ctx, v: NodeId, ref: number | null): Holder {
   switch (at.kind) {
     case 'has':
       if (ref === null || at.term === ref) return { node: v, stores: true, why: 'its log has it' };
-      return { node: v, stores: false, why: `it holds a different entry there (${c.t}${at.term})` };
+      return { node: v, stores: false, why: `it holds a different entry there (${c.ref(at.term)})` };
     case 'compacted':
       return { node: v, stores: true, why: `it is in its snapshot (log starts at ${at.first})` };
     case 'lacks':
@@ -122,7 +125,7 @@ export function explainEntry(input: WhyInput, node: NodeId, index: number): WhyR
   if (range) return { ok: false, status: 404, error: range };
   const w = wordsOf(input.view.protocol);
   const lead = pickLeader(input, asked, facts);
-  const c: Ctx = { input, node, index, asked, lead, t: w.t, term: w.term, facts, cites: [] };
+  const c: Ctx = { input, node, index, asked, lead, ref: w.ref, num: w.num, term: w.term, facts, cites: [] };
   const e = entryFacts(c);
   const cites = c.cites;
   const lines = e.committed ? committedLines(c, e) : pendingLines(c, e);
@@ -176,7 +179,7 @@ function entryFacts(c: Ctx): EntryWhy {
 }
 
 function entryName(c: Ctx, e: EntryWhy): string {
-  return `entry ${c.index}${e.term === null ? '' : ` (${c.t}${e.term})`}`;
+  return `entry ${c.index}${e.term === null ? '' : ` (${c.ref(e.term)})`}`;
 }
 
 /** committedLines: committed on the asked node — when, by which leader, with whom. */
@@ -187,7 +190,7 @@ function committedLines(c: Ctx, e: EntryWhy): string[] {
   if (at) {
     const rec = c.input.log.find((r) => r.seq === at.seq);
     if (rec) cites.push(cite(rec, `${at.by} commit index ≥ ${c.index}`));
-    const term = at.term === null ? '' : ` (${c.t}${at.term})`;
+    const term = at.term === null ? '' : ` (${c.ref(at.term)})`;
     out.push(
       `Leader ${at.by}${term} committed it at ${secs(at.t)}: ${list(at.quorum)} held it (${at.quorum.length} of ${e.voters.length}; ${e.needed} needed).`,
     );
@@ -235,15 +238,15 @@ function notInLeaderLog(c: Ctx, e: EntryWhy, own: number, leadAt: EntryAt): stri
   const lead = c.lead!;
   const theirs =
     leadAt.kind === 'has'
-      ? `${lead.id}'s entry ${c.index} is ${c.t}${leadAt.term}`
+      ? `${lead.id}'s entry ${c.index} is ${c.ref(leadAt.term)}`
       : leadAt.kind === 'lacks'
         ? `${lead.id}'s log ends at ${leadAt.last}`
         : `${lead.id}'s entry ${c.index} is unknown`;
   const paxos = c.input.view.protocol === 'paxos';
   return [
-    `${c.node}'s entry ${c.index} (${c.t}${own}) is not committed: it is not the leader ${lead.id}'s (${theirs}).`,
+    `${c.node}'s entry ${c.index} (${c.ref(own)}) is not committed: it is not the leader ${lead.id}'s (${theirs}).`,
     paxos
-      ? `${c.node} accepted it under ballot ${own}; the leader's ballot decides slot ${c.index}, and ${c.node} will learn the chosen value from it.`
+      ? `${c.node} accepted it under ballot ${c.num(own)}; the leader's ballot decides slot ${c.index}, and ${c.node} will learn the chosen value from it.`
       : `It was never committed, and ${c.node} will replace it with the leader's entries once it hears from ${lead.id}.`,
     ...leaderLines(c, e),
   ];
@@ -302,7 +305,7 @@ function leaderLines(c: Ctx, e: EntryWhy): string[] {
   if (view.leader !== null && view.leader !== lead.id) {
     const other = view.nodes.find((n) => n.id === view.leader);
     out.push(
-      `${lead.id} still claims to lead (${c.t}${e.leaderTerm}), but ${view.leader} leads the cluster (${c.t}${other?.term ?? '?'}).`,
+      `${lead.id} still claims to lead (${c.ref(e.leaderTerm)}), but ${view.leader} leads the cluster (${other?.term == null ? '?' : c.ref(other.term)}).`,
     );
   }
   const reach = reachOf(view, lead.id, e.voters);

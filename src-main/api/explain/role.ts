@@ -16,7 +16,8 @@ interface Ctx {
   input: WhyInput;
   node: NodeId;
   mine: RunLogRecord[];
-  t: string;
+  /** ref writes a term ("t5") or a ballot ("b=2.n3") as every other view does. */
+  ref: (n: number) => string;
   cites: WhyCite[];
   /** shown: role-reason records already told, so no section repeats another. */
   shown: Set<number>;
@@ -48,7 +49,7 @@ export function explainRole(input: WhyInput, node: NodeId): WhyResult {
   const f = input.facts.find((x) => x.id === node);
   if (!f) return { ok: false, status: 404, error: `unknown node ${node}` };
   const mine = input.log.filter((r) => str(r, 'node') === node);
-  const c: Ctx = { input, node, mine, t: wordsOf(input.view.protocol).t, cites: [], shown: new Set() };
+  const c: Ctx = { input, node, mine, ref: wordsOf(input.view.protocol).ref, cites: [], shown: new Set() };
   const role = f.run === 'down' ? null : (f.status?.role ?? input.view.nodes.find((n) => n.id === node)?.role ?? null);
   const term = f.status?.term ?? null;
   const facts: RoleWhy = {
@@ -117,7 +118,7 @@ function roleLine(c: Ctx, f: NodeFacts, facts: RoleWhy, lines: string[]): string
   const role = facts.role ?? 'unknown';
   const want = role === 'learner' ? 'follower' : role;
   const note = latest(c.mine, (r) => r.kind === 'role-reason' && str(r, 'role') === want);
-  const termText = facts.term === null ? '' : ` (${c.t}${facts.term})`;
+  const termText = facts.term === null ? '' : ` (${c.ref(facts.term)})`;
   const leader = f.status?.leader;
   const follows = role === 'follower' && leader ? `, following ${leader}` : '';
   if (!note) {
@@ -156,8 +157,8 @@ function causeMessage(c: Ctx, note: RunLogRecord): string | null {
   };
   const m = find(q) ?? find({ to: c.node, from: cause.from, before: note.seq, kind: 'deliver' });
   if (!m) return null;
-  c.cites.push(cite(m, messageText(m, c.t, false)));
-  return messageText(m, c.t);
+  c.cites.push(cite(m, messageText(m, c.ref, false)));
+  return messageText(m, c.ref);
 }
 
 /** electionLines: the last election the node started — the timeout (and what it last heard) — and how it ended. */
@@ -193,8 +194,8 @@ function silentLeader(c: Ctx, leader: NodeId, start: RunLogRecord): string[] {
   const out: string[] = [];
   const heard = c.input.findMessage?.({ to: c.node, from: leader, before: start.seq, kind: 'deliver' }) ?? null;
   if (heard) {
-    c.cites.push(cite(heard, messageText(heard, c.t, false)));
-    out.push(`The last message from ${leader} before it: ${messageText(heard, c.t)}.`);
+    c.cites.push(cite(heard, messageText(heard, c.ref, false)));
+    out.push(`The last message from ${leader} before it: ${messageText(heard, c.ref)}.`);
   }
   const fate = latest(
     c.input.log,

@@ -52,9 +52,9 @@ export function cite(r: RunLogRecord, text: string): WhyCite {
 }
 
 /** messageText writes a message record: "vote n3→n2 t5 delivered at 12.299 s (#4567)" (without time and seq: "… delivered"). */
-export function messageText(m: RunLogRecord, t: string, when = true): string {
+export function messageText(m: RunLogRecord, ref: (n: number) => string, when = true): string {
   const term = num(m, 'term');
-  const what = `${str(m, 'type') ?? '?'} ${str(m, 'from') ?? '?'}→${str(m, 'to') ?? '?'}${term === null ? '' : ` ${t}${term}`}`;
+  const what = `${str(m, 'type') ?? '?'} ${str(m, 'from') ?? '?'}→${str(m, 'to') ?? '?'}${term === null ? '' : ` ${ref(term)}`}`;
   const how = m.kind === 'drop' ? `dropped (${str(m, 'reason') ?? '?'})` : m.kind === 'deliver' ? 'delivered' : m.kind;
   return when ? `${what} ${how} at ${secs(m.t)} (#${m.seq})` : `${what} ${how}`;
 }
