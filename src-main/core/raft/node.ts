@@ -285,7 +285,15 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
    * the leader's follower views an acknowledgement would freeze.
    */
   sameStatus(s: NodeStatus): boolean {
-    return this.sameFields(s, this.shownRole(), this.confCopy(this.r.conf.current()));
+    const r = this.r;
+    const log = r.log;
+    // The fields a Ready moves most are compared first: most calls that say no stop there.
+    return (
+      s.commitIndex === log.committed &&
+      s.lastIndex === log.lastIndex() &&
+      s.term === r.term &&
+      this.sameFields(s, this.shownRole(), this.confCopy(r.conf.current()))
+    );
   }
 
   /** shownRole is the role status() shows (a follower without a vote is a learner). */
