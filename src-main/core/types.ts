@@ -51,6 +51,17 @@ export function copyConf(c: ConfState): ConfState {
   return { voters: c.voters.slice(), learners: c.learners.slice(), votersOutgoing: c.votersOutgoing.slice() };
 }
 
+/** sameConf tells whether two memberships list the same nodes in the same order. */
+export function sameConf(a: ConfState, b: ConfState): boolean {
+  return sameIds(a.voters, b.voters) && sameIds(a.learners, b.learners) && sameIds(a.votersOutgoing, b.votersOutgoing);
+}
+
+function sameIds(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Snapshot is the state machine at `index` (term = that entry's term) plus the membership then. */
 export interface Snapshot {
   index: number;
@@ -266,6 +277,12 @@ export interface ProtocolNode<M extends MessageBase = MessageBase> {
   advance(rd: Ready<M>): void;
   /** status is a snapshot of the node's state for observers. */
   status(): NodeStatus;
+  /**
+   * sameStatus, where a core offers it, tells without building a status whether status()
+   * would show what `s` — a status this core handed out — shows in every field but
+   * `progress` (the simulator's checks read no other).
+   */
+  sameStatus?(s: NodeStatus): boolean;
   /** entries returns log entries in [lo, hi) still held in memory (for the inspector). */
   entries(lo: number, hi: number): Entry[];
   /** messageKind classifies a message for the UI. */

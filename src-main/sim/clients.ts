@@ -155,6 +155,8 @@ export interface Probe {
 /** ClientWorkload drives simulated clients against a Cluster. */
 export class ClientWorkload {
   readonly history: HistoryOp[] = [];
+  /** counts: the history's commands (invokes), answered reads and indeterminate outcomes, kept as it is written. */
+  readonly counts = { commands: 0, reads: 0, indeterminate: 0 };
   readonly acked: AckedCommand[] = [];
   private readonly clients: Client[] = [];
   private issuing = false;
@@ -446,6 +448,9 @@ export class ClientWorkload {
   }
 
   private push(c: Client, type: HistoryOp['type'], value: unknown): void {
+    if (type === 'invoke') this.counts.commands++;
+    else if (type === 'info') this.counts.indeterminate++;
+    else if (type === 'ok' && c.f === 'read') this.counts.reads++;
     this.history.push({
       index: this.history.length,
       time: Math.round(this.cluster.now * NS_PER_MS),

@@ -8,6 +8,7 @@
 import { createProtocolNode, type ProtocolName } from '../core/protocols';
 import type { DamageKind } from '../core/recovery';
 import type { KvStateMachineOptions } from '../core/kv/state-machine';
+import type { KvCommand } from '../core/kv/types';
 import type { NodeId, NodeStatus, ProposeResult } from '../core/types';
 import { activeUnsafe, type UnsafeSettings } from '../core/unsafe';
 import type { ClientRequestFrame, ClientResponseFrame } from '../node/contract';
@@ -57,6 +58,8 @@ export class Cluster {
   /** kv: every node's state-machine options (an end-of-run replay must use the same). */
   readonly kv: KvStateMachineOptions;
   readonly stats: ClusterStats;
+  /** encodedAt: the command an entry's data is the request layer's encoding of, if known (DecodeCache.encodedAt). */
+  readonly encodedAt: (data: string, index: number) => KvCommand | null;
   /** now is virtual time in ms since the run began. */
   now = 0;
   private readonly queue = new EventQueue();
@@ -84,6 +87,7 @@ export class Cluster {
     // One decoder for every node and the end-of-run replay: each command is decoded once.
     const decodes = new DecodeCache();
     this.kv = { decode: decodes.decode, ...v.kv };
+    this.encodedAt = (data, index) => decodes.encodedAt(data, index);
     this.damageBudget = opts.damageBudget ?? Math.floor((opts.nodes - 1) / 2);
     this.log = opts.log ?? new RunLog();
     const seed = opts.seed;

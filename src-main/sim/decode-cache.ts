@@ -30,6 +30,8 @@ export class DecodeCache {
   // Per index slot: the data it holds and its answer. Grown as indexes come (a seed's log is short).
   private readonly slotData: (string | undefined)[] = [];
   private readonly slotCommand: (KvCommand | string)[] = [];
+  /** slotEncoded[i]: the slot's command was handed over with the data that encodes it (remember). */
+  private readonly slotEncoded: boolean[] = [];
   private readonly size: number;
 
   constructor(max = DECODE_CACHE_MAX) {
@@ -60,18 +62,32 @@ export class DecodeCache {
    */
   remember(index: number, data: string, cmd: KvCommand): void {
     if (!Number.isSafeInteger(index) || index < 0) return;
-    this.fill(index % this.size, data, frozen(validateKvCommand(cmd)));
+    const c = frozen(validateKvCommand(cmd));
+    this.fill(index % this.size, data, c, typeof c !== 'string');
   }
 
-  private fill(i: number, data: string, c: KvCommand | string): void {
-    const { slotData, slotCommand } = this;
+  /**
+   * encodedAt is the command `data`, applied at `index`, is encodeCommand's text of — when
+   * the request layer handed the two over together (remember) and the slot still holds
+   * them; else null (not known to be an encoding).
+   */
+  encodedAt(data: string, index: number): KvCommand | null {
+    if (!Number.isSafeInteger(index) || index < 0) return null;
+    const i = index % this.size;
+    return this.slotData[i] === data && this.slotEncoded[i] === true ? (this.slotCommand[i] as KvCommand) : null;
+  }
+
+  private fill(i: number, data: string, c: KvCommand | string, encoded = false): void {
+    const { slotData, slotCommand, slotEncoded } = this;
     // Fill holes in order so the arrays stay dense (an index past the end leaves a gap only once).
     while (slotData.length < i) {
       slotData.push(undefined);
       slotCommand.push('');
+      slotEncoded.push(false);
     }
     slotData[i] = data;
     slotCommand[i] = c;
+    slotEncoded[i] = encoded;
   }
 }
 

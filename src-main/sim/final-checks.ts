@@ -7,6 +7,7 @@
  */
 import { checkHistory } from '../check/check';
 import type { CheckResult } from '../check/types';
+import type { KvCommand } from '../core/kv/types';
 import { KvStateMachine } from '../core/kv/state-machine';
 import type { AckedCommand, HistoryOp } from './clients';
 import { canonicalJson, stateFingerprint } from './canonical';
@@ -47,18 +48,16 @@ export function checkFinalState(
   const ref = new KvStateMachine(kv);
   // results[i]: the replay's answer at index i (an array: indexes are dense).
   const results: unknown[] = [];
-  /** firstAt: a command's session key (client, seq) → the first index it was applied at. */
-  const firstAt = new Map<string, number>();
+  const firstAt = new FirstApplied();
   for (let i = 1; i <= through; i++) {
     const slot = checker.appliedAt(i)!;
     if (slot.type !== 'normal') continue;
     results[i] = ref.apply(i, slot.data);
-    const key = sessionKeyOf(slot.data);
-    if (key !== null && !firstAt.has(key)) firstAt.set(key, i);
+    firstAt.note(slot.data, c.encodedAt(slot.data, i), i);
   }
   checkReplicas(c, ref, through);
   for (const a of acked) {
-    const index = firstAt.get(sessionKey(a.client, a.seq));
+    const index = firstAt.find(a.client, a.seq);
     if (index === undefined) {
       checker.report(
         'durability',
@@ -123,6 +122,40 @@ export function checkClientHistory(c: Cluster, history: readonly HistoryOp[], ma
     });
   }
   return r;
+}
+
+/**
+ * FirstApplied: where each command, named by its session key, was first applied. The key
+ * is the start of the entry's data that names its session (encodeCommand's text:
+ * `{"client":…,"seq":…`). Data the request layer encoded (Cluster.encodedAt knows its
+ * command) starts with the key of its command's client and seq — a JSON string holds no
+ * bare `,"` to end the key early — so it is filed under those, with no key string built
+ * and hashed per entry or per acknowledged command; any other data under its text's key.
+ */
+class FirstApplied {
+  /** byClient: client → seq → first index, for the request layer's encodings. */
+  private readonly byClient = new Map<string, Map<number, number>>();
+  /** byKey: the session key of any other data → first index. */
+  private readonly byKey = new Map<string, number>();
+
+  note(data: string, encoded: KvCommand | null, index: number): void {
+    if (encoded !== null) {
+      let seqs = this.byClient.get(encoded.client);
+      if (seqs === undefined) this.byClient.set(encoded.client, (seqs = new Map()));
+      if (!seqs.has(encoded.seq)) seqs.set(encoded.seq, index);
+      return;
+    }
+    const key = sessionKeyOf(data);
+    if (key !== null && !this.byKey.has(key)) this.byKey.set(key, index);
+  }
+
+  /** find is the first index the command (client, seq) was applied at, in either record. */
+  find(client: string, seq: number): number | undefined {
+    const a = this.byClient.get(client)?.get(seq);
+    if (this.byKey.size === 0) return a;
+    const b = this.byKey.get(sessionKey(client, seq));
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  }
 }
 
 /** sessionKey is the start of a command's log data that names its session (encodeCommand's key order). */

@@ -348,19 +348,6 @@ function probeAfterHeal(p: Prepared): void {
   }
 }
 
-/** commandCounts counts a history's commands, its answered reads and its indeterminate outcomes. */
-function commandCounts(history: readonly HistoryOp[]): Pick<SimStats, 'commands' | 'reads' | 'indeterminate'> {
-  let commands = 0;
-  let reads = 0;
-  let indeterminate = 0;
-  for (const h of history) {
-    if (h.type === 'invoke') commands++;
-    else if (h.type === 'info') indeterminate++;
-    else if (h.type === 'ok' && h.f === 'read') reads++;
-  }
-  return { commands, reads, indeterminate };
-}
-
 /** statsOf summarizes a finished run. */
 function statsOf(p: Prepared, wallMs: number, checkedOps: number): SimStats {
   const { cluster, workload } = p;
@@ -373,7 +360,8 @@ function statsOf(p: Prepared, wallMs: number, checkedOps: number): SimStats {
     delivered: cluster.stats.delivered,
     dropped: cluster.stats.dropped,
     duplicated: cluster.stats.duplicated,
-    ...commandCounts(workload.history),
+    // Counted as the history was written: a walk over it here cost ≈ 0.7% of a clean run.
+    ...workload.counts,
     acknowledged: workload.acked.length,
     faults: p.schedule.length,
     triggered: cluster.triggers.fired,

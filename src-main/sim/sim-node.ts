@@ -389,9 +389,15 @@ export class SimNode {
    * ending recovery — and returns it; null when nothing was read.
    */
   look(force: boolean): NodeStatus | null {
-    if (!this.core || !(this.dirty || force)) return null;
+    const core = this.core;
+    if (!core || !(this.dirty || force)) return null;
     this.dirty = false;
-    const st = this.core.status();
+    // Where the core can tell that nothing but a leader's follower progress changed since
+    // the status last looked at, that status stands in for a new one: every reader of an
+    // observed status (the request layer here, the cluster's checks, triggers and log)
+    // reads only the fields it vouches for, so each acts as it would on a fresh one.
+    const last = this.lastStatus;
+    const st = last !== null && core.sameStatus?.(last) === true ? last : core.status();
     this.requests!.observe(st);
     return st;
   }

@@ -115,6 +115,7 @@ describe('quorum-lab sim runs', () => {
     expect(s.reads).toBe(reads);
     expect(s.reads).toBeGreaterThan(0);
     expect(s.indeterminate).toBe(r.history.filter((h) => h.type === 'info').length);
+    expect(s.commands).toBe(r.history.filter((h) => h.type === 'invoke').length);
     // Every command is one of the three; a read is never acknowledged (it is not in the log).
     expect(s.acknowledged + s.reads + s.indeterminate).toBe(s.commands);
     expect(commandsText(s)).toBe(

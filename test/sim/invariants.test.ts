@@ -224,6 +224,34 @@ describe('checkFinalState: every acknowledged answer against the replay', () => 
   }
   const acked = (result: KvResult): AckedCommand[] => [{ client: 'c', seq: 1, result, timeMs: 0 }];
 
+  /** viaRequests puts k=v through the leader's request layer instead (its encoding is handed to the decode cache). */
+  function viaRequests(): Cluster {
+    const c = new Cluster({ seed: 3, nodes: 3 });
+    c.runUntilTrue(() => c.stableLeader() !== null, 5_000);
+    const op = { op: 'put' as const, key: 'k', value: 'v' };
+    let answered = false;
+    c.clientRequest(c.stableLeader()!, { t: 'req', id: 1, client: 'c', seq: 1, op, timeoutMs: 1_000 }, (res) => {
+      answered = res.outcome === 'ok';
+    });
+    c.runFor(1_000);
+    expect(answered).toBe(true);
+    return c;
+  }
+
+  it('finds a command the request layer encoded by its client and seq', () => {
+    const same = viaRequests();
+    const index = same.checker.appliedThrough;
+    expect(same.encodedAt(same.checker.appliedAt(index)!.data, index)).toMatchObject({ client: 'c', seq: 1 });
+    checkFinalState(same, acked({ value: null, ok: true }), same.kv);
+    expect(same.violations).toEqual([]);
+    const wrong = viaRequests();
+    checkFinalState(wrong, acked({ ok: true, value: 'v' }), wrong.kv);
+    expect(wrong.violations.map((v) => v.invariant)).toEqual(['exactly-once']);
+    const missing = viaRequests();
+    checkFinalState(missing, [{ client: 'c', seq: 2, result: { ok: true, value: null }, timeMs: 0 }], missing.kv);
+    expect(missing.violations.map((v) => v.invariant)).toEqual(['durability']);
+  });
+
   it('passes an answer equal to the replay in any key order, and reports one that differs', () => {
     const same = run();
     checkFinalState(same, acked({ value: null, ok: true }), same.kv);

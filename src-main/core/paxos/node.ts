@@ -28,11 +28,12 @@ import type {
   ProtocolNode,
   ReadResult,
   Ready,
+  Role,
   Snapshot,
 } from '../types';
 import { checkConfChange } from '../raft/conf';
 import type { CoreNote } from '../notes';
-import { copyConf } from '../types';
+import { copyConf, sameConf } from '../types';
 import { paxosMessageKind, type PaxosMessage } from './messages';
 import { handlePeerClosed } from './candidate';
 import { Paxos } from './paxos';
@@ -216,8 +217,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     const p = this.p;
     const st = p.state;
     const lastIndex = p.log.lastIndex();
-    // A member without a vote is shown as a learner, as Raft shows its learners.
-    const role = st.role === 'follower' && p.conf.learners.includes(this.id) ? 'learner' : st.role;
+    const role = this.shownRole();
     return {
       id: this.id,
       role,
@@ -231,6 +231,29 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       conf: copyConf(p.conf),
       progress: st.role === 'leader' ? st.lead.progress() : null,
     };
+  }
+
+  /** sameStatus: status() would show what `s` shows in every field but progress (ProtocolNode.sameStatus). */
+  sameStatus(s: NodeStatus): boolean {
+    const p = this.p;
+    const lastIndex = p.log.lastIndex();
+    return (
+      s.role === this.shownRole() &&
+      s.term === p.promised &&
+      s.vote === null &&
+      s.leader === p.leader &&
+      s.commitIndex === p.commit &&
+      s.lastIndex === lastIndex &&
+      s.lastTerm === p.log.termAt(lastIndex) &&
+      s.firstIndex === p.log.firstIndex() &&
+      sameConf(s.conf, p.conf)
+    );
+  }
+
+  /** shownRole: a member without a vote is shown as a learner, as Raft shows its learners. */
+  private shownRole(): Role {
+    const role = this.p.state.role;
+    return role === 'follower' && this.p.conf.learners.includes(this.id) ? 'learner' : role;
   }
 
   entries(lo: number, hi: number): Entry[] {

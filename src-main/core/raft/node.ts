@@ -259,23 +259,58 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   }
 
   status(): NodeStatus {
-    const r = this.r;
-    const st = r.state;
-    const log = r.log;
-    let role: Role = st.role;
-    if (role === 'follower' && r.conf.isLearner(this.id)) role = 'learner';
-    const conf = this.confCopy(r.conf.current());
+    const st = this.r.state;
+    const role = this.shownRole();
+    const conf = this.confCopy(this.r.conf.current());
     // The last status is handed out again while nothing in it changed: hosts read status
     // after every Ready, on every request and (a leader) on every applied proposal, and
-    // often find the node as it was. Every field of NodeStatus is compared here (id never
-    // changes): a field added to it must be added to this test too.
+    // often find the node as it was.
     const c = this.lastStatus;
     const progress = st.role === 'leader' ? st.progress : null;
     const shown = c === null ? null : c.progress;
     const sameViews = c !== null && sameProgress(shown, progress);
-    if (
-      c !== null &&
-      sameViews &&
+    if (c !== null && sameViews && this.sameFields(c, role, conf)) return c;
+    // A leader's views are shared with the last status where its followers did not move:
+    // an acknowledgement moves one follower, and a new commit index none.
+    const views = progress === null ? null : sameViews ? shown : progressViews(progress, shown);
+    // Frozen, as it is shared: no reader can change what the next one sees.
+    this.lastStatus = Object.freeze(this.buildStatus(role, conf, views));
+    return this.lastStatus;
+  }
+
+  /**
+   * sameStatus tells whether status() would show what `s` (a status this core handed out)
+   * shows in every field but `progress`, without building one: a host that reads only
+   * those fields after every Ready (the simulator's checks) skips the build, and with it
+   * the leader's follower views an acknowledgement would freeze.
+   */
+  sameStatus(s: NodeStatus): boolean {
+    const r = this.r;
+    const log = r.log;
+    // The fields a Ready moves most are compared first: most calls that say no stop there.
+    return (
+      s.commitIndex === log.committed &&
+      s.lastIndex === log.lastIndex() &&
+      s.term === r.term &&
+      this.sameFields(s, this.shownRole(), this.confCopy(r.conf.current()))
+    );
+  }
+
+  /** shownRole is the role status() shows (a follower without a vote is a learner). */
+  private shownRole(): Role {
+    const role = this.r.state.role;
+    return role === 'follower' && this.r.conf.isLearner(this.id) ? 'learner' : role;
+  }
+
+  /**
+   * sameFields: `c` shows `role`, `conf` and the node's term, vote, leader and log
+   * positions. Every field of NodeStatus but id (which never changes) and progress is
+   * compared here: a field added to it must be added to this test too.
+   */
+  private sameFields(c: NodeStatus, role: Role, conf: ConfState): boolean {
+    const r = this.r;
+    const log = r.log;
+    return (
       c.role === role &&
       c.term === r.term &&
       c.vote === r.vote &&
@@ -285,15 +320,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       c.lastTerm === log.lastTerm() &&
       c.firstIndex === log.firstIndex() &&
       c.conf === conf
-    ) {
-      return c;
-    }
-    // A leader's views are shared with the last status where its followers did not move:
-    // an acknowledgement moves one follower, and a new commit index none.
-    const views = progress === null ? null : sameViews ? shown : progressViews(progress, shown);
-    // Frozen, as it is shared: no reader can change what the next one sees.
-    this.lastStatus = Object.freeze(this.buildStatus(role, conf, views));
-    return this.lastStatus;
+    );
   }
 
   /** buildStatus is a fresh status with every field of NodeStatus (status() compares each but progress). */
