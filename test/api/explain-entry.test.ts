@@ -174,7 +174,9 @@ describe('why is entry N not committed (Raft)', () => {
     expect(text(a)).toContain('n3: does not store it — it holds a different entry there (b=1.n1)');
     // Asked on the acceptor that holds the older ballot's value: the leader's ballot decides the slot.
     const b = ask(input, 'n3', 2);
-    expect(b.summary).toBe("n3's entry 2 (b=1.n1) is not committed: it is not the leader n1's (n1's entry 2 is b=2.n3).");
+    expect(b.summary).toBe(
+      "n3's entry 2 (b=1.n1) is not committed: it is not the leader n1's (n1's entry 2 is b=2.n3).",
+    );
     expect(text(b)).toContain('n3 accepted it under ballot 1.n1');
   });
 

@@ -305,7 +305,7 @@ function leaderLines(c: Ctx, e: EntryWhy): string[] {
   if (view.leader !== null && view.leader !== lead.id) {
     const other = view.nodes.find((n) => n.id === view.leader);
     out.push(
-      `${lead.id} still claims to lead (${c.ref(e.leaderTerm)}), but ${view.leader} leads the cluster (${other?.term == null ? '?' : c.ref(other.term)}).`,
+      `${lead.id} still claims to lead (${e.leaderTerm === null ? '?' : c.ref(e.leaderTerm)}), but ${view.leader} leads the cluster (${other?.term == null ? '?' : c.ref(other.term)}).`,
     );
   }
   const reach = reachOf(view, lead.id, e.voters);
