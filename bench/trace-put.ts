@@ -251,7 +251,7 @@ function stallsOf(procs: Map<string, Proc>, leader: string, cbCpuMs: number): St
     for (const s of p.get('ck.done') ?? []) out.push({ proc, kind: 'ckpt', t0: s.t - ms(s.key), t1: s.t });
     for (const [stage, list] of p)
       if (stage.startsWith('x.'))
-        for (const s of list) out.push({ proc, kind: stage.slice(2), t0: s.t, t1: s.t + Number(s.key) });
+        for (const s of list) out.push({ proc, kind: stage.slice(2), t0: s.t, t1: s.t + parseFloat(s.key) });
     for (const s of p.get('s.emit') ?? []) out.push({ proc, kind: 'status', t0: s.t, t1: s.t });
     if (proc !== leader) continue;
     for (const s of p.get('n.out') ?? []) {
@@ -367,6 +367,44 @@ function reportTail(puts: PutTimes[], stalls: Stall[]): void {
       : `${kind} ${d.length}, median ${percentile(d, 0.5).toFixed(3)} ms, max ${d.at(-1)!.toFixed(3)} ms`;
   };
   console.log(`  (all processes, whole run: ${sum('gc')}; ${sum('cb')}; ${sum('ckpt')})`);
+  reportEarly(puts, stalls, totals);
+}
+
+/**
+ * reportEarly compares, per stall kind, the puts in which such a stall began within the
+ * first W ms (W: the fastest put's total, so every put spans the whole window) with the
+ * puts in which none did: host total p50 / p90 / p99 of each group. Unlike the overlap
+ * shares above, this is not biased by a put's length (a slow put meets more stalls only
+ * after its first W ms), so a difference is what a stall's start costs the put in flight.
+ */
+function reportEarly(puts: PutTimes[], stalls: Stall[], totals: number[]): void {
+  const w = totals[0] ?? 0;
+  if (w <= 0 || stalls.length === 0) return;
+  const byKind = new Map<string, { hit: number[]; miss: number[] }>();
+  const all = [...new Set(stalls.map((s) => `${s.kind} (${s.proc})`))];
+  for (const k of all) byKind.set(k, { hit: [], miss: [] });
+  for (const p of puts) {
+    if (typeof p.hIn !== 'number' || typeof p.hOut !== 'number') continue;
+    const total = p.hOut - p.hIn;
+    const early = new Set<string>();
+    for (const s of stalls) {
+      if (s.t0 > p.hIn + w) break;
+      if (s.t0 >= p.hIn) early.add(`${s.kind} (${s.proc})`);
+    }
+    for (const [k, e] of byKind) (early.has(k) ? e.hit : e.miss).push(total);
+  }
+  const q = (d: number[]): string => [0.5, 0.9, 0.99].map((x) => percentile(d, x).toFixed(2).padStart(6)).join(' ');
+  console.log(
+    `\nstalls that began in a put's first ${w.toFixed(3)} ms (its fastest total): host total p50 p90 p99 ms, puts with one / without`,
+  );
+  const rows = [...byKind].filter(([, e]) => e.hit.length >= Math.max(5, puts.length / 100));
+  for (const [k, e] of rows.sort((x, y) => y[1].hit.length - x[1].hit.length)) {
+    e.hit.sort((x, y) => x - y);
+    e.miss.sort((x, y) => x - y);
+    console.log(
+      `  ${k.padEnd(40)} ${String(e.hit.length).padStart(5)}: ${q(e.hit)}  / ${String(e.miss.length).padStart(5)}: ${q(e.miss)}`,
+    );
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -467,6 +505,34 @@ function reportCallbacks(procs: Map<string, Proc>): void {
   for (const r of rows) console.log(r);
 }
 
+/**
+ * reportSpans sums the periodic work each process stamped as a span (`x.<what>`, key
+ * `<wall ms>:<CPU ms>`; traces before the CPU part was added show wall time only): how
+ * many, per second of the run, wall and CPU ms median / p99, CPU ms per second in all.
+ */
+function reportSpans(procs: Map<string, Proc>): void {
+  const rows: string[] = [];
+  for (const [proc, p] of procs) {
+    const all = [...p.values()].flat();
+    const secs = all.length < 2 ? 1 : (Math.max(...all.map((s) => s.t)) - Math.min(...all.map((s) => s.t))) / 1000;
+    for (const [stage, list] of [...p].sort((x, y) => x[0].localeCompare(y[0]))) {
+      if (!stage.startsWith('x.') || list.length === 0) continue;
+      const wall = list.map((s) => parseFloat(s.key)).sort((x, y) => x - y);
+      const cpu = list.map((s) => Number(s.key.split(':')[1] ?? NaN)).sort((x, y) => x - y);
+      const sum = cpu.reduce((a, b) => a + b, 0);
+      const n = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-').padStart(8);
+      rows.push(
+        `  ${proc.padEnd(5)} ${stage.slice(2).padEnd(10)} ${String(list.length).padStart(6)} ${(list.length / secs).toFixed(1).padStart(7)} ${n(percentile(wall, 0.5))} ${n(percentile(wall, 0.99))} ${n(percentile(cpu, 0.5))} ${n(percentile(cpu, 0.99))} ${n(sum / secs)}`,
+      );
+    }
+  }
+  if (rows.length === 0) return;
+  console.log(
+    `\nperiodic work (spans), whole run: process, kind, count, per s, wall ms p50 / p99, CPU ms p50 / p99, CPU ms per s`,
+  );
+  for (const r of rows) console.log(r);
+}
+
 /** analyze joins the trace files in `traceDir` (the last `puts` requests) and prints the stages. */
 function analyze(traceDir: string, puts: number, client: number[], cbCpuMs: number): number {
   const procs = readTraces(traceDir);
@@ -485,6 +551,7 @@ function analyze(traceDir: string, puts: number, client: number[], cbCpuMs: numb
   }
   console.log(`leader ${leader}, followers ${followers.join(', ')}`);
   report(joined, client, stallsOf(procs, leader, cbCpuMs));
+  reportSpans(procs);
   reportCallbacks(procs);
   return 0;
 }
