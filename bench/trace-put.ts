@@ -20,388 +20,42 @@ import { benchArgs, runMain } from './cli';
 import { clientAgent, parseJson, request } from './http';
 import { LabCluster, repoRoot } from './lab';
 import { onExit, sleep } from './procs';
+import { analyze } from './trace-join';
 import { KEY_SPACE, keyOf, makeValue, percentile, Rng } from './workload';
 
-const HELP = `usage: node --import tsx bench/trace-put.ts [--puts N] [--warmup N] [--slow-ms N] [--keep DIR | --from DIR]
+const HELP = `usage: node --import tsx bench/trace-put.ts [--puts N] [--warmup N] [--slow-ms N] [--keep DIR | --from DIR] [--base DIR [--rounds N]]
   --puts N     sequential puts traced (default 400)
   --warmup N   puts sent first and left out (default 50)
   --slow-ms N  also stamp every event-loop callback longer than N ms in every process (async_hooks,
                QUORUM_TRACE_SLOW_MS; a small cost on every callback) for the tail's blame (default off)
   --keep DIR   write the raw trace files into DIR (an empty or new folder) and keep them
   --from DIR   start nothing: join and report the trace files a --keep run left in DIR
+  --base DIR   A/B: alternate runs of the checkout in DIR (its node_modules installed) and this one,
+               base first, and print one line per run (load average, host total and client p50 / p90 /
+               p99) and the medians; with --keep, the traces go to DIR/base-N and DIR/this-N (join one
+               with --from for the whole report)
+  --rounds N   pairs of runs with --base (1..20, default 3)
   --help, -h   this text`;
 
-interface Stamp {
-  t: number;
-  key: string;
+/** Opts: the options of one traced run. */
+interface Opts {
+  puts: number;
+  warmup: number;
+  slowMs: number;
 }
-/** Proc is one process's stamps, by stage, in time order. */
-type Proc = Map<string, Stamp[]>;
-
-function readTraces(dir: string): Map<string, Proc> {
-  const procs = new Map<string, Proc>();
-  for (const f of fs.readdirSync(dir)) {
-    const m = /^(.+)-\d+\.trace$/.exec(f);
-    if (!m) continue;
-    const name = m[1]!;
-    const proc = procs.get(name) ?? new Map<string, Stamp[]>();
-    procs.set(name, proc);
-    for (const line of fs.readFileSync(path.join(dir, f), 'utf8').split('\n')) {
-      const a = line.indexOf(' ');
-      const b = line.indexOf(' ', a + 1);
-      if (a < 0 || b < 0) continue;
-      const stage = line.slice(a + 1, b);
-      const list = proc.get(stage) ?? [];
-      proc.set(stage, list);
-      list.push({ t: Number(line.slice(0, a)), key: line.slice(b + 1) });
-    }
-  }
-  for (const p of procs.values()) for (const l of p.values()) l.sort((x, y) => x.t - y.t);
-  return procs;
-}
-
-/** firstAfter: the first stamp at or after t whose key passes `ok`. */
-function firstAfter(
-  list: Stamp[] | undefined,
-  t: number | null,
-  ok: (k: string) => boolean = () => true,
-): Stamp | null {
-  if (!list || t === null) return null;
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]!.t < t) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let i = lo; i < list.length && i < lo + 5000; i++) if (ok(list[i]!.key)) return list[i]!;
-  return null;
-}
-
-function lastBefore(list: Stamp[] | undefined, t: number | null): Stamp | null {
-  if (!list || t === null) return null;
-  let best: Stamp | null = null;
-  for (const s of list) {
-    if (s.t > t) break;
-    best = s;
-  }
-  return best;
-}
-
-/** covers: an AppendEntries label whose index range holds idx. */
-function covers(label: string, idx: number): boolean {
-  const m = /AppendEntries t\d+ \[(\d+)(?:\.\.(\d+))?\]/.exec(label);
-  if (!m) return false;
-  const lo = Number(m[1]);
-  const hi = m[2] ? Number(m[2]) : lo;
-  return lo <= idx && idx <= hi;
-}
-
-/** acks: an AppendResp label that acknowledges idx. */
-function acks(label: string, idx: number): boolean {
-  const m = /AppendResp t\d+ → ok (\d+)/.exec(label);
-  return m !== null && Number(m[1]) >= idx;
-}
-
-/** PutTimes is every joined stamp of one put (null where a stamp was not found). */
-type PutTimes = Record<string, number | null>;
-
-function joinPut(procs: Map<string, Proc>, id: string, leader: string, followers: string[]): PutTimes | null {
-  const host = procs.get('host')!;
-  const L = procs.get(leader)!;
-  const gOut = firstAfter(host.get('g.out'), 0, (k) => k === id);
-  const gIn = firstAfter(host.get('g.in'), gOut?.t ?? null, (k) => k === id);
-  const prop = firstAfter(L.get('n.prop'), gOut?.t ?? null, (k) => k.startsWith(`${id}@`));
-  if (!gOut || !gIn || !prop) return null;
-  const idx = Number(prop.key.slice(prop.key.indexOf('@') + 1));
-  const tm = (s: Stamp | null): number | null => s?.t ?? null;
-  const r: PutTimes = {
-    hIn: tm(lastBefore(host.get('h.in'), gOut.t)),
-    gOut: gOut.t,
-    gFlush: tm(firstAfter(host.get('g.flush'), gOut.t)),
-    nReq: tm(firstAfter(L.get('n.req'), gOut.t, (k) => k === id)),
-    nProp: prop.t,
-    lReady: tm(firstAfter(L.get('n.ready'), prop.t)),
-  };
-  const lWrite = firstAfter(L.get('d.write'), prop.t, (k) => Number(k) >= idx);
-  r.lWrite = tm(lWrite);
-  r.lSync = tm(firstAfter(L.get('d.sync'), lWrite?.t ?? null, (k) => Number(k) >= idx));
-  let fast: Record<string, number | null> | null = null;
-  for (const f of followers) {
-    const F = procs.get(f);
-    if (!F) continue;
-    const p: Record<string, number | null> = {};
-    const out = firstAfter(L.get('n.out'), prop.t, (k) => k.startsWith(`${f}|`) && covers(k, idx));
-    p.aOut = tm(out);
-    const rk = (k: string): boolean => k.startsWith(`${leader}>${f}|`) && covers(k, idx);
-    p.arIn = tm(firstAfter(host.get('r.in'), p.aOut, rk));
-    p.arOut = tm(firstAfter(host.get('r.out'), p.arIn, rk));
-    p.arFlush = tm(firstAfter(host.get('r.flush'), p.arOut));
-    const fIn = firstAfter(F.get('n.in'), p.arOut, (k) => k.startsWith(`${leader}|`) && covers(k, idx));
-    p.fIn = tm(fIn);
-    p.fReady = tm(firstAfter(F.get('n.ready'), p.fIn));
-    p.fWrite = tm(firstAfter(F.get('d.write'), p.fIn, (k) => Number(k) >= idx));
-    p.fSync = tm(firstAfter(F.get('d.sync'), p.fWrite, (k) => Number(k) >= idx));
-    p.kOut = tm(firstAfter(F.get('n.out'), p.fSync ?? p.fIn, (k) => k.startsWith(`${leader}|`) && acks(k, idx)));
-    const kk = (k: string): boolean => k.startsWith(`${f}>${leader}|`) && acks(k, idx);
-    p.krIn = tm(firstAfter(host.get('r.in'), p.kOut, kk));
-    p.krOut = tm(firstAfter(host.get('r.out'), p.krIn, kk));
-    p.krFlush = tm(firstAfter(host.get('r.flush'), p.krOut));
-    p.kIn = tm(firstAfter(L.get('n.in'), p.krOut, (k) => k.startsWith(`${f}|`) && acks(k, idx)));
-    if (p.kIn !== null && (fast === null || (fast.kIn ?? Infinity) > p.kIn)) fast = p;
-  }
-  if (fast) Object.assign(r, fast);
-  r.commitGate = r.kIn !== null && r.kIn !== undefined && r.lSync !== null ? Math.max(r.kIn, r.lSync!) : null;
-  r.lApply = tm(firstAfter(L.get('n.apply'), prop.t, (k) => Number(k) === idx));
-  r.nReply = tm(firstAfter(L.get('n.reply'), prop.t, (k) => k === id));
-  r.gIn = gIn.t;
-  r.hOut = tm(firstAfter(host.get('h.out'), gIn.t));
-  return r;
-}
-
-/** STAGES: consecutive stamps of a put's critical path (through the first follower to acknowledge). */
-const STAGES: [string, string, string][] = [
-  ['host: HTTP request read → request frame written', 'hIn', 'gOut'],
-  ['host: request frame written → gateway uncork', 'gOut', 'gFlush'],
-  ['wire: gateway uncork → leader reads request', 'gFlush', 'nReq'],
-  ['leader: request read → proposed', 'nReq', 'nProp'],
-  ['leader: proposed → Ready loop runs', 'nProp', 'lReady'],
-  ['leader: Ready loop runs → appends written', 'lReady', 'aOut'],
-  ['leader: appends written → own WAL write done', 'aOut', 'lWrite'],
-  ['leader: own fdatasync', 'lWrite', 'lSync'],
-  ['wire: append written → router reads it', 'aOut', 'arIn'],
-  ['router: append read → written (corked)', 'arIn', 'arOut'],
-  ['router: written → uncork', 'arOut', 'arFlush'],
-  ['wire: router uncork → follower reads append', 'arFlush', 'fIn'],
-  ['follower: append read → Ready loop runs', 'fIn', 'fReady'],
-  ['follower: Ready loop runs → WAL write done', 'fReady', 'fWrite'],
-  ['follower: fdatasync', 'fWrite', 'fSync'],
-  ['follower: sync done → ack written', 'fSync', 'kOut'],
-  ['wire: ack written → router reads it', 'kOut', 'krIn'],
-  ['router: ack read → written → uncork', 'krIn', 'krFlush'],
-  ['wire: router uncork → leader reads ack', 'krFlush', 'kIn'],
-  ['leader: own sync end − ack read (> 0: own sync waited on)', 'kIn', 'lSync'],
-  ['leader: ack read and own sync → applied', 'commitGate', 'lApply'],
-  ['leader: applied → answer written', 'lApply', 'nReply'],
-  ['wire: answer written → gateway reads it', 'nReply', 'gIn'],
-  ['host: answer read → HTTP answer written', 'gIn', 'hOut'],
-  ['TOTAL host: HTTP request read → answer written', 'hIn', 'hOut'],
-  ['  of which leader: request read → answer written', 'nReq', 'nReply'],
-  ['  of which append written → ack read', 'aOut', 'kIn'],
-];
-
-function report(puts: PutTimes[], client: number[], stalls: Stall[]): void {
-  const f = (x: number): string => x.toFixed(3).padStart(8);
-  console.log(
-    `\n${puts.length} puts joined; ms per stage (median, p90, p99; stamps are wall clock, µs digits, taken just before each socket write)`,
-  );
-  console.log(`${'stage'.padEnd(62)}   median      p90      p99   n`);
-  for (const [name, a, b] of STAGES) {
-    const d: number[] = [];
-    for (const p of puts) {
-      const x = p[a];
-      const y = p[b];
-      if (typeof x === 'number' && typeof y === 'number') d.push(y - x);
-    }
-    d.sort((x, y) => x - y);
-    if (d.length === 0) console.log(`${name.padEnd(62)} (no stamps)`);
-    else
-      console.log(
-        `${name.padEnd(62)} ${f(percentile(d, 0.5))} ${f(percentile(d, 0.9))} ${f(percentile(d, 0.99))}   ${d.length}`,
-      );
-  }
-  reportTail(puts, stalls);
-  const c = [...client].sort((x, y) => x - y);
-  if (c.length === 0) return;
-  console.log(
-    `${'client: request sent → answer read (bench process)'.padEnd(62)} ${f(percentile(c, 0.5))} ${f(percentile(c, 0.9))}   ${c.length}  (p99 ${percentile(c, 0.99).toFixed(3)})`,
-  );
-}
-
-/** TAIL_STAGES: the non-overlapping stages of the critical path, for blaming the slowest puts. */
-const TAIL_STAGES = STAGES.filter(
-  ([name]) => !name.startsWith('TOTAL') && !name.startsWith('  ') && !name.includes('−'),
-);
 
 /**
- * Stall is something that may hold a process up, stamped in the trace: a garbage
- * collection (`gc`), a long event-loop callback (`cb`, with QUORUM_TRACE_SLOW_MS), a WAL
- * checkpoint on a node's worker thread (`ckpt`, request to result), a status report a
- * node sent the host (`status`), a heartbeat or an empty append the leader sent.
+ * traceRun starts `repo`'s lab with tracing into `traceDir`, sends the puts, stops the lab
+ * and returns the client's latencies (ms) of the puts after the warm-up.
  */
-interface Stall {
-  proc: string;
-  kind: string;
-  t0: number;
-  t1: number;
-}
-
-/** stallsOf collects every process's stalls from the trace (see Stall). */
-function stallsOf(procs: Map<string, Proc>, leader: string, cbCpuMs: number): Stall[] {
-  const out: Stall[] = [];
-  const ms = (key: string): number => Number(key.slice(key.lastIndexOf(':') + 1)) || 0;
-  for (const [proc, p] of procs) {
-    for (const s of p.get('gc') ?? [])
-      out.push({ proc, kind: `gc ${s.key.slice(0, s.key.indexOf(':'))}`, t0: s.t, t1: s.t + ms(s.key) });
-    for (const s of p.get('cb') ?? []) {
-      // key `type:cpu:wall`; what counts is the CPU the process spent in it, not the time it was preempted.
-      const [type, cpu, wall] = s.key.split(':');
-      if (Number(cpu) >= cbCpuMs) out.push({ proc, kind: `cb ${type}`, t0: s.t, t1: s.t + Number(wall) });
-    }
-    for (const s of p.get('ck.done') ?? []) out.push({ proc, kind: 'ckpt', t0: s.t - ms(s.key), t1: s.t });
-    for (const [stage, list] of p)
-      if (stage.startsWith('x.'))
-        for (const s of list) out.push({ proc, kind: stage.slice(2), t0: s.t, t1: s.t + Number(s.key) });
-    for (const s of p.get('s.emit') ?? []) out.push({ proc, kind: 'status', t0: s.t, t1: s.t });
-    if (proc !== leader) continue;
-    for (const s of p.get('n.out') ?? []) {
-      if (s.key.includes('|Heartbeat ')) out.push({ proc, kind: 'heartbeat', t0: s.t, t1: s.t });
-      else if (s.key.includes('[] after')) out.push({ proc, kind: 'empty append', t0: s.t, t1: s.t });
-    }
-  }
-  return out.sort((a, b) => a.t0 - b.t0);
-}
-
-/** overlapping: the stalls that overlap [a, b]. */
-function overlapping(stalls: Stall[], a: number, b: number): Stall[] {
-  const r: Stall[] = [];
-  for (const s of stalls) {
-    if (s.t0 > b) break;
-    if (s.t1 >= a) r.push(s);
-  }
-  return r;
-}
-
-/** OWN_SYNC: the stages of the leader's own write, which gate the commit only when they end after the acknowledgement. */
-const OWN_SYNC = new Set(['lWrite', 'lSync']);
-/** FOLLOWER_PATH: the stages (by their first stamp) from the leader's append to its first acknowledgement. */
-const FOLLOWER_PATH = new Set([
-  'aOut',
-  'arIn',
-  'arOut',
-  'arFlush',
-  'fIn',
-  'fReady',
-  'fWrite',
-  'fSync',
-  'kOut',
-  'krIn',
-  'krFlush',
-]);
-
-/**
- * reportTail names, for the slowest 5% of puts (host total), the stage on the put's
- * critical path that exceeded its own median by the most (the leader's own write counts
- * only when its sync ended after the first acknowledgement, the follower's path only
- * when it did not), then which stalls (Stall) overlapped those puts and those stages,
- * against how often they overlap any put: what lands in p99, and what came with it.
- */
-function reportTail(puts: PutTimes[], stalls: Stall[]): void {
-  const span = (p: PutTimes, a: string, b: string): number | null => {
-    const x = p[a];
-    const y = p[b];
-    return typeof x === 'number' && typeof y === 'number' ? y - x : null;
-  };
-  const medians = TAIL_STAGES.map(([, a, b]) => {
-    const d = puts.map((p) => span(p, a, b)).filter((x): x is number => x !== null);
-    return percentile(
-      d.sort((x, y) => x - y),
-      0.5,
-    );
-  });
-  const totals = puts.map((p) => span(p, 'hIn', 'hOut') ?? 0).sort((x, y) => x - y);
-  const cut = percentile(totals, 0.95);
-  const blame = new Map<string, { n: number; excess: number; with: Map<string, number> }>();
-  const kinds = (list: Stall[]): Set<string> => new Set(list.map((s) => `${s.kind} (${s.proc})`));
-  const inSlow = new Map<string, number>();
-  const inAll = new Map<string, number>();
-  let slow = 0;
-  for (const p of puts) {
-    const t = span(p, 'hIn', 'hOut');
-    const during = t === null ? new Set<string>() : kinds(overlapping(stalls, p.hIn!, p.hOut!));
-    for (const k of during) inAll.set(k, (inAll.get(k) ?? 0) + 1);
-    if ((t ?? 0) < cut) continue;
-    slow++;
-    for (const k of during) inSlow.set(k, (inSlow.get(k) ?? 0) + 1);
-    const ownGated = typeof p.lSync === 'number' && typeof p.kIn === 'number' && p.lSync > p.kIn;
-    let worst = '';
-    let excess = 0;
-    let at: [number, number] | null = null;
-    TAIL_STAGES.forEach(([name, a, b], i) => {
-      // Off the critical path: the own write when the ack came last, the follower's path when the own sync did.
-      if (OWN_SYNC.has(b) ? !ownGated : FOLLOWER_PATH.has(a) && ownGated) return;
-      const d = span(p, a, b);
-      if (d !== null && d - (medians[i] ?? 0) > excess) {
-        excess = d - (medians[i] ?? 0);
-        worst = name;
-        at = [p[a]!, p[b]!];
-      }
-    });
-    const e = blame.get(worst) ?? { n: 0, excess: 0, with: new Map<string, number>() };
-    blame.set(worst, { n: e.n + 1, excess: e.excess + excess, with: e.with });
-    if (at !== null) for (const k of kinds(overlapping(stalls, at[0], at[1]))) e.with.set(k, (e.with.get(k) ?? 0) + 1);
-  }
-  console.log(
-    `\nslowest 5% (${slow} puts, host total ≥ ${cut.toFixed(3)} ms): the critical-path stage furthest over its median, [and the stalls inside that stage]`,
-  );
-  for (const [name, e] of [...blame].sort((x, y) => y[1].n - x[1].n)) {
-    const w = [...e.with]
-      .sort((x, y) => y[1] - x[1])
-      .map(([k, n]) => `${k} ${n}`)
-      .join(', ');
-    console.log(
-      `  ${String(e.n).padStart(4)} × ${name || '(none over its median)'}: ${(e.excess / e.n).toFixed(3)} ms over on average${w ? ` [${w}]` : ''}`,
-    );
-  }
-  if (stalls.length === 0) return;
-  console.log(`\nstalls overlapping a put (HTTP request read → answer written): % of the slowest 5% / % of all puts`);
-  for (const [k, n] of [...inAll].sort((x, y) => (inSlow.get(y[0]) ?? 0) - (inSlow.get(x[0]) ?? 0) || y[1] - x[1])) {
-    const pct = (x: number, of: number): string => `${((100 * x) / Math.max(1, of)).toFixed(0).padStart(3)}%`;
-    console.log(`  ${k.padEnd(40)} ${pct(inSlow.get(k) ?? 0, slow)} / ${pct(n, puts.length)}`);
-  }
-  const sum = (kind: string): string => {
-    const l = stalls.filter((s) => s.kind.startsWith(kind));
-    const d = l.map((s) => s.t1 - s.t0).sort((x, y) => x - y);
-    return d.length === 0
-      ? `${kind} none`
-      : `${kind} ${d.length}, median ${percentile(d, 0.5).toFixed(3)} ms, max ${d.at(-1)!.toFixed(3)} ms`;
-  };
-  console.log(`  (all processes, whole run: ${sum('gc')}; ${sum('cb')}; ${sum('ckpt')})`);
-}
-
-async function main(argv: string[]): Promise<number> {
-  const args = benchArgs(
-    'trace-put',
-    argv,
-    {
-      puts: { type: 'string' },
-      warmup: { type: 'string' },
-      'slow-ms': { type: 'string' },
-      keep: { type: 'string' },
-      from: { type: 'string' },
-    },
-    HELP,
-    (p) => ({
-      puts: intOpt(p, 'puts', 0, 100_000, 400),
-      warmup: intOpt(p, 'warmup', 0, 100_000, 50),
-      slowMs: numOpt(p, 'slow-ms', 0, 1000, 0),
-      keep: stringOpt(p, 'keep', undefined),
-      from: stringOpt(p, 'from', undefined),
-    }),
-  );
-  if (args.exit !== undefined) return args.exit;
-  const { puts, warmup, slowMs, keep, from } = args.opts;
-  if (from !== undefined) return analyze(path.resolve(from), puts, [], slowMs || 0.3);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-trace-'));
-  onExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const traceDir = keep !== undefined ? path.resolve(keep) : path.join(tmp, 'trace');
+async function traceRun(repo: string, traceDir: string, tmp: string, o: Opts): Promise<number[]> {
   fs.mkdirSync(traceDir, { recursive: true });
   if (fs.readdirSync(traceDir).length > 0) throw new Error(`${traceDir} is not empty`);
   process.env.QUORUM_TRACE = traceDir;
-  if (slowMs > 0) process.env.QUORUM_TRACE_SLOW_MS = String(slowMs);
+  if (o.slowMs > 0) process.env.QUORUM_TRACE_SLOW_MS = String(o.slowMs);
   const lab = await LabCluster.start({
-    repo: repoRoot(),
-    dir: path.join(tmp, 'lab'),
+    repo,
+    dir: fs.mkdtempSync(path.join(tmp, 'lab-')),
     heartbeatMs: 100,
     electionMs: 1000,
     log: console.log,
@@ -415,12 +69,12 @@ async function main(argv: string[]): Promise<number> {
   const client: number[] = [];
   const t0 = performance.now();
   try {
-    for (let n = 0; n < warmup + puts; n++) {
+    for (let n = 0; n < o.warmup + o.puts; n++) {
       const t = performance.now();
       const body = JSON.stringify({ op: 'put', key: keyOf(rng.int(KEY_SPACE)), value });
       const r = await request(agent, ep, 'POST', '/api/kv', body, 10_000);
       const j = parseJson(r.body) as { outcome?: string } | null;
-      if (n >= warmup && r.status === 200 && j?.outcome === 'ok') client.push(performance.now() - t);
+      if (n >= o.warmup && r.status === 200 && j?.outcome === 'ok') client.push(performance.now() - t);
     }
     await sleep(1500); // every process flushes its stamps at least once a second
   } finally {
@@ -428,65 +82,91 @@ async function main(argv: string[]): Promise<number> {
     await lab.stop();
   }
   console.log(
-    `${warmup + puts} puts in ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${os.loadavg()[0]!.toFixed(2)}`,
+    `${o.warmup + o.puts} puts in ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${os.loadavg()[0]!.toFixed(2)}`,
   );
-  return analyze(traceDir, puts, client, slowMs || 0.3);
+  return client;
 }
 
 /**
- * reportCallbacks sums the long callbacks (`cb` stamps, with --slow-ms) per process and
- * kind: how many, their CPU time (median, max) and wall time (max).
+ * alternate runs `rounds` pairs, the checkout at `base` then this one, and prints one line
+ * per run (load average at its start, host total and client p50 / p90 / p99) and the medians.
  */
-function reportCallbacks(procs: Map<string, Proc>): void {
-  const rows: string[] = [];
-  for (const [proc, p] of procs) {
-    const by = new Map<string, { cpu: number[]; wall: number[] }>();
-    for (const s of p.get('cb') ?? []) {
-      const [type, cpu, wall] = s.key.split(':');
-      const e = by.get(type!) ?? { cpu: [], wall: [] };
-      by.set(type!, e);
-      e.cpu.push(Number(cpu));
-      e.wall.push(Number(wall));
-    }
-    for (const [type, e] of [...by].sort((x, y) => y[1].cpu.length - x[1].cpu.length)) {
-      e.cpu.sort((x, y) => x - y);
-      const sum = e.cpu.reduce((a, b) => a + b, 0);
-      rows.push(
-        `  ${proc.padEnd(5)} ${type.padEnd(34)} ${String(e.cpu.length).padStart(6)} ${sum.toFixed(1).padStart(8)} ${percentile(e.cpu, 0.5).toFixed(3).padStart(8)} ${e.cpu.at(-1)!.toFixed(3).padStart(8)} ${Math.max(
-          ...e.wall,
-        )
-          .toFixed(3)
-          .padStart(8)}`,
+async function alternate(
+  base: string,
+  rounds: number,
+  tmp: string,
+  keep: string | undefined,
+  o: Opts,
+): Promise<number> {
+  const f = (x: number): string => x.toFixed(2).padStart(6);
+  const rows: Record<'base' | 'this', { host: number[]; client: number[] }[]> = { base: [], this: [] };
+  const lines: string[] = [];
+  for (let i = 1; i <= rounds; i++) {
+    for (const side of ['base', 'this'] as const) {
+      const load = os.loadavg()[0]!.toFixed(1);
+      const dir = path.join(keep ?? tmp, `${side}-${i}`);
+      const client = await traceRun(side === 'base' ? base : repoRoot(), dir, tmp, o);
+      const s = analyze(dir, o.puts, client, o.slowMs || 0.3, true);
+      if (!s) return 1;
+      const c = [...client].sort((x, y) => x - y);
+      const cq = [0.5, 0.9, 0.99].map((q) => percentile(c, q));
+      rows[side].push({ host: [s.p50, s.p90, s.p99], client: cq });
+      lines.push(
+        `${side.padEnd(4)} ${String(i).padStart(2)}  load ${load.padStart(5)}  host ${f(s.p50)} ${f(s.p90)} ${f(s.p99)}  client ${cq.map(f).join(' ')}`,
       );
+      console.log(lines.at(-1));
     }
   }
-  if (rows.length === 0) return;
-  console.log(
-    `\ncallbacks over --slow-ms (wall), whole run: process, kind, count, CPU ms total / median / max, wall ms max`,
-  );
-  for (const r of rows) console.log(r);
+  console.log(`\nrun      load at start  host total p50 p90 p99 ms     client p50 p90 p99 ms`);
+  for (const l of lines) console.log(l);
+  for (const side of ['base', 'this'] as const) {
+    const med = (k: 'host' | 'client', j: number): string =>
+      f(
+        percentile(
+          rows[side].map((r) => r[k][j]!).sort((x, y) => x - y),
+          0.5,
+        ),
+      );
+    console.log(
+      `median ${side.padEnd(4)}          host ${med('host', 0)} ${med('host', 1)} ${med('host', 2)}  client ${med('client', 0)} ${med('client', 1)} ${med('client', 2)}`,
+    );
+  }
+  return 0;
 }
 
-/** analyze joins the trace files in `traceDir` (the last `puts` requests) and prints the stages. */
-function analyze(traceDir: string, puts: number, client: number[], cbCpuMs: number): number {
-  const procs = readTraces(traceDir);
-  const leaders = [...procs].filter(([n, p]) => n !== 'host' && (p.get('n.prop')?.length ?? 0) > 0);
-  if (!procs.get('host') || leaders.length !== 1) {
-    console.log(`cannot join: host ${procs.has('host')}, ${leaders.length} nodes proposed (one leader expected)`);
-    return 1;
-  }
-  const leader = leaders[0]![0];
-  const followers = [...procs.keys()].filter((n) => n !== 'host' && n !== leader);
-  const gateIds = (procs.get('host')!.get('g.out') ?? []).map((s) => s.key);
-  const joined: PutTimes[] = [];
-  for (const id of gateIds.slice(-puts)) {
-    const p = joinPut(procs, id, leader, followers);
-    if (p) joined.push(p);
-  }
-  console.log(`leader ${leader}, followers ${followers.join(', ')}`);
-  report(joined, client, stallsOf(procs, leader, cbCpuMs));
-  reportCallbacks(procs);
-  return 0;
+async function main(argv: string[]): Promise<number> {
+  const args = benchArgs(
+    'trace-put',
+    argv,
+    {
+      puts: { type: 'string' },
+      warmup: { type: 'string' },
+      'slow-ms': { type: 'string' },
+      keep: { type: 'string' },
+      from: { type: 'string' },
+      base: { type: 'string' },
+      rounds: { type: 'string' },
+    },
+    HELP,
+    (p) => ({
+      puts: intOpt(p, 'puts', 0, 100_000, 400),
+      warmup: intOpt(p, 'warmup', 0, 100_000, 50),
+      slowMs: numOpt(p, 'slow-ms', 0, 1000, 0),
+      keep: stringOpt(p, 'keep', undefined),
+      from: stringOpt(p, 'from', undefined),
+      base: stringOpt(p, 'base', undefined),
+      rounds: intOpt(p, 'rounds', 1, 20, 3),
+    }),
+  );
+  if (args.exit !== undefined) return args.exit;
+  const { keep, from, base, rounds, ...o } = args.opts;
+  if (from !== undefined) return analyze(path.resolve(from), o.puts, [], o.slowMs || 0.3) ? 0 : 1;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-trace-'));
+  onExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  if (base !== undefined) return alternate(path.resolve(base), rounds, tmp, keep && path.resolve(keep), o);
+  const traceDir = keep !== undefined ? path.resolve(keep) : path.join(tmp, 'trace');
+  const client = await traceRun(repoRoot(), traceDir, tmp, o);
+  return analyze(traceDir, o.puts, client, o.slowMs || 0.3) ? 0 : 1;
 }
 
 runMain(main);

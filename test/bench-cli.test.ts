@@ -12,7 +12,7 @@ const ROOT = path.resolve(__dirname, '..');
 /** FLAGS: each entry point and the flags its usage must name. */
 const FLAGS: Record<string, string[]> = {
   'profile.ts': ['--seconds', '--clients', '--cpu', '--strace', '--help'],
-  'trace-put.ts': ['--puts', '--warmup', '--slow-ms', '--keep', '--from', '--help'],
+  'trace-put.ts': ['--puts', '--warmup', '--slow-ms', '--keep', '--from', '--base', '--rounds', '--help'],
   'storage-stall.ts': ['--readies', '--entries', '--rounds', '--snapshot-every', '--help'],
   'compact-stall.ts': ['--puts', '--entries', '--snapshot-every', '--help'],
   'compact-tail.ts': ['--seconds', '--clients', '--window', '--root', '--help'],

@@ -30,7 +30,7 @@ import { RouterLink } from './transport';
 import { WriteBehind } from '../core/write-behind';
 import { DeferredSync, type DeferredSyncHooks } from './deferred-sync';
 import { CoreClock } from './core-clock';
-import { TRACE_ON, trace, traceLast, traceName } from './trace';
+import { TRACE_ON, trace, traceLast, traceName, traceSpan, traceStart } from './trace';
 
 /** STATUS_MIN_GAP_MS: at most one status report per this many ms (always the latest). */
 export const STATUS_MIN_GAP_MS = 20;
@@ -459,6 +459,7 @@ export class NodeHost {
       clearTimeout(this.statusTimer);
       this.statusTimer = null;
     }
+    const t0 = TRACE_ON ? traceStart() : 0;
     const st = this.core.status();
     const recovering = this.recovery.recovering;
     const key = `${st.role}|${st.term}|${st.vote}|${st.leader}|${st.commitIndex}|${this.kv.appliedIndex}|${recovering}`;
@@ -474,8 +475,8 @@ export class NodeHost {
     this.statusKey = key;
     this.roleChanged = false;
     this.statusSentAt = performance.now();
-    if (TRACE_ON) trace('s.emit', st.commitIndex);
     this.emit({ t: 'status', status: st, lastApplied: this.kv.appliedIndex, damaged: recovering });
+    if (TRACE_ON) traceSpan('status', t0);
   }
 
   private event(kind: string, detail: Record<string, unknown>): void {

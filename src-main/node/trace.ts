@@ -46,18 +46,30 @@ export function traceLast(stage: string, entries: readonly { index: number }[]):
   if (TRACE_ON) trace(stage, entries.at(-1)?.index ?? '-');
 }
 
+/** spanCpu: the process's CPU time (µs) when the latest span began (spans do not nest). */
+let spanCpu = 0;
+
+/** cpuUs is the process's user + system CPU time in µs (all of its threads). */
+function cpuUs(): number {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+}
+
 /** traceStart is the moment a span begins, for traceSpan (call only under `if (TRACE_ON)`). */
 export function traceStart(): number {
+  spanCpu = cpuUs();
   return performance.now();
 }
 
 /**
  * traceSpan records work that ran from `t0` (traceStart) until now as stage `x.<what>`,
- * key `<ms>`: periodic work off the put's path (a run-log flush, a status report) that
- * bench/trace-put.ts counts among the stalls a slow put met.
+ * key `<ms>:<CPU ms>`: periodic work off the put's path (a run-log flush, a status report)
+ * that bench/trace-put.ts counts among the stalls a slow put met. The CPU time is the
+ * process's since the latest traceStart (all threads: a span that only waited shows little).
  */
 export function traceSpan(what: string, t0: number): void {
-  traceAt(performance.timeOrigin + t0, `x.${what}`, (performance.now() - t0).toFixed(3));
+  const cpu = (cpuUs() - spanCpu) / 1000;
+  traceAt(performance.timeOrigin + t0, `x.${what}`, `${(performance.now() - t0).toFixed(3)}:${cpu.toFixed(3)}`);
 }
 
 /** traceAt records a stamp at wall-clock ms `t` (a moment measured earlier: a GC's start). */
