@@ -283,7 +283,7 @@ describe('a lab a newcomer reads at a glance', () => {
       },
       30_000,
     );
-    expect(exported).toMatch(/ — consistency: ok: \d+ keys/);
+    expect(exported).toMatch(/ — consistency: ok: \d+ keys? with acknowledged writes/);
   });
 
   it(
