@@ -146,8 +146,6 @@ export function causeOfMessage(s: Stimulus | null, prevTerm: number): RoleCause 
 /** NoteWords are the protocol's words for what the notes name. */
 export interface NoteWords {
   term: string;
-  /** t: the short prefix of a term as the explain answers write it ("t5", "b203"). */
-  t: string;
   vote: string;
   /** num writes a term ("5") or a ballot as the UI writes it ("2.n3": round 2 of n3). */
   num(n: number): string;
@@ -156,10 +154,9 @@ export interface NoteWords {
 }
 
 /** RAFT_WORDS / PAXOS_WORDS: Raft speaks of terms and votes, Multi-Paxos of ballots and promises. */
-export const RAFT_WORDS: NoteWords = { term: 'term', t: 't', vote: 'vote', num: String, ref: (n) => `t${n}` };
+export const RAFT_WORDS: NoteWords = { term: 'term', vote: 'vote', num: String, ref: (n) => `t${n}` };
 export const PAXOS_WORDS: NoteWords = {
   term: 'ballot',
-  t: 'b',
   vote: 'promise',
   num: formatBallot,
   ref: (n) => `b=${formatBallot(n)}`,

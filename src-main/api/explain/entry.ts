@@ -11,6 +11,7 @@ import type { RunLogRecord } from '../contract';
 import { majorityOf, quorumProblem } from '../quorum';
 import { reachOf, reachProblem } from './reach';
 import type { EntryWhy, Holder, NodeFacts, WhyCite, WhyInput, WhyResult } from './types';
+import type { NoteWords } from '../../core/notes';
 import { cite, list, num, secs, str, strs, wordsOf } from './words';
 
 /** EntryAt is what one node's log says at an index. */
@@ -42,11 +43,8 @@ interface Ctx {
   index: number;
   asked: NodeFacts;
   lead: NodeFacts | null;
-  /** ref writes a term ("t5") or a ballot ("b=2.n3") as every other view does. */
-  ref: (n: number) => string;
-  /** num writes a bare term ("5") or ballot ("2.n3"). */
-  num: (n: number) => string;
-  term: string;
+  /** w: the protocol's words (a term "t5" or a ballot "b=2.n3", as every other view writes them). */
+  w: NoteWords;
   facts: Map<NodeId, NodeFacts>;
   cites: WhyCite[];
 }
@@ -67,7 +65,7 @@ function holderOf(c: Ctx, v: NodeId, ref: number | null): Holder {
   switch (at.kind) {
     case 'has':
       if (ref === null || at.term === ref) return { node: v, stores: true, why: 'its log has it' };
-      return { node: v, stores: false, why: `it holds a different entry there (${c.ref(at.term)})` };
+      return { node: v, stores: false, why: `it holds a different entry there (${c.w.ref(at.term)})` };
     case 'compacted':
       return { node: v, stores: true, why: `it is in its snapshot (log starts at ${at.first})` };
     case 'lacks':
@@ -125,7 +123,7 @@ export function explainEntry(input: WhyInput, node: NodeId, index: number): WhyR
   if (range) return { ok: false, status: 404, error: range };
   const w = wordsOf(input.view.protocol);
   const lead = pickLeader(input, asked, facts);
-  const c: Ctx = { input, node, index, asked, lead, ref: w.ref, num: w.num, term: w.term, facts, cites: [] };
+  const c: Ctx = { input, node, index, asked, lead, w, facts, cites: [] };
   const e = entryFacts(c);
   const cites = c.cites;
   const lines = e.committed ? committedLines(c, e) : pendingLines(c, e);
@@ -179,7 +177,7 @@ function entryFacts(c: Ctx): EntryWhy {
 }
 
 function entryName(c: Ctx, e: EntryWhy): string {
-  return `entry ${c.index}${e.term === null ? '' : ` (${c.ref(e.term)})`}`;
+  return `entry ${c.index}${e.term === null ? '' : ` (${c.w.ref(e.term)})`}`;
 }
 
 /** committedLines: committed on the asked node — when, by which leader, with whom. */
@@ -190,7 +188,7 @@ function committedLines(c: Ctx, e: EntryWhy): string[] {
   if (at) {
     const rec = c.input.log.find((r) => r.seq === at.seq);
     if (rec) cites.push(cite(rec, `${at.by} commit index ≥ ${c.index}`));
-    const term = at.term === null ? '' : ` (${c.ref(at.term)})`;
+    const term = at.term === null ? '' : ` (${c.w.ref(at.term)})`;
     out.push(
       `Leader ${at.by}${term} committed it at ${secs(at.t)}: ${list(at.quorum)} held it (${at.quorum.length} of ${e.voters.length}; ${e.needed} needed).`,
     );
@@ -238,15 +236,15 @@ function notInLeaderLog(c: Ctx, e: EntryWhy, own: number, leadAt: EntryAt): stri
   const lead = c.lead!;
   const theirs =
     leadAt.kind === 'has'
-      ? `${lead.id}'s entry ${c.index} is ${c.ref(leadAt.term)}`
+      ? `${lead.id}'s entry ${c.index} is ${c.w.ref(leadAt.term)}`
       : leadAt.kind === 'lacks'
         ? `${lead.id}'s log ends at ${leadAt.last}`
         : `${lead.id}'s entry ${c.index} is unknown`;
   const paxos = c.input.view.protocol === 'paxos';
   return [
-    `${c.node}'s entry ${c.index} (${c.ref(own)}) is not committed: it is not the leader ${lead.id}'s (${theirs}).`,
+    `${c.node}'s entry ${c.index} (${c.w.ref(own)}) is not committed: it is not the leader ${lead.id}'s (${theirs}).`,
     paxos
-      ? `${c.node} accepted it under ballot ${c.num(own)}; the leader's ballot decides slot ${c.index}, and ${c.node} will learn the chosen value from it.`
+      ? `${c.node} accepted it under ballot ${c.w.num(own)}; the leader's ballot decides slot ${c.index}, and ${c.node} will learn the chosen value from it.`
       : `It was never committed, and ${c.node} will replace it with the leader's entries once it hears from ${lead.id}.`,
     ...leaderLines(c, e),
   ];
@@ -273,7 +271,7 @@ function notCounted(c: Ctx, e: EntryWhy): string[] {
     have < e.needed
       ? `${name} is not committed: stored on ${list(e.storedOn)} (${have} of ${e.voters.length}); ${e.needed} needed.`
       : e.oldTerm
-        ? `${name} is not committed: it is stored on ${have} of ${e.voters.length}, but it is from ${c.term} ${e.term} and the leader ${c.lead!.id} is in ${c.term} ${e.leaderTerm}.`
+        ? `${name} is not committed: it is stored on ${have} of ${e.voters.length}, but it is from ${c.w.term} ${e.term} and the leader ${c.lead!.id} is in ${c.w.term} ${e.leaderTerm}.`
         : `${name} is stored on ${list(e.storedOn)} (${have} of ${e.voters.length}; ${e.needed} needed) but not counted yet: the acknowledgements are on their way to ${c.lead!.id}.`;
   const out = [head];
   if (e.oldTerm) out.push(...oldTermLines(c, e));
@@ -305,7 +303,7 @@ function leaderLines(c: Ctx, e: EntryWhy): string[] {
   if (view.leader !== null && view.leader !== lead.id) {
     const other = view.nodes.find((n) => n.id === view.leader);
     out.push(
-      `${lead.id} still claims to lead (${e.leaderTerm === null ? '?' : c.ref(e.leaderTerm)}), but ${view.leader} leads the cluster (${other?.term == null ? '?' : c.ref(other.term)}).`,
+      `${lead.id} still claims to lead (${e.leaderTerm === null ? '?' : c.w.ref(e.leaderTerm)}), but ${view.leader} leads the cluster (${other?.term == null ? '?' : c.w.ref(other.term)}).`,
     );
   }
   const reach = reachOf(view, lead.id, e.voters);

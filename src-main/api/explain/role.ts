@@ -16,7 +16,7 @@ interface Ctx {
   input: WhyInput;
   node: NodeId;
   mine: RunLogRecord[];
-  /** ref writes a term ("t5") or a ballot ("b=2.n3") as every other view does. */
+  /** ref writes a term ("t5") or a ballot ("b=2.n3") as every other view does (NoteWords.ref). */
   ref: (n: number) => string;
   cites: WhyCite[];
   /** shown: role-reason records already told, so no section repeats another. */
