@@ -7,9 +7,12 @@
  */
 import type { ClusterView } from '../../../src-main/api/contract';
 
+/** NUMERIC: one collator for every comparison (localeCompare with options builds one per call). */
+const NUMERIC = new Intl.Collator('en', { numeric: true });
+
 /** compareNodeIds orders two node ids: n2 before n10; ids without numbers in string order. */
 export function compareNodeIds(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return NUMERIC.compare(a, b);
 }
 
 /** sortNodeIds returns the ids in node order (a new array). */

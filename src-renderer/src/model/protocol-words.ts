@@ -20,7 +20,7 @@ export interface Words {
   /** vote / votes: what a campaign asks for ("vote", "promise"). */
   vote: string;
   votes: string;
-  /** notes rewrites what a node wrote of itself (its reasons: "higher ballot … b301") in these words. */
+  /** notes rewrites what a node wrote of itself in these words: a run log saved before its notes wrote ballots as b=3.n1 has "higher ballot … b301". */
   notes(text: string): string;
 }
 
@@ -36,7 +36,10 @@ export const RAFT_WORDS: Words = {
   notes: (text) => text,
 };
 
-/** BALLOT_IN_NOTE: a ballot as a node's notes write it ("b301", core/notes.ts), the number only. */
+/**
+ * BALLOT_IN_NOTE: a ballot as a node's notes wrote it before they wrote b=3.n1 ("b301", the
+ * number only): still found in the reasons of run logs saved then, which replay here.
+ */
 const BALLOT_IN_NOTE = /\bb(\d+)\b/g;
 
 /** PAXOS_WORDS: ballots (round.node) and promises. */
