@@ -216,9 +216,7 @@ export class LabCluster implements Target, ReadTarget {
 
   /** pids lists the host's PID and its live nodes' PIDs (for the profiler). */
   async pids(): Promise<number[]> {
-    const ns = (await this.nodes()) ?? [];
-    const nodePids = ns.flatMap((n) => (n.status === 'up' && typeof n.pid === 'number' ? [n.pid] : []));
-    return this.proc.pid === undefined ? nodePids : [this.proc.pid, ...nodePids];
+    return (await this.processes()).map((p) => p.pid);
   }
 
   client(): PutClient {

@@ -8,7 +8,7 @@
 import type { HttpReply } from './http';
 import { parseJson } from './http';
 import type { ReadTarget, Target } from './target';
-import { makeValue, Rng, runClosedLoop, type KeySpace, type ThroughputResult } from './workload';
+import { makeValue, Rng, runClosedLoop, type KeySpace, type RowClient, type ThroughputResult } from './workload';
 
 /** READ_KEYS: how many keys the read rows write first and then read (uniformly). */
 export const READ_KEYS = 256;
@@ -116,7 +116,7 @@ export function runReads(
   seconds: number,
   seed: number,
 ): Promise<ThroughputResult> {
-  const open = (): { send: (key: string) => Promise<true | string>; close: () => void } => {
+  const open = (): RowClient => {
     const c = target.reader(set.check);
     return { send: (key) => c.get(key), close: () => c.close() };
   };
