@@ -37,11 +37,27 @@ const USAGE = `usage: node --import tsx bench/runlog-cost.ts --log FILE [--root 
 type Rec = Record<string, unknown> & { kind: string };
 
 interface RecorderLike {
-  message(kind: string, id: number, from: string, to: string, type: string, k: string, term: number, extra?: object): void;
+  message(
+    kind: string,
+    id: number,
+    from: string,
+    to: string,
+    type: string,
+    k: string,
+    term: number,
+    extra?: object,
+  ): void;
   keepBody(id: number, bytes: Uint8Array): void;
   record(kind: string, fields?: Record<string, unknown>): unknown;
   invoke(f: string, key: string, value: unknown, extra?: Record<string, unknown>): { process: number; index: number };
-  complete(h: { process: number }, type: 'ok' | 'fail' | 'info', f: string, key: string, value: unknown, extra?: Record<string, unknown>): void;
+  complete(
+    h: { process: number },
+    type: 'ok' | 'fail' | 'info',
+    f: string,
+    key: string,
+    value: unknown,
+    extra?: Record<string, unknown>,
+  ): void;
   sync(): Promise<void>;
   close(): Promise<void>;
 }
@@ -73,7 +89,16 @@ function replay(rec: RecorderLike, log: Rec[], hist: Rec[], body: Uint8Array): n
         (extra ??= {})[k] = r[k];
       }
       const id = r.id as number;
-      rec.message(r.kind, id, r.from as string, r.to as string, r.type as string, r.msgKind as string, r.term as number, extra);
+      rec.message(
+        r.kind,
+        id,
+        r.from as string,
+        r.to as string,
+        r.type as string,
+        r.msgKind as string,
+        r.term as number,
+        extra,
+      );
       if (r.kind === 'send') rec.keepBody(id, body);
     } else if (r.kind === 'client-invoke') {
       const { process: p, f, key, t: _t, seq: _s, kind: _k, ...extra } = r;
@@ -183,7 +208,9 @@ export async function main(argv: string[]): Promise<number> {
   const m = med(rows.map((r) => r.memory));
   const f = med(rows.map((r) => r.files));
   const e = med(rows.map((r) => r.encode));
-  console.log(`median: memory ${m.toFixed(2)} µs/put, files ${f.toFixed(2)} (writing ${(f - m).toFixed(2)}), encode ${e.toFixed(2)}`);
+  console.log(
+    `median: memory ${m.toFixed(2)} µs/put, files ${f.toFixed(2)} (writing ${(f - m).toFixed(2)}), encode ${e.toFixed(2)}`,
+  );
   return sameLog && sameHist ? 0 : 1;
 }
 
