@@ -2,7 +2,7 @@
  * The Recorder's run log and Jepsen history, the consistency check written with an
  * export, and a saved run read back (and a damaged one refused).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -82,6 +82,52 @@ describe('recorder', () => {
     expect(lines(hist)).toEqual(rec.history());
     expect(rec.history().length).toBe(2 * 40 * (1 + 2 + 3));
     await rec.close();
+  });
+
+  it('writes the run log and the history byte for byte as saved runs have them (keys in order, one line each)', async () => {
+    // What replay, export, the space-time diagram and the checker read from a saved run: a
+    // change to the encoding (key order, spacing, escapes, a field renamed) fails here even
+    // when every line still parses to the same object. Only the clock's values are replaced.
+    const sub = join(dir, 'bytes');
+    mkdirSync(sub, { recursive: true });
+    const rec = new Recorder({ logFile: join(sub, 'run.jsonl'), historyFile: join(sub, 'history.jsonl') });
+    rec.record('cluster-created', { nodes: 3, protocol: 'raft' });
+    rec.message('send', 1, 'n1', 'n2', 'append', 'append', 2, { label: 'Append t2 [1] → "ok"', granted: true });
+    rec.message('deliver', 1, 'n1', 'n2', 'append', 'append', 2);
+    rec.message('drop', 2, 'n2', 'n1', 'appendResp', 'append', 2, { reason: 'cut' });
+    rec.record('commit', { node: 'n1', commitIndex: 7 });
+    const h = rec.invoke('write', 'k\t1', 'v\u2028é', { node: 'n1' });
+    rec.complete(h, 'ok', 'write', 'k\t1', 'v\u2028é', { preview: 'v…', node: 'n1', latencyMs: 1.25 });
+    await rec.close();
+    const text = (f: string): string =>
+      readFileSync(join(sub, f), 'utf8')
+        .replace(/"t":\d+,/g, '"t":T,')
+        .replace(/"time":\d+,/g, '"time":T,');
+    expect(text('run.jsonl')).toBe(
+      [
+        '{"nodes":3,"protocol":"raft","t":T,"seq":1,"kind":"cluster-created"}',
+        '{"t":T,"seq":2,"kind":"send","id":1,"from":"n1","to":"n2","type":"append","msgKind":"append","term":2,"label":"Append t2 [1] → \\"ok\\"","granted":true}',
+        '{"t":T,"seq":3,"kind":"deliver","id":1,"from":"n1","to":"n2","type":"append","msgKind":"append","term":2}',
+        '{"t":T,"seq":4,"kind":"drop","id":2,"from":"n2","to":"n1","type":"appendResp","msgKind":"append","term":2,"reason":"cut"}',
+        '{"node":"n1","commitIndex":7,"t":T,"seq":5,"kind":"commit"}',
+        '{"process":0,"f":"write","key":"k\\t1","node":"n1","t":T,"seq":6,"kind":"client-invoke"}',
+        '{"process":0,"f":"write","key":"k\\t1","type":"ok","preview":"v…","node":"n1","latencyMs":1.25,"t":T,"seq":7,"kind":"client-complete"}',
+        '',
+      ].join('\n'),
+    );
+    expect(text('history.jsonl')).toBe(
+      [
+        '{"index":0,"time":T,"process":0,"type":"invoke","f":"write","key":"k\\t1","value":"v\u2028é"}',
+        '{"index":1,"time":T,"process":0,"type":"ok","f":"write","key":"k\\t1","value":"v\u2028é"}',
+        '',
+      ].join('\n'),
+    );
+    // The clock: integer ns since the run began, never going back.
+    const ts = readFileSync(join(sub, 'run.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { t: number }).t);
+    expect(ts.every((t, i) => Number.isInteger(t) && t >= 0 && (i === 0 || t >= ts[i - 1]!))).toBe(true);
   });
 
   it('writes client records with their fields first, then t, seq and kind; a caller’s fields object is not kept', () => {
