@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createProtocolNode } from '../../src-main/core/protocols';
-import type { NodeStatus, ProtocolNode, Ready, Rng } from '../../src-main/core/types';
+import type { MessageBase, NodeStatus, ProtocolNode, Ready, Rng } from '../../src-main/core/types';
 import { runSimulation, type SimOptions } from '../../src-main/sim/run';
 import type { NodeFactory } from '../../src-main/sim/sim-node';
 
@@ -94,7 +94,7 @@ function twin(
   const rngB: Rng = { next: () => drawn.shift()!, int: () => drawn.shift()! };
   const a = createProtocolNode(protocol, { ...cfg, rng: rngA });
   const b = createProtocolNode(protocol, { ...cfg, rng: rngB });
-  const readies = new Map<Ready<unknown>, Ready<unknown>>();
+  const readies = new Map<Ready<MessageBase>, Ready<MessageBase>>();
   return new Proxy(a, {
     get(target, prop) {
       const v = Reflect.get(target, prop) as unknown;
@@ -121,7 +121,7 @@ function twin(
         };
       }
       if (prop === 'advance') {
-        return (rd: Ready<unknown>) => {
+        return (rd: Ready<MessageBase>) => {
           a.advance(rd);
           b.advance(readies.get(rd)!);
           readies.delete(rd);
