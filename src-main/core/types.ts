@@ -275,8 +275,14 @@ export interface ProtocolNode<M extends MessageBase = MessageBase> {
   ready(): Ready<M>;
   /** advance acknowledges a Ready: everything in it was persisted, sent and applied. */
   advance(rd: Ready<M>): void;
-  /** status is a snapshot of the node's state for observers. */
-  status(): NodeStatus;
+  /**
+   * status is a snapshot of the node's state for observers. With `withProgress` false the
+   * caller says it reads no `progress`: a leader's may then be left out (null), which
+   * spares the follower views a host that never reads them (the request layer's leader
+   * hints, the simulator's checks) would have the core build after every acknowledgement.
+   * Every other field is as status() shows it.
+   */
+  status(withProgress?: boolean): NodeStatus;
   /**
    * sameStatus, where a core offers it, tells without building a status whether status()
    * would show what `s` — a status this core handed out — shows in every field but

@@ -98,9 +98,9 @@ export class Requests {
       leader: string | null,
     ): void => reply(this.frame(req.id, outcome, result, error, leader));
     // Data restored from a damaged file cannot be vouched for until the node has caught up.
-    if (this.d.recovering()) return answer('fail', null, 'recovering', this.d.core.status().leader);
+    if (this.d.recovering()) return answer('fail', null, 'recovering', this.status().leader);
     if (req.op.op === 'get') {
-      const st = this.d.core.status();
+      const st = this.status();
       // Unsafe local read: no ReadIndex, no leader — whatever this node has applied, stale or not.
       if (this.d.localReads) return answer('ok', { ok: true, value: this.d.kv.get(req.op.key) }, undefined, st.leader);
       if (st.role !== 'leader' && !req.allowFollowerRead) return answer('fail', null, 'not-leader', st.leader);
@@ -108,7 +108,7 @@ export class Requests {
       const r = this.d.core.readIndex(ctx);
       if (!r.ok) return answer('fail', null, 'not-leader', r.leader);
       const timer = this.timers.set(() => {
-        if (this.reads.delete(ctx)) answer('fail', null, 'timeout', this.d.core.status().leader);
+        if (this.reads.delete(ctx)) answer('fail', null, 'timeout', this.status().leader);
       }, req.timeoutMs);
       this.reads.set(ctx, {
         reqId: req.id,
@@ -135,7 +135,7 @@ export class Requests {
       const p = this.proposals.get(r.index);
       if (p && p.data === data) {
         this.proposals.delete(r.index);
-        answer('unknown', null, 'timeout', this.d.core.status().leader);
+        answer('unknown', null, 'timeout', this.status().leader);
       }
     }, req.timeoutMs);
     this.proposals.set(r.index, { reqId: req.id, data, reply, timer });
@@ -144,7 +144,7 @@ export class Requests {
 
   /** invalid answers a well-framed request whose fields are wrong. */
   invalid(reqId: number, reason: string): ClientResponseFrame {
-    return this.frame(reqId, 'fail', null, `bad-request: ${reason}`, this.d.core.status().leader);
+    return this.frame(reqId, 'fail', null, `bad-request: ${reason}`, this.status().leader);
   }
 
   /** applied answers the proposal waiting on this committed entry (if it is ours). */
@@ -153,7 +153,7 @@ export class Requests {
     if (!p) return;
     this.proposals.delete(e.index);
     this.timers.clear(p.timer);
-    const leader = this.d.core.status().leader;
+    const leader = this.status().leader;
     if (e.data !== p.data) {
       // Another command was chosen for this slot, and a command is proposed only once.
       p.reply(this.frame(p.reqId, 'fail', null, 'superseded', leader));
@@ -188,11 +188,11 @@ export class Requests {
       // A sharded group serves only the shards it owns at the read point (wrong-group otherwise).
       const refused = this.d.kv.readError?.(p.key) ?? null;
       if (refused !== null) {
-        p.reply(this.frame(p.reqId, 'fail', { ok: false, error: 'wrong-group' }, refused, this.d.core.status().leader));
+        p.reply(this.frame(p.reqId, 'fail', { ok: false, error: 'wrong-group' }, refused, this.status().leader));
         continue;
       }
       const value = this.d.kv.get(p.key);
-      p.reply(this.frame(p.reqId, 'ok', { ok: true, value }, undefined, this.d.core.status().leader));
+      p.reply(this.frame(p.reqId, 'ok', { ok: true, value }, undefined, this.status().leader));
     }
   }
 
@@ -228,7 +228,7 @@ export class Requests {
 
   /** leadershipLost answers what a former leader was waiting on. */
   leadershipLost(): void {
-    const leader = this.d.core.status().leader;
+    const leader = this.status().leader;
     for (const [idx, p] of this.proposals) {
       this.timers.clear(p.timer);
       p.reply(this.frame(p.reqId, 'unknown', null, 'leadership-lost', leader));
@@ -247,7 +247,7 @@ export class Requests {
     for (const [idx, p] of this.proposals) {
       if (idx > index) continue;
       this.timers.clear(p.timer);
-      p.reply(this.frame(p.reqId, 'unknown', null, 'snapshot-installed', this.d.core.status().leader));
+      p.reply(this.frame(p.reqId, 'unknown', null, 'snapshot-installed', this.status().leader));
       this.proposals.delete(idx);
     }
   }
@@ -269,6 +269,15 @@ export class Requests {
   /** inflight counts requests waiting for an answer. */
   get inflight(): number {
     return this.proposals.size + this.reads.size;
+  }
+
+  /**
+   * status is the node's status without the leader's follower progress, which nothing
+   * here reads: every answer carries the leader it knows, and a leader's full status would
+   * be rebuilt, follower views and all, after each acknowledgement (ProtocolNode.status).
+   */
+  private status(): NodeStatus {
+    return this.d.core.status(false);
   }
 
   private frame(

@@ -395,9 +395,10 @@ export class SimNode {
     // Where the core can tell that nothing but a leader's follower progress changed since
     // the status last looked at, that status stands in for a new one: every reader of an
     // observed status (the request layer here, the cluster's checks, triggers and log)
-    // reads only the fields it vouches for, so each acts as it would on a fresh one.
+    // reads only the fields it vouches for, so each acts as it would on a fresh one. None
+    // reads a leader's follower progress, so a status built here leaves it out.
     const last = this.lastStatus;
-    const st = last !== null && core.sameStatus?.(last) === true ? last : core.status();
+    const st = last !== null && core.sameStatus?.(last) === true ? last : core.status(false);
     this.requests!.observe(st);
     return st;
   }

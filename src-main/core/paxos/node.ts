@@ -213,7 +213,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
     this.p.onPersisted(rd);
   }
 
-  status(): NodeStatus {
+  status(withProgress = true): NodeStatus {
     const p = this.p;
     const st = p.state;
     const lastIndex = p.log.lastIndex();
@@ -229,7 +229,7 @@ export class PaxosNode implements ProtocolNode<PaxosMessage> {
       lastTerm: p.log.termAt(lastIndex),
       firstIndex: p.log.firstIndex(),
       conf: copyConf(p.conf),
-      progress: st.role === 'leader' ? st.lead.progress() : null,
+      progress: withProgress && st.role === 'leader' ? st.lead.progress() : null,
     };
   }
 

@@ -58,6 +58,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private confView: ConfState | null = null;
   /** lastStatus: the last status built, handed out again while unchanged (see status). */
   private lastStatus: NodeStatus | null = null;
+  /** lastBare: the last status built without progress (status(false)), handed out again while its fields are unchanged. */
+  private lastBare: NodeStatus | null = null;
   /** fwd: a follower's reads, forwarded to the leader a batch per request (read-forward.ts). */
   private readonly fwd: ReadForward;
 
@@ -258,10 +260,11 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     log.applying = Math.max(log.applying, log.applied);
   }
 
-  status(): NodeStatus {
+  status(withProgress = true): NodeStatus {
     const st = this.r.state;
     const role = this.shownRole();
     const conf = this.confCopy(this.r.conf.current());
+    if (!withProgress) return this.bareStatus(role, conf);
     // The last status is handed out again while nothing in it changed: hosts read status
     // after every Ready, on every request and (a leader) on every applied proposal, and
     // often find the node as it was.
@@ -276,6 +279,21 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     // Frozen, as it is shared: no reader can change what the next one sees.
     this.lastStatus = Object.freeze(this.buildStatus(role, conf, views));
     return this.lastStatus;
+  }
+
+  /**
+   * bareStatus is status(false): the last status of either kind while its fields are
+   * unchanged, else a fresh one whose progress is left out (null). It is kept apart from
+   * lastStatus, so a host that also reads the full status still finds its follower views
+   * there to share.
+   */
+  private bareStatus(role: Role, conf: ConfState): NodeStatus {
+    const c = this.lastStatus;
+    if (c !== null && this.sameFields(c, role, conf)) return c;
+    const b = this.lastBare;
+    if (b !== null && this.sameFields(b, role, conf)) return b;
+    this.lastBare = Object.freeze(this.buildStatus(role, conf, null));
+    return this.lastBare;
   }
 
   /**
