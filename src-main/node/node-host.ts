@@ -229,8 +229,14 @@ export class NodeHost {
         throw new Error(`${this.cfg.id}: cannot sync ${this.cfg.dataFile}: ${err.message}`);
       },
     };
-    // A Ready that sends nothing before its write syncs on the event loop (deferred-sync.ts).
-    return new DeferredSync(this.storage, hooks, { syncAlone: process.env.QUORUM_SYNC_ALONE !== '0' });
+    // A Ready that sends nothing before its write, or whose messages left and that answers
+    // nobody, syncs on the event loop (deferred-sync.ts).
+    const syncAlone = process.env.QUORUM_SYNC_ALONE !== '0';
+    return new DeferredSync(this.storage, hooks, {
+      syncAlone,
+      syncSent: syncAlone && process.env.QUORUM_SYNC_SENT !== '0',
+      sentAll: () => this.link.sentAll,
+    });
   }
 
   /** writeBehind is the fsync:false store: writes reach the file UNSYNCED_FLUSH_MS after they were acknowledged. */
