@@ -74,6 +74,17 @@ export interface DeferredSyncOptions {
   sentAll?: () => boolean;
 }
 
+/**
+ * nodeSyncOptions are the node process's: syncAlone and syncSent on, unless
+ * QUORUM_SYNC_ALONE=0 (both off) or QUORUM_SYNC_SENT=0 (syncSent off), for A/B runs;
+ * `link` is the router link its messages leave by.
+ */
+export function nodeSyncOptions(link: { readonly sentAll: boolean }): DeferredSyncOptions {
+  const syncAlone = process.env.QUORUM_SYNC_ALONE !== '0';
+  const syncSent = syncAlone && process.env.QUORUM_SYNC_SENT !== '0';
+  return { syncAlone, syncSent, sentAll: () => link.sentAll };
+}
+
 /** DeferredSync is the node's holdPersist hook and the storage its HostLoop writes through (see the file comment). */
 export class DeferredSync<M extends MessageBase = MessageBase> {
   /** saveDone: the Ready being resumed was written when it was held; the loop's save for it is skipped. */
