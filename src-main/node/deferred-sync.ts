@@ -25,7 +25,7 @@
  * With `syncSent` (on with syncAlone in the node) a Ready whose messages already left —
  * a leader's appends — is synced on the event loop too when nothing else waits for the loop:
  * it applies no committed entries (no client is answered after the sync instead of before
- * it), serves no reads, and the messages are in the kernel (`sentAll`: no bytes queued in
+ * it), serves no reads, and the messages are in the kernel (hooks.sentAll: no bytes queued in
  * the socket, which would leave only once the loop runs). Holding would not let that Ready
  * go on any sooner — the loop runs no other Ready until the sync returns either way — so
  * the thread pool's round trip bought only the reading of messages during the sync; with
@@ -57,6 +57,8 @@ export interface DeferredSyncHooks<M extends MessageBase> {
   resume(rd: Ready<M>): void;
   /** live: false once the host stopped (a late sync then finishes nothing). */
   live(): boolean;
+  /** sentAll: every message sent so far is in the kernel, none queued in a socket (absent: assumed so). */
+  sentAll?(): boolean;
   /** failed: the disk could not sync; nothing written since the last sync may be assumed durable. */
   failed(err: Error): void;
   /** wrote / synced: a Ready's write reached the store, and was synced on the event loop (syncAlone; trace stamps). */
@@ -68,21 +70,17 @@ export interface DeferredSyncHooks<M extends MessageBase> {
 export interface DeferredSyncOptions {
   /** syncAlone: a Ready that sends nothing before its write. */
   syncAlone?: boolean;
-  /** syncSent: with syncAlone, also a Ready whose messages left, that applies nothing and serves no reads, once `sentAll()`. */
+  /** syncSent: with syncAlone, also a Ready whose messages left, that applies nothing and serves no reads (hooks.sentAll). */
   syncSent?: boolean;
-  /** sentAll: every message sent so far is in the kernel (default: assumed so). */
-  sentAll?: () => boolean;
 }
 
 /**
  * nodeSyncOptions are the node process's: syncAlone and syncSent on, unless
- * QUORUM_SYNC_ALONE=0 (both off) or QUORUM_SYNC_SENT=0 (syncSent off), for A/B runs;
- * `link` is the router link its messages leave by.
+ * QUORUM_SYNC_ALONE=0 (both off) or QUORUM_SYNC_SENT=0 (syncSent off), for A/B runs.
  */
-export function nodeSyncOptions(link: { readonly sentAll: boolean }): DeferredSyncOptions {
+export function nodeSyncOptions(): DeferredSyncOptions {
   const syncAlone = process.env.QUORUM_SYNC_ALONE !== '0';
-  const syncSent = syncAlone && process.env.QUORUM_SYNC_SENT !== '0';
-  return { syncAlone, syncSent, sentAll: () => link.sentAll };
+  return { syncAlone, syncSent: syncAlone && process.env.QUORUM_SYNC_SENT !== '0' };
 }
 
 /** DeferredSync is the node's holdPersist hook and the storage its HostLoop writes through (see the file comment). */
@@ -120,7 +118,7 @@ export class DeferredSync<M extends MessageBase = MessageBase> {
       rd.committed.length === 0 &&
       rd.reads.length === 0 &&
       !rd.snapshot &&
-      (this.opts.sentAll?.() ?? true)
+      (this.hooks.sentAll?.() ?? true)
     );
   }
 

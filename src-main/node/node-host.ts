@@ -222,6 +222,7 @@ export class NodeHost {
       wrote: (rd) => traceLast('d.write', rd.entries),
       synced: (rd) => traceLast('d.sync', rd.entries),
       live: () => !this.stopped,
+      sentAll: () => this.link.sentAll,
       failed: (err) => {
         // Nothing written since the last sync can be vouched for: stop rather than answer.
         this.event('storage-failed', { reason: err.message });
@@ -229,7 +230,7 @@ export class NodeHost {
       },
     };
     // A Ready that sends nothing first, or answers nobody, syncs on the event loop (deferred-sync.ts).
-    return new DeferredSync(this.storage, hooks, nodeSyncOptions(this.link));
+    return new DeferredSync(this.storage, hooks, nodeSyncOptions());
   }
 
   /** writeBehind is the fsync:false store: writes reach the file UNSYNCED_FLUSH_MS after they were acknowledged. */
