@@ -97,7 +97,11 @@ interface Group {
 }
 
 /** perThread: each thread's CPU (µs), wake-ups and preemptions per put over the window, by thread id. */
-function perThread(before: Map<number, ThreadSample>, after: Map<number, ThreadSample>, puts: number): Map<number, Group> {
+function perThread(
+  before: Map<number, ThreadSample>,
+  after: Map<number, ThreadSample>,
+  puts: number,
+): Map<number, Group> {
   const g = new Map<number, Group>();
   for (const [tid, a] of after) {
     const b = before.get(tid) ?? { name: a.name, cpuMs: 0, vol: 0, invol: 0 };
@@ -113,19 +117,25 @@ function perThread(before: Map<number, ThreadSample>, after: Map<number, ThreadS
 /**
  * kindOf names a thread by what it calls (Node 20 names none of its threads): the main
  * thread; a thread with an event loop of its own (epoll) is a worker thread (the host's
- * live checker, a node's WAL checkpointer); one that syncs or writes files is libuv's pool;
- * the rest (futex, memory calls) are V8's platform threads (GC helpers, the compiler).
+ * live checker, a node's WAL checkpointer); one that syncs or writes is libuv's pool (its
+ * `write`s are files and the eventfd that wakes the loop); the rest (futex, memory calls)
+ * are V8's platform threads (GC helpers, the compiler).
  */
 function kindOf(tid: number, pid: number, calls: Map<string, number> | undefined): string {
   if (tid === pid) return 'main';
   if (!calls) return 'other';
   const has = (c: string): boolean => (calls.get(c) ?? 0) > 0;
   if (has('epoll_pwait') || has('epoll_wait')) return 'worker thread';
-  if (has('fdatasync') || has('fsync') || has('pwrite64') || has('statx') || has('openat')) return 'libuv pool';
+  // V8's own threads write nothing; libuv's pool writes files (the host's run log) and syncs.
+  if (['fdatasync', 'fsync', 'pwrite64', 'write', 'writev', 'statx', 'openat'].some(has)) return 'libuv pool';
   return 'V8 helper';
 }
 
-function group(threadRows: Map<number, Group>, pid: number, sys: Map<number, Map<string, number>> | null): Map<string, Group> {
+function group(
+  threadRows: Map<number, Group>,
+  pid: number,
+  sys: Map<number, Map<string, number>> | null,
+): Map<string, Group> {
   const g = new Map<string, Group>();
   for (const [tid, r] of threadRows) {
     const k = kindOf(tid, pid, sys?.get(tid));
