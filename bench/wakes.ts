@@ -38,6 +38,7 @@ const USAGE = `usage: node --import tsx bench/wakes.ts [--base DIR] [--rounds N]
   --seconds S   measured seconds per run (1..120, default 6)
   --syscalls    also count system calls with perf trace (a second, traced window per run)
   --log DIR     also write each process's system calls, one a line, over 300 ms into DIR/<side>-<process>.txt
+  --base-env K=V  the base side's lab runs with this environment variable (e.g. --base . --base-env QUORUM_SYNC_SENT=0)
   --help, -h    this text`;
 
 const OPTIONS = {
@@ -49,6 +50,7 @@ const OPTIONS = {
   seconds: { type: 'string' },
   syscalls: { type: 'boolean' },
   log: { type: 'string' },
+  'base-env': { type: 'string' },
 } as const;
 
 /** ThreadSample: one thread's counters. */
@@ -255,12 +257,28 @@ function startLoad(
 async function oneRun(
   side: string,
   repo: string,
-  o: { clients: number; warm: number; seconds: number; rate: number | null; syscalls: boolean; log: string | null },
+  o: {
+    clients: number;
+    warm: number;
+    seconds: number;
+    rate: number | null;
+    syscalls: boolean;
+    log: string | null;
+    baseEnv: string | null;
+  },
 ): Promise<Run> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-wakes-'));
   let lab: LabCluster | null = null;
   try {
-    lab = await LabCluster.start({ repo, dir: tmp, heartbeatMs: 100, electionMs: 1000, log: () => undefined });
+    const env = side === 'base' && o.baseEnv !== null ? /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(o.baseEnv) : null;
+    const saved = env ? process.env[env[1] ?? ''] : undefined;
+    if (env) process.env[env[1] ?? ''] = env[2] ?? '';
+    try {
+      lab = await LabCluster.start({ repo, dir: tmp, heartbeatMs: 100, electionMs: 1000, log: () => undefined });
+    } finally {
+      if (env && saved === undefined) delete process.env[env[1] ?? ''];
+      else if (env) process.env[env[1] ?? ''] = saved;
+    }
     const load = startLoad(lab.endpoint, o.clients, o.rate);
     await sleep(o.warm * 1000);
     // The host, the leader, then the followers: the same order in every run.
@@ -389,6 +407,7 @@ async function main(argv: string[]): Promise<number> {
     seconds: numOpt(p, 'seconds', 1, 120, 6),
     syscalls: flagOpt(p, 'syscalls'),
     log: stringOpt(p, 'log', null),
+    baseEnv: stringOpt(p, 'base-env', null),
   }));
   if (args.exit !== undefined) return args.exit;
   const o = args.opts;
