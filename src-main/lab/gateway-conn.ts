@@ -47,9 +47,10 @@ export class NodeConn {
   private textBytes = 0;
   /**
    * timer: one timer for the whole connection, due at `timerAt`, the earliest pending
-   * deadline when it was set — not one per request, whose setTimeout and clearTimeout
-   * (each request's own duration, so its own timer list) cost more than the rest of
-   * sending it under 64 clients.
+   * deadline when it was set (never later than any pending deadline; it may be earlier,
+   * when that request was answered) — not one per request, whose setTimeout and
+   * clearTimeout (each request's own duration, so its own timer list) cost more than the
+   * rest of sending it under 64 clients.
    */
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
@@ -85,7 +86,10 @@ export class NodeConn {
       if (typeof items === 'string') continue; // a node bug; its requests time out as unknown
       for (const item of items) this.answer(item);
     }
-    if (this.pending.size === 0) this.disarm();
+    // The timer stays when the last request is answered: with one client at a time every
+    // request would otherwise set a timer and its answer clear it (a timer list each, since
+    // every deadline's duration differs). Left set, it fires once per deadline span, finds
+    // nothing due, and is set again for the earliest request then pending, if any.
     if (error) this.sock.destroy();
   }
 

@@ -57,6 +57,7 @@ import { TRACE_ON, trace } from '../node/trace';
 import { PeerCloses } from './peer-closes';
 import { RejectLog } from './reject-log';
 import { WireOrder } from './wire-order';
+import { TurnWrites } from './turn-writes';
 import type { Recorder } from './recorder';
 
 /** MAX_ROUTER_CONNECTIONS bounds open router connections: a node needs one (two while it reconnects). */
@@ -97,10 +98,10 @@ export class Router {
   private timeScale = 1;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly wireOrder = new WireOrder();
-  private corked: Socket[] = [];
+  /** writes: frames batched per socket to a read's or a turn's end (turn-writes.ts). */
+  private readonly writes = new TurnWrites(TRACE_ON ? () => trace('r.flush', '-') : undefined);
   /** held: deliveries waiting while the lab has frozen the cluster (pause-on), in order; null when not frozen. */
   private held: { id: number; h: MsgHeader; bytes: Buffer }[] | null = null;
-  private flushScheduled = false;
   private readonly rejects: RejectLog;
   /** closes tell a dead node's peers that its connection closed (peer-closes.ts). */
   private readonly closes: PeerCloses;
@@ -171,7 +172,7 @@ export class Router {
       this.rejects.note(node, why);
       sock.destroy();
     };
-    sock.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       const { frames, error } = decoder.push(chunk);
       for (const f of frames) {
         if (sock.destroyed) return;
@@ -201,6 +202,14 @@ export class Router {
         this.route(h, f);
       }
       if (error) reject(error);
+    };
+    sock.on('data', (chunk: Buffer) => {
+      this.writes.readStart();
+      try {
+        onData(chunk);
+      } finally {
+        this.writes.readEnd();
+      }
     });
     sock.on('error', () => {
       /* a crashed node resets its socket; 'close' cleans up */
@@ -390,30 +399,10 @@ export class Router {
     rec.message('deliver', id, from, to, type, kind, term);
   }
 
-  /**
-   * write batches frames per socket until the end of this event-loop turn (cork/uncork):
-   * on loopback every write syscall runs the receiver's TCP path in the sender's context,
-   * so one write per frame was the host's largest cost under load.
-   */
+  /** write batches frames per socket to the end of this read or this turn (turn-writes.ts). */
   private write(sock: Socket, bytes: Buffer): void {
-    if (sock.writableCorked === 0) {
-      sock.cork();
-      this.corked.push(sock);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.uncorkAll);
-      }
-    }
-    sock.write(bytes);
+    this.writes.write(sock, bytes);
   }
-
-  private readonly uncorkAll = (): void => {
-    this.flushScheduled = false;
-    const socks = this.corked;
-    this.corked = [];
-    if (TRACE_ON) trace('r.flush', '-');
-    for (const s of socks) if (!s.destroyed) s.uncork();
-  };
 
   /**
    * hold freezes delivery (on) or lets the held messages go on in the order they were due

@@ -20,8 +20,18 @@
  * the thread pool's round trip — a worker thread woken to sync, then the event loop woken by
  * its callback — costs two more thread wake-ups on the put's path, each a wait for a CPU on a
  * busy machine. What the sync vouches for still leaves only after it: the loop sends the
- * Ready's messagesAfterPersist once hold returns. A leader's Ready with appends to send is
- * held as before, its write overlapping the replication.
+ * Ready's messagesAfterPersist once hold returns.
+ *
+ * With `syncSent` (on with syncAlone in the node) a Ready whose messages already left —
+ * a leader's appends — is synced on the event loop too when nothing else waits for the loop:
+ * it applies no committed entries (no client is answered after the sync instead of before
+ * it), serves no reads, and the messages are in the kernel (hooks.sentAll: no bytes queued in
+ * the socket, which would leave only once the loop runs). Holding would not let that Ready
+ * go on any sooner — the loop runs no other Ready until the sync returns either way — so
+ * the thread pool's round trip bought only the reading of messages during the sync; with
+ * one client nothing arrives then (the followers' acknowledgements take a sync of their
+ * own). A Ready with entries to apply or reads to serve is held as before, its clients
+ * answered while the disk works.
  */
 import type { Storage, StorageWrite } from '../core/storage';
 import type { MessageBase, Ready } from '../core/types';
@@ -47,6 +57,8 @@ export interface DeferredSyncHooks<M extends MessageBase> {
   resume(rd: Ready<M>): void;
   /** live: false once the host stopped (a late sync then finishes nothing). */
   live(): boolean;
+  /** sentAll: every message sent so far is in the kernel, none queued in a socket (absent: assumed so). */
+  sentAll?(): boolean;
   /** failed: the disk could not sync; nothing written since the last sync may be assumed durable. */
   failed(err: Error): void;
   /** wrote / synced: a Ready's write reached the store, and was synced on the event loop (syncAlone; trace stamps). */
@@ -54,9 +66,21 @@ export interface DeferredSyncHooks<M extends MessageBase> {
   synced?(rd: Ready<M>): void;
 }
 
-/** DeferredSyncOptions: syncAlone syncs a Ready that sends nothing before its write on the event loop (see the file comment). */
+/** DeferredSyncOptions: which Readies sync on the event loop instead of being held (see the file comment). */
 export interface DeferredSyncOptions {
+  /** syncAlone: a Ready that sends nothing before its write. */
   syncAlone?: boolean;
+  /** syncSent: with syncAlone, also a Ready whose messages left, that applies nothing and serves no reads (hooks.sentAll). */
+  syncSent?: boolean;
+}
+
+/**
+ * nodeSyncOptions are the node process's: syncAlone and syncSent on, unless
+ * QUORUM_SYNC_ALONE=0 (both off) or QUORUM_SYNC_SENT=0 (syncSent off), for A/B runs.
+ */
+export function nodeSyncOptions(): DeferredSyncOptions {
+  const syncAlone = process.env.QUORUM_SYNC_ALONE !== '0';
+  return { syncAlone, syncSent: syncAlone && process.env.QUORUM_SYNC_SENT !== '0' };
 }
 
 /** DeferredSync is the node's holdPersist hook and the storage its HostLoop writes through (see the file comment). */
@@ -65,6 +89,9 @@ export class DeferredSync<M extends MessageBase = MessageBase> {
   private saveDone = false;
   /** pending counts held Readies whose sync has not returned (at most one: the loop holds one at a time). */
   pending = 0;
+  /** heldCount / syncedCount: Readies held for a sync on the thread pool, and synced on the event loop (tests, traces). */
+  heldCount = 0;
+  syncedCount = 0;
 
   constructor(
     private readonly store: SyncingStore,
@@ -84,6 +111,17 @@ export class DeferredSync<M extends MessageBase = MessageBase> {
     compact: (snap) => this.store.compact(snap),
   };
 
+  /** mayBlock: a Ready that sent messages may sync on the event loop (syncSent; see the file comment). */
+  private mayBlock(rd: Ready<M>): boolean {
+    return (
+      this.opts.syncSent === true &&
+      rd.committed.length === 0 &&
+      rd.reads.length === 0 &&
+      !rd.snapshot &&
+      (this.hooks.sentAll?.() ?? true)
+    );
+  }
+
   /** hold is HostHooks.holdPersist: write now, and hold the Ready until the write is durable if it must be. */
   hold(rd: Ready<M>): boolean {
     const w: StorageWrite = { hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot };
@@ -92,7 +130,7 @@ export class DeferredSync<M extends MessageBase = MessageBase> {
     const t0 = timing?.now() ?? 0;
     this.store.write(w);
     this.hooks.wrote?.(rd);
-    if (this.opts.syncAlone && rd.messages.length === 0 && this.pending === 0) {
+    if (this.opts.syncAlone && this.pending === 0 && (rd.messages.length === 0 || this.mayBlock(rd))) {
       try {
         this.store.syncNow();
       } catch (e) {
@@ -100,12 +138,14 @@ export class DeferredSync<M extends MessageBase = MessageBase> {
         throw e;
       }
       if (timing) timing.record('held', timing.now() - t0);
+      this.syncedCount++;
       this.hooks.synced?.(rd);
       // Durable now: the loop goes on at once, and its save of this Ready is skipped.
       this.saveDone = true;
       return false;
     }
     this.pending++;
+    this.heldCount++;
     this.store.syncAsync((err) => {
       if (timing) timing.record('held', timing.now() - t0);
       this.pending--;

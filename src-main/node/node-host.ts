@@ -5,10 +5,9 @@
  *
  * The Ready loop (core/host.ts, the same HostLoop the simulator runs) runs as soon as
  * there is work (at the end of each read from the router, else setImmediate after each
- * event), never on the next tick: a put's latency
- * is one loop, one fsync and one round trip. The fsync runs off the event loop
- * (deferred-sync.ts): a Ready is held until its write is durable while the node keeps
- * reading messages and requests.
+ * event), never on the next tick: a put's latency is one loop, one fsync and one round
+ * trip. The fsync of a Ready that answers clients runs off the event loop
+ * (deferred-sync.ts says which run on it).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -28,7 +27,7 @@ import { Requests } from './requests';
 import { SqliteStorage } from './sqlite-storage';
 import { RouterLink } from './transport';
 import { WriteBehind } from '../core/write-behind';
-import { DeferredSync, type DeferredSyncHooks } from './deferred-sync';
+import { DeferredSync, nodeSyncOptions, type DeferredSyncHooks } from './deferred-sync';
 import { CoreClock } from './core-clock';
 import { TRACE_ON, trace, traceLast, traceName, traceSpan, traceStart } from './trace';
 
@@ -223,14 +222,15 @@ export class NodeHost {
       wrote: (rd) => traceLast('d.write', rd.entries),
       synced: (rd) => traceLast('d.sync', rd.entries),
       live: () => !this.stopped,
+      sentAll: () => this.link.sentAll,
       failed: (err) => {
         // Nothing written since the last sync can be vouched for: stop rather than answer.
         this.event('storage-failed', { reason: err.message });
         throw new Error(`${this.cfg.id}: cannot sync ${this.cfg.dataFile}: ${err.message}`);
       },
     };
-    // A Ready that sends nothing before its write syncs on the event loop (deferred-sync.ts).
-    return new DeferredSync(this.storage, hooks, { syncAlone: process.env.QUORUM_SYNC_ALONE !== '0' });
+    // A Ready that sends nothing first, or answers nobody, syncs on the event loop (deferred-sync.ts).
+    return new DeferredSync(this.storage, hooks, nodeSyncOptions());
   }
 
   /** writeBehind is the fsync:false store: writes reach the file UNSYNCED_FLUSH_MS after they were acknowledged. */

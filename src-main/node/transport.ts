@@ -60,6 +60,11 @@ export class RouterLink {
     return this.up;
   }
 
+  /** sentAll: nothing this link was given waits in the socket's buffer (it is all in the kernel, or the link is down). */
+  get sentAll(): boolean {
+    return (this.sock?.writableLength ?? 0) === 0;
+  }
+
   /** start opens the first connection. */
   start(): void {
     this.connect();

@@ -237,6 +237,30 @@ describe('gateway', () => {
     g.close();
   });
 
+  it('after answered requests a request still ends at its own deadline, not earlier or later', async () => {
+    // The connection's timer outlives the answered requests it was set for (gateway-conn.ts).
+    const g = gateway({
+      n1: await port('n1', (req, sock, id) => {
+        if ('key' in req.op && !req.op.key.startsWith('slow')) answer(sock, req, id, {});
+      }),
+    });
+    // Answered, with a long deadline: the timer is left set for 2 s from now.
+    expect((await g.request({ op: 'put', key: 'a', value: 'v' }, 2000)).outcome).toBe('ok');
+    // A shorter deadline than the timer's must still end on time.
+    const short = await g.request({ op: 'put', key: 'slow-1', value: 'v' }, 200);
+    expect(short.outcome).toBe('unknown');
+    expect(short.latencyMs).toBeGreaterThanOrEqual(190);
+    expect(short.latencyMs).toBeLessThan(1000);
+    // Answered, with a short deadline: the timer fires while a longer request waits, and
+    // must neither end that one early nor forget it.
+    expect((await g.request({ op: 'put', key: 'b', value: 'v' }, 100)).outcome).toBe('ok');
+    const long = await g.request({ op: 'put', key: 'slow-2', value: 'v' }, 600);
+    expect(long.outcome).toBe('unknown');
+    expect(long.latencyMs).toBeGreaterThanOrEqual(590);
+    expect(long.latencyMs).toBeLessThan(1500);
+    g.close();
+  });
+
   it('a refusal such as cas-mismatch is final: fail, not retried', async () => {
     const g = gateway({
       n1: await port('n1', (req, sock, id) =>

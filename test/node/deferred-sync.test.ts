@@ -95,8 +95,14 @@ class Cluster {
   /** wire: every message sent, in order, not yet delivered. */
   wire: RaftMessage[] = [];
 
-  /** syncAlone: the nodes sync a Ready that sends nothing first on the event loop, as the node process does. */
-  constructor(private readonly syncAlone = false) {
+  /**
+   * syncAlone: the nodes sync a Ready that sends nothing first on the event loop; syncSent:
+   * also one whose messages left and that applies nothing (the node process runs both).
+   */
+  constructor(
+    private readonly syncAlone = false,
+    private readonly syncSent = false,
+  ) {
     for (const id of IDS) this.add(id);
   }
 
@@ -127,7 +133,7 @@ class Cluster {
           throw err;
         },
       },
-      { syncAlone: this.syncAlone },
+      { syncAlone: this.syncAlone, syncSent: this.syncSent },
     );
     n.loop = new HostLoop<RaftMessage, null>({
       core,
@@ -355,5 +361,40 @@ describe('deferred sync: the fdatasync runs off the event loop, the promises do 
     expect(acked()).toBe(true);
     await c.quiesce();
     expect(leader.core.status().commitIndex).toBeGreaterThanOrEqual(index);
+  });
+
+  it('with syncSent a leader syncs on the event loop only after its appends left, and only when it answers nobody', async () => {
+    const c = new Cluster(true, true);
+    const leader = await c.elect();
+    const appendOf = (index: number): boolean =>
+      c.wire.some((m) => m.from === 'n1' && m.type === 'append' && m.entries.some((e) => e.index === index));
+    // A Ready with a new entry and nothing committed to apply: synced right here, after the appends were sent.
+    const a = leader.core.propose(data('a'));
+    const ia = a.ok ? a.index : 0;
+    let sentAtSync: boolean | null = null;
+    leader.disk.onSyncNow = () => (sentAtSync ??= appendOf(ia));
+    const before = leader.disk.syncedNow;
+    leader.loop.pump();
+    expect(leader.disk.syncedNow).toBe(before + 1);
+    expect(sentAtSync).toBe(true);
+    expect(leader.sync.pending).toBe(0);
+    expect(leader.sync.syncedCount).toBeGreaterThan(0);
+    // The followers take 'a'; their acknowledgements wait on the wire while 'b' is proposed.
+    c.deliver((m) => m.type === 'append');
+    const b = leader.core.propose(data('b'));
+    const ib = b.ok ? b.index : 0;
+    leader.disk.hold = true;
+    const heldBefore = leader.sync.heldCount;
+    // One acknowledgement commits 'a' (the leader's copy is durable): that Ready applies 'a'
+    // and writes 'b'. Its client must not wait for b's sync, so it is held, 'a' applied first.
+    c.deliver((m) => m.type === 'appendResp' && m.from === 'n2');
+    expect(leader.sync.heldCount).toBe(heldBefore + 1);
+    expect(leader.sync.pending).toBe(1);
+    expect(leader.applied.map((e) => e.index)).toContain(ia);
+    expect(leader.applied.map((e) => e.index)).not.toContain(ib);
+    expect(appendOf(ib)).toBe(true);
+    await leader.disk.release();
+    await c.quiesce();
+    expect(leader.core.status().commitIndex).toBeGreaterThanOrEqual(ib);
   });
 });
