@@ -66,7 +66,7 @@ function lastBefore(list: Stamp[] | undefined, t: number | null): Stamp | null {
 }
 
 /** covers: an AppendEntries label whose index range holds idx. */
-function covers(label: string, idx: number): boolean {
+export function covers(label: string, idx: number): boolean {
   const m = /AppendEntries t\d+ \[(\d+)(?:\.\.(\d+))?\]/.exec(label);
   if (!m) return false;
   const lo = Number(m[1]);
@@ -74,9 +74,9 @@ function covers(label: string, idx: number): boolean {
   return lo <= idx && idx <= hi;
 }
 
-/** acks: an AppendResp label that acknowledges idx. */
-function acks(label: string, idx: number): boolean {
-  const m = /AppendResp t\d+ → ok (\d+)/.exec(label);
+/** acks: an AppendResp label that acknowledges idx ("AppendResp t3 → ok, match 7"; before 2026-12-03 "→ ok 7"). */
+export function acks(label: string, idx: number): boolean {
+  const m = /AppendResp t\d+ → ok,? (?:match )?(\d+)/.exec(label);
   return m !== null && Number(m[1]) >= idx;
 }
 
