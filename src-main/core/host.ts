@@ -49,6 +49,11 @@ export interface HostHooks<M extends MessageBase, R> {
   snapshotRestored?(snap: Snapshot): void;
   /** applied: a committed entry was applied (result null for noop and config entries). */
   applied?(e: Entry, result: R | null): void;
+  /**
+   * appliedEarly: a Ready's committed entries were applied ahead of its write
+   * (applyWhileHeld): the answers `applied` gave may leave now, before that write.
+   */
+  appliedEarly?(): void;
   /** skipped: the core handed an entry the state machine already holds; it was not applied again. */
   skipped?(e: Entry): void;
   /** snapshotSkipped: the core handed a snapshot no newer than what is applied; it was not restored. */
@@ -223,6 +228,7 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
     if (!this.applyWhileHeld || rd.snapshot || this.appliedEarly === rd) return;
     this.applyAll(rd.committed);
     this.appliedEarly = rd;
+    if (rd.committed.length > 0) this.hooks.appliedEarly?.();
   }
 
   /**

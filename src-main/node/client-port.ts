@@ -94,6 +94,8 @@ class AnswerBatch {
 export class ClientPort {
   private server: net.Server;
   private readonly conns = new Set<net.Socket>();
+  /** ends: how each connection corked by this pass's answers lets them go (see flushAnswers). */
+  private ends: (() => void)[] = [];
 
   constructor(private readonly o: ClientPortOptions) {
     this.server = net.createServer((s) => this.accept(s));
@@ -110,6 +112,20 @@ export class ClientPort {
       });
     });
   }
+
+  /**
+   * flushAnswers lets the answers given so far leave, one write per connection: at the end
+   * of the pass that gave them (nextTick), or sooner when the host says the pass's answers
+   * are all given — a leader's Ready applies and answers before its write to the disk
+   * (HostHooks.appliedEarly), and corked until the pass ended, the answers waited for that
+   * write too.
+   */
+  readonly flushAnswers = (): void => {
+    const ends = this.ends;
+    if (ends.length === 0) return;
+    this.ends = [];
+    for (const end of ends) end();
+  };
 
   /** close stops listening and drops every connection. */
   close(): void {
@@ -139,8 +155,8 @@ export class ClientPort {
       // With a batch Hello, they leave in one frame as well (AnswerBatch).
       if (sock.writableCorked === 0) {
         sock.cork();
-        if (answers) process.nextTick(answers.end);
-        else process.nextTick(uncork, sock);
+        this.ends.push(answers ? answers.end : () => uncork(sock));
+        if (this.ends.length === 1) process.nextTick(this.flushAnswers);
       }
       if (answers) answers.add(res);
       else sock.write(encodeFrame(res));

@@ -6,8 +6,7 @@
  * The Ready loop (core/host.ts, the same HostLoop the simulator runs) runs as soon as
  * there is work (at the end of each read from the router, else setImmediate after each
  * event), never on the next tick: a put's latency is one loop, one fsync and one round
- * trip. The fsync of a Ready that answers clients runs off the event loop
- * (deferred-sync.ts says which run on it).
+ * trip. A Ready that answers clients syncs off the event loop (deferred-sync.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -313,6 +312,7 @@ export class NodeHost {
         if (TRACE_ON) trace('n.apply', e.index);
         this.requests.applied(e, result);
       },
+      appliedEarly: () => this.port.flushAnswers(),
       reads: (rs) => this.reads(rs),
       snapshotTaken: (snap, why: SnapshotWhy) => {
         this.event('snapshot-taken', { index: snap.index, term: snap.term, bytes: snap.data.length, ...why });

@@ -153,6 +153,34 @@ describe('client port answers', () => {
     expect(writes).toEqual(['_write']);
   });
 
+  it('flushAnswers lets the answers given so far leave at once, before the pass ends', async () => {
+    // The node calls it once a Ready's entries are applied, ahead of the Ready's disk write:
+    // the answers must be on the socket then, not after that write at the pass's end.
+    const writes = countWrites();
+    const inPass: number[] = [];
+    rejects.length = 0;
+    port = new ClientPort({
+      token: TOKEN,
+      port: 0,
+      onRequest: (req, reply) => {
+        reply(answer(req));
+        inPass.push(writes.length);
+        port!.flushAnswers();
+        inPass.push(writes.length);
+        reply(answer({ ...req, id: req.id + 100 }));
+        inPass.push(writes.length);
+      },
+      answerInvalid: (id) => ({ t: 'res', id, outcome: 'fail', result: null, node: 'n1', leader: null }),
+      onReject: (reason) => rejects.push(reason),
+    });
+    const r = await exchange(await port.listen(), 2, { batch: true, body: [request(1)] });
+    expect(r.ids).toEqual([1, 101]);
+    // Corked until flushAnswers, written by it, and the answer given after it corked again
+    // until the pass's end.
+    expect(inPass).toEqual([0, 1, 1]);
+    expect(writes).toHaveLength(2);
+  });
+
   it('a batch Hello still gets a lone answer as a plain frame', async () => {
     const p = await serve(1);
     expect(await exchange(p, 1, { batch: true })).toMatchObject({ ids: [1], frames: ['res'] });
