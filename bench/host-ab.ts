@@ -24,11 +24,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { intOpt, numOpt, oneOfOpt, stringOpt } from '../src-main/cli-args';
 import { benchArgs } from './cli';
-import { clientAgent, parseJson, request } from './http';
 import { LabCluster, repoRoot } from './lab';
 import { cpuMs } from './profile-lib';
 import { killPid, onExit, sleep, startProcess, stopAll, waitExit } from './procs';
-import { KEY_SPACE, keyOf, makeValue, median, percentile, Rng } from './workload';
+import { startPutLoad } from './put-load';
+import { median, percentile } from './workload';
 
 const USAGE = `usage: node --import tsx bench/host-ab.ts --base DIR [--rounds N] [--clients N] [--warm S] [--seconds S] [--rate N]
 
@@ -112,41 +112,7 @@ async function oneRun(
       else process.env.NODE_OPTIONS = savedNodeOptions;
     }
     const ep = lab.endpoint;
-    const rng = new Rng(7);
-    const value = makeValue(rng);
-    const lat: number[] = [];
-    let errors = 0;
-    let measuring = false;
-    const start = performance.now();
-    const end = start + (o.warm + o.seconds) * 1000;
-    // Paced: each client sends at most rate/clients puts per second, on its own schedule.
-    const gapMs = o.rate === null ? 0 : (1000 * o.clients) / o.rate;
-    const loop = async (c: number): Promise<void> => {
-      const agent = clientAgent(1);
-      let next = start + (gapMs * c) / o.clients;
-      while (performance.now() < end) {
-        if (gapMs > 0) {
-          const wait = next - performance.now();
-          if (wait > 0) await sleep(wait);
-          next += gapMs;
-        }
-        const t = performance.now();
-        const r = await request(
-          agent,
-          ep,
-          'POST',
-          '/api/kv',
-          JSON.stringify({ op: 'put', key: keyOf(rng.int(KEY_SPACE)), value }),
-          10_000,
-        );
-        if (!measuring) continue;
-        const j = parseJson(r.body) as { outcome?: string } | null;
-        if (r.status === 200 && j?.outcome === 'ok') lat.push(performance.now() - t);
-        else errors++;
-      }
-      agent.destroy();
-    };
-    const clients = Promise.all(Array.from({ length: o.clients }, (_, c) => loop(c)));
+    const load = startPutLoad(ep, o.clients, o.rate);
     await sleep(o.warm * 1000);
     const pids = await lab.pids();
     const hostPid = pids[0] ?? -1;
@@ -171,7 +137,7 @@ async function oneRun(
             ],
             { stdio: 'ignore' },
           );
-    measuring = true;
+    load.mark();
     const t0 = performance.now();
     await sleep(o.seconds * 1000);
     const hostAfter = threadCpuMs(hostPid);
@@ -181,9 +147,9 @@ async function oneRun(
     }
     const nodesAfter = pids.slice(1).map(cpuMs);
     const wall = (performance.now() - t0) / 1000;
-    measuring = false;
+    const { lat, errors } = load.take();
     const puts = Math.max(1, lat.length);
-    await clients;
+    await load.stop();
     const per = (ms: number): number => (ms * 1000) / puts;
     let host = 0;
     const others: [number, number][] = [];

@@ -23,10 +23,10 @@ import { performance } from 'node:perf_hooks';
 import type { ChildProcess } from 'node:child_process';
 import { flagOpt, intOpt, numOpt, stringOpt } from '../src-main/cli-args';
 import { benchArgs } from './cli';
-import { clientAgent, parseJson, request } from './http';
 import { LabCluster, repoRoot } from './lab';
 import { killPid, onExit, sleep, startProcess, stopAll, waitExit } from './procs';
-import { KEY_SPACE, keyOf, makeValue, median, percentile, Rng } from './workload';
+import { startPutLoad } from './put-load';
+import { median, percentile } from './workload';
 
 const USAGE = `usage: node --import tsx bench/wakes.ts [--base DIR] [--rounds N] [--clients N] [--rate N] [--warm S] [--seconds S] [--syscalls]
 
@@ -203,57 +203,6 @@ interface Run {
   load: string;
 }
 
-/** load runs the clients until `stop()` says so, recording latencies while `measuring`. */
-function startLoad(
-  ep: LabCluster['endpoint'],
-  clients: number,
-  rate: number | null,
-): { stop: () => Promise<void>; mark: () => void; take: () => { lat: number[]; errors: number } } {
-  const rng = new Rng(7);
-  const value = makeValue(rng);
-  let lat: number[] = [];
-  let errors = 0;
-  let running = true;
-  const start = performance.now();
-  const gapMs = rate === null ? 0 : (1000 * clients) / rate;
-  const loop = async (c: number): Promise<void> => {
-    const agent = clientAgent(1);
-    let next = start + (gapMs * c) / clients;
-    while (running) {
-      if (gapMs > 0) {
-        const wait = next - performance.now();
-        if (wait > 0) await sleep(wait);
-        next += gapMs;
-      }
-      const t = performance.now();
-      const r = await request(
-        agent,
-        ep,
-        'POST',
-        '/api/kv',
-        JSON.stringify({ op: 'put', key: keyOf(rng.int(KEY_SPACE)), value }),
-        10_000,
-      );
-      const j = parseJson(r.body) as { outcome?: string } | null;
-      if (r.status === 200 && j?.outcome === 'ok') lat.push(performance.now() - t);
-      else errors++;
-    }
-    agent.destroy();
-  };
-  const all = Promise.all(Array.from({ length: clients }, (_, c) => loop(c)));
-  return {
-    stop: async () => {
-      running = false;
-      await all;
-    },
-    mark: () => {
-      lat = [];
-      errors = 0;
-    },
-    take: () => ({ lat, errors }),
-  };
-}
-
 async function oneRun(
   side: string,
   repo: string,
@@ -279,7 +228,7 @@ async function oneRun(
       if (env && saved === undefined) delete process.env[env[1] ?? ''];
       else if (env) process.env[env[1] ?? ''] = saved;
     }
-    const load = startLoad(lab.endpoint, o.clients, o.rate);
+    const load = startPutLoad(lab.endpoint, o.clients, o.rate);
     await sleep(o.warm * 1000);
     // The host, the leader, then the followers: the same order in every run.
     const ps: Proc[] = (await lab.processes()).sort((a, b) => rank(a.name) - rank(b.name));
