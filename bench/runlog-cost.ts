@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { intOpt, stringOpt } from '../src-main/cli-args';
+import type { Recorder } from '../src-main/lab/recorder';
 import { benchArgs, runMain } from './cli';
 
 const USAGE = `usage: node --import tsx bench/runlog-cost.ts --log FILE [--root DIR] [--rounds N] [--repeat N]
@@ -36,31 +37,12 @@ const USAGE = `usage: node --import tsx bench/runlog-cost.ts --log FILE [--root 
 
 type Rec = Record<string, unknown> & { kind: string };
 
-interface RecorderLike {
-  message(
-    kind: string,
-    id: number,
-    from: string,
-    to: string,
-    type: string,
-    k: string,
-    term: number,
-    extra?: object,
-  ): void;
-  keepBody(id: number, bytes: Uint8Array): void;
-  record(kind: string, fields?: Record<string, unknown>): unknown;
-  invoke(f: string, key: string, value: unknown, extra?: Record<string, unknown>): { process: number; index: number };
-  complete(
-    h: { process: number },
-    type: 'ok' | 'fail' | 'info',
-    f: string,
-    key: string,
-    value: unknown,
-    extra?: Record<string, unknown>,
-  ): void;
-  sync(): Promise<void>;
-  close(): Promise<void>;
-}
+/**
+ * RecorderLike: what the replay calls, typed by this checkout's Recorder; the one measured
+ * may be another checkout's (--root), loaded at run time.
+ */
+type RecorderLike = Pick<Recorder, 'message' | 'keepBody' | 'record' | 'invoke' | 'complete' | 'sync' | 'close'>;
+type MessageArgs = Parameters<RecorderLike['message']>;
 
 const MESSAGE_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate']);
 const MESSAGE_FIELDS = new Set(['t', 'seq', 'kind', 'id', 'from', 'to', 'type', 'msgKind', 'term']);
@@ -90,12 +72,12 @@ function replay(rec: RecorderLike, log: Rec[], hist: Rec[], body: Uint8Array): n
       }
       const id = r.id as number;
       rec.message(
-        r.kind,
+        r.kind as MessageArgs[0],
         id,
         r.from as string,
         r.to as string,
         r.type as string,
-        r.msgKind as string,
+        r.msgKind as MessageArgs[5],
         r.term as number,
         extra,
       );
