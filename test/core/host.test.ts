@@ -231,3 +231,63 @@ describe('host loop: compaction', () => {
     expect(core.advanced).toHaveLength(3);
   });
 });
+
+/**
+ * appliedEarly: with applyWhileHeld a Ready's committed entries are applied — their clients
+ * answered — before its write, and the host is told right after the last of them, before
+ * that write. The node process lets the answers leave then (ClientPort.flushAnswers); until
+ * it did, they stayed corked to the end of the pass and so waited for the write they were
+ * applied ahead of (a leader's commit-index write, on every put with one client).
+ */
+describe('host loop: answers before the write (appliedEarly)', () => {
+  const commits = (): Ready =>
+    emptyReady({ hardState: { term: 1, vote: null, commit: 2 }, committed: [normal(1, 'a'), normal(2, 'b')] });
+
+  /** run pumps `readies` through a loop and returns what it did, in order. */
+  function run(readies: Ready[], o: { applyWhileHeld: boolean; hold?: boolean }): string[] {
+    const steps: string[] = [];
+    const core = new ScriptedCore();
+    core.queue.push(...readies);
+    const storage = new MemoryStorage();
+    const save = storage.save.bind(storage);
+    storage.save = (w) => {
+      steps.push('save');
+      save(w);
+    };
+    const loop = new HostLoop<MessageBase, null>({
+      core,
+      storage,
+      sm: new ListMachine('n1'),
+      applyWhileHeld: o.applyWhileHeld,
+      hooks: {
+        send: () => undefined,
+        holdPersist: o.hold
+          ? () => {
+              steps.push('write held');
+              return true;
+            }
+          : undefined,
+        applied: (e) => steps.push(`applied ${e.index}`),
+        appliedEarly: () => steps.push('early'),
+      },
+    });
+    loop.pump();
+    return steps;
+  }
+
+  it('tells the host after a Ready’s entries are applied and before its write', () => {
+    expect(run([commits()], { applyWhileHeld: true })).toEqual(['applied 1', 'applied 2', 'early', 'save']);
+    // A Ready the disk holds: its committed entries are answered while the write is under way.
+    expect(run([commits()], { applyWhileHeld: true, hold: true })).toEqual([
+      'write held',
+      'applied 1',
+      'applied 2',
+      'early',
+    ]);
+  });
+
+  it('says nothing when entries are applied after the write, or a Ready applies none', () => {
+    expect(run([commits()], { applyWhileHeld: false })).toEqual(['save', 'applied 1', 'applied 2']);
+    expect(run([emptyReady({ entries: [normal(3, 'c')] })], { applyWhileHeld: true })).toEqual(['save']);
+  });
+});
