@@ -102,15 +102,11 @@ async function oneRun(
 ): Promise<Run> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-host-ab-'));
   let lab: LabCluster | null = null;
-  const savedNodeOptions = process.env.NODE_OPTIONS;
   try {
-    if (o.perf !== null) process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --perf-basic-prof`.trim();
-    try {
-      lab = await LabCluster.start({ repo, dir: tmp, heartbeatMs: 100, electionMs: 1000, log: () => undefined });
-    } finally {
-      if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = savedNodeOptions;
-    }
+    // perf names the JIT's frames from the maps --perf-basic-prof writes.
+    const env =
+      o.perf === null ? undefined : { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --perf-basic-prof`.trim() };
+    lab = await LabCluster.start({ repo, dir: tmp, heartbeatMs: 100, electionMs: 1000, env, log: () => undefined });
     const ep = lab.endpoint;
     const load = startPutLoad(ep, o.clients, o.rate);
     await sleep(o.warm * 1000);

@@ -21,6 +21,8 @@ export interface LabOptions {
   electionMs: number;
   /** protocol: the cluster's core (serve's default, raft, when not given). */
   protocol?: 'raft' | 'paxos';
+  /** env: variables the lab's processes get on top of this one's (an A/B's switch, NODE_OPTIONS). */
+  env?: Record<string, string>;
   log: (s: string) => void;
 }
 
@@ -83,8 +85,17 @@ export interface Serving {
  * address and token it prints, and keeps draining its output afterwards so a chatty host
  * never blocks on a full pipe; `name` labels errors.
  */
-export async function startServe(name: string, repo: string, args: string[], timeoutMs: number): Promise<Serving> {
-  const proc = startProcess(name, process.execPath, args, { cwd: repo });
+export async function startServe(
+  name: string,
+  repo: string,
+  args: string[],
+  timeoutMs: number,
+  env?: Record<string, string>,
+): Promise<Serving> {
+  const proc = startProcess(name, process.execPath, args, {
+    cwd: repo,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   let out = '';
   const ep = await new Promise<Endpoint>((resolve, reject) => {
     const timer = setTimeout(
@@ -137,7 +148,7 @@ export class LabCluster implements Target, ReadTarget {
   /** start launches the host, reads its port from stdout, and waits for a healthy cluster. */
   static async start(opts: LabOptions): Promise<LabCluster> {
     const args = [...labCommand(opts), '--data', opts.dir];
-    const { proc, ep, tail } = await startServe('quorum-lab serve', opts.repo, args, STARTUP_MS);
+    const { proc, ep, tail } = await startServe('quorum-lab serve', opts.repo, args, STARTUP_MS, opts.env);
     const c = new LabCluster(proc, ep, opts);
     try {
       await c.waitHealthy(STARTUP_MS);

@@ -213,21 +213,14 @@ async function oneRun(
     rate: number | null;
     syscalls: boolean;
     log: string | null;
-    baseEnv: string | null;
+    baseEnv: Record<string, string> | null;
   },
 ): Promise<Run> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorum-wakes-'));
   let lab: LabCluster | null = null;
   try {
-    const env = side === 'base' && o.baseEnv !== null ? /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(o.baseEnv) : null;
-    const saved = env ? process.env[env[1] ?? ''] : undefined;
-    if (env) process.env[env[1] ?? ''] = env[2] ?? '';
-    try {
-      lab = await LabCluster.start({ repo, dir: tmp, heartbeatMs: 100, electionMs: 1000, log: () => undefined });
-    } finally {
-      if (env && saved === undefined) delete process.env[env[1] ?? ''];
-      else if (env) process.env[env[1] ?? ''] = saved;
-    }
+    const env = side === 'base' && o.baseEnv !== null ? o.baseEnv : undefined;
+    lab = await LabCluster.start({ repo, dir: tmp, heartbeatMs: 100, electionMs: 1000, env, log: () => undefined });
     const load = startPutLoad(lab.endpoint, o.clients, o.rate);
     await sleep(o.warm * 1000);
     // The host, the leader, then the followers: the same order in every run.
@@ -360,6 +353,14 @@ async function main(argv: string[]): Promise<number> {
   }));
   if (args.exit !== undefined) return args.exit;
   const o = args.opts;
+  const kv = o.baseEnv === null ? null : /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(o.baseEnv);
+  if (o.baseEnv !== null && kv === null) {
+    console.error(
+      `wakes: --base-env takes NAME=VALUE (a name in capitals, digits and _), not ${JSON.stringify(o.baseEnv)}`,
+    );
+    return 2;
+  }
+  const baseEnv = kv === null ? null : { [kv[1]!]: kv[2]! };
   const base = o.base === null ? null : path.resolve(o.base);
   if (base !== null && !fs.existsSync(path.join(base, 'bin', 'quorum-lab.mjs'))) {
     console.error(`wakes: ${base} has no bin/quorum-lab.mjs`);
@@ -367,7 +368,7 @@ async function main(argv: string[]): Promise<number> {
   }
   onExit(() => undefined);
   const here = repoRoot();
-  const opts = { ...o, rate: o.rate ?? null };
+  const opts = { ...o, rate: o.rate ?? null, baseEnv };
   const runs: Run[] = [];
   try {
     for (let i = 0; i < o.rounds; i++) {
