@@ -31,8 +31,7 @@ export class TurnWrites {
   /** atReadEnd: the last turn-end flush held one read's frames; probe counts down to the next turn-end flush. */
   private atReadEnd = false;
   private probe = PROBE_EVERY;
-  /** flushes / readFlushes: flushes in all, and those at a read's end (tests). */
-  flushes = 0;
+  /** readFlushes: flushes at a read's end (tests). */
   readFlushes = 0;
 
   constructor(private readonly onFlush?: () => void) {}
@@ -79,7 +78,6 @@ export class TurnWrites {
     const socks = this.corked;
     this.corked = [];
     this.reads = 0;
-    this.flushes++;
     this.onFlush?.();
     for (const s of socks) if (!s.destroyed) s.uncork();
   }
