@@ -19,14 +19,15 @@ function shown(s: NodeStatus): string {
   return JSON.stringify(rest);
 }
 
-describe('sameStatus: the status a host may skip', () => {
-  const cases: [string, Omit<SimOptions, 'seed'>][] = [
-    ['raft', { nodes: 5, protocol: 'raft', faultMs: 2000 }],
-    ['paxos', { nodes: 5, protocol: 'paxos', faultMs: 2000 }],
-    ['raft, membership', { nodes: 5, protocol: 'raft', faultMs: 2000, membership: true }],
-  ];
+/** CASES: the faulty runs both kinds of status are held to. */
+const CASES: [string, Omit<SimOptions, 'seed'>][] = [
+  ['raft', { nodes: 5, protocol: 'raft', faultMs: 2000 }],
+  ['paxos', { nodes: 5, protocol: 'paxos', faultMs: 2000 }],
+  ['raft, membership', { nodes: 5, protocol: 'raft', faultMs: 2000, membership: true }],
+];
 
-  it.each(cases)('%s: it answers as a fresh status() compares, on every call', (_name, o) => {
+describe('sameStatus: the status a host may skip', () => {
+  it.each(CASES)('%s: it answers as a fresh status() compares, on every call', (_name, o) => {
     let same = 0;
     let changed = 0;
     const checked: NodeFactory = (protocol, cfg) => {
@@ -50,7 +51,7 @@ describe('sameStatus: the status a host may skip', () => {
     expect(changed).toBeGreaterThan(100);
   });
 
-  it.each(cases)('%s: a run is the same with and without it', (_name, o) => {
+  it.each(CASES)('%s: a run is the same with and without it', (_name, o) => {
     const without: NodeFactory = (protocol, cfg) => {
       const core = createProtocolNode(protocol, cfg);
       core.sameStatus = undefined;
@@ -137,13 +138,7 @@ function twin(
 }
 
 describe('status(false): the status without follower progress', () => {
-  const cases: [string, Omit<SimOptions, 'seed'>][] = [
-    ['raft', { nodes: 5, protocol: 'raft', faultMs: 2000 }],
-    ['paxos', { nodes: 5, protocol: 'paxos', faultMs: 2000 }],
-    ['raft, membership', { nodes: 5, protocol: 'raft', faultMs: 2000, membership: true }],
-  ];
-
-  it.each(cases)('%s: shows what a full status() shows but progress, on every call', (_name, o) => {
+  it.each(CASES)('%s: shows what a full status() shows but progress, on every call', (_name, o) => {
     let calls = 0;
     let leftOut = 0;
     const factory: NodeFactory = (protocol, cfg) =>
