@@ -65,6 +65,8 @@ export function labVersion(repo: string): string {
       cwd: repo,
       encoding: 'utf8',
       timeout: 5000,
+      // A `git archive` copy is no repository: say "(no git)" without git's "fatal:" on stderr.
+      stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
     return `quorum-lab ${rev}`;
   } catch {
