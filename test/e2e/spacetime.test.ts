@@ -133,8 +133,25 @@ describe('space-time diagram and report', () => {
       expect(body).toMatch(/"term": \d+/);
       await shoot('spacetime-message-body');
 
-      // 3. The large view opens over the window and closes again.
-      await lab.page.getByTestId('spacetime-open-large').click();
+      // 3. The large view opens over the window and closes again. Its button says so in a word,
+      // not a bare ⤢ that needs a hover, keeps its aria label, and shows whole in the panel at
+      // both window sizes.
+      const enlarge = lab.page.getByTestId('spacetime-open-large');
+      expect(await enlarge.getAttribute('aria-label')).toBe('Open the diagram large');
+      for (const [w, h] of [
+        [1024, 700],
+        [1400, 900],
+      ] as const) {
+        await lab.page.setViewportSize({ width: w, height: h });
+        expect((await enlarge.innerText()).trim()).toBe('⤢ Enlarge');
+        const whole = await enlarge.evaluate((el) => {
+          const b = el.getBoundingClientRect();
+          const p = el.closest('[data-testid=spacetime]')!.getBoundingClientRect();
+          return b.width > 0 && b.left >= p.left && b.right <= p.right && el.scrollWidth <= el.clientWidth;
+        });
+        expect(whole, `⤢ Enlarge whole at ${w}×${h}`).toBe(true);
+      }
+      await enlarge.click();
       await lab.page.getByRole('dialog', { name: 'Messages, large' }).waitFor();
       await lab.page.waitForTimeout(400);
       await shoot('spacetime-large');
