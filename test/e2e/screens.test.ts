@@ -102,6 +102,17 @@ describe('five screens a reader found unclear', () => {
       expect(await shares()).toEqual(['20%', '20%', '20%', '20%', '20%']);
       await page.waitForTimeout(500); // the bars' fall to zero is animated
       await screenshot(page, 'screens-balance-idle-1400x900');
+      // "▾ more below" takes a line of its own under the side column: it covers no row of it
+      // (it used to sit over the balancer's line), and the balancer's line is whole in view.
+      const more = page.getByTestId('side-more');
+      await more.waitFor({ state: 'visible', timeout: 5000 });
+      const col = (await page.locator('aside').boundingBox())!;
+      expect((await more.boundingBox())!.y, '"more below" under the column, not over it').toBeGreaterThanOrEqual(
+        col.y + col.height - 1,
+      );
+      expect(await inside(balance.getByTestId('balance-now'), page.locator('aside')), 'the balancer line in view').toBe(
+        true,
+      );
       // Apply is in the side column's view (it scrolls), with the algorithm picker, with and without weights.
       const aside = page.locator('aside');
       const apply = balance.getByRole('button', { name: 'Apply' });
