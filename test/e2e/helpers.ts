@@ -398,3 +398,20 @@ export async function openSavedRun(page: Page, name: string): Promise<void> {
   await page.getByLabel('Run folder').fill(name);
   await page.getByRole('button', { name: 'Open', exact: true }).click();
 }
+
+/** HEARTBEAT_KEY is the Messages legend's first words: what the "♥7" on every lane means. */
+export const HEARTBEAT_KEY = '♥N: N heartbeats';
+
+/** heartbeatKeyShown says whether the Messages legend shows HEARTBEAT_KEY whole (its line may cut what follows). */
+export async function heartbeatKeyShown(page: Page): Promise<boolean> {
+  return page.getByTestId('spacetime-legend').evaluate((el, key) => {
+    const text = el.firstChild;
+    const at = (text?.textContent ?? '').indexOf(key);
+    if (!text || at < 0) return false;
+    const r = document.createRange();
+    r.setStart(text, at);
+    r.setEnd(text, at + key.length);
+    const box = r.getBoundingClientRect();
+    return box.width > 0 && box.right <= el.getBoundingClientRect().right + 0.5;
+  }, HEARTBEAT_KEY);
+}

@@ -12,7 +12,17 @@
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { LARGE, labInBrowser, resize, screenshot, shootOnFailure, SMALL, waitFor } from './helpers';
+import {
+  HEARTBEAT_KEY,
+  heartbeatKeyShown,
+  labInBrowser,
+  LARGE,
+  resize,
+  screenshot,
+  shootOnFailure,
+  SMALL,
+  waitFor,
+} from './helpers';
 
 /** inside says whether `inner`'s box lies wholly within `outer`'s (what a scrolling or clipping box shows). */
 async function inside(inner: Locator, outer: Locator): Promise<boolean> {
@@ -431,6 +441,10 @@ describe('five screens a reader found unclear', () => {
     expect
       .soft(await note.evaluate((el) => el.scrollWidth <= el.clientWidth), 'the labels note whole at 1024×700')
       .toBe(true);
+    // Beside the note, the legend still shows its first words whole (it used to be cut to "♥N: N h…").
+    expect.soft(await heartbeatKeyShown(page), `"${HEARTBEAT_KEY}" beside the labels note at 1024×700`).toBe(true);
+    await resize(page, LARGE);
+    expect.soft(await heartbeatKeyShown(page), `"${HEARTBEAT_KEY}" beside the labels note at 1400×900`).toBe(true);
     await lab.api('/api/heal', {});
     await page.getByTestId('tab-charts').click();
   });

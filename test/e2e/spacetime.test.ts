@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { labInBrowser, screenshot, waitFor } from './helpers';
+import { HEARTBEAT_KEY, heartbeatKeyShown, labInBrowser, screenshot, waitFor } from './helpers';
 import { clearance, exportedSvg } from './spacetime-svg';
 
 describe('space-time diagram and report', () => {
@@ -71,17 +71,10 @@ describe('space-time diagram and report', () => {
       ]) {
         await lab.page.setViewportSize(size);
         await lab.page.waitForTimeout(400);
-        const legend = lab.page.getByTestId('spacetime-legend');
-        const shown = await legend.evaluate((el) => {
-          const text = el.firstChild!;
-          const at = (text.textContent ?? '').indexOf('♥N: N heartbeats in one mark');
-          if (at < 0) return null;
-          const r = document.createRange();
-          r.setStart(text, at);
-          r.setEnd(text, at + '♥N: N heartbeats in one mark'.length);
-          return r.getBoundingClientRect().right <= el.getBoundingClientRect().right + 0.5;
-        });
-        expect(shown, `"♥N: N heartbeats in one mark" shown whole at ${size.width}×${size.height}`).toBe(true);
+        expect(
+          await heartbeatKeyShown(lab.page),
+          `"${HEARTBEAT_KEY}" shown whole at ${size.width}×${size.height}`,
+        ).toBe(true);
       }
 
       // 2. A slow link from the new leader to one follower draws its messages slanted, apart from the
