@@ -408,7 +408,7 @@ export async function heartbeatKeyShown(page: Page): Promise<boolean> {
     const text = el.firstChild;
     const at = (text?.textContent ?? '').indexOf(key);
     if (!text || at < 0) return false;
-    const r = document.createRange();
+    const r = el.ownerDocument.createRange();
     r.setStart(text, at);
     r.setEnd(text, at + key.length);
     const box = r.getBoundingClientRect();
