@@ -151,7 +151,7 @@ describe('repeated elections fold into one row each', () => {
     ]);
     const chips = (await page.getByTestId('node-chip').allTextContents()).map((c) => c.trim());
     expect(chips.length).toBe(5);
-    for (const c of chips) expect(c).toMatch(/^B\d+\.n\d · (C\d+|promises \d\/\d)$/);
+    for (const c of chips) expect(c).toMatch(/^B\d+\.n\d · (C\d+|promises \d, need \d)$/);
     try {
       const steps = await selectFolded(folded);
       expect(steps.join('\n')).toMatch(

@@ -348,3 +348,70 @@ export async function resize(page: Page, s: { width: number; height: number }): 
 export function shootOnFailure(page: Page, name: string): void {
   onTestFailed(async () => void (await screenshot(page, `${name}-failure`).catch(() => undefined)));
 }
+
+/** HeaderLayout is how the header sits: how many rows its items take, and which of its chips end in "…". */
+export interface HeaderLayout {
+  rows: number;
+  /** height: the header's height in CSS pixels. */
+  height: number;
+  /** cut: the text of every header item whose words do not all show (cut to "…"). */
+  cut: string[];
+  /** items: each visible item's text (or its field's placeholder) and row, left to right. */
+  items: { text: string; row: number }[];
+}
+
+/** headerLayout measures the header: an item starts a new row when its top lies below the previous row's bottom. */
+export async function headerLayout(page: Page): Promise<HeaderLayout> {
+  return page.locator('header').evaluate((h) => {
+    const leaves = [...h.querySelectorAll('header > *, header > .replay-slot > *')].filter(
+      (el) => !el.classList.contains('replay-slot') && el.getBoundingClientRect().width > 0,
+    );
+    const boxes = leaves
+      .map((el) => ({ el, b: el.getBoundingClientRect() }))
+      .sort((a, b) => a.b.top - b.b.top || a.b.left - b.b.left);
+    let rows = 0;
+    let rowBottom = -Infinity;
+    const items: { text: string; row: number; left: number }[] = [];
+    for (const { el, b } of boxes) {
+      if (b.top >= rowBottom - 2) {
+        rows++;
+        rowBottom = b.bottom;
+      } else rowBottom = Math.max(rowBottom, b.bottom);
+      const text = (el.textContent ?? '').trim() || el.getAttribute('placeholder') || '';
+      items.push({ text, row: rows, left: b.left });
+    }
+    const cut = leaves
+      .filter((el) => el.tagName !== 'INPUT' && el.scrollWidth > el.clientWidth + 1)
+      .map((el) => (el.textContent ?? '').trim());
+    return {
+      rows,
+      height: h.getBoundingClientRect().height,
+      cut,
+      items: items.sort((a, b) => a.row - b.row || a.left - b.left).map(({ text, row }) => ({ text, row })),
+    };
+  });
+}
+
+/** openSavedRun replays the saved run `name` as a user does: Open run…, its name in the form under it, Open. */
+export async function openSavedRun(page: Page, name: string): Promise<void> {
+  await page.getByRole('button', { name: 'Open run…' }).click();
+  await page.getByLabel('Run folder').fill(name);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+}
+
+/** HEARTBEAT_KEY is the Messages legend's first words: what the "♥7" on every lane means. */
+export const HEARTBEAT_KEY = '♥N: N heartbeats';
+
+/** heartbeatKeyShown says whether the Messages legend shows HEARTBEAT_KEY whole (its line may cut what follows). */
+export async function heartbeatKeyShown(page: Page): Promise<boolean> {
+  return page.getByTestId('spacetime-legend').evaluate((el, key) => {
+    const text = el.firstChild;
+    const at = (text?.textContent ?? '').indexOf(key);
+    if (!text || at < 0) return false;
+    const r = el.ownerDocument.createRange();
+    r.setStart(text, at);
+    r.setEnd(text, at + key.length);
+    const box = r.getBoundingClientRect();
+    return box.width > 0 && box.right <= el.getBoundingClientRect().right + 0.5;
+  }, HEARTBEAT_KEY);
+}

@@ -13,7 +13,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CheckVerdict, ClusterView, HistoryOp } from '../../src-main/api/contract';
-import { labInBrowser, screenshot, waitFor } from './helpers';
+import { labInBrowser, openSavedRun, screenshot, waitFor } from './helpers';
 
 /**
  * staleRun copies the exported run `from` into `to`, adding to its history, after
@@ -164,8 +164,7 @@ describe('the verdict chip and the history view', () => {
 
       // 7. The exported run, replayed: the saved run's own verdict, and its history.
       const exported = await api<{ dir: string }>('/api/export', { name: 'history-e2e' });
-      await lab.page.getByLabel('Run folder').fill(exported.dir);
-      await lab.page.getByRole('button', { name: 'Open run' }).click();
+      await openSavedRun(lab.page, exported.dir);
       await lab.page.getByTestId('replay-status').waitFor({ timeout: 20_000 });
       await expect
         .poll(() => chip.textContent(), { timeout: 10_000 })
@@ -187,8 +186,7 @@ describe('the verdict chip and the history view', () => {
       await lab.page.getByRole('button', { name: 'Back to live' }).click();
       // Back to live: the lab's own verdict again.
       await expect.poll(() => chip.getAttribute('data-verdict'), { timeout: 5000 }).toBe('true');
-      await lab.page.getByLabel('Run folder').fill(stale);
-      await lab.page.getByRole('button', { name: 'Open run' }).click();
+      await openSavedRun(lab.page, stale);
       await expect.poll(() => chip.getAttribute('data-verdict'), { timeout: 20_000 }).toBe('false');
       expect(await chip.textContent()).toMatch(/^Not linearizable: key z at \d+(\.\d)? s$/);
       await chip.click();

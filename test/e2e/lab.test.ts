@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import type { ClusterView } from '../../src-main/api/contract';
 import {
   buildWeb,
-  requireChromium,
   markStart,
   openBrowser,
+  openSavedRun,
+  requireChromium,
   screenshot,
   startServe,
   stopServe,
@@ -305,8 +306,7 @@ describe('Quorum Lab in the browser', () => {
       await screenshot(page, 'exported');
 
       // 8. Open the run: the graph replays it, with no live cluster involved.
-      await page.getByLabel('Run folder').fill(exported);
-      await page.getByRole('button', { name: 'Open run' }).click();
+      await openSavedRun(page, exported);
       await page.getByTestId('replay-status').waitFor({ timeout: 10_000 });
       await waitFor(
         'replay at its end shows the crash',

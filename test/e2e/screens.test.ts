@@ -12,7 +12,17 @@
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { LARGE, labInBrowser, resize, screenshot, shootOnFailure, SMALL, waitFor } from './helpers';
+import {
+  HEARTBEAT_KEY,
+  heartbeatKeyShown,
+  labInBrowser,
+  LARGE,
+  resize,
+  screenshot,
+  shootOnFailure,
+  SMALL,
+  waitFor,
+} from './helpers';
 
 /** inside says whether `inner`'s box lies wholly within `outer`'s (what a scrolling or clipping box shows). */
 async function inside(inner: Locator, outer: Locator): Promise<boolean> {
@@ -102,6 +112,17 @@ describe('five screens a reader found unclear', () => {
       expect(await shares()).toEqual(['20%', '20%', '20%', '20%', '20%']);
       await page.waitForTimeout(500); // the bars' fall to zero is animated
       await screenshot(page, 'screens-balance-idle-1400x900');
+      // "▾ more below" takes a line of its own under the side column: it covers no row of it
+      // (it used to sit over the balancer's line), and the balancer's line is whole in view.
+      const more = page.getByTestId('side-more');
+      await more.waitFor({ state: 'visible', timeout: 5000 });
+      const col = (await page.locator('aside').boundingBox())!;
+      expect((await more.boundingBox())!.y, '"more below" under the column, not over it').toBeGreaterThanOrEqual(
+        col.y + col.height - 1,
+      );
+      expect(await inside(balance.getByTestId('balance-now'), page.locator('aside')), 'the balancer line in view').toBe(
+        true,
+      );
       // Apply is in the side column's view (it scrolls), with the algorithm picker, with and without weights.
       const aside = page.locator('aside');
       const apply = balance.getByRole('button', { name: 'Apply' });
@@ -420,6 +441,10 @@ describe('five screens a reader found unclear', () => {
     expect
       .soft(await note.evaluate((el) => el.scrollWidth <= el.clientWidth), 'the labels note whole at 1024×700')
       .toBe(true);
+    // Beside the note, the legend still shows its first words whole (it used to be cut to "♥N: N h…").
+    expect.soft(await heartbeatKeyShown(page), `"${HEARTBEAT_KEY}" beside the labels note at 1024×700`).toBe(true);
+    await resize(page, LARGE);
+    expect.soft(await heartbeatKeyShown(page), `"${HEARTBEAT_KEY}" beside the labels note at 1400×900`).toBe(true);
     await lab.api('/api/heal', {});
     await page.getByTestId('tab-charts').click();
   });

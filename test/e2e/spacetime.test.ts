@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { labInBrowser, screenshot, waitFor } from './helpers';
+import { HEARTBEAT_KEY, heartbeatKeyShown, labInBrowser, screenshot, waitFor } from './helpers';
 import { clearance, exportedSvg } from './spacetime-svg';
 
 describe('space-time diagram and report', () => {
@@ -71,17 +71,10 @@ describe('space-time diagram and report', () => {
       ]) {
         await lab.page.setViewportSize(size);
         await lab.page.waitForTimeout(400);
-        const legend = lab.page.getByTestId('spacetime-legend');
-        const shown = await legend.evaluate((el) => {
-          const text = el.firstChild!;
-          const at = (text.textContent ?? '').indexOf('♥N: N heartbeats in one mark');
-          if (at < 0) return null;
-          const r = document.createRange();
-          r.setStart(text, at);
-          r.setEnd(text, at + '♥N: N heartbeats in one mark'.length);
-          return r.getBoundingClientRect().right <= el.getBoundingClientRect().right + 0.5;
-        });
-        expect(shown, `"♥N: N heartbeats in one mark" shown whole at ${size.width}×${size.height}`).toBe(true);
+        expect(
+          await heartbeatKeyShown(lab.page),
+          `"${HEARTBEAT_KEY}" shown whole at ${size.width}×${size.height}`,
+        ).toBe(true);
       }
 
       // 2. A slow link from the new leader to one follower draws its messages slanted, apart from the
@@ -133,8 +126,25 @@ describe('space-time diagram and report', () => {
       expect(body).toMatch(/"term": \d+/);
       await shoot('spacetime-message-body');
 
-      // 3. The large view opens over the window and closes again.
-      await lab.page.getByTestId('spacetime-open-large').click();
+      // 3. The large view opens over the window and closes again. Its button says so in a word,
+      // not a bare ⤢ that needs a hover, keeps its aria label, and shows whole in the panel at
+      // both window sizes.
+      const enlarge = lab.page.getByTestId('spacetime-open-large');
+      expect(await enlarge.getAttribute('aria-label')).toBe('Open the diagram large');
+      for (const [w, h] of [
+        [1024, 700],
+        [1400, 900],
+      ] as const) {
+        await lab.page.setViewportSize({ width: w, height: h });
+        expect((await enlarge.innerText()).trim()).toBe('⤢ Enlarge');
+        const whole = await enlarge.evaluate((el) => {
+          const b = el.getBoundingClientRect();
+          const p = el.closest('[data-testid=spacetime]')!.getBoundingClientRect();
+          return b.width > 0 && b.left >= p.left && b.right <= p.right && el.scrollWidth <= el.clientWidth;
+        });
+        expect(whole, `⤢ Enlarge whole at ${w}×${h}`).toBe(true);
+      }
+      await enlarge.click();
       await lab.page.getByRole('dialog', { name: 'Messages, large' }).waitFor();
       await lab.page.waitForTimeout(400);
       await shoot('spacetime-large');

@@ -7,7 +7,7 @@
 import { describe, expect, it, onTestFailed } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
 import { UNSAFE_DEFAULTS } from '../../src-main/api/unsafe';
-import { labInBrowser, markStart, screenshot } from './helpers';
+import { headerLayout, labInBrowser, markStart, screenshot } from './helpers';
 
 describe('unsafe modes in the browser', () => {
   const lab = labInBrowser('unsafe', ['--nodes', '3', '--heartbeat-ms', '50', '--election-ms', '300']);
@@ -51,6 +51,12 @@ describe('unsafe modes in the browser', () => {
       expect(await badge().getAttribute('title')).toMatch(/fencing false: the fenced resource accepts stale tokens/);
       expect((await view()).unsafe).toEqual({ ...UNSAFE_DEFAULTS, reads: 'local', fencing: false });
       await screenshot(lab.page, 'unsafe-header');
+      // At 1400×900 the header stays one row with the UNSAFE chip on: Export run and Open run…
+      // do not drop to a second line, and the chip's words all show (the summary gives way first).
+      const one = await headerLayout(lab.page);
+      expect(one.rows, JSON.stringify(one.items)).toBe(1);
+      expect(one.cut).not.toContain('UNSAFE reads=local · fencing=false');
+      expect(one.items.map((i) => i.text)).toEqual(expect.arrayContaining(['Export run', 'Open run…']));
 
       // The console's cluster command: every setting left out is safe again, so the badge goes.
       const out = () => lab.page.getByTestId('console-output').textContent();
@@ -58,10 +64,31 @@ describe('unsafe modes in the browser', () => {
       await expect.poll(out, { timeout: 60_000 }).toContain('a fresh 3-node cluster (raft), every rule kept');
       await expect.poll(async () => badge().count(), { timeout: 10_000 }).toBe(0);
       expect((await view()).unsafe).toEqual(UNSAFE_DEFAULTS);
+      // A safe cluster with a leader: one row, and no chip cut short.
+      await expect
+        .poll(async () => lab.page.getByTestId('leader').textContent(), { timeout: 30_000 })
+        .toMatch(/^leader n/);
+      const safe = await headerLayout(lab.page);
+      expect(safe.rows, JSON.stringify(safe.items)).toBe(1);
+      expect(safe.cut).toEqual([]);
       await consoleRun('cluster reads=lease');
       await expect.poll(async () => badge().textContent(), { timeout: 60_000 }).toBe('UNSAFE reads=lease');
       await expect.poll(out, { timeout: 60_000 }).toContain('a fresh cluster — UNSAFE: reads=lease');
       await screenshot(lab.page, 'unsafe-console');
+
+      // Every rule broken at once, 9 nodes: still one row; the long chips end in "…" and
+      // keep their whole words in the tooltip, and UNSAFE itself still shows.
+      await consoleRun(
+        'cluster 9 raft reads=local commitRule=count-old-terms fsync=false sessions=false fencing=false prevote=false checkQuorum=false',
+      );
+      await expect
+        .poll(async () => badge().textContent(), { timeout: 60_000 })
+        .toMatch(/^UNSAFE reads=local · commitRule=/);
+      const long = await headerLayout(lab.page);
+      expect(long.rows, JSON.stringify(long.items)).toBe(1);
+      const shown = await badge().evaluate((el) => el.clientWidth);
+      expect(shown).toBeGreaterThan(100);
+      await screenshot(lab.page, 'unsafe-header-long');
     },
   );
 });

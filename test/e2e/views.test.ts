@@ -10,7 +10,7 @@ import type { Core as CyCore } from 'cytoscape';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src-main/api/contract';
-import { labInBrowser, screenshot, waitFor } from './helpers';
+import { labInBrowser, openSavedRun, screenshot, waitFor } from './helpers';
 
 const SIZES = [
   [1400, 900],
@@ -114,8 +114,7 @@ describe('timeline, charts and replay under load', () => {
           )?.[1],
         30_000,
       );
-      await lab.page.getByLabel('Run folder').fill(exported);
-      await lab.page.getByRole('button', { name: 'Open run' }).click();
+      await openSavedRun(lab.page, exported);
       await lab.page.getByTestId('replay-status').waitFor({ timeout: 20_000 });
       const ticks = lab.page.getByTestId('replay-ticks').locator('.tick');
       expect(await ticks.count()).toBeGreaterThan(1);

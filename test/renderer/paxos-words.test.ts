@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterNode, ClusterView, RunLogRecord } from '../../src-main/api/contract';
 import { messageLogOf } from '../../src-main/report/message-log';
-import { nodeLook } from '../../src-renderer/src/composables/topology-overlay';
+import { voteTally } from '../../src-main/api/quorum';
+import { nodeLook, tallyText } from '../../src-renderer/src/composables/topology-overlay';
 import { epochOf, epochText, staleText } from '../../src-renderer/src/model/console-epoch';
 import { describe as describeRecord } from '../../src-renderer/src/model/describe';
 import { PAXOS_WORDS, RAFT_WORDS, wordsOf } from '../../src-renderer/src/model/protocol-words';
@@ -78,12 +79,27 @@ describe('a Multi-Paxos run in Paxos words', () => {
   it('chips a node with its ballot, and a candidate with the promises it holds', () => {
     const v = five('paxos');
     expect(nodeLook(v, v.nodes[3]!).chip).toBe('B2.n4 · C7');
-    // n2 promised n1's ballot 6.n1: with n1's own, 2 of the 3 needed.
-    expect(nodeLook(v, v.nodes[0]!).chip).toBe('B6.n1 · promises 2/3');
+    // n2 promised n1's ballot 6.n1: with n1's own, 2 promises of the 3 it needs.
+    expect(nodeLook(v, v.nodes[0]!).chip).toBe('B6.n1 · promises 2, need 3');
     const r = five('raft');
     r.nodes[0] = node('n1', { role: 'candidate', term: 6, vote: 'n1', leader: null });
     r.nodes[1] = node('n2', { term: 6, vote: 'n1', leader: null });
-    expect(nodeLook(r, r.nodes[0]!).chip).toBe('T6 · votes 2/3');
+    expect(nodeLook(r, r.nodes[0]!).chip).toBe('T6 · votes 2, need 3');
+  });
+
+  it('never writes a candidate’s tally as "2/3", which a newcomer reads as 2 of 3 nodes in a 5-node cluster', () => {
+    for (const protocol of ['raft', 'paxos'] as const) {
+      const v = five(protocol);
+      if (protocol === 'raft') {
+        v.nodes[0] = node('n1', { role: 'candidate', term: 6, vote: 'n1', leader: null });
+        v.nodes[1] = node('n2', { term: 6, vote: 'n1', leader: null });
+      }
+      const chip = nodeLook(v, v.nodes[0]!).chip;
+      expect(chip).not.toMatch(/\d\/\d/);
+      expect(chip).toMatch(/ 2, need 3$/);
+      // The hover card says it in the timeline's words: granted, of how many, how many needed.
+      expect(tallyText(v, voteTally(v, 'n1')!)).toBe('n1, n2 — 2 of 5, 3 needed');
+    }
   });
 
   it('tells a candidate’s state in promises and ballots', () => {

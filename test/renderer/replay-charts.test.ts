@@ -218,6 +218,29 @@ describe('chart scales', () => {
     expect(whole.cursorX).toBeCloseTo(243.75, 1);
   });
 
+  it('gives the time axis its origin: "0:00" where the run began, "◂ 1:15" once the window has slid past it', () => {
+    const m = new RunModel();
+    m.ingest(rec(1, 'client-complete', { type: 'ok', latencyMs: 2 }));
+    const early = chartData(m, 'minute', 30e9, null, 300, 50).ticks;
+    expect(early[0]).toMatchObject({ x: 0, label: '0:00', origin: true });
+    expect(early[0]!.title).toMatch(/the cluster started/);
+    expect(early.filter((t) => t.origin)).toHaveLength(1);
+    // 75 s into the run the last minute starts at 0:15: the left edge says so, and 0:20 (5 s, 25 px on) gives way.
+    const late = chartData(m, 'minute', 75e9, null, 300, 50).ticks;
+    expect(late.map((t) => t.label)).toEqual(['◂ 0:15', '0:30', '0:40', '0:50', '1:00', '1:10']);
+    expect(late[0]).toMatchObject({ x: 0, origin: true });
+    expect(late[0]!.title).toMatch(/starts 0:15 after the cluster started/);
+    expect(chartData(m, 'five', 400e9, null, 300, 50).ticks.map((t) => t.label)).toEqual([
+      '◂ 1:40',
+      '3:00',
+      '4:00',
+      '5:00',
+      '6:00',
+    ]);
+    // The whole run always starts at its origin.
+    expect(chartData(m, 'run', 400e9, null, 300, 50).ticks[0]).toMatchObject({ x: 0, label: '0:00', origin: true });
+  });
+
   it('labels the time axis with round times, and gives each fault a lane of its own', () => {
     expect(timeTicks({ from: 0, to: 60e9, width: 600 }).map((t) => t.label)).toEqual([
       '0:00',

@@ -205,8 +205,6 @@ describe('a node that campaigns again and again under a partition', () => {
 
   it('says nothing is left out when every label found room', () => {
     expect(labelsNote({ shown: 3, folded: 0, crowded: 0 })).toBe('');
-    expect(labelsNote({ shown: 1, folded: 1, crowded: 4 })).toBe(
-      'labels: 1 repeat as "(N times)" · 4 hidden: zoom in (wheel)',
-    );
+    expect(labelsNote({ shown: 1, folded: 1, crowded: 4 })).toBe('labels: 1 repeat as "(N times)" · 4 hidden: zoom in');
   });
 });

@@ -129,7 +129,7 @@ describe('node look', () => {
       node('n2', { term: 5, vote: 'n1' }),
       node('n3', { term: 4 }),
     ]);
-    expect(nodeLook(v, v.nodes[0]!).chip).toBe('T5 · votes 2/2');
+    expect(nodeLook(v, v.nodes[0]!).chip).toBe('T5 · votes 2, need 2');
   });
 
   it('names the host a remote node runs on, and says when none has joined', () => {

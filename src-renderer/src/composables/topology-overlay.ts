@@ -1,13 +1,20 @@
 /**
  * What the graph writes over the canvas, decided from a ClusterView (pure): each node's
- * state, glyph and chip ("T4 · C17", or a candidate's votes), each zone's quorum label,
+ * state, glyph and chip ("T4 · C17", or a candidate's "T9 · votes 2, need 3"), each zone's quorum label,
  * the partition wall (one wall between neighbouring zones, one label naming the groups),
  * and each link's rule label and drawing class. useTopology places these at the rendered
  * positions; TopologyOverlay.vue draws them as HTML with fixed CSS sizes.
  */
 import { formatBandwidth, formatBytes } from '../../../src-main/api/bandwidth';
 import type { ClusterNode, ClusterView, LinkRule } from '../../../src-main/api/contract';
-import { voteTally, zoneLabel, zoneQuorums, partitionText } from '../../../src-main/api/quorum';
+import {
+  voteTally,
+  votersOf,
+  zoneLabel,
+  zoneQuorums,
+  partitionText,
+  type VoteTally,
+} from '../../../src-main/api/quorum';
 import { groupLeaderIds } from '../model/shard-groups';
 import { wordsOf } from '../model/protocol-words';
 import { STATE_FILLS, STATE_GLYPHS, textOn, type NodeState } from './topology-colors';
@@ -26,7 +33,7 @@ export interface NodeLook {
   fill: string;
   text: string;
   glyph: string;
-  /** chip: "T4 · C17" (term, commit index; Paxos: "B2.n3 · C17", ballot); a candidate's shows its votes (promises); a down node's says so. */
+  /** chip: "T4 · C17" (term, commit index; Paxos: "B2.n3 · C17", ballot); a candidate's shows its votes and the majority it needs ("T9 · votes 2, need 3"; Paxos: promises); a down node's says so. */
   chip: string;
   clusterLeader: boolean;
   /** host: where a node on another host runs ("@ lab-pc-2"; "@ ? (not joined)" before its agent attached); null for the lab's own. */
@@ -45,11 +52,18 @@ export function nodeLook(view: ClusterView, n: ClusterNode): NodeLook {
   const term = `${w.short}${w.num(n.term)}`;
   let chip = `${term} · C${n.commitIndex}`;
   const tally = voteTally(view, n.id);
-  if (tally) chip = `${term} · ${w.votes} ${tally.granted.length}/${tally.needed}`;
+  // "votes 2/3" read as "2 of 3 nodes" in a 5-node cluster: name what the second number is.
+  if (tally) chip = `${term} · ${w.votes} ${tally.granted.length}, need ${tally.needed}`;
   if (state === 'down') chip = 'down';
   const fill = STATE_FILLS[state];
   const host = n.remote ? `@ ${n.host ?? '? (not joined)'}` : null;
   return { id: n.id, state, fill, text: textOn(fill), glyph, chip, clusterLeader, host };
+}
+
+/** tallyText is a candidate's votes in its hover card, in the timeline's words: "n1, n2 — 2 of 5, 3 needed". */
+export function tallyText(view: Pick<ClusterView, 'nodes' | 'config'>, tally: VoteTally): string {
+  const who = tally.granted.length > 0 ? tally.granted.join(', ') : 'none';
+  return `${who} — ${tally.granted.length} of ${votersOf(view).length}, ${tally.needed} needed`;
 }
 
 /** Box is a rendered bounding box (CSS pixels inside the graph container). */

@@ -34,6 +34,44 @@ export type ChartSpan = 'minute' | 'five' | 'run';
 /** SPAN_NS is each span's length (null = the whole run). */
 export const SPAN_NS: Readonly<Record<ChartSpan, number | null>> = { minute: 60e9, five: 300e9, run: null };
 
+/** AxisTick is one label of the charts' time axis (m:ss since the cluster started), with its tooltip. */
+export interface AxisTick extends TimeTick {
+  /** origin: the axis's first label — where the run began ("0:00"), or where the window starts once it has slid past that ("◂ 1:15"). */
+  origin: boolean;
+  title: string;
+}
+
+/** ORIGIN_ROOM is how far (px) right of a slid window's origin label a round tick must be to keep its own. */
+const ORIGIN_ROOM = 40;
+
+/**
+ * originTicks gives the time axis its origin, so a newcomer can tell where the run began:
+ * while the window starts where the run did, its first label is "0:00" and says it is the
+ * start; once the window has slid past it (a run longer than the window), the left edge is
+ * labelled "◂ 1:15" — the window starts 1:15 after the cluster started, earlier is off to
+ * the left — and a round tick too close to it to read gives up its label.
+ */
+export function originTicks(frame: Frame, ticks: readonly TimeTick[]): AxisTick[] {
+  const after = (t: TimeTick): AxisTick => ({ ...t, origin: false, title: `${t.label} after the cluster started` });
+  if (frame.from <= 0) {
+    return ticks.map((t, i) =>
+      i === 0 && t.x === 0
+        ? { ...t, origin: true, title: '0:00: the cluster started; the axis counts m:ss from here' }
+        : after(t),
+    );
+  }
+  const start = formatRunTime(frame.from);
+  return [
+    {
+      x: 0,
+      label: `◂ ${start}`,
+      origin: true,
+      title: `The window starts ${start} after the cluster started (0:00 is off to the left: "run" shows the whole run)`,
+    },
+    ...ticks.filter((t) => t.x >= ORIGIN_ROOM).map(after),
+  ];
+}
+
 /** ChartData is everything the charts panel draws. */
 export interface ChartData {
   frame: Frame;
@@ -45,7 +83,7 @@ export interface ChartData {
   failedPath: string;
   p50Path: string;
   p99Path: string;
-  ticks: TimeTick[];
+  ticks: AxisTick[];
   lanes: Lane[];
   /** cursorX: the shared cursor's x, or null when it is not in the window. */
   cursorX: number | null;
@@ -138,7 +176,7 @@ export function chartData(
     failedPath: barsPath(frame, buckets, height, opsMax, failed, ok),
     p50Path: linePath(frame, buckets, height, latMax, (b) => b.p50),
     p99Path: linePath(frame, buckets, height, latMax, (b) => b.p99),
-    ticks: timeTicks(frame),
+    ticks: originTicks(frame, timeTicks(frame)),
     lanes: faultLanes(frame, groupLinkFaults(model.faults.overlapping(from, to)), nowNs),
     cursorX: cursorNs !== null && cursorNs >= from && cursorNs <= to ? xOf(frame, cursorNs) : null,
     last: complete[complete.length - 1] ?? null,

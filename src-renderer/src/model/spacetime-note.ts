@@ -11,9 +11,10 @@ import { ROLE_COLORS, ROLE_LETTERS } from '../../../src-main/report/spacetime-sv
 /** labelsNote says what the diagram's labels leave out ('' when every message that could be labelled is). */
 export function labelsNote(labels: Scene['labels']): string {
   const parts: string[] = [];
-  // One line at 1024×700 (about 60 characters): the panel's tooltip says the rest.
+  // It shares one line with the legend's "♥N: N heartbeats" at 1024×700 (about 50 characters
+  // of the line's 70): the panel's tooltip says the rest (how to zoom: the wheel).
   if (labels.folded > 0) parts.push(`${labels.folded} repeat${labels.folded === 1 ? '' : 's'} as "(N times)"`);
-  if (labels.crowded > 0) parts.push(`${labels.crowded} hidden: zoom in (wheel)`);
+  if (labels.crowded > 0) parts.push(`${labels.crowded} hidden: zoom in`);
   return parts.length === 0 ? '' : `labels: ${parts.join(' · ')}`;
 }
 
