@@ -6,12 +6,14 @@
  * the launch token the host prints on its start line (`…/?token=T`).
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clientAgent, parseJson, request, type Endpoint } from './http';
 import { adoptPid, forgetPid, isAlive, killPid, sleep, startProcess, waitExit } from './procs';
 import { labGetAnswer } from './read-load';
 import type { KillResult, PutClient, ReadClient, ReadTarget, ServerProcess, Target } from './target';
+import { newestSource } from '../src-main/lab/node-entry';
 
 /** LabOptions configure the lab host. */
 export interface LabOptions {
@@ -83,9 +85,26 @@ export interface Serving {
 }
 
 /**
+ * freshNodeBundle builds `repo`'s node bundle (out/node/main.mjs) when a source under its
+ * src-main/ is newer. A stale bundle is not run: the lab starts its nodes from the
+ * TypeScript under tsx instead (src-main/lab/node-entry.ts), so without this an A/B of two
+ * checkouts could run one side's nodes as the app ships them and the other's under tsx.
+ */
+export function freshNodeBundle(repo: string): void {
+  const bundle = path.join(repo, 'out', 'node', 'main.mjs');
+  const script = path.join(repo, 'scripts', 'node-entry-build.mjs');
+  if (!existsSync(script)) return;
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(path.join(repo, 'src-main'))) return;
+  const t0 = performance.now();
+  execFileSync(process.execPath, [script], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 });
+  console.error(`bench: built ${bundle} (it was older than src-main/) in ${Math.round(performance.now() - t0)} ms`);
+}
+
+/**
  * startServe runs `node <args>` in `repo` (a `quorum-lab serve` command line), reads the
  * address and token it prints, and keeps draining its output afterwards so a chatty host
- * never blocks on a full pipe; `name` labels errors.
+ * never blocks on a full pipe; `name` labels errors. The repo's node bundle is brought up to
+ * date first (freshNodeBundle).
  */
 export async function startServe(
   name: string,
@@ -94,6 +113,7 @@ export async function startServe(
   timeoutMs: number,
   env?: Record<string, string>,
 ): Promise<Serving> {
+  freshNodeBundle(repo);
   const proc = startProcess(name, process.execPath, args, {
     cwd: repo,
     ...(env ? { env: { ...process.env, ...env } } : {}),
