@@ -77,6 +77,8 @@ export interface SqliteStorageOptions {
   maxWalFrames?: number;
   /** walPrealloc: bytes of zeros an empty WAL gets at open (wal-prealloc.ts; default WAL_LIMIT_BYTES, at most that; 0 = none). */
   walPrealloc?: number;
+  /** deferCommit: a write that only moves the commit index waits for the next write or flushCommit() (see write). */
+  deferCommit?: boolean;
 }
 
 const HEALTHY: RecoveryMark = { reason: null, floor: 0, voteLost: false };
@@ -96,6 +98,12 @@ export class SqliteStorage implements RecoveringStorage {
   private readonly preallocBytes: number;
   /** deferSync: see SqliteStorageOptions; false when noSync (nothing is ever synced then). */
   readonly deferSync: boolean;
+  /** deferCommit: see SqliteStorageOptions and write(). */
+  private readonly deferCommit: boolean;
+  /** pendingHard: a commit-only hard state not yet written (deferCommit): the next write carries it, or flushCommit(). */
+  private pendingHard: HardState | null = null;
+  /** writes counts the transactions write() made (the host's flush timer tells "a write came since" from "none did"). */
+  writes = 0;
   /** walFd: our own descriptor of the WAL file, for fdatasync (opened at the first sync). */
   private walFd: number | null = null;
   /** syncing counts fdatasyncs in flight: close() waits for them before closing walFd. */
@@ -134,6 +142,7 @@ export class SqliteStorage implements RecoveringStorage {
     if (header !== null) this.startAfresh(header);
     else this.scanAndRepair();
     this.deferSync = opts.deferSync === true && !this.noSync;
+    this.deferCommit = opts.deferCommit === true && !this.noSync;
     if (this.noSync) this.db.pragma('synchronous = OFF');
     this.timing = storageTiming(file);
     // QUORUM_CHECKPOINT_WORKER=0 keeps SQLite's own checkpoints, to measure one against the other.
@@ -211,6 +220,7 @@ export class SqliteStorage implements RecoveringStorage {
     const h = this.load().hardState;
     const maxRow = (this.db.prepare('SELECT MAX(idx) FROM log').pluck().get() as number | null) ?? 0;
     const kept: HardState = { term: h.term, vote: h.vote, commit: 0 };
+    this.pendingHard = null; // its commit would lift the 0 written here
     this.setSync(true);
     this.db.transaction(() => {
       dropSnapshotRows(this.db);
@@ -230,6 +240,7 @@ export class SqliteStorage implements RecoveringStorage {
   }
 
   load(): Persisted {
+    this.flushCommit(); // a load returns the last commit written, as before deferCommit
     this.compactor?.finish(false); // a local snapshot still being written is part of what this store holds
     const img = readImage(this.db);
     const scan = scanStore(img, this.scanOpts);
@@ -267,9 +278,64 @@ export class SqliteStorage implements RecoveringStorage {
   /**
    * write commits one Ready's durable part and returns mustSync. Without deferSync the
    * commit itself fsyncs what must be synced; with it, nothing is synced until syncAsync().
+   *
+   * With deferCommit, a write that only moves the commit index (no entries, no snapshot,
+   * term and vote as on disk) makes no transaction: it is kept in memory and the next
+   * write carries it (its commit then rides on that write's last row: row-commits.ts), or
+   * flushCommit() writes it (the node's timer when nothing follows; compact, load and
+   * close first). Such a write was never synced (mustSync), so a power cut could always
+   * take it back; now a process crash can too. Why a lower commit after a crash is safe
+   * for this store:
+   * - The commit index is volatile state in Raft (§5.3, Figure 2) and a learner's knowledge
+   *   in Multi-Paxos: a restarted node relearns it from the leader's appends, heartbeats or
+   *   decides. Every entry a client was answered for is durable on a quorum's disks before
+   *   it is applied (the entries' writes are synced before anything vouches for them), and
+   *   committed entries are never truncated, so a lower commit loses no entry: a restart
+   *   applies less, then catches up; a new leader commits them again by its own rules.
+   * - What a restart applies never runs ahead of the disk: the state machine is rebuilt from
+   *   the file's snapshot and its log up to the commit found (at most the last intact row:
+   *   core/recovery/store-image.ts; Raft and Multi-Paxos both raise it to the snapshot's
+   *   index), and the commit written is never above an entry already written (a commit
+   *   covers only entries of earlier Readies, each written before its Ready went on).
+   * - Snapshots never depend on a commit that is not on disk: compact() writes the pending
+   *   commit before the snapshot's first piece, so a snapshot's index (what was applied,
+   *   at most the commit of the Ready that applied it) is at most the commit in the file,
+   *   and RowCommits.keep moves that commit to hard_state before the rows it rides on die.
+   * The lab's simulator already crashes nodes whose committed entries were applied and
+   *   answered ahead of a held write carrying the commit (applyWhileHeld): the same state.
    */
   write(w: StorageWrite): boolean {
     const must = this.mustSync(w);
+    if (!must && this.deferCommit && w.entries.length === 0 && w.snapshot === null) {
+      if (w.hardState !== null) this.pendingHard = w.hardState;
+      return false;
+    }
+    const pending = this.pendingHard;
+    if (pending !== null) {
+      this.pendingHard = null;
+      // The Ready's own hard state is newer (commits only grow within a run); else it carries the pending one.
+      if (w.hardState === null) w = { hardState: pending, entries: w.entries, snapshot: w.snapshot };
+    }
+    this.writeNow(w, must);
+    return must;
+  }
+
+  /** commitPending: a commit-only write is waiting for the next write or flushCommit() (deferCommit). */
+  get commitPending(): boolean {
+    return this.pendingHard !== null;
+  }
+
+  /** flushCommit writes the pending commit-only hard state now (not synced); returns whether there was one. */
+  flushCommit(): boolean {
+    const h = this.pendingHard;
+    if (h === null || !this.db.open) return false;
+    this.pendingHard = null;
+    this.writeNow({ hardState: h, entries: [], snapshot: null }, false);
+    return true;
+  }
+
+  /** writeNow commits `w` in one transaction (`must`: it must be synced, mustSync(w)). */
+  private writeNow(w: StorageWrite, must: boolean): void {
     this.setSync(must && !this.deferSync);
     const t0 = this.timing?.now() ?? 0;
     // Where the commit goes (a row, or hard_state) and whether a suffix is deleted: row-commits.ts.
@@ -277,11 +343,11 @@ export class SqliteStorage implements RecoveringStorage {
     // IMMEDIATE: a snapshot's write reads the log first (compactor.ts's runPiece says why).
     this.stmts.saveTx.immediate(w, opts);
     if (this.timing) this.timing.record('write', this.timing.now() - t0);
+    this.writes++;
     this.commits.wrote(w, opts);
     noteWritten(w, this.synced);
     if (this.checkpointer) this.checkpointer.wrote(walBytes(w));
     if (w.snapshot) this.compactor?.reset(); // a local snapshot being written must not overwrite the leader's
-    return must;
   }
 
   /**
@@ -333,12 +399,15 @@ export class SqliteStorage implements RecoveringStorage {
    * next sync of the WAL, which is written in order, makes it durable with what follows.
    */
   compact(snap: Snapshot): void {
+    // The snapshot covers what was applied: its commit is written first (see write).
+    this.flushCommit();
     this.compactor?.compact(snap);
   }
 
   /** close closes the file; SQLite's last checkpoint is synced (FULL), and our WAL descriptor is closed once no sync is in flight. */
   close(): void {
     // The worker's connection closes first, so ours is the last: SQLite's final checkpoint.
+    this.flushCommit(); // a graceful close keeps the last commit, as before deferCommit
     this.checkpointer?.close();
     this.checkpointer = null;
     this.compactor?.finish(false); // the snapshot being written is kept; dead rows are left to the next open
@@ -482,6 +551,7 @@ export class SqliteStorage implements RecoveringStorage {
 
   /** repair rewrites the file to what the scan kept, in one transaction. */
   private repair(scan: StoreScan): void {
+    this.pendingHard = null; // the scan's hard state replaces it
     this.setSync(true);
     this.db.transaction(() => {
       if (scan.dropSnapshot) dropSnapshotRows(this.db);
