@@ -49,6 +49,8 @@ export interface SyncingStore extends Pick<Storage, 'save' | 'compact'> {
   syncNow(): void;
   /** timing: the opt-in histogram (storage-timing.ts), null or absent when off. */
   readonly timing?: StorageTiming | null;
+  /** flushLate writes a deferred commit-only write that waited long enough (SqliteStorage with deferCommit; called on every Ready that writes nothing to sync). */
+  flushLate?(): void;
 }
 
 /** DeferredSyncHooks connect DeferredSync to its host. */
@@ -125,7 +127,11 @@ export class DeferredSync<M extends MessageBase = MessageBase> {
   /** hold is HostHooks.holdPersist: write now, and hold the Ready until the write is durable if it must be. */
   hold(rd: Ready<M>): boolean {
     const w: StorageWrite = { hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot };
-    if (!this.store.mustSync(w)) return false;
+    if (!this.store.mustSync(w)) {
+      // A commit-only write no later write carried is written once it waited (the store's flushLate; pending-commit.ts).
+      this.store.flushLate?.();
+      return false;
+    }
     const timing = this.store.timing;
     const t0 = timing?.now() ?? 0;
     this.store.write(w);

@@ -23,7 +23,7 @@ import { ClientPort } from './client-port';
 import { bootRecords, createCore, electionTicks, loadStore } from './node-boot';
 import type { ControlReply, NodeConfig, NodeInspect, NodeToHost } from './contract';
 import { Requests } from './requests';
-import { SqliteStorage } from './sqlite-storage';
+import { SqliteStorage, nodeStoreOptions } from './sqlite-storage';
 import { RouterLink } from './transport';
 import { WriteBehind } from '../core/write-behind';
 import { DeferredSync, nodeSyncOptions, type DeferredSyncHooks } from './deferred-sync';
@@ -36,14 +36,6 @@ export const STATUS_MIN_GAP_MS = 20;
 const STATUS_MAX_DEFER_MS = 50;
 /** MAX_READY_ROUNDS bounds Ready rounds per turn so sockets and timers are served between. */
 const MAX_READY_ROUNDS = 64;
-/**
- * COMMIT_FLUSH_MS: a commit-only write that no later write carried (SqliteStorage's
- * deferCommit) is written alone by the first run of the Ready loop at least this long after
- * it: no timer of its own, the loop runs on every message and on the core's own ticks (a
- * leader's heartbeat, a follower's election timeout). SqliteStorage.write says why a crash
- * in between is safe.
- */
-export const COMMIT_FLUSH_MS = 10;
 /** REJECT_EVENTS_PER_SEC limits 'frame-rejected' events so a flood of garbage cannot flood the run log. */
 const REJECT_EVENTS_PER_SEC = 20;
 
@@ -74,9 +66,6 @@ export class NodeHost {
 
   private scheduled = false;
   private flushTimer: NodeJS.Timeout | null = null;
-  /** commitWrites / commitSince: storage.writes when the pending commit-only write was first seen, and when (flushCommitLate). */
-  private commitWrites = -1;
-  private commitSince = 0;
   private tickPeriodMs: number;
   /** clock ticks the core, sleeping while it has nothing to do on its own (core-clock.ts). */
   private readonly clock: CoreClock;
@@ -99,14 +88,7 @@ export class NodeHost {
     const unsafe = this.unsafe;
     const kvOpts = { maxBytes: cfg.maxStoreBytes, sessions: unsafe.sessions, fencing: unsafe.fencing };
     this.kv = createMachine(cfg.machine, kvOpts);
-    this.storage = new SqliteStorage(cfg.dataFile, {
-      protocol: cfg.protocol,
-      self: cfg.id,
-      sync: unsafe.fsync,
-      deferSync: unsafe.fsync,
-      // A commit-only write rides on the next write (QUORUM_DEFER_COMMIT=0: its own transaction, for A/B runs).
-      deferCommit: unsafe.fsync && process.env.QUORUM_DEFER_COMMIT !== '0',
-    });
+    this.storage = new SqliteStorage(cfg.dataFile, nodeStoreOptions(cfg.protocol, cfg.id, unsafe.fsync));
     this.store = unsafe.fsync ? this.deferredSync() : this.writeBehind();
     const p = loadStore(this.storage, this.kv);
     this.recovery = new Recovery({
@@ -414,27 +396,9 @@ export class NodeHost {
   private afterReady(): void {
     const st = this.core.status();
     this.clock.rearm();
-    if (this.storage.commitPending) this.flushCommitLate();
     this.requests.observe(st);
     if (this.recovery.recovering) this.maybeRecovered();
     this.reportStatus(false);
-  }
-
-  /**
-   * flushCommitLate writes a pending commit-only write once it has waited COMMIT_FLUSH_MS
-   * with no write since: a write carries the commit pending before it, so when writes came
-   * the one pending now is newer, and its wait starts now. Under steady writes the file's
-   * commit trails the core's by the last commit-only Ready; idle, by one loop run.
-   */
-  private flushCommitLate(): void {
-    const now = performance.now();
-    const writes = this.storage.writes;
-    if (writes !== this.commitWrites) {
-      this.commitWrites = writes;
-      this.commitSince = now;
-    } else if (now - this.commitSince >= COMMIT_FLUSH_MS) {
-      this.storage.flushCommit();
-    }
   }
 
   /** maybeRecovered lets the recovery rules (core/recovery) ask for a read point and end recovery once caught up. */
