@@ -12,7 +12,8 @@
  * answered only for entries applied after they committed — on a quorum's durable copies.
  *
  * A write that only moves the commit index needs no sync (SqliteStorage.mustSync); the
- * loop writes it through `storage` and goes on at once, as before.
+ * loop writes it through `storage` and goes on at once, as before (in the node the store
+ * keeps it for its next write, and hold() writes it alone if none came: pending-commit.ts).
  *
  * With `syncAlone`, a Ready that sends nothing before its write (a follower's new entries,
  * whose acknowledgement waits for the sync; a vote) is synced here, on the event loop

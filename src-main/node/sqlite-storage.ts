@@ -252,9 +252,9 @@ export class SqliteStorage implements RecoveringStorage {
 
   /**
    * save writes one Ready's durable part in one transaction. As etcd's MustSync, a write
-   * that only moves the commit index is not fsynced: it survives a process crash (it is in
-   * the WAL) and a power cut may roll it back, which is harmless — the commit index is
-   * learnt again from the leader. Entries, snapshots, term and vote are always fsynced
+   * that only moves the commit index is not fsynced: a power cut may roll it back (with
+   * deferCommit, a process crash too: pending-commit.ts), which is harmless — the commit
+   * index is learnt again from the leader. Entries, snapshots, term and vote are always fsynced
    * before save returns (with deferSync, by syncNow: an fdatasync of the WAL right here).
    */
   save(w: StorageWrite): void {

@@ -102,7 +102,13 @@ function extendEmpty(wal: string, bytes: number): number {
 /** storeFileBytes is the size on disk of a node's database file and its WAL. */
 export function storeFileBytes(file: string): number {
   let n = 0;
-  for (const f of [file, `${file}-wal`]) n += fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0;
+  for (const f of [file, `${file}-wal`]) {
+    try {
+      n += fs.statSync(f).size;
+    } catch {
+      // no WAL yet
+    }
+  }
   return n;
 }
 
