@@ -12,7 +12,8 @@
  * answered only for entries applied after they committed — on a quorum's durable copies.
  *
  * A write that only moves the commit index needs no sync (SqliteStorage.mustSync); the
- * loop writes it through `storage` and goes on at once, as before.
+ * loop writes it through `storage` and goes on at once, as before (in the node the store
+ * keeps it for its next write, and hold() writes it alone if none came: pending-commit.ts).
  *
  * With `syncAlone`, a Ready that sends nothing before its write (a follower's new entries,
  * whose acknowledgement waits for the sync; a vote) is synced here, on the event loop
@@ -49,6 +50,8 @@ export interface SyncingStore extends Pick<Storage, 'save' | 'compact'> {
   syncNow(): void;
   /** timing: the opt-in histogram (storage-timing.ts), null or absent when off. */
   readonly timing?: StorageTiming | null;
+  /** flushLate writes a deferred commit-only write that waited long enough (SqliteStorage with deferCommit; called on every Ready that writes nothing to sync). */
+  flushLate?(): void;
 }
 
 /** DeferredSyncHooks connect DeferredSync to its host. */
@@ -125,7 +128,11 @@ export class DeferredSync<M extends MessageBase = MessageBase> {
   /** hold is HostHooks.holdPersist: write now, and hold the Ready until the write is durable if it must be. */
   hold(rd: Ready<M>): boolean {
     const w: StorageWrite = { hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot };
-    if (!this.store.mustSync(w)) return false;
+    if (!this.store.mustSync(w)) {
+      // A commit-only write no later write carried is written once it waited (the store's flushLate; pending-commit.ts).
+      this.store.flushLate?.();
+      return false;
+    }
     const timing = this.store.timing;
     const t0 = timing?.now() ?? 0;
     this.store.write(w);

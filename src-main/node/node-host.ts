@@ -23,7 +23,7 @@ import { ClientPort } from './client-port';
 import { bootRecords, createCore, electionTicks, loadStore } from './node-boot';
 import type { ControlReply, NodeConfig, NodeInspect, NodeToHost } from './contract';
 import { Requests } from './requests';
-import { SqliteStorage } from './sqlite-storage';
+import { SqliteStorage, nodeStoreOptions } from './sqlite-storage';
 import { RouterLink } from './transport';
 import { WriteBehind } from '../core/write-behind';
 import { DeferredSync, nodeSyncOptions, type DeferredSyncHooks } from './deferred-sync';
@@ -88,12 +88,7 @@ export class NodeHost {
     const unsafe = this.unsafe;
     const kvOpts = { maxBytes: cfg.maxStoreBytes, sessions: unsafe.sessions, fencing: unsafe.fencing };
     this.kv = createMachine(cfg.machine, kvOpts);
-    this.storage = new SqliteStorage(cfg.dataFile, {
-      protocol: cfg.protocol,
-      self: cfg.id,
-      sync: unsafe.fsync,
-      deferSync: unsafe.fsync,
-    });
+    this.storage = new SqliteStorage(cfg.dataFile, nodeStoreOptions(cfg.protocol, cfg.id, unsafe.fsync));
     this.store = unsafe.fsync ? this.deferredSync() : this.writeBehind();
     const p = loadStore(this.storage, this.kv);
     this.recovery = new Recovery({

@@ -42,3 +42,16 @@ function garbleHeader(file: string): void {
   }
   for (const suffix of ['-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
 }
+
+/** moveStoreAside renames a damaged file and its WAL and shared memory out of the way (kept for inspection); returns the new name. */
+export function moveStoreAside(file: string): string {
+  const dest = `${file}.damaged-${Date.now()}`;
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      fs.renameSync(file + suffix, dest + suffix);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  return dest;
+}

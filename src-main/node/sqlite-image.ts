@@ -10,6 +10,11 @@ import type { StorageWrite } from '../core/storage';
 import type { ConfState, EntryType, HardState, Snapshot } from '../core/types';
 import { crc32 } from './crc32';
 
+/** FORMAT_MAGIC and FORMAT_VERSION identify a Quorum Lab node file; any other header is "damaged". */
+export const FORMAT_MAGIC = 'quorum-lab-node';
+/** FORMAT_VERSION is the schema version this code reads and writes. */
+export const FORMAT_VERSION = 1;
+
 /** SNAPSHOT_PART_TABLE holds the pieces of a snapshot written a piece at a time (see SCHEMA). */
 const SNAPSHOT_PART_TABLE =
   'CREATE TABLE IF NOT EXISTS snapshot_part (snap_idx INTEGER NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (snap_idx, seq))';
@@ -308,3 +313,30 @@ export function storeStatements(db: Database.Database) {
 
 /** StoreStatements: see storeStatements. */
 export type StoreStatements = ReturnType<typeof storeStatements>;
+
+/** checkHeader creates the schema in an empty file or checks an existing one; returns a problem or null. */
+export function checkHeader(db: Database.Database): string | null {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+  if (tables.length === 0) {
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      db.prepare('INSERT INTO meta (id, magic, version, recovering) VALUES (1, ?, ?, NULL)').run(
+        FORMAT_MAGIC,
+        FORMAT_VERSION,
+      );
+    })();
+    return null;
+  }
+  const names = new Set(tables.map((t) => t.name));
+  for (const t of ['meta', 'hard_state', 'log', 'snapshot']) {
+    if (!names.has(t)) return `not a Quorum Lab node file (no table '${t}')`;
+  }
+  const meta = db.prepare('SELECT magic, version FROM meta WHERE id = 1').get() as
+    { magic: unknown; version: unknown } | undefined;
+  if (!meta) return 'not a Quorum Lab node file (no header row)';
+  if (meta.magic !== FORMAT_MAGIC) return `not a Quorum Lab node file (magic ${JSON.stringify(meta.magic)})`;
+  if (meta.version !== FORMAT_VERSION)
+    return `unsupported format version ${String(meta.version)} (this build reads ${FORMAT_VERSION})`;
+  upgradeSchema(db);
+  return null;
+}

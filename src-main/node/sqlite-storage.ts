@@ -20,6 +20,7 @@
  * so a node that restarts in the middle of recovering still knows it must not vote.
  */
 import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import {
   markAfterScan,
@@ -32,28 +33,18 @@ import {
 import type { ProtocolName } from '../core/protocols';
 import { mustSync, noteWritten, type LastVote, type StorageWrite } from '../core/storage';
 import type { HardState, NodeId, Persisted, Snapshot } from '../core/types';
-import {
-  SCHEMA,
-  hardCrc,
-  isDamage,
-  lowerRowCommits,
-  readImage,
-  storeStatements,
-  upgradeSchema,
-  writeMark,
-} from './sqlite-image';
+import { checkHeader, hardCrc, isDamage, lowerRowCommits, readImage, storeStatements, writeMark } from './sqlite-image';
 import type { StoreStatements } from './sqlite-image';
 import { RowCommits } from './row-commits';
 export { damageStoreFile } from './sqlite-damage';
+import { moveStoreAside } from './sqlite-damage';
 import { Compactor, dropSnapshotRows } from './compactor';
 import { Checkpointer, WAL_LIMIT_BYTES, walBytes, type CheckpointResult } from './checkpointer';
 import { storageTiming, type StorageTiming } from './storage-timing';
-import { preallocateWal, walPreallocBytes } from './wal-prealloc';
+import { preallocateWal, storeFileBytes, walPreallocBytes, walPreallocUsed } from './wal-prealloc';
+import { PendingCommit } from './pending-commit';
 
-/** FORMAT_MAGIC and FORMAT_VERSION identify a Quorum Lab node file; any other header is "damaged". */
-export const FORMAT_MAGIC = 'quorum-lab-node';
-/** FORMAT_VERSION is the schema version this code reads and writes. */
-export const FORMAT_VERSION = 1;
+export { FORMAT_MAGIC, FORMAT_VERSION } from './sqlite-image';
 
 /** SqliteStorageOptions say whose file it is, which decides the checks on open. */
 export interface SqliteStorageOptions {
@@ -77,6 +68,18 @@ export interface SqliteStorageOptions {
   maxWalFrames?: number;
   /** walPrealloc: bytes of zeros an empty WAL gets at open (wal-prealloc.ts; default WAL_LIMIT_BYTES, at most that; 0 = none). */
   walPrealloc?: number;
+  /** deferCommit: a write that only moves the commit index waits for the next write (pending-commit.ts). */
+  deferCommit?: boolean;
+}
+
+/**
+ * nodeStoreOptions are a node process's: synced unless fsync is off (core/unsafe.ts), each
+ * write made durable by DeferredSync, and a commit-only write deferred to the next
+ * (pending-commit.ts; QUORUM_DEFER_COMMIT=0 writes it at once, for A/B runs).
+ */
+export function nodeStoreOptions(protocol: ProtocolName, self: NodeId, fsync: boolean): SqliteStorageOptions {
+  const deferCommit = fsync && process.env.QUORUM_DEFER_COMMIT !== '0';
+  return { protocol, self, sync: fsync, deferSync: fsync, deferCommit };
 }
 
 const HEALTHY: RecoveryMark = { reason: null, floor: 0, voteLost: false };
@@ -96,6 +99,8 @@ export class SqliteStorage implements RecoveringStorage {
   private readonly preallocBytes: number;
   /** deferSync: see SqliteStorageOptions; false when noSync (nothing is ever synced then). */
   readonly deferSync: boolean;
+  /** pending: the commit-only write not yet written, with deferCommit (null: off). */
+  readonly pending: PendingCommit | null;
   /** walFd: our own descriptor of the WAL file, for fdatasync (opened at the first sync). */
   private walFd: number | null = null;
   /** syncing counts fdatasyncs in flight: close() waits for them before closing walFd. */
@@ -124,7 +129,7 @@ export class SqliteStorage implements RecoveringStorage {
     let header: string | null;
     try {
       this.db = this.openDb();
-      header = this.checkHeader();
+      header = checkHeader(this.db);
     } catch (e) {
       // Only damage is handled here; a permission or I/O problem is the operator's to fix,
       // and moving a healthy file aside because it is read-only would lose it for the node.
@@ -134,6 +139,7 @@ export class SqliteStorage implements RecoveringStorage {
     if (header !== null) this.startAfresh(header);
     else this.scanAndRepair();
     this.deferSync = opts.deferSync === true && !this.noSync;
+    this.pending = opts.deferCommit === true && !this.noSync ? new PendingCommit() : null;
     if (this.noSync) this.db.pragma('synchronous = OFF');
     this.timing = storageTiming(file);
     // QUORUM_CHECKPOINT_WORKER=0 keeps SQLite's own checkpoints, to measure one against the other.
@@ -211,6 +217,7 @@ export class SqliteStorage implements RecoveringStorage {
     const h = this.load().hardState;
     const maxRow = (this.db.prepare('SELECT MAX(idx) FROM log').pluck().get() as number | null) ?? 0;
     const kept: HardState = { term: h.term, vote: h.vote, commit: 0 };
+    this.pending?.take(); // its commit would lift the 0 written here
     this.setSync(true);
     this.db.transaction(() => {
       dropSnapshotRows(this.db);
@@ -230,6 +237,7 @@ export class SqliteStorage implements RecoveringStorage {
   }
 
   load(): Persisted {
+    this.flushCommit(); // a load returns the last commit written
     this.compactor?.finish(false); // a local snapshot still being written is part of what this store holds
     const img = readImage(this.db);
     const scan = scanStore(img, this.scanOpts);
@@ -244,9 +252,9 @@ export class SqliteStorage implements RecoveringStorage {
 
   /**
    * save writes one Ready's durable part in one transaction. As etcd's MustSync, a write
-   * that only moves the commit index is not fsynced: it survives a process crash (it is in
-   * the WAL) and a power cut may roll it back, which is harmless — the commit index is
-   * learnt again from the leader. Entries, snapshots, term and vote are always fsynced
+   * that only moves the commit index is not fsynced: a power cut may roll it back (with
+   * deferCommit, a process crash too: pending-commit.ts), which is harmless — the commit
+   * index is learnt again from the leader. Entries, snapshots, term and vote are always fsynced
    * before save returns (with deferSync, by syncNow: an fdatasync of the WAL right here).
    */
   save(w: StorageWrite): void {
@@ -270,6 +278,25 @@ export class SqliteStorage implements RecoveringStorage {
    */
   write(w: StorageWrite): boolean {
     const must = this.mustSync(w);
+    // deferCommit: a commit-only write waits for the next, which carries it (pending-commit.ts says why that is safe).
+    if (this.pending?.hold(w, must)) return false;
+    this.writeNow(this.pending ? this.pending.carry(w) : w, must);
+    return must;
+  }
+
+  /** flushLate writes the pending commit-only write if it waited long enough with no write since (PendingCommit.due). */
+  flushLate(): void {
+    if (this.pending?.due(performance.now())) this.flushCommit();
+  }
+
+  /** flushCommit writes the pending commit-only write now, not synced (deferCommit); returns whether there was one. */
+  flushCommit(): boolean {
+    const w = this.db.open ? (this.pending?.take() ?? null) : null;
+    if (w !== null) this.writeNow(w, false);
+    return w !== null;
+  }
+
+  private writeNow(w: StorageWrite, must: boolean): void {
     this.setSync(must && !this.deferSync);
     const t0 = this.timing?.now() ?? 0;
     // Where the commit goes (a row, or hard_state) and whether a suffix is deleted: row-commits.ts.
@@ -277,11 +304,11 @@ export class SqliteStorage implements RecoveringStorage {
     // IMMEDIATE: a snapshot's write reads the log first (compactor.ts's runPiece says why).
     this.stmts.saveTx.immediate(w, opts);
     if (this.timing) this.timing.record('write', this.timing.now() - t0);
+    if (this.pending) this.pending.writes++;
     this.commits.wrote(w, opts);
     noteWritten(w, this.synced);
     if (this.checkpointer) this.checkpointer.wrote(walBytes(w));
     if (w.snapshot) this.compactor?.reset(); // a local snapshot being written must not overwrite the leader's
-    return must;
   }
 
   /**
@@ -333,12 +360,14 @@ export class SqliteStorage implements RecoveringStorage {
    * next sync of the WAL, which is written in order, makes it durable with what follows.
    */
   compact(snap: Snapshot): void {
+    this.flushCommit(); // the snapshot covers what was applied: its commit is on disk first (pending-commit.ts)
     this.compactor?.compact(snap);
   }
 
   /** close closes the file; SQLite's last checkpoint is synced (FULL), and our WAL descriptor is closed once no sync is in flight. */
   close(): void {
     // The worker's connection closes first, so ours is the last: SQLite's final checkpoint.
+    this.flushCommit(); // a graceful close keeps the last commit
     this.checkpointer?.close();
     this.checkpointer = null;
     this.compactor?.finish(false); // the snapshot being written is kept; dead rows are left to the next open
@@ -354,25 +383,12 @@ export class SqliteStorage implements RecoveringStorage {
 
   /** fileBytes is the size on disk of the database and its WAL. */
   fileBytes(): number {
-    let n = 0;
-    for (const f of [this.file, `${this.file}-wal`]) {
-      try {
-        n += fs.statSync(f).size;
-      } catch {
-        // no WAL yet
-      }
-    }
-    return n;
+    return storeFileBytes(this.file);
   }
 
-  /**
-   * walPreallocBytes is how much of fileBytes() is the WAL's preallocated room (zeros, or
-   * frames written over them): the WAL's size up to what open preallocates, 0 when off.
-   */
+  /** walPreallocBytes is how much of fileBytes() is the WAL's preallocated room (wal-prealloc.ts's walPreallocUsed). */
   walPreallocBytes(): number {
-    if (this.preallocBytes === 0) return 0;
-    const wal = fs.statSync(`${this.file}-wal`, { throwIfNoEntry: false });
-    return Math.min(wal?.size ?? 0, this.preallocBytes);
+    return walPreallocUsed(this.file, this.preallocBytes);
   }
 
   private openDb(): Database.Database {
@@ -390,37 +406,11 @@ export class SqliteStorage implements RecoveringStorage {
     return db;
   }
 
-  /** checkHeader creates the schema in an empty file or checks an existing one; returns a problem or null. */
-  private checkHeader(): string | null {
-    const tables = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
-    if (tables.length === 0) {
-      this.db.transaction(() => {
-        this.db.exec(SCHEMA);
-        this.db
-          .prepare('INSERT INTO meta (id, magic, version, recovering) VALUES (1, ?, ?, NULL)')
-          .run(FORMAT_MAGIC, FORMAT_VERSION);
-      })();
-      return null;
-    }
-    const names = new Set(tables.map((t) => t.name));
-    for (const t of ['meta', 'hard_state', 'log', 'snapshot']) {
-      if (!names.has(t)) return `not a Quorum Lab node file (no table '${t}')`;
-    }
-    const meta = this.db.prepare('SELECT magic, version FROM meta WHERE id = 1').get() as
-      { magic: unknown; version: unknown } | undefined;
-    if (!meta) return 'not a Quorum Lab node file (no header row)';
-    if (meta.magic !== FORMAT_MAGIC) return `not a Quorum Lab node file (magic ${JSON.stringify(meta.magic)})`;
-    if (meta.version !== FORMAT_VERSION)
-      return `unsupported format version ${String(meta.version)} (this build reads ${FORMAT_VERSION})`;
-    upgradeSchema(this.db);
-    return null;
-  }
-
   /** startAfresh moves an unreadable file aside and starts an empty store that knows it is recovering. */
   private startAfresh(why: string): void {
     this.moveAside();
     this.db = this.openDb();
-    const again = this.checkHeader();
+    const again = checkHeader(this.db);
     if (again !== null) throw new Error(`cannot create a fresh store at ${this.file}: ${again}`);
     this.stmts = storeStatements(this.db);
     this.commits = new RowCommits(this.db);
@@ -436,15 +426,7 @@ export class SqliteStorage implements RecoveringStorage {
     } catch {
       // already closed or never opened
     }
-    const dest = `${this.file}.damaged-${Date.now()}`;
-    for (const suffix of ['', '-wal', '-shm']) {
-      try {
-        fs.renameSync(this.file + suffix, dest + suffix);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      }
-    }
-    this.movedAside = dest;
+    this.movedAside = moveStoreAside(this.file);
   }
 
   private setMark(m: RecoveryMark): void {
@@ -482,6 +464,7 @@ export class SqliteStorage implements RecoveringStorage {
 
   /** repair rewrites the file to what the scan kept, in one transaction. */
   private repair(scan: StoreScan): void {
+    this.pending?.take(); // the scan's hard state replaces it
     this.setSync(true);
     this.db.transaction(() => {
       if (scan.dropSnapshot) dropSnapshotRows(this.db);

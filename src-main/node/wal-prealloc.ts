@@ -98,3 +98,26 @@ function extendEmpty(wal: string, bytes: number): number {
     fs.closeSync(fd);
   }
 }
+
+/** storeFileBytes is the size on disk of a node's database file and its WAL. */
+export function storeFileBytes(file: string): number {
+  let n = 0;
+  for (const f of [file, `${file}-wal`]) {
+    try {
+      n += fs.statSync(f).size;
+    } catch {
+      // no WAL yet
+    }
+  }
+  return n;
+}
+
+/**
+ * walPreallocUsed is how much of storeFileBytes is the WAL's preallocated room (zeros, or
+ * frames written over them): the WAL's size up to what open preallocated (`bytes`), 0 when off.
+ */
+export function walPreallocUsed(file: string, bytes: number): number {
+  if (bytes === 0) return 0;
+  const wal = fs.statSync(`${file}-wal`, { throwIfNoEntry: false });
+  return Math.min(wal?.size ?? 0, bytes);
+}

@@ -63,6 +63,15 @@ const impls: Impl[] = [
       return new SqliteStorage((s as SqliteStorage).file, { deferSync: true });
     },
   },
+  {
+    // With the node's deferCommit: a commit-only save waits for the next write (load and close write it).
+    name: 'SqliteStorage (deferSync, deferCommit)',
+    open: () => new SqliteStorage(newFile(), { deferSync: true, deferCommit: true }),
+    reopen: (s) => {
+      s.close();
+      return new SqliteStorage((s as SqliteStorage).file, { deferSync: true, deferCommit: true });
+    },
+  },
 ];
 
 describe.each(impls)('Storage contract: $name', (impl) => {
