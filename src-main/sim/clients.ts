@@ -330,18 +330,44 @@ export class ClientWorkload {
       timeoutMs: this.opts.requestTimeoutMs,
     };
     if (c.anyNode) req.allowFollowerRead = true;
-    this.cluster.after(this.netDelay(), () =>
-      this.cluster.clientRequest(target, req, (res) =>
-        this.cluster.after(this.netDelay(), () => this.onAnswer(c, cmd, res)),
-      ),
-    );
-    this.cluster.after(this.opts.timeoutMs, () => {
-      if (c.cmd !== cmd || !c.op || c.attempt !== attempt) return;
-      // No answer: the node may be down, paused, partitioned or deposed. Try the next one.
-      c.target = this.nextNode(c.target);
-      this.send(c);
-    });
+    // Agenda events with their arguments, not closures: a command's request, answer, time-out
+    // and next invoke would otherwise each allocate a closure and the context it captures.
+    this.cluster.callAfter(this.netDelay(), this.requestArrives, c, req, target, cmd);
+    this.cluster.callAfter(this.opts.timeoutMs, this.timedOut, c, cmd, undefined, attempt);
   }
+
+  /** requestArrives: a request reaches its node (an event: requestArrives(c, req, target, cmd)). */
+  private readonly requestArrives = (c: Client, req: ClientRequestFrame, target: NodeId, cmd: number): void => {
+    this.cluster.clientRequest(target, req, this.replyTo(c, cmd));
+  };
+
+  /** replyTo is the callback the node's request layer answers command `cmd` of `c` through: the answer travels back. */
+  private replyTo(c: Client, cmd: number): (res: ClientResponseFrame) => void {
+    return (res) => this.cluster.callAfter(this.netDelay(), this.answerArrives, c, res, undefined, cmd);
+  }
+
+  /** answerArrives: an answer reaches its client (an event: answerArrives(c, res, _, cmd)). */
+  private readonly answerArrives = (c: Client, res: ClientResponseFrame, _u: unknown, cmd: number): void => {
+    this.onAnswer(c, cmd, res);
+  };
+
+  /** timedOut: a request's time-out comes due (an event: timedOut(c, cmd, _, attempt)). */
+  private readonly timedOut = (c: Client, cmd: number, _u: unknown, attempt: number): void => {
+    if (c.cmd !== cmd || !c.op || c.attempt !== attempt) return;
+    // No answer: the node may be down, paused, partitioned or deposed. Try the next one.
+    c.target = this.nextNode(c.target);
+    this.send(c);
+  };
+
+  /** invokeLater: a client's next command is due (an event). */
+  private readonly invokeLater = (c: Client): void => {
+    this.invoke(c);
+  };
+
+  /** retryLater: a command is sent again (an event: retryLater(c, _, _, cmd)). */
+  private readonly retryLater = (c: Client, _a: unknown, _b: unknown, cmd: number): void => {
+    this.retry(c, cmd);
+  };
 
   private nextNode(id: NodeId): NodeId {
     const ids = this.cluster.ids;
@@ -367,11 +393,11 @@ export class ClientWorkload {
     c.attempt++;
     if (res.outcome === 'fail' && res.error === 'not-leader' && res.leader) {
       if (!c.anyNode) c.target = res.leader;
-      this.cluster.after(1, () => this.retry(c, cmd));
+      this.cluster.callAfter(1, this.retryLater, c, undefined, undefined, cmd);
       return;
     }
     c.target = c.anyNode ? pick(this.rng, this.cluster.ids) : (res.leader ?? this.nextNode(c.target));
-    this.cluster.after(this.cluster.tickMs * 5, () => this.retry(c, cmd));
+    this.cluster.callAfter(this.cluster.tickMs * 5, this.retryLater, c, undefined, undefined, cmd);
   }
 
   private retry(c: Client, cmd: number): void {
@@ -443,8 +469,8 @@ export class ClientWorkload {
     }
     this.completed++;
     if (c.script) {
-      if (c.script.length > 0) this.cluster.after(0, () => this.invoke(c));
-    } else if (this.issuing) this.cluster.after(this.think(), () => this.invoke(c));
+      if (c.script.length > 0) this.cluster.callAfter(0, this.invokeLater, c, undefined, undefined, 0);
+    } else if (this.issuing) this.cluster.callAfter(this.think(), this.invokeLater, c, undefined, undefined, 0);
   }
 
   private push(c: Client, type: HistoryOp['type'], value: unknown): void {
