@@ -62,6 +62,7 @@ export class Raft {
   /** early: a campaign due before the timeout because our leader's connection closed (core/peer-closed.ts). */
   readonly early = new EarlyCampaign();
 
+  /** msgs and msgsAfterPersist: what the next Ready sends; added to by send() only (an empty one may be shared and frozen). */
   msgs: RaftMessage[] = [];
   msgsAfterPersist: RaftMessage[] = [];
   reads: ReadState[] = [];
@@ -157,7 +158,12 @@ export class Raft {
   /** send queues m: messages revealing durable state wait until the Ready carrying that state is persisted. */
   send(m: RaftMessage): void {
     if (m.to === this.id) return;
-    if (AFTER_PERSIST.has(m.type)) this.msgsAfterPersist.push(m);
+    // A list starts as [m], sized for the one message most Readies carry (an empty list
+    // grown by push makes room for 17); ready() leaves an empty, shared one behind.
+    if (AFTER_PERSIST.has(m.type)) {
+      if (this.msgsAfterPersist.length === 0) this.msgsAfterPersist = [m];
+      else this.msgsAfterPersist.push(m);
+    } else if (this.msgs.length === 0) this.msgs = [m];
     else this.msgs.push(m);
   }
 
