@@ -388,6 +388,10 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     return this.r.log.slice(lo, hi);
   }
 
+  entryAt(i: number): Entry | undefined {
+    return this.r.log.at(i);
+  }
+
   messageKind(msg: RaftMessage): MessageKind {
     return raftMessageKind(msg);
   }
