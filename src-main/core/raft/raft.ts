@@ -14,6 +14,7 @@ import { ack, handleAppend, handleHeartbeat, handleReadIndexResp, handleSnapshot
 import {
   bcastCommit,
   bcastHeartbeat,
+  countedMatch,
   handleAppendResp,
   handleHeartbeatResp,
   leaderReadIndex,
@@ -254,6 +255,7 @@ export class Raft {
       pendingReads: [],
       transferee: null,
       termStart: this.log.lastIndex() + 1,
+      countedMatch: (id) => countedMatch(st, id),
     };
     this.state = st;
     syncProgress(this, st);
