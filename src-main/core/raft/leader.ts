@@ -45,7 +45,8 @@ export function countedMatch(st: LeaderState, id: NodeId): number {
 }
 
 export function maybeCommitLeader(r: Raft, st: LeaderState): boolean {
-  const idx = committedIndex(r.conf.current(), st.countedMatch);
+  // One function per term (made on first use), not a closure per acknowledgement.
+  const idx = committedIndex(r.conf.current(), (st.countedMatch ??= (id) => countedMatch(st, id)));
   if (!r.log.maybeCommit(idx, r.countOldTerms ? null : r.term)) return false;
   if (st.pendingReads.length > 0 && committedOwnTerm(r, st)) {
     const waiting = st.pendingReads;

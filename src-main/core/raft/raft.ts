@@ -14,14 +14,13 @@ import { ack, handleAppend, handleHeartbeat, handleReadIndexResp, handleSnapshot
 import {
   bcastCommit,
   bcastHeartbeat,
-  countedMatch,
   handleAppendResp,
   handleHeartbeatResp,
   leaderReadIndex,
   maybeCommitLeader,
   syncProgress,
 } from './leader';
-import type { AppendRespMsg, HeartbeatRespMsg, RaftMessage } from './messages';
+import { withMessage, type AppendRespMsg, type HeartbeatRespMsg, type RaftMessage } from './messages';
 import { RaftLog } from './raft-log';
 import { ReadOnly } from './read-only';
 import type { LeaderState, RoleState } from './role-state';
@@ -63,7 +62,6 @@ export class Raft {
   /** early: a campaign due before the timeout because our leader's connection closed (core/peer-closed.ts). */
   readonly early = new EarlyCampaign();
 
-  /** msgs and msgsAfterPersist: what the next Ready sends; added to by send() only (an empty one may be shared and frozen). */
   msgs: RaftMessage[] = [];
   msgsAfterPersist: RaftMessage[] = [];
   reads: ReadState[] = [];
@@ -159,13 +157,8 @@ export class Raft {
   /** send queues m: messages revealing durable state wait until the Ready carrying that state is persisted. */
   send(m: RaftMessage): void {
     if (m.to === this.id) return;
-    // A list starts as [m], sized for the one message most Readies carry (an empty list
-    // grown by push makes room for 17); ready() leaves an empty, shared one behind.
-    if (AFTER_PERSIST.has(m.type)) {
-      if (this.msgsAfterPersist.length === 0) this.msgsAfterPersist = [m];
-      else this.msgsAfterPersist.push(m);
-    } else if (this.msgs.length === 0) this.msgs = [m];
-    else this.msgs.push(m);
+    if (AFTER_PERSIST.has(m.type)) this.msgsAfterPersist = withMessage(this.msgsAfterPersist, m);
+    else this.msgs = withMessage(this.msgs, m);
   }
 
   /**
@@ -255,7 +248,6 @@ export class Raft {
       pendingReads: [],
       transferee: null,
       termStart: this.log.lastIndex() + 1,
-      countedMatch: (id) => countedMatch(st, id),
     };
     this.state = st;
     syncProgress(this, st);

@@ -14,12 +14,8 @@ export interface LeaderState {
   transferee: NodeId | null;
   /** termStart is the index of this term's no-op entry. */
   termStart: number;
-  /**
-   * countedMatch is how far a peer's log counts towards a commit quorum (leader.ts
-   * countedMatch), as the one function per term committedIndex calls: not a closure per
-   * acknowledgement.
-   */
-  countedMatch: (id: NodeId) => number;
+  /** countedMatch: leader.ts countedMatch for this state, made once per term for committedIndex. */
+  countedMatch?: (id: NodeId) => number;
 }
 
 /** RoleState is the role and the state only that role has. */
