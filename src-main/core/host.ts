@@ -208,9 +208,9 @@ export class HostLoop<M extends MessageBase = MessageBase, R = unknown> {
     // writes nothing): its save vouches for nothing, so with applyWhileHeld the clients of
     // its committed entries (on a quorum's disks already) are answered before that write.
     this.applyEarly(rd);
-    if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
-      this.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
-    }
+    // The Ready is the write itself (a StorageWrite: its hard state, entries and snapshot);
+    // every store reads those three fields and keeps none of the object.
+    if (rd.hardState || rd.entries.length > 0 || rd.snapshot) this.storage.save(rd);
     if (rd.hardState) this.hooks.persisted?.(rd.hardState);
     // Vote grants, promises and acknowledgements leave only now that what they vouch for is durable.
     this.hooks.send(rd.messagesAfterPersist);

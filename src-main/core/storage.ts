@@ -81,7 +81,11 @@ export class MemoryStorage implements Storage {
   }
 
   save(w: StorageWrite): void {
-    this.state = applyWrite(this.state, structuredClone(w));
+    // The three fields only: a host may hand over a whole Ready as the write (HostLoop does).
+    this.state = applyWrite(
+      this.state,
+      structuredClone({ hardState: w.hardState, entries: w.entries, snapshot: w.snapshot }),
+    );
   }
 
   compact(snap: Snapshot): void {

@@ -291,6 +291,12 @@ export interface ProtocolNode<M extends MessageBase = MessageBase> {
   sameStatus?(s: NodeStatus): boolean;
   /** entries returns log entries in [lo, hi) still held in memory (for the inspector). */
   entries(lo: number, hi: number): Entry[];
+  /**
+   * entryAt, where a core offers it, is entries(i, i + 1)[0] without the array: the entry
+   * itself, for a host that reads it there and then and keeps nothing of it (the
+   * simulator's oracle, after every Ready). Never to be written to.
+   */
+  entryAt?(i: number): Entry | undefined;
   /** messageKind classifies a message for the UI. */
   messageKind(msg: M): MessageKind;
   /** endRecovery ends the recovering mode the core was started in (core/recovery decides when). */

@@ -274,7 +274,8 @@ export class ClientWorkload {
     return { op: 'lock', name: `l${rng.int(0, this.opts.locks - 1)}`, owner: c.id, ttlMs: rng.int(200, 1500) };
   }
 
-  private invoke(c: Client): void {
+  /** invoke starts a client's next command (also an event: invoke(c)). */
+  private readonly invoke = (c: Client): void => {
     if (c.op) return;
     if (c.script === null) {
       if (!this.issuing) return;
@@ -304,7 +305,7 @@ export class ClientWorkload {
       });
     }
     this.send(c);
-  }
+  };
 
   /** newSession starts a fresh client id: the old session is abandoned (the state machine evicts it in time). */
   private newSession(c: Client): void {
@@ -330,25 +331,37 @@ export class ClientWorkload {
       timeoutMs: this.opts.requestTimeoutMs,
     };
     if (c.anyNode) req.allowFollowerRead = true;
-    this.cluster.after(this.netDelay(), () =>
-      this.cluster.clientRequest(target, req, (res) =>
-        this.cluster.after(this.netDelay(), () => this.onAnswer(c, cmd, res)),
-      ),
-    );
-    this.cluster.after(this.opts.timeoutMs, () => {
-      if (c.cmd !== cmd || !c.op || c.attempt !== attempt) return;
-      // No answer: the node may be down, paused, partitioned or deposed. Try the next one.
-      c.target = this.nextNode(c.target);
-      this.send(c);
-    });
+    // Agenda events with their arguments, not closures: a command's request, answer, time-out
+    // and next invoke would otherwise each allocate a closure and the context it captures.
+    this.cluster.callAfter(this.netDelay(), this.requestArrives, c, req, target, cmd);
+    this.cluster.callAfter(this.opts.timeoutMs, this.timedOut, c, cmd, undefined, attempt);
   }
+
+  /** requestArrives: a request reaches its node (an event: requestArrives(c, req, target, cmd)). */
+  private readonly requestArrives = (c: Client, req: ClientRequestFrame, target: NodeId, cmd: number): void => {
+    this.cluster.clientRequest(target, req, this.replyTo(c, cmd));
+  };
+
+  /** replyTo is the callback the node's request layer answers command `cmd` of `c` through: the answer travels back. */
+  private replyTo(c: Client, cmd: number): (res: ClientResponseFrame) => void {
+    return (res) => this.cluster.callAfter(this.netDelay(), this.onAnswer, c, res, undefined, cmd);
+  }
+
+  /** timedOut: a request's time-out comes due (an event: timedOut(c, cmd, _, attempt)). */
+  private readonly timedOut = (c: Client, cmd: number, _u: unknown, attempt: number): void => {
+    if (c.cmd !== cmd || !c.op || c.attempt !== attempt) return;
+    // No answer: the node may be down, paused, partitioned or deposed. Try the next one.
+    c.target = this.nextNode(c.target);
+    this.send(c);
+  };
 
   private nextNode(id: NodeId): NodeId {
     const ids = this.cluster.ids;
     return ids[(ids.indexOf(id) + 1) % ids.length]!;
   }
 
-  private onAnswer(c: Client, cmd: number, res: ClientResponseFrame): void {
+  /** onAnswer: an answer reaches its client (an event: onAnswer(c, res, _, cmd)). */
+  private readonly onAnswer = (c: Client, res: ClientResponseFrame, _u: unknown, cmd: number): void => {
     if (c.cmd !== cmd || !c.op) return; // an answer to a command already answered
     const op = c.op;
     if (res.outcome === 'ok' && res.result) return this.succeeded(c, op, res.result);
@@ -367,16 +380,17 @@ export class ClientWorkload {
     c.attempt++;
     if (res.outcome === 'fail' && res.error === 'not-leader' && res.leader) {
       if (!c.anyNode) c.target = res.leader;
-      this.cluster.after(1, () => this.retry(c, cmd));
+      this.cluster.callAfter(1, this.retry, c, undefined, undefined, cmd);
       return;
     }
     c.target = c.anyNode ? pick(this.rng, this.cluster.ids) : (res.leader ?? this.nextNode(c.target));
-    this.cluster.after(this.cluster.tickMs * 5, () => this.retry(c, cmd));
-  }
+    this.cluster.callAfter(this.cluster.tickMs * 5, this.retry, c, undefined, undefined, cmd);
+  };
 
-  private retry(c: Client, cmd: number): void {
+  /** retry sends a command again (an event: retry(c, _, _, cmd)). */
+  private readonly retry = (c: Client, _a: unknown, _b: unknown, cmd: number): void => {
     if (c.cmd === cmd && c.op) this.send(c);
-  }
+  };
 
   private succeeded(c: Client, op: KvOp, res: KvResult): void {
     this.acknowledge(c, op, res);
@@ -443,8 +457,8 @@ export class ClientWorkload {
     }
     this.completed++;
     if (c.script) {
-      if (c.script.length > 0) this.cluster.after(0, () => this.invoke(c));
-    } else if (this.issuing) this.cluster.after(this.think(), () => this.invoke(c));
+      if (c.script.length > 0) this.cluster.callAfter(0, this.invoke, c, undefined, undefined, 0);
+    } else if (this.issuing) this.cluster.callAfter(this.think(), this.invoke, c, undefined, undefined, 0);
   }
 
   private push(c: Client, type: HistoryOp['type'], value: unknown): void {

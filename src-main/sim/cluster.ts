@@ -216,19 +216,23 @@ export class Cluster {
     }
   }
 
+  /** scheduleTick puts the cluster's next tick on the agenda (its time rides as the event's number: no closure per tick). */
   private scheduleTick(at: number): void {
-    this.queue.push(at, () => {
-      // Besides after every Ready, look at every node once per heartbeat interval, so a
-      // core that changed state without a Ready is still checked.
-      const force = ++this.ticks % this.settings.heartbeatTicks === 0;
-      for (const n of this.nodes) {
-        if (n.state !== 'up') continue;
-        n.tick();
-        this.observe(n, force);
-      }
-      this.scheduleTick(at + this.tickMs);
-    });
+    this.queue.pushCall(at, this.tickAll, undefined, undefined, undefined, at);
   }
+
+  /** tickAll ticks every running node once (an event: tickAll(_, _, _, at)), then schedules the next tick. */
+  private readonly tickAll = (_a: unknown, _b: unknown, _c: unknown, at: number): void => {
+    // Besides after every Ready, look at every node once per heartbeat interval, so a
+    // core that changed state without a Ready is still checked.
+    const force = ++this.ticks % this.settings.heartbeatTicks === 0;
+    for (const n of this.nodes) {
+      if (n.state !== 'up') continue;
+      n.tick();
+      this.observe(n, force);
+    }
+    this.scheduleTick(at + this.tickMs);
+  };
 
   // ---- network -------------------------------------------------------------------
 
@@ -248,7 +252,7 @@ export class Cluster {
   /** runForNode runs a forNodeCall's fn(arg) when its time comes (see forNode). */
   private readonly runForNode = (node: SimNode, fn: (a: unknown) => void, arg: unknown, inc: number): void => {
     if (node.incarnation !== inc) return;
-    if (node.state === 'paused') node.inbox.push(() => fn(arg));
+    if (node.state === 'paused') holdWhilePaused(node, fn, arg);
     else if (node.state === 'up') {
       fn(arg);
       this.observe(node);
@@ -336,15 +340,22 @@ export class Cluster {
   clientRequest(id: NodeId, req: ClientRequestFrame, reply: (res: ClientResponseFrame) => void): void {
     const n = this.node(id);
     if (n.state === 'down') return;
-    if (n.state === 'paused') {
-      const inc = n.incarnation;
-      n.clientInbox.push(() => {
-        if (n.incarnation === inc) this.clientRequest(id, req, reply);
-      });
-      return;
-    }
+    if (n.state === 'paused') return this.requestWhilePaused(n, id, req, reply);
     n.request(req, reply);
     this.observe(n);
+  }
+
+  /** requestWhilePaused queues a client request for a paused node (a method of its own: see holdWhilePaused). */
+  private requestWhilePaused(
+    n: SimNode,
+    id: NodeId,
+    req: ClientRequestFrame,
+    reply: (res: ClientResponseFrame) => void,
+  ): void {
+    const inc = n.incarnation;
+    n.clientInbox.push(() => {
+      if (n.incarnation === inc) this.clientRequest(id, req, reply);
+    });
   }
 
   /**
@@ -472,6 +483,14 @@ export class Cluster {
   get violations(): Violation[] {
     return this.checker.violations;
   }
+}
+
+/**
+ * holdWhilePaused queues fn(arg) in a paused node's inbox. Outside the hot function that
+ * calls it: a closure there would allocate, on every call, the context it captures from.
+ */
+function holdWhilePaused<A>(node: SimNode, fn: (a: A) => void, arg: A): void {
+  node.inbox.push(() => fn(arg));
 }
 
 /** callThunk runs a plain callback (forNode through forNodeCall). */

@@ -70,7 +70,8 @@ export class CommitOracle {
 
   /** checkCommitRule: a Raft leader's new commit point is an entry of its own term (see the file comment). */
   private checkCommitRule(n: SimNode, st: NodeStatus): void {
-    const e = n.core!.entries(st.commitIndex, st.commitIndex + 1)[0];
+    const core = n.core!;
+    const e = core.entryAt ? core.entryAt(st.commitIndex) : core.entries(st.commitIndex, st.commitIndex + 1)[0];
     if (!e || e.term === st.term) return;
     this.checker.report(
       'commit-rule',
@@ -82,33 +83,48 @@ export class CommitOracle {
   /** record registers the entries (from, st.commitIndex] as committed, checking them against earlier records. */
   private record(n: SimNode, st: NodeStatus, from: number): void {
     const lo = Math.max(from + 1, st.firstIndex);
-    const entries = lo <= st.commitIndex ? n.core!.entries(lo, st.commitIndex + 1) : [];
-    for (const e of entries) {
-      const seen = this.committed[e.index];
-      if (!seen) {
-        const bound = this.byTerm ? st.term : e.term;
-        this.committed[e.index] = { term: e.term, type: e.type, data: e.data, node: n.id, bound };
-        this.count++;
-        continue;
+    const core = n.core!;
+    if (core.entryAt) {
+      // Entry by entry where the core lets the oracle read its log in place: no slice per look.
+      for (let i = lo; i <= st.commitIndex; i++) {
+        const e = core.entryAt(i);
+        if (e && !this.recordOne(n, st, e)) return;
       }
-      if (!this.same(seen, e)) {
-        this.checker.report(
-          'commit-agreement',
-          n.id,
-          `${n.id} committed index ${e.index} as ${describe(e)}, but ${seen.node} committed ${describe(seen)} there`,
-        );
-        return;
-      }
+    } else {
+      const entries = lo <= st.commitIndex ? core.entries(lo, st.commitIndex + 1) : [];
+      for (const e of entries) if (!this.recordOne(n, st, e)) return;
     }
     if (st.commitIndex > this.maxCommitted) this.maxCommitted = st.commitIndex;
+  }
+
+  /** recordOne registers one committed entry, or reports that it disagrees with an earlier record (false). */
+  private recordOne(n: SimNode, st: NodeStatus, e: Entry): boolean {
+    const seen = this.committed[e.index];
+    if (!seen) {
+      const bound = this.byTerm ? st.term : e.term;
+      this.committed[e.index] = { term: e.term, type: e.type, data: e.data, node: n.id, bound };
+      this.count++;
+      return true;
+    }
+    if (this.same(seen, e)) return true;
+    this.checker.report(
+      'commit-agreement',
+      n.id,
+      `${n.id} committed index ${e.index} as ${describe(e)}, but ${seen.node} committed ${describe(seen)} there`,
+    );
+    return false;
   }
 
   /** checkLeaderLog: a new leader holds every entry committed before its term (Leader Completeness). */
   private checkLeaderLog(n: SimNode, st: NodeStatus): void {
     const lo = st.firstIndex;
     const hi = Math.min(this.maxCommitted, st.lastIndex);
-    const entries = lo <= hi ? n.core!.entries(lo, hi + 1) : [];
-    for (const e of entries) {
+    const core = n.core!;
+    const entries = core.entryAt || lo > hi ? null : core.entries(lo, hi + 1);
+    const count = entries ? entries.length : Math.max(0, hi - lo + 1);
+    for (let k = 0; k < count; k++) {
+      const e = entries ? entries[k]! : core.entryAt!(lo + k);
+      if (!e) continue;
       const c = this.committed[e.index];
       if (c && c.bound < st.term && !this.same(c, e)) {
         return this.reportIncomplete(n, st, e.index, `holding ${describe(e)} where ${describe(c)} was committed`);

@@ -136,15 +136,20 @@ export class Wire {
     // A cut that began while the message was in flight loses it, as on a real link.
     if (!this.c.net.linkUp(m.from, m.to)) return this.drop(id, m, 'cut');
     if (to.state === 'down') return this.drop(id, m, 'down');
-    if (to.state === 'paused') {
-      const inc = to.incarnation;
-      to.inbox.push(() => {
-        if (to.incarnation === inc) this.deliverNow(id, to, m);
-      });
-      return;
-    }
+    if (to.state === 'paused') return this.queueWhilePaused(id, to, m);
     this.deliverNow(id, to, m);
   };
+
+  /**
+   * queueWhilePaused holds a message for a paused receiver. Its own method: a closure in
+   * deliver would make every delivery allocate the context the closure captures from.
+   */
+  private queueWhilePaused(id: number, to: SimNode, m: MessageBase): void {
+    const inc = to.incarnation;
+    to.inbox.push(() => {
+      if (to.incarnation === inc) this.deliverNow(id, to, m);
+    });
+  }
 
   private deliverNow(id: number, to: SimNode, m: MessageBase): void {
     const c = this.c;

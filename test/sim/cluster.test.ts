@@ -54,6 +54,11 @@ describe('Cluster faults', () => {
     expect(r.ok).toBe(true);
     c.runFor(c.electionMs);
     c.resume(old);
+    // What queued is stepped as it thaws, before anything new arrives: the newer term's
+    // messages depose it at once.
+    expect(c.node(old).inbox.length).toBe(0);
+    expect(c.node(old).status()!.role).not.toBe('leader');
+    expect(c.node(old).status()!.term).toBeGreaterThan(oldTerm);
     c.runFor(5 * c.electionMs);
     expect(c.node(old).status()!.role).not.toBe('leader');
     expect(c.node(old).sm!.get('k')).toBe('v');

@@ -100,4 +100,25 @@ describe('ImageStorage, the simulator’s disk', () => {
     expect(s.load().entries[0]!.data).toBe('a');
     expect(s.load().hardState.term).toBe(2);
   });
+
+  it('a garbled term/vote record is replaced by the next save, and an image taken before a save keeps what it showed', () => {
+    const s = new ImageStorage({ protocol: 'raft', self: 'n1' });
+    const entries: Entry[] = [{ index: 1, term: 2, type: 'normal', data: 'a' }];
+    s.save({ hardState: { term: 2, vote: 'n1', commit: 0 }, entries, snapshot: null });
+    expect(s.damage('hardstate')).not.toBeNull();
+    const garbled = s.image;
+    // The node comes back (recovering, as the scan says), votes in a new term and writes it.
+    expect(s.load().hardState.term).toBe(2);
+    expect(s.damaged).not.toBeNull();
+    s.markRecovered();
+    s.save({ hardState: { term: 3, vote: 'n2', commit: 1 }, entries: [], snapshot: null });
+    expect(s.image.hard).toEqual({ term: 3, vote: 'n2', commit: 1, intact: true });
+    expect(garbled.hard!.intact).toBe(false);
+    // Saves that rewrite the record leave an earlier image as it was.
+    const before = s.image;
+    s.save({ hardState: { term: 4, vote: null, commit: 1 }, entries: [], snapshot: null });
+    expect(before.hard).toEqual({ term: 3, vote: 'n2', commit: 1, intact: true });
+    expect(s.load().hardState).toEqual({ term: 4, vote: null, commit: 1 });
+    expect(s.damaged).toBeNull();
+  });
 });

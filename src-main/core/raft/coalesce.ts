@@ -14,7 +14,7 @@ import type { AppendMsg, AppendRespMsg, RaftMessage } from './messages';
 
 /** coalesceMessages returns msgs with mergeable appends merged and subsumed acknowledgements dropped; order per peer is kept. */
 export function coalesceMessages(msgs: RaftMessage[], maxEntriesPerMsg: number): RaftMessage[] {
-  if (msgs.length < 2) return msgs;
+  if (msgs.length < 2 || nothingToCoalesce(msgs, maxEntriesPerMsg)) return msgs;
   const out: RaftMessage[] = [];
   // Position in `out` of the last message to each peer: only that one may absorb the next.
   // A Ready usually holds a few messages, and a backward scan over those costs less than
@@ -50,6 +50,28 @@ export function coalesceMessages(msgs: RaftMessage[], maxEntriesPerMsg: number):
     out.push(m);
   }
   return out;
+}
+
+/**
+ * nothingToCoalesce tells, without allocating, that no message of a short list would merge
+ * into or replace the one before it to the same peer: then coalescing would copy the list
+ * unchanged, and the list itself is the answer (a leader's broadcast, one message per
+ * follower, is the usual case). Past SCAN_MAX it says no and the full pass decides.
+ */
+function nothingToCoalesce(msgs: readonly RaftMessage[], maxEntriesPerMsg: number): boolean {
+  if (msgs.length > SCAN_MAX) return false;
+  for (let i = 1; i < msgs.length; i++) {
+    const m = msgs[i]!;
+    if (m.type !== 'append' && m.type !== 'appendResp') continue;
+    // While nothing merged, the list so far is what the full pass would have built.
+    let j = i - 1;
+    while (j >= 0 && msgs[j]!.to !== m.to) j--;
+    if (j < 0) continue;
+    const prev = msgs[j]!;
+    if (m.type === 'append' && prev.type === 'append' && mergeable(prev, m, maxEntriesPerMsg)) return false;
+    if (m.type === 'appendResp' && prev.type === 'appendResp' && subsumes(m, prev)) return false;
+  }
+  return true;
 }
 
 /** SCAN_MAX: up to this many coalesced messages, the last one to a peer is found by scanning. */

@@ -34,13 +34,19 @@ export function syncProgress(r: Raft, st: LeaderState): void {
  * such entries commit indirectly when a current-term entry after them does. The unsafe
  * count-old-terms mode skips the term check, which is exactly the Figure 8 bug.
  */
+/**
+ * countedMatch is how far peer `id`'s log counts towards a commit quorum: its match index,
+ * except that a recovering peer's copy does not count — it may lose it again, or have
+ * acknowledged while its own term or log had gone back (core/recovery).
+ */
+export function countedMatch(st: LeaderState, id: NodeId): number {
+  const pr = st.progress.get(id);
+  return pr && !pr.recovering ? pr.match : 0;
+}
+
 export function maybeCommitLeader(r: Raft, st: LeaderState): boolean {
-  // A recovering peer's copy does not count: it may lose it again, or have acknowledged
-  // while its own term or log had gone back (core/recovery).
-  const idx = committedIndex(r.conf.current(), (id) => {
-    const pr = st.progress.get(id);
-    return pr && !pr.recovering ? pr.match : 0;
-  });
+  // One function per term (made on first use), not a closure per acknowledgement.
+  const idx = committedIndex(r.conf.current(), (st.countedMatch ??= (id) => countedMatch(st, id)));
   if (!r.log.maybeCommit(idx, r.countOldTerms ? null : r.term)) return false;
   if (st.pendingReads.length > 0 && committedOwnTerm(r, st)) {
     const waiting = st.pendingReads;

@@ -170,3 +170,15 @@ export function raftMessageKind(msg: RaftMessage): MessageKind {
       return assertNever(msg, 'raft message');
   }
 }
+
+/**
+ * withMessage adds m to one of the core's outgoing lists (Raft.send) and returns the list.
+ * An empty list is replaced by [m], sized for the one message most Readies carry — an
+ * empty list grown by push makes room for 17 — so ready() may leave the shared frozen
+ * empty list behind.
+ */
+export function withMessage(list: RaftMessage[], m: RaftMessage): RaftMessage[] {
+  if (list.length === 0) return [m];
+  list.push(m);
+  return list;
+}

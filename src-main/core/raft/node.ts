@@ -224,8 +224,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       reads: r.reads.length > 0 ? this.fwd.expand(r.reads) : NONE,
     };
     // The core's lists start afresh only if they were handed over (the Ready now owns them).
-    if (r.msgs.length > 0) r.msgs = [];
-    if (r.msgsAfterPersist.length > 0) r.msgsAfterPersist = [];
+    // send() replaces an empty list rather than pushing to it, so the shared frozen one will do.
+    if (r.msgs.length > 0) r.msgs = NONE;
+    if (r.msgsAfterPersist.length > 0) r.msgsAfterPersist = NONE;
     if (r.reads.length > 0) r.reads = [];
     return rd;
   }
@@ -385,6 +386,10 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
 
   entries(lo: number, hi: number): Entry[] {
     return this.r.log.slice(lo, hi);
+  }
+
+  entryAt(i: number): Entry | undefined {
+    return this.r.log.at(i);
   }
 
   messageKind(msg: RaftMessage): MessageKind {

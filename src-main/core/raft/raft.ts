@@ -20,7 +20,7 @@ import {
   maybeCommitLeader,
   syncProgress,
 } from './leader';
-import type { AppendRespMsg, HeartbeatRespMsg, RaftMessage } from './messages';
+import { withMessage, type AppendRespMsg, type HeartbeatRespMsg, type RaftMessage } from './messages';
 import { RaftLog } from './raft-log';
 import { ReadOnly } from './read-only';
 import type { LeaderState, RoleState } from './role-state';
@@ -157,8 +157,8 @@ export class Raft {
   /** send queues m: messages revealing durable state wait until the Ready carrying that state is persisted. */
   send(m: RaftMessage): void {
     if (m.to === this.id) return;
-    if (AFTER_PERSIST.has(m.type)) this.msgsAfterPersist.push(m);
-    else this.msgs.push(m);
+    if (AFTER_PERSIST.has(m.type)) this.msgsAfterPersist = withMessage(this.msgsAfterPersist, m);
+    else this.msgs = withMessage(this.msgs, m);
   }
 
   /**

@@ -14,6 +14,8 @@ export interface LeaderState {
   transferee: NodeId | null;
   /** termStart is the index of this term's no-op entry. */
   termStart: number;
+  /** countedMatch: leader.ts countedMatch for this state, made once per term for committedIndex. */
+  countedMatch?: (id: NodeId) => number;
 }
 
 /** RoleState is the role and the state only that role has. */

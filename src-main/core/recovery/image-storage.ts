@@ -89,8 +89,16 @@ export class ImageStorage implements RecoveringStorage {
       for (const e of w.entries) img.log.push({ entry: copyEntry(e), intact: true });
     }
     const hs = w.hardState;
-    // Field by field: a spread that adds a field is several times slower, and this runs on every write.
-    if (hs) img.hard = { term: hs.term, vote: hs.vote, commit: hs.commit, intact: true };
+    if (!hs) return;
+    // An intact record is rewritten in place, as the file's one row is (this runs on nearly
+    // every write): no other image holds it — damage and repair build new images, and this
+    // store keeps only the newest; `image` and load() hand out copies.
+    const h = img.hard;
+    if (h !== null && h.intact) {
+      h.term = hs.term;
+      h.vote = hs.vote;
+      h.commit = hs.commit;
+    } else img.hard = { term: hs.term, vote: hs.vote, commit: hs.commit, intact: true };
   }
 
   compact(snap: Snapshot): void {
