@@ -57,6 +57,7 @@ export interface Arrow {
 /** Fold is a count of heartbeats (and their answers) a lane sent in one interval. */
 export interface Fold {
   node: string;
+  /** x, y: the point its ♥N is drawn just above (on its lane; placeLabels moves it off a ✕ mark). */
   x: number;
   y: number;
   t0: number;
