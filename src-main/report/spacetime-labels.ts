@@ -93,7 +93,8 @@ function placeFolds(scene: Scene): Grid {
       for (const d of along) {
         const p = horizontal ? { x: home.x + d, y: home.y + c } : { x: home.x + c, y: home.y + d };
         const b = foldBox({ ...p, count: f.count });
-        if (!grid.hits(b) && !placed.hits(b)) {
+        // 3 px apart from the counts already placed: "♥20♥16" read as one mark.
+        if (!grid.hits(b) && !placed.hits({ x0: b.x0 - 3, y0: b.y0, x1: b.x1 + 3, y1: b.y1 })) {
           spot = p;
           break;
         }
