@@ -6,15 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RunLogRecord } from '../../src-main/api/contract';
-import { messageLogOf } from '../../src-main/report/message-log';
-import { layoutDiagram, type Arrow, type Scene } from '../../src-main/report/spacetime';
+import type { Arrow, Scene } from '../../src-main/report/spacetime';
 import { CHAR_PX } from '../../src-main/report/spacetime-scene';
 import { LABEL_PLATE_OPACITY, labelPlate, spaceTimeSvg } from '../../src-main/report/spacetime-svg';
 import { PALETTES } from '../../src-main/report/xml';
 import { drawScene } from '../../src-renderer/src/composables/space-time-draw';
 import { labelsNote, roleKey, rolesInView } from '../../src-renderer/src/model/spacetime-note';
-
-const MS = 1e6;
+import { MS, layoutTwoSeconds } from './spacetime-run';
 
 /** partitioned is 2 s of a 5-node run (at `width`×`height`, horizontal or vertical) cut n1 n2 | n3 n4 n5: votes and appends across it dropped, those within delivered. */
 function partitioned(width = 360, height = 200, orientation: 'horizontal' | 'vertical' = 'horizontal'): Scene {
@@ -36,19 +34,7 @@ function partitioned(width = 360, height = 200, orientation: 'horizontal' | 'ver
     for (const to of ['n4', 'n5']) send(t + 20, 'n3', to, 'append', 'AppendEntries t3 [] c=9', false);
     send(t + 40, 'n2', 'n4', 'vote', 'PreVote? t4 log 9@t3', true);
   }
-  recs.sort((a, b) => a.t - b.t);
-  recs.forEach((r, i) => (r.seq = i + 1));
-  return layoutDiagram(messageLogOf(recs), {
-    from: 0,
-    to: 2000 * MS,
-    now: 2000 * MS,
-    width,
-    height,
-    orientation,
-    foldHeartbeats: true,
-    cursor: null,
-    nodes: ['n1', 'n2', 'n3', 'n4', 'n5'],
-  });
+  return layoutTwoSeconds(recs, width, height, orientation);
 }
 
 interface Call {

@@ -7,13 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RunLogRecord } from '../../src-main/api/contract';
-import { messageLogOf } from '../../src-main/report/message-log';
-import { layoutDiagram, type Scene } from '../../src-main/report/spacetime';
+import type { Scene } from '../../src-main/report/spacetime';
 import { crossBox, foldBox, type Box } from '../../src-main/report/spacetime-labels';
 import { CHAR_PX } from '../../src-main/report/spacetime-scene';
 import { labelPlate } from '../../src-main/report/spacetime-svg';
-
-const MS = 1e6;
+import { MS, layoutTwoSeconds } from './spacetime-run';
 
 /**
  * heartbeats is 2 s of a 5-node run led by n1 (at `width`×`height`): n1's heartbeats every
@@ -49,19 +47,7 @@ function heartbeats(width: number, height: number, orientation: 'horizontal' | '
     send(t, 'n1', 'n3', 'append', `AppendEntries t2 [${t}] c=${t}`, false, 30);
     send(t + 60, 'n3', 'n1', 'append', `AppendResp t2 → ok, match ${300 + t}`, false, 30);
   }
-  recs.sort((a, b) => a.t - b.t);
-  recs.forEach((r, i) => (r.seq = i + 1));
-  return layoutDiagram(messageLogOf(recs), {
-    from: 0,
-    to: 2000 * MS,
-    now: 2000 * MS,
-    width,
-    height,
-    orientation,
-    foldHeartbeats: true,
-    cursor: null,
-    nodes: ['n1', 'n2', 'n3', 'n4', 'n5'],
-  });
+  return layoutTwoSeconds(recs, width, height, orientation);
 }
 
 /** wider is a box 2 px wider each side (two ♥N counts closer than that read as one: "♥20♥16"). */
